@@ -1,0 +1,1 @@
+"""One module per layer: each declares ``LAYER``, a :class:`layers.schema.LayerSpec`."""

@@ -1,0 +1,149 @@
+"""Declarative types for the layer registry.
+
+A layer is declared once, as a :class:`LayerSpec`; the loader, the validator, the
+API, the map legend and the docs all read the same declaration. Nothing here
+touches files or computes indicators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FieldKind = Literal["str", "int", "float", "bool", "date", "code"]
+GeometryKind = Literal["Polygon", "LineString", "Point"]
+
+#: Fields every layer and table carries: history is never lost, records are
+#: retired instead of deleted (the UK brownfield register's discipline).
+HISTORY_FIELD_NAMES = ("first_added", "last_updated", "retired_on")
+
+
+@dataclass(frozen=True)
+class Code:
+    """One allowed value of a coded field, with its labels and map colour."""
+
+    value: str
+    label_zh: str
+    label_en: str
+    color: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute of a layer.
+
+    Parameters
+    ----------
+    name
+        Canonical English field name (units in the name: ``area_m2``).
+    kind
+        Storage type; ``code`` is a string restricted to ``codes``.
+    label_zh, label_en
+        Labels for forms, tables, popups and exports.
+    unit
+        Unit of measure for display, e.g. ``m²``, ``万元``.
+    required
+        Whether a record without a value is rejected. Only ids are required:
+        real data is incomplete and analyses report what they cannot judge.
+    codes
+        Allowed values of a ``code`` field.
+    aliases
+        Source field names that map to this field on import (Chinese and
+        English; matched case- and width-insensitively).
+    min_value, max_value
+        Inclusive numeric bounds, where the quantity has natural ones.
+    """
+
+    name: str
+    kind: FieldKind
+    label_zh: str
+    label_en: str
+    unit: str | None = None
+    required: bool = False
+    codes: tuple[Code, ...] = ()
+    aliases: tuple[str, ...] = ()
+    min_value: float | None = None
+    max_value: float | None = None
+    description: str = ""
+
+    @property
+    def allowed_values(self) -> tuple[str, ...]:
+        """The code values a ``code`` field accepts (empty for other kinds)."""
+        return tuple(code.value for code in self.codes)
+
+    def code(self, value: str) -> Code | None:
+        """The declared :class:`Code` for ``value``, or ``None``."""
+        for code in self.codes:
+            if code.value == value:
+                return code
+        return None
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a layer is drawn: one colour, or categories of a coded field.
+
+    Colours of categorical styles come from the field's :class:`Code` entries,
+    so the legend and the map can never disagree.
+    """
+
+    color: str = "#555555"
+    fill_opacity: float = 0.6
+    weight: float = 1.0
+    by_field: str | None = None
+    radius_px: float = 6.0
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """The declaration of one layer or attribute table."""
+
+    name: str
+    label_zh: str
+    label_en: str
+    geometry: GeometryKind | None
+    id_field: str
+    fields: tuple[Field, ...]
+    style: Style = field(default_factory=Style)
+    description: str = ""
+    popup_fields: tuple[str, ...] = ()
+
+    @property
+    def is_table(self) -> bool:
+        """True for attribute tables without geometry (units, leases, …)."""
+        return self.geometry is None
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def field(self, name: str) -> Field:
+        """The field called ``name``; ``KeyError`` naming the layer otherwise."""
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        msg = f"layer {self.name!r} has no field {name!r}; fields: {', '.join(self.field_names)}"
+        raise KeyError(msg)
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_zh
+
+
+def field_label(spec_field: Field, lang: str) -> str:
+    """The field's label in ``lang`` (``zh`` default, ``en``)."""
+    return spec_field.label_en if lang == "en" else spec_field.label_zh
+
+
+def code_label(code: Code, lang: str) -> str:
+    return code.label_en if lang == "en" else code.label_zh
+
+
+def history_fields() -> tuple[Field, ...]:
+    """The record-history fields appended to every layer declaration."""
+    return (
+        Field("first_added", "date", "首次录入", "First added"),
+        Field("last_updated", "date", "最后更新", "Last updated"),
+        Field("retired_on", "date", "注销日期", "Retired on",
+              description="Set instead of deleting; retired records stay in history."),
+    )

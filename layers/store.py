@@ -1,0 +1,244 @@
+"""The park store: one GeoPackage holds every layer and table of a park.
+
+Writes build an Arrow table with an explicit schema from the layer registry
+(text, float64, int64, bool, date32; geometry as WKB), so types survive even in
+columns that are entirely empty. Every write goes to a temporary file beside the
+park and replaces it atomically: a failed save leaves the previous file intact.
+Reads go through pyogrio with Arrow and are validated against the registry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from layers.registry import REGISTRY, get_layer
+from layers.schema import LayerSpec
+from layers.validate import validate_layer
+
+META_TABLE = "parkatlas_meta"
+SCHEMA_VERSION = 1
+
+_ARROW_TYPES = {
+    "str": pa.string(),
+    "code": pa.string(),
+    "float": pa.float64(),
+    "int": pa.int64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+}
+
+
+class ParkStoreError(RuntimeError):
+    """The park file is missing, unreadable or not a ParkAtlas park."""
+
+
+def _arrow_column(series: pd.Series, kind: str) -> pa.Array:
+    arrow_type = _ARROW_TYPES[kind]
+    if kind == "date":
+        values = pd.to_datetime(series).astype("datetime64[ms]")
+        mask = values.isna().to_numpy()
+        days = values.to_numpy().astype("datetime64[D]").astype("int64")
+        return pa.array(days.astype("int32"), type=pa.int32(), mask=mask).cast(pa.date32())
+    if kind in ("str", "code"):
+        mask = series.isna().to_numpy()
+        return pa.array(np.where(mask, None, series.astype(object)), type=arrow_type)
+    return pa.array(series, type=arrow_type, from_pandas=True)
+
+
+def _geometry_type_name(geoms: np.ndarray, declared: str) -> str:
+    """The layer type to declare: single or multi when uniform, 'Unknown' when mixed.
+
+    Keeping mixed single/multi layers as 'Unknown' preserves each feature's type
+    on the round trip instead of promoting everything to multi.
+    """
+    types = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
+    single = shapely.GeometryType[declared.upper()].value
+    multi = shapely.GeometryType[f"MULTI{declared.upper()}"].value
+    if types <= {single}:
+        return declared
+    if types == {multi}:
+        return f"Multi{declared}"
+    return "Unknown"
+
+
+def frame_to_arrow(frame: pd.DataFrame, spec: LayerSpec) -> pa.Table:
+    """An Arrow table of ``frame`` (already typed by validation) with the registry's schema."""
+    arrays = [_arrow_column(frame[f.name], f.kind) for f in spec.fields]
+    names = list(spec.field_names)
+    if spec.geometry is not None:
+        wkb = shapely.to_wkb(frame.geometry.to_numpy(), flavor="iso")
+        arrays.append(pa.array(wkb, type=pa.binary()))
+        names.append("geometry")
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def _write_frame(path: Path, spec: LayerSpec, frame: pd.DataFrame, crs: CRS | None) -> None:
+    table = frame_to_arrow(frame, spec)
+    layer_options = {"DESCRIPTION": spec.description[:250]} if spec.description else {}
+    if spec.geometry is None:
+        pyogrio.write_arrow(table, path, layer=spec.name, driver="GPKG", layer_options=layer_options)
+        return
+    geometry_type = _geometry_type_name(frame.geometry.to_numpy(), spec.geometry)
+    pyogrio.write_arrow(
+        table,
+        path,
+        layer=spec.name,
+        driver="GPKG",
+        geometry_name="geometry",
+        geometry_type=geometry_type,
+        crs=(crs or frame.crs).to_wkt(),
+        layer_options={**layer_options, "SPATIAL_INDEX": "YES"},
+    )
+
+
+def _write_meta(path: Path, meta: Mapping[str, object]) -> None:
+    keys = sorted(meta)
+    table = pa.table(
+        {"key": pa.array(keys, type=pa.string()),
+         "value": pa.array([json.dumps(meta[k], ensure_ascii=False) for k in keys], type=pa.string())}
+    )
+    pyogrio.write_arrow(table, path, layer=META_TABLE, driver="GPKG")
+
+
+def _fsync_and_replace(temporary: Path, final: Path) -> None:
+    with open(temporary, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, final)
+
+
+class GeoPackageStore:
+    """A park kept in one GeoPackage file.
+
+    Parameters
+    ----------
+    path
+        The ``.gpkg`` file. It need not exist until :meth:`save_park` creates it.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"GeoPackageStore({str(self.path)!r})"
+
+    # -- reading ---------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def _require(self) -> None:
+        if not self.exists():
+            msg = f"{self.path}: no park file here; build one with 'flask --app app demo --park {self.path}'"
+            raise ParkStoreError(msg)
+
+    def layer_names(self) -> list[str]:
+        """Names of the layers and tables present in the file."""
+        self._require()
+        try:
+            return [str(name) for name, _ in pyogrio.list_layers(self.path)]
+        except Exception as exc:  # GDAL raises several types for damaged files
+            msg = f"{self.path}: cannot be read as a GeoPackage ({exc})"
+            raise ParkStoreError(msg) from exc
+
+    def read_meta(self) -> dict[str, object]:
+        """The park's metadata: name, working CRS, schema version, reference date, …"""
+        if META_TABLE not in self.layer_names():
+            msg = f"{self.path}: not a ParkAtlas park (no {META_TABLE} table)"
+            raise ParkStoreError(msg)
+        table = pyogrio.read_dataframe(self.path, layer=META_TABLE, use_arrow=True)
+        return {str(k): json.loads(v) for k, v in zip(table["key"], table["value"])}
+
+    def working_crs(self) -> CRS:
+        """The park's projected working CRS, as recorded in its metadata."""
+        return CRS.from_epsg(int(self.read_meta()["working_epsg"]))
+
+    def load(self, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+        """Read and validate one layer; an absent layer loads as an empty, typed frame.
+
+        Parameters
+        ----------
+        name
+            Layer name from the registry.
+        bbox
+            Optional (minx, miny, maxx, maxy) filter in the park's working CRS.
+        """
+        spec = get_layer(name)
+        if name not in self.layer_names():
+            return self._empty(spec)
+        try:
+            raw = pyogrio.read_dataframe(self.path, layer=name, use_arrow=True, bbox=bbox)
+        except Exception as exc:
+            msg = f"{self.path}: layer {name!r} cannot be read ({exc})"
+            raise ParkStoreError(msg) from exc
+        frame, _ = validate_layer(raw, spec, source=f"{self.path.name}:{name}")
+        return frame
+
+    def load_all(self) -> dict[str, pd.DataFrame]:
+        """Every registered layer, validated (absent ones empty)."""
+        return {name: self.load(name) for name in REGISTRY}
+
+    def _empty(self, spec: LayerSpec) -> pd.DataFrame:
+        frame = pd.DataFrame({f.name: pd.Series(dtype="object") for f in spec.fields})
+        if spec.geometry is not None:
+            frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=self.working_crs()))
+        typed, _ = validate_layer(frame, spec, source=f"{self.path.name}:{spec.name}")
+        return typed
+
+    # -- writing ---------------------------------------------------------------
+
+    def save_park(self, frames: Mapping[str, pd.DataFrame], meta: Mapping[str, object]) -> None:
+        """Write a whole park into a new file and swap it in atomically.
+
+        Every frame is validated first; nothing is written unless all pass.
+        ``meta`` must name ``working_epsg``; spatial layers must be in that CRS.
+        """
+        if "working_epsg" not in meta:
+            msg = "park metadata must include 'working_epsg' (the park's projected CRS)"
+            raise ValueError(msg)
+        crs = CRS.from_epsg(int(meta["working_epsg"]))
+        typed = {name: self._checked(name, frame, crs) for name, frame in frames.items()}
+        full_meta = {"schema_version": SCHEMA_VERSION, **meta}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
+            temporary = Path(workdir) / self.path.name
+            _write_meta(temporary, full_meta)
+            for name, frame in typed.items():
+                _write_frame(temporary, get_layer(name), frame, crs)
+            _fsync_and_replace(temporary, self.path)
+
+    def save(self, name: str, frame: pd.DataFrame) -> None:
+        """Replace one layer, atomically: the park is copied, changed, then swapped in."""
+        self._require()
+        crs = self.working_crs()
+        typed = self._checked(name, frame, crs)
+        with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
+            temporary = Path(workdir) / self.path.name
+            shutil.copy2(self.path, temporary)
+            # Writing a layer that exists replaces it (pyogrio overwrites by name).
+            _write_frame(temporary, get_layer(name), typed, crs)
+            _fsync_and_replace(temporary, self.path)
+
+    def _checked(self, name: str, frame: pd.DataFrame, crs: CRS) -> pd.DataFrame:
+        spec = get_layer(name)
+        typed, _ = validate_layer(frame, spec, source=f"{self.path.name}:{name}")
+        if spec.geometry is not None and typed.crs is not None and CRS.from_user_input(typed.crs) != crs:
+            msg = (
+                f"{self.path.name}:{name}: layer is in {typed.crs.to_string()} but the park works in "
+                f"EPSG:{crs.to_epsg()}; transform it with geo.crs.to_working() before saving"
+            )
+            raise ValueError(msg)
+        return typed
+

@@ -1,0 +1,256 @@
+"""Validation of a whole layer at the boundary, reporting every problem at once.
+
+:func:`validate_layer` checks and types a frame against its declaration: CRS
+present, geometry type, empty or invalid geometry, ids present and unique, codes
+known, numbers and dates parseable and within bounds. It gathers every problem
+and raises one :class:`LayerValidationError` naming source, record, field, the
+bad value and what is allowed. Fixes that lose nothing (generated ids, code
+aliases, a defaulted classification system) are listed as notices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers import landuse
+from layers.schema import Field, LayerSpec
+from layers.values import KIND_DESCRIPTIONS, convert, empty_column, present
+
+#: Geometry types a declared geometry kind accepts (multi-parts are kept as they come).
+ACCEPTED_GEOMETRY_TYPES = {
+    "Polygon": ("Polygon", "MultiPolygon"),
+    "LineString": ("LineString", "MultiLineString"),
+    "Point": ("Point", "MultiPoint"),
+}
+
+#: How many problems the error message spells out; all stay in ``.problems``.
+MESSAGE_PROBLEM_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem (or notice) with one record and field."""
+
+    record: str
+    field: str
+    value: object
+    message: str
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else f" (got {_short_repr(self.value)})"
+        return f"record {self.record}, field {self.field}: {self.message}{shown}"
+
+
+@dataclass
+class ValidationReport:
+    """What validation did to a layer that passed: its notices and record count."""
+
+    layer: str
+    source: str
+    records: int
+    notices: list[Problem] = field(default_factory=list)
+
+
+class LayerValidationError(ValueError):
+    """A layer failed validation; ``problems`` lists every problem found."""
+
+    def __init__(self, source: str, layer: str, problems: list[Problem]):
+        self.source = source
+        self.layer = layer
+        self.problems = problems
+        lines = [f"{source}: layer {layer!r} has {len(problems)} problem(s):"]
+        lines += [f"  - {problem}" for problem in problems[:MESSAGE_PROBLEM_LIMIT]]
+        if len(problems) > MESSAGE_PROBLEM_LIMIT:
+            lines.append(f"  … and {len(problems) - MESSAGE_PROBLEM_LIMIT} more")
+        super().__init__("\n".join(lines))
+
+
+def _short_repr(value: object, limit: int = 80) -> str:
+    if hasattr(value, "item") and callable(value.item):
+        value = value.item()  # numpy scalar → plain Python for a readable message
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _record_labels(frame: pd.DataFrame, id_field: str) -> np.ndarray:
+    """'row 7 (parcel_id=P-001)' where the record has an id, else 'row 7' (1-based rows)."""
+    rows = np.array([f"row {i + 1}" for i in range(len(frame))], dtype=object)
+    if id_field in frame.columns:
+        ids = frame[id_field]
+        has_id = present(ids).to_numpy()
+        rows[has_id] = [f"{row} ({id_field}={value})" for row, value in zip(rows[has_id], ids[has_id])]
+    return rows
+
+
+def _allowed_text(spec_field: Field) -> str:
+    if spec_field.kind == "code":
+        return "unknown value; allowed: " + ", ".join(spec_field.allowed_values)
+    bounds = []
+    if spec_field.min_value is not None:
+        bounds.append(f"≥ {spec_field.min_value:g}")
+    if spec_field.max_value is not None:
+        bounds.append(f"≤ {spec_field.max_value:g}")
+    expected = KIND_DESCRIPTIONS[spec_field.kind]
+    return f"expected {expected}" + (f" {' and '.join(bounds)}" if bounds else "")
+
+
+def _out_of_range_text(spec_field: Field) -> str:
+    return "out of range; " + _allowed_text(spec_field)
+
+
+def _generate_ids(frame: pd.DataFrame, spec: LayerSpec, labels: np.ndarray, notices: list[Problem]) -> pd.Series:
+    """Fill missing ids with 'AUTO-<layer>-<row>' and say so for each record."""
+    if spec.id_field in frame.columns:
+        ids, _ = convert(frame[spec.id_field], spec.field(spec.id_field))
+    else:
+        ids = empty_column(spec.field(spec.id_field), frame.index)
+    missing = ids.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        generated = [f"AUTO-{spec.name}-{row + 1}" for row in rows]
+        ids = ids.copy()
+        ids.iloc[rows] = generated
+        if spec.id_field not in frame.columns:
+            notices.append(Problem("all", spec.id_field, None,
+                                   f"the source has no {spec.id_field} column; generated ids "
+                                   f"{generated[0]} … {generated[-1]}"))
+        else:
+            notices += [Problem(labels[row], spec.id_field, None, f"no id; generated {new_id}")
+                        for row, new_id in zip(rows, generated)]
+    return ids
+
+
+def _check_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, labels: np.ndarray, problems: list[Problem]) -> None:
+    if frame.crs is None:
+        problems.append(Problem("all", "geometry", None,
+                                "the layer has no CRS; give the source CRS (for import: --crs EPSG:…)"))
+    geoms = frame.geometry.to_numpy()
+    missing = shapely.is_missing(geoms)
+    empty = ~missing & shapely.is_empty(geoms)
+    problems += [Problem(labels[i], "geometry", None, "geometry is missing") for i in np.flatnonzero(missing)]
+    problems += [Problem(labels[i], "geometry", None, "geometry is empty") for i in np.flatnonzero(empty)]
+    usable = ~missing & ~empty
+    types = shapely.get_type_id(geoms)
+    accepted = ACCEPTED_GEOMETRY_TYPES[spec.geometry]
+    accepted_ids = [shapely.GeometryType[name.upper()].value for name in accepted]
+    wrong = usable & ~np.isin(types, accepted_ids)
+    problems += [
+        Problem(labels[i], "geometry", geoms[i].geom_type, f"wrong geometry type; allowed: {', '.join(accepted)}")
+        for i in np.flatnonzero(wrong)
+    ]
+    check = usable & ~wrong
+    invalid = np.zeros(len(geoms), dtype=bool)
+    invalid[check] = ~shapely.is_valid(geoms[check])
+    problems += [
+        Problem(labels[i], "geometry", None, f"invalid geometry: {shapely.is_valid_reason(geoms[i])}")
+        for i in np.flatnonzero(invalid)
+    ]
+
+
+def _check_land_use(out: pd.DataFrame, labels: np.ndarray, problems: list[Problem], notices: list[Problem]) -> None:
+    """Land-use codes are checked against the classification system named beside them."""
+    codes = out["land_use"]
+    has_code = codes.notna()
+    no_std = has_code & out["land_use_std"].isna()
+    if no_std.any():
+        out.loc[no_std, "land_use_std"] = landuse.STD_2023
+        notices += [
+            Problem(labels[i], "land_use_std", None, f"no classification given; assumed {landuse.STD_2023}")
+            for i in np.flatnonzero(no_std.to_numpy())
+        ]
+    pairs = out.loc[has_code, ["land_use", "land_use_std"]]
+    for (code, std), rows in pairs.groupby(["land_use", "land_use_std"]).groups.items():
+        if not landuse.is_known_code(code, std):
+            positions = out.index.get_indexer(rows)
+            problems += [
+                Problem(labels[i], "land_use", code, f"not a land-use code of {std}") for i in positions
+            ]
+
+
+def validate_layer(
+    frame: pd.DataFrame, spec: LayerSpec, *, source: str
+) -> tuple[pd.DataFrame, ValidationReport]:
+    """Check and type ``frame`` against ``spec``.
+
+    Parameters
+    ----------
+    frame
+        GeoDataFrame for spatial layers, DataFrame for tables; any index.
+    spec
+        The layer declaration.
+    source
+        What the data came from (file name, ``park.gpkg:parcels``), named in messages.
+
+    Returns
+    -------
+    (typed frame, report)
+        Columns in declaration order (plus ``geometry``), a fresh RangeIndex,
+        dtypes of the declared kinds; the report lists notices.
+
+    Raises
+    ------
+    LayerValidationError
+        With every problem found, when any is.
+    """
+    frame = frame.reset_index(drop=True)
+    labels = _record_labels(frame, spec.id_field)
+    problems: list[Problem] = []
+    notices: list[Problem] = []
+
+    if spec.geometry is not None:
+        if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+            problems.append(Problem("all", "geometry", type(frame).__name__,
+                                    f"layer {spec.name!r} needs geometries ({spec.geometry})"))
+            raise LayerValidationError(source, spec.name, problems)
+        _check_geometry(frame, spec, labels, problems)
+
+    columns: dict[str, pd.Series] = {}
+    for spec_field in spec.fields:
+        if spec_field.name == spec.id_field:
+            columns[spec_field.name] = _generate_ids(frame, spec, labels, notices)
+            continue
+        if spec_field.name not in frame.columns:
+            if spec_field.required:
+                problems.append(Problem("all", spec_field.name, None, "required field is missing"))
+            columns[spec_field.name] = empty_column(spec_field, frame.index)
+            continue
+        raw = frame[spec_field.name]
+        typed, bad = convert(raw, spec_field)
+        for i in np.flatnonzero(bad.to_numpy()):
+            problems.append(Problem(labels[i], spec_field.name, raw.iloc[i], _allowed_text(spec_field)))
+        if spec_field.kind in ("float", "int"):
+            too_low = typed.notna() & (typed < spec_field.min_value) if spec_field.min_value is not None else None
+            too_high = typed.notna() & (typed > spec_field.max_value) if spec_field.max_value is not None else None
+            for mask in (too_low, too_high):
+                if mask is not None:
+                    for i in np.flatnonzero(mask.to_numpy(dtype=bool)):
+                        problems.append(Problem(labels[i], spec_field.name, raw.iloc[i],
+                                                _out_of_range_text(spec_field)))
+        if spec_field.required:
+            for i in np.flatnonzero(typed.isna().to_numpy() & ~bad.to_numpy()):
+                problems.append(Problem(labels[i], spec_field.name, None, "required value is missing"))
+        columns[spec_field.name] = typed
+
+    out = pd.DataFrame(columns, index=frame.index)
+    ids = out[spec.id_field]
+    duplicated = ids.duplicated(keep=False).to_numpy()
+    problems += [
+        Problem(f"row {i + 1}", spec.id_field, ids.iloc[i], "duplicate id; ids must be unique within the layer")
+        for i in np.flatnonzero(duplicated)
+    ]
+    if "land_use" in out.columns and "land_use_std" in out.columns:
+        _check_land_use(out, labels, problems, notices)
+
+    extra = [c for c in frame.columns if c not in spec.field_names and c != getattr(frame, "_geometry_column_name", None)]
+    notices += [Problem("all", column, None, f"not a field of layer {spec.name!r}; ignored") for column in extra]
+
+    if problems:
+        raise LayerValidationError(source, spec.name, problems)
+    if spec.geometry is not None:
+        out = gpd.GeoDataFrame(out, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+    return out, ValidationReport(spec.name, source, len(out), notices)

@@ -1,0 +1,146 @@
+"""Vectorised conversion of raw column values to the registry's field kinds.
+
+Each converter returns the typed Series and a boolean mask of the values that
+were present but could not be converted, so the validator can report them by
+record. Nothing here raises on bad data.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from layers.schema import Field
+
+STRING_DTYPE = pd.StringDtype(na_value=np.nan)
+
+_TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "有", "√", "✓"}
+_FALSE_WORDS = {"false", "f", "no", "n", "0", "否", "无", "×", "✗"}
+
+
+def normalise_text(value: str) -> str:
+    """Fold full-width characters and case for matching names and codes (NFKC, casefold, strip)."""
+    return unicodedata.normalize("NFKC", str(value)).strip().casefold()
+
+
+def present(series: pd.Series) -> pd.Series:
+    """Mask of values that are not missing and not blank text."""
+    mask = series.notna()
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        text = series.astype(STRING_DTYPE)
+        mask &= text.str.strip().fillna("") != ""
+    return mask
+
+
+def to_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Text; whole floats (13.0 read from a DBF) become '13', not '13.0'."""
+    if pd.api.types.is_float_dtype(series.dtype):
+        whole = series.dropna()
+        if len(whole) and bool((whole == np.round(whole)).all()):
+            series = series.astype("Int64")
+    if pd.api.types.is_bool_dtype(series.dtype):
+        series = series.astype(object)
+    out = series.astype(STRING_DTYPE).str.strip()
+    out = out.where(out != "", np.nan)
+    return out, pd.Series(False, index=series.index)
+
+
+def to_float(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        text = series.astype(STRING_DTYPE).str.strip().str.replace(",", "", regex=False)
+        numbers = pd.to_numeric(text, errors="coerce")
+    else:
+        numbers = pd.to_numeric(series, errors="coerce")
+    numbers = numbers.astype("float64")
+    bad = present(series) & numbers.isna()
+    return numbers, bad
+
+
+def to_int(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    numbers, bad = to_float(series)
+    not_whole = numbers.notna() & (numbers != np.round(numbers))
+    out = numbers.where(~not_whole).round().astype("Int64")
+    return out, bad | not_whole
+
+
+def to_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype("boolean"), pd.Series(False, index=series.index)
+    words = series.map(lambda v: normalise_text(v) if pd.notna(v) else None)
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[words.isin(_TRUE_WORDS)] = True
+    out[words.isin(_FALSE_WORDS)] = False
+    bad = present(series) & out.isna()
+    return out, bad
+
+
+def to_date(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates as datetime64[ms] at midnight; accepts ISO, 2021/3/1 and 2021年3月1日."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        out = series.dt.tz_localize(None) if series.dt.tz is not None else series
+        return out.dt.normalize().astype("datetime64[ms]"), pd.Series(False, index=series.index)
+    text = series.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    text = text.astype(STRING_DTYPE).str.strip()
+    text = (
+        text.str.replace("年", "-", regex=False)
+        .str.replace("月", "-", regex=False)
+        .str.replace("日", "", regex=False)
+        .str.replace("/", "-", regex=False)
+        .str.replace(".", "-", regex=False)
+    )
+    parsed = pd.to_datetime(text, errors="coerce", format="mixed", yearfirst=True)
+    out = parsed.dt.normalize().astype("datetime64[ms]")
+    bad = present(series) & out.isna()
+    return out, bad
+
+
+def to_code(series: pd.Series, spec_field: Field) -> tuple[pd.Series, pd.Series]:
+    """Codes mapped to canonical values through the declared values and aliases."""
+    lookup: dict[str, str] = {}
+    for code in spec_field.codes:
+        for name in (code.value, code.label_zh, code.label_en, *code.aliases):
+            lookup.setdefault(normalise_text(name), code.value)
+    text, _ = to_text(series)
+    out = text.map(lambda v: lookup.get(normalise_text(v)) if pd.notna(v) else np.nan)
+    out = out.astype(STRING_DTYPE)
+    bad = text.notna() & out.isna()
+    return out, bad
+
+
+def convert(series: pd.Series, spec_field: Field) -> tuple[pd.Series, pd.Series]:
+    """Convert ``series`` to ``spec_field``'s kind; returns (typed values, mask of bad values)."""
+    if spec_field.kind == "str":
+        return to_text(series)
+    if spec_field.kind == "float":
+        return to_float(series)
+    if spec_field.kind == "int":
+        return to_int(series)
+    if spec_field.kind == "bool":
+        return to_bool(series)
+    if spec_field.kind == "date":
+        return to_date(series)
+    return to_code(series, spec_field)
+
+
+def empty_column(spec_field: Field, index: pd.Index) -> pd.Series:
+    """An all-missing column of the field's dtype."""
+    dtype = {
+        "str": STRING_DTYPE,
+        "code": STRING_DTYPE,
+        "float": "float64",
+        "int": "Int64",
+        "bool": "boolean",
+        "date": "datetime64[ms]",
+    }[spec_field.kind]
+    return pd.Series(pd.NA if dtype in ("Int64", "boolean") else None, index=index, dtype=dtype)
+
+
+KIND_DESCRIPTIONS = {
+    "str": "text",
+    "float": "a number",
+    "int": "a whole number",
+    "bool": "yes/no (true/false, 是/否, 1/0)",
+    "date": "a date (YYYY-MM-DD, YYYY/M/D or YYYY年M月D日)",
+}
