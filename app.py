@@ -1,0 +1,53 @@
+"""ParkAtlas: the Flask application factory.
+
+``flask --app app run`` serves the park named by ``PARKATLAS_PARK`` (default: the
+demo park in ``data/``). Views live in the ``web`` package as blueprints; this
+module only builds and configures the application.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_PARK = ROOT / "data" / "demo_park.gpkg"
+
+
+def default_config() -> dict:
+    """Configuration from the environment, with the documented defaults."""
+    return {
+        "PARK_PATH": os.environ.get("PARKATLAS_PARK", str(DEFAULT_PARK)),
+        "DATABASE_URL": os.environ.get("PARKATLAS_DATABASE_URL"),
+        # Basemap: "none" (offline default), "osm", or "tianditu" (needs TIANDITU_KEY).
+        "BASEMAP": os.environ.get("PARKATLAS_BASEMAP", "none"),
+        "TIANDITU_KEY": os.environ.get("PARKATLAS_TIANDITU_KEY", ""),
+        "DEFAULT_LANG": os.environ.get("PARKATLAS_LANG", "zh"),
+        "SECRET_KEY": os.environ.get("PARKATLAS_SECRET_KEY", os.urandom(32).hex()),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("PARKATLAS_MAX_UPLOAD_MB", "200")) * 1024 * 1024,
+        "API_MAX_LIMIT": 10_000,
+        "API_DEFAULT_LIMIT": 1_000,
+    }
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the ParkAtlas application.
+
+    Parameters
+    ----------
+    test_config
+        Settings that override the environment (tests pass ``PARK_PATH`` etc.).
+    """
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.config.from_mapping(default_config())
+    if test_config:
+        app.config.from_mapping(test_config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from web import register
+
+    register(app)
+    return app

@@ -1,0 +1,25 @@
+"""The web side: blueprints, CLI commands, error handlers, language and park access.
+
+Flask is imported only here and in ``app.py``; views call ``layers`` and ``geo``
+with plain values and wrap what they return.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Attach every blueprint, command and handler to ``app``."""
+    from web import commands, errors, i18n, park
+
+    errors.init_app(app)
+    i18n.init_app(app)
+    park.init_app(app)
+    commands.init_app(app)
+
+    from web.api import bp as api_bp
+    from web.pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(api_bp)

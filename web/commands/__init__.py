@@ -1,0 +1,15 @@
+"""CLI commands (``flask --app app <command>``): thin wrappers over layers/geo.
+
+Each command lives in its own module and is registered here. Commands exit 0 on
+success and 2 when the user's input is rejected, printing the report.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from web.commands import demo
+
+    app.cli.add_command(demo.demo_command)

@@ -1,0 +1,40 @@
+"""Language: Chinese (zh-CN) by default, English on request.
+
+Templates write both languages side by side with ``tr('中文', 'English')``, so
+there is no string catalogue to keep in step. The language comes from ``?lang=``
+(remembered in a cookie), else the cookie, else ``DEFAULT_LANG``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+
+LANGUAGES = ("zh", "en")
+COOKIE = "parkatlas_lang"
+
+
+def current_lang() -> str:
+    lang = getattr(g, "lang", None)
+    if lang is None:
+        asked = request.args.get("lang") or request.cookies.get(COOKIE) or current_app.config["DEFAULT_LANG"]
+        lang = asked if asked in LANGUAGES else "zh"
+        g.lang = lang
+    return lang
+
+
+def tr(zh: str, en: str) -> str:
+    """The text in the current language."""
+    return en if current_lang() == "en" else zh
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def inject_language():
+        return {"tr": tr, "lang": current_lang(), "html_lang": "en" if current_lang() == "en" else "zh-CN"}
+
+    @app.after_request
+    def remember_language(response):
+        asked = request.args.get("lang")
+        if asked in LANGUAGES:
+            response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        return response
