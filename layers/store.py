@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -29,6 +30,9 @@ from layers.schema import LayerSpec
 from layers.validate import validate_layer
 
 META_TABLE = "parkatlas_meta"
+#: A GeoPackage is an SQLite file whose header says so, with application_id 'GPKG' at byte 68.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+GPKG_APPLICATION_ID = b"GPKG"
 SCHEMA_VERSION = 1
 
 _ARROW_TYPES = {
@@ -144,11 +148,25 @@ class GeoPackageStore:
             msg = f"{self.path}: no park file here; build one with 'flask --app app demo --park {self.path}'"
             raise ParkStoreError(msg)
 
+    def _check_header(self) -> None:
+        """Refuse a file that is not a GeoPackage before GDAL tries to make sense of it."""
+        with open(self.path, "rb") as handle:
+            header = handle.read(72)
+        if not header.startswith(SQLITE_MAGIC) or header[68:72] != GPKG_APPLICATION_ID:
+            msg = (
+                f"{self.path}: cannot be read as a GeoPackage (the file header is not that of a GeoPackage; "
+                "the file is damaged or of another format). Restore it from a backup or rebuild it."
+            )
+            raise ParkStoreError(msg)
+
     def layer_names(self) -> list[str]:
         """Names of the layers and tables present in the file."""
         self._require()
+        self._check_header()
         try:
-            return [str(name) for name, _ in pyogrio.list_layers(self.path)]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files; errors still raise
+                return [str(name) for name, _ in pyogrio.list_layers(self.path)]
         except Exception as exc:  # GDAL raises several types for damaged files
             msg = f"{self.path}: cannot be read as a GeoPackage ({exc})"
             raise ParkStoreError(msg) from exc
@@ -158,8 +176,12 @@ class GeoPackageStore:
         if META_TABLE not in self.layer_names():
             msg = f"{self.path}: not a ParkAtlas park (no {META_TABLE} table)"
             raise ParkStoreError(msg)
-        table = pyogrio.read_dataframe(self.path, layer=META_TABLE, use_arrow=True)
-        return {str(k): json.loads(v) for k, v in zip(table["key"], table["value"])}
+        try:
+            table = pyogrio.read_dataframe(self.path, layer=META_TABLE, use_arrow=True)
+            return {str(k): json.loads(v) for k, v in zip(table["key"], table["value"])}
+        except Exception as exc:
+            msg = f"{self.path}: the park metadata cannot be read ({exc})"
+            raise ParkStoreError(msg) from exc
 
     def working_crs(self) -> CRS:
         """The park's projected working CRS, as recorded in its metadata."""
