@@ -6,7 +6,10 @@ PARK ?= data/demo_park.gpkg
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev assets demo bench clean
+.PHONY: run test install install-dev assets browser demo bench clean
+
+# Root installs Debian packages directly; anyone else through sudo.
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +31,12 @@ static/vendor/node_modules/.installed: static/vendor/package.json static/vendor/
 
 assets: static/vendor/node_modules/.installed
 
+# The browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
 $(PARK): | $(VENV)/.installed
 	$(PY) -m flask --app app demo --park $(PARK)
 
@@ -37,7 +46,7 @@ demo: $(VENV)/.installed
 run: install assets $(PARK)
 	PARKATLAS_PARK=$(PARK) $(PY) -m flask --app app run --host $(HOST) --port $(PORT)
 
-test: install-dev assets
+test: install-dev assets browser
 	$(PY) -m pytest -q
 
 bench: install-dev
