@@ -1,0 +1,502 @@
+"""Land rules: the national defaults of ``data/rules.yaml`` with per-park overrides.
+
+:func:`load_rules` reads the defaults, merges an optional override file over them,
+validates every parameter (all problems at once, each naming file, key path, bad
+value and what is allowed) and returns a typed, immutable :class:`LandRules`. The
+``geo`` land analyses take it as their ``rules=`` keyword argument; nothing in
+``geo`` reads the files itself.
+
+Override files have the shape of the defaults; a parameter may be a bare value or
+a mapping with ``value`` (and its own ``source``). They are found, in order, as the
+path passed in, the file named by ``PARKATLAS_RULES``, or ``<park>.rules.yaml``
+beside the park's GeoPackage.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+
+from layers.catalog import buildings as buildings_catalog
+from layers.catalog import parcels as parcels_catalog
+from layers.catalog import units as units_catalog
+from layers.catalog._common import DELAY_CAUSES, INDUSTRY_CODE_STANDARDS
+from layers.landuse import LAND_USE_STANDARDS
+
+DEFAULT_RULES_PATH = Path(__file__).resolve().parents[1] / "data" / "rules.yaml"
+ENV_VAR = "PARKATLAS_RULES"
+SCHEMA = "parkatlas-land-rules/1"
+
+MUJU_INDICATORS = (
+    "tax_per_mu_wan",
+    "value_added_per_mu_wan",
+    "revenue_per_mu_wan",
+    "output_per_mu_wan",
+    "value_added_per_tce_wan",
+    "value_added_per_t_emission_wan",
+    "labour_productivity_wan",
+    "rd_share",
+)
+GRADES = ("A", "B", "C", "D")
+BELOW_TARGET_INDICATORS = ("investment", "output_per_mu", "tax_per_mu")
+
+
+class RulesError(ValueError):
+    """A rules file is unreadable or holds bad values; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("land rules rejected:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+# -- typed rules ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ControlRules:
+    """工业项目建设用地控制指标 (DOMAIN.md §3)."""
+
+    edition: str
+    building_coef_min: float
+    admin_share_max: float
+    green_ratio_max: float
+    double_count_storey_height_m: float
+    industrial_land_use: Mapping[str, tuple[str, ...]]
+    admin_building_uses: tuple[str, ...]
+    investment_includes_land_price: bool
+    compliance_statuses: tuple[str, ...]
+    far_min_by_industry: Mapping[str, Mapping[str, float]]
+
+
+@dataclass(frozen=True)
+class IdleRules:
+    """闲置土地处置办法 (DOMAIN.md §1)."""
+
+    tenures: tuple[str, ...]
+    fee_after_years: int
+    reclaim_after_years: int
+    fee_rate: float
+    stalled_fee: bool
+    stalled_developed_share_min: float
+    stalled_invested_share_min: float
+    stalled_suspension_years: int
+    developed_area_basis: str
+    estimate_building_statuses: tuple[str, ...]
+    exempt_causes: tuple[str, ...]
+    missing_anniversary_day: str
+
+
+@dataclass(frozen=True)
+class InefficiencyRules:
+    """五类低效用地 triggers (DOMAIN.md §2.2)."""
+
+    supplied_unused_grace_days: int
+    underused_far_below_required: bool
+    underused_coef_below_min: bool
+    built_not_operating_grace_days: int
+    below_target_share: float
+    below_target_indicators: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One 亩均 indicator: its weight (points) and fixed benchmark (``None``: park mean × multiple)."""
+
+    name: str
+    weight: float
+    benchmark: float | None
+
+
+@dataclass(frozen=True)
+class MujuRules:
+    """亩均效益评价 (DOMAIN.md §4)."""
+
+    evaluation_year_offset: int
+    indicators: Mapping[str, tuple[Indicator, ...]]
+    benchmark_multiple: float
+    score_cap_ratio: float | None
+    missing_indicator: str
+    bands: Mapping[str, float]
+    new_firm_years: int
+    utility_divisions: tuple[str, ...]
+    min_land_mu: float
+    tenant_land_basis: str
+
+
+@dataclass(frozen=True)
+class VacancyRules:
+    """Leasing metrics of standard factories (DOMAIN.md §10.3)."""
+
+    leasable_unit_statuses: tuple[str, ...]
+    trend_months: int
+
+
+@dataclass(frozen=True)
+class ParkRatioRules:
+    """Statuses behind the 开发区土地集约利用评价 ratios (DOMAIN.md §2.3)."""
+
+    ready_statuses: tuple[str, ...]
+    supplied_statuses: tuple[str, ...]
+    built_statuses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LandRules:
+    """Every land rule in force, with where each value came from.
+
+    ``sources`` maps a key path (``idle.fee_rate``) to its source text; ``files``
+    lists the files merged, defaults first.
+    """
+
+    control: ControlRules
+    idle: IdleRules
+    inefficiency: InefficiencyRules
+    muju: MujuRules
+    vacancy: VacancyRules
+    park_ratios: ParkRatioRules
+    sources: Mapping[str, str]
+    files: tuple[str, ...]
+
+
+# -- parameter checks -------------------------------------------------------------
+
+Check = Callable[[object], tuple[object, str | None]]
+
+
+def _number(low: float | None = None, high: float | None = None, *, integer: bool = False,
+            nullable: bool = False) -> Check:
+    what = "a whole number" if integer else "a number"
+    if low is not None and high is not None:
+        what += f" in [{low:g}, {high:g}]"
+    elif low is not None:
+        what += f" ≥ {low:g}"
+    if nullable:
+        what += " or null"
+
+    def check(value):
+        if value is None and nullable:
+            return None, None
+        if isinstance(value, str) and "/" in value:  # "1/3" keeps the exact third
+            try:
+                value = float(Fraction(value.strip()))
+            except (ValueError, ZeroDivisionError):
+                return None, what
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, what
+        if integer and value != int(value):
+            return None, what
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None, what
+        return (int(value) if integer else float(value)), None
+
+    return check
+
+
+def _flag(value):
+    return (value, None) if isinstance(value, bool) else (None, "true or false")
+
+
+def _choice(*allowed: str) -> Check:
+    def check(value):
+        return (value, None) if value in allowed else (None, "one of " + ", ".join(allowed))
+
+    return check
+
+
+def _subset(allowed: tuple[str, ...], *, what: str) -> Check:
+    def check(value):
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            return None, f"a list of {what}: " + ", ".join(allowed)
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            return None, f"a list of {what} ({', '.join(map(repr, unknown))} unknown): " + ", ".join(allowed)
+        return tuple(value), None
+
+    return check
+
+
+def _text_list(value):
+    if isinstance(value, list | tuple) and all(isinstance(v, str | int) for v in value):
+        return tuple(str(v) for v in value), None
+    return None, "a list of texts"
+
+
+def _text(value):
+    return (str(value), None) if isinstance(value, str | int | float) and not isinstance(value, bool) else (
+        None, "a text")
+
+
+def _industrial_land_use(value):
+    allowed = "a mapping {classification: [code prefixes]} with classifications " + ", ".join(LAND_USE_STANDARDS)
+    if not isinstance(value, Mapping) or not set(value) <= set(LAND_USE_STANDARDS):
+        return None, allowed
+    out = {}
+    for std, prefixes in value.items():
+        checked, problem = _text_list(prefixes)
+        if problem:
+            return None, allowed
+        out[std] = checked
+    return MappingProxyType(out), None
+
+
+def _far_table(value):
+    stds = tuple(code.value for code in INDUSTRY_CODE_STANDARDS)
+    allowed = ("a mapping {industry classification: {division: FAR ≥ 0}} with classifications "
+               + ", ".join(stds))
+    if not isinstance(value, Mapping) or not set(value) <= set(stds):
+        return None, allowed
+    out = {}
+    for std, table in value.items():
+        if not isinstance(table, Mapping):
+            return None, allowed
+        rows = {}
+        for division, far in table.items():
+            checked, problem = _number(0, 20)(far)
+            if problem:
+                return None, f"{allowed}; {std} division {division!r} has {far!r}"
+            rows[str(division).zfill(2)] = checked
+        out[std] = MappingProxyType(rows)
+    return MappingProxyType(out), None
+
+
+def _indicators(value):
+    allowed = ("a mapping {above_scale|below_scale: {indicator: {weight: number > 0, benchmark: number > 0 "
+               "or null}}} with indicators " + ", ".join(MUJU_INDICATORS))
+    if not isinstance(value, Mapping) or not value or not set(value) <= {"above_scale", "below_scale"}:
+        return None, allowed
+    out = {}
+    for group, table in value.items():
+        if not isinstance(table, Mapping) or not table:
+            return None, allowed
+        entries = []
+        for name, spec in table.items():
+            if name not in MUJU_INDICATORS or not isinstance(spec, Mapping) or set(spec) - {"weight", "benchmark"}:
+                return None, f"{allowed}; got {group}.{name}"
+            weight, problem_w = _number(0)(spec.get("weight"))
+            benchmark, problem_b = _number(0, nullable=True)(spec.get("benchmark"))
+            if problem_w or problem_b or weight == 0 or benchmark == 0:
+                return None, f"{allowed}; got {group}.{name} = {dict(spec)!r}"
+            entries.append(Indicator(name, weight, benchmark))
+        out[group] = tuple(entries)
+    return MappingProxyType(out), None
+
+
+def _bands(value):
+    allowed = "a mapping {A, B, C, D: cumulative share in (0, 1]} increasing from A to D, D = 1"
+    if not isinstance(value, Mapping) or set(value) != set(GRADES):
+        return None, allowed
+    shares = []
+    for grade in GRADES:
+        share, problem = _number(0, 1)(value[grade])
+        if problem:
+            return None, allowed
+        shares.append(share)
+    if any(b <= a for a, b in zip(shares, shares[1:])) or shares[-1] != 1.0 or shares[0] <= 0:
+        return None, allowed
+    return MappingProxyType(dict(zip(GRADES, shares))), None
+
+
+_PARCEL_STATUSES = parcels_catalog.LAYER.field("status").allowed_values
+_TENURES = parcels_catalog.LAYER.field("tenure").allowed_values
+_BUILDING_USES = buildings_catalog.LAYER.field("use").allowed_values
+_BUILDING_STATUSES = buildings_catalog.LAYER.field("status").allowed_values
+_UNIT_STATUSES = units_catalog.LAYER.field("status").allowed_values
+_CAUSES = tuple(code.value for code in DELAY_CAUSES if code.value != "none")
+
+#: Every parameter: key path → check. The defaults file must define all of them.
+PARAMETERS: dict[str, Check] = {
+    "control.edition": _text,
+    "control.building_coef_min": _number(0, 1),
+    "control.admin_share_max": _number(0, 1),
+    "control.green_ratio_max": _number(0, 1),
+    "control.double_count_storey_height_m": _number(0, 100),
+    "control.industrial_land_use": _industrial_land_use,
+    "control.admin_building_uses": _subset(_BUILDING_USES, what="building uses"),
+    "control.investment_includes_land_price": _flag,
+    "control.compliance_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "control.far_min_by_industry": _far_table,
+    "idle.tenures": _subset(_TENURES, what="tenures"),
+    "idle.fee_after_years": _number(1, 50, integer=True),
+    "idle.reclaim_after_years": _number(1, 50, integer=True),
+    "idle.fee_rate": _number(0, 1),
+    "idle.stalled_fee": _flag,
+    "idle.stalled_developed_share_min": _number(0, 1),
+    "idle.stalled_invested_share_min": _number(0, 1),
+    "idle.stalled_suspension_years": _number(1, 50, integer=True),
+    "idle.developed_area_basis": _choice("land_area", "floor_area"),
+    "idle.estimate_building_statuses": _subset(_BUILDING_STATUSES, what="building statuses"),
+    "idle.exempt_causes": _subset(_CAUSES, what="delay causes"),
+    "idle.missing_anniversary_day": _choice("month_end", "next_day"),
+    "inefficiency.supplied_unused_grace_days": _number(0, 36500, integer=True),
+    "inefficiency.underused_far_below_required": _flag,
+    "inefficiency.underused_coef_below_min": _flag,
+    "inefficiency.built_not_operating_grace_days": _number(0, 36500, integer=True),
+    "inefficiency.below_target_share": _number(0, 10),
+    "inefficiency.below_target_indicators": _subset(BELOW_TARGET_INDICATORS, what="targets"),
+    "muju.evaluation_year_offset": _number(-10, 0, integer=True),
+    "muju.indicators": _indicators,
+    "muju.benchmark_multiple": _number(0.01, 100),
+    "muju.score_cap_ratio": _number(0.01, 1000, nullable=True),
+    "muju.missing_indicator": _choice("average", "zero"),
+    "muju.bands": _bands,
+    "muju.new_firm_years": _number(0, 50, integer=True),
+    "muju.utility_divisions": _text_list,
+    "muju.min_land_mu": _number(0),
+    "muju.tenant_land_basis": _choice("leasable_floor_area", "total_floor_area"),
+    "vacancy.leasable_unit_statuses": _subset(_UNIT_STATUSES, what="unit statuses"),
+    "vacancy.trend_months": _number(1, 600, integer=True),
+    "park_ratios.ready_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "park_ratios.supplied_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "park_ratios.built_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
+}
+
+_PARAM_KEYS = {"value", "unit", "source", "status"}
+
+
+# -- reading and merging ---------------------------------------------------------
+
+
+def _read_yaml(path: Path) -> Mapping:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError([f"{path}: cannot be read ({exc.strerror or exc})"]) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RulesError([f"{path}: not valid YAML ({exc})"]) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise RulesError([f"{path}: the top level must be a mapping of sections, got {type(data).__name__}"])
+    return data
+
+
+def _flatten(data: Mapping, path: Path, problems: list[str], *, override: bool) -> dict[str, tuple[object, str]]:
+    """``{key path: (value, source)}`` from a rules file; unknown keys become problems."""
+    out: dict[str, tuple[object, str]] = {}
+    sections = sorted({key.split(".")[0] for key in PARAMETERS})
+    for section, body in data.items():
+        if section == "schema":
+            if body != SCHEMA:
+                problems.append(f"{path}: schema: got {body!r}; allowed: {SCHEMA!r}")
+            continue
+        if section not in sections:
+            problems.append(f"{path}: {section}: unknown section; allowed: schema, {', '.join(sections)}")
+            continue
+        if not isinstance(body, Mapping):
+            problems.append(f"{path}: {section}: must be a mapping of parameters, got {body!r}")
+            continue
+        for name, entry in body.items():
+            key = f"{section}.{name}"
+            if key not in PARAMETERS:
+                known = ", ".join(k.split(".", 1)[1] for k in PARAMETERS if k.startswith(section + "."))
+                problems.append(f"{path}: {key}: unknown parameter; allowed: {known}")
+                continue
+            if isinstance(entry, Mapping) and "value" in entry and set(entry) <= _PARAM_KEYS:
+                source = str(entry.get("source") or (f"override in {path.name}" if override else ""))
+                out[key] = (entry["value"], source)
+            elif override:
+                out[key] = (entry, f"override in {path.name}")
+            else:
+                problems.append(f"{path}: {key}: must be a mapping with value, unit, source, status; got {entry!r}")
+    return out
+
+
+def _build(values: Mapping[str, object], sources: Mapping[str, str], files: tuple[str, ...]) -> LandRules:
+    def section(prefix: str, cls):
+        return cls(**{key.split(".", 1)[1]: value for key, value in values.items() if key.startswith(prefix + ".")})
+
+    return LandRules(
+        control=section("control", ControlRules),
+        idle=section("idle", IdleRules),
+        inefficiency=section("inefficiency", InefficiencyRules),
+        muju=section("muju", MujuRules),
+        vacancy=section("vacancy", VacancyRules),
+        park_ratios=section("park_ratios", ParkRatioRules),
+        sources=MappingProxyType(dict(sources)),
+        files=files,
+    )
+
+
+def override_path_for_park(park_path: str | os.PathLike | None) -> Path | None:
+    """The override file in force for a park: ``PARKATLAS_RULES``, else ``<park>.rules.yaml`` if it exists."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    if park_path is None:
+        return None
+    candidate = Path(park_path).with_suffix(".rules.yaml")
+    return candidate if candidate.is_file() else None
+
+
+def load_rules(override: str | os.PathLike | None = None, *,
+               defaults: str | os.PathLike = DEFAULT_RULES_PATH) -> LandRules:
+    """Read the default rules, merge ``override`` over them, validate, and type.
+
+    Parameters
+    ----------
+    override
+        A park's rules file (same shape as the defaults; bare values allowed).
+    defaults
+        The national defaults (``data/rules.yaml``).
+
+    Raises
+    ------
+    RulesError
+        Naming file, key path, bad value and what is allowed, for every problem.
+    """
+    defaults = Path(defaults)
+    problems: list[str] = []
+    merged = _flatten(_read_yaml(defaults), defaults, problems, override=False)
+    missing = [key for key in PARAMETERS if key not in merged]
+    problems += [f"{defaults}: {key}: missing; every parameter needs a default" for key in missing]
+    origin = dict.fromkeys(merged, defaults)
+    files = [str(defaults)]
+    if override is not None:
+        override = Path(override)
+        changes = _flatten(_read_yaml(override), override, problems, override=True)
+        merged.update(changes)
+        origin.update(dict.fromkeys(changes, override))
+        files.append(str(override))
+    values: dict[str, object] = {}
+    for key, (raw, _) in merged.items():
+        value, allowed = PARAMETERS[key](raw)
+        if allowed:
+            problems.append(f"{origin[key]}: {key}: got {raw!r}; allowed: {allowed}")
+        values[key] = value
+    if not problems:
+        idle = (values["idle.fee_after_years"], values["idle.reclaim_after_years"])
+        if idle[1] <= idle[0]:
+            problems.append(f"{origin['idle.reclaim_after_years']}: idle.reclaim_after_years: got {idle[1]!r}; "
+                            f"allowed: more than idle.fee_after_years ({idle[0]})")
+    if problems:
+        raise RulesError(problems)
+    return _build(values, {key: source for key, (_, source) in merged.items()}, tuple(files))
+
+
+@lru_cache(maxsize=8)
+def _cached(override: str | None, stamp: tuple | None) -> LandRules:
+    return load_rules(override)
+
+
+def rules_for_park(park_path: str | os.PathLike | None = None) -> LandRules:
+    """The rules in force for a park (defaults + its override), cached per file version."""
+    override = override_path_for_park(park_path)
+    stamp = None
+    if override is not None and override.is_file():
+        stat = override.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    return _cached(str(override) if override is not None else None, stamp)
+
+
+def default_rules() -> LandRules:
+    """The national defaults alone (cached)."""
+    return _cached(None, None)
