@@ -160,6 +160,9 @@ CLASSES_BY_STANDARD = {
 INDUSTRIAL_CODES_2023 = ("1001", "100101", "100102", "100103")
 LOGISTICS_CODES_2023 = ("11", "1101", "110101", "110102", "110103", "1102")
 
+#: The industrial-land class (工业用地) of each system; its sub-classes start with the same code.
+INDUSTRIAL_CLASS_BY_STANDARD = {STD_2023: "1001", STD_GB50137: "M", STD_GBT21010: "0601"}
+
 UNKNOWN_COLOR = "#cccccc"
 
 

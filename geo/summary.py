@@ -1,0 +1,206 @@
+"""The park's headline figures (the KPI strip and ``/api/summary``), computed from the data only.
+
+One function per figure group, each taking the layers it needs (already validated,
+in the park's projected working CRS) and returning a plain ``dict`` of numbers and
+counts. :func:`park_summary` runs every group named in :data:`FIGURE_GROUPS`;
+later analyses (idle land, vacancy, readiness) add a function and one entry there.
+
+Records retired before the day asked for (``retired_on``) or added after it
+(``first_added``) are left out: history is kept in the layers, not counted.
+Missing values are never guessed: every group says how many records it could not
+judge (``*_unknown``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import require_projected
+from geo.units import m2_to_km2, m2_to_mu
+from layers import landuse
+from layers.registry import get_layer
+
+#: Parcel statuses that count as land supplied (供地): the land has been granted,
+#: allocated or leased to a user, whatever stage its construction has reached.
+SUPPLIED_STATUSES = ("supplied", "under_construction", "completed", "operating")
+
+#: Key used for records whose coded value is missing.
+UNKNOWN = "unknown"
+
+METRES_PER_KM = 1_000.0
+
+
+def in_force(frame: pd.DataFrame, *, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The records of ``frame`` that exist on ``as_of`` (default: those not retired).
+
+    A record exists when it was added on or before the day (or its ``first_added``
+    is unknown) and is not retired on or before it.
+    """
+    keep = pd.Series(True, index=frame.index)
+    if "retired_on" in frame.columns:
+        retired = frame["retired_on"]
+        keep &= retired.isna() if as_of is None else ~(retired <= pd.Timestamp(as_of))
+    if as_of is not None and "first_added" in frame.columns:
+        keep &= ~(frame["first_added"] > pd.Timestamp(as_of))
+    return frame[keep.to_numpy()]
+
+
+def _counts(values: pd.Series, layer: str, field: str) -> dict[str, int]:
+    """Counts per declared code of ``layer.field`` (registry order, zeros kept), plus missing ones."""
+    declared = get_layer(layer).field(field).allowed_values
+    counts = values.value_counts(dropna=True)
+    out = {code: int(counts.get(code, 0)) for code in declared}
+    out[UNKNOWN] = int(values.isna().sum())
+    return out
+
+
+def _sums(amounts: np.ndarray, values: pd.Series, layer: str, field: str) -> dict[str, float]:
+    """Sums of ``amounts`` per declared code of ``layer.field`` (zeros kept), plus missing ones."""
+    declared = get_layer(layer).field(field).allowed_values
+    sums = pd.Series(amounts, index=values.index).groupby(values, dropna=True).sum()
+    out = {code: float(sums.get(code, 0.0)) for code in declared}
+    out[UNKNOWN] = float(amounts[values.isna().to_numpy()].sum())
+    return out
+
+
+def is_industrial(parcels: pd.DataFrame) -> np.ndarray:
+    """Whether each parcel's land use is industrial (工业用地) in its own classification system."""
+    codes = parcels["land_use"].fillna("")
+    standards = parcels["land_use_std"]
+    out = np.zeros(len(parcels), dtype=bool)
+    for standard, prefix in landuse.INDUSTRIAL_CLASS_BY_STANDARD.items():
+        out |= ((standards == standard) & codes.str.startswith(prefix)).to_numpy()
+    return out
+
+
+def park_area(zones: pd.DataFrame, parcels: pd.DataFrame) -> dict:
+    """Park area: the union of ``park_boundary`` zones, else the union of the parcels.
+
+    Returns ``area_m2``, ``area_km2``, ``area_mu`` and ``source`` (``park_boundary``,
+    ``parcels`` or ``none``).
+    """
+    boundary = zones.geometry[(zones["kind"] == "park_boundary").to_numpy()]
+    if len(boundary):
+        require_projected(boundary, what="park area")
+        source, geoms = "park_boundary", boundary.to_numpy()
+    elif len(parcels):
+        require_projected(parcels, what="park area")
+        source, geoms = "parcels", parcels.geometry.to_numpy()
+    else:
+        source, geoms = "none", np.array([], dtype=object)
+    area_m2 = float(shapely.area(shapely.union_all(geoms))) if len(geoms) else 0.0
+    return {"area_m2": area_m2, "area_km2": m2_to_km2(area_m2), "area_mu": m2_to_mu(area_m2), "source": source}
+
+
+def land_supply(parcels: pd.DataFrame) -> dict:
+    """Land supplied (供地) and of it industrial, from parcel geometry areas.
+
+    Returns ``supplied_m2``/``supplied_mu``, ``industrial_m2``/``industrial_mu``,
+    ``supplied_parcels`` and ``land_use_unknown`` (supplied parcels without a
+    land-use code, counted as supplied but not as industrial).
+    """
+    require_projected(parcels, what="supplied land area")
+    supplied = parcels["status"].isin(SUPPLIED_STATUSES).to_numpy()
+    area_m2 = shapely.area(parcels.geometry.to_numpy())
+    industrial = supplied & is_industrial(parcels)
+    supplied_m2 = float(area_m2[supplied].sum())
+    industrial_m2 = float(area_m2[industrial].sum())
+    return {
+        "supplied_m2": supplied_m2,
+        "supplied_mu": m2_to_mu(supplied_m2),
+        "industrial_m2": industrial_m2,
+        "industrial_mu": m2_to_mu(industrial_m2),
+        "supplied_parcels": int(supplied.sum()),
+        "land_use_unknown": int((supplied & parcels["land_use"].isna().to_numpy()).sum()),
+    }
+
+
+def parcel_counts(parcels: pd.DataFrame) -> dict:
+    """Number of parcels, in total and by status (``unknown`` for a missing status)."""
+    return {"total": len(parcels), "by_status": _counts(parcels["status"], "parcels", "status")}
+
+
+def factory_space(buildings: pd.DataFrame, units: pd.DataFrame) -> dict:
+    """Standard factory (标准厂房) floor area, buildings and units; all buildings' GFA by use.
+
+    Demolished buildings are left out. GFA is the recorded ``gfa_m2``; buildings
+    without one are counted in ``*_gfa_unknown`` rather than estimated.
+    """
+    standing = buildings[(buildings["status"] != "demolished").to_numpy()]
+    gfa_m2 = standing["gfa_m2"].to_numpy(dtype=float, na_value=np.nan)
+    known = ~np.isnan(gfa_m2)
+    standard = (standing["use"] == "standard_factory").to_numpy()
+    standard_ids = standing["building_id"][standard]
+    return {
+        "standard_factory_gfa_m2": float(gfa_m2[standard & known].sum()),
+        "standard_factory_buildings": int(standard.sum()),
+        "standard_factory_gfa_unknown": int((standard & ~known).sum()),
+        "standard_factory_units": int(units["building_id"].isin(standard_ids).sum()),
+        "units_total": len(units),
+        "buildings": len(standing),
+        "gfa_m2": float(gfa_m2[known].sum()),
+        "gfa_unknown": int((~known).sum()),
+        "gfa_by_use_m2": _sums(np.where(known, gfa_m2, 0.0), standing["use"], "buildings", "use"),
+    }
+
+
+def _km_by(frame: pd.DataFrame, layer: str, groups: Mapping[str, str]) -> dict:
+    """Total km of the lines of ``frame`` and km per code of each field in ``groups`` (key → field)."""
+    require_projected(frame, what=f"{layer} length")
+    km = shapely.length(frame.geometry.to_numpy()) / METRES_PER_KM
+    return {"total_km": float(km.sum()), **{key: _sums(km, frame[name], layer, name) for key, name in groups.items()}}
+
+
+def road_lengths(roads: pd.DataFrame) -> dict:
+    """Road centreline km in total, by construction status and by grade."""
+    return _km_by(roads, "roads", {"by_status_km": "status", "by_grade_km": "grade"})
+
+
+def pipeline_lengths(pipelines: pd.DataFrame) -> dict:
+    """Pipeline km in total, by network (CJJ 61) and by status."""
+    return _km_by(pipelines, "pipelines", {"by_network_km": "network", "by_status_km": "status"})
+
+
+#: Figure groups in the order the summary lists them: (name, layers it takes, function).
+FIGURE_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[..., dict]], ...] = (
+    ("park_area", ("zones", "parcels"), park_area),
+    ("land_supply", ("parcels",), land_supply),
+    ("parcels", ("parcels",), parcel_counts),
+    ("factory_space", ("buildings", "units"), factory_space),
+    ("roads", ("roads",), road_lengths),
+    ("pipelines", ("pipelines",), pipeline_lengths),
+)
+
+
+def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None = None) -> dict[str, dict]:
+    """Every figure group of :data:`FIGURE_GROUPS` for the park's ``layers``.
+
+    Parameters
+    ----------
+    layers
+        Validated layers by name (at least those the groups take).
+    as_of
+        Count records existing on this day; default: every record not retired.
+    """
+    current = {name: in_force(layers[name], as_of=as_of) for _, names, _ in FIGURE_GROUPS for name in names}
+    return {group: function(*(current[name] for name in names)) for group, names, function in FIGURE_GROUPS}
+
+
+__all__ = [
+    "FIGURE_GROUPS",
+    "SUPPLIED_STATUSES",
+    "factory_space",
+    "in_force",
+    "is_industrial",
+    "land_supply",
+    "park_area",
+    "park_summary",
+    "parcel_counts",
+    "pipeline_lengths",
+    "road_lengths",
+]
