@@ -154,7 +154,8 @@ def idle_land(
     -------
     DataFrame indexed like ``parcels``: ``idle_status, idle_clause, idle_since, idle_days,
     idle_fee_wan, exempt_code, next_threshold, next_threshold_date, days_to_next_threshold,
-    developed_share, developed_source, invested_share, idle_not_judged, idle_note``.
+    developed_share, developed_source, invested_share, idle_not_judged, idle_note,
+    development_stage`` (``unsupplied, not_started, started, completed`` for every tenure).
     ``idle_since`` is the day the clock started (agreed start for IDLE-A, the suspension
     for IDLE-B); ``idle_days`` the days from it to ``as_of``.
     """
@@ -182,9 +183,11 @@ def idle_land(
     other_tenure = ~unsupplied & ~in_scope & ~no_tenure
     start_known = arr(actual_start <= when)
     start_from_status = actual_start.isna().to_numpy() & arr(status.isin(STARTED_STATUSES))
-    started = in_scope & (start_known | start_from_status)
-    completed = started & (arr(actual_completion <= when)
-                           | (actual_completion.isna().to_numpy() & arr(status.isin(BUILT_STATUSES))))
+    any_started = ~unsupplied & (start_known | start_from_status)
+    any_completed = any_started & (arr(actual_completion <= when)
+                                   | (actual_completion.isna().to_numpy() & arr(status.isin(BUILT_STATUSES))))
+    started = in_scope & any_started
+    completed = in_scope & any_completed
     building = started & ~completed
     waiting = in_scope & ~started
     exempt_cause = arr(cause.isin(idle.exempt_causes))
@@ -279,6 +282,11 @@ def idle_land(
         (building & arr(developed["developed_source"] == "estimated_footprint"),
          "developed area estimated from building footprints"),
     ])
+    stage = np.full(n, None, dtype=object)
+    stage[unsupplied] = "unsupplied"
+    stage[~unsupplied & ~any_started] = "not_started"
+    stage[any_started & ~any_completed] = "started"
+    stage[any_completed] = "completed"
     return pd.DataFrame({
         "idle_status": idle_status,
         "idle_clause": pd.Series(clause, index=index, dtype=TEXT_DTYPE),
@@ -294,4 +302,5 @@ def idle_land(
         "invested_share": inv_share,
         "idle_not_judged": not_judged,
         "idle_note": note,
+        "development_stage": pd.Series(stage, index=index, dtype=TEXT_DTYPE),
     }, index=index)

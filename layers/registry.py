@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from layers.catalog import (
     buildings,
+    case_events,
     cases,
     enterprise_years,
     enterprises,
@@ -35,6 +36,7 @@ REGISTRY: dict[str, LayerSpec] = {
         enterprises,
         enterprise_years,
         cases,
+        case_events,
     )
 }
 

@@ -349,7 +349,7 @@ PARAMETERS: dict[str, Check] = {
     "muju.new_firm_years": _number(0, 50, integer=True),
     "muju.utility_divisions": _text_list,
     "muju.min_land_mu": _number(0),
-    "muju.tenant_land_basis": _choice("leasable_floor_area", "total_floor_area"),
+    "muju.tenant_land_basis": _choice("unit_floor_area", "total_floor_area"),
     "vacancy.leasable_unit_statuses": _subset(_UNIT_STATUSES, what="unit statuses"),
     "vacancy.trend_months": _number(1, 600, integer=True),
     "park_ratios.ready_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
