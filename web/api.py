@@ -1,5 +1,197 @@
-"""JSON API (OGC API Features shape for layers)."""
+"""JSON API: the summary figures and every registry layer in the OGC API Features shape.
 
-from flask import Blueprint
+``/api/collections/<layer>/items`` returns GeoJSON in EPSG:4326 (CRS84 axis
+order, lon/lat) so QGIS and other OGC clients can add a layer directly; tables
+(units, leases, …) come as features with a null geometry. Views only parse
+parameters and call ``layers``/``geo``; every bad parameter is a 400 and every
+unknown layer or item a 404, in the one error shape of ``web.errors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from werkzeug.exceptions import NotFound
+
+from geo.bbox import check_lonlat_bbox, in_lonlat_bbox
+from geo.crs import to_web
+from geo.summary import FIGURE_GROUPS, park_summary
+from layers.geojson import dumps, feature_collection_text, feature_texts
+from layers.registry import REGISTRY
+from layers.schema import LayerSpec
+from web.errors import BadRequest
+from web.i18n import current_lang
+from web.park import park
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GEOJSON = "application/geo+json"
+
+
+def summary_layers() -> dict[str, pd.DataFrame]:
+    """The layers the summary's figure groups take, from the current park."""
+    names = {name for _, layer_names, _ in FIGURE_GROUPS for name in layer_names}
+    return {name: park().layer(name) for name in sorted(names)}
+
+
+def park_info() -> dict:
+    meta = park().meta()
+    return {key: meta.get(key) for key in ("park_name", "working_epsg", "reference_date")}
+
+
+@bp.get("/summary")
+def summary():
+    """The KPI figures of the overview page, as JSON."""
+    return jsonify({"park": park_info(), **park_summary(summary_layers())})
+
+
+# -- parameters --------------------------------------------------------------------------------------
+
+
+def _spec(layer: str) -> LayerSpec:
+    spec = REGISTRY.get(layer)
+    if spec is None:
+        raise NotFound(f"unknown collection {layer!r}; collections: {', '.join(REGISTRY)}")
+    return spec
+
+
+def int_param(args: Mapping[str, str], name: str, *, default: int, minimum: int, maximum: int | None = None) -> int:
+    """An integer query parameter within bounds; :class:`BadRequest` naming it and the value otherwise."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        allowed = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise BadRequest(f"{name} must be {allowed}, got {value}")
+    return value
+
+
+def bbox_param(args: Mapping[str, str]) -> tuple[float, float, float, float] | None:
+    """The ``bbox`` parameter as (min lon, min lat, max lon, max lat), or ``None`` when absent."""
+    raw = args.get("bbox")
+    if raw is None or raw == "":
+        return None
+    try:
+        values = [float(part) for part in raw.split(",")]
+    except ValueError:
+        raise BadRequest(f"bbox must be 4 comma-separated numbers (min lon,min lat,max lon,max lat), got {raw!r}") from None
+    try:
+        return check_lonlat_bbox(values)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def page_links(*, endpoint: str, values: dict, args: Mapping[str, str], offset: int, limit: int,
+               matched: int) -> list[dict]:
+    """OGC ``self``/``prev``/``next`` links of one page of ``matched`` items."""
+    def link(rel: str, page_offset: int) -> dict:
+        query = {**{k: v for k, v in args.items() if k != "offset"}, "offset": page_offset, "limit": limit}
+        return {"rel": rel, "type": GEOJSON, "href": url_for(endpoint, **values, **query, _external=True)}
+
+    links = [link("self", offset)]
+    if offset > 0:
+        links.append(link("prev", max(offset - limit, 0)))
+    if offset + limit < matched:
+        links.append(link("next", offset + limit))
+    return links
+
+
+# -- collections -------------------------------------------------------------------------------------
+
+
+def collection_doc(spec: LayerSpec) -> dict:
+    """One collection's description: id, titles, item type, CRS84 extent and links."""
+    lang = current_lang()
+    doc = {
+        "id": spec.name,
+        "title": spec.label(lang),
+        "title_zh": spec.label_zh,
+        "title_en": spec.label_en,
+        "description": spec.description,
+        "itemType": "record" if spec.is_table else "feature",
+    }
+    if not spec.is_table:
+        frame = park().layer(spec.name)
+        bounds = to_web(frame[["geometry"]]).total_bounds if len(frame) else None
+        if bounds is not None and np.all(np.isfinite(bounds)):
+            doc["extent"] = {"spatial": {"bbox": [[float(v) for v in bounds]], "crs": CRS84}}
+        doc["crs"] = [CRS84]
+        doc["storageCrs"] = f"http://www.opengis.net/def/crs/EPSG/0/{park().meta().get('working_epsg')}"
+    doc["links"] = [
+        {"rel": "self", "type": "application/json",
+         "href": url_for("api.collection", layer=spec.name, _external=True)},
+        {"rel": "items", "type": GEOJSON,
+         "href": url_for("api.items", layer=spec.name, _external=True)},
+    ]
+    return doc
+
+
+@bp.get("/collections")
+def collections():
+    """Every layer and table of the registry."""
+    return jsonify({
+        "collections": [collection_doc(spec) for spec in REGISTRY.values()],
+        "links": [{"rel": "self", "type": "application/json", "href": url_for("api.collections", _external=True)}],
+    })
+
+
+@bp.get("/collections/<layer>")
+def collection(layer: str):
+    return jsonify(collection_doc(_spec(layer)))
+
+
+def _web_frame(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
+    return frame if spec.is_table else to_web(frame)
+
+
+@bp.get("/collections/<layer>/items")
+def items(layer: str):
+    """A page of features, optionally within a lon/lat ``bbox``."""
+    spec = _spec(layer)
+    args = request.args
+    limit = int_param(args, "limit", default=current_app.config["API_DEFAULT_LIMIT"], minimum=1,
+                      maximum=current_app.config["API_MAX_LIMIT"])
+    offset = int_param(args, "offset", default=0, minimum=0)
+    bbox = bbox_param(args)
+    frame = park().layer(spec.name)
+    if bbox is not None:
+        if spec.is_table:
+            raise BadRequest(f"collection {spec.name!r} is a table without geometry; bbox does not apply")
+        frame = frame[in_lonlat_bbox(frame, bbox)]
+    matched = len(frame)
+    page = frame.iloc[offset:offset + limit]
+    features = feature_texts(_web_frame(page, spec), id_field=spec.id_field)
+    members = {
+        "numberMatched": matched,
+        "numberReturned": len(features),
+        "links": page_links(endpoint="api.items", values={"layer": spec.name}, args=args, offset=offset,
+                            limit=limit, matched=matched),
+    }
+    return Response(feature_collection_text(features, members), mimetype=GEOJSON)
+
+
+@bp.get("/collections/<layer>/items/<item_id>")
+def item(layer: str, item_id: str):
+    """One feature by its layer id."""
+    spec = _spec(layer)
+    frame = park().layer(spec.name)
+    found = frame[(frame[spec.id_field] == item_id).to_numpy()]
+    if not len(found):
+        raise NotFound(f"no {spec.name} item with {spec.id_field} {item_id!r}")
+    feature = feature_texts(_web_frame(found.iloc[:1], spec), id_field=spec.id_field)[0]
+    links = [
+        {"rel": "self", "type": GEOJSON,
+         "href": url_for("api.item", layer=spec.name, item_id=item_id, _external=True)},
+        {"rel": "collection", "type": "application/json",
+         "href": url_for("api.collection", layer=spec.name, _external=True)},
+    ]
+    # Splice the links into the feature object rather than parse and re-serialise it.
+    return Response(f'{feature[:-1]},"links":{dumps(links)}}}', mimetype=GEOJSON)

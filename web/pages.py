@@ -1,10 +1,127 @@
-"""HTML pages. (Overview map: see issue 2; filled in by the web work.)"""
+"""HTML pages. ``/`` is the overview: KPI strip, the map of every layer, and its legend."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Blueprint, current_app, render_template, url_for
+from markupsafe import Markup
+
+from geo.maps import legend, map_components, overview_map
+from geo.summary import park_summary
+from layers.registry import get_layer, spatial_layers
+from layers.schema import code_label
+from web.api import park_info, summary_layers
+from web.i18n import current_lang, tr
+from web.park import park
 
 bp = Blueprint("pages", __name__)
+
+#: Areas from this size up are written in 万 m² in Chinese (the committee's unit for floor space).
+WAN = 10_000
+
+
+@dataclass(frozen=True)
+class Share:
+    """One segment of a KPI card's breakdown bar."""
+
+    label: str
+    value: str
+    color: str
+    fraction: float
+
+
+@dataclass(frozen=True)
+class Card:
+    """One KPI card: a label, a headline value with its unit, a detail line and an optional breakdown."""
+
+    key: str
+    label: str
+    value: str
+    unit: str
+    detail: str = ""
+    shares: list[Share] = field(default_factory=list)
+
+
+def _number(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _floor_area(area_m2: float) -> tuple[str, str]:
+    if current_lang() == "zh" and area_m2 >= WAN:
+        return _number(area_m2 / WAN, 1), "万m²"
+    return _number(area_m2), "m²"
+
+
+def _shares(amounts: dict[str, float], layer: str, field_name: str, *, unit: str, digits: int) -> list[Share]:
+    """Breakdown segments for the declared codes with a non-zero amount, coloured as on the map."""
+    declared = get_layer(layer).field(field_name)
+    total = sum(amounts.values())
+    if total <= 0:
+        return []
+    lang = current_lang()
+    shares = [
+        Share(code_label(code, lang), f"{_number(amounts[code.value], digits)} {unit}".strip(),
+              code.color or "#8a94a6", amounts[code.value] / total)
+        for code in declared.codes
+        if amounts.get(code.value, 0) > 0
+    ]
+    if amounts.get("unknown", 0) > 0:
+        shares.append(Share(tr("未知", "unknown"), f"{_number(amounts['unknown'], digits)} {unit}".strip(),
+                            "#c8ced8", amounts["unknown"] / total))
+    return shares
+
+
+def kpi_cards(figures: dict) -> list[Card]:
+    """The KPI strip of the overview, labelled in the current language."""
+    area, supply, parcels = figures["park_area"], figures["land_supply"], figures["parcels"]
+    factory, roads, pipes = figures["factory_space"], figures["roads"], figures["pipelines"]
+    gfa_value, gfa_unit = _floor_area(factory["standard_factory_gfa_m2"])
+    km = tr("公里", "km")
+    return [
+        Card("park_area", tr("园区面积", "Park area"), _number(area["area_km2"], 2), tr("平方公里", "km²"),
+             tr(f"{_number(area['area_mu'])} 亩", f"{_number(area['area_mu'])} mu")),
+        Card("land_supply", tr("已供地", "Land supplied"), _number(supply["supplied_mu"]), tr("亩", "mu"),
+             tr(f"其中工业用地 {_number(supply['industrial_mu'])} 亩",
+                f"of which industrial {_number(supply['industrial_mu'])} mu")),
+        Card("parcels", tr("地块", "Parcels"), _number(parcels["total"]), tr("宗", ""),
+             tr(f"已供 {supply['supplied_parcels']} 宗", f"{supply['supplied_parcels']} supplied"),
+             _shares(parcels["by_status"], "parcels", "status", unit=tr("宗", ""), digits=0)),
+        Card("factory_space", tr("标准厂房", "Standard factories"), gfa_value, gfa_unit,
+             tr(f"{factory['standard_factory_buildings']} 栋 · {factory['standard_factory_units']} 个单元",
+                f"{factory['standard_factory_buildings']} buildings · {factory['standard_factory_units']} units")),
+        Card("roads", tr("道路", "Roads"), _number(roads["total_km"], 1), km,
+             tr(f"建成 {_number(roads['by_status_km']['completed'], 1)} 公里",
+                f"{_number(roads['by_status_km']['completed'], 1)} km completed"),
+             _shares(roads["by_status_km"], "roads", "status", unit=km, digits=1)),
+        Card("pipelines", tr("管线", "Pipelines"), _number(pipes["total_km"], 1), km,
+             tr(f"{sum(1 for k, v in pipes['by_network_km'].items() if v > 0 and k != 'unknown')} 类管网",
+                f"{sum(1 for k, v in pipes['by_network_km'].items() if v > 0 and k != 'unknown')} networks"),
+             _shares(pipes["by_network_km"], "pipelines", "network", unit=km, digits=1)),
+    ]
 
 
 @bp.get("/")
 def overview():
-    return render_template("overview.html")
+    """KPI strip, the map of every layer with its layer control, and the legend."""
+    lang = current_lang()
+    layers = {spec.name: park().layer(spec.name) for spec in spatial_layers()}
+    figures = park_summary({**layers, **summary_layers()})
+    config = current_app.config
+    the_map = overview_map(
+        layers,
+        lang=lang,
+        basemap=config["BASEMAP"],
+        asset_base_url=url_for("static", filename=""),
+        tianditu_key=config["TIANDITU_KEY"],
+    )
+    parts = map_components(the_map)
+    return render_template(
+        "overview.html",
+        park=park_info(),
+        cards=kpi_cards(figures),
+        legend=legend(layers, lang=lang),
+        map_header=Markup(parts.header),
+        map_html=Markup(parts.html),
+        map_script=Markup(parts.script),
+    )

@@ -1,0 +1,516 @@
+"""Folium maps built from the park's layers: pure builders, frames in, ``folium.Map`` out.
+
+Pieces other pages reuse: :class:`ParkMap` (a ``folium.Map`` whose only assets
+are Leaflet and our helper script, served by the app), :func:`styled_layer` (a
+layer styled from colours computed here, vectorised, from the layer registry),
+:func:`add_basemap`, :func:`fit_to_layers`, :func:`add_layer_control`,
+:func:`legend` and :func:`map_components` (the header/html/script parts a view
+embeds into its own template).
+
+Styling happens in the browser from feature properties (``_c`` colour, ``_w``
+weight): folium's per-feature ``style_function`` writes one JavaScript case per
+feature and makes page load quadratic. Layers are drawn on one canvas
+(``prefer_canvas``). Popups are built in JavaScript as DOM text, so names from
+users' files cannot inject markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+from folium.map import Layer
+from folium.template import Template
+
+from geo.crs import require_projected, to_web
+from geo.units import m2_to_mu
+from layers import landuse
+from layers.geojson import feature_texts, script_safe
+from layers.registry import REGISTRY, get_layer
+from layers.schema import LayerSpec, code_label, field_label
+
+BASEMAPS = ("none", "osm", "tianditu")
+
+#: Paths under the app's static root (``asset_base_url``).
+LEAFLET_JS = "vendor/node_modules/leaflet/dist/leaflet.js"
+LEAFLET_CSS = "vendor/node_modules/leaflet/dist/leaflet.css"
+HELPER_JS = "js/parkatlas-map.js"
+
+#: Road line weight in pixels by grade (a drawing choice, not a rule).
+ROAD_WEIGHT_PX = {"expressway": 6.0, "arterial": 5.0, "secondary": 4.0, "branch": 3.0, "internal": 2.0}
+
+#: Zones that mark an extent rather than a constraint: outlines only, so they do not tint what lies inside.
+OUTLINE_ONLY_ZONES = ("park_boundary", "expansion_area", "urban_dev_boundary")
+
+#: Coordinates sent to the browser are rounded to 1e-6° (about 0.1 m): the page stays small.
+WEB_PRECISION = 6
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+#: Tianditu WMTS (DOMAIN.md §9.4); {layer} is vec (base) or cva (labels), grid w = Web Mercator.
+TIANDITU_TILES = (
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+)
+TIANDITU_ATTRIBUTION = "&copy; 天地图 Tianditu"
+
+_TEXT = {
+    "area": ("面积", "Area"),
+    "mu": ("亩", "mu"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "basemap_osm": ("OpenStreetMap 底图", "OpenStreetMap"),
+    "basemap_tianditu": ("天地图", "Tianditu"),
+    "basemap_tianditu_labels": ("天地图注记", "Tianditu labels"),
+}
+
+
+def _text(key: str, lang: str) -> str:
+    zh, en = _TEXT[key]
+    return en if lang == "en" else zh
+
+
+class NonLocalAssetError(RuntimeError):
+    """A rendered map references a script, stylesheet or image outside the app."""
+
+
+# -- colours and popup values, vectorised ------------------------------------------------------------
+
+
+def land_use_colors(parcels: pd.DataFrame) -> pd.Series:
+    """Planning-palette colour of each parcel's land-use code in its classification system."""
+    keys = parcels["land_use_std"].fillna(landuse.STD_2023) + "|" + parcels["land_use"].fillna("")
+    palette = {key: landuse.land_use_color(*reversed(key.split("|", 1))) for key in keys.unique()}
+    return keys.map(palette).astype(object)
+
+
+def style_colors(frame: pd.DataFrame, spec: LayerSpec) -> pd.Series:
+    """Each feature's colour from the registry: the Code colour of ``style.by_field``, else the layer colour."""
+    by_field = spec.style.by_field
+    if by_field is None:
+        return pd.Series(spec.style.color, index=frame.index, dtype=object)
+    if by_field == "land_use":
+        return land_use_colors(frame)
+    palette = {code.value: code.color or spec.style.color for code in spec.field(by_field).codes}
+    return frame[by_field].map(palette).fillna(landuse.UNKNOWN_COLOR).astype(object)
+
+
+def _land_use_labels(parcels: pd.DataFrame, lang: str) -> pd.Series:
+    keys = parcels["land_use_std"].fillna(landuse.STD_2023) + "|" + parcels["land_use"]
+    labels = {}
+    for key in keys.dropna().unique():
+        standard, code = key.split("|", 1)
+        found = landuse.land_use_class(code, standard)
+        name = "" if found is None else (found.label_en if lang == "en" else found.label_zh)
+        labels[key] = f"{code} {name}".strip()
+    return keys.map(labels).astype(object)
+
+
+def popup_values(frame: pd.DataFrame, spec: LayerSpec, *, lang: str) -> pd.DataFrame:
+    """The popup fields of ``spec`` as shown: codes replaced by their labels in ``lang``."""
+    out = {}
+    for name in spec.popup_fields:
+        declared = spec.field(name)
+        if declared.codes:
+            labels = {code.value: code_label(code, lang) for code in declared.codes}
+            out[name] = frame[name].map(labels).astype(object)
+        elif name == "land_use":
+            out[name] = _land_use_labels(frame, lang)
+        else:
+            out[name] = frame[name]
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _popup_fields(spec: LayerSpec, lang: str) -> list[dict]:
+    fields = []
+    for name in spec.popup_fields:
+        declared = spec.field(name)
+        entry = {"name": name, "label": field_label(declared, lang)}
+        if declared.unit:
+            entry["unit"] = declared.unit
+        fields.append(entry)
+    return fields
+
+
+# -- folium elements ---------------------------------------------------------------------------------
+
+
+class ParkMap(folium.Map):
+    """A ``folium.Map`` that loads only local assets and sets no page-wide styles.
+
+    Folium's own map pulls Leaflet, jQuery, Bootstrap, Font Awesome and
+    awesome-markers from CDNs and styles ``html, body``; this one links Leaflet
+    and the ParkAtlas helper script from ``asset_base_url`` (the app's static
+    root) and only sizes its own element.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <style>#{{ this.get_name() }} { position: relative; width: 100%; height: 100%; }</style>
+        {% endmacro %}
+
+        {% macro html(this, kwargs) %}
+            <div class="folium-map parkatlas-map" id={{ this.get_name()|tojson }}></div>
+        {% endmacro %}
+
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = parkatlas.setMap(L.map(
+                {{ this.get_name()|tojson }},
+                {
+                    center: {{ this.location|tojson }},
+                    crs: L.CRS.{{ this.crs }},
+                    ...{{ this.options|tojavascript }}
+                }
+            ), {{ this.client_options|tojson }});
+            L.control.scale({ imperial: false }).addTo({{ this.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, asset_base_url: str = "/static", lang: str = "zh", **kwargs):
+        super().__init__(tiles=None, prefer_canvas=True, control_scale=False, **kwargs)
+        base = asset_base_url.rstrip("/")
+        # Instance lists: folium's class-level lists are shared module state.
+        self.default_js = [("leaflet", f"{base}/{LEAFLET_JS}"), ("parkatlas_map", f"{base}/{HELPER_JS}")]
+        self.default_css = [("leaflet_css", f"{base}/{LEAFLET_CSS}")]
+        self.client_options = {
+            "lang": "en" if lang == "en" else "zh-CN",
+            "yes": _text("yes", lang),
+            "no": _text("no", lang),
+        }
+
+
+class StyledGeoJson(Layer):
+    """A GeoJSON layer styled in the browser from its features' ``_c``/``_w`` properties.
+
+    Parameters
+    ----------
+    key
+        Name under which the layer is exposed as ``parkatlas.layers[key]``.
+    data_json
+        FeatureCollection text (already made safe for a ``<script>`` element).
+    spec
+        Client options: ``title``, ``popupFields``, ``style``, ``colorTarget``, ``radius``.
+    name
+        Label in the layer control (HTML-escaped here: Leaflet inserts it as HTML).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = parkatlas.geoJsonLayer(
+                {{ this.key|tojson }},
+                {{ this.client_spec|tojson }},
+                {{ this.data_json }}
+            );
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, key: str, data_json: str, spec: dict, *, name: str, n_features: int, show: bool = True):
+        super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
+        self._name = "StyledGeoJson"
+        self.key = key
+        self.data_json = data_json
+        self.client_spec = spec
+        self.n_features = n_features
+
+
+def _client_style(spec: LayerSpec) -> tuple[dict, str]:
+    """Leaflet path options and which colour the feature's ``_c`` sets (fill, stroke or both)."""
+    style = spec.style
+    if spec.geometry == "LineString":
+        return {"weight": style.weight, "opacity": 0.9}, "stroke"
+    if spec.geometry == "Point":
+        return {"color": "#ffffff", "weight": 1.5, "fillOpacity": style.fill_opacity}, "fill"
+    if spec.name == "zones":
+        # Constraint zones are outlines over other layers; a faint fill shows their extent.
+        return {"weight": style.weight, "fillOpacity": style.fill_opacity, "dashArray": "6 4"}, "both"
+    return {"color": style.color, "weight": style.weight, "fillOpacity": style.fill_opacity}, "fill"
+
+
+def styled_layer(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", show: bool = True) -> StyledGeoJson:
+    """A map layer of ``frame`` (in the working CRS) drawn with ``spec``'s registry style.
+
+    Features carry their popup fields (codes as labels in ``lang``), their colour
+    ``_c``, for roads their weight ``_w``, for zones their fill opacity ``_fo``;
+    parcels also their area in 亩.
+    """
+    if spec.is_table:
+        msg = f"layer {spec.name!r} is a table without geometry; it cannot be drawn on a map"
+        raise ValueError(msg)
+    properties = popup_values(frame, spec, lang=lang)
+    popup_fields = _popup_fields(spec, lang)
+    properties["_c"] = style_colors(frame, spec)
+    if spec.name == "roads":
+        properties["_w"] = frame["grade"].map(ROAD_WEIGHT_PX).astype(float)
+    if spec.name == "zones":
+        properties["_fo"] = np.where(frame["kind"].isin(OUTLINE_ONLY_ZONES), 0.0, spec.style.fill_opacity)
+    if spec.geometry == "Polygon" and spec.name == "parcels":
+        require_projected(frame, what="parcel area")
+        properties["_area_mu"] = m2_to_mu(shapely.area(frame.geometry.to_numpy())).round(2)
+        popup_fields.append({"name": "_area_mu", "label": _text("area", lang), "unit": _text("mu", lang)})
+    web = to_web(frame[[spec.id_field, "geometry"]])
+    web = web.join(properties.drop(columns=[spec.id_field], errors="ignore"))
+    texts = feature_texts(
+        web,
+        id_field=spec.id_field,
+        properties=[c for c in web.columns if c not in ("geometry",)],
+        precision=WEB_PRECISION,
+    )
+    data_json = script_safe(f'{{"type":"FeatureCollection","features":[{",".join(texts)}]}}')
+    style, target = _client_style(spec)
+    client_spec = {
+        "title": spec.label(lang),
+        "popupFields": popup_fields,
+        "style": style,
+        "colorTarget": target,
+        "radius": spec.style.radius_px,
+    }
+    return StyledGeoJson(spec.name, data_json, client_spec, name=spec.label(lang), n_features=len(texts), show=show)
+
+
+def add_basemap(m: folium.Map, basemap: str, *, lang: str = "zh", tianditu_key: str = "") -> folium.Map:
+    """Add the configured basemap: ``none`` (no tile request at all), ``osm`` or ``tianditu``.
+
+    Tianditu needs a key (DOMAIN.md §9.4: ``tk`` mandatory since 2019); it is
+    read from configuration, never from code.
+    """
+    if basemap not in BASEMAPS:
+        msg = f"basemap must be one of {', '.join(BASEMAPS)}, got {basemap!r}"
+        raise ValueError(msg)
+    if basemap == "osm":
+        folium.TileLayer(
+            OSM_TILES, attr=OSM_ATTRIBUTION, name=_text("basemap_osm", lang), max_zoom=19, overlay=False
+        ).add_to(m)
+    elif basemap == "tianditu":
+        if not tianditu_key:
+            msg = "basemap 'tianditu' needs a key: set PARKATLAS_TIANDITU_KEY (apply at lbs.tianditu.gov.cn)"
+            raise ValueError(msg)
+        key = quote(tianditu_key, safe="")
+        for layer, name, overlay in (("vec", "basemap_tianditu", False), ("cva", "basemap_tianditu_labels", True)):
+            folium.TileLayer(
+                TIANDITU_TILES.format(layer=layer, key=key),
+                attr=TIANDITU_ATTRIBUTION,
+                name=_text(name, lang),
+                max_zoom=18,
+                subdomains="01234567",
+                overlay=overlay,
+                control=not overlay,
+            ).add_to(m)
+    return m
+
+
+def layers_bounds(layers: Sequence[pd.DataFrame]) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` in degrees of the non-empty layers, or ``None``."""
+    boxes = [to_web(frame[["geometry"]]).total_bounds for frame in layers if len(frame)]
+    boxes = [box for box in boxes if np.all(np.isfinite(box))]
+    if not boxes:
+        return None
+    stacked = np.vstack(boxes)
+    west, south = stacked[:, 0].min(), stacked[:, 1].min()
+    east, north = stacked[:, 2].max(), stacked[:, 3].max()
+    return [[float(south), float(west)], [float(north), float(east)]]
+
+
+def fit_to_layers(m: folium.Map, layers: Sequence[pd.DataFrame]) -> folium.Map:
+    """Start the map on the extent of ``layers`` (left unchanged when all are empty)."""
+    bounds = layers_bounds(layers)
+    if bounds is not None:
+        m.location = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+        m.fit_bounds(bounds, padding=(12, 12))
+    return m
+
+
+def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.Map:
+    """Add the layer control; call it after every layer (it lists the map's layers when rendered)."""
+    folium.LayerControl(position="topright", collapsed=collapsed).add_to(m)
+    return m
+
+
+def overview_map(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    lang: str = "zh",
+    basemap: str = "none",
+    asset_base_url: str = "/static",
+    tianditu_key: str = "",
+) -> ParkMap:
+    """The overview map: every non-empty spatial layer of the registry, in drawing order.
+
+    Parameters
+    ----------
+    layers
+        Validated layers by name, in the park's working CRS (tables are ignored).
+    lang
+        ``zh`` (default) or ``en`` for layer names, popups and code labels.
+    basemap
+        ``none`` (offline: no tile request), ``osm`` or ``tianditu``.
+    asset_base_url
+        URL of the app's static root, where Leaflet and our helper script are served.
+    tianditu_key
+        The Tianditu key, needed for ``basemap="tianditu"``.
+    """
+    m = ParkMap(asset_base_url=asset_base_url, lang=lang, zoom_start=14)
+    add_basemap(m, basemap, lang=lang, tianditu_key=tianditu_key)
+    drawn = []
+    for name, spec in REGISTRY.items():
+        frame = layers.get(name)
+        if spec.is_table or frame is None or not len(frame):
+            continue
+        styled_layer(frame, spec, lang=lang).add_to(m)
+        drawn.append(frame)
+    fit_to_layers(m, drawn)
+    add_layer_control(m)
+    return m
+
+
+# -- legend ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    label: str
+    color: str
+
+
+@dataclass(frozen=True)
+class LegendSection:
+    """One block of the legend: a layer, how it is drawn (``fill``, ``line``, ``point``) and its classes."""
+
+    layer: str
+    title: str
+    shape: str
+    items: list[LegendItem] = field(default_factory=list)
+
+
+def _present_codes(frame: pd.DataFrame, spec: LayerSpec, field_name: str, lang: str) -> list[LegendItem]:
+    present = set(frame[field_name].dropna().unique())
+    return [
+        LegendItem(code_label(code, lang), code.color or spec.style.color)
+        for code in spec.field(field_name).codes
+        if code.value in present
+    ]
+
+
+def _land_use_items(parcels: pd.DataFrame, lang: str) -> list[LegendItem]:
+    pairs = parcels[["land_use", "land_use_std"]].dropna(subset=["land_use"]).drop_duplicates()
+    standards = pairs["land_use_std"].fillna(landuse.STD_2023)
+    items: dict[tuple[str, str], tuple[str, str]] = {}
+    for code, standard in sorted(zip(pairs["land_use"], standards)):
+        found = landuse.land_use_class(code, standard)
+        if found is None:
+            label, color = f"{code}", landuse.UNKNOWN_COLOR
+        else:
+            label, color = f"{found.code} {found.label_en if lang == 'en' else found.label_zh}", found.color
+        items.setdefault((label, color), (label, color))
+    return [LegendItem(label, color) for label, color in items.values()]
+
+
+def legend(layers: Mapping[str, pd.DataFrame], *, lang: str = "zh") -> list[LegendSection]:
+    """Legend of the classes present in the data: land use, building use, road status, networks, facilities.
+
+    Colours and labels come from the registry (and the land-use palette), the
+    same sources the map's features are coloured from.
+    """
+    sections = []
+    wanted = (("parcels", "land_use", "fill"), ("buildings", "use", "fill"), ("roads", "status", "line"),
+              ("pipelines", "network", "line"), ("facilities", "kind", "point"), ("zones", "kind", "outline"))
+    for name, field_name, shape in wanted:
+        frame = layers.get(name)
+        if frame is None or not len(frame):
+            continue
+        spec = get_layer(name)
+        if field_name == "land_use":
+            items = _land_use_items(frame, lang)
+        else:
+            items = _present_codes(frame, spec, field_name, lang)
+        if items:
+            title = f"{spec.label(lang)} · {field_label(spec.field(field_name), lang)}"
+            sections.append(LegendSection(name, title, shape, items))
+    return sections
+
+
+# -- embedding ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapComponents:
+    """The parts of a rendered map a page embeds: ``header`` (in <head>), ``html`` (the map element),
+    ``script`` (after it)."""
+
+    header: str
+    html: str
+    script: str
+
+
+_REMOTE_REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//""", re.IGNORECASE)
+_REMOTE_CSS = re.compile(r"""url\(\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//""", re.IGNORECASE)
+
+
+def _is_local(url: str) -> bool:
+    """A path on this app: no scheme and no network location (``//host``)."""
+    return not re.match(r"^\s*(?:[a-z][a-z0-9+.-]*:|//)", url, re.IGNORECASE)
+
+
+def check_local_assets(m: folium.Map) -> None:
+    """Raise :class:`NonLocalAssetError` if any script or stylesheet of the rendered map is not local.
+
+    Checks every asset link of the map and its elements, and any ``src``/``href``/
+    ``url()`` in the rendered header and map element. Tile URLs of a configured
+    basemap live in the script and are requests by design, not assets.
+    """
+    figure = m.get_root()
+    urls = [getattr(child, "url", "") for child in figure.header._children.values()]
+    remote = [url for url in urls if url and not _is_local(url)]
+    for part in (figure.header.render(), figure.html.render()):
+        remote += _REMOTE_REFERENCE.findall(part) + _REMOTE_CSS.findall(part)
+    if remote:
+        msg = f"the map references assets outside the app: {', '.join(map(str, remote))}; serve them from static/"
+        raise NonLocalAssetError(msg)
+
+
+def map_components(m: folium.Map) -> MapComponents:
+    """Render ``m`` and return its header, html and script parts, checked to be offline-safe."""
+    figure = m.get_root()
+    figure.render()
+    check_local_assets(m)
+    return MapComponents(figure.header.render(), figure.html.render(), figure.script.render())
+
+
+def rendered_feature_counts(m: folium.Map) -> dict[str, int]:
+    """Number of features in each styled layer of ``m``, by layer name."""
+    return {child.key: child.n_features for child in m._children.values() if isinstance(child, StyledGeoJson)}
+
+
+__all__ = [
+    "BASEMAPS",
+    "LegendItem",
+    "LegendSection",
+    "MapComponents",
+    "NonLocalAssetError",
+    "ParkMap",
+    "StyledGeoJson",
+    "add_basemap",
+    "add_layer_control",
+    "check_local_assets",
+    "fit_to_layers",
+    "land_use_colors",
+    "layers_bounds",
+    "legend",
+    "map_components",
+    "overview_map",
+    "popup_values",
+    "rendered_feature_counts",
+    "style_colors",
+    "styled_layer",
+]

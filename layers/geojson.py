@@ -1,0 +1,106 @@
+"""GeoJSON text from validated layers, for the API, the map pages and exports.
+
+Pure: frames in, JSON text or JSON-ready values out; nothing is read or written.
+Values become what JSON can carry: dates as ISO strings (``YYYY-MM-DD``),
+missing values and non-finite numbers as ``null``, pandas integers and booleans
+as plain ones. Frames must already be in EPSG:4326 (``geo.crs.to_web``) when
+the result is meant for the browser; this module does not reproject.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import shapely
+
+#: Characters that must not appear literally when JSON is embedded in an HTML
+#: <script> element (a name such as "</script><script>…" would end it).
+_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"}
+
+
+def json_ready(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """An object-dtype copy of ``frame[columns]`` holding only JSON-native values.
+
+    Dates become ``YYYY-MM-DD`` strings, missing values and non-finite floats
+    ``None``; the index is kept.
+    """
+    columns = [c for c in frame.columns if c != "geometry"] if columns is None else list(columns)
+    out = {}
+    for name in columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            converted, missing = column.dt.strftime("%Y-%m-%d").astype(object), column.isna().to_numpy()
+        elif pd.api.types.is_float_dtype(column):
+            values = column.to_numpy(dtype=float, na_value=np.nan)
+            converted, missing = pd.Series(values.tolist(), index=frame.index, dtype=object), ~np.isfinite(values)
+        else:
+            converted, missing = column.astype(object), column.isna().to_numpy()
+        out[name] = converted.where(~missing, None)
+    return pd.DataFrame(out, index=frame.index, dtype=object)
+
+
+def dumps(value: object) -> str:
+    """Compact JSON text of a JSON-ready value (UTF-8 kept, no NaN allowed)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def script_safe(text: str) -> str:
+    """JSON text made safe to embed inside an HTML ``<script>`` element.
+
+    The replaced characters only occur inside JSON strings, where the ``\\u``
+    escapes mean the same thing.
+    """
+    for char, escape in _SCRIPT_UNSAFE.items():
+        text = text.replace(char, escape)
+    return text
+
+
+def _geometry_json(geometries: Iterable, precision: int | None) -> list[str]:
+    geoms = np.asarray(list(geometries) if not isinstance(geometries, np.ndarray) else geometries, dtype=object)
+    if precision is not None and len(geoms):
+        geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+    texts = shapely.to_geojson(geoms) if len(geoms) else np.array([], dtype=object)
+    return ["null" if text is None else text for text in texts]
+
+
+def feature_texts(
+    frame: pd.DataFrame,
+    *,
+    id_field: str,
+    properties: Sequence[str] | None = None,
+    precision: int | None = None,
+) -> list[str]:
+    """One GeoJSON Feature text per record of ``frame``, in its order.
+
+    Parameters
+    ----------
+    frame
+        A layer (GeoDataFrame, or a plain frame for tables: ``geometry`` null).
+    id_field
+        Column whose value becomes the feature ``id``.
+    properties
+        Columns to include as properties (default: every column but the geometry).
+    precision
+        Decimal places to round coordinates to (``None`` keeps them as they are;
+        6 places of a degree are about 0.1 m).
+    """
+    props = json_ready(frame, properties)
+    ids = json_ready(frame, [id_field])[id_field].tolist()
+    records = props.to_dict("records")
+    if "geometry" in frame.columns:
+        geometries = _geometry_json(frame.geometry.to_numpy(), precision)
+    else:
+        geometries = ["null"] * len(frame)
+    return [
+        f'{{"type":"Feature","id":{dumps(feature_id)},"geometry":{geometry},"properties":{dumps(record)}}}'
+        for feature_id, geometry, record in zip(ids, geometries, records)
+    ]
+
+
+def feature_collection_text(features: Sequence[str], members: Mapping[str, object] | None = None) -> str:
+    """A FeatureCollection text from feature texts, with extra top-level ``members`` first."""
+    head = "".join(f"{dumps(key)}:{dumps(value)}," for key, value in (members or {}).items())
+    return f'{{"type":"FeatureCollection",{head}"features":[{",".join(features)}]}}'
