@@ -82,6 +82,7 @@ def developed_area(
     as_of,
     rules: LandRules | None = None,
     pairs: pd.DataFrame | None = None,
+    floor_areas: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Developed and to-be-developed area per parcel for the IDLE-B test.
 
@@ -105,7 +106,9 @@ def developed_area(
     if buildings is not None and len(buildings):
         if pairs is None:
             pairs = building_parcel_pairs(parcels, buildings)
-        floors = building_floor_areas(buildings, rules=rules)[["footprint_m2", "gfa_m2"]].reset_index(drop=True)
+        if floor_areas is None:
+            floor_areas = building_floor_areas(buildings, rules=rules)
+        floors = floor_areas[["footprint_m2", "gfa_m2"]].reset_index(drop=True)
         mask = standing_buildings(buildings, as_of=as_of, statuses=idle.estimate_building_statuses)
         built = per_parcel_sums(pairs, floors, len(parcels), mask=mask)[["footprint_m2", "gfa_m2"]].to_numpy()
     if idle.developed_area_basis == "land_area":
@@ -134,6 +137,7 @@ def idle_land(
     as_of,
     rules: LandRules | None = None,
     pairs: pd.DataFrame | None = None,
+    floor_areas: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Idle-land status of every parcel as of ``as_of`` (53号令 Art. 2, 8, 14; DOMAIN.md §1).
 
@@ -147,8 +151,9 @@ def idle_land(
         The day the park is judged on (a date or ``YYYY-MM-DD``).
     rules
         The land rules in force.
-    pairs
-        A precomputed ``geo.utilisation.building_parcel_pairs`` of the same frames.
+    pairs, floor_areas
+        Precomputed ``geo.utilisation.building_parcel_pairs`` and ``building_floor_areas``
+        of the same frames.
 
     Returns
     -------
@@ -206,7 +211,7 @@ def idle_land(
     idle_reclaim = reached_reclaim & ~exempt_cause
 
     # IDLE-B: started, below the development or investment share, suspended one full year.
-    developed = developed_area(parcels, buildings, as_of=when, rules=rules, pairs=pairs)
+    developed = developed_area(parcels, buildings, as_of=when, rules=rules, pairs=pairs, floor_areas=floor_areas)
     dev_share = developed["developed_share"].to_numpy()
     planned_inv = _float(parcels, "investment_planned_wan")
     done_inv = _float(parcels, "investment_done_wan")

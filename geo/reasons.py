@@ -45,3 +45,12 @@ def as_bool(values, index: pd.Index) -> np.ndarray:
     if array.dtype == object:
         return pd.Series(array, index=index).fillna(False).to_numpy(dtype=bool)
     return array.astype(bool)
+
+
+def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """``table``'s value for each key, indexed like ``keys`` (NaN/NaT where absent).
+
+    Unlike ``Series.map`` this keeps the table's dtype when the table is empty.
+    """
+    table = table[~table.index.duplicated()]
+    return pd.Series(table.reindex(keys.to_numpy()).to_numpy(), index=keys.index, dtype=table.dtype)

@@ -233,6 +233,7 @@ def utilisation(
     as_of=None,
     rules: LandRules | None = None,
     pairs: pd.DataFrame | None = None,
+    floor_areas: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Utilisation and compliance per parcel (DOMAIN.md §3).
 
@@ -246,8 +247,9 @@ def utilisation(
         Buildings retired by then are not counted.
     rules
         The land rules in force (``layers.rules``).
-    pairs
-        A precomputed :func:`building_parcel_pairs` (saves the overlay when the caller has it).
+    pairs, floor_areas
+        A precomputed :func:`building_parcel_pairs` and :func:`building_floor_areas` of the
+        same frames (a caller running several analyses computes them once).
 
     Returns
     -------
@@ -266,7 +268,7 @@ def utilisation(
     area = shapely.area(parcels.geometry.to_numpy())
     if pairs is None:
         pairs = building_parcel_pairs(parcels, buildings)
-    floor = building_floor_areas(buildings, rules=rules)
+    floor = building_floor_areas(buildings, rules=rules) if floor_areas is None else floor_areas
     standing = standing_buildings(buildings, as_of=as_of)
     admin_use = _column(buildings, "use", TEXT_DTYPE).isin(control.admin_building_uses).to_numpy()
     floor_values = floor[["footprint_m2", "gfa_m2", "far_gfa_m2"]].reset_index(drop=True)

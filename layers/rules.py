@@ -148,6 +148,13 @@ class ParkRatioRules:
 
 
 @dataclass(frozen=True)
+class RevitalisationRules:
+    """Thresholds for 盘活 candidates."""
+
+    vacant_building_min_rate: float
+
+
+@dataclass(frozen=True)
 class LandRules:
     """Every land rule in force, with where each value came from.
 
@@ -161,6 +168,7 @@ class LandRules:
     muju: MujuRules
     vacancy: VacancyRules
     park_ratios: ParkRatioRules
+    revitalisation: RevitalisationRules
     sources: Mapping[str, str]
     files: tuple[str, ...]
 
@@ -355,6 +363,7 @@ PARAMETERS: dict[str, Check] = {
     "park_ratios.ready_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
     "park_ratios.supplied_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
     "park_ratios.built_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "revitalisation.vacant_building_min_rate": _number(0, 1),
 }
 
 _PARAM_KEYS = {"value", "unit", "source", "status"}
@@ -379,14 +388,19 @@ def _read_yaml(path: Path) -> Mapping:
     return data
 
 
-def _flatten(data: Mapping, path: Path, problems: list[str], *, override: bool) -> dict[str, tuple[object, str]]:
-    """``{key path: (value, source)}`` from a rules file; unknown keys become problems."""
+def _flatten(data: Mapping, path: Path, problems: list[str], *, override: bool,
+             parameters: Mapping[str, Check] = PARAMETERS, schema: str = SCHEMA) -> dict[str, tuple[object, str]]:
+    """``{key path: (value, source)}`` from a rules file; unknown keys become problems.
+
+    ``parameters`` and ``schema`` default to the land rules'; the infrastructure
+    rules (:mod:`layers.infra_rules`) pass their own.
+    """
     out: dict[str, tuple[object, str]] = {}
-    sections = sorted({key.split(".")[0] for key in PARAMETERS})
+    sections = sorted({key.split(".")[0] for key in parameters})
     for section, body in data.items():
         if section == "schema":
-            if body != SCHEMA:
-                problems.append(f"{path}: schema: got {body!r}; allowed: {SCHEMA!r}")
+            if body != schema:
+                problems.append(f"{path}: schema: got {body!r}; allowed: {schema!r}")
             continue
         if section not in sections:
             problems.append(f"{path}: {section}: unknown section; allowed: schema, {', '.join(sections)}")
@@ -396,8 +410,8 @@ def _flatten(data: Mapping, path: Path, problems: list[str], *, override: bool) 
             continue
         for name, entry in body.items():
             key = f"{section}.{name}"
-            if key not in PARAMETERS:
-                known = ", ".join(k.split(".", 1)[1] for k in PARAMETERS if k.startswith(section + "."))
+            if key not in parameters:
+                known = ", ".join(k.split(".", 1)[1] for k in parameters if k.startswith(section + "."))
                 problems.append(f"{path}: {key}: unknown parameter; allowed: {known}")
                 continue
             if isinstance(entry, Mapping) and "value" in entry and set(entry) <= _PARAM_KEYS:
@@ -421,20 +435,33 @@ def _build(values: Mapping[str, object], sources: Mapping[str, str], files: tupl
         muju=section("muju", MujuRules),
         vacancy=section("vacancy", VacancyRules),
         park_ratios=section("park_ratios", ParkRatioRules),
+        revitalisation=section("revitalisation", RevitalisationRules),
         sources=MappingProxyType(dict(sources)),
         files=files,
     )
 
 
-def override_path_for_park(park_path: str | os.PathLike | None) -> Path | None:
-    """The override file in force for a park: ``PARKATLAS_RULES``, else ``<park>.rules.yaml`` if it exists."""
-    env = os.environ.get(ENV_VAR)
+def override_path_for_park(park_path: str | os.PathLike | None, *, env_var: str = ENV_VAR,
+                           suffix: str = ".rules.yaml") -> Path | None:
+    """The override file in force for a park: ``PARKATLAS_RULES``, else ``<park>.rules.yaml`` if it exists.
+
+    ``env_var`` and ``suffix`` name another family of rules files (infrastructure rules).
+    """
+    env = os.environ.get(env_var)
     if env:
         return Path(env)
     if park_path is None:
         return None
-    candidate = Path(park_path).with_suffix(".rules.yaml")
+    candidate = Path(park_path).with_suffix(suffix)
     return candidate if candidate.is_file() else None
+
+
+def file_version(path: Path | None) -> tuple[int, int] | None:
+    """(modification time, size) of a file, to key a cache on; ``None`` without a file."""
+    if path is None or not path.is_file():
+        return None
+    stat = path.stat()
+    return (stat.st_mtime_ns, stat.st_size)
 
 
 def load_rules(override: str | os.PathLike | None = None, *,
@@ -490,11 +517,7 @@ def _cached(override: str | None, stamp: tuple | None) -> LandRules:
 def rules_for_park(park_path: str | os.PathLike | None = None) -> LandRules:
     """The rules in force for a park (defaults + its override), cached per file version."""
     override = override_path_for_park(park_path)
-    stamp = None
-    if override is not None and override.is_file():
-        stat = override.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-    return _cached(str(override) if override is not None else None, stamp)
+    return _cached(str(override) if override is not None else None, file_version(override))
 
 
 def default_rules() -> LandRules:

@@ -1,0 +1,179 @@
+"""The park's land analysis in one pass: ``parcel_analysis`` and its companions.
+
+:func:`analyse_land` runs utilisation, idle land, 亩均, inefficient land and vacancy
+on a park's validated layers as of one day, sharing the building–parcel overlay
+between them. ``parcel_analysis`` carries the DESIGN.md field names first (the
+stable interface), then the working columns the pages show. ``served_<network>``
+and ``readiness_label`` come from ``geo.readiness`` when infrastructure rules are
+passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.idle import idle_land
+from geo.inefficiency import CATEGORIES, inefficient_land
+from geo.muju import MujuResult, building_parcel, muju_evaluation
+from geo.reasons import TEXT_DTYPE
+from geo.summary import in_force
+from geo.utilisation import area_ratios, building_floor_areas, building_parcel_pairs, utilisation
+from geo.vacancy import overlapping_leases, park_vacancy, unit_vacancy, vacancy_by, vacancy_trend
+from layers.rules import LandRules, default_rules
+
+#: The stable field names of ``parcel_analysis`` (DESIGN.md), before the readiness columns.
+PARCEL_ANALYSIS_FIELDS = (
+    "parcel_id", "area_m2", "area_mu", "footprint_m2", "gfa_m2", "far", "building_coef", "far_required", "far_ok",
+    "building_coef_ok", "idle_status", "idle_clause", "idle_since", "idle_days", "idle_fee_wan", "inefficiency",
+    "tax_per_mu_wan", "mu_grade",
+)
+#: Working columns after the stable ones.
+EXTRA_FIELDS = (
+    "name", "area_name", "status", "tenure", "enterprise_id", "land_use", "is_industrial", "far_gfa_m2", "far_max",
+    "building_coef_required", "green_ratio", "green_ratio_ok", "admin_share", "admin_share_ok",
+    "investment_intensity_wan_per_mu", "far_headroom_m2", "compliance_judged", "utilisation_note",
+    "development_stage", "exempt_code", "next_threshold", "next_threshold_date", "days_to_next_threshold",
+    "developed_share", "developed_source", "invested_share", "idle_not_judged", "idle_note", *CATEGORIES,
+    "inefficiency_reason", "inefficiency_not_judged", "tax_wan", "output_per_mu_wan", "value_added_per_mu_wan",
+    "mu_score",
+)
+
+
+@dataclass(frozen=True)
+class LandAnalysis:
+    """Everything the land pages show, as of one day."""
+
+    as_of: pd.Timestamp
+    parcels: gpd.GeoDataFrame
+    muju: MujuResult
+    units: pd.DataFrame
+    buildings: gpd.GeoDataFrame
+    phases: pd.DataFrame
+    park_vacancy: dict
+    overlaps: pd.DataFrame
+    trend: pd.DataFrame
+    ratios: pd.DataFrame
+    readiness: bool
+
+
+def _layer(layers: Mapping[str, pd.DataFrame], name: str, as_of) -> pd.DataFrame:
+    frame = layers.get(name)
+    if frame is None:
+        from layers.registry import get_layer
+
+        spec = get_layer(name)
+        frame = pd.DataFrame({f.name: pd.Series(dtype=object) for f in spec.fields})
+    return in_force(frame, as_of=as_of)
+
+
+def analyse_land(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    as_of,
+    rules: LandRules | None = None,
+    infra_rules=None,
+) -> LandAnalysis:
+    """Run every land analysis on a park's validated layers as of ``as_of``.
+
+    Parameters
+    ----------
+    layers
+        Validated layers by name (parcels, buildings, units, leases, enterprises,
+        enterprise_years; roads and pipelines for readiness). Records retired by
+        ``as_of`` are left out.
+    as_of
+        The day judged.
+    rules
+        Land rules (``layers.rules``); the national defaults if omitted.
+    infra_rules
+        Infrastructure rules (``layers.infra_rules``); when given, readiness columns are added.
+    """
+    rules = rules or default_rules()
+    when = pd.Timestamp(as_of).normalize()
+    parcels = _layer(layers, "parcels", when)
+    buildings = _layer(layers, "buildings", when)
+    units = _layer(layers, "units", when)
+    leases = _layer(layers, "leases", when)
+    enterprises = _layer(layers, "enterprises", when)
+    years = _layer(layers, "enterprise_years", when)
+    if not isinstance(buildings, gpd.GeoDataFrame):
+        buildings = gpd.GeoDataFrame(buildings, geometry=gpd.GeoSeries([], crs=parcels.crs), crs=parcels.crs)
+
+    pairs = building_parcel_pairs(parcels, buildings)
+    floor_areas = building_floor_areas(buildings, rules=rules)
+    util = utilisation(parcels, buildings, enterprises=enterprises, as_of=when, rules=rules, pairs=pairs,
+                       floor_areas=floor_areas)
+    idle = idle_land(parcels, buildings, as_of=when, rules=rules, pairs=pairs, floor_areas=floor_areas)
+
+    unit_parcel = units["building_id"].astype(TEXT_DTYPE).map(building_parcel(pairs, buildings, parcels))
+    unit_parcel.index = units["unit_id"].astype(TEXT_DTYPE).to_numpy()
+    floor = pd.Series(util["gfa_m2"].to_numpy(), index=parcels["parcel_id"].astype(TEXT_DTYPE).to_numpy())
+    mu = muju_evaluation(parcels, area_m2=util["area_m2"].to_numpy(), enterprises=enterprises,
+                         enterprise_years=years, units=units, leases=leases, unit_parcel=unit_parcel, as_of=when,
+                         parcel_floor_m2=floor, rules=rules)
+    ineff = inefficient_land(parcels, util=util, idle=idle, per_mu=mu.parcels, as_of=when, rules=rules)
+
+    base = parcels[["parcel_id"] + [c for c in ("name", "area_name", "status", "tenure", "enterprise_id",
+                                                "land_use") if c in parcels]]
+    frame = pd.concat([base, util, idle, ineff, mu.parcels[["tax_wan", "tax_per_mu_wan", "output_per_mu_wan",
+                                                            "value_added_per_mu_wan", "mu_score", "mu_grade"]]],
+                      axis=1)
+    readiness_columns: list[str] = []
+    if infra_rules is not None:
+        ready = _readiness(parcels, layers, when, infra_rules)
+        if ready is not None:
+            readiness_columns = [c for c in ready.columns if c.startswith("served_")] + ["readiness_label"]
+            frame = pd.concat([frame, ready[readiness_columns]], axis=1)
+    ordered = list(PARCEL_ANALYSIS_FIELDS) + readiness_columns + [c for c in EXTRA_FIELDS if c in frame]
+    analysis = gpd.GeoDataFrame(frame[ordered], geometry=parcels.geometry, crs=parcels.crs)
+
+    unit_table = unit_vacancy(units, leases, as_of=when, rules=rules)
+    per_building = vacancy_by(unit_table, by="building_id")
+    per_building["days_vacant_max"] = unit_table.groupby("building_id")["days_vacant"].max().reindex(
+        per_building.index).astype(float)
+    building_info = buildings.drop_duplicates("building_id").set_index("building_id")
+    phase = unit_table["building_id"].map(building_info["phase"]) if "phase" in building_info else pd.Series(
+        np.nan, index=unit_table.index)
+    phases = vacancy_by(unit_table, by=phase.fillna("—"))
+    in_buildings = per_building.index.isin(building_info.index)
+    info = building_info.reindex(per_building.index[in_buildings])
+    building_frame = gpd.GeoDataFrame(
+        per_building[in_buildings].assign(
+            name=info["name"].to_numpy(), phase=info["phase"].to_numpy(), use=info["use"].to_numpy(),
+            parcel_id=building_parcel(pairs, buildings, parcels).reindex(info.index).to_numpy()),
+        geometry=info.geometry.to_numpy(), crs=buildings.crs)
+    building_frame.index.name = "building_id"
+    return LandAnalysis(
+        as_of=when,
+        parcels=analysis,
+        muju=mu,
+        units=unit_table,
+        buildings=building_frame,
+        phases=phases,
+        park_vacancy=park_vacancy(unit_table),
+        overlaps=overlapping_leases(leases),
+        trend=vacancy_trend(units, leases, as_of=when, rules=rules),
+        ratios=area_ratios(parcels, util, tax_wan=mu.parcels["tax_wan"], rules=rules),
+        readiness=bool(readiness_columns),
+    )
+
+
+def _readiness(parcels, layers, when, infra_rules) -> pd.DataFrame | None:
+    try:
+        from geo.readiness import readiness
+    except ImportError:  # the infrastructure module is optional
+        return None
+    roads = _layer(layers, "roads", when)
+    pipelines = _layer(layers, "pipelines", when)
+    return readiness(parcels, roads, pipelines, rules=infra_rules)
+
+
+def parcel_analysis(layers: Mapping[str, pd.DataFrame], *, as_of, rules: LandRules | None = None,
+                    infra_rules=None) -> gpd.GeoDataFrame:
+    """``parcel_analysis`` (DESIGN.md field names first) for a park's layers as of ``as_of``."""
+    return analyse_land(layers, as_of=as_of, rules=rules, infra_rules=infra_rules).parcels

@@ -1,0 +1,149 @@
+"""Inefficient land (五类低效用地, DOMAIN.md §2.2), each category with its reason.
+
+* ``approved_unsupplied`` 批而未供 — approved for construction, not supplied;
+* ``supplied_unused`` 供而未用 — supplied, development not started;
+* ``underused`` 用而未尽 — built, below the required FAR or building coefficient;
+* ``built_not_operating`` 建而未投 — built, not in production;
+* ``below_target`` 投而未达标 — in production, below the contracted investment, output or tax per 亩.
+
+A parcel may fall in several categories. The triggers are ``LandRules.inefficiency``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.reasons import TEXT_DTYPE, as_bool, join_reasons
+from layers.rules import LandRules, default_rules
+
+CATEGORIES = ("approved_unsupplied", "supplied_unused", "underused", "built_not_operating", "below_target")
+LABELS_ZH = {
+    "approved_unsupplied": "批而未供",
+    "supplied_unused": "供而未用",
+    "underused": "用而未尽",
+    "built_not_operating": "建而未投",
+    "below_target": "投而未达标",
+}
+
+
+def _number_text(values: np.ndarray, digits: int = 2) -> np.ndarray:
+    """Numbers as short text for reasons (only the rows that need it are formatted)."""
+    return np.array([f"{v:.{digits}f}" if np.isfinite(v) else "?" for v in values], dtype=object)
+
+
+def _reason_text(mask: np.ndarray, template: str, **columns: np.ndarray) -> np.ndarray:
+    out = np.full(len(mask), "", dtype=object)
+    rows = np.flatnonzero(mask)
+    if len(rows):
+        formatted = {name: _number_text(values[rows]) for name, values in columns.items()}
+        out[rows] = [template.format(**{name: formatted[name][i] for name in formatted}) for i in range(len(rows))]
+    return out
+
+
+def inefficient_land(
+    parcels: pd.DataFrame,
+    *,
+    util: pd.DataFrame,
+    idle: pd.DataFrame,
+    per_mu: pd.DataFrame | None = None,
+    as_of,
+    rules: LandRules | None = None,
+) -> pd.DataFrame:
+    """The five kinds of inefficient land per parcel, as of ``as_of``.
+
+    Parameters
+    ----------
+    parcels
+        Validated parcels.
+    util
+        ``geo.utilisation.utilisation`` of the parcels.
+    idle
+        ``geo.idle.idle_land`` of the parcels (for the development stage).
+    per_mu
+        ``geo.muju`` parcel figures (``output_per_mu_wan``, ``tax_per_mu_wan``) for the targets.
+
+    Returns
+    -------
+    DataFrame indexed like ``parcels``: one boolean column per category, ``inefficiency``
+    (categories joined by ','; NaN when none) and ``inefficiency_reason``.
+    """
+    rules = rules or default_rules()
+    trig = rules.inefficiency
+    when = pd.Timestamp(as_of).normalize()
+    index = parcels.index
+    n = len(parcels)
+    status = parcels["status"].astype(TEXT_DTYPE)
+    stage = idle["development_stage"]
+
+    def days_since(name: str) -> np.ndarray:
+        dates = pd.to_datetime(parcels[name]) if name in parcels else pd.Series(pd.NaT, index=index)
+        return (when - dates).dt.days.to_numpy(dtype=float, na_value=np.nan)
+
+    approved = as_bool(status == "approved_unsupplied", index)
+    contract_days = days_since("contract_date")
+    unused = as_bool(stage == "not_started", index) & ~(contract_days < trig.supplied_unused_grace_days)
+
+    far = util["far"].to_numpy(dtype=float)
+    far_required = util["far_required"].to_numpy(dtype=float)
+    coef = util["building_coef"].to_numpy(dtype=float)
+    coef_required = util["building_coef_required"].to_numpy(dtype=float)
+    judged = util["compliance_judged"].to_numpy(dtype=bool)
+    far_low = judged & (far < far_required) & trig.underused_far_below_required
+    coef_low = judged & (coef < coef_required) & trig.underused_coef_below_min
+    underused = far_low | coef_low
+
+    completion_days = days_since("actual_completion_date")
+    built_idle = as_bool(status == "completed", index) & as_bool(stage == "completed", index) & ~(
+        completion_days < trig.built_not_operating_grace_days)
+
+    operating = as_bool(status == "operating", index)
+    share = trig.below_target_share
+    checks = trig.below_target_indicators
+
+    def column(frame, name):
+        if frame is None or name not in frame:
+            return np.full(n, np.nan)
+        return frame[name].reindex(index).to_numpy(dtype=float, na_value=np.nan)
+
+    planned = column(parcels, "investment_planned_wan")
+    done = column(parcels, "investment_done_wan")
+    output_target = column(parcels, "contract_output_per_mu_wan")
+    tax_target = column(parcels, "contract_tax_per_mu_wan")
+    output_per_mu = column(per_mu, "output_per_mu_wan")
+    tax_per_mu = column(per_mu, "tax_per_mu_wan")
+    inv_low = operating & ("investment" in checks) & (done < share * planned)
+    out_low = operating & ("output_per_mu" in checks) & (output_per_mu < share * output_target)
+    tax_low = operating & ("tax_per_mu" in checks) & (tax_per_mu < share * tax_target)
+    below = inv_low | out_low | tax_low
+
+    flags = {"approved_unsupplied": approved, "supplied_unused": unused, "underused": underused,
+             "built_not_operating": built_idle, "below_target": below}
+    names = join_reasons(index, [(flags[c], c) for c in CATEGORIES]).str.replace("; ", ",", regex=False)
+    texts = [
+        (approved, np.full(n, "批而未供: approved, not supplied", dtype=object)),
+        (unused, np.full(n, "供而未用: supplied, development not started", dtype=object)),
+        (far_low, _reason_text(far_low, "用而未尽: FAR {far} < {req}", far=far, req=far_required)),
+        (coef_low, _reason_text(coef_low, "用而未尽: building coefficient {coef} < {req}", coef=coef,
+                                req=coef_required)),
+        (built_idle, np.full(n, "建而未投: completed, not in production", dtype=object)),
+        (inv_low, _reason_text(inv_low, "投而未达标: investment {done} < contracted {planned} 万元", done=done,
+                               planned=planned)),
+        (out_low, _reason_text(out_low, "投而未达标: output {v} < contracted {t} 万元/亩", v=output_per_mu,
+                               t=output_target)),
+        (tax_low, _reason_text(tax_low, "投而未达标: tax {v} < contracted {t} 万元/亩", v=tax_per_mu, t=tax_target)),
+    ]
+    reason = np.full(n, "", dtype=object)
+    for mask, text in texts:
+        rows = np.flatnonzero(mask)
+        reason[rows] = np.where(reason[rows] == "", text[rows], reason[rows] + "; " + text[rows])
+    unjudged = operating & (
+        (("tax_per_mu" in checks) & ~np.isnan(tax_target) & np.isnan(tax_per_mu))
+        | (("output_per_mu" in checks) & ~np.isnan(output_target) & np.isnan(output_per_mu)))
+    out = pd.DataFrame({name: flags[name] for name in CATEGORIES}, index=index)
+    out["inefficiency"] = names.astype(TEXT_DTYPE)
+    out["inefficiency_reason"] = pd.Series(reason, index=index).replace("", np.nan).astype(TEXT_DTYPE)
+    out["inefficiency_not_judged"] = join_reasons(index, [
+        (unjudged, "contracted output/tax per 亩 set but the land user's figures are unknown"),
+    ])
+    return out

@@ -1,0 +1,224 @@
+"""Vacancy of standard factory space (DOMAIN.md §10.3), as of any date.
+
+可租赁面积 is the area of units whose status is in ``vacancy.leasable_unit_statuses``;
+a unit is leased on the days from its lease's start to its end inclusive, so a lease
+ending the day before ``as_of`` leaves the unit vacant on ``as_of``. 空置率 = vacant ÷
+leasable. Two leases of one unit that overlap are data errors: they are reported
+(:func:`overlapping_leases`) and the unit is counted once, never twice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.reasons import TEXT_DTYPE, join_reasons, lookup
+from layers.rules import LandRules, default_rules
+
+#: An open-ended lease (no end date) runs until this day.
+OPEN_END = pd.Timestamp("2262-01-01")
+
+
+def _dates(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame:
+        return pd.to_datetime(frame[name]).astype("datetime64[ms]")
+    return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms]")
+
+
+def _usable_leases(leases: pd.DataFrame) -> pd.DataFrame:
+    """Leases with a unit and a start date; open ends run to :data:`OPEN_END`."""
+    out = pd.DataFrame({
+        "lease_id": leases["lease_id"].astype(TEXT_DTYPE),
+        "unit_id": leases["unit_id"].astype(TEXT_DTYPE),
+        "enterprise_id": leases["enterprise_id"].astype(TEXT_DTYPE) if "enterprise_id" in leases else np.nan,
+        "start": _dates(leases, "start"),
+        "end": _dates(leases, "end").fillna(OPEN_END),
+    }, index=leases.index)
+    if "retired_on" in leases:
+        out = out[leases["retired_on"].isna()]
+    return out[out["unit_id"].notna() & out["start"].notna()]
+
+
+def overlapping_leases(leases: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of leases of the same unit whose periods overlap (data errors, never summed).
+
+    Returns
+    -------
+    DataFrame with ``unit_id, lease_a, lease_b, overlap_start, overlap_end, overlap_days``
+    (``lease_a`` < ``lease_b``), one row per pair.
+    """
+    usable = _usable_leases(leases)[["lease_id", "unit_id", "start", "end"]]
+    pairs = usable.merge(usable, on="unit_id", suffixes=("_a", "_b"))
+    pairs = pairs[(pairs["lease_id_a"] < pairs["lease_id_b"]) & (pairs["start_a"] <= pairs["end_b"])
+                  & (pairs["start_b"] <= pairs["end_a"])]
+    start = pairs[["start_a", "start_b"]].max(axis=1)
+    end = pairs[["end_a", "end_b"]].min(axis=1)
+    return pd.DataFrame({
+        "unit_id": pairs["unit_id"].to_numpy(),
+        "lease_a": pairs["lease_id_a"].to_numpy(),
+        "lease_b": pairs["lease_id_b"].to_numpy(),
+        "overlap_start": start.to_numpy(),
+        "overlap_end": end.to_numpy(),
+        "overlap_days": ((end - start).dt.days + 1).to_numpy(),
+    }).sort_values(["unit_id", "lease_a", "lease_b"], ignore_index=True)
+
+
+def unit_vacancy(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, rules: LandRules | None = None) -> pd.DataFrame:
+    """Per unit on ``as_of``: leasable, leased, vacant area and days vacant.
+
+    Returns
+    -------
+    DataFrame indexed like ``units``: ``unit_id, building_id, leasable, leasable_m2, leased,
+    leased_m2, vacant_m2, tenant_id, lease_id, lease_end, vacant_since, days_vacant,
+    overlapping_now, vacancy_note``. ``vacant_since`` is the day after the last lease
+    ended (the unit's ``first_added`` if never leased; NaT, with a note, if unknown).
+    """
+    rules = rules or default_rules()
+    when = pd.Timestamp(as_of).normalize()
+    index = units.index
+    status = units["status"].astype(TEXT_DTYPE)
+    area = units["area_m2"].to_numpy(dtype=float, na_value=np.nan)
+    retired = _dates(units, "retired_on")
+    live = ~(retired.notna() & (retired <= when)).to_numpy()
+    leasable = live & status.isin(rules.vacancy.leasable_unit_statuses).fillna(False).to_numpy(dtype=bool)
+
+    usable = _usable_leases(leases)
+    active = usable[(usable["start"] <= when) & (usable["end"] >= when)].sort_values(["unit_id", "start"])
+    n_active = active.groupby("unit_id").size()
+    current = active.drop_duplicates("unit_id", keep="last").set_index("unit_id")
+    past = usable[usable["end"] < when].groupby("unit_id")["end"].max()
+
+    unit_id = units["unit_id"].astype(TEXT_DTYPE)
+    active_count = lookup(unit_id, n_active.astype(float)).fillna(0).to_numpy(dtype=float)
+    leased = leasable & (active_count > 0)
+    overlapping_now = active_count > 1
+    vacant = leasable & ~leased
+    last_end = lookup(unit_id, past.astype("datetime64[ms]"))
+    first_added = _dates(units, "first_added")
+    since = (last_end + pd.Timedelta(days=1)).where(last_end.notna(), first_added)
+    since = since.where(vacant)
+    days = (when - since).dt.days.astype("Int64")
+    known_area = ~np.isnan(area)
+    note = join_reasons(index, [
+        (status.isna().to_numpy(), "unit status unknown: not counted as leasable"),
+        (leasable & ~known_area, "unit area unknown"),
+        (vacant & last_end.isna().to_numpy() & first_added.isna().to_numpy(),
+         "never leased and no date it became available: days vacant unknown"),
+        (overlapping_now, "overlapping leases on this unit (data error): counted once"),
+    ])
+    leasable_m2 = np.where(leasable, area, 0.0)
+    leased_m2 = np.where(leased, area, 0.0)
+    return pd.DataFrame({
+        "unit_id": unit_id,
+        "building_id": units["building_id"].astype(TEXT_DTYPE),
+        "leasable": leasable,
+        "leasable_m2": leasable_m2,
+        "leased": leased,
+        "leased_m2": leased_m2,
+        "vacant_m2": leasable_m2 - leased_m2,
+        "tenant_id": lookup(unit_id, current["enterprise_id"].astype(TEXT_DTYPE)).where(leased),
+        "lease_id": lookup(unit_id, current["lease_id"].astype(TEXT_DTYPE)).where(leased),
+        "lease_end": lookup(unit_id, current["end"].astype("datetime64[ms]")).where(leased),
+        "vacant_since": since,
+        "days_vacant": days,
+        "overlapping_now": overlapping_now,
+        "vacancy_note": note,
+    }, index=index)
+
+
+def vacancy_by(unit_table: pd.DataFrame, *, by: pd.Series | str) -> pd.DataFrame:
+    """Leasable, leased and vacant m², vacancy rate and unit counts per group.
+
+    Parameters
+    ----------
+    unit_table
+        :func:`unit_vacancy` output.
+    by
+        A column of ``unit_table`` or a Series aligned with it (e.g. the phase of each unit's building).
+    """
+    keys = unit_table[by] if isinstance(by, str) else by
+    frame = pd.DataFrame({
+        "group": keys.to_numpy(),
+        "units": 1,
+        "leasable_units": unit_table["leasable"].to_numpy(dtype=int),
+        "vacant_units": (unit_table["leasable"] & ~unit_table["leased"]).to_numpy(dtype=int),
+        "leasable_m2": np.nan_to_num(unit_table["leasable_m2"].to_numpy(dtype=float)),
+        "leased_m2": np.nan_to_num(unit_table["leased_m2"].to_numpy(dtype=float)),
+        "vacant_m2": np.nan_to_num(unit_table["vacant_m2"].to_numpy(dtype=float)),
+    })
+    out = frame.groupby("group", dropna=False).sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["vacancy_rate"] = np.where(out["leasable_m2"] > 0, out["vacant_m2"] / out["leasable_m2"], np.nan)
+    return out
+
+
+def park_vacancy(unit_table: pd.DataFrame) -> dict[str, float]:
+    """Whole-park figures: leasable, leased, vacant m², vacancy rate, unit counts."""
+    row = vacancy_by(unit_table, by=pd.Series("park", index=unit_table.index))
+    if row.empty:
+        return {"leasable_m2": 0.0, "leased_m2": 0.0, "vacant_m2": 0.0, "vacancy_rate": float("nan"),
+                "units": 0, "leasable_units": 0, "vacant_units": 0}
+    first = row.iloc[0]
+    return {key: (float(first[key]) if "m2" in key or key == "vacancy_rate" else int(first[key]))
+            for key in row.columns}
+
+
+def lease_blocks(leases: pd.DataFrame, unit_ids: pd.Index | None = None) -> pd.DataFrame:
+    """Leases merged per unit into disjoint leased periods (overlaps counted once).
+
+    Returns ``unit_id, start, end`` per block.
+    """
+    usable = _usable_leases(leases)
+    if unit_ids is not None:
+        usable = usable[usable["unit_id"].isin(unit_ids)]
+    usable = usable.sort_values(["unit_id", "start"], ignore_index=True)
+    if usable.empty:
+        return pd.DataFrame({"unit_id": [], "start": [], "end": []})
+    running_end = usable.groupby("unit_id")["end"].cummax()
+    previous_end = running_end.groupby(usable["unit_id"]).shift(1)
+    # A new block starts where a lease begins after every earlier lease of the unit has ended.
+    new_block = previous_end.isna() | (usable["start"] > previous_end + pd.Timedelta(days=1))
+    block = new_block.cumsum()
+    grouped = usable.groupby(block)
+    return pd.DataFrame({"unit_id": grouped["unit_id"].first(), "start": grouped["start"].min(),
+                         "end": grouped["end"].max()}).reset_index(drop=True)
+
+
+def vacancy_trend(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, months: int | None = None,
+                  rules: LandRules | None = None) -> pd.DataFrame:
+    """Leased and vacant area on the last day of each month up to ``as_of``.
+
+    The units' current leasable status and area are applied to every month (the unit
+    layer keeps no status history). The month of ``as_of`` is sampled on ``as_of``.
+
+    Returns
+    -------
+    DataFrame indexed by date: ``leasable_m2, leased_m2, vacant_m2, vacancy_rate``.
+    """
+    rules = rules or default_rules()
+    months = months or rules.vacancy.trend_months
+    when = pd.Timestamp(as_of).normalize()
+    ends = pd.date_range(end=when, periods=months, freq="ME") if when.is_month_end else pd.date_range(
+        end=when, periods=months - 1, freq="ME").append(pd.DatetimeIndex([when]))
+    status = units["status"].astype(TEXT_DTYPE)
+    leasable = status.isin(rules.vacancy.leasable_unit_statuses).fillna(False).to_numpy(dtype=bool)
+    area = pd.Series(np.nan_to_num(units["area_m2"].to_numpy(dtype=float, na_value=np.nan)),
+                     index=units["unit_id"].astype(TEXT_DTYPE).to_numpy())[leasable]
+    area = area[~area.index.duplicated()]
+    blocks = lease_blocks(leases, area.index)
+    block_area = blocks["unit_id"].map(area).to_numpy(dtype=float)
+    starts = blocks["start"].to_numpy(dtype="datetime64[ms]")
+    finishes = blocks["end"].to_numpy(dtype="datetime64[ms]")
+    order_s = np.argsort(starts)
+    order_e = np.argsort(finishes)
+    begun = np.concatenate([[0.0], np.cumsum(block_area[order_s])])
+    ended = np.concatenate([[0.0], np.cumsum(block_area[order_e])])
+    days = ends.to_numpy(dtype="datetime64[ms]")
+    # Leased on day d: blocks with start ≤ d, minus those that ended before d.
+    leased = begun[np.searchsorted(starts[order_s], days, side="right")] - ended[
+        np.searchsorted(finishes[order_e], days, side="left")]
+    total = float(area.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(total > 0, (total - leased) / total, np.nan)
+    return pd.DataFrame({"leasable_m2": total, "leased_m2": leased, "vacant_m2": total - leased,
+                         "vacancy_rate": rate}, index=pd.DatetimeIndex(ends, name="month_end"))
