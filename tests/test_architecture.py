@@ -1,0 +1,142 @@
+"""The architecture rules of DESIGN.md, checked by scanning every module's imports and calls.
+
+* Flask (and Werkzeug) only in ``app.py`` and ``web/``.
+* Folium (and branca) only in ``geo/maps.py`` and ``geo/maps_*.py``.
+* File and database I/O (pyogrio, fiona, sqlite3, psycopg, SQLAlchemy, ``open()``,
+  ``Path.read_text`` and friends, ``read_file``/``to_file``) only in ``layers/``.
+* ``geo/`` and ``layers/`` never import the web side (``web``, ``app``, Flask).
+
+Tests and bench scripts are exempt from the first three: they drive the app,
+render maps and write their own files.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SKIPPED_DIRS = {".venv", ".git", "node_modules", "static", "__pycache__", ".pytest_cache", ".hypothesis"}
+EXEMPT_TOP = {"tests", "bench"}
+
+WEB_MODULES = {"flask", "werkzeug"}
+MAP_MODULES = {"folium", "branca"}
+IO_MODULES = {"pyogrio", "fiona", "sqlite3", "psycopg", "psycopg2", "sqlalchemy"}
+IO_METHODS = {"read_text", "write_text", "read_bytes", "write_bytes", "read_file", "to_file"}
+
+
+def python_files(root: Path = ROOT) -> list[Path]:
+    return sorted(
+        path for path in root.rglob("*.py")
+        if not SKIPPED_DIRS.intersection(path.relative_to(root).parts)
+    )
+
+
+def imports_and_calls(path: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(line, imported top-level module) and (line, file-I/O call) of one module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    imports, calls = [], []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imports += [(node.lineno, alias.name.split(".")[0]) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            imports.append((node.lineno, node.module.split(".")[0]))
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "open":
+                calls.append((node.lineno, "open()"))
+            elif isinstance(func, ast.Attribute) and func.attr in IO_METHODS:
+                calls.append((node.lineno, f".{func.attr}()"))
+    return imports, calls
+
+
+def where(path: Path, root: Path = ROOT) -> tuple[str, str]:
+    """(top-level folder or file, path relative to the repository)."""
+    relative = path.relative_to(root)
+    return relative.parts[0], relative.as_posix()
+
+
+def is_map_module(relative: str) -> bool:
+    name = relative.rsplit("/", 1)[-1]
+    return relative.startswith("geo/") and (name == "maps.py" or name.startswith("maps_"))
+
+
+def violations(root: Path = ROOT) -> list[str]:
+    """Every breach of the rules under ``root``, as ``file:line`` and what is wrong."""
+    found = []
+    for path in python_files(root):
+        top, relative = where(path, root)
+        imports, calls = imports_and_calls(path)
+        exempt = top in EXEMPT_TOP
+        for line, module in imports:
+            place = f"{relative}:{line}"
+            if module in WEB_MODULES and not exempt and top not in ("web", "app.py"):
+                found.append(f"{place} imports {module}: only app.py and web/ may")
+            if module in MAP_MODULES and not exempt and not is_map_module(relative):
+                found.append(f"{place} imports {module}: only geo/maps.py and geo/maps_*.py may")
+            if module in IO_MODULES and not exempt and top != "layers":
+                found.append(f"{place} imports {module}: file and database I/O belongs in layers/")
+            if top in ("geo", "layers") and module in {"web", "app", *WEB_MODULES}:
+                found.append(f"{place} imports {module}: geo/ and layers/ never import the web side")
+        for line, call in calls:
+            if not exempt and top != "layers":
+                found.append(f"{relative}:{line} calls {call}: file I/O belongs in layers/")
+    return found
+
+
+def test_the_scan_sees_the_whole_project():
+    relatives = {where(path)[1] for path in python_files()}
+    assert {"app.py", "geo/maps.py", "layers/store.py", "web/api.py"} <= relatives
+    assert not any(part in SKIPPED_DIRS for rel in relatives for part in rel.split("/"))
+
+
+def test_architecture_rules_hold():
+    problems = violations()
+    assert problems == [], "architecture rules broken:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("relative", "source", "expected"),
+    [
+        ("scripts/foo.py", "import flask\n", "imports flask: only app.py and web/ may"),
+        ("geo/foo.py", "from werkzeug import serving\n", "imports werkzeug: only app.py and web/ may"),
+        ("geo/foo.py", "from werkzeug import serving\n", "geo/ and layers/ never import the web side"),
+        ("geo/foo.py", "from web.park import park\n", "geo/ and layers/ never import the web side"),
+        ("layers/foo.py", "import app\n", "geo/ and layers/ never import the web side"),
+        ("web/foo.py", "import folium\n", "only geo/maps.py and geo/maps_*.py may"),
+        ("geo/mapsy.py", "from branca.element import Figure\n", "only geo/maps.py and geo/maps_*.py may"),
+        ("web/foo.py", "import pyogrio\n", "file and database I/O belongs in layers/"),
+        ("geo/foo.py", "import sqlite3\n", "file and database I/O belongs in layers/"),
+        ("web/foo.py", "data = open('x').read()\n", "calls open(): file I/O belongs in layers/"),
+        ("geo/foo.py", "p.write_text('x')\n", "calls .write_text(): file I/O belongs in layers/"),
+        ("web/foo.py", "frame.to_file('x.gpkg')\n", "calls .to_file(): file I/O belongs in layers/"),
+    ],
+)
+def test_each_rule_catches_its_breach(tmp_path, relative, source, expected):
+    target = tmp_path / relative
+    target.parent.mkdir(parents=True)
+    target.write_text(source, encoding="utf-8")
+    problems = violations(tmp_path)
+    assert problems and all(problem.startswith(f"{relative}:1 ") for problem in problems)
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("relative", "source"),
+    [
+        ("web/foo.py", "import flask\n"),
+        ("app.py", "from flask import Flask\n"),
+        ("geo/maps.py", "import folium\n"),
+        ("geo/maps_tiles.py", "import folium\n"),
+        ("layers/foo.py", "import pyogrio\nopen('x')\n"),
+        ("tests/test_foo.py", "import folium, flask\nopen('x')\n"),
+        ("bench/bench_foo.py", "open('x')\n"),
+    ],
+)
+def test_allowed_places_pass(tmp_path, relative, source):
+    target = tmp_path / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(source, encoding="utf-8")
+    assert violations(tmp_path) == []
