@@ -51,6 +51,19 @@ def test_summary_has_the_same_figures_as_the_page(tiny_client, tiny_park):
     assert body["roads"]["by_status_km"]["completed"] == pytest.approx(0.3)
 
 
+def test_summary_as_of_a_day_counts_the_records_of_that_day(tiny_client):
+    body = tiny_client.get("/api/summary?as_of=2026-06-30").get_json()
+    assert body["as_of"] == "2026-06-30"
+    assert body["parcels"]["total"] == 3
+    assert tiny_client.get("/api/summary").get_json()["as_of"] is None
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "2026/06/30", "20260630x"])
+def test_summary_with_a_bad_date_is_400(tiny_client, value):
+    response = tiny_client.get("/api/summary", query_string={"as_of": value})
+    assert_error(response, 400, "InvalidParameterValue", "as_of", "YYYY-MM-DD", repr(value))
+
+
 # -- collections -------------------------------------------------------------------------------------
 
 

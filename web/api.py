@@ -9,6 +9,7 @@ unknown layer or item a 404, in the one error shape of ``web.errors``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 import numpy as np
@@ -45,8 +46,10 @@ def park_info() -> dict:
 
 @bp.get("/summary")
 def summary():
-    """The KPI figures of the overview page, as JSON."""
-    return jsonify({"park": park_info(), **park_summary(summary_layers())})
+    """The KPI figures of the overview page, as JSON; ``?as_of=YYYY-MM-DD`` counts the records of that day."""
+    as_of = date_param(request.args, "as_of")
+    figures = park_summary(summary_layers(), as_of=as_of)
+    return jsonify({"park": park_info(), "as_of": None if as_of is None else as_of.isoformat(), **figures})
 
 
 # -- parameters --------------------------------------------------------------------------------------
@@ -72,6 +75,17 @@ def int_param(args: Mapping[str, str], name: str, *, default: int, minimum: int,
         allowed = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise BadRequest(f"{name} must be {allowed}, got {value}")
     return value
+
+
+def date_param(args: Mapping[str, str], name: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` query parameter, or ``None`` when absent."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise BadRequest(f"{name} must be a date written YYYY-MM-DD, got {raw!r}") from None
 
 
 def bbox_param(args: Mapping[str, str]) -> tuple[float, float, float, float] | None:
