@@ -10,7 +10,7 @@ the result is meant for the browser; this module does not reproject.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -58,12 +58,13 @@ def script_safe(text: str) -> str:
     return text
 
 
-def _geometry_json(geometries: Iterable, precision: int | None) -> list[str]:
-    geoms = np.asarray(list(geometries) if not isinstance(geometries, np.ndarray) else geometries, dtype=object)
-    if precision is not None and len(geoms):
-        geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
-    texts = shapely.to_geojson(geoms) if len(geoms) else np.array([], dtype=object)
-    return ["null" if text is None else text for text in texts]
+def _geometry_texts(geometries: np.ndarray, precision: int | None) -> list[str]:
+    """GeoJSON geometry text of each geometry (``null`` for missing ones), vectorised."""
+    if not len(geometries):
+        return []
+    if precision is not None:
+        geometries = shapely.transform(geometries, lambda xy: np.round(xy, precision))
+    return ["null" if text is None else text for text in shapely.to_geojson(geometries)]
 
 
 def feature_texts(
@@ -91,7 +92,7 @@ def feature_texts(
     ids = json_ready(frame, [id_field])[id_field].tolist()
     records = props.to_dict("records")
     if "geometry" in frame.columns:
-        geometries = _geometry_json(frame.geometry.to_numpy(), precision)
+        geometries = _geometry_texts(frame.geometry.to_numpy(), precision)
     else:
         geometries = ["null"] * len(frame)
     return [
