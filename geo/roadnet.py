@@ -1,0 +1,357 @@
+"""Roads: which roads border a parcel, and network distance along roads.
+
+A road *borders* a parcel when at least ``min_frontage_m`` of the parcel's
+boundary lies in the road's widened corridor: the centreline buffered by half the
+red-line width plus ``frontage_tolerance_m``, with flat ends, so that a road which
+ends across the street (a T-junction) or only grazes a corner does not count.
+
+The road network is a :mod:`networkx` graph noded wherever two road centrelines
+meet or cross, weighted by length along the centrelines. Network distance runs
+from a parcel's access points (the points of each bordering graph road nearest
+the parcel) to the nearest facility of a kind (park gates, highway exits,
+substations, the sewage plant), each facility attached at the nearest point of
+the graph. One Dijkstra run per kind serves every parcel (multi-source, through
+one added source node), so nothing is routed per parcel or per request.
+Distances are measured along centrelines; the short legs from the parcel or
+facility to the centreline are not added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import require_projected
+from layers.infra_rules import InfraRules
+
+#: Slack (m) for comparing lengths computed from large Gauss-Krüger coordinates,
+#: whose floating-point noise is ~1e-9 m: far below any survey precision.
+EPS_M = 1e-6
+
+
+def road_widths_m(roads: pd.DataFrame, *, rules: InfraRules) -> pd.Series:
+    """Red-line width of each road: ``width_m``, else the configured default for its grade."""
+    defaults = rules.roads.default_width_m
+    fallback = roads["grade"].map(dict(defaults)).astype("float64").fillna(defaults["unknown"])
+    return roads["width_m"].astype("float64").fillna(fallback).rename("width_m")
+
+
+def _frontage_pairs(parcel_geoms: np.ndarray, road_geoms: np.ndarray, reach_m: np.ndarray,
+                    min_frontage_m: float) -> tuple[pd.DataFrame, np.ndarray]:
+    """Positional (parcel, road) pairs where the road borders the parcel, and each pair's frontage line."""
+    parcel = road = np.array([], dtype=np.intp)
+    if len(parcel_geoms) and len(road_geoms):
+        tree = shapely.STRtree(road_geoms)
+        parcel, road = tree.query(parcel_geoms, predicate="dwithin", distance=float(reach_m.max()))
+        near = shapely.dwithin(parcel_geoms[parcel], road_geoms[road], reach_m[road])
+        parcel, road = parcel[near], road[near]
+    # Each road's corridor is buffered once, however many parcels it borders.
+    used, inverse = np.unique(road, return_inverse=True)
+    corridors = shapely.buffer(road_geoms[used], reach_m[used], cap_style="flat")
+    fronts = shapely.intersection(shapely.boundary(parcel_geoms[parcel]), corridors[inverse])
+    frontage = shapely.length(fronts)
+    keep = (frontage >= min_frontage_m - EPS_M) & ~shapely.is_empty(fronts)
+    parcel, road = parcel[keep], road[keep]
+    pairs = pd.DataFrame({
+        "parcel": parcel,
+        "road": road,
+        "frontage_m": frontage[keep],
+        "distance_m": shapely.distance(parcel_geoms[parcel], road_geoms[road]),
+    })
+    return pairs, fronts[keep]
+
+
+def road_frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: InfraRules) -> pd.DataFrame:
+    """Every (parcel, road) pair where the road borders the parcel.
+
+    Parameters
+    ----------
+    parcels, roads
+        Validated layers in the park's working CRS.
+    rules
+        Infrastructure rules (``roads.frontage_tolerance_m``, ``roads.min_frontage_m``,
+        ``roads.default_width_m``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair: ``parcel`` and ``road`` (index labels of the inputs),
+        ``parcel_id``, ``road_id``, ``frontage_m`` (boundary length in the road's
+        corridor), ``distance_m`` (parcel to centreline), ``width_m`` and the road's ``status``.
+    """
+    require_projected(parcels, what="road frontage")
+    require_projected(roads, what="road frontage")
+    widths = road_widths_m(roads, rules=rules).to_numpy()
+    reach = widths / 2.0 + rules.roads.frontage_tolerance_m
+    pairs, _ = _frontage_pairs(parcels.geometry.to_numpy(), roads.geometry.to_numpy(), reach,
+                               rules.roads.min_frontage_m)
+    return pd.DataFrame({
+        "parcel": parcels.index.to_numpy()[pairs["parcel"]],
+        "road": roads.index.to_numpy()[pairs["road"]],
+        "parcel_id": parcels["parcel_id"].to_numpy()[pairs["parcel"]],
+        "road_id": roads["road_id"].to_numpy()[pairs["road"]],
+        "frontage_m": pairs["frontage_m"].to_numpy(),
+        "distance_m": pairs["distance_m"].to_numpy(),
+        "width_m": widths[pairs["road"]],
+        "status": roads["status"].to_numpy()[pairs["road"]],
+    })
+
+
+@dataclass(frozen=True)
+class RoadGraph:
+    """A road network noded at intersections.
+
+    ``graph`` has integer nodes ``0 … n-1`` at ``node_xy`` and edges weighted by
+    centreline length (``weight``, m). ``lines`` are the single-part centrelines
+    the graph was built from, ``line_road`` the position of each one's road in
+    ``roads``; the ``edge_*`` arrays describe every piece of every line between
+    two nodes, sorted by line and position along it.
+    """
+
+    graph: nx.Graph
+    roads: gpd.GeoDataFrame
+    lines: np.ndarray
+    line_road: np.ndarray
+    node_xy: np.ndarray
+    edge_line: np.ndarray
+    edge_start_m: np.ndarray
+    edge_end_m: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+
+    @property
+    def length_m(self) -> float:
+        """Total centreline length in the graph."""
+        return float(shapely.length(self.lines).sum())
+
+    def locate(self, line: np.ndarray, position_m: np.ndarray) -> np.ndarray:
+        """Index of the edge holding each (line, position along it) point; -1 where none does."""
+        line = np.asarray(line, dtype=np.intp)
+        if len(self.edge_line) == 0 or len(line) == 0:
+            return np.full(len(line), -1, dtype=np.intp)
+        # One sorted key over all lines: line number × (longest line + 1) + position.
+        span = float(self.edge_end_m.max()) + 1.0
+        keys = self.edge_line * span + self.edge_start_m
+        found = np.searchsorted(keys, line * span + np.asarray(position_m, dtype=float), side="right") - 1
+        found = np.clip(found, 0, None)
+        return np.where(self.edge_line[found] == line, found, -1)
+
+
+def _node_points(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(line, xy) of every line end and every point where two lines meet."""
+    starts = shapely.get_coordinates(shapely.get_point(lines, 0))
+    ends = shapely.get_coordinates(shapely.get_point(lines, -1))
+    tree = shapely.STRtree(lines)
+    a, b = tree.query(lines, predicate="intersects")
+    pairs = a < b
+    a, b = a[pairs], b[pairs]
+    # Crossings are points; overlapping stretches are lines, whose vertices all become nodes.
+    xy, which = shapely.get_coordinates(shapely.intersection(lines[a], lines[b]), return_index=True)
+    index = np.arange(len(lines))
+    line = np.concatenate([index, index, a[which], b[which]])
+    return line, np.concatenate([starts, ends, xy, xy])
+
+
+def build_road_graph(roads: gpd.GeoDataFrame, *, rules: InfraRules, include_planned: bool = False) -> RoadGraph:
+    """The road network graph, noded where centrelines meet or cross.
+
+    Parameters
+    ----------
+    roads
+        Validated roads layer in the park's working CRS.
+    rules
+        ``roads.network_statuses`` (built roads; a road without a status counts as
+        built), ``roads.planned_statuses`` (added when ``include_planned``) and
+        ``roads.node_grid_m`` (vertices closer than this grid are one node).
+    include_planned
+        Add planned and approved roads to the network.
+    """
+    require_projected(roads, what="road network")
+    statuses = rules.roads.network_statuses + (rules.roads.planned_statuses if include_planned else ())
+    used = roads[(roads["status"].isin(statuses) | roads["status"].isna()).to_numpy()]
+    lines, line_road = shapely.get_parts(used.geometry.to_numpy(), return_index=True)
+    keep = ~shapely.is_empty(lines) & (shapely.length(lines) > 0)
+    lines, line_road = lines[keep], line_road[keep]
+
+    line, xy = _node_points(lines)
+    grid = rules.roads.node_grid_m
+    cells, node = np.unique(np.round(xy / grid).astype(np.int64), axis=0, return_inverse=True)
+    node = node.reshape(-1)
+    position = shapely.line_locate_point(lines[line], shapely.points(xy))
+    order = np.lexsort((position, line))
+    line, position, node = line[order], position[order], node[order]
+    # Consecutive nodes along one line make an edge; repeated nodes (a point counted twice) do not.
+    step = (line[1:] == line[:-1]) & (node[1:] != node[:-1])
+    edge_line = line[:-1][step]
+    start, end = position[:-1][step], position[1:][step]
+    u, v = node[:-1][step], node[1:][step]
+
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(cells)))
+    weights = pd.DataFrame({"u": np.minimum(u, v), "v": np.maximum(u, v), "weight": end - start})
+    # Two roads joining the same two nodes: the graph keeps the shorter.
+    shortest = weights.groupby(["u", "v"], sort=False)["weight"].min()
+    graph.add_weighted_edges_from(zip(shortest.index.get_level_values(0).tolist(),
+                                      shortest.index.get_level_values(1).tolist(), shortest.tolist()))
+    return RoadGraph(graph=graph, roads=used, lines=lines, line_road=line_road, node_xy=cells * grid,
+                     edge_line=edge_line, edge_start_m=start, edge_end_m=end, edge_u=u, edge_v=v)
+
+
+@dataclass(frozen=True)
+class _Attachment:
+    """Points on graph edges: which item each is, its edge, position along the line, distance to each end."""
+
+    item: np.ndarray
+    edge: np.ndarray
+    position_m: np.ndarray
+    to_u_m: np.ndarray
+    to_v_m: np.ndarray
+
+
+def _attach(graph: RoadGraph, item: np.ndarray, line: np.ndarray, position_m: np.ndarray) -> _Attachment:
+    """Attach points given by line and position; points on no edge are dropped."""
+    edge = graph.locate(line, position_m)
+    ok = edge >= 0
+    item, edge, position = item[ok], edge[ok], position_m[ok]
+    return _Attachment(item, edge, position, position - graph.edge_start_m[edge], graph.edge_end_m[edge] - position)
+
+
+def _attach_facilities(graph: RoadGraph, facilities: gpd.GeoDataFrame, max_m: float) -> _Attachment:
+    """Each facility at the nearest point of the graph within ``max_m``."""
+    points = facilities.geometry.to_numpy()
+    item = line = np.array([], dtype=np.intp)
+    if len(points) and len(graph.lines):
+        item, line = shapely.STRtree(graph.lines).query_nearest(points, max_distance=max_m, all_matches=False)
+    nearest = shapely.get_point(shapely.shortest_line(points[item], graph.lines[line]), 1)
+    return _attach(graph, item, line, shapely.line_locate_point(graph.lines[line], nearest))
+
+
+def _node_distances(graph: RoadGraph, sources: _Attachment) -> np.ndarray:
+    """Shortest distance from any source point to every node (inf where unreachable)."""
+    distances = np.full(len(graph.node_xy), np.inf)
+    if len(sources.item) == 0:
+        return distances
+    # A single added node stands for every source; its edge to a node is the shortest way onto it.
+    legs = pd.DataFrame({"node": np.concatenate([graph.edge_u[sources.edge], graph.edge_v[sources.edge]]),
+                         "weight": np.concatenate([sources.to_u_m, sources.to_v_m])})
+    legs = legs.groupby("node")["weight"].min()
+    origin = len(graph.node_xy)
+    g = graph.graph
+    g.add_weighted_edges_from(zip([origin] * len(legs), legs.index.tolist(), legs.tolist()))
+    try:
+        reached = nx.single_source_dijkstra_path_length(g, origin, weight="weight")
+    finally:
+        g.remove_node(origin)
+    reached.pop(origin)
+    nodes = np.fromiter(reached.keys(), dtype=np.intp, count=len(reached))
+    distances[nodes] = np.fromiter(reached.values(), dtype=float, count=len(reached))
+    return distances
+
+
+def _group_min(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
+    """Minimum of ``values`` per group number ``0 … size-1`` (inf for empty groups)."""
+    out = np.full(size, np.inf)
+    np.minimum.at(out, groups, values)
+    return out
+
+
+def _frontage_distances(graph: RoadGraph, line: np.ndarray, start_m: np.ndarray, end_m: np.ndarray,
+                        sources: _Attachment) -> np.ndarray:
+    """Network distance from the nearest point of each frontage stretch [start, end] of a line to any source.
+
+    Along one edge the distance is the lower of two straight lines (through either
+    end), so over a stretch it is least at the stretch's ends, at a node inside
+    it, or zero at a source inside it.
+    """
+    n = len(line)
+    node = _node_distances(graph, sources)
+    ends = _attach(graph, np.concatenate([np.arange(n), np.arange(n)]), np.concatenate([line, line]),
+                   np.concatenate([start_m, end_m]))
+    at_ends = np.minimum(node[graph.edge_u[ends.edge]] + ends.to_u_m, node[graph.edge_v[ends.edge]] + ends.to_v_m)
+    best = _group_min(at_ends, ends.item, n)
+    # Nodes strictly inside a stretch: the start nodes of the edges after the one holding its start.
+    first, last = graph.locate(line, start_m), graph.locate(line, end_m)
+    count = np.where((first >= 0) & (last >= 0), last - first, 0)
+    stretch = np.repeat(np.arange(n), count)
+    inner = np.repeat(first + 1, count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    best = np.minimum(best, _group_min(node[graph.edge_u[inner]], stretch, n))
+    if len(sources.item) and n:
+        # A source on the stretch itself is reached without travelling.
+        fronts = pd.DataFrame({"stretch": np.arange(n), "line": line, "start": start_m, "end": end_m})
+        placed = pd.DataFrame({"line": graph.edge_line[sources.edge], "at": sources.position_m})
+        same = fronts.merge(placed, on="line")
+        inside = same["stretch"][(same["at"] >= same["start"] - EPS_M) & (same["at"] <= same["end"] + EPS_M)]
+        best[inside.to_numpy()] = 0.0
+        # Reaching the stretch's ends directly along the edge they share with a source.
+        same_edge = pd.DataFrame({"stretch": ends.item, "edge": ends.edge, "at": ends.position_m}).merge(
+            pd.DataFrame({"edge": sources.edge, "source_at": sources.position_m}), on="edge")
+        direct = (same_edge["at"] - same_edge["source_at"]).abs().to_numpy()
+        best = np.minimum(best, _group_min(direct, same_edge["stretch"].to_numpy(), n))
+    return best
+
+
+def network_distances(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, *,
+                      rules: InfraRules, include_planned: bool = False,
+                      graph: RoadGraph | None = None) -> pd.DataFrame:
+    """Network distance along roads from every parcel to the nearest facility of each destination kind.
+
+    A parcel is reached anywhere along its frontage on a road of the graph (its
+    boundary stretch in the road's corridor, projected onto the centreline); the
+    distance is from the best such access point.
+
+    Parameters
+    ----------
+    parcels, roads, facilities
+        Validated layers in the park's working CRS.
+    rules
+        Infrastructure rules (``roads.*``: frontage, graph statuses, destinations,
+        ``facility_snap_max_m``).
+    include_planned
+        Route over planned and approved roads too.
+    graph
+        A graph already built from ``roads`` with the same options (built here otherwise).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``parcels``: ``network_access`` (a road of the graph borders
+        the parcel), ``access_road_id`` (the graph road with the longest frontage)
+        and ``to_<kind>_m`` for each destination kind (NaN when the parcel has no
+        access or no such facility is reachable).
+    """
+    require_projected(parcels, what="network distance")
+    require_projected(facilities, what="network distance")
+    graph = graph if graph is not None else build_road_graph(roads, rules=rules, include_planned=include_planned)
+    reach = (road_widths_m(graph.roads, rules=rules).to_numpy()[graph.line_road] / 2.0
+             + rules.roads.frontage_tolerance_m)
+    pairs, fronts = _frontage_pairs(parcels.geometry.to_numpy(), graph.lines, reach, rules.roads.min_frontage_m)
+    parcel, line = pairs["parcel"].to_numpy(), pairs["road"].to_numpy()
+    # The frontage stretch: the frontage line's vertices projected onto the centreline.
+    xy, which = shapely.get_coordinates(fronts, return_index=True)
+    along = pd.Series(shapely.line_locate_point(graph.lines[line[which]], shapely.points(xy))).groupby(which)
+    start_m, end_m = along.min().to_numpy(), along.max().to_numpy()
+
+    out = pd.DataFrame(index=parcels.index)
+    out["network_access"] = pd.array(np.isin(np.arange(len(parcels)), parcel), dtype="boolean")
+    longest = pairs.sort_values("frontage_m", ascending=False, kind="stable").drop_duplicates("parcel")
+    access_road = np.full(len(parcels), np.nan, dtype=object)
+    access_road[longest["parcel"].to_numpy()] = graph.roads["road_id"].to_numpy()[
+        graph.line_road[longest["road"].to_numpy()]]
+    out["access_road_id"] = pd.Series(access_road, index=parcels.index, dtype="str")
+
+    status_ok = facilities["status"].isin(rules.roads.destination_statuses) | facilities["status"].isna()
+    for kind in rules.roads.destinations:
+        chosen = facilities[(status_ok & (facilities["kind"] == kind)).to_numpy()]
+        sources = _attach_facilities(graph, chosen, rules.roads.facility_snap_max_m)
+        per_pair = _frontage_distances(graph, line, start_m, end_m, sources)
+        values = _group_min(per_pair, parcel, len(parcels))
+        out[f"to_{kind}_m"] = np.where(np.isfinite(values), values, np.nan)
+    return out
+
+
+__all__ = ["RoadGraph", "build_road_graph", "network_distances", "road_frontage", "road_widths_m"]

@@ -1,0 +1,194 @@
+"""Served flags and N通一平 labels on hand-built sites with known distances.
+
+The site: road R1 along y = 0 (red line 20 m wide, so its edge is at y = 10) and
+parcel P of 100 m × 100 m touching that edge (y = 10 … 110). The served limit is
+half the width + 10 m = 20 m from the parcel's red line, i.e. a main at y = -10.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.readiness import eligible_mains, readiness
+from layers.infra_rules import default_infra_rules
+from tests.infra_helpers import box, layer, line, rules_with
+
+RULES = default_infra_rules()
+FULL_SERVICE = [
+    {"network": "water_supply", "diameter_mm": 300.0},
+    {"network": "rain", "diameter_mm": 600.0},
+    {"network": "sewer", "diameter_mm": 400.0},
+    {"network": "power", "voltage_kv": 10.0},
+    {"network": "telecom"},
+    {"network": "gas", "pressure_class": "medium_b", "diameter_mm": 160.0},
+    {"network": "heat", "diameter_mm": 200.0},
+]
+
+
+def parcels(levelled=True, index=None):
+    frame = layer("parcels", [{"parcel_id": "P", "status": "operating", "site_levelled": levelled,
+                               "geometry": box(0, 10, 100, 110)}])
+    if index is not None:
+        frame.index = pd.Index(index)
+    return frame
+
+
+def roads(*extra, status="completed"):
+    rows = [{"road_id": "R1", "grade": "secondary", "width_m": 20.0, "status": status,
+             "geometry": line((-100, 0), (300, 0))}]
+    return layer("roads", rows + list(extra))
+
+
+def mains(*specs, y=0.0):
+    """Pipes along the road at ``y`` (in service unless a spec says otherwise)."""
+    rows = [{"pipe_id": f"M{i}", "status": "in_service", **spec,
+             "geometry": spec.get("geometry", line((-100, y), (300, y)))} for i, spec in enumerate(specs)]
+    return layer("pipelines", rows)
+
+
+def judge(pipes, *, site=None, road_layer=None, rules=RULES, **options):
+    return readiness(site if site is not None else parcels(), road_layer if road_layer is not None else roads(),
+                     pipes, rules=rules, **options).iloc[0]
+
+
+@pytest.mark.parametrize(("main_y", "served"), [(-10.0, True), (-10.01, False)])
+def test_served_exactly_at_the_limit_and_just_beyond(main_y, served):
+    result = judge(mains({"network": "water_supply", "diameter_mm": 200.0}, y=main_y))
+    assert result["serve_limit_m"] == 20.0
+    assert result["water_supply_distance_m"] == pytest.approx(10.0 - main_y)
+    assert bool(result["served_water_supply"]) is served
+
+
+@pytest.mark.parametrize(("distance_m", "served"), [(29.99, True), (30.01, False)])
+def test_the_widest_bordering_road_sets_the_limit(distance_m, served):
+    # R2 (40 m red line) runs along the parcel's west side: limit = 20 + 10 = 30 m.
+    wide = {"road_id": "R2", "grade": "arterial", "width_m": 40.0, "status": "completed",
+            "geometry": line((-20, -100), (-20, 200))}
+    result = judge(mains({"network": "telecom"}, y=10.0 - distance_m), road_layer=roads(wide))
+    assert result["serve_limit_m"] == 30.0
+    assert bool(result["served_telecom"]) is served
+
+
+@pytest.mark.parametrize(("pressure", "served"), [
+    ("low", False), ("medium_b", True), ("medium_a", True), ("subhigh_b", False), ("subhigh_a", False),
+    ("high_a", False), (None, False),
+])
+def test_gas_is_served_only_from_the_medium_pressure_network(pressure, served):
+    result = judge(mains({"network": "gas", "pressure_class": pressure}))
+    assert result["gas_distance_m"] == (10.0 if served else pytest.approx(np.nan, nan_ok=True))
+    assert bool(result["served_gas"]) is served
+
+
+@pytest.mark.parametrize(("diameter_mm", "served"), [(149.0, False), (150.0, True), (None, False)])
+def test_water_main_must_be_at_least_dn150(diameter_mm, served):
+    assert bool(judge(mains({"network": "water_supply", "diameter_mm": diameter_mm}))["served_water_supply"]) is served
+
+
+def test_unknown_capacity_counts_when_configured(tmp_path):
+    lenient = rules_with(tmp_path, {"served": {"unknown_attribute_serves": True}})
+    pipes = mains({"network": "water_supply"}, {"network": "gas"}, {"network": "power"})
+    result = judge(pipes, rules=lenient)
+    assert result[["served_water_supply", "served_gas", "served_power"]].tolist() == [True, True, True]
+    strict = judge(pipes)
+    assert strict[["served_water_supply", "served_gas", "served_power"]].tolist() == [False, False, False]
+
+
+@pytest.mark.parametrize(("voltage_kv", "served"), [(0.4, False), (10.0, True), (35.0, False)])
+def test_power_is_served_from_a_10_kv_feeder(voltage_kv, served):
+    assert bool(judge(mains({"network": "power", "voltage_kv": voltage_kv}))["served_power"]) is served
+
+
+@pytest.mark.parametrize("status", ["planned", "under_construction", "abandoned", None])
+def test_only_mains_in_service_serve(status):
+    result = judge(mains({"network": "telecom", "status": status}))
+    assert not result["served_telecom"]
+    assert np.isnan(result["telecom_distance_m"])
+
+
+def test_a_combined_sewer_serves_rain_and_sewer():
+    result = judge(mains({"network": "combined", "diameter_mm": 800.0}))
+    assert bool(result["served_rain"]) and bool(result["served_sewer"])
+
+
+@pytest.mark.parametrize(("distance_m", "served"), [(9.99, True), (10.01, False)])
+def test_without_a_bordering_road_nothing_is_served_unless_configured(tmp_path, distance_m, served):
+    # The only road is 290 m north of the parcel; a telecom line runs just north of it.
+    far_road = layer("roads", [{"road_id": "RF", "grade": "branch", "width_m": 20.0, "status": "completed",
+                                "geometry": line((-100, 400), (300, 400))}])
+    pipe = mains({"network": "telecom"}, y=110.0 + distance_m)
+    strict = judge(pipe, road_layer=far_road)
+    assert not strict["road_access"] and not strict["served_telecom"] and np.isnan(strict["serve_limit_m"])
+    assert strict["telecom_distance_m"] == pytest.approx(distance_m)
+    lenient = rules_with(tmp_path, {"served": {"require_bordering_road": False}})
+    result = judge(pipe, road_layer=far_road, rules=lenient)
+    assert result["serve_limit_m"] == 10.0
+    assert bool(result["served_telecom"]) is served
+
+
+@pytest.mark.parametrize(("status", "road"), [
+    ("planned", False), ("approved", False), ("subgrade", False), ("temporary_surface", True), ("completed", True),
+])
+def test_road_connection_needs_a_finished_or_temporary_surface(status, road):
+    result = judge(mains(), road_layer=roads(status=status))
+    assert bool(result["road_access"]) is True
+    assert bool(result["road"]) is road
+
+
+def test_fully_served_levelled_parcel_is_seven_connections_and_levelled():
+    result = judge(mains(*FULL_SERVICE))
+    assert result["readiness_label"] == "七通一平"
+    assert bool(result["ready"]) is True
+    assert result["missing"] == ""
+    with_tv = judge(mains(*FULL_SERVICE, {"network": "cable_tv"}))
+    assert with_tv["readiness_label"] == "九通一平"
+
+
+@pytest.mark.parametrize("levelled", [False, None])
+def test_an_unlevelled_or_unknown_site_is_not_ready(levelled):
+    result = judge(mains(*FULL_SERVICE), site=parcels(levelled=levelled))
+    assert not result["site_levelled"]
+    assert pd.isna(result["readiness_label"])
+    assert result["missing"] == "site_levelled"
+
+
+def test_label_is_the_richest_template_met_and_missing_lists_the_target():
+    basic = [FULL_SERVICE[0], FULL_SERVICE[3]]  # water and power
+    result = judge(mains(*basic))
+    assert result["readiness_label"] == "三通一平"
+    assert not result["ready"]
+    assert result["missing"] == "rain,sewer,telecom,gas,heat"
+    five = [*basic, FULL_SERVICE[4], FULL_SERVICE[5]]  # + telecom, gas
+    assert judge(mains(*five))["readiness_label"] == "五通一平"
+    as_target = judge(mains(*five), template="五通一平")
+    assert bool(as_target["ready"]) and as_target["missing"] == ""
+
+
+def test_no_road_no_label():
+    result = judge(mains(*FULL_SERVICE), road_layer=roads(status="subgrade"))
+    assert pd.isna(result["readiness_label"])
+    assert result["missing"] == "road"
+
+
+def test_result_is_indexed_like_the_parcels_and_typed():
+    site = parcels(index=["a"])
+    result = readiness(site, roads(), mains(*FULL_SERVICE), rules=RULES)
+    assert list(result.index) == ["a"]
+    assert result["served_gas"].dtype == "boolean"
+    assert result["readiness_label"].dtype == "str"
+    expected = {"road_access", "road", "serve_limit_m", "site_levelled", "readiness_label", "ready", "missing"}
+    expected |= {f"served_{n}" for n in RULES.served.networks} | {f"{n}_distance_m" for n in RULES.served.networks}
+    assert set(result.columns) == expected
+
+
+def test_eligible_mains_mask_follows_the_rules():
+    pipes = mains({"network": "gas", "pressure_class": "medium_a"}, {"network": "gas", "pressure_class": "low"},
+                  {"network": "water_supply", "diameter_mm": 150.0})
+    assert eligible_mains(pipes, RULES.served.sources["gas"], rules=RULES).tolist() == [True, False, False]
+    assert eligible_mains(pipes, RULES.served.sources["water_supply"], rules=RULES).tolist() == [False, False, True]
+
+
+def test_geographic_input_is_refused():
+    with pytest.raises(ValueError, match="readiness: refusing to measure in geographic CRS"):
+        readiness(parcels().to_crs(4326), roads(), mains(), rules=RULES)
