@@ -1,8 +1,9 @@
 """ParkAtlas: the Flask application factory.
 
 ``flask --app app run`` serves the park named by ``PARKATLAS_PARK`` (default: the
-demo park in ``data/``). Views live in the ``web`` package as blueprints; this
-module only builds and configures the application.
+demo park in ``data/``), or the PostGIS park at ``PARKATLAS_DATABASE_URL`` when
+that is set (it wins; ``?schema=NAME`` picks the park's schema). Views live in the
+``web`` package as blueprints; this module only builds and configures the application.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def default_config() -> dict:
     """Configuration from the environment, with the documented defaults."""
     return {
         "PARK_PATH": os.environ.get("PARKATLAS_PARK", str(DEFAULT_PARK)),
-        "DATABASE_URL": os.environ.get("PARKATLAS_DATABASE_URL"),
+        "DATABASE_URL": os.environ.get("PARKATLAS_DATABASE_URL") or None,
         # Basemap: "none" (offline default), "osm", or "tianditu" (needs TIANDITU_KEY).
         "BASEMAP": os.environ.get("PARKATLAS_BASEMAP", "none"),
         "TIANDITU_KEY": os.environ.get("PARKATLAS_TIANDITU_KEY", ""),

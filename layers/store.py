@@ -123,6 +123,39 @@ def _fsync_and_replace(temporary: Path, final: Path) -> None:
     os.replace(temporary, final)
 
 
+def park_meta(meta: Mapping[str, object]) -> dict[str, object]:
+    """The metadata a store records for a new park: ``meta`` with the schema version.
+
+    Raises ``ValueError`` when ``working_epsg`` (the park's projected CRS) is missing.
+    """
+    if "working_epsg" not in meta:
+        msg = "park metadata must include 'working_epsg' (the park's projected CRS)"
+        raise ValueError(msg)
+    return {"schema_version": SCHEMA_VERSION, **meta}
+
+
+def checked_frame(name: str, frame: pd.DataFrame, crs: CRS, *, source: str) -> pd.DataFrame:
+    """``frame`` validated as layer ``name`` and refused unless it is in the park's ``crs`` (any store)."""
+    spec = get_layer(name)
+    typed, _ = validate_layer(frame, spec, source=source)
+    if spec.geometry is not None and typed.crs is not None and CRS.from_user_input(typed.crs) != crs:
+        msg = (
+            f"{source}: layer is in {typed.crs.to_string()} but the park works in "
+            f"EPSG:{crs.to_epsg()}; transform it with geo.crs.to_working() before saving"
+        )
+        raise ValueError(msg)
+    return typed
+
+
+def empty_frame(spec: LayerSpec, crs: CRS, *, source: str) -> pd.DataFrame:
+    """An empty frame of layer ``spec`` with the declared dtypes (and ``crs`` for spatial layers)."""
+    frame = pd.DataFrame({f.name: pd.Series(dtype="object") for f in spec.fields})
+    if spec.geometry is not None:
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs))
+    typed, _ = validate_layer(frame, spec, source=source)
+    return typed
+
+
 class GeoPackageStore:
     """A park kept in one GeoPackage file.
 
@@ -187,6 +220,16 @@ class GeoPackageStore:
         """The park's projected working CRS, as recorded in its metadata."""
         return CRS.from_epsg(int(self.read_meta()["working_epsg"]))
 
+    def version(self) -> str:
+        """An opaque token that changes whenever the park file changes.
+
+        Saves swap in a new file, whose inode differs from the one it replaces, so
+        two saves within the file system's clock resolution still differ.
+        """
+        self._require()
+        stat = self.path.stat()
+        return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+
     def load(self, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
         """Read and validate one layer; an absent layer loads as an empty, typed frame.
 
@@ -213,11 +256,7 @@ class GeoPackageStore:
         return {name: self.load(name) for name in REGISTRY}
 
     def _empty(self, spec: LayerSpec) -> pd.DataFrame:
-        frame = pd.DataFrame({f.name: pd.Series(dtype="object") for f in spec.fields})
-        if spec.geometry is not None:
-            frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=self.working_crs()))
-        typed, _ = validate_layer(frame, spec, source=f"{self.path.name}:{spec.name}")
-        return typed
+        return empty_frame(spec, self.working_crs(), source=f"{self.path.name}:{spec.name}")
 
     # -- writing ---------------------------------------------------------------
 
@@ -227,12 +266,9 @@ class GeoPackageStore:
         Every frame is validated first; nothing is written unless all pass.
         ``meta`` must name ``working_epsg``; spatial layers must be in that CRS.
         """
-        if "working_epsg" not in meta:
-            msg = "park metadata must include 'working_epsg' (the park's projected CRS)"
-            raise ValueError(msg)
+        full_meta = park_meta(meta)
         crs = CRS.from_epsg(int(meta["working_epsg"]))
         typed = {name: self._checked(name, frame, crs) for name, frame in frames.items()}
-        full_meta = {"schema_version": SCHEMA_VERSION, **meta}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
             temporary = Path(workdir) / self.path.name
@@ -254,13 +290,5 @@ class GeoPackageStore:
             _fsync_and_replace(temporary, self.path)
 
     def _checked(self, name: str, frame: pd.DataFrame, crs: CRS) -> pd.DataFrame:
-        spec = get_layer(name)
-        typed, _ = validate_layer(frame, spec, source=f"{self.path.name}:{name}")
-        if spec.geometry is not None and typed.crs is not None and CRS.from_user_input(typed.crs) != crs:
-            msg = (
-                f"{self.path.name}:{name}: layer is in {typed.crs.to_string()} but the park works in "
-                f"EPSG:{crs.to_epsg()}; transform it with geo.crs.to_working() before saving"
-            )
-            raise ValueError(msg)
-        return typed
+        return checked_frame(name, frame, crs, source=f"{self.path.name}:{name}")
 

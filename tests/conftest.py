@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from layers.store import GeoPackageStore  # noqa: E402
+from conftest_postgis import postgis_store, postgis_url  # noqa: E402,F401
 
 WORKING_EPSG = 4549
 X0, Y0 = 636_000.0, 3_171_000.0

@@ -1,41 +1,51 @@
-"""Access to the current park from views: one store per app, layers cached by file version.
+"""Access to the current park from views: one store per app, layers cached by store version.
 
-A layer is read and validated once per version of the park file (its mtime and
-size); an import or edit that replaces the file is seen on the next request.
+The park is a GeoPackage (``PARKATLAS_PARK``) or a PostGIS schema
+(``PARKATLAS_DATABASE_URL``, which wins when set). A layer is read and validated
+once per version of the store (file identity for a GeoPackage, the change counter
+for PostGIS); an import or edit is seen on the next request. The first access
+migrates a PostGIS park's layout to the current one.
 """
 
 from __future__ import annotations
 
+import atexit
 import threading
 
 import pandas as pd
 from flask import Flask, current_app
 
-from layers.store import GeoPackageStore
+from layers.stores import ParkStore, close_store, migrate_store, open_store
 
 _EXTENSION = "parkatlas_park"
 
 
 class ParkCache:
-    """Validated layers of one park file, re-read when the file changes."""
+    """Validated layers of one park store, re-read when the store's version changes."""
 
-    def __init__(self, store: GeoPackageStore):
+    def __init__(self, store: ParkStore):
         self.store = store
         self._lock = threading.Lock()
-        self._version: tuple[int, int] | None = None
+        self._version: str | None = None
+        self._migrated = False
         self._layers: dict[str, pd.DataFrame] = {}
         self._meta: dict | None = None
 
-    def _current_version(self) -> tuple[int, int]:
-        stat = self.store.path.stat()
-        return (stat.st_mtime_ns, stat.st_size)
-
-    def _sync(self) -> None:
-        version = self._current_version()
+    def _sync(self) -> str:
+        if not self._migrated:
+            migrate_store(self.store)
+            self._migrated = True
+        version = self.store.version()
         if version != self._version:
             self._version = version
             self._layers = {}
             self._meta = None
+        return version
+
+    def version(self) -> str:
+        """The store's current version (for HTTP validators such as tile ETags)."""
+        with self._lock:
+            return self._sync()
 
     def layer(self, name: str) -> pd.DataFrame:
         """The validated layer (shared: callers must not modify it in place)."""
@@ -54,7 +64,10 @@ class ParkCache:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[_EXTENSION] = ParkCache(GeoPackageStore(app.config["PARK_PATH"]))
+    location = app.config.get("DATABASE_URL") or app.config["PARK_PATH"]
+    store = open_store(location)
+    atexit.register(close_store, store)  # a PostGIS store holds pooled connections
+    app.extensions[_EXTENSION] = ParkCache(store)
 
 
 def park() -> ParkCache:

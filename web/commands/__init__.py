@@ -10,6 +10,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from web.commands import demo
+    from web.commands import copy_park, demo
 
     app.cli.add_command(demo.demo_command)
+    app.cli.add_command(copy_park.copy_park_command)

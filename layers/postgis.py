@@ -1,0 +1,552 @@
+"""The park store in PostgreSQL/PostGIS: one schema per park, same interface as the GeoPackage store.
+
+Tables are created from the layer registry with proper types (text, double
+precision, bigint, boolean, date, ``geometry(<type>, <EPSG>)`` with a GiST index),
+a ``fid`` identity that keeps the row order and a unique id column. The schema also
+holds ``parkatlas_meta`` (key → JSON value, as in the GeoPackage) and
+``parkatlas_state`` (the park's identity and a change counter that every save
+increments: :meth:`PostGISStore.version` for caches and tile ETags).
+
+Every save runs in one transaction: new tables are built in a staging schema and
+moved in place only at the end, so a failed save leaves the previous state and
+readers keep seeing it while a large save runs. Bulk data moves as CSV through
+``COPY``, written and parsed by Arrow's C++ CSV code (no per-row Python), with
+geometries as hex EWKB. Reads are validated against the registry exactly like
+GeoPackage reads.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import shapely
+from pyproj import CRS
+
+from layers.registry import REGISTRY, get_layer
+from layers.schema import LayerSpec
+from layers.store import (
+    META_TABLE,
+    SCHEMA_VERSION,
+    ParkStoreError,
+    _geometry_type_name,
+    checked_frame,
+    empty_frame,
+    frame_to_arrow,
+    park_meta,
+)
+from layers.values import STRING_DTYPE
+
+STATE_TABLE = "parkatlas_state"
+DEFAULT_SCHEMA = "park"
+#: Layout of the tables in a park schema; :meth:`PostGISStore.migrate` brings older ones up to date.
+LAYOUT_VERSION = 1
+#: Schema names we create and quote; '__staging' is appended during saves (PostgreSQL allows 63 bytes).
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,49}$")
+_STAGING_SUFFIX = "__staging"
+#: Rows per COPY chunk: bounds the memory of the CSV text for 10⁶-row layers.
+COPY_BATCH_ROWS = 100_000
+
+_PG_TYPES = {
+    "str": "text",
+    "code": "text",
+    "float": "double precision",
+    "int": "bigint",
+    "bool": "boolean",
+    "date": "date",
+}
+_ARROW_READ_TYPES = {
+    "str": pa.string(),
+    "code": pa.string(),
+    "float": pa.float64(),
+    "int": pa.int64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+}
+_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): STRING_DTYPE}
+
+
+def _identifier(name: str):
+    from psycopg import sql
+
+    return sql.Identifier(name)
+
+
+def safe_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def split_schema(url: str) -> tuple[str, str | None]:
+    """Take a ``schema=`` query parameter (ours, not libpq's) out of a connection URL.
+
+    Returns
+    -------
+    (url without it, schema or None)
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schema = next((value for key, value in query if key == "schema"), None)
+    rest = [(key, value) for key, value in query if key != "schema"]
+    return urlunsplit(parts._replace(query=urlencode(rest))), schema
+
+
+class PostGISStore:
+    """A park kept in one PostgreSQL schema with PostGIS.
+
+    Parameters
+    ----------
+    url
+        ``postgresql://user[:password]@host[:port]/database`` (any libpq URL).
+    schema
+        The park's schema: lower-case letters, digits and ``_``, at most 50 characters.
+    pool_size
+        Most connections kept open to the server (threads of the web server share them).
+    """
+
+    def __init__(self, url: str, *, schema: str = DEFAULT_SCHEMA, pool_size: int = 8):
+        if not _SCHEMA_NAME.match(schema):
+            msg = (
+                f"invalid park schema name {schema!r}: use lower-case letters, digits and '_', "
+                "starting with a letter or '_', at most 50 characters"
+            )
+            raise ValueError(msg)
+        self.url = url
+        self.schema = schema
+        self.pool_size = pool_size
+        self._pool = None
+        self._pool_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"PostGISStore({safe_url(self.url)!r}, schema={self.schema!r})"
+
+    @property
+    def label(self) -> str:
+        """How messages name this park: ``schema@host/database``."""
+        parts = urlsplit(self.url)
+        return f"{self.schema}@{parts.hostname or 'localhost'}{parts.path or ''}"
+
+    # -- connections -------------------------------------------------------------
+
+    @staticmethod
+    def _configure(conn) -> None:
+        # Fixed output formats whatever the server's defaults: ISO dates, shortest exact floats.
+        conn.execute("SET DateStyle = ISO, YMD; SET extra_float_digits = 1")
+        conn.commit()
+
+    def _get_pool(self):
+        with self._pool_lock:
+            if self._pool is None:
+                import psycopg
+                from psycopg_pool import ConnectionPool
+
+                try:  # one direct attempt first, so an unreachable server fails at once and says why
+                    psycopg.connect(self.url, connect_timeout=10).close()
+                except psycopg.Error as exc:
+                    msg = f"cannot connect to PostgreSQL at {safe_url(self.url)}: {str(exc).strip()}"
+                    raise ParkStoreError(msg) from exc
+                self._pool = ConnectionPool(
+                    self.url, min_size=1, max_size=self.pool_size, open=True, timeout=30,
+                    configure=self._configure, check=ConnectionPool.check_connection, name=f"parkatlas-{self.schema}",
+                )
+            return self._pool
+
+    @contextmanager
+    def connection(self) -> Iterator:
+        """A pooled connection in a transaction that commits on success and rolls back on error."""
+        import psycopg
+
+        pool = self._get_pool()
+        try:
+            with pool.connection() as conn:
+                yield conn
+        except psycopg.OperationalError as exc:
+            msg = f"{self.label}: database error ({str(exc).strip()})"
+            raise ParkStoreError(msg) from exc
+
+    def close(self) -> None:
+        """Close the pooled connections (the store can be used again afterwards)."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+    def __enter__(self) -> PostGISStore:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- reading -----------------------------------------------------------------
+
+    def _tables(self, conn, schema: str | None = None) -> set[str]:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema or self.schema,)
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def exists(self) -> bool:
+        """Whether the schema holds a ParkAtlas park."""
+        with self.connection() as conn:
+            return META_TABLE in self._tables(conn)
+
+    def _require(self, conn) -> set[str]:
+        tables = self._tables(conn)
+        if META_TABLE not in tables:
+            schema_there = conn.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)
+            ).fetchone()
+            if schema_there:
+                msg = f"{self.label}: not a ParkAtlas park (schema has no {META_TABLE} table)"
+            else:
+                msg = (
+                    f"{self.label}: no park in this database; copy one in with "
+                    f"'flask --app app copy-park PARK.gpkg {safe_url(self.url)}'"
+                )
+            raise ParkStoreError(msg)
+        return tables
+
+    def layer_names(self) -> list[str]:
+        """Names of the park's layers and tables present (with the metadata table, as in a GeoPackage)."""
+        with self.connection() as conn:
+            tables = self._require(conn)
+        return [name for name in (*REGISTRY, META_TABLE) if name in tables]
+
+    def read_meta(self) -> dict[str, object]:
+        """The park's metadata: name, working CRS, schema version, reference date, …"""
+        with self.connection() as conn:
+            return self._read_meta(conn)
+
+    def _read_meta(self, conn) -> dict[str, object]:
+        from psycopg import sql
+
+        self._require(conn)
+        rows = conn.execute(
+            sql.SQL("SELECT key, value FROM {}.{} ORDER BY key").format(_identifier(self.schema), _identifier(META_TABLE))
+        ).fetchall()
+        try:
+            return {str(key): json.loads(value) for key, value in rows}
+        except json.JSONDecodeError as exc:
+            msg = f"{self.label}: the park metadata cannot be read ({exc})"
+            raise ParkStoreError(msg) from exc
+
+    def working_crs(self) -> CRS:
+        """The park's projected working CRS, as recorded in its metadata."""
+        return CRS.from_epsg(int(self.read_meta()["working_epsg"]))
+
+    def version(self) -> str:
+        """An opaque token that changes with every save (park identity and change counter)."""
+        from psycopg import sql
+
+        with self.connection() as conn:
+            self._require(conn)
+            row = conn.execute(
+                sql.SQL("SELECT park_uuid, change_counter FROM {}.{}").format(
+                    _identifier(self.schema), _identifier(STATE_TABLE))
+            ).fetchone()
+        return f"{row[0]}.{row[1]}"
+
+    def load(self, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+        """Read and validate one layer; an absent layer loads as an empty, typed frame.
+
+        Parameters
+        ----------
+        name
+            Layer name from the registry.
+        bbox
+            Optional (minx, miny, maxx, maxy) in the park's working CRS: features whose
+            geometry intersects the box (uses the GiST index).
+        """
+        spec = get_layer(name)
+        with self.connection() as conn:
+            tables = self._require(conn)
+            epsg = int(self._read_meta(conn)["working_epsg"])
+            if name not in tables:
+                return empty_frame(spec, CRS.from_epsg(epsg), source=f"{self.label}:{name}")
+            raw = self._read_table(conn, spec, epsg, bbox)
+        return checked_frame(name, raw, CRS.from_epsg(epsg), source=f"{self.label}:{name}")
+
+    def _columns(self, conn, table: str) -> list[str]:
+        rows = conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
+            (self.schema, table),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def _read_table(self, conn, spec: LayerSpec, epsg: int, bbox) -> pd.DataFrame:
+        from psycopg import sql
+
+        present = set(self._columns(conn, spec.name))
+        # Fields added to the registry after the table was written load as empty (validation fills them).
+        fields = [f for f in spec.fields if f.name in present]
+        names = [f.name for f in fields] + (["geometry"] if spec.geometry else [])
+        where, params = sql.SQL(""), []
+        if bbox is not None and spec.geometry is not None:
+            where = sql.SQL(" WHERE ST_Intersects(geometry, ST_MakeEnvelope(%s, %s, %s, %s, %s))")
+            params = [*map(float, bbox), epsg]
+        query = sql.SQL("COPY (SELECT {} FROM {}.{}{} ORDER BY fid) TO STDOUT WITH (FORMAT csv)").format(
+            sql.SQL(", ").join(map(_identifier, names)), _identifier(self.schema), _identifier(spec.name), where
+        )
+        buffer = io.BytesIO()
+        with conn.cursor() as cur, cur.copy(query, params or None) as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+        buffer.seek(0)
+        types = {f.name: _ARROW_READ_TYPES[f.kind] for f in fields}
+        if spec.geometry:
+            types["geometry"] = pa.string()
+        if not buffer.getbuffer().nbytes:  # Arrow refuses an empty CSV; no rows is a valid answer
+            table = pa.table({name: pa.array([], type=types[name]) for name in names})
+        else:
+            table = self._parse_csv(buffer, names, types)
+        frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get, date_as_object=False)
+        if spec.geometry is None:
+            return frame
+        hex_ewkb = frame.pop("geometry").to_numpy(dtype=object, na_value=None)
+        return gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(hex_ewkb), crs=epsg)
+
+    @staticmethod
+    def _parse_csv(buffer: io.BytesIO, names: list[str], types: dict[str, pa.DataType]) -> pa.Table:
+        return pacsv.read_csv(
+            buffer,
+            read_options=pacsv.ReadOptions(column_names=names, autogenerate_column_names=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            # Only an unquoted empty field is NULL in PostgreSQL's CSV; 'NA' or 'null' are text.
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, null_values=[""], strings_can_be_null=True,
+                quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"],
+            ),
+        )
+
+    def load_all(self) -> dict[str, pd.DataFrame]:
+        """Every registered layer, validated (absent ones empty)."""
+        return {name: self.load(name) for name in REGISTRY}
+
+    # -- writing -----------------------------------------------------------------
+
+    def _lock(self, conn) -> None:
+        # Writers to one park queue up; readers are never blocked until the final swap.
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"parkatlas:{self.schema}",))
+
+    def _ensure_postgis(self, conn) -> None:
+        if conn.execute("SELECT to_regtype('geometry')").fetchone()[0] is not None:
+            return
+        try:
+            with conn.transaction():
+                conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        except Exception as exc:
+            msg = (
+                f"{self.label}: PostGIS is not installed in this database and cannot be created here "
+                f"({str(exc).strip()}); ask its administrator to run 'CREATE EXTENSION postgis'"
+            )
+            raise ParkStoreError(msg) from exc
+
+    def save_park(self, frames: Mapping[str, pd.DataFrame], meta: Mapping[str, object]) -> None:
+        """Write a whole park into the schema, replacing what was there, in one transaction.
+
+        Every frame is validated first; nothing is written unless all pass. ``meta``
+        must name ``working_epsg``; spatial layers must be in that CRS. A schema that
+        exists but is not a ParkAtlas park is refused rather than overwritten.
+        """
+        full_meta = park_meta(meta)
+        crs = CRS.from_epsg(int(full_meta["working_epsg"]))
+        typed = {name: checked_frame(name, frame, crs, source=f"{self.label}:{name}") for name, frame in frames.items()}
+        staging = self.schema + _STAGING_SUFFIX
+        with self.connection() as conn:
+            self._ensure_postgis(conn)
+            self._lock(conn)
+            tables = self._tables(conn)
+            if tables and META_TABLE not in tables:
+                msg = (
+                    f"{self.label}: schema {self.schema!r} holds tables but no ParkAtlas park; "
+                    "choose another schema (?schema=NAME in the URL) instead of overwriting it"
+                )
+                raise ParkStoreError(msg)
+            counter = self._counter(conn) if tables else 0
+            conn.execute(self._sql("DROP SCHEMA IF EXISTS {} CASCADE", staging))
+            conn.execute(self._sql("CREATE SCHEMA {}", staging))
+            self._create_park_tables(conn, staging, full_meta, counter + 1)
+            for name, frame in typed.items():
+                self._write_layer(conn, staging, get_layer(name), frame, crs.to_epsg())
+            conn.execute(self._sql("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
+            conn.execute(self._sql("ALTER SCHEMA {} RENAME TO {}", staging, self.schema))
+
+    def save(self, name: str, frame: pd.DataFrame) -> None:
+        """Replace one layer in one transaction; readers see the old table until it commits."""
+        spec = get_layer(name)
+        staging = self.schema + _STAGING_SUFFIX
+        with self.connection() as conn:
+            self._require(conn)
+            crs = CRS.from_epsg(int(self._read_meta(conn)["working_epsg"]))
+            typed = checked_frame(name, frame, crs, source=f"{self.label}:{name}")
+            self._lock(conn)
+            conn.execute(self._sql("DROP SCHEMA IF EXISTS {} CASCADE", staging))
+            conn.execute(self._sql("CREATE SCHEMA {}", staging))
+            self._write_layer(conn, staging, spec, typed, crs.to_epsg())
+            conn.execute(self._sql("DROP TABLE IF EXISTS {}.{}", self.schema, name))
+            conn.execute(self._sql("ALTER TABLE {}.{} SET SCHEMA {}", staging, name, self.schema))
+            conn.execute(self._sql("DROP SCHEMA {}", staging))
+            self._bump(conn)
+
+    def drop(self) -> None:
+        """Delete the park (its whole schema); refuses a schema that is not a ParkAtlas park."""
+        with self.connection() as conn:
+            self._require(conn)
+            self._lock(conn)
+            conn.execute(self._sql("DROP SCHEMA {} CASCADE", self.schema))
+
+    def migrate(self) -> bool:
+        """Bring an existing park schema up to this version's layout; True when anything changed.
+
+        Adds columns for fields declared in the registry since a table was written,
+        GiST indexes that are missing, and the state table of layout 1; records the
+        current ``schema_version``. A schema without a park is left alone.
+        """
+        from psycopg import sql
+
+        changed = False
+        with self.connection() as conn:
+            self._lock(conn)
+            tables = self._tables(conn)
+            if META_TABLE not in tables:
+                return False
+            if STATE_TABLE not in tables:
+                self._create_state(conn, self.schema, 1)
+                changed = True
+            for name in tables & set(REGISTRY):
+                spec = REGISTRY[name]
+                present = set(self._columns(conn, name))
+                for spec_field in spec.fields:
+                    if spec_field.name not in present:
+                        conn.execute(sql.SQL("ALTER TABLE {}.{} ADD COLUMN {} {}").format(
+                            _identifier(self.schema), _identifier(name), _identifier(spec_field.name),
+                            sql.SQL(_PG_TYPES[spec_field.kind])))
+                        changed = True
+                if spec.geometry is not None:
+                    index = f"{name}_geometry_gist"
+                    exists = conn.execute(
+                        "SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s", (self.schema, index)
+                    ).fetchone()
+                    if not exists:
+                        conn.execute(self._sql("CREATE INDEX {} ON {}.{} USING gist (geometry)", index, self.schema, name))
+                        changed = True
+            meta = self._read_meta(conn)
+            if int(meta.get("schema_version", 0)) < SCHEMA_VERSION:
+                self._write_meta(conn, self.schema, {**meta, "schema_version": SCHEMA_VERSION})
+                changed = True
+            layout = conn.execute(self._sql("SELECT layout_version FROM {}.{}", self.schema, STATE_TABLE)).fetchone()[0]
+            if layout < LAYOUT_VERSION:
+                # Later layouts add their steps here, in order, before the version is recorded.
+                conn.execute(self._sql("UPDATE {}.{} SET layout_version = %s", self.schema, STATE_TABLE),
+                             (LAYOUT_VERSION,))
+                changed = True
+            if changed:
+                self._bump(conn)
+        return changed
+
+    # -- SQL helpers ---------------------------------------------------------------
+
+    @staticmethod
+    def _sql(template: str, *names: str):
+        from psycopg import sql
+
+        return sql.SQL(template).format(*map(_identifier, names))
+
+    def _counter(self, conn) -> int:
+        if STATE_TABLE not in self._tables(conn):
+            return 0
+        row = conn.execute(self._sql("SELECT change_counter FROM {}.{}", self.schema, STATE_TABLE)).fetchone()
+        return int(row[0]) if row else 0
+
+    def _bump(self, conn) -> None:
+        conn.execute(self._sql("UPDATE {}.{} SET change_counter = change_counter + 1", self.schema, STATE_TABLE))
+
+    def _create_state(self, conn, schema: str, counter: int) -> None:
+        conn.execute(self._sql(
+            "CREATE TABLE {}.{} (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), "
+            "park_uuid uuid NOT NULL, change_counter bigint NOT NULL, layout_version integer NOT NULL)",
+            schema, STATE_TABLE))
+        conn.execute(self._sql("INSERT INTO {}.{} (park_uuid, change_counter, layout_version) VALUES (%s, %s, %s)",
+                               schema, STATE_TABLE), (uuid.uuid4(), counter, LAYOUT_VERSION))
+
+    def _write_meta(self, conn, schema: str, meta: Mapping[str, object]) -> None:
+        conn.execute(self._sql("DELETE FROM {}.{}", schema, META_TABLE))
+        with conn.cursor() as cur:
+            cur.executemany(
+                self._sql("INSERT INTO {}.{} (key, value) VALUES (%s, %s)", schema, META_TABLE),
+                [(key, json.dumps(meta[key], ensure_ascii=False)) for key in sorted(meta)],
+            )
+
+    def _create_park_tables(self, conn, schema: str, meta: Mapping[str, object], counter: int) -> None:
+        conn.execute(self._sql("CREATE TABLE {}.{} (key text PRIMARY KEY, value text NOT NULL)", schema, META_TABLE))
+        self._write_meta(conn, schema, meta)
+        self._create_state(conn, schema, counter)
+
+    def _write_layer(self, conn, schema: str, spec: LayerSpec, frame: pd.DataFrame, epsg: int) -> None:
+        """Create ``schema.<layer>`` from the registry and fill it with COPY."""
+        from psycopg import sql
+
+        columns = [sql.SQL("fid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY")]
+        columns += [
+            sql.SQL("{} {}{}").format(
+                _identifier(f.name), sql.SQL(_PG_TYPES[f.kind]),
+                sql.SQL(" NOT NULL UNIQUE") if f.name == spec.id_field else sql.SQL(""))
+            for f in spec.fields
+        ]
+        if spec.geometry is not None:
+            geometry_type = _geometry_type_name(frame.geometry.to_numpy(), spec.geometry)
+            geometry_type = "Geometry" if geometry_type == "Unknown" else geometry_type
+            columns.append(sql.SQL("geometry geometry({}, {}) NOT NULL").format(sql.SQL(geometry_type), sql.Literal(epsg)))
+        conn.execute(sql.SQL("CREATE TABLE {}.{} ({})").format(
+            _identifier(schema), _identifier(spec.name), sql.SQL(", ").join(columns)))
+        self._comment(conn, schema, spec)
+
+        table = frame_to_arrow(frame, spec)
+        names = list(spec.field_names)
+        if spec.geometry is not None:
+            geoms = shapely.set_srid(frame.geometry.to_numpy(), epsg)
+            hex_ewkb = shapely.to_wkb(geoms, hex=True, flavor="extended", include_srid=True)
+            table = table.set_column(table.schema.get_field_index("geometry"), "geometry",
+                                     pa.array(hex_ewkb, type=pa.string()))
+            names.append("geometry")
+        copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN WITH (FORMAT csv)").format(
+            _identifier(schema), _identifier(spec.name), sql.SQL(", ").join(map(_identifier, names)))
+        # Arrow quotes every text value and leaves NULLs as bare empty fields: PostgreSQL's CSV convention.
+        options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+        with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            for batch in table.to_batches(max_chunksize=COPY_BATCH_ROWS):
+                buffer = io.BytesIO()
+                pacsv.write_csv(batch, buffer, options)
+                copy.write(buffer.getbuffer())
+        if spec.geometry is not None:
+            conn.execute(self._sql("CREATE INDEX {} ON {}.{} USING gist (geometry)",
+                                   f"{spec.name}_geometry_gist", schema, spec.name))
+        conn.execute(self._sql("ANALYZE {}.{}", schema, spec.name))
+
+    def _comment(self, conn, schema: str, spec: LayerSpec) -> None:
+        """Labels and units as comments, so QGIS and psql users see what a column means."""
+        from psycopg import sql
+
+        statements = [sql.SQL("COMMENT ON TABLE {}.{} IS {}").format(
+            _identifier(schema), _identifier(spec.name), sql.Literal(f"{spec.label_zh} {spec.label_en}"))]
+        for f in spec.fields:
+            unit = f" [{f.unit}]" if f.unit else ""
+            statements.append(sql.SQL("COMMENT ON COLUMN {}.{}.{} IS {}").format(
+                _identifier(schema), _identifier(spec.name), _identifier(f.name),
+                sql.Literal(f"{f.label_zh} {f.label_en}{unit}")))
+        conn.execute(sql.SQL("; ").join(statements))
+
