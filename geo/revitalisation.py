@@ -189,13 +189,13 @@ def _events(case_id: str, action: str, changes: list[tuple[str, object, object]]
             existing: pd.DataFrame) -> pd.DataFrame:
     start = len(existing) + 1
     return pd.DataFrame({
-        "event_id": [f"{case_id}-E{start + i:04d}" for i in range(len(changes))],
-        "case_id": case_id,
+        "event_id": pd.Series([f"{case_id}-E{start + i:04d}" for i in range(len(changes))], dtype=TEXT_DTYPE),
+        "case_id": pd.Series(case_id, index=range(len(changes)), dtype=TEXT_DTYPE),
         "date": today,
-        "action": action,
-        "field": [c[0] for c in changes],
-        "old_value": [_text(c[1]) for c in changes],
-        "new_value": [_text(c[2]) for c in changes],
+        "action": pd.Series(action, index=range(len(changes)), dtype=TEXT_DTYPE),
+        "field": pd.Series([c[0] for c in changes], dtype=TEXT_DTYPE),
+        "old_value": pd.Series([_text(c[1]) for c in changes], dtype=TEXT_DTYPE),
+        "new_value": pd.Series([_text(c[2]) for c in changes], dtype=TEXT_DTYPE),
         "first_added": today,
         "last_updated": today,
     })
