@@ -108,6 +108,9 @@ class LayerSpec:
     style: Style = field(default_factory=Style)
     description: str = ""
     popup_fields: tuple[str, ...] = ()
+    #: Multi-part geometries on import: "keep" them as one record, or "explode" them
+    #: into one record per part (ids suffixed -1, -2 …).
+    multipart: Literal["keep", "explode"] = "keep"
 
     @property
     def is_table(self) -> bool:

@@ -27,6 +27,7 @@ LAYER = LayerSpec(
     id_field="building_id",
     description="Building footprints with floors and floor heights (for FAR) and standard-factory data.",
     style=Style(by_field="use", fill_opacity=0.8, weight=0.5, color="#333333"),
+    multipart="explode",
     popup_fields=("building_id", "name", "use", "floors", "gfa_m2", "phase", "status"),
     fields=(
         Field("building_id", "str", "建筑编号", "Building id", required=True, aliases=("建筑编号", "楼栋编号", "JZBH", "id")),

@@ -27,6 +27,7 @@ LAYER = LayerSpec(
     geometry="Point",
     id_field="facility_id",
     style=Style(by_field="kind", radius_px=7.0, fill_opacity=0.9),
+    multipart="explode",
     popup_fields=("facility_id", "name", "kind", "capacity", "capacity_unit", "status"),
     fields=(
         Field("facility_id", "str", "设施编号", "Facility id", required=True, aliases=("设施编号", "id")),

@@ -1,0 +1,232 @@
+"""Geometry repair on import, each fix listed by record; topology flags for parcels.
+
+:func:`prepare_geometries` makes source geometries fit the layer's declaration:
+rejects non-finite coordinates and absurd vertex counts, drops Z/M, turns
+closed rings into polygons for polygon layers, unwraps collections holding only
+the declared kind, repairs invalid geometries with ``make_valid`` (keeping the
+declared dimension) and explodes or keeps multi-parts as the declaration says.
+Empty and wrong-type geometries are left for the validator to reject.
+
+:func:`topology_flags` finds overlaps between parcels, slivers and gaps, as
+notices for the report (they are data-quality findings, not errors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely import GeometryType
+
+from layers.io.options import ImportLimits, TopologyTolerances
+
+_POLYGONAL = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON)
+_LINEAL = (GeometryType.LINESTRING, GeometryType.MULTILINESTRING, GeometryType.LINEARRING)
+_PUNTAL = (GeometryType.POINT, GeometryType.MULTIPOINT)
+_DIMENSION = {"Polygon": 2, "LineString": 1, "Point": 0}
+_KINDS = {"Polygon": _POLYGONAL, "LineString": _LINEAL, "Point": _PUNTAL}
+
+
+@dataclass
+class GeometryResult:
+    """Repaired geometries, the source row of each (explode repeats rows), and what happened."""
+
+    geometries: np.ndarray
+    rows: np.ndarray
+    part: np.ndarray
+    fixes: list[tuple[int, str, object]] = field(default_factory=list)
+    problems: list[tuple[int, str, object]] = field(default_factory=list)
+
+
+def _of_kind(geoms: np.ndarray, declared: str) -> np.ndarray:
+    return np.isin(shapely.get_type_id(geoms), [t.value for t in _KINDS[declared]])
+
+
+def _keep_dimension(geoms: np.ndarray, declared: str) -> np.ndarray:
+    """The parts of each geometry with the declared dimension, as one (multi) geometry; empty if none."""
+    out = np.empty(len(geoms), dtype=object)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    # Collections may nest: flatten until no collection is left.
+    while len(parts) and np.any(shapely.get_type_id(parts) == GeometryType.GEOMETRYCOLLECTION.value):
+        nested = shapely.get_type_id(parts) == GeometryType.GEOMETRYCOLLECTION.value
+        sub, sub_owner = shapely.get_parts(parts[nested], return_index=True)
+        parts = np.concatenate([parts[~nested], sub])
+        owner = np.concatenate([owner[~nested], owner[nested][sub_owner]])
+    keep = shapely.get_dimensions(parts) == _DIMENSION[declared]
+    keep &= ~shapely.is_empty(parts)
+    parts, owner = parts[keep], owner[keep]
+    empty = {"Polygon": shapely.from_wkt("POLYGON EMPTY"), "LineString": shapely.from_wkt("LINESTRING EMPTY"),
+             "Point": shapely.from_wkt("POINT EMPTY")}[declared]
+    out[:] = empty
+    if len(parts):
+        order = np.argsort(owner, kind="stable")
+        parts, owner = parts[order], owner[order]
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        groups = np.split(parts, starts[1:])
+        for index, group in zip(owner[starts], groups):
+            if len(group) == 1:
+                out[index] = group[0]
+            elif declared == "Polygon":
+                out[index] = shapely.multipolygons(group)
+            elif declared == "LineString":
+                out[index] = shapely.multilinestrings(group)
+            else:
+                out[index] = shapely.multipoints(group)
+    return out
+
+
+def prepare_geometries(geoms: np.ndarray, declared: str, *, multipart: str = "keep",
+                       limits: ImportLimits = ImportLimits()) -> GeometryResult:
+    """Make ``geoms`` fit a layer declared as ``declared`` (Polygon, LineString or Point).
+
+    Returns geometries aligned with ``rows`` (source positions, 0-based); with
+    ``multipart="explode"`` one source row may give several.
+    """
+    geoms = np.asarray(geoms, dtype=object).copy()
+    n = len(geoms)
+    fixes: list[tuple[int, str, object]] = []
+    problems: list[tuple[int, str, object]] = []
+    usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+
+    counts = np.zeros(n, dtype=np.int64)
+    counts[usable] = shapely.get_num_coordinates(geoms[usable])
+    too_many = counts > limits.max_vertices_per_feature
+    problems += [(int(i), f"{counts[i]:,} vertices; at most {limits.max_vertices_per_feature:,} per feature "
+                  "are accepted (simplify it, or it is not a parcel/building outline)", None)
+                 for i in np.flatnonzero(too_many)]
+    usable &= ~too_many
+
+    coords, owner = shapely.get_coordinates(geoms[usable], include_z=False, return_index=True)
+    bad_rows = np.unique(owner[~np.isfinite(coords).all(axis=1)])
+    positions = np.flatnonzero(usable)
+    for i in positions[bad_rows]:
+        problems.append((int(i), "coordinates are not finite numbers (NaN or infinity)", None))
+    usable[positions[bad_rows]] = False
+
+    has_z = np.zeros(n, dtype=bool)
+    has_z[usable] = shapely.has_z(geoms[usable])
+    if has_z.any():
+        geoms[has_z] = shapely.force_2d(geoms[has_z])
+        fixes += [(int(i), "Z (height) coordinates dropped", None) for i in np.flatnonzero(has_z)]
+
+    types = shapely.get_type_id(geoms)
+    if declared == "Polygon":
+        rings = usable & np.isin(types, [GeometryType.LINESTRING.value, GeometryType.LINEARRING.value])
+        rings[rings] = shapely.is_closed(geoms[rings]) & (shapely.get_num_coordinates(geoms[rings]) >= 4)
+        if rings.any():
+            coords, owner = shapely.get_coordinates(geoms[rings], return_index=True)
+            geoms[rings] = shapely.polygons(shapely.linearrings(coords, indices=owner))
+            fixes += [(int(i), "closed line turned into a polygon", None) for i in np.flatnonzero(rings)]
+        types = shapely.get_type_id(geoms)
+    collections = usable & (types == GeometryType.GEOMETRYCOLLECTION.value)
+    if collections.any():
+        kept = _keep_dimension(geoms[collections], declared)
+        before = shapely.get_num_geometries(geoms[collections])
+        after = shapely.get_num_geometries(kept)
+        for i, g, b, a in zip(np.flatnonzero(collections), kept, before, after):
+            if a == 0:
+                continue  # nothing of the declared kind: the validator reports the wrong type
+            geoms[i] = g
+            lost = b - a
+            message = f"geometry collection read as {g.geom_type}" + (f"; {lost} part(s) of another kind dropped"
+                                                                     if lost else "")
+            fixes.append((int(i), message, None))
+
+    check = usable & _of_kind(geoms, declared)
+    invalid = np.zeros(n, dtype=bool)
+    invalid[check] = ~shapely.is_valid(geoms[check])
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        repaired = _keep_dimension(shapely.make_valid(geoms[invalid]), declared)
+        for i, reason, g in zip(np.flatnonzero(invalid), reasons, repaired):
+            if shapely.is_empty(g):
+                problems.append((int(i), f"invalid geometry ({reason}) and nothing of it survives repair", None))
+                continue
+            geoms[i] = g
+            fixes.append((int(i), f"invalid geometry ({reason}) repaired with make_valid", None))
+
+    rows = np.arange(n)
+    part = np.zeros(n, dtype=np.int64)
+    multi = usable & np.isin(shapely.get_type_id(geoms), [GeometryType.MULTIPOLYGON.value,
+                                                         GeometryType.MULTILINESTRING.value,
+                                                         GeometryType.MULTIPOINT.value])
+    n_parts = np.ones(n, dtype=np.int64)
+    n_parts[multi] = shapely.get_num_geometries(geoms[multi])
+    single_part = multi & (n_parts == 1)
+    if single_part.any():
+        geoms[single_part] = shapely.get_geometry(geoms[single_part], 0)
+        multi &= ~single_part
+    if multipart == "explode" and multi.any():
+        fixes += [(int(i), f"multi-part geometry exploded into {n_parts[i]} records", None)
+                  for i in np.flatnonzero(multi)]
+        parts, owner = shapely.get_parts(geoms, return_index=True)
+        # get_parts drops missing geometries; put them back so every row survives.
+        missing = np.flatnonzero(shapely.is_missing(geoms))
+        parts = np.concatenate([parts, geoms[missing]])
+        owner = np.concatenate([owner, missing])
+        order = np.argsort(owner, kind="stable")
+        parts, owner = parts[order], owner[order]
+        first = np.r_[True, owner[1:] != owner[:-1]]
+        part = np.arange(len(owner)) - np.maximum.accumulate(np.where(first, np.arange(len(owner)), 0))
+        part = np.where(multi[owner], part + 1, 0)
+        geoms, rows = parts, owner
+    return GeometryResult(geoms, rows, part, fixes, problems)
+
+
+# -- topology ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class TopologyFlags:
+    overlaps: list[tuple[int, int, float]] = field(default_factory=list)
+    slivers: list[tuple[int, float, float]] = field(default_factory=list)
+    gaps: list[tuple[float, float, float]] = field(default_factory=list)
+
+
+def topology_flags(frame: gpd.GeoDataFrame, *, tolerances: TopologyTolerances = TopologyTolerances()) -> TopologyFlags:
+    """Overlapping pairs, slivers and small gaps among the polygons of ``frame`` (projected CRS, metres).
+
+    Returns
+    -------
+    TopologyFlags
+        ``overlaps``: (position a, position b, overlap m²); ``slivers``:
+        (position, area m², mean width m); ``gaps``: (x, y, area m²) of each gap's
+        representative point.
+    """
+    flags = TopologyFlags()
+    geoms = frame.geometry.to_numpy()
+    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms) & shapely.is_valid(geoms)
+    positions = np.flatnonzero(ok)
+    geoms = geoms[ok]
+    if not len(geoms):
+        return flags
+    area = shapely.area(geoms)
+    perimeter = shapely.length(geoms)
+    mean_width = np.divide(2.0 * area, perimeter, out=np.zeros_like(area), where=perimeter > 0)
+    sliver = (area < tolerances.sliver_max_area_m2) | (mean_width < tolerances.sliver_max_width_m)
+    flags.slivers = [(int(positions[i]), float(area[i]), float(mean_width[i])) for i in np.flatnonzero(sliver)]
+
+    tree = shapely.STRtree(geoms)
+    # Partial overlaps, plus containment (which "overlaps" excludes); touching neighbours are neither.
+    pairs = np.hstack([tree.query(geoms, predicate="overlaps"), tree.query(geoms, predicate="contains")])
+    pairs = np.unique(np.sort(pairs[:, pairs[0] != pairs[1]], axis=0), axis=1)
+    left, right = pairs
+    if len(left):
+        shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+        big = shared >= tolerances.noise_m2
+        flags.overlaps = [(int(positions[a]), int(positions[b]), float(s))
+                          for a, b, s in zip(left[big], right[big], shared[big])]
+
+    parts = shapely.get_parts(shapely.union_all(geoms))
+    n_holes = shapely.get_num_interior_rings(parts)
+    owner = np.repeat(np.arange(len(parts)), n_holes)
+    ring_index = np.arange(len(owner)) - np.repeat(np.cumsum(n_holes) - n_holes, n_holes)
+    holes = shapely.polygons(shapely.get_interior_ring(parts[owner], ring_index))
+    if len(holes):
+        hole_areas = shapely.area(holes)
+        points = shapely.point_on_surface(holes)
+        small = (hole_areas <= tolerances.gap_max_area_m2) & (hole_areas >= tolerances.noise_m2)
+        flags.gaps = [(float(p.x), float(p.y), float(a)) for p, a in zip(points[small], hole_areas[small])]
+    return flags

@@ -1,0 +1,511 @@
+"""Import: plan → report (dry run) → commit, all-or-nothing per layer.
+
+:func:`import_layer` stages the source (unpacking zips safely), reads it,
+decides its CRS, repairs geometries, maps and normalises fields, validates the
+records with the same :func:`layers.validate.validate_layer` as everything
+else, merges them into the park's layer by mode, and — unless it is a dry run
+or anything is wrong — archives the original and saves the layer through the
+store's atomic ``save`` (or ``save_park`` for a park the import creates).
+Problems of every step are gathered; one problem rejects the whole import and
+leaves the park as it was.
+
+Modes keep history (DESIGN.md: records are retired, never deleted):
+
+* ``replace`` — the file is the layer: matching ids are updated, new ones
+  added, records the file no longer has are retired (``retired_on`` = today).
+* ``append`` — new records only; an id already in the park is a problem.
+* ``upsert`` — update by id and add new; others untouched. Needs ids.
+
+``first_added`` of an updated record is kept; ``last_updated`` moves to today
+only when something changed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from geo import gcj02
+from layers.io import crs_detect, geometry, normalise
+from layers.io.archive import ImportArchive, archive_folder_for
+from layers.io.encoding import resolve_codec
+from layers.io.mapping import FieldMapping, MappingError, load_mapping, match_columns
+from layers.io.options import ImportOptions
+from layers.io.read import SourceData, read_source
+from layers.io.report import ImportRejected, ImportReport
+from layers.io.uploads import SourceError, StagedSource, stage_source
+from layers.registry import get_layer
+from layers.stores import open_store
+from layers.schema import HISTORY_FIELD_NAMES, LayerSpec
+from layers.validate import LayerValidationError, Problem, validate_layer
+from layers.values import empty_column, normalise_text, present, to_text
+
+#: Records a preview shows.
+PREVIEW_RECORDS = 200
+#: How far (degrees of longitude) data may lie beyond the park's Gauss-Krüger zone before areas are
+#: distorted enough (≈ 0.2 % at 3° from the central meridian) to refuse it.
+ZONE_MARGIN_DEG = 1.5
+_ROW_LABEL = re.compile(r"^row (\d+)")
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do: the report, the incoming records and the layer as it would be saved."""
+
+    report: ImportReport
+    spec: LayerSpec
+    incoming: pd.DataFrame | None = None
+    result: pd.DataFrame | None = None
+    meta: dict | None = None
+    preview: pd.DataFrame | None = None
+
+
+def _row(i: int) -> str:
+    return f"row {i + 1}"
+
+
+def _renumber(problems: list[Problem], source_rows: np.ndarray) -> list[Problem]:
+    """Validation numbers rows of the frame it saw; say which source record each one is."""
+    out = []
+    for p in problems:
+        match = _ROW_LABEL.match(p.record)
+        if match:
+            position = int(match.group(1)) - 1
+            if 0 <= position < len(source_rows):
+                p = Problem(_ROW_LABEL.sub(f"row {source_rows[position] + 1}", p.record, count=1),
+                            p.field, p.value, p.message)
+        out.append(p)
+    return out
+
+
+# -- steps -------------------------------------------------------------------------------------------
+
+
+def _load_mapping(options: ImportOptions, spec: LayerSpec, report: ImportReport) -> FieldMapping:
+    if not options.mapping_path:
+        return FieldMapping()
+    try:
+        mapping = load_mapping(options.mapping_path, spec)
+    except MappingError as exc:
+        raise report.reject("mapping", "file", str(exc)) from None
+    report.note("all", "mapping", f"mapping file {Path(options.mapping_path).name} applied")
+    return mapping
+
+
+def _read(staged: StagedSource, spec: LayerSpec, options: ImportOptions, mapping: FieldMapping,
+          report: ImportReport) -> SourceData:
+    encoding = options.encoding or mapping.encoding
+    try:
+        if encoding:
+            resolve_codec(encoding)
+        data = read_source(staged.dataset, spec, source_layer=options.source_layer or mapping.source_layer,
+                           encoding=encoding)
+    except (SourceError, ValueError) as exc:
+        raise report.reject("file", "source", str(exc)) from None
+    report.driver = data.driver
+    report.source_layer = data.source_layer
+    if data.encoding is not None:
+        report.encoding = data.encoding.label()
+    for note in staged.notes + data.notes:
+        report.note("file", "source", note)
+    return data
+
+
+def _handle_damaged(data: SourceData, keep: np.ndarray, options: ImportOptions, report: ImportReport) -> None:
+    for index, reason in sorted(data.damaged.items()):
+        if index >= len(keep):  # damage past the last record read (a file that breaks off)
+            if options.accept_damaged:
+                report.note("file", "record", reason)
+            else:
+                report.problem("file", "record", reason)
+            continue
+        keep[index] = False
+        if options.accept_damaged:
+            report.note(_row(index), "record", f"damaged, left out: {reason}")
+        else:
+            report.problem(_row(index), "record", f"damaged: {reason}")
+    if data.damaged and not options.accept_damaged:
+        good = int(keep.sum())
+        report.note("file", "record", f"{good} record(s) read whole; to import them without the damaged ones, "
+                                      "repeat with --accept-damaged")
+    for index, (column, message, value) in sorted(data.row_problems.items()):
+        keep[index] = False
+        report.problem(_row(index), column, message, value)
+
+
+def _apply_include(frame: pd.DataFrame, keep: np.ndarray, mapping: FieldMapping, report: ImportReport) -> None:
+    for source_field, allowed in mapping.include.items():
+        column = next((c for c in frame.columns if normalise_text(c) == normalise_text(source_field)), None)
+        if column is None:
+            raise report.reject("mapping", f"include.{source_field}", "the source has no such field")
+        wanted = {normalise_text(v) for v in allowed}
+        matches = frame[column].map(lambda v: pd.notna(v) and normalise_text(v) in wanted).to_numpy(dtype=bool)
+        left_out = keep & ~matches
+        keep &= matches
+        if left_out.any():
+            report.note("all", source_field, f"{int(left_out.sum())} record(s) left out: value not in the "
+                                             f"mapping's include list")
+
+
+def _park_crs(store, report: ImportReport) -> CRS | None:
+    if store is None or not store.exists():
+        return None
+    try:
+        return store.working_crs()
+    except Exception as exc:  # noqa: BLE001 — a store that cannot say its CRS is not a park we can write
+        raise report.reject("park", "park", f"the park cannot be read ({exc})") from None
+
+
+def _lonlat_centre(geoms: np.ndarray, crs: CRS) -> tuple[float, float, float, float]:
+    """(lon, lat) of the bounding-box centre and the lon range of the data."""
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    to_lonlat = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+    lon, lat = to_lonlat.transform([xmin, xmax, (xmin + xmax) / 2], [ymin, ymax, (ymin + ymax) / 2])
+    return float(lon[2]), float(lat[2]), float(min(lon[0], lon[1])), float(max(lon[0], lon[1]))
+
+
+def _geometries(data: SourceData, keep: np.ndarray, spec: LayerSpec, options: ImportOptions,
+                mapping: FieldMapping, park_crs: CRS | None, report: ImportReport):
+    """CRS decided, offsets removed, geometry repaired and transformed; returns (geoms, rows, parts, crs)."""
+    geoms = data.frame.geometry.to_numpy()[keep]
+    rows = np.flatnonzero(keep)
+    coords = shapely.get_coordinates(geoms)
+    extent = crs_detect.Extent.of(coords)
+    option = options.crs or mapping.crs
+    declared = data.declared_crs
+    try:
+        if data.table_crs_name and not option:
+            crs, offset = crs_detect.crs_from_name(data.table_crs_name, extent)
+            choice = crs_detect.CrsChoice(crs, f"named in the table's CRS column ({data.table_crs_name})",
+                                          offset=offset) if offset else \
+                crs_detect.check_declared(crs, extent, source=report.source,
+                                          said_by=f"the CRS column names {data.table_crs_name!r}, i.e.")
+        else:
+            choice = crs_detect.choose_crs(declared, extent, option=option, source=report.source)
+    except crs_detect.CrsError as exc:
+        raise report.reject("all", "geometry", str(exc)) from None
+    report.source_crs, report.crs_how = choice.label, choice.how
+    if choice.swap_xy:
+        geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
+    if choice.offset:
+        geoms = shapely.transform(geoms, lambda c: gcj02.to_wgs84(c, system=choice.offset))
+        report.note("all", "geometry", f"converted from {crs_detect.OFFSET_SYSTEMS[choice.offset]} to WGS84 "
+                                       "with the published algorithm (exact inverse)")
+
+    prepared = geometry.prepare_geometries(geoms, spec.geometry, multipart=spec.multipart, limits=options.limits)
+    for position, message, value in prepared.fixes:
+        report.note(_row(rows[position]), "geometry", message, value)
+    for position, message, value in prepared.problems:
+        report.problem(_row(rows[position]), "geometry", message, value)
+    good = np.ones(len(prepared.geometries), dtype=bool)
+    bad_positions = {position for position, _, _ in prepared.problems}
+    good &= ~np.isin(prepared.rows, list(bad_positions))
+    out = prepared.geometries.copy()
+    out[~good] = None
+    series = gpd.GeoSeries(out, crs=choice.crs)
+
+    usable = ~shapely.is_missing(out) & ~shapely.is_empty(out)
+    if park_crs is None:
+        if not usable.any():
+            raise report.reject("all", "geometry", "no usable geometry to choose the new park's working CRS from")
+        lon, lat, _, _ = _lonlat_centre(out[usable], choice.crs)
+        epsg, how = crs_detect.working_epsg_for(lon, lat)
+        park_crs = CRS.from_epsg(epsg)
+        report.new_park = True
+        report.note("park", "working_epsg", f"new park: working CRS EPSG:{epsg} ({how})")
+    elif usable.any():
+        lon, lat, west, east = _lonlat_centre(out[usable], choice.crs)
+        area = park_crs.area_of_use
+        if area is not None and (west < area.west - ZONE_MARGIN_DEG or east > area.east + ZONE_MARGIN_DEG):
+            raise report.reject(
+                "all", "geometry",
+                f"the data spans {west:.2f}–{east:.2f}°E (centre {lon:.2f}°E, {lat:.2f}°N), outside the park's "
+                f"working CRS EPSG:{park_crs.to_epsg()} ({area.west:g}–{area.east:g}°E, ±{ZONE_MARGIN_DEG}°); "
+                "areas would be distorted: check --crs, or import it into a park of its own")
+    report.working_epsg = park_crs.to_epsg()
+    transformed = series.to_crs(park_crs)
+    values = transformed.to_numpy()
+    coords, owner = shapely.get_coordinates(values, return_index=True)
+    lost = np.unique(owner[~np.isfinite(coords).all(axis=1)])
+    for position in lost:
+        report.problem(_row(rows[prepared.rows[position]]), "geometry",
+                       f"cannot be transformed into EPSG:{park_crs.to_epsg()} (outside its valid area)")
+    return values, rows[prepared.rows], prepared.part, park_crs
+
+
+def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: FieldMapping,
+                  report: ImportReport):
+    columns = [c for c in data.frame.columns if c != "geometry"]
+    explicit = dict(mapping.fields)
+    for short, name in data.field_table.items():
+        if short in columns and name in spec.field_names:
+            explicit.setdefault(short, name)
+    match = match_columns(columns, spec, FieldMapping(**{**mapping.__dict__, "fields": explicit}))
+    for target, message, value in match.problems:
+        report.problem("all", target, message, value)
+    for target, message, value in match.notes:
+        report.note("all", target, message, value)
+    report.mapping = dict(match.renames)
+    report.unmapped = list(match.unmapped)
+    source = data.frame.iloc[rows].reset_index(drop=True)
+    frame = pd.DataFrame({target: source[column] for column, target in match.renames.items()},
+                         index=source.index)
+    for target, table in mapping.values.items():
+        if target in frame.columns:
+            lookup = {normalise_text(k): v for k, v in table.items()}
+            frame[target] = frame[target].map(
+                lambda v, lookup=lookup: lookup.get(normalise_text(v), v) if pd.notna(v) else v)
+    for target, value in mapping.defaults.items():
+        if target not in frame.columns:
+            frame[target] = value
+        else:
+            frame[target] = frame[target].where(present(frame[target]), value)
+        report.note("all", target, f"default {value!r} from the mapping file where the source has no value")
+    return frame, match.units
+
+
+def _fill_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, existing: pd.DataFrame | None,
+              source_rows: np.ndarray, report: ImportReport) -> bool:
+    """Suffix exploded parts, generate missing ids after the park's highest AUTO id; True if the source had ids."""
+    id_field = spec.id_field
+    had_ids = id_field in frame.columns
+    ids = to_text(frame[id_field])[0].astype(object) if had_ids else pd.Series(np.nan, index=frame.index,
+                                                                                dtype=object)
+    split = (parts > 0) & ids.notna().to_numpy()
+    if split.any():
+        ids[split] = [f"{i}-{p}" for i, p in zip(ids[split], parts[split])]
+    missing = ids.isna().to_numpy()
+    if missing.any():
+        prefix = f"AUTO-{spec.name}-"
+        start = 0
+        if existing is not None and len(existing):
+            taken = existing[id_field].dropna().astype(str)
+            numbers = pd.to_numeric(taken[taken.str.startswith(prefix)].str[len(prefix):], errors="coerce")
+            start = int(numbers.max()) if numbers.notna().any() else 0
+        generated = [f"{prefix}{start + k + 1}" for k in range(int(missing.sum()))]
+        ids[missing] = generated
+        if not had_ids:
+            report.note("all", id_field, f"the source has no {id_field}; generated {generated[0]} … {generated[-1]}")
+        else:
+            for row, new_id in zip(source_rows[missing], generated):
+                report.note(_row(row), id_field, f"no id; generated {new_id}")
+    frame[id_field] = ids
+    return had_ids
+
+
+def _empty_layer(spec: LayerSpec, crs: CRS) -> pd.DataFrame:
+    """The layer of a park that does not have it yet: no records, declared dtypes."""
+    frame = pd.DataFrame({f.name: empty_column(f, pd.RangeIndex(0)) for f in spec.fields})
+    if spec.geometry is not None:
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs))
+    return frame
+
+
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    both_missing = a.isna().to_numpy() & b.isna().to_numpy()
+    equal = (a.astype(object).to_numpy() == b.astype(object).to_numpy())
+    return both_missing | np.asarray(equal, dtype=bool)
+
+
+def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mode: str, today,
+          has_ids: bool = True) -> tuple[pd.DataFrame, dict[str, int], list[Problem]]:
+    """The layer after importing ``incoming`` into ``existing`` by ``mode``, with history kept.
+
+    Both frames are validated (typed); returns (result, counts, problems).
+    """
+    id_field = spec.id_field
+    stamp = pd.Timestamp(today).normalize()
+    problems: list[Problem] = []
+    old_ids = existing[id_field].astype(object)
+    new_ids = incoming[id_field].astype(object)
+    matched = new_ids.isin(set(old_ids)).to_numpy()
+    if mode == "upsert" and not has_ids:
+        problems.append(Problem("all", id_field, None,
+                                f"upsert keys on {id_field}, and the source has none; use replace or append"))
+    if mode == "append" and matched.any():
+        problems += [Problem(f"row {i + 1} ({id_field}={new_ids.iloc[i]})", id_field, new_ids.iloc[i],
+                             "already in the park; use --mode upsert to update it") for i in np.flatnonzero(matched)]
+    incoming = incoming.copy()
+    for name in HISTORY_FIELD_NAMES:
+        incoming[name] = incoming[name].astype("datetime64[ms]")
+    counts = {"added": int((~matched).sum()), "updated": 0, "unchanged": 0, "retired": 0}
+
+    position = pd.Series(np.arange(len(existing)), index=old_ids.to_numpy())
+    old_rows = position.reindex(new_ids[matched].to_numpy()).to_numpy()
+    old_match = existing.iloc[old_rows].reset_index(drop=True)
+    new_match = incoming[matched].reset_index(drop=True)
+    compared = [f for f in spec.field_names if f not in HISTORY_FIELD_NAMES]
+    unchanged = np.ones(len(new_match), dtype=bool)
+    for name in compared:
+        unchanged &= _same(old_match[name], new_match[name])
+    if spec.geometry is not None and len(new_match):
+        a, b = old_match.geometry.to_numpy(), new_match.geometry.to_numpy()
+        both = ~shapely.is_missing(a) & ~shapely.is_missing(b)
+        same_geometry = shapely.is_missing(a) & shapely.is_missing(b)
+        same_geometry[both] = shapely.equals_exact(a[both], b[both], tolerance=1e-3)
+        unchanged &= same_geometry
+    if "retired_on" in new_match:
+        unchanged &= _same(old_match["retired_on"], new_match["retired_on"])
+    counts["updated"] = int((~unchanged).sum())
+    counts["unchanged"] = int(unchanged.sum())
+
+    new_rows = incoming[~matched].copy()
+    new_rows["first_added"] = new_rows["first_added"].fillna(stamp)
+    new_rows["last_updated"] = new_rows["last_updated"].fillna(stamp)
+
+    updated = new_match.copy()
+    updated["first_added"] = old_match["first_added"].fillna(new_match["first_added"]).fillna(stamp)
+    updated["last_updated"] = np.where(unchanged, old_match["last_updated"], new_match["last_updated"].fillna(stamp))
+    updated["last_updated"] = pd.to_datetime(updated["last_updated"]).astype("datetime64[ms]")
+    if spec.geometry is not None:
+        updated = gpd.GeoDataFrame(updated, geometry="geometry", crs=incoming.crs)
+
+    keep_old = ~old_ids.isin(set(new_ids)).to_numpy() if mode != "append" else np.ones(len(existing), dtype=bool)
+    rest = existing[keep_old].copy()
+    if mode == "replace":
+        live = rest["retired_on"].isna().to_numpy()
+        rest.loc[live, "retired_on"] = stamp
+        rest.loc[live, "last_updated"] = stamp
+        counts["retired"] = int(live.sum())
+    parts = [rest, updated, new_rows] if mode != "append" else [existing, new_rows]
+    result = pd.concat([p for p in parts if len(p)] or [existing], ignore_index=True)
+    if spec.geometry is not None:
+        result = gpd.GeoDataFrame(result, geometry="geometry", crs=existing.crs or incoming.crs)
+    return result, {k: v for k, v in counts.items() if v or k == "added"}, problems
+
+
+def _topology(result: pd.DataFrame, spec: LayerSpec, options: ImportOptions, report: ImportReport) -> None:
+    if spec.name != "parcels" or not len(result):
+        return
+    live = result[result["retired_on"].isna()]
+    flags = geometry.topology_flags(live, tolerances=options.topology)
+    ids = live[spec.id_field].to_numpy()
+    for a, b, area_m2 in flags.overlaps:
+        report.note(f"{ids[a]} / {ids[b]}", "geometry", f"parcels overlap by {area_m2:,.1f} m²")
+    for i, area_m2, width_m in flags.slivers:
+        report.note(str(ids[i]), "geometry", f"sliver: {area_m2:,.1f} m², mean width {width_m:.2f} m")
+    for x, y, area_m2 in flags.gaps:
+        report.note(f"gap at ({x:,.1f}, {y:,.1f})", "geometry", f"gap of {area_m2:,.1f} m² between parcels")
+
+
+# -- the whole import ----------------------------------------------------------------------------------
+
+
+def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, report: ImportReport) -> ImportPlan:
+    mapping = _load_mapping(options, spec, report)
+    data = _read(staged, spec, options, mapping, report)
+    frame = data.frame
+    report.records_read = len(frame)
+    if len(frame) > options.limits.max_features:
+        raise report.reject("file", "record", f"{len(frame):,} records; at most {options.limits.max_features:,} "
+                                              "are imported at once")
+    keep = np.ones(len(frame), dtype=bool)
+    _handle_damaged(data, keep, options, report)
+    _apply_include(frame, keep, mapping, report)
+    for position, message in data.fixes:
+        report.note(_row(position), "geometry", message)
+    park_crs = _park_crs(store, report)
+    if spec.geometry is not None:
+        if not data.has_geometry:
+            raise report.reject("file", "geometry", f"layer {spec.name!r} needs geometry ({spec.geometry}); "
+                                                    "the source has none")
+        geoms, rows, parts, park_crs = _geometries(data, keep, spec, options, mapping, park_crs, report)
+    else:
+        if data.has_geometry:
+            report.note("all", "geometry", f"layer {spec.name!r} is a table: the source's geometry is not imported")
+        rows, parts, geoms = np.flatnonzero(keep), np.zeros(int(keep.sum()), dtype=np.int64), None
+        if park_crs is None:
+            raise report.reject("park", "park", "a park is created by importing a spatial layer first "
+                                                "(its working CRS comes from the data)")
+    mapped, units = _mapped_frame(data, rows, spec, mapping, report)
+    existing = store.load(spec.name) if store is not None and store.exists() else None
+    has_ids = _fill_ids(mapped, spec, parts, existing, rows, report)
+    labels = np.array([_row(r) for r in rows], dtype=object)
+    for row, name, message, value in normalise.normalise_frame(mapped, spec, units=units, labels=labels):
+        report.note(labels[row], name, message, value)
+    if geoms is not None:
+        mapped = gpd.GeoDataFrame(mapped, geometry=gpd.GeoSeries(geoms, crs=park_crs))
+    try:
+        incoming, validation = validate_layer(mapped, spec, source=report.source)
+        report.notices += _renumber(validation.notices, rows)
+    except LayerValidationError as exc:
+        report.problems += _renumber(exc.problems, rows)
+        return ImportPlan(report, spec)
+    if existing is None:
+        existing = _empty_layer(spec, park_crs)
+    result, counts, problems = merge(existing, incoming, spec, mode=options.mode, today=options.date,
+                                     has_ids=has_ids)
+    report.problems += problems
+    report.counts = counts
+    report.records_imported = int(result["retired_on"].isna().sum())
+    if spec.geometry is not None:
+        _topology(result, spec, options, report)
+    meta = None
+    if report.new_park:
+        meta = {"working_epsg": int(park_crs.to_epsg()),
+                "park_name": options.park_name or Path(report.source).stem,
+                "created_from": report.source}
+    return ImportPlan(report, spec, incoming, result, meta, incoming.head(PREVIEW_RECORDS))
+
+
+def _commit(plan: ImportPlan, staged: StagedSource, store, archive_dir, options: ImportOptions) -> None:
+    report = plan.report
+    archive = ImportArchive(archive_dir or archive_folder_for(store.path))
+    staged_archive = archive.stage(staged.members, original=staged.original, layer=plan.spec.name,
+                                   mode=options.mode)
+    try:
+        if plan.meta is not None:
+            store.save_park({plan.spec.name: plan.result}, plan.meta)
+        else:
+            store.save(plan.spec.name, plan.result)
+    except (LayerValidationError, ValueError) as exc:
+        staged_archive.discard()
+        problems = exc.problems if isinstance(exc, LayerValidationError) else [Problem("all", "layer", None, str(exc))]
+        report.problems += problems
+        raise ImportRejected(report) from None
+    except BaseException:
+        staged_archive.discard()
+        raise
+    entry = staged_archive.commit()
+    report.archive = f"{archive.folder / entry['archived']} (sha256 {entry['sha256'][:16]}…)"
+    report.committed = True
+
+
+def import_layer(source: str | Path, layer: str, *, park, options: ImportOptions = ImportOptions(),
+                 archive_dir: str | Path | None = None, source_name: str | None = None) -> ImportPlan:
+    """Import ``source`` into ``layer`` of ``park`` (a store, or a GeoPackage path / database URL).
+
+    Returns the plan (its report says what happened). With ``options.dry_run``
+    nothing is written.
+
+    Raises
+    ------
+    ImportRejected
+        With the report, when anything is wrong; the park is unchanged.
+    """
+    source = Path(source)
+    report = ImportReport(layer=layer, source=source_name or source.name, mode=options.mode,
+                          dry_run=options.dry_run)
+    try:
+        spec = get_layer(layer)
+    except KeyError as exc:
+        raise report.reject("all", "layer", str(exc.args[0])) from None
+    store = open_store(park) if isinstance(park, str | Path) else park
+    wanted = tuple(n for n in (options.source_layer, spec.name, spec.label_zh, spec.label_en) if n)
+    try:
+        with stage_source(source, limits=options.limits, wanted=wanted) as staged:
+            plan = _plan(staged, spec, store, options, report)
+            if report.problems:
+                raise ImportRejected(report)
+            if not options.dry_run:
+                _commit(plan, staged, store, archive_dir, options)
+    except SourceError as exc:
+        raise report.reject("file", "source", str(exc)) from None
+    return plan

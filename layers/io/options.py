@@ -1,0 +1,121 @@
+"""Options of an import and the safety limits that bound it.
+
+The limits are not domain rules (DOMAIN.md sets none for files); they are the
+defences an upload needs, each a keyword with a default chosen from what real
+park data looks like, overridable per call and, on the server, from the app
+configuration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+MODES = ("replace", "append", "upsert")
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """Bounds that keep a hostile or broken file from exhausting the machine.
+
+    Parameters
+    ----------
+    max_upload_bytes
+        Largest file accepted (the server also enforces ``MAX_CONTENT_LENGTH``).
+    max_unpacked_bytes
+        Largest total a zip may unpack to.
+    max_compression_ratio
+        Largest uncompressed/compressed ratio of a zip member bigger than
+        ``ratio_floor_bytes``; GIS files compress 2–20×, zip bombs 1000× and more.
+    ratio_floor_bytes
+        Members smaller than this are not ratio-checked (tiny text files compress well).
+    max_zip_members
+        Most members a zip may list.
+    max_vertices_per_feature
+        Most vertices one feature may have; a surveyed parcel has tens to
+        thousands, a 10⁶-vertex polygon is an attack or an error.
+    max_features
+        Most records one import may hold (a province-wide inventory is ~10⁶).
+    """
+
+    max_upload_bytes: int = 200 * 1024 * 1024
+    max_unpacked_bytes: int = 1024 * 1024 * 1024
+    max_compression_ratio: float = 200.0
+    ratio_floor_bytes: int = 1024 * 1024
+    max_zip_members: int = 2000
+    max_vertices_per_feature: int = 200_000
+    max_features: int = 5_000_000
+
+
+@dataclass(frozen=True)
+class TopologyTolerances:
+    """Tolerances for flagging overlaps, slivers and gaps between parcels (data-quality checks).
+
+    Parameters
+    ----------
+    noise_m2
+        Overlaps and gaps smaller than this are digitising noise and not flagged.
+    sliver_max_width_m
+        A parcel whose mean width (2 · area / perimeter) is below this is a sliver.
+    sliver_max_area_m2
+        A parcel smaller than this is a sliver whatever its shape.
+    gap_max_area_m2
+        Holes in the union of parcels up to this size are gaps between
+        neighbours; larger holes are unparcelled land (roads, green space).
+    """
+
+    noise_m2: float = 1.0
+    sliver_max_width_m: float = 1.0
+    sliver_max_area_m2: float = 10.0
+    gap_max_area_m2: float = 100.0
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the user asked for (CLI flags, upload form).
+
+    Parameters
+    ----------
+    crs
+        Source CRS overriding what the file says: EPSG code, WKT, PROJ string,
+        ``gcj02`` or ``bd09``.
+    encoding
+        Text encoding overriding ``.cpg`` and detection.
+    mapping_path
+        YAML mapping file (source fields → layer fields, values, defaults, units).
+    mode
+        ``replace`` (the file is the layer; absent records are retired),
+        ``append`` (new records only) or ``upsert`` (update by id, add new).
+    dry_run
+        Check and report, write nothing.
+    source_layer
+        Layer of a multi-layer source (GeoPackage, KML folders are merged, zip of Shapefiles).
+    accept_damaged
+        Import the readable records of a damaged file (the bad ones are still
+        listed); without it a damaged file is rejected.
+    park_name
+        Name for a park created by this import.
+    today
+        The date written to history fields (tests fix it).
+    """
+
+    crs: str | None = None
+    encoding: str | None = None
+    mapping_path: str | None = None
+    mode: str = "replace"
+    dry_run: bool = False
+    source_layer: str | None = None
+    accept_damaged: bool = False
+    park_name: str | None = None
+    today: dt.date | None = None
+    limits: ImportLimits = ImportLimits()
+    topology: TopologyTolerances = TopologyTolerances()
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            msg = f"mode must be one of {', '.join(MODES)}, got {self.mode!r}"
+            raise ValueError(msg)
+
+    @property
+    def date(self) -> dt.date:
+        return self.today or dt.date.today()

@@ -1,0 +1,178 @@
+"""The import report: what was read, how, what was fixed and what is wrong, by record.
+
+One :class:`ImportReport` travels through an import. Each step adds notices
+(things done that lose nothing, or that the user should look at) and problems
+(things that make the import fail). The CLI prints :meth:`ImportReport.text`;
+the upload page renders the same grouped lines; ``to_dict`` feeds JSON.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from layers.validate import Problem
+
+#: How many record labels a grouped line lists before "… and N more".
+GROUP_RECORD_LIMIT = 12
+#: How many grouped lines the text report prints per section.
+TEXT_LINE_LIMIT = 200
+
+
+class ImportRejected(ValueError):
+    """The input was rejected; ``report`` says why, by record and field."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        super().__init__(report.text())
+
+
+@dataclass(frozen=True)
+class GroupedLine:
+    """Notices or problems that share field and message, with the records they concern."""
+
+    field: str
+    message: str
+    records: tuple[str, ...]
+    values: tuple[object, ...]
+
+    def text(self) -> str:
+        shown = list(self.records[:GROUP_RECORD_LIMIT])
+        more = len(self.records) - len(shown)
+        where = ", ".join(shown) + (f" … and {more} more" if more > 0 else "")
+        value = ""
+        distinct = [v for v in dict.fromkeys(map(_value_text, self.values)) if v]
+        if len(distinct) == 1:
+            value = f" (got {distinct[0]})"
+        elif distinct:
+            value = " (got " + ", ".join(distinct[:5]) + (" …" if len(distinct) > 5 else "") + ")"
+        return f"{where} · {self.field}: {self.message}{value}"
+
+
+def _value_text(value: object, limit: int = 60) -> str:
+    if value is None:
+        return ""
+    text = repr(value.item() if hasattr(value, "item") and callable(value.item) else value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def group(problems: list[Problem]) -> list[GroupedLine]:
+    """Merge problems with the same field and message into one line listing their records."""
+    groups: OrderedDict[tuple[str, str], tuple[list[str], list[object]]] = OrderedDict()
+    for problem in problems:
+        records, values = groups.setdefault((problem.field, problem.message), ([], []))
+        records.append(problem.record)
+        values.append(problem.value)
+    return [GroupedLine(f, m, tuple(r), tuple(v)) for (f, m), (r, v) in groups.items()]
+
+
+@dataclass
+class ImportReport:
+    """Everything an import did or found.
+
+    ``problems`` make the import fail; ``notices`` are kept for the record
+    (encoding and CRS used, mapping, fixes, review flags, topology findings).
+    """
+
+    layer: str
+    source: str
+    mode: str = "replace"
+    dry_run: bool = False
+    source_layer: str | None = None
+    driver: str | None = None
+    encoding: str | None = None
+    source_crs: str | None = None
+    crs_how: str | None = None
+    working_epsg: int | None = None
+    new_park: bool = False
+    mapping: dict[str, str] = field(default_factory=dict)
+    unmapped: list[str] = field(default_factory=list)
+    records_read: int = 0
+    records_imported: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    notices: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    archive: str | None = None
+    committed: bool = False
+
+    # -- building ----------------------------------------------------------------------------------
+
+    def note(self, record: str, field_name: str, message: str, value: object = None) -> None:
+        self.notices.append(Problem(record, field_name, value, message))
+
+    def problem(self, record: str, field_name: str, message: str, value: object = None) -> None:
+        self.problems.append(Problem(record, field_name, value, message))
+
+    def reject(self, record: str, field_name: str, message: str, value: object = None) -> ImportRejected:
+        """Add a problem and return the exception to raise (``raise report.reject(...)``)."""
+        self.problem(record, field_name, message, value)
+        return ImportRejected(self)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    # -- output ------------------------------------------------------------------------------------
+
+    def summary(self) -> str:
+        if self.problems:
+            verb = "rejected"
+        elif self.committed:
+            verb = "imported"
+        else:
+            verb = "checked (dry run, nothing written)" if self.dry_run else "checked"
+        line = f"{self.source} → layer {self.layer!r} ({self.mode}): {verb}"
+        if self.records_read:
+            line += f"; {self.records_read} record(s) read"
+        if self.records_imported and not self.problems:
+            line += f", {self.records_imported} in the layer after import"
+        if self.counts:
+            line += " (" + ", ".join(f"{k} {v}" for k, v in self.counts.items()) + ")"
+        return line
+
+    def facts(self) -> list[tuple[str, str]]:
+        """Key facts of the read as (label, value) pairs."""
+        rows = []
+        if self.source_layer:
+            rows.append(("source layer", self.source_layer))
+        if self.driver:
+            rows.append(("format", self.driver))
+        if self.encoding:
+            rows.append(("encoding", self.encoding))
+        if self.source_crs:
+            rows.append(("source CRS", f"{self.source_crs} ({self.crs_how})" if self.crs_how else self.source_crs))
+        if self.working_epsg:
+            rows.append(("park working CRS", f"EPSG:{self.working_epsg}" + (" (new park)" if self.new_park else "")))
+        if self.mapping:
+            rows.append(("field mapping", ", ".join(f"{s} → {t}" for s, t in self.mapping.items())))
+        if self.unmapped:
+            rows.append(("unmapped source fields", ", ".join(self.unmapped)))
+        if self.archive:
+            rows.append(("original archived", self.archive))
+        return rows
+
+    def text(self) -> str:
+        lines = [self.summary()]
+        lines += [f"  {label}: {value}" for label, value in self.facts()]
+        for title, items in (("problems", self.problems), ("notices", self.notices)):
+            grouped = group(items)
+            if grouped:
+                lines.append(f"{title} ({len(items)}):")
+                lines += [f"  - {g.text()}" for g in grouped[:TEXT_LINE_LIMIT]]
+                if len(grouped) > TEXT_LINE_LIMIT:
+                    lines.append(f"  … and {len(grouped) - TEXT_LINE_LIMIT} more lines")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        def rows(items: list[Problem]) -> list[dict]:
+            return [{"record": p.record, "field": p.field, "message": p.message,
+                     "value": None if p.value is None else _value_text(p.value, 200)} for p in items]
+
+        return {
+            "layer": self.layer, "source": self.source, "mode": self.mode, "dry_run": self.dry_run,
+            "ok": self.ok, "committed": self.committed, "summary": self.summary(),
+            "facts": dict(self.facts()), "records_read": self.records_read,
+            "records_imported": self.records_imported, "counts": self.counts,
+            "mapping": self.mapping, "unmapped": self.unmapped,
+            "problems": rows(self.problems), "notices": rows(self.notices),
+        }

@@ -1,0 +1,153 @@
+"""CSV and XLSX: attribute tables, with geometry from WKT, lon/lat or X/Y columns.
+
+Text is decoded by :mod:`layers.io.encoding` (BOM, UTF-8, GB18030) and read as
+strings, so nothing is guessed twice: the registry's converters and
+:mod:`layers.io.normalise` type the values later. Cells are trimmed and a value
+wrapped in stray quotes (tripled quotes in the source) is unwrapped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.io.mapping import split_unit
+from layers.values import normalise_text, present, to_float
+
+#: Header names (normalised, units stripped) of geometry columns, in order of preference.
+WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "图形", "坐标串", "wkt几何")
+COORDINATE_PAIRS = (
+    ("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"), ("经度", "纬度"),
+    ("x", "y"), ("x坐标", "y坐标"), ("geox", "geoy"), ("easting", "northing"), ("东坐标", "北坐标"),
+    ("point_x", "point_y"), ("centroid_x", "centroid_y"),
+)
+#: Columns that may declare the CRS of the coordinates (a single value for the whole file).
+CRS_COLUMNS = ("crs", "srs", "epsg", "coordinatereferencesystem", "坐标系", "坐标系统")
+_WKT_START = ("POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON",
+              "GEOMETRYCOLLECTION")
+
+
+@dataclass
+class TableGeometry:
+    """Geometries built from table columns, the columns used and per-row problems (0-based)."""
+
+    geometries: np.ndarray | None
+    columns: tuple[str, ...] = ()
+    kind: str | None = None
+    problems: dict[int, tuple[str, str, object]] = field(default_factory=dict)
+    declared_crs: str | None = None
+
+
+def _base(header: str) -> str:
+    return split_unit(str(header))[0]
+
+
+def _clean(frame: pd.DataFrame) -> pd.DataFrame:
+    """Trim text cells, unwrap stray quotes, blank → missing."""
+    out = {}
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+            text = series.map(lambda v: v.strip() if isinstance(v, str) else v)
+            wrapped = text.map(lambda v: isinstance(v, str) and len(v) >= 2 and v[0] == v[-1] == '"')
+            text = text.where(~wrapped, text[wrapped].str[1:-1].str.strip() if wrapped.any() else text)
+            series = text.where(present(text), np.nan)
+        out[str(column).strip()] = series
+    return pd.DataFrame(out, index=frame.index)
+
+
+def read_csv_text(text: str) -> pd.DataFrame:
+    """Parse CSV text (delimiter sniffed among , ; tab |) into trimmed string cells."""
+    sample = text[:20_000]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                        skipinitialspace=True, on_bad_lines="error", engine="python")
+    return _clean(frame)
+
+
+def sheet_names(path: Path) -> list[str]:
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def read_xlsx(path: Path, *, sheet: str | int = 0) -> pd.DataFrame:
+    """One sheet as cells (dates stay dates, numbers numbers), trimmed."""
+    frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
+    frame = frame.loc[:, [not str(c).startswith("Unnamed:") or present(frame[c]).any() for c in frame.columns]]
+    return _clean(frame)
+
+
+def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
+    by_base = {}
+    for column in columns:
+        by_base.setdefault(_base(column), column)
+    for name in names:
+        if normalise_text(name) in by_base:
+            return by_base[normalise_text(name)]
+    return None
+
+
+def declared_crs(frame: pd.DataFrame) -> str | None:
+    """The single value of a CRS column, if the table has one."""
+    column = _find(list(frame.columns), CRS_COLUMNS)
+    if column is None:
+        return None
+    values = frame[column].dropna().astype(str).str.strip().unique()
+    return values[0] if len(values) == 1 else None
+
+
+def table_geometry(frame: pd.DataFrame) -> TableGeometry:
+    """Geometries from a WKT column, else a coordinate pair; ``geometries`` is None when there is neither."""
+    columns = list(frame.columns)
+    wkt_column = _find(columns, WKT_COLUMNS)
+    if wkt_column is None:
+        for column in columns:
+            values = frame[column].dropna()
+            if len(values) and values.astype(str).str.strip().str.upper().str.startswith(_WKT_START).all():
+                wkt_column = column
+                break
+    result = TableGeometry(None, declared_crs=declared_crs(frame))
+    if wkt_column is not None:
+        text = frame[wkt_column]
+        geoms = np.full(len(frame), None, dtype=object)
+        has = present(text).to_numpy()
+        geoms[has] = shapely.from_wkt(text[has].astype(str).to_numpy(), on_invalid="ignore")
+        bad = has & shapely.is_missing(geoms)
+        result.problems = {int(i): (wkt_column, "not valid WKT", text.iloc[i]) for i in np.flatnonzero(bad)}
+        result.problems.update({int(i): (wkt_column, "no geometry (empty cell)", None)
+                                for i in np.flatnonzero(~has)})
+        result.geometries, result.columns, result.kind = geoms, (wkt_column,), "WKT"
+        return result
+    for x_name, y_name in COORDINATE_PAIRS:
+        x_column, y_column = _find(columns, (x_name,)), _find(columns, (y_name,))
+        if x_column is None or y_column is None:
+            continue
+        x, x_bad = to_float(frame[x_column])
+        y, y_bad = to_float(frame[y_column])
+        missing = (x.isna() | y.isna()).to_numpy()
+        geoms = np.full(len(frame), None, dtype=object)
+        ok = ~missing
+        geoms[ok] = shapely.points(x[ok].to_numpy(), y[ok].to_numpy())
+        for i in np.flatnonzero(missing):
+            which = x_column if pd.isna(x.iloc[i]) else y_column
+            raw = frame[which].iloc[i]
+            message = "not a number" if (x_bad.iloc[i] or y_bad.iloc[i]) else "coordinate missing"
+            result.problems[int(i)] = (which, message, None if pd.isna(raw) else raw)
+        result.geometries, result.columns, result.kind = geoms, (x_column, y_column), f"{x_column}/{y_column}"
+        return result
+    return result

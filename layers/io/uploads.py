@@ -1,0 +1,336 @@
+"""Staging source files safely: zips unpacked with limits, uploads parked until confirmed.
+
+A zip (or KMZ, or the zip inside an XLSX) is inspected before anything is
+unpacked: entries with absolute or ``..`` paths (zip-slip), links and
+encrypted entries are refused; the declared sizes, the compression ratio of
+every large member and the number of members are bounded (zip bombs); then only
+members with expected extensions are unpacked, with byte counting in case the
+headers lie. Everything lands in a temporary directory that is removed when
+the import ends, whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import stat
+import tempfile
+import time
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from layers.io.options import ImportLimits
+
+#: Files a dataset may consist of; anything else in a zip is listed and left packed.
+DATASET_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".csv", ".txt", ".xlsx")
+SIDECAR_SUFFIXES = (".shx", ".dbf", ".prj", ".cpg", ".qpj")
+#: The field-name table ParkAtlas writes beside an exported Shapefile.
+FIELD_TABLE_SUFFIX = ".fields.csv"
+EXPECTED_SUFFIXES = DATASET_SUFFIXES + SIDECAR_SUFFIXES
+ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+_CHUNK = 1024 * 1024
+_UTF8_NAME_FLAG = 0x800
+
+
+class SourceError(ValueError):
+    """The source cannot be read at all; the message says why and what to do."""
+
+
+def is_zip(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    return head in (ZIP_MAGIC, EMPTY_ZIP_MAGIC)
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name; names from Chinese Windows zips are GBK without the UTF-8 flag."""
+    if info.flag_bits & _UTF8_NAME_FLAG:
+        return info.filename
+    raw = info.filename.encode("cp437", errors="replace")
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def _safe_relative(name: str, archive: str) -> PurePosixPath:
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
+        msg = f"{archive}: member {name!r} would be written outside the folder it is unpacked to (zip-slip); refused"
+        raise SourceError(msg)
+    return path
+
+
+def inspect_zip(path: Path, *, limits: ImportLimits) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+    """Check a zip against the limits without unpacking; returns (entry, safe relative path) of files."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        msg = f"{path.name}: not a readable zip archive ({exc})"
+        raise SourceError(msg) from None
+    with archive:
+        infos = archive.infolist()
+    if len(infos) > limits.max_zip_members:
+        msg = f"{path.name}: {len(infos)} members; at most {limits.max_zip_members} are accepted"
+        raise SourceError(msg)
+    total = sum(info.file_size for info in infos)
+    if total > limits.max_unpacked_bytes:
+        msg = (f"{path.name}: unpacks to {total:,} bytes, more than the {limits.max_unpacked_bytes:,} allowed "
+               "(a zip bomb, or a dataset to import in parts)")
+        raise SourceError(msg)
+    entries = []
+    for info in infos:
+        name = _member_name(info)
+        relative = _safe_relative(name, path.name)
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            msg = f"{path.name}: member {name!r} is a symbolic link; refused"
+            raise SourceError(msg)
+        if info.flag_bits & 0x1:
+            msg = f"{path.name}: member {name!r} is encrypted; send it without a password"
+            raise SourceError(msg)
+        if info.is_dir():
+            continue
+        if info.file_size > limits.ratio_floor_bytes:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_compression_ratio:
+                msg = (f"{path.name}: member {name!r} expands {ratio:,.0f}× ({info.compress_size:,} → "
+                       f"{info.file_size:,} bytes), more than the {limits.max_compression_ratio:g}× allowed "
+                       "(zip bomb); refused")
+                raise SourceError(msg)
+        entries.append((info, relative))
+    return entries
+
+
+def _is_expected(relative: PurePosixPath) -> bool:
+    name = relative.name.lower()
+    if relative.parts and relative.parts[0] == "__MACOSX" or name.startswith("._"):
+        return False
+    return name.endswith(FIELD_TABLE_SUFFIX) or relative.suffix.lower() in EXPECTED_SUFFIXES
+
+
+def extract_zip(path: Path, destination: Path, *, limits: ImportLimits,
+                expected=_is_expected) -> tuple[list[Path], list[str]]:
+    """Unpack the expected members of ``path`` into ``destination``; returns (files, ignored names)."""
+    entries = inspect_zip(path, limits=limits)
+    written: list[Path] = []
+    ignored: list[str] = []
+    budget = limits.max_unpacked_bytes
+    with zipfile.ZipFile(path) as archive:
+        for info, relative in entries:
+            if not expected(relative):
+                ignored.append(str(relative))
+                continue
+            target = destination.joinpath(*relative.parts)
+            if destination.resolve() not in target.resolve().parents:
+                msg = f"{path.name}: member {str(relative)!r} resolves outside the unpack folder; refused"
+                raise SourceError(msg)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            remaining = info.file_size
+            with archive.open(info) as source, open(target, "wb") as sink:
+                while True:
+                    chunk = source.read(_CHUNK)
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+                    budget -= len(chunk)
+                    if remaining < 0 or budget < 0:
+                        msg = (f"{path.name}: member {str(relative)!r} unpacks to more than its header declares "
+                               "or than the limit allows (zip bomb); refused")
+                        raise SourceError(msg)
+                    sink.write(chunk)
+            written.append(target)
+    return written, ignored
+
+
+@dataclass
+class StagedSource:
+    """A source ready to read: the dataset file, the files it consists of, and what staging noted."""
+
+    dataset: Path
+    members: list[Path]
+    original: Path
+    notes: list[str] = field(default_factory=list)
+    candidates: list[Path] = field(default_factory=list)
+
+
+def _candidates(files: list[Path]) -> list[Path]:
+    """The dataset files among unpacked ``files``: a .dbf counts only without its .shp (a table)."""
+    shp_stems = {(f.parent, f.stem.lower()) for f in files if f.suffix.lower() == ".shp"}
+    out = []
+    for f in files:
+        suffix = f.suffix.lower()
+        if f.name.lower().endswith(FIELD_TABLE_SUFFIX):
+            continue
+        if suffix in DATASET_SUFFIXES or (suffix == ".dbf" and (f.parent, f.stem.lower()) not in shp_stems):
+            out.append(f)
+    return out
+
+
+def _dataset_members(dataset: Path) -> list[Path]:
+    if dataset.suffix.lower() not in (".shp", ".dbf"):
+        return [dataset]
+    return sorted(p for p in dataset.parent.iterdir() if p.stem == dataset.stem or p.name.startswith(dataset.stem + "."))
+
+
+def _pick_dataset(candidates: list[Path], *, source: Path, wanted: tuple[str, ...]) -> Path:
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        msg = (f"{source.name}: the zip holds no dataset ParkAtlas reads "
+               f"(looked for {', '.join(DATASET_SUFFIXES)})")
+        raise SourceError(msg)
+    from layers.values import normalise_text
+
+    keys = {normalise_text(w) for w in wanted if w}
+    matches = [c for c in candidates if normalise_text(c.stem) in keys or normalise_text(c.name) in keys]
+    if len(matches) == 1:
+        return matches[0]
+    names = ", ".join(c.name for c in candidates)
+    msg = f"{source.name}: the zip holds several datasets ({names}); choose one with --source-layer"
+    raise SourceError(msg)
+
+
+@contextmanager
+def stage_source(path: str | Path, *, limits: ImportLimits = ImportLimits(),
+                 wanted: tuple[str, ...] = ()) -> Iterator[StagedSource]:
+    """Make ``path`` readable: unpack a zip/KMZ safely into a temporary folder that is always removed.
+
+    ``wanted`` names to match when a zip holds several datasets (the
+    ``--source-layer`` choice, the target layer's names).
+    """
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}: no such file"
+        raise SourceError(msg)
+    if path.is_dir():
+        msg = f"{path}: is a folder; give the dataset file (.shp, .gpkg, .geojson, .kml, .dxf, .csv, .xlsx) or a zip"
+        raise SourceError(msg)
+    size = path.stat().st_size
+    if size > limits.max_upload_bytes:
+        msg = f"{path.name}: {size:,} bytes, more than the {limits.max_upload_bytes:,} accepted"
+        raise SourceError(msg)
+    if size == 0:
+        msg = f"{path.name}: the file is empty"
+        raise SourceError(msg)
+    suffix = path.suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="parkatlas-import-") as workdir:
+        if suffix == ".xlsx":
+            inspect_zip(path, limits=limits)  # openpyxl unpacks it: check it is no bomb first
+        if suffix in (".zip", ".kmz") or (suffix not in (".xlsx", ".gpkg") and is_zip(path)):
+            unpacked = Path(workdir) / "unpacked"
+            unpacked.mkdir()
+            kml_only = suffix == ".kmz"
+            files, ignored = extract_zip(
+                path, unpacked, limits=limits,
+                expected=(lambda r: r.suffix.lower() == ".kml") if kml_only else _is_expected)
+            candidates = _candidates(files)
+            if kml_only:
+                docs = [f for f in candidates if f.name.lower() == "doc.kml"]
+                candidates = docs or candidates[:1]
+            dataset = _pick_dataset(candidates, source=path, wanted=wanted)
+            notes = [f"unpacked {path.name}: {len(files)} file(s)"]
+            if ignored:
+                notes.append(f"left packed (not part of a dataset): {', '.join(ignored[:20])}"
+                             + (" …" if len(ignored) > 20 else ""))
+            yield StagedSource(dataset, _dataset_members(dataset), path, notes, candidates)
+        else:
+            yield StagedSource(path, _dataset_members(path), path)
+
+
+# -- uploads waiting for confirmation ----------------------------------------------------------------
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+#: Uploads not confirmed within this time are removed.
+UPLOAD_MAX_AGE_S = 6 * 3600
+
+
+def safe_filename(name: str) -> str:
+    """A file name safe to write: the last path part, no control or separator characters, Chinese kept."""
+    base = re.split(r"[\\/]", str(name or ""))[-1]
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
+    base = re.sub(r'[<>:"|?*]', "_", base).strip().lstrip(".")
+    if len(base) > 120:
+        stem, dot, suffix = base.rpartition(".")
+        base = (stem[: 110] + dot + suffix[:9]) if dot else base[:120]
+    return base or "upload"
+
+
+class UploadStore:
+    """Uploaded files parked on disk between the preview and the confirmation.
+
+    Each upload gets a random token and its own folder holding the file and
+    the options it was sent with.
+    """
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root else Path(tempfile.gettempdir()) / "parkatlas-uploads"
+
+    def _folder(self, token: str) -> Path:
+        if not _TOKEN.match(token or ""):
+            msg = "unknown or expired upload; upload the file again"
+            raise SourceError(msg)
+        return self.root / token
+
+    def save(self, stream, filename: str, options: dict, *, limit_bytes: int) -> str:
+        """Copy ``stream`` to a new folder (at most ``limit_bytes``); returns the upload's token."""
+        self.cleanup()
+        token = secrets.token_hex(16)
+        folder = self._folder(token)
+        folder.mkdir(parents=True)
+        target = folder / safe_filename(filename)
+        written = 0
+        try:
+            with open(target, "wb") as sink:
+                while True:
+                    chunk = stream.read(_CHUNK)
+                    if not chunk:
+                        break
+                    written += len(chunk)
+                    if written > limit_bytes:
+                        msg = f"{target.name}: more than the {limit_bytes:,} bytes accepted"
+                        raise SourceError(msg)
+                    sink.write(chunk)
+            (folder / "options.json").write_text(json.dumps({"filename": target.name, **options},
+                                                            ensure_ascii=False), encoding="utf-8")
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return token
+
+    def get(self, token: str) -> tuple[Path, dict]:
+        """The uploaded file and its options."""
+        folder = self._folder(token)
+        options_file = folder / "options.json"
+        if not options_file.is_file():
+            msg = "unknown or expired upload; upload the file again"
+            raise SourceError(msg)
+        options = json.loads(options_file.read_text(encoding="utf-8"))
+        return folder / options["filename"], options
+
+    def save_extra(self, token: str, name: str, data: bytes) -> Path:
+        """Keep a second file with the upload (a mapping file)."""
+        path = self._folder(token) / safe_filename(name)
+        path.write_bytes(data)
+        return path
+
+    def discard(self, token: str) -> None:
+        shutil.rmtree(self._folder(token), ignore_errors=True)
+
+    def cleanup(self, *, max_age_s: float = UPLOAD_MAX_AGE_S) -> None:
+        """Remove uploads older than ``max_age_s``."""
+        if not self.root.is_dir():
+            return
+        cutoff = time.time() - max_age_s
+        for folder in self.root.iterdir():
+            if _TOKEN.match(folder.name) and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)

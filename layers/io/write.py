@@ -1,0 +1,249 @@
+"""Exports of a validated layer: GeoPackage, GeoJSON, zipped Shapefile, KML, CSV, XLSX.
+
+Every export re-imports without loss (tests round-trip random layers through
+each format):
+
+* GeoPackage — a one-layer park file in the working CRS, registry types kept.
+* GeoJSON — EPSG:4326 (RFC 7946), coordinates to 1e-9°.
+* Shapefile — zipped, working CRS, UTF-8 with ``.cpg``; field names cut to the
+  format's 10 characters by one rule (first 10, or first 8 + a 2-digit counter
+  on a clash) and written with ``<layer>.fields.csv``, the table from short
+  names back to field names that the importer reads.
+* KML — EPSG:4326, each field as ExtendedData named after the field.
+* CSV / XLSX — attribute tables with Chinese headers (label and unit), codes as
+  their Chinese labels, yes/no as 是/否; spatial layers carry their geometry as
+  WKT in EPSG:4326. CSV is UTF-8 with a BOM so Excel shows Chinese.
+
+Files are written beside the destination under a temporary name and moved into
+place, so a failed export never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo.crs import to_web
+from layers.io.kml import write_kml
+from layers.io.uploads import FIELD_TABLE_SUFFIX
+from layers.schema import LayerSpec, code_label
+from layers.store import GeoPackageStore, frame_to_arrow
+
+#: Destination suffix → format.
+FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".zip": "shp", ".kml": "kml",
+           ".csv": "csv", ".xlsx": "xlsx"}
+#: Download formats offered by the web page, with their file suffix.
+DOWNLOADS = {"gpkg": ".gpkg", "geojson": ".geojson", "shp": ".shp.zip", "kml": ".kml", "csv": ".csv",
+             "xlsx": ".xlsx"}
+SHAPEFILE_NAME_LENGTH = 10
+#: dBASE stores at most 254 bytes of text per value.
+SHAPEFILE_TEXT_BYTES = 254
+#: Excel holds at most 32 767 characters in a cell.
+XLSX_CELL_CHARS = 32_767
+#: Decimal places of lon/lat in GeoJSON and WKT (1e-9° ≈ 0.1 mm).
+LONLAT_DECIMALS = 9
+WKT_HEADER = "WKT"
+YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    format: str
+    records: int
+    notes: list[str] = field(default_factory=list)
+
+
+def export_format(dest: str | Path) -> str:
+    """The format a destination's name asks for; ``ValueError`` listing the choices otherwise."""
+    suffix = Path(dest).suffix.lower()
+    if suffix not in FORMATS:
+        choices = ", ".join(sorted(FORMATS))
+        hint = " (Shapefiles are exported zipped: name it .zip)" if suffix == ".shp" else ""
+        msg = f"{dest}: cannot tell the export format from {suffix or 'no suffix'!r}{hint}; use one of {choices}"
+        raise ValueError(msg)
+    return FORMATS[suffix]
+
+
+def shapefile_names(names: list[str]) -> dict[str, str]:
+    """Field name → Shapefile name (≤ 10 characters, unique, case-insensitively).
+
+    The first 10 characters when they are free; otherwise the first 8 and a
+    two-digit counter. The same names always give the same result.
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        short = name[:SHAPEFILE_NAME_LENGTH]
+        counter = 1
+        while short.lower() in used:
+            short = f"{name[:SHAPEFILE_NAME_LENGTH - 2]}{counter:02d}"
+            counter += 1
+        used.add(short.lower())
+        out[name] = short
+    return out
+
+
+def _move_into_place(temporary: Path, dest: Path) -> None:
+    os.replace(temporary, dest)
+
+
+def _with_web_geometry(frame: pd.DataFrame) -> pd.DataFrame:
+    return to_web(frame) if len(frame) else frame.set_crs(4326, allow_override=True)
+
+
+def _write_geojson(frame, spec: LayerSpec, path: Path) -> None:
+    web = _with_web_geometry(frame)
+    table = frame_to_arrow(web, spec)
+    pyogrio.write_arrow(table, path, driver="GeoJSON", geometry_name="geometry", geometry_type="Unknown",
+                        crs="EPSG:4326", layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": LONLAT_DECIMALS})
+
+
+def _write_shapefile(frame, spec: LayerSpec, path: Path, notes: list[str]) -> None:
+    names = shapefile_names(list(spec.field_names))
+    table = frame_to_arrow(frame, spec)
+    for f in spec.fields:
+        if f.kind in ("str", "code"):
+            lengths = frame[f.name].dropna().map(lambda v: len(str(v).encode("utf-8")))
+            if len(lengths) and lengths.max() > SHAPEFILE_TEXT_BYTES:
+                notes.append(f"{f.name}: {int((lengths > SHAPEFILE_TEXT_BYTES).sum())} value(s) longer than the "
+                             f"Shapefile's {SHAPEFILE_TEXT_BYTES} bytes are cut; use GeoPackage to keep them whole")
+    table = table.rename_columns([names.get(c, c) for c in table.column_names])
+    with tempfile.TemporaryDirectory(prefix="parkatlas-shp-") as workdir:
+        shp = Path(workdir) / f"{spec.name}.shp"
+        options = {"ENCODING": "UTF-8"}
+        if spec.geometry is None:
+            pyogrio.write_arrow(table, shp.with_suffix(".dbf"), driver="ESRI Shapefile", layer_options=options)
+        else:
+            declared = {"Polygon": "MultiPolygon", "LineString": "MultiLineString", "Point": "Point"}[spec.geometry]
+            multi_points = spec.geometry == "Point" and bool(
+                (shapely.get_type_id(frame.geometry.to_numpy()) == shapely.GeometryType.MULTIPOINT.value).any())
+            pyogrio.write_arrow(table, shp, driver="ESRI Shapefile", geometry_name="geometry",
+                                geometry_type="MultiPoint" if multi_points else declared,
+                                crs=frame.crs.to_wkt(), layer_options=options)
+        rows = [{"shapefile_field": short, "field": name, "label_zh": spec.field(name).label_zh,
+                 "label_en": spec.field(name).label_en, "type": spec.field(name).kind,
+                 "unit": spec.field(name).unit or ""} for name, short in names.items()]
+        table_path = Path(workdir) / f"{spec.name}{FIELD_TABLE_SUFFIX}"
+        pd.DataFrame(rows).to_csv(table_path, index=False, encoding="utf-8-sig")
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+            for member in sorted(Path(workdir).iterdir()):
+                bundle.write(member, arcname=member.name)
+
+
+def _text_value(value: object) -> str | None:
+    """A value as KML text that the registry's converters read back exactly."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return str(value)
+
+
+def _write_kml(frame, spec: LayerSpec, path: Path) -> None:
+    web = _with_web_geometry(frame)
+    columns = {name: frame[name].astype(object).map(_text_value) for name in spec.field_names}
+    write_kml(web, path, title=spec.label_zh, name_field=spec.id_field, text_columns=columns)
+
+
+def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", wkt_decimals: int = LONLAT_DECIMALS,
+                    max_wkt_chars: int | None = None, notes: list[str] | None = None) -> pd.DataFrame:
+    """The layer as a table for people: labelled headers (with units), code labels, 是/否, ISO dates."""
+    yes, no = YES_NO["en" if lang == "en" else "zh"]
+    headers: dict[str, str] = {}
+    out = {}
+    for f in spec.fields:
+        label = f.label_en if lang == "en" else f.label_zh
+        header = f"{label}({f.unit})" if f.unit else label
+        if header in headers.values():
+            header = f"{header} [{f.name}]"
+        headers[f.name] = header
+        column = frame[f.name]
+        if f.kind == "code":
+            labels = {c.value: code_label(c, lang) for c in f.codes}
+            values = column.map(lambda v, labels=labels: labels.get(v, v) if isinstance(v, str) else None)
+        elif f.kind == "bool":
+            values = column.map(lambda v: None if pd.isna(v) else (yes if v else no))
+        elif f.kind == "date":
+            values = column.dt.strftime("%Y-%m-%d").where(column.notna(), None)
+        else:
+            values = column.astype(object).where(column.notna(), None)
+        out[header] = values.astype(object)
+    table = pd.DataFrame(out, index=frame.index)
+    if spec.geometry is not None:
+        web = _with_web_geometry(frame)
+        wkt = pd.Series(shapely.to_wkt(web.geometry.to_numpy(), rounding_precision=wkt_decimals, trim=True),
+                        index=frame.index, dtype=object)
+        if max_wkt_chars is not None:
+            too_long = wkt.str.len() > max_wkt_chars
+            if too_long.any() and notes is not None:
+                notes.append(f"{int(too_long.sum())} geometr(y/ies) longer than a spreadsheet cell holds were left "
+                             "out of the WKT column; export GeoPackage or GeoJSON to keep them")
+            wkt = wkt.where(~too_long, None)
+        table[WKT_HEADER] = wkt
+    return table.reset_index(drop=True)
+
+
+def _write_xlsx(table: pd.DataFrame, sheet: str, path: Path) -> None:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name=sheet[:31], index=False)
+        writer.sheets[sheet[:31]].freeze_panes = "A2"
+    path.write_bytes(buffer.getvalue())
+
+
+def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang: str = "zh",
+                 meta: dict | None = None) -> ExportResult:
+    """Write ``frame`` (validated, in the park's working CRS) to ``dest`` in the format its name says.
+
+    ``meta`` is the park's metadata (a GeoPackage export is a one-layer park
+    file carrying its ``working_epsg`` and name).
+    """
+    dest = Path(dest)
+    fmt = export_format(dest)
+    if fmt in ("geojson", "kml") and spec.geometry is None:
+        msg = f"layer {spec.name!r} is a table without geometry; export it as CSV, XLSX, GeoPackage or Shapefile"
+        raise ValueError(msg)
+    notes: list[str] = []
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".parkatlas-export-") as workdir:
+        temporary = Path(workdir) / dest.name
+        if fmt == "gpkg":
+            park_meta = {k: v for k, v in (meta or {}).items() if k in ("working_epsg", "park_name")}
+            if "working_epsg" not in park_meta:
+                if getattr(frame, "crs", None) is None:
+                    msg = "a GeoPackage export of a table needs the park's metadata (its working_epsg)"
+                    raise ValueError(msg)
+                park_meta["working_epsg"] = int(frame.crs.to_epsg())
+            park_meta["exported_layer"] = spec.name
+            GeoPackageStore(temporary).save_park({spec.name: frame}, park_meta)
+        elif fmt == "geojson":
+            _write_geojson(frame, spec, temporary)
+        elif fmt == "shp":
+            _write_shapefile(frame, spec, temporary, notes)
+        elif fmt == "kml":
+            _write_kml(frame, spec, temporary)
+        elif fmt == "csv":
+            attribute_table(frame, spec, lang=lang).to_csv(temporary, index=False, encoding="utf-8-sig")
+        else:
+            table = attribute_table(frame, spec, lang=lang, max_wkt_chars=XLSX_CELL_CHARS, notes=notes)
+            _write_xlsx(table, spec.label_en if lang == "en" else spec.label_zh, temporary)
+        _move_into_place(temporary, dest)
+    return ExportResult(dest, fmt, len(frame), notes)
+
+
+__all__ = ["DOWNLOADS", "FORMATS", "ExportResult", "attribute_table", "export_format", "export_layer",
+           "shapefile_names"]

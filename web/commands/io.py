@@ -1,0 +1,91 @@
+"""``flask --app app import`` and ``flask --app app export``: thin wrappers over ``layers.io``.
+
+``import`` exits 0 when the layer was imported (or, with ``--dry-run``, would
+be), 2 when the input is rejected; either way it prints the report, which
+names record and field for every problem. ``export`` exits 2 for a layer or
+destination it cannot serve.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import click
+from flask import current_app
+
+from layers.io import ImportOptions, ImportRejected, import_layer
+from layers.io.options import MODES
+from layers.registry import REGISTRY
+
+log = logging.getLogger(__name__)
+
+#: Exit status for input the command rejects.
+REJECTED = 2
+
+
+def _park_location(park_path: str | None) -> str:
+    return park_path or current_app.config.get("DATABASE_URL") or current_app.config["PARK_PATH"]
+
+
+@click.command("import")
+@click.argument("layer", type=click.Choice(list(REGISTRY)))
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--park", "park_path", default=None,
+              help="Park GeoPackage (created when it does not exist) or postgresql:// URL.")
+@click.option("--crs", default=None, help="Source CRS: EPSG code, WKT, PROJ string, or gcj02 / bd09.")
+@click.option("--encoding", default=None, help="Text encoding (overrides .cpg and detection), e.g. GBK, UTF-8.")
+@click.option("--mapping", "mapping_path", type=click.Path(dir_okay=False), default=None,
+              help="YAML mapping of source fields to layer fields, values, defaults and units.")
+@click.option("--mode", type=click.Choice(MODES), default="replace", show_default=True,
+              help="replace: the file is the layer (absent records retired); append: new records only; "
+                   "upsert: update by id and add.")
+@click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
+@click.option("--source-layer", default=None, help="Layer, sheet or member to read from a multi-layer source.")
+@click.option("--accept-damaged", is_flag=True, help="Import the readable records of a damaged file.")
+@click.option("--park-name", default=None, help="Name of a park this import creates.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, dry_run, source_layer,
+                   accept_damaged, park_name, as_json) -> None:
+    """Import SOURCE (Shapefile, zip, GeoPackage, GeoJSON, KML/KMZ, DXF, CSV, XLSX) into LAYER."""
+    options = ImportOptions(crs=crs, encoding=encoding, mapping_path=mapping_path, mode=mode, dry_run=dry_run,
+                            source_layer=source_layer, accept_damaged=accept_damaged, park_name=park_name)
+    try:
+        plan = import_layer(source, layer, park=_park_location(park_path), options=options)
+    except ImportRejected as exc:
+        click.echo(json.dumps(exc.report.to_dict(), ensure_ascii=False, indent=1) if as_json else exc.report.text())
+        raise SystemExit(REJECTED) from None
+    except Exception as exc:  # noqa: BLE001 — no input may crash the command; the log keeps the traceback
+        log.exception("import of %s failed unexpectedly", source)
+        click.echo(f"{source}: rejected: the input could not be processed ({type(exc).__name__}: {exc})")
+        raise SystemExit(REJECTED) from None
+    click.echo(json.dumps(plan.report.to_dict(), ensure_ascii=False, indent=1) if as_json else plan.report.text())
+
+
+@click.command("export")
+@click.argument("layer")
+@click.argument("dest", type=click.Path(dir_okay=False))
+@click.option("--park", "park_path", default=None, help="Park GeoPackage or postgresql:// URL.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of CSV/XLSX headers and code labels.")
+def export_command(layer, dest, park_path, lang) -> None:
+    """Export LAYER to DEST: .gpkg, .geojson, .zip (Shapefile), .kml, .csv or .xlsx."""
+    from layers.stores import open_store
+    from layers.io.write import export_layer, export_format
+    from layers.registry import get_layer
+
+    try:
+        spec = get_layer(layer)
+        export_format(dest)
+        store = open_store(_park_location(park_path))
+        result = export_layer(store.load(layer), spec, dest, lang=lang, meta=store.read_meta())
+    except (KeyError, ValueError) as exc:
+        click.echo(f"export rejected: {exc.args[0] if isinstance(exc, KeyError) else exc}")
+        raise SystemExit(REJECTED) from None
+    except Exception as exc:  # noqa: BLE001 — a park that cannot be read is reported, not a traceback
+        log.exception("export of %s failed", layer)
+        click.echo(f"export failed: {type(exc).__name__}: {exc}")
+        raise SystemExit(REJECTED) from None
+    click.echo(f"{result.records} record(s) of {layer} written to {result.path} ({result.format})")
+    for note in result.notes:
+        click.echo(f"  note: {note}")
