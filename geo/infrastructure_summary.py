@@ -127,8 +127,9 @@ def infrastructure_analysis(layers: Mapping[str, pd.DataFrame], *, rules: InfraR
     Returns
     -------
     dict
-        ``parcels`` (readiness and network distances joined, indexed like the
-        parcels in force, with ``parcel_id``), ``conflicts`` (GeoDataFrame),
+        ``layers`` (the records in force that were analysed, by name), ``parcels``
+        (readiness and network distances joined, indexed like the parcels in
+        force, with ``parcel_id``), ``conflicts`` (GeoDataFrame),
         ``unchecked_pipes``, ``road_km``, ``pipeline_km``, ``coverage``,
         ``conflict_counts`` and ``template``.
     """
@@ -140,6 +141,7 @@ def infrastructure_analysis(layers: Mapping[str, pd.DataFrame], *, rules: InfraR
                               include_planned=include_planned)
     conflicts = clearance_conflicts(current["pipelines"], current["buildings"], rules=rules)
     return {
+        "layers": current,
         "parcels": pd.concat([parcels[["parcel_id"]], ready, reach], axis=1),
         "conflicts": conflicts,
         "unchecked_pipes": unchecked_pipes(current["pipelines"], rules=rules),

@@ -23,3 +23,5 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
+    from web.infrastructure import bp as infrastructure_bp
+    app.register_blueprint(infrastructure_bp)
