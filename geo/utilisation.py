@@ -379,7 +379,7 @@ def area_ratios(
     Returns
     -------
     DataFrame indexed by area (the park last, labelled ``park_label``): land totals in m²,
-    ``development_rate, supply_rate, built_rate, comprehensive_far, industrial_far,
+    ``land_mu, supplied_mu, development_rate, supply_rate, built_rate, comprehensive_far, industrial_far,
     industrial_building_coef, investment_intensity_wan_per_mu, tax_per_ha_wan``.
     """
     rules = rules or default_rules()
@@ -411,6 +411,8 @@ def area_ratios(
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(groups[b] > 0, groups[a] / groups[b], np.nan)
 
+    groups["land_mu"] = groups["land_m2"] / M2_PER_MU
+    groups["supplied_mu"] = groups["supplied_m2"] / M2_PER_MU
     groups["development_rate"] = ratio("ready_m2", "land_m2")
     groups["supply_rate"] = ratio("supplied_m2", "ready_m2")
     groups["built_rate"] = ratio("built_m2", "supplied_m2")

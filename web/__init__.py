@@ -25,3 +25,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(api_bp)
     from web.infrastructure import bp as infrastructure_bp
     app.register_blueprint(infrastructure_bp)
+    from web.land import bp as land_bp
+    app.register_blueprint(land_bp)

@@ -1,0 +1,528 @@
+"""Land pages: /land (utilisation), /idle (idle and inefficient land), /vacancy, /cases (the 盘活 ledger).
+
+Each page has a JSON twin (``/api/<page>`` or ``?format=json``) and an XLSX export
+(``?format=xlsx``). Views parse and check request values, call ``geo`` with plain
+values and wrap the result; the analysis of a park as of a day is computed once
+per store version and kept in a small cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+
+from geo.analysis import LandAnalysis, analyse_land
+from geo.inefficiency import CATEGORIES
+from geo.maps import map_components
+from geo.maps_land import (
+    COMPLIANCE_PALETTE,
+    IDLE_PALETTE,
+    INEFFICIENCY_PALETTE,
+    compliance_class,
+    idle_map,
+    land_map,
+    palette_legend,
+    vacancy_legend,
+    vacancy_map,
+)
+from geo.revitalisation import CaseError, candidates, case_history, close_case, create_case, update_case, year_figures
+from geo.units import M2_PER_MU
+from layers.analysis_io import xlsx_bytes
+from layers.geojson import json_ready
+from layers.registry import get_layer
+from layers.rules import LandRules, rules_for_park
+from web.api import date_param, int_param, park_info
+from web.errors import BadRequest
+from web.i18n import current_lang, tr
+from web.park import park
+
+bp = Blueprint("land", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("html", "json", "xlsx")
+#: Rows shown in a page's HTML table; the JSON twin pages with limit/offset and the XLSX has every row.
+TABLE_ROWS = 500
+#: Analyses kept in memory (per store version and as-of day).
+CACHE_SIZE = 6
+
+_cache: OrderedDict = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+# -- shared helpers --------------------------------------------------------------------------------------
+
+
+def land_rules() -> LandRules:
+    return rules_for_park(getattr(park().store, "path", None))
+
+
+def as_of_param() -> dt.date:
+    """``?as_of=YYYY-MM-DD``; default the park's reference date, else today."""
+    asked = date_param(request.args, "as_of")
+    if asked is not None:
+        return asked
+    reference = park().meta().get("reference_date")
+    if reference:
+        try:
+            return dt.date.fromisoformat(str(reference))
+        except ValueError:
+            pass
+    return dt.date.today()
+
+
+def format_param() -> str:
+    fmt = request.args.get("format", "html").strip().lower() or "html"
+    if fmt not in FORMATS:
+        raise BadRequest(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return fmt
+
+
+def analysis_for(as_of: dt.date) -> LandAnalysis:
+    """The land analysis of the current park as of ``as_of`` (cached per store version)."""
+    cache = park()
+    key = (id(cache), cache.version(), as_of.isoformat())
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    layers = {name: cache.layer(name) for name in ("parcels", "buildings", "units", "leases", "enterprises",
+                                                   "enterprise_years")}
+    result = analyse_land(layers, as_of=as_of, rules=land_rules())
+    with _cache_lock:
+        _cache[key] = result
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
+
+
+def records(frame: pd.DataFrame, columns=None) -> list[dict]:
+    """JSON-ready records (dates ISO, NaN → null) with the index as a column when it is named."""
+    if frame.index.name is not None:
+        frame = frame.reset_index()
+    return json_ready(frame, columns).to_dict("records")
+
+
+def page_slice(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    limit = int_param(request.args, "limit", default=current_app.config["API_DEFAULT_LIMIT"], minimum=1,
+                      maximum=current_app.config["API_MAX_LIMIT"])
+    offset = int_param(request.args, "offset", default=0, minimum=0)
+    return frame.iloc[offset:offset + limit], {"numberMatched": len(frame), "limit": limit, "offset": offset}
+
+
+def xlsx_response(sheets: Mapping[str, pd.DataFrame], filename: str) -> Response:
+    response = Response(xlsx_bytes(sheets), mimetype=XLSX)
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    return response
+
+
+def map_parts(m) -> dict:
+    parts = map_components(m)
+    return {"map_header": parts.header, "map_html": parts.html, "map_script": parts.script}
+
+
+def map_options() -> dict:
+    return {"lang": current_lang(), "basemap": current_app.config.get("BASEMAP", "none"),
+            "asset_base_url": url_for("static", filename="").rstrip("/"),
+            "tianditu_key": current_app.config.get("TIANDITU_KEY", "")}
+
+
+def status_label(value) -> str:
+    """An idle status (or the next threshold) in the current language."""
+    if value == "reclaim":
+        return tr("无偿收回", "Reclaim")
+    entry = IDLE_PALETTE.get(value)
+    return "—" if entry is None else (entry[2] if current_lang() == "en" else entry[1])
+
+
+def code_labels(layer: str, field: str) -> dict[str, str]:
+    lang = current_lang()
+    return {code.value: (code.label_en if lang == "en" else code.label_zh)
+            for code in get_layer(layer).field(field).codes}
+
+
+@bp.context_processor
+def page_helpers() -> dict:
+    """``export_url(fmt)``: this page in another format; ``keep_args``: query values the date form keeps."""
+    def export_url(fmt: str) -> str:
+        args = request.args.to_dict(flat=False)
+        args["format"] = [fmt]
+        args.pop("lang", None)
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    keep = [(name, value) for name, values in request.args.to_dict(flat=False).items()
+            if name not in ("as_of", "format", "lang", "offset") for value in values]
+    return {"export_url": export_url, "keep_args": keep}
+
+
+@bp.app_template_filter("num")
+def number_filter(value, digits: int = 2) -> str:
+    """A number for tables: thousands separators, '—' for missing."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)) or value is pd.NA or (
+            not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    if isinstance(value, bool | np.bool_):
+        return tr("是", "yes") if value else tr("否", "no")
+    return f"{float(value):,.{digits}f}"
+
+
+@bp.app_template_filter("day")
+def day_filter(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    return pd.Timestamp(value).date().isoformat()
+
+
+@bp.app_template_filter("flag")
+def flag_filter(value) -> str:
+    if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    return tr("达标", "ok") if bool(value) else tr("不达标", "fails")
+
+
+# -- /land ------------------------------------------------------------------------------------------------
+
+LAND_COLUMNS = ["parcel_id", "name", "area_name", "status", "land_use", "area_mu", "footprint_m2", "gfa_m2",
+                "far", "far_required", "far_max", "far_ok", "building_coef", "building_coef_required",
+                "building_coef_ok", "green_ratio", "admin_share", "investment_intensity_wan_per_mu",
+                "far_headroom_m2", "inefficiency", "tax_per_mu_wan", "mu_grade", "utilisation_note"]
+
+
+@bp.get("/land")
+def land_page():
+    """Utilisation and compliance: map, area ratios, parcel table."""
+    fmt = format_param()
+    as_of = as_of_param()
+    result = analysis_for(as_of)
+    parcels = result.parcels
+    ratios = result.ratios
+    classes = compliance_class(parcels)
+    counts = classes.value_counts().to_dict()
+    if fmt == "json":
+        return land_json(result)
+    if fmt == "xlsx":
+        return xlsx_response({"parcels": parcels[LAND_COLUMNS], "area_ratios": ratios},
+                             f"land-{as_of.isoformat()}.xlsx")
+    table = parcels[LAND_COLUMNS].assign(compliance=classes)
+    return render_template(
+        "land/land.html", as_of=as_of, park=park_info(), ratios=ratios.reset_index().to_dict("records"),
+        ratio_key=ratios.index.name, counts=counts, rows=table.head(TABLE_ROWS).to_dict("records"),
+        total=len(table), legend=palette_legend(COMPLIANCE_PALETTE, lang=current_lang()),
+        compliance_labels={k: (v[2] if current_lang() == "en" else v[1]) for k, v in COMPLIANCE_PALETTE.items()},
+        status_labels=code_labels("parcels", "status"), table_rows=TABLE_ROWS,
+        rules=land_rules(), **map_parts(land_map(parcels, **map_options())))
+
+
+def land_json(result: LandAnalysis):
+    rows, paging = page_slice(result.parcels[LAND_COLUMNS])
+    return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(), **paging,
+                    "area_ratios": records(result.ratios), "parcels": records(rows)})
+
+
+@bp.get("/api/land")
+def land_api():
+    return land_json(analysis_for(as_of_param()))
+
+
+# -- /idle ------------------------------------------------------------------------------------------------
+
+IDLE_COLUMNS = ["parcel_id", "name", "area_name", "status", "tenure", "area_mu", "idle_status", "idle_clause",
+                "idle_since", "idle_days", "next_threshold", "next_threshold_date", "days_to_next_threshold",
+                "idle_fee_wan", "exempt_code", "developed_share", "developed_source", "invested_share",
+                "idle_not_judged", "idle_note", "inefficiency", "inefficiency_reason"]
+
+
+def idle_filters(parcels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Filter by ``status`` (repeatable), ``area`` (片区) and ``min_mu``/``max_mu``; bad values are 400."""
+    statuses = [s for s in request.args.getlist("status") if s]
+    unknown = [s for s in statuses if s not in IDLE_PALETTE and s != "not_judged"]
+    if unknown:
+        raise BadRequest(f"status must be among {', '.join([*IDLE_PALETTE, 'not_judged'])}, got {unknown[0]!r}")
+    area = request.args.get("area", "").strip()
+    bounds = {}
+    for name in ("min_mu", "max_mu"):
+        raw = request.args.get(name, "").strip()
+        if raw:
+            try:
+                bounds[name] = float(raw)
+            except ValueError:
+                raise BadRequest(f"{name} must be a number of 亩, got {raw!r}") from None
+            if not np.isfinite(bounds[name]) or bounds[name] < 0:
+                raise BadRequest(f"{name} must be a number ≥ 0, got {raw!r}")
+    keep = np.ones(len(parcels), dtype=bool)
+    if statuses:
+        status = parcels["idle_status"]
+        picked = status.isin([s for s in statuses if s != "not_judged"]).fillna(False).to_numpy(dtype=bool)
+        if "not_judged" in statuses:
+            picked |= status.isna().to_numpy()
+        keep &= picked
+    if area:
+        keep &= (parcels["area_name"] == area).fillna(False).to_numpy(dtype=bool)
+    if "min_mu" in bounds:
+        keep &= parcels["area_mu"].to_numpy() >= bounds["min_mu"]
+    if "max_mu" in bounds:
+        keep &= parcels["area_mu"].to_numpy() <= bounds["max_mu"]
+    return parcels[keep], {"status": statuses, "area": area, **bounds}
+
+
+def idle_summary(parcels: pd.DataFrame) -> dict:
+    status = parcels["idle_status"]
+    mu = parcels["area_mu"]
+    by_status = {key: {"parcels": int((status == key).sum()), "area_mu": float(mu[(status == key).fillna(
+        False).to_numpy(dtype=bool)].sum())} for key in IDLE_PALETTE}
+    not_judged = parcels["idle_not_judged"].dropna().value_counts().to_dict()
+    ineff = {c: {"parcels": int(parcels[c].sum()), "area_mu": float(mu[parcels[c].to_numpy(dtype=bool)].sum())}
+             for c in CATEGORIES}
+    fees = parcels["idle_fee_wan"]
+    return {"by_status": by_status, "not_judged": int(status.isna().sum()),
+            "not_judged_reasons": {str(k): int(v) for k, v in not_judged.items()},
+            "fee_total_wan": float(np.nansum(fees.to_numpy())),
+            "fee_not_computed": int(parcels["idle_note"].str.contains("fee not computed", na=False).sum()),
+            "inefficiency": ineff,
+            "inefficiency_not_judged": int(parcels["inefficiency_not_judged"].notna().sum())}
+
+
+@bp.get("/idle")
+def idle_page():
+    """Idle and inefficient land as of a day, filterable by status, area and size."""
+    fmt = format_param()
+    as_of = as_of_param()
+    result = analysis_for(as_of)
+    chosen, filters = idle_filters(result.parcels)
+    if fmt == "json":
+        return idle_json(result, chosen, filters)
+    if fmt == "xlsx":
+        inefficient = chosen[chosen["inefficiency"].notna().to_numpy()]
+        return xlsx_response({"idle": chosen[IDLE_COLUMNS], "inefficient": inefficient[IDLE_COLUMNS]},
+                             f"idle-{as_of.isoformat()}.xlsx")
+    summary = idle_summary(result.parcels)
+    areas = sorted(result.parcels["area_name"].dropna().unique().tolist())
+    inefficient = chosen[chosen["inefficiency"].notna().to_numpy()]
+    return render_template(
+        "land/idle.html", as_of=as_of, park=park_info(), filters=filters, areas=areas, summary=summary,
+        statuses=[(key, status_label(key), entry[0]) for key, entry in IDLE_PALETTE.items()],
+        rows=chosen[IDLE_COLUMNS].head(TABLE_ROWS).to_dict("records"), total=len(chosen), table_rows=TABLE_ROWS,
+        inefficient_rows=inefficient[IDLE_COLUMNS].head(TABLE_ROWS).to_dict("records"),
+        inefficient_total=len(inefficient), categories=INEFFICIENCY_PALETTE, status_label=status_label,
+        status_labels=code_labels("parcels", "status"),
+        legend=palette_legend(IDLE_PALETTE, lang=current_lang()),
+        ineff_legend=palette_legend(INEFFICIENCY_PALETTE, lang=current_lang()),
+        **map_parts(idle_map(chosen, **map_options())))
+
+
+def idle_json(result: LandAnalysis, chosen: pd.DataFrame, filters: dict):
+    rows, paging = page_slice(chosen[IDLE_COLUMNS])
+    return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(), "filters": filters,
+                    "summary": idle_summary(result.parcels), **paging, "parcels": records(rows)})
+
+
+@bp.get("/api/idle")
+def idle_api():
+    result = analysis_for(as_of_param())
+    chosen, filters = idle_filters(result.parcels)
+    return idle_json(result, chosen, filters)
+
+
+# -- /vacancy ---------------------------------------------------------------------------------------------
+
+UNIT_COLUMNS = ["unit_id", "building_id", "leasable", "leasable_m2", "leased", "leased_m2", "vacant_m2",
+                "tenant_id", "lease_id", "lease_end", "vacant_since", "days_vacant", "overlapping_now",
+                "vacancy_note"]
+BUILDING_COLUMNS = ["name", "phase", "parcel_id", "units", "leasable_units", "vacant_units", "leasable_m2",
+                    "leased_m2", "vacant_m2", "vacancy_rate", "days_vacant_max"]
+
+
+def trend_chart(trend: pd.DataFrame, *, width: int = 720, height: int = 220) -> dict:
+    """Points of the vacancy-rate line for an inline SVG (pixel coordinates, labels)."""
+    pad_left, pad_right, pad_top, pad_bottom = 44, 12, 12, 28
+    rates = trend["vacancy_rate"].to_numpy(dtype=float)
+    n = len(rates)
+    top = max(0.1, float(np.nanmax(rates)) if n and np.isfinite(rates).any() else 0.1)
+    top = float(np.ceil(top * 10) / 10)
+    xs = pad_left + (np.arange(n) / max(n - 1, 1)) * (width - pad_left - pad_right)
+    ys = pad_top + (1 - np.nan_to_num(rates) / top) * (height - pad_top - pad_bottom)
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys))
+    ticks = [{"y": pad_top + (1 - f) * (height - pad_top - pad_bottom), "label": f"{f * top * 100:.0f}%"}
+             for f in (0, 0.5, 1)]
+    every = max(1, n // 6)
+    labels = [{"x": float(xs[i]), "label": trend.index[i].strftime("%Y-%m")} for i in range(0, n, every)]
+    dots = [{"x": float(x), "y": float(y), "title": f"{d.strftime('%Y-%m-%d')}: {r * 100:.1f}%"}
+            for x, y, d, r in zip(xs, ys, trend.index, np.nan_to_num(rates))]
+    return {"width": width, "height": height, "points": points, "ticks": ticks, "labels": labels, "dots": dots,
+            "left": pad_left, "bottom": height - pad_bottom, "right": width - pad_right}
+
+
+@bp.get("/vacancy")
+def vacancy_page():
+    """Factory vacancy as of a day: buildings by vacancy rate, units, phases, trend, overlapping leases."""
+    fmt = format_param()
+    as_of = as_of_param()
+    result = analysis_for(as_of)
+    buildings = result.buildings.drop(columns="geometry")
+    units = result.units.sort_values(["leasable", "days_vacant"], ascending=[False, False], na_position="last")
+    if fmt == "json":
+        return vacancy_json(result)
+    if fmt == "xlsx":
+        return xlsx_response({"park": pd.DataFrame([result.park_vacancy]), "phases": result.phases,
+                              "buildings": buildings[BUILDING_COLUMNS], "units": units[UNIT_COLUMNS],
+                              "trend": result.trend, "overlapping_leases": result.overlaps},
+                             f"vacancy-{as_of.isoformat()}.xlsx")
+    return render_template(
+        "land/vacancy.html", as_of=as_of, park=park_info(), figures=result.park_vacancy,
+        phases=result.phases.reset_index().to_dict("records"),
+        buildings=buildings[BUILDING_COLUMNS].sort_values("vacancy_rate", ascending=False).reset_index().to_dict(
+            "records"),
+        units=units[UNIT_COLUMNS].head(TABLE_ROWS).to_dict("records"), units_total=len(units),
+        table_rows=TABLE_ROWS, overlaps=result.overlaps.to_dict("records"), chart=trend_chart(result.trend),
+        legend=vacancy_legend(),
+        **map_parts(vacancy_map(result.buildings, result.parcels[["parcel_id", "name", "geometry"]],
+                                **map_options())))
+
+
+def vacancy_json(result: LandAnalysis):
+    rows, paging = page_slice(result.units[UNIT_COLUMNS])
+    trend = result.trend.reset_index()
+    return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(),
+                    "figures": json_ready(pd.DataFrame([result.park_vacancy])).to_dict("records")[0],
+                    "phases": records(result.phases.rename_axis("phase")),
+                    "buildings": records(result.buildings.drop(columns="geometry")[BUILDING_COLUMNS]),
+                    "overlapping_leases": records(result.overlaps), "trend": records(trend),
+                    **paging, "units": records(rows)})
+
+
+@bp.get("/api/vacancy")
+def vacancy_api():
+    return vacancy_json(analysis_for(as_of_param()))
+
+
+# -- /cases -----------------------------------------------------------------------------------------------
+
+CASE_COLUMNS = ["case_id", "parcel_id", "building_id", "problem", "method", "status", "opened", "target_date",
+                "closed", "area_m2", "floor_area_m2", "notes", "last_updated"]
+
+
+def ledger() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return park().layer("cases"), park().layer("case_events")
+
+
+def year_param(default: int) -> int:
+    return int_param(request.args, "year", default=default, minimum=1990, maximum=2100)
+
+
+def cases_context(result: LandAnalysis) -> dict:
+    cases, events = ledger()
+    found = candidates(result.parcels, analysis=result.parcels, buildings=park().layer("buildings"),
+                       building_vacancy=result.buildings, firms=result.muju.firms, cases=cases, rules=land_rules())
+    year = year_param(result.as_of.year)
+    figures = year_figures(park().layer("parcels"), analysis=result.parcels, cases=cases, year=year)
+    return {"cases": cases, "events": events, "candidates": found, "year": year, "figures": figures}
+
+
+@bp.get("/cases")
+def cases_page():
+    """The revitalisation ledger: candidates, cases with their history, the year's figures."""
+    fmt = format_param()
+    as_of = as_of_param()
+    result = analysis_for(as_of)
+    context = cases_context(result)
+    if fmt == "json":
+        return cases_json(result, context)
+    if fmt == "xlsx":
+        return xlsx_response({"cases": context["cases"][CASE_COLUMNS], "history": context["events"],
+                              "candidates": context["candidates"],
+                              "year": pd.DataFrame([{k: v for k, v in context["figures"].items()
+                                                     if not isinstance(v, dict)}])},
+                             f"cases-{as_of.isoformat()}.xlsx")
+    cases = context["cases"]
+    history = {case_id: case_history(context["events"], case_id).to_dict("records")
+               for case_id in cases["case_id"].tolist()}
+    return render_template(
+        "land/cases.html", as_of=as_of, park=park_info(), cases=cases[CASE_COLUMNS].to_dict("records"),
+        history=history, candidates=context["candidates"].head(TABLE_ROWS).to_dict("records"),
+        candidates_total=len(context["candidates"]), year=context["year"], figures=context["figures"],
+        problems=code_labels("cases", "problem"), methods=code_labels("cases", "method"),
+        statuses=code_labels("cases", "status"), open_statuses=("identified", "planned", "in_progress"),
+        mu=M2_PER_MU)
+
+
+def cases_json(result: LandAnalysis, context: dict):
+    return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(),
+                    "cases": records(context["cases"][CASE_COLUMNS]), "history": records(context["events"]),
+                    "candidates": records(context["candidates"]), "year_figures": context["figures"]})
+
+
+@bp.get("/api/cases")
+def cases_api():
+    result = analysis_for(as_of_param())
+    return cases_json(result, cases_context(result))
+
+
+def _form_values(names) -> dict:
+    return {name: request.form.get(name) for name in names if name in request.form}
+
+
+def _save_ledger(cases: pd.DataFrame, events: pd.DataFrame) -> None:
+    store = park().store
+    store.save("case_events", events)
+    store.save("cases", cases)
+
+
+def _ids(layer: str, field: str) -> list[str]:
+    return park().layer(layer)[field].dropna().tolist()
+
+
+def _case_error(exc: CaseError):
+    raise BadRequest(tr("台账未保存：", "The case was not saved: ") + "; ".join(exc.problems))
+
+
+@bp.post("/cases")
+def case_create():
+    cases, events = ledger()
+    values = _form_values(("parcel_id", "building_id", "problem", "method", "status", "opened", "target_date",
+                           "area_m2", "floor_area_m2", "notes"))
+    try:
+        cases, events, case_id = create_case(cases, events, values, today=dt.date.today(),
+                                             parcel_ids=_ids("parcels", "parcel_id"),
+                                             building_ids=_ids("buildings", "building_id"))
+    except CaseError as exc:
+        _case_error(exc)
+    _save_ledger(cases, events)
+    return redirect(url_for("land.cases_page", _anchor=case_id), code=303)
+
+
+@bp.post("/cases/<case_id>")
+def case_update(case_id: str):
+    cases, events = ledger()
+    values = _form_values(("method", "status", "target_date", "area_m2", "floor_area_m2", "notes"))
+    try:
+        cases, events = update_case(cases, events, case_id, values, today=dt.date.today(),
+                                    parcel_ids=_ids("parcels", "parcel_id"),
+                                    building_ids=_ids("buildings", "building_id"))
+    except KeyError:
+        abort(404, description=f"no case {case_id!r}")
+    except CaseError as exc:
+        _case_error(exc)
+    _save_ledger(cases, events)
+    return redirect(url_for("land.cases_page", _anchor=case_id), code=303)
+
+
+@bp.post("/cases/<case_id>/close")
+def case_close(case_id: str):
+    cases, events = ledger()
+    try:
+        cases, events = close_case(cases, events, case_id, today=dt.date.today(),
+                                   outcome=request.form.get("outcome", "done"),
+                                   method=request.form.get("method") or None,
+                                   closed=request.form.get("closed") or None,
+                                   notes=request.form.get("notes") or None)
+    except KeyError:
+        abort(404, description=f"no case {case_id!r}")
+    except CaseError as exc:
+        _case_error(exc)
+    _save_ledger(cases, events)
+    return redirect(url_for("land.cases_page", _anchor=case_id), code=303)
