@@ -10,10 +10,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from web.commands import copy_park, demo
+    from web.commands import analyse, copy_park, demo
     from web.commands import io as io_commands
 
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(copy_park.copy_park_command)
     app.cli.add_command(io_commands.import_command)
     app.cli.add_command(io_commands.export_command)
+    app.cli.add_command(analyse.analyse_command)
