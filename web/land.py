@@ -259,7 +259,7 @@ def idle_filters(parcels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         status = parcels["idle_status"]
         picked = status.isin([s for s in statuses if s != "not_judged"]).fillna(False).to_numpy(dtype=bool)
         if "not_judged" in statuses:
-            picked |= status.isna().to_numpy()
+            picked = picked | status.isna().to_numpy()
         keep &= picked
     if area:
         keep &= (parcels["area_name"] == area).fillna(False).to_numpy(dtype=bool)
