@@ -75,7 +75,7 @@ def road_reserve(roads: gpd.GeoDataFrame, *, rules: ExpansionRules, infra_rules:
     ``grades`` limits the roads to those grades (e.g. the ones that give plots access).
     """
     require_projected(roads, what="road reserve")
-    keep = roads["status"].isin(rules.constraints.road_reserve_statuses).to_numpy()
+    keep = roads["status"].isin(rules.constraints.road_reserve_statuses).to_numpy(copy=True)
     if grades is not None:
         keep &= roads["grade"].isin(grades).to_numpy()
     chosen = roads[keep]
