@@ -120,3 +120,16 @@ def tiny_app(tiny_park):
 @pytest.fixture
 def tiny_client(tiny_app):
     return tiny_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def demo_park(tmp_path_factory) -> GeoPackageStore:
+    """The default demo park (600 plots, default seed), built once per test session.
+
+    Tests must not change it: copy the file first if a test writes to the park.
+    """
+    from layers.demo import build_demo_park
+
+    path = tmp_path_factory.mktemp("demo") / "demo_park.gpkg"
+    build_demo_park(path)
+    return GeoPackageStore(path)

@@ -45,27 +45,26 @@ _ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])
 
 
 def credit_codes(n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` unified social credit codes (18 characters, both check characters valid)."""
+    """``n`` unified social credit codes (18 characters, both check characters valid).
+
+    Layout (GB 32100-2015): registration authority 9 (market regulation), type 1
+    (enterprise), six-digit division code, nine-character organisation code (eight
+    characters and the GB 11714 check), and the check character over the first 17.
+    Characters are handled as positions in the 31-character alphabet throughout.
+    """
     alphabet = np.array(list(_USCC_ALPHABET))
-    admin = np.array([list(code) for code in ADMIN_CODES]).astype(int)[rng.integers(0, len(ADMIN_CODES), n)]
+    admin = np.array([[int(ch) for ch in code] for code in ADMIN_CODES])[rng.integers(0, len(ADMIN_CODES), n)]
     # Organisation code body: mostly digits, sometimes a letter of the USCC alphabet.
-    body = rng.integers(0, 10, (n, 8))
-    letters = rng.random((n, 8)) < 0.05
-    body = np.where(letters, rng.integers(10, 31, (n, 8)), body)
-    body_chars = alphabet[body]
+    body = np.where(rng.random((n, 8)) < 0.05, rng.integers(10, 31, (n, 8)), rng.integers(0, 10, (n, 8)))
     # GB 11714 values letters A–Z as 10–35 (their code point − 55).
     code_points = np.array([ord(c) for c in _USCC_ALPHABET])
-    gb11714_values = np.where(body < 10, body, code_points[body] - 55)
-    org_check = 11 - (gb11714_values * _ORG_WEIGHTS).sum(axis=1) % 11
-    org_char = np.where(org_check == 10, "X", np.where(org_check == 11, "0", org_check.astype(str)))
-    chars = np.column_stack([np.full(n, "9"), np.full(n, "1"), admin.astype(str), body_chars, org_char])
-    values = np.searchsorted(np.array(sorted(_USCC_ALPHABET)), chars)
-    # searchsorted on the sorted alphabet gives a sorted index; map it back to the USCC order.
-    order = np.argsort(np.array(list(_USCC_ALPHABET)))
-    values = order[values]
-    check = (31 - (values * _USCC_WEIGHTS).sum(axis=1) % 31) % 31
-    full = np.column_stack([chars, alphabet[check]]).astype("<U1")
-    return np.ascontiguousarray(full).view("<U18").ravel().astype(object)
+    org_values = np.where(body < 10, body, code_points[body] - 55)
+    org_check = 11 - (org_values * _ORG_WEIGHTS).sum(axis=1) % 11
+    org_char = np.where(org_check == 10, _USCC_ALPHABET.index("X"), org_check % 11)
+    positions = np.column_stack([np.full(n, 9), np.full(n, 1), admin, body, org_char])
+    check = (31 - (positions * _USCC_WEIGHTS).sum(axis=1) % 31) % 31
+    chars = alphabet[np.column_stack([positions, check])].astype("<U1")
+    return np.ascontiguousarray(chars).view("<U18").ravel().astype(object)
 
 
 def enterprise_names(words: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -67,8 +67,8 @@ LAYING = {"power": "duct", "telecom": "duct"}
 #: GB 50289 minimum clearances of the deliberate conflicts (DOMAIN.md §8.3–8.4), m.
 PIPE_PIPE_REQUIRED_M = {("gas", "heat"): 1.0, ("sewer", "water_supply"): 1.5, ("power", "telecom"): 0.5}
 PIPE_BUILDING_REQUIRED_M = {"gas_medium_b": 1.0, "gas_medium_a": 1.5, "water_large": 3.0, "sewer": 2.5}
-#: Deliberate conflicts per 600 plots (at least one set).
-CONFLICTS_PER_PLOTS = 600
+#: Deliberate conflicts: one set per 600 plots, at most 40 sets (the manifest stops at 50 000 plots).
+CONFLICTS_PER_PLOTS, MAX_CONFLICT_SETS = 600, 40
 
 #: Road construction stage by maturity band (arterials first), and construction years.
 ROAD_STATUS = {
@@ -224,7 +224,7 @@ class Conflicts:
 def add_conflicts(layout: Layout, scenario: Scenario, buildings: Buildings, pipes: Pipes,
                   roads_status: np.ndarray, rng: np.random.Generator) -> tuple[Pipes, Conflicts]:
     """Add the deliberate GB 50289 conflicts: extra pipes too close, and service branches into plots."""
-    n_sets = max(1, len(layout.plots) // CONFLICTS_PER_PLOTS)
+    n_sets = min(max(1, len(layout.plots) // CONFLICTS_PER_PLOTS), MAX_CONFLICT_SETS)
     branches, used_segments = _branches(layout, scenario, buildings, pipes, n_sets, rng)
     extras = _extras(layout, pipes, roads_status, used_segments, n_sets, rng)
     base = len(pipes)
@@ -232,8 +232,7 @@ def add_conflicts(layout: Layout, scenario: Scenario, buildings: Buildings, pipe
                   diameter=pipes.diameter, pressure=pipes.pressure, status=pipes.status, year=pipes.year,
                   role=pipes.role)]
     pipe_pipe, pipe_building, under = [], [], []
-    for entry in extras + branches:
-        position = base + sum(len(p["network"]) for p in parts[1:])
+    for position, entry in enumerate(extras + branches, start=base):  # one pipe per named case
         parts.append(entry["pipe"])
         if entry["kind"] == "pipe_pipe":
             pipe_pipe.append({"a": position, "b": entry["other"], "required_m": entry["required_m"],
@@ -326,12 +325,13 @@ def _extras(layout, pipes, roads_status, used_segments, n_sets, rng):
     out = []
     taken = set(used_segments)
     for kind, grade, network, side_a, offset, diameter, pressure, crowded in EXTRA_TYPES:
+        made = 0
         ok = ((roads.kind == kind) & (roads.grade == grade) & (roads.band <= BAND_MATURE)
               & np.isin(roads_status, ["completed"]))
         # Keep away from the grid's outer lines and from segments fronting a service branch.
         ok &= (roads.line > 0) & (roads.line < (g.n_rows if kind == "ew" else g.n_cols))
         for s in rng.permutation(np.flatnonzero(ok)):
-            if len([e for e in out if e["type"] == (kind, network)]) >= n_sets:
+            if made >= n_sets:
                 break
             key = (int(roads.line[s]), int(roads.pos[s]))
             if kind == "ew" and key in taken:
@@ -358,11 +358,12 @@ def _extras(layout, pipes, roads_status, used_segments, n_sets, rng):
                                  horizontal=False)
             pair = tuple(sorted((network, crowded)))
             year = pipes.year[[other]]
-            out.append({"type": (kind, network), "kind": "pipe_pipe",
+            made += 1
+            out.append({"kind": "pipe_pipe",
                         "pipe": _pipe_part(network, xs, ys, xe, ye, diameter, pressure, np.array(["in_service"]),
                                            year, "extra"),
                         "other": other, "required_m": PIPE_PIPE_REQUIRED_M[pair],
-                        "actual_m": round(abs(from_a - other_from_a), 3)})
+                        "actual_m": round(float(abs(from_a - other_from_a)), 3)})
     return out
 
 
