@@ -225,9 +225,12 @@ def _plan(blocks: np.ndarray, targets_m2: np.ndarray, p: ParcellingRules, access
     long_, across = np.maximum(width, height), np.minimum(width, height)
     sides = _long_side_frontage(blocks, bounds, horizontal, access)
     two_rows = (sides >= p.min_frontage_m).all(axis=1)
-    rows = np.array([1.0, 2.0])
+    # Candidates: one or two rows × plots per row rounded down or up, for every target.
+    rows = np.array([1.0, 1.0, 2.0, 2.0])
+    rounding = np.array([np.floor, np.ceil, np.floor, np.ceil])
     depth = across[:, None, None] / rows[None, :, None]
-    count = np.maximum(1.0, np.round(long_[:, None, None] * depth / targets_m2[None, None, :]))
+    exact = long_[:, None, None] * depth / targets_m2[None, None, :]
+    count = np.maximum(1.0, np.stack([rounding[i](exact[:, i, :]) for i in range(len(rows))], axis=1))
     side = long_[:, None, None] / count
     error = np.abs(side * depth - targets_m2[None, None, :]) / targets_m2[None, None, :]
     aspect = np.maximum(side, depth) / np.maximum(np.minimum(side, depth), 1e-9)

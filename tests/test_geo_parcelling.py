@@ -44,7 +44,7 @@ def test_a_case_worked_by_hand():
     One new road at x = 400 (24 m corridor, 390 m long); two blocks of 388 × 390 m whose
     only long side on a road is the new road's, so one row each. 30 and 50 亩 plots would be
     too narrow (aspect 7.96, 4.97 > 3), so each block takes two 100 亩 plots of 388 × 195 m
-    (75 660 m² = 113.5 亩, within 15 %).
+    (75 660 m² = 113.5 亩, within the 20 % tolerance).
     """
     gross = shapely.box(X0, Y0, X0 + 800, Y0 + 400)
     road = shapely.LineString([(X0 - 100, Y0), (X0 + 900, Y0)])
