@@ -267,17 +267,17 @@ _CRS_NAMES = {"osgb36": (4277, 27700), "osgb": (4277, 27700), "etrs89": (4258, N
 
 
 def crs_from_name(name: str, extent: Extent | None) -> tuple[CRS, str | None]:
-    """A CRS named in a data column: anything ``--crs`` accepts, or a datum name resolved by the coordinates."""
-    try:
-        return parse_crs_option(name)
-    except CrsError:
-        pass
+    """A CRS named in a data column: a datum name resolved by the coordinates, or anything ``--crs`` accepts."""
     key = str(name).strip().lower().replace(" ", "").replace("-", "")
     if key in _CRS_NAMES:
         geographic, projected = _CRS_NAMES[key]
         if extent is not None and not _looks_geographic(extent) and projected:
             return CRS.from_epsg(projected), None
         return CRS.from_epsg(geographic), None
+    try:
+        return parse_crs_option(name)
+    except CrsError:
+        pass
     msg = f"the CRS column says {name!r}, which is not a CRS ParkAtlas knows; give the CRS with --crs"
     raise CrsError(msg)
 

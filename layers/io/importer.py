@@ -22,6 +22,7 @@ only when something changed.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,10 +184,10 @@ def _geometries(data: SourceData, keep: np.ndarray, spec: LayerSpec, options: Im
     try:
         if data.table_crs_name and not option:
             crs, offset = crs_detect.crs_from_name(data.table_crs_name, extent)
-            choice = crs_detect.CrsChoice(crs, f"named in the table's CRS column ({data.table_crs_name})",
-                                          offset=offset) if offset else \
+            how = f"named in the table's CRS column ({data.table_crs_name!r})"
+            choice = crs_detect.CrsChoice(crs, how, offset=offset) if offset else dataclasses.replace(
                 crs_detect.check_declared(crs, extent, source=report.source,
-                                          said_by=f"the CRS column names {data.table_crs_name!r}, i.e.")
+                                          said_by=f"the CRS column names {data.table_crs_name!r}, i.e."), how=how)
         else:
             choice = crs_detect.choose_crs(declared, extent, option=option, source=report.source)
     except crs_detect.CrsError as exc:
@@ -203,12 +204,15 @@ def _geometries(data: SourceData, keep: np.ndarray, spec: LayerSpec, options: Im
     for position, message, value in prepared.fixes:
         report.note(_row(rows[position]), "geometry", message, value)
     for position, message, value in prepared.problems:
-        report.problem(_row(rows[position]), "geometry", message, value)
-    good = np.ones(len(prepared.geometries), dtype=bool)
-    bad_positions = {position for position, _, _ in prepared.problems}
-    good &= ~np.isin(prepared.rows, list(bad_positions))
-    out = prepared.geometries.copy()
-    out[~good] = None
+        # A geometry nothing can be made of damages its record: rejected, or left out with --accept-damaged.
+        if options.accept_damaged:
+            report.note(_row(rows[position]), "geometry", f"left out: {message}", value)
+        else:
+            report.problem(_row(rows[position]), "geometry", message, value)
+    # Records with a geometry problem go no further: the problem (or the note) already names them.
+    good = ~np.isin(prepared.rows, [position for position, _, _ in prepared.problems])
+    out = prepared.geometries[good]
+    source_rows, parts = rows[prepared.rows[good]], prepared.part[good]
     series = gpd.GeoSeries(out, crs=choice.crs)
 
     usable = ~shapely.is_missing(out) & ~shapely.is_empty(out)
@@ -235,9 +239,9 @@ def _geometries(data: SourceData, keep: np.ndarray, spec: LayerSpec, options: Im
     coords, owner = shapely.get_coordinates(values, return_index=True)
     lost = np.unique(owner[~np.isfinite(coords).all(axis=1)])
     for position in lost:
-        report.problem(_row(rows[prepared.rows[position]]), "geometry",
+        report.problem(_row(source_rows[position]), "geometry",
                        f"cannot be transformed into EPSG:{park_crs.to_epsg()} (outside its valid area)")
-    return values, rows[prepared.rows], prepared.part, park_crs
+    return values, source_rows, parts, park_crs
 
 
 def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: FieldMapping,
@@ -309,16 +313,20 @@ def _empty_layer(spec: LayerSpec, crs: CRS) -> pd.DataFrame:
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Element-wise equality of two aligned, identically typed columns, missing equal to missing."""
     both_missing = a.isna().to_numpy() & b.isna().to_numpy()
-    equal = (a.astype(object).to_numpy() == b.astype(object).to_numpy())
-    return both_missing | np.asarray(equal, dtype=bool)
+    equal = a.reset_index(drop=True).eq(b.reset_index(drop=True)).fillna(False).to_numpy(dtype=bool)
+    return both_missing | equal
 
 
 def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mode: str, today,
-          has_ids: bool = True) -> tuple[pd.DataFrame, dict[str, int], list[Problem]]:
+          has_ids: bool = True, provided: set[str] | None = None) -> tuple[pd.DataFrame, dict[str, int], list[Problem]]:
     """The layer after importing ``incoming`` into ``existing`` by ``mode``, with history kept.
 
-    Both frames are validated (typed); returns (result, counts, problems).
+    Both frames are validated (typed). ``provided`` names the fields the source
+    had: an updated record keeps its current value of every other field (a file
+    of ids and outlines does not wipe the attributes). Returns (result, counts,
+    problems).
     """
     id_field = spec.id_field
     stamp = pd.Timestamp(today).normalize()
@@ -341,6 +349,10 @@ def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mo
     old_rows = position.reindex(new_ids[matched].to_numpy()).to_numpy()
     old_match = existing.iloc[old_rows].reset_index(drop=True)
     new_match = incoming[matched].reset_index(drop=True)
+    if provided is not None:
+        for name in spec.field_names:
+            if name not in provided and name not in (id_field, "first_added", "last_updated"):
+                new_match[name] = old_match[name]
     compared = [f for f in spec.field_names if f not in HISTORY_FIELD_NAMES]
     unchanged = np.ones(len(new_match), dtype=bool)
     for name in compared:
@@ -440,8 +452,9 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
         return ImportPlan(report, spec)
     if existing is None:
         existing = _empty_layer(spec, park_crs)
+    provided = set(mapped.columns)
     result, counts, problems = merge(existing, incoming, spec, mode=options.mode, today=options.date,
-                                     has_ids=has_ids)
+                                     has_ids=has_ids, provided=provided)
     report.problems += problems
     report.counts = counts
     report.records_imported = int(result["retired_on"].isna().sum())

@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyproj import CRS
 
 from layers.io import dxf, kml, tables
@@ -118,6 +120,32 @@ def _fiona_read(path: Path, layer: str | None, encoding: str | None, error: Exce
     return SourceData(frame, "fiona", crs, layer, damaged=damaged, notes=[note])
 
 
+def _lenient_arrow_read(path: Path, layer: str | None, encoding: str | None, error: Exception) -> SourceData:
+    """Arrow again, decoding the geometries one by one: a geometry GEOS refuses spoils only its record."""
+    import pyarrow as pa
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        meta, table = pyogrio.read_arrow(path, layer=layer, encoding=encoding)
+    geometry_name = meta.get("geometry_name") or "wkb_geometry"
+    wkb = table.column(geometry_name).to_numpy(zero_copy_only=False)
+    attributes = table.drop_columns([geometry_name])
+    frame = attributes.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
+    geometries = np.full(len(wkb), None, dtype=object)
+    damaged: dict[int, str] = {}
+    for i, blob in enumerate(wkb):
+        if blob is None:
+            continue
+        try:
+            geometries[i] = shapely.from_wkb(blob)
+        except shapely.errors.GEOSException as exc:
+            damaged[i] = f"geometry cannot be decoded ({exc})"
+    crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else None
+    frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=crs))
+    note = f"the bulk read failed ({type(error).__name__}: {error}); geometries decoded one by one"
+    return SourceData(frame, "pyogrio", crs, layer, damaged=damaged, notes=[note, *_warning_notes(caught)])
+
+
 def bulk_read(path: Path, *, layer: str | None = None, encoding: str | None = None) -> SourceData:
     """pyogrio + Arrow; curved geometries are linearised by GDAL; failures fall back to fiona."""
     try:
@@ -135,7 +163,10 @@ def bulk_read(path: Path, *, layer: str | None = None, encoding: str | None = No
         notes = _warning_notes(caught)
         fixes = [(i, "curved geometry linearised") for i in curved]
     except Exception as exc:  # noqa: BLE001 — any failure of the bulk path sends us record by record
-        return _fiona_read(path, layer, encoding, exc)
+        try:
+            return _lenient_arrow_read(path, layer, encoding, exc)
+        except Exception:  # noqa: BLE001 — the attributes do not read in bulk either
+            return _fiona_read(path, layer, encoding, exc)
     crs = frame.crs if isinstance(frame, gpd.GeoDataFrame) else None
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name != "geometry":
         frame = frame.rename_geometry("geometry")
@@ -208,8 +239,8 @@ def read_shapefile(path: Path, *, encoding: str | None) -> SourceData:
     data = bulk_read(path, encoding=choice.gdal_name)
     data.driver = "ESRI Shapefile" + (" (record by record)" if data.driver == "fiona" else "")
     data.encoding = choice
-    for index in choice.bad_records:
-        data.damaged.setdefault(index, f"text does not decode as {choice.gdal_name}")
+    for index in choice.bad_records:  # the precise reason, whatever the reader said
+        data.damaged[index] = f"text does not decode as {choice.gdal_name}"
     data.damaged.update(check.damaged_records)
     data.field_table = _read_field_table(path)
     return data

@@ -126,7 +126,7 @@ class ImportReport:
             line += f"; {self.records_read} record(s) read"
         if self.records_imported and not self.problems:
             line += f", {self.records_imported} in the layer after import"
-        if self.counts:
+        if self.counts and not self.problems:
             line += " (" + ", ".join(f"{k} {v}" for k, v in self.counts.items()) + ")"
         return line
 

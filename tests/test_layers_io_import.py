@@ -1,0 +1,299 @@
+"""End-to-end imports: the GBK zone-prefixed Shapefile of the Done-when, new parks, modes, dry runs, archive."""
+
+import datetime as dt
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo.units import M2_PER_MU
+from io_samples import (
+    EPSG_CM120,
+    GBK_SHAPES,
+    X0,
+    Y0,
+    file_digest,
+    gbk_shapefile,
+    geodesic_area_m2,
+    independent_area_m2,
+    shapefile_files,
+    shifted,
+    zip_files,
+)
+from layers.io import ImportOptions, ImportRejected, import_layer
+from layers.io.archive import archive_folder_for, sha256_of
+from layers.store import GeoPackageStore
+
+TODAY = dt.date(2026, 6, 30)
+
+
+def _options(**kwargs) -> ImportOptions:
+    return ImportOptions(today=TODAY, **kwargs)
+
+
+# -- the Done-when Shapefile -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("with_prj", [True, False], ids=["prj", "no-prj"])
+def test_gbk_shapefile_in_epsg4528_imports_with_text_and_areas(tmp_path, with_prj):
+    shp = gbk_shapefile(tmp_path / "src")
+    if not with_prj:
+        shp.with_suffix(".prj").unlink()
+    park = tmp_path / "new_park.gpkg"
+
+    plan = import_layer(shp, "parcels", park=park, options=_options())
+
+    report = plan.report
+    assert report.committed and report.new_park
+    assert report.encoding.startswith("GB18030")  # no .cpg: UTF-8 fails, GB18030 decodes
+    assert "EPSG:4528" in report.source_crs
+    assert ("declared in the file" in report.crs_how) if with_prj else ("zone prefix 40" in report.crs_how)
+    store = GeoPackageStore(park)
+    assert store.read_meta()["working_epsg"] == EPSG_CM120  # data at 120.1°E → CM 120°E
+    parcels = store.load("parcels").set_index("parcel_id")
+    assert list(parcels.index) == ["ZD-001", "ZD-002", "ZD-003"]
+    assert list(parcels["name"]) == ["一号地块（东区）", "二号地块", "三号·仓储"]
+    assert list(parcels["tenure"]) == ["granted", "granted", "allocated"]
+    assert parcels.loc["ZD-001", "land_price_wan"] == 300.0
+    assert parcels.loc["ZD-002", "land_price_wan"] == 450.5
+    assert np.isnan(parcels.loc["ZD-003", "land_price_wan"])
+    # 2021/3/1, 2021年3月15日 and the Excel serial 44256 (= 2021-03-01).
+    assert list(parcels["contract_date"].dt.strftime("%Y-%m-%d")) == ["2021-03-01", "2021-03-15", "2021-03-01"]
+    # GB 50137 codes crosswalked to 用地用海 2023, the originals kept and flagged.
+    assert list(parcels["land_use"]) == ["100101", "100102", "110101"]
+    assert set(parcels["land_use_std"]) == {"用地用海2023"}
+    assert list(parcels["land_use_original"]) == ["M1", "M2", "W1"]
+    assert set(parcels["land_use_original_std"]) == {"GB50137-2011"}
+    assert parcels["land_use_review"].all()
+
+    areas = shapely.area(parcels.geometry.to_numpy())
+    for area, source in zip(areas, GBK_SHAPES):
+        expected = independent_area_m2(source)
+        assert abs(area - expected) / expected < 1e-4
+        geodesic = geodesic_area_m2(shifted(source), 4528)
+        assert abs(area - geodesic) / geodesic < 1e-4
+    assert [independent_area_m2(s) for s in GBK_SHAPES] == [10_000.0, 10_000.0, 9_200.0]  # by hand
+
+
+def test_zipped_shapefile_with_gbk_member_names_imports_the_same(tmp_path):
+    shp = gbk_shapefile(tmp_path / "src")
+    archive = zip_files(shapefile_files(shp), tmp_path / "宗地.zip", gbk_names=True, prefix="数据/")
+    park = tmp_path / "park.gpkg"
+
+    plan = import_layer(archive, "parcels", park=park, options=_options())
+
+    assert plan.report.committed
+    names = GeoPackageStore(park).load("parcels")["name"].tolist()
+    assert names == ["一号地块（东区）", "二号地块", "三号·仓储"]
+
+
+def test_cpg_is_honoured_and_said(tmp_path):
+    shp = gbk_shapefile(tmp_path / "src", cpg=True)  # .cpg says 936 (GBK)
+    plan = import_layer(shp, "parcels", park=tmp_path / "p.gpkg", options=_options(dry_run=True))
+    assert plan.report.encoding == "GBK (from 地块.cpg)"
+
+
+def test_wrong_encoding_override_rejects_every_record_it_cannot_decode(tmp_path):
+    shp = gbk_shapefile(tmp_path / "src")
+    with pytest.raises(ImportRejected) as caught:
+        import_layer(shp, "parcels", park=tmp_path / "p.gpkg", options=_options(encoding="UTF-8"))
+    text = caught.value.report.text()
+    assert "row 1, row 2, row 3 · record: damaged: text does not decode as UTF-8" in text
+    assert not (tmp_path / "p.gpkg").exists()
+
+
+def test_mapping_file_maps_fields_values_defaults_and_units(tmp_path):
+    shp = gbk_shapefile(tmp_path / "src")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "fields:\n  地块名称: null\n  土地价款: registered_area_m2\n"
+        "units:\n  土地价款: mu\n"
+        "values:\n  land_use: {W1: M3}\n"
+        "defaults:\n  status: supplied\n",
+        encoding="utf-8",
+    )
+    plan = import_layer(shp, "parcels", park=tmp_path / "p.gpkg", options=_options(mapping_path=str(mapping)))
+    parcels = GeoPackageStore(tmp_path / "p.gpkg").load("parcels").set_index("parcel_id")
+    assert parcels["name"].isna().all()
+    assert parcels.loc["ZD-001", "registered_area_m2"] == pytest.approx(300 * M2_PER_MU)
+    assert parcels.loc["ZD-003", "land_use"] == "100103"  # W1 → M3 by the mapping, then crosswalked
+    assert set(parcels["status"]) == {"supplied"}
+    assert "地块名称" not in plan.report.mapping
+
+
+# -- dry run, archive, park unchanged ----------------------------------------------------------------------
+
+
+def test_dry_run_changes_nothing(tmp_path, tiny_park):
+    shp = gbk_shapefile(tmp_path / "src")
+    before = file_digest(tiny_park.path)
+
+    plan = import_layer(shp, "parcels", park=tiny_park, options=_options(dry_run=True, mode="upsert"))
+
+    assert plan.report.dry_run and not plan.report.committed
+    assert plan.report.counts["added"] == 3
+    assert file_digest(tiny_park.path) == before
+    assert not archive_folder_for(tiny_park.path).exists()
+    new_park = tmp_path / "never.gpkg"
+    import_layer(shp, "parcels", park=new_park, options=_options(dry_run=True))
+    assert not new_park.exists()
+
+
+def test_original_is_archived_with_its_checksum(tmp_path, tiny_park):
+    shp = gbk_shapefile(tmp_path / "src")
+    archive = zip_files(shapefile_files(shp), tmp_path / "parcels.zip")
+
+    plan = import_layer(archive, "parcels", park=tiny_park, options=_options(mode="upsert"))
+
+    folder = archive_folder_for(tiny_park.path)
+    entries = [json.loads(line) for line in (folder / "index.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["layer"] == "parcels" and entry["mode"] == "upsert" and entry["original"] == "parcels.zip"
+    stored = folder / entry["archived"]
+    assert stored.read_bytes() == archive.read_bytes()
+    assert entry["sha256"] == sha256_of(archive)
+    assert set(entry["members"]) == {"地块.shp", "地块.shx", "地块.dbf", "地块.prj"}
+    assert str(stored) in plan.report.archive
+    assert not list(folder.glob("*.partial"))
+
+
+def test_loose_shapefile_is_archived_as_one_zip_of_its_files(tmp_path, tiny_park):
+    shp = gbk_shapefile(tmp_path / "src")
+    import_layer(shp, "parcels", park=tiny_park, options=_options(mode="upsert"))
+    index = archive_folder_for(tiny_park.path) / "index.jsonl"
+    (entry,) = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines()]
+    assert entry["archived"].endswith("-parcels-地块.zip")
+    assert entry["members"]["地块.dbf"] == sha256_of(shp.with_suffix(".dbf"))
+
+
+def test_data_far_outside_the_park_zone_is_rejected_and_the_park_unchanged(tmp_path, tiny_park):
+    frame = gpd.GeoDataFrame({"parcel_id": ["MO"]}, geometry=[shapely.box(113.54, 22.19, 113.55, 22.20)], crs=4326)
+    source = tmp_path / "macau.geojson"
+    frame.to_file(source, driver="GeoJSON", engine="pyogrio")
+    before = file_digest(tiny_park.path)
+    with pytest.raises(ImportRejected, match=r"outside the park's working CRS EPSG:4549"):
+        import_layer(source, "parcels", park=tiny_park, options=_options(mode="upsert"))
+    assert file_digest(tiny_park.path) == before
+
+
+# -- modes and history -------------------------------------------------------------------------------------
+
+
+def _parcels_file(tmp_path, rows: list[tuple[str, str, tuple[float, float, float, float]]], name="in.geojson"):
+    """A GeoJSON of parcels in the tiny park's CRS (EPSG:4549, written as such)."""
+    from conftest import X0 as TX0, Y0 as TY0
+
+    frame = gpd.GeoDataFrame(
+        {"parcel_id": [r[0] for r in rows], "name": [r[1] for r in rows]},
+        geometry=[shapely.box(TX0 + a, TY0 + b, TX0 + c, TY0 + d) for *_, (a, b, c, d) in rows],
+        crs=EPSG_CM120,
+    )
+    path = tmp_path / name
+    frame.to_file(path, driver="GeoJSON", engine="pyogrio")
+    return path
+
+
+def _seed_history(store: GeoPackageStore) -> None:
+    parcels = store.load("parcels")
+    parcels["first_added"] = pd.Timestamp("2020-01-01")
+    parcels["last_updated"] = pd.Timestamp("2020-01-01")
+    store.save("parcels", parcels)
+
+
+def test_replace_updates_adds_and_retires_keeping_first_added(tmp_path, tiny_park):
+    _seed_history(tiny_park)
+    source = _parcels_file(tmp_path, [("P1", "一号地块 <b>", (0, 0, 100, 100)),  # unchanged
+                                      ("P2", "二号地块（改）", (100, 0, 300, 100)),  # renamed
+                                      ("P9", "新地块", (400, 0, 500, 100))])  # new; P3 is gone
+
+    plan = import_layer(source, "parcels", park=tiny_park, options=_options(mode="replace"))
+
+    assert plan.report.counts == {"added": 1, "updated": 1, "unchanged": 1, "retired": 1}
+    parcels = tiny_park.load("parcels").set_index("parcel_id")
+    assert set(parcels.index) == {"P1", "P2", "P3", "P9"}
+    day = pd.Timestamp(TODAY)
+    old = pd.Timestamp("2020-01-01")
+    assert parcels.loc["P1", "last_updated"] == old and parcels.loc["P1", "first_added"] == old
+    assert parcels.loc["P2", "last_updated"] == day and parcels.loc["P2", "first_added"] == old
+    assert parcels.loc["P2", "name"] == "二号地块（改）"
+    assert parcels.loc["P2", "status"] == "supplied"  # not in the file: kept
+    assert parcels.loc["P3", "retired_on"] == day and parcels.loc["P3", "name"] == "三号地块"
+    assert parcels.loc["P9", "first_added"] == day and pd.isna(parcels.loc["P9", "retired_on"])
+    assert plan.report.records_imported == 3
+
+
+def test_upsert_updates_and_adds_and_leaves_the_rest(tmp_path, tiny_park):
+    _seed_history(tiny_park)
+    source = _parcels_file(tmp_path, [("P2", "二号地块", (100, 0, 300, 120)), ("P9", "新地块", (400, 0, 500, 100))])
+
+    plan = import_layer(source, "parcels", park=tiny_park, options=_options(mode="upsert"))
+
+    assert plan.report.counts == {"added": 1, "updated": 1}
+    parcels = tiny_park.load("parcels").set_index("parcel_id")
+    assert parcels["retired_on"].isna().all()
+    assert parcels.loc["P2", "geometry"].area == pytest.approx(200 * 120)
+    assert parcels.loc["P2", "status"] == "supplied"  # a field the file does not have is kept
+    assert parcels.loc["P2", "last_updated"] == pd.Timestamp(TODAY)
+    assert parcels.loc["P1", "status"] == "operating"  # untouched
+    assert parcels.loc["P1", "last_updated"] == pd.Timestamp("2020-01-01")
+
+
+def test_append_refuses_ids_already_in_the_park(tmp_path, tiny_park):
+    before = file_digest(tiny_park.path)
+    source = _parcels_file(tmp_path, [("P1", "重复", (0, 0, 100, 100)), ("P9", "新地块", (400, 0, 500, 100))])
+    with pytest.raises(ImportRejected) as caught:
+        import_layer(source, "parcels", park=tiny_park, options=_options(mode="append"))
+    assert "row 1 (parcel_id=P1) · parcel_id: already in the park; use --mode upsert to update it" in \
+        caught.value.report.text()
+    assert file_digest(tiny_park.path) == before
+
+
+def test_append_adds_and_generated_ids_continue_after_the_park_highest(tmp_path, tiny_park):
+    frame = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)],
+                             crs=EPSG_CM120)
+    frame = frame.set_geometry(frame.geometry.translate(636_400, 3_171_000))
+    source = tmp_path / "noid.geojson"
+    frame.to_file(source, driver="GeoJSON", engine="pyogrio")
+    import_layer(source, "parcels", park=tiny_park, options=_options(mode="append"))
+    import_layer(source, "parcels", park=tiny_park, options=_options(mode="append"))
+    ids = set(tiny_park.load("parcels")["parcel_id"])
+    assert {"AUTO-parcels-1", "AUTO-parcels-2", "AUTO-parcels-3", "AUTO-parcels-4"} <= ids
+
+
+def test_upsert_without_ids_is_rejected(tmp_path, tiny_park):
+    frame = gpd.GeoDataFrame({"name": ["甲"]}, geometry=[shapely.box(636_400, 3_171_000, 636_401, 3_171_001)],
+                             crs=EPSG_CM120)
+    source = tmp_path / "noid.geojson"
+    frame.to_file(source, driver="GeoJSON", engine="pyogrio")
+    with pytest.raises(ImportRejected, match="upsert keys on parcel_id, and the source has none"):
+        import_layer(source, "parcels", park=tiny_park, options=_options(mode="upsert"))
+
+
+def test_table_layer_imports_from_csv_with_chinese_headers(tmp_path, tiny_park):
+    source = tmp_path / "units.csv"
+    source.write_text("单元编号,建筑编号,楼层,面积(m²),状态\nU2,B1,2,1800,可租\n", encoding="utf-8-sig")
+    import_layer(source, "units", park=tiny_park, options=_options(mode="upsert"))
+    units = tiny_park.load("units").set_index("unit_id")
+    assert units.loc["U2", "area_m2"] == 1800.0
+    assert units.loc["U2", "building_id"] == "B1"
+
+
+def test_a_new_park_cannot_start_with_a_table(tmp_path):
+    source = tmp_path / "units.csv"
+    source.write_text("unit_id,area_m2\nU1,100\n", encoding="utf-8")
+    with pytest.raises(ImportRejected, match="a park is created by importing a spatial layer first"):
+        import_layer(source, "units", park=tmp_path / "new.gpkg", options=_options())
+
+
+def test_new_park_is_named_and_centred_by_its_data(tmp_path):
+    shp = gbk_shapefile(tmp_path / "src")
+    park = tmp_path / "a.gpkg"
+    import_layer(shp, "parcels", park=park, options=_options(park_name="试验园区"))
+    meta = GeoPackageStore(park).read_meta()
+    assert meta["park_name"] == "试验园区"
+    assert meta["working_epsg"] == 4549
+    assert X0 > 40_000_000 and Y0 > 3_000_000  # the sample really is zone-prefixed
