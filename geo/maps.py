@@ -331,6 +331,19 @@ def fit_to_layers(m: folium.Map, layers: Sequence[pd.DataFrame]) -> folium.Map:
     return m
 
 
+def focus_layers(layers: Mapping[str, pd.DataFrame]) -> list[pd.DataFrame]:
+    """What a park map opens on: the parcels and the park boundary (constraint zones far out are left to pan to)."""
+    focus = []
+    parcels, zones = layers.get("parcels"), layers.get("zones")
+    if parcels is not None and len(parcels):
+        focus.append(parcels)
+    if zones is not None and len(zones):
+        boundary = zones[(zones["kind"] == "park_boundary").to_numpy()]
+        if len(boundary):
+            focus.append(boundary)
+    return focus
+
+
 def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.Map:
     """Add the layer control; call it after every layer (it lists the map's layers when rendered)."""
     folium.LayerControl(position="topright", collapsed=collapsed).add_to(m)
@@ -345,7 +358,7 @@ def overview_map(
     asset_base_url: str = "/static",
     tianditu_key: str = "",
 ) -> ParkMap:
-    """The overview map: every non-empty spatial layer of the registry, in drawing order.
+    """The overview map: every non-empty spatial layer of the registry, in drawing order, opened on the park.
 
     Parameters
     ----------
@@ -369,7 +382,7 @@ def overview_map(
             continue
         styled_layer(frame, spec, lang=lang).add_to(m)
         drawn.append(frame)
-    fit_to_layers(m, drawn)
+    fit_to_layers(m, focus_layers(layers) or drawn)
     add_layer_control(m)
     return m
 
@@ -504,6 +517,7 @@ __all__ = [
     "add_layer_control",
     "check_local_assets",
     "fit_to_layers",
+    "focus_layers",
     "land_use_colors",
     "layers_bounds",
     "legend",

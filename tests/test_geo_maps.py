@@ -252,3 +252,25 @@ def test_builder_does_not_modify_its_input(tiny):
         pd.testing.assert_frame_equal(frame, before[name])
         if "geometry" in frame.columns:
             assert frame.crs == before[name].crs
+
+
+def fitted_bounds(m: folium.Map) -> list[list[float]]:
+    (fit,) = [child for child in m._children.values() if isinstance(child, folium.map.FitBounds)]
+    return fit.bounds
+
+
+def test_the_map_opens_on_the_parcels_and_park_boundary_not_on_far_constraints(tiny):
+    far = tiny_frames()["zones"].copy()
+    far["zone_id"], far["kind"] = ["Z9"], ["basic_farmland"]
+    far.geometry = far.geometry.translate(5_000, 5_000)
+    zones = typed({"zones": pd.concat([tiny_frames()["zones"], far], ignore_index=True)})["zones"]
+    layers = {**tiny, "zones": zones}
+    expected = maps.layers_bounds([tiny["parcels"], tiny["zones"]])
+    assert fitted_bounds(maps.overview_map(layers)) == expected
+    # The far zone is still drawn, just not in the first view.
+    assert maps.rendered_feature_counts(maps.overview_map(layers))["zones"] == 2
+
+
+def test_without_parcels_or_boundary_the_map_opens_on_everything(tiny):
+    layers = {"roads": tiny["roads"], "facilities": tiny["facilities"]}
+    assert fitted_bounds(maps.overview_map(layers)) == maps.layers_bounds([tiny["roads"], tiny["facilities"]])
