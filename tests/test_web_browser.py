@@ -1,0 +1,151 @@
+"""The overview page in a real headless Chromium, served by the real app on 127.0.0.1.
+
+One page load is shared by the checks, in file order: the screenshot for the
+README (docs/overview.png), the parcel layer's feature count, switching it off
+and on in the layer control, a popup, the English switch, and finally that no
+console error was logged and no request left 127.0.0.1 on any page visited.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+from playwright import sync_api
+from werkzeug.serving import make_server
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOT = ROOT / "docs" / "overview.png"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+KPI_LABELS_ZH = ["园区面积", "已供地", "地块", "标准厂房", "道路", "管线"]
+KPI_LABELS_EN = ["Park area", "Land supplied", "Parcels", "Standard factories", "Roads", "Pipelines"]
+
+
+@pytest.fixture(scope="module")
+def server(demo_park):
+    from app import create_app
+
+    app = create_app({"TESTING": True, "PARK_PATH": str(demo_park.path), "BASEMAP": "none", "SECRET_KEY": "test"})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{httpd.server_port}", store=demo_park)
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def overview(server):
+    requests: list[str] = []
+    console_errors: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", device_scale_factor=1)
+        # Nothing may leave the machine: record every request, and refuse any not for our server.
+        own_host = urlsplit(server.url).hostname
+
+        def guard(route):
+            if urlsplit(route.request.url).hostname == own_host:
+                route.continue_()
+            else:
+                route.abort()
+
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: console_errors.append(f"page error: {error}"))
+        page.goto(server.url + "/", wait_until="networkidle")
+        page.wait_for_function("() => window.parkatlas && window.parkatlas.layers && window.parkatlas.layers.parcels")
+        yield SimpleNamespace(page=page, requests=requests, console_errors=console_errors, server=server)
+        context.close()
+        browser.close()
+
+
+def js(overview, expression: str):
+    return overview.page.evaluate(expression)
+
+
+def test_screenshot_for_the_readme(overview):
+    page = overview.page
+    # Let the canvas finish drawing (two animation frames after load).
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    header = SCREENSHOT.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    # The IHDR chunk holds width and height as big-endian 32-bit integers.
+    assert struct.unpack(">II", header[16:24]) == (VIEWPORT["width"], VIEWPORT["height"])
+
+
+def test_parcel_layer_has_every_parcel_of_the_park(overview):
+    expected = len(overview.server.store.load("parcels"))
+    assert expected > 0
+    assert js(overview, "() => parkatlas.layers.parcels.getLayers().length") == expected
+    assert js(overview, "() => parkatlas.map.hasLayer(parkatlas.layers.parcels)") is True
+
+
+def test_every_spatial_layer_is_on_the_map(overview):
+    drawn = js(overview, "() => Object.keys(parkatlas.layers).filter(k => parkatlas.map.hasLayer(parkatlas.layers[k]))")
+    stored = {name for name in ("zones", "parcels", "buildings", "roads", "pipelines", "facilities")
+              if len(overview.server.store.load(name))}
+    assert set(drawn) == stored
+
+
+def test_switching_the_parcel_layer_off_and_on(overview):
+    page = overview.page
+    label = page.locator(".leaflet-control-layers-overlays label").filter(
+        has=page.locator("span", has_text=re.compile(r"^\s*地块\s*$"))
+    )
+    checkbox = label.locator("input[type=checkbox]")
+    assert checkbox.is_checked()
+    checkbox.click()
+    assert js(overview, "() => parkatlas.map.hasLayer(parkatlas.layers.parcels)") is False
+    assert not checkbox.is_checked()
+    checkbox.click()
+    assert js(overview, "() => parkatlas.map.hasLayer(parkatlas.layers.parcels)") is True
+    expected = len(overview.server.store.load("parcels"))
+    assert js(overview, "() => parkatlas.layers.parcels.getLayers().length") == expected
+
+
+def test_a_parcel_popup_shows_its_attributes_as_text(overview):
+    first_id = overview.server.store.load("parcels")["parcel_id"].iloc[0]
+    overview.page.evaluate("() => { parkatlas.layers.parcels.getLayers()[0].openPopup(); }")
+    popup = overview.page.locator(".leaflet-popup-content .pa-popup")
+    popup.wait_for()
+    assert popup.locator(".pa-popup-title").inner_text() == f"地块 {first_id}"
+    assert popup.locator("th").first.inner_text() == "地块编号"
+    overview.page.evaluate("() => { parkatlas.map.closePopup(); }")
+
+
+def test_the_english_switch_changes_the_kpi_labels(overview):
+    page = overview.page
+    assert page.locator(".kpi-label").all_inner_texts() == KPI_LABELS_ZH
+    page.locator(".langswitch a").click()
+    page.wait_for_url(re.compile(r"lang=en"))
+    page.wait_for_function("() => window.parkatlas && window.parkatlas.layers.parcels")
+    assert page.locator(".kpi-label").all_inner_texts() == KPI_LABELS_EN
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.wait_for_load_state("networkidle")
+
+
+def test_no_console_errors(overview):
+    assert overview.console_errors == []
+
+
+def test_no_request_leaves_the_machine(overview):
+    assert overview.requests, "no request was recorded at all"
+    outside = [url for url in overview.requests if urlsplit(url).hostname != "127.0.0.1"]
+    assert outside == []
