@@ -29,6 +29,11 @@ def default_config() -> dict:
         "DEFAULT_LANG": os.environ.get("PARKATLAS_LANG", "zh"),
         "SECRET_KEY": os.environ.get("PARKATLAS_SECRET_KEY", os.urandom(32).hex()),
         "MAX_CONTENT_LENGTH": int(os.environ.get("PARKATLAS_MAX_UPLOAD_MB", "200")) * 1024 * 1024,
+        # Layers with more features than this go to map pages as vector tiles, drawn from TILE_MIN_ZOOM on.
+        "TILE_FEATURE_THRESHOLD": int(os.environ.get("PARKATLAS_TILE_THRESHOLD", "10000")),
+        "TILE_MIN_ZOOM": int(os.environ.get("PARKATLAS_TILE_MIN_ZOOM", "12")),
+        "TILE_MAX_ZOOM": 22,
+        "TILE_CACHE_MB": int(os.environ.get("PARKATLAS_TILE_CACHE_MB", "64")),
         "API_MAX_LIMIT": 10_000,
         "API_DEFAULT_LIMIT": 1_000,
     }

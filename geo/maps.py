@@ -26,6 +26,7 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
+from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
@@ -42,6 +43,8 @@ BASEMAPS = ("none", "osm", "tianditu")
 LEAFLET_JS = "vendor/node_modules/leaflet/dist/leaflet.js"
 LEAFLET_CSS = "vendor/node_modules/leaflet/dist/leaflet.css"
 HELPER_JS = "js/parkatlas-map.js"
+VECTORGRID_JS = "vendor/node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"
+TILES_JS = "js/parkatlas-tiles.js"
 
 #: Road line weight in pixels by grade (a drawing choice, not a rule).
 ROAD_WEIGHT_PX = {"expressway": 6.0, "arterial": 5.0, "secondary": 4.0, "branch": 3.0, "internal": 2.0}
@@ -279,6 +282,194 @@ def styled_layer(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", show
     return StyledGeoJson(spec.name, data_json, client_spec, name=spec.label(lang), n_features=len(texts), show=show)
 
 
+# -- vector tiles for large layers -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TileSettings:
+    """When and how a layer goes to the page as vector tiles instead of inline GeoJSON.
+
+    Parameters
+    ----------
+    url_template
+        Tile URL with ``{layer}`` and Leaflet's ``{z}``, ``{x}``, ``{y}``.
+    item_url_template
+        URL of one item's attributes with ``{layer}``; the feature id is appended (popups).
+    threshold
+        Layers with more features than this are tiled.
+    min_zoom
+        Zoom below which tiled layers are not drawn (a tile there would hold too much).
+    """
+
+    url_template: str = "/tiles/{layer}/{z}/{x}/{y}.pbf"
+    item_url_template: str = "/api/collections/{layer}/items/"
+    threshold: int = 10_000
+    min_zoom: int = 12
+
+
+#: The property tiles carry with each parcel's area (in 亩, from the working CRS).
+TILE_AREA_PROPERTY = "_area_mu"
+
+
+def tile_columns(spec: LayerSpec) -> list[str]:
+    """Attributes each tile feature carries: the id (popups fetch the rest by id) and what styling reads."""
+    columns = [spec.id_field]
+    if spec.style.by_field:
+        columns.append(spec.style.by_field)
+    if spec.style.by_field == "land_use":
+        columns.append("land_use_std")
+    if spec.name == "roads":
+        columns.append("grade")
+    if spec.name == "zones":
+        columns.append("kind")
+    return list(dict.fromkeys(columns))
+
+
+#: The property naming each tile feature's layer (several layers share one tile set and one click handler).
+TILE_LAYER_PROPERTY = "_layer"
+
+
+def tile_properties(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
+    """The tile attributes of each feature (:func:`tile_columns`, its layer, parcels' area in 亩), aligned with ``frame``."""
+    properties = frame[tile_columns(spec)].copy()
+    properties[TILE_LAYER_PROPERTY] = spec.name
+    if spec.name == "parcels":
+        require_projected(frame, what="parcel area")
+        properties[TILE_AREA_PROPERTY] = m2_to_mu(shapely.area(frame.geometry.to_numpy())).round(2)
+    return properties
+
+
+def _client_palette(frame: pd.DataFrame, spec: LayerSpec) -> tuple[dict[str, str], str]:
+    """Colour by style value (``std|code`` for land use) for the values present, and the fallback colour."""
+    by_field = spec.style.by_field
+    if by_field is None:
+        return {}, spec.style.color
+    if by_field == "land_use":
+        pairs = frame[["land_use", "land_use_std"]].drop_duplicates()
+        keys = pairs["land_use_std"].fillna(landuse.STD_2023) + "|" + pairs["land_use"].fillna("")
+        return dict(zip(keys, land_use_colors(pairs))), landuse.UNKNOWN_COLOR
+    return {code.value: code.color or spec.style.color for code in spec.field(by_field).codes}, landuse.UNKNOWN_COLOR
+
+
+def _client_labels(frame: pd.DataFrame, spec: LayerSpec, lang: str) -> tuple[dict, dict]:
+    """Labels the browser shows in popups: code labels per coded popup field, land-use class names by ``std|code``."""
+    code_labels = {
+        name: {code.value: code_label(code, lang) for code in spec.field(name).codes}
+        for name in spec.popup_fields if spec.field(name).codes
+    }
+    land_use_labels = {}
+    if "land_use" in spec.popup_fields:
+        pairs = frame[["land_use", "land_use_std"]].dropna(subset=["land_use"]).drop_duplicates()
+        keys = pairs["land_use_std"].fillna(landuse.STD_2023) + "|" + pairs["land_use"]
+        land_use_labels = dict(zip(keys, _land_use_labels(pairs, lang)))
+    return code_labels, land_use_labels
+
+
+class TiledLayer(JSCSSMixin, Layer):
+    """A layer drawn from vector tiles (Leaflet.VectorGrid), styled and with popups like :class:`StyledGeoJson`.
+
+    Tile features carry their id and style fields; colours come from a palette sent
+    once with the page, popups fetch the feature's attributes by id.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = parkatlas.tileLayer(
+                {{ this.key|tojson }},
+                {{ this.client_spec|tojson }},
+                {{ this.url|tojson }}
+            );
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, key: str, url: str, spec: dict, *, name: str, n_features: int, asset_base_url: str,
+                 show: bool = True):
+        super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
+        self._name = "TiledLayer"
+        self.key = key
+        self.url = url
+        self.client_spec = spec
+        self.n_features = n_features
+        base = asset_base_url.rstrip("/")
+        self.default_js = [("leaflet_vectorgrid", f"{base}/{VECTORGRID_JS}"), ("parkatlas_tiles", f"{base}/{TILES_JS}")]
+
+
+def tiled_layer(frame: pd.DataFrame, spec: LayerSpec, *, tiles: TileSettings, lang: str = "zh",
+                asset_base_url: str = "/static", show: bool = True) -> TiledLayer:
+    """A vector-tile layer of ``frame`` with ``spec``'s registry style and popups (see :class:`TiledLayer`)."""
+    if spec.is_table:
+        msg = f"layer {spec.name!r} is a table without geometry; it cannot be drawn on a map"
+        raise ValueError(msg)
+    style, target = _client_style(spec)
+    palette, default_color = _client_palette(frame, spec)
+    code_labels, land_use_labels = _client_labels(frame, spec, lang)
+    popup_fields = _popup_fields(spec, lang)
+    if spec.name == "parcels":
+        popup_fields.append({"name": TILE_AREA_PROPERTY, "label": _text("area", lang), "unit": _text("mu", lang)})
+    client_spec = {
+        "title": spec.label(lang),
+        "popupFields": popup_fields,
+        "style": style,
+        "colorTarget": target,
+        "radius": spec.style.radius_px,
+        "idField": spec.id_field,
+        "geometry": spec.geometry,
+        "itemUrl": tiles.item_url_template.format(layer=quote(spec.name, safe="")),
+        "minZoom": tiles.min_zoom,
+        "colorField": spec.style.by_field,
+        "stdField": "land_use_std" if spec.style.by_field == "land_use" else None,
+        "defaultStd": landuse.STD_2023,
+        "palette": palette,
+        "defaultColor": default_color,
+        "weightField": "grade" if spec.name == "roads" else None,
+        "weights": ROAD_WEIGHT_PX if spec.name == "roads" else {},
+        "outlineField": "kind" if spec.name == "zones" else None,
+        "outlineOnly": list(OUTLINE_ONLY_ZONES) if spec.name == "zones" else [],
+        "codeLabels": code_labels,
+        "landUseLabels": land_use_labels,
+    }
+    url = tiles.url_template.replace("{layer}", quote(spec.name, safe=""))
+    return TiledLayer(spec.name, url, client_spec, name=spec.label(lang), n_features=len(frame),
+                      asset_base_url=asset_base_url, show=show)
+
+
+def tiles_needed(layers: Mapping[str, pd.DataFrame], tiles: TileSettings | None) -> bool:
+    """Whether a map of ``layers`` goes to tiles: some spatial layer has more features than the threshold."""
+    return tiles is not None and any(
+        len(frame) > tiles.threshold for name, frame in layers.items() if name in REGISTRY and not REGISTRY[name].is_table
+    )
+
+
+def add_park_layers(m: folium.Map, layers: Mapping[str, pd.DataFrame], *, lang: str = "zh",
+                    tiles: TileSettings | None = None, asset_base_url: str = "/static") -> list[pd.DataFrame]:
+    """Add every non-empty spatial layer of ``layers`` to ``m`` in drawing order; the layers drawn.
+
+    When one layer is above the tile threshold, all of them go to the page as vector
+    tiles of one tile set (``/tiles/zones,parcels,…/{z}/{x}/{y}.pbf``): one canvas per
+    tile keeps the drawing order and lets a click reach whichever feature is on top,
+    which separate tile layers or tiles under an inline layer would not.
+    """
+    drawable = [(name, spec) for name, spec in REGISTRY.items()
+                if not spec.is_table and layers.get(name) is not None and len(layers[name])]
+    group_tiles = None
+    if tiles_needed({name: layers[name] for name, _ in drawable}, tiles):
+        names = ",".join(quote(name, safe="") for name, _ in drawable)
+        group_tiles = TileSettings(url_template=tiles.url_template.replace("{layer}", names),
+                                   item_url_template=tiles.item_url_template, threshold=tiles.threshold,
+                                   min_zoom=tiles.min_zoom)
+    drawn = []
+    for name, spec in drawable:
+        frame = layers[name]
+        if group_tiles is not None:
+            tiled_layer(frame, spec, tiles=group_tiles, lang=lang, asset_base_url=asset_base_url).add_to(m)
+        else:
+            styled_layer(frame, spec, lang=lang).add_to(m)
+        drawn.append(frame)
+    return drawn
+
+
 def add_basemap(m: folium.Map, basemap: str, *, lang: str = "zh", tianditu_key: str = "") -> folium.Map:
     """Add the configured basemap: ``none`` (no tile request at all), ``osm`` or ``tianditu``.
 
@@ -357,6 +548,7 @@ def overview_map(
     basemap: str = "none",
     asset_base_url: str = "/static",
     tianditu_key: str = "",
+    tiles: TileSettings | None = None,
 ) -> ParkMap:
     """The overview map: every non-empty spatial layer of the registry, in drawing order, opened on the park.
 
@@ -372,16 +564,13 @@ def overview_map(
         URL of the app's static root, where Leaflet and our helper script are served.
     tianditu_key
         The Tianditu key, needed for ``basemap="tianditu"``.
+    tiles
+        Where the app serves vector tiles; layers above its threshold are drawn from
+        tiles instead of inline GeoJSON, so the page does not grow with the park.
     """
     m = ParkMap(asset_base_url=asset_base_url, lang=lang, zoom_start=14)
     add_basemap(m, basemap, lang=lang, tianditu_key=tianditu_key)
-    drawn = []
-    for name, spec in REGISTRY.items():
-        frame = layers.get(name)
-        if spec.is_table or frame is None or not len(frame):
-            continue
-        styled_layer(frame, spec, lang=lang).add_to(m)
-        drawn.append(frame)
+    drawn = add_park_layers(m, layers, lang=lang, tiles=tiles, asset_base_url=asset_base_url)
     fit_to_layers(m, focus_layers(layers) or drawn)
     add_layer_control(m)
     return m
@@ -505,6 +694,11 @@ def rendered_feature_counts(m: folium.Map) -> dict[str, int]:
     return {child.key: child.n_features for child in m._children.values() if isinstance(child, StyledGeoJson)}
 
 
+def tiled_layer_names(m: folium.Map) -> list[str]:
+    """Names of the layers of ``m`` drawn from vector tiles."""
+    return [child.key for child in m._children.values() if isinstance(child, TiledLayer)]
+
+
 __all__ = [
     "BASEMAPS",
     "LegendItem",
@@ -513,6 +707,10 @@ __all__ = [
     "NonLocalAssetError",
     "ParkMap",
     "StyledGeoJson",
+    "TILE_AREA_PROPERTY",
+    "TILE_LAYER_PROPERTY",
+    "TileSettings",
+    "TiledLayer",
     "add_basemap",
     "add_layer_control",
     "check_local_assets",
@@ -527,4 +725,10 @@ __all__ = [
     "rendered_feature_counts",
     "style_colors",
     "styled_layer",
+    "tile_columns",
+    "tile_properties",
+    "tiled_layer",
+    "tiled_layer_names",
+    "add_park_layers",
+    "tiles_needed",
 ]

@@ -332,6 +332,63 @@ class PostGISStore:
             ),
         )
 
+    def count(self, name: str) -> int:
+        """Number of records of layer ``name`` (0 when absent), without loading it."""
+        get_layer(name)
+        with self.connection() as conn:
+            if name not in self._require(conn):
+                return 0
+            return int(conn.execute(self._sql("SELECT count(*) FROM {}.{}", self.schema, name)).fetchone()[0])
+
+    def mvt_tile(
+        self, name: str, z: int, x: int, y: int, *, columns: list[str], extent: int = 4096, buffer: int = 64,
+        area_column: str | None = None, m2_per_area_unit: float = 1.0, layer_column: str | None = None,
+    ) -> bytes:
+        """Mapbox Vector Tile (z, x, y) of layer ``name`` made by PostGIS (``ST_AsMVT``); empty bytes when none.
+
+        Parameters
+        ----------
+        columns
+            Attributes to include (NULLs are left out of a feature, as MVT has no null).
+        extent, buffer
+            Tile extent and buffer in tile units (clipping as ``ST_AsMVTGeom``).
+        area_column, m2_per_area_unit
+            Optionally an attribute with each feature's area in the working CRS divided
+            by ``m2_per_area_unit`` (e.g. 亩), rounded to 2 decimals.
+        layer_column
+            Optionally an attribute holding the layer's name in every feature.
+
+        Features are simplified by one tile unit and snapped to the tile grid, as the
+        GeoPackage path does (``geo.tiles``); the feature id is the row number (``fid``).
+        """
+        from psycopg import sql
+
+        spec = get_layer(name)
+        if spec.geometry is None:
+            msg = f"layer {name!r} is a table without geometry; it has no tiles"
+            raise ValueError(msg)
+        selected = [sql.SQL("fid")] + [_identifier(c) for c in columns]
+        if layer_column:
+            selected.append(sql.SQL("{} AS {}").format(sql.Literal(name), _identifier(layer_column)))
+        if area_column:
+            selected.append(sql.SQL("round((ST_Area(geometry) / {})::numeric, 2)::float8 AS {}").format(
+                sql.Literal(float(m2_per_area_unit)), _identifier(area_column)))
+        query = sql.SQL(
+            "WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile, "
+            "ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s) AS padded) "
+            "SELECT ST_AsMVT(mvt, %(layer)s, %(extent)s, 'geom', 'fid') FROM ("
+            "SELECT {selected}, ST_AsMVTGeom(ST_SimplifyPreserveTopology(ST_Transform(geometry, 3857), "
+            "(ST_XMax(bounds.tile) - ST_XMin(bounds.tile)) / %(extent)s), bounds.tile, %(extent)s, %(buffer)s, true) AS geom "
+            "FROM {schema}.{table}, bounds WHERE ST_Transform(geometry, 3857) && bounds.padded ORDER BY fid"
+            ") AS mvt WHERE geom IS NOT NULL"
+        ).format(selected=sql.SQL(", ").join(selected), schema=_identifier(self.schema), table=_identifier(name))
+        params = {"z": z, "x": x, "y": y, "margin": buffer / extent, "layer": name, "extent": extent, "buffer": buffer}
+        with self.connection() as conn:
+            if name not in self._require(conn):
+                return b""
+            row = conn.execute(query, params).fetchone()
+        return bytes(row[0]) if row and row[0] is not None else b""
+
     def load_all(self) -> dict[str, pd.DataFrame]:
         """Every registered layer, validated (absent ones empty)."""
         return {name: self.load(name) for name in REGISTRY}
@@ -437,12 +494,15 @@ class PostGISStore:
                             sql.SQL(_PG_TYPES[spec_field.kind])))
                         changed = True
                 if spec.geometry is not None:
-                    index = f"{name}_geometry_gist"
-                    exists = conn.execute(
-                        "SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s", (self.schema, index)
-                    ).fetchone()
-                    if not exists:
-                        conn.execute(self._sql("CREATE INDEX {} ON {}.{} USING gist (geometry)", index, self.schema, name))
+                    indexes = {row[0] for row in conn.execute(
+                        "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = %s", (self.schema, name)
+                    ).fetchall()}
+                    if f"{name}_geometry_gist" not in indexes:
+                        conn.execute(self._sql("CREATE INDEX {} ON {}.{} USING gist (geometry)",
+                                               f"{name}_geometry_gist", self.schema, name))
+                        changed = True
+                    if f"{name}_geometry_3857_gist" not in indexes:
+                        self._create_tile_index(conn, self.schema, name)
                         changed = True
             meta = self._read_meta(conn)
             if int(meta.get("schema_version", 0)) < SCHEMA_VERSION:
@@ -535,7 +595,14 @@ class PostGISStore:
         if spec.geometry is not None:
             conn.execute(self._sql("CREATE INDEX {} ON {}.{} USING gist (geometry)",
                                    f"{spec.name}_geometry_gist", schema, spec.name))
+            self._create_tile_index(conn, schema, spec.name)
         conn.execute(self._sql("ANALYZE {}.{}", schema, spec.name))
+
+    def _create_tile_index(self, conn, schema: str, table: str) -> None:
+        # Tiles select by Web Mercator envelope: an index on the transformed geometry avoids
+        # transforming tile envelopes into the working CRS, which fails far outside its zone.
+        conn.execute(self._sql("CREATE INDEX {} ON {}.{} USING gist (ST_Transform(geometry, 3857))",
+                               f"{table}_geometry_3857_gist", schema, table))
 
     def _comment(self, conn, schema: str, spec: LayerSpec) -> None:
         """Labels and units as comments, so QGIS and psql users see what a column means."""

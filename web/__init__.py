@@ -11,12 +11,13 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach every blueprint, command and handler to ``app``."""
-    from web import commands, errors, i18n, park
+    from web import commands, errors, i18n, park, tiles
 
     errors.init_app(app)
     i18n.init_app(app)
     park.init_app(app)
     commands.init_app(app)
+    tiles.init_app(app)
 
     from web.api import bp as api_bp
     from web.pages import bp as pages_bp

@@ -14,6 +14,7 @@ from layers.schema import code_label
 from web.api import park_info, summary_layers
 from web.i18n import current_lang, tr
 from web.park import park
+from web.tiles import tile_settings
 
 bp = Blueprint("pages", __name__)
 
@@ -114,6 +115,7 @@ def overview():
         basemap=config["BASEMAP"],
         asset_base_url=url_for("static", filename=""),
         tianditu_key=config["TIANDITU_KEY"],
+        tiles=tile_settings(),
     )
     parts = map_components(the_map)
     return render_template(

@@ -73,6 +73,10 @@
     return style;
   }
 
+  // Shared with parkatlas-tiles.js, which styles and fills popups of tiled layers the same way.
+  parkatlas.featureStyle = featureStyle;
+  parkatlas.popupContent = popupContent;
+
   /** Remember the map and the page's language texts (called by the map's script, before any layer). */
   parkatlas.setMap = function (map, options) {
     parkatlas.map = map;
