@@ -6,6 +6,7 @@ The loader, validator, API, legend and docs all read :data:`REGISTRY`.
 from __future__ import annotations
 
 from layers.catalog import (
+    audit_events,
     buildings,
     case_events,
     cases,
@@ -37,6 +38,7 @@ REGISTRY: dict[str, LayerSpec] = {
         enterprise_years,
         cases,
         case_events,
+        audit_events,
     )
 }
 

@@ -9,10 +9,12 @@ Reads go through pyogrio with Arrow and are validated against the registry.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import tempfile
+import threading
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -89,11 +91,11 @@ def frame_to_arrow(frame: pd.DataFrame, spec: LayerSpec) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=names)
 
 
-def _write_frame(path: Path, spec: LayerSpec, frame: pd.DataFrame, crs: CRS | None) -> None:
+def _write_frame(path: Path, spec: LayerSpec, frame: pd.DataFrame, crs: CRS | None, *, append: bool = False) -> None:
     table = frame_to_arrow(frame, spec)
-    layer_options = {"DESCRIPTION": spec.description[:250]} if spec.description else {}
+    layer_options = {"DESCRIPTION": spec.description[:250]} if spec.description and not append else {}
     if spec.geometry is None:
-        pyogrio.write_arrow(table, path, layer=spec.name, driver="GPKG", layer_options=layer_options)
+        pyogrio.write_arrow(table, path, layer=spec.name, driver="GPKG", layer_options=layer_options, append=append)
         return
     geometry_type = _geometry_type_name(frame.geometry.to_numpy(), spec.geometry)
     pyogrio.write_arrow(
@@ -104,7 +106,8 @@ def _write_frame(path: Path, spec: LayerSpec, frame: pd.DataFrame, crs: CRS | No
         geometry_name="geometry",
         geometry_type=geometry_type,
         crs=(crs or frame.crs).to_wkt(),
-        layer_options={**layer_options, "SPATIAL_INDEX": "YES"},
+        layer_options={} if append else {**layer_options, "SPATIAL_INDEX": "YES"},
+        append=append,
     )
 
 
@@ -121,6 +124,59 @@ def _fsync_and_replace(temporary: Path, final: Path) -> None:
     with open(temporary, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, final)
+    # The rename itself must reach the disk too, or a power cut can bring the old file back.
+    directory = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+class _WriteLock:
+    """One writer at a time for a park file: a thread lock plus ``flock`` on ``<park>.lock``.
+
+    Re-entrant within a thread (a change that reads, checks and saves holds it
+    across all three), exclusive across threads and processes (flock conflicts
+    between separately opened descriptors, even in one process).
+    """
+
+    _registry: dict[Path, _WriteLock] = {}
+    _registry_lock = threading.Lock()
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+
+    @classmethod
+    def for_park(cls, park: Path) -> _WriteLock:
+        key = park.resolve()
+        with cls._registry_lock:
+            return cls._registry.setdefault(key, cls(key.with_name(key.name + ".lock")))
+
+    def __enter__(self) -> _WriteLock:
+        self._thread_lock.acquire()
+        if self._depth == 0:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                self._thread_lock.release()
+                raise
+            self._fd = fd
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        self._thread_lock.release()
 
 
 def park_meta(meta: Mapping[str, object]) -> dict[str, object]:
@@ -270,7 +326,7 @@ class GeoPackageStore:
         crs = CRS.from_epsg(int(meta["working_epsg"]))
         typed = {name: self._checked(name, frame, crs) for name, frame in frames.items()}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
+        with self.write_lock(), tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
             temporary = Path(workdir) / self.path.name
             _write_meta(temporary, full_meta)
             for name, frame in typed.items():
@@ -279,15 +335,33 @@ class GeoPackageStore:
 
     def save(self, name: str, frame: pd.DataFrame) -> None:
         """Replace one layer, atomically: the park is copied, changed, then swapped in."""
+        self.save_layers({name: frame})
+
+    def save_layers(self, frames: Mapping[str, pd.DataFrame], *, append: tuple[str, ...] = ()) -> None:
+        """Replace several layers (or append rows to those named in ``append``) in one atomic swap.
+
+        Every frame is validated first; nothing is written unless all pass. Either
+        all the changes are in the park afterwards or none is (a crash or ``kill -9``
+        leaves the previous file: the copy is swapped in only when complete).
+        """
         self._require()
         crs = self.working_crs()
-        typed = self._checked(name, frame, crs)
-        with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
+        typed = {name: self._checked(name, frame, crs) for name, frame in frames.items()}
+        with self.write_lock(), tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
+            present = set(self.layer_names())
             temporary = Path(workdir) / self.path.name
             shutil.copy2(self.path, temporary)
-            # Writing a layer that exists replaces it (pyogrio overwrites by name).
-            _write_frame(temporary, get_layer(name), typed, crs)
+            for name, frame in typed.items():
+                # Writing a layer that exists replaces it (pyogrio overwrites by name); appending adds rows.
+                if name in append and name in present:
+                    _write_frame(temporary, get_layer(name), frame, crs, append=True)
+                else:
+                    _write_frame(temporary, get_layer(name), frame, crs)
             _fsync_and_replace(temporary, self.path)
+
+    def write_lock(self) -> _WriteLock:
+        """The park's writer lock (re-entrant; hold it across read-check-save to make a change atomic)."""
+        return _WriteLock.for_park(self.path)
 
     def _checked(self, name: str, frame: pd.DataFrame, crs: CRS) -> pd.DataFrame:
         return checked_frame(name, frame, crs, source=f"{self.path.name}:{name}")

@@ -20,6 +20,8 @@ DESIGN_LAYERS = {
     "enterprises": None,
     "enterprise_years": None,
     "cases": None,
+    "case_events": None,
+    "audit_events": None,
 }
 
 

@@ -11,11 +11,13 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach every blueprint, command and handler to ``app``."""
-    from web import commands, errors, i18n, park, tiles
+    from web import commands, errors, hardening, i18n, park, tiles
 
+    hardening.init_security(app)  # first: permissions, CSRF and headers cover every view
     errors.init_app(app)
     i18n.init_app(app)
     park.init_app(app)
+    hardening.init_editing(app)  # integrity check, audited store, editor, history, accounts
     commands.init_app(app)
     tiles.init_app(app)
 
@@ -28,3 +30,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(infrastructure_bp)
     from web.land import bp as land_bp
     app.register_blueprint(land_bp)
+    from web.expansion import bp as expansion_bp
+    app.register_blueprint(expansion_bp)
+    from web.sites import bp as sites_bp
+    app.register_blueprint(sites_bp)

@@ -77,6 +77,8 @@ LAYER = LayerSpec(
               min_value=0),
         Field("contract_tax_per_mu_wan", "float", "约定亩均税收", "Contracted tax per mu", unit="万元/亩", min_value=0),
         Field("site_levelled", "bool", "场地平整", "Site levelled", aliases=("场地平整",)),
+        Field("previously_part_of", "str", "原地块", "Previously part of", aliases=("原地块编号", "来源地块"),
+              description="Lineage: the parcel this one was split from, or the parcels merged into it (comma-separated)."),
         *history_fields(),
     ),
 )

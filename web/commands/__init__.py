@@ -18,3 +18,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(io_commands.import_command)
     app.cli.add_command(io_commands.export_command)
     app.cli.add_command(analyse.analyse_command)
+    from web.commands import accounts, backup
+
+    app.cli.add_command(accounts.create_admin_command)
+    app.cli.add_command(backup.backup_command)
+    app.cli.add_command(backup.restore_command)
+    app.cli.add_command(backup.check_park_command)

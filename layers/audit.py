@@ -1,0 +1,661 @@
+"""The audit trail: every change to the park is an event, written with the change, atomically.
+
+A *change* is one user action (an attribute edit, a split, an undo …); it
+writes one event per changed field of an existing record (``op=update``) and one
+per record that appears (``op=create``, the whole record as JSON in
+``new_value``) or disappears (``op=delete``, the whole record in ``old_value``).
+Values are canonical text (:func:`value_text`), so the log reads the same in a
+GeoPackage, in PostGIS, in a CSV export and on screen.
+
+:func:`commit` is the one way the application writes data: under the store's
+write lock it reads the current layers, lets the caller build the new ones
+(where optimistic-locking checks happen, against the same state that is then
+saved), validates them exactly as an import is validated, stamps
+``last_updated``, diffs, and saves the changed layers together with the new
+events in one atomic write. Because the log is complete, a record's *version*
+is simply the number of changes that touched it (:func:`record_versions`), the
+state on any earlier moment is the current state with the later events undone
+(:func:`as_of`), and replaying the log forward from that state gives the
+current state back (:func:`replay`).
+
+Nothing here imports the web side; who is acting comes from :func:`set_actor`
+(the web layer sets it per request; command-line tools default to ``cli:<login>``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import csv
+import datetime as dt
+import getpass
+import io
+import json
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.registry import get_layer
+from layers.schema import LayerSpec
+from layers.validate import validate_layer
+
+AUDIT_LAYER = "audit_events"
+WHOLE_RECORD = "*"
+GEOMETRY = "geometry"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+#: Events of the log shown and exported, in this order.
+LOG_COLUMNS = ("seq", "at", "user", "action", "op", "layer", "record_id", "field", "old_value", "new_value",
+               "reason", "change_id", "undoes", "event_id")
+#: Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+try:
+    _DEFAULT_ACTOR = f"cli:{getpass.getuser()}"
+except (KeyError, OSError):  # no user name in a bare container
+    _DEFAULT_ACTOR = "cli"
+_ACTOR: contextvars.ContextVar[str] = contextvars.ContextVar("parkatlas_actor", default=_DEFAULT_ACTOR)
+
+
+def set_actor(name: str) -> None:
+    """Name who is acting in this context (thread / request) for the changes it commits."""
+    _ACTOR.set(name)
+
+
+def current_actor() -> str:
+    return _ACTOR.get()
+
+
+class AuditError(RuntimeError):
+    """The log and the data disagree (a replay cannot be carried out)."""
+
+
+class ChangeConflict(Exception):
+    """A change refused because the data changed since the user read it (HTTP 409).
+
+    ``events`` holds the other changes (log rows) the user has not seen; ``message``
+    says what to do.
+    """
+
+    def __init__(self, message: str, events: pd.DataFrame | None = None):
+        self.message = message
+        self.events = events if events is not None else pd.DataFrame(columns=list(LOG_COLUMNS))
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Change:
+    """Who does what, when and why: shared by every event of one change."""
+
+    change_id: str
+    user: str
+    at: str
+    date: pd.Timestamp
+    action: str
+    reason: str | None = None
+    undoes: str | None = None
+
+
+def new_change(action: str, *, user: str | None = None, reason: str | None = None, undoes: str | None = None,
+               now: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE) -> Change:
+    """A change made now (UTC time, and the day in the park's ``timezone``)."""
+    moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    local_day = moment.astimezone(ZoneInfo(timezone)).date()
+    change_id = f"CH-{moment:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
+    reason = (reason or "").strip() or None
+    return Change(change_id, user or current_actor(), moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                  pd.Timestamp(local_day), action, reason, undoes)
+
+
+# -- canonical text of values -----------------------------------------------------------------
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def value_text(value, kind: str) -> str | None:
+    """``value`` of a field of ``kind`` as canonical text (``None`` when missing).
+
+    Dates ``YYYY-MM-DD``; floats the shortest text that reads back to the same
+    number; ints plain; bools ``true``/``false``; geometry full-precision WKT.
+    """
+    if _missing(value):
+        return None
+    if kind == GEOMETRY:
+        return shapely.to_wkt(value, rounding_precision=-1)
+    if kind == "date":
+        return pd.Timestamp(value).date().isoformat()
+    if kind == "float":
+        return repr(float(value))
+    if kind == "int":
+        return str(int(value))
+    if kind == "bool":
+        return "true" if bool(value) else "false"
+    return str(value)
+
+
+def _kinds(spec: LayerSpec) -> dict[str, str]:
+    kinds = {f.name: f.kind for f in spec.fields}
+    if spec.geometry is not None:
+        kinds[GEOMETRY] = GEOMETRY
+    return kinds
+
+
+def record_texts(frame: pd.DataFrame, spec: LayerSpec) -> list[dict[str, str | None]]:
+    """Every record of ``frame`` as a dict of canonical texts (fields, then ``geometry``)."""
+    kinds = _kinds(spec)
+    columns = {name: [value_text(v, kind) for v in frame[name].tolist()] if len(frame) else []
+               for name, kind in kinds.items()}
+    return [dict(zip(kinds, values)) for values in zip(*columns.values())] if len(frame) else []
+
+
+def texts_to_frame(records: list[dict[str, str | None]], spec: LayerSpec, *, crs, source: str) -> pd.DataFrame:
+    """Typed layer frame from canonical-text records, through the import validation."""
+    names = list(spec.field_names)
+    raw = pd.DataFrame({name: pd.Series([r.get(name) for r in records], dtype=object) for name in names})
+    if spec.geometry is not None:
+        wkt = np.array([r.get(GEOMETRY) for r in records], dtype=object)
+        raw = gpd.GeoDataFrame(raw, geometry=shapely.from_wkt(wkt), crs=crs)
+    typed, _ = validate_layer(raw, spec, source=source)
+    return typed
+
+
+# -- diffs ------------------------------------------------------------------------------------
+
+
+def _differs(old: pd.Series, new: pd.Series) -> np.ndarray:
+    """Element-wise 'value changed', treating two missing values as equal."""
+    both_missing = old.isna().to_numpy() & new.isna().to_numpy()
+    if isinstance(old.dtype, gpd.array.GeometryDtype) or old.name == GEOMETRY:
+        a, b = old.to_numpy(), new.to_numpy()
+        same = np.zeros(len(a), dtype=bool)
+        present = ~(shapely.is_missing(a) | shapely.is_missing(b))
+        same[present] = shapely.to_wkb(a[present]) == shapely.to_wkb(b[present])
+        return ~(same | both_missing)
+    equal = (old.reset_index(drop=True) == new.reset_index(drop=True)).fillna(False).to_numpy(dtype=bool)
+    return ~(equal | both_missing)
+
+
+def _aligned(old: pd.DataFrame, new: pd.DataFrame, id_field: str):
+    old_ids, new_ids = old[id_field].astype(object), new[id_field].astype(object)
+    common = pd.Index(new_ids[new_ids.isin(old_ids)])
+    old_pos = pd.Index(old_ids).get_indexer(common)
+    new_pos = pd.Index(new_ids).get_indexer(common)
+    created = np.flatnonzero(~new_ids.isin(old_ids).to_numpy())
+    deleted = np.flatnonzero(~old_ids.isin(new_ids).to_numpy())
+    return common, old_pos, new_pos, created, deleted
+
+
+def _event_rows(change: Change, layer: str, record_ids, fields, olds, news, ops) -> pd.DataFrame:
+    n = len(record_ids)
+    return pd.DataFrame({
+        "change_id": [change.change_id] * n,
+        "at": [change.at] * n,
+        "date": [change.date] * n,
+        "user": [change.user] * n,
+        "action": [change.action] * n,
+        "op": list(ops),
+        "layer": [layer] * n,
+        "record_id": list(record_ids),
+        "field": list(fields),
+        "old_value": list(olds),
+        "new_value": list(news),
+        "reason": [change.reason] * n,
+        "undoes": [change.undoes] * n,
+    })
+
+
+def changed_ids(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, *, ignore: Iterable[str] = ()) -> set[str]:
+    """Ids of records created, deleted or with any field (bar ``ignore``) changed from ``old`` to ``new``."""
+    common, old_pos, new_pos, created, deleted = _aligned(old, new, spec.id_field)
+    out = set(new[spec.id_field].iloc[created]) | set(old[spec.id_field].iloc[deleted])
+    for name in _kinds(spec):
+        if name in ignore:
+            continue
+        differs = _differs(old[name].iloc[old_pos], new[name].iloc[new_pos])
+        out |= set(common[differs])
+    return out
+
+
+def diff_events(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: Change) -> pd.DataFrame:
+    """The events that turn layer ``old`` into ``new`` (both typed), in record then field order."""
+    common, old_pos, new_pos, created, deleted = _aligned(old, new, spec.id_field)
+    kinds = _kinds(spec)
+    parts = []
+    order_keys = []
+    for rank, (name, kind) in enumerate(kinds.items()):
+        differs = _differs(old[name].iloc[old_pos], new[name].iloc[new_pos])
+        if not differs.any():
+            continue
+        rows = np.flatnonzero(differs)
+        olds = [value_text(v, kind) for v in old[name].iloc[old_pos[rows]].tolist()]
+        news = [value_text(v, kind) for v in new[name].iloc[new_pos[rows]].tolist()]
+        parts.append(_event_rows(change, spec.name, common[rows], [name] * len(rows), olds, news,
+                                 ["update"] * len(rows)))
+        order_keys.append(np.column_stack([new_pos[rows], np.full(len(rows), rank)]))
+    if len(created):
+        texts = record_texts(new.iloc[created], spec)
+        parts.append(_event_rows(change, spec.name, new[spec.id_field].iloc[created], [WHOLE_RECORD] * len(created),
+                                 [None] * len(created), [json.dumps(t, ensure_ascii=False) for t in texts],
+                                 ["create"] * len(created)))
+        order_keys.append(np.column_stack([created, np.full(len(created), -1)]))
+    if len(deleted):
+        texts = record_texts(old.iloc[deleted], spec)
+        parts.append(_event_rows(change, spec.name, old[spec.id_field].iloc[deleted], [WHOLE_RECORD] * len(deleted),
+                                 [json.dumps(t, ensure_ascii=False) for t in texts], [None] * len(deleted),
+                                 ["delete"] * len(deleted)))
+        order_keys.append(np.column_stack([len(new) + deleted, np.full(len(deleted), -1)]))
+    if not parts:
+        return _event_rows(change, spec.name, [], [], [], [], [])
+    events = pd.concat(parts, ignore_index=True)
+    keys = np.vstack(order_keys)
+    return events.iloc[np.lexsort((keys[:, 1], keys[:, 0]))].reset_index(drop=True)
+
+
+def stamp(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: Change) -> pd.DataFrame:
+    """``new`` with ``last_updated`` set to the change's day on every record that changed,
+    and ``first_added`` on new records that have none."""
+    touched = changed_ids(old, new, spec, ignore=("first_added", "last_updated"))
+    if not touched:
+        return new
+    out = new.copy()
+    mask = out[spec.id_field].isin(touched).to_numpy()
+    out.loc[mask, "last_updated"] = change.date
+    fresh = mask & ~out[spec.id_field].isin(set(old[spec.id_field])).to_numpy() & out["first_added"].isna().to_numpy()
+    out.loc[fresh, "first_added"] = change.date
+    return out
+
+
+def number_events(events: pd.DataFrame, *, start_seq: int) -> pd.DataFrame:
+    """``events`` with their log position (``seq``), ids and record history fields."""
+    out = events.reset_index(drop=True).copy()
+    out["seq"] = np.arange(start_seq, start_seq + len(out), dtype="int64")
+    out["event_id"] = [f"E{seq:012d}" for seq in out["seq"]]
+    out["first_added"] = out["date"]
+    out["last_updated"] = out["date"]
+    out["retired_on"] = pd.NaT
+    return out
+
+
+def next_seq(log: pd.DataFrame) -> int:
+    return int(log["seq"].max()) + 1 if len(log) and log["seq"].notna().any() else 1
+
+
+# -- committing a change -----------------------------------------------------------------------
+
+
+Build = Callable[[dict[str, pd.DataFrame], pd.DataFrame], Mapping[str, pd.DataFrame]]
+
+
+def commit(store, change: Change, build: Build, *, layers: Iterable[str],
+           load: Callable[[str], pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Make one change: read, build, validate, stamp, diff, and save it with its events atomically.
+
+    Parameters
+    ----------
+    store
+        A park store with ``write_lock()``, ``load(name)`` and ``save_layers(frames, append=)``.
+    change
+        Who, when, what and why (:func:`new_change`).
+    build
+        ``build(current, log) -> {layer: new frame}``: called under the write lock with
+        the current layers named in ``layers`` and the log; raises (e.g.
+        :class:`ChangeConflict`) to refuse the change. Layers it returns unchanged are not written.
+    layers
+        The layers ``build`` reads.
+    load
+        How to read a layer (default ``store.load``; the web passes its version-checked cache).
+
+    Returns
+    -------
+    The events written (empty when nothing changed).
+
+    Raises
+    ------
+    LayerValidationError
+        When a new layer fails the import validation; nothing is written.
+    """
+    load = load or store.load
+    with write_lock(store):
+        current = {name: load(name) for name in layers}
+        log = load(AUDIT_LAYER)
+        built = build(current, log)
+        frames, events = {}, []
+        for name, frame in built.items():
+            if name == AUDIT_LAYER:
+                msg = "the audit trail is append-only; it cannot be saved as a layer"
+                raise ValueError(msg)
+            spec = get_layer(name)
+            old = current[name] if name in current else load(name)
+            typed, _ = validate_layer(frame, spec, source=f"{change.action}:{name}")
+            typed = stamp(old, typed, spec, change)
+            layer_events = diff_events(old, typed, spec, change)
+            if len(layer_events):
+                frames[name] = typed
+                events.append(layer_events)
+        if not events:
+            return number_events(_event_rows(change, "", [], [], [], [], []), start_seq=1)
+        numbered = number_events(pd.concat(events, ignore_index=True), start_seq=next_seq(log))
+        save_layers(store, {**frames, AUDIT_LAYER: numbered}, append=(AUDIT_LAYER,))
+        return numbered
+
+
+# -- reading the log ----------------------------------------------------------------------------
+
+
+def history(log: pd.DataFrame, *, layer: str | None = None, record_id: str | None = None,
+            user: str | None = None, change_id: str | None = None) -> pd.DataFrame:
+    """Events matching every filter given, in log order."""
+    mask = pd.Series(True, index=log.index)
+    for column, value in (("layer", layer), ("record_id", record_id), ("user", user), ("change_id", change_id)):
+        if value is not None:
+            mask &= (log[column] == value).fillna(False)
+    return log[mask].sort_values("seq", kind="stable")
+
+
+def record_versions(log: pd.DataFrame, layer: str) -> pd.Series:
+    """Version of each record of ``layer`` that has events: the number of changes that touched it."""
+    rows = log[(log["layer"] == layer).fillna(False)]
+    return rows.groupby("record_id")["change_id"].nunique().astype("int64")
+
+
+def record_version(log: pd.DataFrame, layer: str, record_id: str) -> int:
+    """Version of one record (0 for a record no change has touched yet)."""
+    rows = log[((log["layer"] == layer) & (log["record_id"] == record_id)).fillna(False)]
+    return int(rows["change_id"].nunique())
+
+
+def changes_since(log: pd.DataFrame, layer: str, record_id: str, version: int) -> pd.DataFrame:
+    """Events of the changes to a record after its ``version``-th change (what a stale editor missed)."""
+    rows = history(log, layer=layer, record_id=record_id)
+    order = rows["change_id"].drop_duplicates().tolist()
+    later = set(order[version:])
+    return rows[rows["change_id"].isin(later)]
+
+
+def fingerprint(frame: pd.DataFrame, spec: LayerSpec, record_id: str) -> str | None:
+    """A short digest of the record's stored values (``None`` when absent).
+
+    Catches a change the log cannot show: a write by a tool outside the
+    application (e.g. a command-line import while the server runs).
+    """
+    import hashlib
+
+    rows = frame[(frame[spec.id_field] == record_id).fillna(False)]
+    if rows.empty:
+        return None
+    text = json.dumps(record_texts(rows.iloc[:1], spec)[0], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def seq_at(log: pd.DataFrame, moment: str | dt.date | dt.datetime) -> int:
+    """The last log position at ``moment``: a day (its end, park time) or a UTC ISO time."""
+    if isinstance(moment, dt.datetime):
+        moment = moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(moment, dt.date):
+        done = log["date"] <= pd.Timestamp(moment)
+    else:
+        done = log["at"] <= str(moment)
+    done = done.fillna(False).to_numpy(dtype=bool)
+    return int(log["seq"][done].max()) if done.any() else 0
+
+
+# -- replay -----------------------------------------------------------------------------------
+
+
+def apply_events(frame: pd.DataFrame, spec: LayerSpec, events: pd.DataFrame, *, forward: bool) -> pd.DataFrame:
+    """``frame`` with ``events`` (of this layer) applied forward, or undone backward (newest first).
+
+    Records untouched by the events keep their typed values; touched ones go
+    through the import validation again. Records keep their order; records that
+    reappear are appended.
+
+    Raises
+    ------
+    AuditError
+        When an event names a record or value the frame does not hold.
+    """
+    events = events[(events["layer"] == spec.name).fillna(False)].sort_values("seq", ascending=forward)
+    if events.empty:
+        return frame
+    id_field = spec.id_field
+    affected = set(events["record_id"])
+    touched = frame[id_field].isin(affected).to_numpy()
+    records = {t[id_field]: t for t in record_texts(frame[touched], spec)}
+    order = list(records)
+    for event in events.itertuples(index=False):
+        key = event.record_id
+        if event.op == "update":
+            if key not in records:
+                msg = f"event {event.event_id}: {spec.name} record {key!r} is absent when its {event.field} changes"
+                raise AuditError(msg)
+            records[key][event.field] = event.new_value if forward else event.old_value
+        elif (event.op == "create") == forward:
+            if key in records:
+                msg = f"event {event.event_id}: {spec.name} record {key!r} already exists"
+                raise AuditError(msg)
+            records[key] = json.loads(event.new_value if forward else event.old_value)
+            if key not in order:
+                order.append(key)
+        else:
+            if records.pop(key, None) is None:
+                msg = f"event {event.event_id}: {spec.name} record {key!r} is absent when it is removed"
+                raise AuditError(msg)
+    rebuilt = texts_to_frame([records[k] for k in order if k in records], spec,
+                             crs=getattr(frame, "crs", None), source=f"replay:{spec.name}")
+    kept = frame[~touched]
+    pieces = [piece for piece in (kept, rebuilt) if len(piece)]
+    if not pieces:
+        return frame.iloc[:0]
+    out = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+    if spec.geometry is not None:
+        out = gpd.GeoDataFrame(out, geometry=GEOMETRY, crs=frame.crs)
+    # Original order of the records still present, then those that reappeared.
+    position = {key: i for i, key in enumerate(frame[id_field])}
+    position.update({key: len(position) + i for i, key in enumerate(k for k in order if k not in position)})
+    ranks = out[id_field].map(position)
+    return out.iloc[np.argsort(ranks.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def as_of(frame: pd.DataFrame, log: pd.DataFrame, layer: str, *, seq: int) -> pd.DataFrame:
+    """Layer ``layer`` as it was when the log ended at position ``seq`` (later events undone)."""
+    later = log[(log["seq"] > seq).fillna(False)]
+    return apply_events(frame, get_layer(layer), later, forward=False)
+
+
+def replay(base: pd.DataFrame, log: pd.DataFrame, layer: str, *, after_seq: int = 0) -> pd.DataFrame:
+    """``base`` (the layer at position ``after_seq``) with every later event applied in order."""
+    later = log[(log["seq"] > after_seq).fillna(False)]
+    return apply_events(base, get_layer(layer), later, forward=True)
+
+
+# -- undo -------------------------------------------------------------------------------------
+
+
+def undo_frames(current: Mapping[str, pd.DataFrame], log: pd.DataFrame, change_id: str, *,
+                day: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """The layers with change ``change_id`` undone, for :func:`commit` to save as a new change.
+
+    Field changes go back to their old values; records the change created are
+    retired on ``day`` (records are never deleted); records it removed come back.
+
+    Raises
+    ------
+    ChangeConflict
+        When a value the change set was changed again since (the later events are attached),
+        or the change is unknown or already undone.
+    """
+    events = history(log, change_id=change_id)
+    if events.empty:
+        raise ChangeConflict(f"no change {change_id!r} in the audit trail")
+    undone = log[(log["undoes"] == change_id).fillna(False)]
+    if len(undone):
+        raise ChangeConflict(f"change {change_id} was already undone by {undone['change_id'].iloc[0]}", undone)
+    out: dict[str, pd.DataFrame] = {}
+    conflicts = []
+    for layer, layer_events in events.groupby("layer", sort=False):
+        spec = get_layer(layer)
+        frame = current[layer]
+        texts = {t[spec.id_field]: t for t in record_texts(frame, spec)}
+        inverse = []
+        for event in layer_events.sort_values("seq", ascending=False).itertuples(index=False):
+            now = texts.get(event.record_id)
+            if event.op == "update":
+                if event.field == "last_updated":
+                    continue  # bookkeeping: the undo stamps it again
+                if now is None or now.get(event.field) != event.new_value:
+                    conflicts.append(event.seq)
+                    continue
+                inverse.append(("update", event.record_id, event.field, event.old_value))
+            elif event.op == "create":
+                if now is not None and now.get("retired_on") is None:
+                    inverse.append(("update", event.record_id, "retired_on", value_text(day, "date")))
+            elif now is None:
+                inverse.append(("create", event.record_id, WHOLE_RECORD, event.old_value))
+            else:
+                conflicts.append(event.seq)
+        if conflicts:
+            continue
+        for op, record_id, field_name, value in inverse:
+            if op == "update":
+                texts[record_id][field_name] = value
+            else:
+                texts[record_id] = json.loads(value)
+        out[layer] = texts_to_frame(list(texts.values()), spec, crs=getattr(frame, "crs", None),
+                                    source=f"undo:{layer}")
+    if conflicts:
+        firsts = log[log["seq"].isin(conflicts)]
+        later = pd.concat([
+            history(log, layer=e.layer, record_id=e.record_id).query("seq > @e.seq") for e in firsts.itertuples()
+        ]) if len(firsts) else firsts
+        raise ChangeConflict(f"change {change_id} cannot be undone: its records were changed again since", later)
+    return out
+
+
+# -- export -------------------------------------------------------------------------------------
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP CSV injection).
+
+    Applies to every text column; numbers stay numbers.
+    """
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+            text = column.astype(object)
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
+            out[name] = text.where(~risky.astype(bool), "'" + text.astype(str))
+    return out
+
+
+def log_table(log: pd.DataFrame) -> pd.DataFrame:
+    """The log as plain columns (text, ints, no dtypes a spreadsheet cannot take), in log order."""
+    rows = log.sort_values("seq", kind="stable")[list(LOG_COLUMNS)]
+    return rows.astype({"seq": "int64"}).astype(object).where(rows.notna(), None)
+
+
+def log_csv_bytes(log: pd.DataFrame) -> bytes:
+    """The log as UTF-8 CSV with a BOM (Excel opens Chinese text correctly), formulas neutralised."""
+    buffer = io.StringIO()
+    neutralise_formulas(log_table(log)).to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def log_xlsx_bytes(log: pd.DataFrame) -> bytes:
+    """The log as an XLSX workbook; text that looks like a formula is kept as text."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        neutralise_formulas(log_table(log)).to_excel(writer, sheet_name=AUDIT_LAYER, index=False)
+    return buffer.getvalue()
+
+
+# -- the application's store ------------------------------------------------------------------
+
+
+class AuditedStore:
+    """A park store whose every save is a change in the audit trail.
+
+    The web application wraps its store in this, so a module that saves through
+    ``park().store`` (an import, the case ledger) is audited without knowing it:
+    ``save``/``save_layers`` go through :func:`commit` as action ``save`` by the
+    current actor. ``save_park`` (a whole new park) keeps the existing log.
+    Everything else is the wrapped store's.
+    """
+
+    def __init__(self, inner, *, timezone: str = DEFAULT_TIMEZONE,
+                 load: Callable[[str], pd.DataFrame] | None = None):
+        self._inner = inner
+        self.timezone = timezone
+        self._load = load
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+    def __repr__(self) -> str:
+        return f"AuditedStore({self._inner!r})"
+
+    @property
+    def inner(self):
+        """The wrapped store (for writes that must not be audited: backups, restores)."""
+        return self._inner
+
+    def write_lock(self):
+        return write_lock(self._inner)
+
+    def save(self, name: str, frame: pd.DataFrame) -> None:
+        self.save_layers({name: frame})
+
+    def save_layers(self, frames: Mapping[str, pd.DataFrame], *, append: tuple[str, ...] = ()) -> None:
+        if append:
+            msg = "only the audit trail is appended to, and it is written by layers.audit.commit"
+            raise ValueError(msg)
+        change = new_change("save", timezone=self.timezone)
+        commit(self._inner, change, lambda current, log: frames, layers=list(frames), load=self._load)
+
+    def save_park(self, frames: Mapping[str, pd.DataFrame], meta: Mapping[str, object]) -> None:
+        with write_lock(self._inner):
+            frames = dict(frames)
+            if AUDIT_LAYER not in frames and self._inner.exists():
+                log = self._inner.load(AUDIT_LAYER)
+                if len(log):
+                    frames[AUDIT_LAYER] = log
+            self._inner.save_park(frames, meta)
+
+
+_FALLBACK_LOCKS: dict[int, object] = {}
+
+
+def write_lock(store):
+    """The store's writer lock; a process-wide re-entrant lock for stores that have none."""
+    if hasattr(store, "write_lock"):
+        return store.write_lock()
+    import threading
+
+    return _FALLBACK_LOCKS.setdefault(id(store), threading.RLock())
+
+
+def save_layers(store, frames: Mapping[str, pd.DataFrame], *, append: tuple[str, ...] = ()) -> None:
+    """Save several layers in one atomic write where the store can (``save_layers``).
+
+    A store without it (an older backend) gets one save per layer, the log last:
+    a crash between them leaves a change without its events, never events without their change.
+    """
+    if hasattr(store, "save_layers"):
+        store.save_layers(frames, append=append)
+        return
+    for name, frame in frames.items():
+        if name in append:
+            frame = pd.concat([store.load(name), frame], ignore_index=True)
+        store.save(name, frame)

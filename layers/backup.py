@@ -1,0 +1,197 @@
+"""Park integrity checks, backups with a checksum, and restores.
+
+* :func:`check_park` finds damage before anything is served: a GeoPackage whose
+  header, SQLite structure (``PRAGMA quick_check``), metadata or layer tables
+  cannot be read; with ``deep=True`` every layer is also read and validated.
+* :func:`backup_park` writes a consistent copy of the park (taken under the
+  park's write lock, so no save is half in it) and a manifest beside it
+  (``<backup>.sha256.json``: SHA-256, size, park name, layer counts, last log
+  position).
+* :func:`restore_park` verifies the checksum and the backup's integrity, keeps
+  the current park as ``<park>.before-restore-<time>.gpkg``, and swaps the
+  backup in atomically.
+
+A PostGIS park is backed up into a GeoPackage (``layers.stores.copy_park``) and
+restored from one the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import warnings
+from pathlib import Path
+
+import pyogrio
+
+from layers.io.archive import sha256_of as sha256_file
+from layers.registry import REGISTRY
+from layers.store import GeoPackageStore, ParkStoreError, _fsync_and_replace
+
+MANIFEST_SUFFIX = ".sha256.json"
+
+
+class BackupError(RuntimeError):
+    """A backup that cannot be made, verified or restored; the message says why."""
+
+
+def _inner(store):
+    return getattr(store, "inner", store)
+
+
+def check_park(store, *, deep: bool = False) -> list[str]:
+    """Problems that make the park unfit to serve (empty when it is sound).
+
+    Parameters
+    ----------
+    store
+        A park store (GeoPackage or PostGIS; an audited wrapper is looked through).
+    deep
+        Also read and validate every layer (slow for large parks; the quick check
+        reads only the structure).
+    """
+    store = _inner(store)
+    problems: list[str] = []
+    if isinstance(store, GeoPackageStore):
+        try:
+            names = store.layer_names()  # checks the file header first
+        except ParkStoreError as exc:
+            return [str(exc)]
+        try:
+            conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)
+            try:
+                result = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            return [f"{store.path}: the database structure cannot be read ({exc}); restore it from a backup"]
+        if result != ["ok"]:
+            shown = "; ".join(result[:5])
+            problems.append(f"{store.path}: the file is damaged (SQLite quick_check: {shown}); restore it from a backup")
+            return problems
+        for name in (n for n in names if n in REGISTRY):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    pyogrio.read_info(store.path, layer=name)
+            except Exception as exc:  # GDAL raises several types for damaged tables
+                problems.append(f"{store.path}: layer {name!r} cannot be read ({exc})")
+    try:
+        store.read_meta()
+    except ParkStoreError as exc:
+        problems.append(str(exc))
+    if deep and not problems:
+        for name in REGISTRY:
+            try:
+                store.load(name)
+            except Exception as exc:  # validation errors and I/O errors alike mean "do not serve"
+                problems.append(f"layer {name!r}: {exc}")
+    return problems
+
+
+def manifest_path(backup: str | os.PathLike) -> Path:
+    return Path(str(backup) + MANIFEST_SUFFIX)
+
+
+def _layer_counts(path: Path) -> dict[str, int]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return {str(name): int(pyogrio.read_info(path, layer=str(name))["features"])
+                for name, _ in pyogrio.list_layers(path) if str(name) in REGISTRY}
+
+
+def backup_park(store, dest: str | os.PathLike) -> dict:
+    """Copy the park to ``dest`` (a ``.gpkg``) with its checksum manifest; returns the manifest.
+
+    Refuses a park that fails :func:`check_park` (a backup of damage is no backup)
+    and an existing ``dest``.
+    """
+    dest = Path(dest)
+    if dest.suffix.lower() != ".gpkg":
+        raise BackupError(f"{dest}: a backup is a GeoPackage; name it *.gpkg")
+    if dest.exists() or manifest_path(dest).exists():
+        raise BackupError(f"{dest}: exists already; choose a new name (backups are never overwritten)")
+    inner = _inner(store)
+    problems = check_park(inner)
+    if problems:
+        raise BackupError("the park is damaged; not backed up:\n  " + "\n  ".join(problems))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".parkatlas-backup-") as workdir:
+        temporary = Path(workdir) / dest.name
+        if isinstance(inner, GeoPackageStore):
+            # Saves swap whole files under this lock, so the file copied is one complete state.
+            with inner.write_lock():
+                shutil.copyfile(inner.path, temporary)
+        else:
+            from layers.stores import copy_park
+
+            copy_park(inner, GeoPackageStore(temporary))
+        meta = GeoPackageStore(temporary).read_meta()
+        manifest = {
+            "file": dest.name,
+            "sha256": sha256_file(temporary),
+            "bytes": temporary.stat().st_size,
+            "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "source": repr(inner),
+            "park_name": meta.get("park_name"),
+            "schema_version": meta.get("schema_version"),
+            "layers": _layer_counts(temporary),
+        }
+        _fsync_and_replace(temporary, dest)
+    text = json.dumps(manifest, ensure_ascii=False, indent=2)
+    with open(manifest_path(dest), "w", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return manifest
+
+
+def verify_backup(backup: str | os.PathLike) -> dict:
+    """The backup's manifest, once its checksum and integrity are confirmed; :class:`BackupError` otherwise."""
+    backup = Path(backup)
+    if not backup.is_file():
+        raise BackupError(f"{backup}: no such backup file")
+    try:
+        with open(manifest_path(backup), encoding="utf-8") as handle:
+            manifest = json.load(handle)
+    except FileNotFoundError:
+        raise BackupError(f"{backup}: its manifest {manifest_path(backup).name} is missing; "
+                          "without the checksum the backup cannot be trusted") from None
+    except json.JSONDecodeError as exc:
+        raise BackupError(f"{manifest_path(backup)}: the manifest is damaged ({exc})") from None
+    actual = sha256_file(backup)
+    if actual != manifest.get("sha256"):
+        raise BackupError(f"{backup}: checksum mismatch (manifest {manifest.get('sha256')}, file {actual}); "
+                          "the backup is damaged or was changed")
+    problems = check_park(GeoPackageStore(backup), deep=True)
+    if problems:
+        raise BackupError(f"{backup}: the backup is not a sound park:\n  " + "\n  ".join(problems))
+    return manifest
+
+
+def restore_park(backup: str | os.PathLike, store) -> tuple[dict, Path | None]:
+    """Replace the park with a verified backup; returns (manifest, where the previous park was kept)."""
+    manifest = verify_backup(backup)
+    inner = _inner(store)
+    if not isinstance(inner, GeoPackageStore):
+        from layers.stores import copy_park
+
+        copy_park(GeoPackageStore(backup), inner, replace=True)
+        return manifest, None
+    inner.path.parent.mkdir(parents=True, exist_ok=True)
+    with inner.write_lock(), tempfile.TemporaryDirectory(dir=inner.path.parent, prefix=".parkatlas-") as workdir:
+        kept = None
+        if inner.path.exists():
+            stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            kept = inner.path.with_name(f"{inner.path.stem}.before-restore-{stamp}.gpkg")
+            shutil.copyfile(inner.path, kept)
+        temporary = Path(workdir) / inner.path.name
+        shutil.copyfile(backup, temporary)
+        if sha256_file(temporary) != manifest["sha256"]:
+            raise BackupError(f"{backup}: the copy does not match the checksum; the park was not changed")
+        _fsync_and_replace(temporary, inner.path)
+    return manifest, kept

@@ -1,0 +1,278 @@
+"""The audit trail on the web: the audited store, history views, undo, "as of" views and log exports.
+
+:func:`init_app` wraps the park store in :class:`layers.audit.AuditedStore`, so
+every save made through ``park().store`` — the editor's, the case ledger's, an
+import's — writes its events in the same atomic write. :func:`commit_change` is
+what the editor calls. A stale edit anywhere raises
+:class:`layers.audit.ChangeConflict`, answered here with 409 and the other
+users' changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.exceptions import NotFound
+
+from geo.crs import to_web
+from layers import audit
+from layers.geojson import feature_collection_text, feature_texts, json_ready
+from layers.registry import REGISTRY
+from layers.schema import code_label, field_label
+from web.errors import BadRequest, _wants_json
+from web.i18n import current_lang, tr
+from web.park import park
+
+bp = Blueprint("audit", __name__, url_prefix="/history")
+
+#: Rows of the log a page shows.
+PAGE_ROWS = 200
+#: Characters of a long value (a geometry's WKT) shown in a table cell.
+VALUE_CHARS = 80
+
+
+def log() -> pd.DataFrame:
+    """The park's audit trail (cached with the park's layers)."""
+    return park().layer(audit.AUDIT_LAYER)
+
+
+def commit_change(action: str, build, *, layers, reason: str | None = None, undoes: str | None = None) -> pd.DataFrame:
+    """Commit one change by the current user through the audit trail (see :func:`layers.audit.commit`)."""
+    change = audit.new_change(action, reason=reason, undoes=undoes, timezone=current_app.config["TIMEZONE"])
+    return audit.commit(park().store.inner, change, build, layers=layers, load=park().layer)
+
+
+# -- presentation ----------------------------------------------------------------------------
+
+
+def _short(text) -> str:
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return "—"
+    text = str(text)
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
+
+
+def _value_label(layer: str, field: str, text) -> str:
+    """A logged value as shown: code values with their label, long texts cut."""
+    spec = REGISTRY.get(layer)
+    if spec is not None and field in spec.field_names and isinstance(text, str):
+        declared = spec.field(field)
+        code = declared.code(text) if declared.codes else None
+        if code is not None:
+            return f"{code_label(code, current_lang())} ({text})"
+    if field == audit.WHOLE_RECORD and isinstance(text, str):
+        return tr("（整条记录）", "(whole record)")
+    return _short(text)
+
+
+def event_rows(events: pd.DataFrame) -> list[dict]:
+    """Log rows ready for a template (labels in the current language; values as text)."""
+    lang = current_lang()
+    action_field = REGISTRY[audit.AUDIT_LAYER].field("action")
+    undone = set(log()["undoes"].dropna())
+    rows = []
+    first_of_change = ~events["change_id"].duplicated()
+    for event, first in zip(events.itertuples(index=False), first_of_change):
+        spec = REGISTRY.get(event.layer)
+        field_text = event.field
+        if spec is not None and event.field in spec.field_names:
+            field_text = field_label(spec.field(event.field), lang)
+        elif event.field == audit.GEOMETRY:
+            field_text = tr("图形", "geometry")
+        action = action_field.code(event.action)
+        rows.append({
+            "seq": int(event.seq), "at": event.at, "user": event.user, "change_id": event.change_id,
+            "action": code_label(action, lang) if action else event.action, "op": event.op,
+            "layer": event.layer, "layer_label": spec.label(lang) if spec else event.layer,
+            "record_id": event.record_id, "field": field_text,
+            "old": _value_label(event.layer, event.field, event.old_value),
+            "new": _value_label(event.layer, event.field, event.new_value),
+            "reason": None if pd.isna(event.reason) else event.reason,
+            "undoes": None if pd.isna(event.undoes) else event.undoes,
+            "first_of_change": bool(first), "undone": event.change_id in undone,
+        })
+    return rows
+
+
+def events_json(events: pd.DataFrame) -> list[dict]:
+    return json_ready(events[list(audit.LOG_COLUMNS)]).to_dict("records")
+
+
+def _filters() -> dict:
+    args = request.args
+    return {name: (args.get(name) or "").strip() or None for name in ("layer", "record_id", "user", "change_id")}
+
+
+def _filtered() -> pd.DataFrame:
+    events = audit.history(log(), **_filters())
+    action = (request.args.get("action") or "").strip()
+    if action:
+        events = events[(events["action"] == action).fillna(False)]
+    return events
+
+
+# -- views -----------------------------------------------------------------------------------
+
+
+@bp.get("/", endpoint="log")
+def log_page():
+    """The audit trail, newest first, filtered by layer, record, user, change or action."""
+    events = _filtered()
+    if request.args.get("format") == "json":
+        return jsonify({"events": events_json(events.iloc[::-1].head(PAGE_ROWS * 10)), "total": len(events)})
+    newest = events.iloc[::-1].head(PAGE_ROWS)
+    return render_template("audit/log.html", rows=event_rows(newest), total=len(events), filters=_filters(),
+                           action=request.args.get("action") or "", layers=list(REGISTRY),
+                           actions=REGISTRY[audit.AUDIT_LAYER].field("action").codes)
+
+
+@bp.get("/record/<layer>/<record_id>")
+def record(layer: str, record_id: str):
+    """One record's history: every change, its version, lineage, and its values on a chosen day."""
+    spec = REGISTRY.get(layer)
+    if spec is None:
+        raise NotFound(f"unknown layer {layer!r}; layers: {', '.join(REGISTRY)}")
+    events = audit.history(log(), layer=layer, record_id=record_id)
+    frame = park().layer(layer)
+    present = (frame[spec.id_field] == record_id).fillna(False)
+    if events.empty and not present.any():
+        raise NotFound(f"{layer}: no record {record_id!r} and no history of one")
+    version = audit.record_version(log(), layer, record_id)
+    lineage = []
+    if "previously_part_of" in spec.field_names and present.any():
+        parents = frame.loc[present, "previously_part_of"].iloc[0]
+        lineage = [] if pd.isna(parents) else [p.strip() for p in str(parents).split(",") if p.strip()]
+    children = []
+    if "previously_part_of" in spec.field_names:
+        mentions = frame["previously_part_of"].fillna("").str.split(",")
+        children = frame.loc[mentions.map(lambda ids: record_id in [i.strip() for i in ids]), spec.id_field].tolist()
+    if request.args.get("format") == "json":
+        return jsonify({"layer": layer, "record_id": record_id, "version": version, "previously_part_of": lineage,
+                        "parts": children, "events": events_json(events)})
+    return render_template("audit/record.html", spec=spec, record_id=record_id, version=version,
+                           rows=event_rows(events.iloc[::-1]), lineage=lineage, children=children,
+                           exists=bool(present.any()))
+
+
+@bp.get("/user/<username>")
+def user(username: str):
+    """Everything one user changed, newest first."""
+    events = audit.history(log(), user=username)
+    if request.args.get("format") == "json":
+        return jsonify({"user": username, "events": events_json(events.iloc[::-1])})
+    return render_template("audit/user.html", username=username, total=len(events),
+                           rows=event_rows(events.iloc[::-1].head(PAGE_ROWS)))
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str):
+    """The (filtered) log as CSV or XLSX; cells a spreadsheet would run as formulas are neutralised."""
+    events = _filtered()
+    stamp = dt.date.today().isoformat()
+    if fmt == "csv":
+        return Response(audit.log_csv_bytes(events), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'})
+    if fmt == "xlsx":
+        return Response(audit.log_xlsx_bytes(events),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.xlsx"'})
+    raise NotFound(f"no export format {fmt!r}; formats: csv, xlsx")
+
+
+@bp.post("/undo/<change_id>")
+def undo(change_id: str):
+    """Undo one change as a new change (values back; records it created retired; removed ones back)."""
+    reason = request.form.get("reason") or (request.get_json(silent=True) or {}).get("reason")
+    touched = audit.history(log(), change_id=change_id)
+    if touched.empty:
+        raise NotFound(f"no change {change_id!r} in the audit trail")
+    layers = list(dict.fromkeys(touched["layer"]))
+
+    def build(current, trail):
+        day = audit.new_change("undo", timezone=current_app.config["TIMEZONE"]).date
+        return audit.undo_frames(current, trail, change_id, day=day)
+
+    events = commit_change("undo", build, layers=layers, reason=reason or tr("撤销", "undo"), undoes=change_id)
+    if _wants_json():
+        return jsonify({"undone": change_id, "events": events_json(events)})
+    flash(tr(f"已撤销变更 {change_id}（{len(events)} 条记录）", f"change {change_id} undone ({len(events)} events)"), "ok")
+    return redirect(request.form.get("next") or url_for("audit.log"), code=303)
+
+
+def _moment(raw: str | None):
+    if not raw:
+        raise BadRequest(tr("请给出日期 at=YYYY-MM-DD（或 UTC 时间 YYYY-MM-DDTHH:MM:SS）",
+                            "give a day at=YYYY-MM-DD (or a UTC time YYYY-MM-DDTHH:MM:SS)"))
+    raw = raw.strip()
+    try:
+        if "T" in raw:
+            moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"at must be a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM:SS, got {raw!r}") from None
+
+
+@bp.get("/as-of/<layer>")
+def as_of(layer: str):
+    """Layer ``layer`` as it stood at ``?at=`` (a day's end, or a UTC time), rebuilt from the log."""
+    spec = REGISTRY.get(layer)
+    if spec is None or layer == audit.AUDIT_LAYER:
+        raise NotFound(f"unknown layer {layer!r}")
+    moment = _moment(request.args.get("at"))
+    trail = log()
+    seq = audit.seq_at(trail, moment)
+    frame = audit.as_of(park().layer(layer), trail, layer, seq=seq)
+    if request.args.get("format") == "json":
+        web = frame if spec.is_table else to_web(frame)
+        features = feature_texts(web, id_field=spec.id_field)
+        return Response(feature_collection_text(features, {"as_of_seq": seq, "numberReturned": len(features)}),
+                        mimetype="application/geo+json")
+    shown = json_ready(frame.head(PAGE_ROWS), [f.name for f in spec.fields])
+    return render_template("audit/as_of.html", spec=spec, at=request.args.get("at"), seq=seq, total=len(frame),
+                           columns=[(f.name, field_label(f, current_lang())) for f in spec.fields],
+                           records=shown.to_dict("records"))
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+def conflict_response(exc: audit.ChangeConflict):
+    """409 with the changes the user missed (JSON for API clients, a page for browsers)."""
+    if _wants_json() or request.is_json:
+        body = {"error": {"status": 409, "code": "Conflict", "message": exc.message,
+                          "changes": events_json(exc.events) if len(exc.events) else []}}
+        return jsonify(body), 409
+    parts = request.path.strip("/").split("/")
+    record_id = (request.view_args or {}).get("record_id")
+    back = (url_for("edit.record", layer=parts[1], record_id=record_id)
+            if record_id and len(parts) > 2 and parts[0] == "edit" and parts[1] in REGISTRY else url_for("audit.log"))
+    return render_template("audit/conflict.html", message=exc.message, back=back,
+                           rows=event_rows(exc.events) if len(exc.events) else []), 409
+
+
+def init_app(app: Flask) -> None:
+    """Audit every save through the park store; answer stale edits with 409."""
+    import os
+
+    from web.park import _EXTENSION
+
+    app.config.setdefault("TIMEZONE", os.environ.get("PARKATLAS_TIMEZONE", audit.DEFAULT_TIMEZONE))
+    cache = app.extensions[_EXTENSION]
+    if not isinstance(cache.store, audit.AuditedStore):
+        cache.store = audit.AuditedStore(cache.store, timezone=app.config["TIMEZONE"], load=cache.layer)
+    app.register_error_handler(audit.ChangeConflict, conflict_response)
+    app.register_blueprint(bp)
