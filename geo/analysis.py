@@ -20,7 +20,7 @@ import pandas as pd
 from geo.idle import idle_land
 from geo.inefficiency import CATEGORIES, inefficient_land
 from geo.muju import MujuResult, building_parcel, muju_evaluation
-from geo.reasons import TEXT_DTYPE
+from geo.reasons import TEXT_DTYPE, align, isin, lookup
 from geo.summary import in_force
 from geo.utilisation import area_ratios, building_floor_areas, building_parcel_pairs, utilisation
 from geo.vacancy import overlapping_leases, park_vacancy, unit_vacancy, vacancy_by, vacancy_trend
@@ -77,6 +77,7 @@ def analyse_land(
     as_of,
     rules: LandRules | None = None,
     infra_rules=None,
+    overlay=building_parcel_pairs,
 ) -> LandAnalysis:
     """Run every land analysis on a park's validated layers as of ``as_of``.
 
@@ -92,6 +93,8 @@ def analyse_land(
         Land rules (``layers.rules``); the national defaults if omitted.
     infra_rules
         Infrastructure rules (``layers.infra_rules``); when given, readiness columns are added.
+    overlay
+        The building–parcel overlay; ``geo.partition.dask_overlay`` gives one that runs partition-wise on dask.
     """
     rules = rules or default_rules()
     when = pd.Timestamp(as_of).normalize()
@@ -104,13 +107,13 @@ def analyse_land(
     if not isinstance(buildings, gpd.GeoDataFrame):
         buildings = gpd.GeoDataFrame(buildings, geometry=gpd.GeoSeries([], crs=parcels.crs), crs=parcels.crs)
 
-    pairs = building_parcel_pairs(parcels, buildings)
+    pairs = overlay(parcels, buildings)
     floor_areas = building_floor_areas(buildings, rules=rules)
     util = utilisation(parcels, buildings, enterprises=enterprises, as_of=when, rules=rules, pairs=pairs,
                        floor_areas=floor_areas)
     idle = idle_land(parcels, buildings, as_of=when, rules=rules, pairs=pairs, floor_areas=floor_areas)
 
-    unit_parcel = units["building_id"].astype(TEXT_DTYPE).map(building_parcel(pairs, buildings, parcels))
+    unit_parcel = lookup(units["building_id"].astype(TEXT_DTYPE), building_parcel(pairs, buildings, parcels))
     unit_parcel.index = units["unit_id"].astype(TEXT_DTYPE).to_numpy()
     floor = pd.Series(util["gfa_m2"].to_numpy(), index=parcels["parcel_id"].astype(TEXT_DTYPE).to_numpy())
     mu = muju_evaluation(parcels, area_m2=util["area_m2"].to_numpy(), enterprises=enterprises,
@@ -134,18 +137,21 @@ def analyse_land(
 
     unit_table = unit_vacancy(units, leases, as_of=when, rules=rules)
     per_building = vacancy_by(unit_table, by="building_id")
-    per_building["days_vacant_max"] = unit_table.groupby("building_id")["days_vacant"].max().reindex(
-        per_building.index).astype(float)
-    building_info = buildings.drop_duplicates("building_id").set_index("building_id")
-    phase = unit_table["building_id"].map(building_info["phase"]) if "phase" in building_info else pd.Series(
-        np.nan, index=unit_table.index)
+    per_building["days_vacant_max"] = unit_table.groupby("building_id")["days_vacant"].max().astype(float).reindex(
+        per_building.index)
+    building_info = buildings.drop_duplicates("building_id").set_index(
+        buildings.drop_duplicates("building_id")["building_id"].astype(TEXT_DTYPE))
+    phase = lookup(unit_table["building_id"], building_info["phase"].astype(TEXT_DTYPE)) if "phase" in \
+        building_info else pd.Series(np.nan, index=unit_table.index)
     phases = vacancy_by(unit_table, by=phase.fillna("—"))
-    in_buildings = per_building.index.isin(building_info.index)
-    info = building_info.reindex(per_building.index[in_buildings])
+    # Units whose building is not on the map stay in the tables but have no footprint to draw.
+    drawn = per_building.index.dropna()
+    drawn = drawn[isin(pd.Series(drawn), building_info.index)]
+    info = align(building_info, pd.Index(drawn, dtype=TEXT_DTYPE))
+    on_parcel = lookup(pd.Series(drawn, dtype=TEXT_DTYPE), building_parcel(pairs, buildings, parcels))
     building_frame = gpd.GeoDataFrame(
-        per_building[in_buildings].assign(
-            name=info["name"].to_numpy(), phase=info["phase"].to_numpy(), use=info["use"].to_numpy(),
-            parcel_id=building_parcel(pairs, buildings, parcels).reindex(info.index).to_numpy()),
+        per_building.loc[drawn].assign(name=info["name"].to_numpy(), phase=info["phase"].to_numpy(),
+                                       use=info["use"].to_numpy(), parcel_id=on_parcel.to_numpy()),
         geometry=info.geometry.to_numpy(), crs=buildings.crs)
     building_frame.index.name = "building_id"
     return LandAnalysis(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.reasons import TEXT_DTYPE, join_reasons
+from geo.reasons import TEXT_DTYPE, align, join_reasons, lookup
 from geo.units import M2_PER_MU
 from geo.utilisation import industry_division
 from layers.rules import GRADES, LandRules, default_rules
@@ -111,7 +111,7 @@ def land_records(
     unit_ids = units["unit_id"].astype(TEXT_DTYPE)
     unit_area = pd.Series(units["area_m2"].to_numpy(dtype=float, na_value=np.nan), index=unit_ids.to_numpy())
     unit_area = unit_area[~unit_area.index.duplicated()]
-    unit_on = unit_parcel.reindex(unit_area.index)
+    unit_on = lookup(pd.Series(unit_area.index, index=unit_area.index), unit_parcel.astype(TEXT_DTYPE))
     if rules.muju.tenant_land_basis == "total_floor_area" and parcel_floor_m2 is not None:
         basis = parcel_floor_m2
     else:
@@ -122,23 +122,23 @@ def land_records(
     days = (end - start).dt.days + 1
     running = live["start"].notna() & (days > 0)
     lease_unit = live["unit_id"].astype(TEXT_DTYPE)[running]
-    lease_parcel = lease_unit.map(unit_on)
-    floor_share = lease_unit.map(unit_area).astype(float).to_numpy() * (
+    lease_parcel = lookup(lease_unit, unit_on)
+    floor_share = lookup(lease_unit, unit_area).to_numpy(dtype=float) * (
         days[running].to_numpy(dtype=float) / n_days)
     with np.errstate(divide="ignore", invalid="ignore"):
-        land = floor_share / lease_parcel.map(basis).astype(float).to_numpy() * lease_parcel.map(area).astype(
-            float).to_numpy()
+        land = floor_share / lookup(lease_parcel, basis.astype(float)).to_numpy(dtype=float) * lookup(
+            lease_parcel, area).to_numpy(dtype=float)
     tenants = pd.DataFrame({"enterprise_id": live["enterprise_id"].astype(TEXT_DTYPE)[running].to_numpy(),
                             "parcel_id": lease_parcel.to_numpy(), "land_m2": land})
     tenants = tenants[tenants["enterprise_id"].notna() & tenants["parcel_id"].notna() & (tenants["land_m2"] > 0)]
     tenants = tenants.groupby(["enterprise_id", "parcel_id"], as_index=False)["land_m2"].sum()
     # Overlapping leases could hand out more than the parcel; cap the tenants' total at the parcel.
     given = tenants.groupby("parcel_id")["land_m2"].transform("sum")
-    cap = tenants["parcel_id"].map(area)
+    cap = lookup(tenants["parcel_id"], area)
     tenants["land_m2"] = np.where(given > cap, tenants["land_m2"] * cap / given, tenants["land_m2"])
     tenants["role"] = "tenant"
     owner_id = parcels["enterprise_id"].astype(TEXT_DTYPE).to_numpy()
-    leased_out = tenants.groupby("parcel_id")["land_m2"].sum().reindex(parcel_id).fillna(0.0).to_numpy()
+    leased_out = lookup(pd.Series(parcel_id), tenants.groupby("parcel_id")["land_m2"].sum()).fillna(0.0).to_numpy()
     owners = pd.DataFrame({"enterprise_id": owner_id, "parcel_id": parcel_id,
                            "land_m2": area.to_numpy() - leased_out, "role": "owner"})
     owners = owners[owners["enterprise_id"].notna() & (owners["land_m2"] > 1e-9)]
@@ -252,19 +252,21 @@ def muju_evaluation(
                         parcel_floor_m2=parcel_floor_m2, year=year, rules=rules)
     firms = enterprises.drop_duplicates("enterprise_id").set_index(
         enterprises.drop_duplicates("enterprise_id")["enterprise_id"].astype(TEXT_DTYPE))
-    ids = firms.index.union(pd.Index(land["enterprise_id"].dropna().unique()))
-    land_m2 = land.groupby("enterprise_id")["land_m2"].sum().reindex(ids).fillna(0.0)
-    figures = _figures_for_year(enterprise_years, year).reindex(ids)
+    ids = pd.Index(pd.concat([pd.Series(firms.index, dtype=TEXT_DTYPE), land["enterprise_id"]]).dropna()
+                   .drop_duplicates().to_numpy(), dtype=TEXT_DTYPE, name="enterprise_id")
+    firms = align(firms, ids)
+    land_m2 = align(land.groupby("enterprise_id")["land_m2"].sum(), ids).fillna(0.0)
+    figures = align(_figures_for_year(enterprise_years, year), ids)
     figures["land_mu"] = land_m2.to_numpy() / M2_PER_MU
     values = _indicator_values(figures)
 
-    above = firms["above_scale"].reindex(ids) if "above_scale" in firms else pd.Series(pd.NA, index=ids)
+    above = firms["above_scale"] if "above_scale" in firms else pd.Series(pd.NA, index=ids)
     group = pd.Series(np.where(above.fillna(False).to_numpy(dtype=bool), "above_scale", "below_scale"), index=ids)
     group = group.where(group.isin(list(muju.indicators)), next(iter(muju.indicators)))
 
-    code = firms["industry_code"].reindex(ids) if "industry_code" in firms else pd.Series(np.nan, index=ids)
+    code = firms["industry_code"] if "industry_code" in firms else pd.Series(np.nan, index=ids)
     utility = industry_division(code.astype(TEXT_DTYPE)).isin(muju.utility_divisions).to_numpy()
-    established = pd.to_datetime(firms["established"].reindex(ids)) if "established" in firms else pd.Series(
+    established = pd.to_datetime(firms["established"]) if "established" in firms else pd.Series(
         pd.NaT, index=ids)
     year_end = pd.Timestamp(year=year, month=12, day=31)
     young = (established > year_end - pd.DateOffset(years=muju.new_firm_years)).fillna(False).to_numpy(dtype=bool)
@@ -272,9 +274,9 @@ def muju_evaluation(
     small = ~no_land & (land_m2.to_numpy() / M2_PER_MU < muju.min_land_mu)
     no_figures = figures[list(FIGURES)].isna().all(axis=1).to_numpy()
     status_of = parcels.set_index(parcels["parcel_id"].astype(TEXT_DTYPE))["status"].astype(TEXT_DTYPE)
-    status_of = status_of[~status_of.index.duplicated()]
-    producing = land.assign(on=land["parcel_id"].map(status_of).isin(["operating"]) | (land["role"] == "tenant"))
-    producing = producing.groupby("enterprise_id")["on"].any().reindex(ids).fillna(False).to_numpy(dtype=bool)
+    on_operating = lookup(land["parcel_id"], status_of) == "operating"
+    producing = land.assign(on=on_operating.fillna(False).to_numpy(dtype=bool) | (land["role"] == "tenant"))
+    producing = align(producing.groupby("enterprise_id")["on"].any().astype(float), ids).fillna(0.0).to_numpy() > 0
     building_only = ~no_land & ~producing
     reason = join_reasons(ids, [
         (utility, "utility (water, power, gas, heat)"),
@@ -309,24 +311,25 @@ def _parcel_evaluation(parcels, area_m2, land, firms, benchmarks, cutoffs, *, ru
     """Firms' figures attributed to parcels by land share, per-mu values, score and grade."""
     index = parcels.index
     parcel_id = parcels["parcel_id"].astype(TEXT_DTYPE)
-    share = land["land_m2"] / land["enterprise_id"].map(firms["land_m2"])
-    attributed = firms[list(FIGURES)].reindex(land["enterprise_id"]).to_numpy() * share.to_numpy()[:, None]
+    per_firm = align(firms[["land_m2", "grade", "group", *FIGURES]], pd.Index(land["enterprise_id"]))
+    share = land["land_m2"].to_numpy() / per_firm["land_m2"].to_numpy(dtype=float)
+    attributed = per_firm[list(FIGURES)].to_numpy(dtype=float) * share[:, None]
     attributed = pd.DataFrame(attributed, columns=list(FIGURES))
     attributed["parcel_id"] = land["parcel_id"].to_numpy()
     sums = attributed.groupby("parcel_id").sum(min_count=1)
-    figures = sums.reindex(parcel_id.to_numpy())
+    figures = align(sums, pd.Index(parcel_id))
     figures.index = index
     figures["land_mu"] = np.asarray(area_m2, dtype=float) / M2_PER_MU
     values = _indicator_values(figures)
 
-    land = land.assign(grade=land["enterprise_id"].map(firms["grade"]),
-                       group=land["enterprise_id"].map(firms["group"]))
-    graded_land = land[land["grade"] != "T"]
-    users = land.groupby("parcel_id").size().reindex(parcel_id.to_numpy()).fillna(0).to_numpy(dtype=int)
-    graded_users = graded_land.groupby("parcel_id").size().reindex(parcel_id.to_numpy()).fillna(0).to_numpy(int)
+    land = land.assign(grade=per_firm["grade"].to_numpy(), group=per_firm["group"].to_numpy())
+    graded_land = land[(land["grade"] != "T").to_numpy(dtype=bool)]
+    users = lookup(parcel_id, land.groupby("parcel_id").size().astype(float)).fillna(0).to_numpy(dtype=int)
+    graded_users = lookup(parcel_id, graded_land.groupby("parcel_id").size().astype(float)).fillna(0).to_numpy(
+        dtype=int)
     main_group = graded_land.sort_values("land_m2").drop_duplicates("parcel_id", keep="last").set_index(
-        "parcel_id")["group"].reindex(parcel_id.to_numpy())
-    group = pd.Series(main_group.to_numpy(), index=index)
+        "parcel_id")["group"].astype(TEXT_DTYPE)
+    group = pd.Series(lookup(parcel_id, main_group).to_numpy(), index=index)
     has_graded = graded_users > 0
     score, _ = _scores(values, group, has_graded, rules=rules, benchmarks=benchmarks)
     score = score.where(has_graded)

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.reasons import TEXT_DTYPE, as_bool, join_reasons
+from geo.reasons import TEXT_DTYPE, as_bool, join_reasons, lookup
 from geo.units import M2_PER_HA, M2_PER_MU
 from layers.rules import LandRules, default_rules
 
@@ -185,8 +185,12 @@ def per_parcel_sums(pairs: pd.DataFrame, values: pd.DataFrame, n_parcels: int, *
 
 def industry_division(codes: pd.Series) -> pd.Series:
     """The two-digit GB/T 4754 division of an industry code ('C3311', '3311', '33' → '33')."""
-    text = codes.astype(TEXT_DTYPE).str.strip().str.upper().str.lstrip("ABCDEFGHIJKLMNOPQRST")
-    return text.str.extract(r"^(\d{2})", expand=False).astype(TEXT_DTYPE)
+    # Parks repeat a few hundred codes: parse the distinct ones only.
+    where, distinct = pd.factorize(codes.astype(TEXT_DTYPE), use_na_sentinel=True)
+    text = pd.Series(distinct, dtype=TEXT_DTYPE).str.strip().str.upper().str.lstrip("ABCDEFGHIJKLMNOPQRST")
+    parsed = text.str.extract(r"^(\d{2})", expand=False).astype(object).to_numpy()
+    out = np.where(where >= 0, parsed[np.maximum(where, 0)] if len(parsed) else None, None)
+    return pd.Series(out, index=codes.index, dtype=object).astype(TEXT_DTYPE)
 
 
 def industrial_mask(parcels: pd.DataFrame, *, rules: LandRules) -> np.ndarray:
@@ -220,8 +224,8 @@ def parcel_industry(parcels: pd.DataFrame, enterprises: pd.DataFrame | None) -> 
         firms = enterprises.drop_duplicates("enterprise_id").set_index("enterprise_id")
         owner = parcels["enterprise_id"]
         missing = code.isna()
-        code = code.where(~missing, owner.map(firms["industry_code"]).astype(TEXT_DTYPE))
-        std = std.where(~missing, owner.map(firms["industry_code_std"]).astype(TEXT_DTYPE))
+        code = code.where(~missing, lookup(owner.astype(TEXT_DTYPE), firms["industry_code"].astype(TEXT_DTYPE)))
+        std = std.where(~missing, lookup(owner.astype(TEXT_DTYPE), firms["industry_code_std"].astype(TEXT_DTYPE)))
     return code, std
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.reasons import TEXT_DTYPE, join_reasons, lookup
+from geo.reasons import TEXT_DTYPE, isin, join_reasons, lookup
 from layers.rules import LandRules, default_rules
 
 #: An open-ended lease (no end date) runs until this day.
@@ -170,7 +170,7 @@ def lease_blocks(leases: pd.DataFrame, unit_ids: pd.Index | None = None) -> pd.D
     """
     usable = _usable_leases(leases)
     if unit_ids is not None:
-        usable = usable[usable["unit_id"].isin(unit_ids)]
+        usable = usable[isin(usable["unit_id"], unit_ids)]
     usable = usable.sort_values(["unit_id", "start"], ignore_index=True)
     if usable.empty:
         return pd.DataFrame({"unit_id": [], "start": [], "end": []})
@@ -206,7 +206,7 @@ def vacancy_trend(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, months: i
                      index=units["unit_id"].astype(TEXT_DTYPE).to_numpy())[leasable]
     area = area[~area.index.duplicated()]
     blocks = lease_blocks(leases, area.index)
-    block_area = blocks["unit_id"].map(area).to_numpy(dtype=float)
+    block_area = lookup(blocks["unit_id"].astype(TEXT_DTYPE), area).to_numpy(dtype=float)
     starts = blocks["start"].to_numpy(dtype="datetime64[ms]")
     finishes = blocks["end"].to_numpy(dtype="datetime64[ms]")
     order_s = np.argsort(starts)
