@@ -7,12 +7,14 @@
 * ``geo/`` and ``layers/`` never import the web side (``web``, ``app``, Flask).
 
 Tests and bench scripts are exempt from the first three: they drive the app,
-render maps and write their own files.
+render maps and write their own files. In a git checkout only tracked files are
+scanned (a scratch file is not part of the project).
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,9 +30,17 @@ IO_METHODS = {"read_text", "write_text", "read_bytes", "write_bytes", "read_file
 
 
 def python_files(root: Path = ROOT) -> list[Path]:
+    """The project's Python files: those git tracks in a checkout (scratch files are not the project),
+    every one below ``root`` otherwise."""
+    if (root / ".git").exists():
+        listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--", "*.py"],
+                                check=True, capture_output=True).stdout.decode().split("\0")
+        candidates = [root / name for name in listed if name]
+    else:
+        candidates = list(root.rglob("*.py"))
     return sorted(
-        path for path in root.rglob("*.py")
-        if not SKIPPED_DIRS.intersection(path.relative_to(root).parts)
+        path for path in candidates
+        if path.is_file() and not SKIPPED_DIRS.intersection(path.relative_to(root).parts)
     )
 
 
