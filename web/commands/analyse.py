@@ -26,7 +26,12 @@ def _load_infra_rules(location: str):
               help="Day judged (default: the park's reference date, else today).")
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False),
               help="Write parcel_analysis to FILE.geojson, .csv, .xlsx or .gpkg.")
-def analyse_command(park_path: str | None, as_of: str | None, out: str | None) -> None:
+@click.option("--engine", type=click.Choice(["single", "dask"]), default="single", show_default=True,
+              help="dask: run the building–parcel overlay partition-wise on a dask cluster (geo.partition).")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="With --engine dask: an existing scheduler (tcp://host:8786); default a local cluster.")
+def analyse_command(park_path: str | None, as_of: str | None, out: str | None, engine: str,
+                    scheduler: str | None) -> None:
     """Utilisation, idle land, inefficient land, 亩均 and vacancy of the park as of a day.
 
     Prints the counts per idle status and inefficiency category, what could not be
@@ -66,7 +71,18 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None) -
         click.echo(f"analyse: {exc}", err=True)
         sys.exit(2)
     loaded = time.perf_counter()
-    result = analyse_land(layers, as_of=day, rules=rules, infra_rules=infra)
+    from contextlib import nullcontext
+
+    from geo.utilisation import building_parcel_pairs
+
+    if engine == "dask":
+        from geo.partition import dask_overlay
+
+        engine_context = dask_overlay(scheduler=scheduler)
+    else:
+        engine_context = nullcontext(building_parcel_pairs)
+    with engine_context as overlay:
+        result = analyse_land(layers, as_of=day, rules=rules, infra_rules=infra, overlay=overlay)
     analysed = time.perf_counter()
     parcels = result.parcels
     click.echo(f"{meta.get('park_name') or location}: {len(parcels)} parcels as of {day.isoformat()} "
