@@ -232,8 +232,9 @@ def nan_coordinates_shapefile(folder: Path) -> Path:
                      crs=EPSG_ZONE40).to_file(path, engine="pyogrio")
     index = path.with_suffix(".shx").read_bytes()
     offset = struct.unpack(">i", index[108:112])[0] * 2  # record 2
-    # Record header (8) + shape type (4) + box (32) + parts (4) + points (4) + part index (4) → first x.
+    # Record header (8) + shape type (4) + box (32) + parts (4) + points (4) + part index (4) → first x;
+    # the second vertex's x (16 bytes on) keeps the ring closed.
     with open(path, "r+b") as handle:
-        handle.seek(offset + 8 + 4 + 32 + 4 + 4 + 4)
+        handle.seek(offset + 8 + 4 + 32 + 4 + 4 + 4 + 16)
         handle.write(struct.pack("<d", float("nan")))
     return path

@@ -79,7 +79,9 @@ def _decode_failures(column: np.ndarray, codec: str) -> list[int]:
         try:
             value.decode(codec)
         except UnicodeDecodeError as exc:
-            cut_at_end = exc.start >= len(value) - 3 and _decodes_without_tail(value, codec)
+            # Only a value that fills its field can have been cut by the field width.
+            cut_at_end = (len(value) == column.shape[1] and exc.start >= len(value) - 3
+                          and _decodes_without_tail(value, codec))
             if not cut_at_end:
                 bad.append(row)
     return bad
@@ -110,42 +112,48 @@ def _dbf_failures(layout: DbfLayout, codec: str) -> tuple[list[int], bool]:
     return sorted(bad), names_ok
 
 
-def _is_ascii(layout: DbfLayout) -> bool:
-    if any(not f.name_bytes.isascii() for f in layout.fields):
-        return False
-    return all(not np.any(column >= 0x80) for _, column in layout.text_columns())
+def _non_ascii_rows(layout: DbfLayout) -> int:
+    """How many records hold any byte ≥ 0x80 in their text (0 for pure ASCII)."""
+    rows = None
+    for _, column in layout.text_columns():
+        high = np.any(column >= 0x80, axis=1)
+        rows = high if rows is None else rows | high
+    return 0 if rows is None else int(rows.sum())
 
 
 def choose_dbf_encoding(layout: DbfLayout, *, override: str | None, cpg_text: str | None) -> EncodingChoice:
     """Pick the encoding of a ``.dbf``: ``--encoding``, else a ``.cpg`` that fits, else UTF-8, else GB18030.
 
-    A ``.cpg`` that names an encoding the text is not in (it happens when files
-    are re-saved) is overruled by the first fallback that decodes everything,
-    and the report says so.
+    An encoding "fits" when every record decodes in it, or when only a few
+    records fail while most records with non-ASCII text decode: GBK text almost
+    never decodes as UTF-8 by chance, so a UTF-8 file with a corrupted record
+    stays UTF-8 (the record is reported as damaged) instead of being read as
+    GB18030, which accepts nearly any bytes. A ``.cpg`` naming an encoding the
+    text is not in (it happens when files are re-saved) is overruled, and the
+    report says so.
     """
     if override:
         codec = resolve_codec(override)
         bad, _ = _dbf_failures(layout, codec)
         return EncodingChoice(codec, "given with --encoding", bad)
-    if _is_ascii(layout):
+    non_ascii = _non_ascii_rows(layout)
+    names_ascii = all(f.name_bytes.isascii() for f in layout.fields)
+    if non_ascii == 0 and names_ascii:
         return EncodingChoice("utf-8", "text is plain ASCII")
+    cpg_codec = resolve_codec(cpg_text, where=f"{layout.path.stem}.cpg") if cpg_text else None
+    candidates = ([(cpg_codec, f"from {layout.path.stem}.cpg")] if cpg_codec else []) + [
+        (codec, ("no .cpg; the text decodes as " if not cpg_codec else
+                 f"{layout.path.stem}.cpg says {cpg_text.strip()!r} but the text is not in it; decodes as ")
+         + codecs.lookup(codec).name.upper()) for codec in FALLBACK_CODECS if codec != cpg_codec]
     tried = []
-    if cpg_text:
-        codec = resolve_codec(cpg_text, where=f"{layout.path.stem}.cpg")
+    for codec, how in candidates:
         bad, names_ok = _dbf_failures(layout, codec)
-        if not bad and names_ok:
-            return EncodingChoice(codec, f"from {layout.path.stem}.cpg")
-        tried.append((codec, bad))
-    for codec in FALLBACK_CODECS:
-        bad, names_ok = _dbf_failures(layout, codec)
-        if not bad and names_ok:
-            how = "no .cpg; the text decodes as " + codecs.lookup(codec).name.upper()
-            if cpg_text:
-                how = f"{layout.path.stem}.cpg says {cpg_text.strip()!r} but the text is not in it; decodes as " \
-                      + codecs.lookup(codec).name.upper()
+        if names_ok and not bad:
             return EncodingChoice(codec, how)
+        if names_ok and 2 * len(bad) < non_ascii:
+            return EncodingChoice(codec, f"{how}; {len(bad)} record(s) do not decode", bad)
         tried.append((codec, bad))
-    # Nothing decodes every record: keep the codec that decodes most and report the rest by number.
+    # Nothing fits: keep the codec that decodes most and report the rest by number.
     codec, bad = min(tried, key=lambda pair: len(pair[1]))
     return EncodingChoice(codec, "best guess: some records decode in no encoding tried", bad)
 

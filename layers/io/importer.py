@@ -121,11 +121,11 @@ def _read(staged: StagedSource, spec: LayerSpec, options: ImportOptions, mapping
 
 def _handle_damaged(data: SourceData, keep: np.ndarray, options: ImportOptions, report: ImportReport) -> None:
     for index, reason in sorted(data.damaged.items()):
-        if index >= len(keep):  # damage past the last record read (a file that breaks off)
+        if index >= len(keep):  # a record the reader never returned (a file that breaks off)
             if options.accept_damaged:
-                report.note("file", "record", reason)
+                report.note(_row(index), "record", f"damaged, left out: {reason}")
             else:
-                report.problem("file", "record", reason)
+                report.problem(_row(index), "record", f"damaged: {reason}")
             continue
         keep[index] = False
         if options.accept_damaged:
@@ -415,6 +415,11 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     data = _read(staged, spec, options, mapping, report)
     frame = data.frame
     report.records_read = len(frame)
+    if not len(frame) and not data.damaged:
+        kind = f"no {spec.geometry.lower()} entities in the model space" if data.driver.startswith("DXF") \
+            else "no records"
+        raise report.reject("file", "record", f"{report.source} holds {kind}; nothing to import"
+                            + (" (a DXF that is cut short reads as empty)" if data.driver.startswith("DXF") else ""))
     if len(frame) > options.limits.max_features:
         raise report.reject("file", "record", f"{len(frame):,} records; at most {options.limits.max_features:,} "
                                               "are imported at once")

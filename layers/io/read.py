@@ -127,6 +127,7 @@ def _lenient_arrow_read(path: Path, layer: str | None, encoding: str | None, err
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         meta, table = pyogrio.read_arrow(path, layer=layer, encoding=encoding)
+    table.validate(full=True)  # text that is not UTF-8 is for the record-by-record reader to sort out
     geometry_name = meta.get("geometry_name") or "wkb_geometry"
     wkb = table.column(geometry_name).to_numpy(zero_copy_only=False)
     attributes = table.drop_columns([geometry_name])
@@ -146,12 +147,22 @@ def _lenient_arrow_read(path: Path, layer: str | None, encoding: str | None, err
     return SourceData(frame, "pyogrio", crs, layer, damaged=damaged, notes=[note, *_warning_notes(caught)])
 
 
+def _check_text(frame: pd.DataFrame) -> None:
+    """Raise when a text column holds bytes that are not UTF-8 (GDAL passes them through when told so)."""
+    import pyarrow as pa
+
+    for name in frame.columns:
+        if isinstance(frame[name].dtype, pd.StringDtype) and frame[name].dtype.storage == "pyarrow":
+            pa.array(frame[name]).validate(full=True)
+
+
 def bulk_read(path: Path, *, layer: str | None = None, encoding: str | None = None) -> SourceData:
     """pyogrio + Arrow; curved geometries are linearised by GDAL; failures fall back to fiona."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, use_arrow=True)
+        _check_text(frame)
         notes = _warning_notes(caught)
         fixes: list[tuple[int, str]] = []
     except NotImplementedError:

@@ -20,6 +20,7 @@ import tempfile
 import time
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -136,18 +137,22 @@ def extract_zip(path: Path, destination: Path, *, limits: ImportLimits,
                 raise SourceError(msg)
             target.parent.mkdir(parents=True, exist_ok=True)
             remaining = info.file_size
-            with archive.open(info) as source, open(target, "wb") as sink:
-                while True:
-                    chunk = source.read(_CHUNK)
-                    if not chunk:
-                        break
-                    remaining -= len(chunk)
-                    budget -= len(chunk)
-                    if remaining < 0 or budget < 0:
-                        msg = (f"{path.name}: member {str(relative)!r} unpacks to more than its header declares "
-                               "or than the limit allows (zip bomb); refused")
-                        raise SourceError(msg)
-                    sink.write(chunk)
+            try:
+                with archive.open(info) as source, open(target, "wb") as sink:
+                    while True:
+                        chunk = source.read(_CHUNK)
+                        if not chunk:
+                            break
+                        remaining -= len(chunk)
+                        budget -= len(chunk)
+                        if remaining < 0 or budget < 0:
+                            msg = (f"{path.name}: member {str(relative)!r} unpacks to more than its header "
+                                   "declares or than the limit allows (zip bomb); refused")
+                            raise SourceError(msg)
+                        sink.write(chunk)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                msg = f"{path.name}: member {str(relative)!r} is damaged and cannot be unpacked ({exc})"
+                raise SourceError(msg) from None
             written.append(target)
     return written, ignored
 
