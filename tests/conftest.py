@@ -133,3 +133,34 @@ def demo_park(tmp_path_factory) -> GeoPackageStore:
     path = tmp_path_factory.mktemp("demo") / "demo_park.gpkg"
     build_demo_park(path)
     return GeoPackageStore(path)
+
+
+@pytest.fixture
+def auth_app(tiny_park, tmp_path):
+    """The tiny park served with accounts, permissions and CSRF enforced (as in production)."""
+    from app import create_app
+    from auth_helpers import auth_config
+
+    return create_app(auth_config(tiny_park.path, tmp_path / "accounts.sqlite"))
+
+
+@pytest.fixture
+def viewer_client(auth_app):
+    from auth_helpers import signed_in
+
+    return signed_in(auth_app, "viewer")
+
+
+@pytest.fixture
+def editor_client(auth_app):
+    """Signed in as an editor; its POSTs carry the CSRF token automatically."""
+    from auth_helpers import signed_in
+
+    return signed_in(auth_app, "editor")
+
+
+@pytest.fixture
+def admin_client(auth_app):
+    from auth_helpers import signed_in
+
+    return signed_in(auth_app, "admin")

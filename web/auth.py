@@ -43,6 +43,7 @@ from flask import (
     current_app,
     flash,
     g,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -112,7 +113,8 @@ def hash_password(password: str) -> str:
 def check_password_rules(password: str, *, min_length: int) -> None:
     """:class:`AccountError` unless ``password`` is long enough (length beats composition rules)."""
     if len(password or "") < min_length:
-        msg = tr(f"密码至少需要 {min_length} 个字符", f"the password needs at least {min_length} characters")
+        english = f"the password needs at least {min_length} characters"
+        msg = tr(f"密码至少需要 {min_length} 个字符", english) if has_request_context() else english
         raise AccountError(msg)
 
 
@@ -295,7 +297,7 @@ def login():
     if account is None or not valid or account.disabled:
         _limiter().failed(*keys)
         flash(tr("用户名或密码错误，或账户已停用", "wrong user name or password, or the account is disabled"), "error")
-        return render_template("auth/login.html", next=next_url, no_accounts=no_accounts, username=username), 401
+        return render_template("auth/login.html", next=next_url, no_accounts=no_accounts, username=username)
     _limiter().succeeded(keys[0])
     session.clear()  # a fresh session: nothing carried over from before the sign-in
     session.permanent = True

@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 
 import click
+from flask.cli import with_appcontext
 from flask import current_app
 
 from layers.accounts import AccountError
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("username")
 @click.option("--name", "display_name", default="", help="Display name (e.g. 张三).")
 @click.option("--role", type=click.Choice(["admin", "editor", "viewer"]), default="admin", show_default=True,

@@ -11,6 +11,7 @@ Exit codes: 0 done, 2 refused (the message says why).
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 from layers.backup import BackupError, backup_park, check_park, restore_park
 
@@ -22,6 +23,7 @@ def _store():
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("dest", type=click.Path(dir_okay=False))
 def backup_command(dest: str) -> None:
     """Write a consistent copy of the park with its SHA-256 manifest."""
@@ -35,6 +37,7 @@ def backup_command(dest: str) -> None:
 
 
 @click.command("restore")
+@with_appcontext
 @click.argument("backup", type=click.Path(dir_okay=False))
 def restore_command(backup: str) -> None:
     """Replace the park with a verified backup (the current park is kept beside it)."""
@@ -48,6 +51,7 @@ def restore_command(backup: str) -> None:
 
 
 @click.command("check-park")
+@with_appcontext
 @click.option("--deep", is_flag=True, help="Also read and validate every layer.")
 def check_park_command(deep: bool) -> None:
     """Check the park's integrity (the server runs the quick check before it starts)."""
