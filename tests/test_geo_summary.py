@@ -16,10 +16,14 @@ from layers.validate import validate_layer
 from tests.conftest import WORKING_EPSG, X0, Y0, tiny_frames
 
 
+#: Every layer some figure group takes (later groups may take more).
+SUMMARY_LAYERS = tuple(dict.fromkeys(name for _, names, _ in summary.FIGURE_GROUPS for name in names))
+
+
 def typed(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Validated layers; absent ones as empty typed frames."""
     out = {}
-    for name in ("zones", "parcels", "buildings", "units", "roads", "pipelines"):
+    for name in SUMMARY_LAYERS:
         spec = get_layer(name)
         frame = frames.get(name)
         if frame is None:
