@@ -1,0 +1,128 @@
+"""The expansion page in a real headless Chromium: draw a polygon, see the developable area come back.
+
+The app serves the expansion test park (``expansion_helpers``) on 127.0.0.1. The
+polygon is drawn with the mouse through Leaflet.draw's polygon tool inside the
+expansion area, clear of the farmland, so its net developable area equals its own
+area, computed here from the drawn coordinates. Every request must stay on 127.0.0.1
+and no console error may be logged.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+import shapely
+from playwright import sync_api
+from pyproj import Transformer
+from werkzeug.serving import make_server
+
+from conftest import X0, Y0
+from expansion_helpers import write_park
+from geo.units import M2_PER_MU
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+TO_LONLAT = Transformer.from_crs(4549, 4326, always_xy=True)
+TO_LOCAL = Transformer.from_crs(4326, 4549, always_xy=True)
+#: The drawn quadrilateral, in local metres: inside EXP1 and clear of the farmland.
+CORNERS = [(0, 300), (450, 320), (420, 700), (-20, 650)]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from app import create_app
+
+    store = write_park(tmp_path_factory.mktemp("expansion-browser") / "park.gpkg")
+    app = create_app({"TESTING": True, "PARK_PATH": str(store.path), "BASEMAP": "none", "SECRET_KEY": "test"})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{httpd.server_port}")
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def session(server):
+    requests: list[str] = []
+    errors: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+        own = urlsplit(server.url).hostname
+
+        def guard(route):
+            if urlsplit(route.request.url).hostname == own:
+                route.continue_()
+            else:
+                route.abort()
+
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+        page.goto(server.url + "/expansion", wait_until="networkidle")
+        page.wait_for_function("() => window.parkatlas && window.parkatlas.expansion && "
+                               "document.getElementById('expansion-result').dataset.state === 'done'")
+        yield SimpleNamespace(page=page, requests=requests, errors=errors)
+        context.close()
+        browser.close()
+
+
+def test_the_zone_result_is_drawn_on_load(session):
+    page = session.page
+    assert page.evaluate("() => parkatlas.map.hasLayer(parkatlas.layers.exp_net)") is True
+    shown = float(page.locator("#exp-net-mu").get_attribute("data-mu"))
+    assert shown == pytest.approx(930.0)
+
+
+def test_drawing_a_polygon_returns_its_developable_area(session):
+    page = session.page
+    box = page.locator(".parkatlas-map").bounding_box()
+    pixels = []
+    for x, y in CORNERS:
+        lon, lat = TO_LONLAT.transform(X0 + x, Y0 + y)
+        point = page.evaluate(f"() => parkatlas.map.latLngToContainerPoint([{lat}, {lon}])")
+        pixels.append((box["x"] + point["x"], box["y"] + point["y"]))
+    page.locator(".leaflet-draw-draw-polygon").click()
+    for px, py in pixels:
+        page.mouse.click(px, py)
+        page.wait_for_timeout(150)
+    page.mouse.click(*pixels[0])  # closing on the first vertex finishes the polygon
+    page.wait_for_function("() => parkatlas.expansion.area !== null && !parkatlas.expansion.busy && "
+                           "document.getElementById('expansion-result').dataset.state === 'done'")
+    drawn = page.evaluate("() => parkatlas.expansion.area")
+    assert drawn["type"] == "Polygon" and len(drawn["coordinates"][0]) == 5
+    ring = [TO_LOCAL.transform(lon, lat) for lon, lat in drawn["coordinates"][0]]
+    expected_mu = shapely.Polygon(ring).area / M2_PER_MU
+    shown = float(page.locator("#exp-net-mu").get_attribute("data-mu"))
+    assert shown == pytest.approx(expected_mu, abs=0.01)
+    assert shown == pytest.approx(shapely.Polygon(CORNERS).area / M2_PER_MU, rel=0.02)  # the pixels' rounding
+    assert page.evaluate("() => parkatlas.expansion.last.source.kind") == "drawn"
+    assert page.evaluate("() => parkatlas.map.hasLayer(parkatlas.layers.exp_net)") is True
+    assert page.locator("#expansion-result .approval-level").inner_text().strip() != ""
+
+
+def test_a_refused_area_shows_the_message(session):
+    page = session.page
+    page.evaluate("() => parkatlas.expansion.post({type: 'Point', coordinates: [121.4, 28.66]})")
+    page.wait_for_function("() => document.getElementById('expansion-result').dataset.state === 'error'")
+    assert "Polygon or MultiPolygon" in page.locator("#expansion-result .error-message").inner_text()
+
+
+def test_no_console_errors_and_nothing_leaves_the_machine(session):
+    # The browser logs the deliberately refused post above as a failed resource; nothing else may be logged.
+    refused = [e for e in session.errors if "status of 400" in e]
+    assert len(refused) == 1
+    assert [e for e in session.errors if e not in refused] == []
+    assert session.requests
+    assert [url for url in session.requests if urlsplit(url).hostname != "127.0.0.1"] == []
