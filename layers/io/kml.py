@@ -38,7 +38,8 @@ def _child(element: ET.Element, name: str) -> ET.Element | None:
     return None
 
 
-def _coordinates(element: ET.Element | None) -> np.ndarray:
+def _coordinates(element: ET.Element | None, heights: list[bool]) -> np.ndarray:
+    """lon,lat pairs; ``heights`` gets True appended when an altitude is dropped (park layers are 2D)."""
     if element is None or not (element.text or "").strip():
         msg = "geometry without coordinates"
         raise ValueError(msg)
@@ -49,33 +50,35 @@ def _coordinates(element: ET.Element | None) -> np.ndarray:
         if len(parts) < 2:
             msg = f"coordinate {item!r} is not lon,lat[,alt]"
             raise ValueError(msg)
+        if len(parts) > 2 and parts[2].strip() not in ("", "0", "0.0"):
+            heights.append(True)
         rows.append((float(parts[0]), float(parts[1])))
     return np.array(rows, dtype="float64")
 
 
-def _geometry(element: ET.Element) -> shapely.Geometry:
+def _geometry(element: ET.Element, heights: list[bool]) -> shapely.Geometry:
     kind = _local(element.tag)
     if kind == "Point":
-        return shapely.points(_coordinates(_child(element, "coordinates"))[0])
+        return shapely.points(_coordinates(_child(element, "coordinates"), heights)[0])
     if kind == "LineString":
-        return shapely.linestrings(_coordinates(_child(element, "coordinates")))
+        return shapely.linestrings(_coordinates(_child(element, "coordinates"), heights))
     if kind == "LinearRing":
-        return shapely.linestrings(_coordinates(_child(element, "coordinates")))
+        return shapely.linestrings(_coordinates(_child(element, "coordinates"), heights))
     if kind == "Polygon":
         outer = _child(element, "outerBoundaryIs")
         ring = _child(outer, "LinearRing") if outer is not None else None
         if ring is None:
             msg = "Polygon without outerBoundaryIs/LinearRing"
             raise ValueError(msg)
-        shell = _coordinates(_child(ring, "coordinates"))
+        shell = _coordinates(_child(ring, "coordinates"), heights)
         holes = []
         for inner in element:
             if _local(inner.tag) == "innerBoundaryIs":
                 inner_ring = _child(inner, "LinearRing")
                 if inner_ring is not None:
-                    holes.append(_coordinates(_child(inner_ring, "coordinates")))
+                    holes.append(_coordinates(_child(inner_ring, "coordinates"), heights))
         return shapely.Polygon(shell, holes)
-    parts = [_geometry(child) for child in element if _local(child.tag) in _GEOMETRY_TAGS]
+    parts = [_geometry(child, heights) for child in element if _local(child.tag) in _GEOMETRY_TAGS]
     if not parts:
         return shapely.GeometryCollection()
     kinds = {p.geom_type for p in parts}
@@ -109,6 +112,7 @@ class KmlContent:
 
     frame: gpd.GeoDataFrame
     damaged: dict[int, str] = field(default_factory=dict)
+    fixes: list[tuple[int, str]] = field(default_factory=list)
 
 
 def read_kml(text: str, *, name: str = "KML") -> KmlContent:
@@ -117,6 +121,7 @@ def read_kml(text: str, *, name: str = "KML") -> KmlContent:
     records: list[dict] = []
     geometries: list[object] = []
     damaged: dict[int, str] = {}
+    fixes: list[tuple[int, str]] = []
     folders: list[str | None] = []
     stack: list[str] = []
     try:
@@ -150,10 +155,13 @@ def read_kml(text: str, *, name: str = "KML") -> KmlContent:
                 **_extended_data(element),
             }
             geometry = None
+            heights: list[bool] = []
             for child in element:
                 if _local(child.tag) in _GEOMETRY_TAGS:
                     try:
-                        geometry = _geometry(child)
+                        geometry = _geometry(child, heights)
+                        if heights:
+                            fixes.append((index, "Z (height) coordinates dropped"))
                     except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
                         damaged[index] = f"geometry cannot be read ({exc})"
                     break
@@ -164,7 +172,7 @@ def read_kml(text: str, *, name: str = "KML") -> KmlContent:
         damaged[len(records)] = f"{broken}; {len(records)} placemark(s) before it were read, any after it are lost"
     frame = gpd.GeoDataFrame(pd.DataFrame.from_records(records) if records else pd.DataFrame(),
                              geometry=gpd.GeoSeries(geometries, crs=4326))
-    return KmlContent(frame, damaged)
+    return KmlContent(frame, damaged, fixes)
 
 
 # -- writing -----------------------------------------------------------------------------------------

@@ -328,7 +328,8 @@ def read_source(path: Path, spec: LayerSpec, *, source_layer: str | None = None,
     if suffix == ".kml":
         text, choice = decode_text(path.read_bytes(), override=encoding, name=path.name)
         content = kml.read_kml(text, name=path.name)
-        return SourceData(content.frame, "KML", CRS.from_epsg(4326), encoding=choice, damaged=content.damaged)
+        return SourceData(content.frame, "KML", CRS.from_epsg(4326), encoding=choice, damaged=content.damaged,
+                          fixes=content.fixes)
     if suffix == ".dxf":
         if spec.geometry is None:
             msg = f"{path.name}: a DXF drawing holds geometry only; layer {spec.name!r} is a table"
