@@ -14,6 +14,7 @@ judge (``*_unknown``).
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -166,6 +167,44 @@ def pipeline_lengths(pipelines: pd.DataFrame) -> dict:
     return _km_by(pipelines, "pipelines", {"by_network_km": "network", "by_status_km": "status"})
 
 
+def land_use_efficiency(parcels: pd.DataFrame, buildings: pd.DataFrame, units: pd.DataFrame, leases: pd.DataFrame,
+                        enterprises: pd.DataFrame, enterprise_years: pd.DataFrame, *,
+                        as_of: dt.date | None = None) -> dict:
+    """Idle land (亩, by status), inefficient land (亩, by category) and factory vacancy, as of ``as_of`` (default today).
+
+    Runs ``geo.analysis.analyse_land`` with the national default rules; records
+    it could not judge are counted in ``idle_not_judged``.
+    """
+    from geo.analysis import analyse_land
+    from geo.inefficiency import CATEGORIES
+
+    day = as_of or dt.date.today()
+    result = analyse_land({"parcels": parcels, "buildings": buildings, "units": units, "leases": leases,
+                           "enterprises": enterprises, "enterprise_years": enterprise_years}, as_of=day)
+    analysed = result.parcels
+    mu = analysed["area_mu"].to_numpy()
+    idle_statuses = ("idle_fee", "idle_reclaim", "stalled_idle")
+    status = analysed["idle_status"]
+    by_status = {key: float(mu[(status == key).fillna(False).to_numpy(dtype=bool)].sum()) for key in idle_statuses}
+    flags = {c: analysed[c].to_numpy(dtype=bool) for c in CATEGORIES}
+    any_kind = np.logical_or.reduce(list(flags.values())) if flags else np.zeros(len(analysed), dtype=bool)
+    vacancy = result.park_vacancy
+    return {
+        "as_of": day.isoformat() if hasattr(day, "isoformat") else str(day),
+        "idle_mu": float(sum(by_status.values())),
+        "idle_by_status_mu": by_status,
+        "idle_parcels": int(status.isin(idle_statuses).sum()),
+        "idle_fee_wan": float(np.nansum(analysed["idle_fee_wan"].to_numpy())),
+        "idle_not_judged": int(status.isna().sum()),
+        "inefficient_mu": float(mu[any_kind].sum()),
+        "inefficient_by_category_mu": {c: float(mu[flag].sum()) for c, flag in flags.items()},
+        "vacancy_rate": vacancy["vacancy_rate"],
+        "leasable_m2": vacancy["leasable_m2"],
+        "vacant_m2": vacancy["vacant_m2"],
+        "overlapping_leases": int(len(result.overlaps)),
+    }
+
+
 #: Figure groups in the order the summary lists them: (name, layers it takes, function).
 FIGURE_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[..., dict]], ...] = (
     ("park_area", ("zones", "parcels"), park_area),
@@ -174,6 +213,8 @@ FIGURE_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[..., dict]], ...] = (
     ("factory_space", ("buildings", "units"), factory_space),
     ("roads", ("roads",), road_lengths),
     ("pipelines", ("pipelines",), pipeline_lengths),
+    ("land_use_efficiency", ("parcels", "buildings", "units", "leases", "enterprises", "enterprise_years"),
+     land_use_efficiency),
 )
 
 
@@ -188,7 +229,10 @@ def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None = 
         Count records existing on this day; default: every record not retired.
     """
     current = {name: in_force(layers[name], as_of=as_of) for _, names, _ in FIGURE_GROUPS for name in names}
-    return {group: function(*(current[name] for name in names)) for group, names, function in FIGURE_GROUPS}
+    # Groups whose figures depend on the day (idle periods, leases) take it as a keyword.
+    return {group: function(*(current[name] for name in names),
+                            **({"as_of": as_of} if "as_of" in inspect.signature(function).parameters else {}))
+            for group, names, function in FIGURE_GROUPS}
 
 
 __all__ = [
@@ -198,6 +242,7 @@ __all__ = [
     "in_force",
     "is_industrial",
     "land_supply",
+    "land_use_efficiency",
     "park_area",
     "park_summary",
     "parcel_counts",
