@@ -103,8 +103,10 @@ def to_code(series: pd.Series, spec_field: Field) -> tuple[pd.Series, pd.Series]
         for name in (code.value, code.label_zh, code.label_en, *code.aliases):
             lookup.setdefault(normalise_text(name), code.value)
     text, _ = to_text(series)
-    out = text.map(lambda v: lookup.get(normalise_text(v)) if pd.notna(v) else np.nan)
-    out = out.astype(STRING_DTYPE)
+    # Each distinct value is looked up once: a column of 10⁶ codes holds a handful of them.
+    positions, distinct = pd.factorize(text, use_na_sentinel=True)
+    canonical = np.array([lookup.get(normalise_text(v)) for v in distinct] + [None], dtype=object)
+    out = pd.Series(canonical[positions], index=series.index).astype(STRING_DTYPE)
     bad = text.notna() & out.isna()
     return out, bad
 
