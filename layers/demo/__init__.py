@@ -28,6 +28,8 @@ import os
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from layers.demo.buildings import heights_text, plan_buildings
@@ -77,6 +79,13 @@ def _text(values) -> pd.Series:
     arr = np.asarray(values, dtype=object)
     arr = np.where((arr == "") | pd.isna(arr), None, arr)
     return pd.Series(arr, dtype="str")
+
+
+def _joined_ids(ids: np.ndarray, rows: np.ndarray, suffix: np.ndarray) -> pd.Series:
+    """'<id>-<suffix>' text built in Arrow (millions of rows without a Python string each)."""
+    joined = pc.binary_join_element_wise(pa.array(ids, type=pa.string()).take(pa.array(rows)),
+                                         pc.cast(pa.array(suffix), pa.string()), "-")
+    return pd.Series(pd.array(joined, dtype="str"))
 
 
 def _dates(values) -> pd.Series:
@@ -271,7 +280,9 @@ def generate_demo_park(*, n_parcels: int = DEFAULT_PARCELS, seed: int = DEFAULT_
         "established": _dates(ent["established"]), **_history(n_ent, rng),
     })
     years = pd.DataFrame({key: (_text(v) if np.asarray(v).dtype == object else v)
-                          for key, v in economy.years.items()})
+                          for key, v in economy.years.items() if key != "rows"})
+    years.insert(0, "record_id", _joined_ids(economy.enterprises["enterprise_id"], economy.years["rows"],
+                                             economy.years["year"]))
     years = years.assign(**_history(len(years), rng))
     u = economy.units
     units = pd.DataFrame({

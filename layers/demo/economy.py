@@ -37,7 +37,7 @@ UNIT_STATUS, UNIT_STATUS_P = ("leasable", "self_used", "under_renovation", "sold
 #: Lease terms (days) and the share of renewals that follow on the next day.
 LEASE_TERMS_DAYS, RENEWAL_SHARE = (365, 730, 1095), 0.4
 MAX_LEASES_PER_UNIT = 6
-TENANCIES_PER_TENANT = 1.3
+TENANCIES_PER_TENANT = 1.6
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)])
@@ -266,9 +266,9 @@ def plan_economy(layout: Layout, scenario: Scenario, buildings: Buildings, build
                        above_scale=above, high_tech=high_tech, established=established)
     rep = np.repeat(np.arange(n), ny)
     year_col = np.tile(years, n)
+    # record_id ('<enterprise_id>-<year>') is joined when the frame is built, from ``rows``.
     figures = dict(
-        record_id=np.char.add(np.char.add(ids[rep].astype(str), "-"), year_col.astype(str)).astype(object),
-        enterprise_id=ids[rep], year=year_col, tax_wan=np.round(tax.ravel(), 2),
+        rows=rep, enterprise_id=ids[rep], year=year_col, tax_wan=np.round(tax.ravel(), 2),
         output_wan=np.round(output.ravel(), 1), value_added_wan=np.round(value_added.ravel(), 1),
         revenue_wan=np.round(revenue.ravel(), 1), energy_tce=np.round(energy.ravel(), 1),
         emissions_t=np.round(emissions.ravel(), 3), rd_wan=np.round(rd.ravel(), 1),

@@ -41,7 +41,7 @@ SINGLE_SHARE = 0.15
 SINGLE_MAX_M2 = 100_000.0
 LANE_SHARE = 0.10
 #: Standard-factory parcels (big single blocks) and landlocked plots per plot of the park.
-SF_RATE, SF_MIN = 0.003, 3
+SF_RATE, SF_MIN = 0.001, 3
 LANDLOCKED_RATE, LANDLOCKED_MIN = 0.002, 3
 #: The highway connector leaves the park westwards this far.
 CONNECTOR_LENGTH_M = 1500.0

@@ -35,6 +35,8 @@ SERVED_NETWORKS = ("water_supply", "rain", "sewer", "power", "telecom", "gas", "
 SERVE_MIN_WATER_DN = 150.0
 SERVE_GAS_PRESSURES = ("medium_a", "medium_b")
 SERVE_POWER_KV = 10.0
+#: Mains further than this from a parcel can serve it under no bordering-road rule (40 m road: 20 + 10).
+NEAREST_SEARCH_M = 60.0
 #: FAR is judged on built plots only (a site under construction is not yet comparable).
 JUDGED_STATUSES = ("completed", "operating")
 
@@ -86,8 +88,10 @@ def frontage_pairs(parcel_geoms: np.ndarray, road_geoms: np.ndarray, road_width:
     parcel, road = tree.query(parcel_geoms, predicate="dwithin", distance=float(reach.max()))
     near = shapely.dwithin(parcel_geoms[parcel], road_geoms[road], reach[road])
     parcel, road = parcel[near], road[near]
-    corridors = shapely.buffer(road_geoms[road], reach[road], cap_style="flat")
-    frontage = shapely.length(shapely.intersection(shapely.boundary(parcel_geoms[parcel]), corridors))
+    # Each road's widened corridor is buffered once, however many parcels it borders.
+    used, inverse = np.unique(road, return_inverse=True)
+    corridors = shapely.buffer(road_geoms[used], reach[used], cap_style="flat")
+    frontage = shapely.length(shapely.intersection(shapely.boundary(parcel_geoms[parcel]), corridors[inverse]))
     keep = frontage >= MIN_FRONTAGE_M
     return parcel[keep], road[keep]
 
@@ -106,16 +110,15 @@ def eligible_mains(network: str, pipe_network: np.ndarray, status: np.ndarray, d
 
 
 def serve_distances(parcel_geoms: np.ndarray, pipe_geoms: np.ndarray, pipes: dict) -> dict:
-    """Distance from each parcel to the nearest eligible main, per network (inf where none)."""
+    """Distance from each parcel to the nearest eligible main, per network (inf where none within 60 m)."""
     out = {}
     for network in SERVED_NETWORKS:
         mains = pipe_geoms[eligible_mains(network, pipes["network"], pipes["status"], pipes["diameter_mm"],
                                           pipes["pressure_class"], pipes["voltage_kv"])]
         distance = np.full(len(parcel_geoms), np.inf)
         if len(mains):
-            (where, _), d = shapely.STRtree(mains).query_nearest(parcel_geoms, return_distance=True,
-                                                                 all_matches=False)
-            distance[where] = d
+            where, main = shapely.STRtree(mains).query(parcel_geoms, predicate="dwithin", distance=NEAREST_SEARCH_M)
+            np.minimum.at(distance, where, shapely.distance(parcel_geoms[where], mains[main]))
         out[network] = distance
     return out
 
