@@ -20,7 +20,7 @@ class BadRequest(ValueError):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/tiles/") or (
+    return request.path.startswith("/api/") or request.path.startswith("/tiles/") or request.is_json or (
         request.accept_mimetypes.best == "application/json"
     )
 
