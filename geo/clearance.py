@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.roadnet import EPS_M
+from geo.nearby import EPS_M, near_pairs
 from layers.infra_rules import InfraRules
 
 KINDS = ("pipe_pipe", "pipe_building", "pipe_under_building")
@@ -113,22 +113,24 @@ def pipe_pipe_conflicts(pipelines: gpd.GeoDataFrame, *, rules: InfraRules) -> gp
     tables = _Tables(rules)
     number = tables.numbers(pipe_classes(pipes, rules=rules))
     radius = _radius_m(pipes, rules)
-    geoms = pipes.geometry.to_numpy()
-    reach = np.nanmax(tables.pair_m, initial=0.0) + 2 * radius.max(initial=0.0)
-    a, b = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=reach)
-    network = pipes["network"].to_numpy(dtype=object)
-    laying = pipes["laying"].isin(rules.clearance.shared_structure_layings).to_numpy()
-    keep = (a < b) & (number[a] >= 0) & (number[b] >= 0)
-    a, b = a[keep], b[keep]
+    # Only pipes with some entry in the table are searched, each as far as its strictest entry needs.
+    widest = np.append(np.nanmax(tables.pair_m, axis=1, initial=-1.0), -1.0)[number]
+    checked = np.flatnonzero(widest >= 0)
+    geoms = pipes.geometry.to_numpy()[checked]
+    number, radius = number[checked], radius[checked]
+    i, j, distance = near_pairs(geoms, geoms, widest[checked] + radius + radius.max(initial=0.0))
+    network = pipes["network"].to_numpy(dtype=object)[checked]
+    shared = pipes["laying"].isin(rules.clearance.shared_structure_layings).to_numpy()[checked]
+    keep = (i < j) & (network[i] != network[j]) & ~(shared[i] & shared[j])
+    a, b, distance = i[keep], j[keep], distance[keep]
     required = tables.pair_m[number[a], number[b]]
-    keep = ~np.isnan(required) & (network[a] != network[b]) & ~(laying[a] & laying[b])
-    a, b, required = a[keep], b[keep], required[keep]
-    actual = shapely.distance(geoms[a], geoms[b]) - radius[a] - radius[b]
-    conflict = (actual < required - EPS_M) & ~shapely.intersects(geoms[a], geoms[b])
+    actual = distance - radius[a] - radius[b]
+    # Lines at distance 0 cross or touch: a vertical-clearance matter, not reported here.
+    conflict = (actual < required - EPS_M) & (distance > 0)
     a, b, required, actual = a[conflict], b[conflict], required[conflict], actual[conflict]
     status, source = _marks(tables.pair_rule[number[a], number[b]], rules.clearance.pipe_pipe)
     names = np.array(rules.clearance.class_names + (None,), dtype=object)
-    ids = pipes["pipe_id"].to_numpy(dtype=object)
+    ids = pipes["pipe_id"].to_numpy(dtype=object)[checked]
     where = shapely.centroid(shapely.shortest_line(geoms[a], geoms[b]))
     return _frame({"kind": np.full(len(a), "pipe_pipe", dtype=object), "id_a": ids[a], "id_b": ids[b],
                    "network_a": network[a], "network_b": network[b], "class_a": names[number[a]],
@@ -154,10 +156,10 @@ def pipe_building_conflicts(pipelines: gpd.GeoDataFrame, buildings: gpd.GeoDataF
     required = np.append(tables.building_m, np.nan)[number]
     radius = _radius_m(pipes, rules)
     geoms, footprints = pipes.geometry.to_numpy(), standing.geometry.to_numpy()
-    reach = np.nanmax(np.append(required, 0.0)) + radius.max(initial=0.0)
-    pipe, building = shapely.STRtree(footprints).query(geoms, predicate="dwithin", distance=reach)
-    under = shapely.intersects(geoms[pipe], footprints[building])
-    actual = shapely.distance(geoms[pipe], footprints[building]) - radius[pipe]
+    # Every pipe is searched for buildings it runs under; classed pipes as far as their minimum needs.
+    pipe, building, distance = near_pairs(geoms, footprints, np.where(np.isnan(required), 0.0, required + radius))
+    under = distance == 0
+    actual = distance - radius[pipe]
     close = ~under & (actual < required[pipe] - EPS_M)
     names = np.array(rules.clearance.class_names + (None,), dtype=object)
     marks, sources = _marks(np.append(tables.building_rule, -1)[number], rules.clearance.pipe_building)

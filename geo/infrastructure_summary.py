@@ -21,7 +21,7 @@ import shapely
 from geo.clearance import KINDS, clearance_conflicts, unchecked_pipes
 from geo.crs import require_projected
 from geo.readiness import readiness
-from geo.roadnet import network_distances
+from geo.roadnet import frontage, network_distances
 from geo.summary import SUPPLIED_STATUSES, UNKNOWN, in_force
 from layers.infra_rules import InfraRules
 from layers.registry import get_layer
@@ -107,6 +107,27 @@ def conflict_counts(conflicts: pd.DataFrame) -> dict[str, int]:
     return {"total": len(conflicts), **{kind: int(counts.get(kind, 0)) for kind in KINDS}}
 
 
+def overview_figures(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd.GeoDataFrame,
+                     buildings: gpd.GeoDataFrame, *, rules: InfraRules | None = None) -> dict:
+    """The overview's readiness and conflict figures (records already in force).
+
+    Returns the target ``template``, ``supplied_parcels``, ``ready_parcels`` and
+    ``ready_share``, ``road_share``, ``served_share`` per network and
+    ``conflicts`` (counts by kind). Without ``rules``, the national defaults.
+    """
+    if rules is None:
+        from layers.infra_rules import default_infra_rules
+
+        rules = default_infra_rules()
+    cover = coverage(parcels, readiness(parcels, roads, pipelines, rules=rules), rules=rules)
+    return {
+        "template": rules.readiness.default_template,
+        **{key: cover[key] for key in ("supplied_parcels", "ready_parcels", "ready_share", "road_share",
+                                       "served_share")},
+        "conflicts": conflict_counts(clearance_conflicts(pipelines, buildings, rules=rules)),
+    }
+
+
 def infrastructure_analysis(layers: Mapping[str, pd.DataFrame], *, rules: InfraRules, as_of: dt.date | None = None,
                             template: str | None = None, include_planned: bool = False) -> dict:
     """Readiness, network distances, clearance conflicts and the km tables of a park.
@@ -136,9 +157,11 @@ def infrastructure_analysis(layers: Mapping[str, pd.DataFrame], *, rules: InfraR
     current = {name: in_force(layers[name], as_of=as_of)
                for name in ("parcels", "roads", "pipelines", "buildings", "facilities")}
     parcels = current["parcels"]
-    ready = readiness(parcels, current["roads"], current["pipelines"], rules=rules, template=template)
+    fronting = frontage(parcels, current["roads"], rules=rules)
+    ready = readiness(parcels, current["roads"], current["pipelines"], rules=rules, template=template,
+                      fronting=fronting)
     reach = network_distances(parcels, current["roads"], current["facilities"], rules=rules,
-                              include_planned=include_planned)
+                              include_planned=include_planned, fronting=fronting)
     conflicts = clearance_conflicts(current["pipelines"], current["buildings"], rules=rules)
     return {
         "layers": current,

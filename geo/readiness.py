@@ -26,7 +26,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.roadnet import EPS_M, road_frontage
+from geo.nearby import EPS_M, near_pairs, nearest_distance
+from geo.roadnet import Frontage, frontage, road_widths_m
 from layers.infra_rules import InfraRules, ServedSource
 
 #: Separator of the connection codes in the ``missing`` column.
@@ -52,13 +53,7 @@ def eligible_mains(pipelines: pd.DataFrame, source: ServedSource, *, rules: Infr
 
 def nearest_main_m(parcels: gpd.GeoDataFrame, mains: np.ndarray) -> np.ndarray:
     """Distance from each parcel (its red line; 0 when a main crosses it) to the nearest of ``mains`` (NaN: none)."""
-    out = np.full(len(parcels), np.nan)
-    if len(mains) == 0 or len(parcels) == 0:
-        return out
-    (parcel, _), distance = shapely.STRtree(mains).query_nearest(
-        parcels.geometry.to_numpy(), return_distance=True, all_matches=False)
-    out[parcel] = distance
-    return out
+    return nearest_distance(parcels.geometry.to_numpy(), mains)
 
 
 def _labels(connections: pd.DataFrame, rules: InfraRules, target: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -82,7 +77,7 @@ def _labels(connections: pd.DataFrame, rules: InfraRules, target: str) -> tuple[
 
 
 def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd.GeoDataFrame, *,
-              rules: InfraRules, template: str | None = None) -> pd.DataFrame:
+              rules: InfraRules, template: str | None = None, fronting: Frontage | None = None) -> pd.DataFrame:
     """Per parcel: road frontage, distance to the nearest eligible main and served flag per network, the label.
 
     Parameters
@@ -93,6 +88,8 @@ def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd
         Infrastructure rules (sections ``served``, ``roads``, ``readiness``).
     template
         The target label (default ``rules.readiness.default_template``).
+    fronting
+        :func:`geo.roadnet.frontage` of the same parcels and roads, if already computed.
 
     Returns
     -------
@@ -108,13 +105,12 @@ def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd
     require_projected(parcels, what="readiness")
     require_projected(pipelines, what="readiness")
     target = rules.readiness.template(template).label
-    fronts = road_frontage(parcels, roads, rules=rules)
-    position = pd.Series(np.arange(len(parcels)), index=parcels.index)
-    at = position.loc[fronts["parcel"]].to_numpy()
+    fronting = fronting if fronting is not None else frontage(parcels, roads, rules=rules)
+    road = fronting.line_road[fronting.line]
     width = np.full(len(parcels), np.nan)
-    np.fmax.at(width, at, fronts["width_m"].to_numpy())
+    np.fmax.at(width, fronting.parcel, road_widths_m(roads, rules=rules).to_numpy()[road])
     road_ready = np.zeros(len(parcels), dtype=bool)
-    road_ready[at[fronts["status"].isin(rules.roads.ready_statuses).to_numpy()]] = True
+    road_ready[fronting.parcel[roads["status"].isin(rules.roads.ready_statuses).to_numpy()[road]]] = True
 
     out = pd.DataFrame(index=parcels.index)
     out["road_access"] = pd.array(~np.isnan(width), dtype="boolean")
@@ -123,10 +119,13 @@ def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd
         width = np.where(np.isnan(width), 0.0, width)
     limit = width / 2.0 + rules.served.extra_distance_m
     out["serve_limit_m"] = limit
-    geoms = pipelines.geometry.to_numpy()
+    parcel_geoms, geoms = parcels.geometry.to_numpy(), pipelines.geometry.to_numpy()
+    # Pipes within reach of a served limit are paired once for all networks; the rest searched per network.
+    near_parcel, near_pipe, near_m = near_pairs(parcel_geoms, geoms, float(np.nanmax(limit, initial=0.0)))
     for network in rules.served.networks:
-        distance = nearest_main_m(parcels, geoms[eligible_mains(pipelines, rules.served.sources[network],
-                                                                rules=rules)])
+        eligible = eligible_mains(pipelines, rules.served.sources[network], rules=rules)
+        mine = eligible[near_pipe]
+        distance = nearest_distance(parcel_geoms, geoms[eligible], known=(near_parcel[mine], near_m[mine]))
         out[f"{network}_distance_m"] = distance
         # NaN (no main, or no road when one is required) compares False: not served.
         out[f"served_{network}"] = pd.array(distance <= limit + EPS_M, dtype="boolean")

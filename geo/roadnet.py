@@ -27,11 +27,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
+from geo.nearby import EPS_M, near_pairs
 from layers.infra_rules import InfraRules
-
-#: Slack (m) for comparing lengths computed from large Gauss-Krüger coordinates,
-#: whose floating-point noise is ~1e-9 m: far below any survey precision.
-EPS_M = 1e-6
 
 
 def road_widths_m(roads: pd.DataFrame, *, rules: InfraRules) -> pd.Series:
@@ -41,32 +38,54 @@ def road_widths_m(roads: pd.DataFrame, *, rules: InfraRules) -> pd.Series:
     return roads["width_m"].astype("float64").fillna(fallback).rename("width_m")
 
 
-def _frontage_pairs(parcel_geoms: np.ndarray, road_geoms: np.ndarray, reach_m: np.ndarray,
-                    min_frontage_m: float) -> tuple[pd.DataFrame, np.ndarray]:
-    """Positional (parcel, road) pairs where the road borders the parcel, and each pair's frontage line."""
-    parcel = road = np.array([], dtype=np.intp)
-    if len(parcel_geoms) and len(road_geoms):
-        tree = shapely.STRtree(road_geoms)
-        parcel, road = tree.query(parcel_geoms, predicate="dwithin", distance=float(reach_m.max()))
-        near = shapely.dwithin(parcel_geoms[parcel], road_geoms[road], reach_m[road])
-        parcel, road = parcel[near], road[near]
-    # Each road's corridor is buffered once, however many parcels it borders.
-    used, inverse = np.unique(road, return_inverse=True)
-    corridors = shapely.buffer(road_geoms[used], reach_m[used], cap_style="flat")
-    fronts = shapely.intersection(shapely.boundary(parcel_geoms[parcel]), corridors[inverse])
-    frontage = shapely.length(fronts)
-    keep = (frontage >= min_frontage_m - EPS_M) & ~shapely.is_empty(fronts)
-    parcel, road = parcel[keep], road[keep]
-    pairs = pd.DataFrame({
-        "parcel": parcel,
-        "road": road,
-        "frontage_m": frontage[keep],
-        "distance_m": shapely.distance(parcel_geoms[parcel], road_geoms[road]),
-    })
-    return pairs, fronts[keep]
+def single_lines(roads: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The single-part, non-empty centrelines of ``roads`` and the position of each one's road."""
+    lines, line_road = shapely.get_parts(roads.geometry.to_numpy(), return_index=True)
+    keep = ~shapely.is_empty(lines) & (shapely.length(lines) > 0)
+    return lines[keep], line_road[keep]
 
 
-def road_frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: InfraRules) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Frontage:
+    """Which road centrelines border which parcels, computed once for readiness and routing.
+
+    ``lines``/``line_road`` are the roads' single-part centrelines and the position
+    of each one's road; every other array has one entry per bordering pair:
+    positions into the parcels and into ``lines``, the boundary length in the
+    road's corridor, the distance to the centreline, and that boundary stretch.
+    """
+
+    lines: np.ndarray
+    line_road: np.ndarray
+    parcel: np.ndarray
+    line: np.ndarray
+    frontage_m: np.ndarray
+    distance_m: np.ndarray
+    fronts: np.ndarray
+
+
+def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: InfraRules) -> Frontage:
+    """The bordering (parcel, road centreline) pairs of a park; see :func:`road_frontage`."""
+    require_projected(parcels, what="road frontage")
+    require_projected(roads, what="road frontage")
+    lines, line_road = single_lines(roads)
+    reach = road_widths_m(roads, rules=rules).to_numpy()[line_road] / 2.0 + rules.roads.frontage_tolerance_m
+    geoms = parcels.geometry.to_numpy()
+    parcel, line, distance = near_pairs(geoms, lines, reach.max(initial=0.0))
+    near = distance <= reach[line] + EPS_M
+    parcel, line, distance = parcel[near], line[near], distance[near]
+    # Each corridor is buffered, and each boundary taken, once however many pairs share it.
+    used, inverse = np.unique(line, return_inverse=True)
+    corridors = shapely.buffer(lines[used], reach[used], cap_style="flat")
+    owners, owner = np.unique(parcel, return_inverse=True)
+    fronts = shapely.intersection(shapely.boundary(geoms[owners])[owner], corridors[inverse])
+    length = shapely.length(fronts)
+    keep = (length >= rules.roads.min_frontage_m - EPS_M) & ~shapely.is_empty(fronts)
+    return Frontage(lines, line_road, parcel[keep], line[keep], length[keep], distance[keep], fronts[keep])
+
+
+def road_frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: InfraRules,
+                  fronting: Frontage | None = None) -> pd.DataFrame:
     """Every (parcel, road) pair where the road borders the parcel.
 
     Parameters
@@ -76,6 +95,8 @@ def road_frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: 
     rules
         Infrastructure rules (``roads.frontage_tolerance_m``, ``roads.min_frontage_m``,
         ``roads.default_width_m``).
+    fronting
+        :func:`frontage` of the same layers, if already computed.
 
     Returns
     -------
@@ -84,21 +105,22 @@ def road_frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: 
         ``parcel_id``, ``road_id``, ``frontage_m`` (boundary length in the road's
         corridor), ``distance_m`` (parcel to centreline), ``width_m`` and the road's ``status``.
     """
-    require_projected(parcels, what="road frontage")
-    require_projected(roads, what="road frontage")
-    widths = road_widths_m(roads, rules=rules).to_numpy()
-    reach = widths / 2.0 + rules.roads.frontage_tolerance_m
-    pairs, _ = _frontage_pairs(parcels.geometry.to_numpy(), roads.geometry.to_numpy(), reach,
-                               rules.roads.min_frontage_m)
+    fronting = fronting if fronting is not None else frontage(parcels, roads, rules=rules)
+    pairs = pd.DataFrame({"parcel": fronting.parcel, "road": fronting.line_road[fronting.line],
+                          "frontage_m": fronting.frontage_m, "distance_m": fronting.distance_m})
+    # A multi-part road borders a parcel once: its parts' frontages add up.
+    pairs = pairs.groupby(["parcel", "road"], sort=True).agg(frontage_m=("frontage_m", "sum"),
+                                                             distance_m=("distance_m", "min")).reset_index()
+    parcel, road = pairs["parcel"].to_numpy(), pairs["road"].to_numpy()
     return pd.DataFrame({
-        "parcel": parcels.index.to_numpy()[pairs["parcel"]],
-        "road": roads.index.to_numpy()[pairs["road"]],
-        "parcel_id": parcels["parcel_id"].to_numpy()[pairs["parcel"]],
-        "road_id": roads["road_id"].to_numpy()[pairs["road"]],
+        "parcel": parcels.index.to_numpy()[parcel],
+        "road": roads.index.to_numpy()[road],
+        "parcel_id": parcels["parcel_id"].to_numpy()[parcel],
+        "road_id": roads["road_id"].to_numpy()[road],
         "frontage_m": pairs["frontage_m"].to_numpy(),
         "distance_m": pairs["distance_m"].to_numpy(),
-        "width_m": widths[pairs["road"]],
-        "status": roads["status"].to_numpy()[pairs["road"]],
+        "width_m": road_widths_m(roads, rules=rules).to_numpy()[road],
+        "status": roads["status"].to_numpy()[road],
     })
 
 
@@ -109,14 +131,16 @@ class RoadGraph:
     ``graph`` has integer nodes ``0 … n-1`` at ``node_xy`` and edges weighted by
     centreline length (``weight``, m). ``lines`` are the single-part centrelines
     the graph was built from, ``line_road`` the position of each one's road in
-    ``roads``; the ``edge_*`` arrays describe every piece of every line between
-    two nodes, sorted by line and position along it.
+    ``roads`` (the whole layer), ``source_line`` its position among all the
+    roads' centrelines (:func:`single_lines`); the ``edge_*`` arrays describe
+    every piece of every line between two nodes, sorted by line and position.
     """
 
     graph: nx.Graph
     roads: gpd.GeoDataFrame
     lines: np.ndarray
     line_road: np.ndarray
+    source_line: np.ndarray
     node_xy: np.ndarray
     edge_line: np.ndarray
     edge_start_m: np.ndarray
@@ -146,8 +170,7 @@ def _node_points(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(line, xy) of every line end and every point where two lines meet."""
     starts = shapely.get_coordinates(shapely.get_point(lines, 0))
     ends = shapely.get_coordinates(shapely.get_point(lines, -1))
-    tree = shapely.STRtree(lines)
-    a, b = tree.query(lines, predicate="intersects")
+    a, b, _ = near_pairs(lines, lines, 0.0)
     pairs = a < b
     a, b = a[pairs], b[pairs]
     # Crossings are points; overlapping stretches are lines, whose vertices all become nodes.
@@ -173,10 +196,11 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, rules: InfraRules, include_plan
     """
     require_projected(roads, what="road network")
     statuses = rules.roads.network_statuses + (rules.roads.planned_statuses if include_planned else ())
-    used = roads[(roads["status"].isin(statuses) | roads["status"].isna()).to_numpy()]
-    lines, line_road = shapely.get_parts(used.geometry.to_numpy(), return_index=True)
-    keep = ~shapely.is_empty(lines) & (shapely.length(lines) > 0)
-    lines, line_road = lines[keep], line_road[keep]
+    all_lines, all_road = single_lines(roads)
+    status = roads["status"]
+    built = (status.isin(statuses) | status.isna()).to_numpy()[all_road]
+    source_line = np.flatnonzero(built)
+    lines, line_road = all_lines[source_line], all_road[source_line]
 
     line, xy = _node_points(lines)
     grid = rules.roads.node_grid_m
@@ -198,7 +222,8 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, rules: InfraRules, include_plan
     shortest = weights.groupby(["u", "v"], sort=False)["weight"].min()
     graph.add_weighted_edges_from(zip(shortest.index.get_level_values(0).tolist(),
                                       shortest.index.get_level_values(1).tolist(), shortest.tolist()))
-    return RoadGraph(graph=graph, roads=used, lines=lines, line_road=line_road, node_xy=cells * grid,
+    return RoadGraph(graph=graph, roads=roads, lines=lines, line_road=line_road, source_line=source_line,
+                     node_xy=cells * grid,
                      edge_line=edge_line, edge_start_m=start, edge_end_m=end, edge_u=u, edge_v=v)
 
 
@@ -296,8 +321,8 @@ def _frontage_distances(graph: RoadGraph, line: np.ndarray, start_m: np.ndarray,
 
 
 def network_distances(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, *,
-                      rules: InfraRules, include_planned: bool = False,
-                      graph: RoadGraph | None = None) -> pd.DataFrame:
+                      rules: InfraRules, include_planned: bool = False, graph: RoadGraph | None = None,
+                      fronting: Frontage | None = None) -> pd.DataFrame:
     """Network distance along roads from every parcel to the nearest facility of each destination kind.
 
     A parcel is reached anywhere along its frontage on a road of the graph (its
@@ -313,8 +338,9 @@ def network_distances(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, facili
         ``facility_snap_max_m``).
     include_planned
         Route over planned and approved roads too.
-    graph
-        A graph already built from ``roads`` with the same options (built here otherwise).
+    graph, fronting
+        :func:`build_road_graph` and :func:`frontage` of the same layers and
+        options, if already computed.
 
     Returns
     -------
@@ -324,24 +350,25 @@ def network_distances(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, facili
         and ``to_<kind>_m`` for each destination kind (NaN when the parcel has no
         access or no such facility is reachable).
     """
-    require_projected(parcels, what="network distance")
     require_projected(facilities, what="network distance")
     graph = graph if graph is not None else build_road_graph(roads, rules=rules, include_planned=include_planned)
-    reach = (road_widths_m(graph.roads, rules=rules).to_numpy()[graph.line_road] / 2.0
-             + rules.roads.frontage_tolerance_m)
-    pairs, fronts = _frontage_pairs(parcels.geometry.to_numpy(), graph.lines, reach, rules.roads.min_frontage_m)
-    parcel, line = pairs["parcel"].to_numpy(), pairs["road"].to_numpy()
+    fronting = fronting if fronting is not None else frontage(parcels, roads, rules=rules)
+    # Only the pairs on roads of the graph give access.
+    graph_line = np.full(len(fronting.lines), -1, dtype=np.intp)
+    graph_line[graph.source_line] = np.arange(len(graph.source_line))
+    on_graph = graph_line[fronting.line] >= 0
+    parcel, line = fronting.parcel[on_graph], graph_line[fronting.line[on_graph]]
     # The frontage stretch: the frontage line's vertices projected onto the centreline.
-    xy, which = shapely.get_coordinates(fronts, return_index=True)
+    xy, which = shapely.get_coordinates(fronting.fronts[on_graph], return_index=True)
     along = pd.Series(shapely.line_locate_point(graph.lines[line[which]], shapely.points(xy))).groupby(which)
     start_m, end_m = along.min().to_numpy(), along.max().to_numpy()
 
     out = pd.DataFrame(index=parcels.index)
     out["network_access"] = pd.array(np.isin(np.arange(len(parcels)), parcel), dtype="boolean")
-    longest = pairs.sort_values("frontage_m", ascending=False, kind="stable").drop_duplicates("parcel")
+    longest = np.lexsort((-fronting.frontage_m[on_graph], parcel))
+    first = longest[np.r_[True, parcel[longest][1:] != parcel[longest][:-1]]] if len(longest) else longest
     access_road = np.full(len(parcels), np.nan, dtype=object)
-    access_road[longest["parcel"].to_numpy()] = graph.roads["road_id"].to_numpy()[
-        graph.line_road[longest["road"].to_numpy()]]
+    access_road[parcel[first]] = graph.roads["road_id"].to_numpy()[graph.line_road[line[first]]]
     out["access_road_id"] = pd.Series(access_road, index=parcels.index, dtype="str")
 
     status_ok = facilities["status"].isin(rules.roads.destination_statuses) | facilities["status"].isna()
@@ -354,4 +381,5 @@ def network_distances(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, facili
     return out
 
 
-__all__ = ["RoadGraph", "build_road_graph", "network_distances", "road_frontage", "road_widths_m"]
+__all__ = ["Frontage", "RoadGraph", "build_road_graph", "frontage", "network_distances", "road_frontage",
+           "road_widths_m", "single_lines"]

@@ -205,6 +205,18 @@ def land_use_efficiency(parcels: pd.DataFrame, buildings: pd.DataFrame, units: p
     }
 
 
+def infrastructure(parcels: pd.DataFrame, roads: pd.DataFrame, pipelines: pd.DataFrame,
+                   buildings: pd.DataFrame) -> dict:
+    """Readiness of supplied parcels (share at 七通一平, per network served) and GB 50289 clearance conflicts.
+
+    Runs ``geo.infrastructure_summary.overview_figures`` with the national default
+    infrastructure rules (``data/infrastructure.yaml``).
+    """
+    from geo.infrastructure_summary import overview_figures  # it imports this module: load it late
+
+    return overview_figures(parcels, roads, pipelines, buildings)
+
+
 #: Figure groups in the order the summary lists them: (name, layers it takes, function).
 FIGURE_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[..., dict]], ...] = (
     ("park_area", ("zones", "parcels"), park_area),
@@ -215,6 +227,7 @@ FIGURE_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[..., dict]], ...] = (
     ("pipelines", ("pipelines",), pipeline_lengths),
     ("land_use_efficiency", ("parcels", "buildings", "units", "leases", "enterprises", "enterprise_years"),
      land_use_efficiency),
+    ("infrastructure", ("parcels", "roads", "pipelines", "buildings"), infrastructure),
 )
 
 
@@ -240,6 +253,7 @@ __all__ = [
     "SUPPLIED_STATUSES",
     "factory_space",
     "in_force",
+    "infrastructure",
     "is_industrial",
     "land_supply",
     "land_use_efficiency",

@@ -125,3 +125,17 @@ def test_analysis_as_of_leaves_retired_records_out():
     assert before["parcels"]["served_water_supply"].tolist() == [True, True, False]
     assert after["parcels"]["served_water_supply"].tolist() == [False, False, False]
     assert after["pipeline_km"].empty
+
+
+def test_overview_figures_in_the_park_summary():
+    from geo import summary
+
+    assert ("infrastructure", ("parcels", "roads", "pipelines", "buildings"), summary.infrastructure) in \
+        summary.FIGURE_GROUPS
+    layers = tiny_layers()
+    figures = summary.infrastructure(*(layers[name] for name in ("parcels", "roads", "pipelines", "buildings")))
+    assert figures["template"] == "七通一平"
+    assert figures["supplied_parcels"] == 2 and figures["ready_parcels"] == 0
+    assert figures["served_share"]["water_supply"] == 1.0 and figures["served_share"]["gas"] == 0.0
+    assert figures["road_share"] == 1.0
+    assert figures["conflicts"] == {"total": 0, "pipe_pipe": 0, "pipe_building": 0, "pipe_under_building": 0}
