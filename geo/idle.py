@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.reasons import TEXT_DTYPE, join_reasons
+from geo.reasons import TEXT_DTYPE, date_column, float_column, join_reasons, text_column
 from geo.utilisation import building_floor_areas, building_parcel_pairs, per_parcel_sums, standing_buildings
 from layers.rules import LandRules, default_rules
 
@@ -61,20 +61,6 @@ def add_years(dates: pd.Series, years: int | np.ndarray, *, missing_day: str = "
     return out
 
 
-def _date(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name in frame:
-        return pd.to_datetime(frame[name]).astype("datetime64[ms]")
-    return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms]")
-
-
-def _float(frame: pd.DataFrame, name: str) -> np.ndarray:
-    return frame[name].to_numpy(dtype=float, na_value=np.nan) if name in frame else np.full(len(frame), np.nan)
-
-
-def _text(frame: pd.DataFrame, name: str) -> pd.Series:
-    return frame[name].astype(TEXT_DTYPE) if name in frame else pd.Series(np.nan, index=frame.index, dtype=TEXT_DTYPE)
-
-
 def developed_area(
     parcels: gpd.GeoDataFrame,
     buildings: gpd.GeoDataFrame | None,
@@ -100,7 +86,7 @@ def developed_area(
     idle = rules.idle
     index = parcels.index
     area = shapely.area(parcels.geometry.to_numpy())
-    registered = _float(parcels, "registered_area_m2")
+    registered = float_column(parcels, "registered_area_m2")
     land = np.where(np.isnan(registered), area, registered)
     built = np.zeros((len(parcels), 2))
     if buildings is not None and len(buildings):
@@ -112,14 +98,14 @@ def developed_area(
         mask = standing_buildings(buildings, as_of=as_of, statuses=idle.estimate_building_statuses)
         built = per_parcel_sums(pairs, floors, len(parcels), mask=mask)[["footprint_m2", "gfa_m2"]].to_numpy()
     if idle.developed_area_basis == "land_area":
-        surveyed = _float(parcels, "developed_area_m2")
+        surveyed = float_column(parcels, "developed_area_m2")
         developed = np.where(np.isnan(surveyed), built[:, 0], surveyed)
         source = np.where(np.isnan(surveyed), "estimated_footprint", "surveyed")
         to_develop = land
     else:
         developed = built[:, 1]
         source = np.full(len(parcels), "estimated_floor_area", dtype=object)
-        to_develop = land * _float(parcels, "far_min")
+        to_develop = land * float_column(parcels, "far_min")
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(to_develop > 0, developed / to_develop, np.nan)
     return pd.DataFrame({
@@ -169,15 +155,15 @@ def idle_land(
     when = pd.Timestamp(as_of).normalize()
     index = parcels.index
     n = len(parcels)
-    status = _text(parcels, "status")
-    tenure = _text(parcels, "tenure")
-    cause = _text(parcels, "delay_cause")
-    contract = _date(parcels, "contract_date")
-    agreed = _date(parcels, "agreed_start_date")
-    actual_start = _date(parcels, "actual_start_date")
-    actual_completion = _date(parcels, "actual_completion_date")
-    suspended = _date(parcels, "suspended_since")
-    price = _float(parcels, "land_price_wan")
+    status = text_column(parcels, "status")
+    tenure = text_column(parcels, "tenure")
+    cause = text_column(parcels, "delay_cause")
+    contract = date_column(parcels, "contract_date")
+    agreed = date_column(parcels, "agreed_start_date")
+    actual_start = date_column(parcels, "actual_start_date")
+    actual_completion = date_column(parcels, "actual_completion_date")
+    suspended = date_column(parcels, "suspended_since")
+    price = float_column(parcels, "land_price_wan")
 
     def arr(series: pd.Series) -> np.ndarray:
         return series.fillna(False).to_numpy(dtype=bool)
@@ -213,8 +199,8 @@ def idle_land(
     # IDLE-B: started, below the development or investment share, suspended one full year.
     developed = developed_area(parcels, buildings, as_of=when, rules=rules, pairs=pairs, floor_areas=floor_areas)
     dev_share = developed["developed_share"].to_numpy()
-    planned_inv = _float(parcels, "investment_planned_wan")
-    done_inv = _float(parcels, "investment_done_wan")
+    planned_inv = float_column(parcels, "investment_planned_wan")
+    done_inv = float_column(parcels, "investment_done_wan")
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_share = np.where(planned_inv > 0, done_inv / planned_inv, np.nan)
     dev_below = dev_share < idle.stalled_developed_share_min

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.reasons import TEXT_DTYPE, as_bool, join_reasons
+from geo.reasons import TEXT_DTYPE, as_bool, date_column, float_column, join_reasons
 from layers.rules import LandRules, default_rules
 
 CATEGORIES = ("approved_unsupplied", "supplied_unused", "underused", "built_not_operating", "below_target")
@@ -77,8 +77,7 @@ def inefficient_land(
     stage = idle["development_stage"]
 
     def days_since(name: str) -> np.ndarray:
-        dates = pd.to_datetime(parcels[name]) if name in parcels else pd.Series(pd.NaT, index=index)
-        return (when - dates).dt.days.to_numpy(dtype=float, na_value=np.nan)
+        return (when - date_column(parcels, name)).dt.days.to_numpy(dtype=float, na_value=np.nan)
 
     approved = as_bool(status == "approved_unsupplied", index)
     contract_days = days_since("contract_date")
@@ -101,17 +100,12 @@ def inefficient_land(
     share = trig.below_target_share
     checks = trig.below_target_indicators
 
-    def column(frame, name):
-        if frame is None or name not in frame:
-            return np.full(n, np.nan)
-        return frame[name].reindex(index).to_numpy(dtype=float, na_value=np.nan)
-
-    planned = column(parcels, "investment_planned_wan")
-    done = column(parcels, "investment_done_wan")
-    output_target = column(parcels, "contract_output_per_mu_wan")
-    tax_target = column(parcels, "contract_tax_per_mu_wan")
-    output_per_mu = column(per_mu, "output_per_mu_wan")
-    tax_per_mu = column(per_mu, "tax_per_mu_wan")
+    planned = float_column(parcels, "investment_planned_wan")
+    done = float_column(parcels, "investment_done_wan")
+    output_target = float_column(parcels, "contract_output_per_mu_wan")
+    tax_target = float_column(parcels, "contract_tax_per_mu_wan")
+    output_per_mu = float_column(per_mu, "output_per_mu_wan", index)
+    tax_per_mu = float_column(per_mu, "tax_per_mu_wan", index)
     inv_low = operating & ("investment" in checks) & (done < share * planned)
     out_low = operating & ("output_per_mu" in checks) & (output_per_mu < share * output_target)
     tax_low = operating & ("tax_per_mu" in checks) & (tax_per_mu < share * tax_target)

@@ -103,3 +103,25 @@ def align(table: pd.DataFrame | pd.Series, ids: pd.Index) -> pd.DataFrame | pd.S
                 taken.iloc[np.flatnonzero(absent)] = np.nan
     taken.index = ids
     return taken
+
+
+def text_column(frame: pd.DataFrame | None, name: str, index: pd.Index | None = None) -> pd.Series:
+    """``frame[name]`` as text (all missing when the frame or column is absent)."""
+    if frame is None or name not in frame:
+        return pd.Series(np.nan, index=frame.index if index is None else index, dtype=TEXT_DTYPE)
+    return frame[name].astype(TEXT_DTYPE)
+
+
+def date_column(frame: pd.DataFrame | None, name: str, index: pd.Index | None = None) -> pd.Series:
+    """``frame[name]`` as dates (datetime64[ms]; NaT when absent)."""
+    if frame is None or name not in frame:
+        return pd.Series(pd.NaT, index=frame.index if index is None else index, dtype="datetime64[ms]")
+    return pd.to_datetime(frame[name]).astype("datetime64[ms]")
+
+
+def float_column(frame: pd.DataFrame | None, name: str, index: pd.Index | None = None) -> np.ndarray:
+    """``frame[name]`` as a float array, aligned to ``index`` when given (NaN when absent)."""
+    if frame is None or name not in frame:
+        return np.full(len(frame) if index is None else len(index), np.nan)
+    column = frame[name] if index is None else frame[name].reindex(index)
+    return column.to_numpy(dtype=float, na_value=np.nan)

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.reasons import TEXT_DTYPE, as_bool, join_reasons, lookup
+from geo.reasons import TEXT_DTYPE, as_bool, float_column, join_reasons, lookup, text_column
 from geo.units import M2_PER_HA, M2_PER_MU
 from layers.rules import LandRules, default_rules
 
@@ -88,16 +88,16 @@ def building_floor_areas(buildings: gpd.GeoDataFrame, *, rules: LandRules | None
     limit = rules.control.double_count_storey_height_m
     index = buildings.index
     footprint = shapely.area(buildings.geometry.to_numpy())
-    listed, tall = storey_counts(_column(buildings, "floor_heights_m", TEXT_DTYPE), tall_above_m=limit)
-    floors = _column(buildings, "floors", "float64").to_numpy(dtype=float)
-    height = _column(buildings, "height_m", "float64").to_numpy(dtype=float)
+    listed, tall = storey_counts(text_column(buildings, "floor_heights_m"), tall_above_m=limit)
+    floors = float_column(buildings, "floors")
+    height = float_column(buildings, "height_m")
     has_list = listed > 0
     storeys = np.where(has_list, listed, floors)
     storeys = np.where(storeys > 0, storeys, np.nan)
     uniform = ~has_list & ~np.isnan(storeys) & ~np.isnan(height)
     tall_storeys = np.where(has_list, tall, np.where(uniform & (height / np.where(uniform, storeys, 1) > limit),
                                                      storeys, 0.0))
-    given_gfa = _column(buildings, "gfa_m2", "float64").to_numpy(dtype=float)
+    given_gfa = float_column(buildings, "gfa_m2")
     gfa = np.where(np.isnan(given_gfa), footprint * storeys, given_gfa)
     # Each storey is taken to have the same area; a tall one adds its share once more.
     counted = np.where(np.isnan(storeys), gfa, gfa * (storeys + tall_storeys) / np.where(np.isnan(storeys), 1,
@@ -117,12 +117,6 @@ def building_floor_areas(buildings: gpd.GeoDataFrame, *, rules: LandRules | None
         "tall_storeys": tall_storeys.astype(float),
         "floor_area_note": note,
     }, index=index)
-
-
-def _column(frame: pd.DataFrame, name: str, dtype) -> pd.Series:
-    if name in frame:
-        return frame[name].astype(dtype) if dtype is not None else frame[name]
-    return pd.Series(np.nan, index=frame.index, dtype=dtype)
 
 
 def building_parcel_pairs(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -195,8 +189,8 @@ def industry_division(codes: pd.Series) -> pd.Series:
 
 def industrial_mask(parcels: pd.DataFrame, *, rules: LandRules) -> np.ndarray:
     """Parcels whose land-use code is industrial in its own classification system."""
-    codes = _column(parcels, "land_use", TEXT_DTYPE)
-    stds = _column(parcels, "land_use_std", TEXT_DTYPE)
+    codes = text_column(parcels, "land_use")
+    stds = text_column(parcels, "land_use_std")
     mask = np.zeros(len(parcels), dtype=bool)
     for std, prefixes in rules.control.industrial_land_use.items():
         in_std = (stds == std).fillna(False).to_numpy(dtype=bool)
@@ -218,8 +212,8 @@ def industry_far_minimum(industry_code: pd.Series, industry_std: pd.Series, *, r
 
 def parcel_industry(parcels: pd.DataFrame, enterprises: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
     """Industry code and edition per parcel: the parcel's own, else its enterprise's."""
-    code = _column(parcels, "industry_code", TEXT_DTYPE)
-    std = _column(parcels, "industry_code_std", TEXT_DTYPE)
+    code = text_column(parcels, "industry_code")
+    std = text_column(parcels, "industry_code_std")
     if enterprises is not None and len(enterprises) and "enterprise_id" in parcels:
         firms = enterprises.drop_duplicates("enterprise_id").set_index("enterprise_id")
         owner = parcels["enterprise_id"]
@@ -274,7 +268,7 @@ def utilisation(
         pairs = building_parcel_pairs(parcels, buildings)
     floor = building_floor_areas(buildings, rules=rules) if floor_areas is None else floor_areas
     standing = standing_buildings(buildings, as_of=as_of)
-    admin_use = _column(buildings, "use", TEXT_DTYPE).isin(control.admin_building_uses).to_numpy()
+    admin_use = text_column(buildings, "use").isin(control.admin_building_uses).to_numpy()
     floor_values = floor[["footprint_m2", "gfa_m2", "far_gfa_m2"]].reset_index(drop=True)
     sums = per_parcel_sums(pairs, floor_values, n, mask=standing)
     admin_gfa = per_parcel_sums(pairs, floor_values[["gfa_m2"]], n, mask=standing & admin_use)["gfa_m2"].to_numpy()
@@ -285,14 +279,14 @@ def utilisation(
     with np.errstate(divide="ignore", invalid="ignore"):
         far = np.where(area > 0, far_gfa / area, np.nan)
         coef = np.where(area > 0, footprint / area, np.nan)
-        green_area = _column(parcels, "green_area_m2", "float64").to_numpy(dtype=float)
+        green_area = float_column(parcels, "green_area_m2")
         green = np.where(area > 0, green_area / area, np.nan)
-        admin_area = _column(parcels, "admin_area_m2", "float64").to_numpy(dtype=float)
+        admin_area = float_column(parcels, "admin_area_m2")
         admin_estimated = np.isnan(admin_area) & (gfa > 0)
         admin = np.where(~np.isnan(admin_area), admin_area / area, np.where(gfa > 0, admin_gfa / gfa, np.nan))
 
-    investment = _column(parcels, "investment_done_wan", "float64").to_numpy(dtype=float)
-    price = _column(parcels, "land_price_wan", "float64").to_numpy(dtype=float)
+    investment = float_column(parcels, "investment_done_wan")
+    price = float_column(parcels, "land_price_wan")
     if control.investment_includes_land_price:
         investment = investment + np.nan_to_num(price)
     intensity = np.where(area > 0, investment / (area / M2_PER_MU), np.nan)
@@ -301,15 +295,15 @@ def utilisation(
     code, std = parcel_industry(parcels, enterprises)
     national_far = industry_far_minimum(code, std, rules=rules).to_numpy()
     national_far = np.where(industrial, national_far, np.nan)
-    own_far_min = _column(parcels, "far_min", "float64").to_numpy(dtype=float)
-    far_max = _column(parcels, "far_max", "float64").to_numpy(dtype=float)
+    own_far_min = float_column(parcels, "far_min")
+    far_max = float_column(parcels, "far_max")
     far_required = np.fmax(national_far, own_far_min)
-    own_coef = _column(parcels, "building_coef_min", "float64").to_numpy(dtype=float)
+    own_coef = float_column(parcels, "building_coef_min")
     coef_required = np.fmax(np.where(industrial, control.building_coef_min, np.nan), own_coef)
-    own_green_max = _column(parcels, "green_ratio_max", "float64").to_numpy(dtype=float)
+    own_green_max = float_column(parcels, "green_ratio_max")
     green_max = np.fmin(np.where(industrial, control.green_ratio_max, np.nan), own_green_max)
 
-    status = _column(parcels, "status", TEXT_DTYPE)
+    status = text_column(parcels, "status")
     judged = status.isin(control.compliance_statuses).to_numpy()
 
     def flag(ok: np.ndarray, known: np.ndarray) -> pd.Series:
@@ -388,14 +382,14 @@ def area_ratios(
     """
     rules = rules or default_rules()
     ratios = rules.park_ratios
-    status = _column(parcels, "status", TEXT_DTYPE)
+    status = text_column(parcels, "status")
     area = util["area_m2"].to_numpy()
     supplied = status.isin(ratios.supplied_statuses).to_numpy()
     industrial_supplied = supplied & util["is_industrial"].to_numpy(dtype=bool)
     investment = util["investment_intensity_wan_per_mu"].to_numpy() * util["area_mu"].to_numpy()
     tax = np.zeros(len(parcels)) if tax_wan is None else tax_wan.reindex(parcels.index).to_numpy(dtype=float)
     frame = pd.DataFrame({
-        "group": _column(parcels, by, TEXT_DTYPE).fillna("—").to_numpy(),
+        "group": text_column(parcels, by).fillna("—").to_numpy(),
         "land_m2": area,
         "ready_m2": np.where(status.isin(ratios.ready_statuses).to_numpy(), area, 0.0),
         "supplied_m2": np.where(supplied, area, 0.0),

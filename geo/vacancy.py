@@ -12,17 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.reasons import TEXT_DTYPE, isin, join_reasons, lookup
+from geo.reasons import TEXT_DTYPE, date_column, isin, join_reasons, lookup
 from layers.rules import LandRules, default_rules
 
 #: An open-ended lease (no end date) runs until this day.
 OPEN_END = pd.Timestamp("2262-01-01")
-
-
-def _dates(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name in frame:
-        return pd.to_datetime(frame[name]).astype("datetime64[ms]")
-    return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms]")
 
 
 def _usable_leases(leases: pd.DataFrame) -> pd.DataFrame:
@@ -31,8 +25,8 @@ def _usable_leases(leases: pd.DataFrame) -> pd.DataFrame:
         "lease_id": leases["lease_id"].astype(TEXT_DTYPE),
         "unit_id": leases["unit_id"].astype(TEXT_DTYPE),
         "enterprise_id": leases["enterprise_id"].astype(TEXT_DTYPE) if "enterprise_id" in leases else np.nan,
-        "start": _dates(leases, "start"),
-        "end": _dates(leases, "end").fillna(OPEN_END),
+        "start": date_column(leases, "start"),
+        "end": date_column(leases, "end").fillna(OPEN_END),
     }, index=leases.index)
     if "retired_on" in leases:
         out = out[leases["retired_on"].isna()]
@@ -78,7 +72,7 @@ def unit_vacancy(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, rules: Lan
     index = units.index
     status = units["status"].astype(TEXT_DTYPE)
     area = units["area_m2"].to_numpy(dtype=float, na_value=np.nan)
-    retired = _dates(units, "retired_on")
+    retired = date_column(units, "retired_on")
     live = ~(retired.notna() & (retired <= when)).to_numpy()
     leasable = live & status.isin(rules.vacancy.leasable_unit_statuses).fillna(False).to_numpy(dtype=bool)
 
@@ -94,7 +88,7 @@ def unit_vacancy(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, rules: Lan
     overlapping_now = active_count > 1
     vacant = leasable & ~leased
     last_end = lookup(unit_id, past.astype("datetime64[ms]"))
-    first_added = _dates(units, "first_added")
+    first_added = date_column(units, "first_added")
     since = (last_end + pd.Timedelta(days=1)).where(last_end.notna(), first_added)
     since = since.where(vacant)
     days = (when - since).dt.days.astype("Int64")

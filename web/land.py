@@ -495,34 +495,30 @@ def case_create():
     return redirect(url_for("land.cases_page", _anchor=case_id), code=303)
 
 
-@bp.post("/cases/<case_id>")
-def case_update(case_id: str):
+def _change_case(case_id: str, change) -> Response:
+    """Apply ``change(cases, events) -> (cases, events)`` to one case, save the ledger, show the case."""
     cases, events = ledger()
-    values = _form_values(("method", "status", "target_date", "area_m2", "floor_area_m2", "notes"))
     try:
-        cases, events = update_case(cases, events, case_id, values, today=dt.date.today(),
-                                    parcel_ids=_ids("parcels", "parcel_id"),
-                                    building_ids=_ids("buildings", "building_id"))
+        cases, events = change(cases, events)
     except KeyError:
         abort(404, description=f"no case {case_id!r}")
     except CaseError as exc:
         _case_error(exc)
     _save_ledger(cases, events)
     return redirect(url_for("land.cases_page", _anchor=case_id), code=303)
+
+
+@bp.post("/cases/<case_id>")
+def case_update(case_id: str):
+    values = _form_values(("method", "status", "target_date", "area_m2", "floor_area_m2", "notes"))
+    return _change_case(case_id, lambda cases, events: update_case(
+        cases, events, case_id, values, today=dt.date.today(), parcel_ids=_ids("parcels", "parcel_id"),
+        building_ids=_ids("buildings", "building_id")))
 
 
 @bp.post("/cases/<case_id>/close")
 def case_close(case_id: str):
-    cases, events = ledger()
-    try:
-        cases, events = close_case(cases, events, case_id, today=dt.date.today(),
-                                   outcome=request.form.get("outcome", "done"),
-                                   method=request.form.get("method") or None,
-                                   closed=request.form.get("closed") or None,
-                                   notes=request.form.get("notes") or None)
-    except KeyError:
-        abort(404, description=f"no case {case_id!r}")
-    except CaseError as exc:
-        _case_error(exc)
-    _save_ledger(cases, events)
-    return redirect(url_for("land.cases_page", _anchor=case_id), code=303)
+    form = request.form
+    return _change_case(case_id, lambda cases, events: close_case(
+        cases, events, case_id, today=dt.date.today(), outcome=form.get("outcome", "done"),
+        method=form.get("method") or None, closed=form.get("closed") or None, notes=form.get("notes") or None))
