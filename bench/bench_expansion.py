@@ -16,21 +16,11 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-
-
-def best_of(repeat: int, function):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def main() -> int:
@@ -43,6 +33,7 @@ def main() -> int:
     import geopandas as gpd
     import shapely
 
+    from bench_infrastructure import best_of
     from common import demo_park, machine, record
     from geo.constraints import developable_land
     from geo.infra_needs import infrastructure_needs

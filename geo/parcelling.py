@@ -199,32 +199,33 @@ def _judge(geoms: np.ndarray, access: shapely.Geometry, targets_m2: np.ndarray, 
                          "target_m2": targets_m2[nearest] if len(geoms) else np.array([]), "reason": reason})
 
 
-def _long_side_frontage(blocks: np.ndarray, bounds: np.ndarray, horizontal: np.ndarray,
-                        access: shapely.Geometry) -> np.ndarray:
-    """Road frontage (m) along each block's two long sides: shape (blocks, 2), low side first."""
+def _side_frontage(blocks: np.ndarray, bounds: np.ndarray, access: shapely.Geometry) -> np.ndarray:
+    """Road frontage (m) along each block's four sides: shape (blocks, 4) — south, north, west, east."""
     fronts = shapely.intersection(shapely.boundary(blocks), access)
     band = 1.0 + SNAP_M  # how far from the block's bounding box a side may lie
-    out = []
-    for low_side in (True, False):  # two sides, each for every block at once
-        x0 = np.where(horizontal, bounds[:, 0], np.where(low_side, bounds[:, 0], bounds[:, 2]) - band)
-        y0 = np.where(horizontal, np.where(low_side, bounds[:, 1], bounds[:, 3]) - band, bounds[:, 1])
-        x1 = np.where(horizontal, bounds[:, 2], x0 + 2 * band)
-        y1 = np.where(horizontal, y0 + 2 * band, bounds[:, 3])
-        out.append(shapely.length(shapely.intersection(fronts, shapely.box(x0, y0, x1, y1))))
-    return np.column_stack(out)
+    minx, miny, maxx, maxy = bounds.T
+    strips = (
+        (minx, miny - band, maxx, miny + band), (minx, maxy - band, maxx, maxy + band),
+        (minx - band, miny, minx + band, maxy), (maxx - band, miny, maxx + band, maxy),
+    )
+    # Four sides, each for every block at once.
+    return np.column_stack([shapely.length(shapely.intersection(fronts, shapely.box(*strip))) for strip in strips])
 
 
 def _plan(blocks: np.ndarray, targets_m2: np.ndarray, p: ParcellingRules, access: shapely.Geometry) -> pd.DataFrame:
     """Per block: rows (1 or 2) and plots per row for the best target, and the block's frame.
 
-    Two rows (back to back) only where both long sides of the block front a road.
+    Plots line up along the pair of opposite sides with the most road frontage (the
+    longer pair on a tie); two rows back to back only where both of those sides front a road.
     """
     bounds = shapely.bounds(blocks)
     width, height = bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]
-    horizontal = width >= height
-    long_, across = np.maximum(width, height), np.minimum(width, height)
-    sides = _long_side_frontage(blocks, bounds, horizontal, access)
-    two_rows = (sides >= p.min_frontage_m).all(axis=1)
+    sides = _side_frontage(blocks, bounds, access)
+    along_x, along_y = sides[:, :2].max(axis=1), sides[:, 2:].max(axis=1)
+    horizontal = np.where(np.isclose(along_x, along_y), width >= height, along_x > along_y)
+    long_, across = np.where(horizontal, width, height), np.where(horizontal, height, width)
+    pair = np.where(horizontal[:, None], sides[:, :2], sides[:, 2:])
+    two_rows = (pair >= p.min_frontage_m).all(axis=1)
     # Candidates: one or two rows × plots per row rounded down or up, for every target.
     rows = np.array([1.0, 1.0, 2.0, 2.0])
     rounding = np.array([np.floor, np.ceil, np.floor, np.ceil])

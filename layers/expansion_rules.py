@@ -23,10 +23,20 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from layers.infra_rules import CONNECTIONS, MARKS, _marks_of
+from layers.infra_rules import CONNECTIONS, MARKS
 from layers.landuse import LAND_USE_STANDARDS
 from layers.registry import get_layer
-from layers.rules import Check, RulesError, _choice, _flag, _flatten, _number, _read_yaml, _subset, file_version
+from layers.rules import (
+    Check,
+    RulesError,
+    _choice,
+    _flag,
+    _number,
+    _subset,
+    file_version,
+    merge_rule_files,
+    rule_section,
+)
 from layers.rules import override_path_for_park as _override_path
 
 DEFAULT_EXPANSION_RULES_PATH = Path(__file__).resolve().parents[1] / "data" / "expansion.yaml"
@@ -452,45 +462,22 @@ def load_expansion_rules(override: str | os.PathLike | None = None, *,
         Naming file, key path, bad value and what is allowed, for every problem.
     """
     paths = [Path(defaults)] + ([Path(override)] if override is not None else [])
-    problems: list[str] = []
-    merged: dict[str, tuple[object, str]] = {}
-    origin: dict[str, Path] = {}
-    marks: dict[str, str] = {}
-    for number, path in enumerate(paths):
-        try:
-            data = _read_yaml(path)
-        except RulesError as exc:
-            raise ExpansionRulesError(exc.problems) from exc
-        given = _flatten(data, path, problems, override=number > 0, parameters=PARAMETERS, schema=SCHEMA)
-        if number == 0:
-            problems += [f"{path}: {key}: missing; every parameter needs a default"
-                         for key in PARAMETERS if key not in given]
-        merged.update(given)
-        origin.update(dict.fromkeys(given, path))
-        marks.update({key: _marks_of(data).get(key, "❓") for key in given})
-    values: dict[str, object] = {}
-    for key, (raw, _) in merged.items():
-        values[key], allowed = PARAMETERS[key](raw)
-        if allowed:
-            problems.append(f"{origin[key]}: {key}: got {raw!r}; allowed: {allowed}")
+    merged = merge_rule_files(paths, parameters=PARAMETERS, schema=SCHEMA, error=ExpansionRulesError)
+    values, problems = merged.values, merged.problems
     if not problems:
-        problems = _cross_check(values, origin)
+        problems = _cross_check(values, merged.origin)
     if problems:
         raise ExpansionRulesError(problems)
-
-    def section(name: str, cls):
-        return cls(**{key.split(".", 1)[1]: value for key, value in values.items() if key.startswith(name + ".")})
-
     return ExpansionRules(
-        constraints=section("constraints", ConstraintRules),
-        approval=section("approval", ApprovalRules),
-        suitability=section("suitability", SuitabilityRules),
-        parcelling=section("parcelling", ParcellingRules),
-        costs=section("costs", CostRules),
-        demand=section("demand", DemandRules),
-        site_search=section("site_search", SiteSearchRules),
-        sources=MappingProxyType({key: source for key, (_, source) in merged.items()}),
-        marks=MappingProxyType({key: marks.get(key, "❓") for key in merged}),
+        constraints=rule_section(values, "constraints", ConstraintRules),
+        approval=rule_section(values, "approval", ApprovalRules),
+        suitability=rule_section(values, "suitability", SuitabilityRules),
+        parcelling=rule_section(values, "parcelling", ParcellingRules),
+        costs=rule_section(values, "costs", CostRules),
+        demand=rule_section(values, "demand", DemandRules),
+        site_search=rule_section(values, "site_search", SiteSearchRules),
+        sources=MappingProxyType(merged.sources),
+        marks=MappingProxyType(merged.marks),
         files=tuple(str(p) for p in paths),
     )
 

@@ -27,11 +27,11 @@ from layers.rules import (
     RulesError,
     _choice,
     _flag,
-    _flatten,
     _number,
-    _read_yaml,
     _subset,
     file_version,
+    merge_rule_files,
+    rule_section,
 )
 from layers.rules import override_path_for_park as _override_path
 
@@ -437,13 +437,6 @@ SUFFIX = ".infrastructure.yaml"
 # -- reading and merging ---------------------------------------------------------
 
 
-def _marks_of(data: Mapping) -> dict[str, str]:
-    """``{key path: research mark}`` of the parameters a file gives as full mappings."""
-    return {f"{section}.{name}": str(entry.get("status", "❓"))
-            for section, body in data.items() if isinstance(body, Mapping)
-            for name, entry in body.items() if isinstance(entry, Mapping) and "value" in entry}
-
-
 def _cross_check(values: Mapping[str, object], origin: Mapping[str, Path]) -> list[str]:
     """Problems between parameters: names one parameter uses that another must define."""
     problems = []
@@ -499,44 +492,20 @@ def load_infra_rules(override: str | os.PathLike | None = None, *,
         Naming file, key path, bad value and what is allowed, for every problem.
     """
     paths = [Path(defaults)] + ([Path(override)] if override is not None else [])
-    problems: list[str] = []
-    merged: dict[str, tuple[object, str]] = {}
-    origin: dict[str, Path] = {}
-    marks: dict[str, str] = {}
-    for number, path in enumerate(paths):
-        try:
-            data = _read_yaml(path)
-        except RulesError as exc:
-            raise InfraRulesError(exc.problems) from exc
-        given = _flatten(data, path, problems, override=number > 0, parameters=PARAMETERS, schema=SCHEMA)
-        if number == 0:
-            problems += [f"{path}: {key}: missing; every parameter needs a default"
-                         for key in PARAMETERS if key not in given]
-        merged.update(given)
-        origin.update(dict.fromkeys(given, path))
-        in_file = _marks_of(data)
-        marks.update({key: in_file.get(key, "❓") for key in given})
-    values: dict[str, object] = {}
-    for key, (raw, _) in merged.items():
-        values[key], allowed = PARAMETERS[key](raw)
-        if allowed:
-            problems.append(f"{origin[key]}: {key}: got {raw!r}; allowed: {allowed}")
+    merged = merge_rule_files(paths, parameters=PARAMETERS, schema=SCHEMA, error=InfraRulesError)
+    values, problems = merged.values, merged.problems
     if not problems:
-        problems = _cross_check(values, origin)
+        problems = _cross_check(values, merged.origin)
     if problems:
         raise InfraRulesError(problems)
-
-    def section(name: str, cls):
-        return cls(**{key.split(".", 1)[1]: value for key, value in values.items() if key.startswith(name + ".")})
-
     return InfraRules(
-        served=section("served", ServedRules),
-        roads=section("roads", RoadRules),
-        readiness=section("readiness", ReadinessRules),
-        clearance=section("clearance", ClearanceRules),
-        reporting=section("reporting", ReportingRules),
-        sources=MappingProxyType({key: source for key, (_, source) in merged.items()}),
-        marks=MappingProxyType({key: marks.get(key, "❓") for key in merged}),
+        served=rule_section(values, "served", ServedRules),
+        roads=rule_section(values, "roads", RoadRules),
+        readiness=rule_section(values, "readiness", ReadinessRules),
+        clearance=rule_section(values, "clearance", ClearanceRules),
+        reporting=rule_section(values, "reporting", ReportingRules),
+        sources=MappingProxyType(merged.sources),
+        marks=MappingProxyType(merged.marks),
         files=tuple(str(p) for p in paths),
     )
 

@@ -424,6 +424,64 @@ def _flatten(data: Mapping, path: Path, problems: list[str], *, override: bool,
     return out
 
 
+def marks_of(data: Mapping) -> dict[str, str]:
+    """``{key path: research mark}`` of the parameters a file gives as full mappings (``status``, default ❓)."""
+    return {f"{section}.{name}": str(entry.get("status", "❓"))
+            for section, body in data.items() if isinstance(body, Mapping)
+            for name, entry in body.items() if isinstance(entry, Mapping) and "value" in entry}
+
+
+@dataclass(frozen=True)
+class MergedRules:
+    """Rule files merged and checked: typed ``values``, each key's ``source`` text, ``origin`` file and
+    research ``marks``, and the ``problems`` found (empty when every value passed)."""
+
+    values: dict[str, object]
+    sources: dict[str, str]
+    origin: dict[str, Path]
+    marks: dict[str, str]
+    problems: list[str]
+
+
+def merge_rule_files(paths: list[Path], *, parameters: Mapping[str, Check], schema: str,
+                     error: type[RulesError]) -> MergedRules:
+    """Read rule files (the defaults first, then overrides), merge them and check every parameter.
+
+    Used by the infrastructure and expansion rules, whose files have this file's
+    shape; an unreadable file raises ``error`` at once, every other problem is
+    collected in the result for the caller to add its cross-checks to.
+    """
+    problems: list[str] = []
+    merged: dict[str, tuple[object, str]] = {}
+    origin: dict[str, Path] = {}
+    marks: dict[str, str] = {}
+    for number, path in enumerate(paths):
+        try:
+            data = _read_yaml(path)
+        except RulesError as exc:
+            raise error(exc.problems) from exc
+        given = _flatten(data, path, problems, override=number > 0, parameters=parameters, schema=schema)
+        if number == 0:
+            problems += [f"{path}: {key}: missing; every parameter needs a default"
+                         for key in parameters if key not in given]
+        merged.update(given)
+        origin.update(dict.fromkeys(given, path))
+        in_file = marks_of(data)
+        marks.update({key: in_file.get(key, "❓") for key in given})
+    values: dict[str, object] = {}
+    for key, (raw, _) in merged.items():
+        values[key], allowed = parameters[key](raw)
+        if allowed:
+            problems.append(f"{origin[key]}: {key}: got {raw!r}; allowed: {allowed}")
+    return MergedRules(values, {key: source for key, (_, source) in merged.items()}, origin,
+                       {key: marks.get(key, "❓") for key in merged}, problems)
+
+
+def rule_section(values: Mapping[str, object], name: str, cls):
+    """The typed section ``name`` (a dataclass ``cls``) from checked ``{key path: value}``."""
+    return cls(**{key.split(".", 1)[1]: value for key, value in values.items() if key.startswith(name + ".")})
+
+
 def _build(values: Mapping[str, object], sources: Mapping[str, str], files: tuple[str, ...]) -> LandRules:
     def section(prefix: str, cls):
         return cls(**{key.split(".", 1)[1]: value for key, value in values.items() if key.startswith(prefix + ".")})

@@ -27,6 +27,17 @@ FARMLAND_M2 = 200 * 300
 NET_M2 = GROSS_M2 - FARMLAND_M2
 
 
+def layer(name: str, records, geoms, *, crs: int = 4549):
+    """A validated layer ``name`` from column values and geometries (hand-built test data)."""
+    import geopandas as gpd
+
+    from layers.registry import get_layer
+    from layers.validate import validate_layer
+
+    frame = gpd.GeoDataFrame(pd.DataFrame(records), geometry=list(geoms), crs=crs)
+    return validate_layer(frame, get_layer(name), source="test")[0]
+
+
 def expansion_frames() -> dict[str, pd.DataFrame]:
     import geopandas as gpd
 

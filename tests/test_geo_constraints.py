@@ -20,6 +20,7 @@ import shapely
 
 from geo.constraints import approval_level, developable_land
 from geo.units import M2_PER_HA, M2_PER_MU
+from expansion_helpers import layer
 from layers.expansion_rules import default_expansion_rules, load_expansion_rules
 from layers.infra_rules import default_infra_rules
 from layers.validate import validate_layer
@@ -33,9 +34,6 @@ def box(x0, y0, x1, y1):
     return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
 
 
-def layer(name, records, geoms):
-    frame = gpd.GeoDataFrame(pd.DataFrame(records), geometry=geoms, crs=CRS)
-    return validate_layer(frame, get_layer(name), source="test")[0]
 
 
 def fixture_layers(*, urban=True, water_buffer=False):

@@ -20,6 +20,7 @@ from geo.constraints import DevelopableLand
 from geo.infra_needs import capacity_checks, infrastructure_needs
 from geo.parcelling import parcel_land
 from geo.units import M2_PER_MU
+from expansion_helpers import layer
 from layers.expansion_rules import default_expansion_rules
 from layers.infra_rules import default_infra_rules
 from layers.registry import get_layer
@@ -30,9 +31,6 @@ X0, Y0 = 600_000.0, 3_170_000.0
 RULES = default_expansion_rules()
 
 
-def layer(name, records, geoms):
-    frame = gpd.GeoDataFrame(pd.DataFrame(records), geometry=geoms, crs=CRS)
-    return validate_layer(frame, get_layer(name), source="test")[0]
 
 
 def line(*points):

@@ -23,6 +23,7 @@ import pytest
 import shapely
 
 from geo.site_search import InvestorNeeds, search_land, search_space
+from expansion_helpers import layer
 from layers.expansion_rules import default_expansion_rules
 from layers.registry import get_layer
 from layers.validate import validate_layer
@@ -32,9 +33,6 @@ X0, Y0 = 600_000.0, 3_170_000.0
 RULES = default_expansion_rules()
 
 
-def layer(name, records, geoms):
-    frame = gpd.GeoDataFrame(pd.DataFrame(records), geometry=geoms, crs=CRS)
-    return validate_layer(frame, get_layer(name), source="test")[0]
 
 
 def box(x, w, h):

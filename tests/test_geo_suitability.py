@@ -18,6 +18,7 @@ import shapely
 
 from geo.constraints import DevelopableLand
 from geo.suitability import reclassify, suitability_grid, zonal_mean
+from expansion_helpers import layer
 from layers.expansion_rules import Criterion, default_expansion_rules
 from layers.infra_rules import default_infra_rules
 from layers.registry import get_layer
@@ -35,9 +36,6 @@ def line(*points):
     return shapely.LineString([(X0 + a, Y0 + b) for a, b in points])
 
 
-def layer(name, records, geoms):
-    frame = gpd.GeoDataFrame(pd.DataFrame(records), geometry=geoms, crs=CRS)
-    return validate_layer(frame, get_layer(name), source="test")[0]
 
 
 def empty(name):

@@ -182,23 +182,27 @@
     return url + (url.indexOf("?") >= 0 ? "&" : "?") + "lang=" + encodeURIComponent(config.lang);
   }
 
+  /** POST JSON to one of our URLs; resolves with the answer, rejects with the server's message. */
+  function postJson(url, body) {
+    return fetch(withLang(url), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body),
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) {
+          throw new Error((data.error && data.error.message) || response.statusText);
+        }
+        return data;
+      });
+    });
+  }
+
   function post(body) {
     state.busy = true;
     panel.dataset.state = "working";
     panel.replaceChildren(el("p", labels.working));
-    return fetch(withLang(config.api), {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(body),
-    })
-      .then(function (response) {
-        return response.json().then(function (data) {
-          if (!response.ok) {
-            throw new Error((data.error && data.error.message) || response.statusText);
-          }
-          return data;
-        });
-      })
+    return postJson(config.api, body)
       .then(show)
       .catch(function (error) {
         fail(error.message);
@@ -275,21 +279,12 @@
         message.textContent = labels.draw_first;
         return;
       }
-      fetch(withLang(config.scenarios), {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(body),
-      })
-        .then(function (response) {
-          return response.json().then(function (data) {
-            if (!response.ok) {
-              throw new Error((data.error && data.error.message) || response.statusText);
-            }
-            message.textContent = labels.saved + ": " + data.name;
-            window.setTimeout(function () {
-              window.location.reload();
-            }, 600);
-          });
+      postJson(config.scenarios, body)
+        .then(function (data) {
+          message.textContent = labels.saved + ": " + data.name;
+          window.setTimeout(function () {
+            window.location.reload();
+          }, 600);
         })
         .catch(function (error) {
           message.textContent = error.message;
