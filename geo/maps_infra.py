@@ -37,17 +37,29 @@ CONNECTION_LABELS: dict[str, tuple[str, str]] = {
     "site_levelled": ("场地平整", "Site levelled"),
 }
 
-#: Conflict kinds with their labels and marker colours.
+#: Conflict kinds with their labels and marker colours (kept apart from the facility colours).
 CONFLICT_KINDS = (
-    Code("pipe_pipe", "管线水平间距不足", "Pipe–pipe clearance", "#7b3294"),
-    Code("pipe_building", "管线距建筑过近", "Pipe–building clearance", "#e66101"),
-    Code("pipe_under_building", "管线穿越建筑", "Pipe under a building", "#b2182b"),
+    Code("pipe_pipe", "管线水平间距不足", "Pipe–pipe clearance", "#fde725"),
+    Code("pipe_building", "管线距建筑过近", "Pipe–building clearance", "#f781bf"),
+    Code("pipe_under_building", "管线穿越建筑", "Pipe under a building", "#111111"),
 )
+
+#: DOMAIN.md's research marks in words (the ✅ glyph is missing from many fonts).
+MARK_LABELS: dict[str, tuple[str, str]] = {
+    "✅": ("已确认", "confirmed"),
+    "◐": ("部分确认", "partly confirmed"),
+    "❓": ("待核实", "unverified"),
+}
 
 #: Readiness colours from "no label" (red) to the richest template (green), a drawing choice.
 READINESS_RAMP = ("#d73027", "#f46d43", "#fdae61", "#fee08b", "#a6d96a", "#66bd63", "#1a9850")
 #: Value of ``readiness_label`` on the map for parcels that meet no template.
 NO_LABEL = "none"
+
+
+def mark_label(mark: str, lang: str) -> str:
+    zh, en = MARK_LABELS.get(mark, (mark, mark))
+    return en if lang == "en" else zh
 
 
 def connection_label(code: str, lang: str) -> str:
@@ -105,7 +117,7 @@ CONFLICT_SPEC = LayerSpec(
     label_en="Clearance conflicts",
     geometry="Point",
     id_field="conflict_id",
-    style=Style(by_field="kind", radius_px=7.0, fill_opacity=0.95),
+    style=Style(by_field="kind", radius_px=10.0, fill_opacity=1.0),
     popup_fields=("kind", "id_a", "id_b", "required_m", "actual_m", "status"),
     fields=(
         Field("conflict_id", "str", "编号", "No."),
@@ -129,11 +141,12 @@ def readiness_frame(parcels: pd.DataFrame, result: pd.DataFrame, *, lang: str) -
     return frame
 
 
-def conflict_frame(conflicts: pd.DataFrame) -> pd.DataFrame:
+def conflict_frame(conflicts: pd.DataFrame, *, lang: str) -> pd.DataFrame:
     """The conflict markers' features, numbered in table order (C1, C2, …)."""
     frame = conflicts[["kind", "id_a", "id_b", "required_m", "actual_m", "status", "geometry"]].copy()
     frame.insert(0, "conflict_id", [f"C{i + 1}" for i in range(len(frame))])
     frame["actual_m"] = frame["actual_m"].round(3)
+    frame["status"] = frame["status"].map({mark: mark_label(mark, lang) for mark in MARK_LABELS})
     return frame
 
 
@@ -188,7 +201,7 @@ def infrastructure_map(layers: Mapping[str, pd.DataFrame], parcels: pd.DataFrame
     if facilities is not None and len(facilities):
         styled_layer(facilities, get_layer("facilities"), lang=lang).add_to(m)
     if len(result["conflicts"]):
-        styled_layer(conflict_frame(result["conflicts"]), CONFLICT_SPEC, lang=lang).add_to(m)
+        styled_layer(conflict_frame(result["conflicts"], lang=lang), CONFLICT_SPEC, lang=lang).add_to(m)
     fit_to_layers(m, drawn)
     add_layer_control(m)
     return m
@@ -212,5 +225,5 @@ def infrastructure_legend(layers: Mapping[str, pd.DataFrame], result: Mapping, *
 
 
 __all__ = ["CONFLICT_KINDS", "CONFLICT_SPEC", "CONNECTION_LABELS", "connection_label", "conflict_frame",
-           "infrastructure_legend", "infrastructure_map", "missing_text", "readiness_codes", "readiness_frame",
+           "infrastructure_legend", "infrastructure_map", "mark_label", "missing_text", "readiness_codes", "readiness_frame",
            "readiness_spec"]

@@ -29,7 +29,9 @@ from geo.maps_infra import (
     connection_label,
     infrastructure_legend,
     infrastructure_map,
+    mark_label,
     missing_text,
+    readiness_codes,
 )
 from layers.geojson import dumps, feature_collection_text, feature_texts, json_ready
 from layers.infra_rules import InfraRules, InfraRulesError, infra_rules_for_park
@@ -126,7 +128,7 @@ def _unknown(lang: str) -> str:
     return "unknown" if lang == "en" else "未知"
 
 
-def parcel_table(result: dict, *, lang: str) -> pd.DataFrame:
+def parcel_table(result: dict, *, rules: InfraRules, lang: str) -> pd.DataFrame:
     """One row per parcel in force: label, what it lacks, served flags and distances, labelled columns."""
     parcels, rows = result["layers"]["parcels"], result["parcels"]
     yes, no = ("yes", "no") if lang == "en" else ("是", "否")
@@ -135,7 +137,7 @@ def parcel_table(result: dict, *, lang: str) -> pd.DataFrame:
         tr("地块编号", "Parcel id"): rows["parcel_id"],
         tr("名称", "Name"): parcels["name"],
         tr("状态", "Status"): parcels["status"].map(_code_labels("parcels", "status", lang)),
-        tr("配套水平", "Readiness"): rows["readiness_label"],
+        tr("配套水平", "Readiness"): rows["readiness_label"].fillna(code_label(readiness_codes(rules)[0], lang)),
         tr(f"达到{result['template']}", f"Meets {result['template']}"): rows["ready"].map(flag),
         tr("缺少", "Missing"): missing_text(rows["missing"], lang=lang),
         tr("临路", "Road access"): rows["road_access"].map(flag),
@@ -169,7 +171,7 @@ def conflict_table(result: dict, *, lang: str) -> pd.DataFrame:
         tr("相邻管线类别", "Other network"): conflicts["network_b"].map(networks),
         tr("规范最小间距(m)", "Required (m)"): conflicts["required_m"],
         tr("实测间距(m)", "Measured (m)"): conflicts["actual_m"].round(3),
-        tr("依据状态", "Rule status"): conflicts["status"],
+        tr("依据状态", "Rule status"): conflicts["status"].map(lambda mark: mark_label(mark, lang)),
         tr("依据", "Source"): conflicts["source"],
         tr("经度", "Longitude"): where.geometry.x.round(6).to_numpy() if len(conflicts) else [],
         tr("纬度", "Latitude"): where.geometry.y.round(6).to_numpy() if len(conflicts) else [],
@@ -257,8 +259,8 @@ class Table:
 
 
 def display(frame: pd.DataFrame, *, share_columns: tuple[str, ...] = (), limit: int = TABLE_ROWS) -> Table:
-    """Texts of the first ``limit`` rows: numbers with thousands separators and up to 3 decimals, shares
-    in %, missing values as —."""
+    """Texts of the first ``limit`` rows: numbers with thousands separators and the decimals they were
+    rounded to (at most 6), shares in %, missing values as —."""
     shown = frame.head(limit)
     texts = {}
     for name in shown.columns:
@@ -268,7 +270,7 @@ def display(frame: pd.DataFrame, *, share_columns: tuple[str, ...] = (), limit: 
             text = values.map(lambda v: f"{v * 100:.1f} %")
         elif pd.api.types.is_float_dtype(column):
             values = column.astype(float)
-            text = values.map(lambda v: f"{v:,.3f}".rstrip("0").rstrip("."))
+            text = values.map(lambda v: f"{v:,.6f}".rstrip("0").rstrip("."))
         else:
             values = column
             text = column.map(str)
@@ -297,7 +299,7 @@ def page():
                                  basemap=config["BASEMAP"], asset_base_url=url_for("static", filename=""),
                                  tianditu_key=config["TIANDITU_KEY"])
     parts = map_components(the_map)
-    parcels = parcel_table(result, lang=lang)
+    parcels = parcel_table(result, rules=rules, lang=lang)
     supplied = result["layers"]["parcels"]["status"].isin(SUPPLIED_STATUSES).to_numpy()
     lacking = parcels[supplied & ~result["parcels"]["ready"].to_numpy(dtype=bool)].iloc[:, :6]
     coverage = coverage_table(result, lang=lang)
@@ -365,7 +367,7 @@ def export():
     result = analysis(rules, options)
     lang = current_lang()
     data = workbook_bytes({
-        tr("地块配套", "Parcel readiness"): parcel_table(result, lang=lang),
+        tr("地块配套", "Parcel readiness"): parcel_table(result, rules=rules, lang=lang),
         tr("间距冲突", "Clearance conflicts"): conflict_table(result, lang=lang),
         tr("配套覆盖率", "Coverage"): coverage_table(result, lang=lang),
         tr("道路里程", "Road km"): road_table(result, lang=lang),
