@@ -75,7 +75,7 @@ def test_mapping_overrides_aliases_and_can_ignore():
 def test_land_use_crosswalk_keeps_the_original_and_flags_review():
     frame = pd.DataFrame({"land_use": ["M1", "m2", "W3", "B11", "E2", "0601", "1001", "100101", "1001"],
                           "land_use_std": [None, None, None, None, None, "三调", None, None, "GB/T 21010-2017"]})
-    notes = normalise_land_use(frame, np.array([]))
+    notes = normalise_land_use(frame)
     assert list(frame["land_use"]) == ["100101", "100102", "110103", "0901", "E2", "1001", "1001", "100101", "1201"]
     assert list(frame["land_use_std"].fillna("-")) == ["用地用海2023"] * 4 + ["GB50137-2011", "用地用海2023", "-", "-",
                                                                               "用地用海2023"]

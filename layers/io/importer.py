@@ -445,7 +445,7 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     existing = store.load(spec.name) if store is not None and store.exists() else None
     has_ids = _fill_ids(mapped, spec, parts, existing, rows, report)
     labels = np.array([_row(r) for r in rows], dtype=object)
-    for row, name, message, value in normalise.normalise_frame(mapped, spec, units=units, labels=labels):
+    for row, name, message, value in normalise.normalise_frame(mapped, spec, units=units):
         report.note(labels[row], name, message, value)
     if geoms is not None:
         mapped = gpd.GeoDataFrame(mapped, geometry=gpd.GeoSeries(geoms, crs=park_crs))

@@ -99,7 +99,7 @@ def _crosswalk(code: str, standard: str) -> str | None:
     return None
 
 
-def normalise_land_use(frame: pd.DataFrame, labels: np.ndarray) -> list[tuple[int, str, str, object]]:
+def normalise_land_use(frame: pd.DataFrame) -> list[tuple[int, str, str, object]]:
     """Crosswalk ``land_use`` to 用地用海 2023 in place; returns notices (row, field, message, value).
 
     Adds ``land_use_original``, ``land_use_original_std`` and ``land_use_review``.
@@ -114,11 +114,14 @@ def normalise_land_use(frame: pd.DataFrame, labels: np.ndarray) -> list[tuple[in
     stds = stds.map(_standard_of)
     out_code = codes.astype(object).copy()
     out_std = stds.astype(object).copy()
-    original = pd.Series(np.nan, index=frame.index, dtype=object)
-    original_std = pd.Series(np.nan, index=frame.index, dtype=object)
-    review = pd.Series(pd.NA, index=frame.index, dtype="boolean")
-    if "land_use_review" in frame.columns:
-        review = frame["land_use_review"].map(lambda v: v if isinstance(v, bool) else pd.NA).astype("boolean")
+    def column(name: str) -> pd.Series:
+        # What the source says (a re-imported export carries these), overridden where a code is crosswalked.
+        if name in frame.columns:
+            return frame[name].astype(object).copy()
+        return pd.Series(np.nan, index=frame.index, dtype=object)
+
+    original, original_std, review = column("land_use_original"), column("land_use_original_std"), \
+        column("land_use_review")
     pairs = pd.DataFrame({"code": codes, "std": stds})[has]
     for (code, std), rows in pairs.groupby(["code", "std"], dropna=False).groups.items():
         positions = frame.index.get_indexer(rows)
@@ -279,8 +282,7 @@ def normalise_network(series: pd.Series, spec_field: Field) -> tuple[pd.Series, 
     return out, notes
 
 
-def normalise_frame(frame: pd.DataFrame, spec: LayerSpec, *, units: dict[str, str],
-                    labels: np.ndarray) -> list[tuple[int, str, str, object]]:
+def normalise_frame(frame: pd.DataFrame, spec: LayerSpec, *, units: dict[str, str]) -> list[tuple[int, str, str, object]]:
     """Normalise every recognised field of ``frame`` in place; returns notices (row, field, message, value)."""
     notes: list[tuple[int, str, str, object]] = []
     for spec_field in spec.fields:
@@ -297,7 +299,7 @@ def normalise_frame(frame: pd.DataFrame, spec: LayerSpec, *, units: dict[str, st
             continue
         notes += [(row, name, message, value) for row, message, value in found]
     if "land_use" in spec.field_names:
-        notes += normalise_land_use(frame, labels)
+        notes += normalise_land_use(frame)
     return notes
 
 

@@ -2,8 +2,7 @@
 
 Text is decoded by :mod:`layers.io.encoding` (BOM, UTF-8, GB18030) and read as
 strings, so nothing is guessed twice: the registry's converters and
-:mod:`layers.io.normalise` type the values later. Cells are trimmed and a value
-wrapped in stray quotes (tripled quotes in the source) is unwrapped.
+:mod:`layers.io.normalise` type the values later. Cells are trimmed.
 """
 
 from __future__ import annotations
@@ -49,14 +48,13 @@ def _base(header: str) -> str:
 
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
-    """Trim text cells, unwrap stray quotes, blank → missing."""
+    """Trim text cells and headers, blank → missing. Quotes are the CSV parser's business: a value
+    written as three quotes around text holds the text in literal quotes, and keeps them."""
     out = {}
     for column in frame.columns:
         series = frame[column]
         if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
             text = series.map(lambda v: v.strip() if isinstance(v, str) else v)
-            wrapped = text.map(lambda v: isinstance(v, str) and len(v) >= 2 and v[0] == v[-1] == '"')
-            text = text.where(~wrapped, text[wrapped].str[1:-1].str.strip() if wrapped.any() else text)
             series = text.where(present(text), np.nan)
         out[str(column).strip()] = series
     return pd.DataFrame(out, index=frame.index)

@@ -108,15 +108,23 @@ def _write_geojson(frame, spec: LayerSpec, path: Path) -> None:
                         crs="EPSG:4326", layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": LONLAT_DECIMALS})
 
 
+def _cut_utf8(value: str, limit: int) -> str:
+    """``value`` cut to at most ``limit`` bytes of UTF-8, never inside a character."""
+    return value.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+
+
 def _write_shapefile(frame, spec: LayerSpec, path: Path, notes: list[str]) -> None:
     names = shapefile_names(list(spec.field_names))
-    table = frame_to_arrow(frame, spec)
+    frame = frame.copy()
     for f in spec.fields:
         if f.kind in ("str", "code"):
-            lengths = frame[f.name].dropna().map(lambda v: len(str(v).encode("utf-8")))
-            if len(lengths) and lengths.max() > SHAPEFILE_TEXT_BYTES:
-                notes.append(f"{f.name}: {int((lengths > SHAPEFILE_TEXT_BYTES).sum())} value(s) longer than the "
-                             f"Shapefile's {SHAPEFILE_TEXT_BYTES} bytes are cut; use GeoPackage to keep them whole")
+            too_long = frame[f.name].map(lambda v: isinstance(v, str) and len(v.encode("utf-8")) > SHAPEFILE_TEXT_BYTES)
+            if too_long.any():
+                frame.loc[too_long, f.name] = frame.loc[too_long, f.name].map(
+                    lambda v: _cut_utf8(v, SHAPEFILE_TEXT_BYTES))
+                notes.append(f"{f.name}: {int(too_long.sum())} value(s) longer than the Shapefile's "
+                             f"{SHAPEFILE_TEXT_BYTES} bytes are cut; use GeoPackage to keep them whole")
+    table = frame_to_arrow(frame, spec)
     table = table.rename_columns([names.get(c, c) for c in table.column_names])
     with tempfile.TemporaryDirectory(prefix="parkatlas-shp-") as workdir:
         shp = Path(workdir) / f"{spec.name}.shp"
@@ -156,7 +164,10 @@ def _text_value(value: object) -> str | None:
 def _write_kml(frame, spec: LayerSpec, path: Path) -> None:
     web = _with_web_geometry(frame)
     columns = {name: frame[name].astype(object).map(_text_value) for name in spec.field_names}
-    write_kml(web, path, title=spec.label_zh, name_field=spec.id_field, text_columns=columns)
+    # Placemark names are what Google Earth shows; a layer's own name field fills them (never the id, which
+    # would come back as a name on import).
+    name_field = "name" if "name" in spec.field_names else spec.id_field
+    write_kml(web, path, title=spec.label_zh, name_field=name_field, text_columns=columns)
 
 
 def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", wkt_decimals: int = LONLAT_DECIMALS,

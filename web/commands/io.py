@@ -13,6 +13,7 @@ import logging
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from layers.io import ImportOptions, ImportRejected, import_layer
 from layers.io.options import MODES
@@ -45,6 +46,7 @@ def _park_location(park_path: str | None) -> str:
 @click.option("--accept-damaged", is_flag=True, help="Import the readable records of a damaged file.")
 @click.option("--park-name", default=None, help="Name of a park this import creates.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@with_appcontext
 def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, dry_run, source_layer,
                    accept_damaged, park_name, as_json) -> None:
     """Import SOURCE (Shapefile, zip, GeoPackage, GeoJSON, KML/KMZ, DXF, CSV, XLSX) into LAYER."""
@@ -68,6 +70,7 @@ def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, 
 @click.option("--park", "park_path", default=None, help="Park GeoPackage or postgresql:// URL.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of CSV/XLSX headers and code labels.")
+@with_appcontext
 def export_command(layer, dest, park_path, lang) -> None:
     """Export LAYER to DEST: .gpkg, .geojson, .zip (Shapefile), .kml, .csv or .xlsx."""
     from layers.stores import open_store
