@@ -333,10 +333,12 @@ def _names(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
         numbers = np.arange(len(grades)) + 1
         plain = np.char.add(np.char.add(prefix, numbers.astype(str)), "路")
         arterial = np.flatnonzero(grades == "arterial")
+        # Arterials take the avenue names in turn; past the list, a section number is added.
+        k = np.arange(len(arterial)) + offset
+        base = np.array(ARTERIAL_NAMES)[k % len(ARTERIAL_NAMES)]
+        section = np.where(k < len(ARTERIAL_NAMES), "", np.char.add((k // len(ARTERIAL_NAMES) + 1).astype(str), "段"))
         names = plain.astype(object)
-        for k, i in enumerate(arterial):  # a handful of arterials per park: names, not records
-            base = ARTERIAL_NAMES[(k + offset) % len(ARTERIAL_NAMES)]
-            names[i] = base if k + offset < len(ARTERIAL_NAMES) else f"{base}{(k + offset) // len(ARTERIAL_NAMES) + 1}段"
+        names[arterial] = np.char.add(base, section)
         return names.astype(str)
 
     return line_names(grid.ew_grade, "纬", 0), line_names(grid.ns_grade, "经", 5)

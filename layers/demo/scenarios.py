@@ -236,6 +236,10 @@ def plan_scenarios(layout: Layout, rng: np.random.Generator) -> Scenario:
     far_min[plots.sf] = 1.2
 
     held = np.isin(kind, [K[k] for k in HELD_KINDS]) & ~((kind == K["utility"]) & (land_use == "1310"))
+    # Land nobody holds has planning conditions but no industry yet.
+    unheld = np.isin(kind, [K["planned"], K["approved"], K["reclaimed"]])
+    industry_code[unheld] = ""
+    industry_word[unheld] = ""
     s = _dates_and_values(layout, rng, kind, land_use, held, industrial, logistics, commercial, area_mu)
     # A plot built too low on purpose carries a planning FAR minimum of at least 0.8.
     far_min = np.where(s["extra"]["far_floor"], np.fmax(far_min, 0.8), far_min)
