@@ -33,10 +33,12 @@ def test_land_search_page_and_twin(expansion_client):
     assert result["area_mu"] == pytest.approx(15.0)
     assert result["meets"] is False
     assert result["shortfalls"] == "未通道路"
+    assert result["offer"] == "planned" and result["offer_label"] == "规划"
     assert result["score"] == pytest.approx((3 * 1 + 3 * 0 + 2 * 1) / 8)
     assert 121.3 < result["lon"] < 121.5 and 28.5 < result["lat"] < 28.8
     english = expansion_client.get(f"/api/sites?{query}&lang=en").get_json()["results"][0]
     assert english["shortfalls"] == "no road connection"
+    assert english["offer_label"] == "Planned"
 
 
 def test_highway_distance_need(expansion_client):

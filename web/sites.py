@@ -30,7 +30,9 @@ from geo.summary import in_force
 from geo.vacancy import unit_vacancy
 from layers.geojson import dumps, json_ready
 from layers.infra_rules import READINESS_ITEMS
+from layers.registry import get_layer
 from layers.rules import rules_for_park
+from layers.schema import code_label
 from web.api import park_info
 from web.errors import BadRequest
 from web.expansion import _rules, number_param
@@ -141,9 +143,19 @@ def search(needs: InvestorNeeds, *, parcel_ids=None, unit_ids=None):
                               distances=data["building_distance"], rules=rules)
 
 
+def _offer_labels(lang: str) -> dict[str, str]:
+    """How land is on offer, in ``lang``: the parcel status label, or revitalisation."""
+    labels = {code.value: code_label(code, lang) for code in get_layer("parcels").field("status").codes}
+    labels["revitalisation"] = "Revitalisation (idle land)" if lang == "en" else "盘活用地（闲置）"
+    return labels
+
+
 def _records(frame: pd.DataFrame | None, lang: str) -> list[dict]:
+    """Result rows as JSON-ready dicts with their reasons in ``lang`` (``fits``, ``shortfalls``)."""
     if frame is None:
         return []
+    if "offer" in frame:
+        frame = frame.assign(offer_label=frame["offer"].map(_offer_labels(lang)))
     columns = [c for c in frame.columns if c != "geometry" and not c.endswith("_en" if lang == "zh" else "_zh")]
     rows = json_ready(frame, columns).to_dict("records")
     for row in rows:
