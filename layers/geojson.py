@@ -47,14 +47,23 @@ def dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+#: Jinja's opening delimiters. Folium (branca) renders a map element's script, then
+#: parses the result *again* as a Jinja template: "{{ … }}" in a parcel's name would be
+#: evaluated on the server (template injection). Compact JSON never has these pairs
+#: outside strings, so escaping the brace inside strings changes nothing else.
+_TEMPLATE_OPENERS = {"{{": "\\u007b\\u007b", "{%": "\\u007b%", "{#": "\\u007b#"}
+
+
 def script_safe(text: str) -> str:
-    """JSON text made safe to embed inside an HTML ``<script>`` element.
+    """JSON text made safe to embed inside an HTML ``<script>`` element (and a folium template).
 
     The replaced characters only occur inside JSON strings, where the ``\\u``
     escapes mean the same thing.
     """
     for char, escape in _SCRIPT_UNSAFE.items():
         text = text.replace(char, escape)
+    for opener, escape in _TEMPLATE_OPENERS.items():
+        text = text.replace(opener, escape)
     return text
 
 

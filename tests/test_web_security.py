@@ -136,3 +136,20 @@ def test_log_exports_are_not_cached_by_shared_caches(editor_client, url):
     response = editor_client.get(url)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_template_syntax_in_data_is_never_evaluated_on_the_server(tiny_park):
+    # Folium parses a rendered map script again as a Jinja template; data must not reach that parse raw.
+    import os
+
+    from app import create_app
+
+    parcels = tiny_park.load("parcels")
+    parcels["name"] = parcels["name"].astype(object)
+    parcels.loc[0, "name"] = "{{ cycler.__init__.__globals__.os.getcwd() }}{{7*7}}{% if 1 %}IF{% endif %}"
+    tiny_park.save("parcels", parcels)
+    app = create_app({"TESTING": True, "PARK_PATH": str(tiny_park.path), "SECRET_KEY": "test"})
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert os.getcwd() not in page
+    assert "\\u007b\\u007b7*7}}" in page and "\\u007b% if 1 %}IF" in page
+    assert ">49" not in page and '"49' not in page
