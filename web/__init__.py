@@ -34,3 +34,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(expansion_bp)
     from web.sites import bp as sites_bp
     app.register_blueprint(sites_bp)
+    from web.imports import init_app as init_imports
+    init_imports(app)

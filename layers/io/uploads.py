@@ -322,6 +322,12 @@ class UploadStore:
         options = json.loads(options_file.read_text(encoding="utf-8"))
         return folder / options["filename"], options
 
+    def update_options(self, token: str, **changes) -> None:
+        """Add to the options kept with an upload."""
+        path, options = self.get(token)
+        options.update(changes)
+        (path.parent / "options.json").write_text(json.dumps(options, ensure_ascii=False), encoding="utf-8")
+
     def save_extra(self, token: str, name: str, data: bytes) -> Path:
         """Keep a second file with the upload (a mapping file)."""
         path = self._folder(token) / safe_filename(name)

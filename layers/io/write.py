@@ -256,5 +256,25 @@ def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang
     return ExportResult(dest, fmt, len(frame), notes)
 
 
-__all__ = ["DOWNLOADS", "FORMATS", "ExportResult", "attribute_table", "export_format", "export_layer",
-           "shapefile_names"]
+#: Media types of the downloads.
+MEDIA_TYPES = {"gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json",
+               "shp": "application/zip", "kml": "application/vnd.google-earth.kml+xml",
+               "csv": "text/csv",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def export_bytes(frame: pd.DataFrame, spec: LayerSpec, fmt: str, *, lang: str = "zh",
+                 meta: dict | None = None) -> tuple[bytes, str, str]:
+    """One download: (content, file name, media type) for ``fmt`` (a key of :data:`DOWNLOADS`)."""
+    if fmt not in DOWNLOADS:
+        msg = f"unknown export format {fmt!r}; allowed: {', '.join(DOWNLOADS)}"
+        raise ValueError(msg)
+    name = f"{spec.name}{DOWNLOADS[fmt]}"
+    with tempfile.TemporaryDirectory(prefix="parkatlas-download-") as workdir:
+        dest = Path(workdir) / (name if fmt != "shp" else f"{spec.name}.zip")
+        export_layer(frame, spec, dest, lang=lang, meta=meta)
+        return dest.read_bytes(), name, MEDIA_TYPES[fmt]
+
+
+__all__ = ["DOWNLOADS", "FORMATS", "MEDIA_TYPES", "ExportResult", "attribute_table", "export_bytes",
+           "export_format", "export_layer", "shapefile_names"]

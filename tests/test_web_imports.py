@@ -1,0 +1,198 @@
+"""The upload page, preview, confirm and cancel; hostile uploads answer 400; export downloads."""
+
+import io
+import json
+import zipfile
+
+import pytest
+
+from io_samples import (
+    PHONE_KML,
+    file_digest,
+    gbk_shapefile,
+    mixed_geometry_geojson,
+    shapefile_files,
+    zip_bomb,
+    zip_files,
+    zip_slip,
+)
+from layers.io.archive import archive_folder_for
+from layers.store import GeoPackageStore
+
+
+@pytest.fixture
+def upload_dir(tiny_app, tmp_path):
+    folder = tmp_path / "uploads"
+    tiny_app.config["UPLOAD_DIR"] = str(folder)
+    return folder
+
+
+def _post(client, path, layer="parcels", *, mode="upsert", fmt=None, **fields):
+    data = {"layer": layer, "mode": mode, "file": (io.BytesIO(path.read_bytes()), path.name), **fields}
+    url = "/import" + ("?format=json" if fmt == "json" else "")
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def _token(html: str) -> str:
+    start = html.index("/import/") + len("/import/")
+    return html[start:start + 32]
+
+
+def test_upload_form_in_both_languages(tiny_client):
+    page = tiny_client.get("/import")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for name in ('name="layer"', 'name="file"', 'name="crs"', 'name="encoding"', 'name="mapping"', 'name="mode"',
+                 'name="source_layer"', "导入数据", 'value="upsert"'):
+        assert name in text
+    assert "Import data" in tiny_client.get("/import?lang=en").get_data(as_text=True)
+
+
+def test_preview_then_confirm(tmp_path, tiny_client, tiny_park, upload_dir):
+    archive = zip_files(shapefile_files(gbk_shapefile(tmp_path / "src")), tmp_path / "宗地.zip")
+    before = file_digest(tiny_park.path)
+
+    preview = _post(tiny_client, archive)
+
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert "checked (dry run, nothing written)" in html
+    assert "GB18030" in html and "EPSG:4528" in html
+    assert "一号地块（东区）" in html  # the records table
+    assert "parkatlas-map" in html and "cdn" not in html.lower()  # the local Leaflet map
+    assert file_digest(tiny_park.path) == before
+    token = _token(html[html.index("import-confirm") - 400:])
+    assert (upload_dir / token).is_dir()
+
+    done = tiny_client.post(f"/import/{token}/confirm")
+
+    assert done.status_code == 200
+    assert "imported" in done.get_data(as_text=True)
+    assert {"ZD-001", "ZD-002", "ZD-003"} <= set(GeoPackageStore(tiny_park.path).load("parcels")["parcel_id"])
+    assert (archive_folder_for(tiny_park.path) / "index.jsonl").is_file()
+    assert not (upload_dir / token).exists()
+
+
+def test_json_twin_and_cancel(tmp_path, tiny_client, tiny_park, upload_dir):
+    reply = _post(tiny_client, gbk_shapefile(tmp_path / "src").with_suffix(".dbf"), "units", fmt="json")
+    assert reply.status_code == 400  # a .dbf of parcels is no units table: rejected, as JSON
+    body = reply.get_json()
+    assert body["ok"] is False and body["problems"]
+
+    archive = zip_files(shapefile_files(gbk_shapefile(tmp_path / "src2")), tmp_path / "p.zip")
+    reply = _post(tiny_client, archive, fmt="json")
+    assert reply.status_code == 200
+    body = reply.get_json()
+    assert body["ok"] and body["counts"] == {"added": 3} and len(body["token"]) == 32
+    cancelled = tiny_client.post(f"/import/{body['token']}/cancel")
+    assert cancelled.status_code == 302
+    assert not (upload_dir / body["token"]).exists()
+    assert tiny_client.post(f"/import/{body['token']}/confirm").status_code == 400
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: zip_slip(p / "slip.zip"), "zip-slip"),
+    (lambda p: zip_bomb(p / "bomb.zip", megabytes=4), "zip bomb"),
+    (lambda p: mixed_geometry_geojson(p / "mixed.geojson"), "wrong geometry type"),
+    (lambda p: (p / "x.gpkg").write_bytes(b"GIF89a not a package") and p / "x.gpkg", "is not a GeoPackage"),
+])
+def test_hostile_uploads_answer_400_with_the_report(tmp_path, tiny_client, tiny_park, upload_dir, make, message):
+    before = file_digest(tiny_park.path)
+    reply = _post(tiny_client, make(tmp_path))
+    assert reply.status_code == 400
+    html = reply.get_data(as_text=True)
+    assert message in html and "园区数据未作任何修改" in html
+    assert file_digest(tiny_park.path) == before
+    assert not archive_folder_for(tiny_park.path).exists()
+    assert not upload_dir.exists() or not any(upload_dir.iterdir())
+
+
+def test_bad_form_input_answers_400(tmp_path, tiny_client, upload_dir):
+    source = mixed_geometry_geojson(tmp_path / "m.geojson")
+    assert _post(tiny_client, source, "plots").status_code == 400
+    assert _post(tiny_client, source, mode="merge").status_code == 400
+    no_file = tiny_client.post("/import", data={"layer": "parcels"}, content_type="multipart/form-data")
+    assert no_file.status_code == 400
+    assert tiny_client.post("/import/../../etc/confirm").status_code in (400, 404, 405)
+    assert tiny_client.post("/import/" + "0" * 32 + "/confirm").status_code == 400
+
+
+def test_upload_larger_than_the_limit_is_refused_without_500(tmp_path, tiny_app, upload_dir):
+    tiny_app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    source = tmp_path / "big.geojson"
+    source.write_bytes(b"{" + b" " * 200_000 + b"}")
+    reply = _post(tiny_app.test_client(), source)
+    assert reply.status_code in (400, 413)
+
+
+def test_user_text_is_escaped_in_the_preview(tmp_path, tiny_client, upload_dir):
+    kml = tmp_path / "x.kml"
+    # In the KML the markup is escaped text, so the placemark's name *is* "<script>alert(1)</script>".
+    kml.write_text(PHONE_KML.replace("东门地块", "&lt;script&gt;alert(1)&lt;/script&gt;"), encoding="utf-8")
+    reply = _post(tiny_client, kml, mode="append")
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 200
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_mapping_file_upload(tmp_path, tiny_client, tiny_park, upload_dir):
+    shp = gbk_shapefile(tmp_path / "src")
+    archive = zip_files(shapefile_files(shp), tmp_path / "p.zip")
+    mapping = "fields:\n  地块名称: null\ndefaults:\n  status: planned\n".encode()
+    reply = tiny_client.post("/import?format=json", data={
+        "layer": "parcels", "mode": "upsert", "file": (io.BytesIO(archive.read_bytes()), "p.zip"),
+        "mapping": (io.BytesIO(mapping), "m.yaml")}, content_type="multipart/form-data")
+    body = reply.get_json()
+    assert reply.status_code == 200, body
+    assert "地块名称" not in body["mapping"]
+    assert any(n["field"] == "status" and "default 'planned'" in n["message"] for n in body["notices"])
+
+
+def test_unexpected_failures_are_400_not_500(tmp_path, tiny_client, upload_dir, monkeypatch):
+    import web.imports
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(web.imports, "import_layer", explode)
+    reply = _post(tiny_client, mixed_geometry_geojson(tmp_path / "m.geojson"))
+    assert reply.status_code == 400
+    assert "the input could not be processed (RuntimeError)" in reply.get_data(as_text=True)
+
+
+# -- exports -------------------------------------------------------------------------------------------------
+
+
+def test_export_page_lists_every_layer_with_its_formats(tiny_client):
+    html = tiny_client.get("/export").get_data(as_text=True)
+    assert "/export/parcels.shp" in html and "/export/parcels.geojson" in html
+    assert "/export/units.csv" in html and "/export/units.kml" not in html
+
+
+@pytest.mark.parametrize(("fmt", "media", "name"), [
+    ("gpkg", "application/geopackage+sqlite3", "parcels.gpkg"),
+    ("geojson", "application/geo+json", "parcels.geojson"),
+    ("shp", "application/zip", "parcels.shp.zip"),
+    ("kml", "application/vnd.google-earth.kml+xml", "parcels.kml"),
+    ("csv", "text/csv; charset=utf-8", "parcels.csv"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "parcels.xlsx"),
+])
+def test_downloads(tiny_client, fmt, media, name):
+    reply = tiny_client.get(f"/export/parcels.{fmt}")
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"].split(";")[0] == media.split(";")[0]
+    assert name in reply.headers["Content-Disposition"]
+    data = reply.get_data()
+    if fmt == "geojson":
+        assert len(json.loads(data)["features"]) == 3
+    if fmt == "shp":
+        assert "parcels.fields.csv" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    if fmt == "csv":
+        assert data.decode("utf-8-sig").startswith("地块编号,名称")
+
+
+def test_bad_downloads(tiny_client):
+    assert tiny_client.get("/export/parcels.dwg").status_code == 400
+    assert tiny_client.get("/export/plots.gpkg").status_code == 404
+    assert tiny_client.get("/export/units.kml").status_code == 400
