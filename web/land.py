@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from geo.analysis import LandAnalysis, analyse_land
 from geo.inefficiency import CATEGORIES
@@ -122,8 +123,9 @@ def xlsx_response(sheets: Mapping[str, pd.DataFrame], filename: str) -> Response
 
 
 def map_parts(m) -> dict:
+    """The map's header, element and script for the page; folium output, its data made script-safe by geo.maps."""
     parts = map_components(m)
-    return {"map_header": parts.header, "map_html": parts.html, "map_script": parts.script}
+    return {"map_header": Markup(parts.header), "map_html": Markup(parts.html), "map_script": Markup(parts.script)}
 
 
 def map_options() -> dict:
@@ -171,6 +173,13 @@ def number_filter(value, digits: int = 2) -> str:
     return f"{float(value):,.{digits}f}"
 
 
+@bp.app_template_filter("pct")
+def percent_filter(value, digits: int = 1) -> str:
+    """A share (0–1) as a percentage for tables: '12.5%', '—' for missing."""
+    text = number_filter(None if value is None else value * 100 if not isinstance(value, bool) else None, digits)
+    return text if text == "—" else text + "%"
+
+
 @bp.app_template_filter("day")
 def day_filter(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -210,8 +219,8 @@ def land_page():
                              f"land-{as_of.isoformat()}.xlsx")
     table = parcels[LAND_COLUMNS].assign(compliance=classes)
     return render_template(
-        "land/land.html", as_of=as_of, park=park_info(), ratios=ratios.reset_index().to_dict("records"),
-        ratio_key=ratios.index.name, counts=counts, rows=table.head(TABLE_ROWS).to_dict("records"),
+        "land/land.html", as_of=as_of, park=park_info(), ratios=records(ratios.reset_index()),
+        ratio_key=ratios.index.name, counts=counts, rows=records(table.head(TABLE_ROWS)),
         total=len(table), legend=palette_legend(COMPLIANCE_PALETTE, lang=current_lang()),
         compliance_labels={k: (v[2] if current_lang() == "en" else v[1]) for k, v in COMPLIANCE_PALETTE.items()},
         status_labels=code_labels("parcels", "status"), table_rows=TABLE_ROWS,
@@ -306,8 +315,8 @@ def idle_page():
     return render_template(
         "land/idle.html", as_of=as_of, park=park_info(), filters=filters, areas=areas, summary=summary,
         statuses=[(key, status_label(key), entry[0]) for key, entry in IDLE_PALETTE.items()],
-        rows=chosen[IDLE_COLUMNS].head(TABLE_ROWS).to_dict("records"), total=len(chosen), table_rows=TABLE_ROWS,
-        inefficient_rows=inefficient[IDLE_COLUMNS].head(TABLE_ROWS).to_dict("records"),
+        rows=records(chosen[IDLE_COLUMNS].head(TABLE_ROWS)), total=len(chosen), table_rows=TABLE_ROWS,
+        inefficient_rows=records(inefficient[IDLE_COLUMNS].head(TABLE_ROWS)),
         inefficient_total=len(inefficient), categories=INEFFICIENCY_PALETTE, status_label=status_label,
         status_labels=code_labels("parcels", "status"),
         legend=palette_legend(IDLE_PALETTE, lang=current_lang()),
@@ -374,11 +383,10 @@ def vacancy_page():
                              f"vacancy-{as_of.isoformat()}.xlsx")
     return render_template(
         "land/vacancy.html", as_of=as_of, park=park_info(), figures=result.park_vacancy,
-        phases=result.phases.reset_index().to_dict("records"),
-        buildings=buildings[BUILDING_COLUMNS].sort_values("vacancy_rate", ascending=False).reset_index().to_dict(
-            "records"),
-        units=units[UNIT_COLUMNS].head(TABLE_ROWS).to_dict("records"), units_total=len(units),
-        table_rows=TABLE_ROWS, overlaps=result.overlaps.to_dict("records"), chart=trend_chart(result.trend),
+        phases=records(result.phases.reset_index()),
+        buildings=records(buildings[BUILDING_COLUMNS].sort_values("vacancy_rate", ascending=False)),
+        units=records(units[UNIT_COLUMNS].head(TABLE_ROWS)), units_total=len(units),
+        table_rows=TABLE_ROWS, overlaps=records(result.overlaps), chart=trend_chart(result.trend),
         legend=vacancy_legend(),
         **map_parts(vacancy_map(result.buildings, result.parcels[["parcel_id", "name", "geometry"]],
                                 **map_options())))
@@ -439,11 +447,11 @@ def cases_page():
                                                      if not isinstance(v, dict)}])},
                              f"cases-{as_of.isoformat()}.xlsx")
     cases = context["cases"]
-    history = {case_id: case_history(context["events"], case_id).to_dict("records")
+    history = {case_id: records(case_history(context["events"], case_id))
                for case_id in cases["case_id"].tolist()}
     return render_template(
-        "land/cases.html", as_of=as_of, park=park_info(), cases=cases[CASE_COLUMNS].to_dict("records"),
-        history=history, candidates=context["candidates"].head(TABLE_ROWS).to_dict("records"),
+        "land/cases.html", as_of=as_of, park=park_info(), cases=records(cases[CASE_COLUMNS]),
+        history=history, candidates=records(context["candidates"].head(TABLE_ROWS)),
         candidates_total=len(context["candidates"]), year=context["year"], figures=context["figures"],
         problems=code_labels("cases", "problem"), methods=code_labels("cases", "method"),
         statuses=code_labels("cases", "status"), open_statuses=("identified", "planned", "in_progress"),
