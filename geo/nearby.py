@@ -41,13 +41,54 @@ def near_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray) -> tu
     return i[keep], j[keep], distance[keep]
 
 
+def segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every straight segment of lines, or of polygons' rings: start and end xy (n × 2) and its geometry's position.
+
+    Segments come in the order of their geometries (positions never decrease).
+    """
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    polygonal = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON.value
+    if polygonal.any():
+        rings, ring_of = shapely.get_rings(parts[polygonal], return_index=True)
+        owners = part_of[polygonal][ring_of]
+        parts = np.concatenate([rings, parts[~polygonal]])
+        part_of = np.concatenate([owners, part_of[~polygonal]])
+        order = np.argsort(part_of, kind="stable")
+        parts, part_of = parts[order], part_of[order]
+    xy, vertex_of = shapely.get_coordinates(parts, return_index=True)
+    step = vertex_of[1:] == vertex_of[:-1]
+    return xy[:-1][step], xy[1:][step], part_of[vertex_of[:-1][step]]
+
+
 def pieces(lines: np.ndarray, *, max_m: float = PIECE_M) -> tuple[np.ndarray, np.ndarray]:
     """Straight pieces of at most ``max_m`` of each line, and the position of the line each comes from."""
-    parts, part_of = shapely.get_parts(lines, return_index=True)
-    xy, vertex_of = shapely.get_coordinates(shapely.segmentize(parts, max_m), return_index=True)
-    step = vertex_of[1:] == vertex_of[:-1]
-    starts, ends = xy[:-1][step], xy[1:][step]
-    return shapely.linestrings(np.stack([starts, ends], axis=1)), part_of[vertex_of[:-1][step]]
+    starts, ends, owner = segments(shapely.segmentize(lines, max_m))
+    return shapely.linestrings(np.stack([starts, ends], axis=1)), owner
+
+
+def clip_to_rectangles(start_uv: np.ndarray, end_uv: np.ndarray, length_m: np.ndarray, half_width_m: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Clip segments, given in each rectangle's own frame, to ``0 ≤ u ≤ length``, ``|v| ≤ half_width``.
+
+    Liang–Barsky clipping, vectorised; the rectangles are widened by :data:`EPS_M`
+    so that a segment lying on an edge counts as inside.
+
+    Returns
+    -------
+    tuple
+        The parameters ``t0 ≤ t1`` (0 … 1 along each segment) of the part inside;
+        ``t0 > t1`` where nothing is.
+    """
+    delta = end_uv - start_uv
+    p = np.stack([-delta[:, 0], delta[:, 0], -delta[:, 1], delta[:, 1]])
+    q = np.stack([start_uv[:, 0] + EPS_M, length_m + EPS_M - start_uv[:, 0],
+                  start_uv[:, 1] + half_width_m + EPS_M, half_width_m + EPS_M - start_uv[:, 1]])
+    ratio = np.divide(q, p, out=np.zeros_like(q), where=p != 0)
+    t0 = np.max(np.where(p < 0, ratio, 0.0), axis=0)
+    t1 = np.min(np.where(p > 0, ratio, 1.0), axis=0)
+    # A segment parallel to an edge and outside it has no part inside.
+    outside = np.any((p == 0) & (q < 0), axis=0)
+    return t0, np.where(outside, -1.0, t1)
 
 
 def nearest_distance(a: np.ndarray, b: np.ndarray, *, known: tuple[np.ndarray, np.ndarray] | None = None
@@ -74,4 +115,4 @@ def nearest_distance(a: np.ndarray, b: np.ndarray, *, known: tuple[np.ndarray, n
     return out
 
 
-__all__ = ["EPS_M", "PIECE_M", "near_pairs", "nearest_distance", "pieces"]
+__all__ = ["EPS_M", "PIECE_M", "clip_to_rectangles", "near_pairs", "nearest_distance", "pieces", "segments"]

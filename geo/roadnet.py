@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, near_pairs
+from geo.nearby import EPS_M, clip_to_rectangles, near_pairs, segments
 from layers.infra_rules import InfraRules
 
 
@@ -52,7 +52,8 @@ class Frontage:
     ``lines``/``line_road`` are the roads' single-part centrelines and the position
     of each one's road; every other array has one entry per bordering pair:
     positions into the parcels and into ``lines``, the boundary length in the
-    road's corridor, the distance to the centreline, and that boundary stretch.
+    road's corridor, the distance to the centreline, and where along the
+    centreline that boundary stretch lies (``start_m`` … ``end_m``).
     """
 
     lines: np.ndarray
@@ -61,27 +62,67 @@ class Frontage:
     line: np.ndarray
     frontage_m: np.ndarray
     distance_m: np.ndarray
-    fronts: np.ndarray
+    start_m: np.ndarray
+    end_m: np.ndarray
 
 
 def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: InfraRules) -> Frontage:
-    """The bordering (parcel, road centreline) pairs of a park; see :func:`road_frontage`."""
+    """The bordering (parcel, road centreline) pairs of a park; see :func:`road_frontage`.
+
+    Each straight piece of a centreline has a rectangular corridor (flat ends);
+    the parcel's boundary is clipped to it in the piece's own frame, so the
+    length inside and the stretch along the centreline come out together. At a
+    bend the corridor is the union of its pieces' rectangles.
+    """
     require_projected(parcels, what="road frontage")
     require_projected(roads, what="road frontage")
     lines, line_road = single_lines(roads)
     reach = road_widths_m(roads, rules=rules).to_numpy()[line_road] / 2.0 + rules.roads.frontage_tolerance_m
+    # Straight pieces of the centrelines, each with its frame: origin, direction, length, offset along its line.
+    origin, end, piece_line = segments(lines)
+    length = np.hypot(*(end - origin).T)
+    solid = length > 0
+    origin, end, piece_line, length = origin[solid], end[solid], piece_line[solid], length[solid]
+    direction = (end - origin) / length[:, None]
+    offset = pd.Series(length).groupby(piece_line).cumsum().to_numpy() - length
     geoms = parcels.geometry.to_numpy()
-    parcel, line, distance = near_pairs(geoms, lines, reach.max(initial=0.0))
-    near = distance <= reach[line] + EPS_M
-    parcel, line, distance = parcel[near], line[near], distance[near]
-    # Each corridor is buffered, and each boundary taken, once however many pairs share it.
-    used, inverse = np.unique(line, return_inverse=True)
-    corridors = shapely.buffer(lines[used], reach[used], cap_style="flat")
-    owners, owner = np.unique(parcel, return_inverse=True)
-    fronts = shapely.intersection(shapely.boundary(geoms[owners])[owner], corridors[inverse])
-    length = shapely.length(fronts)
-    keep = (length >= rules.roads.min_frontage_m - EPS_M) & ~shapely.is_empty(fronts)
-    return Frontage(lines, line_road, parcel[keep], line[keep], length[keep], distance[keep], fronts[keep])
+    piece_geoms = shapely.linestrings(np.stack([origin, end], axis=1))
+    parcel, piece, distance = near_pairs(geoms, piece_geoms, reach.max(initial=0.0))
+    near = distance <= reach[piece_line[piece]] + EPS_M
+    parcel, piece, distance = parcel[near], piece[near], distance[near]
+
+    # Every boundary segment of each paired parcel, in the piece's frame.
+    seg_start, seg_end, seg_parcel = segments(geoms)
+    first = np.searchsorted(seg_parcel, np.arange(len(geoms)))
+    count = np.bincount(seg_parcel, minlength=len(geoms))[parcel]
+    pair = np.repeat(np.arange(len(parcel)), count)
+    seg = np.repeat(first[parcel], count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    frame = piece[pair]
+    along, across = direction[frame], direction[frame] @ np.array([[0.0, 1.0], [-1.0, 0.0]])
+    a, b = seg_start[seg] - origin[frame], seg_end[seg] - origin[frame]
+    a_uv = np.stack([(a * along).sum(1), (a * across).sum(1)], axis=1)
+    b_uv = np.stack([(b * along).sum(1), (b * across).sum(1)], axis=1)
+    t0, t1 = clip_to_rectangles(a_uv, b_uv, length[frame], reach[piece_line[frame]])
+    inside = t1 > t0
+    clipped = np.where(inside, (t1 - t0) * np.hypot(*(b_uv - a_uv).T), 0.0)
+    u0 = a_uv[:, 0] + t0 * (b_uv[:, 0] - a_uv[:, 0])
+    u1 = a_uv[:, 0] + t1 * (b_uv[:, 0] - a_uv[:, 0])
+    at = offset[frame] + np.clip(np.minimum(u0, u1), 0.0, length[frame])
+    to = offset[frame] + np.clip(np.maximum(u0, u1), 0.0, length[frame])
+
+    # Pieces of one line add up: per (parcel, line) the frontage, the nearest distance and the stretch.
+    per_seg = pd.DataFrame({"parcel": parcel[pair][inside], "line": piece_line[frame][inside],
+                            "frontage_m": clipped[inside], "start_m": at[inside], "end_m": to[inside]})
+    grouped = per_seg.groupby(["parcel", "line"], sort=True).agg(
+        frontage_m=("frontage_m", "sum"), start_m=("start_m", "min"), end_m=("end_m", "max"))
+    closest = pd.Series(distance).groupby([parcel, piece_line[piece]]).min()
+    grouped["distance_m"] = closest.reindex(grouped.index).to_numpy()
+    grouped = grouped[grouped["frontage_m"] >= rules.roads.min_frontage_m - EPS_M]
+    return Frontage(lines, line_road,
+                    grouped.index.get_level_values("parcel").to_numpy(dtype=np.intp),
+                    grouped.index.get_level_values("line").to_numpy(dtype=np.intp),
+                    grouped["frontage_m"].to_numpy(), grouped["distance_m"].to_numpy(),
+                    grouped["start_m"].to_numpy(), grouped["end_m"].to_numpy())
 
 
 def road_frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: InfraRules,
@@ -358,10 +399,7 @@ def network_distances(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, facili
     graph_line[graph.source_line] = np.arange(len(graph.source_line))
     on_graph = graph_line[fronting.line] >= 0
     parcel, line = fronting.parcel[on_graph], graph_line[fronting.line[on_graph]]
-    # The frontage stretch: the frontage line's vertices projected onto the centreline.
-    xy, which = shapely.get_coordinates(fronting.fronts[on_graph], return_index=True)
-    along = pd.Series(shapely.line_locate_point(graph.lines[line[which]], shapely.points(xy))).groupby(which)
-    start_m, end_m = along.min().to_numpy(), along.max().to_numpy()
+    start_m, end_m = fronting.start_m[on_graph], fronting.end_m[on_graph]
 
     out = pd.DataFrame(index=parcels.index)
     out["network_access"] = pd.array(np.isin(np.arange(len(parcels)), parcel), dtype="boolean")
