@@ -3,18 +3,20 @@
     .venv/bin/python bench/bench_expansion.py [--area-km2 5] [--cell-m 20] [--repeat 1]
 
 The area is a square of the given size centred on the demo park's expansion area
-(600 plots, built once into ``bench/out/`` by ``bench/common.py``), so it meets the
+(600 plots, built once into ``bench/out/`` as ``bench/bench_infrastructure.py`` does), so it meets the
 demo's farmland, red line, forest, river, parcels and planned roads. For each phase
 — developable land (constraints), suitability grid, parcelling, infrastructure
 needs — it prints the seconds (best of ``--repeat``) and what was produced, then the
 total of the three the issue names (suitability + constraints + parcelling) and of
-all four. Figures are also appended to ``bench/out/results.csv``.
+all four.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
+import platform
 import sys
 from pathlib import Path
 
@@ -33,8 +35,7 @@ def main() -> int:
     import geopandas as gpd
     import shapely
 
-    from bench_infrastructure import best_of
-    from common import demo_park, machine, record
+    from bench_infrastructure import best_of, park
     from geo.constraints import developable_land
     from geo.infra_needs import infrastructure_needs
     from geo.parcelling import parcel_land
@@ -44,7 +45,7 @@ def main() -> int:
     from layers.infra_rules import default_infra_rules
     from layers.store import GeoPackageStore
 
-    store = GeoPackageStore(demo_park(600))
+    store = GeoPackageStore(park(600))
     layers = store.load_all()
     as_of = store.read_meta().get("reference_date")
     rules, infra = default_expansion_rules(), default_infra_rules()
@@ -53,7 +54,7 @@ def main() -> int:
     half = math.sqrt(args.area_km2 * 1e6) / 2.0
     area = gpd.GeoSeries([shapely.box(centre.x - half, centre.y - half, centre.x + half, centre.y + half)],
                          crs=zones.crs)
-    print(f"machine: {machine()}")
+    print(f"machine: {os.cpu_count()} cores, {platform.machine()}")
     print(f"area: {area.area.sum() / 1e6:.2f} km² square on the demo expansion area, cells {args.cell_m:g} m")
 
     t_land, land = best_of(args.repeat, lambda: developable_land(
@@ -82,11 +83,9 @@ def main() -> int:
     ]
     for name, seconds, what in rows:
         print(f"{name:<22} {seconds:7.2f} s   {what}")
-        record("expansion", f"{args.area_km2:g}km2@{args.cell_m:g}m", name, seconds, "s")
     core = t_land + t_grid + t_graph + t_plots
     print(f"{'suitability + constraints + parcelling':<40} {core:7.2f} s")
     print(f"{'all four':<40} {core + t_needs:7.2f} s")
-    record("expansion", f"{args.area_km2:g}km2@{args.cell_m:g}m", "suitability+constraints+parcelling", core, "s")
     return 0
 
 
