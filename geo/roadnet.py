@@ -71,8 +71,10 @@ def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: Infra
 
     Each straight piece of a centreline has a rectangular corridor (flat ends);
     the parcel's boundary is clipped to it in the piece's own frame, so the
-    length inside and the stretch along the centreline come out together. At a
-    bend the corridor is the union of its pieces' rectangles.
+    length inside and the stretch along the centreline come out together. A
+    line's frontage is the sum over its pieces: at a bend, boundary inside two
+    pieces' rectangles counts twice (for a straight road this is exactly the
+    flat-ended buffer of DOMAIN.md §8.6's heuristic).
     """
     require_projected(parcels, what="road frontage")
     require_projected(roads, what="road frontage")

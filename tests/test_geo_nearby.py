@@ -1,0 +1,67 @@
+"""Pair search, segments and rectangle clipping shared by the infrastructure analyses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from geo.nearby import clip_to_rectangles, near_pairs, nearest_distance, pieces, segments
+from geo.roadnet import frontage
+from layers.infra_rules import default_infra_rules
+from tests.infra_helpers import box, layer, line
+
+
+def test_segments_of_rings_with_holes_and_of_lines():
+    holed = shapely.Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], holes=[[(2, 2), (4, 2), (4, 4), (2, 4)]])
+    two = shapely.MultiPolygon([shapely.box(20, 0, 21, 1), shapely.box(30, 0, 31, 1)])
+    starts, ends, owner = segments(np.array([holed, two]))
+    assert owner.tolist() == [0] * 8 + [1] * 8
+    assert np.hypot(*(ends - starts).T).sum() == pytest.approx(40 + 8 + 4 + 4)
+    starts, ends, owner = segments(np.array([shapely.LineString([(0, 0), (3, 0), (3, 4)])]))
+    assert starts.tolist() == [[0, 0], [3, 0]] and ends.tolist() == [[3, 0], [3, 4]] and owner.tolist() == [0, 0]
+
+
+def test_pieces_are_at_most_the_given_length_and_keep_the_line():
+    long = shapely.LineString([(0, 0), (250, 0)])
+    parts, owner = pieces(np.array([long]), max_m=100)
+    assert len(parts) == 3 and (shapely.length(parts) <= 100).all()
+    assert shapely.length(parts).sum() == pytest.approx(250)
+
+
+@pytest.mark.parametrize(("start", "end", "inside_m"), [
+    ((-5, 0), (15, 0), 10.0),     # across the whole rectangle
+    ((2, -5), (2, 5), 4.0),       # across its width (|v| ≤ 2)
+    ((0, 2), (10, 2), 10.0),      # lying on an edge counts as inside
+    ((0, 3), (10, 3), 0.0),       # parallel, outside
+    ((3, 1), (4, 1), 1.0),        # wholly inside
+    ((12, 0), (20, 0), 0.0),      # beyond the end
+])
+def test_clip_to_rectangles(start, end, inside_m):
+    t0, t1 = clip_to_rectangles(np.array([start], dtype=float), np.array([end], dtype=float),
+                                np.array([10.0]), np.array([2.0]))
+    length = np.hypot(end[0] - start[0], end[1] - start[1])
+    assert max(t1[0] - t0[0], 0.0) * length == pytest.approx(inside_m, abs=1e-5)
+
+
+def test_near_pairs_and_nearest_distance():
+    points = np.array([shapely.Point(0, 0), shapely.Point(0, 50)])
+    lines = np.array([shapely.LineString([(0, 3), (100, 3)]), shapely.LineString([(0, 10), (100, 10)])])
+    i, j, d = near_pairs(points, lines, np.array([5.0, 45.0]))
+    assert sorted(zip(i.tolist(), j.tolist(), d.tolist())) == [(0, 0, 3.0), (1, 1, 40.0)]
+    assert nearest_distance(points, lines).tolist() == [3.0, 40.0]
+    assert nearest_distance(points, lines, known=(np.array([0]), np.array([3.0]))).tolist() == [3.0, 40.0]
+    assert np.isnan(nearest_distance(points, lines[:0])).all()
+
+
+def test_frontage_along_a_bend_sums_its_pieces():
+    # An L-shaped road (20 m red line) round the parcel's south and east sides: each piece's
+    # corridor holds 100 m of boundary; the 10 m × 10 m corner inside both is counted twice.
+    roads = layer("roads", [{"road_id": "L", "width_m": 20.0, "status": "completed",
+                             "geometry": line((0, 0), (100, 0), (100, 100))}])
+    parcels = layer("parcels", [{"parcel_id": "P", "geometry": box(10, 10, 90, 90)}])
+    fronting = frontage(parcels, roads, rules=default_infra_rules())
+    assert fronting.frontage_m.tolist() == pytest.approx([200.0])
+    assert fronting.distance_m.tolist() == pytest.approx([10.0])
+    # The stretch runs from x = 10 on the first piece to y = 90 on the second (100 m further along).
+    assert (fronting.start_m[0], fronting.end_m[0]) == pytest.approx((10.0, 190.0))
