@@ -387,6 +387,7 @@ def vacancy_page():
         buildings=records(buildings[BUILDING_COLUMNS].sort_values("vacancy_rate", ascending=False)),
         units=records(units[UNIT_COLUMNS].head(TABLE_ROWS)), units_total=len(units),
         table_rows=TABLE_ROWS, overlaps=records(result.overlaps), chart=trend_chart(result.trend),
+        unit_notes=result.units["vacancy_note"].dropna().str.split("; ").explode().value_counts().to_dict(),
         legend=vacancy_legend(),
         **map_parts(vacancy_map(result.buildings, result.parcels[["parcel_id", "name", "geometry"]],
                                 **map_options())))
