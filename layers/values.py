@@ -78,6 +78,10 @@ def to_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def to_date(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Dates as datetime64[ms] at midnight; accepts ISO, 2021/3/1 and 2021年3月1日."""
+    if not pd.api.types.is_datetime64_any_dtype(series.dtype) and pd.api.types.infer_dtype(
+            series, skipna=True) in ("date", "datetime", "empty"):
+        # Date objects only (as a GeoPackage read gives them): one vectorised conversion.
+        series = pd.to_datetime(series, errors="coerce")
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         out = series.dt.tz_localize(None) if series.dt.tz is not None else series
         return out.dt.normalize().astype("datetime64[ms]"), pd.Series(False, index=series.index)
