@@ -61,14 +61,6 @@ def idle_lists(kind: np.ndarray, status: np.ndarray, exempt_stalled: np.ndarray,
     return lists
 
 
-def far_and_coef(n_parcels: int, parcel: np.ndarray, footprint: np.ndarray, far_storeys: np.ndarray,
-                 standing: np.ndarray, area_m2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """FAR (tall storeys counted twice) and building coefficient per parcel."""
-    far_gfa = np.bincount(parcel[standing], weights=(footprint * far_storeys)[standing], minlength=n_parcels)
-    cover = np.bincount(parcel[standing], weights=footprint[standing], minlength=n_parcels)
-    return far_gfa / area_m2, cover / area_m2
-
-
 def required_far_and_coef(land_use: np.ndarray, industry_code: np.ndarray, far_min: np.ndarray,
                           coef_min: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The FAR and building coefficient a parcel must reach (national floor for industry, planning conditions)."""
