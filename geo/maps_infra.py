@@ -20,12 +20,16 @@ from geo.maps import (
     LegendItem,
     LegendSection,
     ParkMap,
+    TileSettings,
     add_basemap,
     add_layer_control,
+    add_park_layers,
     fit_to_layers,
     legend,
     styled_layer,
+    tiles_needed,
 )
+from geo.summary import SUPPLIED_STATUSES
 from layers.infra_rules import InfraRules
 from layers.registry import get_layer
 from layers.schema import Code, Field, LayerSpec, Style, code_label
@@ -166,7 +170,7 @@ def _network_layers(pipelines: pd.DataFrame, *, lang: str) -> list:
 
 def infrastructure_map(layers: Mapping[str, pd.DataFrame], parcels: pd.DataFrame, result: Mapping, *,
                        rules: InfraRules, lang: str = "zh", basemap: str = "none", asset_base_url: str = "/static",
-                       tianditu_key: str = "") -> ParkMap:
+                       tianditu_key: str = "", tiles: TileSettings | None = None) -> ParkMap:
     """The infrastructure map of a park.
 
     Parameters
@@ -181,25 +185,36 @@ def infrastructure_map(layers: Mapping[str, pd.DataFrame], parcels: pd.DataFrame
         The infrastructure rules the analysis used (readiness templates for colours).
     lang, basemap, asset_base_url, tianditu_key
         As for :func:`geo.maps.overview_map`.
+    tiles
+        Where the app serves vector tiles. When a layer is above its threshold the
+        roads, pipelines, buildings and facilities come as one tile set (pipelines
+        then toggle as one layer) and, when the parcels are, the readiness layer
+        shows only the supplied parcels below the target, so the page stays bounded.
     """
     m = ParkMap(asset_base_url=asset_base_url, lang=lang, zoom_start=14)
     add_basemap(m, basemap, lang=lang, tianditu_key=tianditu_key)
     drawn = []
     if len(parcels):
         ready = readiness_frame(parcels, result["parcels"], lang=lang)
-        styled_layer(ready, readiness_spec(rules), lang=lang).add_to(m)
+        spec = readiness_spec(rules)
+        if tiles is not None and len(parcels) > tiles.threshold:
+            lacking = parcels["status"].isin(SUPPLIED_STATUSES).to_numpy() & ~result["parcels"]["ready"].to_numpy(
+                dtype=bool)
+            ready = ready[lacking]
+            spec = dataclasses.replace(spec, label_zh=f"未达{result['template']}的已供地块",
+                                       label_en=f"Supplied parcels below {result['template']}")
+        styled_layer(ready, spec, lang=lang).add_to(m)
         drawn.append(parcels)
-    for name in ("buildings", "roads"):
-        frame = layers.get(name)
-        if frame is not None and len(frame):
-            styled_layer(frame, get_layer(name), lang=lang).add_to(m)
+    context = {name: layers[name] for name in ("buildings", "roads", "pipelines", "facilities")
+               if layers.get(name) is not None and len(layers[name])}
+    if tiles_needed(context, tiles):
+        drawn += add_park_layers(m, context, lang=lang, tiles=tiles, asset_base_url=asset_base_url)
+    else:
+        for name, frame in context.items():
+            for layer in _network_layers(frame, lang=lang) if name == "pipelines" else [
+                    styled_layer(frame, get_layer(name), lang=lang)]:
+                layer.add_to(m)
             drawn.append(frame)
-    pipelines = layers.get("pipelines")
-    for layer in _network_layers(pipelines, lang=lang) if pipelines is not None else []:
-        layer.add_to(m)
-    facilities = layers.get("facilities")
-    if facilities is not None and len(facilities):
-        styled_layer(facilities, get_layer("facilities"), lang=lang).add_to(m)
     if len(result["conflicts"]):
         styled_layer(conflict_frame(result["conflicts"], lang=lang), CONFLICT_SPEC, lang=lang).add_to(m)
     fit_to_layers(m, drawn)

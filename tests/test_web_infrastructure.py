@@ -151,3 +151,18 @@ def test_a_broken_park_override_is_reported_not_hidden(tiny_client, tmp_path, mo
     response = tiny_client.get("/api/infrastructure")
     assert response.status_code == 500
     assert "served.extra_distance_m: got 'ten'" in response.get_json()["error"]["message"]
+
+
+def test_large_parks_get_context_layers_as_tiles_and_only_lacking_parcels_inline(tiny_park):
+    from app import create_app
+
+    client = create_app({"TESTING": True, "PARK_PATH": str(tiny_park.path), "SECRET_KEY": "test",
+                         "TILE_FEATURE_THRESHOLD": 1}).test_client()
+    page = client.get("/infrastructure").get_data(as_text=True)
+    assert re.findall(r'parkatlas\.geoJsonLayer\(\s*"(\w+)"', page) == ["readiness"]
+    assert re.findall(r'parkatlas\.tileLayer\(\s*"(\w+)"', page) == ["buildings", "roads", "pipelines", "facilities"]
+    assert "/tiles/buildings,roads,pipelines,facilities/" in page
+    # Roads (2) and parcels (3) are above a threshold of one feature: the context layers come as one tile
+    # set, and only the supplied parcels below 七通一平 (P1, P2) are drawn inline.
+    assert "未达七通一平的已供地块" in page
+    assert '"id":"P1"' in page and '"id":"P2"' in page and '"id":"P3"' not in page

@@ -44,6 +44,7 @@ from web.errors import BadRequest
 from web.i18n import current_lang, tr
 from web.pages import Card, Share
 from web.park import park
+from web.tiles import tile_settings
 
 bp = Blueprint("infrastructure", __name__)
 
@@ -297,7 +298,7 @@ def page():
     config = current_app.config
     the_map = infrastructure_map(result["layers"], result["layers"]["parcels"], result, rules=rules, lang=lang,
                                  basemap=config["BASEMAP"], asset_base_url=url_for("static", filename=""),
-                                 tianditu_key=config["TIANDITU_KEY"])
+                                 tianditu_key=config["TIANDITU_KEY"], tiles=tile_settings())
     parts = map_components(the_map)
     parcels = parcel_table(result, rules=rules, lang=lang)
     supplied = result["layers"]["parcels"]["status"].isin(SUPPLIED_STATUSES).to_numpy()
