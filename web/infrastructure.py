@@ -14,7 +14,6 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
@@ -23,7 +22,6 @@ from werkzeug.exceptions import InternalServerError
 from geo.crs import to_web
 from geo.infrastructure_summary import infrastructure_analysis
 from geo.maps import map_components
-from geo.summary import SUPPLIED_STATUSES
 from geo.maps_infra import (
     CONFLICT_KINDS,
     connection_label,
@@ -33,10 +31,10 @@ from geo.maps_infra import (
     missing_text,
     readiness_codes,
 )
+from geo.summary import SUPPLIED_STATUSES
 from layers.geojson import dumps, feature_collection_text, feature_texts, json_ready
 from layers.infra_rules import InfraRules, InfraRulesError, infra_rules_for_park
 from layers.registry import get_layer
-from layers.rules import file_version
 from layers.schema import code_label
 from layers.workbook import workbook_bytes
 from web.api import date_param, park_info
@@ -78,7 +76,8 @@ class Options:
 
 def _rules() -> InfraRules:
     try:
-        return infra_rules_for_park(park().store.path)
+        # A GeoPackage park may carry <park>.infrastructure.yaml beside it; a PostGIS park has no file.
+        return infra_rules_for_park(getattr(park().store, "path", None))
     except InfraRulesError as exc:
         # A bad park override is the administrator's to fix: say what is wrong.
         raise InternalServerError(description=str(exc)) from None
@@ -101,10 +100,9 @@ _lock = threading.Lock()
 
 
 def analysis(rules: InfraRules, options: Options) -> dict:
-    """The infrastructure analysis of the current park (cached per file version, rules and options)."""
-    path = park().store.path
+    """The infrastructure analysis of the current park (cached per store version, rules and options)."""
     # The rules object is kept in the entry, so its id cannot be reused while the entry lives.
-    key = (str(path), file_version(path), id(rules), options)
+    key = (repr(park().store), park().version(), id(rules), options)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
