@@ -58,16 +58,19 @@ def describe(location: str | os.PathLike) -> str:
 
 
 def migrate_store(store: ParkStore) -> bool:
-    """Bring the store's layout up to date where the backend has one to migrate; True when it changed."""
-    if isinstance(store, PostGISStore):
-        return store.migrate()
-    return False
+    """Bring the store's layout up to date where the backend has one to migrate; True when it changed.
+
+    Asks the store itself (not its type), so wrappers such as ``layers.audit.AuditedStore`` pass it on.
+    """
+    migrate = getattr(store, "migrate", None)
+    return bool(migrate()) if callable(migrate) else False
 
 
 def close_store(store: ParkStore) -> None:
     """Release the store's connections (nothing to do for a file)."""
-    if isinstance(store, PostGISStore):
-        store.close()
+    close = getattr(store, "close", None)
+    if callable(close):
+        close()
 
 
 def copy_park(source: ParkStore, dest: ParkStore, *, replace: bool = False) -> dict[str, int]:

@@ -174,3 +174,29 @@ def test_passwords_never_reach_messages():
     assert describe("postgresql://me:s3cret@h/d?schema=x") == "postgresql://me:***@h/d?schema=x"
     assert split_schema("postgresql://h/d?schema=x") == ("postgresql://h/d", "x")
     assert "s3cret" not in repr(PostGISStore("postgresql://me:s3cret@h/d"))
+
+
+def test_appending_multipolygons_to_a_polygon_table_rebuilds_it_with_a_generic_column(tiny_pg):
+    import geopandas as gpd
+    import shapely
+    from conftest import X0, Y0
+
+    multi = gpd.GeoDataFrame({"parcel_id": ["P4"], "status": ["planned"]},
+                             geometry=[shapely.MultiPolygon([shapely.box(X0 + 400, Y0, X0 + 450, Y0 + 50),
+                                                             shapely.box(X0 + 460, Y0, X0 + 500, Y0 + 50)])],
+                             crs=WORKING_EPSG)
+    tiny_pg.save_layers({"parcels": multi}, append=("parcels",))
+    assert column_types(tiny_pg, "parcels")["geometry"] == f"geometry(Geometry,{WORKING_EPSG})"
+    parcels = tiny_pg.load("parcels")
+    assert list(parcels.geometry.geom_type) == ["Polygon", "Polygon", "Polygon", "MultiPolygon"]
+    assert list(parcels["parcel_id"]) == ["P1", "P2", "P3", "P4"]
+
+
+def test_appending_a_duplicate_id_is_refused_and_changes_nothing(tiny_pg):
+    import pandas as pd
+
+    version = tiny_pg.version()
+    with pytest.raises(ParkStoreError, match=r"enterprises: appended rows refused, ids must be unique.*\(enterprise_id\)=\(E1\) already exists"):
+        tiny_pg.save_layers({"enterprises": pd.DataFrame({"enterprise_id": ["E1"], "name": ["重复"]})},
+                            append=("enterprises",))
+    assert tiny_pg.version() == version and list(tiny_pg.load("enterprises")["name"]) == ["甲公司", "乙公司"]

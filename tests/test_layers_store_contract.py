@@ -249,3 +249,50 @@ def test_bbox_returns_features_whose_geometry_intersects_it(tiny_store):
     touching = (X0 + 100, Y0 + 100, X0 + 150, Y0 + 150)  # shares only the corner point with P1 and P2
     assert list(tiny_store.load("parcels", bbox=touching)["parcel_id"]) == ["P1", "P2", "P3"]
     assert list(tiny_store.load("roads", bbox=(X0 + 350, Y0 + 250, X0 + 450, Y0 + 350))["road_id"]) == ["R3"]
+
+
+def test_save_layers_replaces_several_layers_at_once_or_none(tiny_store, monkeypatch):
+    roads, pipelines = tiny_store.load("roads").iloc[:1], tiny_store.load("pipelines").iloc[0:0]
+    version = tiny_store.version()
+    tiny_store.save_layers({"roads": roads, "pipelines": pipelines})
+    assert list(tiny_store.load("roads")["road_id"]) == ["R1"] and len(tiny_store.load("pipelines")) == 0
+    assert tiny_store.version() != version
+    before, version = snapshot(tiny_store), tiny_store.version()
+    fail_after_writing(tiny_store, monkeypatch)
+    with pytest.raises(OSError, match="connection lost"):
+        tiny_store.save_layers({"units": tiny_store.load("units").iloc[0:0], "roads": tiny_store.load("roads")})
+    monkeypatch.undo()
+    assert tiny_store.version() == version
+    assert_same_park(tiny_store, before)
+
+
+def test_save_layers_appends_rows_to_the_layers_named(tiny_store):
+    more = pd.DataFrame({"enterprise_id": ["E3"], "name": ["丙公司"]})
+    plot = gpd.GeoDataFrame({"parcel_id": ["P4"], "status": ["planned"]},
+                            geometry=[shapely.box(X0 + 400, Y0, X0 + 450, Y0 + 50)], crs=WORKING_EPSG)
+    tiny_store.save_layers({"enterprises": more, "parcels": plot}, append=("enterprises", "parcels"))
+    assert list(tiny_store.load("enterprises")["name"]) == ["甲公司", "乙公司", "丙公司"]
+    parcels = tiny_store.load("parcels")
+    assert list(parcels["parcel_id"]) == ["P1", "P2", "P3", "P4"]
+    assert parcels.geometry.iloc[3].equals(plot.geometry.iloc[0])
+    tiny_store.save_layers({"enterprises": more.assign(enterprise_id="E4")}, append=("enterprises",))
+    assert list(tiny_store.load("enterprises")["enterprise_id"]) == ["E1", "E2", "E3", "E4"]
+
+
+def test_write_lock_is_reentrant_and_keeps_other_writers_out(tiny_store):
+    import threading
+
+    lock = tiny_store.write_lock()
+    acquired = threading.Event()
+
+    def other_writer():
+        with tiny_store.write_lock():
+            acquired.set()
+
+    with lock, tiny_store.write_lock():  # re-entrant in one thread
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        assert not acquired.wait(0.5)  # kept out while held
+        tiny_store.save("roads", tiny_store.load("roads"))  # the holder can still save
+    assert acquired.wait(10)
+    thread.join(10)

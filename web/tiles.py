@@ -20,7 +20,6 @@ from werkzeug.exceptions import NotFound
 from geo import tiles as tile_math
 from geo.maps import TILE_AREA_PROPERTY, TILE_LAYER_PROPERTY, TileSettings, tile_columns, tile_properties
 from geo.units import M2_PER_MU
-from layers.postgis import PostGISStore
 from layers.registry import REGISTRY
 from layers.schema import LayerSpec
 from web.errors import BadRequest
@@ -106,12 +105,17 @@ def _spatial_specs(layers: str) -> list[LayerSpec]:
     return specs
 
 
+def _database_tiles(store) -> bool:
+    """Whether the store makes tiles itself (PostGIS); asked of the store, so wrappers pass it on."""
+    return callable(getattr(store, "mvt_tile", None))
+
+
 def _feature_count(spec: LayerSpec, version: str) -> int:
     counts = current_app.extensions[_EXTENSION]["counts"]
     key = (version, spec.name)
     if key not in counts:
         store = park().store
-        if isinstance(store, PostGISStore):
+        if _database_tiles(store):
             counts[key] = store.count(spec.name)
         else:
             counts[key] = len(current_app.extensions[_EXTENSION]["sources"].get(spec, version))
@@ -123,7 +127,7 @@ def _encode(spec: LayerSpec, z: int, x: int, y: int, version: str) -> bytes:
     if z < int(config["TILE_MIN_ZOOM"]) and _feature_count(spec, version) > int(config["TILE_FEATURE_THRESHOLD"]):
         return b""  # a large layer is drawn from TILE_MIN_ZOOM on; below it one tile would hold the whole park
     store = park().store
-    if isinstance(store, PostGISStore):
+    if _database_tiles(store):
         area = TILE_AREA_PROPERTY if spec.name == "parcels" else None
         return store.mvt_tile(spec.name, z, x, y, columns=tile_columns(spec), area_column=area,
                               m2_per_area_unit=M2_PER_MU, layer_column=TILE_LAYER_PROPERTY)
