@@ -27,7 +27,8 @@ def default_config() -> dict:
         "BASEMAP": os.environ.get("PARKATLAS_BASEMAP", "none"),
         "TIANDITU_KEY": os.environ.get("PARKATLAS_TIANDITU_KEY", ""),
         "DEFAULT_LANG": os.environ.get("PARKATLAS_LANG", "zh"),
-        "SECRET_KEY": os.environ.get("PARKATLAS_SECRET_KEY", os.urandom(32).hex()),
+        # Unset: web.auth keeps a random key in instance/secret_key (a fresh one per test app).
+        "SECRET_KEY": os.environ.get("PARKATLAS_SECRET_KEY") or None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("PARKATLAS_MAX_UPLOAD_MB", "200")) * 1024 * 1024,
         # Layers with more features than this go to map pages as vector tiles, drawn from TILE_MIN_ZOOM on.
         "TILE_FEATURE_THRESHOLD": int(os.environ.get("PARKATLAS_TILE_THRESHOLD", "10000")),

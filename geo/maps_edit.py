@@ -15,6 +15,7 @@ from geo.maps import ParkMap, add_basemap, add_layer_control, fit_to_layers, sty
 from layers.registry import get_layer
 
 EDIT_JS = "js/parkatlas-edit.js"
+MAX_ZOOM = 21
 
 
 def edit_map(
@@ -27,7 +28,9 @@ def edit_map(
     tianditu_key: str = "",
 ) -> ParkMap:
     """A map of the ``context`` layers (working CRS), fitted to ``focus`` (the edited record) when given."""
+    # A bound on zoom: fitting the map to one point (a facility) would otherwise zoom without end.
     m = ParkMap(asset_base_url=asset_base_url, lang=lang, zoom_start=17)
+    m.options["max_zoom"] = MAX_ZOOM
     m.default_js.append(("parkatlas_edit", f"{asset_base_url.rstrip('/')}/{EDIT_JS}"))
     add_basemap(m, basemap, lang=lang, tianditu_key=tianditu_key)
     drawn = []

@@ -42,6 +42,7 @@ import shapely
 
 from layers.registry import get_layer
 from layers.schema import LayerSpec
+from layers.store import checked_frame
 from layers.validate import validate_layer
 
 AUDIT_LAYER = "audit_events"
@@ -327,6 +328,7 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
     """
     load = load or store.load
     with write_lock(store):
+        crs = store.working_crs()
         current = {name: load(name) for name in layers}
         log = load(AUDIT_LAYER)
         built = build(current, log)
@@ -337,7 +339,7 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
                 raise ValueError(msg)
             spec = get_layer(name)
             old = current[name] if name in current else load(name)
-            typed, _ = validate_layer(frame, spec, source=f"{change.action}:{name}")
+            typed = checked_frame(name, frame, crs, source=f"{change.action}:{name}")
             typed = stamp(old, typed, spec, change)
             layer_events = diff_events(old, typed, spec, change)
             if len(layer_events):
@@ -346,8 +348,10 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
         if not events:
             return number_events(_event_rows(change, "", [], [], [], [], []), start_seq=1)
         numbered = number_events(pd.concat(events, ignore_index=True), start_seq=next_seq(log))
-        save_layers(store, {**frames, AUDIT_LAYER: numbered}, append=(AUDIT_LAYER,))
+        numbered = checked_frame(AUDIT_LAYER, numbered, crs, source=f"{change.action}:{AUDIT_LAYER}")
+        save_layers(store, {**frames, AUDIT_LAYER: numbered}, append=(AUDIT_LAYER,), checked=True)
         return numbered
+
 
 
 # -- reading the log ----------------------------------------------------------------------------
@@ -646,14 +650,18 @@ def write_lock(store):
     return _FALLBACK_LOCKS.setdefault(id(store), threading.RLock())
 
 
-def save_layers(store, frames: Mapping[str, pd.DataFrame], *, append: tuple[str, ...] = ()) -> None:
+def save_layers(store, frames: Mapping[str, pd.DataFrame], *, append: tuple[str, ...] = (),
+                checked: bool = False) -> None:
     """Save several layers in one atomic write where the store can (``save_layers``).
 
     A store without it (an older backend) gets one save per layer, the log last:
     a crash between them leaves a change without its events, never events without their change.
     """
     if hasattr(store, "save_layers"):
-        store.save_layers(frames, append=append)
+        import inspect
+
+        takes_checked = "checked" in inspect.signature(store.save_layers).parameters
+        store.save_layers(frames, append=append, **({"checked": checked} if takes_checked else {}))
         return
     for name, frame in frames.items():
         if name in append:

@@ -337,16 +337,18 @@ class GeoPackageStore:
         """Replace one layer, atomically: the park is copied, changed, then swapped in."""
         self.save_layers({name: frame})
 
-    def save_layers(self, frames: Mapping[str, pd.DataFrame], *, append: tuple[str, ...] = ()) -> None:
+    def save_layers(self, frames: Mapping[str, pd.DataFrame], *, append: tuple[str, ...] = (),
+                    checked: bool = False) -> None:
         """Replace several layers (or append rows to those named in ``append``) in one atomic swap.
 
-        Every frame is validated first; nothing is written unless all pass. Either
+        Every frame is validated first (``checked=True``: the caller has just run
+        :func:`checked_frame` on each); nothing is written unless all pass. Either
         all the changes are in the park afterwards or none is (a crash or ``kill -9``
         leaves the previous file: the copy is swapped in only when complete).
         """
         self._require()
         crs = self.working_crs()
-        typed = {name: self._checked(name, frame, crs) for name, frame in frames.items()}
+        typed = dict(frames) if checked else {name: self._checked(name, frame, crs) for name, frame in frames.items()}
         with self.write_lock(), tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
             present = set(self.layer_names())
             temporary = Path(workdir) / self.path.name

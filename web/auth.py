@@ -96,10 +96,11 @@ def _config_defaults(app: Flask) -> None:
         config["PREFERRED_URL_SCHEME"] = "https"
     config.setdefault("PERMANENT_SESSION_LIFETIME",
                       dt.timedelta(hours=float(os.environ.get("PARKATLAS_SESSION_HOURS", "12"))))
-    if not app.testing and not os.environ.get("PARKATLAS_SECRET_KEY"):
-        # app.py's fallback is a per-process random key: sessions would die with each restart
-        # and differ between the processes of one server.
-        config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key")
+    if not config.get("SECRET_KEY"):
+        # Kept in the instance folder rather than drawn per process: sessions survive a restart
+        # and are shared by the processes of one server.
+        config["SECRET_KEY"] = (secrets.token_hex(32) if app.testing
+                                else instance_secret(Path(app.instance_path) / "secret_key"))
 
 
 # -- passwords and accounts ------------------------------------------------------------------

@@ -300,8 +300,22 @@ def layer_page(layer: str):
 
 @bp.get("/<layer>/<record_id>")
 def record(layer: str, record_id: str):
-    """The edit form of one record, its geometry editor, actions and latest history."""
-    return _render_record(_spec(layer), record_id)
+    """The edit form of one record, its geometry editor, actions and latest history.
+
+    ``?format=json`` gives what a script needs to edit it: the values as canonical
+    text with the version and fingerprint computed from the same state.
+    """
+    spec = _spec(layer)
+    if request.args.get("format") == "json":
+        frame = park().layer(layer)
+        values = _record_texts(frame, spec, record_id)
+        if values is None:
+            raise NotFound(f"{layer}: no record {record_id!r}")
+        values.pop("geometry", None)
+        return jsonify({"layer": layer, "record_id": record_id, "values": values,
+                        "fingerprint": audit.fingerprint(frame, spec, record_id),
+                        "version": audit.record_version(log(), layer, record_id)})
+    return _render_record(spec, record_id)
 
 
 @bp.get("/<layer>/new")
