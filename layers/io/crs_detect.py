@@ -17,6 +17,7 @@ Rules (DESIGN.md "Coordinates and units", DOMAIN.md §9.2):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -184,13 +185,23 @@ def infer_crs(extent: Extent | None, *, source: str) -> CrsChoice:
     raise CrsError(msg)
 
 
+@functools.lru_cache(maxsize=64)
+def _lonlat_transformer(wkt: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_wkt(wkt), CRS.from_epsg(4326), always_xy=True)
+
+
+def lonlat_transformer(crs: CRS) -> Transformer:
+    """A transformer from ``crs`` to WGS84 lon/lat (built once per CRS: building one costs ~0.1 s)."""
+    return _lonlat_transformer(CRS.from_user_input(crs).to_wkt())
+
+
 def _outside_area_of_use(crs: CRS, extent: Extent) -> bool:
     """Whether the data lies well outside where ``crs`` is defined (or cannot be placed at all)."""
     area = crs.area_of_use
     if area is None:
         return False
     try:
-        to_lonlat = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+        to_lonlat = lonlat_transformer(crs)
         xs = np.array([extent.xmin, extent.xmax, extent.xmin, extent.xmax])
         ys = np.array([extent.ymin, extent.ymin, extent.ymax, extent.ymax])
         lon, lat = to_lonlat.transform(xs, ys)

@@ -185,6 +185,50 @@ class TopologyFlags:
     gaps: list[tuple[float, float, float]] = field(default_factory=list)
 
 
+def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected-component label of each of ``n`` nodes joined by the edges (left, right): min-label
+    propagation with pointer jumping, vectorised."""
+    labels = np.arange(n)
+    while len(left):
+        low = np.minimum(labels[left], labels[right])
+        new = labels.copy()
+        np.minimum.at(new, left, low)
+        np.minimum.at(new, right, low)
+        new = new[new]
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels
+
+
+def _gaps(geoms: np.ndarray, left: np.ndarray, right: np.ndarray,
+          tolerances: TopologyTolerances) -> list[tuple[float, float, float]]:
+    """Small holes in the union of each group of touching parcels (a lone parcel has no neighbours to leave
+    a gap with). Groups that form a valid coverage are merged by the fast coverage union."""
+    labels = _components(len(geoms), left, right)
+    order = np.argsort(labels, kind="stable")
+    starts = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    unions = []
+    for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
+        group = geoms[order[start:start + size]]
+        unions.append(shapely.coverage_union_all(group) if shapely.coverage_is_valid(group)
+                      else shapely.union_all(group))
+    if not unions:
+        return []
+    parts = shapely.get_parts(np.array(unions, dtype=object))
+    n_holes = shapely.get_num_interior_rings(parts)
+    owner = np.repeat(np.arange(len(parts)), n_holes)
+    ring_index = np.arange(len(owner)) - np.repeat(np.cumsum(n_holes) - n_holes, n_holes)
+    holes = shapely.polygons(shapely.get_interior_ring(parts[owner], ring_index))
+    if not len(holes):
+        return []
+    areas = shapely.area(holes)
+    points = shapely.point_on_surface(holes)
+    small = (areas <= tolerances.gap_max_area_m2) & (areas >= tolerances.noise_m2)
+    return [(float(p.x), float(p.y), float(a)) for p, a in zip(points[small], areas[small])]
+
+
 def topology_flags(frame: gpd.GeoDataFrame, *, tolerances: TopologyTolerances = TopologyTolerances()) -> TopologyFlags:
     """Overlapping pairs, slivers and small gaps among the polygons of ``frame`` (projected CRS, metres).
 
@@ -209,24 +253,16 @@ def topology_flags(frame: gpd.GeoDataFrame, *, tolerances: TopologyTolerances = 
     flags.slivers = [(int(positions[i]), float(area[i]), float(mean_width[i])) for i in np.flatnonzero(sliver)]
 
     tree = shapely.STRtree(geoms)
-    # Partial overlaps, plus containment (which "overlaps" excludes); touching neighbours are neither.
-    pairs = np.hstack([tree.query(geoms, predicate="overlaps"), tree.query(geoms, predicate="contains")])
-    pairs = np.unique(np.sort(pairs[:, pairs[0] != pairs[1]], axis=0), axis=1)
-    left, right = pairs
-    if len(left):
-        shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    # Interiors meet where two parcels intersect without merely touching (overlap or containment).
+    inner = ~shapely.touches(geoms[left], geoms[right])
+    if inner.any():
+        a, b = left[inner], right[inner]
+        shared = shapely.area(shapely.intersection(geoms[a], geoms[b]))
         big = shared >= tolerances.noise_m2
-        flags.overlaps = [(int(positions[a]), int(positions[b]), float(s))
-                          for a, b, s in zip(left[big], right[big], shared[big])]
-
-    parts = shapely.get_parts(shapely.union_all(geoms))
-    n_holes = shapely.get_num_interior_rings(parts)
-    owner = np.repeat(np.arange(len(parts)), n_holes)
-    ring_index = np.arange(len(owner)) - np.repeat(np.cumsum(n_holes) - n_holes, n_holes)
-    holes = shapely.polygons(shapely.get_interior_ring(parts[owner], ring_index))
-    if len(holes):
-        hole_areas = shapely.area(holes)
-        points = shapely.point_on_surface(holes)
-        small = (hole_areas <= tolerances.gap_max_area_m2) & (hole_areas >= tolerances.noise_m2)
-        flags.gaps = [(float(p.x), float(p.y), float(a)) for p, a in zip(points[small], hole_areas[small])]
+        flags.overlaps = [(int(positions[i]), int(positions[j]), float(shared_m2))
+                          for i, j, shared_m2 in zip(a[big], b[big], shared[big])]
+    flags.gaps = _gaps(geoms, left, right, tolerances)
     return flags

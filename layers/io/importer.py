@@ -31,7 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from geo import gcj02
 from layers.io import crs_detect, geometry, normalise
@@ -167,7 +167,7 @@ def _park_crs(store, report: ImportReport) -> CRS | None:
 def _lonlat_centre(geoms: np.ndarray, crs: CRS) -> tuple[float, float, float, float]:
     """(lon, lat) of the bounding-box centre and the lon range of the data."""
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    to_lonlat = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+    to_lonlat = crs_detect.lonlat_transformer(crs)
     lon, lat = to_lonlat.transform([xmin, xmax, (xmin + xmax) / 2], [ymin, ymax, (ymin + ymax) / 2])
     return float(lon[2]), float(lat[2]), float(min(lon[0], lon[1])), float(max(lon[0], lon[1]))
 
@@ -444,9 +444,9 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     mapped, units = _mapped_frame(data, rows, spec, mapping, report)
     existing = store.load(spec.name) if store is not None and store.exists() else None
     has_ids = _fill_ids(mapped, spec, parts, existing, rows, report)
-    labels = np.array([_row(r) for r in rows], dtype=object)
-    for row, name, message, value in normalise.normalise_frame(mapped, spec, units=units):
-        report.note(labels[row], name, message, value)
+    labels = np.char.add("row ", (rows + 1).astype(str)).astype(object)
+    report.notices += [Problem(labels[row], name, value, message)
+                       for row, name, message, value in normalise.normalise_frame(mapped, spec, units=units)]
     if geoms is not None:
         mapped = gpd.GeoDataFrame(mapped, geometry=gpd.GeoSeries(geoms, crs=park_crs))
     try:

@@ -109,9 +109,11 @@ def normalise_land_use(frame: pd.DataFrame) -> list[tuple[int, str, str, object]
         return notes
     codes = _text(frame["land_use"])
     has = codes.notna()
-    codes = codes.where(~has, codes[has].map(_canonical_code) if has.any() else codes)
+    # A park has a handful of distinct codes and systems: canonicalise each once.
+    distinct = {code: _canonical_code(code) for code in codes[has].unique()}
+    codes = codes.where(~has, codes[has].map(distinct) if has.any() else codes)
     stds = frame["land_use_std"] if "land_use_std" in frame.columns else pd.Series(np.nan, index=frame.index)
-    stds = stds.map(_standard_of)
+    stds = stds.map({std: _standard_of(std) for std in stds.dropna().unique()}).where(stds.notna(), None)
     out_code = codes.astype(object).copy()
     out_std = stds.astype(object).copy()
     def column(name: str) -> pd.Series:

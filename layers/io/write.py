@@ -33,6 +33,7 @@ import pyogrio
 import shapely
 
 from geo.crs import to_web
+from layers.cells import neutralise_formulas
 from layers.io.kml import write_kml
 from layers.io.uploads import FIELD_TABLE_SUFFIX
 from layers.schema import LayerSpec, code_label
@@ -248,10 +249,11 @@ def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang
         elif fmt == "kml":
             _write_kml(frame, spec, temporary)
         elif fmt == "csv":
-            attribute_table(frame, spec, lang=lang).to_csv(temporary, index=False, encoding="utf-8-sig")
+            neutralise_formulas(attribute_table(frame, spec, lang=lang)).to_csv(temporary, index=False,
+                                                                               encoding="utf-8-sig")
         else:
             table = attribute_table(frame, spec, lang=lang, max_wkt_chars=XLSX_CELL_CHARS, notes=notes)
-            _write_xlsx(table, spec.label_en if lang == "en" else spec.label_zh, temporary)
+            _write_xlsx(neutralise_formulas(table), spec.label_en if lang == "en" else spec.label_zh, temporary)
         _move_into_place(temporary, dest)
     return ExportResult(dest, fmt, len(frame), notes)
 
