@@ -297,3 +297,18 @@ def test_new_park_is_named_and_centred_by_its_data(tmp_path):
     assert meta["park_name"] == "试验园区"
     assert meta["working_epsg"] == 4549
     assert X0 > 40_000_000 and Y0 > 3_000_000  # the sample really is zone-prefixed
+
+
+def test_import_into_a_postgis_park_archives_in_the_given_folder(tmp_path, postgis_store):
+    shp = gbk_shapefile(tmp_path / "src")
+    with pytest.raises(ImportRejected, match="the park is not a file: say where originals are archived"):
+        import_layer(shp, "parcels", park=postgis_store, options=_options())
+    assert not postgis_store.exists()
+    plan = import_layer(shp, "parcels", park=postgis_store, options=_options(), archive_dir=tmp_path / "archive")
+    assert plan.report.committed and plan.report.new_park
+    assert postgis_store.read_meta()["working_epsg"] == EPSG_CM120
+    assert sorted(postgis_store.load("parcels")["parcel_id"]) == ["ZD-001", "ZD-002", "ZD-003"]
+    assert (tmp_path / "archive" / "index.jsonl").is_file()
+    plan = import_layer(shp, "parcels", park=postgis_store, options=_options(mode="upsert"),
+                        archive_dir=tmp_path / "archive")
+    assert plan.report.counts == {"added": 0, "unchanged": 3}

@@ -33,6 +33,7 @@ from flask import (
 from werkzeug.exceptions import NotFound
 
 from layers.io import ImportLimits, ImportOptions, ImportRejected, ImportReport, import_layer
+from layers.io.archive import default_archive_dir
 from layers.io.options import MODES
 from layers.io.report import group
 from layers.io.uploads import SourceError, UploadStore
@@ -60,10 +61,8 @@ def _uploads() -> UploadStore:
 
 def _archive_dir():
     """Where originals are kept: beside a GeoPackage park, else the configured folder."""
-    store = park().store
-    if getattr(store, "path", None) is not None:
-        return None
-    return current_app.config.get("IMPORT_ARCHIVE_DIR") or Path(current_app.instance_path) / "import_archive"
+    return default_archive_dir(park().store, current_app.config.get("IMPORT_ARCHIVE_DIR")
+                               or Path(current_app.instance_path) / "import_archive")
 
 
 def _wants_json() -> bool:

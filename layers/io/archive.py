@@ -39,6 +39,11 @@ def archive_folder_for(park_path: str | os.PathLike) -> Path:
     return path.with_name(path.stem + ".imports")
 
 
+def default_archive_dir(store, fallback: str | os.PathLike) -> Path | None:
+    """None for a park kept in a file (its archive lies beside it), else ``fallback`` (a database park)."""
+    return None if getattr(store, "path", None) is not None else Path(fallback)
+
+
 @dataclass
 class StagedArchive:
     """An archived original waiting for the import to succeed."""

@@ -475,6 +475,9 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
 
 def _commit(plan: ImportPlan, staged: StagedSource, store, archive_dir, options: ImportOptions) -> None:
     report = plan.report
+    if archive_dir is None and getattr(store, "path", None) is None:
+        raise report.reject("park", "archive", "the park is not a file: say where originals are archived "
+                                               "(archive_dir; the app uses IMPORT_ARCHIVE_DIR)")
     archive = ImportArchive(archive_dir or archive_folder_for(store.path))
     staged_archive = archive.stage(staged.members, original=staged.original, layer=plan.spec.name,
                                    mode=options.mode)

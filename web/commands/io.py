@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from layers.io import ImportOptions, ImportRejected, import_layer
+from layers.io.archive import default_archive_dir
 from layers.io.options import MODES
 from layers.registry import REGISTRY
+from layers.stores import open_store
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,14 @@ def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, 
     options = ImportOptions(crs=crs, encoding=encoding, mapping_path=mapping_path, mode=mode, dry_run=dry_run,
                             source_layer=source_layer, accept_damaged=accept_damaged, park_name=park_name)
     try:
-        plan = import_layer(source, layer, park=_park_location(park_path), options=options)
+        store = open_store(_park_location(park_path))
+    except ValueError as exc:
+        click.echo(f"{source}: rejected: {exc}")
+        raise SystemExit(REJECTED) from None
+    archive_dir = default_archive_dir(store, current_app.config.get("IMPORT_ARCHIVE_DIR")
+                                      or Path(current_app.instance_path) / "import_archive")
+    try:
+        plan = import_layer(source, layer, park=store, options=options, archive_dir=archive_dir)
     except ImportRejected as exc:
         click.echo(json.dumps(exc.report.to_dict(), ensure_ascii=False, indent=1) if as_json else exc.report.text())
         raise SystemExit(REJECTED) from None
@@ -73,7 +83,6 @@ def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, 
 @with_appcontext
 def export_command(layer, dest, park_path, lang) -> None:
     """Export LAYER to DEST: .gpkg, .geojson, .zip (Shapefile), .kml, .csv or .xlsx."""
-    from layers.stores import open_store
     from layers.io.write import export_layer, export_format
     from layers.registry import get_layer
 
