@@ -90,7 +90,8 @@ def test_text_files_bom_declaration_and_fallbacks():
 
 def test_undecodable_text_names_the_line():
     data = b"a,b\n1,2\n\x81\x30\x81\xff,3\n"
-    with pytest.raises(ValueError, match=r"f\.csv: cannot decode the text \(UTF-8 fails at line 3; GB18030 fails at line 3\)"):
+    expected = r"f\.csv: cannot decode the text \(UTF-8 fails at line 3; GB18030 fails at line 3\)"
+    with pytest.raises(ValueError, match=expected):
         decode_text(data, name="f.csv")
 
 

@@ -72,7 +72,8 @@ def test_truncated_dbf_imports_the_whole_records_when_asked(tmp_path, tiny_park)
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("parcels.shp", b"\x00\x00\x00\x01" + b"\x00" * 200, "parcels.shp is not a Shapefile: its first bytes are 00000001"),
+    ("parcels.shp", b"\x00\x00\x00\x01" + b"\x00" * 200,
+     "parcels.shp is not a Shapefile: its first bytes are 00000001"),
     ("parcels.gpkg", b"this is text, not SQLite" * 10, "parcels.gpkg is not a GeoPackage"),
     ("parcels.geojson", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "parcels.geojson is not GeoJSON"),
     ("parcels.xlsx", b"<html>not a workbook</html>", "parcels.xlsx: not a readable zip archive"),
@@ -174,7 +175,8 @@ def test_million_vertex_polygon(tmp_path, guarded):
 
 def test_vertex_limit_boundary(tmp_path, guarded):
     path = huge_polygon_geopackage(tmp_path / "huge.gpkg", vertices=999)  # 1 000 with the closing vertex
-    at_limit = ImportOptions(today=TODAY, mode="upsert", dry_run=True, limits=ImportLimits(max_vertices_per_feature=1000))
+    at_limit = ImportOptions(today=TODAY, mode="upsert", dry_run=True,
+                             limits=ImportLimits(max_vertices_per_feature=1000))
     import_layer(path, "parcels", park=guarded, options=at_limit)
     text = rejected(path, "parcels", guarded, limits=ImportLimits(max_vertices_per_feature=999))
     assert "1,000 vertices; at most 999 per feature" in text

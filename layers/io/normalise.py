@@ -241,7 +241,8 @@ def normalise_quantity(series: pd.Series, spec_field: Field, header_unit: str | 
                 continue
             position = series.index.get_loc(label)
             out.iloc[position] = float(str(number).replace(",", "")) * value_factor
-            notes.append((int(position), f"value with unit {unit} converted (× {value_factor:g})", series.iloc[position]))
+            notes.append((int(position), f"value with unit {unit} converted (× {value_factor:g})",
+                          series.iloc[position]))
     out[~present(series)] = np.nan
     return out.where(pd.notna(out), series.where(bad, np.nan)), notes
 
@@ -284,7 +285,8 @@ def normalise_network(series: pd.Series, spec_field: Field) -> tuple[pd.Series, 
     return out, notes
 
 
-def normalise_frame(frame: pd.DataFrame, spec: LayerSpec, *, units: dict[str, str]) -> list[tuple[int, str, str, object]]:
+def normalise_frame(frame: pd.DataFrame, spec: LayerSpec, *,
+                    units: dict[str, str]) -> list[tuple[int, str, str, object]]:
     """Normalise every recognised field of ``frame`` in place; returns notices (row, field, message, value)."""
     notes: list[tuple[int, str, str, object]] = []
     for spec_field in spec.fields:

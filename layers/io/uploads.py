@@ -184,7 +184,8 @@ def _candidates(files: list[Path]) -> list[Path]:
 def _dataset_members(dataset: Path) -> list[Path]:
     if dataset.suffix.lower() not in (".shp", ".dbf"):
         return [dataset]
-    return sorted(p for p in dataset.parent.iterdir() if p.stem == dataset.stem or p.name.startswith(dataset.stem + "."))
+    return sorted(p for p in dataset.parent.iterdir()
+                  if p.stem == dataset.stem or p.name.startswith(dataset.stem + "."))
 
 
 def _pick_dataset(candidates: list[Path], *, source: Path, wanted: tuple[str, ...]) -> Path:
