@@ -76,7 +76,7 @@ def generate_demo_park(*, n_parcels: int = DEFAULT_PARCELS, seed: int = DEFAULT_
     scenario = plan_scenarios(layout, streams[1])
     buildings = plan_buildings(layout, scenario, streams[2])
     road_state, road_year = road_status(layout, streams[3])
-    pipes = plan_pipes(layout, road_state, road_year, streams[3])
+    pipes = plan_pipes(layout, road_state, road_year)
     pipes, conflicts = add_conflicts(layout, scenario, buildings, pipes, road_state, streams[3])
     n_plots = len(layout.plots)
     plot_ids = fr.ids("DK", n_plots, 7)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from layers.demo.buildings import Buildings
 from layers.demo.layout import (
@@ -155,28 +156,27 @@ def _line_geometry(layout: Layout, kind, line, first, last, offset_from_a, width
     return x0, y0, x1, y1
 
 
-def _network_status(band: np.ndarray, road_state: np.ndarray, network: str) -> np.ndarray:
+def _network_status(band: np.ndarray, pipe_status: np.ndarray, network: str) -> np.ndarray:
     """Status of a network's pipe on runs of a band ('' where the network is absent)."""
-    status = np.array([PIPE_STATUS_OF_ROAD[s] for s in road_state], dtype=object) if len(road_state) else \
-        np.array([], dtype=object)
     if network == "heat":
-        # Heat (steam) serves 一期 and mature 二期 only; the young band has it planned.
-        status = np.where(band == BAND_MID, "", np.where(band == BAND_YOUNG, "planned", status))
+        # The steam network reaches 一期 and mature 二期; the building-out band has none, the young one
+        # has it planned.
+        return np.where(band == BAND_MID, "", np.where(band == BAND_YOUNG, "planned", pipe_status))
     if network == "gas":
-        status = np.where(band == BAND_YOUNG, "planned", status)
-    return status
+        return np.where(band == BAND_YOUNG, "planned", pipe_status)
+    return pipe_status
 
 
-def plan_pipes(layout: Layout, roads_status: np.ndarray, roads_year: np.ndarray, rng: np.random.Generator) -> Pipes:
+def plan_pipes(layout: Layout, roads_status: np.ndarray, roads_year: np.ndarray) -> Pipes:
     """The pipe mains along the road grid and the gas trunk."""
     runs = _runs(layout)
-    state = roads_status[runs["segment"]]
+    pipe_status = pd.Series(roads_status[runs["segment"]]).map(PIPE_STATUS_OF_ROAD).to_numpy(dtype=object)
     year = roads_year[runs["segment"]]
     parts = []
     for grade, networks in GRADE_NETWORKS.items():
         slots = BRANCH_SLOT_M if grade == "branch" else SLOT_M
         for network, sides in networks.items():
-            status = _network_status(runs["band"], state, network)
+            status = _network_status(runs["band"], pipe_status, network)
             # Branch roads of the expansion area get no pipes yet.
             keep = (runs["grade"] == grade) & (status != "") & ~((runs["band"] == BAND_EXPANSION)
                                                                   & (grade == "branch"))
