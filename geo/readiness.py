@@ -23,7 +23,6 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from geo.crs import require_projected
 from geo.nearby import EPS_M, near_pairs, nearest_distance
