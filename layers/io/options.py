@@ -21,7 +21,9 @@ class ImportLimits:
     Parameters
     ----------
     max_upload_bytes
-        Largest file accepted (the server also enforces ``MAX_CONTENT_LENGTH``).
+        Largest file accepted. The default suits a province-wide inventory read
+        from disk (10⁶ parcels ≈ 300 MB of GeoPackage); the server passes its
+        ``MAX_CONTENT_LENGTH`` instead.
     max_unpacked_bytes
         Largest total a zip may unpack to.
     max_compression_ratio
@@ -38,8 +40,8 @@ class ImportLimits:
         Most records one import may hold (a province-wide inventory is ~10⁶).
     """
 
-    max_upload_bytes: int = 200 * 1024 * 1024
-    max_unpacked_bytes: int = 1024 * 1024 * 1024
+    max_upload_bytes: int = 2 * 1024**3
+    max_unpacked_bytes: int = 4 * 1024**3
     max_compression_ratio: float = 200.0
     ratio_floor_bytes: int = 1024 * 1024
     max_zip_members: int = 2000
