@@ -6,7 +6,7 @@ PARK ?= data/demo_park.gpkg
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev assets browser demo bench clean
+.PHONY: run test screenshot install install-dev assets browser demo bench clean
 
 # Root installs Debian packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
@@ -31,11 +31,12 @@ static/vendor/node_modules/.installed: static/vendor/package.json static/vendor/
 
 assets: static/vendor/node_modules/.installed
 
-# The browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+# The browser tests drive Debian's chromium through Playwright (never a downloaded browser);
+# a CJK font makes the screenshots readable (the tests pass without it).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian chromium for the browser tests"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; } || { \
+	  echo "installing Debian chromium and a CJK font for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 $(PARK): | $(VENV)/.installed
 	$(PY) -m flask --app app demo --park $(PARK)
@@ -48,6 +49,10 @@ run: install assets $(PARK)
 
 test: install-dev assets browser
 	$(PY) -m pytest -q
+
+# Refresh docs/overview.png (the README's screenshot) from the browser test.
+screenshot: install-dev assets browser
+	PARKATLAS_UPDATE_DOCS=1 $(PY) -m pytest -q tests/test_web_browser.py
 
 bench: install-dev
 	$(PY) bench/run_all.py
