@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from layers.cells import neutralise_formulas
+
 FORMATS = (".geojson", ".csv", ".xlsx", ".gpkg")
 #: Excel's sheet-name limit.
 SHEET_NAME_MAX = 31
@@ -50,7 +52,7 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[str, str]
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            table = _plain(frame)
+            table = neutralise_formulas(_plain(frame))  # text like "=…" stays text
             if headers:
                 table = table.rename(columns=dict(headers))
             keep_index = table.index.name is not None
@@ -77,7 +79,7 @@ def write_analysis(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
     os.unlink(temporary)  # writers create the file themselves
     try:
         if suffix == ".csv":
-            _plain(frame).to_csv(temporary, index=False, encoding="utf-8-sig")
+            neutralise_formulas(_plain(frame)).to_csv(temporary, index=False, encoding="utf-8-sig")
         elif suffix == ".xlsx":
             Path(temporary).write_bytes(xlsx_bytes({"parcel_analysis": frame}))
         else:

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.cells import neutralise_formulas
 from layers.registry import get_layer
 from layers.schema import LayerSpec
 from layers.store import checked_frame
@@ -52,8 +53,6 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 #: Events of the log shown and exported, in this order.
 LOG_COLUMNS = ("seq", "at", "user", "action", "op", "layer", "record_id", "field", "old_value", "new_value",
                "reason", "change_id", "undoes", "event_id")
-#: Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 try:
     _DEFAULT_ACTOR = f"cli:{getpass.getuser()}"
@@ -547,21 +546,6 @@ def undo_frames(current: Mapping[str, pd.DataFrame], log: pd.DataFrame, change_i
 
 
 # -- export -------------------------------------------------------------------------------------
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP CSV injection).
-
-    Applies to every text column; numbers stay numbers.
-    """
-    out = frame.copy()
-    for name in out.columns:
-        column = out[name]
-        if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
-            text = column.astype(object)
-            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
-            out[name] = text.where(~risky.astype(bool), "'" + text.astype(str))
-    return out
 
 
 def log_table(log: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from layers.cells import neutralise_formulas
+
 #: Excel limits a sheet name to 31 characters without ``[]:*?/\``.
 SHEET_NAME_MAX = 31
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -32,7 +34,7 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=sheet_name(name), index=False)
+            neutralise_formulas(frame).to_excel(writer, sheet_name=sheet_name(name), index=False)
     return buffer.getvalue()
 
 

@@ -266,3 +266,11 @@ def test_log_exports_keep_formulas_as_text(tiny_park):
     cells = [cell for row in sheet.iter_rows() for cell in row]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     assert any(cell.value == "'=HYPERLINK(\"http://evil\",\"click\")" for cell in cells)
+
+
+@pytest.mark.parametrize("text", ["=1+1", "-3号地块", "'=already quoted", "''+x", "plain", "'plain", "@", "\tx"])
+def test_neutralising_can_be_undone_exactly_by_an_importer(text):
+    from layers.cells import neutralise_formulas, restore_formula_text
+
+    out = neutralise_formulas(pd.DataFrame({"t": [text]}))
+    assert restore_formula_text(out["t"]).iloc[0] == text

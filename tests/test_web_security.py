@@ -153,3 +153,23 @@ def test_template_syntax_in_data_is_never_evaluated_on_the_server(tiny_park):
     assert os.getcwd() not in page
     assert "\\u007b\\u007b7*7}}" in page and "\\u007b% if 1 %}IF" in page
     assert ">49" not in page and '"49' not in page
+
+
+def test_report_workbooks_keep_formulas_as_text():
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from layers.analysis_io import xlsx_bytes
+    from layers.workbook import workbook_bytes
+
+    evil = "=HYPERLINK(\"http://evil.example\",\"click\")"
+    frame = pd.DataFrame({"name": [evil, "普通名称"], "value": [-1.5, 2.0]})
+
+    def formulas(data: bytes) -> list[str]:
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        return [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+
+    assert formulas(workbook_bytes({"t": frame})) == []
+    assert formulas(xlsx_bytes({"t": frame})) == []
