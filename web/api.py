@@ -33,6 +33,16 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GEOJSON = "application/geo+json"
 
 
+def cached_summary(as_of: dt.date | None = None) -> dict:
+    """The park's KPI figures, computed once per park version and day.
+
+    Without ``as_of`` the figure groups judge the park as of today, so today's date
+    is part of the key.
+    """
+    day = as_of or dt.date.today()
+    return park().derived(("park_summary", day, as_of is None), lambda: park_summary(summary_layers(), as_of=as_of))
+
+
 def summary_layers() -> dict[str, pd.DataFrame]:
     """The layers the summary's figure groups take, from the current park."""
     names = {name for _, layer_names, _ in FIGURE_GROUPS for name in layer_names}
@@ -48,7 +58,7 @@ def park_info() -> dict:
 def summary():
     """The KPI figures of the overview page, as JSON; ``?as_of=YYYY-MM-DD`` counts the records of that day."""
     as_of = date_param(request.args, "as_of")
-    figures = park_summary(summary_layers(), as_of=as_of)
+    figures = cached_summary(as_of)
     return jsonify({"park": park_info(), "as_of": None if as_of is None else as_of.isoformat(), **figures})
 
 

@@ -8,10 +8,9 @@ from flask import Blueprint, current_app, render_template, url_for
 from markupsafe import Markup
 
 from geo.maps import legend, map_components, overview_map
-from geo.summary import park_summary
 from layers.registry import get_layer, spatial_layers
 from layers.schema import code_label
-from web.api import park_info, summary_layers
+from web.api import cached_summary, park_info
 from web.i18n import current_lang, tr
 from web.park import park
 from web.tiles import tile_settings
@@ -106,23 +105,28 @@ def kpi_cards(figures: dict) -> list[Card]:
 def overview():
     """KPI strip, the map of every layer with its layer control, and the legend."""
     lang = current_lang()
-    layers = {spec.name: park().layer(spec.name) for spec in spatial_layers()}
-    figures = park_summary({**layers, **summary_layers()})
     config = current_app.config
-    the_map = overview_map(
-        layers,
-        lang=lang,
-        basemap=config["BASEMAP"],
-        asset_base_url=url_for("static", filename=""),
-        tianditu_key=config["TIANDITU_KEY"],
-        tiles=tile_settings(),
-    )
-    parts = map_components(the_map)
+    settings = {
+        "lang": lang,
+        "basemap": config["BASEMAP"],
+        "asset_base_url": url_for("static", filename=""),
+        "tianditu_key": config["TIANDITU_KEY"],
+        "tiles": tile_settings(),
+    }
+
+    def build_page_parts():
+        layers = {spec.name: park().layer(spec.name) for spec in spatial_layers()}
+        parts = map_components(overview_map(layers, **settings))
+        return parts, legend(layers, lang=lang)
+
+    # The map and legend depend only on the park's version and these settings:
+    # build them once per version instead of on every request.
+    parts, page_legend = park().derived(("overview_page", repr(sorted(settings.items()))), build_page_parts)
     return render_template(
         "overview.html",
         park=park_info(),
-        cards=kpi_cards(figures),
-        legend=legend(layers, lang=lang),
+        cards=kpi_cards(cached_summary()),
+        legend=page_legend,
         map_header=Markup(parts.header),
         map_html=Markup(parts.html),
         map_script=Markup(parts.script),

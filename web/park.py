@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import atexit
 import threading
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import pandas as pd
 from flask import Flask, current_app
@@ -18,6 +20,7 @@ from flask import Flask, current_app
 from layers.stores import ParkStore, close_store, migrate_store, open_store
 
 _EXTENSION = "parkatlas_park"
+T = TypeVar("T")
 
 
 class ParkCache:
@@ -30,6 +33,7 @@ class ParkCache:
         self._migrated = False
         self._layers: dict[str, pd.DataFrame] = {}
         self._meta: dict | None = None
+        self._derived: dict[Hashable, object] = {}
 
     def _sync(self) -> str:
         if not self._migrated:
@@ -40,6 +44,7 @@ class ParkCache:
             self._version = version
             self._layers = {}
             self._meta = None
+            self._derived = {}
         return version
 
     def version(self) -> str:
@@ -54,6 +59,25 @@ class ParkCache:
             if name not in self._layers:
                 self._layers[name] = self.store.load(name)
             return self._layers[name]
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A result computed from this version of the park, computed once per version.
+
+        Pages call it for figures that take the whole analysis (the overview KPIs),
+        so a request does not redo work the park has not changed since. ``key``
+        must name everything besides the park that the result depends on (e.g. the
+        as-of date). The computation runs outside the lock; two concurrent first
+        requests may both compute, and either result is the same.
+        """
+        with self._lock:
+            version = self._sync()
+            if key in self._derived:
+                return self._derived[key]
+        value = compute()
+        with self._lock:
+            if self._sync() == version:
+                self._derived[key] = value
+        return value
 
     def meta(self) -> dict:
         with self._lock:
