@@ -5,6 +5,7 @@
 Each phase runs in its own Python process, so its peak resident memory
 (``resource.getrusage(...).ru_maxrss``) is its own:
 
+* ``generate``: ``layers.demo.generate_demo_park`` alone (the frames in memory, nothing written);
 * ``build``: ``layers.demo.build_demo_park`` (generate, validate every layer, write the
   GeoPackage atomically) into ``bench/out/`` (gitignored);
 * ``load parcels`` and ``load buildings``: ``GeoPackageStore.load`` of one layer (read with
@@ -41,7 +42,12 @@ def phase(name: str, path: Path, n_parcels: int, seed: int) -> dict:
     from layers.store import GeoPackageStore
 
     start = time.perf_counter()
-    if name == "build":
+    if name == "generate":
+        from layers.demo import generate_demo_park
+
+        frames, _ = generate_demo_park(n_parcels=n_parcels, seed=seed)
+        counts = {layer: len(frame) for layer, frame in frames.items()}
+    elif name == "build":
         from layers.demo import build_demo_park
 
         counts = build_demo_park(path, n_parcels=n_parcels, seed=seed)
@@ -77,9 +83,11 @@ def main() -> None:
     print(f"demo park of {args.parcels:,} plots (seed {args.seed}), each phase in its own process")
     print(f"{'phase':<16}{'seconds':>9}{'peak_MB':>9}  records")
     try:
-        for name in ("build", "load_parcels", "load_buildings", "load_all"):
+        for name in ("generate", "build", "load_parcels", "load_buildings", "load_all"):
             r = run_child(name, path, args.parcels, args.seed)
             counts = ", ".join(f"{layer} {count:,}" for layer, count in r["counts"].items())
+            if name == "build":
+                counts = "the same records, validated and written"
             print(f"{name:<16}{r['seconds']:>9.1f}{r['peak_mb']:>9.0f}  {counts}", flush=True)
         print(f"file size: {path.stat().st_size / 2**20:,.0f} MB")
     finally:
