@@ -77,14 +77,24 @@ def _short_repr(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _record_labels(frame: pd.DataFrame, id_field: str) -> np.ndarray:
-    """'row 7 (parcel_id=P-001)' where the record has an id, else 'row 7' (1-based rows)."""
-    rows = np.array([f"row {i + 1}" for i in range(len(frame))], dtype=object)
-    if id_field in frame.columns:
-        ids = frame[id_field]
-        has_id = present(ids).to_numpy()
-        rows[has_id] = [f"{row} ({id_field}={value})" for row, value in zip(rows[has_id], ids[has_id])]
-    return rows
+class _RecordLabels:
+    """'row 7 (parcel_id=P-001)' where the record has an id, else 'row 7' (1-based rows).
+
+    Built on demand: only records with a problem are ever labelled, so a valid
+    layer of a million records costs nothing here.
+    """
+
+    def __init__(self, frame: pd.DataFrame, id_field: str):
+        self._ids = frame[id_field] if id_field in frame.columns else None
+        self._id_field = id_field
+
+    def __getitem__(self, row: int) -> str:
+        label = f"row {row + 1}"
+        if self._ids is not None:
+            value = self._ids.iloc[row]
+            if pd.notna(value) and str(value).strip():
+                label += f" ({self._id_field}={value})"
+        return label
 
 
 def _allowed_text(spec_field: Field) -> str:
@@ -103,7 +113,7 @@ def _out_of_range_text(spec_field: Field) -> str:
     return "out of range; " + _allowed_text(spec_field)
 
 
-def _generate_ids(frame: pd.DataFrame, spec: LayerSpec, labels: np.ndarray, notices: list[Problem]) -> pd.Series:
+def _generate_ids(frame: pd.DataFrame, spec: LayerSpec, labels: _RecordLabels, notices: list[Problem]) -> pd.Series:
     """Fill missing ids with 'AUTO-<layer>-<row>' and say so for each record."""
     if spec.id_field in frame.columns:
         ids, _ = convert(frame[spec.id_field], spec.field(spec.id_field))
@@ -125,7 +135,7 @@ def _generate_ids(frame: pd.DataFrame, spec: LayerSpec, labels: np.ndarray, noti
     return ids
 
 
-def _check_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, labels: np.ndarray, problems: list[Problem]) -> None:
+def _check_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, labels: _RecordLabels, problems: list[Problem]) -> None:
     if frame.crs is None:
         problems.append(Problem("all", "geometry", None,
                                 "the layer has no CRS; give the source CRS (for import: --crs EPSG:…)"))
@@ -152,7 +162,7 @@ def _check_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, labels: np.ndarray
     ]
 
 
-def _check_land_use(out: pd.DataFrame, labels: np.ndarray, problems: list[Problem], notices: list[Problem]) -> None:
+def _check_land_use(out: pd.DataFrame, labels: _RecordLabels, problems: list[Problem], notices: list[Problem]) -> None:
     """Land-use codes are checked against the classification system named beside them."""
     codes = out["land_use"]
     has_code = codes.notna()
@@ -198,7 +208,7 @@ def validate_layer(
         With every problem found, when any is.
     """
     frame = frame.reset_index(drop=True)
-    labels = _record_labels(frame, spec.id_field)
+    labels = _RecordLabels(frame, spec.id_field)
     problems: list[Problem] = []
     notices: list[Problem] = []
 

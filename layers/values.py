@@ -68,6 +68,9 @@ def to_int(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 def to_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_bool_dtype(series.dtype):
         return series.astype("boolean"), pd.Series(False, index=series.index)
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("boolean", "empty"):
+        # Stores hand back nullable booleans as objects (True/False/None): take them whole.
+        return series.astype("boolean"), pd.Series(False, index=series.index)
     words = series.map(lambda v: normalise_text(v) if pd.notna(v) else None)
     out = pd.Series(pd.NA, index=series.index, dtype="boolean")
     out[words.isin(_TRUE_WORDS)] = True
