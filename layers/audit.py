@@ -262,10 +262,12 @@ def diff_events(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: C
     return events.iloc[np.lexsort((keys[:, 1], keys[:, 0]))].reset_index(drop=True)
 
 
-def stamp(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: Change) -> pd.DataFrame:
-    """``new`` with ``last_updated`` set to the change's day on every record that changed,
-    and ``first_added`` on new records that have none."""
-    touched = changed_ids(old, new, spec, ignore=("first_added", "last_updated"))
+def stamp(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: Change,
+          touched: set[str] | None = None) -> pd.DataFrame:
+    """``new`` with ``last_updated`` set to the change's day on every record that changed
+    (``touched``, found here when not given), and ``first_added`` on new records that have none."""
+    if touched is None:
+        touched = changed_ids(old, new, spec, ignore=("first_added", "last_updated"))
     if not touched:
         return new
     out = new.copy()
@@ -339,8 +341,11 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
             spec = get_layer(name)
             old = current[name] if name in current else load(name)
             typed = checked_frame(name, frame, crs, source=f"{change.action}:{name}")
-            typed = stamp(old, typed, spec, change)
-            layer_events = diff_events(old, typed, spec, change)
+            touched = changed_ids(old, typed, spec, ignore=("first_added", "last_updated"))
+            typed = stamp(old, typed, spec, change, touched)
+            # Only the touched records can differ now: diff just those (a large layer is compared once).
+            ids = spec.id_field
+            layer_events = diff_events(old[old[ids].isin(touched)], typed[typed[ids].isin(touched)], spec, change)
             if len(layer_events):
                 frames[name] = typed
                 events.append(layer_events)

@@ -110,10 +110,19 @@ def _int(raw, name: str) -> int | None:
         raise BadRequest(f"{name} must be a whole number, got {raw!r}") from None
 
 
-def _require_version(sub: Submission) -> None:
+def _require_version(sub: Submission, spec: LayerSpec | None = None, record_id: str | None = None) -> None:
+    """Refuse an edit without a version (400), and a stale one at once (409) before queueing for the write lock.
+
+    The check that counts runs again under the lock in the change's ``build``; this
+    early one only spares a stale request the wait (many users on one record).
+    """
     if sub.version is None:
         raise BadRequest(tr("缺少记录版本号 version（防止覆盖他人的修改）",
                             "version is required (it stops an edit from overwriting someone else's)"))
+    if spec is not None and record_id is not None:
+        frame = park().layer(spec.name)
+        if (frame[spec.id_field] == record_id).fillna(False).any():
+            edits.check_version(frame, log(), spec, record_id, version=sub.version, seen_fingerprint=sub.fingerprint)
 
 
 # -- presentation helpers ----------------------------------------------------------------------
@@ -356,7 +365,7 @@ def update(layer: str, record_id: str):
     """Change attributes of a record; refused with 409 when the record changed since the form was built."""
     spec = _spec(layer)
     sub = Submission(spec)
-    _require_version(sub)
+    _require_version(sub, spec, record_id)
     try:
         if layer == "cases":
             return _case_update(spec, record_id, sub)
@@ -378,7 +387,7 @@ def _simple_change(layer: str, record_id: str, action: str, change, *, geometry_
     """A version-checked change of one record built by ``change(frame, spec, sub)``."""
     spec = _spec(layer)
     sub = Submission(spec)
-    _require_version(sub)
+    _require_version(sub, spec, record_id)
     try:
         def build(current, trail):
             edits.check_version(current[layer], trail, spec, record_id, version=sub.version,
@@ -436,7 +445,7 @@ def split(record_id: str):
     """Split a parcel along a drawn line: pieces become new parcels with ``previously_part_of``."""
     spec = _spec("parcels")
     sub = Submission(spec)
-    _require_version(sub)
+    _require_version(sub, spec, record_id)
     made: list[str] = []
     try:
         line = sub.geometry()
@@ -530,7 +539,7 @@ def close(record_id: str):
     """Close a case as done (a method is then required) or dropped."""
     spec = _spec("cases")
     sub = Submission(spec)
-    _require_version(sub)
+    _require_version(sub, spec, record_id)
     try:
         def build(current, trail):
             edits.check_version(current["cases"], trail, spec, record_id, version=sub.version,
