@@ -223,3 +223,17 @@ def test_test_apps_without_the_setting_run_without_accounts(tiny_client):
     # Other modules' tests build apps with TESTING and no AUTH_REQUIRED: no sign-in, no CSRF.
     assert tiny_client.get("/edit/").status_code == 200
     assert tiny_client.post("/edit/parcels/P1", data={"name": "x", "version": "0"}).status_code == 303
+
+
+def test_login_limiter_forgets_stale_keys_when_it_grows():
+    now = [0.0]
+    limiter = LoginLimiter(max_failures=3, window_s=60, clock=lambda: now[0])
+    limiter.MAX_KEYS = 4
+    for name in "abcd":
+        limiter.failed(f"user:{name}")
+    now[0] = 61.0  # all four failures have left the window
+    limiter.failed("user:e")
+    assert set(limiter._failures) == {"user:e"}
+    limiter.failed("user:e")
+    limiter.failed("user:e")
+    assert limiter.retry_after("user:e") == 60  # a live key is never dropped

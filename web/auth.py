@@ -171,9 +171,16 @@ class LoginLimiter:
                     wait = max(wait, self.window_s - (now - failures[0]))
         return wait
 
+    #: Keys kept before stale ones are dropped: guesses at many user names must not grow memory without end.
+    MAX_KEYS = 10_000
+
     def failed(self, *keys: str) -> None:
         now = self._clock()
         with self._lock:
+            if len(self._failures) >= self.MAX_KEYS:
+                stale = [key for key, times in self._failures.items() if not times or now - times[-1] >= self.window_s]
+                for key in stale:
+                    del self._failures[key]
             for key in keys:
                 self._trim(key, now).append(now)
 
