@@ -111,6 +111,18 @@ def test_csv_and_xlsx_have_chinese_headers_labels_and_wkt(tmp_path):
     assert english.loc[0, "Status"] == "Operating"
 
 
+@pytest.mark.parametrize("extension", [".csv", ".xlsx"])
+def test_text_that_looks_like_a_formula_survives_spreadsheets(tmp_path, extension):
+    frame = _tiny("parcels")
+    frame["name"] = ['=HYPERLINK("http://x")', "-3号地块", "'+1"]
+    dest = tmp_path / f"p{extension}"
+    export_layer(frame, get_layer("parcels"), dest)
+    if extension == ".csv":
+        assert "'=HYPERLINK" in dest.read_text(encoding="utf-8-sig")  # neutralised in the file
+    back = _round_trip(frame, get_layer("parcels"), tmp_path, extension)
+    assert sorted(back["name"]) == sorted(frame["name"])
+
+
 def test_text_longer_than_a_dbf_field_is_said(tmp_path):
     frame = _tiny("parcels")
     frame.loc[0, "name"] = "长" * 100  # 300 bytes of UTF-8

@@ -2,7 +2,8 @@
 
 Text is decoded by :mod:`layers.io.encoding` (BOM, UTF-8, GB18030) and read as
 strings, so nothing is guessed twice: the registry's converters and
-:mod:`layers.io.normalise` type the values later. Cells are trimmed.
+:mod:`layers.io.normalise` type the values later. Cells are trimmed, and the
+apostrophe our exports put before text that starts like a formula is removed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.cells import restore_formula_text
 from layers.io.mapping import split_unit
 from layers.values import normalise_text, present, to_float
 
@@ -55,6 +57,9 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
         series = frame[column]
         if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
             text = series.map(lambda v: v.strip() if isinstance(v, str) else v)
+            # Exports prefix text that starts like a formula with an apostrophe (layers.cells): undo it.
+            if text.map(lambda v: isinstance(v, str)).any():  # a column of numbers has nothing to undo
+                text = restore_formula_text(text)
             series = text.where(present(text), np.nan)
         out[str(column).strip()] = series
     return pd.DataFrame(out, index=frame.index)
