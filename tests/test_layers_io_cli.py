@@ -72,3 +72,19 @@ def test_export_rejects_what_it_cannot_do(tmp_path, run):
     assert result.exit_code == 2 and "is a table without geometry" in result.output
     result = run("export", "parcels", tmp_path / "p.gpkg", "--park", tmp_path / "missing.gpkg")
     assert result.exit_code == 2 and "no park file here" in result.output
+
+
+def test_history_logs_cannot_be_imported(tmp_path, run, tiny_client):
+    from layers.io import ImportOptions, ImportRejected, import_layer
+
+    source = tmp_path / "log.csv"
+    source.write_text("event_id\nE1\n", encoding="utf-8")
+    assert run("import", "audit_events", source).exit_code == 2
+    with pytest.raises(ImportRejected, match="'case_events' is a history log"):
+        import_layer(source, "case_events", park=tmp_path / "p.gpkg", options=ImportOptions())
+    import io
+
+    reply = tiny_client.post("/import", data={"layer": "audit_events", "file": (io.BytesIO(b"event_id\nE1\n"),
+                                                                               "log.csv")},
+                             content_type="multipart/form-data")
+    assert reply.status_code == 400

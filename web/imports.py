@@ -34,6 +34,7 @@ from werkzeug.exceptions import NotFound
 
 from layers.io import ImportLimits, ImportOptions, ImportRejected, ImportReport, import_layer
 from layers.io.archive import default_archive_dir
+from layers.io.importer import IMPORTABLE_LAYERS
 from layers.io.options import MODES
 from layers.io.report import group
 from layers.io.uploads import SourceError, UploadStore
@@ -71,9 +72,9 @@ def _wants_json() -> bool:
 
 def _form_options() -> dict:
     layer = request.form.get("layer", "")
-    if layer not in REGISTRY:
-        raise BadRequest(tr(f"未知图层 {layer!r}", f"unknown layer {layer!r}") + "; "
-                         + tr("可选：", "allowed: ") + ", ".join(REGISTRY))
+    if layer not in IMPORTABLE_LAYERS:
+        raise BadRequest(tr(f"不能导入图层 {layer!r}", f"layer {layer!r} cannot be imported") + "; "
+                         + tr("可选：", "allowed: ") + ", ".join(IMPORTABLE_LAYERS))
     mode = request.form.get("mode", "replace")
     if mode not in MODES:
         raise BadRequest(tr(f"未知导入方式 {mode!r}", f"unknown mode {mode!r}") + "; "
@@ -143,7 +144,7 @@ def _preview(plan) -> dict:
 @bp.get("/import")
 def upload_form():
     """The upload form: layer, file, CRS, encoding, mapping file, mode, source layer."""
-    layers = [(name, spec.label(current_lang()), spec.is_table) for name, spec in REGISTRY.items()]
+    layers = [(name, get_layer(name).label(current_lang()), get_layer(name).is_table) for name in IMPORTABLE_LAYERS]
     return render_template("import/index.html", layers=layers, modes=MODES,
                            max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
 

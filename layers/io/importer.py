@@ -42,11 +42,16 @@ from layers.io.options import ImportOptions
 from layers.io.read import SourceData, read_source
 from layers.io.report import ImportRejected, ImportReport
 from layers.io.uploads import SourceError, StagedSource, stage_source
-from layers.registry import get_layer
+from layers.registry import REGISTRY, get_layer
 from layers.stores import open_store
 from layers.schema import HISTORY_FIELD_NAMES, LayerSpec
 from layers.validate import LayerValidationError, Problem, validate_layer
 from layers.values import empty_column, normalise_text, present, to_text
+
+#: Layers that record history: written only by the application as changes happen, never imported over.
+HISTORY_LOGS = ("audit_events", "case_events")
+#: Layers an import may write.
+IMPORTABLE_LAYERS = tuple(name for name in REGISTRY if name not in HISTORY_LOGS)
 
 #: Records a preview shows.
 PREVIEW_RECORDS = 200
@@ -518,6 +523,9 @@ def import_layer(source: str | Path, layer: str, *, park, options: ImportOptions
         spec = get_layer(layer)
     except KeyError as exc:
         raise report.reject("all", "layer", str(exc.args[0])) from None
+    if layer in HISTORY_LOGS:
+        raise report.reject("all", "layer", f"{layer!r} is a history log, written only as changes happen; "
+                                            f"it cannot be imported (layers: {', '.join(IMPORTABLE_LAYERS)})")
     store = open_store(park) if isinstance(park, str | Path) else park
     wanted = tuple(n for n in (options.source_layer, spec.name, spec.label_zh, spec.label_en) if n)
     try:

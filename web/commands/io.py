@@ -18,8 +18,8 @@ from flask.cli import with_appcontext
 
 from layers.io import ImportOptions, ImportRejected, import_layer
 from layers.io.archive import default_archive_dir
+from layers.io.importer import IMPORTABLE_LAYERS
 from layers.io.options import MODES
-from layers.registry import REGISTRY
 from layers.stores import open_store
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def _park_location(park_path: str | None) -> str:
 
 
 @click.command("import")
-@click.argument("layer", type=click.Choice(list(REGISTRY)))
+@click.argument("layer", type=click.Choice(list(IMPORTABLE_LAYERS)))
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("--park", "park_path", default=None,
               help="Park GeoPackage (created when it does not exist) or postgresql:// URL.")
