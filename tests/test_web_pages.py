@@ -24,13 +24,22 @@ def test_overview_shows_kpis_map_and_legend_in_chinese(tiny_client):
     page = response.get_data(as_text=True)
     assert '<html lang="zh-CN">' in page
     cards = kpis(page)
-    assert list(cards) == ["park_area", "land_supply", "parcels", "factory_space", "roads", "pipelines"]
+    assert list(cards) == ["park_area", "land_supply", "parcels", "factory_space", "roads", "pipelines",
+                           "idle_land", "inefficient_land", "vacancy", "readiness"]
     assert cards["park_area"] == "园区面积 0.08 平方公里 122 亩"
     assert cards["land_supply"] == "已供地 45 亩 其中工业用地 45 亩"
     assert cards["parcels"] == "地块 3 宗 已供 2 宗"
     assert cards["factory_space"] == "标准厂房 0 m² 0 栋 · 0 个单元"
     assert cards["roads"] == "道路 0.4 公里 建成 0.3 公里"
     assert cards["pipelines"] == "管线 0.3 公里 1 类管网"
+    # P2 (30 亩) has no agreed start date, so its idle status cannot be judged; it is supplied and unused.
+    assert cards["idle_land"] == "闲置土地 0 亩 0 宗 · 闲置费 0 万元 · 1 宗无法判定"
+    # P1 (15 亩): a 50 m × 40 m footprint on 100 m × 100 m is a building coefficient of 0.2 < 0.3: underused.
+    assert cards["inefficient_land"] == "低效用地 45 亩 批而未供 0 亩"
+    # U1 (2 000 m²) is leasable and has no lease.
+    assert cards["vacancy"] == "厂房空置率 100.0 % 空置 2,000 m² / 可租 2,000 m²"
+    # Only the water main W1 serves P1 and P2: neither is 七通一平.
+    assert cards["readiness"] == "七通一平 0.0 % 已供地块 0/2 宗 · 管线冲突 0 处"
     assert 'class="folium-map parkatlas-map"' in page
     assert 'parkatlas.geoJsonLayer(' in page
     assert '<aside class="legend"' in page and "100101 一类工业用地" in page

@@ -33,14 +33,23 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GEOJSON = "application/geo+json"
 
 
-def cached_summary(as_of: dt.date | None = None) -> dict:
-    """The park's KPI figures, computed once per park version and day.
+def park_as_of(asked: dt.date | None = None) -> dt.date:
+    """The day a page judges the park on: the one asked for, else the park's reference date, else today."""
+    if asked is not None:
+        return asked
+    reference = park().meta().get("reference_date")
+    if reference:
+        try:
+            return dt.date.fromisoformat(str(reference))
+        except ValueError:
+            pass
+    return dt.date.today()
 
-    Without ``as_of`` the figure groups judge the park as of today, so today's date
-    is part of the key.
-    """
-    day = as_of or dt.date.today()
-    return park().derived(("park_summary", day, as_of is None), lambda: park_summary(summary_layers(), as_of=as_of))
+
+def cached_summary(as_of: dt.date | None = None) -> dict:
+    """The park's KPI figures as of ``park_as_of(as_of)``, computed once per park version and day."""
+    day = park_as_of(as_of)
+    return park().derived(("park_summary", day), lambda: park_summary(summary_layers(), as_of=day))
 
 
 def summary_layers() -> dict[str, pd.DataFrame]:
@@ -59,7 +68,7 @@ def summary():
     """The KPI figures of the overview page, as JSON; ``?as_of=YYYY-MM-DD`` counts the records of that day."""
     as_of = date_param(request.args, "as_of")
     figures = cached_summary(as_of)
-    return jsonify({"park": park_info(), "as_of": None if as_of is None else as_of.isoformat(), **figures})
+    return jsonify({"park": park_info(), "as_of": park_as_of(as_of).isoformat(), **figures})
 
 
 # -- parameters --------------------------------------------------------------------------------------

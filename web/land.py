@@ -38,7 +38,7 @@ from layers.analysis_io import xlsx_bytes
 from layers.geojson import json_ready
 from layers.registry import get_layer
 from layers.rules import LandRules, rules_for_park
-from web.api import date_param, int_param, park_info
+from web.api import date_param, int_param, park_as_of, park_info
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
 from web.park import park
@@ -65,16 +65,7 @@ def land_rules() -> LandRules:
 
 def as_of_param() -> dt.date:
     """``?as_of=YYYY-MM-DD``; default the park's reference date, else today."""
-    asked = date_param(request.args, "as_of")
-    if asked is not None:
-        return asked
-    reference = park().meta().get("reference_date")
-    if reference:
-        try:
-            return dt.date.fromisoformat(str(reference))
-        except ValueError:
-            pass
-    return dt.date.today()
+    return park_as_of(date_param(request.args, "as_of"))
 
 
 def format_param() -> str:

@@ -98,7 +98,44 @@ def kpi_cards(figures: dict) -> list[Card]:
              tr(f"{sum(1 for k, v in pipes['by_network_km'].items() if v > 0 and k != 'unknown')} 类管网",
                 f"{sum(1 for k, v in pipes['by_network_km'].items() if v > 0 and k != 'unknown')} networks"),
              _shares(pipes["by_network_km"], "pipelines", "network", unit=km, digits=1)),
+        *analysis_cards(figures),
     ]
+
+
+def _percent(share: float | None) -> str:
+    """A share as a percentage; a dash when nothing could be counted (None or NaN)."""
+    return "–" if share is None or share != share else f"{share * 100:.1f}"
+
+
+def analysis_cards(figures: dict) -> list[Card]:
+    """Cards from the analyses: idle and inefficient land, factory vacancy, readiness and conflicts."""
+    cards = []
+    land = figures.get("land_use_efficiency")
+    if land:
+        mu = tr("亩", "mu")
+        cards += [
+            Card("idle_land", tr("闲置土地", "Idle land"), _number(land["idle_mu"]), mu,
+                 tr(f"{land['idle_parcels']} 宗 · 闲置费 {_number(land['idle_fee_wan'])} 万元",
+                    f"{land['idle_parcels']} parcels · fees {_number(land['idle_fee_wan'])} 10k yuan")
+                 + (tr(f" · {land['idle_not_judged']} 宗无法判定", f" · {land['idle_not_judged']} not judged")
+                    if land["idle_not_judged"] else "")),
+            Card("inefficient_land", tr("低效用地", "Inefficient land"), _number(land["inefficient_mu"]), mu,
+                 tr(f"批而未供 {_number(land['inefficient_by_category_mu'].get('approved_unsupplied', 0))} 亩",
+                    f"approved, unsupplied {_number(land['inefficient_by_category_mu'].get('approved_unsupplied', 0))} mu")),
+            Card("vacancy", tr("厂房空置率", "Factory vacancy"), _percent(land["vacancy_rate"]), "%",
+                 tr(f"空置 {_number(land['vacant_m2'])} m² / 可租 {_number(land['leasable_m2'])} m²",
+                    f"vacant {_number(land['vacant_m2'])} of {_number(land['leasable_m2'])} m² leasable")),
+        ]
+    infra = figures.get("infrastructure")
+    if infra:
+        conflicts = infra["conflicts"]["total"]
+        cards.append(
+            Card("readiness", tr(f"{infra['template']}", f"Ready ({infra['template']})"),
+                 _percent(infra["ready_share"]), "%",
+                 tr(f"已供地块 {infra['ready_parcels']}/{infra['supplied_parcels']} 宗 · 管线冲突 {conflicts} 处",
+                    f"{infra['ready_parcels']}/{infra['supplied_parcels']} supplied parcels · {conflicts} pipe conflicts"))
+        )
+    return cards
 
 
 @bp.get("/")
