@@ -14,15 +14,21 @@
 (function () {
   "use strict";
 
-  var dataElement = document.getElementById("pa-edit-data");
-  if (!dataElement || !window.parkatlas || !window.L) {
-    return;
+  // This file loads in <head>; the page's elements are read once the document is parsed (init).
+  var data, T, tools, status, form;
+
+  function init() {
+    var dataElement = document.getElementById("pa-edit-data");
+    if (!dataElement || !window.parkatlas || !window.L) {
+      return false;
+    }
+    data = JSON.parse(dataElement.textContent);
+    T = data.text;
+    tools = document.getElementById("pa-edit-tools");
+    status = document.getElementById("pa-edit-status");
+    form = document.querySelector("form.record-form");
+    return true;
   }
-  var data = JSON.parse(dataElement.textContent);
-  var T = data.text;
-  var tools = document.getElementById("pa-edit-tools");
-  var status = document.getElementById("pa-edit-status");
-  var form = document.querySelector("form.record-form");
 
   function say(text, kind) {
     status.textContent = text;
@@ -123,7 +129,8 @@
   }
 
   function currentGeometry() {
-    return shape ? shape.toGeoJSON().geometry : null;
+    // Full precision: Leaflet rounds to 6 decimals (~0.1 m) by default, which would shift every untouched vertex.
+    return shape ? shape.toGeoJSON(false).geometry : null;
   }
 
   // -- drawing a new shape or a split line ------------------------------------------------------------
@@ -236,7 +243,7 @@
     if (data.urls.split) {
       button(T.split, function () {
         drawLine(false, function (preview) {
-          var line = preview.toGeoJSON().geometry;
+          var line = preview.toGeoJSON(false).geometry;
           button(T.splitSave, function () {
             post(data.urls.split, {
               geometry: line,
@@ -252,11 +259,16 @@
 
   // The map's own script runs after this file loads; wait for it.
   function whenMapReady() {
-    if (window.parkatlas.map) {
-      start(window.parkatlas.map);
-    } else {
-      window.setTimeout(whenMapReady, 50);
+    if (!init()) {
+      return;
     }
+    (function wait() {
+      if (window.parkatlas.map) {
+        start(window.parkatlas.map);
+      } else {
+        window.setTimeout(wait, 50);
+      }
+    })();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", whenMapReady);
