@@ -196,3 +196,23 @@ def test_bad_downloads(tiny_client):
     assert tiny_client.get("/export/parcels.dwg").status_code == 400
     assert tiny_client.get("/export/plots.gpkg").status_code == 404
     assert tiny_client.get("/export/units.kml").status_code == 400
+
+
+def test_with_accounts_viewers_download_and_editors_import(tmp_path, auth_app, viewer_client, editor_client,
+                                                           tiny_park):
+    auth_app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    assert viewer_client.get("/import").status_code == 200
+    assert viewer_client.get("/export/parcels.geojson").status_code == 200
+    source = mixed_geometry_geojson(tmp_path / "m.geojson")
+    assert _post(viewer_client, source).status_code == 403  # importing changes data: editors only
+    form = editor_client.get("/import").get_data(as_text=True)
+    assert 'name="csrf_token"' in form  # the form carries the token for browsers
+    archive = zip_files(shapefile_files(gbk_shapefile(tmp_path / "src")), tmp_path / "p.zip")
+    reply = _post(editor_client, archive)
+    assert reply.status_code == 200
+    html = reply.get_data(as_text=True)
+    token = _token(html[html.index("import-confirm") - 400:])
+    assert editor_client.post(f"/import/{token}/confirm").status_code == 200
+    assert "ZD-001" in set(GeoPackageStore(tiny_park.path).load("parcels")["parcel_id"])
+    log = GeoPackageStore(tiny_park.path).load("audit_events")  # saved through the audited store
+    assert {"ZD-001", "ZD-002", "ZD-003"} <= set(log.loc[log["layer"] == "parcels", "record_id"])
