@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 PARK ?= data/demo_park.gpkg
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The local demo on the loopback address opens without a sign-in; `make run AUTH=1` asks for one
+# (as a deployment does by default: see docs/accounts.md).
+AUTH ?= 0
 
 .PHONY: run test screenshot install install-dev assets browser demo bench clean
 
@@ -45,7 +48,7 @@ demo: $(VENV)/.installed
 	$(PY) -m flask --app app demo --park $(PARK)
 
 run: install assets $(PARK)
-	PARKATLAS_PARK=$(PARK) $(PY) -m flask --app app run --host $(HOST) --port $(PORT)
+	PARKATLAS_PARK=$(PARK) PARKATLAS_AUTH_REQUIRED=$(AUTH) $(PY) -m flask --app app run --host $(HOST) --port $(PORT)
 
 test: install-dev assets browser
 	$(PY) -m pytest -q
