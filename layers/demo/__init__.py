@@ -135,11 +135,11 @@ def _manifest(frames, *, scenario, economy, conditions, conflicts, pipe_ids, bui
     unserved = {net: supplied & ~(d <= limits) for net, d in distances.items()}
     pad_bool = np.zeros(pad, dtype=bool)
     conflict_ids = {
-        "pipe_pipe": [{"a": pipe_ids[c["a"]], "b": pipe_ids[c["b"]], "required_m": c["required_m"],
+        "pipe_pipe": [{"a": str(pipe_ids[c["a"]]), "b": str(pipe_ids[c["b"]]), "required_m": c["required_m"],
                        "actual_m": c["actual_m"]} for c in conflicts.pipe_pipe],
-        "pipe_building": [{"pipe_id": pipe_ids[c["pipe"]], "building_id": building_ids[c["building"]],
+        "pipe_building": [{"pipe_id": str(pipe_ids[c["pipe"]]), "building_id": str(building_ids[c["building"]]),
                            "required_m": c["required_m"], "actual_m": c["actual_m"]} for c in conflicts.pipe_building],
-        "pipe_under_building": [{"pipe_id": pipe_ids[c["pipe"]], "building_id": building_ids[c["building"]]}
+        "pipe_under_building": [{"pipe_id": str(pipe_ids[c["pipe"]]), "building_id": str(building_ids[c["building"]])}
                                 for c in conflicts.pipe_under_building],
     }
     return mf.build_manifest(

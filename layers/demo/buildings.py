@@ -82,6 +82,17 @@ def heights_text(floors: np.ndarray, ground_m: np.ndarray, upper_m: np.ndarray) 
     return texts[inverse.ravel()]
 
 
+def shared_text(values, shape) -> np.ndarray:
+    """An object array of ``values`` (broadcast to ``shape``) holding one Python string per distinct value.
+
+    Converting a NumPy string array with ``astype(object)`` makes a new string per element;
+    a million buildings with a dozen distinct uses would hold a million copies.
+    """
+    arr = np.broadcast_to(np.asarray(values), shape)
+    distinct, inverse = np.unique(arr, return_inverse=True)
+    return distinct.astype(object)[inverse.reshape(shape)]
+
+
 def _to_global(layout: Layout, rows, u0, u1, v0, v1):
     """Plot-local rectangles (u along the frontage, v depth from the front edge) to map coordinates."""
     p = layout.plots
@@ -167,10 +178,10 @@ def plan_buildings(layout: Layout, scenario: Scenario, rng: np.random.Generator)
     def add(rows, u0, u1, v0, v1, use, name, fl, gm, um, status, load, slot):
         x0, y0, x1, y1 = _to_global(layout, rows, u0, u1, v0, v1)
         parts.append(dict(
-            parcel=rows, x0=x0, y0=y0, x1=x1, y1=y1, use=np.broadcast_to(use, rows.shape).astype(object),
-            name=np.broadcast_to(name, rows.shape).astype(object), floors=np.broadcast_to(fl, rows.shape),
+            parcel=rows, x0=x0, y0=y0, x1=x1, y1=y1, use=shared_text(use, rows.shape),
+            name=shared_text(name, rows.shape), floors=np.broadcast_to(fl, rows.shape),
             ground_m=np.broadcast_to(gm, rows.shape), upper_m=np.broadcast_to(um, rows.shape),
-            status=np.broadcast_to(status, rows.shape).astype(object),
+            status=shared_text(status, rows.shape),
             floor_load=np.broadcast_to(load, rows.shape), slot=np.full(rows.shape, slot, dtype=object)))
 
     # Main building(s) at the back of the plot.
@@ -234,6 +245,6 @@ def _standard_factories(layout: Layout, scenario: Scenario, rng: np.random.Gener
     tall = rng.random(m) < 0.7
     ground = np.where(tall, 8.5, 7.2)
     floors = rng.integers(3, 7, m)
-    names = np.char.add((k + 1).astype(str), "号标准厂房").astype(object)
+    names = np.char.add((k + 1).astype(str), "号标准厂房")
     add(plot, u0, u0 + w, v0, v0 + d, "standard_factory", names, floors, ground, rng.choice(UPPER_M, m),
         "completed", 30.0, "sf")

@@ -99,7 +99,7 @@ def _units(buildings: Buildings, building_ids: np.ndarray, rng: np.random.Genera
     floor = k // upf + 1
     index = k % upf + 1
     unit_id = np.char.add(np.char.add(np.char.add(building_ids[b].astype(str), "-"), floor.astype(str)),
-                          np.char.zfill(index.astype(str), 2)).astype(object)
+                          np.char.zfill(index.astype(str), 2))
     area = np.round(buildings.footprint_m2[b] / upf * 0.92, 1)
     ground = floor == 1
     upper_load = np.repeat(rng.choice((8.0, 10.0), len(sf)), count)
@@ -182,8 +182,8 @@ def plan_economy(layout: Layout, scenario: Scenario, buildings: Buildings, build
     owner_of_plot[owner_plots] = np.arange(n_owners)
 
     tenant_ind = rng.integers(0, len(TENANT_INDUSTRIES), n_tenants)
-    code = np.concatenate([scenario.industry_code[owner_plots].astype(str),
-                           np.array([c for c, _ in TENANT_INDUSTRIES])[tenant_ind]]).astype(object)
+    code = np.concatenate([scenario.industry_code[owner_plots],
+                           np.array([c for c, _ in TENANT_INDUSTRIES], dtype=object)[tenant_ind]])
     word = np.concatenate([scenario.industry_word[owner_plots].astype(str),
                            np.array([w for _, w in TENANT_INDUSTRIES])[tenant_ind]])
     names = enterprise_names(word, rng)
@@ -261,7 +261,7 @@ def plan_economy(layout: Layout, scenario: Scenario, buildings: Buildings, build
     employees = np.where(zombie[:, None], rng.integers(2, 9, (n, ny)), employees)
     above = revenue[:, -1] >= ABOVE_SCALE_REVENUE_WAN
 
-    ids = np.char.add("QY", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object)
+    ids = np.char.add("QY", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
     enterprises = dict(enterprise_id=ids, name=names, credit_code=credit_codes(n, rng), industry_code=code,
                        above_scale=above, high_tech=high_tech, established=established)
     rep = np.repeat(np.arange(n), ny)
@@ -273,10 +273,10 @@ def plan_economy(layout: Layout, scenario: Scenario, buildings: Buildings, build
         revenue_wan=np.round(revenue.ravel(), 1), energy_tce=np.round(energy.ravel(), 1),
         emissions_t=np.round(emissions.ravel(), 3), rd_wan=np.round(rd.ravel(), 1),
         employees=employees.ravel().astype(int))
-    leases["enterprise_id"] = ids[lease_tenant] if n_tenancies else np.array([], dtype=object)
-    lease_ids = np.char.add("ZY", np.char.zfill(np.arange(1, len(leases["unit"]) + 1).astype(str), 7)).astype(object)
+    leases["enterprise_id"] = ids[lease_tenant] if n_tenancies else np.array([], dtype=str)
+    lease_ids = np.char.add("ZY", np.char.zfill(np.arange(1, len(leases["unit"]) + 1).astype(str), 7))
     leases["lease_id"] = lease_ids
-    overlapping = [[lease_ids[a], lease_ids[b]] for a, b in overlap_pairs]
+    overlapping = [[str(lease_ids[a]), str(lease_ids[b])] for a, b in overlap_pairs]
     cases = _cases(layout, scenario, buildings, building_ids, plot_ids, units, leases, owner_of_plot, rng)
     return Economy(enterprises=enterprises, years=figures, units=units, leases=leases, cases=cases,
                    overlapping_leases=overlapping, owner_of_plot=owner_of_plot)
@@ -337,7 +337,7 @@ def _cases(layout, scenario, buildings, building_ids, plot_ids, units, leases, o
     target = np.where(np.isnat(target) & ~np.isnat(closed), closed + np.timedelta64(30, "D"), target)
     gfa = buildings.footprint_m2 * buildings.floors
     return dict(
-        case_id=np.char.add("PH", np.char.zfill(np.arange(1, m + 1).astype(str), 5)).astype(object),
+        case_id=np.char.add("PH", np.char.zfill(np.arange(1, m + 1).astype(str), 5)),
         parcel_id=plot_ids[plot], building_id=np.where(building >= 0, building_ids[np.maximum(building, 0)], None),
         problem=np.array(rows["problem"], dtype=object), method=np.array(rows["method"], dtype=object),
         status=status, opened=opened, target_date=target, closed=closed, area_m2=np.round(p.area_m2[plot], 1),

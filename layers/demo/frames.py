@@ -40,12 +40,20 @@ GOVERNMENT = "台州湾临港产业园管委会"
 
 
 def ids(prefix: str, n: int, width: int) -> np.ndarray:
-    """'<prefix>000…1' … as an object array (indexable like the other arrays)."""
-    return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width)).astype(object)
+    """'<prefix>000…1' … as a NumPy string array (indexable like the other arrays)."""
+    return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width))
 
 
 def text(values) -> pd.Series:
-    """Text column; empty strings and None become missing."""
+    """Text column; empty strings and None become missing.
+
+    NumPy string arrays go to Arrow directly, without a Python string per element.
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind == "U":
+        column = pa.array(arr)
+        column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+        return pd.Series(pd.array(column, dtype="str"))
     arr = np.asarray(values, dtype=object)
     arr = np.where((arr == "") | pd.isna(arr), None, arr)
     return pd.Series(arr, dtype="str")
@@ -132,7 +140,7 @@ def parcels_frame(layout: Layout, scenario: Scenario, buildings: Buildings, econ
                            both(plots.x1, roads.corridor[corridor, 2]), both(plots.y1, roads.corridor[corridor, 3]))
     frame = pd.DataFrame({
         "parcel_id": text(np.concatenate([plot_ids, ids("DKR", n_corr, 7)])),
-        "name": text(both(plot_names.astype(object), np.char.add(roads.name[corridor].astype(str), "道路用地"))),
+        "name": text(both(plot_names, np.char.add(roads.name[corridor].astype(str), "道路用地"))),
         "area_name": text(both(area_name, AREA_OF_BAND[roads.band[corridor]])),
         "land_use": text(both(scenario.land_use, np.full(n_corr, "1207", dtype=object))),
         "land_use_std": text(np.full(n_plots + n_corr, LAND_USE_STD, dtype=object)),
@@ -214,7 +222,7 @@ def roads_frame(layout: Layout, road_state: np.ndarray, road_year: np.ndarray,
 
 def pipe_ids(pipes: Pipes) -> np.ndarray:
     """'<CJJ 61 code>-000001' … numbered per network."""
-    out = np.empty(len(pipes), dtype=object)
+    out = np.empty(len(pipes), dtype="<U9")
     for network, code in NETWORK_CODES.items():  # seven networks
         rows = np.flatnonzero(pipes.network == network)
         out[rows] = ids(f"{code}-", len(rows), 6)

@@ -223,7 +223,8 @@ def plan_scenarios(layout: Layout, rng: np.random.Generator) -> Scenario:
     weights = np.array([row[4] for row in INDUSTRIES], dtype=float)
     ind = rng.choice(len(INDUSTRIES), n, p=weights / weights.sum())
     table = np.array(INDUSTRIES, dtype=object)
-    land_use[industrial] = np.char.add("10010", table[ind[industrial], 2].astype(str)).astype(object)
+    land_use[industrial] = np.array(["", "100101", "100102", "100103"], dtype=object)[
+        table[ind[industrial], 2].astype(int)]
     industry_code[industrial] = table[ind[industrial], 0]
     industry_word[industrial] = table[ind[industrial], 1]
 
