@@ -107,3 +107,29 @@ def test_draw_a_line_and_split_a_parcel(editor_page):
     assert areas.min() == pytest.approx(10_000.0, rel=0.01)  # cut within a pixel of x = 200 m
     assert parcels.loc["P2", "retired_on"] is not None
     assert errors == []
+
+
+def test_draw_a_new_parcel(editor_page):
+    page, url, park, errors = editor_page
+    page.goto(url + "/edit/parcels/new", wait_until="networkidle")
+    import geopandas as gpd
+
+    from tests.conftest import X0, Y0
+
+    corners = [(320, 0), (420, 0), (420, 80), (320, 80)]  # east of P2: 100 m × 80 m
+    points = gpd.GeoSeries([shapely.Point(X0 + x, Y0 + y) for x, y in corners], crs=4549).to_crs(4326)
+    page.evaluate("() => parkatlas.map.setZoom(17)")
+    page.wait_for_timeout(300)
+    screen = [screen_point(page, p.y, p.x) for p in points]
+    for x, y in screen[:-1]:
+        page.mouse.click(x, y)
+    page.mouse.dblclick(*screen[-1])
+    page.fill('form.record-form input[name="parcel_id"]', "P9")
+    page.fill('form.record-form input[name="name"]', "新绘地块")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存", exact=True).click()
+    assert page.url.endswith("/edit/parcels/P9")
+    drawn = park.load("parcels").set_index("parcel_id").loc["P9"]
+    assert drawn["name"] == "新绘地块"
+    assert drawn.geometry.area == pytest.approx(8_000.0, rel=0.03)  # within a few pixels at zoom 17
+    assert errors == []
