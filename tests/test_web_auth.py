@@ -213,6 +213,8 @@ def test_public_view_shows_only_the_chosen_layers(tiny_park, tmp_path):
     assert client.get("/api/collections/buildings/items", headers={"Accept": "application/json"}).status_code == 401
     assert client.get("/api/summary", headers={"Accept": "application/json"}).status_code == 401
     assert client.post("/edit/parcels/P1", data={"name": "x"}).status_code == 401
+    assert client.get("/tiles/parcels,roads/0/0/0.pbf").status_code in (200, 204)
+    assert client.get("/tiles/parcels,buildings/0/0/0.pbf").status_code == 401
 
 
 def test_no_public_view_unless_configured(auth_app):

@@ -244,9 +244,13 @@ def _wants_page() -> bool:
 
 
 def _public_request() -> bool:
-    layer = (request.view_args or {}).get("layer")
-    return (request.endpoint in PUBLIC_LAYER_ENDPOINTS and request.method in SAFE_METHODS
-            and layer is not None and layer in current_app.config["PUBLIC_LAYERS"])
+    """A read of public layers only (``layer``, or ``layers`` comma-separated as in tile URLs)."""
+    args = request.view_args or {}
+    named = args.get("layer") or args.get("layers")
+    if request.endpoint not in PUBLIC_LAYER_ENDPOINTS or request.method not in SAFE_METHODS or not named:
+        return False
+    public = set(current_app.config["PUBLIC_LAYERS"])
+    return all(name.strip() in public for name in str(named).split(","))
 
 
 def enforce():
