@@ -56,10 +56,10 @@ def test_preview_then_confirm(tmp_path, tiny_client, tiny_park, upload_dir):
 
     assert preview.status_code == 200
     html = preview.get_data(as_text=True)
-    assert "checked (dry run, nothing written)" in html
+    assert "已检查（预览，尚未写入）" in html
     assert "GB18030" in html and "EPSG:4528" in html
     assert "一号地块（东区）" in html  # the records table
-    assert "parkatlas-map" in html and "cdn" not in html.lower()  # the local Leaflet map
+    assert '<div class="folium-map parkatlas-map"' in html and "cdn" not in html.lower()  # the local Leaflet map
     assert file_digest(tiny_park.path) == before
     token = _token(html[html.index("import-confirm") - 400:])
     assert (upload_dir / token).is_dir()
@@ -67,7 +67,7 @@ def test_preview_then_confirm(tmp_path, tiny_client, tiny_park, upload_dir):
     done = tiny_client.post(f"/import/{token}/confirm")
 
     assert done.status_code == 200
-    assert "imported" in done.get_data(as_text=True)
+    assert "已导入" in done.get_data(as_text=True)
     assert {"ZD-001", "ZD-002", "ZD-003"} <= set(GeoPackageStore(tiny_park.path).load("parcels")["parcel_id"])
     assert (archive_folder_for(tiny_park.path) / "index.jsonl").is_file()
     assert not (upload_dir / token).exists()

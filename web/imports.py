@@ -30,6 +30,7 @@ from flask import (
     send_file,
     url_for,
 )
+from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
 from layers.io import ImportLimits, ImportOptions, ImportRejected, ImportReport, import_layer
@@ -137,7 +138,8 @@ def _preview(plan) -> dict:
         styled_layer(shown, spec, lang=lang).add_to(the_map)
         fit_to_layers(the_map, [shown])
         parts = map_components(the_map)
-        context.update(map_header=parts.header, map_html=parts.html, map_script=parts.script)
+        # Folium's own output, built from escaped data by geo.maps: embedded as markup.
+        context.update(map_header=Markup(parts.header), map_html=Markup(parts.html), map_script=Markup(parts.script))
     return context
 
 
