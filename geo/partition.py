@@ -38,8 +38,9 @@ def spatial_partitions(parcels: gpd.GeoDataFrame, *, npartitions: int) -> list[n
     ``hilbert_distance``, the key of its ``spatial_shuffle``) and cut into runs.
     """
     geometries = gpd.GeoSeries(parcels.geometry.to_numpy(), crs=parcels.crs)
+    # Computed here (local threads): the geometries need not travel to the cluster for a sort key.
     distance = dask_geopandas.from_geopandas(geometries, npartitions=1).hilbert_distance(
-        total_bounds=geometries.total_bounds).compute().to_numpy()
+        total_bounds=geometries.total_bounds).compute(scheduler="threads").to_numpy()
     order = np.argsort(distance, kind="stable")
     return [np.sort(chunk) for chunk in np.array_split(order, npartitions) if len(chunk)]
 

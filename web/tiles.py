@@ -117,8 +117,8 @@ def _feature_count(spec: LayerSpec, version: str) -> int:
         store = park().store
         if _database_tiles(store):
             counts[key] = store.count(spec.name)
-        else:
-            counts[key] = len(current_app.extensions[_EXTENSION]["sources"].get(spec, version))
+        else:  # the cached layer's length: building its tile index is only worth it where tiles are drawn
+            counts[key] = len(park().layer(spec.name))
     return counts[key]
 
 

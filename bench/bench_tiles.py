@@ -1,0 +1,128 @@
+"""Vector-tile latency p50/p95/p99 at concurrency 1 and 16, GeoPackage and PostGIS stores, over loopback.
+
+    .venv/bin/python bench/bench_tiles.py [--parcels 100000] [--tiles 200] [--zoom 14]
+
+The demo park of ``--parcels`` plots (bench/out/, built when absent) is served by the
+app on 127.0.0.1 from its GeoPackage, then copied into a throw-away PostGIS (its
+save time is printed as the PostGIS import rate) and served from there. For each
+store, distinct zoom-``--zoom`` tiles over the parcels are requested with the
+page's layer set (zones,parcels,buildings,roads,pipelines,facilities):
+
+* cold: tiles not yet encoded (GeoPackage: Python encoder; PostGIS: ST_AsMVT),
+* warm: the same tiles again (served from the tile cache),
+* 304: revalidation with the ETag the browser holds.
+
+Each case sends a fixed number of requests (bounded in time), to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+from common import LoopbackServer, demo_park, get, load, machine, record
+
+LAYER_SET = "zones,parcels,buildings,roads,pipelines,facilities"
+
+
+def tile_paths(store, zoom: int, count: int, seed: int) -> list[list[str]]:
+    """Two disjoint random samples of tiles that hold parcels: one per concurrency level."""
+    from geo.tiles import tiles_covering
+
+    parcels = store.load("parcels")
+    centroids = parcels.geometry.centroid.to_crs(3857)
+    tiles = sorted({xy for point in centroids.sample(min(len(centroids), 20 * count), random_state=seed)
+                    for xy in tiles_covering(point.bounds, zoom)})
+    random.Random(seed).shuffle(tiles)
+    paths = [f"/tiles/{LAYER_SET}/{zoom}/{x}/{y}.pbf" for x, y in tiles]
+    return [paths[:count], paths[count:2 * count]]
+
+
+def run_store(name: str, config: dict, samples: list[list[str]], parcels: int) -> None:
+    with LoopbackServer(config) as server:
+        status, body, _, seconds = get(server.port, samples[0][0], timeout=1800)  # builds indexes, warms the pool
+        print(f"  {name}: first tile {seconds * 1000:.0f} ms (status {status}, {len(body)} bytes)", flush=True)
+        for concurrency, paths in zip((1, 16), samples):
+            for case in ("cold", "warm"):
+                result = load(server.port, paths, concurrency=concurrency)
+                report(name, case, concurrency, result, parcels)
+            etags = {}
+            for path in paths[:50]:
+                _, _, headers, _ = get(server.port, path)
+                etags[path] = headers.get("ETag")
+            revalidations = [(path, etag) for path, etag in etags.items() if etag]
+            result = load_304(server.port, revalidations, concurrency)
+            report(name, "304", concurrency, result, parcels)
+
+
+def load_304(port: int, pairs: list[tuple[str, str]], concurrency: int) -> dict:
+    import http.client
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from common import percentiles
+
+    latencies, lock = [], threading.Lock()
+
+    def client(chunk):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for path, etag in chunk:
+            _, _, _, seconds = get(port, path, conn, headers={"If-None-Match": etag})
+            with lock:
+                latencies.append(seconds * 1000)
+        conn.close()
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(client, [pairs[i::concurrency] for i in range(concurrency)]))
+    return {"n": len(latencies), "statuses": {304: len(latencies)}, "per_s": len(latencies) / (time.perf_counter() - start),
+            **percentiles(latencies)}
+
+
+def report(store: str, case: str, concurrency: int, result: dict, parcels: int) -> None:
+    print(f"  {store:8} {case:5} c={concurrency:<3} n={result['n']:<4} p50 {result['p50']:7.1f} ms  "
+          f"p95 {result['p95']:7.1f} ms  p99 {result['p99']:7.1f} ms  {result['per_s']:7.1f} tiles/s  "
+          f"statuses {result['statuses']}", flush=True)
+    label = f"{store} {case} c{concurrency} {parcels} parcels"
+    for metric in ("p50", "p95", "p99"):
+        record("tiles", label, metric, result[metric], "ms")
+    record("tiles", label, "rate", result["per_s"], "tiles/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parcels", type=int, default=100_000)
+    parser.add_argument("--tiles", type=int, default=200, help="distinct tiles per concurrency level")
+    parser.add_argument("--zoom", type=int, default=14)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    from layers.pgcluster import ThrowawayCluster
+    from layers.postgis import PostGISStore
+    from layers.registry import REGISTRY
+    from layers.store import GeoPackageStore
+
+    print(f"tile latency on {machine()}; demo park of {args.parcels} plots, zoom {args.zoom}, layers {LAYER_SET}")
+    path = demo_park(args.parcels)
+    store = GeoPackageStore(path)
+    n_parcels = len(store.load("parcels"))
+    samples = tile_paths(store, args.zoom, args.tiles, args.seed)
+    run_store("gpkg", {"PARK_PATH": str(path), "DATABASE_URL": None}, samples, n_parcels)
+
+    with ThrowawayCluster() as cluster:
+        names = [name for name in store.layer_names() if name in REGISTRY]
+        frames = {name: store.load(name) for name in names}
+        features = sum(len(frame) for frame in frames.values())
+        with PostGISStore(cluster.url, schema="bench") as pg:
+            start = time.perf_counter()
+            pg.save_park(frames, store.read_meta())
+            seconds = time.perf_counter() - start
+        print(f"  postgis save_park: {features} records in {seconds:.1f} s ({features / seconds:,.0f} records/s)")
+        record("tiles", f"postgis save_park {n_parcels} parcels", "rate", features / seconds, "records/s")
+        run_store("postgis", {"PARK_PATH": str(path), "DATABASE_URL": f"{cluster.url}?schema=bench"}, samples,
+                  n_parcels)
+
+
+if __name__ == "__main__":
+    main()
