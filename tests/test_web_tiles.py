@@ -200,3 +200,24 @@ def test_browser_draws_tiled_parcels_and_opens_a_popup_from_the_api(tiled_server
     assert "一号地块 <b>" in popup  # the name fetched from the API, shown as text
     assert "15" in popup and "已投产" in popup  # area in 亩 from the tile, status as its label
     assert errors == [] and outside == []
+
+
+def test_the_parcel_analysis_is_tiled_as_of_a_day(tiny_park):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(tiny_park.path), "DATABASE_URL": None})
+    client = app.test_client()
+    x, y = sorted(tiles_covering(tiny_park.load("parcels").to_crs(3857).total_bounds, Z))[0]
+    url = f"/tiles/parcel_analysis/{Z}/{x}/{y}.pbf"
+    response = client.get(url)
+    analysis = decode_tile(response.data, Z, x, y)["parcel_analysis"].set_index("parcel_id")
+    assert sorted(analysis.index) == ["P1", "P2", "P3"]
+    assert set(analysis["_layer"]) == {"parcel_analysis"}
+    assert analysis.loc["P3", "idle_status"] == "not_supplied"  # planned: not supplied yet
+    assert {"idle_status", "inefficiency", "mu_grade"} <= set(analysis.columns)
+    earlier = client.get(url + "?as_of=2020-01-01")
+    assert earlier.headers["ETag"] != response.headers["ETag"]
+    assert client.get(url + "?as_of=2020-13-01").status_code == 400
+    parcels = tiny_park.load("parcels")
+    tiny_park.save("parcels", parcels[parcels["parcel_id"] != "P3"])
+    after = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
+    assert after.status_code == 200
+    assert sorted(decode_tile(after.data, Z, x, y)["parcel_analysis"]["parcel_id"]) == ["P1", "P2"]
