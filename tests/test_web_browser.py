@@ -31,8 +31,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 900}
-KPI_LABELS_ZH = ["园区面积", "已供地", "地块", "标准厂房", "道路", "管线"]
-KPI_LABELS_EN = ["Park area", "Land supplied", "Parcels", "Standard factories", "Roads", "Pipelines"]
+KPI_LABELS_ZH = ["园区面积", "已供地", "地块", "标准厂房", "道路", "管线", "闲置土地", "低效用地", "厂房空置率", "七通一平"]
+KPI_LABELS_EN = ["Park area", "Land supplied", "Parcels", "Standard factories", "Roads", "Pipelines", "Idle land",
+                 "Inefficient land", "Factory vacancy", "Ready (七通一平)"]
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from layers.store import GeoPackageStore
@@ -117,3 +118,12 @@ def test_tianditu_basemap_takes_the_configured_key(tiny_park):
                       "TIANDITU_KEY": "k123"})
     page = app.test_client().get("/").get_data(as_text=True)
     assert "tianditu.gov.cn/vec_w/wmts" in page and "tk=k123" in page
+
+
+def test_retired_records_are_not_drawn_on_the_overview(tiny_client, tiny_park):
+    parcels = tiny_park.load("parcels")
+    parcels.loc[parcels["parcel_id"] == "P3", "retired_on"] = pd.Timestamp("2026-01-01")
+    tiny_park.save("parcels", parcels)
+    page = tiny_client.get("/").get_data(as_text=True)
+    assert '"parcel_id": "P1"' in page or '"parcel_id":"P1"' in page
+    assert '"P3"' not in page

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from markupsafe import Markup
 
 from geo.maps import legend, map_components, overview_map
+from geo.summary import in_force
 from layers.registry import get_layer, spatial_layers
 from layers.schema import code_label
 from web.api import cached_summary, park_info
@@ -152,7 +153,8 @@ def overview():
     }
 
     def build_page_parts():
-        layers = {spec.name: park().layer(spec.name) for spec in spatial_layers()}
+        # Retired records (e.g. the parent of a split parcel) stay in history, not on the map.
+        layers = {spec.name: in_force(park().layer(spec.name)) for spec in spatial_layers()}
         parts = map_components(overview_map(layers, **settings))
         return parts, legend(layers, lang=lang)
 
