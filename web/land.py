@@ -467,9 +467,8 @@ def _form_values(names) -> dict:
 
 
 def _save_ledger(cases: pd.DataFrame, events: pd.DataFrame) -> None:
-    store = park().store
-    store.save("case_events", events)
-    store.save("cases", cases)
+    """Save a case and its history event together: both land, or neither does."""
+    park().store.save_layers({"case_events": events, "cases": cases})
 
 
 def _ids(layer: str, field: str) -> list[str]:
