@@ -152,8 +152,7 @@ def collection_doc(spec: LayerSpec) -> dict:
         "itemType": "record" if spec.is_table else "feature",
     }
     if not spec.is_table:
-        frame = park().layer(spec.name)
-        bounds = to_web(frame[["geometry"]]).total_bounds if len(frame) else None
+        bounds = layer_extent_lonlat(spec.name)
         if bounds is not None and np.all(np.isfinite(bounds)):
             doc["extent"] = {"spatial": {"bbox": [[float(v) for v in bounds]], "crs": CRS84}}
         doc["crs"] = [CRS84]
@@ -165,6 +164,21 @@ def collection_doc(spec: LayerSpec) -> dict:
          "href": url_for("api.items", layer=spec.name, _external=True)},
     ]
     return doc
+
+
+def layer_extent_lonlat(layer: str) -> np.ndarray | None:
+    """The layer's extent in lon/lat, computed once per park version (reprojecting a large layer is slow)."""
+
+    def compute():
+        frame = park().layer(layer)
+        return to_web(frame[["geometry"]]).total_bounds if len(frame) else None
+
+    return park().derived(("extent_lonlat", layer), compute)
+
+
+def id_positions(layer: str, id_field: str) -> pd.Index:
+    """The layer's ids as a hashed index, built once per park version, for O(1) look-ups by id."""
+    return park().derived(("id_index", layer), lambda: pd.Index(park().layer(layer)[id_field]))
 
 
 @bp.get("/collections")
@@ -216,10 +230,10 @@ def item(layer: str, item_id: str):
     """One feature by its layer id."""
     spec = _spec(layer)
     frame = park().layer(spec.name)
-    found = frame[(frame[spec.id_field] == item_id).to_numpy()]
-    if not len(found):
+    positions = id_positions(spec.name, spec.id_field).get_indexer([item_id])
+    if positions[0] < 0:
         raise NotFound(f"no {spec.name} item with {spec.id_field} {item_id!r}")
-    feature = feature_texts(_web_frame(found.iloc[:1], spec), id_field=spec.id_field)[0]
+    feature = feature_texts(_web_frame(frame.iloc[positions[:1]], spec), id_field=spec.id_field)[0]
     links = [
         {"rel": "self", "type": GEOJSON,
          "href": url_for("api.item", layer=spec.name, item_id=item_id, _external=True)},
