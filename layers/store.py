@@ -111,6 +111,14 @@ def _write_frame(path: Path, spec: LayerSpec, frame: pd.DataFrame, crs: CRS | No
     )
 
 
+def _append_fits(path: Path, spec: LayerSpec, frame: pd.DataFrame) -> bool:
+    """Whether ``frame``'s rows can be appended to the layer in ``path`` without breaking its geometry type."""
+    if spec.geometry is None or not len(frame):
+        return True
+    declared = pyogrio.read_info(path, layer=spec.name)["geometry_type"]
+    return declared == "Unknown" or _geometry_type_name(frame.geometry.to_numpy(), spec.geometry) == declared
+
+
 def _write_meta(path: Path, meta: Mapping[str, object]) -> None:
     keys = sorted(meta)
     table = pa.table(
@@ -355,8 +363,16 @@ class GeoPackageStore:
             shutil.copy2(self.path, temporary)
             for name, frame in typed.items():
                 # Writing a layer that exists replaces it (pyogrio overwrites by name); appending adds rows.
-                if name in append and name in present:
+                if name in append and name in present and _append_fits(temporary, get_layer(name), frame):
                     _write_frame(temporary, get_layer(name), frame, crs, append=True)
+                elif name in append and name in present:
+                    # The new rows' geometry type does not fit the layer's declared type (say,
+                    # MultiPolygons into a Polygon layer): rewrite the layer whole rather than
+                    # write a GeoPackage that breaks its own declaration.
+                    existing = checked_frame(name, pyogrio.read_dataframe(temporary, layer=name, use_arrow=True),
+                                             crs, source=f"{self.path.name}:{name}")
+                    combined = gpd.GeoDataFrame(pd.concat([existing, frame], ignore_index=True), crs=crs)
+                    _write_frame(temporary, get_layer(name), combined, crs)
                 else:
                     _write_frame(temporary, get_layer(name), frame, crs)
             _fsync_and_replace(temporary, self.path)

@@ -155,3 +155,21 @@ def test_empty_spatial_layer_round_trips(tiny_park):
     tiny_park.save("pipelines", empty)
     loaded = tiny_park.load("pipelines")
     assert len(loaded) == 0 and loaded.crs.to_epsg() == 4549
+
+
+def test_appending_multipolygons_to_a_polygon_layer_keeps_a_conformant_file(tiny_park):
+    extra = tiny_park.load("parcels").iloc[:1].copy()
+    extra["parcel_id"] = "P9"
+    extra.geometry = [shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)])]
+    extra = extra.set_crs(4549, allow_override=True)
+    tiny_park.save_layers({"parcels": extra}, append=("parcels",))  # warnings are errors in tests
+    loaded = tiny_park.load("parcels")
+    assert list(loaded["parcel_id"]) == ["P1", "P2", "P3", "P9"]
+    assert list(loaded.geometry.geom_type) == ["Polygon", "Polygon", "Polygon", "MultiPolygon"]
+
+
+def test_appending_rows_of_the_same_type_appends(tiny_park):
+    extra = tiny_park.load("roads").iloc[:1].copy()
+    extra["road_id"] = "R9"
+    tiny_park.save_layers({"roads": extra}, append=("roads",))
+    assert list(tiny_park.load("roads")["road_id"]) == ["R1", "R2", "R9"]
