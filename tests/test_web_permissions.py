@@ -136,3 +136,12 @@ def test_the_rules_name_only_known_policies():
     assert required_role("admin.users", "GET") == (True, "admin")
     assert required_role("auth.login", "POST") == (True, None)
     assert required_role("nobody.knows", "GET") == (False, None)
+
+
+def test_a_viewer_may_send_an_area_for_analysis_but_not_save_a_scenario(viewer_client):
+    area = {"type": "Polygon", "coordinates": [[[121.39, 28.64], [121.40, 28.64], [121.40, 28.65],
+                                                [121.39, 28.64]]]}
+    analysed = viewer_client.post("/api/expansion", json={"geometry": area})
+    assert analysed.status_code == 200, analysed.get_data(as_text=True)
+    saved = viewer_client.post("/api/expansion/scenarios", json={"name": "v", "geometry": area})
+    assert saved.status_code == 403

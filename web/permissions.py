@@ -36,6 +36,8 @@ POLICIES: dict[str, dict[str, str | None]] = {
     "edit": {"safe": "editor", "unsafe": "editor"},
     "admin": {"safe": "admin", "unsafe": "admin"},
     "self": {"safe": "viewer", "unsafe": "viewer"},
+    # A POST that only computes (a drawn area sent for analysis) and changes nothing.
+    "analyse": {"safe": "viewer", "unsafe": "viewer"},
     "open": {"safe": None, "unsafe": None},
 }
 
@@ -49,6 +51,7 @@ RULES: dict[str, str] = {
     "auth.account": "self",
     "public.map": "open",
     "audit.undo": "edit",
+    "expansion.api_post": "analyse",
     # blueprints
     "pages.*": "read",
     "api.*": "read",
