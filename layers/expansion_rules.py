@@ -33,8 +33,8 @@ from layers.rules import (
     _flag,
     _number,
     _subset,
+    check_rule_files,
     file_version,
-    merge_rule_files,
     rule_section,
 )
 from layers.rules import override_path_for_park as _override_path
@@ -462,12 +462,9 @@ def load_expansion_rules(override: str | os.PathLike | None = None, *,
         Naming file, key path, bad value and what is allowed, for every problem.
     """
     paths = [Path(defaults)] + ([Path(override)] if override is not None else [])
-    merged = merge_rule_files(paths, parameters=PARAMETERS, schema=SCHEMA, error=ExpansionRulesError)
-    values, problems = merged.values, merged.problems
-    if not problems:
-        problems = _cross_check(values, merged.origin)
-    if problems:
-        raise ExpansionRulesError(problems)
+    merged = check_rule_files(paths, parameters=PARAMETERS, schema=SCHEMA, error=ExpansionRulesError,
+                              cross_check=_cross_check)
+    values = merged.values
     return ExpansionRules(
         constraints=rule_section(values, "constraints", ConstraintRules),
         approval=rule_section(values, "approval", ApprovalRules),

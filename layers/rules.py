@@ -477,23 +477,37 @@ def merge_rule_files(paths: list[Path], *, parameters: Mapping[str, Check], sche
                        {key: marks.get(key, "❓") for key in merged}, problems)
 
 
+def check_rule_files(paths: list[Path], *, parameters: Mapping[str, Check], schema: str, error: type[RulesError],
+                     cross_check: Callable[[Mapping[str, object], Mapping[str, Path]], list[str]] | None = None,
+                     ) -> MergedRules:
+    """Merge and check rule files, then run ``cross_check(values, origin)`` once every value passed.
+
+    Raises ``error`` with every problem found; the land, infrastructure and
+    expansion rules all load through here.
+    """
+    merged = merge_rule_files(paths, parameters=parameters, schema=schema, error=error)
+    problems = list(merged.problems)
+    if not problems and cross_check is not None:
+        problems = cross_check(merged.values, merged.origin)
+    if problems:
+        raise error(problems)
+    return merged
+
+
 def rule_section(values: Mapping[str, object], name: str, cls):
     """The typed section ``name`` (a dataclass ``cls``) from checked ``{key path: value}``."""
     return cls(**{key.split(".", 1)[1]: value for key, value in values.items() if key.startswith(name + ".")})
 
 
 def _build(values: Mapping[str, object], sources: Mapping[str, str], files: tuple[str, ...]) -> LandRules:
-    def section(prefix: str, cls):
-        return cls(**{key.split(".", 1)[1]: value for key, value in values.items() if key.startswith(prefix + ".")})
-
     return LandRules(
-        control=section("control", ControlRules),
-        idle=section("idle", IdleRules),
-        inefficiency=section("inefficiency", InefficiencyRules),
-        muju=section("muju", MujuRules),
-        vacancy=section("vacancy", VacancyRules),
-        park_ratios=section("park_ratios", ParkRatioRules),
-        revitalisation=section("revitalisation", RevitalisationRules),
+        control=rule_section(values, "control", ControlRules),
+        idle=rule_section(values, "idle", IdleRules),
+        inefficiency=rule_section(values, "inefficiency", InefficiencyRules),
+        muju=rule_section(values, "muju", MujuRules),
+        vacancy=rule_section(values, "vacancy", VacancyRules),
+        park_ratios=rule_section(values, "park_ratios", ParkRatioRules),
+        revitalisation=rule_section(values, "revitalisation", RevitalisationRules),
         sources=MappingProxyType(dict(sources)),
         files=files,
     )
@@ -538,33 +552,19 @@ def load_rules(override: str | os.PathLike | None = None, *,
     RulesError
         Naming file, key path, bad value and what is allowed, for every problem.
     """
-    defaults = Path(defaults)
-    problems: list[str] = []
-    merged = _flatten(_read_yaml(defaults), defaults, problems, override=False)
-    missing = [key for key in PARAMETERS if key not in merged]
-    problems += [f"{defaults}: {key}: missing; every parameter needs a default" for key in missing]
-    origin = dict.fromkeys(merged, defaults)
-    files = [str(defaults)]
-    if override is not None:
-        override = Path(override)
-        changes = _flatten(_read_yaml(override), override, problems, override=True)
-        merged.update(changes)
-        origin.update(dict.fromkeys(changes, override))
-        files.append(str(override))
-    values: dict[str, object] = {}
-    for key, (raw, _) in merged.items():
-        value, allowed = PARAMETERS[key](raw)
-        if allowed:
-            problems.append(f"{origin[key]}: {key}: got {raw!r}; allowed: {allowed}")
-        values[key] = value
-    if not problems:
-        idle = (values["idle.fee_after_years"], values["idle.reclaim_after_years"])
-        if idle[1] <= idle[0]:
-            problems.append(f"{origin['idle.reclaim_after_years']}: idle.reclaim_after_years: got {idle[1]!r}; "
-                            f"allowed: more than idle.fee_after_years ({idle[0]})")
-    if problems:
-        raise RulesError(problems)
-    return _build(values, {key: source for key, (_, source) in merged.items()}, tuple(files))
+    paths = [Path(defaults)] + ([Path(override)] if override is not None else [])
+    merged = check_rule_files(paths, parameters=PARAMETERS, schema=SCHEMA, error=RulesError,
+                              cross_check=_cross_check)
+    return _build(merged.values, merged.sources, tuple(str(p) for p in paths))
+
+
+def _cross_check(values: Mapping[str, object], origin: Mapping[str, Path]) -> list[str]:
+    """Checks across parameters, once each passed on its own."""
+    fee, reclaim = values["idle.fee_after_years"], values["idle.reclaim_after_years"]
+    if reclaim <= fee:
+        return [f"{origin['idle.reclaim_after_years']}: idle.reclaim_after_years: got {reclaim!r}; "
+                f"allowed: more than idle.fee_after_years ({fee})"]
+    return []
 
 
 @lru_cache(maxsize=8)
