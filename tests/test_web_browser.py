@@ -12,24 +12,19 @@ from __future__ import annotations
 import os
 import re
 import struct
-import threading
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 from playwright import sync_api
-from werkzeug.serving import make_server
+
+from browser_helpers import launch, loopback_page, serve
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 README_SCREENSHOT = ROOT / "docs" / "overview.png"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 VIEWPORT = {"width": 1400, "height": 900}
 KPI_LABELS_ZH = ["园区面积", "已供地", "地块", "标准厂房", "道路", "管线", "闲置土地", "低效用地", "厂房空置率", "七通一平"]
 KPI_LABELS_EN = ["Park area", "Land supplied", "Parcels", "Standard factories", "Roads", "Pipelines", "Idle land",
@@ -41,39 +36,21 @@ def server(demo_park):
     from app import create_app
 
     app = create_app({"TESTING": True, "PARK_PATH": str(demo_park.path), "BASEMAP": "none", "SECRET_KEY": "test"})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield SimpleNamespace(url=f"http://127.0.0.1:{httpd.server_port}", store=demo_park)
-    httpd.shutdown()
-    thread.join(timeout=10)
+    with serve(app) as url:
+        yield SimpleNamespace(url=url, store=demo_park)
 
 
 @pytest.fixture(scope="module")
 def overview(server):
-    requests: list[str] = []
-    console_errors: list[str] = []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", device_scale_factor=1)
-        # Nothing may leave the machine: record every request, and refuse any not for our server.
-        own_host = urlsplit(server.url).hostname
-
-        def guard(route):
-            if urlsplit(route.request.url).hostname == own_host:
-                route.continue_()
-            else:
-                route.abort()
-
-        context.route("**/*", guard)
-        page = context.new_page()
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: console_errors.append(f"page error: {error}"))
-        page.goto(server.url + "/", wait_until="networkidle")
-        page.wait_for_function("() => window.parkatlas && window.parkatlas.layers && window.parkatlas.layers.parcels")
-        yield SimpleNamespace(page=page, requests=requests, console_errors=console_errors, server=server)
-        context.close()
+        browser = launch(playwright)
+        # Nothing may leave the machine: every request is recorded, any not for our server refused.
+        with loopback_page(browser, server.url, viewport=VIEWPORT, device_scale_factor=1) as tab:
+            page = tab.page
+            page.goto(server.url + "/", wait_until="networkidle")
+            page.wait_for_function(
+                "() => window.parkatlas && window.parkatlas.layers && window.parkatlas.layers.parcels")
+            yield SimpleNamespace(page=page, requests=tab.requests, console_errors=tab.errors, server=server)
         browser.close()
 
 

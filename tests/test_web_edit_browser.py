@@ -7,15 +7,12 @@ and its audit trail.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import shapely
 from playwright import sync_api
-from werkzeug.serving import make_server
 
 from auth_helpers import PASSWORD, auth_config, make_account
-from tests.test_web_xss_browser import CHROMIUM, CHROMIUM_ARGS
+from browser_helpers import launch, serve
 
 pytestmark = pytest.mark.browser
 
@@ -26,13 +23,9 @@ def editor_page(tiny_park, tmp_path):
 
     app = create_app(auth_config(tiny_park.path, tmp_path / "accounts.sqlite"))
     make_account(app, "mapper", "editor")
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{httpd.server_port}"
     errors: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with serve(app) as url, sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(url + "/login")
@@ -42,8 +35,6 @@ def editor_page(tiny_park, tmp_path):
         page.wait_for_url(url + "/")
         yield page, url, tiny_park, errors
         browser.close()
-    httpd.shutdown()
-    thread.join(timeout=10)
 
 
 def screen_point(page, lat: float, lng: float) -> tuple[float, float]:

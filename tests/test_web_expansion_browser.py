@@ -9,7 +9,6 @@ and no console error may be logged.
 
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -17,19 +16,14 @@ import pytest
 import shapely
 from playwright import sync_api
 from pyproj import Transformer
-from werkzeug.serving import make_server
 
+from browser_helpers import launch, loopback_page, serve
 from conftest import X0, Y0
 from expansion_helpers import write_park
 from geo.units import M2_PER_MU
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 TO_LONLAT = Transformer.from_crs(4549, 4326, always_xy=True)
 TO_LOCAL = Transformer.from_crs(4326, 4549, always_xy=True)
 #: The drawn quadrilateral, in local metres: inside EXP1 and clear of the farmland.
@@ -42,39 +36,19 @@ def server(tmp_path_factory):
 
     store = write_park(tmp_path_factory.mktemp("expansion-browser") / "park.gpkg")
     app = create_app({"TESTING": True, "PARK_PATH": str(store.path), "BASEMAP": "none", "SECRET_KEY": "test"})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield SimpleNamespace(url=f"http://127.0.0.1:{httpd.server_port}")
-    httpd.shutdown()
-    thread.join(timeout=10)
+    with serve(app) as url:
+        yield SimpleNamespace(url=url)
 
 
 @pytest.fixture(scope="module")
 def session(server):
-    requests: list[str] = []
-    errors: list[str] = []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-        own = urlsplit(server.url).hostname
-
-        def guard(route):
-            if urlsplit(route.request.url).hostname == own:
-                route.continue_()
-            else:
-                route.abort()
-
-        context.route("**/*", guard)
-        page = context.new_page()
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-        page.goto(server.url + "/expansion", wait_until="networkidle")
-        page.wait_for_function("() => window.parkatlas && window.parkatlas.expansion && "
-                               "document.getElementById('expansion-result').dataset.state === 'done'")
-        yield SimpleNamespace(page=page, requests=requests, errors=errors)
-        context.close()
+        browser = launch(playwright)
+        with loopback_page(browser, server.url, viewport={"width": 1400, "height": 900}) as tab:
+            tab.page.goto(server.url + "/expansion", wait_until="networkidle")
+            tab.page.wait_for_function("() => window.parkatlas && window.parkatlas.expansion && "
+                                       "document.getElementById('expansion-result').dataset.state === 'done'")
+            yield tab
         browser.close()
 
 

@@ -3,10 +3,10 @@ and the map page switching a large layer to tiles (with a real browser drawing a
 
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
 
 import pytest
+from browser_helpers import launch, serve
 from conftest import TINY_META, tiny_frames
 
 from app import create_app
@@ -147,16 +147,10 @@ def test_below_the_minimum_zoom_only_small_layers_are_in_the_tiles(tiny_park):
 
 @pytest.fixture
 def tiled_server(tiny_park):
-    from werkzeug.serving import make_server
-
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(tiny_park.path), "DATABASE_URL": None,
                       "TILE_FEATURE_THRESHOLD": 2, "BASEMAP": "none"})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
+    with serve(app) as url:
+        yield url
 
 
 def in_p1_lonlat() -> list[float]:
@@ -174,8 +168,7 @@ def test_browser_draws_tiled_parcels_and_opens_a_popup_from_the_api(tiled_server
 
     errors, outside = [], []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 900, "height": 700})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))

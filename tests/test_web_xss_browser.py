@@ -12,25 +12,21 @@ would a page script without the nonce), and that no page error occurred.
 
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
 from urllib.parse import quote
 
 import pandas as pd
 import pytest
 from playwright import sync_api
-from werkzeug.serving import make_server
 
 from auth_helpers import PASSWORD, CsrfClient, auth_config, make_account, signed_in
+from browser_helpers import launch, serve
 from layers.registry import REGISTRY
 from layers.store import GeoPackageStore
 from tests.conftest import TINY_META, tiny_frames
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 #: In ids (no slash: ids travel in URL paths).
 ID_PAYLOAD = "<img src=x onerror=window.__xss=1>"
 #: In every other text field: breaks out of attributes, tags, scripts and templates if anything is unescaped.
@@ -83,12 +79,8 @@ def hostile_server(tmp_path_factory):
                                                             "reason": TEXT_PAYLOAD})
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert writer.post("/edit/cases/new", data={"problem": "vacant_factory", "notes": TEXT_PAYLOAD}).status_code == 303
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield SimpleNamespace(url=f"http://127.0.0.1:{httpd.server_port}", app=app, store=store)
-    httpd.shutdown()
-    thread.join(timeout=10)
+    with serve(app) as url:
+        yield SimpleNamespace(url=url, app=app, store=store)
 
 
 SAMPLE = {
@@ -140,7 +132,7 @@ def test_no_payload_runs_on_any_page(hostile_server):
     assert any(p.startswith("/edit/parcels/") for p in pages) and "/" in pages and "/history/" in pages
     ran, violations, errors = [], [], []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         context = browser.new_context(locale="zh-CN")
         context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(hostile_server.url)
                       else route.abort())
