@@ -22,6 +22,7 @@ from geo.inefficiency import CATEGORIES, inefficient_land
 from geo.muju import MujuResult, building_parcel, muju_evaluation
 from geo.reasons import TEXT_DTYPE, align, isin, lookup
 from geo.summary import in_force
+from geo.readiness import readiness
 from geo.utilisation import area_ratios, building_floor_areas, building_parcel_pairs, utilisation
 from geo.vacancy import overlapping_leases, park_vacancy, unit_vacancy, vacancy_by, vacancy_trend
 from layers.rules import LandRules, default_rules
@@ -71,13 +72,68 @@ def _layer(layers: Mapping[str, pd.DataFrame], name: str, as_of) -> pd.DataFrame
     return in_force(frame, as_of=as_of)
 
 
+@dataclass(frozen=True)
+class ParcelSteps:
+    """The spatial, per-parcel steps of the analysis, each aligned with the parcels.
+
+    ``pairs`` holds integer positions into the parcels and buildings passed in, in
+    canonical order (building, then parcel), so that every engine hands the park-wide
+    steps the same rows in the same order. ``readiness`` is ``None`` without
+    infrastructure rules; otherwise it holds only the columns ``parcel_analysis`` keeps
+    (``served_<network>``, ``readiness_label``).
+    """
+
+    pairs: pd.DataFrame
+    utilisation: pd.DataFrame
+    idle: pd.DataFrame
+    readiness: pd.DataFrame | None
+
+
+def sorted_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` in canonical order: by building, then parcel (ties in later steps break the same way everywhere)."""
+    return pairs.sort_values(["building", "parcel"], kind="stable", ignore_index=True)
+
+
+def parcel_steps(
+    parcels: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    *,
+    enterprises: pd.DataFrame,
+    roads: pd.DataFrame,
+    pipelines: pd.DataFrame,
+    as_of: pd.Timestamp,
+    rules: LandRules,
+    infra_rules=None,
+    pairs: pd.DataFrame | None = None,
+) -> ParcelSteps:
+    """Overlay, utilisation, idle land and readiness of ``parcels`` in one process.
+
+    A parcel's results depend only on the buildings that touch it (and the other
+    parcels those buildings touch), the roads and mains within reach and its
+    enterprise: that is what lets ``geo.partition`` run this same function on spatial
+    partitions with a halo and get identical rows. ``pairs``: the overlay of these
+    parcels and buildings when already computed (in canonical order).
+    """
+    if pairs is None:
+        pairs = sorted_pairs(building_parcel_pairs(parcels, buildings))
+    floor_areas = building_floor_areas(buildings, rules=rules)
+    util = utilisation(parcels, buildings, enterprises=enterprises, as_of=as_of, rules=rules, pairs=pairs,
+                       floor_areas=floor_areas)
+    idle = idle_land(parcels, buildings, as_of=as_of, rules=rules, pairs=pairs, floor_areas=floor_areas)
+    ready = None
+    if infra_rules is not None:
+        ready = readiness(parcels, roads, pipelines, rules=infra_rules)
+        ready = ready[[c for c in ready.columns if c.startswith("served_")] + ["readiness_label"]]
+    return ParcelSteps(pairs, util, idle, ready)
+
+
 def analyse_land(
     layers: Mapping[str, pd.DataFrame],
     *,
     as_of,
     rules: LandRules | None = None,
     infra_rules=None,
-    overlay=building_parcel_pairs,
+    steps=parcel_steps,
 ) -> LandAnalysis:
     """Run every land analysis on a park's validated layers as of ``as_of``.
 
@@ -93,8 +149,10 @@ def analyse_land(
         Land rules (``layers.rules``); the national defaults if omitted.
     infra_rules
         Infrastructure rules (``layers.infra_rules``); when given, readiness columns are added.
-    overlay
-        The building–parcel overlay; ``geo.partition.dask_overlay`` gives one that runs partition-wise on dask.
+    steps
+        Runs the per-parcel steps (:func:`parcel_steps`, same signature);
+        ``geo.partition.dask_engine`` gives one that runs them partition-wise on dask.
+        The park-wide steps (亩均 grades, inefficient land, vacancy) run here on the result.
     """
     rules = rules or default_rules()
     when = pd.Timestamp(as_of).normalize()
@@ -107,11 +165,9 @@ def analyse_land(
     if not isinstance(buildings, gpd.GeoDataFrame):
         buildings = gpd.GeoDataFrame(buildings, geometry=gpd.GeoSeries([], crs=parcels.crs), crs=parcels.crs)
 
-    pairs = overlay(parcels, buildings)
-    floor_areas = building_floor_areas(buildings, rules=rules)
-    util = utilisation(parcels, buildings, enterprises=enterprises, as_of=when, rules=rules, pairs=pairs,
-                       floor_areas=floor_areas)
-    idle = idle_land(parcels, buildings, as_of=when, rules=rules, pairs=pairs, floor_areas=floor_areas)
+    done = steps(parcels, buildings, enterprises=enterprises, roads=_layer(layers, "roads", when),
+                 pipelines=_layer(layers, "pipelines", when), as_of=when, rules=rules, infra_rules=infra_rules)
+    pairs, util, idle = done.pairs, done.utilisation, done.idle
 
     unit_parcel = lookup(units["building_id"].astype(TEXT_DTYPE), building_parcel(pairs, buildings, parcels))
     unit_parcel.index = units["unit_id"].astype(TEXT_DTYPE).to_numpy()
@@ -127,11 +183,9 @@ def analyse_land(
                                                             "value_added_per_mu_wan", "mu_score", "mu_grade"]]],
                       axis=1)
     readiness_columns: list[str] = []
-    if infra_rules is not None:
-        ready = _readiness(parcels, layers, when, infra_rules)
-        if ready is not None:
-            readiness_columns = [c for c in ready.columns if c.startswith("served_")] + ["readiness_label"]
-            frame = pd.concat([frame, ready[readiness_columns]], axis=1)
+    if done.readiness is not None:
+        readiness_columns = list(done.readiness.columns)
+        frame = pd.concat([frame, done.readiness], axis=1)
     ordered = list(PARCEL_ANALYSIS_FIELDS) + readiness_columns + [c for c in EXTRA_FIELDS if c in frame]
     analysis = gpd.GeoDataFrame(frame[ordered], geometry=parcels.geometry, crs=parcels.crs)
 
@@ -167,16 +221,6 @@ def analyse_land(
         ratios=area_ratios(parcels, util, tax_wan=mu.parcels["tax_wan"], rules=rules),
         readiness=bool(readiness_columns),
     )
-
-
-def _readiness(parcels, layers, when, infra_rules) -> pd.DataFrame | None:
-    try:
-        from geo.readiness import readiness
-    except ImportError:  # the infrastructure module is optional
-        return None
-    roads = _layer(layers, "roads", when)
-    pipelines = _layer(layers, "pipelines", when)
-    return readiness(parcels, roads, pipelines, rules=infra_rules)
 
 
 def parcel_analysis(layers: Mapping[str, pd.DataFrame], *, as_of, rules: LandRules | None = None,

@@ -1,4 +1,14 @@
-"""The dask engine: the overlay run partition-wise reproduces the single-process analysis exactly.
+"""The dask engine: the per-parcel steps run partition-wise reproduce the single-process analysis exactly.
+
+The hand-built site (coordinates in metres from the tiny park's origin): eight parcels
+P0…P7 of 100 m × 100 m in a row (x = 100·i … 100·(i+1), y = 10 … 110), road R1 along
+y = 0 with a 20 m red line (its edge at y = 10 touches every parcel), so a main serves
+a parcel within 20 m of its red line (half width 10 + extra 10). Each parcel holds a
+30 m × 30 m building (900 m²); a 20 m × 20 m building straddles every shared edge
+(200 m² on each side). Two 10 kV power mains lie under other parcels' frontage:
+M1 along y = -10 from x = 300 to 390 (20 m from P2's corner: served, exactly at the
+limit) and M2 along y = -10 from x = 600.01 to 690 (20.0000025 m from P5's corner: not
+served). With one parcel per partition, each of these needs the halo.
 
 The partition tests use an in-process cluster (threads) to stay light; the 10⁴-parcel
 comparison and the command run on a local cluster of worker processes, as in use.
@@ -6,16 +16,18 @@ comparison and the command run on a local cluster of worker processes, as in use
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
-from conftest import WORKING_EPSG, X0, Y0
+from tests.infra_helpers import box, layer, line
 
-from geo.analysis import analyse_land
-from geo.partition import dask_overlay, partitioned_pairs, spatial_partitions
-from geo.utilisation import building_parcel_pairs
+from geo.analysis import analyse_land, parcel_steps
+from geo.partition import dask_engine, halo_reach_m, partitioned_steps, spatial_partitions
+from layers.infra_rules import default_infra_rules
+from layers.rules import default_rules
+
+AS_OF = pd.Timestamp("2026-06-30")
+INFRA = default_infra_rules()
 
 
 @pytest.fixture(scope="module")
@@ -28,21 +40,33 @@ def thread_client():
         yield client
 
 
-def strip(n: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """``n`` 100 m parcels in a row; buildings: one inside each parcel, and one straddling every shared edge."""
-    parcels = gpd.GeoDataFrame({"parcel_id": [f"P{i}" for i in range(n)]},
-                               geometry=[shapely.box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(n)],
-                               crs=WORKING_EPSG)
-    inside = [shapely.box(X0 + 100 * i + 10, Y0 + 10, X0 + 100 * i + 40, Y0 + 40) for i in range(n)]
-    # 20 m × 20 m across the edge at x = 100·i: 10 m on each side → 200 m² in each parcel.
-    straddling = [shapely.box(X0 + 100 * i - 10, Y0 + 60, X0 + 100 * i + 10, Y0 + 80) for i in range(1, n)]
-    buildings = gpd.GeoDataFrame({"building_id": [f"B{i}" for i in range(len(inside) + len(straddling))]},
-                                 geometry=inside + straddling, crs=WORKING_EPSG)
-    return parcels, buildings
+def site(n: int = 8) -> dict:
+    parcels = layer("parcels", [{"parcel_id": f"P{i}", "status": "operating",
+                                 "site_levelled": True, "geometry": box(100 * i, 10, 100 * (i + 1), 110)}
+                                for i in range(n)])
+    inside = [{"building_id": f"B{i}", "floors": 1, "geometry": box(100 * i + 10, 20, 100 * i + 40, 50)}
+              for i in range(n)]
+    straddling = [{"building_id": f"S{i}", "floors": 1, "geometry": box(100 * i - 10, 70, 100 * i + 10, 90)}
+                  for i in range(1, n)]
+    roads = layer("roads", [{"road_id": "R1", "grade": "secondary", "width_m": 20.0, "status": "completed",
+                             "geometry": line((-100, 0), (100 * n + 100, 0))}])
+    mains = layer("pipelines", [
+        {"pipe_id": "M1", "network": "power", "voltage_kv": 10.0, "status": "in_service",
+         "geometry": line((300, -10), (390, -10))},
+        {"pipe_id": "M2", "network": "power", "voltage_kv": 10.0, "status": "in_service",
+         "geometry": line((600.01, -10), (690, -10))},
+    ])
+    return {"parcels": parcels, "buildings": layer("buildings", inside + straddling), "roads": roads,
+            "pipelines": mains, "enterprises": layer("enterprises", [])}
+
+
+def steps_of(layers: dict, **options):
+    return dict(enterprises=layers["enterprises"], roads=layers["roads"], pipelines=layers["pipelines"],
+                as_of=AS_OF, rules=default_rules(), infra_rules=INFRA, **options)
 
 
 def test_spatial_partitions_cover_every_parcel_once_in_compact_runs():
-    parcels, _ = strip(40)
+    parcels = site(40)["parcels"]
     parts = spatial_partitions(parcels, npartitions=4)
     assert sorted(np.concatenate(parts).tolist()) == list(range(40))
     assert [len(p) for p in parts] == [10, 10, 10, 10]
@@ -50,22 +74,53 @@ def test_spatial_partitions_cover_every_parcel_once_in_compact_runs():
     assert all((np.diff(p) == 1).all() for p in parts)
 
 
-def test_buildings_across_partition_edges_are_split_between_both_parcels(thread_client):
-    parcels, buildings = strip(8)
-    pairs = partitioned_pairs(parcels, buildings, client=thread_client, npartitions=8)  # one parcel per partition
-    expected = building_parcel_pairs(parcels, buildings).sort_values(["building", "parcel"], ignore_index=True)
-    pd.testing.assert_frame_equal(pairs, expected, check_exact=True)
-    straddling = pairs[pairs["building"] == 8]  # the first straddling building: half in P0, half in P1
-    assert straddling["parcel"].tolist() == [0, 1]
-    assert straddling["inside_m2"].tolist() == [200.0, 200.0] and straddling["share"].tolist() == [0.5, 0.5]
-    assert len(pairs) == 8 + 2 * 7  # every pair exactly once
+def test_halo_reach_follows_the_widest_road_and_the_configured_distances():
+    roads = site()["roads"]
+    road_m, pipe_m = halo_reach_m(roads, infra_rules=INFRA)
+    assert road_m == pytest.approx(10.0 + 10.0)  # half of 20 m + frontage tolerance 10 m
+    assert pipe_m == pytest.approx(10.0 + 10.0)  # half of 20 m + extra distance 10 m
+    assert halo_reach_m(roads, infra_rules=None) == (0.0, pytest.approx(0.0))
 
 
-def test_empty_layers_give_empty_pairs(thread_client):
-    parcels, buildings = strip(3)
-    assert len(partitioned_pairs(parcels, buildings.iloc[:0], client=thread_client)) == 0
-    assert list(partitioned_pairs(parcels.iloc[:0], buildings, client=thread_client).columns) == [
-        "building", "parcel", "inside_m2", "share"]
+def test_one_parcel_per_partition_gives_the_single_process_rows(thread_client):
+    layers = site()
+    single = parcel_steps(layers["parcels"], layers["buildings"], **steps_of(layers))
+    split = partitioned_steps(layers["parcels"], layers["buildings"], client=thread_client, npartitions=8,
+                              **steps_of(layers))
+    pd.testing.assert_frame_equal(split.pairs, single.pairs, check_exact=True)
+    pd.testing.assert_frame_equal(split.utilisation, single.utilisation, check_exact=True)
+    pd.testing.assert_frame_equal(split.idle, single.idle, check_exact=True)
+    pd.testing.assert_frame_equal(split.readiness, single.readiness, check_exact=True)
+
+    # Buildings across partition edges are split between both parcels: 900 inside + 200 per shared edge.
+    assert split.utilisation["footprint_m2"].tolist() == [1100.0] + [1300.0] * 6 + [1100.0]
+    assert len(split.pairs) == 8 + 2 * 7  # every pair exactly once
+    # Mains under another partition's parcels: P2 at the limit is served, P5 just beyond is not.
+    power = split.readiness["served_power"].tolist()
+    assert power == [False, False, True, True, False, False, True, False]
+    assert split.readiness["served_water_supply"].tolist() == [False] * 8
+    assert split.readiness["readiness_label"].isna().all()  # no water: not even 三通一平
+
+
+def test_without_infrastructure_rules_no_readiness_leaves_a_task(thread_client):
+    layers = site(3)
+    options = steps_of(layers)
+    options["infra_rules"] = None
+    split = partitioned_steps(layers["parcels"], layers["buildings"], client=thread_client, npartitions=3, **options)
+    assert split.readiness is None
+    assert split.utilisation["footprint_m2"].tolist() == [1100.0, 1300.0, 1100.0]
+
+
+def test_empty_buildings_and_empty_parcels(thread_client):
+    layers = site(3)
+    no_buildings = layers["buildings"].iloc[:0]
+    split = partitioned_steps(layers["parcels"], no_buildings, client=thread_client, npartitions=3,
+                              **steps_of(layers))
+    assert len(split.pairs) == 0 and split.utilisation["footprint_m2"].tolist() == [0.0, 0.0, 0.0]
+    nothing = partitioned_steps(layers["parcels"].iloc[:0], layers["buildings"], client=thread_client,
+                                **steps_of(layers))
+    assert len(nothing.utilisation) == 0 and list(nothing.pairs.columns) == ["building", "parcel", "inside_m2",
+                                                                               "share"]
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +139,16 @@ def test_dask_engine_reproduces_the_single_process_analysis_of_10_000_parcels(pa
     store, layers = park_10k
     assert len(layers["parcels"]) >= 10_000
     as_of = store.read_meta()["reference_date"]
-    single = analyse_land(layers, as_of=as_of)
-    with dask_overlay(n_workers=2, npartitions=8) as overlay:
-        distributed = analyse_land(layers, as_of=as_of, overlay=overlay)
+    single = analyse_land(layers, as_of=as_of, infra_rules=INFRA)
+    with dask_engine(n_workers=2, npartitions=8) as steps:
+        distributed = analyse_land(layers, as_of=as_of, infra_rules=INFRA, steps=steps)
+    assert single.readiness and distributed.readiness
+    assert single.parcels["served_power"].any() and not single.parcels["served_power"].all()
     pd.testing.assert_frame_equal(pd.DataFrame(distributed.parcels), pd.DataFrame(single.parcels), check_exact=True)
     pd.testing.assert_frame_equal(pd.DataFrame(distributed.buildings), pd.DataFrame(single.buildings),
                                   check_exact=True)
     pd.testing.assert_frame_equal(distributed.muju.parcels, single.muju.parcels, check_exact=True)
+    pd.testing.assert_frame_equal(distributed.ratios, single.ratios, check_exact=True)
     assert distributed.park_vacancy == single.park_vacancy
 
 
@@ -106,5 +164,5 @@ def test_analyse_command_with_the_dask_engine_prints_the_same_figures(tiny_park)
     assert single.exit_code == 0 and dask.exit_code == 0, dask.output
     figures = [line for line in single.output.splitlines() if not line.startswith("测试园区")]
     assert figures == [line for line in dask.output.splitlines() if not line.startswith("测试园区")]
-    assert "idle status:" in dask.output
+    assert "idle status:" in dask.output and "readiness: not computed" not in dask.output
     assert bad.exit_code == 2 and "'spark' is not one of 'single', 'dask'" in bad.output

@@ -27,7 +27,7 @@ def _load_infra_rules(location: str):
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False),
               help="Write parcel_analysis to FILE.geojson, .csv, .xlsx or .gpkg.")
 @click.option("--engine", type=click.Choice(["single", "dask"]), default="single", show_default=True,
-              help="dask: run the building–parcel overlay partition-wise on a dask cluster (geo.partition).")
+              help="dask: run the per-parcel steps partition-wise on a dask cluster (geo.partition).")
 @click.option("--scheduler", default=None, metavar="ADDR",
               help="With --engine dask: an existing scheduler (tcp://host:8786); default a local cluster.")
 def analyse_command(park_path: str | None, as_of: str | None, out: str | None, engine: str,
@@ -73,16 +73,16 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
     loaded = time.perf_counter()
     from contextlib import nullcontext
 
-    from geo.utilisation import building_parcel_pairs
+    from geo.analysis import parcel_steps
 
     if engine == "dask":
-        from geo.partition import dask_overlay
+        from geo.partition import dask_engine
 
-        engine_context = dask_overlay(scheduler=scheduler)
+        engine_context = dask_engine(scheduler=scheduler)
     else:
-        engine_context = nullcontext(building_parcel_pairs)
-    with engine_context as overlay:
-        result = analyse_land(layers, as_of=day, rules=rules, infra_rules=infra, overlay=overlay)
+        engine_context = nullcontext(parcel_steps)
+    with engine_context as steps:
+        result = analyse_land(layers, as_of=day, rules=rules, infra_rules=infra, steps=steps)
     analysed = time.perf_counter()
     parcels = result.parcels
     click.echo(f"{meta.get('park_name') or location}: {len(parcels)} parcels as of {day.isoformat()} "
