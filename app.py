@@ -35,6 +35,8 @@ def default_config() -> dict:
         "TILE_MIN_ZOOM": int(os.environ.get("PARKATLAS_TILE_MIN_ZOOM", "12")),
         "TILE_MAX_ZOOM": 22,
         "TILE_CACHE_MB": int(os.environ.get("PARKATLAS_TILE_CACHE_MB", "64")),
+        # Persistent tile cache (SQLite); unset: beside the GeoPackage, or in instance/ for PostGIS; "none": off.
+        "TILE_CACHE_PATH": os.environ.get("PARKATLAS_TILE_CACHE") or None,
         "API_MAX_LIMIT": 10_000,
         "API_DEFAULT_LIMIT": 1_000,
     }

@@ -9,7 +9,14 @@ grid (so what is smaller than a pixel at that zoom disappears), all vectorised; 
 the final protobuf encoding (``mapbox_vector_tile``) visits features one by one.
 
 The same conventions as PostGIS's ``ST_AsMVTGeom``/``ST_AsMVT`` (extent 4096, buffer
-64, y down, feature id = 1-based row number), so both stores serve the same tiles.
+64, y down), so both stores serve the same tiles. Feature ids (1-based row numbers)
+are optional: the app leaves them out, so a tile's bytes depend only on the features
+that touch it and an edit elsewhere leaves it as it was.
+
+For tile caches: :func:`feature_digests` fingerprints each feature's geometry and
+tile attributes, :func:`tiles_touched` lists the tiles a set of feature boxes reaches
+(buffer included), both vectorised; together they tell which cached tiles an edit
+makes dirty.
 """
 
 from __future__ import annotations
@@ -77,18 +84,21 @@ class TileSource:
         STRtree over ``geometries``.
     properties
         JSON-native property dicts (missing values left out), one per feature.
+    ids
+        Whether features carry their 1-based row number as MVT feature id.
     """
 
     layer: str
     geometries: np.ndarray
     tree: shapely.STRtree
     properties: list[dict]
+    ids: bool = True
 
     def __len__(self) -> int:
         return len(self.geometries)
 
 
-def tile_source(frame: gpd.GeoDataFrame, *, layer: str, properties: pd.DataFrame) -> TileSource:
+def tile_source(frame: gpd.GeoDataFrame, *, layer: str, properties: pd.DataFrame, ids: bool = True) -> TileSource:
     """Index ``frame`` (any projected or geographic CRS) for tiling.
 
     Parameters
@@ -99,6 +109,9 @@ def tile_source(frame: gpd.GeoDataFrame, *, layer: str, properties: pd.DataFrame
         Name of the layer inside the tiles.
     properties
         Attributes to put in the tiles, aligned with ``frame`` (ids, style fields).
+    ids
+        Give each feature its row number as MVT feature id (then deleting a row
+        changes the tiles of every later row).
     """
     if frame.crs is None:
         msg = f"layer {layer!r} has no CRS; tiles need to know where the features are"
@@ -106,7 +119,7 @@ def tile_source(frame: gpd.GeoDataFrame, *, layer: str, properties: pd.DataFrame
     geometries = frame.geometry.to_crs(WEB_MERCATOR_EPSG).to_numpy()
     ready = json_ready(properties)
     records = [{k: v for k, v in row.items() if v is not None} for row in ready.to_dict("records")]
-    return TileSource(layer, geometries, shapely.STRtree(geometries), records)
+    return TileSource(layer, geometries, shapely.STRtree(geometries), records, ids)
 
 
 def tile_features(
@@ -141,7 +154,7 @@ def encode_tile(
     if not len(positions):
         return b""
     features = [
-        {"geometry": geometry, "properties": source.properties[i], "id": int(i) + 1}
+        {"geometry": geometry, "properties": source.properties[i], **({"id": int(i) + 1} if source.ids else {})}
         for i, geometry in zip(positions.tolist(), geometries)
     ]
     return mapbox_vector_tile.encode(
@@ -149,6 +162,68 @@ def encode_tile(
         default_options={"extents": extent, "y_coord_down": True,
                          "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid},
     )
+
+
+def mercator_bounds(geometries: gpd.GeoSeries) -> np.ndarray:
+    """(n, 4) Web Mercator boxes (minx, miny, maxx, maxy) of ``geometries`` (any CRS); NaN for missing ones."""
+    if not len(geometries):
+        return np.empty((0, 4))
+    return shapely.bounds(geometries.to_crs(WEB_MERCATOR_EPSG).to_numpy())
+
+
+def feature_digests(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> np.ndarray:
+    """A 64-bit fingerprint of each feature's geometry and tile attributes (uint64, aligned with ``frame``).
+
+    Equal fingerprints mean the feature would be drawn the same in every tile;
+    the hash is pandas' keyed SipHash, the same in every process.
+    """
+    columns = {f"p{i}": properties[name].to_numpy() for i, name in enumerate(properties.columns)}
+    columns["wkb"] = shapely.to_wkb(frame.geometry.to_numpy(), flavor="iso")
+    hashed = pd.util.hash_pandas_object(pd.DataFrame(columns, index=frame.index), index=False)
+    return hashed.to_numpy(dtype=np.uint64)
+
+
+def tile_ranges(
+    bounds: np.ndarray, z: int, *, extent: int = DEFAULT_EXTENT, buffer: int = DEFAULT_BUFFER
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Tile columns x0..x1 and rows y0..y1 at zoom ``z`` whose buffered box touches each Web Mercator box.
+
+    A tile takes every feature that intersects it grown by ``buffer`` units (on
+    both stores); a box that only touches that margin counts, so the ranges err
+    on the side of one tile too many.
+    """
+    size = 2 * MERCATOR_HALF_WORLD_M / (1 << z)
+    pad = size * buffer / extent
+    last = (1 << z) - 1
+    # Tile x's buffered box is [x·size - pad, (x+1)·size + pad] from the world's west edge.
+    x0 = np.ceil((bounds[:, 0] + MERCATOR_HALF_WORLD_M - pad) / size - 1)
+    x1 = np.floor((bounds[:, 2] + MERCATOR_HALF_WORLD_M + pad) / size)
+    y0 = np.ceil((MERCATOR_HALF_WORLD_M - bounds[:, 3] - pad) / size - 1)
+    y1 = np.floor((MERCATOR_HALF_WORLD_M - bounds[:, 1] + pad) / size)
+    return tuple(np.clip(v, 0, last).astype(np.int64) for v in (x0, y0, x1, y1))
+
+
+def tiles_touched(
+    bounds: np.ndarray, zooms, *, extent: int = DEFAULT_EXTENT, buffer: int = DEFAULT_BUFFER
+) -> np.ndarray:
+    """The distinct tiles (rows of z, x, y; int64, sorted) that Web Mercator boxes touch at each of ``zooms``.
+
+    Boxes with NaN (missing geometries) touch nothing.
+    """
+    bounds = np.asarray(bounds, dtype=float).reshape(-1, 4)
+    bounds = bounds[np.isfinite(bounds).all(axis=1)]
+    found = [np.empty((0, 3), dtype=np.int64)]
+    for z in zooms:
+        x0, y0, x1, y1 = tile_ranges(bounds, int(z), extent=extent, buffer=buffer)
+        width, height = x1 - x0 + 1, y1 - y0 + 1
+        counts = width * height
+        owner = np.repeat(np.arange(len(bounds)), counts)
+        # Position of each tile inside its box's range, row by row.
+        offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        xs = x0[owner] + offset % width[owner]
+        ys = y0[owner] + offset // width[owner]
+        found.append(np.column_stack((np.full(len(xs), int(z), dtype=np.int64), xs, ys)))
+    return np.unique(np.concatenate(found), axis=0)
 
 
 def decode_tile(data: bytes, z: int, x: int, y: int, *, extent: int = DEFAULT_EXTENT) -> dict[str, gpd.GeoDataFrame]:

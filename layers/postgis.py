@@ -352,55 +352,13 @@ class PostGISStore:
     ) -> bytes:
         """Mapbox Vector Tile (z, x, y) of layer ``name`` made by PostGIS (``ST_AsMVT``); empty bytes when none.
 
-        Parameters
-        ----------
-        columns
-            Attributes to include (NULLs are left out of a feature, as MVT has no null).
-        extent, buffer
-            Tile extent and buffer in tile units (clipping as ``ST_AsMVTGeom``).
-        area_column, m2_per_area_unit
-            Optionally an attribute with each feature's area in the working CRS divided
-            by ``m2_per_area_unit`` (e.g. 亩), rounded to 2 decimals.
-        layer_column
-            Optionally an attribute holding the layer's name in every feature.
-
-        Features are clipped and snapped to the tile grid by ``ST_AsMVTGeom`` (what is
-        smaller than a tile unit disappears, as on the GeoPackage path); an explicit
-        simplification was measured to triple the time of a tile for no visible change
-        at the grid's resolution. The feature id is the row number (``fid``).
+        One layer of :func:`layers.postgis_tiles.mvt_tiles` (which makes several in one
+        statement); the arguments are those of :class:`layers.postgis_tiles.LayerRequest`.
         """
-        from psycopg import sql
+        from layers.postgis_tiles import LayerRequest, mvt_tiles
 
-        spec = get_layer(name)
-        if spec.geometry is None:
-            msg = f"layer {name!r} is a table without geometry; it has no tiles"
-            raise ValueError(msg)
-        selected = [sql.SQL("fid")] + [_identifier(c) for c in columns]
-        if layer_column:
-            selected.append(sql.SQL("{} AS {}").format(sql.Literal(name), _identifier(layer_column)))
-        if area_column:
-            selected.append(sql.SQL("round((ST_Area(geometry) / {})::numeric, 2)::float8 AS {}").format(
-                sql.Literal(float(m2_per_area_unit)), _identifier(area_column)))
-        query = sql.SQL(
-            "WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile, "
-            "ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s) AS padded) "
-            "SELECT ST_AsMVT(mvt, %(layer)s, %(extent)s, 'geom', 'fid') FROM ("
-            "SELECT {selected}, ST_AsMVTGeom(ST_Transform(geometry, 3857), bounds.tile, %(extent)s, %(buffer)s, true) "
-            "AS geom "
-            "FROM {schema}.{table}, bounds WHERE ST_Transform(geometry, 3857) && bounds.padded"
-            ") AS mvt WHERE geom IS NOT NULL"
-        ).format(selected=sql.SQL(", ").join(selected), schema=_identifier(self.schema), table=_identifier(name))
-        params = {"z": z, "x": x, "y": y, "margin": buffer / extent, "layer": name, "extent": extent, "buffer": buffer}
-        import psycopg
-
-        with self.connection() as conn:
-            try:  # the table is there on the hot path; look why only when it is not
-                with conn.transaction():
-                    row = conn.execute(query, params, prepare=False).fetchone()
-            except psycopg.errors.UndefinedTable:
-                self._require(conn)
-                return b""  # the park has no such layer
-        return bytes(row[0]) if row and row[0] is not None else b""
+        request = LayerRequest(name, tuple(columns), area_column, m2_per_area_unit, layer_column)
+        return mvt_tiles(self, [request], z, x, y, extent=extent, buffer=buffer)[name]
 
     def load_all(self) -> dict[str, pd.DataFrame]:
         """Every registered layer, validated (absent ones empty)."""

@@ -3,20 +3,37 @@
 Also the analysis layer ``parcel_analysis`` (idle status, inefficiency, 亩均 grade and
 compliance per parcel, as of ``?as_of=``), tiled in Python from the cached analysis.
 
-PostGIS parks are tiled by the database (``ST_AsMVT``); GeoPackage parks by
-``geo.tiles`` from the cached layer, indexed once per park version. Every tile
-carries an ETag derived from the store's version, and responses say
-``Cache-Control: no-cache``: browsers revalidate each tile (a 304 costs nothing),
-so an edit or import is never hidden behind a stale tile. Encoded tiles are kept
-in a bounded in-memory cache keyed by the same version.
+PostGIS parks are tiled by the database (``ST_AsMVT``, all layers of a page tile in
+one statement); GeoPackage parks by ``geo.tiles`` from the cached layer, indexed once
+per layer version. Where a tile comes from, first to last:
+
+1. the persistent tile cache (:mod:`layers.tile_cache`, a SQLite file beside the
+   park), filled by ``flask --app app seed-tiles`` and by every tile made on demand;
+2. the in-memory cache (analysis tiles; registry tiles when the file cannot be written);
+3. encoding on demand.
+
+Every cache key carries the layer's *token*, a digest of the layer's content: an edit
+or import changes it, so an old tile is never served, while the tiles of other
+layers — and the tiles of the edited layer that no changed feature reaches — are
+carried over (:meth:`layers.tile_cache.TileCacheFile.sync`). The analysis layer
+depends on every layer and the day, so its tiles are keyed by the whole park version
+and ``as_of`` and kept in memory only.
+
+The ETag of a response is a digest of its layers' tile bytes: a tile whose bytes an
+edit did not change keeps its ETag (the browser's copy stays good). Responses say
+``Cache-Control: no-cache``, so browsers revalidate each tile (a 304 costs a cache
+look-up) and an edit is never hidden behind a stale tile.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -26,44 +43,46 @@ from geo import tiles as tile_math
 from geo.maps import TILE_AREA_PROPERTY, TILE_LAYER_PROPERTY, TileSettings, tile_columns, tile_properties
 from geo.units import M2_PER_MU
 from layers.registry import REGISTRY
+from layers.tile_cache import LayerState, TileCacheFile, default_cache_path, known_bounds, tile_etag
 from web.errors import BadRequest
 from web.park import park
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
 MVT_MIMETYPE = "application/vnd.mapbox-vector-tile"
-#: Changes when what a tile holds changes for the same data (bump to invalidate browser caches).
-TILE_FORMAT = "1"
+#: Changes when what a tile holds changes for the same data (bump to invalidate every cache).
+TILE_FORMAT = "2"
 _EXTENSION = "parkatlas_tiles"
 
 
 class TileCache:
-    """Encoded tiles by (version, layer, z, x, y), least recently used first out, bounded in bytes."""
+    """Encoded tiles (bytes, ETag) by key, least recently used first out, bounded in bytes."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self._tiles: OrderedDict[tuple, bytes] = OrderedDict()
+        self._tiles: OrderedDict[tuple, tuple[bytes, str]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> bytes | None:
+    def get(self, key: tuple) -> tuple[bytes, str] | None:
         with self._lock:
-            data = self._tiles.get(key)
-            if data is not None:
+            entry = self._tiles.get(key)
+            if entry is not None:
                 self._tiles.move_to_end(key)
-            return data
+            return entry
 
-    def put(self, key: tuple, data: bytes) -> None:
+    def put(self, key: tuple, data: bytes) -> tuple[bytes, str]:
+        entry = (data, tile_etag(data))
         if len(data) > self.max_bytes:
-            return
+            return entry
         with self._lock:
-            if key in self._tiles:
-                return
-            self._tiles[key] = data
-            self._bytes += len(data)
-            while self._bytes > self.max_bytes:
-                _, dropped = self._tiles.popitem(last=False)
-                self._bytes -= len(dropped)
+            if key not in self._tiles:
+                self._tiles[key] = entry
+                self._bytes += len(data)
+                while self._bytes > self.max_bytes:
+                    _, (dropped, _) = self._tiles.popitem(last=False)
+                    self._bytes -= len(dropped)
+        return entry
 
 
 class TileSources:
@@ -82,7 +101,8 @@ class TileSources:
             cached = self._sources.get(name)
             if cached is None or cached[0] != version:
                 frame, properties = build()
-                self._sources[name] = (version, tile_math.tile_source(frame, layer=name, properties=properties))
+                source = tile_math.tile_source(frame, layer=name, properties=properties, ids=False)
+                self._sources[name] = (version, source)
                 cached = self._sources[name]
             return cached[1]
 
@@ -101,11 +121,12 @@ def tile_settings(app: Flask | None = None) -> TileSettings:
     return TileSettings(threshold=int(config["TILE_FEATURE_THRESHOLD"]), min_zoom=int(config["TILE_MIN_ZOOM"]))
 
 
-def tile_etag(version: str, layers: str, z: int, x: int, y: int) -> str:
-    return hashlib.sha1(f"{TILE_FORMAT}|{version}|{layers}|{z}/{x}/{y}".encode()).hexdigest()
+def response_etag(layers: str, etags: list[str]) -> str:
+    """The ETag of a tile of ``layers`` from its layers' tile ETags (digests of their bytes)."""
+    return hashlib.sha1(f"{TILE_FORMAT}|{layers}|{','.join(etags)}".encode()).hexdigest()
 
 
-def _layer_names(layers: str) -> list[str]:
+def layer_names(layers: str) -> list[str]:
     """The layers named in ``a,b,c`` (each once, in the order given); 404 naming the tiled layers otherwise."""
     names = list(dict.fromkeys(layers.split(",")))
     for name in names:
@@ -142,48 +163,218 @@ def _registry_frame(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frame, tile_properties(frame, REGISTRY[name])
 
 
-def _feature_count(name: str, version: str) -> int:
-    counts = current_app.extensions[_EXTENSION]["counts"]
-    key = (version, name)
-    if key not in counts:
-        store = park().store
-        if name in ANALYSIS_LAYERS:
-            counts[key] = len(park().layer("parcels"))
-        elif _database_tiles(store):
-            counts[key] = store.count(name)
-        else:  # the cached layer's length: building its tile index is only worth it where tiles are drawn
-            counts[key] = len(park().layer(name))
-    return counts[key]
+def _state() -> dict:
+    return current_app.extensions[_EXTENSION]
 
 
-def _encode(name: str, z: int, x: int, y: int, version: str) -> bytes:
+def _is_large(count: int) -> bool:
+    """Whether a layer of ``count`` features is left out of tiles below TILE_MIN_ZOOM."""
+    return count > int(current_app.config["TILE_FEATURE_THRESHOLD"])
+
+
+def _blank(z: int, large: bool) -> bool:
+    # A large layer is drawn from TILE_MIN_ZOOM on; below it one tile would hold the whole park.
+    return large and z < int(current_app.config["TILE_MIN_ZOOM"])
+
+
+def cache_file() -> TileCacheFile | None:
+    """The park's persistent tile cache (None when ``TILE_CACHE_PATH`` is ``none``)."""
+    state = _state()
+    with state["guard"]:
+        if "file" not in state:
+            configured = current_app.config.get("TILE_CACHE_PATH")
+            if configured and str(configured).lower() == "none":
+                state["file"] = None
+            else:
+                path = configured or default_cache_path(park().store, current_app.instance_path)
+                state["file"] = TileCacheFile(path)
+        return state["file"]
+
+
+def _layer_settings(name: str, count: int) -> str:
+    """Everything besides the features that shapes a layer's tiles (part of its token)."""
     config = current_app.config
-    if z < int(config["TILE_MIN_ZOOM"]) and _feature_count(name, version) > int(config["TILE_FEATURE_THRESHOLD"]):
-        return b""  # a large layer is drawn from TILE_MIN_ZOOM on; below it one tile would hold the whole park
+    engine = "postgis" if _database_tiles(park().store) else "python"
+    large = f"large<{int(config['TILE_MIN_ZOOM'])}" if _is_large(count) else "small"
+    columns = ",".join(tile_columns(REGISTRY[name]))
+    return (f"format={TILE_FORMAT}|engine={engine}|extent={tile_math.DEFAULT_EXTENT}|"
+            f"buffer={tile_math.DEFAULT_BUFFER}|simplify={tile_math.SIMPLIFY_UNITS}|{large}|columns={columns}")
+
+
+def layer_state(name: str, old: LayerState | None = None) -> LayerState:
+    """Fingerprints and boxes of layer ``name`` as it is now (boxes of features ``old`` knows are reused)."""
+    frame, properties = _registry_frame(name)
+    digests = tile_math.feature_digests(frame, properties)
+    bounds, missing = known_bounds(old, digests)
+    if missing.any():
+        bounds[missing] = tile_math.mercator_bounds(frame.geometry[missing])
+    return LayerState.make(_layer_settings(name, len(frame)), digests, bounds)
+
+
+def layer_token(name: str, version: str) -> tuple[str, bool]:
+    """The (token, large) of registry layer ``name`` at park ``version``, syncing the tile cache to it."""
+    state = _state()
+    key = (version, name)
+    known = state["tokens"].get(key)
+    if known is not None:
+        return known
+    with state["guard"]:
+        lock = state["locks"].setdefault(name, threading.Lock())
+    with lock:  # one sync per layer and version, however many requests wait for it
+        known = state["tokens"].get(key)
+        if known is None:
+            file = cache_file()
+            if file is None:
+                made = layer_state(name)
+                token, settings = made.token, made.settings
+            else:
+                token, settings = file.sync(name, version, lambda old: layer_state(name, old))
+            known = (token, "|large<" in settings)
+            state["tokens"] = {k: v for k, v in state["tokens"].items() if k[0] == version}
+            state["tokens"][key] = known
+    return known
+
+
+def render(names: list[str], z: int, x: int, y: int, *, tokens: dict[str, tuple[str, bool]]) -> dict[str, bytes]:
+    """Encode tile (z, x, y) of registry layers ``names`` (PostGIS: one statement for all of them).
+
+    ``tokens`` gives each layer's (token, large) from :func:`layer_token`.
+    """
+    wanted = [name for name in names if not _blank(z, tokens[name][1])]
+    out = {name: b"" for name in names}
     store = park().store
-    sources: TileSources = current_app.extensions[_EXTENSION]["sources"]
-    if name in ANALYSIS_LAYERS:
-        source = sources.get(name, version, lambda: _analysis_frame(name))
-    elif _database_tiles(store):
-        spec = REGISTRY[name]
-        area = TILE_AREA_PROPERTY if name == "parcels" else None
-        return store.mvt_tile(name, z, x, y, columns=tile_columns(spec), area_column=area,
-                              m2_per_area_unit=M2_PER_MU, layer_column=TILE_LAYER_PROPERTY)
-    else:
-        source = sources.get(name, version, lambda: _registry_frame(name))
-    return tile_math.encode_tile(source, z, x, y)
+    if _database_tiles(store):
+        from layers.postgis_tiles import LayerRequest, mvt_tiles
+
+        requests = [LayerRequest(name, tuple(tile_columns(REGISTRY[name])),
+                                 TILE_AREA_PROPERTY if name == "parcels" else None, M2_PER_MU,
+                                 TILE_LAYER_PROPERTY) for name in wanted]
+        out.update(mvt_tiles(store, requests, z, x, y))
+        return out
+    sources: TileSources = _state()["sources"]
+    for name in wanted:
+        source = sources.get(name, tokens[name][0], lambda name=name: _registry_frame(name))
+        out[name] = tile_math.encode_tile(source, z, x, y)
+    return out
 
 
-def _layer_tile(name: str, z: int, x: int, y: int, version: str) -> bytes:
-    cache: TileCache = current_app.extensions[_EXTENSION]["cache"]
-    if name in ANALYSIS_LAYERS:
-        version = _analysis_version(version)
-    key = (version, name, z, x, y)
-    data = cache.get(key)
-    if data is None:
-        data = _encode(name, z, x, y, version)
-        cache.put(key, data)
-    return data
+def _analysis_tile(name: str, z: int, x: int, y: int, version: str) -> tuple[bytes, str]:
+    state = _state()
+    key = (_analysis_version(version), name, z, x, y)
+    entry = state["cache"].get(key)
+    if entry is None:
+        large = _is_large(len(park().layer("parcels")))
+        data = b""
+        if not _blank(z, large):
+            source = state["sources"].get(name, key[0], lambda: _analysis_frame(name))
+            data = tile_math.encode_tile(source, z, x, y)
+        entry = state["cache"].put(key, data)
+    return entry
+
+
+def layer_tiles(names: list[str], z: int, x: int, y: int, version: str) -> list[tuple[bytes, str]]:
+    """(bytes, ETag) of tile (z, x, y) of each layer in ``names``, from the caches or made now."""
+    state = _state()
+    file = cache_file()
+    found: dict[str, tuple[bytes, str]] = {}
+    tokens: dict[str, tuple[str, bool]] = {}
+    for name in names:
+        if name in ANALYSIS_LAYERS:
+            found[name] = _analysis_tile(name, z, x, y, version)
+            continue
+        token, large = tokens[name] = layer_token(name, version)
+        row = file.tile(name, token, z, x, y) if file is not None else None
+        if row is not None and row[0] is not None:
+            found[name] = row
+        elif row is None and file is not None and z in _seeded(file, name, token):
+            found[name] = (b"", tile_etag(b""))  # every tile of this zoom that holds features has a row
+        else:
+            entry = state["cache"].get((name, token, z, x, y))
+            if entry is not None:
+                found[name] = entry
+    missing = [name for name in names if name not in found]
+    if missing:
+        made = render(missing, z, x, y, tokens=tokens)
+        # Made from this version's data only if no save came in between; otherwise serve, never keep.
+        current = park().version() == version
+        for name, data in made.items():
+            found[name] = _keep(file, name, tokens[name][0], z, x, y, data) if current else (data, tile_etag(data))
+    return [found[name] for name in names]
+
+
+def _seeded(file: TileCacheFile, name: str, token: str) -> set[int]:
+    # Seeded zooms only grow for a token; a process that misses a newer seeding only encodes more.
+    seeded = _state()["seeded"]
+    if (name, token) not in seeded:
+        seeded[(name, token)] = file.seeded_zooms(name, token)
+    return seeded[(name, token)]
+
+
+def _keep(file: TileCacheFile | None, name: str, token: str, z: int, x: int, y: int, data: bytes) -> tuple[bytes, str]:
+    """Store a tile made on demand in the persistent cache, or in memory when the file cannot take it."""
+    if file is not None:
+        try:
+            file.put_tiles(name, token, [(z, x, y, data)])
+            return data, tile_etag(data)
+        except sqlite3.Error:  # busy beyond the timeout, read-only, disk full: serve it and keep it in memory
+            pass
+    return _state()["cache"].put((name, token, z, x, y), data)
+
+
+def seed(names: list[str], zooms: list[int], *, batch: int = 200,
+         progress: Callable[[str], None] | None = None) -> dict[str, float]:
+    """Render every tile of ``zooms`` that features of ``names`` reach into the persistent cache.
+
+    The tile set comes from the features' boxes (with the tile buffer), vectorised;
+    tiles already cached under the layer's current token are skipped. Returns the
+    number of tiles rendered and their bytes, and the seconds taken.
+    """
+    import time
+
+    file = cache_file()
+    if file is None:
+        msg = "the tile cache is switched off (TILE_CACHE_PATH=none); there is nothing to seed"
+        raise ValueError(msg)
+    started = time.perf_counter()
+    version = park().version()
+    todo: dict[tuple[int, int, int], list[str]] = {}
+    tokens = {}
+    for name in names:
+        token, large = tokens[name] = layer_token(name, version)
+        state = file.state(name)
+        if state is None or state.token != token:
+            msg = f"layer {name!r} changed while seeding; run seed-tiles again"
+            raise RuntimeError(msg)
+        drawn = [z for z in zooms if not _blank(z, large)]
+        touched = tile_math.tiles_touched(state.bounds, drawn)
+        for z in drawn:
+            done = file.present(name, token, z)
+            for _, tx, ty in touched[touched[:, 0] == z].tolist():
+                if (tx, ty) not in done:
+                    todo.setdefault((z, tx, ty), []).append(name)
+    rendered, size = 0, 0
+    pending: dict[str, list] = {name: [] for name in names}
+    keys = sorted(todo)
+    for i, (z, x, y) in enumerate(keys, 1):
+        made = render(todo[(z, x, y)], z, x, y, tokens=tokens)
+        for name, data in made.items():
+            pending[name].append((z, x, y, data))
+            size += len(data)
+        rendered += len(made)
+        if i % batch == 0 or i == len(keys):
+            if park().version() != version:
+                msg = "the park was saved while seeding; run seed-tiles again (nothing of the new data was kept)"
+                raise RuntimeError(msg)
+            for name, rows in pending.items():
+                if rows:
+                    file.put_tiles(name, tokens[name][0], rows)
+                    rows.clear()
+            if progress:
+                progress(f"{i}/{len(keys)} tiles")
+    for name in names:
+        file.mark_seeded(name, tokens[name][0], zooms)
+    _state()["seeded"].clear()
+    return {"tiles": rendered, "bytes": size, "seconds": time.perf_counter() - started}
 
 
 def _response(data: bytes, etag: str, status: int = 200) -> Response:
@@ -200,23 +391,25 @@ def tile(layers: str, z: int, x: int, y: int):
     A tile is a sequence of layer messages, so a multi-layer tile is its layers'
     tiles one after the other. The body is empty where the layers have nothing.
     """
-    names = _layer_names(layers)
+    names = layer_names(layers)
     try:
         tile_math.check_tile(z, x, y, max_zoom=int(current_app.config["TILE_MAX_ZOOM"]))
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    version = park().version()
-    tagged = _analysis_version(version) if any(name in ANALYSIS_LAYERS for name in names) else version
-    etag = tile_etag(tagged, ",".join(names), z, x, y)
+    parts = layer_tiles(names, z, x, y, park().version())
+    etag = response_etag(",".join(names), [etag for _, etag in parts])
     if request.if_none_match.contains(etag):
         return _response(b"", etag, status=304)
-    return _response(b"".join(_layer_tile(name, z, x, y, version) for name in names), etag)
+    return _response(b"".join(data for data, _ in parts), etag)
 
 
 def init_app(app: Flask) -> None:
     app.extensions[_EXTENSION] = {
         "cache": TileCache(int(app.config["TILE_CACHE_MB"]) * 1024 * 1024),
         "sources": TileSources(),
-        "counts": {},
+        "tokens": {},
+        "locks": {},
+        "seeded": {},
+        "guard": threading.Lock(),
     }
     app.register_blueprint(bp)

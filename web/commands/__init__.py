@@ -24,3 +24,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)
     app.cli.add_command(backup.check_park_command)
+    from web.commands import seed_tiles
+
+    app.cli.add_command(seed_tiles.seed_tiles_command)

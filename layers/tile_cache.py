@@ -1,0 +1,325 @@
+"""A persistent vector-tile cache: one SQLite file of encoded tiles per park, keyed by data version.
+
+Why SQLite (MBTiles-like, beside the GeoPackage or in the instance folder for a
+PostGIS park) rather than a table in the database: a tile look-up is a local
+primary-key read of a few tens of microseconds that takes no connection from the
+database pool (which the tiles made on demand and the pages need), needs no server
+round trip, and survives restarts; several web processes share it (WAL mode,
+writers serialised by SQLite). Each web server keeps its own file; correctness does
+not depend on sharing it, because every key carries the data version.
+
+Keys and versions
+-----------------
+A tile row is (layer, token, z, x, y) → bytes and ETag. A layer's *token* is a
+digest of its content: the fingerprints of every feature's geometry and tile
+attributes, in order, plus the tile settings. Rows are only ever read under the
+current token, so a tile made from other data — an older version, another park,
+another process's half-finished work — can never be served.
+
+Carrying tiles over an edit (:meth:`TileCacheFile.sync`): when the park's version
+changes, each layer's new fingerprints are compared with those recorded for the
+cached token (vectorised, by fingerprint). The features that left and those that
+came (an edited feature is both, with its old and new box) give, with the tile
+buffer, the dirty tiles; those rows are deleted and every other row of the layer is
+moved to the new token in one transaction. Nothing is carried when the settings
+changed. The park version → token of each layer is remembered, so a restart with
+unchanged data reads no layer at all.
+
+*Seeded* zooms: when every tile of a layer at zoom z that holds features has a row,
+a missing row means an empty tile. Dirty tiles of a seeded zoom become *holes*
+(rows without bytes: encode on demand, then fill), so the zoom stays complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from geo.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, tiles_touched
+
+#: Layout of the cache file; a file of another layout is emptied and rebuilt.
+CACHE_LAYOUT = "1"
+#: Seconds a writer waits for another one (a seeding process, another web server).
+BUSY_TIMEOUT_S = 30
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cache_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tiles (
+    layer TEXT NOT NULL, token TEXT NOT NULL, z INTEGER NOT NULL, x INTEGER NOT NULL, y INTEGER NOT NULL,
+    data BLOB, etag TEXT, PRIMARY KEY (layer, token, z, x, y));
+CREATE TABLE IF NOT EXISTS layer_state (
+    layer TEXT PRIMARY KEY, token TEXT NOT NULL, settings TEXT NOT NULL, digests BLOB NOT NULL,
+    bounds BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS seeded (layer TEXT NOT NULL, token TEXT NOT NULL, z INTEGER NOT NULL,
+    PRIMARY KEY (layer, token, z));
+CREATE TABLE IF NOT EXISTS versions (park_version TEXT NOT NULL, layer TEXT NOT NULL, token TEXT NOT NULL,
+    settings TEXT NOT NULL, PRIMARY KEY (park_version, layer));
+"""
+
+
+def tile_etag(data: bytes) -> str:
+    """The validator of one layer's tile: a digest of its bytes (equal bytes, equal ETag)."""
+    return hashlib.blake2b(data, digest_size=10).hexdigest()
+
+
+@dataclass
+class LayerState:
+    """What one layer's cached tiles were made from.
+
+    Attributes
+    ----------
+    token
+        Digest of ``settings`` and ``digests`` (the layer's data version for tile keys).
+    settings
+        Everything besides the features that shapes the tiles (format, extent, zooms, columns…).
+    digests
+        Per-feature fingerprints (uint64, :func:`geo.tiles.feature_digests`), in layer order.
+    bounds
+        (n, 4) Web Mercator box of each feature.
+    """
+
+    token: str
+    settings: str
+    digests: np.ndarray
+    bounds: np.ndarray
+
+    @classmethod
+    def make(cls, settings: str, digests: np.ndarray, bounds: np.ndarray) -> LayerState:
+        digests = np.ascontiguousarray(digests, dtype="<u8")
+        token = hashlib.blake2b(settings.encode() + b"\0" + digests.tobytes(), digest_size=16).hexdigest()
+        return cls(token, settings, digests, np.ascontiguousarray(bounds, dtype="<f8").reshape(-1, 4))
+
+
+def known_bounds(old: LayerState | None, digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Boxes of the features whose fingerprints ``old`` already has, and a mask of those it has not.
+
+    Equal fingerprints mean equal geometries, so their boxes need not be computed again.
+    """
+    bounds = np.full((len(digests), 4), np.nan)
+    if old is None or not len(old.digests):
+        return bounds, np.ones(len(digests), dtype=bool)
+    order = np.argsort(old.digests, kind="stable")
+    ranked = old.digests[order]
+    where = np.clip(np.searchsorted(ranked, digests), 0, len(ranked) - 1)
+    found = ranked[where] == digests
+    bounds[found] = old.bounds[order[where[found]]]
+    return bounds, ~found
+
+
+def changed_bounds(old: LayerState, new: LayerState) -> np.ndarray:
+    """Boxes of the features in ``old`` but not in ``new`` and of those in ``new`` but not in ``old``."""
+    gone = ~np.isin(old.digests, new.digests)
+    came = ~np.isin(new.digests, old.digests)
+    return np.concatenate([old.bounds[gone], new.bounds[came]])
+
+
+class TileCacheFile:
+    """The tile cache of one park in the SQLite file ``path`` (created when absent).
+
+    Parameters
+    ----------
+    path
+        The cache file.
+    extent, buffer
+        The tile grid of the cached tiles (to find the tiles an edit reaches).
+    """
+
+    def __init__(self, path: str | Path, *, extent: int = DEFAULT_EXTENT, buffer: int = DEFAULT_BUFFER):
+        self.path = Path(path)
+        self.extent = extent
+        self.buffer = buffer
+        self._local = threading.local()
+        self._init_lock = threading.Lock()
+        self._ready = False
+
+    def __repr__(self) -> str:
+        return f"TileCacheFile({str(self.path)!r})"
+
+    # -- connections ---------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit: reads see the latest commit; writes open explicit transactions.
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._init_lock:
+                if not self._ready:
+                    self._create(conn)
+                    self._ready = True
+        return conn
+
+    def _create(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            row = conn.execute("SELECT value FROM cache_meta WHERE key = 'layout'").fetchone()
+            if row is not None and row[0] != CACHE_LAYOUT:
+                for table in ("tiles", "layer_state", "seeded", "versions"):
+                    conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+            conn.execute("INSERT OR REPLACE INTO cache_meta (key, value) VALUES ('layout', ?)", (CACHE_LAYOUT,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their threads end)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _write(self):
+        return _Transaction(self._conn())
+
+    # -- reading -------------------------------------------------------------------
+
+    def token_for(self, park_version: str, layer: str) -> tuple[str, str] | None:
+        """The layer's (token, settings) recorded for this park version, if any process has worked it out."""
+        row = self._conn().execute("SELECT token, settings FROM versions WHERE park_version = ? AND layer = ?",
+                                   (park_version, layer)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def state(self, layer: str) -> LayerState | None:
+        """What the layer's cached tiles were made from (None before the first sync)."""
+        return self._state(self._conn(), layer)
+
+    @staticmethod
+    def _state(conn: sqlite3.Connection, layer: str) -> LayerState | None:
+        row = conn.execute("SELECT token, settings, digests, bounds FROM layer_state WHERE layer = ?",
+                           (layer,)).fetchone()
+        if row is None:
+            return None
+        digests = np.frombuffer(row[2], dtype="<u8")
+        return LayerState(row[0], row[1], digests, np.frombuffer(row[3], dtype="<f8").reshape(-1, 4))
+
+    def tile(self, layer: str, token: str, z: int, x: int, y: int) -> tuple[bytes | None, str | None] | None:
+        """(bytes, ETag) of a cached tile; (None, None) for a hole; None when there is no row."""
+        row = self._conn().execute(
+            "SELECT data, etag FROM tiles WHERE layer = ? AND token = ? AND z = ? AND x = ? AND y = ?",
+            (layer, token, z, x, y)).fetchone()
+        if row is None:
+            return None
+        return (bytes(row[0]), row[1]) if row[0] is not None else (None, None)
+
+    def seeded_zooms(self, layer: str, token: str) -> set[int]:
+        """Zooms at which every tile of the layer holding features has a row (a missing one is empty)."""
+        rows = self._conn().execute("SELECT z FROM seeded WHERE layer = ? AND token = ?", (layer, token))
+        return {int(z) for (z,) in rows}
+
+    def present(self, layer: str, token: str, z: int) -> set[tuple[int, int]]:
+        """(x, y) of the tiles with bytes at zoom ``z`` (holes excluded)."""
+        rows = self._conn().execute(
+            "SELECT x, y FROM tiles WHERE layer = ? AND token = ? AND z = ? AND data IS NOT NULL", (layer, token, z))
+        return {(int(x), int(y)) for x, y in rows}
+
+    def stats(self) -> dict[str, int]:
+        """Tiles with bytes, their total size in bytes, holes, and the file's size."""
+        tiles, size, holes = self._conn().execute(
+            "SELECT count(data), coalesce(sum(length(data)), 0), count(*) - count(data) FROM tiles").fetchone()
+        files = [self.path, self.path.with_name(self.path.name + "-wal")]
+        return {"tiles": int(tiles), "bytes": int(size), "holes": int(holes),
+                "file_bytes": sum(p.stat().st_size for p in files if p.exists())}
+
+    # -- writing -------------------------------------------------------------------
+
+    def put_tiles(self, layer: str, token: str, tiles: Iterable[tuple[int, int, int, bytes]]) -> int:
+        """Store encoded tiles (z, x, y, bytes) under ``token``, in one transaction; returns how many."""
+        rows = [(layer, token, int(z), int(x), int(y), data, tile_etag(data)) for z, x, y, data in tiles]
+        with self._write() as conn:
+            conn.executemany("INSERT OR REPLACE INTO tiles VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def mark_seeded(self, layer: str, token: str, zooms: Iterable[int]) -> None:
+        """Record that the layer's tiles at ``zooms`` are all stored (missing rows are empty tiles)."""
+        with self._write() as conn:
+            conn.executemany("INSERT OR IGNORE INTO seeded VALUES (?, ?, ?)", [(layer, token, int(z)) for z in zooms])
+
+    def sync(self, layer: str, park_version: str,
+             build: Callable[[LayerState | None], LayerState]) -> tuple[str, str]:
+        """The layer's token at ``park_version``, bringing the cached tiles over to it.
+
+        ``build(old_state)`` fingerprints the layer as it is now (it is only called
+        when no process has recorded this park version yet). Tiles that no changed
+        feature reaches move to the new token; the others are deleted (holes in
+        seeded zooms). Returns the new (token, settings).
+        """
+        known = self.token_for(park_version, layer)
+        if known is not None:
+            return known
+        new = build(self.state(layer))
+        with self._write() as conn:
+            old = self._state(conn, layer)  # again inside the transaction: another process may have moved it
+            if old is None or old.settings != new.settings:
+                conn.execute("DELETE FROM tiles WHERE layer = ?", (layer,))
+                conn.execute("DELETE FROM seeded WHERE layer = ?", (layer,))
+            elif old.token != new.token:
+                self._carry_over(conn, layer, old, new)
+            conn.execute("INSERT OR REPLACE INTO layer_state VALUES (?, ?, ?, ?, ?)",
+                         (layer, new.token, new.settings, new.digests.tobytes(), new.bounds.tobytes()))
+            conn.execute("DELETE FROM versions WHERE layer = ? AND token != ?", (layer, new.token))
+            conn.execute("INSERT OR REPLACE INTO versions VALUES (?, ?, ?, ?)",
+                         (park_version, layer, new.token, new.settings))
+        return new.token, new.settings
+
+    def _carry_over(self, conn: sqlite3.Connection, layer: str, old: LayerState, new: LayerState) -> None:
+        # Rows of any other token are left-overs (written by a request that was overtaken by a save,
+        # possibly from newer data): drop them, even under the new token, before anything is carried.
+        conn.execute("DELETE FROM tiles WHERE layer = ? AND token != ?", (layer, old.token))
+        conn.execute("DELETE FROM seeded WHERE layer = ? AND token != ?", (layer, old.token))
+        zooms = [z for (z,) in conn.execute("SELECT DISTINCT z FROM tiles WHERE layer = ? AND token = ?",
+                                            (layer, old.token))]
+        seeded = [z for (z,) in conn.execute("SELECT z FROM seeded WHERE layer = ?", (layer,))]
+        dirty = tiles_touched(changed_bounds(old, new), sorted(set(zooms) | set(seeded)),
+                              extent=self.extent, buffer=self.buffer)
+        keys = [(layer, old.token, *map(int, row)) for row in dirty]
+        conn.executemany("DELETE FROM tiles WHERE layer = ? AND token = ? AND z = ? AND x = ? AND y = ?", keys)
+        holes = [(layer, new.token, *map(int, row)) for row in dirty if int(row[0]) in seeded]
+        conn.executemany("INSERT OR REPLACE INTO tiles VALUES (?, ?, ?, ?, ?, NULL, NULL)", holes)
+        conn.execute("UPDATE OR REPLACE tiles SET token = ? WHERE layer = ? AND token = ?",
+                     (new.token, layer, old.token))
+        conn.execute("UPDATE seeded SET token = ? WHERE layer = ?", (new.token, layer))
+
+    def drop_layer(self, layer: str) -> None:
+        """Forget every tile and the state of ``layer``."""
+        with self._write() as conn:
+            for table in ("tiles", "seeded", "layer_state", "versions"):
+                conn.execute(f"DELETE FROM {table} WHERE layer = ?", (layer,))  # noqa: S608 (fixed names)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error): one writer at a time across processes."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, *exc_info) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def default_cache_path(store, instance_path: str | Path) -> Path:
+    """Where a park's tile cache lives: beside its GeoPackage (``park.gpkg.tiles.sqlite``), or for a
+    PostGIS park in ``instance_path`` under the schema's name and a digest of the server's URL."""
+    path = getattr(store, "path", None)
+    if path is not None:
+        path = Path(path)
+        return path.with_name(path.name + ".tiles.sqlite")
+    server = hashlib.blake2b(str(store.url).encode(), digest_size=4).hexdigest()
+    return Path(instance_path) / f"tiles-{store.schema}-{server}.sqlite"
