@@ -58,9 +58,7 @@ def _arrow_column(series: pd.Series, kind: str) -> pa.Array:
         mask = values.isna().to_numpy()
         days = values.to_numpy().astype("datetime64[D]").astype("int64")
         return pa.array(days.astype("int32"), type=pa.int32(), mask=mask).cast(pa.date32())
-    if kind in ("str", "code"):
-        mask = series.isna().to_numpy()
-        return pa.array(np.where(mask, None, series.astype(object)), type=arrow_type)
+    # Text columns are Arrow-backed after validation: handed over without a trip through Python objects.
     return pa.array(series, type=arrow_type, from_pandas=True)
 
 

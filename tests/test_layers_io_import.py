@@ -312,3 +312,18 @@ def test_import_into_a_postgis_park_archives_in_the_given_folder(tmp_path, postg
     plan = import_layer(shp, "parcels", park=postgis_store, options=_options(mode="upsert"),
                         archive_dir=tmp_path / "archive")
     assert plan.report.counts == {"added": 0, "unchanged": 3}
+
+
+def test_aggregated_notices_name_source_rows_after_records_were_left_out():
+    from layers.io.importer import _aggregate_notes, _renumber
+    from layers.validate import Problem
+
+    # Validation saw rows 1-3; they are source records 2, 5 and 9 (others were left out).
+    notice = Problem("row 1 (parcel_id=A), row 2, row 3 … and 4 more", "land_use_std", None, "assumed", count=7)
+    assert _renumber([notice], np.array([1, 4, 8]))[0].record == "row 2 (parcel_id=A), row 5, row 9 … and 4 more"
+    labels = np.array(["row 2", "row 5", "row 9", "row 11"], dtype=object)
+    notes = [(0, "land_use", "crosswalked M1", "M1"), (1, "contract_date", "date read as day/month/year", "1/2/2021"),
+             (2, "land_use", "crosswalked M1", "M1"), (3, "land_use", "crosswalked M1", "M1")]
+    merged = _aggregate_notes(notes, labels)
+    assert [(p.record, p.field, p.count, p.value) for p in merged] == [
+        ("row 2, row 9, row 11", "land_use", 3, "M1"), ("row 5", "contract_date", 1, "1/2/2021")]

@@ -158,6 +158,33 @@ def test_missing_ids_are_generated_and_said_so():
     assert [str(n) for n in report.notices] == ["record row 2, field parcel_id: no id; generated AUTO-parcels-2"]
 
 
+def test_a_notice_for_many_records_is_one_line_with_its_count_and_first_records():
+    ids = ["A", "B", "C", "D", "E"]
+    typed, report = validate_layer(parcels_frame(parcel_id=ids, land_use=["100102"] * 5), PARCELS, source="x")
+    assert list(typed["land_use_std"]) == ["用地用海2023"] * 5
+    assert [str(n) for n in report.notices] == [
+        "records row 1 (parcel_id=A), row 2 (parcel_id=B), row 3 (parcel_id=C) … and 2 more (5 in all), "
+        "field land_use_std: no classification given; assumed 用地用海2023"
+    ]
+    assert report.notices[0].count == 5
+
+
+def test_exactly_the_shown_records_need_no_more_clause():
+    typed, report = validate_layer(parcels_frame(parcel_id=["A", "B", "C"], land_use=["100102"] * 3), PARCELS,
+                                   source="x")
+    assert report.notices[0].record == "row 1 (parcel_id=A), row 2 (parcel_id=B), row 3 (parcel_id=C)"
+    assert report.notices[0].count == 3
+
+
+def test_several_missing_ids_are_one_notice():
+    typed, report = validate_layer(parcels_frame(parcel_id=[None, "B", None]), PARCELS, source="x")
+    assert list(typed["parcel_id"]) == ["AUTO-parcels-1", "B", "AUTO-parcels-3"]
+    assert [str(n) for n in report.notices] == [
+        "records row 1, row 3 (2 in all), field parcel_id: no id; generated AUTO-parcels-<row> "
+        "(AUTO-parcels-1 … AUTO-parcels-3)"
+    ]
+
+
 def test_missing_id_column_generates_all_ids():
     typed, report = validate_layer(parcels_frame(name=["x", "y"]), PARCELS, source="x")
     assert list(typed["parcel_id"]) == ["AUTO-parcels-1", "AUTO-parcels-2"]

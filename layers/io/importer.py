@@ -45,7 +45,7 @@ from layers.io.uploads import SourceError, StagedSource, stage_source
 from layers.registry import REGISTRY, get_layer
 from layers.stores import open_store
 from layers.schema import HISTORY_FIELD_NAMES, LayerSpec
-from layers.validate import LayerValidationError, Problem, validate_layer
+from layers.validate import LayerValidationError, Problem, aggregated, validate_layer
 from layers.values import empty_column, normalise_text, present, to_text
 
 #: Layers that record history: written only by the application as changes happen, never imported over.
@@ -58,7 +58,8 @@ PREVIEW_RECORDS = 200
 #: How far (degrees of longitude) data may lie beyond the park's Gauss-Krüger zone before areas are
 #: distorted enough (≈ 0.2 % at 3° from the central meridian) to refuse it.
 ZONE_MARGIN_DEG = 1.5
-_ROW_LABEL = re.compile(r"^row (\d+)")
+#: A record label of validation ("row 7", "row 7 (parcel_id=…)"); aggregated notices name several.
+_ROW_LABEL = re.compile(r"(?:^|(?<=, ))row (\d+)")
 
 
 @dataclass
@@ -79,16 +80,23 @@ def _row(i: int) -> str:
 
 def _renumber(problems: list[Problem], source_rows: np.ndarray) -> list[Problem]:
     """Validation numbers rows of the frame it saw; say which source record each one is."""
-    out = []
-    for p in problems:
-        match = _ROW_LABEL.match(p.record)
-        if match:
-            position = int(match.group(1)) - 1
-            if 0 <= position < len(source_rows):
-                p = Problem(_ROW_LABEL.sub(f"row {source_rows[position] + 1}", p.record, count=1),
-                            p.field, p.value, p.message)
-        out.append(p)
-    return out
+    def source_row(match: re.Match) -> str:
+        position = int(match.group(1)) - 1
+        return f"row {source_rows[position] + 1}" if 0 <= position < len(source_rows) else match.group(0)
+
+    return [dataclasses.replace(p, record=_ROW_LABEL.sub(source_row, p.record)) for p in problems]
+
+
+def _aggregate_notes(notes: list[tuple[int, str, str, object]], labels: np.ndarray) -> list[Problem]:
+    """Normalisation notes (row, field, message, value) as one notice per field and message.
+
+    The value shown is the first record's (a crosswalk's is the same for all of them).
+    """
+    groups: dict[tuple[str, str], tuple[list[int], object]] = {}
+    for row, name, message, value in notes:
+        groups.setdefault((name, message), ([], value))[0].append(row)
+    return [aggregated(labels, np.asarray(rows), name, message, value)
+            for (name, message), (rows, value) in groups.items()]
 
 
 # -- steps -------------------------------------------------------------------------------------------
@@ -302,9 +310,12 @@ def _fill_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, existing:
         ids[missing] = generated
         if not had_ids:
             report.note("all", id_field, f"the source has no {id_field}; generated {generated[0]} … {generated[-1]}")
+        elif len(generated) == 1:
+            report.note(_row(source_rows[missing][0]), id_field, f"no id; generated {generated[0]}")
         else:
-            for row, new_id in zip(source_rows[missing], generated):
-                report.note(_row(row), id_field, f"no id; generated {new_id}")
+            labels = np.char.add("row ", (source_rows[missing] + 1).astype(str))
+            report.notices.append(aggregated(labels, np.arange(len(generated)), id_field,
+                                             f"no id; generated {generated[0]} … {generated[-1]}"))
     frame[id_field] = ids
     return had_ids
 
@@ -450,8 +461,7 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     existing = store.load(spec.name) if store is not None and store.exists() else None
     has_ids = _fill_ids(mapped, spec, parts, existing, rows, report)
     labels = np.char.add("row ", (rows + 1).astype(str)).astype(object)
-    report.notices += [Problem(labels[row], name, value, message)
-                       for row, name, message, value in normalise.normalise_frame(mapped, spec, units=units)]
+    report.notices += _aggregate_notes(normalise.normalise_frame(mapped, spec, units=units), labels)
     if geoms is not None:
         mapped = gpd.GeoDataFrame(mapped, geometry=gpd.GeoSeries(geoms, crs=park_crs))
     try:

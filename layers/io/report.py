@@ -166,7 +166,8 @@ class ImportReport:
     def to_dict(self) -> dict:
         def rows(items: list[Problem]) -> list[dict]:
             return [{"record": p.record, "field": p.field, "message": p.message,
-                     "value": None if p.value is None else _value_text(p.value, 200)} for p in items]
+                     "value": None if p.value is None else _value_text(p.value, 200),
+                     **({"count": p.count} if p.count > 1 else {})} for p in items]
 
         return {
             "layer": self.layer, "source": self.source, "mode": self.mode, "dry_run": self.dry_run,
