@@ -37,6 +37,7 @@ import shapely
 from geo.analysis import ParcelSteps, parcel_steps, sorted_pairs
 from geo.nearby import EPS_M
 from geo.roadnet import road_widths_m
+from geo.utilisation import building_parcel_pairs
 
 #: Parcels per partition when the caller does not choose: enough work per task to outweigh its overhead.
 PARCELS_PER_PARTITION = 50_000
@@ -71,90 +72,84 @@ def halo_reach_m(roads: pd.DataFrame, *, infra_rules) -> tuple[float, float]:
             half_width_m + infra_rules.served.extra_distance_m + EPS_M)
 
 
-@dataclass
-class _Layers:
-    """What every task reads: the layers of one run and their spatial indexes, built once per worker."""
+@dataclass(frozen=True)
+class Partition:
+    """One task's share of the park: positions (into the whole layers) of what it needs.
 
-    parcels: gpd.GeoDataFrame
-    buildings: gpd.GeoDataFrame
-    enterprises: pd.DataFrame
-    roads: pd.DataFrame
-    pipelines: pd.DataFrame
-    trees: dict | None = None
-
-    def tree(self, name: str) -> shapely.STRtree:
-        if self.trees is None:
-            self.trees = {}
-        if name not in self.trees:
-            frame = getattr(self, name)
-            geometry = frame.geometry.to_numpy() if isinstance(frame, gpd.GeoDataFrame) else np.array([], dtype=object)
-            self.trees[name] = shapely.STRtree(geometry)
-        return self.trees[name]
-
-
-def _within(data: _Layers, name: str, geoms: np.ndarray, reach_m: float) -> np.ndarray:
-    """Sorted positions of layer ``name``'s records within ``reach_m`` of any of ``geoms``."""
-    frame = getattr(data, name)
-    if not len(frame) or not len(geoms):
-        return np.array([], dtype=np.intp)
-    _, found = data.tree(name).query(geoms, predicate="dwithin", distance=reach_m)
-    return np.unique(found)
-
-
-def partition_steps(owned: np.ndarray, data: _Layers, *, as_of: pd.Timestamp, rules, infra_rules,
-                    road_reach_m: float, pipe_reach_m: float) -> ParcelSteps:
-    """:func:`geo.analysis.parcel_steps` of the parcels at positions ``owned``, computed with their halo.
-
-    Returns the rows of ``owned`` only; ``pairs`` in global positions.
+    ``owned`` are the parcels whose rows it computes; ``parcels`` adds the halo parcels
+    that share a building with them; the others are the buildings touching the owned
+    parcels and the roads, pipelines and enterprises within their reach.
     """
-    parcels, buildings = data.parcels, data.buildings
-    owned_geoms = parcels.geometry.to_numpy()[owned]
-    if len(buildings):
-        _, touching = data.tree("buildings").query(owned_geoms, predicate="intersects")
-        local_buildings = np.unique(touching)
-        _, halo = data.tree("parcels").query(buildings.geometry.to_numpy()[local_buildings], predicate="intersects")
-    else:
-        local_buildings, halo = np.array([], dtype=np.intp), np.array([], dtype=np.intp)
-    # The halo parcels join the overlay (a building is split between all its parcels) but not the other steps.
-    overlay_parcels = np.union1d(owned, halo)
-    local = building_pairs_of(overlay_parcels, local_buildings, data)
-    local = local[np.isin(local["parcel"].to_numpy(), owned)]
-    global_pairs = local.assign(parcel=local["parcel"].to_numpy(), building=local_buildings[local["building"].to_numpy()])
 
-    # Re-aim the owned pairs at positions into parcels.iloc[owned] for the per-parcel steps.
-    owned_pairs = local.assign(parcel=np.searchsorted(owned, local["parcel"].to_numpy()))
-    roads = data.roads.iloc[_within(data, "roads", owned_geoms, road_reach_m)]
-    pipelines = data.pipelines.iloc[_within(data, "pipelines", owned_geoms, pipe_reach_m)]
-    steps = parcel_steps(parcels.iloc[owned], buildings.iloc[local_buildings], enterprises=data.enterprises,
-                         roads=roads, pipelines=pipelines, as_of=as_of, rules=rules, infra_rules=infra_rules,
-                         pairs=sorted_pairs(owned_pairs))
-    return ParcelSteps(global_pairs, steps.utilisation, steps.idle, steps.readiness)
+    owned: np.ndarray
+    parcels: np.ndarray
+    buildings: np.ndarray
+    roads: np.ndarray
+    pipelines: np.ndarray
+    enterprises: np.ndarray
 
 
-def building_pairs_of(parcel_positions: np.ndarray, building_positions: np.ndarray, data: _Layers) -> pd.DataFrame:
-    """The overlay of a subset: ``parcel`` in global positions, ``building`` in positions into the subset."""
-    from geo.utilisation import building_parcel_pairs
+class Halo:
+    """Works out each partition's halo from spatial indexes of the whole layers (built once per run)."""
 
-    pairs = building_parcel_pairs(data.parcels.iloc[parcel_positions], data.buildings.iloc[building_positions])
-    return pairs.assign(parcel=parcel_positions[pairs["parcel"].to_numpy()])
+    def __init__(self, parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, enterprises: pd.DataFrame,
+                 roads: pd.DataFrame, pipelines: pd.DataFrame, road_reach_m: float, pipe_reach_m: float):
+        self.parcels, self.buildings, self.enterprises = parcels, buildings, enterprises
+        self.road_reach_m, self.pipe_reach_m = road_reach_m, pipe_reach_m
+        self.trees = {name: shapely.STRtree(frame.geometry.to_numpy()) for name, frame in
+                      (("parcels", parcels), ("buildings", buildings), ("roads", roads), ("pipelines", pipelines))
+                      if isinstance(frame, gpd.GeoDataFrame) and len(frame)}
+
+    def _near(self, name: str, geoms: np.ndarray, reach_m: float | None = None) -> np.ndarray:
+        """Sorted positions of layer ``name``'s records intersecting (or within ``reach_m`` of) any of ``geoms``."""
+        tree = self.trees.get(name)
+        if tree is None or not len(geoms):
+            return np.array([], dtype=np.intp)
+        if reach_m is None:
+            _, found = tree.query(geoms, predicate="intersects")
+        else:
+            _, found = tree.query(geoms, predicate="dwithin", distance=reach_m)
+        return np.unique(found)
+
+    def of(self, owned: np.ndarray) -> Partition:
+        """The partition of the parcels at positions ``owned`` (sorted), with its halo."""
+        owned_geoms = self.parcels.geometry.to_numpy()[owned]
+        buildings = self._near("buildings", owned_geoms)
+        # Parcels sharing a building with the owned ones join the overlay, so the building is split between all.
+        parcels = np.union1d(owned, self._near("parcels", self.buildings.geometry.to_numpy()[buildings]))
+        enterprises = np.array([], dtype=np.intp)
+        if "enterprise_id" in self.parcels and len(self.enterprises):
+            wanted = self.parcels["enterprise_id"].iloc[owned].dropna().unique()
+            enterprises = np.flatnonzero(self.enterprises["enterprise_id"].isin(wanted).to_numpy())
+        return Partition(owned, parcels, buildings, self._near("roads", owned_geoms, self.road_reach_m),
+                         self._near("pipelines", owned_geoms, self.pipe_reach_m), enterprises)
 
 
-#: The layers a worker holds for the current run, with their indexes (one run at a time per worker).
-_WORKER_LAYERS: dict[tuple[int, ...], _Layers] = {}
+def partition_steps(parcels: gpd.GeoDataFrame, owned: np.ndarray, buildings: gpd.GeoDataFrame, *,
+                    enterprises: pd.DataFrame, roads: pd.DataFrame, pipelines: pd.DataFrame, **options) -> ParcelSteps:
+    """:func:`geo.analysis.parcel_steps` of one partition, on a worker.
 
-
-def _run_partition(owned: np.ndarray, parcels, buildings, enterprises, roads, pipelines, **options) -> ParcelSteps:
-    key = tuple(id(frame) for frame in (parcels, buildings, enterprises, roads, pipelines))
-    if key not in _WORKER_LAYERS:  # scattered data is one object per worker for the whole run
-        _WORKER_LAYERS.clear()
-        _WORKER_LAYERS[key] = _Layers(parcels, buildings, enterprises, roads, pipelines)
-    return partition_steps(owned, _WORKER_LAYERS[key], **options)
+    ``parcels`` are the partition's parcels with their halo and ``owned`` the mask of its
+    own: the overlay runs on all of them, the other steps on the owned ones. Returns the
+    owned parcels' rows; ``pairs`` in positions into the frames passed in.
+    """
+    pairs = building_parcel_pairs(parcels, buildings)
+    pairs = pairs[owned[pairs["parcel"].to_numpy()]]
+    own = np.flatnonzero(owned)
+    # The owned pairs re-aimed at positions into parcels.iloc[own] for the per-parcel steps.
+    owned_pairs = sorted_pairs(pairs.assign(parcel=np.searchsorted(own, pairs["parcel"].to_numpy())))
+    steps = parcel_steps(parcels.iloc[own], buildings, enterprises=enterprises, roads=roads, pipelines=pipelines,
+                         pairs=owned_pairs, **options)
+    return ParcelSteps(pairs, steps.utilisation, steps.idle, steps.readiness)
 
 
 def partitioned_steps(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, enterprises: pd.DataFrame,
                       roads: pd.DataFrame, pipelines: pd.DataFrame, as_of: pd.Timestamp, rules, infra_rules=None,
                       client, npartitions: int | None = None) -> ParcelSteps:
     """:func:`geo.analysis.parcel_steps` computed partition-wise on a dask cluster; the same result.
+
+    Each task receives only its partition with the halo (scattered to one worker, not
+    broadcast), so a worker holds its share of the park rather than the whole of it.
 
     Parameters
     ----------
@@ -172,28 +167,36 @@ def partitioned_steps(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *,
     if npartitions is None:
         threads = sum(client.nthreads().values()) or 1
         npartitions = max(threads, int(np.ceil(len(parcels) / PARCELS_PER_PARTITION)))
-    parts = spatial_partitions(parcels, npartitions=min(npartitions, len(parcels)))
     road_reach_m, pipe_reach_m = halo_reach_m(roads, infra_rules=infra_rules)
-    # Ship the layers once; every task reads them from its worker's memory.
-    shipped = client.scatter([parcels, buildings, enterprises, roads, pipelines], broadcast=True)
-    futures = [client.submit(_run_partition, owned, *shipped, road_reach_m=road_reach_m, pipe_reach_m=pipe_reach_m,
-                             pure=False, **options) for owned in parts]
+    halo = Halo(parcels, buildings, enterprises=enterprises, roads=roads, pipelines=pipelines,
+                road_reach_m=road_reach_m, pipe_reach_m=pipe_reach_m)
+    parts = [halo.of(owned) for owned in spatial_partitions(parcels, npartitions=min(npartitions, len(parcels)))]
+    futures = []
+    for part in parts:  # one task per partition (tens to thousands), not per feature
+        # A list, not a dict: scattered dict keys would name the data, and every partition uses the same names.
+        frames = client.scatter([parcels.iloc[part.parcels], np.isin(part.parcels, part.owned),
+                                 buildings.iloc[part.buildings], roads.iloc[part.roads],
+                                 pipelines.iloc[part.pipelines], enterprises.iloc[part.enterprises]])
+        futures.append(client.submit(partition_steps, *frames[:3], roads=frames[3], pipelines=frames[4],
+                                     enterprises=frames[5], pure=False, **options))
     pieces: list[ParcelSteps] = client.gather(futures)
-    # Rows back in the parcels' order.
-    order = np.argsort(np.concatenate(parts), kind="stable")
+    # Rows back in the parcels' order, pairs back to positions into the whole layers.
+    order = np.argsort(np.concatenate([part.owned for part in parts]), kind="stable")
 
     def gathered(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.concat(frames).iloc[order]
 
+    pairs = pd.concat([piece.pairs.assign(building=part.buildings[piece.pairs["building"].to_numpy()],
+                                          parcel=part.parcels[piece.pairs["parcel"].to_numpy()])
+                       for part, piece in zip(parts, pieces, strict=True)], ignore_index=True)
     ready = None if pieces[0].readiness is None else gathered([piece.readiness for piece in pieces])
-    return ParcelSteps(sorted_pairs(pd.concat([piece.pairs for piece in pieces], ignore_index=True)),
-                       gathered([piece.utilisation for piece in pieces]), gathered([piece.idle for piece in pieces]),
-                       ready)
+    return ParcelSteps(sorted_pairs(pairs), gathered([piece.utilisation for piece in pieces]),
+                       gathered([piece.idle for piece in pieces]), ready)
 
 
 @contextlib.contextmanager
 def dask_engine(*, scheduler: str | None = None, n_workers: int | None = None,
-                npartitions: int | None = None) -> Iterator:
+                npartitions: int | None = None, connect_timeout_s: float = 10.0) -> Iterator:
     """A ``steps`` function for ``analyse_land(steps=…)`` that runs on dask, for the duration of the block.
 
     Parameters
@@ -205,12 +208,14 @@ def dask_engine(*, scheduler: str | None = None, n_workers: int | None = None,
     n_workers, npartitions
         Local cluster size and number of spatial partitions (defaults as above and
         in :func:`partitioned_steps`).
+    connect_timeout_s
+        How long to try reaching ``scheduler`` before giving up with ``OSError``.
     """
     from distributed import Client, LocalCluster
 
     if scheduler:
         cluster = None
-        client = Client(scheduler)
+        client = Client(scheduler, timeout=connect_timeout_s)
     else:
         # Loopback only; the scheduler's HTTP endpoint on a free port, without the dashboard.
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, host="127.0.0.1", processes=True,

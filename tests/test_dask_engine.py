@@ -166,3 +166,28 @@ def test_analyse_command_with_the_dask_engine_prints_the_same_figures(tiny_park)
     assert figures == [line for line in dask.output.splitlines() if not line.startswith("测试园区")]
     assert "idle status:" in dask.output and "readiness: not computed" not in dask.output
     assert bad.exit_code == 2 and "'spark' is not one of 'single', 'dask'" in bad.output
+
+
+def test_analyse_command_on_an_existing_scheduler_and_an_unreachable_one(tiny_park):
+    from distributed import LocalCluster
+
+    from app import create_app
+
+    app = create_app({"TESTING": True, "PARK_PATH": str(tiny_park.path), "DATABASE_URL": None})
+    runner = app.test_cli_runner()
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", processes=True,
+                      dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False}) as cluster, \
+            app.app_context():
+        single = runner.invoke(args=["analyse"])
+        remote = runner.invoke(args=["analyse", "--engine", "dask", "--scheduler", cluster.scheduler_address])
+        # Port 9 (discard) is closed on loopback: refused at once, retried until the timeout.
+        unreachable = runner.invoke(args=["analyse", "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9",
+                                          "--timeout", "1"])
+        without_engine = runner.invoke(args=["analyse", "--scheduler", cluster.scheduler_address])
+    assert remote.exit_code == 0, remote.output
+    figures = [line for line in single.output.splitlines() if not line.startswith("测试园区")]
+    assert figures == [line for line in remote.output.splitlines() if not line.startswith("测试园区")]
+    assert unreachable.exit_code == 2
+    assert "analyse: cannot reach the dask scheduler at tcp://127.0.0.1:9" in unreachable.output
+    assert "Traceback" not in unreachable.output
+    assert without_engine.exit_code == 2 and "--scheduler needs --engine dask" in without_engine.output

@@ -30,8 +30,10 @@ def _load_infra_rules(location: str):
               help="dask: run the per-parcel steps partition-wise on a dask cluster (geo.partition).")
 @click.option("--scheduler", default=None, metavar="ADDR",
               help="With --engine dask: an existing scheduler (tcp://host:8786); default a local cluster.")
+@click.option("--timeout", "timeout_s", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="With --scheduler: seconds to try reaching it.")
 def analyse_command(park_path: str | None, as_of: str | None, out: str | None, engine: str,
-                    scheduler: str | None) -> None:
+                    scheduler: str | None, timeout_s: float) -> None:
     """Utilisation, idle land, inefficient land, 亩均 and vacancy of the park as of a day.
 
     Prints the counts per idle status and inefficiency category, what could not be
@@ -49,6 +51,9 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
     location = park_path or current_app.config.get("DATABASE_URL") or current_app.config["PARK_PATH"]
     if out is not None and not out.lower().endswith(FORMATS):
         click.echo(f"analyse: --out {out!r}: allowed formats are {', '.join(FORMATS)}", err=True)
+        sys.exit(2)
+    if scheduler and engine != "dask":
+        click.echo("analyse: --scheduler needs --engine dask", err=True)
         sys.exit(2)
     started = time.perf_counter()
     try:
@@ -71,17 +76,22 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
         click.echo(f"analyse: {exc}", err=True)
         sys.exit(2)
     loaded = time.perf_counter()
-    from contextlib import nullcontext
+    from contextlib import ExitStack, nullcontext
 
     from geo.analysis import parcel_steps
 
     if engine == "dask":
         from geo.partition import dask_engine
 
-        engine_context = dask_engine(scheduler=scheduler)
+        engine_context = dask_engine(scheduler=scheduler, connect_timeout_s=timeout_s)
     else:
         engine_context = nullcontext(parcel_steps)
-    with engine_context as steps:
+    with ExitStack() as stack:
+        try:
+            steps = stack.enter_context(engine_context)
+        except OSError as exc:  # the scheduler cannot be reached (refused, unknown host, timed out)
+            click.echo(f"analyse: cannot reach the dask scheduler at {scheduler}: {exc}", err=True)
+            sys.exit(2)
         result = analyse_land(layers, as_of=day, rules=rules, infra_rules=infra, steps=steps)
     analysed = time.perf_counter()
     parcels = result.parcels
