@@ -6,6 +6,7 @@ import io
 import json
 
 import openpyxl
+import pandas as pd
 import pytest
 from pyproj import Transformer
 
@@ -205,3 +206,15 @@ def test_a_park_without_expansion_zone_shows_the_draw_tool_only(tiny_client):
     bad = tiny_client.get("/api/expansion")
     assert bad.status_code == 400
     assert "no expansion_area zone" in bad.get_json()["error"]["message"]
+
+
+def test_the_map_leaves_retired_records_out(tiny_park, tiny_client):
+    parcels = tiny_park.load("parcels")
+    first, second = parcels["parcel_id"].iloc[0], parcels["parcel_id"].iloc[1]
+    before = tiny_client.get("/expansion").get_data(as_text=True)
+    assert f'"{first}"' in before and f'"{second}"' in before
+    parcels["retired_on"] = pd.to_datetime([None, "2025-01-01"] + [None] * (len(parcels) - 2)).astype(
+        "datetime64[ms]")
+    tiny_park.save("parcels", parcels)
+    after = tiny_client.get("/expansion").get_data(as_text=True)
+    assert f'"{first}"' in after and f'"{second}"' not in after

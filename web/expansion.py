@@ -35,6 +35,7 @@ from geo.crs import WEB_EPSG, to_working
 from geo.maps import map_components
 from geo.maps_expansion import expansion_map, layers_json, result_layers
 from geo.scenarios import COMPARED, ScenarioOptions, compare_scenarios, plan_expansion
+from geo.summary import in_force
 from layers.expansion_rules import LAYOUTS, ExpansionRules, ExpansionRulesError, expansion_rules_for_park
 from layers.geojson import dumps, script_safe
 from layers.infra_rules import InfraRules, InfraRulesError, infra_rules_for_park
@@ -302,7 +303,9 @@ def page():
         initial = result_json(run_plan(area, options), source={"kind": "zone", "zone": zone_id})
         focus = zones[(zones["zone_id"] == zone_id).to_numpy()]
     config = current_app.config
-    the_map = expansion_map(_layers(), lang=lang, basemap=config["BASEMAP"],
+    # The map shows today's park; the plan judges its own day (``as_of``) from all records.
+    current = {name: in_force(frame) for name, frame in _layers().items()}
+    the_map = expansion_map(current, lang=lang, basemap=config["BASEMAP"],
                             asset_base_url=url_for("static", filename=""), tianditu_key=config["TIANDITU_KEY"],
                             focus=focus)
     parts = map_components(the_map)
