@@ -8,9 +8,13 @@ save time is printed as the PostGIS import rate) and served from there. For each
 store, distinct zoom-``--zoom`` tiles over the parcels are requested with the
 page's layer set (zones,parcels,buildings,roads,pipelines,facilities):
 
-* cold: tiles not yet encoded (GeoPackage: Python encoder; PostGIS: ST_AsMVT),
-* warm: the same tiles again (served from the tile cache),
-* 304: revalidation with the ETag the browser holds.
+* cold: tiles not yet encoded (GeoPackage: Python encoder; PostGIS: ST_AsMVT, one
+  statement for the six layers), each written through to the persistent tile cache,
+* warm: the same tiles again (served from the persistent tile cache),
+* 304: revalidation with the ETag the browser holds,
+* seeded: ``seed-tiles`` renders every tile of the zoom into a fresh cache file (its
+  time, tile count and size are printed), then a freshly started server is asked for
+  tiles no one has asked for before (a first visitor on a seeded park).
 
 Each case sends a fixed number of requests (bounded in time), to 127.0.0.1 only.
 """
@@ -21,29 +25,34 @@ import argparse
 import random
 import time
 
-from common import LoopbackServer, demo_park, get, load, machine, record
+from common import OUT, LoopbackServer, demo_park, get, load, machine, record
 
 LAYER_SET = "zones,parcels,buildings,roads,pipelines,facilities"
 
 
 def tile_paths(store, zoom: int, count: int, seed: int) -> list[list[str]]:
-    """Two disjoint random samples of tiles that hold parcels: one per concurrency level."""
+    """Four disjoint random samples of tiles that hold parcels: on demand and seeded, one per concurrency level."""
     from geo.tiles import tiles_covering
 
     parcels = store.load("parcels")
     centroids = parcels.geometry.centroid.to_crs(3857)
-    tiles = sorted({xy for point in centroids.sample(min(len(centroids), 20 * count), random_state=seed)
+    tiles = sorted({xy for point in centroids.sample(min(len(centroids), 40 * count), random_state=seed)
                     for xy in tiles_covering(point.bounds, zoom)})
     random.Random(seed).shuffle(tiles)
     paths = [f"/tiles/{LAYER_SET}/{zoom}/{x}/{y}.pbf" for x, y in tiles]
-    return [paths[:count], paths[count:2 * count]]
+    return [paths[i * count:(i + 1) * count] for i in range(4)]
 
 
-def run_store(name: str, config: dict, samples: list[list[str]], parcels: int) -> None:
-    with LoopbackServer(config) as server:
-        status, body, _, seconds = get(server.port, samples[0][0], timeout=1800)  # builds indexes, warms the pool
+def run_store(name: str, config: dict, samples: list[list[str]], parcels: int, zoom: int) -> None:
+    on_demand, seeded = OUT / f"tiles_{name}_{parcels}_on_demand.sqlite", OUT / f"tiles_{name}_{parcels}_seeded.sqlite"
+    for path in (on_demand, seeded):
+        for stale in path.parent.glob(path.name + "*"):
+            stale.unlink()
+    with LoopbackServer({**config, "TILE_CACHE_PATH": str(on_demand)}) as server:
+        # The first request fingerprints the layers (a cache file's first sync), builds indexes, warms the pool.
+        status, body, _, seconds = get(server.port, samples[0][0], timeout=1800)
         print(f"  {name}: first tile {seconds * 1000:.0f} ms (status {status}, {len(body)} bytes)", flush=True)
-        for concurrency, paths in zip((1, 16), samples):
+        for concurrency, paths in zip((1, 16), samples[:2]):
             for case in ("cold", "warm"):
                 result = load(server.port, paths, concurrency=concurrency)
                 report(name, case, concurrency, result, parcels)
@@ -54,6 +63,34 @@ def run_store(name: str, config: dict, samples: list[list[str]], parcels: int) -
             revalidations = [(path, etag) for path, etag in etags.items() if etag]
             result = load_304(server.port, revalidations, concurrency)
             report(name, "304", concurrency, result, parcels)
+    seed_park(name, {**config, "TILE_CACHE_PATH": str(seeded)}, zoom, parcels)
+    with LoopbackServer({**config, "TILE_CACHE_PATH": str(seeded)}) as server:  # a restart on the seeded cache
+        status, body, _, seconds = get(server.port, samples[2][-1], timeout=1800)
+        print(f"  {name}: first tile after the restart {seconds * 1000:.0f} ms (status {status})", flush=True)
+        for concurrency, paths in zip((1, 16), samples[2:]):
+            report(name, "seeded", concurrency, load(server.port, paths, concurrency=concurrency), parcels)
+
+
+def seed_park(name: str, config: dict, zoom: int, parcels: int) -> None:
+    """Seed every tile of ``zoom`` of the page's layers into the configured cache file; print time and size."""
+    from app import create_app
+    from layers.stores import close_store
+    from web.tiles import cache_file, seed
+
+    app = create_app({"TESTING": False, "SECRET_KEY": "bench", **config})
+    with app.app_context():
+        started = time.perf_counter()
+        result = seed(LAYER_SET.split(","), [zoom])
+        seconds = time.perf_counter() - started
+        stats = cache_file().stats()
+        close_store(app.extensions["parkatlas_park"].store)
+    print(f"  {name}: seeded zoom {zoom}: {result['tiles']} layer tiles, {result['bytes'] / 1e6:.1f} MB in "
+          f"{seconds:.1f} s ({result['tiles'] / seconds:.1f} layer tiles/s, with fingerprinting the layers); "
+          f"cache file {stats['file_bytes'] / 1e6:.1f} MB", flush=True)
+    label = f"{name} seed z{zoom} {parcels} parcels"
+    record("tiles", label, "seconds", seconds, "s")
+    record("tiles", label, "tiles", result["tiles"], "layer tiles")
+    record("tiles", label, "size", stats["file_bytes"] / 1e6, "MB")
 
 
 def load_304(port: int, pairs: list[tuple[str, str]], concurrency: int) -> dict:
@@ -81,7 +118,7 @@ def load_304(port: int, pairs: list[tuple[str, str]], concurrency: int) -> dict:
 
 
 def report(store: str, case: str, concurrency: int, result: dict, parcels: int) -> None:
-    print(f"  {store:8} {case:5} c={concurrency:<3} n={result['n']:<4} p50 {result['p50']:7.1f} ms  "
+    print(f"  {store:8} {case:6} c={concurrency:<3} n={result['n']:<4} p50 {result['p50']:7.1f} ms  "
           f"p95 {result['p95']:7.1f} ms  p99 {result['p99']:7.1f} ms  {result['per_s']:7.1f} tiles/s  "
           f"statuses {result['statuses']}", flush=True)
     label = f"{store} {case} c{concurrency} {parcels} parcels"
@@ -96,6 +133,7 @@ def main() -> None:
     parser.add_argument("--tiles", type=int, default=200, help="distinct tiles per concurrency level")
     parser.add_argument("--zoom", type=int, default=14)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--stores", default="gpkg,postgis", help="which stores to measure (gpkg, postgis)")
     args = parser.parse_args()
 
     from layers.pgcluster import ThrowawayCluster
@@ -108,7 +146,11 @@ def main() -> None:
     store = GeoPackageStore(path)
     n_parcels = len(store.load("parcels"))
     samples = tile_paths(store, args.zoom, args.tiles, args.seed)
-    run_store("gpkg", {"PARK_PATH": str(path), "DATABASE_URL": None}, samples, n_parcels)
+    print(f"  {n_parcels} parcels; samples of {[len(s) for s in samples]} tiles; load average {load_average()}")
+    if "gpkg" in args.stores:
+        run_store("gpkg", {"PARK_PATH": str(path), "DATABASE_URL": None}, samples, n_parcels, args.zoom)
+    if "postgis" not in args.stores:
+        return
 
     with ThrowawayCluster() as cluster:
         names = [name for name in store.layer_names() if name in REGISTRY]
@@ -121,7 +163,14 @@ def main() -> None:
         print(f"  postgis save_park: {features} records in {seconds:.1f} s ({features / seconds:,.0f} records/s)")
         record("tiles", f"postgis save_park {n_parcels} parcels", "rate", features / seconds, "records/s")
         run_store("postgis", {"PARK_PATH": str(path), "DATABASE_URL": f"{cluster.url}?schema=bench"}, samples,
-                  n_parcels)
+                  n_parcels, args.zoom)
+    print(f"  load average at the end {load_average()}")
+
+
+def load_average() -> str:
+    import os
+
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 if __name__ == "__main__":

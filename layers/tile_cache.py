@@ -35,7 +35,8 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,8 @@ from geo.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, tiles_touched
 CACHE_LAYOUT = "1"
 #: Seconds a writer waits for another one (a seeding process, another web server).
 BUSY_TIMEOUT_S = 30
+#: Idle connections kept open (more concurrent readers open and close their own).
+POOL_SIZE = 16
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cache_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -134,7 +137,7 @@ class TileCacheFile:
         self.path = Path(path)
         self.extent = extent
         self.buffer = buffer
-        self._local = threading.local()
+        self._pool: list[sqlite3.Connection] = []
         self._init_lock = threading.Lock()
         self._ready = False
 
@@ -143,25 +146,37 @@ class TileCacheFile:
 
     # -- connections ---------------------------------------------------------------
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Autocommit: reads see the latest commit; writes open explicit transactions.
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-            with self._init_lock:
-                if not self._ready:
-                    self._create(conn)
-                    self._ready = True
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit: reads see the latest commit; writes open explicit transactions.
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        with self._init_lock:
+            if not self._ready:
+                self._create(conn)
+                self._ready = True
         return conn
 
-    def _create(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
+    @contextmanager
+    def _conn(self) -> Iterator[sqlite3.Connection]:
+        """A pooled connection (web servers start a thread per request: a connection each would cost more)."""
+        with self._init_lock:
+            conn = self._pool.pop() if self._pool else None
+        if conn is None:
+            conn = self._open()
         try:
+            yield conn
+        finally:
+            with self._init_lock:
+                if len(self._pool) < POOL_SIZE:
+                    self._pool.append(conn)
+                    conn = None
+            if conn is not None:
+                conn.close()
+
+    def _create(self, conn: sqlite3.Connection) -> None:
+        with _Transaction(conn):
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
@@ -170,32 +185,32 @@ class TileCacheFile:
                 for table in ("tiles", "layer_state", "seeded", "versions"):
                     conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
             conn.execute("INSERT OR REPLACE INTO cache_meta (key, value) VALUES ('layout', ?)", (CACHE_LAYOUT,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def close(self) -> None:
-        """Close this thread's connection (others close when their threads end)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        """Close the pooled connections."""
+        with self._init_lock:
+            pool, self._pool = self._pool, []
+        for conn in pool:
             conn.close()
-            self._local.conn = None
 
-    def _write(self):
-        return _Transaction(self._conn())
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._conn() as conn, _Transaction(conn):
+            yield conn
 
     # -- reading -------------------------------------------------------------------
 
     def token_for(self, park_version: str, layer: str) -> tuple[str, str] | None:
         """The layer's (token, settings) recorded for this park version, if any process has worked it out."""
-        row = self._conn().execute("SELECT token, settings FROM versions WHERE park_version = ? AND layer = ?",
-                                   (park_version, layer)).fetchone()
+        with self._conn() as conn:
+            row = conn.execute("SELECT token, settings FROM versions WHERE park_version = ? AND layer = ?",
+                               (park_version, layer)).fetchone()
         return (row[0], row[1]) if row else None
 
     def state(self, layer: str) -> LayerState | None:
         """What the layer's cached tiles were made from (None before the first sync)."""
-        return self._state(self._conn(), layer)
+        with self._conn() as conn:
+            return self._state(conn, layer)
 
     @staticmethod
     def _state(conn: sqlite3.Connection, layer: str) -> LayerState | None:
@@ -208,28 +223,32 @@ class TileCacheFile:
 
     def tile(self, layer: str, token: str, z: int, x: int, y: int) -> tuple[bytes | None, str | None] | None:
         """(bytes, ETag) of a cached tile; (None, None) for a hole; None when there is no row."""
-        row = self._conn().execute(
-            "SELECT data, etag FROM tiles WHERE layer = ? AND token = ? AND z = ? AND x = ? AND y = ?",
-            (layer, token, z, x, y)).fetchone()
+        with self._conn() as conn:
+            row = conn.execute(
+                "SELECT data, etag FROM tiles WHERE layer = ? AND token = ? AND z = ? AND x = ? AND y = ?",
+                (layer, token, z, x, y)).fetchone()
         if row is None:
             return None
         return (bytes(row[0]), row[1]) if row[0] is not None else (None, None)
 
     def seeded_zooms(self, layer: str, token: str) -> set[int]:
         """Zooms at which every tile of the layer holding features has a row (a missing one is empty)."""
-        rows = self._conn().execute("SELECT z FROM seeded WHERE layer = ? AND token = ?", (layer, token))
+        with self._conn() as conn:
+            rows = conn.execute("SELECT z FROM seeded WHERE layer = ? AND token = ?", (layer, token)).fetchall()
         return {int(z) for (z,) in rows}
 
     def present(self, layer: str, token: str, z: int) -> set[tuple[int, int]]:
         """(x, y) of the tiles with bytes at zoom ``z`` (holes excluded)."""
-        rows = self._conn().execute(
-            "SELECT x, y FROM tiles WHERE layer = ? AND token = ? AND z = ? AND data IS NOT NULL", (layer, token, z))
+        with self._conn() as conn:
+            rows = conn.execute("SELECT x, y FROM tiles WHERE layer = ? AND token = ? AND z = ? AND data IS NOT NULL",
+                                (layer, token, z)).fetchall()
         return {(int(x), int(y)) for x, y in rows}
 
     def stats(self) -> dict[str, int]:
         """Tiles with bytes, their total size in bytes, holes, and the file's size."""
-        tiles, size, holes = self._conn().execute(
-            "SELECT count(data), coalesce(sum(length(data)), 0), count(*) - count(data) FROM tiles").fetchone()
+        with self._conn() as conn:
+            tiles, size, holes = conn.execute(
+                "SELECT count(data), coalesce(sum(length(data)), 0), count(*) - count(data) FROM tiles").fetchone()
         files = [self.path, self.path.with_name(self.path.name + "-wal")]
         return {"tiles": int(tiles), "bytes": int(size), "holes": int(holes),
                 "file_bytes": sum(p.stat().st_size for p in files if p.exists())}
