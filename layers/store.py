@@ -4,7 +4,12 @@ Writes build an Arrow table with an explicit schema from the layer registry
 (text, float64, int64, bool, date32; geometry as WKB), so types survive even in
 columns that are entirely empty. Every write goes to a temporary file beside the
 park and replaces it atomically: a failed save leaves the previous file intact.
-Reads go through pyogrio with Arrow and are validated against the registry.
+Reads go through pyogrio with Arrow. A layer is validated against the registry
+when read unless the store validated it when writing it and nothing changed it
+since: every write stamps its layers in ``parkatlas_trust`` and puts SQLite
+triggers on them that count any later insert, update or delete (QGIS, sqlite3,
+ogr2ogr all edit through SQL); a layer replaced outside the store loses the
+triggers. A stamped, unchanged layer is only cast to the registry's types.
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ import fcntl
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from contextlib import closing
 from pathlib import Path
+from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
@@ -29,9 +37,13 @@ from pyproj import CRS
 
 from layers.registry import REGISTRY, get_layer
 from layers.schema import LayerSpec
-from layers.validate import validate_layer
+from layers.validate import cast_layer, validate_layer
+from layers.values import STRING_DTYPE
 
 META_TABLE = "parkatlas_meta"
+#: Per layer: edits counted by triggers since the store stamped it, and the count it stamped (equal = trusted).
+TRUST_TABLE = "parkatlas_trust"
+_EDIT_EVENTS = ("INSERT", "UPDATE", "DELETE")
 #: A GeoPackage is an SQLite file whose header says so, with application_id 'GPKG' at byte 68.
 SQLITE_MAGIC = b"SQLite format 3\x00"
 GPKG_APPLICATION_ID = b"GPKG"
@@ -115,6 +127,76 @@ def _append_fits(path: Path, spec: LayerSpec, frame: pd.DataFrame) -> bool:
         return True
     declared = pyogrio.read_info(path, layer=spec.name)["geometry_type"]
     return declared == "Unknown" or _geometry_type_name(frame.geometry.to_numpy(), spec.geometry) == declared
+
+
+def _trigger(layer: str, event: str) -> str:
+    return f"parkatlas_edit_{layer}_{event.lower()}"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def stamp_layers(path: Path, names: Iterable[str], *, trusted: bool = True) -> None:
+    """Stamp layers ``names`` of the GeoPackage at ``path`` as validated by the store (``trusted=False``: not).
+
+    Puts the edit-counting triggers on each layer (again: replacing a layer drops
+    them) and records the current count as the validated one.
+    """
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("BEGIN")
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {TRUST_TABLE} (layer TEXT PRIMARY KEY, "
+                     "edits INTEGER NOT NULL, validated_edits INTEGER NOT NULL)")
+        for name in names:
+            for event in _EDIT_EVENTS:
+                conn.execute(f"DROP TRIGGER IF EXISTS {_quoted(_trigger(name, event))}")
+                conn.execute(
+                    f"CREATE TRIGGER {_quoted(_trigger(name, event))} AFTER {event} ON {_quoted(name)} BEGIN "
+                    f"UPDATE {TRUST_TABLE} SET edits = edits + 1 WHERE layer = '{name.replace(chr(39), chr(39) * 2)}'; "
+                    "END")
+            conn.execute(f"INSERT INTO {TRUST_TABLE} (layer, edits, validated_edits) VALUES (?, 0, ?) "
+                         "ON CONFLICT (layer) DO UPDATE SET edits = 0, validated_edits = excluded.validated_edits",
+                         (name, 0 if trusted else -1))
+        conn.execute("COMMIT")
+
+
+def trusted_stamp(path: Path, name: str) -> int | None:
+    """The edit count of layer ``name`` when the store's stamp says it is unchanged since validated, else None.
+
+    None for a park written before stamps, a layer edited outside the store (the
+    triggers counted it) or replaced outside it (its triggers are gone).
+    """
+    try:
+        with closing(sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)) as conn:
+            row = conn.execute(f"SELECT edits, validated_edits FROM {TRUST_TABLE} WHERE layer = ?",
+                               (name,)).fetchone()
+            triggers = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name IN (?, ?, ?)",
+                (name, *(_trigger(name, event) for event in _EDIT_EVENTS))).fetchone()[0]
+    except sqlite3.Error:
+        return None
+    if row is None or row[0] != row[1] or triggers != len(_EDIT_EVENTS):
+        return None
+    return int(row[0])
+
+
+_ARROW_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): STRING_DTYPE,
+                       pa.large_string(): STRING_DTYPE}
+
+
+def read_layer(path: Path, name: str, *, bbox=None) -> pd.DataFrame:
+    """One layer as pyogrio reads it through Arrow, with nullable dtypes and dates as datetime64 (no checks)."""
+    meta, table = pyogrio.read_arrow(path, layer=name, bbox=bbox)
+    geometry_name = meta.get("geometry_name") or "wkb_geometry"
+    has_geometry = meta.get("geometry_type") is not None and geometry_name in table.column_names
+    wkb = table.column(geometry_name) if has_geometry else None
+    if has_geometry:
+        table = table.drop_columns([geometry_name])
+    frame = table.to_pandas(types_mapper=_ARROW_PANDAS_TYPES.get, date_as_object=False)
+    if wkb is None:
+        return frame
+    return gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)),
+                            crs=meta.get("crs"))
 
 
 def _write_meta(path: Path, meta: Mapping[str, object]) -> None:
@@ -261,7 +343,7 @@ class GeoPackageStore:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files; errors still raise
-                return [str(name) for name, _ in pyogrio.list_layers(self.path)]
+                return [str(name) for name, _ in pyogrio.list_layers(self.path) if name != TRUST_TABLE]
         except Exception as exc:  # GDAL raises several types for damaged files
             msg = f"{self.path}: cannot be read as a GeoPackage ({exc})"
             raise ParkStoreError(msg) from exc
@@ -293,7 +375,7 @@ class GeoPackageStore:
         return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
 
     def load(self, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
-        """Read and validate one layer; an absent layer loads as an empty, typed frame.
+        """Read one layer, validated unless stamped unchanged; an absent layer loads as an empty, typed frame.
 
         Parameters
         ----------
@@ -305,13 +387,21 @@ class GeoPackageStore:
         spec = get_layer(name)
         if name not in self.layer_names():
             return self._empty(spec)
+        stamp = trusted_stamp(self.path, name)
         try:
-            raw = pyogrio.read_dataframe(self.path, layer=name, use_arrow=True, bbox=bbox)
+            raw = read_layer(self.path, name, bbox=bbox)
         except Exception as exc:
             msg = f"{self.path}: layer {name!r} cannot be read ({exc})"
             raise ParkStoreError(msg) from exc
+        # Stamped before and after the read: an edit during it (another process) gets it validated.
+        if stamp is not None and trusted_stamp(self.path, name) == stamp:
+            return cast_layer(raw, spec)
         frame, _ = validate_layer(raw, spec, source=f"{self.path.name}:{name}")
         return frame
+
+    def is_trusted(self, name: str) -> bool:
+        """Whether layer ``name`` loads without value checks (stamped by the store, unchanged since)."""
+        return self.exists() and trusted_stamp(self.path, name) is not None
 
     def load_all(self) -> dict[str, pd.DataFrame]:
         """Every registered layer, validated (absent ones empty)."""
@@ -337,6 +427,7 @@ class GeoPackageStore:
             _write_meta(temporary, full_meta)
             for name, frame in typed.items():
                 _write_frame(temporary, get_layer(name), frame, crs)
+            stamp_layers(temporary, typed)
             _fsync_and_replace(temporary, self.path)
 
     def save(self, name: str, frame: pd.DataFrame) -> None:
@@ -359,6 +450,10 @@ class GeoPackageStore:
             present = set(self.layer_names())
             temporary = Path(workdir) / self.path.name
             shutil.copy2(self.path, temporary)
+            # Appended rows are validated, the rows already there only if they were: keep their trust as it is.
+            untrusted = {name for name in typed if name in append and name in present
+                         and trusted_stamp(temporary, name) is None}
+            stamp_layers(temporary, untrusted, trusted=False)  # our own append is not an outside edit
             for name, frame in typed.items():
                 # Writing a layer that exists replaces it (pyogrio overwrites by name); appending adds rows.
                 if name in append and name in present and _append_fits(temporary, get_layer(name), frame):
@@ -367,12 +462,16 @@ class GeoPackageStore:
                     # The new rows' geometry type does not fit the layer's declared type (say,
                     # MultiPolygons into a Polygon layer): rewrite the layer whole rather than
                     # write a GeoPackage that breaks its own declaration.
-                    existing = checked_frame(name, pyogrio.read_dataframe(temporary, layer=name, use_arrow=True),
-                                             crs, source=f"{self.path.name}:{name}")
+                    existing = checked_frame(name, read_layer(temporary, name), crs,
+                                             source=f"{self.path.name}:{name}")
                     combined = gpd.GeoDataFrame(pd.concat([existing, frame], ignore_index=True), crs=crs)
                     _write_frame(temporary, get_layer(name), combined, crs)
+                    untrusted.discard(name)  # every row validated just now
                 else:
                     _write_frame(temporary, get_layer(name), frame, crs)
+                    untrusted.discard(name)
+            stamp_layers(temporary, [name for name in typed if name not in untrusted])
+            stamp_layers(temporary, untrusted, trusted=False)
             _fsync_and_replace(temporary, self.path)
 
     def write_lock(self) -> _WriteLock:
