@@ -31,7 +31,7 @@ LAYER_SET = "zones,parcels,buildings,roads,pipelines,facilities"
 
 
 def tile_paths(store, zoom: int, count: int, seed: int) -> list[list[str]]:
-    """Four disjoint random samples of tiles that hold parcels: on demand and seeded, one per concurrency level."""
+    """Three disjoint random samples of tiles that hold parcels: on demand at c=1 and c=16, seeded at c=1."""
     from geo.tiles import tiles_covering
 
     parcels = store.load("parcels")
@@ -40,7 +40,7 @@ def tile_paths(store, zoom: int, count: int, seed: int) -> list[list[str]]:
                     for xy in tiles_covering(point.bounds, zoom)})
     random.Random(seed).shuffle(tiles)
     paths = [f"/tiles/{LAYER_SET}/{zoom}/{x}/{y}.pbf" for x, y in tiles]
-    return [paths[i * count:(i + 1) * count] for i in range(4)]
+    return [paths[i * count:(i + 1) * count] for i in range(3)]
 
 
 def run_store(name: str, config: dict, samples: list[list[str]], parcels: int, zoom: int) -> None:
@@ -67,7 +67,8 @@ def run_store(name: str, config: dict, samples: list[list[str]], parcels: int, z
     with LoopbackServer({**config, "TILE_CACHE_PATH": str(seeded)}) as server:  # a restart on the seeded cache
         status, body, _, seconds = get(server.port, samples[2][-1], timeout=1800)
         print(f"  {name}: first tile after the restart {seconds * 1000:.0f} ms (status {status})", flush=True)
-        for concurrency, paths in zip((1, 16), samples[2:]):
+        # A fresh server and cache file: the first sample is new to them too (a park has few tiles per zoom).
+        for concurrency, paths in zip((1, 16), (samples[2], samples[0])):
             report(name, "seeded", concurrency, load(server.port, paths, concurrency=concurrency), parcels)
 
 

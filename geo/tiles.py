@@ -177,9 +177,11 @@ def feature_digests(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> np.nda
     Equal fingerprints mean the feature would be drawn the same in every tile;
     the hash is pandas' keyed SipHash, the same in every process.
     """
-    columns = {f"p{i}": properties[name].to_numpy() for i, name in enumerate(properties.columns)}
-    columns["wkb"] = shapely.to_wkb(frame.geometry.to_numpy(), flavor="iso")
-    hashed = pd.util.hash_pandas_object(pd.DataFrame(columns, index=frame.index), index=False)
+    # The columns keep their dtypes: to_numpy() would turn a nullable integer column into floats
+    # only when it has a missing value, and so change the fingerprints of all its other rows.
+    data = properties.set_axis([f"p{i}" for i in range(properties.shape[1])], axis=1).set_axis(frame.index)
+    data["wkb"] = shapely.to_wkb(frame.geometry.to_numpy(), flavor="iso")
+    hashed = pd.util.hash_pandas_object(data, index=False)
     return hashed.to_numpy(dtype=np.uint64)
 
 

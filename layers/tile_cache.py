@@ -223,13 +223,21 @@ class TileCacheFile:
 
     def tile(self, layer: str, token: str, z: int, x: int, y: int) -> tuple[bytes | None, str | None] | None:
         """(bytes, ETag) of a cached tile; (None, None) for a hole; None when there is no row."""
+        return self.tiles({layer: token}, z, x, y).get(layer)
+
+    def tiles(self, tokens: dict[str, str], z: int, x: int, y: int) -> dict[str, tuple[bytes | None, str | None]]:
+        """Tile (z, x, y) of each layer in ``tokens`` (layer → token) that has a row, in one query.
+
+        Values as :meth:`tile`: (bytes, ETag), or (None, None) for a hole.
+        """
+        if not tokens:
+            return {}
+        pairs = " OR ".join(["(layer = ? AND token = ?)"] * len(tokens))
+        params = [value for pair in tokens.items() for value in pair]
         with self._conn() as conn:
-            row = conn.execute(
-                "SELECT data, etag FROM tiles WHERE layer = ? AND token = ? AND z = ? AND x = ? AND y = ?",
-                (layer, token, z, x, y)).fetchone()
-        if row is None:
-            return None
-        return (bytes(row[0]), row[1]) if row[0] is not None else (None, None)
+            rows = conn.execute(f"SELECT layer, data, etag FROM tiles WHERE z = ? AND x = ? AND y = ? AND ({pairs})",  # noqa: S608
+                                (z, x, y, *params)).fetchall()
+        return {layer: (bytes(data), etag) if data is not None else (None, None) for layer, data, etag in rows}
 
     def seeded_zooms(self, layer: str, token: str) -> set[int]:
         """Zooms at which every tile of the layer holding features has a row (a missing one is empty)."""

@@ -277,13 +277,14 @@ def layer_tiles(names: list[str], z: int, x: int, y: int, version: str) -> list[
     state = _state()
     file = cache_file()
     found: dict[str, tuple[bytes, str]] = {}
-    tokens: dict[str, tuple[str, bool]] = {}
+    tokens = {name: layer_token(name, version) for name in names if name not in ANALYSIS_LAYERS}
+    rows = file.tiles({name: token for name, (token, _) in tokens.items()}, z, x, y) if file is not None else {}
     for name in names:
         if name in ANALYSIS_LAYERS:
             found[name] = _analysis_tile(name, z, x, y, version)
             continue
-        token, large = tokens[name] = layer_token(name, version)
-        row = file.tile(name, token, z, x, y) if file is not None else None
+        token = tokens[name][0]
+        row = rows.get(name)
         if row is not None and row[0] is not None:
             found[name] = row
         elif row is None and file is not None and z in _seeded(file, name, token):

@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 #: Zooms seeded unless told otherwise: the large layers' first zooms (TILE_MIN_ZOOM 12 by default).
 DEFAULT_ZOOMS = "12-14"
@@ -33,6 +34,7 @@ def parse_zooms(text: str) -> list[int]:
               help="Park to seed (a .gpkg file or postgresql:// URL); default: the app's park.")
 @click.option("--zooms", default=DEFAULT_ZOOMS, show_default=True, help="Zooms to render, e.g. 12-14 or 12,14.")
 @click.option("--layers", default=None, help="Comma-separated layers; default: every spatial layer.")
+@with_appcontext
 def seed_tiles_command(location: str | None, zooms: str, layers: str | None) -> None:
     """Render every tile of the park's extent that holds features into its persistent tile cache.
 
