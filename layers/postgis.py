@@ -12,7 +12,11 @@ moved in place only at the end, so a failed save leaves the previous state and
 readers keep seeing it while a large save runs. Bulk data moves as CSV through
 ``COPY``, written and parsed by Arrow's C++ CSV code (no per-row Python), with
 geometries as hex EWKB. Reads are validated against the registry exactly like
-GeoPackage reads.
+GeoPackage reads, except for a layer the store validated when writing it and
+that nothing changed since: a statement-level trigger on every layer table counts
+each insert, update, delete or truncate into ``parkatlas_trust``, and a layer
+whose count is the one the store stamped (read in the same snapshot as its rows)
+is only cast to the registry's types.
 """
 
 from __future__ import annotations
@@ -45,12 +49,17 @@ from layers.store import (
     frame_to_arrow,
     park_meta,
 )
+from layers.validate import cast_layer
 from layers.values import STRING_DTYPE
 
 STATE_TABLE = "parkatlas_state"
+#: Per layer: edits counted by the trigger, and the count the store stamped after validating (equal = trusted).
+TRUST_TABLE = "parkatlas_trust"
+#: The trigger on every layer table, and its function (one per park schema).
+EDIT_TRIGGER = "parkatlas_count_edit"
 DEFAULT_SCHEMA = "park"
 #: Layout of the tables in a park schema; :meth:`PostGISStore.migrate` brings older ones up to date.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 #: Schema names we create and quote; '__staging' is appended during saves (PostgreSQL allows 63 bytes).
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,49}$")
 _STAGING_SUFFIX = "__staging"
@@ -279,12 +288,37 @@ class PostGISStore:
         """
         spec = get_layer(name)
         with self.connection() as conn:
+            # One snapshot for the stamp and the rows: an edit committed in between cannot slip in trusted.
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             tables = self._require(conn)
             epsg = int(self._read_meta(conn)["working_epsg"])
             if name not in tables:
                 return empty_frame(spec, CRS.from_epsg(epsg), source=f"{self.label}:{name}")
+            trusted = self._trusted(conn, name, tables)
             raw = self._read_table(conn, spec, epsg, bbox)
+        if trusted:
+            return cast_layer(raw, spec)
         return checked_frame(name, raw, CRS.from_epsg(epsg), source=f"{self.label}:{name}")
+
+    def is_trusted(self, name: str) -> bool:
+        """Whether layer ``name`` loads without value checks (stamped by the store, unchanged since)."""
+        with self.connection() as conn:
+            return self._trusted(conn, name, self._require(conn))
+
+    def _edits(self, conn, name: str, tables: set[str]) -> tuple[int, int] | None:
+        """(edits counted, edits stamped as validated) of layer ``name``; None when it has no live trigger."""
+        if TRUST_TABLE not in tables or name not in tables:
+            return None
+        live = conn.execute(
+            "SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = %s AND tgenabled <> 'D'",
+            (f'"{self.schema}"."{name}"', EDIT_TRIGGER)).fetchone()
+        row = conn.execute(self._sql("SELECT edits, validated_edits FROM {}.{} WHERE layer = %s",
+                                     self.schema, TRUST_TABLE), (name,)).fetchone()
+        return (int(row[0]), int(row[1])) if live and row else None
+
+    def _trusted(self, conn, name: str, tables: set[str]) -> bool:
+        edits = self._edits(conn, name, tables)
+        return edits is not None and edits[0] == edits[1]
 
     def _columns(self, conn, table: str) -> list[str]:
         rows = conn.execute(
@@ -410,6 +444,7 @@ class PostGISStore:
             self._create_park_tables(conn, staging, full_meta, counter + 1)
             for name, frame in typed.items():
                 self._write_layer(conn, staging, get_layer(name), frame, crs.to_epsg())
+                self._stamp(conn, staging, staging, name)
             conn.execute(self._sql("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
             conn.execute(self._sql("ALTER SCHEMA {} RENAME TO {}", staging, self.schema))
 
@@ -436,17 +471,25 @@ class PostGISStore:
             typed = dict(frames) if checked else {
                 name: checked_frame(name, frame, crs, source=f"{self.label}:{name}") for name, frame in frames.items()}
             self._lock(conn)
+            if TRUST_TABLE not in tables:
+                self._create_trust(conn, self.schema)  # a park of layout 1 (not migrated yet)
+                tables = tables | {TRUST_TABLE}
             conn.execute(self._sql("DROP SCHEMA IF EXISTS {} CASCADE", staging))
             conn.execute(self._sql("CREATE SCHEMA {}", staging))
             for name, frame in typed.items():
                 spec = get_layer(name)
                 if name in append and name in tables:
                     if self._fits(conn, spec, frame):
+                        # Appended rows are validated, the rows there only if they were: keep their trust.
+                        trusted = self._trusted(conn, name, tables)
                         self._append_rows(conn, spec, frame, epsg)
+                        if trusted:
+                            self._stamp(conn, self.schema, self.schema, name)
                         continue
                     frame = pd.concat([self._read_table(conn, spec, epsg, None), frame], ignore_index=True)
                     frame = checked_frame(name, frame, crs, source=f"{self.label}:{name}")
                 self._write_layer(conn, staging, spec, frame, epsg)
+                self._stamp(conn, self.schema, staging, name)
                 conn.execute(self._sql("DROP TABLE IF EXISTS {}.{}", self.schema, name))
                 conn.execute(self._sql("ALTER TABLE {}.{} SET SCHEMA {}", staging, name, self.schema))
             conn.execute(self._sql("DROP SCHEMA {}", staging))
@@ -538,6 +581,10 @@ class PostGISStore:
                 self._write_meta(conn, self.schema, {**meta, "schema_version": SCHEMA_VERSION})
                 changed = True
             layout = conn.execute(self._sql("SELECT layout_version FROM {}.{}", self.schema, STATE_TABLE)).fetchone()[0]
+            if layout < 2 and TRUST_TABLE not in tables:
+                # Layout 2: edit counting for trusted loads. The tables written before have no trigger
+                # and load validated until the store next writes them.
+                self._create_trust(conn, self.schema)
             if layout < LAYOUT_VERSION:
                 # Later layouts add their steps here, in order, before the version is recorded.
                 conn.execute(self._sql("UPDATE {}.{} SET layout_version = %s", self.schema, STATE_TABLE),
@@ -584,6 +631,31 @@ class PostGISStore:
         conn.execute(self._sql("CREATE TABLE {}.{} (key text PRIMARY KEY, value text NOT NULL)", schema, META_TABLE))
         self._write_meta(conn, schema, meta)
         self._create_state(conn, schema, counter)
+        self._create_trust(conn, schema)
+
+    def _create_trust(self, conn, schema: str) -> None:
+        """The trust table and the trigger function that counts edits of a layer table into it."""
+        conn.execute(self._sql("CREATE TABLE IF NOT EXISTS {}.{} (layer text PRIMARY KEY, edits bigint NOT NULL, "
+                               "validated_edits bigint NOT NULL)", schema, TRUST_TABLE))
+        # Schema and table come from the trigger's own table, so the function keeps working when the
+        # staging schema of a new park is renamed into place.
+        conn.execute(self._sql(
+            "CREATE OR REPLACE FUNCTION {}.{}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "EXECUTE format('UPDATE %I.parkatlas_trust SET edits = edits + 1 WHERE layer = %L', "
+            "TG_TABLE_SCHEMA, TG_TABLE_NAME); RETURN NULL; END $$", schema, EDIT_TRIGGER))
+
+    def _stamp(self, conn, trust_schema: str, table_schema: str, name: str) -> None:
+        """Stamp layer ``name`` (in ``table_schema``) as validated: its trigger on, its edit count recorded.
+
+        ``trust_schema`` holds the trust table and the function, and is where the table will live.
+        """
+        conn.execute(self._sql("DROP TRIGGER IF EXISTS {} ON {}.{}", EDIT_TRIGGER, table_schema, name))
+        conn.execute(self._sql(
+            "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {}.{} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION {}.{}()", EDIT_TRIGGER, table_schema, name, trust_schema, EDIT_TRIGGER))
+        conn.execute(self._sql(
+            "INSERT INTO {}.{} (layer, edits, validated_edits) VALUES (%s, 0, 0) ON CONFLICT (layer) "
+            "DO UPDATE SET validated_edits = {}.edits", trust_schema, TRUST_TABLE, TRUST_TABLE), (name,))
 
     def _write_layer(self, conn, schema: str, spec: LayerSpec, frame: pd.DataFrame, epsg: int) -> None:
         """Create ``schema.<layer>`` from the registry, fill it with COPY, index and analyse it."""

@@ -101,7 +101,7 @@ def test_migration_adds_missing_columns_indexes_and_records_versions(tiny_pg):
         assert conn.execute("SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = 'roads_geometry_gist'",
                             (tiny_pg.schema,)).fetchone()
         layout = conn.execute(tiny_pg._sql("SELECT layout_version FROM {}.{}", tiny_pg.schema, STATE_TABLE)).fetchone()
-    assert layout[0] == 1
+    assert layout[0] == 2
     assert tiny_pg.read_meta()["schema_version"] == 1
     assert tiny_pg.version() != version
     assert tiny_pg.migrate() is False  # idempotent
