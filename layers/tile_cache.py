@@ -270,6 +270,15 @@ class TileCacheFile:
             conn.executemany("INSERT OR REPLACE INTO tiles VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         return len(rows)
 
+    def try_put_tile(self, layer: str, token: str, z: int, x: int, y: int, data: bytes) -> bool:
+        """Store one tile made on demand; False when the file cannot take it now (busy beyond the timeout,
+        read-only, disk full): the caller serves it anyway."""
+        try:
+            self.put_tiles(layer, token, [(z, x, y, data)])
+        except sqlite3.Error:
+            return False
+        return True
+
     def mark_seeded(self, layer: str, token: str, zooms: Iterable[int]) -> None:
         """Record that the layer's tiles at ``zooms`` are all stored (missing rows are empty tiles)."""
         with self._write() as conn:

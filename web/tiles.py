@@ -28,7 +28,6 @@ look-up) and an edit is never hidden behind a stale tile.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -313,12 +312,8 @@ def _seeded(file: TileCacheFile, name: str, token: str) -> set[int]:
 
 def _keep(file: TileCacheFile | None, name: str, token: str, z: int, x: int, y: int, data: bytes) -> tuple[bytes, str]:
     """Store a tile made on demand in the persistent cache, or in memory when the file cannot take it."""
-    if file is not None:
-        try:
-            file.put_tiles(name, token, [(z, x, y, data)])
-            return data, tile_etag(data)
-        except sqlite3.Error:  # busy beyond the timeout, read-only, disk full: serve it and keep it in memory
-            pass
+    if file is not None and file.try_put_tile(name, token, z, x, y, data):
+        return data, tile_etag(data)
     return _state()["cache"].put((name, token, z, x, y), data)
 
 
