@@ -99,16 +99,29 @@ class Halo:
         self.trees = {name: shapely.STRtree(frame.geometry.to_numpy()) for name, frame in
                       (("parcels", parcels), ("buildings", buildings), ("roads", roads), ("pipelines", pipelines))
                       if isinstance(frame, gpd.GeoDataFrame) and len(frame)}
+        # Enterprise ids as integer codes shared by both layers (-1: none), matched per partition with numpy.
+        self.parcel_firm = self.firm = np.array([], dtype=np.intp)
+        if "enterprise_id" in parcels and len(enterprises):
+            codes, _ = pd.factorize(pd.concat([parcels["enterprise_id"], enterprises["enterprise_id"]],
+                                              ignore_index=True))
+            self.parcel_firm, self.firm = codes[:len(parcels)], codes[len(parcels):]
 
     def _near(self, name: str, geoms: np.ndarray, reach_m: float | None = None) -> np.ndarray:
-        """Sorted positions of layer ``name``'s records intersecting (or within ``reach_m`` of) any of ``geoms``."""
+        """Sorted positions of layer ``name``'s records that may lie within ``reach_m`` of any of ``geoms``.
+
+        Without ``reach_m``: the records intersecting them, exactly. With it: every record
+        whose bounding box comes within ``reach_m`` of a geometry's bounding box, a superset
+        (a few records more than needed cost nothing; an exact distance test here cost as
+        much as the readiness step itself).
+        """
         tree = self.trees.get(name)
         if tree is None or not len(geoms):
             return np.array([], dtype=np.intp)
         if reach_m is None:
             _, found = tree.query(geoms, predicate="intersects")
         else:
-            _, found = tree.query(geoms, predicate="dwithin", distance=reach_m)
+            x0, y0, x1, y1 = shapely.bounds(geoms).T
+            _, found = tree.query(shapely.box(x0 - reach_m, y0 - reach_m, x1 + reach_m, y1 + reach_m))
         return np.unique(found)
 
     def of(self, owned: np.ndarray) -> Partition:
@@ -118,9 +131,9 @@ class Halo:
         # Parcels sharing a building with the owned ones join the overlay, so the building is split between all.
         parcels = np.union1d(owned, self._near("parcels", self.buildings.geometry.to_numpy()[buildings]))
         enterprises = np.array([], dtype=np.intp)
-        if "enterprise_id" in self.parcels and len(self.enterprises):
-            wanted = self.parcels["enterprise_id"].iloc[owned].dropna().unique()
-            enterprises = np.flatnonzero(self.enterprises["enterprise_id"].isin(wanted).to_numpy())
+        if len(self.firm):
+            wanted = self.parcel_firm[owned]
+            enterprises = np.flatnonzero(np.isin(self.firm, wanted[wanted >= 0]))
         return Partition(owned, parcels, buildings, self._near("roads", owned_geoms, self.road_reach_m),
                          self._near("pipelines", owned_geoms, self.pipe_reach_m), enterprises)
 
