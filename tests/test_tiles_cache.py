@@ -266,3 +266,20 @@ def test_seeding_again_renders_only_what_is_missing(park):
     assert seed(app)["tiles"] == 0
     park.store.save("parcels", moved_parcels(park.store, R=1.0))
     assert seed(app)["tiles"] == 1  # R's tile (a hole after the edit)
+
+
+def test_a_cache_file_that_cannot_be_written_leaves_tiles_served_and_kept_in_memory(park, renders, monkeypatch):
+    import sqlite3
+
+    from layers.tile_cache import TileCacheFile
+
+    def refuse(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    app = park.make_app()
+    monkeypatch.setattr(TileCacheFile, "put_tiles", refuse)
+    client = app.test_client()
+    first = fetch(client, Z, X0 + 4, Y0)
+    assert ids(first.data, X0 + 4) == ["FAR"]
+    assert fetch(client, Z, X0 + 4, Y0).data == first.data
+    assert renders == [("parcels", Z, X0 + 4, Y0)]  # the second answer came from memory
