@@ -190,6 +190,20 @@ def test_bbox_covering_the_park_selects_everything(tiny_client):
     assert body["numberMatched"] == 2
 
 
+def test_bbox_pages_through_the_matches_in_layer_order(tiny_client, tiny_park):
+    # A box over the bottom row (P1 and P2), kept 10 m clear of P3 above them: two matches, one per page.
+    parcels = tiny_park.load("parcels").to_crs(4326).set_index("parcel_id")
+    west, south, _, north = parcels.loc["P1"].geometry.bounds
+    east = parcels.loc["P2"].geometry.bounds[2]
+    inset = 0.0001
+    bbox = f"{west + inset},{south + inset},{east - inset},{north - inset}"
+    pages = [tiny_client.get(f"/api/collections/parcels/items?bbox={bbox}&limit=1&offset={offset}").get_json()
+             for offset in (0, 1, 2)]
+    assert [[f["id"] for f in page["features"]] for page in pages] == [["P1"], ["P2"], []]
+    assert [page["numberMatched"] for page in pages] == [2, 2, 2]
+    assert "next" in links(pages[0]) and "next" not in links(pages[1])
+
+
 @pytest.mark.parametrize("bbox", ["0,0,1,1", "-180,-90,-170,-80", "130,40,135,45"])
 def test_bbox_elsewhere_selects_nothing(tiny_client, bbox):
     body = tiny_client.get(f"/api/collections/parcels/items?bbox={bbox}").get_json()

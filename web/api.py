@@ -17,7 +17,7 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import NotFound
 
-from geo.bbox import check_lonlat_bbox, in_lonlat_bbox
+from geo.bbox import check_lonlat_bbox, lonlat_bbox_positions
 from geo.crs import to_web
 from geo.summary import FIGURE_GROUPS, park_summary
 from layers.geojson import dumps, feature_collection_text, feature_texts
@@ -212,9 +212,13 @@ def items(layer: str):
     if bbox is not None:
         if spec.is_table:
             raise BadRequest(f"collection {spec.name!r} is a table without geometry; bbox does not apply")
-        frame = frame[in_lonlat_bbox(frame, bbox)]
-    matched = len(frame)
-    page = frame.iloc[offset:offset + limit]
+        # The spatial index of the cached layer answers; only the page's rows are copied.
+        positions = lonlat_bbox_positions(frame, bbox)
+        matched = len(positions)
+        page = frame.iloc[positions[offset:offset + limit]]
+    else:
+        matched = len(frame)
+        page = frame.iloc[offset:offset + limit]
     features = feature_texts(_web_frame(page, spec), id_field=spec.id_field)
     members = {
         "numberMatched": matched,
