@@ -283,3 +283,21 @@ def test_a_cache_file_that_cannot_be_written_leaves_tiles_served_and_kept_in_mem
     assert ids(first.data, X0 + 4) == ["FAR"]
     assert fetch(client, Z, X0 + 4, Y0).data == first.data
     assert renders == [("parcels", Z, X0 + 4, Y0)]  # the second answer came from memory
+
+
+def test_an_attribute_edit_changes_the_tiles_only_when_the_tiles_carry_that_attribute(park, renders):
+    app = park.make_app()
+    seed(app)
+    client = app.test_client()
+    before = served(client)
+    parcels = park.store.load("parcels")
+    parcels.loc[parcels["parcel_id"] == "FAR", "status"] = "supplied"  # not in the tiles (popups fetch it)
+    park.store.save("parcels", parcels)
+    renders.clear()
+    assert served(client) == before and renders == []
+    parcels.loc[parcels["parcel_id"] == "FAR", "land_use"] = "1101"  # the tiles' colour field
+    park.store.save("parcels", parcels)
+    after = served(client)
+    assert sorted(x - X0 for (x, _), tile in after.items() if tile != before[(x, Y0)]) == [4]
+    assert renders == [("parcels", Z, X0 + 4, Y0)]
+    assert list(decode_tile(after[(X0 + 4, Y0)][0], Z, X0 + 4, Y0)["parcels"]["land_use"]) == ["1101"]

@@ -201,7 +201,16 @@ def _layer_settings(name: str, count: int) -> str:
 
 
 def layer_state(name: str, old: LayerState | None = None) -> LayerState:
-    """Fingerprints and boxes of layer ``name`` as it is now (boxes of features ``old`` knows are reused)."""
+    """Fingerprints and boxes of layer ``name`` as it is now (boxes of features ``old`` knows are reused).
+
+    PostGIS computes them itself (no layer is loaded); a GeoPackage layer is read from the cache.
+    """
+    store = park().store
+    if _database_tiles(store):
+        from layers.postgis_tiles import feature_fingerprints
+
+        digests, bounds = feature_fingerprints(store, name, tuple(tile_columns(REGISTRY[name])))
+        return LayerState.make(_layer_settings(name, len(digests)), digests, bounds)
     frame, properties = _registry_frame(name)
     digests = tile_math.feature_digests(frame, properties)
     bounds, missing = known_bounds(old, digests)
