@@ -70,6 +70,38 @@ def run_store(name: str, config: dict, samples: list[list[str]], parcels: int, z
         # A fresh server and cache file: the first sample is new to them too (a park has few tiles per zoom).
         for concurrency, paths in zip((1, 16), (samples[2], samples[0])):
             report(name, "seeded", concurrency, load(server.port, paths, concurrency=concurrency), parcels)
+        edit_one_parcel(name, config, server, samples, parcels)
+
+
+def edit_one_parcel(name: str, config: dict, server: LoopbackServer, samples: list[list[str]], parcels: int) -> None:
+    """Move one parcel 1 m and save the layer; time the first tile after it (fingerprints compared, tiles
+    carried over), count the tiles dropped, and measure the seeded tiles again at c=16."""
+    import shapely
+
+    from layers.stores import close_store, open_store
+    from web.tiles import cache_file
+
+    store = open_store(config["DATABASE_URL"] or config["PARK_PATH"])
+    try:
+        frame = store.load("parcels")
+        first = frame.index[len(frame) // 2]
+        frame.loc[first, "geometry"] = shapely.transform(frame.geometry.loc[first], lambda c: c + [1.0, 0.0])
+        started = time.perf_counter()
+        store.save("parcels", frame)
+        saved = time.perf_counter() - started
+    finally:
+        close_store(store)
+    with server.app.app_context():
+        before = cache_file().stats()
+    status, _, _, seconds = get(server.port, samples[2][0], timeout=1800)
+    with server.app.app_context():
+        after = cache_file().stats()
+    print(f"  {name}: moved one parcel 1 m: save {saved:.1f} s; first tile after it {seconds * 1000:.0f} ms "
+          f"(fingerprints compared, tiles carried over); {after['holes'] - before['holes']} of {before['tiles']} "
+          f"cached layer tiles dropped", flush=True)
+    record("tiles", f"{name} edit one parcel {parcels} parcels", "first tile", seconds * 1000, "ms")
+    record("tiles", f"{name} edit one parcel {parcels} parcels", "dropped", after["holes"] - before["holes"], "tiles")
+    report(name, "edited", 16, load(server.port, samples[0], concurrency=16), parcels)
 
 
 def seed_park(name: str, config: dict, zoom: int, parcels: int) -> None:
