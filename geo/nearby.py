@@ -34,7 +34,9 @@ def near_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray) -> tu
         return empty, empty, np.array([])
     within = np.broadcast_to(np.asarray(within_m, dtype=float), (len(a),))
     x0, y0, x1, y1 = shapely.bounds(a).T
-    boxes = shapely.box(x0 - within, y0 - within, x1 + within, y1 + within)
+    # Widened by the same slack as the distance test below, so the box never drops a pair that test keeps.
+    reach = within + EPS_M
+    boxes = shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach)
     i, j = shapely.STRtree(b).query(boxes)
     distance = shapely.distance(a[i], b[j])
     keep = distance <= within[i] + EPS_M

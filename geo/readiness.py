@@ -76,7 +76,8 @@ def _labels(connections: pd.DataFrame, rules: InfraRules, target: str) -> tuple[
 
 
 def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd.GeoDataFrame, *,
-              rules: InfraRules, template: str | None = None, fronting: Frontage | None = None) -> pd.DataFrame:
+              rules: InfraRules, template: str | None = None, fronting: Frontage | None = None,
+              distances: bool = True) -> pd.DataFrame:
     """Per parcel: road frontage, distance to the nearest eligible main and served flag per network, the label.
 
     Parameters
@@ -89,6 +90,11 @@ def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd
         The target label (default ``rules.readiness.default_template``).
     fronting
         :func:`geo.roadnet.frontage` of the same parcels and roads, if already computed.
+    distances
+        ``False``: leave out the ``<network>_distance_m`` columns and judge the
+        served flags from the mains within each parcel's own limit only (the same
+        flags, without searching the nearest main of every parcel, which at 10⁶
+        parcels is most of the time; for callers that keep only the flags).
 
     Returns
     -------
@@ -96,8 +102,8 @@ def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd
         Indexed like ``parcels``: ``road_access`` (any road borders it),
         ``road`` (a completed or temporary-surface road does), ``serve_limit_m``
         (widest bordering half-width + the extra distance; NaN without a road
-        when one is required), ``<network>_distance_m`` and ``served_<network>``
-        for each served network, ``site_levelled``, ``readiness_label`` (richest
+        when one is required), ``<network>_distance_m`` (unless ``distances`` is
+        false) and ``served_<network>`` for each served network, ``site_levelled``, ``readiness_label`` (richest
         template met; missing if none), ``ready`` (target met) and ``missing``
         (the target's connections the parcel lacks, comma-separated).
     """
@@ -119,11 +125,22 @@ def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd
     limit = width / 2.0 + rules.served.extra_distance_m
     out["serve_limit_m"] = limit
     parcel_geoms, geoms = parcels.geometry.to_numpy(), pipelines.geometry.to_numpy()
-    # Pipes within reach of a served limit are paired once for all networks; the rest searched per network.
-    near_parcel, near_pipe, near_m = near_pairs(parcel_geoms, geoms, float(np.nanmax(limit, initial=0.0)))
+    if distances:
+        # Pipes within reach of a served limit are paired once for all networks; the rest searched per network.
+        near_parcel, near_pipe, near_m = near_pairs(parcel_geoms, geoms, float(np.nanmax(limit, initial=0.0)))
+    else:
+        # Each parcel's own limit (none without a road when one is required): a pair is a served connection.
+        limited = np.flatnonzero(~np.isnan(limit))
+        near_parcel, near_pipe, near_m = near_pairs(parcel_geoms[limited], geoms, limit[limited])
+        near_parcel = limited[near_parcel]
     for network in rules.served.networks:
         eligible = eligible_mains(pipelines, rules.served.sources[network], rules=rules)
         mine = eligible[near_pipe]
+        if not distances:
+            served = np.zeros(len(parcels), dtype=bool)
+            served[near_parcel[mine]] = True
+            out[f"served_{network}"] = pd.array(served, dtype="boolean")
+            continue
         distance = nearest_distance(parcel_geoms, geoms[eligible], known=(near_parcel[mine], near_m[mine]))
         out[f"{network}_distance_m"] = distance
         # NaN (no main, or no road when one is required) compares False: not served.

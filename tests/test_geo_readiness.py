@@ -192,3 +192,48 @@ def test_eligible_mains_mask_follows_the_rules():
 def test_geographic_input_is_refused():
     with pytest.raises(ValueError, match="readiness: refusing to measure in geographic CRS"):
         readiness(parcels().to_crs(4326), roads(), mains(), rules=RULES)
+
+
+@pytest.mark.parametrize(("main_y", "served"), [(-10.0, True), (-10.01, False)])
+def test_flags_only_judges_the_limit_the_same_on_both_sides(main_y, served):
+    result = judge(mains({"network": "water_supply", "diameter_mm": 200.0}, y=main_y), distances=False)
+    assert bool(result["served_water_supply"]) is served
+    assert "water_supply_distance_m" not in result.index
+
+
+@pytest.mark.parametrize(("distance_m", "served"), [(29.99, True), (30.01, False)])
+def test_flags_only_takes_the_widest_road_and_each_network_separately(distance_m, served):
+    wide = {"road_id": "R2", "grade": "arterial", "width_m": 40.0, "status": "completed",
+            "geometry": line((-20, -100), (-20, 200))}
+    # Telecom at the distance; a gas main of the low-pressure network (not eligible) right on the parcel.
+    pipes = mains({"network": "telecom"}, {"network": "gas", "pressure_class": "low"}, y=10.0 - distance_m)
+    result = judge(pipes, road_layer=roads(wide), distances=False)
+    assert bool(result["served_telecom"]) is served
+    assert not result["served_gas"] and not result["served_water_supply"]
+
+
+def test_flags_only_without_a_bordering_road_serves_nothing(tmp_path):
+    far_road = layer("roads", [{"road_id": "RF", "grade": "branch", "width_m": 20.0, "status": "completed",
+                                "geometry": line((-100, 400), (300, 400))}])
+    pipe = mains({"network": "telecom"}, y=115.0)
+    assert not judge(pipe, road_layer=far_road, distances=False)["served_telecom"]
+    lenient = rules_with(tmp_path, {"served": {"require_bordering_road": False}})
+    assert judge(pipe, road_layer=far_road, rules=lenient, distances=False)["served_telecom"]
+
+
+def test_flags_only_equals_the_full_result_on_a_row_of_sites():
+    # Ten parcels along a long R1, their red lines 10 … 28 m from its centreline (the last ones too far to border
+    # it); mains of every network at various offsets, so the limit falls between mains differently for each.
+    sites = layer("parcels", [{"parcel_id": f"P{k}", "status": "operating", "site_levelled": k % 3 > 0,
+                               "geometry": box(110 * k, 10 + 2 * k, 110 * k + 100, 110 + 2 * k)} for k in range(10)])
+    long_road = roads()
+    long_road["geometry"] = [line((-100, 0), (1200, 0))]
+    offsets = [0, -5, -12, 3, -20, -9, -30]
+    pipes = mains(*[dict(spec, geometry=line((-100, y), (1200, y))) for spec, y in zip(FULL_SERVICE, offsets)])
+    full = readiness(sites, long_road, pipes, rules=RULES)
+    flags = readiness(sites, long_road, pipes, rules=RULES, distances=False)
+    assert flags.columns.tolist() == [c for c in full.columns if not c.endswith("_distance_m")]
+    pd.testing.assert_frame_equal(flags, full[flags.columns])
+    served = full[[f"served_{n}" for n in RULES.served.networks]].to_numpy(dtype=bool)
+    assert 0 < served.sum(axis=0)[0] < len(sites) and 0 < served.sum(axis=1)[0] < served.shape[1]  # not all alike
+    assert full["serve_limit_m"].isna().any() and full["serve_limit_m"].notna().any()
