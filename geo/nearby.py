@@ -81,15 +81,17 @@ def clip_to_rectangles(start_uv: np.ndarray, end_uv: np.ndarray, length_m: np.nd
         The parameters ``t0 ≤ t1`` (0 … 1 along each segment) of the part inside;
         ``t0 > t1`` where nothing is.
     """
-    delta = end_uv - start_uv
-    p = np.stack([-delta[:, 0], delta[:, 0], -delta[:, 1], delta[:, 1]])
-    q = np.stack([start_uv[:, 0] + EPS_M, length_m + EPS_M - start_uv[:, 0],
-                  start_uv[:, 1] + half_width_m + EPS_M, half_width_m + EPS_M - start_uv[:, 1]])
-    ratio = np.divide(q, p, out=np.zeros_like(q), where=p != 0)
-    t0 = np.max(np.where(p < 0, ratio, 0.0), axis=0)
-    t1 = np.min(np.where(p > 0, ratio, 1.0), axis=0)
-    # A segment parallel to an edge and outside it has no part inside.
-    outside = np.any((p == 0) & (q < 0), axis=0)
+    # One edge at a time (p·t ≤ q per edge): no 4 × n arrays, the same quotients and extremes.
+    du, dv = end_uv[:, 0] - start_uv[:, 0], end_uv[:, 1] - start_uv[:, 1]
+    t0, t1 = np.zeros(len(du)), np.ones(len(du))
+    outside = np.zeros(len(du), dtype=bool)
+    for p, q in ((-du, start_uv[:, 0] + EPS_M), (du, length_m + EPS_M - start_uv[:, 0]),
+                 (-dv, start_uv[:, 1] + half_width_m + EPS_M), (dv, half_width_m + EPS_M - start_uv[:, 1])):
+        ratio = np.divide(q, p, out=np.zeros_like(q), where=p != 0)
+        t0 = np.maximum(t0, np.where(p < 0, ratio, 0.0))
+        t1 = np.minimum(t1, np.where(p > 0, ratio, 1.0))
+        # A segment parallel to an edge and outside it has no part inside.
+        outside |= (p == 0) & (q < 0)
     return t0, np.where(outside, -1.0, t1)
 
 

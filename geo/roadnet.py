@@ -30,6 +30,9 @@ from geo.crs import require_projected
 from geo.nearby import EPS_M, clip_to_rectangles, near_pairs, segments
 from layers.infra_rules import InfraRules
 
+#: Parcel–piece pairs whose boundary segments are clipped at once (a few tens of MB of arrays).
+_PAIRS_PER_BLOCK = 250_000
+
 
 def road_widths_m(roads: pd.DataFrame, *, rules: InfraRules) -> pd.Series:
     """Red-line width of each road: ``width_m``, else the configured default for its grade."""
@@ -93,38 +96,67 @@ def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: Infra
     near = distance <= reach[piece_line[piece]] + EPS_M
     parcel, piece, distance = parcel[near], piece[near], distance[near]
 
-    # Every boundary segment of each paired parcel, in the piece's frame.
+    # Every boundary segment of each paired parcel, in the piece's frame; in blocks of pairs, so that the
+    # per-segment arrays stay small (at 10⁶ parcels they would otherwise take several GB at once).
     seg_start, seg_end, seg_parcel = segments(geoms)
     first = np.searchsorted(seg_parcel, np.arange(len(geoms)))
-    count = np.bincount(seg_parcel, minlength=len(geoms))[parcel]
-    pair = np.repeat(np.arange(len(parcel)), count)
-    seg = np.repeat(first[parcel], count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    frame = piece[pair]
-    along, across = direction[frame], direction[frame] @ np.array([[0.0, 1.0], [-1.0, 0.0]])
-    a, b = seg_start[seg] - origin[frame], seg_end[seg] - origin[frame]
-    a_uv = np.stack([(a * along).sum(1), (a * across).sum(1)], axis=1)
-    b_uv = np.stack([(b * along).sum(1), (b * across).sum(1)], axis=1)
-    t0, t1 = clip_to_rectangles(a_uv, b_uv, length[frame], reach[piece_line[frame]])
-    inside = t1 > t0
-    clipped = np.where(inside, (t1 - t0) * np.hypot(*(b_uv - a_uv).T), 0.0)
-    u0 = a_uv[:, 0] + t0 * (b_uv[:, 0] - a_uv[:, 0])
-    u1 = a_uv[:, 0] + t1 * (b_uv[:, 0] - a_uv[:, 0])
-    at = offset[frame] + np.clip(np.minimum(u0, u1), 0.0, length[frame])
-    to = offset[frame] + np.clip(np.maximum(u0, u1), 0.0, length[frame])
+    n_segments = np.bincount(seg_parcel, minlength=len(geoms))
+    blocks = []
+    for block in range(0, len(parcel), _PAIRS_PER_BLOCK):
+        block_parcel = parcel[block:block + _PAIRS_PER_BLOCK]
+        block_piece = piece[block:block + _PAIRS_PER_BLOCK]
+        count = n_segments[block_parcel]
+        pair = np.repeat(np.arange(len(block_parcel)), count)
+        seg = np.repeat(first[block_parcel], count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count,
+                                                                                         count)
+        blocks.append(_clipped_boundary(seg_start[seg], seg_end[seg], block_parcel[pair], block_piece[pair],
+                                        origin=origin, direction=direction, length=length, offset=offset,
+                                        piece_line=piece_line, reach=reach))
+    per_seg = pd.DataFrame({name: np.concatenate([b[name] for b in blocks]) if blocks else np.array([])
+                            for name in ("parcel", "line", "frontage_m", "start_m", "end_m")})
 
     # Pieces of one line add up: per (parcel, line) the frontage, the nearest distance and the stretch.
-    per_seg = pd.DataFrame({"parcel": parcel[pair][inside], "line": piece_line[frame][inside],
-                            "frontage_m": clipped[inside], "start_m": at[inside], "end_m": to[inside]})
-    grouped = per_seg.groupby(["parcel", "line"], sort=True).agg(
+    # One integer key per (parcel, line) groups faster than the two columns, in the same sorted order.
+    n_lines = max(len(lines), 1)
+    grouped = per_seg.groupby(per_seg["parcel"].to_numpy(dtype=np.int64) * n_lines
+                              + per_seg["line"].to_numpy(dtype=np.int64), sort=True).agg(
         frontage_m=("frontage_m", "sum"), start_m=("start_m", "min"), end_m=("end_m", "max"))
-    closest = pd.Series(distance).groupby([parcel, piece_line[piece]]).min()
+    closest = pd.Series(distance).groupby(parcel.astype(np.int64) * n_lines + piece_line[piece]).min()
     grouped["distance_m"] = closest.reindex(grouped.index).to_numpy()
     grouped = grouped[grouped["frontage_m"] >= rules.roads.min_frontage_m - EPS_M]
-    return Frontage(lines, line_road,
-                    grouped.index.get_level_values("parcel").to_numpy(dtype=np.intp),
-                    grouped.index.get_level_values("line").to_numpy(dtype=np.intp),
+    key = grouped.index.to_numpy(dtype=np.int64)
+    return Frontage(lines, line_road, (key // n_lines).astype(np.intp), (key % n_lines).astype(np.intp),
                     grouped["frontage_m"].to_numpy(), grouped["distance_m"].to_numpy(),
                     grouped["start_m"].to_numpy(), grouped["end_m"].to_numpy())
+
+
+def _clipped_boundary(seg_start: np.ndarray, seg_end: np.ndarray, parcel: np.ndarray, piece: np.ndarray, *,
+                      origin: np.ndarray, direction: np.ndarray, length: np.ndarray, offset: np.ndarray,
+                      piece_line: np.ndarray, reach: np.ndarray) -> dict[str, np.ndarray]:
+    """The part of each parcel boundary segment inside its paired piece's corridor (rows with a part only).
+
+    Returns ``parcel``, ``line``, ``frontage_m`` (length inside) and ``start_m``/``end_m`` (where
+    along the line the part lies), one entry per segment with a part inside.
+    """
+    ox, oy = origin[piece, 0], origin[piece, 1]
+    dx, dy = direction[piece, 0], direction[piece, 1]
+    ax, ay = seg_start[:, 0] - ox, seg_start[:, 1] - oy
+    bx, by = seg_end[:, 0] - ox, seg_end[:, 1] - oy
+    # (u, v): along the piece and across it (its direction turned a quarter to the left).
+    a_u, a_v = ax * dx + ay * dy, ax * -dy + ay * dx
+    b_u, b_v = bx * dx + by * dy, bx * -dy + by * dx
+    piece_length = length[piece]
+    t0, t1 = clip_to_rectangles(np.stack([a_u, a_v], axis=1), np.stack([b_u, b_v], axis=1), piece_length,
+                                reach[piece_line[piece]])
+    inside = t1 > t0
+    a_u, a_v, b_u, b_v, t0, t1 = a_u[inside], a_v[inside], b_u[inside], b_v[inside], t0[inside], t1[inside]
+    piece, piece_length = piece[inside], piece_length[inside]
+    u0 = a_u + t0 * (b_u - a_u)
+    u1 = a_u + t1 * (b_u - a_u)
+    return {"parcel": parcel[inside], "line": piece_line[piece],
+            "frontage_m": (t1 - t0) * np.hypot(b_u - a_u, b_v - a_v),
+            "start_m": offset[piece] + np.clip(np.minimum(u0, u1), 0.0, piece_length),
+            "end_m": offset[piece] + np.clip(np.maximum(u0, u1), 0.0, piece_length)}
 
 
 def road_frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: InfraRules,
