@@ -385,9 +385,10 @@ class GeoPackageStore:
             Optional (minx, miny, maxx, maxy) filter in the park's working CRS.
         """
         spec = get_layer(name)
-        if name not in self.layer_names():
+        stamp = trusted_stamp(self.path, name) if self.exists() else None
+        # A stamped layer is there; only other cases ask GDAL for the layers (and check the file header).
+        if stamp is None and name not in self.layer_names():
             return self._empty(spec)
-        stamp = trusted_stamp(self.path, name)
         try:
             raw = read_layer(self.path, name, bbox=bbox)
         except Exception as exc:
