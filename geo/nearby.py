@@ -21,6 +21,20 @@ EPS_M = 1e-6
 PIECE_M = 100.0
 
 
+def box_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs (i, j): ``b[j]``'s envelope meets ``a[i]``'s widened by ``within_m`` (+ :data:`EPS_M`).
+
+    Every pair closer than ``within_m`` is among them (an envelope test, no exact distance).
+    """
+    empty = np.array([], dtype=np.intp)
+    if len(a) == 0 or len(b) == 0:
+        return empty, empty
+    reach = np.broadcast_to(np.asarray(within_m, dtype=float), (len(a),)) + EPS_M
+    x0, y0, x1, y1 = shapely.bounds(a).T
+    # Widened by the same slack as the exact tests allow, so the box never drops a pair they keep.
+    return shapely.STRtree(b).query(shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach))
+
+
 def near_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every pair (i, j) with ``distance(a[i], b[j]) <= within_m`` (a scalar or one value per ``a``).
 
@@ -29,18 +43,39 @@ def near_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray) -> tu
     tuple
         Positions into ``a`` and into ``b``, and the distance of each pair.
     """
-    empty = np.array([], dtype=np.intp)
-    if len(a) == 0 or len(b) == 0:
-        return empty, empty, np.array([])
     within = np.broadcast_to(np.asarray(within_m, dtype=float), (len(a),))
-    x0, y0, x1, y1 = shapely.bounds(a).T
-    # Widened by the same slack as the distance test below, so the box never drops a pair that test keeps.
-    reach = within + EPS_M
-    boxes = shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach)
-    i, j = shapely.STRtree(b).query(boxes)
+    i, j = box_pairs(a, b, within)
     distance = shapely.distance(a[i], b[j])
     keep = distance <= within[i] + EPS_M
     return i[keep], j[keep], distance[keep]
+
+
+def any_within(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, masks: list[np.ndarray]
+               ) -> list[np.ndarray]:
+    """For each mask over ``b``: whether each of ``a`` lies within ``within_m`` of one of ``b[mask]``.
+
+    The test of :func:`near_pairs` (``distance <= within_m + EPS_M``), without measuring
+    every pair: each geometry's candidate with the nearest envelope is measured first,
+    and the other candidates only for the geometries it did not settle.
+    """
+    out = [np.zeros(len(a), dtype=bool) for _ in masks]
+    within = np.broadcast_to(np.asarray(within_m, dtype=float), (len(a),))
+    i, j = box_pairs(a, b, within)
+    if len(i) == 0:
+        return out
+    a_box, b_box = shapely.bounds(a)[i], shapely.bounds(b)[j]
+    gap = np.hypot(np.maximum(0.0, np.maximum(b_box[:, 0] - a_box[:, 2], a_box[:, 0] - b_box[:, 2])),
+                   np.maximum(0.0, np.maximum(b_box[:, 1] - a_box[:, 3], a_box[:, 1] - b_box[:, 3])))
+    for mask, found in zip(masks, out):
+        mine = np.flatnonzero(mask[j])
+        mine = mine[np.lexsort((gap[mine], i[mine]))]  # per geometry, nearest envelope first
+        first = np.ones(len(mine), dtype=bool)
+        first[1:] = i[mine][1:] != i[mine][:-1]
+        for tested in (mine[first], mine[~first]):
+            tested = tested[~found[i[tested]]]
+            hit = shapely.distance(a[i[tested]], b[j[tested]]) <= within[i[tested]] + EPS_M
+            found[i[tested][hit]] = True
+    return out
 
 
 def segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -119,4 +154,5 @@ def nearest_distance(a: np.ndarray, b: np.ndarray, *, known: tuple[np.ndarray, n
     return out
 
 
-__all__ = ["EPS_M", "PIECE_M", "clip_to_rectangles", "near_pairs", "nearest_distance", "pieces", "segments"]
+__all__ = ["EPS_M", "PIECE_M", "any_within", "box_pairs", "clip_to_rectangles", "near_pairs", "nearest_distance",
+           "pieces", "segments"]

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, near_pairs, nearest_distance
+from geo.nearby import EPS_M, any_within, near_pairs, nearest_distance
 from geo.roadnet import Frontage, frontage, road_widths_m
 from layers.infra_rules import InfraRules, ServedSource
 
@@ -125,26 +125,24 @@ def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd
     limit = width / 2.0 + rules.served.extra_distance_m
     out["serve_limit_m"] = limit
     parcel_geoms, geoms = parcels.geometry.to_numpy(), pipelines.geometry.to_numpy()
-    if distances:
+    networks = rules.served.networks
+    eligible = [eligible_mains(pipelines, rules.served.sources[network], rules=rules) for network in networks]
+    if not distances:
+        # Each parcel's own limit (none without a road when one is required): a main within it serves.
+        limited = np.flatnonzero(~np.isnan(limit))
+        for network, found in zip(networks, any_within(parcel_geoms[limited], geoms, limit[limited], eligible)):
+            served = np.zeros(len(parcels), dtype=bool)
+            served[limited] = found
+            out[f"served_{network}"] = pd.array(served, dtype="boolean")
+    else:
         # Pipes within reach of a served limit are paired once for all networks; the rest searched per network.
         near_parcel, near_pipe, near_m = near_pairs(parcel_geoms, geoms, float(np.nanmax(limit, initial=0.0)))
-    else:
-        # Each parcel's own limit (none without a road when one is required): a pair is a served connection.
-        limited = np.flatnonzero(~np.isnan(limit))
-        near_parcel, near_pipe, near_m = near_pairs(parcel_geoms[limited], geoms, limit[limited])
-        near_parcel = limited[near_parcel]
-    for network in rules.served.networks:
-        eligible = eligible_mains(pipelines, rules.served.sources[network], rules=rules)
-        mine = eligible[near_pipe]
-        if not distances:
-            served = np.zeros(len(parcels), dtype=bool)
-            served[near_parcel[mine]] = True
-            out[f"served_{network}"] = pd.array(served, dtype="boolean")
-            continue
-        distance = nearest_distance(parcel_geoms, geoms[eligible], known=(near_parcel[mine], near_m[mine]))
-        out[f"{network}_distance_m"] = distance
-        # NaN (no main, or no road when one is required) compares False: not served.
-        out[f"served_{network}"] = pd.array(distance <= limit + EPS_M, dtype="boolean")
+        for network, mask in zip(networks, eligible):
+            mine = mask[near_pipe]
+            distance = nearest_distance(parcel_geoms, geoms[mask], known=(near_parcel[mine], near_m[mine]))
+            out[f"{network}_distance_m"] = distance
+            # NaN (no main, or no road when one is required) compares False: not served.
+            out[f"served_{network}"] = pd.array(distance <= limit + EPS_M, dtype="boolean")
     out["site_levelled"] = parcels["site_levelled"].fillna(False).astype("boolean")
 
     connections = out[["road", "site_levelled"]].copy()

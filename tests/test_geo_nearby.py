@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.nearby import clip_to_rectangles, near_pairs, nearest_distance, pieces, segments
+from geo.nearby import any_within, box_pairs, clip_to_rectangles, near_pairs, nearest_distance, pieces, segments
 from geo.roadnet import frontage
 from layers.infra_rules import default_infra_rules
 from tests.infra_helpers import box, layer, line
@@ -53,6 +53,42 @@ def test_near_pairs_and_nearest_distance():
     assert nearest_distance(points, lines, known=(np.array([0]), np.array([3.0]))).tolist() == [3.0, 40.0]
     assert np.isnan(nearest_distance(points, lines[:0])).all()
 
+
+
+@pytest.mark.parametrize(("offset_m", "within"), [(5.0, True), (5.0 + 2e-6, False)])
+def test_any_within_at_the_limit_and_just_beyond(offset_m, within):
+    # A 10 m square; lines 5 m (+ the 1e-6 m slack allowed) north of it, and one 3 m north that the mask leaves out.
+    square = np.array([shapely.box(0, 0, 10, 10)])
+    lines = np.array([shapely.LineString([(-50, 10 + offset_m), (50, 10 + offset_m)]),
+                      shapely.LineString([(-50, 13), (50, 13)])])
+    found, = any_within(square, lines, 5.0, [np.array([True, False])])
+    assert found.tolist() == [within]
+    assert any_within(square, lines, 5.0, [np.array([False, True])])[0].tolist() == [True]
+
+
+def test_any_within_agrees_with_near_pairs_per_mask():
+    rng = np.random.default_rng(7)
+    corners = rng.uniform(0, 1000, (300, 2))
+    squares = shapely.box(corners[:, 0], corners[:, 1], corners[:, 0] + 20, corners[:, 1] + 30)
+    ends = rng.uniform(0, 1000, (200, 2))
+    lines = shapely.linestrings(np.stack([ends, ends + rng.uniform(-60, 60, (200, 2))], axis=1))
+    within = rng.uniform(0, 25, 300)
+    masks = [rng.random(200) < share for share in (0.1, 0.5, 1.0)] + [np.zeros(200, dtype=bool)]
+    i, j, _ = near_pairs(squares, lines, within)
+    for mask, found in zip(masks, any_within(squares, lines, within, masks)):
+        expected = np.zeros(300, dtype=bool)
+        expected[i[mask[j]]] = True
+        assert found.tolist() == expected.tolist()
+    assert 0 < any_within(squares, lines, within, masks)[1].sum() < 300  # some found, not all
+
+
+def test_box_pairs_hold_every_near_pair_and_nothing_beyond_the_boxes():
+    points = np.array([shapely.Point(0, 0)])
+    lines = np.array([shapely.LineString([(4, 4), (9, 9)]), shapely.LineString([(6, -1), (6, 1)])])
+    # The first line's envelope is 4 m away in x and y (5.66 m), the second's 6 m: within 5 m only the first.
+    assert box_pairs(points, lines, 5.0)[1].tolist() == [0]
+    assert near_pairs(points, lines, 5.0)[1].tolist() == []
+    assert sorted(box_pairs(points, lines, 6.0)[1].tolist()) == [0, 1]
 
 def test_frontage_along_a_bend_sums_its_pieces():
     # An L-shaped road (20 m red line) round the parcel's south and east sides: each piece's
