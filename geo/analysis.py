@@ -122,7 +122,8 @@ def parcel_steps(
     idle = idle_land(parcels, buildings, as_of=as_of, rules=rules, pairs=pairs, floor_areas=floor_areas)
     ready = None
     if infra_rules is not None:
-        ready = readiness(parcels, roads, pipelines, rules=infra_rules)
+        # parcel_analysis keeps the flags, not the distances: the nearest-main search is skipped.
+        ready = readiness(parcels, roads, pipelines, rules=infra_rules, distances=False)
         ready = ready[[c for c in ready.columns if c.startswith("served_")] + ["readiness_label"]]
     return ParcelSteps(pairs, util, idle, ready)
 

@@ -18,8 +18,8 @@ parcels' order: the result is identical to the single-process run. The park-wide
 steps (亩均 percentile grades, inefficient land, vacancy) need every parcel at once
 and run in the client on the gathered rows (``geo.analysis.analyse_land``).
 
-Only ``served_<network>`` and the readiness label leave a task: the distance to a
-main beyond serving reach depends on how far the halo goes, the flags do not.
+Readiness gives the served flags and the label (``parcel_analysis`` keeps no distances):
+a main beyond serving reach changes no flag, so the halo need not reach further.
 """
 
 from __future__ import annotations
