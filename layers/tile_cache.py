@@ -329,11 +329,10 @@ class TileCacheFile:
                      (new.token, layer, old.token))
         conn.execute("UPDATE seeded SET token = ? WHERE layer = ?", (new.token, layer))
 
-    def drop_layer(self, layer: str) -> None:
-        """Forget every tile and the state of ``layer``."""
-        with self._write() as conn:
-            for table in ("tiles", "seeded", "layer_state", "versions"):
-                conn.execute(f"DELETE FROM {table} WHERE layer = ?", (layer,))  # noqa: S608 (fixed names)
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the file (after seeding: the log is as large as what was written)."""
+        with self._conn() as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 class _Transaction:

@@ -378,6 +378,7 @@ def seed(names: list[str], zooms: list[int], *, batch: int = 200,
                 progress(f"{i}/{len(keys)} tiles")
     for name in names:
         file.mark_seeded(name, tokens[name][0], zooms)
+    file.checkpoint()
     _state()["seeded"].clear()
     return {"tiles": rendered, "bytes": size, "seconds": time.perf_counter() - started}
 
