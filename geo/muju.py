@@ -58,15 +58,21 @@ def evaluation_year(as_of, *, rules: LandRules) -> int:
 def building_parcel(pairs: pd.DataFrame, buildings: pd.DataFrame, parcels: pd.DataFrame) -> pd.Series:
     """The parcel id each building stands on (the parcel holding most of its footprint).
 
-    Falls back to the building's own ``parcel_id`` where it touches no parcel.
+    Among parcels holding equal shares, the later one in ``pairs`` (in canonical order,
+    the later parcel of the layer). Falls back to the building's own ``parcel_id`` where
+    it touches no parcel.
     """
     ids = buildings["building_id"].astype(TEXT_DTYPE).to_numpy()
-    out = pd.Series(buildings["parcel_id"].astype(TEXT_DTYPE).to_numpy() if "parcel_id" in buildings else np.nan,
-                    index=ids, dtype=TEXT_DTYPE)
+    on = (buildings["parcel_id"].astype(TEXT_DTYPE).to_numpy(dtype=object, na_value=np.nan) if "parcel_id" in
+          buildings else np.full(len(buildings), np.nan, dtype=object))
     if len(pairs):
-        best = pairs.sort_values("inside_m2").drop_duplicates("building", keep="last")
-        parcel_ids = parcels["parcel_id"].astype(TEXT_DTYPE).to_numpy()
-        out.iloc[best["building"].to_numpy()] = parcel_ids[best["parcel"].to_numpy()]
+        building, inside = pairs["building"].to_numpy(), pairs["inside_m2"].to_numpy()
+        # By building, then inside area; stable, so the last of each building is its largest share.
+        order = np.lexsort((inside, building))
+        last = order[np.append(building[order][1:] != building[order][:-1], True)]
+        parcel_ids = parcels["parcel_id"].astype(TEXT_DTYPE).to_numpy(dtype=object, na_value=np.nan)
+        on[building[last]] = parcel_ids[pairs["parcel"].to_numpy()[last]]
+    out = pd.Series(on, index=ids, dtype=TEXT_DTYPE)
     return out[~out.index.duplicated()]
 
 

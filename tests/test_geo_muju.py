@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.muju import grade_by_percentile, land_records, muju_evaluation
+from geo.muju import building_parcel, grade_by_percentile, land_records, muju_evaluation
 from layers.registry import get_layer
 from layers.rules import Indicator, load_rules
 from layers.validate import validate_layer
@@ -191,3 +191,18 @@ def test_multi_tenant_parcel_is_graded_on_its_tenants():
     # The parcel scores 100 × 8.33 / 14.17 = 58.8: below C's lowest score (70.6) → D.
     assert sf["mu_score"] == pytest.approx(100 * (375 / 45) / ((20 + 10 + 20 + 150 / 22.5) / 4))
     assert sf["mu_grade"] == "D"
+
+
+def test_building_parcel_is_the_largest_share_then_the_later_parcel_then_its_own():
+    parcels = pd.DataFrame({"parcel_id": ["P1", "P2", "P3"]})
+    buildings = pd.DataFrame({"building_id": ["B1", "B2", "B3", "B4"], "parcel_id": ["X", "X", "P1", None]})
+    # B1: 60 m² in P1, 40 in P3; B2: 50/50 in P1 and P2; B3, B4 on no parcel.
+    pairs = pd.DataFrame({"building": [0, 0, 1, 1], "parcel": [0, 2, 0, 1], "inside_m2": [60.0, 40.0, 50.0, 50.0]})
+    out = building_parcel(pairs, buildings, parcels)
+    assert out.index.tolist() == ["B1", "B2", "B3", "B4"]
+    assert out.iloc[:3].tolist() == ["P1", "P2", "P1"] and pd.isna(out["B4"])
+    # Swapping B1's shares moves it; a building listed twice keeps its first row.
+    swapped = pairs.assign(inside_m2=[40.0, 60.0, 50.0, 50.0])
+    assert building_parcel(swapped, buildings, parcels)["B1"] == "P3"
+    twice = pd.concat([buildings, buildings.iloc[[0]]], ignore_index=True)
+    assert building_parcel(pairs, twice, parcels).index.tolist() == ["B1", "B2", "B3", "B4"]
