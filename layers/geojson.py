@@ -27,19 +27,27 @@ def json_ready(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.
     Dates become ``YYYY-MM-DD`` strings, missing values and non-finite floats
     ``None``; the index is kept.
     """
-    columns = [c for c in frame.columns if c != "geometry"] if columns is None else list(columns)
+    return pd.DataFrame(_json_columns(frame, columns), index=frame.index, dtype=object)
+
+
+def _json_columns(frame: pd.DataFrame, columns: Sequence[str] | None) -> dict[str, np.ndarray]:
+    """JSON-native object arrays per column. NumPy throughout: an API page of one feature
+    would otherwise spend most of its time in pandas' per-column overhead."""
+    names = [c for c in frame.columns if c != "geometry"] if columns is None else list(columns)
     out = {}
-    for name in columns:
+    for name in names:
         column = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(column):
-            converted, missing = column.dt.strftime("%Y-%m-%d").astype(object), column.isna().to_numpy()
-        elif pd.api.types.is_float_dtype(column):
-            values = column.to_numpy(dtype=float, na_value=np.nan)
-            converted, missing = pd.Series(values.tolist(), index=frame.index, dtype=object), ~np.isfinite(values)
+        if pd.api.types.is_datetime64_any_dtype(column.dtype):
+            values = column.dt.strftime("%Y-%m-%d").to_numpy(dtype=object, na_value=None)
+        elif pd.api.types.is_float_dtype(column.dtype):
+            numbers = column.to_numpy(dtype=float, na_value=np.nan)
+            values = np.empty(len(numbers), dtype=object)
+            values[:] = numbers.tolist()  # plain Python floats
+            values[~np.isfinite(numbers)] = None
         else:
-            converted, missing = column.astype(object), column.isna().to_numpy()
-        out[name] = converted.where(~missing, None)
-    return pd.DataFrame(out, index=frame.index, dtype=object)
+            values = column.to_numpy(dtype=object, na_value=None)
+        out[name] = values
+    return out
 
 
 def dumps(value: object) -> str:
@@ -97,9 +105,11 @@ def feature_texts(
         Decimal places to round coordinates to (``None`` keeps them as they are;
         6 places of a degree are about 0.1 m).
     """
-    props = json_ready(frame, properties)
-    ids = json_ready(frame, [id_field])[id_field].tolist()
-    records = props.to_dict("records")
+    props = _json_columns(frame, properties)
+    ids = _json_columns(frame, [id_field])[id_field].tolist()
+    names = list(props)
+    records = [dict(zip(names, row)) for row in zip(*(values.tolist() for values in props.values()))] \
+        if names else [{} for _ in range(len(frame))]
     if "geometry" in frame.columns:
         geometries = _geometry_texts(frame.geometry.to_numpy(), precision)
     else:
