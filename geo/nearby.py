@@ -20,11 +20,16 @@ EPS_M = 1e-6
 #: searches: a 2 km main's envelope would otherwise make it a candidate everywhere.
 PIECE_M = 100.0
 
+#: Geometries handled at once by :func:`any_within` (their candidate pairs take some tens of MB).
+_BLOCK = 100_000
 
-def box_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+
+def box_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, *, tree: shapely.STRtree | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs (i, j): ``b[j]``'s envelope meets ``a[i]``'s widened by ``within_m`` (+ :data:`EPS_M`).
 
     Every pair closer than ``within_m`` is among them (an envelope test, no exact distance).
+    ``tree``: an STRtree of ``b`` already built.
     """
     empty = np.array([], dtype=np.intp)
     if len(a) == 0 or len(b) == 0:
@@ -32,7 +37,8 @@ def box_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray) -> tup
     reach = np.broadcast_to(np.asarray(within_m, dtype=float), (len(a),)) + EPS_M
     x0, y0, x1, y1 = shapely.bounds(a).T
     # Widened by the same slack as the exact tests allow, so the box never drops a pair they keep.
-    return shapely.STRtree(b).query(shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach))
+    tree = shapely.STRtree(b) if tree is None else tree
+    return tree.query(shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach))
 
 
 def near_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -60,21 +66,26 @@ def any_within(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, masks
     """
     out = [np.zeros(len(a), dtype=bool) for _ in masks]
     within = np.broadcast_to(np.asarray(within_m, dtype=float), (len(a),))
-    i, j = box_pairs(a, b, within)
-    if len(i) == 0:
+    if len(a) == 0 or len(b) == 0:
         return out
-    a_box, b_box = shapely.bounds(a)[i], shapely.bounds(b)[j]
-    gap = np.hypot(np.maximum(0.0, np.maximum(b_box[:, 0] - a_box[:, 2], a_box[:, 0] - b_box[:, 2])),
-                   np.maximum(0.0, np.maximum(b_box[:, 1] - a_box[:, 3], a_box[:, 1] - b_box[:, 3])))
-    for mask, found in zip(masks, out):
-        mine = np.flatnonzero(mask[j])
-        mine = mine[np.lexsort((gap[mine], i[mine]))]  # per geometry, nearest envelope first
-        first = np.ones(len(mine), dtype=bool)
-        first[1:] = i[mine][1:] != i[mine][:-1]
-        for tested in (mine[first], mine[~first]):
-            tested = tested[~found[i[tested]]]
-            hit = shapely.distance(a[i[tested]], b[j[tested]]) <= within[i[tested]] + EPS_M
-            found[i[tested][hit]] = True
+    tree, a_bounds, b_bounds = shapely.STRtree(b), shapely.bounds(a), shapely.bounds(b)
+    # In blocks of ``a``: at 10⁶ parcels the candidate pairs would otherwise take gigabytes at once.
+    for start in range(0, len(a), _BLOCK):
+        block = slice(start, start + _BLOCK)
+        i, j = box_pairs(a[block], b, within[block], tree=tree)
+        i += start
+        a_box, b_box = a_bounds[i], b_bounds[j]
+        gap = np.hypot(np.maximum(0.0, np.maximum(b_box[:, 0] - a_box[:, 2], a_box[:, 0] - b_box[:, 2])),
+                       np.maximum(0.0, np.maximum(b_box[:, 1] - a_box[:, 3], a_box[:, 1] - b_box[:, 3])))
+        for mask, found in zip(masks, out):
+            mine = np.flatnonzero(mask[j])
+            mine = mine[np.lexsort((gap[mine], i[mine]))]  # per geometry, nearest envelope first
+            first = np.ones(len(mine), dtype=bool)
+            first[1:] = i[mine][1:] != i[mine][:-1]
+            for tested in (mine[first], mine[~first]):
+                tested = tested[~found[i[tested]]]
+                hit = shapely.distance(a[i[tested]], b[j[tested]]) <= within[i[tested]] + EPS_M
+                found[i[tested][hit]] = True
     return out
 
 

@@ -66,7 +66,9 @@ def test_any_within_at_the_limit_and_just_beyond(offset_m, within):
     assert any_within(square, lines, 5.0, [np.array([False, True])])[0].tolist() == [True]
 
 
-def test_any_within_agrees_with_near_pairs_per_mask():
+@pytest.mark.parametrize("block", [100_000, 7])
+def test_any_within_agrees_with_near_pairs_per_mask(monkeypatch, block):
+    monkeypatch.setattr("geo.nearby._BLOCK", block)  # 7: many blocks, one geometry's pairs never split
     rng = np.random.default_rng(7)
     corners = rng.uniform(0, 1000, (300, 2))
     squares = shapely.box(corners[:, 0], corners[:, 1], corners[:, 0] + 20, corners[:, 1] + 30)
