@@ -250,15 +250,11 @@ class StepTimer:
 STEPS = ("_layer", "building_parcel_pairs", "sorted_pairs", "building_floor_areas", "utilisation", "idle_land",
          "readiness", "_readiness", "building_parcel", "muju_evaluation", "inefficient_land", "unit_vacancy",
          "vacancy_by", "park_vacancy", "overlapping_leases", "vacancy_trend", "area_ratios")
-READINESS_STEPS = ("frontage", "near_pairs", "nearest_distance")
+READINESS_STEPS = ("frontage", "any_within", "near_pairs", "nearest_distance")
 
 
-def measure(path: Path, buildings_path: Path | None, profile: bool, flags_only: bool = False) -> dict:
-    """Load every layer and the rules as ``flask analyse`` does, then run the whole analysis (in this process).
-
-    ``flags_only``: ``geo.analysis`` calls ``readiness(…, distances=False)`` (it keeps only the served flags and
-    the label), to measure that change before ``geo.analysis`` makes it.
-    """
+def measure(path: Path, buildings_path: Path | None, profile: bool) -> dict:
+    """Load every layer and the rules as ``flask analyse`` does, then run the whole analysis (in this process)."""
     import datetime as dt
 
     import geo.analysis as analysis
@@ -286,8 +282,6 @@ def measure(path: Path, buildings_path: Path | None, profile: bool, flags_only: 
     cpu_loaded = cpu_s()
     peak_loaded = peak_mb()
 
-    if flags_only and getattr(analysis, "readiness", None) is readiness_module.readiness:
-        analysis.readiness = functools.partial(readiness_module.readiness, distances=False)
     timer = StepTimer()
     steps = [name for name in STEPS if callable(getattr(analysis, name, None))]
     for name in steps:
@@ -313,7 +307,8 @@ def measure(path: Path, buildings_path: Path | None, profile: bool, flags_only: 
         stats.sort_stats("tottime").print_stats(25)
         print(text.getvalue(), file=sys.stderr)
     top = sum(timer.seconds.get(name, 0.0) for name in steps)
-    steps = {name: timer.seconds.get(name, 0.0) for name in (*steps, *(f"  readiness: {s}" for s in READINESS_STEPS))}
+    steps = {name: timer.seconds[name] for name in (*steps, *(f"  readiness: {s}" for s in READINESS_STEPS))
+             if name in timer.seconds}
     steps["other (frames, joins)"] = (done - loaded) - top
     parcels = result.parcels
     return {"parcels": len(layers["parcels"]), "buildings": len(layers["buildings"]), "units": len(layers["units"]),
@@ -415,9 +410,6 @@ def main() -> None:
                              "default 2 per plot)")
     parser.add_argument("--naive", type=int, default=10_000, help="parcels for the per-row version (0: skip)")
     parser.add_argument("--profile", action="store_true", help="cProfile's top functions of each analysis, on stderr")
-    parser.add_argument("--flags-only", action="store_true",
-                        help="readiness without the distance columns (readiness(…, distances=False)), which "
-                             "parcel_analysis does not keep")
     parser.add_argument("--split", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--measure", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--naive-run", nargs=2, help=argparse.SUPPRESS)
@@ -427,8 +419,7 @@ def main() -> None:
         return
     if args.measure:
         buildings_path = Path(args.measure[1]) if args.measure[1] != "-" else None
-        print(json.dumps(measure(Path(args.measure[0]), buildings_path, "profile" in args.measure[2],
-                                 "flags" in args.measure[2])))
+        print(json.dumps(measure(Path(args.measure[0]), buildings_path, args.measure[2] == "profile")))
         return
     if args.naive_run:
         print(json.dumps(naive(Path(args.naive_run[0]), int(args.naive_run[1]))))
@@ -460,11 +451,9 @@ def main() -> None:
             else:
                 buildings_path = None
         load_before = uptime()
-        options = ",".join(["run"] + (["profile"] if args.profile else []) + (["flags"] if args.flags_only else []))
-        r = child("--measure", str(path), str(buildings_path or "-"), options)
+        r = child("--measure", str(path), str(buildings_path or "-"), "profile" if args.profile else "time")
         load_after = uptime()
-        case = f"{r['parcels']} parcels, {r['buildings']} buildings" + (", readiness flags only" if args.flags_only
-                                                                         else "")
+        case = f"{r['parcels']} parcels, {r['buildings']} buildings"
         print(f"\n{case}, {r['units']} units, {r['leases']} leases, {r['roads']} roads, {r['pipelines']} pipelines "
               f"({r['records']} records); load average {load_before} before, {load_after} after")
         total = r["load_s"] + r["analysis_s"]
@@ -472,8 +461,7 @@ def main() -> None:
               f"   peak {r['peak_loaded_mb']:7.0f} MB")
         print(f"  analysis  {r['analysis_s']:7.1f} s wall {r['analysis_cpu_s']:7.1f} s CPU"
               f"   peak {r['peak_mb']:7.0f} MB"
-              f"   (readiness {'computed' if r['readiness'] else 'NOT computed'}"
-              f"{', flags only' if args.flags_only else ''})")
+              f"   (readiness {'computed' if r['readiness'] else 'NOT computed'})")
         print(f"  total     {total:7.1f} s wall {r['load_cpu_s'] + r['analysis_cpu_s']:7.1f} s CPU")
         print("  load by layer: " + ", ".join(f"{k} {v:.1f}" for k, v in r["load_by_layer_s"].items() if v >= 0.05))
         print("  analysis steps (s):")
