@@ -22,6 +22,18 @@ def test_segments_of_rings_with_holes_and_of_lines():
     assert starts.tolist() == [[0, 0], [3, 0]] and ends.tolist() == [[3, 0], [3, 4]] and owner.tolist() == [0, 0]
 
 
+
+def test_segments_of_simple_polygons_and_lines_match_the_general_path():
+    # Without a holed polygon or a multi-part geometry the coordinates are read in one run; the same segments.
+    simple = np.array([shapely.box(0, 0, 2, 1), shapely.LineString([(5, 5), (6, 5), (6, 7)])])
+    holed = shapely.Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], holes=[[(2, 2), (4, 2), (4, 4), (2, 4)]])
+    starts, ends, owner = segments(simple)
+    assert owner.tolist() == [0, 0, 0, 0, 1, 1]
+    assert np.hypot(*(ends - starts).T).tolist() == [1.0, 2.0, 1.0, 2.0, 1.0, 2.0]  # box: from (2, 0) round
+    general = segments(np.append(simple, holed))
+    assert np.array_equal(general[0][:6], starts) and np.array_equal(general[1][:6], ends)
+    assert general[2][:6].tolist() == owner.tolist()
+
 def test_pieces_are_at_most_the_given_length_and_keep_the_line():
     long = shapely.LineString([(0, 0), (250, 0)])
     parts, owner = pieces(np.array([long]), max_m=100)
