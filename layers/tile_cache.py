@@ -186,6 +186,15 @@ class TileCacheFile:
                     conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
             conn.execute("INSERT OR REPLACE INTO cache_meta (key, value) VALUES ('layout', ?)", (CACHE_LAYOUT,))
 
+    def usable(self) -> bool:
+        """Whether the file can be opened (created when absent) and written here."""
+        try:
+            with self._write() as conn:
+                conn.execute("SELECT count(*) FROM cache_meta").fetchone()
+        except (sqlite3.Error, OSError):
+            return False
+        return True
+
     def close(self) -> None:
         """Close the pooled connections."""
         with self._init_lock:

@@ -301,3 +301,12 @@ def test_an_attribute_edit_changes_the_tiles_only_when_the_tiles_carry_that_attr
     assert sorted(x - X0 for (x, _), tile in after.items() if tile != before[(x, Y0)]) == [4]
     assert renders == [("parcels", Z, X0 + 4, Y0)]
     assert list(decode_tile(after[(X0 + 4, Y0)][0], Z, X0 + 4, Y0)["parcels"]["land_use"]) == ["1101"]
+
+
+def test_a_cache_file_that_cannot_be_opened_leaves_tiles_served_from_memory(park, renders):
+    (park.tmp / "not-a-folder").write_text("a file where the cache's folder should be")
+    app = park.make_app(str(park.tmp / "not-a-folder" / "tiles.sqlite"))
+    client = app.test_client()
+    first = fetch(client, Z, X0 + 4, Y0)
+    assert ids(first.data, X0 + 4) == ["FAR"] and fetch(client, Z, X0 + 4, Y0).data == first.data
+    assert renders == [("parcels", Z, X0 + 4, Y0)]

@@ -186,7 +186,11 @@ def cache_file() -> TileCacheFile | None:
                 state["file"] = None
             else:
                 path = configured or default_cache_path(park().store, current_app.instance_path)
-                state["file"] = TileCacheFile(path)
+                file = TileCacheFile(path)
+                if not file.usable():  # a read-only folder, say: tiles are still served, from memory
+                    current_app.logger.warning("tile cache %s cannot be written; tiles are kept in memory", path)
+                    file = None
+                state["file"] = file
         return state["file"]
 
 
