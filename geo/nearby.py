@@ -77,9 +77,9 @@ def any_within(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, masks
         a_box, b_box = a_bounds[i], b_bounds[j]
         gap = np.hypot(np.maximum(0.0, np.maximum(b_box[:, 0] - a_box[:, 2], a_box[:, 0] - b_box[:, 2])),
                        np.maximum(0.0, np.maximum(b_box[:, 1] - a_box[:, 3], a_box[:, 1] - b_box[:, 3])))
+        order = np.lexsort((gap, i))  # per geometry, nearest envelope first
         for mask, found in zip(masks, out):
-            mine = np.flatnonzero(mask[j])
-            mine = mine[np.lexsort((gap[mine], i[mine]))]  # per geometry, nearest envelope first
+            mine = order[mask[j[order]]]
             first = np.ones(len(mine), dtype=bool)
             first[1:] = i[mine][1:] != i[mine][:-1]
             for tested in (mine[first], mine[~first]):
