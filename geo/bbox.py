@@ -57,21 +57,12 @@ def lonlat_bbox_in(bbox: Sequence[float], crs) -> shapely.Geometry:
     return gpd.GeoSeries([box], crs=WEB_EPSG).to_crs(target).iloc[0]
 
 
-def lonlat_bbox_positions(frame: pd.DataFrame, bbox: Sequence[float]) -> np.ndarray:
-    """Row positions of ``frame``'s features intersecting the lon/lat ``bbox``, ascending.
-
-    Answered from the frame's spatial index (built once per frame), so the cost
-    follows the number of features found, not the size of the layer.
-    """
-    require_projected(frame, what="bbox selection")
-    box = lonlat_bbox_in(bbox, frame.crs)
-    if box.is_empty or not len(frame):
-        return np.zeros(0, dtype=np.intp)
-    return np.sort(frame.sindex.query(box, predicate="intersects"))
-
-
 def in_lonlat_bbox(frame: pd.DataFrame, bbox: Sequence[float]) -> np.ndarray:
     """Boolean mask, aligned with ``frame``: features intersecting the lon/lat ``bbox``."""
+    require_projected(frame, what="bbox selection")
     mask = np.zeros(len(frame), dtype=bool)
-    mask[lonlat_bbox_positions(frame, bbox)] = True
+    box = lonlat_bbox_in(bbox, frame.crs)
+    if box.is_empty or not len(frame):
+        return mask
+    mask[frame.sindex.query(box, predicate="intersects")] = True
     return mask

@@ -12,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import NotFound
 
-from geo.bbox import check_lonlat_bbox, lonlat_bbox_positions
-from geo.crs import to_web
+from geo.bbox import check_lonlat_bbox
+from geo.crs import WEB_EPSG, to_web
 from geo.summary import FIGURE_GROUPS, park_summary
 from layers.geojson import dumps, feature_collection_text, feature_texts
 from layers.registry import REGISTRY
@@ -167,13 +169,28 @@ def collection_doc(spec: LayerSpec) -> dict:
 
 
 def layer_extent_lonlat(layer: str) -> np.ndarray | None:
-    """The layer's extent in lon/lat, computed once per park version (reprojecting a large layer is slow)."""
+    """The layer's extent in lon/lat, computed once per park version."""
 
     def compute():
-        frame = park().layer(layer)
-        return to_web(frame[["geometry"]]).total_bounds if len(frame) else None
+        geometries = lonlat_geometries(layer)
+        return shapely.total_bounds(geometries) if len(geometries) else None
 
     return park().derived(("extent_lonlat", layer), compute)
+
+
+def lonlat_geometries(layer: str) -> np.ndarray:
+    """The layer's geometries in lon/lat (CRS84 order), reprojected once per park version.
+
+    Requests never reproject: PROJ sets itself up once per thread (70–110 ms measured),
+    and a threaded server may run every request in a new thread.
+    """
+    return park().derived(("lonlat_geometries", layer),
+                          lambda: to_web(park().layer(layer)[["geometry"]]).geometry.to_numpy())
+
+
+def lonlat_index(layer: str) -> shapely.STRtree:
+    """A spatial index of :func:`lonlat_geometries`, built once per park version."""
+    return park().derived(("lonlat_index", layer), lambda: shapely.STRtree(lonlat_geometries(layer)))
 
 
 def id_positions(layer: str, id_field: str) -> pd.Index:
@@ -195,8 +212,13 @@ def collection(layer: str):
     return jsonify(collection_doc(_spec(layer)))
 
 
-def _web_frame(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
-    return frame if spec.is_table else to_web(frame)
+def _web_page(frame: pd.DataFrame, spec: LayerSpec, positions) -> pd.DataFrame:
+    """Rows ``positions`` of the cached layer, with their lon/lat geometries for a spatial layer."""
+    page = frame.iloc[positions]
+    if spec.is_table:
+        return page
+    return gpd.GeoDataFrame(pd.DataFrame(page.drop(columns="geometry")),
+                            geometry=lonlat_geometries(spec.name)[positions], crs=WEB_EPSG)
 
 
 @bp.get("/collections/<layer>/items")
@@ -212,14 +234,13 @@ def items(layer: str):
     if bbox is not None:
         if spec.is_table:
             raise BadRequest(f"collection {spec.name!r} is a table without geometry; bbox does not apply")
-        # The spatial index of the cached layer answers; only the page's rows are copied.
-        positions = lonlat_bbox_positions(frame, bbox)
-        matched = len(positions)
-        page = frame.iloc[positions[offset:offset + limit]]
+        # Features whose lon/lat geometry intersects the lon/lat box, from the index; only the page is copied.
+        positions = np.sort(lonlat_index(spec.name).query(shapely.box(*bbox), predicate="intersects"))
+        matched, page = len(positions), positions[offset:offset + limit]
     else:
         matched = len(frame)
-        page = frame.iloc[offset:offset + limit]
-    features = feature_texts(_web_frame(page, spec), id_field=spec.id_field)
+        page = np.arange(offset, min(offset + limit, matched))
+    features = feature_texts(_web_page(frame, spec, page), id_field=spec.id_field)
     members = {
         "numberMatched": matched,
         "numberReturned": len(features),
@@ -237,7 +258,7 @@ def item(layer: str, item_id: str):
     positions = id_positions(spec.name, spec.id_field).get_indexer([item_id])
     if positions[0] < 0:
         raise NotFound(f"no {spec.name} item with {spec.id_field} {item_id!r}")
-    feature = feature_texts(_web_frame(frame.iloc[positions[:1]], spec), id_field=spec.id_field)[0]
+    feature = feature_texts(_web_page(frame, spec, positions[:1]), id_field=spec.id_field)[0]
     links = [
         {"rel": "self", "type": GEOJSON,
          "href": url_for("api.item", layer=spec.name, item_id=item_id, _external=True)},
