@@ -77,6 +77,9 @@ def any_within(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, masks
         a_box, b_box = a_bounds[i], b_bounds[j]
         gap = np.hypot(np.maximum(0.0, np.maximum(b_box[:, 0] - a_box[:, 2], a_box[:, 0] - b_box[:, 2])),
                        np.maximum(0.0, np.maximum(b_box[:, 1] - a_box[:, 3], a_box[:, 1] - b_box[:, 3])))
+        # Envelopes farther apart than the limit cannot hold a pair within it (twice the slack: rounding).
+        near = gap <= within[i] + 2 * EPS_M
+        i, j, gap = i[near], j[near], gap[near]
         order = np.lexsort((gap, i))  # per geometry, nearest envelope first
         for mask, found in zip(masks, out):
             mine = order[mask[j[order]]]
