@@ -186,3 +186,13 @@ def test_the_seed_tiles_command_seeds_the_park_and_refuses_bad_options(tiny_park
     for args, message in ((["--zooms", "19"], "from 0 to 18"), (["--layers", "units"], "units not tiled")):
         refused = runner.invoke(args=["seed-tiles", *args])
         assert refused.exit_code == 2 and message in refused.output
+
+
+def test_seeding_a_park_that_is_not_there_fails_without_leaving_a_cache_file(tiny_park, tmp_path):
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(tiny_park.path), "DATABASE_URL": None})
+    missing = tmp_path / "elsewhere" / "none.gpkg"
+    result = app.test_cli_runner().invoke(args=["seed-tiles", "--park", str(missing)])
+    assert result.exit_code == 2 and "no park file here" in result.output
+    assert not missing.parent.exists()

@@ -340,12 +340,12 @@ def seed(names: list[str], zooms: list[int], *, batch: int = 200,
     """
     import time
 
+    started = time.perf_counter()
+    version = park().version()  # first: no cache file is made beside a park that is not there
     file = cache_file()
     if file is None:
-        msg = "the tile cache is switched off (TILE_CACHE_PATH=none); there is nothing to seed"
+        msg = "the tile cache is switched off or cannot be written (TILE_CACHE_PATH); there is nothing to seed"
         raise ValueError(msg)
-    started = time.perf_counter()
-    version = park().version()
     todo: dict[tuple[int, int, int], list[str]] = {}
     tokens = {}
     for name in names:
