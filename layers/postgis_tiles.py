@@ -6,6 +6,9 @@ of one ``SELECT``: one round trip and one pooled connection per page tile instea
 one per layer, while each layer's bytes still come back on their own (the tile cache
 keeps layers apart, so an edit of one leaves the others' tiles alone).
 
+Only records in force are drawn (``retired_on IS NULL``, as ``geo.summary.in_force``
+without a day and the GeoJSON pages): a retired record is history, not map.
+
 Conventions as ``geo.tiles`` (extent 4096, buffer 64, y down, features in table
 order ``fid``, no feature id), so both stores serve the same tiles.
 :func:`feature_fingerprints` lets the tile cache see which features an edit changed.
@@ -47,6 +50,14 @@ class LayerRequest:
     layer_column: str | None = None
 
 
+def _in_force(name: str):
+    """The SQL condition keeping the records of layer ``name`` in force (every record when it keeps no ``retired_on``)."""
+    from psycopg import sql
+
+    fields = {f.name for f in get_layer(name).fields}
+    return sql.SQL("retired_on IS NULL" if "retired_on" in fields else "true")
+
+
 def _layer_select(schema: str, request: LayerRequest):
     from psycopg import sql
 
@@ -68,10 +79,10 @@ def _layer_select(schema: str, request: LayerRequest):
     return sql.SQL(
         "(SELECT ST_AsMVT(mvt, {layer}, %(extent)s, 'geom') FROM ("
         "SELECT {selected}, ST_AsMVTGeom(ST_Transform(geometry, 3857), bounds.tile, %(extent)s, %(buffer)s, true) "
-        "AS geom FROM {schema}.{table}, bounds WHERE ST_Transform(geometry, 3857) && bounds.padded ORDER BY fid"
-        ") AS mvt WHERE geom IS NOT NULL)"
+        "AS geom FROM {schema}.{table}, bounds WHERE ST_Transform(geometry, 3857) && bounds.padded AND {in_force} "
+        "ORDER BY fid) AS mvt WHERE geom IS NOT NULL)"
     ).format(layer=sql.Literal(request.name), selected=sql.SQL(", ").join(selected),
-             schema=_identifier(schema), table=_identifier(request.name))
+             schema=_identifier(schema), table=_identifier(request.name), in_force=_in_force(request.name))
 
 
 def mvt_tiles(store, requests: list[LayerRequest], z: int, x: int, y: int, *, extent: int = 4096,
@@ -113,6 +124,8 @@ def mvt_tiles(store, requests: list[LayerRequest], z: int, x: int, y: int, *, ex
 def feature_fingerprints(store, name: str, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature fingerprints and Web Mercator boxes of layer ``name``, computed by the database.
 
+    Records in force only (those the tiles draw): retiring a record takes its
+    fingerprint away, so the tiles it reached are dropped like those of a deleted one.
     The fingerprint (uint64, in ``fid`` order) covers the geometry's EWKB and the
     tile ``columns``; equal fingerprints mean the feature is drawn the same in every
     tile. The tile cache compares them across versions without loading the layer
@@ -127,10 +140,10 @@ def feature_fingerprints(store, name: str, columns: tuple[str, ...]) -> tuple[np
     query = sql.SQL(
         "COPY (SELECT hashtextextended(md5(ST_AsEWKB(geometry)) || ROW({columns})::text, 0), "
         "ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM ("
-        "SELECT fid, geometry, {columns}, Box2D(ST_Transform(geometry, 3857)) AS b FROM {schema}.{table}"
-        ") AS t ORDER BY fid) TO STDOUT WITH (FORMAT csv)"
+        "SELECT fid, geometry, {columns}, Box2D(ST_Transform(geometry, 3857)) AS b FROM {schema}.{table} "
+        "WHERE {in_force}) AS t ORDER BY fid) TO STDOUT WITH (FORMAT csv)"
     ).format(columns=sql.SQL(", ").join(_identifier(c) for c in columns), schema=_identifier(store.schema),
-             table=_identifier(name))
+             table=_identifier(name), in_force=_in_force(name))
     buffer = io.BytesIO()
     with store.connection() as conn:
         try:

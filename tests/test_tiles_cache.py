@@ -16,6 +16,7 @@ park's tiles keep their bytes and ETags and are not encoded again.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from types import SimpleNamespace
 
@@ -27,6 +28,7 @@ from conftest import TINY_META, WORKING_EPSG, tiny_frames
 
 import web.tiles
 from app import create_app
+from geo.summary import in_force
 from geo.tiles import decode_tile, tile_bounds
 from layers.store import GeoPackageStore
 
@@ -310,3 +312,76 @@ def test_a_cache_file_that_cannot_be_opened_leaves_tiles_served_from_memory(park
     first = fetch(client, Z, X0 + 4, Y0)
     assert ids(first.data, X0 + 4) == ["FAR"] and fetch(client, Z, X0 + 4, Y0).data == first.data
     assert renders == [("parcels", Z, X0 + 4, Y0)]
+
+
+# -- records in force only (what the GeoJSON pages draw) ------------------------------------------------------
+
+
+def retired(store, **days) -> gpd.GeoDataFrame:
+    """The stored parcels with ``retired_on`` set per parcel id (None: in force again)."""
+    parcels = store.load("parcels")
+    for parcel_id, day in days.items():
+        parcels.loc[parcels["parcel_id"] == parcel_id, "retired_on"] = pd.NaT if day is None else pd.Timestamp(day)
+    return parcels
+
+
+def drawn(tiles) -> set[str]:
+    return {i for (x, y), (data, _) in tiles.items() for i in ids(data, x, y)}
+
+
+def test_tiles_draw_the_records_in_force_as_the_overview_does(park):
+    today = dt.date.today()
+    # FAR retired today, FAR2 retired from next year on: in_force (no day) leaves both out, as the page does.
+    park.store.save("parcels", retired(park.store, FAR=today, FAR2=today + dt.timedelta(days=365)))
+    assert sorted(in_force(park.store.load("parcels"))["parcel_id"]) == ["P1", "P2", "P3", "Q", "R"]
+    tiles = served(park.make_app("none").test_client())
+    assert drawn(tiles) == {"P1", "P2", "P3", "Q", "R"}
+    assert ids(tiles[(X0 + 4, Y0)][0], X0 + 4) == [] and ids(tiles[(X0 + 7, Y0)][0], X0 + 7) == []
+    app = park.make_app()
+    # Seeding skips the tiles only retired records reach: parcels X0, X0+1, X0+5, X0+6, X0+9, roads and zones 2 each.
+    assert seed(app)["tiles"] == 9
+    assert served(app.test_client()) == tiles
+
+
+def test_retiring_a_record_drops_the_tiles_it_reached_and_bringing_it_back_restores_them(park, renders):
+    app = park.make_app()
+    seed(app)
+    client = app.test_client()
+    before = served(client)
+    park.store.save("parcels", retired(park.store, Q=dt.date.today()))
+    renders.clear()
+    gone = served(client)
+    assert sorted(x - X0 for (x, _), tile in gone.items() if tile != before[(x, Y0)]) == [5, 6]  # Q and its buffer
+    assert sorted(x - X0 for _, _, x, _ in renders) == [5, 6]
+    assert "Q" not in drawn(gone) and drawn(gone) == drawn(before) - {"Q"}
+    assert gone == served(park.make_app("none").test_client())
+    park.store.save("parcels", retired(park.store, Q=None))
+    renders.clear()
+    assert served(client) == before  # the same bytes and ETags as before it was retired
+    assert sorted(x - X0 for _, _, x, _ in renders) == [5, 6]
+
+
+def test_a_change_of_settings_is_worked_out_again_not_looked_up_by_park_version(park):
+    # Parcels above a threshold of 2 are not drawn below zoom 12: the seeded zoom-11 tile has no parcels.
+    x, y = X0 >> 5, Y0 >> 5
+    first = park.make_app()
+    first.config["TILE_FEATURE_THRESHOLD"] = 2
+    with first.app_context():
+        web.tiles.seed(["parcels"], [11])
+    assert ids_at(fetch(first.test_client(), 11, x, y).data, 11, x, y) == []
+    # Another server, default threshold, the same cache and park version: parcels are drawn there.
+    assert ids_at(fetch(park.make_app().test_client(), 11, x, y).data, 11, x, y) == sorted(["P1", "P2", "P3", *EXTRA])
+
+
+def test_the_threshold_counts_the_records_in_force(park):
+    x, y = X0 >> 5, Y0 >> 5
+    app = park.make_app("none")
+    app.config["TILE_FEATURE_THRESHOLD"] = 6  # 7 parcels: large, left out at zoom 11
+    assert ids_at(fetch(app.test_client(), 11, x, y).data, 11, x, y) == []
+    park.store.save("parcels", retired(park.store, FAR=dt.date.today()))  # 6 in force: small, drawn
+    assert ids_at(fetch(app.test_client(), 11, x, y).data, 11, x, y) == ["FAR2", "P1", "P2", "P3", "Q", "R"]
+
+
+def ids_at(data: bytes, z: int, x: int, y: int) -> list[str]:
+    decoded = decode_tile(data, z, x, y)
+    return sorted(decoded["parcels"]["parcel_id"]) if "parcels" in decoded else []

@@ -3,6 +3,10 @@
 Also the analysis layer ``parcel_analysis`` (idle status, inefficiency, 亩均 grade and
 compliance per parcel, as of ``?as_of=``), tiled in Python from the cached analysis.
 
+Tiles draw what the GeoJSON pages draw: the records in force (``retired_on`` empty, as
+:func:`geo.summary.in_force` without a day); a retired record — a demolished building,
+the parent of a split parcel — is history, not map, whatever its retirement date.
+
 PostGIS parks are tiled by the database (``ST_AsMVT``, all layers of a page tile in
 one statement); GeoPackage parks by ``geo.tiles`` from the cached layer, indexed once
 per layer version. Where a tile comes from, first to last:
@@ -40,6 +44,7 @@ from werkzeug.exceptions import NotFound
 
 from geo import tiles as tile_math
 from geo.maps import TILE_AREA_PROPERTY, TILE_LAYER_PROPERTY, TileSettings, tile_columns, tile_properties
+from geo.summary import in_force
 from geo.units import M2_PER_MU
 from layers.registry import REGISTRY
 from layers.tile_cache import LayerState, TileCacheFile, default_cache_path, known_bounds, tile_etag
@@ -50,7 +55,8 @@ bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
 MVT_MIMETYPE = "application/vnd.mapbox-vector-tile"
 #: Changes when what a tile holds changes for the same data (bump to invalidate every cache).
-TILE_FORMAT = "2"
+#: 3: retired records are left out.
+TILE_FORMAT = "3"
 _EXTENSION = "parkatlas_tiles"
 
 
@@ -158,7 +164,8 @@ def _database_tiles(store) -> bool:
 
 
 def _registry_frame(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    frame = park().layer(name)
+    """The layer's records in force (what the pages draw) and their tile attributes."""
+    frame = in_force(park().layer(name))
     return frame, tile_properties(frame, REGISTRY[name])
 
 
@@ -194,14 +201,19 @@ def cache_file() -> TileCacheFile | None:
         return state["file"]
 
 
-def _layer_settings(name: str, count: int) -> str:
-    """Everything besides the features that shapes a layer's tiles (part of its token)."""
+def _configured_settings(name: str) -> str:
+    """What shapes a layer's tiles besides its data: format, engine, grid, columns, zoom and threshold."""
     config = current_app.config
     engine = "postgis" if _database_tiles(park().store) else "python"
-    large = f"large<{int(config['TILE_MIN_ZOOM'])}" if _is_large(count) else "small"
     columns = ",".join(tile_columns(REGISTRY[name]))
     return (f"format={TILE_FORMAT}|engine={engine}|extent={tile_math.DEFAULT_EXTENT}|"
-            f"buffer={tile_math.DEFAULT_BUFFER}|simplify={tile_math.SIMPLIFY_UNITS}|{large}|columns={columns}")
+            f"buffer={tile_math.DEFAULT_BUFFER}|simplify={tile_math.SIMPLIFY_UNITS}|columns={columns}|"
+            f"threshold={int(config['TILE_FEATURE_THRESHOLD'])}|min_zoom={int(config['TILE_MIN_ZOOM'])}")
+
+
+def _layer_settings(name: str, count: int) -> str:
+    """Everything besides the features that shapes a layer's tiles (part of its token); ``count`` features in force."""
+    return f"{_configured_settings(name)}|{'large' if _is_large(count) else 'small'}"
 
 
 def layer_state(name: str, old: LayerState | None = None) -> LayerState:
@@ -240,8 +252,11 @@ def layer_token(name: str, version: str) -> tuple[str, bool]:
                 made = layer_state(name)
                 token, settings = made.token, made.settings
             else:
-                token, settings = file.sync(name, version, lambda old: layer_state(name, old))
-            known = (token, "|large<" in settings)
+                # The file remembers park version → token; keyed with the settings too, so a new
+                # format or configuration is worked out again (and drops the tiles) rather than looked up.
+                token, settings = file.sync(name, f"{version}|{_configured_settings(name)}",
+                                            lambda old: layer_state(name, old))
+            known = (token, settings.endswith("|large"))
             state["tokens"] = {k: v for k, v in state["tokens"].items() if k[0] == version}
             state["tokens"][key] = known
     return known
@@ -275,7 +290,7 @@ def _analysis_tile(name: str, z: int, x: int, y: int, version: str) -> tuple[byt
     key = (_analysis_version(version), name, z, x, y)
     entry = state["cache"].get(key)
     if entry is None:
-        large = _is_large(len(park().layer("parcels")))
+        large = _is_large(int(park().layer("parcels")["retired_on"].isna().sum()))  # as the page counts them
         data = b""
         if not _blank(z, large):
             source = state["sources"].get(name, key[0], lambda: _analysis_frame(name))
