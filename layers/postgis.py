@@ -296,7 +296,8 @@ class PostGISStore:
                 return empty_frame(spec, CRS.from_epsg(epsg), source=f"{self.label}:{name}")
             trusted = self._trusted(conn, name, tables)
             raw = self._read_table(conn, spec, epsg, bbox)
-        if trusted:
+        # A column dropped or renamed outside the store fires no trigger: a layer short of a field is validated.
+        if trusted and set(spec.field_names) <= set(raw.columns):
             return cast_layer(raw, spec)
         return checked_frame(name, raw, CRS.from_epsg(epsg), source=f"{self.label}:{name}")
 
@@ -652,7 +653,8 @@ class PostGISStore:
         conn.execute(self._sql("DROP TRIGGER IF EXISTS {} ON {}.{}", EDIT_TRIGGER, table_schema, name))
         conn.execute(self._sql(
             "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {}.{} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION {}.{}()", EDIT_TRIGGER, table_schema, name, trust_schema, EDIT_TRIGGER))
+            "FOR EACH STATEMENT EXECUTE FUNCTION {}.{}()",
+            EDIT_TRIGGER, table_schema, name, trust_schema, EDIT_TRIGGER))
         conn.execute(self._sql(
             "INSERT INTO {}.{} (layer, edits, validated_edits) VALUES (%s, 0, 0) ON CONFLICT (layer) "
             "DO UPDATE SET validated_edits = {}.edits", trust_schema, TRUST_TABLE, TRUST_TABLE), (name,))

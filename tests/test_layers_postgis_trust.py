@@ -69,6 +69,13 @@ def test_an_edit_with_the_trigger_disabled_is_not_trusted(tiny_pg, validations):
     assert validations == ["roads"]
 
 
+def test_a_column_dropped_with_psql_gets_the_layer_validated(tiny_pg, validations):
+    psql(tiny_pg, "ALTER TABLE {}.{} DROP COLUMN parcel_id", tiny_pg.schema, "parcels")  # DDL fires no trigger
+    parcels = tiny_pg.load("parcels")
+    assert validations == ["parcels"]
+    assert list(parcels["parcel_id"]) == ["AUTO-parcels-1", "AUTO-parcels-2", "AUTO-parcels-3"]
+
+
 def test_truncate_and_insert_are_counted(tiny_pg):
     psql(tiny_pg, "TRUNCATE {}.{}", tiny_pg.schema, "units")
     assert not tiny_pg.is_trusted("units")

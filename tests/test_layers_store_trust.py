@@ -99,6 +99,13 @@ def test_a_layer_replaced_outside_the_store_loses_its_stamp(tiny_park, validatio
     assert validations == ["roads"]
 
 
+def test_a_column_dropped_outside_the_store_gets_the_layer_validated(tiny_park, validations):
+    sql(tiny_park, "ALTER TABLE parcels DROP COLUMN parcel_id")  # DDL fires no trigger
+    parcels = tiny_park.load("parcels")
+    assert validations == ["parcels"]
+    assert list(parcels["parcel_id"]) == ["AUTO-parcels-1", "AUTO-parcels-2", "AUTO-parcels-3"]
+
+
 def test_saving_through_the_store_stamps_again(tiny_park, validations):
     sql(tiny_park, "UPDATE parcels SET name = 'x' WHERE parcel_id = 'P1'")
     edited = tiny_park.load("parcels")
