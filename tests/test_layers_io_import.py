@@ -321,9 +321,36 @@ def test_aggregated_notices_name_source_rows_after_records_were_left_out():
     # Validation saw rows 1-3; they are source records 2, 5 and 9 (others were left out).
     notice = Problem("row 1 (parcel_id=A), row 2, row 3 … and 4 more", "land_use_std", None, "assumed", count=7)
     assert _renumber([notice], np.array([1, 4, 8]))[0].record == "row 2 (parcel_id=A), row 5, row 9 … and 4 more"
-    labels = np.array(["row 2", "row 5", "row 9", "row 11"], dtype=object)
+    labels = np.array(["row 2", "row 5", "row 9", "row 11", "row 12"], dtype=object)
     notes = [(0, "land_use", "crosswalked M1", "M1"), (1, "contract_date", "date read as day/month/year", "1/2/2021"),
-             (2, "land_use", "crosswalked M1", "M1"), (3, "land_use", "crosswalked M1", "M1")]
+             (2, "land_use", "crosswalked M1", "M1"), (3, "land_use", "crosswalked M1", "M1"),
+             (4, "land_use_std", "letters: read as GB 50137", "W1"), (0, "land_use_std", "letters: read as GB 50137", "M1")]
     merged = _aggregate_notes(notes, labels)
     assert [(p.record, p.field, p.count, p.value) for p in merged] == [
-        ("row 2, row 9, row 11", "land_use", 3, "M1"), ("row 5", "contract_date", 1, "1/2/2021")]
+        ("row 2, row 9, row 11", "land_use", 3, "M1"), ("row 5", "contract_date", 1, "1/2/2021"),
+        ("row 12", "land_use_std", 1, "W1"), ("row 2", "land_use_std", 1, "M1")]  # one notice per value shown
+
+
+def test_a_message_with_many_values_is_one_notice_without_a_value():
+    from layers.io.importer import NOTICE_VALUE_GROUPS, _aggregate_notes
+
+    n = NOTICE_VALUE_GROUPS + 1
+    labels = np.array([f"row {i + 1}" for i in range(n)], dtype=object)
+    notes = [(i, "contract_date", "date read as day/month/year", f"{i + 1}/2/2021") for i in reversed(range(n))]
+    (merged,) = _aggregate_notes(notes, labels)
+    assert (merged.record, merged.count, merged.value) == ("row 1, row 2, row 3 … and 8 more", n, None)
+    assert len(_aggregate_notes(notes[1:], labels)) == NOTICE_VALUE_GROUPS  # at the limit: one per value
+
+
+def test_report_lines_say_how_many_records_aggregated_notices_stand_for():
+    from layers.io.report import ImportReport
+    from layers.validate import Problem
+
+    report = ImportReport(layer="parcels", source="x.gpkg")
+    report.notices += [Problem("row 1, row 4, row 6 … and 97 more", "land_use_std", "M1", "read as GB 50137", count=100),
+                       Problem("row 2", "land_use_std", "W1", "read as GB 50137")]
+    assert report.text().splitlines()[-1] == (
+        "  - 101 records: row 1, row 4, row 6 … and 97 more, row 2 · land_use_std: read as GB 50137 (got 'M1', 'W1')")
+    assert report.to_dict()["notices"][0]["count"] == 100 and "count" not in report.to_dict()["notices"][1]
+    report.notices[:] = [Problem("row 2", "status", None, "default 'planned'")]
+    assert report.text().splitlines()[-1] == "  - row 2 · status: default 'planned'"  # one record: no count

@@ -87,16 +87,34 @@ def _renumber(problems: list[Problem], source_rows: np.ndarray) -> list[Problem]
     return [dataclasses.replace(p, record=_ROW_LABEL.sub(source_row, p.record)) for p in problems]
 
 
-def _aggregate_notes(notes: list[tuple[int, str, str, object]], labels: np.ndarray) -> list[Problem]:
-    """Normalisation notes (row, field, message, value) as one notice per field and message.
+#: Distinct values one normalisation message may show one notice each for (codes read the same
+#: way); beyond that (dates, numbers) the message is one notice without values.
+NOTICE_VALUE_GROUPS = 10
 
-    The value shown is the first record's (a crosswalk's is the same for all of them).
+
+def _aggregate_notes(notes: list[tuple[int, str, str, object]], labels: np.ndarray) -> list[Problem]:
+    """Normalisation notes (row, field, message, value) as one notice per field, message and value.
+
+    A message seen with more than :data:`NOTICE_VALUE_GROUPS` distinct values is one
+    notice without a value: a value shown must be every named record's.
     """
-    groups: dict[tuple[str, str], tuple[list[int], object]] = {}
+    groups: dict[tuple[str, str], dict[object, list[int]]] = {}
     for row, name, message, value in notes:
-        groups.setdefault((name, message), ([], value))[0].append(row)
-    return [aggregated(labels, np.asarray(rows), name, message, value)
-            for (name, message), (rows, value) in groups.items()]
+        groups.setdefault((name, message), {}).setdefault(_hashable(value), []).append(row)
+    out = []
+    for (name, message), by_value in groups.items():
+        if len(by_value) > NOTICE_VALUE_GROUPS:
+            by_value = {None: sorted(row for rows in by_value.values() for row in rows)}
+        out += [aggregated(labels, np.asarray(rows), name, message, value) for value, rows in by_value.items()]
+    return out
+
+
+def _hashable(value: object) -> object:
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
 
 
 # -- steps -------------------------------------------------------------------------------------------

@@ -35,11 +35,15 @@ class GroupedLine:
     message: str
     records: tuple[str, ...]
     values: tuple[object, ...]
+    #: Records concerned in all (an aggregated notice stands for many).
+    count: int = 0
 
     def text(self) -> str:
         shown = list(self.records[:GROUP_RECORD_LIMIT])
         more = len(self.records) - len(shown)
         where = ", ".join(shown) + (f" … and {more} more" if more > 0 else "")
+        if self.count > len(self.records):
+            where = f"{self.count} records: {where}"
         value = ""
         distinct = [v for v in dict.fromkeys(map(_value_text, self.values)) if v]
         if len(distinct) == 1:
@@ -58,12 +62,13 @@ def _value_text(value: object, limit: int = 60) -> str:
 
 def group(problems: list[Problem]) -> list[GroupedLine]:
     """Merge problems with the same field and message into one line listing their records."""
-    groups: OrderedDict[tuple[str, str], tuple[list[str], list[object]]] = OrderedDict()
+    groups: OrderedDict[tuple[str, str], tuple[list[str], list[object], list[int]]] = OrderedDict()
     for problem in problems:
-        records, values = groups.setdefault((problem.field, problem.message), ([], []))
+        records, values, counts = groups.setdefault((problem.field, problem.message), ([], [], []))
         records.append(problem.record)
         values.append(problem.value)
-    return [GroupedLine(f, m, tuple(r), tuple(v)) for (f, m), (r, v) in groups.items()]
+        counts.append(problem.count)
+    return [GroupedLine(f, m, tuple(r), tuple(v), sum(c)) for (f, m), (r, v, c) in groups.items()]
 
 
 @dataclass
