@@ -1,6 +1,6 @@
 """Overview page weight and time to first render in headless Chromium: inline GeoJSON vs vector tiles.
 
-    .venv/bin/python bench/bench_pages.py [--geojson 20000] [--tiles 1000000]
+    .venv/bin/python bench/bench_pages.py [--geojson 20000] [--tiles 1000000] [--seed-zooms auto]
 
 Demo parks (bench/out/, built when absent) are served on 127.0.0.1; Debian's
 chromium opens the overview page at 1400×900. Printed per park:
@@ -10,7 +10,15 @@ chromium opens the overview page at 1400×900. Printed per park:
 * ``server_s``: time to the page's last byte (building the map server-side, layers cached);
 * ``render_1st_s``/``render_2nd_s``: navigation start until the parcels are drawn
   (GeoJSON: the layer exists and two frames have painted; tiles: the tile set's first
-  ``load`` event), for a first visitor (tiles encoded on demand) and the next one.
+  ``load`` event), for a first visitor and the next one (each in a fresh browser
+  context: nothing in the browser's cache).
+
+Tile parks are measured twice, each time on a freshly started server with a new,
+empty tile cache file in bench/out/: *on demand* (the first visitor's tiles are
+encoded as they are asked for) and *seeded* (``web.tiles.seed`` — what
+``flask seed-tiles`` runs — renders every tile of ``--seed-zooms`` first, by default
+the zooms the first visitor asked tiles of on demand; then the two visitors). ``encoded`` counts the
+layer tiles made on demand during each visit.
 
 ``--geojson`` parks are forced inline (tile threshold above their size), ``--tiles``
 parks use the app's default threshold. Nothing leaves 127.0.0.1 (other requests are
@@ -20,37 +28,70 @@ aborted and counted).
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import time
 from urllib.parse import urlsplit
 
-from common import LoopbackServer, demo_park, get, machine, record
+from common import OUT, LoopbackServer, demo_park, get, machine, record
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1400, "height": 900}
 
 
-def measure(n_plots: int, *, inline: bool) -> dict:
+def measure(n_plots: int, *, inline: bool, seed_zooms: list[int] | None = None) -> dict:
+    """Page weight and first-render seconds; tile parks with a new tile cache, seeded at ``seed_zooms`` if given."""
     from playwright import sync_api
+
+    import web.tiles
 
     path = demo_park(n_plots)
     config = {"PARK_PATH": str(path), "DATABASE_URL": None, "BASEMAP": "none"}
     if inline:
         config["TILE_FEATURE_THRESHOLD"] = 10**9
-    with LoopbackServer(config) as server:
-        base = f"http://127.0.0.1:{server.port}"
-        _, body, _, first = get(server.port, "/", timeout=3600)  # loads and validates the layers once (cached)
-        _, body, _, server_s = get(server.port, "/", timeout=3600)
-        outside: list[str] = []
-        visits = []
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                 args=["--no-sandbox", "--disable-gpu"])
-            for _ in range(2):  # a first visitor (tiles encoded on demand), then a second (tiles cached)
-                visits.append(visit(browser, base, outside))
-            browser.close()
+    else:
+        cache = OUT / f"pages_{path.stem}_{'seeded' if seed_zooms else 'on_demand'}.tiles.sqlite"
+        for old in OUT.glob(cache.name + "*"):
+            old.unlink()
+        config["TILE_CACHE_PATH"] = str(cache)
+    encoded: list[tuple] = []
+    original = web.tiles.render
+
+    def counting(names, z, x, y, **kwargs):
+        encoded.extend((name, z, x, y) for name in names)
+        return original(names, z, x, y, **kwargs)
+
+    web.tiles.render = counting
+    try:
+        with LoopbackServer(config) as server:
+            base = f"http://127.0.0.1:{server.port}"
+            _, body, _, first = get(server.port, "/", timeout=3600)  # loads and validates the layers once (cached)
+            _, body, _, server_s = get(server.port, "/", timeout=3600)
+            seeding = None
+            if seed_zooms:
+                from layers.registry import REGISTRY
+
+                names = [name for name, spec in REGISTRY.items() if not spec.is_table]
+                with server.app.app_context():
+                    seeding = web.tiles.seed(names, seed_zooms)
+                encoded.clear()
+            outside: list[str] = []
+            visits = []
+            with sync_api.sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                     args=["--no-sandbox", "--disable-gpu"])
+                for _ in range(2):  # a first visitor, then a second
+                    before = len(encoded)
+                    visits.append({**visit(browser, base, outside), "encoded": len(encoded) - before,
+                                   "zooms": sorted({z for _, z, _, _ in encoded[before:]})})
+                browser.close()
+    finally:
+        web.tiles.render = original
     first_visit, second_visit = visits
     return {"html_kB": len(body) / 1024, "total_kB": second_visit["bytes"] / 1024, "server_s": server_s,
             "first_s": first, "render_s": first_visit["render_s"], "render2_s": second_visit["render_s"],
+            "encoded": first_visit["encoded"], "encoded2": second_visit["encoded"], "seeding": seeding,
+            "asked_zooms": sorted({*first_visit["zooms"], int(second_visit["zoom"])}),
             "tiled": second_visit["tiled"], "zoom": second_visit["zoom"], "outside": len(outside)}
 
 
@@ -104,25 +145,49 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--geojson", type=int, nargs="*", default=[20_000], help="demo plots, page with inline GeoJSON")
     parser.add_argument("--tiles", type=int, nargs="*", default=[1_000_000], help="demo plots, page with vector tiles")
+    parser.add_argument("--seed-zooms", default="auto",
+                        help="zooms seeded before the seeded visits (e.g. 12-14); auto: those the first visitor on demand "
+                             "asked tiles of (the page opens at zoom 1, then fits the park); "
+                             "none: no seeded run")
     args = parser.parse_args()
-    print(f"overview page in headless Chromium on {machine()}")
-    print(" plots     mode     parcels  html_kB  total_kB  server_s  render_1st_s  render_2nd_s  (first page build s)")
-    for n, inline in [(n, True) for n in args.geojson] + [(n, False) for n in args.tiles]:
+    print(f"overview page in headless Chromium on {machine()}; load average {os.getloadavg()[0]:.1f}")
+    print(" plots     mode     parcels  html_kB  total_kB  server_s  render_1st_s  render_2nd_s  encoded 1st/2nd"
+          "  (first page build s)")
+    runs = [(n, True, False) for n in args.geojson] + [(n, False, False) for n in args.tiles]
+    if args.seed_zooms != "none":
+        runs += [(n, False, True) for n in args.tiles]
+    asked: dict[int, list[int]] = {}
+    for n, inline, seeded in runs:
         from layers.store import GeoPackageStore
+        from web.commands.seed_tiles import parse_zooms
 
         start = time.perf_counter()
-        r = measure(n, inline=inline)
+        zooms = None
+        if seeded:
+            zooms = asked[n] if args.seed_zooms == "auto" else parse_zooms(args.seed_zooms)
+        r = measure(n, inline=inline, seed_zooms=zooms)
+        gc.collect()  # the server and its park go before the next one loads
+        asked.setdefault(n, r["asked_zooms"])
         parcels = len(GeoPackageStore(demo_park(n)).load("parcels"))
-        mode = "tiles" if r["tiled"] else "geojson"
-        print(f"{n:>7}  {mode:>7}  {parcels:>9}  {r['html_kB']:>7.0f}  {r['total_kB']:>8.0f}  {r['server_s']:>8.2f}"
-              f"  {r['render_s']:>12.2f}  {r['render2_s']:>12.2f}  ({r['first_s']:.1f}; {time.perf_counter() - start:.0f} s in all;"
-              f" opens at zoom {r['zoom']}; {r['outside']} outside requests)", flush=True)
+        mode = ("tiles, seeded" if seeded else "tiles") if r["tiled"] else "geojson"
+        seeding = ""
+        if r["seeding"]:
+            seeding = (f"; seeded zoom {','.join(map(str, zooms))}: {r['seeding']['tiles']} layer tiles, "
+                       f"{r['seeding']['bytes'] / 1e6:.1f} MB in {r['seeding']['seconds']:.1f} s")
+        print(f"{n:>7}  {mode:>13}  {parcels:>9}  {r['html_kB']:>7.0f}  {r['total_kB']:>8.0f}  {r['server_s']:>8.2f}"
+              f"  {r['render_s']:>12.2f}  {r['render2_s']:>12.2f}  {r['encoded']:>7}/{r['encoded2']:<7}"
+              f"  ({r['first_s']:.1f}; {time.perf_counter() - start:.0f} s in all; opens at zoom {r['zoom']};"
+              f" {r['outside']} outside requests{seeding}; load average {os.getloadavg()[0]:.1f})", flush=True)
         case = f"{mode} {parcels} parcels"
         record("pages", case, "html", r["html_kB"], "kB")
         record("pages", case, "total", r["total_kB"], "kB")
         record("pages", case, "server", r["server_s"], "s")
+        record("pages", case, "first_page_build", r["first_s"], "s")
         record("pages", case, "first_render_first_visit", r["render_s"], "s")
         record("pages", case, "first_render_second_visit", r["render2_s"], "s")
+        record("pages", case, "tiles_encoded_first_visit", r["encoded"], "layer tiles")
+        if r["seeding"]:
+            record("pages", case, "seeding", r["seeding"]["seconds"], "s")
 
 
 if __name__ == "__main__":
