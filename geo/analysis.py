@@ -11,6 +11,7 @@ passed in.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -80,13 +81,18 @@ class ParcelSteps:
     canonical order (building, then parcel), so that every engine hands the park-wide
     steps the same rows in the same order. ``readiness`` is ``None`` without
     infrastructure rules; otherwise it holds only the columns ``parcel_analysis`` keeps
-    (``served_<network>``, ``readiness_label``).
+    (``served_<network>``, ``readiness_label``), or a future of them while they are
+    still being computed (:meth:`ready`).
     """
 
     pairs: pd.DataFrame
     utilisation: pd.DataFrame
     idle: pd.DataFrame
-    readiness: pd.DataFrame | None
+    readiness: pd.DataFrame | Future | None
+
+    def ready(self) -> pd.DataFrame | None:
+        """The readiness columns, waiting for them if they are computed in the background."""
+        return self.readiness.result() if isinstance(self.readiness, Future) else self.readiness
 
 
 def sorted_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -105,6 +111,7 @@ def parcel_steps(
     rules: LandRules,
     infra_rules=None,
     pairs: pd.DataFrame | None = None,
+    background: bool = True,
 ) -> ParcelSteps:
     """Overlay, utilisation, idle land and readiness of ``parcels`` in one process.
 
@@ -113,19 +120,34 @@ def parcel_steps(
     enterprise: that is what lets ``geo.partition`` run this same function on spatial
     partitions with a halo and get identical rows. ``pairs``: the overlay of these
     parcels and buildings when already computed (in canonical order).
+
+    With ``background``, readiness runs in a thread of its own and ``readiness`` is a
+    future: it shares nothing with the land steps but the (read-only) parcels, and
+    GEOS and NumPy release the GIL, so it overlaps them and the park-wide steps on a
+    second core.
     """
+    ready = None
+    if infra_rules is not None:
+        if background:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readiness")
+            ready = pool.submit(_readiness_flags, parcels, roads, pipelines, infra_rules)
+            pool.shutdown(wait=False)  # the thread finishes its one task; the future stays valid
+        else:
+            ready = _readiness_flags(parcels, roads, pipelines, infra_rules)
     if pairs is None:
         pairs = sorted_pairs(building_parcel_pairs(parcels, buildings))
     floor_areas = building_floor_areas(buildings, rules=rules)
     util = utilisation(parcels, buildings, enterprises=enterprises, as_of=as_of, rules=rules, pairs=pairs,
                        floor_areas=floor_areas)
     idle = idle_land(parcels, buildings, as_of=as_of, rules=rules, pairs=pairs, floor_areas=floor_areas)
-    ready = None
-    if infra_rules is not None:
-        # parcel_analysis keeps the flags, not the distances: the nearest-main search is skipped.
-        ready = readiness(parcels, roads, pipelines, rules=infra_rules, distances=False)
-        ready = ready[[c for c in ready.columns if c.startswith("served_")] + ["readiness_label"]]
     return ParcelSteps(pairs, util, idle, ready)
+
+
+def _readiness_flags(parcels: gpd.GeoDataFrame, roads: pd.DataFrame, pipelines: pd.DataFrame,
+                     infra_rules) -> pd.DataFrame:
+    """The readiness columns ``parcel_analysis`` keeps: served flags and the label (no distances, not searched)."""
+    ready = readiness(parcels, roads, pipelines, rules=infra_rules, distances=False)
+    return ready[[c for c in ready.columns if c.startswith("served_")] + ["readiness_label"]]
 
 
 def analyse_land(
@@ -170,7 +192,8 @@ def analyse_land(
                  pipelines=_layer(layers, "pipelines", when), as_of=when, rules=rules, infra_rules=infra_rules)
     pairs, util, idle = done.pairs, done.utilisation, done.idle
 
-    unit_parcel = lookup(units["building_id"].astype(TEXT_DTYPE), building_parcel(pairs, buildings, parcels))
+    standing_on = building_parcel(pairs, buildings, parcels)
+    unit_parcel = lookup(units["building_id"].astype(TEXT_DTYPE), standing_on)
     unit_parcel.index = units["unit_id"].astype(TEXT_DTYPE).to_numpy()
     floor = pd.Series(util["gfa_m2"].to_numpy(), index=parcels["parcel_id"].astype(TEXT_DTYPE).to_numpy())
     mu = muju_evaluation(parcels, area_m2=util["area_m2"].to_numpy(), enterprises=enterprises,
@@ -183,12 +206,6 @@ def analyse_land(
     frame = pd.concat([base, util, idle, ineff, mu.parcels[["tax_wan", "tax_per_mu_wan", "output_per_mu_wan",
                                                             "value_added_per_mu_wan", "mu_score", "mu_grade"]]],
                       axis=1)
-    readiness_columns: list[str] = []
-    if done.readiness is not None:
-        readiness_columns = list(done.readiness.columns)
-        frame = pd.concat([frame, done.readiness], axis=1)
-    ordered = list(PARCEL_ANALYSIS_FIELDS) + readiness_columns + [c for c in EXTRA_FIELDS if c in frame]
-    analysis = gpd.GeoDataFrame(frame[ordered], geometry=parcels.geometry, crs=parcels.crs)
 
     unit_table = unit_vacancy(units, leases, as_of=when, rules=rules)
     per_building = vacancy_by(unit_table, by="building_id")
@@ -203,12 +220,21 @@ def analyse_land(
     drawn = per_building.index.dropna()
     drawn = drawn[isin(pd.Series(drawn), building_info.index)]
     info = align(building_info, pd.Index(drawn, dtype=TEXT_DTYPE))
-    on_parcel = lookup(pd.Series(drawn, dtype=TEXT_DTYPE), building_parcel(pairs, buildings, parcels))
+    on_parcel = lookup(pd.Series(drawn, dtype=TEXT_DTYPE), standing_on)
     building_frame = gpd.GeoDataFrame(
         per_building.loc[drawn].assign(name=info["name"].to_numpy(), phase=info["phase"].to_numpy(),
                                        use=info["use"].to_numpy(), parcel_id=on_parcel.to_numpy()),
         geometry=info.geometry.to_numpy(), crs=buildings.crs)
     building_frame.index.name = "building_id"
+
+    # Readiness last: where it ran in the background, it had the land and vacancy steps' time to finish.
+    readiness_columns: list[str] = []
+    ready = done.ready()
+    if ready is not None:
+        readiness_columns = list(ready.columns)
+        frame = pd.concat([frame, ready], axis=1)
+    ordered = list(PARCEL_ANALYSIS_FIELDS) + readiness_columns + [c for c in EXTRA_FIELDS if c in frame]
+    analysis = gpd.GeoDataFrame(frame[ordered], geometry=parcels.geometry, crs=parcels.crs)
     return LandAnalysis(
         as_of=when,
         parcels=analysis,

@@ -153,7 +153,7 @@ def partition_steps(parcels: gpd.GeoDataFrame, owned: np.ndarray, buildings: gpd
     owned_pairs = sorted_pairs(pairs.assign(parcel=np.searchsorted(own, pairs["parcel"].to_numpy())))
     steps = parcel_steps(parcels.iloc[own], buildings, enterprises=enterprises, roads=roads, pipelines=pipelines,
                          pairs=owned_pairs, **options)
-    return ParcelSteps(pairs, steps.utilisation, steps.idle, steps.readiness)
+    return ParcelSteps(pairs, steps.utilisation, steps.idle, steps.ready())
 
 
 def partitioned_steps(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, enterprises: pd.DataFrame,
@@ -186,10 +186,12 @@ def partitioned_steps(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *,
     parts = [halo.of(owned) for owned in spatial_partitions(parcels, npartitions=min(npartitions, len(parcels)))]
     futures = []
     for part in parts:  # one task per partition (tens to thousands), not per feature
-        # A list, not a dict: scattered dict keys would name the data, and every partition uses the same names.
+        # A list, not a dict (dict keys would name the data alike in every partition), and keys not derived from
+        # the content: equal pieces of two partitions (an all-owned mask, no roads) must not share one key, whose
+        # second scatter races the first one's task on the scheduler.
         frames = client.scatter([parcels.iloc[part.parcels], np.isin(part.parcels, part.owned),
                                  buildings.iloc[part.buildings], roads.iloc[part.roads],
-                                 pipelines.iloc[part.pipelines], enterprises.iloc[part.enterprises]])
+                                 pipelines.iloc[part.pipelines], enterprises.iloc[part.enterprises]], hash=False)
         futures.append(client.submit(partition_steps, *frames[:3], roads=frames[3], pipelines=frames[4],
                                      enterprises=frames[5], pure=False, **options))
     pieces: list[ParcelSteps] = client.gather(futures)

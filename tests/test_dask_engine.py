@@ -90,7 +90,7 @@ def test_one_parcel_per_partition_gives_the_single_process_rows(thread_client):
     pd.testing.assert_frame_equal(split.pairs, single.pairs, check_exact=True)
     pd.testing.assert_frame_equal(split.utilisation, single.utilisation, check_exact=True)
     pd.testing.assert_frame_equal(split.idle, single.idle, check_exact=True)
-    pd.testing.assert_frame_equal(split.readiness, single.readiness, check_exact=True)
+    pd.testing.assert_frame_equal(split.readiness, single.ready(), check_exact=True)
 
     # Buildings across partition edges are split between both parcels: 900 inside + 200 per shared edge.
     assert split.utilisation["footprint_m2"].tolist() == [1100.0] + [1300.0] * 6 + [1100.0]
@@ -191,3 +191,12 @@ def test_analyse_command_on_an_existing_scheduler_and_an_unreachable_one(tiny_pa
     assert "analyse: cannot reach the dask scheduler at tcp://127.0.0.1:9" in unreachable.output
     assert "Traceback" not in unreachable.output
     assert without_engine.exit_code == 2 and "--scheduler needs --engine dask" in without_engine.output
+
+
+def test_readiness_in_the_background_gives_the_same_columns():
+    layers = site()
+    background = parcel_steps(layers["parcels"], layers["buildings"], **steps_of(layers))
+    inline = parcel_steps(layers["parcels"], layers["buildings"], background=False, **steps_of(layers))
+    assert isinstance(inline.readiness, pd.DataFrame)
+    pd.testing.assert_frame_equal(background.ready(), inline.readiness, check_exact=True)
+    assert inline.readiness["served_power"].tolist() == [False, False, True, True, False, False, True, False]
