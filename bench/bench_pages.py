@@ -20,6 +20,12 @@ encoded as they are asked for) and *seeded* (``web.tiles.seed`` — what
 the zooms the first visitor asked tiles of on demand; then the two visitors). ``encoded`` counts the
 layer tiles made on demand during each visit.
 
+Large parks open on their whole extent, below the zoom from which large layers are
+drawn (``TILE_MIN_ZOOM``): there the first render has no parcels. ``--zoom-in Z`` then
+moves the map to the middle parcel of the park at zoom Z and times it until the
+parcels' tiles there are drawn (also part of what the first visitor asks for, so
+seeded by default).
+
 ``--geojson`` parks are forced inline (tile threshold above their size), ``--tiles``
 parks use the app's default threshold. Nothing leaves 127.0.0.1 (other requests are
 aborted and counted).
@@ -39,7 +45,17 @@ CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1400, "height": 900}
 
 
-def measure(n_plots: int, *, inline: bool, seed_zooms: list[int] | None = None) -> dict:
+def parcel_at(path, zoom: int) -> tuple[float, float, int]:
+    """(lat, lon, zoom) of the middle parcel of the park's file (a place where parcels are)."""
+    import pyogrio
+
+    count = pyogrio.read_info(path, layer="parcels")["features"]
+    one = pyogrio.read_dataframe(path, layer="parcels", skip_features=count // 2, max_features=1)
+    point = one.geometry.to_crs(4326).representative_point().iloc[0]
+    return point.y, point.x, zoom
+
+
+def measure(n_plots: int, *, inline: bool, seed_zooms: list[int] | None = None, zoom_in: int | None = None) -> dict:
     """Page weight and first-render seconds; tile parks with a new tile cache, seeded at ``seed_zooms`` if given."""
     from playwright import sync_api
 
@@ -80,9 +96,10 @@ def measure(n_plots: int, *, inline: bool, seed_zooms: list[int] | None = None) 
             with sync_api.sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                      args=["--no-sandbox", "--disable-gpu"])
+                zoom_to = parcel_at(path, zoom_in) if zoom_in and not inline else None
                 for _ in range(2):  # a first visitor, then a second
                     before = len(encoded)
-                    visits.append({**visit(browser, base, outside), "encoded": len(encoded) - before,
+                    visits.append({**visit(browser, base, outside, zoom_to), "encoded": len(encoded) - before,
                                    "zooms": sorted({z for _, z, _, _ in encoded[before:]})})
                 browser.close()
     finally:
@@ -92,11 +109,15 @@ def measure(n_plots: int, *, inline: bool, seed_zooms: list[int] | None = None) 
             "first_s": first, "render_s": first_visit["render_s"], "render2_s": second_visit["render_s"],
             "encoded": first_visit["encoded"], "encoded2": second_visit["encoded"], "seeding": seeding,
             "asked_zooms": sorted({*first_visit["zooms"], int(second_visit["zoom"])}),
+            "zoomed": first_visit["zoomed_s"], "zoomed2": second_visit["zoomed_s"],
             "tiled": second_visit["tiled"], "zoom": second_visit["zoom"], "outside": len(outside)}
 
 
-def visit(browser, base: str, outside: list[str]) -> dict:
-    """Open the overview in a fresh context; bytes received and seconds until the parcels are drawn."""
+def visit(browser, base: str, outside: list[str], zoom_to: tuple[float, float, int] | None = None) -> dict:
+    """Open the overview in a fresh context; bytes received and seconds until the parcels are drawn.
+
+    ``zoom_to`` (lat, lon, zoom): then move the map there and time it until the parcels' tiles are drawn.
+    """
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     sizes: list[int] = []
@@ -117,8 +138,24 @@ def visit(browser, base: str, outside: list[str]) -> dict:
     page.wait_for_load_state("networkidle", timeout=600_000)
     tiled = page.evaluate("() => !!window.parkatlas.layers.parcels.grid")
     zoom = page.evaluate("() => window.parkatlas.map.getZoom()")
+    page_bytes = sum(sizes)
+    zoomed = None
+    if tiled and zoom_to is not None:
+        zoomed = page.evaluate(ZOOM_SCRIPT, list(zoom_to)) / 1000
+        page.wait_for_load_state("networkidle", timeout=600_000)
     context.close()
-    return {"bytes": sum(sizes), "render_s": render_ms / 1000, "tiled": tiled, "zoom": zoom}
+    return {"bytes": page_bytes, "render_s": render_ms / 1000, "tiled": tiled, "zoom": zoom, "zoomed_s": zoomed}
+
+
+#: Moves the map and resolves with the milliseconds until the parcels' tile set has loaded the new view.
+ZOOM_SCRIPT = """
+    ([lat, lon, z]) => new Promise((resolve) => {
+      const grid = window.parkatlas.layers.parcels.grid;
+      const start = performance.now();
+      grid.once('load', () => requestAnimationFrame(() => resolve(performance.now() - start)));
+      window.parkatlas.map.setView([lat, lon], z, {animate: false});
+    })
+"""
 
 
 #: Marks when the parcels are drawn: GeoJSON after two frames, tiles at their tile set's first 'load'.
@@ -145,6 +182,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--geojson", type=int, nargs="*", default=[20_000], help="demo plots, page with inline GeoJSON")
     parser.add_argument("--tiles", type=int, nargs="*", default=[1_000_000], help="demo plots, page with vector tiles")
+    parser.add_argument("--zoom-in", type=int, default=14,
+                        help="tile parks: after the first render, move to the middle parcel at this zoom and time "
+                             "its tiles (0: not)")
     parser.add_argument("--seed-zooms", default="auto",
                         help="zooms seeded before the seeded visits (e.g. 12-14); auto: those the first visitor on demand "
                              "asked tiles of (the page opens at zoom 1, then fits the park); "
@@ -165,7 +205,7 @@ def main() -> None:
         zooms = None
         if seeded:
             zooms = asked[n] if args.seed_zooms == "auto" else parse_zooms(args.seed_zooms)
-        r = measure(n, inline=inline, seed_zooms=zooms)
+        r = measure(n, inline=inline, seed_zooms=zooms, zoom_in=args.zoom_in)
         gc.collect()  # the server and its park go before the next one loads
         asked.setdefault(n, r["asked_zooms"])
         parcels = len(GeoPackageStore(demo_park(n)).load("parcels"))
@@ -174,6 +214,9 @@ def main() -> None:
         if r["seeding"]:
             seeding = (f"; seeded zoom {','.join(map(str, zooms))}: {r['seeding']['tiles']} layer tiles, "
                        f"{r['seeding']['bytes'] / 1e6:.1f} MB in {r['seeding']['seconds']:.1f} s")
+        if r["zoomed"] is not None:
+            seeding += (f"; zoomed in to {args.zoom_in} on a parcel: parcels drawn after {r['zoomed']:.2f} s "
+                        f"(1st visitor), {r['zoomed2']:.2f} s (2nd)")
         print(f"{n:>7}  {mode:>13}  {parcels:>9}  {r['html_kB']:>7.0f}  {r['total_kB']:>8.0f}  {r['server_s']:>8.2f}"
               f"  {r['render_s']:>12.2f}  {r['render2_s']:>12.2f}  {r['encoded']:>7}/{r['encoded2']:<7}"
               f"  ({r['first_s']:.1f}; {time.perf_counter() - start:.0f} s in all; opens at zoom {r['zoom']};"
@@ -186,6 +229,9 @@ def main() -> None:
         record("pages", case, "first_render_first_visit", r["render_s"], "s")
         record("pages", case, "first_render_second_visit", r["render2_s"], "s")
         record("pages", case, "tiles_encoded_first_visit", r["encoded"], "layer tiles")
+        if r["zoomed"] is not None:
+            record("pages", case, f"zoom_in_{args.zoom_in}_first_visit", r["zoomed"], "s")
+            record("pages", case, f"zoom_in_{args.zoom_in}_second_visit", r["zoomed2"], "s")
         if r["seeding"]:
             record("pages", case, "seeding", r["seeding"]["seconds"], "s")
 
