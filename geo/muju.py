@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.reasons import TEXT_DTYPE, align, join_reasons, lookup
+from geo.reasons import TEXT_DTYPE, as_bool, first_rows, join_reasons, key_codes, key_labels, take_at
 from geo.units import M2_PER_MU
 from geo.utilisation import industry_division
 from layers.rules import GRADES, LandRules, default_rules
@@ -76,6 +76,25 @@ def building_parcel(pairs: pd.DataFrame, buildings: pd.DataFrame, parcels: pd.Da
     return out[~out.index.duplicated()]
 
 
+def _key_codes(parcels: pd.DataFrame, *, units: pd.DataFrame, leases: pd.DataFrame, unit_parcel: pd.Series,
+               parcel_floor_m2: pd.Series | None, firm_columns=()) -> dict:
+    """The evaluation's text ids as integer codes, one code space per kind of id (parcel, unit, enterprise).
+
+    Ids are matched and grouped many times over 10⁵–10⁶ records; hashing the text once and
+    joining and grouping integers afterwards keeps the evaluation fast. Codes sort like the
+    ids, so groups come out in the same order as grouped by text.
+    """
+    floor_ids = parcel_floor_m2.index if parcel_floor_m2 is not None else pd.Index([], dtype=TEXT_DTYPE)
+    (parcel, unit_on, floor), parcel_keys = key_codes(parcels["parcel_id"], unit_parcel, pd.Series(floor_ids))
+    (unit, lease_unit, unit_index), unit_keys = key_codes(units["unit_id"], leases["unit_id"],
+                                                          pd.Series(unit_parcel.index))
+    (owner, lease_firm, *firms), firm_keys = key_codes(parcels["enterprise_id"], leases["enterprise_id"],
+                                                       *firm_columns)
+    return {"parcel": parcel, "unit_on": unit_on, "floor": floor, "parcel_keys": parcel_keys,
+            "unit": unit, "lease_unit": lease_unit, "unit_index": unit_index, "n_units": len(unit_keys),
+            "owner": owner, "lease_firm": lease_firm, "firms": firms, "firm_keys": firm_keys}
+
+
 def land_records(
     parcels: pd.DataFrame,
     *,
@@ -109,59 +128,83 @@ def land_records(
     DataFrame ``enterprise_id, parcel_id, land_m2, role`` (``owner`` or ``tenant``); per parcel
     the records add up to the parcel area when it has a land user of record.
     """
-    parcel_id = parcels["parcel_id"].astype(TEXT_DTYPE).to_numpy()
-    area = pd.Series(np.asarray(area_m2, dtype=float), index=parcel_id)
+    codes = _key_codes(parcels, units=units, leases=leases, unit_parcel=unit_parcel, parcel_floor_m2=parcel_floor_m2)
+    land = _coded_land(area_m2, units=units, leases=leases, parcel_floor_m2=parcel_floor_m2, year=year, rules=rules,
+                       codes=codes)
+    return _land_text(land, codes)
+
+
+def _land_text(land: pd.DataFrame, codes: dict) -> pd.DataFrame:
+    """Coded land records (:func:`_coded_land`) with their text ids."""
+    return pd.DataFrame({"enterprise_id": key_labels(codes["firm_keys"], land["firm"].to_numpy()),
+                         "parcel_id": key_labels(codes["parcel_keys"], land["parcel"].to_numpy()),
+                         "land_m2": land["land_m2"].to_numpy(),
+                         "role": pd.array(land["role"].to_numpy(), dtype=TEXT_DTYPE)})
+
+
+def _coded_land(area_m2, *, units, leases, parcel_floor_m2, year, rules, codes) -> pd.DataFrame:
+    """:func:`land_records` on integer ids: ``firm, parcel`` (codes), ``land_m2, role``."""
+    n_parcels = len(codes["parcel_keys"])
+    area = np.asarray(area_m2, dtype=float)
+    area_of = take_at(area, first_rows(codes["parcel"], n_parcels))  # by parcel code, like a text index
     first = pd.Timestamp(year=year, month=1, day=1)
     last = pd.Timestamp(year=year, month=12, day=31)
     n_days = (last - first).days + 1
-    unit_ids = units["unit_id"].astype(TEXT_DTYPE)
-    unit_area = pd.Series(units["area_m2"].to_numpy(dtype=float, na_value=np.nan), index=unit_ids.to_numpy())
-    unit_area = unit_area[~unit_area.index.duplicated()]
-    unit_on = lookup(pd.Series(unit_area.index, index=unit_area.index), unit_parcel.astype(TEXT_DTYPE))
+    unit_rows = first_rows(codes["unit"], codes["n_units"])
+    unit_areas = units["area_m2"].to_numpy(dtype=float, na_value=np.nan)
+    unit_area_of = take_at(unit_areas, unit_rows)
+    unit_on_of = take_at(codes["unit_on"], first_rows(codes["unit_index"], codes["n_units"]), fill=-1)
+    unit_on_of[unit_rows < 0] = -1
     if rules.muju.tenant_land_basis == "total_floor_area" and parcel_floor_m2 is not None:
-        basis = parcel_floor_m2
+        basis_of = take_at(parcel_floor_m2.to_numpy(dtype=float, na_value=np.nan),
+                           first_rows(codes["floor"], n_parcels))
     else:
-        basis = unit_area.groupby(unit_on).sum()
-    live = leases[leases["retired_on"].isna()] if "retired_on" in leases else leases
+        kept = unit_rows[unit_rows >= 0]
+        kept.sort()
+        on = unit_on_of[codes["unit"][kept]]
+        sums = pd.Series(unit_areas[kept][on >= 0]).groupby(on[on >= 0]).sum()
+        basis_of = np.full(n_parcels, np.nan)
+        basis_of[sums.index.to_numpy()] = sums.to_numpy()
+    live_rows = leases["retired_on"].isna().to_numpy(dtype=bool) if "retired_on" in leases else np.ones(
+        len(leases), dtype=bool)
+    live = leases[live_rows]
     start = pd.to_datetime(live["start"]).clip(lower=first)
     end = pd.to_datetime(live["end"]).fillna(last).clip(upper=last)
     days = (end - start).dt.days + 1
-    running = live["start"].notna() & (days > 0)
-    lease_unit = live["unit_id"].astype(TEXT_DTYPE)[running]
-    lease_parcel = lookup(lease_unit, unit_on)
-    floor_share = lookup(lease_unit, unit_area).to_numpy(dtype=float) * (
-        days[running].to_numpy(dtype=float) / n_days)
+    running = (live["start"].notna() & (days > 0)).to_numpy(dtype=bool)
+    lease_unit = codes["lease_unit"][live_rows][running]
+    lease_parcel = take_at(unit_on_of, lease_unit, fill=-1)
+    floor_share = take_at(unit_area_of, lease_unit) * (days[running].to_numpy(dtype=float) / n_days)
     with np.errstate(divide="ignore", invalid="ignore"):
-        land = floor_share / lookup(lease_parcel, basis.astype(float)).to_numpy(dtype=float) * lookup(
-            lease_parcel, area).to_numpy(dtype=float)
-    tenants = pd.DataFrame({"enterprise_id": live["enterprise_id"].astype(TEXT_DTYPE)[running].to_numpy(),
-                            "parcel_id": lease_parcel.to_numpy(), "land_m2": land})
-    tenants = tenants[tenants["enterprise_id"].notna() & tenants["parcel_id"].notna() & (tenants["land_m2"] > 0)]
-    tenants = tenants.groupby(["enterprise_id", "parcel_id"], as_index=False)["land_m2"].sum()
+        land = floor_share / take_at(basis_of, lease_parcel) * take_at(area_of, lease_parcel)
+    tenants = pd.DataFrame({"firm": codes["lease_firm"][live_rows][running], "parcel": lease_parcel, "land_m2": land})
+    tenants = tenants[(tenants["firm"] >= 0) & (tenants["parcel"] >= 0) & (tenants["land_m2"] > 0)]
+    tenants = tenants.groupby(["firm", "parcel"], as_index=False)["land_m2"].sum()
     # Overlapping leases could hand out more than the parcel; cap the tenants' total at the parcel.
-    given = tenants.groupby("parcel_id")["land_m2"].transform("sum")
-    cap = lookup(tenants["parcel_id"], area)
+    given = tenants.groupby("parcel")["land_m2"].transform("sum")
+    cap = take_at(area_of, tenants["parcel"].to_numpy())
     tenants["land_m2"] = np.where(given > cap, tenants["land_m2"] * cap / given, tenants["land_m2"])
     tenants["role"] = "tenant"
-    owner_id = parcels["enterprise_id"].astype(TEXT_DTYPE).to_numpy()
-    leased_out = lookup(pd.Series(parcel_id), tenants.groupby("parcel_id")["land_m2"].sum()).fillna(0.0).to_numpy()
-    owners = pd.DataFrame({"enterprise_id": owner_id, "parcel_id": parcel_id,
-                           "land_m2": area.to_numpy() - leased_out, "role": "owner"})
-    owners = owners[owners["enterprise_id"].notna() & (owners["land_m2"] > 1e-9)]
-    out = pd.concat([owners, tenants], ignore_index=True)
-    out["enterprise_id"] = out["enterprise_id"].astype(TEXT_DTYPE)
-    out["parcel_id"] = out["parcel_id"].astype(TEXT_DTYPE)
-    out["role"] = out["role"].astype(TEXT_DTYPE)
+    leased = tenants.groupby("parcel")["land_m2"].sum()
+    leased_of = np.zeros(n_parcels)
+    leased_of[leased.index.to_numpy()] = leased.to_numpy()
+    owners = pd.DataFrame({"firm": codes["owner"], "parcel": codes["parcel"],
+                           "land_m2": area - take_at(leased_of, codes["parcel"], fill=0.0), "role": "owner"})
+    owners = owners[(owners["firm"] >= 0) & (owners["land_m2"] > 1e-9)]
+    return pd.concat([owners, tenants], ignore_index=True)
+
+
+def _figures_for_year(enterprise_years: pd.DataFrame, year: int, firm: np.ndarray, n_firms: int) -> np.ndarray:
+    """The evaluation year's figures summed per enterprise code (``firm``: codes of the rows): (n_firms, FIGURES)."""
+    rows = (enterprise_years["year"] == year).fillna(False).to_numpy(dtype=bool)
+    if "retired_on" in enterprise_years:
+        rows &= enterprise_years["retired_on"].isna().to_numpy(dtype=bool)
+    rows &= firm >= 0
+    values = enterprise_years[rows].reindex(columns=list(FIGURES)).astype(float)
+    sums = values.groupby(firm[rows]).sum(min_count=1)
+    out = np.full((n_firms, len(FIGURES)), np.nan)
+    out[sums.index.to_numpy()] = sums.to_numpy(dtype=float)
     return out
-
-
-def _figures_for_year(enterprise_years: pd.DataFrame, year: int) -> pd.DataFrame:
-    rows = enterprise_years[(enterprise_years["year"] == year).fillna(False)]
-    if "retired_on" in rows:
-        rows = rows[rows["retired_on"].isna()]
-    values = rows.reindex(columns=list(FIGURES)).astype(float)
-    figures = values.groupby(rows["enterprise_id"].astype(TEXT_DTYPE)).sum(min_count=1)
-    return figures.astype(float)
 
 
 def _indicator_values(figures: pd.DataFrame) -> pd.DataFrame:
@@ -254,36 +297,50 @@ def muju_evaluation(
     rules = rules or default_rules()
     muju = rules.muju
     year = evaluation_year(as_of, rules=rules)
-    land = land_records(parcels, area_m2=area_m2, units=units, leases=leases, unit_parcel=unit_parcel,
-                        parcel_floor_m2=parcel_floor_m2, year=year, rules=rules)
-    firms = enterprises.drop_duplicates("enterprise_id").set_index(
-        enterprises.drop_duplicates("enterprise_id")["enterprise_id"].astype(TEXT_DTYPE))
-    ids = pd.Index(pd.concat([pd.Series(firms.index, dtype=TEXT_DTYPE), land["enterprise_id"]]).dropna()
-                   .drop_duplicates().to_numpy(), dtype=TEXT_DTYPE, name="enterprise_id")
-    firms = align(firms, ids)
-    land_m2 = align(land.groupby("enterprise_id")["land_m2"].sum(), ids).fillna(0.0)
-    figures = align(_figures_for_year(enterprise_years, year), ids)
+    codes = _key_codes(parcels, units=units, leases=leases, unit_parcel=unit_parcel, parcel_floor_m2=parcel_floor_m2,
+                       firm_columns=(enterprises["enterprise_id"], enterprise_years["enterprise_id"]))
+    firm_rows, year_firm = codes["firms"]
+    n_firms = len(codes["firm_keys"])
+    land = _coded_land(area_m2, units=units, leases=leases, parcel_floor_m2=parcel_floor_m2, year=year, rules=rules,
+                       codes=codes)
+    land_firm, land_parcel = land["firm"].to_numpy(), land["parcel"].to_numpy()
+    # The enterprises layer's ids first, then those holding land only (in order of appearance).
+    seen = np.concatenate([firm_rows, land_firm])
+    seen = seen[seen >= 0]
+    id_codes = seen[np.sort(np.unique(seen, return_index=True)[1])]
+    ids = pd.Index(key_labels(codes["firm_keys"], id_codes), dtype=TEXT_DTYPE, name="enterprise_id")
+    row_of = first_rows(firm_rows, n_firms)[id_codes]  # the enterprise record of each id (-1: land only)
+
+    land_sums = land["land_m2"].groupby(land_firm).sum()
+    land_of = np.full(n_firms, np.nan)
+    land_of[land_sums.index.to_numpy()] = land_sums.to_numpy()
+    land_m2 = pd.Series(land_of[id_codes], index=ids).fillna(0.0)
+    figures = pd.DataFrame(_figures_for_year(enterprise_years, year, year_firm, n_firms)[id_codes], index=ids,
+                           columns=list(FIGURES))
     figures["land_mu"] = land_m2.to_numpy() / M2_PER_MU
     values = _indicator_values(figures)
 
-    above = firms["above_scale"] if "above_scale" in firms else pd.Series(pd.NA, index=ids)
-    group = pd.Series(np.where(above.fillna(False).to_numpy(dtype=bool), "above_scale", "below_scale"), index=ids)
+    above = take_at(as_bool(enterprises["above_scale"], enterprises.index), row_of, fill=False).astype(bool) if (
+        "above_scale" in enterprises) else np.zeros(len(ids), dtype=bool)
+    group = pd.Series(np.where(above, "above_scale", "below_scale"), index=ids)
     group = group.where(group.isin(list(muju.indicators)), next(iter(muju.indicators)))
 
-    code = firms["industry_code"] if "industry_code" in firms else pd.Series(np.nan, index=ids)
-    utility = industry_division(code.astype(TEXT_DTYPE)).isin(muju.utility_divisions).to_numpy()
-    established = pd.to_datetime(firms["established"]) if "established" in firms else pd.Series(
-        pd.NaT, index=ids)
+    code = (pd.Series(enterprises["industry_code"].astype(TEXT_DTYPE).array.take(row_of, allow_fill=True), index=ids)
+            if "industry_code" in enterprises else pd.Series(np.nan, index=ids, dtype=TEXT_DTYPE))
+    utility = industry_division(code).isin(muju.utility_divisions).to_numpy()
+    established = (pd.Series(pd.to_datetime(enterprises["established"]).array.take(row_of, allow_fill=True),
+                             index=ids) if "established" in enterprises else pd.Series(pd.NaT, index=ids))
     year_end = pd.Timestamp(year=year, month=12, day=31)
     young = (established > year_end - pd.DateOffset(years=muju.new_firm_years)).fillna(False).to_numpy(dtype=bool)
     no_land = land_m2.to_numpy() <= 0
     small = ~no_land & (land_m2.to_numpy() / M2_PER_MU < muju.min_land_mu)
     no_figures = figures[list(FIGURES)].isna().all(axis=1).to_numpy()
-    status_of = parcels.set_index(parcels["parcel_id"].astype(TEXT_DTYPE))["status"].astype(TEXT_DTYPE)
-    on_operating = lookup(land["parcel_id"], status_of) == "operating"
-    producing = land.assign(on=on_operating.fillna(False).to_numpy(dtype=bool) | (land["role"] == "tenant"))
-    producing = align(producing.groupby("enterprise_id")["on"].any().astype(float), ids).fillna(0.0).to_numpy() > 0
-    building_only = ~no_land & ~producing
+    operating = (parcels["status"].astype(TEXT_DTYPE) == "operating").fillna(False).to_numpy(dtype=bool)
+    on_operating = take_at(operating, first_rows(codes["parcel"], len(codes["parcel_keys"]))[land_parcel],
+                           fill=False).astype(bool)
+    in_production = np.zeros(n_firms, dtype=bool)
+    in_production[land_firm[on_operating | (land["role"] == "tenant").to_numpy()]] = True
+    building_only = ~no_land & ~in_production[id_codes]
     reason = join_reasons(ids, [
         (utility, "utility (water, power, gas, heat)"),
         (young, f"new firm (< {muju.new_firm_years} years)"),
@@ -295,11 +352,13 @@ def muju_evaluation(
     graded = reason.isna().to_numpy()
     score, benchmarks = _scores(values, group, graded, rules=rules)
     score = score.where(graded)
-    grade = pd.Series(np.nan, index=ids, dtype=object)
+    # Filled as an array: assigning Series would align them on the text index.
+    grades = np.full(len(ids), np.nan, dtype=object)
     for name in muju.indicators:
         rows = (group == name).to_numpy() & graded
-        grade[rows] = grade_by_percentile(score[rows], bands=dict(muju.bands)).astype(object)
-    grade[~graded] = "T"
+        grades[rows] = grade_by_percentile(score[rows], bands=dict(muju.bands)).to_numpy(dtype=object)
+    grades[~graded] = "T"
+    grade = pd.Series(grades, index=ids, dtype=object)
     cutoffs = pd.DataFrame({"score": score, "grade": grade, "group": group})[graded].groupby(
         ["group", "grade"])["score"].min().unstack("grade") if graded.any() else pd.DataFrame()
 
@@ -309,33 +368,44 @@ def muju_evaluation(
         pd.DataFrame({"score": score, "grade": grade.astype(TEXT_DTYPE), "grade_reason": reason}),
     ], axis=1)
     firm_table.index.name = "enterprise_id"
-    parcel_table = _parcel_evaluation(parcels, area_m2, land, firm_table, benchmarks, cutoffs, rules=rules)
-    return MujuResult(year=year, firms=firm_table, parcels=parcel_table, land=land, cutoffs=cutoffs)
+    position = np.full(n_firms, -1)
+    position[id_codes] = np.arange(len(id_codes))
+    parcel_table = _parcel_evaluation(parcels, area_m2, land, firm_table, position[land_firm], benchmarks, cutoffs,
+                                      codes=codes, rules=rules)
+    return MujuResult(year=year, firms=firm_table, parcels=parcel_table, land=_land_text(land, codes),
+                      cutoffs=cutoffs)
 
 
-def _parcel_evaluation(parcels, area_m2, land, firms, benchmarks, cutoffs, *, rules) -> pd.DataFrame:
-    """Firms' figures attributed to parcels by land share, per-mu values, score and grade."""
+def _parcel_evaluation(parcels, area_m2, land, firms, firm_of_land, benchmarks, cutoffs, *, codes,
+                       rules) -> pd.DataFrame:
+    """Firms' figures attributed to parcels by land share, per-mu values, score and grade.
+
+    ``land``: coded land records; ``firm_of_land``: each record's row in ``firms``.
+    """
     index = parcels.index
-    parcel_id = parcels["parcel_id"].astype(TEXT_DTYPE)
-    per_firm = align(firms[["land_m2", "grade", "group", *FIGURES]], pd.Index(land["enterprise_id"]))
-    share = land["land_m2"].to_numpy() / per_firm["land_m2"].to_numpy(dtype=float)
-    attributed = per_firm[list(FIGURES)].to_numpy(dtype=float) * share[:, None]
-    attributed = pd.DataFrame(attributed, columns=list(FIGURES))
-    attributed["parcel_id"] = land["parcel_id"].to_numpy()
-    sums = attributed.groupby("parcel_id").sum(min_count=1)
-    figures = align(sums, pd.Index(parcel_id))
-    figures.index = index
+    parcel_code, n_parcels = codes["parcel"], len(codes["parcel_keys"])
+    land_parcel = land["parcel"].to_numpy()
+    share = land["land_m2"].to_numpy() / firms["land_m2"].to_numpy(dtype=float)[firm_of_land]
+    attributed = firms[list(FIGURES)].to_numpy(dtype=float)[firm_of_land] * share[:, None]
+    sums = pd.DataFrame(attributed, columns=list(FIGURES)).groupby(land_parcel).sum(min_count=1)
+    by_parcel = np.full((n_parcels, len(FIGURES)), np.nan)
+    by_parcel[sums.index.to_numpy()] = sums.to_numpy(dtype=float)
+    figures = pd.DataFrame(by_parcel[np.maximum(parcel_code, 0)], index=index, columns=list(FIGURES))
+    figures[parcel_code < 0] = np.nan
     figures["land_mu"] = np.asarray(area_m2, dtype=float) / M2_PER_MU
     values = _indicator_values(figures)
 
-    land = land.assign(grade=per_firm["grade"].to_numpy(), group=per_firm["group"].to_numpy())
-    graded_land = land[(land["grade"] != "T").to_numpy(dtype=bool)]
-    users = lookup(parcel_id, land.groupby("parcel_id").size().astype(float)).fillna(0).to_numpy(dtype=int)
-    graded_users = lookup(parcel_id, graded_land.groupby("parcel_id").size().astype(float)).fillna(0).to_numpy(
-        dtype=int)
-    main_group = graded_land.sort_values("land_m2").drop_duplicates("parcel_id", keep="last").set_index(
-        "parcel_id")["group"].astype(TEXT_DTYPE)
-    group = pd.Series(lookup(parcel_id, main_group).to_numpy(), index=index)
+    graded_land = (firms["grade"] != "T").to_numpy(dtype=bool)[firm_of_land]
+    users = take_at(np.bincount(land_parcel, minlength=n_parcels), parcel_code, fill=0).astype(int)
+    graded_users = take_at(np.bincount(land_parcel[graded_land], minlength=n_parcels), parcel_code,
+                           fill=0).astype(int)
+    graded = pd.DataFrame({"land_m2": land["land_m2"].to_numpy()[graded_land], "parcel": land_parcel[graded_land],
+                           "group": firms["group"].to_numpy(dtype=object)[firm_of_land][graded_land]})
+    # The group of the firm holding most graded land on the parcel (the later record among equals).
+    main = graded.sort_values("land_m2").drop_duplicates("parcel", keep="last")
+    group_of = np.full(n_parcels, np.nan, dtype=object)
+    group_of[main["parcel"].to_numpy()] = main["group"].to_numpy()
+    group = pd.Series(take_at(group_of, parcel_code), index=index)
     has_graded = graded_users > 0
     score, _ = _scores(values, group, has_graded, rules=rules, benchmarks=benchmarks)
     score = score.where(has_graded)

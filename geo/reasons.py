@@ -6,7 +6,8 @@ one '; '-joined reason per record.
 
 Ids are text columns; matching them through pandas' string index is slow for
 10⁵–10⁶ keys, so :func:`isin`, :func:`positions` and :func:`lookup` hash them
-with Arrow compute kernels instead.
+with Arrow compute kernels instead. An analysis that matches the same ids many
+times codes them once (:func:`key_codes`) and joins and groups integers.
 """
 
 from __future__ import annotations
@@ -86,6 +87,59 @@ def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
         np.full(len(keys), np.nan), dtype=table.dtype)
     out = pd.Series(out.to_numpy(), index=keys.index, dtype=table.dtype)
     return out.where(where >= 0)
+
+
+def key_codes(*columns) -> tuple[list[np.ndarray], pa.Array]:
+    """One integer code space over text key columns that are matched against each other.
+
+    Codes follow the keys' sorted (binary UTF-8) order, so grouping by codes orders the
+    groups as grouping by the text does; missing keys get -1.
+
+    Returns
+    -------
+    The codes of each column (int64 arrays, aligned with it) and the keys as an Arrow
+    array (code ``i`` is ``keys[i]``; see :func:`key_labels`).
+    """
+    arrays = [_arrow_text(column) for column in columns]
+    chunks = [chunk for array in arrays for chunk in (array.chunks if isinstance(array, pa.ChunkedArray) else [array])]
+    joined = pa.chunked_array(chunks, type=pa.large_string()).combine_chunks() if chunks else pa.array(
+        [], type=pa.large_string())
+    encoded = pc.dictionary_encode(joined)
+    order = np.asarray(pc.array_sort_indices(encoded.dictionary), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    found = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    codes = np.where(found >= 0, rank[np.maximum(found, 0)] if len(rank) else -1, -1)
+    bounds = np.cumsum([0] + [len(array) for array in arrays])
+    return [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:])], encoded.dictionary.take(pa.array(order))
+
+
+def key_labels(keys: pa.Array, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """The text keys of ``codes`` (from :func:`key_codes`) as a ``str`` array; missing where the code is -1."""
+    taken = keys.take(pa.array(np.maximum(codes, 0), mask=codes < 0)) if len(keys) else pa.nulls(
+        len(codes), type=pa.large_string())
+    return pd.array(taken, dtype=TEXT_DTYPE)
+
+
+def first_rows(codes: np.ndarray, n_keys: int) -> np.ndarray:
+    """For each of ``n_keys`` codes the first row holding it (-1 where none), like a text index's first match."""
+    rows = np.full(n_keys, len(codes), dtype=np.int64)
+    valid = codes >= 0
+    np.minimum.at(rows, codes[valid], np.flatnonzero(valid))
+    rows[rows == len(codes)] = -1
+    return rows
+
+
+def take_at(values: np.ndarray, rows: np.ndarray, fill=np.nan) -> np.ndarray:
+    """``values[rows]`` with ``fill`` where ``rows`` is -1."""
+    values = np.asarray(values)
+    if not len(values):
+        return np.full(len(rows), fill, dtype=float if fill is np.nan else object)
+    out = values[np.maximum(rows, 0)]
+    if (rows < 0).any():
+        out = out.astype(np.result_type(out.dtype, np.asarray(fill).dtype) if out.dtype != object else object)
+        out[rows < 0] = fill
+    return out
 
 
 def align(table: pd.DataFrame | pd.Series, ids: pd.Index) -> pd.DataFrame | pd.Series:
