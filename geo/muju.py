@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.reasons import TEXT_DTYPE, as_bool, first_rows, join_reasons, key_codes, key_labels, take_at
+from geo.reasons import TEXT_DTYPE, as_bool, first_rows, join_reasons, key_codes, key_labels, take_at, take_text
 from geo.units import M2_PER_MU
 from geo.utilisation import industry_division
 from layers.rules import GRADES, LandRules, default_rules
@@ -62,18 +62,20 @@ def building_parcel(pairs: pd.DataFrame, buildings: pd.DataFrame, parcels: pd.Da
     the later parcel of the layer). Falls back to the building's own ``parcel_id`` where
     it touches no parcel.
     """
-    ids = buildings["building_id"].astype(TEXT_DTYPE).to_numpy()
-    on = (buildings["parcel_id"].astype(TEXT_DTYPE).to_numpy(dtype=object, na_value=np.nan) if "parcel_id" in
-          buildings else np.full(len(buildings), np.nan, dtype=object))
+    n = len(buildings)
+    own = buildings["parcel_id"] if "parcel_id" in buildings else pd.Series(np.nan, index=buildings.index,
+                                                                            dtype=TEXT_DTYPE)
+    # Rows of the buildings' own parcel ids followed by the parcels' ids: one Arrow take, no Python strings.
+    pick = np.arange(n)
     if len(pairs):
         building, inside = pairs["building"].to_numpy(), pairs["inside_m2"].to_numpy()
         # By building, then inside area; stable, so the last of each building is its largest share.
         order = np.lexsort((inside, building))
         last = order[np.append(building[order][1:] != building[order][:-1], True)]
-        parcel_ids = parcels["parcel_id"].astype(TEXT_DTYPE).to_numpy(dtype=object, na_value=np.nan)
-        on[building[last]] = parcel_ids[pairs["parcel"].to_numpy()[last]]
-    out = pd.Series(on, index=ids, dtype=TEXT_DTYPE)
-    return out[~out.index.duplicated()]
+        pick[building[last]] = n + pairs["parcel"].to_numpy()[last]
+    ids = pd.Index(take_text([buildings["building_id"]], np.arange(n)))
+    out = pd.Series(take_text([own, parcels["parcel_id"]], pick), index=ids)
+    return out if ids.is_unique else out[~ids.duplicated()]
 
 
 def _key_codes(parcels: pd.DataFrame, *, units: pd.DataFrame, leases: pd.DataFrame, unit_parcel: pd.Series,
