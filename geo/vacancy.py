@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.reasons import TEXT_DTYPE, date_column, isin, join_reasons, lookup
+from geo.reasons import (TEXT_DTYPE, date_column, first_rows, join_reasons, key_codes, key_labels, take_at,
+                          take_text)
 from layers.rules import LandRules, default_rules
 
 #: An open-ended lease (no end date) runs until this day.
@@ -41,20 +42,31 @@ def overlapping_leases(leases: pd.DataFrame) -> pd.DataFrame:
     DataFrame with ``unit_id, lease_a, lease_b, overlap_start, overlap_end, overlap_days``
     (``lease_a`` < ``lease_b``), one row per pair.
     """
-    usable = _usable_leases(leases)[["lease_id", "unit_id", "start", "end"]]
-    pairs = usable.merge(usable, on="unit_id", suffixes=("_a", "_b"))
-    pairs = pairs[(pairs["lease_id_a"] < pairs["lease_id_b"]) & (pairs["start_a"] <= pairs["end_b"])
+    usable = _usable_leases(leases)
+    # Units and leases as integer codes that sort like their ids: the self-join and the order stay the same.
+    (unit,), unit_keys = key_codes(usable["unit_id"])
+    (lease,), lease_keys = key_codes(usable["lease_id"])
+    coded = pd.DataFrame({"unit": unit, "lease": lease, "start": usable["start"].to_numpy(),
+                          "end": usable["end"].to_numpy()})
+    pairs = coded.merge(coded, on="unit", suffixes=("_a", "_b"))
+    pairs = pairs[(pairs["lease_a"] >= 0) & (pairs["lease_a"] < pairs["lease_b"]) & (pairs["start_a"] <= pairs["end_b"])
                   & (pairs["start_b"] <= pairs["end_a"])]
+    pairs = pairs.sort_values(["unit", "lease_a", "lease_b"], ignore_index=True)
     start = pairs[["start_a", "start_b"]].max(axis=1)
     end = pairs[["end_a", "end_b"]].min(axis=1)
+
+    def labels(keys, column):
+        # No pairs: empty object columns, as the frame has always had.
+        return key_labels(keys, pairs[column].to_numpy()) if len(pairs) else np.array([], dtype=object)
+
     return pd.DataFrame({
-        "unit_id": pairs["unit_id"].to_numpy(),
-        "lease_a": pairs["lease_id_a"].to_numpy(),
-        "lease_b": pairs["lease_id_b"].to_numpy(),
+        "unit_id": labels(unit_keys, "unit"),
+        "lease_a": labels(lease_keys, "lease_a"),
+        "lease_b": labels(lease_keys, "lease_b"),
         "overlap_start": start.to_numpy(),
         "overlap_end": end.to_numpy(),
         "overlap_days": ((end - start).dt.days + 1).to_numpy(),
-    }).sort_values(["unit_id", "lease_a", "lease_b"], ignore_index=True)
+    })
 
 
 def unit_vacancy(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, rules: LandRules | None = None) -> pd.DataFrame:
@@ -77,17 +89,31 @@ def unit_vacancy(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, rules: Lan
     leasable = live & status.isin(rules.vacancy.leasable_unit_statuses).fillna(False).to_numpy(dtype=bool)
 
     usable = _usable_leases(leases)
-    active = usable[(usable["start"] <= when) & (usable["end"] >= when)].sort_values(["unit_id", "start"])
-    n_active = active.groupby("unit_id").size()
-    current = active.drop_duplicates("unit_id", keep="last").set_index("unit_id")
-    past = usable[usable["end"] < when].groupby("unit_id")["end"].max()
+    # Unit ids as integer codes that sort like the ids (one hash), matched and grouped as integers.
+    (unit_code, lease_unit), unit_keys = key_codes(units["unit_id"], usable["unit_id"])
+    n_keys = len(unit_keys)
+    starts = usable["start"].to_numpy(dtype="datetime64[ms]")
+    ends = usable["end"].to_numpy(dtype="datetime64[ms]")
+    active = np.flatnonzero((starts <= when.to_datetime64()) & (ends >= when.to_datetime64()))
+    active = active[np.lexsort((starts[active], lease_unit[active]))]  # by unit, then start; stable
+    n_active = np.bincount(lease_unit[active], minlength=n_keys)
+    # The current lease of a unit: the last to start among those running on the day.
+    latest = active[np.append(lease_unit[active][1:] != lease_unit[active][:-1], True)] if len(active) else active
+    current_of = np.full(n_keys, -1)
+    current_of[lease_unit[latest]] = latest
+    ended = ends < when.to_datetime64()
+    past = pd.Series(ends[ended]).groupby(lease_unit[ended]).max()
+    past_of = np.full(n_keys, np.datetime64("NaT", "ms"))
+    past_of[past.index.to_numpy()] = past.to_numpy(dtype="datetime64[ms]")
 
     unit_id = units["unit_id"].astype(TEXT_DTYPE)
-    active_count = lookup(unit_id, n_active.astype(float)).fillna(0).to_numpy(dtype=float)
+    active_count = take_at(n_active, unit_code, fill=0)
     leased = leasable & (active_count > 0)
     overlapping_now = active_count > 1
     vacant = leasable & ~leased
-    last_end = lookup(unit_id, past.astype("datetime64[ms]"))
+    last_end = pd.Series(take_at(past_of, unit_code, fill=np.datetime64("NaT", "ms")), index=index,
+                         dtype="datetime64[ms]")
+    current = take_at(current_of, unit_code, fill=-1)
     first_added = date_column(units, "first_added")
     since = (last_end + pd.Timedelta(days=1)).where(last_end.notna(), first_added)
     since = since.where(vacant)
@@ -110,9 +136,11 @@ def unit_vacancy(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, rules: Lan
         "leased": leased,
         "leased_m2": leased_m2,
         "vacant_m2": leasable_m2 - leased_m2,
-        "tenant_id": lookup(unit_id, current["enterprise_id"].astype(TEXT_DTYPE)).where(leased),
-        "lease_id": lookup(unit_id, current["lease_id"].astype(TEXT_DTYPE)).where(leased),
-        "lease_end": lookup(unit_id, current["end"].astype("datetime64[ms]")).where(leased),
+        "tenant_id": pd.Series(take_text([usable["enterprise_id"].astype(TEXT_DTYPE)], current),
+                               index=index).where(leased),
+        "lease_id": pd.Series(take_text([usable["lease_id"]], current), index=index).where(leased),
+        "lease_end": pd.Series(take_at(ends, current, fill=np.datetime64("NaT", "ms")), index=index,
+                               dtype="datetime64[ms]").where(leased),
         "vacant_since": since,
         "days_vacant": days,
         "overlapping_now": overlapping_now,
@@ -163,19 +191,44 @@ def lease_blocks(leases: pd.DataFrame, unit_ids: pd.Index | None = None) -> pd.D
     Returns ``unit_id, start, end`` per block.
     """
     usable = _usable_leases(leases)
+    (unit, *wanted), keys = key_codes(usable["unit_id"], *([] if unit_ids is None else [pd.Series(unit_ids)]))
     if unit_ids is not None:
-        usable = usable[isin(usable["unit_id"], unit_ids)]
-    usable = usable.sort_values(["unit_id", "start"], ignore_index=True)
-    if usable.empty:
+        unit = _only(unit, wanted[0], len(keys))
+    starts, ends, unit, rows = _blocks(usable, unit)
+    if not len(rows):
         return pd.DataFrame({"unit_id": [], "start": [], "end": []})
-    running_end = usable.groupby("unit_id")["end"].cummax()
-    previous_end = running_end.groupby(usable["unit_id"]).shift(1)
+    return pd.DataFrame({"unit_id": take_text([usable["unit_id"]], rows), "start": starts, "end": ends})
+
+
+def _only(codes: np.ndarray, wanted: np.ndarray, n_keys: int) -> np.ndarray:
+    """``codes`` with -1 where the code is not among ``wanted``."""
+    keep = np.zeros(n_keys + 1, dtype=bool)
+    keep[wanted[wanted >= 0]] = True
+    return np.where(keep[codes], codes, -1)
+
+
+def _blocks(usable: pd.DataFrame, unit: np.ndarray) -> tuple[pd.Series, pd.Series, np.ndarray, np.ndarray]:
+    """Disjoint leased periods of the leases in ``usable`` whose unit code (``unit``) is not -1.
+
+    Returns each block's start, end, unit code and the row of ``usable`` of its first lease.
+    """
+    rows = np.flatnonzero(unit >= 0)
+    starts = usable["start"].to_numpy(dtype="datetime64[ms]")
+    rows = rows[np.lexsort((starts[rows], unit[rows]))]  # by unit, then start; stable
+    unit = unit[rows]
+    if not len(rows):
+        empty = pd.Series([], dtype="datetime64[ms]")
+        return empty, empty.copy(), unit, rows
+    ordered = usable.iloc[rows].reset_index(drop=True)
+    running_end = ordered["end"].groupby(unit).cummax()
+    previous_end = running_end.groupby(unit).shift(1)
     # A new block starts where a lease begins after every earlier lease of the unit has ended.
-    new_block = previous_end.isna() | (usable["start"] > previous_end + pd.Timedelta(days=1))
+    new_block = previous_end.isna() | (ordered["start"] > previous_end + pd.Timedelta(days=1))
     block = new_block.cumsum()
-    grouped = usable.groupby(block)
-    return pd.DataFrame({"unit_id": grouped["unit_id"].first(), "start": grouped["start"].min(),
-                         "end": grouped["end"].max()}).reset_index(drop=True)
+    grouped = ordered.groupby(block)
+    first = np.flatnonzero(new_block.to_numpy())
+    return (grouped["start"].min().reset_index(drop=True), grouped["end"].max().reset_index(drop=True), unit[first],
+            rows[first])
 
 
 def vacancy_trend(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, months: int | None = None,
@@ -196,13 +249,16 @@ def vacancy_trend(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, months: i
         end=when, periods=months - 1, freq="ME").append(pd.DatetimeIndex([when]))
     status = units["status"].astype(TEXT_DTYPE)
     leasable = status.isin(rules.vacancy.leasable_unit_statuses).fillna(False).to_numpy(dtype=bool)
-    area = pd.Series(np.nan_to_num(units["area_m2"].to_numpy(dtype=float, na_value=np.nan)),
-                     index=units["unit_id"].astype(TEXT_DTYPE).to_numpy())[leasable]
-    area = area[~area.index.duplicated()]
-    blocks = lease_blocks(leases, area.index)
-    block_area = lookup(blocks["unit_id"].astype(TEXT_DTYPE), area).to_numpy(dtype=float)
-    starts = blocks["start"].to_numpy(dtype="datetime64[ms]")
-    finishes = blocks["end"].to_numpy(dtype="datetime64[ms]")
+    usable = _usable_leases(leases)
+    (unit_code, lease_unit), keys = key_codes(units["unit_id"], usable["unit_id"])
+    # The leasable units' areas by unit code (a unit listed twice: its first leasable row).
+    leasable_area = np.nan_to_num(units["area_m2"].to_numpy(dtype=float, na_value=np.nan))[leasable]
+    firsts = first_rows(unit_code[leasable], len(keys))
+    area_of = take_at(leasable_area, firsts)
+    starts, finishes, block_unit, _ = _blocks(usable, _only(lease_unit, unit_code[leasable], len(keys)))
+    block_area = area_of[block_unit]
+    starts = starts.to_numpy(dtype="datetime64[ms]")
+    finishes = finishes.to_numpy(dtype="datetime64[ms]")
     order_s = np.argsort(starts)
     order_e = np.argsort(finishes)
     begun = np.concatenate([[0.0], np.cumsum(block_area[order_s])])
@@ -211,7 +267,7 @@ def vacancy_trend(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, months: i
     # Leased on day d: blocks with start ≤ d, minus those that ended before d.
     leased = begun[np.searchsorted(starts[order_s], days, side="right")] - ended[
         np.searchsorted(finishes[order_e], days, side="left")]
-    total = float(area.sum())
+    total = float(pd.Series(leasable_area[np.sort(firsts[firsts >= 0])]).sum())  # summed in the units' order
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(total > 0, (total - leased) / total, np.nan)
     return pd.DataFrame({"leasable_m2": total, "leased_m2": leased, "vacant_m2": total - leased,
