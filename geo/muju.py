@@ -35,6 +35,8 @@ INDICATOR_PARTS = {
     "labour_productivity_wan": ("value_added_wan", "employees"),
     "rd_share": ("rd_wan", "revenue_wan"),
 }
+#: Land record roles, owner first.
+ROLES = pd.Series(["owner", "tenant"], dtype=TEXT_DTYPE)
 FIGURES = ("tax_wan", "output_wan", "value_added_wan", "revenue_wan", "energy_tce", "emissions_t", "rd_wan",
            "employees")
 
@@ -141,11 +143,11 @@ def _land_text(land: pd.DataFrame, codes: dict) -> pd.DataFrame:
     return pd.DataFrame({"enterprise_id": key_labels(codes["firm_keys"], land["firm"].to_numpy()),
                          "parcel_id": key_labels(codes["parcel_keys"], land["parcel"].to_numpy()),
                          "land_m2": land["land_m2"].to_numpy(),
-                         "role": pd.array(land["role"].to_numpy(), dtype=TEXT_DTYPE)})
+                         "role": take_text([ROLES], land["tenant"].to_numpy(dtype=np.int64))})
 
 
 def _coded_land(area_m2, *, units, leases, parcel_floor_m2, year, rules, codes) -> pd.DataFrame:
-    """:func:`land_records` on integer ids: ``firm, parcel`` (codes), ``land_m2, role``."""
+    """:func:`land_records` on integer ids: ``firm, parcel`` (codes), ``land_m2, tenant`` (role)."""
     n_parcels = len(codes["parcel_keys"])
     area = np.asarray(area_m2, dtype=float)
     area_of = take_at(area, first_rows(codes["parcel"], n_parcels))  # by parcel code, like a text index
@@ -186,24 +188,29 @@ def _coded_land(area_m2, *, units, leases, parcel_floor_m2, year, rules, codes) 
     given = tenants.groupby("parcel")["land_m2"].transform("sum")
     cap = take_at(area_of, tenants["parcel"].to_numpy())
     tenants["land_m2"] = np.where(given > cap, tenants["land_m2"] * cap / given, tenants["land_m2"])
-    tenants["role"] = "tenant"
+    tenants["tenant"] = True
     leased = tenants.groupby("parcel")["land_m2"].sum()
     leased_of = np.zeros(n_parcels)
     leased_of[leased.index.to_numpy()] = leased.to_numpy()
     owners = pd.DataFrame({"firm": codes["owner"], "parcel": codes["parcel"],
-                           "land_m2": area - take_at(leased_of, codes["parcel"], fill=0.0), "role": "owner"})
+                           "land_m2": area - take_at(leased_of, codes["parcel"], fill=0.0), "tenant": False})
     owners = owners[(owners["firm"] >= 0) & (owners["land_m2"] > 1e-9)]
     return pd.concat([owners, tenants], ignore_index=True)
 
 
-def _figures_for_year(enterprise_years: pd.DataFrame, year: int, firm: np.ndarray, n_firms: int) -> np.ndarray:
-    """The evaluation year's figures summed per enterprise code (``firm``: codes of the rows): (n_firms, FIGURES)."""
+def _year_rows(enterprise_years: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The live enterprise-year records of ``year``."""
     rows = (enterprise_years["year"] == year).fillna(False).to_numpy(dtype=bool)
     if "retired_on" in enterprise_years:
         rows &= enterprise_years["retired_on"].isna().to_numpy(dtype=bool)
-    rows &= firm >= 0
-    values = enterprise_years[rows].reindex(columns=list(FIGURES)).astype(float)
-    sums = values.groupby(firm[rows]).sum(min_count=1)
+    return enterprise_years[rows]
+
+
+def _figures_for_year(rows: pd.DataFrame, firm: np.ndarray, n_firms: int) -> np.ndarray:
+    """Figures of :func:`_year_rows` summed per enterprise code (``firm``: codes of the rows): (n_firms, FIGURES)."""
+    known = firm >= 0
+    values = rows[known].reindex(columns=list(FIGURES)).astype(float)
+    sums = values.groupby(firm[known]).sum(min_count=1)
     out = np.full((n_firms, len(FIGURES)), np.nan)
     out[sums.index.to_numpy()] = sums.to_numpy(dtype=float)
     return out
@@ -299,8 +306,9 @@ def muju_evaluation(
     rules = rules or default_rules()
     muju = rules.muju
     year = evaluation_year(as_of, rules=rules)
+    year_rows = _year_rows(enterprise_years, year)
     codes = _key_codes(parcels, units=units, leases=leases, unit_parcel=unit_parcel, parcel_floor_m2=parcel_floor_m2,
-                       firm_columns=(enterprises["enterprise_id"], enterprise_years["enterprise_id"]))
+                       firm_columns=(enterprises["enterprise_id"], year_rows["enterprise_id"]))
     firm_rows, year_firm = codes["firms"]
     n_firms = len(codes["firm_keys"])
     land = _coded_land(area_m2, units=units, leases=leases, parcel_floor_m2=parcel_floor_m2, year=year, rules=rules,
@@ -317,7 +325,7 @@ def muju_evaluation(
     land_of = np.full(n_firms, np.nan)
     land_of[land_sums.index.to_numpy()] = land_sums.to_numpy()
     land_m2 = pd.Series(land_of[id_codes], index=ids).fillna(0.0)
-    figures = pd.DataFrame(_figures_for_year(enterprise_years, year, year_firm, n_firms)[id_codes], index=ids,
+    figures = pd.DataFrame(_figures_for_year(year_rows, year_firm, n_firms)[id_codes], index=ids,
                            columns=list(FIGURES))
     figures["land_mu"] = land_m2.to_numpy() / M2_PER_MU
     values = _indicator_values(figures)
@@ -341,7 +349,7 @@ def muju_evaluation(
     on_operating = take_at(operating, first_rows(codes["parcel"], len(codes["parcel_keys"]))[land_parcel],
                            fill=False).astype(bool)
     in_production = np.zeros(n_firms, dtype=bool)
-    in_production[land_firm[on_operating | (land["role"] == "tenant").to_numpy()]] = True
+    in_production[land_firm[on_operating | land["tenant"].to_numpy(dtype=bool)]] = True
     building_only = ~no_land & ~in_production[id_codes]
     reason = join_reasons(ids, [
         (utility, "utility (water, power, gas, heat)"),
@@ -401,13 +409,17 @@ def _parcel_evaluation(parcels, area_m2, land, firms, firm_of_land, benchmarks, 
     users = take_at(np.bincount(land_parcel, minlength=n_parcels), parcel_code, fill=0).astype(int)
     graded_users = take_at(np.bincount(land_parcel[graded_land], minlength=n_parcels), parcel_code,
                            fill=0).astype(int)
+    # Groups as categories: compared per group below, never shown.
+    names = list(rules.muju.indicators)
+    firm_group = pd.Categorical(firms["group"], categories=names).codes
     graded = pd.DataFrame({"land_m2": land["land_m2"].to_numpy()[graded_land], "parcel": land_parcel[graded_land],
-                           "group": firms["group"].to_numpy(dtype=object)[firm_of_land][graded_land]})
+                           "group": firm_group[firm_of_land][graded_land]})
     # The group of the firm holding most graded land on the parcel (the later record among equals).
     main = graded.sort_values("land_m2").drop_duplicates("parcel", keep="last")
-    group_of = np.full(n_parcels, np.nan, dtype=object)
+    group_of = np.full(n_parcels, -1, dtype=firm_group.dtype)
     group_of[main["parcel"].to_numpy()] = main["group"].to_numpy()
-    group = pd.Series(take_at(group_of, parcel_code), index=index)
+    group = pd.Series(pd.Categorical.from_codes(take_at(group_of, parcel_code, fill=-1), categories=names),
+                      index=index)
     has_graded = graded_users > 0
     score, _ = _scores(values, group, has_graded, rules=rules, benchmarks=benchmarks)
     score = score.where(has_graded)
