@@ -385,3 +385,31 @@ def test_the_threshold_counts_the_records_in_force(park):
 def ids_at(data: bytes, z: int, x: int, y: int) -> list[str]:
     decoded = decode_tile(data, z, x, y)
     return sorted(decoded["parcels"]["parcel_id"]) if "parcels" in decoded else []
+
+
+def test_concurrent_requests_for_a_tile_nobody_made_encode_it_once(park, renders, monkeypatch):
+    import threading
+    import time
+
+    app = park.make_app()
+    recording = web.tiles.render
+
+    def slow(names, z, x, y, **kwargs):
+        time.sleep(0.3)  # long enough for every request to arrive while the first one encodes
+        return recording(names, z, x, y, **kwargs)
+
+    monkeypatch.setattr(web.tiles, "render", slow)
+    answers = {}
+
+    def ask(i):
+        answers[i] = fetch(app.test_client(), Z, X0 + 4, Y0, layers="zones,parcels")
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert renders == [("zones", Z, X0 + 4, Y0), ("parcels", Z, X0 + 4, Y0)]
+    assert len(answers) == 4 and len({(a.data, a.headers["ETag"]) for a in answers.values()}) == 1
+    assert ids(answers[0].data, X0 + 4) == ["FAR"]
+    assert not app.extensions["parkatlas_tiles"]["flights"]._locks  # none left over

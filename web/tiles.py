@@ -34,7 +34,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -300,16 +301,35 @@ def _analysis_tile(name: str, z: int, x: int, y: int, version: str) -> tuple[byt
 
 
 def layer_tiles(names: list[str], z: int, x: int, y: int, version: str) -> list[tuple[bytes, str]]:
-    """(bytes, ETag) of tile (z, x, y) of each layer in ``names``, from the caches or made now."""
-    state = _state()
+    """(bytes, ETag) of tile (z, x, y) of each layer in ``names``, from the caches or made now.
+
+    Concurrent requests for a tile nobody has made yet encode it once: the others wait
+    for it and then find it cached (a page asks for its first view's tiles all at once,
+    and several visitors open the same view).
+    """
     file = cache_file()
-    found: dict[str, tuple[bytes, str]] = {}
     tokens = {name: layer_token(name, version) for name in names if name not in ANALYSIS_LAYERS}
-    rows = file.tiles({name: token for name, (token, _) in tokens.items()}, z, x, y) if file is not None else {}
+    found = {name: _analysis_tile(name, z, x, y, version) for name in names if name in ANALYSIS_LAYERS}
+    found.update(_cached(file, list(tokens), tokens, z, x, y))
+    missing = [name for name in names if name not in found]
+    if missing:
+        with _state()["flights"].one((z, x, y)):
+            found.update(_cached(file, missing, tokens, z, x, y))  # made by the request this one waited for
+            missing = [name for name in names if name not in found]
+            made = render(missing, z, x, y, tokens=tokens) if missing else {}
+            # Made from this version's data only if no save came in between; otherwise serve, never keep.
+            current = not made or park().version() == version
+            for name, data in made.items():
+                found[name] = _keep(file, name, tokens[name][0], z, x, y, data) if current else (data, tile_etag(data))
+    return [found[name] for name in names]
+
+
+def _cached(file: TileCacheFile | None, names: list[str], tokens: dict[str, tuple[str, bool]],
+            z: int, x: int, y: int) -> dict[str, tuple[bytes, str]]:
+    """(bytes, ETag) of the registry layers in ``names`` whose tile (z, x, y) is cached (file, then memory)."""
+    rows = file.tiles({name: tokens[name][0] for name in names}, z, x, y) if file is not None else {}
+    found = {}
     for name in names:
-        if name in ANALYSIS_LAYERS:
-            found[name] = _analysis_tile(name, z, x, y, version)
-            continue
         token = tokens[name][0]
         row = rows.get(name)
         if row is not None and row[0] is not None:
@@ -317,17 +337,32 @@ def layer_tiles(names: list[str], z: int, x: int, y: int, version: str) -> list[
         elif row is None and file is not None and z in _seeded(file, name, token):
             found[name] = (b"", tile_etag(b""))  # every tile of this zoom that holds features has a row
         else:
-            entry = state["cache"].get((name, token, z, x, y))
+            entry = _state()["cache"].get((name, token, z, x, y))
             if entry is not None:
                 found[name] = entry
-    missing = [name for name in names if name not in found]
-    if missing:
-        made = render(missing, z, x, y, tokens=tokens)
-        # Made from this version's data only if no save came in between; otherwise serve, never keep.
-        current = park().version() == version
-        for name, data in made.items():
-            found[name] = _keep(file, name, tokens[name][0], z, x, y, data) if current else (data, tile_etag(data))
-    return [found[name] for name in names]
+    return found
+
+
+class Flights:
+    """One lock per key while someone holds or waits for it (then forgotten): one encoding per tile at a time."""
+
+    def __init__(self):
+        self._locks: dict[tuple, list] = {}
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def one(self, key: tuple) -> Iterator[None]:
+        with self._guard:
+            entry = self._locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._locks[key]
 
 
 def _seeded(file: TileCacheFile, name: str, token: str) -> set[int]:
@@ -436,5 +471,6 @@ def init_app(app: Flask) -> None:
         "locks": {},
         "seeded": {},
         "guard": threading.Lock(),
+        "flights": Flights(),
     }
     app.register_blueprint(bp)
