@@ -169,11 +169,16 @@ class ParkMap(folium.Map):
             var {{ this.get_name() }} = parkatlas.setMap(L.map(
                 {{ this.get_name()|tojson }},
                 {
+                    {%- if not this.start_bounds %}
                     center: {{ this.location|tojson }},
+                    {%- endif %}
                     crs: L.CRS.{{ this.crs }},
                     ...{{ this.options|tojavascript }}
                 }
             ), {{ this.client_options|tojson }});
+            {%- if this.start_bounds %}
+            {{ this.get_name() }}.fitBounds({{ this.start_bounds|tojson }}, { padding: [12, 12] });
+            {%- endif %}
             L.control.scale({ imperial: false }).addTo({{ this.get_name() }});
         {% endmacro %}
         """
@@ -185,6 +190,8 @@ class ParkMap(folium.Map):
         # Instance lists: folium's class-level lists are shared module state.
         self.default_js = [("leaflet", f"{base}/{LEAFLET_JS}"), ("parkatlas_map", f"{base}/{HELPER_JS}")]
         self.default_css = [("leaflet_css", f"{base}/{LEAFLET_CSS}")]
+        #: ``[[south, west], [north, east]]`` the map opens fitted to (:func:`fit_to_layers`), else its location.
+        self.start_bounds: list[list[float]] | None = None
         self.client_options = {
             "lang": "en" if lang == "en" else "zh-CN",
             "yes": _text("yes", lang),
@@ -518,7 +525,9 @@ def fit_to_layers(m: folium.Map, layers: Sequence[pd.DataFrame]) -> folium.Map:
     bounds = layers_bounds(layers)
     if bounds is not None:
         m.location = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-        m.fit_bounds(bounds, padding=(12, 12))
+        # Fitted as the map is made, before any layer is added: a map made with a view (folium's zoom 1 when it
+        # had no location) and fitted afterwards has every tile layer fetch tiles for the first view in vain.
+        m.start_bounds = bounds
     return m
 
 

@@ -255,8 +255,13 @@ def test_builder_does_not_modify_its_input(tiny):
 
 
 def fitted_bounds(m: folium.Map) -> list[list[float]]:
-    (fit,) = [child for child in m._children.values() if isinstance(child, folium.map.FitBounds)]
-    return fit.bounds
+    """The bounds the map opens on, checked in its script: fitted as it is made, with no earlier view."""
+    script = maps.map_components(m).script
+    made = script.index("L.map(")
+    fit = script.index(".fitBounds(")
+    assert made < fit < script.index("addTo(")  # before any layer is added
+    assert "center:" not in script[made:fit]  # no first view whose tiles would be fetched in vain
+    return m.start_bounds
 
 
 def test_the_map_opens_on_the_parcels_and_park_boundary_not_on_far_constraints(tiny):
