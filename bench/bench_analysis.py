@@ -253,7 +253,7 @@ STEPS = ("_layer", "building_parcel_pairs", "sorted_pairs", "building_floor_area
 READINESS_STEPS = ("frontage", "any_within", "near_pairs", "nearest_distance")
 
 
-def measure(path: Path, buildings_path: Path | None, profile: bool) -> dict:
+def measure(path: Path, buildings_path: Path | None, profile: bool, inline: bool = False) -> dict:
     """Load every layer and the rules as ``flask analyse`` does, then run the whole analysis (in this process)."""
     import datetime as dt
 
@@ -294,7 +294,10 @@ def measure(path: Path, buildings_path: Path | None, profile: bool) -> dict:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    result = analysis.analyse_land(layers, as_of=day, rules=rules, infra_rules=infra)
+    import functools
+
+    steps_fn = functools.partial(analysis.parcel_steps, background=False) if inline else analysis.parcel_steps
+    result = analysis.analyse_land(layers, as_of=day, rules=rules, infra_rules=infra, steps=steps_fn)
     done = time.perf_counter()
     if profiler is not None:
         import io
@@ -410,6 +413,8 @@ def main() -> None:
                              "default 2 per plot)")
     parser.add_argument("--naive", type=int, default=10_000, help="parcels for the per-row version (0: skip)")
     parser.add_argument("--profile", action="store_true", help="cProfile's top functions of each analysis, on stderr")
+    parser.add_argument("--inline-readiness", action="store_true",
+                        help="readiness in the main thread after the land steps (default: beside them, in a thread)")
     parser.add_argument("--split", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--measure", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--naive-run", nargs=2, help=argparse.SUPPRESS)
@@ -419,7 +424,8 @@ def main() -> None:
         return
     if args.measure:
         buildings_path = Path(args.measure[1]) if args.measure[1] != "-" else None
-        print(json.dumps(measure(Path(args.measure[0]), buildings_path, args.measure[2] == "profile")))
+        mode = args.measure[2].split(",")
+        print(json.dumps(measure(Path(args.measure[0]), buildings_path, "profile" in mode, "inline" in mode)))
         return
     if args.naive_run:
         print(json.dumps(naive(Path(args.naive_run[0]), int(args.naive_run[1]))))
@@ -451,7 +457,8 @@ def main() -> None:
             else:
                 buildings_path = None
         load_before = uptime()
-        r = child("--measure", str(path), str(buildings_path or "-"), "profile" if args.profile else "time")
+        mode = ",".join(["profile" if args.profile else "time"] + (["inline"] if args.inline_readiness else []))
+        r = child("--measure", str(path), str(buildings_path or "-"), mode)
         load_after = uptime()
         case = f"{r['parcels']} parcels, {r['buildings']} buildings"
         print(f"\n{case}, {r['units']} units, {r['leases']} leases, {r['roads']} roads, {r['pipelines']} pipelines "
