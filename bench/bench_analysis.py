@@ -296,7 +296,7 @@ def measure(path: Path, buildings_path: Path | None, profile: bool, inline: bool
         profiler.enable()
     import functools
 
-    steps_fn = functools.partial(analysis.parcel_steps, background=False) if inline else analysis.parcel_steps
+    steps_fn = functools.partial(analysis.parcel_steps, background=not inline)
     result = analysis.analyse_land(layers, as_of=day, rules=rules, infra_rules=infra, steps=steps_fn)
     done = time.perf_counter()
     if profiler is not None:
@@ -413,8 +413,9 @@ def main() -> None:
                              "default 2 per plot)")
     parser.add_argument("--naive", type=int, default=10_000, help="parcels for the per-row version (0: skip)")
     parser.add_argument("--profile", action="store_true", help="cProfile's top functions of each analysis, on stderr")
-    parser.add_argument("--inline-readiness", action="store_true",
-                        help="readiness in the main thread after the land steps (default: beside them, in a thread)")
+    parser.add_argument("--readiness-thread", action="store_true",
+                        help="readiness beside the land steps in a second thread, as `analyse --readiness-thread` "
+                             "(default: in the main thread, as `flask analyse`)")
     parser.add_argument("--split", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--measure", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--naive-run", nargs=2, help=argparse.SUPPRESS)
@@ -457,7 +458,7 @@ def main() -> None:
             else:
                 buildings_path = None
         load_before = uptime()
-        mode = ",".join(["profile" if args.profile else "time"] + (["inline"] if args.inline_readiness else []))
+        mode = ",".join(["profile" if args.profile else "time"] + ([] if args.readiness_thread else ["inline"]))
         r = child("--measure", str(path), str(buildings_path or "-"), mode)
         load_after = uptime()
         case = f"{r['parcels']} parcels, {r['buildings']} buildings"

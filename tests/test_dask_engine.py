@@ -90,7 +90,7 @@ def test_one_parcel_per_partition_gives_the_single_process_rows(thread_client):
     pd.testing.assert_frame_equal(split.pairs, single.pairs, check_exact=True)
     pd.testing.assert_frame_equal(split.utilisation, single.utilisation, check_exact=True)
     pd.testing.assert_frame_equal(split.idle, single.idle, check_exact=True)
-    pd.testing.assert_frame_equal(split.readiness, single.ready(), check_exact=True)
+    pd.testing.assert_frame_equal(split.readiness, single.readiness, check_exact=True)
 
     # Buildings across partition edges are split between both parcels: 900 inside + 200 per shared edge.
     assert split.utilisation["footprint_m2"].tolist() == [1100.0] + [1300.0] * 6 + [1100.0]
@@ -161,7 +161,11 @@ def test_analyse_command_with_the_dask_engine_prints_the_same_figures(tiny_park)
         single = runner.invoke(args=["analyse"])
         dask = runner.invoke(args=["analyse", "--engine", "dask"])
         bad = runner.invoke(args=["analyse", "--engine", "spark"])
+        threaded = runner.invoke(args=["analyse", "--readiness-thread"])
+        threaded_dask = runner.invoke(args=["analyse", "--engine", "dask", "--readiness-thread"])
     assert single.exit_code == 0 and dask.exit_code == 0, dask.output
+    assert threaded.exit_code == 0 and threaded.output.splitlines()[1:] == single.output.splitlines()[1:]
+    assert threaded_dask.exit_code == 2 and "--readiness-thread is for --engine single" in threaded_dask.output
     figures = [line for line in single.output.splitlines() if not line.startswith("测试园区")]
     assert figures == [line for line in dask.output.splitlines() if not line.startswith("测试园区")]
     assert "idle status:" in dask.output and "readiness: not computed" not in dask.output
@@ -195,8 +199,8 @@ def test_analyse_command_on_an_existing_scheduler_and_an_unreachable_one(tiny_pa
 
 def test_readiness_in_the_background_gives_the_same_columns():
     layers = site()
-    background = parcel_steps(layers["parcels"], layers["buildings"], **steps_of(layers))
-    inline = parcel_steps(layers["parcels"], layers["buildings"], background=False, **steps_of(layers))
+    background = parcel_steps(layers["parcels"], layers["buildings"], background=True, **steps_of(layers))
+    inline = parcel_steps(layers["parcels"], layers["buildings"], **steps_of(layers))
     assert isinstance(inline.readiness, pd.DataFrame)
     pd.testing.assert_frame_equal(background.ready(), inline.readiness, check_exact=True)
     assert inline.readiness["served_power"].tolist() == [False, False, True, True, False, False, True, False]
