@@ -168,7 +168,8 @@ def _coded_land(area_m2, *, units, leases, parcel_floor_m2, year, rules, codes) 
         on = unit_on_of[codes["unit"][kept]]
         sums = pd.Series(unit_areas[kept][on >= 0]).groupby(on[on >= 0]).sum()
         basis_of = np.full(n_parcels, np.nan)
-        basis_of[sums.index.to_numpy()] = sums.to_numpy()
+        # An empty group-by has an untyped index: cast, or numpy refuses it as positions.
+        basis_of[sums.index.to_numpy(dtype=np.intp)] = sums.to_numpy()
     live_rows = leases["retired_on"].isna().to_numpy(dtype=bool) if "retired_on" in leases else np.ones(
         len(leases), dtype=bool)
     live = leases[live_rows]
@@ -191,7 +192,7 @@ def _coded_land(area_m2, *, units, leases, parcel_floor_m2, year, rules, codes) 
     tenants["tenant"] = True
     leased = tenants.groupby("parcel")["land_m2"].sum()
     leased_of = np.zeros(n_parcels)
-    leased_of[leased.index.to_numpy()] = leased.to_numpy()
+    leased_of[leased.index.to_numpy(dtype=np.intp)] = leased.to_numpy()
     owners = pd.DataFrame({"firm": codes["owner"], "parcel": codes["parcel"],
                            "land_m2": area - take_at(leased_of, codes["parcel"], fill=0.0), "tenant": False})
     owners = owners[(owners["firm"] >= 0) & (owners["land_m2"] > 1e-9)]
@@ -200,7 +201,7 @@ def _coded_land(area_m2, *, units, leases, parcel_floor_m2, year, rules, codes) 
 
 def _year_rows(enterprise_years: pd.DataFrame, year: int) -> pd.DataFrame:
     """The live enterprise-year records of ``year``."""
-    rows = (enterprise_years["year"] == year).fillna(False).to_numpy(dtype=bool)
+    rows = (enterprise_years["year"] == year).fillna(False).to_numpy(dtype=bool, copy=True)  # written below
     if "retired_on" in enterprise_years:
         rows &= enterprise_years["retired_on"].isna().to_numpy(dtype=bool)
     return enterprise_years[rows]
@@ -212,7 +213,7 @@ def _figures_for_year(rows: pd.DataFrame, firm: np.ndarray, n_firms: int) -> np.
     values = rows[known].reindex(columns=list(FIGURES)).astype(float)
     sums = values.groupby(firm[known]).sum(min_count=1)
     out = np.full((n_firms, len(FIGURES)), np.nan)
-    out[sums.index.to_numpy()] = sums.to_numpy(dtype=float)
+    out[sums.index.to_numpy(dtype=np.intp)] = sums.to_numpy(dtype=float)
     return out
 
 
@@ -313,7 +314,7 @@ def muju_evaluation(
     n_firms = len(codes["firm_keys"])
     land = _coded_land(area_m2, units=units, leases=leases, parcel_floor_m2=parcel_floor_m2, year=year, rules=rules,
                        codes=codes)
-    land_firm, land_parcel = land["firm"].to_numpy(), land["parcel"].to_numpy()
+    land_firm, land_parcel = land["firm"].to_numpy(dtype=np.intp), land["parcel"].to_numpy(dtype=np.intp)
     # The enterprises layer's ids first, then those holding land only (in order of appearance).
     seen = np.concatenate([firm_rows, land_firm])
     seen = seen[seen >= 0]
@@ -323,7 +324,7 @@ def muju_evaluation(
 
     land_sums = land["land_m2"].groupby(land_firm).sum()
     land_of = np.full(n_firms, np.nan)
-    land_of[land_sums.index.to_numpy()] = land_sums.to_numpy()
+    land_of[land_sums.index.to_numpy(dtype=np.intp)] = land_sums.to_numpy()
     land_m2 = pd.Series(land_of[id_codes], index=ids).fillna(0.0)
     figures = pd.DataFrame(_figures_for_year(year_rows, year_firm, n_firms)[id_codes], index=ids,
                            columns=list(FIGURES))
@@ -394,12 +395,12 @@ def _parcel_evaluation(parcels, area_m2, land, firms, firm_of_land, benchmarks, 
     """
     index = parcels.index
     parcel_code, n_parcels = codes["parcel"], len(codes["parcel_keys"])
-    land_parcel = land["parcel"].to_numpy()
+    land_parcel = land["parcel"].to_numpy(dtype=np.intp)
     share = land["land_m2"].to_numpy() / firms["land_m2"].to_numpy(dtype=float)[firm_of_land]
     attributed = firms[list(FIGURES)].to_numpy(dtype=float)[firm_of_land] * share[:, None]
     sums = pd.DataFrame(attributed, columns=list(FIGURES)).groupby(land_parcel).sum(min_count=1)
     by_parcel = np.full((n_parcels, len(FIGURES)), np.nan)
-    by_parcel[sums.index.to_numpy()] = sums.to_numpy(dtype=float)
+    by_parcel[sums.index.to_numpy(dtype=np.intp)] = sums.to_numpy(dtype=float)
     figures = pd.DataFrame(by_parcel[np.maximum(parcel_code, 0)], index=index, columns=list(FIGURES))
     figures[parcel_code < 0] = np.nan
     figures["land_mu"] = np.asarray(area_m2, dtype=float) / M2_PER_MU

@@ -104,7 +104,7 @@ def unit_vacancy(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, rules: Lan
     ended = ends < when.to_datetime64()
     past = pd.Series(ends[ended]).groupby(lease_unit[ended]).max()
     past_of = np.full(n_keys, np.datetime64("NaT", "ms"))
-    past_of[past.index.to_numpy()] = past.to_numpy(dtype="datetime64[ms]")
+    past_of[past.index.to_numpy(dtype=np.intp)] = past.to_numpy(dtype="datetime64[ms]")
 
     unit_id = units["unit_id"].astype(TEXT_DTYPE)
     active_count = take_at(n_active, unit_code, fill=0)

@@ -204,3 +204,12 @@ def test_readiness_in_the_background_gives_the_same_columns():
     assert isinstance(inline.readiness, pd.DataFrame)
     pd.testing.assert_frame_equal(background.ready(), inline.readiness, check_exact=True)
     assert inline.readiness["served_power"].tolist() == [False, False, True, True, False, False, True, False]
+
+
+def test_a_park_with_no_records_analyses_to_empty_tables():
+    # Empty group-bys have untyped indexes; the integer-coded steps must still take them as positions.
+    layers = {name: frame.iloc[:0] for name, frame in site(2).items()}
+    layers["units"], layers["leases"] = layer("units", []), layer("leases", [])
+    result = analyse_land(layers, as_of=AS_OF, infra_rules=INFRA)
+    assert len(result.parcels) == 0 and len(result.muju.parcels) == 0 and len(result.units) == 0
+    assert result.park_vacancy["leasable_m2"] == 0
