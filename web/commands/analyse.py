@@ -10,15 +10,6 @@ import click
 from flask import current_app
 
 
-def _load_infra_rules(location: str):
-    """The park's infrastructure rules, or ``None`` when that module is not installed."""
-    try:
-        from layers.infra_rules import infra_rules_for_park
-    except ImportError:
-        return None
-    return infra_rules_for_park(location if location.endswith(".gpkg") else None)
-
-
 @click.command("analyse")
 @click.option("--park", "park_path", default=None,
               help="Park GeoPackage or postgresql:// URL (default: PARKATLAS_DATABASE_URL, PARKATLAS_PARK).")
@@ -44,6 +35,7 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
     """
     from geo.analysis import analyse_land
     from layers.analysis_io import FORMATS, write_analysis
+    from layers.infra_rules import infra_rules_for_park
     from layers.registry import REGISTRY
     from layers.rules import RulesError, rules_for_park
     from layers.store import ParkStoreError
@@ -76,7 +68,7 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
         finally:
             close_store(store)
         rules = rules_for_park(location if str(location).endswith(".gpkg") else None)
-        infra = _load_infra_rules(str(location))
+        infra = infra_rules_for_park(location if str(location).endswith(".gpkg") else None)
     except (ParkStoreError, LayerValidationError, RulesError, FileNotFoundError, ValueError) as exc:
         click.echo(f"analyse: {exc}", err=True)
         sys.exit(2)
@@ -121,8 +113,6 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
     for row in result.overlaps.itertuples():
         click.echo(f"  overlapping leases on unit {row.unit_id}: {row.lease_a} and {row.lease_b} "
                    f"({row.overlap_days} days)")
-    if not result.readiness:
-        click.echo("readiness: not computed (infrastructure rules unavailable)")
     if out is not None:
         path = write_analysis(parcels, out)
         click.echo(f"parcel_analysis written to {path}")
