@@ -31,6 +31,7 @@ def serve(app) -> Iterator[str]:
         yield f"http://127.0.0.1:{httpd.server_port}"
     finally:
         httpd.shutdown()
+        httpd.server_close()
         thread.join(timeout=10)
 
 

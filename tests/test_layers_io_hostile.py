@@ -73,10 +73,12 @@ def test_truncated_dbf_imports_the_whole_records_when_asked(tmp_path, tiny_park)
 
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("parcels.shp", b"\x00\x00\x00\x01" + b"\x00" * 200,
-     "parcels.shp is not a Shapefile: its first bytes are 00000001"),
+     "parcels.shp is not a Shapefile: its content is binary data of no format ParkAtlas imports "
+     "(first bytes 0000000100000000)"),
     ("parcels.gpkg", b"this is text, not SQLite" * 10, "parcels.gpkg is not a GeoPackage"),
     ("parcels.geojson", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "parcels.geojson is not GeoJSON"),
-    ("parcels.xlsx", b"<html>not a workbook</html>", "parcels.xlsx: not a readable zip archive"),
+    ("parcels.xlsx", b"<html>not a workbook</html>", "parcels.xlsx is not an XLSX workbook: its content is an XML "
+                                                     "document that is not KML"),
     ("parcels.dxf", b"\x00\x01\x02 AutoCAD Binary DXF" + b"\x00" * 30, "parcels.dxf is not a text DXF"),
     ("parcels.kml", b"", "parcels.kml: the file is empty"),
 ])

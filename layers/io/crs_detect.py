@@ -18,6 +18,7 @@ Rules (DESIGN.md "Coordinates and units", DOMAIN.md §9.2):
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,9 +76,42 @@ def crs_label(crs: CRS) -> str:
     return f"EPSG:{epsg} {crs.name}" if epsg else crs.name
 
 
+#: Places in a CRS definition that name a file PROJ opens: PROJ-string grids and init files, WKT
+#: parameter files (a PROJ string in a WKT ``EXTENSION`` is matched by the first pattern).
+_FILE_REFERENCES = (
+    re.compile(r"\+?\b(nadgrids|geoidgrids|grids|init)\s*=\s*([^\s\"'\]]+)", re.IGNORECASE),
+    re.compile(r"PARAMETERFILE\[\s*\"[^\"]*\"\s*,\s*\"([^\"]*)\"", re.IGNORECASE),
+)
+#: A grid file PROJ finds in its own data folder (``@`` marks it optional; ``null`` is the empty grid).
+_PLAIN_GRID = re.compile(r"@?[A-Za-z0-9_.-]+")
+#: ``+init=epsg:4326`` names an authority's code, not a file.
+_INIT_CODE = re.compile(r"[A-Za-z]+:[A-Za-z0-9_]+")
+
+
+def check_crs_references(text: str, *, source: str) -> None:
+    """Refuse a CRS definition that names a file or URL (a grid or init file given by path).
+
+    PROJ opens grid and init files by name; a path there would make the server
+    read a file of the attacker's choosing (and, with PROJ's network on, a URL).
+    Grids from PROJ's own data folder (``@null``, ``ntv2_0.gsb``) and
+    ``+init=epsg:…`` codes are fine.
+    """
+    for pattern in _FILE_REFERENCES:
+        for match in pattern.finditer(str(text)):
+            key = match.group(1).lower() if match.lastindex == 2 else "parameter file"
+            values = (match.group(match.lastindex) or "").split(",")
+            for value in values:
+                plain = _INIT_CODE.fullmatch(value) if key == "init" else _PLAIN_GRID.fullmatch(value)
+                if value and not plain:
+                    msg = (f"{source}: its CRS names the file {value!r} ({key}); a CRS may name only grids that "
+                           "come with PROJ, never a path or URL; give the CRS as an EPSG code")
+                    raise CrsError(msg)
+
+
 def parse_crs_option(text: str) -> tuple[CRS, str | None]:
     """Parse ``--crs``: (CRS, offset system or None). Offset systems return EPSG:4326 lon/lat."""
     raw = str(text).strip()
+    check_crs_references(raw, source=f"--crs {raw!r}")
     key = raw.lower().replace("_", "").replace(" ", "")
     if key in _OFFSET_ALIASES:
         return CRS.from_epsg(INFERRED_GEOGRAPHIC_EPSG), _OFFSET_ALIASES[key]
@@ -253,6 +287,8 @@ def check_declared(crs: CRS, extent: Extent | None, *, source: str, said_by: str
 
 def choose_crs(declared: CRS | None, extent: Extent | None, *, option: str | None, source: str) -> CrsChoice:
     """The CRS to read the source in: ``--crs``, else the declared one (checked), else inferred."""
+    if declared is not None:
+        check_crs_references(CRS.from_user_input(declared).to_wkt(), source=source)
     if option:
         crs, offset = parse_crs_option(option)
         how = "given with --crs"

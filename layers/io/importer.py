@@ -37,6 +37,7 @@ from geo import gcj02
 from layers.io import crs_detect, geometry, normalise
 from layers.io.archive import ImportArchive, archive_folder_for
 from layers.io.encoding import resolve_codec
+from layers.io.formats import refuse_virtual_path
 from layers.io.mapping import FieldMapping, MappingError, load_mapping, match_columns
 from layers.io.options import ImportOptions
 from layers.io.read import SourceData, read_source
@@ -138,7 +139,7 @@ def _read(staged: StagedSource, spec: LayerSpec, options: ImportOptions, mapping
         if encoding:
             resolve_codec(encoding)
         data = read_source(staged.dataset, spec, source_layer=options.source_layer or mapping.source_layer,
-                           encoding=encoding)
+                           encoding=encoding, limits=options.limits)
     except (SourceError, ValueError) as exc:
         raise report.reject("file", "source", str(exc)) from None
     report.driver = data.driver
@@ -544,9 +545,13 @@ def import_layer(source: str | Path, layer: str, *, park, options: ImportOptions
     ImportRejected
         With the report, when anything is wrong; the park is unchanged.
     """
-    source = Path(source)
+    raw_source, source = str(source), Path(source)
     report = ImportReport(layer=layer, source=source_name or source.name, mode=options.mode,
                           dry_run=options.dry_run)
+    try:
+        refuse_virtual_path(raw_source)  # before pathlib folds "http://" into "http:/"
+    except SourceError as exc:
+        raise report.reject("file", "source", str(exc)) from None
     try:
         spec = get_layer(layer)
     except KeyError as exc:

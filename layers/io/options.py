@@ -38,6 +38,26 @@ class ImportLimits:
         thousands, a 10⁶-vertex polygon is an attack or an error.
     max_features
         Most records one import may hold (a province-wide inventory is ~10⁶).
+    max_columns
+        Most columns a CSV or XLSX table may have. Registers have tens to a few
+        hundred (a Shapefile at most 255); 10⁶ columns is an attack that costs
+        minutes to parse.
+    max_table_cells
+        Most cells (rows × columns) of a CSV or XLSX table: each is a Python
+        string while it is read (≈ 60 bytes), so 3·10⁷ cells ≈ 2 GB.
+    max_dxf_entities
+        Most entities (vertices of old polylines included) of a DXF drawing,
+        counted from the text before it is parsed: ezdxf reads about 10⁴ a
+        second, and a park's CAD plan has 10⁴–10⁵.
+    view_rows_min, view_rows_per_mb
+        Rows a GeoPackage *view* may compute: at least ``view_rows_min``, else
+        ``view_rows_per_mb`` per MB of the file. A stored row takes ≥ 50 bytes,
+        so a table cannot hold more than 2·10⁴ rows a MB; a view that computes
+        far more from a small file (a recursive one) is an amplification attack,
+        like a zip bomb.
+    max_sql_steps
+        SQLite virtual-machine steps allowed for counting a layer's rows (about
+        10⁷ a second): a view that computes forever is stopped.
     """
 
     max_upload_bytes: int = 2 * 1024**3
@@ -47,6 +67,16 @@ class ImportLimits:
     max_zip_members: int = 2000
     max_vertices_per_feature: int = 200_000
     max_features: int = 5_000_000
+    max_columns: int = 2000
+    max_table_cells: int = 30_000_000
+    max_dxf_entities: int = 300_000
+    view_rows_min: int = 10_000
+    view_rows_per_mb: int = 20_000
+    max_sql_steps: int = 20_000_000
+
+    def view_rows_for(self, file_bytes: int) -> int:
+        """The most rows a view of a ``file_bytes``-byte GeoPackage may compute."""
+        return min(self.max_features, max(self.view_rows_min, file_bytes * self.view_rows_per_mb // 1024**2))
 
 
 @dataclass(frozen=True)

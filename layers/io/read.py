@@ -7,9 +7,11 @@ by record: the good records are kept and each bad one is reported by number.
 Shapefile damage GDAL would hide (a truncated ``.shp`` or ``.dbf``) is found
 from the files' headers first (:mod:`layers.io.shapefile`).
 
-Formats: Shapefile, GeoPackage (choose the layer), GeoJSON, KML (own parser,
-:mod:`layers.io.kml`), DXF (ezdxf, :mod:`layers.io.dxf`), CSV/XLSX
-(:mod:`layers.io.tables`), and any other vector format GDAL opens.
+Formats: Shapefile, GeoPackage (choose the layer), GeoJSON, OSM PBF, KML (own
+parser, :mod:`layers.io.kml`), DXF (ezdxf, :mod:`layers.io.dxf`), CSV/XLSX
+(:mod:`layers.io.tables`) — the formats of :data:`layers.io.formats.FORMATS`,
+each told from its content and opened by its one reader. GDAL sees a file only
+through :func:`layers.io.formats.gdal_view` (a plain name, its one driver).
 """
 
 from __future__ import annotations
@@ -29,14 +31,15 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from layers.io import dxf, kml, tables
+from layers.io import dxf, formats, kml, tables
 from layers.io.encoding import EncodingChoice, choose_dbf_encoding, decode_text, read_cpg, resolve_codec
+from layers.io.formats import FORMATS, SourceFormat, gdal_view
+from layers.io.options import ImportLimits
 from layers.io.shapefile import check_shapefile, read_dbf_layout, sidecar
-from layers.io.uploads import FIELD_TABLE_SUFFIX, SourceError
+from layers.io.uploads import FIELD_TABLE_SUFFIX, SourceError, inspect_zip
 from layers.schema import LayerSpec
 from layers.values import normalise_text
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 #: ISO WKB type codes of curved geometries (2D, Z, M, ZM variants), which shapely cannot hold.
 _CURVE_TYPES = {8, 9, 10, 11, 12, 13, 14, 15, 16, 17}
 #: Layers a ParkAtlas GeoPackage carries besides data.
@@ -77,23 +80,25 @@ def _wkb_type(value: bytes | None) -> int:
     return (code & 0xFFFF) % 1000
 
 
-def _curved_records(path: Path, layer: str | None, encoding: str | None) -> list[int]:
+def _curved_records(source: str, layer: str | None, encoding: str | None) -> list[int]:
     """Positions of curved geometries (read raw, as WKB)."""
-    _, table = pyogrio.read_arrow(path, layer=layer, encoding=encoding, columns=[])
+    _, table = pyogrio.read_arrow(source, layer=layer, encoding=encoding, columns=[])
     column = table.column(table.column_names[-1])
     return [i for i, value in enumerate(column.to_pylist()) if _wkb_type(value) in _CURVE_TYPES]
 
 
-def _fiona_read(path: Path, layer: str | None, encoding: str | None, error: Exception) -> SourceData:
-    """Read record by record; keep what reads, report the rest by number."""
+def _fiona_read(source: str, fmt: SourceFormat, name: str, layer: str | None, encoding: str | None,
+                error: Exception) -> SourceData:
+    """Read record by record; keep what reads, report the rest by number (fiona, the format's one driver)."""
     import fiona
     from shapely.geometry import shape
 
+    path = source.removeprefix(fmt.prefix)  # fiona takes the driver as a parameter, not a prefix
+    options = {"encoding": encoding, "driver": fmt.driver, "enabled_drivers": [fmt.driver]}
     try:
-        collection = fiona.open(path, layer=layer, encoding=encoding) if layer is not None else \
-            fiona.open(path, encoding=encoding)
+        collection = fiona.open(path, layer=layer, **options) if layer is not None else fiona.open(path, **options)
     except Exception as exc:  # noqa: BLE001 — fiona/GDAL raise many types; the message is what matters
-        msg = f"{path.name}: cannot be read ({error}; record by record: {exc})"
+        msg = f"{name}: cannot be read ({error}; record by record: {exc})"
         raise SourceError(msg) from None
     records, geometries, damaged = [], [], {}
     with collection:
@@ -120,13 +125,13 @@ def _fiona_read(path: Path, layer: str | None, encoding: str | None, error: Exce
     return SourceData(frame, "fiona", crs, layer, damaged=damaged, notes=[note])
 
 
-def _lenient_arrow_read(path: Path, layer: str | None, encoding: str | None, error: Exception) -> SourceData:
+def _lenient_arrow_read(source: str, layer: str | None, encoding: str | None, error: Exception) -> SourceData:
     """Arrow again, decoding the geometries one by one: a geometry GEOS refuses spoils only its record."""
     import pyarrow as pa
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        meta, table = pyogrio.read_arrow(path, layer=layer, encoding=encoding)
+        meta, table = pyogrio.read_arrow(source, layer=layer, encoding=encoding)
     table.validate(full=True)  # text that is not UTF-8 is for the record-by-record reader to sort out
     geometry_name = meta.get("geometry_name") or "wkb_geometry"
     wkb = table.column(geometry_name).to_numpy(zero_copy_only=False)
@@ -156,28 +161,36 @@ def _check_text(frame: pd.DataFrame) -> None:
             pa.array(frame[name]).validate(full=True)
 
 
-def bulk_read(path: Path, *, layer: str | None = None, encoding: str | None = None) -> SourceData:
-    """pyogrio + Arrow; curved geometries are linearised by GDAL; failures fall back to fiona."""
+def bulk_read(path: Path, fmt: SourceFormat, *, layer: str | None = None, encoding: str | None = None) -> SourceData:
+    """pyogrio + Arrow; curved geometries are linearised by GDAL; failures fall back to fiona.
+
+    GDAL opens ``path`` only through :func:`gdal_view`, with ``fmt``'s one driver.
+    """
+    with gdal_view(path, fmt) as source:
+        return _bulk_read(source, fmt, path.name, layer=layer, encoding=encoding)
+
+
+def _bulk_read(source: str, fmt: SourceFormat, name: str, *, layer: str | None, encoding: str | None) -> SourceData:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, use_arrow=True)
+            frame = pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=True)
         _check_text(frame)
         notes = _warning_notes(caught)
         fixes: list[tuple[int, str]] = []
     except NotImplementedError:
         # Shapely cannot hold curves; GDAL's non-Arrow path hands them over linearised.
-        curved = _curved_records(path, layer, encoding)
+        curved = _curved_records(source, layer, encoding)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, use_arrow=False)
+            frame = pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=False)
         notes = _warning_notes(caught)
         fixes = [(i, "curved geometry linearised") for i in curved]
     except Exception as exc:  # noqa: BLE001 — any failure of the bulk path sends us record by record
         try:
-            return _lenient_arrow_read(path, layer, encoding, exc)
+            return _lenient_arrow_read(source, layer, encoding, exc)
         except Exception:  # noqa: BLE001 — the attributes do not read in bulk either
-            return _fiona_read(path, layer, encoding, exc)
+            return _fiona_read(source, fmt, name, layer, encoding, exc)
     crs = frame.crs if isinstance(frame, gpd.GeoDataFrame) else None
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name != "geometry":
         frame = frame.rename_geometry("geometry")
@@ -207,13 +220,13 @@ def choose_layer(layers: list[tuple[str, str]], spec: LayerSpec, *, wanted: str 
     raise SourceError(msg)
 
 
-def _list_layers(path: Path) -> list[tuple[str, str]]:
+def _list_layers(path: Path, fmt: SourceFormat) -> list[tuple[str, str]]:
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), gdal_view(path, fmt) as source:
             warnings.simplefilter("ignore")
-            return [(str(name), str(kind)) for name, kind in pyogrio.list_layers(path)]
+            return [(str(name), str(kind)) for name, kind in pyogrio.list_layers(source)]
     except Exception as exc:  # noqa: BLE001
-        msg = f"{path.name}: cannot be opened as a vector dataset ({exc})"
+        msg = f"{path.name}: cannot be opened as {fmt.label} ({exc})"
         raise SourceError(msg) from None
 
 
@@ -234,7 +247,7 @@ def read_dbf(path: Path, *, encoding: str | None) -> SourceData:
     except ValueError as exc:
         raise SourceError(str(exc)) from None
     choice = choose_dbf_encoding(layout, override=encoding, cpg_text=read_cpg(sidecar(path, ".cpg")))
-    data = bulk_read(path, encoding=choice.gdal_name)
+    data = bulk_read(path, FORMATS["dbf"], encoding=choice.gdal_name)
     data.driver, data.encoding = "dBASE table", choice
     data.damaged.update({i: f"text does not decode as {choice.gdal_name}" for i in choice.bad_records})
     data.field_table = _read_field_table(path)
@@ -247,7 +260,7 @@ def read_shapefile(path: Path, *, encoding: str | None) -> SourceData:
         raise SourceError("; ".join(check.errors))
     cpg = read_cpg(sidecar(path, ".cpg"))
     choice = choose_dbf_encoding(check.dbf, override=encoding, cpg_text=cpg)
-    data = bulk_read(path, encoding=choice.gdal_name)
+    data = bulk_read(path, FORMATS["shapefile"], encoding=choice.gdal_name)
     data.driver = "ESRI Shapefile" + (" (record by record)" if data.driver == "fiona" else "")
     data.encoding = choice
     for index in choice.bad_records:  # the precise reason, whatever the reader said
@@ -257,37 +270,20 @@ def read_shapefile(path: Path, *, encoding: str | None) -> SourceData:
     return data
 
 
-def _check_magic(path: Path, suffix: str) -> None:
-    with open(path, "rb") as handle:
-        head = handle.read(64)
-    if suffix == ".gpkg" and not head.startswith(SQLITE_MAGIC):
-        msg = (f"{path.name} is not a GeoPackage: it does not start with the SQLite header "
-               f"(first bytes {head[:8].hex()})")
-        raise SourceError(msg)
-    if suffix in (".geojson", ".json"):
-        stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-        if not stripped.startswith((b"{", b"[")):
-            msg = f"{path.name} is not GeoJSON: it does not start with '{{' (first bytes {head[:8]!r})"
-            raise SourceError(msg)
-    if suffix == ".xlsx" and not head.startswith(b"PK"):
-        msg = f"{path.name} is not an XLSX workbook (an .xlsx file is a zip; first bytes {head[:4].hex()})"
-        raise SourceError(msg)
-    if suffix == ".dxf" and b"\x00" in head:
-        msg = f"{path.name} is not a text DXF (binary content; save it from CAD as ASCII DXF)"
-        raise SourceError(msg)
-
-
 def _read_geojson(path: Path, *, encoding: str | None) -> SourceData:
     data = path.read_bytes()
     text, choice = decode_text(data, override=encoding, name=path.name)
+    fmt = FORMATS["geojson"]
     if choice.codec in ("utf-8", "utf-8-sig") or data.isascii():
-        result = bulk_read(path)
+        formats.check_geojson_crs(path)
+        result = bulk_read(path, fmt)
     else:
-        # GDAL reads GeoJSON as UTF-8 only: hand it a UTF-8 copy.
+        # GDAL reads GeoJSON as UTF-8 only: hand it a UTF-8 copy (checked, as GDAL reads that one).
         with tempfile.TemporaryDirectory(prefix="parkatlas-json-") as workdir:
             copy = Path(workdir) / (path.stem + ".geojson")
             copy.write_text(text, encoding="utf-8")
-            result = bulk_read(copy)
+            formats.check_geojson_crs(copy, name=path.name)
+            result = bulk_read(copy, fmt)
     result.driver = "GeoJSON" + (" (record by record)" if result.driver == "fiona" else "")
     result.encoding = choice
     return result
@@ -312,60 +308,105 @@ def _read_table(frame: pd.DataFrame, spec: LayerSpec, *, driver: str, choice: En
     return data
 
 
-def read_source(path: Path, spec: LayerSpec, *, source_layer: str | None = None,
-                encoding: str | None = None) -> SourceData:
-    """Read ``path`` (a staged dataset file) as it is; see the module docstring for formats."""
-    if encoding:
-        resolve_codec(encoding)  # an unknown name is the user's error: say so before reading
-    suffix = path.suffix.lower()
-    _check_magic(path, suffix)
-    if suffix == ".shp":
-        return read_shapefile(path, encoding=encoding)
-    if suffix == ".dbf":
-        return read_dbf(path, encoding=encoding)
-    if suffix in (".geojson", ".json"):
-        return _read_geojson(path, encoding=encoding)
-    if suffix == ".kml":
-        text, choice = decode_text(path.read_bytes(), override=encoding, name=path.name)
-        content = kml.read_kml(text, name=path.name)
-        return SourceData(content.frame, "KML", CRS.from_epsg(4326), encoding=choice, damaged=content.damaged,
-                          fixes=content.fixes)
-    if suffix == ".dxf":
-        if spec.geometry is None:
-            msg = f"{path.name}: a DXF drawing holds geometry only; layer {spec.name!r} is a table"
-            raise SourceError(msg)
-        content = dxf.read_dxf(path, geometry=spec.geometry)
-        return SourceData(content.frame, "DXF (ezdxf)", None, damaged=content.damaged, notes=content.notes)
-    if suffix in (".csv", ".txt"):
-        text, choice = decode_text(path.read_bytes(), override=encoding, name=path.name)
-        try:
-            frame = tables.read_csv_text(text)
-        except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-            msg = f"{path.name}: not a well-formed CSV table ({exc})"
-            raise SourceError(msg) from None
-        return _read_table(frame, spec, driver="CSV", choice=choice, sheet=None)
-    if suffix == ".xlsx":
-        try:
-            sheets = tables.sheet_names(path)
-        except Exception as exc:  # noqa: BLE001 — openpyxl raises many types for damaged workbooks
-            msg = f"{path.name}: not a readable XLSX workbook ({exc})"
-            raise SourceError(msg) from None
-        sheet = choose_layer([(s, "None") for s in sheets], spec, wanted=source_layer, source=path.name,
-                             prefer_spatial=False)
-        return _read_table(tables.read_xlsx(path, sheet=sheet), spec, driver="XLSX", choice=None, sheet=sheet)
-    layers = _list_layers(path)
+def _read_csv(path: Path, spec: LayerSpec, *, encoding: str | None, limits: ImportLimits) -> SourceData:
+    text, choice = decode_text(path.read_bytes(), override=encoding, name=path.name)
+    tables.check_table_size(text, name=path.name, max_columns=limits.max_columns, max_cells=limits.max_table_cells)
+    try:
+        frame = tables.read_csv_text(text)
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        msg = f"{path.name}: not a well-formed CSV table ({exc})"
+        raise SourceError(msg) from None
+    return _read_table(frame, spec, driver="CSV", choice=choice, sheet=None)
+
+
+def _read_xlsx(path: Path, spec: LayerSpec, *, source_layer: str | None, limits: ImportLimits) -> SourceData:
+    inspect_zip(path, limits=limits)  # a workbook is a zip: no bomb, at whatever depth it was found
+    try:
+        sheets = tables.sheet_names(path)
+    except Exception as exc:  # noqa: BLE001 — openpyxl raises many types for damaged workbooks
+        msg = f"{path.name}: not a readable XLSX workbook ({exc})"
+        raise SourceError(msg) from None
+    sheet = choose_layer([(s, "None") for s in sheets], spec, wanted=source_layer, source=path.name,
+                         prefer_spatial=False)
+    tables.check_sheet_size(path, sheet, max_columns=limits.max_columns, max_cells=limits.max_table_cells)
+    return _read_table(tables.read_xlsx(path, sheet=sheet), spec, driver="XLSX", choice=None, sheet=sheet)
+
+
+def _read_dxf(path: Path, spec: LayerSpec, *, limits: ImportLimits) -> SourceData:
+    if spec.geometry is None:
+        msg = f"{path.name}: a DXF drawing holds geometry only; layer {spec.name!r} is a table"
+        raise SourceError(msg)
+    dxf.check_entity_count(path, max_entities=limits.max_dxf_entities)
+    content = dxf.read_dxf(path, geometry=spec.geometry)
+    return SourceData(content.frame, "DXF (ezdxf)", None, damaged=content.damaged, notes=content.notes)
+
+
+def _check_layer_rows(path: Path, layer: str, limits: ImportLimits) -> None:
+    """Count the rows a GeoPackage layer holds (a view: computes) before anything is read, within the limits."""
+    view = formats.is_view(path, layer)
+    at_most = limits.view_rows_for(path.stat().st_size) if view else limits.max_features
+    rows = formats.count_rows(path, layer, at_most=at_most, max_steps=limits.max_sql_steps)
+    what = "view" if view else "layer"
+    if rows is None:
+        msg = (f"{path.name}: {what} {layer!r} takes too long to count (more than {limits.max_sql_steps:,} SQLite "
+               "steps); refused")
+        raise SourceError(msg)
+    if rows > at_most:
+        why = (f"a view of a {path.stat().st_size:,}-byte file may compute at most {at_most:,} rows"
+               if view else f"at most {at_most:,} records are imported at once")
+        msg = f"{path.name}: {what} {layer!r} has more than {at_most:,} rows; {why}"
+        raise SourceError(msg)
+
+
+def _read_layers(path: Path, fmt: SourceFormat, spec: LayerSpec, *, source_layer: str | None,
+                 encoding: str | None, limits: ImportLimits) -> SourceData:
+    """A multi-layer source GDAL reads (GeoPackage, OSM PBF): choose the layer, then read it."""
+    if fmt.key == "geopackage":
+        formats.check_geopackage(path)
+    layers = _list_layers(path, fmt)
     if not layers:
         msg = f"{path.name}: holds no layers"
         raise SourceError(msg)
     layer = choose_layer(layers, spec, wanted=source_layer, source=path.name)
-    data = bulk_read(path, layer=layer, encoding=encoding)
+    if fmt.key == "geopackage":
+        _check_layer_rows(path, layer, limits)
+    data = bulk_read(path, fmt, layer=layer, encoding=encoding)
     data.source_layer = layer
-    try:
-        data.driver = pyogrio.read_info(path, layer=layer)["driver"] + \
-            (" (record by record)" if data.driver == "fiona" else "")
-    except Exception:  # noqa: BLE001 — the driver name is for the report only
-        pass
+    data.driver = fmt.driver + (" (record by record)" if data.driver == "fiona" else "")
     return data
+
+
+def read_source(path: Path, spec: LayerSpec, *, source_layer: str | None = None,
+                encoding: str | None = None, limits: ImportLimits = ImportLimits()) -> SourceData:
+    """Read ``path`` (a staged dataset file) as it is; see the module docstring for formats.
+
+    The format is told from the content (:func:`layers.io.formats.identify`);
+    anything else is refused before any reader opens it.
+    """
+    if encoding:
+        resolve_codec(encoding)  # an unknown name is the user's error: say so before reading
+    fmt = formats.identify(path)
+    if fmt.key == "shapefile":
+        return read_shapefile(path, encoding=encoding)
+    if fmt.key == "dbf":
+        return read_dbf(path, encoding=encoding)
+    if fmt.key == "geojson":
+        return _read_geojson(path, encoding=encoding)
+    if fmt.key == "kml":
+        text, choice = decode_text(path.read_bytes(), override=encoding, name=path.name)
+        content = kml.read_kml(text, name=path.name)
+        return SourceData(content.frame, "KML", CRS.from_epsg(4326), encoding=choice, damaged=content.damaged,
+                          fixes=content.fixes)
+    if fmt.key == "dxf":
+        return _read_dxf(path, spec, limits=limits)
+    if fmt.key == "csv":
+        return _read_csv(path, spec, encoding=encoding, limits=limits)
+    if fmt.key == "xlsx":
+        return _read_xlsx(path, spec, source_layer=source_layer, limits=limits)
+    if fmt.key in ("geopackage", "osm"):
+        return _read_layers(path, fmt, spec, source_layer=source_layer, encoding=encoding, limits=limits)
+    msg = f"{path.name}: {fmt.label} is unpacked before it is read"  # zip/KMZ: staging's job
+    raise SourceError(msg)
 
 
 __all__ = ["SourceData", "bulk_read", "choose_layer", "read_shapefile", "read_source"]

@@ -65,14 +65,51 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
+def _delimiter(text: str) -> str:
+    """The CSV delimiter, sniffed among , ; tab | from the start of the text."""
+    try:
+        return csv.Sniffer().sniff(text[:20_000], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _size_error(name: str, columns: int, rows: int, *, max_columns: int, max_cells: int) -> str | None:
+    if columns > max_columns:
+        return f"{name}: {columns:,} columns; at most {max_columns:,} are read"
+    if columns * rows > max_cells:
+        return (f"{name}: about {rows:,} rows × {columns:,} columns = {columns * rows:,} cells; at most "
+                f"{max_cells:,} are read at once (import it in parts)")
+    return None
+
+
+def check_table_size(text: str, *, name: str, max_columns: int, max_cells: int) -> None:
+    """Refuse CSV text with too many columns or cells, from its header line and line count, before parsing."""
+    header = text[: text.find("\n")] if "\n" in text else text
+    columns = len(next(csv.reader([header], delimiter=_delimiter(text)), []))
+    message = _size_error(name, columns, text.count("\n") + 1, max_columns=max_columns, max_cells=max_cells)
+    if message:
+        raise ValueError(message)
+
+
+def check_sheet_size(path: Path, sheet: str, *, max_columns: int, max_cells: int) -> None:
+    """Refuse a sheet whose declared size (its ``dimension``) has too many columns or cells."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        worksheet = workbook[sheet]
+        columns, rows = worksheet.max_column or 0, worksheet.max_row or 0
+    finally:
+        workbook.close()
+    message = _size_error(f"{path.name} (sheet {sheet!r})", columns, rows, max_columns=max_columns,
+                          max_cells=max_cells)
+    if message:
+        raise ValueError(message)
+
+
 def read_csv_text(text: str) -> pd.DataFrame:
     """Parse CSV text (delimiter sniffed among , ; tab |) into trimmed string cells."""
-    sample = text[:20_000]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _delimiter(text)
     frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                         skipinitialspace=True, on_bad_lines="error", engine="python")
     return _clean(frame)

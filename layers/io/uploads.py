@@ -3,10 +3,13 @@
 A zip (or KMZ, or the zip inside an XLSX) is inspected before anything is
 unpacked: entries with absolute or ``..`` paths (zip-slip), links and
 encrypted entries are refused; the declared sizes, the compression ratio of
-every large member and the number of members are bounded (zip bombs); then only
-members with expected extensions are unpacked, with byte counting in case the
-headers lie. Everything lands in a temporary directory that is removed when
-the import ends, whatever happens.
+every large member, of all members together, and the number of members are
+bounded (zip bombs); then the dataset to read is chosen from the member names
+and only its files are unpacked, with byte counting in case the headers lie.
+A workbook is checked the same way where it is read, however deep in a zip it
+was. Everything lands in a temporary directory that is removed when the import
+ends, whatever happens. A source path that is a GDAL virtual path or a URL is
+refused (:func:`layers.io.formats.refuse_virtual_path`).
 """
 
 from __future__ import annotations
@@ -29,25 +32,17 @@ from pathlib import Path, PurePosixPath
 from layers.io.options import ImportLimits
 
 #: Files a dataset may consist of; anything else in a zip is listed and left packed.
-DATASET_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".csv", ".txt", ".xlsx")
+DATASET_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".csv", ".txt", ".xlsx", ".pbf")
 SIDECAR_SUFFIXES = (".shx", ".dbf", ".prj", ".cpg", ".qpj")
 #: The field-name table ParkAtlas writes beside an exported Shapefile.
 FIELD_TABLE_SUFFIX = ".fields.csv"
 EXPECTED_SUFFIXES = DATASET_SUFFIXES + SIDECAR_SUFFIXES
-ZIP_MAGIC = b"PK\x03\x04"
-EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _CHUNK = 1024 * 1024
 _UTF8_NAME_FLAG = 0x800
 
 
 class SourceError(ValueError):
     """The source cannot be read at all; the message says why and what to do."""
-
-
-def is_zip(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        head = handle.read(4)
-    return head in (ZIP_MAGIC, EMPTY_ZIP_MAGIC)
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
@@ -109,6 +104,12 @@ def inspect_zip(path: Path, *, limits: ImportLimits) -> list[tuple[zipfile.ZipIn
                        "(zip bomb); refused")
                 raise SourceError(msg)
         entries.append((info, relative))
+    packed = sum(info.compress_size for info in infos)
+    if total > limits.ratio_floor_bytes and total / max(packed, 1) > limits.max_compression_ratio:
+        # Many small members, each under the per-member floor, can still make a bomb together.
+        msg = (f"{path.name}: its members expand {total / max(packed, 1):,.0f}× together ({packed:,} → {total:,} "
+               f"bytes), more than the {limits.max_compression_ratio:g}× allowed (zip bomb); refused")
+        raise SourceError(msg)
     return entries
 
 
@@ -119,10 +120,9 @@ def _is_expected(relative: PurePosixPath) -> bool:
     return name.endswith(FIELD_TABLE_SUFFIX) or relative.suffix.lower() in EXPECTED_SUFFIXES
 
 
-def extract_zip(path: Path, destination: Path, *, limits: ImportLimits,
-                expected=_is_expected) -> tuple[list[Path], list[str]]:
-    """Unpack the expected members of ``path`` into ``destination``; returns (files, ignored names)."""
-    entries = inspect_zip(path, limits=limits)
+def extract_members(path: Path, entries: list[tuple[zipfile.ZipInfo, PurePosixPath]], destination: Path, *,
+                    limits: ImportLimits, expected) -> tuple[list[Path], list[str]]:
+    """Unpack the ``entries`` (from :func:`inspect_zip`) that ``expected`` accepts; returns (files, ignored names)."""
     written: list[Path] = []
     ignored: list[str] = []
     budget = limits.max_unpacked_bytes
@@ -168,8 +168,8 @@ class StagedSource:
     candidates: list[Path] = field(default_factory=list)
 
 
-def _candidates(files: list[Path]) -> list[Path]:
-    """The dataset files among unpacked ``files``: a .dbf counts only without its .shp (a table)."""
+def _candidates(files: list) -> list:
+    """The dataset files among ``files`` (paths): a .dbf counts only without its .shp (a table)."""
     shp_stems = {(f.parent, f.stem.lower()) for f in files if f.suffix.lower() == ".shp"}
     out = []
     for f in files:
@@ -188,7 +188,7 @@ def _dataset_members(dataset: Path) -> list[Path]:
                   if p.stem == dataset.stem or p.name.startswith(dataset.stem + "."))
 
 
-def _pick_dataset(candidates: list[Path], *, source: Path, wanted: tuple[str, ...]) -> Path:
+def _pick_dataset(candidates: list, *, source: Path, wanted: tuple[str, ...]):
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
@@ -214,6 +214,9 @@ def stage_source(path: str | Path, *, limits: ImportLimits = ImportLimits(),
     ``wanted`` names to match when a zip holds several datasets (the
     ``--source-layer`` choice, the target layer's names).
     """
+    from layers.io.formats import refuse_virtual_path, sniff
+
+    refuse_virtual_path(str(path))
     path = Path(path)
     if not path.exists():
         msg = f"{path}: no such file"
@@ -230,27 +233,45 @@ def stage_source(path: str | Path, *, limits: ImportLimits = ImportLimits(),
         raise SourceError(msg)
     suffix = path.suffix.lower()
     with tempfile.TemporaryDirectory(prefix="parkatlas-import-") as workdir:
-        if suffix == ".xlsx":
-            inspect_zip(path, limits=limits)  # openpyxl unpacks it: check it is no bomb first
-        if suffix in (".zip", ".kmz") or (suffix not in (".xlsx", ".gpkg") and is_zip(path)):
+        # A zip is a zip by its bytes, whatever its name (a workbook is one too, and read as one).
+        if suffix in (".zip", ".kmz") or (suffix not in (".xlsx", ".gpkg") and sniff(path) == "zip"):
             unpacked = Path(workdir) / "unpacked"
             unpacked.mkdir()
-            kml_only = suffix == ".kmz"
-            files, ignored = extract_zip(
-                path, unpacked, limits=limits,
-                expected=(lambda r: r.suffix.lower() == ".kml") if kml_only else _is_expected)
-            candidates = _candidates(files)
-            if kml_only:
-                docs = [f for f in candidates if f.name.lower() == "doc.kml"]
-                candidates = docs or candidates[:1]
-            dataset = _pick_dataset(candidates, source=path, wanted=wanted)
-            notes = [f"unpacked {path.name}: {len(files)} file(s)"]
+            entries = inspect_zip(path, limits=limits)
+            chosen, candidates = _choose_member(entries, source=path, wanted=wanted, kml_only=suffix == ".kmz")
+            members = {relative for relative in _member_group(chosen, [r for _, r in entries])}
+            files, ignored = extract_members(path, entries, unpacked, limits=limits,
+                                             expected=lambda relative: relative in members)
+            dataset = unpacked.joinpath(*chosen.parts)
+            notes = [f"unpacked {path.name}: {len(files)} file(s) of {chosen}"]
+            ignored = [name for name in ignored if not name.endswith("/")]
             if ignored:
-                notes.append(f"left packed (not part of a dataset): {', '.join(ignored[:20])}"
+                notes.append(f"left packed (not part of the dataset read): {', '.join(ignored[:20])}"
                              + (" …" if len(ignored) > 20 else ""))
-            yield StagedSource(dataset, _dataset_members(dataset), path, notes, candidates)
+            yield StagedSource(dataset, _dataset_members(dataset), path, notes,
+                               [unpacked.joinpath(*c.parts) for c in candidates])
         else:
             yield StagedSource(path, _dataset_members(path), path)
+
+
+def _choose_member(entries: list[tuple[zipfile.ZipInfo, PurePosixPath]], *, source: Path,
+                   wanted: tuple[str, ...], kml_only: bool) -> tuple[PurePosixPath, list[PurePosixPath]]:
+    """The dataset to read among a zip's members, chosen from their names before anything is unpacked."""
+    names = [relative for _, relative in entries if _is_expected(relative)]
+    if kml_only:
+        kml = [r for r in names if r.suffix.lower() == ".kml"]
+        candidates = [r for r in kml if r.name.lower() == "doc.kml"] or kml[:1]
+    else:
+        candidates = _candidates(names)
+    return _pick_dataset(candidates, source=source, wanted=wanted), candidates
+
+
+def _member_group(chosen: PurePosixPath, names: list[PurePosixPath]) -> list[PurePosixPath]:
+    """The chosen dataset and the members read with it: a Shapefile's sidecars and field-name table."""
+    if chosen.suffix.lower() not in (".shp", ".dbf"):
+        return [chosen]
+    return [r for r in names if r.parent == chosen.parent and _is_expected(r)
+            and (r.stem == chosen.stem or r.name.lower() == (chosen.stem + FIELD_TABLE_SUFFIX).lower())]
 
 
 # -- uploads waiting for confirmation ----------------------------------------------------------------
