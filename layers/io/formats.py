@@ -263,8 +263,13 @@ def _guarded(conn: sqlite3.Connection, refused: list[str]) -> None:
         conn.create_function(function, arity, lambda *args: None, deterministic=True)
 
 
-def check_geopackage(path: Path, *, name: str | None = None) -> None:
-    """Refuse an SQLite file that is not a self-contained GeoPackage (see the module docstring)."""
+def check_geopackage(path: Path, *, view_rows: int, max_steps: int, name: str | None = None) -> None:
+    """Refuse an SQLite file that is not a self-contained GeoPackage (see the module docstring).
+
+    Every view is also counted (:func:`count_rows`, at most ``view_rows`` rows in
+    ``max_steps`` SQLite steps) before GDAL sees the file: GDAL evaluates views
+    when it merely lists the layers.
+    """
     name = name or path.name
     try:
         with closing(_read_only(path)) as conn:
@@ -296,6 +301,22 @@ def check_geopackage(path: Path, *, name: str | None = None) -> None:
     except sqlite3.DatabaseError as exc:
         msg = f"{name}: not a readable GeoPackage ({exc})"
         raise SourceError(msg) from None
+    for kind, object_name, _sql in objects:
+        if kind == "view":
+            check_rows(path, object_name, at_most=view_rows, max_steps=max_steps, what="view", name=name)
+
+
+def check_rows(path: Path, layer: str, *, at_most: int, max_steps: int, what: str, name: str,
+               why: str | None = None) -> None:
+    """Refuse ``layer`` when it has more than ``at_most`` rows or takes more than ``max_steps`` to count."""
+    rows = count_rows(path, layer, at_most=at_most, max_steps=max_steps)
+    if rows is None:
+        msg = f"{name}: {what} {layer!r} takes too long to count (more than {max_steps:,} SQLite steps); refused"
+        raise SourceError(msg)
+    if rows > at_most:
+        why = why or f"a view of a {path.stat().st_size:,}-byte file may compute at most {at_most:,} rows"
+        msg = f"{name}: {what} {layer!r} has more than {at_most:,} rows; {why}"
+        raise SourceError(msg)
 
 
 def is_view(path: Path, layer: str) -> bool:
@@ -402,6 +423,7 @@ __all__ = [
     "accepted_formats",
     "check_geojson_crs",
     "check_geopackage",
+    "check_rows",
     "content_kind",
     "count_rows",
     "format_for_name",

@@ -342,27 +342,18 @@ def _read_dxf(path: Path, spec: LayerSpec, *, limits: ImportLimits) -> SourceDat
 
 
 def _check_layer_rows(path: Path, layer: str, limits: ImportLimits) -> None:
-    """Count the rows a GeoPackage layer holds (a view: computes) before anything is read, within the limits."""
-    view = formats.is_view(path, layer)
-    at_most = limits.view_rows_for(path.stat().st_size) if view else limits.max_features
-    rows = formats.count_rows(path, layer, at_most=at_most, max_steps=limits.max_sql_steps)
-    what = "view" if view else "layer"
-    if rows is None:
-        msg = (f"{path.name}: {what} {layer!r} takes too long to count (more than {limits.max_sql_steps:,} SQLite "
-               "steps); refused")
-        raise SourceError(msg)
-    if rows > at_most:
-        why = (f"a view of a {path.stat().st_size:,}-byte file may compute at most {at_most:,} rows"
-               if view else f"at most {at_most:,} records are imported at once")
-        msg = f"{path.name}: {what} {layer!r} has more than {at_most:,} rows; {why}"
-        raise SourceError(msg)
+    """Count the rows of the GeoPackage table to read before reading it (views were counted by the check)."""
+    if not formats.is_view(path, layer):
+        formats.check_rows(path, layer, at_most=limits.max_features, max_steps=limits.max_sql_steps, what="layer",
+                           name=path.name, why=f"at most {limits.max_features:,} records are imported at once")
 
 
 def _read_layers(path: Path, fmt: SourceFormat, spec: LayerSpec, *, source_layer: str | None,
                  encoding: str | None, limits: ImportLimits) -> SourceData:
     """A multi-layer source GDAL reads (GeoPackage, OSM PBF): choose the layer, then read it."""
     if fmt.key == "geopackage":
-        formats.check_geopackage(path)
+        formats.check_geopackage(path, view_rows=limits.view_rows_for(path.stat().st_size),
+                                 max_steps=limits.max_sql_steps)
     layers = _list_layers(path, fmt)
     if not layers:
         msg = f"{path.name}: holds no layers"
