@@ -211,12 +211,15 @@ class AccountStore:
 
     # -- writing -------------------------------------------------------------------
 
-    def create(self, username: str, *, password_hash: str, role: str, display_name: str = "") -> Account:
-        """Add an account; :class:`AccountError` when the name is taken (in any case) or not allowed."""
+    def create(self, username: str, *, password_hash: str, role: str, display_name: str = "",
+               actor: str | None = None, actor_role: str | None = None) -> Account:
+        """Add an account; :class:`AccountError` when the name is taken (in any case) or not allowed, or
+        ``actor`` no longer has ``actor_role`` (see :meth:`change`)."""
         name = check_username(username)
         check_role(role)
         now = _now()
         with self.transaction() as conn:
+            _check_actor(conn, actor, actor_role)
             taken = _find(conn, name)
             if taken is not None:
                 raise AccountError(f"user name {name!r} is already taken (as {taken['username']!r})",
@@ -230,7 +233,8 @@ class AccountStore:
 
     def change(self, username: str, *, role: str | None = None, disabled: bool | None = None,
                password_hash: str | None = None, display_name: str | None = None, actor: str | None = None,
-               expect_hash: str | None = None, keep_session: str | None = None) -> Account:
+               actor_role: str | None = None, expect_hash: str | None = None,
+               keep_session: str | None = None) -> Account:
         """Change an account in one transaction: all of it or, on :class:`AccountError`, nothing.
 
         Parameters
@@ -242,12 +246,16 @@ class AccountStore:
             ends the account's sessions at once.
         actor
             Who asks; they may not change their own role or disable themselves.
+        actor_role
+            The role ``actor`` needs, checked in the transaction: an administrator
+            demoted by another one a moment ago can no longer change accounts.
         expect_hash
             The password hash the caller verified: refused if it changed meanwhile.
         keep_session
             A session token to keep when sessions end (a user's own password change).
         """
         with self.transaction() as conn:
+            _check_actor(conn, actor, actor_role)
             row = _find(conn, username)
             if row is None:
                 raise AccountError(f"no account called {username!r}", zh=f"没有名为 {username!r} 的账户")
@@ -352,6 +360,15 @@ def _changed(before: Account, **new) -> Account:
     if "display_name" in values:
         values["display_name"] = values["display_name"].strip()
     return dataclasses.replace(before, **values)
+
+
+def _check_actor(conn: sqlite3.Connection, actor: str | None, role: str | None) -> None:
+    """:class:`AccountError` unless ``actor`` is (still) an enabled account with ``role`` (no check without one)."""
+    if actor is None or role is None:
+        return
+    row = _find(conn, actor)
+    if row is None or not _account(row).has_role(role):
+        raise AccountError(f"your account {actor!r} no longer has the {role!r} role", zh=f"您的账户 {actor!r} 已不再具有“{role}”角色")
 
 
 def _check_change(conn: sqlite3.Connection, before: Account, after: Account, *, actor: str | None,

@@ -26,7 +26,8 @@ def create_user():
     form = request.form
     try:
         made = create_account(accounts(), form.get("username", ""), form.get("password", ""),
-                              role=form.get("role", "viewer"), display_name=form.get("display_name", ""))
+                              role=form.get("role", "viewer"), display_name=form.get("display_name", ""),
+                              actor=_actor(), actor_role="admin")
     except AccountError as exc:
         flash(account_message(exc), "error")
     else:
@@ -40,6 +41,12 @@ def _me() -> str:
     return user.username if user else "local"
 
 
+def _actor() -> str | None:
+    """The signed-in administrator, whose role the write checks again in its transaction (none without accounts)."""
+    user = current_user()
+    return user.username if user else None
+
+
 @bp.post("/users/<username>")
 def update_user(username: str):
     """Change ``role``, ``disabled`` (1/0) and/or set a new ``password``, all in one transaction or nothing."""
@@ -51,7 +58,7 @@ def update_user(username: str):
             password_hash = hash_password(form["password"])
         disabled = form["disabled"] == "1" if "disabled" in form else None
         updated = accounts().change(username, role=form.get("role"), disabled=disabled, password_hash=password_hash,
-                                    actor=_me())
+                                    actor=_actor(), actor_role="admin")
     except AccountError as exc:
         flash(account_message(exc), "error")
     else:

@@ -167,10 +167,12 @@ def accounts() -> AccountStore:
 
 
 def create_account(store: AccountStore, username: str, password: str, *, role: str,
-                   display_name: str = "") -> Account:
-    """Check the password and create the account (used by the admin page and ``create-admin``)."""
+                   display_name: str = "", **options) -> Account:
+    """Check the password and create the account (used by the admin page and ``create-admin``;
+    ``options`` as :meth:`AccountStore.create`)."""
     check_password_rules(password, username=username)
-    return store.create(username, password_hash=hash_password(password), role=role, display_name=display_name)
+    return store.create(username, password_hash=hash_password(password), role=role, display_name=display_name,
+                        **options)
 
 
 def set_password(username: str, password: str, **options) -> Account:
