@@ -31,13 +31,13 @@ DEFAULT_PUBLIC = ("name", "land_use", "land_use_std", "kind", "grade", "use", "n
 
 
 def default_public_fields(spec: LayerSpec) -> tuple[str, ...]:
-    """The safe default: the id and those of :data:`DEFAULT_PUBLIC` the layer has."""
-    return (spec.id_field, *(name for name in DEFAULT_PUBLIC if name in spec.field_names))
+    """The safe default: the id and those of :data:`DEFAULT_PUBLIC` the layer has, in the layer's order."""
+    return complete_fields(spec, DEFAULT_PUBLIC)
 
 
 def complete_fields(spec: LayerSpec, fields: Iterable[str]) -> tuple[str, ...]:
     """``fields`` with the id first and ``land_use_std`` beside ``land_use``, each once, in the layer's order."""
-    wanted = {spec.id_field, *fields}
+    wanted = {spec.id_field, *fields} & set(spec.field_names)
     if "land_use" in wanted and "land_use_std" in spec.field_names:
         wanted.add("land_use_std")
     return tuple(name for name in spec.field_names if name in wanted)
