@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 import folium
@@ -450,15 +450,19 @@ def tiles_needed(layers: Mapping[str, pd.DataFrame], tiles: TileSettings | None)
 
 
 def add_park_layers(m: folium.Map, layers: Mapping[str, pd.DataFrame], *, lang: str = "zh",
-                    tiles: TileSettings | None = None, asset_base_url: str = "/static") -> list[pd.DataFrame]:
+                    tiles: TileSettings | None = None, asset_base_url: str = "/static",
+                    popup_fields: Mapping[str, Sequence[str]] | None = None) -> list[pd.DataFrame]:
     """Add every non-empty spatial layer of ``layers`` to ``m`` in drawing order; the layers drawn.
 
     When one layer is above the tile threshold, all of them go to the page as vector
     tiles of one tile set (``/tiles/zones,parcels,…/{z}/{x}/{y}.pbf``): one canvas per
     tile keeps the drawing order and lets a click reach whichever feature is on top,
     which separate tile layers or tiles under an inline layer would not.
+    ``popup_fields`` replaces the registry's popup fields of the layers it names.
     """
-    drawable = [(name, spec) for name, spec in REGISTRY.items()
+    popup_fields = popup_fields or {}
+    drawable = [(name, replace(spec, popup_fields=tuple(popup_fields[name])) if name in popup_fields else spec)
+                for name, spec in REGISTRY.items()
                 if not spec.is_table and layers.get(name) is not None and len(layers[name])]
     group_tiles = None
     if tiles_needed({name: layers[name] for name, _ in drawable}, tiles):
@@ -558,6 +562,7 @@ def overview_map(
     asset_base_url: str = "/static",
     tianditu_key: str = "",
     tiles: TileSettings | None = None,
+    popup_fields: Mapping[str, Sequence[str]] | None = None,
 ) -> ParkMap:
     """The overview map: every non-empty spatial layer of the registry, in drawing order, opened on the park.
 
@@ -576,10 +581,13 @@ def overview_map(
     tiles
         Where the app serves vector tiles; layers above its threshold are drawn from
         tiles instead of inline GeoJSON, so the page does not grow with the park.
+    popup_fields
+        Popup fields by layer, instead of the registry's (the public view shows only public fields).
     """
     m = ParkMap(asset_base_url=asset_base_url, lang=lang, zoom_start=14)
     add_basemap(m, basemap, lang=lang, tianditu_key=tianditu_key)
-    drawn = add_park_layers(m, layers, lang=lang, tiles=tiles, asset_base_url=asset_base_url)
+    drawn = add_park_layers(m, layers, lang=lang, tiles=tiles, asset_base_url=asset_base_url,
+                            popup_fields=popup_fields)
     fit_to_layers(m, focus_layers(layers) or drawn)
     add_layer_control(m)
     return m

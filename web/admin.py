@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 
 from layers.accounts import ROLES, AccountError
-from web.auth import accounts, create_account, current_user, hash_password
+from web.auth import account_message, accounts, check_password_rules, create_account, current_user, hash_password
 from web.i18n import tr
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -27,9 +27,9 @@ def create_user():
     try:
         made = create_account(accounts(), form.get("username", ""), form.get("password", ""),
                               role=form.get("role", "viewer"), display_name=form.get("display_name", ""),
-                              min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+                              actor=_actor(), actor_role="admin")
     except AccountError as exc:
-        flash(str(exc), "error")
+        flash(account_message(exc), "error")
     else:
         current_app.logger.info("account %s (%s) created by %s", made.username, made.role, _me())
         flash(tr(f"已创建账户 {made.username}", f"account {made.username} created"), "ok")
@@ -41,30 +41,31 @@ def _me() -> str:
     return user.username if user else "local"
 
 
+def _actor() -> str | None:
+    """The signed-in administrator, whose role the write checks again in its transaction (none without accounts)."""
+    user = current_user()
+    return user.username if user else None
+
+
 @bp.post("/users/<username>")
 def update_user(username: str):
-    """Change one thing about an account: ``role``, ``disabled`` (1/0) or a new ``password``."""
+    """Change ``role``, ``disabled`` (1/0) and/or set a new ``password``, all in one transaction or nothing."""
     form = request.form
-    store = accounts()
     try:
-        if username == _me() and ("role" in form or form.get("disabled") == "1"):
-            raise AccountError(tr("不能修改自己的角色或停用自己的账户", "you cannot change your own role or disable yourself"))
-        if "role" in form:
-            store.set_role(username, form["role"])
-        if "disabled" in form:
-            store.set_disabled(username, form["disabled"] == "1")
+        password_hash = None
         if form.get("password"):
-            from web.auth import check_password_rules
-
-            check_password_rules(form["password"], min_length=current_app.config["PASSWORD_MIN_LENGTH"])
-            store.set_password(username, hash_password(form["password"]))
+            check_password_rules(form["password"], username=username)
+            password_hash = hash_password(form["password"])
+        disabled = form["disabled"] == "1" if "disabled" in form else None
+        updated = accounts().change(username, role=form.get("role"), disabled=disabled, password_hash=password_hash,
+                                    actor=_actor(), actor_role="admin")
     except AccountError as exc:
-        flash(str(exc), "error")
+        flash(account_message(exc), "error")
     else:
-        current_app.logger.info("account %s changed by %s: %s", username, _me(),
-                                ", ".join(k for k in form if k != "csrf_token" and k != "password")
-                                + (" password" if form.get("password") else ""))
-        flash(tr(f"账户 {username} 已更新", f"account {username} updated"), "ok")
+        current_app.logger.info("account %s changed by %s: %s", updated.username, _me(),
+                                ", ".join(k for k in form if k not in ("csrf_token", "password"))
+                                + (" password" if password_hash else ""))
+        flash(tr(f"账户 {updated.username} 已更新", f"account {updated.username} updated"), "ok")
     return redirect(url_for("admin.users"), code=303)
 
 

@@ -5,6 +5,10 @@ order, lon/lat) so QGIS and other OGC clients can add a layer directly; tables
 (units, leases, …) come as features with a null geometry. Views only parse
 parameters and call ``layers``/``geo``; every bad parameter is a 400 and every
 unknown layer or item a 404, in the one error shape of ``web.errors``.
+
+An anonymous visitor of a public layer (``PARKATLAS_PUBLIC_LAYERS``) gets its public
+fields and its records in force only (:mod:`web.public`); signed-in users get every
+field of every record, retired ones included.
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ from geo.bbox import check_lonlat_bbox
 from geo.crs import WEB_EPSG, to_web
 from geo.summary import FIGURE_GROUPS, park_summary
 from layers.geojson import dumps, feature_collection_text, feature_texts
+from layers.public_fields import in_force_mask
 from layers.registry import REGISTRY
 from layers.schema import LayerSpec
 from web.errors import BadRequest
 from web.i18n import current_lang
 from web.park import park
+from web.public import visitor_fields
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -142,8 +148,9 @@ def page_links(*, endpoint: str, values: dict, args: Mapping[str, str], offset: 
 # -- collections -------------------------------------------------------------------------------------
 
 
-def collection_doc(spec: LayerSpec) -> dict:
-    """One collection's description: id, titles, item type, CRS84 extent and links."""
+def collection_doc(spec: LayerSpec, *, in_force_only: bool = False) -> dict:
+    """One collection's description: id, titles, item type, CRS84 extent (of the records in force only
+    when ``in_force_only``) and links."""
     lang = current_lang()
     doc = {
         "id": spec.name,
@@ -154,7 +161,7 @@ def collection_doc(spec: LayerSpec) -> dict:
         "itemType": "record" if spec.is_table else "feature",
     }
     if not spec.is_table:
-        bounds = layer_extent_lonlat(spec.name)
+        bounds = layer_extent_lonlat(spec.name, in_force_only=in_force_only)
         if bounds is not None and np.all(np.isfinite(bounds)):
             doc["extent"] = {"spatial": {"bbox": [[float(v) for v in bounds]], "crs": CRS84}}
         doc["crs"] = [CRS84]
@@ -168,14 +175,21 @@ def collection_doc(spec: LayerSpec) -> dict:
     return doc
 
 
-def layer_extent_lonlat(layer: str) -> np.ndarray | None:
-    """The layer's extent in lon/lat, computed once per park version."""
+def layer_extent_lonlat(layer: str, *, in_force_only: bool = False) -> np.ndarray | None:
+    """The layer's extent in lon/lat (of its records in force only, if asked), computed once per park version."""
 
     def compute():
         geometries = lonlat_geometries(layer)
+        if in_force_only:
+            geometries = geometries[in_force_positions(layer)]
         return shapely.total_bounds(geometries) if len(geometries) else None
 
-    return park().derived(("extent_lonlat", layer), compute)
+    return park().derived(("extent_lonlat", layer, in_force_only), compute)
+
+
+def in_force_positions(layer: str) -> np.ndarray:
+    """Positions of the layer's records in force (``retired_on`` empty), ascending, once per park version."""
+    return park().derived(("in_force_positions", layer), lambda: np.flatnonzero(in_force_mask(park().layer(layer))))
 
 
 def lonlat_geometries(layer: str) -> np.ndarray:
@@ -209,12 +223,16 @@ def collections():
 
 @bp.get("/collections/<layer>")
 def collection(layer: str):
-    return jsonify(collection_doc(_spec(layer)))
+    spec = _spec(layer)
+    return jsonify(collection_doc(spec, in_force_only=visitor_fields(spec.name) is not None))
 
 
-def _web_page(frame: pd.DataFrame, spec: LayerSpec, positions) -> pd.DataFrame:
-    """Rows ``positions`` of the cached layer, with their lon/lat geometries for a spatial layer."""
+def _web_page(frame: pd.DataFrame, spec: LayerSpec, positions, fields: tuple[str, ...] | None) -> pd.DataFrame:
+    """Rows ``positions`` of the cached layer (only ``fields``, unless ``None``), with their lon/lat
+    geometries for a spatial layer."""
     page = frame.iloc[positions]
+    if fields is not None:
+        page = page[[name for name in fields if name in page.columns] + (["geometry"] if not spec.is_table else [])]
     if spec.is_table:
         return page
     return gpd.GeoDataFrame(pd.DataFrame(page.drop(columns="geometry")),
@@ -231,16 +249,21 @@ def items(layer: str):
     offset = int_param(args, "offset", default=0, minimum=0)
     bbox = bbox_param(args)
     frame = park().layer(spec.name)
+    fields = visitor_fields(spec.name)
     if bbox is not None:
         if spec.is_table:
             raise BadRequest(f"collection {spec.name!r} is a table without geometry; bbox does not apply")
         # Features whose lon/lat geometry intersects the lon/lat box, from the index; only the page is copied.
         positions = np.sort(lonlat_index(spec.name).query(shapely.box(*bbox), predicate="intersects"))
-        matched, page = len(positions), positions[offset:offset + limit]
+        if fields is not None:
+            positions = np.intersect1d(positions, in_force_positions(spec.name), assume_unique=True)
+    elif fields is not None:
+        positions = in_force_positions(spec.name)
     else:
-        matched = len(frame)
-        page = np.arange(offset, min(offset + limit, matched))
-    features = feature_texts(_web_page(frame, spec, page), id_field=spec.id_field)
+        positions = None  # every record: the page is a range, no array of the whole layer is made
+    matched = len(frame) if positions is None else len(positions)
+    page = np.arange(offset, min(offset + limit, matched)) if positions is None else positions[offset:offset + limit]
+    features = feature_texts(_web_page(frame, spec, page, fields), id_field=spec.id_field)
     members = {
         "numberMatched": matched,
         "numberReturned": len(features),
@@ -255,10 +278,11 @@ def item(layer: str, item_id: str):
     """One feature by its layer id."""
     spec = _spec(layer)
     frame = park().layer(spec.name)
+    fields = visitor_fields(spec.name)
     positions = id_positions(spec.name, spec.id_field).get_indexer([item_id])
-    if positions[0] < 0:
+    if positions[0] < 0 or (fields is not None and not in_force_mask(frame.iloc[positions[:1]])[0]):
         raise NotFound(f"no {spec.name} item with {spec.id_field} {item_id!r}")
-    feature = feature_texts(_web_page(frame, spec, positions[:1]), id_field=spec.id_field)[0]
+    feature = feature_texts(_web_page(frame, spec, positions[:1], fields), id_field=spec.id_field)[0]
     links = [
         {"rel": "self", "type": GEOJSON,
          "href": url_for("api.item", layer=spec.name, item_id=item_id, _external=True)},

@@ -20,7 +20,6 @@ from flask import (
     current_app,
     flash,
     jsonify,
-    redirect,
     render_template,
     request,
     url_for,
@@ -32,6 +31,7 @@ from layers import audit
 from layers.geojson import feature_collection_text, feature_texts, json_ready
 from layers.registry import REGISTRY
 from layers.schema import code_label, field_label
+from web.auth import redirect_back
 from web.errors import BadRequest, _wants_json
 from web.i18n import current_lang, tr
 from web.park import park
@@ -209,7 +209,7 @@ def undo(change_id: str):
     if _wants_json():
         return jsonify({"undone": change_id, "events": events_json(events)})
     flash(tr(f"已撤销变更 {change_id}（{len(events)} 条记录）", f"change {change_id} undone ({len(events)} events)"), "ok")
-    return redirect(request.form.get("next") or url_for("audit.log"), code=303)
+    return redirect_back(request.form.get("next"), url_for("audit.log"))
 
 
 def _moment(raw: str | None):

@@ -68,7 +68,9 @@ RULES: dict[str, str] = {
 }
 
 #: Endpoints an anonymous visitor may read for the layers named in ``PUBLIC_LAYERS``
-#: (the optional read-only public view); the layer comes from the URL's ``layer`` argument.
+#: (the optional read-only public view); the layer comes from the URL's ``layer`` argument. Each of them shows
+#: an anonymous visitor the public fields and records in force only (``web.public.visitor_fields``): an endpoint
+#: added here must do the same.
 PUBLIC_LAYER_ENDPOINTS = frozenset({"api.collection", "api.items", "api.item", "tiles.tile"})
 
 

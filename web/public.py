@@ -2,17 +2,25 @@
 
 Off unless configured (``PARKATLAS_PUBLIC_LAYERS=parcels,roads,zones``). The
 page shows only those layers; the permission hook lets anonymous visitors read
-only those layers' items from the API (``web.permissions.PUBLIC_LAYER_ENDPOINTS``).
+only those layers' items and tiles (``web.permissions.PUBLIC_LAYER_ENDPOINTS``).
+
+On every path an anonymous visitor reaches — this page and its popups, the API's
+items, tiles — they see the layer's public fields only (``PARKATLAS_PUBLIC_FIELDS``,
+:mod:`layers.public_fields`) and its records in force only. Signed-in users see
+everything wherever they are.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 from flask import Blueprint, Flask, current_app, render_template, url_for
 from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
-from geo.maps import legend, map_components, overview_map
+from geo.maps import legend, map_components, overview_map, tile_columns
+from layers.public_fields import public_records
 from layers.registry import REGISTRY
+from web.auth import public_visitor
 from web.i18n import current_lang
 from web.park import park
 
@@ -20,7 +28,41 @@ bp = Blueprint("public", __name__)
 
 
 def public_layers() -> list[str]:
-    return [name for name in current_app.config["PUBLIC_LAYERS"] if name in REGISTRY]
+    """The public layers (checked against the registry when the app starts)."""
+    return list(current_app.config["PUBLIC_LAYERS"])
+
+
+def public_fields(layer: str) -> tuple[str, ...]:
+    """The fields of ``layer`` an anonymous visitor sees (none of a layer that is not public: fail closed)."""
+    return current_app.config["PUBLIC_FIELDS"].get(layer, ())
+
+
+def visitor_fields(layer: str) -> tuple[str, ...] | None:
+    """The fields of ``layer`` this request may see: its public fields for an anonymous visitor, else ``None`` (all)."""
+    return public_fields(layer) if public_visitor() else None
+
+
+def public_map_frame(frame: pd.DataFrame, layer: str) -> pd.DataFrame:
+    """The records in force of ``layer`` with its public fields; fields the map draws by but that are not
+    public are blank (drawn in the fallback colour), so the map shows nothing the fields do not."""
+    fields = public_fields(layer)
+    records = public_records(frame, fields)
+    hidden = [name for name in tile_columns(REGISTRY[layer]) if name not in fields]
+    return records.assign(**{name: None for name in hidden})
+
+
+def hidden_tile_fields(layer: str) -> list[str]:
+    """The fields tiles of ``layer`` carry (what the map styles by) that this request may not see."""
+    fields = visitor_fields(layer)
+    return [] if fields is None else [name for name in tile_columns(REGISTRY[layer]) if name not in fields]
+
+
+def public_popup_fields(layer: str) -> tuple[str, ...]:
+    """The popup lines of a public layer: its popup fields that are public, then its other public fields."""
+    spec, fields = REGISTRY[layer], public_fields(layer)
+    shown = [name for name in spec.popup_fields if name in fields]
+    # land_use_std only names the standard of land_use's code, which the popup already labels.
+    return tuple(shown + [name for name in fields if name not in shown and name != "land_use_std"])
 
 
 @bp.get("/public")
@@ -30,11 +72,11 @@ def map():  # noqa: A001 (the endpoint is public.map)
     if not names:
         raise NotFound("there is no public view; an administrator can set PARKATLAS_PUBLIC_LAYERS")
     lang = current_lang()
-    layers = {name: park().layer(name) for name in names if not REGISTRY[name].is_table}
-    live = {name: frame[frame["retired_on"].isna()] for name, frame in layers.items()}
+    live = {name: public_map_frame(park().layer(name), name) for name in names if not REGISTRY[name].is_table}
     config = current_app.config
     the_map = overview_map(live, lang=lang, basemap=config["BASEMAP"], asset_base_url=url_for("static", filename=""),
-                           tianditu_key=config["TIANDITU_KEY"])
+                           tianditu_key=config["TIANDITU_KEY"],
+                           popup_fields={name: public_popup_fields(name) for name in live})
     parts = map_components(the_map)
     return render_template("public.html", layers=names, legend=legend(live, lang=lang),
                            map_header=Markup(parts.header), map_html=Markup(parts.html),

@@ -27,6 +27,10 @@ The ETag of a response is a digest of its layers' tile bytes: a tile whose bytes
 edit did not change keeps its ETag (the browser's copy stays good). Responses say
 ``Cache-Control: no-cache``, so browsers revalidate each tile (a 304 costs a cache
 look-up) and an edit is never hidden behind a stale tile.
+
+An anonymous visitor gets tiles of a public layer only when every attribute its
+tiles carry (the id and what the map styles by) is among the layer's public fields
+(:mod:`web.public`); otherwise 403 naming the fields. Tiles hold no retired record.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from flask import Blueprint, Flask, Response, current_app, request
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
 from geo import tiles as tile_math
 from geo.maps import TILE_AREA_PROPERTY, TILE_LAYER_PROPERTY, TileSettings, tile_columns, tile_properties
@@ -50,7 +54,9 @@ from geo.units import M2_PER_MU
 from layers.registry import REGISTRY
 from layers.tile_cache import LayerState, TileCacheFile, default_cache_path, known_bounds, tile_etag
 from web.errors import BadRequest
+from web.i18n import tr
 from web.park import park
+from web.public import hidden_tile_fields
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
@@ -437,6 +443,16 @@ def seed(names: list[str], zooms: list[int], *, batch: int = 200,
     return {"tiles": rendered, "bytes": size, "seconds": time.perf_counter() - started}
 
 
+def check_visible(names: list[str]) -> None:
+    """403 when tiles of ``names`` would carry a field this request may not see (an anonymous visitor)."""
+    hidden = {name: fields for name in names if name not in ANALYSIS_LAYERS and (fields := hidden_tile_fields(name))}
+    if hidden:
+        listed = "; ".join(f"{name}: {', '.join(fields)}" for name, fields in hidden.items())
+        raise Forbidden(tr(f"瓦片包含未公开的字段（{listed}），匿名访问不提供；请登录或将其加入 PARKATLAS_PUBLIC_FIELDS",
+                           f"these tiles carry fields that are not public ({listed}); sign in, or add them to "
+                           "PARKATLAS_PUBLIC_FIELDS"))
+
+
 def _response(data: bytes, etag: str, status: int = 200) -> Response:
     response = Response(data, status=status, mimetype=MVT_MIMETYPE)
     response.set_etag(etag)
@@ -452,6 +468,7 @@ def tile(layers: str, z: int, x: int, y: int):
     tiles one after the other. The body is empty where the layers have nothing.
     """
     names = layer_names(layers)
+    check_visible(names)
     try:
         tile_math.check_tile(z, x, y, max_zoom=int(current_app.config["TILE_MAX_ZOOM"]))
     except ValueError as exc:

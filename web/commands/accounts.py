@@ -11,7 +11,6 @@ import os
 
 import click
 from flask.cli import with_appcontext
-from flask import current_app
 
 from layers.accounts import AccountError
 
@@ -29,8 +28,7 @@ def create_admin_command(username: str, display_name: str, role: str) -> None:
     password = os.environ.get("PARKATLAS_ADMIN_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True)
     try:
-        made = create_account(accounts(), username, password, role=role, display_name=display_name,
-                              min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+        made = create_account(accounts(), username, password, role=role, display_name=display_name)
     except AccountError as exc:
         click.echo(f"not created: {exc}", err=True)
         raise SystemExit(2) from None
