@@ -13,12 +13,18 @@ cases, start value + acknowledged increments.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
+import pandas as pd
 import pytest
 from pyproj import Transformer
 
@@ -26,7 +32,8 @@ from auth_helpers import auth_config, make_account
 from bench.bench_edit_load import PASSWORD, Session
 from browser_helpers import serve
 from conftest import WORKING_EPSG, X0, Y0
-from layers.audit import AUDIT_LAYER
+from layers.audit import AUDIT_LAYER, value_text
+from layers.backup import backup_park, restore_park
 from layers.store import GeoPackageStore
 
 TO_LONLAT = Transformer.from_crs(WORKING_EPSG, 4326, always_xy=True)
@@ -108,26 +115,28 @@ def one_parcel_geojson(parcel_id: str, slot: int) -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False).encode()
 
 
-@pytest.fixture
-def served(tiny_park, tmp_path):
-    """The tiny park served on loopback with accounts required; ``served.user(name)`` signs an editor in."""
+@contextmanager
+def serving(park_path: Path, tmp_path: Path):
+    """``park_path`` served on loopback with accounts required; ``.user(name)`` signs a new editor in."""
     from app import create_app
 
-    app = create_app(auth_config(tiny_park.path, tmp_path / "accounts.sqlite", UPLOAD_DIR=str(tmp_path / "uploads"),
+    app = create_app(auth_config(park_path, tmp_path / "accounts.sqlite", UPLOAD_DIR=str(tmp_path / "uploads"),
                                  LOGIN_MAX_FAILURES=10_000))
     with serve(app) as base:
         port = int(base.rsplit(":", 1)[1])
 
-        class Served:
-            park = tiny_park
-            uploads = tmp_path / "uploads"
+        def user(name: str) -> Editor:
+            make_account(app, name, "editor", password=PASSWORD)
+            return Editor(port, name)
 
-            @staticmethod
-            def user(name: str) -> Editor:
-                make_account(app, name, "editor", password=PASSWORD)
-                return Editor(port, name)
+        yield SimpleNamespace(park=GeoPackageStore(park_path), uploads=tmp_path / "uploads", user=user)
 
-        yield Served
+
+@pytest.fixture
+def served(tiny_park, tmp_path):
+    """The tiny park served on loopback with sign-in required."""
+    with serving(tiny_park.path, tmp_path) as server:
+        yield server
 
 
 def at_once(jobs):
@@ -143,7 +152,7 @@ def at_once(jobs):
 
 
 def trail(park: GeoPackageStore):
-    return GeoPackageStore(park.path).load(AUDIT_LAYER)
+    return park.load(AUDIT_LAYER)
 
 
 def created_by(log, layer: str, record_id: str) -> list[tuple[str, str]]:
@@ -167,11 +176,10 @@ def import_parcels(editor: Editor, ids_slots: list[tuple[str, int]]) -> list[tup
     return out
 
 
-def increment(editor: Editor, record_id: str, times: int) -> int:
-    """Add 1 to the parcel's FIELD ``times`` times (each an optimistic edit); the number acknowledged."""
-    for _ in range(times):
-        editor.edit("parcels", record_id, {FIELD: lambda values: str(float(values[FIELD] or 0) + 1)})
-    return times
+def increment(editor: Editor, record_id: str, times: int) -> list[str]:
+    """Add 1 to the parcel's FIELD ``times`` times (each an optimistic edit); the change ids acknowledged."""
+    return [editor.edit("parcels", record_id, {FIELD: lambda values: str(float(values[FIELD] or 0) + 1)})["change_id"]
+            for _ in range(times)]
 
 
 def open_case(editor: Editor, note: str) -> int:
@@ -198,7 +206,7 @@ def test_eight_editors_confirming_one_row_imports_at_once_lose_none(served):
     acknowledged = {pid: editor.username for editor, done in zip(editors, results)
                     for pid, status in done if status in ACKNOWLEDGED}
     assert len(acknowledged) == 40  # distinct new ids appended: nothing to refuse
-    parcels = set(GeoPackageStore(served.park.path).load("parcels")["parcel_id"])
+    parcels = set(served.park.load("parcels")["parcel_id"])
     assert set(acknowledged) <= parcels and {"P1", "P2", "P3"} <= parcels
     log = trail(served.park)
     for pid, user in acknowledged.items():
@@ -209,7 +217,7 @@ def test_eight_editors_confirming_one_row_imports_at_once_lose_none(served):
 
 
 def test_imports_racing_edits_of_other_records_revert_no_edit(served):
-    start = GeoPackageStore(served.park.path).load("parcels").set_index("parcel_id")[FIELD].fillna(0.0)
+    start = served.park.load("parcels").set_index("parcel_id")[FIELD].fillna(0.0)
     importers = [served.user(f"importer{i}") for i in range(3)]
     editors = [served.user(f"editor{i}") for i in range(3)]
     jobs = [lambda e=e, i=i: import_parcels(e, [(f"RACE-{i}-{k}", i * 4 + k) for k in range(4)])
@@ -218,9 +226,9 @@ def test_imports_racing_edits_of_other_records_revert_no_edit(served):
 
     results = at_once(jobs)
 
-    parcels = GeoPackageStore(served.park.path).load("parcels").set_index("parcel_id")
+    parcels = served.park.load("parcels").set_index("parcel_id")
     for pid, done in zip(("P1", "P2", "P3"), results[3:]):
-        assert parcels.loc[pid, FIELD] == start.get(pid, 0.0) + done == start.get(pid, 0.0) + 4
+        assert len(done) == 4 and parcels.loc[pid, FIELD] == start.get(pid, 0.0) + 4
     imported = [pid for done in results[:3] for pid, status in done if status in ACKNOWLEDGED]
     assert len(imported) == 12 and set(imported) <= set(parcels.index)
     log = trail(served.park)
@@ -237,7 +245,7 @@ def test_ten_editors_opening_cases_at_once_keep_ten_cases(served):
     statuses = at_once([lambda e=e: open_case(e, f"由 {e.username} 立案") for e in editors])
 
     assert statuses == [303] * 10
-    store = GeoPackageStore(served.park.path)
+    store = served.park
     log = trail(served.park)
     opened = cases_opened(store, log)
     assert sorted(opened.values()) == sorted((e.username, f"由 {e.username} 立案") for e in editors)
@@ -248,7 +256,7 @@ def test_ten_editors_opening_cases_at_once_keep_ten_cases(served):
 
 
 def test_mixed_imports_cases_edits_and_undo_at_once(served):
-    start = GeoPackageStore(served.park.path).load("parcels").set_index("parcel_id")[FIELD].fillna(0.0)
+    start = served.park.load("parcels").set_index("parcel_id")[FIELD].fillna(0.0)
     names = {"R1": "纬一路", "R2": "经一路"}
     importers = [served.user(f"importer{i}") for i in range(2)]
     clerks = [served.user(f"clerk{i}") for i in range(2)]
@@ -271,7 +279,7 @@ def test_mixed_imports_cases_edits_and_undo_at_once(served):
 
     results = at_once(jobs)
 
-    store = GeoPackageStore(served.park.path)
+    store = served.park
     log = trail(served.park)
     imported = {pid: importers[i].username for i, done in enumerate(results[:2]) for pid, status in done
                 if status in ACKNOWLEDGED}
@@ -284,7 +292,7 @@ def test_mixed_imports_cases_edits_and_undo_at_once(served):
     assert sorted(opened.values()) == sorted((c.username, f"{c.username} 第{k}件") for c in clerks for k in range(3))
     assert set(opened) == set(store.load("cases")["case_id"])
     for pid, done in zip(("P1", "P2"), results[4:6]):
-        assert parcels.loc[pid, FIELD] == start.get(pid, 0.0) + done == start.get(pid, 0.0) + 3
+        assert len(done) == 3 and parcels.loc[pid, FIELD] == start.get(pid, 0.0) + 3
     roads = store.load("roads").set_index("road_id")
     for (road, name), (change_id, status), undoer in zip(names.items(), results[6:], undoers):
         assert status == 200
@@ -309,7 +317,7 @@ def test_a_token_confirmed_twice_at_once_imports_once(served):
     assert "已确认" in refused["error"]["message"]
     log = trail(served.park)
     assert log.loc[log["action"] == "import", "change_id"].nunique() == 1
-    assert list(GeoPackageStore(served.park.path).load("parcels")["parcel_id"]).count("ONCE-1") == 1
+    assert list(served.park.load("parcels")["parcel_id"]).count("ONCE-1") == 1
     status, data = editor.send("POST", f"/import/{token}/confirm?format=json&lang=en")  # later: still spent
     assert status == 409 and "already confirmed" in json.loads(data)["error"]["message"]
 
@@ -331,3 +339,80 @@ def test_another_users_token_is_not_found_and_stays_the_owners(served):
     assert status == 200 and body["ok"]
     log = trail(served.park)
     assert created_by(log, "parcels", "MINE-1") == [("owner", "import")]
+
+
+def test_a_restore_while_editors_write_reverts_in_the_open_and_loses_nothing(served, tmp_path):
+    backup = tmp_path / "backup.gpkg"
+    backup_park(served.park, backup)
+    at_backup = served.park.load("parcels").set_index("parcel_id")[FIELD]
+    start = at_backup.fillna(0.0)
+    editors = [served.user(f"editor{i}") for i in range(3)]
+
+    def restore_when_edits_land():
+        deadline = time.monotonic() + 120
+        while trail(served.park)["change_id"].nunique() < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return restore_park(backup, GeoPackageStore(served.park.path))  # as the CLI does, from outside the app
+
+    results = at_once([lambda e=e, pid=pid: increment(e, pid, 6) for e, pid in zip(editors, ("P1", "P2", "P3"))]
+                      + [restore_when_edits_land])
+
+    (manifest, kept), acknowledged = results[-1], dict(zip(("P1", "P2", "P3"), results[:3]))
+    log = trail(served.park)
+    restore = log[log["change_id"] == manifest["restore"]["change_id"]]
+    assert set(restore["action"]) == {"restore_backup"} and len(restore) == manifest["restore"]["events"]
+    restored_at = int(restore["seq"].min())
+    seq_of = log.groupby("change_id")["seq"].min()
+    parcels = served.park.load("parcels").set_index("parcel_id")
+    before_restore = GeoPackageStore(kept).load("parcels").set_index("parcel_id")
+    reverted_records = 0
+    for pid, changes in acknowledged.items():
+        assert len(changes) == 6 and set(changes) <= set(seq_of.index)  # every acknowledged edit is logged
+        earlier = [c for c in changes if seq_of[c] < restored_at]
+        later = [c for c in changes if seq_of[c] > restored_at]
+        assert len(earlier) + len(later) == 6
+        assert parcels.loc[pid, FIELD] == start[pid] + len(later)  # the backup's value, then the later edits
+        assert before_restore.loc[pid, FIELD] == start[pid] + len(earlier)  # kept beside the restored park
+        set_back = restore[(restore["record_id"] == pid) & (restore["field"] == FIELD)]
+        if earlier:  # the edits the restore undid are undone in the open, by a logged event
+            reverted_records += 1
+            texts = [(old, None if pd.isna(new) else new) for old, new in zip(set_back["old_value"],
+                                                                             set_back["new_value"])]
+            assert texts == [(value_text(start[pid] + len(earlier), "float"), value_text(at_backup[pid], "float"))]
+        else:
+            assert set_back.empty
+    assert reverted_records >= 1 and manifest["restore"]["records"] == reverted_records
+
+
+def test_scenarios_saved_at_once_are_all_kept_and_edits_around_them_too(tmp_path):
+    from expansion_helpers import write_park
+
+    park = write_park(tmp_path / "expansion.gpkg")
+    start = park.load("parcels").set_index("parcel_id")[FIELD].fillna(0.0)
+    with serving(park.path, tmp_path) as server:
+        planners = [server.user(f"planner{i}") for i in range(4)]
+        editors = [server.user(f"editor{i}") for i in range(2)]
+        jobs = [lambda p=p, i=i: p.post_json("/api/expansion/scenarios", {"name": f"方案 {i}", "zone": "EXP1"})[0]
+                for i, p in enumerate(planners)]
+        jobs += [lambda e=e, pid=pid: increment(e, pid, 3) for e, pid in zip(editors, ("P1", "P2"))]
+
+        results = at_once(jobs)
+
+        assert results[:4] == [201] * 4
+        status, data = planners[0].send("GET", "/api/expansion/scenarios")
+    assert sorted(row["name"] for row in json.loads(data)["scenarios"]) == [f"方案 {i}" for i in range(4)]
+    parcels = park.load("parcels").set_index("parcel_id")
+    for pid, done in zip(("P1", "P2"), results[4:]):
+        assert len(done) == 3 and parcels.loc[pid, FIELD] == start[pid] + 3
+    log = park.load(AUDIT_LAYER)
+    assert log.groupby("record_id")["change_id"].nunique().to_dict() == {"P1": 3, "P2": 3}
+
+
+def test_no_view_saves_whole_frames_built_outside_the_write_lock():
+    # A frame read before the lock and saved whole undoes whatever landed in between (the lost imports and
+    # cases this file tests for): views change the park through commit_change / read_modify_write only.
+    root = Path(__file__).resolve().parents[1] / "web"
+    blind = re.compile(r"\.store\.(save|save_layers)\(|\bsave_layers\(")
+    offenders = [f"{path.name}:{n}" for path in sorted(root.rglob("*.py"))
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if blind.search(line)]
+    assert offenders == []
