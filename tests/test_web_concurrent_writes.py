@@ -13,8 +13,11 @@ cases, start value + acknowledged increments.
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
+import subprocess
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -197,16 +200,21 @@ def cases_opened(store: GeoPackageStore, log) -> dict[str, tuple[str, str]]:
 # -- the tests ----------------------------------------------------------------------------------------------
 
 
-def test_eight_editors_confirming_one_row_imports_at_once_lose_none(served):
+def test_eight_editors_confirming_one_row_imports_at_once_lose_none(served, capsys):
     editors = [served.user(f"importer{i}") for i in range(8)]
     work = {e.username: [(f"IMP-{i}-{k}", i * 5 + k) for k in range(5)] for i, e in enumerate(editors)}
 
+    started = time.perf_counter()
     results = at_once([lambda e=e: import_parcels(e, work[e.username]) for e in editors])
+    seconds = time.perf_counter() - started
 
     acknowledged = {pid: editor.username for editor, done in zip(editors, results)
                     for pid, status in done if status in ACKNOWLEDGED}
-    assert len(acknowledged) == 40  # distinct new ids appended: nothing to refuse
     parcels = set(served.park.load("parcels")["parcel_id"])
+    with capsys.disabled():
+        print(f"\n  8 editors x 5 one-row imports in {seconds:.1f} s: {len(acknowledged)} confirmations acknowledged, "
+              f"{len(set(acknowledged) & parcels)} kept")
+    assert len(acknowledged) == 40  # distinct new ids appended: nothing to refuse
     assert set(acknowledged) <= parcels and {"P1", "P2", "P3"} <= parcels
     log = trail(served.park)
     for pid, user in acknowledged.items():
@@ -416,3 +424,31 @@ def test_no_view_saves_whole_frames_built_outside_the_write_lock():
     offenders = [f"{path.name}:{n}" for path in sorted(root.rglob("*.py"))
                  for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if blind.search(line)]
     assert offenders == []
+
+
+def test_command_line_imports_in_another_process_revert_no_edit_of_the_server(served, tmp_path):
+    start = served.park.load("parcels").set_index("parcel_id")[FIELD].fillna(0.0)
+    editors = [served.user(f"editor{i}") for i in range(2)]
+    sources = []
+    for k in range(3):
+        sources.append(tmp_path / f"cli-{k}.geojson")
+        sources[-1].write_bytes(one_parcel_geojson(f"CLI-{k}", 30 + k))
+    env = {**os.environ, "PARKATLAS_PARK": str(served.park.path), "PARKATLAS_SECRET_KEY": "x" * 40,
+           "PARKATLAS_ACCOUNTS": str(tmp_path / "cli-accounts.sqlite")}
+    root = Path(__file__).resolve().parents[1]
+
+    def cli_imports():
+        return [subprocess.run([sys.executable, "-m", "flask", "--app", "app", "import", "parcels", str(source),
+                                "--mode", "append"], cwd=root, env=env, capture_output=True, text=True).returncode
+                for source in sources]
+
+    results = at_once([cli_imports] + [lambda e=e, pid=pid: increment(e, pid, 5)
+                                       for e, pid in zip(editors, ("P1", "P2"))])
+
+    assert results[0] == [0, 0, 0]
+    parcels = served.park.load("parcels").set_index("parcel_id")
+    assert {"CLI-0", "CLI-1", "CLI-2"} <= set(parcels.index)
+    for pid, done in zip(("P1", "P2"), results[1:]):
+        assert len(done) == 5 and parcels.loc[pid, FIELD] == start[pid] + 5  # no edit reverted by the other process
+    log = trail(served.park)
+    assert log.groupby("record_id")["change_id"].nunique().to_dict() == {"P1": 5, "P2": 5}
