@@ -329,6 +329,19 @@ def test_an_append_whose_id_was_taken_since_the_preview_is_rejected_and_nothing_
     assert len(index) == 1  # only the other import's original is archived
 
 
+def test_a_new_park_someone_else_created_meanwhile_is_not_written_over(tmp_path):
+    shp = gbk_shapefile(tmp_path / "src")
+    theirs = _parcels_file(tmp_path, [("X1", "别人的园区", (0, 0, 100, 100))])
+    park = tmp_path / "new.gpkg"
+    other = lambda: import_layer(theirs, "parcels", park=park, options=_options(park_name="别人"))  # noqa: E731
+
+    with pytest.raises(ImportRejected, match="someone else created this park since this import was checked"):
+        import_layer(shp, "parcels", park=WrittenFirst(park, other), options=_options())
+
+    assert list(GeoPackageStore(park).load("parcels")["parcel_id"]) == ["X1"]
+    assert GeoPackageStore(park).read_meta()["park_name"] == "别人"
+
+
 def test_upsert_without_ids_is_rejected(tmp_path, tiny_park):
     frame = gpd.GeoDataFrame({"name": ["甲"]}, geometry=[shapely.box(636_400, 3_171_000, 636_401, 3_171_001)],
                              crs=EPSG_CM120)

@@ -74,7 +74,7 @@ def _uploader() -> str:
     return user.username if user is not None else current_actor()
 
 
-#: Why a token that was confirmed, cancelled or rejected cannot be used again, in the user's language.
+#: Why a token that was confirmed or cancelled cannot be used again, in the user's language.
 _SPENT = {
     "confirmed": ("这个上传已确认过（正在导入或已导入），每个预览只能确认一次；结果见历史记录",
                   "this upload was already confirmed (it is being imported or is imported); a preview is "

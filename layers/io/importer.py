@@ -557,7 +557,7 @@ def _create_park(plan: ImportPlan, store) -> None:
     """Write the park this import creates, unless another writer created it since the plan was made."""
     with write_lock(store):
         if store.exists():
-            raise plan.report.reject("park", "park", "another import created this park since this one was "
+            raise plan.report.reject("park", "park", "someone else created this park since this import was "
                                                      "checked; import the file again to merge it into that park")
         store.save_park({plan.spec.name: plan.result}, plan.meta)
 

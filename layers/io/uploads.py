@@ -379,9 +379,9 @@ class UploadStore:
             path.parent.rename(claimed)
         except FileNotFoundError:
             raise self._gone(token, uploader) from None
-        # Written into the claimed folder, so its age (what cleanup goes by) counts from now.
-        _write_json(claimed / "claimed.json", {"uploader": uploader, "at": time.time()})
         try:
+            # Written into the claimed folder, so its age (what cleanup goes by) counts from now.
+            _write_json(claimed / "claimed.json", {"uploader": uploader, "at": time.time()})
             yield claimed / options["filename"], options
         finally:
             _write_json(self.root / f"{token}.spent", {"uploader": uploader, "spent": how, "at": time.time()})
@@ -393,7 +393,8 @@ class UploadStore:
 
     def _gone(self, token: str, uploader: str) -> SourceError:
         """Why ``token`` is not waiting: spent (the user's own) or not found (unknown, expired, someone else's)."""
-        for note, how in ((self.root / f"{token}.claimed" / _OPTIONS, "confirmed"), (self.root / f"{token}.spent", None)):
+        notes = ((self.root / f"{token}.claimed" / _OPTIONS, "confirmed"), (self.root / f"{token}.spent", None))
+        for note, how in notes:
             info = _read_json(note)
             if info is not None and info.get("uploader") == uploader:
                 return UploadSpent(how or info.get("spent", "confirmed"))
