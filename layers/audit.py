@@ -580,11 +580,14 @@ def log_xlsx_bytes(log: pd.DataFrame) -> bytes:
 class AuditedStore:
     """A park store whose every save is a change in the audit trail.
 
-    The web application wraps its store in this, so a module that saves through
-    ``park().store`` (an import, the case ledger) is audited without knowing it:
-    ``save``/``save_layers`` go through :func:`commit` as action ``save`` by the
-    current actor. ``save_park`` (a whole new park) keeps the existing log.
-    Everything else is the wrapped store's.
+    The web application wraps its store in this. Its writers change the park
+    through :meth:`commit_change`: ``build`` runs under the write lock against
+    the layers as they are now, so no acknowledged write is overwritten by a
+    frame someone built from an older state. ``save``/``save_layers`` store whole
+    frames built elsewhere (scripts, tests) and are logged as action ``save`` by
+    the current actor; application code does not use them, because frames read
+    before the lock can undo another user's change. ``save_park`` (a whole new
+    park) keeps the existing log. Everything else is the wrapped store's.
     """
 
     def __init__(self, inner, *, timezone: str = DEFAULT_TIMEZONE,
@@ -607,6 +610,12 @@ class AuditedStore:
     def write_lock(self):
         return write_lock(self._inner)
 
+    def commit_change(self, action: str, build: Build, *, layers: Iterable[str], reason: str | None = None,
+                      undoes: str | None = None) -> pd.DataFrame:
+        """Make one change as ``action`` by the current actor (:func:`commit`); the events written."""
+        change = new_change(action, reason=reason, undoes=undoes, timezone=self.timezone)
+        return commit(self._inner, change, build, layers=layers, load=self._load)
+
     def save(self, name: str, frame: pd.DataFrame) -> None:
         self.save_layers({name: frame})
 
@@ -614,8 +623,7 @@ class AuditedStore:
         if append:
             msg = "only the audit trail is appended to, and it is written by layers.audit.commit"
             raise ValueError(msg)
-        change = new_change("save", timezone=self.timezone)
-        commit(self._inner, change, lambda current, log: frames, layers=list(frames), load=self._load)
+        self.commit_change("save", lambda current, log: frames, layers=list(frames))
 
     def save_park(self, frames: Mapping[str, pd.DataFrame], meta: Mapping[str, object]) -> None:
         with write_lock(self._inner):
@@ -625,6 +633,26 @@ class AuditedStore:
                 if len(log):
                     frames[AUDIT_LAYER] = log
             self._inner.save_park(frames, meta)
+
+
+def read_modify_write(store, action: str, build: Build, *, layers: Iterable[str]) -> pd.DataFrame | None:
+    """Change ``layers`` of ``store`` from the state they are in now, under the park's write lock.
+
+    How every writer outside the editor changes the park (imports, command-line
+    tools): ``build(current, log)`` gets the layers as they are at the moment of
+    writing, so it can never save over a change made since its caller last read
+    them. An :class:`AuditedStore` commits it as ``action`` by the current actor
+    and returns the events; any other store (a command-line tool's, which keeps no
+    log) is read, built and saved under its write lock, and ``build`` gets
+    ``log=None``.
+    """
+    if isinstance(store, AuditedStore):
+        return store.commit_change(action, build, layers=layers)
+    with write_lock(store):
+        built = build({name: store.load(name) for name in layers}, None)
+        if built:
+            save_layers(store, dict(built))
+    return None
 
 
 _FALLBACK_LOCKS: dict[int, object] = {}

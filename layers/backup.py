@@ -9,7 +9,8 @@
   position).
 * :func:`restore_park` verifies the checksum and the backup's integrity, keeps
   the current park as ``<park>.before-restore-<time>.gpkg``, and swaps the
-  backup in atomically.
+  backup in atomically under the park's write lock, carrying the audit trail
+  over with the restore as one more change (``restore_backup``).
 
 A PostGIS park is backed up into a GeoPackage (``layers.stores.copy_park``) and
 restored from one the same way.
@@ -26,11 +27,23 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 
+from layers.audit import (
+    AUDIT_LAYER,
+    DEFAULT_TIMEZONE,
+    Change,
+    changed_ids,
+    diff_events,
+    new_change,
+    next_seq,
+    number_events,
+    write_lock,
+)
 from layers.io.archive import sha256_of as sha256_file
 from layers.registry import REGISTRY
-from layers.store import GeoPackageStore, ParkStoreError, _fsync_and_replace
+from layers.store import GeoPackageStore, ParkStoreError, _fsync_and_replace, checked_frame
 
 MANIFEST_SUFFIX = ".sha256.json"
 
@@ -129,7 +142,9 @@ def backup_park(store, dest: str | os.PathLike) -> dict:
         else:
             from layers.stores import copy_park
 
-            copy_park(inner, GeoPackageStore(temporary))
+            # Layer by layer, under the lock: no change lands between two of them (a case without its history).
+            with write_lock(inner):
+                copy_park(inner, GeoPackageStore(temporary))
         meta = GeoPackageStore(temporary).read_meta()
         manifest = {
             "file": dest.name,
@@ -174,16 +189,71 @@ def verify_backup(backup: str | os.PathLike) -> dict:
 
 
 def restore_park(backup: str | os.PathLike, store) -> tuple[dict, Path | None]:
-    """Replace the park with a verified backup; returns (manifest, where the previous park was kept)."""
+    """Replace the park with a verified backup; returns (manifest, where the previous park was kept).
+
+    Runs under the park's write lock, so it never lands in the middle of a change.
+    When the current park can be read, its audit trail is carried into the restored
+    one and the restore is itself a change (action ``restore_backup``) whose events
+    turn every record back to the backup's state: a write acknowledged after the
+    backup was taken is reverted in the open — its own events stay in the trail,
+    and the restore can be undone — never silently. The manifest returned then
+    says so under ``restore`` (``change_id``, ``events``, ``records``). A park that
+    is absent, damaged or in another working CRS is replaced as the backup is.
+    """
     manifest = verify_backup(backup)
     inner = _inner(store)
-    if not isinstance(inner, GeoPackageStore):
-        from layers.stores import copy_park
+    source = GeoPackageStore(backup)
+    if isinstance(inner, GeoPackageStore):
+        inner.path.parent.mkdir(parents=True, exist_ok=True)
+    with write_lock(inner):
+        change = new_change("restore_backup", reason=f"restored from backup {Path(backup).name} "
+                                                     f"(sha256 {manifest['sha256'][:16]}…)",
+                            timezone=getattr(store, "timezone", DEFAULT_TIMEZONE))
+        carried = _carried_trail(inner, source, change)
+        kept = None
+        if isinstance(inner, GeoPackageStore):
+            kept = _swap_in(backup, inner, manifest, None if carried is None else carried[0])
+        else:
+            frames = {name: source.load(name) for name in source.layer_names() if name in REGISTRY}
+            if carried is not None:
+                frames[AUDIT_LAYER] = carried[0]
+            inner.save_park(frames, source.read_meta())
+    if carried is not None and len(carried[1]):
+        events = carried[1]
+        manifest = {**manifest, "restore": {"change_id": str(events["change_id"].iloc[0]), "events": len(events),
+                                            "records": int(events[["layer", "record_id"]].drop_duplicates().shape[0])}}
+    return manifest, kept
 
-        copy_park(GeoPackageStore(backup), inner, replace=True)
-        return manifest, None
-    inner.path.parent.mkdir(parents=True, exist_ok=True)
-    with inner.write_lock(), tempfile.TemporaryDirectory(dir=inner.path.parent, prefix=".parkatlas-") as workdir:
+
+def _carried_trail(inner, source: GeoPackageStore, change: Change) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """(the current trail followed by the restore's events, those events); ``None`` when there is none to carry."""
+    if not inner.exists() or check_park(inner):
+        return None
+    try:
+        if inner.working_crs() != source.working_crs():
+            return None
+        log = inner.load(AUDIT_LAYER)
+        parts = []
+        for name, spec in REGISTRY.items():
+            if name == AUDIT_LAYER:
+                continue
+            now, then = inner.load(name), source.load(name)
+            touched = changed_ids(now, then, spec)
+            if touched:
+                ids = spec.id_field
+                parts.append(diff_events(now[now[ids].isin(touched)], then[then[ids].isin(touched)], spec, change))
+    except (ParkStoreError, ValueError):  # a layer the current park cannot give: replace it as the backup is
+        return None
+    if not parts:
+        return log, log.iloc[:0]
+    events = checked_frame(AUDIT_LAYER, number_events(pd.concat(parts, ignore_index=True), start_seq=next_seq(log)),
+                           source.working_crs(), source=f"restore:{AUDIT_LAYER}")
+    return pd.concat([log, events], ignore_index=True), events
+
+
+def _swap_in(backup, inner: GeoPackageStore, manifest: dict, trail: pd.DataFrame | None) -> Path | None:
+    """Keep the current park beside it, then swap the backup in (with ``trail`` as its audit trail when given)."""
+    with tempfile.TemporaryDirectory(dir=inner.path.parent, prefix=".parkatlas-") as workdir:
         kept = None
         if inner.path.exists():
             stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -193,5 +263,7 @@ def restore_park(backup: str | os.PathLike, store) -> tuple[dict, Path | None]:
         shutil.copyfile(backup, temporary)
         if sha256_file(temporary) != manifest["sha256"]:
             raise BackupError(f"{backup}: the copy does not match the checksum; the park was not changed")
+        if trail is not None:
+            GeoPackageStore(temporary).save_layers({AUDIT_LAYER: trail})
         _fsync_and_replace(temporary, inner.path)
-    return manifest, kept
+    return kept

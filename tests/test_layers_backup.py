@@ -114,6 +114,73 @@ def test_backup_and_restore_round_trip(tiny_park, tmp_path):
     assert kept.name.startswith("tiny.before-restore-")
 
 
+def _rename_road(name: str):
+    def build(current, log):
+        roads = current["roads"].copy()
+        roads.loc[roads["road_id"] == "R1", "name"] = name
+        return {"roads": roads}
+    return build
+
+
+def test_a_restore_carries_the_trail_reverts_in_the_open_and_can_be_undone(tiny_park, tmp_path):
+    store = audit.AuditedStore(tiny_park)
+    dest = tmp_path / "b.gpkg"
+    backup_park(store, dest)
+    edit = audit.commit(tiny_park, audit.new_change("update", user="dora"), _rename_road("新纬一路"), layers=["roads"])
+
+    manifest, kept = restore_park(dest, store)
+
+    roads = tiny_park.load("roads").set_index("road_id")
+    assert roads.loc["R1", "name"] == "纬一路"  # the backup's state
+    assert GeoPackageStore(kept).load("roads").set_index("road_id").loc["R1", "name"] == "新纬一路"
+    log = tiny_park.load("audit_events")
+    assert set(edit["event_id"]) <= set(log["event_id"])  # dora's acknowledged edit is still in the trail
+    restore = log[log["action"] == "restore_backup"]
+    assert manifest["restore"] == {"change_id": restore["change_id"].iloc[0], "events": len(restore), "records": 1}
+    name = restore[restore["field"] == "name"]
+    assert list(zip(name["record_id"], name["old_value"], name["new_value"])) == [("R1", "新纬一路", "纬一路")]
+    assert restore["seq"].min() > edit["seq"].max()
+    assert restore["reason"].iloc[0].startswith("restored from backup b.gpkg (sha256 ")
+    # As of just before the restore, the trail rebuilds the edited state; undoing the restore brings it back.
+    before = audit.as_of(tiny_park.load("roads"), log, "roads", seq=int(edit["seq"].max()))
+    assert before.set_index("road_id").loc["R1", "name"] == "新纬一路"
+    restore_id = manifest["restore"]["change_id"]
+    audit.commit(tiny_park, audit.new_change("undo", undoes=restore_id),
+                 lambda current, trail: audit.undo_frames(current, trail, restore_id, day=pd.Timestamp("2026-07-01")),
+                 layers=["roads"])
+    assert tiny_park.load("roads").set_index("road_id").loc["R1", "name"] == "新纬一路"
+
+
+def test_a_postgis_park_is_restored_with_its_trail_carried(postgis_store, tmp_path):
+    from conftest import TINY_META, tiny_frames
+
+    postgis_store.save_park(tiny_frames(), TINY_META)
+    dest = tmp_path / "pg.gpkg"
+    backup_park(postgis_store, dest)
+    edit = audit.commit(postgis_store, audit.new_change("update", user="dora"), _rename_road("新纬一路"),
+                        layers=["roads"])
+
+    manifest, kept = restore_park(dest, postgis_store)
+
+    assert kept is None and postgis_store.load("roads").set_index("road_id").loc["R1", "name"] == "纬一路"
+    log = postgis_store.load("audit_events")
+    assert set(edit["event_id"]) <= set(log["event_id"])
+    name = log[(log["action"] == "restore_backup") & (log["field"] == "name")]
+    assert list(zip(name["record_id"], name["old_value"], name["new_value"])) == [("R1", "新纬一路", "纬一路")]
+    assert manifest["restore"]["records"] == 1
+
+
+def test_restoring_an_unchanged_park_writes_no_events_and_a_damaged_one_is_replaced_whole(tiny_park, tmp_path):
+    dest = tmp_path / "b.gpkg"
+    backup_park(tiny_park, dest)
+    manifest, _ = restore_park(dest, tiny_park)
+    assert "restore" not in manifest and tiny_park.load("audit_events").empty
+    corrupt(tiny_park.path)
+    manifest, kept = restore_park(dest, tiny_park)
+    assert "restore" not in manifest and check_park(tiny_park) == [] and check_park(GeoPackageStore(kept))
+    assert tiny_park.path.read_bytes() == dest.read_bytes()  # nothing to carry from a damaged park
+
+
 def test_a_tampered_backup_is_refused_and_the_park_left_alone(tiny_park, tmp_path):
     dest = tmp_path / "park.gpkg"
     backup_park(tiny_park, dest)
@@ -142,8 +209,10 @@ def test_backup_and_restore_commands(tiny_park, tmp_path):
     result = runner.invoke(args=["backup", str(dest)])
     assert result.exit_code == 0 and "sha256" in result.output
     assert runner.invoke(args=["backup", str(dest)]).exit_code == 2
+    audit.commit(tiny_park, audit.new_change("update", user="dora"), _rename_road("新纬一路"), layers=["roads"])
     result = runner.invoke(args=["restore", str(dest)])
     assert result.exit_code == 0 and "verified" in result.output
+    assert "1 record(s) that differed from the backup were set back by change CH-" in result.output
     corrupt(dest, at_fraction=0.9, length=16)
     result = runner.invoke(args=["restore", str(dest)])
     assert result.exit_code == 2 and "checksum mismatch" in result.output

@@ -264,6 +264,84 @@ def test_append_adds_and_generated_ids_continue_after_the_park_highest(tmp_path,
     assert {"AUTO-parcels-1", "AUTO-parcels-2", "AUTO-parcels-3", "AUTO-parcels-4"} <= ids
 
 
+class WrittenFirst(GeoPackageStore):
+    """The tiny park's real store, where another writer's change lands just before this import takes the
+    write lock: what a second user's confirmation or edit does between this import's preview and its save."""
+
+    def __init__(self, path, other_write):
+        super().__init__(path)
+        self._other_write = other_write
+
+    def write_lock(self):
+        other, self._other_write = self._other_write, None
+        if other is not None:
+            other()
+        return super().write_lock()
+
+
+def _rename_parcel(store: GeoPackageStore, parcel_id: str, name: str) -> None:
+    parcels = store.load("parcels")
+    parcels.loc[parcels["parcel_id"] == parcel_id, "name"] = name
+    store.save("parcels", parcels)
+
+
+def test_an_import_merges_into_the_layer_as_it_is_when_written(tmp_path, tiny_park):
+    source = _parcels_file(tmp_path, [("P2", "二号地块（改）", (100, 0, 300, 100))])
+    store = WrittenFirst(tiny_park.path, lambda: _rename_parcel(tiny_park, "P1", "别人刚改的名字"))
+
+    import_layer(source, "parcels", park=store, options=_options(mode="upsert"))
+
+    names = tiny_park.load("parcels").set_index("parcel_id")["name"]
+    assert names["P1"] == "别人刚改的名字"  # the other writer's change is not reverted
+    assert names["P2"] == "二号地块（改）" and names["P3"] == "三号地块"
+
+
+def test_generated_ids_are_numbered_again_when_another_import_took_them(tmp_path, tiny_park):
+    frame = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)],
+                             crs=EPSG_CM120)
+    source = tmp_path / "noid.geojson"
+    frame.set_geometry(frame.geometry.translate(636_400, 3_171_000)).to_file(source, driver="GeoJSON",
+                                                                             engine="pyogrio")
+    other = lambda: import_layer(source, "parcels", park=tiny_park, options=_options(mode="append"))  # noqa: E731
+
+    plan = import_layer(source, "parcels", park=WrittenFirst(tiny_park.path, other),
+                        options=_options(mode="append"))
+
+    parcels = tiny_park.load("parcels")
+    assert sorted(parcels["parcel_id"]) == ["AUTO-parcels-1", "AUTO-parcels-2", "AUTO-parcels-3", "AUTO-parcels-4",
+                                            "P1", "P2", "P3"]
+    assert "generated ids are now AUTO-parcels-3 … AUTO-parcels-4" in plan.report.text()
+    assert plan.report.counts == {"added": 2}
+
+
+def test_an_append_whose_id_was_taken_since_the_preview_is_rejected_and_nothing_written(tmp_path, tiny_park):
+    source = _parcels_file(tmp_path, [("P9", "新地块", (400, 0, 500, 100))])
+    taken = _parcels_file(tmp_path, [("P9", "别人先导入的", (400, 0, 500, 100))], name="taken.geojson")
+    other = lambda: import_layer(taken, "parcels", park=tiny_park, options=_options(mode="append"))  # noqa: E731
+
+    with pytest.raises(ImportRejected) as caught:
+        import_layer(source, "parcels", park=WrittenFirst(tiny_park.path, other), options=_options(mode="append"))
+
+    text = caught.value.report.text()
+    assert "parcel_id=P9) · parcel_id: already in the park" in text and "the park changed since the preview" in text
+    assert tiny_park.load("parcels").set_index("parcel_id").loc["P9", "name"] == "别人先导入的"
+    index = (archive_folder_for(tiny_park.path) / "index.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(index) == 1  # only the other import's original is archived
+
+
+def test_a_new_park_someone_else_created_meanwhile_is_not_written_over(tmp_path):
+    shp = gbk_shapefile(tmp_path / "src")
+    theirs = _parcels_file(tmp_path, [("X1", "别人的园区", (0, 0, 100, 100))])
+    park = tmp_path / "new.gpkg"
+    other = lambda: import_layer(theirs, "parcels", park=park, options=_options(park_name="别人"))  # noqa: E731
+
+    with pytest.raises(ImportRejected, match="someone else created this park since this import was checked"):
+        import_layer(shp, "parcels", park=WrittenFirst(park, other), options=_options())
+
+    assert list(GeoPackageStore(park).load("parcels")["parcel_id"]) == ["X1"]
+    assert GeoPackageStore(park).read_meta()["park_name"] == "别人"
+
+
 def test_upsert_without_ids_is_rejected(tmp_path, tiny_park):
     frame = gpd.GeoDataFrame({"name": ["甲"]}, geometry=[shapely.box(636_400, 3_171_000, 636_401, 3_171_001)],
                              crs=EPSG_CM120)

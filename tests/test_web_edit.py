@@ -162,12 +162,17 @@ def test_cases_follow_the_ledger_and_are_audited_with_their_history(editor_clien
     assert {e["action"] for e in log} == {"case_open", "case_update", "case_close"}
 
 
-def test_the_land_pages_ledger_is_audited_without_knowing_it(editor_client):
-    # web/land.py saves through park().store, which the app wraps in the audited store.
+def test_the_land_pages_ledger_is_audited_with_its_own_actions(editor_client):
+    # web/land.py changes the ledger through the audit trail, as the editor does.
     response = editor_client.post("/cases", data={"problem": "vacant_factory", "notes": "由台账页面创建"})
     assert response.status_code == 303
+    case_id = response.headers["Location"].rsplit("#", 1)[1]
+    assert editor_client.post(f"/cases/{case_id}", data={"notes": "已走访"}).status_code == 303
+    assert editor_client.post(f"/cases/{case_id}/close", data={"outcome": "dropped"}).status_code == 303
+    assert editor_client.post("/cases/C-1999-0001", data={"notes": "x"}).status_code == 404
     events = editor_client.get("/history/?format=json&layer=cases").get_json()["events"]
-    assert events and {e["user"] for e in events} == {"editor1"} and {e["action"] for e in events} == {"save"}
+    assert {e["user"] for e in events} == {"editor1"} and {e["record_id"] for e in events} == {case_id}
+    assert {e["action"] for e in events} == {"case_open", "case_update", "case_close"}
 
 
 def test_undo_from_the_history_page(editor_client):

@@ -87,7 +87,8 @@ def test_json_twin_and_cancel(tmp_path, tiny_client, tiny_park, upload_dir):
     cancelled = tiny_client.post(f"/import/{body['token']}/cancel")
     assert cancelled.status_code == 302
     assert not (upload_dir / body["token"]).exists()
-    assert tiny_client.post(f"/import/{body['token']}/confirm").status_code == 400
+    again = tiny_client.post(f"/import/{body['token']}/confirm?format=json")
+    assert again.status_code == 409 and "已取消" in again.get_json()["error"]["message"]  # spent: not imported
 
 
 @pytest.mark.parametrize("make, message", [
@@ -114,7 +115,8 @@ def test_bad_form_input_answers_400(tmp_path, tiny_client, upload_dir):
     no_file = tiny_client.post("/import", data={"layer": "parcels"}, content_type="multipart/form-data")
     assert no_file.status_code == 400
     assert tiny_client.post("/import/../../etc/confirm").status_code in (400, 404, 405)
-    assert tiny_client.post("/import/" + "0" * 32 + "/confirm").status_code == 400
+    assert tiny_client.post("/import/" + "0" * 32 + "/confirm").status_code == 404
+    assert tiny_client.post("/import/not-a-token/cancel").status_code == 404
 
 
 def test_upload_larger_than_the_limit_is_refused_without_500(tmp_path, tiny_app, upload_dir):

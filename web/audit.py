@@ -51,8 +51,7 @@ def log() -> pd.DataFrame:
 
 def commit_change(action: str, build, *, layers, reason: str | None = None, undoes: str | None = None) -> pd.DataFrame:
     """Commit one change by the current user through the audit trail (see :func:`layers.audit.commit`)."""
-    change = audit.new_change(action, reason=reason, undoes=undoes, timezone=current_app.config["TIMEZONE"])
-    return audit.commit(park().store.inner, change, build, layers=layers, load=park().layer)
+    return park().store.commit_change(action, build, layers=layers, reason=reason, undoes=undoes)
 
 
 # -- presentation ----------------------------------------------------------------------------

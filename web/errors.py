@@ -21,7 +21,7 @@ class BadRequest(ValueError):
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.startswith("/tiles/") or request.is_json or (
-        request.accept_mimetypes.best == "application/json"
+        request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json"
     )
 
 

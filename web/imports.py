@@ -4,10 +4,13 @@ The upload page takes the same options as ``flask --app app import``. A file
 is parked under a random token (:class:`layers.io.uploads.UploadStore`), read
 as a dry run and shown: the report (encoding, CRS, mapping, fixes, problems by
 record and field), the first records on a small map and in a table. Confirming
-runs the import for real through the app's store (so it is audited like any
-other save); cancelling drops the upload. Rejected input answers 400 with its
-report, never 500. Every page has a JSON twin (``Accept: application/json`` or
-``?format=json``).
+runs the import for real through the app's store: the records are merged into
+the layer as it is at that moment, under the park's write lock, and logged as
+action ``import`` by the importing user; cancelling drops the upload. A token
+belongs to the user who uploaded it (anyone else gets 404, as for an unknown
+token) and is spent once: a second confirmation, even one racing the first,
+gets 409. Rejected input answers 400 with its report, never 500. Every page has
+a JSON twin (``Accept: application/json`` or ``?format=json``).
 
 ``/export`` lists the layers with a download per format; ``/export/<layer>.<fmt>``
 serves one (gpkg, geojson, shp, kml, csv, xlsx).
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import (
@@ -31,16 +36,18 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Conflict, NotFound
 
+from layers.audit import current_actor
 from layers.io import ImportLimits, ImportOptions, ImportRejected, ImportReport, import_layer
 from layers.io.archive import default_archive_dir
 from layers.io.importer import IMPORTABLE_LAYERS
 from layers.io.options import MODES
 from layers.io.report import group
-from layers.io.uploads import SourceError, UploadStore
+from layers.io.uploads import SourceError, UploadNotFound, UploadSpent, UploadStore
 from layers.io.write import DOWNLOADS, attribute_table, export_bytes
 from layers.registry import REGISTRY, get_layer
+from web.auth import current_user
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
 from web.park import park
@@ -59,6 +66,34 @@ _OPTION_FIELDS = ("crs", "encoding", "source_layer")
 def _uploads() -> UploadStore:
     root = current_app.config.get("UPLOAD_DIR") or Path(current_app.instance_path) / "uploads"
     return UploadStore(root)
+
+
+def _uploader() -> str:
+    """Who owns the uploads of this request: the signed-in user (``local`` when sign-in is off)."""
+    user = current_user()
+    return user.username if user is not None else current_actor()
+
+
+#: Why a token that was confirmed or cancelled cannot be used again, in the user's language.
+_SPENT = {
+    "confirmed": ("这个上传已确认过（正在导入或已导入），每个预览只能确认一次；结果见历史记录",
+                  "this upload was already confirmed (it is being imported or is imported); a preview is "
+                  "confirmed once: see the history"),
+    "cancelled": ("这个上传已取消；请重新上传文件", "this upload was cancelled; upload the file again"),
+}
+
+
+@contextmanager
+def _parked_upload(token: str, *, how: str) -> Iterator[tuple[Path, dict]]:
+    """The user's parked upload, claimed for good (:meth:`UploadStore.claim`); 404 when not theirs, 409 when spent."""
+    try:
+        with _uploads().claim(token, uploader=_uploader(), how=how) as parked:
+            yield parked
+    except UploadNotFound:
+        raise NotFound(tr("没有这个待导入的上传，或已过期；请重新上传文件",
+                          "unknown or expired upload; upload the file again")) from None
+    except UploadSpent as exc:
+        raise Conflict(tr(*_SPENT.get(exc.how, _SPENT["confirmed"]))) from None
 
 
 def _archive_dir():
@@ -159,55 +194,48 @@ def upload():
     if upload_file is None or not upload_file.filename:
         raise BadRequest(tr("请选择要导入的文件", "choose a file to import"))
     uploads = _uploads()
+    uploader = _uploader()
     try:
         token = uploads.save(upload_file.stream, upload_file.filename, options,
-                             limit_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+                             limit_bytes=current_app.config["MAX_CONTENT_LENGTH"], uploader=uploader)
     except SourceError as exc:
         raise BadRequest(str(exc)) from None
     mapping_file = request.files.get("mapping")
     if mapping_file is not None and mapping_file.filename:
         data = mapping_file.stream.read(1024 * 1024 + 1)
         if len(data) > 1024 * 1024:
-            uploads.discard(token)
+            uploads.drop(token)
             raise BadRequest(tr("映射文件过大（上限 1 MB）", "the mapping file is larger than 1 MB"))
-        uploads.update_options(token, mapping=uploads.save_extra(token, "mapping.yaml", data).name)
+        uploads.update_options(token, uploader=uploader, mapping=uploads.save_extra(token, "mapping.yaml", data).name)
     try:
-        plan = _run(*uploads.get(token), commit=False)
+        plan = _run(*uploads.get(token, uploader=uploader), commit=False)
     except ImportRejected as exc:
-        uploads.discard(token)
+        uploads.drop(token)
         return _report_page(exc.report, 400)
     except Exception as exc:  # noqa: BLE001 — never 500 for a file someone uploaded
-        uploads.discard(token)
+        uploads.drop(token)
         return _report_page(_unexpected(exc, upload_file.filename, options["layer"]), 400)
     return _report_page(plan.report, 200, token=token, plan=plan)
 
 
 @bp.post("/import/<token>/confirm")
 def confirm(token: str):
-    """Import the parked upload for real; the upload is removed whatever happens."""
-    uploads = _uploads()
-    try:
-        path, saved = uploads.get(token)
-    except SourceError as exc:
-        raise BadRequest(str(exc)) from None
-    try:
-        plan = _run(path, saved, commit=True)
-    except ImportRejected as exc:
-        uploads.discard(token)
-        return _report_page(exc.report, 400)
-    except Exception as exc:  # noqa: BLE001 — never 500 for a file someone uploaded
-        uploads.discard(token)
-        return _report_page(_unexpected(exc, saved["filename"], saved["layer"]), 400)
-    uploads.discard(token)
+    """Import the user's parked upload for real; the token is spent whatever happens."""
+    with _parked_upload(token, how="confirmed") as (path, saved):
+        try:
+            plan = _run(path, saved, commit=True)
+        except ImportRejected as exc:
+            return _report_page(exc.report, 400)
+        except Exception as exc:  # noqa: BLE001 — never 500 for a file someone uploaded
+            return _report_page(_unexpected(exc, saved["filename"], saved["layer"]), 400)
     return _report_page(plan.report, 200)
 
 
 @bp.post("/import/<token>/cancel")
 def cancel(token: str):
-    try:
-        _uploads().discard(token)
-    except SourceError as exc:
-        raise BadRequest(str(exc)) from None
+    """Drop the user's parked upload unimported; the token is spent (a later confirmation is told so)."""
+    with _parked_upload(token, how="cancelled"):
+        pass
     return redirect(url_for("imports.upload_form"))
 
 

@@ -39,6 +39,7 @@ from layers.geojson import json_ready
 from layers.registry import get_layer
 from layers.rules import LandRules, rules_for_park
 from web.api import date_param, int_param, park_as_of, park_info
+from web.audit import commit_change
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
 from web.park import park
@@ -466,9 +467,17 @@ def _form_values(names) -> dict:
     return {name: request.form.get(name) for name in names if name in request.form}
 
 
-def _save_ledger(cases: pd.DataFrame, events: pd.DataFrame) -> None:
-    """Save a case and its history event together: both land, or neither does."""
-    park().store.save_layers({"case_events": events, "cases": cases})
+def _commit_ledger(action: str, change) -> None:
+    """Apply ``change(cases, events) -> (cases, events)`` to the ledger as it is now, under the write lock.
+
+    A case and its history event land together, or neither does, and a case
+    opened or changed by someone else meanwhile is never written over.
+    """
+    def build(current, trail):
+        cases, events = change(current["cases"], current["case_events"])
+        return {"cases": cases, "case_events": events}
+
+    commit_change(action, build, layers=["cases", "case_events"])
 
 
 def _ids(layer: str, field: str) -> list[str]:
@@ -481,36 +490,39 @@ def _case_error(exc: CaseError):
 
 @bp.post("/cases")
 def case_create():
-    cases, events = ledger()
     values = _form_values(("parcel_id", "building_id", "problem", "method", "status", "opened", "target_date",
                            "area_m2", "floor_area_m2", "notes"))
-    try:
+    opened: list[str] = []
+
+    def open_case(cases, events):
         cases, events, case_id = create_case(cases, events, values, today=dt.date.today(),
                                              parcel_ids=_ids("parcels", "parcel_id"),
                                              building_ids=_ids("buildings", "building_id"))
+        opened.append(case_id)
+        return cases, events
+
+    try:
+        _commit_ledger("case_open", open_case)
     except CaseError as exc:
         _case_error(exc)
-    _save_ledger(cases, events)
-    return redirect(url_for("land.cases_page", _anchor=case_id), code=303)
+    return redirect(url_for("land.cases_page", _anchor=opened[0]), code=303)
 
 
-def _change_case(case_id: str, change) -> Response:
+def _change_case(case_id: str, action: str, change) -> Response:
     """Apply ``change(cases, events) -> (cases, events)`` to one case, save the ledger, show the case."""
-    cases, events = ledger()
     try:
-        cases, events = change(cases, events)
+        _commit_ledger(action, change)
     except KeyError:
         abort(404, description=f"no case {case_id!r}")
     except CaseError as exc:
         _case_error(exc)
-    _save_ledger(cases, events)
     return redirect(url_for("land.cases_page", _anchor=case_id), code=303)
 
 
 @bp.post("/cases/<case_id>")
 def case_update(case_id: str):
     values = _form_values(("method", "status", "target_date", "area_m2", "floor_area_m2", "notes"))
-    return _change_case(case_id, lambda cases, events: update_case(
+    return _change_case(case_id, "case_update", lambda cases, events: update_case(
         cases, events, case_id, values, today=dt.date.today(), parcel_ids=_ids("parcels", "parcel_id"),
         building_ids=_ids("buildings", "building_id")))
 
@@ -518,6 +530,6 @@ def case_update(case_id: str):
 @bp.post("/cases/<case_id>/close")
 def case_close(case_id: str):
     form = request.form
-    return _change_case(case_id, lambda cases, events: close_case(
+    return _change_case(case_id, "case_close", lambda cases, events: close_case(
         cases, events, case_id, today=dt.date.today(), outcome=form.get("outcome", "done"),
         method=form.get("method") or None, closed=form.get("closed") or None, notes=form.get("notes") or None))

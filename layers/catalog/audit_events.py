@@ -30,6 +30,7 @@ ACTIONS = (
     Code("case_update", "更新台账", "Update case"),
     Code("case_close", "办结", "Close case"),
     Code("undo", "撤销", "Undo"),
+    Code("import", "导入", "Import"),
     Code("save", "保存（其他功能）", "Save (other feature)"),
     Code("restore_backup", "从备份恢复", "Restore from backup"),
 )

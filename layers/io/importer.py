@@ -34,6 +34,7 @@ import shapely
 from pyproj import CRS
 
 from geo import gcj02
+from layers.audit import read_modify_write, write_lock
 from layers.io import crs_detect, geometry, normalise
 from layers.io.archive import ImportArchive, archive_folder_for
 from layers.io.encoding import resolve_codec
@@ -65,7 +66,13 @@ _ROW_LABEL = re.compile(r"(?:^|(?<=, ))row (\d+)")
 
 @dataclass
 class ImportPlan:
-    """What an import would do: the report, the incoming records and the layer as it would be saved."""
+    """What an import would do: the report, the incoming records and the layer as it would be saved.
+
+    ``result`` is the layer as planned against the park when the plan was made (the
+    preview); a commit merges ``incoming`` again into the layer as it is when it is
+    written. ``generated`` are the positions in ``incoming`` whose ids were generated
+    (numbered again then), ``has_ids`` and ``provided`` what :func:`merge` needs.
+    """
 
     report: ImportReport
     spec: LayerSpec
@@ -73,6 +80,9 @@ class ImportPlan:
     result: pd.DataFrame | None = None
     meta: dict | None = None
     preview: pd.DataFrame | None = None
+    generated: np.ndarray | None = None
+    has_ids: bool = True
+    provided: set[str] | None = None
 
 
 def _row(i: int) -> str:
@@ -307,9 +317,23 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
     return frame, match.units
 
 
+def _auto_ids(existing: pd.DataFrame | None, spec: LayerSpec, count: int) -> list[str]:
+    """``count`` new ids ``AUTO-<layer>-<n>`` after the highest such id in ``existing``."""
+    prefix = f"AUTO-{spec.name}-"
+    start = 0
+    if existing is not None and len(existing):
+        taken = existing[spec.id_field].dropna().astype(str)
+        numbers = pd.to_numeric(taken[taken.str.startswith(prefix)].str[len(prefix):], errors="coerce")
+        start = int(numbers.max()) if numbers.notna().any() else 0
+    return [f"{prefix}{start + k + 1}" for k in range(count)]
+
+
 def _fill_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, existing: pd.DataFrame | None,
-              source_rows: np.ndarray, report: ImportReport) -> bool:
-    """Suffix exploded parts, generate missing ids after the park's highest AUTO id; True if the source had ids."""
+              source_rows: np.ndarray, report: ImportReport) -> tuple[bool, np.ndarray]:
+    """Suffix exploded parts, generate missing ids after the park's highest AUTO id.
+
+    Returns whether the source had ids, and the positions whose ids were generated.
+    """
     id_field = spec.id_field
     had_ids = id_field in frame.columns
     ids = to_text(frame[id_field])[0].astype(object) if had_ids else pd.Series(np.nan, index=frame.index,
@@ -319,13 +343,7 @@ def _fill_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, existing:
         ids[split] = [f"{i}-{p}" for i, p in zip(ids[split], parts[split])]
     missing = ids.isna().to_numpy()
     if missing.any():
-        prefix = f"AUTO-{spec.name}-"
-        start = 0
-        if existing is not None and len(existing):
-            taken = existing[id_field].dropna().astype(str)
-            numbers = pd.to_numeric(taken[taken.str.startswith(prefix)].str[len(prefix):], errors="coerce")
-            start = int(numbers.max()) if numbers.notna().any() else 0
-        generated = [f"{prefix}{start + k + 1}" for k in range(int(missing.sum()))]
+        generated = _auto_ids(existing, spec, int(missing.sum()))
         ids[missing] = generated
         if not had_ids:
             report.note("all", id_field, f"the source has no {id_field}; generated {generated[0]} … {generated[-1]}")
@@ -336,7 +354,7 @@ def _fill_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, existing:
             report.notices.append(aggregated(labels, np.arange(len(generated)), id_field,
                                              f"no id; generated {generated[0]} … {generated[-1]}"))
     frame[id_field] = ids
-    return had_ids
+    return had_ids, np.flatnonzero(missing)
 
 
 def _empty_layer(spec: LayerSpec, crs: CRS) -> pd.DataFrame:
@@ -478,7 +496,7 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
                                                 "(its working CRS comes from the data)")
     mapped, units = _mapped_frame(data, rows, spec, mapping, report)
     existing = store.load(spec.name) if store is not None and store.exists() else None
-    has_ids = _fill_ids(mapped, spec, parts, existing, rows, report)
+    has_ids, generated = _fill_ids(mapped, spec, parts, existing, rows, report)
     labels = np.char.add("row ", (rows + 1).astype(str)).astype(object)
     report.notices += _aggregate_notes(normalise.normalise_frame(mapped, spec, units=units), labels)
     if geoms is not None:
@@ -504,7 +522,45 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
         meta = {"working_epsg": int(park_crs.to_epsg()),
                 "park_name": options.park_name or Path(report.source).stem,
                 "created_from": report.source}
-    return ImportPlan(report, spec, incoming, result, meta, incoming.head(PREVIEW_RECORDS))
+    return ImportPlan(report, spec, incoming, result, meta, incoming.head(PREVIEW_RECORDS), generated=generated,
+                      has_ids=has_ids, provided=provided)
+
+
+def _merged_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions) -> pd.DataFrame:
+    """The layer with the incoming records merged into it as it is now (under the write lock).
+
+    Generated ids are numbered again after the highest one in the layer now, so two
+    imports without ids never hand out the same one; a record that another writer
+    added since the preview (an id ``append`` may no longer take) rejects the import.
+    """
+    report, spec = plan.report, plan.spec
+    incoming = plan.incoming
+    if plan.generated is not None and len(plan.generated):
+        ids = _auto_ids(current, spec, len(plan.generated))
+        planned = incoming[spec.id_field].iloc[plan.generated].tolist()
+        if ids != planned:
+            incoming = incoming.copy()
+            incoming.iloc[plan.generated, incoming.columns.get_loc(spec.id_field)] = ids
+            report.note("all", spec.id_field, f"the park changed since the preview: generated ids are now "
+                                              f"{ids[0]} … {ids[-1]}")
+    result, counts, problems = merge(current, incoming, spec, mode=options.mode, today=options.date,
+                                     has_ids=plan.has_ids, provided=plan.provided)
+    if problems:
+        report.problems += problems
+        report.note("park", spec.name, "the park changed since the preview; nothing was imported")
+        raise ImportRejected(report)
+    report.counts = counts
+    report.records_imported = int(result["retired_on"].isna().sum())
+    return result
+
+
+def _create_park(plan: ImportPlan, store) -> None:
+    """Write the park this import creates, unless another writer created it since the plan was made."""
+    with write_lock(store):
+        if store.exists():
+            raise plan.report.reject("park", "park", "someone else created this park since this import was "
+                                                     "checked; import the file again to merge it into that park")
+        store.save_park({plan.spec.name: plan.result}, plan.meta)
 
 
 def _commit(plan: ImportPlan, staged: StagedSource, store, archive_dir, options: ImportOptions) -> None:
@@ -515,11 +571,17 @@ def _commit(plan: ImportPlan, staged: StagedSource, store, archive_dir, options:
     archive = ImportArchive(archive_dir or archive_folder_for(store.path))
     staged_archive = archive.stage(staged.members, original=staged.original, layer=plan.spec.name,
                                    mode=options.mode)
+    name = plan.spec.name
     try:
         if plan.meta is not None:
-            store.save_park({plan.spec.name: plan.result}, plan.meta)
+            _create_park(plan, store)
         else:
-            store.save(plan.spec.name, plan.result)
+            # Merged under the write lock against the layer as it is then: never over another user's change.
+            read_modify_write(store, "import", lambda current, log: {name: _merged_now(plan, current[name], options)},
+                              layers=[name])
+    except ImportRejected:
+        staged_archive.discard()
+        raise
     except (LayerValidationError, ValueError) as exc:
         staged_archive.discard()
         problems = exc.problems if isinstance(exc, LayerValidationError) else [Problem("all", "layer", None, str(exc))]

@@ -292,11 +292,37 @@ def safe_filename(name: str) -> str:
     return base or "upload"
 
 
+class UploadNotFound(SourceError):
+    """No such upload for this user: unknown, expired, or someone else's (one answer for all three)."""
+
+
+class UploadSpent(SourceError):
+    """The user's own upload was confirmed or cancelled already: a preview is acted on once.
+
+    ``how`` is ``confirmed`` (being imported, or done) or ``cancelled``.
+    """
+
+    def __init__(self, how: str):
+        self.how = how
+        super().__init__(f"this upload was {how} already; a preview is confirmed once (see the history), "
+                         "or upload the file again")
+
+
+#: Names in the upload folder: ``<token>/`` waiting, ``<token>.claimed/`` being imported, ``<token>.spent`` done.
+_PARKED = re.compile(r"^([0-9a-f]{32})(\.claimed|\.spent)?(\.partial)?$")
+_OPTIONS = "options.json"
+
+
 class UploadStore:
     """Uploaded files parked on disk between the preview and the confirmation.
 
-    Each upload gets a random token and its own folder holding the file and
-    the options it was sent with.
+    Each upload gets a random token and its own folder holding the file and the
+    options it was sent with, among them its ``uploader``: only that user may see,
+    confirm or cancel it, and to anyone else it does not exist. A token is spent
+    once: :meth:`claim` renames the folder to ``<token>.claimed`` (one rename wins
+    however many confirmations race), and when the import ends a ``<token>.spent``
+    note says the token was used, so a second confirmation is told so rather than
+    told to upload again.
     """
 
     def __init__(self, root: str | Path | None = None):
@@ -304,12 +330,11 @@ class UploadStore:
 
     def _folder(self, token: str) -> Path:
         if not _TOKEN.match(token or ""):
-            msg = "unknown or expired upload; upload the file again"
-            raise SourceError(msg)
+            raise UploadNotFound("unknown or expired upload; upload the file again")
         return self.root / token
 
-    def save(self, stream, filename: str, options: dict, *, limit_bytes: int) -> str:
-        """Copy ``stream`` to a new folder (at most ``limit_bytes``); returns the upload's token."""
+    def save(self, stream, filename: str, options: dict, *, limit_bytes: int, uploader: str) -> str:
+        """Copy ``stream`` to a new folder (at most ``limit_bytes``) as ``uploader``'s; returns the upload's token."""
         self.cleanup()
         token = secrets.token_hex(16)
         folder = self._folder(token)
@@ -327,28 +352,33 @@ class UploadStore:
                         msg = f"{target.name}: more than the {limit_bytes:,} bytes accepted"
                         raise SourceError(msg)
                     sink.write(chunk)
-            (folder / "options.json").write_text(json.dumps({"filename": target.name, **options},
-                                                            ensure_ascii=False), encoding="utf-8")
+            _write_json(folder / _OPTIONS, {"filename": target.name, **options, "uploader": uploader})
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         return token
 
-    def get(self, token: str) -> tuple[Path, dict]:
-        """The uploaded file and its options."""
+    def get(self, token: str, *, uploader: str) -> tuple[Path, dict]:
+        """``uploader``'s parked file and its options.
+
+        Raises
+        ------
+        UploadNotFound
+            Unknown, expired, or another user's upload.
+        UploadSpent
+            The user's upload was confirmed or cancelled already.
+        """
         folder = self._folder(token)
-        options_file = folder / "options.json"
-        if not options_file.is_file():
-            msg = "unknown or expired upload; upload the file again"
-            raise SourceError(msg)
-        options = json.loads(options_file.read_text(encoding="utf-8"))
+        options = _read_json(folder / _OPTIONS)
+        if options is None or options.get("uploader") != uploader:
+            raise self._gone(token, uploader)
         return folder / options["filename"], options
 
-    def update_options(self, token: str, **changes) -> None:
+    def update_options(self, token: str, *, uploader: str, **changes) -> None:
         """Add to the options kept with an upload."""
-        path, options = self.get(token)
+        path, options = self.get(token, uploader=uploader)
         options.update(changes)
-        (path.parent / "options.json").write_text(json.dumps(options, ensure_ascii=False), encoding="utf-8")
+        _write_json(path.parent / _OPTIONS, options)
 
     def save_extra(self, token: str, name: str, data: bytes) -> Path:
         """Keep a second file with the upload (a mapping file)."""
@@ -356,14 +386,69 @@ class UploadStore:
         path.write_bytes(data)
         return path
 
-    def discard(self, token: str) -> None:
+    @contextmanager
+    def claim(self, token: str, *, uploader: str, how: str = "confirmed") -> Iterator[tuple[Path, dict]]:
+        """Take ``uploader``'s upload for good: yields (file, options); the token is spent afterwards.
+
+        Of several confirmations racing for one token exactly one gets past the
+        rename; the others get :class:`UploadSpent`. Whatever happens inside, the
+        upload is removed and the token stays spent.
+        """
+        path, options = self.get(token, uploader=uploader)
+        claimed = self.root / f"{token}.claimed"
+        try:
+            path.parent.rename(claimed)
+        except FileNotFoundError:
+            raise self._gone(token, uploader) from None
+        try:
+            # Written into the claimed folder, so its age (what cleanup goes by) counts from now.
+            _write_json(claimed / "claimed.json", {"uploader": uploader, "at": time.time()})
+            yield claimed / options["filename"], options
+        finally:
+            _write_json(self.root / f"{token}.spent", {"uploader": uploader, "spent": how, "at": time.time()})
+            shutil.rmtree(claimed, ignore_errors=True)
+
+    def drop(self, token: str) -> None:
+        """Remove an upload whose token was never shown (its preview was rejected): nothing is left behind."""
         shutil.rmtree(self._folder(token), ignore_errors=True)
 
+    def _gone(self, token: str, uploader: str) -> SourceError:
+        """Why ``token`` is not waiting: spent (the user's own) or not found (unknown, expired, someone else's)."""
+        notes = ((self.root / f"{token}.claimed" / _OPTIONS, "confirmed"), (self.root / f"{token}.spent", None))
+        for note, how in notes:
+            info = _read_json(note)
+            if info is not None and info.get("uploader") == uploader:
+                return UploadSpent(how or info.get("spent", "confirmed"))
+        return UploadNotFound("unknown or expired upload; upload the file again")
+
     def cleanup(self, *, max_age_s: float = UPLOAD_MAX_AGE_S) -> None:
-        """Remove uploads older than ``max_age_s``."""
+        """Remove uploads (and notes of spent tokens) older than ``max_age_s``."""
         if not self.root.is_dir():
             return
         cutoff = time.time() - max_age_s
-        for folder in self.root.iterdir():
-            if _TOKEN.match(folder.name) and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
+        for entry in self.root.iterdir():
+            if not _PARKED.match(entry.name):
+                continue
+            try:
+                if entry.stat().st_mtime >= cutoff:
+                    continue
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+            except FileNotFoundError:
+                continue  # claimed or removed by another request meanwhile
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        return None
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Write ``data`` whole or not at all (a reader never sees half a file)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    partial.replace(path)

@@ -48,6 +48,11 @@ def restore_command(backup: str) -> None:
         raise SystemExit(2) from None
     kept_text = f"; the previous park is kept as {kept}" if kept else ""
     click.echo(f"park restored from {backup} (sha256 {manifest['sha256']} verified){kept_text}")
+    restore = manifest.get("restore")
+    if restore:
+        click.echo(f"{restore['records']} record(s) that differed from the backup were set back by change "
+                   f"{restore['change_id']} ({restore['events']} audit events, action restore_backup); the changes "
+                   "made since the backup stay in the audit trail, and the restore can be undone from /history")
 
 
 @click.command("check-park")
