@@ -115,6 +115,11 @@ class AnalysisGate:
         with self._cond:
             return self._count(user)
 
+    def waiting(self) -> int:
+        """Requests waiting for a slot now."""
+        with self._cond:
+            return len(self._waiting)
+
     def _count(self, user: str | None = None) -> int:
         if user is not None:
             return len(self._running.get(user, ()))

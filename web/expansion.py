@@ -219,6 +219,10 @@ def grid_cells(area: gpd.GeoSeries, cell_m: float) -> int:
     return math.ceil((maxx - minx) / cell_m) * math.ceil((maxy - miny) / cell_m)
 
 
+def _megabytes(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
 def predicted_mb(cells: int) -> float:
     """Peak memory a plan of ``cells`` grid cells is predicted to need (MB)."""
     return cells * GRID_BYTES_PER_CELL / (1024 * 1024)
@@ -231,11 +235,12 @@ def _check_cells(area: gpd.GeoSeries, options: ScenarioOptions, rules: Expansion
     budget = float(current_app.config["ANALYSIS_MEMORY_MB"])
     if predicted_mb(cells) > budget:
         most = int(budget * 1024 * 1024 // GRID_BYTES_PER_CELL)
-        raise BadRequest(tr(f"{cell:g} 米网格覆盖该范围需 {cells:,} 个格，预计占用 {predicted_mb(cells):.0f} MB 内存，"
+        need = _megabytes(predicted_mb(cells))
+        raise BadRequest(tr(f"{cell:g} 米网格覆盖该范围需 {cells:,} 个格，预计占用 {need} MB 内存，"
                             f"超过 {budget:g} MB 的上限（最多约 {most:,} 个格）；请加大网格尺寸 cell_m 或缩小范围",
-                            f"a {cell:g} m grid over this area has {cells:,} cells, predicted to need "
-                            f"{predicted_mb(cells):.0f} MB; the budget is {budget:g} MB (about {most:,} cells) — "
-                            "choose a larger cell_m or a smaller area"))
+                            f"a {cell:g} m grid over this area has {cells:,} cells, predicted to need {need} MB; "
+                            f"the budget is {budget:g} MB (about {most:,} cells) — choose a larger cell_m or a "
+                            "smaller area"))
     return cells
 
 

@@ -7,7 +7,7 @@ every other one ``MAX_JSON_BYTES`` (``PARKATLAS_MAX_JSON_MB``) — JSON bodies a
 forms are small, and a 72 MB "polygon" should cost nothing to refuse. A declared
 ``Content-Length`` over the cap is refused at once, before a byte of the body is
 read; a chunked body (no length) is read through a stream capped at the same
-size (Flask's per-request ``max_content_length``). Either way: **413** with a
+size (:class:`CappedInput`). Either way: **413** with a
 message in the user's language, JSON for JSON clients.
 
 JSON: :func:`json_body` and :func:`json_value` parse with :func:`layers.json_guard.parse_json`
@@ -19,6 +19,8 @@ the application gets the depth check too, from the JSON provider installed here
 """
 
 from __future__ import annotations
+
+import io
 
 from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
@@ -56,13 +58,49 @@ def too_large_message(limit: int, length: int | None) -> str:
               f"({mb:g} MB); simplify the geometry or send less at a time")
 
 
+class CappedInput(io.RawIOBase):
+    """A WSGI input that refuses (413) the first byte past ``limit``.
+
+    For bodies without a ``Content-Length`` (chunked): werkzeug's own stream limit
+    stops reading at its limit without an error, so a longer body would arrive cut
+    short instead of refused. Reads are bounded to one byte past the limit, so an
+    over-long body costs at most the limit in memory.
+    """
+
+    def __init__(self, stream, limit: int):
+        super().__init__()
+        self._stream, self._limit, self._count = stream, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        room = memoryview(buffer)[:self._limit - self._count + 1]
+        if hasattr(self._stream, "readinto"):
+            size = self._stream.readinto(room) or 0
+        else:
+            data = self._stream.read(len(room))
+            size = len(data)
+            room[:size] = data
+        self._count += size
+        if self._count > self._limit:
+            raise RequestEntityTooLarge(too_large_message(self._limit, None))
+        return size
+
+
 def cap_request_body() -> None:
     """Set this request's body cap by endpoint and refuse a declared length over it (before anything reads it)."""
     limit = body_limit(request.endpoint, current_app.config)
-    request.max_content_length = limit  # also caps a chunked body's stream (werkzeug's LimitedStream)
+    if limit is None:
+        return
     length = request.content_length
-    if limit is not None and length is not None and length > limit:
+    if length is not None and length > limit:
         raise RequestEntityTooLarge(too_large_message(limit, length))
+    if length is None:  # chunked: counted as it is read
+        request.environ["wsgi.input"] = CappedInput(request.environ["wsgi.input"], limit)
+    # Flask's own cap, one byte over ours: its stream for chunked bodies (on CappedInput) reads one byte
+    # past its limit before it stops, and that byte is what shows CappedInput a body too long.
+    request.max_content_length = limit + 1
 
 
 # -- JSON ------------------------------------------------------------------------------------------------
@@ -128,7 +166,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def refuse_too_large(exc: RequestEntityTooLarge):
-        limit, length = request.max_content_length, request.content_length
+        limit, length = body_limit(request.endpoint, current_app.config), request.content_length
         if limit is not None and (length is None or length > limit):
             return error_response(413, "RequestEntityTooLarge", too_large_message(limit, length))
         # The body is within its cap: a form field over MAX_FORM_MEMORY_SIZE, or too many parts.
