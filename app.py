@@ -53,13 +53,15 @@ def default_config() -> dict:
         "MAX_FEATURES": _env("PARKATLAS_MAX_FEATURES", 500),
         # Expensive analyses on request (web.analysis_gate): per user and in all at once (2 cores: one
         # analysis per core leaves readers a share), requests allowed to wait and for how long, the time
-        # budget of an expansion plan, and the memory an analysis may be predicted to need.
+        # budget of an expansion plan (the largest area at the default 20 m cells takes ~5 s alone), and the
+        # memory a plan may be predicted to need (the largest area, a 50 km² square, at 20 m cells: 125 000 cells,
+        # 131 MB).
         "ANALYSIS_PER_USER": _env("PARKATLAS_ANALYSIS_PER_USER", 1),
         "ANALYSIS_CONCURRENT": _env("PARKATLAS_ANALYSIS_CONCURRENT", 2),
         "ANALYSIS_QUEUE": _env("PARKATLAS_ANALYSIS_QUEUE", 8),
         "ANALYSIS_WAIT_S": _env("PARKATLAS_ANALYSIS_WAIT_S", 10, float),
         "ANALYSIS_TIME_S": _env("PARKATLAS_ANALYSIS_TIME_S", 30, float),
-        "ANALYSIS_MEMORY_MB": _env("PARKATLAS_ANALYSIS_MEMORY_MB", 256, float),
+        "ANALYSIS_MEMORY_MB": _env("PARKATLAS_ANALYSIS_MEMORY_MB", 160, float),
         # Layers with more features than this go to map pages as vector tiles, drawn from TILE_MIN_ZOOM on.
         "TILE_FEATURE_THRESHOLD": int(os.environ.get("PARKATLAS_TILE_THRESHOLD", "10000")),
         "TILE_MIN_ZOOM": int(os.environ.get("PARKATLAS_TILE_MIN_ZOOM", "12")),

@@ -425,13 +425,13 @@ def test_an_analysis_past_its_budget_stops_between_steps(tmp_path, monkeypatch):
 
 
 def test_a_grid_predicted_over_the_memory_budget_is_refused_before_it_is_built(tmp_path, counted):
-    # EXP1 is 1 000 m × 680 m: a 20 m grid has 50 × 34 = 1 700 cells, predicted 1 700 000 B = 1.62 MB.
-    app = limits_app(tmp_path, ANALYSIS_MEMORY_MB=1.6)
+    # EXP1 is 1 000 m × 680 m: a 20 m grid has 50 × 34 = 1 700 cells, predicted 1 700 × 1 100 B = 1.78 MB.
+    app = limits_app(tmp_path, ANALYSIS_MEMORY_MB=1.75)
     with serve(app) as base:
         viewer = Client(app, base, "viewer1")
         refused = viewer.post("/api/expansion", json_body={"zone": "EXP1"})
         assert refused.status_code == 400
-        assert error_message(refused).startswith("20 米网格覆盖该范围需 1,700 个格，预计占用 1.62 MB 内存，超过 1.6 MB 的上限")
+        assert error_message(refused).startswith("20 米网格覆盖该范围需 1,700 个格，预计占用 1.78 MB 内存，超过 1.75 MB 的上限")
         assert counted.runs == []
-        app.config["ANALYSIS_MEMORY_MB"] = 1.65
+        app.config["ANALYSIS_MEMORY_MB"] = 1.8
         assert viewer.post("/api/expansion", json_body={"zone": "EXP1"}).status_code == 200

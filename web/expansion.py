@@ -58,9 +58,9 @@ LAYERS = ("zones", "parcels", "roads", "pipelines", "facilities")
 #: Limits on posted shapes and the work they cause (a drawn area is user input); vertex and feature
 #: counts are configured (``EXPANSION_MAX_VERTICES``, ``MAX_FEATURES``).
 MAX_AREA_KM2 = 50.0
-#: Peak memory of a plan per suitability cell, measured: 898 B (398 161 cells, 49 km² at 11.1 m, +361 MB)
-#: and 892 B (250 000 cells, +223 MB) on the demo park — ``bench/hostile_web.py --cells``; rounded up.
-GRID_BYTES_PER_CELL = 1_000
+#: Peak memory of a plan and its JSON per suitability cell, measured on the demo park with
+#: ``bench/hostile_web.py --cells``: 1 051 B (398 161 cells, +399 MB) and 1 066 B (250 000 cells, +254 MB); rounded up.
+GRID_BYTES_PER_CELL = 1_100
 CACHE_SIZE = 6
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GPKG = "application/geopackage+sqlite3"
