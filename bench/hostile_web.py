@@ -3,13 +3,16 @@
     .venv/bin/python bench/hostile_web.py [--app-root DIR] [--park PATH] [--only NAME …]
     .venv/bin/python bench/hostile_web.py --cells      # bytes per grid cell behind web.expansion.GRID_BYTES_PER_CELL
 
-:func:`cases` gives ``[(name, case(base_url) -> HTTP status)]`` for any runner
-(``bench/bench_hostile.py`` replays them). The cases assume what
-``bench/common.LoopbackServer`` serves: sign-in off (so every request is one
-client, by address) and a park with an ``expansion_area`` zone and parcels (the
-demo park); they find the zone and a parcel through the API. A case with several
-requests answers with the most telling status: 200 when all were served, else
-the highest other one (a 429 among 200s says the gate refused some).
+:func:`cases` gives ``[(name, case(where) -> HTTP status)]`` for any runner
+(``bench/bench_hostile.py`` replays them). ``where`` is the server's base URL
+(sign-in off, as ``bench/common.LoopbackServer`` serves: every request is one
+client, by address), or an object with ``base_url`` and signed-in ``viewer`` and
+``editor`` sessions (``requests`` sessions with a ``csrf`` token, as
+``bench_hostile``'s context has): analyses are then the viewer's, edits the
+editor's. The park needs an ``expansion_area`` zone and parcels (the demo park);
+the cases find them through the API. A case with several requests answers with
+the most telling status: 200 when all were served, else the highest other one (a
+429 among 200s says the gate refused some).
 
 Run as a script, it starts the app of ``--app-root`` (default: this checkout;
 ``--app-root /work/main`` measures the code before the limits) in a server
@@ -36,6 +39,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,8 +61,34 @@ M_PER_DEGREE = 111_320.0
 # -- HTTP ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where the cases send: the base URL and the headers that make a request the viewer's or the editor's."""
+
+    base_url: str
+    viewer: dict = field(default_factory=dict)
+    editor: dict = field(default_factory=dict)
+
+
+def _session_headers(session) -> dict:
+    if session is None:
+        return {}
+    headers = {"Cookie": "; ".join(f"{c.name}={c.value}" for c in session.cookies)}
+    if getattr(session, "csrf", None):
+        headers["X-CSRF-Token"] = session.csrf
+    return headers
+
+
+def target(where) -> Target:
+    """A :class:`Target` from a base URL or a runner's context (``base_url``, ``viewer``, ``editor``)."""
+    if isinstance(where, str):
+        return Target(where.rstrip("/"))
+    return Target(where.base_url.rstrip("/"), _session_headers(getattr(where, "viewer", None)),
+                  _session_headers(getattr(where, "editor", None)))
+
+
 def post(base_url: str, path: str, body: bytes | Iterable[bytes], *, length: int | None = None,
-         content_type: str = "application/json", timeout: float = 300.0) -> int:
+         headers: dict | None = None, content_type: str = "application/json", timeout: float = 300.0) -> int:
     """POST a body (bytes, or chunks with their total ``length``) and return the status.
 
     Sends as a browser would but stops sending as soon as the server answers, as a
@@ -69,8 +99,9 @@ def post(base_url: str, path: str, body: bytes | Iterable[bytes], *, length: int
     parts = urlsplit(base_url)
     sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout)
     try:
+        extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
         head = (f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: {content_type}\r\n"
-                f"Accept: application/json\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n")
+                f"Accept: application/json\r\nContent-Length: {size}\r\nConnection: close\r\n{extra}\r\n")
         sock.sendall(head.encode())
         for chunk in chunks:
             for start in range(0, len(chunk), 256 * 1024):
@@ -91,10 +122,11 @@ def post(base_url: str, path: str, body: bytes | Iterable[bytes], *, length: int
         sock.close()
 
 
-def get_json(base_url: str, path: str):
+def get_json(base_url: str, path: str, headers: dict | None = None):
+    """(status, parsed JSON or None) of a GET."""
     parts = urlsplit(base_url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=300)
-    connection.request("GET", path, headers={"Accept": "application/json"})
+    connection.request("GET", path, headers={"Accept": "application/json", **(headers or {})})
     response = connection.getresponse()
     data = response.read()
     connection.close()
@@ -110,9 +142,9 @@ def telling(statuses: list[int]) -> int:
 # -- what the cases send --------------------------------------------------------------------------------
 
 
-def expansion_centre(base_url: str) -> tuple[float, float]:
+def expansion_centre(at: Target) -> tuple[float, float]:
     """Lon/lat of the centre of the park's first expansion_area zone."""
-    _, zones = get_json(base_url, "/api/collections/zones/items?limit=10000")
+    _, zones = get_json(at.base_url, "/api/collections/zones/items?limit=10000", at.viewer)
     for feature in zones["features"]:
         if feature["properties"].get("kind") == "expansion_area":
             coords = [xy for ring in _rings(feature["geometry"]) for xy in ring]
@@ -173,46 +205,56 @@ def padded(body: dict, size: int) -> bytes:
 # -- the cases ------------------------------------------------------------------------------------------
 
 
-def huge_polygon_case(base_url: str) -> int:
-    chunks, size = huge_polygon(*expansion_centre(base_url), HUGE_BODY_BYTES)
-    return post(base_url, "/api/expansion", chunks, length=size)
+def huge_polygon_case(where) -> int:
+    at = target(where)
+    chunks, size = huge_polygon(*expansion_centre(at), HUGE_BODY_BYTES)
+    return post(at.base_url, "/api/expansion", chunks, length=size, headers=at.viewer)
 
 
-def json_cap_plus_one_case(base_url: str) -> int:
-    return post(base_url, "/api/expansion", padded({"zone": "none"}, JSON_CAP + 1))
+def json_cap_plus_one_case(where) -> int:
+    at = target(where)
+    return post(at.base_url, "/api/expansion", padded({"zone": "none"}, JSON_CAP + 1), headers=at.viewer)
 
 
-def deep_expansion_case(base_url: str) -> int:
-    return post(base_url, "/api/expansion", deep_body("geometry"))
+def deep_expansion_case(where) -> int:
+    at = target(where)
+    return post(at.base_url, "/api/expansion", deep_body("geometry"), headers=at.viewer)
 
 
-def deep_edit_case(base_url: str) -> int:
-    _, items = get_json(base_url, "/api/collections/parcels/items?limit=1")
+def deep_edit_case(where) -> int:
+    at = target(where)
+    _, items = get_json(at.base_url, "/api/collections/parcels/items?limit=1", at.editor)
     parcel = items["features"][0]["properties"]["parcel_id"]
-    _, record = get_json(base_url, f"/edit/parcels/{parcel}?format=json")
-    return post(base_url, f"/edit/parcels/{parcel}/geometry", deep_body("geometry", f',"version":{record["version"]}'))
+    _, record = get_json(at.base_url, f"/edit/parcels/{parcel}?format=json", at.editor)
+    return post(at.base_url, f"/edit/parcels/{parcel}/geometry",
+                deep_body("geometry", f',"version":{record["version"]}'), headers=at.editor)
 
 
-def vertices_plus_one_case(base_url: str) -> int:
-    lon, lat = expansion_centre(base_url)
-    return post(base_url, "/api/expansion", json.dumps({"geometry": circle(lon, lat, 0.005, MAX_VERTICES + 1)}).encode())
+def vertices_plus_one_case(where) -> int:
+    at = target(where)
+    lon, lat = expansion_centre(at)
+    body = json.dumps({"geometry": circle(lon, lat, 0.005, MAX_VERTICES + 1)}).encode()
+    return post(at.base_url, "/api/expansion", body, headers=at.viewer)
 
 
-def concurrent_large_case(base_url: str, n: int = 4) -> int:
-    lon, lat = expansion_centre(base_url)
+def concurrent_large_case(where, n: int = 4) -> int:
+    at = target(where)
+    lon, lat = expansion_centre(at)
     bodies = [json.dumps({"geometry": square(lon + i * 1e-4, lat, LARGE_SIDE_M)}).encode() for i in range(n)]
     with ThreadPoolExecutor(n) as pool:
-        return telling(list(pool.map(lambda body: post(base_url, "/api/expansion", body), bodies)))
+        return telling(list(pool.map(lambda body: post(at.base_url, "/api/expansion", body, headers=at.viewer),
+                                     bodies)))
 
 
-def land_days_case(base_url: str, n: int = 8) -> int:
+def land_days_case(where, n: int = 8) -> int:
+    at = target(where)
     paths = [f"/api/land?as_of=2020-01-{day:02d}&limit=1" for day in range(1, n + 1)]
     with ThreadPoolExecutor(n) as pool:
-        return telling(list(pool.map(lambda path: get_json(base_url, path)[0], paths)))
+        return telling(list(pool.map(lambda path: get_json(at.base_url, path, at.viewer)[0], paths)))
 
 
 def cases() -> list[tuple[str, Callable[[str], int]]]:
-    """(name, case) pairs; a case takes the server's base URL and returns the HTTP status it got."""
+    """(name, case) pairs; a case takes the server (base URL or context) and returns the HTTP status it got."""
     return [
         ("expansion: one 72 MB JSON polygon", huge_polygon_case),
         ("expansion: JSON body of 4 MB + 1 byte", json_cap_plus_one_case),
