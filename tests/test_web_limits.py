@@ -171,6 +171,17 @@ def test_uploads_keep_the_upload_cap_and_the_json_cap_does_not_apply_to_them(tmp
         assert status == 413
 
 
+def test_a_form_field_over_the_field_limit_inside_the_body_cap_says_so(tmp_path):
+    app = limits_app(tmp_path, MAX_JSON_BYTES=4 * 1024 * 1024, MAX_FORM_MEMORY_SIZE=100_000)
+    with serve(app) as base:
+        editor = Client(app, base, "editor1", "editor")
+        # multipart (werkzeug applies the field limit there; a urlencoded body is read whole, within the cap)
+        response = editor.session.post(base + "/edit/parcels/new?lang=en", headers={"X-CSRF-Token": editor.csrf},
+                                       files={"parcel_id": (None, "P9"), "notes": (None, "x" * 100_001)})
+        assert response.status_code == 413
+        assert "a form field is too large, or there are too many: at most 100,000 bytes per field" in response.text
+
+
 def test_every_view_that_reads_files_is_an_upload_endpoint(tmp_path):
     from web.limits import UPLOAD_ENDPOINTS
 
