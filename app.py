@@ -18,6 +18,16 @@ ROOT = Path(__file__).resolve().parent
 DEFAULT_PARK = ROOT / "data" / "demo_park.gpkg"
 
 
+def _env(variable: str, default: float, kind: type = int):
+    """A number from an environment variable, ``default`` when it is unset."""
+    return kind(os.environ.get(variable, str(default)))
+
+
+def _mb(variable: str, default: float) -> int:
+    """Bytes from an environment variable given in MB."""
+    return int(_env(variable, default, float) * 1024 * 1024)
+
+
 def default_config() -> dict:
     """Configuration from the environment, with the documented defaults."""
     return {
@@ -29,7 +39,29 @@ def default_config() -> dict:
         "DEFAULT_LANG": os.environ.get("PARKATLAS_LANG", "zh"),
         # Unset: web.auth keeps a random key in instance/secret_key (a fresh one per test app).
         "SECRET_KEY": os.environ.get("PARKATLAS_SECRET_KEY") or None,
-        "MAX_CONTENT_LENGTH": int(os.environ.get("PARKATLAS_MAX_UPLOAD_MB", "200")) * 1024 * 1024,
+        # Bodies: uploads (web.limits.UPLOAD_ENDPOINTS) up to MAX_CONTENT_LENGTH, which also caps every other
+        # endpoint; JSON and form endpoints up to MAX_JSON_BYTES (the largest legitimate body, an editor
+        # geometry of EDIT_MAX_VERTICES vertices, is under 1 MB; parsing takes up to ~25 bytes per byte).
+        "MAX_CONTENT_LENGTH": _mb("PARKATLAS_MAX_UPLOAD_MB", 200),
+        "MAX_JSON_BYTES": _mb("PARKATLAS_MAX_JSON_MB", 4),
+        # Nesting of JSON bodies (a FeatureCollection of MultiPolygons nests 7 deep); deeper is refused unparsed.
+        "JSON_MAX_DEPTH": _env("PARKATLAS_JSON_MAX_DEPTH", 64),
+        # GeoJSON counted while parsing: a drawn or uploaded expansion area (its overlays grow with the
+        # vertices), an editor geometry (a surveyed parcel or a long pipeline), features in either.
+        "EXPANSION_MAX_VERTICES": _env("PARKATLAS_EXPANSION_MAX_VERTICES", 5000),
+        "EDIT_MAX_VERTICES": _env("PARKATLAS_EDIT_MAX_VERTICES", 20000),
+        "MAX_FEATURES": _env("PARKATLAS_MAX_FEATURES", 500),
+        # Expensive analyses on request (web.analysis_gate): per user and in all at once (2 cores: one
+        # analysis per core leaves readers a share), requests allowed to wait and for how long, the time
+        # budget of an expansion plan (the largest area at the default 20 m cells takes ~5 s alone), and the
+        # memory a plan may be predicted to need (the largest area, a 50 km² square, at 20 m cells: 125 000 cells,
+        # 131 MB).
+        "ANALYSIS_PER_USER": _env("PARKATLAS_ANALYSIS_PER_USER", 1),
+        "ANALYSIS_CONCURRENT": _env("PARKATLAS_ANALYSIS_CONCURRENT", 2),
+        "ANALYSIS_QUEUE": _env("PARKATLAS_ANALYSIS_QUEUE", 8),
+        "ANALYSIS_WAIT_S": _env("PARKATLAS_ANALYSIS_WAIT_S", 10, float),
+        "ANALYSIS_TIME_S": _env("PARKATLAS_ANALYSIS_TIME_S", 30, float),
+        "ANALYSIS_MEMORY_MB": _env("PARKATLAS_ANALYSIS_MEMORY_MB", 160, float),
         # Layers with more features than this go to map pages as vector tiles, drawn from TILE_MIN_ZOOM on.
         "TILE_FEATURE_THRESHOLD": int(os.environ.get("PARKATLAS_TILE_THRESHOLD", "10000")),
         "TILE_MIN_ZOOM": int(os.environ.get("PARKATLAS_TILE_MIN_ZOOM", "12")),

@@ -9,7 +9,7 @@ by side. Saving and loading scenarios is ``layers.scenarios``' job.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
 import geopandas as gpd
@@ -98,8 +98,13 @@ class ExpansionPlan:
         }
 
 
+def _no_checkpoint(step: str) -> None:
+    """Plans run to the end unless the caller passes a checkpoint."""
+
+
 def plan_expansion(area: gpd.GeoSeries, layers: Mapping[str, pd.DataFrame], *, rules: ExpansionRules,
-                   infra_rules: InfraRules, options: ScenarioOptions | None = None, as_of=None) -> ExpansionPlan:
+                   infra_rules: InfraRules, options: ScenarioOptions | None = None, as_of=None,
+                   checkpoint: Callable[[str], None] | None = None) -> ExpansionPlan:
     """Run developable land, suitability, parcelling and infrastructure needs for one area.
 
     Parameters
@@ -112,19 +117,27 @@ def plan_expansion(area: gpd.GeoSeries, layers: Mapping[str, pd.DataFrame], *, r
         Expansion and infrastructure rules.
     options
         The scenario's choices (cell size, road layout, spacing and width, plot sizes, industry).
+    checkpoint
+        Called with the name of each step before it starts (and between the suitability
+        criteria); it may raise to stop the plan there (the web's time budget does).
     """
     options = options or ScenarioOptions()
+    check = checkpoint or _no_checkpoint
     zones, parcels, roads = layers["zones"], layers["parcels"], layers["roads"]
     pipelines, facilities = layers["pipelines"], layers["facilities"]
+    check("constraints")
     land = developable_land(area, zones=zones, parcels=parcels, roads=roads, rules=rules, infra_rules=infra_rules,
                             as_of=as_of)
+    check("suitability")
     grid = suitability_grid(land, zones=zones, parcels=parcels, roads=roads, pipelines=pipelines,
                             facilities=facilities, rules=rules, infra_rules=infra_rules, cell_m=options.cell_m,
-                            as_of=as_of)
+                            as_of=as_of, checkpoint=check)
+    check("parcelling")
     parcelling = parcel_land(land, roads=roads, rules=rules, infra_rules=infra_rules, layout=options.layout,
                              spacing_m=options.spacing_m, width_m=options.width_m, targets_mu=options.targets_mu,
                              as_of=as_of)
     parcelling.plots["suitability"] = zonal_mean(grid.cells, parcelling.plots.geometry.to_numpy())
+    check("infrastructure needs")
     needs = infrastructure_needs(parcelling, roads=roads, pipelines=pipelines, facilities=facilities,
                                  parcels=parcels, rules=rules, infra_rules=infra_rules, industry=options.industry,
                                  as_of=as_of)

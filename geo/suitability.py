@@ -24,6 +24,7 @@ A value that cannot be measured (no road, no main) scores 0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -170,7 +171,8 @@ def _cell_centres(gross: shapely.Geometry, cell_m: float) -> tuple[np.ndarray, .
 def suitability_grid(land: DevelopableLand, *, zones: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame,
                      roads: gpd.GeoDataFrame, pipelines: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
                      rules: ExpansionRules, infra_rules: InfraRules, cell_m: float | None = None,
-                     graph: RoadGraph | None = None, as_of=None) -> SuitabilityGrid:
+                     graph: RoadGraph | None = None, as_of=None,
+                     checkpoint: Callable[[str], None] | None = None) -> SuitabilityGrid:
     """Score every cell of the expansion area on the configured criteria.
 
     Parameters
@@ -187,6 +189,9 @@ def suitability_grid(land: DevelopableLand, *, zones: gpd.GeoDataFrame, parcels:
         Cell size (default ``suitability.cell_m``).
     graph
         A road graph built with the same rules (built here otherwise).
+    checkpoint
+        Called with ``suitability: <criterion>`` before each criterion is measured (each
+        is one pass over every cell); it may raise to stop the grid there.
     """
     for frame, what in ((roads, "roads"), (pipelines, "pipelines"), (facilities, "facilities")):
         require_projected(frame, what=f"suitability ({what})")
@@ -203,9 +208,13 @@ def suitability_grid(land: DevelopableLand, *, zones: gpd.GeoDataFrame, parcels:
     values: dict[str, np.ndarray] = {}
     graph_needed = any(c.measure == "facility_distance" for c in srules.criteria)
     if graph_needed and graph is None:
+        if checkpoint is not None:
+            checkpoint("suitability: road graph")
         graph = build_road_graph(roads, rules=infra_rules, include_planned=srules.include_planned_roads)
 
     for criterion in srules.criteria:
+        if checkpoint is not None:
+            checkpoint(f"suitability: {criterion.name}")
         measure = criterion.measure
         if measure == "road_distance":
             ready = roads[roads["status"].isin(infra_rules.roads.ready_statuses).to_numpy()]

@@ -103,7 +103,8 @@ def many_vertices(n):
         ({"geometry": {"type": "Polygon", "coordinates": "nonsense"}}, "geometry is not valid GeoJSON"),
         ({"geometry": {"coordinates": []}}, "GeoJSON object with a 'type'"),
         ({"geometry": {"type": "FeatureCollection", "features": []}}, "has no features"),
-        ({"geometry": many_vertices(5001)}, "vertices; at most 5000"),
+        # 5001 points and the closing one, counted while parsing; the Chinese UI reads Chinese
+        ({"geometry": many_vertices(5001)}, "图形至少有 5002 个顶点，最多允许 5000 个"),
         ({"geometry": {"type": "Polygon", "coordinates": [[[10, 50], [10.1, 50], [10.1, 50.1], [10, 50]]]}},
          "outside the park's coordinate system"),
         ({"geometry": {"type": "Polygon", "coordinates": [[[121.0, 28.0], [121.4, 28.0], [121.4, 28.4],

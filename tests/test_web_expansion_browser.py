@@ -93,6 +93,18 @@ def test_a_refused_area_shows_the_message(session):
     assert "Polygon or MultiPolygon" in page.locator("#expansion-result .error-message").inner_text()
 
 
+def test_an_upload_over_the_json_cap_is_refused_before_it_is_sent(session):
+    page = session.page
+    posts_before = [url for url in session.requests if "/api/expansion" in url]
+    page.evaluate("() => document.getElementById('expansion-result').dataset.state = 'idle'")
+    big = {"name": "big.geojson", "mimeType": "application/geo+json", "buffer": b" " * (4 * 1024 * 1024 + 1)}
+    page.set_input_files("#exp-upload", files=[big])
+    page.wait_for_function("() => document.getElementById('expansion-result').dataset.state === 'error'")
+    # the page's language is Chinese: the server's own 413 message, with the cap of POST /api/expansion
+    assert "最多接受 4,194,304 字节（4 MB）" in page.locator("#expansion-result .error-message").inner_text()
+    assert [url for url in session.requests if "/api/expansion" in url] == posts_before
+
+
 def test_no_console_errors_and_nothing_leaves_the_machine(session):
     # The browser logs the deliberately refused post above as a failed resource; nothing else may be logged.
     refused = [e for e in session.errors if "status of 400" in e]

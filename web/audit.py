@@ -34,6 +34,7 @@ from layers.schema import code_label, field_label
 from web.auth import redirect_back
 from web.errors import BadRequest, _wants_json
 from web.i18n import current_lang, tr
+from web.limits import json_body
 from web.park import park
 
 bp = Blueprint("audit", __name__, url_prefix="/history")
@@ -194,7 +195,8 @@ def export(fmt: str):
 @bp.post("/undo/<change_id>")
 def undo(change_id: str):
     """Undo one change as a new change (values back; records it created retired; removed ones back)."""
-    reason = request.form.get("reason") or (request.get_json(silent=True) or {}).get("reason")
+    body = json_body() if request.is_json else None
+    reason = request.form.get("reason") or (body.get("reason") if isinstance(body, dict) else None)
     touched = audit.history(log(), change_id=change_id)
     if touched.empty:
         raise NotFound(f"no change {change_id!r} in the audit trail")

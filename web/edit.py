@@ -35,6 +35,7 @@ from layers.validate import LayerValidationError
 from web.audit import commit_change, event_rows, log
 from web.errors import BadRequest, _wants_json
 from web.i18n import current_lang, tr
+from web.limits import json_body, json_limits, json_value
 from web.park import park
 
 bp = Blueprint("edit", __name__, url_prefix="/edit")
@@ -59,12 +60,23 @@ def _spec(layer: str) -> LayerSpec:
 # -- request parsing ---------------------------------------------------------------------------
 
 
+def _geometry_limits():
+    """Nesting, vertices (``EDIT_MAX_VERTICES``) and features (``MAX_FEATURES``) of a posted geometry."""
+    config = current_app.config
+    return json_limits(max_vertices=int(config["EDIT_MAX_VERTICES"]), max_features=int(config["MAX_FEATURES"]))
+
+
 class Submission:
-    """What a form or a JSON body sent: field values, version, fingerprint, reason, geometry."""
+    """What a form or a JSON body sent: field values, version, fingerprint, reason, geometry.
+
+    JSON (the body, or a form's ``geometry`` field) is parsed within the nesting,
+    vertex and feature limits, so an oversized geometry is refused (400) before
+    shapely builds it.
+    """
 
     def __init__(self, spec: LayerSpec | None, *, creating: bool = False):
         if request.is_json:
-            body = request.get_json(silent=True)
+            body = json_body(_geometry_limits())
             if not isinstance(body, dict):
                 raise BadRequest("the JSON body must be an object")
             values = body.get("values") or {}
@@ -90,8 +102,11 @@ class Submission:
             if required:
                 raise BadRequest(tr("缺少图形（GeoJSON）", "no geometry was sent (GeoJSON expected)"))
             return None
+        data = json_value(raw, _geometry_limits()) if isinstance(raw, str) else raw
+        if data is None:
+            raise BadRequest(tr("图形必须是经纬度（EPSG:4326）的 GeoJSON，所给内容不是有效的 JSON",
+                                "geometry must be GeoJSON in lon/lat (EPSG:4326); what was sent is not valid JSON"))
         try:
-            data = json.loads(raw) if isinstance(raw, str) else raw
             if isinstance(data, dict) and data.get("type") == "Feature":
                 data = data.get("geometry")
             geometry = shapely.geometry.shape(data)

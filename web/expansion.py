@@ -8,8 +8,11 @@ are saved by name (``POST /api/expansion/scenarios``), listed, compared
 (``/expansion/compare?a=&b=`` and its twin) and exported as GeoPackage or XLSX.
 
 Posted geometry is user input: it is parsed and checked here (GeoJSON, polygon
-type, vertex count, inside the park's CRS area, size) and refused with a 400 that
-says what is wrong; the analyses themselves live in ``geo``.
+type, vertex and feature counts while the JSON is parsed, inside the park's CRS
+area, size) and refused with a 400 that says what is wrong; the analyses
+themselves live in ``geo``. A plan runs through :mod:`web.analysis_gate` (a few
+at a time, within ``ANALYSIS_TIME_S``), and a grid predicted to need more than
+``ANALYSIS_MEMORY_MB`` is refused before it is built.
 """
 
 from __future__ import annotations
@@ -39,20 +42,25 @@ from geo.summary import in_force
 from layers.expansion_rules import LAYOUTS, ExpansionRules, ExpansionRulesError, expansion_rules_for_park
 from layers.geojson import dumps, script_safe
 from layers.infra_rules import InfraRules, InfraRulesError, infra_rules_for_park
+from layers.json_guard import JsonLimitError
 from layers.rules import file_version
 from layers.scenarios import ScenarioError, ScenarioStore, scenario_gpkg_bytes, scenario_xlsx_bytes
+from web.analysis_gate import run_analysis
 from web.api import park_info
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
+from web.limits import body_limit, json_body, json_limits, limit_message, too_large_message
 from web.park import park
 
 bp = Blueprint("expansion", __name__)
 
 LAYERS = ("zones", "parcels", "roads", "pipelines", "facilities")
-#: Limits on posted shapes and the work they cause (a drawn area is user input).
-MAX_VERTICES = 5_000
+#: Limits on posted shapes and the work they cause (a drawn area is user input); vertex and feature
+#: counts are configured (``EXPANSION_MAX_VERTICES``, ``MAX_FEATURES``).
 MAX_AREA_KM2 = 50.0
-MAX_CELLS = 400_000
+#: Peak memory of a plan and its JSON per suitability cell, measured on the demo park with
+#: ``bench/hostile_web.py --cells``: 1 051 B (398 161 cells, +399 MB) and 1 066 B (250 000 cells, +254 MB); rounded up.
+GRID_BYTES_PER_CELL = 1_100
 CACHE_SIZE = 6
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GPKG = "application/geopackage+sqlite3"
@@ -149,11 +157,12 @@ def _polygons_of(data) -> list:
     return [data]
 
 
-def parse_area(data, *, working_crs: CRS) -> gpd.GeoSeries:
+def parse_area(data, *, working_crs: CRS, max_vertices: int) -> gpd.GeoSeries:
     """A drawn or uploaded area (GeoJSON in EPSG:4326) as polygons in the park's working CRS.
 
     Raises :class:`BadRequest` for anything else: bad GeoJSON, a type other than
-    (Multi)Polygon, more than :data:`MAX_VERTICES` vertices, coordinates outside the
+    (Multi)Polygon, more than ``max_vertices`` vertices (counted already while the
+    body was parsed; checked again for areas from elsewhere), coordinates outside the
     working CRS's area of use, an empty or larger than :data:`MAX_AREA_KM2` area.
     """
     geoms = []
@@ -167,8 +176,8 @@ def parse_area(data, *, working_crs: CRS) -> gpd.GeoSeries:
             raise BadRequest(f"geometry must be a Polygon or MultiPolygon, got {got}")
         geoms.append(geom)
     vertices = int(shapely.get_num_coordinates(np.array(geoms, dtype=object)).sum())
-    if vertices > MAX_VERTICES:
-        raise BadRequest(f"the area has {vertices} vertices; at most {MAX_VERTICES} are accepted (simplify it)")
+    if vertices > max_vertices:
+        raise BadRequest(limit_message(JsonLimitError("vertices", max_vertices, vertices)))
     xy = shapely.get_coordinates(np.array(geoms, dtype=object))
     if not len(xy) or not np.isfinite(xy).all():
         raise BadRequest("the area has no usable coordinates")
@@ -204,13 +213,35 @@ def _zone_area(zone_id: str | None) -> tuple[gpd.GeoSeries, str]:
     return chosen.geometry, str(chosen["zone_id"].iloc[0])
 
 
-def _check_cells(area: gpd.GeoSeries, options: ScenarioOptions, rules: ExpansionRules) -> None:
-    cell = options.cell_m or rules.suitability.cell_m
+def grid_cells(area: gpd.GeoSeries, cell_m: float) -> int:
+    """Cells of a ``cell_m`` grid over the bounds of ``area`` (what the suitability grid will hold)."""
     minx, miny, maxx, maxy = area.total_bounds
-    cells = math.ceil((maxx - minx) / cell) * math.ceil((maxy - miny) / cell)
-    if cells > MAX_CELLS:
-        raise BadRequest(f"a {cell:g} m grid over this area has {cells} cells; at most {MAX_CELLS} — "
-                         "choose a larger cell_m")
+    return math.ceil((maxx - minx) / cell_m) * math.ceil((maxy - miny) / cell_m)
+
+
+def _megabytes(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def predicted_mb(cells: int) -> float:
+    """Peak memory a plan of ``cells`` grid cells is predicted to need (MB)."""
+    return cells * GRID_BYTES_PER_CELL / (1024 * 1024)
+
+
+def _check_cells(area: gpd.GeoSeries, options: ScenarioOptions, rules: ExpansionRules) -> int:
+    """The grid's cell count; :class:`BadRequest` when its predicted memory is over ``ANALYSIS_MEMORY_MB``."""
+    cell = options.cell_m or rules.suitability.cell_m
+    cells = grid_cells(area, cell)
+    budget = float(current_app.config["ANALYSIS_MEMORY_MB"])
+    if predicted_mb(cells) > budget:
+        most = int(budget * 1024 * 1024 // GRID_BYTES_PER_CELL)
+        need = _megabytes(predicted_mb(cells))
+        raise BadRequest(tr(f"{cell:g} 米网格覆盖该范围需 {cells:,} 个格，预计占用 {need} MB 内存，"
+                            f"超过 {budget:g} MB 的上限（最多约 {most:,} 个格）；请加大网格尺寸 cell_m 或缩小范围",
+                            f"a {cell:g} m grid over this area has {cells:,} cells, predicted to need {need} MB; "
+                            f"the budget is {budget:g} MB (about {most:,} cells) — choose a larger cell_m or a "
+                            "smaller area"))
+    return cells
 
 
 # -- running a plan (cached) --------------------------------------------------------------------------------
@@ -219,25 +250,49 @@ _cache: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
-def run_plan(area: gpd.GeoSeries, options: ScenarioOptions):
-    """The plan of ``area`` with ``options`` on the current park (cached per park version, area and options)."""
-    rules, infra = _rules()
-    _check_cells(area, options, rules)
-    path = getattr(park().store, "path", None)
-    digest = hashlib.sha256(shapely.to_wkb(area.union_all())).hexdigest()
-    key = (park().version(), str(file_version(path)) if path else "", digest, options, id(rules), id(infra))
+def _cached(key):
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key][2]
-    meta = park().meta()
-    plan = plan_expansion(area, _layers(), rules=rules, infra_rules=infra, options=options,
-                          as_of=meta.get("reference_date"))
+    return None
+
+
+def _keep(key, entry: tuple, cells: int) -> None:
+    """Cache a plan; the oldest go while more than CACHE_SIZE plans or ANALYSIS_MEMORY_MB of grids are kept."""
+    budget = float(current_app.config["ANALYSIS_MEMORY_MB"])
     with _lock:
-        _cache[key] = (rules, infra, plan)
-        while len(_cache) > CACHE_SIZE:
+        _cache[key] = (*entry, cells)
+        while len(_cache) > 1 and (len(_cache) > CACHE_SIZE
+                                   or predicted_mb(sum(kept[3] for kept in _cache.values())) > budget):
             _cache.popitem(last=False)
-    return plan
+
+
+def run_plan(area: gpd.GeoSeries, options: ScenarioOptions):
+    """The plan of ``area`` with ``options`` on the current park (cached per park version, area and options).
+
+    A plan not cached runs in a slot of the analysis gate, within the time budget;
+    a request that waited for its slot first looks again whether the plan was made meanwhile.
+    """
+    rules, infra = _rules()
+    cells = _check_cells(area, options, rules)
+    path = getattr(park().store, "path", None)
+    digest = hashlib.sha256(shapely.to_wkb(area.union_all())).hexdigest()
+    key = (park().version(), str(file_version(path)) if path else "", digest, options, id(rules), id(infra))
+    plan = _cached(key)
+    if plan is not None:
+        return plan
+    meta = park().meta()
+
+    def compute(checkpoint):
+        made = _cached(key)
+        if made is None:
+            made = plan_expansion(area, _layers(), rules=rules, infra_rules=infra, options=options,
+                                  as_of=meta.get("reference_date"), checkpoint=checkpoint)
+            _keep(key, (rules, infra, made), cells)
+        return made
+
+    return run_analysis(compute)
 
 
 def result_json(plan, *, source: dict) -> str:
@@ -248,7 +303,9 @@ def result_json(plan, *, source: dict) -> str:
 
 
 def _json_body() -> dict:
-    data = request.get_json(silent=True)
+    config = current_app.config
+    data = json_body(json_limits(max_vertices=int(config["EXPANSION_MAX_VERTICES"]),
+                                 max_features=int(config["MAX_FEATURES"])))
     if not isinstance(data, dict):
         raise BadRequest("the request body must be a JSON object, e.g. {\"geometry\": {…GeoJSON…}, \"options\": {}}")
     return data
@@ -257,7 +314,8 @@ def _json_body() -> dict:
 def _area_from(data: dict) -> tuple[gpd.GeoSeries, dict]:
     if data.get("geometry") is not None:
         crs = CRS.from_epsg(int(park().meta()["working_epsg"]))
-        return parse_area(data["geometry"], working_crs=crs), {"kind": "drawn"}
+        return parse_area(data["geometry"], working_crs=crs,
+                          max_vertices=int(current_app.config["EXPANSION_MAX_VERTICES"])), {"kind": "drawn"}
     area, zone_id = _zone_area(data.get("zone"))
     return area, {"kind": "zone", "zone": zone_id}
 
@@ -285,7 +343,13 @@ def _labels() -> dict:
         "working": tr("分析中…", "Analysing…"), "saved": tr("已保存方案", "Scenario saved"),
         "draw_first": tr("请先在地图上绘制或选择范围", "Draw or choose an area first"),
         "constraint_names": {}, "km": tr("公里", "km"),
+        "too_large": too_large_message(_json_cap(), None),
     }
+
+
+def _json_cap() -> int:
+    """The most bytes a posted area may have (the body cap of ``POST /api/expansion``)."""
+    return body_limit("expansion.api_post", current_app.config)
 
 
 @bp.get("/expansion")
@@ -312,6 +376,7 @@ def page():
     store_list = _scenario_list()
     page_config = {
         "api": url_for("expansion.api_post"), "scenarios": url_for("expansion.save_scenario"),
+        "maxJsonBytes": _json_cap(),
         "lang": lang, "labels": _labels(), "options": options.as_dict(), "zone": zone_id,
         "constraints": {name: constraint_label(name, lang) for name in
                         ("basic_farmland", "eco_redline", "forest_i", "geohazard_danger", "water",
@@ -458,4 +523,5 @@ def export_scenario(name: str, fmt: str):
                     headers={"Content-Disposition": disposition})
 
 
-__all__ = ["MAX_AREA_KM2", "MAX_CELLS", "MAX_VERTICES", "bp", "parse_area", "parse_options", "run_plan"]
+__all__ = ["GRID_BYTES_PER_CELL", "MAX_AREA_KM2", "bp", "grid_cells", "parse_area", "parse_options", "predicted_mb",
+           "run_plan"]

@@ -11,9 +11,11 @@ from flask import Flask
 
 
 def init_security(app: Flask) -> None:
-    """Sessions, the permission/CSRF hook and the security headers."""
-    from web import auth, security
+    """Body limits (their hook before every other), sessions, the permission/CSRF hook, the security headers."""
+    from web import analysis_gate, auth, limits, security
 
+    limits.init_app(app)  # a body over its cap is refused before the CSRF check could read it
+    analysis_gate.init_app(app)
     auth.init_app(app)
     security.init_app(app)
 

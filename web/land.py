@@ -38,6 +38,7 @@ from layers.analysis_io import xlsx_bytes
 from layers.geojson import json_ready
 from layers.registry import get_layer
 from layers.rules import LandRules, rules_for_park
+from web.analysis_gate import Flights, run_analysis
 from web.api import date_param, int_param, park_as_of, park_info
 from web.audit import commit_change
 from web.errors import BadRequest
@@ -55,6 +56,7 @@ CACHE_SIZE = 6
 
 _cache: OrderedDict = OrderedDict()
 _cache_lock = threading.Lock()
+_flights = Flights()
 
 
 # -- shared helpers --------------------------------------------------------------------------------------
@@ -76,21 +78,37 @@ def format_param() -> str:
     return fmt
 
 
-def analysis_for(as_of: dt.date) -> LandAnalysis:
-    """The land analysis of the current park as of ``as_of`` (cached per store version)."""
-    cache = park()
-    key = (id(cache), cache.version(), as_of.isoformat())
+def _cached_analysis(key) -> LandAnalysis | None:
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    layers = {name: cache.layer(name) for name in ("parcels", "buildings", "units", "leases", "enterprises",
-                                                   "enterprise_years")}
-    result = analyse_land(layers, as_of=as_of, rules=land_rules())
-    with _cache_lock:
-        _cache[key] = result
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    return None
+
+
+def analysis_for(as_of: dt.date) -> LandAnalysis:
+    """The land analysis of the current park as of ``as_of`` (cached per store version).
+
+    Any day can be asked for in a URL, so an analysis not cached runs in a slot of the
+    analysis gate (untimed: its cost is the park's size); requests for the same one
+    wait for it rather than each running it.
+    """
+    cache = park()
+    key = (id(cache), cache.version(), as_of.isoformat())
+    found = _cached_analysis(key)
+    if found is not None:
+        return found
+    with _flights.one(key):
+        found = _cached_analysis(key)
+        if found is not None:
+            return found
+        layers = {name: cache.layer(name) for name in ("parcels", "buildings", "units", "leases", "enterprises",
+                                                       "enterprise_years")}
+        result = run_analysis(lambda checkpoint: analyse_land(layers, as_of=as_of, rules=land_rules()), timed=False)
+        with _cache_lock:
+            _cache[key] = result
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
     return result
 
 

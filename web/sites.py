@@ -33,6 +33,7 @@ from layers.infra_rules import READINESS_ITEMS
 from layers.registry import get_layer
 from layers.rules import rules_for_park
 from layers.schema import code_label
+from web.analysis_gate import Flights, run_analysis
 from web.api import park_info
 from web.errors import BadRequest
 from web.expansion import _rules, number_param
@@ -84,6 +85,7 @@ def parse_needs(args, rules) -> InvestorNeeds:
 
 _cache: dict = {}
 _lock = threading.Lock()
+_flights = Flights()
 
 
 def _as_of() -> dt.date:
@@ -92,12 +94,28 @@ def _as_of() -> dt.date:
 
 
 def inputs() -> dict:
-    """Readiness, network distances, revitalisation flags and unit vacancy of the park (cached per version)."""
+    """Readiness, network distances, revitalisation flags and unit vacancy of the park (cached per version).
+
+    After an edit the first search computes them in a slot of the analysis gate
+    (untimed: their cost is the park's size); searches arriving meanwhile wait for it.
+    """
     rules, infra = _rules()
     key = (park().version(), id(rules), id(infra))
     with _lock:
         if _cache.get("key") == key:
             return _cache["value"]
+    with _flights.one(key):
+        with _lock:
+            if _cache.get("key") == key:
+                return _cache["value"]
+        value = run_analysis(lambda checkpoint: _compute_inputs(rules, infra), timed=False)
+        with _lock:
+            _cache.update(key=key, value=value)
+    return value
+
+
+def _compute_inputs(rules, infra) -> dict:
+    """What :func:`inputs` keeps: computed from the park as it is now."""
     as_of = _as_of()
     layers = {name: in_force(park().layer(name), as_of=as_of) for name in
               ("parcels", "roads", "pipelines", "facilities", "buildings", "units", "leases", "zones")}
@@ -114,12 +132,9 @@ def inputs() -> dict:
     buildings = layers["buildings"]
     building_distance = pd.Series(by_parcel.reindex(buildings["parcel_id"].to_numpy()).to_numpy(),
                                   index=buildings["building_id"].to_numpy())
-    value = {"layers": layers, "readiness": ready, "distances": distances, "revitalisation": revitalisation,
-             "vacancy": vacancy, "building_distance": building_distance[~building_distance.index.duplicated()],
-             "as_of": as_of}
-    with _lock:
-        _cache.update(key=key, value=value)
-    return value
+    return {"layers": layers, "readiness": ready, "distances": distances, "revitalisation": revitalisation,
+            "vacancy": vacancy, "building_distance": building_distance[~building_distance.index.duplicated()],
+            "as_of": as_of}
 
 
 def search(needs: InvestorNeeds, *, parcel_ids=None, unit_ids=None):

@@ -38,8 +38,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -53,6 +52,7 @@ from geo.summary import in_force
 from geo.units import M2_PER_MU
 from layers.registry import REGISTRY
 from layers.tile_cache import LayerState, TileCacheFile, default_cache_path, known_bounds, tile_etag
+from web.analysis_gate import Flights
 from web.errors import BadRequest
 from web.i18n import tr
 from web.park import park
@@ -347,28 +347,6 @@ def _cached(file: TileCacheFile | None, names: list[str], tokens: dict[str, tupl
             if entry is not None:
                 found[name] = entry
     return found
-
-
-class Flights:
-    """One lock per key while someone holds or waits for it (then forgotten): one encoding per tile at a time."""
-
-    def __init__(self):
-        self._locks: dict[tuple, list] = {}
-        self._guard = threading.Lock()
-
-    @contextmanager
-    def one(self, key: tuple) -> Iterator[None]:
-        with self._guard:
-            entry = self._locks.setdefault(key, [threading.Lock(), 0])
-            entry[1] += 1
-        try:
-            with entry[0]:
-                yield
-        finally:
-            with self._guard:
-                entry[1] -= 1
-                if not entry[1]:
-                    del self._locks[key]
 
 
 def _seeded(file: TileCacheFile, name: str, token: str) -> set[int]:

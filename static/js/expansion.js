@@ -244,6 +244,11 @@
       if (!file) {
         return;
       }
+      // The server refuses a body over its JSON cap unread; say so here instead of sending it.
+      if (config.maxJsonBytes && file.size > config.maxJsonBytes) {
+        fail(labels.too_large);
+        return;
+      }
       file.text().then(function (text) {
         var data;
         try {
