@@ -9,7 +9,6 @@ version and kept for the following searches.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 
 import numpy as np
@@ -33,7 +32,7 @@ from layers.infra_rules import READINESS_ITEMS
 from layers.registry import get_layer
 from layers.rules import rules_for_park
 from layers.schema import code_label
-from web.api import park_info
+from web.api import park_as_of, park_info
 from web.errors import BadRequest
 from web.expansion import _rules, number_param
 from web.i18n import current_lang, tr
@@ -86,11 +85,6 @@ _cache: dict = {}
 _lock = threading.Lock()
 
 
-def _as_of() -> dt.date:
-    reference = park().meta().get("reference_date")
-    return dt.date.fromisoformat(reference) if reference else dt.date.today()
-
-
 def inputs() -> dict:
     """Readiness, network distances, revitalisation flags and unit vacancy of the park (cached per version)."""
     rules, infra = _rules()
@@ -98,7 +92,7 @@ def inputs() -> dict:
     with _lock:
         if _cache.get("key") == key:
             return _cache["value"]
-    as_of = _as_of()
+    as_of = park_as_of()
     layers = {name: in_force(park().layer(name), as_of=as_of) for name in
               ("parcels", "roads", "pipelines", "facilities", "buildings", "units", "leases", "zones")}
     parcels = layers["parcels"]
