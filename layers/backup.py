@@ -155,12 +155,13 @@ def clean_leftovers(folders, *, older_than: float, keep: os.PathLike | None = No
 
     Only our own names are touched (:data:`LEFTOVER_PREFIX` entries, :data:`LEFTOVER_SUFFIX`
     files), only those last modified before ``older_than`` (a POSIX time: the server's
-    start, so nothing of a save of this process), never ``keep`` (the park itself, even
-    if it were named like one) and never through a symbolic link. ``lock`` (the park's
-    writer lock factory) is held while removing, so a save of another process, which
-    holds it while its temporary copy exists, is never cut short.
+    start, so nothing of a save of this process), never the park ``keep`` nor what
+    bears its name (its lock, import archive, tile cache, kept copies — even for a
+    park named like a leftover) and never a symbolic link. ``lock`` (the park's writer
+    lock factory) is held while removing, so a save of another process, which holds
+    it while its temporary copy exists, is never cut short.
     """
-    keep_path = Path(keep).resolve() if keep is not None else None
+    keep_stem = Path(keep).stem if keep is not None else None
     removed: list[Path] = []
     with (lock() if lock is not None else contextlib.nullcontext()):
         for folder in dict.fromkeys(Path(f) for f in folders):
@@ -169,7 +170,7 @@ def clean_leftovers(folders, *, older_than: float, keep: os.PathLike | None = No
             for entry in folder.iterdir():
                 ours = entry.name.startswith(LEFTOVER_PREFIX) or (
                     entry.name.endswith(LEFTOVER_SUFFIX) and entry.is_file())
-                if not ours or entry.is_symlink() or entry.resolve() == keep_path:
+                if not ours or entry.is_symlink() or (keep_stem and entry.name.startswith(keep_stem)):
                     continue
                 try:
                     if entry.lstat().st_mtime >= older_than:

@@ -1,7 +1,7 @@
 """The app refuses to start on a damaged park instead of serving partial data, and clears crash leftovers.
 
-When the app is built to serve (a WSGI server importing it, ``flask run``,
-``flask serve``, or a test building it), :func:`layers.backup.check_park` runs on
+When the app is built to serve (a WSGI server importing it, ``flask run``, a
+test building it, or ``flask serve`` calling :func:`prepare_to_serve`), :func:`layers.backup.check_park` runs on
 the park first: the structure, layers dropped outside ParkAtlas, and every layer
 changed outside it since it was last validated (a QGIS or sqlite3 edit). A
 problem raises :class:`ParkIntegrityError` naming the file, layer, record, field,
@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 #: When this server process started (this module is imported while the app is built): files of
 #: ours older than this cannot belong to a save of this process.
 PROCESS_STARTED = time.time()
-#: CLI commands that serve the app and therefore check the park first.
-SERVING_COMMANDS = frozenset({"run", "serve"})
+#: Marks an app whose park was checked (the check runs once per app).
+_CHECKED = "parkatlas_park_checked"
 
 
 class ParkIntegrityError(ParkStoreError):
@@ -42,9 +42,13 @@ class ParkIntegrityError(ParkStoreError):
 
 
 def _serving() -> bool:
-    """True unless the app is being loaded for a CLI command other than ``run`` or ``serve``."""
+    """True unless the app is being loaded for a CLI command other than ``run``.
+
+    (``serve`` is an app command: the app is loaded to find it, before its context
+    exists, so it calls :func:`prepare_to_serve` itself.)
+    """
     context = click.get_current_context(silent=True)
-    return context is None or context.info_name in SERVING_COMMANDS
+    return context is None or context.info_name == "run"
 
 
 def _leftover_folders(app: Flask, store) -> list[Path]:
@@ -57,8 +61,15 @@ def _leftover_folders(app: Flask, store) -> list[Path]:
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("PARK_CHECK_ON_START", True)
-    if not app.config["PARK_CHECK_ON_START"] or not _serving():
+    if _serving():
+        prepare_to_serve(app)
+
+
+def prepare_to_serve(app: Flask) -> None:
+    """Clear crash leftovers and check the park (once per app); :class:`ParkIntegrityError` when it is damaged."""
+    if not app.config["PARK_CHECK_ON_START"] or app.extensions.get(_CHECKED):
         return
+    app.extensions[_CHECKED] = True
     cache = app.extensions[_EXTENSION]
     store = cache.store
     inner = getattr(store, "inner", store)
