@@ -179,8 +179,8 @@ def clean_leftovers(folders, *, older_than: float, keep: os.PathLike | None = No
                         shutil.rmtree(entry)
                     else:
                         entry.unlink()
-                except FileNotFoundError:
-                    continue  # removed meanwhile by its owner
+                except OSError:
+                    continue  # removed meanwhile by its owner, or not ours to remove (permissions)
                 removed.append(entry)
     return removed
 

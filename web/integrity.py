@@ -73,8 +73,12 @@ def prepare_to_serve(app: Flask) -> None:
     cache = app.extensions[_EXTENSION]
     store = cache.store
     inner = getattr(store, "inner", store)
-    removed = clean_leftovers(_leftover_folders(app, store), older_than=PROCESS_STARTED,
-                              keep=getattr(inner, "path", None), lock=getattr(inner, "write_lock", None))
+    try:
+        removed = clean_leftovers(_leftover_folders(app, store), older_than=PROCESS_STARTED,
+                                  keep=getattr(inner, "path", None), lock=getattr(inner, "write_lock", None))
+    except OSError as exc:  # a park on a read-only disk can be served; it just has nothing of ours to clear
+        log.warning("crash leftovers not cleared: %s", exc)
+        removed = []
     for path in removed:
         log.warning("removed %s, left by a save or import that did not finish", path)
     try:
