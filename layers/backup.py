@@ -32,13 +32,7 @@ import pyogrio
 
 from layers.io.archive import sha256_of as sha256_file
 from layers.registry import REGISTRY
-from layers.store import (
-    GeoPackageStore,
-    ParkStoreError,
-    _fsync_and_replace,
-    missing_layer_message,
-    missing_layers,
-)
+from layers.store import GeoPackageStore, ParkStoreError, _fsync_and_replace
 from layers.validate import LayerValidationError
 
 MANIFEST_SUFFIX = ".sha256.json"
@@ -74,7 +68,6 @@ def check_park(store, *, deep: bool = False, load=None) -> list[str]:
     """
     store = _inner(store)
     load = load or store.load
-    problems: list[str] = []
     if isinstance(store, GeoPackageStore):
         problems = _file_problems(store)
         if problems:
@@ -83,6 +76,9 @@ def check_park(store, *, deep: bool = False, load=None) -> list[str]:
         store.read_meta()
     except ParkStoreError as exc:
         return [str(exc)]
+    problems = [store.missing_layer_message(name) for name in store.missing_layers()]
+    if problems:
+        return problems  # a park short of a layer is refused as it is: its other layers are not the point
     present = [name for name in store.layer_names() if name in REGISTRY]
     checked = list(REGISTRY) if deep else [name for name in present if not store.is_trusted(name)]
     for name in checked:
@@ -107,7 +103,7 @@ def _invalid_layer_text(store, name: str, exc: LayerValidationError) -> str:
 
 
 def _file_problems(store: GeoPackageStore) -> list[str]:
-    """Structural problems of a GeoPackage park: header, SQLite structure, unreadable or dropped layers."""
+    """Structural problems of a GeoPackage park: header, SQLite structure, unreadable layer tables."""
     try:
         names = store.layer_names()  # checks the file header first
     except ParkStoreError as exc:
@@ -123,7 +119,7 @@ def _file_problems(store: GeoPackageStore) -> list[str]:
     if result != ["ok"]:
         shown = "; ".join(result[:5])
         return [f"{store.path}: the file is damaged (SQLite quick_check: {shown}); restore it from a backup"]
-    problems = [missing_layer_message(store.path, name) for name in missing_layers(store.path)]
+    problems: list[str] = []
     for name in (n for n in names if n in REGISTRY):
         try:
             with warnings.catch_warnings():

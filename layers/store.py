@@ -186,11 +186,14 @@ def missing_layers(path: Path) -> list[str]:
     return [name for name in REGISTRY if name in recorded and name not in tables]
 
 
-def missing_layer_message(path: Path, name: str) -> str:
-    """What to tell about layer ``name`` recorded in the park at ``path`` but gone, and how to recover."""
-    return (f"{path}: layer {name!r} is recorded in the park but its table is gone (dropped outside ParkAtlas); "
+def missing_layer_message(where: str, name: str, *, park_option: str = "") -> str:
+    """What to tell about layer ``name`` recorded in the park ``where`` but gone, and how to recover.
+
+    ``park_option`` is the ``--park …`` that names this park to the import command (empty: the served park).
+    """
+    return (f"{where}: layer {name!r} is recorded in the park but its table is gone (dropped outside ParkAtlas); "
             "restore the last backup with 'flask --app app restore BACKUP.gpkg', or import the layer again with "
-            f"'flask --app app import {name} FILE --park {path}'")
+            f"'flask --app app import {name} FILE{park_option}'")
 
 
 #: SQLite's and GDAL's words for a write refused by a full disk (SQLITE_FULL, ENOSPC, EDQUOT).
@@ -442,7 +445,9 @@ class GeoPackageStore:
             msg = f"{self.path}: not a ParkAtlas park (no {META_TABLE} table)"
             raise ParkStoreError(msg)
         try:
-            table = pyogrio.read_dataframe(self.path, layer=META_TABLE, use_arrow=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files; errors still raise
+                table = pyogrio.read_dataframe(self.path, layer=META_TABLE, use_arrow=True)
             return {str(k): json.loads(v) for k, v in zip(table["key"], table["value"])}
         except Exception as exc:
             msg = f"{self.path}: the park metadata cannot be read ({exc})"
@@ -479,8 +484,8 @@ class GeoPackageStore:
         stamp = trusted_stamp(self.path, name) if self.exists() else None
         # A stamped layer is there; only other cases ask GDAL for the layers (and check the file header).
         if stamp is None and name not in self.layer_names():
-            if name in missing_layers(self.path):
-                raise ParkStoreError(missing_layer_message(self.path, name))
+            if name in self.missing_layers():
+                raise ParkStoreError(self.missing_layer_message(name))
             return self._empty(spec)
         try:
             raw = read_layer(self.path, name, bbox=bbox)
@@ -497,6 +502,13 @@ class GeoPackageStore:
     def is_trusted(self, name: str) -> bool:
         """Whether layer ``name`` loads without value checks (stamped by the store, unchanged since)."""
         return self.exists() and trusted_stamp(self.path, name) is not None
+
+    def missing_layers(self) -> list[str]:
+        """Registry layers the park records but whose table was dropped outside the store (see :func:`missing_layers`)."""
+        return missing_layers(self.path)
+
+    def missing_layer_message(self, name: str) -> str:
+        return missing_layer_message(str(self.path), name, park_option=f" --park {self.path}")
 
     def load_all(self) -> dict[str, pd.DataFrame]:
         """Every registered layer, validated (absent ones empty)."""

@@ -67,6 +67,21 @@ def test_a_dropped_layer_is_refused_at_start_and_by_check_park(tiny_park):
         tiny_park.load("units")
 
 
+def test_a_layer_dropped_with_psql_is_refused_at_start(postgis_store, tmp_path):
+    from web.integrity import ParkIntegrityError
+
+    postgis_store.save_park(tiny_frames(), TINY_META)
+    with postgis_store.connection() as conn:
+        conn.execute(postgis_store._sql("DROP TABLE {}.{}", postgis_store.schema, "units"))
+    assert postgis_store.missing_layers() == ["units"]
+    assert postgis_store.load("leases").empty  # never in the park: absent, not missing
+    with pytest.raises(Exception, match="'units' is recorded in the park but its table is gone"):
+        postgis_store.load("units")
+    url = f"{postgis_store.url}?schema={postgis_store.schema}"
+    with pytest.raises(ParkIntegrityError, match=r"(?s)layer 'units' is recorded.*import units FILE'"):
+        create(tmp_path / "unused.gpkg", DATABASE_URL=url)
+
+
 def test_a_layer_the_park_never_had_is_not_missing(tiny_park):
     assert "leases" not in tiny_park.layer_names()
     assert check_park(tiny_park, deep=True) == []
