@@ -153,6 +153,7 @@ def test_a_park_file_gone_while_served_answers_503(tiny_park):
     response = client.get("/api/summary")
     assert response.status_code == 503 and response.get_json()["error"]["code"] == "ParkUnavailable"
     assert client.get("/land").status_code == 503
+    assert client.get("/api/expansion/scenarios").status_code == 503  # read from the file, not the layer cache
 
 
 # -- a full disk -----------------------------------------------------------------------------------------

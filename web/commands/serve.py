@@ -7,7 +7,7 @@ wherever ParkAtlas does, Windows servers of park offices included), serves
 requests from a pool of threads (the park's layers are cached once per process and
 shared by them), closes connections idle too long (slow clients cannot hold the
 threads) and refuses a request body larger than ``PARKATLAS_MAX_UPLOAD_MB`` with
-413 before reading it.
+413 as soon as its length is announced.
 
 The app is the one ``flask run`` serves: the same park, settings and start-up check
 (a damaged park is refused before the port opens). Proxy headers
@@ -66,7 +66,7 @@ def server_settings(app: Flask, environ: Mapping[str, str]) -> dict:
     settings = {key: _positive_int(environ, name, default) for name, (key, default) in SERVER_SETTINGS.items()}
     # Checked this often: a timed-out connection is closed within channel_timeout + this.
     settings["cleanup_interval"] = min(30, settings["channel_timeout"])
-    # The same cap as the app's (PARKATLAS_MAX_UPLOAD_MB), refused by the server before the body is read.
+    # The same cap as the app's (PARKATLAS_MAX_UPLOAD_MB), refused by the server as soon as the length is announced.
     # Waitress refuses a body of max_request_body_size bytes or more, Flask one of more than MAX_CONTENT_LENGTH:
     # one byte more here, and both accept exactly the cap.
     settings["max_request_body_size"] = int(app.config["MAX_CONTENT_LENGTH"]) + 1
