@@ -9,7 +9,7 @@ PORT ?= 5000
 # (as a deployment does by default: see docs/accounts.md).
 AUTH ?= 0
 
-.PHONY: run test screenshot install install-dev assets browser demo bench clean
+.PHONY: run serve test screenshot install install-dev assets browser demo bench clean
 
 # Root installs Debian packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
@@ -49,6 +49,11 @@ demo: $(VENV)/.installed
 
 run: install assets $(PARK)
 	PARKATLAS_PARK=$(PARK) PARKATLAS_AUTH_REQUIRED=$(AUTH) $(PY) -m flask --app app run --host $(HOST) --port $(PORT)
+
+# A deployment: the production WSGI server (waitress), sign-in required; README "Deployment".
+# Set PARKATLAS_PROXY=1 when it sits behind a reverse proxy (which should then be the only one to reach it).
+serve: install assets
+	PARKATLAS_PARK=$(PARK) $(PY) -m flask --app app serve --host $(HOST) --port $(PORT)
 
 test: install-dev assets browser
 	$(PY) -m pytest -q

@@ -71,6 +71,12 @@ def default_config() -> dict:
         "TILE_CACHE_PATH": os.environ.get("PARKATLAS_TILE_CACHE") or None,
         "API_MAX_LIMIT": 10_000,
         "API_DEFAULT_LIMIT": 1_000,
+        # Far above any park (the largest benchmarked holds 10⁶ parcels), and within every integer type downstream.
+        "API_MAX_OFFSET": 1_000_000_000,
+        # Days a page can be judged on (?as_of=): the analyses count in pandas' nanosecond timestamps
+        # (1677-09-21 … 2262-04-11) and add periods of years to the day; no park record predates 1900.
+        "AS_OF_EARLIEST": "1900-01-01",
+        "AS_OF_LATEST": "2199-12-31",
     }
 
 

@@ -2,7 +2,8 @@
 
 * :func:`check_park` finds damage before anything is served: a GeoPackage whose
   header, SQLite structure (``PRAGMA quick_check``), metadata or layer tables
-  cannot be read; with ``deep=True`` every layer is also read and validated.
+  cannot be read, a layer dropped outside the store, a layer edited outside it
+  that no longer validates; with ``deep=True`` every layer is read and validated.
 * :func:`backup_park` writes a consistent copy of the park (taken under the
   park's write lock, so no save is half in it) and a manifest beside it
   (``<backup>.sha256.json``: SHA-256, size, park name, layer counts, last log
@@ -18,6 +19,7 @@ restored from one the same way.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -44,6 +46,7 @@ from layers.audit import (
 from layers.io.archive import sha256_of as sha256_file
 from layers.registry import REGISTRY
 from layers.store import GeoPackageStore, ParkStoreError, _fsync_and_replace, checked_frame
+from layers.validate import LayerValidationError
 
 MANIFEST_SUFFIX = ".sha256.json"
 
@@ -56,54 +59,139 @@ def _inner(store):
     return getattr(store, "inner", store)
 
 
-def check_park(store, *, deep: bool = False) -> list[str]:
+def check_park(store, *, deep: bool = False, load=None) -> list[str]:
     """Problems that make the park unfit to serve (empty when it is sound).
+
+    The quick check reads the structure (file header, ``PRAGMA quick_check``,
+    metadata, every layer table), finds layers the park records but whose table
+    was dropped, and validates every layer that was changed outside the store
+    since the store last validated it (its trust stamp is gone: a QGIS or sqlite3
+    edit), so a bad code or a duplicate id written there is found before a page
+    meets it. Layers the store wrote and nothing touched since are not re-read.
 
     Parameters
     ----------
     store
         A park store (GeoPackage or PostGIS; an audited wrapper is looked through).
     deep
-        Also read and validate every layer (slow for large parks; the quick check
-        reads only the structure).
+        Read and validate every layer (slow for large parks).
+    load
+        Reads and validates one layer by name (default ``store.load``); the server
+        passes its layer cache, so the layers validated here are not read again.
     """
     store = _inner(store)
-    problems: list[str] = []
+    load = load or store.load
     if isinstance(store, GeoPackageStore):
-        try:
-            names = store.layer_names()  # checks the file header first
-        except ParkStoreError as exc:
-            return [str(exc)]
-        try:
-            conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)
-            try:
-                result = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            return [f"{store.path}: the database structure cannot be read ({exc}); restore it from a backup"]
-        if result != ["ok"]:
-            shown = "; ".join(result[:5])
-            problems.append(f"{store.path}: the file is damaged (SQLite quick_check: {shown}); restore it from a backup")
+        problems = _file_problems(store)
+        if problems:
             return problems
-        for name in (n for n in names if n in REGISTRY):
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    pyogrio.read_info(store.path, layer=name)
-            except Exception as exc:  # GDAL raises several types for damaged tables
-                problems.append(f"{store.path}: layer {name!r} cannot be read ({exc})")
     try:
         store.read_meta()
     except ParkStoreError as exc:
-        problems.append(str(exc))
-    if deep and not problems:
-        for name in REGISTRY:
-            try:
-                store.load(name)
-            except Exception as exc:  # validation errors and I/O errors alike mean "do not serve"
+        return [str(exc)]
+    problems = [store.missing_layer_message(name) for name in store.missing_layers()]
+    if problems:
+        return problems  # a park short of a layer is refused as it is: its other layers are not the point
+    present = [name for name in store.layer_names() if name in REGISTRY]
+    checked = list(REGISTRY) if deep else [name for name in present if not store.is_trusted(name)]
+    for name in checked:
+        try:
+            load(name)
+        except Exception as exc:  # validation errors and I/O errors alike mean "do not serve"
+            invalid = exc if isinstance(exc, LayerValidationError) else exc.__cause__
+            if isinstance(invalid, LayerValidationError):
+                problems.append(_invalid_layer_text(store, name, invalid))
+            else:
                 problems.append(f"layer {name!r}: {exc}")
     return problems
+
+
+def _invalid_layer_text(store, name: str, exc: LayerValidationError) -> str:
+    """The problems of a layer that no longer validates, under a line naming the park and the layer."""
+    where = getattr(store, "path", None) or repr(store)
+    lines = str(exc).splitlines()
+    lines[0] = (f"{where}: layer {name!r} was changed outside ParkAtlas and no longer validates "
+                f"({len(exc.problems)} problem(s)):")
+    return "\n  ".join(lines)
+
+
+def _file_problems(store: GeoPackageStore) -> list[str]:
+    """Structural problems of a GeoPackage park: header, SQLite structure, unreadable layer tables."""
+    try:
+        names = store.layer_names()  # checks the file header first
+    except ParkStoreError as exc:
+        return [str(exc)]
+    try:
+        conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)
+        try:
+            result = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return [f"{store.path}: the database structure cannot be read ({exc}); restore it from a backup"]
+    if result != ["ok"]:
+        shown = "; ".join(result[:5])
+        return [f"{store.path}: the file is damaged (SQLite quick_check: {shown}); restore it from a backup"]
+    problems: list[str] = []
+    for name in (n for n in names if n in REGISTRY):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pyogrio.read_info(store.path, layer=name)
+        except Exception as exc:  # GDAL raises several types for damaged tables
+            problems.append(f"{store.path}: layer {name!r} cannot be read ({exc})")
+    return problems
+
+
+def recovery_hint(location: str) -> str:
+    """How to recover a park that :func:`check_park` refused (``location``: the park's file or URL)."""
+    return ("How to recover:\n"
+            "  - a value written outside ParkAtlas (QGIS, sqlite3, psql): correct it there, then run "
+            "'flask --app app check-park' (exit 0 when sound);\n"
+            "  - a dropped layer or a damaged file: restore the last backup with "
+            "'flask --app app restore BACKUP.gpkg';\n"
+            f"  - the demo park: rebuild it with 'flask --app app demo --park {location}'.")
+
+
+#: Names of our own temporary files and folders: saves and restores (``.parkatlas-*`` beside the park,
+#: see ``layers.store``), archived import originals not yet committed (``*.partial``, ``layers.io.archive``).
+LEFTOVER_PREFIX = ".parkatlas-"
+LEFTOVER_SUFFIX = ".partial"
+
+
+def clean_leftovers(folders, *, older_than: float, keep: os.PathLike | None = None, lock=None) -> list[Path]:
+    """Remove what crashed saves and imports left in ``folders``; returns what was removed.
+
+    Only our own names are touched (:data:`LEFTOVER_PREFIX` entries, :data:`LEFTOVER_SUFFIX`
+    files), only those last modified before ``older_than`` (a POSIX time: the server's
+    start, so nothing of a save of this process), never the park ``keep`` nor what
+    bears its name (its lock, import archive, tile cache, kept copies — even for a
+    park named like a leftover) and never a symbolic link. ``lock`` (the park's writer
+    lock factory) is held while removing, so a save of another process, which holds
+    it while its temporary copy exists, is never cut short.
+    """
+    keep_stem = Path(keep).stem if keep is not None else None
+    removed: list[Path] = []
+    with (lock() if lock is not None else contextlib.nullcontext()):
+        for folder in dict.fromkeys(Path(f) for f in folders):
+            if not folder.is_dir():
+                continue
+            for entry in folder.iterdir():
+                ours = entry.name.startswith(LEFTOVER_PREFIX) or (
+                    entry.name.endswith(LEFTOVER_SUFFIX) and entry.is_file())
+                if not ours or entry.is_symlink() or (keep_stem and entry.name.startswith(keep_stem)):
+                    continue
+                try:
+                    if entry.lstat().st_mtime >= older_than:
+                        continue
+                    if entry.is_dir():
+                        shutil.rmtree(entry)
+                    else:
+                        entry.unlink()
+                except OSError:
+                    continue  # removed meanwhile by its owner, or not ours to remove (permissions)
+                removed.append(entry)
+    return removed
 
 
 def manifest_path(backup: str | os.PathLike) -> Path:

@@ -169,19 +169,28 @@ UNKNOWN_COLOR = "#cccccc"
 def land_use_class(code: str, standard: str = STD_2023) -> LandUseClass | None:
     """The class of ``code`` in ``standard``; falls back to its parent code."""
     table = CLASSES_BY_STANDARD.get(standard, {})
-    candidate = str(code)
-    while candidate:
-        found = table.get(candidate)
-        if found is not None:
-            return found
-        # Parents are the code with its last level removed: 100101 → 1001 → 10; B41 → B4 → B.
-        candidate = candidate[:-2] if candidate.isdigit() else candidate[:-1]
-    return None
+    return next((table[c] for c in (str(code), *_parents(str(code))) if c in table), None)
 
 
 def is_known_code(code: str, standard: str) -> bool:
     """Whether ``code`` (or its parent class) exists in ``standard``."""
     return land_use_class(code, standard) is not None
+
+
+def top_classes(standard: str) -> tuple[str, ...]:
+    """The first-level class codes of ``standard``: a code is known when it is one of them or a sub-code of one."""
+    table = CLASSES_BY_STANDARD.get(standard, {})
+    return tuple(code for code in table if not any(parent in table for parent in _parents(code)))
+
+
+def _parents(code: str) -> list[str]:
+    """``code``'s parent codes, nearest first: 100101 → 1001, 10; B41 → B4, B."""
+    parents = []
+    while code:
+        code = code[:-2] if code.isdigit() else code[:-1]
+        if code:
+            parents.append(code)
+    return parents
 
 
 def land_use_color(code: str, standard: str = STD_2023) -> str:

@@ -47,6 +47,7 @@ from layers.store import (
     checked_frame,
     empty_frame,
     frame_to_arrow,
+    missing_layer_message,
     park_meta,
 )
 from layers.validate import cast_layer
@@ -293,6 +294,8 @@ class PostGISStore:
             tables = self._require(conn)
             epsg = int(self._read_meta(conn)["working_epsg"])
             if name not in tables:
+                if name in self._missing(conn, tables):
+                    raise ParkStoreError(self.missing_layer_message(name))
                 return empty_frame(spec, CRS.from_epsg(epsg), source=f"{self.label}:{name}")
             trusted = self._trusted(conn, name, tables)
             raw = self._read_table(conn, spec, epsg, bbox)
@@ -300,6 +303,20 @@ class PostGISStore:
         if trusted and set(spec.field_names) <= set(raw.columns):
             return cast_layer(raw, spec)
         return checked_frame(name, raw, CRS.from_epsg(epsg), source=f"{self.label}:{name}")
+
+    def missing_layers(self) -> list[str]:
+        """Registry layers the store stamped (``parkatlas_trust``) whose table was dropped outside it."""
+        with self.connection() as conn:
+            return self._missing(conn, self._require(conn))
+
+    def _missing(self, conn, tables: set[str]) -> list[str]:
+        if TRUST_TABLE not in tables:
+            return []
+        stamped = {row[0] for row in conn.execute(self._sql("SELECT layer FROM {}.{}", self.schema, TRUST_TABLE))}
+        return [name for name in REGISTRY if name in stamped and name not in tables]
+
+    def missing_layer_message(self, name: str) -> str:
+        return missing_layer_message(self.label, name)
 
     def is_trusted(self, name: str) -> bool:
         """Whether layer ``name`` loads without value checks (stamped by the store, unchanged since)."""

@@ -24,7 +24,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from layers.store import GeoPackageStore, _fsync_and_replace
+from layers.store import GeoPackageStore, _fsync_and_replace, saving_beside
 from layers.workbook import workbook_bytes
 
 SCENARIOS = "expansion_scenarios"
@@ -105,14 +105,21 @@ class ScenarioStore:
             msg = f"no scenario called {name!r}; saved: {known}"
             raise ScenarioError(msg)
         row = found.iloc[0]
-        plots, roads = self._read(PLOTS), self._read(ROADS)
         return Scenario(
             name=name, saved_at=str(row["saved_at"]), options=json.loads(row["options"]),
             figures=json.loads(row["figures"]), summary=json.loads(row["summary"]),
             area=found.geometry.reset_index(drop=True),
-            plots=plots[plots["scenario"] == name].reset_index(drop=True),
-            roads=roads[roads["scenario"] == name].reset_index(drop=True),
+            plots=self._rows_of(PLOTS, name), roads=self._rows_of(ROADS, name),
         )
+
+    def _rows_of(self, layer: str, name: str) -> gpd.GeoDataFrame:
+        """Scenario ``name``'s rows of ``layer``: none when no scenario has any (the layer is only written
+        once a scenario has rows for it: a plan along existing roads lays no new road)."""
+        table = self._read(layer)
+        if table is None:
+            return gpd.GeoDataFrame({"scenario": pd.Series(dtype=str)}, geometry=gpd.GeoSeries([]),
+                                    crs=self.store.working_crs())
+        return table[table["scenario"] == name].reset_index(drop=True)
 
     def save(self, name: str, *, area: gpd.GeoSeries, options: dict, figures: dict, summary: dict,
              plots: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> None:
@@ -140,8 +147,8 @@ class ScenarioStore:
         return _LOCKS.setdefault(str(self.path), threading.RLock())
 
     def _write(self, new: dict[str, gpd.GeoDataFrame], *, drop: str) -> None:
-        with self._lock(), tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
-            temporary = Path(workdir) / self.path.name
+        with saving_beside(self.path, self._lock()) as workdir:
+            temporary = workdir / self.path.name
             shutil.copy2(self.path, temporary)
             names = [str(n) for n, _ in pyogrio.list_layers(temporary)]
             for layer in (SCENARIOS, PLOTS, ROADS):

@@ -14,6 +14,7 @@ triggers. A stamped, unchanged layer is only cast to the registry's types.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -22,8 +23,8 @@ import sqlite3
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterable, Mapping
-from contextlib import closing
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -61,6 +62,10 @@ _ARROW_TYPES = {
 
 class ParkStoreError(RuntimeError):
     """The park file is missing, unreadable or not a ParkAtlas park."""
+
+
+class StorageFullError(ParkStoreError):
+    """A save refused because the disk holding the park is full; the park is unchanged (saves are atomic)."""
 
 
 def _arrow_column(series: pd.Series, kind: str) -> pa.Array:
@@ -160,6 +165,92 @@ def stamp_layers(path: Path, names: Iterable[str], *, trusted: bool = True) -> N
         conn.execute("COMMIT")
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+
+
+def missing_layers(path: Path) -> list[str]:
+    """Registry layers the park file records but whose table is gone (dropped outside the store).
+
+    A layer is recorded when the GeoPackage's ``gpkg_contents`` lists it or the
+    store stamped it in ``parkatlas_trust`` (every save does). A layer the park
+    never had is not missing: parks may lack layers (they load empty).
+    """
+    recorded: set[str] = set()
+    with closing(_read_only(path)) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        if "gpkg_contents" in tables:
+            recorded |= {row[0] for row in conn.execute("SELECT table_name FROM gpkg_contents")}
+        if TRUST_TABLE in tables:
+            recorded |= {row[0] for row in conn.execute(f"SELECT layer FROM {TRUST_TABLE}")}
+    return [name for name in REGISTRY if name in recorded and name not in tables]
+
+
+def missing_layer_message(where: str, name: str, *, park_option: str = "") -> str:
+    """What to tell about layer ``name`` recorded in the park ``where`` but gone, and how to recover.
+
+    ``park_option`` is the ``--park …`` that names this park to the import command (empty: the served park).
+    """
+    return (f"{where}: layer {name!r} is recorded in the park but its table is gone (dropped outside ParkAtlas); "
+            "restore the last backup with 'flask --app app restore BACKUP.gpkg', or import the layer again with "
+            f"'flask --app app import {name} FILE{park_option}'")
+
+
+#: SQLite's and GDAL's words for a write refused by a full disk (SQLITE_FULL, ENOSPC, EDQUOT).
+_STORAGE_FULL_TEXTS = ("database or disk is full", "no space left on device", "disk quota exceeded")
+#: errno values of a full disk or an exhausted quota (EDQUOT is not defined everywhere).
+_STORAGE_FULL_ERRNOS = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if e is not None)
+#: PostgreSQL's SQLSTATE for a full disk (class 53, insufficient resources).
+_PG_DISK_FULL = "53100"
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) is a write refused because the disk is full.
+
+    Saves write through Python (``OSError`` ENOSPC/EDQUOT), SQLite (``database or
+    disk is full``), GDAL (its message quotes the OS error) or PostgreSQL
+    (SQLSTATE 53100); each says "full" its own way.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, StorageFullError):
+            return True
+        if isinstance(exc, OSError) and exc.errno in _STORAGE_FULL_ERRNOS:
+            return True
+        if getattr(exc, "sqlstate", None) == _PG_DISK_FULL:
+            return True
+        if any(text in str(exc).lower() for text in _STORAGE_FULL_TEXTS):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+@contextmanager
+def saving_beside(park: Path, lock) -> Iterator[Path]:
+    """A temporary folder beside ``park`` for a save's copy, held under ``lock`` (the park's writer lock).
+
+    A failure of the save for want of space is raised as :class:`StorageFullError`:
+    either an error that says so (:func:`is_storage_full`), or any write error while
+    less space is left than the park's size — GDAL reports a full disk in a GeoPackage
+    only as the next step failing ("layer already exists" after a drop it could not
+    write). The copy is removed either way; the park was never touched.
+    """
+    with lock, tempfile.TemporaryDirectory(dir=park.parent, prefix=".parkatlas-") as workdir:
+        try:
+            yield Path(workdir)
+        except StorageFullError:
+            raise
+        except Exception as exc:
+            needed = park.stat().st_size if park.exists() else 0
+            free = shutil.disk_usage(park.parent).free
+            if is_storage_full(exc) or free < needed:
+                msg = (f"{park.parent}: the disk is full ({free} bytes free; a save needs room for a copy of the "
+                       f"park, {needed} bytes, and its changes); nothing was saved and the park is unchanged")
+                raise StorageFullError(msg) from exc
+            raise
+
+
 def trusted_stamp(path: Path, name: str) -> int | None:
     """The edit count of layer ``name`` when the store's stamp says it is unchanged since validated, else None.
 
@@ -167,7 +258,7 @@ def trusted_stamp(path: Path, name: str) -> int | None:
     triggers counted it) or replaced outside it (its triggers are gone).
     """
     try:
-        with closing(sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)) as conn:
+        with closing(_read_only(path)) as conn:
             row = conn.execute(f"SELECT edits, validated_edits FROM {TRUST_TABLE} WHERE layer = ?",
                                (name,)).fetchone()
             triggers = conn.execute(
@@ -354,7 +445,9 @@ class GeoPackageStore:
             msg = f"{self.path}: not a ParkAtlas park (no {META_TABLE} table)"
             raise ParkStoreError(msg)
         try:
-            table = pyogrio.read_dataframe(self.path, layer=META_TABLE, use_arrow=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files; errors still raise
+                table = pyogrio.read_dataframe(self.path, layer=META_TABLE, use_arrow=True)
             return {str(k): json.loads(v) for k, v in zip(table["key"], table["value"])}
         except Exception as exc:
             msg = f"{self.path}: the park metadata cannot be read ({exc})"
@@ -377,6 +470,9 @@ class GeoPackageStore:
     def load(self, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
         """Read one layer, validated unless stamped unchanged; an absent layer loads as an empty, typed frame.
 
+        A layer the park records but whose table was dropped outside the store is
+        damage, not absence: :class:`ParkStoreError` says so (see :func:`missing_layers`).
+
         Parameters
         ----------
         name
@@ -388,6 +484,8 @@ class GeoPackageStore:
         stamp = trusted_stamp(self.path, name) if self.exists() else None
         # A stamped layer is there; only other cases ask GDAL for the layers (and check the file header).
         if stamp is None and name not in self.layer_names():
+            if name in self.missing_layers():
+                raise ParkStoreError(self.missing_layer_message(name))
             return self._empty(spec)
         try:
             raw = read_layer(self.path, name, bbox=bbox)
@@ -404,6 +502,13 @@ class GeoPackageStore:
     def is_trusted(self, name: str) -> bool:
         """Whether layer ``name`` loads without value checks (stamped by the store, unchanged since)."""
         return self.exists() and trusted_stamp(self.path, name) is not None
+
+    def missing_layers(self) -> list[str]:
+        """Registry layers the park records but whose table was dropped outside the store (see :func:`missing_layers`)."""
+        return missing_layers(self.path)
+
+    def missing_layer_message(self, name: str) -> str:
+        return missing_layer_message(str(self.path), name, park_option=f" --park {self.path}")
 
     def load_all(self) -> dict[str, pd.DataFrame]:
         """Every registered layer, validated (absent ones empty)."""
@@ -424,8 +529,8 @@ class GeoPackageStore:
         crs = CRS.from_epsg(int(meta["working_epsg"]))
         typed = {name: self._checked(name, frame, crs) for name, frame in frames.items()}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.write_lock(), tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
-            temporary = Path(workdir) / self.path.name
+        with saving_beside(self.path, self.write_lock()) as workdir:
+            temporary = workdir / self.path.name
             _write_meta(temporary, full_meta)
             for name, frame in typed.items():
                 _write_frame(temporary, get_layer(name), frame, crs)
@@ -448,9 +553,9 @@ class GeoPackageStore:
         self._require()
         crs = self.working_crs()
         typed = dict(frames) if checked else {name: self._checked(name, frame, crs) for name, frame in frames.items()}
-        with self.write_lock(), tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".parkatlas-") as workdir:
+        with saving_beside(self.path, self.write_lock()) as workdir:
             present = set(self.layer_names())
-            temporary = Path(workdir) / self.path.name
+            temporary = workdir / self.path.name
             shutil.copy2(self.path, temporary)
             # Appended rows are validated, the rows already there only if they were: keep their trust as it is.
             untrusted = {name for name in typed if name in append and name in present

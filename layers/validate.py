@@ -197,9 +197,9 @@ def _check_land_use(out: pd.DataFrame, labels: _RecordLabels, problems: list[Pro
     for (code, std), rows in pairs.groupby(["land_use", "land_use_std"]).groups.items():
         if not landuse.is_known_code(code, std):
             positions = out.index.get_indexer(rows)
-            problems += [
-                Problem(labels[i], "land_use", code, f"not a land-use code of {std}") for i in positions
-            ]
+            allowed = (f"not a land-use code of {std}; allowed: a class of {std} or a sub-code of one, "
+                       f"first-level classes {', '.join(landuse.top_classes(std))}")
+            problems += [Problem(labels[i], "land_use", code, allowed) for i in positions]
 
 
 def validate_layer(

@@ -141,7 +141,10 @@ def test_land_use_code_is_checked_in_its_own_system():
         land_use=["1001", "1001", "Q7"],
         land_use_std=["用地用海2023", "GB/T21010-2017", "GB50137-2011"],
     )
-    assert problems_of(frame) == ["record row 3 (parcel_id=C), field land_use: not a land-use code of GB50137-2011 (got 'Q7')"]
+    # The message names what is allowed: GB 50137's first-level classes (B41 is under B, U11 under U).
+    assert problems_of(frame) == [
+        "record row 3 (parcel_id=C), field land_use: not a land-use code of GB50137-2011; allowed: a class of "
+        "GB50137-2011 or a sub-code of one, first-level classes R, A, B, M, W, S, U, G, E (got 'Q7')"]
 
 
 def test_land_use_without_system_defaults_to_2023_with_a_notice():

@@ -31,7 +31,7 @@ from layers.public_fields import in_force_mask
 from layers.registry import REGISTRY
 from layers.schema import LayerSpec
 from web.errors import BadRequest
-from web.i18n import current_lang
+from web.i18n import current_lang, tr
 from web.park import park
 from web.public import visitor_fields
 
@@ -74,7 +74,7 @@ def park_info() -> dict:
 @bp.get("/summary")
 def summary():
     """The KPI figures of the overview page, as JSON; ``?as_of=YYYY-MM-DD`` counts the records of that day."""
-    as_of = date_param(request.args, "as_of")
+    as_of = parse_as_of(request.args)
     figures = cached_summary(as_of)
     return jsonify({"park": park_info(), "as_of": park_as_of(as_of).isoformat(), **figures})
 
@@ -104,6 +104,14 @@ def int_param(args: Mapping[str, str], name: str, *, default: int, minimum: int,
     return value
 
 
+def page_params(args: Mapping[str, str]) -> tuple[int, int]:
+    """``(limit, offset)`` of a paged list, each bounded by the app's configuration (400 outside)."""
+    config = current_app.config
+    limit = int_param(args, "limit", default=config["API_DEFAULT_LIMIT"], minimum=1, maximum=config["API_MAX_LIMIT"])
+    offset = int_param(args, "offset", default=0, minimum=0, maximum=config["API_MAX_OFFSET"])
+    return limit, offset
+
+
 def date_param(args: Mapping[str, str], name: str) -> dt.date | None:
     """A ``YYYY-MM-DD`` query parameter, or ``None`` when absent."""
     raw = args.get(name)
@@ -113,6 +121,24 @@ def date_param(args: Mapping[str, str], name: str) -> dt.date | None:
         return dt.date.fromisoformat(raw.strip())
     except ValueError:
         raise BadRequest(f"{name} must be a date written YYYY-MM-DD, got {raw!r}") from None
+
+
+def parse_as_of(args: Mapping[str, str]) -> dt.date | None:
+    """The day asked for with ``?as_of=YYYY-MM-DD`` (None when absent), within the configured range.
+
+    Every view that judges the park on a day reads it here, so a day the analyses
+    cannot count in (before ``AS_OF_EARLIEST`` or after ``AS_OF_LATEST``) is one
+    clear 400 naming the range, whichever page is asked.
+    """
+    day = date_param(args, "as_of")
+    if day is None:
+        return None
+    earliest = dt.date.fromisoformat(str(current_app.config["AS_OF_EARLIEST"]))
+    latest = dt.date.fromisoformat(str(current_app.config["AS_OF_LATEST"]))
+    if not earliest <= day <= latest:
+        raise BadRequest(tr(f"as_of 必须在 {earliest} 至 {latest} 之间，收到 {day}",
+                            f"as_of must be between {earliest} and {latest}, got {day}"))
+    return day
 
 
 def bbox_param(args: Mapping[str, str]) -> tuple[float, float, float, float] | None:
@@ -244,9 +270,7 @@ def items(layer: str):
     """A page of features, optionally within a lon/lat ``bbox``."""
     spec = _spec(layer)
     args = request.args
-    limit = int_param(args, "limit", default=current_app.config["API_DEFAULT_LIMIT"], minimum=1,
-                      maximum=current_app.config["API_MAX_LIMIT"])
-    offset = int_param(args, "offset", default=0, minimum=0)
+    limit, offset = page_params(args)
     bbox = bbox_param(args)
     frame = park().layer(spec.name)
     fields = visitor_fields(spec.name)

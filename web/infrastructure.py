@@ -37,7 +37,7 @@ from layers.infra_rules import InfraRules, InfraRulesError, infra_rules_for_park
 from layers.registry import get_layer
 from layers.schema import code_label
 from layers.workbook import workbook_bytes
-from web.api import date_param, park_info
+from web.api import park_info, parse_as_of
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
 from web.pages import Card, Share
@@ -92,7 +92,7 @@ def _options(rules: InfraRules) -> Options:
     planned = args.get("planned", "").strip().lower()
     if planned not in _TRUE + _FALSE:
         raise BadRequest(f"planned must be 1 or 0, got {args.get('planned')!r}")
-    return Options(template, planned in _TRUE, date_param(args, "as_of"))
+    return Options(template, planned in _TRUE, parse_as_of(args))
 
 
 _cache: OrderedDict = OrderedDict()

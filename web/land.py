@@ -33,13 +33,14 @@ from geo.maps_land import (
     vacancy_map,
 )
 from geo.revitalisation import CaseError, candidates, case_history, close_case, create_case, update_case, year_figures
+from geo.summary import in_force
 from geo.units import M2_PER_MU
 from layers.analysis_io import xlsx_bytes
 from layers.geojson import json_ready
 from layers.registry import get_layer
 from layers.rules import LandRules, rules_for_park
 from web.analysis_gate import Flights, run_analysis
-from web.api import date_param, int_param, park_as_of, park_info
+from web.api import int_param, page_params, parse_as_of, park_as_of, park_info
 from web.audit import commit_change
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
@@ -68,7 +69,7 @@ def land_rules() -> LandRules:
 
 def as_of_param() -> dt.date:
     """``?as_of=YYYY-MM-DD``; default the park's reference date, else today."""
-    return park_as_of(date_param(request.args, "as_of"))
+    return park_as_of(parse_as_of(request.args))
 
 
 def format_param() -> str:
@@ -120,9 +121,7 @@ def records(frame: pd.DataFrame, columns=None) -> list[dict]:
 
 
 def page_slice(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    limit = int_param(request.args, "limit", default=current_app.config["API_DEFAULT_LIMIT"], minimum=1,
-                      maximum=current_app.config["API_MAX_LIMIT"])
-    offset = int_param(request.args, "offset", default=0, minimum=0)
+    limit, offset = page_params(request.args)
     return frame.iloc[offset:offset + limit], {"numberMatched": len(frame), "limit": limit, "offset": offset}
 
 
@@ -438,7 +437,9 @@ def cases_context(result: LandAnalysis) -> dict:
     found = candidates(result.parcels, analysis=result.parcels, buildings=park().layer("buildings"),
                        building_vacancy=result.buildings, firms=result.muju.firms, cases=cases, rules=land_rules())
     year = year_param(result.as_of.year)
-    figures = year_figures(park().layer("parcels"), analysis=result.parcels, cases=cases, year=year)
+    # The analysis holds the parcels in force on its day (none added later, none retired): align with those.
+    parcels = in_force(park().layer("parcels"), as_of=result.as_of)
+    figures = year_figures(parcels, analysis=result.parcels, cases=cases, year=year)
     return {"cases": cases, "events": events, "candidates": found, "year": year, "figures": figures}
 
 

@@ -4,23 +4,51 @@ The park is a GeoPackage (``PARKATLAS_PARK``) or a PostGIS schema
 (``PARKATLAS_DATABASE_URL``, which wins when set). A layer is read and validated
 once per version of the store (file identity for a GeoPackage, the change counter
 for PostGIS); an import or edit is seen on the next request. The first access
-migrates a PostGIS park's layout to the current one.
+migrates a PostGIS park's layout to the current one. A park that cannot be read,
+or that was changed outside ParkAtlas into values that do not validate, raises
+:class:`ParkUnavailable` (answered 503 by ``web.errors``), never a half-drawn page.
 """
 
 from __future__ import annotations
 
 import atexit
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 import pandas as pd
 from flask import Flask, current_app
 
+from layers.store import ParkStoreError
 from layers.stores import ParkStore, close_store, migrate_store, open_store
+from layers.validate import LayerValidationError
 
 _EXTENSION = "parkatlas_park"
 T = TypeVar("T")
+
+
+class ParkUnavailable(ParkStoreError):
+    """The park cannot be served as it is now (missing, unreadable, or changed outside ParkAtlas into values
+    that do not validate); pages answer 503 instead of failing half-way.
+
+    ``layer`` names the layer concerned (None for the park as a whole); the message
+    (with paths and values) is for the log and ``check-park``, not for the client.
+    """
+
+    def __init__(self, message: str, layer: str | None = None):
+        super().__init__(message)
+        self.layer = layer
+
+
+@contextmanager
+def _unavailable_when_damaged(layer: str | None = None) -> Iterator[None]:
+    try:
+        yield
+    except ParkUnavailable:
+        raise
+    except (ParkStoreError, LayerValidationError) as exc:
+        raise ParkUnavailable(str(exc), layer) from exc
 
 
 class ParkCache:
@@ -39,7 +67,8 @@ class ParkCache:
         if not self._migrated:
             migrate_store(self.store)
             self._migrated = True
-        version = self.store.version()
+        with _unavailable_when_damaged():
+            version = self.store.version()
         if version != self._version:
             self._version = version
             self._layers = {}
@@ -53,11 +82,16 @@ class ParkCache:
             return self._sync()
 
     def layer(self, name: str) -> pd.DataFrame:
-        """The validated layer (shared: callers must not modify it in place)."""
+        """The validated layer (shared: callers must not modify it in place).
+
+        :class:`ParkUnavailable` when the park or the layer cannot be read or no longer
+        validates (changed outside ParkAtlas while the server runs).
+        """
         with self._lock:
             self._sync()
             if name not in self._layers:
-                self._layers[name] = self.store.load(name)
+                with _unavailable_when_damaged(name):
+                    self._layers[name] = self.store.load(name)
             return self._layers[name]
 
     def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -83,7 +117,8 @@ class ParkCache:
         with self._lock:
             self._sync()
             if self._meta is None:
-                self._meta = self.store.read_meta()
+                with _unavailable_when_damaged():
+                    self._meta = self.store.read_meta()
             return self._meta
 
 

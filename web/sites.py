@@ -9,7 +9,6 @@ version and kept for the following searches.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 
 import numpy as np
@@ -34,10 +33,10 @@ from layers.registry import get_layer
 from layers.rules import rules_for_park
 from layers.schema import code_label
 from web.analysis_gate import Flights, run_analysis
-from web.api import park_info
+from web.api import park_as_of, park_info
 from web.errors import BadRequest
 from web.expansion import _rules, number_param
-from web.i18n import current_lang, tr
+from web.i18n import current_lang
 from web.park import park
 
 bp = Blueprint("sites", __name__)
@@ -88,11 +87,6 @@ _lock = threading.Lock()
 _flights = Flights()
 
 
-def _as_of() -> dt.date:
-    reference = park().meta().get("reference_date")
-    return dt.date.fromisoformat(reference) if reference else dt.date.today()
-
-
 def inputs() -> dict:
     """Readiness, network distances, revitalisation flags and unit vacancy of the park (cached per version).
 
@@ -116,7 +110,7 @@ def inputs() -> dict:
 
 def _compute_inputs(rules, infra) -> dict:
     """What :func:`inputs` keeps: computed from the park as it is now."""
-    as_of = _as_of()
+    as_of = park_as_of()
     layers = {name: in_force(park().layer(name), as_of=as_of) for name in
               ("parcels", "roads", "pipelines", "facilities", "buildings", "units", "leases", "zones")}
     parcels = layers["parcels"]

@@ -27,3 +27,6 @@ def init_app(app: Flask) -> None:
     from web.commands import seed_tiles
 
     app.cli.add_command(seed_tiles.seed_tiles_command)
+    from web.commands import serve
+
+    app.cli.add_command(serve.serve_command)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from layers.backup import BackupError, backup_park, check_park, restore_park
+from layers.backup import BackupError, backup_park, check_park, recovery_hint, restore_park
 
 
 def _store():
@@ -57,11 +57,13 @@ def restore_command(backup: str) -> None:
 
 @click.command("check-park")
 @with_appcontext
-@click.option("--deep", is_flag=True, help="Also read and validate every layer.")
+@click.option("--deep", is_flag=True, help="Read and validate every layer, not only those changed outside ParkAtlas.")
 def check_park_command(deep: bool) -> None:
     """Check the park's integrity (the server runs the quick check before it starts)."""
-    problems = check_park(_store(), deep=deep)
+    store = _store()
+    problems = check_park(store, deep=deep)
     if problems:
-        click.echo("the park is damaged:\n  " + "\n  ".join(problems), err=True)
+        location = getattr(getattr(store, "inner", store), "path", None) or "PATH.gpkg"
+        click.echo("the park is damaged:\n  " + "\n  ".join(problems) + "\n" + recovery_hint(location), err=True)
         raise SystemExit(2)
     click.echo("the park is sound" + (" (every layer read and validated)" if deep else ""))

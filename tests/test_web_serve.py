@@ -1,0 +1,168 @@
+"""The production server: ``flask --app app serve`` (waitress) started as a real process on a loopback port.
+
+Each server is the command a deployment runs, on a tiny park: pages answer with
+waitress's ``Server`` header (not Werkzeug's), a body over ``PARKATLAS_MAX_UPLOAD_MB``
+is refused with 413 by the server while one of exactly the cap gets through, an
+idle connection is closed after ``PARKATLAS_CHANNEL_TIMEOUT_S``, proxy headers
+count only with ``PARKATLAS_PROXY=1``, SIGTERM stops it cleanly, and a damaged
+park is refused before the port opens.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CAP_MB = 1
+CAP = CAP_MB * 1024 * 1024
+IDLE_TIMEOUT_S = 2
+START_TIMEOUT_S = 60
+
+
+def _env(park: Path, tmp_path: Path, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARKATLAS_")}
+    env.update({"PARKATLAS_PARK": str(park), "PARKATLAS_AUTH_REQUIRED": "0", "PARKATLAS_TILE_CACHE": "none",
+                "PARKATLAS_ACCOUNTS": str(tmp_path / "accounts.sqlite"), "PARKATLAS_SECRET_KEY": "s" * 40,
+                "PARKATLAS_MAX_UPLOAD_MB": str(CAP_MB), "PARKATLAS_THREADS": "3",
+                "PARKATLAS_CHANNEL_TIMEOUT_S": str(IDLE_TIMEOUT_S), **extra})
+    return env
+
+
+class Server:
+    """``flask --app app serve --port 0`` in a child process; the port is read from its first line."""
+
+    def __init__(self, park: Path, tmp_path: Path, **env: str):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "serve", "--host", "127.0.0.1", "--port", "0"],
+            cwd=ROOT, env=_env(park, tmp_path, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.append(self.process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(START_TIMEOUT_S)
+        found = re.search(r"http://127\.0\.0\.1:(\d+)", lines[0]) if lines else None
+        if found is None:
+            self.process.kill()
+            _, err = self.process.communicate(timeout=30)
+            pytest.fail(f"the server did not start: {lines} {err[-2000:]}")
+        self.banner = lines[0]
+        self.port = int(found.group(1))
+
+    def connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def get(self, path: str, headers: dict | None = None) -> tuple[http.client.HTTPResponse, bytes]:
+        conn = self.connection()
+        try:
+            conn.request("GET", path, headers=headers or {})
+            response = conn.getresponse()
+            return response, response.read()
+        finally:
+            conn.close()
+
+    def stop(self) -> tuple[int, str]:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=30)
+        return self.process.returncode, out
+
+
+@pytest.fixture
+def server(tiny_park, tmp_path):
+    running = Server(tiny_park.path, tmp_path)
+    yield running
+    if running.process.poll() is None:
+        running.process.kill()
+        running.process.communicate(timeout=30)
+
+
+def post_body(server: Server, size: int) -> tuple[int, bytes]:
+    """POST ``size`` bytes to ``/`` (a GET-only page: a body the server lets through gets 405 from the app)."""
+    conn = server.connection()
+    try:
+        conn.putrequest("POST", "/")
+        conn.putheader("Content-Type", "application/octet-stream")
+        conn.putheader("Content-Length", str(size))
+        conn.endheaders()
+        try:
+            chunk = b"x" * 65536
+            for start in range(0, size, len(chunk)):
+                conn.send(chunk[: min(len(chunk), size - start)])
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed without reading the rest: that is the point
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_pages_are_served_by_waitress_with_the_configured_settings(server):
+    response, body = server.get("/api/summary")
+    assert response.status == 200 and b'"park_name"' in body
+    assert response.getheader("Server") == "waitress"
+    assert "Werkzeug" not in (response.getheader("Server") or "")
+    assert "3 threads" in server.banner and f"closed after {IDLE_TIMEOUT_S} s" in server.banner
+    assert f"bodies up to {CAP} bytes" in server.banner and "proxy headers not trusted" in server.banner
+
+
+def test_a_body_over_the_upload_cap_is_refused_with_413_by_the_server(server):
+    status, body = post_body(server, CAP + 1)
+    assert status == 413 and b"generated by waitress" in body
+    # Exactly the cap passes the server (and Flask's MAX_CONTENT_LENGTH): the app answers, here 405.
+    status, _ = post_body(server, CAP)
+    assert status == 405
+
+
+def test_an_idle_connection_is_closed_after_the_channel_timeout(server):
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=IDLE_TIMEOUT_S * 6) as sock:
+        sock.sendall(b"GET /api/summary HTTP/1.1\r\nHost: x\r\n")  # and then nothing: a stalled client
+        assert sock.recv(1024) == b""  # closed by the server (a timeout would raise instead)
+    waited = time.monotonic() - started
+    assert IDLE_TIMEOUT_S <= waited < IDLE_TIMEOUT_S * 6
+
+
+def test_sigterm_stops_the_server_cleanly(server):
+    assert server.get("/api/summary")[0].status == 200
+    code, out = server.stop()
+    assert code == 0 and "ParkAtlas stopped" in out
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+
+
+@pytest.mark.parametrize(("proxy", "scheme"), [("0", "http"), ("1", "https")])
+def test_forwarded_headers_count_only_behind_a_trusted_proxy(tiny_park, tmp_path, proxy, scheme):
+    running = Server(tiny_park.path, tmp_path, PARKATLAS_PROXY=proxy)
+    try:
+        headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+        response, body = running.get("/api/collections/parcels/items?limit=1", headers=headers)
+        assert response.status == 200
+        # The OGC links are absolute: their scheme is the proxy's only when the proxy is trusted.
+        assert re.search(rb'"href":"(\w+)://', body).group(1).decode() == scheme
+        code, out = running.stop()
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.communicate(timeout=30)
+    assert code == 0 and ("proxy headers trusted" if proxy == "1" else "proxy headers not trusted") in running.banner
+
+
+def test_a_damaged_park_is_refused_before_the_port_opens(tiny_park, tmp_path):
+    with sqlite3.connect(tiny_park.path) as conn:  # an id made duplicate outside ParkAtlas
+        conn.execute("UPDATE enterprises SET enterprise_id = 'E1'")
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "serve", "--port", "0"], cwd=ROOT,
+                          env=_env(tiny_park.path, tmp_path), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "ParkAtlas serving" not in done.stdout
+    assert "will not start" in done.stderr and "field enterprise_id: duplicate id" in done.stderr
+    assert "flask --app app restore" in done.stderr
