@@ -7,12 +7,15 @@ the demo park), signs in an editor and a viewer, and replays the corpus of
 issue 12: uploads that point at other files or URLs, uploads that cost minutes
 or gigabytes when parsed (10⁶ CSV columns, a workbook bomb inside a zip, a
 recursive GeoPackage view, 10⁶ DXF points, 1 999 zip members), and the web
-requests of ``bench/hostile_web.py`` when present (huge or deep JSON, concurrent
-analyses). For each case it prints the status, the seconds to the answer, and
-the server's peak resident memory above what it held just before (the kernel's
-high-water mark ``VmHWM``, reset through ``/proc/<pid>/clear_refs`` before each
-case), against the budget: answered in ≤ 2 s and ≤ 300 MB above the idle
-server. The corpus files are built once in ``bench/out/hostile/``.
+requests of ``bench/hostile_web.py`` (huge or deep JSON, concurrent analyses).
+For each case it prints the status, the seconds to the answer, and the server's
+peak resident memory above what it held just before (the kernel's high-water
+mark ``VmHWM``, reset through ``/proc/<pid>/clear_refs`` before each case),
+against the budget: answered in ≤ 2 s and ≤ 300 MB above the idle server. One
+user's 4 large analyses at once are legitimate work that the analysis gate
+serialises: they may take 4 times one such analysis measured in the same run
+(the baseline case, judged on memory only) plus 2 s. The corpus files are built
+once in ``bench/out/hostile/``.
 """
 
 from __future__ import annotations
@@ -191,13 +194,24 @@ def _upload_case(label: str, file_name: str, layer: str, build) -> Case:
 
 
 def _web_cases() -> list[Case]:
-    """The web requests of ``bench/hostile_web.py`` (huge and deep JSON, concurrent analyses), if present."""
-    try:
-        from bench import hostile_web
-    except ImportError:
-        print("  (bench/hostile_web.py not present: web cases skipped)")
-        return []
+    """The web requests of ``bench/hostile_web.py``: huge and deep JSON, concurrent analyses."""
+    from bench import hostile_web
+
     return [Case(f"web: {name}", run) for name, run in hostile_web.cases()]
+
+
+def _time_budget(name: str, done: dict[str, float]) -> float | None:
+    """The seconds ``name`` may take: 2 s, a multiple of a baseline case's time (concurrent legitimate work),
+    or None for a baseline itself (legitimate work, judged on memory only)."""
+    from bench import hostile_web
+
+    plain = name.removeprefix("web: ")
+    if plain == hostile_web.BASELINE_ONE_LARGE:
+        return None
+    if plain in hostile_web.SERIAL_BUDGETS:
+        baseline, times = hostile_web.SERIAL_BUDGETS[plain]
+        return times * done.get("web: " + baseline, 0.0) + BUDGET_S
+    return BUDGET_S
 
 
 # -- measuring -----------------------------------------------------------------------------------------------
@@ -211,7 +225,7 @@ class Context:
     base_url: str
 
 
-def measure(context: Context, case: Case) -> dict:
+def measure(context: Context, case: Case, budget_s: float | None) -> dict:
     server = context.server
     time.sleep(0.5)  # let the previous case's memory settle
     idle = server.rss_mb()
@@ -221,8 +235,10 @@ def measure(context: Context, case: Case) -> dict:
     seconds = time.perf_counter() - start
     peak = server.peak_mb() if exact else float("nan")
     above = peak - idle
-    ok = seconds <= BUDGET_S and (above <= BUDGET_MB or not exact) and status < 500
-    return {"case": case.name, "status": status, "seconds": seconds, "above_mb": above, "idle_mb": idle, "ok": ok}
+    in_time = budget_s is None or seconds <= budget_s
+    ok = in_time and (above <= BUDGET_MB or not exact) and status < 500
+    return {"case": case.name, "status": status, "seconds": seconds, "above_mb": above, "idle_mb": idle, "ok": ok,
+            "budget_s": budget_s}
 
 
 def main() -> int:
@@ -247,12 +263,15 @@ def main() -> int:
                 editor.get("/")  # the park loaded before anything is measured
                 print(f"server idle: {server.rss_mb():,.0f} MB RSS; budget per case: ≤ {BUDGET_S:g} s, "
                       f"≤ {BUDGET_MB:g} MB above idle", flush=True)
-                print(f"{'case':58} {'status':>6} {'seconds':>8} {'MB above idle':>14}  verdict")
+                print(f"{'case':58} {'status':>6} {'seconds':>8} {'budget s':>8} {'MB above idle':>14}  verdict")
+                done: dict[str, float] = {}
                 for case in cases:
-                    row = measure(context, case)
+                    row = measure(context, case, _time_budget(case.name, done))
+                    done[case.name] = row["seconds"]
                     rows.append(row)
-                    print(f"{row['case'][:58]:58} {row['status']:>6} {row['seconds']:>8.2f} {row['above_mb']:>14.1f}"
-                          f"  {'within budget' if row['ok'] else 'OVER BUDGET'}", flush=True)
+                    budget = "—" if row["budget_s"] is None else f"{row['budget_s']:.1f}"
+                    print(f"{row['case'][:58]:58} {row['status']:>6} {row['seconds']:>8.2f} {budget:>8} "
+                          f"{row['above_mb']:>14.1f}  {'within budget' if row['ok'] else 'OVER BUDGET'}", flush=True)
                     record("bench_hostile", row["case"], "seconds", row["seconds"], "s")
                     record("bench_hostile", row["case"], "peak_above_idle", row["above_mb"], "MB")
     over = [r["case"] for r in rows if not r["ok"]]

@@ -108,6 +108,17 @@ def test_xlsx_with_surveyors_x_north_y_east(tmp_path):
     assert got[0] == pytest.approx([X0 - 40_000_000 + 30.0, Y0 + 10.0], abs=1e-6)  # 4528 → 4549: false easting
 
 
+def test_xlsx_text_that_reads_like_a_missing_marker_is_kept(tmp_path, tiny_park):
+    """"NA", "NaN", "null" in a cell are names, not empty cells (pandas' default would drop them)."""
+    path = tmp_path / "企业.xlsx"
+    pd.DataFrame({"enterprise_id": ["E7", "E8", "E9", "E10"], "name": ["NA", "NaN", "null", None]}).to_excel(
+        path, index=False)
+    import_layer(path, "enterprises", park=tiny_park, options=ImportOptions(mode="upsert"))
+    names = tiny_park.load("enterprises").set_index("enterprise_id")["name"]
+    assert names[["E7", "E8", "E9"]].tolist() == ["NA", "NaN", "null"]
+    assert pd.isna(names["E10"])  # an empty cell is still missing
+
+
 def test_gbk_geojson_is_decoded(tmp_path):
     text = ('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"宗地号":"G-1","名称":"甲地块"},'
             '"geometry":{"type":"Polygon","coordinates":[[[120.1,28.65],[120.101,28.65],[120.101,28.651],'

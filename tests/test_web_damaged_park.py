@@ -10,6 +10,7 @@ sqlite3 or QGIS would have them). The full disk is a real tmpfs mounted for the 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import sqlite3
@@ -206,6 +207,25 @@ def test_an_edit_on_a_full_disk_is_507_and_leaves_the_park_unchanged(small_disk,
     (small_disk / "filler").unlink()
     assert client.post("/edit/parcels/P1", json={"values": {"name": "改名"}, "version": version}).status_code == 200
     assert client.get("/api/collections/parcels/items/P1").get_json()["properties"]["name"] == "改名"
+
+
+def test_an_import_confirmed_on_a_full_disk_is_507_and_leaves_the_park_unchanged(small_disk, tmp_path):
+    store = GeoPackageStore(small_disk / "park.gpkg")
+    store.save_park(tiny_frames(), TINY_META)
+    client = create(store.path, UPLOAD_DIR=str(tmp_path / "uploads"),
+                    IMPORT_ARCHIVE_DIR=str(tmp_path / "archive")).test_client()
+    source = b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"enterprise_id":"E9",' \
+             b'"name":"\xe4\xb8\x99"},"geometry":null}]}'
+    preview = client.post("/import?format=json", data={"layer": "enterprises", "mode": "upsert",
+                                                       "file": (io.BytesIO(source), "e.geojson")},
+                          content_type="multipart/form-data")
+    assert preview.status_code == 200, preview.get_data(as_text=True)[:300]
+    fill(small_disk, leave=0)
+    before = digest(store.path)
+    reply = client.post(f"/import/{preview.get_json()['token']}/confirm?format=json")
+    assert reply.status_code == 507
+    assert reply.get_json()["error"]["code"] == "InsufficientStorage"
+    assert digest(store.path) == before
 
 
 # -- crash leftovers -------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from layers.io.report import group
 from layers.io.uploads import SourceError, UploadNotFound, UploadSpent, UploadStore
 from layers.io.write import DOWNLOADS, attribute_table, export_bytes
 from layers.registry import REGISTRY, get_layer
+from layers.store import is_storage_full
 from web.auth import current_user
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
@@ -214,6 +215,8 @@ def upload():
         return _report_page(exc.report, 400)
     except Exception as exc:  # noqa: BLE001 — never 500 for a file someone uploaded
         uploads.drop(token)
+        if is_storage_full(exc):
+            raise  # the server's disk, not the file: 507 (web.errors)
         return _report_page(_unexpected(exc, upload_file.filename, options["layer"]), 400)
     return _report_page(plan.report, 200, token=token, plan=plan)
 
@@ -227,6 +230,8 @@ def confirm(token: str):
         except ImportRejected as exc:
             return _report_page(exc.report, 400)
         except Exception as exc:  # noqa: BLE001 — never 500 for a file someone uploaded
+            if is_storage_full(exc):
+                raise  # the server's disk, not the file: 507 (web.errors); the save left the park unchanged
             return _report_page(_unexpected(exc, saved["filename"], saved["layer"]), 400)
     return _report_page(plan.report, 200)
 

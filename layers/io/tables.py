@@ -127,7 +127,8 @@ def sheet_names(path: Path) -> list[str]:
 
 def read_xlsx(path: Path, *, sheet: str | int = 0) -> pd.DataFrame:
     """One sheet as cells (dates stay dates, numbers numbers), trimmed."""
-    frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
+    # Text such as "NA", "NaN" or "null" is a value (a name, a code), not a missing cell: only empty cells are.
+    frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl", keep_default_na=False)
     frame = frame.loc[:, [not str(c).startswith("Unnamed:") or present(frame[c]).any() for c in frame.columns]]
     return _clean(frame)
 
