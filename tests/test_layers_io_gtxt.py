@@ -27,9 +27,10 @@ from layers.validate import validate_layer
 PARCELS = get_layer("parcels")
 
 
-def box_en(de: float, dn: float, size: float) -> shapely.Polygon:
-    """The expected polygon, in (easting with prefix, northing) order."""
-    return shapely.box(gs.PREFIX + gs.E0 + de, gs.N0 + dn, gs.PREFIX + gs.E0 + de + size, gs.N0 + dn + size)
+def box_en(de: float, dn: float, size: float, *, prefix: bool = False) -> shapely.Polygon:
+    """The expected polygon, in (easting, northing) order; a declared CRS is the form without the zone prefix."""
+    e0 = gs.E0 + (gs.PREFIX if prefix else 0)
+    return shapely.box(e0 + de, gs.N0 + dn, e0 + de + size, gs.N0 + dn + size)
 
 
 def values(column) -> list:
@@ -103,7 +104,10 @@ def test_a_standard_file_one_record_per_plot_with_the_header_fields_as_columns()
     assert frame["界址点数"].tolist() == [5, 10]
     assert frame["地块面积"].tolist() == [1.0, 0.96]
     assert frame["图幅号"].isna().all()
-    assert content.crs.to_epsg() == 4528
+    # Zone 40 with the prefix (EPSG:4528) is read as the same projection without it (EPSG:4549), exactly.
+    assert content.crs.to_epsg() == 4549
+    assert "eastings, with the zone prefix 40 (EPSG:4528), read without it (the prefix digits dropped, exactly): " \
+           "EPSG:4549 CGCS2000 3° Gauss-Krüger CM 120°E" in notes_of(content)
     # X is the northing, Y the easting: geometry is (easting, northing).
     assert frame.geometry[0].equals(box_en(0, 0, 100))
     assert frame.geometry[1].area == 10_000 - 400
@@ -116,35 +120,48 @@ def test_a_standard_file_one_record_per_plot_with_the_header_fields_as_columns()
 def test_unprefixed_eastings_declare_the_central_meridian_form():
     content = read_gtxt(gs.gtxt([gs.one_hectare(prefix=False)]))
     assert content.crs.to_epsg() == 4549
-    assert content.frame.geometry[0].equals(shapely.affinity.translate(box_en(0, 0, 100), -gs.PREFIX))
+    assert content.frame.geometry[0].equals(box_en(0, 0, 100))
+    assert "eastings, without the zone prefix: EPSG:4549" in notes_of(content)
 
 
-@pytest.mark.parametrize(("name", "width", "zone", "prefix", "epsg"), [
-    ("1980西安坐标系", "3", "40", True, 2364), ("80国家大地坐标系", "3", "40", False, 2385),
-    ("1954北京坐标系", "3", "40", True, 2416), ("北京54", "3", "40", False, 2437),
-    ("2000国家大地坐标系", "6", "21", True, 4499), ("1980西安坐标系", "6", "21", False, 2346),
-    ("1954北京坐标系", "6", "21", True, 21421), ("1954北京坐标系", "6", "21", False, 21461),
+def test_prefixes_are_dropped_from_the_digits_not_subtracted():
+    """40636400.123 − 4·10⁷ in floating point is not 636400.123; the reader's value is, bit for bit."""
+    lines = gs.plot(["5", "0.0050", "DK-1", "", "面", "", "", ""],
+                    ["J1,1,3171000.001,40636400.123", "J2,1,3171000.001,40636500.123", "J3,1,3171000.501,40636500.123",
+                     "J4,1,3171000.501,40636400.123", "J1,1,3171000.001,40636400.123"])
+    geometry = read_gtxt(gs.gtxt([lines])).frame.geometry[0]
+    assert float("40636400.123") - 40_000_000 != 636400.123
+    assert shapely.get_coordinates(geometry)[0].tolist() == [636400.123, 3171000.001]
+
+
+@pytest.mark.parametrize(("name", "width", "zone", "prefixed_epsg", "cm_epsg"), [
+    ("1980西安坐标系", "3", "40", 2364, 2385), ("80国家大地坐标系", "3", "40", 2364, 2385),
+    ("1954北京坐标系", "3", "40", 2416, 2437), ("北京54", "3", "40", 2416, 2437),
+    ("2000国家大地坐标系", "6", "21", 4499, 4510), ("1980西安坐标系", "6", "21", 2335, 2346),
+    ("1954北京坐标系", "6", "21", 21421, 21461),
 ])
-def test_datums_widths_and_zones_map_to_epsg(name, width, zone, prefix, epsg):
+@pytest.mark.parametrize("prefix", [True, False])
+def test_datums_widths_and_zones_map_to_epsg(name, width, zone, prefixed_epsg, cm_epsg, prefix):
     header = {**gs.STANDARD_HEADER, "坐标系": name, "几度分带": width, "带号": zone}
-    shift = 0 if not prefix else (int(zone) - gs.ZONE) * 1_000_000  # the samples carry zone 40's prefix
-    text = gs.gtxt([gs.one_hectare(prefix=prefix, de=shift if prefix else 0)], header=header)
-    content = read_gtxt(text)
-    assert content.crs.to_epsg() == epsg
+    shift = (int(zone) - gs.ZONE) * 1_000_000 if prefix else 0  # the samples carry zone 40's prefix
+    content = read_gtxt(gs.gtxt([gs.one_hectare(prefix=prefix, de=shift)], header=header))
+    assert content.crs.to_epsg() == cm_epsg
     assert content.damaged == {}
+    assert (f"with the zone prefix {zone} (EPSG:{prefixed_epsg})" in notes_of(content)) is prefix
+    assert content.frame.geometry[0].equals(box_en(0, 0, 100))
 
 
 def test_width_is_told_from_the_zone_and_the_zone_from_the_prefix():
     header = {k: v for k, v in gs.STANDARD_HEADER.items() if k not in ("几度分带", "带号")}
     content = read_gtxt(gs.gtxt([gs.one_hectare()], header=header))
-    assert content.crs.to_epsg() == 4528
+    assert content.crs.to_epsg() == 4549
     assert "zone 40 from the eastings' prefix" in notes_of(content)
 
 
 def test_non_standard_keys_and_regional_templates_are_read():
     header = {"坐标系": "2000国家大地坐标系", "分带": "3度带", "投影类型": "高斯克吕格", "带号": "第40带"}
     content = read_gtxt(gs.gtxt([gs.one_hectare()], header=header))
-    assert content.crs.to_epsg() == 4528
+    assert content.crs.to_epsg() == 4549
     assert "keys outside the standard's ten, kept in this report: 分带" in notes_of(content)
 
 
@@ -159,6 +176,8 @@ def test_without_a_datum_the_crs_is_left_to_the_coordinates():
     content = read_gtxt(gs.gtxt([gs.one_hectare()], header=header))
     assert content.crs is None
     assert "the header names no 坐标系" in notes_of(content)
+    # Left with the prefix, for the importer to tell the zone from it.
+    assert content.frame.geometry[0].equals(box_en(0, 0, 100, prefix=True))
 
 
 def test_plain_eastings_without_a_zone_leave_the_crs_open():
@@ -219,6 +238,15 @@ def test_rings_by_containment_holes_parts_and_holes_listed_first():
     assert "outer ring(s) 圈号 2, hole(s) 圈号 1" in notes_of(content)
 
 
+def test_rings_of_different_sizes():
+    triangle_hole = ["J1,2,3171220.000,40636020.000", "J2,2,3171220.000,40636060.000", "J3,2,3171260.000,40636020.000",
+                     "J1,2,3171220.000,40636020.000"]
+    holed = gs.plot(["9", "0.9200", "DK-4", "", "面", "", "", ""], gs.ring_lines(gs.square(200, 0, 100), 1),
+                    triangle_hole)
+    geometry = read_gtxt(gs.gtxt([holed])).frame.geometry[0]
+    assert geometry.area == 10_000 - 800 and len(geometry.interiors) == 1
+
+
 def test_a_new_ring_starts_after_a_closed_one_even_with_the_same_ring_number():
     same_number = gs.plot(["10", "0.9600", "DK-6", "", "面", "", "", ""],
                           gs.ring_lines(gs.square(200, 0, 100), 1), gs.ring_lines(gs.square(240, 40, 20), 1))
@@ -277,8 +305,7 @@ def test_lines_that_are_not_points_and_too_few_points_damage_their_plot():
 def test_swapped_x_and_y_are_exchanged_and_said(prefix):
     content = read_gtxt(gs.gtxt([gs.one_hectare(swap=True, prefix=prefix), gs.one_hectare("DK-2", dn=200,
                                                                                            prefix=prefix)]))
-    expected = box_en(0, 0, 100) if prefix else shapely.affinity.translate(box_en(0, 0, 100), -gs.PREFIX)
-    assert content.frame.geometry[0].equals(expected)
+    assert content.frame.geometry[0].equals(box_en(0, 0, 100))
     assert content.fixes == [(0, "plot DK-1 (line 13): X holds the eastings and Y the northings (X must be the "
                                  "northing); exchanged")]
 
@@ -289,16 +316,22 @@ def test_a_zone_prefix_that_contradicts_the_header_damages_the_plot():
     assert content.damaged == {1: "plot DK-2 (line 19): zone mismatch: the header's 带号 is 40, but the eastings "
                                   "carry zone prefix 39 (Y = 39,636,000.000 at point J1); correct the 带号 or the "
                                   "coordinates"}
-    assert content.crs.to_epsg() == 4528
+    assert content.crs.to_epsg() == 4549
 
 
-def test_a_plot_in_another_form_than_the_others_is_brought_into_theirs():
+@pytest.mark.parametrize("datum", ["2000国家大地坐标系", None])
+def test_a_plot_in_another_form_than_the_others_is_brought_into_theirs(datum):
+    header = {**gs.STANDARD_HEADER, "坐标系": datum} if datum else \
+        {k: v for k, v in gs.STANDARD_HEADER.items() if k != "坐标系"}
     content = read_gtxt(gs.gtxt([gs.one_hectare(), gs.one_hectare("DK-2", dn=200),
-                                 gs.one_hectare("DK-3", dn=400, prefix=False)]))
-    assert content.crs.to_epsg() == 4528
-    assert content.frame.geometry[2].equals(box_en(0, 400, 100))
-    assert "plot DK-3 (line 25): eastings without the zone prefix, unlike the file's other plots; added" \
-        in notes_of(content)
+                                 gs.one_hectare("DK-3", dn=400, prefix=False)], header=header))
+    # With a datum: the CRS without the prefix for all; without one: the file's majority form, prefixed.
+    assert (content.crs.to_epsg() if content.crs else None) == (4549 if datum else None)
+    assert content.frame.geometry[2].equals(box_en(0, 400, 100, prefix=datum is None))
+    assert content.frame.geometry[0].equals(box_en(0, 0, 100, prefix=datum is None))
+    line = 25 if datum else 24  # the header has one key less
+    assert f"plot DK-3 (line {line}): eastings without the zone prefix, unlike the file's other plots; read in " \
+           "their form" in notes_of(content)
 
 
 # -- counts and areas ----------------------------------------------------------------------------------
@@ -360,7 +393,7 @@ def test_encodings_read_the_same(tmp_path, encoding):
     assert formats.identify(path).key == "gtxt"
     data = read_source(path, PARCELS)
     assert data.frame["地块名称"].tolist() == ["一号·地块"]
-    assert data.declared_crs.to_epsg() == 4528 and data.driver == "国土 TXT"
+    assert data.declared_crs.to_epsg() == 4549 and data.driver == "国土 TXT"
     if encoding == "utf-16-le-nobom":
         assert data.encoding.how.startswith("UTF-16 without a byte-order mark")
 
@@ -441,9 +474,9 @@ def test_written_files_read_back_to_the_millimetre():
 
 
 def test_xian80_and_beijing54_parks_write_their_datum_and_zone():
-    for epsg, name, width, zone, read_as in ((2383, "1980西安坐标系", "3", "38", 2362),
-                                             (21460, "1954北京坐标系", "6", "20", 21420),
-                                             (4528, "2000国家大地坐标系", "3", "40", 4528)):
+    for epsg, name, width, zone, read_as in ((2383, "1980西安坐标系", "3", "38", 2383),
+                                             (21460, "1954北京坐标系", "6", "20", 21460),
+                                             (4528, "2000国家大地坐标系", "3", "40", 4549)):
         square = _local(0, 0, 100) if epsg != 4528 else shapely.affinity.translate(_local(0, 0, 100), gs.PREFIX)
         frame = _layer([square], ["C1"], crs=epsg)
         text = gtxt_text(frame, PARCELS, zone=export_zone(frame.crs)).text

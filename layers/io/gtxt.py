@@ -129,11 +129,18 @@ class GtxtChecks:
 
 @dataclass
 class PointLine:
+    """A point line as written: X (northing) and Y (easting) as numbers and as their text."""
+
     number: str
     ring: str
     x: float
     y: float
     line: int
+    x_text: str = ""
+    y_text: str = ""
+
+    def swap(self) -> None:
+        self.x, self.y, self.x_text, self.y_text = self.y, self.x, self.y_text, self.x_text
 
 
 @dataclass
@@ -242,7 +249,7 @@ def _point_line(parts: list[str], line: int) -> tuple[PointLine | None, str | No
     if x is None or y is None:
         bad = parts[2] if x is None else parts[3]
         return None, f"line {line}: coordinate {bad!r} is not a number"
-    return PointLine(parts[0], parts[1], x, y, line), None
+    return PointLine(parts[0], parts[1], x, y, line, parts[2], parts[3]), None
 
 
 def parse_gtxt(text: str, *, max_plots: int | None = None) -> GtxtDocument:
@@ -375,7 +382,7 @@ def assemble(rings: list[np.ndarray], numbers: list[str], plot: Plot) -> shapely
     decides, and a note says when the roles are not "first ring outer, the
     others holes".
     """
-    polygons = shapely.polygons(rings) if len(rings) > 1 else np.array([shapely.Polygon(rings[0])])
+    polygons = np.array([shapely.Polygon(coords) for coords in rings], dtype=object)
     areas = shapely.area(polygons)
     solid = shapely.make_valid(polygons)  # only to place points and test cover; the rings stay as written
     inner = shapely.point_on_surface(solid)
@@ -445,6 +452,18 @@ def _prefix_of(plot: Plot) -> int | None:
     return zones[0]
 
 
+def without_prefix(point: PointLine, zone: int) -> float:
+    """The easting without its zone prefix, from the digits as written: exact where subtracting is not.
+
+    ``40636400.123 − 40 000 000`` in floating point is 636400.12300000002, not
+    the 636400.123 a park stores; dropping the two digits gives the latter.
+    """
+    text = point.y_text.strip()
+    if re.fullmatch(r"\d{8}(?:\.\d*)?", text) and int(text[:2]) == zone:
+        return float(text[2:])
+    return point.y - zone * ZONE_PREFIX_FACTOR
+
+
 @dataclass
 class FileZone:
     """What the file says about its CRS: the zone (with datum and width when known) and the eastings' form."""
@@ -496,7 +515,9 @@ def file_zone(document: GtxtDocument, prefixes: list[int | None]) -> FileZone:
     datum = gk_zones.datum_from_name(datum_text)
     zone = None
     if datum is not None and number is not None:
-        zone = GkZone(datum, width, number, prefixed)
+        # Declared in the central-meridian form, with prefixes removed from the digits: a park in that form (its
+        # working CRS series) gets the file's coordinates exactly, with no transformation's rounding.
+        zone = GkZone(datum, width, number, prefixed=False)
     return FileZone(zone, datum, width, number, prefixed, from_header, how)
 
 
@@ -505,8 +526,13 @@ def _declared(fz: FileZone, document: GtxtDocument) -> tuple[CRS | None, list[st
     notes = list(fz.how)
     datum_text = document.key("坐标系")
     if fz.zone is not None:
-        notes.append(f"CRS from the header (坐标系={datum_text!r}, {fz.width}° zone {fz.number}) and the eastings "
-                     f"({'with' if fz.prefixed else 'without'} zone prefix): {fz.zone.describe()}")
+        form = "without the zone prefix"
+        if fz.prefixed:
+            prefixed = GkZone(fz.zone.datum, fz.zone.width, fz.zone.zone, prefixed=True)
+            form = (f"with the zone prefix {fz.number} (EPSG:{prefixed.epsg}), read without it (the prefix digits "
+                    "dropped, exactly)")
+        notes.append(f"CRS from the header (坐标系={datum_text!r}, {fz.width}° zone {fz.number}) and the eastings, "
+                     f"{form}: {fz.zone.describe()}")
         return CRS.from_epsg(fz.zone.epsg), notes
     if fz.datum is None:
         said = f"坐标系={datum_text!r} names none of CGCS2000, Xi'an 1980, Beijing 1954" if datum_text else \
@@ -639,7 +665,7 @@ def read_gtxt(text: str, *, checks: GtxtChecks = GtxtChecks(), max_plots: int | 
     for i, plot in enumerate(plots):
         if plot.points and swapped_axes(plot):
             for point in plot.points:
-                point.x, point.y = point.y, point.x
+                point.swap()
             fixes.append((i, f"{plot.where()}: X holds the eastings and Y the northings (X must be the northing); "
                              "exchanged"))
     prefixes = [_prefix_of(plot) if plot.points else None for plot in plots]
@@ -670,18 +696,21 @@ def _plot_geometry(plot: Plot, prefix: int | None, fz: FileZone, unit: str,
                            f"(Y = {plot.points[0].y:,.3f} at point {plot.points[0].number}); "
                            "correct the 带号 or the coordinates")
         return None
-    shift = 0.0
-    if fz.number is not None and (prefix is not None) != fz.prefixed:
-        shift = fz.number * ZONE_PREFIX_FACTOR * (1 if fz.prefixed else -1)
-        plot.notes.append(f"{plot.where()}: eastings {'without' if prefix is None else 'with'} the zone prefix, "
-                          f"unlike the file's other plots; {'added' if shift > 0 else 'removed'}")
+    prefixed = prefix is not None
+    if fz.number is not None and prefixed != fz.prefixed:
+        plot.notes.append(f"{plot.where()}: eastings {'with' if prefixed else 'without'} the zone prefix, unlike "
+                          "the file's other plots; read in their form")
+    # A declared CRS is the central-meridian form; without one, the file's own form (for the importer to infer).
+    keep_prefix = fz.prefixed and fz.zone is None
+    for point in plot.points:
+        if prefixed and not keep_prefix:
+            point.y = without_prefix(point, fz.number)
+        elif not prefixed and keep_prefix:
+            point.y += fz.number * ZONE_PREFIX_FACTOR
     rings = split_rings(plot, checks)
     closed = [_close(ring, plot, checks) for ring in rings]
     if plot.damage:
         return None
-    if shift:
-        for coords in closed:
-            coords[:, 0] += shift
     geometry = assemble(closed, [ring.number for ring in rings], plot)
     check_count(plot, rings)
     check_area(plot, float(shapely.area(geometry)), unit, checks)
@@ -690,4 +719,4 @@ def _plot_geometry(plot: Plot, prefix: int | None, fz: FileZone, unit: str,
 
 __all__ = ["EXTRA_FIELD", "PLOT_FIELDS", "GtxtChecks", "GtxtContent", "GtxtDocument", "GtxtError", "assemble",
            "check_area", "check_count", "looks_like_gtxt", "parse_gtxt", "read_gtxt", "split_rings",
-           "swapped_axes", "utf16_without_bom"]
+           "swapped_axes", "utf16_without_bom", "without_prefix"]
