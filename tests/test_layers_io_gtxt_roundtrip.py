@@ -27,7 +27,7 @@ from auth_helpers import auth_config
 from browser_helpers import serve
 from conftest import TINY_META, X0, Y0, tiny_frames
 from io_samples import file_digest
-from layers.io import ImportOptions, ImportRejected, import_layer
+from layers.io import ImportLimits, ImportOptions, ImportRejected, import_layer
 from layers.store import GeoPackageStore
 from live_helpers import live_session
 
@@ -109,6 +109,33 @@ def test_a_land_approval_becomes_zones(tmp_path, tiny_park):
     zones = tiny_park.load("zones").set_index("zone_id")
     assert zones.loc["批复-2025-01", "name"] == "某项目用地"
     assert zones.loc["批复-2025-01", "geometry"].area == pytest.approx(10_000, abs=1e-6)
+
+
+def test_the_line_limit_both_sides(tmp_path, tiny_park):
+    text = gs.gtxt([gs.one_hectare(dn=1000)])  # 12 header lines + 6 plot lines, each ending in CRLF
+    source = gs.write(tmp_path, text)
+    assert text.count("\n") == 18
+    plan = import_layer(source, "parcels", park=tiny_park,
+                        options=ImportOptions(mode="append", dry_run=True, limits=ImportLimits(max_gtxt_lines=18)))
+    assert plan.report.records_read == 1
+    with pytest.raises(ImportRejected, match="18 lines; at most 17 are read from one 国土 TXT"):
+        import_layer(source, "parcels", park=tiny_park,
+                     options=ImportOptions(mode="append", dry_run=True, limits=ImportLimits(max_gtxt_lines=17)))
+
+
+def test_the_checks_come_from_the_environment(tmp_path, tiny_park, monkeypatch):
+    lines = gs.one_hectare(dn=1000)
+    number, ring, x, y = lines[-1].split(",")
+    lines[-1] = f"{number},{ring},{float(x) + 0.05:.3f},{y}"  # the closing J1 5 cm from the first
+    source = gs.write(tmp_path, gs.gtxt([lines]))
+    options = ImportOptions(mode="append", dry_run=True)
+    with pytest.raises(ImportRejected, match="lies 0.050 m from the first point J1"):
+        import_layer(source, "parcels", park=tiny_park, options=options)
+    monkeypatch.setenv("PARKATLAS_GTXT_CLOSURE_M", "0.06")
+    assert import_layer(source, "parcels", park=tiny_park, options=options).report.records_read == 1
+    monkeypatch.setenv("PARKATLAS_GTXT_CLOSURE_M", "-1")
+    with pytest.raises(ImportRejected, match=r"PARKATLAS_GTXT_CLOSURE_M='-1' is not a number ≥ 0 \(default 0.01\)"):
+        import_layer(source, "parcels", park=tiny_park, options=options)
 
 
 def test_a_line_layer_refuses_a_txt(tmp_path, tiny_park):

@@ -199,6 +199,21 @@ def utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+def check_line_count(data: bytes, *, max_lines: int) -> int:
+    """Count the file's lines (line feeds, or carriage returns where there are none) before parsing it.
+
+    Raises
+    ------
+    GtxtError
+        When there are more than ``max_lines``.
+    """
+    lines = data.count(b"\n") or data.count(b"\r")
+    if lines > max_lines:
+        msg = f"{lines:,} lines; at most {max_lines:,} are read from one 国土 TXT (split it into several files)"
+        raise GtxtError(msg)
+    return lines
+
+
 # -- telling and parsing -------------------------------------------------------------------------------
 
 
@@ -382,6 +397,8 @@ def assemble(rings: list[np.ndarray], numbers: list[str], plot: Plot) -> shapely
     decides, and a note says when the roles are not "first ring outer, the
     others holes".
     """
+    if len(rings) == 1:
+        return shapely.Polygon(rings[0])  # most plots: one ring, nothing to decide
     polygons = np.array([shapely.Polygon(coords) for coords in rings], dtype=object)
     areas = shapely.area(polygons)
     solid = shapely.make_valid(polygons)  # only to place points and test cover; the rings stay as written
@@ -452,6 +469,9 @@ def _prefix_of(plot: Plot) -> int | None:
     return zones[0]
 
 
+_PREFIXED_DIGITS = re.compile(r"\d{8}(?:\.\d*)?")
+
+
 def without_prefix(point: PointLine, zone: int) -> float:
     """The easting without its zone prefix, from the digits as written: exact where subtracting is not.
 
@@ -459,7 +479,7 @@ def without_prefix(point: PointLine, zone: int) -> float:
     the 636400.123 a park stores; dropping the two digits gives the latter.
     """
     text = point.y_text.strip()
-    if re.fullmatch(r"\d{8}(?:\.\d*)?", text) and int(text[:2]) == zone:
+    if _PREFIXED_DIGITS.fullmatch(text) and int(text[:2]) == zone:
         return float(text[2:])
     return point.y - zone * ZONE_PREFIX_FACTOR
 
@@ -718,5 +738,5 @@ def _plot_geometry(plot: Plot, prefix: int | None, fz: FileZone, unit: str,
 
 
 __all__ = ["EXTRA_FIELD", "PLOT_FIELDS", "GtxtChecks", "GtxtContent", "GtxtDocument", "GtxtError", "assemble",
-           "check_area", "check_count", "looks_like_gtxt", "parse_gtxt", "read_gtxt", "split_rings",
+           "check_area", "check_count", "check_line_count", "looks_like_gtxt", "parse_gtxt", "read_gtxt", "split_rings",
            "swapped_axes", "utf16_without_bom", "without_prefix"]

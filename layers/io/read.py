@@ -347,11 +347,12 @@ def _read_gtxt(path: Path, spec: LayerSpec, *, encoding: str | None, limits: Imp
         msg = f"{path.name}: a 国土 TXT holds land plots (polygons); layer {spec.name!r} is not a polygon layer"
         raise SourceError(msg)
     data = path.read_bytes()
-    unmarked = None if encoding else gtxt.utf16_without_bom(data)
-    text, choice = decode_text(data, override=encoding or unmarked, name=path.name)
-    if unmarked:
-        choice.how = "UTF-16 without a byte-order mark (a zero byte beside every ASCII character)"
     try:
+        gtxt.check_line_count(data, max_lines=limits.max_gtxt_lines)
+        unmarked = None if encoding else gtxt.utf16_without_bom(data)
+        text, choice = decode_text(data, override=encoding or unmarked, name=path.name)
+        if unmarked:
+            choice.how = "UTF-16 without a byte-order mark (a zero byte beside every ASCII character)"
         content = gtxt.read_gtxt(text, checks=gtxt.GtxtChecks.from_environ(), max_plots=limits.max_features)
     except gtxt.GtxtError as exc:
         raise SourceError(f"{path.name}: {exc}") from None
