@@ -261,6 +261,17 @@ def test_an_unclosed_ring_is_closed_and_said_by_plot_and_point():
                                  "the first point J1); closed")]
 
 
+def test_parts_touching_at_a_corner_under_one_ring_number():
+    """The second part starts where the first closed: a ring of its own, not a doubled closing point."""
+    first = gs.ring_lines([(100, 100), (100, 0), (0, 0), (0, 100)], 1)
+    second = gs.ring_lines([(100, 100), (100, 200), (200, 200), (200, 100)], 1)
+    assert first[-1].split(",")[2:] == second[0].split(",")[2:]
+    content = read_gtxt(gs.gtxt([gs.plot(["10", "2.0000", "DK-7", "", "面", "", "", ""], first, second)]))
+    geometry = content.frame.geometry[0]
+    assert geometry.geom_type == "MultiPolygon" and geometry.area == 20_000
+    assert "repeats the closing point" not in notes_of(content)
+
+
 def test_a_doubled_closing_point_is_dropped():
     lines = gs.one_hectare(count="6")
     content = read_gtxt(gs.gtxt([[*lines, lines[-1]]]))

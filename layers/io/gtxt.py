@@ -346,11 +346,14 @@ def _distance(a: PointLine, b: PointLine) -> float:
 def split_rings(plot: Plot, checks: GtxtChecks) -> list[Ring]:
     """The plot's rings in file order: a new ring where the 圈号 changes or after a ring has closed.
 
-    A point repeating the closing point right after it (a writer's double
-    closing point) is dropped with a note.
+    A point repeating the closing point right after it, as the last of its
+    圈号 (a writer's double closing point), is dropped with a note; one that
+    goes on with more points of the 圈号 starts the next ring there (two parts
+    touching at a corner).
     """
     rings: list[Ring] = []
-    for point in plot.points:
+    points = plot.points
+    for i, point in enumerate(points):
         current = rings[-1] if rings else None
         if current is not None and current.number == point.ring:
             if not current.closed:
@@ -358,7 +361,8 @@ def split_rings(plot: Plot, checks: GtxtChecks) -> list[Ring]:
                 current.closed = (len(current.points) >= 4
                                   and _distance(point, current.points[0]) <= checks.closure_tolerance_m)
                 continue
-            if _distance(point, current.points[-1]) <= checks.closure_tolerance_m:
+            last_of_ring = i + 1 == len(points) or points[i + 1].ring != point.ring
+            if last_of_ring and _distance(point, current.points[-1]) <= checks.closure_tolerance_m:
                 plot.notes.append(f"{plot.where()}: point {point.number} (line {point.line}) repeats the closing "
                                   "point; dropped")
                 continue
