@@ -285,6 +285,9 @@ def test_web_a_name_changed_in_the_file_is_the_one_change(live_editor, round_par
     before = round_park.load("parcels")
     text = live_editor.get("/export/parcels.gtxt").content.decode("gbk")
     edited = text.replace(",二号地块,", ",二号地块（西）,").encode("gbk")
+    page = live_editor.post("/import", data={"layer": "parcels", "mode": "upsert"},
+                            files={"file": ("报批.txt", edited)})
+    assert page.status_code == 200 and "国土 TXT" in page.text and "二号地块（西）" in page.text
     preview = live_editor.post("/import?format=json", data={"layer": "parcels", "mode": "upsert"},
                                files={"file": ("parcels.txt", edited),
                                       "mapping": ("mapping.yaml", CLASSIFICATION_MAPPING.encode())})

@@ -127,7 +127,7 @@ class GtxtChecks:
         return cls(**values)
 
 
-@dataclass
+@dataclass(slots=True)
 class PointLine:
     """A point line as written: X (northing) and Y (easting) as numbers and as their text."""
 

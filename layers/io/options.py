@@ -51,7 +51,7 @@ class ImportLimits:
         second, and a park's CAD plan has 10⁴–10⁵.
     max_gtxt_lines
         Most lines of a 国土 TXT, counted before it is parsed: ParkAtlas's own
-        reader takes about 50 µs a line (5·10⁵ lines ≈ 25 s); a land approval
+        reader takes about 30 µs a line (5·10⁵ lines ≈ 15 s); a land approval
         has tens to thousands of plots of tens of points.
     view_rows_min, view_rows_per_mb
         Rows a GeoPackage *view* may compute: at least ``view_rows_min``, else
