@@ -81,7 +81,8 @@ def test_export_format_comes_from_the_name():
     assert export_format("a/b.shp.zip") == "shp" and export_format("x.GPKG") == "gpkg"
     with pytest.raises(ValueError, match=r"Shapefiles are exported zipped: name it \.zip"):
         export_format("parcels.shp")
-    assert set(DOWNLOADS) == {"gpkg", "geojson", "shp", "kml", "csv", "xlsx"}
+    assert set(DOWNLOADS) == {"gpkg", "geojson", "shp", "kml", "csv", "xlsx", "gtxt"}
+    assert export_format("approval.TXT") == "gtxt"
 
 
 def test_shapefile_zip_is_utf8_with_cpg_and_a_field_table(tmp_path):

@@ -13,7 +13,8 @@ gets 409. Rejected input answers 400 with its report, never 500. Every page has
 a JSON twin (``Accept: application/json`` or ``?format=json``).
 
 ``/export`` lists the layers with a download per format; ``/export/<layer>.<fmt>``
-serves one (gpkg, geojson, shp, kml, csv, xlsx).
+serves one (gpkg, geojson, shp, kml, csv, xlsx, gtxt — the 国土 TXT, GBK unless
+``?encoding=utf-8``).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from layers.io.importer import IMPORTABLE_LAYERS
 from layers.io.options import MODES
 from layers.io.report import group
 from layers.io.uploads import SourceError, UploadNotFound, UploadSpent, UploadStore
-from layers.io.write import DOWNLOADS, attribute_table, export_bytes
+from layers.io.write import DOWNLOADS, attribute_table, export_bytes, formats_for
 from layers.registry import REGISTRY, get_layer
 from layers.store import is_storage_full
 from web.auth import current_user
@@ -253,9 +254,8 @@ def downloads():
     lang = current_lang()
     rows = []
     for name, spec in REGISTRY.items():
-        formats = [fmt for fmt in DOWNLOADS if not (spec.is_table and fmt in ("geojson", "kml"))]
         rows.append({"name": name, "label": spec.label(lang), "records": len(park().layer(name)),
-                     "formats": formats})
+                     "formats": formats_for(spec)})
     return render_template("import/exports.html", rows=rows)
 
 
@@ -270,9 +270,10 @@ def download(layer: str, fmt: str):
     spec = get_layer(layer)
     try:
         content, name, media_type = export_bytes(park().layer(layer), spec, fmt, lang=current_lang(),
-                                                 meta=park().meta())
+                                                 meta=park().meta(), encoding=request.args.get("encoding") or None)
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+        # Exporters that know the user's language say it in both (.zh); the others in English.
+        raise BadRequest(tr(getattr(exc, "zh", str(exc)), str(exc))) from None
     return send_file(io.BytesIO(content), mimetype=media_type, as_attachment=True, download_name=name)
 
 

@@ -27,9 +27,10 @@ LAYER = LayerSpec(
     style=Style(by_field="kind", fill_opacity=0.15, weight=2.0),
     popup_fields=("zone_id", "kind", "name", "source"),
     fields=(
-        Field("zone_id", "str", "范围编号", "Zone id", required=True, aliases=("编号", "id")),
+        # 地块编号/地块名称: a land approval's boundary comes as a 国土 TXT of plots (layers/io/gtxt.py).
+        Field("zone_id", "str", "范围编号", "Zone id", required=True, aliases=("编号", "id", "地块编号")),
         Field("kind", "code", "类型", "Kind", codes=KINDS, aliases=("类型", "管控类型")),
-        Field("name", "str", "名称", "Name", aliases=("名称",)),
+        Field("name", "str", "名称", "Name", aliases=("名称", "地块名称")),
         Field("source", "str", "数据来源", "Source", aliases=("来源", "数据来源")),
         Field("note", "str", "备注", "Note", aliases=("备注",)),
         *history_fields(),

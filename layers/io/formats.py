@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from layers.io.gtxt import looks_like_gtxt
 from layers.io.uploads import SourceError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -78,12 +79,13 @@ FORMATS: dict[str, SourceFormat] = {f.key: f for f in (
     SourceFormat("kmz", "KMZ", "a KMZ", (".kmz",)),
     SourceFormat("dxf", "DXF", "a text DXF", (".dxf",)),
     SourceFormat("csv", "CSV", "CSV text", (".csv", ".txt")),
+    SourceFormat("gtxt", "国土 TXT (界址点坐标)", "a 国土 boundary-coordinate TXT", (".txt",)),
     SourceFormat("xlsx", "XLSX", "an XLSX workbook", (".xlsx",)),
     SourceFormat("zip", "zip", "a zip archive", (".zip",)),
 )}
 #: What each format's content must be (see :func:`content_kind`).
 _CONTENT = {"shapefile": "shapefile", "dbf": "dbf", "geopackage": "sqlite", "geojson": "json", "osm": "osm",
-            "kml": "kml", "kmz": "zip", "dxf": "dxf", "csv": "text", "xlsx": "zip", "zip": "zip"}
+            "kml": "kml", "kmz": "zip", "dxf": "dxf", "csv": "text", "gtxt": "gtxt", "xlsx": "zip", "zip": "zip"}
 #: How a content kind is described in a refusal.
 _DESCRIBED = {
     "shapefile": "a Shapefile geometry file (.shp)",
@@ -97,6 +99,7 @@ _DESCRIBED = {
     "dxf-binary": "a binary DXF drawing (save it from CAD as ASCII DXF)",
     "vrt": "an OGR virtual dataset (VRT): a list of other files and URLs for GDAL to open, not data",
     "xml": "an XML document that is not KML (GML, GPX, VRT and other XML formats are not imported)",
+    "gtxt": "a 国土 boundary-coordinate TXT (界址点坐标交换格式; name it .txt)",
     "text": "plain text",
     "binary": "binary data of no format ParkAtlas imports",
     "empty": "empty",
@@ -147,6 +150,13 @@ def _is_osm_pbf(head: bytes) -> bool:
 _DXF_START = re.compile(rb"\A(?:\s*999\s*\r?\n[^\n]*\n)*\s*0\s*\r?\n\s*SECTION\s*\r?\n", re.IGNORECASE)
 
 
+def _is_gtxt(head: bytes) -> bool:
+    """A 国土 TXT: its [属性描述]/[地块坐标] section or a plot line ending in '@', in GBK, UTF-8 or UTF-16."""
+    codecs_tried = ("utf-16",) if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else \
+        ("utf-16-le", "utf-16-be") if b"\x00" in head else ("utf-8", "gb18030")
+    return any(looks_like_gtxt(head.decode(codec, errors="ignore")) for codec in codecs_tried)
+
+
 def content_kind(head: bytes) -> str:
     """What the first bytes of a file are (one of the keys of the refusal descriptions)."""
     if not head:
@@ -163,6 +173,8 @@ def content_kind(head: bytes) -> str:
         return "dxf-binary"
     if _is_dbf(head):
         return "dbf"
+    if _is_gtxt(head):  # before JSON: its first line is "[属性描述]"
+        return "gtxt"
     text = _text_head(head)
     if text[:1] in (b"{", b"["):
         return "json"
@@ -202,6 +214,8 @@ def identify(path: Path, *, name: str | None = None) -> SourceFormat:
     with open(path, "rb") as handle:
         head = handle.read(_HEAD_BYTES)
     kind = content_kind(head)
+    if kind == "gtxt" and fmt.key == "csv" and name.lower().endswith(".txt"):
+        fmt = FORMATS["gtxt"]  # a .txt is CSV text unless its content is a 国土 TXT
     if kind != _CONTENT[fmt.key]:
         msg = f"{name} is not {fmt.noun}: its content is {_DESCRIBED[kind]} (first bytes {head[:8].hex() or 'none'})"
         if kind == "vrt":

@@ -49,6 +49,10 @@ class ImportLimits:
         Most entities (vertices of old polylines included) of a DXF drawing,
         counted from the text before it is parsed: ezdxf reads about 10⁴ a
         second, and a park's CAD plan has 10⁴–10⁵.
+    max_gtxt_lines
+        Most lines of a 国土 TXT, counted before it is parsed: ParkAtlas's own
+        reader takes about 30 µs a line (5·10⁵ lines ≈ 15 s); a land approval
+        has tens to thousands of plots of tens of points.
     view_rows_min, view_rows_per_mb
         Rows a GeoPackage *view* may compute: at least ``view_rows_min``, else
         ``view_rows_per_mb`` per MB of the file. A stored row takes ≥ 50 bytes,
@@ -70,6 +74,7 @@ class ImportLimits:
     max_columns: int = 2000
     max_table_cells: int = 30_000_000
     max_dxf_entities: int = 300_000
+    max_gtxt_lines: int = 500_000
     view_rows_min: int = 10_000
     view_rows_per_mb: int = 20_000
     max_sql_steps: int = 20_000_000

@@ -9,7 +9,7 @@ from the files' headers first (:mod:`layers.io.shapefile`).
 
 Formats: Shapefile, GeoPackage (choose the layer), GeoJSON, OSM PBF, KML (own
 parser, :mod:`layers.io.kml`), DXF (ezdxf, :mod:`layers.io.dxf`), CSV/XLSX
-(:mod:`layers.io.tables`) — the formats of :data:`layers.io.formats.FORMATS`,
+(:mod:`layers.io.tables`), 国土 TXT (own parser, :mod:`layers.io.gtxt`) — the formats of :data:`layers.io.formats.FORMATS`,
 each told from its content and opened by its one reader. GDAL sees a file only
 through :func:`layers.io.formats.gdal_view` (a plain name, its one driver).
 """
@@ -31,7 +31,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from layers.io import dxf, formats, kml, tables
+from layers.io import dxf, formats, gtxt, kml, tables
 from layers.io.encoding import EncodingChoice, choose_dbf_encoding, decode_text, read_cpg, resolve_codec
 from layers.io.formats import FORMATS, SourceFormat, gdal_view
 from layers.io.options import ImportLimits
@@ -341,6 +341,25 @@ def _read_dxf(path: Path, spec: LayerSpec, *, limits: ImportLimits) -> SourceDat
     return SourceData(content.frame, "DXF (ezdxf)", None, damaged=content.damaged, notes=content.notes)
 
 
+def _read_gtxt(path: Path, spec: LayerSpec, *, encoding: str | None, limits: ImportLimits) -> SourceData:
+    """A 国土 TXT (:mod:`layers.io.gtxt`): one record per plot, the CRS its header and eastings say."""
+    if spec.geometry != "Polygon":
+        msg = f"{path.name}: a 国土 TXT holds land plots (polygons); layer {spec.name!r} is not a polygon layer"
+        raise SourceError(msg)
+    data = path.read_bytes()
+    try:
+        gtxt.check_line_count(data, max_lines=limits.max_gtxt_lines)
+        unmarked = None if encoding else gtxt.utf16_without_bom(data)
+        text, choice = decode_text(data, override=encoding or unmarked, name=path.name)
+        if unmarked:
+            choice.how = "UTF-16 without a byte-order mark (a zero byte beside every ASCII character)"
+        content = gtxt.read_gtxt(text, checks=gtxt.GtxtChecks.from_environ(), max_plots=limits.max_features)
+    except gtxt.GtxtError as exc:
+        raise SourceError(f"{path.name}: {exc}") from None
+    return SourceData(content.frame, "国土 TXT", content.crs, encoding=choice, damaged=content.damaged,
+                      fixes=content.fixes, notes=content.notes)
+
+
 def _check_layer_rows(path: Path, layer: str, limits: ImportLimits) -> None:
     """Count the rows of the GeoPackage table to read before reading it (views were counted by the check)."""
     if not formats.is_view(path, layer):
@@ -392,6 +411,8 @@ def read_source(path: Path, spec: LayerSpec, *, source_layer: str | None = None,
         return _read_dxf(path, spec, limits=limits)
     if fmt.key == "csv":
         return _read_csv(path, spec, encoding=encoding, limits=limits)
+    if fmt.key == "gtxt":
+        return _read_gtxt(path, spec, encoding=encoding, limits=limits)
     if fmt.key == "xlsx":
         return _read_xlsx(path, spec, source_layer=source_layer, limits=limits)
     if fmt.key in ("geopackage", "osm"):

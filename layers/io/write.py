@@ -13,6 +13,9 @@ each format):
 * CSV / XLSX — attribute tables with Chinese headers (label and unit), codes as
   their Chinese labels, yes/no as 是/否; spatial layers carry their geometry as
   WKT in EPSG:4326. CSV is UTF-8 with a BOM so Excel shows Chinese.
+* 国土 TXT — polygon layers as the boundary-coordinate exchange file of land
+  approvals (:mod:`layers.io.gtxt_write`), in the park's Gauss-Krüger zone; it
+  carries the id, name and land-use code, and re-imports to the millimetre.
 
 Files are written beside the destination under a temporary name and moved into
 place, so a failed export never leaves half a file.
@@ -34,6 +37,7 @@ import shapely
 
 from geo.crs import to_web
 from layers.cells import neutralise_formulas
+from layers.io.gtxt_write import write_gtxt
 from layers.io.kml import write_kml
 from layers.io.uploads import FIELD_TABLE_SUFFIX
 from layers.schema import LayerSpec, code_label
@@ -41,10 +45,13 @@ from layers.store import GeoPackageStore, frame_to_arrow
 
 #: Destination suffix → format.
 FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".zip": "shp", ".kml": "kml",
-           ".csv": "csv", ".xlsx": "xlsx"}
+           ".csv": "csv", ".xlsx": "xlsx", ".txt": "gtxt"}
 #: Download formats offered by the web page, with their file suffix.
 DOWNLOADS = {"gpkg": ".gpkg", "geojson": ".geojson", "shp": ".shp.zip", "kml": ".kml", "csv": ".csv",
-             "xlsx": ".xlsx"}
+             "xlsx": ".xlsx", "gtxt": ".txt"}
+#: Formats that need geometry, and those that need polygons (a 国土 TXT lists land plots).
+SPATIAL_FORMATS = ("geojson", "kml", "gtxt")
+POLYGON_FORMATS = ("gtxt",)
 SHAPEFILE_NAME_LENGTH = 10
 #: dBASE stores at most 254 bytes of text per value.
 SHAPEFILE_TEXT_BYTES = 254
@@ -217,17 +224,27 @@ def _write_xlsx(table: pd.DataFrame, sheet: str, path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
+def formats_for(spec: LayerSpec) -> list[str]:
+    """The download formats (keys of :data:`DOWNLOADS`) a layer can be written in."""
+    return [fmt for fmt in DOWNLOADS if not (spec.is_table and fmt in SPATIAL_FORMATS)
+            and not (spec.geometry != "Polygon" and fmt in POLYGON_FORMATS)]
+
+
 def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang: str = "zh",
-                 meta: dict | None = None) -> ExportResult:
+                 meta: dict | None = None, encoding: str | None = None) -> ExportResult:
     """Write ``frame`` (validated, in the park's working CRS) to ``dest`` in the format its name says.
 
     ``meta`` is the park's metadata (a GeoPackage export is a one-layer park
-    file carrying its ``working_epsg`` and name).
+    file carrying its ``working_epsg`` and name); ``encoding`` is the text
+    encoding of a 国土 TXT (GBK by default, or UTF-8).
     """
     dest = Path(dest)
     fmt = export_format(dest)
     if fmt in ("geojson", "kml") and spec.geometry is None:
         msg = f"layer {spec.name!r} is a table without geometry; export it as CSV, XLSX, GeoPackage or Shapefile"
+        raise ValueError(msg)
+    if encoding is not None and fmt != "gtxt":
+        msg = f"a text encoding is chosen for a 国土 TXT only; {dest.name} is written as {fmt}"
         raise ValueError(msg)
     notes: list[str] = []
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -248,6 +265,8 @@ def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang
             _write_shapefile(frame, spec, temporary, notes)
         elif fmt == "kml":
             _write_kml(frame, spec, temporary)
+        elif fmt == "gtxt":
+            notes += write_gtxt(frame, spec, temporary, meta=meta, encoding=encoding)
         elif fmt == "csv":
             neutralise_formulas(attribute_table(frame, spec, lang=lang)).to_csv(temporary, index=False,
                                                                                encoding="utf-8-sig")
@@ -261,12 +280,12 @@ def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang
 #: Media types of the downloads.
 MEDIA_TYPES = {"gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json",
                "shp": "application/zip", "kml": "application/vnd.google-earth.kml+xml",
-               "csv": "text/csv",
+               "csv": "text/csv", "gtxt": "text/plain",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def export_bytes(frame: pd.DataFrame, spec: LayerSpec, fmt: str, *, lang: str = "zh",
-                 meta: dict | None = None) -> tuple[bytes, str, str]:
+                 meta: dict | None = None, encoding: str | None = None) -> tuple[bytes, str, str]:
     """One download: (content, file name, media type) for ``fmt`` (a key of :data:`DOWNLOADS`)."""
     if fmt not in DOWNLOADS:
         msg = f"unknown export format {fmt!r}; allowed: {', '.join(DOWNLOADS)}"
@@ -274,9 +293,9 @@ def export_bytes(frame: pd.DataFrame, spec: LayerSpec, fmt: str, *, lang: str = 
     name = f"{spec.name}{DOWNLOADS[fmt]}"
     with tempfile.TemporaryDirectory(prefix="parkatlas-download-") as workdir:
         dest = Path(workdir) / (name if fmt != "shp" else f"{spec.name}.zip")
-        export_layer(frame, spec, dest, lang=lang, meta=meta)
+        export_layer(frame, spec, dest, lang=lang, meta=meta, encoding=encoding)
         return dest.read_bytes(), name, MEDIA_TYPES[fmt]
 
 
 __all__ = ["DOWNLOADS", "FORMATS", "MEDIA_TYPES", "ExportResult", "attribute_table", "export_bytes",
-           "export_format", "export_layer", "shapefile_names"]
+           "export_format", "export_layer", "formats_for", "shapefile_names"]

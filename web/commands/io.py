@@ -52,7 +52,7 @@ def _park_location(park_path: str | None) -> str:
 @with_appcontext
 def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, dry_run, source_layer,
                    accept_damaged, park_name, as_json) -> None:
-    """Import SOURCE (Shapefile, zip, GeoPackage, GeoJSON, KML/KMZ, DXF, CSV, XLSX) into LAYER."""
+    """Import SOURCE (Shapefile, zip, GeoPackage, GeoJSON, KML/KMZ, DXF, CSV, XLSX, 国土 TXT) into LAYER."""
     options = ImportOptions(crs=crs, encoding=encoding, mapping_path=mapping_path, mode=mode, dry_run=dry_run,
                             source_layer=source_layer, accept_damaged=accept_damaged, park_name=park_name)
     try:
@@ -80,9 +80,10 @@ def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, 
 @click.option("--park", "park_path", default=None, help="Park GeoPackage or postgresql:// URL.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of CSV/XLSX headers and code labels.")
+@click.option("--encoding", default=None, help="Text encoding of a 国土 TXT (.txt): GBK (default) or UTF-8.")
 @with_appcontext
-def export_command(layer, dest, park_path, lang) -> None:
-    """Export LAYER to DEST: .gpkg, .geojson, .zip (Shapefile), .kml, .csv or .xlsx."""
+def export_command(layer, dest, park_path, lang, encoding) -> None:
+    """Export LAYER to DEST: .gpkg, .geojson, .zip (Shapefile), .kml, .csv, .xlsx or .txt (国土 TXT)."""
     from layers.io.write import export_layer, export_format
     from layers.registry import get_layer
 
@@ -90,7 +91,7 @@ def export_command(layer, dest, park_path, lang) -> None:
         spec = get_layer(layer)
         export_format(dest)
         store = open_store(_park_location(park_path))
-        result = export_layer(store.load(layer), spec, dest, lang=lang, meta=store.read_meta())
+        result = export_layer(store.load(layer), spec, dest, lang=lang, meta=store.read_meta(), encoding=encoding)
     except (KeyError, ValueError) as exc:
         click.echo(f"export rejected: {exc.args[0] if isinstance(exc, KeyError) else exc}")
         raise SystemExit(REJECTED) from None
