@@ -31,6 +31,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo.crs import require_projected, to_web
+from geo.styles import OUTLINE_ONLY_ZONES, ROAD_WEIGHT_PX, base_symbol
 from geo.units import m2_to_mu
 from layers import landuse
 from layers.geojson import feature_texts, script_safe
@@ -45,12 +46,6 @@ LEAFLET_CSS = "vendor/node_modules/leaflet/dist/leaflet.css"
 HELPER_JS = "js/parkatlas-map.js"
 VECTORGRID_JS = "vendor/node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"
 TILES_JS = "js/parkatlas-tiles.js"
-
-#: Road line weight in pixels by grade (a drawing choice, not a rule).
-ROAD_WEIGHT_PX = {"expressway": 6.0, "arterial": 5.0, "secondary": 4.0, "branch": 3.0, "internal": 2.0}
-
-#: Zones that mark an extent rather than a constraint: outlines only, so they do not tint what lies inside.
-OUTLINE_ONLY_ZONES = ("park_boundary", "expansion_area", "urban_dev_boundary")
 
 #: Coordinates sent to the browser are rounded to 1e-6° (about 0.1 m): the page stays small.
 WEB_PRECISION = 6
@@ -236,16 +231,16 @@ class StyledGeoJson(Layer):
 
 
 def _client_style(spec: LayerSpec) -> tuple[dict, str]:
-    """Leaflet path options and which colour the feature's ``_c`` sets (fill, stroke or both)."""
-    style = spec.style
+    """Leaflet path options (from :func:`geo.styles.base_symbol`) and which colour the feature's ``_c`` sets."""
+    symbol = base_symbol(spec, spec.style.color)
     if spec.geometry == "LineString":
-        return {"weight": style.weight, "opacity": 0.9}, "stroke"
+        return {"weight": symbol.stroke_width_px, "opacity": symbol.stroke_opacity}, "stroke"
     if spec.geometry == "Point":
-        return {"color": "#ffffff", "weight": 1.5, "fillOpacity": style.fill_opacity}, "fill"
-    if spec.name == "zones":
-        # Constraint zones are outlines over other layers; a faint fill shows their extent.
-        return {"weight": style.weight, "fillOpacity": style.fill_opacity, "dashArray": "6 4"}, "both"
-    return {"color": style.color, "weight": style.weight, "fillOpacity": style.fill_opacity}, "fill"
+        return {"color": symbol.stroke, "weight": symbol.stroke_width_px, "fillOpacity": symbol.fill_opacity}, "fill"
+    if symbol.dash_px:
+        dash = " ".join(f"{px:g}" for px in symbol.dash_px)
+        return {"weight": symbol.stroke_width_px, "fillOpacity": symbol.fill_opacity, "dashArray": dash}, "both"
+    return {"color": symbol.stroke, "weight": symbol.stroke_width_px, "fillOpacity": symbol.fill_opacity}, "fill"
 
 
 def styled_layer(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", show: bool = True) -> StyledGeoJson:
@@ -719,6 +714,8 @@ def tiled_layer_names(m: folium.Map) -> list[str]:
 __all__ = [
     "BASEMAPS",
     "LegendItem",
+    "OUTLINE_ONLY_ZONES",
+    "ROAD_WEIGHT_PX",
     "LegendSection",
     "MapComponents",
     "NonLocalAssetError",
