@@ -129,4 +129,37 @@ def write_gpkg_styles(path: Path, names: Iterable[str]) -> None:
         conn.execute("COMMIT")
 
 
-__all__ = ["DEFAULT_STYLE_LANG", "STYLE_NAMES", "STYLE_TABLE", "StyleRow", "register_gpkg_table", "style_columns", "style_documents", "style_rows", "write_gpkg_styles"]
+# -- PostGIS --------------------------------------------------------------------------------------------
+
+#: Where QGIS looks for styles of a PostgreSQL layer: ``layer_styles`` on the connection's search path.
+POSTGIS_STYLE_SCHEMA = "public"
+#: The table as QGIS (3.14 and later) creates it; QML and SLD are ``xml``.
+POSTGIS_STYLE_TABLE_SQL = (
+    f"CREATE TABLE IF NOT EXISTS {POSTGIS_STYLE_SCHEMA}.{STYLE_TABLE} ("
+    "id serial PRIMARY KEY, f_table_catalog varchar, f_table_schema varchar, f_table_name varchar, "
+    "f_geometry_column varchar, stylename text, styleqml xml, stylesld xml, useasdefault boolean, "
+    "description text, owner varchar(63) DEFAULT CURRENT_USER, ui xml, "
+    "update_time timestamp DEFAULT CURRENT_TIMESTAMP, type varchar)"
+)
+POSTGIS_DELETE_SQL = (
+    f"DELETE FROM {POSTGIS_STYLE_SCHEMA}.{STYLE_TABLE} WHERE f_table_catalog = current_database() "
+    "AND f_table_schema = %s AND (%s::text IS NULL OR f_table_name = %s) AND stylename = ANY(%s)"
+)
+# QML carries a DOCTYPE, which only an XML document (not XML content) may have.
+POSTGIS_INSERT_SQL = (
+    f"INSERT INTO {POSTGIS_STYLE_SCHEMA}.{STYLE_TABLE} (f_table_catalog, f_table_schema, f_table_name, "
+    "f_geometry_column, stylename, styleqml, stylesld, useasdefault, description, ui) "
+    "VALUES (current_database(), %s, %s, %s, %s, XMLPARSE(DOCUMENT %s), XMLPARSE(DOCUMENT NULLIF(%s, '')), %s, %s, "
+    "NULL)"
+)
+
+
+def postgis_insert_params(rows: Iterable[StyleRow], schema: str) -> list[tuple]:
+    """Parameters of :data:`POSTGIS_INSERT_SQL` for ``rows`` of park schema ``schema``."""
+    return [(schema, row.table, row.geometry_column, row.name, row.qml, row.sld, row.default, row.description)
+            for row in rows]
+
+
+__all__ = ["DEFAULT_STYLE_LANG", "POSTGIS_DELETE_SQL", "POSTGIS_INSERT_SQL", "POSTGIS_STYLE_SCHEMA",
+           "POSTGIS_STYLE_TABLE_SQL", "STYLE_NAMES", "STYLE_TABLE", "StyleRow", "postgis_insert_params",
+           "register_gpkg_table", "style_columns", "style_documents", "style_rows", "write_gpkg_styles"]
