@@ -476,8 +476,25 @@ def add_park_layers(m: folium.Map, layers: Mapping[str, pd.DataFrame], *, lang: 
     return drawn
 
 
-def add_basemap(m: folium.Map, basemap: str, *, lang: str = "zh", tianditu_key: str = "") -> folium.Map:
-    """Add the configured basemap: ``none`` (no tile request at all), ``osm`` or ``tianditu``.
+@dataclass(frozen=True)
+class BasemapTiles:
+    """One tile layer of a basemap: its name, XYZ URL template (``{s}`` a subdomain), zoom limit, attribution."""
+
+    name: str
+    url: str
+    attribution: str
+    max_zoom: int
+    subdomains: str = ""
+    overlay: bool = False
+
+    @property
+    def single_url(self) -> str:
+        """The template on its first subdomain, for clients without subdomains (QGIS's XYZ layers)."""
+        return self.url.replace("{s}", self.subdomains[:1]) if self.subdomains else self.url
+
+
+def basemap_tiles(basemap: str, *, lang: str = "zh", tianditu_key: str = "") -> list[BasemapTiles]:
+    """The tile layers of the configured basemap: none for ``none``, one for ``osm``, two for ``tianditu``.
 
     Tianditu needs a key (DOMAIN.md §9.4: ``tk`` mandatory since 2019); it is
     read from configuration, never from code.
@@ -486,24 +503,25 @@ def add_basemap(m: folium.Map, basemap: str, *, lang: str = "zh", tianditu_key: 
         msg = f"basemap must be one of {', '.join(BASEMAPS)}, got {basemap!r}"
         raise ValueError(msg)
     if basemap == "osm":
-        folium.TileLayer(
-            OSM_TILES, attr=OSM_ATTRIBUTION, name=_text("basemap_osm", lang), max_zoom=19, overlay=False
-        ).add_to(m)
-    elif basemap == "tianditu":
+        return [BasemapTiles(_text("basemap_osm", lang), OSM_TILES, OSM_ATTRIBUTION, 19)]
+    if basemap == "tianditu":
         if not tianditu_key:
             msg = "basemap 'tianditu' needs a key: set PARKATLAS_TIANDITU_KEY (apply at lbs.tianditu.gov.cn)"
             raise ValueError(msg)
         key = quote(tianditu_key, safe="")
-        for layer, name, overlay in (("vec", "basemap_tianditu", False), ("cva", "basemap_tianditu_labels", True)):
-            folium.TileLayer(
-                TIANDITU_TILES.format(layer=layer, key=key),
-                attr=TIANDITU_ATTRIBUTION,
-                name=_text(name, lang),
-                max_zoom=18,
-                subdomains="01234567",
-                overlay=overlay,
-                control=not overlay,
-            ).add_to(m)
+        return [BasemapTiles(_text(name, lang), TIANDITU_TILES.format(layer=layer, key=key), TIANDITU_ATTRIBUTION,
+                             18, subdomains="01234567", overlay=overlay)
+                for layer, name, overlay in (("vec", "basemap_tianditu", False),
+                                             ("cva", "basemap_tianditu_labels", True))]
+    return []
+
+
+def add_basemap(m: folium.Map, basemap: str, *, lang: str = "zh", tianditu_key: str = "") -> folium.Map:
+    """Add the configured basemap (:func:`basemap_tiles`): ``none`` makes no tile request at all."""
+    for tiles in basemap_tiles(basemap, lang=lang, tianditu_key=tianditu_key):
+        options = {"subdomains": tiles.subdomains, "control": not tiles.overlay} if tiles.subdomains else {}
+        folium.TileLayer(tiles.url, attr=tiles.attribution, name=tiles.name, max_zoom=tiles.max_zoom,
+                         overlay=tiles.overlay, **options).add_to(m)
     return m
 
 
@@ -713,6 +731,7 @@ def tiled_layer_names(m: folium.Map) -> list[str]:
 
 __all__ = [
     "BASEMAPS",
+    "BasemapTiles",
     "LegendItem",
     "OUTLINE_ONLY_ZONES",
     "ROAD_WEIGHT_PX",
@@ -726,6 +745,7 @@ __all__ = [
     "TileSettings",
     "TiledLayer",
     "add_basemap",
+    "basemap_tiles",
     "add_layer_control",
     "check_local_assets",
     "fit_to_layers",

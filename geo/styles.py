@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from layers import landuse
@@ -177,6 +178,23 @@ def layer_style(spec: LayerSpec, frame: pd.DataFrame | None = None) -> LayerStyl
                       width_field="grade" if widths else None, widths_px=dict(widths))
 
 
+def feature_classes(frame: pd.DataFrame, style: LayerStyle) -> np.ndarray:
+    """Each feature's class in ``style.classes`` (its position), or -1 for the "other" class."""
+    if style.field is None or not len(frame):
+        return np.full(len(frame), -1, dtype=np.int64)
+    values = frame[style.field].astype(object)
+    if style.standard_field is not None:
+        standards = frame[style.standard_field].astype(object).where(frame[style.standard_field].notna(),
+                                                                     landuse.STD_2023)
+        keys = standards.astype(str) + "|" + values.astype(str)
+        lookup = {f"{c.standard}|{c.value}": i for i, c in enumerate(style.classes)}
+    else:
+        keys = values
+        lookup = {c.value: i for i, c in enumerate(style.classes)}
+    found = keys.map(lookup).where(values.notna())
+    return found.fillna(-1).astype(np.int64).to_numpy()
+
+
 def other_label(lang: str) -> str:
     zh, en = OTHER_LABELS
     return en if lang == "en" else zh
@@ -184,4 +202,4 @@ def other_label(lang: str) -> str:
 
 __all__ = ["CSS_DPI", "LINE_OPACITY", "LayerStyle", "OTHER_LABELS", "OUTLINE_ONLY_ZONES", "POINT_OUTLINE_COLOR",
            "POINT_OUTLINE_PX", "ROAD_WEIGHT_PX", "StyleClass", "Symbol", "ZONE_DASH_PX", "base_symbol",
-           "land_use_pairs", "layer_style", "other_label", "px_to_mm"]
+           "feature_classes", "land_use_pairs", "layer_style", "other_label", "px_to_mm"]
