@@ -11,8 +11,9 @@ Commands
     as QGIS opens it, with its default style from the data source.
 ``layer URI PROVIDER``
     One layer (``ogr`` path, ``postgres`` URI, …) opened with its default style.
-``project FILE.qgz``
-    The project's layers (valid, source, provider, renderer) and its layer tree groups.
+``project FILE.qgz [no]``
+    The project's layers (valid, source, provider, renderer) and its layer tree groups;
+    ``no``: without opening the layers' data sources (a project of a server not running).
 ``sld URI FILE.sld``
     The layer with an SLD file applied.
 ``render FILE.qgz OUT.png WIDTH HEIGHT``
@@ -29,15 +30,16 @@ from qgis.core import (
     QgsCategorizedSymbolRenderer,
     QgsFeatureRequest,
     QgsLayoutExporter,
+    QgsLayoutItemLabel,
     QgsLayoutItemLegend,
     QgsLayoutItemMap,
-    QgsLayoutItemLabel,
     QgsLayoutPoint,
     QgsLayoutSize,
     QgsLegendStyle,
     QgsPrintLayout,
     QgsProject,
     QgsProviderRegistry,
+    QgsRectangle,
     QgsRenderContext,
     QgsSymbolLayer,
     QgsUnitTypes,
@@ -76,6 +78,10 @@ def renderer_report(layer: QgsVectorLayer) -> dict:
             keys = sorted(renderer.legendKeysForFeature(feature, context))
             out["feature_classes"][str(feature.id())] = [renderer.categories()[int(k)].label() for k in keys]
         renderer.stopRender(context)
+    elif renderer.type() == "embeddedSymbol":  # styles carried by the features (KML)
+        request = QgsFeatureRequest().setFlags(QgsFeatureRequest.EmbeddedSymbols).setLimit(50)
+        out["feature_colors"] = {str(f.id()): f.embeddedSymbol().color().name() if f.embeddedSymbol() else None
+                                 for f in layer.getFeatures(request)}
     elif hasattr(renderer, "rootRule"):
         out["rules"] = [rule.label() or rule.description() for rule in renderer.rootRule().children()]
     return out
@@ -132,9 +138,13 @@ def tree_report(group) -> list:
     return out
 
 
-def project(path: str) -> dict:
+def project(path: str, resolve: str = "resolve") -> dict:
+    """The project as QGIS reads it; ``resolve=no`` reads it without opening its data sources."""
     instance = QgsProject.instance()
-    ok = instance.read(path)
+    flags = QgsProject.ReadFlags()
+    if resolve == "no":
+        flags |= QgsProject.FlagDontResolveLayers
+    ok = instance.read(path, flags)
     layers = {}
     for layer in instance.mapLayers().values():
         entry = {"valid": layer.isValid(), "provider": layer.providerType(), "source": layer.source(),
@@ -152,6 +162,15 @@ def sld(uri: str, path: str) -> dict:
     return {"loaded": ok, "message": message, "renderer": renderer_report(layer)}
 
 
+def _fitted(extent: QgsRectangle, ratio: float, margin: float = 1.05) -> QgsRectangle:
+    """``extent`` grown by ``margin`` and to the width/height ``ratio`` around its centre."""
+    width, height = extent.width() * margin, extent.height() * margin
+    width, height = max(width, height * ratio), max(height, width / ratio)
+    centre = extent.center()
+    return QgsRectangle(centre.x() - width / 2, centre.y() - height / 2,
+                        centre.x() + width / 2, centre.y() + height / 2)
+
+
 def render(path: str, out: str, width_mm: str, height_mm: str) -> dict:
     """The project's layers in a print layout: the map on the left, a legend beside it, a title above."""
     instance = QgsProject.instance()
@@ -161,7 +180,7 @@ def render(path: str, out: str, width_mm: str, height_mm: str) -> dict:
     page = layout.pageCollection().page(0)
     width, height = float(width_mm), float(height_mm)
     page.setPageSize(QgsLayoutSize(width, height, QgsUnitTypes.LayoutMillimeters))
-    legend_width = 62.0
+    legend_width = 118.0
     font = QFont("WenQuanYi Micro Hei")
     title = QgsLayoutItemLabel(layout)
     title.setText(instance.title())
@@ -172,19 +191,13 @@ def render(path: str, out: str, width_mm: str, height_mm: str) -> dict:
     title.attemptResize(QgsLayoutSize(width - 10, 9))
     layout.addLayoutItem(title)
     item = QgsLayoutItemMap(layout)
+    map_width, map_height = width - legend_width - 10, height - 18
     item.attemptMove(QgsLayoutPoint(5, 13))
-    item.attemptResize(QgsLayoutSize(width - legend_width - 10, height - 18))
+    item.attemptResize(QgsLayoutSize(map_width, map_height))
     layers = [layer for layer in instance.layerTreeRoot().layerOrder() if layer.isSpatial()]
     item.setLayers(layers)
-    extent = None
-    for layer in layers:
-        if layer.name() in ("地块", "Land parcels"):
-            extent = layer.extent()
-    if extent is None:
-        extent = item.layers()[0].extent() if item.layers() else None
-    if extent is not None:
-        extent.scale(1.08)
-        item.zoomToExtent(extent)
+    focus = [layer for layer in layers if layer.name() in ("地块", "Land parcels")] or layers
+    item.setExtent(_fitted(QgsRectangle(focus[0].extent()), map_width / map_height))
     item.setFrameEnabled(True)
     layout.addLayoutItem(item)
     legend = QgsLayoutItemLegend(layout)
@@ -193,10 +206,12 @@ def render(path: str, out: str, width_mm: str, height_mm: str) -> dict:
     legend.setTitle("")
     for style in (QgsLegendStyle.Group, QgsLegendStyle.Subgroup, QgsLegendStyle.SymbolLabel):
         style_font = QFont(font)
-        style_font.setPointSizeF({QgsLegendStyle.Group: 9, QgsLegendStyle.Subgroup: 8}.get(style, 7))
+        style_font.setPointSizeF({QgsLegendStyle.Group: 8.5, QgsLegendStyle.Subgroup: 7.5}.get(style, 6.5))
         legend.setStyleFont(style, style_font)
-    legend.setSymbolHeight(3.2)
-    legend.setSymbolWidth(5)
+    legend.setSymbolHeight(2.6)
+    legend.setSymbolWidth(4.5)
+    legend.setColumnCount(3)
+    legend.setSplitLayer(True)  # a long legend runs on in the second column
     legend.attemptMove(QgsLayoutPoint(width - legend_width, 13))
     layout.addLayoutItem(legend)
     exporter = QgsLayoutExporter(layout)
@@ -206,8 +221,11 @@ def render(path: str, out: str, width_mm: str, height_mm: str) -> dict:
     return {"result": int(result), "layers": [layer.name() for layer in layers]}
 
 
-COMMANDS = {"datasource": datasource, "layer": lambda uri, provider: layer_report(QgsVectorLayer(uri, "layer", provider)),
-            "project": project, "sld": sld, "render": render}
+def layer(uri: str, provider: str) -> dict:
+    return layer_report(QgsVectorLayer(uri, "layer", provider))
+
+
+COMMANDS = {"datasource": datasource, "layer": layer, "project": project, "sld": sld, "render": render}
 
 
 def main() -> None:

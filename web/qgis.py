@@ -11,15 +11,23 @@ machine: offered to loopback clients only, the path means nothing elsewhere),
 
 from __future__ import annotations
 
-import ipaddress
 import io
+import ipaddress
 
 from flask import Blueprint, current_app, request, send_file, url_for
 from werkzeug.exceptions import NotFound
 
 from geo.maps import basemap_tiles
 from layers.qgis.layer_styles import style_documents
-from layers.qgis.project import ProjectLayer, RasterLayer, gpkg_source, oapif_source, project_qgs, project_qgz, xyz_source
+from layers.qgis.project import (
+    ProjectLayer,
+    RasterLayer,
+    gpkg_source,
+    oapif_source,
+    project_qgs,
+    project_qgz,
+    xyz_source,
+)
 from layers.registry import REGISTRY, get_layer, spatial_layers
 from web.errors import BadRequest
 from web.i18n import current_lang, tr

@@ -131,7 +131,8 @@ def width_expression(style: LayerStyle, names: Mapping[str, str], base_px: float
     if not style.width_field:
         return None
     column = quoted_field(names.get(style.width_field, style.width_field))
-    cases = " ".join(f"WHEN {column} = {quoted_text(value)} THEN {px_to_mm(px)}" for value, px in style.widths_px.items())
+    cases = " ".join(f"WHEN {column} = {quoted_text(value)} THEN {px_to_mm(px)}"
+                     for value, px in style.widths_px.items())
     return f"CASE {cases} ELSE {px_to_mm(base_px)} END"
 
 

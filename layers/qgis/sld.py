@@ -101,7 +101,8 @@ def _rule(parent: ET.Element, name: str, title: str) -> ET.Element:
 
 def sld(spec: LayerSpec, style: LayerStyle, *, lang: str = "zh") -> str:
     """The SLD 1.1 document of layer ``spec`` drawn with ``style``, titles in ``lang``."""
-    root = ET.Element(f"{{{SLD}}}StyledLayerDescriptor", {"version": "1.1.0", f"{{{XSI}}}schemaLocation": SCHEMA_LOCATION})
+    root = ET.Element(f"{{{SLD}}}StyledLayerDescriptor",
+                      {"version": "1.1.0", f"{{{XSI}}}schemaLocation": SCHEMA_LOCATION})
     layer = ET.SubElement(root, f"{{{SLD}}}NamedLayer")
     _se(layer, "Name", spec.name)
     user_style = ET.SubElement(layer, f"{{{SLD}}}UserStyle")
