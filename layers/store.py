@@ -55,6 +55,8 @@ INTERNAL_TABLES = (TRUST_TABLE, STYLE_TABLE)
 #: QGIS 3.22 and their validator do not know (they warn, and validate_gpkg.py fails requirement 75);
 #: 1.3 files are read by every GDAL since 2.2 and by later ones alike.
 GPKG_VERSION = "1.3"
+#: Dataset options of every GeoPackage ParkAtlas creates (ignored when adding to an existing file).
+GPKG_OPTIONS = {"VERSION": GPKG_VERSION}
 _EDIT_EVENTS = ("INSERT", "UPDATE", "DELETE")
 #: A GeoPackage is an SQLite file whose header says so, with application_id 'GPKG' at byte 68.
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -326,7 +328,7 @@ def _write_meta(path: Path, meta: Mapping[str, object]) -> None:
          "value": pa.array([json.dumps(meta[k], ensure_ascii=False) for k in keys], type=pa.string())}
     )
     # The first write of a park file creates it: the GeoPackage version is chosen here.
-    pyogrio.write_arrow(table, path, layer=META_TABLE, driver="GPKG", dataset_options={"VERSION": GPKG_VERSION})
+    pyogrio.write_arrow(table, path, layer=META_TABLE, driver="GPKG", dataset_options=GPKG_OPTIONS)
 
 
 def _fsync_and_replace(temporary: Path, final: Path) -> None:

@@ -169,6 +169,27 @@ def test_an_exported_geopackage_validates_and_opens_styled(tiny_park, tmp_path):
     assert list(buildings["renderer"]["feature_classes"].values()) == [["自建厂房"]]
 
 
+def test_the_analysis_and_scenario_geopackages_validate_too(tiny_park, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from layers.analysis_io import write_analysis
+    from layers.scenarios import Scenario, scenario_gpkg_bytes
+
+    parcels = tiny_park.load("parcels")
+    analysis = write_analysis(gpd.GeoDataFrame({"parcel_id": parcels["parcel_id"].astype(object),
+                                                "idle_days": [1, 2, None]}, geometry=parcels.geometry),
+                              tmp_path / "analysis.gpkg")
+    area = gpd.GeoSeries([shapely.box(0, 0, 100, 100)], crs=4549)
+    plots = gpd.GeoDataFrame({"plot_id": ["A1"]}, geometry=[shapely.box(0, 0, 50, 50)], crs=4549)
+    roads = gpd.GeoDataFrame({"road_id": ["N1"]}, geometry=[shapely.LineString([(0, 0), (50, 0)])], crs=4549)
+    scenario = tmp_path / "scenario.gpkg"
+    scenario.write_bytes(scenario_gpkg_bytes(Scenario("s", "2026-01-01", {}, {}, {}, area, plots, roads)))
+    for path in (analysis, scenario):
+        checked = validate_gpkg(path)
+        assert (checked.returncode, checked.stdout + checked.stderr) == (0, ""), path
+
+
 def test_the_shapefile_opens_in_qgis_with_full_names_and_its_style(tiny_park, tmp_path):
     bundle = tmp_path / "parcels.zip"
     export_layer(tiny_park.load("parcels"), get_layer("parcels"), bundle, meta=tiny_park.read_meta())
