@@ -38,10 +38,15 @@ def labels(renderer: dict) -> list[str]:
     return [category["label"] for category in renderer["categories"]]
 
 
-@pytest.fixture
-def park_layers(tiny_park, tmp_path):
-    """What QGIS lists and opens in the tiny park's GeoPackage."""
-    return run_probe(tmp_path, "datasource", tiny_park.path)["layers"]
+@pytest.fixture(scope="module")
+def park_layers(tmp_path_factory):
+    """What QGIS lists and opens in the tiny park's GeoPackage (read once: the tests only look)."""
+    from layers.store import GeoPackageStore
+
+    folder = tmp_path_factory.mktemp("qgis-park")
+    park = GeoPackageStore(folder / "tiny.gpkg")
+    park.save_park(tiny_frames(), TINY_META)
+    return run_probe(folder, "datasource", park.path)["layers"]
 
 
 # -- the clients are there, or the tests say how to get them -------------------------------------------------
