@@ -291,7 +291,8 @@ def test_qgis_opens_a_postgis_park_with_its_style(postgis_store, tmp_path):
 
     postgis_store.save_park(tiny_frames(), TINY_META)
     parts = conninfo_to_dict(postgis_store.url)
-    connection = " ".join(f"{key}='{parts[key]}'" for key in ("dbname", "host", "port", "user", "password") if key in parts)
+    keys = ("dbname", "host", "port", "user", "password")
+    connection = " ".join(f"{key}='{parts[key]}'" for key in keys if key in parts)
     uri = (f"{connection} sslmode=disable key='fid' srid=4549 type=Polygon "
            f'table="{postgis_store.schema}"."parcels" (geometry)')
     layer = run_probe(tmp_path, "layer", uri, "postgres")
