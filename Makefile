@@ -9,7 +9,7 @@ PORT ?= 5000
 # (as a deployment does by default: see docs/accounts.md).
 AUTH ?= 0
 
-.PHONY: run serve test screenshot install install-dev assets browser demo bench clean
+.PHONY: run serve test screenshot qgis-screenshot install install-dev assets browser clients demo bench clean
 
 # Root installs Debian packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
@@ -41,6 +41,14 @@ browser:
 	  echo "installing Debian chromium and a CJK font for the browser tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
+# The client tests drive the real desktop clients from Debian packages: GDAL's tools (ogrinfo, ogr2ogr and
+# the GeoPackage validator of python3-gdal) and QGIS's Python bindings, run headless under /usr/bin/python3.
+clients:
+	@{ command -v ogrinfo >/dev/null 2>&1 && command -v ogr2ogr >/dev/null 2>&1 \
+	   && /usr/bin/python3 -c "import qgis.core, osgeo_utils.samples.validate_gpkg" >/dev/null 2>&1; } || { \
+	  echo "installing Debian gdal-bin and python3-qgis for the client tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gdal-bin python3-qgis >/dev/null; }
+
 $(PARK): | $(VENV)/.installed
 	$(PY) -m flask --app app demo --park $(PARK)
 
@@ -55,12 +63,16 @@ run: install assets $(PARK)
 serve: install assets
 	PARKATLAS_PARK=$(PARK) $(PY) -m flask --app app serve --host $(HOST) --port $(PORT)
 
-test: install-dev assets browser
+test: install-dev assets browser clients
 	$(PY) -m pytest -q
 
 # Refresh docs/overview.png (the README's screenshot) from the browser test.
 screenshot: install-dev assets browser
 	PARKATLAS_UPDATE_DOCS=1 $(PY) -m pytest -q tests/test_web_browser.py
+
+# Refresh docs/qgis.png (the demo park drawn by QGIS headless, with its legend) from the client test.
+qgis-screenshot: install-dev clients
+	PARKATLAS_UPDATE_DOCS=1 $(PY) -m pytest -q tests/test_qgis_clients.py -k screenshot
 
 bench: install-dev
 	$(PY) bench/run_all.py

@@ -31,6 +31,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo.crs import require_projected, to_web
+from geo.styles import OUTLINE_ONLY_ZONES, ROAD_WEIGHT_PX, base_symbol
 from geo.units import m2_to_mu
 from layers import landuse
 from layers.geojson import feature_texts, script_safe
@@ -45,12 +46,6 @@ LEAFLET_CSS = "vendor/node_modules/leaflet/dist/leaflet.css"
 HELPER_JS = "js/parkatlas-map.js"
 VECTORGRID_JS = "vendor/node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"
 TILES_JS = "js/parkatlas-tiles.js"
-
-#: Road line weight in pixels by grade (a drawing choice, not a rule).
-ROAD_WEIGHT_PX = {"expressway": 6.0, "arterial": 5.0, "secondary": 4.0, "branch": 3.0, "internal": 2.0}
-
-#: Zones that mark an extent rather than a constraint: outlines only, so they do not tint what lies inside.
-OUTLINE_ONLY_ZONES = ("park_boundary", "expansion_area", "urban_dev_boundary")
 
 #: Coordinates sent to the browser are rounded to 1e-6° (about 0.1 m): the page stays small.
 WEB_PRECISION = 6
@@ -236,16 +231,16 @@ class StyledGeoJson(Layer):
 
 
 def _client_style(spec: LayerSpec) -> tuple[dict, str]:
-    """Leaflet path options and which colour the feature's ``_c`` sets (fill, stroke or both)."""
-    style = spec.style
+    """Leaflet path options (from :func:`geo.styles.base_symbol`) and which colour the feature's ``_c`` sets."""
+    symbol = base_symbol(spec, spec.style.color)
     if spec.geometry == "LineString":
-        return {"weight": style.weight, "opacity": 0.9}, "stroke"
+        return {"weight": symbol.stroke_width_px, "opacity": symbol.stroke_opacity}, "stroke"
     if spec.geometry == "Point":
-        return {"color": "#ffffff", "weight": 1.5, "fillOpacity": style.fill_opacity}, "fill"
-    if spec.name == "zones":
-        # Constraint zones are outlines over other layers; a faint fill shows their extent.
-        return {"weight": style.weight, "fillOpacity": style.fill_opacity, "dashArray": "6 4"}, "both"
-    return {"color": style.color, "weight": style.weight, "fillOpacity": style.fill_opacity}, "fill"
+        return {"color": symbol.stroke, "weight": symbol.stroke_width_px, "fillOpacity": symbol.fill_opacity}, "fill"
+    if symbol.dash_px:
+        dash = " ".join(f"{px:g}" for px in symbol.dash_px)
+        return {"weight": symbol.stroke_width_px, "fillOpacity": symbol.fill_opacity, "dashArray": dash}, "both"
+    return {"color": symbol.stroke, "weight": symbol.stroke_width_px, "fillOpacity": symbol.fill_opacity}, "fill"
 
 
 def styled_layer(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", show: bool = True) -> StyledGeoJson:
@@ -481,8 +476,25 @@ def add_park_layers(m: folium.Map, layers: Mapping[str, pd.DataFrame], *, lang: 
     return drawn
 
 
-def add_basemap(m: folium.Map, basemap: str, *, lang: str = "zh", tianditu_key: str = "") -> folium.Map:
-    """Add the configured basemap: ``none`` (no tile request at all), ``osm`` or ``tianditu``.
+@dataclass(frozen=True)
+class BasemapTiles:
+    """One tile layer of a basemap: its name, XYZ URL template (``{s}`` a subdomain), zoom limit, attribution."""
+
+    name: str
+    url: str
+    attribution: str
+    max_zoom: int
+    subdomains: str = ""
+    overlay: bool = False
+
+    @property
+    def single_url(self) -> str:
+        """The template on its first subdomain, for clients without subdomains (QGIS's XYZ layers)."""
+        return self.url.replace("{s}", self.subdomains[:1]) if self.subdomains else self.url
+
+
+def basemap_tiles(basemap: str, *, lang: str = "zh", tianditu_key: str = "") -> list[BasemapTiles]:
+    """The tile layers of the configured basemap: none for ``none``, one for ``osm``, two for ``tianditu``.
 
     Tianditu needs a key (DOMAIN.md §9.4: ``tk`` mandatory since 2019); it is
     read from configuration, never from code.
@@ -491,24 +503,25 @@ def add_basemap(m: folium.Map, basemap: str, *, lang: str = "zh", tianditu_key: 
         msg = f"basemap must be one of {', '.join(BASEMAPS)}, got {basemap!r}"
         raise ValueError(msg)
     if basemap == "osm":
-        folium.TileLayer(
-            OSM_TILES, attr=OSM_ATTRIBUTION, name=_text("basemap_osm", lang), max_zoom=19, overlay=False
-        ).add_to(m)
-    elif basemap == "tianditu":
+        return [BasemapTiles(_text("basemap_osm", lang), OSM_TILES, OSM_ATTRIBUTION, 19)]
+    if basemap == "tianditu":
         if not tianditu_key:
             msg = "basemap 'tianditu' needs a key: set PARKATLAS_TIANDITU_KEY (apply at lbs.tianditu.gov.cn)"
             raise ValueError(msg)
         key = quote(tianditu_key, safe="")
-        for layer, name, overlay in (("vec", "basemap_tianditu", False), ("cva", "basemap_tianditu_labels", True)):
-            folium.TileLayer(
-                TIANDITU_TILES.format(layer=layer, key=key),
-                attr=TIANDITU_ATTRIBUTION,
-                name=_text(name, lang),
-                max_zoom=18,
-                subdomains="01234567",
-                overlay=overlay,
-                control=not overlay,
-            ).add_to(m)
+        return [BasemapTiles(_text(name, lang), TIANDITU_TILES.format(layer=layer, key=key), TIANDITU_ATTRIBUTION,
+                             18, subdomains="01234567", overlay=overlay)
+                for layer, name, overlay in (("vec", "basemap_tianditu", False),
+                                             ("cva", "basemap_tianditu_labels", True))]
+    return []
+
+
+def add_basemap(m: folium.Map, basemap: str, *, lang: str = "zh", tianditu_key: str = "") -> folium.Map:
+    """Add the configured basemap (:func:`basemap_tiles`): ``none`` makes no tile request at all."""
+    for tiles in basemap_tiles(basemap, lang=lang, tianditu_key=tianditu_key):
+        options = {"subdomains": tiles.subdomains, "control": not tiles.overlay} if tiles.subdomains else {}
+        folium.TileLayer(tiles.url, attr=tiles.attribution, name=tiles.name, max_zoom=tiles.max_zoom,
+                         overlay=tiles.overlay, **options).add_to(m)
     return m
 
 
@@ -718,7 +731,10 @@ def tiled_layer_names(m: folium.Map) -> list[str]:
 
 __all__ = [
     "BASEMAPS",
+    "BasemapTiles",
     "LegendItem",
+    "OUTLINE_ONLY_ZONES",
+    "ROAD_WEIGHT_PX",
     "LegendSection",
     "MapComponents",
     "NonLocalAssetError",
@@ -729,6 +745,7 @@ __all__ = [
     "TileSettings",
     "TiledLayer",
     "add_basemap",
+    "basemap_tiles",
     "add_layer_control",
     "check_local_assets",
     "fit_to_layers",

@@ -20,6 +20,7 @@ import pandas as pd
 import pyogrio
 
 from layers.cells import neutralise_formulas
+from layers.store import GPKG_OPTIONS
 
 FORMATS = (".geojson", ".csv", ".xlsx", ".gpkg")
 #: Excel's sheet-name limit.
@@ -99,7 +100,8 @@ def write_analysis(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
                     out[name] = column.astype("float64").where(column.notna(), np.nan)
             driver = "GeoJSON" if suffix == ".geojson" else "GPKG"
             layer = None if suffix == ".geojson" else "parcel_analysis"
-            pyogrio.write_dataframe(out, temporary, driver=driver, layer=layer)
+            pyogrio.write_dataframe(out, temporary, driver=driver, layer=layer,
+                                    dataset_options=GPKG_OPTIONS if driver == "GPKG" else None)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

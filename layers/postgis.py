@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import threading
 import uuid
@@ -37,6 +38,7 @@ import pyarrow.csv as pacsv
 import shapely
 from pyproj import CRS
 
+from layers.qgis import layer_styles
 from layers.registry import REGISTRY, get_layer
 from layers.schema import LayerSpec
 from layers.store import (
@@ -52,6 +54,8 @@ from layers.store import (
 )
 from layers.validate import cast_layer
 from layers.values import STRING_DTYPE
+
+log = logging.getLogger(__name__)
 
 STATE_TABLE = "parkatlas_state"
 #: Per layer: edits counted by the trigger, and the count the store stamped after validating (equal = trusted).
@@ -465,6 +469,7 @@ class PostGISStore:
                 self._stamp(conn, staging, staging, name)
             conn.execute(self._sql("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
             conn.execute(self._sql("ALTER SCHEMA {} RENAME TO {}", staging, self.schema))
+            self._write_styles(conn, list(typed), replace_all=True)
 
     def save(self, name: str, frame: pd.DataFrame) -> None:
         """Replace one layer in one transaction; readers see the old table until it commits."""
@@ -511,6 +516,7 @@ class PostGISStore:
                 conn.execute(self._sql("DROP TABLE IF EXISTS {}.{}", self.schema, name))
                 conn.execute(self._sql("ALTER TABLE {}.{} SET SCHEMA {}", staging, name, self.schema))
             conn.execute(self._sql("DROP SCHEMA {}", staging))
+            self._write_styles(conn, list(typed))
             self._bump(conn)
 
     def _append_rows(self, conn, spec: LayerSpec, frame: pd.DataFrame, epsg: int) -> None:
@@ -555,6 +561,7 @@ class PostGISStore:
             self._require(conn)
             self._lock(conn)
             conn.execute(self._sql("DROP SCHEMA {} CASCADE", self.schema))
+            self._write_styles(conn, [], replace_all=True)
 
     def migrate(self) -> bool:
         """Bring an existing park schema up to this version's layout; True when anything changed.
@@ -610,7 +617,59 @@ class PostGISStore:
                 changed = True
             if changed:
                 self._bump(conn)
+            if not self._has_styles(conn):
+                # Styles are not data: a park saved before they were written gets them without a new version.
+                self._write_styles(conn, sorted(tables & set(REGISTRY)))
         return changed
+
+    def _write_styles(self, conn, names: list[str], *, replace_all: bool = False) -> None:
+        """Put the QGIS styles of layers ``names`` into ``public.layer_styles`` (QGIS opens them styled).
+
+        ``replace_all`` first removes every ParkAtlas style of this schema (a park written
+        or dropped whole). A role that may not create or write that table gets the park
+        saved without styles, and a warning in the log: styles are a convenience, the data
+        is not to be refused for them.
+        """
+        import psycopg
+
+        ours = list(layer_styles.STYLE_NAMES.values())
+        try:
+            with conn.transaction():
+                conn.execute(layer_styles.POSTGIS_STYLE_TABLE_SQL)
+                if replace_all:
+                    conn.execute(layer_styles.POSTGIS_DELETE_SQL, (self.schema, None, None, ours))
+                for name in names:
+                    spec = get_layer(name)
+                    conn.execute(layer_styles.POSTGIS_DELETE_SQL, (self.schema, name, name, ours))
+                    rows = layer_styles.style_rows(spec, self._style_frame(conn, spec),
+                                                   "geometry" if spec.geometry else None)
+                    with conn.cursor() as cur:
+                        cur.executemany(layer_styles.POSTGIS_INSERT_SQL,
+                                        layer_styles.postgis_insert_params(rows, self.schema))
+        except psycopg.errors.InsufficientPrivilege as exc:
+            log.warning("%s: QGIS styles not saved, the role may not write %s.%s (%s)", self.label,
+                        layer_styles.POSTGIS_STYLE_SCHEMA, layer_styles.STYLE_TABLE, str(exc).strip())
+
+    def _has_styles(self, conn) -> bool:
+        """Whether ``public.layer_styles`` holds ParkAtlas styles of this park."""
+        table = f"{layer_styles.POSTGIS_STYLE_SCHEMA}.{layer_styles.STYLE_TABLE}"
+        if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
+            return False
+        return conn.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {table} WHERE f_table_catalog = current_database() "
+            "AND f_table_schema = %s AND stylename = ANY(%s))",
+            (self.schema, list(layer_styles.STYLE_NAMES.values()))).fetchone()[0]
+
+    def _style_frame(self, conn, spec: LayerSpec) -> pd.DataFrame | None:
+        """The distinct values of the columns ``spec``'s style depends on (the land-use classes present)."""
+        from psycopg import sql
+
+        columns = layer_styles.style_columns(spec)
+        if not columns:
+            return None
+        rows = conn.execute(sql.SQL("SELECT DISTINCT {} FROM {}.{}").format(
+            sql.SQL(", ").join(map(_identifier, columns)), _identifier(self.schema), _identifier(spec.name))).fetchall()
+        return pd.DataFrame(rows, columns=columns, dtype=object)
 
     # -- SQL helpers ---------------------------------------------------------------
 

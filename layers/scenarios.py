@@ -24,7 +24,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from layers.store import GeoPackageStore, _fsync_and_replace, saving_beside
+from layers.store import GPKG_OPTIONS, GeoPackageStore, _fsync_and_replace, saving_beside
 from layers.workbook import workbook_bytes
 
 SCENARIOS = "expansion_scenarios"
@@ -163,7 +163,7 @@ class ScenarioStore:
                 frame = pd.concat(parts, ignore_index=True) if parts else old.iloc[:0]
                 frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=self.store.working_crs())
                 pyogrio.write_dataframe(frame, temporary, layer=layer, driver="GPKG",
-                                        promote_to_multi=layer != ROADS)
+                                        promote_to_multi=layer != ROADS, dataset_options=GPKG_OPTIONS)
             _fsync_and_replace(temporary, self.path)
 
 
@@ -175,9 +175,9 @@ def scenario_gpkg_bytes(scenario: Scenario) -> bytes:
                                 crs=scenario.area.crs)
         for layer, frame in (("area", area), ("plots", scenario.plots), ("roads", scenario.roads)):
             if len(frame):
-                pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
+                pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", dataset_options=GPKG_OPTIONS)
         if not path.exists():
-            pyogrio.write_dataframe(area, path, layer="area", driver="GPKG")
+            pyogrio.write_dataframe(area, path, layer="area", driver="GPKG", dataset_options=GPKG_OPTIONS)
         return path.read_bytes()
 
 

@@ -36,6 +36,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from layers.qgis.layer_styles import STYLE_TABLE, register_gpkg_table, write_gpkg_styles
 from layers.registry import REGISTRY, get_layer
 from layers.schema import LayerSpec
 from layers.validate import cast_layer, validate_layer
@@ -44,6 +45,18 @@ from layers.values import STRING_DTYPE
 META_TABLE = "parkatlas_meta"
 #: Per layer: edits counted by triggers since the store stamped it, and the count it stamped (equal = trusted).
 TRUST_TABLE = "parkatlas_trust"
+#: The trust table as an attributes table of the GeoPackage (integer key, listed in gpkg_contents): QGIS lists
+#: every table of a file, and one it cannot load shows as a broken layer.
+_TRUST_TABLE_SQL = ("CREATE TABLE {table} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, layer TEXT NOT NULL UNIQUE, "
+                    "edits INTEGER NOT NULL, validated_edits INTEGER NOT NULL)")
+#: Tables of a park file that are not layers: the store's own and QGIS's styles.
+INTERNAL_TABLES = (TRUST_TABLE, STYLE_TABLE)
+#: GeoPackage version of new files. 1.4 (GDAL's default since 3.8) declares R-tree triggers that GDAL 3.6,
+#: QGIS 3.22 and their validator do not know (they warn, and validate_gpkg.py fails requirement 75);
+#: 1.3 files are read by every GDAL since 2.2 and by later ones alike.
+GPKG_VERSION = "1.3"
+#: Dataset options of every GeoPackage ParkAtlas creates (ignored when adding to an existing file).
+GPKG_OPTIONS = {"VERSION": GPKG_VERSION}
 _EDIT_EVENTS = ("INSERT", "UPDATE", "DELETE")
 #: A GeoPackage is an SQLite file whose header says so, with application_id 'GPKG' at byte 68.
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -142,6 +155,25 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _ensure_trust_table(conn: sqlite3.Connection) -> None:
+    """Create the trust table, or bring one of the first layout (text key, unlisted) to the current one."""
+    columns = [row[1] for row in conn.execute(f"PRAGMA table_info({TRUST_TABLE})")]
+    if "fid" not in columns:
+        if columns:
+            # Legacy renaming: the edit triggers of every layer name the table in their text and must keep
+            # finding it under its old name (a modern RENAME would rewrite or refuse them).
+            conn.execute("PRAGMA legacy_alter_table = ON")
+            conn.execute(_TRUST_TABLE_SQL.format(table=f"{TRUST_TABLE}_new"))
+            conn.execute(f"INSERT INTO {TRUST_TABLE}_new (layer, edits, validated_edits) "
+                         f"SELECT layer, edits, validated_edits FROM {TRUST_TABLE}")
+            conn.execute(f"DROP TABLE {TRUST_TABLE}")
+            conn.execute(f"ALTER TABLE {TRUST_TABLE}_new RENAME TO {TRUST_TABLE}")
+            conn.execute("PRAGMA legacy_alter_table = OFF")
+        else:
+            conn.execute(_TRUST_TABLE_SQL.format(table=TRUST_TABLE))
+    register_gpkg_table(conn, TRUST_TABLE, "ParkAtlas: edits counted per layer since the store validated it")
+
+
 def stamp_layers(path: Path, names: Iterable[str], *, trusted: bool = True) -> None:
     """Stamp layers ``names`` of the GeoPackage at ``path`` as validated by the store (``trusted=False``: not).
 
@@ -150,8 +182,7 @@ def stamp_layers(path: Path, names: Iterable[str], *, trusted: bool = True) -> N
     """
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
         conn.execute("BEGIN")
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {TRUST_TABLE} (layer TEXT PRIMARY KEY, "
-                     "edits INTEGER NOT NULL, validated_edits INTEGER NOT NULL)")
+        _ensure_trust_table(conn)
         for name in names:
             for event in _EDIT_EVENTS:
                 conn.execute(f"DROP TRIGGER IF EXISTS {_quoted(_trigger(name, event))}")
@@ -296,7 +327,8 @@ def _write_meta(path: Path, meta: Mapping[str, object]) -> None:
         {"key": pa.array(keys, type=pa.string()),
          "value": pa.array([json.dumps(meta[k], ensure_ascii=False) for k in keys], type=pa.string())}
     )
-    pyogrio.write_arrow(table, path, layer=META_TABLE, driver="GPKG")
+    # The first write of a park file creates it: the GeoPackage version is chosen here.
+    pyogrio.write_arrow(table, path, layer=META_TABLE, driver="GPKG", dataset_options=GPKG_OPTIONS)
 
 
 def _fsync_and_replace(temporary: Path, final: Path) -> None:
@@ -434,7 +466,7 @@ class GeoPackageStore:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files; errors still raise
-                return [str(name) for name, _ in pyogrio.list_layers(self.path) if name != TRUST_TABLE]
+                return [str(name) for name, _ in pyogrio.list_layers(self.path) if name not in INTERNAL_TABLES]
         except Exception as exc:  # GDAL raises several types for damaged files
             msg = f"{self.path}: cannot be read as a GeoPackage ({exc})"
             raise ParkStoreError(msg) from exc
@@ -535,6 +567,7 @@ class GeoPackageStore:
             for name, frame in typed.items():
                 _write_frame(temporary, get_layer(name), frame, crs)
             stamp_layers(temporary, typed)
+            write_gpkg_styles(temporary, typed)
             _fsync_and_replace(temporary, self.path)
 
     def save(self, name: str, frame: pd.DataFrame) -> None:
@@ -579,6 +612,7 @@ class GeoPackageStore:
                     untrusted.discard(name)
             stamp_layers(temporary, [name for name in typed if name not in untrusted])
             stamp_layers(temporary, untrusted, trusted=False)
+            write_gpkg_styles(temporary, typed)
             _fsync_and_replace(temporary, self.path)
 
     def write_lock(self) -> _WriteLock:

@@ -137,8 +137,46 @@ def test_a_park_written_before_stamps_is_validated(tmp_path, validations):
     park = GeoPackageStore(tmp_path / "old.gpkg")
     park.save_park(tiny_frames(), TINY_META)
     sql(park, f"DROP TABLE {store_module.TRUST_TABLE}")
+    sql(park, f"DELETE FROM gpkg_contents WHERE table_name = '{store_module.TRUST_TABLE}'")
     validations.clear()
     assert not park.is_trusted("parcels")
     assert len(park.load("parcels")) == 3
     assert validations == ["parcels"]
     assert store_module.TRUST_TABLE not in park.layer_names()
+
+
+def _first_layout_trust(store: GeoPackageStore) -> None:
+    """Turn the park's trust table into the first layout's: a text key, not listed in gpkg_contents."""
+    with closing(sqlite3.connect(store.path)) as conn, conn:
+        conn.execute("PRAGMA legacy_alter_table = ON")  # the layers' triggers keep naming the table
+        conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'parkatlas_trust'")
+        conn.execute("CREATE TABLE first_trust (layer TEXT PRIMARY KEY, edits INTEGER NOT NULL, "
+                     "validated_edits INTEGER NOT NULL)")
+        conn.execute("INSERT INTO first_trust SELECT layer, edits, validated_edits FROM parkatlas_trust")
+        conn.execute("DROP TABLE parkatlas_trust")
+        conn.execute("ALTER TABLE first_trust RENAME TO parkatlas_trust")
+
+
+def _trust_layout(store: GeoPackageStore) -> tuple[list[str], bool]:
+    with closing(sqlite3.connect(store.path)) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(parkatlas_trust)")]
+        listed = conn.execute("SELECT data_type FROM gpkg_contents WHERE table_name = 'parkatlas_trust'").fetchone()
+    return columns, listed == ("attributes",)
+
+
+def test_the_trust_table_is_an_attributes_table_with_an_integer_key(tiny_park):
+    assert _trust_layout(tiny_park) == (["fid", "layer", "edits", "validated_edits"], True)
+
+
+def test_a_trust_table_of_the_first_layout_is_migrated_on_save_and_keeps_counting(tmp_path, validations):
+    park = GeoPackageStore(tmp_path / "first.gpkg")
+    park.save_park(tiny_frames(), TINY_META)
+    _first_layout_trust(park)
+    assert _trust_layout(park) == (["layer", "edits", "validated_edits"], False)
+    assert park.is_trusted("parcels")
+    park.save("enterprises", tiny_frames()["enterprises"])
+    assert _trust_layout(park) == (["fid", "layer", "edits", "validated_edits"], True)
+    assert park.is_trusted("parcels") and park.is_trusted("enterprises")  # stamps carried over
+    sql(park, "UPDATE parcels SET name = 'outside' WHERE parcel_id = 'P2'")  # a trigger written before the move
+    assert not park.is_trusted("parcels")
+    assert park.is_trusted("enterprises")

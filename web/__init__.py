@@ -36,3 +36,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(sites_bp)
     from web.imports import init_app as init_imports
     init_imports(app)
+    from web.qgis import init_app as init_qgis
+    init_qgis(app)

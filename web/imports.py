@@ -255,8 +255,9 @@ def downloads():
     rows = []
     for name, spec in REGISTRY.items():
         rows.append({"name": name, "label": spec.label(lang), "records": len(park().layer(name)),
-                     "formats": formats_for(spec)})
-    return render_template("import/exports.html", rows=rows)
+                     "formats": formats_for(spec), "spatial": not spec.is_table})
+    tile_layers = ",".join(row["name"] for row in rows if row["spatial"])
+    return render_template("import/exports.html", rows=rows, tile_layers=tile_layers)
 
 
 @export_bp.get("/export/<layer>.<fmt>")

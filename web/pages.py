@@ -169,4 +169,5 @@ def overview():
         map_header=Markup(parts.header),
         map_html=Markup(parts.html),
         map_script=Markup(parts.script),
+        tile_layers=",".join(spec.name for spec in spatial_layers()),
     )

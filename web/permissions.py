@@ -58,6 +58,7 @@ RULES: dict[str, str] = {
     "land.*": "read",
     "imports.*": "read",
     "exports.*": "read",
+    "qgis.*": "read",
     "infrastructure.*": "read",
     "expansion.*": "read",
     "sites.*": "read",

@@ -28,6 +28,10 @@ edit did not change keeps its ETag (the browser's copy stays good). Responses sa
 ``Cache-Control: no-cache``, so browsers revalidate each tile (a 304 costs a cache
 look-up) and an edit is never hidden behind a stale tile.
 
+``/tiles/<layers>.json`` is the TileJSON of those tiles (URL template, bounds of the
+records in force, zooms, each layer's attributes with their types), so clients set
+up the layer from one URL.
+
 An anonymous visitor gets tiles of a public layer only when every attribute its
 tiles carry (the id and what the map styles by) is among the layer's public fields
 (:mod:`web.public`); otherwise 403 naming the fields. Tiles hold no retired record.
@@ -43,11 +47,18 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import Forbidden, NotFound
 
 from geo import tiles as tile_math
-from geo.maps import TILE_AREA_PROPERTY, TILE_LAYER_PROPERTY, TileSettings, tile_columns, tile_properties
+from geo.maps import (
+    TILE_AREA_PROPERTY,
+    TILE_LAYER_PROPERTY,
+    TileSettings,
+    layers_bounds,
+    tile_columns,
+    tile_properties,
+)
 from geo.summary import in_force
 from geo.units import M2_PER_MU
 from layers.registry import REGISTRY
@@ -456,6 +467,64 @@ def tile(layers: str, z: int, x: int, y: int):
     if request.if_none_match.contains(etag):
         return _response(b"", etag, status=304)
     return _response(b"".join(data for data, _ in parts), etag)
+
+
+#: TileJSON field types of the registry's kinds, as tile tools write them (MVT values are text, number or bool).
+TILEJSON_TYPES = {"str": "String", "code": "String", "date": "String", "int": "Number", "float": "Number",
+                  "bool": "Boolean"}
+TILEJSON_VERSION = "3.0.0"
+#: Zoom a TileJSON client opens the park at, within the tile set's zooms.
+TILEJSON_CENTER_ZOOM = 15
+
+
+def tile_fields(name: str) -> dict[str, str]:
+    """The attributes the tiles of registry layer ``name`` carry, with their TileJSON types."""
+    spec = REGISTRY[name]
+    fields = {column: TILEJSON_TYPES[spec.field(column).kind] for column in tile_columns(spec)}
+    fields[TILE_LAYER_PROPERTY] = "String"
+    if name == "parcels":
+        fields[TILE_AREA_PROPERTY] = "Number"
+    return fields
+
+
+def _tilejson_extent(names: tuple[str, ...]) -> tuple[list[list[float]] | None, dict[str, int]]:
+    """([[south, west], [north, east]] of the records in force, or None) and each layer's count in force."""
+    frames = {name: in_force(park().layer(name)) for name in names}
+    return layers_bounds(list(frames.values())), {name: len(frame) for name, frame in frames.items()}
+
+
+@bp.get("/<layers>.json")
+def tilejson(layers: str):
+    """TileJSON 3.0 of the tiles of ``layers`` (``parcels`` or ``zones,parcels,…``): URL, bounds, zooms, fields."""
+    names = layer_names(layers)
+    analysis = [name for name in names if name in ANALYSIS_LAYERS]
+    if analysis:
+        raise NotFound(tr(f"分析图层 {', '.join(analysis)} 没有 TileJSON（其字段随分析日期而定）",
+                          f"no TileJSON for the analysis layer {', '.join(analysis)} (its fields depend on the day)"))
+    check_visible(names)
+    joined = ",".join(names)
+    bounds, counts = park().derived(("tilejson", joined), lambda: _tilejson_extent(tuple(names)))
+    config = current_app.config
+    max_zoom = int(config["TILE_MAX_ZOOM"])
+    zooms = {name: int(config["TILE_MIN_ZOOM"]) if _is_large(counts[name]) else 0 for name in names}
+    template = url_for("tiles.tile", layers=joined, z=0, x=0, y=0, _external=True)
+    doc = {
+        "tilejson": TILEJSON_VERSION,
+        "name": f"{park().meta().get('park_name') or 'ParkAtlas'}: {joined}",
+        "scheme": "xyz",
+        "tiles": [template.removesuffix("/0/0/0.pbf") + "/{z}/{x}/{y}.pbf"],
+        "minzoom": min(zooms.values()),
+        "maxzoom": max_zoom,
+        "vector_layers": [{"id": name, "description": tr(REGISTRY[name].label_zh, REGISTRY[name].label_en),
+                           "minzoom": zooms[name], "maxzoom": max_zoom, "fields": tile_fields(name)}
+                          for name in names],
+    }
+    if bounds is not None:
+        (south, west), (north, east) = bounds
+        doc["bounds"] = [west, south, east, north]
+        doc["center"] = [(west + east) / 2, (south + north) / 2,
+                         min(max(TILEJSON_CENTER_ZOOM, doc["minzoom"]), max_zoom)]
+    return jsonify(doc)
 
 
 def init_app(app: Flask) -> None:

@@ -8,11 +8,16 @@ any Folder depth, their ``name``, ``description``, folder path, ``Data`` and
 MultiGeometry). A file that breaks off keeps the Placemarks read before the
 break, and the report says where it broke. KML coordinates are lon/lat (WGS84)
 by definition.
+
+Written KML carries a typed ``<Schema>`` (read back by GDAL and QGIS with the
+field types) and a ``<StyleMap>`` per style class, so Google Earth and QGIS draw
+the layer as the map does.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +25,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+from geo.styles import Symbol
 
 KML_NAMESPACE = "http://www.opengis.net/kml/2.2"
 #: Decimal places written for lon/lat (1e-9° ≈ 0.1 mm): exports round-trip without loss.
@@ -202,22 +209,97 @@ def _geometry_element(geom: shapely.Geometry, parent: ET.Element) -> None:
             _geometry_element(part, multi)
 
 
+@dataclass(frozen=True)
+class KmlField:
+    """A typed ExtendedData field: ``kind`` is a KML ``SimpleField`` type (string, int, double, bool)."""
+
+    name: str
+    kind: str
+    display_name: str
+
+
+#: A highlighted placemark (the mouse over it in Google Earth) is drawn this much bolder.
+HIGHLIGHT_SCALE = 1.5
+#: Pixels of Google Earth's default icon at scale 1; points are scaled to their symbol's diameter.
+ICON_PX = 32.0
+
+
+def kml_color(color: str, opacity: float = 1.0) -> str:
+    """``#rrggbb`` and an opacity as KML's ``aabbggrr``."""
+    value = color.lstrip("#").lower()
+    return f"{round(opacity * 255):02x}{value[4:6]}{value[2:4]}{value[0:2]}"
+
+
+def _style_element(document: ET.Element, style_id: str, symbol: Symbol, scale: float) -> None:
+    style = ET.SubElement(document, "Style", id=style_id)
+    if symbol.radius_px:
+        icon = ET.SubElement(style, "IconStyle")
+        ET.SubElement(icon, "color").text = kml_color(symbol.fill, symbol.fill_opacity)
+        ET.SubElement(icon, "scale").text = f"{2 * symbol.radius_px * scale / ICON_PX:.2f}"
+        return
+    line = ET.SubElement(style, "LineStyle")
+    ET.SubElement(line, "color").text = kml_color(symbol.stroke, symbol.stroke_opacity)
+    ET.SubElement(line, "width").text = f"{symbol.stroke_width_px * scale:g}"
+    if symbol.fill is not None:
+        poly = ET.SubElement(style, "PolyStyle")
+        opacity = min(1.0, symbol.fill_opacity * scale)
+        ET.SubElement(poly, "color").text = kml_color(symbol.fill, opacity)
+        ET.SubElement(poly, "fill").text = "1" if symbol.fill_opacity > 0 else "0"
+        ET.SubElement(poly, "outline").text = "1"
+
+
+def _style_map(document: ET.Element, style_id: str, symbol: Symbol) -> None:
+    """``<StyleMap id=style_id>``: the normal style and a bolder one for the highlighted placemark."""
+    _style_element(document, f"{style_id}-normal", symbol, 1.0)
+    _style_element(document, f"{style_id}-highlight", symbol, HIGHLIGHT_SCALE)
+    style_map = ET.SubElement(document, "StyleMap", id=style_id)
+    for key in ("normal", "highlight"):
+        pair = ET.SubElement(style_map, "Pair")
+        ET.SubElement(pair, "key").text = key
+        ET.SubElement(pair, "styleUrl").text = f"#{style_id}-{key}"
+
+
+def _schema(document: ET.Element, schema_id: str, fields: Sequence[KmlField]) -> None:
+    schema = ET.SubElement(document, "Schema", name=schema_id, id=schema_id)
+    for kml_field in fields:
+        simple = ET.SubElement(schema, "SimpleField", name=kml_field.name, type=kml_field.kind)
+        ET.SubElement(simple, "displayName").text = kml_field.display_name
+
+
 def write_kml(frame: gpd.GeoDataFrame, path: Path, *, title: str, name_field: str | None,
-              text_columns: dict[str, pd.Series]) -> None:
-    """Write ``frame`` (EPSG:4326) as KML; each column of ``text_columns`` becomes an ExtendedData field."""
+              text_columns: dict[str, pd.Series], fields: Sequence[KmlField] = (),
+              styles: Mapping[str, Symbol] | None = None, style_ids: Sequence[str] | None = None) -> None:
+    """Write ``frame`` (EPSG:4326) as KML; each column of ``text_columns`` becomes an ExtendedData field.
+
+    With ``fields`` the data is typed: a ``<Schema>`` declares each field's type and
+    display name, and placemarks carry ``SchemaData``/``SimpleData`` (GDAL and QGIS read
+    the types from it); without, untyped ``Data`` elements. ``styles`` (id → symbol)
+    become a ``StyleMap`` each, and ``style_ids`` gives each placemark's.
+    """
     root = ET.Element("kml", xmlns=KML_NAMESPACE)
     document = ET.SubElement(root, "Document")
     ET.SubElement(document, "name").text = title
+    schema_id = f"{path.stem}_schema"
+    if fields:
+        _schema(document, schema_id, fields)
+    for style_id, symbol in (styles or {}).items():
+        _style_map(document, style_id, symbol)
     names = text_columns.get(name_field) if name_field else None
     geometries = frame.geometry.to_numpy()
     for i, geom in enumerate(geometries):
         placemark = ET.SubElement(document, "Placemark")
         if names is not None and isinstance(names.iloc[i], str):
             ET.SubElement(placemark, "name").text = names.iloc[i]
+        if style_ids is not None:
+            ET.SubElement(placemark, "styleUrl").text = f"#{style_ids[i]}"
         extended = ET.SubElement(placemark, "ExtendedData")
+        if fields:
+            extended = ET.SubElement(extended, "SchemaData", schemaUrl=f"#{schema_id}")
         for column, values in text_columns.items():
             value = values.iloc[i]
-            if isinstance(value, str):
+            if isinstance(value, str) and fields:
+                ET.SubElement(extended, "SimpleData", name=column).text = value
+            elif isinstance(value, str):
                 data = ET.SubElement(extended, "Data", name=column)
                 ET.SubElement(data, "value").text = value
         if geom is not None and not shapely.is_empty(geom):

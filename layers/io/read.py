@@ -42,8 +42,8 @@ from layers.values import normalise_text
 
 #: ISO WKB type codes of curved geometries (2D, Z, M, ZM variants), which shapely cannot hold.
 _CURVE_TYPES = {8, 9, 10, 11, 12, 13, 14, 15, 16, 17}
-#: Layers a ParkAtlas GeoPackage carries besides data.
-_SKIPPED_LAYERS = ("parkatlas_meta",)
+#: Tables a ParkAtlas GeoPackage carries besides data (metadata, trust stamps, QGIS styles).
+_SKIPPED_LAYERS = ("parkatlas_meta", "parkatlas_trust", "layer_styles")
 
 
 @dataclass

@@ -8,8 +8,11 @@ each format):
 * Shapefile — zipped, working CRS, UTF-8 with ``.cpg``; field names cut to the
   format's 10 characters by one rule (first 10, or first 8 + a 2-digit counter
   on a clash) and written with ``<layer>.fields.csv``, the table from short
-  names back to field names that the importer reads.
-* KML — EPSG:4326, each field as ExtendedData named after the field.
+  names back to field names that the importer reads, and ``<layer>.qml``, the
+  QGIS style QGIS loads with the layer (full names and labels as aliases, the
+  map style).
+* KML — EPSG:4326, each field as typed ExtendedData named after the field, a style
+  per class of the layer's map style (``layers.io.kml_styles``).
 * CSV / XLSX — attribute tables with Chinese headers (label and unit), codes as
   their Chinese labels, yes/no as 是/否; spatial layers carry their geometry as
   WKT in EPSG:4326. CSV is UTF-8 with a BOM so Excel shows Chinese.
@@ -39,7 +42,9 @@ from geo.crs import to_web
 from layers.cells import neutralise_formulas
 from layers.io.gtxt_write import write_gtxt
 from layers.io.kml import write_kml
+from layers.io.kml_styles import kml_fields, kml_styles
 from layers.io.uploads import FIELD_TABLE_SUFFIX
+from layers.qgis.layer_styles import style_documents
 from layers.schema import LayerSpec, code_label
 from layers.store import GeoPackageStore, frame_to_arrow
 
@@ -121,7 +126,7 @@ def _cut_utf8(value: str, limit: int) -> str:
     return value.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
-def _write_shapefile(frame, spec: LayerSpec, path: Path, notes: list[str]) -> None:
+def _write_shapefile(frame, spec: LayerSpec, path: Path, notes: list[str], lang: str = "zh") -> None:
     names = shapefile_names(list(spec.field_names))
     frame = frame.copy()
     for f in spec.fields:
@@ -151,6 +156,9 @@ def _write_shapefile(frame, spec: LayerSpec, path: Path, notes: list[str]) -> No
                  "unit": spec.field(name).unit or ""} for name, short in names.items()]
         table_path = Path(workdir) / f"{spec.name}{FIELD_TABLE_SUFFIX}"
         pd.DataFrame(rows).to_csv(table_path, index=False, encoding="utf-8-sig")
+        # QGIS loads <layer>.qml beside <layer>.shp as the layer's style: full names as aliases, the map style.
+        qml_text, _ = style_documents(spec, frame, lang, names=names)
+        (Path(workdir) / f"{spec.name}.qml").write_text(qml_text, encoding="utf-8")
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
             for member in sorted(Path(workdir).iterdir()):
                 bundle.write(member, arcname=member.name)
@@ -161,7 +169,7 @@ def _text_value(value: object) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
+        return "1" if value else "0"  # xsd:boolean as GDAL's KML readers parse it (they take 'true' for 0)
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, (float, np.floating)):
@@ -169,13 +177,15 @@ def _text_value(value: object) -> str | None:
     return str(value)
 
 
-def _write_kml(frame, spec: LayerSpec, path: Path) -> None:
+def _write_kml(frame, spec: LayerSpec, path: Path, lang: str) -> None:
     web = _with_web_geometry(frame)
     columns = {name: frame[name].astype(object).map(_text_value) for name in spec.field_names}
     # Placemark names are what Google Earth shows; a layer's own name field fills them (never the id, which
     # would come back as a name on import).
     name_field = "name" if "name" in spec.field_names else spec.id_field
-    write_kml(web, path, title=spec.label_zh, name_field=name_field, text_columns=columns)
+    styles, style_ids = kml_styles(frame, spec)
+    write_kml(web, path, title=spec.label(lang), name_field=name_field, text_columns=columns,
+              fields=kml_fields(spec, lang), styles=styles, style_ids=style_ids)
 
 
 def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", wkt_decimals: int = LONLAT_DECIMALS,
@@ -262,9 +272,9 @@ def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang
         elif fmt == "geojson":
             _write_geojson(frame, spec, temporary)
         elif fmt == "shp":
-            _write_shapefile(frame, spec, temporary, notes)
+            _write_shapefile(frame, spec, temporary, notes, lang)
         elif fmt == "kml":
-            _write_kml(frame, spec, temporary)
+            _write_kml(frame, spec, temporary, lang)
         elif fmt == "gtxt":
             notes += write_gtxt(frame, spec, temporary, meta=meta, encoding=encoding)
         elif fmt == "csv":
