@@ -97,6 +97,23 @@ class LoginLimiter:
                                   (account, address, now))
             return Attempt(cursor.lastrowid, account)
 
+    def locked(self, username: str, address: str) -> float:
+        """Seconds left of a lock on ``username`` tried from ``address`` (0: none), recording nothing.
+
+        For clients that were let in before (a remembered HTTP Basic password): a lock
+        set meanwhile refuses them as it refuses a sign-in, without a write per request.
+        """
+        if not self.store.path.exists():
+            return 0.0
+        account, now = account_key(username), self._clock()
+        with self.store.reading() as conn:
+            wait = _lock_left(conn, "account = ? AND counts_for_account = 1 AND at > ?",
+                              (account, now - self.limits.window_s), self.limits.max_failures, now, self.limits.window_s)
+            if not wait and _tried(conn, account, address):
+                wait = _lock_left(conn, "address = ? AND at > ?", (address, now - self.limits.window_s),
+                                  self.limits.address_max_failures, now, self.limits.window_s)
+        return wait
+
     def succeeded(self, attempt: Attempt) -> None:
         """The password was right: take the attempt back and clear the name's failures."""
         with self.store.transaction() as conn:
