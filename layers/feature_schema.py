@@ -1,18 +1,22 @@
 """JSON Schemas of a layer's features, from the registry: what clients type their fields by.
 
-Two documents per collection of the OGC API:
+Three documents per collection of the OGC API:
 
 * :func:`queryables` — the fields a client may filter and sort by (OGC API –
   Features Part 3 queryables): one JSON Schema property per field.
 * :func:`feature_schema` — the GeoJSON Feature the items are (the collection's
-  ``describedBy`` link): ``properties.properties`` holds the same field schemas.
+  ``describedBy`` link, what GDAL types its fields by): ``properties.properties``
+  holds the same field schemas.
+* :func:`returnables` — the feature's properties and geometry, flat (Part 5
+  schemas, the ``…/rel/ogc/1.0/schema`` link, what newer QGIS types its fields by).
 
 Each field's type comes from its registry kind: ``str`` → string, ``int`` →
 integer, ``float`` → number, ``bool`` → boolean, ``date`` → string of format
 ``date``, ``code`` → string restricted to its codes (``enum``, and ``oneOf``
 entries whose ``title`` is the code's label). ``title`` is the label in the asked
 language; ``title_zh``/``title_en`` carry both, as the collections do. Units go in
-``x-ogc-unit`` (Part 5), bounds in ``minimum``/``maximum``.
+``x-ogc-unit`` (Part 5), bounds in ``minimum``/``maximum``, the registry's order in
+``x-ogc-propertySeq``.
 
 ``type`` is always one string: GDAL and QGIS read nothing else (a ``["string",
 "null"]`` list makes them fall back to text). Every field but the id may be
@@ -34,10 +38,12 @@ GEOMETRY_TYPES = {"Polygon": ("Polygon", "MultiPolygon"), "LineString": ("LineSt
                   "Point": ("Point", "MultiPoint")}
 
 
-def field_schema(spec_field: Field, *, lang: str, is_id: bool = False) -> dict:
+def field_schema(spec_field: Field, *, lang: str, is_id: bool = False, sequence: int | None = None) -> dict:
     """The JSON Schema of one field's values (see the module's docstring)."""
     schema: dict = {"title": field_label(spec_field, lang), "title_zh": spec_field.label_zh,
                     "title_en": spec_field.label_en, "type": KIND_TYPES[spec_field.kind]}
+    if sequence is not None:
+        schema["x-ogc-propertySeq"] = sequence
     if spec_field.description:
         schema["description"] = spec_field.description
     if spec_field.kind == "date":
@@ -62,8 +68,9 @@ def field_schema(spec_field: Field, *, lang: str, is_id: bool = False) -> dict:
 def fields_schemas(spec: LayerSpec, fields: Iterable[str] | None, *, lang: str) -> dict[str, dict]:
     """Field name → schema, for ``fields`` (every field of the layer when ``None``) in the layer's order."""
     wanted = set(spec.field_names if fields is None else fields)
-    return {item.name: field_schema(item, lang=lang, is_id=item.name == spec.id_field)
-            for item in spec.fields if item.name in wanted}
+    shown = [item for item in spec.fields if item.name in wanted]
+    return {item.name: field_schema(item, lang=lang, is_id=item.name == spec.id_field, sequence=sequence)
+            for sequence, item in enumerate(shown, start=1)}
 
 
 def queryables(spec: LayerSpec, fields: Iterable[str] | None, *, lang: str, url: str) -> dict:
@@ -78,6 +85,18 @@ def queryables(spec: LayerSpec, fields: Iterable[str] | None, *, lang: str, url:
         "properties": fields_schemas(spec, fields, lang=lang),
         "additionalProperties": False,
     }
+
+
+def returnables(spec: LayerSpec, fields: Iterable[str] | None, *, lang: str, url: str) -> dict:
+    """The feature's properties and, for a spatial layer, its geometry, flat (Part 5 schema)."""
+    doc = queryables(spec, fields, lang=lang, url=url)
+    if not spec.is_table:
+        kinds = "-or-".join(kind.lower() for kind in GEOMETRY_TYPES[spec.geometry])
+        doc["properties"] = {**doc["properties"], "geometry": {
+            "x-ogc-role": "primary-geometry", "format": f"geometry-{kinds}",
+            "x-ogc-propertySeq": len(doc["properties"]) + 1, "title": "geometry"}}
+    doc.pop("additionalProperties")
+    return doc
 
 
 def geometry_schema(spec: LayerSpec) -> dict:

@@ -129,6 +129,12 @@ def storage_crs() -> str:
     return epsg_uri(int(park().meta().get("working_epsg")))
 
 
+def ogc_json(body: dict, media_type: str = JSON) -> Response:
+    """``body`` as JSON typed ``media_type``, its members in the order built (a schema's fields in the
+    registry's order, which GDAL and QGIS keep; ``jsonify`` would sort them)."""
+    return Response(dumps(body), content_type=media_type)
+
+
 def link(rel: str, media_type: str, endpoint: str, title: str | None = None, **values) -> dict:
     """One OGC link object to ``endpoint`` (absolute URL)."""
     found = {"rel": rel, "type": media_type, "href": url_for(endpoint, **values, _external=True)}
@@ -222,6 +228,8 @@ def collection_doc(spec: LayerSpec, *, in_force_only: bool = False) -> dict:
         # GDAL reads "describedBy" (case and all), the IANA relation is "describedby": both, to one schema.
         link("describedby", SCHEMA_JSON, "api.feature_schema", schema_title, **values),
         link("describedBy", SCHEMA_JSON, "api.feature_schema", schema_title, **values),
+        link("http://www.opengis.net/def/rel/ogc/1.0/schema", SCHEMA_JSON, "api.schema",
+             tr("属性与几何的 JSON Schema", "JSON Schema of the properties and geometry"), **values),
         link("http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA_JSON, "api.queryables",
              tr("可查询字段", "Queryables"), **values),
     ]
@@ -240,7 +248,7 @@ def collections():
     }
     if fmt == "html":
         return render_template("api/collections.html", doc=body, specs=specs)
-    return jsonify(body)
+    return ogc_json(body)
 
 
 @bp.get("/collections/<layer>")
@@ -250,7 +258,7 @@ def collection(layer: str):
     doc = collection_doc(spec, in_force_only=visitor_fields(spec.name) is not None)
     if fmt == "html":
         return render_template("api/collection.html", doc=doc, spec=spec, queryables=queryable_names(spec))
-    return jsonify(doc)
+    return ogc_json(doc)
 
 
 # -- items -------------------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ the public layers and their public fields only.
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, render_template, url_for
+from flask import current_app, render_template, url_for
 
-from layers.feature_schema import feature_schema, fields_schemas, queryables
+from layers.feature_schema import feature_schema, fields_schemas, queryables, returnables
 from web.api import (
     HTML,
     JSON,
@@ -25,6 +25,7 @@ from web.api import (
     bp,
     link,
     offered_crs,
+    ogc_json,
     queryable_names,
     self_links,
     visible_specs,
@@ -39,13 +40,6 @@ from web.public import visitor_fields
 def api_title() -> str:
     name = park().meta().get("park_name") or "ParkAtlas"
     return f"{name} — ParkAtlas OGC API"
-
-
-def json_response(body: dict, media_type: str) -> Response:
-    """``body`` as JSON typed ``media_type`` (schemas and the OpenAPI document have their own types)."""
-    response = jsonify(body)
-    response.content_type = media_type
-    return response
 
 
 @bp.get("/", strict_slashes=False)
@@ -68,7 +62,7 @@ def landing():
     }
     if fmt == "html":
         return render_template("api/landing.html", doc=body, specs=visible_specs())
-    return jsonify(body)
+    return ogc_json(body)
 
 
 @bp.get("/conformance")
@@ -77,7 +71,7 @@ def conformance():
     body = {"conformsTo": list(CONFORMANCE)}
     if check_format() == "html":
         return render_template("api/conformance.html", doc=body)
-    return jsonify(body)
+    return ogc_json(body)
 
 
 def api_settings() -> ApiSettings:
@@ -96,7 +90,7 @@ def openapi():
                                 lang=current_lang())
     if fmt == "html":
         return render_template("api/openapi.html", doc=document)
-    return json_response(document, OPENAPI_JSON)
+    return ogc_json(document, OPENAPI_JSON)
 
 
 def schema_response(layer: str, build, endpoint: str, kind: str):
@@ -108,7 +102,7 @@ def schema_response(layer: str, build, endpoint: str, kind: str):
     if fmt == "html":
         fields = fields_schemas(spec, visitor_fields(spec.name), lang=current_lang())
         return render_template("api/schema.html", spec=spec, doc=doc, fields=fields, kind=kind)
-    return json_response(doc, SCHEMA_JSON)
+    return ogc_json(doc, SCHEMA_JSON)
 
 
 @bp.get("/collections/<layer>/queryables", endpoint="queryables")
@@ -121,3 +115,9 @@ def queryables_view(layer: str):
 def feature_schema_view(layer: str):
     """The JSON Schema of one feature of ``layer`` as the items carry it (the ``describedBy`` link)."""
     return schema_response(layer, feature_schema, "api.feature_schema", "schema")
+
+
+@bp.get("/collections/<layer>/schema", endpoint="schema")
+def schema_view(layer: str):
+    """The feature's properties and geometry, flat, as a JSON Schema (OGC API – Features Part 5)."""
+    return schema_response(layer, returnables, "api.schema", "schema")

@@ -73,7 +73,7 @@ RULES: dict[str, str] = {
 #: an anonymous visitor the public fields and records in force only (``web.public.visitor_fields``): an endpoint
 #: added here must do the same.
 PUBLIC_LAYER_ENDPOINTS = frozenset({"api.collection", "api.items", "api.item", "api.queryables",
-                                    "api.feature_schema", "tiles.tile"})
+                                    "api.feature_schema", "api.schema", "tiles.tile"})
 #: The OGC API's index, which an anonymous visitor may read when some layer is public: it then lists the public
 #: layers only (``web.api_meta``), so QGIS and GDAL can add them from the landing page without a sign-in.
 PUBLIC_INDEX_ENDPOINTS = frozenset({"api.landing", "api.conformance", "api.openapi", "api.collections"})
