@@ -13,7 +13,7 @@ Three documents per collection of the OGC API:
 Each field's type comes from its registry kind: ``str`` → string, ``int`` →
 integer, ``float`` → number, ``bool`` → boolean, ``date`` → string of format
 ``date``, ``code`` → string restricted to its codes (``enum``, and ``oneOf``
-entries whose ``title`` is the code's label). ``title`` is the label in the asked
+entries whose ``title`` is the code's label; ``null`` among them, for an empty value). ``title`` is the label in the asked
 language; ``title_zh``/``title_en`` carry both, as the collections do. Units go in
 ``x-ogc-unit`` (Part 5), bounds in ``minimum``/``maximum``, the registry's order in
 ``x-ogc-propertySeq``.
@@ -52,6 +52,10 @@ def field_schema(spec_field: Field, *, lang: str, is_id: bool = False, sequence:
         schema["enum"] = list(spec_field.allowed_values)
         schema["oneOf"] = [{"const": code.value, "title": code_label(code, lang), "title_zh": code.label_zh,
                             "title_en": code.label_en} for code in spec_field.codes]
+        if not is_id:  # an empty value is allowed: OpenAPI 3.0 wants null among the enum of a nullable field
+            schema["enum"].append(None)
+            schema["oneOf"].append({"const": None, "title": "未填" if lang != "en" else "not given",
+                                    "title_zh": "未填", "title_en": "not given"})
     if spec_field.min_value is not None:
         schema["minimum"] = spec_field.min_value
     if spec_field.max_value is not None:
