@@ -18,8 +18,8 @@ has the account's role, as it is now, on every endpoint the role may call.
   never count as several attempts in flight.
 * **Bearer** ``pat_…`` is a personal token (:mod:`layers.api_tokens`), looked up
   on every request (revoking it ends it at once). An unknown token counts as a
-  failure of the name ``api-token@<address>``: one address sending wrong tokens
-  is locked like a name guessed at. A token is also accepted as the password of
+  failure of the name ``api-token@<address>``, locked at the address threshold
+  (``LOGIN_ADDRESS_MAX_FAILURES``): one address sending wrong tokens is stopped. A token is also accepted as the password of
   Basic (with its owner's name), for clients that only speak Basic (QGIS 3.22).
 
 Basic is read-only: browsers replay Basic credentials by themselves, so a write
@@ -70,9 +70,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     return check_password_hash(password_hash or _DUMMY_HASH, password)
 
 
-def reserve_attempt(limiter: LoginLimiter, username: str) -> Attempt:
+def reserve_attempt(limiter: LoginLimiter, username: str, *, most: int | None = None) -> Attempt:
     """Reserve a password check for ``username`` from this client; 429 with ``Retry-After`` when locked."""
-    attempt = limiter.reserve(username, request.remote_addr or "")
+    attempt = limiter.reserve(username, request.remote_addr or "", most=most)
     if attempt.refused:
         too_many(attempt.retry_after_s)
     return attempt
@@ -160,13 +160,16 @@ def bearer_account(store: AccountStore, limiter: LoginLimiter, secret: str) -> A
     """The account owning API token ``secret``; 401 for an unknown or revoked token (counted per address)."""
     address = request.remote_addr or ""
     name = f"api-token@{address}"
-    wait = limiter.locked(name, address)
+    # A token cannot be guessed; the count stops one address flooding the accounts file with failed look-ups,
+    # at the address threshold, so a revoked token left in one office QGIS does not soon lock its colleagues out.
+    most = limiter.limits.address_max_failures
+    wait = limiter.locked(name, address, most=most)
     if wait:
         too_many(wait)
     config = current_app.config
     account = token_account(store, secret.strip(), now=time.time(), touch_s=float(config["API_TOKEN_TOUCH_S"]))
     if account is None:
-        reserve_attempt(limiter, name)  # recorded as a failure of this address's token name
+        reserve_attempt(limiter, name, most=most)  # recorded as a failure of this address's token name
         raise unauthorized("API 令牌无效或已被撤销", "the API token is unknown or revoked")
     return account
 
