@@ -82,7 +82,7 @@ def describe(layer) -> dict:
         "features": sum(1 for _ in layer.getFeatures()),
         "fields": {field.name(): field.typeName() for field in layer.fields()},
         "crs": layer.crs().authid(),
-        "extent": None if extent.isNull() or extent.isEmpty() else
+        "extent": None if extent.isNull() else
         [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()],
     })
     return found
