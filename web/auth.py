@@ -124,7 +124,7 @@ def _config_defaults(app: Flask) -> None:
     config.setdefault("LOGIN_ADDRESS_MAX_FAILURES", env_number("PARKATLAS_LOGIN_ADDRESS_MAX_FAILURES", 30))
     config.setdefault("LOGIN_WINDOW_S", env_number("PARKATLAS_LOGIN_WINDOW_S", 900))
     config.setdefault("PASSWORD_MIN_LENGTH", env_number("PARKATLAS_PASSWORD_MIN_LENGTH", 10))
-    # Desktop sign-in (web.credentials): a verified Basic password is remembered this long (scrypt costs ~50 ms
+    # Desktop sign-in (web.credentials): a verified Basic password is remembered this long (scrypt costs ~0.1 s
     # of CPU, a QGIS map asks for hundreds of pages and tiles), for this many credentials at once; each account
     # holds at most API_TOKENS_MAX tokens (what a stolen session could mint is bounded); "last used" is written
     # at most once per API_TOKEN_TOUCH_S (not once per tile).
