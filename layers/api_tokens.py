@@ -15,7 +15,6 @@ session fetching hundreds of tiles does not write the accounts file for each.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -60,7 +59,7 @@ def create_token(store: AccountStore, username: str, name: str, *, most: int) ->
     """
     label = check_name(name)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with store.transaction() as conn:
         held = conn.execute("SELECT name FROM api_tokens WHERE username = ?", (username,)).fetchall()
         if any(row["name"] == label for row in held):
@@ -104,8 +103,3 @@ def token_account(store: AccountStore, secret: str, *, now: float, touch_s: floa
         with store.transaction() as conn:
             conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now, row["token_id"]))
     return _account(row)
-
-
-def as_dict(token: ApiToken) -> dict:
-    """A token's listing as plain values (templates, JSON)."""
-    return dataclasses.asdict(token)

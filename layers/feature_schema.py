@@ -13,8 +13,8 @@ Three documents per collection of the OGC API:
 Each field's type comes from its registry kind: ``str`` → string, ``int`` →
 integer, ``float`` → number, ``bool`` → boolean, ``date`` → string of format
 ``date``, ``code`` → string restricted to its codes (``enum``, and ``oneOf``
-entries whose ``title`` is the code's label; ``null`` among them, for an empty value). ``title`` is the label in the asked
-language; ``title_zh``/``title_en`` carry both, as the collections do. Units go in
+entries whose ``title`` is the code's label; ``null`` among them, for an empty value).
+``title`` is the label in the asked language; ``title_zh``/``title_en`` carry both, as the collections do. Units go in
 ``x-ogc-unit`` (Part 5), bounds in ``minimum``/``maximum``, the registry's order in
 ``x-ogc-propertySeq``.
 

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import shutil
 import subprocess
@@ -21,10 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-
 from auth_helpers import PASSWORD, auth_config, make_account
 from browser_helpers import serve
 from conftest import TINY_META, tiny_frames
+
 from layers.registry import REGISTRY
 from layers.store import GeoPackageStore
 
@@ -110,13 +109,10 @@ def run(command: list[str], *, timeout: float = 300, env: dict | None = None) ->
     """Run a client; its output is in the assertion message when it fails."""
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
-    assert done.returncode == 0, f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, (f"{' '.join(command)} failed ({done.returncode}):\n"
+                                  f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return done
 
 
 def credentials() -> tuple[str, str]:
     return VIEWER, PASSWORD
-
-
-def today() -> str:
-    return dt.date.today().isoformat()

@@ -17,9 +17,9 @@ import subprocess
 import geopandas as gpd
 import pytest
 import shapely
-
 from client_helpers import credentials, park_server, require, run, typed_frames, write_park
 from conftest import X0, Y0
+
 from layers.registry import REGISTRY
 from layers.store import GeoPackageStore
 
@@ -136,3 +136,11 @@ def test_gdal_signs_in_with_userpwd(signed_in_server):
     done = run([require("ogrinfo"), "-ro", "-so", f"OGCAPI:{signed_in_server}/api",
                 "--config", "GDAL_HTTP_USERPWD", f"{user}:{password}"])
     assert "collections/parcels" in done.stdout
+
+
+def test_a_missing_client_fails_naming_the_package_to_install(monkeypatch):
+    import client_helpers
+
+    monkeypatch.setitem(client_helpers.PACKAGES, "ogr-no-such-tool", "gdal-bin")
+    with pytest.raises(AssertionError, match=r"ogr-no-such-tool is not installed.*Debian's gdal-bin.*apt-get install"):
+        require("ogr-no-such-tool")

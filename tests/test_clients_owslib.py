@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from client_helpers import credentials, park_server, write_park
+from conftest import X0, Y0
 from owslib.ogcapi.features import Features
 from owslib.util import Authentication
 
-from client_helpers import credentials, park_server, write_park
-from conftest import X0, Y0
 from layers.registry import REGISTRY
 
 EPSG_4549 = "http://www.opengis.net/def/crs/EPSG/0/4549"

@@ -22,11 +22,11 @@ import re
 import subprocess
 
 import pytest
-
 from client_helpers import TESTS, credentials, park_server, require_qgis, run, typed_frames, write_park
+from live_helpers import live_session
+
 from layers.geojson import json_ready
 from layers.registry import REGISTRY
-from live_helpers import live_session
 
 #: What QGIS calls each registry kind.
 QGIS_TYPES = {"str": "String", "code": "String", "int": "Integer", "float": "Real", "bool": "Boolean", "date": "Date"}
@@ -77,7 +77,8 @@ def test_qgis_adds_every_collection_typed_from_the_landing_page(typed_park, tmp_
         found = add_every_collection(f"{base_url}/api", tmp_path)
     check_layers(found, typed_park)
     parcels = found["layers"]["parcels"]["fields"]
-    assert (parcels["contract_date"], parcels["site_levelled"], parcels["land_price_wan"]) == ("Date", "Boolean", "Real")
+    typed = (parcels["contract_date"], parcels["site_levelled"], parcels["land_price_wan"])
+    assert typed == ("Date", "Boolean", "Real")
     assert found["layers"]["units"]["fields"]["floor"] == "Integer"
 
 

@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-
 from auth_helpers import PASSWORD, make_account
 from browser_helpers import serve
 from live_helpers import live_session

@@ -15,12 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 import jsonschema
 import pandas as pd
 import pytest
-from openapi_spec_validator import validate as validate_openapi
-
 from conftest import TINY_META, X0, Y0, tiny_frames
+from openapi_spec_validator import validate as validate_openapi
+from test_web_api import assert_error
+
 from layers.registry import REGISTRY
 from layers.store import GeoPackageStore
-from test_web_api import assert_error
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/{}"
@@ -100,7 +100,8 @@ def test_service_doc_is_an_html_page_served_by_the_app_itself(tiny_client):
     assert response.status_code == 200 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
     assert "GET /collections/parcels/items" in page and "Shared parameters" in page
-    external = [url for url in re.findall(r'(?:src|href)="([^"]+)"', page) if urlsplit(url).netloc not in ("", "localhost")]
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page)
+    external = [url for url in urls if urlsplit(url).netloc not in ("", "localhost")]
     assert external == []  # offline: no CDN, no script or stylesheet from elsewhere
 
 
@@ -135,8 +136,9 @@ def test_queryables_type_each_field_from_the_registry(tiny_client):
     jsonschema.Draft202012Validator.check_schema(body)
     fields = body["properties"]
     assert list(fields) == list(REGISTRY["parcels"].field_names)  # the registry's order
-    assert fields["land_price_wan"].items() >= {"type": "number", "minimum": 0, "x-ogc-unit": "万元", "title": "土地价款",
-                                                "title_zh": "土地价款", "title_en": "Land price"}.items()
+    assert fields["land_price_wan"].items() >= {"type": "number", "minimum": 0, "x-ogc-unit": "万元",
+                                                "title": "土地价款", "title_zh": "土地价款",
+                                                "title_en": "Land price"}.items()
     assert fields["contract_date"]["type"] == "string" and fields["contract_date"]["format"] == "date"
     assert fields["site_levelled"]["type"] == "boolean"
     assert fields["building_coef_min"]["maximum"] == 1
@@ -145,7 +147,8 @@ def test_queryables_type_each_field_from_the_registry(tiny_client):
     assert status["type"] == "string"
     assert status["enum"] == ["planned", "approved_unsupplied", "supplied", "under_construction", "completed",
                               "operating", "reclaimed", None]  # None: the status may be empty
-    assert status["oneOf"][5] == {"const": "operating", "title": "已投产", "title_zh": "已投产", "title_en": "Operating"}
+    assert status["oneOf"][5] == {"const": "operating", "title": "已投产", "title_zh": "已投产",
+                                  "title_en": "Operating"}
     units = tiny_client.get("/api/collections/units/queryables?lang=en").get_json()["properties"]
     assert units["floor"]["type"] == "integer" and units["floor"]["title"] == "Floor"
 
@@ -238,7 +241,8 @@ def test_crs_on_a_table_is_400(tiny_client):
 
 def test_bbox_in_the_working_crs_is_read_northing_first(tiny_client):
     inside_p1 = f"{Y0 + 10},{X0 + 10},{Y0 + 90},{X0 + 90}"  # min north, min east, max north, max east
-    assert ids(tiny_client.get(f"/api/collections/parcels/items?bbox={inside_p1}&bbox-crs={EPSG.format(4549)}")) == ["P1"]
+    working = EPSG.format(4549)
+    assert ids(tiny_client.get(f"/api/collections/parcels/items?bbox={inside_p1}&bbox-crs={working}")) == ["P1"]
     east_first = f"{X0 + 10},{Y0 + 10},{X0 + 90},{Y0 + 90}"  # the same numbers in the wrong order select nothing
     assert ids(tiny_client.get(f"/api/collections/parcels/items?bbox={east_first}&bbox-crs={EPSG.format(4549)}")) == []
     across = f"{Y0 + 10},{X0 + 10},{Y0 + 90},{X0 + 190}"  # east across P1 into P2
@@ -434,8 +438,9 @@ def test_one_item_refuses_an_unknown_parameter(tiny_client):
 
 @pytest.fixture
 def public_app(tiny_park, tmp_path):
-    from app import create_app
     from auth_helpers import auth_config
+
+    from app import create_app
 
     return create_app(auth_config(tiny_park.path, tmp_path / "accounts.sqlite", PUBLIC_LAYERS=("parcels", "roads"),
                                   PUBLIC_FIELDS="parcels:parcel_id,name,status"))
@@ -451,7 +456,8 @@ def test_anonymous_visitors_see_only_public_collections_and_fields(public_app):
     schema = client.get("/api/collections/parcels/feature-schema").get_json()
     assert list(schema["properties"]["properties"]["properties"]) == ["parcel_id", "name", "status"]
     document = json.loads(client.get("/api/openapi").data)
-    assert {path.split("/")[2] for path in document["paths"] if path.startswith("/collections/")} == {"parcels", "roads"}
+    listed = {path.split("/")[2] for path in document["paths"] if path.startswith("/collections/")}
+    assert listed == {"parcels", "roads"}
     parameters = document["paths"]["/collections/parcels/items"]["get"]["parameters"]
     assert {p["name"] for p in parameters if "name" in p} == {"parcel_id", "name", "status"}
     assert ids(client.get("/api/collections/parcels/items?status=operating")) == ["P1"]

@@ -377,7 +377,7 @@ def items(layer: str):
                                next_offset=stop if stop < matched else None)
     features = feature_texts(rows, id_field=spec.id_field)
     members = {"numberMatched": matched, "numberReturned": len(features),
-               "timeStamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "links": links}
+               "timeStamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "links": links}
     return with_content_crs(Response(feature_collection_text(features, members), mimetype=GEOJSON), query.crs)
 
 

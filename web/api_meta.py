@@ -98,7 +98,8 @@ def schema_response(layer: str, build, endpoint: str, kind: str):
     HTML page (a table of the fields)."""
     spec = _spec(layer)
     fmt = check_format()
-    doc = build(spec, queryable_names(spec), lang=current_lang(), url=url_for(endpoint, layer=spec.name, _external=True))
+    url = url_for(endpoint, layer=spec.name, _external=True)
+    doc = build(spec, queryable_names(spec), lang=current_lang(), url=url)
     if fmt == "html":
         fields = fields_schemas(spec, visitor_fields(spec.name), lang=current_lang())
         return render_template("api/schema.html", spec=spec, doc=doc, fields=fields, kind=kind)

@@ -127,7 +127,8 @@ def crs_param(args: Mapping[str, str], name: str, spec: LayerSpec, offered: Sequ
                             f"{name}: {exc}")) from None
 
 
-def bbox_param(args: Mapping[str, str], crs: ApiCrs | None, spec: LayerSpec) -> tuple[float, float, float, float] | None:
+def bbox_param(args: Mapping[str, str], crs: ApiCrs | None,
+               spec: LayerSpec) -> tuple[float, float, float, float] | None:
     """The ``bbox`` parameter (4 or 6 numbers in ``crs``'s axis order) in traditional order, or ``None``."""
     raw = args.get("bbox")
     if raw is None or raw == "":
@@ -141,7 +142,8 @@ def bbox_param(args: Mapping[str, str], crs: ApiCrs | None, spec: LayerSpec) -> 
         raise BadRequest(tr(f"bbox 必须是逗号分隔的 4 个或 6 个数，收到 {raw!r}",
                             f"bbox must be 4 or 6 comma-separated numbers, got {raw!r}")) from None
     if len(values) not in (4, 6):
-        raise BadRequest(tr(f"bbox 必须是 4 个数（最小 x,最小 y,最大 x,最大 y）或 6 个数（含高程），收到 {len(values)} 个",
+        raise BadRequest(tr(f"bbox 必须是 4 个数（最小 x,最小 y,最大 x,最大 y）或 6 个数（含高程），"
+                            f"收到 {len(values)} 个",
                             f"bbox must be 4 numbers (min x,min y,max x,max y) or 6 with heights, got {len(values)}"))
     box = bbox_traditional(values, crs)
     try:
@@ -170,7 +172,8 @@ def datetime_param(args: Mapping[str, str]) -> tuple[dt.date | None, dt.date | N
         return days[0], days[0]
     start, end = days
     if start is not None and end is not None and start > end:
-        raise BadRequest(tr(f"datetime 区间的起点晚于终点：{raw!r}", f"datetime interval starts after it ends: {raw!r}"))
+        raise BadRequest(tr(f"datetime 区间的起点晚于终点：{raw!r}",
+                            f"datetime interval starts after it ends: {raw!r}"))
     return start, end
 
 
@@ -222,7 +225,8 @@ def property_filters(args: MultiDict, spec: LayerSpec, queryables: Sequence[str]
     unknown = [name for name in args if name not in ITEMS_PARAMETERS and name not in queryables]
     if unknown:
         raise BadRequest(tr(
-            f"未知参数 {', '.join(map(repr, unknown))}；可用：{', '.join(ITEMS_PARAMETERS)} 及可查询字段 {', '.join(queryables)}",
+            f"未知参数 {', '.join(map(repr, unknown))}；可用：{', '.join(ITEMS_PARAMETERS)} "
+            f"及可查询字段 {', '.join(queryables)}",
             f"unknown parameter {', '.join(map(repr, unknown))}; parameters: {', '.join(ITEMS_PARAMETERS)} "
             f"and the queryables {', '.join(queryables)}"))
     return tuple((spec.field(name), tuple(typed_value(spec.field(name), raw) for raw in args.getlist(name)))

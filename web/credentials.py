@@ -19,8 +19,9 @@ has the account's role, as it is now, on every endpoint the role may call.
 * **Bearer** ``pat_…`` is a personal token (:mod:`layers.api_tokens`), looked up
   on every request (revoking it ends it at once). An unknown token counts as a
   failure of the name ``api-token@<address>``, locked at the address threshold
-  (``LOGIN_ADDRESS_MAX_FAILURES``): one address sending wrong tokens is stopped. A token is also accepted as the password of
-  Basic (with its owner's name), for clients that only speak Basic (QGIS 3.22).
+  (``LOGIN_ADDRESS_MAX_FAILURES``): one address sending wrong tokens is stopped.
+  A token is also accepted as the password of Basic (with its owner's name), for
+  clients that only speak Basic (QGIS 3.22's authentication configurations).
 
 Basic is read-only: browsers replay Basic credentials by themselves, so a write
 sent with them could be forged by another site; a token, which no browser sends
@@ -196,7 +197,8 @@ def basic_account(store: AccountStore, limiter: LoginLimiter, username: str, pas
         attempt = reserve_attempt(limiter, username)
         account = store.get(username.strip())
         if account is None or not verify_password(account.password_hash, password) or account.disabled:
-            raise unauthorized("用户名或密码错误，或账户已停用", "wrong user name or password, or the account is disabled")
+            raise unauthorized("用户名或密码错误，或账户已停用",
+                               "wrong user name or password, or the account is disabled")
         limiter.succeeded(attempt)
         remembered.put(digest, account, now=time.time())
     current_app.logger.info("sign-in over HTTP Basic: %s (%s) from %s", account.username, account.role, address)

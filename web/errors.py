@@ -29,7 +29,7 @@ class BadRequest(ValueError):
 def _wants_json() -> bool:
     if request.args.get("f") == "html":
         return False
-    return request.path == "/api" or request.path.startswith("/api/") or request.path.startswith("/tiles/") or request.is_json or (
+    return request.path == "/api" or request.path.startswith(("/api/", "/tiles/")) or request.is_json or (
         request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json"
     )
 

@@ -46,7 +46,8 @@ def create():
         flash(account_message(exc), "error")
         return redirect(url_for("auth.account"), code=303)
     current_app.logger.info("API token %r created by %s", token.name, user.username)
-    response = make_response(render_template("auth/account.html", user=user, new_token=secret, new_token_name=token.name))
+    page = render_template("auth/account.html", user=user, new_token=secret, new_token_name=token.name)
+    response = make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -65,7 +66,7 @@ def revoke(token_id: int):
 
 def utc_time(unix_s: float) -> str:
     """A Unix time as ``YYYY-MM-DDTHH:MM:SS+00:00`` (the account page's "last used")."""
-    return dt.datetime.fromtimestamp(float(unix_s), dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.fromtimestamp(float(unix_s), dt.UTC).isoformat(timespec="seconds")
 
 
 def init_app(app: Flask) -> None:
