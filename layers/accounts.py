@@ -15,6 +15,9 @@ token whose SHA-256 is a row of ``sessions``. Signing out deletes the row, so a
 copied cookie stops working; changing a role, disabling an account or setting a
 password deletes the account's rows in the same transaction.
 
+Personal API tokens (:mod:`layers.api_tokens`) live in the same file; a new
+password or disabling the account revokes them with the sessions.
+
 Every write is one read-modify-write transaction (``BEGIN IMMEDIATE``): what a
 change is checked against (the name is free, another administrator remains, the
 password is still the one verified) cannot change before it is written, whatever
@@ -72,6 +75,15 @@ CREATE TABLE IF NOT EXISTS login_failures (
 CREATE INDEX IF NOT EXISTS login_failures_account ON login_failures (account, at);
 CREATE INDEX IF NOT EXISTS login_failures_address ON login_failures (address, at);
 CREATE INDEX IF NOT EXISTS login_failures_at ON login_failures (at);
+CREATE TABLE IF NOT EXISTS api_tokens (        -- personal API tokens (layers.api_tokens)
+    id           INTEGER PRIMARY KEY,
+    token_hash   TEXT NOT NULL UNIQUE,         -- SHA-256 of the token, shown to its owner once
+    username     TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    last_used_at REAL,                         -- Unix time, written at most once a minute
+    UNIQUE (username, name)
+);
 """
 #: Case-insensitive uniqueness of user names (NOCASE folds ASCII, all a user name may hold). Made apart from
 #: the schema: a file from before the rule may hold "Admin" and "admin", and must still open.
@@ -160,13 +172,19 @@ class AccountStore:
                     self._ready = True
         return conn
 
-    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        """Rows of one read-only statement."""
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reads (no write lock taken), closed when the block ends."""
         conn = self._connect()
         try:
-            return conn.execute(sql, params).fetchall()
+            yield conn
         finally:
             conn.close()
+
+    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        """Rows of one read-only statement."""
+        with self.reading() as conn:
+            return conn.execute(sql, params).fetchall()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -274,6 +292,9 @@ class AccountStore:
             if ends_sessions:
                 conn.execute("DELETE FROM sessions WHERE username = ? AND token_hash IS NOT ?",
                              (before.username, token_hash(keep_session) if keep_session else None))
+            if after.password_hash != before.password_hash or (after.disabled and not before.disabled):
+                # A new password or a disabled account: whoever held a token of it must sign in again.
+                conn.execute("DELETE FROM api_tokens WHERE username = ?", (before.username,))
             return _account(_find(conn, before.username))
 
     def set_password(self, username: str, password_hash: str, **options) -> Account:

@@ -80,14 +80,15 @@ class LoginLimiter:
         self.limits = limits
         self._clock = clock
 
-    def reserve(self, username: str, address: str) -> Attempt:
-        """Record an attempt of ``username`` from ``address`` as a failure, or refuse it when a lock applies."""
+    def reserve(self, username: str, address: str, *, most: int | None = None) -> Attempt:
+        """Record an attempt of ``username`` from ``address`` as a failure, or refuse it when a lock applies
+        (``most``: the name's lock threshold, when not ``max_failures``)."""
         account, now = account_key(username), self._clock()
         cutoff = now - self.limits.window_s
         with self.store.transaction() as conn:
             conn.execute("DELETE FROM login_failures WHERE at <= ?", (cutoff,))
             wait = _lock_left(conn, "account = ? AND counts_for_account = 1", (account,),
-                              self.limits.max_failures, now, self.limits.window_s)
+                              most or self.limits.max_failures, now, self.limits.window_s)
             if not wait and _tried(conn, account, address):
                 wait = _lock_left(conn, "address = ?", (address,), self.limits.address_max_failures, now,
                                   self.limits.window_s)
@@ -96,6 +97,24 @@ class LoginLimiter:
             cursor = conn.execute("INSERT INTO login_failures (account, address, at) VALUES (?, ?, ?)",
                                   (account, address, now))
             return Attempt(cursor.lastrowid, account)
+
+    def locked(self, username: str, address: str, *, most: int | None = None) -> float:
+        """Seconds left of a lock on ``username`` tried from ``address`` (0: none), recording nothing.
+
+        For clients that were let in before (a remembered HTTP Basic password): a lock
+        set meanwhile refuses them as it refuses a sign-in, without a write per request.
+        """
+        if not self.store.path.exists():
+            return 0.0
+        account, now = account_key(username), self._clock()
+        with self.store.reading() as conn:
+            wait = _lock_left(conn, "account = ? AND counts_for_account = 1 AND at > ?",
+                              (account, now - self.limits.window_s), most or self.limits.max_failures, now,
+                              self.limits.window_s)
+            if not wait and _tried(conn, account, address):
+                wait = _lock_left(conn, "address = ? AND at > ?", (address, now - self.limits.window_s),
+                                  self.limits.address_max_failures, now, self.limits.window_s)
+        return wait
 
     def succeeded(self, attempt: Attempt) -> None:
         """The password was right: take the attempt back and clear the name's failures."""

@@ -119,17 +119,17 @@ def test_the_accounts_file_keeps_no_usable_session_token(app):
 
 @pytest.fixture
 def counted_checks(monkeypatch):
-    """Counts the password-hash verifications (the real check runs)."""
-    import web.auth
+    """Counts the password-hash verifications (the real check runs; web.credentials checks every password)."""
+    import web.credentials
 
-    real, count, lock = web.auth.check_password_hash, [0], threading.Lock()
+    real, count, lock = web.credentials.check_password_hash, [0], threading.Lock()
 
     def counting(password_hash, password):
         with lock:
             count[0] += 1
         return real(password_hash, password)
 
-    monkeypatch.setattr(web.auth, "check_password_hash", counting)
+    monkeypatch.setattr(web.credentials, "check_password_hash", counting)
     return count
 
 

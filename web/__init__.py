@@ -21,11 +21,12 @@ def register(app: Flask) -> None:
     commands.init_app(app)
     tiles.init_app(app)
 
-    from web.api import bp as api_bp
+    from web import api, tokens
     from web.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
-    app.register_blueprint(api_bp)
+    api.init_app(app)
+    tokens.init_app(app)
     from web.infrastructure import bp as infrastructure_bp
     app.register_blueprint(infrastructure_bp)
     from web.land import bp as land_bp

@@ -21,6 +21,8 @@ Configuration (environment variable → config key, default):
 * ``PARKATLAS_LOGIN_MAX_FAILURES`` → ``LOGIN_MAX_FAILURES`` (5),
   ``PARKATLAS_LOGIN_ADDRESS_MAX_FAILURES`` → ``LOGIN_ADDRESS_MAX_FAILURES`` (30),
   ``PARKATLAS_LOGIN_WINDOW_S`` → ``LOGIN_WINDOW_S`` (900): see :mod:`layers.login_limit`.
+* ``PARKATLAS_BASIC_CACHE_S`` → ``BASIC_CACHE_S`` (300) and ``PARKATLAS_API_TOKENS_MAX`` →
+  ``API_TOKENS_MAX`` (20): desktop sign-in, :mod:`web.credentials` and :mod:`layers.api_tokens`.
 * ``PARKATLAS_PASSWORD_MIN_LENGTH`` → ``PASSWORD_MIN_LENGTH`` (10) and
   ``PARKATLAS_COMMON_PASSWORDS`` → ``COMMON_PASSWORDS_PATH``: see :mod:`layers.passwords`.
 * ``PARKATLAS_HTTPS=1``: session cookies are ``Secure`` (and HSTS is sent).
@@ -57,17 +59,20 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup, escape
-from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
+from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from layers.accounts import Account, AccountError, AccountStore, instance_secret
 from layers.audit import set_actor
 from layers.login_limit import Attempt, LoginLimiter, LoginLimits
 from layers.passwords import COMMON_PASSWORDS, check_password, common_passwords
 from layers.public_fields import parse_public_fields, resolve_public_fields
+from web import credentials
+from web.credentials import PASSWORD_HASH_METHOD, verify_password
 from web.i18n import tr
-from web.permissions import PUBLIC_LAYER_ENDPOINTS, SAFE_METHODS, required_role
+from web.negotiation import names_html, wants_html
+from web.permissions import PUBLIC_INDEX_ENDPOINTS, PUBLIC_LAYER_ENDPOINTS, SAFE_METHODS, policy_for, required_role
 
 bp = Blueprint("auth", __name__)
 
@@ -77,9 +82,6 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 #: The session cookie's key holding the server-side session token.
 SESSION_TOKEN = "sid"
-PASSWORD_HASH_METHOD = "scrypt"
-#: A hash to check against when the user name is unknown, so both answers take as long.
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method=PASSWORD_HASH_METHOD)
 
 
 def _flag(name: str, default: str) -> bool:
@@ -122,6 +124,14 @@ def _config_defaults(app: Flask) -> None:
     config.setdefault("LOGIN_ADDRESS_MAX_FAILURES", env_number("PARKATLAS_LOGIN_ADDRESS_MAX_FAILURES", 30))
     config.setdefault("LOGIN_WINDOW_S", env_number("PARKATLAS_LOGIN_WINDOW_S", 900))
     config.setdefault("PASSWORD_MIN_LENGTH", env_number("PARKATLAS_PASSWORD_MIN_LENGTH", 10))
+    # Desktop sign-in (web.credentials): a verified Basic password is remembered this long (scrypt costs ~0.1 s
+    # of CPU, a QGIS map asks for hundreds of pages and tiles), for this many credentials at once; each account
+    # holds at most API_TOKENS_MAX tokens (what a stolen session could mint is bounded); "last used" is written
+    # at most once per API_TOKEN_TOUCH_S (not once per tile).
+    config.setdefault("BASIC_CACHE_S", env_number("PARKATLAS_BASIC_CACHE_S", 300.0, kind=float, minimum=0))
+    config.setdefault("BASIC_CACHE_ENTRIES", 1000)
+    config.setdefault("API_TOKENS_MAX", env_number("PARKATLAS_API_TOKENS_MAX", 20))
+    config.setdefault("API_TOKEN_TOUCH_S", 60.0)
     config.setdefault("COMMON_PASSWORDS_PATH", os.environ.get("PARKATLAS_COMMON_PASSWORDS") or str(COMMON_PASSWORDS))
     config.setdefault("HTTPS", _flag("PARKATLAS_HTTPS", "0"))
     config["SESSION_COOKIE_NAME"] = "parkatlas_session"
@@ -200,17 +210,7 @@ def _limiter() -> LoginLimiter:
 
 def _reserve_attempt(username: str) -> Attempt:
     """Reserve a password check for ``username`` from this client; 429 with ``Retry-After`` when locked."""
-    attempt = _limiter().reserve(username, request.remote_addr or "")
-    if attempt.refused:
-        g.retry_after_s = int(attempt.retry_after_s) + 1
-        raise TooManyRequests(tr(f"登录失败次数过多，请 {g.retry_after_s} 秒后再试",
-                                 f"too many failed sign-ins; try again in {g.retry_after_s} s"))
-    return attempt
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Whether ``password`` matches the hash (a dummy hash for an unknown account: both take as long)."""
-    return check_password_hash(password_hash or _DUMMY_HASH, password)
+    return credentials.reserve_attempt(_limiter(), username)
 
 
 # -- CSRF ----------------------------------------------------------------------------------
@@ -245,7 +245,11 @@ def _check_csrf() -> None:
 
 
 def _load_user() -> Account | None:
-    """The account of this request's server-side session (none once signed out, ended or expired)."""
+    """The account of this request: by its ``Authorization`` header when it has one (desktop clients,
+    :mod:`web.credentials`), else by its server-side session (none once signed out, ended or expired)."""
+    by_header = credentials.header_account(accounts(), _limiter())
+    if by_header is not None:
+        return by_header
     token = session.get(SESSION_TOKEN)
     if not token:
         return None
@@ -256,20 +260,47 @@ def _load_user() -> Account | None:
 
 
 def _wants_page() -> bool:
-    """A browser asking for a page (redirect to the login) rather than an API client (401)."""
-    if request.path.startswith(("/api/", "/tiles/")) or request.method not in SAFE_METHODS:
+    """A browser asking for a page (redirect to the login) rather than an API client (401 with a challenge).
+
+    A page is what names HTML in ``Accept`` (``*/*`` alone is a client such as GDAL or
+    curl); under ``/api`` only an HTML rendition of the OGC API (``?f=html``, or a
+    browser's ``Accept``); tiles never.
+    """
+    if request.path.startswith("/tiles/") or request.method not in SAFE_METHODS:
         return False
-    return request.accept_mimetypes.accept_html
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return wants_html()
+    return names_html()
 
 
 def _public_request() -> bool:
-    """A read of public layers only (``layer``, or ``layers`` comma-separated as in tile URLs)."""
+    """A read of public layers only (``layer``, or ``layers`` comma-separated as in tile URLs), or of the API's
+    index (landing page, conformance, OpenAPI, collections) when some layer is public: it lists those only."""
+    public = set(current_app.config["PUBLIC_LAYERS"])
+    if request.method not in SAFE_METHODS or not public:
+        return False
+    if request.endpoint in PUBLIC_INDEX_ENDPOINTS:
+        return True
     args = request.view_args or {}
     named = args.get("layer") or args.get("layers")
-    if request.endpoint not in PUBLIC_LAYER_ENDPOINTS or request.method not in SAFE_METHODS or not named:
+    if request.endpoint not in PUBLIC_LAYER_ENDPOINTS or not named:
         return False
-    public = set(current_app.config["PUBLIC_LAYERS"])
     return all(name.strip() in public for name in str(named).split(","))
+
+
+def _check_signed_in_by_header(policy: str | None) -> None:
+    """403 for what a desktop client's header may not do: manage accounts or tokens (``self`` and ``admin``
+    endpoints need the browser's sign-in), or write with Basic credentials (browsers replay them)."""
+    by = g.get("signed_in_by")
+    if by is None:
+        return
+    if policy in ("self", "admin"):
+        raise Forbidden(tr("账户与令牌只能在浏览器中登录后管理", "accounts and tokens are managed in the browser, "
+                           "signed in through the login page"))
+    if by == "basic" and request.method not in SAFE_METHODS:
+        raise Forbidden(tr("HTTP Basic 登录只能读取（浏览器会自动重发它）；写入请用 API 令牌（Authorization: Bearer）",
+                           "HTTP Basic sign-in may only read (browsers replay it by themselves); write with an API "
+                           "token (Authorization: Bearer)"))
 
 
 def enforce():
@@ -284,14 +315,17 @@ def enforce():
         if not covered:
             raise Forbidden(tr(f"端点 {request.endpoint} 没有权限规则，已拒绝",
                                f"endpoint {request.endpoint} has no permission rule and is refused"))
+        _check_signed_in_by_header(policy_for(request.endpoint))
         if role is not None and not (g.user is None and _public_request()):
             if g.user is None:
                 if _wants_page():
                     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-                raise Unauthorized(tr("请先登录", "sign in first"))
+                raise Unauthorized(tr("请先登录（桌面客户端：HTTP Basic 或 API 令牌）",
+                                      "sign in first (desktop clients: HTTP Basic or an API token)"))
             if not g.user.has_role(role):
                 raise Forbidden(tr(f"需要“{role}”角色", f"this needs the {role!r} role"))
-    if config["CSRF_ENABLED"] and request.method not in SAFE_METHODS:
+    # A token is sent by its client alone, never replayed by a browser: no CSRF token to check.
+    if config["CSRF_ENABLED"] and request.method not in SAFE_METHODS and g.get("signed_in_by") != "bearer":
         _check_csrf()
     return None
 
@@ -390,6 +424,7 @@ def init_app(app: Flask) -> None:
     app.extensions[_LIMITER] = LoginLimiter(store, LoginLimits(
         max_failures=int(config["LOGIN_MAX_FAILURES"]), address_max_failures=int(config["LOGIN_ADDRESS_MAX_FAILURES"]),
         window_s=float(config["LOGIN_WINDOW_S"])))
+    credentials.init_app(app)
     app.before_request(enforce)
 
     @app.context_processor

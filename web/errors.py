@@ -27,14 +27,19 @@ class BadRequest(ValueError):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/tiles/") or request.is_json or (
+    if request.args.get("f") == "html":
+        return False
+    return request.path == "/api" or request.path.startswith(("/api/", "/tiles/")) or request.is_json or (
         request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json"
     )
 
 
 def error_response(status: int, code: str, message: str):
+    """The error as JSON for API clients — the OGC API exception (``code``, ``description``) and, for the
+    app's own scripts, ``error`` with the status — or as the error page for a browser."""
     if _wants_json():
-        return jsonify({"error": {"status": status, "code": code, "message": message}}), status
+        return jsonify({"code": code, "description": message,
+                        "error": {"status": status, "code": code, "message": message}}), status
     return render_template("error.html", status=status, code=code, message=message), status
 
 

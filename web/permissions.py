@@ -66,13 +66,18 @@ RULES: dict[str, str] = {
     "audit.*": "read",
     "edit.*": "edit",
     "admin.*": "admin",
+    "tokens.*": "self",
 }
 
 #: Endpoints an anonymous visitor may read for the layers named in ``PUBLIC_LAYERS``
 #: (the optional read-only public view); the layer comes from the URL's ``layer`` argument. Each of them shows
 #: an anonymous visitor the public fields and records in force only (``web.public.visitor_fields``): an endpoint
 #: added here must do the same.
-PUBLIC_LAYER_ENDPOINTS = frozenset({"api.collection", "api.items", "api.item", "tiles.tile"})
+PUBLIC_LAYER_ENDPOINTS = frozenset({"api.collection", "api.items", "api.item", "api.queryables",
+                                    "api.feature_schema", "api.schema", "tiles.tile"})
+#: The OGC API's index, which an anonymous visitor may read when some layer is public: it then lists the public
+#: layers only (``web.api_meta``), so QGIS and GDAL can add them from the landing page without a sign-in.
+PUBLIC_INDEX_ENDPOINTS = frozenset({"api.landing", "api.conformance", "api.openapi", "api.collections"})
 
 
 def policy_for(endpoint: str | None) -> str | None:

@@ -1,0 +1,201 @@
+"""The OpenAPI 3.0 document of the OGC API (``/api/openapi``): every path, parameter and response.
+
+Built from the registry for the collections the request may see, so each
+collection's items path lists its own queryables as query parameters: GDAL sends
+an attribute filter to the server for exactly the fields it finds there, and QGIS
+and GDAL read the page size they may ask for from ``components.parameters.limit``.
+Pure: plain values in, a JSON-ready dict out (the view supplies URLs and settings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from layers.feature_schema import KIND_TYPES
+from layers.schema import Field, LayerSpec
+
+OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+OPENAPI_VERSION = "3.0.3"
+CONFORMANCE = (
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+)
+#: The shared parameters of the items paths, by name in ``components.parameters``.
+ITEMS_PARAMETER_REFS = ("limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "sortby", "f", "lang")
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """What the document states besides the registry: where, whose, which CRSs and page sizes, which sign-in."""
+
+    server_url: str
+    title: str
+    description: str
+    crs_uris: Sequence[str]
+    default_limit: int
+    max_limit: int
+    sign_in: bool
+
+
+def field_parameter(spec_field: Field, lang: str) -> dict:
+    """A query parameter filtering on ``spec_field`` (equality; repeat it for several accepted values)."""
+    label = spec_field.label_en if lang == "en" else spec_field.label_zh
+    schema: dict = {"type": KIND_TYPES[spec_field.kind]}
+    if spec_field.kind == "date":
+        schema["format"] = "date"
+    if spec_field.kind == "code":
+        schema["enum"] = list(spec_field.allowed_values)
+    return {"name": spec_field.name, "in": "query", "required": False, "style": "form", "explode": True,
+            "description": f"{label} ({spec_field.label_zh} / {spec_field.label_en}) =",
+            "schema": schema}
+
+
+def _response(description: str, *media_types: str, ref: str | None = None) -> dict:
+    content = {media: {"schema": {"$ref": ref}} if ref and "html" not in media else {} for media in media_types}
+    return {"description": description, "content": content}
+
+
+def _errors() -> dict:
+    return {"400": {"$ref": "#/components/responses/InvalidParameter"},
+            "401": {"$ref": "#/components/responses/Unauthorized"},
+            "404": {"$ref": "#/components/responses/NotFound"}}
+
+
+def _get(operation_id: str, summary: str, tags: list[str], responses: dict, parameters: list[dict]) -> dict:
+    return {"get": {"operationId": operation_id, "summary": summary, "tags": tags, "parameters": parameters,
+                    "responses": {**responses, **_errors()}}}
+
+
+def collection_paths(spec: LayerSpec, queryables: Sequence[str], *, lang: str) -> dict:
+    """The paths of one collection: its description, items (with one parameter per queryable), one item,
+    queryables and feature schema."""
+    base = f"/collections/{spec.name}"
+    tags = [spec.name]
+    refs = [{"$ref": f"#/components/parameters/{name}"} for name in ITEMS_PARAMETER_REFS]
+    filters = [field_parameter(item, lang) for item in spec.fields if item.name in queryables]
+    format_refs = [{"$ref": "#/components/parameters/f"}, {"$ref": "#/components/parameters/lang"}]
+    title = f"{spec.label_zh} / {spec.label_en}"
+    return {
+        base: _get(f"describe_{spec.name}", f"{title}: collection", tags,
+                   {"200": _response("The collection", "application/json", "text/html",
+                                     ref="#/components/schemas/collection")}, format_refs),
+        f"{base}/items": _get(f"items_{spec.name}", f"{title}: features", tags,
+                              {"200": _response("A page of features", "application/geo+json", "text/html",
+                                                ref="#/components/schemas/featureCollection")}, refs + filters),
+        f"{base}/items/{{featureId}}": _get(
+            f"item_{spec.name}", f"{title}: one feature", tags,
+            {"200": _response("One feature", "application/geo+json", "text/html", ref="#/components/schemas/feature")},
+            [{"$ref": "#/components/parameters/featureId"}, {"$ref": "#/components/parameters/crs"}, *format_refs]),
+        f"{base}/queryables": _get(f"queryables_{spec.name}", f"{title}: queryables", tags,
+                                   {"200": _response("JSON Schema of the fields to filter and sort by",
+                                                     "application/schema+json", "text/html")}, format_refs),
+        f"{base}/schema": _get(f"returnables_{spec.name}", f"{title}: properties and geometry", tags,
+                               {"200": _response("JSON Schema of the properties and geometry (Part 5)",
+                                                 "application/schema+json", "text/html")}, format_refs),
+        f"{base}/feature-schema": _get(f"schema_{spec.name}", f"{title}: feature schema", tags,
+                                       {"200": _response("JSON Schema of one feature", "application/schema+json",
+                                                         "text/html")}, format_refs),
+    }
+
+
+def components(settings: ApiSettings) -> dict:
+    """Shared parameters, schemas, responses and sign-in schemes."""
+    crs_schema = {"type": "string", "format": "uri", "enum": list(settings.crs_uris), "default": settings.crs_uris[0]}
+    parameters = {
+        "limit": {"name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
+                  "description": "Features per page; more than the maximum gets the maximum.",
+                  "schema": {"type": "integer", "minimum": 1, "maximum": settings.max_limit,
+                             "default": settings.default_limit}},
+        "offset": {"name": "offset", "in": "query", "required": False,
+                   "description": "Features to skip (the next and prev links carry it).",
+                   "schema": {"type": "integer", "minimum": 0, "default": 0}},
+        "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form", "explode": False,
+                 "description": "min x, min y, max x, max y (or 6 numbers with heights) in bbox-crs's axis order.",
+                 "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
+        "bbox-crs": {"name": "bbox-crs", "in": "query", "required": False, "schema": crs_schema,
+                     "description": "CRS of bbox (default CRS84)."},
+        "crs": {"name": "crs", "in": "query", "required": False, "schema": crs_schema,
+                "description": "CRS of the coordinates returned (default CRS84), stated in Content-Crs."},
+        "datetime": {"name": "datetime", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "A day or an interval start/end (.. open): records that existed then "
+                                    "(added before its end, not retired before its start)."},
+        "sortby": {"name": "sortby", "in": "query", "required": False, "style": "form", "explode": False,
+                   "description": "Queryables to order by, comma-separated, each +name (ascending) or -name.",
+                   "schema": {"type": "array", "items": {"type": "string"}}},
+        "f": {"name": "f", "in": "query", "required": False,
+              "description": "json (default) or html.", "schema": {"type": "string", "enum": ["json", "html"]}},
+        "lang": {"name": "lang", "in": "query", "required": False, "description": "Titles in zh (default) or en.",
+                 "schema": {"type": "string", "enum": ["zh", "en"]}},
+        "featureId": {"name": "featureId", "in": "path", "required": True, "description": "The record's id.",
+                      "schema": {"type": "string"}},
+    }
+    schemas = {
+        "exception": {"type": "object", "required": ["code"],
+                      "properties": {"code": {"type": "string"}, "description": {"type": "string"}}},
+        "link": {"type": "object", "required": ["href"],
+                 "properties": {"href": {"type": "string"}, "rel": {"type": "string"}, "type": {"type": "string"},
+                                "title": {"type": "string"}}},
+        "collection": {"type": "object", "required": ["id", "links"],
+                       "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                                      "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}}}},
+        "feature": {"type": "object", "required": ["type", "geometry", "properties"],
+                    "properties": {"type": {"type": "string", "enum": ["Feature"]}, "id": {"type": "string"},
+                                   "geometry": {"type": "object", "nullable": True},
+                                   "properties": {"type": "object", "nullable": True}}},
+        "featureCollection": {"type": "object", "required": ["type", "features"],
+                              "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
+                                             "features": {"type": "array",
+                                                          "items": {"$ref": "#/components/schemas/feature"}},
+                                             "numberMatched": {"type": "integer", "minimum": 0},
+                                             "numberReturned": {"type": "integer", "minimum": 0},
+                                             "links": {"type": "array",
+                                                       "items": {"$ref": "#/components/schemas/link"}}}},
+    }
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}}
+    responses = {"InvalidParameter": {"description": "A parameter is not valid (the message names it).",
+                                      "content": error},
+                 "Unauthorized": {"description": "Sign in: HTTP Basic, or an API token (Bearer).", "content": error},
+                 "NotFound": {"description": "No such collection or feature.", "content": error}}
+    found = {"parameters": parameters, "schemas": schemas, "responses": responses}
+    if settings.sign_in:
+        found["securitySchemes"] = {"basic": {"type": "http", "scheme": "basic"},
+                                    "token": {"type": "http", "scheme": "bearer",
+                                              "description": "A personal API token from the account page."}}
+    return found
+
+
+def openapi_document(settings: ApiSettings, collections: Sequence[tuple[LayerSpec, Sequence[str]]], *,
+                     lang: str) -> dict:
+    """The whole document for ``collections`` (each with the queryables the request may use)."""
+    json_html = ("application/json", "text/html")
+    index = [{"$ref": "#/components/parameters/f"}, {"$ref": "#/components/parameters/lang"}]
+    paths = {
+        "/": _get("landing", "Landing page", ["index"], {"200": _response("Links to the API", *json_html)}, index),
+        "/conformance": _get("conformance", "Conformance classes", ["index"],
+                             {"200": _response("The conformance classes", *json_html)}, index),
+        "/openapi": _get("openapi", "This document", ["index"],
+                         {"200": _response("The OpenAPI document", OPENAPI_JSON, "text/html")}, index),
+        "/collections": _get("collections", "The collections", ["index"],
+                             {"200": _response("Every collection", *json_html)}, index),
+    }
+    for spec, queryables in collections:
+        paths.update(collection_paths(spec, queryables, lang=lang))
+    document = {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": settings.title, "version": "1.0.0", "description": settings.description,
+                 "contact": {"name": settings.title}},
+        "servers": [{"url": settings.server_url}],
+        "tags": [{"name": "index"}] + [{"name": spec.name, "description": f"{spec.label_zh} / {spec.label_en}"}
+                                       for spec, _ in collections],
+        "paths": paths,
+        "components": components(settings),
+    }
+    if settings.sign_in:
+        document["security"] = [{"basic": []}, {"token": []}]
+    return document
