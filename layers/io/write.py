@@ -14,6 +14,11 @@ each format):
   their Chinese labels, yes/no as 是/否; spatial layers carry their geometry as
   WKT in EPSG:4326. CSV is UTF-8 with a BOM so Excel shows Chinese.
 
+Records retired from the register (``retired_on`` set) are left out unless asked
+for (``include_retired``: ``--include-retired``, ``?retired=1``): an export is the
+register as it stands, and a retired parcel in it reads as one in force. Asked
+for, they come with their ``retired_on`` date, and the file re-imports as it was.
+
 Files are written beside the destination under a temporary name and moved into
 place, so a failed export never leaves half a file.
 """
@@ -217,12 +222,21 @@ def _write_xlsx(table: pd.DataFrame, sheet: str, path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
+def in_force(frame: pd.DataFrame, *, include_retired: bool) -> tuple[pd.DataFrame, int]:
+    """The records an export writes, and how many retired ones it leaves out."""
+    if include_retired or "retired_on" not in frame.columns:
+        return frame, 0
+    retired = frame["retired_on"].notna().to_numpy()
+    return (frame[~retired] if retired.any() else frame), int(retired.sum())
+
+
 def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang: str = "zh",
-                 meta: dict | None = None) -> ExportResult:
+                 meta: dict | None = None, include_retired: bool = False) -> ExportResult:
     """Write ``frame`` (validated, in the park's working CRS) to ``dest`` in the format its name says.
 
     ``meta`` is the park's metadata (a GeoPackage export is a one-layer park
-    file carrying its ``working_epsg`` and name).
+    file carrying its ``working_epsg`` and name). Retired records are left out
+    unless ``include_retired``; the result's notes say how many.
     """
     dest = Path(dest)
     fmt = export_format(dest)
@@ -230,6 +244,9 @@ def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang
         msg = f"layer {spec.name!r} is a table without geometry; export it as CSV, XLSX, GeoPackage or Shapefile"
         raise ValueError(msg)
     notes: list[str] = []
+    frame, left_out = in_force(frame, include_retired=include_retired)
+    if left_out:
+        notes.append(f"{left_out} retired record(s) left out (the export holds the records in force)")
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".parkatlas-export-") as workdir:
         temporary = Path(workdir) / dest.name
@@ -266,7 +283,7 @@ MEDIA_TYPES = {"gpkg": "application/geopackage+sqlite3", "geojson": "application
 
 
 def export_bytes(frame: pd.DataFrame, spec: LayerSpec, fmt: str, *, lang: str = "zh",
-                 meta: dict | None = None) -> tuple[bytes, str, str]:
+                 meta: dict | None = None, include_retired: bool = False) -> tuple[bytes, str, str]:
     """One download: (content, file name, media type) for ``fmt`` (a key of :data:`DOWNLOADS`)."""
     if fmt not in DOWNLOADS:
         msg = f"unknown export format {fmt!r}; allowed: {', '.join(DOWNLOADS)}"
@@ -274,9 +291,9 @@ def export_bytes(frame: pd.DataFrame, spec: LayerSpec, fmt: str, *, lang: str = 
     name = f"{spec.name}{DOWNLOADS[fmt]}"
     with tempfile.TemporaryDirectory(prefix="parkatlas-download-") as workdir:
         dest = Path(workdir) / (name if fmt != "shp" else f"{spec.name}.zip")
-        export_layer(frame, spec, dest, lang=lang, meta=meta)
+        export_layer(frame, spec, dest, lang=lang, meta=meta, include_retired=include_retired)
         return dest.read_bytes(), name, MEDIA_TYPES[fmt]
 
 
 __all__ = ["DOWNLOADS", "FORMATS", "MEDIA_TYPES", "ExportResult", "attribute_table", "export_bytes",
-           "export_format", "export_layer", "shapefile_names"]
+           "export_format", "export_layer", "in_force", "shapefile_names"]
