@@ -93,7 +93,7 @@ class EncodingChoice:
         return f"{self.name} ({self.how})"
 
 
-def _percent(confidence: float) -> str:
+def percent(confidence: float) -> str:
     """A confidence as people read it, rounded down (never a 100 % that is only nearly so): 87.3 %, > 99.9 %."""
     if confidence > 0.999:
         return "> 99.9 %"
@@ -109,7 +109,7 @@ def _script_how(chosen: str, guess, prefix: str) -> tuple[str, float]:
     confidence = guess.confidence if chosen == guess.codec else 1.0 - guess.confidence
     other = guess.other if chosen == guess.codec else guess.codec
     how = (f"{prefix}reads as {display_name(chosen)} ({SCRIPTS[chosen]}) rather than {display_name(other)}: "
-           f"confidence {_percent(confidence)}")
+           f"confidence {percent(confidence)}")
     return how, confidence
 
 
@@ -193,15 +193,20 @@ def _distinct_first(raw_values, limit: int) -> list[bytes]:
 
 
 def _dbf_values(layout: DbfLayout, *, limit: int = SAMPLE_VALUES) -> list[bytes]:
-    """Distinct non-ASCII field names and values of the text fields (the first ``limit``), in file order."""
-    values = [f.name_bytes.split(b"\x00")[0] for f in layout.fields if not f.name_bytes.isascii()]
+    """Distinct non-ASCII values of the text fields, then field names (the first ``limit``).
+
+    Values are taken in turn from each field (its first value, then each
+    field's second …), so the first few shown to people span the fields.
+    """
+    per_field = []
     for _, column in layout.text_columns():
         rows = column[np.any(column >= 0x80, axis=1)]
-        if not len(rows):
-            continue
-        _, first = np.unique(rows, axis=0, return_index=True)
-        values += [rows[i].tobytes().rstrip(b" \x00") for i in np.sort(first)[:limit]]
-    return _distinct_first(values, limit)
+        if len(rows):
+            _, first = np.unique(rows, axis=0, return_index=True)
+            per_field.append([rows[i].tobytes().rstrip(b" \x00") for i in np.sort(first)[:limit]])
+    in_turn = [values[k] for k in range(max(map(len, per_field), default=0)) for values in per_field if k < len(values)]
+    names = [f.name_bytes.split(b"\x00")[0] for f in layout.fields if not f.name_bytes.isascii()]
+    return _distinct_first(in_turn + names, limit)
 
 
 def _dbf_candidates(layout: DbfLayout, cpg_codec: str | None, cpg_text: str | None, values: list[bytes],

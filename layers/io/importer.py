@@ -37,7 +37,7 @@ from geo import gcj02
 from layers.audit import read_modify_write, write_lock
 from layers.io import crs_detect, geometry, messy, normalise
 from layers.io.archive import ImportArchive, archive_folder_for
-from layers.io.encoding import EncodingChoice, display_name, resolve_codec
+from layers.io.encoding import EncodingChoice, display_name, percent, resolve_codec
 from layers.io.formats import refuse_virtual_path
 from layers.io.mapping import FieldMapping, MappingError, load_mapping, match_columns
 from layers.io.options import ImportOptions
@@ -178,14 +178,15 @@ def _encoding_choice(choice: EncodingChoice, options: ImportOptions, report: Imp
         return
     unsure = choice.unsure(options.checks.encoding_min_confidence)
     report.choices["encoding"] = {
-        "chosen": choice.codec, "confidence": choice.confidence, "unsure": unsure,
+        "chosen": choice.codec, "confidence": choice.confidence, "confidence_text": percent(choice.confidence),
+        "unsure": unsure,
         "candidates": [{"codec": codec, "name": display_name(codec), "samples": values}
                        for codec, values in choice.samples.items()],
     }
     if unsure:
         others = " or ".join(display_name(c) for c in choice.samples if c != choice.codec)
         report.note("file", "encoding", f"unsure: the text reads as {choice.name} with a confidence of only "
-                                        f"{choice.confidence:.1%}; compare the values as {choice.name} and as "
+                                        f"{percent(choice.confidence)}; compare the values as {choice.name} and as "
                                         f"{others} read them, and give the encoding if it is the other")
 
 
@@ -344,12 +345,12 @@ def _far_from_park(store, geoms: np.ndarray, rows: np.ndarray, options: ImportOp
     if not len(far):
         return
     labels = np.char.add("row ", (rows[far] + 1).astype(str)).astype(object)
-    nearest, farthest = float(distance_km.min()), float(distance_km.max())
-    span = f"{nearest:,.1f} km" if round(nearest, 1) == round(farthest, 1) else f"{nearest:,.1f}–{farthest:,.1f} km"
+    nearest, farthest = messy.km_text(float(distance_km.min())), messy.km_text(float(distance_km.max()))
+    span = f"{nearest} km" if nearest == farthest else f"{nearest}–{farthest} km"
     report.confirmations["far"] = {
-        "records": len(far), "nearest_km": round(nearest, 1), "farthest_km": round(farthest, 1),
+        "records": len(far), "nearest_km": nearest, "farthest_km": farthest,
         "threshold_km": limit_km, "reference": reference.label,
-        "examples": [[str(label), round(float(km), 1)] for label, km in zip(labels[:12], distance_km[:12])],
+        "examples": [[str(label), messy.km_text(float(km))] for label, km in zip(labels[:12], distance_km[:12])],
     }
     message = (f"lies {span} from {reference.label}; data more than {limit_km:g} km from the park is most often "
                "in a wrong CRS or another place's file")
@@ -450,7 +451,7 @@ def _chosen_id(data: SourceData, rows: np.ndarray, spec: LayerSpec, options: Imp
         report.unmapped.append(previous)
     if chosen.upper() == messy.GENERATE_IDS:
         if id_field in frame.columns:
-            frame.drop(columns=[id_field], inplace=True)
+            frame.pop(id_field)
         report.note("all", id_field, "ids generated, as chosen")
         return True
     columns = [c for c in data.frame.columns if c != "geometry"]
@@ -628,7 +629,8 @@ def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mo
     return result, {k: v for k, v in counts.items() if v or k == "added"}, problems
 
 
-def _topology(result: pd.DataFrame, spec: LayerSpec, options: ImportOptions, report: ImportReport) -> None:
+def _topology(result: pd.DataFrame, spec: LayerSpec, options: ImportOptions, report: ImportReport,
+              to_source: messy.SourceCoordinates | None = None) -> None:
     if spec.name != "parcels" or not len(result):
         return
     live = result[result["retired_on"].isna()]
@@ -639,7 +641,8 @@ def _topology(result: pd.DataFrame, spec: LayerSpec, options: ImportOptions, rep
     for i, area_m2, width_m in flags.slivers:
         report.note(str(ids[i]), "geometry", f"sliver: {area_m2:,.1f} m², mean width {width_m:.2f} m")
     for x, y, area_m2 in flags.gaps:
-        report.note(f"gap at ({x:,.1f}, {y:,.1f})", "geometry", f"gap of {area_m2:,.1f} m² between parcels")
+        where = to_source.at((x, y)).removeprefix(" at ") if to_source is not None else f"({x:,.1f}, {y:,.1f})"
+        report.note(f"gap at {where}", "geometry", f"gap of {area_m2:,.1f} m² between parcels")
 
 
 # -- the whole import ----------------------------------------------------------------------------------
@@ -700,7 +703,7 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     report.counts = counts
     report.records_imported = int(result["retired_on"].isna().sum())
     if spec.geometry is not None:
-        _topology(result, spec, options, report)
+        _topology(result, spec, options, report, to_source)
     meta = None
     if report.new_park:
         meta = {"working_epsg": int(park_crs.to_epsg()),

@@ -195,6 +195,11 @@ def park_reference(frames: dict[str, pd.DataFrame]) -> ParkReference | None:
     return ParkReference(extent, f"the extent of the park's layers ({', '.join(held)})")
 
 
+def km_text(km: float) -> str:
+    """A distance in km as the report gives it: 2 decimals near the threshold, 1 beyond 100 km."""
+    return f"{km:,.2f}" if km < 100 else f"{km:,.1f}"
+
+
 def far_records(geoms: np.ndarray, reference: ParkReference, *, far_km: float) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the geometries farther than ``far_km`` from ``reference``, and their distances in km."""
     usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
@@ -204,5 +209,5 @@ def far_records(geoms: np.ndarray, reference: ParkReference, *, far_km: float) -
     return far, distance_km[far]
 
 
-__all__ = ["GENERATE_IDS", "ParkReference", "SourceCoordinates", "far_records", "fitting_layers", "id_candidates",
+__all__ = ["GENERATE_IDS", "ParkReference", "SourceCoordinates", "far_records", "fitting_layers", "id_candidates", "km_text",
            "id_column_fault", "in_file_coordinates", "no_kind_message", "other_kind_notes", "park_reference"]

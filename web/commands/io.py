@@ -100,8 +100,10 @@ def _echo_hints(report) -> None:
                    "to generate ids")
     far = report.confirmations.get("far")
     if far and not report.committed and report.problems:
-        click.echo(f"hint: {far['records']} record(s) lie {far['nearest_km']:g}–{far['farthest_km']:g} km from "
-                   "the park; if they belong to it, import with --accept-far")
+        span = far["nearest_km"] if far["nearest_km"] == far["farthest_km"] else \
+            f"{far['nearest_km']}–{far['farthest_km']}"
+        click.echo(f"hint: {far['records']} record(s) lie {span} km from the park; if they belong to it, import "
+                   "with --accept-far")
 
 
 @click.command("export")
