@@ -25,8 +25,10 @@ retired ones too when asked (``?retired=1``).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,7 +165,47 @@ def _unexpected(exc: Exception, source: str, layer: str) -> ImportReport:
     return report
 
 
+#: Advice the import report gives as command-line flags, said the way the upload page offers it (a web page
+#: never tells anyone to type a flag). Applied in order; the first patterns are the longer phrases.
+_WEB_ADVICE = tuple((re.compile(pattern), words) for pattern, words in (
+    (r"give --crs gcj02 or bd09", "give gcj02 or bd09 as the CRS"),
+    (r"with --crs\b", "in the CRS field"),
+    (r"give --crs\b", "give the CRS in the CRS field"),
+    (r"check --crs\b", "check the CRS field"),
+    (r"--crs\b", "the CRS"),
+    (r"with --encoding\b", "in the encoding field"),
+    (r"--encoding\b", "the encoding field"),
+    (r"with --source-layer\b", "in the source layer field"),
+    (r"--source-layer\b", "the source layer field"),
+    (r"repeat with --accept-damaged\b", "upload it again with “Skip damaged records” ticked"),
+    (r"--accept-damaged\b", "“Skip damaged records”"),
+    (r"--mode (\w+)", r"the mode “\1”"),
+    (r"--accept-far\b", "the confirmation's checkbox"),
+    (r"--id-field\b", "the id field choice"),
+))
+
+
+def web_advice(text: str) -> str:
+    """``text`` with its command-line flags said as the upload page's fields and options."""
+    if "--" not in text:
+        return text
+    for pattern, words in _WEB_ADVICE:
+        text = pattern.sub(words, text)
+    return text
+
+
+def _for_the_web(report: ImportReport) -> ImportReport:
+    """A copy of ``report`` whose messages advise the page's fields, not command-line flags."""
+    def reworded(items):
+        return [dataclasses.replace(p, message=web_advice(p.message)) for p in items]
+
+    return dataclasses.replace(report, problems=reworded(report.problems), notices=reworded(report.notices),
+                               crs_how=report.crs_how and web_advice(report.crs_how),
+                               encoding=report.encoding and web_advice(report.encoding))
+
+
 def _report_page(report: ImportReport, status: int, token: str | None = None, plan=None):
+    report = _for_the_web(report)
     if _wants_json():
         body = report.to_dict()
         if token:
