@@ -7,6 +7,7 @@ only the file that is meant to be far from the park is.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -53,6 +54,23 @@ def big5_zoning_shapefile(folder: Path) -> Path:
     """The real Hsinchu Science Park zoning (142 zones) as a Big5 Shapefile without ``.cpg``."""
     frame = gpd.read_file(HSINCHU)[[*HSINCHU_FIELDS, "geometry"]]
     return _write_shapefile(frame, folder / "分區.shp", "big5")
+
+
+class _Big5NameInfo(zipfile.ZipInfo):
+    """A zip entry named in Big5 bytes without the UTF-8 flag, as Windows in Taiwan writes them."""
+
+    def _encodeFilenameFlags(self):  # noqa: N802 — CPython's hook
+        return self.filename.encode("big5"), self.flag_bits & ~0x800
+
+
+def big5_named_zip(files: list[Path], dest: Path) -> Path:
+    """``files`` zipped under their (Chinese) names written in Big5."""
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for file in files:
+            info = _Big5NameInfo(file.name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, file.read_bytes())
+    return dest
 
 
 #: Big5 words whose bytes are also common simplified words in GB18030: 部 → 场, 第 → 材, 最 → 程.

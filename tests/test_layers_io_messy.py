@@ -3,6 +3,7 @@ the park compared before and after. The web preview → confirm flow of the same
 
 import json
 import math
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from messy_samples import (
     AMBIGUOUS_BIG5,
     HSINCHU,
     ambiguous_big5_shapefile,
+    big5_named_zip,
     big5_zoning_shapefile,
     collapsing_pipeline_shapefile,
     constant_id_geojson,
@@ -69,6 +71,17 @@ def test_big5_zoning_without_cpg_is_read_as_big5_and_the_mapping_matches(tmp_pat
     assert len(parcels) == 38
     assert set(parcels["name"]) == names == {"工業區", "零星工業區", "園區事業專用區"}
     assert shapely.area(parcels.geometry.to_numpy()).sum() / 1e4 == pytest.approx(356.14, rel=1e-3)
+
+
+def test_zip_member_names_in_big5_are_read(tmp_path, run):
+    from io_samples import shapefile_files
+
+    shp = big5_zoning_shapefile(tmp_path / "src")
+    archive = big5_named_zip(shapefile_files(shp), tmp_path / "zoning.zip")
+    assert zipfile.ZipFile(archive).infolist()[0].flag_bits & 0x800 == 0  # no UTF-8 flag: raw Big5 bytes
+    result = run("import", "parcels", archive, "--park", tmp_path / "p.gpkg", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "unpacked zoning.zip: 4 file(s) of 分區.shp" in result.output
 
 
 def test_a_cpg_naming_the_other_script_is_overruled(tmp_path):

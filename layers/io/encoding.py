@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from layers.io.hanzi import BIG5, SCRIPTS, guess_script
 from layers.io.shapefile import DbfLayout
@@ -200,10 +201,12 @@ def _dbf_values(layout: DbfLayout, *, limit: int = SAMPLE_VALUES) -> list[bytes]
     """
     per_field = []
     for _, column in layout.text_columns():
-        rows = column[np.any(column >= 0x80, axis=1)]
+        rows = np.ascontiguousarray(column[np.any(column >= 0x80, axis=1)])
         if len(rows):
-            _, first = np.unique(rows, axis=0, return_index=True)
-            per_field.append([rows[i].tobytes().rstrip(b" \x00") for i in np.sort(first)[:limit]])
+            # One fixed-width byte string per record, deduplicated by hashing in file order (sorting 10⁵
+            # rows of bytes takes seconds).
+            values = pd.unique(rows.view(f"S{rows.shape[1]}").ravel().astype(object))[:limit]
+            per_field.append([v.rstrip(b" \x00") for v in values])
     in_turn = [values[k] for k in range(max(map(len, per_field), default=0)) for values in per_field if k < len(values)]
     names = [f.name_bytes.split(b"\x00")[0] for f in layout.fields if not f.name_bytes.isascii()]
     return _distinct_first(in_turn + names, limit)

@@ -326,7 +326,8 @@ def _geometries(data: SourceData, keep: np.ndarray, spec: LayerSpec, options: Im
     return values, source_rows, parts, park_crs, to_source
 
 
-def _far_from_park(store, geoms: np.ndarray, rows: np.ndarray, options: ImportOptions, report: ImportReport) -> None:
+def _far_from_park(store, geoms: np.ndarray, rows: np.ndarray, options: ImportOptions, report: ImportReport,
+                   loaded: dict[str, pd.DataFrame]) -> None:
     """Flag records farther than ``options.checks.far_km`` from the park; nothing far is imported unconfirmed.
 
     Confirmed (``accept_far``): a notice. Asked by the preview (``ask_far``): a
@@ -335,9 +336,8 @@ def _far_from_park(store, geoms: np.ndarray, rows: np.ndarray, options: ImportOp
     """
     if report.new_park or store is None or not store.exists():
         return
-    frames = {name: store.load(name) for name in store.layer_names()
-              if name in REGISTRY and REGISTRY[name].geometry is not None}
-    reference = messy.park_reference(frames)
+    names = [name for name in store.layer_names() if name in REGISTRY and REGISTRY[name].geometry is not None]
+    reference = messy.park_reference(lambda name: loaded[name] if name in loaded else store.load(name), names)
     if reference is None:
         return
     limit_km = options.checks.far_km
@@ -667,12 +667,13 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     for position, message in data.fixes:
         report.note(_row(position), "geometry", message)
     park_crs = _park_crs(store, report)
+    existing = store.load(spec.name) if store is not None and store.exists() else None
     if spec.geometry is not None:
         if not data.has_geometry:
             raise report.reject("file", "geometry", f"layer {spec.name!r} needs geometry ({spec.geometry}); "
                                                     "the source has none")
         geoms, rows, parts, park_crs, to_source = _geometries(data, keep, spec, options, mapping, park_crs, report)
-        _far_from_park(store, geoms, rows, options, report)
+        _far_from_park(store, geoms, rows, options, report, {spec.name: existing} if existing is not None else {})
     else:
         if data.has_geometry:
             report.note("all", "geometry", f"layer {spec.name!r} is a table: the source's geometry is not imported")
@@ -682,7 +683,6 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
                                                 "(its working CRS comes from the data)")
     mapped, units = _mapped_frame(data, rows, spec, mapping, report)
     chosen = _chosen_id(data, rows, spec, options, mapping, mapped, report)
-    existing = store.load(spec.name) if store is not None and store.exists() else None
     has_ids, generated = _fill_ids(mapped, spec, parts, existing, rows, report, source=data.frame, chosen=chosen)
     labels = np.char.add("row ", (rows + 1).astype(str)).astype(object)
     report.notices += _aggregate_notes(normalise.normalise_frame(mapped, spec, units=units), labels)

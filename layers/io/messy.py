@@ -169,11 +169,13 @@ class ParkReference:
     label: str
 
 
-def park_reference(frames: dict[str, pd.DataFrame]) -> ParkReference | None:
+def park_reference(load, names: list[str]) -> ParkReference | None:
     """The park's boundary zones (``zones`` of kind ``park_boundary``), else the extent of its layers' records.
 
-    ``frames`` are the park's spatial layers (records in force only count).
-    None when the park holds no geometry yet (a park this import creates).
+    ``load(name)`` gives a spatial layer of the park, ``names`` are those it
+    holds (records in force only count); the boundary is looked at first, so a
+    park that has one loads nothing else. None when the park holds no geometry
+    yet (a park this import creates).
     """
     def live(frame: pd.DataFrame) -> np.ndarray:
         geoms = frame.geometry.to_numpy()
@@ -181,12 +183,13 @@ def park_reference(frames: dict[str, pd.DataFrame]) -> ParkReference | None:
             geoms = geoms[frame["retired_on"].isna().to_numpy()]
         return geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
 
-    zones = frames.get("zones")
-    if zones is not None and len(zones) and "kind" in zones:
-        boundary = live(zones[zones["kind"] == "park_boundary"])
-        if len(boundary):
-            return ParkReference(shapely.union_all(boundary), "the park boundary (zones, kind park_boundary)")
-    held = {name: live(frame) for name, frame in frames.items() if len(frame)}
+    if "zones" in names:
+        zones = load("zones")
+        if len(zones) and "kind" in zones:
+            boundary = live(zones[(zones["kind"] == "park_boundary").to_numpy()])
+            if len(boundary):
+                return ParkReference(shapely.union_all(boundary), "the park boundary (zones, kind park_boundary)")
+    held = {name: live(load(name)) for name in names}
     held = {name: geoms for name, geoms in held.items() if len(geoms)}
     if not held:
         return None
