@@ -18,6 +18,7 @@ from pyproj import Transformer
 from conftest import WORKING_EPSG, X0, Y0
 
 REAL = Path("/work/shared/data/real")
+MACAU = REAL / "china_admin_macau_gcj02_noprj" / "澳门特别行政区.shp"
 HSINCHU = REAL / "tw_zoning_J0302_hsinchu_science_park" / "J0302_zoning_twd97.geojson"
 KAOHSIUNG_SHP = REAL / "kaohsiung_petroleum_pipelines" / "kh_petroleum_pipelines_twd97.shp"
 #: The tiny park's boundary zone, in metres from (X0, Y0).
@@ -144,4 +145,22 @@ def collapsing_pipeline_shapefile(folder: Path, *, whole_line: bool = False) -> 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "kh_lines.shp"
     frame.to_file(path, encoding="UTF-8", engine="pyogrio")
+    return path, (float(x), float(y))
+
+
+def macau_with_a_speck(folder: Path) -> tuple[Path, tuple[float, float]]:
+    """The real Macau districts (GCJ-02 lon/lat, no ``.prj``, UTF-8 without ``.cpg``) with a speck — a triangle
+    of 10⁻¹¹° sides (about 1 µm) — added to the first district, as a digitiser's stray click leaves one.
+    Returns the file and the speck's first vertex in the file's GCJ-02 coordinates."""
+    frame = gpd.read_file(MACAU, encoding="utf-8")
+    first = frame.geometry.iloc[0]
+    xmin, ymin, xmax, ymax = first.bounds
+    x, y = xmax + 0.001, ymin  # just east of the district (inside it, it would nest a shell: invalid)
+    speck = shapely.Polygon([(x, y), (x + 1e-11, y), (x, y + 1e-11)])
+    frame.loc[0, "geometry"] = shapely.MultiPolygon([first, speck])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "澳门.shp"
+    frame.set_crs(4326).to_file(path, encoding="UTF-8", engine="pyogrio")  # the .prj is removed below
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    path.with_suffix(".prj").unlink(missing_ok=True)
     return path, (float(x), float(y))

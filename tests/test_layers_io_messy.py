@@ -29,6 +29,7 @@ from messy_samples import (
     constant_id_geojson,
     cr_only_csv,
     far_geojson,
+    macau_with_a_speck,
     mixed_geojson,
     utf16_csv,
 )
@@ -229,6 +230,19 @@ def test_a_line_that_collapses_whole_is_damaged(tmp_path, run):
     assert result.exit_code == 0, result.output
     assert "row 1 · geometry: left out: collapses once transformed" in result.output
     assert len(GeoPackageStore(park).load("pipelines")) == 58
+
+
+def test_a_speck_in_gcj02_data_is_named_in_the_files_gcj02_coordinates(tmp_path, run):
+    shp, (lon, lat) = macau_with_a_speck(tmp_path / "src")
+    park = tmp_path / "macau.gpkg"
+    result = run("import", "zones", shp, "--park", park, "--crs", "gcj02")
+    assert result.exit_code == 0, result.output
+    # The park's CRS is CGCS2000 GK CM 114°E; the message gives the point as the file holds it (GCJ-02 lon/lat).
+    assert (f"row 1 · geometry: 1 part(s) collapsed to area under 1 µm² once transformed into the working CRS: "
+            f"dropped (the first at ({lon:.8f}, {lat:.8f}) in the source's coordinates (GCJ-02 (Amap/Gaode, "
+            "Tencent)))") in result.output
+    zones = GeoPackageStore(park).load("zones")
+    assert len(zones) == 8 and zones.geometry.iloc[0].geom_type == "Polygon"  # the speck gone, the district kept
 
 
 def test_source_coordinates_undo_the_transformation_the_offset_and_the_swap():

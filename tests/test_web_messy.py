@@ -221,3 +221,15 @@ def test_web_advice_never_names_a_flag():
     assert web_advice("use --mode upsert to update it") == "use the mode “upsert” to update it"
     assert web_advice("data give --crs") == "data give the CRS in the CRS field"
     assert web_advice("no flags here - none") == "no flags here - none"
+
+
+def test_choices_are_an_editors_and_the_uploaders_own(tmp_path, auth_app, tiny_park):
+    auth_app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    source = constant_id_geojson(tmp_path / "plots.geojson", with_parcel_numbers=False)
+    with serve(auth_app) as base_url, live_session(auth_app, base_url, "editor") as editor, \
+            live_session(auth_app, base_url, "viewer") as viewer, \
+            live_session(auth_app, base_url, "editor", username="other-editor") as other:
+        token = _token(_upload(editor, source).text)
+        assert viewer.post(f"/import/{token}/choose", data={"id_field": "AUTO"}).status_code == 403
+        assert other.post(f"/import/{token}/choose", data={"id_field": "AUTO"}).status_code == 404
+        assert editor.post(f"/import/{token}/choose", data={"id_field": "AUTO"}).status_code == 200
