@@ -285,7 +285,7 @@ def _preview_upload(uploads: UploadStore, token: str, *, first: bool):
     try:
         plan = _run(path, saved, commit=False)
     except ImportRejected as exc:
-        if first and not exc.report.choices:
+        if first and not _mendable(exc.report):
             uploads.drop(token)
             return _report_page(exc.report, 400)
         return _report_page(exc.report, 400, token=token)
@@ -298,6 +298,12 @@ def _preview_upload(uploads: UploadStore, token: str, *, first: bool):
         return _report_page(report, 400, token=None if first else token)
     uploads.update_options(token, uploader=uploader, far=bool(plan.report.confirmations.get("far")))
     return _report_page(plan.report, 200, token=token, plan=plan)
+
+
+def _mendable(report: ImportReport) -> bool:
+    """Whether a choice the preview offers may mend a rejected upload: the id field, or an unsure encoding."""
+    encoding = report.choices.get("encoding")
+    return "id_field" in report.choices or bool(encoding and encoding["unsure"])
 
 
 def _choice_form() -> dict:
