@@ -63,6 +63,11 @@ def default_config() -> dict:
         "ANALYSIS_TIME_S": _env("PARKATLAS_ANALYSIS_TIME_S", 30, float),
         "ANALYSIS_MEMORY_MB": _env("PARKATLAS_ANALYSIS_MEMORY_MB", 160, float),
         # Layers with more features than this go to map pages as vector tiles, drawn from TILE_MIN_ZOOM on.
+        # Imports (layers.io.options.ImportChecks): data farther than this from the park (its boundary zone, else
+        # its layers' extent) is imported only when confirmed — the largest zones span 20–30 km, data 10 km beyond
+        # is a wrong CRS or another place's file; below this confidence the GB18030/Big5 choice asks the user.
+        "IMPORT_FAR_KM": _env("PARKATLAS_IMPORT_FAR_KM", 10.0, float),
+        "IMPORT_ENCODING_MIN_CONFIDENCE": _env("PARKATLAS_IMPORT_ENCODING_CONFIDENCE", 0.99, float),
         "TILE_FEATURE_THRESHOLD": int(os.environ.get("PARKATLAS_TILE_THRESHOLD", "10000")),
         "TILE_MIN_ZOOM": int(os.environ.get("PARKATLAS_TILE_MIN_ZOOM", "12")),
         "TILE_MAX_ZOOM": 22,

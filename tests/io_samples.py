@@ -213,6 +213,14 @@ def mixed_geometry_geojson(path: Path) -> Path:
     return path
 
 
+def points_geojson(path: Path) -> Path:
+    """Two points (a facilities file) that someone imports into a polygon layer."""
+    frame = gpd.GeoDataFrame({"name": ["东门", "西门"]}, geometry=[shapely.Point(120.1, 28.65), shapely.Point(120.11, 28.65)],
+                             crs=4326)
+    frame.to_file(path, driver="GeoJSON", engine="pyogrio")
+    return path
+
+
 def huge_polygon_geopackage(path: Path, *, vertices: int = 1_000_000) -> Path:
     angles = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
     ring = np.column_stack([500_000 + 300 * np.cos(angles), 3_170_000 + 300 * np.sin(angles)])

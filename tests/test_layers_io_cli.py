@@ -23,15 +23,19 @@ def test_import_into_a_new_park_prints_the_report(tmp_path, run):
     result = run("import", "parcels", gbk_shapefile(tmp_path / "src"), "--park", park, "--park-name", "新园区")
     assert result.exit_code == 0, result.output
     assert "地块.shp → layer 'parcels' (replace): imported; 3 record(s) read" in result.output
-    assert "encoding: GB18030 (no .cpg; the text decodes as GB18030)" in result.output
+    assert ("encoding: GB18030 (no .cpg; the text reads as GB18030 (simplified Chinese) rather than Big5: "
+            "confidence > 99.9 %)") in result.output
     assert GeoPackageStore(park).read_meta()["park_name"] == "新园区"
 
 
 def test_dry_run_and_the_default_park(tmp_path, run, tiny_park):
     before = file_digest(tiny_park.path)
-    result = run("import", "parcels", gbk_shapefile(tmp_path / "src"), "--mode", "upsert", "--dry-run")
+    # The sample lies 126 km from the tiny park: confirmed with --accept-far (without, see test_layers_io_messy).
+    result = run("import", "parcels", gbk_shapefile(tmp_path / "src"), "--mode", "upsert", "--dry-run",
+                 "--accept-far")
     assert result.exit_code == 0, result.output
     assert "checked (dry run, nothing written)" in result.output
+    assert "accepted, as confirmed" in result.output
     assert "park working CRS: EPSG:4549\n" in result.output  # the tiny park's, not a new one
     assert file_digest(tiny_park.path) == before
 
@@ -42,8 +46,11 @@ def test_rejected_input_exits_2_with_record_and_field(tmp_path, run, tiny_park):
     assert result.exit_code == 2
     report = json.loads(result.output)
     assert report["ok"] is False and report["committed"] is False
-    assert {(p["record"], p["field"]) for p in report["problems"]} == {("row 2 (parcel_id=B)", "geometry"),
-                                                                        ("row 3 (parcel_id=C)", "geometry")}
+    # The polygon lies 126 km from the tiny park (a problem without --accept-far); the point and the line
+    # are of another kind than parcels hold: left out, with a notice each.
+    assert {(p["record"], p["field"]) for p in report["problems"]} == {("row 1", "geometry")}
+    assert report["confirmations"]["far"]["records"] == 1
+    assert {("row 2", "geometry"), ("row 3", "geometry")} <= {(n["record"], n["field"]) for n in report["notices"]}
     assert file_digest(tiny_park.path) == before
 
 

@@ -1,5 +1,6 @@
 """Encoding and CRS detection rules, each boundary on both sides."""
 
+import math
 import struct
 
 import numpy as np
@@ -40,8 +41,14 @@ def _dbf(tmp_path, values: list[bytes], *, width: int = 10):
 def test_dbf_utf8_then_gb18030(tmp_path):
     assert choose_dbf_encoding(_dbf(tmp_path, ["一号".encode()]), override=None, cpg_text=None).codec == "utf-8"
     gbk = choose_dbf_encoding(_dbf(tmp_path, ["一号".encode("gbk")]), override=None, cpg_text=None)
-    assert gbk.codec == "gb18030" and gbk.how == "no .cpg; the text decodes as GB18030"
+    assert gbk.codec == "gb18030"
+    assert gbk.how == "no .cpg; the text reads as GB18030 (simplified Chinese) rather than Big5: confidence > 99.9 %"
     assert gbk.gdal_name == "GB18030"
+    # As Big5 the bytes read 珨瘍: 珨 is outside Big5 level 1 (other), 瘍 in it (common); as GB18030 both
+    # characters are frequent. Evidence 2·ln(7.5) − (ln(0.02) + ln(0.6)) = 8.45; logistic 0.99979.
+    expected = 2 * math.log(0.75 / 0.10) - (math.log(0.01 / 0.50) + math.log(0.24 / 0.40))
+    assert gbk.confidence == pytest.approx(1 / (1 + math.exp(-expected)))
+    assert gbk.samples == {"gb18030": ["一号"], "cp950": ["珨瘍"]}
 
 
 def test_dbf_plain_ascii(tmp_path):
@@ -54,7 +61,8 @@ def test_cpg_is_followed_when_the_text_fits_and_overruled_when_not(tmp_path):
     assert choose_dbf_encoding(layout, override=None, cpg_text="936").how == "from t.cpg"
     lying = choose_dbf_encoding(layout, override=None, cpg_text="UTF-8")
     assert lying.codec == "gb18030"
-    assert lying.how == "t.cpg says 'UTF-8' but the text is not in it; decodes as GB18030"
+    assert lying.how == ("t.cpg says 'UTF-8' but the text is not in it; it reads as GB18030 (simplified Chinese) "
+                         "rather than Big5: confidence > 99.9 %")
 
 
 def test_utf8_value_cut_by_the_field_width_is_still_utf8(tmp_path):
@@ -90,7 +98,8 @@ def test_text_files_bom_declaration_and_fallbacks():
 
 def test_undecodable_text_names_the_line():
     data = b"a,b\n1,2\n\x81\x30\x81\xff,3\n"
-    expected = r"f\.csv: cannot decode the text \(UTF-8 fails at line 3; GB18030 fails at line 3\)"
+    expected = (r"f\.csv: cannot decode the text \(UTF-8 fails at line 3; GB18030 fails at line 3; Big5 fails at line 3\)"
+                r"; give the encoding with --encoding")
     with pytest.raises(ValueError, match=expected):
         decode_text(data, name="f.csv")
 

@@ -27,7 +27,7 @@ TOLERANCE_M = 1e-3
 
 def _round_trip(frame, spec, tmp_path, extension):
     dest = tmp_path / f"{spec.name}{extension}"
-    export_layer(frame, spec, dest, meta=TINY_META)
+    export_layer(frame, spec, dest, meta=TINY_META, include_retired=True)  # the whole register, retired too
     park = tmp_path / f"back{extension.replace('.', '_')}.gpkg"
     GeoPackageStore(park).save_park({}, TINY_META)
     import_layer(dest, spec.name, park=park, options=ImportOptions(today=dt.date(2030, 1, 1)))

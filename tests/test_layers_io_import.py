@@ -131,7 +131,8 @@ def test_dry_run_changes_nothing(tmp_path, tiny_park):
     shp = gbk_shapefile(tmp_path / "src")
     before = file_digest(tiny_park.path)
 
-    plan = import_layer(shp, "parcels", park=tiny_park, options=_options(dry_run=True, mode="upsert"))
+    # accept_far: the sample lies 126 km from the tiny park (data far from the park: test_layers_io_messy).
+    plan = import_layer(shp, "parcels", park=tiny_park, options=_options(dry_run=True, mode="upsert", accept_far=True))
 
     assert plan.report.dry_run and not plan.report.committed
     assert plan.report.counts["added"] == 3
@@ -146,7 +147,7 @@ def test_original_is_archived_with_its_checksum(tmp_path, tiny_park):
     shp = gbk_shapefile(tmp_path / "src")
     archive = zip_files(shapefile_files(shp), tmp_path / "parcels.zip")
 
-    plan = import_layer(archive, "parcels", park=tiny_park, options=_options(mode="upsert"))
+    plan = import_layer(archive, "parcels", park=tiny_park, options=_options(mode="upsert", accept_far=True))
 
     folder = archive_folder_for(tiny_park.path)
     entries = [json.loads(line) for line in (folder / "index.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -163,7 +164,7 @@ def test_original_is_archived_with_its_checksum(tmp_path, tiny_park):
 
 def test_loose_shapefile_is_archived_as_one_zip_of_its_files(tmp_path, tiny_park):
     shp = gbk_shapefile(tmp_path / "src")
-    import_layer(shp, "parcels", park=tiny_park, options=_options(mode="upsert"))
+    import_layer(shp, "parcels", park=tiny_park, options=_options(mode="upsert", accept_far=True))
     index = archive_folder_for(tiny_park.path) / "index.jsonl"
     (entry,) = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines()]
     assert entry["archived"].endswith("-parcels-地块.zip")

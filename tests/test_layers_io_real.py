@@ -78,11 +78,25 @@ def test_hsinchu_industrial_zones_by_mapping_file(tmp_path):
 # -- Kaohsiung pipelines (Shapefile with .cpg, and two GeoJSONs) ---------------------------------------------
 
 
-def test_kaohsiung_shapefile_is_rejected_for_its_duplicate_ids(tmp_path):
-    text = _rejected(KH / "kh_petroleum_pipelines_twd97.shp", "pipelines", tmp_path / "kh.gpkg")
+def test_kaohsiung_id_column_is_no_id_and_the_lines_get_generated_ids(tmp_path):
+    # SOURCE.md: ID is 200 on the 39 lines of 石化輸油管 and 1 on the 20 of 中油: it names the owner, not a line.
+    park = tmp_path / "kh.gpkg"
+    plan = _import(KH / "kh_petroleum_pipelines_twd97.shp", "pipelines", park)
+    text = plan.report.text()
+    assert ("all · ID: holds duplicates ('200' ×39, '1' ×20; 2 distinct values on 59 rows): it is not an id "
+            "(not taken as pipe_id)") in text
+    assert "UTF-8 (from kh_petroleum_pipelines_twd97.cpg)" in text and "ID → pipe_id" not in text
+    assert plan.report.choices["id_field"]["candidates"] == []  # NAME repeats too: nothing else could be the id
+    pipes = GeoPackageStore(park).load("pipelines")
+    assert len(pipes) == 59 and pipes["pipe_id"].is_unique
+
+
+def test_kaohsiung_ids_chosen_in_the_mapping_file_are_kept_and_their_duplicates_rejected(tmp_path):
+    mapping = tmp_path / "kh.yaml"
+    mapping.write_text("fields:\n  ID: pipe_id\n", encoding="utf-8")
+    text = _rejected(KH / "kh_petroleum_pipelines_twd97.shp", "pipelines", tmp_path / "kh.gpkg",
+                     mapping_path=str(mapping))
     assert "pipe_id: duplicate id; ids must be unique within the layer" in text
-    assert "ID → pipe_id" in text
-    assert "UTF-8 (from kh_petroleum_pipelines_twd97.cpg)" in text
 
 
 @pytest.mark.parametrize("name", ["kh_petroleum_pipelines_twd97.shp", "kh_petroleum_pipelines_twd97.geojson",
@@ -185,7 +199,8 @@ def test_purbeck_sites_import_as_points_with_the_crs_named_in_their_column(tmp_p
 
 def test_purbeck_points_cannot_be_parcels(tmp_path):
     text = _rejected(PURBECK, "parcels", tmp_path / "p.gpkg")
-    assert "geometry: wrong geometry type; allowed: Polygon, MultiPolygon (got 'Point')" in text
+    assert ("all · geometry: no polygon in the source (10 Point): layer 'parcels' holds polygons; the records fit "
+            "layer(s) facilities") in text
 
 
 # -- Macau (Chinese file name, UTF-8 DBF without .cpg, no .prj, GCJ-02) ---------------------------------------

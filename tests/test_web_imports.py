@@ -11,6 +11,7 @@ from io_samples import (
     file_digest,
     gbk_shapefile,
     mixed_geometry_geojson,
+    points_geojson,
     shapefile_files,
     zip_bomb,
     zip_files,
@@ -61,10 +62,15 @@ def test_preview_then_confirm(tmp_path, tiny_client, tiny_park, upload_dir):
     assert "一号地块（东区）" in html  # the records table
     assert '<div class="folium-map parkatlas-map"' in html and "cdn" not in html.lower()  # the local Leaflet map
     assert file_digest(tiny_park.path) == before
-    token = _token(html[html.index("import-confirm") - 400:])
+    token = _token(html[html.index('id="import-confirm"') - 400:])
     assert (upload_dir / token).is_dir()
+    # The sample lies 126 km from the tiny park: flagged, and the confirmation needs the checkbox.
+    assert 'id="import-far"' in html and "125.7–126.1 km" in html and 'name="accept_far"' in html
+    refused = tiny_client.post(f"/import/{token}/confirm")
+    assert refused.status_code == 400 and "这些记录属于本园区" in refused.get_data(as_text=True)
+    assert (upload_dir / token).is_dir() and file_digest(tiny_park.path) == before  # still waiting, unchanged
 
-    done = tiny_client.post(f"/import/{token}/confirm")
+    done = tiny_client.post(f"/import/{token}/confirm", data={"accept_far": "1"})
 
     assert done.status_code == 200
     assert "已导入" in done.get_data(as_text=True)
@@ -94,7 +100,7 @@ def test_json_twin_and_cancel(tmp_path, tiny_client, tiny_park, upload_dir):
 @pytest.mark.parametrize("make, message", [
     (lambda p: zip_slip(p / "slip.zip"), "zip-slip"),
     (lambda p: zip_bomb(p / "bomb.zip", megabytes=4), "zip bomb"),
-    (lambda p: mixed_geometry_geojson(p / "mixed.geojson"), "wrong geometry type"),
+    (lambda p: points_geojson(p / "points.geojson"), "no polygon in the source"),
     (lambda p: (p / "x.gpkg").write_bytes(b"GIF89a not a package") and p / "x.gpkg", "is not a GeoPackage"),
 ])
 def test_hostile_uploads_answer_400_with_the_report(tmp_path, tiny_client, tiny_park, upload_dir, make, message):
@@ -213,8 +219,8 @@ def test_with_accounts_viewers_download_and_editors_import(tmp_path, auth_app, v
     reply = _post(editor_client, archive)
     assert reply.status_code == 200
     html = reply.get_data(as_text=True)
-    token = _token(html[html.index("import-confirm") - 400:])
-    assert editor_client.post(f"/import/{token}/confirm").status_code == 200
+    token = _token(html[html.index('id="import-confirm"') - 400:])
+    assert editor_client.post(f"/import/{token}/confirm", data={"accept_far": "1"}).status_code == 200
     assert "ZD-001" in set(GeoPackageStore(tiny_park.path).load("parcels")["parcel_id"])
     log = GeoPackageStore(tiny_park.path).load("audit_events")  # saved through the audited store
     assert {"ZD-001", "ZD-002", "ZD-003"} <= set(log.loc[log["layer"] == "parcels", "record_id"])

@@ -12,15 +12,24 @@ token) and is spent once: a second confirmation, even one racing the first,
 gets 409. Rejected input answers 400 with its report, never 500. Every page has
 a JSON twin (``Accept: application/json`` or ``?format=json``).
 
+Messy files (docs/import.md): when the text could be GB18030 or Big5, or the
+id column is none (one value on every row, duplicates), the preview shows the
+choice and ``/import/<token>/choose`` previews the upload again with the one
+taken; records far from the park are flagged, and the confirmation needs the
+preview's checkbox for them (``accept_far``).
+
 ``/export`` lists the layers with a download per format; ``/export/<layer>.<fmt>``
 serves one (gpkg, geojson, shp, kml, csv, xlsx, gtxt — the 国土 TXT, GBK unless
-``?encoding=utf-8``).
+``?encoding=utf-8``), its records in force, or with the retired ones too when asked
+(``?retired=1``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,13 +49,14 @@ from markupsafe import Markup
 from werkzeug.exceptions import Conflict, NotFound
 
 from layers.audit import current_actor
-from layers.io import ImportLimits, ImportOptions, ImportRejected, ImportReport, import_layer
+from layers.io import ImportChecks, ImportLimits, ImportOptions, ImportRejected, ImportReport, import_layer
 from layers.io.archive import default_archive_dir
+from layers.io.encoding import resolve_codec
 from layers.io.importer import IMPORTABLE_LAYERS
 from layers.io.options import MODES
 from layers.io.report import group
 from layers.io.uploads import SourceError, UploadNotFound, UploadSpent, UploadStore
-from layers.io.write import DOWNLOADS, attribute_table, export_bytes, formats_for
+from layers.io.write import DOWNLOADS, attribute_table, export_bytes, formats_for, without_retired
 from layers.registry import REGISTRY, get_layer
 from layers.store import is_storage_full
 from web.auth import current_user
@@ -62,7 +72,9 @@ export_bp = Blueprint("exports", __name__)
 #: Records shown in the preview table and on the preview map.
 PREVIEW_TABLE_ROWS = 20
 PREVIEW_MAP_RECORDS = 200
-_OPTION_FIELDS = ("crs", "encoding", "source_layer")
+_OPTION_FIELDS = ("crs", "encoding", "source_layer", "id_field")
+#: Longest id field name a form may give (a dBASE name has 10 characters, a GeoPackage column rarely 60).
+_ID_FIELD_CHARS = 200
 
 
 def _uploads() -> UploadStore:
@@ -86,16 +98,22 @@ _SPENT = {
 
 
 @contextmanager
-def _parked_upload(token: str, *, how: str) -> Iterator[tuple[Path, dict]]:
-    """The user's parked upload, claimed for good (:meth:`UploadStore.claim`); 404 when not theirs, 409 when spent."""
+def _owned_upload() -> Iterator[None]:
+    """Answer 404 for an upload that is not the user's (unknown, expired, someone else's), 409 for a spent one."""
     try:
-        with _uploads().claim(token, uploader=_uploader(), how=how) as parked:
-            yield parked
+        yield
     except UploadNotFound:
         raise NotFound(tr("没有这个待导入的上传，或已过期；请重新上传文件",
                           "unknown or expired upload; upload the file again")) from None
     except UploadSpent as exc:
         raise Conflict(tr(*_SPENT.get(exc.how, _SPENT["confirmed"]))) from None
+
+
+@contextmanager
+def _parked_upload(token: str, *, how: str) -> Iterator[tuple[Path, dict]]:
+    """The user's parked upload, claimed for good (:meth:`UploadStore.claim`); 404 when not theirs, 409 when spent."""
+    with _owned_upload(), _uploads().claim(token, uploader=_uploader(), how=how) as parked:
+        yield parked
 
 
 def _archive_dir():
@@ -124,13 +142,17 @@ def _form_options() -> dict:
     return options
 
 
-def _run(path: Path, saved: dict, *, commit: bool):
+def _run(path: Path, saved: dict, *, commit: bool, accept_far: bool = False):
+    """The import of a parked upload: a preview (records far from the park flagged for the confirmation), or
+    the confirmed import (far records only with ``accept_far``, the confirmation's checkbox)."""
     mapping = saved.get("mapping")
     options = ImportOptions(
         crs=saved.get("crs"), encoding=saved.get("encoding"), mode=saved["mode"], dry_run=not commit,
         source_layer=saved.get("source_layer"), accept_damaged=bool(saved.get("accept_damaged")),
-        mapping_path=str(path.parent / mapping) if mapping else None,
+        mapping_path=str(path.parent / mapping) if mapping else None, id_field=saved.get("id_field"),
+        accept_far=accept_far, ask_far=not commit,
         limits=ImportLimits(max_upload_bytes=current_app.config["MAX_CONTENT_LENGTH"]),
+        checks=ImportChecks.from_config(current_app.config),
     )
     return import_layer(path, saved["layer"], park=park().store, options=options, archive_dir=_archive_dir(),
                         source_name=saved["filename"])
@@ -144,7 +166,47 @@ def _unexpected(exc: Exception, source: str, layer: str) -> ImportReport:
     return report
 
 
+#: Advice the import report gives as command-line flags, said the way the upload page offers it (a web page
+#: never tells anyone to type a flag). Applied in order; the first patterns are the longer phrases.
+_WEB_ADVICE = tuple((re.compile(pattern), words) for pattern, words in (
+    (r"give --crs gcj02 or bd09", "give gcj02 or bd09 as the CRS"),
+    (r"with --crs\b", "in the CRS field"),
+    (r"give --crs\b", "give the CRS in the CRS field"),
+    (r"check --crs\b", "check the CRS field"),
+    (r"--crs\b", "the CRS"),
+    (r"with --encoding\b", "in the encoding field"),
+    (r"--encoding\b", "the encoding field"),
+    (r"with --source-layer\b", "in the source layer field"),
+    (r"--source-layer\b", "the source layer field"),
+    (r"repeat with --accept-damaged\b", "upload it again with “Skip damaged records” ticked"),
+    (r"--accept-damaged\b", "“Skip damaged records”"),
+    (r"--mode (\w+)", r"the mode “\1”"),
+    (r"--accept-far\b", "the confirmation's checkbox"),
+    (r"--id-field\b", "the id field choice"),
+))
+
+
+def web_advice(text: str) -> str:
+    """``text`` with its command-line flags said as the upload page's fields and options."""
+    if "--" not in text:
+        return text
+    for pattern, words in _WEB_ADVICE:
+        text = pattern.sub(words, text)
+    return text
+
+
+def _for_the_web(report: ImportReport) -> ImportReport:
+    """A copy of ``report`` whose messages advise the page's fields, not command-line flags."""
+    def reworded(items):
+        return [dataclasses.replace(p, message=web_advice(p.message)) for p in items]
+
+    return dataclasses.replace(report, problems=reworded(report.problems), notices=reworded(report.notices),
+                               crs_how=report.crs_how and web_advice(report.crs_how),
+                               encoding=report.encoding and web_advice(report.encoding))
+
+
 def _report_page(report: ImportReport, status: int, token: str | None = None, plan=None):
+    report = _for_the_web(report)
     if _wants_json():
         body = report.to_dict()
         if token:
@@ -209,25 +271,94 @@ def upload():
             uploads.drop(token)
             raise BadRequest(tr("映射文件过大（上限 1 MB）", "the mapping file is larger than 1 MB"))
         uploads.update_options(token, uploader=uploader, mapping=uploads.save_extra(token, "mapping.yaml", data).name)
+    return _preview_upload(uploads, token, first=True)
+
+
+def _preview_upload(uploads: UploadStore, token: str, *, first: bool):
+    """Preview the user's parked upload (a dry run) and remember what its confirmation must carry.
+
+    A rejected first preview drops the upload, unless the preview offers a
+    choice (encoding, id field) that may mend it; a re-preview after a choice
+    keeps it, so another choice can be made.
+    """
+    uploader = _uploader()
+    path, saved = uploads.get(token, uploader=uploader)
     try:
-        plan = _run(*uploads.get(token, uploader=uploader), commit=False)
+        plan = _run(path, saved, commit=False)
     except ImportRejected as exc:
-        uploads.drop(token)
-        return _report_page(exc.report, 400)
+        if first and not _mendable(exc.report):
+            uploads.drop(token)
+            return _report_page(exc.report, 400)
+        return _report_page(exc.report, 400, token=token)
     except Exception as exc:  # noqa: BLE001 — never 500 for a file someone uploaded
-        uploads.drop(token)
+        if first:
+            uploads.drop(token)
         if is_storage_full(exc):
             raise  # the server's disk, not the file: 507 (web.errors)
-        return _report_page(_unexpected(exc, upload_file.filename, options["layer"]), 400)
+        report = _unexpected(exc, saved["filename"], saved["layer"])
+        return _report_page(report, 400, token=None if first else token)
+    uploads.update_options(token, uploader=uploader, far=bool(plan.report.confirmations.get("far")))
     return _report_page(plan.report, 200, token=token, plan=plan)
+
+
+def _mendable(report: ImportReport) -> bool:
+    """Whether a choice the preview offers may mend a rejected upload: the id field, or an unsure encoding."""
+    encoding = report.choices.get("encoding")
+    return "id_field" in report.choices or bool(encoding and encoding["unsure"])
+
+
+def _choice_form() -> dict:
+    """The options a preview's choice changes (only those sent): ``encoding`` and ``id_field``, checked."""
+    changes = {}
+    if "encoding" in request.form:
+        encoding = request.form["encoding"].strip()
+        if encoding:
+            try:
+                resolve_codec(encoding)
+            except ValueError:
+                raise BadRequest(tr(f"未知字符编码 {encoding!r}；可用如 UTF-8、GBK、GB18030、Big5、UTF-16",
+                                    f"unknown text encoding {encoding!r}; use one such as UTF-8, GBK, GB18030, "
+                                    "Big5, UTF-16")) from None
+        changes["encoding"] = encoding or None
+    if "id_field" in request.form:
+        id_field = request.form["id_field"].strip()
+        if len(id_field) > _ID_FIELD_CHARS:
+            raise BadRequest(tr(f"编号字段名过长（{len(id_field)} 个字符，上限 {_ID_FIELD_CHARS}）",
+                                f"the id field name is {len(id_field)} characters long; at most {_ID_FIELD_CHARS}"))
+        changes["id_field"] = id_field or None
+    if not changes:
+        raise BadRequest(tr("请选择字符编码或编号字段", "choose an encoding or an id field"))
+    return changes
+
+
+@bp.post("/import/<token>/choose")
+def choose(token: str):
+    """Take a choice the preview offers (the encoding, the id field) and preview the user's upload again."""
+    changes = _choice_form()
+    uploads = _uploads()
+    with _owned_upload():
+        uploads.update_options(token, uploader=_uploader(), **changes)
+        return _preview_upload(uploads, token, first=False)
 
 
 @bp.post("/import/<token>/confirm")
 def confirm(token: str):
-    """Import the user's parked upload for real; the token is spent whatever happens."""
+    """Import the user's parked upload for real; the token is spent whatever happens.
+
+    An upload whose preview flagged records far from the park needs the
+    preview's checkbox (``accept_far``); without it the upload stays waiting.
+    """
+    accept_far = request.form.get("accept_far") in ("1", "on")
+    if not accept_far:
+        with _owned_upload():
+            _, saved = _uploads().get(token, uploader=_uploader())
+        if saved.get("far"):
+            raise BadRequest(tr("有记录距园区过远（见预览）；请在预览中勾选“这些记录属于本园区”后再确认导入",
+                                "some records lie far from the park (see the preview); tick “these records belong "
+                                "to this park” in the preview to confirm the import"))
     with _parked_upload(token, how="confirmed") as (path, saved):
         try:
-            plan = _run(path, saved, commit=True)
+            plan = _run(path, saved, commit=True, accept_far=accept_far)
         except ImportRejected as exc:
             return _report_page(exc.report, 400)
         except Exception as exc:  # noqa: BLE001 — never 500 for a file someone uploaded
@@ -248,30 +379,44 @@ def cancel(token: str):
 # -- exports -----------------------------------------------------------------------------------------------
 
 
+def _include_retired() -> bool:
+    """``?retired=1`` asks for the retired records too; absent or 0 for the records in force."""
+    value = request.args.get("retired", "0").strip().lower()
+    if value not in ("0", "1", "", "false", "true"):
+        raise BadRequest(tr(f"参数 retired 的值 {value!r} 无效；可选 0（仅现行记录）或 1（含已注销记录）",
+                            f"retired={value!r} is not allowed; use 0 (records in force) or 1 (with the retired ones)"))
+    return value in ("1", "true")
+
+
 @export_bp.get("/export")
 def downloads():
-    """Every layer with a download button per format."""
+    """Every layer with a download button per format (records in force; ``?retired=1`` with the retired ones)."""
     lang = current_lang()
+    include_retired = _include_retired()
     rows = []
     for name, spec in REGISTRY.items():
-        rows.append({"name": name, "label": spec.label(lang), "records": len(park().layer(name)),
-                     "formats": formats_for(spec), "spatial": not spec.is_table})
+        frame = park().layer(name)
+        shown, retired = without_retired(frame, include_retired=False)
+        rows.append({"name": name, "label": spec.label(lang), "records": len(frame) if include_retired else len(shown),
+                     "retired": retired, "formats": formats_for(spec), "spatial": not spec.is_table})
     tile_layers = ",".join(row["name"] for row in rows if row["spatial"])
-    return render_template("import/exports.html", rows=rows, tile_layers=tile_layers)
+    return render_template("import/exports.html", rows=rows, tile_layers=tile_layers, include_retired=include_retired)
 
 
 @export_bp.get("/export/<layer>.<fmt>")
 def download(layer: str, fmt: str):
-    """One layer in one format, as a file download."""
+    """One layer in one format, as a file download: its records in force, or all with ``?retired=1``."""
     if layer not in REGISTRY:
         raise NotFound(tr(f"没有图层 {layer!r}", f"no layer {layer!r}"))
     if fmt not in DOWNLOADS:
         raise BadRequest(tr(f"不支持的导出格式 {fmt!r}", f"unknown export format {fmt!r}") + "; "
                          + tr("可选：", "allowed: ") + ", ".join(DOWNLOADS))
     spec = get_layer(layer)
+    include_retired = _include_retired()
     try:
         content, name, media_type = export_bytes(park().layer(layer), spec, fmt, lang=current_lang(),
-                                                 meta=park().meta(), encoding=request.args.get("encoding") or None)
+                                                 meta=park().meta(), encoding=request.args.get("encoding") or None,
+                                                 include_retired=include_retired)
     except ValueError as exc:
         # Exporters that know the user's language say it in both (.zh); the others in English.
         raise BadRequest(tr(getattr(exc, "zh", str(exc)), str(exc))) from None

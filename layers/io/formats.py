@@ -38,6 +38,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from layers.io.gtxt import looks_like_gtxt
+from layers.io.encoding import utf16_parity
 from layers.io.uploads import SourceError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -125,6 +126,9 @@ def _text_head(head: bytes) -> bytes:
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if head.startswith(bom):
             return head[len(bom):].decode(codec, errors="replace").encode("ascii", errors="replace").lstrip()
+    codec = utf16_parity(head)
+    if codec is not None:  # UTF-16 without a byte-order mark
+        return head.decode(codec, errors="replace").encode("ascii", errors="replace").lstrip()
     if head.startswith(codecs.BOM_UTF8):
         head = head[len(codecs.BOM_UTF8):]
     return head.lstrip(b" \t\r\n")
@@ -185,7 +189,8 @@ def content_kind(head: bytes) -> str:
         return "kml" if b"<kml" in lower else "xml"
     if _DXF_START.match(text):
         return "dxf"
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
+            and utf16_parity(head) is None:
         return "binary"
     return "text"
 

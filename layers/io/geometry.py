@@ -5,7 +5,14 @@ rejects non-finite coordinates and absurd vertex counts, drops Z/M, turns
 closed rings into polygons for polygon layers, unwraps collections holding only
 the declared kind, repairs invalid geometries with ``make_valid`` (keeping the
 declared dimension) and explodes or keeps multi-parts as the declaration says.
-Empty and wrong-type geometries are left for the validator to reject.
+Geometries of another kind (the points of a layer mixing points and polygons)
+are set aside by record, so the rest can be imported. Empty geometries are left
+for the validator to reject. It runs on the file's own coordinates, so every
+coordinate it reports is one the file holds.
+
+:func:`settle_transformed` runs after the transformation into the working CRS:
+parts that collapsed there (a 10⁻¹¹ m part of a line becomes a point) are
+dropped, and geometries the rounding made invalid are repaired, each by record.
 
 :func:`topology_flags` finds overlaps between parcels, slivers and gaps, as
 notices for the report (they are data-quality findings, not errors).
@@ -38,6 +45,18 @@ class GeometryResult:
     part: np.ndarray
     fixes: list[tuple[int, str, object]] = field(default_factory=list)
     problems: list[tuple[int, str, object]] = field(default_factory=list)
+    #: (position, geometry type) of geometries of another kind than the declared one, set aside.
+    other_kind: list[tuple[int, str]] = field(default_factory=list)
+
+
+#: Geometry type → the kind of layer it fits.
+_KIND_OF = {"Polygon": "Polygon", "MultiPolygon": "Polygon", "LineString": "LineString",
+            "MultiLineString": "LineString", "LinearRing": "LineString", "Point": "Point", "MultiPoint": "Point"}
+
+
+def kind_of(geom_type: str) -> str | None:
+    """The declared kind (Polygon, LineString, Point) a geometry type fits; None for collections."""
+    return _KIND_OF.get(geom_type)
 
 
 def _of_kind(geoms: np.ndarray, declared: str) -> np.ndarray:
@@ -135,17 +154,10 @@ def prepare_geometries(geoms: np.ndarray, declared: str, *, multipart: str = "ke
             fixes.append((int(i), message, None))
 
     check = usable & _of_kind(geoms, declared)
-    invalid = np.zeros(n, dtype=bool)
-    invalid[check] = ~shapely.is_valid(geoms[check])
-    if invalid.any():
-        reasons = shapely.is_valid_reason(geoms[invalid])
-        repaired = _keep_dimension(shapely.make_valid(geoms[invalid]), declared)
-        for i, reason, g in zip(np.flatnonzero(invalid), reasons, repaired):
-            if shapely.is_empty(g):
-                problems.append((int(i), f"invalid geometry ({reason}) and nothing of it survives repair", None))
-                continue
-            geoms[i] = g
-            fixes.append((int(i), f"invalid geometry ({reason}) repaired with make_valid", None))
+    other = usable & ~check
+    other_kind = [(int(i), str(g.geom_type)) for i, g in zip(np.flatnonzero(other), geoms[other])]
+    usable &= check
+    repair_invalid(geoms, check, declared, fixes, problems)
 
     rows = np.arange(n)
     part = np.zeros(n, dtype=np.int64)
@@ -172,7 +184,94 @@ def prepare_geometries(geoms: np.ndarray, declared: str, *, multipart: str = "ke
         part = np.arange(len(owner)) - np.maximum.accumulate(np.where(first, np.arange(len(owner)), 0))
         part = np.where(multi[owner], part + 1, 0)
         geoms, rows = parts, owner
-    return GeometryResult(geoms, rows, part, fixes, problems)
+    return GeometryResult(geoms, rows, part, fixes, problems, other_kind)
+
+
+def repair_invalid(geoms: np.ndarray, check: np.ndarray, declared: str, fixes: list, problems: list) -> None:
+    """Repair the invalid geometries among ``geoms[check]`` in place with ``make_valid``, keeping the declared
+    dimension; each repair is a fix, a geometry nothing survives of a problem (position, message, value)."""
+    invalid = np.zeros(len(geoms), dtype=bool)
+    invalid[check] = ~shapely.is_valid(geoms[check])
+    if not invalid.any():
+        return
+    reasons = shapely.is_valid_reason(geoms[invalid])
+    repaired = _keep_dimension(shapely.make_valid(geoms[invalid]), declared)
+    for i, reason, g in zip(np.flatnonzero(invalid), reasons, repaired):
+        if shapely.is_empty(g):
+            problems.append((int(i), f"invalid geometry ({reason}) and nothing of it survives repair", None))
+            continue
+        geoms[i] = g
+        fixes.append((int(i), f"invalid geometry ({reason}) repaired with make_valid", None))
+
+
+@dataclass
+class Settled:
+    """Geometries after :func:`settle_transformed`: fixes and problems by position, with the working-CRS point
+    each concerns (to be shown in the source's coordinates)."""
+
+    geometries: np.ndarray
+    fixes: list[tuple[int, str, tuple[float, float] | None]] = field(default_factory=list)
+    problems: list[tuple[int, str, tuple[float, float] | None]] = field(default_factory=list)
+
+
+def _part_size(parts: np.ndarray, declared: str) -> np.ndarray:
+    """The length of line parts, the square root of the area of polygon parts (metres either way)."""
+    if declared == "Polygon":
+        return np.sqrt(shapely.area(parts))
+    return shapely.length(parts)
+
+
+def _tiny(size_m: float, declared: str) -> str:
+    """A size threshold as people read it: 1 µm, 1 µm², 0.5 mm."""
+    square = "²" if declared == "Polygon" else ""
+    if size_m < 1e-3:
+        return f"{size_m * 1e6:g} µm{square}"
+    return f"{size_m * 1e3:g} mm{square}" if size_m < 1 else f"{size_m:g} m{square}"
+
+
+def _rebuild(parts: np.ndarray, declared: str):
+    if len(parts) == 1:
+        return parts[0]
+    return shapely.multipolygons(parts) if declared == "Polygon" else shapely.multilinestrings(parts)
+
+
+def settle_transformed(geoms: np.ndarray, declared: str, *, min_size_m: float) -> Settled:
+    """Drop parts that collapsed in the transformation (shorter than ``min_size_m``, or with less area than its
+    square) and repair geometries it made invalid.
+
+    A record left with no part is a problem (its geometry collapsed entirely);
+    points have no size and pass unchanged.
+    """
+    geoms = np.asarray(geoms, dtype=object).copy()
+    settled = Settled(geoms)
+    if declared == "Point" or not len(geoms):
+        return settled
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    parts, owner = shapely.get_parts(geoms[present], return_index=True)
+    positions = np.flatnonzero(present)
+    owner = positions[owner]
+    collapsed = _part_size(parts, declared) < min_size_m
+    for i in np.unique(owner[collapsed]):
+        mine = owner == i
+        kept, lost = parts[mine & ~collapsed], parts[mine & collapsed]
+        where = shapely.get_coordinates(lost[0])[0]
+        point = (float(where[0]), float(where[1]))
+        size = f"{'length' if declared == 'LineString' else 'area'} under {_tiny(min_size_m, declared)}"
+        if not len(kept):
+            settled.problems.append((int(i), f"collapses once transformed into the working CRS: every part has "
+                                             f"{size} (the first", point))
+            continue
+        geoms[i] = _rebuild(kept, declared)
+        settled.fixes.append((int(i), f"{len(lost)} part(s) collapsed to {size} once transformed into the working "
+                                      "CRS: dropped (the first", point))
+    fixes: list = []
+    problems: list = []
+    check = present.copy()
+    check[[i for i, _, _ in settled.problems]] = False
+    repair_invalid(geoms, check, declared, fixes, problems)
+    settled.fixes += [(i, message, None) for i, message, _ in fixes]
+    settled.problems += [(i, message, None) for i, message, _ in problems]
+    return settled
 
 
 # -- topology ----------------------------------------------------------------------------------------

@@ -35,9 +35,9 @@ from pyproj import CRS
 
 from geo import gcj02
 from layers.audit import read_modify_write, write_lock
-from layers.io import crs_detect, geometry, normalise
+from layers.io import crs_detect, geometry, messy, normalise
 from layers.io.archive import ImportArchive, archive_folder_for
-from layers.io.encoding import resolve_codec
+from layers.io.encoding import EncodingChoice, display_name, percent, resolve_codec
 from layers.io.formats import refuse_virtual_path
 from layers.io.mapping import FieldMapping, MappingError, load_mapping, match_columns
 from layers.io.options import ImportOptions
@@ -103,6 +103,14 @@ def _renumber(problems: list[Problem], source_rows: np.ndarray) -> list[Problem]
 NOTICE_VALUE_GROUPS = 10
 
 
+def _in_source_coordinates(problems: list[Problem], to_source: messy.SourceCoordinates | None) -> list[Problem]:
+    """Geometry problems of validation (in the working CRS) with their points in the source's coordinates."""
+    if to_source is None:
+        return problems
+    return [dataclasses.replace(p, message=to_source.rewrite(p.message)) if p.field == "geometry" else p
+            for p in problems]
+
+
 def _aggregate_notes(notes: list[tuple[int, str, str, object]], labels: np.ndarray) -> list[Problem]:
     """Normalisation notes (row, field, message, value) as one notice per field, message and value.
 
@@ -149,16 +157,37 @@ def _read(staged: StagedSource, spec: LayerSpec, options: ImportOptions, mapping
         if encoding:
             resolve_codec(encoding)
         data = read_source(staged.dataset, spec, source_layer=options.source_layer or mapping.source_layer,
-                           encoding=encoding, limits=options.limits)
+                           encoding=encoding, limits=options.limits,
+                           min_confidence=options.checks.encoding_min_confidence)
     except (SourceError, ValueError) as exc:
         raise report.reject("file", "source", str(exc)) from None
     report.driver = data.driver
     report.source_layer = data.source_layer
     if data.encoding is not None:
         report.encoding = data.encoding.label()
+        _encoding_choice(data.encoding, options, report)
     for note in staged.notes + data.notes:
         report.note("file", "source", note)
     return data
+
+
+def _encoding_choice(choice: EncodingChoice, options: ImportOptions, report: ImportReport) -> None:
+    """Offer the reading of the text in each candidate encoding when it was told by its characters; warn when
+    the choice is unsure."""
+    if not choice.samples:
+        return
+    unsure = choice.unsure(options.checks.encoding_min_confidence)
+    report.choices["encoding"] = {
+        "chosen": choice.codec, "confidence": choice.confidence, "confidence_text": percent(choice.confidence),
+        "unsure": unsure,
+        "candidates": [{"codec": codec, "name": display_name(codec), "samples": values}
+                       for codec, values in choice.samples.items()],
+    }
+    if unsure:
+        others = " or ".join(display_name(c) for c in choice.samples if c != choice.codec)
+        report.note("file", "encoding", f"unsure: the text reads as {choice.name} with a confidence of only "
+                                        f"{percent(choice.confidence)}; compare the values as {choice.name} and as "
+                                        f"{others} read them, and give the encoding if it is the other")
 
 
 def _handle_damaged(data: SourceData, keep: np.ndarray, options: ImportOptions, report: ImportReport) -> None:
@@ -216,7 +245,11 @@ def _lonlat_centre(geoms: np.ndarray, crs: CRS) -> tuple[float, float, float, fl
 
 def _geometries(data: SourceData, keep: np.ndarray, spec: LayerSpec, options: ImportOptions,
                 mapping: FieldMapping, park_crs: CRS | None, report: ImportReport):
-    """CRS decided, offsets removed, geometry repaired and transformed; returns (geoms, rows, parts, crs)."""
+    """CRS decided, geometry repaired (in the file's coordinates), offsets removed, transformed and settled.
+
+    Returns (geoms, rows, parts, crs, source coordinates): the last maps working-CRS
+    points back to the file's coordinates for messages.
+    """
     geoms = data.frame.geometry.to_numpy()[keep]
     rows = np.flatnonzero(keep)
     coords = shapely.get_coordinates(geoms)
@@ -235,26 +268,31 @@ def _geometries(data: SourceData, keep: np.ndarray, spec: LayerSpec, options: Im
     except crs_detect.CrsError as exc:
         raise report.reject("all", "geometry", str(exc)) from None
     report.source_crs, report.crs_how = choice.label, choice.how
-    if choice.swap_xy:
-        geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
-    if choice.offset:
-        geoms = shapely.transform(geoms, lambda c: gcj02.to_wgs84(c, system=choice.offset))
-        report.note("all", "geometry", f"converted from {crs_detect.OFFSET_SYSTEMS[choice.offset]} to WGS84 "
-                                       "with the published algorithm (exact inverse)")
 
+    # Repaired in the file's own coordinates, so every point a message names is one the file holds.
     prepared = geometry.prepare_geometries(geoms, spec.geometry, multipart=spec.multipart, limits=options.limits)
+    geographic = bool(choice.crs.is_geographic) and not choice.swap_xy
     for position, message, value in prepared.fixes:
-        report.note(_row(rows[position]), "geometry", message, value)
+        report.note(_row(rows[position]), "geometry", messy.in_file_coordinates(message, geographic=geographic), value)
     for position, message, value in prepared.problems:
-        # A geometry nothing can be made of damages its record: rejected, or left out with --accept-damaged.
-        if options.accept_damaged:
-            report.note(_row(rows[position]), "geometry", f"left out: {message}", value)
-        else:
-            report.problem(_row(rows[position]), "geometry", message, value)
-    # Records with a geometry problem go no further: the problem (or the note) already names them.
-    good = ~np.isin(prepared.rows, [position for position, _, _ in prepared.problems])
+        _damaged_geometry(report, options, rows[position], messy.in_file_coordinates(message, geographic=geographic),
+                          value)
+    set_aside = [position for position, _ in prepared.other_kind]
+    if prepared.other_kind:
+        if len(set_aside) == int((~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)).sum()):
+            raise report.reject("all", "geometry", messy.no_kind_message(prepared.other_kind, spec.geometry,
+                                                                         spec.name))
+        report.notices += messy.other_kind_notes(prepared.other_kind, rows, spec.geometry, spec.name)
+    # Records with a geometry problem or of another kind go no further: the problem (or the note) names them.
+    good = ~np.isin(prepared.rows, [position for position, _, _ in prepared.problems] + set_aside)
     out = prepared.geometries[good]
     source_rows, parts = rows[prepared.rows[good]], prepared.part[good]
+    if choice.swap_xy:
+        out = shapely.transform(out, lambda c: c[:, ::-1])
+    if choice.offset:
+        out = shapely.transform(out, lambda c: gcj02.to_wgs84(c, system=choice.offset))
+        report.note("all", "geometry", f"converted from {crs_detect.OFFSET_SYSTEMS[choice.offset]} to WGS84 "
+                                       "with the published algorithm (exact inverse)")
     series = gpd.GeoSeries(out, crs=choice.crs)
 
     usable = ~shapely.is_missing(out) & ~shapely.is_empty(out)
@@ -283,7 +321,75 @@ def _geometries(data: SourceData, keep: np.ndarray, spec: LayerSpec, options: Im
     for position in lost:
         report.problem(_row(source_rows[position]), "geometry",
                        f"cannot be transformed into EPSG:{park_crs.to_epsg()} (outside its valid area)")
-    return values, source_rows, parts, park_crs
+    to_source = messy.SourceCoordinates(choice, park_crs)
+    values, source_rows, parts = _settle(values, source_rows, parts, spec, options, to_source, report)
+    return values, source_rows, parts, park_crs, to_source
+
+
+def _far_from_park(store, geoms: np.ndarray, rows: np.ndarray, options: ImportOptions, report: ImportReport,
+                   loaded: dict[str, pd.DataFrame]) -> None:
+    """Flag records farther than ``options.checks.far_km`` from the park; nothing far is imported unconfirmed.
+
+    Confirmed (``accept_far``): a notice. Asked by the preview (``ask_far``): a
+    notice and a confirmation the preview's form asks for. Otherwise a problem.
+    A park this import creates has nothing to be far from.
+    """
+    if report.new_park or store is None or not store.exists():
+        return
+    names = [name for name in store.layer_names() if name in REGISTRY and REGISTRY[name].geometry is not None]
+    reference = messy.park_reference(lambda name: loaded[name] if name in loaded else store.load(name), names)
+    if reference is None:
+        return
+    limit_km = options.checks.far_km
+    far, distance_km = messy.far_records(geoms, reference, far_km=limit_km)
+    if not len(far):
+        return
+    labels = np.char.add("row ", (rows[far] + 1).astype(str)).astype(object)
+    nearest, farthest = messy.km_text(float(distance_km.min())), messy.km_text(float(distance_km.max()))
+    span = f"{nearest} km" if nearest == farthest else f"{nearest}–{farthest} km"
+    report.confirmations["far"] = {
+        "records": len(far), "nearest_km": nearest, "farthest_km": farthest,
+        "threshold_km": limit_km, "reference": reference.label,
+        "examples": [[str(label), messy.km_text(float(km))] for label, km in zip(labels[:12], distance_km[:12])],
+    }
+    message = (f"lies {span} from {reference.label}; data more than {limit_km:g} km from the park is most often "
+               "in a wrong CRS or another place's file")
+    if options.accept_far:
+        report.notices.append(aggregated(labels, np.arange(len(far)), "geometry", f"{message}: accepted, as confirmed"))
+    elif options.ask_far:
+        report.notices.append(aggregated(labels, np.arange(len(far)), "geometry",
+                                         f"{message}: check the CRS and the file; imported only if the "
+                                         "confirmation says these records belong to the park"))
+    else:
+        report.problems.append(aggregated(labels, np.arange(len(far)), "geometry",
+                                          f"{message}: check the CRS and the file; data this far is imported only "
+                                          "when the import is confirmed for it"))
+
+
+def _damaged_geometry(report: ImportReport, options: ImportOptions, row: int, message: str, value=None) -> None:
+    """A geometry nothing can be made of damages its record: rejected, or left out with --accept-damaged."""
+    if options.accept_damaged:
+        report.note(_row(row), "geometry", f"left out: {message}", value)
+    else:
+        report.problem(_row(row), "geometry", message, value)
+
+
+def _settle(values: np.ndarray, source_rows: np.ndarray, parts: np.ndarray, spec: LayerSpec,
+            options: ImportOptions, to_source: messy.SourceCoordinates, report: ImportReport):
+    """Drop the parts the transformation collapsed and repair what it made invalid, with notices by record
+    naming the place in the source's coordinates; records nothing is left of are damaged."""
+    settled = geometry.settle_transformed(values, spec.geometry, min_size_m=options.checks.collapsed_part_m)
+    for position, message, point in settled.fixes:
+        where = to_source.at(point) + ")" if point is not None else ""
+        report.note(_row(source_rows[position]), "geometry", to_source.rewrite(message) + where)
+    for position, message, point in settled.problems:
+        where = to_source.at(point) + ")" if point is not None else ""
+        _damaged_geometry(report, options, source_rows[position], to_source.rewrite(message) + where)
+    if not settled.problems:
+        return settled.geometries, source_rows, parts
+    keep = np.ones(len(values), dtype=bool)
+    keep[[position for position, _, _ in settled.problems]] = False
+    return settled.geometries[keep], source_rows[keep], parts[keep]
 
 
 def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: FieldMapping,
@@ -328,16 +434,90 @@ def _auto_ids(existing: pd.DataFrame | None, spec: LayerSpec, count: int) -> lis
     return [f"{prefix}{start + k + 1}" for k in range(count)]
 
 
+def _chosen_id(data: SourceData, rows: np.ndarray, spec: LayerSpec, options: ImportOptions, mapping: FieldMapping,
+               frame: pd.DataFrame, report: ImportReport) -> bool:
+    """Apply the user's choice of id field (``--id-field``, the preview's choice); whether ids were chosen.
+
+    ``AUTO`` generates ids whatever the source holds; a field name takes the ids
+    from that field. An id field named in the mapping file is a choice too.
+    """
+    id_field = spec.id_field
+    chosen = (options.id_field or "").strip()
+    if not chosen:
+        return id_field in mapping.fields.values()
+    previous = next((s for s, t in report.mapping.items() if t == id_field), None)
+    if previous is not None:  # no longer the id: the report says where the ids come from now
+        report.mapping.pop(previous)
+        report.unmapped.append(previous)
+    if chosen.upper() == messy.GENERATE_IDS:
+        if id_field in frame.columns:
+            frame.pop(id_field)
+        report.note("all", id_field, "ids generated, as chosen")
+        return True
+    columns = [c for c in data.frame.columns if c != "geometry"]
+    column = next((c for c in columns if normalise_text(c) == normalise_text(chosen)), None)
+    if column is None:
+        raise report.reject("all", id_field, f"no field {chosen!r} in the source to take the ids from; fields: "
+                                             f"{', '.join(map(str, columns))}")
+    frame[id_field] = data.frame[column].iloc[rows].to_numpy()
+    if column not in report.mapping:
+        report.mapping[column] = id_field
+        if column in report.unmapped:
+            report.unmapped.remove(column)
+    report.notices = [n for n in report.notices
+                      if not (n.field == id_field and n.message.startswith(f"source field {column!r} also matches"))]
+    report.note("all", id_field, f"ids from the source field {column!r}, as chosen")
+    return True
+
+
+def _instead_of_faulty_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, source_rows: np.ndarray,
+                           report: ImportReport, *, source: pd.DataFrame, fault: str) -> tuple[pd.Series, bool]:
+    """The ids to use when the column the aliases took for the id is none: another source field that also
+    names the id and holds a value on every record, each once; else none (they are generated). Either way
+    the fields that could be the id are offered as a choice. Returns (ids, whether the source had ids)."""
+    id_field = spec.id_field
+    column = next((s for s, t in report.mapping.items() if t == id_field), id_field)
+    rows = np.unique(source_rows)
+    candidates = messy.id_candidates(source, rows)
+    report.choices["id_field"] = {"source": column, "fault": fault, "candidates": candidates}
+    report.mapping.pop(column, None)
+    report.unmapped.append(column)
+    # A field the aliases also read as the id (宗地号 beside a constant ID) is the id the file meant.
+    alias = next((c for c in candidates if c != column
+                  and match_columns([c], spec).renames.get(c) == id_field), None)
+    if alias is None:
+        report.note("all", column, f"{fault}: it is not an id (not taken as {id_field})")
+        return pd.Series(np.nan, index=frame.index, dtype=object), False
+    report.note("all", column, f"{fault}: it is not an id; {id_field} taken from {alias!r}, which names it too "
+                               "and holds a value on every record, each once")
+    report.notices = [n for n in report.notices
+                      if not (n.field == id_field and n.message.startswith(f"source field {alias!r} also matches"))]
+    report.mapping[alias] = id_field
+    if alias in report.unmapped:
+        report.unmapped.remove(alias)
+    return to_text(pd.Series(source[alias].iloc[source_rows].to_numpy(), index=frame.index))[0].astype(object), True
+
+
 def _fill_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, existing: pd.DataFrame | None,
-              source_rows: np.ndarray, report: ImportReport) -> tuple[bool, np.ndarray]:
+              source_rows: np.ndarray, report: ImportReport, *, source: pd.DataFrame,
+              chosen: bool = False) -> tuple[bool, np.ndarray]:
     """Suffix exploded parts, generate missing ids after the park's highest AUTO id.
 
+    A column the aliases took for the id that holds one value on every row, or
+    duplicates, is no id: the report says so, ids are generated for every record
+    and the source fields that could be the id are offered as a choice. An id
+    field the user chose is kept (its duplicates are problems of validation).
     Returns whether the source had ids, and the positions whose ids were generated.
     """
     id_field = spec.id_field
     had_ids = id_field in frame.columns
     ids = to_text(frame[id_field])[0].astype(object) if had_ids else pd.Series(np.nan, index=frame.index,
                                                                                 dtype=object)
+    fault = None
+    if had_ids and not chosen:
+        fault = messy.id_column_fault(ids[parts <= 1])  # one value per source record: parts share their record's
+        if fault is not None:
+            ids, had_ids = _instead_of_faulty_ids(frame, spec, parts, source_rows, report, source=source, fault=fault)
     split = (parts > 0) & ids.notna().to_numpy()
     if split.any():
         ids[split] = [f"{i}-{p}" for i, p in zip(ids[split], parts[split])]
@@ -345,7 +525,9 @@ def _fill_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, existing:
     if missing.any():
         generated = _auto_ids(existing, spec, int(missing.sum()))
         ids[missing] = generated
-        if not had_ids:
+        if fault is not None and not had_ids:
+            report.note("all", id_field, f"generated {generated[0]} … {generated[-1]}")
+        elif not had_ids:
             report.note("all", id_field, f"the source has no {id_field}; generated {generated[0]} … {generated[-1]}")
         elif len(generated) == 1:
             report.note(_row(source_rows[missing][0]), id_field, f"no id; generated {generated[0]}")
@@ -389,7 +571,8 @@ def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mo
     matched = new_ids.isin(set(old_ids)).to_numpy()
     if mode == "upsert" and not has_ids:
         problems.append(Problem("all", id_field, None,
-                                f"upsert keys on {id_field}, and the source has none; use replace or append"))
+                                f"upsert keys on {id_field}, and the source has none; use replace or append, "
+                                "or choose the field that holds the ids"))
     if mode == "append" and matched.any():
         problems += [Problem(f"row {i + 1} ({id_field}={new_ids.iloc[i]})", id_field, new_ids.iloc[i],
                              "already in the park; use --mode upsert to update it") for i in np.flatnonzero(matched)]
@@ -446,7 +629,8 @@ def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mo
     return result, {k: v for k, v in counts.items() if v or k == "added"}, problems
 
 
-def _topology(result: pd.DataFrame, spec: LayerSpec, options: ImportOptions, report: ImportReport) -> None:
+def _topology(result: pd.DataFrame, spec: LayerSpec, options: ImportOptions, report: ImportReport,
+              to_source: messy.SourceCoordinates | None = None) -> None:
     if spec.name != "parcels" or not len(result):
         return
     live = result[result["retired_on"].isna()]
@@ -457,7 +641,8 @@ def _topology(result: pd.DataFrame, spec: LayerSpec, options: ImportOptions, rep
     for i, area_m2, width_m in flags.slivers:
         report.note(str(ids[i]), "geometry", f"sliver: {area_m2:,.1f} m², mean width {width_m:.2f} m")
     for x, y, area_m2 in flags.gaps:
-        report.note(f"gap at ({x:,.1f}, {y:,.1f})", "geometry", f"gap of {area_m2:,.1f} m² between parcels")
+        where = to_source.at((x, y)).removeprefix(" at ") if to_source is not None else f"({x:,.1f}, {y:,.1f})"
+        report.note(f"gap at {where}", "geometry", f"gap of {area_m2:,.1f} m² between parcels")
 
 
 # -- the whole import ----------------------------------------------------------------------------------
@@ -482,21 +667,23 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     for position, message in data.fixes:
         report.note(_row(position), "geometry", message)
     park_crs = _park_crs(store, report)
+    existing = store.load(spec.name) if store is not None and store.exists() else None
     if spec.geometry is not None:
         if not data.has_geometry:
             raise report.reject("file", "geometry", f"layer {spec.name!r} needs geometry ({spec.geometry}); "
                                                     "the source has none")
-        geoms, rows, parts, park_crs = _geometries(data, keep, spec, options, mapping, park_crs, report)
+        geoms, rows, parts, park_crs, to_source = _geometries(data, keep, spec, options, mapping, park_crs, report)
+        _far_from_park(store, geoms, rows, options, report, {spec.name: existing} if existing is not None else {})
     else:
         if data.has_geometry:
             report.note("all", "geometry", f"layer {spec.name!r} is a table: the source's geometry is not imported")
-        rows, parts, geoms = np.flatnonzero(keep), np.zeros(int(keep.sum()), dtype=np.int64), None
+        rows, parts, geoms, to_source = np.flatnonzero(keep), np.zeros(int(keep.sum()), dtype=np.int64), None, None
         if park_crs is None:
             raise report.reject("park", "park", "a park is created by importing a spatial layer first "
                                                 "(its working CRS comes from the data)")
     mapped, units = _mapped_frame(data, rows, spec, mapping, report)
-    existing = store.load(spec.name) if store is not None and store.exists() else None
-    has_ids, generated = _fill_ids(mapped, spec, parts, existing, rows, report)
+    chosen = _chosen_id(data, rows, spec, options, mapping, mapped, report)
+    has_ids, generated = _fill_ids(mapped, spec, parts, existing, rows, report, source=data.frame, chosen=chosen)
     labels = np.char.add("row ", (rows + 1).astype(str)).astype(object)
     report.notices += _aggregate_notes(normalise.normalise_frame(mapped, spec, units=units), labels)
     if geoms is not None:
@@ -505,7 +692,7 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
         incoming, validation = validate_layer(mapped, spec, source=report.source)
         report.notices += _renumber(validation.notices, rows)
     except LayerValidationError as exc:
-        report.problems += _renumber(exc.problems, rows)
+        report.problems += _in_source_coordinates(_renumber(exc.problems, rows), to_source)
         return ImportPlan(report, spec)
     if existing is None:
         existing = _empty_layer(spec, park_crs)
@@ -516,7 +703,7 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     report.counts = counts
     report.records_imported = int(result["retired_on"].isna().sum())
     if spec.geometry is not None:
-        _topology(result, spec, options, report)
+        _topology(result, spec, options, report, to_source)
     meta = None
     if report.new_park:
         meta = {"working_epsg": int(park_crs.to_epsg()),

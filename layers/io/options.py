@@ -108,6 +108,53 @@ class TopologyTolerances:
 
 
 @dataclass(frozen=True)
+class ImportChecks:
+    """Judgements about messy files that need a threshold (docs/import.md, "Messy files").
+
+    Parameters
+    ----------
+    far_km
+        Records farther than this from the park — its boundary zone, else the
+        extent of its layers — are flagged and imported only when the import is
+        confirmed for them (``--accept-far``, the preview's checkbox). The
+        largest Chinese development zones span 20–30 km; data 10 km beyond
+        everything the park holds is almost always a wrong CRS, a wrong zone or
+        another place's file (the failure seen: a file 430 km away imported
+        silently, the overview zoomed out to a dot).
+    encoding_min_confidence
+        Below this probability the choice between GB18030 and Big5 is reported
+        as unsure and the preview asks which reading is right; a ``.cpg`` is
+        overruled only at or above it. 0.99: one wrong guess in a hundred is
+        as often as people should be asked.
+    collapsed_part_m
+        A line part shorter than this (a polygon part with less area than its
+        square) after transformation into the working CRS is dropped with a
+        notice: 1 µm is far below any survey's precision and far above the
+        rounding of a reprojection (about 10⁻⁹ m at GK coordinates).
+    """
+
+    far_km: float = 10.0
+    encoding_min_confidence: float = 0.99
+    collapsed_part_m: float = 1e-6
+
+    @classmethod
+    def from_config(cls, config) -> ImportChecks:
+        """The checks an application configures (``IMPORT_FAR_KM``, ``IMPORT_ENCODING_MIN_CONFIDENCE``)."""
+        defaults = cls()
+        return cls(far_km=float(config.get("IMPORT_FAR_KM", defaults.far_km)),
+                   encoding_min_confidence=float(config.get("IMPORT_ENCODING_MIN_CONFIDENCE",
+                                                            defaults.encoding_min_confidence)))
+
+    def __post_init__(self):
+        if not self.far_km > 0:
+            msg = f"far_km must be a positive distance in km, got {self.far_km!r}"
+            raise ValueError(msg)
+        if not 0.5 <= self.encoding_min_confidence <= 1:
+            msg = f"encoding_min_confidence must be between 0.5 and 1, got {self.encoding_min_confidence!r}"
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True)
 class ImportOptions:
     """What the user asked for (CLI flags, upload form).
 
@@ -132,6 +179,16 @@ class ImportOptions:
         listed); without it a damaged file is rejected.
     park_name
         Name for a park created by this import.
+    id_field
+        The source field that holds the records' ids, chosen by the user
+        (``--id-field``, the preview's choice); ``AUTO`` generates ids even
+        when the source has a column that looks like one.
+    accept_far
+        Import records that lie far from the park (:attr:`ImportChecks.far_km`);
+        without it they reject the import.
+    ask_far
+        The web preview: records far from the park are flagged for the
+        confirmation (its checkbox) instead of rejecting the preview.
     today
         The date written to history fields (tests fix it).
     """
@@ -144,9 +201,13 @@ class ImportOptions:
     source_layer: str | None = None
     accept_damaged: bool = False
     park_name: str | None = None
+    id_field: str | None = None
+    accept_far: bool = False
+    ask_far: bool = False
     today: dt.date | None = None
     limits: ImportLimits = ImportLimits()
     topology: TopologyTolerances = TopologyTolerances()
+    checks: ImportChecks = ImportChecks()
 
     def __post_init__(self):
         if self.mode not in MODES:

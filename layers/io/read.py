@@ -32,7 +32,14 @@ import shapely
 from pyproj import CRS
 
 from layers.io import dxf, formats, gtxt, kml, tables
-from layers.io.encoding import EncodingChoice, choose_dbf_encoding, decode_text, read_cpg, resolve_codec
+from layers.io.encoding import (
+    DEFAULT_MIN_CONFIDENCE,
+    EncodingChoice,
+    choose_dbf_encoding,
+    decode_text,
+    read_cpg,
+    resolve_codec,
+)
 from layers.io.formats import FORMATS, SourceFormat, gdal_view
 from layers.io.options import ImportLimits
 from layers.io.shapefile import check_shapefile, read_dbf_layout, sidecar
@@ -240,13 +247,14 @@ def _read_field_table(shp: Path) -> dict[str, str]:
     return {}
 
 
-def read_dbf(path: Path, *, encoding: str | None) -> SourceData:
+def read_dbf(path: Path, *, encoding: str | None, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> SourceData:
     """A lone ``.dbf`` (an attribute table exported as a Shapefile without geometry)."""
     try:
         layout = read_dbf_layout(path)
     except ValueError as exc:
         raise SourceError(str(exc)) from None
-    choice = choose_dbf_encoding(layout, override=encoding, cpg_text=read_cpg(sidecar(path, ".cpg")))
+    choice = choose_dbf_encoding(layout, override=encoding, cpg_text=read_cpg(sidecar(path, ".cpg")),
+                                 min_confidence=min_confidence)
     data = bulk_read(path, FORMATS["dbf"], encoding=choice.gdal_name)
     data.driver, data.encoding = "dBASE table", choice
     data.damaged.update({i: f"text does not decode as {choice.gdal_name}" for i in choice.bad_records})
@@ -254,12 +262,12 @@ def read_dbf(path: Path, *, encoding: str | None) -> SourceData:
     return data
 
 
-def read_shapefile(path: Path, *, encoding: str | None) -> SourceData:
+def read_shapefile(path: Path, *, encoding: str | None, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> SourceData:
     check = check_shapefile(path)
     if check.errors:
         raise SourceError("; ".join(check.errors))
     cpg = read_cpg(sidecar(path, ".cpg"))
-    choice = choose_dbf_encoding(check.dbf, override=encoding, cpg_text=cpg)
+    choice = choose_dbf_encoding(check.dbf, override=encoding, cpg_text=cpg, min_confidence=min_confidence)
     data = bulk_read(path, FORMATS["shapefile"], encoding=choice.gdal_name)
     data.driver = "ESRI Shapefile" + (" (record by record)" if data.driver == "fiona" else "")
     data.encoding = choice
@@ -310,6 +318,7 @@ def _read_table(frame: pd.DataFrame, spec: LayerSpec, *, driver: str, choice: En
 
 def _read_csv(path: Path, spec: LayerSpec, *, encoding: str | None, limits: ImportLimits) -> SourceData:
     text, choice = decode_text(path.read_bytes(), override=encoding, name=path.name)
+    text = tables.universal_newlines(text)
     tables.check_table_size(text, name=path.name, max_columns=limits.max_columns, max_cells=limits.max_table_cells)
     try:
         frame = tables.read_csv_text(text)
@@ -387,7 +396,8 @@ def _read_layers(path: Path, fmt: SourceFormat, spec: LayerSpec, *, source_layer
 
 
 def read_source(path: Path, spec: LayerSpec, *, source_layer: str | None = None,
-                encoding: str | None = None, limits: ImportLimits = ImportLimits()) -> SourceData:
+                encoding: str | None = None, limits: ImportLimits = ImportLimits(),
+                min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> SourceData:
     """Read ``path`` (a staged dataset file) as it is; see the module docstring for formats.
 
     The format is told from the content (:func:`layers.io.formats.identify`);
@@ -397,9 +407,9 @@ def read_source(path: Path, spec: LayerSpec, *, source_layer: str | None = None,
         resolve_codec(encoding)  # an unknown name is the user's error: say so before reading
     fmt = formats.identify(path)
     if fmt.key == "shapefile":
-        return read_shapefile(path, encoding=encoding)
+        return read_shapefile(path, encoding=encoding, min_confidence=min_confidence)
     if fmt.key == "dbf":
-        return read_dbf(path, encoding=encoding)
+        return read_dbf(path, encoding=encoding, min_confidence=min_confidence)
     if fmt.key == "geojson":
         return _read_geojson(path, encoding=encoding)
     if fmt.key == "kml":

@@ -99,6 +99,11 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     archive: str | None = None
     committed: bool = False
+    #: Choices the user may change on the preview, each re-previewed: ``encoding`` (the candidates and how
+    #: each reads the text), ``id_field`` (why the source's id column is not one, fields that could be).
+    choices: dict[str, dict] = field(default_factory=dict)
+    #: What the import needs confirmed explicitly before it is written: ``far`` (records far from the park).
+    confirmations: dict[str, dict] = field(default_factory=dict)
 
     # -- building ----------------------------------------------------------------------------------
 
@@ -181,4 +186,5 @@ class ImportReport:
             "records_imported": self.records_imported, "counts": self.counts,
             "mapping": self.mapping, "unmapped": self.unmapped,
             "problems": rows(self.problems), "notices": rows(self.notices),
+            "choices": self.choices, "confirmations": self.confirmations,
         }

@@ -1,6 +1,7 @@
 """CSV and XLSX: attribute tables, with geometry from WKT, lon/lat or X/Y columns.
 
-Text is decoded by :mod:`layers.io.encoding` (BOM, UTF-8, GB18030) and read as
+Text is decoded by :mod:`layers.io.encoding` (BOM, UTF-16, UTF-8, GB18030, Big5), line endings made
+universal (CR LF, LF, CR alone) and read as
 strings, so nothing is guessed twice: the registry's converters and
 :mod:`layers.io.normalise` type the values later. Cells are trimmed, and the
 apostrophe our exports put before text that starts like a formula is removed.
@@ -63,6 +64,15 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
             series = text.where(present(text), np.nan)
         out[str(column).strip()] = series
     return pd.DataFrame(out, index=frame.index)
+
+
+def universal_newlines(text: str) -> str:
+    """Text with every line ending (CR LF, or CR alone as old Mac and some exporters write) as LF.
+
+    The CSV parser reads LF and CR LF; a file whose lines end in CR alone is one
+    long line to it. A line break inside a quoted value stays a line break.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _delimiter(text: str) -> str:

@@ -46,11 +46,14 @@ class SourceError(ValueError):
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
-    """The member's name; names from Chinese Windows zips are GBK without the UTF-8 flag."""
+    """The member's name; names from Chinese Windows zips are GBK (Big5 in Taiwan) without the UTF-8 flag."""
     if info.flag_bits & _UTF8_NAME_FLAG:
         return info.filename
+    from layers.io.hanzi import guess_script
+
     raw = info.filename.encode("cp437", errors="replace")
-    for codec in ("utf-8", "gb18030"):
+    guess = guess_script([raw])
+    for codec in ("utf-8", guess.codec, guess.other):
         try:
             return raw.decode(codec)
         except UnicodeDecodeError:

@@ -20,6 +20,11 @@ each format):
   approvals (:mod:`layers.io.gtxt_write`), in the park's Gauss-Krüger zone; it
   carries the id, name and land-use code, and re-imports to the millimetre.
 
+Records retired from the register (``retired_on`` set) are left out unless asked
+for (``include_retired``: ``--include-retired``, ``?retired=1``): an export is the
+register as it stands, and a retired parcel in it reads as one in force. Asked
+for, they come with their ``retired_on`` date, and the file re-imports as it was.
+
 Files are written beside the destination under a temporary name and moved into
 place, so a failed export never leaves half a file.
 """
@@ -240,13 +245,23 @@ def formats_for(spec: LayerSpec) -> list[str]:
             and not (spec.geometry != "Polygon" and fmt in POLYGON_FORMATS)]
 
 
+def without_retired(frame: pd.DataFrame, *, include_retired: bool) -> tuple[pd.DataFrame, int]:
+    """The records an export writes (those not retired from the register), and how many retired ones it leaves out."""
+    if include_retired or "retired_on" not in frame.columns:
+        return frame, 0
+    retired = frame["retired_on"].notna().to_numpy()
+    return (frame[~retired] if retired.any() else frame), int(retired.sum())
+
+
 def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang: str = "zh",
-                 meta: dict | None = None, encoding: str | None = None) -> ExportResult:
+                 meta: dict | None = None, encoding: str | None = None,
+                 include_retired: bool = False) -> ExportResult:
     """Write ``frame`` (validated, in the park's working CRS) to ``dest`` in the format its name says.
 
     ``meta`` is the park's metadata (a GeoPackage export is a one-layer park
     file carrying its ``working_epsg`` and name); ``encoding`` is the text
-    encoding of a 国土 TXT (GBK by default, or UTF-8).
+    encoding of a 国土 TXT (GBK by default, or UTF-8). Retired records are left
+    out unless ``include_retired``; the result's notes say how many.
     """
     dest = Path(dest)
     fmt = export_format(dest)
@@ -257,6 +272,9 @@ def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang
         msg = f"a text encoding is chosen for a 国土 TXT only; {dest.name} is written as {fmt}"
         raise ValueError(msg)
     notes: list[str] = []
+    frame, left_out = without_retired(frame, include_retired=include_retired)
+    if left_out:
+        notes.append(f"{left_out} retired record(s) left out (the export holds the records in force)")
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".parkatlas-export-") as workdir:
         temporary = Path(workdir) / dest.name
@@ -295,7 +313,8 @@ MEDIA_TYPES = {"gpkg": "application/geopackage+sqlite3", "geojson": "application
 
 
 def export_bytes(frame: pd.DataFrame, spec: LayerSpec, fmt: str, *, lang: str = "zh",
-                 meta: dict | None = None, encoding: str | None = None) -> tuple[bytes, str, str]:
+                 meta: dict | None = None, encoding: str | None = None,
+                 include_retired: bool = False) -> tuple[bytes, str, str]:
     """One download: (content, file name, media type) for ``fmt`` (a key of :data:`DOWNLOADS`)."""
     if fmt not in DOWNLOADS:
         msg = f"unknown export format {fmt!r}; allowed: {', '.join(DOWNLOADS)}"
@@ -303,9 +322,9 @@ def export_bytes(frame: pd.DataFrame, spec: LayerSpec, fmt: str, *, lang: str = 
     name = f"{spec.name}{DOWNLOADS[fmt]}"
     with tempfile.TemporaryDirectory(prefix="parkatlas-download-") as workdir:
         dest = Path(workdir) / (name if fmt != "shp" else f"{spec.name}.zip")
-        export_layer(frame, spec, dest, lang=lang, meta=meta, encoding=encoding)
+        export_layer(frame, spec, dest, lang=lang, meta=meta, encoding=encoding, include_retired=include_retired)
         return dest.read_bytes(), name, MEDIA_TYPES[fmt]
 
 
 __all__ = ["DOWNLOADS", "FORMATS", "MEDIA_TYPES", "ExportResult", "attribute_table", "export_bytes",
-           "export_format", "export_layer", "formats_for", "shapefile_names"]
+           "export_format", "export_layer", "formats_for", "shapefile_names", "without_retired"]

@@ -16,7 +16,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from layers.io import ImportOptions, ImportRejected, import_layer
+from layers.io import ImportChecks, ImportOptions, ImportRejected, import_layer
 from layers.io.archive import default_archive_dir
 from layers.io.importer import IMPORTABLE_LAYERS
 from layers.io.options import MODES
@@ -48,13 +48,20 @@ def _park_location(park_path: str | None) -> str:
 @click.option("--source-layer", default=None, help="Layer, sheet or member to read from a multi-layer source.")
 @click.option("--accept-damaged", is_flag=True, help="Import the readable records of a damaged file.")
 @click.option("--park-name", default=None, help="Name of a park this import creates.")
+@click.option("--id-field", default=None,
+              help="Source field holding the records' ids (when the one found is constant or has duplicates), "
+                   "or AUTO to generate ids.")
+@click.option("--accept-far", is_flag=True,
+              help="Import records that lie farther from the park than IMPORT_FAR_KM (otherwise rejected).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @with_appcontext
 def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, dry_run, source_layer,
-                   accept_damaged, park_name, as_json) -> None:
+                   accept_damaged, park_name, id_field, accept_far, as_json) -> None:
     """Import SOURCE (Shapefile, zip, GeoPackage, GeoJSON, KML/KMZ, DXF, CSV, XLSX, 国土 TXT) into LAYER."""
     options = ImportOptions(crs=crs, encoding=encoding, mapping_path=mapping_path, mode=mode, dry_run=dry_run,
-                            source_layer=source_layer, accept_damaged=accept_damaged, park_name=park_name)
+                            source_layer=source_layer, accept_damaged=accept_damaged, park_name=park_name,
+                            id_field=id_field, accept_far=accept_far,
+                            checks=ImportChecks.from_config(current_app.config))
     try:
         store = open_store(_park_location(park_path))
     except ValueError as exc:
@@ -66,12 +73,37 @@ def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, 
         plan = import_layer(source, layer, park=store, options=options, archive_dir=archive_dir)
     except ImportRejected as exc:
         click.echo(json.dumps(exc.report.to_dict(), ensure_ascii=False, indent=1) if as_json else exc.report.text())
+        if not as_json:
+            _echo_hints(exc.report)
         raise SystemExit(REJECTED) from None
     except Exception as exc:  # noqa: BLE001 — no input may crash the command; the log keeps the traceback
         log.exception("import of %s failed unexpectedly", source)
         click.echo(f"{source}: rejected: the input could not be processed ({type(exc).__name__}: {exc})")
         raise SystemExit(REJECTED) from None
     click.echo(json.dumps(plan.report.to_dict(), ensure_ascii=False, indent=1) if as_json else plan.report.text())
+    if not as_json:
+        _echo_hints(plan.report)
+
+
+def _echo_hints(report) -> None:
+    """The flags that answer the report's choices and confirmations (the command line's own advice)."""
+    encoding = report.choices.get("encoding")
+    if encoding and encoding["unsure"]:
+        names = " or ".join(c["name"] for c in encoding["candidates"])
+        click.echo(f"hint: check the text as {names} reads it; give the encoding with --encoding")
+        for candidate in encoding["candidates"]:
+            click.echo(f"  as {candidate['name']}: " + " | ".join(candidate["samples"]))
+    ids = report.choices.get("id_field")
+    if ids:
+        fields = ", ".join(ids["candidates"]) or "none holds a value on every record, each once"
+        click.echo(f"hint: choose the id field with --id-field FIELD (could be: {fields}), or --id-field AUTO "
+                   "to generate ids")
+    far = report.confirmations.get("far")
+    if far and not report.committed and report.problems:
+        span = far["nearest_km"] if far["nearest_km"] == far["farthest_km"] else \
+            f"{far['nearest_km']}–{far['farthest_km']}"
+        click.echo(f"hint: {far['records']} record(s) lie {span} km from the park; if they belong to it, import "
+                   "with --accept-far")
 
 
 @click.command("export")
@@ -81,8 +113,9 @@ def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, 
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of CSV/XLSX headers and code labels.")
 @click.option("--encoding", default=None, help="Text encoding of a 国土 TXT (.txt): GBK (default) or UTF-8.")
+@click.option("--include-retired", is_flag=True, help="Include retired records (left out by default).")
 @with_appcontext
-def export_command(layer, dest, park_path, lang, encoding) -> None:
+def export_command(layer, dest, park_path, lang, encoding, include_retired) -> None:
     """Export LAYER to DEST: .gpkg, .geojson, .zip (Shapefile), .kml, .csv, .xlsx or .txt (国土 TXT)."""
     from layers.io.write import export_layer, export_format
     from layers.registry import get_layer
@@ -91,7 +124,8 @@ def export_command(layer, dest, park_path, lang, encoding) -> None:
         spec = get_layer(layer)
         export_format(dest)
         store = open_store(_park_location(park_path))
-        result = export_layer(store.load(layer), spec, dest, lang=lang, meta=store.read_meta(), encoding=encoding)
+        result = export_layer(store.load(layer), spec, dest, lang=lang, meta=store.read_meta(), encoding=encoding,
+                              include_retired=include_retired)
     except (KeyError, ValueError) as exc:
         click.echo(f"export rejected: {exc.args[0] if isinstance(exc, KeyError) else exc}")
         raise SystemExit(REJECTED) from None
