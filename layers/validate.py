@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from layers import landuse
-from layers.schema import Field, LayerSpec
+from layers.schema import VALID_TIME_FIELD_NAMES, Field, LayerSpec
 from layers.values import KIND_DESCRIPTIONS, STRING_DTYPE, convert, empty_column, present
 
 #: Geometry types a declared geometry kind accepts (multi-parts are kept as they come).
@@ -202,6 +202,15 @@ def _check_land_use(out: pd.DataFrame, labels: _RecordLabels, problems: list[Pro
             problems += [Problem(labels[i], "land_use", code, allowed) for i in positions]
 
 
+def _check_valid_interval(out: pd.DataFrame, labels: _RecordLabels, problems: list[Problem]) -> None:
+    """A record cannot stop being true before it starts: valid_to must come after valid_from."""
+    start, end = out["valid_from"], out["valid_to"]
+    for i in np.flatnonzero((end <= start).to_numpy(dtype=bool, na_value=False)):
+        problems.append(Problem(labels[i], "valid_to", end.iloc[i].date().isoformat(),
+                                f"not after valid_from {start.iloc[i].date().isoformat()}; allowed: a day after "
+                                "valid_from (valid_to is the first day the record is no longer true), or empty"))
+
+
 def validate_layer(
     frame: pd.DataFrame, spec: LayerSpec, *, source: str
 ) -> tuple[pd.DataFrame, ValidationReport]:
@@ -275,6 +284,8 @@ def validate_layer(
         ]
     if "land_use" in out.columns and "land_use_std" in out.columns:
         _check_land_use(out, labels, problems, notices)
+    if set(VALID_TIME_FIELD_NAMES) <= set(out.columns):
+        _check_valid_interval(out, labels, problems)
 
     extra = [c for c in frame.columns if c not in spec.field_names and c != getattr(frame, "_geometry_column_name", None)]
     notices += [Problem("all", column, None, f"not a field of layer {spec.name!r}; ignored") for column in extra]

@@ -36,7 +36,7 @@ from geo.crs import to_web
 from layers.cells import neutralise_formulas
 from layers.io.kml import write_kml
 from layers.io.uploads import FIELD_TABLE_SUFFIX
-from layers.schema import LayerSpec, code_label
+from layers.schema import VALID_TIME_FIELD_NAMES, LayerSpec, code_label
 from layers.store import GeoPackageStore, frame_to_arrow
 
 #: Destination suffix → format.
@@ -165,6 +165,9 @@ def _text_value(value: object) -> str | None:
 def _write_kml(frame, spec: LayerSpec, path: Path) -> None:
     web = _with_web_geometry(frame)
     columns = {name: frame[name].astype(object).map(_text_value) for name in spec.field_names}
+    for name in VALID_TIME_FIELD_NAMES:  # written even empty: a file with the field states it (unknown = always)
+        if name in columns:
+            columns[name] = columns[name].fillna("")
     # Placemark names are what Google Earth shows; a layer's own name field fills them (never the id, which
     # would come back as a name on import).
     name_field = "name" if "name" in spec.field_names else spec.id_field

@@ -8,6 +8,7 @@ destination it cannot serve.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -20,7 +21,8 @@ from layers.io import ImportOptions, ImportRejected, import_layer
 from layers.io.archive import default_archive_dir
 from layers.io.importer import IMPORTABLE_LAYERS
 from layers.io.options import MODES
-from layers.stores import open_store
+from layers.store import ParkStoreError
+from layers.stores import open_park
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +50,26 @@ def _park_location(park_path: str | None) -> str:
 @click.option("--source-layer", default=None, help="Layer, sheet or member to read from a multi-layer source.")
 @click.option("--accept-damaged", is_flag=True, help="Import the readable records of a damaged file.")
 @click.option("--park-name", default=None, help="Name of a park this import creates.")
+@click.option("--valid-from", "valid_from", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              metavar="YYYY-MM-DD", help="Since when the file's records were true, for those whose own dates "
+                                         "(contract, completion, lease start …) do not say (docs/valid-time.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @with_appcontext
 def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, dry_run, source_layer,
-                   accept_damaged, park_name, as_json) -> None:
+                   accept_damaged, park_name, valid_from, as_json) -> None:
     """Import SOURCE (Shapefile, zip, GeoPackage, GeoJSON, KML/KMZ, DXF, CSV, XLSX) into LAYER."""
+    earliest, latest = (dt.date.fromisoformat(str(current_app.config[key])) for key in ("AS_OF_EARLIEST",
+                                                                                       "AS_OF_LATEST"))
+    if valid_from is not None and not earliest <= valid_from.date() <= latest:
+        click.echo(f"{source}: rejected: --valid-from must be between {earliest} and {latest}, "
+                   f"got {valid_from.date()}")
+        raise SystemExit(REJECTED)
     options = ImportOptions(crs=crs, encoding=encoding, mapping_path=mapping_path, mode=mode, dry_run=dry_run,
-                            source_layer=source_layer, accept_damaged=accept_damaged, park_name=park_name)
+                            source_layer=source_layer, accept_damaged=accept_damaged, park_name=park_name,
+                            valid_from=valid_from.date() if valid_from else None)
     try:
-        store = open_store(_park_location(park_path))
-    except ValueError as exc:
+        store = open_park(_park_location(park_path))
+    except (ValueError, ParkStoreError) as exc:
         click.echo(f"{source}: rejected: {exc}")
         raise SystemExit(REJECTED) from None
     archive_dir = default_archive_dir(store, current_app.config.get("IMPORT_ARCHIVE_DIR")
@@ -89,7 +101,7 @@ def export_command(layer, dest, park_path, lang) -> None:
     try:
         spec = get_layer(layer)
         export_format(dest)
-        store = open_store(_park_location(park_path))
+        store = open_park(_park_location(park_path))
         result = export_layer(store.load(layer), spec, dest, lang=lang, meta=store.read_meta())
     except (KeyError, ValueError) as exc:
         click.echo(f"export rejected: {exc.args[0] if isinstance(exc, KeyError) else exc}")
