@@ -203,12 +203,16 @@ def _check_land_use(out: pd.DataFrame, labels: _RecordLabels, problems: list[Pro
 
 
 def _check_valid_interval(out: pd.DataFrame, labels: _RecordLabels, problems: list[Problem]) -> None:
-    """A record cannot stop being true before it starts: valid_to must come after valid_from."""
+    """A record cannot stop being true before it starts: valid_to must not come before valid_from.
+
+    (The same day is allowed: a record that was never true on any day, e.g. the pieces of a
+    split merged again the day they were made.)
+    """
     start, end = out["valid_from"], out["valid_to"]
-    for i in np.flatnonzero((end <= start).to_numpy(dtype=bool, na_value=False)):
+    for i in np.flatnonzero((end < start).to_numpy(dtype=bool, na_value=False)):
         problems.append(Problem(labels[i], "valid_to", end.iloc[i].date().isoformat(),
-                                f"not after valid_from {start.iloc[i].date().isoformat()}; allowed: a day after "
-                                "valid_from (valid_to is the first day the record is no longer true), or empty"))
+                                f"before valid_from {start.iloc[i].date().isoformat()}; allowed: valid_from or a "
+                                "later day (valid_to is the first day the record is no longer true), or empty"))
 
 
 def validate_layer(

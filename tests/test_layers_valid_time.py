@@ -167,13 +167,13 @@ def test_records_a_replace_import_retires_are_no_longer_true_from_that_day(tmp_p
 def test_an_import_that_ends_a_record_before_it_starts_is_refused_naming_it(tmp_path):
     source = tmp_path / "bad.csv"
     source.write_text("宗地号,生效日期,失效日期,WKT\n"
-                      f"Q1,2024-05-01,2024-05-01,\"POLYGON (({X0} {Y0}, {X0 + 10} {Y0}, {X0 + 10} {Y0 + 10}, "
+                      f"Q1,2024-05-01,2024-04-30,\"POLYGON (({X0} {Y0}, {X0 + 10} {Y0}, {X0 + 10} {Y0 + 10}, "
                       f"{X0} {Y0}))\"\n", encoding="utf-8")
     with pytest.raises(ImportRejected) as caught:
         import_layer(source, "parcels", park=tmp_path / "p.gpkg",
                      options=ImportOptions(crs=f"EPSG:{WORKING_EPSG}", today=IMPORT_DAY))
     problems = [(p.field, p.message) for p in caught.value.report.problems]
-    assert ("valid_to", "not after valid_from 2024-05-01; allowed: a day after valid_from (valid_to is the first "
+    assert ("valid_to", "before valid_from 2024-05-01; allowed: valid_from or a later day (valid_to is the first "
                         "day the record is no longer true), or empty") in problems
 
 

@@ -98,7 +98,7 @@ def test_the_editor_sets_valid_dates_and_an_end_before_the_start_is_refused(edit
     refused = editor_client.post("/edit/parcels/P2", data={"valid_from": "2024-03-01", "valid_to": "2024-02-01",
                                                            "version": version, "fingerprint": fp})
     assert refused.status_code == 400
-    assert "not after valid_from 2024-03-01" in html.unescape(refused.get_data(as_text=True))
+    assert "before valid_from 2024-03-01" in html.unescape(refused.get_data(as_text=True))
     saved = editor_client.post("/edit/parcels/P2", data={"valid_from": "2024-03-01", "version": version,
                                                          "fingerprint": fp})
     assert saved.status_code == 303
