@@ -123,3 +123,16 @@ def test_as_known_on_is_system_time_and_leaves_out_what_the_register_learnt_late
     assert "登记簿在" in page and "登记时间，不是生效时间" in page
     # Valid time, the analyses' question, counts P3 (true always) and not P1 before its contract.
     assert editor_client.get("/api/summary?as_of=2019-04-30").get_json()["parcels"]["total"] == 2  # P2, P3
+
+
+def test_a_bad_valid_time_rules_file_stops_the_start_naming_it(tiny_park, tmp_path, monkeypatch):
+    from app import create_app
+    from layers.valid_time import ENV_VAR, ValidTimeRulesError
+
+    bad = tmp_path / "valid_time.yaml"
+    bad.write_text("schema: parkatlas-valid-time/1\nlayers:\n  parcels:\n    valid_from: [signed_on]\n",
+                   encoding="utf-8")
+    monkeypatch.setenv(ENV_VAR, str(bad))
+    with pytest.raises(ValidTimeRulesError, match=r"valid_time.yaml: layers.parcels.valid_from: 'parcels' has no "
+                                                  r"field 'signed_on'"):
+        create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(tiny_park.path), "DATABASE_URL": None})

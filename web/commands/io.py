@@ -69,7 +69,7 @@ def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, 
                             valid_from=valid_from.date() if valid_from else None)
     try:
         store = open_park(_park_location(park_path))
-    except (ValueError, ParkStoreError) as exc:
+    except (ValueError, ParkStoreError) as exc:  # ValidTimeRulesError too: a bad PARKATLAS_VALID_TIME file
         click.echo(f"{source}: rejected: {exc}")
         raise SystemExit(REJECTED) from None
     archive_dir = default_archive_dir(store, current_app.config.get("IMPORT_ARCHIVE_DIR")
