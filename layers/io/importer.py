@@ -47,8 +47,8 @@ from layers.io.uploads import SourceError, StagedSource, stage_source
 from layers.registry import REGISTRY, get_layer
 from layers.stores import open_store
 from layers.schema import HISTORY_FIELD_NAMES, VALID_TIME_FIELD_NAMES, LayerSpec
-from layers.validate import LayerValidationError, Problem, aggregated, validate_layer
 from layers.valid_time import fill_valid_time, has_valid_time, load_rules
+from layers.validate import LayerValidationError, Problem, aggregated, validate_layer
 from layers.values import empty_column, normalise_text, present, to_text
 
 #: Layers that record history: written only by the application as changes happen, never imported over.
