@@ -34,6 +34,7 @@ import shapely
 from pyproj import CRS
 
 from geo import gcj02
+from geo.reasons import isin
 from layers.audit import read_modify_write, write_lock
 from layers.io import crs_detect, geometry, normalise
 from layers.io.archive import ImportArchive, archive_folder_for
@@ -461,7 +462,7 @@ def _note_valid_time(result: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSp
     """Say how many of the file's records know since when they were true, and from what."""
     if not has_valid_time(spec) or not len(incoming):
         return
-    mine = result[result[spec.id_field].isin(set(incoming[spec.id_field]))]
+    mine = result[isin(result[spec.id_field], incoming[spec.id_field])]  # Arrow's hash: 10⁵ ids in ms
     known = int(mine["valid_from"].notna().sum())
     rule = load_rules().get(spec.name)
     own = ["the file's valid_from column"] if "valid_from" in provided else list(rule.valid_from if rule else ())
