@@ -508,7 +508,8 @@ def undo_frames(current: Mapping[str, pd.DataFrame], log: pd.DataFrame, change_i
     """The layers with change ``change_id`` undone, for :func:`commit` to save as a new change.
 
     Field changes go back to their old values; records the change created are
-    retired on ``day`` (records are never deleted); records it removed come back.
+    retired on ``day`` (records are never deleted) and given an empty valid time (never
+    true: ``valid_to`` = ``valid_from``); records it removed come back.
 
     Raises
     ------
@@ -541,6 +542,9 @@ def undo_frames(current: Mapping[str, pd.DataFrame], log: pd.DataFrame, change_i
             elif event.op == "create":
                 if now is not None and now.get("retired_on") is None:
                     inverse.append(("update", event.record_id, "retired_on", value_text(day, "date")))
+                    if "valid_to" in now:  # and it was never true: an empty valid interval, on no day
+                        start = now.get("valid_from") or value_text(day, "date")
+                        inverse += [("update", event.record_id, name, start) for name in ("valid_from", "valid_to")]
             elif now is None:
                 inverse.append(("create", event.record_id, WHOLE_RECORD, event.old_value))
             else:

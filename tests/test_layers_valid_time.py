@@ -249,6 +249,23 @@ def test_a_record_created_without_valid_dates_gets_them_from_its_own(tiny_park):
     assert '"valid_from": "2021-04-01"' in created
 
 
+def test_undoing_a_creation_leaves_a_record_that_was_never_true(tiny_park):
+    store = audit.AuditedStore(tiny_park)
+    square = shapely.box(X0 + 400, Y0, X0 + 500, Y0 + 100)
+    created = store.commit_change("create", lambda current, log: {"parcels": edits.create_record(
+        current["parcels"], PARCELS, {"parcel_id": "P9", "status": "planned"}, geometry=square)},
+        layers=["parcels"])
+    undo_day = pd.Timestamp("2026-07-01")
+    change = created["change_id"].iloc[0]
+    store.commit_change("undo", lambda current, log: audit.undo_frames(current, log, change, day=undo_day),
+                        layers=["parcels"], undoes=change)
+    parcels = tiny_park.load("parcels")
+    p9 = parcels.set_index("parcel_id").loc["P9"]
+    assert (p9["retired_on"], p9["valid_from"], p9["valid_to"]) == (undo_day, undo_day, undo_day)
+    for day_ in (dt.date(2020, 1, 1), dt.date(2026, 7, 1), dt.date(2030, 1, 1)):
+        assert "P9" not in set(parcels["parcel_id"][valid_on(parcels, day_)])
+
+
 # -- migration of parks written before valid time ---------------------------------------------------------
 
 
