@@ -165,8 +165,8 @@ def analyse_land(
     ----------
     layers
         Validated layers by name (parcels, buildings, units, leases, enterprises,
-        enterprise_years; roads and pipelines for readiness). Records retired by
-        ``as_of`` are left out.
+        enterprise_years; roads and pipelines for readiness). Records not true on
+        ``as_of`` (valid time: ``geo.summary.in_force``) are left out.
     as_of
         The day judged.
     rules

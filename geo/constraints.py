@@ -179,7 +179,7 @@ def developable_land(area: gpd.GeoSeries | gpd.GeoDataFrame, *, zones: gpd.GeoDa
     area
         The expansion area (one or more polygons; their union is used) in the park's working CRS.
     zones, parcels, roads
-        Validated layers in the same CRS; records retired by ``as_of`` are ignored.
+        Validated layers in the same CRS; records not true on ``as_of`` (valid time) are ignored.
     rules
         Expansion rules (sections ``constraints`` and ``approval``).
     infra_rules

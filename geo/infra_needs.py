@@ -220,7 +220,7 @@ def infrastructure_needs(parcelling: Parcelling, *, roads: gpd.GeoDataFrame, pip
     parcelling
         Plots and new roads (``geo.parcelling.parcel_land``).
     roads, pipelines, facilities, parcels
-        Validated layers in the park's working CRS (records retired by ``as_of`` ignored).
+        Validated layers in the park's working CRS (records not true on ``as_of``, valid time, ignored).
     rules, infra_rules
         Expansion rules (``costs``, ``demand``) and infrastructure rules (served limits, readiness target).
     industry

@@ -14,7 +14,6 @@ its shortfalls. Every reason is written in Chinese and English.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import geopandas as gpd

@@ -5,8 +5,9 @@ in the park's projected working CRS) and returning a plain ``dict`` of numbers a
 counts. :func:`park_summary` runs every group named in :data:`FIGURE_GROUPS`;
 later analyses (idle land, vacancy, readiness) add a function and one entry there.
 
-Records retired before the day asked for (``retired_on``) or added after it
-(``first_added``) are left out: history is kept in the layers, not counted.
+A day is judged in valid time (:func:`in_force`): records not yet true in the world
+on the day asked for (``valid_from``) or no longer true (``valid_to``) are left out,
+whenever the register learnt of them; history is kept in the layers, not counted.
 Missing values are never guessed: every group says how many records it could not
 judge (``*_unknown``).
 """
@@ -25,6 +26,7 @@ from geo.crs import require_projected
 from geo.units import m2_to_km2, m2_to_mu
 from layers import landuse
 from layers.registry import get_layer
+from layers.valid_time import held_now, valid_on
 
 #: Parcel statuses that count as land supplied (供地): the land has been granted,
 #: allocated or leased to a user, whatever stage its construction has reached.
@@ -37,18 +39,16 @@ METRES_PER_KM = 1_000.0
 
 
 def in_force(frame: pd.DataFrame, *, as_of: dt.date | None = None) -> pd.DataFrame:
-    """The records of ``frame`` that exist on ``as_of`` (default: those not retired).
+    """The records of ``frame`` true in the world on ``as_of`` (valid time); without a day, those the
+    register holds now (not retired).
 
-    A record exists when it was added on or before the day (or its ``first_added``
-    is unknown) and is not retired on or before it.
+    On a day: ``valid_from`` ≤ day < ``valid_to``, unknown dates being always, and a retired
+    record without a ``valid_to`` ending the day it was retired (:func:`layers.valid_time.valid_on`).
+    When the register learnt of a record (``first_added``) plays no part: that is the history
+    pages' "as known on" (system time, ``layers.audit.as_known_on``).
     """
-    keep = pd.Series(True, index=frame.index)
-    if "retired_on" in frame.columns:
-        retired = frame["retired_on"]
-        keep &= retired.isna() if as_of is None else ~(retired <= pd.Timestamp(as_of))
-    if as_of is not None and "first_added" in frame.columns:
-        keep &= ~(frame["first_added"] > pd.Timestamp(as_of))
-    return frame[keep.to_numpy()]
+    keep = held_now(frame) if as_of is None else valid_on(frame, as_of)
+    return frame if keep.all() else frame[keep]
 
 
 def _counts(values: pd.Series, layer: str, field: str) -> dict[str, int]:
@@ -239,7 +239,7 @@ def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None = 
     layers
         Validated layers by name (at least those the groups take).
     as_of
-        Count records existing on this day; default: every record not retired.
+        Count records true on this day (valid time); default: every record not retired.
     """
     current = {name: in_force(layers[name], as_of=as_of) for _, names, _ in FIGURE_GROUPS for name in names}
     # Groups whose figures depend on the day (idle periods, leases) take it as a keyword.

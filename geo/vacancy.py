@@ -77,7 +77,8 @@ def unit_vacancy(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, rules: Lan
     DataFrame indexed like ``units``: ``unit_id, building_id, leasable, leasable_m2, leased,
     leased_m2, vacant_m2, tenant_id, lease_id, lease_end, vacant_since, days_vacant,
     overlapping_now, vacancy_note``. ``vacant_since`` is the day after the last lease
-    ended (the unit's ``first_added`` if never leased; NaT, with a note, if unknown).
+    ended (if never leased, the unit's ``valid_from``, else its ``first_added`` when that is not
+    after ``as_of``; NaT, with a note, if unknown).
     """
     rules = rules or default_rules()
     when = pd.Timestamp(as_of).normalize()
@@ -114,15 +115,18 @@ def unit_vacancy(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, rules: Lan
     last_end = pd.Series(take_at(past_of, unit_code, fill=np.datetime64("NaT", "ms")), index=index,
                          dtype="datetime64[ms]")
     current = take_at(current_of, unit_code, fill=-1)
-    first_added = date_column(units, "first_added")
-    since = (last_end + pd.Timedelta(days=1)).where(last_end.notna(), first_added)
+    # Never leased: vacant since the unit was there to let — its valid_from, else the day the register learnt
+    # of it (first_added) when that was by the day judged (a register imported later cannot say).
+    available = date_column(units, "valid_from").fillna(date_column(units, "first_added"))
+    available = available.where(~(available > when))
+    since = (last_end + pd.Timedelta(days=1)).where(last_end.notna(), available)
     since = since.where(vacant)
     days = (when - since).dt.days.astype("Int64")
     known_area = ~np.isnan(area)
     note = join_reasons(index, [
         (status.isna().to_numpy(), "unit status unknown: not counted as leasable"),
         (leasable & ~known_area, "unit area unknown"),
-        (vacant & last_end.isna().to_numpy() & first_added.isna().to_numpy(),
+        (vacant & last_end.isna().to_numpy() & available.isna().to_numpy(),
          "never leased and no date it became available: days vacant unknown"),
         (overlapping_now, "overlapping leases on this unit (data error): counted once"),
     ])

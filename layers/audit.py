@@ -15,7 +15,7 @@ saved), validates them exactly as an import is validated, stamps
 events in one atomic write. Because the log is complete, a record's *version*
 is simply the number of changes that touched it (:func:`record_versions`), the
 state on any earlier moment is the current state with the later events undone
-(:func:`as_of`), and replaying the log forward from that state gives the
+(:func:`as_known_on`), and replaying the log forward from that state gives the
 current state back (:func:`replay`).
 
 Nothing here imports the web side; who is acting comes from :func:`set_actor`
@@ -44,6 +44,7 @@ from layers.cells import neutralise_formulas
 from layers.registry import get_layer
 from layers.schema import LayerSpec
 from layers.store import checked_frame
+from layers.valid_time import fill_valid_time
 from layers.validate import validate_layer
 
 AUDIT_LAYER = "audit_events"
@@ -265,7 +266,8 @@ def diff_events(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: C
 def stamp(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: Change,
           touched: set[str] | None = None) -> pd.DataFrame:
     """``new`` with ``last_updated`` set to the change's day on every record that changed
-    (``touched``, found here when not given), and ``first_added`` on new records that have none."""
+    (``touched``, found here when not given), ``first_added`` on new records that have none,
+    and valid dates from their own dates on new records without them (``layers.valid_time``)."""
     if touched is None:
         touched = changed_ids(old, new, spec, ignore=("first_added", "last_updated"))
     if not touched:
@@ -273,9 +275,9 @@ def stamp(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: Change,
     out = new.copy()
     mask = out[spec.id_field].isin(touched).to_numpy()
     out.loc[mask, "last_updated"] = change.date
-    fresh = mask & ~out[spec.id_field].isin(set(old[spec.id_field])).to_numpy() & out["first_added"].isna().to_numpy()
-    out.loc[fresh, "first_added"] = change.date
-    return out
+    created = mask & ~out[spec.id_field].isin(set(old[spec.id_field])).to_numpy()
+    out.loc[created & out["first_added"].isna().to_numpy(), "first_added"] = change.date
+    return fill_valid_time(out, spec, today=change.date, rows=np.flatnonzero(created)) if created.any() else out
 
 
 def number_events(events: pd.DataFrame, *, start_seq: int) -> pd.DataFrame:
@@ -475,10 +477,21 @@ def apply_events(frame: pd.DataFrame, spec: LayerSpec, events: pd.DataFrame, *, 
     return out.iloc[np.argsort(ranks.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
-def as_of(frame: pd.DataFrame, log: pd.DataFrame, layer: str, *, seq: int) -> pd.DataFrame:
-    """Layer ``layer`` as it was when the log ended at position ``seq`` (later events undone)."""
+def as_known_on(frame: pd.DataFrame, log: pd.DataFrame, layer: str, *, seq: int,
+                day: dt.date | None = None) -> pd.DataFrame:
+    """Layer ``layer`` as the register knew it when the log ended at position ``seq`` (system time).
+
+    Later events are undone. With ``day`` (the day of ``seq``), records added after it by
+    writes the log does not hold (command-line imports) are left out too (their
+    ``first_added`` is later). What was true in the world on a day is valid time, another
+    question: ``geo.summary.in_force``.
+    """
     later = log[(log["seq"] > seq).fillna(False)]
-    return apply_events(frame, get_layer(layer), later, forward=False)
+    rebuilt = apply_events(frame, get_layer(layer), later, forward=False)
+    if day is None or "first_added" not in rebuilt.columns:
+        return rebuilt
+    added = ~(rebuilt["first_added"] > pd.Timestamp(day)).to_numpy(dtype=bool)
+    return rebuilt if added.all() else rebuilt[added].reset_index(drop=True)
 
 
 def replay(base: pd.DataFrame, log: pd.DataFrame, layer: str, *, after_seq: int = 0) -> pd.DataFrame:
@@ -495,7 +508,8 @@ def undo_frames(current: Mapping[str, pd.DataFrame], log: pd.DataFrame, change_i
     """The layers with change ``change_id`` undone, for :func:`commit` to save as a new change.
 
     Field changes go back to their old values; records the change created are
-    retired on ``day`` (records are never deleted); records it removed come back.
+    retired on ``day`` (records are never deleted) and given an empty valid time (never
+    true: ``valid_to`` = ``valid_from``); records it removed come back.
 
     Raises
     ------
@@ -528,6 +542,9 @@ def undo_frames(current: Mapping[str, pd.DataFrame], log: pd.DataFrame, change_i
             elif event.op == "create":
                 if now is not None and now.get("retired_on") is None:
                     inverse.append(("update", event.record_id, "retired_on", value_text(day, "date")))
+                    if "valid_to" in now:  # and it was never true: an empty valid interval, on no day
+                        start = now.get("valid_from") or value_text(day, "date")
+                        inverse += [("update", event.record_id, name, start) for name in ("valid_from", "valid_to")]
             elif now is None:
                 inverse.append(("create", event.record_id, WHOLE_RECORD, event.old_value))
             else:

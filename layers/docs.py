@@ -51,7 +51,9 @@ def registry_markdown() -> str:
         "Generated from the layer registry (`layers/catalog/`) by `python -m layers.docs > data/LAYERS.md`;",
         "a test keeps it in step. Areas are m², money 万元 unless the name says otherwise, dates are dates.",
         "Only ids are required: real data is incomplete, and analyses say which records they could not judge.",
-        "Every layer keeps `first_added`, `last_updated` and `retired_on` (records are retired, never deleted).",
+        "Every layer keeps `first_added`, `last_updated` and `retired_on` (system time: records are retired, never",
+        "deleted) and, but the audit trail, `valid_from`/`valid_to` (valid time: when the record was true in the",
+        "world; empty = always) — see docs/valid-time.md.",
         "",
     ]
     return "\n".join(header) + "\n" + "\n\n".join(layer_markdown(spec) for spec in REGISTRY.values()) + "\n"

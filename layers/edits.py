@@ -3,7 +3,8 @@
 Each function takes the current layer(s) and returns new frames; values arrive
 as the user typed them and are typed and checked by the same validation as an
 import (``layers.validate``) when the change is committed. Records are never
-dropped: "deleting" is retiring (``retired_on``). The optimistic-locking check
+dropped: "deleting" is retiring (``retired_on``, system time), which also ends the
+record's valid time (``valid_to``, "no longer true from"). The optimistic-locking check
 (:func:`check_version`) compares the version and fingerprint the user's form was
 built from with the current ones, under the write lock.
 """
@@ -17,7 +18,8 @@ import pandas as pd
 
 from geo.editing import merge_polygons, split_polygon
 from layers.audit import ChangeConflict, changes_since, fingerprint, record_version
-from layers.schema import Field, LayerSpec
+from layers.schema import VALID_TIME_FIELD_NAMES, Field, LayerSpec
+from layers.valid_time import VALID_FROM, VALID_TO
 
 #: Fields a form never sets directly: the log stamps them, retiring is its own action.
 BOOKKEEPING = ("first_added", "last_updated", "retired_on")
@@ -119,8 +121,15 @@ def _append(frame: pd.DataFrame, spec: LayerSpec, records: list[dict], geometrie
     return pd.concat([out, added], ignore_index=True)
 
 
-def set_retired(frame: pd.DataFrame, spec: LayerSpec, record_id: str, day) -> pd.DataFrame:
-    """Retire a record on ``day`` (``None`` restores it)."""
+def set_retired(frame: pd.DataFrame, spec: LayerSpec, record_id: str, day, *, no_longer_true_from=None,
+                restored_on=None) -> pd.DataFrame:
+    """Retire a record on ``day`` (``None`` restores it).
+
+    Retiring is system time (the register stops holding the record on ``day``); the
+    record is no longer true in the world from ``no_longer_true_from`` (its ``valid_to``;
+    default ``day``). Restoring on ``restored_on`` (default today) makes it true again:
+    a ``valid_to`` on or before that day is cleared, a later one kept.
+    """
     row = locate(frame, spec, record_id)
     current = frame["retired_on"].iloc[row]
     if day is not None and pd.notna(current):
@@ -129,6 +138,17 @@ def set_retired(frame: pd.DataFrame, spec: LayerSpec, record_id: str, day) -> pd
         raise EditError([("retired_on", f"{record_id} is not retired")])
     out = frame.copy()
     out.iat[row, out.columns.get_loc("retired_on")] = pd.NaT if day is None else pd.Timestamp(day)
+    if VALID_TO not in out.columns:
+        return out
+    if day is not None:
+        ended = _date(day if no_longer_true_from is None else no_longer_true_from)
+        if ended is None:
+            raise EditError([(VALID_TO, f"got {no_longer_true_from!r}; allowed: a date YYYY-MM-DD, the first "
+                                        "day the record is no longer true")])
+        out[VALID_TO] = out[VALID_TO].astype("datetime64[ms]")
+        out.iat[row, out.columns.get_loc(VALID_TO)] = ended
+    elif out[VALID_TO].iloc[row] <= pd.Timestamp(restored_on or pd.Timestamp.today()).normalize():
+        out.iat[row, out.columns.get_loc(VALID_TO)] = pd.NaT
     return out
 
 
@@ -165,9 +185,9 @@ def split_parcel(parcels: pd.DataFrame, spec: LayerSpec, record_id: str, line, *
         raise EditError([("retired_on", f"{record_id} is retired; only live parcels can be split")])
     pieces = split_polygon(parent.geometry, line)
     new_ids = _free_ids(parcels[spec.id_field], record_id, len(pieces))
-    base = _inherited(parent, spec)
+    base = _inherited(parent, spec, since=day)
     records = [{**base, spec.id_field: new_id, LINEAGE_FIELD: record_id} for new_id in new_ids]
-    out = set_retired(parcels, spec, record_id, day)
+    out = set_retired(parcels, spec, record_id, day)  # the parent is no longer true from the split day
     return _append(out, spec, records, pieces), new_ids
 
 
@@ -186,16 +206,19 @@ def merge_parcels(parcels: pd.DataFrame, spec: LayerSpec, record_ids: list[str],
     new_id = (new_id or "").strip() or _free_ids(parcels[spec.id_field], ids[0] + "-M", 1)[0]
     if (parcels[spec.id_field] == new_id).any():
         raise EditError([(spec.id_field, f"{new_id!r} is taken (ids stay taken after a record is retired)")])
-    record = {**_inherited(parcels.iloc[rows[0]], spec), spec.id_field: new_id, LINEAGE_FIELD: ",".join(ids)}
+    record = {**_inherited(parcels.iloc[rows[0]], spec, since=day), spec.id_field: new_id,
+              LINEAGE_FIELD: ",".join(ids)}
     out = parcels
     for record_id in ids:
         out = set_retired(out, spec, record_id, day)
     return _append(out, spec, [record], [merged]), new_id
 
 
-def _inherited(parent: pd.Series, spec: LayerSpec) -> dict:
-    skip = {spec.id_field, LINEAGE_FIELD, *BOOKKEEPING, *EXTENT_FIELDS}
-    return {f.name: parent[f.name] for f in spec.fields if f.name not in skip}
+def _inherited(parent: pd.Series, spec: LayerSpec, *, since) -> dict:
+    """The attributes a piece of a split (or a merge) takes from ``parent``; it is true from ``since``."""
+    skip = {spec.id_field, LINEAGE_FIELD, *BOOKKEEPING, *EXTENT_FIELDS, *VALID_TIME_FIELD_NAMES}
+    inherited = {f.name: parent[f.name] for f in spec.fields if f.name not in skip}
+    return {**inherited, VALID_FROM: pd.Timestamp(since)} if VALID_FROM in spec.field_names else inherited
 
 
 def add_lease(leases: pd.DataFrame, spec: LayerSpec, values: Mapping[str, object], *,

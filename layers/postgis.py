@@ -21,6 +21,7 @@ is only cast to the registry's types.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
@@ -44,14 +45,18 @@ from layers.schema import LayerSpec
 from layers.store import (
     META_TABLE,
     SCHEMA_VERSION,
+    VALID_TIME_SCHEMA,
     ParkStoreError,
+    _arrow_column,
     _geometry_type_name,
     checked_frame,
     empty_frame,
     frame_to_arrow,
+    log_migration,
     missing_layer_message,
     park_meta,
 )
+from layers.valid_time import derive_for_older_park, has_valid_time
 from layers.validate import cast_layer
 from layers.values import STRING_DTYPE
 
@@ -567,8 +572,11 @@ class PostGISStore:
         """Bring an existing park schema up to this version's layout; True when anything changed.
 
         Adds columns for fields declared in the registry since a table was written,
-        GiST indexes that are missing, and the state table of layout 1; records the
-        current ``schema_version``. A schema without a park is left alone.
+        GiST indexes that are missing, and the state table of layout 1; a park from before
+        valid time (schema 1) gets ``valid_from``/``valid_to`` derived once from its
+        records' own dates (:func:`layers.valid_time.derive_for_older_park`), in the same
+        transaction, with a log line; records the current ``schema_version``. A schema
+        without a park is left alone.
         """
         from psycopg import sql
 
@@ -581,15 +589,24 @@ class PostGISStore:
             if STATE_TABLE not in tables:
                 self._create_state(conn, self.schema, 1)
                 changed = True
+            meta = self._read_meta(conn)
+            before_valid_time = int(meta.get("schema_version", 0)) < VALID_TIME_SCHEMA
+            derived = {}
             for name in tables & set(REGISTRY):
                 spec = REGISTRY[name]
                 present = set(self._columns(conn, name))
+                trusted = self._trusted(conn, name, tables)
                 for spec_field in spec.fields:
                     if spec_field.name not in present:
                         conn.execute(sql.SQL("ALTER TABLE {}.{} ADD COLUMN {} {}").format(
                             _identifier(self.schema), _identifier(name), _identifier(spec_field.name),
                             sql.SQL(_PG_TYPES[spec_field.kind])))
                         changed = True
+                if before_valid_time and has_valid_time(spec):
+                    derived[name] = self._derive_valid_time(conn, spec, int(meta["working_epsg"]))
+                    if trusted:  # our own update of values derived from validated ones: still validated
+                        self._stamp(conn, self.schema, self.schema, name)
+                    changed = True
                 if spec.geometry is not None:
                     indexes = {row[0] for row in conn.execute(
                         "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = %s", (self.schema, name)
@@ -601,10 +618,11 @@ class PostGISStore:
                     if f"{name}_geometry_3857_gist" not in indexes:
                         self._create_tile_index(conn, self.schema, name)
                         changed = True
-            meta = self._read_meta(conn)
             if int(meta.get("schema_version", 0)) < SCHEMA_VERSION:
                 self._write_meta(conn, self.schema, {**meta, "schema_version": SCHEMA_VERSION})
                 changed = True
+            if before_valid_time:
+                log_migration(self.label, derived, [])
             layout = conn.execute(self._sql("SELECT layout_version FROM {}.{}", self.schema, STATE_TABLE)).fetchone()[0]
             if layout < 2 and TRUST_TABLE not in tables:
                 # Layout 2: edit counting for trusted loads. The tables written before have no trigger
@@ -670,6 +688,34 @@ class PostGISStore:
         rows = conn.execute(sql.SQL("SELECT DISTINCT {} FROM {}.{}").format(
             sql.SQL(", ").join(map(_identifier, columns)), _identifier(self.schema), _identifier(spec.name))).fetchall()
         return pd.DataFrame(rows, columns=columns, dtype=object)
+
+    def _derive_valid_time(self, conn, spec: LayerSpec, epsg: int) -> pd.DataFrame:
+        """Fill ``valid_from``/``valid_to`` of layer ``spec`` from its records' own dates (the migration).
+
+        Returns the layer as derived (for the log line). The rows that gain a date are
+        copied into a temporary table and updated in one statement.
+        """
+        frame = self._read_table(conn, spec, epsg, None)
+        derived = derive_for_older_park(frame, spec, today=dt.date.today())
+        gained = ((derived["valid_from"].notna() & frame["valid_from"].isna())
+                  | (derived["valid_to"].notna() & frame["valid_to"].isna())).to_numpy()
+        if not gained.any():
+            return derived
+        rows = derived.loc[gained, [spec.id_field, "valid_from", "valid_to"]]
+        table = pa.table({"id": pa.array(rows[spec.id_field], type=pa.string(), from_pandas=True),
+                          "valid_from": _arrow_column(rows["valid_from"], "date"),
+                          "valid_to": _arrow_column(rows["valid_to"], "date")})
+        conn.execute("CREATE TEMPORARY TABLE parkatlas_valid_time (id text PRIMARY KEY, valid_from date, "
+                     "valid_to date) ON COMMIT DROP")
+        buffer = io.BytesIO()
+        pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+        with conn.cursor() as cur, cur.copy("COPY parkatlas_valid_time FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(buffer.getbuffer())
+        conn.execute(self._sql("UPDATE {}.{} AS t SET valid_from = v.valid_from, valid_to = v.valid_to "
+                               "FROM parkatlas_valid_time AS v WHERE t.{} = v.id", self.schema, spec.name,
+                               spec.id_field))
+        conn.execute("DROP TABLE parkatlas_valid_time")
+        return derived
 
     # -- SQL helpers ---------------------------------------------------------------
 

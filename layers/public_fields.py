@@ -24,6 +24,7 @@ import pandas as pd
 
 from layers.registry import REGISTRY
 from layers.schema import LayerSpec
+from layers.valid_time import held_now
 
 #: Fields public by default when a layer has them: what a visitor needs to read the map, nothing about money,
 #: enterprises or enforcement.
@@ -87,10 +88,8 @@ def resolve_public_fields(public_layers: Iterable[str], configured: Mapping[str,
 
 
 def in_force_mask(frame: pd.DataFrame) -> np.ndarray:
-    """Which records are in force (``retired_on`` empty), as a boolean array."""
-    if "retired_on" not in frame.columns:
-        return np.ones(len(frame), dtype=bool)
-    return frame["retired_on"].isna().to_numpy()
+    """Which records are in force now (``retired_on`` empty: :func:`layers.valid_time.held_now`)."""
+    return held_now(frame)
 
 
 def public_records(frame: pd.DataFrame, fields: Iterable[str]) -> pd.DataFrame:

@@ -51,9 +51,12 @@ BELOW_TARGET_INDICATORS = ("investment", "output_per_mu", "tax_per_mu")
 class RulesError(ValueError):
     """A rules file is unreadable or holds bad values; ``problems`` lists each one."""
 
+    #: Which family of rules the message says was rejected (subclasses name theirs).
+    what = "land rules"
+
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("land rules rejected:\n" + "\n".join(f"  - {p}" for p in problems))
+        super().__init__(f"{self.what} rejected:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 # -- typed rules ----------------------------------------------------------------
@@ -372,7 +375,8 @@ _PARAM_KEYS = {"value", "unit", "source", "status"}
 # -- reading and merging ---------------------------------------------------------
 
 
-def _read_yaml(path: Path) -> Mapping:
+def read_yaml(path: Path) -> Mapping:
+    """The mapping a rules file holds (empty for an empty file); :class:`RulesError` naming the file otherwise."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -457,7 +461,7 @@ def merge_rule_files(paths: list[Path], *, parameters: Mapping[str, Check], sche
     marks: dict[str, str] = {}
     for number, path in enumerate(paths):
         try:
-            data = _read_yaml(path)
+            data = read_yaml(path)
         except RulesError as exc:
             raise error(exc.problems) from exc
         given = _flatten(data, path, problems, override=number > 0, parameters=parameters, schema=schema)

@@ -14,8 +14,12 @@ FieldKind = Literal["str", "int", "float", "bool", "date", "code"]
 GeometryKind = Literal["Polygon", "LineString", "Point"]
 
 #: Fields every layer and table carries: history is never lost, records are
-#: retired instead of deleted (the UK brownfield register's discipline).
+#: retired instead of deleted (the UK brownfield register's discipline). They are
+#: *system time*: when the register learnt, last changed and retired a record.
 HISTORY_FIELD_NAMES = ("first_added", "last_updated", "retired_on")
+#: *Valid time*, beside system time on every layer but the audit trail: when the record
+#: was true in the world (docs/valid-time.md). Empty means unknown, i.e. always.
+VALID_TIME_FIELD_NAMES = ("valid_from", "valid_to")
 
 
 @dataclass(frozen=True)
@@ -142,9 +146,20 @@ def code_label(code: Code, lang: str) -> str:
     return code.label_en if lang == "en" else code.label_zh
 
 
-def history_fields() -> tuple[Field, ...]:
-    """The record-history fields appended to every layer declaration."""
+def valid_time_fields() -> tuple[Field, ...]:
+    """When a record was true in the world: from ``valid_from`` up to, not including, ``valid_to``."""
     return (
+        Field("valid_from", "date", "生效日期", "Valid from", aliases=("生效日期", "有效起始日期")),
+        Field("valid_to", "date", "失效日期", "No longer true from", aliases=("失效日期",),
+              description="The first day the record is no longer true (it was true up to the day before)."),
+    )
+
+
+def history_fields(*, valid_time: bool = True) -> tuple[Field, ...]:
+    """The record-history fields appended to every layer declaration: valid time (unless
+    ``valid_time=False``, for the audit trail itself), then system time."""
+    return (
+        *(valid_time_fields() if valid_time else ()),
         Field("first_added", "date", "首次录入", "First added"),
         Field("last_updated", "date", "最后更新", "Last updated"),
         Field("retired_on", "date", "注销日期", "Retired on",

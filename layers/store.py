@@ -14,9 +14,11 @@ triggers. A stamped, unchanged layer is only cast to the registry's types.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import fcntl
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -39,8 +41,11 @@ from pyproj import CRS
 from layers.qgis.layer_styles import STYLE_TABLE, register_gpkg_table, write_gpkg_styles
 from layers.registry import REGISTRY, get_layer
 from layers.schema import LayerSpec
-from layers.validate import cast_layer, validate_layer
+from layers.valid_time import derive_for_older_park, has_valid_time
+from layers.validate import LayerValidationError, cast_layer, validate_layer
 from layers.values import STRING_DTYPE
+
+log = logging.getLogger(__name__)
 
 META_TABLE = "parkatlas_meta"
 #: Per layer: edits counted by triggers since the store stamped it, and the count it stamped (equal = trusted).
@@ -61,7 +66,11 @@ _EDIT_EVENTS = ("INSERT", "UPDATE", "DELETE")
 #: A GeoPackage is an SQLite file whose header says so, with application_id 'GPKG' at byte 68.
 SQLITE_MAGIC = b"SQLite format 3\x00"
 GPKG_APPLICATION_ID = b"GPKG"
-SCHEMA_VERSION = 1
+#: Version of the park's layout. 2: every layer but the audit trail carries valid time
+#: (``valid_from``/``valid_to``), derived once from the records' own dates when an older park is opened.
+SCHEMA_VERSION = 2
+#: The first schema version with valid time.
+VALID_TIME_SCHEMA = 2
 
 _ARROW_TYPES = {
     "str": pa.string(),
@@ -280,6 +289,15 @@ def saving_beside(park: Path, lock) -> Iterator[Path]:
                        f"park, {needed} bytes, and its changes); nothing was saved and the park is unchanged")
                 raise StorageFullError(msg) from exc
             raise
+
+
+def log_migration(where: str, frames: Mapping[str, pd.DataFrame], skipped: list[str]) -> None:
+    """The log line of a migration to valid time: per layer, how many records got a valid_from / valid_to."""
+    counts = ", ".join(f"{name} {int(frame['valid_from'].notna().sum())}/{int(frame['valid_to'].notna().sum())}"
+                       f" of {len(frame)}" for name, frame in frames.items())
+    log.warning("%s: park migrated to schema %d (valid time): valid_from/valid_to derived from the records' own "
+                "dates (data/valid_time.yaml) — %s%s", where, SCHEMA_VERSION, counts or "no layer to derive",
+                f"; left for later, does not validate: {', '.join(skipped)}" if skipped else "")
 
 
 def trusted_stamp(path: Path, name: str) -> int | None:
@@ -618,6 +636,53 @@ class GeoPackageStore:
     def write_lock(self) -> _WriteLock:
         """The park's writer lock (re-entrant; hold it across read-check-save to make a change atomic)."""
         return _WriteLock.for_park(self.path)
+
+    def migrate(self) -> bool:
+        """Bring a park written by an older version up to :data:`SCHEMA_VERSION`; True when it changed.
+
+        Schema 2 adds valid time: every layer with valid time is rewritten with its empty
+        ``valid_from``/``valid_to`` derived once from its records' own dates (:func:`layers.valid_time.derive_for_older_park`),
+        all in one atomic swap with the new schema version, stamped as validated. A layer that
+        does not validate (changed outside ParkAtlas) is left as it is and the version is not
+        raised, so the next opening tries again once it is repaired (``check-park`` names it).
+        A park that cannot be read or written here (damaged, a read-only or full disk) is left
+        as it is, with a log line: it is served as before, every record's valid time unknown.
+        """
+        try:
+            return self._migrate()
+        except (ParkStoreError, OSError) as exc:
+            log.warning("%s: not migrated to schema %d (valid time): %s", self.path, SCHEMA_VERSION, exc)
+            return False
+
+    def _migrate(self) -> bool:
+        if not self.exists() or int(self.read_meta().get("schema_version", 0)) >= SCHEMA_VERSION:
+            return False
+        with saving_beside(self.path, self.write_lock()) as workdir:
+            meta = self.read_meta()  # again under the lock: another process may have migrated it meanwhile
+            if int(meta.get("schema_version", 0)) >= SCHEMA_VERSION:
+                return False
+            crs = self.working_crs()
+            present = set(self.layer_names())
+            frames, skipped = {}, []
+            for name, spec in REGISTRY.items():
+                if name not in present or not has_valid_time(spec):
+                    continue
+                try:
+                    frame = self.load(name)
+                except LayerValidationError as exc:
+                    skipped.append(f"{name} ({len(exc.problems)} problem(s))")
+                    continue
+                frames[name] = derive_for_older_park(frame, spec, today=dt.date.today())
+            temporary = workdir / self.path.name
+            shutil.copy2(self.path, temporary)
+            for name, frame in frames.items():
+                _write_frame(temporary, get_layer(name), frame, crs)
+            stamp_layers(temporary, frames)
+            if not skipped:
+                _write_meta(temporary, {**meta, "schema_version": SCHEMA_VERSION})
+            _fsync_and_replace(temporary, self.path)
+        log_migration(str(self.path), frames, skipped)
+        return True
 
     def _checked(self, name: str, frame: pd.DataFrame, crs: CRS) -> pd.DataFrame:
         return checked_frame(name, frame, crs, source=f"{self.path.name}:{name}")

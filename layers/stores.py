@@ -57,6 +57,16 @@ def describe(location: str | os.PathLike) -> str:
     return safe_url(str(location)) if is_database_url(location) else str(location)
 
 
+def open_park(location: str | os.PathLike) -> ParkStore:
+    """The park store at ``location`` (see :func:`open_store`), brought up to this version's layout when it
+    holds a park of an older one (:func:`migrate_store`): what a command reading or changing a park opens."""
+    store = open_store(location)
+    if not is_database_url(location) and not store.exists():
+        return store
+    migrate_store(store)
+    return store
+
+
 def migrate_store(store: ParkStore) -> bool:
     """Bring the store's layout up to date where the backend has one to migrate; True when it changed.
 

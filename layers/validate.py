@@ -18,8 +18,8 @@ import pandas as pd
 import shapely
 
 from layers import landuse
-from layers.schema import Field, LayerSpec
-from layers.values import KIND_DESCRIPTIONS, STRING_DTYPE, convert, empty_column, present
+from layers.schema import VALID_TIME_FIELD_NAMES, Field, LayerSpec
+from layers.values import KIND_DESCRIPTIONS, STRING_DTYPE, convert, empty_column
 
 #: Geometry types a declared geometry kind accepts (multi-parts are kept as they come).
 ACCEPTED_GEOMETRY_TYPES = {
@@ -202,6 +202,19 @@ def _check_land_use(out: pd.DataFrame, labels: _RecordLabels, problems: list[Pro
             problems += [Problem(labels[i], "land_use", code, allowed) for i in positions]
 
 
+def _check_valid_interval(out: pd.DataFrame, labels: _RecordLabels, problems: list[Problem]) -> None:
+    """A record cannot stop being true before it starts: valid_to must not come before valid_from.
+
+    (The same day is allowed: a record that was never true on any day, e.g. the pieces of a
+    split merged again the day they were made.)
+    """
+    start, end = out["valid_from"], out["valid_to"]
+    for i in np.flatnonzero((end < start).to_numpy(dtype=bool, na_value=False)):
+        problems.append(Problem(labels[i], "valid_to", end.iloc[i].date().isoformat(),
+                                f"before valid_from {start.iloc[i].date().isoformat()}; allowed: valid_from or a "
+                                "later day (valid_to is the first day the record is no longer true), or empty"))
+
+
 def validate_layer(
     frame: pd.DataFrame, spec: LayerSpec, *, source: str
 ) -> tuple[pd.DataFrame, ValidationReport]:
@@ -275,6 +288,8 @@ def validate_layer(
         ]
     if "land_use" in out.columns and "land_use_std" in out.columns:
         _check_land_use(out, labels, problems, notices)
+    if set(VALID_TIME_FIELD_NAMES) <= set(out.columns):
+        _check_valid_interval(out, labels, problems)
 
     extra = [c for c in frame.columns if c not in spec.field_names and c != getattr(frame, "_geometry_column_name", None)]
     notices += [Problem("all", column, None, f"not a field of layer {spec.name!r}; ignored") for column in extra]

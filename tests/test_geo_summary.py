@@ -206,18 +206,38 @@ def test_lengths_refuse_a_geographic_crs(tiny):
         summary.road_lengths(tiny["roads"].to_crs(4326))
 
 
-def test_retired_records_are_left_out_unless_asked_as_of_a_day_they_existed(tiny):
-    roads = tiny["roads"].copy()
-    roads["retired_on"] = pd.to_datetime(["2025-01-01", None]).astype("datetime64[ms]")
-    roads["first_added"] = pd.to_datetime(["2020-01-01", "2026-01-01"]).astype("datetime64[ms]")
+def _days(*values) -> pd.Series:
+    return pd.to_datetime(list(values)).astype("datetime64[ms]")
+
+
+def test_a_day_is_judged_in_valid_time_not_by_when_the_register_learnt_it(tiny):
+    roads = tiny["roads"].copy()  # R1 300 m, R2 100 m
+    # R1 true from 2020-01-01 up to 2024-12-31 (no longer true from 2025-01-01), retired in the register in 2026;
+    # R2 true from 2026-01-01; the register learnt of both only on 2026-05-01 (an import that day).
+    roads["valid_from"] = _days("2020-01-01", "2026-01-01")
+    roads["valid_to"] = _days("2025-01-01", None)
+    roads["retired_on"] = _days("2026-03-01", None)
+    roads["first_added"] = _days("2026-05-01", "2026-05-01")
     layers = {**tiny, "roads": roads}
-    assert summary.park_summary(layers)["roads"]["total_km"] == pytest.approx(0.1)
-    # On 2024-06-30 R1 existed (retired later) and R2 was not yet added.
-    assert summary.park_summary(layers, as_of=dt.date(2024, 6, 30))["roads"]["total_km"] == pytest.approx(0.3)
-    # Retired on the day itself: gone that day.
-    assert summary.park_summary(layers, as_of=dt.date(2025, 1, 1))["roads"]["total_km"] == pytest.approx(0.0)
-    # Added on the day itself: there that day.
-    assert summary.park_summary(layers, as_of=dt.date(2026, 1, 1))["roads"]["total_km"] == pytest.approx(0.1)
+
+    def km(day=None):
+        return summary.park_summary(layers, as_of=day)["roads"]["total_km"]
+
+    assert km() == pytest.approx(0.1)  # now: what the register holds, R1 retired
+    assert km(dt.date(2019, 12, 31)) == pytest.approx(0.0)  # neither was true yet
+    assert km(dt.date(2020, 1, 1)) == pytest.approx(0.3)  # R1 from its first day, learnt of years later
+    assert km(dt.date(2024, 12, 31)) == pytest.approx(0.3)
+    assert km(dt.date(2025, 1, 1)) == pytest.approx(0.0)  # no longer true from valid_to
+    assert km(dt.date(2026, 1, 1)) == pytest.approx(0.1)  # R2 from valid_from, not from first_added
+
+
+def test_a_retired_record_without_valid_to_ends_the_day_it_was_retired(tiny):
+    roads = tiny["roads"].copy()
+    roads["retired_on"] = _days("2025-01-01", None)
+    roads["first_added"] = _days("2025-06-01", "2026-01-01")  # system time plays no part
+    layers = {**tiny, "roads": roads}
+    assert summary.park_summary(layers, as_of=dt.date(2024, 12, 31))["roads"]["total_km"] == pytest.approx(0.4)
+    assert summary.park_summary(layers, as_of=dt.date(2025, 1, 1))["roads"]["total_km"] == pytest.approx(0.1)
 
 
 def test_park_summary_has_every_figure_group_in_order(tiny):

@@ -108,8 +108,8 @@ def _history_of_changes(store):
 def test_replay_from_the_start_reproduces_the_current_state(tiny_park):
     _history_of_changes(tiny_park)
     log, current = tiny_park.load("audit_events"), tiny_park.load("parcels")
-    start = audit.as_of(current, log, "parcels", seq=0)
-    pd.testing.assert_frame_equal(by_id(start), by_id(audit.as_of(current, log, "parcels", seq=0)))
+    start = audit.as_known_on(current, log, "parcels", seq=0)
+    pd.testing.assert_frame_equal(by_id(start), by_id(audit.as_known_on(current, log, "parcels", seq=0)))
     replayed = audit.replay(start, log, "parcels")
     pd.testing.assert_frame_equal(by_id(replayed), by_id(current))
 
@@ -119,7 +119,7 @@ def test_as_of_every_log_position_equals_the_state_saved_then(tiny_park):
     log, current = tiny_park.load("audit_events"), tiny_park.load("parcels")
     assert len(snapshots) == 6
     for seq, saved in snapshots.items():
-        pd.testing.assert_frame_equal(by_id(audit.as_of(current, log, "parcels", seq=seq)), by_id(saved))
+        pd.testing.assert_frame_equal(by_id(audit.as_known_on(current, log, "parcels", seq=seq)), by_id(saved))
 
 
 def test_seq_at_a_day_or_a_time(tiny_park):
@@ -240,7 +240,7 @@ def test_a_record_removed_by_a_save_is_kept_in_its_delete_event(tiny_park):
     log = tiny_park.load("audit_events")
     deleted = log[log["op"] == "delete"]
     assert list(deleted["record_id"]) == ["R2"]
-    restored = audit.as_of(tiny_park.load("roads"), log, "roads", seq=0)
+    restored = audit.as_known_on(tiny_park.load("roads"), log, "roads", seq=0)
     pd.testing.assert_frame_equal(by_id(restored), by_id(roads))
 
 

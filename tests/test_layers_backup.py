@@ -46,7 +46,7 @@ def test_kill_9_during_saves_leaves_the_old_or_the_new_state(tiny_park):
         assert found in (done, done + 1), (found, done)
         committed = found
         log, parcels = tiny_park.load("audit_events"), tiny_park.load("parcels")
-        start = audit.as_of(parcels, log, "parcels", seq=0)
+        start = audit.as_known_on(parcels, log, "parcels", seq=0)
         replayed = audit.replay(start, log, "parcels")
         pd.testing.assert_frame_equal(replayed.sort_values("parcel_id").reset_index(drop=True),
                                       parcels.sort_values("parcel_id").reset_index(drop=True))
@@ -142,7 +142,7 @@ def test_a_restore_carries_the_trail_reverts_in_the_open_and_can_be_undone(tiny_
     assert restore["seq"].min() > edit["seq"].max()
     assert restore["reason"].iloc[0].startswith("restored from backup b.gpkg (sha256 ")
     # As of just before the restore, the trail rebuilds the edited state; undoing the restore brings it back.
-    before = audit.as_of(tiny_park.load("roads"), log, "roads", seq=int(edit["seq"].max()))
+    before = audit.as_known_on(tiny_park.load("roads"), log, "roads", seq=int(edit["seq"].max()))
     assert before.set_index("road_id").loc["R1", "name"] == "新纬一路"
     restore_id = manifest["restore"]["change_id"]
     audit.commit(tiny_park, audit.new_change("undo", undoes=restore_id),

@@ -26,6 +26,8 @@ from io_samples import (
 from layers.io import ImportOptions, ImportRejected, import_layer
 from layers.io.archive import archive_folder_for, sha256_of
 from layers.store import GeoPackageStore
+from layers.registry import get_layer
+from layers.valid_time import fill_valid_time
 
 TODAY = dt.date(2026, 6, 30)
 
@@ -199,10 +201,11 @@ def _parcels_file(tmp_path, rows: list[tuple[str, str, tuple[float, float, float
 
 
 def _seed_history(store: GeoPackageStore) -> None:
+    """A register kept since 2020, its valid time derived as an import or the migration derives it."""
     parcels = store.load("parcels")
     parcels["first_added"] = pd.Timestamp("2020-01-01")
     parcels["last_updated"] = pd.Timestamp("2020-01-01")
-    store.save("parcels", parcels)
+    store.save("parcels", fill_valid_time(parcels, get_layer("parcels"), today=TODAY))
 
 
 def test_replace_updates_adds_and_retires_keeping_first_added(tmp_path, tiny_park):
@@ -223,7 +226,10 @@ def test_replace_updates_adds_and_retires_keeping_first_added(tmp_path, tiny_par
     assert parcels.loc["P2", "name"] == "二号地块（改）"
     assert parcels.loc["P2", "status"] == "supplied"  # not in the file: kept
     assert parcels.loc["P3", "retired_on"] == day and parcels.loc["P3", "name"] == "三号地块"
+    assert parcels.loc["P3", "valid_to"] == day  # gone from the file: no longer true from the import day
     assert parcels.loc["P9", "first_added"] == day and pd.isna(parcels.loc["P9", "retired_on"])
+    assert parcels.loc["P1", "valid_from"] == pd.Timestamp("2019-05-01")  # its contract date, kept
+    assert pd.isna(parcels.loc["P9", "valid_from"])  # no own date, no valid-from for the file: always
     assert plan.report.records_imported == 3
 
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import TINY_META, WORKING_EPSG, tiny_frames
 
 from layers.postgis import STATE_TABLE, PostGISStore, safe_url, split_schema
-from layers.store import META_TABLE, GeoPackageStore, ParkStoreError
+from layers.store import META_TABLE, SCHEMA_VERSION, GeoPackageStore, ParkStoreError
 from layers.stores import describe, open_store
 
 
@@ -102,7 +102,7 @@ def test_migration_adds_missing_columns_indexes_and_records_versions(tiny_pg):
                             (tiny_pg.schema,)).fetchone()
         layout = conn.execute(tiny_pg._sql("SELECT layout_version FROM {}.{}", tiny_pg.schema, STATE_TABLE)).fetchone()
     assert layout[0] == 2
-    assert tiny_pg.read_meta()["schema_version"] == 1
+    assert tiny_pg.read_meta()["schema_version"] == SCHEMA_VERSION
     assert tiny_pg.version() != version
     assert tiny_pg.migrate() is False  # idempotent
 

@@ -202,13 +202,13 @@ def test_viewers_read_history_but_cannot_undo(auth_app):
 def test_as_of_view_rebuilds_an_earlier_day(editor_client):
     version, fp = version_of(editor_client, "parcels", "P1")
     editor_client.post("/edit/parcels/P1", data={"name": "今日更名", "version": version, "fingerprint": fp})
-    before = editor_client.get("/history/as-of/parcels?at=2000-01-01&format=json").get_json()
+    before = editor_client.get("/history/as-known-on/parcels?at=2000-01-01&format=json").get_json()
     names = {f["id"]: f["properties"]["name"] for f in before["features"]}
     assert names["P1"] == "一号地块 <b>"
-    today = editor_client.get("/history/as-of/parcels?at=2999-01-01&format=json").get_json()
+    today = editor_client.get("/history/as-known-on/parcels?at=2999-01-01&format=json").get_json()
     assert {f["id"]: f["properties"]["name"] for f in today["features"]}["P1"] == "今日更名"
-    assert editor_client.get("/history/as-of/parcels?at=yesterday").status_code == 400
-    assert editor_client.get("/history/as-of/parcels?at=2000-01-01").status_code == 200
+    assert editor_client.get("/history/as-known-on/parcels?at=yesterday").status_code == 400
+    assert editor_client.get("/history/as-known-on/parcels?at=2000-01-01").status_code == 200
 
 
 def test_log_export_neutralises_formulas(editor_client):

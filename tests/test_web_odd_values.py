@@ -92,11 +92,12 @@ def test_the_range_is_configuration(tiny_park):
 
 @pytest.fixture
 def growing_client(tmp_path):
-    """The tiny park where P3 was added on 2026-01-01 and P2 (contract 2024-03-01, 30 亩) on 2024-02-01."""
+    """The tiny park where P3 is true from 2026-01-01 and P2 (contract 2024-03-01, 30 亩) from 2024-02-01
+    (valid time: what as-of days judge)."""
     from app import create_app
 
     frames = tiny_frames()
-    frames["parcels"]["first_added"] = pd.to_datetime(["2019-01-01", "2024-02-01", "2026-01-01"])
+    frames["parcels"]["valid_from"] = pd.to_datetime(["2019-01-01", "2024-02-01", "2026-01-01"])
     store = GeoPackageStore(tmp_path / "growing.gpkg")
     store.save_park(frames, TINY_META)
     return create_app({"TESTING": True, "PARK_PATH": str(store.path), "SECRET_KEY": "t"}).test_client()

@@ -79,13 +79,17 @@ def parse_as_of(args: Mapping[str, str]) -> dt.date | None:
     clear 400 naming the range, whichever page is asked.
     """
     day = date_param(args, "as_of")
-    if day is None:
-        return None
+    return None if day is None else day_in_range(day, "as_of")
+
+
+def day_in_range(day: dt.date, name: str) -> dt.date:
+    """``day`` when the analyses can count in it (``AS_OF_EARLIEST`` … ``AS_OF_LATEST``); a 400 naming
+    ``name``, the range and the day otherwise."""
     earliest = dt.date.fromisoformat(str(current_app.config["AS_OF_EARLIEST"]))
     latest = dt.date.fromisoformat(str(current_app.config["AS_OF_LATEST"]))
     if not earliest <= day <= latest:
-        raise BadRequest(tr(f"as_of 必须在 {earliest} 至 {latest} 之间，收到 {day}",
-                            f"as_of must be between {earliest} and {latest}, got {day}"))
+        raise BadRequest(tr(f"{name} 必须在 {earliest} 至 {latest} 之间，收到 {day}",
+                            f"{name} must be between {earliest} and {latest}, got {day}"))
     return day
 
 

@@ -1,4 +1,4 @@
-"""The audit trail on the web: the audited store, history views, undo, "as of" views and log exports.
+"""The audit trail on the web: the audited store, history views, undo, "as known on" views and log exports.
 
 :func:`init_app` wraps the park store in :class:`layers.audit.AuditedStore`, so
 every save made through ``park().store`` — the editor's, the case ledger's, an
@@ -11,6 +11,7 @@ users' changes.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from flask import (
@@ -227,23 +228,27 @@ def _moment(raw: str | None):
         raise BadRequest(f"at must be a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM:SS, got {raw!r}") from None
 
 
-@bp.get("/as-of/<layer>")
-def as_of(layer: str):
-    """Layer ``layer`` as it stood at ``?at=`` (a day's end, or a UTC time), rebuilt from the log."""
+@bp.get("/as-known-on/<layer>")
+@bp.get("/as-of/<layer>", endpoint="as_of")  # the address this page had before valid time; links may keep it
+def as_known_on(layer: str):
+    """Layer ``layer`` as the register knew it at ``?at=`` (a day's end, or a UTC time): system time,
+    rebuilt from the log. (What was true in the world on a day is valid time: the analysis pages.)"""
     spec = REGISTRY.get(layer)
     if spec is None or layer == audit.AUDIT_LAYER:
         raise NotFound(f"unknown layer {layer!r}")
     moment = _moment(request.args.get("at"))
     trail = log()
     seq = audit.seq_at(trail, moment)
-    frame = audit.as_of(park().layer(layer), trail, layer, seq=seq)
+    day = (moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+           if isinstance(moment, dt.datetime) else moment)  # first_added is a day in the park's time zone
+    frame = audit.as_known_on(park().layer(layer), trail, layer, seq=seq, day=day)
     if request.args.get("format") == "json":
         web = frame if spec.is_table else to_web(frame)
         features = feature_texts(web, id_field=spec.id_field)
         return Response(feature_collection_text(features, {"as_of_seq": seq, "numberReturned": len(features)}),
                         mimetype="application/geo+json")
     shown = json_ready(frame.head(PAGE_ROWS), [f.name for f in spec.fields])
-    return render_template("audit/as_of.html", spec=spec, at=request.args.get("at"), seq=seq, total=len(frame),
+    return render_template("audit/as_known_on.html", spec=spec, at=request.args.get("at"), seq=seq, total=len(frame),
                            columns=[(f.name, field_label(f, current_lang())) for f in spec.fields],
                            records=shown.to_dict("records"))
 

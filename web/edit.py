@@ -13,6 +13,7 @@ and get JSON back. Who may call what is the permission table's business
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import geopandas as gpd
@@ -31,6 +32,7 @@ from geo.revitalisation import CaseError, close_case, create_case, update_case
 from layers import audit, edits
 from layers.registry import REGISTRY
 from layers.schema import LayerSpec, code_label, field_label
+from layers.valid_time import has_valid_time
 from layers.validate import LayerValidationError
 from web.audit import commit_change, event_rows, log
 from web.errors import BadRequest, _wants_json
@@ -241,6 +243,7 @@ def _render_record(spec: LayerSpec, record_id: str | None, *, errors=None, submi
             version=audit.record_version(trail, spec.name, record_id),
             fingerprint=audit.fingerprint(frame, spec, record_id),
             retired=record.get("retired_on"),
+            has_valid_time=has_valid_time(spec), today=_today().date().isoformat(),
             history=event_rows(audit.history(trail, layer=spec.name, record_id=record_id).tail(8).iloc[::-1]),
         )
     if spec.name == "cases":
@@ -417,21 +420,38 @@ def _simple_change(layer: str, record_id: str, action: str, change, *, geometry_
     return _saved(spec, record_id, events)
 
 
+def _posted_day(raw, name: str) -> dt.date | None:
+    """A posted ``YYYY-MM-DD`` (blank: None); a 400 naming the field and the value otherwise."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(tr(f"{name} 必须是日期 YYYY-MM-DD，收到 {text!r}",
+                            f"{name} must be a date written YYYY-MM-DD, got {text!r}")) from None
+
+
 def _today():
     return audit.new_change("update", timezone=current_app.config["TIMEZONE"]).date
 
 
 @bp.post("/<layer>/<record_id>/retire")
 def retire(layer: str, record_id: str):
-    """Retire a record (records are never deleted; retired ones stay in history and "as of" views)."""
+    """Retire a record today; it is no longer true from ``valid_to`` (default today). Records are never
+    deleted: retired ones stay in the history and in as-of views of the days they were true."""
     return _simple_change(layer, record_id, "retire",
-                          lambda frame, spec, sub: edits.set_retired(frame, spec, record_id, _today()))
+                          lambda frame, spec, sub: edits.set_retired(
+                              frame, spec, record_id, _today(),
+                              no_longer_true_from=_posted_day(sub.raw.get("valid_to"), "valid_to")))
 
 
 @bp.post("/<layer>/<record_id>/restore")
 def restore(layer: str, record_id: str):
+    """Hold a retired record again; it is true again from today (a valid_to up to today is cleared)."""
     return _simple_change(layer, record_id, "restore",
-                          lambda frame, spec, sub: edits.set_retired(frame, spec, record_id, None))
+                          lambda frame, spec, sub: edits.set_retired(frame, spec, record_id, None,
+                                                                     restored_on=_today()))
 
 
 @bp.post("/<layer>/<record_id>/geometry")

@@ -27,6 +27,7 @@ serves one (gpkg, geojson, shp, kml, csv, xlsx, gtxt — the 国土 TXT, GBK unl
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import logging
 import re
@@ -59,6 +60,7 @@ from layers.io.uploads import SourceError, UploadNotFound, UploadSpent, UploadSt
 from layers.io.write import DOWNLOADS, attribute_table, export_bytes, formats_for, without_retired
 from layers.registry import REGISTRY, get_layer
 from layers.store import is_storage_full
+from web.api_params import day_in_range
 from web.auth import current_user
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
@@ -139,7 +141,21 @@ def _form_options() -> dict:
     for name in _OPTION_FIELDS:
         value = (request.form.get(name) or "").strip()
         options[name] = value or None
+    options["valid_from"] = _valid_from(request.form.get("valid_from"))
     return options
+
+
+def _valid_from(raw: str | None) -> str | None:
+    """The form's "valid from (for the whole file)" as ``YYYY-MM-DD`` (blank: None); 400 naming the value otherwise."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(tr(f"整个文件的生效日期 valid_from 必须是日期 YYYY-MM-DD，收到 {text!r}",
+                            f"valid from (for the whole file) must be a date written YYYY-MM-DD, got {text!r}")) from None
+    return day_in_range(day, "valid_from").isoformat()
 
 
 def _run(path: Path, saved: dict, *, commit: bool, accept_far: bool = False):
@@ -149,6 +165,7 @@ def _run(path: Path, saved: dict, *, commit: bool, accept_far: bool = False):
     options = ImportOptions(
         crs=saved.get("crs"), encoding=saved.get("encoding"), mode=saved["mode"], dry_run=not commit,
         source_layer=saved.get("source_layer"), accept_damaged=bool(saved.get("accept_damaged")),
+        valid_from=dt.date.fromisoformat(saved["valid_from"]) if saved.get("valid_from") else None,
         mapping_path=str(path.parent / mapping) if mapping else None, id_field=saved.get("id_field"),
         accept_far=accept_far, ask_far=not commit,
         limits=ImportLimits(max_upload_bytes=current_app.config["MAX_CONTENT_LENGTH"]),

@@ -26,6 +26,7 @@ from layers.backup import check_park, clean_leftovers, recovery_hint
 from layers.io.archive import archive_folder_for
 from layers.store import GeoPackageStore, ParkStoreError
 from layers.stores import describe
+from layers.valid_time import load_rules as load_valid_time_rules
 from web.park import _EXTENSION
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def prepare_to_serve(app: Flask) -> None:
     if not app.config["PARK_CHECK_ON_START"] or app.extensions.get(_CHECKED):
         return
     app.extensions[_CHECKED] = True
+    load_valid_time_rules()  # a bad PARKATLAS_VALID_TIME file stops the start, naming file, layer and field
     cache = app.extensions[_EXTENSION]
     store = cache.store
     inner = getattr(store, "inner", store)

@@ -44,7 +44,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for

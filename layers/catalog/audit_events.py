@@ -60,6 +60,6 @@ LAYER = LayerSpec(
         Field("new_value", "str", "新值", "New value"),
         Field("reason", "str", "原因", "Reason"),
         Field("undoes", "str", "撤销的变更", "Undoes", description="The change this one undoes."),
-        *history_fields(),
+        *history_fields(valid_time=False),
     ),
 )

@@ -45,6 +45,8 @@ from layers.demo.layout import plan_layout
 from layers.demo.networks import add_conflicts, plan_facilities, plan_pipes, road_status
 from layers.demo.scenarios import plan_scenarios
 from layers.demo.zones import plan_zones
+from layers.registry import get_layer
+from layers.valid_time import fill_valid_time
 
 __all__ = ["DEFAULT_PARCELS", "DEFAULT_SEED", "build_demo_park", "generate_demo_park"]
 
@@ -101,7 +103,9 @@ def generate_demo_park(*, n_parcels: int = DEFAULT_PARCELS, seed: int = DEFAULT_
     # The ground plan is no longer needed: free it before the large tables are built.
     del layout, scenario, buildings, pipes, conditions
     frames.update(fr.table_frames(economy, rng))
-    return {name: frames[name] for name in LAYER_ORDER}, meta
+    # Valid time from the records' own dates, as an import of this register would derive it.
+    day = pd.Timestamp(REFERENCE_DATE)
+    return {name: fill_valid_time(frames[name], get_layer(name), today=day) for name in LAYER_ORDER}, meta
 
 
 def _manifest(frames, *, scenario, economy, conditions, conflicts, pipe_ids, building_ids) -> dict:

@@ -34,6 +34,7 @@ import shapely
 from pyproj import CRS
 
 from geo import gcj02
+from geo.reasons import isin
 from layers.audit import read_modify_write, write_lock
 from layers.io import crs_detect, geometry, messy, normalise
 from layers.io.archive import ImportArchive, archive_folder_for
@@ -46,7 +47,8 @@ from layers.io.report import ImportRejected, ImportReport
 from layers.io.uploads import SourceError, StagedSource, stage_source
 from layers.registry import REGISTRY, get_layer
 from layers.stores import open_store
-from layers.schema import HISTORY_FIELD_NAMES, LayerSpec
+from layers.schema import HISTORY_FIELD_NAMES, VALID_TIME_FIELD_NAMES, LayerSpec
+from layers.valid_time import fill_valid_time, has_valid_time, load_rules
 from layers.validate import LayerValidationError, Problem, aggregated, validate_layer
 from layers.values import empty_column, normalise_text, present, to_text
 
@@ -555,13 +557,16 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
 
 
 def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mode: str, today,
-          has_ids: bool = True, provided: set[str] | None = None) -> tuple[pd.DataFrame, dict[str, int], list[Problem]]:
+          has_ids: bool = True, provided: set[str] | None = None,
+          valid_from=None) -> tuple[pd.DataFrame, dict[str, int], list[Problem]]:
     """The layer after importing ``incoming`` into ``existing`` by ``mode``, with history kept.
 
     Both frames are validated (typed). ``provided`` names the fields the source
     had: an updated record keeps its current value of every other field (a file
-    of ids and outlines does not wipe the attributes). Returns (result, counts,
-    problems).
+    of ids and outlines does not wipe the attributes). The file's records without
+    valid dates get them from their own dates, else ``valid_from`` (given for the
+    whole file); records ``replace`` retires are no longer true from ``today``.
+    Returns (result, counts, problems).
     """
     id_field = spec.id_field
     stamp = pd.Timestamp(today).normalize()
@@ -589,6 +594,9 @@ def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mo
         for name in spec.field_names:
             if name not in provided and name not in (id_field, "first_added", "last_updated"):
                 new_match[name] = old_match[name]
+    # Valid time: a file that has valid_from / valid_to states them (empty = unknown, as exports write it).
+    own = tuple(name for name in VALID_TIME_FIELD_NAMES if provided is None or name not in provided)
+    new_match = fill_valid_time(new_match, spec, today=stamp, valid_from=valid_from, own_dates=own)
     compared = [f for f in spec.field_names if f not in HISTORY_FIELD_NAMES]
     unchanged = np.ones(len(new_match), dtype=bool)
     for name in compared:
@@ -604,7 +612,7 @@ def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mo
     counts["updated"] = int((~unchanged).sum())
     counts["unchanged"] = int(unchanged.sum())
 
-    new_rows = incoming[~matched].copy()
+    new_rows = fill_valid_time(incoming[~matched].copy(), spec, today=stamp, valid_from=valid_from, own_dates=own)
     new_rows["first_added"] = new_rows["first_added"].fillna(stamp)
     new_rows["last_updated"] = new_rows["last_updated"].fillna(stamp)
 
@@ -621,12 +629,31 @@ def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mo
         live = rest["retired_on"].isna().to_numpy()
         rest.loc[live, "retired_on"] = stamp
         rest.loc[live, "last_updated"] = stamp
+        if has_valid_time(spec):  # gone from the file: no longer true from today, unless it says otherwise
+            ends = live & rest["valid_to"].isna().to_numpy() & ~(rest["valid_from"] >= stamp).to_numpy(dtype=bool)
+            rest.loc[ends, "valid_to"] = stamp
         counts["retired"] = int(live.sum())
     parts = [rest, updated, new_rows] if mode != "append" else [existing, new_rows]
     result = pd.concat([p for p in parts if len(p)] or [existing], ignore_index=True)
     if spec.geometry is not None:
         result = gpd.GeoDataFrame(result, geometry="geometry", crs=existing.crs or incoming.crs)
     return result, {k: v for k, v in counts.items() if v or k == "added"}, problems
+
+
+def _note_valid_time(result: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, options: ImportOptions,
+                     provided: set[str], report: ImportReport) -> None:
+    """Say how many of the file's records know since when they were true, and from what."""
+    if not has_valid_time(spec) or not len(incoming):
+        return
+    mine = result[isin(result[spec.id_field], incoming[spec.id_field])]  # Arrow's hash: 10⁵ ids in ms
+    known = int(mine["valid_from"].notna().sum())
+    rule = load_rules().get(spec.name)
+    own = ["the file's valid_from column"] if "valid_from" in provided else list(rule.valid_from if rule else ())
+    sources = [*own, *(["the valid-from given for the file, " + options.valid_from.isoformat()]
+                       if options.valid_from else [])]
+    how = f" (from {', '.join(sources)})" if sources else ""
+    report.note("all", "valid_from", f"valid time: {known} of {len(mine)} record(s) have a valid_from{how}; "
+                                     "the others are taken as true on every day")
 
 
 def _topology(result: pd.DataFrame, spec: LayerSpec, options: ImportOptions, report: ImportReport,
@@ -698,7 +725,8 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
         existing = _empty_layer(spec, park_crs)
     provided = set(mapped.columns)
     result, counts, problems = merge(existing, incoming, spec, mode=options.mode, today=options.date,
-                                     has_ids=has_ids, provided=provided)
+                                     has_ids=has_ids, provided=provided, valid_from=options.valid_from)
+    _note_valid_time(result, incoming, spec, options, provided, report)
     report.problems += problems
     report.counts = counts
     report.records_imported = int(result["retired_on"].isna().sum())
@@ -731,7 +759,7 @@ def _merged_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions)
             report.note("all", spec.id_field, f"the park changed since the preview: generated ids are now "
                                               f"{ids[0]} … {ids[-1]}")
     result, counts, problems = merge(current, incoming, spec, mode=options.mode, today=options.date,
-                                     has_ids=plan.has_ids, provided=plan.provided)
+                                     has_ids=plan.has_ids, provided=plan.provided, valid_from=options.valid_from)
     if problems:
         report.problems += problems
         report.note("park", spec.name, "the park changed since the preview; nothing was imported")

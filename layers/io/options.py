@@ -191,6 +191,10 @@ class ImportOptions:
         confirmation (its checkbox) instead of rejecting the preview.
     today
         The date written to history fields (tests fix it).
+    valid_from
+        Since when the file's records were true in the world, for those whose own dates do
+        not say (``data/valid_time.yaml``) and that have no ``valid_from`` of their own;
+        ``None``: unknown, i.e. always (docs/valid-time.md).
     """
 
     crs: str | None = None
@@ -205,6 +209,7 @@ class ImportOptions:
     accept_far: bool = False
     ask_far: bool = False
     today: dt.date | None = None
+    valid_from: dt.date | None = None
     limits: ImportLimits = ImportLimits()
     topology: TopologyTolerances = TopologyTolerances()
     checks: ImportChecks = ImportChecks()
@@ -212,6 +217,9 @@ class ImportOptions:
     def __post_init__(self):
         if self.mode not in MODES:
             msg = f"mode must be one of {', '.join(MODES)}, got {self.mode!r}"
+            raise ValueError(msg)
+        if self.valid_from is not None and not isinstance(self.valid_from, dt.date):
+            msg = f"valid_from must be a date (YYYY-MM-DD), got {self.valid_from!r}"
             raise ValueError(msg)
 
     @property

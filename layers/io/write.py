@@ -50,7 +50,7 @@ from layers.io.kml import write_kml
 from layers.io.kml_styles import kml_fields, kml_styles
 from layers.io.uploads import FIELD_TABLE_SUFFIX
 from layers.qgis.layer_styles import style_documents
-from layers.schema import LayerSpec, code_label
+from layers.schema import VALID_TIME_FIELD_NAMES, LayerSpec, code_label
 from layers.store import GeoPackageStore, frame_to_arrow
 
 #: Destination suffix → format.
@@ -185,6 +185,9 @@ def _text_value(value: object) -> str | None:
 def _write_kml(frame, spec: LayerSpec, path: Path, lang: str) -> None:
     web = _with_web_geometry(frame)
     columns = {name: frame[name].astype(object).map(_text_value) for name in spec.field_names}
+    for name in VALID_TIME_FIELD_NAMES:  # written even empty: a file with the field states it (unknown = always)
+        if name in columns:
+            columns[name] = columns[name].fillna("")
     # Placemark names are what Google Earth shows; a layer's own name field fills them (never the id, which
     # would come back as a name on import).
     name_field = "name" if "name" in spec.field_names else spec.id_field

@@ -39,7 +39,7 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
     from layers.registry import REGISTRY
     from layers.rules import RulesError, rules_for_park
     from layers.store import ParkStoreError
-    from layers.stores import close_store, open_store
+    from layers.stores import close_store, open_park
     from layers.validate import LayerValidationError
 
     location = park_path or current_app.config.get("DATABASE_URL") or current_app.config["PARK_PATH"]
@@ -54,7 +54,7 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
         sys.exit(2)
     started = time.perf_counter()
     try:
-        store = open_store(location)
+        store = open_park(location)
         try:
             meta = store.read_meta()
             if as_of is None:

@@ -8,6 +8,7 @@ destination it cannot serve.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -20,7 +21,8 @@ from layers.io import ImportChecks, ImportOptions, ImportRejected, import_layer
 from layers.io.archive import default_archive_dir
 from layers.io.importer import IMPORTABLE_LAYERS
 from layers.io.options import MODES
-from layers.stores import open_store
+from layers.store import ParkStoreError
+from layers.stores import open_park
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +55,28 @@ def _park_location(park_path: str | None) -> str:
                    "or AUTO to generate ids.")
 @click.option("--accept-far", is_flag=True,
               help="Import records that lie farther from the park than IMPORT_FAR_KM (otherwise rejected).")
+@click.option("--valid-from", "valid_from", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              metavar="YYYY-MM-DD", help="Since when the file's records were true, for those whose own dates "
+                                         "(contract, completion, lease start …) do not say (docs/valid-time.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @with_appcontext
 def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, dry_run, source_layer,
-                   accept_damaged, park_name, id_field, accept_far, as_json) -> None:
+                   accept_damaged, park_name, id_field, accept_far, valid_from, as_json) -> None:
     """Import SOURCE (Shapefile, zip, GeoPackage, GeoJSON, KML/KMZ, DXF, CSV, XLSX, 国土 TXT) into LAYER."""
+    earliest, latest = (dt.date.fromisoformat(str(current_app.config[key])) for key in ("AS_OF_EARLIEST",
+                                                                                       "AS_OF_LATEST"))
+    if valid_from is not None and not earliest <= valid_from.date() <= latest:
+        click.echo(f"{source}: rejected: --valid-from must be between {earliest} and {latest}, "
+                   f"got {valid_from.date()}")
+        raise SystemExit(REJECTED)
     options = ImportOptions(crs=crs, encoding=encoding, mapping_path=mapping_path, mode=mode, dry_run=dry_run,
                             source_layer=source_layer, accept_damaged=accept_damaged, park_name=park_name,
                             id_field=id_field, accept_far=accept_far,
-                            checks=ImportChecks.from_config(current_app.config))
+                            checks=ImportChecks.from_config(current_app.config),
+                            valid_from=valid_from.date() if valid_from else None)
     try:
-        store = open_store(_park_location(park_path))
-    except ValueError as exc:
+        store = open_park(_park_location(park_path))
+    except (ValueError, ParkStoreError) as exc:  # ValidTimeRulesError too: a bad PARKATLAS_VALID_TIME file
         click.echo(f"{source}: rejected: {exc}")
         raise SystemExit(REJECTED) from None
     archive_dir = default_archive_dir(store, current_app.config.get("IMPORT_ARCHIVE_DIR")
@@ -123,7 +135,7 @@ def export_command(layer, dest, park_path, lang, encoding, include_retired) -> N
     try:
         spec = get_layer(layer)
         export_format(dest)
-        store = open_store(_park_location(park_path))
+        store = open_park(_park_location(park_path))
         result = export_layer(store.load(layer), spec, dest, lang=lang, meta=store.read_meta(), encoding=encoding,
                               include_retired=include_retired)
     except (KeyError, ValueError) as exc:
