@@ -11,6 +11,8 @@ vertex finer than a millimetre moves by at most half of one.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import os
 import subprocess
 import sys
@@ -28,7 +30,9 @@ from browser_helpers import serve
 from conftest import TINY_META, X0, Y0, tiny_frames
 from io_samples import file_digest
 from layers.io import ImportLimits, ImportOptions, ImportRejected, import_layer
+from layers.registry import get_layer
 from layers.store import GeoPackageStore
+from layers.valid_time import fill_valid_time
 from live_helpers import live_session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,9 +171,10 @@ def round_park(tmp_path) -> GeoPackageStore:
         {"zone_id": ["Z2"], "kind": ["expansion_area"], "name": ["东拓展区"]},
         geometry=[shapely.MultiPolygon([_box(400, 300, 500, 400), _box(600, 300, 700, 400)])], crs=4549)],
         ignore_index=True)
-    for name in ("parcels", "zones"):  # as a register imported earlier has them
+    for name in ("parcels", "zones"):  # as a register imported earlier has them, valid dates derived
         frames[name]["first_added"] = pd.Timestamp("2024-03-01")
         frames[name]["last_updated"] = pd.Timestamp("2025-01-15")
+        frames[name] = fill_valid_time(frames[name], get_layer(name), today=dt.date(2025, 1, 15))
     store = GeoPackageStore(tmp_path / "round.gpkg")
     store.save_park(frames, TINY_META)
     return store
