@@ -39,14 +39,16 @@ from layers.io import crs_detect, geometry, normalise
 from layers.io.archive import ImportArchive, archive_folder_for
 from layers.io.encoding import resolve_codec
 from layers.io.formats import refuse_virtual_path
+from layers.io.keeping import Kept, keep_columns, manifest_entries
 from layers.io.mapping import FieldMapping, MappingError, load_mapping, match_columns
 from layers.io.options import ImportOptions
 from layers.io.read import SourceData, read_source
-from layers.io.report import ImportRejected, ImportReport
+from layers.io.report import FieldOutcome, ImportRejected, ImportReport
 from layers.io.uploads import SourceError, StagedSource, stage_source
 from layers.registry import REGISTRY, get_layer
 from layers.stores import open_store
-from layers.schema import HISTORY_FIELD_NAMES, LayerSpec
+from layers.schema import HISTORY_FIELD_NAMES, SOURCE_ATTRIBUTES, LayerSpec
+from layers.source_attributes import carries, is_types_column, merge_documents
 from layers.validate import LayerValidationError, Problem, aggregated, validate_layer
 from layers.values import empty_column, normalise_text, present, to_text
 
@@ -288,33 +290,79 @@ def _geometries(data: SourceData, keep: np.ndarray, spec: LayerSpec, options: Im
 
 def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: FieldMapping,
                   report: ImportReport):
-    columns = [c for c in data.frame.columns if c != "geometry"]
+    """The source's records with their fields mapped onto the layer's, and every other field kept as it came.
+
+    Returns the frame (registry field names, raw values; ``source_attributes``
+    holding the kept fields) and the header units of mapped fields. The report
+    gets one outcome per source field (:class:`layers.io.report.FieldOutcome`).
+    """
+    frame = data.frame.rename(columns={short: name for short, name in data.field_table.items()
+                                       if name not in spec.field_names and short in data.frame.columns})
+    declared = {data.field_table.get(short, short): kind for short, kind in data.field_types.items()}
+    columns = [c for c in frame.columns if c != "geometry"]
+    types_column = next((c for c in columns if is_types_column(c)), None)
+    try:
+        entries = manifest_entries(frame.iloc[rows].reset_index(drop=True), types_column)
+    except ValueError as exc:
+        report.problem("all", str(types_column), str(exc))
+        entries = None
+    columns = [c for c in columns if c != types_column]
+    exported = {column for entry in entries or [] for column in entry}
     explicit = dict(mapping.fields)
     for short, name in data.field_table.items():
         if short in columns and name in spec.field_names:
             explicit.setdefault(short, name)
-    match = match_columns(columns, spec, FieldMapping(**{**mapping.__dict__, "fields": explicit}))
+    keep = tuple(mapping.keep) + tuple(c for c in columns if c in exported and c not in explicit)
+    match = match_columns(columns, spec, dataclasses.replace(mapping, fields=explicit, keep=keep))
     for target, message, value in match.problems:
         report.problem("all", target, message, value)
     for target, message, value in match.notes:
         report.note("all", target, message, value)
     report.mapping = dict(match.renames)
-    report.unmapped = list(match.unmapped)
-    source = data.frame.iloc[rows].reset_index(drop=True)
-    frame = pd.DataFrame({target: source[column] for column, target in match.renames.items()},
-                         index=source.index)
+    source = frame.iloc[rows].reset_index(drop=True)
+    out = pd.DataFrame({target: source[column] for column, target in match.renames.items()},
+                       index=source.index)
+    if carries(spec):
+        kept = keep_columns(source, match.kept, manifest=entries, declared=declared)
+        for column, message, value in kept.notes:
+            report.note("all", column, message, value)
+        if kept.names:
+            out[SOURCE_ATTRIBUTES] = (merge_documents(out[SOURCE_ATTRIBUTES], kept.documents)
+                                      if SOURCE_ATTRIBUTES in out.columns else kept.documents)
+    else:
+        kept = Kept(pd.Series(dtype=object), unreadable={c: ("这个图层不保留源字段", "this layer keeps no source "
+                                                         "fields") for c in match.kept})
+    report.kept = [kept.names[c] for c in match.kept if c in kept.names]
+    report.fields = _field_outcomes(data, types_column, match, kept)
     for target, table in mapping.values.items():
-        if target in frame.columns:
+        if target in out.columns:
             lookup = {normalise_text(k): v for k, v in table.items()}
-            frame[target] = frame[target].map(
+            out[target] = out[target].map(
                 lambda v, lookup=lookup: lookup.get(normalise_text(v), v) if pd.notna(v) else v)
     for target, value in mapping.defaults.items():
-        if target not in frame.columns:
-            frame[target] = value
+        if target not in out.columns:
+            out[target] = value
         else:
-            frame[target] = frame[target].where(present(frame[target]), value)
+            out[target] = out[target].where(present(out[target]), value)
         report.note("all", target, f"default {value!r} from the mapping file where the source has no value")
-    return frame, match.units
+    return out, match.units
+
+
+def _field_outcomes(data: SourceData, types_column: str | None, match, kept: Kept) -> list[FieldOutcome]:
+    """One outcome per source field, in the source's order (geometry columns of a table first)."""
+    outcomes = [FieldOutcome(c, "geometry") for c in data.geometry_columns]
+    by_column = {column: FieldOutcome(column, "mapped", target=target) for column, target in match.renames.items()}
+    by_column.update({c: FieldOutcome(kept.names[c], "kept", kind=kept.kinds[c]) for c in kept.names})
+    by_column.update({c: FieldOutcome(c, "unreadable", reason=why) for c, why in kept.unreadable.items()})
+    by_column.update({c: FieldOutcome(c, "ignored") for c in match.ignored})
+    if types_column is not None:
+        by_column[types_column] = FieldOutcome(types_column, "types")
+    names = {short: name for short, name in data.field_table.items()}
+    for column in data.frame.columns:
+        column = names.get(column, column) if column not in by_column else column
+        if column in by_column:
+            outcomes.append(by_column.pop(column))
+    return outcomes + list(by_column.values())
 
 
 def _auto_ids(existing: pd.DataFrame | None, spec: LayerSpec, count: int) -> list[str]:

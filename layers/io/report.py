@@ -71,6 +71,50 @@ def group(problems: list[Problem]) -> list[GroupedLine]:
     return [GroupedLine(f, m, tuple(r), tuple(v), sum(c)) for (f, m), (r, v, c) in groups.items()]
 
 
+#: Kept types as people read them (zh, en).
+TYPE_LABELS = {"text": ("文本", "text"), "int": ("整数", "whole number"), "float": ("数值", "number"),
+               "bool": ("是/否", "yes/no"), "date": ("日期", "date"), "datetime": ("日期时间", "date and time"),
+               "mixed": ("多种类型", "mixed types")}
+
+
+@dataclass(frozen=True)
+class FieldOutcome:
+    """What an import did with one source field.
+
+    ``outcome`` is ``mapped`` (onto registry field ``target``), ``kept`` (as it is,
+    of type ``kind``), ``ignored`` (the mapping drops it), ``geometry`` (read as the
+    geometry), ``types`` (an export's types of its kept fields) or ``unreadable``
+    (``reason`` says why, in Chinese and English).
+    """
+
+    source: str
+    outcome: str
+    target: str | None = None
+    kind: str | None = None
+    reason: tuple[str, str] | None = None
+
+    def text(self, lang: str = "en") -> str:
+        """The one line the report gives this field, in ``lang`` (zh or en)."""
+        zh = lang == "zh"
+        if self.outcome == "mapped":
+            return f"映射到 {self.target}" if zh else f"mapped to {self.target}"
+        if self.outcome == "kept":
+            kind = TYPE_LABELS.get(self.kind or "text", (self.kind, self.kind))[0 if zh else 1]
+            return f"原样保留（{kind}）" if zh else f"kept as is ({kind})"
+        if self.outcome == "ignored":
+            return "忽略（映射如此指定）" if zh else "ignored (the mapping says so)"
+        if self.outcome == "geometry":
+            return "用作几何" if zh else "used for the geometry"
+        if self.outcome == "types":
+            return "导出文件的保留字段类型" if zh else "the types of an export's kept fields"
+        reason = (self.reason or ("", ""))[0 if zh else 1]
+        return f"无法读取（{reason}）" if zh else f"could not be read ({reason})"
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "outcome": self.outcome, "target": self.target, "type": self.kind,
+                "zh": self.text("zh"), "en": self.text("en")}
+
+
 @dataclass
 class ImportReport:
     """Everything an import did or found.
@@ -91,7 +135,8 @@ class ImportReport:
     working_epsg: int | None = None
     new_park: bool = False
     mapping: dict[str, str] = field(default_factory=dict)
-    unmapped: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    fields: list[FieldOutcome] = field(default_factory=list)
     records_read: int = 0
     records_imported: int = 0
     counts: dict[str, int] = field(default_factory=dict)
@@ -150,8 +195,8 @@ class ImportReport:
             rows.append(("park working CRS", f"EPSG:{self.working_epsg}" + (" (new park)" if self.new_park else "")))
         if self.mapping:
             rows.append(("field mapping", ", ".join(f"{s} → {t}" for s, t in self.mapping.items())))
-        if self.unmapped:
-            rows.append(("unmapped source fields", ", ".join(self.unmapped)))
+        if self.kept:
+            rows.append(("source fields kept as they are", ", ".join(self.kept)))
         if self.archive:
             rows.append(("original archived", self.archive))
         return rows
@@ -159,6 +204,9 @@ class ImportReport:
     def text(self) -> str:
         lines = [self.summary()]
         lines += [f"  {label}: {value}" for label, value in self.facts()]
+        if self.fields:
+            lines.append(f"source fields ({len(self.fields)}):")
+            lines += [f"  - {f.source}: {f.text('zh')} / {f.text('en')}" for f in self.fields]
         for title, items in (("problems", self.problems), ("notices", self.notices)):
             grouped = group(items)
             if grouped:
@@ -179,6 +227,6 @@ class ImportReport:
             "ok": self.ok, "committed": self.committed, "summary": self.summary(),
             "facts": dict(self.facts()), "records_read": self.records_read,
             "records_imported": self.records_imported, "counts": self.counts,
-            "mapping": self.mapping, "unmapped": self.unmapped,
+            "mapping": self.mapping, "kept": self.kept, "fields": [f.to_dict() for f in self.fields],
             "problems": rows(self.problems), "notices": rows(self.notices),
         }
