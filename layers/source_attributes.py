@@ -354,13 +354,17 @@ def text_column(values: pd.Series) -> pd.Series:
                                      else _text_of(v))
 
 
-def export_names(names: list[str], taken: set[str]) -> dict[str, str]:
-    """Original name → column name in an export whose other columns are ``taken`` (case-insensitively)."""
+def export_names(names: list[str], taken: set[str], reserved=None) -> dict[str, str]:
+    """Original name → column name in an export whose other columns are ``taken`` (case-insensitively).
+
+    ``reserved`` says which further names a reader of the format would take for
+    something else (a CSV's CRS column); those are renamed too.
+    """
     used = {normalise_text(n) for n in taken}
     out = {}
     for name in names:
         column = name
-        while normalise_text(column) in used or is_types_column(column):
+        while normalise_text(column) in used or is_types_column(column) or (reserved and reserved(column)):
             column += CLASH_SUFFIX
         used.add(normalise_text(column))
         out[name] = column
@@ -388,6 +392,9 @@ def read_manifest(series: pd.Series) -> list[dict[str, tuple[str, str]]]:
     out = []
     cache: dict[str, dict] = {}
     for position, text in enumerate(series.tolist()):
+        if isinstance(text, dict):  # a GeoJSON whose writer nested the JSON text as an object
+            out.append(_parse_manifest(text, position))
+            continue
         if text is None or (not isinstance(text, str) and pd.isna(text)) or not str(text).strip():
             out.append({})
             continue
@@ -398,9 +405,9 @@ def read_manifest(series: pd.Series) -> list[dict[str, tuple[str, str]]]:
     return out
 
 
-def _parse_manifest(text: str, position: int) -> dict[str, tuple[str, str]]:
+def _parse_manifest(text: str | dict, position: int) -> dict[str, tuple[str, str]]:
     try:
-        document = json.loads(text)
+        document = text if isinstance(text, dict) else json.loads(text)
     except ValueError:
         document = None
     if not isinstance(document, dict):

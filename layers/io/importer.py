@@ -296,9 +296,8 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
     holding the kept fields) and the header units of mapped fields. The report
     gets one outcome per source field (:class:`layers.io.report.FieldOutcome`).
     """
-    frame = data.frame.rename(columns={short: name for short, name in data.field_table.items()
-                                       if name not in spec.field_names and short in data.frame.columns})
-    declared = {data.field_table.get(short, short): kind for short, kind in data.field_types.items()}
+    frame = data.frame
+    declared = {short: (kind, data.field_table.get(short, short)) for short, kind in data.field_types.items()}
     columns = [c for c in frame.columns if c != "geometry"]
     types_column = next((c for c in columns if is_types_column(c)), None)
     try:
@@ -310,10 +309,15 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
     exported = {column for entry in entries or [] for column in entry}
     explicit = dict(mapping.fields)
     for short, name in data.field_table.items():
-        if short in columns and name in spec.field_names:
+        if short in columns and name in spec.field_names and short not in declared:
             explicit.setdefault(short, name)
-    keep = tuple(mapping.keep) + tuple(c for c in columns if c in exported and c not in explicit)
+    keep = tuple(mapping.keep) + tuple(c for c in columns if (c in exported or c in declared) and c not in explicit)
     match = match_columns(columns, spec, dataclasses.replace(mapping, fields=explicit, keep=keep))
+    if entries is not None:
+        # A ParkAtlas export: what its format's structure gave (a placemark's folder) that no field takes is not data.
+        structure = [c for c in match.kept if c in data.structure_columns and c not in exported]
+        match.kept = [c for c in match.kept if c not in structure]
+        match.ignored += structure
     for target, message, value in match.problems:
         report.problem("all", target, message, value)
     for target, message, value in match.notes:
@@ -354,12 +358,12 @@ def _field_outcomes(data: SourceData, types_column: str | None, match, kept: Kep
     by_column = {column: FieldOutcome(column, "mapped", target=target) for column, target in match.renames.items()}
     by_column.update({c: FieldOutcome(kept.names[c], "kept", kind=kept.kinds[c]) for c in kept.names})
     by_column.update({c: FieldOutcome(c, "unreadable", reason=why) for c, why in kept.unreadable.items()})
-    by_column.update({c: FieldOutcome(c, "ignored") for c in match.ignored})
+    structure = ("ParkAtlas 导出文件的结构", "the structure of a ParkAtlas export") if types_column else None
+    by_column.update({c: FieldOutcome(c, "ignored", reason=structure if c in data.structure_columns else None)
+                      for c in match.ignored})
     if types_column is not None:
         by_column[types_column] = FieldOutcome(types_column, "types")
-    names = {short: name for short, name in data.field_table.items()}
     for column in data.frame.columns:
-        column = names.get(column, column) if column not in by_column else column
         if column in by_column:
             outcomes.append(by_column.pop(column))
     return outcomes + list(by_column.values())

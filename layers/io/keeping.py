@@ -69,7 +69,7 @@ def keep_columns(source: pd.DataFrame, columns: list[str], *, manifest: list[dic
     manifest
         Per record of ``source``, an export's {column: (type, original name)}.
     declared
-        Column → type said by a Shapefile's ``.fields.csv``.
+        Column → (type, original name) said by a Shapefile's ``.fields.csv``.
     """
     declared = declared or {}
     kept: list[KeptColumn] = []
@@ -83,19 +83,19 @@ def keep_columns(source: pd.DataFrame, columns: list[str], *, manifest: list[dic
             name = next(original for _, original in filter(None, listed))
             kinds = np.array([entry[0] if entry else default for entry in listed], dtype=object)
             # A record whose manifest does not list the column has it only where a value was added since.
-            has_value = present(series).to_numpy(dtype=bool)
-            present = np.array([entry is not None for entry in listed]) | has_value
+            has = np.array([entry is not None for entry in listed]) | present(series).to_numpy(dtype=bool)
         else:
-            kind, why = (declared[column], None) if column in declared else column_type(series)
+            (kind, name), why = (declared[column], None) if column in declared else (
+                (column_type(series)[0], column), column_type(series)[1])
             if kind is None:
                 result.unreadable[column] = why
                 continue
-            name, kinds, present = column, np.full(len(series), kind, dtype=object), None
+            kinds, has = np.full(len(series), kind, dtype=object), None
         values, kinds = _typed(series, kinds, column, result.notes)
-        distinct = set(kinds[present] if present is not None else kinds)
+        distinct = set(kinds[has] if has is not None else kinds)
         result.kinds[column] = distinct.pop() if len(distinct) == 1 else ("mixed" if distinct else kinds[0])
         result.names[column] = name
-        kept.append(KeptColumn(name, kinds[0] if len(set(kinds)) == 1 else kinds, values, present))
+        kept.append(KeptColumn(name, kinds[0] if len(set(kinds)) == 1 else kinds, values, has))
     result.documents = encode(kept, len(source))
     return result
 

@@ -64,6 +64,8 @@ class SourceData:
     geometry_columns: tuple[str, ...] = ()
     row_problems: dict[int, tuple[str, str, object]] = field(default_factory=dict)
     table_crs_name: str | None = None
+    #: Columns the reader makes from the format's structure (a KML placemark's name, folder), not its fields.
+    structure_columns: tuple[str, ...] = ()
 
     @property
     def has_geometry(self) -> bool:
@@ -391,7 +393,7 @@ def read_source(path: Path, spec: LayerSpec, *, source_layer: str | None = None,
         text, choice = decode_text(path.read_bytes(), override=encoding, name=path.name)
         content = kml.read_kml(text, name=path.name)
         return SourceData(content.frame, "KML", CRS.from_epsg(4326), encoding=choice, damaged=content.damaged,
-                          fixes=content.fixes)
+                          fixes=content.fixes, structure_columns=("name", "description", "folder"))
     if fmt.key == "dxf":
         return _read_dxf(path, spec, limits=limits)
     if fmt.key == "csv":

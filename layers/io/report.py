@@ -102,7 +102,8 @@ class FieldOutcome:
             kind = TYPE_LABELS.get(self.kind or "text", (self.kind, self.kind))[0 if zh else 1]
             return f"原样保留（{kind}）" if zh else f"kept as is ({kind})"
         if self.outcome == "ignored":
-            return "忽略（映射如此指定）" if zh else "ignored (the mapping says so)"
+            reason = self.reason or ("映射如此指定", "the mapping says so")
+            return f"忽略（{reason[0]}）" if zh else f"ignored ({reason[1]})"
         if self.outcome == "geometry":
             return "用作几何" if zh else "used for the geometry"
         if self.outcome == "types":
