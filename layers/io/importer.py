@@ -40,12 +40,14 @@ from layers.io.archive import ImportArchive, archive_folder_for
 from layers.io.encoding import resolve_codec
 from layers.io.formats import refuse_virtual_path
 from layers.io.keeping import Kept, keep_columns, manifest_entries
-from layers.io.mapping import FieldMapping, MappingError, load_mapping, match_columns
+from layers.io.mapping import FieldMapping, MappingError, load_mapping, match_columns, read_mapping_text
+from layers.io.suggest import profile_columns
 from layers.io.options import ImportOptions
 from layers.io.read import SourceData, read_source
 from layers.io.report import FieldOutcome, ImportRejected, ImportReport
 from layers.io.uploads import SourceError, StagedSource, stage_source
 from layers.registry import REGISTRY, get_layer
+from layers.saved_mappings import get_mapping
 from layers.stores import open_store
 from layers.schema import HISTORY_FIELD_NAMES, SOURCE_ATTRIBUTES, LayerSpec
 from layers.source_attributes import carries, is_types_column, merge_documents
@@ -133,7 +135,21 @@ def _hashable(value: object) -> object:
 # -- steps -------------------------------------------------------------------------------------------
 
 
-def _load_mapping(options: ImportOptions, spec: LayerSpec, report: ImportReport) -> FieldMapping:
+def _load_mapping(options: ImportOptions, spec: LayerSpec, store, report: ImportReport) -> FieldMapping:
+    """The mapping asked for: a file, a mapping saved in the park by name, or none."""
+    if options.mapping_name:
+        try:
+            saved = get_mapping(store, options.mapping_name) if store is not None else None
+            if saved is None:
+                raise KeyError(f"no park to find saved mapping {options.mapping_name!r} in")
+            mapping = read_mapping_text(saved.text, spec, path=f"saved mapping {saved.name!r}")
+        except KeyError as exc:
+            raise report.reject("mapping", "name", str(exc.args[0])) from None
+        except MappingError as exc:
+            raise report.reject("mapping", "name", str(exc)) from None
+        report.mapping_name = saved.name
+        report.note("all", "mapping", f"saved mapping {saved.name!r} applied")
+        return mapping
     if not options.mapping_path:
         return FieldMapping()
     try:
@@ -289,7 +305,7 @@ def _geometries(data: SourceData, keep: np.ndarray, spec: LayerSpec, options: Im
 
 
 def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: FieldMapping,
-                  report: ImportReport):
+                  report: ImportReport, *, profile_values: int = 0):
     """The source's records with their fields mapped onto the layer's, and every other field kept as it came.
 
     Returns the frame (registry field names, raw values; ``source_attributes``
@@ -326,6 +342,8 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
     source = frame.iloc[rows].reset_index(drop=True)
     out = pd.DataFrame({target: source[column] for column, target in match.renames.items()},
                        index=source.index)
+    if profile_values:
+        report.profiles = profile_columns(source, columns, limit=profile_values)
     if carries(spec):
         kept = keep_columns(source, match.kept, manifest=entries, declared=declared)
         for column, message, value in kept.notes:
@@ -516,7 +534,7 @@ def _topology(result: pd.DataFrame, spec: LayerSpec, options: ImportOptions, rep
 
 
 def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, report: ImportReport) -> ImportPlan:
-    mapping = _load_mapping(options, spec, report)
+    mapping = _load_mapping(options, spec, store, report)
     data = _read(staged, spec, options, mapping, report)
     frame = data.frame
     report.records_read = len(frame)
@@ -546,7 +564,7 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
         if park_crs is None:
             raise report.reject("park", "park", "a park is created by importing a spatial layer first "
                                                 "(its working CRS comes from the data)")
-    mapped, units = _mapped_frame(data, rows, spec, mapping, report)
+    mapped, units = _mapped_frame(data, rows, spec, mapping, report, profile_values=options.profile_values)
     existing = store.load(spec.name) if store is not None and store.exists() else None
     has_ids, generated = _fill_ids(mapped, spec, parts, existing, rows, report)
     labels = np.char.add("row ", (rows + 1).astype(str)).astype(object)

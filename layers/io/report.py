@@ -8,6 +8,8 @@ the upload page renders the same grouped lines; ``to_dict`` feeds JSON.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -25,6 +27,42 @@ class ImportRejected(ValueError):
     def __init__(self, report: ImportReport):
         self.report = report
         super().__init__(report.text())
+
+
+#: Command-line advice in report messages → what the same advice is on the web (the upload form's fields).
+#: Messages are built in layers/io for both; the web shows them through :func:`web_wording`.
+_WEB_WORDING = (
+    (re.compile(r"given with --(crs|encoding)"), "given on the upload form"),
+    (re.compile(r"for import: --crs (\S+)"), r"on the upload form's CRS field: \1"),
+    (re.compile(r"give --crs (\w+(?: or \w+)?)"), r"give \1 in the upload form's CRS field"),
+    (re.compile(r"(?:give|check|choose) (?:it |the right CRS |the CRS |the encoding |one )?with --crs"),
+     "give it in the upload form's CRS field"),
+    (re.compile(r"--crs ('[^']*'|\S+)(?= is| needs)"), r"the CRS \1 given on the upload form"),
+    (re.compile(r"give --crs"), "give it in the upload form's CRS field"),
+    (re.compile(r"check --crs"), "check the upload form's CRS field"),
+    (re.compile(r"--crs"), "the upload form's CRS field"),
+    (re.compile(r"(?:give (?:it|the encoding) )?with --encoding"), "in the upload form's encoding field"),
+    (re.compile(r"--encoding"), "the upload form's encoding field"),
+    (re.compile(r"choose one with --source-layer"), "choose one in the upload form's source layer / sheet field"),
+    (re.compile(r"--source-layer"), "the upload form's source layer / sheet field"),
+    (re.compile(r"repeat with --accept-damaged"), "upload it again with 'skip damaged records' ticked"),
+    (re.compile(r"--accept-damaged"), "'skip damaged records' on the upload form"),
+    (re.compile(r"use --mode upsert"), "choose the mode 'upsert' on the upload form"),
+    (re.compile(r"--mode (\w+)"), r"the mode '\1' on the upload form"),
+    (re.compile(r"--mapping"), "the preview's field mapping"),
+)
+
+
+def web_wording(message: str) -> str:
+    """``message`` with its command-line advice (``--crs``, ``--source-layer`` …) said as the web does it."""
+    for pattern, replacement in _WEB_WORDING:
+        message = pattern.sub(replacement, message)
+    return message
+
+
+def for_web(problems: list[Problem]) -> list[Problem]:
+    """``problems`` with web wording (:func:`web_wording`)."""
+    return [dataclasses.replace(p, message=web_wording(p.message)) if "--" in p.message else p for p in problems]
 
 
 @dataclass(frozen=True)
@@ -138,6 +176,10 @@ class ImportReport:
     mapping: dict[str, str] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)
     fields: list[FieldOutcome] = field(default_factory=list)
+    #: The saved mapping applied (by name), if any.
+    mapping_name: str | None = None
+    #: Distinct values of each source field, for the web's mapping step (:mod:`layers.io.suggest`).
+    profiles: list = field(default_factory=list)
     records_read: int = 0
     records_imported: int = 0
     counts: dict[str, int] = field(default_factory=dict)
@@ -194,6 +236,8 @@ class ImportReport:
             rows.append(("source CRS", f"{self.source_crs} ({self.crs_how})" if self.crs_how else self.source_crs))
         if self.working_epsg:
             rows.append(("park working CRS", f"EPSG:{self.working_epsg}" + (" (new park)" if self.new_park else "")))
+        if self.mapping_name:
+            rows.append(("saved mapping", self.mapping_name))
         if self.mapping:
             rows.append(("field mapping", ", ".join(f"{s} → {t}" for s, t in self.mapping.items())))
         if self.kept:
@@ -217,8 +261,10 @@ class ImportReport:
                     lines.append(f"  … and {len(grouped) - TEXT_LINE_LIMIT} more lines")
         return "\n".join(lines)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, *, web: bool = False) -> dict:
+        """The report as JSON; ``web`` words command-line advice as the web does (:func:`web_wording`)."""
         def rows(items: list[Problem]) -> list[dict]:
+            items = for_web(items) if web else items
             return [{"record": p.record, "field": p.field, "message": p.message,
                      "value": None if p.value is None else _value_text(p.value, 200),
                      **({"count": p.count} if p.count > 1 else {})} for p in items]
@@ -229,5 +275,6 @@ class ImportReport:
             "facts": dict(self.facts()), "records_read": self.records_read,
             "records_imported": self.records_imported, "counts": self.counts,
             "mapping": self.mapping, "kept": self.kept, "fields": [f.to_dict() for f in self.fields],
+            **({"field_values": [p.to_dict() for p in self.profiles]} if self.profiles else {}),
             "problems": rows(self.problems), "notices": rows(self.notices),
         }
