@@ -116,22 +116,21 @@ def typed_values(series: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
     read as ``kind`` (kept as text by the caller)."""
     missing = _missing(series)
     if kind == "text":
-        out = series.astype(object).map(lambda v: None if v is None else _text_of(v))
-        out[missing] = None
-        return out, np.zeros(len(series), dtype=bool)
+        out = np.empty(len(series), dtype=object)
+        out[:] = [None if gone else _text_of(v) for v, gone in zip(series.tolist(), missing)]
+        return pd.Series(out, index=series.index, dtype=object), np.zeros(len(series), dtype=bool)
     if kind == "float":
         numbers, bad = to_float(series)
-        finite = numbers.where(np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan)))
+        # + 0.0 turns -0.0 into 0.0: files store them alike (SQLite keeps an integral REAL as an integer).
+        finite = numbers.where(np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))) + 0.0
         out = finite.astype(object).where(finite.notna(), None)
         return out, bad.to_numpy(dtype=bool) | (numbers.notna() & finite.isna()).to_numpy()
     if kind == "int":
         numbers, bad = to_int(series)
-        return numbers.astype(object).where(numbers.notna(), None).map(lambda v: None if v is None else int(v)), \
-            bad.to_numpy(dtype=bool)
+        return _objects(numbers, int), bad.to_numpy(dtype=bool)
     if kind == "bool":
         flags, bad = to_bool(series)
-        return flags.astype(object).where(flags.notna(), None).map(lambda v: None if v is None else bool(v)), \
-            bad.to_numpy(dtype=bool)
+        return _objects(flags, bool), bad.to_numpy(dtype=bool)
     if kind == "date":
         dates, bad = to_date(series)
         out = dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
@@ -140,6 +139,13 @@ def typed_values(series: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
         return _datetimes(series, missing)
     msg = f"unknown kept type {kind!r}; allowed: {', '.join(KEPT_TYPES)}"
     raise ValueError(msg)
+
+
+def _objects(values: pd.Series, kind) -> pd.Series:
+    """Plain Python values of a nullable column, None where missing (no dtype inference: 0 stays an int)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [None if pd.isna(v) else kind(v) for v in values.tolist()]
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def _datetimes(series: pd.Series, missing: np.ndarray) -> tuple[pd.Series, np.ndarray]:

@@ -155,14 +155,20 @@ def _kept_array(values: pd.Series, kind: str, *, datetime_as_text: bool = False)
     return pa.array(values, type=_KEPT_ARROW_TYPES[kind], from_pandas=True)
 
 
+def _registry_columns(spec: LayerSpec) -> list[str]:
+    """The columns an Arrow export writes before the kept ones (GDAL takes a column "fid" as the feature id)."""
+    names = [name for name in spec.field_names if name != SOURCE_ATTRIBUTES]
+    return names + (["geometry"] if spec.geometry is not None else []) + ["fid"]
+
+
 def export_arrow(frame: pd.DataFrame, spec: LayerSpec, *, names: dict[str, str] | None = None,
                  manifest: bool = True, datetime_as_text: bool = False) -> tuple[pa.Table, KeptExport]:
-    """The Arrow table an export writes: registry columns (renamed by ``names``), the kept source attributes
-    spread after them, and (``manifest``) the types column."""
+    """The Arrow table an export writes: registry columns, the kept source attributes spread after them, and
+    (``manifest``) the types column; ``names`` renames columns at the end (a Shapefile's short names)."""
     table = frame_to_arrow(frame, spec)
     if SOURCE_ATTRIBUTES in table.column_names:
         table = table.drop_columns([SOURCE_ATTRIBUTES])
-    kept = kept_export(frame, [*table.column_names, "fid"])  # GDAL takes a column "fid" as the feature id
+    kept = kept_export(frame, _registry_columns(spec))
     for column, kind, values in kept.items():
         table = table.append_column(column, _kept_array(values, kind, datetime_as_text=datetime_as_text))
     if manifest and kept.manifest is not None:
@@ -205,7 +211,7 @@ def _write_shapefile(frame, spec: LayerSpec, path: Path, notes: list[str]) -> No
     for f in spec.fields:
         if f.kind in ("str", "code") and f.name != SOURCE_ATTRIBUTES:
             frame[f.name] = _cut_long_text(frame[f.name], f.name, notes)
-    kept = kept_export(frame, registry)
+    kept = kept_export(frame, _registry_columns(spec))
     names = shapefile_names(registry + [kept.columns[n] for n in kept.spread.names])
     table, _ = export_arrow(frame, spec, names=names, manifest=False, datetime_as_text=True)
     for column, kind, values in kept.items():
