@@ -39,7 +39,7 @@ KEPT_TYPES = ("text", "int", "float", "bool", "date", "datetime")
 TYPES_COLUMN = "source_field_types"
 TYPES_HEADERS = {"zh": "源字段类型", "en": "Source field types"}
 #: How a kept column whose name an export already uses is renamed (the manifest says its original name).
-CLASH_SUFFIX = " [源]"
+CLASH_SUFFIX = "_源"  # not bracketed: "WKT [源]" would read as WKT with a unit
 
 _NULL = "null"
 

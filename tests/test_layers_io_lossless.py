@@ -161,7 +161,7 @@ def test_exports_name_the_columns_as_the_source_did(zoning_park, tmp_path):
         columns = {row[1]: row[2] for row in conn.execute("PRAGMA table_info(parcels)")}
     # Typed as the source had them; 'status' is the registry's, the kept one is renamed.
     assert columns["容积率"] == "REAL" and columns["栋数"] == "INTEGER" and columns["竣工日期"] == "DATE"
-    assert columns["已验收"] == "BOOLEAN" and columns["分區類"] == "TEXT" and columns["status [源]"] == "TEXT"
+    assert columns["已验收"] == "BOOLEAN" and columns["分區類"] == "TEXT" and columns["status_源"] == "TEXT"
     assert "source_attributes" not in columns
     _, _, csv = _re_import(store, tmp_path, ".csv")
     header = csv.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
@@ -172,7 +172,7 @@ def test_exports_name_the_columns_as_the_source_did(zoning_park, tmp_path):
         table = pd.read_csv(archive.open("parcels.fields.csv"), encoding="utf-8-sig", keep_default_na=False)
     kept_rows = table[table["source_type"] != ""].set_index("field")
     assert kept_rows.loc["管径文本", "shapefile_field"] == "管径文"  # 9 bytes of UTF-8: ≤ 10
-    assert kept_rows.loc["status", "shapefile_field"] == "status ["
+    assert kept_rows.loc["status", "shapefile_field"] == "status_源"
     assert kept_rows.loc["竣工日期", "source_type"] == "date"
 
 

@@ -323,6 +323,10 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
         entries = None
     columns = [c for c in columns if c != types_column]
     exported = {column for entry in entries or [] for column in entry}
+    absent = [c for c in dict.fromkeys(c for entry in entries or [] for c in entry) if c not in frame.columns]
+    if absent:  # a KML placemark writes no element for an empty value: a column empty everywhere is not read
+        frame = frame.assign(**{c: pd.Series(None, index=frame.index, dtype=object) for c in absent})
+        columns += absent
     explicit = dict(mapping.fields)
     for short, name in data.field_table.items():
         if short in columns and name in spec.field_names and short not in declared:
@@ -332,8 +336,10 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
     if entries is not None:
         # A ParkAtlas export: what its format's structure gave (a placemark's folder) that no field takes is not data.
         structure = [c for c in match.kept if c in data.structure_columns and c not in exported]
-        match.kept = [c for c in match.kept if c not in structure]
         match.ignored += structure
+        # Kept in the order the export's types column lists them (a column a KML could not show comes last).
+        order = {c: i for i, c in enumerate(dict.fromkeys(c for entry in entries for c in entry))}
+        match.kept = sorted((c for c in match.kept if c not in structure), key=lambda c: order.get(c, len(order)))
     for target, message, value in match.problems:
         report.problem("all", target, message, value)
     for target, message, value in match.notes:

@@ -16,7 +16,7 @@ each format):
 
 Source attributes kept by an import (``source_attributes``) are spread into
 columns of their own names after the registry's, typed where the format has
-types; a name an export already uses gets `` [源]`` appended. Every format but
+types; a name an export already uses gets ``_源`` appended. Every format but
 the Shapefile also carries the per-record column ``source_field_types`` (源字段类型)
 naming each kept column's type (and original name); the Shapefile's
 ``.fields.csv`` says it in its ``source_type`` column. The importer reads them
@@ -262,7 +262,7 @@ def _write_kml(frame, spec: LayerSpec, path: Path) -> None:
     web = _with_web_geometry(frame)
     columns = {name: frame[name].astype(object).map(_text_value) for name in spec.field_names
                if name != SOURCE_ATTRIBUTES}
-    kept = kept_export(frame, [*columns, *KML_STRUCTURE])
+    kept = kept_export(frame, [*columns, *KML_STRUCTURE, "geometry"])
     columns.update({column: kept_attributes.text_column(values).set_axis(frame.index)
                     for column, _, values in kept.items()})
     # Always written (empty objects where nothing is kept): it tells the importer the file is a ParkAtlas export,
@@ -310,7 +310,8 @@ def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", w
         else:
             values = column.astype(object).where(column.notna(), None)
         out[header] = values.astype(object)
-    kept = kept_export(frame, [*headers.values(), WKT_HEADER], reserved=_names_a_crs)
+    # "geometry" too: readers name the geometry they build so.
+    kept = kept_export(frame, [*headers.values(), WKT_HEADER, "geometry"], reserved=_names_a_crs)
     for column, kind, values in kept.items():
         if kind == "bool":
             values = values.map(lambda v: None if pd.isna(v) else (yes if v else no))
