@@ -28,6 +28,7 @@ from flask import (
     Blueprint,
     Flask,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -43,10 +44,14 @@ from layers.io import ImportLimits, ImportOptions, ImportRejected, ImportReport,
 from layers.io.archive import default_archive_dir
 from layers.io.importer import IMPORTABLE_LAYERS
 from layers.io.options import MODES
-from layers.io.report import group
+from layers.io.mapping import FieldMapping, MappingError, dump_mapping, load_mapping, read_mapping_text
+from layers.io.mapping_step import MappingFormError, mapping_rows, posted_mapping
+from layers.io.report import for_web, group
+from layers.io.suggest import load_crosswalks
 from layers.io.uploads import SourceError, UploadNotFound, UploadSpent, UploadStore
-from layers.io.write import DOWNLOADS, attribute_table, export_bytes
+from layers.io.write import DOWNLOADS, WKT_HEADER, attribute_table, export_bytes
 from layers.registry import REGISTRY, get_layer
+from layers.saved_mappings import MappingNameError, get_mapping, list_mappings, save_mapping
 from layers.store import is_storage_full
 from web.auth import current_user
 from web.errors import BadRequest
@@ -117,6 +122,7 @@ def _form_options() -> dict:
         raise BadRequest(tr(f"未知导入方式 {mode!r}", f"unknown mode {mode!r}") + "; "
                          + tr("可选：", "allowed: ") + ", ".join(MODES))
     options = {"layer": layer, "mode": mode, "accept_damaged": request.form.get("accept_damaged") in ("1", "on")}
+    options["mapping_name"] = (request.form.get("mapping_name") or "").strip() or None
     for name in _OPTION_FIELDS:
         value = (request.form.get(name) or "").strip()
         options[name] = value or None
@@ -129,7 +135,9 @@ def _run(path: Path, saved: dict, *, commit: bool):
         crs=saved.get("crs"), encoding=saved.get("encoding"), mode=saved["mode"], dry_run=not commit,
         source_layer=saved.get("source_layer"), accept_damaged=bool(saved.get("accept_damaged")),
         mapping_path=str(path.parent / mapping) if mapping else None,
+        mapping_name=None if mapping else saved.get("mapping_name"),
         limits=ImportLimits(max_upload_bytes=current_app.config["MAX_CONTENT_LENGTH"]),
+        profile_values=0 if commit else int(current_app.config["MAPPING_VALUE_ROWS"]),
     )
     return import_layer(path, saved["layer"], park=park().store, options=options, archive_dir=_archive_dir(),
                         source_name=saved["filename"])
@@ -143,16 +151,22 @@ def _unexpected(exc: Exception, source: str, layer: str) -> ImportReport:
     return report
 
 
-def _report_page(report: ImportReport, status: int, token: str | None = None, plan=None):
+def _report_page(report: ImportReport, status: int, token: str | None = None, plan=None, *,
+                 current: FieldMapping | None = None, errors: list[str] | None = None):
+    """The report (and, with a token, the preview with its mapping step); messages worded for the web."""
     if _wants_json():
-        body = report.to_dict()
+        body = report.to_dict(web=True)
         if token:
             body["token"] = token
+            body["mapping_step"] = _mapping_step(report, current or FieldMapping())
         return jsonify(body), status
-    context = {"report": report, "problems": group(report.problems), "notices": group(report.notices),
-               "token": token, "spec": get_layer(report.layer) if report.layer in REGISTRY else None}
+    context = {"report": report, "problems": group(for_web(report.problems)),
+               "notices": group(for_web(report.notices)), "token": token, "errors": errors or [],
+               "spec": get_layer(report.layer) if report.layer in REGISTRY else None}
     if plan is not None and plan.preview is not None and token:
         context.update(_preview(plan))
+    if token:
+        context["mapping"] = _mapping_step(report, current or FieldMapping())
     template = "import/preview.html" if token else "import/result.html"
     return render_template(template, **context), status
 
@@ -162,7 +176,8 @@ def _preview(plan) -> dict:
     spec = plan.spec
     lang = current_lang()
     frame = plan.preview
-    table = attribute_table(frame.head(PREVIEW_TABLE_ROWS), spec, lang=lang).drop(columns=["WKT"], errors="ignore")
+    table = attribute_table(frame.head(PREVIEW_TABLE_ROWS), spec, lang=lang).drop(columns=[WKT_HEADER],
+                                                                                   errors="ignore")
     table = table.loc[:, table.notna().any()]
     context = {"columns": list(table.columns), "rows": table.astype(object).where(table.notna(), "").values.tolist(),
                "shown": min(len(frame), PREVIEW_TABLE_ROWS), "total": len(plan.incoming)}
@@ -171,7 +186,7 @@ def _preview(plan) -> dict:
 
         the_map = ParkMap(asset_base_url=url_for("static", filename=""), lang=lang, zoom_start=15)
         shown = frame.head(PREVIEW_MAP_RECORDS)
-        styled_layer(shown, spec, lang=lang).add_to(the_map)
+        styled_layer(shown, spec, lang=lang, kept_inline=True).add_to(the_map)  # not in the park: no API item
         fit_to_layers(the_map, [shown])
         parts = map_components(the_map)
         # Folium's own output, built from escaped data by geo.maps: embedded as markup.
@@ -181,9 +196,11 @@ def _preview(plan) -> dict:
 
 @bp.get("/import")
 def upload_form():
-    """The upload form: layer, file, CRS, encoding, mapping file, mode, source layer."""
+    """The upload form: layer, file, CRS, encoding, mapping (a saved one or a file), mode, source layer."""
     layers = [(name, get_layer(name).label(current_lang()), get_layer(name).is_table) for name in IMPORTABLE_LAYERS]
-    return render_template("import/index.html", layers=layers, modes=MODES,
+    saved = [(m.name, get_layer(m.layer).label(current_lang()) if m.layer in REGISTRY else m.layer)
+             for m in list_mappings(park().store)]
+    return render_template("import/index.html", layers=layers, modes=MODES, saved_mappings=saved,
                            max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
 
 
@@ -208,17 +225,102 @@ def upload():
             uploads.drop(token)
             raise BadRequest(tr("映射文件过大（上限 1 MB）", "the mapping file is larger than 1 MB"))
         uploads.update_options(token, uploader=uploader, mapping=uploads.save_extra(token, "mapping.yaml", data).name)
+    return _dry_run(uploads, token, uploader, drop_unread=True)
+
+
+def _dry_run(uploads: UploadStore, token: str, uploader: str, *, drop_unread: bool, errors: list[str] | None = None):
+    """Preview the parked upload as it is now (options, mapping). A rejection whose file was read (its fields are
+    known) keeps the token: the mapping step can fix it. One that was not read drops a new upload."""
+    path, saved = uploads.get(token, uploader=uploader)
     try:
-        plan = _run(*uploads.get(token, uploader=uploader), commit=False)
+        plan = _run(path, saved, commit=False)
     except ImportRejected as exc:
-        uploads.drop(token)
-        return _report_page(exc.report, 400)
+        if not _mapping_can_fix(exc.report):
+            if drop_unread:
+                uploads.drop(token)
+            return _report_page(exc.report, 400)
+        report, plan, status = exc.report, None, 400
     except Exception as exc:  # noqa: BLE001 — never 500 for a file someone uploaded
-        uploads.drop(token)
+        if drop_unread:
+            uploads.drop(token)
         if is_storage_full(exc):
             raise  # the server's disk, not the file: 507 (web.errors)
-        return _report_page(_unexpected(exc, upload_file.filename, options["layer"]), 400)
-    return _report_page(plan.report, 200, token=token, plan=plan)
+        return _report_page(_unexpected(exc, saved["filename"], saved["layer"]), 400)
+    else:
+        report, status = plan.report, 200
+    if report.fields:
+        uploads.update_options(token, uploader=uploader, source_fields=[f.source for f in report.fields])
+        saved = uploads.get(token, uploader=uploader)[1]
+    return _report_page(report, status, token=token if report.fields or plan else None, plan=plan,
+                        current=_current_mapping(path, saved), errors=errors)
+
+
+def _mapping_can_fix(report: ImportReport) -> bool:
+    """Whether a rejected preview is one the mapping step may fix: the file was read (its fields are known) and
+    every problem is about a field's values or the mapping, none about the file, its geometry or the park."""
+    spec = REGISTRY.get(report.layer)
+    fields = {f.source for f in report.fields}
+    mappable = (set(spec.field_names) - {"geometry"} if spec else set()) | fields | {"mapping", "name", "file"}
+    return bool(report.fields) and all(p.field in mappable and p.record != "file" for p in report.problems)
+
+
+@bp.post("/import/<token>/mapping")
+def remap(token: str):
+    """The mapping step: apply the posted mapping to the parked upload (and save it by name when asked), preview
+    again. The upload stays parked until it is confirmed or cancelled."""
+    uploads, uploader = _uploads(), _uploader()
+    try:
+        path, saved = uploads.get(token, uploader=uploader)
+    except UploadNotFound:
+        raise NotFound(tr("没有这个待导入的上传，或已过期；请重新上传文件",
+                          "unknown or expired upload; upload the file again")) from None
+    except UploadSpent as exc:
+        raise Conflict(tr(*_SPENT.get(exc.how, _SPENT["confirmed"]))) from None
+    spec = get_layer(saved["layer"])
+    try:
+        mapping = posted_mapping(request.form, spec, saved.get("source_fields") or [], _current_mapping(path, saved))
+    except MappingFormError as exc:
+        return _dry_run(uploads, token, uploader, drop_unread=False, errors=[tr(*exc.texts)])
+    text = dump_mapping(mapping)
+    uploads.update_options(token, uploader=uploader, mapping=uploads.save_extra(token, "mapping.yaml",
+                                                                                text.encode("utf-8")).name,
+                           mapping_name=None)
+    errors = []
+    if request.form.get("action") == "save":
+        try:
+            name = save_mapping(park().store, request.form.get("save_as", ""), spec.name, text,
+                                saved_by=_uploader()).name
+            flash(tr(f"映射已保存为“{name}”，上传页面可选用", f"mapping saved as '{name}'; choose it on the upload form"),
+                  "ok")
+        except MappingNameError as exc:
+            errors.append(tr("映射未保存：名称须为 1–60 个字符，不含控制字符和斜杠", f"mapping not saved: {exc}"))
+    return _dry_run(uploads, token, uploader, drop_unread=False, errors=errors)
+
+
+def _current_mapping(path: Path, saved: dict) -> FieldMapping:
+    """The mapping the parked upload is previewed with: its mapping file, the saved mapping it names, or none."""
+    spec = get_layer(saved["layer"])
+    try:
+        if saved.get("mapping"):
+            return load_mapping(path.parent / saved["mapping"], spec)
+        if saved.get("mapping_name"):
+            return read_mapping_text(get_mapping(park().store, saved["mapping_name"]).text, spec, path="saved")
+    except (MappingError, KeyError):
+        pass  # the preview says what is wrong with it
+    return FieldMapping()
+
+
+def _crosswalks():
+    """The value crosswalks the mapping step offers (``VALUE_CROSSWALKS``, else data/value_crosswalks.yaml)."""
+    return load_crosswalks(current_app.config.get("VALUE_CROSSWALKS"))
+
+
+def _mapping_step(report: ImportReport, current: FieldMapping) -> dict:
+    """What the preview's mapping step shows (:func:`layers.io.mapping_step.mapping_rows`)."""
+    if report.layer not in REGISTRY or not report.fields:
+        return {"rows": [], "targets": [], "standards": []}
+    return mapping_rows(report, get_layer(report.layer), current, _crosswalks(), lang=current_lang(),
+                        min_share=float(current_app.config["MAPPING_SUGGEST_SHARE"]))
 
 
 @bp.post("/import/<token>/confirm")
