@@ -299,3 +299,22 @@ def test_random_kept_attributes_round_trip(tmp_path_factory, extension, frame):
     except ImportRejected as exc:
         pytest.fail(exc.report.text())
     assert list(back.load("parcels")["source_attributes"]) == list(store.load("parcels")["source_attributes"])
+
+
+# -- PostGIS: the same text column, the same saved mappings ------------------------------------------------------
+
+
+def test_a_postgis_park_keeps_the_attributes_and_the_saved_mappings(zoning_park, postgis_store):
+    from layers.saved_mappings import get_mapping, list_mappings, save_mapping
+    from layers.stores import copy_park
+
+    store, _ = zoning_park
+    save_mapping(store, "分区", "parcels", "keep: [status]\n", saved_by="amy")
+    copy_park(store, postgis_store)
+    assert _attributes(postgis_store) == _attributes(store)
+    assert get_mapping(postgis_store, "分区").text == "keep: [status]\n"
+    # Writing the whole park again (a restore, another copy) keeps the saved mappings: they are not layers.
+    postgis_store.save_park({"parcels": postgis_store.load("parcels")}, postgis_store.read_meta())
+    assert [m.name for m in list_mappings(postgis_store)] == ["分区"]
+    save_mapping(postgis_store, "分区", "parcels", "keep: [备注]\n")
+    assert get_mapping(postgis_store, "分区").text == "keep: [备注]\n"

@@ -267,6 +267,11 @@ def parse_mapping(data: object, spec: LayerSpec, *, path: str = "mapping") -> Fi
 
 def load_mapping(path: str | Path, spec: LayerSpec) -> FieldMapping:
     """Read and check a YAML mapping file."""
+    return read_mapping_file(path, spec)[0]
+
+
+def read_mapping_file(path: str | Path, spec: LayerSpec) -> tuple[FieldMapping, str]:
+    """Read and check a YAML mapping file; the mapping and its text (to save it by name)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -276,7 +281,7 @@ def load_mapping(path: str | Path, spec: LayerSpec) -> FieldMapping:
     except UnicodeDecodeError:
         msg = f"{path}: the mapping file must be UTF-8 text"
         raise MappingError(msg) from None
-    return read_mapping_text(text, spec, path=str(path))
+    return read_mapping_text(text, spec, path=str(path)), text
 
 
 def mapping_document(mapping: FieldMapping) -> dict:

@@ -54,7 +54,9 @@ def _park_location(park_path: str | None) -> str:
 def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, dry_run, source_layer,
                    accept_damaged, park_name, as_json) -> None:
     """Import SOURCE (Shapefile, zip, GeoPackage, GeoJSON, KML/KMZ, DXF, CSV, XLSX) into LAYER."""
-    by_name = mapping_path is not None and not Path(mapping_path).is_file()
+    # A path (an existing file, or one that looks like a path) is a file; anything else a saved mapping's name.
+    by_name = mapping_path is not None and not Path(mapping_path).is_file() and "/" not in mapping_path \
+        and not mapping_path.lower().endswith((".yaml", ".yml"))
     options = ImportOptions(crs=crs, encoding=encoding, mapping_path=None if by_name else mapping_path,
                             mapping_name=mapping_path if by_name else None, mode=mode, dry_run=dry_run,
                             source_layer=source_layer, accept_damaged=accept_damaged, park_name=park_name)
@@ -148,14 +150,14 @@ def mappings_show(name, park_path) -> None:
 @with_appcontext
 def mappings_save(name, file, layer, park_path) -> None:
     """Save mapping FILE (YAML) in the park as NAME, checked against LAYER first."""
-    from layers.io.mapping import MappingError, load_mapping
+    from layers.io.mapping import MappingError, read_mapping_file
     from layers.registry import get_layer
     from layers.saved_mappings import MappingNameError, save_mapping
 
     try:
-        load_mapping(file, get_layer(layer))
+        _, text = read_mapping_file(file, get_layer(layer))
         store = open_store(_park_location(park_path))
-        saved = save_mapping(store, name, layer, Path(file).read_text(encoding="utf-8-sig"), saved_by="cli")
+        saved = save_mapping(store, name, layer, text, saved_by="cli")
     except (MappingError, MappingNameError) as exc:
         click.echo(f"rejected: {exc}")
         raise SystemExit(REJECTED) from None
