@@ -116,8 +116,12 @@ def typed_values(series: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
     read as ``kind`` (kept as text by the caller)."""
     missing = _missing(series)
     if kind == "text":
-        out = np.empty(len(series), dtype=object)
-        out[:] = [None if gone else _text_of(v) for v, gone in zip(series.tolist(), missing)]
+        if isinstance(series.dtype, pd.StringDtype) or pd.api.types.infer_dtype(series, skipna=True) == "string":
+            out = series.to_numpy(dtype=object, na_value=None).copy()  # text already: no value-by-value pass
+        else:
+            out = np.empty(len(series), dtype=object)
+            out[:] = [_text_of(v) for v in series.tolist()]
+        out[missing] = None
         return pd.Series(out, index=series.index, dtype=object), np.zeros(len(series), dtype=bool)
     if kind == "float":
         numbers, bad = to_float(series)
@@ -196,6 +200,15 @@ def encode(columns: list[KeptColumn], length: int) -> pd.Series:
     """The ``source_attributes`` text of each of ``length`` records from the kept columns (None: nothing kept)."""
     if not columns:
         return pd.Series(None, index=pd.RangeIndex(length), dtype=object)
+    if all(isinstance(c.types, str) and c.present is None for c in columns):
+        # Every record has every attribute with the column's type (an import): one types text, values joined
+        # column by column (object arrays concatenate in C).
+        types = ",".join(_json(c.name) + ":" + _json(c.types) for c in columns)
+        documents = np.full(length, '{"types":{' + types + '},"values":{', dtype=object)
+        for k, column in enumerate(columns):
+            key = ("," if k else "") + _json(column.name) + ":"
+            documents = documents + key + _fragments(column.values.reset_index(drop=True))
+        return pd.Series(documents + "}}", dtype=object)
     type_parts, value_parts = [], []
     for column in columns:
         key = _json(column.name) + ":"
@@ -285,16 +298,66 @@ def document_problem(text: str) -> str | None:
 
 
 def document_problems(series: pd.Series) -> list[tuple[int, str]]:
-    """(position, message) of every record whose ``source_attributes`` is not a well-formed document."""
-    problems = []
+    """(position, message) of every record whose ``source_attributes`` is not a well-formed document.
+
+    Validation runs on every save of a layer, so the common case is checked in bulk:
+    all documents parsed as one JSON array, then per group of documents with the same
+    types each attribute's values at once. Only a group that fails is checked record
+    by record, to name the records and say what is wrong.
+    """
     present = series.notna().to_numpy()
-    codes, uniques = pd.factorize(series[present])
-    found = {i: document_problem(text) for i, text in enumerate(uniques)}
     positions = np.flatnonzero(present)
-    for position, code in zip(positions, codes):
-        if found[code] is not None:
-            problems.append((int(position), found[code]))
-    return problems
+    texts = series[present].tolist()
+    if not texts:
+        return []
+    suspects = positions if not all(isinstance(t, str) for t in texts) else _bulk_suspects(texts, positions)
+    text_at = dict(zip(positions.tolist(), texts))
+    problems = [(int(p), document_problem(text_at[int(p)]) if isinstance(text_at[int(p)], str)
+                 else "expected JSON text") for p in suspects]
+    return [(p, m) for p, m in problems if m is not None]
+
+
+def _bulk_suspects(texts: list[str], positions: np.ndarray) -> np.ndarray:
+    """Positions of documents that may be malformed (all of them when the bulk parse cannot tell)."""
+    try:
+        documents = json.loads("[" + ",".join(texts) + "]")
+    except ValueError:
+        return positions
+    if len(documents) != len(texts):  # malformed texts joined into other values: check each
+        return positions
+    groups: dict[tuple, list[int]] = {}
+    for i, document in enumerate(documents):
+        if type(document) is not dict or len(document) != 2 or type(document.get("types")) is not dict \
+                or type(document.get("values")) is not dict:
+            groups.setdefault(("bad",), []).append(i)
+            continue
+        groups.setdefault(tuple(document["types"].items()), []).append(i)
+    suspect: list[int] = groups.pop(("bad",), [])
+    for signature, members in groups.items():
+        if not _group_fits(signature, [documents[i]["values"] for i in members]):
+            suspect += members
+    return positions[np.sort(np.asarray(suspect, dtype=int))]
+
+
+_PLAIN_TYPES = {"text": {str}, "int": {int}, "float": {int, float}, "bool": {bool}, "date": {str}, "datetime": {str}}
+
+
+def _group_fits(signature: tuple, values: list[dict]) -> bool:
+    """Whether documents of one types ``signature`` all hold values of their types under the same names."""
+    names = [name for name, _ in signature]
+    if any(kind not in KEPT_TYPES for _, kind in signature):
+        return False
+    if any(list(v) != names for v in values):
+        return False
+    for name, kind in signature:
+        column = [v[name] for v in values]
+        if not set(map(type, column)) <= _PLAIN_TYPES[kind] | {type(None)}:
+            return False
+        if kind == "float" and not np.isfinite(np.array([x for x in column if x is not None], dtype=float)).all():
+            return False
+        if kind in ("date", "datetime") and not all(_value_fits(kind, x) for x in set(column)):
+            return False
+    return True
 
 
 # -- spreading into columns (exports, tables, the preview) ----------------------------------------------------------
