@@ -208,6 +208,8 @@ def test_upload_change_mapping_preview_save_confirm_then_the_cli_reuses_it(auth_
         assert lines["容積率"] == "原样保留（文本）" and lines["分區類"] == "映射到 land_use"
         confirmed = editor.post(f"/import/{token}/confirm")
         assert confirmed.status_code == 200 and "已导入" in confirmed.text
+        assert "<li>容積率：原样保留（文本）</li>" in confirmed.text  # the report: one line per source field
+        assert "<li>備註：忽略（映射如此指定）</li>" in confirmed.text
     parcels = tiny_park.load("parcels")
     imported = parcels[parcels["parcel_id"] == "55152"].iloc[0]
     assert imported["name"] == "工業區"
