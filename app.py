@@ -74,6 +74,13 @@ def default_config() -> dict:
         "TILE_CACHE_MB": int(os.environ.get("PARKATLAS_TILE_CACHE_MB", "64")),
         # Persistent tile cache (SQLite); unset: beside the GeoPackage, or in instance/ for PostGIS; "none": off.
         "TILE_CACHE_PATH": os.environ.get("PARKATLAS_TILE_CACHE") or None,
+        # The import preview's mapping step: distinct values shown per source field (and offered a value
+        # crosswalk: a zoning map holds a dozen classes, a register of codes a few dozen; beyond that a field is
+        # names or numbers, not codes), the share of them that must fit a registry field before it is suggested
+        # (below it a few matching words in free text would suggest nonsense), and the value-crosswalk tables.
+        "MAPPING_VALUE_ROWS": _env("PARKATLAS_MAPPING_VALUE_ROWS", 50),
+        "MAPPING_SUGGEST_SHARE": _env("PARKATLAS_MAPPING_SUGGEST_SHARE", 0.8, float),
+        "VALUE_CROSSWALKS": os.environ.get("PARKATLAS_VALUE_CROSSWALKS") or None,
         "API_MAX_LIMIT": 10_000,
         "API_DEFAULT_LIMIT": 1_000,
         # Far above any park (the largest benchmarked holds 10⁶ parcels), and within every integer type downstream.

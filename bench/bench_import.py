@@ -17,6 +17,10 @@ For each file it prints the seconds and features/s of
 * ``import_layer(dry_run=True)`` — read, encoding and CRS detection, geometry
   checks, mapping, normalisation (crosswalk, dates), validation, merge, topology;
 * ``import_layer`` — the same, plus archiving the original and writing the new park.
+
+``--extra-columns K`` adds K attributes the registry does not know (a zoning class,
+FAR as text, a remark, a number, a date …), which an import keeps as they are in
+``source_attributes``: the cost of the lossless import.
 """
 
 from __future__ import annotations
@@ -42,7 +46,17 @@ GAP_M = 2.0
 X0, Y0 = 40_500_000.0, 3_150_000.0
 
 
-def parcels(n: int) -> gpd.GeoDataFrame:
+#: Attributes the registry does not know, cycled for ``--extra-columns`` (name, values of record k).
+EXTRA_COLUMNS = (
+    ("分區類", lambda k: np.array(["工業區", "住宅區", "保護區"])[k % 3]),
+    ("容积率文本", lambda k: np.char.mod("%d", 100 + k % 200)),
+    ("备注", lambda k: np.char.add("备注", np.char.mod("%d", k % 50))),
+    ("管理单位编号", lambda k: k % 1000),
+    ("测量面积", lambda k: np.round(2500.0 + (k % 97) * 0.37, 2)),
+)
+
+
+def parcels(n: int, extra: int = 0) -> gpd.GeoDataFrame:
     side = int(np.ceil(np.sqrt(n)))
     i = np.arange(n)
     x = X0 + (i % side) * (PLOT_M + GAP_M)
@@ -50,8 +64,13 @@ def parcels(n: int) -> gpd.GeoDataFrame:
     rng = np.random.default_rng(20261122)
     dates = np.where(rng.random(n) < 0.5, [f"2021/{m}/{d}" for m, d in zip(1 + i % 12, 1 + i % 28)],
                      [f"{2015 + k % 10}年{1 + k % 12}月{1 + k % 28}日" for k in i])
+    columns = {}
+    for j in range(extra):
+        name, values = EXTRA_COLUMNS[j % len(EXTRA_COLUMNS)]
+        columns[name if j < len(EXTRA_COLUMNS) else f"{name}{j}"] = values(i)
     return gpd.GeoDataFrame(
         {
+            **columns,
             "宗地号": [f"ZD-{k:07d}" for k in i],
             "地块名称": [f"第{k}号地块" for k in i],
             "用地性质": rng.choice(["M1", "M2", "M3", "W1", "100101"], n),
@@ -83,17 +102,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parcels", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--extra-columns", type=int, default=0,
+                        help="attributes the registry does not know (kept as they are by an import)")
     args = parser.parse_args()
     n = args.parcels
     with tempfile.TemporaryDirectory(prefix="parkatlas-bench-import-") as workdir:
         folder = Path(workdir)
-        frame = parcels(n)
+        frame = parcels(n, args.extra_columns)
         gpkg = folder / "parcels.gpkg"
         shp = folder / "宗地.shp"
         frame.to_file(gpkg, layer="parcels", engine="pyogrio")
         frame.to_file(shp, engine="pyogrio", encoding="GBK")
         shp.with_suffix(".cpg").unlink(missing_ok=True)
-        print(f"{n:,} parcels (GeoPackage {gpkg.stat().st_size / 1e6:.0f} MB, Shapefile "
+        print(f"{n:,} parcels, {args.extra_columns} extra column(s) (GeoPackage {gpkg.stat().st_size / 1e6:.0f} MB, Shapefile "
               f"{sum(p.stat().st_size for p in folder.glob('宗地.*')) / 1e6:.0f} MB)")
         for source, encoding in ((gpkg, None), (shp, "GBK")):
             print(f"{source.name}:")

@@ -36,7 +36,7 @@ from geo.units import m2_to_mu
 from layers import landuse
 from layers.geojson import feature_texts, script_safe
 from layers.registry import REGISTRY, get_layer
-from layers.schema import LayerSpec, code_label, field_label
+from layers.schema import SOURCE_ATTRIBUTES, LayerSpec, code_label, field_label
 
 BASEMAPS = ("none", "osm", "tianditu")
 
@@ -243,12 +243,36 @@ def _client_style(spec: LayerSpec) -> tuple[dict, str]:
     return {"color": symbol.stroke, "weight": symbol.stroke_width_px, "fillOpacity": symbol.fill_opacity}, "fill"
 
 
-def styled_layer(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", show: bool = True) -> StyledGeoJson:
+#: Where a popup fetches a feature's kept source attributes (the API item; ``{layer}`` is filled in).
+ITEM_URL_TEMPLATE = "/api/collections/{layer}/items/"
+
+
+def _kept_popup(frame: pd.DataFrame, spec: LayerSpec, properties: pd.DataFrame, client_spec: dict, *, lang: str,
+                inline: bool, item_url: str | None) -> None:
+    """Kept source attributes in popups: inline (``source_attributes`` objects), or a ``_k`` flag on the features
+    that have some and the item URL the popup fetches them from when it opens (pages stay light)."""
+    if SOURCE_ATTRIBUTES not in spec.field_names or SOURCE_ATTRIBUTES not in frame.columns:
+        return
+    has = frame[SOURCE_ATTRIBUTES].notna().to_numpy()
+    if not has.any():
+        return
+    client_spec["keptTitle"] = field_label(spec.field(SOURCE_ATTRIBUTES), lang)
+    if inline:
+        properties[SOURCE_ATTRIBUTES] = frame[SOURCE_ATTRIBUTES]
+    elif item_url:
+        properties["_k"] = np.where(has, 1, None)
+        client_spec["itemUrl"] = item_url.format(layer=quote(spec.name, safe=""))
+
+
+def styled_layer(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", show: bool = True,
+                 kept_inline: bool = False, item_url: str | None = ITEM_URL_TEMPLATE) -> StyledGeoJson:
     """A map layer of ``frame`` (in the working CRS) drawn with ``spec``'s registry style.
 
     Features carry their popup fields (codes as labels in ``lang``), their colour
     ``_c``, for roads their weight ``_w``, for zones their fill opacity ``_fo``;
-    parcels also their area in 亩.
+    parcels also their area in 亩. Popups also show the kept source attributes:
+    carried inline with ``kept_inline`` (a preview of records not in the park yet),
+    else fetched from ``item_url`` when a popup opens.
     """
     if spec.is_table:
         msg = f"layer {spec.name!r} is a table without geometry; it cannot be drawn on a map"
@@ -264,6 +288,8 @@ def styled_layer(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", show
         require_projected(frame, what="parcel area")
         properties["_area_mu"] = m2_to_mu(shapely.area(frame.geometry.to_numpy())).round(2)
         popup_fields.append({"name": "_area_mu", "label": _text("area", lang), "unit": _text("mu", lang)})
+    client_spec: dict = {}
+    _kept_popup(frame, spec, properties, client_spec, lang=lang, inline=kept_inline, item_url=item_url)
     web = to_web(frame[[spec.id_field, "geometry"]])
     web = web.join(properties.drop(columns=[spec.id_field], errors="ignore"))
     texts = feature_texts(
@@ -274,13 +300,13 @@ def styled_layer(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", show
     )
     data_json = script_safe(f'{{"type":"FeatureCollection","features":[{",".join(texts)}]}}')
     style, target = _client_style(spec)
-    client_spec = {
+    client_spec.update({
         "title": spec.label(lang),
         "popupFields": popup_fields,
         "style": style,
         "colorTarget": target,
         "radius": spec.style.radius_px,
-    }
+    })
     return StyledGeoJson(spec.name, data_json, client_spec, name=spec.label(lang), n_features=len(texts), show=show)
 
 
@@ -304,7 +330,7 @@ class TileSettings:
     """
 
     url_template: str = "/tiles/{layer}/{z}/{x}/{y}.pbf"
-    item_url_template: str = "/api/collections/{layer}/items/"
+    item_url_template: str = ITEM_URL_TEMPLATE
     threshold: int = 10_000
     min_zoom: int = 12
 
@@ -432,6 +458,8 @@ def tiled_layer(frame: pd.DataFrame, spec: LayerSpec, *, tiles: TileSettings, la
         "codeLabels": code_labels,
         "landUseLabels": land_use_labels,
     }
+    if SOURCE_ATTRIBUTES in spec.field_names:
+        client_spec["keptTitle"] = field_label(spec.field(SOURCE_ATTRIBUTES), lang)
     url = tiles.url_template.replace("{layer}", quote(spec.name, safe=""))
     return TiledLayer(spec.name, url, client_spec, name=spec.label(lang), n_features=len(frame),
                       asset_base_url=asset_base_url, show=show)
@@ -471,7 +499,8 @@ def add_park_layers(m: folium.Map, layers: Mapping[str, pd.DataFrame], *, lang: 
         if group_tiles is not None:
             tiled_layer(frame, spec, tiles=group_tiles, lang=lang, asset_base_url=asset_base_url).add_to(m)
         else:
-            styled_layer(frame, spec, lang=lang).add_to(m)
+            styled_layer(frame, spec, lang=lang,
+                         item_url=tiles.item_url_template if tiles else ITEM_URL_TEMPLATE).add_to(m)
         drawn.append(frame)
     return drawn
 

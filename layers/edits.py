@@ -18,7 +18,7 @@ import pandas as pd
 
 from geo.editing import merge_polygons, split_polygon
 from layers.audit import ChangeConflict, changes_since, fingerprint, record_version
-from layers.schema import VALID_TIME_FIELD_NAMES, Field, LayerSpec
+from layers.schema import SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, Field, LayerSpec
 from layers.valid_time import VALID_FROM, VALID_TO
 
 #: Fields a form never sets directly: the log stamps them, retiring is its own action.
@@ -37,8 +37,10 @@ class EditError(ValueError):
 
 
 def form_fields(spec: LayerSpec, *, creating: bool = False) -> list[Field]:
-    """The fields an edit form shows: every declared field but bookkeeping (and the id unless creating)."""
-    return [f for f in spec.fields if f.name not in BOOKKEEPING and (creating or f.name != spec.id_field)]
+    """The fields an edit form shows: every declared field but bookkeeping and the kept source attributes (shown
+    as they came, not edited), and the id only when creating."""
+    return [f for f in spec.fields if f.name not in (*BOOKKEEPING, SOURCE_ATTRIBUTES)
+            and (creating or f.name != spec.id_field)]
 
 
 def locate(frame: pd.DataFrame, spec: LayerSpec, record_id: str) -> int:

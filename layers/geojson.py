@@ -1,6 +1,8 @@
 """GeoJSON text from validated layers, for the API, the map pages and exports.
 
 Pure: frames in, JSON text or JSON-ready values out; nothing is read or written.
+A record's kept source attributes (``source_attributes``) become one object
+property ``{name: value}``.
 Values become what JSON can carry: dates as ISO strings (``YYYY-MM-DD``),
 missing values and non-finite numbers as ``null``, pandas integers and booleans
 as plain ones. Frames must already be in EPSG:4326 (``geo.crs.to_web``) when
@@ -15,6 +17,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import shapely
+
+from layers.schema import SOURCE_ATTRIBUTES
+from layers.source_attributes import json_values
 
 #: Characters that must not appear literally when JSON is embedded in an HTML
 #: <script> element (a name such as "</script><script>…" would end it).
@@ -37,7 +42,11 @@ def _json_columns(frame: pd.DataFrame, columns: Sequence[str] | None) -> dict[st
     out = {}
     for name in names:
         column = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        if name == SOURCE_ATTRIBUTES:
+            # Kept source attributes as an object {name: value}, not as the JSON text they are stored in.
+            values = np.empty(len(column), dtype=object)
+            values[:] = [json_values(text) for text in column.tolist()]
+        elif pd.api.types.is_datetime64_any_dtype(column.dtype):
             values = column.dt.strftime("%Y-%m-%d").to_numpy(dtype=object, na_value=None)
         elif pd.api.types.is_float_dtype(column.dtype):
             numbers = column.to_numpy(dtype=float, na_value=np.nan)

@@ -41,6 +41,7 @@ from pyproj import CRS
 
 from layers.qgis import layer_styles
 from layers.registry import REGISTRY, get_layer
+from layers.saved_mappings import TABLE as SAVED_MAPPINGS
 from layers.schema import LayerSpec
 from layers.store import (
     META_TABLE,
@@ -472,6 +473,11 @@ class PostGISStore:
             for name, frame in typed.items():
                 self._write_layer(conn, staging, get_layer(name), frame, crs.to_epsg())
                 self._stamp(conn, staging, staging, name)
+            if SAVED_MAPPINGS in tables:  # the park's saved import mappings are not layers: they stay
+                conn.execute(self._sql("CREATE TABLE {}.{} (LIKE {}.{} INCLUDING ALL)", staging, SAVED_MAPPINGS,
+                                       self.schema, SAVED_MAPPINGS))
+                conn.execute(self._sql("INSERT INTO {}.{} SELECT * FROM {}.{}", staging, SAVED_MAPPINGS,
+                                       self.schema, SAVED_MAPPINGS))
             conn.execute(self._sql("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
             conn.execute(self._sql("ALTER SCHEMA {} RENAME TO {}", staging, self.schema))
             self._write_styles(conn, list(typed), replace_all=True)

@@ -146,6 +146,18 @@ def code_label(code: Code, lang: str) -> str:
     return code.label_en if lang == "en" else code.label_zh
 
 
+#: The field holding a record's source attributes that no registry field takes (layers.source_attributes).
+SOURCE_ATTRIBUTES = "source_attributes"
+
+
+def source_attributes_field() -> Field:
+    """The field every importable layer carries for the source attributes kept as they came."""
+    return Field(SOURCE_ATTRIBUTES, "str", "源数据属性", "Source attributes",
+                 description="Source fields no registry field takes, kept with their original names and types "
+                             '(JSON: {"types": {name: type}, "values": {name: value}}); exports spread them into '
+                             "columns of their own names.")
+
+
 def valid_time_fields() -> tuple[Field, ...]:
     """When a record was true in the world: from ``valid_from`` up to, not including, ``valid_to``."""
     return (

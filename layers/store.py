@@ -128,8 +128,10 @@ def frame_to_arrow(frame: pd.DataFrame, spec: LayerSpec) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=names)
 
 
-def _write_frame(path: Path, spec: LayerSpec, frame: pd.DataFrame, crs: CRS | None, *, append: bool = False) -> None:
-    table = frame_to_arrow(frame, spec)
+def _write_frame(path: Path, spec: LayerSpec, frame: pd.DataFrame, crs: CRS | None, *, append: bool = False,
+                 table: pa.Table | None = None) -> None:
+    """Write ``frame`` as layer ``spec`` (``table``: its Arrow table with other columns, as exports make it)."""
+    table = frame_to_arrow(frame, spec) if table is None else table
     layer_options = {"DESCRIPTION": spec.description[:250]} if spec.description and not append else {}
     if spec.geometry is None:
         pyogrio.write_arrow(table, path, layer=spec.name, driver="GPKG", layer_options=layer_options, append=append)
@@ -406,6 +408,15 @@ class _WriteLock:
             os.close(self._fd)
             self._fd = None
         self._thread_lock.release()
+
+
+def write_layer_file(path: Path, spec: LayerSpec, frame: pd.DataFrame, table: pa.Table,
+                     meta: Mapping[str, object]) -> None:
+    """A new one-layer park file at ``path``: ``meta``, and layer ``spec`` written from ``table`` (its Arrow table,
+    which may carry columns the registry does not declare, e.g. an export's source attributes)."""
+    _write_meta(path, park_meta(meta))
+    _write_frame(path, spec, frame, CRS.from_epsg(int(meta["working_epsg"])), table=table)
+    stamp_layers(path, [spec.name])
 
 
 def park_meta(meta: Mapping[str, object]) -> dict[str, object]:

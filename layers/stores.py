@@ -84,7 +84,7 @@ def close_store(store: ParkStore) -> None:
 
 
 def copy_park(source: ParkStore, dest: ParkStore, *, replace: bool = False) -> dict[str, int]:
-    """Copy every layer present in ``source`` and its metadata into ``dest``; records per layer.
+    """Copy every layer present in ``source``, its metadata and saved import mappings into ``dest``; records per layer.
 
     The destination is written in one atomic ``save_park``; layers absent from the
     source stay absent. A park already at ``dest`` is refused unless ``replace``.
@@ -95,6 +95,7 @@ def copy_park(source: ParkStore, dest: ParkStore, *, replace: bool = False) -> d
         When the source holds no park or the destination holds one and ``replace`` is false.
     """
     from layers.registry import REGISTRY
+    from layers.saved_mappings import copy_mappings
     from layers.store import ParkStoreError
 
     names = [name for name in source.layer_names() if name in REGISTRY]
@@ -104,4 +105,5 @@ def copy_park(source: ParkStore, dest: ParkStore, *, replace: bool = False) -> d
         raise ParkStoreError(msg)
     frames = {name: source.load(name) for name in names}
     dest.save_park(frames, meta)
+    copy_mappings(source, dest)
     return {name: len(frame) for name, frame in frames.items()}

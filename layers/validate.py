@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers import landuse
-from layers.schema import VALID_TIME_FIELD_NAMES, Field, LayerSpec
-from layers.values import KIND_DESCRIPTIONS, STRING_DTYPE, convert, empty_column
+from layers import landuse, source_attributes
+from layers.schema import SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, Field, LayerSpec
+from layers.values import KIND_DESCRIPTIONS, STRING_DTYPE, convert, empty_column, present
 
 #: Geometry types a declared geometry kind accepts (multi-parts are kept as they come).
 ACCEPTED_GEOMETRY_TYPES = {
@@ -290,6 +290,9 @@ def validate_layer(
         _check_land_use(out, labels, problems, notices)
     if set(VALID_TIME_FIELD_NAMES) <= set(out.columns):
         _check_valid_interval(out, labels, problems)
+    if SOURCE_ATTRIBUTES in out.columns:
+        problems += [Problem(labels[i], SOURCE_ATTRIBUTES, out[SOURCE_ATTRIBUTES].iloc[i], message)
+                     for i, message in source_attributes.document_problems(out[SOURCE_ATTRIBUTES])]
 
     extra = [c for c in frame.columns if c not in spec.field_names and c != getattr(frame, "_geometry_column_name", None)]
     notices += [Problem("all", column, None, f"not a field of layer {spec.name!r}; ignored") for column in extra]

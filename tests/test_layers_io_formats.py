@@ -66,7 +66,7 @@ def test_phone_kml_keeps_chinese_extended_data_and_drops_heights(tmp_path):
     assert parcels.loc["KML-2", "geometry"].geom_type == "Polygon"  # a MultiGeometry of one polygon
     # 0.001° × 0.001° at 28.65°N: about 97.7 m × 110.9 m.
     assert parcels.loc["KML-1", "geometry"].area == pytest.approx(97.7 * 110.9, rel=0.01)
-    assert "folder" in plan.report.unmapped
+    assert "folder" in plan.report.kept  # the placemarks' folder, kept as it is
 
 
 def test_csv_from_amap_in_gcj02_and_gb18030(tmp_path):

@@ -23,7 +23,7 @@ PIPES = get_layer("pipelines")
 def test_aliases_are_case_and_width_insensitive():
     match = match_columns(["ＤＫＢＨ", "ydxz", "地块名称", "OBJECTID"], PARCELS)
     assert match.renames == {"ＤＫＢＨ": "parcel_id", "ydxz": "land_use", "地块名称": "name"}
-    assert match.unmapped == ["OBJECTID"]
+    assert match.kept == ["OBJECTID"]
 
 
 def test_labels_and_units_in_headers():
@@ -51,7 +51,7 @@ def test_mapping_file_is_checked(tmp_path):
     path = tmp_path / "m.yaml"
     for text, message in [
         ("fields: {宗地号: plot_id}", r"fields\.宗地号: no field of layer 'parcels'.*\(got 'plot_id'\)"),
-        ("colours: {}", r"colours: unknown key; allowed: fields, values"),
+        ("colours: {}", r"colours: unknown key; allowed: fields, keep, values"),
         ("units: {面积: acres}", r"units\.面积: unknown unit; known: .*亩"),
         ("fields: [a, b]", r"fields: must be a mapping"),
         ("fields: {a: : b", r"not valid YAML"),

@@ -19,7 +19,7 @@ from messy_samples import (
     mixed_geojson,
     utf16_csv,
 )
-from web.imports import web_advice
+from layers.io.report import web_wording
 
 _TOKEN = re.compile(r"/import/([0-9a-f]{32})/(?:confirm|choose)")
 #: Flags of the command line, which a web page never advises.
@@ -216,11 +216,13 @@ def test_exports_leave_retired_records_out_unless_asked(editor, tiny_park):
 
 
 def test_web_advice_never_names_a_flag():
-    assert web_advice("choose one with --source-layer") == "choose one in the source layer field"
-    assert web_advice("repeat with --accept-damaged") == "upload it again with “Skip damaged records” ticked"
-    assert web_advice("use --mode upsert to update it") == "use the mode “upsert” to update it"
-    assert web_advice("data give --crs") == "data give the CRS in the CRS field"
-    assert web_advice("no flags here - none") == "no flags here - none"
+    assert web_wording("choose one with --source-layer") == "choose one in the upload form's source layer / sheet field"
+    assert web_wording("repeat with --accept-damaged") == "upload it again with 'skip damaged records' ticked"
+    assert web_wording("use --mode upsert to update it") == "choose the mode 'upsert' on the upload form to update it"
+    assert web_wording("refused; repeat with --accept-far") == \
+        "refused; repeat with the preview's checkbox for records far from the park"
+    assert web_wording("or give --id-field") == "or give the preview's choice of id field"
+    assert web_wording("no flags here - none") == "no flags here - none"
 
 
 def test_choices_are_an_editors_and_the_uploaders_own(tmp_path, auth_app, tiny_park):

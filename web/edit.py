@@ -31,7 +31,8 @@ from geo.revitalisation import EDITABLE as CASE_EDITABLE
 from geo.revitalisation import CaseError, close_case, create_case, update_case
 from layers import audit, edits
 from layers.registry import REGISTRY
-from layers.schema import LayerSpec, code_label, field_label
+from layers.schema import SOURCE_ATTRIBUTES, LayerSpec, code_label, field_label
+from layers.source_attributes import display_items
 from layers.valid_time import has_valid_time
 from layers.validate import LayerValidationError
 from web.audit import commit_change, event_rows, log
@@ -175,6 +176,18 @@ def field_rows(spec: LayerSpec, record: dict | None, *, creating: bool = False, 
     return rows
 
 
+def kept_rows(text: object) -> list[tuple[str, str]]:
+    """A record's kept source attributes as (name, value as shown): 是/否, — for none, numbers and text as they are."""
+    def shown(value: object) -> str:
+        if value is None:
+            return "—"
+        if isinstance(value, bool):
+            return tr("是", "yes") if value else tr("否", "no")
+        return str(value)
+
+    return [(name, shown(value)) for name, value in display_items(text)]
+
+
 def _record_texts(frame: pd.DataFrame, spec: LayerSpec, record_id: str) -> dict | None:
     rows = frame[(frame[spec.id_field] == record_id).fillna(False)]
     return audit.record_texts(rows.iloc[:1], spec)[0] if len(rows) else None
@@ -240,6 +253,7 @@ def _render_record(spec: LayerSpec, record_id: str | None, *, errors=None, submi
     }
     if not creating:
         context.update(
+            kept=kept_rows(record.get(SOURCE_ATTRIBUTES)),
             version=audit.record_version(trail, spec.name, record_id),
             fingerprint=audit.fingerprint(frame, spec, record_id),
             retired=record.get("retired_on"),

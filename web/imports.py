@@ -12,6 +12,11 @@ token) and is spent once: a second confirmation, even one racing the first,
 gets 409. Rejected input answers 400 with its report, never 500. Every page has
 a JSON twin (``Accept: application/json`` or ``?format=json``).
 
+The preview has a mapping step (``/import/<token>/mapping``): each source
+field → a layer field, kept as is, or ignored, with value crosswalks for coded
+fields; a mapping can be saved by name in the park and chosen on the upload
+form (and by the CLI). Messages never advise a command-line flag on a page.
+
 Messy files (docs/import.md): when the text could be GB18030 or Big5, or the
 id column is none (one value on every row, duplicates), the preview shows the
 choice and ``/import/<token>/choose`` previews the upload again with the one
@@ -26,11 +31,9 @@ serves one (gpkg, geojson, shp, kml, csv, xlsx, gtxt — the 国土 TXT, GBK unl
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import io
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +42,7 @@ from flask import (
     Blueprint,
     Flask,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -54,11 +58,15 @@ from layers.io import ImportChecks, ImportLimits, ImportOptions, ImportRejected,
 from layers.io.archive import default_archive_dir
 from layers.io.encoding import resolve_codec
 from layers.io.importer import IMPORTABLE_LAYERS
+from layers.io.mapping import FieldMapping, MappingError, dump_mapping, load_mapping, read_mapping_text
+from layers.io.mapping_step import MappingFormError, mapping_rows, posted_mapping
 from layers.io.options import MODES
 from layers.io.report import group
+from layers.io.suggest import load_crosswalks
 from layers.io.uploads import SourceError, UploadNotFound, UploadSpent, UploadStore
-from layers.io.write import DOWNLOADS, attribute_table, export_bytes, formats_for, without_retired
+from layers.io.write import DOWNLOADS, WKT_HEADER, attribute_table, export_bytes, formats_for, without_retired
 from layers.registry import REGISTRY, get_layer
+from layers.saved_mappings import MappingNameError, get_mapping, list_mappings, save_mapping
 from layers.store import is_storage_full
 from web.api_params import day_in_range
 from web.auth import current_user
@@ -138,6 +146,7 @@ def _form_options() -> dict:
         raise BadRequest(tr(f"未知导入方式 {mode!r}", f"unknown mode {mode!r}") + "; "
                          + tr("可选：", "allowed: ") + ", ".join(MODES))
     options = {"layer": layer, "mode": mode, "accept_damaged": request.form.get("accept_damaged") in ("1", "on")}
+    options["mapping_name"] = (request.form.get("mapping_name") or "").strip() or None
     for name in _OPTION_FIELDS:
         value = (request.form.get(name) or "").strip()
         options[name] = value or None
@@ -166,10 +175,12 @@ def _run(path: Path, saved: dict, *, commit: bool, accept_far: bool = False):
         crs=saved.get("crs"), encoding=saved.get("encoding"), mode=saved["mode"], dry_run=not commit,
         source_layer=saved.get("source_layer"), accept_damaged=bool(saved.get("accept_damaged")),
         valid_from=dt.date.fromisoformat(saved["valid_from"]) if saved.get("valid_from") else None,
-        mapping_path=str(path.parent / mapping) if mapping else None, id_field=saved.get("id_field"),
+        mapping_path=str(path.parent / mapping) if mapping else None,
+        mapping_name=None if mapping else saved.get("mapping_name"), id_field=saved.get("id_field"),
         accept_far=accept_far, ask_far=not commit,
         limits=ImportLimits(max_upload_bytes=current_app.config["MAX_CONTENT_LENGTH"]),
         checks=ImportChecks.from_config(current_app.config),
+        profile_values=0 if commit else int(current_app.config["MAPPING_VALUE_ROWS"]),
     )
     return import_layer(path, saved["layer"], park=park().store, options=options, archive_dir=_archive_dir(),
                         source_name=saved["filename"])
@@ -183,56 +194,23 @@ def _unexpected(exc: Exception, source: str, layer: str) -> ImportReport:
     return report
 
 
-#: Advice the import report gives as command-line flags, said the way the upload page offers it (a web page
-#: never tells anyone to type a flag). Applied in order; the first patterns are the longer phrases.
-_WEB_ADVICE = tuple((re.compile(pattern), words) for pattern, words in (
-    (r"give --crs gcj02 or bd09", "give gcj02 or bd09 as the CRS"),
-    (r"with --crs\b", "in the CRS field"),
-    (r"give --crs\b", "give the CRS in the CRS field"),
-    (r"check --crs\b", "check the CRS field"),
-    (r"--crs\b", "the CRS"),
-    (r"with --encoding\b", "in the encoding field"),
-    (r"--encoding\b", "the encoding field"),
-    (r"with --source-layer\b", "in the source layer field"),
-    (r"--source-layer\b", "the source layer field"),
-    (r"repeat with --accept-damaged\b", "upload it again with “Skip damaged records” ticked"),
-    (r"--accept-damaged\b", "“Skip damaged records”"),
-    (r"--mode (\w+)", r"the mode “\1”"),
-    (r"--accept-far\b", "the confirmation's checkbox"),
-    (r"--id-field\b", "the id field choice"),
-))
-
-
-def web_advice(text: str) -> str:
-    """``text`` with its command-line flags said as the upload page's fields and options."""
-    if "--" not in text:
-        return text
-    for pattern, words in _WEB_ADVICE:
-        text = pattern.sub(words, text)
-    return text
-
-
-def _for_the_web(report: ImportReport) -> ImportReport:
-    """A copy of ``report`` whose messages advise the page's fields, not command-line flags."""
-    def reworded(items):
-        return [dataclasses.replace(p, message=web_advice(p.message)) for p in items]
-
-    return dataclasses.replace(report, problems=reworded(report.problems), notices=reworded(report.notices),
-                               crs_how=report.crs_how and web_advice(report.crs_how),
-                               encoding=report.encoding and web_advice(report.encoding))
-
-
-def _report_page(report: ImportReport, status: int, token: str | None = None, plan=None):
-    report = _for_the_web(report)
+def _report_page(report: ImportReport, status: int, token: str | None = None, plan=None, *,
+                 current: FieldMapping | None = None, errors: list[str] | None = None):
+    """The report (and, with a token, the preview with its choices and mapping step); worded for the web."""
+    report = report.worded_for_web()
     if _wants_json():
         body = report.to_dict()
         if token:
             body["token"] = token
+            body["mapping_step"] = _mapping_step(report, current or FieldMapping())
         return jsonify(body), status
     context = {"report": report, "problems": group(report.problems), "notices": group(report.notices),
-               "token": token, "spec": get_layer(report.layer) if report.layer in REGISTRY else None}
+               "token": token, "errors": errors or [],
+               "spec": get_layer(report.layer) if report.layer in REGISTRY else None}
     if plan is not None and plan.preview is not None and token:
         context.update(_preview(plan))
+    if token:
+        context["mapping"] = _mapping_step(report, current or FieldMapping())
     template = "import/preview.html" if token else "import/result.html"
     return render_template(template, **context), status
 
@@ -242,7 +220,8 @@ def _preview(plan) -> dict:
     spec = plan.spec
     lang = current_lang()
     frame = plan.preview
-    table = attribute_table(frame.head(PREVIEW_TABLE_ROWS), spec, lang=lang).drop(columns=["WKT"], errors="ignore")
+    table = attribute_table(frame.head(PREVIEW_TABLE_ROWS), spec, lang=lang).drop(columns=[WKT_HEADER],
+                                                                                   errors="ignore")
     table = table.loc[:, table.notna().any()]
     context = {"columns": list(table.columns), "rows": table.astype(object).where(table.notna(), "").values.tolist(),
                "shown": min(len(frame), PREVIEW_TABLE_ROWS), "total": len(plan.incoming)}
@@ -251,7 +230,7 @@ def _preview(plan) -> dict:
 
         the_map = ParkMap(asset_base_url=url_for("static", filename=""), lang=lang, zoom_start=15)
         shown = frame.head(PREVIEW_MAP_RECORDS)
-        styled_layer(shown, spec, lang=lang).add_to(the_map)
+        styled_layer(shown, spec, lang=lang, kept_inline=True).add_to(the_map)  # not in the park: no API item
         fit_to_layers(the_map, [shown])
         parts = map_components(the_map)
         # Folium's own output, built from escaped data by geo.maps: embedded as markup.
@@ -261,9 +240,11 @@ def _preview(plan) -> dict:
 
 @bp.get("/import")
 def upload_form():
-    """The upload form: layer, file, CRS, encoding, mapping file, mode, source layer."""
+    """The upload form: layer, file, CRS, encoding, mapping (a saved one or a file), mode, source layer."""
     layers = [(name, get_layer(name).label(current_lang()), get_layer(name).is_table) for name in IMPORTABLE_LAYERS]
-    return render_template("import/index.html", layers=layers, modes=MODES,
+    saved = [(m.name, get_layer(m.layer).label(current_lang()) if m.layer in REGISTRY else m.layer)
+             for m in list_mappings(park().store)]
+    return render_template("import/index.html", layers=layers, modes=MODES, saved_mappings=saved,
                            max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
 
 
@@ -291,22 +272,25 @@ def upload():
     return _preview_upload(uploads, token, first=True)
 
 
-def _preview_upload(uploads: UploadStore, token: str, *, first: bool):
-    """Preview the user's parked upload (a dry run) and remember what its confirmation must carry.
+def _preview_upload(uploads: UploadStore, token: str, *, first: bool, errors: list[str] | None = None):
+    """Preview the user's parked upload as it is now (options, choices, mapping): a dry run.
 
-    A rejected first preview drops the upload, unless the preview offers a
-    choice (encoding, id field) that may mend it; a re-preview after a choice
-    keeps it, so another choice can be made.
+    A rejected first preview drops the upload, unless a choice the preview offers
+    (encoding, id field) or its mapping step may mend it (the file was read, and
+    every problem is about fields or their values); a re-preview keeps it, so
+    another choice can be made. What the confirmation must carry (records far
+    from the park) and the source fields the mapping step lists are remembered.
     """
     uploader = _uploader()
     path, saved = uploads.get(token, uploader=uploader)
+    plan = None
     try:
         plan = _run(path, saved, commit=False)
     except ImportRejected as exc:
-        if first and not _mendable(exc.report):
+        report, status = exc.report, 400
+        if first and not (_mendable(report) or _mapping_can_fix(report)):
             uploads.drop(token)
-            return _report_page(exc.report, 400)
-        return _report_page(exc.report, 400, token=token)
+            return _report_page(report, 400)
     except Exception as exc:  # noqa: BLE001 — never 500 for a file someone uploaded
         if first:
             uploads.drop(token)
@@ -314,14 +298,30 @@ def _preview_upload(uploads: UploadStore, token: str, *, first: bool):
             raise  # the server's disk, not the file: 507 (web.errors)
         report = _unexpected(exc, saved["filename"], saved["layer"])
         return _report_page(report, 400, token=None if first else token)
-    uploads.update_options(token, uploader=uploader, far=bool(plan.report.confirmations.get("far")))
-    return _report_page(plan.report, 200, token=token, plan=plan)
+    else:
+        report, status = plan.report, 200
+    changes = {"far": bool(report.confirmations.get("far"))}
+    if report.fields:
+        changes["source_fields"] = [f.source for f in report.fields]
+    uploads.update_options(token, uploader=uploader, **changes)
+    saved = uploads.get(token, uploader=uploader)[1]
+    return _report_page(report, status, token=token, plan=plan, current=_current_mapping(path, saved),
+                        errors=errors)
 
 
 def _mendable(report: ImportReport) -> bool:
     """Whether a choice the preview offers may mend a rejected upload: the id field, or an unsure encoding."""
     encoding = report.choices.get("encoding")
     return "id_field" in report.choices or bool(encoding and encoding["unsure"])
+
+
+def _mapping_can_fix(report: ImportReport) -> bool:
+    """Whether the mapping step may fix a rejected preview: the file was read (its fields are known) and every
+    problem is about a field's values or the mapping, none about the file, its geometry or the park."""
+    spec = REGISTRY.get(report.layer)
+    fields = {f.source for f in report.fields}
+    mappable = (set(spec.field_names) - {"geometry"} if spec else set()) | fields | {"mapping", "name", "file"}
+    return bool(report.fields) and all(p.field in mappable and p.record != "file" for p in report.problems)
 
 
 def _choice_form() -> dict:
@@ -356,6 +356,61 @@ def choose(token: str):
     with _owned_upload():
         uploads.update_options(token, uploader=_uploader(), **changes)
         return _preview_upload(uploads, token, first=False)
+
+
+@bp.post("/import/<token>/mapping")
+def remap(token: str):
+    """The mapping step: apply the posted mapping to the user's parked upload (and save it by name when asked),
+    preview again. The upload stays parked until it is confirmed or cancelled."""
+    uploads, uploader = _uploads(), _uploader()
+    with _owned_upload():
+        path, saved = uploads.get(token, uploader=uploader)
+        spec = get_layer(saved["layer"])
+        try:
+            mapping = posted_mapping(request.form, spec, saved.get("source_fields") or [],
+                                     _current_mapping(path, saved))
+        except MappingFormError as exc:
+            return _preview_upload(uploads, token, first=False, errors=[tr(*exc.texts)])
+        text = dump_mapping(mapping)
+        uploads.update_options(token, uploader=uploader, mapping=uploads.save_extra(token, "mapping.yaml",
+                                                                                    text.encode("utf-8")).name,
+                               mapping_name=None)
+        errors = []
+        if request.form.get("action") == "save":
+            try:
+                name = save_mapping(park().store, request.form.get("save_as", ""), spec.name, text,
+                                    saved_by=uploader).name
+                flash(tr(f"映射已保存为“{name}”，上传页面可选用",
+                         f"mapping saved as '{name}'; choose it on the upload form"), "ok")
+            except MappingNameError as exc:
+                errors.append(tr("映射未保存：名称须为 1–60 个字符，不含控制字符和斜杠", f"mapping not saved: {exc}"))
+        return _preview_upload(uploads, token, first=False, errors=errors)
+
+
+def _current_mapping(path: Path, saved: dict) -> FieldMapping:
+    """The mapping the parked upload is previewed with: its mapping file, the saved mapping it names, or none."""
+    spec = get_layer(saved["layer"])
+    try:
+        if saved.get("mapping"):
+            return load_mapping(path.parent / saved["mapping"], spec)
+        if saved.get("mapping_name"):
+            return read_mapping_text(get_mapping(park().store, saved["mapping_name"]).text, spec, path="saved")
+    except (MappingError, KeyError):
+        pass  # the preview says what is wrong with it
+    return FieldMapping()
+
+
+def _crosswalks():
+    """The value crosswalks the mapping step offers (``VALUE_CROSSWALKS``, else data/value_crosswalks.yaml)."""
+    return load_crosswalks(current_app.config.get("VALUE_CROSSWALKS"))
+
+
+def _mapping_step(report: ImportReport, current: FieldMapping) -> dict:
+    """What the preview's mapping step shows (:func:`layers.io.mapping_step.mapping_rows`)."""
+    if report.layer not in REGISTRY or not report.fields:
+        return {"rows": [], "targets": [], "standards": []}
+    return mapping_rows(report, get_layer(report.layer), current, _crosswalks(), lang=current_lang(),
+                        min_share=float(current_app.config["MAPPING_SUGGEST_SHARE"]))
 
 
 @bp.post("/import/<token>/confirm")

@@ -1,6 +1,6 @@
 """Buildings (建筑), standard factory buildings among them."""
 
-from layers.schema import Code, Field, LayerSpec, Style, history_fields
+from layers.schema import Code, Field, LayerSpec, Style, history_fields, source_attributes_field
 
 USES = (
     Code("standard_factory", "标准厂房", "Standard factory", "#d95f02", aliases=("标准厂房",)),
@@ -47,6 +47,7 @@ LAYER = LayerSpec(
         Field("floor_load_kn_m2", "float", "楼面荷载", "Floor load", unit="kN/m²", min_value=0, aliases=("楼面荷载", "荷载")),
         Field("clear_height_m", "float", "净高", "Clear height", unit="m", min_value=0, aliases=("净高",)),
         Field("owner", "str", "产权人", "Owner", aliases=("产权人", "业主")),
+        source_attributes_field(),
         *history_fields(),
     ),
 )

@@ -1,6 +1,6 @@
 """Revitalisation ledger (盘活台账)."""
 
-from layers.schema import Code, Field, LayerSpec, history_fields
+from layers.schema import Code, Field, LayerSpec, history_fields, source_attributes_field
 
 PROBLEMS = (
     Code("idle_land", "闲置土地", "Idle land"),
@@ -48,6 +48,7 @@ LAYER = LayerSpec(
         Field("area_m2", "float", "土地面积", "Land area", unit="m²", min_value=0),
         Field("floor_area_m2", "float", "建筑面积", "Floor area", unit="m²", min_value=0),
         Field("notes", "str", "备注", "Notes"),
+        source_attributes_field(),
         *history_fields(),
     ),
 )

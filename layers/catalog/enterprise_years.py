@@ -1,6 +1,6 @@
 """Enterprise yearly figures (企业年度数据) for 亩均 evaluation."""
 
-from layers.schema import Field, LayerSpec, history_fields
+from layers.schema import Field, LayerSpec, history_fields, source_attributes_field
 
 LAYER = LayerSpec(
     name="enterprise_years",
@@ -21,6 +21,7 @@ LAYER = LayerSpec(
         Field("emissions_t", "float", "主要污染物排放量", "Emissions", unit="t", min_value=0, aliases=("排放量",)),
         Field("rd_wan", "float", "研发经费", "R&D spending", unit="万元", min_value=0, aliases=("研发经费", "研发投入")),
         Field("employees", "int", "从业人员", "Employees", min_value=0, aliases=("从业人员", "职工人数")),
+        source_attributes_field(),
         *history_fields(),
     ),
 )

@@ -1,7 +1,7 @@
 """Enterprises (企业)."""
 
 from layers.catalog._common import INDUSTRY_CODE_STANDARDS
-from layers.schema import Field, LayerSpec, history_fields
+from layers.schema import Field, LayerSpec, history_fields, source_attributes_field
 
 LAYER = LayerSpec(
     name="enterprises",
@@ -18,6 +18,7 @@ LAYER = LayerSpec(
         Field("above_scale", "bool", "规上企业", "Above designated size", aliases=("规上", "规上企业")),
         Field("high_tech", "bool", "高新技术企业", "High-tech enterprise", aliases=("高新", "高新技术企业")),
         Field("established", "date", "成立日期", "Established", aliases=("成立日期",)),
+        source_attributes_field(),
         *history_fields(),
     ),
 )

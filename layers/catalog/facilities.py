@@ -1,6 +1,6 @@
 """Facilities (设施): substations, plants, gates, highway exits."""
 
-from layers.schema import Code, Field, LayerSpec, Style, history_fields
+from layers.schema import Code, Field, LayerSpec, Style, history_fields, source_attributes_field
 
 KINDS = (
     Code("substation", "变电站", "Substation", "#e41a1c", aliases=("变电站",)),
@@ -36,6 +36,7 @@ LAYER = LayerSpec(
         Field("capacity", "float", "能力", "Capacity", min_value=0, aliases=("能力", "容量", "规模")),
         Field("capacity_unit", "str", "能力单位", "Capacity unit", aliases=("单位",)),
         Field("status", "code", "状态", "Status", codes=STATUSES, aliases=("状态",)),
+        source_attributes_field(),
         *history_fields(),
     ),
 )

@@ -1,6 +1,6 @@
 """Leases (租约) of factory units."""
 
-from layers.schema import Field, LayerSpec, history_fields
+from layers.schema import Field, LayerSpec, history_fields, source_attributes_field
 
 LAYER = LayerSpec(
     name="leases",
@@ -16,6 +16,7 @@ LAYER = LayerSpec(
         Field("start", "date", "起租日期", "Start", aliases=("起租日期", "开始日期")),
         Field("end", "date", "到期日期", "End", aliases=("到期日期", "结束日期")),
         Field("rent_yuan_m2_month", "float", "租金", "Rent", unit="元/m²·月", min_value=0, aliases=("租金", "月租金")),
+        source_attributes_field(),
         *history_fields(),
     ),
 )

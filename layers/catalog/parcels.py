@@ -2,7 +2,7 @@
 
 from layers.catalog._common import DELAY_CAUSES, INDUSTRY_CODE_STANDARDS
 from layers.landuse import LAND_USE_STANDARDS
-from layers.schema import Code, Field, LayerSpec, Style, history_fields
+from layers.schema import Code, Field, LayerSpec, Style, history_fields, source_attributes_field
 
 STATUSES = (
     Code("planned", "规划", "Planned", "#d9d9d9"),
@@ -79,6 +79,7 @@ LAYER = LayerSpec(
         Field("site_levelled", "bool", "场地平整", "Site levelled", aliases=("场地平整",)),
         Field("previously_part_of", "str", "原地块", "Previously part of", aliases=("原地块编号", "来源地块"),
               description="Lineage: the parcel this one was split from, or the parcels merged into it (comma-separated)."),
+        source_attributes_field(),
         *history_fields(),
     ),
 )

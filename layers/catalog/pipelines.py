@@ -1,6 +1,6 @@
 """Pipelines (工程管线), by network, with CJJ 61-2017 codes and colours."""
 
-from layers.schema import Code, Field, LayerSpec, Style, history_fields
+from layers.schema import Code, Field, LayerSpec, Style, history_fields, source_attributes_field
 
 #: CJJ 61-2017 Appendix B colours; rain and sewer share the drainage brown, sewer darker.
 NETWORKS = (
@@ -61,6 +61,7 @@ LAYER = LayerSpec(
         Field("laying", "code", "埋设方式", "Laying", codes=LAYINGS, aliases=("埋设方式",)),
         Field("status", "code", "状态", "Status", codes=STATUSES, aliases=("状态",)),
         Field("year_built", "int", "建设年份", "Year built", min_value=1900, max_value=2100, aliases=("建设年份", "埋设年代")),
+        source_attributes_field(),
         *history_fields(),
     ),
 )

@@ -1,6 +1,6 @@
 """Roads (道路): centrelines with grade, red-line width and construction stage."""
 
-from layers.schema import Code, Field, LayerSpec, Style, history_fields
+from layers.schema import Code, Field, LayerSpec, Style, history_fields, source_attributes_field
 
 GRADES = (
     Code("expressway", "快速路", "Expressway", aliases=("快速路", "高速")),
@@ -36,6 +36,7 @@ LAYER = LayerSpec(
         Field("lanes", "int", "车道数", "Lanes", min_value=0, max_value=20, aliases=("车道数",)),
         Field("status", "code", "建设状态", "Status", codes=STATUSES, aliases=("建设状态", "状态")),
         Field("year", "int", "建设年份", "Year", min_value=1900, max_value=2100, aliases=("建设年份", "年份")),
+        source_attributes_field(),
         *history_fields(),
     ),
 )

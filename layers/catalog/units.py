@@ -1,6 +1,6 @@
 """Leasable units (厂房单元) of standard factory buildings."""
 
-from layers.schema import Code, Field, LayerSpec, history_fields
+from layers.schema import Code, Field, LayerSpec, history_fields, source_attributes_field
 
 STATUSES = (
     Code("leasable", "可租赁", "Leasable", aliases=("可租", "可租赁")),
@@ -24,6 +24,7 @@ LAYER = LayerSpec(
         Field("status", "code", "状态", "Status", codes=STATUSES, aliases=("状态",)),
         Field("floor_load_kn_m2", "float", "楼面荷载", "Floor load", unit="kN/m²", min_value=0),
         Field("clear_height_m", "float", "净高", "Clear height", unit="m", min_value=0),
+        source_attributes_field(),
         *history_fields(),
     ),
 )

@@ -1,6 +1,6 @@
 """Zones (范围与管控): park boundary, expansion areas and planning constraints."""
 
-from layers.schema import Code, Field, LayerSpec, Style, history_fields
+from layers.schema import Code, Field, LayerSpec, Style, history_fields, source_attributes_field
 
 KINDS = (
     Code("park_boundary", "园区范围", "Park boundary", "#000000"),
@@ -33,6 +33,7 @@ LAYER = LayerSpec(
         Field("name", "str", "名称", "Name", aliases=("名称", "地块名称")),
         Field("source", "str", "数据来源", "Source", aliases=("来源", "数据来源")),
         Field("note", "str", "备注", "Note", aliases=("备注",)),
+        source_attributes_field(),
         *history_fields(),
     ),
 )

@@ -40,14 +40,18 @@ from layers.io import crs_detect, geometry, messy, normalise
 from layers.io.archive import ImportArchive, archive_folder_for
 from layers.io.encoding import EncodingChoice, display_name, percent, resolve_codec
 from layers.io.formats import refuse_virtual_path
-from layers.io.mapping import FieldMapping, MappingError, load_mapping, match_columns
+from layers.io.keeping import Kept, keep_columns, manifest_entries
+from layers.io.mapping import FieldMapping, MappingError, load_mapping, match_columns, read_mapping_text
+from layers.io.suggest import profile_columns
 from layers.io.options import ImportOptions
 from layers.io.read import SourceData, read_source
-from layers.io.report import ImportRejected, ImportReport
+from layers.io.report import FieldOutcome, ImportRejected, ImportReport
 from layers.io.uploads import SourceError, StagedSource, stage_source
 from layers.registry import REGISTRY, get_layer
+from layers.saved_mappings import get_mapping
 from layers.stores import open_store
-from layers.schema import HISTORY_FIELD_NAMES, VALID_TIME_FIELD_NAMES, LayerSpec
+from layers.schema import HISTORY_FIELD_NAMES, SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, LayerSpec
+from layers.source_attributes import carries, is_types_column, merge_documents
 from layers.valid_time import fill_valid_time, has_valid_time, load_rules
 from layers.validate import LayerValidationError, Problem, aggregated, validate_layer
 from layers.values import empty_column, normalise_text, present, to_text
@@ -141,7 +145,21 @@ def _hashable(value: object) -> object:
 # -- steps -------------------------------------------------------------------------------------------
 
 
-def _load_mapping(options: ImportOptions, spec: LayerSpec, report: ImportReport) -> FieldMapping:
+def _load_mapping(options: ImportOptions, spec: LayerSpec, store, report: ImportReport) -> FieldMapping:
+    """The mapping asked for: a file, a mapping saved in the park by name, or none."""
+    if options.mapping_name:
+        try:
+            saved = get_mapping(store, options.mapping_name) if store is not None else None
+            if saved is None:
+                raise KeyError(f"no park to find saved mapping {options.mapping_name!r} in")
+            mapping = read_mapping_text(saved.text, spec, path=f"saved mapping {saved.name!r}")
+        except KeyError as exc:
+            raise report.reject("mapping", "name", str(exc.args[0])) from None
+        except MappingError as exc:
+            raise report.reject("mapping", "name", str(exc)) from None
+        report.mapping_name = saved.name
+        report.note("all", "mapping", f"saved mapping {saved.name!r} applied")
+        return mapping
     if not options.mapping_path:
         return FieldMapping()
     try:
@@ -395,34 +413,92 @@ def _settle(values: np.ndarray, source_rows: np.ndarray, parts: np.ndarray, spec
 
 
 def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: FieldMapping,
-                  report: ImportReport):
-    columns = [c for c in data.frame.columns if c != "geometry"]
+                  report: ImportReport, *, profile_values: int = 0):
+    """The source's records with their fields mapped onto the layer's, and every other field kept as it came.
+
+    Returns the frame (registry field names, raw values; ``source_attributes``
+    holding the kept fields) and the header units of mapped fields. The report
+    gets one outcome per source field (:class:`layers.io.report.FieldOutcome`).
+    """
+    frame = data.frame
+    declared = {short: (kind, data.field_table.get(short, short)) for short, kind in data.field_types.items()}
+    columns = [c for c in frame.columns if c != "geometry"]
+    types_column = next((c for c in columns if is_types_column(c)), None)
+    try:
+        entries = manifest_entries(frame.iloc[rows].reset_index(drop=True), types_column)
+    except ValueError as exc:
+        report.problem("all", str(types_column), str(exc))
+        entries = None
+    columns = [c for c in columns if c != types_column]
+    exported = {column for entry in entries or [] for column in entry}
+    absent = [c for c in dict.fromkeys(c for entry in entries or [] for c in entry) if c not in frame.columns]
+    if absent:  # a KML placemark writes no element for an empty value: a column empty everywhere is not read
+        frame = frame.assign(**{c: pd.Series(None, index=frame.index, dtype=object) for c in absent})
+        columns += absent
     explicit = dict(mapping.fields)
     for short, name in data.field_table.items():
-        if short in columns and name in spec.field_names:
+        if short in columns and name in spec.field_names and short not in declared:
             explicit.setdefault(short, name)
-    match = match_columns(columns, spec, FieldMapping(**{**mapping.__dict__, "fields": explicit}))
+    keep = tuple(mapping.keep) + tuple(c for c in columns if (c in exported or c in declared) and c not in explicit)
+    match = match_columns(columns, spec, dataclasses.replace(mapping, fields=explicit, keep=keep))
+    if entries is not None:
+        # A ParkAtlas export: what its format's structure gave (a placemark's folder) that no field takes is not data.
+        structure = [c for c in match.kept if c in data.structure_columns and c not in exported]
+        match.ignored += structure
+        # Kept in the order the export's types column lists them (a column a KML could not show comes last).
+        order = {c: i for i, c in enumerate(dict.fromkeys(c for entry in entries for c in entry))}
+        match.kept = sorted((c for c in match.kept if c not in structure), key=lambda c: order.get(c, len(order)))
     for target, message, value in match.problems:
         report.problem("all", target, message, value)
     for target, message, value in match.notes:
         report.note("all", target, message, value)
     report.mapping = dict(match.renames)
-    report.unmapped = list(match.unmapped)
-    source = data.frame.iloc[rows].reset_index(drop=True)
-    frame = pd.DataFrame({target: source[column] for column, target in match.renames.items()},
-                         index=source.index)
+    source = frame.iloc[rows].reset_index(drop=True)
+    out = pd.DataFrame({target: source[column] for column, target in match.renames.items()},
+                       index=source.index)
+    if profile_values:
+        report.profiles = profile_columns(source, columns, limit=profile_values)
+    if carries(spec):
+        kept = keep_columns(source, match.kept, manifest=entries, declared=declared)
+        for column, message, value in kept.notes:
+            report.note("all", column, message, value)
+        if kept.names:
+            out[SOURCE_ATTRIBUTES] = (merge_documents(out[SOURCE_ATTRIBUTES], kept.documents)
+                                      if SOURCE_ATTRIBUTES in out.columns else kept.documents)
+    else:
+        kept = Kept(pd.Series(dtype=object), unreadable={c: ("这个图层不保留源字段", "this layer keeps no source "
+                                                         "fields") for c in match.kept})
+    report.kept = [kept.names[c] for c in match.kept if c in kept.names]
+    report.fields = _field_outcomes(data, types_column, match, kept)
     for target, table in mapping.values.items():
-        if target in frame.columns:
+        if target in out.columns:
             lookup = {normalise_text(k): v for k, v in table.items()}
-            frame[target] = frame[target].map(
+            out[target] = out[target].map(
                 lambda v, lookup=lookup: lookup.get(normalise_text(v), v) if pd.notna(v) else v)
     for target, value in mapping.defaults.items():
-        if target not in frame.columns:
-            frame[target] = value
+        if target not in out.columns:
+            out[target] = value
         else:
-            frame[target] = frame[target].where(present(frame[target]), value)
+            out[target] = out[target].where(present(out[target]), value)
         report.note("all", target, f"default {value!r} from the mapping file where the source has no value")
-    return frame, match.units
+    return out, match.units
+
+
+def _field_outcomes(data: SourceData, types_column: str | None, match, kept: Kept) -> list[FieldOutcome]:
+    """One outcome per source field, in the source's order (geometry columns of a table first)."""
+    outcomes = [FieldOutcome(c, "geometry") for c in data.geometry_columns]
+    by_column = {column: FieldOutcome(column, "mapped", target=target) for column, target in match.renames.items()}
+    by_column.update({c: FieldOutcome(kept.names[c], "kept", kind=kept.kinds[c]) for c in kept.names})
+    by_column.update({c: FieldOutcome(c, "unreadable", reason=why) for c, why in kept.unreadable.items()})
+    structure = ("ParkAtlas 导出文件的结构", "the structure of a ParkAtlas export") if types_column else None
+    by_column.update({c: FieldOutcome(c, "ignored", reason=structure if c in data.structure_columns else None)
+                      for c in match.ignored})
+    if types_column is not None:
+        by_column[types_column] = FieldOutcome(types_column, "types")
+    for column in data.frame.columns:
+        if column in by_column:
+            outcomes.append(by_column.pop(column))
+    return outcomes + list(by_column.values())
 
 
 def _auto_ids(existing: pd.DataFrame | None, spec: LayerSpec, count: int) -> list[str]:
@@ -676,7 +752,7 @@ def _topology(result: pd.DataFrame, spec: LayerSpec, options: ImportOptions, rep
 
 
 def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, report: ImportReport) -> ImportPlan:
-    mapping = _load_mapping(options, spec, report)
+    mapping = _load_mapping(options, spec, store, report)
     data = _read(staged, spec, options, mapping, report)
     frame = data.frame
     report.records_read = len(frame)
@@ -708,7 +784,7 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
         if park_crs is None:
             raise report.reject("park", "park", "a park is created by importing a spatial layer first "
                                                 "(its working CRS comes from the data)")
-    mapped, units = _mapped_frame(data, rows, spec, mapping, report)
+    mapped, units = _mapped_frame(data, rows, spec, mapping, report, profile_values=options.profile_values)
     chosen = _chosen_id(data, rows, spec, options, mapping, mapped, report)
     has_ids, generated = _fill_ids(mapped, spec, parts, existing, rows, report, source=data.frame, chosen=chosen)
     labels = np.char.add("row ", (rows + 1).astype(str)).astype(object)

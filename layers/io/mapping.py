@@ -11,6 +11,7 @@ A mapping file (YAML) says what aliases cannot::
     fields:            # source field → layer field (null: ignore the source field)
       宗地号: parcel_id
       layer: land_use  # DXF: the CAD layer name holds the land-use code
+    keep: [区划类别]    # source fields kept as they are even where an alias would map them
     values:            # per layer field: source value → value
       land_use: {地块-M1: M1}
     defaults:          # constants for layer fields the source lacks
@@ -36,7 +37,7 @@ from geo.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 from layers.schema import Field, LayerSpec
 from layers.values import normalise_text
 
-MAPPING_KEYS = ("fields", "values", "defaults", "units", "include", "source_layer", "crs", "encoding")
+MAPPING_KEYS = ("fields", "keep", "values", "defaults", "units", "include", "source_layer", "crs", "encoding")
 
 #: Units by dimension: factor to the dimension's base unit (m², 万元, m, ratio).
 UNIT_FACTORS: dict[str, dict[str, float]] = {
@@ -64,6 +65,7 @@ class FieldMapping:
     """A parsed mapping file (all parts optional)."""
 
     fields: dict[str, str | None] = field(default_factory=dict)
+    keep: tuple[str, ...] = ()
     values: dict[str, dict[str, object]] = field(default_factory=dict)
     defaults: dict[str, object] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
@@ -135,12 +137,15 @@ class ColumnMatch:
     """How the source columns map onto the layer.
 
     ``renames`` maps source column → field; ``units`` holds the header unit of
-    a mapped field; ``notes``/``problems`` are (field, message, value) triples.
+    a mapped field; ``kept`` are the source columns no field takes (kept as they
+    are), ``ignored`` those the mapping drops; ``notes``/``problems`` are
+    (field, message, value) triples.
     """
 
     renames: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
-    unmapped: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
     notes: list[tuple[str, str, object]] = field(default_factory=list)
     problems: list[tuple[str, str, object]] = field(default_factory=list)
 
@@ -150,30 +155,35 @@ def match_columns(columns: list[str], spec: LayerSpec, mapping: FieldMapping | N
     mapping = mapping or FieldMapping()
     lookup = _lookup(spec)
     explicit = {normalise_text(k): v for k, v in mapping.fields.items()}
+    keep = {normalise_text(k) for k in mapping.keep}
     explicit_units = {normalise_text(k): v for k, v in mapping.units.items()}
     result = ColumnMatch()
     taken: dict[str, str] = {}
     for column in columns:
         key = normalise_text(column)
         base, unit = split_unit(column)
+        if key in keep:
+            result.kept.append(column)
+            continue
         if key in explicit:
             target = explicit[key]
             if target is None:
-                result.notes.append((column, "ignored as the mapping file says", None))
+                result.ignored.append(column)
                 continue
             if not _UNIT_IN_HEADER.match(key):
                 unit = None  # named exactly: only a bracketed unit (面积(亩)) says anything about units
         else:
             target = lookup.get(key) or lookup.get(base)
             if target is None:
-                result.unmapped.append(column)
+                result.kept.append(column)
                 continue
             if lookup.get(key):
                 unit = None  # the whole header is a name (e.g. an alias that contains brackets)
         unit = explicit_units.get(key, unit)
         if target in taken:
-            result.notes.append((target, f"source field {column!r} also matches; ignored "
-                                         f"(taken from {taken[target]!r})", None))
+            result.notes.append((target, f"source field {column!r} also matches; kept as it is "
+                                         f"(the field is taken from {taken[target]!r})", None))
+            result.kept.append(column)
             continue
         taken[target] = column
         result.renames[column] = target
@@ -223,6 +233,12 @@ def parse_mapping(data: object, spec: LayerSpec, *, path: str = "mapping") -> Fi
     fields = {}
     for source, target in section("fields").items():
         fields[str(source)] = None if target in (None, "") else _check_field(path, f"fields.{source}", target, spec)
+    keep = data.get("keep") or []
+    if not isinstance(keep, list) or not all(isinstance(k, str | int) for k in keep):
+        raise _fail(path, "keep", "must be a list of source field names", keep)
+    both = [str(k) for k in keep if str(k) in fields]
+    if both:
+        raise _fail(path, "keep", f"source field {both[0]!r} is also under fields; say one of the two")
     values = {}
     for target, table in section("values").items():
         _check_field(path, f"values.{target}", target, spec)
@@ -246,11 +262,16 @@ def parse_mapping(data: object, spec: LayerSpec, *, path: str = "mapping") -> Fi
         if value is not None and not isinstance(value, str | int):
             raise _fail(path, key, "must be text", value)
         scalars[key] = None if value is None else str(value)
-    return FieldMapping(fields, values, defaults, units, include, path=path, **scalars)
+    return FieldMapping(fields, tuple(str(k) for k in keep), values, defaults, units, include, path=path, **scalars)
 
 
 def load_mapping(path: str | Path, spec: LayerSpec) -> FieldMapping:
     """Read and check a YAML mapping file."""
+    return read_mapping_file(path, spec)[0]
+
+
+def read_mapping_file(path: str | Path, spec: LayerSpec) -> tuple[FieldMapping, str]:
+    """Read and check a YAML mapping file; the mapping and its text (to save it by name)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -260,9 +281,28 @@ def load_mapping(path: str | Path, spec: LayerSpec) -> FieldMapping:
     except UnicodeDecodeError:
         msg = f"{path}: the mapping file must be UTF-8 text"
         raise MappingError(msg) from None
+    return read_mapping_text(text, spec, path=str(path)), text
+
+
+def mapping_document(mapping: FieldMapping) -> dict:
+    """``mapping`` as the YAML document :func:`parse_mapping` reads (empty parts left out)."""
+    document = {"fields": dict(mapping.fields), "keep": list(mapping.keep),
+                "values": {k: dict(v) for k, v in mapping.values.items()}, "defaults": dict(mapping.defaults),
+                "units": dict(mapping.units), "include": {k: list(v) for k, v in mapping.include.items()},
+                "source_layer": mapping.source_layer, "crs": mapping.crs, "encoding": mapping.encoding}
+    return {key: value for key, value in document.items() if value not in (None, {}, [])}
+
+
+def dump_mapping(mapping: FieldMapping) -> str:
+    """YAML text of ``mapping`` (UTF-8, Chinese kept, keys in the documented order)."""
+    return yaml.safe_dump(mapping_document(mapping), allow_unicode=True, sort_keys=False)
+
+
+def read_mapping_text(text: str, spec: LayerSpec, *, path: str) -> FieldMapping:
+    """Parse and check mapping YAML ``text`` (named ``path`` in messages)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         msg = f"{path}: not valid YAML ({exc})"
         raise MappingError(msg) from None
-    return parse_mapping(data, spec, path=str(path))
+    return parse_mapping(data, spec, path=path)

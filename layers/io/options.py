@@ -167,6 +167,9 @@ class ImportOptions:
         Text encoding overriding ``.cpg`` and detection.
     mapping_path
         YAML mapping file (source fields → layer fields, values, defaults, units).
+    mapping_name
+        A mapping saved in the park under this name (:mod:`layers.saved_mappings`),
+        instead of a file.
     mode
         ``replace`` (the file is the layer; absent records are retired),
         ``append`` (new records only) or ``upsert`` (update by id, add new).
@@ -195,11 +198,15 @@ class ImportOptions:
         Since when the file's records were true in the world, for those whose own dates do
         not say (``data/valid_time.yaml``) and that have no ``valid_from`` of their own;
         ``None``: unknown, i.e. always (docs/valid-time.md).
+    profile_values
+        How many distinct values of each source field the report profiles for
+        the web's mapping step (0: none; the command line needs none).
     """
 
     crs: str | None = None
     encoding: str | None = None
     mapping_path: str | None = None
+    mapping_name: str | None = None
     mode: str = "replace"
     dry_run: bool = False
     source_layer: str | None = None
@@ -213,6 +220,7 @@ class ImportOptions:
     limits: ImportLimits = ImportLimits()
     topology: TopologyTolerances = TopologyTolerances()
     checks: ImportChecks = ImportChecks()
+    profile_values: int = 0
 
     def __post_init__(self):
         if self.mode not in MODES:

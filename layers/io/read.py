@@ -66,9 +66,13 @@ class SourceData:
     fixes: list[tuple[int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     field_table: dict[str, str] = field(default_factory=dict)
+    #: Shapefile name → type of a kept source attribute, from ``<layer>.fields.csv``.
+    field_types: dict[str, str] = field(default_factory=dict)
     geometry_columns: tuple[str, ...] = ()
     row_problems: dict[int, tuple[str, str, object]] = field(default_factory=dict)
     table_crs_name: str | None = None
+    #: Columns the reader makes from the format's structure (a KML placemark's name, folder), not its fields.
+    structure_columns: tuple[str, ...] = ()
 
     @property
     def has_geometry(self) -> bool:
@@ -237,14 +241,16 @@ def _list_layers(path: Path, fmt: SourceFormat) -> list[tuple[str, str]]:
         raise SourceError(msg) from None
 
 
-def _read_field_table(shp: Path) -> dict[str, str]:
-    """ParkAtlas's own ``<stem>.fields.csv`` (short Shapefile name → field), when present."""
+def _read_field_table(shp: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """ParkAtlas's own ``<stem>.fields.csv``, when present: short Shapefile name → field (or original name of a
+    kept source attribute), and short name → the kept attribute's type (its ``source_type`` column)."""
     for candidate in shp.parent.iterdir():
         if candidate.name.lower() == (shp.stem + FIELD_TABLE_SUFFIX).lower():
             text, _ = decode_text(candidate.read_bytes(), name=candidate.name)
-            rows = list(csv.DictReader(io.StringIO(text)))
-            return {row["shapefile_field"]: row["field"] for row in rows if row.get("shapefile_field")}
-    return {}
+            rows = [row for row in csv.DictReader(io.StringIO(text)) if row.get("shapefile_field")]
+            return ({row["shapefile_field"]: row["field"] for row in rows},
+                    {row["shapefile_field"]: row["source_type"] for row in rows if row.get("source_type")})
+    return {}, {}
 
 
 def read_dbf(path: Path, *, encoding: str | None, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> SourceData:
@@ -258,7 +264,7 @@ def read_dbf(path: Path, *, encoding: str | None, min_confidence: float = DEFAUL
     data = bulk_read(path, FORMATS["dbf"], encoding=choice.gdal_name)
     data.driver, data.encoding = "dBASE table", choice
     data.damaged.update({i: f"text does not decode as {choice.gdal_name}" for i in choice.bad_records})
-    data.field_table = _read_field_table(path)
+    data.field_table, data.field_types = _read_field_table(path)
     return data
 
 
@@ -274,7 +280,7 @@ def read_shapefile(path: Path, *, encoding: str | None, min_confidence: float = 
     for index in choice.bad_records:  # the precise reason, whatever the reader said
         data.damaged[index] = f"text does not decode as {choice.gdal_name}"
     data.damaged.update(check.damaged_records)
-    data.field_table = _read_field_table(path)
+    data.field_table, data.field_types = _read_field_table(path)
     return data
 
 
@@ -416,7 +422,7 @@ def read_source(path: Path, spec: LayerSpec, *, source_layer: str | None = None,
         text, choice = decode_text(path.read_bytes(), override=encoding, name=path.name)
         content = kml.read_kml(text, name=path.name)
         return SourceData(content.frame, "KML", CRS.from_epsg(4326), encoding=choice, damaged=content.damaged,
-                          fixes=content.fixes)
+                          fixes=content.fixes, structure_columns=("name", "description", "folder"))
     if fmt.key == "dxf":
         return _read_dxf(path, spec, limits=limits)
     if fmt.key == "csv":

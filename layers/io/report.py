@@ -8,6 +8,8 @@ the upload page renders the same grouped lines; ``to_dict`` feeds JSON.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -25,6 +27,44 @@ class ImportRejected(ValueError):
     def __init__(self, report: ImportReport):
         self.report = report
         super().__init__(report.text())
+
+
+#: Command-line advice in report messages → what the same advice is on the web (the upload form's fields).
+#: Messages are built in layers/io for both; the web shows them through :func:`web_wording`.
+_WEB_WORDING = (
+    (re.compile(r"given with --(crs|encoding)"), "given on the upload form"),
+    (re.compile(r"for import: --crs (\S+)"), r"on the upload form's CRS field: \1"),
+    (re.compile(r"give --crs (\w+(?: or \w+)?)"), r"give \1 in the upload form's CRS field"),
+    (re.compile(r"(?:give|check|choose) (?:it |the right CRS |the CRS |the encoding |one )?with --crs"),
+     "give it in the upload form's CRS field"),
+    (re.compile(r"--crs ('[^']*'|\S+)(?= is| needs)"), r"the CRS \1 given on the upload form"),
+    (re.compile(r"give --crs"), "give it in the upload form's CRS field"),
+    (re.compile(r"check --crs"), "check the upload form's CRS field"),
+    (re.compile(r"--crs"), "the upload form's CRS field"),
+    (re.compile(r"(?:give (?:it|the encoding) )?with --encoding"), "in the upload form's encoding field"),
+    (re.compile(r"--encoding"), "the upload form's encoding field"),
+    (re.compile(r"choose one with --source-layer"), "choose one in the upload form's source layer / sheet field"),
+    (re.compile(r"--source-layer"), "the upload form's source layer / sheet field"),
+    (re.compile(r"repeat with --accept-damaged"), "upload it again with 'skip damaged records' ticked"),
+    (re.compile(r"--accept-damaged"), "'skip damaged records' on the upload form"),
+    (re.compile(r"use --mode upsert"), "choose the mode 'upsert' on the upload form"),
+    (re.compile(r"--mode (\w+)"), r"the mode '\1' on the upload form"),
+    (re.compile(r"--mapping"), "the preview's field mapping"),
+    (re.compile(r"--accept-far"), "the preview's checkbox for records far from the park"),
+    (re.compile(r"--id-field"), "the preview's choice of id field"),
+)
+
+
+def web_wording(message: str) -> str:
+    """``message`` with its command-line advice (``--crs``, ``--source-layer`` …) said as the web does it."""
+    for pattern, replacement in _WEB_WORDING:
+        message = pattern.sub(replacement, message)
+    return message
+
+
+def for_web(problems: list[Problem]) -> list[Problem]:
+    """``problems`` with web wording (:func:`web_wording`)."""
+    return [dataclasses.replace(p, message=web_wording(p.message)) if "--" in p.message else p for p in problems]
 
 
 @dataclass(frozen=True)
@@ -71,6 +111,51 @@ def group(problems: list[Problem]) -> list[GroupedLine]:
     return [GroupedLine(f, m, tuple(r), tuple(v), sum(c)) for (f, m), (r, v, c) in groups.items()]
 
 
+#: Kept types as people read them (zh, en).
+TYPE_LABELS = {"text": ("文本", "text"), "int": ("整数", "whole number"), "float": ("数值", "number"),
+               "bool": ("是/否", "yes/no"), "date": ("日期", "date"), "datetime": ("日期时间", "date and time"),
+               "mixed": ("多种类型", "mixed types")}
+
+
+@dataclass(frozen=True)
+class FieldOutcome:
+    """What an import did with one source field.
+
+    ``outcome`` is ``mapped`` (onto registry field ``target``), ``kept`` (as it is,
+    of type ``kind``), ``ignored`` (the mapping drops it), ``geometry`` (read as the
+    geometry), ``types`` (an export's types of its kept fields) or ``unreadable``
+    (``reason`` says why, in Chinese and English).
+    """
+
+    source: str
+    outcome: str
+    target: str | None = None
+    kind: str | None = None
+    reason: tuple[str, str] | None = None
+
+    def text(self, lang: str = "en") -> str:
+        """The one line the report gives this field, in ``lang`` (zh or en)."""
+        zh = lang == "zh"
+        if self.outcome == "mapped":
+            return f"映射到 {self.target}" if zh else f"mapped to {self.target}"
+        if self.outcome == "kept":
+            kind = TYPE_LABELS.get(self.kind or "text", (self.kind, self.kind))[0 if zh else 1]
+            return f"原样保留（{kind}）" if zh else f"kept as is ({kind})"
+        if self.outcome == "ignored":
+            reason = self.reason or ("映射如此指定", "the mapping says so")
+            return f"忽略（{reason[0]}）" if zh else f"ignored ({reason[1]})"
+        if self.outcome == "geometry":
+            return "用作几何" if zh else "used for the geometry"
+        if self.outcome == "types":
+            return "导出文件的保留字段类型" if zh else "the types of an export's kept fields"
+        reason = (self.reason or ("", ""))[0 if zh else 1]
+        return f"无法读取（{reason}）" if zh else f"could not be read ({reason})"
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "outcome": self.outcome, "target": self.target, "type": self.kind,
+                "zh": self.text("zh"), "en": self.text("en")}
+
+
 @dataclass
 class ImportReport:
     """Everything an import did or found.
@@ -91,7 +176,12 @@ class ImportReport:
     working_epsg: int | None = None
     new_park: bool = False
     mapping: dict[str, str] = field(default_factory=dict)
-    unmapped: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    fields: list[FieldOutcome] = field(default_factory=list)
+    #: The saved mapping applied (by name), if any.
+    mapping_name: str | None = None
+    #: Distinct values of each source field, for the web's mapping step (:mod:`layers.io.suggest`).
+    profiles: list = field(default_factory=list)
     records_read: int = 0
     records_imported: int = 0
     counts: dict[str, int] = field(default_factory=dict)
@@ -153,10 +243,12 @@ class ImportReport:
             rows.append(("source CRS", f"{self.source_crs} ({self.crs_how})" if self.crs_how else self.source_crs))
         if self.working_epsg:
             rows.append(("park working CRS", f"EPSG:{self.working_epsg}" + (" (new park)" if self.new_park else "")))
+        if self.mapping_name:
+            rows.append(("saved mapping", self.mapping_name))
         if self.mapping:
             rows.append(("field mapping", ", ".join(f"{s} → {t}" for s, t in self.mapping.items())))
-        if self.unmapped:
-            rows.append(("unmapped source fields", ", ".join(self.unmapped)))
+        if self.kept:
+            rows.append(("source fields kept as they are", ", ".join(self.kept)))
         if self.archive:
             rows.append(("original archived", self.archive))
         return rows
@@ -164,6 +256,9 @@ class ImportReport:
     def text(self) -> str:
         lines = [self.summary()]
         lines += [f"  {label}: {value}" for label, value in self.facts()]
+        if self.fields:
+            lines.append(f"source fields ({len(self.fields)}):")
+            lines += [f"  - {f.source}: {f.text('zh')} / {f.text('en')}" for f in self.fields]
         for title, items in (("problems", self.problems), ("notices", self.notices)):
             grouped = group(items)
             if grouped:
@@ -173,7 +268,15 @@ class ImportReport:
                     lines.append(f"  … and {len(grouped) - TEXT_LINE_LIMIT} more lines")
         return "\n".join(lines)
 
+    def worded_for_web(self) -> ImportReport:
+        """A copy whose messages, CRS and encoding lines say command-line advice as the web does
+        (:func:`web_wording`): a page never tells anyone to type a flag."""
+        return dataclasses.replace(self, problems=for_web(self.problems), notices=for_web(self.notices),
+                                   crs_how=self.crs_how and web_wording(self.crs_how),
+                                   encoding=self.encoding and web_wording(self.encoding))
+
     def to_dict(self) -> dict:
+        """The report as JSON."""
         def rows(items: list[Problem]) -> list[dict]:
             return [{"record": p.record, "field": p.field, "message": p.message,
                      "value": None if p.value is None else _value_text(p.value, 200),
@@ -184,7 +287,8 @@ class ImportReport:
             "ok": self.ok, "committed": self.committed, "summary": self.summary(),
             "facts": dict(self.facts()), "records_read": self.records_read,
             "records_imported": self.records_imported, "counts": self.counts,
-            "mapping": self.mapping, "unmapped": self.unmapped,
+            "mapping": self.mapping, "kept": self.kept, "fields": [f.to_dict() for f in self.fields],
+            **({"field_values": [p.to_dict() for p in self.profiles]} if self.profiles else {}),
             "problems": rows(self.problems), "notices": rows(self.notices),
             "choices": self.choices, "confirmations": self.confirmations,
         }

@@ -25,6 +25,14 @@ for (``include_retired``: ``--include-retired``, ``?retired=1``): an export is t
 register as it stands, and a retired parcel in it reads as one in force. Asked
 for, they come with their ``retired_on`` date, and the file re-imports as it was.
 
+Source attributes kept by an import (``source_attributes``) are spread into
+columns of their own names after the registry's, typed where the format has
+types; a name an export already uses gets ``_源`` appended. Every format but
+the Shapefile also carries the per-record column ``source_field_types`` (源字段类型)
+naming each kept column's type (and original name); the Shapefile's
+``.fields.csv`` says it in its ``source_type`` column. The importer reads them
+back, so kept attributes round-trip with their names and types.
+
 Files are written beside the destination under a temporary name and moved into
 place, so a failed export never leaves half a file.
 """
@@ -40,18 +48,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import shapely
+from pyproj import CRS
 
 from geo.crs import to_web
+from layers import source_attributes as kept_attributes
 from layers.cells import neutralise_formulas
+from layers.io import tables
 from layers.io.gtxt_write import write_gtxt
 from layers.io.kml import write_kml
 from layers.io.kml_styles import kml_fields, kml_styles
+from layers.io.mapping import split_unit
 from layers.io.uploads import FIELD_TABLE_SUFFIX
 from layers.qgis.layer_styles import style_documents
-from layers.schema import VALID_TIME_FIELD_NAMES, LayerSpec, code_label
-from layers.store import GeoPackageStore, frame_to_arrow
+from layers.schema import SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, LayerSpec, code_label
+from layers.values import normalise_text
+from layers.store import _arrow_column, checked_frame, frame_to_arrow, write_layer_file
 
 #: Destination suffix → format.
 FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".zip": "shp", ".kml": "kml",
@@ -70,6 +84,8 @@ XLSX_CELL_CHARS = 32_767
 #: Decimal places of lon/lat in GeoJSON and WKT (1e-9° ≈ 0.1 mm).
 LONLAT_DECIMALS = 9
 WKT_HEADER = "WKT"
+#: Columns a KML reader makes from a placemark's structure: kept attributes of these names are renamed.
+KML_STRUCTURE = ("name", "description", "folder")
 YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
 
 
@@ -93,18 +109,19 @@ def export_format(dest: str | Path) -> str:
 
 
 def shapefile_names(names: list[str]) -> dict[str, str]:
-    """Field name → Shapefile name (≤ 10 characters, unique, case-insensitively).
+    """Field name → Shapefile name (≤ 10 bytes of UTF-8, unique, case-insensitively).
 
-    The first 10 characters when they are free; otherwise the first 8 and a
-    two-digit counter. The same names always give the same result.
+    The first 10 bytes when they are free (whole characters: a Chinese name keeps
+    its first three); otherwise the first 8 bytes and a two-digit counter. The
+    same names always give the same result.
     """
     out: dict[str, str] = {}
     used: set[str] = set()
     for name in names:
-        short = name[:SHAPEFILE_NAME_LENGTH]
+        short = _cut_utf8(name, SHAPEFILE_NAME_LENGTH)
         counter = 1
         while short.lower() in used:
-            short = f"{name[:SHAPEFILE_NAME_LENGTH - 2]}{counter:02d}"
+            short = f"{_cut_utf8(name, SHAPEFILE_NAME_LENGTH - 2)}{counter:02d}"
             counter += 1
         used.add(short.lower())
         out[name] = short
@@ -119,11 +136,73 @@ def _with_web_geometry(frame: pd.DataFrame) -> pd.DataFrame:
     return to_web(frame) if len(frame) else frame.set_crs(4326, allow_override=True)
 
 
+@dataclass
+class KeptExport:
+    """The kept source attributes of a frame as an export writes them: spread columns, their names in the file
+    (``columns``: original → column) and the per-record types column (None when the layer has none)."""
+
+    spread: kept_attributes.Spread
+    columns: dict[str, str]
+    manifest: pd.Series | None
+
+    def items(self):
+        """(column in the file, kept type, typed values) of each kept attribute."""
+        return [(self.columns[name], self.spread.types[name], self.spread.columns[name]) for name in self.spread.names]
+
+
+def kept_export(frame: pd.DataFrame, taken, reserved=None) -> KeptExport:
+    """``frame``'s kept source attributes for an export whose other columns are named ``taken`` (and whose reader
+    would take names ``reserved`` says for something else)."""
+    spread = kept_attributes.spread(frame)
+    columns = kept_attributes.export_names(spread.names, set(taken), reserved)
+    manifest = kept_attributes.manifest(spread, columns) if spread else None
+    return KeptExport(spread, columns, manifest)
+
+
+_KEPT_ARROW_TYPES = {"text": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+
+
+def _kept_array(values: pd.Series, kind: str, *, datetime_as_text: bool = False) -> pa.Array:
+    if kind == "date":
+        return _arrow_column(values, "date")
+    if kind == "datetime":
+        if datetime_as_text or not pd.api.types.is_datetime64_any_dtype(values.dtype):
+            return pa.array(kept_attributes.text_column(values), type=pa.string(), from_pandas=True)
+        return pa.array(values, type=pa.timestamp("ms"), from_pandas=True)
+    return pa.array(values, type=_KEPT_ARROW_TYPES[kind], from_pandas=True)
+
+
+def _registry_columns(spec: LayerSpec) -> list[str]:
+    """The columns an Arrow export writes before the kept ones (GDAL takes a column "fid" as the feature id)."""
+    names = [name for name in spec.field_names if name != SOURCE_ATTRIBUTES]
+    return names + (["geometry"] if spec.geometry is not None else []) + ["fid"]
+
+
+def export_arrow(frame: pd.DataFrame, spec: LayerSpec, *, names: dict[str, str] | None = None,
+                 manifest: bool = True, datetime_as_text: bool = False) -> tuple[pa.Table, KeptExport]:
+    """The Arrow table an export writes: registry columns, the kept source attributes spread after them, and
+    (``manifest``) the types column; ``names`` renames columns at the end (a Shapefile's short names)."""
+    table = frame_to_arrow(frame, spec)
+    if SOURCE_ATTRIBUTES in table.column_names:
+        table = table.drop_columns([SOURCE_ATTRIBUTES])
+    kept = kept_export(frame, _registry_columns(spec))
+    for column, kind, values in kept.items():
+        table = table.append_column(column, _kept_array(values, kind, datetime_as_text=datetime_as_text))
+    if manifest and kept.manifest is not None:
+        table = table.append_column(kept_attributes.TYPES_COLUMN, pa.array(kept.manifest, type=pa.string(),
+                                                                           from_pandas=True))
+    if names:
+        table = table.rename_columns([names.get(c, c) for c in table.column_names])
+    return table, kept
+
+
 def _write_geojson(frame, spec: LayerSpec, path: Path) -> None:
     web = _with_web_geometry(frame)
-    table = frame_to_arrow(web, spec)
+    table, _ = export_arrow(web, spec)
     pyogrio.write_arrow(table, path, driver="GeoJSON", geometry_name="geometry", geometry_type="Unknown",
-                        crs="EPSG:4326", layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": LONLAT_DECIMALS})
+                        crs="EPSG:4326", layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": LONLAT_DECIMALS,
+                                       # text that looks like JSON stays text (GDAL would nest it as an object)
+                                       "AUTODETECT_JSON_STRINGS": "NO"})
 
 
 def _cut_utf8(value: str, limit: int) -> str:
@@ -131,19 +210,32 @@ def _cut_utf8(value: str, limit: int) -> str:
     return value.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
+def _cut_long_text(values: pd.Series, name: str, notes: list[str]) -> pd.Series:
+    """Text values cut to the Shapefile's 254 bytes, with a note naming the field when any is."""
+    too_long = values.map(lambda v: isinstance(v, str) and len(v.encode("utf-8")) > SHAPEFILE_TEXT_BYTES)
+    if not too_long.any():
+        return values
+    notes.append(f"{name}: {int(too_long.sum())} value(s) longer than the Shapefile's {SHAPEFILE_TEXT_BYTES} bytes "
+                 "are cut; use GeoPackage to keep them whole")
+    values = values.copy()
+    values[too_long] = values[too_long].map(lambda v: _cut_utf8(v, SHAPEFILE_TEXT_BYTES))
+    return values
+
+
 def _write_shapefile(frame, spec: LayerSpec, path: Path, notes: list[str], lang: str = "zh") -> None:
-    names = shapefile_names(list(spec.field_names))
+    registry = [name for name in spec.field_names if name != SOURCE_ATTRIBUTES]
     frame = frame.copy()
     for f in spec.fields:
-        if f.kind in ("str", "code"):
-            too_long = frame[f.name].map(lambda v: isinstance(v, str) and len(v.encode("utf-8")) > SHAPEFILE_TEXT_BYTES)
-            if too_long.any():
-                frame.loc[too_long, f.name] = frame.loc[too_long, f.name].map(
-                    lambda v: _cut_utf8(v, SHAPEFILE_TEXT_BYTES))
-                notes.append(f"{f.name}: {int(too_long.sum())} value(s) longer than the Shapefile's "
-                             f"{SHAPEFILE_TEXT_BYTES} bytes are cut; use GeoPackage to keep them whole")
-    table = frame_to_arrow(frame, spec)
-    table = table.rename_columns([names.get(c, c) for c in table.column_names])
+        if f.kind in ("str", "code") and f.name != SOURCE_ATTRIBUTES:
+            frame[f.name] = _cut_long_text(frame[f.name], f.name, notes)
+    kept = kept_export(frame, _registry_columns(spec))
+    names = shapefile_names(registry + [kept.columns[n] for n in kept.spread.names])
+    table, _ = export_arrow(frame, spec, names=names, manifest=False, datetime_as_text=True)
+    for column, kind, values in kept.items():
+        if kind in ("text", "datetime"):
+            values = _cut_long_text(kept_attributes.text_column(values), column, notes)
+            position = table.column_names.index(names[column])
+            table = table.set_column(position, names[column], pa.array(values, type=pa.string(), from_pandas=True))
     with tempfile.TemporaryDirectory(prefix="parkatlas-shp-") as workdir:
         shp = Path(workdir) / f"{spec.name}.shp"
         options = {"ENCODING": "UTF-8"}
@@ -156,9 +248,13 @@ def _write_shapefile(frame, spec: LayerSpec, path: Path, notes: list[str], lang:
             pyogrio.write_arrow(table, shp, driver="ESRI Shapefile", geometry_name="geometry",
                                 geometry_type="MultiPoint" if multi_points else declared,
                                 crs=frame.crs.to_wkt(), layer_options=options)
+        original = {kept.columns[name]: name for name in kept.spread.names}
         rows = [{"shapefile_field": short, "field": name, "label_zh": spec.field(name).label_zh,
                  "label_en": spec.field(name).label_en, "type": spec.field(name).kind,
-                 "unit": spec.field(name).unit or ""} for name, short in names.items()]
+                 "unit": spec.field(name).unit or "", "source_type": ""} for name, short in names.items()
+                if name in spec.field_names]
+        rows += [{"shapefile_field": names[column], "field": original[column], "label_zh": "", "label_en": "",
+                  "type": "", "unit": "", "source_type": kind} for column, kind, _ in kept.items()]
         table_path = Path(workdir) / f"{spec.name}{FIELD_TABLE_SUFFIX}"
         pd.DataFrame(rows).to_csv(table_path, index=False, encoding="utf-8-sig")
         # QGIS loads <layer>.qml beside <layer>.shp as the layer's style: full names as aliases, the map style.
@@ -184,10 +280,18 @@ def _text_value(value: object) -> str | None:
 
 def _write_kml(frame, spec: LayerSpec, path: Path, lang: str) -> None:
     web = _with_web_geometry(frame)
-    columns = {name: frame[name].astype(object).map(_text_value) for name in spec.field_names}
+    columns = {name: frame[name].astype(object).map(_text_value) for name in spec.field_names
+               if name != SOURCE_ATTRIBUTES}
     for name in VALID_TIME_FIELD_NAMES:  # written even empty: a file with the field states it (unknown = always)
         if name in columns:
             columns[name] = columns[name].fillna("")
+    kept = kept_export(frame, [*columns, *KML_STRUCTURE, "geometry"])
+    columns.update({column: kept_attributes.text_column(values).set_axis(frame.index)
+                    for column, _, values in kept.items()})
+    # Always written (empty objects where nothing is kept): it tells the importer the file is a ParkAtlas export,
+    # whose placemark folders are the export's structure, not data to keep.
+    manifest = kept.manifest if kept.manifest is not None else pd.Series(None, index=range(len(frame)), dtype=object)
+    columns[kept_attributes.TYPES_COLUMN] = manifest.fillna("{}").set_axis(frame.index)
     # Placemark names are what Google Earth shows; a layer's own name field fills them (never the id, which
     # would come back as a name on import).
     name_field = "name" if "name" in spec.field_names else spec.id_field
@@ -196,13 +300,25 @@ def _write_kml(frame, spec: LayerSpec, path: Path, lang: str) -> None:
               fields=kml_fields(spec, lang), styles=styles, style_ids=style_ids)
 
 
+def _names_a_crs(header: str) -> bool:
+    """Whether a table reader would take column ``header`` for the CRS of the coordinates."""
+    return split_unit(header)[0] in {normalise_text(n) for n in tables.CRS_COLUMNS}
+
+
 def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", wkt_decimals: int = LONLAT_DECIMALS,
-                    max_wkt_chars: int | None = None, notes: list[str] | None = None) -> pd.DataFrame:
-    """The layer as a table for people: labelled headers (with units), code labels, 是/否, ISO dates."""
+                    max_wkt_chars: int | None = None, notes: list[str] | None = None,
+                    kept_types: bool = False) -> pd.DataFrame:
+    """The layer as a table for people: labelled headers (with units), code labels, 是/否, ISO dates.
+
+    Kept source attributes follow the registry's columns under their own names;
+    ``kept_types`` adds the types column that lets an import read them back (exports).
+    """
     yes, no = YES_NO["en" if lang == "en" else "zh"]
     headers: dict[str, str] = {}
     out = {}
     for f in spec.fields:
+        if f.name == SOURCE_ATTRIBUTES:
+            continue
         label = f.label_en if lang == "en" else f.label_zh
         header = f"{label}({f.unit})" if f.unit else label
         if header in headers.values():
@@ -219,6 +335,16 @@ def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", w
         else:
             values = column.astype(object).where(column.notna(), None)
         out[header] = values.astype(object)
+    # "geometry" too: readers name the geometry they build so.
+    kept = kept_export(frame, [*headers.values(), WKT_HEADER, "geometry"], reserved=_names_a_crs)
+    for column, kind, values in kept.items():
+        if kind == "bool":
+            values = values.map(lambda v: None if pd.isna(v) else (yes if v else no))
+        elif kind in ("date", "datetime", "text"):
+            values = kept_attributes.text_column(values)
+        out[column] = values.astype(object).where(values.notna(), None).set_axis(frame.index)
+    if kept_types and kept.manifest is not None:
+        out[kept_attributes.TYPES_HEADERS["en" if lang == "en" else "zh"]] = kept.manifest.set_axis(frame.index)
     table = pd.DataFrame(out, index=frame.index)
     if spec.geometry is not None:
         web = _with_web_geometry(frame)
@@ -289,7 +415,9 @@ def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang
                     raise ValueError(msg)
                 park_meta["working_epsg"] = int(frame.crs.to_epsg())
             park_meta["exported_layer"] = spec.name
-            GeoPackageStore(temporary).save_park({spec.name: frame}, park_meta)
+            crs = CRS.from_epsg(int(park_meta["working_epsg"]))
+            typed = checked_frame(spec.name, frame, crs, source=f"{dest.name}:{spec.name}")
+            write_layer_file(temporary, spec, typed, export_arrow(typed, spec)[0], park_meta)
         elif fmt == "geojson":
             _write_geojson(frame, spec, temporary)
         elif fmt == "shp":
@@ -299,10 +427,11 @@ def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang
         elif fmt == "gtxt":
             notes += write_gtxt(frame, spec, temporary, meta=meta, encoding=encoding)
         elif fmt == "csv":
-            neutralise_formulas(attribute_table(frame, spec, lang=lang)).to_csv(temporary, index=False,
-                                                                               encoding="utf-8-sig")
+            neutralise_formulas(attribute_table(frame, spec, lang=lang, kept_types=True)).to_csv(
+                temporary, index=False, encoding="utf-8-sig")
         else:
-            table = attribute_table(frame, spec, lang=lang, max_wkt_chars=XLSX_CELL_CHARS, notes=notes)
+            table = attribute_table(frame, spec, lang=lang, max_wkt_chars=XLSX_CELL_CHARS, notes=notes,
+                                    kept_types=True)
             _write_xlsx(neutralise_formulas(table), spec.label_en if lang == "en" else spec.label_zh, temporary)
         _move_into_place(temporary, dest)
     return ExportResult(dest, fmt, len(frame), notes)

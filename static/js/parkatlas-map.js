@@ -4,7 +4,9 @@
  * Layers arrive as GeoJSON whose features carry their own colour (`_c`) and,
  * for roads, line weight (`_w`), for zones fill opacity (`_fo`), computed in Python from the layer registry, so
  * styling costs one lookup per feature in the browser. Popups are built as DOM
- * text (textContent), never as HTML: names come from users' files.
+ * text (textContent), never as HTML: names come from users' files. A feature's
+ * kept source attributes follow its fields: inline (`source_attributes`), or
+ * fetched from the API item when the popup opens (`_k` set, `spec.itemUrl`).
  *
  * Page scripts and tests reach the map as window.parkatlas.map and each layer
  * as window.parkatlas.layers[<layer name>] (an L.GeoJSON).
@@ -50,7 +52,52 @@
       row.insertCell().textContent = formatValue(properties[field.name], field);
     });
     box.appendChild(table);
+    keptRows(table, properties.source_attributes, spec);
     return box;
+  }
+
+  /** Rows for a feature's kept source attributes ({name: value}), under a heading row; names are the source's. */
+  function keptRows(table, kept, spec) {
+    if (!kept || typeof kept !== "object") {
+      return;
+    }
+    var names = Object.keys(kept);
+    if (!names.length) {
+      return;
+    }
+    var heading = table.insertRow();
+    heading.className = "pa-popup-kept";
+    var cell = document.createElement("th");
+    cell.colSpan = 2;
+    cell.textContent = spec.keptTitle || "";
+    heading.appendChild(cell);
+    names.forEach(function (name) {
+      var row = table.insertRow();
+      var head = document.createElement("th");
+      head.textContent = name;
+      row.appendChild(head);
+      row.insertCell().textContent = formatValue(kept[name], {});
+    });
+  }
+
+  /** Fetch a feature's kept source attributes from the API item and add them to its open popup. */
+  function fetchKept(feature, featureLayer, box, spec) {
+    fetch(spec.itemUrl + encodeURIComponent(feature.id), { headers: { Accept: "application/geo+json" } })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (item) {
+        if (item && item.properties) {
+          keptRows(box.querySelector("table"), item.properties.source_attributes, spec);
+          var popup = featureLayer.getPopup();
+          if (popup) {
+            popup.update();
+          }
+        }
+      })
+      .catch(function () {
+        return null; // the registry's fields are still shown
+      });
   }
 
   function featureStyle(feature, spec) {
@@ -95,7 +142,11 @@
       },
       onEachFeature: function (feature, featureLayer) {
         featureLayer.bindPopup(function () {
-          return popupContent(feature, spec);
+          var box = popupContent(feature, spec);
+          if (spec.itemUrl && feature.properties && feature.properties._k) {
+            fetchKept(feature, featureLayer, box, spec);
+          }
+          return box;
         });
       },
     });

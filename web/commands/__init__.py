@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(copy_park.copy_park_command)
     app.cli.add_command(io_commands.import_command)
     app.cli.add_command(io_commands.export_command)
+    app.cli.add_command(io_commands.mappings_group)
     app.cli.add_command(analyse.analyse_command)
     from web.commands import accounts, backup
 

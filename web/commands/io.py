@@ -41,8 +41,9 @@ def _park_location(park_path: str | None) -> str:
               help="Park GeoPackage (created when it does not exist) or postgresql:// URL.")
 @click.option("--crs", default=None, help="Source CRS: EPSG code, WKT, PROJ string, or gcj02 / bd09.")
 @click.option("--encoding", default=None, help="Text encoding (overrides .cpg and detection), e.g. GBK, UTF-8.")
-@click.option("--mapping", "mapping_path", type=click.Path(dir_okay=False), default=None,
-              help="YAML mapping of source fields to layer fields, values, defaults and units.")
+@click.option("--mapping", "mapping_path", default=None,
+              help="YAML mapping file of source fields to layer fields, values, defaults and units, or the name "
+                   "of a mapping saved in the park (flask mappings list).")
 @click.option("--mode", type=click.Choice(MODES), default="replace", show_default=True,
               help="replace: the file is the layer (absent records retired); append: new records only; "
                    "upsert: update by id and add.")
@@ -69,7 +70,11 @@ def import_command(layer, source, park_path, crs, encoding, mapping_path, mode, 
         click.echo(f"{source}: rejected: --valid-from must be between {earliest} and {latest}, "
                    f"got {valid_from.date()}")
         raise SystemExit(REJECTED)
-    options = ImportOptions(crs=crs, encoding=encoding, mapping_path=mapping_path, mode=mode, dry_run=dry_run,
+    # A path (an existing file, or one that looks like a path) is a file; anything else a saved mapping's name.
+    by_name = mapping_path is not None and not Path(mapping_path).is_file() and "/" not in mapping_path \
+        and not mapping_path.lower().endswith((".yaml", ".yml"))
+    options = ImportOptions(crs=crs, encoding=encoding, mapping_path=None if by_name else mapping_path,
+                            mapping_name=mapping_path if by_name else None, mode=mode, dry_run=dry_run,
                             source_layer=source_layer, accept_damaged=accept_damaged, park_name=park_name,
                             id_field=id_field, accept_far=accept_far,
                             checks=ImportChecks.from_config(current_app.config),
@@ -148,3 +153,59 @@ def export_command(layer, dest, park_path, lang, encoding, include_retired) -> N
     click.echo(f"{result.records} record(s) of {layer} written to {result.path} ({result.format})")
     for note in result.notes:
         click.echo(f"  note: {note}")
+
+
+@click.group("mappings")
+def mappings_group() -> None:
+    """Import mappings saved in the park (by the web's mapping step or 'mappings save')."""
+
+
+@mappings_group.command("list")
+@click.option("--park", "park_path", default=None, help="Park GeoPackage or postgresql:// URL.")
+@with_appcontext
+def mappings_list(park_path) -> None:
+    """List the saved mappings: name, layer, who saved it and when."""
+    from layers.saved_mappings import list_mappings
+
+    saved = list_mappings(open_store(_park_location(park_path)))
+    if not saved:
+        click.echo("no saved mappings")
+    for mapping in saved:
+        click.echo(f"{mapping.name}\t{mapping.layer}\t{mapping.saved_by or ''}\t{mapping.saved_at or ''}")
+
+
+@mappings_group.command("show")
+@click.argument("name")
+@click.option("--park", "park_path", default=None, help="Park GeoPackage or postgresql:// URL.")
+@with_appcontext
+def mappings_show(name, park_path) -> None:
+    """Print saved mapping NAME as YAML (the format of an import --mapping file)."""
+    from layers.saved_mappings import get_mapping
+
+    try:
+        click.echo(get_mapping(open_store(_park_location(park_path)), name).text, nl=False)
+    except KeyError as exc:
+        click.echo(f"rejected: {exc.args[0]}")
+        raise SystemExit(REJECTED) from None
+
+
+@mappings_group.command("save")
+@click.argument("name")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--layer", required=True, type=click.Choice(list(IMPORTABLE_LAYERS)), help="The layer it maps onto.")
+@click.option("--park", "park_path", default=None, help="Park GeoPackage or postgresql:// URL.")
+@with_appcontext
+def mappings_save(name, file, layer, park_path) -> None:
+    """Save mapping FILE (YAML) in the park as NAME, checked against LAYER first."""
+    from layers.io.mapping import MappingError, read_mapping_file
+    from layers.registry import get_layer
+    from layers.saved_mappings import MappingNameError, save_mapping
+
+    try:
+        _, text = read_mapping_file(file, get_layer(layer))
+        store = open_store(_park_location(park_path))
+        saved = save_mapping(store, name, layer, text, saved_by="cli")
+    except (MappingError, MappingNameError) as exc:
+        click.echo(f"rejected: {exc}")
+        raise SystemExit(REJECTED) from None
+    click.echo(f"saved mapping {saved.name!r} for layer {layer}")
