@@ -19,7 +19,7 @@ import shapely
 
 from layers import landuse, source_attributes
 from layers.schema import SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, Field, LayerSpec
-from layers.values import KIND_DESCRIPTIONS, STRING_DTYPE, convert, empty_column, present
+from layers.values import KIND_DESCRIPTIONS, STRING_DTYPE, convert, empty_column
 
 #: Geometry types a declared geometry kind accepts (multi-parts are kept as they come).
 ACCEPTED_GEOMETRY_TYPES = {

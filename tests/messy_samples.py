@@ -13,11 +13,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import Transformer
-
 from conftest import WORKING_EPSG, X0, Y0
+from pyproj import Transformer
+from real_data import REAL
 
-REAL = Path("/work/shared/data/real")
 MACAU = REAL / "china_admin_macau_gcj02_noprj" / "澳门特别行政区.shp"
 HSINCHU = REAL / "tw_zoning_J0302_hsinchu_science_park" / "J0302_zoning_twd97.geojson"
 KAOHSIUNG_SHP = REAL / "kaohsiung_petroleum_pipelines" / "kh_petroleum_pipelines_twd97.shp"

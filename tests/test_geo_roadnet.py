@@ -15,13 +15,12 @@ R2 crosses R1 at (500,0) without being split there; the graph must node it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from real_data import REAL as REAL_DATA
 
 from geo.roadnet import build_road_graph, network_distances, road_frontage
 from layers.infra_rules import default_infra_rules
@@ -166,7 +165,7 @@ def test_missing_width_falls_back_to_the_grade_default():
     assert fronts["width_m"].tolist() == [40.0]
 
 
-REAL = Path("/work/shared/data/real/momepy_bubenec_prague/bubenec.gpkg")
+REAL = REAL_DATA / "momepy_bubenec_prague" / "bubenec.gpkg"
 
 
 @pytest.fixture(scope="module")

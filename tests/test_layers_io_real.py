@@ -9,15 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+from io_samples import file_digest
+from real_data import REAL
 
 from geo import gcj02
-from io_samples import file_digest
 from layers.io import ImportOptions, ImportRejected, import_layer
 from layers.store import GeoPackageStore
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-if not REAL.is_dir():  # the checkout may sit elsewhere; the shared folder is fixed
-    REAL = Path("/work/shared/data/real")
 TW = REAL / "tw_zoning_J0302_hsinchu_science_park" / "J0302_zoning_twd97.geojson"
 KH = REAL / "kaohsiung_petroleum_pipelines"
 PRAGUE = REAL / "momepy_bubenec_prague" / "bubenec.gpkg"

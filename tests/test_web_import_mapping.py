@@ -1,15 +1,19 @@
 """The import preview's mapping step: fields and value crosswalks suggested, changed, previewed again, saved by
 name and reused on the web and the command line; web pages never advise a command-line flag."""
 
+import io
 import json
 import re
-from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-
 from browser_helpers import serve
+from click.testing import CliRunner
+from live_helpers import live_session
+from real_data import REAL
+from shapely.geometry import LineString, box
+
 from layers.io import ImportOptions, import_layer
 from layers.io.mapping import FieldMapping
 from layers.io.mapping_step import IGNORE, KEEP, MappingFormError, posted_mapping
@@ -18,9 +22,7 @@ from layers.io.suggest import FieldProfile, fold, load_crosswalks, suggest
 from layers.registry import get_layer
 from layers.saved_mappings import MappingNameError, check_name, get_mapping, list_mappings, save_mapping
 from layers.store import GeoPackageStore
-from live_helpers import live_session
 
-REAL = Path("/work/shared/data/real")
 HSINCHU = REAL / "tw_zoning_J0302_hsinchu_science_park" / "J0302_zoning_twd97.geojson"
 KAOHSIUNG = REAL / "kaohsiung_petroleum_pipelines" / "kh_petroleum_pipelines_twd97.shp"
 PARCELS = get_layer("parcels")
@@ -121,16 +123,20 @@ def test_command_line_advice_is_worded_for_the_web(message, web):
 
 def test_the_web_report_of_a_multi_layer_file_advises_no_flag(tmp_path, tiny_client, tiny_app):
     tiny_app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
-    prague = REAL / "momepy_bubenec_prague" / "bubenec.gpkg"
+    # Two layers, as a surveyor's GeoPackage of plots and streets has; small, so the test client keeps it in memory.
+    two_layers = tmp_path / "two_layers.gpkg"
+    for name, shape in (("plots", box(0, 0, 10, 10)), ("streets", LineString([(0, 0), (10, 0)]))):
+        gpd.GeoDataFrame({"name": [name]}, geometry=[shape], crs=4547).to_file(two_layers, layer=name)
+    content = two_layers.read_bytes()
     reply = tiny_client.post("/import", data={"layer": "parcels", "mode": "upsert",
-                                              "file": (prague.open("rb"), "bubenec.gpkg")},
+                                              "file": (io.BytesIO(content), "two_layers.gpkg")},
                              content_type="multipart/form-data")
     html = reply.get_data(as_text=True)
     assert reply.status_code == 400
     assert "choose one in the upload form&#39;s source layer / sheet field" in html
     assert "--source-layer" not in html and "--crs" not in html
     body = tiny_client.post("/import?format=json", data={"layer": "parcels", "mode": "upsert",
-                                                          "file": (prague.open("rb"), "bubenec.gpkg")},
+                                                          "file": (io.BytesIO(content), "two_layers.gpkg")},
                             content_type="multipart/form-data").get_json()
     assert not any("--" in p["message"] for p in body["problems"])
 
@@ -206,7 +212,8 @@ def test_upload_change_mapping_preview_save_confirm_then_the_cli_reuses_it(auth_
                                                        r'\s*<td>([^<]*)</td>', again.text)}
         assert lines["OBJECTID"] == "映射到 parcel_id" and lines["備註"] == "忽略（映射如此指定）"
         assert lines["容積率"] == "原样保留（文本）" and lines["分區類"] == "映射到 land_use"
-        confirmed = editor.post(f"/import/{token}/confirm")
+        # Hsinchu lies far from the tiny park (in Zhejiang): the preview flags it, the confirmation says yes.
+        confirmed = editor.post(f"/import/{token}/confirm", data={"accept_far": "1"})
         assert confirmed.status_code == 200 and "已导入" in confirmed.text
         assert "<li>容積率：原样保留（文本）</li>" in confirmed.text  # the report: one line per source field
         assert "<li>備註：忽略（映射如此指定）</li>" in confirmed.text
@@ -250,7 +257,7 @@ def test_the_cli_says_which_mappings_there_are(auth_app, tiny_park, tmp_path):
     listed = runner.invoke(auth_app.cli, ["mappings", "list", "--park", str(tiny_park.path)])
     assert listed.output.startswith("管线\tpipelines\tcli\t")
     result = runner.invoke(auth_app.cli, ["import", "pipelines", str(KAOHSIUNG), "--park", str(tiny_park.path),
-                                          "--mapping", "管线", "--dry-run"])
+                                          "--mapping", "管线", "--dry-run", "--accept-far"])  # Kaohsiung is far
     assert result.exit_code == 0, result.output
     # Kaohsiung: the owner (NAME: 中油, 石化輸油管) is kept as it came; the constant ID is ignored as mapped.
     assert "  - ID: 忽略（映射如此指定） / ignored (the mapping says so)" in result.output

@@ -2,6 +2,7 @@
 as an editor, with the park compared before and after. The same files through the CLI: test_layers_io_messy.py."""
 
 import re
+from html import unescape
 
 import pandas as pd
 import pytest
@@ -71,7 +72,7 @@ def test_unsure_encoding_shows_both_readings_and_the_choice_previews_again(tmp_p
     assert chosen.status_code == 200, chosen.text[:2000]
     assert _token(chosen.text) == token
     assert "<td>部</td>" in chosen.text and "<td>场</td>" not in chosen.text  # the records table, read as Big5
-    assert "given in the encoding field" in chosen.text
+    assert "given on the upload form" in unescape(chosen.text)
     _no_flags(chosen.text)
     assert _parcels(tiny_park).equals(before)  # nothing written by previews
 
@@ -177,8 +178,8 @@ def test_cr_only_and_utf16_csv(tmp_path, editor, tiny_park, make):
     preview = _upload(editor, make(tmp_path / "gates.csv"), layer="facilities")
     assert preview.status_code == 200, preview.text[:2000]
     assert "北门" in preview.text and "西门" in preview.text
-    _no_flags(preview.text)  # the lon/lat CRS notice says "give gcj02 or bd09 as the CRS"
-    assert "give gcj02 or bd09 as the CRS" in preview.text
+    _no_flags(preview.text)  # the lon/lat CRS notice says "give gcj02 or bd09 in the upload form's CRS field"
+    assert "give gcj02 or bd09 in the upload form's CRS field" in unescape(preview.text)
     assert editor.post(f"/import/{_token(preview.text)}/confirm").status_code == 200
     facilities = GeoPackageStore(tiny_park.path).load("facilities").set_index("facility_id")
     assert facilities.loc[["F1", "G-N", "G-W"], "name"].tolist() == ["东门", "北门", "西门"]

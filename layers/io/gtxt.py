@@ -741,6 +741,53 @@ def _plot_geometry(plot: Plot, prefix: int | None, fz: FileZone, unit: str,
     return geometry
 
 
-__all__ = ["EXTRA_FIELD", "PLOT_FIELDS", "GtxtChecks", "GtxtContent", "GtxtDocument", "GtxtError", "assemble",
+#: Plot-header fields that restate the plot itself: its point count and area (checked against the
+#: coordinates, see :func:`_check_area`), and the geometry kind marker (面).
+_RESTATING = {
+    "界址点数": ("界址点数，已与坐标核对", "the point count, checked against the coordinates"),
+    "地块面积": ("地块面积，已与坐标计算的面积核对", "the area, checked against the area of the coordinates"),
+    "图形属性": ("图形类型标记（面）", "the geometry kind marker (面)"),
+}
+
+
+def derived_columns(frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Plot-header columns that are not data to keep, with why (zh, en).
+
+    The point count, area and geometry marker restate the plot; a slot empty in
+    every plot (图幅号 left blank) holds nothing; 地块用途 holding, in every plot,
+    the name of the class its 地类编码 gives (what ParkAtlas's export writes)
+    restates the code. Anything else the header holds is the file's data.
+    """
+    out = {name: why for name, why in _RESTATING.items() if name in frame.columns}
+    for name in frame.columns:
+        if name != "geometry" and name not in out and not frame[name].astype(object).map(_has_text).any():
+            out[name] = ("每个地块都为空", "empty in every plot")
+    if "地块用途" in frame.columns and "地块用途" not in out and "地类编码" in frame.columns:
+        if all(_names_its_code(use, code) for use, code in zip(frame["地块用途"], frame["地类编码"])):
+            out["地块用途"] = ("地类编码的类名", "the name of the class its 地类编码 gives")
+    return out
+
+
+def _has_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip()) or (
+        value is not None and not isinstance(value, str) and not pd.isna(value))
+
+
+def _names_its_code(use: object, code: object) -> bool:
+    """Whether ``use`` is empty or the class name of land-use code ``code`` in a system ParkAtlas knows."""
+    if not _has_text(use):
+        return True
+    if not _has_text(code):
+        return False
+    from layers.landuse import STD_2023, STD_GB50137, STD_GBT21010, land_use_class
+
+    for system in (STD_2023, STD_GBT21010, STD_GB50137):
+        found = land_use_class(str(code).strip(), system)
+        if found is not None and found.label_zh == str(use).strip():
+            return True
+    return False
+
+
+__all__ = ["EXTRA_FIELD", "PLOT_FIELDS", "derived_columns", "GtxtChecks", "GtxtContent", "GtxtDocument", "GtxtError", "assemble",
            "check_area", "check_count", "check_line_count", "looks_like_gtxt", "parse_gtxt", "read_gtxt", "split_rings",
            "swapped_axes", "utf16_without_bom", "without_prefix"]

@@ -32,7 +32,7 @@ from layers.io import gk_zones
 from layers.io.gk_zones import ZONE_PREFIX_FACTOR, GkZone
 from layers.io.gtxt import HEADER_SECTION, PLOTS_SECTION
 from layers.landuse import land_use_class
-from layers.schema import LayerSpec, code_label
+from layers.schema import LayerSpec
 
 #: Decimals of coordinates (millimetres: the survey precision writers default to) and of areas in 公顷.
 COORDINATE_DECIMALS = 3
@@ -97,13 +97,14 @@ def _clean(value: object, changed: list[int]) -> str:
 
 
 def _use_label(row: pd.Series, spec: LayerSpec) -> str | None:
-    """地块用途: the land-use class name (parcels), else the Chinese label of the layer's kind."""
+    """地块用途: the land-use class name of the record's land-use code (parcels); empty for layers without one.
+
+    A zone's kind (park boundary, expansion area …) is ParkAtlas's own classification, not
+    a land use: writing it here would read back as a use the zone does not have.
+    """
     if "land_use" in spec.field_names and isinstance(row.get("land_use"), str):
         found = land_use_class(row["land_use"], row.get("land_use_std") or "用地用海2023")
         return found.label_zh if found else None
-    if "kind" in spec.field_names and isinstance(row.get("kind"), str):
-        codes = {c.value: c for c in spec.field("kind").codes}
-        return code_label(codes[row["kind"]], "zh") if row["kind"] in codes else row["kind"]
     return None
 
 

@@ -448,6 +448,10 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
         # Kept in the order the export's types column lists them (a column a KML could not show comes last).
         order = {c: i for i, c in enumerate(dict.fromkeys(c for entry in entries for c in entry))}
         match.kept = sorted((c for c in match.kept if c not in structure), key=lambda c: order.get(c, len(order)))
+    derived = [c for c in match.kept if c in data.derived_columns]
+    if derived:  # restating the record (a 国土 TXT's point count and area): not data to keep
+        match.kept = [c for c in match.kept if c not in data.derived_columns]
+        match.ignored += derived
     for target, message, value in match.problems:
         report.problem("all", target, message, value)
     for target, message, value in match.notes:
@@ -491,8 +495,8 @@ def _field_outcomes(data: SourceData, types_column: str | None, match, kept: Kep
     by_column.update({c: FieldOutcome(kept.names[c], "kept", kind=kept.kinds[c]) for c in kept.names})
     by_column.update({c: FieldOutcome(c, "unreadable", reason=why) for c, why in kept.unreadable.items()})
     structure = ("ParkAtlas 导出文件的结构", "the structure of a ParkAtlas export") if types_column else None
-    by_column.update({c: FieldOutcome(c, "ignored", reason=structure if c in data.structure_columns else None)
-                      for c in match.ignored})
+    by_column.update({c: FieldOutcome(c, "ignored", reason=data.derived_columns.get(c) or (
+                          structure if c in data.structure_columns else None)) for c in match.ignored})
     if types_column is not None:
         by_column[types_column] = FieldOutcome(types_column, "types")
     for column in data.frame.columns:
@@ -512,6 +516,35 @@ def _auto_ids(existing: pd.DataFrame | None, spec: LayerSpec, count: int) -> lis
     return [f"{prefix}{start + k + 1}" for k in range(count)]
 
 
+def _no_longer_the_id(column: str, data: SourceData, rows: np.ndarray, spec: LayerSpec, frame: pd.DataFrame,
+                      report: ImportReport) -> None:
+    """Source field ``column`` was taken for the id and is not (a constant column, another field chosen): kept
+    as is on the records, as every field no registry field takes is, so its values are not lost."""
+    report.mapping.pop(column, None)
+    if column not in data.frame.columns:
+        return
+    if not carries(spec):
+        outcome = FieldOutcome(column, "unreadable", reason=("这个图层不保留源字段", "this layer keeps no source fields"))
+    else:
+        kept = keep_columns(data.frame.iloc[rows].reset_index(drop=True), [column])
+        if column not in kept.names:
+            outcome = FieldOutcome(column, "unreadable", reason=kept.unreadable.get(column))
+        else:
+            documents = kept.documents.set_axis(frame.index)
+            frame[SOURCE_ATTRIBUTES] = (merge_documents(frame[SOURCE_ATTRIBUTES], documents)
+                                        if SOURCE_ATTRIBUTES in frame.columns else documents)
+            report.kept.append(kept.names[column])
+            outcome = FieldOutcome(kept.names[column], "kept", kind=kept.kinds[column])
+    report.fields = [outcome if f.source == column else f for f in report.fields]
+
+
+def _now_the_id(column: str, spec: LayerSpec, report: ImportReport) -> None:
+    """Source field ``column`` gives the ids now (chosen, or the alias beside a faulty id column)."""
+    report.mapping[column] = spec.id_field
+    report.fields = [FieldOutcome(column, "mapped", target=spec.id_field) if f.source == column else f
+                     for f in report.fields]
+
+
 def _chosen_id(data: SourceData, rows: np.ndarray, spec: LayerSpec, options: ImportOptions, mapping: FieldMapping,
                frame: pd.DataFrame, report: ImportReport) -> bool:
     """Apply the user's choice of id field (``--id-field``, the preview's choice); whether ids were chosen.
@@ -524,9 +557,8 @@ def _chosen_id(data: SourceData, rows: np.ndarray, spec: LayerSpec, options: Imp
     if not chosen:
         return id_field in mapping.fields.values()
     previous = next((s for s, t in report.mapping.items() if t == id_field), None)
-    if previous is not None:  # no longer the id: the report says where the ids come from now
-        report.mapping.pop(previous)
-        report.unmapped.append(previous)
+    if previous is not None:  # no longer the id: kept as is, and the report says where the ids come from now
+        _no_longer_the_id(previous, data, rows, spec, frame, report)
     if chosen.upper() == messy.GENERATE_IDS:
         if id_field in frame.columns:
             frame.pop(id_field)
@@ -539,9 +571,7 @@ def _chosen_id(data: SourceData, rows: np.ndarray, spec: LayerSpec, options: Imp
                                              f"{', '.join(map(str, columns))}")
     frame[id_field] = data.frame[column].iloc[rows].to_numpy()
     if column not in report.mapping:
-        report.mapping[column] = id_field
-        if column in report.unmapped:
-            report.unmapped.remove(column)
+        _now_the_id(column, spec, report)
     report.notices = [n for n in report.notices
                       if not (n.field == id_field and n.message.startswith(f"source field {column!r} also matches"))]
     report.note("all", id_field, f"ids from the source field {column!r}, as chosen")
@@ -549,17 +579,17 @@ def _chosen_id(data: SourceData, rows: np.ndarray, spec: LayerSpec, options: Imp
 
 
 def _instead_of_faulty_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, source_rows: np.ndarray,
-                           report: ImportReport, *, source: pd.DataFrame, fault: str) -> tuple[pd.Series, bool]:
+                           report: ImportReport, *, data: SourceData, fault: str) -> tuple[pd.Series, bool]:
     """The ids to use when the column the aliases took for the id is none: another source field that also
     names the id and holds a value on every record, each once; else none (they are generated). Either way
     the fields that could be the id are offered as a choice. Returns (ids, whether the source had ids)."""
     id_field = spec.id_field
     column = next((s for s, t in report.mapping.items() if t == id_field), id_field)
+    source = data.frame
     rows = np.unique(source_rows)
     candidates = messy.id_candidates(source, rows)
     report.choices["id_field"] = {"source": column, "fault": fault, "candidates": candidates}
-    report.mapping.pop(column, None)
-    report.unmapped.append(column)
+    _no_longer_the_id(column, data, source_rows, spec, frame, report)
     # A field the aliases also read as the id (宗地号 beside a constant ID) is the id the file meant.
     alias = next((c for c in candidates if c != column
                   and match_columns([c], spec).renames.get(c) == id_field), None)
@@ -570,14 +600,12 @@ def _instead_of_faulty_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarr
                                "and holds a value on every record, each once")
     report.notices = [n for n in report.notices
                       if not (n.field == id_field and n.message.startswith(f"source field {alias!r} also matches"))]
-    report.mapping[alias] = id_field
-    if alias in report.unmapped:
-        report.unmapped.remove(alias)
+    _now_the_id(alias, spec, report)
     return to_text(pd.Series(source[alias].iloc[source_rows].to_numpy(), index=frame.index))[0].astype(object), True
 
 
 def _fill_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, existing: pd.DataFrame | None,
-              source_rows: np.ndarray, report: ImportReport, *, source: pd.DataFrame,
+              source_rows: np.ndarray, report: ImportReport, *, data: SourceData,
               chosen: bool = False) -> tuple[bool, np.ndarray]:
     """Suffix exploded parts, generate missing ids after the park's highest AUTO id.
 
@@ -595,7 +623,7 @@ def _fill_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, existing:
     if had_ids and not chosen:
         fault = messy.id_column_fault(ids[parts <= 1])  # one value per source record: parts share their record's
         if fault is not None:
-            ids, had_ids = _instead_of_faulty_ids(frame, spec, parts, source_rows, report, source=source, fault=fault)
+            ids, had_ids = _instead_of_faulty_ids(frame, spec, parts, source_rows, report, data=data, fault=fault)
     split = (parts > 0) & ids.notna().to_numpy()
     if split.any():
         ids[split] = [f"{i}-{p}" for i, p in zip(ids[split], parts[split])]
@@ -786,7 +814,7 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
                                                 "(its working CRS comes from the data)")
     mapped, units = _mapped_frame(data, rows, spec, mapping, report, profile_values=options.profile_values)
     chosen = _chosen_id(data, rows, spec, options, mapping, mapped, report)
-    has_ids, generated = _fill_ids(mapped, spec, parts, existing, rows, report, source=data.frame, chosen=chosen)
+    has_ids, generated = _fill_ids(mapped, spec, parts, existing, rows, report, data=data, chosen=chosen)
     labels = np.char.add("row ", (rows + 1).astype(str)).astype(object)
     report.notices += _aggregate_notes(normalise.normalise_frame(mapped, spec, units=units), labels)
     if geoms is not None:

@@ -93,7 +93,9 @@ def keep_columns(source: pd.DataFrame, columns: list[str], *, manifest: list[dic
             kinds, has = np.full(len(series), kind, dtype=object), None
         values, kinds = _typed(series, kinds, column, result.notes)
         distinct = set(kinds[has] if has is not None else kinds)
-        result.kinds[column] = distinct.pop() if len(distinct) == 1 else ("mixed" if distinct else kinds[0])
+        # No record holds a value (or there are no records): the column's one declared or detected type.
+        result.kinds[column] = distinct.pop() if len(distinct) == 1 else (
+            "mixed" if distinct else (kinds[0] if len(kinds) else column_type(series)[0] or "text"))
         result.names[column] = name
         kept.append(KeptColumn(name, kinds[0] if len(set(kinds)) == 1 else kinds, values, has))
     result.documents = encode(kept, len(source))

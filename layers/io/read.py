@@ -73,6 +73,9 @@ class SourceData:
     table_crs_name: str | None = None
     #: Columns the reader makes from the format's structure (a KML placemark's name, folder), not its fields.
     structure_columns: tuple[str, ...] = ()
+    #: Columns that restate what the record has anyway (a 国土 TXT's point count and area, checked against the
+    #: coordinates): not data to keep. Column → why, in Chinese and English (the report's "ignored" line).
+    derived_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def has_geometry(self) -> bool:
@@ -372,7 +375,7 @@ def _read_gtxt(path: Path, spec: LayerSpec, *, encoding: str | None, limits: Imp
     except gtxt.GtxtError as exc:
         raise SourceError(f"{path.name}: {exc}") from None
     return SourceData(content.frame, "国土 TXT", content.crs, encoding=choice, damaged=content.damaged,
-                      fixes=content.fixes, notes=content.notes)
+                      fixes=content.fixes, notes=content.notes, derived_columns=gtxt.derived_columns(content.frame))
 
 
 def _check_layer_rows(path: Path, layer: str, limits: ImportLimits) -> None:

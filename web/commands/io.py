@@ -22,7 +22,7 @@ from layers.io.archive import default_archive_dir
 from layers.io.importer import IMPORTABLE_LAYERS
 from layers.io.options import MODES
 from layers.store import ParkStoreError
-from layers.stores import open_park
+from layers.stores import open_park, open_store
 
 log = logging.getLogger(__name__)
 
