@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -382,12 +383,20 @@ def checked_frame(name: str, frame: pd.DataFrame, crs: CRS, *, source: str) -> p
     return typed
 
 
-def empty_frame(spec: LayerSpec, crs: CRS, *, source: str) -> pd.DataFrame:
+def empty_frame(spec: LayerSpec, crs: CRS) -> pd.DataFrame:
     """An empty frame of layer ``spec`` with the declared dtypes (and ``crs`` for spatial layers)."""
+    return _typed_empty(spec.name, crs.to_wkt()).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _typed_empty(name: str, crs_wkt: str) -> pd.DataFrame:
+    """:func:`empty_frame`, typed once per layer and CRS: a park lacking layers loads each of them on every
+    version, and typing an empty frame through the validator costs as much as a small layer's."""
+    spec = get_layer(name)
     frame = pd.DataFrame({f.name: pd.Series(dtype="object") for f in spec.fields})
     if spec.geometry is not None:
-        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs))
-    typed, _ = validate_layer(frame, spec, source=source)
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS.from_wkt(crs_wkt)))
+    typed, _ = validate_layer(frame, spec, source=f"empty {name}")
     return typed
 
 
@@ -515,7 +524,7 @@ class GeoPackageStore:
         return {name: self.load(name) for name in REGISTRY}
 
     def _empty(self, spec: LayerSpec) -> pd.DataFrame:
-        return empty_frame(spec, self.working_crs(), source=f"{self.path.name}:{spec.name}")
+        return empty_frame(spec, self.working_crs())
 
     # -- writing ---------------------------------------------------------------
 

@@ -32,12 +32,16 @@ from layers.registry import REGISTRY
 from layers.schema import LayerSpec
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
+from web.judged import notices, notices_json
 from web.park import park
 from web.public import visitor_fields
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+#: The topics (``geo.judged``) of the summary's figures: the overview and ``/api/summary`` say which they could not judge.
+SUMMARY_TOPICS = ("park_area", "land_supply", "factory_space", "roads", "pipelines", "idle_land", "inefficient_land",
+                  "vacancy", "readiness")
 GEOJSON = "application/geo+json"
 
 
@@ -76,7 +80,8 @@ def summary():
     """The KPI figures of the overview page, as JSON; ``?as_of=YYYY-MM-DD`` counts the records of that day."""
     as_of = parse_as_of(request.args)
     figures = cached_summary(as_of)
-    return jsonify({"park": park_info(), "as_of": park_as_of(as_of).isoformat(), **figures})
+    return jsonify({"park": park_info(), "as_of": park_as_of(as_of).isoformat(),
+                    "not_judged": notices_json(notices(*SUMMARY_TOPICS)), **figures})
 
 
 # -- parameters --------------------------------------------------------------------------------------
