@@ -14,6 +14,7 @@ triggers. A stamped, unchanged layer is only cast to the registry's types.
 
 from __future__ import annotations
 
+import copy
 import errno
 import fcntl
 import functools
@@ -24,9 +25,10 @@ import sqlite3
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 import geopandas as gpd
@@ -41,6 +43,8 @@ from layers.registry import REGISTRY, get_layer
 from layers.schema import LayerSpec
 from layers.validate import cast_layer, validate_layer
 from layers.values import STRING_DTYPE
+
+T = TypeVar("T")
 
 META_TABLE = "parkatlas_meta"
 #: Per layer: edits counted by triggers since the store stamped it, and the count it stamped (equal = trusted).
@@ -411,9 +415,24 @@ class GeoPackageStore:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
+        self._memos: dict[str, tuple[str, object]] = {}
 
     def __repr__(self) -> str:
         return f"GeoPackageStore({str(self.path)!r})"
+
+    def _per_version(self, key: str, read: Callable[[], T]) -> T:
+        """``read()`` once per version of the file (:meth:`version`).
+
+        The metadata and the list of layers are asked for many times per request (each absent
+        layer's empty frame needs the working CRS); through GDAL each asking costs some 10 ms.
+        """
+        version = self.version()
+        found = self._memos.get(key)
+        if found is not None and found[0] == version:
+            return found[1]
+        value = read()
+        self._memos[key] = (version, value)
+        return value
 
     # -- reading ---------------------------------------------------------------
 
@@ -439,6 +458,9 @@ class GeoPackageStore:
     def layer_names(self) -> list[str]:
         """Names of the layers and tables present in the file."""
         self._require()
+        return list(self._per_version("layer_names", self._read_layer_names))
+
+    def _read_layer_names(self) -> list[str]:
         self._check_header()
         try:
             with warnings.catch_warnings():
@@ -453,6 +475,9 @@ class GeoPackageStore:
         if META_TABLE not in self.layer_names():
             msg = f"{self.path}: not a ParkAtlas park (no {META_TABLE} table)"
             raise ParkStoreError(msg)
+        return copy.deepcopy(self._per_version("meta", self._read_meta))
+
+    def _read_meta(self) -> dict[str, object]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files; errors still raise
