@@ -29,15 +29,15 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, any_within, box_pairs, near_pairs, nearest_distance
+from geo.nearby import EPS_M, any_within, envelope_gap, near_pairs, nearest_distance
 from geo.roadnet import Frontage, frontage, parts_in_roads, road_widths_m
 from layers.infra_rules import InfraRules, ServedSource
 
 #: Separator of the connection codes in the ``missing`` column.
 MISSING_SEPARATOR = ","
 
-#: Parcels whose candidate (parcel, pipe part) pairs are measured at once (a few tens of MB of arrays).
-_BLOCK = 100_000
+#: Candidate (parcel, pipe part) pairs handled at once (some tens of MB of arrays).
+_CANDIDATES = 2_000_000
 
 
 def eligible_mains(pipelines: pd.DataFrame, source: ServedSource, *, rules: InfraRules) -> np.ndarray:
@@ -88,26 +88,63 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
     limit_m = half_width_m + extra_m
     parts, part_line, part_pipe = parts_in_roads(fronting.lines[used], half_width_m[used], pipes[pipe_at])
     part_line, part_pipe = used[part_line], pipe_at[part_pipe]
-    geoms, n_lines = parcels.geometry.to_numpy(), len(fronting.lines)
-    # Each parcel searches as far as its widest bordering road allows; parcels without one search nothing.
-    reach = np.full(len(parcels), np.nan)
-    np.fmax.at(reach, fronting.parcel, limit_m[fronting.line])
-    bordering = np.sort(fronting.parcel.astype(np.int64) * n_lines + fronting.line)
-    searched = np.flatnonzero(~np.isnan(reach))
-    tree = shapely.STRtree(parts)
-    for start in range(0, len(searched), _BLOCK):
-        block = searched[start:start + _BLOCK]
-        i, j = box_pairs(geoms[block], parts, reach[block], tree=tree)
-        i = block[i]
-        # Only the parts lying in a road that borders the parcel, measured against that road's limit.
-        key = i.astype(np.int64) * n_lines + part_line[j]
-        found = bordering[np.minimum(np.searchsorted(bordering, key), len(bordering) - 1)] == key
-        i, j = i[found], j[found]
-        near = shapely.distance(geoms[i], parts[j]) <= limit_m[part_line[j]] + EPS_M
-        i, j = i[near], j[near]
-        for mask, served in zip(masks, out):
-            served[i[mask[part_pipe[j]]]] = True
+    geoms = parcels.geometry.to_numpy()
+
+    # The parts each bordering (parcel, road line) pair may be served from: those lying in that line's road.
+    by_line = np.argsort(part_line, kind="stable")
+    first = np.searchsorted(part_line[by_line], np.arange(len(fronting.lines)))
+    count = np.searchsorted(part_line[by_line], np.arange(len(fronting.lines)), side="right") - first
+    order = np.argsort(fronting.parcel, kind="stable")
+    pair_parcel, pair_line = fronting.parcel[order], fronting.line[order]
+    parcel_box, part_box = shapely.bounds(geoms), shapely.bounds(parts)
+    part_masks = [mask[part_pipe] for mask in masks]
+    for a, b in _whole_parcel_blocks(pair_parcel, count[pair_line], _CANDIDATES):
+        per_pair = count[pair_line[a:b]]
+        i = np.repeat(pair_parcel[a:b], per_pair)
+        offset = np.arange(per_pair.sum()) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+        j = by_line[np.repeat(first[pair_line[a:b]], per_pair) + offset]
+        # Against that road's limit; envelopes farther apart than it cannot hold a pair within it (twice the
+        # slack: rounding).
+        limit = limit_m[part_line[j]]
+        gap = envelope_gap(parcel_box[i], part_box[j])
+        near = gap <= limit + 2 * EPS_M
+        _settle(i[near], j[near], limit[near], gap[near], geoms, parts, part_masks, out)
     return out
+
+
+def _whole_parcel_blocks(pair_parcel: np.ndarray, candidates: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Ranges of pairs (sorted by parcel) holding about ``size`` candidates each, never splitting a parcel's pairs
+    (its candidates are settled together)."""
+    if not len(pair_parcel):
+        return []
+    run_end = np.flatnonzero(np.append(pair_parcel[1:] != pair_parcel[:-1], True)) + 1
+    total = np.cumsum(candidates)[run_end - 1]
+    cuts = run_end[np.unique(np.minimum(np.searchsorted(total, np.arange(size, total[-1] + size, size)),
+                                        len(run_end) - 1))]
+    starts = np.concatenate([[0], cuts[:-1]])
+    return list(zip(starts.tolist(), cuts.tolist()))
+
+
+def _settle(i: np.ndarray, j: np.ndarray, limit: np.ndarray, gap: np.ndarray, geoms: np.ndarray, parts: np.ndarray,
+            masks: list[np.ndarray], out: list[np.ndarray]) -> None:
+    """Mark ``out[k][i]`` where a candidate part ``j`` of ``masks[k]`` lies within ``limit`` of parcel ``i``.
+
+    Each parcel's candidate with the nearest envelope is measured first, the others only for the
+    parcels it did not settle, and no pair is measured twice (one pipe may serve several networks):
+    most parcels are settled by their first candidate, so few of the pairs are ever measured.
+    """
+    order = np.lexsort((gap, i))
+    i, j, limit = i[order], j[order], limit[order]
+    measured = np.full(len(i), np.nan)
+    for mask, served in zip(masks, out):
+        mine = np.flatnonzero(mask[j])
+        first = np.ones(len(mine), dtype=bool)
+        first[1:] = i[mine][1:] != i[mine][:-1]
+        for tested in (mine[first], mine[~first]):
+            tested = tested[~served[i[tested]]]
+            todo = tested[np.isnan(measured[tested])]
+            measured[todo] = shapely.distance(geoms[i[todo]], parts[j[todo]])
+            served[i[tested[measured[tested] <= limit[tested] + EPS_M]]] = True
 
 
 def _labels(connections: pd.DataFrame, rules: InfraRules, target: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
