@@ -129,18 +129,23 @@ def _settle(i: np.ndarray, j: np.ndarray, limit: np.ndarray, gap: np.ndarray, ge
             masks: list[np.ndarray], out: list[np.ndarray]) -> None:
     """Mark ``out[k][i]`` where a candidate part ``j`` of ``masks[k]`` lies within ``limit`` of parcel ``i``.
 
-    Each parcel's candidate with the nearest envelope is measured first, the others only for the
-    parcels it did not settle, and no pair is measured twice (one pipe may serve several networks):
-    most parcels are settled by their first candidate, so few of the pairs are ever measured.
+    ``i`` must not decrease (candidates grouped by parcel). Each parcel's candidate with the
+    nearest envelope is measured first, the others only for the parcels it did not settle, and
+    no pair is measured twice (one pipe may serve several networks): most parcels are settled by
+    their first candidate, so few of the pairs are ever measured.
     """
-    order = np.lexsort((gap, i))
-    i, j, limit = i[order], j[order], limit[order]
     measured = np.full(len(i), np.nan)
     for mask, served in zip(masks, out):
         mine = np.flatnonzero(mask[j])
-        first = np.ones(len(mine), dtype=bool)
-        first[1:] = i[mine][1:] != i[mine][:-1]
-        for tested in (mine[first], mine[~first]):
+        if not len(mine):
+            continue
+        parcel = i[mine]
+        starts = np.flatnonzero(np.append(True, parcel[1:] != parcel[:-1]))
+        run = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(mine))))
+        lowest = np.flatnonzero(gap[mine] == np.minimum.reduceat(gap[mine], starts)[run])
+        nearest = np.zeros(len(mine), dtype=bool)
+        nearest[lowest[np.unique(run[lowest], return_index=True)[1]]] = True
+        for tested in (mine[nearest], mine[~nearest]):
             tested = tested[~served[i[tested]]]
             todo = tested[np.isnan(measured[tested])]
             measured[todo] = shapely.distance(geoms[i[todo]], parts[j[todo]])
