@@ -96,7 +96,8 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
     count = np.searchsorted(part_line[by_line], np.arange(len(fronting.lines)), side="right") - first
     order = np.argsort(fronting.parcel, kind="stable")
     pair_parcel, pair_line = fronting.parcel[order], fronting.line[order]
-    parcel_box, part_box = shapely.bounds(geoms), shapely.bounds(parts)
+    parcel_box = shapely.bounds(geoms)
+    part_box = np.concatenate([parts.min(axis=1), parts.max(axis=1)], axis=1)
     part_masks = [mask[part_pipe] for mask in masks]
     for a, b in _whole_parcel_blocks(pair_parcel, count[pair_line], _CANDIDATES):
         per_pair = count[pair_line[a:b]]
@@ -129,6 +130,7 @@ def _settle(i: np.ndarray, j: np.ndarray, limit: np.ndarray, gap: np.ndarray, ge
             masks: list[np.ndarray], out: list[np.ndarray]) -> None:
     """Mark ``out[k][i]`` where a candidate part ``j`` of ``masks[k]`` lies within ``limit`` of parcel ``i``.
 
+    ``parts`` are start and end points (n × 2 × 2); only the parts measured become lines.
     ``i`` must not decrease (candidates grouped by parcel). Each parcel's candidate with the
     nearest envelope is measured first, the others only for the parcels it did not settle, and
     no pair is measured twice (one pipe may serve several networks): most parcels are settled by
@@ -148,7 +150,7 @@ def _settle(i: np.ndarray, j: np.ndarray, limit: np.ndarray, gap: np.ndarray, ge
         for tested in (mine[nearest], mine[~nearest]):
             tested = tested[~served[i[tested]]]
             todo = tested[np.isnan(measured[tested])]
-            measured[todo] = shapely.distance(geoms[i[todo]], parts[j[todo]])
+            measured[todo] = shapely.distance(geoms[i[todo]], shapely.linestrings(parts[j[todo]]))
             served[i[tested[measured[tested] <= limit[tested] + EPS_M]]] = True
 
 

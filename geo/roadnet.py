@@ -102,9 +102,10 @@ def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarra
     Returns
     -------
     tuple
-        The parts (straight two-point lines, one per pipe segment and road piece it
-        crosses), the position into ``lines`` of the centreline each lies along, and the
-        position into ``geoms`` of the pipe it comes from.
+        The parts as start and end points (n × 2 × 2: one straight part per pipe segment
+        and road piece it crosses; kept as coordinates, as a park holds millions of them),
+        the position into ``lines`` of the centreline each lies along, and the position
+        into ``geoms`` of the pipe it comes from.
     """
     origin, end, piece_line, length, direction = centreline_pieces(lines)
     start_xy, end_xy, of_geom = segments(geoms)
@@ -118,9 +119,7 @@ def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarra
     inside = t1 >= t0  # a pipe touching the red line at one point lies in the road there
     piece, seg, t0, t1 = piece[inside], seg[inside], t0[inside, None], t1[inside, None]
     a, b = start_xy[seg], end_xy[seg]
-    parts = shapely.linestrings(np.stack([a + t0 * (b - a), a + t1 * (b - a)], axis=1)) if len(seg) else np.array(
-        [], dtype=object)
-    return parts, piece_line[piece], of_geom[seg]
+    return np.stack([a + t0 * (b - a), a + t1 * (b - a)], axis=1), piece_line[piece], of_geom[seg]
 
 
 def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: InfraRules) -> Frontage:
