@@ -246,11 +246,11 @@ class StepTimer:
 
 
 #: Top-level steps of ``analyse_land`` (functions it calls by these names in ``geo.analysis``; those absent in
-#: this version are skipped) and, indented, those inside readiness.
+#: this version are skipped) and, indented, those inside readiness (likewise).
 STEPS = ("_layer", "building_parcel_pairs", "sorted_pairs", "building_floor_areas", "utilisation", "idle_land",
          "readiness", "_readiness", "building_parcel", "muju_evaluation", "inefficient_land", "unit_vacancy",
          "vacancy_by", "park_vacancy", "overlapping_leases", "vacancy_trend", "area_ratios")
-READINESS_STEPS = ("frontage", "any_within", "near_pairs", "nearest_distance")
+READINESS_STEPS = ("frontage", "served_in_roads", "any_within", "near_pairs", "nearest_distance")
 
 
 def measure(path: Path, buildings_path: Path | None, profile: bool, inline: bool = False) -> dict:
@@ -287,7 +287,8 @@ def measure(path: Path, buildings_path: Path | None, profile: bool, inline: bool
     for name in steps:
         timer.wrap(analysis, name)
     for name in READINESS_STEPS:
-        timer.wrap(readiness_module, name, f"  readiness: {name}", nested=True)
+        if callable(getattr(readiness_module, name, None)):
+            timer.wrap(readiness_module, name, f"  readiness: {name}", nested=True)
     profiler = None
     if profile:
         import cProfile

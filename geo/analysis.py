@@ -222,9 +222,10 @@ def analyse_land(
     drawn = drawn[isin(pd.Series(drawn), building_info.index)]
     info = align(building_info, pd.Index(drawn, dtype=TEXT_DTYPE))
     on_parcel = lookup(pd.Series(drawn, dtype=TEXT_DTYPE), standing_on)
+    # Arrays with their dtypes (``.array``): plain numpy text arrays are typed by their values, object when empty.
     building_frame = gpd.GeoDataFrame(
-        per_building.loc[drawn].assign(name=info["name"].to_numpy(), phase=info["phase"].to_numpy(),
-                                       use=info["use"].to_numpy(), parcel_id=on_parcel.to_numpy()),
+        per_building.loc[drawn].assign(name=info["name"].array, phase=info["phase"].array, use=info["use"].array,
+                                       parcel_id=on_parcel.array),
         geometry=info.geometry.to_numpy(), crs=buildings.crs)
     building_frame.index.name = "building_id"
 

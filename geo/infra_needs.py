@@ -8,8 +8,8 @@ the grade's unit cost times the share still to spend for its status (section
 Pipes, per network the park's readiness target requires (七通一平 by default): a
 road serving plots carries the network when an eligible in-service main
 (``geo.readiness.eligible_mains``) runs along at least ``main_cover_share`` of it
-within the road's serve limit (half red line + ``served.extra_distance_m``);
-otherwise a main is needed along the rest of it. Where no serving road carries the
+in the road, between its red lines (a main outside them serves no plot: DOMAIN.md
+§8.6, as ``geo.readiness`` judges it); otherwise a main is needed along the rest of it. Where no serving road carries the
 network at all, a trunk from the nearest eligible main (straight distance) is
 added; with no such main in the park the trunk is unknown and said so.
 
@@ -140,8 +140,9 @@ def pipe_needs(serving: gpd.GeoDataFrame, pipelines: gpd.GeoDataFrame, *, rules:
     networks = [n for n in target.requires if n in infra_rules.served.sources]
     lines = serving.geometry.to_numpy()
     length = shapely.length(lines)
-    limit = serving["half_m"].to_numpy() + infra_rules.served.extra_distance_m
-    corridors = shapely.buffer(lines, limit, cap_style="flat") if len(lines) else np.array([], dtype=object)
+    # The road between its red lines: a main elsewhere serves no plot along it (geo.readiness).
+    corridors = (shapely.buffer(lines, serving["half_m"].to_numpy(), cap_style="flat") if len(lines)
+                 else np.array([], dtype=object))
     rows, needed_lines = [], []
     for network in networks:  # one pass per network (≤ 10), each over every serving road at once
         mains = pipelines.geometry.to_numpy()[eligible_mains(pipelines, infra_rules.served.sources[network],

@@ -56,6 +56,13 @@ def near_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray) -> tu
     return i[keep], j[keep], distance[keep]
 
 
+def envelope_gap(a_box: np.ndarray, b_box: np.ndarray) -> np.ndarray:
+    """Distance between envelopes, row by row (bounds as ``shapely.bounds`` gives them): a lower bound of the
+    distance between the geometries."""
+    return np.hypot(np.maximum(0.0, np.maximum(b_box[:, 0] - a_box[:, 2], a_box[:, 0] - b_box[:, 2])),
+                    np.maximum(0.0, np.maximum(b_box[:, 1] - a_box[:, 3], a_box[:, 1] - b_box[:, 3])))
+
+
 def any_within(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, masks: list[np.ndarray]
                ) -> list[np.ndarray]:
     """For each mask over ``b``: whether each of ``a`` lies within ``within_m`` of one of ``b[mask]``.
@@ -74,9 +81,7 @@ def any_within(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, masks
         block = slice(start, start + _BLOCK)
         i, j = box_pairs(a[block], b, within[block], tree=tree)
         i += start
-        a_box, b_box = a_bounds[i], b_bounds[j]
-        gap = np.hypot(np.maximum(0.0, np.maximum(b_box[:, 0] - a_box[:, 2], a_box[:, 0] - b_box[:, 2])),
-                       np.maximum(0.0, np.maximum(b_box[:, 1] - a_box[:, 3], a_box[:, 1] - b_box[:, 3])))
+        gap = envelope_gap(a_bounds[i], b_bounds[j])
         # Envelopes farther apart than the limit cannot hold a pair within it (twice the slack: rounding).
         near = gap <= within[i] + 2 * EPS_M
         i, j, gap = i[near], j[near], gap[near]
@@ -175,5 +180,6 @@ def nearest_distance(a: np.ndarray, b: np.ndarray, *, known: tuple[np.ndarray, n
     return out
 
 
-__all__ = ["EPS_M", "PIECE_M", "any_within", "box_pairs", "clip_to_rectangles", "near_pairs", "nearest_distance",
+__all__ = ["EPS_M", "PIECE_M", "any_within", "box_pairs", "clip_to_rectangles", "envelope_gap", "near_pairs",
+           "nearest_distance",
            "pieces", "segments"]

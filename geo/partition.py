@@ -10,7 +10,10 @@ readiness) on the parcels it owns plus a halo of what they need from around them
 * the roads within frontage reach of its parcels (widest red line ÷ 2 + the
   frontage tolerance), so every bordering road is seen;
 * the pipelines within serving reach (widest red line ÷ 2 + the extra distance),
-  so every main that could serve one of its parcels is seen.
+  so every main that could serve one of its parcels is seen: a main serves from
+  the part of it lying in a bordering road (those roads are in the halo) within
+  that road's limit, no farther than the widest one's, and the part a road holds
+  of a pipe depends on that pipe and road alone, so it is the same in every task.
 
 A task then keeps the rows of the parcels it owns. Every parcel's row is therefore
 computed once, from the same inputs, and the gathered rows are put back in the
@@ -62,7 +65,9 @@ def halo_reach_m(roads: pd.DataFrame, *, infra_rules) -> tuple[float, float]:
 
     Bounds of what :func:`geo.readiness.readiness` can look at from a parcel: a road
     borders within its half red-line width + the frontage tolerance; a main serves
-    within the widest bordering road's half width + the extra distance.
+    from a bordering road within that road's half width + the extra distance, at
+    most the widest road's (and within the extra distance when a main off the roads
+    may serve).
     """
     if infra_rules is None:
         return 0.0, 0.0

@@ -4,10 +4,13 @@ DOMAIN.md §5 keeps one boolean per connection and derives the label from a
 configured template; §8.6 gives the "served" heuristic, shipped as configuration
 (``data/infrastructure.yaml``, section ``served``):
 
-* a connection is served when an eligible main lies within the bordering road's
-  half red-line width + ``extra_distance_m`` of the parcel (its red line). With
-  several bordering roads the widest sets the limit: a main within any road's
-  limit is within the widest one's;
+* a connection is served when an eligible main lies in a road that borders the
+  parcel (between that road's red lines, :func:`geo.roadnet.parts_in_roads`), within
+  that road's half red-line width + ``extra_distance_m`` of the parcel (its red
+  line). A main behind the parcel, in no road (say, across its back side through
+  other parcels), does not serve it however close it runs; nor does one in a road
+  that does not border the parcel. With ``require_bordering_road`` false, a main
+  within ``extra_distance_m`` of the parcel serves it wherever it lies;
 * eligible: one of the connection's networks, an in-service status, and what the
   connection demands of the main (water DN ≥ 150, gas from the medium-pressure
   network, power from a 10 kV feeder);
@@ -23,14 +26,18 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, any_within, near_pairs, nearest_distance
-from geo.roadnet import Frontage, frontage, road_widths_m
+from geo.nearby import EPS_M, any_within, envelope_gap, near_pairs, nearest_distance
+from geo.roadnet import Frontage, frontage, parts_in_roads, road_widths_m
 from layers.infra_rules import InfraRules, ServedSource
 
 #: Separator of the connection codes in the ``missing`` column.
 MISSING_SEPARATOR = ","
+
+#: Candidate (parcel, pipe part) pairs handled at once (some tens of MB of arrays).
+_CANDIDATES = 2_000_000
 
 
 def eligible_mains(pipelines: pd.DataFrame, source: ServedSource, *, rules: InfraRules) -> np.ndarray:
@@ -53,6 +60,98 @@ def eligible_mains(pipelines: pd.DataFrame, source: ServedSource, *, rules: Infr
 def nearest_main_m(parcels: gpd.GeoDataFrame, mains: np.ndarray) -> np.ndarray:
     """Distance from each parcel (its red line; 0 when a main crosses it) to the nearest of ``mains`` (NaN: none)."""
     return nearest_distance(parcels.geometry.to_numpy(), mains)
+
+
+def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m: np.ndarray, extra_m: float,
+                    pipes: np.ndarray, masks: list[np.ndarray]) -> list[np.ndarray]:
+    """For each mask over ``pipes``: whether one of its pipes serves each parcel from a bordering road.
+
+    A pipe serves from road R when a part of it lies in R (:func:`geo.roadnet.parts_in_roads`),
+    R borders the parcel, and that part comes within R's half red-line width + ``extra_m``
+    of the parcel.
+
+    Parameters
+    ----------
+    fronting
+        :func:`geo.roadnet.frontage` of ``parcels`` and the roads.
+    half_width_m
+        Half the red-line width of each centreline of ``fronting.lines``.
+    pipes
+        Pipe geometries (lines); ``masks`` are boolean arrays over them (one per network).
+    """
+    out = [np.zeros(len(parcels), dtype=bool) for _ in masks]
+    wanted = np.logical_or.reduce(masks) if masks else np.zeros(len(pipes), dtype=bool)
+    used = np.unique(fronting.line)
+    if not len(used) or not wanted.any():
+        return out
+    pipe_at = np.flatnonzero(wanted)
+    limit_m = half_width_m + extra_m
+    parts, part_line, part_pipe = parts_in_roads(fronting.lines[used], half_width_m[used], pipes[pipe_at])
+    part_line, part_pipe = used[part_line], pipe_at[part_pipe]
+    geoms = parcels.geometry.to_numpy()
+
+    # The parts each bordering (parcel, road line) pair may be served from: those lying in that line's road.
+    by_line = np.argsort(part_line, kind="stable")
+    first = np.searchsorted(part_line[by_line], np.arange(len(fronting.lines)))
+    count = np.searchsorted(part_line[by_line], np.arange(len(fronting.lines)), side="right") - first
+    order = np.argsort(fronting.parcel, kind="stable")
+    pair_parcel, pair_line = fronting.parcel[order], fronting.line[order]
+    parcel_box = shapely.bounds(geoms)
+    part_box = np.concatenate([parts.min(axis=1), parts.max(axis=1)], axis=1)
+    part_masks = [mask[part_pipe] for mask in masks]
+    for a, b in _whole_parcel_blocks(pair_parcel, count[pair_line], _CANDIDATES):
+        per_pair = count[pair_line[a:b]]
+        i = np.repeat(pair_parcel[a:b], per_pair)
+        offset = np.arange(per_pair.sum()) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+        j = by_line[np.repeat(first[pair_line[a:b]], per_pair) + offset]
+        # Against that road's limit; envelopes farther apart than it cannot hold a pair within it (twice the
+        # slack: rounding).
+        limit = limit_m[part_line[j]]
+        gap = envelope_gap(parcel_box[i], part_box[j])
+        near = gap <= limit + 2 * EPS_M
+        _settle(i[near], j[near], limit[near], gap[near], geoms, parts, part_masks, out)
+    return out
+
+
+def _whole_parcel_blocks(pair_parcel: np.ndarray, candidates: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Ranges of pairs (sorted by parcel) holding about ``size`` candidates each, never splitting a parcel's pairs
+    (its candidates are settled together)."""
+    if not len(pair_parcel):
+        return []
+    run_end = np.flatnonzero(np.append(pair_parcel[1:] != pair_parcel[:-1], True)) + 1
+    total = np.cumsum(candidates)[run_end - 1]
+    cuts = run_end[np.unique(np.minimum(np.searchsorted(total, np.arange(size, total[-1] + size, size)),
+                                        len(run_end) - 1))]
+    starts = np.concatenate([[0], cuts[:-1]])
+    return list(zip(starts.tolist(), cuts.tolist()))
+
+
+def _settle(i: np.ndarray, j: np.ndarray, limit: np.ndarray, gap: np.ndarray, geoms: np.ndarray, parts: np.ndarray,
+            masks: list[np.ndarray], out: list[np.ndarray]) -> None:
+    """Mark ``out[k][i]`` where a candidate part ``j`` of ``masks[k]`` lies within ``limit`` of parcel ``i``.
+
+    ``parts`` are start and end points (n × 2 × 2); only the parts measured become lines.
+    ``i`` must not decrease (candidates grouped by parcel). Each parcel's candidate with the
+    nearest envelope is measured first, the others only for the parcels it did not settle, and
+    no pair is measured twice (one pipe may serve several networks): most parcels are settled by
+    their first candidate, so few of the pairs are ever measured.
+    """
+    measured = np.full(len(i), np.nan)
+    for mask, served in zip(masks, out):
+        mine = np.flatnonzero(mask[j])
+        if not len(mine):
+            continue
+        parcel = i[mine]
+        starts = np.flatnonzero(np.append(True, parcel[1:] != parcel[:-1]))
+        run = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(mine))))
+        lowest = np.flatnonzero(gap[mine] == np.minimum.reduceat(gap[mine], starts)[run])
+        nearest = np.zeros(len(mine), dtype=bool)
+        nearest[lowest[np.unique(run[lowest], return_index=True)[1]]] = True
+        for tested in (mine[nearest], mine[~nearest]):
+            tested = tested[~served[i[tested]]]
+            todo = tested[np.isnan(measured[tested])]
+            measured[todo] = shapely.distance(geoms[i[todo]], shapely.linestrings(parts[j[todo]]))
+            served[i[tested[measured[tested] <= limit[tested] + EPS_M]]] = True
 
 
 def _labels(connections: pd.DataFrame, rules: InfraRules, target: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -91,8 +190,7 @@ def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd
     fronting
         :func:`geo.roadnet.frontage` of the same parcels and roads, if already computed.
     distances
-        ``False``: leave out the ``<network>_distance_m`` columns and judge the
-        served flags from the mains within each parcel's own limit only (the same
+        ``False``: leave out the ``<network>_distance_m`` columns (the same served
         flags, without searching the nearest main of every parcel, which at 10⁶
         parcels is most of the time; for callers that keep only the flags).
 
@@ -101,9 +199,11 @@ def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd
     pandas.DataFrame
         Indexed like ``parcels``: ``road_access`` (any road borders it),
         ``road`` (a completed or temporary-surface road does), ``serve_limit_m``
-        (widest bordering half-width + the extra distance; NaN without a road
-        when one is required), ``<network>_distance_m`` (unless ``distances`` is
-        false) and ``served_<network>`` for each served network, ``site_levelled``, ``readiness_label`` (richest
+        (widest bordering half-width + the extra distance: the farthest a serving
+        main may lie; NaN without a road when one is required),
+        ``<network>_distance_m`` (the nearest eligible main, in a road or not;
+        unless ``distances`` is false) and ``served_<network>`` for each served
+        network, ``site_levelled``, ``readiness_label`` (richest
         template met; missing if none), ``ready`` (target met) and ``missing``
         (the target's connections the parcel lacks, comma-separated).
     """
@@ -112,37 +212,40 @@ def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd
     target = rules.readiness.template(template).label
     fronting = fronting if fronting is not None else frontage(parcels, roads, rules=rules)
     road = fronting.line_road[fronting.line]
+    line_half_m = road_widths_m(roads, rules=rules).to_numpy()[fronting.line_road] / 2.0
     width = np.full(len(parcels), np.nan)
-    np.fmax.at(width, fronting.parcel, road_widths_m(roads, rules=rules).to_numpy()[road])
+    np.fmax.at(width, fronting.parcel, 2.0 * line_half_m[fronting.line])
     road_ready = np.zeros(len(parcels), dtype=bool)
     road_ready[fronting.parcel[roads["status"].isin(rules.roads.ready_statuses).to_numpy()[road]]] = True
 
     out = pd.DataFrame(index=parcels.index)
     out["road_access"] = pd.array(~np.isnan(width), dtype="boolean")
     out["road"] = pd.array(road_ready, dtype="boolean")
-    if not rules.served.require_bordering_road:
+    extra_m = rules.served.extra_distance_m
+    off_road = not rules.served.require_bordering_road  # a main near the parcel serves wherever it lies
+    if off_road:
         width = np.where(np.isnan(width), 0.0, width)
-    limit = width / 2.0 + rules.served.extra_distance_m
+    # The farthest a serving main can lie from the parcel: its widest bordering road's limit.
+    limit = width / 2.0 + extra_m
     out["serve_limit_m"] = limit
     parcel_geoms, geoms = parcels.geometry.to_numpy(), pipelines.geometry.to_numpy()
     networks = rules.served.networks
     eligible = [eligible_mains(pipelines, rules.served.sources[network], rules=rules) for network in networks]
+    from_roads = served_in_roads(parcels, fronting, line_half_m, extra_m, geoms, eligible)
     if not distances:
-        # Each parcel's own limit (none without a road when one is required): a main within it serves.
-        limited = np.flatnonzero(~np.isnan(limit))
-        for network, found in zip(networks, any_within(parcel_geoms[limited], geoms, limit[limited], eligible)):
-            served = np.zeros(len(parcels), dtype=bool)
-            served[limited] = found
-            out[f"served_{network}"] = pd.array(served, dtype="boolean")
+        near = any_within(parcel_geoms, geoms, extra_m, eligible) if off_road else [False] * len(networks)
+        for network, in_road, nearby in zip(networks, from_roads, near):
+            out[f"served_{network}"] = pd.array(in_road | nearby, dtype="boolean")
     else:
         # Pipes within reach of a served limit are paired once for all networks; the rest searched per network.
         near_parcel, near_pipe, near_m = near_pairs(parcel_geoms, geoms, float(np.nanmax(limit, initial=0.0)))
-        for network, mask in zip(networks, eligible):
+        for network, mask, in_road in zip(networks, eligible, from_roads):
             mine = mask[near_pipe]
+            # The nearest main wherever it lies (in a road or not), for the record; serving is judged above.
             distance = nearest_distance(parcel_geoms, geoms[mask], known=(near_parcel[mine], near_m[mine]))
             out[f"{network}_distance_m"] = distance
-            # NaN (no main, or no road when one is required) compares False: not served.
-            out[f"served_{network}"] = pd.array(distance <= limit + EPS_M, dtype="boolean")
+            out[f"served_{network}"] = pd.array(in_road | (off_road & (distance <= extra_m + EPS_M)),
+                                                dtype="boolean")
     out["site_levelled"] = parcels["site_levelled"].fillna(False).astype("boolean")
 
     connections = out[["road", "site_levelled"]].copy()
@@ -155,4 +258,4 @@ def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd
     return out
 
 
-__all__ = ["MISSING_SEPARATOR", "eligible_mains", "nearest_main_m", "readiness"]
+__all__ = ["MISSING_SEPARATOR", "eligible_mains", "nearest_main_m", "readiness", "served_in_roads"]

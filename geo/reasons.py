@@ -145,10 +145,16 @@ def first_rows(codes: np.ndarray, n_keys: int) -> np.ndarray:
 
 
 def take_at(values: np.ndarray, rows: np.ndarray, fill=np.nan) -> np.ndarray:
-    """``values[rows]`` with ``fill`` where ``rows`` is -1."""
+    """``values[rows]`` with ``fill`` where ``rows`` is -1.
+
+    The result keeps the type ``values[rows]`` would have (widened to hold ``fill``), also
+    when ``values`` is empty: positions taken from an empty table are still positions.
+    """
     values = np.asarray(values)
+    rows = np.asarray(rows, dtype=np.int64)
     if not len(values):
-        return np.full(len(rows), fill, dtype=float if fill is np.nan else object)
+        dtype = object if values.dtype == object else np.result_type(values.dtype, np.asarray(fill).dtype)
+        return np.full(len(rows), fill, dtype=dtype)
     out = values[np.maximum(rows, 0)]
     if (rows < 0).any():
         out = out.astype(np.result_type(out.dtype, np.asarray(fill).dtype) if out.dtype != object else object)

@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, clip_to_rectangles, near_pairs, segments
+from geo.nearby import EPS_M, box_pairs, clip_to_rectangles, near_pairs, segments
 from layers.infra_rules import InfraRules
 
 #: Parcel–piece pairs whose boundary segments are clipped at once (a few tens of MB of arrays).
@@ -69,6 +69,59 @@ class Frontage:
     end_m: np.ndarray
 
 
+def centreline_pieces(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The straight pieces of single-part ``lines`` of non-zero length, each with its frame.
+
+    Returns start and end xy (n × 2), the position of each piece's line, its length and
+    its unit direction (n × 2).
+    """
+    origin, end, piece_line = segments(lines)
+    length = np.hypot(*(end - origin).T)
+    solid = length > 0
+    origin, end, piece_line, length = origin[solid], end[solid], piece_line[solid], length[solid]
+    return origin, end, piece_line, length, (end - origin) / length[:, None]
+
+
+def _in_frame(xy: np.ndarray, origin: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points ``xy`` in the frames of pieces (row by row): along the piece and across it (its direction turned a
+    quarter to the left)."""
+    x, y = xy[:, 0] - origin[:, 0], xy[:, 1] - origin[:, 1]
+    dx, dy = direction[:, 0], direction[:, 1]
+    return x * dx + y * dy, x * -dy + y * dx
+
+
+def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The parts of the lines ``geoms`` (pipes) that lie in roads: between the red lines of a centreline.
+
+    A part lies in a road where it is within ``half_width_m`` (one value per line of
+    ``lines``) of a straight piece of the road's centreline, across it and not beyond
+    its ends: each piece's flat-ended rectangle, as :func:`frontage` clips parcel
+    boundaries, widened by :data:`geo.nearby.EPS_M` so that a pipe on the red line is in.
+
+    Returns
+    -------
+    tuple
+        The parts as start and end points (n × 2 × 2: one straight part per pipe segment
+        and road piece it crosses; kept as coordinates, as a park holds millions of them),
+        the position into ``lines`` of the centreline each lies along, and the position
+        into ``geoms`` of the pipe it comes from.
+    """
+    origin, end, piece_line, length, direction = centreline_pieces(lines)
+    start_xy, end_xy, of_geom = segments(geoms)
+    pieces = shapely.linestrings(np.stack([origin, end], axis=1))
+    half = half_width_m[piece_line]
+    piece, seg = box_pairs(pieces, shapely.linestrings(np.stack([start_xy, end_xy], axis=1)), half)
+    a_u, a_v = _in_frame(start_xy[seg], origin[piece], direction[piece])
+    b_u, b_v = _in_frame(end_xy[seg], origin[piece], direction[piece])
+    t0, t1 = clip_to_rectangles(np.stack([a_u, a_v], axis=1), np.stack([b_u, b_v], axis=1), length[piece],
+                                half[piece])
+    inside = t1 >= t0  # a pipe touching the red line at one point lies in the road there
+    piece, seg, t0, t1 = piece[inside], seg[inside], t0[inside, None], t1[inside, None]
+    a, b = start_xy[seg], end_xy[seg]
+    return np.stack([a + t0 * (b - a), a + t1 * (b - a)], axis=1), piece_line[piece], of_geom[seg]
+
+
 def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: InfraRules) -> Frontage:
     """The bordering (parcel, road centreline) pairs of a park; see :func:`road_frontage`.
 
@@ -84,11 +137,7 @@ def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: Infra
     lines, line_road = single_lines(roads)
     reach = road_widths_m(roads, rules=rules).to_numpy()[line_road] / 2.0 + rules.roads.frontage_tolerance_m
     # Straight pieces of the centrelines, each with its frame: origin, direction, length, offset along its line.
-    origin, end, piece_line = segments(lines)
-    length = np.hypot(*(end - origin).T)
-    solid = length > 0
-    origin, end, piece_line, length = origin[solid], end[solid], piece_line[solid], length[solid]
-    direction = (end - origin) / length[:, None]
+    origin, end, piece_line, length, direction = centreline_pieces(lines)
     offset = pd.Series(length).groupby(piece_line).cumsum().to_numpy() - length
     geoms = parcels.geometry.to_numpy()
     piece_geoms = shapely.linestrings(np.stack([origin, end], axis=1))
@@ -138,13 +187,8 @@ def _clipped_boundary(seg_start: np.ndarray, seg_end: np.ndarray, parcel: np.nda
     Returns ``parcel``, ``line``, ``frontage_m`` (length inside) and ``start_m``/``end_m`` (where
     along the line the part lies), one entry per segment with a part inside.
     """
-    ox, oy = origin[piece, 0], origin[piece, 1]
-    dx, dy = direction[piece, 0], direction[piece, 1]
-    ax, ay = seg_start[:, 0] - ox, seg_start[:, 1] - oy
-    bx, by = seg_end[:, 0] - ox, seg_end[:, 1] - oy
-    # (u, v): along the piece and across it (its direction turned a quarter to the left).
-    a_u, a_v = ax * dx + ay * dy, ax * -dy + ay * dx
-    b_u, b_v = bx * dx + by * dy, bx * -dy + by * dx
+    a_u, a_v = _in_frame(seg_start, origin[piece], direction[piece])
+    b_u, b_v = _in_frame(seg_end, origin[piece], direction[piece])
     piece_length = length[piece]
     t0, t1 = clip_to_rectangles(np.stack([a_u, a_v], axis=1), np.stack([b_u, b_v], axis=1), piece_length,
                                 reach[piece_line[piece]])

@@ -306,7 +306,7 @@ class PostGISStore:
             if name not in tables:
                 if name in self._missing(conn, tables):
                     raise ParkStoreError(self.missing_layer_message(name))
-                return empty_frame(spec, CRS.from_epsg(epsg), source=f"{self.label}:{name}")
+                return empty_frame(spec, CRS.from_epsg(epsg))
             trusted = self._trusted(conn, name, tables)
             raw = self._read_table(conn, spec, epsg, bbox)
         # A column dropped or renamed outside the store fires no trigger: a layer short of a field is validated.

@@ -14,9 +14,11 @@ triggers. A stamped, unchanged layer is only cast to the registry's types.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import errno
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -25,9 +27,10 @@ import sqlite3
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 import geopandas as gpd
@@ -46,6 +49,7 @@ from layers.validate import LayerValidationError, cast_layer, validate_layer
 from layers.values import STRING_DTYPE
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 META_TABLE = "parkatlas_meta"
 #: Per layer: edits counted by triggers since the store stamped it, and the count it stamped (equal = trusted).
@@ -443,12 +447,20 @@ def checked_frame(name: str, frame: pd.DataFrame, crs: CRS, *, source: str) -> p
     return typed
 
 
-def empty_frame(spec: LayerSpec, crs: CRS, *, source: str) -> pd.DataFrame:
+def empty_frame(spec: LayerSpec, crs: CRS) -> pd.DataFrame:
     """An empty frame of layer ``spec`` with the declared dtypes (and ``crs`` for spatial layers)."""
+    return _typed_empty(spec.name, crs.to_wkt()).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _typed_empty(name: str, crs_wkt: str) -> pd.DataFrame:
+    """:func:`empty_frame`, typed once per layer and CRS: a park lacking layers loads each of them on every
+    version, and typing an empty frame through the validator costs as much as a small layer's."""
+    spec = get_layer(name)
     frame = pd.DataFrame({f.name: pd.Series(dtype="object") for f in spec.fields})
     if spec.geometry is not None:
-        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs))
-    typed, _ = validate_layer(frame, spec, source=source)
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS.from_wkt(crs_wkt)))
+    typed, _ = validate_layer(frame, spec, source=f"empty {name}")
     return typed
 
 
@@ -463,9 +475,24 @@ class GeoPackageStore:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
+        self._memos: dict[str, tuple[str, object]] = {}
 
     def __repr__(self) -> str:
         return f"GeoPackageStore({str(self.path)!r})"
+
+    def _per_version(self, key: str, read: Callable[[], T]) -> T:
+        """``read()`` once per version of the file (:meth:`version`).
+
+        The metadata and the list of layers are asked for many times per request (each absent
+        layer's empty frame needs the working CRS); through GDAL each asking costs some 10 ms.
+        """
+        version = self.version()
+        found = self._memos.get(key)
+        if found is not None and found[0] == version:
+            return found[1]
+        value = read()
+        self._memos[key] = (version, value)
+        return value
 
     # -- reading ---------------------------------------------------------------
 
@@ -491,6 +518,9 @@ class GeoPackageStore:
     def layer_names(self) -> list[str]:
         """Names of the layers and tables present in the file."""
         self._require()
+        return list(self._per_version("layer_names", self._read_layer_names))
+
+    def _read_layer_names(self) -> list[str]:
         self._check_header()
         try:
             with warnings.catch_warnings():
@@ -505,6 +535,9 @@ class GeoPackageStore:
         if META_TABLE not in self.layer_names():
             msg = f"{self.path}: not a ParkAtlas park (no {META_TABLE} table)"
             raise ParkStoreError(msg)
+        return copy.deepcopy(self._per_version("meta", self._read_meta))
+
+    def _read_meta(self) -> dict[str, object]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files; errors still raise
@@ -576,7 +609,7 @@ class GeoPackageStore:
         return {name: self.load(name) for name in REGISTRY}
 
     def _empty(self, spec: LayerSpec) -> pd.DataFrame:
-        return empty_frame(spec, self.working_crs(), source=f"{self.path.name}:{spec.name}")
+        return empty_frame(spec, self.working_crs())
 
     # -- writing ---------------------------------------------------------------
 

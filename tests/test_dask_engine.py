@@ -102,6 +102,23 @@ def test_one_parcel_per_partition_gives_the_single_process_rows(thread_client):
     assert split.readiness["readiness_label"].isna().all()  # no water: not even 三通一平
 
 
+def test_a_main_behind_the_parcels_serves_none_in_partitions_as_in_one_process(thread_client):
+    # Telecom M3 runs 5 m behind P2…P4 (y = 115, x = 250 … 450), through land in no road: within 20 m of three
+    # parcels, it serves none. Telecom M4 lies in R1 (y = -5, x = 450 … 460), 15 m from P4 and 42.7 m from P5's
+    # corner: it serves P4 alone. One parcel per partition, so each main reaches its parcels through the halo.
+    layers = site()
+    extra = layer("pipelines", [
+        {"pipe_id": "M3", "network": "telecom", "status": "in_service", "geometry": line((250, 115), (450, 115))},
+        {"pipe_id": "M4", "network": "telecom", "status": "in_service", "geometry": line((450, -5), (460, -5))},
+    ])
+    layers["pipelines"] = pd.concat([layers["pipelines"], extra], ignore_index=True)
+    single = parcel_steps(layers["parcels"], layers["buildings"], **steps_of(layers))
+    split = partitioned_steps(layers["parcels"], layers["buildings"], client=thread_client, npartitions=8,
+                              **steps_of(layers))
+    pd.testing.assert_frame_equal(split.readiness, single.readiness, check_exact=True)
+    assert split.readiness["served_telecom"].tolist() == [False] * 4 + [True] + [False] * 3
+
+
 def test_without_infrastructure_rules_no_readiness_leaves_a_task(thread_client):
     layers = site(3)
     options = steps_of(layers)

@@ -103,6 +103,23 @@ def test_total_cost_and_summary(case):
     assert set(result.lines["need"]) == {"road", "water_supply", "rain", "sewer", "power", "telecom", "gas", "heat"}
 
 
+def test_a_main_outside_the_red_lines_carries_nothing(case):
+    # The water main 15 m south of R0's centreline: 5 m beyond its red line (half of 20 m), in the green strip,
+    # within half the red line + 10 m but in no road. No road carries water: mains are needed along all 1 790 m,
+    # and a 15 m trunk from the main to R0's centreline.
+    plots, roads, pipelines, facilities, parcels = case
+    outside = pipelines.assign(geometry=[line((-100, -15), (900, -15))])
+    result = infrastructure_needs(plots, roads=roads, pipelines=outside, facilities=facilities, parcels=parcels,
+                                  rules=RULES, infra_rules=default_infra_rules())
+    assert result.pipes.loc["water_supply", "along_roads_m"] == pytest.approx(1790)
+    assert result.pipes.loc["water_supply", "trunk_m"] == pytest.approx(15)
+    # On the red line it lies in the road, and R0 carries it as before.
+    on_line = pipelines.assign(geometry=[line((-100, -10), (900, -10))])
+    result = infrastructure_needs(plots, roads=roads, pipelines=on_line, facilities=facilities, parcels=parcels,
+                                  rules=RULES, infra_rules=default_infra_rules())
+    assert result.pipes.loc["water_supply", "along_roads_m"] == pytest.approx(790)
+
+
 def test_a_trunk_is_added_where_no_serving_road_carries_the_network(case):
     plots, roads, pipelines, facilities, parcels = case
     far_gas = layer("pipelines", {"pipe_id": ["G"], "network": ["gas"], "pressure_class": ["medium_b"],

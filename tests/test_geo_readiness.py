@@ -3,6 +3,10 @@
 The site: road R1 along y = 0 (red line 20 m wide, so its edge is at y = 10) and
 parcel P of 100 m × 100 m touching that edge (y = 10 … 110). The served limit is
 half the width + 10 m = 20 m from the parcel's red line, i.e. a main at y = -10.
+
+A main serves only from a road that borders the parcel (DOMAIN.md §8.6): it must lie
+between that road's red lines and within that road's limit. Both sides of both
+conditions are built below, each at its exact boundary.
 """
 
 from __future__ import annotations
@@ -61,14 +65,118 @@ def test_served_exactly_at_the_limit_and_just_beyond(main_y, served):
     assert bool(result["served_water_supply"]) is served
 
 
-@pytest.mark.parametrize(("distance_m", "served"), [(29.99, True), (30.01, False)])
-def test_the_widest_bordering_road_sets_the_limit(distance_m, served):
-    # R2 (40 m red line) runs along the parcel's west side: limit = 20 + 10 = 30 m.
-    wide = {"road_id": "R2", "grade": "arterial", "width_m": 40.0, "status": "completed",
-            "geometry": line((-20, -100), (-20, 200))}
-    result = judge(mains({"network": "telecom"}, y=10.0 - distance_m), road_layer=roads(wide))
-    assert result["serve_limit_m"] == 30.0
+WIDE = {"road_id": "R2", "grade": "arterial", "width_m": 40.0, "status": "completed",
+        "geometry": line((-20, -100), (-20, 200))}
+
+
+@pytest.mark.parametrize(("distance_m", "served"), [(29.99, True), (30.0, True), (30.01, False)])
+def test_a_main_crossing_the_wider_road_is_judged_by_that_roads_limit(distance_m, served):
+    # R2 (40 m red line, x = -40 … 0) runs along the parcel's west side: its limit is 20 + 10 = 30 m. The main runs
+    # east-west south of R1's red lines (in no part of R1) and crosses R2: its part in R2 comes nearest the parcel's
+    # corner (0, 10), at the distance.
+    result = judge(mains({"network": "telecom"}, y=10.0 - distance_m), road_layer=roads(WIDE))
+    assert result["serve_limit_m"] == 30.0  # the farthest any serving main may lie
     assert bool(result["served_telecom"]) is served
+
+
+@pytest.mark.parametrize(("main_y", "served"), [(-5.0, True), (-5.01, False)])
+def test_each_bordering_road_has_its_own_limit(main_y, served):
+    # The parcel is set back 5 m from R1's red line (y = 15 … 115): R1 still borders it (within the 10 m frontage
+    # tolerance), and a main in R1 serves within R1's limit, 10 + 10 = 20 m, i.e. down to y = -5, although the wider
+    # R2 beside it would allow 30 m: R1's limit is R1's own.
+    site = layer("parcels", [{"parcel_id": "P", "status": "operating", "site_levelled": True,
+                              "geometry": box(0, 15, 100, 115)}])
+    result = judge(mains({"network": "telecom", "geometry": line((10, main_y), (300, main_y))}), site=site,
+                   road_layer=roads(WIDE))
+    assert result["serve_limit_m"] == 30.0
+    assert result["telecom_distance_m"] == pytest.approx(15.0 - main_y)
+    assert bool(result["served_telecom"]) is served
+
+
+# A narrow road: R3 along y = 0 with a red line 8 m wide (y = -4 … 4); the parcel touches it (y = 4 … 104). Its limit
+# is 4 + 10 = 14 m, beyond its far red line (8 m away): there the red line, not the limit, decides.
+NARROW = [{"road_id": "R3", "grade": "branch", "width_m": 8.0, "status": "completed",
+           "geometry": line((-100, 0), (300, 0))}]
+
+
+@pytest.mark.parametrize(("main_y", "served"), [(-4.0, True), (-4.01, False), (-10.0, False)])
+def test_a_main_must_lie_between_the_red_lines_of_the_road(main_y, served):
+    # On the far red line (8 m from the parcel) the main lies in the road; 1 cm beyond it, in the green strip, it
+    # lies in no road, although it is well within 14 m of the parcel.
+    site = layer("parcels", [{"parcel_id": "P", "status": "operating", "site_levelled": True,
+                              "geometry": box(0, 4, 100, 104)}])
+    road_layer = layer("roads", NARROW)
+    pipes = mains({"network": "telecom"}, y=main_y)
+    result = judge(pipes, site=site, road_layer=road_layer)
+    assert result["serve_limit_m"] == 14.0
+    assert result["telecom_distance_m"] == pytest.approx(4.0 - main_y)
+    assert bool(result["served_telecom"]) is served
+    flags = judge(pipes, site=site, road_layer=road_layer, distances=False)
+    assert bool(flags["served_telecom"]) is served
+
+
+@pytest.mark.parametrize("main_y", [115.0, 60.0])
+def test_a_main_behind_the_parcel_in_no_road_does_not_serve(main_y):
+    # A telecom main 5 m behind the parcel's back side (y = 115), running through the neighbouring parcels, or
+    # straight across the parcel itself (y = 60): within 20 m of it, but in no road.
+    pipes = mains({"network": "telecom"}, y=main_y)
+    result = judge(pipes)
+    assert result["telecom_distance_m"] == pytest.approx(max(0.0, main_y - 110.0))
+    assert not result["served_telecom"]
+    assert not judge(pipes, distances=False)["served_telecom"]
+
+
+def test_a_main_in_a_road_along_the_back_serves():
+    # The same main at y = 115 lies in R4 (20 m red line, y = 110 … 130) when R4 runs along the parcel's back side.
+    back = {"road_id": "R4", "grade": "branch", "width_m": 20.0, "status": "completed",
+            "geometry": line((-100, 120), (300, 120))}
+    result = judge(mains({"network": "telecom"}, y=115.0), road_layer=roads(back))
+    assert bool(result["served_telecom"])
+
+
+@pytest.mark.parametrize(("end_x", "borders"), [(-8.0, False), (60.0, True)])
+def test_a_main_in_a_road_that_does_not_border_the_parcel_does_not_serve(end_x, borders):
+    # R5 (20 m red line, y = -40 … -20) comes from the west along y = -30 and ends at x = end_x, a main on its
+    # centreline; the parcel's south side is 5 m from R5's red line (y = -15 … 85). Ending 8 m short of the parcel,
+    # R5 borders no side of it (its corridor has flat ends), and its main, 17 m from the parcel's corner
+    # (√(8² + 15²)), within R5's 20 m limit, serves nothing. Drawn on to x = 60, R5 borders the parcel over 60 m.
+    site = layer("parcels", [{"parcel_id": "P", "status": "operating", "site_levelled": True,
+                              "geometry": box(0, -15, 100, 85)}])
+    side = layer("roads", [{"road_id": "R5", "grade": "branch", "width_m": 20.0, "status": "completed",
+                            "geometry": line((-300, -30), (end_x, -30))}])
+    pipes = mains({"network": "telecom", "geometry": line((-300, -30), (end_x, -30))})
+    result = judge(pipes, site=site, road_layer=side)
+    assert result["telecom_distance_m"] == pytest.approx(17.0 if end_x < 0 else 15.0)
+    assert bool(result["road_access"]) is borders
+    assert bool(result["served_telecom"]) is borders
+
+
+@pytest.mark.parametrize(("main_x", "served"), [(-18.0, False), (-10.0, True)])
+def test_a_main_in_a_neighbouring_road_serves_only_once_that_road_borders(main_x, served):
+    # R1 borders the parcel's south side (limit 20 m). R7 (20 m red line) runs north-south along x = -28, its red line
+    # 18 m west of the parcel: beyond the 10 m frontage tolerance, it does not border the parcel. A main on R7's
+    # eastern red line (x = -18) lies in R7 within 20 m of the parcel, in no bordering road: it does not serve.
+    # Moved to x = -20 with its main at x = -10, R7 borders the parcel and its main serves.
+    centre = main_x - 10.0
+    beside = {"road_id": "R7", "grade": "branch", "width_m": 20.0, "status": "completed",
+              "geometry": line((centre, 20), (centre, 300))}
+    result = judge(mains({"network": "telecom", "geometry": line((main_x, 20), (main_x, 300))}),
+                   road_layer=roads(beside))
+    assert result["telecom_distance_m"] == pytest.approx(-main_x)
+    assert bool(result["served_telecom"]) is served
+
+
+def test_a_main_in_a_road_ending_at_the_parcels_corner_does_not_serve():
+    # R6 runs north-south and ends 5 m short of the parcel's south-west corner (its red line, 20 m wide, reaches
+    # x = -10 … 10 and ends at y = 5): it borders no side of the parcel. Its main, on the centreline, comes within
+    # 5 m of the corner, well within a 20 m limit, and serves nothing; R1 along y = 0 is left out.
+    corner = layer("roads", [{"road_id": "R6", "grade": "branch", "width_m": 20.0, "status": "completed",
+                              "geometry": line((0, -300), (0, 5))}])
+    site = layer("parcels", [{"parcel_id": "P", "status": "operating", "site_levelled": True,
+                              "geometry": box(0, 10, 100, 110)}])
+    result = judge(mains({"network": "telecom", "geometry": line((0, -300), (0, 5))}), site=site, road_layer=corner)
+    assert result["telecom_distance_m"] == pytest.approx(5.0)
+    assert not result["road_access"] and not result["served_telecom"]
 
 
 @pytest.mark.parametrize(("pressure", "served"), [
@@ -202,12 +310,10 @@ def test_flags_only_judges_the_limit_the_same_on_both_sides(main_y, served):
 
 
 @pytest.mark.parametrize(("distance_m", "served"), [(29.99, True), (30.01, False)])
-def test_flags_only_takes_the_widest_road_and_each_network_separately(distance_m, served):
-    wide = {"road_id": "R2", "grade": "arterial", "width_m": 40.0, "status": "completed",
-            "geometry": line((-20, -100), (-20, 200))}
-    # Telecom at the distance; a gas main of the low-pressure network (not eligible) right on the parcel.
+def test_flags_only_judges_each_road_and_each_network_separately(distance_m, served):
+    # Telecom at the distance, crossing R2; a gas main of the low-pressure network (not eligible) beside it.
     pipes = mains({"network": "telecom"}, {"network": "gas", "pressure_class": "low"}, y=10.0 - distance_m)
-    result = judge(pipes, road_layer=roads(wide), distances=False)
+    result = judge(pipes, road_layer=roads(WIDE), distances=False)
     assert bool(result["served_telecom"]) is served
     assert not result["served_gas"] and not result["served_water_supply"]
 

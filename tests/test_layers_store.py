@@ -173,3 +173,23 @@ def test_appending_rows_of_the_same_type_appends(tiny_park):
     extra["road_id"] = "R9"
     tiny_park.save_layers({"roads": extra}, append=("roads",))
     assert list(tiny_park.load("roads")["road_id"]) == ["R1", "R2", "R9"]
+
+
+def test_metadata_and_layer_list_follow_changes_made_outside_the_store(tiny_park):
+    """Read once per version of the file, they still see an edit made by another program (QGIS, sqlite3)."""
+    import json
+    import sqlite3
+    from contextlib import closing
+
+    assert tiny_park.read_meta()["park_name"] == "测试园区"
+    assert "facilities" in tiny_park.layer_names()
+    with closing(sqlite3.connect(tiny_park.path)) as db, db:
+        db.execute("UPDATE parkatlas_meta SET value = ? WHERE key = 'park_name'", (json.dumps("改名园区"),))
+    assert tiny_park.read_meta()["park_name"] == "改名园区"
+    # A caller changing the dict it got back changes nothing in the store.
+    tiny_park.read_meta()["park_name"] = "别的"
+    assert tiny_park.read_meta()["park_name"] == "改名园区"
+    # A layer the park lacked is listed once a save has added it.
+    assert "leases" not in tiny_park.layer_names()
+    tiny_park.save_layers({"leases": tiny_park.load("leases")})
+    assert "leases" in tiny_park.layer_names()

@@ -45,12 +45,16 @@ from web.api_params import (  # noqa: F401 (int_param, page_params, parse_as_of:
 from web.auth import public_visitor
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
+from web.judged import notices, notices_json
 from web.negotiation import check_format
 from web.park import park
 from web.public import visitor_fields
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+#: The topics (``geo.judged``) of the summary's figures: the overview and ``/api/summary`` say which they could not judge.
+SUMMARY_TOPICS = ("park_area", "land_supply", "factory_space", "roads", "pipelines", "idle_land", "inefficient_land",
+                  "vacancy", "readiness")
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 HTML = "text/html"
@@ -92,7 +96,8 @@ def summary():
     """The KPI figures of the overview page, as JSON; ``?as_of=YYYY-MM-DD`` counts the records of that day."""
     as_of = parse_as_of(request.args)
     figures = cached_summary(as_of)
-    return jsonify({"park": park_info(), "as_of": park_as_of(as_of).isoformat(), **figures})
+    return jsonify({"park": park_info(), "as_of": park_as_of(as_of).isoformat(),
+                    "not_judged": notices_json(notices(*SUMMARY_TOPICS)), **figures})
 
 
 # -- what the request may see ------------------------------------------------------------------------

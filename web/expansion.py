@@ -49,6 +49,7 @@ from web.analysis_gate import run_analysis
 from web.api import park_info
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
+from web.judged import notices, notices_json
 from web.limits import body_limit, json_body, json_limits, limit_message, too_large_message
 from web.park import park
 
@@ -295,10 +296,15 @@ def run_plan(area: gpd.GeoSeries, options: ScenarioOptions):
     return run_analysis(compute)
 
 
+#: The topics (``geo.judged``) a plan rests on besides the drawn area.
+TOPICS = ("constraints", "capacity")
+
+
 def result_json(plan, *, source: dict) -> str:
     """The plan's summary and map layers as JSON text (GeoJSON spliced in as text)."""
     lang = current_lang()
-    body = {"park": park_info(), "source": source, **plan.summary(lang=lang)}
+    body = {"park": park_info(), "source": source, "not_judged": notices_json(notices(*TOPICS)),
+            **plan.summary(lang=lang)}
     return dumps(body)[:-1] + ',"layers":' + layers_json(result_layers(plan, lang=lang)) + "}"
 
 
@@ -389,7 +395,7 @@ def page():
         zone_id=zone_id, industries=rules.demand.per_mu, layouts=LAYOUTS,
         map_header=Markup(parts.header), map_html=Markup(parts.html), map_script=Markup(parts.script),
         page_config=Markup(config_text), initial=Markup(script_safe(initial)) if initial else Markup("null"),
-        scenarios=store_list,
+        scenarios=store_list, not_judged=notices(*TOPICS),
         json_url=url_for("expansion.api_get", zone=zone_id, **_query(options)) if zone_id else None,
     )
 

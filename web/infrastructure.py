@@ -40,6 +40,7 @@ from layers.workbook import workbook_bytes
 from web.api import park_info, parse_as_of
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
+from web.judged import notices, notices_json, notices_sheet
 from web.pages import Card, Share
 from web.park import park
 from web.tiles import tile_settings
@@ -286,6 +287,10 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 # -- views ---------------------------------------------------------------------------------------------
 
 
+#: The topics (``geo.judged``) the page's figures rest on.
+TOPICS = ("readiness", "clearance", "road_access")
+
+
 @bp.get("/infrastructure")
 def page():
     """Map, KPI cards and tables of the infrastructure analysis."""
@@ -319,6 +324,7 @@ def page():
         lacking=display(lacking),
         unchecked=len(result["unchecked_pipes"]),
         rules_files=rules.files,
+        not_judged=notices(*TOPICS),
         json_url=url_for("infrastructure.api", **options.query()),
         xlsx_url=url_for("infrastructure.export", **options.query()),
     )
@@ -352,6 +358,7 @@ def api():
         "unchecked_pipes": _records(result["unchecked_pipes"]),
         "parcels": _records(rows),
         "rules_files": list(rules.files),
+        "not_judged": notices_json(notices(*TOPICS)),
     }
     # Conflicts are GeoJSON (EPSG:4326), spliced in as text so coordinates keep their rounding.
     text = dumps(body)[:-1] + ',"conflicts":' + conflict_json + "}"
@@ -371,6 +378,7 @@ def export():
         tr("配套覆盖率", "Coverage"): coverage_table(result, lang=lang),
         tr("道路里程", "Road km"): road_table(result, lang=lang),
         tr("管线里程", "Pipeline km"): pipeline_table(result, lang=lang),
+        **notices_sheet(notices(*TOPICS)),
     })
     stamp = (options.as_of or dt.date.today()).isoformat()
     return Response(data, mimetype=XLSX, headers={

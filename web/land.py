@@ -44,6 +44,7 @@ from web.api import int_param, page_params, parse_as_of, park_as_of, park_info
 from web.audit import commit_change
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
+from web.judged import notices, notices_json, notices_sheet
 from web.park import park
 
 bp = Blueprint("land", __name__)
@@ -54,6 +55,10 @@ FORMATS = ("html", "json", "xlsx")
 TABLE_ROWS = 500
 #: Analyses kept in memory (per store version and as-of day).
 CACHE_SIZE = 6
+
+#: The topics (``geo.judged``) each page's figures rest on: what it says it could not judge.
+PAGE_TOPICS = {"land": ("utilisation", "muju"), "idle": ("idle_land", "inefficient_land"),
+               "vacancy": ("vacancy",), "cases": ("idle_land", "inefficient_land", "vacancy")}
 
 _cache: OrderedDict = OrderedDict()
 _cache_lock = threading.Lock()
@@ -221,10 +226,11 @@ def land_page():
     ratios = result.ratios
     classes = compliance_class(parcels)
     counts = classes.value_counts().to_dict()
+    missing = notices(*PAGE_TOPICS["land"])
     if fmt == "json":
         return land_json(result)
     if fmt == "xlsx":
-        return xlsx_response({"parcels": parcels[LAND_COLUMNS], "area_ratios": ratios},
+        return xlsx_response({"parcels": parcels[LAND_COLUMNS], "area_ratios": ratios, **notices_sheet(missing)},
                              f"land-{as_of.isoformat()}.xlsx")
     table = parcels[LAND_COLUMNS].assign(compliance=classes)
     return render_template(
@@ -232,13 +238,14 @@ def land_page():
         ratio_key=ratios.index.name, counts=counts, rows=records(table.head(TABLE_ROWS)),
         total=len(table), legend=palette_legend(COMPLIANCE_PALETTE, lang=current_lang()),
         compliance_labels={k: (v[2] if current_lang() == "en" else v[1]) for k, v in COMPLIANCE_PALETTE.items()},
-        status_labels=code_labels("parcels", "status"), table_rows=TABLE_ROWS,
+        status_labels=code_labels("parcels", "status"), table_rows=TABLE_ROWS, not_judged=missing,
         rules=land_rules(), **map_parts(land_map(parcels, **map_options())))
 
 
 def land_json(result: LandAnalysis):
     rows, paging = page_slice(result.parcels[LAND_COLUMNS])
     return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(), **paging,
+                    "not_judged": notices_json(notices(*PAGE_TOPICS["land"])),
                     "area_ratios": records(result.ratios), "parcels": records(rows)})
 
 
@@ -312,12 +319,13 @@ def idle_page():
     as_of = as_of_param()
     result = analysis_for(as_of)
     chosen, filters = idle_filters(result.parcels)
+    missing = notices(*PAGE_TOPICS["idle"])
     if fmt == "json":
         return idle_json(result, chosen, filters)
     if fmt == "xlsx":
         inefficient = chosen[chosen["inefficiency"].notna().to_numpy()]
-        return xlsx_response({"idle": chosen[IDLE_COLUMNS], "inefficient": inefficient[IDLE_COLUMNS]},
-                             f"idle-{as_of.isoformat()}.xlsx")
+        return xlsx_response({"idle": chosen[IDLE_COLUMNS], "inefficient": inefficient[IDLE_COLUMNS],
+                              **notices_sheet(missing)}, f"idle-{as_of.isoformat()}.xlsx")
     summary = idle_summary(result.parcels)
     areas = sorted(result.parcels["area_name"].dropna().unique().tolist())
     inefficient = chosen[chosen["inefficiency"].notna().to_numpy()]
@@ -327,7 +335,7 @@ def idle_page():
         rows=records(chosen[IDLE_COLUMNS].head(TABLE_ROWS)), total=len(chosen), table_rows=TABLE_ROWS,
         inefficient_rows=records(inefficient[IDLE_COLUMNS].head(TABLE_ROWS)),
         inefficient_total=len(inefficient), categories=INEFFICIENCY_PALETTE, status_label=status_label,
-        status_labels=code_labels("parcels", "status"),
+        status_labels=code_labels("parcels", "status"), not_judged=missing,
         legend=palette_legend(IDLE_PALETTE, lang=current_lang()),
         ineff_legend=palette_legend(INEFFICIENCY_PALETTE, lang=current_lang()),
         **map_parts(idle_map(chosen, **map_options())))
@@ -336,6 +344,7 @@ def idle_page():
 def idle_json(result: LandAnalysis, chosen: pd.DataFrame, filters: dict):
     rows, paging = page_slice(chosen[IDLE_COLUMNS])
     return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(), "filters": filters,
+                    "not_judged": notices_json(notices(*PAGE_TOPICS["idle"])),
                     "summary": idle_summary(result.parcels), **paging, "parcels": records(rows)})
 
 
@@ -383,19 +392,21 @@ def vacancy_page():
     result = analysis_for(as_of)
     buildings = result.buildings.drop(columns="geometry")
     units = result.units.sort_values(["leasable", "days_vacant"], ascending=[False, False], na_position="last")
+    missing = notices(*PAGE_TOPICS["vacancy"])
     if fmt == "json":
         return vacancy_json(result)
     if fmt == "xlsx":
         return xlsx_response({"park": pd.DataFrame([result.park_vacancy]), "phases": result.phases,
                               "buildings": buildings[BUILDING_COLUMNS], "units": units[UNIT_COLUMNS],
-                              "trend": result.trend, "overlapping_leases": result.overlaps},
-                             f"vacancy-{as_of.isoformat()}.xlsx")
+                              "trend": result.trend, "overlapping_leases": result.overlaps,
+                              **notices_sheet(missing)}, f"vacancy-{as_of.isoformat()}.xlsx")
     return render_template(
         "land/vacancy.html", as_of=as_of, park=park_info(), figures=result.park_vacancy,
         phases=records(result.phases.reset_index()),
         buildings=records(buildings[BUILDING_COLUMNS].sort_values("vacancy_rate", ascending=False)),
         units=records(units[UNIT_COLUMNS].head(TABLE_ROWS)), units_total=len(units),
         table_rows=TABLE_ROWS, overlaps=records(result.overlaps), chart=trend_chart(result.trend),
+        not_judged=missing,
         unit_notes=result.units["vacancy_note"].dropna().str.split("; ").explode().value_counts().to_dict(),
         legend=vacancy_legend(),
         **map_parts(vacancy_map(result.buildings, result.parcels[["parcel_id", "name", "geometry"]],
@@ -406,6 +417,7 @@ def vacancy_json(result: LandAnalysis):
     rows, paging = page_slice(result.units[UNIT_COLUMNS])
     trend = result.trend.reset_index()
     return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(),
+                    "not_judged": notices_json(notices(*PAGE_TOPICS["vacancy"])),
                     "figures": json_ready(pd.DataFrame([result.park_vacancy])).to_dict("records")[0],
                     "phases": records(result.phases.rename_axis("phase")),
                     "buildings": records(result.buildings.drop(columns="geometry")[BUILDING_COLUMNS]),
@@ -450,13 +462,14 @@ def cases_page():
     as_of = as_of_param()
     result = analysis_for(as_of)
     context = cases_context(result)
+    missing = notices(*PAGE_TOPICS["cases"])
     if fmt == "json":
         return cases_json(result, context)
     if fmt == "xlsx":
         return xlsx_response({"cases": context["cases"][CASE_COLUMNS], "history": context["events"],
                               "candidates": context["candidates"],
                               "year": pd.DataFrame([{k: v for k, v in context["figures"].items()
-                                                     if not isinstance(v, dict)}])},
+                                                     if not isinstance(v, dict)}]), **notices_sheet(missing)},
                              f"cases-{as_of.isoformat()}.xlsx")
     cases = context["cases"]
     history = {case_id: records(case_history(context["events"], case_id))
@@ -467,11 +480,12 @@ def cases_page():
         candidates_total=len(context["candidates"]), year=context["year"], figures=context["figures"],
         problems=code_labels("cases", "problem"), methods=code_labels("cases", "method"),
         statuses=code_labels("cases", "status"), open_statuses=("identified", "planned", "in_progress"),
-        mu=M2_PER_MU)
+        mu=M2_PER_MU, not_judged=missing)
 
 
 def cases_json(result: LandAnalysis, context: dict):
     return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(),
+                    "not_judged": notices_json(notices(*PAGE_TOPICS["cases"])),
                     "cases": records(context["cases"][CASE_COLUMNS]), "history": records(context["events"]),
                     "candidates": records(context["candidates"]), "year_figures": context["figures"]})
 

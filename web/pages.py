@@ -11,8 +11,9 @@ from geo.maps import legend, map_components, overview_map
 from geo.summary import in_force
 from layers.registry import get_layer, spatial_layers
 from layers.schema import code_label
-from web.api import cached_summary, park_info
+from web.api import SUMMARY_TOPICS, cached_summary, park_info
 from web.i18n import current_lang, tr
+from web.judged import notices
 from web.park import park
 from web.tiles import tile_settings
 
@@ -165,6 +166,7 @@ def overview():
         "overview.html",
         park=park_info(),
         cards=kpi_cards(cached_summary()),
+        not_judged=notices(*SUMMARY_TOPICS),
         legend=page_legend,
         map_header=Markup(parts.header),
         map_html=Markup(parts.html),

@@ -20,6 +20,9 @@ from typing import TypeVar
 import pandas as pd
 from flask import Flask, current_app
 
+from geo.judged import layer_states
+from geo.summary import in_force
+from layers.registry import REGISTRY
 from layers.store import ParkStoreError
 from layers.stores import ParkStore, close_store, migrate_store, open_store
 from layers.validate import LayerValidationError
@@ -113,6 +116,15 @@ class ParkCache:
                 self._derived[key] = value
         return value
 
+    def layer_states(self) -> dict[str, str]:
+        """Each registry layer's state (``geo.judged``): holds records in force, empty, or absent from the park."""
+        def states() -> dict[str, str]:
+            with _unavailable_when_damaged():
+                present = self.store.layer_names()
+            return layer_states({name: len(in_force(self.layer(name))) for name in REGISTRY}, present)
+
+        return self.derived("layer_states", states)
+
     def meta(self) -> dict:
         with self._lock:
             self._sync()
@@ -132,3 +144,4 @@ def init_app(app: Flask) -> None:
 def park() -> ParkCache:
     """The current app's park cache."""
     return current_app.extensions[_EXTENSION]
+

@@ -37,6 +37,7 @@ from web.api import park_as_of, park_info
 from web.errors import BadRequest
 from web.expansion import _rules, number_param
 from web.i18n import current_lang
+from web.judged import notices, notices_json
 from web.park import park
 
 bp = Blueprint("sites", __name__)
@@ -183,6 +184,10 @@ def _needs_query(needs: InvestorNeeds) -> dict:
     return query
 
 
+#: What each kind of search rests on (``geo.judged``): land needs parcels (and readiness), space the factory units.
+KIND_TOPICS = {"land": ("site_land", "readiness", "road_access"), "space": ("site_space",)}
+
+
 @bp.get("/sites")
 def page():
     """The search form; with ``kind`` given, the ranked results on a map and as cards."""
@@ -208,6 +213,7 @@ def page():
         classes=rules.site_search.land_use_classes, connections=CONNECTION_LABELS,
         map_header=Markup(parts.header), map_html=Markup(parts.html), map_script=Markup(parts.script),
         json_url=url_for("sites.api", kind=needs.kind, **query) if asked else None,
+        not_judged=notices(*KIND_TOPICS[needs.kind]) if asked else [],
     )
 
 
@@ -225,7 +231,8 @@ def api():
         for row, lon, lat in zip(rows, centre.geometry.x, centre.geometry.y):
             row["lon"], row["lat"] = (round(float(lon), 6), round(float(lat), 6)) if np.isfinite(lon) else (None, None)
     return Response(dumps({"park": park_info(), "as_of": inputs()["as_of"].isoformat(), "needs": needs.as_dict(),
-                           "kind": needs.kind, "results": rows}), mimetype="application/json")
+                           "kind": needs.kind, "not_judged": notices_json(notices(*KIND_TOPICS[needs.kind])),
+                           "results": rows}), mimetype="application/json")
 
 
 @bp.get("/sites/sheet/<any(land, space):kind>/<path:item_id>")

@@ -10,6 +10,10 @@ import click
 from flask import current_app
 
 
+#: What the land analysis judges (``geo.judged``): the command says which of these the park lacks the layers for.
+ANALYSIS_TOPICS = ("utilisation", "idle_land", "inefficient_land", "muju", "vacancy", "readiness")
+
+
 @click.command("analyse")
 @click.option("--park", "park_path", default=None,
               help="Park GeoPackage or postgresql:// URL (default: PARKATLAS_DATABASE_URL, PARKATLAS_PARK).")
@@ -34,6 +38,8 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
     names when --out is given. Exits 2 when the input is rejected.
     """
     from geo.analysis import analyse_land
+    from geo.judged import layer_states, not_judged
+    from geo.summary import in_force
     from layers.analysis_io import FORMATS, write_analysis
     from layers.infra_rules import infra_rules_for_park
     from layers.registry import REGISTRY
@@ -65,6 +71,7 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
                 click.echo(f"analyse: --as-of must be a date written YYYY-MM-DD, got {as_of!r}", err=True)
                 sys.exit(2)
             layers = {name: store.load(name) for name in REGISTRY}
+            present = store.layer_names()
         finally:
             close_store(store)
         rules = rules_for_park(location if str(location).endswith(".gpkg") else None)
@@ -95,6 +102,9 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
     parcels = result.parcels
     click.echo(f"{meta.get('park_name') or location}: {len(parcels)} parcels as of {day.isoformat()} "
                f"(loaded in {loaded - started:.1f} s, analysed in {analysed - loaded:.1f} s)")
+    states = layer_states({name: len(in_force(frame)) for name, frame in layers.items()}, present)
+    for item in not_judged(states, ANALYSIS_TOPICS):
+        click.echo(item.message("en"))
     counts = parcels["idle_status"].value_counts()
     click.echo("idle status: " + ", ".join(f"{key} {int(n)}" for key, n in counts.items())
                + f", not judged {int(parcels['idle_status'].isna().sum())}")
