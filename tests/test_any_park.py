@@ -28,7 +28,6 @@ import pytest
 
 from layers.io.write import DOWNLOADS, formats_for
 from layers.registry import get_layer
-
 from tests.anypark_helpers import (
     SPATIAL,
     TWINS,
