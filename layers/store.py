@@ -421,6 +421,7 @@ def write_layer_file(path: Path, spec: LayerSpec, frame: pd.DataFrame, table: pa
     _write_meta(path, park_meta(meta))
     _write_frame(path, spec, frame, CRS.from_epsg(int(meta["working_epsg"])), table=table)
     stamp_layers(path, [spec.name])
+    write_gpkg_styles(path, [spec.name])  # an exported layer opens in QGIS styled, as the park's does
 
 
 def park_meta(meta: Mapping[str, object]) -> dict[str, object]:

@@ -25,6 +25,7 @@ from browser_helpers import serve
 from conftest import TINY_META, tiny_frames
 
 from layers.registry import REGISTRY
+from layers.schema import SOURCE_ATTRIBUTES
 from layers.store import GeoPackageStore
 
 #: Where each client comes from (the message of a missing one names the package).
@@ -64,6 +65,8 @@ def sample_value(spec_field):
         return True
     if spec_field.kind == "date":
         return pd.Timestamp("2020-01-01")
+    if spec_field.name == SOURCE_ATTRIBUTES:  # a source field kept as it came (its document: types and values)
+        return '{"types":{"备注":"text"},"values":{"备注":"x"}}'
     return "x"
 
 

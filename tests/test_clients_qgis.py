@@ -27,6 +27,7 @@ from live_helpers import live_session
 
 from layers.geojson import json_ready
 from layers.registry import REGISTRY
+from layers.schema import SOURCE_ATTRIBUTES
 
 #: What QGIS calls each registry kind.
 QGIS_TYPES = {"str": "String", "code": "String", "int": "Integer", "float": "Real", "bool": "Boolean", "date": "Date"}
@@ -54,8 +55,14 @@ def qgis_322_fields(spec, frame) -> dict[str, str]:
     if not len(frame):
         return {}
     sample = json_ready(frame.iloc[:SAMPLE])
-    return {"id": "String", **{f.name: QGIS_TYPES[f.kind] if sample[f.name].notna().any() else "String"
-                               for f in spec.fields}}
+
+    def qgis_type(f) -> str:
+        if not sample[f.name].notna().any():
+            return "String"
+        # The kept source attributes are one object property {name: value} in the API: a JSON field.
+        return "JSON" if f.name == SOURCE_ATTRIBUTES else QGIS_TYPES[f.kind]
+
+    return {"id": "String", **{f.name: qgis_type(f) for f in spec.fields}}
 
 
 def check_layers(found: dict, park) -> None:

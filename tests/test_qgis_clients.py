@@ -322,3 +322,26 @@ def test_screenshot_of_the_demo_park_drawn_by_qgis(demo_park, tmp_path):
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (1429, 757)  # 330 × 175 mm at 110 dpi: 1429.1 × 757.9 px, cut to whole pixels
     assert 50_000 < len(data) < SCREENSHOT_MAX_BYTES  # drawn (not blank), and small enough to commit
+
+
+def test_the_api_project_from_a_running_server_opens_every_layer_from_the_api_styled(tiny_park, tmp_path):
+    """The project of ``source=api``, downloaded from a running server, opened by QGIS with its sources resolved:
+    each layer reads its records over OAPIF and draws them with the park's categorised style."""
+    import urllib.request
+
+    from client_helpers import park_server
+
+    with park_server(tiny_park.path, tmp_path) as (base_url, _app):
+        with urllib.request.urlopen(f"{base_url}/export/park.qgz?source=api") as answer:
+            (tmp_path / "api.qgz").write_bytes(answer.read())
+        project = run_probe(tmp_path, "project", tmp_path / "api.qgz")
+    layers = project["layers"]
+    counts = {spec.label_zh: len(frame) for spec, frame in ((get_layer(n), f) for n, f in tiny_frames().items())
+              if not spec.is_table}
+    assert {name: (layer["valid"], layer["provider"], layer["count"]) for name, layer in layers.items()} == {
+        name: (True, "OAPIF", count) for name, count in counts.items()}
+    assert labels(layers["地块"]["renderer"]) == ["100101 一类工业用地", "100102 二类工业用地", "1101 物流仓储用地",
+                                                "其他/未知"]
+    assert sorted(layers["地块"]["renderer"]["feature_classes"].values()) == [
+        ["100101 一类工业用地"], ["100102 二类工业用地"], ["1101 物流仓储用地"]]
+    assert sorted(layers["道路"]["renderer"]["feature_classes"].values()) == [["建成"], ["路基"]]
