@@ -233,6 +233,23 @@ def test_replace_updates_adds_and_retires_keeping_first_added(tmp_path, tiny_par
     assert plan.report.records_imported == 3
 
 
+def test_an_outline_within_a_millimetre_is_unchanged_and_keeps_its_stored_coordinates(tmp_path, tiny_park):
+    """The file's copy of P1 is 0.4 mm off (a re-projection's rounding): unchanged, stored coordinates kept;
+    P2 moved 2 mm: updated, the file's outline taken."""
+    from conftest import X0 as TX0, Y0 as TY0
+
+    _seed_history(tiny_park)
+    before = tiny_park.load("parcels").set_index("parcel_id")
+    source = _parcels_file(tmp_path, [("P1", "一号地块 <b>", (0.0004, 0, 100, 100)),
+                                      ("P2", before.loc["P2", "name"], (100.002, 0, 300, 100))])
+    plan = import_layer(source, "parcels", park=tiny_park, options=_options(mode="upsert"))
+    assert plan.report.counts == {"added": 0, "updated": 1, "unchanged": 1}
+    after = tiny_park.load("parcels").set_index("parcel_id")
+    assert after.loc["P1", "geometry"].wkb == before.loc["P1", "geometry"].wkb
+    assert after.loc["P2", "geometry"].bounds[0] == pytest.approx(TX0 + 100.002, abs=1e-6)
+    assert after.loc["P2", "geometry"].bounds[1] == pytest.approx(TY0, abs=1e-6)
+
+
 def test_upsert_updates_and_adds_and_leaves_the_rest(tmp_path, tiny_park):
     _seed_history(tiny_park)
     source = _parcels_file(tmp_path, [("P2", "二号地块", (100, 0, 300, 120)), ("P9", "新地块", (400, 0, 500, 100))])

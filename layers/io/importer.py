@@ -721,6 +721,10 @@ def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mo
     new_rows["last_updated"] = new_rows["last_updated"].fillna(stamp)
 
     updated = new_match.copy()
+    if spec.geometry is not None and unchanged.any():
+        # Equal within a millimetre is unchanged: keep the stored outline, not the file's re-projected copy of it,
+        # so importing the same file again changes no coordinate.
+        updated.loc[unchanged, "geometry"] = old_match.geometry[unchanged].to_numpy()
     updated["first_added"] = old_match["first_added"].fillna(new_match["first_added"]).fillna(stamp)
     updated["last_updated"] = np.where(unchanged, old_match["last_updated"], new_match["last_updated"].fillna(stamp))
     updated["last_updated"] = pd.to_datetime(updated["last_updated"]).astype("datetime64[ms]")
