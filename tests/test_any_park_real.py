@@ -12,15 +12,14 @@ pages list exactly what they could not judge, and ``analyse``, ``export`` and
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
+from real_data import REAL
 
 from layers.io import ImportOptions, import_layer
 from layers.store import GeoPackageStore
 from tests.anypark_helpers import TWINS, expected_topics, get_urls, park_app, shown_topics
 
-REAL = Path("/work/shared/data/real")
 TODAY = dt.date(2026, 6, 30)
 KOTKA = REAL / "osm_karhula_kotka" / "derived" / "karhula_kotka_etrs_tm35fin.gpkg"
 PRAGUE = REAL / "momepy_bubenec_prague" / "bubenec.gpkg"
