@@ -273,9 +273,12 @@ def idle_land(
         (building & arr(developed["developed_source"] == "estimated_footprint"),
          "developed area estimated from building footprints"),
     ])
+    # Neither a status nor a contract date: whether the land was ever supplied is unknown (a zoning map or a
+    # cadastre imported as parcels), so "supplied, not started" cannot be said of it; its stage stays unknown.
+    supply_unknown = status.isna().to_numpy() & contract.isna().to_numpy()
     stage = np.full(n, None, dtype=object)
     stage[unsupplied] = "unsupplied"
-    stage[~unsupplied & ~any_started] = "not_started"
+    stage[~unsupplied & ~any_started & ~supply_unknown] = "not_started"
     stage[any_started & ~any_completed] = "started"
     stage[any_completed] = "completed"
     return pd.DataFrame({

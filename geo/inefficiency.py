@@ -139,5 +139,6 @@ def inefficient_land(
     out["inefficiency_reason"] = pd.Series(reason, index=index).replace("", np.nan).astype(TEXT_DTYPE)
     out["inefficiency_not_judged"] = join_reasons(index, [
         (unjudged, "contracted output/tax per 亩 set but the land user's figures are unknown"),
+        (as_bool(stage.isna(), index), "supply unknown: neither a status nor a contract date (供而未用 not judged)"),
     ])
     return out

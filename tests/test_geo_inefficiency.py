@@ -103,3 +103,20 @@ def test_a_parcel_can_be_in_several_categories():
     result = run(rows, coverage_m=[20])
     assert result.loc[0, "inefficiency"] == "underused,below_target"
     assert result.loc[0, "inefficiency_reason"].count("; ") == 2  # FAR, coefficient and investment reasons
+
+
+@pytest.mark.parametrize(("row", "unused"), [
+    ({"status": None, "contract_date": None}, None),  # a zoning polygon: never known to be supplied
+    ({"status": None, "contract_date": "2020-01-01"}, True),  # a contract: supplied
+    ({"status": "supplied", "contract_date": None}, True),  # the status says so
+])
+def test_supplied_unused_needs_the_supply_to_be_known(row, unused):
+    rows = [{"actual_start_date": None, "actual_completion_date": None, "agreed_start_date": None, **row}]
+    result = run(rows, coverage_m=[0])
+    if unused is None:
+        assert not result.loc[0, "supplied_unused"] and pd.isna(result.loc[0, "inefficiency"])
+        assert result.loc[0, "inefficiency_not_judged"] == (
+            "supply unknown: neither a status nor a contract date (供而未用 not judged)")
+    else:
+        assert bool(result.loc[0, "supplied_unused"]) is unused
+        assert pd.isna(result.loc[0, "inefficiency_not_judged"])
