@@ -197,7 +197,9 @@ def idle_map(analysis: pd.DataFrame, *, lang: str = "zh", basemap: str = "none",
     colored_layer(shown, key="idle", name=_t(lang, "闲置土地", "Idle land"),
                   colors=palette_colors(analysis["idle_status"], IDLE_PALETTE), popup=popup, id_field="parcel_id",
                   title=_t(lang, "地块", "Parcel")).add_to(m)
-    first = analysis["inefficiency"].str.split(",").str[0]
+    # The first category; a regex keeps the string dtype (a split of values all missing is a float column,
+    # which has no .str: a park without inefficient land answered 500).
+    first = analysis["inefficiency"].str.replace(r",.*$", "", regex=True)
     inefficient = analysis[first.notna().to_numpy()]
     colored_layer(inefficient.assign(inefficiency_reason=inefficient["inefficiency_reason"]), key="inefficiency",
                   name=_t(lang, "低效用地", "Inefficient land"),

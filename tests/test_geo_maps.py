@@ -279,3 +279,26 @@ def test_the_map_opens_on_the_parcels_and_park_boundary_not_on_far_constraints(t
 def test_without_parcels_or_boundary_the_map_opens_on_everything(tiny):
     layers = {"roads": tiny["roads"], "facilities": tiny["facilities"]}
     assert fitted_bounds(maps.overview_map(layers)) == maps.layers_bounds([tiny["roads"], tiny["facilities"]])
+
+
+@pytest.mark.parametrize(("categories", "drawn"), [
+    ([None, None, None], []),  # no inefficient land at all: the layer is empty, the page still draws
+    (["underused,below_target", None, "supplied_unused"], ["underused", "supplied_unused"]),
+])
+def test_the_inefficient_land_layer_is_coloured_by_its_first_category(tiny, categories, drawn):
+    from geo.analysis import analyse_land
+    from geo.maps_land import idle_map
+    from geo.reasons import TEXT_DTYPE
+
+    analysis = analyse_land(tiny, as_of="2026-06-30").parcels
+    analysis["inefficiency"] = pd.Series(categories, index=analysis.index, dtype=TEXT_DTYPE)
+    analysis["inefficiency_reason"] = analysis["inefficiency"]
+    m = idle_map(analysis)
+    if not drawn:
+        assert "inefficiency" not in maps.rendered_feature_counts(m) or \
+            maps.rendered_feature_counts(m)["inefficiency"] == 0
+        return
+    _, data = layer_payload(render(m), "inefficiency")
+    assert [f["properties"]["inefficiency_reason"] for f in data["features"]] == [
+        "underused,below_target", "supplied_unused"]
+    assert len({f["properties"]["_c"] for f in data["features"]}) == len(drawn)  # one colour per first category
