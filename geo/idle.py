@@ -35,6 +35,8 @@ UNSUPPLIED_STATUSES = ("planned", "approved_unsupplied", "reclaimed")
 #: Parcel statuses that imply development has started (used when the start date is missing).
 STARTED_STATUSES = ("under_construction", "completed", "operating")
 BUILT_STATUSES = ("completed", "operating")
+#: The idle statuses proper (闲置土地): a year's idle land, the summary's idle count.
+IDLE_STATUSES = ("idle_fee", "idle_reclaim", "stalled_idle")
 
 
 def add_years(dates: pd.Series, years: int | np.ndarray, *, missing_day: str = "month_end") -> pd.Series:

@@ -55,6 +55,9 @@ TOPICS: dict[str, Topic] = {topic.key: topic for topic in (
     Topic("capacity", "污水厂、变电站容量校核", "sewage plant and substation capacity", (("facilities",),)),
     Topic("site_land", "可选地块", "available land", (("parcels",),)),
     Topic("site_space", "可租厂房单元", "factory units to let", (("units",),)),
+    Topic("cases", "盘活处置案件", "revitalisation cases", (("cases",),)),
+    Topic("enterprise_figures", "企业税收、产值与增加值", "enterprises' tax, output and value added",
+          (("enterprise_years",),)),
 )}
 
 

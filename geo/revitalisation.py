@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geo.annual import happened_in
 from geo.reasons import TEXT_DTYPE
 from geo.units import M2_PER_MU
 from layers.registry import get_layer
@@ -359,17 +360,15 @@ def year_figures(parcels: pd.DataFrame, *, analysis: pd.DataFrame, cases: pd.Dat
     and ``idle_revitalised_mu_by_method`` (such cases closed as done in the year),
     ``vacant_factory_revitalised_m2``, ``cases_opened``, ``cases_closed``.
     """
-    def in_year(series: pd.Series) -> np.ndarray:
-        return (pd.to_datetime(series).dt.year == year).fillna(False).to_numpy(dtype=bool)
 
     area_mu = analysis["area_m2"].to_numpy(dtype=float) / M2_PER_MU
-    supplied = in_year(parcels["contract_date"])
+    supplied = happened_in(parcels, "contract_date", year)
     industrial = analysis["is_industrial"].to_numpy(dtype=bool) if "is_industrial" in analysis else np.zeros(
         len(parcels), dtype=bool)
     live = cases[cases["retired_on"].isna()] if "retired_on" in cases else cases
     land_case = live["problem"].isin(["idle_land", "stalled"]).fillna(False).to_numpy(dtype=bool)
-    opened = in_year(live["opened"])
-    done = (live["status"] == "done").fillna(False).to_numpy(dtype=bool) & in_year(live["closed"])
+    opened = happened_in(live, "opened", year)
+    done = (live["status"] == "done").fillna(False).to_numpy(dtype=bool) & happened_in(live, "closed", year)
     case_mu = live["area_m2"].to_numpy(dtype=float, na_value=np.nan) / M2_PER_MU
     by_method = pd.Series(np.nan_to_num(case_mu[land_case & done])).groupby(
         live["method"].to_numpy()[land_case & done]).sum()
@@ -378,13 +377,13 @@ def year_figures(parcels: pd.DataFrame, *, analysis: pd.DataFrame, cases: pd.Dat
         "year": year,
         "supplied_mu": float(area_mu[supplied].sum()),
         "supplied_industrial_mu": float(area_mu[supplied & industrial].sum()),
-        "started_parcels": int(in_year(parcels["actual_start_date"]).sum()),
-        "completed_parcels": int(in_year(parcels["actual_completion_date"]).sum()),
+        "started_parcels": int(happened_in(parcels, "actual_start_date", year).sum()),
+        "completed_parcels": int(happened_in(parcels, "actual_completion_date", year).sum()),
         "idle_found_mu": float(np.nansum(case_mu[land_case & opened])),
         "idle_revitalised_mu": float(np.nansum(case_mu[land_case & done])),
         "idle_revitalised_mu_by_method": {str(k): float(v) for k, v in by_method.items()},
         "vacant_factory_revitalised_m2": float(np.nansum(
             live["floor_area_m2"].to_numpy(dtype=float, na_value=np.nan)[vacant])),
         "cases_opened": int(opened.sum()),
-        "cases_closed": int(in_year(live["closed"]).sum()),
+        "cases_closed": int(happened_in(live, "closed", year).sum()),
     }

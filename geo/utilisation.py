@@ -304,7 +304,11 @@ def utilisation(
     green_max = np.fmin(np.where(industrial, control.green_ratio_max, np.nan), own_green_max)
 
     status = text_column(parcels, "status")
-    judged = status.isin(control.compliance_statuses).to_numpy()
+    in_scope = status.isin(control.compliance_statuses).to_numpy()
+    # A park without a single building record (a zoning map, a land register alone) says nothing of its parcels'
+    # floor area: a FAR or a coverage of 0 would be invented, so compliance is not judged.
+    no_buildings = np.full(n, len(buildings) == 0)
+    judged = in_scope & ~no_buildings
 
     def flag(ok: np.ndarray, known: np.ndarray) -> pd.Series:
         out = pd.Series(pd.NA, index=index, dtype="boolean")
@@ -321,6 +325,7 @@ def utilisation(
 
     unknown_industry = industrial & np.isnan(national_far)
     note = join_reasons(index, [
+        (in_scope & no_buildings, "the park has no buildings: FAR and site coverage not judged"),
         (np.isnan(far_gfa), "floor area unknown for a building on the parcel"),
         (judged & unknown_industry & np.isnan(own_far_min),
          "industry code or its GB/T 4754 edition unknown, or no national FAR minimum for it; FAR not judged"),

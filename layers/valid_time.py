@@ -265,6 +265,14 @@ def valid_on(frame: pd.DataFrame, day) -> np.ndarray:
     return started & ~(end <= when).to_numpy(dtype=bool)
 
 
+def valid_on_each(frame: pd.DataFrame, days: pd.Series) -> np.ndarray:
+    """:func:`valid_on` with a day per record (``days`` aligned with ``frame``; a missing day is never)."""
+    when = pd.to_datetime(days).astype("datetime64[ms]")
+    end = _dates(frame, VALID_TO).fillna(_dates(frame, "retired_on"))
+    started = ~(_dates(frame, VALID_FROM) > when).to_numpy(dtype=bool)
+    return started & ~(end <= when).to_numpy(dtype=bool) & when.notna().to_numpy()
+
+
 def held_now(frame: pd.DataFrame) -> np.ndarray:
     """Which records the register holds now: those not retired (system time; "now" views)."""
     return _dates(frame, "retired_on").isna().to_numpy()
@@ -285,4 +293,5 @@ __all__ = [
     "own_date",
     "parse_rules",
     "valid_on",
+    "valid_on_each",
 ]

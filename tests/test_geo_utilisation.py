@@ -267,3 +267,23 @@ def test_properties_coefficient_non_negative_and_index_kept(sizes, labels):
     total = sum(shapely.area(shapely.intersection(shapely.union_all(geoms), g)) for g in parcels.geometry) \
         if geoms else 0.0
     assert util["footprint_m2"].sum() >= total - 1e-6
+
+
+@pytest.mark.parametrize("elsewhere", [False, True])
+def test_a_park_without_any_building_judges_no_compliance(elsewhere):
+    """An operating parcel with no building on it: its coverage is 0 (not compliant) when the park records
+    buildings elsewhere, and not judged when the park has no building at all."""
+    parcels = parcels_frame([{"parcel_id": "P", "industry_code": "33", "industry_code_std": "GB/T4754-2017"}],
+                            [box(0, 0, 100, 100)])
+    rows, geoms = ([{"building_id": "B", "floors": 1, "gfa_m2": 100.0}], [box(500, 0, 510, 10)]) if elsewhere \
+        else ([], [])
+    buildings = buildings_frame(rows, geoms) if elsewhere else validate_layer(
+        gpd.GeoDataFrame({"building_id": pd.Series(dtype=object)}, geometry=gpd.GeoSeries([], crs=EPSG)),
+        get_layer("buildings"), source="test")[0]
+    result = utilisation(parcels, buildings, rules=RULES)
+    assert bool(result.loc[0, "compliance_judged"]) is elsewhere
+    if elsewhere:
+        assert result.loc[0, "building_coef"] == 0.0 and result.loc[0, "building_coef_ok"] is np.False_
+    else:
+        assert pd.isna(result.loc[0, "building_coef_ok"]) and pd.isna(result.loc[0, "far_ok"])
+        assert "the park has no buildings: FAR and site coverage not judged" in result.loc[0, "utilisation_note"]

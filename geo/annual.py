@@ -1,0 +1,331 @@
+"""The park's year in figures: what a 管委会's 年度工作总结 reports of its land, space and networks.
+
+Pure: validated layers and the land analyses of the year's ends in, figures out. A
+calendar year runs from 1 January to 31 December, both included. Something *happened in
+the year* when its own date (contract, start, completion, lease start, case closure, the
+year a road or pipe was built) falls in it, and the record was true in the world on that
+day (valid time, :func:`layers.valid_time.valid_on_each`): a parcel split after its
+contract is counted once, as the parcel it was on the contract day; a record entered in
+error (never true) not at all. A state *at the year end* is the land analysis as of
+31 December (idle land, inefficient land, vacancy, 亩均 grades); *at the start* is the one
+as of 31 December of the year before, so a year's start is the previous year's end.
+
+The figures are one flat mapping of scalars (the keys of ``FIGURES``) and a few tables
+of breakdowns; :func:`compare` sets a year beside the one before. What a park lacks the
+layers for is not given a number: its keys are ``None`` and ``not_judged`` names the
+topics (:mod:`geo.judged`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.idle import IDLE_STATUSES
+from geo.inefficiency import CATEGORIES
+from geo.summary import is_industrial  # the park's one definition of industrial land
+from geo.units import M2_PER_MU
+from layers.registry import get_layer
+from layers.valid_time import valid_on_each
+
+METRES_PER_KM = 1000.0
+#: Case problems that are land (idle land, stalled projects): their disposals are the year's idle land disposed of.
+LAND_PROBLEMS = ("idle_land", "stalled")
+
+#: Every figure of a year: key → (中文, English, unit). Keys ending in _mu, _m2, _km, _wan carry their unit.
+FIGURES: dict[str, tuple[str, str, str]] = {
+    "land_supplied_parcels": ("供地宗数", "Parcels supplied", "宗"),
+    "land_supplied_mu": ("供地面积", "Land supplied", "亩"),
+    "land_supplied_industrial_mu": ("其中工业用地", "of which industrial", "亩"),
+    "projects_started": ("开工项目（宗地）", "Projects started (parcels)", "宗"),
+    "projects_completed": ("竣工项目（宗地）", "Projects completed (parcels)", "宗"),
+    "idle_new_parcels": ("新增闲置土地", "Newly idle land", "宗"),
+    "idle_new_mu": ("新增闲置面积", "Newly idle area", "亩"),
+    "idle_disposed_parcels": ("处置闲置土地", "Idle land disposed of", "宗"),
+    "idle_disposed_mu": ("处置闲置面积", "Idle area disposed of", "亩"),
+    "idle_year_end_parcels": ("年末闲置土地", "Idle land at year end", "宗"),
+    "idle_year_end_mu": ("年末闲置面积", "Idle area at year end", "亩"),
+    "inefficient_year_end_mu": ("年末低效用地面积", "Inefficient land at year end", "亩"),
+    "factory_leasable_m2_start": ("年初可租厂房面积", "Leasable factory space, start", "m²"),
+    "factory_leasable_m2_end": ("年末可租厂房面积", "Leasable factory space, end", "m²"),
+    "factory_let_m2_start": ("年初已租面积", "Let, start", "m²"),
+    "factory_let_m2_end": ("年末已租面积", "Let, end", "m²"),
+    "factory_vacant_m2_start": ("年初空置面积", "Vacant, start", "m²"),
+    "factory_vacant_m2_end": ("年末空置面积", "Vacant, end", "m²"),
+    "units_newly_let": ("新出租厂房单元", "Factory units newly let", "间"),
+    "units_newly_let_m2": ("新出租厂房面积", "Factory space newly let", "m²"),
+    "cases_closed": ("完成盘活案件", "Revitalisation cases completed", "件"),
+    "revitalised_land_mu": ("盘活土地面积", "Land revitalised", "亩"),
+    "revitalised_floor_m2": ("盘活厂房面积", "Floor space revitalised", "m²"),
+    "roads_completed_km": ("建成道路", "Roads completed", "km"),
+    "pipelines_built_km": ("建成管线", "Pipelines built", "km"),
+    "tax_wan": ("企业税收", "Enterprises' tax", "万元"),
+    "output_wan": ("企业产值", "Enterprises' output", "万元"),
+    "value_added_wan": ("企业增加值", "Enterprises' value added", "万元"),
+    "investment_done_wan": ("累计完成投资（年末在册地块）", "Investment done to date (parcels at year end)", "万元"),
+}
+
+#: The topics of :mod:`geo.judged` each figure needs (the figure is None when its topic cannot be judged).
+FIGURE_TOPICS: dict[str, str] = {
+    **{key: "land_supply" for key in ("land_supplied_parcels", "land_supplied_mu", "land_supplied_industrial_mu",
+                                      "projects_started", "projects_completed", "investment_done_wan")},
+    **{key: "idle_land" for key in ("idle_new_parcels", "idle_new_mu", "idle_year_end_parcels",
+                                    "idle_year_end_mu")},
+    "inefficient_year_end_mu": "inefficient_land",
+    **{key: "vacancy" for key in ("factory_leasable_m2_start", "factory_leasable_m2_end", "factory_let_m2_start",
+                                  "factory_let_m2_end", "factory_vacant_m2_start", "factory_vacant_m2_end",
+                                  "units_newly_let", "units_newly_let_m2")},
+    **{key: "cases" for key in ("idle_disposed_parcels", "idle_disposed_mu", "cases_closed", "revitalised_land_mu",
+                                "revitalised_floor_m2")},
+    "roads_completed_km": "roads",
+    "pipelines_built_km": "pipelines",
+    **{key: "enterprise_figures" for key in ("tax_wan", "output_wan", "value_added_wan")},
+}
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """One year's figures (:data:`FIGURES` keys; None = not judged) and its breakdowns (small tables)."""
+
+    year: int
+    figures: dict[str, float | int | None]
+    #: name → table: ``supplied_by_tenure``, ``supplied_by_land_use`` (parcels, mu), ``disposed_by_method``
+    #: (cases, land mu, floor m²), ``inefficient_by_kind`` (parcels, mu), ``roads_completed_by_grade`` (km),
+    #: ``roads_by_stage`` (km at year end), ``pipelines_built_by_network`` (km), ``muju_grades`` (firms).
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def year_days(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last day of ``year``."""
+    return pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=year, month=12, day=31)
+
+
+def year_end(year: int) -> dt.date:
+    """The day a year's end states are judged on (31 December)."""
+    return dt.date(year, 12, 31)
+
+
+def _days(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame.columns:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms]")
+    return pd.to_datetime(frame[name]).astype("datetime64[ms]")
+
+
+def happened_in(frame: pd.DataFrame, date_field: str, year: int) -> np.ndarray:
+    """Records whose ``date_field`` falls in ``year`` and that were true in the world on that day."""
+    days = _days(frame, date_field)
+    first, last = year_days(year)
+    in_year = ((days >= first) & (days <= last)).fillna(False).to_numpy(dtype=bool)
+    if not in_year.any():
+        return in_year
+    true_then = np.zeros(len(frame), dtype=bool)
+    rows = np.flatnonzero(in_year)
+    true_then[rows] = valid_on_each(frame.iloc[rows], days.iloc[rows])
+    return true_then
+
+
+def built_in(frame: pd.DataFrame, year_field: str, year: int) -> np.ndarray:
+    """Records built in ``year`` (an int year field) and true in the world at its end."""
+    years = pd.to_numeric(frame[year_field], errors="coerce") if year_field in frame else pd.Series(
+        np.nan, index=frame.index)
+    built = (years == year).fillna(False).to_numpy(dtype=bool)
+    return built & valid_on_each(frame, pd.Series(year_days(year)[1], index=frame.index))
+
+
+def _empty(name: str) -> pd.DataFrame:
+    """A layer the park lacks: no records, its declared fields (and a geometry column when it has geometry)."""
+    spec = get_layer(name)
+    frame = pd.DataFrame({f.name: pd.Series(dtype=object) for f in spec.fields})
+    return frame if spec.is_table else gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([]))
+
+
+def _area_mu(frame: pd.DataFrame) -> np.ndarray:
+    if not len(frame):
+        return np.zeros(0)
+    return shapely.area(frame.geometry.to_numpy()) / M2_PER_MU
+
+
+def _km(frame: pd.DataFrame) -> np.ndarray:
+    if not len(frame):
+        return np.zeros(0)
+    return shapely.length(frame.geometry.to_numpy()) / METRES_PER_KM
+
+
+def _table(values: pd.Series, columns: Mapping[str, np.ndarray], key: str) -> pd.DataFrame:
+    """Sums of ``columns`` grouped by ``values`` (missing values grouped as None), one row per value."""
+    frame = pd.DataFrame({key: values.astype(object).where(values.notna(), None).to_numpy(), **columns})
+    if frame.empty:
+        return pd.DataFrame({key: pd.Series(dtype=object), **{c: pd.Series(dtype=float) for c in columns}})
+    return frame.groupby(key, dropna=False, sort=True).sum().reset_index()
+
+
+def _industrial(parcels: pd.DataFrame) -> np.ndarray:
+    return is_industrial(parcels) if len(parcels) else np.zeros(0, dtype=bool)
+
+
+def land_figures(parcels: pd.DataFrame, year: int) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """Land supplied (contract in the year), projects started and completed, investment to date."""
+    supplied = happened_in(parcels, "contract_date", year)
+    mu = _area_mu(parcels)
+    chosen = parcels[supplied]
+    ones = np.ones(int(supplied.sum()))
+    tables = {
+        "supplied_by_tenure": _table(chosen["tenure"], {"parcels": ones, "mu": mu[supplied]}, "tenure"),
+        "supplied_by_land_use": _table(chosen["land_use"], {"parcels": ones, "mu": mu[supplied]}, "land_use"),
+    }
+    at_end = valid_on_each(parcels, pd.Series(year_days(year)[1], index=parcels.index))
+    invested = pd.to_numeric(parcels.get("investment_done_wan"), errors="coerce")
+    figures = {
+        "land_supplied_parcels": int(supplied.sum()),
+        "land_supplied_mu": float(mu[supplied].sum()),
+        "land_supplied_industrial_mu": float(mu[supplied & _industrial(parcels)].sum()),
+        "projects_started": int(happened_in(parcels, "actual_start_date", year).sum()),
+        "projects_completed": int(happened_in(parcels, "actual_completion_date", year).sum()),
+        "investment_done_wan": float(np.nansum(invested.to_numpy(dtype=float)[at_end])) if invested is not None
+        else 0.0,
+    }
+    return figures, tables
+
+
+def idle_figures(end: pd.DataFrame, start: pd.DataFrame) -> dict:
+    """Idle land at the year end, and newly idle: idle at the end, not at the start (parcel analyses by id)."""
+    idle_end = end["idle_status"].isin(IDLE_STATUSES).fillna(False).to_numpy(dtype=bool)
+    was_idle = set(start.loc[start["idle_status"].isin(IDLE_STATUSES).fillna(False).to_numpy(dtype=bool),
+                             "parcel_id"])
+    new = idle_end & ~end["parcel_id"].isin(was_idle).to_numpy(dtype=bool)
+    mu = end["area_m2"].to_numpy(dtype=float) / M2_PER_MU
+    return {"idle_year_end_parcels": int(idle_end.sum()), "idle_year_end_mu": float(mu[idle_end].sum()),
+            "idle_new_parcels": int(new.sum()), "idle_new_mu": float(mu[new].sum())}
+
+
+def inefficient_figures(end: pd.DataFrame) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """Inefficient land at the year end, by kind (a parcel of several kinds counts under each, once in the total)."""
+    mu = end["area_m2"].to_numpy(dtype=float) / M2_PER_MU
+    flags = {kind: end[kind].fillna(False).to_numpy(dtype=bool) for kind in CATEGORIES}
+    table = pd.DataFrame({"kind": list(CATEGORIES), "parcels": [int(flags[k].sum()) for k in CATEGORIES],
+                          "mu": [float(mu[flags[k]].sum()) for k in CATEGORIES]})
+    anyone = np.logical_or.reduce(list(flags.values())) if len(end) else np.zeros(0, dtype=bool)
+    return {"inefficient_year_end_mu": float(mu[anyone].sum())}, {"inefficient_by_kind": table}
+
+
+def space_figures(vacancy_end: Mapping, vacancy_start: Mapping, units: pd.DataFrame, leases: pd.DataFrame,
+                  year: int) -> dict:
+    """Factory space leasable, let and vacant at the start and end of the year; units newly let in it."""
+    new_leases = leases[happened_in(leases, "start", year)]
+    let_units = units[units["unit_id"].isin(set(new_leases["unit_id"]))]
+    return {
+        **{f"factory_{name}_m2_{when}": float(figures[f"{source}_m2"])
+           for when, figures in (("start", vacancy_start), ("end", vacancy_end))
+           for name, source in (("leasable", "leasable"), ("let", "leased"), ("vacant", "vacant"))},
+        "units_newly_let": int(len(let_units)),
+        "units_newly_let_m2": float(pd.to_numeric(let_units["area_m2"], errors="coerce").sum()),
+    }
+
+
+def case_figures(cases: pd.DataFrame, year: int) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """Revitalisation cases completed in the year (closed as done), by method; idle land disposed of."""
+    done = happened_in(cases, "closed", year) & (cases["status"] == "done").fillna(False).to_numpy(dtype=bool)
+    closed = cases[done]
+    land = closed["problem"].isin(LAND_PROBLEMS).fillna(False).to_numpy(dtype=bool)
+    land_mu = pd.to_numeric(closed["area_m2"], errors="coerce").to_numpy(dtype=float) / M2_PER_MU
+    floor_m2 = pd.to_numeric(closed["floor_area_m2"], errors="coerce").to_numpy(dtype=float)
+    table = _table(closed["method"], {"cases": np.ones(len(closed)), "land_mu": np.nan_to_num(land_mu),
+                                      "floor_m2": np.nan_to_num(floor_m2)}, "method")
+    return {
+        "cases_closed": int(len(closed)),
+        "revitalised_land_mu": float(np.nansum(land_mu)),
+        "revitalised_floor_m2": float(np.nansum(floor_m2)),
+        "idle_disposed_parcels": int(closed.loc[land, "parcel_id"].nunique()),
+        "idle_disposed_mu": float(np.nansum(land_mu[land])),
+    }, {"disposed_by_method": table}
+
+
+def network_figures(roads: pd.DataFrame, pipelines: pd.DataFrame, year: int) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """Roads completed in the year (built that year and completed at its end), km by grade and by stage at the
+    year end; pipelines built in the year, km by network."""
+    road_km, pipe_km = _km(roads), _km(pipelines)
+    at_end = valid_on_each(roads, pd.Series(year_days(year)[1], index=roads.index))
+    completed = built_in(roads, "year", year) & (roads["status"] == "completed").fillna(False).to_numpy(dtype=bool)
+    pipes = built_in(pipelines, "year_built", year)
+    return {
+        "roads_completed_km": float(road_km[completed].sum()),
+        "pipelines_built_km": float(pipe_km[pipes].sum()),
+    }, {
+        "roads_completed_by_grade": _table(roads["grade"][completed], {"km": road_km[completed]}, "grade"),
+        "roads_by_stage": _table(roads["status"][at_end], {"km": road_km[at_end]}, "status"),
+        "pipelines_built_by_network": _table(pipelines["network"][pipes], {"km": pipe_km[pipes]}, "network"),
+    }
+
+
+def enterprise_figures(enterprise_years: pd.DataFrame, year: int) -> dict:
+    """The enterprises' tax, output and value added reported for the year (万元)."""
+    rows = enterprise_years[(pd.to_numeric(enterprise_years["year"], errors="coerce") == year).to_numpy()]
+    return {f"{name}_wan": float(pd.to_numeric(rows[f"{name}_wan"], errors="coerce").sum())
+            for name in ("tax", "output", "value_added")}
+
+
+def muju_grades(firms: pd.DataFrame) -> pd.DataFrame:
+    """Firms per 亩均 grade (A–D, T not graded) in the evaluation of the year end."""
+    if not len(firms) or "grade" not in firms:
+        return pd.DataFrame({"grade": pd.Series(dtype=object), "firms": pd.Series(dtype=int)})
+    counts = firms["grade"].value_counts(dropna=True).sort_index()
+    return pd.DataFrame({"grade": counts.index.astype(object), "firms": counts.to_numpy(dtype=int)})
+
+
+def year_figures(layers: Mapping[str, pd.DataFrame], year: int, *, end, start,
+                 judgeable: set[str] | None = None) -> YearFigures:
+    """The figures of ``year``.
+
+    Parameters
+    ----------
+    layers
+        The park's validated layers (all records: retired ones too, valid time decides); a layer the park
+        lacks may be missing or empty.
+    year
+        The calendar year.
+    end, start
+        :class:`geo.analysis.LandAnalysis` as of 31 December of ``year`` and of the year before.
+    judgeable
+        The :mod:`geo.judged` topics the park has the layers for; the figures of the others are None.
+        Default: all.
+    """
+    def layer(name: str) -> pd.DataFrame:
+        frame = layers.get(name)
+        return _empty(name) if frame is None else frame
+
+    figures: dict[str, float | int | None] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    for part in (land_figures(layer("parcels"), year), inefficient_figures(end.parcels),
+                 case_figures(layer("cases"), year), network_figures(layer("roads"), layer("pipelines"), year)):
+        figures.update(part[0])
+        tables.update(part[1])
+    figures.update(idle_figures(end.parcels, start.parcels))
+    figures.update(space_figures(end.park_vacancy, start.park_vacancy, layer("units"), layer("leases"), year))
+    figures.update(enterprise_figures(layer("enterprise_years"), year))
+    tables["muju_grades"] = muju_grades(end.muju.firms)
+    if judgeable is not None:
+        figures = {key: (value if FIGURE_TOPICS[key] in judgeable else None) for key, value in figures.items()}
+    return YearFigures(year, {key: figures[key] for key in FIGURES}, tables)
+
+
+def compare(current: YearFigures, previous: YearFigures) -> pd.DataFrame:
+    """Each figure of ``current`` beside ``previous``: ``key, current, previous, change, change_pct`` (change in %
+    of the previous value; NaN when it is 0 or either is not judged)."""
+    keys = list(FIGURES)
+    now = pd.Series([current.figures[k] for k in keys], index=keys, dtype=float)
+    before = pd.Series([previous.figures[k] for k in keys], index=keys, dtype=float)
+    change = now - before
+    pct = (change / before.where(before != 0)) * 100.0
+    return pd.DataFrame({"key": keys, "current": now.to_numpy(), "previous": before.to_numpy(),
+                         "change": change.to_numpy(), "change_pct": pct.to_numpy()})
+
+
+__all__ = ["FIGURES", "FIGURE_TOPICS", "LAND_PROBLEMS", "YearFigures", "built_in", "case_figures", "compare",
+           "enterprise_figures", "happened_in", "idle_figures", "inefficient_figures", "land_figures", "muju_grades",
+           "network_figures", "space_figures", "year_days", "year_end", "year_figures"]

@@ -1,0 +1,217 @@
+"""A park's year in figures (geo.annual), computed by hand on a small park for 2025.
+
+Parcels are 100 m × 100 m = 10 000 m² = 15 亩 (1 亩 = 2000/3 m²) unless said:
+
+======  ===========  ===========  ==========================================================
+parcel  contract     land use     what happens
+======  ===========  ===========  ==========================================================
+A       2025-01-01   100101 ind.  supplied on the year's first day, started 2025-03-01
+B       2025-12-31   1101 logist. supplied on its last day, not started
+C       2024-12-31   100101       supplied the year before; started 2024-02-01, completed
+                                  2025-06-30 (status completed: 建而未投 at the year end)
+D       2026-01-01   100101       approved, contract the next year: not supplied in 2025
+E       2025-05-01   100102 ind.  supplied, started 2025-06-01 and completed 2025-11-30 in 2025
+F       2025-07-01   100101       entered in error: never true (valid_from = valid_to)
+G       2025-03-01   100101       split on 2025-09-01 into G-1, G-2 (50 m × 100 m = 7.5 亩 each,
+                                  contract date copied): supplied once, as G
+H       2023-01-01   100101       agreed start 2024-03-01, never started: idle from 2025-03-01
+I       2023-01-01   100101       agreed start 2023-06-01, never started: idle at both ends;
+                                  reclaimed by case K1 (closed 2025-12-31)
+======  ===========  ===========  ==========================================================
+
+Land supplied in 2025: A, B, E, G = 4 parcels, 60 亩; industrial A, E, G = 45 亩.
+Started: A, E = 2; completed: C, E = 2.
+Idle (闲置, IDLE-A a full year after the agreed start) at 2025-12-31: H (fee), I (reclaim) = 2, 30 亩;
+at 2024-12-31 only I (H was 10 months late): newly idle H = 1, 15 亩.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from geo.analysis import analyse_land
+from geo.annual import FIGURES, compare, happened_in, year_end, year_figures
+from layers.registry import get_layer
+from layers.rules import load_rules
+from layers.validate import validate_layer
+
+EPSG = 4549
+X0, Y0 = 636_000.0, 3_171_000.0
+RULES = load_rules()
+
+
+def box(x0, y0, x1, y1):
+    return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+def line(x0, x1, y=-50.0):
+    return shapely.LineString([(X0 + x0, Y0 + y), (X0 + x1, Y0 + y)])
+
+
+def typed(name, rows, geometry=None):
+    frame = pd.DataFrame(rows)
+    if geometry is not None:
+        frame = gpd.GeoDataFrame(frame, geometry=geometry, crs=EPSG)
+    return validate_layer(frame, get_layer(name), source=f"test:{name}")[0]
+
+
+def parcel(pid, i, contract, land_use="100101", width=100.0, **values):
+    base = {"parcel_id": pid, "contract_date": contract, "land_use": land_use, "land_use_std": "用地用海2023",
+            "status": "supplied", "tenure": "granted"}
+    return {**base, **values}, box(i * 200, 0, i * 200 + width, 100)
+
+
+@pytest.fixture(scope="module")
+def park():
+    rows = [
+        parcel("A", 0, "2025-01-01", actual_start_date="2025-03-01", status="under_construction"),
+        parcel("B", 1, "2025-12-31", land_use="1101", tenure="allocated"),
+        parcel("C", 2, "2024-12-31", actual_start_date="2024-02-01", actual_completion_date="2025-06-30",
+               status="completed"),
+        parcel("D", 3, "2026-01-01", status="approved_unsupplied"),
+        parcel("E", 4, "2025-05-01", land_use="100102", actual_start_date="2025-06-01",
+               actual_completion_date="2025-11-30", status="operating"),
+        parcel("F", 5, "2025-07-01", valid_from="2025-07-01", valid_to="2025-07-01", retired_on="2025-08-01"),
+        parcel("G", 6, "2025-03-01", valid_to="2025-09-01", retired_on="2025-09-01"),
+        parcel("G-1", 7, "2025-03-01", width=50.0, valid_from="2025-09-01", previously_part_of="G"),
+        parcel("G-2", 8, "2025-03-01", width=50.0, valid_from="2025-09-01", previously_part_of="G"),
+        parcel("H", 9, "2023-01-01", agreed_start_date="2024-03-01", land_price_wan=100.0),
+        parcel("I", 10, "2023-01-01", agreed_start_date="2023-06-01", land_price_wan=100.0),
+    ]
+    parcels = typed("parcels", [r for r, _ in rows], [g for _, g in rows])
+    units = typed("units", [{"unit_id": "U1", "area_m2": 1000.0, "status": "leasable"},
+                            {"unit_id": "U2", "area_m2": 500.0, "status": "leasable"}])
+    leases = typed("leases", [{"lease_id": "L1", "unit_id": "U1", "start": "2024-05-01", "end": "2026-04-30"},
+                              {"lease_id": "L2", "unit_id": "U2", "start": "2025-01-01", "end": "2027-12-31"}])
+    cases = typed("cases", [
+        {"case_id": "K1", "parcel_id": "I", "problem": "idle_land", "method": "reclaim", "status": "done",
+         "opened": "2025-02-01", "closed": "2025-12-31", "area_m2": 10_000.0},
+        {"case_id": "K2", "problem": "vacant_factory", "method": "lease", "status": "done", "opened": "2024-10-01",
+         "closed": "2025-01-01", "floor_area_m2": 800.0},
+        {"case_id": "K3", "parcel_id": "H", "problem": "idle_land", "method": "re_perform", "status": "done",
+         "opened": "2025-02-01", "closed": "2026-01-01", "area_m2": 10_000.0},
+        {"case_id": "K4", "parcel_id": "H", "problem": "idle_land", "method": "graft", "status": "dropped",
+         "opened": "2025-02-01", "closed": "2025-06-01", "area_m2": 10_000.0},
+    ])
+    roads = typed("roads", [{"road_id": "R1", "status": "completed", "year": 2025, "grade": "secondary"},
+                            {"road_id": "R2", "status": "completed", "year": 2024, "grade": "branch"},
+                            {"road_id": "R3", "status": "subgrade", "year": 2025, "grade": "branch"}],
+                  [line(0, 1000), line(0, 500, y=-80), line(0, 300, y=-110)])
+    pipelines = typed("pipelines", [{"pipe_id": "W1", "network": "water_supply", "status": "in_service",
+                                     "year_built": 2025},
+                                    {"pipe_id": "S1", "network": "sewer", "status": "in_service",
+                                     "year_built": 2024}],
+                      [line(0, 200, y=-60), line(0, 400, y=-70)])
+    firm_years = typed("enterprise_years", [
+        {"record_id": "1", "enterprise_id": "E1", "year": 2025, "tax_wan": 100.0, "output_wan": 1000.0,
+         "value_added_wan": 300.0},
+        {"record_id": "2", "enterprise_id": "E2", "year": 2025, "tax_wan": 50.0, "output_wan": 500.0,
+         "value_added_wan": 100.0},
+        {"record_id": "3", "enterprise_id": "E1", "year": 2024, "tax_wan": 80.0, "output_wan": 900.0,
+         "value_added_wan": 250.0},
+    ])
+    return {"parcels": parcels, "units": units, "leases": leases, "cases": cases, "roads": roads,
+            "pipelines": pipelines, "enterprise_years": firm_years}
+
+
+def figures_of(park, year, **kwargs):
+    end = analyse_land(park, as_of=year_end(year), rules=RULES)
+    start = analyse_land(park, as_of=year_end(year - 1), rules=RULES)
+    return year_figures(park, year, end=end, start=start, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def y2025(park):
+    return figures_of(park, 2025)
+
+
+def test_land_supplied_counts_contracts_of_the_year_once_each(y2025):
+    f = y2025.figures
+    assert (f["land_supplied_parcels"], f["land_supplied_mu"]) == (4, pytest.approx(60.0))
+    assert f["land_supplied_industrial_mu"] == pytest.approx(45.0)
+    by_tenure = y2025.tables["supplied_by_tenure"].set_index("tenure")
+    assert by_tenure.loc["granted", "parcels"] == 3 and by_tenure.loc["allocated", "mu"] == pytest.approx(15.0)
+    assert y2025.tables["supplied_by_land_use"].set_index("land_use").loc["100101", "parcels"] == 2  # A, G
+
+
+@pytest.mark.parametrize(("day", "counted"), [("2024-12-31", False), ("2025-01-01", True), ("2025-12-31", True),
+                                              ("2026-01-01", False)])
+def test_a_date_on_either_side_of_the_year(day, counted):
+    frame = pd.DataFrame({"contract_date": pd.to_datetime([day])})
+    assert bool(happened_in(frame, "contract_date", 2025)[0]) is counted
+
+
+def test_projects_started_and_completed(y2025):
+    assert (y2025.figures["projects_started"], y2025.figures["projects_completed"]) == (2, 2)
+
+
+def test_idle_land_at_the_year_end_and_newly_idle(y2025):
+    f = y2025.figures
+    assert (f["idle_year_end_parcels"], f["idle_year_end_mu"]) == (2, pytest.approx(30.0))
+    assert (f["idle_new_parcels"], f["idle_new_mu"]) == (1, pytest.approx(15.0))
+
+
+def test_cases_completed_in_the_year_by_method(y2025):
+    f = y2025.figures
+    # K1 (closed on the year's last day) and K2 (its first); K3 closes the next year, K4 was dropped.
+    assert f["cases_closed"] == 2
+    assert (f["idle_disposed_parcels"], f["idle_disposed_mu"]) == (1, pytest.approx(15.0))
+    assert (f["revitalised_land_mu"], f["revitalised_floor_m2"]) == (pytest.approx(15.0), 800.0)
+    methods = y2025.tables["disposed_by_method"].set_index("method")
+    assert methods["cases"].to_dict() == {"lease": 1, "reclaim": 1}
+
+
+def test_factory_space_at_both_ends_and_units_newly_let(y2025):
+    f = y2025.figures
+    assert (f["factory_leasable_m2_start"], f["factory_leasable_m2_end"]) == (1500.0, 1500.0)
+    assert (f["factory_let_m2_start"], f["factory_let_m2_end"]) == (1000.0, 1500.0)
+    assert (f["factory_vacant_m2_start"], f["factory_vacant_m2_end"]) == (500.0, 0.0)
+    assert (f["units_newly_let"], f["units_newly_let_m2"]) == (1, 500.0)
+
+
+def test_networks_built_in_the_year(y2025):
+    f = y2025.figures
+    assert f["roads_completed_km"] == pytest.approx(1.0)  # R1; R3 is at the subgrade, R2 was built in 2024
+    assert f["pipelines_built_km"] == pytest.approx(0.2)
+    stages = y2025.tables["roads_by_stage"].set_index("status")["km"]
+    assert stages.to_dict() == {"completed": pytest.approx(1.5), "subgrade": pytest.approx(0.3)}
+    assert y2025.tables["roads_completed_by_grade"].set_index("grade")["km"].to_dict() == {
+        "secondary": pytest.approx(1.0)}
+
+
+def test_enterprise_figures_of_the_year(y2025):
+    f = y2025.figures
+    assert (f["tax_wan"], f["output_wan"], f["value_added_wan"]) == (150.0, 1500.0, 400.0)
+
+
+def test_the_year_beside_the_one_before(park, y2025):
+    before = figures_of(park, 2024)
+    # 2024: C supplied on its last day; started C (2024-02-01); nothing completed; roads R2 0.5 km, pipe S1 0.4 km.
+    assert (before.figures["land_supplied_parcels"], before.figures["projects_started"]) == (1, 1)
+    table = compare(y2025, before).set_index("key")
+    assert list(table.index) == list(FIGURES)
+    assert table.loc["land_supplied_parcels", ["current", "previous", "change"]].tolist() == [4, 1, 3]
+    assert table.loc["land_supplied_parcels", "change_pct"] == pytest.approx(300.0)
+    assert table.loc["roads_completed_km", "change"] == pytest.approx(1.0 - 0.5)
+    assert pd.isna(table.loc["projects_completed", "change_pct"])  # nothing completed in 2024: no percentage
+
+
+def test_a_park_without_the_layers_gives_no_number_for_what_it_cannot_judge(park):
+    parcels_only = {"parcels": park["parcels"]}
+    result = figures_of(parcels_only, 2025, judgeable={"land_supply", "idle_land", "inefficient_land"})
+    assert result.figures["land_supplied_parcels"] == 4
+    assert result.figures["roads_completed_km"] is None and result.figures["tax_wan"] is None
+    assert result.figures["units_newly_let"] is None and result.figures["cases_closed"] is None
+
+
+def test_inefficient_land_at_the_year_end_by_kind(y2025):
+    # 供而未用: B, G-1, G-2, H, I (supplied, not started) = 15 + 7.5 + 7.5 + 15 + 15 = 60 亩; 建而未投: C (completed
+    # 2025-06-30, not operating) 15 亩; 批而未供: D 15 亩. G and F are not true on 31 December.
+    assert y2025.figures["inefficient_year_end_mu"] == pytest.approx(90.0)
+    kinds = y2025.tables["inefficient_by_kind"].set_index("kind")
+    assert kinds["parcels"].to_dict() == {"approved_unsupplied": 1, "supplied_unused": 5, "underused": 0,
+                                          "built_not_operating": 1, "below_target": 0}
+    assert kinds.loc["supplied_unused", "mu"] == pytest.approx(60.0)
