@@ -327,6 +327,7 @@ class ParcelClasses:
     supplyable: np.ndarray
     idle: np.ndarray
     contract: pd.Series
+    inside_share: np.ndarray
 
 
 def area_inside(geoms: np.ndarray, outline) -> np.ndarray:
@@ -352,6 +353,7 @@ def classify_parcels(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, 
     contract = date_column(parcels, "contract_date")
     completion = date_column(parcels, "actual_completion_date")
     area = area_inside(parcels.geometry.to_numpy(), outline)
+    full = shapely.area(parcels.geometry.to_numpy())
     supplied = status.isin(status_rules.supplied_statuses).to_numpy(dtype=bool) & ~(contract > day).to_numpy(bool)
     built = supplied & status.isin(status_rules.built_statuses).to_numpy(dtype=bool) \
         & ~(completion > day).to_numpy(dtype=bool)
@@ -368,6 +370,7 @@ def classify_parcels(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, 
         supplyable=status.isin(status_rules.supplyable_statuses).to_numpy(dtype=bool),
         idle=supplied & idle_status.isin(status_rules.idle_statuses).to_numpy(dtype=bool),
         contract=contract,
+        inside_share=np.divide(area, full, out=np.zeros_like(area), where=full > 0),
     )
 
 
@@ -578,7 +581,8 @@ def indicator_values(*, parcels, buildings, years, classes: ParcelClasses | None
         numerator = None
         if reason is None:
             on = classes.built & (classes.industrial if key.startswith("industrial") else True)
-            values = sums[measure].to_numpy(dtype=float)[on]
+            # A parcel partly outside the evaluation area brings the same share of its buildings.
+            values = (sums[measure].to_numpy(dtype=float) * classes.inside_share)[on]
             if np.isnan(values).any():
                 reason = missing_values("buildings", ("gfa_m2", "floors"), int(unknown_gfa.sum()),
                                         int(len(unknown_gfa)), what_zh="建筑", what_en="buildings")
