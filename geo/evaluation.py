@@ -30,12 +30,13 @@ from geo.reasons import date_column, float_column, text_column
 from geo.summary import in_force
 from geo.units import M2_PER_HA, M2_PER_MU
 from geo.utilisation import building_floor_areas, building_parcel_pairs, per_parcel_sums
-from layers.evaluation_rules import RATE_INDICATORS, EvaluationRules, default_evaluation_rules
+from layers.evaluation_rules import EvaluationRules, default_evaluation_rules
 from layers.registry import get_layer
 from layers.rules import LandRules, default_rules
 
 #: Labels of the zone types (开发区类型).
-ZONE_TYPE_LABELS = {"industrial": ("工业主导型", "industry-led"), "integrated": ("产城融合型", "industry–city integrated")}
+ZONE_TYPE_LABELS = {"industrial": ("工业主导型", "industry-led"),
+                    "integrated": ("产城融合型", "industry–city integrated")}
 
 #: Land-use status categories in report order: key → (中文, English, code of DOMAIN-REPORTS.md §1.2).
 STATUS_LABELS = {
@@ -62,7 +63,8 @@ INDICATOR_LABELS = {
     "industrial_rate": ("工业用地率", "industrial land rate", "%",
                         "工矿仓储用地 ÷ 已建成城镇建设用地", "industrial land ÷ built land"),
     "comprehensive_far": ("综合容积率", "overall floor-area ratio", "",
-                          "已建成城镇建设用地上总建筑面积 ÷ 已建成城镇建设用地", "floor area on built land ÷ built land"),
+                          "已建成城镇建设用地上总建筑面积 ÷ 已建成城镇建设用地",
+                          "floor area on built land ÷ built land"),
     "building_density": ("建筑密度", "building density", "%",
                          "已建成城镇建设用地上建筑基底总面积 ÷ 已建成城镇建设用地",
                          "building footprints on built land ÷ built land"),
@@ -602,8 +604,9 @@ def _investment(parcels, classes, a2, reason) -> _Value:
     on = classes.built & classes.industrial
     invested = float_column(parcels, "investment_done_wan")[on]
     if np.isnan(invested).any():
-        return _Value(None, None, None, missing_values("parcels", ("investment_done_wan",), int(np.isnan(invested).sum()),
-                                                       int(on.sum()), what_zh="工矿仓储地块", what_en="industrial parcels"))
+        reason = missing_values("parcels", ("investment_done_wan",), int(np.isnan(invested).sum()), int(on.sum()),
+                                what_zh="工矿仓储地块", what_en="industrial parcels")
+        return _Value(None, None, None, reason)
     return _value(float(invested.sum()), a2 / M2_PER_HA, None, "工矿仓储用地", "industrial land")
 
 
@@ -680,7 +683,8 @@ def _score(indicators: tuple[IndicatorResult, ...], zone_type: str | None, type_
     partial = float(sum(i.weight * i.score for i in scored) / judged_weight) if judged_weight else None
     if not left_out:
         return Score(float(sum(i.weight * i.score for i in scored)), partial, judged_weight, ())
-    names_zh = "、".join(i.label_zh + ("（未设理想值）" if i.ideal is None else "") for i in weighted if i.score is None)
+    names_zh = "、".join(i.label_zh + ("（未设理想值）" if i.ideal is None else "")
+                        for i in weighted if i.score is None)
     names_en = ", ".join(i.label_en + (" (no ideal value set)" if i.ideal is None else "")
                          for i in weighted if i.score is None)
     return Score(None, partial, judged_weight, left_out, Reason(

@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
+from layers.registry import get_layer
 from layers.rules import (
     Check,
     RulesError,
@@ -37,7 +38,6 @@ from layers.rules import (
     rule_section,
 )
 from layers.rules import override_path_for_park as _override_path
-from layers.registry import get_layer
 
 DEFAULT_EVALUATION_RULES_PATH = Path(__file__).resolve().parents[1] / "data" / "evaluation.yaml"
 ENV_VAR = "PARKATLAS_EVALUATION_RULES"
