@@ -95,3 +95,26 @@ def test_weights_not_summing_to_one_are_refused_with_the_sum(tmp_path):
 def test_a_bad_indicator_is_refused_naming_it(tmp_path, change, named):
     message = refused(tmp_path, indicators_with(change))
     assert "indicators.definitions" in message and named in message
+
+
+def test_every_problem_is_reported_at_once_and_bad_yaml_names_the_file(tmp_path):
+    with pytest.raises(EvaluationRulesError) as caught:
+        load_evaluation_rules(write(tmp_path, "zone_type:\n  industrial_share_above: -1\n  other_as: mixed\n"))
+    assert len(caught.value.problems) == 2
+    assert str(caught.value).startswith("evaluation rules rejected")
+    assert "not valid YAML" in refused(tmp_path, "zone_type: [unclosed\n")
+    assert "schema: got 'parkatlas-land-rules/1'" in refused(tmp_path, "schema: parkatlas-land-rules/1\n")
+
+
+def test_the_park_override_is_found_beside_the_park_or_by_the_environment(tmp_path, monkeypatch):
+    from layers.evaluation_rules import evaluation_rules_for_park
+
+    monkeypatch.delenv("PARKATLAS_EVALUATION_RULES", raising=False)
+    park = tmp_path / "p.gpkg"
+    assert evaluation_rules_for_park(park).supply.years_of_supply_window == 3
+    (tmp_path / "p.evaluation.yaml").write_text("supply:\n  years_of_supply_window: 5\n", encoding="utf-8")
+    assert evaluation_rules_for_park(park).supply.years_of_supply_window == 5
+    elsewhere = tmp_path / "other.yaml"
+    elsewhere.write_text("supply:\n  years_of_supply_window: 4\n", encoding="utf-8")
+    monkeypatch.setenv("PARKATLAS_EVALUATION_RULES", str(elsewhere))
+    assert evaluation_rules_for_park(park).supply.years_of_supply_window == 4
