@@ -126,6 +126,8 @@ class StatusArea:
     code: str
     area_m2: float | None
     reason: Reason | None = None
+    #: A caveat on a judged area (some records could not be judged and are not in it).
+    note: Reason | None = None
 
     @property
     def area_ha(self) -> float | None:
@@ -138,7 +140,7 @@ class StatusArea:
     def as_dict(self, lang: str) -> dict:
         return {"key": self.key, "label": self.label_en if lang == "en" else self.label_zh, "code": self.code,
                 "area_m2": self.area_m2, "area_ha": self.area_ha, "area_mu": self.area_mu,
-                "not_judged": _reason_dict(self.reason, lang)}
+                "not_judged": _reason_dict(self.reason, lang), "note": _reason_dict(self.note, lang)}
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,8 @@ class IndicatorResult:
     status: str
     ideal_status: str
     reason: Reason | None = None
+    #: A caveat on a judged value (e.g. idle land is a lower bound).
+    note: Reason | None = None
 
     def as_dict(self, lang: str) -> dict:
         en = lang == "en"
@@ -171,7 +175,7 @@ class IndicatorResult:
                 "numerator": self.numerator, "denominator": self.denominator, "direction": self.direction,
                 "ideal": self.ideal, "weight": self.weight, "score": self.score, "source": self.source,
                 "status": self.status, "ideal_status": self.ideal_status,
-                "not_judged": _reason_dict(self.reason, lang)}
+                "not_judged": _reason_dict(self.reason, lang), "note": _reason_dict(self.note, lang)}
 
 
 @dataclass(frozen=True)
@@ -328,6 +332,7 @@ class ParcelClasses:
     land_use_known: np.ndarray
     supplyable: np.ndarray
     idle: np.ndarray
+    idle_unknown: np.ndarray
     contract: pd.Series
     inside_share: np.ndarray
 
@@ -359,8 +364,12 @@ def classify_parcels(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, 
     supplied = status.isin(status_rules.supplied_statuses).to_numpy(dtype=bool) & ~(contract > day).to_numpy(bool)
     built = supplied & status.isin(status_rules.built_statuses).to_numpy(dtype=bool) \
         & ~(completion > day).to_numpy(dtype=bool)
-    idle_status = idle_land(parcels, buildings, as_of=day, rules=land_rules)["idle_status"] if len(parcels) \
-        else pd.Series([], dtype=object)
+    idle = idle_land(parcels, buildings, as_of=day, rules=land_rules)
+    idle_status = idle["idle_status"]
+    # Land outside 53号令's tenures cannot be idle; the rest that geo.idle could not judge is unknown.
+    tenure = text_column(parcels, "tenure")
+    other_tenure = (tenure.notna() & ~tenure.isin(land_rules.idle.tenures)).to_numpy(dtype=bool)
+    idle_unknown = supplied & idle["idle_not_judged"].notna().to_numpy(dtype=bool) & ~other_tenure
     return ParcelClasses(
         area_m2=area,
         supplied=supplied,
@@ -371,13 +380,23 @@ def classify_parcels(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, 
         & text_column(parcels, "land_use_std").notna().to_numpy(dtype=bool),
         supplyable=status.isin(status_rules.supplyable_statuses).to_numpy(dtype=bool),
         idle=supplied & idle_status.isin(status_rules.idle_statuses).to_numpy(dtype=bool),
+        idle_unknown=idle_unknown,
         contract=contract,
         inside_share=np.divide(area, full, out=np.zeros_like(area), where=full > 0),
     )
 
 
-def _union_area(geoms: np.ndarray) -> float:
-    return float(shapely.area(shapely.union_all(geoms))) if len(geoms) else 0.0
+def idle_lower_bound(classes: ParcelClasses) -> Reason | None:
+    """The caveat on idle land when ``geo.idle`` could not judge some supplied parcels (they are not counted)."""
+    unknown = classes.idle_unknown
+    if not unknown.any():
+        return None
+    mu = float(classes.area_m2[unknown].sum()) / M2_PER_MU
+    return Reason(f"闲置土地为下限：{int(unknown.sum())} 个已供应地块（{mu:.2f} 亩）无法判断是否闲置"
+                  "（缺少供地方式或约定动工日期等，见闲置土地分析）",
+                  f"idle land is a lower bound: {int(unknown.sum())} supplied parcels ({mu:.2f} mu) could not be "
+                  "judged (no tenure or agreed start date …, see the idle-land analysis)",
+                  ("parcels.tenure", "parcels.agreed_start_date"))
 
 
 def evaluation_area(zones: pd.DataFrame, *, rules: EvaluationRules
@@ -444,7 +463,8 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
     """
     rules = rules or default_evaluation_rules()
     land_rules = land_rules or default_rules()
-    day = pd.Timestamp(year=int(year), month=12, day=31)
+    year = checked_year(year)
+    day = pd.Timestamp(year=year, month=12, day=31)
     parcels = _frame(layers, "parcels", day)
     buildings = _frame(layers, "buildings", day)
     zones = _frame(layers, "zones", day)
@@ -480,7 +500,13 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
     residential = None if built_land_use_missing else parcel_sum("built", None if classes is None else
                                                                  classes.residential)
     supplyable = parcel_sum("supplyable")
-    supplyable_industrial = parcel_sum("supplyable", None if classes is None else classes.industrial)
+    supplyable_use_missing = None
+    if classes is not None and (classes.supplyable & ~classes.land_use_known).any():
+        supplyable_use_missing = missing_values(
+            "parcels", ("land_use", "land_use_std"), int((classes.supplyable & ~classes.land_use_known).sum()),
+            int(classes.supplyable.sum()), what_zh="尚可供应地块", what_en="parcels still to supply")
+    supplyable_industrial = None if supplyable_use_missing else parcel_sum(
+        "supplyable", None if classes is None else classes.industrial)
     idle = parcel_sum("idle")
     ready = None if supplied is None else supplied + supplyable
     developable = None if total_m2 is None else total_m2 - blocked_m2
@@ -488,9 +514,12 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
              "developable": (developable, area_reason), "ready": (ready, parcel_reason),
              "supplied": (supplied, parcel_reason), "built": (built, parcel_reason),
              "industrial": (industrial, parcel_reason or built_land_use_missing),
-             "supplyable": (supplyable, parcel_reason), "supplyable_industrial": (supplyable_industrial, parcel_reason),
+             "supplyable": (supplyable, parcel_reason),
+             "supplyable_industrial": (supplyable_industrial, parcel_reason or supplyable_use_missing),
              "idle": (idle, parcel_reason)}
-    statuses = tuple(StatusArea(key, *STATUS_LABELS[key], area, None if area is not None else reason)
+    idle_note = None if classes is None else idle_lower_bound(classes)
+    statuses = tuple(StatusArea(key, *STATUS_LABELS[key], area, None if area is not None else reason,
+                                idle_note if key == "idle" else None)
                      for key, (area, reason) in areas.items())
 
     zone_type, basis, type_reason = zone_type_of(built, industrial, residential,
@@ -499,13 +528,23 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
         parcels=parcels, buildings=buildings, years=years, classes=classes, year=int(year), land_rules=land_rules,
         rules=rules, areas={key: area for key, (area, _) in areas.items()},
         reasons={"developable": area_reason, "parcels": parcel_reason, "land_use": built_land_use_missing})
-    indicators = tuple(_indicator(key, values[key], zone_type, rules) for key in INDICATOR_LABELS)
+    indicators = tuple(_indicator(key, values[key], zone_type, rules, idle_note if key == "idle_rate" else None)
+                       for key in INDICATOR_LABELS)
     return Evaluation(
         year=int(year), as_of=day.date(), zone_type=zone_type, zone_type_basis=basis, zone_type_reason=type_reason,
         statuses=statuses, indicators=indicators, score=_score(indicators, zone_type, type_reason, rules),
         potentials=potentials(statuses, indicators, zone_type, rules),
         years_of_supply_left=supply_years(classes, supplyable, parcel_reason, year=int(year), rules=rules),
         rules_files=rules.files)
+
+
+def checked_year(year) -> int:
+    """``year`` as an int, or ValueError naming it and the years the register can hold (its year fields' range)."""
+    spec = get_layer("buildings").field("completion_year")
+    low, high = int(spec.min_value), int(spec.max_value)
+    if isinstance(year, bool) or not isinstance(year, int | np.integer) or not low <= year <= high:
+        raise ValueError(f"evaluation year: got {year!r}; allowed: a whole year from {low} to {high}")
+    return int(year)
 
 
 def zone_type_of(built: float | None, industrial: float | None, residential: float | None, reason: Reason | None, *,
@@ -654,7 +693,8 @@ def _taxes(parcels, years, classes, year, a, a2, parcel_reason, use_reason) -> d
     return out
 
 
-def _indicator(key: str, value: _Value, zone_type: str | None, rules: EvaluationRules) -> IndicatorResult:
+def _indicator(key: str, value: _Value, zone_type: str | None, rules: EvaluationRules,
+               note: Reason | None = None) -> IndicatorResult:
     rule = rules.indicator(key)
     label_zh, label_en, unit, formula_zh, formula_en = INDICATOR_LABELS[key]
     ideal = None if zone_type is None else rule.ideal[zone_type]
@@ -664,7 +704,7 @@ def _indicator(key: str, value: _Value, zone_type: str | None, rules: Evaluation
         score = standardised(value.value, ideal, direction=rule.direction)
     return IndicatorResult(key, label_zh, label_en, unit, formula_zh, formula_en, value.value, value.numerator,
                            value.denominator, rule.direction, ideal, weight, score, rule.source, rule.status,
-                           rule.ideal_status, value.reason)
+                           rule.ideal_status, value.reason, None if value.value is None else note)
 
 
 def _score(indicators: tuple[IndicatorResult, ...], zone_type: str | None, type_reason: Reason | None,

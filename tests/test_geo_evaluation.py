@@ -322,3 +322,46 @@ def test_the_demo_park_in_sane_ranges(demo_park):
     assert result.zone_type == "industrial"
     assert 0 < result.score.partial <= 100 and not math.isnan(result.score.partial)
     json.dumps(result.as_dict("zh"))
+
+
+def test_idle_land_that_cannot_be_judged_makes_the_idle_area_a_lower_bound(result):
+    # P2 is granted and supplied without an agreed start date: geo.idle cannot judge it.
+    note = result.status("idle").note
+    assert note is not None and "1 supplied parcels (15.00 mu)" in note.en
+    assert result.indicator("idle_rate").note == note
+    leased = the_parcels()
+    leased.loc[leased["parcel_id"] == "P2", "tenure"] = "leased"  # 租赁 land is outside 53号令: not unknown
+    assert evaluate_land_use(park(parcels=leased), year=2025).status("idle").note is None
+
+
+def test_idle_land_by_hand():
+    frame = parcels(
+        # Agreed start 2023-06-30: two full years passed on 2025-06-30 → idle_reclaim by the end of 2025.
+        {"status": "supplied", "contract_date": "2023-01-10", "agreed_start_date": "2023-06-30"},
+        # Agreed start 2025-06-30: not yet a full year late on 2025-12-31 → not idle.
+        {"status": "supplied", "contract_date": "2025-01-10", "agreed_start_date": "2025-06-30"},
+    )
+    result = evaluate_land_use({"parcels": frame}, year=2025)
+    assert result.status("idle").area_m2 == pytest.approx(10_000)
+    assert result.indicator("idle_rate").value == pytest.approx(0.5)  # 10 000 ÷ 20 000
+    assert result.potential("management").area_mu == pytest.approx(15)
+
+
+def test_an_unknown_land_use_on_land_still_to_supply_leaves_e21_not_judged():
+    frame = the_parcels()
+    frame.loc[frame["parcel_id"] == "P3", "land_use"] = None
+    result = evaluate_land_use(park(parcels=frame), year=2025)
+    assert result.status("supplyable").area_m2 == pytest.approx(10_000)
+    assert result.status("supplyable_industrial").area_m2 is None
+    assert result.potential("expansion_industrial").reason.missing == ("parcels.land_use", "parcels.land_use_std")
+
+
+@pytest.mark.parametrize("year", [1899, 2101, "2025", 2025.0, True])
+def test_a_bad_year_is_refused_naming_it(year):
+    with pytest.raises(ValueError, match=r"evaluation year: got .*allowed: a whole year from 1900 to 2100"):
+        evaluate_land_use({}, year=year)
+
+
+@pytest.mark.parametrize("year", [1900, 2100])
+def test_the_first_and_last_year_are_allowed(year):
+    assert evaluate_land_use({}, year=year).as_of.year == year
