@@ -486,13 +486,7 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
         mask = getattr(classes, mask_name) if extra is None else getattr(classes, mask_name) & extra
         return float(classes.area_m2[mask].sum())
 
-    built_land_use_missing = None
-    if classes is not None:
-        unknown_use = classes.built & ~classes.land_use_known
-        if unknown_use.any():
-            built_land_use_missing = missing_values(
-                "parcels", ("land_use", "land_use_std"), int(unknown_use.sum()), int(classes.built.sum()),
-                what_zh="已建成地块", what_en="built parcels")
+    built_land_use_missing = unknown_land_use(classes, "built", what_zh="已建成地块", what_en="built parcels")
     supplied = parcel_sum("supplied")
     built = parcel_sum("built")
     industrial = None if built_land_use_missing else parcel_sum("built", None if classes is None else
@@ -500,11 +494,8 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
     residential = None if built_land_use_missing else parcel_sum("built", None if classes is None else
                                                                  classes.residential)
     supplyable = parcel_sum("supplyable")
-    supplyable_use_missing = None
-    if classes is not None and (classes.supplyable & ~classes.land_use_known).any():
-        supplyable_use_missing = missing_values(
-            "parcels", ("land_use", "land_use_std"), int((classes.supplyable & ~classes.land_use_known).sum()),
-            int(classes.supplyable.sum()), what_zh="尚可供应地块", what_en="parcels still to supply")
+    supplyable_use_missing = unknown_land_use(classes, "supplyable", what_zh="尚可供应地块",
+                                              what_en="parcels still to supply")
     supplyable_industrial = None if supplyable_use_missing else parcel_sum(
         "supplyable", None if classes is None else classes.industrial)
     idle = parcel_sum("idle")
@@ -536,6 +527,18 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
         potentials=potentials(statuses, indicators, zone_type, rules),
         years_of_supply_left=supply_years(classes, supplyable, parcel_reason, year=int(year), rules=rules),
         rules_files=rules.files)
+
+
+def unknown_land_use(classes: ParcelClasses | None, category: str, *, what_zh: str, what_en: str) -> Reason | None:
+    """Why the land-use split of ``category`` (``built``, ``supplyable``) cannot be judged: parcels without a code."""
+    if classes is None:
+        return None
+    members = getattr(classes, category)
+    unknown = members & ~classes.land_use_known
+    if not unknown.any():
+        return None
+    return missing_values("parcels", ("land_use", "land_use_std"), int(unknown.sum()), int(members.sum()),
+                          what_zh=what_zh, what_en=what_en)
 
 
 def checked_year(year) -> int:
