@@ -365,3 +365,20 @@ def test_a_bad_year_is_refused_naming_it(year):
 @pytest.mark.parametrize("year", [1900, 2100])
 def test_the_first_and_last_year_are_allowed(year):
     assert evaluate_land_use({}, year=year).as_of.year == year
+
+
+@pytest.mark.parametrize("emptied", ["parcels", "buildings", "zones", "enterprise_years", None])
+def test_the_any_park_frames_with_one_layer_empty(emptied):
+    """Every layer of the rich tiny park validated, one left with no records: the evaluation still answers."""
+    from tests.anypark_helpers import rich_frames
+
+    frames = {name: validate_layer(frame, get_layer(name), source="test")[0] for name, frame in rich_frames().items()}
+    if emptied is not None:
+        frames[emptied] = frames[emptied].iloc[0:0]
+    result = evaluate_land_use(frames, year=2026)
+    data = json.loads(json.dumps(result.as_dict("en")))
+    missing = {m for item in data["indicators"] if item["not_judged"] for m in item["not_judged"]["missing"]}
+    if emptied is not None:
+        assert emptied in missing
+    for item in data["indicators"]:  # a value or a reason, never neither
+        assert (item["value"] is None) == (item["not_judged"] is not None), item["key"]
