@@ -253,6 +253,9 @@ class Evaluation:
     score: Score
     potentials: tuple[Potential, ...]
     years_of_supply_left: SupplyYears
+    #: 工矿仓储 and 住宅 shares of 已建成 land behind the zone type (``None`` when not judged).
+    industrial_share: float | None = None
+    residential_share: float | None = None
     rules_files: tuple[str, ...] = field(default=())
 
     def status(self, key: str) -> StatusArea:
@@ -270,6 +273,7 @@ class Evaluation:
         return {"year": self.year, "as_of": self.as_of.isoformat(), "zone_type": self.zone_type,
                 "zone_type_label": label, "zone_type_basis": self.zone_type_basis,
                 "zone_type_not_judged": _reason_dict(self.zone_type_reason, lang),
+                "industrial_share": self.industrial_share, "residential_share": self.residential_share,
                 "land_status": [s.as_dict(lang) for s in self.statuses],
                 "indicators": [i.as_dict(lang) for i in self.indicators],
                 "score": self.score.as_dict(lang),
@@ -526,7 +530,12 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
         statuses=statuses, indicators=indicators, score=_score(indicators, zone_type, type_reason, rules),
         potentials=potentials(statuses, indicators, zone_type, rules),
         years_of_supply_left=supply_years(classes, supplyable, parcel_reason, year=int(year), rules=rules),
+        industrial_share=_share(industrial, built), residential_share=_share(residential, built),
         rules_files=rules.files)
+
+
+def _share(part: float | None, whole: float | None) -> float | None:
+    return None if part is None or not whole else part / whole
 
 
 def unknown_land_use(classes: ParcelClasses | None, category: str, *, what_zh: str, what_en: str) -> Reason | None:

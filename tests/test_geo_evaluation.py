@@ -287,6 +287,7 @@ def test_residential_built_land_makes_an_integrated_zone():
     result = evaluate_land_use({"parcels": frame}, year=2025)
     # 工矿仓储 10 000 ÷ 40 000 = 25 % ≤ 30 %, 住宅 20 000 ÷ 40 000 = 50 % ≥ 25 %.
     assert result.zone_type == "integrated"
+    assert (result.industrial_share, result.residential_share) == (pytest.approx(0.25), pytest.approx(0.5))
     assert result.indicator("industrial_rate").value == pytest.approx(0.25)
 
 
