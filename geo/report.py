@@ -98,23 +98,23 @@ def _reason(item, lang: str) -> str:
 def evaluation_tables(evaluation, lang: str = "zh") -> list[Table]:
     """The evaluation's tables: land-use status areas, indicators with scores, potentials."""
     en = lang == "en"
+    area_columns = [_t(lang, "面积（公顷）", "Area (ha)"), _t(lang, "面积（亩）", "Area (mu)")]
     statuses = Table(_t(lang, "土地利用状况", "Land-use status"),
-                     [_t(lang, "类别", "Category"), _t(lang, "面积（公顷）", "Area (ha)"), _t(lang, "面积（亩）", "Area (mu)"),
-                      _t(lang, "说明", "Note")],
+                     [_t(lang, "类别", "Category"), *area_columns, _t(lang, "说明", "Note")],
                      [[s.label_en if en else s.label_zh, *_area(s.area_m2, lang), _reason(s, lang)]
                       for s in evaluation.statuses], numeric_columns=frozenset({1, 2}))
     indicators = Table(
         _t(lang, "评价指标", "Indicators"),
         [_t(lang, "指标", "Indicator"), _t(lang, "现状值", "Value"), _t(lang, "单位", "Unit"),
-         _t(lang, "理想值", "Ideal"), _t(lang, "权重", "Weight"), _t(lang, "标准化分值", "Score"), _t(lang, "说明", "Note")],
+         _t(lang, "理想值", "Ideal"), _t(lang, "权重", "Weight"), _t(lang, "标准化分值", "Score"),
+         _t(lang, "说明", "Note")],
         [[i.label_en if en else i.label_zh,
           NOT_JUDGED["en" if en else "zh"] if i.value is None else f"{i.value:,.2f}", i.unit,
           "—" if i.ideal is None else f"{i.ideal:,.2f}", f"{i.weight:.2f}",
           "—" if i.score is None else f"{i.score:.1f}", _reason(i, lang)] for i in evaluation.indicators],
         numeric_columns=frozenset({1, 3, 4, 5}))
     potentials = Table(_t(lang, "潜力测算", "Potentials"),
-                       [_t(lang, "潜力", "Potential"), _t(lang, "面积（公顷）", "Area (ha)"), _t(lang, "面积（亩）", "Area (mu)"),
-                        _t(lang, "测算依据", "Basis")],
+                       [_t(lang, "潜力", "Potential"), *area_columns, _t(lang, "测算依据", "Basis")],
                        [[p.label_en if en else p.label_zh, *_area(p.area_m2, lang),
                          (p.basis_en if en else p.basis_zh) + (f"（{_reason(p, lang)}）" if p.reason else "")]
                         for p in evaluation.potentials], numeric_columns=frozenset({1, 2}))
@@ -160,8 +160,10 @@ def _part_paragraphs(index: int, current: YearFigures, previous: YearFigures, la
         1: [("idle_year_end_parcels", "年末闲置土地{value}{unit}", "Idle land at the year end: {value} {unit}"),
             ("idle_new_parcels", "其中当年新增{value}{unit}", "of which newly idle: {value} {unit}"),
             ("idle_disposed_mu", "全年处置闲置土地{value}{unit}", "Idle land disposed of: {value} {unit}"),
-            ("inefficient_year_end_mu", "年末低效用地{value}{unit}", "Inefficient land at the year end: {value} {unit}")],
-        2: [("factory_vacant_m2_end", "年末标准厂房空置{value}{unit}", "Vacant factory space at the year end: {value} {unit}"),
+            ("inefficient_year_end_mu", "年末低效用地{value}{unit}",
+             "Inefficient land at the year end: {value} {unit}")],
+        2: [("factory_vacant_m2_end", "年末标准厂房空置{value}{unit}",
+             "Vacant factory space at the year end: {value} {unit}"),
             ("units_newly_let", "全年新出租厂房单元{value}{unit}", "Factory units newly let: {value} {unit}"),
             ("cases_closed", "完成盘活案件{value}{unit}", "Revitalisation cases completed: {value} {unit}")],
         3: [("roads_completed_km", "全年建成道路{value}{unit}", "Roads completed: {value} {unit}"),
