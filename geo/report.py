@@ -187,7 +187,8 @@ def report_document(park_name: str, current: YearFigures, previous: YearFigures,
     if evaluation is not None:
         score = evaluation.score
         if score.value is not None:
-            summary = _t(lang, f"按《开发区土地集约利用评价规程》测算，{year}年园区土地集约利用度分值为{score.value:.1f}。",
+            summary = _t(lang, f"按《开发区土地集约利用评价规程》测算，{year}年园区土地集约利用度分值为"
+                               f"{score.value:.1f}。",
                          f"By the national evaluation (TD/T 1029) the park's intensive-use score for {year} is "
                          f"{score.value:.1f}.")
         else:
