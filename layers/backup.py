@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
+from layers._atomic_files import fsync_and_replace
 from layers.audit import (
     AUDIT_LAYER,
     DEFAULT_TIMEZONE,
@@ -45,7 +46,7 @@ from layers.audit import (
 )
 from layers.io.archive import sha256_of as sha256_file
 from layers.registry import REGISTRY
-from layers.store import GeoPackageStore, ParkStoreError, _fsync_and_replace, checked_frame
+from layers.store import GeoPackageStore, ParkStoreError, checked_frame
 from layers.validate import LayerValidationError
 
 MANIFEST_SUFFIX = ".sha256.json"
@@ -244,7 +245,7 @@ def backup_park(store, dest: str | os.PathLike) -> dict:
             "schema_version": meta.get("schema_version"),
             "layers": _layer_counts(temporary),
         }
-        _fsync_and_replace(temporary, dest)
+        fsync_and_replace(temporary, dest)
     text = json.dumps(manifest, ensure_ascii=False, indent=2)
     with open(manifest_path(dest), "w", encoding="utf-8") as handle:
         handle.write(text + "\n")
@@ -353,5 +354,5 @@ def _swap_in(backup, inner: GeoPackageStore, manifest: dict, trail: pd.DataFrame
             raise BackupError(f"{backup}: the copy does not match the checksum; the park was not changed")
         if trail is not None:
             GeoPackageStore(temporary).save_layers({AUDIT_LAYER: trail})
-        _fsync_and_replace(temporary, inner.path)
+        fsync_and_replace(temporary, inner.path)
     return kept

@@ -24,7 +24,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from layers.store import GPKG_OPTIONS, GeoPackageStore, _fsync_and_replace, saving_beside
+from layers._atomic_files import fsync_and_replace
+from layers.store import GPKG_OPTIONS, GeoPackageStore, saving_beside
 from layers.workbook import workbook_bytes
 
 SCENARIOS = "expansion_scenarios"
@@ -164,7 +165,7 @@ class ScenarioStore:
                 frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=self.store.working_crs())
                 pyogrio.write_dataframe(frame, temporary, layer=layer, driver="GPKG",
                                         promote_to_multi=layer != ROADS, dataset_options=GPKG_OPTIONS)
-            _fsync_and_replace(temporary, self.path)
+            fsync_and_replace(temporary, self.path)
 
 
 def scenario_gpkg_bytes(scenario: Scenario) -> bytes:

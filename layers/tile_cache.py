@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geo.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, tiles_touched
+from geo.tile_grid import DEFAULT_BUFFER, DEFAULT_EXTENT, tiles_touched
 
 #: Layout of the cache file; a file of another layout is emptied and rebuilt.
 CACHE_LAYOUT = "1"

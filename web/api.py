@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
-from werkzeug.exceptions import NotFound
 
 from geo.crs import to_web
 from geo.ogc_crs import ApiCrs, api_crs_list, epsg_uri, in_authority_order
@@ -43,7 +42,7 @@ from web.api_params import (  # noqa: F401 (int_param, page_params, parse_as_of:
     parse_as_of,
 )
 from web.auth import public_visitor
-from web.errors import BadRequest
+from web.errors import BadRequest, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json
 from web.negotiation import check_format
@@ -115,7 +114,9 @@ def _spec(layer: str) -> LayerSpec:
     """The collection ``layer`` (the permission hook has already refused one this request may not see)."""
     spec = REGISTRY.get(layer)
     if spec is None:
-        raise NotFound(f"unknown collection {layer!r}; collections: {', '.join(REGISTRY)}")
+        raise nothing_called(f"没有集合 {layer!r}；可用集合：{', '.join(REGISTRY)}",
+                             f"unknown collection {layer!r}; collections: {', '.join(REGISTRY)}",
+                             field="collection", value=layer, allowed=REGISTRY)
     return spec
 
 
@@ -400,7 +401,8 @@ def item(layer: str, item_id: str):
     fields = visitor_fields(spec.name)
     positions = id_positions(spec.name, spec.id_field).get_indexer([item_id])
     if positions[0] < 0 or (fields is not None and not in_force_mask(frame.iloc[positions[:1]])[0]):
-        raise NotFound(f"no {spec.name} item with {spec.id_field} {item_id!r}")
+        raise nothing_called(f"{spec.name} 中没有 {spec.id_field} 为 {item_id!r} 的要素",
+                             f"no {spec.name} item with {spec.id_field} {item_id!r}", field=spec.id_field, value=item_id)
     rows = page_frame(frame, spec, positions[:1], fields, crs)
     links = [*self_links("api.item", json_type=GEOJSON, layer=spec.name, item_id=item_id),
              link("collection", JSON, "api.collection", spec.label(current_lang()), layer=spec.name)]

@@ -45,7 +45,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import pandas as pd
-
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -63,7 +62,7 @@ from geo.units import M2_PER_MU
 from layers.registry import REGISTRY
 from layers.tile_cache import LayerState, TileCacheFile, default_cache_path, known_bounds, tile_etag
 from web.analysis_gate import Flights
-from web.errors import BadRequest
+from web.errors import BadRequest, nothing_called
 from web.i18n import tr
 from web.park import park
 from web.public import hidden_tile_fields
@@ -155,7 +154,8 @@ def layer_names(layers: str) -> list[str]:
         spec = REGISTRY.get(name)
         if (spec is None or spec.is_table) and name not in ANALYSIS_LAYERS:
             known = ", ".join([*(n for n, s in REGISTRY.items() if not s.is_table), *ANALYSIS_LAYERS])
-            raise NotFound(f"no tiles for {name!r}; tiled layers: {known}")
+            raise nothing_called(f"{name!r} 没有瓦片；有瓦片的图层：{known}", f"no tiles for {name!r}; tiled layers: {known}",
+                                 field="layers", value=name, allowed=known.split(", "))
     return names
 
 
