@@ -110,7 +110,7 @@ def visible_specs() -> list[LayerSpec]:
     return list(REGISTRY.values())
 
 
-def _spec(layer: str) -> LayerSpec:
+def collection_spec(layer: str) -> LayerSpec:
     """The collection ``layer`` (the permission hook has already refused one this request may not see)."""
     spec = REGISTRY.get(layer)
     if spec is None:
@@ -260,7 +260,7 @@ def collections():
 @bp.get("/collections/<layer>")
 def collection(layer: str):
     fmt = check_format()
-    spec = _spec(layer)
+    spec = collection_spec(layer)
     doc = collection_doc(spec, in_force_only=visitor_fields(spec.name) is not None)
     if fmt == "html":
         return render_template("api/collection.html", doc=doc, spec=spec, queryables=queryable_names(spec))
@@ -363,7 +363,7 @@ def with_content_crs(response: Response, crs: ApiCrs | None) -> Response:
 @bp.get("/collections/<layer>/items")
 def items(layer: str):
     """A page of features, selected, ordered and projected as the parameters ask."""
-    spec = _spec(layer)
+    spec = collection_spec(layer)
     fmt = check_format()
     query = items_query(request.args, spec, queryable_names(spec), offered_crs())
     frame = park().layer(spec.name)
@@ -390,7 +390,7 @@ def items(layer: str):
 @bp.get("/collections/<layer>/items/<item_id>")
 def item(layer: str, item_id: str):
     """One feature by its layer id (``crs`` as for the items)."""
-    spec = _spec(layer)
+    spec = collection_spec(layer)
     fmt = check_format()
     unknown = [name for name in request.args if name not in ("f", "lang", "crs")]
     if unknown:
@@ -439,8 +439,7 @@ def here(**changes) -> str:
 
 
 def init_app(app) -> None:
-    """Register the API's blueprint with its index and schema views (:mod:`web.api_meta`)."""
-    from web import api_meta  # noqa: F401 (adds the landing page, conformance, OpenAPI and schema views to bp)
-
+    """Register the API's blueprint; :func:`web.api_meta.init_app` calls this once its index and schema views
+    are on ``bp`` (so this module never imports that one)."""
     app.jinja_env.globals["api_here"] = here
     app.register_blueprint(bp)

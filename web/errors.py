@@ -1,7 +1,7 @@
 """One JSON error shape for every JSON answer (API, JSON twins, edits, imports), registered on the app.
 
 Blueprint-level 404/405 handlers do not fire for unmatched URLs (pallets/flask
-#1498), so the handlers live on the app and branch on the ``/api`` prefix.
+#1498), so the handlers live on the app and ask :func:`wants_json` which answer to give.
 Internals go to the log, never to the client. Two failures that are not bugs get
 their own status: a park that cannot be served as it is now (missing, or changed
 outside ParkAtlas into values that do not validate) is 503, and a save refused
