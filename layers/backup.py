@@ -56,10 +56,6 @@ class BackupError(RuntimeError):
     """A backup that cannot be made, verified or restored; the message says why."""
 
 
-def _inner(store):
-    return getattr(store, "inner", store)
-
-
 def check_park(store, *, deep: bool = False, load=None) -> list[str]:
     """Problems that make the park unfit to serve (empty when it is sound).
 
@@ -80,9 +76,9 @@ def check_park(store, *, deep: bool = False, load=None) -> list[str]:
         Reads and validates one layer by name (default ``store.load``); the server
         passes its layer cache, so the layers validated here are not read again.
     """
-    store = _inner(store)
+    store = store.unaudited
     load = load or store.load
-    if isinstance(store, GeoPackageStore):
+    if store.capabilities.file is not None:
         problems = _file_problems(store)
         if problems:
             return problems
@@ -109,7 +105,7 @@ def check_park(store, *, deep: bool = False, load=None) -> list[str]:
 
 def _invalid_layer_text(store, name: str, exc: LayerValidationError) -> str:
     """The problems of a layer that no longer validates, under a line naming the park and the layer."""
-    where = getattr(store, "path", None) or repr(store)
+    where = store.capabilities.file or repr(store)
     lines = str(exc).splitlines()
     lines[0] = (f"{where}: layer {name!r} was changed outside ParkAtlas and no longer validates "
                 f"({len(exc.problems)} problem(s)):")
@@ -217,17 +213,17 @@ def backup_park(store, dest: str | os.PathLike) -> dict:
         raise BackupError(f"{dest}: a backup is a GeoPackage; name it *.gpkg")
     if dest.exists() or manifest_path(dest).exists():
         raise BackupError(f"{dest}: exists already; choose a new name (backups are never overwritten)")
-    inner = _inner(store)
+    inner = store.unaudited
     problems = check_park(inner)
     if problems:
         raise BackupError("the park is damaged; not backed up:\n  " + "\n  ".join(problems))
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".parkatlas-backup-") as workdir:
         temporary = Path(workdir) / dest.name
-        if isinstance(inner, GeoPackageStore):
+        if inner.capabilities.file is not None:
             # Saves swap whole files under this lock, so the file copied is one complete state.
             with inner.write_lock():
-                shutil.copyfile(inner.path, temporary)
+                shutil.copyfile(inner.capabilities.file, temporary)
         else:
             from layers.stores import copy_park
 
@@ -290,17 +286,17 @@ def restore_park(backup: str | os.PathLike, store) -> tuple[dict, Path | None]:
     is absent, damaged or in another working CRS is replaced as the backup is.
     """
     manifest = verify_backup(backup)
-    inner = _inner(store)
+    inner = store.unaudited
     source = GeoPackageStore(backup)
-    if isinstance(inner, GeoPackageStore):
-        inner.path.parent.mkdir(parents=True, exist_ok=True)
+    if inner.capabilities.file is not None:
+        inner.capabilities.file.parent.mkdir(parents=True, exist_ok=True)
     with write_lock(inner):
         change = new_change("restore_backup", reason=f"restored from backup {Path(backup).name} "
                                                      f"(sha256 {manifest['sha256'][:16]}…)",
                             timezone=getattr(store, "timezone", DEFAULT_TIMEZONE))
         carried = _carried_trail(inner, source, change)
         kept = None
-        if isinstance(inner, GeoPackageStore):
+        if inner.capabilities.file is not None:
             kept = _swap_in(backup, inner, manifest, None if carried is None else carried[0])
         else:
             frames = {name: source.load(name) for name in source.layer_names() if name in REGISTRY}

@@ -41,6 +41,7 @@ from pyproj import CRS
 
 from layers._arrow_columns import arrow_column, geometry_type_name
 from layers._sql import identifier as _identifier
+from layers.contract import StoreCapabilities
 from layers.qgis import layer_styles
 from layers.registry import REGISTRY, get_layer
 from layers.saved_mappings import TABLE as SAVED_MAPPINGS
@@ -148,6 +149,15 @@ class PostGISStore:
 
     def __repr__(self) -> str:
         return f"PostGISStore({safe_url(self.url)!r}, schema={self.schema!r})"
+
+    @property
+    def capabilities(self) -> StoreCapabilities:
+        """A database schema that cuts its own vector tiles (:mod:`layers.contract`)."""
+        return StoreCapabilities(database=self, tiles=self)
+
+    @property
+    def unaudited(self) -> PostGISStore:
+        return self
 
     @property
     def label(self) -> str:

@@ -42,6 +42,7 @@ from pyproj import CRS
 
 from layers._arrow_columns import arrow_column, geometry_type_name
 from layers._atomic_files import fsync_and_replace
+from layers.contract import StoreCapabilities
 from layers.qgis.layer_styles import STYLE_TABLE, register_gpkg_table, write_gpkg_styles
 from layers.registry import REGISTRY, get_layer
 from layers.schema import LayerSpec
@@ -432,6 +433,18 @@ class GeoPackageStore:
 
     def __repr__(self) -> str:
         return f"GeoPackageStore({str(self.path)!r})"
+
+    @property
+    def capabilities(self) -> StoreCapabilities:
+        """A file: files beside it, backups by copy; tiles are cut in Python (:mod:`layers.contract`)."""
+        return StoreCapabilities(file=self.path)
+
+    @property
+    def unaudited(self) -> GeoPackageStore:
+        return self
+
+    def close(self) -> None:
+        """Nothing to release: every read and write opens the file and closes it again."""
 
     def _per_version(self, key: str, read: Callable[[], T]) -> T:
         """``read()`` once per version of the file (:meth:`version`).

@@ -45,6 +45,17 @@ KNOWN_CIRCLES = {
     # the seed command opens a second app: app -> web -> web.commands -> seed_tiles -> app
     frozenset({"app", "web", "web.commands", "web.commands.seed_tiles"}),
 }
+#: What a park store may or may not have: asked of ``store.capabilities`` (``layers.contract``), never sniffed.
+STORE_MEMBERS = {"path", "inner", "mvt_tile", "connection", "schema", "url", "write_lock", "save_layers", "migrate",
+                 "close", "timezone", "capabilities"}
+#: The modules that are stores (they may look at their own and their wrapped store's members).
+STORE_MODULES = {"layers/store.py", "layers/postgis.py", "layers/audit.py", "layers/contract.py"}
+#: Store sniffing still left, as "file: member", for the park-service work (its rules are found through the
+#: park's file) and the audited store's time zone: exactly these remain.
+KNOWN_STORE_SNIFFING = {
+    "web/expansion.py: path", "web/infrastructure.py: path", "web/land.py: path", "web/sites.py: path",
+    "layers/backup.py: timezone",
+}
 #: Private names still imported across modules, as "importer: module._name", for the same work (the rule
 #: families' shared value parsers, the park extension's key, the expansion rules): exactly these remain.
 KNOWN_PRIVATE_IMPORTS = {
@@ -264,6 +275,35 @@ def test_no_import_circles_but_the_known_ones():
 def test_layers_use_only_the_coordinate_and_unit_helpers_of_geo():
     graph, _ = import_graph()
     assert geo_used_by_layers(graph) == []
+
+
+def store_sniffing(root: Path = ROOT) -> list[str]:
+    """``hasattr``/``getattr`` of a store member (:data:`STORE_MEMBERS`) on something called a store, outside
+    :data:`STORE_MODULES`, as "file: member" (once per file and member)."""
+    found = set()
+    for name, path in project_modules(root).items():
+        relative = where(path, root)[1]
+        if relative in STORE_MODULES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("hasattr", "getattr")
+                    and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+                    and node.args[1].value in STORE_MEMBERS and "store" in ast.unparse(node.args[0]).lower()):
+                found.add(f"{relative}: {node.args[1].value}")
+    return sorted(found)
+
+
+def test_nothing_outside_the_stores_sniffs_what_a_store_can_do():
+    found = set(store_sniffing())
+    assert found - KNOWN_STORE_SNIFFING == set(), "ask store.capabilities (layers.contract) instead"
+    assert KNOWN_STORE_SNIFFING - found == set(), "gone, delete from KNOWN_STORE_SNIFFING"
+
+
+def test_store_sniffing_is_caught(tmp_path):
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web/a.py").write_text("ok = getattr(figure, 'url', '')\nx = hasattr(park().store, 'mvt_tile')\n"
+                                       "y = getattr(self.store, 'inner', None)\n", encoding="utf-8")
+    assert store_sniffing(tmp_path) == ["web/a.py: inner", "web/a.py: mvt_tile"]
 
 
 def test_no_module_imports_another_modules_private_names():

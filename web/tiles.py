@@ -177,7 +177,7 @@ def _analysis_version(version: str) -> str:
 
 def _database_tiles(store) -> bool:
     """Whether the store makes tiles itself (PostGIS); asked of the store, so wrappers pass it on."""
-    return callable(getattr(store, "mvt_tile", None))
+    return store.capabilities.tiles is not None
 
 
 def _registry_frame(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -242,7 +242,7 @@ def layer_state(name: str, old: LayerState | None = None) -> LayerState:
     if _database_tiles(store):
         from layers.postgis_tiles import feature_fingerprints
 
-        digests, bounds = feature_fingerprints(store, name, tuple(tile_columns(REGISTRY[name])))
+        digests, bounds = feature_fingerprints(store.capabilities.database, name, tuple(tile_columns(REGISTRY[name])))
         return LayerState.make(_layer_settings(name, len(digests)), digests, bounds)
     frame, properties = _registry_frame(name)
     digests = tile_math.feature_digests(frame, properties)
@@ -293,7 +293,7 @@ def render(names: list[str], z: int, x: int, y: int, *, tokens: dict[str, tuple[
         requests = [LayerRequest(name, tuple(tile_columns(REGISTRY[name])),
                                  TILE_AREA_PROPERTY if name == "parcels" else None, M2_PER_MU,
                                  TILE_LAYER_PROPERTY) for name in wanted]
-        out.update(mvt_tiles(store, requests, z, x, y))
+        out.update(mvt_tiles(store.capabilities.database, requests, z, x, y))
         return out
     sources: TileSources = _state()["sources"]
     for name in wanted:

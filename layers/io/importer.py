@@ -888,10 +888,10 @@ def _create_park(plan: ImportPlan, store) -> None:
 
 def _commit(plan: ImportPlan, staged: StagedSource, store, archive_dir, options: ImportOptions) -> None:
     report = plan.report
-    if archive_dir is None and getattr(store, "path", None) is None:
+    if archive_dir is None and store.capabilities.file is None:
         raise report.reject("park", "archive", "the park is not a file: say where originals are archived "
                                                "(archive_dir; the app uses IMPORT_ARCHIVE_DIR)")
-    archive = ImportArchive(archive_dir or archive_folder_for(store.path))
+    archive = ImportArchive(archive_dir or archive_folder_for(store.capabilities.file))
     staged_archive = archive.stage(staged.members, original=staged.original, layer=plan.spec.name,
                                    mode=options.mode)
     name = plan.spec.name
