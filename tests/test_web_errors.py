@@ -143,3 +143,11 @@ def test_signed_out_json_requests_get_401_in_the_shape(tiny_park, tmp_path):
     for path in ("/api/idle", "/idle?format=json", "/api/collections/parcels/items", "/tiles/parcels.json"):
         error = assert_error(client.get(path, headers={"Accept": "application/json"}), 401)
         assert CJK.search(error["message"])
+    refused = set()
+    for endpoint, method, url in route_urls(app):  # every route: signed out, a JSON request is refused as JSON
+        response = ask(client, method, url)
+        assert response.status_code < 500, (method, url)
+        if response.status_code >= 400:
+            assert_error(response)
+            refused.add(response.status_code)
+    assert {400, 401} <= refused  # 401 for what needs a sign-in, 400 for a write without the CSRF token
