@@ -185,6 +185,7 @@ def _geojson_text(geometry: dict) -> str:
 
 
 #: The grid's names stay importable from here, where tile users have always found them.
-__all__ = ["DEFAULT_BUFFER", "DEFAULT_EXTENT", "MAX_ZOOM", "MERCATOR_HALF_WORLD_M", "SIMPLIFY_UNITS", "WEB_MERCATOR_EPSG",
+__all__ = ["DEFAULT_BUFFER", "DEFAULT_EXTENT", "MAX_ZOOM", "MERCATOR_HALF_WORLD_M", "SIMPLIFY_UNITS",
+           "WEB_MERCATOR_EPSG",
            "TileSource", "check_tile", "decode_tile", "encode_tile", "feature_digests", "mercator_bounds",
            "tile_bounds", "tile_features", "tile_ranges", "tile_source", "tiles_covering", "tiles_touched"]

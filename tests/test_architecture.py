@@ -269,7 +269,8 @@ def test_no_import_circles_but_the_known_ones():
     graph, _ = import_graph()
     found = circles(graph)
     assert found - KNOWN_CIRCLES == set(), f"new import circles: {sorted(map(sorted, found - KNOWN_CIRCLES))}"
-    assert KNOWN_CIRCLES - found == set(), f"gone, delete from KNOWN_CIRCLES: {sorted(map(sorted, KNOWN_CIRCLES - found))}"
+    gone = KNOWN_CIRCLES - found
+    assert gone == set(), f"gone, delete from KNOWN_CIRCLES: {sorted(map(sorted, gone))}"
 
 
 def test_layers_use_only_the_coordinate_and_unit_helpers_of_geo():
@@ -286,7 +287,8 @@ def store_sniffing(root: Path = ROOT) -> list[str]:
         if relative in STORE_MODULES:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("hasattr", "getattr")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("hasattr", "getattr")
                     and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
                     and node.args[1].value in STORE_MEMBERS and "store" in ast.unparse(node.args[0]).lower()):
                 found.add(f"{relative}: {node.args[1].value}")

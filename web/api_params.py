@@ -45,7 +45,8 @@ def int_param(args: Mapping[str, str], name: str, *, default: int, minimum: int,
         zh, en = ((f"在 {minimum} 至 {maximum} 之间", f"between {minimum} and {maximum}") if maximum is not None
                   else (f"不小于 {minimum}", f"at least {minimum}"))
         raise BadRequest(tr(f"{name} 必须{zh}，收到 {value}", f"{name} must be {en}, got {value}"),
-                         field=name, value=raw, allowed={"minimum": minimum, **({"maximum": maximum} if maximum is not None else {})})
+                         field=name, value=raw,
+                         allowed={"minimum": minimum, **({"maximum": maximum} if maximum is not None else {})})
     return value
 
 

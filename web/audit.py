@@ -152,7 +152,8 @@ def record(layer: str, record_id: str):
     present = (frame[spec.id_field] == record_id).fillna(False)
     if events.empty and not present.any():
         raise nothing_called(f"{layer}：没有记录 {record_id!r}，也没有它的历史",
-                             f"{layer}: no record {record_id!r} and no history of one", field="record_id", value=record_id)
+                             f"{layer}: no record {record_id!r} and no history of one",
+                             field="record_id", value=record_id)
     version = audit.record_version(log(), layer, record_id)
     lineage = []
     if "previously_part_of" in spec.field_names and present.any():

@@ -51,7 +51,8 @@ def not_one_of(name: str, value, allowed) -> BadRequest:
     """The 400 for a parameter ``name`` whose ``value`` is not among ``allowed``."""
     allowed = [str(item) for item in allowed]
     listed = ", ".join(allowed)
-    return BadRequest(tr(f"{name} 必须是 {listed} 之一，收到 {value!r}", f"{name} must be one of {listed}, got {value!r}"),
+    return BadRequest(tr(f"{name} 必须是 {listed} 之一，收到 {value!r}",
+                         f"{name} must be one of {listed}, got {value!r}"),
                       field=name, value=value, allowed=allowed)
 
 

@@ -314,8 +314,9 @@ def _json_body() -> dict:
     data = json_body(json_limits(max_vertices=int(config["EXPANSION_MAX_VERTICES"]),
                                  max_features=int(config["MAX_FEATURES"])))
     if not isinstance(data, dict):
-        raise BadRequest(tr("请求体必须是 JSON 对象，例如 {\"geometry\": {…GeoJSON…}, \"options\": {}}",
-                            "the request body must be a JSON object, e.g. {\"geometry\": {…GeoJSON…}, \"options\": {}}"))
+        example = '{"geometry": {…GeoJSON…}, "options": {}}'
+        raise BadRequest(tr(f"请求体必须是 JSON 对象，例如 {example}",
+                            f"the request body must be a JSON object, e.g. {example}"))
     return data
 
 

@@ -154,7 +154,8 @@ def layer_names(layers: str) -> list[str]:
         spec = REGISTRY.get(name)
         if (spec is None or spec.is_table) and name not in ANALYSIS_LAYERS:
             known = ", ".join([*(n for n, s in REGISTRY.items() if not s.is_table), *ANALYSIS_LAYERS])
-            raise nothing_called(f"{name!r} 没有瓦片；有瓦片的图层：{known}", f"no tiles for {name!r}; tiled layers: {known}",
+            raise nothing_called(f"{name!r} 没有瓦片；有瓦片的图层：{known}",
+                                 f"no tiles for {name!r}; tiled layers: {known}",
                                  field="layers", value=name, allowed=known.split(", "))
     return names
 
