@@ -60,7 +60,8 @@ def main() -> None:
     from layers.pgcluster import ThrowawayCluster
     from layers.postgis import TRUST_TABLE, PostGISStore
     from layers.registry import REGISTRY, get_layer
-    from layers.store import GeoPackageStore, _geometry_type_name, frame_to_arrow, stamp_layers
+    from layers._arrow_columns import geometry_type_name
+    from layers.store import GeoPackageStore, frame_to_arrow, stamp_layers
 
     source = GeoPackageStore(demo_park(args.parcels))
     names = [name for name in source.layer_names() if name in REGISTRY]
@@ -89,7 +90,7 @@ def main() -> None:
                     table = frame_to_arrow(frame, spec)
                     options = {} if spec.geometry is None else {
                         "geometry_name": "geometry", "crs": frame.crs.to_wkt(),
-                        "geometry_type": _geometry_type_name(frame.geometry.to_numpy(), spec.geometry)}
+                        "geometry_type": geometry_type_name(frame.geometry.to_numpy(), spec.geometry)}
                     pyogrio.write_arrow(table, raw, layer=name, driver="GPKG", **options)
                 wrote = time.perf_counter()
                 for name in names:

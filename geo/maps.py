@@ -31,12 +31,12 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo.crs import require_projected, to_web
-from geo.styles import OUTLINE_ONLY_ZONES, ROAD_WEIGHT_PX, base_symbol
 from geo.units import m2_to_mu
 from layers import landuse
 from layers.geojson import feature_texts, script_safe
 from layers.registry import REGISTRY, get_layer
 from layers.schema import SOURCE_ATTRIBUTES, LayerSpec, code_label, field_label
+from layers.styles import OUTLINE_ONLY_ZONES, ROAD_WEIGHT_PX, base_symbol
 
 BASEMAPS = ("none", "osm", "tianditu")
 
@@ -231,7 +231,7 @@ class StyledGeoJson(Layer):
 
 
 def _client_style(spec: LayerSpec) -> tuple[dict, str]:
-    """Leaflet path options (from :func:`geo.styles.base_symbol`) and which colour the feature's ``_c`` sets."""
+    """Leaflet path options (from :func:`layers.styles.base_symbol`) and which colour the feature's ``_c`` sets."""
     symbol = base_symbol(spec, spec.style.color)
     if spec.geometry == "LineString":
         return {"weight": symbol.stroke_width_px, "opacity": symbol.stroke_opacity}, "stroke"

@@ -19,6 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from layers.text_keys import arrow_text, isin, positions  # noqa: F401 (isin: the analyses import it from here)
+
 TEXT_DTYPE = pd.StringDtype(na_value=np.nan)
 
 
@@ -54,29 +56,6 @@ def as_bool(values, index: pd.Index) -> np.ndarray:
     return array.astype(bool)
 
 
-def _arrow_text(values) -> pa.Array | pa.ChunkedArray:
-    """Text keys as an Arrow string array (zero-copy for pandas' Arrow-backed ``str``)."""
-    array = getattr(values, "array", None)
-    if array is not None and hasattr(array, "__arrow_array__") and isinstance(values.dtype, pd.StringDtype):
-        arrow = array.__arrow_array__()
-        return arrow.cast(pa.large_string()) if arrow.type != pa.large_string() else arrow
-    plain = np.asarray(values, dtype=object)
-    plain = np.where(pd.isna(plain), None, plain.astype(str).astype(object)) if len(plain) else plain
-    return pa.array(plain, type=pa.large_string())
-
-
-def positions(keys, table_keys) -> np.ndarray:
-    """Position of each key in ``table_keys`` (first occurrence), -1 where absent or missing."""
-    found = pc.index_in(_arrow_text(keys), value_set=_arrow_text(table_keys))
-    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-def isin(keys, values) -> np.ndarray:
-    """Whether each key is among ``values`` (missing keys: False)."""
-    found = pc.is_in(_arrow_text(keys), value_set=_arrow_text(values))
-    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     """``table``'s value for each key (by ``table``'s index), indexed like ``keys``; NaN/NaT where absent.
 
@@ -100,7 +79,7 @@ def key_codes(*columns) -> tuple[list[np.ndarray], pa.Array]:
     The codes of each column (int64 arrays, aligned with it) and the keys as an Arrow
     array (code ``i`` is ``keys[i]``; see :func:`key_labels`).
     """
-    arrays = [_arrow_text(column) for column in columns]
+    arrays = [arrow_text(column) for column in columns]
     chunks = [chunk for array in arrays for chunk in (array.chunks if isinstance(array, pa.ChunkedArray) else [array])]
     joined = pa.chunked_array(chunks, type=pa.large_string()).combine_chunks() if chunks else pa.array(
         [], type=pa.large_string())
@@ -125,7 +104,7 @@ def take_text(columns, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
     An Arrow take: no Python string is made, unlike going through object arrays.
     """
     rows = np.asarray(rows, dtype=np.int64)
-    chunks = [chunk for column in columns for array in [_arrow_text(column) if not isinstance(
+    chunks = [chunk for column in columns for array in [arrow_text(column) if not isinstance(
         column, (pa.Array, pa.ChunkedArray)) else column] for chunk in (
         array.chunks if isinstance(array, pa.ChunkedArray) else [array])]
     joined = pa.chunked_array(chunks, type=pa.large_string())

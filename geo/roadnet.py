@@ -347,7 +347,7 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, rules: InfraRules, include_plan
 
 
 @dataclass(frozen=True)
-class _Attachment:
+class Attachment:
     """Points on graph edges: which item each is, its edge, position along the line, distance to each end."""
 
     item: np.ndarray
@@ -357,25 +357,25 @@ class _Attachment:
     to_v_m: np.ndarray
 
 
-def _attach(graph: RoadGraph, item: np.ndarray, line: np.ndarray, position_m: np.ndarray) -> _Attachment:
+def attach(graph: RoadGraph, item: np.ndarray, line: np.ndarray, position_m: np.ndarray) -> Attachment:
     """Attach points given by line and position; points on no edge are dropped."""
     edge = graph.locate(line, position_m)
     ok = edge >= 0
     item, edge, position = item[ok], edge[ok], position_m[ok]
-    return _Attachment(item, edge, position, position - graph.edge_start_m[edge], graph.edge_end_m[edge] - position)
+    return Attachment(item, edge, position, position - graph.edge_start_m[edge], graph.edge_end_m[edge] - position)
 
 
-def _attach_facilities(graph: RoadGraph, facilities: gpd.GeoDataFrame, max_m: float) -> _Attachment:
+def attach_facilities(graph: RoadGraph, facilities: gpd.GeoDataFrame, max_m: float) -> Attachment:
     """Each facility at the nearest point of the graph within ``max_m``."""
     points = facilities.geometry.to_numpy()
     item = line = np.array([], dtype=np.intp)
     if len(points) and len(graph.lines):
         item, line = shapely.STRtree(graph.lines).query_nearest(points, max_distance=max_m, all_matches=False)
     nearest = shapely.get_point(shapely.shortest_line(points[item], graph.lines[line]), 1)
-    return _attach(graph, item, line, shapely.line_locate_point(graph.lines[line], nearest))
+    return attach(graph, item, line, shapely.line_locate_point(graph.lines[line], nearest))
 
 
-def _node_distances(graph: RoadGraph, sources: _Attachment) -> np.ndarray:
+def node_distances(graph: RoadGraph, sources: Attachment) -> np.ndarray:
     """Shortest distance from any source point to every node (inf where unreachable)."""
     distances = np.full(len(graph.node_xy), np.inf)
     if len(sources.item) == 0:
@@ -405,7 +405,7 @@ def _group_min(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
 
 
 def _frontage_distances(graph: RoadGraph, line: np.ndarray, start_m: np.ndarray, end_m: np.ndarray,
-                        sources: _Attachment) -> np.ndarray:
+                        sources: Attachment) -> np.ndarray:
     """Network distance from the nearest point of each frontage stretch [start, end] of a line to any source.
 
     Along one edge the distance is the lower of two straight lines (through either
@@ -413,8 +413,8 @@ def _frontage_distances(graph: RoadGraph, line: np.ndarray, start_m: np.ndarray,
     it, or zero at a source inside it.
     """
     n = len(line)
-    node = _node_distances(graph, sources)
-    ends = _attach(graph, np.concatenate([np.arange(n), np.arange(n)]), np.concatenate([line, line]),
+    node = node_distances(graph, sources)
+    ends = attach(graph, np.concatenate([np.arange(n), np.arange(n)]), np.concatenate([line, line]),
                    np.concatenate([start_m, end_m]))
     at_ends = np.minimum(node[graph.edge_u[ends.edge]] + ends.to_u_m, node[graph.edge_v[ends.edge]] + ends.to_v_m)
     best = _group_min(at_ends, ends.item, n)
@@ -490,12 +490,12 @@ def network_distances(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, facili
     status_ok = facilities["status"].isin(rules.roads.destination_statuses) | facilities["status"].isna()
     for kind in rules.roads.destinations:
         chosen = facilities[(status_ok & (facilities["kind"] == kind)).to_numpy()]
-        sources = _attach_facilities(graph, chosen, rules.roads.facility_snap_max_m)
+        sources = attach_facilities(graph, chosen, rules.roads.facility_snap_max_m)
         per_pair = _frontage_distances(graph, line, start_m, end_m, sources)
         values = _group_min(per_pair, parcel, len(parcels))
         out[f"to_{kind}_m"] = np.where(np.isfinite(values), values, np.nan)
     return out
 
 
-__all__ = ["Frontage", "RoadGraph", "build_road_graph", "frontage", "network_distances", "road_frontage",
-           "road_widths_m", "single_lines"]
+__all__ = ["Attachment", "Frontage", "RoadGraph", "attach", "attach_facilities", "build_road_graph", "frontage",
+           "network_distances", "node_distances", "road_frontage", "road_widths_m", "single_lines"]

@@ -35,7 +35,7 @@ import shapely
 from geo.constraints import DevelopableLand
 from geo.crs import require_projected
 from geo.readiness import eligible_mains
-from geo.roadnet import RoadGraph, _attach, _attach_facilities, _node_distances, build_road_graph
+from geo.roadnet import RoadGraph, attach, attach_facilities, build_road_graph, node_distances
 from geo.summary import in_force, is_industrial
 from layers.expansion_rules import Criterion, ExpansionRules
 from layers.infra_rules import InfraRules
@@ -83,13 +83,13 @@ def network_distance_m(points: np.ndarray, graph: RoadGraph, facilities: gpd.Geo
     out = np.full(len(points), np.inf)
     if not len(points) or not len(graph.lines) or not len(facilities):
         return out
-    sources = _attach_facilities(graph, facilities, rules.roads.facility_snap_max_m)
+    sources = attach_facilities(graph, facilities, rules.roads.facility_snap_max_m)
     if not len(sources.item):
         return out
-    node = _node_distances(graph, sources)
+    node = node_distances(graph, sources)
     (item, line), leg = shapely.STRtree(graph.lines).query_nearest(points, return_distance=True, all_matches=False)
     position = shapely.line_locate_point(graph.lines[line], points[item])
-    at = _attach(graph, item, line, position)
+    at = attach(graph, item, line, position)
     along = np.minimum(node[graph.edge_u[at.edge]] + at.to_u_m, node[graph.edge_v[at.edge]] + at.to_v_m)
     # A facility on the same edge is reached directly along it.
     same = pd.DataFrame({"k": np.arange(len(at.item)), "edge": at.edge, "at": at.position_m}).merge(

@@ -219,13 +219,13 @@ class AccountStore:
             row = _find(conn, username)
         finally:
             conn.close()
-        return _account(row) if row is not None else None
+        return account_from_row(row) if row is not None else None
 
     def all(self) -> list[Account]:
         """Every account, by user name."""
         if not self.path.exists():
             return []
-        return [_account(row) for row in self.query("SELECT * FROM accounts ORDER BY username")]
+        return [account_from_row(row) for row in self.query("SELECT * FROM accounts ORDER BY username")]
 
     # -- writing -------------------------------------------------------------------
 
@@ -247,7 +247,7 @@ class AccountStore:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (name, display_name.strip(), role, password_hash, now, now),
             )
-            return _account(_find(conn, name))
+            return account_from_row(_find(conn, name))
 
     def change(self, username: str, *, role: str | None = None, disabled: bool | None = None,
                password_hash: str | None = None, display_name: str | None = None, actor: str | None = None,
@@ -277,7 +277,7 @@ class AccountStore:
             row = _find(conn, username)
             if row is None:
                 raise AccountError(f"no account called {username!r}", zh=f"没有名为 {username!r} 的账户")
-            before = _account(row)
+            before = account_from_row(row)
             after = _changed(before, role=role, disabled=disabled, password_hash=password_hash,
                              display_name=display_name)
             _check_change(conn, before, after, actor=actor, expect_hash=expect_hash)
@@ -295,7 +295,7 @@ class AccountStore:
             if after.password_hash != before.password_hash or (after.disabled and not before.disabled):
                 # A new password or a disabled account: whoever held a token of it must sign in again.
                 conn.execute("DELETE FROM api_tokens WHERE username = ?", (before.username,))
-            return _account(_find(conn, before.username))
+            return account_from_row(_find(conn, before.username))
 
     def set_password(self, username: str, password_hash: str, **options) -> Account:
         """Replace the password hash and end every session of the account (see :meth:`change`)."""
@@ -332,7 +332,7 @@ class AccountStore:
             "WHERE sessions.token_hash = ? AND sessions.expires_at > ? AND accounts.disabled = 0",
             (token_hash(token), now),
         )
-        return _account(rows[0]) if rows else None
+        return account_from_row(rows[0]) if rows else None
 
     def close_session(self, token: str) -> None:
         """End one session (signing out): a copy of its cookie no longer signs anyone in."""
@@ -388,7 +388,7 @@ def _check_actor(conn: sqlite3.Connection, actor: str | None, role: str | None) 
     if actor is None or role is None:
         return
     row = _find(conn, actor)
-    if row is None or not _account(row).has_role(role):
+    if row is None or not account_from_row(row).has_role(role):
         raise AccountError(f"your account {actor!r} no longer has the {role!r} role", zh=f"您的账户 {actor!r} 已不再具有“{role}”角色")
 
 
@@ -411,7 +411,7 @@ def _check_change(conn: sqlite3.Connection, before: Account, after: Account, *, 
                                zh=f"{before.username!r} 是最后一个有效的管理员，请先设立另一个管理员")
 
 
-def _account(row: sqlite3.Row) -> Account:
+def account_from_row(row: sqlite3.Row) -> Account:
     return Account(
         username=row["username"],
         display_name=row["display_name"],

@@ -19,7 +19,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from layers.accounts import Account, AccountError, AccountStore, _account, token_hash
+from layers.accounts import Account, AccountError, AccountStore, account_from_row, token_hash
 
 #: What every token starts with: a reader (and a secret scanner) can tell a ParkAtlas token at a glance.
 TOKEN_PREFIX = "pat_"
@@ -102,4 +102,4 @@ def token_account(store: AccountStore, secret: str, *, now: float, touch_s: floa
     if row["token_used"] is None or now - float(row["token_used"]) >= touch_s:
         with store.transaction() as conn:
             conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now, row["token_id"]))
-    return _account(row)
+    return account_from_row(row)

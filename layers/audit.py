@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 
 from layers.cells import neutralise_formulas
+from layers.contract import ParkStore, StoreCapabilities
 from layers.registry import get_layer
 from layers.schema import LayerSpec
 from layers.store import checked_frame
@@ -613,19 +614,71 @@ class AuditedStore:
         self.timezone = timezone
         self._load = load
 
-    def __getattr__(self, name: str):
-        return getattr(self._inner, name)
-
     def __repr__(self) -> str:
         return f"AuditedStore({self._inner!r})"
 
     @property
-    def inner(self):
+    def inner(self) -> ParkStore:
         """The wrapped store (for writes that must not be audited: backups, restores)."""
         return self._inner
 
+    @property
+    def unaudited(self) -> ParkStore:
+        return self._inner.unaudited
+
+    @property
+    def capabilities(self) -> StoreCapabilities:
+        """The wrapped store's: auditing adds no capability and takes none away."""
+        return self._inner.capabilities
+
+    @property
+    def path(self):
+        """The park's file (None for a database). Kept for the rule-file lookups of ``web/`` until the park
+        service owns the rules; new code asks ``capabilities.file``."""
+        return self._inner.capabilities.file
+
+    # -- reading and housekeeping: the wrapped store's ------------------------------------------------
+
+    def exists(self) -> bool:
+        return self._inner.exists()
+
+    def layer_names(self) -> list[str]:
+        return self._inner.layer_names()
+
+    def read_meta(self) -> dict[str, object]:
+        return self._inner.read_meta()
+
+    def working_crs(self):
+        return self._inner.working_crs()
+
+    def version(self) -> str:
+        return self._inner.version()
+
+    def load(self, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+        return self._inner.load(name, bbox=bbox)
+
+    def load_all(self) -> dict[str, pd.DataFrame]:
+        return self._inner.load_all()
+
+    def missing_layers(self) -> list[str]:
+        return self._inner.missing_layers()
+
+    def missing_layer_message(self, name: str) -> str:
+        return self._inner.missing_layer_message(name)
+
+    def is_trusted(self, name: str) -> bool:
+        return self._inner.is_trusted(name)
+
+    def migrate(self) -> bool:
+        return self._inner.migrate()
+
+    def close(self) -> None:
+        self._inner.close()
+
     def write_lock(self):
-        return write_lock(self._inner)
+        return self._inner.write_lock()
+
+    # -- writing: every save is a change in the trail ----------------------------------------------------
 
     def commit_change(self, action: str, build: Build, *, layers: Iterable[str], reason: str | None = None,
                       undoes: str | None = None) -> pd.DataFrame:
@@ -636,7 +689,9 @@ class AuditedStore:
     def save(self, name: str, frame: pd.DataFrame) -> None:
         self.save_layers({name: frame})
 
-    def save_layers(self, frames: Mapping[str, pd.DataFrame], *, append: tuple[str, ...] = ()) -> None:
+    def save_layers(self, frames: Mapping[str, pd.DataFrame], *, append: tuple[str, ...] = (),
+                    checked: bool = False) -> None:
+        """Save ``frames`` as one change ``save`` (``checked`` frames are validated again all the same)."""
         if append:
             msg = "only the audit trail is appended to, and it is written by layers.audit.commit"
             raise ValueError(msg)
@@ -672,32 +727,12 @@ def read_modify_write(store, action: str, build: Build, *, layers: Iterable[str]
     return None
 
 
-_FALLBACK_LOCKS: dict[int, object] = {}
+def write_lock(store: ParkStore):
+    """The store's writer lock (every store has one: :class:`layers.contract.ParkStore`)."""
+    return store.write_lock()
 
 
-def write_lock(store):
-    """The store's writer lock; a process-wide re-entrant lock for stores that have none."""
-    if hasattr(store, "write_lock"):
-        return store.write_lock()
-    import threading
-
-    return _FALLBACK_LOCKS.setdefault(id(store), threading.RLock())
-
-
-def save_layers(store, frames: Mapping[str, pd.DataFrame], *, append: tuple[str, ...] = (),
+def save_layers(store: ParkStore, frames: Mapping[str, pd.DataFrame], *, append: tuple[str, ...] = (),
                 checked: bool = False) -> None:
-    """Save several layers in one atomic write where the store can (``save_layers``).
-
-    A store without it (an older backend) gets one save per layer, the log last:
-    a crash between them leaves a change without its events, never events without their change.
-    """
-    if hasattr(store, "save_layers"):
-        import inspect
-
-        takes_checked = "checked" in inspect.signature(store.save_layers).parameters
-        store.save_layers(frames, append=append, **({"checked": checked} if takes_checked else {}))
-        return
-    for name, frame in frames.items():
-        if name in append:
-            frame = pd.concat([store.load(name), frame], ignore_index=True)
-        store.save(name, frame)
+    """Save several layers in one atomic write (every store can: :class:`layers.contract.ParkStore`)."""
+    store.save_layers(frames, append=append, checked=checked)

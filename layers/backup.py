@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
+from layers._atomic_files import fsync_and_replace
 from layers.audit import (
     AUDIT_LAYER,
     DEFAULT_TIMEZONE,
@@ -45,7 +46,7 @@ from layers.audit import (
 )
 from layers.io.archive import sha256_of as sha256_file
 from layers.registry import REGISTRY
-from layers.store import GeoPackageStore, ParkStoreError, _fsync_and_replace, checked_frame
+from layers.store import GeoPackageStore, ParkStoreError, checked_frame
 from layers.validate import LayerValidationError
 
 MANIFEST_SUFFIX = ".sha256.json"
@@ -53,10 +54,6 @@ MANIFEST_SUFFIX = ".sha256.json"
 
 class BackupError(RuntimeError):
     """A backup that cannot be made, verified or restored; the message says why."""
-
-
-def _inner(store):
-    return getattr(store, "inner", store)
 
 
 def check_park(store, *, deep: bool = False, load=None) -> list[str]:
@@ -79,9 +76,9 @@ def check_park(store, *, deep: bool = False, load=None) -> list[str]:
         Reads and validates one layer by name (default ``store.load``); the server
         passes its layer cache, so the layers validated here are not read again.
     """
-    store = _inner(store)
+    store = store.unaudited
     load = load or store.load
-    if isinstance(store, GeoPackageStore):
+    if store.capabilities.file is not None:
         problems = _file_problems(store)
         if problems:
             return problems
@@ -108,7 +105,7 @@ def check_park(store, *, deep: bool = False, load=None) -> list[str]:
 
 def _invalid_layer_text(store, name: str, exc: LayerValidationError) -> str:
     """The problems of a layer that no longer validates, under a line naming the park and the layer."""
-    where = getattr(store, "path", None) or repr(store)
+    where = store.capabilities.file or repr(store)
     lines = str(exc).splitlines()
     lines[0] = (f"{where}: layer {name!r} was changed outside ParkAtlas and no longer validates "
                 f"({len(exc.problems)} problem(s)):")
@@ -216,17 +213,17 @@ def backup_park(store, dest: str | os.PathLike) -> dict:
         raise BackupError(f"{dest}: a backup is a GeoPackage; name it *.gpkg")
     if dest.exists() or manifest_path(dest).exists():
         raise BackupError(f"{dest}: exists already; choose a new name (backups are never overwritten)")
-    inner = _inner(store)
+    inner = store.unaudited
     problems = check_park(inner)
     if problems:
         raise BackupError("the park is damaged; not backed up:\n  " + "\n  ".join(problems))
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".parkatlas-backup-") as workdir:
         temporary = Path(workdir) / dest.name
-        if isinstance(inner, GeoPackageStore):
+        if inner.capabilities.file is not None:
             # Saves swap whole files under this lock, so the file copied is one complete state.
             with inner.write_lock():
-                shutil.copyfile(inner.path, temporary)
+                shutil.copyfile(inner.capabilities.file, temporary)
         else:
             from layers.stores import copy_park
 
@@ -244,7 +241,7 @@ def backup_park(store, dest: str | os.PathLike) -> dict:
             "schema_version": meta.get("schema_version"),
             "layers": _layer_counts(temporary),
         }
-        _fsync_and_replace(temporary, dest)
+        fsync_and_replace(temporary, dest)
     text = json.dumps(manifest, ensure_ascii=False, indent=2)
     with open(manifest_path(dest), "w", encoding="utf-8") as handle:
         handle.write(text + "\n")
@@ -289,17 +286,17 @@ def restore_park(backup: str | os.PathLike, store) -> tuple[dict, Path | None]:
     is absent, damaged or in another working CRS is replaced as the backup is.
     """
     manifest = verify_backup(backup)
-    inner = _inner(store)
+    inner = store.unaudited
     source = GeoPackageStore(backup)
-    if isinstance(inner, GeoPackageStore):
-        inner.path.parent.mkdir(parents=True, exist_ok=True)
+    if inner.capabilities.file is not None:
+        inner.capabilities.file.parent.mkdir(parents=True, exist_ok=True)
     with write_lock(inner):
         change = new_change("restore_backup", reason=f"restored from backup {Path(backup).name} "
                                                      f"(sha256 {manifest['sha256'][:16]}…)",
                             timezone=getattr(store, "timezone", DEFAULT_TIMEZONE))
         carried = _carried_trail(inner, source, change)
         kept = None
-        if isinstance(inner, GeoPackageStore):
+        if inner.capabilities.file is not None:
             kept = _swap_in(backup, inner, manifest, None if carried is None else carried[0])
         else:
             frames = {name: source.load(name) for name in source.layer_names() if name in REGISTRY}
@@ -353,5 +350,5 @@ def _swap_in(backup, inner: GeoPackageStore, manifest: dict, trail: pd.DataFrame
             raise BackupError(f"{backup}: the copy does not match the checksum; the park was not changed")
         if trail is not None:
             GeoPackageStore(temporary).save_layers({AUDIT_LAYER: trail})
-        _fsync_and_replace(temporary, inner.path)
+        fsync_and_replace(temporary, inner.path)
     return kept

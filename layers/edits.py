@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from geo.editing import merge_polygons, split_polygon
 from layers.audit import ChangeConflict, changes_since, fingerprint, record_version
+from layers.polygon_edits import merge_polygons, split_polygon
 from layers.schema import SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, Field, LayerSpec
 from layers.valid_time import VALID_FROM, VALID_TO
 

@@ -39,6 +39,9 @@ import pyarrow.csv as pacsv
 import shapely
 from pyproj import CRS
 
+from layers._arrow_columns import arrow_column, geometry_type_name
+from layers._sql import identifier as _identifier
+from layers.contract import StoreCapabilities
 from layers.qgis import layer_styles
 from layers.registry import REGISTRY, get_layer
 from layers.saved_mappings import TABLE as SAVED_MAPPINGS
@@ -48,8 +51,6 @@ from layers.store import (
     SCHEMA_VERSION,
     VALID_TIME_SCHEMA,
     ParkStoreError,
-    _arrow_column,
-    _geometry_type_name,
     checked_frame,
     empty_frame,
     frame_to_arrow,
@@ -94,12 +95,6 @@ _ARROW_READ_TYPES = {
     "date": pa.date32(),
 }
 _PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): STRING_DTYPE}
-
-
-def _identifier(name: str):
-    from psycopg import sql
-
-    return sql.Identifier(name)
 
 
 def safe_url(url: str) -> str:
@@ -154,6 +149,15 @@ class PostGISStore:
 
     def __repr__(self) -> str:
         return f"PostGISStore({safe_url(self.url)!r}, schema={self.schema!r})"
+
+    @property
+    def capabilities(self) -> StoreCapabilities:
+        """A database schema that cuts its own vector tiles (:mod:`layers.contract`)."""
+        return StoreCapabilities(database=self, tiles=self)
+
+    @property
+    def unaudited(self) -> PostGISStore:
+        return self
 
     @property
     def label(self) -> str:
@@ -271,9 +275,8 @@ class PostGISStore:
 
     def version(self) -> str:
         """An opaque token that changes with every save (park identity and change counter)."""
-        from psycopg import sql
-
         import psycopg
+        from psycopg import sql
 
         query = sql.SQL("SELECT park_uuid, change_counter FROM {}.{}").format(
             _identifier(self.schema), _identifier(STATE_TABLE))
@@ -551,7 +554,7 @@ class PostGISStore:
         declared = conn.execute(
             "SELECT type FROM geometry_columns WHERE f_table_schema = %s AND f_table_name = %s",
             (self.schema, spec.name)).fetchone()
-        wanted = _geometry_type_name(frame.geometry.to_numpy(), spec.geometry).upper()
+        wanted = geometry_type_name(frame.geometry.to_numpy(), spec.geometry).upper()
         return declared is not None and declared[0].upper() in ("GEOMETRY", wanted)
 
     def write_lock(self) -> _AdvisoryLock:
@@ -709,8 +712,8 @@ class PostGISStore:
             return derived
         rows = derived.loc[gained, [spec.id_field, "valid_from", "valid_to"]]
         table = pa.table({"id": pa.array(rows[spec.id_field], type=pa.string(), from_pandas=True),
-                          "valid_from": _arrow_column(rows["valid_from"], "date"),
-                          "valid_to": _arrow_column(rows["valid_to"], "date")})
+                          "valid_from": arrow_column(rows["valid_from"], "date"),
+                          "valid_to": arrow_column(rows["valid_to"], "date")})
         conn.execute("CREATE TEMPORARY TABLE parkatlas_valid_time (id text PRIMARY KEY, valid_from date, "
                      "valid_to date) ON COMMIT DROP")
         buffer = io.BytesIO()
@@ -799,7 +802,7 @@ class PostGISStore:
             for f in spec.fields
         ]
         if spec.geometry is not None:
-            geometry_type = _geometry_type_name(frame.geometry.to_numpy(), spec.geometry)
+            geometry_type = geometry_type_name(frame.geometry.to_numpy(), spec.geometry)
             geometry_type = "Geometry" if geometry_type == "Unknown" else geometry_type
             columns.append(sql.SQL("geometry geometry({}, {}) NOT NULL").format(sql.SQL(geometry_type), sql.Literal(epsg)))
         conn.execute(sql.SQL("CREATE TABLE {}.{} ({})").format(

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from layers._sql import identifier
 from layers.registry import get_layer
 
 
@@ -61,18 +62,16 @@ def _in_force(name: str):
 def _layer_select(schema: str, request: LayerRequest):
     from psycopg import sql
 
-    from layers.postgis import _identifier
-
     spec = get_layer(request.name)
     if spec.geometry is None:
         msg = f"layer {request.name!r} is a table without geometry; it has no tiles"
         raise ValueError(msg)
-    selected = [_identifier(c) for c in request.columns]
+    selected = [identifier(c) for c in request.columns]
     if request.layer_column:
-        selected.append(sql.SQL("{} AS {}").format(sql.Literal(request.name), _identifier(request.layer_column)))
+        selected.append(sql.SQL("{} AS {}").format(sql.Literal(request.name), identifier(request.layer_column)))
     if request.area_column:
         selected.append(sql.SQL("round((ST_Area(geometry) / {})::numeric, 2)::float8 AS {}").format(
-            sql.Literal(float(request.m2_per_area_unit)), _identifier(request.area_column)))
+            sql.Literal(float(request.m2_per_area_unit)), identifier(request.area_column)))
     # Features are clipped and snapped to the tile grid by ST_AsMVTGeom (what is smaller than
     # a tile unit disappears, as on the GeoPackage path); an explicit simplification was
     # measured to triple the time of a tile for no visible change at the grid's resolution.
@@ -82,7 +81,7 @@ def _layer_select(schema: str, request: LayerRequest):
         "AS geom FROM {schema}.{table}, bounds WHERE ST_Transform(geometry, 3857) && bounds.padded AND {in_force} "
         "ORDER BY fid) AS mvt WHERE geom IS NOT NULL)"
     ).format(layer=sql.Literal(request.name), selected=sql.SQL(", ").join(selected),
-             schema=_identifier(schema), table=_identifier(request.name), in_force=_in_force(request.name))
+             schema=identifier(schema), table=identifier(request.name), in_force=_in_force(request.name))
 
 
 def mvt_tiles(store, requests: list[LayerRequest], z: int, x: int, y: int, *, extent: int = 4096,
@@ -92,9 +91,8 @@ def mvt_tiles(store, requests: list[LayerRequest], z: int, x: int, y: int, *, ex
     Returns layer name → tile bytes (empty where the layer has nothing there or the
     park has no such layer).
     """
-    from psycopg import sql
-
     import psycopg
+    from psycopg import sql
 
     if not requests:
         return {}
@@ -131,19 +129,16 @@ def feature_fingerprints(store, name: str, columns: tuple[str, ...]) -> tuple[np
     tile. The tile cache compares them across versions without loading the layer
     into Python (one pass over the table, a few seconds for 10⁶ features).
     """
-    from psycopg import sql
-
     import psycopg
-
-    from layers.postgis import _identifier
+    from psycopg import sql
 
     query = sql.SQL(
         "COPY (SELECT hashtextextended(md5(ST_AsEWKB(geometry)) || ROW({columns})::text, 0), "
         "ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM ("
         "SELECT fid, geometry, {columns}, Box2D(ST_Transform(geometry, 3857)) AS b FROM {schema}.{table} "
         "WHERE {in_force}) AS t ORDER BY fid) TO STDOUT WITH (FORMAT csv)"
-    ).format(columns=sql.SQL(", ").join(_identifier(c) for c in columns), schema=_identifier(store.schema),
-             table=_identifier(name), in_force=_in_force(name))
+    ).format(columns=sql.SQL(", ").join(identifier(c) for c in columns), schema=identifier(store.schema),
+             table=identifier(name), in_force=_in_force(name))
     buffer = io.BytesIO()
     with store.connection() as conn:
         try:

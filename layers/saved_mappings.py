@@ -59,7 +59,7 @@ def check_name(name: object) -> str:
 
 
 def _postgis(store) -> bool:
-    return hasattr(store, "connection") and hasattr(store, "schema")
+    return store.capabilities.database is not None
 
 
 _CREATE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (name TEXT PRIMARY KEY, layer TEXT NOT NULL, "
@@ -70,7 +70,7 @@ def list_mappings(store, *, layer: str | None = None) -> list[SavedMapping]:
     """The park's saved mappings (of ``layer`` only, when given), by name."""
     if not store.exists():
         return []
-    rows = _pg_rows(store) if _postgis(store) else _gpkg_rows(store)
+    rows = _pg_rows(store.capabilities.database) if _postgis(store) else _gpkg_rows(store.capabilities.file)
     found = [SavedMapping(*row) for row in rows]
     return sorted((m for m in found if layer is None or m.layer == layer), key=lambda m: m.name)
 
@@ -94,10 +94,7 @@ def save_mapping(store, name: str, layer: str, text: str, *, saved_by: str | Non
         raise MappingNameError(msg)
     mapping = SavedMapping(name, layer, text, saved_by, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     with store.write_lock():
-        if _postgis(store):
-            _pg_save(store, mapping)
-        else:
-            _gpkg_save(store, mapping)
+        _save(store, mapping)
     return mapping
 
 
@@ -106,22 +103,29 @@ def copy_mappings(source, dest) -> int:
     saved = list_mappings(source)
     for mapping in saved:
         with dest.write_lock():
-            (_pg_save if _postgis(dest) else _gpkg_save)(dest, mapping)
+            _save(dest, mapping)
     return len(saved)
+
+
+def _save(store, mapping: SavedMapping) -> None:
+    if _postgis(store):
+        _pg_save(store.capabilities.database, mapping)
+    else:
+        _gpkg_save(store.capabilities.file, mapping)
 
 
 # -- GeoPackage ----------------------------------------------------------------------------------------------------
 
 
-def _gpkg_rows(store) -> list[tuple]:
-    with closing(sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)) as conn:
+def _gpkg_rows(path) -> list[tuple]:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)).fetchone():
             return []
         return conn.execute(f"SELECT name, layer, mapping, saved_by, saved_at FROM {TABLE}").fetchall()
 
 
-def _gpkg_save(store, mapping: SavedMapping) -> None:
-    with closing(sqlite3.connect(store.path, isolation_level=None)) as conn:
+def _gpkg_save(path, mapping: SavedMapping) -> None:
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(_CREATE)
         conn.execute(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?, ?, ?)",

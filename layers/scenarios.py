@@ -16,7 +16,6 @@ import json
 import re
 import shutil
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from layers.store import GPKG_OPTIONS, GeoPackageStore, _fsync_and_replace, saving_beside
+from layers._atomic_files import fsync_and_replace
+from layers.store import GPKG_OPTIONS, saving_beside
 from layers.workbook import workbook_bytes
 
 SCENARIOS = "expansion_scenarios"
@@ -32,7 +32,6 @@ PLOTS = "expansion_scenario_plots"
 ROADS = "expansion_scenario_roads"
 NAME_MAX = 60
 _BAD_NAME = re.compile(r"[\x00-\x1f\x7f<>]")
-_LOCKS: dict[str, threading.RLock] = {}
 
 
 class ScenarioError(ValueError):
@@ -69,13 +68,12 @@ class ScenarioStore:
     """Scenarios of the park in the GeoPackage at ``path``."""
 
     def __init__(self, store):
-        # An audited wrapper is looked through: scenarios are plans, not edits of the park's records.
-        store = getattr(store, "inner", store)
-        if not isinstance(store, GeoPackageStore):
+        # Audit is left out: scenarios are plans, not edits of the park's records.
+        if store.capabilities.file is None:
             msg = "scenarios are kept in GeoPackage parks; this park is in PostGIS (export it to a .gpkg to plan there)"
             raise ScenarioError(msg)
-        self.store = store
-        self.path = Path(store.path)
+        self.store = store.unaudited
+        self.path = Path(store.capabilities.file)
 
     def _read(self, layer: str) -> gpd.GeoDataFrame | None:
         if layer not in self.store.layer_names():
@@ -141,10 +139,8 @@ class ScenarioStore:
         self._write({}, drop=name)
 
     def _lock(self):
-        """The park's writer lock where the store has one (so a scenario save never interleaves with an edit)."""
-        if hasattr(self.store, "write_lock"):
-            return self.store.write_lock()
-        return _LOCKS.setdefault(str(self.path), threading.RLock())
+        """The park's writer lock (so a scenario save never interleaves with an edit)."""
+        return self.store.write_lock()
 
     def _write(self, new: dict[str, gpd.GeoDataFrame], *, drop: str) -> None:
         with saving_beside(self.path, self._lock()) as workdir:
@@ -164,7 +160,7 @@ class ScenarioStore:
                 frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=self.store.working_crs())
                 pyogrio.write_dataframe(frame, temporary, layer=layer, driver="GPKG",
                                         promote_to_multi=layer != ROADS, dataset_options=GPKG_OPTIONS)
-            _fsync_and_replace(temporary, self.path)
+            fsync_and_replace(temporary, self.path)
 
 
 def scenario_gpkg_bytes(scenario: Scenario) -> bytes:

@@ -34,13 +34,15 @@ from typing import TypeVar
 from urllib.parse import quote
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyogrio
 import shapely
 from pyproj import CRS
 
+from layers._arrow_columns import arrow_column, geometry_type_name
+from layers._atomic_files import fsync_and_replace
+from layers.contract import StoreCapabilities
 from layers.qgis.layer_styles import STYLE_TABLE, register_gpkg_table, write_gpkg_styles
 from layers.registry import REGISTRY, get_layer
 from layers.schema import LayerSpec
@@ -76,16 +78,6 @@ SCHEMA_VERSION = 2
 #: The first schema version with valid time.
 VALID_TIME_SCHEMA = 2
 
-_ARROW_TYPES = {
-    "str": pa.string(),
-    "code": pa.string(),
-    "float": pa.float64(),
-    "int": pa.int64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-}
-
-
 class ParkStoreError(RuntimeError):
     """The park file is missing, unreadable or not a ParkAtlas park."""
 
@@ -94,36 +86,9 @@ class StorageFullError(ParkStoreError):
     """A save refused because the disk holding the park is full; the park is unchanged (saves are atomic)."""
 
 
-def _arrow_column(series: pd.Series, kind: str) -> pa.Array:
-    arrow_type = _ARROW_TYPES[kind]
-    if kind == "date":
-        values = pd.to_datetime(series).astype("datetime64[ms]")
-        mask = values.isna().to_numpy()
-        days = values.to_numpy().astype("datetime64[D]").astype("int64")
-        return pa.array(days.astype("int32"), type=pa.int32(), mask=mask).cast(pa.date32())
-    # Text columns are Arrow-backed after validation: handed over without a trip through Python objects.
-    return pa.array(series, type=arrow_type, from_pandas=True)
-
-
-def _geometry_type_name(geoms: np.ndarray, declared: str) -> str:
-    """The layer type to declare: single or multi when uniform, 'Unknown' when mixed.
-
-    Keeping mixed single/multi layers as 'Unknown' preserves each feature's type
-    on the round trip instead of promoting everything to multi.
-    """
-    types = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
-    single = shapely.GeometryType[declared.upper()].value
-    multi = shapely.GeometryType[f"MULTI{declared.upper()}"].value
-    if types <= {single}:
-        return declared
-    if types == {multi}:
-        return f"Multi{declared}"
-    return "Unknown"
-
-
 def frame_to_arrow(frame: pd.DataFrame, spec: LayerSpec) -> pa.Table:
     """An Arrow table of ``frame`` (already typed by validation) with the registry's schema."""
-    arrays = [_arrow_column(frame[f.name], f.kind) for f in spec.fields]
+    arrays = [arrow_column(frame[f.name], f.kind) for f in spec.fields]
     names = list(spec.field_names)
     if spec.geometry is not None:
         wkb = shapely.to_wkb(frame.geometry.to_numpy(), flavor="iso")
@@ -140,7 +105,7 @@ def _write_frame(path: Path, spec: LayerSpec, frame: pd.DataFrame, crs: CRS | No
     if spec.geometry is None:
         pyogrio.write_arrow(table, path, layer=spec.name, driver="GPKG", layer_options=layer_options, append=append)
         return
-    geometry_type = _geometry_type_name(frame.geometry.to_numpy(), spec.geometry)
+    geometry_type = geometry_type_name(frame.geometry.to_numpy(), spec.geometry)
     pyogrio.write_arrow(
         table,
         path,
@@ -159,7 +124,7 @@ def _append_fits(path: Path, spec: LayerSpec, frame: pd.DataFrame) -> bool:
     if spec.geometry is None or not len(frame):
         return True
     declared = pyogrio.read_info(path, layer=spec.name)["geometry_type"]
-    return declared == "Unknown" or _geometry_type_name(frame.geometry.to_numpy(), spec.geometry) == declared
+    return declared == "Unknown" or geometry_type_name(frame.geometry.to_numpy(), spec.geometry) == declared
 
 
 def _trigger(layer: str, event: str) -> str:
@@ -355,18 +320,6 @@ def _write_meta(path: Path, meta: Mapping[str, object]) -> None:
     pyogrio.write_arrow(table, path, layer=META_TABLE, driver="GPKG", dataset_options=GPKG_OPTIONS)
 
 
-def _fsync_and_replace(temporary: Path, final: Path) -> None:
-    with open(temporary, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, final)
-    # The rename itself must reach the disk too, or a power cut can bring the old file back.
-    directory = os.open(final.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 class _WriteLock:
     """One writer at a time for a park file: a thread lock plus ``flock`` on ``<park>.lock``.
 
@@ -480,6 +433,18 @@ class GeoPackageStore:
 
     def __repr__(self) -> str:
         return f"GeoPackageStore({str(self.path)!r})"
+
+    @property
+    def capabilities(self) -> StoreCapabilities:
+        """A file: files beside it, backups by copy; tiles are cut in Python (:mod:`layers.contract`)."""
+        return StoreCapabilities(file=self.path)
+
+    @property
+    def unaudited(self) -> GeoPackageStore:
+        return self
+
+    def close(self) -> None:
+        """Nothing to release: every read and write opens the file and closes it again."""
 
     def _per_version(self, key: str, read: Callable[[], T]) -> T:
         """``read()`` once per version of the file (:meth:`version`).
@@ -631,7 +596,7 @@ class GeoPackageStore:
                 _write_frame(temporary, get_layer(name), frame, crs)
             stamp_layers(temporary, typed)
             write_gpkg_styles(temporary, typed)
-            _fsync_and_replace(temporary, self.path)
+            fsync_and_replace(temporary, self.path)
 
     def save(self, name: str, frame: pd.DataFrame) -> None:
         """Replace one layer, atomically: the park is copied, changed, then swapped in."""
@@ -676,7 +641,7 @@ class GeoPackageStore:
             stamp_layers(temporary, [name for name in typed if name not in untrusted])
             stamp_layers(temporary, untrusted, trusted=False)
             write_gpkg_styles(temporary, typed)
-            _fsync_and_replace(temporary, self.path)
+            fsync_and_replace(temporary, self.path)
 
     def write_lock(self) -> _WriteLock:
         """The park's writer lock (re-entrant; hold it across read-check-save to make a change atomic)."""
@@ -725,7 +690,7 @@ class GeoPackageStore:
             stamp_layers(temporary, frames)
             if not skipped:
                 _write_meta(temporary, {**meta, "schema_version": SCHEMA_VERSION})
-            _fsync_and_replace(temporary, self.path)
+            fsync_and_replace(temporary, self.path)
         log_migration(str(self.path), frames, skipped)
         return True
 

@@ -1,20 +1,17 @@
 """Open a park store from where it lives: a GeoPackage path or a PostgreSQL URL.
 
-Both stores share one interface (``exists, layer_names, read_meta, working_crs,
-version, load(name, bbox=), load_all, save_park(frames, meta), save(name, frame)``),
-so callers never branch on the backend.
+Both stores keep one contract, :class:`layers.contract.ParkStore`; what only one can do
+is in its ``capabilities``, so callers never branch on the backend.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Union
 
+from layers.contract import ParkStore
 from layers.postgis import DEFAULT_SCHEMA, PostGISStore, safe_url, split_schema
 from layers.store import GeoPackageStore
-
-ParkStore = Union[GeoPackageStore, PostGISStore]
 
 _URL_SCHEMES = ("postgresql://", "postgres://")
 
@@ -72,15 +69,12 @@ def migrate_store(store: ParkStore) -> bool:
 
     Asks the store itself (not its type), so wrappers such as ``layers.audit.AuditedStore`` pass it on.
     """
-    migrate = getattr(store, "migrate", None)
-    return bool(migrate()) if callable(migrate) else False
+    return bool(store.migrate())
 
 
 def close_store(store: ParkStore) -> None:
     """Release the store's connections (nothing to do for a file)."""
-    close = getattr(store, "close", None)
-    if callable(close):
-        close()
+    store.close()
 
 
 def copy_park(source: ParkStore, dest: ParkStore, *, replace: bool = False) -> dict[str, int]:

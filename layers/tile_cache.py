@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geo.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, tiles_touched
+from geo.tile_grid import DEFAULT_BUFFER, DEFAULT_EXTENT, tiles_touched
 
 #: Layout of the cache file; a file of another layout is emptied and rebuilt.
 CACHE_LAYOUT = "1"
@@ -361,9 +361,8 @@ class _Transaction:
 def default_cache_path(store, instance_path: str | Path) -> Path:
     """Where a park's tile cache lives: beside its GeoPackage (``park.gpkg.tiles.sqlite``), or for a
     PostGIS park in ``instance_path`` under the schema's name and a digest of the server's URL."""
-    path = getattr(store, "path", None)
+    path, database = store.capabilities.file, store.capabilities.database
     if path is not None:
-        path = Path(path)
-        return path.with_name(path.name + ".tiles.sqlite")
-    server = hashlib.blake2b(str(store.url).encode(), digest_size=4).hexdigest()
-    return Path(instance_path) / f"tiles-{store.schema}-{server}.sqlite"
+        return Path(path).with_name(Path(path).name + ".tiles.sqlite")
+    server = hashlib.blake2b(str(database.url).encode(), digest_size=4).hexdigest()
+    return Path(instance_path) / f"tiles-{database.schema}-{server}.sqlite"

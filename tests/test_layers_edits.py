@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.editing import GeometryEditError, merge_polygons, split_polygon
 from layers import edits
+from layers.polygon_edits import GeometryEditError, merge_polygons, split_polygon
 from layers.registry import get_layer
 from layers.validate import validate_layer
 from tests.conftest import X0, Y0, tiny_frames

@@ -296,3 +296,51 @@ def test_write_lock_is_reentrant_and_keeps_other_writers_out(tiny_store):
         tiny_store.save("roads", tiny_store.load("roads"))  # the holder can still save
     assert acquired.wait(10)
     thread.join(10)
+
+
+# -- the typed contract (layers.contract) ---------------------------------------------------------------------
+
+
+def every_protocol_member() -> set[str]:
+    from layers.contract import ParkStore
+
+    return {name for name in vars(ParkStore) if not name.startswith("_")}
+
+
+def test_both_stores_and_the_audited_wrapper_keep_the_contract(tiny_store):
+    from layers.audit import AuditedStore
+    from layers.contract import DatabasePark, ParkStore, TileMaker
+
+    audited = AuditedStore(tiny_store)
+    for store in (tiny_store, audited):
+        assert isinstance(store, ParkStore)
+        missing = [name for name in every_protocol_member() if not callable(getattr(type(store), name, None))
+                   and not isinstance(getattr(type(store), name, None), property)]
+        assert missing == [], f"{type(store).__name__} lacks {missing}"
+    # The wrapper passes its store's capabilities on, and looks through to the store itself.
+    assert audited.capabilities == tiny_store.capabilities and audited.unaudited is tiny_store
+    assert audited.read_meta() == tiny_store.read_meta() and audited.version() == tiny_store.version()
+    capabilities = tiny_store.capabilities
+    if isinstance(tiny_store, PostGISStore):
+        assert capabilities.file is None and capabilities.database is tiny_store and capabilities.tiles is tiny_store
+        assert isinstance(capabilities.database, DatabasePark) and isinstance(capabilities.tiles, TileMaker)
+    else:
+        assert capabilities.file == tiny_store.path and capabilities.database is None and capabilities.tiles is None
+        assert not isinstance(tiny_store, TileMaker)  # a GeoPackage park's tiles are cut in Python
+
+
+def test_the_audited_wrapper_forwards_no_attribute_it_does_not_declare(tiny_store):
+    from layers.audit import AuditedStore
+
+    with pytest.raises(AttributeError):
+        AuditedStore(tiny_store).connection  # noqa: B018 (the database is reached through capabilities.database)
+    with pytest.raises(AttributeError):
+        AuditedStore(tiny_store).mvt_tile  # noqa: B018
+
+
+def test_close_and_migrate_are_asked_of_every_store(tiny_store):
+    from layers.stores import close_store, migrate_store
+
+    assert migrate_store(tiny_store) is False  # written by this version: nothing to migrate
+    close_store(tiny_store)
+    assert tiny_store.read_meta()["park_name"] == TINY_META["park_name"]  # usable again after close

@@ -1,4 +1,4 @@
-"""The registry's styles described once (geo/styles.py) and written for each client: QML, SLD, KML, QGIS projects.
+"""The registry's styles described once (layers/styles.py) and written for each client: QML, SLD, KML, QGIS projects.
 
 Expectations are worked out by hand from the registry (layers/catalog) and the land-use
 palette (layers/landuse.py); the real QGIS and GDAL read these files in test_qgis_clients.py.
@@ -15,13 +15,6 @@ import pytest
 from conftest import tiny_frames
 
 from geo import maps
-from geo.styles import (
-    OUTLINE_ONLY_ZONES,
-    feature_classes,
-    land_use_pairs,
-    layer_style,
-    px_to_mm,
-)
 from layers.io.kml import kml_color
 from layers.io.kml_styles import kml_fields, kml_styles
 from layers.landuse import STD_2023, STD_GB50137, UNKNOWN_COLOR
@@ -38,6 +31,13 @@ from layers.qgis.project import (
 from layers.qgis.qml import DOCTYPE, qml, quoted_text, rgba
 from layers.qgis.sld import OGC, SE, sld
 from layers.registry import get_layer
+from layers.styles import (
+    OUTLINE_ONLY_ZONES,
+    feature_classes,
+    land_use_pairs,
+    layer_style,
+    px_to_mm,
+)
 from layers.validate import validate_layer
 
 

@@ -98,7 +98,7 @@ def many_vertices(n):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("not json", "the request body must be a JSON object"),
+        ("not json", "请求体必须是 JSON 对象"),
         ({"geometry": {"type": "Point", "coordinates": [121.4, 28.66]}}, "must be a Polygon or MultiPolygon, got Point"),
         ({"geometry": {"type": "Polygon", "coordinates": "nonsense"}}, "geometry is not valid GeoJSON"),
         ({"geometry": {"coordinates": []}}, "GeoJSON object with a 'type'"),
@@ -111,11 +111,11 @@ def many_vertices(n):
                                                           [121.0, 28.4], [121.0, 28.0]]]}},
          "at most 50 km² can be planned"),
         ({"zone": "NOPE"}, "zone must be an expansion area of the park (EXP1), got 'NOPE'"),
-        ({"zone": "EXP1", "options": {"cell_m": 0}}, "cell_m must be between 5 and 500"),
-        ({"zone": "EXP1", "options": {"layout": "spiral"}}, "layout must be one of grid, planned_roads"),
-        ({"zone": "EXP1", "options": {"industry": "mining"}}, "industry must be one of general"),
-        ({"zone": "EXP1", "options": {"targets_mu": "abc"}}, "targets_mu must be a number"),
-        ({"zone": "EXP1", "options": {"colour": "red"}}, "unknown options colour"),
+        ({"zone": "EXP1", "options": {"cell_m": 0}}, "cell_m 必须是 5 至 500 之间的数，收到 0"),
+        ({"zone": "EXP1", "options": {"layout": "spiral"}}, "layout 必须是 grid, planned_roads 之一，收到 'spiral'"),
+        ({"zone": "EXP1", "options": {"industry": "mining"}}, "industry 必须是 general"),
+        ({"zone": "EXP1", "options": {"targets_mu": "abc"}}, "targets_mu 必须是"),
+        ({"zone": "EXP1", "options": {"colour": "red"}}, "options 必须是 cell_m, industry, layout, spacing_m, targets_mu, width_m 之一，收到 'colour'"),
         ({"zone": "EXP1", "options": {"spacing_m": 100, "width_m": 100}}, "width_m must be less than spacing_m"),
         ({"zone": "EXP1", "options": "fast"}, "options must be a JSON object"),
     ],
@@ -206,7 +206,7 @@ def test_a_park_without_expansion_zone_shows_the_draw_tool_only(tiny_client):
     assert 'id="expansion-initial">null<' in response.get_data(as_text=True)
     bad = tiny_client.get("/api/expansion")
     assert bad.status_code == 400
-    assert "no expansion_area zone" in bad.get_json()["error"]["message"]
+    assert "园区没有拓展区（expansion_area）" in bad.get_json()["error"]["message"]
 
 
 def test_the_map_leaves_retired_records_out(tiny_park, tiny_client):

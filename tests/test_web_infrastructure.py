@@ -106,9 +106,9 @@ def test_xlsx_export_has_every_table(tiny_client):
 
 
 @pytest.mark.parametrize(("query", "message"), [
-    ("template=十通一平", "template must be one of 三通一平"),
-    ("planned=maybe", "planned must be 1 or 0, got 'maybe'"),
-    ("as_of=2026-13-01", "as_of must be a date written YYYY-MM-DD"),
+    ("template=十通一平", "template 必须是 三通一平"),
+    ("planned=maybe", "planned 必须是 1, 0 之一，收到 'maybe'"),
+    ("as_of=2026-13-01", "as_of 必须是日期 YYYY-MM-DD"),
 ])
 def test_bad_parameters_are_400(tiny_client, query, message):
     response = tiny_client.get(f"/api/infrastructure?{query}")

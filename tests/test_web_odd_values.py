@@ -43,7 +43,7 @@ def test_the_largest_offset_allowed_answers_an_empty_page_and_one_more_is_400(ti
     assert body.get("numberReturned", len(body.get("parcels", []))) == 0
     for offset in ("1000000001", "9223372036854775808", "1" + "0" * 40):
         message = error_of(tiny_client.get(f"{path}{joiner}offset={offset}"), 400)
-        assert "offset must be between 0 and 1000000000" in message and offset in message
+        assert "offset 必须在 0 至 1000000000 之间" in message and offset in message
 
 
 # -- as_of --------------------------------------------------------------------------------------------------

@@ -80,13 +80,13 @@ def test_sheet_of_land_not_on_offer_is_404(expansion_client):
         ("kind=office", "kind must be one of land, space"),
         ("kind=land&area_min_mu=abc", "area_min_mu must be a number"),
         ("kind=land&area_min_mu=50&area_max_mu=40", "area_min_mu (50) is more than area_max_mu (40)"),
-        ("kind=land&connections=wifi", "connections 'wifi' unknown"),
+        ("kind=land&connections=wifi", "connections must be one of water_supply, rain, "),
         ("kind=land&land_use_class=farm", "land_use_class must be one of industrial, logistics"),
-        ("kind=land&max_highway_km=-1", "max_highway_km must be between 0 and 1000"),
+        ("kind=land&max_highway_km=-1", "max_highway_km must be a number between 0 and 1000"),
     ],
 )
 def test_bad_needs_are_400(expansion_client, query, message):
-    response = expansion_client.get(f"/api/sites?{query}")
+    response = expansion_client.get(f"/api/sites?{query}&lang=en")
     assert response.status_code == 400
     assert message in response.get_json()["error"]["message"]
     assert expansion_client.get(f"/sites?{query}").status_code == 400

@@ -103,7 +103,7 @@ def test_bad_tile_requests_get_the_json_error_shape(tiled):
         ("/tiles/parcels/2/0/4.pbf", 400, "tile y at zoom 2 must be between 0 and 3, got 4"),
     ]
     for url, status, message in cases:
-        response = tiled.client.get(url)
+        response = tiled.client.get(url, query_string={"lang": "en"})
         assert response.status_code == status, url
         assert message in response.get_json()["error"]["message"]
 

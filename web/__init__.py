@@ -21,11 +21,11 @@ def register(app: Flask) -> None:
     commands.init_app(app)
     tiles.init_app(app)
 
-    from web import api, tokens
+    from web import api_meta, tokens
     from web.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
-    api.init_app(app)
+    api_meta.init_app(app)  # the OGC API: web.api's views, then its index and schemas
     tokens.init_app(app)
     from web.infrastructure import bp as infrastructure_bp
     app.register_blueprint(infrastructure_bp)

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
-from werkzeug.exceptions import NotFound
 
 from geo.crs import to_web
 from geo.ogc_crs import ApiCrs, api_crs_list, epsg_uri, in_authority_order
@@ -43,7 +42,7 @@ from web.api_params import (  # noqa: F401 (int_param, page_params, parse_as_of:
     parse_as_of,
 )
 from web.auth import public_visitor
-from web.errors import BadRequest
+from web.errors import BadRequest, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json
 from web.negotiation import check_format
@@ -111,11 +110,13 @@ def visible_specs() -> list[LayerSpec]:
     return list(REGISTRY.values())
 
 
-def _spec(layer: str) -> LayerSpec:
+def collection_spec(layer: str) -> LayerSpec:
     """The collection ``layer`` (the permission hook has already refused one this request may not see)."""
     spec = REGISTRY.get(layer)
     if spec is None:
-        raise NotFound(f"unknown collection {layer!r}; collections: {', '.join(REGISTRY)}")
+        raise nothing_called(f"没有集合 {layer!r}；可用集合：{', '.join(REGISTRY)}",
+                             f"unknown collection {layer!r}; collections: {', '.join(REGISTRY)}",
+                             field="collection", value=layer, allowed=REGISTRY)
     return spec
 
 
@@ -259,7 +260,7 @@ def collections():
 @bp.get("/collections/<layer>")
 def collection(layer: str):
     fmt = check_format()
-    spec = _spec(layer)
+    spec = collection_spec(layer)
     doc = collection_doc(spec, in_force_only=visitor_fields(spec.name) is not None)
     if fmt == "html":
         return render_template("api/collection.html", doc=doc, spec=spec, queryables=queryable_names(spec))
@@ -362,7 +363,7 @@ def with_content_crs(response: Response, crs: ApiCrs | None) -> Response:
 @bp.get("/collections/<layer>/items")
 def items(layer: str):
     """A page of features, selected, ordered and projected as the parameters ask."""
-    spec = _spec(layer)
+    spec = collection_spec(layer)
     fmt = check_format()
     query = items_query(request.args, spec, queryable_names(spec), offered_crs())
     frame = park().layer(spec.name)
@@ -389,7 +390,7 @@ def items(layer: str):
 @bp.get("/collections/<layer>/items/<item_id>")
 def item(layer: str, item_id: str):
     """One feature by its layer id (``crs`` as for the items)."""
-    spec = _spec(layer)
+    spec = collection_spec(layer)
     fmt = check_format()
     unknown = [name for name in request.args if name not in ("f", "lang", "crs")]
     if unknown:
@@ -400,7 +401,9 @@ def item(layer: str, item_id: str):
     fields = visitor_fields(spec.name)
     positions = id_positions(spec.name, spec.id_field).get_indexer([item_id])
     if positions[0] < 0 or (fields is not None and not in_force_mask(frame.iloc[positions[:1]])[0]):
-        raise NotFound(f"no {spec.name} item with {spec.id_field} {item_id!r}")
+        raise nothing_called(f"{spec.name} 中没有 {spec.id_field} 为 {item_id!r} 的要素",
+                             f"no {spec.name} item with {spec.id_field} {item_id!r}",
+                             field=spec.id_field, value=item_id)
     rows = page_frame(frame, spec, positions[:1], fields, crs)
     links = [*self_links("api.item", json_type=GEOJSON, layer=spec.name, item_id=item_id),
              link("collection", JSON, "api.collection", spec.label(current_lang()), layer=spec.name)]
@@ -437,8 +440,7 @@ def here(**changes) -> str:
 
 
 def init_app(app) -> None:
-    """Register the API's blueprint with its index and schema views (:mod:`web.api_meta`)."""
-    from web import api_meta  # noqa: F401 (adds the landing page, conformance, OpenAPI and schema views to bp)
-
+    """Register the API's blueprint; :func:`web.api_meta.init_app` calls this once its index and schema views
+    are on ``bp`` (so this module never imports that one)."""
     app.jinja_env.globals["api_here"] = here
     app.register_blueprint(bp)

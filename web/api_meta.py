@@ -21,14 +21,17 @@ from web.api import (
     HTML,
     JSON,
     SCHEMA_JSON,
-    _spec,
     bp,
+    collection_spec,
     link,
     offered_crs,
     ogc_json,
     queryable_names,
     self_links,
     visible_specs,
+)
+from web.api import (
+    init_app as init_api,
 )
 from web.i18n import current_lang, tr
 from web.negotiation import check_format
@@ -96,7 +99,7 @@ def openapi():
 def schema_response(layer: str, build, endpoint: str, kind: str):
     """A JSON Schema of collection ``layer`` built by ``build`` (with the fields this request may see), or its
     HTML page (a table of the fields)."""
-    spec = _spec(layer)
+    spec = collection_spec(layer)
     fmt = check_format()
     url = url_for(endpoint, layer=spec.name, _external=True)
     doc = build(spec, queryable_names(spec), lang=current_lang(), url=url)
@@ -122,3 +125,8 @@ def feature_schema_view(layer: str):
 def schema_view(layer: str):
     """The feature's properties and geometry, flat, as a JSON Schema (OGC API – Features Part 5)."""
     return schema_response(layer, returnables, "api.schema", "schema")
+
+
+def init_app(app) -> None:
+    """The whole OGC API: the index and schema views above are on ``bp`` now, so register it."""
+    init_api(app)

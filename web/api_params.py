@@ -39,10 +39,14 @@ def int_param(args: Mapping[str, str], name: str, *, default: int, minimum: int,
     try:
         value = int(raw.strip())
     except ValueError:
-        raise BadRequest(f"{name} must be an integer, got {raw!r}") from None
+        raise BadRequest(tr(f"{name} 必须是整数，收到 {raw!r}", f"{name} must be an integer, got {raw!r}"),
+                         field=name, value=raw, allowed="integer") from None
     if value < minimum or (maximum is not None and value > maximum):
-        allowed = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-        raise BadRequest(f"{name} must be {allowed}, got {value}")
+        zh, en = ((f"在 {minimum} 至 {maximum} 之间", f"between {minimum} and {maximum}") if maximum is not None
+                  else (f"不小于 {minimum}", f"at least {minimum}"))
+        raise BadRequest(tr(f"{name} 必须{zh}，收到 {value}", f"{name} must be {en}, got {value}"),
+                         field=name, value=raw,
+                         allowed={"minimum": minimum, **({"maximum": maximum} if maximum is not None else {})})
     return value
 
 
@@ -68,7 +72,9 @@ def date_param(args: Mapping[str, str], name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw.strip())
     except ValueError:
-        raise BadRequest(f"{name} must be a date written YYYY-MM-DD, got {raw!r}") from None
+        raise BadRequest(tr(f"{name} 必须是日期 YYYY-MM-DD，收到 {raw!r}",
+                            f"{name} must be a date written YYYY-MM-DD, got {raw!r}"),
+                         field=name, value=raw, allowed="YYYY-MM-DD") from None
 
 
 def parse_as_of(args: Mapping[str, str]) -> dt.date | None:
@@ -89,7 +95,9 @@ def day_in_range(day: dt.date, name: str) -> dt.date:
     latest = dt.date.fromisoformat(str(current_app.config["AS_OF_LATEST"]))
     if not earliest <= day <= latest:
         raise BadRequest(tr(f"{name} 必须在 {earliest} 至 {latest} 之间，收到 {day}",
-                            f"{name} must be between {earliest} and {latest}, got {day}"))
+                            f"{name} must be between {earliest} and {latest}, got {day}"),
+                         field=name, value=day.isoformat(),
+                         allowed={"minimum": earliest.isoformat(), "maximum": latest.isoformat()})
     return day
 
 

@@ -25,7 +25,6 @@ from flask import (
     request,
     url_for,
 )
-from werkzeug.exceptions import NotFound
 
 from geo.crs import to_web
 from layers import audit
@@ -33,7 +32,7 @@ from layers.geojson import feature_collection_text, feature_texts, json_ready
 from layers.registry import REGISTRY
 from layers.schema import code_label, field_label
 from web.auth import redirect_back
-from web.errors import BadRequest, _wants_json
+from web.errors import BadRequest, json_error, nothing_called, wants_json
 from web.i18n import current_lang, tr
 from web.limits import json_body
 from web.park import park
@@ -145,12 +144,16 @@ def record(layer: str, record_id: str):
     """One record's history: every change, its version, lineage, and its values on a chosen day."""
     spec = REGISTRY.get(layer)
     if spec is None:
-        raise NotFound(f"unknown layer {layer!r}; layers: {', '.join(REGISTRY)}")
+        raise nothing_called(f"没有图层 {layer!r}；可用图层：{', '.join(REGISTRY)}",
+                             f"unknown layer {layer!r}; layers: {', '.join(REGISTRY)}",
+                             field="layer", value=layer, allowed=REGISTRY)
     events = audit.history(log(), layer=layer, record_id=record_id)
     frame = park().layer(layer)
     present = (frame[spec.id_field] == record_id).fillna(False)
     if events.empty and not present.any():
-        raise NotFound(f"{layer}: no record {record_id!r} and no history of one")
+        raise nothing_called(f"{layer}：没有记录 {record_id!r}，也没有它的历史",
+                             f"{layer}: no record {record_id!r} and no history of one",
+                             field="record_id", value=record_id)
     version = audit.record_version(log(), layer, record_id)
     lineage = []
     if "previously_part_of" in spec.field_names and present.any():
@@ -190,7 +193,8 @@ def export(fmt: str):
         return Response(audit.log_xlsx_bytes(events),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.xlsx"'})
-    raise NotFound(f"no export format {fmt!r}; formats: csv, xlsx")
+    raise nothing_called(f"没有导出格式 {fmt!r}；可用：csv, xlsx", f"no export format {fmt!r}; formats: csv, xlsx",
+                         field="fmt", value=fmt, allowed=("csv", "xlsx"))
 
 
 @bp.post("/undo/<change_id>")
@@ -200,7 +204,8 @@ def undo(change_id: str):
     reason = request.form.get("reason") or (body.get("reason") if isinstance(body, dict) else None)
     touched = audit.history(log(), change_id=change_id)
     if touched.empty:
-        raise NotFound(f"no change {change_id!r} in the audit trail")
+        raise nothing_called(f"审计记录中没有变更 {change_id!r}", f"no change {change_id!r} in the audit trail",
+                             field="change_id", value=change_id)
     layers = list(dict.fromkeys(touched["layer"]))
 
     def build(current, trail):
@@ -208,7 +213,7 @@ def undo(change_id: str):
         return audit.undo_frames(current, trail, change_id, day=day)
 
     events = commit_change("undo", build, layers=layers, reason=reason or tr("撤销", "undo"), undoes=change_id)
-    if _wants_json():
+    if wants_json():
         return jsonify({"undone": change_id, "events": events_json(events)})
     flash(tr(f"已撤销变更 {change_id}（{len(events)} 条记录）", f"change {change_id} undone ({len(events)} events)"), "ok")
     return redirect_back(request.form.get("next"), url_for("audit.log"))
@@ -235,7 +240,7 @@ def as_known_on(layer: str):
     rebuilt from the log. (What was true in the world on a day is valid time: the analysis pages.)"""
     spec = REGISTRY.get(layer)
     if spec is None or layer == audit.AUDIT_LAYER:
-        raise NotFound(f"unknown layer {layer!r}")
+        raise nothing_called(f"没有图层 {layer!r}", f"unknown layer {layer!r}", field="layer", value=layer)
     moment = _moment(request.args.get("at"))
     trail = log()
     seq = audit.seq_at(trail, moment)
@@ -258,10 +263,9 @@ def as_known_on(layer: str):
 
 def conflict_response(exc: audit.ChangeConflict):
     """409 with the changes the user missed (JSON for API clients, a page for browsers)."""
-    if _wants_json() or request.is_json:
-        body = {"error": {"status": 409, "code": "Conflict", "message": exc.message,
-                          "changes": events_json(exc.events) if len(exc.events) else []}}
-        return jsonify(body), 409
+    if wants_json():
+        return json_error(409, "Conflict", exc.message,
+                          changes=events_json(exc.events) if len(exc.events) else [])
     parts = request.path.strip("/").split("/")
     record_id = (request.view_args or {}).get("record_id")
     back = (url_for("edit.record", layer=parts[1], record_id=record_id)

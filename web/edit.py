@@ -24,19 +24,19 @@ from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
 from geo.crs import to_web, to_working
-from geo.editing import GeometryEditError
 from geo.maps import map_components
 from geo.maps_edit import edit_map
 from geo.revitalisation import EDITABLE as CASE_EDITABLE
 from geo.revitalisation import CaseError, close_case, create_case, update_case
 from layers import audit, edits
+from layers.polygon_edits import GeometryEditError
 from layers.registry import REGISTRY
 from layers.schema import SOURCE_ATTRIBUTES, LayerSpec, code_label, field_label
 from layers.source_attributes import display_items
 from layers.valid_time import has_valid_time
 from layers.validate import LayerValidationError
 from web.audit import commit_change, event_rows, log
-from web.errors import BadRequest, _wants_json
+from web.errors import BadRequest, json_error, no_record, nothing_called, wants_json
 from web.i18n import current_lang, tr
 from web.limits import json_body, json_limits, json_value
 from web.park import park
@@ -56,7 +56,9 @@ def _spec(layer: str) -> LayerSpec:
     spec = REGISTRY.get(layer)
     if spec is None or layer in READ_ONLY:
         editable = [name for name in REGISTRY if name not in READ_ONLY]
-        raise NotFound(f"no editable layer {layer!r}; layers: {', '.join(editable)}")
+        raise nothing_called(f"没有可编辑的图层 {layer!r}；可编辑：{', '.join(editable)}",
+                             f"no editable layer {layer!r}; layers: {', '.join(editable)}",
+                             field="layer", value=layer, allowed=editable)
     return spec
 
 
@@ -81,10 +83,11 @@ class Submission:
         if request.is_json:
             body = json_body(_geometry_limits())
             if not isinstance(body, dict):
-                raise BadRequest("the JSON body must be an object")
+                raise BadRequest(tr("JSON 请求体必须是一个对象（可读的 JSON）", "the JSON body must be an object"))
             values = body.get("values") or {}
             if not isinstance(values, dict):
-                raise BadRequest("values must be an object of field: value")
+                raise BadRequest(tr("values 必须是 字段: 值 的对象", "values must be an object of field: value"),
+                                 field="values")
             self.values = {str(k): (None if v is None else str(v)) for k, v in values.items()}
             self.raw = body
         else:
@@ -212,11 +215,9 @@ REFUSED = (LayerValidationError, edits.EditError, GeometryEditError, CaseError)
 
 def _refused(exc: Exception, spec: LayerSpec, record_id: str | None, sub: Submission | None, *, creating=False):
     problems = _problems(exc)
-    if _wants_json() or request.is_json:
-        return jsonify({"error": {"status": 400, "code": "InvalidValue",
-                                  "message": tr("未保存：", "not saved: ") + "; ".join(
-                                      f"{p['field']}: {p['message']}" for p in problems),
-                                  "problems": problems}}), 400
+    if wants_json():
+        return json_error(400, "InvalidValue", tr("未保存：", "not saved: ") + "; ".join(
+            f"{p['field']}: {p['message']}" for p in problems), problems=problems)
     errors = {}
     for p in problems:
         errors.setdefault(p["field"], p["message"] + (f" ({p['value']})" if p.get("value") else ""))
@@ -227,7 +228,7 @@ def _refused(exc: Exception, spec: LayerSpec, record_id: str | None, sub: Submis
 def _saved(spec: LayerSpec, record_id: str, events: pd.DataFrame, message: str | None = None):
     trail = log()
     frame = park().layer(spec.name)
-    if _wants_json() or request.is_json:
+    if wants_json():
         return jsonify({"ok": True, "layer": spec.name, "record_id": record_id, "events": len(events),
                         "change_id": events["change_id"].iloc[0] if len(events) else None,
                         "version": audit.record_version(trail, spec.name, record_id),
@@ -244,7 +245,7 @@ def _render_record(spec: LayerSpec, record_id: str | None, *, errors=None, submi
     frame = park().layer(spec.name)
     record = None if creating else _record_texts(frame, spec, record_id)
     if record is None and not creating:
-        raise NotFound(f"{spec.name}: no record {record_id!r}")
+        raise no_record(spec.name, record_id)
     trail = log()
     context = {
         "spec": spec, "record_id": record_id, "record": record, "creating": creating,
@@ -351,7 +352,7 @@ def record(layer: str, record_id: str):
         frame = park().layer(layer)
         values = _record_texts(frame, spec, record_id)
         if values is None:
-            raise NotFound(f"{layer}: no record {record_id!r}")
+            raise no_record(layer, record_id)
         values.pop("geometry", None)
         return jsonify({"layer": layer, "record_id": record_id, "values": values,
                         "fingerprint": audit.fingerprint(frame, spec, record_id),
@@ -409,7 +410,7 @@ def update(layer: str, record_id: str):
 
         events = commit_change("update", build, layers=[layer], reason=sub.reason)
     except KeyError:
-        raise NotFound(f"{layer}: no record {record_id!r}") from None
+        raise no_record(layer, record_id) from None
     except REFUSED as exc:
         return _refused(exc, spec, record_id, sub)
     return _saved(spec, record_id, events)
@@ -428,7 +429,7 @@ def _simple_change(layer: str, record_id: str, action: str, change, *, geometry_
 
         events = commit_change(action, build, layers=[layer], reason=sub.reason)
     except KeyError:
-        raise NotFound(f"{layer}: no record {record_id!r}") from None
+        raise no_record(layer, record_id) from None
     except REFUSED as exc:
         return _refused(exc, spec, record_id, sub)
     return _saved(spec, record_id, events)
@@ -473,7 +474,7 @@ def geometry(layer: str, record_id: str):
     """Replace a record's geometry (GeoJSON in lon/lat), validated like an import."""
     spec = _spec(layer)
     if spec.geometry is None:
-        raise NotFound(f"{layer} is a table without geometry")
+        raise NotFound(tr(f"{layer} 是没有几何的表", f"{layer} is a table without geometry"))
     return _simple_change(layer, record_id, "geometry",
                           lambda frame, spec, sub: edits.set_geometry(frame, spec, record_id, sub.geometry()))
 
@@ -508,10 +509,10 @@ def split(record_id: str):
 
         events = commit_change("split", build, layers=["parcels"], reason=sub.reason)
     except KeyError:
-        raise NotFound(f"parcels: no record {record_id!r}") from None
+        raise no_record("parcels", record_id) from None
     except REFUSED as exc:
         return _refused(exc, spec, record_id, sub)
-    if _wants_json() or request.is_json:
+    if wants_json():
         return jsonify({"ok": True, "retired": record_id, "parcels": made, "events": len(events),
                         "change_id": events["change_id"].iloc[0] if len(events) else None})
     return _saved(spec, made[0], events,
@@ -540,10 +541,10 @@ def merge():
 
         events = commit_change("merge", build, layers=["parcels"], reason=sub.reason)
     except KeyError as exc:
-        raise NotFound(str(exc).strip("'\"")) from None
+        raise NotFound(tr("未找到：", "not found: ") + str(exc).strip("'\"")) from None
     except REFUSED as exc:
         return _refused(exc, spec, ids[0] if ids else None, sub)
-    if _wants_json() or request.is_json:
+    if wants_json():
         return jsonify({"ok": True, "retired": ids, "parcel": made[0], "events": len(events),
                         "change_id": events["change_id"].iloc[0] if len(events) else None})
     return _saved(spec, made[0], events, tr(f"已合并为 {made[0]}", f"merged into {made[0]}"))
@@ -600,7 +601,7 @@ def close(record_id: str):
 
         events = commit_change("case_close", build, layers=["cases", "case_events"], reason=sub.reason)
     except KeyError:
-        raise NotFound(f"cases: no record {record_id!r}") from None
+        raise no_record("cases", record_id) from None
     except REFUSED as exc:
         return _refused(exc, spec, record_id, sub)
     return _saved(spec, record_id, events)

@@ -1,7 +1,7 @@
-"""One JSON error shape for the API, registered on the app.
+"""One JSON error shape for every JSON answer (API, JSON twins, edits, imports), registered on the app.
 
 Blueprint-level 404/405 handlers do not fire for unmatched URLs (pallets/flask
-#1498), so the handlers live on the app and branch on the ``/api`` prefix.
+#1498), so the handlers live on the app and ask :func:`wants_json` which answer to give.
 Internals go to the log, never to the client. Two failures that are not bugs get
 their own status: a park that cannot be served as it is now (missing, or changed
 outside ParkAtlas into values that do not validate) is 503, and a save refused
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 from layers.store import ParkStoreError, StorageFullError, is_storage_full
 from web.i18n import tr
@@ -23,24 +23,121 @@ log = logging.getLogger(__name__)
 
 
 class BadRequest(ValueError):
-    """A request the user can fix; its message is shown to them (400)."""
+    """A request the user can fix; its message is shown to them (400).
+
+    ``field``, ``value`` and ``allowed`` name the parameter at fault, what was sent and what may be sent,
+    for clients that point at the field (each is left out of the answer when not given).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, value=None, allowed=None):
+        super().__init__(message)
+        self.details = named_details(field, value, allowed)
 
 
-def _wants_json() -> bool:
-    if request.args.get("f") == "html":
-        return False
-    return request.path == "/api" or request.path.startswith(("/api/", "/tiles/")) or request.is_json or (
-        request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json"
-    )
+class NothingThere(NotFound):
+    """404 for a name the park does not hold, with ``field``, ``value`` and ``allowed`` as :class:`BadRequest`."""
+
+    def __init__(self, message: str, *, field: str | None = None, value=None, allowed=None):
+        super().__init__(message)
+        self.details = named_details(field, value, allowed)
 
 
-def error_response(status: int, code: str, message: str):
-    """The error as JSON for API clients — the OGC API exception (``code``, ``description``) and, for the
-    app's own scripts, ``error`` with the status — or as the error page for a browser."""
-    if _wants_json():
-        return jsonify({"code": code, "description": message,
-                        "error": {"status": status, "code": code, "message": message}}), status
+def named_details(field: str | None, value, allowed) -> dict:
+    """The error's ``field``, ``value`` and ``allowed`` members, those given."""
+    return {key: item for key, item in (("field", field), ("value", value), ("allowed", allowed)) if item is not None}
+
+
+def not_one_of(name: str, value, allowed) -> BadRequest:
+    """The 400 for a parameter ``name`` whose ``value`` is not among ``allowed``."""
+    allowed = [str(item) for item in allowed]
+    listed = ", ".join(allowed)
+    return BadRequest(tr(f"{name} 必须是 {listed} 之一，收到 {value!r}",
+                         f"{name} must be one of {listed}, got {value!r}"),
+                      field=name, value=value, allowed=allowed)
+
+
+def nothing_called(zh: str, en: str, *, field: str, value, allowed=None) -> NothingThere:
+    """The 404 for a ``field`` (layer, record, format…) the park has nothing called ``value``; ``zh``/``en``
+    say so (and name the ``allowed`` values, which the answer also lists)."""
+    return NothingThere(tr(zh, en), field=field, value=value,
+                        allowed=None if allowed is None else [str(item) for item in allowed])
+
+
+def no_record(layer: str, record_id: str) -> NothingThere:
+    """The 404 for a record id the layer does not hold."""
+    return nothing_called(f"{layer}：没有记录 {record_id!r}", f"{layer}: no record {record_id!r}",
+                          field="record_id", value=record_id)
+
+
+def not_a_number(name: str, value, low: float | None = None, high: float | None = None) -> BadRequest:
+    """The 400 for a parameter ``name`` whose ``value`` is not a finite number (within ``low`` … ``high``)."""
+    bounds = {key: item for key, item in (("minimum", low), ("maximum", high)) if item is not None}
+    if low is not None and high is not None:
+        zh, en = f" {low:g} 至 {high:g} 之间的数", f"a number between {low:g} and {high:g}"
+    elif low is not None:
+        zh, en = f"不小于 {low:g} 的数", f"a number ≥ {low:g}"
+    else:
+        zh, en = "数", "a number"
+    return BadRequest(tr(f"{name} 必须是{zh}，收到 {value!r}", f"{name} must be {en}, got {value!r}"),
+                      field=name, value=value, allowed=bounds or "number")
+
+
+#: Media types that ask for JSON (the OGC API's GeoJSON among them).
+JSON_TYPES = ("application/json", "application/geo+json", "application/problem+json")
+#: Path prefixes whose every answer is JSON unless ``?f=html`` asks for the page.
+JSON_PREFIXES = ("/api/", "/tiles/")
+
+
+def wants_json() -> bool:
+    """Whether the request is a JSON request, whose errors are answered in :func:`error_body`'s shape.
+
+    ``?f=``/``?format=`` decide first (``html`` a page, ``json`` JSON); then an API or tile route, a JSON
+    body, or an ``Accept`` header preferring a JSON type makes it JSON (``*/*`` alone does not).
+    """
+    asked = request.args.get("f") or request.args.get("format")
+    if asked in ("html", "json"):
+        return asked == "json"
+    return (request.path == "/api" or request.path.startswith(JSON_PREFIXES) or request.is_json
+            or request.accept_mimetypes.best in JSON_TYPES)
+
+
+def error_body(status: int, code: str, message: str, **details) -> dict:
+    """The one JSON error shape: the OGC API exception (``code``, ``description``) for OGC clients, and
+    ``error`` (``status``, ``code``, ``message`` and any ``details`` such as ``field``, ``value``,
+    ``allowed``, ``problems``) for the app's own scripts."""
+    return {"code": code, "description": message,
+            "error": {"status": status, "code": code, "message": message, **details}}
+
+
+def json_error(status: int, code: str, message: str, **details) -> tuple[Response, int]:
+    """:func:`error_body` as a JSON response with its status."""
+    return jsonify(error_body(status, code, message, **details)), status
+
+
+def error_response(status: int, code: str, message: str, **details):
+    """The error as JSON for a JSON request (:func:`wants_json`), else as the error page for a browser."""
+    if wants_json():
+        return json_error(status, code, message, **details)
     return render_template("error.html", status=status, code=code, message=message), status
+
+
+def http_message(exc: HTTPException) -> str:
+    """The exception's own description, or werkzeug's generic one in the user's language."""
+    generic = GENERIC_MESSAGES.get(exc.code or 500)
+    if generic and exc.description == type(exc).description:
+        return tr(*generic)
+    return exc.description or exc.name
+
+
+#: The user's-language wording of werkzeug's generic descriptions (used when a view gave none of its own).
+GENERIC_MESSAGES = {
+    400: ("请求无效：服务器无法理解所发送的内容", "The request could not be understood (it is malformed)."),
+    401: ("需要登录", "Sign-in is required."),
+    403: ("没有权限访问此页面或执行此操作", "You are not allowed to see this page or do this."),
+    404: ("未找到：服务器上没有这个地址", "Not found: there is no such address on the server."),
+    405: ("此地址不接受该请求方法", "This address does not accept that request method."),
+    415: ("不支持所发送内容的媒体类型", "The media type of what was sent is not supported."),
+}
 
 
 def storage_full_response(exc: Exception):
@@ -54,11 +151,12 @@ def storage_full_response(exc: Exception):
 def init_app(app: Flask) -> None:
     @app.errorhandler(BadRequest)
     def handle_bad_request(exc: BadRequest):
-        return error_response(400, "InvalidParameterValue", str(exc))
+        return error_response(400, "InvalidParameterValue", str(exc), **exc.details)
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
-        return error_response(exc.code or 500, exc.name.replace(" ", ""), exc.description or exc.name)
+        return error_response(exc.code or 500, exc.name.replace(" ", ""), http_message(exc),
+                              **getattr(exc, "details", {}))
 
     @app.errorhandler(ParkStoreError)  # ParkUnavailable from the layer cache, or a direct read of the file
     def handle_park_unavailable(exc: ParkStoreError):

@@ -47,7 +47,7 @@ from layers.rules import file_version
 from layers.scenarios import ScenarioError, ScenarioStore, scenario_gpkg_bytes, scenario_xlsx_bytes
 from web.analysis_gate import run_analysis
 from web.api import park_info
-from web.errors import BadRequest
+from web.errors import BadRequest, not_a_number, not_one_of
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json
 from web.limits import body_limit, json_body, json_limits, limit_message, too_large_message
@@ -105,9 +105,9 @@ def number_param(raw, name: str, low: float, high: float) -> float | None:
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise BadRequest(f"{name} must be a number, got {raw!r}") from None
+        raise not_a_number(name, raw, low, high) from None
     if not math.isfinite(value) or not low <= value <= high:
-        raise BadRequest(f"{name} must be between {low:g} and {high:g}, got {raw!r}")
+        raise not_a_number(name, raw, low, high)
     return value
 
 
@@ -118,13 +118,13 @@ def parse_options(raw: dict, rules: ExpansionRules) -> ScenarioOptions:
     known = {"cell_m", "layout", "spacing_m", "width_m", "targets_mu", "industry"}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise BadRequest(f"unknown options {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
+        raise not_one_of("options", unknown[0], sorted(known))
     layout = raw.get("layout") or None
     if layout is not None and layout not in LAYOUTS:
-        raise BadRequest(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+        raise not_one_of("layout", layout, LAYOUTS)
     industry = raw.get("industry") or None
     if industry is not None and industry not in rules.demand.per_mu:
-        raise BadRequest(f"industry must be one of {', '.join(rules.demand.per_mu)}, got {industry!r}")
+        raise not_one_of("industry", industry, rules.demand.per_mu)
     spacing = number_param(raw.get("spacing_m"), "spacing_m", 50, 5000)
     width = number_param(raw.get("width_m"), "width_m", 4, 200)
     if (width or rules.parcelling.road_width_m) >= (spacing or rules.parcelling.road_spacing_m):
@@ -203,7 +203,8 @@ def parse_area(data, *, working_crs: CRS, max_vertices: int) -> gpd.GeoSeries:
 def _zone_area(zone_id: str | None) -> tuple[gpd.GeoSeries, str]:
     zones = _expansion_zones()
     if not len(zones):
-        raise BadRequest("the park has no expansion_area zone; draw or upload an area instead")
+        raise BadRequest(tr("园区没有拓展区（expansion_area）范围；请绘制或上传一个范围",
+                            "the park has no expansion_area zone; draw or upload an area instead"))
     if zone_id:
         chosen = zones[(zones["zone_id"] == zone_id).to_numpy()]
         if not len(chosen):
@@ -313,7 +314,9 @@ def _json_body() -> dict:
     data = json_body(json_limits(max_vertices=int(config["EXPANSION_MAX_VERTICES"]),
                                  max_features=int(config["MAX_FEATURES"])))
     if not isinstance(data, dict):
-        raise BadRequest("the request body must be a JSON object, e.g. {\"geometry\": {…GeoJSON…}, \"options\": {}}")
+        example = '{"geometry": {…GeoJSON…}, "options": {}}'
+        raise BadRequest(tr(f"请求体必须是 JSON 对象，例如 {example}",
+                            f"the request body must be a JSON object, e.g. {example}"))
     return data
 
 
@@ -476,12 +479,13 @@ def _load(name: str):
     try:
         return _scenarios().load(name)
     except ScenarioError as exc:
-        raise NotFound(str(exc)) from None
+        raise NotFound(tr(f"无法打开方案 {name!r}：{exc}", str(exc))) from None
 
 
 def comparison(a: str, b: str) -> tuple[pd.DataFrame, object, object]:
     if not a or not b:
-        raise BadRequest("compare needs two scenario names: ?a=…&b=…")
+        raise BadRequest(tr("比较需要两个方案名：?a=…&b=…", "compare needs two scenario names: ?a=…&b=…"),
+                         field="a" if not a else "b", value="")
     first, second = _load(a), _load(b)
     return compare_scenarios(first.figures, second.figures, lang=current_lang()), first, second
 

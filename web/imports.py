@@ -70,7 +70,7 @@ from layers.saved_mappings import MappingNameError, get_mapping, list_mappings, 
 from layers.store import is_storage_full
 from web.api_params import day_in_range
 from web.auth import current_user
-from web.errors import BadRequest
+from web.errors import BadRequest, error_body, wants_json
 from web.i18n import current_lang, tr
 from web.park import park
 
@@ -130,10 +130,6 @@ def _archive_dir():
     """Where originals are kept: beside a GeoPackage park, else the configured folder."""
     return default_archive_dir(park().store, current_app.config.get("IMPORT_ARCHIVE_DIR")
                                or Path(current_app.instance_path) / "import_archive")
-
-
-def _wants_json() -> bool:
-    return request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json"
 
 
 def _form_options() -> dict:
@@ -198,8 +194,12 @@ def _report_page(report: ImportReport, status: int, token: str | None = None, pl
                  current: FieldMapping | None = None, errors: list[str] | None = None):
     """The report (and, with a token, the preview with its choices and mapping step); worded for the web."""
     report = report.worded_for_web()
-    if _wants_json():
+    if wants_json():
         body = report.to_dict()
+        if status >= 400:  # a refused import is an error like any other, its report the details
+            body.update(error_body(status, "ImportRejected", tr(
+                f"导入被拒绝：发现 {len(report.problems)} 个问题", f"the import was rejected: "
+                f"{len(report.problems)} problem(s) found"), problems=body["problems"]))
         if token:
             body["token"] = token
             body["mapping_step"] = _mapping_step(report, current or FieldMapping())

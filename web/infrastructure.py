@@ -38,7 +38,7 @@ from layers.registry import get_layer
 from layers.schema import code_label
 from layers.workbook import workbook_bytes
 from web.api import park_info, parse_as_of
-from web.errors import BadRequest
+from web.errors import not_one_of
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
 from web.pages import Card, Share
@@ -89,10 +89,10 @@ def _options(rules: InfraRules) -> Options:
     labels = [t.label for t in rules.readiness.templates]
     template = args.get("template") or rules.readiness.default_template
     if template not in labels:
-        raise BadRequest(f"template must be one of {', '.join(labels)}, got {template!r}")
+        raise not_one_of("template", template, labels)
     planned = args.get("planned", "").strip().lower()
     if planned not in _TRUE + _FALSE:
-        raise BadRequest(f"planned must be 1 or 0, got {args.get('planned')!r}")
+        raise not_one_of("planned", args.get("planned"), ("1", "0"))
     return Options(template, planned in _TRUE, parse_as_of(args))
 
 

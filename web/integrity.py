@@ -24,7 +24,7 @@ from flask import Flask
 
 from layers.backup import check_park, clean_leftovers, recovery_hint
 from layers.io.archive import archive_folder_for
-from layers.store import GeoPackageStore, ParkStoreError
+from layers.store import ParkStoreError
 from layers.stores import describe
 from layers.valid_time import load_rules as load_valid_time_rules
 from web.park import _EXTENSION
@@ -54,9 +54,9 @@ def _serving() -> bool:
 
 def _leftover_folders(app: Flask, store) -> list[Path]:
     """Where our temporary files of a crashed save or import can be: beside the park and in its import archive."""
-    inner = getattr(store, "inner", store)
-    if isinstance(inner, GeoPackageStore):
-        return [inner.path.parent, archive_folder_for(inner.path)]
+    path = store.capabilities.file
+    if path is not None:
+        return [path.parent, archive_folder_for(path)]
     return [Path(app.config.get("IMPORT_ARCHIVE_DIR") or Path(app.instance_path) / "import_archive")]
 
 
@@ -74,10 +74,9 @@ def prepare_to_serve(app: Flask) -> None:
     load_valid_time_rules()  # a bad PARKATLAS_VALID_TIME file stops the start, naming file, layer and field
     cache = app.extensions[_EXTENSION]
     store = cache.store
-    inner = getattr(store, "inner", store)
     try:
         removed = clean_leftovers(_leftover_folders(app, store), older_than=PROCESS_STARTED,
-                                  keep=getattr(inner, "path", None), lock=getattr(inner, "write_lock", None))
+                                  keep=store.capabilities.file, lock=store.unaudited.write_lock)
     except OSError as exc:  # a park on a read-only disk can be served; it just has nothing of ours to clear
         log.warning("crash leftovers not cleared: %s", exc)
         removed = []
@@ -91,7 +90,7 @@ def prepare_to_serve(app: Flask) -> None:
         return  # no park yet (a fresh machine): pages say how to build one
     problems = check_park(store, load=cache.layer)
     if problems:
-        location = describe(getattr(inner, "path", None) or app.config.get("DATABASE_URL") or "PARK.gpkg")
+        location = describe(store.capabilities.file or app.config.get("DATABASE_URL") or "PARK.gpkg")
         msg = ("ParkAtlas will not start: the park is damaged and would be served incomplete or wrong.\n  "
                + "\n  ".join(problems) + "\n" + recovery_hint(location))
         raise ParkIntegrityError(msg)

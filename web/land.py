@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from geo.analysis import LandAnalysis, analyse_land
@@ -40,9 +40,9 @@ from layers.geojson import json_ready
 from layers.registry import get_layer
 from layers.rules import LandRules, rules_for_park
 from web.analysis_gate import Flights, run_analysis
-from web.api import int_param, page_params, parse_as_of, park_as_of, park_info
+from web.api import int_param, page_params, park_as_of, park_info, parse_as_of
 from web.audit import commit_change
-from web.errors import BadRequest
+from web.errors import BadRequest, not_a_number, not_one_of, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
 from web.park import park
@@ -80,7 +80,7 @@ def as_of_param() -> dt.date:
 def format_param() -> str:
     fmt = request.args.get("format", "html").strip().lower() or "html"
     if fmt not in FORMATS:
-        raise BadRequest(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise not_one_of("format", fmt, FORMATS)
     return fmt
 
 
@@ -267,7 +267,7 @@ def idle_filters(parcels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     statuses = [s for s in request.args.getlist("status") if s]
     unknown = [s for s in statuses if s not in IDLE_PALETTE and s != "not_judged"]
     if unknown:
-        raise BadRequest(f"status must be among {', '.join([*IDLE_PALETTE, 'not_judged'])}, got {unknown[0]!r}")
+        raise not_one_of("status", unknown[0], [*IDLE_PALETTE, "not_judged"])
     area = request.args.get("area", "").strip()
     bounds = {}
     for name in ("min_mu", "max_mu"):
@@ -276,9 +276,9 @@ def idle_filters(parcels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             try:
                 bounds[name] = float(raw)
             except ValueError:
-                raise BadRequest(f"{name} must be a number of 亩, got {raw!r}") from None
+                raise not_a_number(name, raw, 0) from None
             if not np.isfinite(bounds[name]) or bounds[name] < 0:
-                raise BadRequest(f"{name} must be a number ≥ 0, got {raw!r}")
+                raise not_a_number(name, raw, 0)
     keep = np.ones(len(parcels), dtype=bool)
     if statuses:
         status = parcels["idle_status"]
@@ -546,7 +546,7 @@ def _change_case(case_id: str, action: str, change) -> Response:
     try:
         _commit_ledger(action, change)
     except KeyError:
-        abort(404, description=f"no case {case_id!r}")
+        raise nothing_called(f"没有台账 {case_id!r}", f"no case {case_id!r}", field="case_id", value=case_id) from None
     except CaseError as exc:
         _case_error(exc)
     return redirect(url_for("land.cases_page", _anchor=case_id), code=303)

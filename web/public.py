@@ -21,7 +21,7 @@ from geo.maps import legend, map_components, overview_map, tile_columns
 from layers.public_fields import public_records
 from layers.registry import REGISTRY
 from web.auth import public_visitor
-from web.i18n import current_lang
+from web.i18n import current_lang, tr
 from web.park import park
 
 bp = Blueprint("public", __name__)
@@ -70,7 +70,8 @@ def map():  # noqa: A001 (the endpoint is public.map)
     """Map of the public layers, read-only (404 when no layer is public)."""
     names = public_layers()
     if not names:
-        raise NotFound("there is no public view; an administrator can set PARKATLAS_PUBLIC_LAYERS")
+        raise NotFound(tr("没有公开视图；管理员可设置 PARKATLAS_PUBLIC_LAYERS",
+                          "there is no public view; an administrator can set PARKATLAS_PUBLIC_LAYERS"))
     lang = current_lang()
     live = {name: public_map_frame(park().layer(name), name) for name in names if not REGISTRY[name].is_table}
     config = current_app.config

@@ -82,7 +82,7 @@ def _is_local_client() -> bool:
 
 def _source() -> str:
     """``file`` or ``api`` (see the module docstring); 400 naming the choices otherwise."""
-    has_file = getattr(park().store, "path", None) is not None
+    has_file = park().store.capabilities.file is not None
     asked = request.args.get("source")
     if asked is None:
         return "file" if has_file and _is_local_client() else "api"
@@ -102,7 +102,7 @@ def _source() -> str:
 def _project_layers(source: str, lang: str) -> list[ProjectLayer]:
     store = park().store
     if source == "file":
-        path = str(store.path.resolve())
+        path = str(store.capabilities.file.resolve())
         crs = f"EPSG:{int(park().meta()['working_epsg'])}"
         names = [name for name in store.layer_names() if name in REGISTRY]
         sources = {name: (gpkg_source(path, name), "ogr", crs) for name in names}

@@ -16,7 +16,6 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import NotFound
 
 from geo.crs import to_web
 from geo.idle import idle_land
@@ -34,7 +33,7 @@ from layers.rules import rules_for_park
 from layers.schema import code_label
 from web.analysis_gate import Flights, run_analysis
 from web.api import park_as_of, park_info
-from web.errors import BadRequest
+from web.errors import BadRequest, not_one_of, nothing_called
 from web.expansion import _rules, number_param
 from web.i18n import current_lang
 from web.judged import notices, notices_json
@@ -55,15 +54,15 @@ def parse_needs(args, rules) -> InvestorNeeds:
     """Investor needs from query parameters; :class:`BadRequest` naming the bad one."""
     kind = args.get("kind") or "land"
     if kind not in KINDS:
-        raise BadRequest(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        raise not_one_of("kind", kind, KINDS)
     land_use = args.get("land_use_class") or None
     classes = rules.site_search.land_use_classes
     if land_use is not None and land_use not in classes:
-        raise BadRequest(f"land_use_class must be one of {', '.join(classes)}, got {land_use!r}")
+        raise not_one_of("land_use_class", land_use, classes)
     connections = [c for value in args.getlist("connections") for c in value.split(",") if c.strip()]
     unknown = [c for c in connections if c not in READINESS_ITEMS]
     if unknown:
-        raise BadRequest(f"connections {', '.join(map(repr, unknown))} unknown; allowed: {', '.join(READINESS_ITEMS)}")
+        raise not_one_of("connections", unknown[0], READINESS_ITEMS)
     highway_km = number_param(args.get("max_highway_km"), "max_highway_km", 0, 1000)
     max_floor = number_param(args.get("max_floor"), "max_floor", -5, 200)
     try:
@@ -79,6 +78,8 @@ def parse_needs(args, rules) -> InvestorNeeds:
             min_floor_load_kn_m2=number_param(args.get("min_floor_load_kn_m2"), "min_floor_load_kn_m2", 0, 1000),
             min_clear_height_m=number_param(args.get("min_clear_height_m"), "min_clear_height_m", 0, 100),
         )
+    except BadRequest:
+        raise  # a BadRequest is a ValueError too: keep the field it names
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
 
@@ -246,7 +247,9 @@ def sheet(kind: str, item_id: str):
                          unit_ids=[item_id] if kind == "space" else None)
     frame = land if kind == "land" else space
     if frame is None or not len(frame):
-        raise NotFound(f"no available {'parcel' if kind == 'land' else 'vacant unit'} {item_id!r}")
+        raise nothing_called(f"没有可用的{'地块' if kind == 'land' else '空置厂房单元'} {item_id!r}",
+                             f"no available {'parcel' if kind == 'land' else 'vacant unit'} {item_id!r}",
+                             field="item_id", value=item_id)
     row = _records(frame.iloc[:1], current_lang())[0]
     roads = inputs()["layers"]["roads"].geometry.to_numpy()
     svg = outline_svg(frame.geometry.iloc[0], roads)

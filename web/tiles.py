@@ -45,7 +45,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import pandas as pd
-
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -63,7 +62,7 @@ from geo.units import M2_PER_MU
 from layers.registry import REGISTRY
 from layers.tile_cache import LayerState, TileCacheFile, default_cache_path, known_bounds, tile_etag
 from web.analysis_gate import Flights
-from web.errors import BadRequest
+from web.errors import BadRequest, nothing_called
 from web.i18n import tr
 from web.park import park
 from web.public import hidden_tile_fields
@@ -155,7 +154,9 @@ def layer_names(layers: str) -> list[str]:
         spec = REGISTRY.get(name)
         if (spec is None or spec.is_table) and name not in ANALYSIS_LAYERS:
             known = ", ".join([*(n for n, s in REGISTRY.items() if not s.is_table), *ANALYSIS_LAYERS])
-            raise NotFound(f"no tiles for {name!r}; tiled layers: {known}")
+            raise nothing_called(f"{name!r} 没有瓦片；有瓦片的图层：{known}",
+                                 f"no tiles for {name!r}; tiled layers: {known}",
+                                 field="layers", value=name, allowed=known.split(", "))
     return names
 
 
@@ -177,7 +178,7 @@ def _analysis_version(version: str) -> str:
 
 def _database_tiles(store) -> bool:
     """Whether the store makes tiles itself (PostGIS); asked of the store, so wrappers pass it on."""
-    return callable(getattr(store, "mvt_tile", None))
+    return store.capabilities.tiles is not None
 
 
 def _registry_frame(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -242,7 +243,7 @@ def layer_state(name: str, old: LayerState | None = None) -> LayerState:
     if _database_tiles(store):
         from layers.postgis_tiles import feature_fingerprints
 
-        digests, bounds = feature_fingerprints(store, name, tuple(tile_columns(REGISTRY[name])))
+        digests, bounds = feature_fingerprints(store.capabilities.database, name, tuple(tile_columns(REGISTRY[name])))
         return LayerState.make(_layer_settings(name, len(digests)), digests, bounds)
     frame, properties = _registry_frame(name)
     digests = tile_math.feature_digests(frame, properties)
@@ -293,7 +294,7 @@ def render(names: list[str], z: int, x: int, y: int, *, tokens: dict[str, tuple[
         requests = [LayerRequest(name, tuple(tile_columns(REGISTRY[name])),
                                  TILE_AREA_PROPERTY if name == "parcels" else None, M2_PER_MU,
                                  TILE_LAYER_PROPERTY) for name in wanted]
-        out.update(mvt_tiles(store, requests, z, x, y))
+        out.update(mvt_tiles(store.capabilities.database, requests, z, x, y))
         return out
     sources: TileSources = _state()["sources"]
     for name in wanted:

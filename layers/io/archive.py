@@ -41,7 +41,7 @@ def archive_folder_for(park_path: str | os.PathLike) -> Path:
 
 def default_archive_dir(store, fallback: str | os.PathLike) -> Path | None:
     """None for a park kept in a file (its archive lies beside it), else ``fallback`` (a database park)."""
-    return None if getattr(store, "path", None) is not None else Path(fallback)
+    return None if store.capabilities.file is not None else Path(fallback)
 
 
 @dataclass

@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from layers.io.gtxt import looks_like_gtxt
 from layers.io.encoding import utf16_parity
-from layers.io.uploads import SourceError
+from layers.io.gtxt import looks_like_gtxt
+from layers.io.source_error import SourceError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")

@@ -34,7 +34,6 @@ import shapely
 from pyproj import CRS
 
 from geo import gcj02
-from geo.reasons import isin
 from layers.audit import read_modify_write, write_lock
 from layers.io import crs_detect, geometry, messy, normalise
 from layers.io.archive import ImportArchive, archive_folder_for
@@ -42,16 +41,17 @@ from layers.io.encoding import EncodingChoice, display_name, percent, resolve_co
 from layers.io.formats import refuse_virtual_path
 from layers.io.keeping import Kept, keep_columns, manifest_entries
 from layers.io.mapping import FieldMapping, MappingError, load_mapping, match_columns, read_mapping_text
-from layers.io.suggest import profile_columns
 from layers.io.options import ImportOptions
 from layers.io.read import SourceData, read_source
 from layers.io.report import FieldOutcome, ImportRejected, ImportReport
+from layers.io.suggest import profile_columns
 from layers.io.uploads import SourceError, StagedSource, stage_source
 from layers.registry import REGISTRY, get_layer
 from layers.saved_mappings import get_mapping
-from layers.stores import open_store
 from layers.schema import HISTORY_FIELD_NAMES, SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, LayerSpec
 from layers.source_attributes import carries, is_types_column, merge_documents
+from layers.stores import open_store
+from layers.text_keys import isin
 from layers.valid_time import fill_valid_time, has_valid_time, load_rules
 from layers.validate import LayerValidationError, Problem, aggregated, validate_layer
 from layers.values import empty_column, normalise_text, present, to_text
@@ -888,10 +888,10 @@ def _create_park(plan: ImportPlan, store) -> None:
 
 def _commit(plan: ImportPlan, staged: StagedSource, store, archive_dir, options: ImportOptions) -> None:
     report = plan.report
-    if archive_dir is None and getattr(store, "path", None) is None:
+    if archive_dir is None and store.capabilities.file is None:
         raise report.reject("park", "archive", "the park is not a file: say where originals are archived "
                                                "(archive_dir; the app uses IMPORT_ARCHIVE_DIR)")
-    archive = ImportArchive(archive_dir or archive_folder_for(store.path))
+    archive = ImportArchive(archive_dir or archive_folder_for(store.capabilities.file))
     staged_archive = archive.stage(staged.members, original=staged.original, layer=plan.spec.name,
                                    mode=options.mode)
     name = plan.spec.name

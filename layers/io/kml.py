@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.styles import Symbol
+from layers.styles import Symbol
 
 KML_NAMESPACE = "http://www.opengis.net/kml/2.2"
 #: Decimal places written for lon/lat (1e-9° ≈ 0.1 mm): exports round-trip without loss.

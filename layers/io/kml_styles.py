@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo.styles import Symbol, feature_classes, layer_style
 from layers.io.kml import KmlField
 from layers.schema import LayerSpec, field_label
+from layers.styles import Symbol, feature_classes, layer_style
 
 #: KML ``SimpleField`` type of each registry kind; KML has no date type, dates are ISO text.
 KML_TYPES = {"str": "string", "code": "string", "date": "string", "int": "int", "float": "double", "bool": "bool"}

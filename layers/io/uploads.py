@@ -29,7 +29,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from layers.io.formats import refuse_virtual_path, sniff
 from layers.io.options import ImportLimits
+from layers.io.source_error import SourceError
 
 #: Files a dataset may consist of; anything else in a zip is listed and left packed.
 DATASET_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".csv", ".txt", ".xlsx", ".pbf")
@@ -39,10 +41,6 @@ FIELD_TABLE_SUFFIX = ".fields.csv"
 EXPECTED_SUFFIXES = DATASET_SUFFIXES + SIDECAR_SUFFIXES
 _CHUNK = 1024 * 1024
 _UTF8_NAME_FLAG = 0x800
-
-
-class SourceError(ValueError):
-    """The source cannot be read at all; the message says why and what to do."""
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
@@ -217,8 +215,6 @@ def stage_source(path: str | Path, *, limits: ImportLimits = ImportLimits(),
     ``wanted`` names to match when a zip holds several datasets (the
     ``--source-layer`` choice, the target layer's names).
     """
-    from layers.io.formats import refuse_virtual_path, sniff
-
     refuse_virtual_path(str(path))
     path = Path(path)
     if not path.exists():

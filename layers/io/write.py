@@ -55,6 +55,7 @@ from pyproj import CRS
 
 from geo.crs import to_web
 from layers import source_attributes as kept_attributes
+from layers._arrow_columns import arrow_column
 from layers.cells import neutralise_formulas
 from layers.io import tables
 from layers.io.gtxt_write import write_gtxt
@@ -64,8 +65,8 @@ from layers.io.mapping import split_unit
 from layers.io.uploads import FIELD_TABLE_SUFFIX
 from layers.qgis.layer_styles import style_documents
 from layers.schema import SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, LayerSpec, code_label
+from layers.store import checked_frame, frame_to_arrow, write_layer_file
 from layers.values import normalise_text
-from layers.store import _arrow_column, checked_frame, frame_to_arrow, write_layer_file
 
 #: Destination suffix → format.
 FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".zip": "shp", ".kml": "kml",
@@ -164,7 +165,7 @@ _KEPT_ARROW_TYPES = {"text": pa.string(), "int": pa.int64(), "float": pa.float64
 
 def _kept_array(values: pd.Series, kind: str, *, datetime_as_text: bool = False) -> pa.Array:
     if kind == "date":
-        return _arrow_column(values, "date")
+        return arrow_column(values, "date")
     if kind == "datetime":
         if datetime_as_text or not pd.api.types.is_datetime64_any_dtype(values.dtype):
             return pa.array(kept_attributes.text_column(values), type=pa.string(), from_pandas=True)

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.styles import layer_style
 from layers.qgis.qml import qml
 from layers.qgis.sld import sld
 from layers.registry import get_layer
 from layers.schema import LayerSpec
+from layers.styles import layer_style
 
 STYLE_TABLE = "layer_styles"
 #: Style names by language (QGIS keeps at most 30 characters); the first is the default.

@@ -1,4 +1,4 @@
-"""QGIS layer styles (QML) generated from the registry's styles (:mod:`geo.styles`).
+"""QGIS layer styles (QML) generated from the registry's styles (:mod:`layers.styles`).
 
 A QML document is what QGIS stores in a GeoPackage's or PostGIS's ``layer_styles``
 table and reads from a ``<layer>.qml`` beside a Shapefile. Each spatial layer gets a
@@ -14,9 +14,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
-from geo.styles import LayerStyle, Symbol, other_label, px_to_mm
 from layers import landuse
 from layers.schema import LayerSpec, code_label, field_label
+from layers.styles import LayerStyle, Symbol, other_label, px_to_mm
 
 #: The QGIS version whose QML layout this follows (3.22 LTR reads it; later versions too).
 QGIS_VERSION = "3.22.0"

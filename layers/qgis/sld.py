@@ -1,4 +1,4 @@
-"""OGC Styled Layer Descriptor 1.1 (Symbology Encoding) of a layer's registry style (:mod:`geo.styles`).
+"""OGC Styled Layer Descriptor 1.1 (Symbology Encoding) of a layer's registry style (:mod:`layers.styles`).
 
 One rule per class, filtered on the style field (and on the land-use system when a
 layer mixes several), and an ``ElseFilter`` rule for every other value; rule titles
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from geo.styles import LayerStyle, Symbol, other_label
 from layers import landuse
 from layers.schema import LayerSpec
+from layers.styles import LayerStyle, Symbol, other_label
 
 SLD = "http://www.opengis.net/sld"
 SE = "http://www.opengis.net/se"

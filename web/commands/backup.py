@@ -63,7 +63,7 @@ def check_park_command(deep: bool) -> None:
     store = _store()
     problems = check_park(store, deep=deep)
     if problems:
-        location = getattr(getattr(store, "inner", store), "path", None) or "PATH.gpkg"
+        location = store.capabilities.file or "PATH.gpkg"
         click.echo("the park is damaged:\n  " + "\n  ".join(problems) + "\n" + recovery_hint(location), err=True)
         raise SystemExit(2)
     click.echo("the park is sound" + (" (every layer read and validated)" if deep else ""))

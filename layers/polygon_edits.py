@@ -1,4 +1,4 @@
-"""Geometry operations behind the editor: split a parcel along a line, merge adjacent parcels.
+"""Geometry operations behind the editor: split a parcel along a line, merge adjacent parcels (layers.edits).
 
 Pure functions on shapely geometries in the park's projected working CRS
 (metres); they raise :class:`GeometryEditError` with a message the user can act

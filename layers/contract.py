@@ -1,0 +1,127 @@
+"""The park store contract: what every store does, and what some can do besides, said by the store itself.
+
+Every store — :class:`layers.store.GeoPackageStore`, :class:`layers.postgis.PostGISStore`
+and the application's :class:`layers.audit.AuditedStore` around either — keeps
+:class:`ParkStore`. What only some can do is in :attr:`ParkStore.capabilities`
+(:class:`StoreCapabilities`): the file the park is, the database holding it, vector
+tiles cut by the store. Callers ask that, never the store's type or attributes
+(``hasattr``/``isinstance``), so a wrapper passes a capability on by passing on its
+store's :class:`StoreCapabilities`, and a new backend says what it can in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import pandas as pd
+from pyproj import CRS
+
+
+@runtime_checkable
+class TileMaker(Protocol):
+    """A store that cuts Mapbox Vector Tiles itself (PostGIS ``ST_AsMVT``), not from frames in Python."""
+
+    def mvt_tile(self, name: str, z: int, x: int, y: int, *, columns: list[str], extent: int = 4096,
+                 buffer: int = 64, area_column: str | None = None, m2_per_area_unit: float = 1.0,
+                 layer_column: str | None = None) -> bytes:
+        """Tile (z, x, y) of layer ``name``; empty bytes when no feature reaches it."""
+
+
+@runtime_checkable
+class DatabasePark(Protocol):
+    """A park kept in a database schema: tables of its own beside the layers (saved mappings, tile digests)."""
+
+    schema: str
+    url: str
+
+    def connection(self) -> AbstractContextManager:
+        """A connection in a transaction (committed when the block ends without an error)."""
+
+
+@dataclass(frozen=True)
+class StoreCapabilities:
+    """What a store can do beyond :class:`ParkStore`; each is ``None`` where the store cannot.
+
+    Attributes
+    ----------
+    file
+        The GeoPackage file the park is: files beside it (rule overrides, import archive, tile cache,
+        scenarios), backups by copying the file, opening it in QGIS directly.
+    database
+        The database store holding the park (its connection, schema and URL).
+    tiles
+        The store that cuts vector tiles itself.
+    """
+
+    file: Path | None = None
+    database: DatabasePark | None = None
+    tiles: TileMaker | None = None
+
+
+@runtime_checkable
+class ParkStore(Protocol):
+    """What every park store does: read and write validated layers and the park's metadata, atomically."""
+
+    @property
+    def capabilities(self) -> StoreCapabilities:
+        """What the store can do besides (:class:`StoreCapabilities`)."""
+
+    @property
+    def unaudited(self) -> ParkStore:
+        """The store itself, under any wrapper: writes to it leave no audit trail (backups, restores)."""
+
+    def exists(self) -> bool:
+        """Whether a park is there."""
+
+    def layer_names(self) -> list[str]:
+        """The layers the park holds."""
+
+    def read_meta(self) -> dict[str, object]:
+        """The park's metadata (name, working CRS, reference date…)."""
+
+    def working_crs(self) -> CRS:
+        """The park's projected working CRS."""
+
+    def version(self) -> str:
+        """A token that changes with every save (caches key on it)."""
+
+    def load(self, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+        """Layer ``name``, validated (empty when absent)."""
+
+    def load_all(self) -> dict[str, pd.DataFrame]:
+        """Every registered layer, validated."""
+
+    def missing_layers(self) -> list[str]:
+        """Layers the park records but whose table is gone."""
+
+    def missing_layer_message(self, name: str) -> str:
+        """What to tell an administrator about missing layer ``name``."""
+
+    def is_trusted(self, name: str) -> bool:
+        """Whether layer ``name`` is as the store last validated it (not changed outside ParkAtlas)."""
+
+    def save_park(self, frames: Mapping[str, pd.DataFrame], meta: Mapping[str, object]) -> None:
+        """Write a whole park in one atomic step."""
+
+    def save(self, name: str, frame: pd.DataFrame) -> None:
+        """Replace one layer."""
+
+    def save_layers(self, frames: Mapping[str, pd.DataFrame], *, append: tuple[str, ...] = (),
+                    checked: bool = False) -> None:
+        """Replace (or append to, for ``append``) several layers in one atomic write."""
+
+    def write_lock(self) -> AbstractContextManager:
+        """The park's one-writer-at-a-time lock (re-entrant within a thread)."""
+
+    def migrate(self) -> bool:
+        """Bring the layout up to this version's; whether it changed."""
+
+    def close(self) -> None:
+        """Release connections (nothing to do for a file)."""
+
+
+__all__ = ["DatabasePark", "ParkStore", "StoreCapabilities", "TileMaker"]
