@@ -65,6 +65,8 @@ KNOWN_PRIVATE_IMPORTS = {
     "layers/infra_rules.py: layers.rules._number", "layers/infra_rules.py: layers.rules._subset",
     "web/audit.py: web.park._EXTENSION", "web/integrity.py: web.park._EXTENSION",
     "web/sites.py: web.expansion._rules",
+    "layers/evaluation_rules.py: layers.rules._choice", "layers/evaluation_rules.py: layers.rules._number",
+    "layers/evaluation_rules.py: layers.rules._subset", "layers/evaluation_rules.py: layers.rules._industrial_land_use",
 }
 
 
