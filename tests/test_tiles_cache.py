@@ -28,7 +28,7 @@ from conftest import TINY_META, WORKING_EPSG, tiny_frames
 
 import web.tiles
 from app import create_app
-from geo.summary import in_force
+from geo.records import in_force
 from geo.tiles import decode_tile, tile_bounds
 from layers.store import GeoPackageStore
 

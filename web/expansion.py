@@ -38,7 +38,7 @@ from geo.crs import WEB_EPSG, to_working
 from geo.maps import map_components
 from geo.maps_expansion import expansion_map, layers_json, result_layers
 from geo.scenarios import COMPARED, ScenarioOptions, compare_scenarios, plan_expansion
-from geo.summary import in_force
+from geo.records import in_force
 from layers.expansion_rules import LAYOUTS, ExpansionRules, ExpansionRulesError, expansion_rules_for_park
 from layers.geojson import dumps, script_safe
 from layers.infra_rules import InfraRules, InfraRulesError, infra_rules_for_park

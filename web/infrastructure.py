@@ -31,7 +31,7 @@ from geo.maps_infra import (
     missing_text,
     readiness_codes,
 )
-from geo.summary import SUPPLIED_STATUSES
+from geo.records import SUPPLIED_STATUSES
 from layers.geojson import dumps, feature_collection_text, feature_texts, json_ready
 from layers.infra_rules import InfraRules, InfraRulesError, infra_rules_for_park
 from layers.registry import get_layer

@@ -25,7 +25,7 @@ from geo.maps_expansion import outline_svg, sites_map
 from geo.readiness import readiness
 from geo.roadnet import network_distances
 from geo.site_search import KINDS, InvestorNeeds, search_land, search_space
-from geo.summary import in_force
+from geo.records import in_force
 from geo.vacancy import unit_vacancy
 from layers.geojson import dumps, json_ready
 from layers.infra_rules import READINESS_ITEMS

@@ -4,7 +4,7 @@ Also the analysis layer ``parcel_analysis`` (idle status, inefficiency, 亩均 g
 compliance per parcel, as of ``?as_of=``), tiled in Python from the cached analysis.
 
 Tiles draw what the GeoJSON pages draw: the records in force (``retired_on`` empty, as
-:func:`geo.summary.in_force` without a day); a retired record — a demolished building,
+:func:`geo.records.in_force` without a day); a retired record — a demolished building,
 the parent of a split parcel — is history, not map, whatever its retirement date.
 
 PostGIS parks are tiled by the database (``ST_AsMVT``, all layers of a page tile in
@@ -58,14 +58,15 @@ from geo.maps import (
     tile_columns,
     tile_properties,
 )
-from geo.summary import in_force
+from geo.records import in_force
 from geo.units import M2_PER_MU
 from layers.registry import REGISTRY
 from layers.tile_cache import LayerState, TileCacheFile, default_cache_path, known_bounds, tile_etag
-from web.analysis_gate import Flights
+from service.rules import rules_version
+from web.analysis_gate import Flights, gated
 from web.errors import BadRequest
 from web.i18n import tr
-from web.park import park
+from web.park import park, request_day
 from web.public import hidden_tile_fields
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
@@ -160,19 +161,16 @@ def layer_names(layers: str) -> list[str]:
 
 
 def _analysis_frame(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from web.land import analysis_for, as_of_param
-
-    frame = analysis_for(as_of_param()).parcels
+    frame = park().land(request_day(), run=gated).parcels
     properties = frame[[c for c in ANALYSIS_LAYERS[name] if c in frame.columns]].copy()
     properties[TILE_LAYER_PROPERTY] = name
     return frame, properties
 
 
 def _analysis_version(version: str) -> str:
-    """The store version with the analysis day: tiles of another ``as_of`` are other tiles."""
-    from web.land import as_of_param
-
-    return f"{version}|as_of={as_of_param().isoformat()}"
+    """The store version with the analysis day and the rules version: tiles of another ``as_of``, or under an
+    edited override, are other tiles."""
+    return f"{version}|as_of={request_day().isoformat()}|rules={rules_version(park().park_path)}"
 
 
 def _database_tiles(store) -> bool:
