@@ -150,3 +150,80 @@ def test_allowed_places_pass(tmp_path, relative, source):
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(source, encoding="utf-8")
     assert violations(tmp_path) == []
+
+
+# -- import circles ---------------------------------------------------------------------------------------
+
+#: The packages whose modules may not import each other in a circle (``layers`` is checked on its own).
+CIRCLE_FREE = ("geo", "web", "service")
+
+
+def project_module(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path, known: set[str]) -> set[str]:
+    """The project modules ``path`` imports anywhere (top level or inside a function: a late import is still a
+    dependency), ``from package import module`` resolved to the module."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            submodules = {f"{node.module}.{alias.name}" for alias in node.names} & known
+            # ``from web import park`` depends on web.park; ``from web.park import park`` on web.park.
+            found |= submodules if submodules else {node.module}
+    return {name for name in found if name in known}
+
+
+def import_graph() -> dict[str, set[str]]:
+    files = {project_module(path): path for path in python_files()
+             if path.relative_to(ROOT).parts[0] in CIRCLE_FREE or path.relative_to(ROOT) == Path("app.py")}
+    known = set(files)
+    return {module: imported_modules(path, known) - {module} for module, path in files.items()}
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                group.append(top)
+                if top == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def test_the_circle_finder_finds_a_circle_and_only_one():
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_circles_among_geo_web_service_and_app():
+    """No module of geo/, web/, service/ or app.py reaches itself through its imports (late ones included)."""
+    assert circles(import_graph()) == []

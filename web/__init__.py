@@ -21,7 +21,7 @@ def register(app: Flask) -> None:
     commands.init_app(app)
     tiles.init_app(app)
 
-    from web import api, tokens
+    from web import api, api_meta, tokens  # noqa: F401 (api_meta adds the landing page, conformance, OpenAPI and schemas to api.bp)
     from web.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)

@@ -422,8 +422,7 @@ def here(**changes) -> str:
 
 
 def init_app(app) -> None:
-    """Register the API's blueprint with its index and schema views (:mod:`web.api_meta`)."""
-    from web import api_meta  # noqa: F401 (adds the landing page, conformance, OpenAPI and schema views to bp)
-
+    """Register the API's blueprint (``web.register`` imports :mod:`web.api_meta` first: it adds the index and
+    schema views to it, and importing it from here would be an import circle)."""
     app.jinja_env.globals["api_here"] = here
     app.register_blueprint(bp)

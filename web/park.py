@@ -23,7 +23,7 @@ _EXTENSION = "parkatlas_park"
 #: The name views and tests knew the service by before it left ``web``.
 ParkCache = ParkService
 
-__all__ = ["ParkCache", "ParkService", "ParkUnavailable", "init_app", "open_service", "park", "request_day"]
+__all__ = ["ParkCache", "ParkService", "ParkUnavailable", "init_app", "open_service", "park", "request_day", "switch_park"]
 
 
 def open_service(location, config) -> ParkService:
@@ -35,6 +35,14 @@ def init_app(app: Flask) -> None:
     service = open_service(app.config.get("DATABASE_URL") or app.config["PARK_PATH"], app.config)
     atexit.register(close_store, service.store)  # a PostGIS store holds pooled connections
     app.extensions[_EXTENSION] = service
+
+
+def switch_park(app: Flask, location) -> ParkService:
+    """Serve the park at ``location`` from ``app`` from now on (a command run on another park: ``seed-tiles
+    --park``); the caller closes the returned service's store."""
+    service = open_service(location, app.config)
+    app.extensions[_EXTENSION] = service
+    return service
 
 
 def park() -> ParkService:

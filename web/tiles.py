@@ -524,7 +524,8 @@ def tilejson(layers: str):
     return jsonify(doc)
 
 
-def init_app(app: Flask) -> None:
+def reset(app: Flask) -> None:
+    """Fresh tile state for ``app`` (its park changed: ``seed-tiles --park``)."""
     app.extensions[_EXTENSION] = {
         "cache": TileCache(int(app.config["TILE_CACHE_MB"]) * 1024 * 1024),
         "sources": TileSources(),
@@ -534,4 +535,8 @@ def init_app(app: Flask) -> None:
         "guard": threading.Lock(),
         "flights": Flights(),
     }
+
+
+def init_app(app: Flask) -> None:
+    reset(app)
     app.register_blueprint(bp)
