@@ -38,10 +38,10 @@ def main() -> None:
     from app import create_app
     from geo.maps import map_components, overview_map
     from geo.summary import park_summary
-    from layers.infra_rules import default_infra_rules
-    from layers.rules import default_rules
     from layers.demo import build_demo_park
+    from layers.infra_rules import default_infra_rules
     from layers.registry import spatial_layers
+    from layers.rules import default_rules
     from layers.store import GeoPackageStore
 
     print("parcels  features  build_park_s  summary_s  map_render_s  get_page_s  page_MB  items_1000_s")

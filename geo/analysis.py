@@ -21,9 +21,9 @@ import pandas as pd
 from geo.idle import idle_land
 from geo.inefficiency import CATEGORIES, inefficient_land
 from geo.muju import MujuResult, building_parcel, muju_evaluation
+from geo.readiness import readiness
 from geo.reasons import TEXT_DTYPE, align, isin, lookup
 from geo.records import in_force
-from geo.readiness import readiness
 from geo.utilisation import area_ratios, building_floor_areas, building_parcel_pairs, utilisation
 from geo.vacancy import overlapping_leases, park_vacancy, unit_vacancy, vacancy_by, vacancy_trend
 from layers.rules import LandRules

@@ -21,8 +21,8 @@ import shapely
 from geo.clearance import KINDS, clearance_conflicts, unchecked_pipes
 from geo.crs import require_projected
 from geo.readiness import readiness
-from geo.roadnet import frontage, network_distances
 from geo.records import SUPPLIED_STATUSES, UNKNOWN, in_force
+from geo.roadnet import frontage, network_distances
 from layers.infra_rules import InfraRules
 from layers.registry import get_layer
 

@@ -92,9 +92,8 @@ def mvt_tiles(store, requests: list[LayerRequest], z: int, x: int, y: int, *, ex
     Returns layer name → tile bytes (empty where the layer has nothing there or the
     park has no such layer).
     """
-    from psycopg import sql
-
     import psycopg
+    from psycopg import sql
 
     if not requests:
         return {}
@@ -131,9 +130,8 @@ def feature_fingerprints(store, name: str, columns: tuple[str, ...]) -> tuple[np
     tile. The tile cache compares them across versions without loading the layer
     into Python (one pass over the table, a few seconds for 10⁶ features).
     """
-    from psycopg import sql
-
     import psycopg
+    from psycopg import sql
 
     from layers.postgis import _identifier
 

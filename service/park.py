@@ -26,6 +26,7 @@ from geo.analysis import LandAnalysis, analyse_land
 from geo.infrastructure_summary import infrastructure_analysis
 from geo.judged import layer_states
 from geo.records import in_force
+from geo.site_search import SITE_LAYERS, site_inputs
 from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
 from layers.registry import REGISTRY
 from layers.store import ParkStoreError
@@ -228,6 +229,15 @@ class ParkService:
                                            as_of=day, template=template, include_planned=include_planned)
 
         return self._result(("infrastructure", day, template, include_planned), compute, run)
+
+    def sites(self, day: dt.date, *, run: Runner | None = None) -> dict:
+        """What every investor search on ``day`` rests on (``geo.site_search.site_inputs``) under the rules in force."""
+        def compute() -> dict:
+            rules = self.rules()
+            return site_inputs(self.layers(SITE_LAYERS), as_of=day, rules=rules.land,
+                               infra_rules=rules.infrastructure, expansion_rules=rules.expansion)
+
+        return self._result(("sites", day), compute, run)
 
 
 __all__ = ["INFRASTRUCTURE_LAYERS", "ParkService", "ParkUnavailable", "Runner"]

@@ -8,11 +8,6 @@ import re
 
 import pandas as pd
 import pytest
-
-from geo.analysis import analyse_land
-from layers.io import ImportOptions
-from layers.rules import default_rules
-from layers.store import GeoPackageStore
 from valid_time_samples import (
     FEES_AT_LAST_YEAR_END,
     IDLE_AT_LAST_YEAR_END,
@@ -24,6 +19,11 @@ from valid_time_samples import (
     register_geojson,
     units_csv,
 )
+
+from geo.analysis import analyse_land
+from layers.io import ImportOptions
+from layers.rules import default_rules
+from layers.store import GeoPackageStore
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from geo.summary import park_summary
 from layers.infra_rules import default_infra_rules
-from layers.rules import default_rules
 from layers.registry import REGISTRY
+from layers.rules import default_rules
 from layers.store import GeoPackageStore
 from tests.conftest import TINY_META, tiny_frames
 

@@ -33,6 +33,7 @@ from layers.geojson import dumps, feature_collection_text, feature_texts, json_r
 from layers.public_fields import in_force_mask
 from layers.registry import REGISTRY
 from layers.schema import Field, LayerSpec
+from web.analysis_gate import gated
 from web.api_params import (  # noqa: F401 (int_param, page_params, parse_as_of: imported from here by other pages)
     ItemsQuery,
     crs_param,
@@ -41,7 +42,6 @@ from web.api_params import (  # noqa: F401 (int_param, page_params, parse_as_of:
     page_params,
     parse_as_of,
 )
-from web.analysis_gate import gated
 from web.auth import public_visitor
 from web.errors import BadRequest
 from web.i18n import current_lang, tr

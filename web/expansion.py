@@ -31,27 +31,27 @@ import shapely
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
 from pyproj import CRS
-from werkzeug.exceptions import InternalServerError, NotFound
+from werkzeug.exceptions import NotFound
 
 from geo.constraints import constraint_label
 from geo.crs import WEB_EPSG, to_working
 from geo.maps import map_components
 from geo.maps_expansion import expansion_map, layers_json, result_layers
-from geo.scenarios import COMPARED, ScenarioOptions, compare_scenarios, plan_expansion
 from geo.records import in_force
-from layers.expansion_rules import LAYOUTS, ExpansionRules, ExpansionRulesError, expansion_rules_for_park
+from geo.scenarios import COMPARED, ScenarioOptions, compare_scenarios, plan_expansion
+from layers.expansion_rules import LAYOUTS, ExpansionRules
 from layers.geojson import dumps, script_safe
-from layers.infra_rules import InfraRules, InfraRulesError, infra_rules_for_park
+from layers.infra_rules import InfraRules
 from layers.json_guard import JsonLimitError
-from layers.rules import file_version
 from layers.scenarios import ScenarioError, ScenarioStore, scenario_gpkg_bytes, scenario_xlsx_bytes
+from service.rules import rules_version
 from web.analysis_gate import run_analysis
 from web.api import park_info
 from web.errors import BadRequest
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json
 from web.limits import body_limit, json_body, json_limits, limit_message, too_large_message
-from web.park import park
+from web.park import park, rules
 
 bp = Blueprint("expansion", __name__)
 
@@ -71,12 +71,9 @@ GPKG = "application/geopackage+sqlite3"
 
 
 def _rules() -> tuple[ExpansionRules, InfraRules]:
-    path = getattr(park().store, "path", None)
-    try:
-        return expansion_rules_for_park(path), infra_rules_for_park(path)
-    except (ExpansionRulesError, InfraRulesError) as exc:
-        # A bad park override is the administrator's to fix: say what is wrong.
-        raise InternalServerError(description=str(exc)) from None
+    """The park's expansion and infrastructure rules in force (the park service's)."""
+    found = rules()
+    return found.expansion, found.infrastructure
 
 
 def _layers() -> dict[str, pd.DataFrame]:
@@ -277,19 +274,18 @@ def run_plan(area: gpd.GeoSeries, options: ScenarioOptions):
     """
     rules, infra = _rules()
     cells = _check_cells(area, options, rules)
-    path = getattr(park().store, "path", None)
     digest = hashlib.sha256(shapely.to_wkb(area.union_all())).hexdigest()
-    key = (park().version(), str(file_version(path)) if path else "", digest, options, id(rules), id(infra))
+    day = park().day()  # THE day: the park's reference date, else today (a plan judges no other)
+    key = (park().version(), rules_version(park().park_path), day, digest, options)
     plan = _cached(key)
     if plan is not None:
         return plan
-    meta = park().meta()
 
     def compute(checkpoint):
         made = _cached(key)
         if made is None:
             made = plan_expansion(area, _layers(), rules=rules, infra_rules=infra, options=options,
-                                  as_of=meta.get("reference_date"), checkpoint=checkpoint)
+                                  as_of=day, checkpoint=checkpoint)
             _keep(key, (rules, infra, made), cells)
         return made
 

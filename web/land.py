@@ -30,8 +30,8 @@ from geo.maps_land import (
     vacancy_legend,
     vacancy_map,
 )
-from geo.revitalisation import CaseError, candidates, case_history, close_case, create_case, update_case, year_figures
 from geo.records import in_force
+from geo.revitalisation import CaseError, candidates, case_history, close_case, create_case, update_case, year_figures
 from geo.units import M2_PER_MU
 from layers.analysis_io import xlsx_bytes
 from layers.geojson import json_ready

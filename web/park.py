@@ -12,10 +12,13 @@ import atexit
 import datetime as dt
 
 from flask import Flask, current_app, request
+from werkzeug.exceptions import InternalServerError
 
+from layers.rules import RulesError
 from layers.stores import close_store, open_store
 from service.day import DayError, DayRange
 from service.park import ParkService, ParkUnavailable
+from service.rules import RulesInForce
 from web.errors import BadRequest
 from web.i18n import tr
 
@@ -23,7 +26,7 @@ _EXTENSION = "parkatlas_park"
 #: The name views and tests knew the service by before it left ``web``.
 ParkCache = ParkService
 
-__all__ = ["ParkCache", "ParkService", "ParkUnavailable", "init_app", "open_service", "park", "request_day", "switch_park"]
+__all__ = ["ParkCache", "ParkService", "ParkUnavailable", "init_app", "open_service", "park", "request_day", "rules", "switch_park"]
 
 
 def open_service(location, config) -> ParkService:
@@ -48,6 +51,15 @@ def switch_park(app: Flask, location) -> ParkService:
 def park() -> ParkService:
     """The current app's park service."""
     return current_app.extensions[_EXTENSION]
+
+
+def rules() -> RulesInForce:
+    """The park's rules in force; an override that does not validate is the administrator's to fix, so the
+    answer is a 500 saying what is wrong (file, key, value, what is allowed)."""
+    try:
+        return park().rules()
+    except RulesError as exc:
+        raise InternalServerError(description=str(exc)) from None
 
 
 def request_day(name: str = "as_of") -> dt.date:

@@ -45,7 +45,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import pandas as pd
-
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import Forbidden, NotFound
 

@@ -8,7 +8,6 @@ import time
 import click
 from flask import current_app, has_app_context
 
-
 #: What the land analysis judges (``geo.judged``): the command says which of these the park lacks the layers for.
 ANALYSIS_TOPICS = ("utilisation", "idle_land", "inefficient_land", "muju", "vacancy", "readiness")
 
