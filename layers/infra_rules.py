@@ -17,21 +17,24 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
 from layers.registry import get_layer
 from layers.rules import (
     Check,
+    RuleFamily,
     RulesError,
     _choice,
     _flag,
     _number,
     _subset,
     check_rule_files,
-    file_version,
+    family_defaults,
+    family_rules,
+    register_family,
     rule_section,
+    rule_sources,
 )
 from layers.rules import override_path_for_park as _override_path
 
@@ -475,7 +478,7 @@ def override_path_for_park(park_path: str | os.PathLike | None) -> Path | None:
     return _override_path(park_path, env_var=ENV_VAR, suffix=SUFFIX)
 
 
-def load_infra_rules(override: str | os.PathLike | None = None, *,
+def load_infra_rules(override: str | os.PathLike | None = None, *, inline: Mapping | None = None,
                      defaults: str | os.PathLike = DEFAULT_INFRA_RULES_PATH) -> InfraRules:
     """Read the default infrastructure rules, merge ``override`` over them, validate, and type.
 
@@ -483,6 +486,8 @@ def load_infra_rules(override: str | os.PathLike | None = None, *,
     ----------
     override
         A park's rules file (same shape as the defaults; bare values allowed).
+    inline
+        The override the park keeps itself (same shape), merged before ``override``.
     defaults
         The national defaults (``data/infrastructure.yaml``).
 
@@ -491,7 +496,7 @@ def load_infra_rules(override: str | os.PathLike | None = None, *,
     InfraRulesError
         Naming file, key path, bad value and what is allowed, for every problem.
     """
-    paths = [Path(defaults)] + ([Path(override)] if override is not None else [])
+    paths = rule_sources(defaults, override, inline, family="infrastructure")
     merged = check_rule_files(paths, parameters=PARAMETERS, schema=SCHEMA, error=InfraRulesError,
                               cross_check=_cross_check)
     values = merged.values
@@ -507,17 +512,14 @@ def load_infra_rules(override: str | os.PathLike | None = None, *,
     )
 
 
-@lru_cache(maxsize=8)
-def _cached(override: str | None, stamp: tuple | None) -> InfraRules:
-    return load_infra_rules(override)
+FAMILY = register_family(RuleFamily("infrastructure", ENV_VAR, SUFFIX, load_infra_rules))
 
 
 def infra_rules_for_park(park_path: str | os.PathLike | None = None) -> InfraRules:
     """The infrastructure rules in force for a park (defaults + its override), cached per file version."""
-    override = override_path_for_park(park_path)
-    return _cached(None if override is None else str(override), file_version(override))
+    return family_rules(FAMILY, park_path)
 
 
 def default_infra_rules() -> InfraRules:
     """The national defaults alone (cached)."""
-    return _cached(None, None)
+    return family_defaults(FAMILY)

@@ -14,6 +14,7 @@ beside the park's GeoPackage.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -375,6 +376,34 @@ _PARAM_KEYS = {"value", "unit", "source", "status"}
 # -- reading and merging ---------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class InlineRules:
+    """An override kept in the park itself (its ``parkatlas_meta`` ``rules`` entry), named like a file in messages."""
+
+    label: str
+    data: Mapping
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    def __str__(self) -> str:
+        return self.label
+
+
+#: Where rules come from: a YAML file, or an override the park keeps.
+RuleSource = Path | InlineRules
+
+
+def read_source(source: RuleSource) -> Mapping:
+    """The mapping a rules source holds: a file read (:func:`read_yaml`), or the park's own override checked."""
+    if isinstance(source, InlineRules):
+        if not isinstance(source.data, Mapping):
+            raise RulesError([f"{source}: must be a mapping of sections, got {type(source.data).__name__}"])
+        return source.data
+    return read_yaml(source)
+
+
 def read_yaml(path: Path) -> Mapping:
     """The mapping a rules file holds (empty for an empty file); :class:`RulesError` naming the file otherwise."""
     try:
@@ -447,7 +476,7 @@ class MergedRules:
     problems: list[str]
 
 
-def merge_rule_files(paths: list[Path], *, parameters: Mapping[str, Check], schema: str,
+def merge_rule_files(paths: list[RuleSource], *, parameters: Mapping[str, Check], schema: str,
                      error: type[RulesError]) -> MergedRules:
     """Read rule files (the defaults first, then overrides), merge them and check every parameter.
 
@@ -461,7 +490,7 @@ def merge_rule_files(paths: list[Path], *, parameters: Mapping[str, Check], sche
     marks: dict[str, str] = {}
     for number, path in enumerate(paths):
         try:
-            data = read_yaml(path)
+            data = read_source(path)
         except RulesError as exc:
             raise error(exc.problems) from exc
         given = _flatten(data, path, problems, override=number > 0, parameters=parameters, schema=schema)
@@ -481,7 +510,7 @@ def merge_rule_files(paths: list[Path], *, parameters: Mapping[str, Check], sche
                        {key: marks.get(key, "❓") for key in merged}, problems)
 
 
-def check_rule_files(paths: list[Path], *, parameters: Mapping[str, Check], schema: str, error: type[RulesError],
+def check_rule_files(paths: list[RuleSource], *, parameters: Mapping[str, Check], schema: str, error: type[RulesError],
                      cross_check: Callable[[Mapping[str, object], Mapping[str, Path]], list[str]] | None = None,
                      ) -> MergedRules:
     """Merge and check rule files, then run ``cross_check(values, origin)`` once every value passed.
@@ -540,9 +569,18 @@ def file_version(path: Path | None) -> tuple[int, int] | None:
     return (stat.st_mtime_ns, stat.st_size)
 
 
+def rule_sources(defaults: str | os.PathLike, override: str | os.PathLike | None, inline: Mapping | None, *,
+                 family: str) -> list[RuleSource]:
+    """The sources of one family in merge order: the national defaults, the park's own override (kept in the
+    park), then the override file (beside a GeoPackage, or named by the environment) — the later wins."""
+    return ([Path(defaults)]
+            + ([InlineRules(f"park rules ({family})", inline)] if inline is not None else [])
+            + ([Path(override)] if override is not None else []))
+
+
 def load_rules(override: str | os.PathLike | None = None, *,
-               defaults: str | os.PathLike = DEFAULT_RULES_PATH) -> LandRules:
-    """Read the default rules, merge ``override`` over them, validate, and type.
+               defaults: str | os.PathLike = DEFAULT_RULES_PATH, inline: Mapping | None = None) -> LandRules:
+    """Read the default rules, merge the park's own override and ``override`` over them, validate, and type.
 
     Parameters
     ----------
@@ -550,13 +588,15 @@ def load_rules(override: str | os.PathLike | None = None, *,
         A park's rules file (same shape as the defaults; bare values allowed).
     defaults
         The national defaults (``data/rules.yaml``).
+    inline
+        The override the park keeps itself (same shape), merged before ``override``.
 
     Raises
     ------
     RulesError
         Naming file, key path, bad value and what is allowed, for every problem.
     """
-    paths = [Path(defaults)] + ([Path(override)] if override is not None else [])
+    paths = rule_sources(defaults, override, inline, family="land")
     merged = check_rule_files(paths, parameters=PARAMETERS, schema=SCHEMA, error=RulesError,
                               cross_check=_cross_check)
     return _build(merged.values, merged.sources, tuple(str(p) for p in paths))
@@ -571,17 +611,77 @@ def _cross_check(values: Mapping[str, object], origin: Mapping[str, Path]) -> li
     return []
 
 
-@lru_cache(maxsize=8)
-def _cached(override: str | None, stamp: tuple | None) -> LandRules:
-    return load_rules(override)
+# -- rule families: one way to find, load and cache every family's rules for a park ------------------------
+
+
+@dataclass(frozen=True)
+class RuleFamily:
+    """One family of rules: its name (the key of the park's own ``rules`` entry), the environment variable and
+    the file suffix of its override, and its loader ``load(override, inline=…)``."""
+
+    name: str
+    env_var: str
+    suffix: str
+    load: Callable[..., object]
+
+
+#: Every rule family by name (each family's module registers its own).
+FAMILIES: dict[str, RuleFamily] = {}
+
+
+def register_family(family: RuleFamily) -> RuleFamily:
+    FAMILIES[family.name] = family
+    return family
+
+
+LAND = register_family(RuleFamily("land", ENV_VAR, ".rules.yaml", load_rules))
+
+
+def park_rules_entry(entry: object) -> dict[str, Mapping]:
+    """The park's own overrides (its metadata's ``rules``: family name → override mapping), checked."""
+    if entry is None:
+        return {}
+    if not isinstance(entry, Mapping):
+        raise RulesError([f"park rules: must be a mapping of rule families, got {type(entry).__name__}"])
+    unknown = [name for name in entry if name not in FAMILIES]
+    if unknown:
+        raise RulesError([f"park rules: {', '.join(map(str, unknown))}: unknown rule family; "
+                          f"allowed: {', '.join(FAMILIES)}"])
+    return dict(entry)
+
+
+def family_override(family: RuleFamily, park_path: str | os.PathLike | None) -> Path | None:
+    """The override file of ``family`` in force for a park: its environment variable, else the file beside."""
+    return override_path_for_park(park_path, env_var=family.env_var, suffix=family.suffix)
+
+
+def family_stamp(family: RuleFamily, park_path: str | os.PathLike | None, inline: Mapping | None) -> tuple:
+    """What ``family``'s rules for a park depend on: the override file, its version, the park's own override."""
+    override = family_override(family, park_path)
+    return (None if override is None else str(override), file_version(override),
+            None if inline is None else json.dumps(inline, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def family_rules(family: RuleFamily, park_path: str | os.PathLike | None = None, inline: Mapping | None = None):
+    """``family``'s rules in force for a park (defaults + its own override + the file), cached per version."""
+    return _cached_family(family.name, *family_stamp(family, park_path, inline))
+
+
+@lru_cache(maxsize=24)
+def _cached_family(name: str, override: str | None, stamp: tuple | None, inline: str | None):
+    return FAMILIES[name].load(override, inline=None if inline is None else json.loads(inline))
+
+
+def family_defaults(family: RuleFamily):
+    """``family``'s national defaults alone (cached)."""
+    return _cached_family(family.name, None, None, None)
 
 
 def rules_for_park(park_path: str | os.PathLike | None = None) -> LandRules:
     """The rules in force for a park (defaults + its override), cached per file version."""
-    override = override_path_for_park(park_path)
-    return _cached(str(override) if override is not None else None, file_version(override))
+    return family_rules(LAND, park_path)
 
 
 def default_rules() -> LandRules:
     """The national defaults alone (cached)."""
-    return _cached(None, None)
+    return family_defaults(LAND)

@@ -182,14 +182,19 @@ class ParkService:
         return day_to_judge(parse_day(asked, name=name, within=self.days), self.meta().get("reference_date"))
 
     def rules(self) -> RulesInForce:
-        """THE rules in force: every family with the park's overrides (``layers.rules.RulesError`` when bad)."""
-        return rules_in_force(self.park_path)
+        """THE rules in force: every family with the park's overrides, those it keeps itself (its metadata's
+        ``rules``) and the files beside a GeoPackage (``layers.rules.RulesError`` when one does not validate)."""
+        return rules_in_force(self.park_path, self.meta().get("rules"))
+
+    def rules_version(self) -> str:
+        """What the rules in force depend on (cheap: no rules are loaded)."""
+        return rules_version(self.park_path, self.meta().get("rules"))
 
     # -- results ---------------------------------------------------------------------------------------
 
     def _result(self, key: tuple, compute: Callable[[], T], run: Runner | None) -> T:
         """``compute()`` once per store version, rules version and ``key``; concurrent askers wait for one run."""
-        full = (self.version(), rules_version(self.park_path), *key)
+        full = (self.version(), self.rules_version(), *key)
         with self._flights.one(full):
             with self._lock:
                 if full in self._results:

@@ -1,23 +1,27 @@
 """THE rules in force for a park: every rule family (land, infrastructure, expansion) with its overrides.
 
-A GeoPackage park is overridden by ``<park>.rules.yaml``, ``<park>.infrastructure.yaml``
-and ``<park>.expansion.yaml`` beside it (or the files the ``PARKATLAS_*RULES`` variables
-name); each family is loaded, merged and validated by ``layers.rules`` and cached per
-file version, so an edited override is seen on the next request. ``version`` names the
-override files and their versions: every cached result is keyed by it.
+Each family is the national defaults (``data/*.yaml``), then the override the park keeps
+itself (its ``parkatlas_meta`` entry ``rules``: ``{"land": {...}, "infrastructure": {...},
+"expansion": {...}}``, in the GeoPackage and in the PostGIS schema alike), then the file
+beside a GeoPackage (``<park>.rules.yaml``, ``.infrastructure.yaml``, ``.expansion.yaml``)
+or named by ``PARKATLAS_*RULES`` — the later wins. ``layers.rules`` loads, merges,
+validates and caches every family the same way; ``version`` names what they depend on,
+and every cached result is keyed by it.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from layers.expansion_rules import ExpansionRules, expansion_rules_for_park
-from layers.expansion_rules import override_path_for_park as expansion_override
-from layers.infra_rules import InfraRules, infra_rules_for_park
-from layers.infra_rules import override_path_for_park as infra_override
-from layers.rules import LandRules, file_version, rules_for_park
-from layers.rules import override_path_for_park as land_override
+from layers import expansion_rules, infra_rules
+from layers.expansion_rules import ExpansionRules
+from layers.infra_rules import InfraRules
+from layers.rules import LAND, LandRules, family_rules, family_stamp, park_rules_entry
+
+#: The families in force, each family's module registering it (``layers.rules.FAMILIES``).
+FAMILIES = {"land": LAND, "infrastructure": infra_rules.FAMILY, "expansion": expansion_rules.FAMILY}
 
 
 @dataclass(frozen=True)
@@ -30,17 +34,19 @@ class RulesInForce:
     version: str
 
 
-def rules_version(park_path: str | os.PathLike | None) -> str:
-    """The override files in force for the park and their versions (cheap: a few ``stat`` calls)."""
-    overrides = (land_override(park_path), infra_override(park_path), expansion_override(park_path))
-    return repr(tuple((str(path), file_version(path)) if path is not None else None for path in overrides))
+def rules_version(park_path: str | os.PathLike | None, park_rules: object = None) -> str:
+    """What the park's rules depend on: override files and their versions, the park's own overrides (cheap)."""
+    own = park_rules_entry(park_rules)
+    return repr(tuple(family_stamp(family, park_path, own.get(name)) for name, family in FAMILIES.items()))
 
 
-def rules_in_force(park_path: str | os.PathLike | None) -> RulesInForce:
-    """Every rule family for the park at ``park_path`` (``None``: a park without files beside it).
+def rules_in_force(park_path: str | os.PathLike | None, park_rules: Mapping | None = None) -> RulesInForce:
+    """Every rule family for the park at ``park_path`` (``None``: a database park) with ``park_rules``, the
+    overrides it keeps itself (its metadata's ``rules``).
 
-    Raises ``layers.rules.RulesError`` (or its family's subclass) naming file, key, value
+    Raises ``layers.rules.RulesError`` (or its family's subclass) naming source, key, value
     and what is allowed when an override does not validate.
     """
-    return RulesInForce(land=rules_for_park(park_path), infrastructure=infra_rules_for_park(park_path),
-                        expansion=expansion_rules_for_park(park_path), version=rules_version(park_path))
+    own = park_rules_entry(park_rules)
+    found = {name: family_rules(family, park_path, own.get(name)) for name, family in FAMILIES.items()}
+    return RulesInForce(**found, version=rules_version(park_path, park_rules))

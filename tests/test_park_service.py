@@ -153,3 +153,64 @@ def test_a_bad_day_is_one_bilingual_error_everywhere(override_app, path):
     chinese = client.get(f"{path}{joiner}as_of=1800-01-01&lang=zh")
     assert chinese.status_code == 400
     assert "as_of 必须在 1900-01-01 至 2199-12-31 之间，收到 1800-01-01" in said(chinese)
+
+
+# -- overrides the park keeps itself ------------------------------------------------------------------------
+
+KEPT = {"land": {"idle": {"fee_after_years": 3, "reclaim_after_years": 4}}}
+
+
+def idle_figures(client, day: str) -> tuple:
+    figures = client.get(f"/api/summary?as_of={day}").get_json()["land_use_efficiency"]
+    idle = client.get(f"/api/idle?as_of={day}").get_json()["summary"]
+    counted = ("idle_fee", "idle_reclaim", "stalled_idle")
+    return ((figures["idle_parcels"], figures["idle_fee_wan"]),
+            (sum(idle["by_status"][key]["parcels"] for key in counted), idle["fee_total_wan"]))
+
+
+def test_a_postgis_park_honours_the_overrides_it_keeps(postgis_store, tmp_path, monkeypatch):
+    monkeypatch.delenv("PARKATLAS_RULES", raising=False)
+    postgis_store.save_park(override_frames(), {**TINY_META, "rules": KEPT})
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(tmp_path / "none.gpkg"),
+                      "DATABASE_URL": f"{postgis_store.url}?schema={postgis_store.schema}",
+                      "TILE_CACHE_PATH": "none"})
+    try:
+        client = app.test_client()
+        # By the park's rules: on 2026-02-28 P2 is not idle yet (3 years from 2023-03-01), P4 pays its fee.
+        assert idle_figures(client, "2026-02-28") == ((1, 80.0), (1, 80.0))
+        assert idle_figures(client, "2026-03-01") == ((2, 200.0), (2, 200.0))
+        # The same park without its overrides is judged by the national defaults (both reclaimed by then).
+        postgis_store.save_park(override_frames(), TINY_META)
+        assert idle_figures(client, "2026-02-28") == ((2, 200.0), (2, 200.0))
+    finally:
+        app.extensions["parkatlas_park"].store.close()
+
+
+def test_the_file_beside_a_geopackage_wins_over_the_overrides_the_park_keeps(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARKATLAS_RULES", raising=False)
+    store = GeoPackageStore(tmp_path / "west.gpkg")
+    store.save_park(override_frames(), {**TINY_META, "rules": KEPT})
+    client = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(store.path),
+                         "DATABASE_URL": None}).test_client()
+    assert idle_figures(client, "2026-02-28") == ((1, 80.0), (1, 80.0))  # the park's own: fee after 3 years
+    # Beside it, a file saying fee after 2 years, reclaim after 3: P2 (2 years 11 months) pays, P4 is reclaimed.
+    (tmp_path / "west.rules.yaml").write_text("idle:\n  fee_after_years: 2\n  reclaim_after_years: 3\n",
+                                              encoding="utf-8")
+    assert idle_figures(client, "2026-02-28") == ((2, 200.0), (2, 200.0))
+    summary = client.get("/api/summary?as_of=2026-02-28").get_json()["land_use_efficiency"]
+    assert summary["idle_by_status_mu"] == {"idle_fee": 30.0, "idle_reclaim": 15.0, "stalled_idle": 0.0}
+
+
+@pytest.mark.parametrize(("kept", "named"), [
+    ({"land": {"idle": {"fee_after_years": "three"}}}, "park rules (land): idle.fee_after_years: got 'three'"),
+    ({"zoning": {}}, "park rules: zoning: unknown rule family; allowed: land, infrastructure, expansion"),
+])
+def test_a_bad_override_kept_in_the_park_is_named_not_hidden(tmp_path, monkeypatch, kept, named):
+    monkeypatch.delenv("PARKATLAS_RULES", raising=False)
+    store = GeoPackageStore(tmp_path / "bad.gpkg")
+    store.save_park(override_frames(), {**TINY_META, "rules": kept})
+    client = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(store.path),
+                         "DATABASE_URL": None}).test_client()
+    response = client.get("/api/idle?lang=en")
+    assert response.status_code == 500
+    assert named in said(response)

@@ -44,7 +44,6 @@ from layers.geojson import dumps, script_safe
 from layers.infra_rules import InfraRules
 from layers.json_guard import JsonLimitError
 from layers.scenarios import ScenarioError, ScenarioStore, scenario_gpkg_bytes, scenario_xlsx_bytes
-from service.rules import rules_version
 from web.analysis_gate import run_analysis
 from web.api import park_info
 from web.errors import BadRequest
@@ -276,7 +275,7 @@ def run_plan(area: gpd.GeoSeries, options: ScenarioOptions):
     cells = _check_cells(area, options, rules)
     digest = hashlib.sha256(shapely.to_wkb(area.union_all())).hexdigest()
     day = park().day()  # THE day: the park's reference date, else today (a plan judges no other)
-    key = (park().version(), rules_version(park().park_path), day, digest, options)
+    key = (park().version(), park().rules_version(), day, digest, options)
     plan = _cached(key)
     if plan is not None:
         return plan

@@ -12,14 +12,13 @@ import atexit
 import datetime as dt
 
 from flask import Flask, current_app, request
-from werkzeug.exceptions import InternalServerError
 
 from layers.rules import RulesError
 from layers.stores import close_store, open_store
 from service.day import DayError, DayRange
 from service.park import ParkService, ParkUnavailable
 from service.rules import RulesInForce
-from web.errors import BadRequest
+from web.errors import BadRequest, error_response
 from web.i18n import tr
 
 _EXTENSION = "parkatlas_park"
@@ -38,6 +37,7 @@ def init_app(app: Flask) -> None:
     service = open_service(app.config.get("DATABASE_URL") or app.config["PARK_PATH"], app.config)
     atexit.register(close_store, service.store)  # a PostGIS store holds pooled connections
     app.extensions[_EXTENSION] = service
+    app.register_error_handler(RulesError, bad_rules)
 
 
 def switch_park(app: Flask, location) -> ParkService:
@@ -54,12 +54,14 @@ def park() -> ParkService:
 
 
 def rules() -> RulesInForce:
-    """The park's rules in force; an override that does not validate is the administrator's to fix, so the
-    answer is a 500 saying what is wrong (file, key, value, what is allowed)."""
-    try:
-        return park().rules()
-    except RulesError as exc:
-        raise InternalServerError(description=str(exc)) from None
+    """The park's rules in force (a bad override: :func:`bad_rules` answers)."""
+    return park().rules()
+
+
+def bad_rules(exc: RulesError):
+    """An override that does not validate is the administrator's to fix: a 500 saying what is wrong (source,
+    key, value, what is allowed), whichever page or twin met it first."""
+    return error_response(500, "InternalServerError", str(exc))
 
 
 def request_day(name: str = "as_of") -> dt.date:

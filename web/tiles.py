@@ -61,7 +61,6 @@ from geo.records import in_force
 from geo.units import M2_PER_MU
 from layers.registry import REGISTRY
 from layers.tile_cache import LayerState, TileCacheFile, default_cache_path, known_bounds, tile_etag
-from service.rules import rules_version
 from web.analysis_gate import Flights, gated
 from web.errors import BadRequest
 from web.i18n import tr
@@ -169,7 +168,7 @@ def _analysis_frame(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _analysis_version(version: str) -> str:
     """The store version with the analysis day and the rules version: tiles of another ``as_of``, or under an
     edited override, are other tiles."""
-    return f"{version}|as_of={request_day().isoformat()}|rules={rules_version(park().park_path)}"
+    return f"{version}|as_of={request_day().isoformat()}|rules={park().rules_version()}"
 
 
 def _database_tiles(store) -> bool:
