@@ -227,3 +227,23 @@ def test_the_circle_finder_finds_a_circle_and_only_one():
 def test_no_import_circles_among_geo_web_service_and_app():
     """No module of geo/, web/, service/ or app.py reaches itself through its imports (late ones included)."""
     assert circles(import_graph()) == []
+
+
+#: Most lines a view function may have: parse the request, call the park service, render (README "Architecture").
+VIEW_MAX_LINES = 40
+ROUTE_DECORATORS = {"get", "post", "put", "delete", "route"}
+
+
+def test_views_are_thin():
+    """Every route function of ``web/`` parses, calls and renders within :data:`VIEW_MAX_LINES` lines."""
+    long = []
+    for path in python_files():
+        if path.relative_to(ROOT).parts[0] != "web":
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            routed = isinstance(node, ast.FunctionDef) and any(
+                isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in ROUTE_DECORATORS
+                for d in node.decorator_list)
+            if routed and node.end_lineno - node.lineno + 1 > VIEW_MAX_LINES:
+                long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert long == []
