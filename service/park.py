@@ -13,6 +13,7 @@ do not validate, raises :class:`ParkUnavailable`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -20,12 +21,15 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geo.analysis import LandAnalysis, analyse_land
 from geo.infrastructure_summary import infrastructure_analysis
 from geo.judged import layer_states
 from geo.records import in_force
+from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
 from geo.site_search import SITE_LAYERS, site_inputs
 from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
 from layers.registry import REGISTRY
@@ -43,6 +47,12 @@ Runner = Callable[[Callable[[], T]], T]
 INFRASTRUCTURE_LAYERS = ("parcels", "roads", "pipelines", "buildings", "facilities")
 #: Day-dependent results kept in memory at once (a land analysis of a large park is hundreds of MB).
 RESULTS_KEPT = 6
+#: Layers an expansion plan reads.
+EXPANSION_LAYERS = ("zones", "parcels", "roads", "pipelines", "facilities")
+#: Expansion plans kept at once (besides the memory budget their grids are kept within).
+PLANS_KEPT = 6
+#: Runs a plan that takes a ``checkpoint(step)`` (the web's gate passes one that stops it past its time budget).
+PlanRunner = Callable[[Callable[[Callable[[str], None]], ExpansionPlan]], ExpansionPlan]
 
 
 class ParkUnavailable(ParkStoreError):
@@ -96,6 +106,7 @@ class ParkService:
         self._meta: dict | None = None
         self._derived: dict[Hashable, object] = {}
         self._results: OrderedDict = OrderedDict()
+        self._plans: OrderedDict = OrderedDict()
         self._flights = Flights()
 
     # -- the store ------------------------------------------------------------------------------------
@@ -243,6 +254,39 @@ class ParkService:
                                infra_rules=rules.infrastructure, expansion_rules=rules.expansion)
 
         return self._result(("sites", day), compute, run)
+
+    def plan(self, area: gpd.GeoSeries, options: ScenarioOptions, *, run: PlanRunner | None = None,
+             weight_mb: float = 0.0, budget_mb: float = float("inf")) -> ExpansionPlan:
+        """The expansion plan of ``area`` with ``options`` on THE day (the park's reference date, else today).
+
+        Cached per park version, rules version, day, area and options; ``weight_mb`` is the
+        plan's predicted memory: the oldest plans go while more than :data:`PLANS_KEPT` or
+        more than ``budget_mb`` are kept. ``run(compute)`` runs ``compute(checkpoint)``; a
+        request that waited for its slot first looks again whether the plan was made meanwhile.
+        """
+        day = self.day()
+        digest = hashlib.sha256(shapely.to_wkb(area.union_all())).hexdigest()
+        key = (self.version(), self.rules_version(), day, digest, options)
+        with self._lock:
+            if key in self._plans:
+                self._plans.move_to_end(key)
+                return self._plans[key][0]
+
+        def compute(checkpoint: Callable[[str], None]) -> ExpansionPlan:
+            with self._lock:
+                if key in self._plans:
+                    return self._plans[key][0]
+            rules = self.rules()
+            made = plan_expansion(area, self.layers(EXPANSION_LAYERS), rules=rules.expansion,
+                                  infra_rules=rules.infrastructure, options=options, as_of=day, checkpoint=checkpoint)
+            with self._lock:
+                self._plans[key] = (made, weight_mb)
+                while len(self._plans) > 1 and (len(self._plans) > PLANS_KEPT
+                                                or sum(kept[1] for kept in self._plans.values()) > budget_mb):
+                    self._plans.popitem(last=False)
+            return made
+
+        return (run or (lambda plan: plan(lambda step: None)))(compute)
 
 
 __all__ = ["INFRASTRUCTURE_LAYERS", "ParkService", "ParkUnavailable", "Runner"]

@@ -179,6 +179,10 @@ def test_a_postgis_park_honours_the_overrides_it_keeps(postgis_store, tmp_path, 
         # By the park's rules: on 2026-02-28 P2 is not idle yet (3 years from 2023-03-01), P4 pays its fee.
         assert idle_figures(client, "2026-02-28") == ((1, 80.0), (1, 80.0))
         assert idle_figures(client, "2026-03-01") == ((2, 200.0), (2, 200.0))
+        # analyse opens the same service: the same park, the same rules.
+        url = f"{postgis_store.url}?schema={postgis_store.schema}"
+        printed = app.test_cli_runner().invoke(args=["analyse", "--park", url, "--as-of", "2026-02-28"]).output
+        assert "idle fees due: 80.0 万元" in printed and "idle_fee 1" in printed
         # The same park without its overrides is judged by the national defaults (both reclaimed by then).
         postgis_store.save_park(override_frames(), TINY_META)
         assert idle_figures(client, "2026-02-28") == ((2, 200.0), (2, 200.0))
