@@ -672,6 +672,25 @@ def _cached_family(name: str, override: str | None, stamp: tuple | None, inline:
     return FAMILIES[name].load(override, inline=None if inline is None else json.loads(inline))
 
 
+def park_rules_with_files(park_path: str | os.PathLike | None, own: object = None) -> dict[str, dict]:
+    """The park's own overrides (its metadata's ``rules``) with the override files beside it folded in, the
+    files winning parameter by parameter: what a copy of the park keeps so it is judged as the original
+    (``copy-park`` to PostGIS, where no file lies beside the park)."""
+    folded = {name: {section: dict(body) for section, body in entry.items()}
+              for name, entry in park_rules_entry(own).items()}
+    for name, family in FAMILIES.items():
+        override = family_override(family, park_path)
+        if override is None:
+            continue
+        for section, body in read_yaml(override).items():
+            target = folded.setdefault(name, {})
+            if isinstance(body, Mapping):
+                target.setdefault(section, {}).update(body)
+            else:
+                target[section] = body
+    return folded
+
+
 def family_defaults(family: RuleFamily):
     """``family``'s national defaults alone (cached)."""
     return _cached_family(family.name, None, None, None)

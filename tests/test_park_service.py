@@ -218,3 +218,21 @@ def test_a_bad_override_kept_in_the_park_is_named_not_hidden(tmp_path, monkeypat
     response = client.get("/api/idle?lang=en")
     assert response.status_code == 500
     assert named in said(response)
+
+
+def test_copy_park_to_postgis_keeps_the_overrides_beside_the_geopackage(override_park, postgis_store, tmp_path):
+    """The file beside a GeoPackage goes into the PostGIS copy: the copy's pages say what the original's say."""
+    url = f"{postgis_store.url}?schema={postgis_store.schema}"
+    original = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(override_park.path),
+                           "DATABASE_URL": None})
+    printed = original.test_cli_runner().invoke(args=["copy-park", str(override_park.path), url, "--replace"])
+    assert printed.exit_code == 0, printed.output
+    assert postgis_store.read_meta()["rules"] == {"land": {"idle": {"fee_after_years": 3, "reclaim_after_years": 4}}}
+    copy = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(tmp_path / "none.gpkg"),
+                       "DATABASE_URL": url, "TILE_CACHE_PATH": "none"})
+    try:
+        for day in ("2026-02-28", "2026-05-31", "2026-06-30"):
+            assert idle_figures(copy.test_client(), day) == idle_figures(original.test_client(), day)
+        assert idle_figures(copy.test_client(), "2026-02-28") == ((1, 80.0), (1, 80.0))
+    finally:
+        copy.extensions["parkatlas_park"].store.close()
