@@ -35,6 +35,8 @@ DAYS = [
     ("2026-02-28", "2026-02-28", {"P2": "overdue", "P4": "idle_fee"}, 1, 15.0, 80.0),  # a day before P2's fee
 ]
 OVERRIDE = "idle:\n  fee_after_years: 3\n  reclaim_after_years: 4\n"
+#: The infrastructure override: the park reports readiness against 五通一平 (the defaults: 七通一平).
+INFRA_OVERRIDE = "readiness:\n  default_template: 五通一平\n"
 Z = 16
 
 
@@ -59,6 +61,7 @@ def override_park(tmp_path, monkeypatch):
     store = GeoPackageStore(tmp_path / "east.gpkg")
     store.save_park(override_frames(), TINY_META)
     (tmp_path / "east.rules.yaml").write_text(OVERRIDE, encoding="utf-8")
+    (tmp_path / "east.infrastructure.yaml").write_text(INFRA_OVERRIDE, encoding="utf-8")
     return store
 
 
@@ -118,12 +121,26 @@ def test_every_page_twin_workbook_tile_and_command_agree_under_the_override(
     drawn = decode_tile(tile.data, Z, x, y)["parcel_analysis"].set_index("parcel_id")
     assert drawn.loc[list(statuses), "idle_status"].to_dict() == statuses
 
+    # Inefficient land, vacancy and readiness: the overview's figures are the pages' figures.
+    by_category = idle["summary"]["inefficiency"]
+    assert figures["inefficient_by_category_mu"] == {c: v["area_mu"] for c, v in by_category.items()}
+    vacancy = client.get("/api/vacancy" + query(asked)).get_json()["figures"]
+    assert {k: figures[k] for k in ("vacancy_rate", "leasable_m2", "vacant_m2")} == \
+        {k: vacancy[k] for k in ("vacancy_rate", "leasable_m2", "vacant_m2")}
+    infrastructure = client.get("/api/infrastructure" + query(asked)).get_json()
+    assert infrastructure["as_of"] == day
+    assert infrastructure["template"] == summary["infrastructure"]["template"] == "五通一平"
+    assert {k: summary["infrastructure"][k] for k in ("supplied_parcels", "ready_parcels", "served_share")} == \
+        {k: infrastructure["coverage"][k] for k in ("supplied_parcels", "ready_parcels", "served_share")}
+
     command = ["analyse", "--park", str(override_park.path)] + (["--as-of", asked] if asked else [])
     printed = override_app.test_cli_runner().invoke(args=command).output
     assert f"as of {day}" in printed
     counts = dict(re.findall(r"(\w+) (\d+)", printed.split("idle status: ")[1].splitlines()[0]))
     assert sum(int(counts.get(key, 0)) for key in counted) == idle_parcels
     assert f"idle fees due: {fees:,.1f} 万元" in printed
+    inefficient = dict(re.findall(r"(\w+) (\d+)", printed.split("inefficient land: ")[1].splitlines()[0]))
+    assert {c: int(n) for c, n in inefficient.items()} == {c: v["parcels"] for c, v in by_category.items()}
 
 
 def test_without_the_override_the_national_defaults_judge_both_plots_reclaimed(override_app, override_park):
@@ -132,7 +149,8 @@ def test_without_the_override_the_national_defaults_judge_both_plots_reclaimed(o
     assert client.get("/api/summary?as_of=2026-02-28").get_json()["land_use_efficiency"]["idle_parcels"] == 1
     override_park.path.with_suffix(".rules.yaml").unlink()
     figures = client.get("/api/summary?as_of=2026-02-28").get_json()["land_use_efficiency"]
-    assert (figures["idle_parcels"], figures["idle_mu"], figures["idle_by_status_mu"]["idle_reclaim"]) == (2, 45.0, 45.0)
+    reclaimed = figures["idle_by_status_mu"]["idle_reclaim"]
+    assert (figures["idle_parcels"], figures["idle_mu"], reclaimed) == (2, 45.0, 45.0)
     idle = client.get("/api/idle?as_of=2026-02-28").get_json()
     assert idle["summary"]["by_status"]["idle_reclaim"]["parcels"] == 2
 
@@ -227,7 +245,8 @@ def test_copy_park_to_postgis_keeps_the_overrides_beside_the_geopackage(override
                            "DATABASE_URL": None})
     printed = original.test_cli_runner().invoke(args=["copy-park", str(override_park.path), url, "--replace"])
     assert printed.exit_code == 0, printed.output
-    assert postgis_store.read_meta()["rules"] == {"land": {"idle": {"fee_after_years": 3, "reclaim_after_years": 4}}}
+    assert postgis_store.read_meta()["rules"] == {"land": {"idle": {"fee_after_years": 3, "reclaim_after_years": 4}},
+                                                  "infrastructure": {"readiness": {"default_template": "五通一平"}}}
     copy = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(tmp_path / "none.gpkg"),
                        "DATABASE_URL": url, "TILE_CACHE_PATH": "none"})
     try:
