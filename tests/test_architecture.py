@@ -4,7 +4,9 @@
 * Folium (and branca) only in ``geo/maps.py`` and ``geo/maps_*.py``.
 * File and database I/O (pyogrio, fiona, sqlite3, psycopg, SQLAlchemy, ``open()``,
   ``Path.read_text`` and friends, ``read_file``/``to_file``) only in ``layers/``.
-* ``geo/`` and ``layers/`` never import the web side (``web``, ``app``, Flask).
+* ``geo/`` and ``layers/`` never import the web side (``web``, ``app``, Flask) nor the park service
+  (``service/``); ``service/`` never imports the web side.
+* No import circles among ``geo/``, ``web/``, ``service/`` and ``app.py``; route functions stay thin.
 
 Tests and bench scripts are exempt from the first three: they drive the app,
 render maps and write their own files. In a git checkout only tracked files are
@@ -90,6 +92,10 @@ def violations(root: Path = ROOT) -> list[str]:
                 found.append(f"{place} imports {module}: file and database I/O belongs in layers/")
             if top in ("geo", "layers") and module in {"web", "app", *WEB_MODULES}:
                 found.append(f"{place} imports {module}: geo/ and layers/ never import the web side")
+            if top in ("geo", "layers") and module == "service":
+                found.append(f"{place} imports {module}: geo/ and layers/ never import the park service")
+            if top == "service" and module in {"web", "app"}:
+                found.append(f"{place} imports {module}: service/ never imports the web side")
         for line, call in calls:
             if not exempt and top != "layers":
                 found.append(f"{relative}:{line} calls {call}: file I/O belongs in layers/")
@@ -115,6 +121,9 @@ def test_architecture_rules_hold():
         ("geo/foo.py", "from werkzeug import serving\n", "geo/ and layers/ never import the web side"),
         ("geo/foo.py", "from web.park import park\n", "geo/ and layers/ never import the web side"),
         ("layers/foo.py", "import app\n", "geo/ and layers/ never import the web side"),
+        ("geo/foo.py", "from service.park import ParkService\n", "geo/ and layers/ never import the park service"),
+        ("service/foo.py", "from web.park import park\n", "service/ never imports the web side"),
+        ("service/foo.py", "import flask\n", "imports flask: only app.py and web/ may"),
         ("web/foo.py", "import folium\n", "only geo/maps.py and geo/maps_*.py may"),
         ("geo/mapsy.py", "from branca.element import Figure\n", "only geo/maps.py and geo/maps_*.py may"),
         ("web/foo.py", "import pyogrio\n", "file and database I/O belongs in layers/"),
