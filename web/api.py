@@ -61,15 +61,10 @@ HTML = "text/html"
 SCHEMA_JSON = "application/schema+json"
 
 
-def park_as_of(asked: dt.date | None = None) -> dt.date:
-    """The day a page judges the park on: the one asked for, else the park's reference date, else today."""
-    return park().day(asked)
-
-
 def cached_summary(as_of: dt.date | None = None) -> dict:
-    """The park's KPI figures on ``park_as_of(as_of)``: the park service's, built from the same land analysis
-    as ``/idle``, ``/land`` and ``analyse``."""
-    return park().summary(park_as_of(as_of), run=gated)
+    """The park's KPI figures on THE day (``as_of``, else the park's reference date, else today): the park
+    service's, built from the same land analysis as ``/idle``, ``/land``, the tiles and ``analyse``."""
+    return park().summary(park().day(as_of), run=gated)
 
 
 def park_info() -> dict:

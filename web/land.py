@@ -1,9 +1,9 @@
 """Land pages: /land (utilisation), /idle (idle and inefficient land), /vacancy, /cases (the 盘活 ledger).
 
 Each page has a JSON twin (``/api/<page>`` or ``?format=json``) and an XLSX export
-(``?format=xlsx``). Views parse and check request values, call ``geo`` with plain
-values and wrap the result; the analysis of a park as of a day is computed once
-per store version and kept in a small cache.
+(``?format=xlsx``), rendered from one result: the park service's land analysis of THE
+day (``service.park.ParkService.land``, cached per park version, day and rules version),
+the very one the overview's KPIs, the tiles and ``analyse`` show.
 """
 
 from __future__ import annotations

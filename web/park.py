@@ -25,7 +25,8 @@ _EXTENSION = "parkatlas_park"
 #: The name views and tests knew the service by before it left ``web``.
 ParkCache = ParkService
 
-__all__ = ["ParkCache", "ParkService", "ParkUnavailable", "init_app", "open_service", "park", "request_day", "rules", "switch_park"]
+__all__ = ["ParkCache", "ParkService", "ParkUnavailable", "init_app", "open_service", "park", "request_day", "rules",
+           "switch_park"]
 
 
 def open_service(location, config) -> ParkService:
