@@ -45,7 +45,7 @@ T = TypeVar("T")
 Runner = Callable[[Callable[[], T]], T]
 #: Layers the infrastructure analysis reads.
 INFRASTRUCTURE_LAYERS = ("parcels", "roads", "pipelines", "buildings", "facilities")
-#: Day-dependent results kept in memory at once (a land analysis of a large park is hundreds of MB).
+#: Day-dependent results of each kind kept in memory at once (a land analysis of a large park is hundreds of MB).
 RESULTS_KEPT = 6
 #: Layers an expansion plan reads.
 EXPANSION_LAYERS = ("zones", "parcels", "roads", "pipelines", "facilities")
@@ -105,7 +105,7 @@ class ParkService:
         self._layers: dict[str, pd.DataFrame] = {}
         self._meta: dict | None = None
         self._derived: dict[Hashable, object] = {}
-        self._results: OrderedDict = OrderedDict()
+        self._results: dict[str, OrderedDict] = {}
         self._plans: OrderedDict = OrderedDict()
         self._flights = Flights()
 
@@ -127,6 +127,7 @@ class ParkService:
             self._layers = {}
             self._meta = None
             self._derived = {}
+            self._results = {}  # results of an older version are never asked for again
         return version
 
     def version(self) -> str:
@@ -204,19 +205,21 @@ class ParkService:
     # -- results ---------------------------------------------------------------------------------------
 
     def _result(self, key: tuple, compute: Callable[[], T], run: Runner | None) -> T:
-        """``compute()`` once per store version, rules version and ``key``; concurrent askers wait for one run."""
+        """``compute()`` once per store version, rules version and ``key`` (its first item names the kind of
+        result: each kind keeps its own most recent ones); concurrent askers wait for one run."""
         full = (self.version(), self.rules_version(), *key)
         with self._flights.one(full):
             with self._lock:
-                if full in self._results:
-                    self._results.move_to_end(full)
-                    return self._results[full]
+                kept = self._results.setdefault(key[0], OrderedDict())
+                if full in kept:
+                    kept.move_to_end(full)
+                    return kept[full]
             value = (run or _direct)(compute)
             with self._lock:
                 if self._sync() == full[0]:
-                    self._results[full] = value
-                    while len(self._results) > self._results_kept:
-                        self._results.popitem(last=False)
+                    kept[full] = value
+                    while len(kept) > self._results_kept:
+                        kept.popitem(last=False)
         return value
 
     def land(self, day: dt.date, *, run: Runner | None = None) -> LandAnalysis:
