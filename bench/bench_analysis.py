@@ -157,9 +157,10 @@ def split_buildings(buildings: gpd.GeoDataFrame, n_buildings: int, *, id_separat
 def coverage_and_far(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
     """Building coefficient (coverage) and FAR per parcel, as ``geo.utilisation`` computes them."""
     from geo.utilisation import building_floor_areas, building_parcel_pairs, per_parcel_sums
+    from layers.rules import default_rules
 
     pairs = building_parcel_pairs(parcels, buildings)
-    floors = building_floor_areas(buildings).reset_index(drop=True)
+    floors = building_floor_areas(buildings, rules=default_rules()).reset_index(drop=True)
     sums = per_parcel_sums(pairs, floors[["footprint_m2", "far_gfa_m2"]], len(parcels))
     area = shapely.area(parcels.geometry.to_numpy())
     return pd.DataFrame({"coverage": sums["footprint_m2"].to_numpy() / area,

@@ -35,6 +35,7 @@ def main() -> None:
     from geo.analysis import analyse_land
     from geo.partition import dask_engine
     from layers.infra_rules import default_infra_rules
+    from layers.rules import default_rules
     from layers.registry import REGISTRY
     from layers.store import GeoPackageStore
 
@@ -46,7 +47,7 @@ def main() -> None:
           f"{len(layers['parcels'])} parcels, {len(layers['buildings'])} buildings, {args.partitions} partitions")
     case = f"{len(layers['parcels'])} parcels"
     start = time.perf_counter()
-    expected = analyse_land(layers, as_of=as_of, infra_rules=infra).parcels
+    expected = analyse_land(layers, as_of=as_of, rules=default_rules(), infra_rules=infra).parcels
     single_s = time.perf_counter() - start
     print(f" one process      run_s {single_s:6.2f}", flush=True)
     record("dask", f"single process {case}", "run", single_s, "s")
@@ -57,7 +58,7 @@ def main() -> None:
             runs = []
             for _ in range(2):
                 start = time.perf_counter()
-                result = analyse_land(layers, as_of=as_of, infra_rules=infra, steps=steps).parcels
+                result = analyse_land(layers, as_of=as_of, rules=default_rules(), infra_rules=infra, steps=steps).parcels
                 runs.append(time.perf_counter() - start)
         pd.testing.assert_frame_equal(pd.DataFrame(result), pd.DataFrame(expected), check_exact=True)
         print(f" {workers} worker(s)      run_s {min(runs):6.2f}  (first {runs[0]:.2f}, setup_s {setup_s:.1f}; "

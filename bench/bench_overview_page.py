@@ -39,7 +39,9 @@ def main() -> None:
     from geo.maps import map_components, overview_map
     from geo.summary import park_summary
     from layers.demo import build_demo_park
+    from layers.infra_rules import default_infra_rules
     from layers.registry import spatial_layers
+    from layers.rules import default_rules
     from layers.store import GeoPackageStore
 
     print("parcels  features  build_park_s  summary_s  map_render_s  get_page_s  page_MB  items_1000_s")
@@ -53,7 +55,8 @@ def main() -> None:
             layers = store.load_all()
             spatial = {spec.name: layers[spec.name] for spec in spatial_layers()}
             features = sum(len(frame) for frame in spatial.values())
-            summary_s, _ = best_of(args.repeat, lambda: park_summary(layers))
+            summary_s, _ = best_of(args.repeat, lambda: park_summary(layers, as_of=None, rules=default_rules(),
+                                                                    infra_rules=default_infra_rules()))
             map_s, _ = best_of(args.repeat, lambda: map_components(overview_map(spatial)))
             client = create_app({"TESTING": True, "PARK_PATH": str(path)}).test_client()
             client.get("/")  # fills the layer cache

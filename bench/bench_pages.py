@@ -60,6 +60,7 @@ def measure(n_plots: int, *, inline: bool, seed_zooms: list[int] | None = None, 
     from playwright import sync_api
 
     import web.tiles
+    from service.tiles import TileService
 
     path = demo_park(n_plots)
     config = {"PARK_PATH": str(path), "DATABASE_URL": None, "BASEMAP": "none"}
@@ -71,13 +72,13 @@ def measure(n_plots: int, *, inline: bool, seed_zooms: list[int] | None = None, 
             old.unlink()
         config["TILE_CACHE_PATH"] = str(cache)
     encoded: list[tuple] = []
-    original = web.tiles.render
+    original = TileService.render
 
-    def counting(names, z, x, y, **kwargs):
+    def counting(self, names, z, x, y, **kwargs):
         encoded.extend((name, z, x, y) for name in names)
-        return original(names, z, x, y, **kwargs)
+        return original(self, names, z, x, y, **kwargs)
 
-    web.tiles.render = counting
+    TileService.render = counting
     try:
         with LoopbackServer(config) as server:
             base = f"http://127.0.0.1:{server.port}"
@@ -103,7 +104,7 @@ def measure(n_plots: int, *, inline: bool, seed_zooms: list[int] | None = None, 
                                    "zooms": sorted({z for _, z, _, _ in encoded[before:]})})
                 browser.close()
     finally:
-        web.tiles.render = original
+        TileService.render = original
     first_visit, second_visit = visits
     return {"html_kB": len(body) / 1024, "total_kB": second_visit["bytes"] / 1024, "server_s": server_s,
             "first_s": first, "render_s": first_visit["render_s"], "render2_s": second_visit["render_s"],

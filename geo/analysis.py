@@ -21,12 +21,12 @@ import pandas as pd
 from geo.idle import idle_land
 from geo.inefficiency import CATEGORIES, inefficient_land
 from geo.muju import MujuResult, building_parcel, muju_evaluation
-from geo.reasons import TEXT_DTYPE, align, isin, lookup
-from geo.summary import in_force
 from geo.readiness import readiness
+from geo.reasons import TEXT_DTYPE, align, isin, lookup
+from geo.records import in_force
 from geo.utilisation import area_ratios, building_floor_areas, building_parcel_pairs, utilisation
 from geo.vacancy import overlapping_leases, park_vacancy, unit_vacancy, vacancy_by, vacancy_trend
-from layers.rules import LandRules, default_rules
+from layers.rules import LandRules
 
 #: The stable field names of ``parcel_analysis`` (DESIGN.md), before the readiness columns.
 PARCEL_ANALYSIS_FIELDS = (
@@ -155,7 +155,7 @@ def analyse_land(
     layers: Mapping[str, pd.DataFrame],
     *,
     as_of,
-    rules: LandRules | None = None,
+    rules: LandRules,
     infra_rules=None,
     steps=parcel_steps,
 ) -> LandAnalysis:
@@ -166,11 +166,11 @@ def analyse_land(
     layers
         Validated layers by name (parcels, buildings, units, leases, enterprises,
         enterprise_years; roads and pipelines for readiness). Records not true on
-        ``as_of`` (valid time: ``geo.summary.in_force``) are left out.
+        ``as_of`` (valid time: ``geo.records.in_force``) are left out.
     as_of
         The day judged.
     rules
-        Land rules (``layers.rules``); the national defaults if omitted.
+        The park's land rules in force (``layers.rules``: defaults merged with its override).
     infra_rules
         Infrastructure rules (``layers.infra_rules``); when given, readiness columns are added.
     steps
@@ -178,7 +178,6 @@ def analyse_land(
         ``geo.partition.dask_engine`` gives one that runs them partition-wise on dask.
         The park-wide steps (亩均 grades, inefficient land, vacancy) run here on the result.
     """
-    rules = rules or default_rules()
     when = pd.Timestamp(as_of).normalize()
     parcels = _layer(layers, "parcels", when)
     buildings = _layer(layers, "buildings", when)
@@ -252,7 +251,7 @@ def analyse_land(
     )
 
 
-def parcel_analysis(layers: Mapping[str, pd.DataFrame], *, as_of, rules: LandRules | None = None,
+def parcel_analysis(layers: Mapping[str, pd.DataFrame], *, as_of, rules: LandRules,
                     infra_rules=None) -> gpd.GeoDataFrame:
     """``parcel_analysis`` (DESIGN.md field names first) for a park's layers as of ``as_of``."""
     return analyse_land(layers, as_of=as_of, rules=rules, infra_rules=infra_rules).parcels

@@ -29,7 +29,7 @@ import shapely
 
 from geo.idle import IDLE_STATUSES
 from geo.inefficiency import CATEGORIES
-from geo.summary import is_industrial  # the park's one definition of industrial land
+from geo.records import is_industrial  # the park's one definition of industrial land
 from geo.units import M2_PER_MU
 from layers.registry import get_layer
 from layers.valid_time import valid_on_each

@@ -26,8 +26,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
+from geo.records import in_force
 from geo.roadnet import road_widths_m
-from geo.summary import in_force
 from geo.units import M2_PER_HA, m2_to_km2, m2_to_mu
 from layers.expansion_rules import ExpansionRules
 from layers.infra_rules import InfraRules

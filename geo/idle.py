@@ -26,7 +26,7 @@ import shapely
 
 from geo.reasons import TEXT_DTYPE, date_column, float_column, join_reasons, text_column
 from geo.utilisation import building_floor_areas, building_parcel_pairs, per_parcel_sums, standing_buildings
-from layers.rules import LandRules, default_rules
+from layers.rules import LandRules
 
 STATUSES = ("not_supplied", "on_track", "overdue", "idle_fee", "idle_reclaim", "stalled_idle", "exempt",
             "started", "completed")
@@ -68,7 +68,7 @@ def developed_area(
     buildings: gpd.GeoDataFrame | None,
     *,
     as_of,
-    rules: LandRules | None = None,
+    rules: LandRules,
     pairs: pd.DataFrame | None = None,
     floor_areas: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -84,7 +84,6 @@ def developed_area(
     -------
     DataFrame indexed like ``parcels``: ``developed_m2, to_develop_m2, developed_share, developed_source``.
     """
-    rules = rules or default_rules()
     idle = rules.idle
     index = parcels.index
     area = shapely.area(parcels.geometry.to_numpy())
@@ -123,7 +122,7 @@ def idle_land(
     buildings: gpd.GeoDataFrame | None = None,
     *,
     as_of,
-    rules: LandRules | None = None,
+    rules: LandRules,
     pairs: pd.DataFrame | None = None,
     floor_areas: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -152,7 +151,6 @@ def idle_land(
     ``idle_since`` is the day the clock started (agreed start for IDLE-A, the suspension
     for IDLE-B); ``idle_days`` the days from it to ``as_of``.
     """
-    rules = rules or default_rules()
     idle = rules.idle
     when = pd.Timestamp(as_of).normalize()
     index = parcels.index

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geo.reasons import TEXT_DTYPE, as_bool, date_column, float_column, join_reasons
-from layers.rules import LandRules, default_rules
+from layers.rules import LandRules
 
 CATEGORIES = ("approved_unsupplied", "supplied_unused", "underused", "built_not_operating", "below_target")
 LABELS_ZH = {
@@ -48,7 +48,7 @@ def inefficient_land(
     idle: pd.DataFrame,
     per_mu: pd.DataFrame | None = None,
     as_of,
-    rules: LandRules | None = None,
+    rules: LandRules,
 ) -> pd.DataFrame:
     """The five kinds of inefficient land per parcel, as of ``as_of``.
 
@@ -68,7 +68,6 @@ def inefficient_land(
     DataFrame indexed like ``parcels``: one boolean column per category, ``inefficiency``
     (categories joined by ','; NaN when none) and ``inefficiency_reason``.
     """
-    rules = rules or default_rules()
     trig = rules.inefficiency
     when = pd.Timestamp(as_of).normalize()
     index = parcels.index

@@ -30,8 +30,8 @@ import shapely
 from geo.crs import require_projected
 from geo.parcelling import Parcelling
 from geo.readiness import eligible_mains
+from geo.records import in_force
 from geo.roadnet import road_frontage, road_widths_m
-from geo.summary import in_force
 from geo.units import M2_PER_MU
 from layers.expansion_rules import ExpansionRules
 from layers.infra_rules import InfraRules

@@ -21,8 +21,8 @@ import shapely
 from geo.clearance import KINDS, clearance_conflicts, unchecked_pipes
 from geo.crs import require_projected
 from geo.readiness import readiness
+from geo.records import SUPPLIED_STATUSES, UNKNOWN, in_force
 from geo.roadnet import frontage, network_distances
-from geo.summary import SUPPLIED_STATUSES, UNKNOWN, in_force
 from layers.infra_rules import InfraRules
 from layers.registry import get_layer
 
@@ -108,17 +108,13 @@ def conflict_counts(conflicts: pd.DataFrame) -> dict[str, int]:
 
 
 def overview_figures(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd.GeoDataFrame,
-                     buildings: gpd.GeoDataFrame, *, rules: InfraRules | None = None) -> dict:
+                     buildings: gpd.GeoDataFrame, *, rules: InfraRules) -> dict:
     """The overview's readiness and conflict figures (records already in force).
 
     Returns the target ``template``, ``supplied_parcels``, ``ready_parcels`` and
     ``ready_share``, ``road_share``, ``served_share`` per network and
-    ``conflicts`` (counts by kind). Without ``rules``, the national defaults.
+    ``conflicts`` (counts by kind), under the park's infrastructure ``rules``.
     """
-    if rules is None:
-        from layers.infra_rules import default_infra_rules
-
-        rules = default_infra_rules()
     cover = coverage(parcels, readiness(parcels, roads, pipelines, rules=rules), rules=rules)
     return {
         "template": rules.readiness.default_template,

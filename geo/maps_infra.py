@@ -29,7 +29,7 @@ from geo.maps import (
     styled_layer,
     tiles_needed,
 )
-from geo.summary import SUPPLIED_STATUSES
+from geo.records import SUPPLIED_STATUSES
 from layers.infra_rules import InfraRules
 from layers.registry import get_layer
 from layers.schema import Code, Field, LayerSpec, Style, code_label

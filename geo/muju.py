@@ -22,7 +22,7 @@ import pandas as pd
 from geo.reasons import TEXT_DTYPE, as_bool, first_rows, join_reasons, key_codes, key_labels, take_at, take_text
 from geo.units import M2_PER_MU
 from geo.utilisation import industry_division
-from layers.rules import GRADES, LandRules, default_rules
+from layers.rules import GRADES, LandRules
 
 #: Enterprise-year figures → the indicators built from them (numerator, denominator).
 INDICATOR_PARTS = {
@@ -291,7 +291,7 @@ def muju_evaluation(
     unit_parcel: pd.Series,
     as_of,
     parcel_floor_m2: pd.Series | None = None,
-    rules: LandRules | None = None,
+    rules: LandRules,
 ) -> MujuResult:
     """亩均 evaluation of enterprises and parcels as of ``as_of`` (figures of the evaluation year).
 
@@ -304,7 +304,6 @@ def muju_evaluation(
         ``tax_per_mu_wan, value_added_per_mu_wan, mu_score, mu_grade, mu_users``.
         ``land``: the land records; ``cutoffs``: the lowest score of each grade per group.
     """
-    rules = rules or default_rules()
     muju = rules.muju
     year = evaluation_year(as_of, rules=rules)
     year_rows = _year_rows(enterprise_years, year)

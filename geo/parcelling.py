@@ -33,7 +33,7 @@ import shapely
 
 from geo.constraints import DevelopableLand, road_reserve
 from geo.crs import require_projected
-from geo.summary import in_force
+from geo.records import in_force
 from geo.units import M2_PER_MU
 from layers.expansion_rules import ExpansionRules, ParcellingRules
 from layers.infra_rules import InfraRules

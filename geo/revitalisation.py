@@ -15,7 +15,7 @@ from geo.annual import happened_in
 from geo.reasons import TEXT_DTYPE
 from geo.units import M2_PER_MU
 from layers.registry import get_layer
-from layers.rules import LandRules, default_rules
+from layers.rules import LandRules
 from layers.values import convert
 
 CANDIDATE_KINDS = ("idle_land", "stalled", "vacant_factory", "zombie_enterprise")
@@ -46,7 +46,7 @@ def candidates(
     building_vacancy: pd.DataFrame | None = None,
     firms: pd.DataFrame | None = None,
     cases: pd.DataFrame | None = None,
-    rules: LandRules | None = None,
+    rules: LandRules,
 ) -> pd.DataFrame:
     """Revitalisation candidates, ranked within each kind by area and duration.
 
@@ -68,7 +68,6 @@ def candidates(
     DataFrame: ``kind, rank, parcel_id, building_id, enterprise_id, area_name, area_m2, area_mu,
     vacant_m2, since, duration_days, open_case``.
     """
-    rules = rules or default_rules()
     rows = []
     status = analysis["idle_status"]
     for kind, mask in (("idle_land", status.isin(["idle_fee", "idle_reclaim"])),

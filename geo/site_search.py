@@ -20,9 +20,44 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.idle import idle_land
+from geo.readiness import readiness
+from geo.records import in_force
+from geo.roadnet import network_distances
 from geo.units import M2_PER_MU
+from geo.vacancy import unit_vacancy
 from layers.expansion_rules import ExpansionRules
-from layers.infra_rules import READINESS_ITEMS
+from layers.infra_rules import READINESS_ITEMS, InfraRules
+from layers.rules import LandRules
+
+#: Idle statuses that put a parcel on offer for revitalisation (盘活).
+REVITALISATION_STATUSES = ("idle_fee", "idle_reclaim", "stalled_idle")
+#: Layers a site search reads.
+SITE_LAYERS = ("parcels", "roads", "pipelines", "facilities", "buildings", "units", "leases", "zones")
+
+
+def site_inputs(layers, *, as_of, rules: LandRules, infra_rules: InfraRules, expansion_rules: ExpansionRules) -> dict:
+    """What every search of a park on ``as_of`` rests on: readiness, network distances, revitalisation flags,
+    unit vacancy and each building's distance to a highway exit, under the park's rules in force.
+
+    Returns ``layers`` (the records in force, by name), ``readiness``, ``distances``,
+    ``revitalisation``, ``vacancy``, ``building_distance`` and ``as_of``.
+    """
+    current = {name: in_force(layers[name], as_of=as_of) for name in SITE_LAYERS}
+    parcels = current["parcels"]
+    ready = readiness(parcels, current["roads"], current["pipelines"], rules=infra_rules)
+    distances = network_distances(parcels, current["roads"], current["facilities"], rules=infra_rules,
+                                  include_planned=expansion_rules.site_search.include_planned_roads)
+    idle = idle_land(parcels, current["buildings"], as_of=as_of, rules=rules)
+    vacancy = unit_vacancy(current["units"], current["leases"], as_of=as_of, rules=rules)
+    by_parcel = pd.Series(distances["to_highway_exit_m"].to_numpy(), index=parcels["parcel_id"].to_numpy())
+    by_parcel = by_parcel[~by_parcel.index.duplicated()]
+    buildings = current["buildings"]
+    building_distance = pd.Series(by_parcel.reindex(buildings["parcel_id"].to_numpy()).to_numpy(),
+                                  index=buildings["building_id"].to_numpy())
+    return {"layers": current, "readiness": ready, "distances": distances,
+            "revitalisation": idle["idle_status"].isin(REVITALISATION_STATUSES), "vacancy": vacancy,
+            "building_distance": building_distance[~building_distance.index.duplicated()], "as_of": as_of}
 
 KINDS = ("land", "space")
 _CONNECTION_NAMES = {
@@ -311,4 +346,5 @@ def search_space(units: pd.DataFrame, *, needs: InvestorNeeds, vacancy: pd.DataF
     return _finish(frame, fit, short, meets, parts, dict(srules.weights), srules.max_results)
 
 
-__all__ = ["KINDS", "InvestorNeeds", "search_land", "search_space"]
+__all__ = ["KINDS", "REVITALISATION_STATUSES", "SITE_LAYERS", "InvestorNeeds", "search_land", "search_space",
+           "site_inputs"]

@@ -35,8 +35,8 @@ import shapely
 from geo.constraints import DevelopableLand
 from geo.crs import require_projected
 from geo.readiness import eligible_mains
+from geo.records import in_force, is_industrial
 from geo.roadnet import RoadGraph, attach, attach_facilities, build_road_graph, node_distances
-from geo.summary import in_force, is_industrial
 from layers.expansion_rules import Criterion, ExpansionRules
 from layers.infra_rules import InfraRules
 

@@ -2,8 +2,10 @@
 
 One function per figure group, each taking the layers it needs (already validated,
 in the park's projected working CRS) and returning a plain ``dict`` of numbers and
-counts. :func:`park_summary` runs every group named in :data:`FIGURE_GROUPS`;
-later analyses (idle land, vacancy, readiness) add a function and one entry there.
+counts. :func:`park_summary` runs every group named in :data:`FIGURE_GROUPS`, then
+takes idle land, inefficiency and vacancy from the land analysis (``geo.analysis``) and
+readiness from ``geo.infrastructure_summary``, both under the park's rules in force
+(required: never the national defaults behind an override's back).
 
 A day is judged in valid time (:func:`in_force`): records not yet true in the world
 on the day asked for (``valid_from``) or no longer true (``valid_to``) are left out,
@@ -15,40 +17,23 @@ judge (``*_unknown``).
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 import shapely
 
+from geo.analysis import LandAnalysis, analyse_land
 from geo.crs import require_projected
+from geo.inefficiency import CATEGORIES
+from geo.infrastructure_summary import overview_figures
+from geo.records import SUPPLIED_STATUSES, UNKNOWN, in_force, is_industrial
 from geo.units import m2_to_km2, m2_to_mu
-from layers import landuse
+from layers.infra_rules import InfraRules
 from layers.registry import get_layer
-from layers.valid_time import held_now, valid_on
-
-#: Parcel statuses that count as land supplied (供地): the land has been granted,
-#: allocated or leased to a user, whatever stage its construction has reached.
-SUPPLIED_STATUSES = ("supplied", "under_construction", "completed", "operating")
-
-#: Key used for records whose coded value is missing.
-UNKNOWN = "unknown"
+from layers.rules import LandRules
 
 METRES_PER_KM = 1_000.0
-
-
-def in_force(frame: pd.DataFrame, *, as_of: dt.date | None = None) -> pd.DataFrame:
-    """The records of ``frame`` true in the world on ``as_of`` (valid time); without a day, those the
-    register holds now (not retired).
-
-    On a day: ``valid_from`` ≤ day < ``valid_to``, unknown dates being always, and a retired
-    record without a ``valid_to`` ending the day it was retired (:func:`layers.valid_time.valid_on`).
-    When the register learnt of a record (``first_added``) plays no part: that is the history
-    pages' "as known on" (system time, ``layers.audit.as_known_on``).
-    """
-    keep = held_now(frame) if as_of is None else valid_on(frame, as_of)
-    return frame if keep.all() else frame[keep]
 
 
 def _counts(values: pd.Series, layer: str, field: str) -> dict[str, int]:
@@ -66,16 +51,6 @@ def _sums(amounts: np.ndarray, values: pd.Series, layer: str, field: str) -> dic
     sums = pd.Series(amounts, index=values.index).groupby(values, dropna=True).sum()
     out = {code: float(sums.get(code, 0.0)) for code in declared}
     out[UNKNOWN] = float(amounts[values.isna().to_numpy()].sum())
-    return out
-
-
-def is_industrial(parcels: pd.DataFrame) -> np.ndarray:
-    """Whether each parcel's land use is industrial (工业用地) in its own classification system."""
-    codes = parcels["land_use"].fillna("")
-    standards = parcels["land_use_std"]
-    out = np.zeros(len(parcels), dtype=bool)
-    for standard, prefix in landuse.INDUSTRIAL_CLASS_BY_STANDARD.items():
-        out |= ((standards == standard) & codes.str.startswith(prefix)).to_numpy()
     return out
 
 
@@ -167,30 +142,23 @@ def pipeline_lengths(pipelines: pd.DataFrame) -> dict:
     return _km_by(pipelines, "pipelines", {"by_network_km": "network", "by_status_km": "status"})
 
 
-def land_use_efficiency(parcels: pd.DataFrame, buildings: pd.DataFrame, units: pd.DataFrame, leases: pd.DataFrame,
-                        enterprises: pd.DataFrame, enterprise_years: pd.DataFrame, *,
-                        as_of: dt.date | None = None) -> dict:
-    """Idle land (亩, by status), inefficient land (亩, by category) and factory vacancy, as of ``as_of`` (default today).
+def land_use_efficiency(land: LandAnalysis) -> dict:
+    """Idle land (亩, by status), inefficient land (亩, by category) and factory vacancy of one land analysis.
 
-    Runs ``geo.analysis.analyse_land`` with the national default rules; records
-    it could not judge are counted in ``idle_not_judged``.
+    The figures of the very result ``/idle``, ``/land``, ``/vacancy`` and ``analyse``
+    show, so the overview says what they say; records it could not judge are counted
+    in ``idle_not_judged``.
     """
-    from geo.analysis import analyse_land
-    from geo.inefficiency import CATEGORIES
-
-    day = as_of or dt.date.today()
-    result = analyse_land({"parcels": parcels, "buildings": buildings, "units": units, "leases": leases,
-                           "enterprises": enterprises, "enterprise_years": enterprise_years}, as_of=day)
-    analysed = result.parcels
+    analysed = land.parcels
     mu = analysed["area_mu"].to_numpy()
     idle_statuses = ("idle_fee", "idle_reclaim", "stalled_idle")
     status = analysed["idle_status"]
     by_status = {key: float(mu[(status == key).fillna(False).to_numpy(dtype=bool)].sum()) for key in idle_statuses}
     flags = {c: analysed[c].to_numpy(dtype=bool) for c in CATEGORIES}
     any_kind = np.logical_or.reduce(list(flags.values())) if flags else np.zeros(len(analysed), dtype=bool)
-    vacancy = result.park_vacancy
+    vacancy = land.park_vacancy
     return {
-        "as_of": day.isoformat() if hasattr(day, "isoformat") else str(day),
+        "as_of": land.as_of.date().isoformat(),
         "idle_mu": float(sum(by_status.values())),
         "idle_by_status_mu": by_status,
         "idle_parcels": int(status.isin(idle_statuses).sum()),
@@ -201,23 +169,12 @@ def land_use_efficiency(parcels: pd.DataFrame, buildings: pd.DataFrame, units: p
         "vacancy_rate": vacancy["vacancy_rate"],
         "leasable_m2": vacancy["leasable_m2"],
         "vacant_m2": vacancy["vacant_m2"],
-        "overlapping_leases": int(len(result.overlaps)),
+        "overlapping_leases": int(len(land.overlaps)),
     }
 
 
-def infrastructure(parcels: pd.DataFrame, roads: pd.DataFrame, pipelines: pd.DataFrame,
-                   buildings: pd.DataFrame) -> dict:
-    """Readiness of supplied parcels (share at 七通一平, per network served) and GB 50289 clearance conflicts.
-
-    Runs ``geo.infrastructure_summary.overview_figures`` with the national default
-    infrastructure rules (``data/infrastructure.yaml``).
-    """
-    from geo.infrastructure_summary import overview_figures  # it imports this module: load it late
-
-    return overview_figures(parcels, roads, pipelines, buildings)
-
-
-#: Figure groups in the order the summary lists them: (name, layers it takes, function).
+#: Figure groups computed from the data alone, in the order the summary lists them: (name, layers, function).
+#: ``land_use_efficiency`` (from the land analysis) and ``infrastructure`` (readiness, conflicts) follow them.
 FIGURE_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[..., dict]], ...] = (
     ("park_area", ("zones", "parcels"), park_area),
     ("land_supply", ("parcels",), land_supply),
@@ -225,35 +182,48 @@ FIGURE_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[..., dict]], ...] = (
     ("factory_space", ("buildings", "units"), factory_space),
     ("roads", ("roads",), road_lengths),
     ("pipelines", ("pipelines",), pipeline_lengths),
-    ("land_use_efficiency", ("parcels", "buildings", "units", "leases", "enterprises", "enterprise_years"),
-     land_use_efficiency),
-    ("infrastructure", ("parcels", "roads", "pipelines", "buildings"), infrastructure),
 )
+#: Layers of the land analysis and of the infrastructure figures.
+LAND_LAYERS = ("parcels", "buildings", "units", "leases", "enterprises", "enterprise_years", "roads", "pipelines")
+INFRASTRUCTURE_LAYERS = ("parcels", "roads", "pipelines", "buildings")
+#: Every layer the summary reads.
+SUMMARY_LAYERS = tuple(sorted({name for _, names, _ in FIGURE_GROUPS for name in names}
+                              | set(LAND_LAYERS) | set(INFRASTRUCTURE_LAYERS)))
 
 
-def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None = None) -> dict[str, dict]:
-    """Every figure group of :data:`FIGURE_GROUPS` for the park's ``layers``.
+def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, rules: LandRules,
+                 infra_rules: InfraRules, land: LandAnalysis | None = None) -> dict[str, dict]:
+    """Every figure group for the park's ``layers`` on ``as_of``, under the park's rules in force.
 
     Parameters
     ----------
     layers
-        Validated layers by name (at least those the groups take).
+        Validated layers by name (at least :data:`SUMMARY_LAYERS`).
     as_of
-        Count records true on this day (valid time); default: every record not retired.
+        Count records true on this day (valid time) and judge idle land and leases on it;
+        ``None``: the records the register holds now, judged today.
+    rules, infra_rules
+        The park's land and infrastructure rules in force (defaults merged with its overrides).
+    land
+        The land analysis of these layers on ``as_of`` under ``rules`` when already computed
+        (the park service passes its cached one, so every page shows the same figures).
     """
-    current = {name: in_force(layers[name], as_of=as_of) for _, names, _ in FIGURE_GROUPS for name in names}
-    # Groups whose figures depend on the day (idle periods, leases) take it as a keyword.
-    return {group: function(*(current[name] for name in names),
-                            **({"as_of": as_of} if "as_of" in inspect.signature(function).parameters else {}))
-            for group, names, function in FIGURE_GROUPS}
+    current = {name: in_force(layers[name], as_of=as_of) for name in SUMMARY_LAYERS}
+    if land is None:
+        land = analyse_land(layers, as_of=as_of or dt.date.today(), rules=rules, infra_rules=infra_rules)
+    figures = {group: function(*(current[name] for name in names)) for group, names, function in FIGURE_GROUPS}
+    figures["land_use_efficiency"] = land_use_efficiency(land)
+    figures["infrastructure"] = overview_figures(*(current[name] for name in INFRASTRUCTURE_LAYERS),
+                                                 rules=infra_rules)
+    return figures
 
 
 __all__ = [
     "FIGURE_GROUPS",
+    "SUMMARY_LAYERS",
     "SUPPLIED_STATUSES",
     "factory_space",
     "in_force",
-    "infrastructure",
     "is_industrial",
     "land_supply",
     "land_use_efficiency",

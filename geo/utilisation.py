@@ -21,7 +21,7 @@ import shapely
 from geo.crs import require_projected
 from geo.reasons import TEXT_DTYPE, as_bool, float_column, join_reasons, lookup, text_column
 from geo.units import M2_PER_HA, M2_PER_MU
-from layers.rules import LandRules, default_rules
+from layers.rules import LandRules
 
 #: Building statuses that do not stand on the ground (not counted in FAR or coverage).
 NOT_STANDING = ("planned", "demolished")
@@ -70,7 +70,7 @@ def storey_counts(floor_heights_m: pd.Series, *, tall_above_m: float) -> tuple[n
     return n_out.astype(np.int64), tall_out.astype(np.int64)
 
 
-def building_floor_areas(buildings: gpd.GeoDataFrame, *, rules: LandRules | None = None) -> pd.DataFrame:
+def building_floor_areas(buildings: gpd.GeoDataFrame, *, rules: LandRules) -> pd.DataFrame:
     """Footprint, floor area and FAR-counted floor area (计容建筑面积) per building.
 
     A storey higher than ``control.double_count_storey_height_m`` counts twice. Storey
@@ -83,7 +83,6 @@ def building_floor_areas(buildings: gpd.GeoDataFrame, *, rules: LandRules | None
     DataFrame indexed like ``buildings``: ``footprint_m2, gfa_m2, far_gfa_m2, storeys,
     tall_storeys, floor_area_note`` (NaN areas where floors and floor area are both unknown).
     """
-    rules = rules or default_rules()
     require_projected(buildings, what="building footprint")
     limit = rules.control.double_count_storey_height_m
     index = buildings.index
@@ -229,7 +228,7 @@ def utilisation(
     *,
     enterprises: pd.DataFrame | None = None,
     as_of=None,
-    rules: LandRules | None = None,
+    rules: LandRules,
     pairs: pd.DataFrame | None = None,
     floor_areas: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -258,7 +257,6 @@ def utilisation(
     Compliance is judged for parcels in ``control.compliance_statuses``; flags are
     ``<NA>`` elsewhere and where a needed value is missing (the note says which).
     """
-    rules = rules or default_rules()
     require_projected(parcels, what="parcel area")
     index = parcels.index
     n = len(parcels)
@@ -365,7 +363,7 @@ def area_ratios(
     *,
     tax_wan: pd.Series | None = None,
     by: str = "area_name",
-    rules: LandRules | None = None,
+    rules: LandRules,
     park_label: str = "全园区",
 ) -> pd.DataFrame:
     """开发区土地集约利用评价 ratios per area (片区/期次) and for the whole park (DOMAIN.md §2.3).
@@ -385,7 +383,6 @@ def area_ratios(
     ``land_mu, supplied_mu, development_rate, supply_rate, built_rate, comprehensive_far, industrial_far,
     industrial_building_coef, investment_intensity_wan_per_mu, tax_per_ha_wan``.
     """
-    rules = rules or default_rules()
     ratios = rules.park_ratios
     status = text_column(parcels, "status")
     area = util["area_m2"].to_numpy()

@@ -14,7 +14,7 @@ import pandas as pd
 
 from geo.reasons import (TEXT_DTYPE, date_column, first_rows, join_reasons, key_codes, key_labels, take_at,
                           take_text)
-from layers.rules import LandRules, default_rules
+from layers.rules import LandRules
 
 #: An open-ended lease (no end date) runs until this day.
 OPEN_END = pd.Timestamp("2262-01-01")
@@ -69,7 +69,7 @@ def overlapping_leases(leases: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def unit_vacancy(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, rules: LandRules | None = None) -> pd.DataFrame:
+def unit_vacancy(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, rules: LandRules) -> pd.DataFrame:
     """Per unit on ``as_of``: leasable, leased, vacant area and days vacant.
 
     Returns
@@ -80,7 +80,6 @@ def unit_vacancy(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, rules: Lan
     ended (if never leased, the unit's ``valid_from``, else its ``first_added`` when that is not
     after ``as_of``; NaT, with a note, if unknown).
     """
-    rules = rules or default_rules()
     when = pd.Timestamp(as_of).normalize()
     index = units.index
     status = units["status"].astype(TEXT_DTYPE)
@@ -236,7 +235,7 @@ def _blocks(usable: pd.DataFrame, unit: np.ndarray) -> tuple[pd.Series, pd.Serie
 
 
 def vacancy_trend(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, months: int | None = None,
-                  rules: LandRules | None = None) -> pd.DataFrame:
+                  rules: LandRules) -> pd.DataFrame:
     """Leased and vacant area on the last day of each month up to ``as_of``.
 
     The units' current leasable status and area are applied to every month (the unit
@@ -246,7 +245,6 @@ def vacancy_trend(units: pd.DataFrame, leases: pd.DataFrame, *, as_of, months: i
     -------
     DataFrame indexed by date: ``leasable_m2, leased_m2, vacant_m2, vacancy_rate``.
     """
-    rules = rules or default_rules()
     months = months or rules.vacancy.trend_months
     when = pd.Timestamp(as_of).normalize()
     ends = pd.date_range(end=when, periods=months, freq="ME") if when.is_month_end else pd.date_range(

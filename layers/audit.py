@@ -485,7 +485,7 @@ def as_known_on(frame: pd.DataFrame, log: pd.DataFrame, layer: str, *, seq: int,
     Later events are undone. With ``day`` (the day of ``seq``), records added after it by
     writes the log does not hold (command-line imports) are left out too (their
     ``first_added`` is later). What was true in the world on a day is valid time, another
-    question: ``geo.summary.in_force``.
+    question: ``geo.records.in_force``.
     """
     later = log[(log["seq"] > seq).fillna(False)]
     rebuilt = apply_events(frame, get_layer(layer), later, forward=False)

@@ -29,11 +29,11 @@ from layers.registry import get_layer
 from layers.rules import (
     Check,
     RulesError,
-    _choice,
-    _industrial_land_use,
-    _number,
-    _subset,
+    check_choice,
+    check_industrial_land_use,
+    check_number,
     check_rule_files,
+    check_subset,
     file_version,
     rule_section,
 )
@@ -145,7 +145,7 @@ def _per_type(value, *, nullable: bool, low: float, high: float) -> tuple[dict |
         return None, what
     out = {}
     for zone_type in ZONE_TYPES:
-        number, problem = _number(low, high, nullable=nullable)(value[zone_type])
+        number, problem = check_number(low, high, nullable=nullable)(value[zone_type])
         if problem:
             return None, f"{what}; {zone_type} is {value[zone_type]!r}"
         out[zone_type] = number
@@ -198,20 +198,20 @@ _ZONE_KINDS = get_layer("zones").field("kind").allowed_values
 
 #: Every parameter: key path → check. The defaults file must define all of them.
 PARAMETERS: dict[str, Check] = {
-    "status.supplied_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
-    "status.built_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
-    "status.supplyable_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
-    "status.idle_statuses": _subset(IDLE_STATUSES, what="idle statuses"),
-    "status.not_buildable_zone_kinds": _subset(_ZONE_KINDS, what="zone kinds"),
-    "status.industrial_land_use": _industrial_land_use,
-    "status.residential_land_use": _industrial_land_use,
-    "status.counted_building_statuses": _subset(_BUILDING_STATUSES, what="building statuses"),
-    "zone_type.industrial_share_above": _number(0, 1),
-    "zone_type.residential_share_below": _number(0, 1),
-    "zone_type.other_as": _choice(*ZONE_TYPES),
+    "status.supplied_statuses": check_subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "status.built_statuses": check_subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "status.supplyable_statuses": check_subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "status.idle_statuses": check_subset(IDLE_STATUSES, what="idle statuses"),
+    "status.not_buildable_zone_kinds": check_subset(_ZONE_KINDS, what="zone kinds"),
+    "status.industrial_land_use": check_industrial_land_use,
+    "status.residential_land_use": check_industrial_land_use,
+    "status.counted_building_statuses": check_subset(_BUILDING_STATUSES, what="building statuses"),
+    "zone_type.industrial_share_above": check_number(0, 1),
+    "zone_type.residential_share_below": check_number(0, 1),
+    "zone_type.other_as": check_choice(*ZONE_TYPES),
     "zone_type.fixed": _zone_type_or_null,
     "indicators.definitions": _definitions,
-    "supply.years_of_supply_window": _number(1, 50, integer=True),
+    "supply.years_of_supply_window": check_number(1, 50, integer=True),
 }
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -28,14 +27,18 @@ from layers.landuse import LAND_USE_STANDARDS
 from layers.registry import get_layer
 from layers.rules import (
     Check,
+    RuleFamily,
     RulesError,
-    _choice,
-    _flag,
-    _number,
-    _subset,
+    check_choice,
+    check_flag,
+    check_number,
     check_rule_files,
-    file_version,
+    check_subset,
+    family_defaults,
+    family_rules,
+    register_family,
     rule_section,
+    rule_sources,
 )
 from layers.rules import override_path_for_park as _override_path
 
@@ -227,7 +230,7 @@ def _number_map(keys: tuple[str, ...], *, required: tuple[str, ...] = (), low: f
             return None, allowed
         out = {}
         for key, raw in value.items():
-            number, problem = _number(low, high)(raw)
+            number, problem = check_number(low, high)(raw)
             if problem:
                 return None, f"{allowed}; {key} is {raw!r}"
             out[key] = number
@@ -252,7 +255,7 @@ def _soft(value):
         if not isinstance(spec, Mapping) or not {"approval_zh", "approval_en", "penalty"} <= set(spec) \
                 or set(spec) - keys:
             return None, f"{allowed}; {kind} is {spec!r}"
-        penalty, problem = _number(0, 10)(spec["penalty"])
+        penalty, problem = check_number(0, 10)(spec["penalty"])
         texts = [_text_field(spec, k) for k in ("approval_zh", "approval_en")]
         status = spec.get("status", "❓")
         if problem or None in texts or status not in MARKS:
@@ -279,7 +282,7 @@ def _criteria(value):
         numbers = {}
         for key in ("low", "high", "weight", "ideal_from", "ideal_to"):
             if key in entry:
-                numbers[key], problem = _number()(entry[key])
+                numbers[key], problem = check_number()(entry[key])
                 if problem:
                     return None, where
         name = _text_field(entry, "name")
@@ -308,7 +311,7 @@ def _targets(value):
     allowed = "a non-empty list of distinct plot sizes in 亩 > 0, increasing"
     if not isinstance(value, list) or not value:
         return None, allowed
-    checked = [_number(0)(v) for v in value]
+    checked = [check_number(0)(v) for v in value]
     numbers = [v for v, _ in checked]
     if any(p for _, p in checked) or numbers[0] <= 0 or any(b <= a for a, b in zip(numbers, numbers[1:])):
         return None, allowed
@@ -324,8 +327,8 @@ def _demand(value):
         keys = {"label_zh", "label_en", "sewage_m3_d", "power_mva"}
         if not isinstance(spec, Mapping) or set(spec) != keys:
             return None, f"{allowed}; {industry} is {spec!r}"
-        sewage, p1 = _number(0)(spec["sewage_m3_d"])
-        power, p2 = _number(0)(spec["power_mva"])
+        sewage, p1 = check_number(0)(spec["sewage_m3_d"])
+        power, p2 = check_number(0)(spec["power_mva"])
         labels = [_text_field(spec, k) for k in ("label_zh", "label_en")]
         if p1 or p2 or None in labels:
             return None, f"{allowed}; {industry} is {dict(spec)!r}"
@@ -370,50 +373,50 @@ def _land_use_classes(value):
 
 
 def _positive_int(value):
-    return _number(1, 10000, integer=True)(value)
+    return check_number(1, 10000, integer=True)(value)
 
 
 _GRADES_U = (*_ROAD_GRADES, "unknown")
 
 #: Every parameter: key path → check. The defaults file must define all of them.
 PARAMETERS: dict[str, Check] = {
-    "constraints.hard_zone_kinds": _subset(_ZONE_KINDS, what="zone kinds"),
-    "constraints.outside_urban_boundary": _flag,
-    "constraints.existing_parcel_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
-    "constraints.road_reserve_statuses": _subset(_ROAD_STATUSES, what="road statuses"),
+    "constraints.hard_zone_kinds": check_subset(_ZONE_KINDS, what="zone kinds"),
+    "constraints.outside_urban_boundary": check_flag,
+    "constraints.existing_parcel_statuses": check_subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "constraints.road_reserve_statuses": check_subset(_ROAD_STATUSES, what="road statuses"),
     "constraints.road_control_strip_m": _number_map(_GRADES_U, required=("unknown",), high=500, what="grade"),
     "constraints.soft": _soft,
-    "constraints.water_buffer_m": _number(0, 1000),
-    "approval.state_council_cultivated_ha": _number(0),
-    "approval.state_council_other_ha": _number(0),
-    "approval.cultivated_zone_kinds": _subset(_ZONE_KINDS, what="zone kinds"),
-    "suitability.cell_m": _number(1, 1000),
-    "suitability.include_planned_roads": _flag,
-    "suitability.industrial_radius_m": _number(0, 10000),
+    "constraints.water_buffer_m": check_number(0, 1000),
+    "approval.state_council_cultivated_ha": check_number(0),
+    "approval.state_council_other_ha": check_number(0),
+    "approval.cultivated_zone_kinds": check_subset(_ZONE_KINDS, what="zone kinds"),
+    "suitability.cell_m": check_number(1, 1000),
+    "suitability.include_planned_roads": check_flag,
+    "suitability.industrial_radius_m": check_number(0, 10000),
     "suitability.criteria": _criteria,
-    "parcelling.layout": _choice(*LAYOUTS),
-    "parcelling.road_spacing_m": _number(50, 5000),
-    "parcelling.road_width_m": _number(4, 200),
-    "parcelling.road_grade": _choice(*_ROAD_GRADES),
+    "parcelling.layout": check_choice(*LAYOUTS),
+    "parcelling.road_spacing_m": check_number(50, 5000),
+    "parcelling.road_width_m": check_number(4, 200),
+    "parcelling.road_grade": check_choice(*_ROAD_GRADES),
     "parcelling.targets_mu": _targets,
-    "parcelling.area_tolerance": _number(0.01, 0.9),
-    "parcelling.min_plot_mu": _number(0),
-    "parcelling.max_aspect": _number(1, 100),
-    "parcelling.min_fill": _number(0, 1),
-    "parcelling.min_frontage_m": _number(0, 10000),
-    "parcelling.access_grades": _subset(_ROAD_GRADES, what="road grades"),
-    "parcelling.drop_parallel_share": _number(0, 1),
+    "parcelling.area_tolerance": check_number(0.01, 0.9),
+    "parcelling.min_plot_mu": check_number(0),
+    "parcelling.max_aspect": check_number(1, 100),
+    "parcelling.min_fill": check_number(0, 1),
+    "parcelling.min_frontage_m": check_number(0, 10000),
+    "parcelling.access_grades": check_subset(_ROAD_GRADES, what="road grades"),
+    "parcelling.drop_parallel_share": check_number(0, 1),
     "costs.road_wan_per_km": _number_map(_GRADES_U, required=("unknown",), what="grade"),
     "costs.road_remaining_share": _number_map(_ROAD_STATUSES, high=1, what="road status"),
     "costs.pipe_wan_per_km": _number_map(_NETWORKS, what="network"),
-    "costs.main_cover_share": _number(0, 1),
+    "costs.main_cover_share": check_number(0, 1),
     "demand.per_mu": _demand,
     "demand.default_industry": lambda v: (v, None) if isinstance(v, str) and v.strip() else (None, "an industry"),
-    "demand.existing_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "demand.existing_statuses": check_subset(_PARCEL_STATUSES, what="parcel statuses"),
     "demand.capacity_units": _capacity_units,
-    "site_search.land_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "site_search.land_statuses": check_subset(_PARCEL_STATUSES, what="parcel statuses"),
     "site_search.land_use_classes": _land_use_classes,
-    "site_search.include_planned_roads": _flag,
+    "site_search.include_planned_roads": check_flag,
     "site_search.weights": _number_map(SITE_WEIGHTS, required=SITE_WEIGHTS, what="part"),
     "site_search.max_results": _positive_int,
 }
@@ -445,7 +448,7 @@ def override_path_for_park(park_path: str | os.PathLike | None) -> Path | None:
     return _override_path(park_path, env_var=ENV_VAR, suffix=SUFFIX)
 
 
-def load_expansion_rules(override: str | os.PathLike | None = None, *,
+def load_expansion_rules(override: str | os.PathLike | None = None, *, inline: Mapping | None = None,
                          defaults: str | os.PathLike = DEFAULT_EXPANSION_RULES_PATH) -> ExpansionRules:
     """Read the default expansion rules, merge ``override`` over them, validate, and type.
 
@@ -453,6 +456,8 @@ def load_expansion_rules(override: str | os.PathLike | None = None, *,
     ----------
     override
         A park's rules file (same shape as the defaults; bare values allowed).
+    inline
+        The override the park keeps itself (same shape), merged before ``override``.
     defaults
         The national defaults (``data/expansion.yaml``).
 
@@ -461,7 +466,7 @@ def load_expansion_rules(override: str | os.PathLike | None = None, *,
     ExpansionRulesError
         Naming file, key path, bad value and what is allowed, for every problem.
     """
-    paths = [Path(defaults)] + ([Path(override)] if override is not None else [])
+    paths = rule_sources(defaults, override, inline, family="expansion")
     merged = check_rule_files(paths, parameters=PARAMETERS, schema=SCHEMA, error=ExpansionRulesError,
                               cross_check=_cross_check)
     values = merged.values
@@ -479,17 +484,14 @@ def load_expansion_rules(override: str | os.PathLike | None = None, *,
     )
 
 
-@lru_cache(maxsize=8)
-def _cached(override: str | None, stamp: tuple | None) -> ExpansionRules:
-    return load_expansion_rules(override)
+FAMILY = register_family(RuleFamily("expansion", ENV_VAR, SUFFIX, load_expansion_rules))
 
 
 def expansion_rules_for_park(park_path: str | os.PathLike | None = None) -> ExpansionRules:
     """The expansion rules in force for a park (defaults + its override), cached per file version."""
-    override = override_path_for_park(park_path)
-    return _cached(None if override is None else str(override), file_version(override))
+    return family_rules(FAMILY, park_path)
 
 
 def default_expansion_rules() -> ExpansionRules:
     """The national defaults alone (cached)."""
-    return _cached(None, None)
+    return family_defaults(FAMILY)

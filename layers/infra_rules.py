@@ -17,21 +17,24 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
 from layers.registry import get_layer
 from layers.rules import (
     Check,
+    RuleFamily,
     RulesError,
-    _choice,
-    _flag,
-    _number,
-    _subset,
+    check_choice,
+    check_flag,
+    check_number,
     check_rule_files,
-    file_version,
+    check_subset,
+    family_defaults,
+    family_rules,
+    register_family,
     rule_section,
+    rule_sources,
 )
 from layers.rules import override_path_for_park as _override_path
 
@@ -221,7 +224,7 @@ class InfraRules:
 
 
 def _codes(value, allowed: tuple[str, ...], what: str) -> tuple[tuple[str, ...] | None, str | None]:
-    checked, problem = _subset(allowed, what=what)(value)
+    checked, problem = check_subset(allowed, what=what)(value)
     if problem is None and not checked:
         return None, f"a non-empty list of {what}: " + ", ".join(allowed)
     return checked, problem
@@ -254,14 +257,14 @@ def _served_sources(value):
         if not isinstance(spec, Mapping) or "networks" not in spec or set(spec) - allowed_keys:
             return None, f"{allowed}; {connection} is {spec!r}"
         networks, problem = _codes(spec["networks"], _NETWORK_CODES, "pipeline networks")
-        diameter, problem_d = _number(0, nullable=True)(spec.get("min_diameter_mm"))
+        diameter, problem_d = check_number(0, nullable=True)(spec.get("min_diameter_mm"))
         pressures, problem_p = (None, None)
         if spec.get("pressure_classes") is not None:
             pressures, problem_p = _codes(spec["pressure_classes"], _PRESSURE_CODES, "pressure classes")
         voltages, problem_v = (None, None)
         if spec.get("voltage_kv") is not None:
             raw = spec["voltage_kv"]
-            checks = [_number(0)(v) for v in raw] if isinstance(raw, list) and raw else [(None, "x")]
+            checks = [check_number(0)(v) for v in raw] if isinstance(raw, list) and raw else [(None, "x")]
             problem_v = "a non-empty list of numbers ≥ 0" if any(p for _, p in checks) else None
             voltages = tuple(v for v, _ in checks)
         for key, bad in (("networks", problem), ("min_diameter_mm", problem_d),
@@ -279,7 +282,7 @@ def _widths(value):
         return None, allowed
     out = {}
     for grade, width in value.items():
-        checked, problem = _number(0)(width)
+        checked, problem = check_number(0)(width)
         if problem or checked == 0:
             return None, f"{allowed}; {grade} is {width!r}"
         out[grade] = checked
@@ -326,7 +329,7 @@ def _classes(value):
                     return None, _entry_problem(i, key, entry[key], bad)
         for key in ("diameter_mm_max", "diameter_mm_over"):
             if key in entry:
-                parsed[key], bad = _number(0)(entry[key])
+                parsed[key], bad = check_number(0)(entry[key])
                 if bad:
                     return None, _entry_problem(i, key, entry[key], bad)
         out.append(PipeClass(name=str(entry["class"]), **parsed))
@@ -344,7 +347,7 @@ def _clearance_entry(entry, i: int, keys: tuple[str, ...]):
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
             return None, _entry_problem(i, key, names, "a non-empty list of pipe class names")
         lists.append(tuple(names))
-    min_m, bad = _number(0, 100)(entry["min_m"])
+    min_m, bad = check_number(0, 100)(entry["min_m"])
     if bad:
         return None, _entry_problem(i, "min_m", entry["min_m"], bad)
     status = entry.get("status", "❓")
@@ -389,7 +392,7 @@ def _bands(value):
     bounds = [entry["max_mm"] for entry in entries]
     if bounds[-1] is not None or any(b is None for b in bounds[:-1]):
         return None, f"{allowed}; got {bounds!r}"
-    checked = [_number(0)(b) for b in bounds[:-1]]
+    checked = [check_number(0)(b) for b in bounds[:-1]]
     numbers = [b for b, _ in checked]
     if any(p for _, p in checked) or any(b <= a for a, b in zip(numbers, numbers[1:])):
         return None, f"{allowed}; got {bounds!r}"
@@ -403,28 +406,28 @@ def _text_choice(value):
 
 #: Every parameter: key path → check. The defaults file must define all of them.
 PARAMETERS: dict[str, Check] = {
-    "served.networks": _subset(CONNECTIONS, what="connections"),
-    "served.extra_distance_m": _number(0, 1000),
-    "served.require_bordering_road": _flag,
-    "served.pipe_statuses": _subset(_PIPE_STATUSES, what="pipeline statuses"),
-    "served.unknown_attribute_serves": _flag,
+    "served.networks": check_subset(CONNECTIONS, what="connections"),
+    "served.extra_distance_m": check_number(0, 1000),
+    "served.require_bordering_road": check_flag,
+    "served.pipe_statuses": check_subset(_PIPE_STATUSES, what="pipeline statuses"),
+    "served.unknown_attribute_serves": check_flag,
     "served.sources": _served_sources,
-    "roads.ready_statuses": _subset(_ROAD_STATUSES, what="road statuses"),
-    "roads.frontage_tolerance_m": _number(0, 1000),
-    "roads.min_frontage_m": _number(0, 10000),
+    "roads.ready_statuses": check_subset(_ROAD_STATUSES, what="road statuses"),
+    "roads.frontage_tolerance_m": check_number(0, 1000),
+    "roads.min_frontage_m": check_number(0, 10000),
     "roads.default_width_m": _widths,
-    "roads.network_statuses": _subset(_ROAD_STATUSES, what="road statuses"),
-    "roads.planned_statuses": _subset(_ROAD_STATUSES, what="road statuses"),
-    "roads.node_grid_m": _number(0.000001, 100),
-    "roads.facility_snap_max_m": _number(0.001, 100000),
-    "roads.destinations": _subset(_FACILITY_KINDS, what="facility kinds"),
-    "roads.destination_statuses": _subset(_FACILITY_STATUSES, what="facility statuses"),
+    "roads.network_statuses": check_subset(_ROAD_STATUSES, what="road statuses"),
+    "roads.planned_statuses": check_subset(_ROAD_STATUSES, what="road statuses"),
+    "roads.node_grid_m": check_number(0.000001, 100),
+    "roads.facility_snap_max_m": check_number(0.001, 100000),
+    "roads.destinations": check_subset(_FACILITY_KINDS, what="facility kinds"),
+    "roads.destination_statuses": check_subset(_FACILITY_STATUSES, what="facility statuses"),
     "readiness.templates": _templates,
     "readiness.default_template": _text_choice,
-    "clearance.measure_from": _choice("outer_wall", "centreline"),
-    "clearance.pipe_statuses": _subset(_PIPE_STATUSES, what="pipeline statuses"),
-    "clearance.building_statuses": _subset(_BUILDING_STATUSES, what="building statuses"),
-    "clearance.shared_structure_layings": _subset(_LAYING_CODES, what="layings"),
+    "clearance.measure_from": check_choice("outer_wall", "centreline"),
+    "clearance.pipe_statuses": check_subset(_PIPE_STATUSES, what="pipeline statuses"),
+    "clearance.building_statuses": check_subset(_BUILDING_STATUSES, what="building statuses"),
+    "clearance.shared_structure_layings": check_subset(_LAYING_CODES, what="layings"),
     "clearance.classes": _classes,
     "clearance.pipe_building": _pipe_building,
     "clearance.pipe_pipe": _pipe_pipe,
@@ -475,7 +478,7 @@ def override_path_for_park(park_path: str | os.PathLike | None) -> Path | None:
     return _override_path(park_path, env_var=ENV_VAR, suffix=SUFFIX)
 
 
-def load_infra_rules(override: str | os.PathLike | None = None, *,
+def load_infra_rules(override: str | os.PathLike | None = None, *, inline: Mapping | None = None,
                      defaults: str | os.PathLike = DEFAULT_INFRA_RULES_PATH) -> InfraRules:
     """Read the default infrastructure rules, merge ``override`` over them, validate, and type.
 
@@ -483,6 +486,8 @@ def load_infra_rules(override: str | os.PathLike | None = None, *,
     ----------
     override
         A park's rules file (same shape as the defaults; bare values allowed).
+    inline
+        The override the park keeps itself (same shape), merged before ``override``.
     defaults
         The national defaults (``data/infrastructure.yaml``).
 
@@ -491,7 +496,7 @@ def load_infra_rules(override: str | os.PathLike | None = None, *,
     InfraRulesError
         Naming file, key path, bad value and what is allowed, for every problem.
     """
-    paths = [Path(defaults)] + ([Path(override)] if override is not None else [])
+    paths = rule_sources(defaults, override, inline, family="infrastructure")
     merged = check_rule_files(paths, parameters=PARAMETERS, schema=SCHEMA, error=InfraRulesError,
                               cross_check=_cross_check)
     values = merged.values
@@ -507,17 +512,14 @@ def load_infra_rules(override: str | os.PathLike | None = None, *,
     )
 
 
-@lru_cache(maxsize=8)
-def _cached(override: str | None, stamp: tuple | None) -> InfraRules:
-    return load_infra_rules(override)
+FAMILY = register_family(RuleFamily("infrastructure", ENV_VAR, SUFFIX, load_infra_rules))
 
 
 def infra_rules_for_park(park_path: str | os.PathLike | None = None) -> InfraRules:
     """The infrastructure rules in force for a park (defaults + its override), cached per file version."""
-    override = override_path_for_park(park_path)
-    return _cached(None if override is None else str(override), file_version(override))
+    return family_rules(FAMILY, park_path)
 
 
 def default_infra_rules() -> InfraRules:
     """The national defaults alone (cached)."""
-    return _cached(None, None)
+    return family_defaults(FAMILY)

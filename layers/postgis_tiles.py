@@ -6,7 +6,7 @@ of one ``SELECT``: one round trip and one pooled connection per page tile instea
 one per layer, while each layer's bytes still come back on their own (the tile cache
 keeps layers apart, so an edit of one leaves the others' tiles alone).
 
-Only records in force are drawn (``retired_on IS NULL``, as ``geo.summary.in_force``
+Only records in force are drawn (``retired_on IS NULL``, as ``geo.records.in_force``
 without a day and the GeoJSON pages): a retired record is history, not map.
 
 Conventions as ``geo.tiles`` (extent 4096, buffer 64, y down, features in table

@@ -14,6 +14,7 @@ beside the park's GeoPackage.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -181,7 +182,7 @@ class LandRules:
 Check = Callable[[object], tuple[object, str | None]]
 
 
-def _number(low: float | None = None, high: float | None = None, *, integer: bool = False,
+def check_number(low: float | None = None, high: float | None = None, *, integer: bool = False,
             nullable: bool = False) -> Check:
     what = "a whole number" if integer else "a number"
     if low is not None and high is not None:
@@ -210,18 +211,18 @@ def _number(low: float | None = None, high: float | None = None, *, integer: boo
     return check
 
 
-def _flag(value):
+def check_flag(value):
     return (value, None) if isinstance(value, bool) else (None, "true or false")
 
 
-def _choice(*allowed: str) -> Check:
+def check_choice(*allowed: str) -> Check:
     def check(value):
         return (value, None) if value in allowed else (None, "one of " + ", ".join(allowed))
 
     return check
 
 
-def _subset(allowed: tuple[str, ...], *, what: str) -> Check:
+def check_subset(allowed: tuple[str, ...], *, what: str) -> Check:
     def check(value):
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             return None, f"a list of {what}: " + ", ".join(allowed)
@@ -244,7 +245,7 @@ def _text(value):
         None, "a text")
 
 
-def _industrial_land_use(value):
+def check_industrial_land_use(value):
     allowed = "a mapping {classification: [code prefixes]} with classifications " + ", ".join(LAND_USE_STANDARDS)
     if not isinstance(value, Mapping) or not set(value) <= set(LAND_USE_STANDARDS):
         return None, allowed
@@ -269,7 +270,7 @@ def _far_table(value):
             return None, allowed
         rows = {}
         for division, far in table.items():
-            checked, problem = _number(0, 20)(far)
+            checked, problem = check_number(0, 20)(far)
             if problem:
                 return None, f"{allowed}; {std} division {division!r} has {far!r}"
             rows[str(division).zfill(2)] = checked
@@ -290,8 +291,8 @@ def _indicators(value):
         for name, spec in table.items():
             if name not in MUJU_INDICATORS or not isinstance(spec, Mapping) or set(spec) - {"weight", "benchmark"}:
                 return None, f"{allowed}; got {group}.{name}"
-            weight, problem_w = _number(0)(spec.get("weight"))
-            benchmark, problem_b = _number(0, nullable=True)(spec.get("benchmark"))
+            weight, problem_w = check_number(0)(spec.get("weight"))
+            benchmark, problem_b = check_number(0, nullable=True)(spec.get("benchmark"))
             if problem_w or problem_b or weight == 0 or benchmark == 0:
                 return None, f"{allowed}; got {group}.{name} = {dict(spec)!r}"
             entries.append(Indicator(name, weight, benchmark))
@@ -305,7 +306,7 @@ def _bands(value):
         return None, allowed
     shares = []
     for grade in GRADES:
-        share, problem = _number(0, 1)(value[grade])
+        share, problem = check_number(0, 1)(value[grade])
         if problem:
             return None, allowed
         shares.append(share)
@@ -324,55 +325,83 @@ _CAUSES = tuple(code.value for code in DELAY_CAUSES if code.value != "none")
 #: Every parameter: key path → check. The defaults file must define all of them.
 PARAMETERS: dict[str, Check] = {
     "control.edition": _text,
-    "control.building_coef_min": _number(0, 1),
-    "control.admin_share_max": _number(0, 1),
-    "control.green_ratio_max": _number(0, 1),
-    "control.double_count_storey_height_m": _number(0, 100),
-    "control.industrial_land_use": _industrial_land_use,
-    "control.admin_building_uses": _subset(_BUILDING_USES, what="building uses"),
-    "control.investment_includes_land_price": _flag,
-    "control.compliance_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "control.building_coef_min": check_number(0, 1),
+    "control.admin_share_max": check_number(0, 1),
+    "control.green_ratio_max": check_number(0, 1),
+    "control.double_count_storey_height_m": check_number(0, 100),
+    "control.industrial_land_use": check_industrial_land_use,
+    "control.admin_building_uses": check_subset(_BUILDING_USES, what="building uses"),
+    "control.investment_includes_land_price": check_flag,
+    "control.compliance_statuses": check_subset(_PARCEL_STATUSES, what="parcel statuses"),
     "control.far_min_by_industry": _far_table,
-    "idle.tenures": _subset(_TENURES, what="tenures"),
-    "idle.fee_after_years": _number(1, 50, integer=True),
-    "idle.reclaim_after_years": _number(1, 50, integer=True),
-    "idle.fee_rate": _number(0, 1),
-    "idle.stalled_fee": _flag,
-    "idle.stalled_developed_share_min": _number(0, 1),
-    "idle.stalled_invested_share_min": _number(0, 1),
-    "idle.stalled_suspension_years": _number(1, 50, integer=True),
-    "idle.developed_area_basis": _choice("land_area", "floor_area"),
-    "idle.estimate_building_statuses": _subset(_BUILDING_STATUSES, what="building statuses"),
-    "idle.exempt_causes": _subset(_CAUSES, what="delay causes"),
-    "idle.missing_anniversary_day": _choice("month_end", "next_day"),
-    "inefficiency.supplied_unused_grace_days": _number(0, 36500, integer=True),
-    "inefficiency.underused_far_below_required": _flag,
-    "inefficiency.underused_coef_below_min": _flag,
-    "inefficiency.built_not_operating_grace_days": _number(0, 36500, integer=True),
-    "inefficiency.below_target_share": _number(0, 10),
-    "inefficiency.below_target_indicators": _subset(BELOW_TARGET_INDICATORS, what="targets"),
-    "muju.evaluation_year_offset": _number(-10, 0, integer=True),
+    "idle.tenures": check_subset(_TENURES, what="tenures"),
+    "idle.fee_after_years": check_number(1, 50, integer=True),
+    "idle.reclaim_after_years": check_number(1, 50, integer=True),
+    "idle.fee_rate": check_number(0, 1),
+    "idle.stalled_fee": check_flag,
+    "idle.stalled_developed_share_min": check_number(0, 1),
+    "idle.stalled_invested_share_min": check_number(0, 1),
+    "idle.stalled_suspension_years": check_number(1, 50, integer=True),
+    "idle.developed_area_basis": check_choice("land_area", "floor_area"),
+    "idle.estimate_building_statuses": check_subset(_BUILDING_STATUSES, what="building statuses"),
+    "idle.exempt_causes": check_subset(_CAUSES, what="delay causes"),
+    "idle.missing_anniversary_day": check_choice("month_end", "next_day"),
+    "inefficiency.supplied_unused_grace_days": check_number(0, 36500, integer=True),
+    "inefficiency.underused_far_below_required": check_flag,
+    "inefficiency.underused_coef_below_min": check_flag,
+    "inefficiency.built_not_operating_grace_days": check_number(0, 36500, integer=True),
+    "inefficiency.below_target_share": check_number(0, 10),
+    "inefficiency.below_target_indicators": check_subset(BELOW_TARGET_INDICATORS, what="targets"),
+    "muju.evaluation_year_offset": check_number(-10, 0, integer=True),
     "muju.indicators": _indicators,
-    "muju.benchmark_multiple": _number(0.01, 100),
-    "muju.score_cap_ratio": _number(0.01, 1000, nullable=True),
-    "muju.missing_indicator": _choice("average", "zero"),
+    "muju.benchmark_multiple": check_number(0.01, 100),
+    "muju.score_cap_ratio": check_number(0.01, 1000, nullable=True),
+    "muju.missing_indicator": check_choice("average", "zero"),
     "muju.bands": _bands,
-    "muju.new_firm_years": _number(0, 50, integer=True),
+    "muju.new_firm_years": check_number(0, 50, integer=True),
     "muju.utility_divisions": _text_list,
-    "muju.min_land_mu": _number(0),
-    "muju.tenant_land_basis": _choice("unit_floor_area", "total_floor_area"),
-    "vacancy.leasable_unit_statuses": _subset(_UNIT_STATUSES, what="unit statuses"),
-    "vacancy.trend_months": _number(1, 600, integer=True),
-    "park_ratios.ready_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
-    "park_ratios.supplied_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
-    "park_ratios.built_statuses": _subset(_PARCEL_STATUSES, what="parcel statuses"),
-    "revitalisation.vacant_building_min_rate": _number(0, 1),
+    "muju.min_land_mu": check_number(0),
+    "muju.tenant_land_basis": check_choice("unit_floor_area", "total_floor_area"),
+    "vacancy.leasable_unit_statuses": check_subset(_UNIT_STATUSES, what="unit statuses"),
+    "vacancy.trend_months": check_number(1, 600, integer=True),
+    "park_ratios.ready_statuses": check_subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "park_ratios.supplied_statuses": check_subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "park_ratios.built_statuses": check_subset(_PARCEL_STATUSES, what="parcel statuses"),
+    "revitalisation.vacant_building_min_rate": check_number(0, 1),
 }
 
 _PARAM_KEYS = {"value", "unit", "source", "status"}
 
 
 # -- reading and merging ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InlineRules:
+    """An override kept in the park itself (its ``parkatlas_meta`` ``rules`` entry), named like a file in messages."""
+
+    label: str
+    data: Mapping
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    def __str__(self) -> str:
+        return self.label
+
+
+#: Where rules come from: a YAML file, or an override the park keeps.
+RuleSource = Path | InlineRules
+
+
+def read_source(source: RuleSource) -> Mapping:
+    """The mapping a rules source holds: a file read (:func:`read_yaml`), or the park's own override checked."""
+    if isinstance(source, InlineRules):
+        if not isinstance(source.data, Mapping):
+            raise RulesError([f"{source}: must be a mapping of sections, got {type(source.data).__name__}"])
+        return source.data
+    return read_yaml(source)
 
 
 def read_yaml(path: Path) -> Mapping:
@@ -447,7 +476,7 @@ class MergedRules:
     problems: list[str]
 
 
-def merge_rule_files(paths: list[Path], *, parameters: Mapping[str, Check], schema: str,
+def merge_rule_files(paths: list[RuleSource], *, parameters: Mapping[str, Check], schema: str,
                      error: type[RulesError]) -> MergedRules:
     """Read rule files (the defaults first, then overrides), merge them and check every parameter.
 
@@ -461,7 +490,7 @@ def merge_rule_files(paths: list[Path], *, parameters: Mapping[str, Check], sche
     marks: dict[str, str] = {}
     for number, path in enumerate(paths):
         try:
-            data = read_yaml(path)
+            data = read_source(path)
         except RulesError as exc:
             raise error(exc.problems) from exc
         given = _flatten(data, path, problems, override=number > 0, parameters=parameters, schema=schema)
@@ -481,7 +510,7 @@ def merge_rule_files(paths: list[Path], *, parameters: Mapping[str, Check], sche
                        {key: marks.get(key, "❓") for key in merged}, problems)
 
 
-def check_rule_files(paths: list[Path], *, parameters: Mapping[str, Check], schema: str, error: type[RulesError],
+def check_rule_files(paths: list[RuleSource], *, parameters: Mapping[str, Check], schema: str, error: type[RulesError],
                      cross_check: Callable[[Mapping[str, object], Mapping[str, Path]], list[str]] | None = None,
                      ) -> MergedRules:
     """Merge and check rule files, then run ``cross_check(values, origin)`` once every value passed.
@@ -540,9 +569,18 @@ def file_version(path: Path | None) -> tuple[int, int] | None:
     return (stat.st_mtime_ns, stat.st_size)
 
 
+def rule_sources(defaults: str | os.PathLike, override: str | os.PathLike | None, inline: Mapping | None, *,
+                 family: str) -> list[RuleSource]:
+    """The sources of one family in merge order: the national defaults, the park's own override (kept in the
+    park), then the override file (beside a GeoPackage, or named by the environment) — the later wins."""
+    return ([Path(defaults)]
+            + ([InlineRules(f"park rules ({family})", inline)] if inline is not None else [])
+            + ([Path(override)] if override is not None else []))
+
+
 def load_rules(override: str | os.PathLike | None = None, *,
-               defaults: str | os.PathLike = DEFAULT_RULES_PATH) -> LandRules:
-    """Read the default rules, merge ``override`` over them, validate, and type.
+               defaults: str | os.PathLike = DEFAULT_RULES_PATH, inline: Mapping | None = None) -> LandRules:
+    """Read the default rules, merge the park's own override and ``override`` over them, validate, and type.
 
     Parameters
     ----------
@@ -550,13 +588,15 @@ def load_rules(override: str | os.PathLike | None = None, *,
         A park's rules file (same shape as the defaults; bare values allowed).
     defaults
         The national defaults (``data/rules.yaml``).
+    inline
+        The override the park keeps itself (same shape), merged before ``override``.
 
     Raises
     ------
     RulesError
         Naming file, key path, bad value and what is allowed, for every problem.
     """
-    paths = [Path(defaults)] + ([Path(override)] if override is not None else [])
+    paths = rule_sources(defaults, override, inline, family="land")
     merged = check_rule_files(paths, parameters=PARAMETERS, schema=SCHEMA, error=RulesError,
                               cross_check=_cross_check)
     return _build(merged.values, merged.sources, tuple(str(p) for p in paths))
@@ -571,17 +611,96 @@ def _cross_check(values: Mapping[str, object], origin: Mapping[str, Path]) -> li
     return []
 
 
-@lru_cache(maxsize=8)
-def _cached(override: str | None, stamp: tuple | None) -> LandRules:
-    return load_rules(override)
+# -- rule families: one way to find, load and cache every family's rules for a park ------------------------
+
+
+@dataclass(frozen=True)
+class RuleFamily:
+    """One family of rules: its name (the key of the park's own ``rules`` entry), the environment variable and
+    the file suffix of its override, and its loader ``load(override, inline=…)``."""
+
+    name: str
+    env_var: str
+    suffix: str
+    load: Callable[..., object]
+
+
+#: Every rule family by name (each family's module registers its own).
+FAMILIES: dict[str, RuleFamily] = {}
+
+
+def register_family(family: RuleFamily) -> RuleFamily:
+    FAMILIES[family.name] = family
+    return family
+
+
+LAND = register_family(RuleFamily("land", ENV_VAR, ".rules.yaml", load_rules))
+
+
+def park_rules_entry(entry: object) -> dict[str, Mapping]:
+    """The park's own overrides (its metadata's ``rules``: family name → override mapping), checked."""
+    if entry is None:
+        return {}
+    if not isinstance(entry, Mapping):
+        raise RulesError([f"park rules: must be a mapping of rule families, got {type(entry).__name__}"])
+    unknown = [name for name in entry if name not in FAMILIES]
+    if unknown:
+        raise RulesError([f"park rules: {', '.join(map(str, unknown))}: unknown rule family; "
+                          f"allowed: {', '.join(FAMILIES)}"])
+    return dict(entry)
+
+
+def family_override(family: RuleFamily, park_path: str | os.PathLike | None) -> Path | None:
+    """The override file of ``family`` in force for a park: its environment variable, else the file beside."""
+    return override_path_for_park(park_path, env_var=family.env_var, suffix=family.suffix)
+
+
+def family_stamp(family: RuleFamily, park_path: str | os.PathLike | None, inline: Mapping | None) -> tuple:
+    """What ``family``'s rules for a park depend on: the override file, its version, the park's own override."""
+    override = family_override(family, park_path)
+    return (None if override is None else str(override), file_version(override),
+            None if inline is None else json.dumps(inline, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def family_rules(family: RuleFamily, park_path: str | os.PathLike | None = None, inline: Mapping | None = None):
+    """``family``'s rules in force for a park (defaults + its own override + the file), cached per version."""
+    return _cached_family(family.name, *family_stamp(family, park_path, inline))
+
+
+@lru_cache(maxsize=24)
+def _cached_family(name: str, override: str | None, stamp: tuple | None, inline: str | None):
+    return FAMILIES[name].load(override, inline=None if inline is None else json.loads(inline))
+
+
+def park_rules_with_files(park_path: str | os.PathLike | None, own: object = None) -> dict[str, dict]:
+    """The park's own overrides (its metadata's ``rules``) with the override files beside it folded in, the
+    files winning parameter by parameter: what a copy of the park keeps so it is judged as the original
+    (``copy-park`` to PostGIS, where no file lies beside the park)."""
+    folded = {name: {section: dict(body) for section, body in entry.items()}
+              for name, entry in park_rules_entry(own).items()}
+    for name, family in FAMILIES.items():
+        override = family_override(family, park_path)
+        if override is None:
+            continue
+        for section, body in read_yaml(override).items():
+            target = folded.setdefault(name, {})
+            if isinstance(body, Mapping):
+                target.setdefault(section, {}).update(body)
+            else:
+                target[section] = body
+    return folded
+
+
+def family_defaults(family: RuleFamily):
+    """``family``'s national defaults alone (cached)."""
+    return _cached_family(family.name, None, None, None)
 
 
 def rules_for_park(park_path: str | os.PathLike | None = None) -> LandRules:
     """The rules in force for a park (defaults + its override), cached per file version."""
-    override = override_path_for_park(park_path)
-    return _cached(str(override) if override is not None else None, file_version(override))
+    return family_rules(LAND, park_path)
 
 
 def default_rules() -> LandRules:
     """The national defaults alone (cached)."""
-    return _cached(None, None)
+    return family_defaults(LAND)

@@ -7,6 +7,7 @@ is in its ``capabilities``, so callers never branch on the backend.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from layers.contract import ParkStore
@@ -77,11 +78,12 @@ def close_store(store: ParkStore) -> None:
     store.close()
 
 
-def copy_park(source: ParkStore, dest: ParkStore, *, replace: bool = False) -> dict[str, int]:
+def copy_park(source: ParkStore, dest: ParkStore, *, replace: bool = False,
+              meta_changes: Mapping[str, object] | None = None) -> dict[str, int]:
     """Copy every layer present in ``source``, its metadata and saved import mappings into ``dest``; records per layer.
 
     The destination is written in one atomic ``save_park``; layers absent from the
-    source stay absent. A park already at ``dest`` is refused unless ``replace``.
+    source stay absent. ``meta_changes`` replace metadata entries in the copy. A park already at ``dest`` is refused unless ``replace``.
 
     Raises
     ------
@@ -93,7 +95,7 @@ def copy_park(source: ParkStore, dest: ParkStore, *, replace: bool = False) -> d
     from layers.store import ParkStoreError
 
     names = [name for name in source.layer_names() if name in REGISTRY]
-    meta = source.read_meta()
+    meta = {**source.read_meta(), **(meta_changes or {})}
     if dest.exists() and not replace:
         msg = f"{dest!r} already holds a park; pass --replace to overwrite it"
         raise ParkStoreError(msg)

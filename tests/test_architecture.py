@@ -4,7 +4,9 @@
 * Folium (and branca) only in ``geo/maps.py`` and ``geo/maps_*.py``.
 * File and database I/O (pyogrio, fiona, sqlite3, psycopg, SQLAlchemy, ``open()``,
   ``Path.read_text`` and friends, ``read_file``/``to_file``) only in ``layers/``.
-* ``geo/`` and ``layers/`` never import the web side (``web``, ``app``, Flask).
+* ``geo/`` and ``layers/`` never import the web side (``web``, ``app``, Flask) nor the park service
+  (``service/``); ``service/`` never imports the web side.
+* Route functions stay thin (:data:`VIEW_MAX_LINES`): parse, call the park service, render.
 * ``layers/`` imports from ``geo/`` only the coordinate and unit helpers (:data:`GEO_FOR_LAYERS`).
 * No import circles between the project's modules (imports inside functions count: a
   lazy import hides a circle, it does not remove it); ``typing.TYPE_CHECKING`` imports do not.
@@ -36,38 +38,21 @@ IO_METHODS = {"read_text", "write_text", "read_bytes", "write_bytes", "read_file
 PACKAGES = ("app", "geo", "layers", "web", "scripts")
 #: What ``layers`` may use of ``geo``: coordinate systems, units and the tile grid (no analysis).
 GEO_FOR_LAYERS = {"geo.crs", "geo.units", "geo.gcj02", "geo.ogc_crs", "geo.tile_grid"}
-#: Import circles still to be broken by the park-service work (issue 14, branch i14-svc), each a set of
-#: modules importing one another. The test requires exactly these: a new circle fails it, and so does
-#: a listed one that is gone (then delete its line). Empty once that work is merged.
-KNOWN_CIRCLES = {
-    # in_force lives in the KPI module: analysis -> summary -> infrastructure_summary -> analysis
-    frozenset({"geo.analysis", "geo.summary", "geo.infrastructure_summary"}),
-    # the seed command opens a second app: app -> web -> web.commands -> seed_tiles -> app
-    frozenset({"app", "web", "web.commands", "web.commands.seed_tiles"}),
-}
+#: Import circles known to remain, each a set of modules importing one another: none (the park service broke the
+#: last ones, issue 14). The test requires exactly these: a new circle fails it.
+KNOWN_CIRCLES: set[frozenset[str]] = set()
 #: What a park store may or may not have: asked of ``store.capabilities`` (``layers.contract``), never sniffed.
 STORE_MEMBERS = {"path", "inner", "mvt_tile", "connection", "schema", "url", "write_lock", "save_layers", "migrate",
                  "close", "timezone", "capabilities"}
 #: The modules that are stores (they may look at their own and their wrapped store's members).
 STORE_MODULES = {"layers/store.py", "layers/postgis.py", "layers/audit.py", "layers/contract.py"}
-#: Store sniffing still left, as "file: member", for the park-service work (its rules are found through the
-#: park's file) and the audited store's time zone: exactly these remain.
+#: Store sniffing still left, as "file: member": the audited store's time zone read by the backup. Exactly these
+#: remain (a new one fails the test, and so does one that is gone).
 KNOWN_STORE_SNIFFING = {
-    "web/expansion.py: path", "web/infrastructure.py: path", "web/land.py: path", "web/sites.py: path",
     "layers/backup.py: timezone",
 }
-#: Private names still imported across modules, as "importer: module._name", for the same work (the rule
-#: families' shared value parsers, the park extension's key, the expansion rules): exactly these remain.
-KNOWN_PRIVATE_IMPORTS = {
-    "layers/expansion_rules.py: layers.rules._choice", "layers/expansion_rules.py: layers.rules._flag",
-    "layers/expansion_rules.py: layers.rules._number", "layers/expansion_rules.py: layers.rules._subset",
-    "layers/infra_rules.py: layers.rules._choice", "layers/infra_rules.py: layers.rules._flag",
-    "layers/infra_rules.py: layers.rules._number", "layers/infra_rules.py: layers.rules._subset",
-    "web/audit.py: web.park._EXTENSION", "web/integrity.py: web.park._EXTENSION",
-    "web/sites.py: web.expansion._rules",
-    "layers/evaluation_rules.py: layers.rules._choice", "layers/evaluation_rules.py: layers.rules._number",
-    "layers/evaluation_rules.py: layers.rules._subset", "layers/evaluation_rules.py: layers.rules._industrial_land_use",
-}
+#: Private names still imported across modules, as "importer: module._name": none.
+KNOWN_PRIVATE_IMPORTS: set[str] = set()
 
 
 def python_files(root: Path = ROOT) -> list[Path]:
@@ -131,6 +116,10 @@ def violations(root: Path = ROOT) -> list[str]:
                 found.append(f"{place} imports {module}: file and database I/O belongs in layers/")
             if top in ("geo", "layers") and module in {"web", "app", *WEB_MODULES}:
                 found.append(f"{place} imports {module}: geo/ and layers/ never import the web side")
+            if top in ("geo", "layers") and module == "service":
+                found.append(f"{place} imports {module}: geo/ and layers/ never import the park service")
+            if top == "service" and module in {"web", "app"}:
+                found.append(f"{place} imports {module}: service/ never imports the web side")
         for line, call in calls:
             if not exempt and top != "layers":
                 found.append(f"{relative}:{line} calls {call}: file I/O belongs in layers/")
@@ -370,6 +359,9 @@ def test_architecture_rules_hold():
         ("geo/foo.py", "from werkzeug import serving\n", "geo/ and layers/ never import the web side"),
         ("geo/foo.py", "from web.park import park\n", "geo/ and layers/ never import the web side"),
         ("layers/foo.py", "import app\n", "geo/ and layers/ never import the web side"),
+        ("geo/foo.py", "from service.park import ParkService\n", "geo/ and layers/ never import the park service"),
+        ("service/foo.py", "from web.park import park\n", "service/ never imports the web side"),
+        ("service/foo.py", "import flask\n", "imports flask: only app.py and web/ may"),
         ("web/foo.py", "import folium\n", "only geo/maps.py and geo/maps_*.py may"),
         ("geo/mapsy.py", "from branca.element import Figure\n", "only geo/maps.py and geo/maps_*.py may"),
         ("web/foo.py", "import pyogrio\n", "file and database I/O belongs in layers/"),
@@ -405,3 +397,25 @@ def test_allowed_places_pass(tmp_path, relative, source):
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(source, encoding="utf-8")
     assert violations(tmp_path) == []
+
+
+# -- import circles ---------------------------------------------------------------------------------------
+
+#: Most lines a view function may have: parse the request, call the park service, render (README "Architecture").
+VIEW_MAX_LINES = 40
+ROUTE_DECORATORS = {"get", "post", "put", "delete", "route"}
+
+
+def test_views_are_thin():
+    """Every route function of ``web/`` parses, calls and renders within :data:`VIEW_MAX_LINES` lines."""
+    long = []
+    for path in python_files():
+        if path.relative_to(ROOT).parts[0] != "web":
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            routed = isinstance(node, ast.FunctionDef) and any(
+                isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in ROUTE_DECORATORS
+                for d in node.decorator_list)
+            if routed and node.end_lineno - node.lineno + 1 > VIEW_MAX_LINES:
+                long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert long == []

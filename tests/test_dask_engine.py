@@ -156,9 +156,9 @@ def test_dask_engine_reproduces_the_single_process_analysis_of_10_000_parcels(pa
     store, layers = park_10k
     assert len(layers["parcels"]) >= 10_000
     as_of = store.read_meta()["reference_date"]
-    single = analyse_land(layers, as_of=as_of, infra_rules=INFRA)
+    single = analyse_land(layers, as_of=as_of, rules=default_rules(), infra_rules=INFRA)
     with dask_engine(n_workers=2, npartitions=8) as steps:
-        distributed = analyse_land(layers, as_of=as_of, infra_rules=INFRA, steps=steps)
+        distributed = analyse_land(layers, as_of=as_of, rules=default_rules(), infra_rules=INFRA, steps=steps)
     assert single.readiness and distributed.readiness
     assert single.parcels["served_power"].any() and not single.parcels["served_power"].all()
     pd.testing.assert_frame_equal(pd.DataFrame(distributed.parcels), pd.DataFrame(single.parcels), check_exact=True)
@@ -227,6 +227,6 @@ def test_a_park_with_no_records_analyses_to_empty_tables():
     # Empty group-bys have untyped indexes; the integer-coded steps must still take them as positions.
     layers = {name: frame.iloc[:0] for name, frame in site(2).items()}
     layers["units"], layers["leases"] = layer("units", []), layer("leases", [])
-    result = analyse_land(layers, as_of=AS_OF, infra_rules=INFRA)
+    result = analyse_land(layers, as_of=AS_OF, rules=default_rules(), infra_rules=INFRA)
     assert len(result.parcels) == 0 and len(result.muju.parcels) == 0 and len(result.units) == 0
     assert result.park_vacancy["leasable_m2"] == 0

@@ -21,6 +21,7 @@ from geo.reasons import take_at
 from geo.summary import park_summary
 from layers.infra_rules import default_infra_rules
 from layers.registry import REGISTRY
+from layers.rules import default_rules
 from layers.validate import validate_layer
 from tests.anypark_helpers import rich_frames
 
@@ -46,7 +47,7 @@ def typed_layers(emptied: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
 
 
 def land_tables(layers) -> dict[str, pd.DataFrame]:
-    result = analyse_land(layers, as_of=AS_OF, infra_rules=INFRA)
+    result = analyse_land(layers, as_of=AS_OF, rules=default_rules(), infra_rules=INFRA)
     return {"parcels": result.parcels, "units": result.units, "buildings": result.buildings,
             "phases": result.phases, "overlaps": result.overlaps, "trend": result.trend, "ratios": result.ratios,
             "firms": result.muju.firms, "muju_parcels": result.muju.parcels, "land": result.muju.land}
@@ -81,7 +82,7 @@ def test_analyses_of_empty_layers_keep_their_columns_and_types(tables, emptied):
 
 def test_the_land_analysis_of_parcels_alone_judges_them_and_leaves_vacancy_unknown():
     layers = typed_layers(tuple(name for name in REGISTRY if name not in ("parcels",)))
-    result = analyse_land(layers, as_of=AS_OF)
+    result = analyse_land(layers, as_of=AS_OF, rules=default_rules())
     assert result.parcels["parcel_id"].tolist() == ["P1", "P2", "P3"]
     # No buildings recorded: nothing stands on any parcel.
     assert result.parcels["footprint_m2"].fillna(0).tolist() == [0.0, 0.0, 0.0]
@@ -93,7 +94,8 @@ def test_the_land_analysis_of_parcels_alone_judges_them_and_leaves_vacancy_unkno
 
 
 def test_the_summary_of_an_empty_park_is_zero_and_unknown_not_an_error():
-    figures = park_summary(typed_layers(tuple(REGISTRY)), as_of=AS_OF)
+    figures = park_summary(typed_layers(tuple(REGISTRY)), as_of=AS_OF, rules=default_rules(),
+                           infra_rules=default_infra_rules())
     assert figures["park_area"] == {"area_m2": 0.0, "area_km2": 0.0, "area_mu": 0.0, "source": "none"}
     assert figures["parcels"]["total"] == 0 and figures["roads"]["total_km"] == 0.0
     efficiency = figures["land_use_efficiency"]

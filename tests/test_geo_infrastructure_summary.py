@@ -128,12 +128,11 @@ def test_analysis_as_of_leaves_retired_records_out():
 
 
 def test_overview_figures_in_the_park_summary():
-    from geo import summary
+    from geo.infrastructure_summary import overview_figures
 
-    assert ("infrastructure", ("parcels", "roads", "pipelines", "buildings"), summary.infrastructure) in \
-        summary.FIGURE_GROUPS
     layers = tiny_layers()
-    figures = summary.infrastructure(*(layers[name] for name in ("parcels", "roads", "pipelines", "buildings")))
+    figures = overview_figures(*(layers[name] for name in ("parcels", "roads", "pipelines", "buildings")),
+                               rules=default_infra_rules())
     assert figures["template"] == "七通一平"
     assert figures["supplied_parcels"] == 2 and figures["ready_parcels"] == 0
     assert figures["served_share"]["water_supply"] == 1.0 and figures["served_share"]["gas"] == 0.0

@@ -17,6 +17,7 @@ from geo.revitalisation import (
     year_figures,
 )
 from layers.registry import get_layer
+from layers.rules import default_rules
 from layers.store import GeoPackageStore
 from layers.validate import validate_layer
 
@@ -50,7 +51,7 @@ def test_candidates_ranked_within_kind():
                             {"case_id": "C-2", "building_id": "SF3", "problem": "vacant_factory",
                              "status": "done"}])
     out = candidates(parcels, analysis=analysis, buildings=buildings, building_vacancy=vacancy, firms=firms,
-                     cases=cases)
+                     cases=cases, rules=default_rules())
     assert out[["kind", "rank"]].values.tolist() == [
         ["idle_land", 1], ["idle_land", 2], ["stalled", 1], ["vacant_factory", 1], ["vacant_factory", 2],
         ["zombie_enterprise", 1], ["zombie_enterprise", 2]]

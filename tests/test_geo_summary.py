@@ -11,13 +11,20 @@ import shapely
 
 from geo import summary
 from geo.units import M2_PER_MU
+from layers.infra_rules import default_infra_rules
 from layers.registry import get_layer
+from layers.rules import default_rules
 from layers.validate import validate_layer
 from tests.conftest import WORKING_EPSG, X0, Y0, tiny_frames
 
 
-#: Every layer some figure group takes (later groups may take more).
-SUMMARY_LAYERS = tuple(dict.fromkeys(name for _, names, _ in summary.FIGURE_GROUPS for name in names))
+def park_figures(layers, day=None) -> dict:
+    """The summary under the national defaults (these tests are about counting, not about rules)."""
+    return summary.park_summary(layers, as_of=day, rules=default_rules(), infra_rules=default_infra_rules())
+
+
+#: Every layer the summary reads.
+SUMMARY_LAYERS = summary.SUMMARY_LAYERS
 
 
 def typed(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -221,7 +228,7 @@ def test_a_day_is_judged_in_valid_time_not_by_when_the_register_learnt_it(tiny):
     layers = {**tiny, "roads": roads}
 
     def km(day=None):
-        return summary.park_summary(layers, as_of=day)["roads"]["total_km"]
+        return park_figures(layers, day)["roads"]["total_km"]
 
     assert km() == pytest.approx(0.1)  # now: what the register holds, R1 retired
     assert km(dt.date(2019, 12, 31)) == pytest.approx(0.0)  # neither was true yet
@@ -236,18 +243,18 @@ def test_a_retired_record_without_valid_to_ends_the_day_it_was_retired(tiny):
     roads["retired_on"] = _days("2025-01-01", None)
     roads["first_added"] = _days("2025-06-01", "2026-01-01")  # system time plays no part
     layers = {**tiny, "roads": roads}
-    assert summary.park_summary(layers, as_of=dt.date(2024, 12, 31))["roads"]["total_km"] == pytest.approx(0.4)
-    assert summary.park_summary(layers, as_of=dt.date(2025, 1, 1))["roads"]["total_km"] == pytest.approx(0.1)
+    assert park_figures(layers, dt.date(2024, 12, 31))["roads"]["total_km"] == pytest.approx(0.4)
+    assert park_figures(layers, dt.date(2025, 1, 1))["roads"]["total_km"] == pytest.approx(0.1)
 
 
 def test_park_summary_has_every_figure_group_in_order(tiny):
-    figures = summary.park_summary(tiny)
-    assert list(figures) == [name for name, _, _ in summary.FIGURE_GROUPS]
+    figures = park_figures(tiny)
+    assert list(figures) == [name for name, _, _ in summary.FIGURE_GROUPS] + ["land_use_efficiency", "infrastructure"]
     assert figures["land_supply"]["supplied_mu"] == pytest.approx(45.0)
 
 
 def test_park_summary_does_not_modify_its_input(tiny):
     before = {name: frame.copy() for name, frame in tiny.items()}
-    summary.park_summary(tiny)
+    park_figures(tiny)
     for name, frame in tiny.items():
         pd.testing.assert_frame_equal(frame, before[name])

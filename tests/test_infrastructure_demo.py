@@ -20,7 +20,7 @@ import pytest
 import shapely
 
 from geo.infrastructure_summary import infrastructure_analysis
-from geo.summary import SUPPLIED_STATUSES
+from geo.records import SUPPLIED_STATUSES
 from layers.infra_rules import default_infra_rules
 from tests.infra_helpers import rules_with
 

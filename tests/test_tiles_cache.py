@@ -27,8 +27,9 @@ import shapely
 from conftest import TINY_META, WORKING_EPSG, tiny_frames
 
 import web.tiles
+from service.tiles import TileService
 from app import create_app
-from geo.summary import in_force
+from geo.records import in_force
 from geo.tiles import decode_tile, tile_bounds
 from layers.store import GeoPackageStore
 
@@ -118,13 +119,13 @@ def ids(data: bytes, x: int, y: int = Y0) -> list[str]:
 def renders(monkeypatch):
     """Every (layer, z, x, y) encoded on demand from now on."""
     made = []
-    original = web.tiles.render
+    original = TileService.render
 
-    def recording(names, z, x, y, **kwargs):
+    def recording(self, names, z, x, y, **kwargs):
         made.extend((name, z, x, y) for name in names)
-        return original(names, z, x, y, **kwargs)
+        return original(self, names, z, x, y, **kwargs)
 
-    monkeypatch.setattr(web.tiles, "render", recording)
+    monkeypatch.setattr(TileService, "render", recording)
     return made
 
 
@@ -229,7 +230,7 @@ def test_a_restart_serves_the_seeded_tiles_without_reading_a_layer(park, renders
     first = park.make_app()
     seed(first)
     tiles = served(first.test_client(), ALL_TILES, "zones,parcels,roads")
-    monkeypatch.setattr(web.tiles, "layer_state", lambda *a, **k: pytest.fail("a layer was read"))
+    monkeypatch.setattr(TileService, "layer_state", lambda *a, **k: pytest.fail("a layer was read"))
     renders.clear()
     assert served(park.make_app().test_client(), ALL_TILES, "zones,parcels,roads") == tiles
     assert renders == []
@@ -392,13 +393,13 @@ def test_concurrent_requests_for_a_tile_nobody_made_encode_it_once(park, renders
     import time
 
     app = park.make_app()
-    recording = web.tiles.render
+    recording = TileService.render
 
-    def slow(names, z, x, y, **kwargs):
+    def slow(self, names, z, x, y, **kwargs):
         time.sleep(0.3)  # long enough for every request to arrive while the first one encodes
-        return recording(names, z, x, y, **kwargs)
+        return recording(self, names, z, x, y, **kwargs)
 
-    monkeypatch.setattr(web.tiles, "render", slow)
+    monkeypatch.setattr(TileService, "render", slow)
     answers = {}
 
     def ask(i):
@@ -412,4 +413,4 @@ def test_concurrent_requests_for_a_tile_nobody_made_encode_it_once(park, renders
     assert renders == [("zones", Z, X0 + 4, Y0), ("parcels", Z, X0 + 4, Y0)]
     assert len(answers) == 4 and len({(a.data, a.headers["ETag"]) for a in answers.values()}) == 1
     assert ids(answers[0].data, X0 + 4) == ["FAR"]
-    assert not app.extensions["parkatlas_tiles"]["flights"]._locks  # none left over
+    assert not app.extensions["parkatlas_tiles"].flights._locks  # none left over

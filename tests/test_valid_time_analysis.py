@@ -8,10 +8,6 @@ import re
 
 import pandas as pd
 import pytest
-
-from geo.analysis import analyse_land
-from layers.io import ImportOptions
-from layers.store import GeoPackageStore
 from valid_time_samples import (
     FEES_AT_LAST_YEAR_END,
     IDLE_AT_LAST_YEAR_END,
@@ -23,6 +19,11 @@ from valid_time_samples import (
     register_geojson,
     units_csv,
 )
+
+from geo.analysis import analyse_land
+from layers.io import ImportOptions
+from layers.rules import default_rules
+from layers.store import GeoPackageStore
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def imported(tmp_path) -> GeoPackageStore:
 def test_the_idle_rules_judge_an_imported_register_for_last_year_from_its_own_dates(imported):
     parcels = imported.load("parcels")
     assert (parcels["first_added"] == pd.Timestamp(IMPORT_DAY)).all()  # the register learnt of them all today
-    result = analyse_land(imported.load_all(), as_of=LAST_YEAR_END).parcels.set_index("parcel_id")
+    result = analyse_land(imported.load_all(), as_of=LAST_YEAR_END, rules=default_rules()).parcels.set_index("parcel_id")
     assert result["idle_status"].to_dict() == IDLE_AT_LAST_YEAR_END
     fees = result["idle_fee_wan"].dropna().to_dict()
     assert fees == pytest.approx(FEES_AT_LAST_YEAR_END)
@@ -49,16 +50,16 @@ def test_the_idle_rules_judge_an_imported_register_for_last_year_from_its_own_da
 
 
 def test_vacancy_last_year_does_not_take_the_import_day_for_the_day_a_unit_became_free(imported):
-    units = analyse_land(imported.load_all(), as_of=LAST_YEAR_END).units.set_index("unit_id")
+    units = analyse_land(imported.load_all(), as_of=LAST_YEAR_END, rules=default_rules()).units.set_index("unit_id")
     assert units.loc["U1", "vacant_m2"] == 500.0
     assert pd.isna(units.loc["U1", "days_vacant"])  # never leased; known to the register only since 2026-06-30
     assert "days vacant unknown" in units.loc["U1", "vacancy_note"]
-    today = analyse_land(imported.load_all(), as_of=dt.date(2026, 7, 30)).units.set_index("unit_id")
+    today = analyse_land(imported.load_all(), as_of=dt.date(2026, 7, 30), rules=default_rules()).units.set_index("unit_id")
     assert today.loc["U1", "days_vacant"] == 30  # from the day the register learnt of it
 
 
 def test_the_same_register_judged_on_the_import_day(imported):
-    result = analyse_land(imported.load_all(), as_of=IMPORT_DAY).parcels.set_index("parcel_id")
+    result = analyse_land(imported.load_all(), as_of=IMPORT_DAY, rules=default_rules()).parcels.set_index("parcel_id")
     # C started on 2026-02-01; E was contracted 2026-03-01 and its agreed start (2026-09-01) is ahead;
     # B's two full years run to 2026-07-01, one day after.
     assert result["idle_status"].to_dict() == {**IDLE_AT_LAST_YEAR_END, "C": "started", "E": "on_track"}
@@ -66,7 +67,7 @@ def test_the_same_register_judged_on_the_import_day(imported):
 
 @pytest.mark.parametrize(("day", "parcels"), [(dt.date(2026, 2, 28), 5), (dt.date(2026, 3, 1), 6)])
 def test_a_parcel_is_in_force_from_its_contract_day(imported, day, parcels):
-    assert len(analyse_land(imported.load_all(), as_of=day).parcels) == parcels
+    assert len(analyse_land(imported.load_all(), as_of=day, rules=default_rules()).parcels) == parcels
 
 
 # -- the command line --------------------------------------------------------------------------------

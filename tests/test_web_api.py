@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.summary import park_summary
+from layers.infra_rules import default_infra_rules
 from layers.registry import REGISTRY
+from layers.rules import default_rules
 from layers.store import GeoPackageStore
 from tests.conftest import TINY_META, tiny_frames
 
@@ -51,7 +53,8 @@ def links(body: dict) -> dict[str, dict]:
 def test_summary_has_the_same_figures_as_the_page(tiny_client, tiny_park):
     body = tiny_client.get("/api/summary").get_json()
     # Without as_of the park is judged on its reference date (the tiny park's: 2026-06-30).
-    expected = json.loads(json.dumps(park_summary(tiny_park.load_all(), as_of=dt.date(2026, 6, 30))))
+    expected = json.loads(json.dumps(park_summary(tiny_park.load_all(), as_of=dt.date(2026, 6, 30),
+                                                   rules=default_rules(), infra_rules=default_infra_rules())))
     assert {key: body[key] for key in expected} == expected
     assert body["park"] == {"park_name": "测试园区", "working_epsg": 4549, "reference_date": "2026-06-30"}
     assert body["land_supply"]["supplied_mu"] == pytest.approx(45.0)

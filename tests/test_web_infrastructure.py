@@ -15,6 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import service.park as service_park
 import web.infrastructure as infrastructure_view
 from layers.infra_rules import ENV_VAR
 from tests.infra_helpers import line
@@ -108,7 +109,7 @@ def test_xlsx_export_has_every_table(tiny_client):
 @pytest.mark.parametrize(("query", "message"), [
     ("template=十通一平", "template 必须是 三通一平"),
     ("planned=maybe", "planned 必须是 1, 0 之一，收到 'maybe'"),
-    ("as_of=2026-13-01", "as_of 必须是日期 YYYY-MM-DD"),
+    ("as_of=2026-13-01", "as_of 必须是 YYYY-MM-DD 格式的日期，收到 '2026-13-01'"),
 ])
 def test_bad_parameters_are_400(tiny_client, query, message):
     response = tiny_client.get(f"/api/infrastructure?{query}")
@@ -133,8 +134,8 @@ def test_as_of_leaves_retired_pipes_out(tiny_park, tiny_client):
 
 def test_analysis_runs_once_per_park_version(tiny_park, tiny_client, monkeypatch):
     calls = []
-    original = infrastructure_view.infrastructure_analysis
-    monkeypatch.setattr(infrastructure_view, "infrastructure_analysis",
+    original = service_park.infrastructure_analysis
+    monkeypatch.setattr(service_park, "infrastructure_analysis",
                         lambda *a, **k: calls.append(1) or original(*a, **k))
     tiny_client.get("/api/infrastructure?template=五通一平")
     tiny_client.get("/infrastructure?template=五通一平")

@@ -308,10 +308,10 @@ class Running:
 
 @pytest.fixture
 def counted(monkeypatch):
-    import web.expansion
+    import service.park
 
-    running = Running(web.expansion.plan_expansion)
-    monkeypatch.setattr(web.expansion, "plan_expansion", running)
+    running = Running(service.park.plan_expansion)
+    monkeypatch.setattr(service.park, "plan_expansion", running)
     return running
 
 
@@ -380,16 +380,16 @@ def test_a_user_over_their_limit_waits_briefly_then_gets_429_with_retry_after(tm
 
 
 def test_a_busy_server_answers_503_with_retry_after(tmp_path, monkeypatch):
-    import web.expansion
+    import service.park
 
     release = threading.Event()
-    real = web.expansion.plan_expansion
+    real = service.park.plan_expansion
 
     def held(*args, **kwargs):
         release.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(web.expansion, "plan_expansion", held)
+    monkeypatch.setattr(service.park, "plan_expansion", held)
     app = limits_app(tmp_path, ANALYSIS_PER_USER=1, ANALYSIS_CONCURRENT=1, ANALYSIS_WAIT_S=0.2)
     with serve(app) as base:
         first, second = Client(app, base, "first"), Client(app, base, "second")

@@ -42,6 +42,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, g, make_response, request
 
+from service.flights import Flights  # noqa: F401 (web modules import it from here)
 from web.errors import error_response
 from web.i18n import tr
 
@@ -186,32 +187,6 @@ class AnalysisGate:
                 self._cond.notify_all()
 
 
-class Flights:
-    """One lock per key while someone holds or waits for it (then forgotten): one computation per key at a time.
-
-    Requests that need the same tile or the same analysis wait for the one making it,
-    then find it cached, instead of each making it (and each taking a gate slot).
-    """
-
-    def __init__(self):
-        self._locks: dict[tuple, list] = {}
-        self._guard = threading.Lock()
-
-    @contextmanager
-    def one(self, key: tuple) -> Iterator[None]:
-        with self._guard:
-            entry = self._locks.setdefault(key, [threading.Lock(), 0])
-            entry[1] += 1
-        try:
-            with entry[0]:
-                yield
-        finally:
-            with self._guard:
-                entry[1] -= 1
-                if not entry[1]:
-                    del self._locks[key]
-
-
 # -- the application's gate ------------------------------------------------------------------------------
 
 
@@ -232,6 +207,12 @@ def run_analysis(compute: Callable[[Callable[[str], None]], T], *, timed: bool =
     with gate().slot(user_key(), wait_s=float(config["ANALYSIS_WAIT_S"])):
         checkpoint = Deadline(float(config["ANALYSIS_TIME_S"])).check if timed else no_deadline
         return compute(checkpoint)
+
+
+def gated(compute: Callable[[], T]) -> T:
+    """``compute()`` in a slot of the gate, untimed: a park-wide analysis (its cost is the park's size, and
+    requests for the same one wait for it in the park service)."""
+    return run_analysis(lambda checkpoint: compute(), timed=False)
 
 
 def busy_message(exc: AnalysisBusy) -> str:

@@ -28,11 +28,11 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from geo.crs import to_web
 from geo.ogc_crs import ApiCrs, api_crs_list, epsg_uri, in_authority_order
-from geo.summary import FIGURE_GROUPS, park_summary
 from layers.geojson import dumps, feature_collection_text, feature_texts, json_ready
 from layers.public_fields import in_force_mask
 from layers.registry import REGISTRY
 from layers.schema import Field, LayerSpec
+from web.analysis_gate import gated
 from web.api_params import (  # noqa: F401 (int_param, page_params, parse_as_of: imported from here by other pages)
     ItemsQuery,
     crs_param,
@@ -46,7 +46,7 @@ from web.errors import BadRequest, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json
 from web.negotiation import check_format
-from web.park import park
+from web.park import park, request_day
 from web.public import visitor_fields
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -60,29 +60,10 @@ HTML = "text/html"
 SCHEMA_JSON = "application/schema+json"
 
 
-def park_as_of(asked: dt.date | None = None) -> dt.date:
-    """The day a page judges the park on: the one asked for, else the park's reference date, else today."""
-    if asked is not None:
-        return asked
-    reference = park().meta().get("reference_date")
-    if reference:
-        try:
-            return dt.date.fromisoformat(str(reference))
-        except ValueError:
-            pass
-    return dt.date.today()
-
-
 def cached_summary(as_of: dt.date | None = None) -> dict:
-    """The park's KPI figures as of ``park_as_of(as_of)``, computed once per park version and day."""
-    day = park_as_of(as_of)
-    return park().derived(("park_summary", day), lambda: park_summary(summary_layers(), as_of=day))
-
-
-def summary_layers() -> dict[str, pd.DataFrame]:
-    """The layers the summary's figure groups take, from the current park."""
-    names = {name for _, layer_names, _ in FIGURE_GROUPS for name in layer_names}
-    return {name: park().layer(name) for name in sorted(names)}
+    """The park's KPI figures on THE day (``as_of``, else the park's reference date, else today): the park
+    service's, built from the same land analysis as ``/idle``, ``/land``, the tiles and ``analyse``."""
+    return park().summary(park().day(as_of), run=gated)
 
 
 def park_info() -> dict:
@@ -93,10 +74,9 @@ def park_info() -> dict:
 @bp.get("/summary")
 def summary():
     """The KPI figures of the overview page, as JSON; ``?as_of=YYYY-MM-DD`` counts the records of that day."""
-    as_of = parse_as_of(request.args)
-    figures = cached_summary(as_of)
-    return jsonify({"park": park_info(), "as_of": park_as_of(as_of).isoformat(),
-                    "not_judged": notices_json(notices(*SUMMARY_TOPICS)), **figures})
+    day = request_day()
+    return jsonify({"park": park_info(), "as_of": day.isoformat(),
+                    "not_judged": notices_json(notices(*SUMMARY_TOPICS)), **cached_summary(day)})
 
 
 # -- what the request may see ------------------------------------------------------------------------
@@ -279,7 +259,7 @@ def equals_mask(column: pd.Series, values: tuple) -> np.ndarray:
 
 def lifetime_mask(frame: pd.DataFrame, start: dt.date | None, end: dt.date | None) -> np.ndarray:
     """Which records exist on some day from ``start`` to ``end`` (``None``: open): added on or before
-    ``end`` (or when unknown) and not retired on or before ``start`` — :func:`geo.summary.in_force` over an interval."""
+    ``end`` (or when unknown) and not retired on or before ``start`` — :func:`geo.records.in_force` over an interval."""
     keep = np.ones(len(frame), dtype=bool)
     if end is not None and "first_added" in frame.columns:
         keep &= ~np.asarray((frame["first_added"] > pd.Timestamp(end)).fillna(False), dtype=bool)

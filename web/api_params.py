@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 from geo.bbox import check_lonlat_bbox
 from geo.ogc_crs import ApiCrs, bbox_traditional, find_crs
 from layers.schema import Field, LayerSpec
+from service.day import DayError, DayRange, parse_day
 from web.errors import BadRequest
 from web.i18n import tr
 
@@ -65,40 +66,32 @@ def page_params(args: Mapping[str, str], *, clamp_limit: bool = False) -> tuple[
 
 
 def date_param(args: Mapping[str, str], name: str) -> dt.date | None:
-    """A ``YYYY-MM-DD`` query parameter, or ``None`` when absent."""
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return None
+    """A ``YYYY-MM-DD`` query parameter within the configured range (``service.day``), or ``None`` when absent;
+    a bilingual 400 naming the parameter, the value and what is allowed otherwise."""
+    config = current_app.config
     try:
-        return dt.date.fromisoformat(raw.strip())
-    except ValueError:
-        raise BadRequest(tr(f"{name} 必须是日期 YYYY-MM-DD，收到 {raw!r}",
-                            f"{name} must be a date written YYYY-MM-DD, got {raw!r}"),
-                         field=name, value=raw, allowed="YYYY-MM-DD") from None
+        return parse_day(args.get(name), name=name,
+                         within=DayRange.of(config["AS_OF_EARLIEST"], config["AS_OF_LATEST"]))
+    except DayError as exc:
+        raise BadRequest(tr(exc.zh, exc.en), field=name, value=args.get(name),
+                         allowed={"format": "YYYY-MM-DD", "minimum": str(config["AS_OF_EARLIEST"]),
+                                  "maximum": str(config["AS_OF_LATEST"])}) from None
 
 
 def parse_as_of(args: Mapping[str, str]) -> dt.date | None:
     """The day asked for with ``?as_of=YYYY-MM-DD`` (None when absent), within the configured range.
 
-    Every view that judges the park on a day reads it here, so a day the analyses
-    cannot count in (before ``AS_OF_EARLIEST`` or after ``AS_OF_LATEST``) is one
+    Every view that judges the park on a day reads it here (or through the park
+    service's ``day``, the same parser), so a day the analyses cannot count in is one
     clear 400 naming the range, whichever page is asked.
     """
-    day = date_param(args, "as_of")
-    return None if day is None else day_in_range(day, "as_of")
+    return date_param(args, "as_of")
 
 
 def day_in_range(day: dt.date, name: str) -> dt.date:
     """``day`` when the analyses can count in it (``AS_OF_EARLIEST`` … ``AS_OF_LATEST``); a 400 naming
     ``name``, the range and the day otherwise."""
-    earliest = dt.date.fromisoformat(str(current_app.config["AS_OF_EARLIEST"]))
-    latest = dt.date.fromisoformat(str(current_app.config["AS_OF_LATEST"]))
-    if not earliest <= day <= latest:
-        raise BadRequest(tr(f"{name} 必须在 {earliest} 至 {latest} 之间，收到 {day}",
-                            f"{name} must be between {earliest} and {latest}, got {day}"),
-                         field=name, value=day.isoformat(),
-                         allowed={"minimum": earliest.isoformat(), "maximum": latest.isoformat()})
-    return day
+    return date_param({name: day.isoformat()}, name)
 
 
 # -- OGC API items ------------------------------------------------------------------------------------

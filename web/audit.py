@@ -278,10 +278,10 @@ def init_app(app: Flask) -> None:
     """Audit every save through the park store; answer stale edits with 409."""
     import os
 
-    from web.park import _EXTENSION
+    from web.park import app_park
 
     app.config.setdefault("TIMEZONE", os.environ.get("PARKATLAS_TIMEZONE", audit.DEFAULT_TIMEZONE))
-    cache = app.extensions[_EXTENSION]
+    cache = app_park(app)
     if not isinstance(cache.store, audit.AuditedStore):
         cache.store = audit.AuditedStore(cache.store, timezone=app.config["TIMEZONE"], load=cache.layer)
     app.register_error_handler(audit.ChangeConflict, conflict_response)

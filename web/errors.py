@@ -16,8 +16,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 from layers.store import ParkStoreError, StorageFullError, is_storage_full
+from service.park import ParkUnavailable
 from web.i18n import tr
-from web.park import ParkUnavailable
 
 log = logging.getLogger(__name__)
 

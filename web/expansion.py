@@ -17,11 +17,8 @@ at a time, within ``ANALYSIS_TIME_S``), and a grid predicted to need more than
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import threading
-from collections import OrderedDict
 from urllib.parse import quote
 
 import geopandas as gpd
@@ -31,19 +28,18 @@ import shapely
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
 from pyproj import CRS
-from werkzeug.exceptions import InternalServerError, NotFound
+from werkzeug.exceptions import NotFound
 
 from geo.constraints import constraint_label
 from geo.crs import WEB_EPSG, to_working
 from geo.maps import map_components
 from geo.maps_expansion import expansion_map, layers_json, result_layers
-from geo.scenarios import COMPARED, ScenarioOptions, compare_scenarios, plan_expansion
-from geo.summary import in_force
-from layers.expansion_rules import LAYOUTS, ExpansionRules, ExpansionRulesError, expansion_rules_for_park
+from geo.records import in_force
+from geo.scenarios import COMPARED, ScenarioOptions, compare_scenarios
+from layers.expansion_rules import LAYOUTS, ExpansionRules
 from layers.geojson import dumps, script_safe
-from layers.infra_rules import InfraRules, InfraRulesError, infra_rules_for_park
+from layers.infra_rules import InfraRules
 from layers.json_guard import JsonLimitError
-from layers.rules import file_version
 from layers.scenarios import ScenarioError, ScenarioStore, scenario_gpkg_bytes, scenario_xlsx_bytes
 from web.analysis_gate import run_analysis
 from web.api import park_info
@@ -51,7 +47,7 @@ from web.errors import BadRequest, not_a_number, not_one_of
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json
 from web.limits import body_limit, json_body, json_limits, limit_message, too_large_message
-from web.park import park
+from web.park import park, rules
 
 bp = Blueprint("expansion", __name__)
 
@@ -62,7 +58,6 @@ MAX_AREA_KM2 = 50.0
 #: Peak memory of a plan and its JSON per suitability cell, measured on the demo park with
 #: ``bench/hostile_web.py --cells``: 1 051 B (398 161 cells, +399 MB) and 1 066 B (250 000 cells, +254 MB); rounded up.
 GRID_BYTES_PER_CELL = 1_100
-CACHE_SIZE = 6
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GPKG = "application/geopackage+sqlite3"
 
@@ -71,12 +66,9 @@ GPKG = "application/geopackage+sqlite3"
 
 
 def _rules() -> tuple[ExpansionRules, InfraRules]:
-    path = getattr(park().store, "path", None)
-    try:
-        return expansion_rules_for_park(path), infra_rules_for_park(path)
-    except (ExpansionRulesError, InfraRulesError) as exc:
-        # A bad park override is the administrator's to fix: say what is wrong.
-        raise InternalServerError(description=str(exc)) from None
+    """The park's expansion and infrastructure rules in force (the park service's)."""
+    found = rules()
+    return found.expansion, found.infrastructure
 
 
 def _layers() -> dict[str, pd.DataFrame]:
@@ -246,55 +238,19 @@ def _check_cells(area: gpd.GeoSeries, options: ScenarioOptions, rules: Expansion
     return cells
 
 
-# -- running a plan (cached) --------------------------------------------------------------------------------
-
-_cache: OrderedDict = OrderedDict()
-_lock = threading.Lock()
-
-
-def _cached(key):
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key][2]
-    return None
-
-
-def _keep(key, entry: tuple, cells: int) -> None:
-    """Cache a plan; the oldest go while more than CACHE_SIZE plans or ANALYSIS_MEMORY_MB of grids are kept."""
-    budget = float(current_app.config["ANALYSIS_MEMORY_MB"])
-    with _lock:
-        _cache[key] = (*entry, cells)
-        while len(_cache) > 1 and (len(_cache) > CACHE_SIZE
-                                   or predicted_mb(sum(kept[3] for kept in _cache.values())) > budget):
-            _cache.popitem(last=False)
+# -- running a plan (cached by the park service) -----------------------------------------------------------
 
 
 def run_plan(area: gpd.GeoSeries, options: ScenarioOptions):
-    """The plan of ``area`` with ``options`` on the current park (cached per park version, area and options).
+    """The park service's plan of ``area`` with ``options`` (cached per park version, rules, day, area, options).
 
-    A plan not cached runs in a slot of the analysis gate, within the time budget;
-    a request that waited for its slot first looks again whether the plan was made meanwhile.
+    A plan not cached runs in a slot of the analysis gate, within the time budget; plans
+    are kept within ``ANALYSIS_MEMORY_MB`` of predicted grid memory.
     """
-    rules, infra = _rules()
+    rules, _ = _rules()
     cells = _check_cells(area, options, rules)
-    path = getattr(park().store, "path", None)
-    digest = hashlib.sha256(shapely.to_wkb(area.union_all())).hexdigest()
-    key = (park().version(), str(file_version(path)) if path else "", digest, options, id(rules), id(infra))
-    plan = _cached(key)
-    if plan is not None:
-        return plan
-    meta = park().meta()
-
-    def compute(checkpoint):
-        made = _cached(key)
-        if made is None:
-            made = plan_expansion(area, _layers(), rules=rules, infra_rules=infra, options=options,
-                                  as_of=meta.get("reference_date"), checkpoint=checkpoint)
-            _keep(key, (rules, infra, made), cells)
-        return made
-
-    return run_analysis(compute)
+    return park().plan(area, options, run=run_analysis, weight_mb=predicted_mb(cells),
+                       budget_mb=float(current_app.config["ANALYSIS_MEMORY_MB"]))
 
 
 #: The topics (``geo.judged``) a plan rests on besides the drawn area.

@@ -3,24 +3,20 @@
 Three views of one analysis: the page (map, KPI cards, tables), its JSON twin
 ``/api/infrastructure`` and the XLSX export ``/infrastructure.xlsx``. All take
 ``?template=`` (a readiness label of the rules), ``?planned=1`` (route over
-planned roads too) and ``?as_of=YYYY-MM-DD``. The analysis runs once per park
-file version, rules and options, and is kept for the following requests.
+planned roads too) and ``?as_of=YYYY-MM-DD`` (THE day: default the park's reference
+date). The park service runs the analysis once per park version, day, rules and options.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
-from werkzeug.exceptions import InternalServerError
 
 from geo.crs import to_web
-from geo.infrastructure_summary import infrastructure_analysis
 from geo.maps import map_components
 from geo.maps_infra import (
     CONFLICT_KINDS,
@@ -31,18 +27,18 @@ from geo.maps_infra import (
     missing_text,
     readiness_codes,
 )
-from geo.summary import SUPPLIED_STATUSES
+from geo.records import SUPPLIED_STATUSES
 from layers.geojson import dumps, feature_collection_text, feature_texts, json_ready
-from layers.infra_rules import InfraRules, InfraRulesError, infra_rules_for_park
+from layers.infra_rules import InfraRules
 from layers.registry import get_layer
 from layers.schema import code_label
 from layers.workbook import workbook_bytes
-from web.api import park_info, parse_as_of
+from web.api import park_info
 from web.errors import not_one_of
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
 from web.pages import Card, Share
-from web.park import park
+from web.park import park, request_day, rules
 from web.tiles import tile_settings
 
 bp = Blueprint("infrastructure", __name__)
@@ -50,8 +46,6 @@ bp = Blueprint("infrastructure", __name__)
 LAYERS = ("parcels", "roads", "pipelines", "buildings", "facilities")
 #: Rows shown in each HTML table; the JSON twin and the XLSX export carry them all.
 TABLE_ROWS = 300
-#: Analyses kept (park version × rules × options).
-CACHE_SIZE = 8
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
@@ -63,25 +57,19 @@ class Options:
 
     template: str
     include_planned: bool
-    as_of: dt.date | None
+    as_of: dt.date
 
     def query(self) -> dict:
         """The options as query parameters (for links to the twin and the export)."""
         query = {"template": self.template}
         if self.include_planned:
             query["planned"] = "1"
-        if self.as_of is not None:
-            query["as_of"] = self.as_of.isoformat()
+        query["as_of"] = self.as_of.isoformat()
         return query
 
 
 def _rules() -> InfraRules:
-    try:
-        # A GeoPackage park may carry <park>.infrastructure.yaml beside it; a PostGIS park has no file.
-        return infra_rules_for_park(getattr(park().store, "path", None))
-    except InfraRulesError as exc:
-        # A bad park override is the administrator's to fix: say what is wrong.
-        raise InternalServerError(description=str(exc)) from None
+    return rules().infrastructure
 
 
 def _options(rules: InfraRules) -> Options:
@@ -93,28 +81,13 @@ def _options(rules: InfraRules) -> Options:
     planned = args.get("planned", "").strip().lower()
     if planned not in _TRUE + _FALSE:
         raise not_one_of("planned", args.get("planned"), ("1", "0"))
-    return Options(template, planned in _TRUE, parse_as_of(args))
-
-
-_cache: OrderedDict = OrderedDict()
-_lock = threading.Lock()
+    return Options(template, planned in _TRUE, request_day())
 
 
 def analysis(rules: InfraRules, options: Options) -> dict:
-    """The infrastructure analysis of the current park (cached per store version, rules and options)."""
-    # The rules object is kept in the entry, so its id cannot be reused while the entry lives.
-    key = (repr(park().store), park().version(), id(rules), options)
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key][1]
-        layers = {name: park().layer(name) for name in LAYERS}
-        result = infrastructure_analysis(layers, rules=rules, as_of=options.as_of, template=options.template,
-                                         include_planned=options.include_planned)
-        _cache[key] = (rules, result)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-        return result
+    """The park service's infrastructure analysis for ``options`` (cached per park version, day, rules and
+    options); ``rules`` are the service's rules in force, which it uses itself."""
+    return park().infrastructure(options.as_of, template=options.template, include_planned=options.include_planned)
 
 
 # -- display tables ------------------------------------------------------------------------------------
@@ -346,7 +319,7 @@ def api():
     road_km = result["road_km"]
     body = {
         "park": park_info(),
-        "as_of": None if options.as_of is None else options.as_of.isoformat(),
+        "as_of": options.as_of.isoformat(),
         "template": options.template,
         "templates": [t.label for t in rules.readiness.templates],
         "include_planned": options.include_planned,
@@ -380,9 +353,8 @@ def export():
         tr("管线里程", "Pipeline km"): pipeline_table(result, lang=lang),
         **notices_sheet(notices(*TOPICS)),
     })
-    stamp = (options.as_of or dt.date.today()).isoformat()
     return Response(data, mimetype=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="infrastructure-{stamp}.xlsx"'})
+        "Content-Disposition": f'attachment; filename="infrastructure-{options.as_of.isoformat()}.xlsx"'})
 
 
 __all__ = ["Options", "analysis", "bp", "cards", "conflict_table", "coverage_table", "parcel_table",

@@ -27,7 +27,7 @@ from layers.io.archive import archive_folder_for
 from layers.store import ParkStoreError
 from layers.stores import describe
 from layers.valid_time import load_rules as load_valid_time_rules
-from web.park import _EXTENSION
+from web.park import app_park
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def prepare_to_serve(app: Flask) -> None:
         return
     app.extensions[_CHECKED] = True
     load_valid_time_rules()  # a bad PARKATLAS_VALID_TIME file stops the start, naming file, layer and field
-    cache = app.extensions[_EXTENSION]
+    cache = app_park(app)
     store = cache.store
     try:
         removed = clean_leftovers(_leftover_folders(app, store), older_than=PROCESS_STARTED,

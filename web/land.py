@@ -1,16 +1,14 @@
 """Land pages: /land (utilisation), /idle (idle and inefficient land), /vacancy, /cases (the 盘活 ledger).
 
 Each page has a JSON twin (``/api/<page>`` or ``?format=json``) and an XLSX export
-(``?format=xlsx``). Views parse and check request values, call ``geo`` with plain
-values and wrap the result; the analysis of a park as of a day is computed once
-per store version and kept in a small cache.
+(``?format=xlsx``), rendered from one result: the park service's land analysis of THE
+day (``service.park.ParkService.land``, cached per park version, day and rules version),
+the very one the overview's KPIs, the tiles and ``analyse`` show.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 
 import numpy as np
@@ -18,7 +16,7 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from geo.analysis import LandAnalysis, analyse_land
+from geo.analysis import LandAnalysis
 from geo.inefficiency import CATEGORIES
 from geo.maps import map_components
 from geo.maps_land import (
@@ -32,20 +30,20 @@ from geo.maps_land import (
     vacancy_legend,
     vacancy_map,
 )
+from geo.records import in_force
 from geo.revitalisation import CaseError, candidates, case_history, close_case, create_case, update_case, year_figures
-from geo.summary import in_force
 from geo.units import M2_PER_MU
 from layers.analysis_io import xlsx_bytes
 from layers.geojson import json_ready
 from layers.registry import get_layer
-from layers.rules import LandRules, rules_for_park
-from web.analysis_gate import Flights, run_analysis
-from web.api import int_param, page_params, park_as_of, park_info, parse_as_of
+from layers.rules import LandRules
+from web.analysis_gate import gated
+from web.api import int_param, page_params, park_info
 from web.audit import commit_change
 from web.errors import BadRequest, not_a_number, not_one_of, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
-from web.park import park
+from web.park import park, request_day
 
 bp = Blueprint("land", __name__)
 
@@ -53,28 +51,22 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("html", "json", "xlsx")
 #: Rows shown in a page's HTML table; the JSON twin pages with limit/offset and the XLSX has every row.
 TABLE_ROWS = 500
-#: Analyses kept in memory (per store version and as-of day).
-CACHE_SIZE = 6
 
 #: The topics (``geo.judged``) each page's figures rest on: what it says it could not judge.
 PAGE_TOPICS = {"land": ("utilisation", "muju"), "idle": ("idle_land", "inefficient_land"),
                "vacancy": ("vacancy",), "cases": ("idle_land", "inefficient_land", "vacancy")}
 
-_cache: OrderedDict = OrderedDict()
-_cache_lock = threading.Lock()
-_flights = Flights()
-
-
 # -- shared helpers --------------------------------------------------------------------------------------
 
 
 def land_rules() -> LandRules:
-    return rules_for_park(getattr(park().store, "path", None))
+    """The park's land rules in force (the park service's)."""
+    return park().rules().land
 
 
 def as_of_param() -> dt.date:
     """``?as_of=YYYY-MM-DD``; default the park's reference date, else today."""
-    return park_as_of(parse_as_of(request.args))
+    return request_day()
 
 
 def format_param() -> str:
@@ -84,38 +76,13 @@ def format_param() -> str:
     return fmt
 
 
-def _cached_analysis(key) -> LandAnalysis | None:
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    return None
-
-
 def analysis_for(as_of: dt.date) -> LandAnalysis:
-    """The land analysis of the current park as of ``as_of`` (cached per store version).
+    """The park service's land analysis on ``as_of`` (cached per park version, day and rules version).
 
-    Any day can be asked for in a URL, so an analysis not cached runs in a slot of the
-    analysis gate (untimed: its cost is the park's size); requests for the same one
-    wait for it rather than each running it.
+    One not cached runs in a slot of the analysis gate (untimed: its cost is the
+    park's size); requests for the same one wait for it rather than each running it.
     """
-    cache = park()
-    key = (id(cache), cache.version(), as_of.isoformat())
-    found = _cached_analysis(key)
-    if found is not None:
-        return found
-    with _flights.one(key):
-        found = _cached_analysis(key)
-        if found is not None:
-            return found
-        layers = {name: cache.layer(name) for name in ("parcels", "buildings", "units", "leases", "enterprises",
-                                                       "enterprise_years")}
-        result = run_analysis(lambda checkpoint: analyse_land(layers, as_of=as_of, rules=land_rules()), timed=False)
-        with _cache_lock:
-            _cache[key] = result
-            while len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
-    return result
+    return park().land(as_of, run=gated)
 
 
 def records(frame: pd.DataFrame, columns=None) -> list[dict]:
@@ -230,7 +197,8 @@ def land_page():
     if fmt == "json":
         return land_json(result)
     if fmt == "xlsx":
-        return xlsx_response({"parcels": parcels[LAND_COLUMNS], "area_ratios": ratios, **notices_sheet(missing)},
+        return xlsx_response({"parcels": parcels[land_columns(result)], "area_ratios": ratios,
+                              **notices_sheet(missing)},
                              f"land-{as_of.isoformat()}.xlsx")
     table = parcels[LAND_COLUMNS].assign(compliance=classes)
     return render_template(
@@ -242,8 +210,13 @@ def land_page():
         rules=land_rules(), **map_parts(land_map(parcels, **map_options())))
 
 
+def land_columns(result: LandAnalysis) -> list[str]:
+    """The columns of the land twin and workbook: the page's, then the readiness ones ``analyse`` writes too."""
+    return LAND_COLUMNS + [c for c in result.parcels.columns if c.startswith("served_") or c == "readiness_label"]
+
+
 def land_json(result: LandAnalysis):
-    rows, paging = page_slice(result.parcels[LAND_COLUMNS])
+    rows, paging = page_slice(result.parcels[land_columns(result)])
     return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(), **paging,
                     "not_judged": notices_json(notices(*PAGE_TOPICS["land"])),
                     "area_ratios": records(result.ratios), "parcels": records(rows)})

@@ -8,13 +8,13 @@ from flask import Blueprint, current_app, render_template, url_for
 from markupsafe import Markup
 
 from geo.maps import legend, map_components, overview_map
-from geo.summary import in_force
+from geo.records import in_force
 from layers.registry import get_layer, spatial_layers
 from layers.schema import code_label
 from web.api import SUMMARY_TOPICS, cached_summary, park_info
 from web.i18n import current_lang, tr
 from web.judged import notices
-from web.park import park
+from web.park import park, request_day
 from web.tiles import tile_settings
 
 bp = Blueprint("pages", __name__)
@@ -165,7 +165,7 @@ def overview():
     return render_template(
         "overview.html",
         park=park_info(),
-        cards=kpi_cards(cached_summary()),
+        cards=kpi_cards(cached_summary(request_day())),
         not_judged=notices(*SUMMARY_TOPICS),
         legend=page_legend,
         map_header=Markup(parts.header),

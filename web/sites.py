@@ -2,14 +2,12 @@
 
 The form's fields are query parameters, so a search is a link: ``/sites?kind=land&area_min_mu=30&…``.
 ``/api/sites`` is the JSON twin; ``/sites/sheet/<kind>/<id>`` the one-page sheet of a
-result (Chinese, or English with ``?lang=en``) for the investor. The park's
-readiness, network distances, idle land and unit vacancy are computed once per park
-version and kept for the following searches.
+result (Chinese, or English with ``?lang=en``) for the investor. ``?as_of=`` is THE
+day (default the park's reference date). The park's readiness, network distances, idle
+land and unit vacancy are the park service's, computed once per park version, day and rules.
 """
 
 from __future__ import annotations
-
-import threading
 
 import numpy as np
 import pandas as pd
@@ -18,36 +16,33 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from geo.crs import to_web
-from geo.idle import idle_land
 from geo.maps import map_components
 from geo.maps_expansion import outline_svg, sites_map
-from geo.readiness import readiness
-from geo.roadnet import network_distances
-from geo.site_search import KINDS, InvestorNeeds, search_land, search_space
-from geo.summary import in_force
-from geo.vacancy import unit_vacancy
+from geo.site_search import KINDS, REVITALISATION_STATUSES, InvestorNeeds, search_land, search_space  # noqa: F401
 from layers.geojson import dumps, json_ready
 from layers.infra_rules import READINESS_ITEMS
 from layers.registry import get_layer
-from layers.rules import rules_for_park
 from layers.schema import code_label
-from web.analysis_gate import Flights, run_analysis
-from web.api import park_as_of, park_info
+from web.analysis_gate import gated
+from web.api import park_info
 from web.errors import BadRequest, not_one_of, nothing_called
-from web.expansion import _rules, number_param
+from web.expansion import number_param
 from web.i18n import current_lang
 from web.judged import notices, notices_json
-from web.park import park
+from web.park import park, request_day, rules
 
 bp = Blueprint("sites", __name__)
 
-REVITALISATION_STATUSES = ("idle_fee", "idle_reclaim", "stalled_idle")
 NEED_FIELDS = ("kind", "area_min_mu", "area_max_mu", "land_use_class", "connections", "max_highway_km",
                "floor_area_min_m2", "floor_area_max_m2", "max_floor", "min_floor_load_kn_m2", "min_clear_height_m")
 CONNECTION_LABELS = {"road": ("道路", "Road"), "water_supply": ("给水", "Water"), "rain": ("雨水", "Storm drain"),
                      "sewer": ("污水", "Sewer"), "power": ("电力", "Power"), "telecom": ("通信", "Telecom"),
                      "gas": ("燃气", "Gas"), "heat": ("热力", "Heat"), "cable_tv": ("有线电视", "Cable TV"),
                      "site_levelled": ("场地平整", "Levelled site")}
+
+
+def _rules():
+    return rules().expansion
 
 
 def parse_needs(args, rules) -> InvestorNeeds:
@@ -84,58 +79,15 @@ def parse_needs(args, rules) -> InvestorNeeds:
         raise BadRequest(str(exc)) from None
 
 
-_cache: dict = {}
-_lock = threading.Lock()
-_flights = Flights()
-
-
 def inputs() -> dict:
-    """Readiness, network distances, revitalisation flags and unit vacancy of the park (cached per version).
-
-    After an edit the first search computes them in a slot of the analysis gate
-    (untimed: their cost is the park's size); searches arriving meanwhile wait for it.
-    """
-    rules, infra = _rules()
-    key = (park().version(), id(rules), id(infra))
-    with _lock:
-        if _cache.get("key") == key:
-            return _cache["value"]
-    with _flights.one(key):
-        with _lock:
-            if _cache.get("key") == key:
-                return _cache["value"]
-        value = run_analysis(lambda checkpoint: _compute_inputs(rules, infra), timed=False)
-        with _lock:
-            _cache.update(key=key, value=value)
-    return value
-
-
-def _compute_inputs(rules, infra) -> dict:
-    """What :func:`inputs` keeps: computed from the park as it is now."""
-    as_of = park_as_of()
-    layers = {name: in_force(park().layer(name), as_of=as_of) for name in
-              ("parcels", "roads", "pipelines", "facilities", "buildings", "units", "leases", "zones")}
-    parcels = layers["parcels"]
-    land_rules = rules_for_park(getattr(park().store, "path", None))
-    ready = readiness(parcels, layers["roads"], layers["pipelines"], rules=infra)
-    distances = network_distances(parcels, layers["roads"], layers["facilities"], rules=infra,
-                                  include_planned=rules.site_search.include_planned_roads)
-    idle = idle_land(parcels, layers["buildings"], as_of=as_of, rules=land_rules)
-    revitalisation = idle["idle_status"].isin(REVITALISATION_STATUSES)
-    vacancy = unit_vacancy(layers["units"], layers["leases"], as_of=as_of, rules=land_rules)
-    by_parcel = pd.Series(distances["to_highway_exit_m"].to_numpy(), index=parcels["parcel_id"].to_numpy())
-    by_parcel = by_parcel[~by_parcel.index.duplicated()]
-    buildings = layers["buildings"]
-    building_distance = pd.Series(by_parcel.reindex(buildings["parcel_id"].to_numpy()).to_numpy(),
-                                  index=buildings["building_id"].to_numpy())
-    return {"layers": layers, "readiness": ready, "distances": distances, "revitalisation": revitalisation,
-            "vacancy": vacancy, "building_distance": building_distance[~building_distance.index.duplicated()],
-            "as_of": as_of}
+    """What the searches of this request's day rest on (the park service's, cached per park version, day and
+    rules); one not cached is computed in a slot of the analysis gate, searches arriving meanwhile wait for it."""
+    return park().sites(request_day(), run=gated)
 
 
 def search(needs: InvestorNeeds, *, parcel_ids=None, unit_ids=None):
     """(land results, space results) for ``needs``; either may be None (not asked for)."""
-    rules, _ = _rules()
+    rules = _rules()
     data = inputs()
     layers = data["layers"]
     if needs.kind == "land":
@@ -192,7 +144,7 @@ KIND_TOPICS = {"land": ("site_land", "readiness", "road_access"), "space": ("sit
 @bp.get("/sites")
 def page():
     """The search form; with ``kind`` given, the ranked results on a map and as cards."""
-    rules, _ = _rules()
+    rules = _rules()
     asked = "kind" in request.args
     needs = parse_needs(request.args, rules) if asked else InvestorNeeds()
     lang = current_lang()
@@ -221,7 +173,7 @@ def page():
 @bp.get("/api/sites")
 def api():
     """The ranked results as JSON (the page's twin); needs as query parameters."""
-    rules, _ = _rules()
+    rules = _rules()
     needs = parse_needs(request.args, rules)
     land, space = search(needs)
     lang = current_lang()
@@ -239,7 +191,7 @@ def api():
 @bp.get("/sites/sheet/<any(land, space):kind>/<path:item_id>")
 def sheet(kind: str, item_id: str):
     """One result's printable sheet: facts, how it fits the needs, where it falls short, an outline."""
-    rules, _ = _rules()
+    rules = _rules()
     args = MultiDict(request.args)
     args.setlist("kind", [kind])
     needs = parse_needs(args, rules)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import time
 
 import click
-from flask import current_app
-
+from flask import current_app, has_app_context
 
 #: What the land analysis judges (``geo.judged``): the command says which of these the park lacks the layers for.
 ANALYSIS_TOPICS = ("utilisation", "idle_land", "inefficient_land", "muju", "vacancy", "readiness")
@@ -39,14 +37,14 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
     """
     from geo.analysis import analyse_land
     from geo.judged import layer_states, not_judged
-    from geo.summary import in_force
+    from geo.records import in_force
     from layers.analysis_io import FORMATS, write_analysis
-    from layers.infra_rules import infra_rules_for_park
     from layers.registry import REGISTRY
-    from layers.rules import RulesError, rules_for_park
+    from layers.rules import RulesError
     from layers.store import ParkStoreError
     from layers.stores import close_store, open_park
     from layers.validate import LayerValidationError
+    from service import DayRange, ParkService
 
     location = park_path or current_app.config.get("DATABASE_URL") or current_app.config["PARK_PATH"]
     if out is not None and not out.lower().endswith(FORMATS):
@@ -60,22 +58,18 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
         sys.exit(2)
     started = time.perf_counter()
     try:
-        store = open_park(location)
+        # The app's day range when the command runs in its context (``flask analyse``); the same defaults otherwise.
+        days = DayRange.of(current_app.config["AS_OF_EARLIEST"], current_app.config["AS_OF_LATEST"]) \
+            if has_app_context() else DayRange()
+        service = ParkService(open_park(location), days=days)
         try:
-            meta = store.read_meta()
-            if as_of is None:
-                as_of = str(meta.get("reference_date") or dt.date.today().isoformat())
-            try:
-                day = dt.date.fromisoformat(as_of)
-            except ValueError:
-                click.echo(f"analyse: --as-of must be a date written YYYY-MM-DD, got {as_of!r}", err=True)
-                sys.exit(2)
-            layers = {name: store.load(name) for name in REGISTRY}
-            present = store.layer_names()
+            meta = service.meta()
+            day = service.day(as_of, name="--as-of")
+            layers = service.layers(REGISTRY)
+            present = service.store.layer_names()
+            rules = service.rules()
         finally:
-            close_store(store)
-        rules = rules_for_park(location if str(location).endswith(".gpkg") else None)
-        infra = infra_rules_for_park(location if str(location).endswith(".gpkg") else None)
+            close_store(service.store)
     except (ParkStoreError, LayerValidationError, RulesError, FileNotFoundError, ValueError) as exc:
         click.echo(f"analyse: {exc}", err=True)
         sys.exit(2)
@@ -97,7 +91,7 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
         except OSError as exc:  # the scheduler cannot be reached (refused, unknown host, timed out)
             click.echo(f"analyse: cannot reach the dask scheduler at {scheduler}: {exc}", err=True)
             sys.exit(2)
-        result = analyse_land(layers, as_of=day, rules=rules, infra_rules=infra, steps=steps)
+        result = analyse_land(layers, as_of=day, rules=rules.land, infra_rules=rules.infrastructure, steps=steps)
     analysed = time.perf_counter()
     parcels = result.parcels
     click.echo(f"{meta.get('park_name') or location}: {len(parcels)} parcels as of {day.isoformat()} "

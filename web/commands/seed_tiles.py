@@ -43,7 +43,7 @@ def seed_tiles_command(location: str | None, zooms: str, layers: str | None) -> 
     size and the rate. Exits 2 when an option is rejected.
     """
     from layers.registry import REGISTRY
-    from layers.stores import close_store, is_database_url
+    from layers.stores import close_store
 
     try:
         zoom_list = parse_zooms(zooms)
@@ -55,26 +55,25 @@ def seed_tiles_command(location: str | None, zooms: str, layers: str | None) -> 
     except ValueError as exc:
         click.echo(f"seed-tiles: {exc}", err=True)
         sys.exit(2)
-    app = current_app._get_current_object()
-    if location is not None:
-        from app import create_app
-
-        key = "DATABASE_URL" if is_database_url(location) else "PARK_PATH"
-        app = create_app({**app.config, "DATABASE_URL": None, key: location})
     from layers.store import ParkStoreError
-    from web.park import park
-    from web.tiles import cache_file, seed
+    from web import tiles
+    from web.park import park, switch_park
 
-    with app.app_context():
-        try:
-            result = seed(names, zoom_list, progress=lambda line: click.echo(f"  {line}", err=True))
-        except (ParkStoreError, ValueError, RuntimeError) as exc:
-            click.echo(f"seed-tiles: {exc}", err=True)
-            sys.exit(2)
-        finally:
-            if location is not None:
-                close_store(park().store)
-        stats, label = cache_file().stats(), cache_file().path
+    app = current_app._get_current_object()
+    try:
+        if location is not None:
+            # This command's process serves nothing: point its app at the other park (the same service and
+            # tile code as a server of that park), not at a second app.
+            switch_park(app, location)
+            tiles.reset(app)
+        result = tiles.seed(names, zoom_list, progress=lambda line: click.echo(f"  {line}", err=True))
+    except (ParkStoreError, ValueError, RuntimeError) as exc:
+        click.echo(f"seed-tiles: {exc}", err=True)
+        sys.exit(2)
+    finally:
+        if location is not None:
+            close_store(park().store)
+    stats, label = tiles.cache_file().stats(), tiles.cache_file().path
     rate = result["tiles"] / result["seconds"] if result["seconds"] else 0.0
     click.echo(
         f"seeded {result['tiles']} layer tiles ({result['bytes'] / 1e6:.1f} MB) at zooms {zooms} of "

@@ -1,0 +1,295 @@
+"""The park service: the store, the day, the rules in force and every result, cached by what they depend on.
+
+One :class:`ParkService` per park (the web app keeps one; CLI commands open one).
+Layers are read and validated once per store version (file identity for a
+GeoPackage, the change counter for PostGIS). Results that depend on the day and the
+rules — ``land(day)``, ``summary(day)`` built from it, ``infrastructure(day, …)`` — are
+kept in one small LRU keyed by store version + day + rules version + options, so an
+edit, another day or an edited override each give a fresh result and pages never
+disagree. A park that cannot be read, or was changed outside ParkAtlas into values that
+do not validate, raises :class:`ParkUnavailable`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.analysis import LandAnalysis, analyse_land
+from geo.infrastructure_summary import infrastructure_analysis
+from geo.judged import layer_states
+from geo.records import in_force
+from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
+from geo.site_search import SITE_LAYERS, site_inputs
+from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
+from layers.registry import REGISTRY
+from layers.store import ParkStoreError
+from layers.stores import ParkStore, migrate_store
+from layers.validate import LayerValidationError
+from service.day import DayRange, day_to_judge, parse_day
+from service.flights import Flights
+from service.rules import RulesInForce, rules_in_force, rules_version
+
+T = TypeVar("T")
+#: Runs a computation (the web passes its analysis gate; commands run it directly).
+Runner = Callable[[Callable[[], T]], T]
+#: Layers the infrastructure analysis reads.
+INFRASTRUCTURE_LAYERS = ("parcels", "roads", "pipelines", "buildings", "facilities")
+#: Day-dependent results of each kind kept in memory at once (a land analysis of a large park is hundreds of MB).
+RESULTS_KEPT = 6
+#: Layers an expansion plan reads.
+EXPANSION_LAYERS = ("zones", "parcels", "roads", "pipelines", "facilities")
+#: Expansion plans kept at once (besides the memory budget their grids are kept within).
+PLANS_KEPT = 6
+#: Runs a plan that takes a ``checkpoint(step)`` (the web's gate passes one that stops it past its time budget).
+PlanRunner = Callable[[Callable[[Callable[[str], None]], ExpansionPlan]], ExpansionPlan]
+
+
+class ParkUnavailable(ParkStoreError):
+    """The park cannot be served as it is now (missing, unreadable, or changed outside ParkAtlas into values
+    that do not validate); pages answer 503 instead of failing half-way.
+
+    ``layer`` names the layer concerned (None for the park as a whole); the message
+    (with paths and values) is for the log and ``check-park``, not for the client.
+    """
+
+    def __init__(self, message: str, layer: str | None = None):
+        super().__init__(message)
+        self.layer = layer
+
+
+@contextmanager
+def _unavailable_when_damaged(layer: str | None = None) -> Iterator[None]:
+    try:
+        yield
+    except ParkUnavailable:
+        raise
+    except (ParkStoreError, LayerValidationError) as exc:
+        raise ParkUnavailable(str(exc), layer) from exc
+
+
+def _direct(compute: Callable[[], T]) -> T:
+    return compute()
+
+
+class ParkService:
+    """One park: its validated layers, THE day, THE rules in force, and every result cached per version.
+
+    Parameters
+    ----------
+    store
+        The park's store (``layers.stores.open_store``).
+    days
+        The days the analyses can count in (``AS_OF_EARLIEST`` … ``AS_OF_LATEST``).
+    results_kept
+        Day-dependent results kept at once (least recently used dropped first).
+    """
+
+    def __init__(self, store: ParkStore, *, days: DayRange = DayRange(), results_kept: int = RESULTS_KEPT):
+        self.store = store
+        self.days = days
+        self._results_kept = results_kept
+        self._lock = threading.Lock()
+        self._version: str | None = None
+        self._migrated = False
+        self._layers: dict[str, pd.DataFrame] = {}
+        self._meta: dict | None = None
+        self._derived: dict[Hashable, object] = {}
+        self._results: dict[str, OrderedDict] = {}
+        self._plans: OrderedDict = OrderedDict()
+        self._flights = Flights()
+
+    # -- the store ------------------------------------------------------------------------------------
+
+    @property
+    def park_path(self) -> os.PathLike | None:
+        """The GeoPackage file of the park (its rule overrides lie beside it); ``None`` for a database park."""
+        return getattr(self.store, "path", None)
+
+    def _sync(self) -> str:
+        if not self._migrated:
+            migrate_store(self.store)
+            self._migrated = True
+        with _unavailable_when_damaged():
+            version = self.store.version()
+        if version != self._version:
+            self._version = version
+            self._layers = {}
+            self._meta = None
+            self._derived = {}
+            self._results = {}  # results of an older version are never asked for again
+        return version
+
+    def version(self) -> str:
+        """The store's current version (for HTTP validators such as tile ETags)."""
+        with self._lock:
+            return self._sync()
+
+    def layer(self, name: str) -> pd.DataFrame:
+        """The validated layer (shared: callers must not modify it in place).
+
+        :class:`ParkUnavailable` when the park or the layer cannot be read or no longer
+        validates (changed outside ParkAtlas while the server runs).
+        """
+        with self._lock:
+            self._sync()
+            if name not in self._layers:
+                with _unavailable_when_damaged(name):
+                    self._layers[name] = self.store.load(name)
+            return self._layers[name]
+
+    def layers(self, names) -> dict[str, pd.DataFrame]:
+        """The validated layers ``names`` by name."""
+        return {name: self.layer(name) for name in names}
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A result computed from this version of the park (not from the day or the rules), once per version.
+
+        ``key`` must name everything besides the park that the result depends on. The
+        computation runs outside the lock; two concurrent first requests may both
+        compute, and either result is the same.
+        """
+        with self._lock:
+            version = self._sync()
+            if key in self._derived:
+                return self._derived[key]
+        value = compute()
+        with self._lock:
+            if self._sync() == version:
+                self._derived[key] = value
+        return value
+
+    def layer_states(self) -> dict[str, str]:
+        """Each registry layer's state (``geo.judged``): holds records in force, empty, or absent from the park."""
+        def states() -> dict[str, str]:
+            with _unavailable_when_damaged():
+                present = self.store.layer_names()
+            return layer_states({name: len(in_force(self.layer(name))) for name in REGISTRY}, present)
+
+        return self.derived("layer_states", states)
+
+    def meta(self) -> dict:
+        with self._lock:
+            self._sync()
+            if self._meta is None:
+                with _unavailable_when_damaged():
+                    self._meta = self.store.read_meta()
+            return self._meta
+
+    # -- the day and the rules -----------------------------------------------------------------------------
+
+    def day(self, asked: str | dt.date | None = None, *, name: str = "as_of") -> dt.date:
+        """THE day judged: ``asked`` (text ``YYYY-MM-DD`` or a date, checked against :attr:`days`), else the
+        park's reference date, else today. ``service.day.DayError`` (bilingual) for a bad day."""
+        return day_to_judge(parse_day(asked, name=name, within=self.days), self.meta().get("reference_date"))
+
+    def rules(self) -> RulesInForce:
+        """THE rules in force: every family with the park's overrides, those it keeps itself (its metadata's
+        ``rules``) and the files beside a GeoPackage (``layers.rules.RulesError`` when one does not validate)."""
+        return rules_in_force(self.park_path, self.meta().get("rules"))
+
+    def rules_version(self) -> str:
+        """What the rules in force depend on (cheap: no rules are loaded)."""
+        return rules_version(self.park_path, self.meta().get("rules"))
+
+    # -- results ---------------------------------------------------------------------------------------
+
+    def _result(self, key: tuple, compute: Callable[[], T], run: Runner | None) -> T:
+        """``compute()`` once per store version, rules version and ``key`` (its first item names the kind of
+        result: each kind keeps its own most recent ones); concurrent askers wait for one run."""
+        full = (self.version(), self.rules_version(), *key)
+        with self._flights.one(full):
+            with self._lock:
+                kept = self._results.setdefault(key[0], OrderedDict())
+                if full in kept:
+                    kept.move_to_end(full)
+                    return kept[full]
+            value = (run or _direct)(compute)
+            with self._lock:
+                if self._sync() == full[0]:
+                    kept[full] = value
+                    while len(kept) > self._results_kept:
+                        kept.popitem(last=False)
+        return value
+
+    def land(self, day: dt.date, *, run: Runner | None = None) -> LandAnalysis:
+        """The land analysis on ``day`` under the rules in force, readiness columns included."""
+        def compute() -> LandAnalysis:
+            rules = self.rules()
+            return analyse_land(self.layers(LAND_LAYERS), as_of=day, rules=rules.land,
+                                infra_rules=rules.infrastructure)
+
+        return self._result(("land", day), compute, run)
+
+    def summary(self, day: dt.date, *, run: Runner | None = None) -> dict[str, dict]:
+        """The KPI figures on ``day``, built from :meth:`land` of the same day (so every page agrees)."""
+        def compute() -> dict[str, dict]:
+            rules = self.rules()
+            return park_summary(self.layers(SUMMARY_LAYERS), as_of=day, rules=rules.land,
+                                infra_rules=rules.infrastructure, land=self.land(day))
+
+        return self._result(("summary", day), compute, run)
+
+    def infrastructure(self, day: dt.date | None, *, template: str | None = None, include_planned: bool = False,
+                       run: Runner | None = None) -> dict:
+        """The infrastructure analysis on ``day`` (``None``: the records held now) under the rules in force."""
+        def compute() -> dict:
+            return infrastructure_analysis(self.layers(INFRASTRUCTURE_LAYERS), rules=self.rules().infrastructure,
+                                           as_of=day, template=template, include_planned=include_planned)
+
+        return self._result(("infrastructure", day, template, include_planned), compute, run)
+
+    def sites(self, day: dt.date, *, run: Runner | None = None) -> dict:
+        """What every investor search on ``day`` rests on (``geo.site_search.site_inputs``) under the rules in force."""
+        def compute() -> dict:
+            rules = self.rules()
+            return site_inputs(self.layers(SITE_LAYERS), as_of=day, rules=rules.land,
+                               infra_rules=rules.infrastructure, expansion_rules=rules.expansion)
+
+        return self._result(("sites", day), compute, run)
+
+    def plan(self, area: gpd.GeoSeries, options: ScenarioOptions, *, run: PlanRunner | None = None,
+             weight_mb: float = 0.0, budget_mb: float = float("inf")) -> ExpansionPlan:
+        """The expansion plan of ``area`` with ``options`` on THE day (the park's reference date, else today).
+
+        Cached per park version, rules version, day, area and options; ``weight_mb`` is the
+        plan's predicted memory: the oldest plans go while more than :data:`PLANS_KEPT` or
+        more than ``budget_mb`` are kept. ``run(compute)`` runs ``compute(checkpoint)``; a
+        request that waited for its slot first looks again whether the plan was made meanwhile.
+        """
+        day = self.day()
+        digest = hashlib.sha256(shapely.to_wkb(area.union_all())).hexdigest()
+        key = (self.version(), self.rules_version(), day, digest, options)
+        with self._lock:
+            if key in self._plans:
+                self._plans.move_to_end(key)
+                return self._plans[key][0]
+
+        def compute(checkpoint: Callable[[str], None]) -> ExpansionPlan:
+            with self._lock:
+                if key in self._plans:
+                    return self._plans[key][0]
+            rules = self.rules()
+            made = plan_expansion(area, self.layers(EXPANSION_LAYERS), rules=rules.expansion,
+                                  infra_rules=rules.infrastructure, options=options, as_of=day, checkpoint=checkpoint)
+            with self._lock:
+                self._plans[key] = (made, weight_mb)
+                while len(self._plans) > 1 and (len(self._plans) > PLANS_KEPT
+                                                or sum(kept[1] for kept in self._plans.values()) > budget_mb):
+                    self._plans.popitem(last=False)
+            return made
+
+        return (run or (lambda plan: plan(lambda step: None)))(compute)
+
+
+__all__ = ["INFRASTRUCTURE_LAYERS", "ParkService", "ParkUnavailable", "Runner"]

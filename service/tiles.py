@@ -1,0 +1,376 @@
+"""The tile service: vector tiles of a park's layers and of its land analysis, Flask-free.
+
+The tile routes (``web.tiles``) and ``flask seed-tiles`` both call one :class:`TileService`
+per park. PostGIS parks are tiled by the database (``ST_AsMVT``); GeoPackage parks by
+``geo.tiles`` from the service's cached layers. Where a tile comes from, first to last:
+the persistent tile cache (``layers.tile_cache``, filled by seeding and by every tile
+made on demand), the in-memory cache, encoding on demand. Registry tiles are keyed by
+their layer's *token* (a digest of its content and the settings that shape its tiles);
+tiles of the analysis layer ``parcel_analysis`` by park version, day and rules version,
+kept in memory only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+from geo import tiles as tile_math
+from geo.maps import TILE_AREA_PROPERTY, TILE_LAYER_PROPERTY, tile_columns, tile_properties
+from geo.records import in_force
+from geo.units import M2_PER_MU
+from layers.registry import REGISTRY
+from layers.tile_cache import LayerState, TileCacheFile, default_cache_path, known_bounds, tile_etag
+from service.flights import Flights
+from service.park import ParkService, Runner
+
+#: Changes when what a tile holds changes for the same data (bump to invalidate every cache).
+#: 3: retired records are left out.
+TILE_FORMAT = "3"
+#: Analysis layers served as tiles (from the park service's land analysis of the day asked):
+#: name → the ``parcel_analysis`` fields each feature carries (the rest by id from the API).
+ANALYSIS_LAYERS = {
+    "parcel_analysis": ("parcel_id", "idle_status", "inefficiency", "mu_grade", "far_ok", "building_coef_ok",
+                        "readiness_label"),
+}
+
+log = logging.getLogger(__name__)
+
+
+class TileCache:
+    """Encoded tiles (bytes, ETag) by key, least recently used first out, bounded in bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._tiles: OrderedDict[tuple, tuple[bytes, str]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[bytes, str] | None:
+        with self._lock:
+            entry = self._tiles.get(key)
+            if entry is not None:
+                self._tiles.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, data: bytes) -> tuple[bytes, str]:
+        entry = (data, tile_etag(data))
+        if len(data) > self.max_bytes:
+            return entry
+        with self._lock:
+            if key not in self._tiles:
+                self._tiles[key] = entry
+                self._bytes += len(data)
+                while self._bytes > self.max_bytes:
+                    _, (dropped, _) = self._tiles.popitem(last=False)
+                    self._bytes -= len(dropped)
+        return entry
+
+
+class TileSources:
+    """Layers tiled in Python: one :class:`geo.tiles.TileSource` per layer, rebuilt when its version changes."""
+
+    def __init__(self):
+        self._sources: dict[str, tuple[str, tile_math.TileSource]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, name: str, version: str, build) -> tile_math.TileSource:
+        """The source of layer ``name`` at ``version``; ``build()`` gives (frame, properties) when it must be made."""
+        with self._guard:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:  # one build per layer and version, however many requests wait for it
+            cached = self._sources.get(name)
+            if cached is None or cached[0] != version:
+                frame, properties = build()
+                source = tile_math.tile_source(frame, layer=name, properties=properties, ids=False)
+                self._sources[name] = (version, source)
+                cached = self._sources[name]
+            return cached[1]
+
+
+def database_tiles(store) -> bool:
+    """Whether the store makes tiles itself (PostGIS); asked of the store, so wrappers pass it on."""
+    return callable(getattr(store, "mvt_tile", None))
+
+
+class TileService:
+    """Tiles of one park.
+
+    Parameters
+    ----------
+    park
+        The park service the tiles are made from.
+    config
+        The settings, read when used (a test or command may change them): ``TILE_FEATURE_THRESHOLD``,
+        ``TILE_MIN_ZOOM``, ``TILE_CACHE_MB``, ``TILE_CACHE_PATH`` (``none``: off; unset: beside the park).
+    instance_path
+        Where a database park's tile cache goes by default.
+    """
+
+    def __init__(self, park: ParkService, config: Mapping, *, instance_path: str):
+        self.park = park
+        self.config = config
+        self.instance_path = instance_path
+        self.cache = TileCache(int(config["TILE_CACHE_MB"]) * 1024 * 1024)
+        self.sources = TileSources()
+        self.flights = Flights()
+        self._tokens: dict[tuple[str, str], tuple[str, bool]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._seeded: dict[tuple[str, str], set[int]] = {}
+        self._guard = threading.Lock()
+        self._file: TileCacheFile | None | bool = False  # False: not opened yet
+
+    # -- settings -------------------------------------------------------------------------------------
+
+    def is_large(self, count: int) -> bool:
+        """Whether a layer of ``count`` features is left out of tiles below TILE_MIN_ZOOM."""
+        return count > int(self.config["TILE_FEATURE_THRESHOLD"])
+
+    def blank(self, z: int, large: bool) -> bool:
+        # A large layer is drawn from TILE_MIN_ZOOM on; below it one tile would hold the whole park.
+        return large and z < int(self.config["TILE_MIN_ZOOM"])
+
+    def cache_file(self) -> TileCacheFile | None:
+        """The park's persistent tile cache (None when ``TILE_CACHE_PATH`` is ``none`` or cannot be written)."""
+        with self._guard:
+            if self._file is False:
+                configured = self.config.get("TILE_CACHE_PATH")
+                if configured and str(configured).lower() == "none":
+                    self._file = None
+                else:
+                    path = configured or default_cache_path(self.park.store, self.instance_path)
+                    file = TileCacheFile(path)
+                    if not file.usable():  # a read-only folder, say: tiles are still served, from memory
+                        log.warning("tile cache %s cannot be written; tiles are kept in memory", path)
+                        file = None
+                    self._file = file
+            return self._file
+
+    def configured_settings(self, name: str) -> str:
+        """What shapes a layer's tiles besides its data: format, engine, grid, columns, zoom and threshold."""
+        engine = "postgis" if database_tiles(self.park.store) else "python"
+        columns = ",".join(tile_columns(REGISTRY[name]))
+        return (f"format={TILE_FORMAT}|engine={engine}|extent={tile_math.DEFAULT_EXTENT}|"
+                f"buffer={tile_math.DEFAULT_BUFFER}|simplify={tile_math.SIMPLIFY_UNITS}|columns={columns}|"
+                f"threshold={int(self.config['TILE_FEATURE_THRESHOLD'])}|min_zoom={int(self.config['TILE_MIN_ZOOM'])}")
+
+    def layer_settings(self, name: str, count: int) -> str:
+        """Everything besides the features that shapes a layer's tiles (part of its token); ``count`` in force."""
+        return f"{self.configured_settings(name)}|{'large' if self.is_large(count) else 'small'}"
+
+    # -- registry layers ------------------------------------------------------------------------------------
+
+    def registry_frame(self, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The layer's records in force (what the pages draw) and their tile attributes."""
+        frame = in_force(self.park.layer(name))
+        return frame, tile_properties(frame, REGISTRY[name])
+
+    def layer_state(self, name: str, old: LayerState | None = None) -> LayerState:
+        """Fingerprints and boxes of layer ``name`` as it is now (boxes of features ``old`` knows are reused).
+
+        PostGIS computes them itself (no layer is loaded); a GeoPackage layer is read from the service.
+        """
+        store = self.park.store
+        if database_tiles(store):
+            from layers.postgis_tiles import feature_fingerprints
+
+            digests, bounds = feature_fingerprints(store, name, tuple(tile_columns(REGISTRY[name])))
+            return LayerState.make(self.layer_settings(name, len(digests)), digests, bounds)
+        frame, properties = self.registry_frame(name)
+        digests = tile_math.feature_digests(frame, properties)
+        bounds, missing = known_bounds(old, digests)
+        if missing.any():
+            bounds[missing] = tile_math.mercator_bounds(frame.geometry[missing])
+        return LayerState.make(self.layer_settings(name, len(frame)), digests, bounds)
+
+    def layer_token(self, name: str, version: str) -> tuple[str, bool]:
+        """The (token, large) of registry layer ``name`` at park ``version``, syncing the tile cache to it."""
+        key = (version, name)
+        known = self._tokens.get(key)
+        if known is not None:
+            return known
+        with self._guard:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:  # one sync per layer and version, however many requests wait for it
+            known = self._tokens.get(key)
+            if known is None:
+                file = self.cache_file()
+                if file is None:
+                    made = self.layer_state(name)
+                    token, settings = made.token, made.settings
+                else:
+                    # The file remembers park version → token; keyed with the settings too, so a new
+                    # format or configuration is worked out again (and drops the tiles) rather than looked up.
+                    token, settings = file.sync(name, f"{version}|{self.configured_settings(name)}",
+                                                lambda old: self.layer_state(name, old))
+                known = (token, settings.endswith("|large"))
+                self._tokens = {k: v for k, v in self._tokens.items() if k[0] == version}
+                self._tokens[key] = known
+        return known
+
+    def render(self, names: list[str], z: int, x: int, y: int, *,
+               tokens: dict[str, tuple[str, bool]]) -> dict[str, bytes]:
+        """Encode tile (z, x, y) of registry layers ``names`` (PostGIS: one statement for all of them).
+
+        ``tokens`` gives each layer's (token, large) from :meth:`layer_token`.
+        """
+        wanted = [name for name in names if not self.blank(z, tokens[name][1])]
+        out = {name: b"" for name in names}
+        store = self.park.store
+        if database_tiles(store):
+            from layers.postgis_tiles import LayerRequest, mvt_tiles
+
+            requests = [LayerRequest(name, tuple(tile_columns(REGISTRY[name])),
+                                     TILE_AREA_PROPERTY if name == "parcels" else None, M2_PER_MU,
+                                     TILE_LAYER_PROPERTY) for name in wanted]
+            out.update(mvt_tiles(store, requests, z, x, y))
+            return out
+        for name in wanted:
+            source = self.sources.get(name, tokens[name][0], lambda name=name: self.registry_frame(name))
+            out[name] = tile_math.encode_tile(source, z, x, y)
+        return out
+
+    # -- the analysis layer ------------------------------------------------------------------------------
+
+    def analysis_tile(self, name: str, z: int, x: int, y: int, version: str, *, day: dt.date,
+                      run: Runner | None = None) -> tuple[bytes, str]:
+        """Tile (z, x, y) of analysis layer ``name`` from the park service's land analysis of ``day``."""
+        key = (f"{version}|as_of={day.isoformat()}|rules={self.park.rules_version()}", name, z, x, y)
+        entry = self.cache.get(key)
+        if entry is None:
+            large = self.is_large(int(self.park.layer("parcels")["retired_on"].isna().sum()))  # as the page counts
+            data = b""
+            if not self.blank(z, large):
+                def build():
+                    frame = self.park.land(day, run=run).parcels
+                    properties = frame[[c for c in ANALYSIS_LAYERS[name] if c in frame.columns]].copy()
+                    properties[TILE_LAYER_PROPERTY] = name
+                    return frame, properties
+
+                data = tile_math.encode_tile(self.sources.get(name, key[0], build), z, x, y)
+            entry = self.cache.put(key, data)
+        return entry
+
+    # -- tiles of a request --------------------------------------------------------------------------------
+
+    def layer_tiles(self, names: list[str], z: int, x: int, y: int, version: str, *, day: dt.date,
+                    run: Runner | None = None) -> list[tuple[bytes, str]]:
+        """(bytes, ETag) of tile (z, x, y) of each layer in ``names``, from the caches or made now.
+
+        Concurrent requests for a tile nobody has made yet encode it once: the others wait
+        for it and then find it cached. ``day`` (and ``run``) serve the analysis layers.
+        """
+        file = self.cache_file()
+        tokens = {name: self.layer_token(name, version) for name in names if name not in ANALYSIS_LAYERS}
+        found = {name: self.analysis_tile(name, z, x, y, version, day=day, run=run)
+                 for name in names if name in ANALYSIS_LAYERS}
+        found.update(self._cached(file, list(tokens), tokens, z, x, y))
+        missing = [name for name in names if name not in found]
+        if missing:
+            with self.flights.one((z, x, y)):
+                found.update(self._cached(file, missing, tokens, z, x, y))  # made by the request this one waited for
+                missing = [name for name in names if name not in found]
+                made = self.render(missing, z, x, y, tokens=tokens) if missing else {}
+                # Made from this version's data only if no save came in between; otherwise serve, never keep.
+                current = not made or self.park.version() == version
+                for name, data in made.items():
+                    found[name] = self._keep(file, name, tokens[name][0], z, x, y, data) if current \
+                        else (data, tile_etag(data))
+        return [found[name] for name in names]
+
+    def _cached(self, file: TileCacheFile | None, names: list[str], tokens: dict[str, tuple[str, bool]],
+                z: int, x: int, y: int) -> dict[str, tuple[bytes, str]]:
+        """(bytes, ETag) of the registry layers in ``names`` whose tile (z, x, y) is cached (file, then memory)."""
+        rows = file.tiles({name: tokens[name][0] for name in names}, z, x, y) if file is not None else {}
+        found = {}
+        for name in names:
+            token = tokens[name][0]
+            row = rows.get(name)
+            if row is not None and row[0] is not None:
+                found[name] = row
+            elif row is None and file is not None and z in self._seeded_zooms(file, name, token):
+                found[name] = (b"", tile_etag(b""))  # every tile of this zoom that holds features has a row
+            else:
+                entry = self.cache.get((name, token, z, x, y))
+                if entry is not None:
+                    found[name] = entry
+        return found
+
+    def _seeded_zooms(self, file: TileCacheFile, name: str, token: str) -> set[int]:
+        # Seeded zooms only grow for a token; a process that misses a newer seeding only encodes more.
+        if (name, token) not in self._seeded:
+            self._seeded[(name, token)] = file.seeded_zooms(name, token)
+        return self._seeded[(name, token)]
+
+    def _keep(self, file: TileCacheFile | None, name: str, token: str, z: int, x: int, y: int,
+              data: bytes) -> tuple[bytes, str]:
+        """Store a tile made on demand in the persistent cache, or in memory when the file cannot take it."""
+        if file is not None and file.try_put_tile(name, token, z, x, y, data):
+            return data, tile_etag(data)
+        return self.cache.put((name, token, z, x, y), data)
+
+    # -- seeding ---------------------------------------------------------------------------------------------
+
+    def seed(self, names: list[str], zooms: list[int], *, batch: int = 200,
+             progress: Callable[[str], None] | None = None) -> dict[str, float]:
+        """Render every tile of ``zooms`` that features of ``names`` reach into the persistent cache.
+
+        The tile set comes from the features' boxes (with the tile buffer), vectorised;
+        tiles already cached under the layer's current token are skipped. Returns the
+        number of tiles rendered and their bytes, and the seconds taken.
+        """
+        started = time.perf_counter()
+        version = self.park.version()  # first: no cache file is made beside a park that is not there
+        file = self.cache_file()
+        if file is None:
+            msg = "the tile cache is switched off or cannot be written (TILE_CACHE_PATH); there is nothing to seed"
+            raise ValueError(msg)
+        todo: dict[tuple[int, int, int], list[str]] = {}
+        tokens = {}
+        for name in names:
+            token, large = tokens[name] = self.layer_token(name, version)
+            state = file.state(name)
+            if state is None or state.token != token:
+                msg = f"layer {name!r} changed while seeding; run seed-tiles again"
+                raise RuntimeError(msg)
+            drawn = [z for z in zooms if not self.blank(z, large)]
+            touched = tile_math.tiles_touched(state.bounds, drawn)
+            for z in drawn:
+                done = file.present(name, token, z)
+                for _, tx, ty in touched[touched[:, 0] == z].tolist():
+                    if (tx, ty) not in done:
+                        todo.setdefault((z, tx, ty), []).append(name)
+        rendered, size = 0, 0
+        pending: dict[str, list] = {name: [] for name in names}
+        keys = sorted(todo)
+        for i, (z, x, y) in enumerate(keys, 1):
+            made = self.render(todo[(z, x, y)], z, x, y, tokens=tokens)
+            for name, data in made.items():
+                pending[name].append((z, x, y, data))
+                size += len(data)
+            rendered += len(made)
+            if i % batch == 0 or i == len(keys):
+                if self.park.version() != version:
+                    msg = "the park was saved while seeding; run seed-tiles again (nothing of the new data was kept)"
+                    raise RuntimeError(msg)
+                for name, rows in pending.items():
+                    if rows:
+                        file.put_tiles(name, tokens[name][0], rows)
+                        rows.clear()
+                if progress:
+                    progress(f"{i}/{len(keys)} tiles")
+        for name in names:
+            file.mark_seeded(name, tokens[name][0], zooms)
+        file.checkpoint()
+        self._seeded.clear()
+        return {"tiles": rendered, "bytes": size, "seconds": time.perf_counter() - started}
+
+
+__all__ = ["ANALYSIS_LAYERS", "TILE_FORMAT", "TileCache", "TileService", "TileSources", "database_tiles"]
