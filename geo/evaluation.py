@@ -30,9 +30,9 @@ from geo.reasons import date_column, float_column, text_column
 from geo.summary import in_force
 from geo.units import M2_PER_HA, M2_PER_MU
 from geo.utilisation import building_floor_areas, building_parcel_pairs, per_parcel_sums
-from layers.evaluation_rules import EvaluationRules, default_evaluation_rules
+from layers.evaluation_rules import EvaluationRules
 from layers.registry import get_layer
-from layers.rules import LandRules, default_rules
+from layers.rules import LandRules
 
 #: Labels of the zone types (开发区类型).
 ZONE_TYPE_LABELS = {"industrial": ("工业主导型", "industry-led"),
@@ -449,8 +449,8 @@ def standardised(value: float, ideal: float, *, direction: str) -> float:
     return float(min(100.0, max(0.0, raw * 100.0)))
 
 
-def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: EvaluationRules | None = None,
-                      land_rules: LandRules | None = None) -> Evaluation:
+def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: EvaluationRules,
+                      land_rules: LandRules) -> Evaluation:
     """The national land-use evaluation of a park for ``year``, judged on 31 December.
 
     Parameters
@@ -461,12 +461,10 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
     year
         The year evaluated; its 31 December is the time point.
     rules
-        Evaluation rules (``layers.evaluation_rules``); the national defaults if omitted.
+        The evaluation rules in force (``layers.evaluation_rules``; the park service's ``rules().evaluation``).
     land_rules
-        Land rules (``layers.rules``) for idle land and floor areas; the defaults if omitted.
+        The land rules in force (``layers.rules``), for idle land and floor areas.
     """
-    rules = rules or default_evaluation_rules()
-    land_rules = land_rules or default_rules()
     year = checked_year(year)
     day = pd.Timestamp(year=year, month=12, day=31)
     parcels = _frame(layers, "parcels", day)

@@ -21,23 +21,26 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
 from layers.registry import get_layer
 from layers.rules import (
     Check,
+    RuleFamily,
     RulesError,
     check_choice,
     check_industrial_land_use,
     check_number,
     check_rule_files,
     check_subset,
-    file_version,
+    family_defaults,
+    family_override,
+    family_rules,
+    register_family,
     rule_section,
+    rule_sources,
 )
-from layers.rules import override_path_for_park as _override_path
 
 DEFAULT_EVALUATION_RULES_PATH = Path(__file__).resolve().parents[1] / "data" / "evaluation.yaml"
 ENV_VAR = "PARKATLAS_EVALUATION_RULES"
@@ -237,21 +240,17 @@ def _cross_check(values: Mapping[str, object], origin: Mapping[str, Path]) -> li
     return problems
 
 
-def override_path_for_park(park_path: str | os.PathLike | None) -> Path | None:
-    """The override in force: ``PARKATLAS_EVALUATION_RULES``, else ``<park>.evaluation.yaml`` if it exists."""
-    return _override_path(park_path, env_var=ENV_VAR, suffix=SUFFIX)
-
-
-def load_evaluation_rules(override: str | os.PathLike | None = None, *,
+def load_evaluation_rules(override: str | os.PathLike | None = None, *, inline: Mapping | None = None,
                           defaults: str | os.PathLike = DEFAULT_EVALUATION_RULES_PATH) -> EvaluationRules:
-    """Read the default evaluation rules, merge ``override`` over them, validate, and type.
+    """Read the default evaluation rules, merge the park's own ``inline`` override and ``override`` over them,
+    validate, and type (the same machinery as every rule family, :class:`layers.rules.RuleFamily`).
 
     Raises
     ------
     EvaluationRulesError
         Naming file, key path, bad value and what is allowed, for every problem.
     """
-    paths = [Path(defaults)] + ([Path(override)] if override is not None else [])
+    paths = rule_sources(defaults, override, inline, family="evaluation")
     merged = check_rule_files(paths, parameters=PARAMETERS, schema=SCHEMA, error=EvaluationRulesError,
                               cross_check=_cross_check)
     values = merged.values
@@ -266,17 +265,19 @@ def load_evaluation_rules(override: str | os.PathLike | None = None, *,
     )
 
 
-@lru_cache(maxsize=8)
-def _cached(override: str | None, stamp: tuple | None) -> EvaluationRules:
-    return load_evaluation_rules(override)
+FAMILY = register_family(RuleFamily("evaluation", ENV_VAR, SUFFIX, load_evaluation_rules))
+
+
+def override_path_for_park(park_path: str | os.PathLike | None) -> Path | None:
+    """The override in force: ``PARKATLAS_EVALUATION_RULES``, else ``<park>.evaluation.yaml`` if it exists."""
+    return family_override(FAMILY, park_path)
 
 
 def evaluation_rules_for_park(park_path: str | os.PathLike | None = None) -> EvaluationRules:
     """The evaluation rules in force for a park (defaults + its override), cached per file version."""
-    override = override_path_for_park(park_path)
-    return _cached(None if override is None else str(override), file_version(override))
+    return family_rules(FAMILY, park_path)
 
 
 def default_evaluation_rules() -> EvaluationRules:
     """The national defaults alone (cached)."""
-    return _cached(None, None)
+    return family_defaults(FAMILY)

@@ -646,7 +646,7 @@ def park_rules_entry(entry: object) -> dict[str, Mapping]:
     unknown = [name for name in entry if name not in FAMILIES]
     if unknown:
         raise RulesError([f"park rules: {', '.join(map(str, unknown))}: unknown rule family; "
-                          f"allowed: {', '.join(FAMILIES)}"])
+                          f"allowed: {', '.join(sorted(FAMILIES))}"])
     return dict(entry)
 
 

@@ -60,3 +60,8 @@ def day_to_judge(asked: dt.date | None, reference: object, *, today: Callable[[]
         except ValueError:
             pass  # a reference date the park holds but cannot be read judges today, as before
     return today()
+
+
+def day_allowed(config) -> dict[str, str]:
+    """What a day parameter may be (a JSON error's ``allowed``): a YYYY-MM-DD date within the configured range."""
+    return {"format": "YYYY-MM-DD", "minimum": str(config["AS_OF_EARLIEST"]), "maximum": str(config["AS_OF_LATEST"])}

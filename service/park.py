@@ -114,7 +114,7 @@ class ParkService:
     @property
     def park_path(self) -> os.PathLike | None:
         """The GeoPackage file of the park (its rule overrides lie beside it); ``None`` for a database park."""
-        return getattr(self.store, "path", None)
+        return self.store.capabilities.file
 
     def _sync(self) -> str:
         if not self._migrated:

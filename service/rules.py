@@ -1,4 +1,4 @@
-"""THE rules in force for a park: every rule family (land, infrastructure, expansion) with its overrides.
+"""THE rules in force for a park: every rule family (land, infrastructure, expansion, evaluation) with its overrides.
 
 Each family is the national defaults (``data/*.yaml``), then the override the park keeps
 itself (its ``parkatlas_meta`` entry ``rules``: ``{"land": {...}, "infrastructure": {...},
@@ -15,22 +15,25 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from layers import expansion_rules, infra_rules
+from layers import evaluation_rules, expansion_rules, infra_rules
+from layers.evaluation_rules import EvaluationRules
 from layers.expansion_rules import ExpansionRules
 from layers.infra_rules import InfraRules
 from layers.rules import LAND, LandRules, family_rules, family_stamp, park_rules_entry
 
 #: The families in force, each family's module registering it (``layers.rules.FAMILIES``).
-FAMILIES = {"land": LAND, "infrastructure": infra_rules.FAMILY, "expansion": expansion_rules.FAMILY}
+FAMILIES = {"land": LAND, "infrastructure": infra_rules.FAMILY, "expansion": expansion_rules.FAMILY,
+            "evaluation": evaluation_rules.FAMILY}
 
 
 @dataclass(frozen=True)
 class RulesInForce:
-    """The three rule families a park is judged by, and the ``version`` results are keyed by."""
+    """The rule families a park is judged by, and the ``version`` results are keyed by."""
 
     land: LandRules
     infrastructure: InfraRules
     expansion: ExpansionRules
+    evaluation: EvaluationRules
     version: str
 
 

@@ -97,7 +97,7 @@ class TileSources:
 
 def database_tiles(store) -> bool:
     """Whether the store makes tiles itself (PostGIS); asked of the store, so wrappers pass it on."""
-    return callable(getattr(store, "mvt_tile", None))
+    return store.capabilities.tiles is not None
 
 
 class TileService:
@@ -181,7 +181,8 @@ class TileService:
         if database_tiles(store):
             from layers.postgis_tiles import feature_fingerprints
 
-            digests, bounds = feature_fingerprints(store, name, tuple(tile_columns(REGISTRY[name])))
+            digests, bounds = feature_fingerprints(store.capabilities.database, name,
+                                                  tuple(tile_columns(REGISTRY[name])))
             return LayerState.make(self.layer_settings(name, len(digests)), digests, bounds)
         frame, properties = self.registry_frame(name)
         digests = tile_math.feature_digests(frame, properties)
@@ -230,7 +231,7 @@ class TileService:
             requests = [LayerRequest(name, tuple(tile_columns(REGISTRY[name])),
                                      TILE_AREA_PROPERTY if name == "parcels" else None, M2_PER_MU,
                                      TILE_LAYER_PROPERTY) for name in wanted]
-            out.update(mvt_tiles(store, requests, z, x, y))
+            out.update(mvt_tiles(store.capabilities.database, requests, z, x, y))
             return out
         for name in wanted:
             source = self.sources.get(name, tokens[name][0], lambda name=name: self.registry_frame(name))

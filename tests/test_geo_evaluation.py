@@ -17,7 +17,12 @@ import shapely
 from geo.evaluation import evaluate_land_use, standardised, zone_type_of
 from layers.evaluation_rules import default_evaluation_rules, load_evaluation_rules
 from layers.registry import get_layer
+from layers.rules import load_rules
 from layers.validate import validate_layer
+
+#: The rules in force: the national defaults (the park service passes a park's own).
+EVALUATION = default_evaluation_rules()
+LAND = load_rules()
 
 EPSG = 4549
 X0, Y0 = 636_000.0, 3_171_000.0
@@ -113,7 +118,7 @@ def rules_with_ideals(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def result(rules_with_ideals):
-    return evaluate_land_use(park(), year=2025, rules=rules_with_ideals)
+    return evaluate_land_use(park(), year=2025, rules=rules_with_ideals, land_rules=LAND)
 
 
 def test_status_areas_by_hand(result):
@@ -181,7 +186,7 @@ def test_potentials_and_years_of_supply_by_hand(result):
 
 
 def test_the_year_before_sees_the_retired_parcel_and_not_the_2025_contracts(rules_with_ideals):
-    before = evaluate_land_use(park(), year=2024, rules=rules_with_ideals)
+    before = evaluate_land_use(park(), year=2024, rules=rules_with_ideals, land_rules=LAND)
     assert before.status("supplied").area_m2 == pytest.approx(10_000)   # P4 only (retired in 2025)
     assert before.status("built").area_m2 == pytest.approx(10_000)
     # No contract in 2022–2024 of a parcel in force at the end of 2024 but P4's (2020): not judged.
@@ -190,7 +195,7 @@ def test_the_year_before_sees_the_retired_parcel_and_not_the_2025_contracts(rule
 
 
 def test_the_default_rules_leave_unset_ideals_out_of_the_score_and_say_which():
-    result = evaluate_land_use(park(), year=2025)
+    result = evaluate_land_use(park(), year=2025, rules=EVALUATION, land_rules=LAND)
     assert result.score.value is None
     assert set(result.score.left_out) == {"industrial_far", "industrial_building_coef",
                                           "industrial_investment_intensity", "industrial_tax_per_ha"}
@@ -200,7 +205,8 @@ def test_the_default_rules_leave_unset_ideals_out_of_the_score_and_say_which():
 
 
 def test_missing_layers_are_not_judged_with_the_layer_named():
-    result = evaluate_land_use(park(zones=None, buildings=None, enterprise_years=None), year=2025)
+    result = evaluate_land_use(park(zones=None, buildings=None, enterprise_years=None), year=2025, rules=EVALUATION,
+                               land_rules=LAND)
     dev = result.indicator("development_rate")
     assert dev.value is None and "zones" in dev.reason.missing and "zones" in dev.reason.en
     for key in ("comprehensive_far", "building_density", "industrial_far", "industrial_building_coef"):
@@ -213,7 +219,7 @@ def test_missing_layers_are_not_judged_with_the_layer_named():
     assert result.status("developable").area_m2 is None
     # What needs only the parcels is still judged.
     assert result.indicator("built_rate").value == pytest.approx(0.5)
-    nothing = evaluate_land_use({}, year=2025)
+    nothing = evaluate_land_use({}, year=2025, rules=EVALUATION, land_rules=LAND)
     assert nothing.status("supplied").reason.missing == ("parcels",)
     assert nothing.zone_type is None and nothing.score.value is None and nothing.score.partial is None
     assert nothing.years_of_supply_left.reason.missing == ("parcels",)
@@ -221,7 +227,7 @@ def test_missing_layers_are_not_judged_with_the_layer_named():
 
 def test_a_boundary_zone_is_needed_for_the_evaluation_area():
     water_only = layer("zones", [{"zone_id": "Z2", "kind": "water"}], [box(400, 0, 500, 100)])
-    result = evaluate_land_use(park(zones=water_only), year=2025)
+    result = evaluate_land_use(park(zones=water_only), year=2025, rules=EVALUATION, land_rules=LAND)
     assert result.status("evaluation_area").reason.missing == ("zones.kind",)
     assert "park_boundary" in result.status("evaluation_area").reason.zh
 
@@ -230,19 +236,19 @@ def test_missing_fields_are_not_judged_with_the_field_named():
     frame = the_parcels()
     frame.loc[frame["parcel_id"] == "P1", "investment_done_wan"] = None
     frame.loc[frame["parcel_id"] == "P2", "contract_date"] = pd.NaT  # P2 supplied but undated
-    result = evaluate_land_use(park(parcels=frame), year=2025)
+    result = evaluate_land_use(park(parcels=frame), year=2025, rules=EVALUATION, land_rules=LAND)
     invest = result.indicator("industrial_investment_intensity")
     assert invest.value is None and invest.reason.missing == ("parcels.investment_done_wan",)
     assert "1 of 1 industrial parcels" in invest.reason.en
     years = result.years_of_supply_left
     assert years.years is None and years.reason.missing == ("parcels.contract_date",)
     no_gfa = layer("buildings", [{"building_id": "B1", "status": "completed"}], [box(10, 10, 60, 60)])
-    result = evaluate_land_use(park(buildings=no_gfa), year=2025)
+    result = evaluate_land_use(park(buildings=no_gfa), year=2025, rules=EVALUATION, land_rules=LAND)
     assert result.indicator("comprehensive_far").reason.missing == ("buildings.gfa_m2", "buildings.floors")
     assert result.indicator("building_density").value == pytest.approx(0.25)  # the footprint is known
     no_use = the_parcels()
     no_use.loc[no_use["parcel_id"] == "P1", "land_use"] = None
-    result = evaluate_land_use(park(parcels=no_use), year=2025)
+    result = evaluate_land_use(park(parcels=no_use), year=2025, rules=EVALUATION, land_rules=LAND)
     assert result.indicator("industrial_rate").reason.missing == ("parcels.land_use", "parcels.land_use_std")
     assert result.zone_type is None and result.score.reason is not None
 
@@ -250,7 +256,7 @@ def test_missing_fields_are_not_judged_with_the_field_named():
 def test_a_firm_without_its_year_on_industrial_land_leaves_the_industrial_tax_not_judged():
     years = layer("enterprise_years", [{"record_id": "E9-2025", "enterprise_id": "E9", "year": 2025,
                                         "tax_wan": 100.0}])
-    result = evaluate_land_use(park(enterprise_years=years), year=2025)
+    result = evaluate_land_use(park(enterprise_years=years), year=2025, rules=EVALUATION, land_rules=LAND)
     tax = result.indicator("industrial_tax_per_ha")
     assert tax.value is None and "E1" in tax.reason.en
     assert result.indicator("comprehensive_tax_per_ha").value == pytest.approx(100)
@@ -271,7 +277,7 @@ def test_zone_type_on_both_sides_of_each_threshold(industrial, residential, expe
 def test_a_fixed_zone_type_wins(tmp_path):
     path = tmp_path / "park.evaluation.yaml"
     path.write_text("zone_type:\n  fixed: integrated\n", encoding="utf-8")
-    result = evaluate_land_use(park(), year=2025, rules=load_evaluation_rules(path))
+    result = evaluate_land_use(park(), year=2025, rules=load_evaluation_rules(path), land_rules=LAND)
     assert (result.zone_type, result.zone_type_basis) == ("integrated", "fixed")
     assert result.indicator("industrial_rate").weight == 0
     assert result.indicator("comprehensive_tax_per_ha").weight == pytest.approx(0.1)
@@ -284,7 +290,7 @@ def test_residential_built_land_makes_an_integrated_zone():
         {"status": "operating", "contract_date": "2020-01-01", "land_use": "0901"},
         {"status": "operating", "contract_date": "2020-01-01"},
     )
-    result = evaluate_land_use({"parcels": frame}, year=2025)
+    result = evaluate_land_use({"parcels": frame}, year=2025, rules=EVALUATION, land_rules=LAND)
     # 工矿仓储 10 000 ÷ 40 000 = 25 % ≤ 30 %, 住宅 20 000 ÷ 40 000 = 50 % ≥ 25 %.
     assert result.zone_type == "integrated"
     assert (result.industrial_share, result.residential_share) == (pytest.approx(0.25), pytest.approx(0.5))
@@ -312,7 +318,7 @@ def test_the_demo_park_in_sane_ranges(demo_park):
     from layers.registry import REGISTRY
 
     layers = {name: demo_park.load(name) for name in REGISTRY}
-    result = evaluate_land_use(layers, year=2025)
+    result = evaluate_land_use(layers, year=2025, rules=EVALUATION, land_rules=LAND)
     area = {s.key: s.area_m2 for s in result.statuses}
     assert 0 < area["built"] <= area["supplied"] <= area["ready"] <= area["developable"] + 1e-6
     assert area["industrial"] <= area["built"] and area["idle"] <= area["supplied"]
@@ -332,7 +338,8 @@ def test_idle_land_that_cannot_be_judged_makes_the_idle_area_a_lower_bound(resul
     assert result.indicator("idle_rate").note == note
     leased = the_parcels()
     leased.loc[leased["parcel_id"] == "P2", "tenure"] = "leased"  # 租赁 land is outside 53号令: not unknown
-    assert evaluate_land_use(park(parcels=leased), year=2025).status("idle").note is None
+    leased_result = evaluate_land_use(park(parcels=leased), year=2025, rules=EVALUATION, land_rules=LAND)
+    assert leased_result.status("idle").note is None
 
 
 def test_idle_land_by_hand():
@@ -342,7 +349,7 @@ def test_idle_land_by_hand():
         # Agreed start 2025-06-30: not yet a full year late on 2025-12-31 → not idle.
         {"status": "supplied", "contract_date": "2025-01-10", "agreed_start_date": "2025-06-30"},
     )
-    result = evaluate_land_use({"parcels": frame}, year=2025)
+    result = evaluate_land_use({"parcels": frame}, year=2025, rules=EVALUATION, land_rules=LAND)
     assert result.status("idle").area_m2 == pytest.approx(10_000)
     assert result.indicator("idle_rate").value == pytest.approx(0.5)  # 10 000 ÷ 20 000
     assert result.potential("management").area_mu == pytest.approx(15)
@@ -351,7 +358,7 @@ def test_idle_land_by_hand():
 def test_an_unknown_land_use_on_land_still_to_supply_leaves_e21_not_judged():
     frame = the_parcels()
     frame.loc[frame["parcel_id"] == "P3", "land_use"] = None
-    result = evaluate_land_use(park(parcels=frame), year=2025)
+    result = evaluate_land_use(park(parcels=frame), year=2025, rules=EVALUATION, land_rules=LAND)
     assert result.status("supplyable").area_m2 == pytest.approx(10_000)
     assert result.status("supplyable_industrial").area_m2 is None
     assert result.potential("expansion_industrial").reason.missing == ("parcels.land_use", "parcels.land_use_std")
@@ -360,12 +367,12 @@ def test_an_unknown_land_use_on_land_still_to_supply_leaves_e21_not_judged():
 @pytest.mark.parametrize("year", [1899, 2101, "2025", 2025.0, True])
 def test_a_bad_year_is_refused_naming_it(year):
     with pytest.raises(ValueError, match=r"evaluation year: got .*allowed: a whole year from 1900 to 2100"):
-        evaluate_land_use({}, year=year)
+        evaluate_land_use({}, year=year, rules=EVALUATION, land_rules=LAND)
 
 
 @pytest.mark.parametrize("year", [1900, 2100])
 def test_the_first_and_last_year_are_allowed(year):
-    assert evaluate_land_use({}, year=year).as_of.year == year
+    assert evaluate_land_use({}, year=year, rules=EVALUATION, land_rules=LAND).as_of.year == year
 
 
 @pytest.mark.parametrize("emptied", ["parcels", "buildings", "zones", "enterprise_years", None])
@@ -376,7 +383,7 @@ def test_the_any_park_frames_with_one_layer_empty(emptied):
     frames = {name: validate_layer(frame, get_layer(name), source="test")[0] for name, frame in rich_frames().items()}
     if emptied is not None:
         frames[emptied] = frames[emptied].iloc[0:0]
-    result = evaluate_land_use(frames, year=2026)
+    result = evaluate_land_use(frames, year=2026, rules=EVALUATION, land_rules=LAND)
     data = json.loads(json.dumps(result.as_dict("en")))
     missing = {m for item in data["indicators"] if item["not_judged"] for m in item["not_judged"]["missing"]}
     if emptied is not None:

@@ -290,7 +290,9 @@ def test_the_inefficient_land_layer_is_coloured_by_its_first_category(tiny, cate
     from geo.maps_land import idle_map
     from geo.reasons import TEXT_DTYPE
 
-    analysis = analyse_land(tiny, as_of="2026-06-30").parcels
+    from layers.rules import load_rules
+
+    analysis = analyse_land(tiny, as_of="2026-06-30", rules=load_rules()).parcels
     analysis["inefficiency"] = pd.Series(categories, index=analysis.index, dtype=TEXT_DTYPE)
     analysis["inefficiency_reason"] = analysis["inefficiency"]
     m = idle_map(analysis)

@@ -74,7 +74,9 @@ def test_the_word_document_with_the_evaluation_opens_with_every_table(years):
     from layers.report_docx import docx_bytes
 
     current, previous = years
-    evaluation = evaluate_land_use(annual_park(), year=2025)
+    from layers.evaluation_rules import default_evaluation_rules
+
+    evaluation = evaluate_land_use(annual_park(), year=2025, rules=default_evaluation_rules(), land_rules=RULES)
     opened = docx.Document(io.BytesIO(docx_bytes(report_document("测试园区", current, previous, evaluation))))
     headings = [p.text for p in opened.paragraphs if p.style.name == "Heading 1"]
     assert headings[-1] == "六、土地集约利用评价"

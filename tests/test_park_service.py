@@ -225,7 +225,7 @@ def test_the_file_beside_a_geopackage_wins_over_the_overrides_the_park_keeps(tmp
 
 @pytest.mark.parametrize(("kept", "named"), [
     ({"land": {"idle": {"fee_after_years": "three"}}}, "park rules (land): idle.fee_after_years: got 'three'"),
-    ({"zoning": {}}, "park rules: zoning: unknown rule family; allowed: land, infrastructure, expansion"),
+    ({"zoning": {}}, "park rules: zoning: unknown rule family; allowed: evaluation, expansion, infrastructure, land"),
 ])
 def test_a_bad_override_kept_in_the_park_is_named_not_hidden(tmp_path, monkeypatch, kept, named):
     monkeypatch.delenv("PARKATLAS_RULES", raising=False)

@@ -22,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 from geo.bbox import check_lonlat_bbox
 from geo.ogc_crs import ApiCrs, bbox_traditional, find_crs
 from layers.schema import Field, LayerSpec
-from service.day import DayError, DayRange, parse_day
+from service.day import DayError, DayRange, day_allowed, parse_day
 from web.errors import BadRequest
 from web.i18n import tr
 
@@ -73,9 +73,7 @@ def date_param(args: Mapping[str, str], name: str) -> dt.date | None:
         return parse_day(args.get(name), name=name,
                          within=DayRange.of(config["AS_OF_EARLIEST"], config["AS_OF_LATEST"]))
     except DayError as exc:
-        raise BadRequest(tr(exc.zh, exc.en), field=name, value=args.get(name),
-                         allowed={"format": "YYYY-MM-DD", "minimum": str(config["AS_OF_EARLIEST"]),
-                                  "maximum": str(config["AS_OF_LATEST"])}) from None
+        raise BadRequest(tr(exc.zh, exc.en), field=name, value=args.get(name), allowed=day_allowed(config)) from None
 
 
 def parse_as_of(args: Mapping[str, str]) -> dt.date | None:

@@ -15,7 +15,7 @@ from flask import Flask, current_app, request
 
 from layers.rules import RulesError
 from layers.stores import close_store, open_store
-from service.day import DayError, DayRange
+from service.day import DayError, DayRange, day_allowed
 from service.park import ParkService, ParkUnavailable
 from service.rules import RulesInForce
 from web.errors import BadRequest, error_response
@@ -76,4 +76,5 @@ def request_day(name: str = "as_of") -> dt.date:
     try:
         return park().day(request.args.get(name), name=name)
     except DayError as exc:
-        raise BadRequest(tr(exc.zh, exc.en)) from None
+        raise BadRequest(tr(exc.zh, exc.en), field=name, value=request.args.get(name),
+                         allowed=day_allowed(current_app.config)) from None
