@@ -89,6 +89,13 @@ FIGURE_TOPICS: dict[str, str] = {
 }
 
 
+#: The :mod:`geo.judged` topics the year's figures need, each once.
+ANNUAL_TOPICS: tuple[str, ...] = tuple(dict.fromkeys(FIGURE_TOPICS.values()))
+#: The layers a year's report reads (all their records: valid time decides what was true when).
+REPORT_LAYERS = ("zones", "parcels", "buildings", "roads", "pipelines", "units", "leases", "enterprises",
+                 "enterprise_years", "cases")
+
+
 @dataclass(frozen=True)
 class YearFigures:
     """One year's figures (:data:`FIGURES` keys; None = not judged) and its breakdowns (small tables)."""
@@ -326,6 +333,6 @@ def compare(current: YearFigures, previous: YearFigures) -> pd.DataFrame:
                          "change": change.to_numpy(), "change_pct": pct.to_numpy()})
 
 
-__all__ = ["FIGURES", "FIGURE_TOPICS", "LAND_PROBLEMS", "YearFigures", "built_in", "case_figures", "compare",
+__all__ = ["ANNUAL_TOPICS", "FIGURES", "FIGURE_TOPICS", "REPORT_LAYERS", "LAND_PROBLEMS", "YearFigures", "built_in", "case_figures", "compare",
            "enterprise_figures", "happened_in", "idle_figures", "inefficient_figures", "land_figures", "muju_grades",
            "network_figures", "space_figures", "year_days", "year_end", "year_figures"]

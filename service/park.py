@@ -19,6 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 import geopandas as gpd
@@ -26,8 +27,10 @@ import pandas as pd
 import shapely
 
 from geo.analysis import LandAnalysis, analyse_land
+from geo.annual import ANNUAL_TOPICS, REPORT_LAYERS, YearFigures, year_end, year_figures
+from geo.evaluation import Evaluation, evaluate_land_use
 from geo.infrastructure_summary import infrastructure_analysis
-from geo.judged import layer_states
+from geo.judged import NotJudged, layer_states, not_judged
 from geo.records import in_force
 from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
 from geo.site_search import SITE_LAYERS, site_inputs
@@ -80,6 +83,17 @@ def _unavailable_when_damaged(layer: str | None = None) -> Iterator[None]:
 
 def _direct(compute: Callable[[], T]) -> T:
     return compute()
+
+
+@dataclass(frozen=True)
+class YearReport:
+    """A year's report: the figures of the year and of the one before, the evaluation, what is not judged."""
+
+    year: int
+    current: YearFigures
+    previous: YearFigures
+    evaluation: Evaluation
+    not_judged: tuple[NotJudged, ...]
 
 
 class ParkService:
@@ -239,6 +253,22 @@ class ParkService:
                                 infra_rules=rules.infrastructure, land=self.land(day))
 
         return self._result(("summary", day), compute, run)
+
+    def report(self, year: int, *, run: Runner | None = None) -> YearReport:
+        """The year's report: its figures beside the year before's (both ends judged by :meth:`land` on
+        31 December), the national evaluation of the year, and what the park lacks the layers to judge."""
+        def compute() -> YearReport:
+            rules = self.rules()
+            lacking = tuple(not_judged(self.layer_states(), ANNUAL_TOPICS))
+            judgeable = set(ANNUAL_TOPICS) - {item.topic.key for item in lacking}
+            layers = self.layers(REPORT_LAYERS)
+            ends = {y: self.land(year_end(y)) for y in (year, year - 1, year - 2)}
+            current = year_figures(layers, year, end=ends[year], start=ends[year - 1], judgeable=judgeable)
+            previous = year_figures(layers, year - 1, end=ends[year - 1], start=ends[year - 2], judgeable=judgeable)
+            evaluation = evaluate_land_use(layers, year=year, rules=rules.evaluation, land_rules=rules.land)
+            return YearReport(year, current, previous, evaluation, lacking)
+
+        return self._result(("report", year), compute, run)
 
     def infrastructure(self, day: dt.date | None, *, template: str | None = None, include_planned: bool = False,
                        run: Runner | None = None) -> dict:

@@ -35,6 +35,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(expansion_bp)
     from web.sites import bp as sites_bp
     app.register_blueprint(sites_bp)
+    from web.report import bp as report_bp
+    app.register_blueprint(report_bp)
     from web.imports import init_app as init_imports
     init_imports(app)
     from web.qgis import init_app as init_qgis

@@ -62,6 +62,7 @@ RULES: dict[str, str] = {
     "infrastructure.*": "read",
     "expansion.*": "read",
     "sites.*": "read",
+    "report.*": "read",
     "tiles.*": "read",
     "audit.*": "read",
     "edit.*": "edit",
