@@ -39,7 +39,7 @@ import pyarrow.csv as pacsv
 import shapely
 from pyproj import CRS
 
-from layers._arrow_columns import arrow_column, geometry_type_name
+from layers._arrow_columns import ARROW_TYPES, arrow_column, geometry_type_name
 from layers._sql import identifier as _identifier
 from layers.contract import StoreCapabilities
 from layers.qgis import layer_styles
@@ -85,14 +85,6 @@ _PG_TYPES = {
     "int": "bigint",
     "bool": "boolean",
     "date": "date",
-}
-_ARROW_READ_TYPES = {
-    "str": pa.string(),
-    "code": pa.string(),
-    "float": pa.float64(),
-    "int": pa.int64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
 }
 _PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): STRING_DTYPE}
 
@@ -377,7 +369,7 @@ class PostGISStore:
             for chunk in copy:
                 buffer.write(chunk)
         buffer.seek(0)
-        types = {f.name: _ARROW_READ_TYPES[f.kind] for f in fields}
+        types = {f.name: ARROW_TYPES[f.kind] for f in fields}
         if spec.geometry:
             types["geometry"] = pa.string()
         if not buffer.getbuffer().nbytes:  # Arrow refuses an empty CSV; no rows is a valid answer
