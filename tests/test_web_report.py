@@ -70,3 +70,35 @@ def test_the_word_document_and_the_workbook_hold_the_same_figures(client):
     sheet = book[book.sheetnames[0]]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=1, max_row=2)]
     assert rows[0][:4] == ["指标", "单位", "2025", "2024"] and rows[1][:4] == ["供地宗数", "宗", "4", "1"]
+
+
+def test_the_change_map_json_lists_the_years_changes_in_wgs84(client):
+    answer = client.get("/api/report/changes?year=2025&lang=zh")
+    assert answer.status_code == 200 and answer.mimetype == "application/geo+json"
+    features = answer.get_json()["features"]
+    by_change = {}
+    for feature in features:
+        by_change.setdefault(feature["properties"]["change"], []).append(feature["properties"]["record_id"])
+    # By hand (tests/test_geo_year_changes.py): supplied A, B, E, G; completed C, E; H newly idle; R1, W1 built.
+    assert sorted(by_change["supplied"]) == ["A", "B", "E", "G"] and sorted(by_change["completed"]) == ["C", "E"]
+    assert by_change["became_idle"] == ["H"] and by_change["road_completed"] == ["R1"]
+    assert by_change["pipeline_built"] == ["W1"] and "building_completed" not in by_change
+    first = features[0]
+    longitude, latitude = first["geometry"]["coordinates"][0][0]
+    assert 60 < longitude < 140 and 0 < latitude < 60  # degrees, not the park's metres
+    labels = {f["properties"]["change"]: f["properties"]["change_label"] for f in features}
+    assert labels["became_idle"] == "新增闲置地块"
+    assert len({f["id"] for f in features}) == len(features)  # E is supplied and completed: two features
+    english = client.get("/api/report/changes?year=2025&lang=en").get_json()["features"]
+    assert {f["properties"]["change_label"] for f in english} >= {"Parcels supplied", "Parcels newly idle"}
+
+
+def test_the_page_draws_the_change_map_with_its_counts(client):
+    page = client.get("/report?year=2025&lang=zh").get_data(as_text=True)
+    assert "本年变化图" in page and "parkatlas-map" in page
+    assert '"change_supplied"' in page or "change_supplied" in page  # the supplied parcels' own layer
+    assert "新增闲置地块</td><td class=\"num\">1</td>" in page.replace(
+        '<span class="swatch swatch-fill" style="--swatch: #e31a1c"></span>', "")
+    empty_year = client.get("/report?year=1995&lang=zh")
+    assert empty_year.status_code == 200 and "新供地块</td><td class=\"num\">0" in empty_year.get_data(
+        as_text=True).replace('<span class="swatch swatch-fill" style="--swatch: #1f78b4"></span>', "")

@@ -12,14 +12,20 @@ import datetime as dt
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from geo.annual import FIGURES, compare
+from geo.annual import FIGURES, compare, year_end
+from geo.crs import to_web
+from geo.maps import WEB_PRECISION
+from geo.maps_report import changes_legend, changes_map
 from geo.report import evaluation_tables, report_document, table_frame, year_table
+from geo.year_changes import CHANGES, change_counts, change_label
 from layers.analysis_io import xlsx_bytes
+from layers.geojson import feature_texts
 from layers.report_docx import docx_bytes
 from web.analysis_gate import gated
 from web.api_params import int_param
 from web.i18n import current_lang, tr
 from web.judged import notices_json, notices_sheet
+from web.land import map_options, map_parts
 from web.park import park, request_day
 
 bp = Blueprint("report", __name__)
@@ -56,8 +62,30 @@ def report_page():
     report, lang = year_report(year), current_lang()
     document = report_document(_park_name(), report.current, report.previous, report.evaluation, lang=lang,
                                made_on=dt.date.today())
+    context = park().land(year_end(year)).parcels
+    counts = change_counts(report.changes)
     return render_template("report/report.html", year=year, document=document, not_judged=report.not_judged,
-                           frame=table_frame)
+                           frame=table_frame, legend=changes_legend(report.changes, lang=lang),
+                           change_rows=[(change_label(key, lang), CHANGES[key][2], counts[key]) for key in CHANGES],
+                           **map_parts(changes_map(report.changes, context, **map_options())))
+
+
+def changes_geojson(changes, lang: str) -> str:
+    """The year's changes as a GeoJSON FeatureCollection (EPSG:4326); a feature per record and change."""
+    shown = changes.assign(change_label=[change_label(c, lang) for c in changes["change"]],
+                           feature_id=changes["change"] + "/" + changes["layer"] + "/" + changes["record_id"].astype(
+                               str)) if len(changes) else changes.assign(change_label=None, feature_id=None)
+    texts = feature_texts(to_web(shown), id_field="feature_id",
+                          properties=["layer", "record_id", "name", "change", "change_label"], precision=WEB_PRECISION)
+    return f'{{"type":"FeatureCollection","features":[{",".join(texts)}]}}'
+
+
+@bp.get("/api/report/changes")
+def report_changes_json():
+    """What changed on the ground in ``?year=``: supplied, started, completed, ended, revitalised and newly idle
+    parcels, buildings completed, roads completed or changed in stage, pipelines built (GeoJSON)."""
+    report = year_report(asked_year())
+    return Response(changes_geojson(report.changes, current_lang()), mimetype="application/geo+json")
 
 
 @bp.get("/api/report")
