@@ -354,10 +354,13 @@ def area_inside(geoms: np.ndarray, outline) -> np.ndarray:
 
 
 def classify_parcels(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, day: pd.Timestamp,
-                     rules: EvaluationRules, land_rules: LandRules, outline=None) -> ParcelClasses:
+                     rules: EvaluationRules, land_rules: LandRules, outline=None,
+                     idle: pd.DataFrame | None = None) -> ParcelClasses:
     """Which category each parcel is in on ``day``: supplied needs its contract by then, built its completion.
 
     With an ``outline`` (the evaluation area), only the part of a parcel inside it counts.
+    ``idle``: ``geo.idle.idle_land`` of these parcels on ``day`` when already computed
+    (a land analysis of the day), else it is computed here.
     """
     status_rules = rules.status
     status = text_column(parcels, "status")
@@ -368,7 +371,8 @@ def classify_parcels(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, 
     supplied = status.isin(status_rules.supplied_statuses).to_numpy(dtype=bool) & ~(contract > day).to_numpy(bool)
     built = supplied & status.isin(status_rules.built_statuses).to_numpy(dtype=bool) \
         & ~(completion > day).to_numpy(dtype=bool)
-    idle = idle_land(parcels, buildings, as_of=day, rules=land_rules)
+    if idle is None:
+        idle = idle_land(parcels, buildings, as_of=day, rules=land_rules)
     idle_status = idle["idle_status"]
     # Land outside 53号令's tenures cannot be idle; the rest that geo.idle could not judge is unknown.
     tenure = text_column(parcels, "tenure")
@@ -450,7 +454,7 @@ def standardised(value: float, ideal: float, *, direction: str) -> float:
 
 
 def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: EvaluationRules,
-                      land_rules: LandRules) -> Evaluation:
+                      land_rules: LandRules, idle: pd.DataFrame | None = None) -> Evaluation:
     """The national land-use evaluation of a park for ``year``, judged on 31 December.
 
     Parameters
@@ -464,6 +468,10 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
         The evaluation rules in force (``layers.evaluation_rules``; the park service's ``rules().evaluation``).
     land_rules
         The land rules in force (``layers.rules``), for idle land and floor areas.
+    idle
+        Idle land on 31 December when already judged (``parcel_analysis`` of a land analysis of
+        that day under the same rules: ``parcel_id``, ``idle_status``, ``idle_not_judged``);
+        used when its parcels are the ones in force on the day, in the same order.
     """
     year = checked_year(year)
     day = pd.Timestamp(year=year, month=12, day=31)
@@ -479,8 +487,8 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
 
     total_m2, blocked_m2, area_reason, outline = evaluation_area(zones, rules=rules)
     parcel_reason = None if has_parcels else no_records("parcels")
-    classes = classify_parcels(parcels, buildings, day=day, rules=rules, land_rules=land_rules,
-                               outline=outline) if has_parcels else None
+    classes = classify_parcels(parcels, buildings, day=day, rules=rules, land_rules=land_rules, outline=outline,
+                               idle=_same_parcels(idle, parcels)) if has_parcels else None
 
     def parcel_sum(mask_name: str, extra: np.ndarray | None = None) -> float | None:
         if classes is None:
@@ -530,6 +538,14 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
         years_of_supply_left=supply_years(classes, supplyable, parcel_reason, year=int(year), rules=rules),
         industrial_share=_share(industrial, built), residential_share=_share(residential, built),
         rules_files=rules.files)
+
+
+def _same_parcels(judged: pd.DataFrame | None, parcels: pd.DataFrame) -> pd.DataFrame | None:
+    """``judged`` when it holds a row for each of ``parcels`` in the same order, else None."""
+    if judged is None or len(judged) != len(parcels):
+        return None
+    same = judged["parcel_id"].to_numpy(dtype=object) == parcels["parcel_id"].to_numpy(dtype=object)
+    return judged if bool(same.all()) else None
 
 
 def _share(part: float | None, whole: float | None) -> float | None:

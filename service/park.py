@@ -236,14 +236,30 @@ class ParkService:
                         kept.popitem(last=False)
         return value
 
-    def land(self, day: dt.date, *, run: Runner | None = None) -> LandAnalysis:
-        """The land analysis on ``day`` under the rules in force, readiness columns included."""
+    def _kept(self, key: tuple) -> object | None:
+        """The result ``key`` when it is kept for the current store and rules versions, else None (nothing runs)."""
+        full = (self.version(), self.rules_version(), *key)
+        with self._lock:
+            return self._results.get(key[0], {}).get(full)
+
+    def land(self, day: dt.date, *, run: Runner | None = None, readiness: bool = True) -> LandAnalysis:
+        """The land analysis on ``day`` under the rules in force, readiness columns included.
+
+        ``readiness=False`` is for readers of the land figures only (the year's report): the
+        analysis without the readiness columns, which cost about half of a large park's
+        analysis; the full one when it is kept already (its other columns are the same).
+        """
+        if not readiness:
+            kept = self._kept(("land", day))
+            if kept is not None:
+                return kept
+
         def compute() -> LandAnalysis:
             rules = self.rules()
             return analyse_land(self.layers(LAND_LAYERS), as_of=day, rules=rules.land,
-                                infra_rules=rules.infrastructure)
+                                infra_rules=rules.infrastructure if readiness else None)
 
-        return self._result(("land", day), compute, run)
+        return self._result(("land", day) if readiness else ("land_figures", day), compute, run)
 
     def summary(self, day: dt.date, *, run: Runner | None = None) -> dict[str, dict]:
         """The KPI figures on ``day``, built from :meth:`land` of the same day (so every page agrees)."""
@@ -262,10 +278,11 @@ class ParkService:
             lacking = tuple(not_judged(self.layer_states(), ANNUAL_TOPICS))
             judgeable = set(ANNUAL_TOPICS) - {item.topic.key for item in lacking}
             layers = self.layers(REPORT_LAYERS)
-            ends = {y: self.land(year_end(y)) for y in (year, year - 1, year - 2)}
+            ends = {y: self.land(year_end(y), readiness=False) for y in (year, year - 1, year - 2)}
             current = year_figures(layers, year, end=ends[year], start=ends[year - 1], judgeable=judgeable)
             previous = year_figures(layers, year - 1, end=ends[year - 1], start=ends[year - 2], judgeable=judgeable)
-            evaluation = evaluate_land_use(layers, year=year, rules=rules.evaluation, land_rules=rules.land)
+            evaluation = evaluate_land_use(layers, year=year, rules=rules.evaluation, land_rules=rules.land,
+                                           idle=ends[year].parcels)
             return YearReport(year, current, previous, evaluation, lacking)
 
         return self._result(("report", year), compute, run)
