@@ -33,6 +33,7 @@ from geo.utilisation import building_floor_areas, building_parcel_pairs, per_par
 from layers.evaluation_rules import EvaluationRules
 from layers.registry import get_layer
 from layers.rules import LandRules
+from layers.valid_time import valid_on
 
 #: Labels of the zone types (开发区类型).
 ZONE_TYPE_LABELS = {"industrial": ("工业主导型", "industry-led"),
@@ -454,7 +455,7 @@ def standardised(value: float, ideal: float, *, direction: str) -> float:
 
 
 def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: EvaluationRules,
-                      land_rules: LandRules, idle: pd.DataFrame | None = None) -> Evaluation:
+                      land_rules: LandRules, idle: pd.DataFrame | None = None, pairs=None) -> Evaluation:
     """The national land-use evaluation of a park for ``year``, judged on 31 December.
 
     Parameters
@@ -472,6 +473,10 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
         Idle land on 31 December when already judged (``parcel_analysis`` of a land analysis of
         that day under the same rules: ``parcel_id``, ``idle_status``, ``idle_not_judged``);
         used when its parcels are the ones in force on the day, in the same order.
+    pairs
+        ``pairs(parcel_rows, building_rows)``: the building–parcel overlay of the layers' records at the true
+        rows of the two masks, from one kept for every day (``geo.utilisation.pairs_among``); by default the
+        overlay of the day's records is computed here.
     """
     year = checked_year(year)
     day = pd.Timestamp(year=year, month=12, day=31)
@@ -528,7 +533,9 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
     values = indicator_values(
         parcels=parcels, buildings=buildings, years=years, classes=classes, year=int(year), land_rules=land_rules,
         rules=rules, areas={key: area for key, (area, _) in areas.items()},
-        reasons={"developable": area_reason, "parcels": parcel_reason, "land_use": built_land_use_missing})
+        reasons={"developable": area_reason, "parcels": parcel_reason, "land_use": built_land_use_missing},
+        pairs=None if pairs is None or not has_parcels or not len(buildings) else
+        pairs(valid_on(layers["parcels"], day), valid_on(layers["buildings"], day)))
     indicators = tuple(_indicator(key, values[key], zone_type, rules, idle_note if key == "idle_rate" else None)
                        for key in INDICATOR_LABELS)
     return Evaluation(
@@ -608,22 +615,26 @@ def _value(numerator: float | None, denominator: float | None, reason: Reason | 
     return _Value(None if value is None else value * scale, numerator, denominator, zero)
 
 
-def _building_sums(parcels, buildings, classes, land_rules, rules) -> tuple[pd.DataFrame | None, Reason | None,
-                                                                            np.ndarray]:
-    """Floor area and footprint of counted buildings per parcel (NaN where a building's floor area is unknown)."""
+def _building_sums(parcels, buildings, classes, land_rules, rules, pairs=None
+                   ) -> tuple[pd.DataFrame | None, Reason | None, np.ndarray]:
+    """Floor area and footprint of counted buildings per parcel (NaN where a building's floor area is unknown);
+    ``pairs``: their overlay when already taken."""
     if not len(buildings):
         return None, no_records("buildings"), np.zeros(0, dtype=bool)
     counted = text_column(buildings, "status").isin(rules.status.counted_building_statuses).to_numpy(dtype=bool)
     floor = building_floor_areas(buildings, rules=land_rules)[["gfa_m2", "footprint_m2"]]
-    pairs = building_parcel_pairs(parcels, buildings)
+    if pairs is None:
+        pairs = building_parcel_pairs(parcels, buildings)
     sums = per_parcel_sums(pairs, floor, len(parcels), mask=counted)
     unknown_gfa = counted & np.isnan(floor["gfa_m2"].to_numpy(dtype=float))
     return sums, None, unknown_gfa
 
 
 def indicator_values(*, parcels, buildings, years, classes: ParcelClasses | None, year: int, land_rules, rules,
-                     areas: Mapping[str, float | None], reasons: Mapping[str, Reason | None]) -> dict[str, _Value]:
-    """Every indicator's value with numerator and denominator, or its reason."""
+                     areas: Mapping[str, float | None], reasons: Mapping[str, Reason | None],
+                     pairs: pd.DataFrame | None = None) -> dict[str, _Value]:
+    """Every indicator's value with numerator and denominator, or its reason (``pairs``: the building–parcel
+    overlay of ``parcels`` and ``buildings`` when already taken)."""
     a, a2, d = areas["built"], areas["industrial"], areas["supplied"]
     parcel_reason, use_reason = reasons["parcels"], reasons["land_use"]
     out = {
@@ -639,7 +650,7 @@ def indicator_values(*, parcels, buildings, years, classes: ParcelClasses | None
     }
     built_reason = parcel_reason
     sums, building_reason, unknown_gfa = (None, None, np.zeros(0, dtype=bool)) if classes is None else \
-        _building_sums(parcels, buildings, classes, land_rules, rules)
+        _building_sums(parcels, buildings, classes, land_rules, rules, pairs)
     for key, land, mask_reason, measure in (
             ("comprehensive_far", a, built_reason, "gfa_m2"), ("building_density", a, built_reason, "footprint_m2"),
             ("industrial_far", a2, built_reason or use_reason, "gfa_m2"),

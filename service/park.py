@@ -20,9 +20,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -35,6 +37,7 @@ from geo.records import in_force
 from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
 from geo.site_search import SITE_LAYERS, site_inputs
 from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
+from geo.utilisation import overlay, pairs_among
 from layers.registry import REGISTRY
 from layers.store import ParkStoreError
 from layers.stores import ParkStore, migrate_store
@@ -183,6 +186,15 @@ class ParkService:
                 self._derived[key] = value
         return value
 
+    def pairs_among(self) -> Callable[[np.ndarray, np.ndarray], pd.DataFrame] | None:
+        """The building–parcel overlay of any day's parcels and buildings (``pairs(parcel_rows, building_rows)``,
+        masks over the layers), taken from one overlay of all their records kept per version: the analyses of
+        several days (a year's report judges three year ends) overlay the park once. None without both layers."""
+        parcels, buildings = self.layer("parcels"), self.layer("buildings")
+        if not (isinstance(parcels, gpd.GeoDataFrame) and isinstance(buildings, gpd.GeoDataFrame)):
+            return None
+        return partial(pairs_among, self.derived("overlay", lambda: overlay(parcels, buildings)))
+
     def layer_states(self) -> dict[str, str]:
         """Each registry layer's state (``geo.judged``): holds records in force, empty, or absent from the park."""
         def states() -> dict[str, str]:
@@ -257,7 +269,7 @@ class ParkService:
         def compute() -> LandAnalysis:
             rules = self.rules()
             return analyse_land(self.layers(LAND_LAYERS), as_of=day, rules=rules.land,
-                                infra_rules=rules.infrastructure if readiness else None)
+                                infra_rules=rules.infrastructure if readiness else None, pairs=self.pairs_among())
 
         return self._result(("land", day) if readiness else ("land_figures", day), compute, run)
 
@@ -282,7 +294,7 @@ class ParkService:
             current = year_figures(layers, year, end=ends[year], start=ends[year - 1], judgeable=judgeable)
             previous = year_figures(layers, year - 1, end=ends[year - 1], start=ends[year - 2], judgeable=judgeable)
             evaluation = evaluate_land_use(layers, year=year, rules=rules.evaluation, land_rules=rules.land,
-                                           idle=ends[year].parcels)
+                                           idle=ends[year].parcels, pairs=self.pairs_among())
             return YearReport(year, current, previous, evaluation, lacking)
 
         return self._result(("report", year), compute, run)
