@@ -33,6 +33,7 @@ from geo.utilisation import building_floor_areas, building_parcel_pairs, per_par
 from layers.evaluation_rules import EvaluationRules
 from layers.registry import get_layer
 from layers.rules import LandRules
+from layers.text_keys import isin
 from layers.valid_time import valid_on
 
 #: Labels of the zone types (开发区类型).
@@ -715,9 +716,9 @@ def _taxes(parcels, years, classes, year, a, a2, parcel_reason, use_reason) -> d
             "parcels", ("enterprise_id",), int(holders.isna().sum()), int(on.sum()), what_zh="工矿仓储地块",
             what_en="industrial parcels"))
         return out
-    wanted = pd.Index(pd.unique(holders.to_numpy(dtype=object)))
+    wanted = pd.unique(holders.to_numpy(dtype=object))
     by_firm = pd.Series(tax, index=firms.to_numpy()).groupby(level=0).sum(min_count=1)
-    lacking = sorted(wanted[~wanted.isin(by_firm.dropna().index)])
+    lacking = sorted(wanted[~isin(wanted, by_firm.dropna().index)])
     if lacking:
         out["industrial_tax_per_ha"] = _Value(None, None, None, Reason(
             f"{len(wanted)} 家工矿仓储用地企业中有 {len(lacking)} 家没有 {year} 年度税收（enterprise_years.tax_wan）："
@@ -726,7 +727,7 @@ def _taxes(parcels, years, classes, year, a, a2, parcel_reason, use_reason) -> d
             f"(enterprise_years.tax_wan): " + ", ".join(lacking[:5]), ("enterprise_years.tax_wan",)))
         return out
     # The firms' sums in the order of their ids (the groups' order), as a sum over the sorted ids adds them.
-    out["industrial_tax_per_ha"] = _value(float(by_firm[by_firm.index.isin(wanted)].sum()), a2 / M2_PER_HA, None,
+    out["industrial_tax_per_ha"] = _value(float(by_firm[isin(by_firm.index, wanted)].sum()), a2 / M2_PER_HA, None,
                                           "工矿仓储用地", "industrial land")
     return out
 
