@@ -272,7 +272,8 @@ class ParkService:
             return analyse_land(self.layers(LAND_LAYERS), as_of=day, rules=rules.land,
                                 infra_rules=rules.infrastructure if readiness else None, pairs=self.pairs_among())
 
-        return self._result(("land", day) if readiness else ("land_figures", day), compute, run)
+        # Both kinds share the land analyses' budget of kept results (each is hundreds of MB on a large park).
+        return self._result(("land", day) if readiness else ("land", day, "without readiness"), compute, run)
 
     def summary(self, day: dt.date, *, run: Runner | None = None) -> dict[str, dict]:
         """The KPI figures on ``day``, built from :meth:`land` of the same day (so every page agrees)."""
