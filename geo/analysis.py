@@ -27,6 +27,7 @@ from geo.records import in_force
 from geo.utilisation import area_ratios, building_floor_areas, building_parcel_pairs, utilisation
 from geo.vacancy import overlapping_leases, park_vacancy, unit_vacancy, vacancy_by, vacancy_trend
 from layers.rules import LandRules
+from layers.valid_time import valid_on
 
 #: The stable field names of ``parcel_analysis`` (DESIGN.md), before the readiness columns.
 PARCEL_ANALYSIS_FIELDS = (
@@ -71,6 +72,12 @@ def _layer(layers: Mapping[str, pd.DataFrame], name: str, as_of) -> pd.DataFrame
         spec = get_layer(name)
         frame = pd.DataFrame({f.name: pd.Series(dtype=object) for f in spec.fields})
     return in_force(frame, as_of=as_of)
+
+
+def _in_force_rows(layers: Mapping[str, pd.DataFrame], name: str, as_of) -> np.ndarray:
+    """Which rows of ``layers[name]`` :func:`_layer` keeps (all rows of a missing layer: it has none)."""
+    frame = layers.get(name)
+    return np.zeros(0, dtype=bool) if frame is None else valid_on(frame, as_of)
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,7 @@ def analyse_land(
     rules: LandRules,
     infra_rules=None,
     steps=parcel_steps,
+    pairs=None,
 ) -> LandAnalysis:
     """Run every land analysis on a park's validated layers as of ``as_of``.
 
@@ -177,6 +185,10 @@ def analyse_land(
         Runs the per-parcel steps (:func:`parcel_steps`, same signature);
         ``geo.partition.dask_engine`` gives one that runs them partition-wise on dask.
         The park-wide steps (亩均 grades, inefficient land, vacancy) run here on the result.
+    pairs
+        ``pairs(parcel_rows, building_rows)``: the building–parcel overlay of the records in force
+        (boolean masks over the layers given) in canonical order, when it is taken from one kept for
+        every day (``geo.utilisation.pairs_among``); by default ``steps`` computes it.
     """
     when = pd.Timestamp(as_of).normalize()
     parcels = _layer(layers, "parcels", when)
@@ -188,8 +200,14 @@ def analyse_land(
     if not isinstance(buildings, gpd.GeoDataFrame):
         buildings = gpd.GeoDataFrame(buildings, geometry=gpd.GeoSeries([], crs=parcels.crs), crs=parcels.crs)
 
-    done = steps(parcels, buildings, enterprises=enterprises, roads=_layer(layers, "roads", when),
-                 pipelines=_layer(layers, "pipelines", when), as_of=when, rules=rules, infra_rules=infra_rules)
+    known = {} if pairs is None else {"pairs": pairs(_in_force_rows(layers, "parcels", when),
+                                                      _in_force_rows(layers, "buildings", when))}
+    # In one process readiness alone reads the networks: without it they are not filtered (the partitioned
+    # engines size their halo by the roads).
+    skip_networks = infra_rules is None and steps is parcel_steps
+    networks = {name: None if skip_networks else _layer(layers, name, when) for name in ("roads", "pipelines")}
+    done = steps(parcels, buildings, enterprises=enterprises, **networks, as_of=when, rules=rules,
+                 infra_rules=infra_rules, **known)
     pairs, util, idle = done.pairs, done.utilisation, done.idle
 
     standing_on = building_parcel(pairs, buildings, parcels)

@@ -32,6 +32,7 @@ from geo.inefficiency import CATEGORIES
 from geo.records import is_industrial  # the park's one definition of industrial land
 from geo.units import M2_PER_MU
 from layers.registry import get_layer
+from layers.text_keys import isin
 from layers.valid_time import valid_on_each
 
 METRES_PER_KM = 1000.0
@@ -203,9 +204,8 @@ def land_figures(parcels: pd.DataFrame, year: int) -> tuple[dict, dict[str, pd.D
 def idle_figures(end: pd.DataFrame, start: pd.DataFrame) -> dict:
     """Idle land at the year end, and newly idle: idle at the end, not at the start (parcel analyses by id)."""
     idle_end = end["idle_status"].isin(IDLE_STATUSES).fillna(False).to_numpy(dtype=bool)
-    was_idle = set(start.loc[start["idle_status"].isin(IDLE_STATUSES).fillna(False).to_numpy(dtype=bool),
-                             "parcel_id"])
-    new = idle_end & ~end["parcel_id"].isin(was_idle).to_numpy(dtype=bool)
+    was_idle = start.loc[start["idle_status"].isin(IDLE_STATUSES).fillna(False).to_numpy(dtype=bool), "parcel_id"]
+    new = idle_end & ~isin(end["parcel_id"], was_idle)
     mu = end["area_m2"].to_numpy(dtype=float) / M2_PER_MU
     return {"idle_year_end_parcels": int(idle_end.sum()), "idle_year_end_mu": float(mu[idle_end].sum()),
             "idle_new_parcels": int(new.sum()), "idle_new_mu": float(mu[new].sum())}
@@ -225,7 +225,7 @@ def space_figures(vacancy_end: Mapping, vacancy_start: Mapping, units: pd.DataFr
                   year: int) -> dict:
     """Factory space leasable, let and vacant at the start and end of the year; units newly let in it."""
     new_leases = leases[happened_in(leases, "start", year)]
-    let_units = units[units["unit_id"].isin(set(new_leases["unit_id"]))]
+    let_units = units[isin(units["unit_id"], new_leases["unit_id"])]
     return {
         **{f"factory_{name}_m2_{when}": float(figures[f"{source}_m2"])
            for when, figures in (("start", vacancy_start), ("end", vacancy_end))

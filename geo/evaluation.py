@@ -33,6 +33,8 @@ from geo.utilisation import building_floor_areas, building_parcel_pairs, per_par
 from layers.evaluation_rules import EvaluationRules
 from layers.registry import get_layer
 from layers.rules import LandRules
+from layers.text_keys import isin
+from layers.valid_time import valid_on
 
 #: Labels of the zone types (开发区类型).
 ZONE_TYPE_LABELS = {"industrial": ("工业主导型", "industry-led"),
@@ -354,10 +356,13 @@ def area_inside(geoms: np.ndarray, outline) -> np.ndarray:
 
 
 def classify_parcels(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, day: pd.Timestamp,
-                     rules: EvaluationRules, land_rules: LandRules, outline=None) -> ParcelClasses:
+                     rules: EvaluationRules, land_rules: LandRules, outline=None,
+                     idle: pd.DataFrame | None = None) -> ParcelClasses:
     """Which category each parcel is in on ``day``: supplied needs its contract by then, built its completion.
 
     With an ``outline`` (the evaluation area), only the part of a parcel inside it counts.
+    ``idle``: ``geo.idle.idle_land`` of these parcels on ``day`` when already computed
+    (a land analysis of the day), else it is computed here.
     """
     status_rules = rules.status
     status = text_column(parcels, "status")
@@ -368,7 +373,8 @@ def classify_parcels(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, 
     supplied = status.isin(status_rules.supplied_statuses).to_numpy(dtype=bool) & ~(contract > day).to_numpy(bool)
     built = supplied & status.isin(status_rules.built_statuses).to_numpy(dtype=bool) \
         & ~(completion > day).to_numpy(dtype=bool)
-    idle = idle_land(parcels, buildings, as_of=day, rules=land_rules)
+    if idle is None:
+        idle = idle_land(parcels, buildings, as_of=day, rules=land_rules)
     idle_status = idle["idle_status"]
     # Land outside 53号令's tenures cannot be idle; the rest that geo.idle could not judge is unknown.
     tenure = text_column(parcels, "tenure")
@@ -450,7 +456,7 @@ def standardised(value: float, ideal: float, *, direction: str) -> float:
 
 
 def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: EvaluationRules,
-                      land_rules: LandRules) -> Evaluation:
+                      land_rules: LandRules, idle: pd.DataFrame | None = None, pairs=None) -> Evaluation:
     """The national land-use evaluation of a park for ``year``, judged on 31 December.
 
     Parameters
@@ -464,6 +470,14 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
         The evaluation rules in force (``layers.evaluation_rules``; the park service's ``rules().evaluation``).
     land_rules
         The land rules in force (``layers.rules``), for idle land and floor areas.
+    idle
+        Idle land on 31 December when already judged (``parcel_analysis`` of a land analysis of
+        that day under the same rules: ``parcel_id``, ``idle_status``, ``idle_not_judged``);
+        used when its parcels are the ones in force on the day, in the same order.
+    pairs
+        ``pairs(parcel_rows, building_rows)``: the building–parcel overlay of the layers' records at the true
+        rows of the two masks, from one kept for every day (``geo.utilisation.pairs_among``); by default the
+        overlay of the day's records is computed here.
     """
     year = checked_year(year)
     day = pd.Timestamp(year=year, month=12, day=31)
@@ -479,8 +493,8 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
 
     total_m2, blocked_m2, area_reason, outline = evaluation_area(zones, rules=rules)
     parcel_reason = None if has_parcels else no_records("parcels")
-    classes = classify_parcels(parcels, buildings, day=day, rules=rules, land_rules=land_rules,
-                               outline=outline) if has_parcels else None
+    classes = classify_parcels(parcels, buildings, day=day, rules=rules, land_rules=land_rules, outline=outline,
+                               idle=_same_parcels(idle, parcels)) if has_parcels else None
 
     def parcel_sum(mask_name: str, extra: np.ndarray | None = None) -> float | None:
         if classes is None:
@@ -520,7 +534,9 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
     values = indicator_values(
         parcels=parcels, buildings=buildings, years=years, classes=classes, year=int(year), land_rules=land_rules,
         rules=rules, areas={key: area for key, (area, _) in areas.items()},
-        reasons={"developable": area_reason, "parcels": parcel_reason, "land_use": built_land_use_missing})
+        reasons={"developable": area_reason, "parcels": parcel_reason, "land_use": built_land_use_missing},
+        pairs=None if pairs is None or not has_parcels or not len(buildings) else
+        pairs(valid_on(layers["parcels"], day), valid_on(layers["buildings"], day)))
     indicators = tuple(_indicator(key, values[key], zone_type, rules, idle_note if key == "idle_rate" else None)
                        for key in INDICATOR_LABELS)
     return Evaluation(
@@ -530,6 +546,14 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
         years_of_supply_left=supply_years(classes, supplyable, parcel_reason, year=int(year), rules=rules),
         industrial_share=_share(industrial, built), residential_share=_share(residential, built),
         rules_files=rules.files)
+
+
+def _same_parcels(judged: pd.DataFrame | None, parcels: pd.DataFrame) -> pd.DataFrame | None:
+    """``judged`` when it holds a row for each of ``parcels`` in the same order, else None."""
+    if judged is None or len(judged) != len(parcels):
+        return None
+    same = judged["parcel_id"].to_numpy(dtype=object) == parcels["parcel_id"].to_numpy(dtype=object)
+    return judged if bool(same.all()) else None
 
 
 def _share(part: float | None, whole: float | None) -> float | None:
@@ -592,22 +616,26 @@ def _value(numerator: float | None, denominator: float | None, reason: Reason | 
     return _Value(None if value is None else value * scale, numerator, denominator, zero)
 
 
-def _building_sums(parcels, buildings, classes, land_rules, rules) -> tuple[pd.DataFrame | None, Reason | None,
-                                                                            np.ndarray]:
-    """Floor area and footprint of counted buildings per parcel (NaN where a building's floor area is unknown)."""
+def _building_sums(parcels, buildings, classes, land_rules, rules, pairs=None
+                   ) -> tuple[pd.DataFrame | None, Reason | None, np.ndarray]:
+    """Floor area and footprint of counted buildings per parcel (NaN where a building's floor area is unknown);
+    ``pairs``: their overlay when already taken."""
     if not len(buildings):
         return None, no_records("buildings"), np.zeros(0, dtype=bool)
     counted = text_column(buildings, "status").isin(rules.status.counted_building_statuses).to_numpy(dtype=bool)
     floor = building_floor_areas(buildings, rules=land_rules)[["gfa_m2", "footprint_m2"]]
-    pairs = building_parcel_pairs(parcels, buildings)
+    if pairs is None:
+        pairs = building_parcel_pairs(parcels, buildings)
     sums = per_parcel_sums(pairs, floor, len(parcels), mask=counted)
     unknown_gfa = counted & np.isnan(floor["gfa_m2"].to_numpy(dtype=float))
     return sums, None, unknown_gfa
 
 
 def indicator_values(*, parcels, buildings, years, classes: ParcelClasses | None, year: int, land_rules, rules,
-                     areas: Mapping[str, float | None], reasons: Mapping[str, Reason | None]) -> dict[str, _Value]:
-    """Every indicator's value with numerator and denominator, or its reason."""
+                     areas: Mapping[str, float | None], reasons: Mapping[str, Reason | None],
+                     pairs: pd.DataFrame | None = None) -> dict[str, _Value]:
+    """Every indicator's value with numerator and denominator, or its reason (``pairs``: the building–parcel
+    overlay of ``parcels`` and ``buildings`` when already taken)."""
     a, a2, d = areas["built"], areas["industrial"], areas["supplied"]
     parcel_reason, use_reason = reasons["parcels"], reasons["land_use"]
     out = {
@@ -623,7 +651,7 @@ def indicator_values(*, parcels, buildings, years, classes: ParcelClasses | None
     }
     built_reason = parcel_reason
     sums, building_reason, unknown_gfa = (None, None, np.zeros(0, dtype=bool)) if classes is None else \
-        _building_sums(parcels, buildings, classes, land_rules, rules)
+        _building_sums(parcels, buildings, classes, land_rules, rules, pairs)
     for key, land, mask_reason, measure in (
             ("comprehensive_far", a, built_reason, "gfa_m2"), ("building_density", a, built_reason, "footprint_m2"),
             ("industrial_far", a2, built_reason or use_reason, "gfa_m2"),
@@ -688,9 +716,9 @@ def _taxes(parcels, years, classes, year, a, a2, parcel_reason, use_reason) -> d
             "parcels", ("enterprise_id",), int(holders.isna().sum()), int(on.sum()), what_zh="工矿仓储地块",
             what_en="industrial parcels"))
         return out
-    wanted = set(holders)
+    wanted = pd.unique(holders.to_numpy(dtype=object))
     by_firm = pd.Series(tax, index=firms.to_numpy()).groupby(level=0).sum(min_count=1)
-    lacking = sorted(wanted - set(by_firm.dropna().index))
+    lacking = sorted(wanted[~isin(wanted, by_firm.dropna().index)])
     if lacking:
         out["industrial_tax_per_ha"] = _Value(None, None, None, Reason(
             f"{len(wanted)} 家工矿仓储用地企业中有 {len(lacking)} 家没有 {year} 年度税收（enterprise_years.tax_wan）："
@@ -698,7 +726,8 @@ def _taxes(parcels, years, classes, year, a, a2, parcel_reason, use_reason) -> d
             f"{len(lacking)} of {len(wanted)} firms on industrial land have no {year} tax "
             f"(enterprise_years.tax_wan): " + ", ".join(lacking[:5]), ("enterprise_years.tax_wan",)))
         return out
-    out["industrial_tax_per_ha"] = _value(float(by_firm.reindex(sorted(wanted)).sum()), a2 / M2_PER_HA, None,
+    # The firms' sums in the order of their ids (the groups' order), as a sum over the sorted ids adds them.
+    out["industrial_tax_per_ha"] = _value(float(by_firm[isin(by_firm.index, wanted)].sum()), a2 / M2_PER_HA, None,
                                           "工矿仓储用地", "industrial land")
     return out
 

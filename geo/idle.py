@@ -42,25 +42,26 @@ IDLE_STATUSES = ("idle_fee", "idle_reclaim", "stalled_idle")
 def add_years(dates: pd.Series, years: int | np.ndarray, *, missing_day: str = "month_end") -> pd.Series:
     """The same calendar day ``years`` later; 29 February → 28 February (``month_end``) or 1 March (``next_day``).
 
-    Vectorised; NaT stays NaT.
+    Vectorised on NumPy's calendar units (pandas' field accessors and a frame of year, month and day cost ten times
+    as much on a large park); NaT stays NaT.
     """
     dates = pd.to_datetime(dates)
-    year = dates.dt.year + years
-    month = dates.dt.month
-    day = dates.dt.day
+    days = dates.to_numpy(dtype="datetime64[D]")
+    valid = ~np.isnat(days)
+    months = days.astype("datetime64[M]")
+    month0 = months.astype(np.int64) % 12  # 0 = January
+    day = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
+    year = (months.astype("datetime64[Y]").astype(np.int64) + 1970 + np.asarray(years)).astype(np.int64)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    moved = (month == 2) & (day == 29) & ~leap
+    moved = (month0 == 1) & (day == 29) & ~leap
     if missing_day == "next_day":
-        month = month.where(~moved, 3)
-        day = day.where(~moved, 1)
+        month0 = np.where(moved, 2, month0)
+        day = np.where(moved, 1, day)
     else:
-        day = day.where(~moved, 28)
-    parts = pd.DataFrame({"year": year, "month": month, "day": day})
-    valid = dates.notna()
-    out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ms]")
-    if valid.any():
-        out[valid] = pd.to_datetime(parts[valid].astype("int64")).astype("datetime64[ms]")
-    return out
+        day = np.where(moved, 28, day)
+    shifted = ((year - 1970) * 12 + month0).astype("datetime64[M]").astype("datetime64[D]") + (day - 1)
+    out = np.where(valid, shifted, np.datetime64("NaT")).astype("datetime64[ms]")
+    return pd.Series(out, index=dates.index)
 
 
 def developed_area(

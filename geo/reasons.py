@@ -34,16 +34,24 @@ def join_reasons(index: pd.Index, pairs: Iterable[tuple[object, str]]) -> pd.Ser
     pairs
         ``(mask, text)``: boolean array-likes aligned with ``index`` and the text to add where true.
     """
-    out = np.full(len(index), "", dtype=object)
+    masks, texts = [], []
     for mask, text in pairs:
         flags = as_bool(mask, index)
-        if not flags.any():
-            continue
-        has = flags & (out != "")
-        out[flags & ~has] = text
-        out[has] = out[has] + "; " + text
-    series = pd.Series(out, index=index, dtype=object)
-    return series.where(series != "", np.nan).astype(TEXT_DTYPE)
+        if flags.any():
+            masks.append(flags)
+            texts.append(text)
+    if not masks:
+        return pd.Series(np.full(len(index), np.nan, dtype=object), index=index).astype(TEXT_DTYPE)
+    # Records share a few combinations of reasons: each combination's text is joined once, then taken per record.
+    # A combination is the bits of its reasons in a Python int (any number of reasons), grouped by NumPy.
+    bits = np.zeros(len(index), dtype=object) if len(masks) > 62 else np.zeros(len(index), dtype=np.int64)
+    for j, flags in enumerate(masks):
+        bits[flags] += 1 << j
+    combinations, which = np.unique(bits, return_inverse=True)
+    joined = ["; ".join(text for j, text in enumerate(texts) if int(combination) >> j & 1) or np.nan
+              for combination in combinations]
+    return pd.Series(pd.array(np.array(joined, dtype=object), dtype=TEXT_DTYPE).take(which.reshape(-1)),
+                     index=index)
 
 
 def as_bool(values, index: pd.Index) -> np.ndarray:

@@ -13,6 +13,8 @@ inside one parcel skip the polygon intersection (DESIGN.md measured 113 s → 30
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -118,6 +120,15 @@ def building_floor_areas(buildings: gpd.GeoDataFrame, *, rules: LandRules) -> pd
     }, index=index)
 
 
+def overlay_geometries(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The parcels' and buildings' geometries, once both are known to be in the same projected CRS."""
+    require_projected(parcels, what="building–parcel overlay")
+    if parcels.crs != buildings.crs:
+        msg = f"parcels are in {parcels.crs} but buildings in {buildings.crs}; bring both to the working CRS"
+        raise ValueError(msg)
+    return parcels.geometry.to_numpy(), buildings.geometry.to_numpy()
+
+
 def building_parcel_pairs(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
     """Which part of each building's footprint lies in which parcel.
 
@@ -126,12 +137,7 @@ def building_parcel_pairs(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
     DataFrame with integer positions ``building`` and ``parcel`` (into the inputs),
     ``inside_m2`` (> 0) and ``share`` (inside ÷ building footprint), one row per pair.
     """
-    require_projected(parcels, what="building–parcel overlay")
-    if parcels.crs != buildings.crs:
-        msg = f"parcels are in {parcels.crs} but buildings in {buildings.crs}; bring both to the working CRS"
-        raise ValueError(msg)
-    parcel_geoms = parcels.geometry.to_numpy()
-    building_geoms = buildings.geometry.to_numpy()
+    parcel_geoms, building_geoms = overlay_geometries(parcels, buildings)
     tree = shapely.STRtree(parcel_geoms)
     b_pos, p_pos = tree.query(building_geoms, predicate="intersects")
     footprint = shapely.area(building_geoms)
@@ -148,6 +154,60 @@ def building_parcel_pairs(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
     with np.errstate(divide="ignore", invalid="ignore"):
         share = inside_m2[keep] / footprint[b_pos[keep]]
     return pd.DataFrame({"building": b_pos[keep], "parcel": p_pos[keep], "inside_m2": inside_m2[keep],
+                         "share": share})
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """The building–parcel overlay of every record of two layers, from which any subset's pairs are taken.
+
+    ``building``, ``parcel``: every intersecting pair (positions into the whole layers) in canonical
+    order (building, then parcel); ``contained``: the parcel contains the building; ``cut_m2``: the
+    area of the building inside the parcel, measured where a subset may need it (NaN elsewhere);
+    ``footprint``: each building's area.
+    """
+
+    building: np.ndarray
+    parcel: np.ndarray
+    contained: np.ndarray
+    cut_m2: np.ndarray
+    footprint: np.ndarray
+
+
+def overlay(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> Overlay:
+    """The :class:`Overlay` of all ``parcels`` and ``buildings`` (the records of every day at once).
+
+    A park's records of different days overlap (a parcel and the halves it was split into): one
+    overlay of them all serves every day's analysis (:func:`pairs_among`) instead of one overlay per day.
+    """
+    parcel_geoms, building_geoms = overlay_geometries(parcels, buildings)
+    b_pos, p_pos = shapely.STRtree(parcel_geoms).query(building_geoms, predicate="intersects")
+    order = np.lexsort((p_pos, b_pos))
+    b_pos, p_pos = b_pos[order], p_pos[order]
+    contained = shapely.contains(parcel_geoms[p_pos], building_geoms[b_pos])
+    # A subset measures a pair's cut unless the building lies wholly inside its only parcel there; a building
+    # with one pair among all records has one in every subset.
+    measured = ~contained | (np.bincount(b_pos, minlength=len(building_geoms))[b_pos] > 1)
+    cut_m2 = np.full(len(b_pos), np.nan)
+    cut_m2[measured] = shapely.area(shapely.intersection(building_geoms[b_pos[measured]],
+                                                         parcel_geoms[p_pos[measured]]))
+    return Overlay(b_pos, p_pos, contained, cut_m2, shapely.area(building_geoms))
+
+
+def pairs_among(whole: Overlay, parcel_rows: np.ndarray, building_rows: np.ndarray) -> pd.DataFrame:
+    """:func:`building_parcel_pairs` of the parcels and buildings at the true rows of the two masks, taken from
+    the overlay of all records: the same pairs, areas and shares, in canonical order (building, then parcel)."""
+    keep = parcel_rows[whole.parcel] & building_rows[whole.building]
+    b_all, p_all = whole.building[keep], whole.parcel[keep]
+    b_pos = np.cumsum(building_rows)[b_all] - 1  # positions among the buildings kept
+    p_pos = np.cumsum(parcel_rows)[p_all] - 1
+    single = np.bincount(b_pos, minlength=int(building_rows.sum()))[b_pos] == 1
+    inside = single & whole.contained[keep]
+    inside_m2 = np.where(inside, whole.footprint[b_all], whole.cut_m2[keep])
+    nonzero = inside_m2 > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = inside_m2[nonzero] / whole.footprint[b_all[nonzero]]
+    return pd.DataFrame({"building": b_pos[nonzero], "parcel": p_pos[nonzero], "inside_m2": inside_m2[nonzero],
                          "share": share})
 
 

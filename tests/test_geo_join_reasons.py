@@ -1,0 +1,31 @@
+"""``geo.reasons.join_reasons``: each record's reasons joined in the order given, NaN where none."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.reasons import TEXT_DTYPE, join_reasons
+
+
+def test_reasons_are_joined_in_the_order_given_per_record():
+    index = pd.Index([10, 11, 12, 13])
+    out = join_reasons(index, [([True, False, True, False], "甲"), (pd.Series([None, True, True, False],
+                                                                              dtype="boolean", index=index), "b"),
+                               (np.zeros(4, dtype=bool), "never"), ([False, False, True, False], "c")])
+    assert out.index.equals(index) and out.dtype == TEXT_DTYPE
+    assert out.tolist()[:3] == ["甲", "b", "甲; b; c"] and pd.isna(out.iloc[3])
+
+
+def test_no_reason_at_all_gives_missing_texts():
+    out = join_reasons(pd.RangeIndex(3), [(np.zeros(3, dtype=bool), "never")])
+    assert out.dtype == TEXT_DTYPE and out.isna().all()
+
+
+def test_more_reasons_than_bits_in_a_word():
+    # 70 reasons: record 0 has reasons 0 and 69, record 1 every reason, record 2 none.
+    masks = [(np.array([j in (0, 69), True, False]), f"r{j}") for j in range(70)]
+    out = join_reasons(pd.RangeIndex(3), masks)
+    assert out.iloc[0] == "r0; r69"
+    assert out.iloc[1] == "; ".join(f"r{j}" for j in range(70))
+    assert pd.isna(out.iloc[2])
