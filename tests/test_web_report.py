@@ -70,3 +70,24 @@ def test_the_word_document_and_the_workbook_hold_the_same_figures(client):
     sheet = book[book.sheetnames[0]]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=1, max_row=2)]
     assert rows[0][:4] == ["指标", "单位", "2025", "2024"] and rows[1][:4] == ["供地宗数", "宗", "4", "1"]
+
+
+def test_the_charts_are_served_as_png_and_shown_on_the_page_with_alt_text(client):
+    from PIL import Image
+
+    for name in ("land", "tenure", "space", "scores"):
+        answer = client.get(f"/report/chart/{name}.png?year=2025&lang=zh")
+        assert answer.status_code == 200 and answer.mimetype == "image/png"
+        assert Image.open(io.BytesIO(answer.data)).size == (945, 540)
+    page = client.get("/report?year=2025&lang=zh").get_data(as_text=True)
+    assert 'src="/report/chart/land.png?year=2025&amp;lang=zh"' in page
+    assert 'alt="供地与项目建设"' in page and 'alt="评价指标标准化分值"' in page
+    assert 'alt="Land supplied and projects"' in client.get("/report?year=2025&lang=en").get_data(as_text=True)
+
+
+def test_an_unknown_chart_is_refused_naming_it_and_the_charts(client):
+    answer = client.get("/report/chart/pie.png?year=2025", headers={"Accept": "application/json"})
+    assert answer.status_code == 404
+    error = answer.get_json()["error"]
+    assert (error["field"], error["value"], error["allowed"]) == ("chart", "pie", ["land", "tenure", "space", "scores"])
+    assert client.get("/report/chart/land.png?year=1989").status_code == 400

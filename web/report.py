@@ -1,4 +1,5 @@
-"""The annual report: ``/report`` (page), ``/api/report`` (JSON), ``/report.xlsx`` and ``/report.docx``.
+"""The annual report: ``/report`` (page), ``/api/report`` (JSON), ``/report.xlsx``, ``/report.docx`` and its charts
+(``/report/chart/<name>.png``).
 
 Every output is the park service's :meth:`service.park.ParkService.report` of one year, composed by
 :mod:`geo.report`: the page, the workbook and the Word document say the same figures in the same words.
@@ -14,16 +15,19 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from geo.annual import FIGURES, compare
 from geo.report import evaluation_tables, report_document, table_frame, year_table
+from geo.report_charts import CHARTS, chart_png, charts_by_section
 from layers.analysis_io import xlsx_bytes
 from layers.report_docx import docx_bytes
 from web.analysis_gate import gated
 from web.api_params import int_param
+from web.errors import nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices_json, notices_sheet
 from web.park import park, request_day
 
 bp = Blueprint("report", __name__)
 
+PNG = "image/png"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: The years a report can be asked for (the register's years: contracts since 1990).
@@ -57,7 +61,18 @@ def report_page():
     document = report_document(_park_name(), report.current, report.previous, report.evaluation, lang=lang,
                                made_on=dt.date.today())
     return render_template("report/report.html", year=year, document=document, not_judged=report.not_judged,
-                           frame=table_frame)
+                           frame=table_frame, charts=charts_by_section(lang))
+
+
+@bp.get("/report/chart/<name>.png")
+def report_chart(name: str):
+    """One chart of the year beside the year before (:data:`geo.report_charts.CHARTS`), as PNG."""
+    if name not in CHARTS:
+        raise nothing_called(f"没有名为 {name!r} 的图表", f"there is no chart called {name!r}", field="chart",
+                             value=name, allowed=list(CHARTS))
+    report = year_report(asked_year())
+    return Response(chart_png(name, report.current, report.previous, report.evaluation, current_lang()),
+                    mimetype=PNG)
 
 
 @bp.get("/api/report")
