@@ -91,3 +91,17 @@ def test_an_unknown_chart_is_refused_naming_it_and_the_charts(client):
     error = answer.get_json()["error"]
     assert (error["field"], error["value"], error["allowed"]) == ("chart", "pie", ["land", "tenure", "space", "scores"])
     assert client.get("/report/chart/land.png?year=1989").status_code == 400
+
+
+def test_the_word_document_holds_the_charts_with_their_captions(client):
+    opened = docx.Document(io.BytesIO(client.get("/report.docx?year=2025&lang=zh").data))
+    assert len(opened.inline_shapes) == 4
+    captions = [p.text for p in opened.paragraphs if p.style.name == "Caption" and p.text.startswith("图")]
+    assert captions == ["图1　供地与项目建设", "图2　供地面积（按供地方式）", "图3　标准厂房面积（年初与年末）",
+                        "图4　评价指标标准化分值"]
+    # Each chart stands in its section: the land charts after the first heading, the scores after the last.
+    texts = [p.text for p in opened.paragraphs]
+    assert texts.index("一、土地供应与项目建设") < texts.index(captions[0]) < texts.index("二、闲置土地与低效用地")
+    assert texts.index("六、土地集约利用评价") < texts.index(captions[3])
+    english = docx.Document(io.BytesIO(client.get("/report.docx?year=2025&lang=en").data))
+    assert "Figure 1. Land supplied and projects" in [p.text for p in english.paragraphs]

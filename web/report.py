@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from geo.annual import FIGURES, compare
 from geo.report import evaluation_tables, report_document, table_frame, year_table
-from geo.report_charts import CHARTS, chart_png, charts_by_section
+from geo.report_charts import CHARTS, chart_png, charts_by_section, report_figures
 from layers.analysis_io import xlsx_bytes
 from layers.report_docx import docx_bytes
 from web.analysis_gate import gated
@@ -53,13 +53,19 @@ def _park_name() -> str:
     return str(park().meta().get("park_name") or tr("园区", "Park"))
 
 
+def composed(report, lang: str, *, with_figures: bool):
+    """The report's document description; ``with_figures``: its charts drawn in (the DOCX and the PDF)."""
+    figures = report_figures(report.current, report.previous, report.evaluation, lang) if with_figures else None
+    return report_document(_park_name(), report.current, report.previous, report.evaluation, lang=lang,
+                           made_on=dt.date.today(), figures=figures)
+
+
 @bp.get("/report")
 def report_page():
-    """The year's figures beside the year before, the evaluation, and the downloads."""
+    """The year's figures beside the year before, the evaluation, and the downloads (charts load on their own)."""
     year = asked_year()
     report, lang = year_report(year), current_lang()
-    document = report_document(_park_name(), report.current, report.previous, report.evaluation, lang=lang,
-                               made_on=dt.date.today())
+    document = composed(report, lang, with_figures=False)
     return render_template("report/report.html", year=year, document=document, not_judged=report.not_judged,
                            frame=table_frame, charts=charts_by_section(lang))
 
@@ -100,9 +106,7 @@ def report_xlsx():
 
 @bp.get("/report.docx")
 def report_docx():
-    """The land section of the year's 年度工作总结 as a Word document."""
-    year, lang = asked_year(), current_lang()
-    report = year_report(year)
-    document = report_document(_park_name(), report.current, report.previous, report.evaluation, lang=lang,
-                               made_on=dt.date.today())
+    """The land section of the year's 年度工作总结 as a Word document, with its charts."""
+    year = asked_year()
+    document = composed(year_report(year), current_lang(), with_figures=True)
     return _attachment(docx_bytes(document), DOCX, f"report-{year}.docx")
