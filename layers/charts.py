@@ -98,17 +98,23 @@ class MapFigure:
 
 
 @functools.lru_cache(maxsize=1)
-def cjk_font() -> font_manager.FontProperties | None:
-    """The first installed font of :data:`CJK_FONTS` (None, logged once, when there is none)."""
+def cjk_font_file() -> str | None:
+    """The file of the first installed font of :data:`CJK_FONTS` (None, logged once, when there is none)."""
     installed = {entry.name: entry.fname for entry in font_manager.fontManager.ttflist}
     for name in CJK_FONTS:
         if name in installed:
-            return font_manager.FontProperties(fname=installed[name])
+            return installed[name]
     log.warning("no CJK font found (tried %s): charts are drawn, their Chinese characters will not show; "
                 "install fonts-wqy-microhei (make browser)", ", ".join(CJK_FONTS))
     # Said once above: not once more per missing glyph of every chart.
     warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
     return None
+
+
+def cjk_font() -> font_manager.FontProperties | None:
+    """The CJK font of :func:`cjk_font_file` for matplotlib's texts."""
+    path = cjk_font_file()
+    return None if path is None else font_manager.FontProperties(fname=path)
 
 
 def _text_kwargs(size: float) -> dict:
@@ -302,4 +308,4 @@ def map_png(description: MapFigure) -> bytes:
 
 
 __all__ = ["BarChart", "CHART_SIZE_IN", "CJK_FONTS", "DPI", "MAP_SIZE_IN", "MapFigure", "MapLayer", "Series",
-           "bar_chart_png", "cjk_font", "map_png", "scale_length"]
+           "bar_chart_png", "cjk_font", "cjk_font_file", "map_png", "scale_length"]

@@ -102,14 +102,14 @@ def test_figures_not_judged_are_absent_in_the_charts():
 
 def test_without_a_cjk_font_the_chart_is_drawn_and_the_log_says_so_once(monkeypatch, caplog):
     monkeypatch.setattr(charts, "CJK_FONTS", ("No Such Font",))
-    charts.cjk_font.cache_clear()
+    charts.cjk_font_file.cache_clear()
     try:
         with caplog.at_level(logging.WARNING, logger="layers.charts"):
             for _ in range(2):
                 assert opened(bar_chart_png(BarChart("供地", ["甲"], [Series("2025年", [1])]))).size > 0
         assert sum("no CJK font" in record.getMessage() for record in caplog.records) == 1
     finally:
-        charts.cjk_font.cache_clear()
+        charts.cjk_font_file.cache_clear()
 
 
 def test_a_cjk_font_is_found_on_this_machine():

@@ -105,3 +105,45 @@ def test_the_word_document_holds_the_charts_with_their_captions(client):
     assert texts.index("六、土地集约利用评价") < texts.index(captions[3])
     english = docx.Document(io.BytesIO(client.get("/report.docx?year=2025&lang=en").data))
     assert "Figure 1. Land supplied and projects" in [p.text for p in english.paragraphs]
+
+
+def test_the_pdf_holds_the_same_document_with_its_charts(client):
+    from pypdf import PdfReader
+
+    answer = client.get("/report.pdf?year=2025&lang=zh")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    assert answer.headers["Content-Disposition"] == "attachment; filename=report-2025.pdf"
+    reader = PdfReader(io.BytesIO(answer.data))
+    assert len(reader.pages) >= 3
+    text = "".join("".join(page.extract_text() for page in reader.pages).split())
+    assert text.startswith("测试园区2025年度土地利用工作总结")
+    # The figures as geo.report.number writes them: 60.0 亩 supplied, 4 parcels against 1.
+    assert "2025年园区供应土地4宗，较上年增加3宗。供地面积60.0亩，较上年增加45.0亩。" in text
+    assert "供地宗数宗41+3+300.0%" in text and "图4评价指标标准化分值" in text
+    assert [image.image.size for page in reader.pages for image in page.images] == [(945, 540)] * 4
+    english = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        client.get("/report.pdf?year=2025&lang=en").data)).pages).split())
+    assert "In2025theparksupplied4parcelsofland,up3parcelsontheyearbefore." in english
+
+
+def test_without_a_chinese_font_the_pdf_is_refused_with_a_clear_message(client, monkeypatch):
+    from layers import charts
+
+    monkeypatch.setattr(charts, "CJK_FONTS", ("No Such Font",))
+    charts.cjk_font_file.cache_clear()
+    try:
+        answer = client.get("/report.pdf?year=2025&lang=zh", headers={"Accept": "application/json"})
+        assert answer.status_code == 503
+        assert answer.get_json()["error"]["code"] == "no_cjk_font"
+        assert "服务器未安装中文字体" in answer.get_json()["error"]["message"]
+        page = client.get("/report.pdf?year=2025&lang=en").get_data(as_text=True)
+        assert "The server has no Chinese font, so it cannot make the PDF" in page
+    finally:
+        charts.cjk_font_file.cache_clear()
+
+
+def test_the_page_links_the_pdf_beside_the_word_and_excel_downloads(client):
+    page = client.get("/report?year=2025&lang=zh").get_data(as_text=True)
+    for target in ("/report.docx?year=2025", "/report.xlsx?year=2025", "/report.pdf?year=2025"):
+        assert f'href="{target}"' in page
+    assert "下载 PDF" in page

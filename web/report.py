@@ -1,5 +1,5 @@
-"""The annual report: ``/report`` (page), ``/api/report`` (JSON), ``/report.xlsx``, ``/report.docx`` and its charts
-(``/report/chart/<name>.png``).
+"""The annual report: ``/report`` (page), ``/api/report`` (JSON), ``/report.xlsx``, ``/report.docx``, ``/report.pdf``
+and its charts (``/report/chart/<name>.png``).
 
 Every output is the park service's :meth:`service.park.ParkService.report` of one year, composed by
 :mod:`geo.report`: the page, the workbook and the Word document say the same figures in the same words.
@@ -18,9 +18,10 @@ from geo.report import evaluation_tables, report_document, table_frame, year_tab
 from geo.report_charts import CHARTS, chart_png, charts_by_section, report_figures
 from layers.analysis_io import xlsx_bytes
 from layers.report_docx import docx_bytes
+from layers.report_pdf import NoCjkFont, pdf_bytes
 from web.analysis_gate import gated
 from web.api_params import int_param
-from web.errors import nothing_called
+from web.errors import error_response, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices_json, notices_sheet
 from web.park import park, request_day
@@ -28,6 +29,7 @@ from web.park import park, request_day
 bp = Blueprint("report", __name__)
 
 PNG = "image/png"
+PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: The years a report can be asked for (the register's years: contracts since 1990).
@@ -110,3 +112,18 @@ def report_docx():
     year = asked_year()
     document = composed(year_report(year), current_lang(), with_figures=True)
     return _attachment(docx_bytes(document), DOCX, f"report-{year}.docx")
+
+
+@bp.get("/report.pdf")
+def report_pdf():
+    """The Word document's content as PDF (same sections, tables and charts); 503 without a CJK font."""
+    year = asked_year()
+    document = composed(year_report(year), current_lang(), with_figures=True)
+    try:
+        content = pdf_bytes(document)
+    except NoCjkFont as exc:
+        return error_response(503, "no_cjk_font", tr(
+            "服务器未安装中文字体，无法生成 PDF；请下载 Word 文档，或由管理员安装 fonts-wqy-microhei",
+            "The server has no Chinese font, so it cannot make the PDF; download the Word document, or ask the "
+            "administrator to install fonts-wqy-microhei"), reason=str(exc))
+    return _attachment(content, PDF, f"report-{year}.pdf")
