@@ -125,8 +125,14 @@ def colored_layer(
     fill_opacity: float = 0.7,
     outline: str = "#444444",
     show: bool = True,
+    weight_px: float = 0.8,
+    color_target: str = "fill",
 ) -> StyledGeoJson:
-    """A styled polygon layer of ``frame`` (working CRS) with precomputed colours and popup fields."""
+    """A styled layer of ``frame`` (working CRS) with precomputed colours and popup fields.
+
+    ``color_target`` says what the colour paints: ``fill`` (polygons with an ``outline``), ``stroke`` (lines)
+    or ``both``.
+    """
     columns = [f.name for f in popup if f.name != id_field]
     web = to_web(frame[[id_field, "geometry"]] if id_field in frame else frame[["geometry"]].assign(
         **{id_field: frame.index.astype(str)}))
@@ -137,14 +143,14 @@ def colored_layer(
     spec = {
         "title": title,
         "popupFields": [{k: v for k, v in vars(f).items() if v is not None} for f in popup],
-        "style": {"color": outline, "weight": 0.8, "fillOpacity": fill_opacity},
-        "colorTarget": "fill",
+        "style": {"color": outline, "weight": weight_px, "fillOpacity": fill_opacity},
+        "colorTarget": color_target,
         "radius": 6,
     }
     return StyledGeoJson(key, data_json, spec, name=name, n_features=len(texts), show=show)
 
 
-def _base_map(frames: Sequence[pd.DataFrame], *, lang: str, basemap: str, asset_base_url: str,
+def base_map(frames: Sequence[pd.DataFrame], *, lang: str, basemap: str, asset_base_url: str,
               tianditu_key: str) -> ParkMap:
     m = ParkMap(asset_base_url=asset_base_url, lang=lang, zoom_start=14)
     add_basemap(m, basemap, lang=lang, tianditu_key=tianditu_key)
@@ -159,7 +165,7 @@ def _t(lang: str, zh: str, en: str) -> str:
 def land_map(analysis: pd.DataFrame, *, lang: str = "zh", basemap: str = "none", asset_base_url: str = "/static",
              tianditu_key: str = "") -> ParkMap:
     """Parcels coloured by compliance with the control indicators (FAR, building coefficient)."""
-    m = _base_map([analysis], lang=lang, basemap=basemap, asset_base_url=asset_base_url, tianditu_key=tianditu_key)
+    m = base_map([analysis], lang=lang, basemap=basemap, asset_base_url=asset_base_url, tianditu_key=tianditu_key)
     popup = [
         PopupField("name", _t(lang, "名称", "Name")),
         PopupField("area_mu", _t(lang, "面积", "Area"), _t(lang, "亩", "mu")),
@@ -180,7 +186,7 @@ def land_map(analysis: pd.DataFrame, *, lang: str = "zh", basemap: str = "none",
 def idle_map(analysis: pd.DataFrame, *, lang: str = "zh", basemap: str = "none", asset_base_url: str = "/static",
              tianditu_key: str = "") -> ParkMap:
     """Parcels coloured by idle status; a second (hidden) layer of inefficient land by first category."""
-    m = _base_map([analysis], lang=lang, basemap=basemap, asset_base_url=asset_base_url, tianditu_key=tianditu_key)
+    m = base_map([analysis], lang=lang, basemap=basemap, asset_base_url=asset_base_url, tianditu_key=tianditu_key)
     status_label = {k: (v[2] if lang == "en" else v[1]) for k, v in IDLE_PALETTE.items()}
     shown = analysis.assign(idle_status_label=analysis["idle_status"].map(status_label))
     popup = [
@@ -214,7 +220,7 @@ def idle_map(analysis: pd.DataFrame, *, lang: str = "zh", basemap: str = "none",
 def vacancy_map(buildings: pd.DataFrame, parcels: pd.DataFrame, *, lang: str = "zh", basemap: str = "none",
                 asset_base_url: str = "/static", tianditu_key: str = "") -> ParkMap:
     """Standard-factory buildings coloured by vacancy rate over the parcels (drawn light, for orientation)."""
-    m = _base_map([buildings if len(buildings) else parcels], lang=lang, basemap=basemap,
+    m = base_map([buildings if len(buildings) else parcels], lang=lang, basemap=basemap,
                   asset_base_url=asset_base_url, tianditu_key=tianditu_key)
     colored_layer(parcels, key="parcels", name=_t(lang, "地块", "Parcels"),
                   colors=pd.Series("#f7f7f7", index=parcels.index), fill_opacity=0.4, outline="#bbbbbb",

@@ -16,7 +16,8 @@ import pandas as pd
 
 from geo.annual import YearFigures
 from geo.report import NOT_JUDGED, PARTS, figure_label, figure_unit, number
-from layers.charts import BarChart, Series, bar_chart_png
+from geo.year_changes import CHANGES, change_label
+from layers.charts import BarChart, MapFigure, MapLayer, Series, bar_chart_png, map_png
 from layers.registry import get_layer
 from layers.report_docx import Figure
 
@@ -126,6 +127,30 @@ def chart_png(name: str, current: YearFigures, previous: YearFigures, evaluation
     return bar_chart_png(chart_description(name, current, previous, evaluation, lang))
 
 
+#: The report section the change map stands in (land supply and projects: most changes are parcels').
+CHANGE_MAP_SECTION = 0
+
+
+def change_map_title(year: int, lang: str) -> str:
+    return _t(lang, f"{year}年园区变化图", f"Changes in the park, {year}")
+
+
+def change_map_description(changes: pd.DataFrame, parcels: pd.DataFrame, year: int, lang: str) -> MapFigure:
+    """The year's changes (:func:`geo.year_changes.year_changes`) over the park's parcels in grey, one legend
+    entry per change present, in :data:`geo.year_changes.CHANGES` order."""
+    kinds = changes["change"].to_numpy(dtype=object)
+    layers = [MapLayer(change_label(key, lang), colour, changes.geometry.to_numpy()[kinds == key])
+              for key, (_, _, colour) in CHANGES.items() if (kinds == key).any()]
+    return MapFigure(change_map_title(year, lang), parcels.geometry.to_numpy(), layers,
+                     legend_title=_t(lang, "本年变化", "Changes of the year"),
+                     empty_note=_t(lang, "本年无变化", "No change in the year"))
+
+
+def change_map_png(changes: pd.DataFrame, parcels: pd.DataFrame, year: int, lang: str = "zh") -> bytes:
+    """The change map of ``year`` as PNG: grey parcels, the changes in their colours, legend, scale, north."""
+    return map_png(change_map_description(changes, parcels, year, lang))
+
+
 def caption(number_in_document: int, title: str, lang: str) -> str:
     """"图1　…" / "Figure 1. …"."""
     return _t(lang, f"图{number_in_document}　{title}", f"Figure {number_in_document}. {title}")
@@ -157,5 +182,6 @@ def charts_by_section(lang: str) -> dict[int, list[tuple[str, str]]]:
     return found
 
 
-__all__ = ["CHARTS", "LAND_KEYS", "SPACE_KINDS", "caption", "chart_description", "chart_png", "chart_title",
+__all__ = ["CHANGE_MAP_SECTION", "CHARTS", "LAND_KEYS", "change_map_description", "change_map_png",
+           "change_map_title", "SPACE_KINDS", "caption", "chart_description", "chart_png", "chart_title",
            "charts_by_section", "land_chart", "report_figures", "scores_chart", "space_chart", "tenure_chart"]

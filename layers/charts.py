@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as DrawPath
@@ -38,6 +38,8 @@ CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans CJK JP", "Sou
 DPI = 150
 CHART_SIZE_IN = (6.3, 3.6)
 MAP_SIZE_IN = (6.3, 5.4)
+#: Where the map stands in its figure (left, bottom, width, height as fractions): the legend takes the right.
+MAP_BOX = (0.02, 0.03, 0.66, 0.88)
 #: The two series' colours (this year, the year before) and those after them.
 SERIES_COLOURS = ("#2b6cb0", "#a0aec0", "#dd6b20", "#38a169")
 ABSENT_COLOUR = "#718096"
@@ -236,8 +238,9 @@ def _draw(axes, geometries, colour: str, *, edge: str, zorder: int) -> None:
     lines = [list(p.coords) for p in parts if p.geom_type in ("LineString", "LinearRing")]
     points = [p.coords[0] for p in parts if p.geom_type == "Point"]
     if polygons:
-        axes.add_collection(PatchCollection([PathPatch(p) for p in polygons], facecolor=colour, edgecolor=edge,
-                                            linewidth=0.3, zorder=zorder))
+        # One compound path per layer: a park of 10⁵ parcels draws in one patch, not 10⁵.
+        axes.add_patch(PathPatch(DrawPath.make_compound_path(*polygons), facecolor=colour, edgecolor=edge,
+                                 linewidth=0.3, zorder=zorder))
     if lines:
         axes.add_collection(LineCollection(lines, colors=colour, linewidths=1.6, zorder=zorder + 1))
     if points:
@@ -270,15 +273,27 @@ def _scale_bar(axes, bounds) -> None:
 
 
 def _north_arrow(axes, label: str) -> None:
-    axes.annotate(label, xy=(0.95, 0.95), xytext=(0.95, 0.84), xycoords="axes fraction", ha="center",
-                  va="center", arrowprops={"facecolor": "black", "width": 2.5, "headwidth": 8, "headlength": 8},
-                  zorder=10, **_text_kwargs(9))
+    axes.annotate("", xy=(0.94, 0.93), xytext=(0.94, 0.83), xycoords="axes fraction", zorder=10,
+                  arrowprops={"facecolor": "black", "width": 2.5, "headwidth": 8, "headlength": 8})
+    axes.text(0.94, 0.945, label, transform=axes.transAxes, ha="center", va="bottom", zorder=10, **_text_kwargs(9))
+
+
+def fit_bounds(bounds: tuple[float, float, float, float], ratio: float, margin: float = 0.06):
+    """``bounds`` with a ``margin`` (share of the longer side) all round, widened about their centre to the
+    width ÷ height ``ratio`` of the map's box, so the map fills its box at one scale in x and y."""
+    x0, y0, x1, y1 = bounds
+    pad = max(x1 - x0, y1 - y0, 1.0) * margin
+    width, height = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
+    width, height = max(width, height * ratio), max(height, width / ratio)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2
 
 
 def map_png(description: MapFigure) -> bytes:
     """The PNG of a static map: the background in grey, each layer in its colour with a legend entry."""
     figure = _new_figure(MAP_SIZE_IN)
-    axes = figure.add_subplot(1, 1, 1)
+    # The map on the left two thirds, the legend beside it (never over the park).
+    axes = figure.add_axes(MAP_BOX)
     axes.set_aspect("equal")
     axes.set_axis_off()
     _draw(axes, description.background, BACKGROUND_COLOUR, edge="#ffffff", zorder=1)
@@ -286,9 +301,8 @@ def map_png(description: MapFigure) -> bytes:
         _draw(axes, layer.geometries, layer.colour, edge=layer.colour, zorder=3 + 3 * number)
     bounds = _bounds([description.background, *(layer.geometries for layer in description.layers)])
     if bounds is not None:
-        x0, y0, x1, y1 = bounds
-        pad = max(x1 - x0, y1 - y0, 1.0) * 0.06
-        bounds = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+        box_ratio = (MAP_BOX[2] * MAP_SIZE_IN[0]) / (MAP_BOX[3] * MAP_SIZE_IN[1])
+        bounds = fit_bounds(bounds, box_ratio)
         axes.set_xlim(bounds[0], bounds[2])
         axes.set_ylim(bounds[1], bounds[3])
         _scale_bar(axes, bounds)
@@ -296,16 +310,16 @@ def map_png(description: MapFigure) -> bytes:
     drawn = [layer for layer in description.layers if _bounds([layer.geometries])]
     if drawn:
         handles = [Patch(facecolor=layer.colour, edgecolor=layer.colour, label=layer.label) for layer in drawn]
-        legend = axes.legend(handles=handles, loc="lower right", frameon=True, prop=_legend_font(),
-                             title=description.legend_title or None)
+        legend = axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                             frameon=False, prop=_legend_font(), title=description.legend_title or None,
+                             alignment="left")
         legend.get_title().update(_text_kwargs(8))
     elif description.empty_note:
         axes.text(0.5, 0.5, description.empty_note, transform=axes.transAxes, ha="center", va="center",
                   color=ABSENT_COLOUR, **_text_kwargs(11))
-    axes.set_title(description.title, **_text_kwargs(11))
-    figure.tight_layout()
+    figure.suptitle(description.title, **_text_kwargs(11))
     return _png(figure)
 
 
 __all__ = ["BarChart", "CHART_SIZE_IN", "CJK_FONTS", "DPI", "MAP_SIZE_IN", "MapFigure", "MapLayer", "Series",
-           "bar_chart_png", "cjk_font", "cjk_font_file", "map_png", "scale_length"]
+           "bar_chart_png", "cjk_font", "cjk_font_file", "fit_bounds", "map_png", "scale_length"]

@@ -35,6 +35,8 @@ from geo.records import in_force
 from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
 from geo.site_search import SITE_LAYERS, site_inputs
 from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
+from geo.year_changes import year_changes
+from layers.audit import AUDIT_LAYER
 from layers.registry import REGISTRY
 from layers.store import ParkStoreError
 from layers.stores import ParkStore, migrate_store
@@ -94,6 +96,8 @@ class YearReport:
     previous: YearFigures
     evaluation: Evaluation
     not_judged: tuple[NotJudged, ...]
+    #: What changed on the ground in the year (``geo.year_changes.year_changes``): the change map's features.
+    changes: gpd.GeoDataFrame
 
 
 class ParkService:
@@ -266,7 +270,9 @@ class ParkService:
             current = year_figures(layers, year, end=ends[year], start=ends[year - 1], judgeable=judgeable)
             previous = year_figures(layers, year - 1, end=ends[year - 1], start=ends[year - 2], judgeable=judgeable)
             evaluation = evaluate_land_use(layers, year=year, rules=rules.evaluation, land_rules=rules.land)
-            return YearReport(year, current, previous, evaluation, lacking)
+            changes = year_changes({**layers, AUDIT_LAYER: self.layer(AUDIT_LAYER)}, year, end=ends[year],
+                                   start=ends[year - 1])
+            return YearReport(year, current, previous, evaluation, lacking, changes)
 
         return self._result(("report", year), compute, run)
 

@@ -120,3 +120,60 @@ def test_a_cjk_font_is_found_on_this_machine():
 @pytest.mark.parametrize(("span", "length"), [(1000.0, 200.0), (4300.0, 500.0), (999.0, 100.0), (50.0, 10.0)])
 def test_the_scale_bar_is_a_round_fifth_of_the_map(span, length):
     assert scale_length(span) == length
+
+
+def has_colour(pixels: np.ndarray, colour: str, tolerance: int = 6) -> int:
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(pixels.astype(int) - rgb).sum(axis=2) <= tolerance).sum())
+
+
+def hand_made_changes():
+    """Three parcels of 100 m in a row (EPSG:4549), the first supplied, the third supplied and completed, and a
+    road built along them: the shape of geo.year_changes.year_changes."""
+    import geopandas as gpd
+    import shapely
+
+    parcels = gpd.GeoDataFrame({"parcel_id": ["A", "B", "C"]},
+                               geometry=[shapely.box(i * 200, 0, i * 200 + 100, 100) for i in range(3)], crs=4549)
+    changes = gpd.GeoDataFrame(
+        {"layer": ["parcels", "parcels", "parcels", "roads"], "record_id": ["A", "C", "C", "R1"],
+         "name": [None, None, None, "一路"], "change": ["supplied", "supplied", "completed", "road_completed"]},
+        geometry=[parcels.geometry[0], parcels.geometry[2], parcels.geometry[2],
+                  shapely.LineString([(0, -50), (500, -50)])], crs=4549)
+    return changes, parcels
+
+
+def test_the_change_map_draws_each_change_present_in_its_colour_over_grey_parcels():
+    from geo.report_charts import change_map_description, change_map_png
+    from geo.year_changes import CHANGES
+
+    changes, parcels = hand_made_changes()
+    description = change_map_description(changes, parcels, 2025, "zh")
+    assert description.title == "2025年园区变化图"
+    assert [layer.label for layer in description.layers] == ["新供地块", "新竣工地块", "新建成道路"]
+    assert [len(layer.geometries) for layer in description.layers] == [2, 1, 1]
+    pixels = opened(change_map_png(changes, parcels, 2025, "zh"))
+    assert pixels.shape[:2] == (round(charts.MAP_SIZE_IN[1] * DPI), round(charts.MAP_SIZE_IN[0] * DPI))
+    assert has_colour(pixels, charts.BACKGROUND_COLOUR) > 500  # parcel B, unchanged, is grey
+    assert has_colour(pixels, CHANGES["supplied"][2]) > 500 and has_colour(pixels, CHANGES["completed"][2]) > 500
+    assert has_colour(pixels, CHANGES["became_idle"][2]) == 0  # no change of that kind, no red
+    english = change_map_description(changes, parcels, 2025, "en")
+    assert english.title == "Changes in the park, 2025" and english.layers[0].label == "Parcels supplied"
+
+
+def test_a_year_without_change_draws_the_grey_park_and_says_so():
+    from geo.report_charts import change_map_description
+
+    changes, parcels = hand_made_changes()
+    nothing = changes.iloc[0:0]
+    description = change_map_description(nothing, parcels, 2025, "zh")
+    assert description.layers == [] and description.empty_note == "本年无变化"
+    pixels = opened(charts.map_png(description))
+    assert has_colour(pixels, charts.BACKGROUND_COLOUR) > 500 and has_colour(pixels, charts.ABSENT_COLOUR, 30) > 20
+
+
+def test_the_map_extent_fits_the_box_at_one_scale():
+    # 300 × 100 m with a 6 % margin of the longer side (18 m): 336 × 136, widened to height × 1.5 → 336 × 224.
+    x0, y0, x1, y1 = charts.fit_bounds((0.0, 0.0, 300.0, 100.0), 1.5)
+    assert (x1 - x0, y1 - y0) == (pytest.approx(336.0), pytest.approx(224.0))
+    assert ((x0 + x1) / 2, (y0 + y1) / 2) == (pytest.approx(150.0), pytest.approx(50.0))

@@ -49,7 +49,8 @@ def test_the_demo_parks_word_report_converts_in_libreoffice_and_reads_as_the_rep
     for heading in ("一、土地供应与项目建设", "二、闲置土地与低效用地", "三、标准厂房与盘活", "四、基础设施建设",
                     "五、企业效益", "六、土地集约利用评价"):
         assert heading in text
-    assert "图1供地与项目建设" in text and "图4评价指标标准化分值" in text
+    assert "图1供地与项目建设" in text and "图3" + "2025年园区变化图" in text and "图5评价指标标准化分值" in text
     # LibreOffice shares one resource dictionary among the pages: the charts are the distinct images.
     images = {(image.name, image.image.size) for page in reader.pages for image in page.images}
-    assert len(images) == 4 and {size for _, size in images} == {(945, 540)}  # the four charts came through
+    # The four charts and the change map came through.
+    assert sorted(size for _, size in images) == [(945, 540)] * 4 + [(945, 810)]

@@ -93,16 +93,16 @@ def test_an_unknown_chart_is_refused_naming_it_and_the_charts(client):
     assert client.get("/report/chart/land.png?year=1989").status_code == 400
 
 
-def test_the_word_document_holds_the_charts_with_their_captions(client):
+def test_the_word_document_holds_the_charts_and_the_change_map_with_their_captions(client):
     opened = docx.Document(io.BytesIO(client.get("/report.docx?year=2025&lang=zh").data))
-    assert len(opened.inline_shapes) == 4
+    assert len(opened.inline_shapes) == 5
     captions = [p.text for p in opened.paragraphs if p.style.name == "Caption" and p.text.startswith("图")]
-    assert captions == ["图1　供地与项目建设", "图2　供地面积（按供地方式）", "图3　标准厂房面积（年初与年末）",
-                        "图4　评价指标标准化分值"]
-    # Each chart stands in its section: the land charts after the first heading, the scores after the last.
+    assert captions == ["图1　供地与项目建设", "图2　供地面积（按供地方式）", "图3　2025年园区变化图",
+                        "图4　标准厂房面积（年初与年末）", "图5　评价指标标准化分值"]
+    # Each figure stands in its section: the land charts and the map after the first heading, the scores last.
     texts = [p.text for p in opened.paragraphs]
-    assert texts.index("一、土地供应与项目建设") < texts.index(captions[0]) < texts.index("二、闲置土地与低效用地")
-    assert texts.index("六、土地集约利用评价") < texts.index(captions[3])
+    assert texts.index("一、土地供应与项目建设") < texts.index(captions[2]) < texts.index("二、闲置土地与低效用地")
+    assert texts.index("六、土地集约利用评价") < texts.index(captions[4])
     english = docx.Document(io.BytesIO(client.get("/report.docx?year=2025&lang=en").data))
     assert "Figure 1. Land supplied and projects" in [p.text for p in english.paragraphs]
 
@@ -119,8 +119,9 @@ def test_the_pdf_holds_the_same_document_with_its_charts(client):
     assert text.startswith("测试园区2025年度土地利用工作总结")
     # The figures as geo.report.number writes them: 60.0 亩 supplied, 4 parcels against 1.
     assert "2025年园区供应土地4宗，较上年增加3宗。供地面积60.0亩，较上年增加45.0亩。" in text
-    assert "供地宗数宗41+3+300.0%" in text and "图4评价指标标准化分值" in text
-    assert [image.image.size for page in reader.pages for image in page.images] == [(945, 540)] * 4
+    assert "供地宗数宗41+3+300.0%" in text and "图3　2025年园区变化图".replace("　", "") in text
+    sizes = [image.image.size for page in reader.pages for image in page.images]
+    assert sorted(sizes) == [(945, 540)] * 4 + [(945, 810)]  # four charts and the change map
     english = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(
         client.get("/report.pdf?year=2025&lang=en").data)).pages).split())
     assert "In2025theparksupplied4parcelsofland,up3parcelsontheyearbefore." in english
@@ -147,3 +148,35 @@ def test_the_page_links_the_pdf_beside_the_word_and_excel_downloads(client):
     for target in ("/report.docx?year=2025", "/report.xlsx?year=2025", "/report.pdf?year=2025"):
         assert f'href="{target}"' in page
     assert "下载 PDF" in page
+
+
+def test_the_change_map_json_lists_the_years_changes_in_wgs84(client):
+    answer = client.get("/api/report/changes?year=2025&lang=zh")
+    assert answer.status_code == 200 and answer.mimetype == "application/geo+json"
+    features = answer.get_json()["features"]
+    by_change = {}
+    for feature in features:
+        by_change.setdefault(feature["properties"]["change"], []).append(feature["properties"]["record_id"])
+    # By hand (tests/test_geo_year_changes.py): supplied A, B, E, G; completed C, E; H newly idle; R1, W1 built.
+    assert sorted(by_change["supplied"]) == ["A", "B", "E", "G"] and sorted(by_change["completed"]) == ["C", "E"]
+    assert by_change["became_idle"] == ["H"] and by_change["road_completed"] == ["R1"]
+    assert by_change["pipeline_built"] == ["W1"] and "building_completed" not in by_change
+    first = features[0]
+    longitude, latitude = first["geometry"]["coordinates"][0][0]
+    assert 60 < longitude < 140 and 0 < latitude < 60  # degrees, not the park's metres
+    labels = {f["properties"]["change"]: f["properties"]["change_label"] for f in features}
+    assert labels["became_idle"] == "新增闲置地块"
+    assert len({f["id"] for f in features}) == len(features)  # E is supplied and completed: two features
+    english = client.get("/api/report/changes?year=2025&lang=en").get_json()["features"]
+    assert {f["properties"]["change_label"] for f in english} >= {"Parcels supplied", "Parcels newly idle"}
+
+
+def test_the_page_draws_the_change_map_with_its_counts(client):
+    page = client.get("/report?year=2025&lang=zh").get_data(as_text=True)
+    assert "本年变化图" in page and "parkatlas-map" in page
+    assert '"change_supplied"' in page or "change_supplied" in page  # the supplied parcels' own layer
+    assert "新增闲置地块</td><td class=\"num\">1</td>" in page.replace(
+        '<span class="swatch swatch-fill" style="--swatch: #e31a1c"></span>', "")
+    empty_year = client.get("/report?year=1995&lang=zh")
+    assert empty_year.status_code == 200 and "新供地块</td><td class=\"num\">0" in empty_year.get_data(
+        as_text=True).replace('<span class="swatch swatch-fill" style="--swatch: #1f78b4"></span>', "")

@@ -13,10 +13,23 @@ import datetime as dt
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from geo.annual import FIGURES, compare
+from geo.annual import FIGURES, compare, year_end
+from geo.crs import to_web
+from geo.maps import WEB_PRECISION
+from geo.maps_report import changes_legend, changes_map
 from geo.report import evaluation_tables, report_document, table_frame, year_table
-from geo.report_charts import CHARTS, chart_png, charts_by_section, report_figures
+from geo.report_charts import (
+    CHANGE_MAP_SECTION,
+    CHARTS,
+    change_map_png,
+    change_map_title,
+    chart_png,
+    charts_by_section,
+    report_figures,
+)
+from geo.year_changes import CHANGES, change_counts, change_label
 from layers.analysis_io import xlsx_bytes
+from layers.geojson import feature_texts
 from layers.report_docx import docx_bytes
 from layers.report_pdf import NoCjkFont, pdf_bytes
 from web.analysis_gate import gated
@@ -24,6 +37,7 @@ from web.api_params import int_param
 from web.errors import error_response, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices_json, notices_sheet
+from web.land import map_options, map_parts
 from web.park import park, request_day
 
 bp = Blueprint("report", __name__)
@@ -55,9 +69,17 @@ def _park_name() -> str:
     return str(park().meta().get("park_name") or tr("园区", "Park"))
 
 
+def _figures(report, lang: str):
+    """The report's charts and its change map over the parcels held at the year end, by section."""
+    parcels = park().land(year_end(report.year)).parcels
+    change_map = (CHANGE_MAP_SECTION, change_map_title(report.year, lang),
+                  change_map_png(report.changes, parcels, report.year, lang))
+    return report_figures(report.current, report.previous, report.evaluation, lang, extra={"changes": change_map})
+
+
 def composed(report, lang: str, *, with_figures: bool):
-    """The report's document description; ``with_figures``: its charts drawn in (the DOCX and the PDF)."""
-    figures = report_figures(report.current, report.previous, report.evaluation, lang) if with_figures else None
+    """The report's document description; ``with_figures``: its charts and change map drawn in (DOCX, PDF)."""
+    figures = _figures(report, lang) if with_figures else None
     return report_document(_park_name(), report.current, report.previous, report.evaluation, lang=lang,
                            made_on=dt.date.today(), figures=figures)
 
@@ -68,8 +90,13 @@ def report_page():
     year = asked_year()
     report, lang = year_report(year), current_lang()
     document = composed(report, lang, with_figures=False)
+    context = park().land(year_end(year)).parcels
+    counts = change_counts(report.changes)
     return render_template("report/report.html", year=year, document=document, not_judged=report.not_judged,
-                           frame=table_frame, charts=charts_by_section(lang))
+                           frame=table_frame, charts=charts_by_section(lang),
+                           legend=changes_legend(report.changes, lang=lang),
+                           change_rows=[(change_label(key, lang), CHANGES[key][2], counts[key]) for key in CHANGES],
+                           **map_parts(changes_map(report.changes, context, **map_options())))
 
 
 @bp.get("/report/chart/<name>.png")
@@ -81,6 +108,24 @@ def report_chart(name: str):
     report = year_report(asked_year())
     return Response(chart_png(name, report.current, report.previous, report.evaluation, current_lang()),
                     mimetype=PNG)
+
+
+def changes_geojson(changes, lang: str) -> str:
+    """The year's changes as a GeoJSON FeatureCollection (EPSG:4326); a feature per record and change."""
+    shown = changes.assign(change_label=[change_label(c, lang) for c in changes["change"]],
+                           feature_id=changes["change"] + "/" + changes["layer"] + "/" + changes["record_id"].astype(
+                               str)) if len(changes) else changes.assign(change_label=None, feature_id=None)
+    texts = feature_texts(to_web(shown), id_field="feature_id",
+                          properties=["layer", "record_id", "name", "change", "change_label"], precision=WEB_PRECISION)
+    return f'{{"type":"FeatureCollection","features":[{",".join(texts)}]}}'
+
+
+@bp.get("/api/report/changes")
+def report_changes_json():
+    """What changed on the ground in ``?year=``: supplied, started, completed, ended, revitalised and newly idle
+    parcels, buildings completed, roads completed or changed in stage, pipelines built (GeoJSON)."""
+    report = year_report(asked_year())
+    return Response(changes_geojson(report.changes, current_lang()), mimetype="application/geo+json")
 
 
 @bp.get("/api/report")
