@@ -180,3 +180,21 @@ def test_the_page_draws_the_change_map_with_its_counts(client):
     empty_year = client.get("/report?year=1995&lang=zh")
     assert empty_year.status_code == 200 and "新供地块</td><td class=\"num\">0" in empty_year.get_data(
         as_text=True).replace('<span class="swatch swatch-fill" style="--swatch: #1f78b4"></span>', "")
+
+
+def test_charts_drawn_at_once_in_many_threads_of_the_served_app_are_the_same_as_drawn_alone(client):
+    # Each chart is its own Figure on its own canvas (no pyplot state): threads never draw into each other's.
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.request import urlopen
+
+    from browser_helpers import serve
+
+    names = ["land", "tenure", "space", "scores"]
+    alone = {name: client.get(f"/report/chart/{name}.png?year=2025&lang=zh").data for name in names}
+    with serve(client.application) as base_url, ThreadPoolExecutor(max_workers=8) as pool:
+        def fetch(name: str) -> tuple[str, bytes]:
+            with urlopen(f"{base_url}/report/chart/{name}.png?year=2025&lang=zh", timeout=60) as answer:
+                return name, answer.read()
+
+        together = list(pool.map(fetch, names * 4))
+    assert len(together) == 16 and all(png == alone[name] for name, png in together)
