@@ -96,6 +96,24 @@ def _reason(item, lang: str) -> str:
     return "" if reason is None else (reason.en if lang == "en" else reason.zh)
 
 
+#: The research marks of data/evaluation.yaml (DOMAIN-REPORTS.md's legend) in words.
+CERTAINTY = {"✅": ("已核实", "confirmed"), "◐": ("仅见一处来源", "seen in one source"),
+             "❓": ("未核实，须园区复核", "unverified: the park must review it")}
+
+
+def certainty(mark: str, lang: str) -> str:
+    """A research mark with its meaning: "❓ 未核实，须园区复核"."""
+    zh, en = CERTAINTY.get(mark, (mark, mark))
+    return f"{mark} {en if lang == 'en' else zh}"
+
+
+def indicator_value(value: float | None, unit: str, lang: str, *, digits: int = 2) -> str:
+    """An indicator's value as shown: a share as a percentage (0.9646 → "96.5"), else with ``digits``."""
+    if value is None:
+        return NOT_JUDGED["en" if lang == "en" else "zh"]
+    return f"{value * 100:,.1f}" if unit == "%" else f"{value:,.{digits}f}"
+
+
 def evaluation_tables(evaluation, lang: str = "zh") -> list[Table]:
     """The evaluation's tables: land-use status areas, indicators with scores, potentials."""
     en = lang == "en"
@@ -108,11 +126,12 @@ def evaluation_tables(evaluation, lang: str = "zh") -> list[Table]:
         _t(lang, "评价指标", "Indicators"),
         [_t(lang, "指标", "Indicator"), _t(lang, "现状值", "Value"), _t(lang, "单位", "Unit"),
          _t(lang, "理想值", "Ideal"), _t(lang, "权重", "Weight"), _t(lang, "标准化分值", "Score"),
-         _t(lang, "说明", "Note")],
-        [[i.label_en if en else i.label_zh,
-          NOT_JUDGED["en" if en else "zh"] if i.value is None else f"{i.value:,.2f}", i.unit,
-          "—" if i.ideal is None else f"{i.ideal:,.2f}", f"{i.weight:.2f}",
-          "—" if i.score is None else f"{i.score:.1f}", _reason(i, lang)] for i in evaluation.indicators],
+         _t(lang, "公式确定性", "Formula"), _t(lang, "理想值确定性", "Ideal value"), _t(lang, "说明", "Note")],
+        [[i.label_en if en else i.label_zh, indicator_value(i.value, i.unit, lang), i.unit,
+          "—" if i.ideal is None else indicator_value(i.ideal, i.unit, lang), f"{i.weight:.2f}",
+          "—" if i.score is None else f"{i.score:.1f}", certainty(i.status, lang),
+          certainty(i.ideal_status, lang) if i.ideal is not None else _t(lang, "未设定", "not set"),
+          _reason(i, lang)] for i in evaluation.indicators],
         numeric_columns=frozenset({1, 3, 4, 5}))
     potentials = Table(_t(lang, "潜力测算", "Potentials"),
                        [_t(lang, "潜力", "Potential"), *area_columns, _t(lang, "测算依据", "Basis")],
@@ -223,5 +242,5 @@ def table_frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame([list(row) for row in table.rows], columns=list(table.header))
 
 
-__all__ = ["DECIMALS", "NOT_JUDGED", "PARTS", "evaluation_tables", "figure_label", "number", "report_document",
+__all__ = ["CERTAINTY", "certainty", "indicator_value", "DECIMALS", "NOT_JUDGED", "PARTS", "evaluation_tables", "figure_label", "number", "report_document",
            "table_frame", "year_table"]

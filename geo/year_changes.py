@@ -177,11 +177,34 @@ def year_changes(layers: Mapping[str, pd.DataFrame], year: int, *, end, start) -
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
 
 
+#: The dated fields that tell when a park's history begins (dates; years for the int fields).
+HISTORY_DATES = {"parcels": ("contract_date", "actual_start_date", "actual_completion_date"), "cases": ("closed",)}
+HISTORY_YEARS = {"buildings": ("completion_year",), "roads": ("year",), "pipelines": ("year_built",)}
+
+
+def first_year(layers: Mapping[str, pd.DataFrame]) -> int | None:
+    """The earliest year any change of :data:`CHANGES` could be dated in (None: the park has no dates)."""
+    years = []
+    for name, fields in HISTORY_DATES.items():
+        frame = layers.get(name)
+        for field in fields if frame is not None else ():
+            earliest = _date_column(frame, field).min()
+            if pd.notna(earliest):
+                years.append(earliest.year)
+    for name, fields in HISTORY_YEARS.items():
+        frame = layers.get(name)
+        for field in fields if frame is not None and len(frame) else ():
+            earliest = pd.to_numeric(frame[field], errors="coerce").min() if field in frame else np.nan
+            if pd.notna(earliest):
+                years.append(int(earliest))
+    return min(years) if years else None
+
+
 def change_counts(changes: pd.DataFrame) -> dict[str, int]:
     """Features per change (every change of :data:`CHANGES`, 0 when none)."""
     counts = changes["change"].value_counts() if len(changes) else pd.Series(dtype=int)
     return {change: int(counts.get(change, 0)) for change in CHANGES}
 
 
-__all__ = ["CHANGES", "COLUMNS", "change_counts", "change_label", "ended_in", "network_changes", "parcel_changes",
+__all__ = ["CHANGES", "COLUMNS", "change_counts", "change_label", "ended_in", "first_year", "network_changes", "parcel_changes",
            "stage_changed_ids", "year_changes"]

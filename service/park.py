@@ -35,7 +35,7 @@ from geo.records import in_force
 from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
 from geo.site_search import SITE_LAYERS, site_inputs
 from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
-from geo.year_changes import year_changes
+from geo.year_changes import first_year, year_changes
 from layers.audit import AUDIT_LAYER
 from layers.registry import REGISTRY
 from layers.store import ParkStoreError
@@ -270,11 +270,23 @@ class ParkService:
             current = year_figures(layers, year, end=ends[year], start=ends[year - 1], judgeable=judgeable)
             previous = year_figures(layers, year - 1, end=ends[year - 1], start=ends[year - 2], judgeable=judgeable)
             evaluation = evaluate_land_use(layers, year=year, rules=rules.evaluation, land_rules=rules.land)
-            changes = year_changes({**layers, AUDIT_LAYER: self.layer(AUDIT_LAYER)}, year, end=ends[year],
-                                   start=ends[year - 1])
-            return YearReport(year, current, previous, evaluation, lacking, changes)
+            return YearReport(year, current, previous, evaluation, lacking, self.changes(year))
 
         return self._result(("report", year), compute, run)
+
+    def changes(self, year: int, *, run: Runner | None = None) -> gpd.GeoDataFrame:
+        """What changed on the ground in ``year`` (``geo.year_changes``), its ends judged by :meth:`land`."""
+        def compute() -> gpd.GeoDataFrame:
+            layers = {**self.layers(REPORT_LAYERS), AUDIT_LAYER: self.layer(AUDIT_LAYER)}
+            return year_changes(layers, year, end=self.land(year_end(year)), start=self.land(year_end(year - 1)))
+
+        return self._result(("changes", year), compute, run)
+
+    def history_years(self) -> tuple[int, int]:
+        """The first year the park's records tell of and THE day's year (the overview's history slider)."""
+        first = self.derived("history_first_year", lambda: first_year(self.layers(REPORT_LAYERS)))
+        last = self.day().year
+        return min(first or last, last), last
 
     def infrastructure(self, day: dt.date | None, *, template: str | None = None, include_planned: bool = False,
                        run: Runner | None = None) -> dict:

@@ -83,3 +83,29 @@ def test_the_word_document_with_the_evaluation_opens_with_every_table(years):
     assert len(opened.tables) == 5 + 3  # a year table per part, then status areas, indicators, potentials
     indicator_names = [row.cells[0].text for row in opened.tables[6].rows[1:]]
     assert indicator_names == [i.label_zh for i in evaluation.indicators]
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (0.9646, "%", "96.5"), (0.08, "%", "8.0"), (1.3122, "", "1.31"), (5783.93, "万元/公顷", "5,783.93"),
+    (None, "%", "无法判断"),
+])
+def test_indicator_shares_are_shown_as_percentages(value, unit, text):
+    from geo.report import indicator_value
+
+    assert indicator_value(value, unit, "zh") == text
+
+
+def test_the_indicator_table_says_how_sure_each_formula_and_ideal_value_is():
+    from geo.evaluation import evaluate_land_use
+    from geo.report import evaluation_tables
+    from layers.evaluation_rules import default_evaluation_rules
+
+    evaluation = evaluate_land_use(annual_park(), year=2025, rules=default_evaluation_rules(), land_rules=RULES)
+    table = table_frame(evaluation_tables(evaluation, "zh")[1]).set_index("指标")
+    # data/evaluation.yaml: 土地供应率's formula ✅, its ideal (the 2022 national average) ❓; 土地开发率 has no ideal.
+    assert table.loc["土地供应率", "公式确定性"] == "✅ 已核实"
+    assert table.loc["土地供应率", "理想值确定性"] == "❓ 未核实，须园区复核"
+    assert table.loc["土地供应率", "理想值"] == "92.8"
+    assert table.loc["土地开发率", "理想值确定性"] == "未设定"
+    english = table_frame(evaluation_tables(evaluation, "en")[1]).set_index("Indicator")
+    assert english.iloc[0]["Formula"] == "✅ confirmed"

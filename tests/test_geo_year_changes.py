@@ -16,7 +16,7 @@ from annual_samples import RULES, annual_park, line, typed
 
 from geo.analysis import analyse_land
 from geo.annual import year_end
-from geo.year_changes import CHANGES, COLUMNS, change_counts, change_label, ended_in, year_changes
+from geo.year_changes import CHANGES, COLUMNS, change_counts, change_label, ended_in, first_year, year_changes
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +104,9 @@ def test_every_change_has_both_names():
     assert change_label("became_idle") == "新增闲置地块"
     assert change_label("became_idle", "en") == "Parcels newly idle"
     assert all(zh and en and colour.startswith("#") for zh, en, colour in CHANGES.values())
+
+
+def test_history_begins_with_the_earliest_dated_record(park):
+    assert first_year(park) == 2023  # H and I, contracts of 1 January 2023; roads and pipes from 2024
+    roads_only = {"roads": park["roads"]}
+    assert first_year(roads_only) == 2024 and first_year({}) is None

@@ -112,6 +112,34 @@ def test_a_parcel_popup_shows_its_attributes_as_text(overview):
     overview.page.evaluate("() => { parkatlas.map.closePopup(); }")
 
 
+def test_the_history_slider_draws_a_years_changes_and_plays_to_the_end(overview):
+    import json
+    from urllib.request import urlopen
+
+    page = overview.page
+    first, last = (int(v) for v in page.eval_on_selector("#history-year", "e => [e.min, e.max]"))
+    assert first <= 2019 < last
+    with urlopen(overview.server.url + "/api/report/changes?year=2019&lang=zh") as answer:
+        expected = json.load(answer)["features"]
+    supplied = sum(1 for f in expected if f["properties"]["change"] == "supplied")
+    assert supplied > 0  # the demo park supplies land in 2019: the check below can fail
+    page.fill("#history-year", "2019")
+    page.dispatch_event("#history-year", "change")
+    page.wait_for_function("() => document.getElementById('history').dataset.shownYear === '2019'")
+    assert page.eval_on_selector(".leaflet-history-pane", "e => e.querySelectorAll('path').length") == len(expected)
+    assert f"新供地块 {supplied}" in page.locator("#history-status").inner_text()
+    assert page.locator(".parkatlas-map.history-on, .history-on").count() == 1  # the park is dimmed beneath
+    # Playing from the last-but-one year runs to the last and stops there.
+    page.fill("#history-year", str(last - 1))
+    page.locator("#history-play").click()
+    page.wait_for_function(f"() => document.getElementById('history').dataset.shownYear === '{last}'",
+                           timeout=30_000)
+    page.wait_for_function("() => document.getElementById('history-play').textContent === '播放'", timeout=10_000)
+    page.locator("#history-clear").click()
+    assert page.eval_on_selector(".leaflet-history-pane", "e => e.querySelectorAll('path').length") == 0
+    assert page.locator(".history-on").count() == 0
+
+
 def test_the_english_switch_changes_the_kpi_labels(overview):
     page = overview.page
     assert page.locator(".kpi-label").all_inner_texts() == KPI_LABELS_ZH

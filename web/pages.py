@@ -172,4 +172,5 @@ def overview():
         map_html=Markup(parts.html),
         map_script=Markup(parts.script),
         tile_layers=",".join(spec.name for spec in spatial_layers()),
+        history_years=park().history_years(),
     )

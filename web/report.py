@@ -113,10 +113,12 @@ def report_chart(name: str):
 def changes_geojson(changes, lang: str) -> str:
     """The year's changes as a GeoJSON FeatureCollection (EPSG:4326); a feature per record and change."""
     shown = changes.assign(change_label=[change_label(c, lang) for c in changes["change"]],
+                           _c=[CHANGES[c][2] for c in changes["change"]],
                            feature_id=changes["change"] + "/" + changes["layer"] + "/" + changes["record_id"].astype(
-                               str)) if len(changes) else changes.assign(change_label=None, feature_id=None)
+                               str)) if len(changes) else changes.assign(change_label=None, _c=None, feature_id=None)
     texts = feature_texts(to_web(shown), id_field="feature_id",
-                          properties=["layer", "record_id", "name", "change", "change_label"], precision=WEB_PRECISION)
+                          properties=["layer", "record_id", "name", "change", "change_label", "_c"],
+                          precision=WEB_PRECISION)
     return f'{{"type":"FeatureCollection","features":[{",".join(texts)}]}}'
 
 
@@ -124,8 +126,8 @@ def changes_geojson(changes, lang: str) -> str:
 def report_changes_json():
     """What changed on the ground in ``?year=``: supplied, started, completed, ended, revitalised and newly idle
     parcels, buildings completed, roads completed or changed in stage, pipelines built (GeoJSON)."""
-    report = year_report(asked_year())
-    return Response(changes_geojson(report.changes, current_lang()), mimetype="application/geo+json")
+    changes = park().changes(asked_year(), run=gated)
+    return Response(changes_geojson(changes, current_lang()), mimetype="application/geo+json")
 
 
 @bp.get("/api/report")
