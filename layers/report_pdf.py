@@ -26,6 +26,9 @@ MM_PER_PT = 25.4 / 72
 HEADER_FILL = (230, 230, 230)
 #: Table columns are as wide as their longest cell, up to this many characters (longer cells wrap).
 WIDEST_COLUMN_CHARS = 28
+#: Marks that common CJK fonts (WenQuanYi Micro Hei) lack, set as the nearest glyph they have: the report's
+#: research marks (✅ confirmed, ❓ unverified) are followed by their meaning in words anyway.
+STAND_INS = str.maketrans({"✅": "✓", "❓": "？"})
 #: A fixed creation date: the same description gives the same bytes (the made-on day is in the subtitle).
 CREATED = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -53,10 +56,15 @@ def _new_pdf(title: str) -> FPDF:
     return pdf
 
 
+def printable(text) -> str:
+    """``text`` (None: empty) with the marks the font lacks set as :data:`STAND_INS`."""
+    return "" if text is None else str(text).translate(STAND_INS)
+
+
 def _text(pdf: FPDF, text: str, size: float, *, align: str = "J", before: float = 0.0, after: float = 1.5) -> None:
     pdf.set_font(FONT, size=size)
     pdf.ln(before)
-    pdf.multi_cell(TEXT_WIDTH_MM, size * 0.5, text, align=align, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(TEXT_WIDTH_MM, size * 0.5, printable(text), align=align, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(after)
 
 
@@ -65,7 +73,7 @@ def _paragraph(pdf: FPDF, text: str) -> None:
     pdf.set_font(FONT, size=BODY_PT)
     pdf.set_x(MARGIN_MM + 2 * BODY_PT * MM_PER_PT)
     # write() flows on from the indent and wraps to the margin (multi_cell would break after an indent of spaces).
-    pdf.write(BODY_PT * 0.5, text)
+    pdf.write(BODY_PT * 0.5, printable(text))
     pdf.ln(BODY_PT * 0.5 + 1.5)
 
 
@@ -88,7 +96,7 @@ def _table(pdf: FPDF, table: Table) -> None:
         for row in [table.header, *table.rows]:
             cells = grid.row()
             for text in row:
-                cells.cell("" if text is None else str(text))
+                cells.cell(printable(text))
     pdf.ln(2.0)
 
 
@@ -121,4 +129,4 @@ def pdf_bytes(description: Document) -> bytes:
     return bytes(pdf.output())
 
 
-__all__ = ["NoCjkFont", "pdf_bytes"]
+__all__ = ["NoCjkFont", "STAND_INS", "pdf_bytes", "printable"]

@@ -63,3 +63,12 @@ def test_without_a_cjk_font_no_pdf_is_made_and_the_error_says_which_fonts(monkey
             pdf_bytes(DESCRIPTION)
     finally:
         charts.cjk_font_file.cache_clear()
+
+
+def test_marks_the_font_lacks_are_set_as_glyphs_it_has_and_nothing_is_logged_missing(caplog):
+    marked = Document("标记", sections=[Section("说明", paragraphs=["✅ 已核实；❓ 未核实，须园区复核"],
+                                                tables=[Table("表", ["确定性"], [["❓ 未核实"]])])])
+    with caplog.at_level("WARNING", logger="fpdf"):
+        text = plain(PdfReader(io.BytesIO(pdf_bytes(marked))))
+    assert "✓已核实；？未核实，须园区复核" in text and "？未核实" in text
+    assert not [r for r in caplog.records if "missing" in r.getMessage()]
