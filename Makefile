@@ -9,7 +9,7 @@ PORT ?= 5000
 # (as a deployment does by default: see docs/accounts.md).
 AUTH ?= 0
 
-.PHONY: run serve test screenshot qgis-screenshot install install-dev assets browser clients demo bench clean
+.PHONY: run serve test screenshot qgis-screenshot install install-dev assets browser clients office demo bench clean
 
 # Root installs Debian packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
@@ -49,6 +49,12 @@ clients:
 	  echo "installing Debian gdal-bin and python3-qgis for the client tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gdal-bin python3-qgis >/dev/null; }
 
+# The Word report must open in LibreOffice: the suite converts it with Debian's headless Writer (soffice).
+office:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  echo "installing Debian libreoffice-writer-nogui for the report test"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libreoffice-writer-nogui >/dev/null; }
+
 $(PARK): | $(VENV)/.installed
 	$(PY) -m flask --app app demo --park $(PARK)
 
@@ -63,7 +69,7 @@ run: install assets $(PARK)
 serve: install assets
 	PARKATLAS_PARK=$(PARK) $(PY) -m flask --app app serve --host $(HOST) --port $(PORT)
 
-test: install-dev assets browser clients
+test: install-dev assets browser clients office
 	$(PY) -m pytest -q
 
 # Refresh docs/overview.png (the README's screenshot) from the browser test.

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from geo.annual import FIGURES, YearFigures, compare
-from layers.report_docx import Document, Section, Table
+from layers.report_docx import Document, Figure, Section, Table
 
 #: Decimal places per unit of the year's figures.
 DECIMALS = {"亩": 1, "km": 2, "m²": 0, "万元": 1, "宗": 0, "间": 0, "件": 0}
@@ -194,15 +195,22 @@ def _part_paragraphs(index: int, current: YearFigures, previous: YearFigures, la
 
 
 def report_document(park_name: str, current: YearFigures, previous: YearFigures, evaluation=None, *,
-                    lang: str = "zh", made_on: dt.date | None = None) -> Document:
-    """The land section of the year's 年度工作总结 as a document description (:mod:`layers.report_docx`)."""
+                    lang: str = "zh", made_on: dt.date | None = None,
+                    figures: Mapping[int, Sequence[Figure]] | None = None) -> Document:
+    """The land section of the year's 年度工作总结 as a document description (:mod:`layers.report_docx`).
+
+    ``figures``: the pictures of each section by its position (:func:`geo.report_charts.report_figures`);
+    the evaluation's section follows the parts of :data:`PARTS`.
+    """
+    figures = figures or {}
     year = current.year
     numerals = "一二三四五六七八九十"
     sections = []
     for index, (heading_zh, heading_en, keys) in enumerate(PARTS):
         heading = _t(lang, f"{numerals[index]}、{heading_zh}", f"{index + 1}. {heading_en}")
         sections.append(Section(heading, paragraphs=_part_paragraphs(index, current, previous, lang),
-                                tables=[year_table(current, previous, lang, keys)]))
+                                tables=[year_table(current, previous, lang, keys)],
+                                figures=tuple(figures.get(index, ()))))
     if evaluation is not None:
         score = evaluation.score
         if score.value is not None:
@@ -221,7 +229,8 @@ def report_document(park_name: str, current: YearFigures, previous: YearFigures,
                           f"{supply.years:.1f} years.")
         sections.append(Section(_t(lang, f"{numerals[len(PARTS)]}、土地集约利用评价",
                                    f"{len(PARTS) + 1}. Intensive land-use evaluation"),
-                                paragraphs=[summary], tables=evaluation_tables(evaluation, lang)))
+                                paragraphs=[summary], tables=evaluation_tables(evaluation, lang),
+                                figures=tuple(figures.get(len(PARTS), ()))))
     day = made_on or dt.date.today()
     subtitle = _t(lang, f"{park_name} · {day.year}年{day.month}月{day.day}日", f"{park_name} · {day.isoformat()}")
     title = _t(lang, f"{park_name}{year}年度土地利用工作总结", f"{park_name}: land use in {year}, the year's report")

@@ -13,7 +13,7 @@ text Times New Roman; numbers in tables are right-aligned.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from docx import Document as new_document
@@ -116,17 +116,35 @@ def _figure(document, figure: Figure) -> None:
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _section(document, section: Section, level: int) -> None:
-    document.add_heading(section.heading, level=min(level, 3))
-    for text in section.paragraphs:
-        paragraph = document.add_paragraph(text)
-        paragraph.paragraph_format.first_line_indent = Pt(BODY_PT * 2)  # 首行缩进两字
-    for table in section.tables:
-        _table(document, table)
-    for figure in section.figures:
-        _figure(document, figure)
+def section_parts(section: Section, level: int = 1) -> Iterator[tuple[str, object, int]]:
+    """The section's parts in reading order as (kind, part, heading level): its ``heading`` (str), each
+    ``paragraph`` (str), ``table`` and ``figure``, then its sub-sections' (one level down). Every writer
+    (Word, PDF) sets the same order from this one walk."""
+    yield "heading", section.heading, level
+    yield from (("paragraph", text, level) for text in section.paragraphs)
+    yield from (("table", table, level) for table in section.tables)
+    yield from (("figure", figure, level) for figure in section.figures)
     for subsection in section.subsections:
-        _section(document, subsection, level + 1)
+        yield from section_parts(subsection, level + 1)
+
+
+def write_section(section: Section, writers: Mapping[str, Callable[[object, int], None]]) -> None:
+    """Each part of ``section`` (:func:`section_parts`) handed to the writer of its kind, with its level."""
+    for kind, part, level in section_parts(section):
+        writers[kind](part, level)
+
+
+def _paragraph(document, text: str) -> None:
+    paragraph = document.add_paragraph(text)
+    paragraph.paragraph_format.first_line_indent = Pt(BODY_PT * 2)  # 首行缩进两字
+
+
+def _section(document, section: Section) -> None:
+    writers = {"heading": lambda text, level: document.add_heading(text, level=min(level, 3)),
+               "paragraph": lambda text, _: _paragraph(document, text),
+               "table": lambda table, _: _table(document, table),
+               "figure": lambda figure, _: _figure(document, figure)}
+    write_section(section, writers)
 
 
 def docx_bytes(description: Document) -> bytes:
@@ -139,11 +157,12 @@ def docx_bytes(description: Document) -> bytes:
         subtitle = document.add_paragraph(description.subtitle)
         subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for section in description.sections:
-        _section(document, section, 1)
+        _section(document, section)
     document.core_properties.title = description.title
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
-__all__ = ["BODY_FONTS", "Document", "Figure", "HEADING_FONTS", "MAX_FIGURE_CM", "Section", "Table", "docx_bytes"]
+__all__ = ["BODY_FONTS", "Document", "Figure", "HEADING_FONTS", "MAX_FIGURE_CM", "Section", "Table", "docx_bytes",
+           "section_parts", "write_section"]

@@ -72,6 +72,84 @@ def test_the_word_document_and_the_workbook_hold_the_same_figures(client):
     assert rows[0][:4] == ["指标", "单位", "2025", "2024"] and rows[1][:4] == ["供地宗数", "宗", "4", "1"]
 
 
+def test_the_charts_are_served_as_png_and_shown_on_the_page_with_alt_text(client):
+    from PIL import Image
+
+    for name in ("land", "tenure", "space", "scores"):
+        answer = client.get(f"/report/chart/{name}.png?year=2025&lang=zh")
+        assert answer.status_code == 200 and answer.mimetype == "image/png"
+        assert Image.open(io.BytesIO(answer.data)).size == (945, 540)
+    page = client.get("/report?year=2025&lang=zh").get_data(as_text=True)
+    assert 'src="/report/chart/land.png?year=2025&amp;lang=zh"' in page
+    assert 'alt="供地与项目建设"' in page and 'alt="评价指标标准化分值"' in page
+    assert 'alt="Land supplied and projects"' in client.get("/report?year=2025&lang=en").get_data(as_text=True)
+
+
+def test_an_unknown_chart_is_refused_naming_it_and_the_charts(client):
+    answer = client.get("/report/chart/pie.png?year=2025", headers={"Accept": "application/json"})
+    assert answer.status_code == 404
+    error = answer.get_json()["error"]
+    assert (error["field"], error["value"], error["allowed"]) == ("chart", "pie", ["land", "tenure", "space", "scores"])
+    assert client.get("/report/chart/land.png?year=1989").status_code == 400
+
+
+def test_the_word_document_holds_the_charts_and_the_change_map_with_their_captions(client):
+    opened = docx.Document(io.BytesIO(client.get("/report.docx?year=2025&lang=zh").data))
+    assert len(opened.inline_shapes) == 5
+    captions = [p.text for p in opened.paragraphs if p.style.name == "Caption" and p.text.startswith("图")]
+    assert captions == ["图1　供地与项目建设", "图2　供地面积（按供地方式）", "图3　2025年园区变化图",
+                        "图4　标准厂房面积（年初与年末）", "图5　评价指标标准化分值"]
+    # Each figure stands in its section: the land charts and the map after the first heading, the scores last.
+    texts = [p.text for p in opened.paragraphs]
+    assert texts.index("一、土地供应与项目建设") < texts.index(captions[2]) < texts.index("二、闲置土地与低效用地")
+    assert texts.index("六、土地集约利用评价") < texts.index(captions[4])
+    english = docx.Document(io.BytesIO(client.get("/report.docx?year=2025&lang=en").data))
+    assert "Figure 1. Land supplied and projects" in [p.text for p in english.paragraphs]
+
+
+def test_the_pdf_holds_the_same_document_with_its_charts(client):
+    from pypdf import PdfReader
+
+    answer = client.get("/report.pdf?year=2025&lang=zh")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    assert answer.headers["Content-Disposition"] == "attachment; filename=report-2025.pdf"
+    reader = PdfReader(io.BytesIO(answer.data))
+    assert len(reader.pages) >= 3
+    text = "".join("".join(page.extract_text() for page in reader.pages).split())
+    assert text.startswith("测试园区2025年度土地利用工作总结")
+    # The figures as geo.report.number writes them: 60.0 亩 supplied, 4 parcels against 1.
+    assert "2025年园区供应土地4宗，较上年增加3宗。供地面积60.0亩，较上年增加45.0亩。" in text
+    assert "供地宗数宗41+3+300.0%" in text and "图3　2025年园区变化图".replace("　", "") in text
+    sizes = [image.image.size for page in reader.pages for image in page.images]
+    assert sorted(sizes) == [(945, 540)] * 4 + [(945, 810)]  # four charts and the change map
+    english = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        client.get("/report.pdf?year=2025&lang=en").data)).pages).split())
+    assert "In2025theparksupplied4parcelsofland,up3parcelsontheyearbefore." in english
+
+
+def test_without_a_chinese_font_the_pdf_is_refused_with_a_clear_message(client, monkeypatch):
+    from layers import charts
+
+    monkeypatch.setattr(charts, "CJK_FONTS", ("No Such Font",))
+    charts.cjk_font_file.cache_clear()
+    try:
+        answer = client.get("/report.pdf?year=2025&lang=zh", headers={"Accept": "application/json"})
+        assert answer.status_code == 503
+        assert answer.get_json()["error"]["code"] == "no_cjk_font"
+        assert "服务器未安装中文字体" in answer.get_json()["error"]["message"]
+        page = client.get("/report.pdf?year=2025&lang=en").get_data(as_text=True)
+        assert "The server has no Chinese font, so it cannot make the PDF" in page
+    finally:
+        charts.cjk_font_file.cache_clear()
+
+
+def test_the_page_links_the_pdf_beside_the_word_and_excel_downloads(client):
+    page = client.get("/report?year=2025&lang=zh").get_data(as_text=True)
+    for target in ("/report.docx?year=2025", "/report.xlsx?year=2025", "/report.pdf?year=2025"):
+        assert f'href="{target}"' in page
+    assert "下载 PDF" in page
+
+
 def test_the_change_map_json_lists_the_years_changes_in_wgs84(client):
     answer = client.get("/api/report/changes?year=2025&lang=zh")
     assert answer.status_code == 200 and answer.mimetype == "application/geo+json"
@@ -102,3 +180,21 @@ def test_the_page_draws_the_change_map_with_its_counts(client):
     empty_year = client.get("/report?year=1995&lang=zh")
     assert empty_year.status_code == 200 and "新供地块</td><td class=\"num\">0" in empty_year.get_data(
         as_text=True).replace('<span class="swatch swatch-fill" style="--swatch: #1f78b4"></span>', "")
+
+
+def test_charts_drawn_at_once_in_many_threads_of_the_served_app_are_the_same_as_drawn_alone(client):
+    # Each chart is its own Figure on its own canvas (no pyplot state): threads never draw into each other's.
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.request import urlopen
+
+    from browser_helpers import serve
+
+    names = ["land", "tenure", "space", "scores"]
+    alone = {name: client.get(f"/report/chart/{name}.png?year=2025&lang=zh").data for name in names}
+    with serve(client.application) as base_url, ThreadPoolExecutor(max_workers=8) as pool:
+        def fetch(name: str) -> tuple[str, bytes]:
+            with urlopen(f"{base_url}/report/chart/{name}.png?year=2025&lang=zh", timeout=60) as answer:
+                return name, answer.read()
+
+        together = list(pool.map(fetch, names * 4))
+    assert len(together) == 16 and all(png == alone[name] for name, png in together)

@@ -1,4 +1,5 @@
-"""The annual report: ``/report`` (page), ``/api/report`` (JSON), ``/report.xlsx`` and ``/report.docx``.
+"""The annual report: ``/report`` (page), ``/api/report`` (JSON), ``/report.xlsx``, ``/report.docx``, ``/report.pdf``
+and its charts (``/report/chart/<name>.png``).
 
 Every output is the park service's :meth:`service.park.ParkService.report` of one year, composed by
 :mod:`geo.report`: the page, the workbook and the Word document say the same figures in the same words.
@@ -17,12 +18,23 @@ from geo.crs import to_web
 from geo.maps import WEB_PRECISION
 from geo.maps_report import changes_legend, changes_map
 from geo.report import evaluation_tables, report_document, table_frame, year_table
+from geo.report_charts import (
+    CHANGE_MAP_SECTION,
+    CHARTS,
+    change_map_png,
+    change_map_title,
+    chart_png,
+    charts_by_section,
+    report_figures,
+)
 from geo.year_changes import CHANGES, change_counts, change_label
 from layers.analysis_io import xlsx_bytes
 from layers.geojson import feature_texts
 from layers.report_docx import docx_bytes
+from layers.report_pdf import NoCjkFont, pdf_bytes
 from web.analysis_gate import gated
 from web.api_params import int_param
+from web.errors import error_response, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices_json, notices_sheet
 from web.land import map_options, map_parts
@@ -30,6 +42,8 @@ from web.park import park, request_day
 
 bp = Blueprint("report", __name__)
 
+PNG = "image/png"
+PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: The years a report can be asked for (the register's years: contracts since 1990).
@@ -55,19 +69,45 @@ def _park_name() -> str:
     return str(park().meta().get("park_name") or tr("园区", "Park"))
 
 
+def _figures(report, lang: str):
+    """The report's charts and its change map over the parcels held at the year end, by section."""
+    parcels = park().land(year_end(report.year)).parcels
+    change_map = (CHANGE_MAP_SECTION, change_map_title(report.year, lang),
+                  change_map_png(report.changes, parcels, report.year, lang))
+    return report_figures(report.current, report.previous, report.evaluation, lang, extra={"changes": change_map})
+
+
+def composed(report, lang: str, *, with_figures: bool):
+    """The report's document description; ``with_figures``: its charts and change map drawn in (DOCX, PDF)."""
+    figures = _figures(report, lang) if with_figures else None
+    return report_document(_park_name(), report.current, report.previous, report.evaluation, lang=lang,
+                           made_on=dt.date.today(), figures=figures)
+
+
 @bp.get("/report")
 def report_page():
-    """The year's figures beside the year before, the evaluation, and the downloads."""
+    """The year's figures beside the year before, the evaluation, and the downloads (charts load on their own)."""
     year = asked_year()
     report, lang = year_report(year), current_lang()
-    document = report_document(_park_name(), report.current, report.previous, report.evaluation, lang=lang,
-                               made_on=dt.date.today())
+    document = composed(report, lang, with_figures=False)
     context = park().land(year_end(year)).parcels
     counts = change_counts(report.changes)
     return render_template("report/report.html", year=year, document=document, not_judged=report.not_judged,
-                           frame=table_frame, legend=changes_legend(report.changes, lang=lang),
+                           frame=table_frame, charts=charts_by_section(lang),
+                           legend=changes_legend(report.changes, lang=lang),
                            change_rows=[(change_label(key, lang), CHANGES[key][2], counts[key]) for key in CHANGES],
                            **map_parts(changes_map(report.changes, context, **map_options())))
+
+
+@bp.get("/report/chart/<name>.png")
+def report_chart(name: str):
+    """One chart of the year beside the year before (:data:`geo.report_charts.CHARTS`), as PNG."""
+    if name not in CHARTS:
+        raise nothing_called(f"没有名为 {name!r} 的图表", f"there is no chart called {name!r}", field="chart",
+                             value=name, allowed=list(CHARTS))
+    report = year_report(asked_year())
+    return Response(chart_png(name, report.current, report.previous, report.evaluation, current_lang()),
+                    mimetype=PNG)
 
 
 def changes_geojson(changes, lang: str) -> str:
@@ -115,9 +155,22 @@ def report_xlsx():
 
 @bp.get("/report.docx")
 def report_docx():
-    """The land section of the year's 年度工作总结 as a Word document."""
-    year, lang = asked_year(), current_lang()
-    report = year_report(year)
-    document = report_document(_park_name(), report.current, report.previous, report.evaluation, lang=lang,
-                               made_on=dt.date.today())
+    """The land section of the year's 年度工作总结 as a Word document, with its charts."""
+    year = asked_year()
+    document = composed(year_report(year), current_lang(), with_figures=True)
     return _attachment(docx_bytes(document), DOCX, f"report-{year}.docx")
+
+
+@bp.get("/report.pdf")
+def report_pdf():
+    """The Word document's content as PDF (same sections, tables and charts); 503 without a CJK font."""
+    year = asked_year()
+    document = composed(year_report(year), current_lang(), with_figures=True)
+    try:
+        content = pdf_bytes(document)
+    except NoCjkFont as exc:
+        return error_response(503, "no_cjk_font", tr(
+            "服务器未安装中文字体，无法生成 PDF；请下载 Word 文档，或由管理员安装 fonts-wqy-microhei",
+            "The server has no Chinese font, so it cannot make the PDF; download the Word document, or ask the "
+            "administrator to install fonts-wqy-microhei"), reason=str(exc))
+    return _attachment(content, PDF, f"report-{year}.pdf")

@@ -1,0 +1,325 @@
+"""Charts and static maps of reports as PNG bytes, drawn on the server with matplotlib.
+
+Like :mod:`layers.report_docx`, this module draws a neutral description (:class:`BarChart`,
+:class:`MapFigure`) and knows nothing of parks: what a chart shows is composed elsewhere
+(:mod:`geo.report_charts`). Pure: a description in, PNG bytes out.
+
+The web server runs requests in threads, so nothing here touches pyplot's global state: every
+chart is its own :class:`matplotlib.figure.Figure` on an Agg canvas. The PNG is deterministic
+(fixed size and resolution, no software or time stamp in its metadata): the same description
+gives the same bytes. Chinese labels need a CJK font; the first one matplotlib's font manager
+finds of :data:`CJK_FONTS` is used, and without one the chart is still drawn (its Chinese
+characters as boxes) and the log says so once.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, PathPatch, Rectangle
+from matplotlib.path import Path as DrawPath
+
+log = logging.getLogger(__name__)
+
+#: CJK fonts tried in this order (Debian: fonts-wqy-microhei, fonts-noto-cjk).
+CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "SimHei",
+             "Microsoft YaHei")
+#: Resolution and size of every chart: 16 cm wide at 150 dpi fills the Word page's text width sharply.
+DPI = 150
+CHART_SIZE_IN = (6.3, 3.6)
+MAP_SIZE_IN = (6.3, 5.4)
+#: Where the map stands in its figure (left, bottom, width, height as fractions): the legend takes the right.
+MAP_BOX = (0.02, 0.03, 0.66, 0.88)
+#: The two series' colours (this year, the year before) and those after them.
+SERIES_COLOURS = ("#2b6cb0", "#a0aec0", "#dd6b20", "#38a169")
+ABSENT_COLOUR = "#718096"
+BACKGROUND_COLOUR = "#d9d9d9"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One series of bars: its name and one value per category (None: not judged, drawn as absent)."""
+
+    name: str
+    values: Sequence[float | None]
+    #: The value written on each bar (as the report's text writes it); empty: none written.
+    labels: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Grouped bars: categories along one axis, one bar per series in each."""
+
+    title: str
+    categories: Sequence[str]
+    series: Sequence[Series]
+    unit: str = ""
+    #: What an absent value says ("无法判断" / "not judged"); it is never drawn as 0.
+    absent_note: str = "not judged"
+    #: Horizontal bars (long category names, e.g. indicators).
+    horizontal: bool = False
+    #: The value axis' upper limit (e.g. 100 for scores); None: from the data.
+    value_max: float | None = None
+    #: What the chart says when it has no category at all (e.g. "本年及上年无供地").
+    empty_note: str = ""
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """Shapes drawn in one colour under one legend entry (a shapely geometry array or GeoSeries)."""
+
+    label: str
+    colour: str
+    geometries: Sequence
+
+
+@dataclass(frozen=True)
+class MapFigure:
+    """A static map: grey background shapes, coloured layers over them, legend, scale bar and north arrow.
+
+    Coordinates are in metres of a projected system (the park's), north up.
+    """
+
+    title: str
+    background: Sequence
+    layers: Sequence[MapLayer] = field(default_factory=tuple)
+    legend_title: str = ""
+    #: What the map says when no layer has a shape (e.g. "本年无变化" / "no change in the year").
+    empty_note: str = ""
+    north: str = "N"
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font_file() -> str | None:
+    """The file of the first installed font of :data:`CJK_FONTS` (None, logged once, when there is none)."""
+    installed = {entry.name: entry.fname for entry in font_manager.fontManager.ttflist}
+    for name in CJK_FONTS:
+        if name in installed:
+            return installed[name]
+    log.warning("no CJK font found (tried %s): charts are drawn, their Chinese characters will not show; "
+                "install fonts-wqy-microhei (make browser)", ", ".join(CJK_FONTS))
+    # Said once above: not once more per missing glyph of every chart.
+    warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+    return None
+
+
+def cjk_font() -> font_manager.FontProperties | None:
+    """The CJK font of :func:`cjk_font_file` for matplotlib's texts."""
+    path = cjk_font_file()
+    return None if path is None else font_manager.FontProperties(fname=path)
+
+
+def _text_kwargs(size: float) -> dict:
+    font = cjk_font()
+    if font is None:
+        return {"fontsize": size}
+    properties = font.copy()
+    properties.set_size(size)
+    return {"fontproperties": properties}
+
+
+def _new_figure(size: tuple[float, float]) -> Figure:
+    figure = Figure(figsize=size, dpi=DPI)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _png(figure: Figure) -> bytes:
+    out = io.BytesIO()
+    # No "Software" (matplotlib's version) in the metadata: the bytes depend on the drawing only.
+    figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    return out.getvalue()
+
+
+def _style_ticks(axes, size: float = 8.0) -> None:
+    for label in (*axes.get_xticklabels(), *axes.get_yticklabels()):
+        label.update(_text_kwargs(size))
+
+
+def _value_limit(chart: BarChart) -> float:
+    known = [v for s in chart.series for v in s.values if v is not None and not math.isnan(v)]
+    top = max(known, default=0.0)
+    return chart.value_max if chart.value_max is not None else (top * 1.18 if top > 0 else 1.0)
+
+
+def bar_chart_png(chart: BarChart) -> bytes:
+    """The PNG of ``chart``: a value that is None (or NaN) has no bar, only the absent note in its place."""
+    figure = _new_figure(CHART_SIZE_IN)
+    axes = figure.add_subplot(1, 1, 1)
+    count, groups = max(len(chart.series), 1), len(chart.categories)
+    width = 0.8 / count
+    limit = _value_limit(chart)
+    bar = axes.barh if chart.horizontal else axes.bar
+    for number, series in enumerate(chart.series):
+        offsets = [i - 0.4 + width * (number + 0.5) for i in range(groups)]
+        colour = SERIES_COLOURS[number % len(SERIES_COLOURS)]
+        values = [None if v is None or math.isnan(v) else float(v) for v in series.values]
+        shown = [(o, v) for o, v in zip(offsets, values, strict=True) if v is not None]
+        bar([o for o, _ in shown], [v for _, v in shown], width * 0.92, color=colour, label=series.name)
+        # An empty handle keeps the series in the legend when none of its values is known.
+        if not shown:
+            axes.add_patch(Rectangle((0, 0), 0, 0, color=colour, label=series.name))
+        for index, (offset, value) in enumerate(zip(offsets, values, strict=True)):
+            text = chart.absent_note if value is None else (series.labels[index] if series.labels else "")
+            if not text:
+                continue
+            where = 0.0 if value is None else value
+            style = {"color": ABSENT_COLOUR, "fontstyle": "italic"} if value is None else {}
+            if chart.horizontal:
+                axes.text(where + limit * 0.01, offset, text, va="center", ha="left", **style,
+                          **_text_kwargs(6.5))
+            else:
+                axes.text(offset, where + limit * 0.01, text, va="bottom", ha="center", **style,
+                          rotation=90 if value is None else 0, **_text_kwargs(6.5))
+    ticks, names = list(range(groups)), list(chart.categories)
+    if chart.horizontal:
+        axes.set_yticks(ticks, names)
+        axes.invert_yaxis()
+        axes.set_xlim(0, limit * (1.12 if chart.value_max is not None else 1.0))
+        axes.set_xlabel(chart.unit, **_text_kwargs(8))
+    else:
+        axes.set_xticks(ticks, names)
+        axes.set_ylim(0, limit)
+        axes.set_ylabel(chart.unit, **_text_kwargs(8))
+    axes.spines[["top", "right"]].set_visible(False)
+    if not groups and chart.empty_note:
+        axes.text(0.5, 0.5, chart.empty_note, transform=axes.transAxes, ha="center", va="center",
+                  color=ABSENT_COLOUR, **_text_kwargs(10))
+    _style_ticks(axes)
+    axes.set_title(chart.title, **_text_kwargs(10))
+    if len(chart.series) > 1:
+        legend = axes.legend(loc="upper right", frameon=False, prop=_legend_font())
+        legend.set_zorder(5)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def _legend_font(size: float = 7.5):
+    font = cjk_font()
+    if font is None:
+        return {"size": size}
+    properties = font.copy()
+    properties.set_size(size)
+    return properties
+
+
+def _polygon_path(polygon) -> DrawPath:
+    rings = [polygon.exterior, *polygon.interiors]
+    vertices, codes = [], []
+    for ring in rings:
+        points = list(ring.coords)
+        vertices += points
+        codes += [DrawPath.MOVETO] + [DrawPath.LINETO] * (len(points) - 2) + [DrawPath.CLOSEPOLY]
+    return DrawPath(vertices, codes)
+
+
+def _parts(geometry) -> list:
+    """The simple parts of a geometry (a multi-part or collection split; empty and None dropped)."""
+    if geometry is None or geometry.is_empty:
+        return []
+    if hasattr(geometry, "geoms"):
+        return [part for sub in geometry.geoms for part in _parts(sub)]
+    return [geometry]
+
+
+def _draw(axes, geometries, colour: str, *, edge: str, zorder: int) -> None:
+    parts = [part for geometry in geometries for part in _parts(geometry)]
+    polygons = [_polygon_path(p) for p in parts if p.geom_type == "Polygon"]
+    lines = [list(p.coords) for p in parts if p.geom_type in ("LineString", "LinearRing")]
+    points = [p.coords[0] for p in parts if p.geom_type == "Point"]
+    if polygons:
+        # One compound path per layer: a park of 10⁵ parcels draws in one patch, not 10⁵.
+        axes.add_patch(PathPatch(DrawPath.make_compound_path(*polygons), facecolor=colour, edgecolor=edge,
+                                 linewidth=0.3, zorder=zorder))
+    if lines:
+        axes.add_collection(LineCollection(lines, colors=colour, linewidths=1.6, zorder=zorder + 1))
+    if points:
+        axes.scatter([x for x, _ in points], [y for _, y in points], s=12, color=colour, zorder=zorder + 2)
+
+
+def _bounds(groups) -> tuple[float, float, float, float] | None:
+    boxes = [part.bounds for geometries in groups for geometry in geometries for part in _parts(geometry)]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def scale_length(span_m: float) -> float:
+    """A round scale bar length (1, 2 or 5 × 10ⁿ metres) of about a fifth of ``span_m``."""
+    target = max(span_m / 5.0, 1e-9)
+    power = 10 ** math.floor(math.log10(target))
+    return max((step * power for step in (1, 2, 5) if step * power <= target), default=power)
+
+
+def _scale_bar(axes, bounds) -> None:
+    x0, y0, x1, y1 = bounds
+    length = scale_length(x1 - x0)
+    left, base = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
+    axes.plot([left, left + length], [base, base], color="black", linewidth=2.5, solid_capstyle="butt",
+              zorder=10)
+    text = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    axes.text(left + length / 2, base + (y1 - y0) * 0.015, text, ha="center", va="bottom", zorder=10,
+              **_text_kwargs(7))
+
+
+def _north_arrow(axes, label: str) -> None:
+    axes.annotate("", xy=(0.94, 0.93), xytext=(0.94, 0.83), xycoords="axes fraction", zorder=10,
+                  arrowprops={"facecolor": "black", "width": 2.5, "headwidth": 8, "headlength": 8})
+    axes.text(0.94, 0.945, label, transform=axes.transAxes, ha="center", va="bottom", zorder=10, **_text_kwargs(9))
+
+
+def fit_bounds(bounds: tuple[float, float, float, float], ratio: float, margin: float = 0.06):
+    """``bounds`` with a ``margin`` (share of the longer side) all round, widened about their centre to the
+    width ÷ height ``ratio`` of the map's box, so the map fills its box at one scale in x and y."""
+    x0, y0, x1, y1 = bounds
+    pad = max(x1 - x0, y1 - y0, 1.0) * margin
+    width, height = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
+    width, height = max(width, height * ratio), max(height, width / ratio)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2
+
+
+def map_png(description: MapFigure) -> bytes:
+    """The PNG of a static map: the background in grey, each layer in its colour with a legend entry."""
+    figure = _new_figure(MAP_SIZE_IN)
+    # The map on the left two thirds, the legend beside it (never over the park).
+    axes = figure.add_axes(MAP_BOX)
+    axes.set_aspect("equal")
+    axes.set_axis_off()
+    _draw(axes, description.background, BACKGROUND_COLOUR, edge="#ffffff", zorder=1)
+    for number, layer in enumerate(description.layers):
+        _draw(axes, layer.geometries, layer.colour, edge=layer.colour, zorder=3 + 3 * number)
+    bounds = _bounds([description.background, *(layer.geometries for layer in description.layers)])
+    if bounds is not None:
+        box_ratio = (MAP_BOX[2] * MAP_SIZE_IN[0]) / (MAP_BOX[3] * MAP_SIZE_IN[1])
+        bounds = fit_bounds(bounds, box_ratio)
+        axes.set_xlim(bounds[0], bounds[2])
+        axes.set_ylim(bounds[1], bounds[3])
+        _scale_bar(axes, bounds)
+    _north_arrow(axes, description.north)
+    drawn = [layer for layer in description.layers if _bounds([layer.geometries])]
+    if drawn:
+        handles = [Patch(facecolor=layer.colour, edgecolor=layer.colour, label=layer.label) for layer in drawn]
+        legend = axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                             frameon=False, prop=_legend_font(), title=description.legend_title or None,
+                             alignment="left")
+        legend.get_title().update(_text_kwargs(8))
+    elif description.empty_note:
+        axes.text(0.5, 0.5, description.empty_note, transform=axes.transAxes, ha="center", va="center",
+                  color=ABSENT_COLOUR, **_text_kwargs(11))
+    figure.suptitle(description.title, **_text_kwargs(11))
+    return _png(figure)
+
+
+__all__ = ["BarChart", "CHART_SIZE_IN", "CJK_FONTS", "DPI", "MAP_SIZE_IN", "MapFigure", "MapLayer", "Series",
+           "bar_chart_png", "cjk_font", "cjk_font_file", "fit_bounds", "map_png", "scale_length"]
