@@ -13,18 +13,18 @@ import datetime as dt
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from geo.annual import FIGURES, compare
-from geo.report import evaluation_tables, report_document, table_frame, year_table
-from layers.analysis_io import xlsx_bytes
+from geo.report import report_document, table_frame
+from geo.report_workbook import report_cover_lines, report_sheets
 from layers.report_docx import docx_bytes
 from web.analysis_gate import gated
 from web.api_params import int_param
 from web.i18n import current_lang, tr
 from web.judged import notices_json, notices_sheet
 from web.park import park, request_day
+from web.workbooks import cover, frames_as_sheets, workbook_response
 
 bp = Blueprint("report", __name__)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: The years a report can be asked for (the register's years: contracts since 1990).
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -75,12 +75,16 @@ def report_json():
 
 @bp.get("/report.xlsx")
 def report_xlsx():
-    """One sheet of the year against the one before, one per evaluation table, and what is not judged."""
+    """The report's tables in the evaluation's layout: the year against the one before, the year's breakdowns,
+    土地利用状况, the indicators, the potentials, 尚可供地年数, and what is not judged; a first sheet about it."""
     year, lang = asked_year(), current_lang()
     report = year_report(year)
-    tables = [year_table(report.current, report.previous, lang), *evaluation_tables(report.evaluation, lang)]
-    sheets = {table.caption[:31]: table_frame(table) for table in tables}
-    return _attachment(xlsx_bytes({**sheets, **notices_sheet(report.not_judged)}), XLSX, f"report-{year}.xlsx")
+    sheets = [*report_sheets(report.current, report.previous, report.evaluation, lang),
+              *frames_as_sheets(notices_sheet(report.not_judged))]
+    about = cover(tr(f"{year}年度土地利用工作总结数据表及开发区土地集约利用评价表（TD/T 1029）",
+                     f"The figures of {year} and the intensive land-use evaluation (TD/T 1029)"),
+                  extra=report_cover_lines(year, report.evaluation, sheets, lang))
+    return workbook_response(sheets, about, f"report-{year}.xlsx")
 
 
 @bp.get("/report.docx")
