@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import openpyxl
@@ -29,7 +30,6 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from layers.cells import neutralise_formulas
-from layers.workbook import sheet_name
 
 #: Number formats by unit (the decimals the pages show): 亩 and 万元 to 0.1, m² whole, ratios as 0.0 %.
 UNIT_FORMATS: dict[str, str] = {
@@ -48,6 +48,11 @@ DATETIME_FORMATS = {"zh": 'yyyy"年"m"月"d"日" hh:mm', "en": "yyyy-mm-dd hh:mm
 WIDTH_MIN, WIDTH_MAX = 6, 60
 _WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
 _DECIMALS = re.compile(r"\.(0+)")
+#: A unit at the end of a header: 长度(km), 面积（亩）, Area (mu).
+_HEADER_UNIT = re.compile(r"[（(]([^（）()]+)[）)]\s*$")
+#: Excel limits a sheet name to 31 characters without ``[]:*?/\``.
+SHEET_NAME_MAX = 31
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _TITLE_FONT = Font(bold=True, size=12)
 _BOLD = Font(bold=True)
 
@@ -55,6 +60,29 @@ _BOLD = Font(bold=True)
 def unit_format(unit: str | None, default: str | None = None) -> str | None:
     """The number format of a column in ``unit`` (``default`` for a unit not listed)."""
     return UNIT_FORMATS.get(unit, default) if unit is not None else default
+
+
+def sheet_name(name: str) -> str:
+    """``name`` made acceptable to Excel as a sheet name."""
+    cleaned = _SHEET_FORBIDDEN.sub("_", name).strip("'") or "Sheet"
+    return cleaned[:SHEET_NAME_MAX]
+
+
+def inferred_formats(headers) -> dict[str, str]:
+    """Number formats read from the units at the end of headers (``长度(km)`` → ``#,##0.00``); a per-cent
+    header is left alone, as its values may be fractions or per cents."""
+    found = {}
+    for header in headers:
+        match = _HEADER_UNIT.search(str(header))
+        unit = match.group(1).strip() if match else None
+        if unit and unit != "%" and unit in UNIT_FORMATS:
+            found[str(header)] = UNIT_FORMATS[unit]
+    return found
+
+
+def plain_sheets(frames: Mapping[str, pd.DataFrame]) -> list[Sheet]:
+    """Frames keyed by sheet name as sheets, their number formats read from their headers' units."""
+    return [Sheet(name, frame, formats=inferred_formats(frame.columns)) for name, frame in frames.items()]
 
 
 def format_decimals(number_format: str) -> int | None:
@@ -111,6 +139,13 @@ def text_width(value: object) -> int:
     return longest
 
 
+def rounded(value: float, places: int) -> float:
+    """``value`` to ``places`` decimals, halves away from zero as a spreadsheet shows them (0.125 → 0.13 at two
+    places, where Python's ``round`` gives 0.12), from the shortest text of the float (2.675 → 2.68)."""
+    exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return float(exact)
+
+
 def _cell_value(value: object, number_format: str | None):
     """A Python value openpyxl writes as the right cell type, rounded to what the format shows."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -125,7 +160,7 @@ def _cell_value(value: object, number_format: str | None):
         if math.isnan(value) or math.isinf(value):
             return None
         places = None if number_format is None else format_decimals(number_format)
-        return value if places is None else round(value, places)
+        return value if places is None else rounded(value, places)
     return value
 
 
@@ -236,5 +271,6 @@ def styled_workbook(sheets: Sequence[Sheet], *, cover: Cover | None = None, lang
     return buffer.getvalue()
 
 
-__all__ = ["Cover", "DATE_FORMATS", "INTEGER", "Sheet", "UNIT_FORMATS", "format_decimals", "styled_workbook",
-           "text_width", "unit_format", "write_cover", "write_sheet"]
+__all__ = ["Cover", "DATE_FORMATS", "INTEGER", "SHEET_NAME_MAX", "Sheet", "UNIT_FORMATS", "format_decimals",
+           "inferred_formats", "plain_sheets", "rounded", "sheet_name", "styled_workbook", "text_width", "unit_format",
+           "write_cover", "write_sheet"]

@@ -95,3 +95,16 @@ def test_a_layer_export_writes_dates_as_date_cells(tiny_client):
     cell = sheet.cell(2, contract)
     assert isinstance(cell.value, dt.datetime) and cell.value.date() == dt.date(2019, 5, 1)
     assert cell.number_format == 'yyyy"年"m"月"d"日"'
+
+
+def test_a_land_use_code_is_named_in_its_own_classification(tiny_park):
+    """0601 is 工业用地 in GB/T 21010-2017 but falls under 06 农业设施建设用地 in 用地用海 2023."""
+    from app import create_app
+
+    parcels = tiny_park.load("parcels")
+    parcels.loc[parcels["parcel_id"] == "P3", ["land_use", "land_use_std"]] = ["0601", "GB/T21010-2017"]
+    tiny_park.save("parcels", parcels)
+    client = create_app({"TESTING": True, "PARK_PATH": str(tiny_park.path), "SECRET_KEY": "test"}).test_client()
+    sheet = book(client, "/land?format=xlsx&lang=zh")["地块"]
+    p3 = {h: c.value for h, c in zip(headers(sheet), row_of(sheet, "P3"))}
+    assert (p3["用地性质"], p3["用地类别"], p3["用地分类标准"]) == ("0601", "工业用地", "GB/T21010-2017")

@@ -217,7 +217,7 @@ def land_page():
     if fmt == "json":
         return land_json(result)
     if fmt == "xlsx":
-        return xlsx_response("land", {"parcels": parcels[land_columns(result)],
+        return xlsx_response("land", {"parcels": with_land_use_std(parcels[land_columns(result)]),
                                       "area_ratios": ratios}, missing, as_of)
     table = parcels[LAND_COLUMNS].assign(compliance=classes)
     return render_template(
@@ -232,6 +232,16 @@ def land_page():
 def land_columns(result: LandAnalysis) -> list[str]:
     """The columns of the land twin and workbook: the page's, then the readiness ones ``analyse`` writes too."""
     return LAND_COLUMNS + [c for c in result.parcels.columns if c.startswith("served_") or c == "readiness_label"]
+
+
+def with_land_use_std(parcels: pd.DataFrame) -> pd.DataFrame:
+    """``parcels`` with each one's land-use classification (``land_use_std``), so that its code is named in the
+    right system (1001 is 工业用地 in 用地用海 2023 but 铁路用地 in GB/T 21010)."""
+    layer = park().layer("parcels")
+    if "land_use_std" not in layer.columns or "parcel_id" not in parcels.columns:
+        return parcels
+    standards = layer.drop_duplicates("parcel_id", keep="last").set_index("parcel_id")["land_use_std"]
+    return parcels.assign(land_use_std=parcels["parcel_id"].map(standards))
 
 
 def land_json(result: LandAnalysis):
