@@ -37,6 +37,7 @@ from geo.units import M2_PER_MU
 from layers.geojson import json_ready
 from layers.registry import get_layer
 from layers.rules import LandRules
+from layers.workbook_style import plain_sheets
 from web.analysis_gate import gated
 from web.api import int_param, page_params, park_info
 from web.audit import commit_change
@@ -44,7 +45,7 @@ from web.errors import BadRequest, not_a_number, not_one_of, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
 from web.park import park, request_day
-from web.workbooks import cover, frames_as_sheets, workbook_response
+from web.workbooks import cover, workbook_response
 
 bp = Blueprint("land", __name__)
 
@@ -119,7 +120,7 @@ def xlsx_response(page: str, frames: Mapping[str, pd.DataFrame], missing, as_of:
     sheets = [labelled_sheet(tr(*WORKBOOK_SHEETS[key][:2]), frame, lang=lang, layers=WORKBOOK_SHEETS[key][2])
               for key, frame in frames.items()]
     about = cover(tr(*WORKBOOK_TITLES[page]), as_of=as_of)
-    return workbook_response([*sheets, *frames_as_sheets(notices_sheet(missing))], about,
+    return workbook_response([*sheets, *plain_sheets(notices_sheet(missing))], about,
                              f"{page}-{as_of.isoformat()}.xlsx")
 
 

@@ -16,12 +16,13 @@ from geo.annual import FIGURES, compare
 from geo.report import report_document, table_frame
 from geo.report_workbook import report_cover_lines, report_sheets
 from layers.report_docx import docx_bytes
+from layers.workbook_style import plain_sheets
 from web.analysis_gate import gated
 from web.api_params import int_param
 from web.i18n import current_lang, tr
 from web.judged import notices_json, notices_sheet
 from web.park import park, request_day
-from web.workbooks import cover, frames_as_sheets, workbook_response
+from web.workbooks import cover, workbook_response
 
 bp = Blueprint("report", __name__)
 
@@ -80,7 +81,7 @@ def report_xlsx():
     year, lang = asked_year(), current_lang()
     report = year_report(year)
     sheets = [*report_sheets(report.current, report.previous, report.evaluation, lang),
-              *frames_as_sheets(notices_sheet(report.not_judged))]
+              *plain_sheets(notices_sheet(report.not_judged))]
     about = cover(tr(f"{year}年度土地利用工作总结数据表及开发区土地集约利用评价表（TD/T 1029）",
                      f"The figures of {year} and the intensive land-use evaluation (TD/T 1029)"),
                   extra=report_cover_lines(year, report.evaluation, sheets, lang))

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 from flask import Response, current_app
 
 from geo.report_workbook import long_date
@@ -63,11 +62,6 @@ def cover(what: str, *, as_of: dt.date | None = None, extra: Sequence[tuple[str,
     return Cover(tr("说明", "About"), f"{park_name()} · {what}", tuple(lines))
 
 
-def frames_as_sheets(frames: Mapping[str, pd.DataFrame]) -> list[Sheet]:
-    """Frames keyed by sheet name (e.g. ``web.judged.notices_sheet``) as plain sheets."""
-    return [Sheet(name, frame) for name, frame in frames.items()]
-
-
 def workbook_response(sheets: Sequence[Sheet], cover_sheet: Cover, filename: str) -> Response:
     """The workbook as a download named ``filename``."""
     content = styled_workbook(sheets, cover=cover_sheet, lang=current_lang())
@@ -76,4 +70,4 @@ def workbook_response(sheets: Sequence[Sheet], cover_sheet: Cover, filename: str
     return response
 
 
-__all__ = ["XLSX", "cover", "frames_as_sheets", "park_name", "park_today", "rules_text", "workbook_response"]
+__all__ = ["XLSX", "cover", "park_name", "park_today", "rules_text", "workbook_response"]
