@@ -100,6 +100,8 @@ COLUMNS: dict[str, Column] = {
     # /cases: candidates and the year's figures
     "kind": _c("问题类型", "Problem", None, "problem"), "rank": _c("排序", "Rank", "个"),
     "since": _c("起始日期", "Since"), "duration_days": _c("持续天数", "Days", "天"),
+    # /cases: the ledger's history (case_events)
+    "action": _c("操作", "Action", None, "case_action"), "field": _c("字段", "Field", None, "case_field"),
     "open_case": _c("已立案", "Case open", None, "yes"), "tenant_id": _c("承租企业", "Tenant"), "year": _c("年度", "Year", "年"),
     "supplied_industrial_mu": _c("其中工业用地", "of which industrial", "亩"),
     "started_parcels": _c("开工宗数", "Parcels started", "宗"), "completed_parcels": _c("竣工宗数", "Parcels completed", "宗"),
@@ -110,6 +112,8 @@ COLUMNS: dict[str, Column] = {
 }
 #: Number formats of units this module adds to ``layers.workbook_style.UNIT_FORMATS``.
 FORMATS = {"个": INTEGER, "年": "0"}
+#: What a case event did.
+CASE_ACTIONS = {"create": ("立案", "opened"), "update": ("修改", "changed"), "close": ("办结", "closed")}
 #: Readiness columns (``served_<network>``) carry a network code after this prefix.
 SERVED = "served_"
 #: Sources of the developed share (``geo.idle``).
@@ -140,9 +144,34 @@ def namer(key: str, lang: str) -> Callable[[object], object]:
         "grade": lambda: (lambda v: grade_name(v, lang)), "problem": lambda: code_name("cases", "problem", lang),
         "pass": lambda: _flag(PASS_FAIL[lang if lang == "en" else "zh"]),
         "yes": lambda: _flag(YES_NO[lang if lang == "en" else "zh"]),
+        "case_action": lambda: (lambda v: CASE_ACTIONS.get(v, (v, v))[1 if lang == "en" else 0]
+                                if isinstance(v, str) else None),
+        "case_field": lambda: (lambda v: _case_field_label(v, lang)),
         "developed_source": lambda: (lambda v: table.get(v, (v, v))[1 if lang == "en" else 0]
                                      if isinstance(v, str) else None),
     }[key]()
+
+
+def _case_field_label(name, lang: str):
+    if not isinstance(name, str):
+        return None
+    spec = get_layer("cases")
+    if name not in spec.field_names:
+        return name
+    return spec.field(name).label_en if lang == "en" else spec.field(name).label_zh
+
+
+def named_event_values(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A case history with each old and new value of a coded case field named (the field says which codes)."""
+    if not {"field", "old_value", "new_value"} <= set(frame.columns) or frame.empty:
+        return frame
+    spec = get_layer("cases")
+    coded = {f.name for f in spec.fields if f.kind == "code"}
+    out = frame.copy()
+    for column in ("old_value", "new_value"):
+        out[column] = [code_name("cases", field, lang)(value) if field in coded else value
+                       for field, value in zip(frame["field"], frame[column])]
+    return out
 
 
 def header(label: str, unit: str | None, lang: str) -> str:
@@ -171,6 +200,7 @@ def labelled_sheet(sheet_name: str, frame: pd.DataFrame, *, lang: str = "zh", la
     """
     if frame.index.name is not None:
         frame = frame.reset_index()
+    frame = named_event_values(frame, lang)
     en = lang == "en"
     out, formats = {}, {}
     for name in frame.columns:
@@ -211,4 +241,4 @@ def _class_header(lang: str) -> str:
     return "Land-use class" if lang == "en" else "用地类别"
 
 
-__all__ = ["COLUMNS", "Column", "header", "labelled_sheet", "namer"]
+__all__ = ["CASE_ACTIONS", "COLUMNS", "Column", "header", "labelled_sheet", "named_event_values", "namer"]
