@@ -108,3 +108,12 @@ def test_a_land_use_code_is_named_in_its_own_classification(tiny_park):
     sheet = book(client, "/land?format=xlsx&lang=zh")["地块"]
     p3 = {h: c.value for h, c in zip(headers(sheet), row_of(sheet, "P3"))}
     assert (p3["用地性质"], p3["用地类别"], p3["用地分类标准"]) == ("0601", "工业用地", "GB/T21010-2017")
+
+
+def test_what_could_not_be_judged_is_named_not_coded(tiny_client):
+    """The tiny park has no enterprise figures: the land workbook's last sheet says so in words."""
+    sheet = book(tiny_client, "/land?format=xlsx&lang=zh")["无法判断"]
+    assert [c.value for c in sheet[1]] == ["无法判断", "缺少的图层", "说明", "代码"]
+    assert [c.value for c in sheet[2]][:2] == ["亩均效益评价", "企业年度数据（enterprise_years，无此图层）"]
+    english = book(tiny_client, "/land?format=xlsx&lang=en")["Not judged"]
+    assert [c.value for c in english[1]] == ["Not judged", "Layers lacking", "Message", "Code"]
