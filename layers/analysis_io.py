@@ -8,7 +8,6 @@ written to a temporary name beside the target and moved into place.
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from collections.abc import Mapping
@@ -21,10 +20,9 @@ import pyogrio
 
 from layers.cells import neutralise_formulas
 from layers.store import GPKG_OPTIONS
+from layers.workbook_style import plain_sheets, styled_workbook
 
 FORMATS = (".geojson", ".csv", ".xlsx", ".gpkg")
-#: Excel's sheet-name limit.
-SHEET_NAME_MAX = 31
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -41,7 +39,8 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[str, str] | None = None) -> bytes:
-    """An XLSX workbook with one sheet per frame (index written when it is named).
+    """An XLSX workbook with one sheet per frame (index written when it is named), in the one convention of
+    ``layers.workbook_style`` (frozen header, fitted columns, date cells, formats from the headers' units).
 
     Parameters
     ----------
@@ -50,15 +49,13 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[str, str]
     headers
         Column name → header text (e.g. Chinese labels); other columns keep their names.
     """
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            table = neutralise_formulas(_plain(frame))  # text like "=…" stays text
-            if headers:
-                table = table.rename(columns=dict(headers))
-            keep_index = table.index.name is not None
-            table.to_excel(writer, sheet_name=str(name)[:SHEET_NAME_MAX], index=keep_index)
-    return buffer.getvalue()
+    tables = {}
+    for name, frame in sheets.items():
+        table = _plain(frame)
+        if table.index.name is not None:
+            table = table.reset_index()
+        tables[name] = table.rename(columns=dict(headers)) if headers else table
+    return styled_workbook(plain_sheets(tables))
 
 
 def write_analysis(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:

@@ -46,7 +46,7 @@ from layers.valid_time import held_now
 from layers.validate import LayerValidationError
 from service.day import DayRange, day_to_judge, parse_day
 from service.flights import Flights
-from service.rules import RulesInForce, rules_in_force, rules_version
+from service.rules import RulesInForce, rules_in_force, rules_overrides, rules_version
 
 T = TypeVar("T")
 #: Runs a computation (the web passes its analysis gate; commands run it directly).
@@ -232,6 +232,10 @@ class ParkService:
     def rules_version(self) -> str:
         """What the rules in force depend on (cheap: no rules are loaded)."""
         return rules_version(self.park_path, self.meta().get("rules"))
+
+    def rules_overrides(self) -> dict[str, tuple[str, ...]]:
+        """The rule families the park overrides and by what (a file, "park" for its own); others are defaults."""
+        return rules_overrides(self.park_path, self.meta().get("rules"))
 
     # -- results ---------------------------------------------------------------------------------------
 

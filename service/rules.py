@@ -53,3 +53,16 @@ def rules_in_force(park_path: str | os.PathLike | None, park_rules: Mapping | No
     own = park_rules_entry(park_rules)
     found = {name: family_rules(family, park_path, own.get(name)) for name, family in FAMILIES.items()}
     return RulesInForce(**found, version=rules_version(park_path, park_rules))
+
+
+def rules_overrides(park_path: str | os.PathLike | None, park_rules: object = None) -> dict[str, tuple[str, ...]]:
+    """Each rule family the park overrides → what overrides it (the file, "park" for the overrides it keeps
+    itself); a family on the national defaults alone is left out (what a workbook's first sheet says)."""
+    own = park_rules_entry(park_rules)
+    found = {}
+    for name, family in FAMILIES.items():
+        path, _, inline = family_stamp(family, park_path, own.get(name))
+        sources = tuple(s for s in (path, "park" if inline is not None else None) if s is not None)
+        if sources:
+            found[name] = sources
+    return found

@@ -25,8 +25,10 @@ import shapely
 from conftest import TINY_META, X0, Y0, tiny_frames
 
 from app import create_app
+from geo.columns import namer
 from geo.tiles import decode_tile, tiles_covering
 from layers.store import GeoPackageStore
+from layers.workbook_style import rounded
 
 #: (day asked, idle status of P2 and P4, idle parcels, idle 亩, fees 万元) under the override, by hand.
 DAYS = [
@@ -103,18 +105,22 @@ def test_every_page_twin_workbook_tile_and_command_agree_under_the_override(
     assert sum(idle["summary"]["by_status"][key]["area_mu"] for key in counted) == idle_mu
     assert idle["summary"]["fee_total_wan"] == fees
 
-    sheet = workbook(client.get("/idle" + query(asked, format="xlsx")), "idle").set_index("parcel_id")
-    assert sheet.loc[list(statuses), "idle_status"].to_dict() == statuses
-    assert sheet["idle_fee_wan"].sum() == fees
+    # The workbook names what the twin codes (issue 17 §4): 闲置认定 is the name of idle_status.
+    sheet = workbook(client.get("/idle" + query(asked, format="xlsx")), "闲置土地").set_index("地块编号")
+    assert sheet.loc[list(statuses), "闲置认定"].to_dict() == {k: namer("idle", "zh")(v) for k, v in statuses.items()}
+    assert sheet["闲置费（万元）"].sum() == fees
 
     land_twin = client.get("/api/land" + query(asked)).get_json()
-    land_sheet = workbook(client.get("/land" + query(asked, format="xlsx")), "parcels").set_index("parcel_id")
+    land_sheet = workbook(client.get("/land" + query(asked, format="xlsx")), "地块").set_index("地块编号")
     twin = pd.DataFrame(land_twin["parcels"]).set_index("parcel_id")
-    # The twin and the workbook carry the readiness columns the CLI writes, and the same figures.
-    assert "readiness_label" in twin and "served_water_supply" in twin
-    for column in ("inefficiency", "readiness_label", "far", "mu_grade"):
-        assert land_sheet[column].astype(object).where(land_sheet[column].notna(), None).to_dict() == \
-            twin[column].astype(object).where(twin[column].notna(), None).to_dict(), column
+    # The twin and the workbook carry the readiness columns the CLI writes, and the same figures (named and
+    # rounded to the decimals shown in the workbook).
+    assert "readiness_label" in twin and "served_water_supply" in twin and "给水配套" in land_sheet
+    shown = {"inefficiency": ("低效用地类型", namer("inefficiency", "zh")), "readiness_label": ("配套情况", str),
+             "far": ("容积率", lambda v: rounded(v, 2)), "mu_grade": ("亩均等级", namer("grade", "zh"))}
+    for column, (header, name) in shown.items():
+        assert land_sheet[header].astype(object).where(land_sheet[header].notna(), None).to_dict() == \
+            {k: None if v is None or v != v else name(v) for k, v in twin[column].items()}, column
 
     x, y = sorted(tiles_covering(override_park.load("parcels").to_crs(3857).total_bounds, Z))[0]
     tile = client.get(f"/tiles/parcel_analysis/{Z}/{x}/{y}.pbf" + query(asked))

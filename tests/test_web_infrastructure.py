@@ -98,12 +98,19 @@ def test_xlsx_export_has_every_table(tiny_client):
     assert response.status_code == 200
     assert response.mimetype == infrastructure_view.XLSX
     assert "attachment" in response.headers["Content-Disposition"]
-    book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
-    assert book.sheetnames == ["地块配套", "间距冲突", "配套覆盖率", "道路里程", "管线里程"]
-    rows = list(book["地块配套"].iter_rows(values_only=True))
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["说明", "地块配套", "间距冲突", "配套覆盖率", "道路里程", "管线里程"]
+    about = {row[0]: row[1] for row in book["说明"].iter_rows(values_only=True) if row[0]}
+    assert (about["内容"], about["园区"], about["数据日期"]) == ("基础设施配套分析", "测试园区", "2026年6月30日")
+    sheet = book["地块配套"]
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("地块编号", "名称", "状态", "配套水平")
     assert [r[0] for r in rows[1:]] == ["P1", "P2", "P3"]
     assert rows[1][1] == "一号地块 <b>"
+    assert sheet.freeze_panes == "A2"
+    # The unit in the header gives the number format: 给水干管距离(m) to 0.1 m.
+    water = rows[0].index("给水干管距离(m)") + 1
+    assert sheet.cell(2, water).value == 6 and sheet.cell(2, water).number_format == "#,##0.0"
 
 
 @pytest.mark.parametrize(("query", "message"), [

@@ -72,10 +72,11 @@ def test_bad_page_parameters_are_400_pages(tiny_client, url):
 
 @pytest.mark.parametrize(("url", "sheets"), [
     # The tiny park has no enterprise figures: the 亩均 evaluation could not be judged, and the workbook says so.
-    ("/land?format=xlsx", ["parcels", "area_ratios", "无法判断"]),
-    ("/idle?format=xlsx", ["idle", "inefficient"]),
-    ("/vacancy?format=xlsx", ["park", "phases", "buildings", "units", "trend", "overlapping_leases"]),
-    ("/cases?format=xlsx", ["cases", "history", "candidates", "year"]),
+    ("/land?format=xlsx", ["说明", "地块", "片区指标", "无法判断"]),
+    ("/idle?format=xlsx", ["说明", "闲置土地", "低效用地"]),
+    ("/vacancy?format=xlsx", ["说明", "园区", "期次", "厂房", "单元", "空置率走势", "租约重叠"]),
+    ("/cases?format=xlsx", ["说明", "盘活台账", "台账记录", "盘活候选", "年度"]),
+    ("/cases?format=xlsx&lang=en", ["About", "Cases", "History", "Candidates", "Year"]),
 ])
 def test_xlsx_exports(tiny_client, url, sheets):
     response = tiny_client.get(url)

@@ -67,9 +67,10 @@ def test_the_word_document_and_the_workbook_hold_the_same_figures(client):
     first = opened.tables[0]
     assert [cell.text for cell in first.rows[1].cells] == ["供地宗数", "宗", "4", "1", "+3", "+300.0 %"]
     book = openpyxl.load_workbook(io.BytesIO(client.get("/report.xlsx?year=2025&lang=zh").data))
-    sheet = book[book.sheetnames[0]]
-    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=1, max_row=2)]
-    assert rows[0][:4] == ["指标", "单位", "2025", "2024"] and rows[1][:4] == ["供地宗数", "宗", "4", "1"]
+    sheet = book["2025年与上年对比"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3, max_row=4)]
+    assert rows[0][:5] == ["类别", "指标", "单位", "2025年", "2024年"]
+    assert rows[1][:5] == ["土地供应与项目建设", "供地宗数", "宗", 4, 1]
 
 
 def test_the_charts_are_served_as_png_and_shown_on_the_page_with_alt_text(client):

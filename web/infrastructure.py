@@ -32,7 +32,7 @@ from layers.geojson import dumps, feature_collection_text, feature_texts, json_r
 from layers.infra_rules import InfraRules
 from layers.registry import get_layer
 from layers.schema import code_label
-from layers.workbook import workbook_bytes
+from layers.workbook_style import plain_sheets
 from web.api import park_info
 from web.errors import not_one_of
 from web.i18n import current_lang, tr
@@ -40,6 +40,7 @@ from web.judged import notices, notices_json, notices_sheet
 from web.pages import Card, Share
 from web.park import park, request_day, rules
 from web.tiles import tile_settings
+from web.workbooks import cover, workbook_response
 
 bp = Blueprint("infrastructure", __name__)
 
@@ -345,7 +346,7 @@ def export():
     options = _options(rules)
     result = analysis(rules, options)
     lang = current_lang()
-    data = workbook_bytes({
+    sheets = plain_sheets({
         tr("地块配套", "Parcel readiness"): parcel_table(result, rules=rules, lang=lang),
         tr("间距冲突", "Clearance conflicts"): conflict_table(result, lang=lang),
         tr("配套覆盖率", "Coverage"): coverage_table(result, lang=lang),
@@ -353,8 +354,8 @@ def export():
         tr("管线里程", "Pipeline km"): pipeline_table(result, lang=lang),
         **notices_sheet(notices(*TOPICS)),
     })
-    return Response(data, mimetype=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="infrastructure-{options.as_of.isoformat()}.xlsx"'})
+    about = cover(tr("基础设施配套分析", "Infrastructure analysis"), as_of=options.as_of)
+    return workbook_response(sheets, about, f"infrastructure-{options.as_of.isoformat()}.xlsx")
 
 
 __all__ = ["Options", "analysis", "bp", "cards", "conflict_table", "coverage_table", "parcel_table",

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from geo.judged import NotJudged, not_judged
+from geo.judged import ABSENT, NotJudged, not_judged
+from layers.registry import get_layer
 from web.i18n import current_lang, tr
 from web.park import park
 
@@ -29,15 +30,27 @@ def notices_json(items: Iterable[NotJudged]) -> list[dict]:
 
 
 def notices_sheet(items: Iterable[NotJudged]) -> dict[str, pd.DataFrame]:
-    """One XLSX sheet listing the notices (none when there are none), to add to a workbook's sheets."""
-    rows = notices_json(items)
-    if not rows:
+    """One XLSX sheet listing the notices (none when there are none), to add to a workbook's sheets: what could
+    not be judged, the layers lacking by name, the message, and the topic's code last (for scripts)."""
+    items = list(items)
+    if not items:
         return {}
-    table = pd.DataFrame({tr("无法判断", "topic"): [row["topic"] for row in rows],
-                          tr("缺少的图层", "missing layers"): [", ".join(f"{m['layer']} ({m['state']})"
-                                                                  for m in row["missing_layers"]) for row in rows],
-                          tr("说明", "message"): [row["message"] for row in rows]})
+    lang = current_lang()
+    table = pd.DataFrame({
+        tr("无法判断", "Not judged"): [item.topic.label(lang) for item in items],
+        tr("缺少的图层", "Layers lacking"): [("；" if lang != "en" else "; ").join(
+            missing_layer(name, state, lang) for group in item.lacking for name, state in group) for item in items],
+        tr("说明", "Message"): [item.message(lang) for item in items],
+        tr("代码", "Code"): [item.topic.key for item in items]})
     return {tr("无法判断", "Not judged"): table}
 
 
-__all__ = ["notices", "notices_json", "notices_sheet"]
+def missing_layer(name: str, state: str, lang: str) -> str:
+    """A layer lacking, by name, and whether the park has none or it holds no records."""
+    label = get_layer(name).label(lang)
+    if lang == "en":
+        return f"{label} ({name}: {'absent' if state == ABSENT else 'no records'})"
+    return f"{label}（{name}，{'无此图层' if state == ABSENT else '没有记录'}）"
+
+
+__all__ = ["missing_layer", "notices", "notices_json", "notices_sheet"]

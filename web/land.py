@@ -17,6 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, render_te
 from markupsafe import Markup
 
 from geo.analysis import LandAnalysis
+from geo.columns import labelled_sheet
 from geo.inefficiency import CATEGORIES
 from geo.maps import map_components
 from geo.maps_land import (
@@ -33,10 +34,10 @@ from geo.maps_land import (
 from geo.records import in_force
 from geo.revitalisation import CaseError, candidates, case_history, close_case, create_case, update_case, year_figures
 from geo.units import M2_PER_MU
-from layers.analysis_io import xlsx_bytes
 from layers.geojson import json_ready
 from layers.registry import get_layer
 from layers.rules import LandRules
+from layers.workbook_style import plain_sheets
 from web.analysis_gate import gated
 from web.api import int_param, page_params, park_info
 from web.audit import commit_change
@@ -44,10 +45,10 @@ from web.errors import BadRequest, not_a_number, not_one_of, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
 from web.park import park, request_day
+from web.workbooks import cover, workbook_response
 
 bp = Blueprint("land", __name__)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("html", "json", "xlsx")
 #: Rows shown in a page's HTML table; the JSON twin pages with limit/offset and the XLSX has every row.
 TABLE_ROWS = 500
@@ -97,10 +98,30 @@ def page_slice(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return frame.iloc[offset:offset + limit], {"numberMatched": len(frame), "limit": limit, "offset": offset}
 
 
-def xlsx_response(sheets: Mapping[str, pd.DataFrame], filename: str) -> Response:
-    response = Response(xlsx_bytes(sheets), mimetype=XLSX)
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    return response
+#: The sheets of each page's workbook: frame key → (sheet 中文, English, the layers whose fields name its columns).
+WORKBOOK_SHEETS = {
+    "parcels": ("地块", "Parcels", ("parcels",)), "area_ratios": ("片区指标", "Area ratios", ()),
+    "idle": ("闲置土地", "Idle land", ("parcels",)), "inefficient": ("低效用地", "Inefficient land", ("parcels",)),
+    "park": ("园区", "Park", ()), "phases": ("期次", "Phases", ()), "buildings": ("厂房", "Buildings", ("buildings",)),
+    "units": ("单元", "Units", ("units", "leases")), "trend": ("空置率走势", "Trend", ()),
+    "overlapping_leases": ("租约重叠", "Overlapping leases", ("leases",)), "cases": ("盘活台账", "Cases", ("cases",)),
+    "history": ("台账记录", "History", ("case_events",)), "candidates": ("盘活候选", "Candidates", ("cases", "parcels")),
+    "year": ("年度", "Year", ()),
+}
+#: What each page's workbook is (its first sheet's 内容).
+WORKBOOK_TITLES = {"land": ("土地利用与达标分析", "Land use and compliance"),
+                   "idle": ("闲置土地与低效用地", "Idle and inefficient land"),
+                   "vacancy": ("标准厂房空置", "Factory vacancy"), "cases": ("盘活台账", "Revitalisation ledger")}
+
+
+def xlsx_response(page: str, frames: Mapping[str, pd.DataFrame], missing, as_of: dt.date) -> Response:
+    """The page's workbook in the request's language: a first sheet, the tables labelled, what is not judged."""
+    lang = current_lang()
+    sheets = [labelled_sheet(tr(*WORKBOOK_SHEETS[key][:2]), frame, lang=lang, layers=WORKBOOK_SHEETS[key][2])
+              for key, frame in frames.items()]
+    about = cover(tr(*WORKBOOK_TITLES[page]), as_of=as_of)
+    return workbook_response([*sheets, *plain_sheets(notices_sheet(missing))], about,
+                             f"{page}-{as_of.isoformat()}.xlsx")
 
 
 def map_parts(m) -> dict:
@@ -197,9 +218,8 @@ def land_page():
     if fmt == "json":
         return land_json(result)
     if fmt == "xlsx":
-        return xlsx_response({"parcels": parcels[land_columns(result)], "area_ratios": ratios,
-                              **notices_sheet(missing)},
-                             f"land-{as_of.isoformat()}.xlsx")
+        return xlsx_response("land", {"parcels": with_land_use_std(parcels[land_columns(result)]),
+                                      "area_ratios": ratios}, missing, as_of)
     table = parcels[LAND_COLUMNS].assign(compliance=classes)
     return render_template(
         "land/land.html", as_of=as_of, park=park_info(), ratios=records(ratios.reset_index()),
@@ -213,6 +233,16 @@ def land_page():
 def land_columns(result: LandAnalysis) -> list[str]:
     """The columns of the land twin and workbook: the page's, then the readiness ones ``analyse`` writes too."""
     return LAND_COLUMNS + [c for c in result.parcels.columns if c.startswith("served_") or c == "readiness_label"]
+
+
+def with_land_use_std(parcels: pd.DataFrame) -> pd.DataFrame:
+    """``parcels`` with each one's land-use classification (``land_use_std``), so that its code is named in the
+    right system (1001 is 工业用地 in 用地用海 2023 but 铁路用地 in GB/T 21010)."""
+    layer = park().layer("parcels")
+    if "land_use_std" not in layer.columns or "parcel_id" not in parcels.columns:
+        return parcels
+    standards = layer.drop_duplicates("parcel_id", keep="last").set_index("parcel_id")["land_use_std"]
+    return parcels.assign(land_use_std=parcels["parcel_id"].map(standards))
 
 
 def land_json(result: LandAnalysis):
@@ -297,8 +327,8 @@ def idle_page():
         return idle_json(result, chosen, filters)
     if fmt == "xlsx":
         inefficient = chosen[chosen["inefficiency"].notna().to_numpy()]
-        return xlsx_response({"idle": chosen[IDLE_COLUMNS], "inefficient": inefficient[IDLE_COLUMNS],
-                              **notices_sheet(missing)}, f"idle-{as_of.isoformat()}.xlsx")
+        return xlsx_response("idle", {"idle": chosen[IDLE_COLUMNS], "inefficient": inefficient[IDLE_COLUMNS]},
+                             missing, as_of)
     summary = idle_summary(result.parcels)
     areas = sorted(result.parcels["area_name"].dropna().unique().tolist())
     inefficient = chosen[chosen["inefficiency"].notna().to_numpy()]
@@ -369,10 +399,10 @@ def vacancy_page():
     if fmt == "json":
         return vacancy_json(result)
     if fmt == "xlsx":
-        return xlsx_response({"park": pd.DataFrame([result.park_vacancy]), "phases": result.phases,
-                              "buildings": buildings[BUILDING_COLUMNS], "units": units[UNIT_COLUMNS],
-                              "trend": result.trend, "overlapping_leases": result.overlaps,
-                              **notices_sheet(missing)}, f"vacancy-{as_of.isoformat()}.xlsx")
+        return xlsx_response("vacancy", {"park": pd.DataFrame([result.park_vacancy]), "phases": result.phases,
+                                         "buildings": buildings[BUILDING_COLUMNS],
+                                         "units": units[UNIT_COLUMNS], "trend": result.trend,
+                                         "overlapping_leases": result.overlaps}, missing, as_of)
     return render_template(
         "land/vacancy.html", as_of=as_of, park=park_info(), figures=result.park_vacancy,
         phases=records(result.phases.reset_index()),
@@ -439,11 +469,10 @@ def cases_page():
     if fmt == "json":
         return cases_json(result, context)
     if fmt == "xlsx":
-        return xlsx_response({"cases": context["cases"][CASE_COLUMNS], "history": context["events"],
-                              "candidates": context["candidates"],
-                              "year": pd.DataFrame([{k: v for k, v in context["figures"].items()
-                                                     if not isinstance(v, dict)}]), **notices_sheet(missing)},
-                             f"cases-{as_of.isoformat()}.xlsx")
+        return xlsx_response("cases", {"cases": context["cases"][CASE_COLUMNS], "history": context["events"],
+                                       "candidates": context["candidates"],
+                                       "year": pd.DataFrame([{k: v for k, v in context["figures"].items()
+                                                              if not isinstance(v, dict)}])}, missing, as_of)
     cases = context["cases"]
     history = {case_id: records(case_history(context["events"], case_id))
                for case_id in cases["case_id"].tolist()}

@@ -17,7 +17,7 @@ from geo.annual import FIGURES, compare, year_end
 from geo.crs import to_web
 from geo.maps import WEB_PRECISION
 from geo.maps_report import changes_legend, changes_map
-from geo.report import evaluation_tables, report_document, table_frame, year_table
+from geo.report import report_document, table_frame
 from geo.report_charts import (
     CHANGE_MAP_SECTION,
     CHARTS,
@@ -27,11 +27,12 @@ from geo.report_charts import (
     charts_by_section,
     report_figures,
 )
+from geo.report_workbook import report_cover_lines, report_sheets
 from geo.year_changes import CHANGES, change_counts, change_label
-from layers.analysis_io import xlsx_bytes
 from layers.geojson import feature_texts
 from layers.report_docx import docx_bytes
 from layers.report_pdf import NoCjkFont, pdf_bytes
+from layers.workbook_style import plain_sheets
 from web.analysis_gate import gated
 from web.api_params import int_param
 from web.errors import error_response, nothing_called
@@ -39,6 +40,7 @@ from web.i18n import current_lang, tr
 from web.judged import notices_json, notices_sheet
 from web.land import map_options, map_parts
 from web.park import park, request_day
+from web.workbooks import cover, workbook_response
 
 bp = Blueprint("report", __name__)
 
@@ -145,12 +147,16 @@ def report_json():
 
 @bp.get("/report.xlsx")
 def report_xlsx():
-    """One sheet of the year against the one before, one per evaluation table, and what is not judged."""
+    """The report's tables in the evaluation's layout: the year against the one before, the year's breakdowns,
+    土地利用状况, the indicators, the potentials, 尚可供地年数, and what is not judged; a first sheet about it."""
     year, lang = asked_year(), current_lang()
     report = year_report(year)
-    tables = [year_table(report.current, report.previous, lang), *evaluation_tables(report.evaluation, lang)]
-    sheets = {table.caption[:31]: table_frame(table) for table in tables}
-    return _attachment(xlsx_bytes({**sheets, **notices_sheet(report.not_judged)}), XLSX, f"report-{year}.xlsx")
+    sheets = [*report_sheets(report.current, report.previous, report.evaluation, lang),
+              *plain_sheets(notices_sheet(report.not_judged))]
+    about = cover(tr(f"{year}年度土地利用工作总结数据表及开发区土地集约利用评价表（TD/T 1029）",
+                     f"The figures of {year} and the intensive land-use evaluation (TD/T 1029)"),
+                  extra=report_cover_lines(year, report.evaluation, sheets, lang))
+    return workbook_response(sheets, about, f"report-{year}.xlsx")
 
 
 @bp.get("/report.docx")

@@ -39,6 +39,7 @@ place, so a failed export never leaves half a file.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import tempfile
@@ -67,6 +68,7 @@ from layers.qgis.layer_styles import style_documents
 from layers.schema import SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, LayerSpec, code_label
 from layers.store import checked_frame, frame_to_arrow, write_layer_file
 from layers.values import normalise_text
+from layers.workbook_style import DATE_FORMATS
 
 #: Destination suffix → format.
 FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".zip": "shp", ".kml": "kml",
@@ -308,11 +310,12 @@ def _names_a_crs(header: str) -> bool:
 
 def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", wkt_decimals: int = LONLAT_DECIMALS,
                     max_wkt_chars: int | None = None, notes: list[str] | None = None,
-                    kept_types: bool = False) -> pd.DataFrame:
+                    kept_types: bool = False, real_dates: bool = False) -> pd.DataFrame:
     """The layer as a table for people: labelled headers (with units), code labels, 是/否, ISO dates.
 
     Kept source attributes follow the registry's columns under their own names;
-    ``kept_types`` adds the types column that lets an import read them back (exports).
+    ``kept_types`` adds the types column that lets an import read them back (exports);
+    ``real_dates`` keeps date fields as dates (a workbook's date cells) instead of ISO text.
     """
     yes, no = YES_NO["en" if lang == "en" else "zh"]
     headers: dict[str, str] = {}
@@ -331,6 +334,9 @@ def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", w
             values = column.map(lambda v, labels=labels: labels.get(v, v) if isinstance(v, str) else None)
         elif f.kind == "bool":
             values = column.map(lambda v: None if pd.isna(v) else (yes if v else no))
+        elif f.kind == "date" and real_dates:
+            values = pd.Series([None if pd.isna(v) else pd.Timestamp(v).to_pydatetime() for v in column],
+                               index=column.index, dtype=object)
         elif f.kind == "date":
             values = column.dt.strftime("%Y-%m-%d").where(column.notna(), None)
         else:
@@ -361,11 +367,20 @@ def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", w
     return table.reset_index(drop=True)
 
 
-def _write_xlsx(table: pd.DataFrame, sheet: str, path: Path) -> None:
+def _write_xlsx(table: pd.DataFrame, sheet: str, path: Path, lang: str = "zh") -> None:
+    """One sheet, header frozen, dates as date cells in the language's format (``layers.workbook_style``)."""
     buffer = io.BytesIO()
+    day = DATE_FORMATS["en" if lang == "en" else "zh"]
+    dated = [i for i, name in enumerate(table.columns, start=1)
+             if table[name].map(lambda v: isinstance(v, dt.date)).any()]
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         table.to_excel(writer, sheet_name=sheet[:31], index=False)
-        writer.sheets[sheet[:31]].freeze_panes = "A2"
+        worksheet = writer.sheets[sheet[:31]]
+        worksheet.freeze_panes = "A2"
+        for column in dated:  # pandas gives every date its own fixed format; the language's is wanted
+            for (cell,) in worksheet.iter_rows(min_row=2, min_col=column, max_col=column):
+                if cell.value is not None:
+                    cell.number_format = day
     path.write_bytes(buffer.getvalue())
 
 
@@ -432,8 +447,9 @@ def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang
                 temporary, index=False, encoding="utf-8-sig")
         else:
             table = attribute_table(frame, spec, lang=lang, max_wkt_chars=XLSX_CELL_CHARS, notes=notes,
-                                    kept_types=True)
-            _write_xlsx(neutralise_formulas(table), spec.label_en if lang == "en" else spec.label_zh, temporary)
+                                    kept_types=True, real_dates=True)
+            _write_xlsx(neutralise_formulas(table), spec.label_en if lang == "en" else spec.label_zh, temporary,
+                        lang)
         _move_into_place(temporary, dest)
     return ExportResult(dest, fmt, len(frame), notes)
 
