@@ -46,7 +46,6 @@ bp = Blueprint("report", __name__)
 
 PNG = "image/png"
 PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: The years a report can be asked for (the register's years: contracts since 1990).
 FIRST_YEAR, LAST_YEAR = 1990, 2100
