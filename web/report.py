@@ -9,8 +9,6 @@ today reports on last year).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from geo.annual import FIGURES, compare, year_end
@@ -40,7 +38,7 @@ from web.i18n import current_lang, tr
 from web.judged import notices_json, notices_sheet
 from web.land import map_options, map_parts
 from web.park import park, request_day
-from web.workbooks import cover, workbook_response
+from web.workbooks import cover, park_today, workbook_response
 
 bp = Blueprint("report", __name__)
 
@@ -72,7 +70,7 @@ def _park_name() -> str:
 
 def _figures(report, lang: str):
     """The report's charts and its change map over the parcels held at the year end, by section."""
-    parcels = park().land(year_end(report.year)).parcels
+    parcels = park().land(year_end(report.year), readiness=False).parcels
     change_map = (CHANGE_MAP_SECTION, change_map_title(report.year, lang),
                   change_map_png(report.changes, parcels, report.year, lang))
     return report_figures(report.current, report.previous, report.evaluation, lang, extra={"changes": change_map})
@@ -82,7 +80,7 @@ def composed(report, lang: str, *, with_figures: bool):
     """The report's document description; ``with_figures``: its charts and change map drawn in (DOCX, PDF)."""
     figures = _figures(report, lang) if with_figures else None
     return report_document(_park_name(), report.current, report.previous, report.evaluation, lang=lang,
-                           made_on=dt.date.today(), figures=figures)
+                           made_on=park_today(), figures=figures)
 
 
 @bp.get("/report")
@@ -91,7 +89,7 @@ def report_page():
     year = asked_year()
     report, lang = year_report(year), current_lang()
     document = composed(report, lang, with_figures=False)
-    context = park().land(year_end(year)).parcels
+    context = park().land(year_end(year), readiness=False).parcels
     counts = change_counts(report.changes)
     return render_template("report/report.html", year=year, document=document, not_judged=report.not_judged,
                            frame=table_frame, charts=charts_by_section(lang),
