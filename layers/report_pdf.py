@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from layers.charts import CJK_FONTS, cjk_font_file
 from layers.report_docx import Document, Figure, Section, Table, write_section
+
+# fontTools logs every glyph of the font subset it embeds at INFO: hundreds of lines per PDF in the server's log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT = "cjk"
 MARGIN_MM = 25.0
