@@ -22,6 +22,8 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import shapely
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
@@ -213,45 +215,63 @@ def _legend_font(size: float = 7.5):
     return properties
 
 
-def _polygon_path(polygon) -> DrawPath:
-    rings = [polygon.exterior, *polygon.interiors]
-    vertices, codes = [], []
-    for ring in rings:
-        points = list(ring.coords)
-        vertices += points
-        codes += [DrawPath.MOVETO] + [DrawPath.LINETO] * (len(points) - 2) + [DrawPath.CLOSEPOLY]
-    return DrawPath(vertices, codes)
+def _parts(geometries) -> np.ndarray:
+    """The simple parts of ``geometries`` (multi-parts and collections split; None and empty dropped)."""
+    array = np.asarray(geometries, dtype=object)
+    if not len(array):
+        return np.empty(0, dtype=object)
+    parts = shapely.get_parts(array[~shapely.is_missing(array)])
+    while True:  # a collection may hold multi-parts: split until every part is simple
+        nested = shapely.get_type_id(parts) >= 4
+        if not nested.any():
+            break
+        parts = np.concatenate([parts[~nested], shapely.get_parts(parts[nested])])
+    return parts[~shapely.is_empty(parts)]
 
 
-def _parts(geometry) -> list:
-    """The simple parts of a geometry (a multi-part or collection split; empty and None dropped)."""
-    if geometry is None or geometry.is_empty:
-        return []
-    if hasattr(geometry, "geoms"):
-        return [part for sub in geometry.geoms for part in _parts(sub)]
-    return [geometry]
+def polygons_path(polygons: np.ndarray) -> DrawPath:
+    """One compound path of every ring of ``polygons`` (vectorised: no Python loop over the shapes)."""
+    rings = shapely.get_rings(polygons)
+    coordinates, ring_of = shapely.get_coordinates(rings, return_index=True)
+    codes = np.full(len(coordinates), DrawPath.LINETO, dtype=DrawPath.code_type)
+    starts = np.flatnonzero(np.r_[True, ring_of[1:] != ring_of[:-1]])
+    ends = np.r_[starts[1:], len(coordinates)] - 1
+    codes[starts] = DrawPath.MOVETO
+    codes[ends] = DrawPath.CLOSEPOLY
+    return DrawPath(coordinates, codes)
+
+
+#: Above this many shapes a layer's outlines would cover its fill at a map's size: it is drawn filled only.
+OUTLINED_SHAPES_MAX = 5000
 
 
 def _draw(axes, geometries, colour: str, *, edge: str, zorder: int) -> None:
-    parts = [part for geometry in geometries for part in _parts(geometry)]
-    polygons = [_polygon_path(p) for p in parts if p.geom_type == "Polygon"]
-    lines = [list(p.coords) for p in parts if p.geom_type in ("LineString", "LinearRing")]
-    points = [p.coords[0] for p in parts if p.geom_type == "Point"]
-    if polygons:
-        # One compound path per layer: a park of 10⁵ parcels draws in one patch, not 10⁵.
-        axes.add_patch(PathPatch(DrawPath.make_compound_path(*polygons), facecolor=colour, edgecolor=edge,
-                                 linewidth=0.3, zorder=zorder))
-    if lines:
-        axes.add_collection(LineCollection(lines, colors=colour, linewidths=1.6, zorder=zorder + 1))
-    if points:
-        axes.scatter([x for x, _ in points], [y for _, y in points], s=12, color=colour, zorder=zorder + 2)
+    parts = _parts(geometries)
+    if len(parts) > OUTLINED_SHAPES_MAX:
+        edge = colour
+    kinds = shapely.get_type_id(parts)
+    polygons, lines, points = parts[kinds == 3], parts[(kinds == 1) | (kinds == 2)], parts[kinds == 0]
+    if len(polygons):
+        # One compound path per layer: a park of 10⁵ parcels draws in one patch, not 10⁵. Added as an artist:
+        # add_patch would walk every segment to widen the data limits, which map_png sets itself.
+        axes.add_artist(PathPatch(polygons_path(polygons), facecolor=colour, edgecolor=edge, linewidth=0.3,
+                                  zorder=zorder))
+    if len(lines):
+        coordinates, line_of = shapely.get_coordinates(lines, return_index=True)
+        segments = np.split(coordinates, np.flatnonzero(np.diff(line_of)) + 1)
+        axes.add_collection(LineCollection(segments, colors=colour, linewidths=1.6, zorder=zorder + 1))
+    if len(points):
+        xy = shapely.get_coordinates(points)
+        axes.scatter(xy[:, 0], xy[:, 1], s=12, color=colour, zorder=zorder + 2)
 
 
 def _bounds(groups) -> tuple[float, float, float, float] | None:
-    boxes = [part.bounds for geometries in groups for geometry in geometries for part in _parts(geometry)]
-    if not boxes:
+    parts = [_parts(geometries) for geometries in groups]
+    parts = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+    if not len(parts):
         return None
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    x0, y0, x1, y1 = shapely.total_bounds(parts)
+    return float(x0), float(y0), float(x1), float(y1)
 
 
 def scale_length(span_m: float) -> float:
