@@ -199,3 +199,21 @@ def test_charts_drawn_at_once_in_many_threads_of_the_served_app_are_the_same_as_
 
         together = list(pool.map(fetch, names * 4))
     assert len(together) == 16 and all(png == alone[name] for name, png in together)
+
+
+def test_above_the_tile_threshold_the_page_shows_the_static_change_map(tmp_path):
+    from app import create_app
+
+    store = GeoPackageStore(tmp_path / "annual.gpkg")
+    store.save_park(annual_park(), {**TINY_META, "park_name": "测试园区", "reference_date": "2026-01-15"})
+    # Nine or ten parcels held at the 2025 year end and 13 changes (tests/test_geo_year_changes.py): over 20.
+    app = create_app({"TESTING": True, "PARK_PATH": str(store.path), "SECRET_KEY": "test",
+                      "TILE_FEATURE_THRESHOLD": 20})
+    client = app.test_client()
+    page = client.get("/report?year=2025&lang=zh").get_data(as_text=True)
+    assert 'src="/report/changes.png?year=2025&amp;lang=zh"' in page and "parkatlas-map" not in page
+    assert "此处显示静态变化图" in page
+    picture = client.get("/report/changes.png?year=2025&lang=zh")
+    assert picture.status_code == 200 and picture.mimetype == "image/png" and picture.data[:4] == b"\x89PNG"
+    app.config["TILE_FEATURE_THRESHOLD"] = 10_000
+    assert "parkatlas-map" in client.get("/report?year=2025&lang=zh").get_data(as_text=True)

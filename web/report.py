@@ -9,7 +9,7 @@ today reports on last year).
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from geo.annual import FIGURES, compare, year_end
 from geo.crs import to_web
@@ -83,19 +83,36 @@ def composed(report, lang: str, *, with_figures: bool):
                            made_on=park_today(), figures=figures)
 
 
+def change_map_parts(report, lang: str) -> dict:
+    """The page's change map: interactive while the year-end parcels and the changes stay within the tile
+    threshold (``TILE_FEATURE_THRESHOLD``: the same limit above which the overview draws from tiles), else the
+    static map (``/report/changes.png``), so the page does not grow with the park."""
+    context = park().land(year_end(report.year), readiness=False).parcels
+    if len(context) + len(report.changes) > int(current_app.config["TILE_FEATURE_THRESHOLD"]):
+        return {"static_change_map": True}
+    return {"static_change_map": False, **map_parts(changes_map(report.changes, context, **map_options()))}
+
+
 @bp.get("/report")
 def report_page():
     """The year's figures beside the year before, the evaluation, and the downloads (charts load on their own)."""
     year = asked_year()
     report, lang = year_report(year), current_lang()
     document = composed(report, lang, with_figures=False)
-    context = park().land(year_end(year), readiness=False).parcels
     counts = change_counts(report.changes)
     return render_template("report/report.html", year=year, document=document, not_judged=report.not_judged,
                            frame=table_frame, charts=charts_by_section(lang),
                            legend=changes_legend(report.changes, lang=lang),
                            change_rows=[(change_label(key, lang), CHANGES[key][2], counts[key]) for key in CHANGES],
-                           **map_parts(changes_map(report.changes, context, **map_options())))
+                           change_map_title=change_map_title(year, lang), **change_map_parts(report, lang))
+
+
+@bp.get("/report/changes.png")
+def report_change_map():
+    """The year's change map as a picture (as in the Word document and the PDF)."""
+    report, lang = year_report(asked_year()), current_lang()
+    parcels = park().land(year_end(report.year), readiness=False).parcels
+    return Response(change_map_png(report.changes, parcels, report.year, lang), mimetype=PNG)
 
 
 @bp.get("/report/chart/<name>.png")
