@@ -23,7 +23,8 @@ cached, modules imported before the clock starts) and its peak memory
 * **web** — a fresh app (its start-up check timed apart), then with the Flask test
   client ``/report.docx`` first (cold: from the stored park to the Word document, the
   figure the ≤ 10 s target is judged on), then
-  ``/api/report``, ``/report.xlsx`` and the page ``/report`` on the cached report.
+  ``/api/report``, ``/report.xlsx``, the page ``/report`` and ``/report.pdf`` on the cached report (the page's
+  HTML size is printed too).
 
 It prints wall and CPU seconds, the ratio to the baseline, the peak memory and
 whether the target is met. ``--profile N`` adds cProfile's top N functions of the
@@ -184,7 +185,8 @@ def measure_web(path: Path, year: int) -> dict:
     client = app.test_client()
     out = {"app": {"wall": wall, "cpu": cpu}}
     for name, url in (("docx_cold", f"/report.docx?year={year}"), ("json", f"/api/report?year={year}"),
-                      ("xlsx", f"/report.xlsx?year={year}"), ("page", f"/report?year={year}")):
+                      ("xlsx", f"/report.xlsx?year={year}"), ("page", f"/report?year={year}"),
+                      ("pdf", f"/report.pdf?year={year}")):
         answer, wall, cpu = timed(lambda url=url: client.get(url))
         if answer.status_code != 200:
             raise SystemExit(f"{url}: {answer.status_code} {answer.get_data(as_text=True)[:500]}")
@@ -234,11 +236,14 @@ def main() -> None:
         ("web: /api/report, report cached", web["json"]["wall"], web["json"]["cpu"]),
         ("web: /report.xlsx, report cached", web["xlsx"]["wall"], web["xlsx"]["cpu"]),
         ("web: /report page, report cached", web["page"]["wall"], web["page"]["cpu"]),
+        ("web: /report.pdf, report cached", web["pdf"]["wall"], web["pdf"]["cpu"]),
     ]
     print(f"  {service['parcels']:,} parcel records, {base['records']:,} records in the layers read")
     for label, wall, cpu in rows:
         print(f"  {label:<40} {wall:7.2f} s {cpu:7.2f} s CPU {wall / base['wall']:7.1f}× baseline", flush=True)
         record("report", f"{args.parcels} plots, {args.year}", label, wall, "s")
+    print(f"  /report page HTML {web['page']['bytes'] / 1e6:.2f} MB, Word document {web['docx_cold']['bytes'] / 1e6:.2f} MB, "
+          f"PDF {web['pdf']['bytes'] / 1e6:.2f} MB")
     print(f"  peak memory: baseline {base['peak_mb']:.0f} MB, service {service['peak_mb']:.0f} MB, "
           f"web {web['peak_mb']:.0f} MB")
     print(f"  figures: {service['check']}, score (partial) {service['score']}")
