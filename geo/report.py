@@ -21,7 +21,8 @@ from layers.report_docx import Document, Figure, Section, Table
 #: Decimal places per unit of the year's figures.
 DECIMALS = {"亩": 1, "km": 2, "m²": 0, "万元": 1, "宗": 0, "间": 0, "件": 0}
 NOT_JUDGED = {"zh": "无法判断", "en": "not judged"}
-UNITS_EN = {"亩": "mu", "宗": "parcels", "间": "units", "件": "cases", "m²": "m²", "km": "km", "万元": "10k yuan"}
+UNITS_EN = {"亩": "mu", "宗": "parcels", "间": "units", "件": "cases", "m²": "m²", "km": "km", "万元": "10k yuan",
+            "万元/公顷": "10k yuan/ha", "人/公顷": "persons/ha", "%": "%"}
 
 #: The report's parts: heading (中文, English) and the figures each tabulates.
 PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -127,7 +128,7 @@ def evaluation_tables(evaluation, lang: str = "zh") -> list[Table]:
         [_t(lang, "指标", "Indicator"), _t(lang, "现状值", "Value"), _t(lang, "单位", "Unit"),
          _t(lang, "理想值", "Ideal"), _t(lang, "权重", "Weight"), _t(lang, "标准化分值", "Score"),
          _t(lang, "公式确定性", "Formula"), _t(lang, "理想值确定性", "Ideal value"), _t(lang, "说明", "Note")],
-        [[i.label_en if en else i.label_zh, indicator_value(i.value, i.unit, lang), i.unit,
+        [[i.label_en[:1].upper() + i.label_en[1:] if en else i.label_zh, indicator_value(i.value, i.unit, lang), indicator_unit(i.unit, lang),
           "—" if i.ideal is None else indicator_value(i.ideal, i.unit, lang), f"{i.weight:.2f}",
           "—" if i.score is None else f"{i.score:.1f}", certainty(i.status, lang),
           certainty(i.ideal_status, lang) if i.ideal is not None else _t(lang, "未设定", "not set"),
@@ -156,6 +157,11 @@ def _more_or_less(current, previous, unit: str, lang: str) -> str:
 
 def figure_unit(unit: str, lang: str) -> str:
     return UNITS_EN.get(unit, unit) if lang == "en" else unit
+
+
+def indicator_unit(unit: str, lang: str) -> str:
+    """An evaluation indicator's unit in ``lang`` ("—" for a pure number such as a FAR)."""
+    return figure_unit(unit, lang) or "—"
 
 
 def _sentence(key: str, current: YearFigures, previous: YearFigures, lang: str, zh: str, en: str) -> str:
@@ -242,5 +248,5 @@ def table_frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame([list(row) for row in table.rows], columns=list(table.header))
 
 
-__all__ = ["CERTAINTY", "certainty", "indicator_value", "DECIMALS", "NOT_JUDGED", "PARTS", "evaluation_tables", "figure_label", "number", "report_document",
+__all__ = ["CERTAINTY", "certainty", "indicator_unit", "indicator_value", "DECIMALS", "NOT_JUDGED", "PARTS", "evaluation_tables", "figure_label", "number", "report_document",
            "table_frame", "year_table"]

@@ -22,7 +22,7 @@ import pandas as pd
 from geo.annual import FIGURES, YearFigures, compare
 from geo.evaluation import ZONE_TYPE_LABELS
 from geo.names import code_name, grade_name, inefficiency_name, land_use_name, named
-from geo.report import NOT_JUDGED, PARTS, UNITS_EN
+from geo.report import NOT_JUDGED, PARTS, UNITS_EN, indicator_unit
 from geo.units import M2_PER_HA, M2_PER_MU
 from layers.workbook_style import INTEGER, Sheet, unit_format
 
@@ -44,7 +44,6 @@ MARKS = {"✅": ("已核实", "verified"), "◐": ("仅一处来源", "one sourc
 HA, MU, SCORE, WEIGHT, POINTS, YEARS = "#,##0.00", "#,##0.0", "0.0", "0.0000", "0.00", "0.0"
 PERCENT_CHANGE = "+0.0%;-0.0%;0.0%"
 BREAKDOWN_UNITS_EN = {**UNITS_EN, "家": "firms"}
-INDICATOR_UNITS_EN = {"万元/公顷": "10k yuan/ha", "人/公顷": "persons/ha", "%": "%", "": "—"}
 
 
 def _t(lang: str, zh: str, en: str) -> str:
@@ -210,7 +209,7 @@ def indicator_sheet(evaluation, lang: str = "zh") -> Sheet:
         goal_zh, goal_en, sub_zh, sub_en = INDICATOR_GROUPS[i.key]
         points = None if i.score is None or not i.weight else i.weight * i.score
         rows.append([goal_en if en else goal_zh, sub_en if en else sub_zh, i.label_en if en else i.label_zh,
-                     INDICATOR_UNITS_EN.get(i.unit, i.unit) if en else (i.unit or "—"),
+                     indicator_unit(i.unit, lang),
                      _not_judged(lang) if i.value is None else i.value,
                      _t(lang, "未设定", "not set") if i.ideal is None else i.ideal,
                      "—" if i.score is None else i.score, i.weight, "—" if points is None else points,

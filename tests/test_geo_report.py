@@ -109,3 +109,5 @@ def test_the_indicator_table_says_how_sure_each_formula_and_ideal_value_is():
     assert table.loc["土地开发率", "理想值确定性"] == "未设定"
     english = table_frame(evaluation_tables(evaluation, "en")[1]).set_index("Indicator")
     assert english.iloc[0]["Formula"] == "✅ confirmed"
+    assert english.loc["Tax per hectare of built land", "Unit"] == "10k yuan/ha"  # not 万元/公顷 on an English page
+    assert table.loc["综合地均税收", "单位"] == "万元/公顷" and table.loc["综合容积率", "单位"] == "—"
