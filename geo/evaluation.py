@@ -809,9 +809,10 @@ def _gap_potential(key, label_zh, label_en, basis_zh, basis_en, land: StatusArea
         return Potential(key, label_zh, label_en, basis_zh, basis_en, None, indicator.reason)
     if indicator.ideal is None:
         return Potential(key, label_zh, label_en, basis_zh, basis_en, None, Reason(
-            f"{indicator.label_zh}没有设定理想值（data/evaluation.yaml indicators.definitions.{indicator.key}.ideal）",
-            f"{indicator.label_en} has no ideal value (data/evaluation.yaml indicators.definitions."
-            f"{indicator.key}.ideal)", (f"indicators.definitions.{indicator.key}.ideal",)))
+            # The words name no file or key (a page reads them); the key stays in the reason's fields for the JSON.
+            f"{indicator.label_zh}没有设定理想值（园区可在评价规则中设定）",
+            f"{indicator.label_en} has no ideal value (a park sets it in its evaluation rules)",
+            (f"indicators.definitions.{indicator.key}.ideal",)))
     return Potential(key, label_zh, label_en, basis_zh, basis_en, land.area_m2 * gap(indicator.value, indicator.ideal))
 
 
