@@ -363,6 +363,28 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
 
 # -- reading the log ----------------------------------------------------------------------------
 
+#: Fields the store keeps itself (stamped on every change): logged, so that replay and "as known on"
+#: rebuild them, but not a change of their own to a person reading the history.
+BOOKKEEPING_FIELDS = frozenset({"last_updated"})
+
+
+def bookkeeping(events: pd.DataFrame) -> np.ndarray:
+    """Which ``events`` are bookkeeping folded into a change: an update of a :data:`BOOKKEEPING_FIELDS` field
+    of a record the same change also changed otherwise (alone, such an update is shown: it is all there is)."""
+    if events.empty:
+        return np.zeros(0, dtype=bool)
+    kept = (events["op"] == "update").fillna(False) & events["field"].isin(BOOKKEEPING_FIELDS)
+    record = events["change_id"].astype(str) + "\x1f" + events["layer"].astype(str) + "\x1f" + \
+        events["record_id"].astype(str)
+    real = set(record[~kept])
+    return (kept & record.isin(real)).to_numpy(dtype=bool)
+
+
+def shown_events(events: pd.DataFrame) -> pd.DataFrame:
+    """``events`` as a person reads them: one per field the user changed (bookkeeping folded in)."""
+    return events[~bookkeeping(events)]
+
+
 
 def history(log: pd.DataFrame, *, layer: str | None = None, record_id: str | None = None,
             user: str | None = None, change_id: str | None = None) -> pd.DataFrame:

@@ -124,13 +124,19 @@ def _filtered() -> pd.DataFrame:
     return events
 
 
+def shown(events: pd.DataFrame) -> pd.DataFrame:
+    """What a history page (and its JSON twin) lists: one event per field changed, bookkeeping
+    (``last_updated``) folded into its change, unless ``?bookkeeping=1`` asks for every logged event."""
+    return events if request.args.get("bookkeeping") == "1" else audit.shown_events(events)
+
+
 # -- views -----------------------------------------------------------------------------------
 
 
 @bp.get("/", endpoint="log")
 def log_page():
     """The audit trail, newest first, filtered by layer, record, user, change or action."""
-    events = _filtered()
+    events = shown(_filtered())
     if request.args.get("format") == "json":
         return jsonify({"events": events_json(events.iloc[::-1].head(PAGE_ROWS * 10)), "total": len(events)})
     newest = events.iloc[::-1].head(PAGE_ROWS)
@@ -147,7 +153,7 @@ def record(layer: str, record_id: str):
         raise nothing_called(f"没有图层 {layer!r}；可用图层：{', '.join(REGISTRY)}",
                              f"unknown layer {layer!r}; layers: {', '.join(REGISTRY)}",
                              field="layer", value=layer, allowed=REGISTRY)
-    events = audit.history(log(), layer=layer, record_id=record_id)
+    events = shown(audit.history(log(), layer=layer, record_id=record_id))
     frame = park().layer(layer)
     present = (frame[spec.id_field] == record_id).fillna(False)
     if events.empty and not present.any():
@@ -174,7 +180,7 @@ def record(layer: str, record_id: str):
 @bp.get("/user/<username>")
 def user(username: str):
     """Everything one user changed, newest first."""
-    events = audit.history(log(), user=username)
+    events = shown(audit.history(log(), user=username))
     if request.args.get("format") == "json":
         return jsonify({"user": username, "events": events_json(events.iloc[::-1])})
     return render_template("audit/user.html", username=username, total=len(events),
@@ -271,7 +277,7 @@ def conflict_response(exc: audit.ChangeConflict):
     back = (url_for("edit.record", layer=parts[1], record_id=record_id)
             if record_id and len(parts) > 2 and parts[0] == "edit" and parts[1] in REGISTRY else url_for("audit.log"))
     return render_template("audit/conflict.html", message=exc.message, back=back,
-                           rows=event_rows(exc.events) if len(exc.events) else []), 409
+                           rows=event_rows(audit.shown_events(exc.events)) if len(exc.events) else []), 409
 
 
 def init_app(app: Flask) -> None:
