@@ -41,3 +41,50 @@ def test_a_two_field_edit_is_two_rows_one_undo(editor_client):
     shown = rows(page)
     assert len(shown) == 2 and len({c for c, _, _ in shown}) == 1
     assert page.count("/history/undo/") == 1
+
+
+def test_moment_text_in_the_parks_zone():
+    from geo import audit_log
+
+    # 06:10:29.182715 UTC is 14:10:29 in Shanghai (UTC+8, no summer time); 16:30 UTC is already the next day.
+    assert audit_log.moment_text("2026-12-06T06:10:29.182715Z", "Asia/Shanghai", "zh") == "2026年12月6日 14:10:29"
+    assert audit_log.moment_text("2026-12-06T06:10:29.182715Z", "Asia/Shanghai", "en") == \
+        "2026-12-06 14:10:29 (UTC+8)"
+    assert audit_log.moment_text("2026-12-06T16:30:00.000000Z", "Asia/Shanghai", "zh") == "2026年12月7日 00:30:00"
+    assert audit_log.moment_text("2026-12-06T16:30:00.000000Z", "UTC", "en") == "2026-12-06 16:30:00 (UTC+0)"
+    assert audit_log.moment_text("2026-07-01T12:00:00Z", "Asia/Kolkata", "en") == "2026-07-01 17:30:00 (UTC+5:30)"
+    assert audit_log.moment_iso("2026-12-06T06:10:29.182715Z", "Asia/Shanghai") == "2026-12-06T14:10:29.182715+08:00"
+
+
+def test_history_pages_show_times_in_the_parks_zone_never_raw_iso(editor_client):
+    edit(editor_client, "P1", {"name": "新名"})
+    logged = editor_client.get("/history/?format=json").get_json()["events"][0]
+    assert logged["at"].endswith("+08:00")  # the JSON twin: ISO with the zone's offset
+    import datetime as dt
+
+    local = dt.datetime.fromisoformat(logged["at"])
+    expected = f"{local.year}年{local.month}月{local.day}日 {local:%H:%M:%S}"
+    for path in ("/history/", "/history/record/parcels/P1", "/history/user/editor1"):
+        page = editor_client.get(path).get_data(as_text=True)
+        assert expected in page, path
+        shown = re.sub(r'<time datetime="[^"]*">', "", page)
+        assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", shown), path
+    english = editor_client.get("/history/?lang=en").get_data(as_text=True)
+    assert f"{local:%Y-%m-%d %H:%M:%S} (UTC+8)" in english
+
+
+def test_an_empty_history_says_so_in_both_languages(editor_client):
+    page = editor_client.get("/history/").get_data(as_text=True)
+    assert "暂无记录" in page and "<table class=\"table events\">" not in page
+    assert "No records yet" in editor_client.get("/history/?lang=en").get_data(as_text=True)
+    assert "暂无记录" in editor_client.get("/history/user/nobody?lang=zh").get_data(as_text=True)
+
+
+def test_the_layer_filter_and_the_rows_name_layers_actions_fields_and_codes(editor_client):
+    page = editor_client.get("/history/").get_data(as_text=True)
+    assert '<option value="parcels" >地块</option>' in page and ">parcels<" not in page
+    edit(editor_client, "P1", {"status": "under_construction"})
+    page = editor_client.get("/history/").get_data(as_text=True)
+    row = rows(page)[0][2]
+    assert "修改属性" in row and "<td>状态</td>" in row
+    assert "在建 (under_construction)" in row and ">under_construction<" not in row
