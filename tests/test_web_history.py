@@ -88,3 +88,18 @@ def test_the_layer_filter_and_the_rows_name_layers_actions_fields_and_codes(edit
     row = rows(page)[0][2]
     assert "修改属性" in row and "<td>状态</td>" in row
     assert "在建 (under_construction)" in row and ">under_construction<" not in row
+
+
+def test_the_editor_picks_land_use_and_enterprise_by_name(editor_client):
+    page = editor_client.get("/edit/parcels/P1?lang=zh").get_data(as_text=True)
+    land_use = re.search(r'<select name="land_use">(.*?)</select>', page, flags=re.S).group(1)
+    assert '<option value="1001" ' in land_use and "工业用地 (1001)" in land_use
+    assert "二类工业用地 (100102)" in land_use
+    firm = re.search(r'<select name="enterprise_id">(.*?)</select>', page, flags=re.S).group(1)
+    assert '<option value="E1" selected>甲公司 (E1)</option>' in firm and "乙公司 (E2)" in firm
+    assert '<input name="enterprise_id"' not in page
+    edit(editor_client, "P1", {"land_use": "100102"})
+    assert item(editor_client, "parcels", "P1")["land_use"] == "100102"
+    row = rows(editor_client.get("/history/").get_data(as_text=True))[0][2]
+    assert "二类工业用地 (100102)" in row and "<td>用地性质</td>" in row
+
