@@ -47,6 +47,7 @@ from layers.schema import LayerSpec
 from layers.store import checked_frame
 from layers.valid_time import fill_valid_time
 from layers.validate import validate_layer
+from layers.workbook_style import Sheet, styled_workbook
 
 AUDIT_LAYER = "audit_events"
 WHOLE_RECORD = "*"
@@ -607,11 +608,9 @@ def log_csv_bytes(log: pd.DataFrame) -> bytes:
 
 
 def log_xlsx_bytes(log: pd.DataFrame) -> bytes:
-    """The log as an XLSX workbook; text that looks like a formula is kept as text."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        neutralise_formulas(log_table(log)).to_excel(writer, sheet_name=AUDIT_LAYER, index=False)
-    return buffer.getvalue()
+    """The log as logged (codes, UTC text times), as an XLSX workbook through the one workbook writer; text
+    that looks like a formula is kept as text. (People download ``/history/export.xlsx``: names, park time.)"""
+    return styled_workbook([Sheet(AUDIT_LAYER, log_table(log))])
 
 
 # -- the application's store ------------------------------------------------------------------

@@ -103,3 +103,28 @@ def test_the_editor_picks_land_use_and_enterprise_by_name(editor_client):
     row = rows(editor_client.get("/history/").get_data(as_text=True))[0][2]
     assert "二类工业用地 (100102)" in row and "<td>用地性质</td>" in row
 
+
+
+def test_the_log_workbook_reads_in_the_ui_language_with_park_time_cells(editor_client):
+    import datetime as dt
+    import io
+
+    import openpyxl
+
+    edit(editor_client, "P1", {"status": "under_construction"})
+    logged = editor_client.get("/history/?format=json").get_json()["events"][0]
+    local = dt.datetime.fromisoformat(logged["at"]).replace(tzinfo=None, microsecond=0)
+    book = openpyxl.load_workbook(io.BytesIO(editor_client.get("/history/export.xlsx?lang=zh").get_data()))
+    assert book.sheetnames == ["说明", "变更记录"]
+    sheet = book["变更记录"]
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["序号", "时间（Asia/Shanghai）", "用户", "操作"] and "last_updated" not in str(header)
+    row = [c.value for c in sheet[2]]
+    assert sheet.max_row == 2  # one row: the status; last_updated folded in
+    assert row[1] == local and sheet.cell(2, 2).is_date
+    assert row[3] == "修改属性" and row[4] == "地块" and row[6] == "状态"
+    assert row[7] == "已投产 (operating)"
+    assert row[8] == "在建 (under_construction)"
+    english = openpyxl.load_workbook(io.BytesIO(editor_client.get("/history/export.xlsx?lang=en").get_data()))
+    assert [c.value for c in english["Change history"][1]][:2] == ["No.", "Time (Asia/Shanghai)"]
+    assert english["Change history"].cell(2, 9).value == "Under construction (under_construction)"

@@ -33,11 +33,13 @@ from layers import audit
 from layers.geojson import feature_collection_text, feature_texts, json_ready
 from layers.registry import REGISTRY
 from layers.schema import field_label
+from layers.workbook_style import INTEGER, Sheet
 from web.auth import redirect_back
 from web.errors import BadRequest, json_error, nothing_called, wants_json
 from web.i18n import current_lang, tr
 from web.limits import json_body
 from web.park import park
+from web.workbooks import cover, workbook_response
 
 bp = Blueprint("audit", __name__, url_prefix="/history")
 
@@ -208,11 +210,21 @@ def export(fmt: str):
         return Response(audit.log_csv_bytes(events), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'})
     if fmt == "xlsx":
-        return Response(audit.log_xlsx_bytes(events),
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.xlsx"'})
+        return log_workbook(shown(events), f"audit-{stamp}.xlsx")
     raise nothing_called(f"没有导出格式 {fmt!r}；可用：csv, xlsx", f"no export format {fmt!r}; formats: csv, xlsx",
                          field="fmt", value=fmt, allowed=("csv", "xlsx"))
+
+
+def log_workbook(events: pd.DataFrame, filename: str) -> Response:
+    """The log as people read it: headers, actions, layers, fields and values named in the UI language, times
+    as date-time cells in the park's zone, after a first sheet saying what, which park and when."""
+    lang = current_lang()
+    table = audit_log.log_workbook_frame(events, timezone(), lang, enterprise_names())
+    what = tr("变更记录", "Change history")
+    formats = {table.columns[0]: INTEGER}
+    return workbook_response([Sheet(what, table, formats=formats)],
+                             cover(what, extra=((tr("时区", "Time zone"), timezone()),
+                                                (tr("条数", "Events"), len(table)))), filename)
 
 
 @bp.post("/undo/<change_id>")
