@@ -128,3 +128,18 @@ def test_the_log_workbook_reads_in_the_ui_language_with_park_time_cells(editor_c
     english = openpyxl.load_workbook(io.BytesIO(editor_client.get("/history/export.xlsx?lang=en").get_data()))
     assert [c.value for c in english["Change history"][1]][:2] == ["No.", "Time (Asia/Shanghai)"]
     assert english["Change history"].cell(2, 9).value == "Under construction (under_construction)"
+
+
+def test_a_current_land_use_sub_code_not_listed_stays_selectable(tiny_park, tmp_path):
+    from auth_helpers import auth_config, signed_in
+
+    from app import create_app
+
+    parcels = tiny_park.load("parcels")
+    parcels["land_use"] = parcels["land_use"].astype(object)
+    parcels.loc[parcels["parcel_id"] == "P1", "land_use"] = "100199"
+    tiny_park.save("parcels", parcels)
+    client = signed_in(create_app(auth_config(tiny_park.path, tmp_path / "accounts.sqlite")), "editor")
+    page = client.get("/edit/parcels/P1?lang=zh").get_data(as_text=True)
+    land_use = re.search(r'<select name="land_use">(.*?)</select>', page, flags=re.S).group(1)
+    assert '<option value="100199" selected>100199</option>' in land_use and "工业用地 (1001)" in land_use
