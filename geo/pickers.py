@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from layers.landuse import CLASSES_BY_STANDARD, STD_2023
+from layers.landuse import CLASSES_BY_STANDARD, STD_2023, land_use_class
 
 
-def land_use_options(standard: str | None, lang: str = "zh") -> list[tuple[str, str]]:
+def land_use_options(standard: str | None, lang: str = "zh", current: str | None = None) -> list[tuple[str, str]]:
     """(code, ``name (code)``) of every class of ``standard`` (the 2023 system when unknown or missing), in
-    the system's order (a class before its sub-classes)."""
-    table = CLASSES_BY_STANDARD.get(standard or STD_2023) or CLASSES_BY_STANDARD[STD_2023]
-    return [(code, f"{c.label_en if lang == 'en' else c.label_zh} ({code})") for code, c in table.items()]
+    the system's order (a class before its sub-classes); a ``current`` code the list lacks (a sub-code the
+    table does not name) first, with the name of its nearest named class."""
+    standard = standard if standard in CLASSES_BY_STANDARD else STD_2023
+    options = [(code, f"{c.label_en if lang == 'en' else c.label_zh} ({code})")
+               for code, c in CLASSES_BY_STANDARD[standard].items()]
+    if current and current not in CLASSES_BY_STANDARD[standard]:
+        found = land_use_class(current, standard)
+        named = (found.label_en if lang == "en" else found.label_zh) if found else None
+        options.insert(0, (current, f"{named} ({current})" if named else current))
+    return options
 
 
 def enterprise_options(names: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -142,4 +142,4 @@ def test_a_current_land_use_sub_code_not_listed_stays_selectable(tiny_park, tmp_
     client = signed_in(create_app(auth_config(tiny_park.path, tmp_path / "accounts.sqlite")), "editor")
     page = client.get("/edit/parcels/P1?lang=zh").get_data(as_text=True)
     land_use = re.search(r'<select name="land_use">(.*?)</select>', page, flags=re.S).group(1)
-    assert '<option value="100199" selected>100199</option>' in land_use and "工业用地 (1001)" in land_use
+    assert '<option value="100199" selected>工业用地 (100199)</option>' in land_use and "工业用地 (1001)" in land_use

@@ -189,8 +189,8 @@ PICKED_FIELDS = ("land_use", "enterprise_id")
 def picker_options(name: str, record: dict | None, submitted: dict | None, lang: str) -> list[tuple[str, str]]:
     """The choices of a picked field: land-use classes of the record's system, or the park's enterprises."""
     if name == "land_use":
-        standard = (submitted or {}).get("land_use_std") or (record or {}).get("land_use_std")
-        return land_use_options(standard, lang)
+        values = {**(record or {}), **{k: v for k, v in (submitted or {}).items() if v}}
+        return land_use_options(values.get("land_use_std"), lang, values.get("land_use"))
     return enterprise_options(enterprise_names())
 
 
