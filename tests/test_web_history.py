@@ -143,3 +143,10 @@ def test_a_current_land_use_sub_code_not_listed_stays_selectable(tiny_park, tmp_
     page = client.get("/edit/parcels/P1?lang=zh").get_data(as_text=True)
     land_use = re.search(r'<select name="land_use">(.*?)</select>', page, flags=re.S).group(1)
     assert '<option value="100199" selected>工业用地 (100199)</option>' in land_use and "工业用地 (1001)" in land_use
+
+
+def test_as_known_on_names_its_time_and_its_codes(editor_client):
+    page = editor_client.get("/history/as-known-on/parcels?at=2026-06-30T06:10:29Z&lang=zh").get_data(as_text=True)
+    assert "2026年6月30日 14:10:29" in page and "已投产 (operating)" in page and "甲公司 (E1)" in page
+    day = editor_client.get("/history/as-known-on/parcels?at=2026-06-30&lang=zh").get_data(as_text=True)
+    assert "2026年6月30日" in day

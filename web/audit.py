@@ -115,6 +115,13 @@ def event_rows(events: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def named_records(records: list[dict], layer: str) -> list[dict]:
+    """Records as shown: coded values with their names (``在建 (under_construction)``), enterprises by name."""
+    lang, firms = current_lang(), enterprise_names()
+    return [{name: audit_log.value_name(layer, name, value, lang, firms) if isinstance(value, str) else value
+             for name, value in record.items()} for record in records]
+
+
 def events_json(events: pd.DataFrame) -> list[dict]:
     """Log rows for JSON clients: as logged, the time ISO 8601 in the park's zone with its offset."""
     records = json_ready(events[list(audit.LOG_COLUMNS)]).to_dict("records")
@@ -288,7 +295,7 @@ def as_known_on(layer: str):
     return render_template("audit/as_known_on.html", spec=spec, at=request.args.get("at"), at_text=at_text, seq=seq,
                            total=len(frame),
                            columns=[(f.name, field_label(f, current_lang())) for f in spec.fields],
-                           records=shown.to_dict("records"))
+                           records=named_records(shown.to_dict("records"), spec.name))
 
 
 # -- errors ------------------------------------------------------------------------------------
