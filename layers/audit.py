@@ -47,6 +47,7 @@ from layers.schema import LayerSpec
 from layers.store import checked_frame
 from layers.valid_time import fill_valid_time
 from layers.validate import validate_layer
+from layers.workbook_style import Sheet, styled_workbook
 
 AUDIT_LAYER = "audit_events"
 WHOLE_RECORD = "*"
@@ -363,6 +364,28 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
 
 # -- reading the log ----------------------------------------------------------------------------
 
+#: Fields the store keeps itself (stamped on every change): logged, so that replay and "as known on"
+#: rebuild them, but not a change of their own to a person reading the history.
+BOOKKEEPING_FIELDS = frozenset({"last_updated"})
+
+
+def bookkeeping(events: pd.DataFrame) -> np.ndarray:
+    """Which ``events`` are bookkeeping folded into a change: an update of a :data:`BOOKKEEPING_FIELDS` field
+    of a record the same change also changed otherwise (alone, such an update is shown: it is all there is)."""
+    if events.empty:
+        return np.zeros(0, dtype=bool)
+    kept = (events["op"] == "update").fillna(False) & events["field"].isin(BOOKKEEPING_FIELDS)
+    record = events["change_id"].astype(str) + "\x1f" + events["layer"].astype(str) + "\x1f" + \
+        events["record_id"].astype(str)
+    real = set(record[~kept])
+    return (kept & record.isin(real)).to_numpy(dtype=bool)
+
+
+def shown_events(events: pd.DataFrame) -> pd.DataFrame:
+    """``events`` as a person reads them: one per field the user changed (bookkeeping folded in)."""
+    return events[~bookkeeping(events)]
+
+
 
 def history(log: pd.DataFrame, *, layer: str | None = None, record_id: str | None = None,
             user: str | None = None, change_id: str | None = None) -> pd.DataFrame:
@@ -585,11 +608,9 @@ def log_csv_bytes(log: pd.DataFrame) -> bytes:
 
 
 def log_xlsx_bytes(log: pd.DataFrame) -> bytes:
-    """The log as an XLSX workbook; text that looks like a formula is kept as text."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        neutralise_formulas(log_table(log)).to_excel(writer, sheet_name=AUDIT_LAYER, index=False)
-    return buffer.getvalue()
+    """The log as logged (codes, UTC text times), as an XLSX workbook through the one workbook writer; text
+    that looks like a formula is kept as text. (People download ``/history/export.xlsx``: names, park time.)"""
+    return styled_workbook([Sheet(AUDIT_LAYER, log_table(log))])
 
 
 # -- the application's store ------------------------------------------------------------------

@@ -26,16 +26,20 @@ from flask import (
     url_for,
 )
 
+from geo import audit_log
 from geo.crs import to_web
+from geo.report_workbook import long_date
 from layers import audit
 from layers.geojson import feature_collection_text, feature_texts, json_ready
 from layers.registry import REGISTRY
-from layers.schema import code_label, field_label
+from layers.schema import field_label
+from layers.workbook_style import INTEGER, Sheet
 from web.auth import redirect_back
 from web.errors import BadRequest, json_error, nothing_called, wants_json
 from web.i18n import current_lang, tr
 from web.limits import json_body
 from web.park import park
+from web.workbooks import cover, workbook_response
 
 bp = Blueprint("audit", __name__, url_prefix="/history")
 
@@ -65,41 +69,45 @@ def _short(text) -> str:
     return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
 
 
-def _value_label(layer: str, field: str, text) -> str:
-    """A logged value as shown: code values with their label, long texts cut."""
-    spec = REGISTRY.get(layer)
-    if spec is not None and field in spec.field_names and isinstance(text, str):
-        declared = spec.field(field)
-        code = declared.code(text) if declared.codes else None
-        if code is not None:
-            return f"{code_label(code, current_lang())} ({text})"
+def timezone() -> str:
+    """The park's time zone (``PARKATLAS_TIMEZONE``): every time on the history pages is shown in it."""
+    return current_app.config["TIMEZONE"]
+
+
+def enterprise_names() -> dict[str, str]:
+    """Enterprise id → name, for logged ``enterprise_id`` values (empty when the park has no enterprises)."""
+    try:
+        firms = park().layer("enterprises")
+    except (KeyError, LookupError, OSError):  # a park without the layer
+        return {}
+    if "name" not in firms.columns or firms.empty:
+        return {}
+    named = firms[firms["name"].notna()]
+    return dict(zip(named["enterprise_id"].astype(str), named["name"].astype(str)))
+
+
+def _value_label(layer: str, field: str, text, enterprises) -> str:
+    """A logged value as shown: names with their code, whole records named, long texts cut."""
     if field == audit.WHOLE_RECORD and isinstance(text, str):
         return tr("（整条记录）", "(whole record)")
-    return _short(text)
+    return _short(audit_log.value_name(layer, field, text, current_lang(), enterprises))
 
 
 def event_rows(events: pd.DataFrame) -> list[dict]:
-    """Log rows ready for a template (labels in the current language; values as text)."""
-    lang = current_lang()
-    action_field = REGISTRY[audit.AUDIT_LAYER].field("action")
+    """Log rows ready for a template (names in the current language; times in the park's zone)."""
+    lang, zone, firms = current_lang(), timezone(), enterprise_names()
     undone = set(log()["undoes"].dropna())
     rows = []
     first_of_change = ~events["change_id"].duplicated()
     for event, first in zip(events.itertuples(index=False), first_of_change):
-        spec = REGISTRY.get(event.layer)
-        field_text = event.field
-        if spec is not None and event.field in spec.field_names:
-            field_text = field_label(spec.field(event.field), lang)
-        elif event.field == audit.GEOMETRY:
-            field_text = tr("图形", "geometry")
-        action = action_field.code(event.action)
         rows.append({
-            "seq": int(event.seq), "at": event.at, "user": event.user, "change_id": event.change_id,
-            "action": code_label(action, lang) if action else event.action, "op": event.op,
-            "layer": event.layer, "layer_label": spec.label(lang) if spec else event.layer,
-            "record_id": event.record_id, "field": field_text,
-            "old": _value_label(event.layer, event.field, event.old_value),
-            "new": _value_label(event.layer, event.field, event.new_value),
+            "seq": int(event.seq), "at": audit_log.moment_text(event.at, zone, lang), "at_utc": event.at,
+            "user": event.user, "change_id": event.change_id,
+            "action": audit_log.action_name(event.action, lang), "op": event.op,
+            "layer": event.layer, "layer_label": audit_log.layer_name(event.layer, lang),
+            "record_id": event.record_id, "field": audit_log.field_name(event.layer, event.field, lang),
+            "old": _value_label(event.layer, event.field, event.old_value, firms),
+            "new": _value_label(event.layer, event.field, event.new_value, firms),
             "reason": None if pd.isna(event.reason) else event.reason,
             "undoes": None if pd.isna(event.undoes) else event.undoes,
             "first_of_change": bool(first), "undone": event.change_id in undone,
@@ -107,8 +115,20 @@ def event_rows(events: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def named_records(records: list[dict], layer: str) -> list[dict]:
+    """Records as shown: coded values with their names (``在建 (under_construction)``), enterprises by name."""
+    lang, firms = current_lang(), enterprise_names()
+    return [{name: audit_log.value_name(layer, name, value, lang, firms) if isinstance(value, str) else value
+             for name, value in record.items()} for record in records]
+
+
 def events_json(events: pd.DataFrame) -> list[dict]:
-    return json_ready(events[list(audit.LOG_COLUMNS)]).to_dict("records")
+    """Log rows for JSON clients: as logged, the time ISO 8601 in the park's zone with its offset."""
+    records = json_ready(events[list(audit.LOG_COLUMNS)]).to_dict("records")
+    zone = timezone()
+    for record in records:
+        record["at"] = audit_log.moment_iso(record["at"], zone)
+    return records
 
 
 def _filters() -> dict:
@@ -124,18 +144,25 @@ def _filtered() -> pd.DataFrame:
     return events
 
 
+def shown(events: pd.DataFrame) -> pd.DataFrame:
+    """What a history page (and its JSON twin) lists: one event per field changed, bookkeeping
+    (``last_updated``) folded into its change, unless ``?bookkeeping=1`` asks for every logged event."""
+    return events if request.args.get("bookkeeping") == "1" else audit.shown_events(events)
+
+
 # -- views -----------------------------------------------------------------------------------
 
 
 @bp.get("/", endpoint="log")
 def log_page():
     """The audit trail, newest first, filtered by layer, record, user, change or action."""
-    events = _filtered()
+    events = shown(_filtered())
     if request.args.get("format") == "json":
         return jsonify({"events": events_json(events.iloc[::-1].head(PAGE_ROWS * 10)), "total": len(events)})
     newest = events.iloc[::-1].head(PAGE_ROWS)
     return render_template("audit/log.html", rows=event_rows(newest), total=len(events), filters=_filters(),
-                           action=request.args.get("action") or "", layers=list(REGISTRY),
+                           action=request.args.get("action") or "",
+                           layers=[(name, audit_log.layer_name(name, current_lang())) for name in REGISTRY],
                            actions=REGISTRY[audit.AUDIT_LAYER].field("action").codes)
 
 
@@ -147,7 +174,7 @@ def record(layer: str, record_id: str):
         raise nothing_called(f"没有图层 {layer!r}；可用图层：{', '.join(REGISTRY)}",
                              f"unknown layer {layer!r}; layers: {', '.join(REGISTRY)}",
                              field="layer", value=layer, allowed=REGISTRY)
-    events = audit.history(log(), layer=layer, record_id=record_id)
+    events = shown(audit.history(log(), layer=layer, record_id=record_id))
     frame = park().layer(layer)
     present = (frame[spec.id_field] == record_id).fillna(False)
     if events.empty and not present.any():
@@ -174,7 +201,7 @@ def record(layer: str, record_id: str):
 @bp.get("/user/<username>")
 def user(username: str):
     """Everything one user changed, newest first."""
-    events = audit.history(log(), user=username)
+    events = shown(audit.history(log(), user=username))
     if request.args.get("format") == "json":
         return jsonify({"user": username, "events": events_json(events.iloc[::-1])})
     return render_template("audit/user.html", username=username, total=len(events),
@@ -190,11 +217,21 @@ def export(fmt: str):
         return Response(audit.log_csv_bytes(events), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'})
     if fmt == "xlsx":
-        return Response(audit.log_xlsx_bytes(events),
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.xlsx"'})
+        return log_workbook(shown(events), f"audit-{stamp}.xlsx")
     raise nothing_called(f"没有导出格式 {fmt!r}；可用：csv, xlsx", f"no export format {fmt!r}; formats: csv, xlsx",
                          field="fmt", value=fmt, allowed=("csv", "xlsx"))
+
+
+def log_workbook(events: pd.DataFrame, filename: str) -> Response:
+    """The log as people read it: headers, actions, layers, fields and values named in the UI language, times
+    as date-time cells in the park's zone, after a first sheet saying what, which park and when."""
+    lang = current_lang()
+    table = audit_log.log_workbook_frame(events, timezone(), lang, enterprise_names())
+    what = tr("变更记录", "Change history")
+    formats = {table.columns[0]: INTEGER}
+    return workbook_response([Sheet(what, table, formats=formats)],
+                             cover(what, extra=((tr("时区", "Time zone"), timezone()),
+                                                (tr("条数", "Events"), len(table)))), filename)
 
 
 @bp.post("/undo/<change_id>")
@@ -253,9 +290,12 @@ def as_known_on(layer: str):
         return Response(feature_collection_text(features, {"as_of_seq": seq, "numberReturned": len(features)}),
                         mimetype="application/geo+json")
     shown = json_ready(frame.head(PAGE_ROWS), [f.name for f in spec.fields])
-    return render_template("audit/as_known_on.html", spec=spec, at=request.args.get("at"), seq=seq, total=len(frame),
+    at_text = (audit_log.moment_text(moment.isoformat(), timezone(), current_lang())
+               if isinstance(moment, dt.datetime) else long_date(moment, current_lang()))
+    return render_template("audit/as_known_on.html", spec=spec, at=request.args.get("at"), at_text=at_text, seq=seq,
+                           total=len(frame),
                            columns=[(f.name, field_label(f, current_lang())) for f in spec.fields],
-                           records=shown.to_dict("records"))
+                           records=named_records(shown.to_dict("records"), spec.name))
 
 
 # -- errors ------------------------------------------------------------------------------------
@@ -271,7 +311,7 @@ def conflict_response(exc: audit.ChangeConflict):
     back = (url_for("edit.record", layer=parts[1], record_id=record_id)
             if record_id and len(parts) > 2 and parts[0] == "edit" and parts[1] in REGISTRY else url_for("audit.log"))
     return render_template("audit/conflict.html", message=exc.message, back=back,
-                           rows=event_rows(exc.events) if len(exc.events) else []), 409
+                           rows=event_rows(audit.shown_events(exc.events)) if len(exc.events) else []), 409
 
 
 def init_app(app: Flask) -> None:

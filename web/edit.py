@@ -26,6 +26,7 @@ from werkzeug.exceptions import NotFound
 from geo.crs import to_web, to_working
 from geo.maps import map_components
 from geo.maps_edit import edit_map
+from geo.pickers import enterprise_options, land_use_options
 from geo.revitalisation import EDITABLE as CASE_EDITABLE
 from geo.revitalisation import CaseError, close_case, create_case, update_case
 from layers import audit, edits
@@ -35,7 +36,7 @@ from layers.schema import SOURCE_ATTRIBUTES, LayerSpec, code_label, field_label
 from layers.source_attributes import display_items
 from layers.valid_time import has_valid_time
 from layers.validate import LayerValidationError
-from web.audit import commit_change, event_rows, log
+from web.audit import commit_change, enterprise_names, event_rows, log
 from web.errors import BadRequest, json_error, no_record, nothing_called, wants_json
 from web.i18n import current_lang, tr
 from web.limits import json_body, json_limits, json_value
@@ -168,6 +169,8 @@ def field_rows(spec: LayerSpec, record: dict | None, *, creating: bool = False, 
         options = []
         if f.kind == "code":
             options = [(c.value, f"{code_label(c, lang)} ({c.value})") for c in f.codes]
+        elif f.name in PICKED_FIELDS and f.name != spec.id_field:
+            input_kind, options = "select", picker_options(f.name, record, submitted, lang)
         elif f.kind == "bool":
             options = [("true", tr("是", "yes")), ("false", tr("否", "no"))]
         rows.append({
@@ -177,6 +180,18 @@ def field_rows(spec: LayerSpec, record: dict | None, *, creating: bool = False, 
             "required": f.required, "error": (errors or {}).get(f.name), "help": f.description,
         })
     return rows
+
+
+#: Free-text fields whose values are codes of something else: picked by name, never typed.
+PICKED_FIELDS = ("land_use", "enterprise_id")
+
+
+def picker_options(name: str, record: dict | None, submitted: dict | None, lang: str) -> list[tuple[str, str]]:
+    """The choices of a picked field: land-use classes of the record's system, or the park's enterprises."""
+    if name == "land_use":
+        values = {**(record or {}), **{k: v for k, v in (submitted or {}).items() if v}}
+        return land_use_options(values.get("land_use_std"), lang, values.get("land_use"))
+    return enterprise_options(enterprise_names())
 
 
 def kept_rows(text: object) -> list[tuple[str, str]]:
