@@ -103,10 +103,6 @@ KNOWN_FAILURES: dict[str, str] = {
         '/history/as-of/cases?at=2026-06-30', '/history/as-of/audit_events?at=2026-06-30',
         '/history/record/case_events/NO-SUCH-ID', '/history/record/audit_events/NO-SUCH-ID',
     ], "issue 17 item 1/7: history pages show table names and code values (another helper's work)"),
-    # issue 17 item 1: analysis notes in English
-    **dict.fromkeys([
-        '/idle', '/land',
-    ], 'issue 17 item 1: analysis notes in English'),
     # issue 17 item 2: the import form lists table names
     **dict.fromkeys([
         '/import',
@@ -154,3 +150,14 @@ def test_known_failures_still_fail(zh_pages, url):
     """A page listed as a known failure: once it reads Chinese this XPASSes, which (strict) fails the run
     until its line is removed from ``KNOWN_FAILURES``."""
     assert offences(zh_pages[url]) == []
+
+
+def test_notes_in_each_language():
+    """Analysis notes: each piece in Chinese in zh, numbers carried over; English unchanged; unknown pieces kept."""
+    from geo.reason_text import localised
+
+    joined = "供而未用: supplied, development not started; 用而未尽: FAR 0.8 < 1.2"
+    assert localised(joined, "zh") == "供而未用：已供地，未动工；用而未尽：容积率 0.8 < 1.2"
+    assert localised(joined, "en") == joined
+    assert localised("less than 15 亩; something new", "zh") == "用地不足 15 亩；something new"
+    assert localised(None, "zh") is None and localised("", "zh") == ""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
+from geo.reason_text import localised
+
 LANGUAGES = ("zh", "en")
 COOKIE = "parkatlas_lang"
 
@@ -27,7 +29,14 @@ def tr(zh: str, en: str) -> str:
     return en if current_lang() == "en" else zh
 
 
+def notes(text):
+    """An analysis's notes (``geo.reason_text``) in the current language: the ``notes`` template filter."""
+    return localised(text, current_lang())
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(notes, "notes")
+
     @app.context_processor
     def inject_language():
         return {"tr": tr, "lang": current_lang(), "html_lang": "en" if current_lang() == "en" else "zh-CN"}
