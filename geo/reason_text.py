@@ -61,6 +61,25 @@ ZH = {
     "land not yet in production (under construction)": "土地尚未投产（在建）",
 }
 
+#: Clearance rule sources (data/infrastructure.yaml) whose wording is partly English → Chinese.
+ZH_SOURCES = {
+    "GB 50028-2006, 低压 to foundation": "GB 50028-2006，低压管道至建筑物基础",
+    "GB 50028-2006, 中压B to foundation": "GB 50028-2006，中压B管道至建筑物基础",
+    "GB 50028-2006, 中压A to foundation": "GB 50028-2006，中压A管道至建筑物基础",
+    "GB 50028-2006, 次高压B to outer wall": "GB 50028-2006，次高压B管道至建筑物外墙面",
+    "GB 50028-2006, 次高压A to outer wall": "GB 50028-2006，次高压A管道至建筑物外墙面",
+    "GB 50289-2016 T4.1.9, 污水/雨水 (3.0 where deeper than the foundation)":
+        "GB 50289-2016 表4.1.9，污水/雨水（埋深深于建筑物基础时为 3.0）",
+    "GB 50289-2016 T4.1.9, 电力 direct-buried / in protection pipe": "GB 50289-2016 表4.1.9，电力直埋/保护管",
+    "GB 50289-2016 T4.1.9, 通信 direct-buried": "GB 50289-2016 表4.1.9，通信直埋",
+    "GB 50289-2016 T4.1.9, 通信 duct / tunnel": "GB 50289-2016 表4.1.9，通信管道/通道",
+    "再生水 / 燃气次高压A, as 给水": "再生水 / 燃气次高压A，同给水",
+    "再生水 to other pipes, usually 0.5–1.0": "再生水至其他管线，一般 0.5–1.0",
+    "燃气 / 电力, 通信 in duct": "燃气 / 电力、通信管道",
+    "燃气低中压 / 电力, 通信 direct-buried": "燃气低中压 / 电力、通信直埋",
+    "通信 / 通信 (telecom and cable TV)": "通信 / 通信（含有线电视）",
+}
+
 #: Notes carrying numbers: the English template (``{name}`` stands for a number or year) → Chinese.
 ZH_TEMPLATES = {
     "用而未尽: FAR {far} < {req}": "用而未尽：容积率 {far} < {req}",
@@ -93,6 +112,11 @@ def piece_in_zh(piece: str) -> str:
         if found:
             return chinese.format(**found.groupdict())
     return piece
+
+
+def source_in(text, lang: str):
+    """A clearance rule's source in ``lang`` (as written when in English or not in :data:`ZH_SOURCES`)."""
+    return text if lang == "en" or not isinstance(text, str) else ZH_SOURCES.get(text, text)
 
 
 def localised(text, lang: str):
