@@ -81,21 +81,10 @@ KNOWN_FAILURES: dict[str, str] = {
         '/edit/buildings/new', '/edit/roads/new', '/edit/pipelines/new', '/edit/facilities/new', '/edit/units/new',
         '/edit/cases/new', '/edit/case_events/new', '/edit/audit_events/new',
     ], "issue 17 item 2: the editor's pickers show code values (under_construction …) and table names"),
-    # issue 17 item 1: the 404 of an unknown scenario is worded in English
-    **dict.fromkeys([
-        '/expansion/scenarios/no-such-scenario.xlsx', '/expansion/scenarios/no-such-scenario.gpkg',
-    ], 'issue 17 item 1: the 404 of an unknown scenario is worded in English'),
     # issue 17 item 2: the export page lists table names (enterprise_years …)
     **dict.fromkeys([
         '/export',
     ], 'issue 17 item 2: the export page lists table names (enterprise_years …)'),
-    # issue 17 item 1: the export's 400 for a table in GeoJSON/KML is worded in English
-    **dict.fromkeys([
-        '/export/units.geojson', '/export/leases.geojson', '/export/enterprises.geojson',
-        '/export/enterprise_years.geojson', '/export/cases.geojson', '/export/case_events.geojson',
-        '/export/audit_events.geojson', '/export/units.kml', '/export/leases.kml', '/export/enterprises.kml',
-        '/export/enterprise_years.kml', '/export/cases.kml', '/export/case_events.kml', '/export/audit_events.kml',
-    ], "issue 17 item 1: the export's 400 for a table in GeoJSON/KML is worded in English"),
     # issue 17 item 1/7: history pages show table names and code values (another helper's work)
     **dict.fromkeys([
         '/history/', '/history/as-known-on/audit_events', '/history/as-of/zones?at=2026-06-30',
@@ -180,3 +169,20 @@ def test_notes_in_each_language():
     source = "GB 50028-2006, 中压B to foundation"
     assert source_in(source, "zh") == "GB 50028-2006，中压B管道至建筑物基础"
     assert source_in(source, "en") == source and source_in("GB 50289-2016 T4.1.9, 管沟", "zh").endswith("管沟")
+
+
+@pytest.mark.parametrize(("lang", "title", "words"), [
+    ("zh", "404 · 页面不存在", "没有这个地址"), ("en", "404 · Not found", "no such address")])
+def test_error_page_in_the_ui_language(tiny_app, lang, title, words):
+    """An unknown address: the page's title and message in the UI language, the code only on hover."""
+    response = tiny_app.test_client().get(f"/no-such-page?lang={lang}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert f'<h1 title="NotFound">{title}</h1>' in page and words in page
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", "公开地图未开启"), ("en", "The public map is off")])
+def test_unconfigured_public_map_says_why(tiny_app, lang, words):
+    response = tiny_app.test_client().get(f"/public?lang={lang}")
+    assert response.status_code == 404 and words in response.get_data(as_text=True)
+    assert "PARKATLAS_PUBLIC_LAYERS" in response.get_data(as_text=True)
