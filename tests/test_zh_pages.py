@@ -45,10 +45,6 @@ def offences(text: str) -> list[str]:
 
 #: Pages still showing English or codes in zh, each to be fixed under issue 17 (remove a line when its page passes).
 KNOWN_FAILURES: dict[str, str] = {
-    # issue 17 item 1: the role select
-    **dict.fromkeys([
-        '/admin/users',
-    ], 'issue 17 item 1: the role select'),
     # issue 17 item 1: the OGC API's HTML pages show the layer registry's English titles, descriptions and field names
     **dict.fromkeys([
         '/api/', '/api/collections/parcels', '/api/collections/buildings', '/api/collections/roads',
@@ -186,3 +182,13 @@ def test_unconfigured_public_map_says_why(tiny_app, lang, words):
     response = tiny_app.test_client().get(f"/public?lang={lang}")
     assert response.status_code == 404 and words in response.get_data(as_text=True)
     assert "PARKATLAS_PUBLIC_LAYERS" in response.get_data(as_text=True)
+
+
+def test_role_select_names_roles(auth_app):
+    """The administrator's role select shows each role's name in the UI language, the code as the value."""
+    from auth_helpers import signed_in
+
+    page = signed_in(auth_app, "admin").get("/admin/users?lang=zh").get_data(as_text=True)
+    assert '<option value="viewer">查看者（只读）</option>' in page and '<option value="admin">管理员</option>' in page
+    page = signed_in(auth_app, "admin").get("/admin/users?lang=en").get_data(as_text=True)
+    assert '<option value="editor">Editor</option>' in page

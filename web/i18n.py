@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 
 from geo.reason_text import localised
+from layers.accounts import ROLE_NAMES
 
 LANGUAGES = ("zh", "en")
 COOKIE = "parkatlas_lang"
@@ -34,8 +35,14 @@ def notes(text):
     return localised(text, current_lang())
 
 
+def role_name(role: str) -> str:
+    """A role's name in the current language (the code itself for a role without one)."""
+    return tr(*ROLE_NAMES[role]) if role in ROLE_NAMES else role
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(notes, "notes")
+    app.add_template_global(role_name)
 
     @app.context_processor
     def inject_language():
