@@ -55,6 +55,8 @@ ZH = {
     "unit area unknown": "单元面积不详",
     "never leased and no date it became available: days vacant unknown": "从未出租且无可租日期：空置天数不详",
     "overlapping leases on this unit (data error): counted once": "该单元租约重叠（数据错误）：只计一次",
+    # geo/infra_needs.py: what an expansion plan needs
+    "no in-service main of this network in the park: a source must be planned": "园区内没有该类在用干管：须规划接入源",
     # geo/muju.py: why an enterprise is not graded (grade T)
     "utility (water, power, gas, heat)": "公用事业企业（水、电、气、热）",
     "no land of its own or leased": "无自有或租用土地",
@@ -87,6 +89,11 @@ ZH_TEMPLATES = {
     "投而未达标: investment {done} < contracted {planned} 万元": "投而未达标：投资 {done} < 约定 {planned} 万元",
     "投而未达标: output {v} < contracted {t} 万元/亩": "投而未达标：亩均产值 {v} < 约定 {t} 万元/亩",
     "投而未达标: tax {v} < contracted {t} 万元/亩": "投而未达标：亩均税收 {v} < 约定 {t} 万元/亩",
+    "{count} {kind} without an understood capacity left out": "{count} 个设施的容量单位无法识别，未计入",
+    "{criterion}: straight distance for {cells} cells the road graph does not connect":
+        "{criterion}：{cells} 个网格与路网不连通，按直线距离计",
+    "{criterion}: nothing to measure from in the park; every cell scores 0":
+        "{criterion}：园区内没有可量测的对象，各网格均计 0 分",
     "new firm (< {years} years)": "新办企业（不满 {years} 年）",
     "less than {mu} 亩": "用地不足 {mu} 亩",
     "no figures for {year}": "缺 {year} 年数据",

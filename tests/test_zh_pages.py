@@ -192,3 +192,21 @@ def test_role_select_names_roles(auth_app):
     assert '<option value="viewer">查看者（只读）</option>' in page and '<option value="admin">管理员</option>' in page
     page = signed_in(auth_app, "admin").get("/admin/users?lang=en").get_data(as_text=True)
     assert '<option value="editor">Editor</option>' in page
+
+
+def test_expansion_result_names_codes(tmp_path):
+    """The expansion answer names road grades, networks and facility kinds in the UI language beside the codes,
+    and its notes hold no snake_case code in zh."""
+    from expansion_helpers import write_park
+
+    from app import create_app
+
+    store = write_park(tmp_path / "expansion.gpkg")
+    client = create_app({"TESTING": True, "PARK_PATH": str(store.path), "SECRET_KEY": "test"}).test_client()
+    zh = client.get("/api/expansion?zone=EXP1&lang=zh").get_json()["infrastructure"]
+    en = client.get("/api/expansion?zone=EXP1&lang=en").get_json()["infrastructure"]
+    names = {row["grade"]: row["name"] for row in zh["roads_by_grade"]}
+    assert names and set(names.values()) <= {"快速路", "主干路", "次干路", "支路", "园区内部路"}
+    assert {row["network"]: row["name"] for row in zh["pipes"]}.get("water_supply") == "给水"
+    assert {row["kind"]: row["name"] for row in en["capacity"]}.get("sewage_plant") == "Sewage plant"
+    assert [note for note in zh["notes"] if SNAKE.search(note)] == []
