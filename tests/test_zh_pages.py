@@ -210,3 +210,18 @@ def test_expansion_result_names_codes(tmp_path):
     assert {row["network"]: row["name"] for row in zh["pipes"]}.get("water_supply") == "给水"
     assert {row["kind"]: row["name"] for row in en["capacity"]}.get("sewage_plant") == "Sewage plant"
     assert [note for note in zh["notes"] if SNAKE.search(note)] == []
+
+
+def test_codes_are_named_with_the_code_on_hover(demo_park):
+    """/idle names its clauses and exemptions and explains the estimate's asterisk; /land names 亩均 grades
+    (T included); each cell keeps its code in ``title``."""
+    client = park_app(demo_park).test_client()
+    idle = client.get("/idle").get_data(as_text=True)
+    assert '<td title="IDLE-A">超约定动工日期满一年未动工</td>' in idle
+    assert '<td title="IDLE-B">已动工但开发不足、中止满一年</td>' in idle
+    assert '<td title="GOV-1">政府未按约定交地</td>' in idle
+    assert '<abbr title="* 已开发面积按建筑基底面积估算">*</abbr>' in idle
+    land = client.get("/land").get_data(as_text=True)
+    assert '<td title="T">暂不评价</td>' in land and '<td title="A">A类</td>' in land
+    english = client.get("/idle?lang=en").get_data(as_text=True)
+    assert '<td title="IDLE-A">not started a full year after the agreed start</td>' in english

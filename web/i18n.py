@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
+from geo.names import clause_name, code_name, grade_name
 from geo.reason_text import localised
 from layers.accounts import ROLE_NAMES
 
@@ -40,9 +41,19 @@ def role_name(role: str) -> str:
     return tr(*ROLE_NAMES[role]) if role in ROLE_NAMES else role
 
 
+def code_names() -> dict:
+    """Template globals naming coded values in the current language (the code goes on hover, ``title=``):
+    ``clause_name`` (IDLE-A …), ``exemption_name`` (GOV-1 …, the parcels' delay causes), ``grade_name`` (亩均 A–D, T)."""
+    lang = current_lang()
+    return {"clause_name": lambda code: clause_name(code, lang) or "",
+            "exemption_name": lambda code: code_name("parcels", "delay_cause", lang)(code) or "",
+            "grade_name": lambda code: grade_name(code, lang) or "—"}
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(notes, "notes")
     app.add_template_global(role_name)
+    app.context_processor(code_names)
 
     @app.context_processor
     def inject_language():
