@@ -301,10 +301,13 @@ def no_records(layer: str, *, what_zh: str = "", what_en: str = "") -> Reason:
 
 def missing_values(layer: str, fields: tuple[str, ...], missing: int, of: int, *, what_zh: str,
                    what_en: str) -> Reason:
-    """``missing`` of ``of`` records (``what``) have no value in ``layer.fields``."""
+    """``missing`` of ``of`` records (``what``) have no value in ``layer.fields``.
+
+    The Chinese names the fields by their labels only (the ``layer.field`` codes are the reason's third member).
+    """
     names = " / ".join(f"{layer}.{f}" for f in fields)
     labels_zh = "、".join(get_layer(layer).field(f).label_zh for f in fields)
-    return Reason(f"{of} 个{what_zh}中有 {missing} 个缺少{labels_zh}（{names}）",
+    return Reason(f"{of} 个{what_zh}中有 {missing} 个缺少{labels_zh}",
                   f"{missing} of {of} {what_en} have no {names}", tuple(f"{layer}.{f}" for f in fields))
 
 

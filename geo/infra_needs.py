@@ -28,8 +28,10 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
+from geo.names import code_name
 from geo.parcelling import Parcelling
 from geo.readiness import eligible_mains
+from geo.reason_text import localised
 from geo.records import in_force
 from geo.roadnet import road_frontage, road_widths_m
 from geo.units import M2_PER_MU
@@ -72,28 +74,42 @@ class InfraNeeds:
         grouped = self.roads.groupby("grade", sort=True)
         return pd.DataFrame({"km": grouped["length_m"].sum() / 1000.0, "cost_wan": grouped["cost_wan"].sum()})
 
-    def summary(self) -> dict:
-        """JSON-ready: road km and cost by grade, pipe km and cost by network, capacity checks, totals."""
+    def named_notes(self, lang: str = "zh") -> list[str]:
+        """:attr:`notes` in ``lang``: each network or facility kind by its name, the note in words of ``lang``."""
+        network, kind = code_name("pipelines", "network", lang), code_name("facilities", "kind", lang)
+        return ([f"{network(n)}: {localised(r['note'], lang)}" for n, r in self.pipes.iterrows() if r["note"]]
+                + [f"{kind(k)}: {localised(r['note'], lang)}" for k, r in self.capacity.iterrows() if r["note"]])
+
+    def summary(self, lang: str = "zh") -> dict:
+        """JSON-ready: road km and cost by grade, pipe km and cost by network, capacity checks, totals.
+
+        Codes keep their keys (``grade``, ``network``, ``kind``); ``name`` beside each is the code's name in
+        ``lang``, and ``notes`` are in ``lang`` (:meth:`named_notes`).
+        """
         def number(value, digits=3):
             return None if value is None or not np.isfinite(value) else round(float(value), digits)
 
+        grade, network, kind = (code_name("roads", "grade", lang), code_name("pipelines", "network", lang),
+                                code_name("facilities", "kind", lang))
         return {
             "industry": self.industry,
-            "roads_by_grade": [{"grade": g, "km": number(r["km"]), "cost_wan": number(r["cost_wan"], 1)}
-                               for g, r in self.roads_by_grade().iterrows()],
+            "roads_by_grade": [{"grade": g, "name": grade(g), "km": number(r["km"]),
+                                "cost_wan": number(r["cost_wan"], 1)} for g, r in self.roads_by_grade().iterrows()],
             "road_km": number(self.roads["length_m"].sum() / 1000.0),
-            "pipes": [{"network": n, "km": number(r["total_km"]), "trunk_km": number(r["trunk_m"] / 1000.0),
-                       "cost_wan": number(r["cost_wan"], 1), "note": r["note"]} for n, r in self.pipes.iterrows()],
+            "pipes": [{"network": n, "name": network(n), "km": number(r["total_km"]),
+                       "trunk_km": number(r["trunk_m"] / 1000.0), "cost_wan": number(r["cost_wan"], 1),
+                       "note": localised(r["note"], lang)} for n, r in self.pipes.iterrows()],
             "pipe_km": number(self.pipes["total_km"].sum()),
-            "capacity": [{"kind": k, "facilities": int(r["facilities"]), "capacity": number(r["capacity"], 2),
+            "capacity": [{"kind": k, "name": kind(k), "facilities": int(r["facilities"]),
+                          "capacity": number(r["capacity"], 2),
                           "unit": r["unit"], "existing": number(r["existing"], 2), "scenario": number(r["scenario"], 2),
                           "headroom": number(r["headroom"], 2),
-                          "ok": None if pd.isna(r["ok"]) else bool(r["ok"]), "note": r["note"]}
+                          "ok": None if pd.isna(r["ok"]) else bool(r["ok"]), "note": localised(r["note"], lang)}
                          for k, r in self.capacity.iterrows()],
             "road_cost_wan": number(self.road_cost_wan, 1),
             "pipe_cost_wan": number(self.pipe_cost_wan, 1),
             "total_cost_wan": number(self.total_cost_wan, 1),
-            "notes": list(self.notes),
+            "notes": self.named_notes(lang),
         }
 
 

@@ -33,6 +33,13 @@ GRADE_NAMES = {
     "T": ("暂不评价", "not graded"),
 }
 
+#: Idle-land clauses of 闲置土地处置办法 (原国土资源部令第53号) 第二条, as the idle analysis names them:
+#: IDLE-A the first case (not started), IDLE-B the second (started, then suspended).
+CLAUSE_NAMES = {
+    "IDLE-A": ("超约定动工日期满一年未动工", "not started a full year after the agreed start"),
+    "IDLE-B": ("已动工但开发不足、中止满一年", "started, under-developed and suspended a full year"),
+}
+
 
 def _missing(value) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
@@ -77,10 +84,18 @@ def grade_name(grade, lang: str = "zh"):
     return str(grade) if names is None else names[1 if lang == "en" else 0]
 
 
+def clause_name(clause, lang: str = "zh"):
+    """What an idle-land clause code (IDLE-A, IDLE-B) says."""
+    if _missing(clause):
+        return None
+    names = CLAUSE_NAMES.get(str(clause))
+    return str(clause) if names is None else names[1 if lang == "en" else 0]
+
+
 def named(values: pd.Series, name: Callable[[object], object]) -> pd.Series:
     """``values`` with each replaced by its name (object dtype; missing stays None)."""
     return values.astype(object).map(name)
 
 
-__all__ = ["GRADE_NAMES", "INEFFICIENCY_EN", "code_name", "code_names", "grade_name", "inefficiency_name",
+__all__ = ["CLAUSE_NAMES", "GRADE_NAMES", "clause_name", "INEFFICIENCY_EN", "code_name", "code_names", "grade_name", "inefficiency_name",
            "land_use_name", "named"]

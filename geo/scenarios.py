@@ -19,6 +19,7 @@ import pandas as pd
 from geo.constraints import DevelopableLand, developable_land
 from geo.infra_needs import InfraNeeds, infrastructure_needs
 from geo.parcelling import Parcelling, parcel_land
+from geo.reason_text import localised
 from geo.suitability import SuitabilityGrid, suitability_grid, zonal_mean
 from geo.units import M2_PER_MU, m2_to_km2
 from layers.expansion_rules import ExpansionRules
@@ -93,8 +94,8 @@ class ExpansionPlan:
             "constraints": self.land.summary(lang=lang),
             "suitability": self.grid.summary(),
             "parcelling": self.parcelling.summary(),
-            "infrastructure": self.needs.summary(),
-            "notes": list(self.notes) + list(self.grid.notes) + list(self.needs.notes),
+            "infrastructure": self.needs.summary(lang),
+            "notes": [localised(note, lang) for note in [*self.notes, *self.grid.notes]] + self.needs.named_notes(lang),
         }
 
 

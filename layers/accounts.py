@@ -43,6 +43,9 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 ROLES = ("viewer", "editor", "admin")
+#: Each role's name as pages show it (Chinese, English); the code stays the stored value.
+ROLE_NAMES = {"viewer": ("查看者（只读）", "Viewer (read-only)"), "editor": ("编辑者", "Editor"),
+              "admin": ("管理员", "Administrator")}
 #: Rank of each role: a request needing role R is allowed to anyone whose rank is at least R's.
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES, start=1)}
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")

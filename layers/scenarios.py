@@ -35,18 +35,25 @@ _BAD_NAME = re.compile(r"[\x00-\x1f\x7f<>]")
 
 
 class ScenarioError(ValueError):
-    """A scenario request that cannot be carried out (bad name, no such scenario, unsupported store)."""
+    """A scenario request that cannot be carried out (bad name, no such scenario, unsupported store).
+
+    ``str()`` is English; ``.zh`` the same in Chinese when the raiser gave it (else the English).
+    """
+
+    def __init__(self, message: str, zh: str | None = None):
+        super().__init__(message)
+        self.zh = zh or message
 
 
 def check_name(name: object) -> str:
     """A scenario name: 1–60 characters, no control characters or angle brackets; :class:`ScenarioError` otherwise."""
     if not isinstance(name, str) or not name.strip():
         msg = f"scenario name must be a non-empty text, got {name!r}"
-        raise ScenarioError(msg)
+        raise ScenarioError(msg, f"方案名称不能为空，收到 {name!r}")
     name = name.strip()
     if len(name) > NAME_MAX or _BAD_NAME.search(name):
         msg = f"scenario name must be at most {NAME_MAX} characters without control characters or < >, got {name!r}"
-        raise ScenarioError(msg)
+        raise ScenarioError(msg, f"方案名称最多 {NAME_MAX} 个字符，且不能含控制字符或 < >，收到 {name!r}")
     return name
 
 
@@ -71,7 +78,7 @@ class ScenarioStore:
         # Audit is left out: scenarios are plans, not edits of the park's records.
         if store.capabilities.file is None:
             msg = "scenarios are kept in GeoPackage parks; this park is in PostGIS (export it to a .gpkg to plan there)"
-            raise ScenarioError(msg)
+            raise ScenarioError(msg, "方案只保存在 GeoPackage 园区中；本园区在 PostGIS 中（请导出为 .gpkg 后再做规划）")
         self.store = store.unaudited
         self.path = Path(store.capabilities.file)
 
@@ -99,9 +106,9 @@ class ScenarioStore:
         table = self._read(SCENARIOS)
         found = None if table is None else table[table["name"] == name]
         if found is None or not len(found):
-            known = ", ".join(self.names()) or "none"
-            msg = f"no scenario called {name!r}; saved: {known}"
-            raise ScenarioError(msg)
+            names = self.names()
+            msg = f"no scenario called {name!r}; saved: {', '.join(names) or 'none'}"
+            raise ScenarioError(msg, f"没有名为 {name!r} 的方案；已保存：{'、'.join(names) or '无'}")
         row = found.iloc[0]
         return Scenario(
             name=name, saved_at=str(row["saved_at"]), options=json.loads(row["options"]),

@@ -179,16 +179,18 @@ def test_scenarios_saved_listed_compared_and_exported(expansion_client):
     [("", 400, "non-empty"), ("<b>x</b>", 400, "without control characters or < >"), ("x" * 61, 400, "at most 60")],
 )
 def test_bad_scenario_names(expansion_client, name, status, message):
-    response = expansion_client.post("/api/expansion/scenarios", json={"name": name, "zone": "EXP1"})
+    response = expansion_client.post("/api/expansion/scenarios?lang=en", json={"name": name, "zone": "EXP1"})
     assert response.status_code == status
     assert message in response.get_json()["error"]["message"]
 
 
 def test_unknown_scenarios_are_404(expansion_client):
     assert expansion_client.get("/expansion/scenarios/none.xlsx").status_code == 404
-    response = expansion_client.get("/api/expansion/compare?a=x&b=y")
+    response = expansion_client.get("/api/expansion/compare?a=x&b=y&lang=en")
     assert response.status_code == 404
     assert "no scenario called 'x'" in response.get_json()["error"]["message"]
+    response = expansion_client.get("/api/expansion/compare?a=x&b=y&lang=zh")
+    assert response.get_json()["error"]["message"].startswith("没有名为 'x' 的方案；已保存：")
     assert expansion_client.get("/api/expansion/compare?a=x").status_code == 400
 
 

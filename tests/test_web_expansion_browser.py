@@ -59,6 +59,20 @@ def test_the_zone_result_is_drawn_on_load(session):
     assert shown == pytest.approx(930.0)
 
 
+def test_the_draw_tool_speaks_chinese_on_a_chinese_page(session):
+    """Leaflet.draw's buttons, actions and tooltips in Chinese (L.drawLocal from static/js/parkatlas-draw-zh.js)."""
+    page = session.page
+    polygon = page.locator(".leaflet-draw-draw-polygon")
+    assert polygon.get_attribute("title") == "绘制多边形"
+    assert page.locator(".leaflet-draw-draw-rectangle").get_attribute("title") == "绘制矩形"
+    polygon.click()
+    actions = page.locator(".leaflet-draw-actions").first.inner_text()
+    assert "完成" in actions and "删除最后一点" in actions and "取消" in actions and "Finish" not in actions
+    assert page.locator(".leaflet-draw-tooltip").inner_text().strip() == "单击开始绘制范围。"
+    page.get_by_role("link", name="取消").first.click()  # leave the tool as it was for the next test
+    assert page.locator(".leaflet-draw-tooltip").count() == 0
+
+
 def test_drawing_a_polygon_returns_its_developable_area(session):
     page = session.page
     box = page.locator(".parkatlas-map").bounding_box()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+from werkzeug.exceptions import HTTPException, NotFound
 
 from layers.store import ParkStoreError, StorageFullError, is_storage_full
 from service.park import ParkUnavailable
@@ -118,7 +118,34 @@ def error_response(status: int, code: str, message: str, **details):
     """The error as JSON for a JSON request (:func:`wants_json`), else as the error page for a browser."""
     if wants_json():
         return json_error(status, code, message, **details)
-    return render_template("error.html", status=status, code=code, message=message), status
+    return render_template("error.html", status=status, code=code, title=status_title(status, code),
+                           message=message), status
+
+
+#: The error page's title per status, in both languages (the JSON ``code`` stays the English name).
+STATUS_TITLES = {
+    400: ("请求有误", "Bad request"),
+    401: ("需要登录", "Sign-in required"),
+    403: ("没有权限", "Forbidden"),
+    404: ("页面不存在", "Not found"),
+    405: ("不支持此请求方法", "Method not allowed"),
+    409: ("与当前数据冲突", "Conflict"),
+    410: ("已不存在", "Gone"),
+    412: ("数据已被他人修改", "Precondition failed"),
+    413: ("上传内容过大", "Content too large"),
+    415: ("不支持的内容类型", "Unsupported media type"),
+    422: ("内容无法处理", "Unprocessable content"),
+    429: ("请求过于频繁", "Too many requests"),
+    500: ("服务器内部错误", "Internal server error"),
+    503: ("园区数据暂不可用", "Park unavailable"),
+    507: ("磁盘空间不足", "Insufficient storage"),
+}
+
+
+def status_title(status: int, code: str) -> str:
+    """The error page's title in the user's language (the ``code`` itself for a status without one)."""
+    titles = STATUS_TITLES.get(status)
+    return tr(*titles) if titles else code
 
 
 def http_message(exc: HTTPException) -> str:
@@ -136,7 +163,11 @@ GENERIC_MESSAGES = {
     403: ("没有权限访问此页面或执行此操作", "You are not allowed to see this page or do this."),
     404: ("未找到：服务器上没有这个地址", "Not found: there is no such address on the server."),
     405: ("此地址不接受该请求方法", "This address does not accept that request method."),
+    409: ("请求与服务器上的当前数据冲突", "The request conflicts with the current state of the data."),
+    413: ("所发送的内容超过了允许的大小", "What was sent is larger than allowed."),
     415: ("不支持所发送内容的媒体类型", "The media type of what was sent is not supported."),
+    429: ("请求过于频繁，请稍后再试", "Too many requests; try again later."),
+    500: ("服务器出错，未能完成请求；错误已记入日志", "The server failed to complete the request; the error is logged."),
 }
 
 
@@ -178,4 +209,4 @@ def init_app(app: Flask) -> None:
         if is_storage_full(exc):
             return storage_full_response(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "InternalServerError", InternalServerError.description)
+        return error_response(500, "InternalServerError", tr(*GENERIC_MESSAGES[500]))

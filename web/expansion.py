@@ -84,7 +84,7 @@ def _scenarios() -> ScenarioStore:
     try:
         return ScenarioStore(park().store)
     except ScenarioError as exc:
-        raise BadRequest(str(exc)) from None
+        raise BadRequest(tr(exc.zh, str(exc))) from None
 
 
 # -- user input ------------------------------------------------------------------------------------------
@@ -423,7 +423,7 @@ def save_scenario():
                    figures=plan.figures(), summary=plan.summary(lang=current_lang()),
                    plots=plan.parcelling.plots, roads=plan.parcelling.roads)
     except ScenarioError as exc:
-        raise BadRequest(str(exc)) from None
+        raise BadRequest(tr(exc.zh, str(exc))) from None
     name = str(data.get("name")).strip()
     return Response(dumps({"name": name, "figures": plan.figures(),
                            "links": {"gpkg": url_for("expansion.export_scenario", name=name, fmt="gpkg"),
@@ -435,7 +435,7 @@ def _load(name: str):
     try:
         return _scenarios().load(name)
     except ScenarioError as exc:
-        raise NotFound(tr(f"无法打开方案 {name!r}：{exc}", str(exc))) from None
+        raise NotFound(tr(exc.zh, str(exc))) from None
 
 
 def comparison(a: str, b: str) -> tuple[pd.DataFrame, object, object]:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
+from geo.names import clause_name, code_name, grade_name
+from geo.reason_text import localised
+from layers.accounts import ROLE_NAMES
+
 LANGUAGES = ("zh", "en")
 COOKIE = "parkatlas_lang"
 
@@ -27,7 +31,30 @@ def tr(zh: str, en: str) -> str:
     return en if current_lang() == "en" else zh
 
 
+def notes(text):
+    """An analysis's notes (``geo.reason_text``) in the current language: the ``notes`` template filter."""
+    return localised(text, current_lang())
+
+
+def role_name(role: str) -> str:
+    """A role's name in the current language (the code itself for a role without one)."""
+    return tr(*ROLE_NAMES[role]) if role in ROLE_NAMES else role
+
+
+def code_names() -> dict:
+    """Template globals naming coded values in the current language (the code goes on hover, ``title=``):
+    ``clause_name`` (IDLE-A …), ``exemption_name`` (GOV-1 …, the parcels' delay causes), ``grade_name`` (亩均 A–D, T)."""
+    lang = current_lang()
+    return {"clause_name": lambda code: clause_name(code, lang) or "",
+            "exemption_name": lambda code: code_name("parcels", "delay_cause", lang)(code) or "",
+            "grade_name": lambda code: grade_name(code, lang) or "—"}
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(notes, "notes")
+    app.add_template_global(role_name)
+    app.context_processor(code_names)
+
     @app.context_processor
     def inject_language():
         return {"tr": tr, "lang": current_lang(), "html_lang": "en" if current_lang() == "en" else "zh-CN"}

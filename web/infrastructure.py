@@ -27,6 +27,7 @@ from geo.maps_infra import (
     missing_text,
     readiness_codes,
 )
+from geo.reason_text import source_in
 from geo.records import SUPPLIED_STATUSES
 from layers.geojson import dumps, feature_collection_text, feature_texts, json_ready
 from layers.infra_rules import InfraRules
@@ -146,7 +147,7 @@ def conflict_table(result: dict, *, lang: str) -> pd.DataFrame:
         tr("规范最小间距(m)", "Required (m)"): conflicts["required_m"],
         tr("实测间距(m)", "Measured (m)"): conflicts["actual_m"].round(3),
         tr("依据状态", "Rule status"): conflicts["status"].map(lambda mark: mark_label(mark, lang)),
-        tr("依据", "Source"): conflicts["source"],
+        tr("依据", "Source"): conflicts["source"].map(lambda source: source_in(source, lang)),
         tr("经度", "Longitude"): where.geometry.x.round(6).to_numpy() if len(conflicts) else [],
         tr("纬度", "Latitude"): where.geometry.y.round(6).to_numpy() if len(conflicts) else [],
     })

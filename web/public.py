@@ -70,8 +70,11 @@ def map():  # noqa: A001 (the endpoint is public.map)
     """Map of the public layers, read-only (404 when no layer is public)."""
     names = public_layers()
     if not names:
-        raise NotFound(tr("没有公开视图；管理员可设置 PARKATLAS_PUBLIC_LAYERS",
-                          "there is no public view; an administrator can set PARKATLAS_PUBLIC_LAYERS"))
+        raise NotFound(tr("公开地图未开启：本园区没有设为公开的图层。管理员可在配置 PARKATLAS_PUBLIC_LAYERS 中列出要公开的图层"
+                          "（如 parcels,roads），重启后本页即可匿名访问。",
+                          "The public map is off: no layer of this park is public. An administrator can list the "
+                          "layers to show (e.g. parcels,roads) in PARKATLAS_PUBLIC_LAYERS; after a restart this page "
+                          "is open without sign-in."))
     lang = current_lang()
     live = {name: public_map_frame(park().layer(name), name) for name in names if not REGISTRY[name].is_table}
     config = current_app.config

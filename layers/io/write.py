@@ -92,6 +92,14 @@ KML_STRUCTURE = ("name", "description", "folder")
 YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
 
 
+class ExportError(ValueError):
+    """A layer that cannot be written in the format asked for; ``str()`` is English, ``.zh`` Chinese."""
+
+    def __init__(self, message: str, zh: str):
+        super().__init__(message)
+        self.zh = zh
+
+
 @dataclass
 class ExportResult:
     path: Path
@@ -412,7 +420,8 @@ def export_layer(frame: pd.DataFrame, spec: LayerSpec, dest: str | Path, *, lang
     fmt = export_format(dest)
     if fmt in ("geojson", "kml") and spec.geometry is None:
         msg = f"layer {spec.name!r} is a table without geometry; export it as CSV, XLSX, GeoPackage or Shapefile"
-        raise ValueError(msg)
+        raise ExportError(msg, f"{spec.label_zh}是没有几何的属性表，不能导出为 {fmt.upper()}；"
+                               "请导出为 CSV、XLSX、GeoPackage 或 Shapefile")
     if encoding is not None and fmt != "gtxt":
         msg = f"a text encoding is chosen for a 国土 TXT only; {dest.name} is written as {fmt}"
         raise ValueError(msg)

@@ -133,16 +133,16 @@
     var infra = result.infrastructure;
     panel.appendChild(el("h3", labels.roads));
     panel.appendChild(table(["", labels.km, labels.cost], infra.roads_by_grade.map(function (r) {
-      return [r.grade, r.km, r.cost_wan];
+      return [r.name || r.grade, r.km, r.cost_wan];
     })));
     panel.appendChild(el("h3", labels.pipes));
     panel.appendChild(table(["", labels.km, labels.cost], infra.pipes.map(function (p) {
-      return [p.network, p.km, p.cost_wan];
+      return [p.name || p.network, p.km, p.cost_wan];
     })));
     panel.appendChild(el("h3", labels.capacity));
     panel.appendChild(table(["", "", "", ""], infra.capacity.map(function (k) {
       var verdict = k.ok === null ? labels.unknown : k.ok ? labels.ok : labels.short;
-      return [k.kind, number(k.capacity) + " " + (k.unit || ""), number(k.scenario) + " + " + number(k.existing), verdict];
+      return [k.name || k.kind, number(k.capacity) + " " + (k.unit || ""), number(k.scenario) + " + " + number(k.existing), verdict];
     })));
     if (result.notes.length) {
       panel.appendChild(el("h3", labels.notes));
