@@ -70,7 +70,7 @@ KNOWN_FAILURES: dict[str, str] = {
     ], 'issue 17 item 2: the editor shows code values (under_construction …) and table names; pickers are item 2'),
     # issue 17 items 1, 7: history pages show table names and code values (the history helper's files)
     **dict.fromkeys([
-        '/history/', '/history/as-known-on/audit_events', '/history/as-of/zones?at=2026-06-30',
+        '/history/as-known-on/audit_events', '/history/as-of/zones?at=2026-06-30',
         '/history/as-of/pipelines?at=2026-06-30', '/history/as-of/facilities?at=2026-06-30',
         '/history/as-of/cases?at=2026-06-30', '/history/as-of/audit_events?at=2026-06-30',
         '/history/record/case_events/NO-SUCH-ID', '/history/record/audit_events/NO-SUCH-ID',
