@@ -379,19 +379,27 @@ def idle_page():
     return render_template(
         "land/idle.html", as_of=as_of, park=park_info(), filters=filters, areas=areas,
         summary=idle_summary(chosen), park_summary=idle_summary(result.parcels), filtered=is_filtered(filters),
+        chosen_parcels=len(chosen), park_parcels=len(result.parcels),
         statuses=[(key, status_label(key), entry[0]) for key, entry in IDLE_PALETTE.items()],
-        rows=records(rows), table=table, total=len(inefficient), table_rows=TABLE_ROWS,
+        rows=records(rows), table=table,
         inefficient_rows=records(inefficient[IDLE_COLUMNS].head(TABLE_ROWS)),
         inefficient_total=len(inefficient), categories=INEFFICIENCY_PALETTE, status_label=status_label,
         status_labels=code_labels("parcels", "status"), not_judged=missing,
         legend=palette_legend(IDLE_PALETTE, lang=current_lang()),
         ineff_legend=palette_legend(INEFFICIENCY_PALETTE, lang=current_lang()),
-        **map_parts(idle_map(chosen, **map_options())))
+        **map_parts(idle_map(chosen, others=left_out(result.parcels, chosen), **map_options())))
 
 
 def idle_order(parcels: pd.DataFrame) -> pd.DataFrame:
     """Idle land first (reclaim, fee, stalled, overdue …, started and completed last), most days first."""
     return ranked(parcels, "idle_status", IDLE_FIRST, [("idle_days", True)], "parcel_id")
+
+
+def left_out(parcels: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame | None:
+    """The parcels a filter left out (None when it left none out): the map draws them grey as context."""
+    if len(chosen) == len(parcels):
+        return None
+    return parcels[~parcels.index.isin(chosen.index)][["parcel_id", "name", "geometry"]]
 
 
 def is_filtered(filters: dict) -> bool:
