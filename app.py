@@ -81,6 +81,11 @@ def default_config() -> dict:
         "MAPPING_VALUE_ROWS": _env("PARKATLAS_MAPPING_VALUE_ROWS", 50),
         "MAPPING_SUGGEST_SHARE": _env("PARKATLAS_MAPPING_SUGGEST_SHARE", 0.8, float),
         "VALUE_CROSSWALKS": os.environ.get("PARKATLAS_VALUE_CROSSWALKS") or None,
+        # Rows of one page of a land page's table (/land, /idle, /vacancy, /cases; ?per_page=): 100 reads on one
+        # screen-and-a-scroll; at most 1 000, as one HTML table of 1 000 rows × 15 cells renders in well under a
+        # second while 10⁴ would not (every row is still in the JSON twin and the workbook).
+        "TABLE_DEFAULT_ROWS": _env("PARKATLAS_TABLE_ROWS", 100),
+        "TABLE_MAX_ROWS": _env("PARKATLAS_TABLE_MAX_ROWS", 1000),
         "API_MAX_LIMIT": 10_000,
         "API_DEFAULT_LIMIT": 1_000,
         # Far above any park (the largest benchmarked holds 10⁶ parcels), and within every integer type downstream.

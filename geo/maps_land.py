@@ -26,6 +26,8 @@ from geo.maps import (
 from layers.geojson import feature_texts, script_safe
 
 NO_DATA_COLOR = "#cccccc"
+#: Parcels a page's filter left out, drawn beneath the chosen ones for orientation.
+FILTERED_OUT_COLOR = "#e6e6e6"
 
 #: Idle status → (colour, 中文, English).
 IDLE_PALETTE = {
@@ -184,9 +186,19 @@ def land_map(analysis: pd.DataFrame, *, lang: str = "zh", basemap: str = "none",
 
 
 def idle_map(analysis: pd.DataFrame, *, lang: str = "zh", basemap: str = "none", asset_base_url: str = "/static",
-             tianditu_key: str = "") -> ParkMap:
-    """Parcels coloured by idle status; a second (hidden) layer of inefficient land by first category."""
-    m = base_map([analysis], lang=lang, basemap=basemap, asset_base_url=asset_base_url, tianditu_key=tianditu_key)
+             tianditu_key: str = "", others: pd.DataFrame | None = None) -> ParkMap:
+    """Parcels coloured by idle status; a second (hidden) layer of inefficient land by first category.
+
+    ``others``: the park's parcels a filter left out, drawn grey beneath (the park kept as context; the view
+    fits the whole park).
+    """
+    frames = [analysis] if others is None else [analysis, others]
+    m = base_map(frames, lang=lang, basemap=basemap, asset_base_url=asset_base_url, tianditu_key=tianditu_key)
+    if others is not None and len(others):
+        colored_layer(others, key="others", name=_t(lang, "其他地块（未入选）", "Other parcels (filtered out)"),
+                      colors=pd.Series(FILTERED_OUT_COLOR, index=others.index), fill_opacity=0.35,
+                      outline="#bbbbbb", popup=[PopupField("name", _t(lang, "名称", "Name"))],
+                      id_field="parcel_id", title=_t(lang, "地块", "Parcel")).add_to(m)
     status_label = {k: (v[2] if lang == "en" else v[1]) for k, v in IDLE_PALETTE.items()}
     shown = analysis.assign(idle_status_label=analysis["idle_status"].map(status_label))
     popup = [

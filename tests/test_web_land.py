@@ -95,7 +95,8 @@ def test_idle_filters_and_as_of(tiny_client):
     completed = tiny_client.get("/api/idle?status=completed").get_json()
     assert [row["parcel_id"] for row in completed["parcels"]] == ["P1"]
     unjudged = tiny_client.get("/api/idle?status=not_judged&status=not_supplied").get_json()
-    assert [row["parcel_id"] for row in unjudged["parcels"]] == ["P2", "P3"]
+    # Default order: a judged status (P3 not supplied) before the parcels not judged (P2).
+    assert [row["parcel_id"] for row in unjudged["parcels"]] == ["P3", "P2"]
     assert [r["parcel_id"] for r in tiny_client.get("/api/idle?area=拓展区").get_json()["parcels"]] == ["P3"]
     assert [r["parcel_id"] for r in tiny_client.get("/api/idle?min_mu=20").get_json()["parcels"]] == ["P2"]
     # Before P1's contract (2019-05-01) it was not yet supplied.

@@ -45,13 +45,24 @@ from web.errors import BadRequest, not_a_number, not_one_of, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
 from web.park import park, request_day
+from web.tables import ordered_rows, ranked, table_query, table_view
 from web.workbooks import cover, workbook_response
 
 bp = Blueprint("land", __name__)
 
 FORMATS = ("html", "json", "xlsx")
-#: Rows shown in a page's HTML table; the JSON twin pages with limit/offset and the XLSX has every row.
+#: Rows shown in a page's secondary tables (inefficiency, candidates); the main table of each page is paged
+#: (``web.tables``), the JSON twin pages with limit/offset and the XLSX has every row.
 TABLE_ROWS = 500
+#: Default orders, the most relevant rows first: idle land by how far along the clock it is (reclaim before fee
+#: before stalled before overdue), then the rest; parcels below the control indicators before the others;
+#: open cases before closed ones.
+IDLE_FIRST = ("idle_reclaim", "idle_fee", "stalled_idle", "overdue", "on_track", "exempt", "not_supplied",
+              "started", "completed")
+COMPLIANCE_FIRST = ("below", "not_judged", "compliant", "not_built")
+OPEN_CASES = ("identified", "planned", "in_progress")
+#: Columns the text filter ``?q=`` searches: ids and names.
+TEXT_COLUMNS = ("parcel_id", "name", "unit_id", "building_id", "case_id", "tenant_id")
 
 #: The topics (``geo.judged``) each page's figures rest on: what it says it could not judge.
 PAGE_TOPICS = {"land": ("utilisation", "muju"), "idle": ("idle_land", "inefficient_land"),
@@ -159,9 +170,26 @@ def page_helpers() -> dict:
         args.pop("lang", None)
         return url_for(request.endpoint, **(request.view_args or {}), **args)
 
+    def with_args(**changes) -> str:
+        args = request.args.to_dict(flat=False)
+        args.pop("format", None)
+        for name, value in changes.items():
+            if value is None:
+                args.pop(name, None)
+            else:
+                args[name] = [str(value)]
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    def sort_url(table: dict, column: str) -> str:
+        """The header's link: sort by ``column`` ascending, or descending when it is already ascending."""
+        ascending_now = table.get("sort") == column and table.get("order") == "asc"
+        return with_args(sort=column, order="desc" if ascending_now else "asc", page=None)
+
     keep = [(name, value) for name, values in request.args.to_dict(flat=False).items()
             if name not in ("as_of", "format", "lang", "offset") for value in values]
-    return {"export_url": export_url, "keep_args": keep}
+    keep_table = [(name, value) for name, value in keep if name not in ("q", "page")]
+    return {"export_url": export_url, "keep_args": keep, "keep_table_args": keep_table, "sort_url": sort_url,
+            "page_url": lambda n: with_args(page=n)}
 
 
 @bp.app_template_filter("num")
@@ -220,14 +248,28 @@ def land_page():
     if fmt == "xlsx":
         return xlsx_response("land", {"parcels": with_land_use_std(parcels[land_columns(result)]),
                                       "area_ratios": ratios}, missing, as_of)
-    table = parcels[LAND_COLUMNS].assign(compliance=classes)
+    rows, table = land_table(parcels[LAND_COLUMNS].assign(compliance=classes))
     return render_template(
         "land/land.html", as_of=as_of, park=park_info(), ratios=records(ratios.reset_index()),
-        ratio_key=ratios.index.name, counts=counts, rows=records(table.head(TABLE_ROWS)),
-        total=len(table), legend=palette_legend(COMPLIANCE_PALETTE, lang=current_lang()),
+        ratio_key=ratios.index.name, counts=counts, rows=records(rows), table=table, legend=palette_legend(COMPLIANCE_PALETTE, lang=current_lang()),
         compliance_labels={k: (v[2] if current_lang() == "en" else v[1]) for k, v in COMPLIANCE_PALETTE.items()},
-        status_labels=code_labels("parcels", "status"), table_rows=TABLE_ROWS, not_judged=missing,
-        rules=land_rules(), **map_parts(land_map(parcels, **map_options())))
+        status_labels=code_labels("parcels", "status"), not_judged=missing, rules=land_rules(), **map_parts(land_map(parcels, **map_options())))
+
+
+def land_order(parcels: pd.DataFrame) -> pd.DataFrame:
+    """Parcels (with their ``compliance`` class) below the control indicators first, then not judged, compliant, not built; largest first."""
+    return ranked(parcels, "compliance", COMPLIANCE_FIRST, [("area_mu", True)], "parcel_id")
+
+
+def land_table(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    return table_view(table, request.args, columns=list(table.columns), id_column="parcel_id",
+                      text_columns=TEXT_COLUMNS, default_order=land_order)
+
+
+def twin_rows(frame: pd.DataFrame, id_column: str, default_order) -> pd.DataFrame:
+    """The JSON twin's rows: the page's ``sort``/``order``/``q`` (paged by limit/offset, not page/per_page)."""
+    query = table_query(request.args, list(frame.columns))
+    return ordered_rows(frame, query, id_column=id_column, text_columns=TEXT_COLUMNS, default_order=default_order)
 
 
 def land_columns(result: LandAnalysis) -> list[str]:
@@ -246,7 +288,8 @@ def with_land_use_std(parcels: pd.DataFrame) -> pd.DataFrame:
 
 
 def land_json(result: LandAnalysis):
-    rows, paging = page_slice(result.parcels[land_columns(result)])
+    parcels = result.parcels[land_columns(result)].assign(compliance=compliance_class(result.parcels))
+    rows, paging = page_slice(twin_rows(parcels, "parcel_id", land_order))
     return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(), **paging,
                     "not_judged": notices_json(notices(*PAGE_TOPICS["land"])),
                     "area_ratios": records(result.ratios), "parcels": records(rows)})
@@ -329,26 +372,47 @@ def idle_page():
         inefficient = chosen[chosen["inefficiency"].notna().to_numpy()]
         return xlsx_response("idle", {"idle": chosen[IDLE_COLUMNS], "inefficient": inefficient[IDLE_COLUMNS]},
                              missing, as_of)
-    summary = idle_summary(result.parcels)
     areas = sorted(result.parcels["area_name"].dropna().unique().tolist())
     inefficient = chosen[chosen["inefficiency"].notna().to_numpy()]
+    rows, table = table_view(chosen[IDLE_COLUMNS], request.args, columns=IDLE_COLUMNS, id_column="parcel_id",
+                             text_columns=TEXT_COLUMNS, default_order=idle_order)
     return render_template(
-        "land/idle.html", as_of=as_of, park=park_info(), filters=filters, areas=areas, summary=summary,
+        "land/idle.html", as_of=as_of, park=park_info(), filters=filters, areas=areas,
+        summary=idle_summary(chosen), park_summary=idle_summary(result.parcels), filtered=is_filtered(filters),
+        chosen_parcels=len(chosen), park_parcels=len(result.parcels),
         statuses=[(key, status_label(key), entry[0]) for key, entry in IDLE_PALETTE.items()],
-        rows=records(chosen[IDLE_COLUMNS].head(TABLE_ROWS)), total=len(chosen), table_rows=TABLE_ROWS,
+        rows=records(rows), table=table,
         inefficient_rows=records(inefficient[IDLE_COLUMNS].head(TABLE_ROWS)),
         inefficient_total=len(inefficient), categories=INEFFICIENCY_PALETTE, status_label=status_label,
         status_labels=code_labels("parcels", "status"), not_judged=missing,
         legend=palette_legend(IDLE_PALETTE, lang=current_lang()),
         ineff_legend=palette_legend(INEFFICIENCY_PALETTE, lang=current_lang()),
-        **map_parts(idle_map(chosen, **map_options())))
+        **map_parts(idle_map(chosen, others=left_out(result.parcels, chosen), **map_options())))
+
+
+def idle_order(parcels: pd.DataFrame) -> pd.DataFrame:
+    """Idle land first (reclaim, fee, stalled, overdue …, started and completed last), most days first."""
+    return ranked(parcels, "idle_status", IDLE_FIRST, [("idle_days", True)], "parcel_id")
+
+
+def left_out(parcels: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame | None:
+    """The parcels a filter left out (None when it left none out): the map draws them grey as context."""
+    if len(chosen) == len(parcels):
+        return None
+    return parcels[~parcels.index.isin(chosen.index)][["parcel_id", "name", "geometry"]]
+
+
+def is_filtered(filters: dict) -> bool:
+    """Whether the request narrows the parcels (then the page's figures are of the filtered rows)."""
+    return any(value not in (None, "", []) for value in filters.values())
 
 
 def idle_json(result: LandAnalysis, chosen: pd.DataFrame, filters: dict):
-    rows, paging = page_slice(chosen[IDLE_COLUMNS])
+    rows, paging = page_slice(twin_rows(chosen[IDLE_COLUMNS], "parcel_id", idle_order))
     return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(), "filters": filters,
                     "not_judged": notices_json(notices(*PAGE_TOPICS["idle"])),
-                    "summary": idle_summary(result.parcels), **paging, "parcels": records(rows)})
+                    "summary": idle_summary(chosen), "filtered": is_filtered(filters),
+                    "park_summary": idle_summary(result.parcels), **paging, "parcels": records(rows)})
 
 
 @bp.get("/api/idle")
@@ -394,7 +458,7 @@ def vacancy_page():
     as_of = as_of_param()
     result = analysis_for(as_of)
     buildings = result.buildings.drop(columns="geometry")
-    units = result.units.sort_values(["leasable", "days_vacant"], ascending=[False, False], na_position="last")
+    units = vacancy_order(result.units)
     missing = notices(*PAGE_TOPICS["vacancy"])
     if fmt == "json":
         return vacancy_json(result)
@@ -407,8 +471,7 @@ def vacancy_page():
         "land/vacancy.html", as_of=as_of, park=park_info(), figures=result.park_vacancy,
         phases=records(result.phases.reset_index()),
         buildings=records(buildings[BUILDING_COLUMNS].sort_values("vacancy_rate", ascending=False)),
-        units=records(units[UNIT_COLUMNS].head(TABLE_ROWS)), units_total=len(units),
-        table_rows=TABLE_ROWS, overlaps=records(result.overlaps), chart=trend_chart(result.trend),
+        **unit_table(units[UNIT_COLUMNS]), overlaps=records(result.overlaps), chart=trend_chart(result.trend),
         not_judged=missing,
         unit_notes=result.units["vacancy_note"].dropna().str.split("; ").explode().value_counts().to_dict(),
         legend=vacancy_legend(),
@@ -416,8 +479,19 @@ def vacancy_page():
                                 **map_options())))
 
 
+def vacancy_order(units: pd.DataFrame) -> pd.DataFrame:
+    """Leasable units first, the most vacant floor area first, then the longest vacant."""
+    return ranked(units, "leasable", (True,), [("vacant_m2", True), ("days_vacant", True)], "unit_id")
+
+
+def unit_table(units: pd.DataFrame) -> dict:
+    rows, table = table_view(units, request.args, columns=UNIT_COLUMNS, id_column="unit_id",
+                             text_columns=TEXT_COLUMNS, default_order=vacancy_order)
+    return {"units": records(rows), "table": table}
+
+
 def vacancy_json(result: LandAnalysis):
-    rows, paging = page_slice(result.units[UNIT_COLUMNS])
+    rows, paging = page_slice(twin_rows(result.units[UNIT_COLUMNS], "unit_id", vacancy_order))
     trend = result.trend.reset_index()
     return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(),
                     "not_judged": notices_json(notices(*PAGE_TOPICS["vacancy"])),
@@ -473,11 +547,12 @@ def cases_page():
                                        "candidates": context["candidates"],
                                        "year": pd.DataFrame([{k: v for k, v in context["figures"].items()
                                                               if not isinstance(v, dict)}])}, missing, as_of)
-    cases = context["cases"]
+    cases, table = table_view(context["cases"][CASE_COLUMNS], request.args, columns=CASE_COLUMNS,
+                              id_column="case_id", text_columns=TEXT_COLUMNS, default_order=cases_order)
     history = {case_id: records(case_history(context["events"], case_id))
                for case_id in cases["case_id"].tolist()}
     return render_template(
-        "land/cases.html", as_of=as_of, park=park_info(), cases=records(cases[CASE_COLUMNS]),
+        "land/cases.html", as_of=as_of, park=park_info(), cases=records(cases), table=table,
         history=history, candidates=records(context["candidates"].head(TABLE_ROWS)),
         candidates_total=len(context["candidates"]), year=context["year"], figures=context["figures"],
         problems=code_labels("cases", "problem"), methods=code_labels("cases", "method"),
@@ -485,10 +560,15 @@ def cases_page():
         mu=M2_PER_MU, not_judged=missing)
 
 
+def cases_order(cases: pd.DataFrame) -> pd.DataFrame:
+    """Open cases first (identified, planned, in progress), the nearest target date first."""
+    return ranked(cases, "status", OPEN_CASES, [("target_date", False)], "case_id")
+
+
 def cases_json(result: LandAnalysis, context: dict):
     return jsonify({"park": park_info(), "as_of": result.as_of.date().isoformat(),
                     "not_judged": notices_json(notices(*PAGE_TOPICS["cases"])),
-                    "cases": records(context["cases"][CASE_COLUMNS]), "history": records(context["events"]),
+                    "cases": records(twin_rows(context["cases"][CASE_COLUMNS], "case_id", cases_order)), "history": records(context["events"]),
                     "candidates": records(context["candidates"]), "year_figures": context["figures"]})
 
 
