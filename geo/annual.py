@@ -33,7 +33,7 @@ from geo.records import is_industrial  # the park's one definition of industrial
 from geo.units import M2_PER_MU
 from layers.registry import get_layer
 from layers.text_keys import isin
-from layers.valid_time import valid_on_each
+from layers.valid_time import valid_on, valid_on_each
 
 METRES_PER_KM = 1000.0
 #: Case problems that are land (idle land, stalled projects): their disposals are the year's idle land disposed of.
@@ -119,7 +119,7 @@ def year_end(year: int) -> dt.date:
     return dt.date(year, 12, 31)
 
 
-def _days(frame: pd.DataFrame, name: str) -> pd.Series:
+def date_column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name not in frame.columns:
         return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms]")
     return pd.to_datetime(frame[name]).astype("datetime64[ms]")
@@ -127,7 +127,7 @@ def _days(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def happened_in(frame: pd.DataFrame, date_field: str, year: int) -> np.ndarray:
     """Records whose ``date_field`` falls in ``year`` and that were true in the world on that day."""
-    days = _days(frame, date_field)
+    days = date_column(frame, date_field)
     first, last = year_days(year)
     in_year = ((days >= first) & (days <= last)).fillna(False).to_numpy(dtype=bool)
     if not in_year.any():
@@ -143,7 +143,7 @@ def built_in(frame: pd.DataFrame, year_field: str, year: int) -> np.ndarray:
     years = pd.to_numeric(frame[year_field], errors="coerce") if year_field in frame else pd.Series(
         np.nan, index=frame.index)
     built = (years == year).fillna(False).to_numpy(dtype=bool)
-    return built & valid_on_each(frame, pd.Series(year_days(year)[1], index=frame.index))
+    return built & valid_on(frame, year_days(year)[1])
 
 
 def _empty(name: str) -> pd.DataFrame:
@@ -187,7 +187,7 @@ def land_figures(parcels: pd.DataFrame, year: int) -> tuple[dict, dict[str, pd.D
         "supplied_by_tenure": _table(chosen["tenure"], {"parcels": ones, "mu": mu[supplied]}, "tenure"),
         "supplied_by_land_use": _table(chosen["land_use"], {"parcels": ones, "mu": mu[supplied]}, "land_use"),
     }
-    at_end = valid_on_each(parcels, pd.Series(year_days(year)[1], index=parcels.index))
+    at_end = valid_on(parcels, year_days(year)[1])
     invested = pd.to_numeric(parcels.get("investment_done_wan"), errors="coerce")
     figures = {
         "land_supplied_parcels": int(supplied.sum()),
@@ -257,7 +257,7 @@ def network_figures(roads: pd.DataFrame, pipelines: pd.DataFrame, year: int) -> 
     """Roads completed in the year (built that year and completed at its end), km by grade and by stage at the
     year end; pipelines built in the year, km by network."""
     road_km, pipe_km = _km(roads), _km(pipelines)
-    at_end = valid_on_each(roads, pd.Series(year_days(year)[1], index=roads.index))
+    at_end = valid_on(roads, year_days(year)[1])
     completed = built_in(roads, "year", year) & (roads["status"] == "completed").fillna(False).to_numpy(dtype=bool)
     pipes = built_in(pipelines, "year_built", year)
     return {
@@ -333,6 +333,6 @@ def compare(current: YearFigures, previous: YearFigures) -> pd.DataFrame:
                          "change": change.to_numpy(), "change_pct": pct.to_numpy()})
 
 
-__all__ = ["ANNUAL_TOPICS", "FIGURES", "FIGURE_TOPICS", "REPORT_LAYERS", "LAND_PROBLEMS", "YearFigures", "built_in", "case_figures", "compare",
+__all__ = ["ANNUAL_TOPICS", "FIGURES", "FIGURE_TOPICS", "REPORT_LAYERS", "LAND_PROBLEMS", "YearFigures", "built_in", "case_figures", "compare", "date_column",
            "enterprise_figures", "happened_in", "idle_figures", "inefficient_figures", "land_figures", "muju_grades",
            "network_figures", "space_figures", "year_days", "year_end", "year_figures"]

@@ -23,9 +23,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.annual import built_in, happened_in, year_days
+from geo.annual import built_in, date_column, happened_in, year_days
 from geo.idle import IDLE_STATUSES
-from layers.valid_time import VALID_FROM, VALID_TO, valid_on_each
+from layers.valid_time import VALID_FROM, VALID_TO, valid_on
 
 #: Change → (中文, English, colour), in drawing order (areas first, lines last). Colours are distinct per
 #: meaning and readable on white and on the grey park (a drawing choice, not a rule).
@@ -62,24 +62,14 @@ def _rows(frame: pd.DataFrame, chosen: np.ndarray, layer: str, change: str) -> p
                          "change": change, "geometry": picked.geometry.to_numpy()})
 
 
-def _date_column(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name not in frame:
-        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms]")
-    return pd.to_datetime(frame[name]).astype("datetime64[ms]")
-
-
 def ended_in(frame: pd.DataFrame, year: int) -> np.ndarray:
     """Records whose last true day (the day before ``valid_to``; before retirement when it has none) falls in
     ``year`` and that were true at least one day."""
     first, last = year_days(year)
-    end = _date_column(frame, VALID_TO).fillna(_date_column(frame, "retired_on"))
+    end = date_column(frame, VALID_TO).fillna(date_column(frame, "retired_on"))
     last_true = end - pd.Timedelta(days=1)
-    ever_true = ~(_date_column(frame, VALID_FROM) >= end).to_numpy(dtype=bool)
+    ever_true = ~(date_column(frame, VALID_FROM) >= end).to_numpy(dtype=bool)
     return ((last_true >= first) & (last_true <= last)).fillna(False).to_numpy(dtype=bool) & ever_true
-
-
-def _at(frame: pd.DataFrame, day: pd.Timestamp) -> np.ndarray:
-    return valid_on_each(frame, pd.Series(day, index=frame.index))
 
 
 def parcel_changes(parcels: gpd.GeoDataFrame, year: int, *, end: pd.DataFrame, start: pd.DataFrame,
@@ -98,7 +88,7 @@ def parcel_changes(parcels: gpd.GeoDataFrame, year: int, *, end: pd.DataFrame, s
         # Any case closed as done on a parcel revitalises it (its land or the floor space on it, as the year's
         # figures count both); drawn as the parcel true at the year end.
         revitalised_ids = set(cases.loc[done, "parcel_id"].dropna())
-        at_end = _at(parcels, year_days(year)[1])
+        at_end = valid_on(parcels, year_days(year)[1])
         parts.append(_rows(parcels, at_end & parcels["parcel_id"].isin(revitalised_ids).to_numpy(dtype=bool),
                            "parcels", "revitalised"))
     if len(end) and "idle_status" in end:
@@ -117,7 +107,7 @@ def stage_changed_ids(events: pd.DataFrame | None, year: int) -> set[str]:
     if events is None or not len(events):
         return set()
     first, last = year_days(year)
-    days = _date_column(events, "date")
+    days = date_column(events, "date")
     chosen = ((events["layer"] == "roads") & (events["field"] == "status") & (days >= first) & (days <= last)
               & (events["old_value"].fillna("") != events["new_value"].fillna(""))
               & events["old_value"].notna()).fillna(False).to_numpy(dtype=bool)
@@ -140,7 +130,7 @@ def network_changes(buildings: pd.DataFrame | None, roads: pd.DataFrame | None, 
             dtype=bool)
         parts.append(_rows(roads, completed, "roads", "road_completed"))
         staged = stage_changed_ids(events, year)
-        parts.append(_rows(roads, _at(roads, year_days(year)[1]) & roads["road_id"].isin(staged).to_numpy(dtype=bool),
+        parts.append(_rows(roads, valid_on(roads, year_days(year)[1]) & roads["road_id"].isin(staged).to_numpy(dtype=bool),
                            "roads", "road_stage"))
     if pipelines is not None and len(pipelines):
         parts.append(_rows(pipelines, built_in(pipelines, "year_built", year), "pipelines", "pipeline_built"))
@@ -188,7 +178,7 @@ def first_year(layers: Mapping[str, pd.DataFrame]) -> int | None:
     for name, fields in HISTORY_DATES.items():
         frame = layers.get(name)
         for field in fields if frame is not None else ():
-            earliest = _date_column(frame, field).min()
+            earliest = date_column(frame, field).min()
             if pd.notna(earliest):
                 years.append(earliest.year)
     for name, fields in HISTORY_YEARS.items():

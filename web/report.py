@@ -68,9 +68,15 @@ def _park_name() -> str:
     return str(park().meta().get("park_name") or tr("园区", "Park"))
 
 
+def year_end_parcels(year: int):
+    """The parcels held on 31 December of ``year`` (the change maps' grey park): the land analysis of that day,
+    without readiness, as the report itself reads it."""
+    return park().land(year_end(year), readiness=False).parcels
+
+
 def _figures(report, lang: str):
     """The report's charts and its change map over the parcels held at the year end, by section."""
-    parcels = park().land(year_end(report.year), readiness=False).parcels
+    parcels = year_end_parcels(report.year)
     change_map = (CHANGE_MAP_SECTION, change_map_title(report.year, lang),
                   change_map_png(report.changes, parcels, report.year, lang))
     return report_figures(report.current, report.previous, report.evaluation, lang, extra={"changes": change_map})
@@ -87,7 +93,7 @@ def change_map_parts(report, lang: str) -> dict:
     """The page's change map: interactive while the year-end parcels and the changes stay within the tile
     threshold (``TILE_FEATURE_THRESHOLD``: the same limit above which the overview draws from tiles), else the
     static map (``/report/changes.png``), so the page does not grow with the park."""
-    context = park().land(year_end(report.year), readiness=False).parcels
+    context = year_end_parcels(report.year)
     if len(context) + len(report.changes) > int(current_app.config["TILE_FEATURE_THRESHOLD"]):
         return {"static_change_map": True}
     return {"static_change_map": False, **map_parts(changes_map(report.changes, context, **map_options()))}
@@ -111,7 +117,7 @@ def report_page():
 def report_change_map():
     """The year's change map as a picture (as in the Word document and the PDF)."""
     report, lang = year_report(asked_year()), current_lang()
-    parcels = park().land(year_end(report.year), readiness=False).parcels
+    parcels = year_end_parcels(report.year)
     return Response(change_map_png(report.changes, parcels, report.year, lang), mimetype=PNG)
 
 
