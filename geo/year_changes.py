@@ -170,6 +170,8 @@ def year_changes(layers: Mapping[str, pd.DataFrame], year: int, *, end, start) -
 #: The dated fields that tell when a park's history begins (dates; years for the int fields).
 HISTORY_DATES = {"parcels": ("contract_date", "actual_start_date", "actual_completion_date"), "cases": ("closed",)}
 HISTORY_YEARS = {"buildings": ("completion_year",), "roads": ("year",), "pipelines": ("year_built",)}
+#: The layers :func:`first_year` reads (the overview asks it: no other layer need be loaded for it).
+HISTORY_LAYERS = (*HISTORY_DATES, *HISTORY_YEARS)
 
 
 def first_year(layers: Mapping[str, pd.DataFrame]) -> int | None:
@@ -196,5 +198,5 @@ def change_counts(changes: pd.DataFrame) -> dict[str, int]:
     return {change: int(counts.get(change, 0)) for change in CHANGES}
 
 
-__all__ = ["CHANGES", "COLUMNS", "change_counts", "change_label", "ended_in", "first_year", "network_changes", "parcel_changes",
+__all__ = ["CHANGES", "COLUMNS", "HISTORY_LAYERS", "change_counts", "change_label", "ended_in", "first_year", "network_changes", "parcel_changes",
            "stage_changed_ids", "year_changes"]

@@ -37,7 +37,7 @@ from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
 from geo.site_search import SITE_LAYERS, site_inputs
 from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
 from geo.utilisation import overlay, pairs_among
-from geo.year_changes import first_year, year_changes
+from geo.year_changes import HISTORY_LAYERS, first_year, year_changes
 from layers.audit import AUDIT_LAYER
 from layers.registry import REGISTRY
 from layers.store import ParkStoreError
@@ -320,7 +320,7 @@ class ParkService:
 
     def history_years(self) -> tuple[int, int]:
         """The first year the park's records tell of and THE day's year (the overview's history slider)."""
-        first = self.derived("history_first_year", lambda: first_year(self.layers(REPORT_LAYERS)))
+        first = self.derived("history_first_year", lambda: first_year(self.layers(HISTORY_LAYERS)))
         last = self.day().year
         return min(first or last, last), last
 
