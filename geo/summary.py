@@ -57,20 +57,37 @@ def _sums(amounts: np.ndarray, values: pd.Series, layer: str, field: str) -> dic
 def park_area(zones: pd.DataFrame, parcels: pd.DataFrame) -> dict:
     """Park area: the union of ``park_boundary`` zones, else the union of the parcels.
 
-    Returns ``area_m2``, ``area_km2``, ``area_mu`` and ``source`` (``park_boundary``,
-    ``parcels`` or ``none``).
+    Beside it, the registered parcels' own total, which pages that sum parcels (/land's 全园区) show: it
+    differs from the park area because parcels may lie outside the boundary (an expansion area registered
+    before the boundary was redrawn) and the boundary holds roads and land not yet parcelled.
+
+    Returns ``area_m2``, ``area_km2``, ``area_mu``, ``source`` (``park_boundary``, ``parcels`` or ``none``),
+    ``parcels_mu`` (the sum of every parcel's area) and ``parcels_outside_mu`` (the part of it outside the
+    boundary; 0 without a boundary).
     """
     boundary = zones.geometry[(zones["kind"] == "park_boundary").to_numpy()]
+    parcel_geoms = parcels.geometry.to_numpy() if len(parcels) else np.array([], dtype=object)
+    if len(parcels):
+        require_projected(parcels, what="park area")
     if len(boundary):
         require_projected(boundary, what="park area")
         source, geoms = "park_boundary", boundary.to_numpy()
     elif len(parcels):
-        require_projected(parcels, what="park area")
-        source, geoms = "parcels", parcels.geometry.to_numpy()
+        source, geoms = "parcels", parcel_geoms
     else:
         source, geoms = "none", np.array([], dtype=object)
-    area_m2 = float(shapely.area(shapely.union_all(geoms))) if len(geoms) else 0.0
-    return {"area_m2": area_m2, "area_km2": m2_to_km2(area_m2), "area_mu": m2_to_mu(area_m2), "source": source}
+    outline = shapely.union_all(geoms) if len(geoms) else None
+    area_m2 = float(shapely.area(outline)) if outline is not None else 0.0
+    parcel_m2 = shapely.area(parcel_geoms)
+    outside_m2 = 0.0
+    if source == "park_boundary" and len(parcel_geoms):
+        # Only parcels not wholly inside need the (costly) intersection.
+        shapely.prepare(outline)
+        crossing = ~shapely.contains(outline, parcel_geoms)
+        inside_m2 = shapely.area(shapely.intersection(parcel_geoms[crossing], outline))
+        outside_m2 = float((parcel_m2[crossing] - inside_m2).sum())
+    return {"area_m2": area_m2, "area_km2": m2_to_km2(area_m2), "area_mu": m2_to_mu(area_m2), "source": source,
+            "parcels_mu": m2_to_mu(float(parcel_m2.sum())), "parcels_outside_mu": m2_to_mu(outside_m2)}
 
 
 def land_supply(parcels: pd.DataFrame) -> dict:

@@ -96,7 +96,8 @@ def test_the_land_analysis_of_parcels_alone_judges_them_and_leaves_vacancy_unkno
 def test_the_summary_of_an_empty_park_is_zero_and_unknown_not_an_error():
     figures = park_summary(typed_layers(tuple(REGISTRY)), as_of=AS_OF, rules=default_rules(),
                            infra_rules=default_infra_rules())
-    assert figures["park_area"] == {"area_m2": 0.0, "area_km2": 0.0, "area_mu": 0.0, "source": "none"}
+    assert figures["park_area"] == {"area_m2": 0.0, "area_km2": 0.0, "area_mu": 0.0, "source": "none",
+                                    "parcels_mu": 0.0, "parcels_outside_mu": 0.0}
     assert figures["parcels"]["total"] == 0 and figures["roads"]["total_km"] == 0.0
     efficiency = figures["land_use_efficiency"]
     assert efficiency["idle_mu"] == 0.0 and np.isnan(efficiency["vacancy_rate"])

@@ -71,7 +71,22 @@ def test_park_area_falls_back_to_the_parcel_union_without_a_boundary(tiny):
     figures = summary.park_area(zones, tiny["parcels"])
     # P1 100×100 + P2 200×100 + P3 100×100.
     assert figures == {"area_m2": pytest.approx(40_000.0), "area_km2": pytest.approx(0.04),
-                       "area_mu": pytest.approx(60.0), "source": "parcels"}
+                       "area_mu": pytest.approx(60.0), "source": "parcels", "parcels_mu": pytest.approx(60.0),
+                       "parcels_outside_mu": 0.0}
+
+
+def test_park_area_says_the_parcels_total_and_the_part_outside_the_boundary(tiny):
+    """The boundary box(-20, -20, 320, 220) holds all three parcels (60 亩): nothing outside. Moved 100 m east,
+    P2 (x 200–400) crosses it at x = 320: 80 m × 100 m = 8 000 m² = 12 亩 lie outside; the parcels still total
+    60 亩 and the park area stays the boundary's 122.4 亩."""
+    figures = summary.park_area(tiny["zones"], tiny["parcels"])
+    assert figures["parcels_mu"] == pytest.approx(60.0) and figures["parcels_outside_mu"] == 0.0
+    moved = tiny["parcels"].copy()
+    moved.loc[moved["parcel_id"] == "P2", "geometry"] = shapely.box(X0 + 200, Y0, X0 + 400, Y0 + 100)
+    figures = summary.park_area(tiny["zones"], moved)
+    assert figures["parcels_mu"] == pytest.approx(60.0)
+    assert figures["parcels_outside_mu"] == pytest.approx(12.0)
+    assert figures["area_mu"] == pytest.approx(122.4)
 
 
 def test_park_area_of_an_empty_park_is_zero(tiny):

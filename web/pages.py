@@ -74,6 +74,19 @@ def _shares(amounts: dict[str, float], layer: str, field_name: str, *, unit: str
     return shares
 
 
+def _park_area_note(area: dict) -> str:
+    """The park area in 亩 and its basis beside the registered parcels' total, which /land sums (issue 17: the
+    two figures differ because parcels lie outside the boundary and the boundary holds unparcelled land)."""
+    mu = _number(area["area_mu"])
+    if area["source"] == "none":
+        return tr(f"{mu} 亩", f"{mu} mu")
+    if area["source"] != "park_boundary":
+        return tr(f"{mu} 亩（无园区边界，按地块范围）", f"{mu} mu (no park boundary: the parcels' extent)")
+    parcels, outside = _number(area["parcels_mu"]), _number(area["parcels_outside_mu"])
+    return tr(f"{mu} 亩（园区边界以内）· 在册地块合计 {parcels} 亩，其中边界外 {outside} 亩",
+              f"{mu} mu inside the park boundary · parcels registered {parcels} mu, {outside} mu of it outside")
+
+
 def kpi_cards(figures: dict) -> list[Card]:
     """The KPI strip of the overview, labelled in the current language."""
     area, supply, parcels = figures["park_area"], figures["land_supply"], figures["parcels"]
@@ -82,7 +95,7 @@ def kpi_cards(figures: dict) -> list[Card]:
     km = tr("公里", "km")
     return [
         Card("park_area", tr("园区面积", "Park area"), _number(area["area_km2"], 2), tr("平方公里", "km²"),
-             tr(f"{_number(area['area_mu'])} 亩", f"{_number(area['area_mu'])} mu")),
+             _park_area_note(area)),
         Card("land_supply", tr("已供地", "Land supplied"), _number(supply["supplied_mu"]), tr("亩", "mu"),
              tr(f"其中工业用地 {_number(supply['industrial_mu'])} 亩",
                 f"of which industrial {_number(supply['industrial_mu'])} mu")),
