@@ -86,6 +86,12 @@ def screenshot(tab, shots: Path, name: str) -> None:
     tab.page.screenshot(path=str(shots / f"{name}.jpg"), type="jpeg", quality=70, full_page=False)
 
 
+def submit(page, form: str) -> None:
+    """Submit the form ``form`` (a selector) as its button would, and wait for the answer page."""
+    with page.expect_navigation(wait_until="networkidle"):
+        page.locator(form).evaluate("f => f.requestSubmit()")
+
+
 def chinese_offences(text: str) -> list[str]:
     return offences(visible_text(text))
 
@@ -139,14 +145,12 @@ def test_an_as_of_day_and_a_filter_on_idle_land(tab, server, shots):
     page = tab.page
     open_page(tab, f"{server.url}/idle?lang=zh")
     page.fill('form.asof-form input[name="as_of"]', "2020-12-31")
-    with page.expect_navigation(wait_until="networkidle"):
-        page.locator("form.asof-form").evaluate("f => f.requestSubmit()")
+    submit(page, "form.asof-form")
     assert "as_of=2020-12-31" in page.url
     assert page.input_value('form.asof-form input[name="as_of"]') == "2020-12-31"
     # Filter to one status: every row of the main table then has it.
     page.check('#idle-filters input[name="status"][value="idle_fee"]')
-    with page.expect_navigation(wait_until="networkidle"):
-        page.locator("#idle-filters").evaluate("f => f.requestSubmit()")
+    submit(page, "#idle-filters")
     assert "status=idle_fee" in page.url and "as_of=2020-12-31" in page.url
     text = page.inner_text("body")
     assert chinese_offences(text) == []
@@ -181,8 +185,7 @@ def test_a_site_search(tab, server, shots):
     page = tab.page
     open_page(tab, f"{server.url}/sites?kind=land&lang=zh")
     page.fill('#site-form input[name="area_min_mu"]', "10")
-    with page.expect_navigation(wait_until="networkidle"):
-        page.locator("#site-form").evaluate("f => f.requestSubmit()")
+    submit(page, "#site-form")
     assert "area_min_mu=10" in page.url
     text = page.inner_text("body")
     assert chinese_offences(text) == []
@@ -203,8 +206,10 @@ def test_an_import_preview_speaks_chinese(tab, server, shots, tmp_path):
     open_page(tab, f"{server.url}/import?lang=zh")
     page.select_option("#layer", "parcels")
     page.set_input_files("#file", str(upload))
-    with page.expect_navigation(wait_until="networkidle"):
-        page.locator("form.io-form").evaluate("f => f.requestSubmit()")
+    submit(page, "form.io-form")
+    # A preview holding a problem answers 400 (nothing may be confirmed yet), which Chromium logs as a console error.
+    rejected = "Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
+    tab.errors[:] = [error for error in tab.errors if error != rejected]
     text = page.inner_text("body")
     screenshot(tab, shots, "zh-job-import")
     assert "新增地块.geojson" in text
@@ -216,8 +221,7 @@ def test_an_edit_then_its_history(tab, server, shots):
     open_page(tab, f"{server.url}/edit/parcels/DK0000001?lang=zh")
     page.fill('input[name="name"]', "一期1-1-1号地块（更名）")
     page.fill('input[name="reason"]', "首小时演练")
-    with page.expect_navigation(wait_until="networkidle"):
-        page.locator('form.record-form').evaluate("f => f.requestSubmit()")
+    submit(page, 'form.record-form')
     open_page(tab, f"{server.url}/history/?lang=zh")
     rows = page.locator("table.events tbody tr")
     assert rows.count() >= 1
