@@ -1,0 +1,211 @@
+"""Edits at the speed of the store (issue 18): ParkAtlas's writes against the store's own one-row statement.
+
+    .venv/bin/python bench/bench_edit.py [--parcels 1000 10000 …] [--edits 15]
+
+Per park size (demo parks from ``bench/out/``, copied so the cached park is never changed), on GeoPackage
+(PostGIS, which the issue also asks for, is not measured by this script yet):
+
+* **edit** — a single-field edit of one parcel through the web (the JSON form of ``POST /edit/parcels/<id>``
+  with the version and fingerprint read first, as the edit page's script sends them), p50/p95 over
+  ``--edits`` different parcels, against the **baseline**: the same change as one ``UPDATE … WHERE fid = ?``
+  in a transaction through SQLite on a copy of the same park, in the same run; the ratio is the issue's
+  figure (target ≤ 20×);
+* **undo** of the last edit (``POST /history/undo/<change_id>``);
+* **split** of a parcel along a line through its centre (``POST /edit/parcels/<id>/split``);
+* **first tile after a save** — the parcels' vector tile at the park's centre, asked right after an edit
+  (target ≤ 100 ms);
+* **cold start** — a fresh app's first ``/`` and first ``/idle``, against a raw pyogrio read of every
+  layer of the park (targets: ``/`` ≤ 2× the raw read; no page over 2 MB).
+
+Each figure is printed and appended to ``bench/out/results.csv``. Everything runs in this process through
+Flask's test client (no sockets), so the figures are the app's own cost, not the network's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyogrio
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import demo_park, record  # noqa: E402
+from layers.gpkg_blob import register_functions  # noqa: E402
+
+BENCH = "edit"
+FIELD = "name"
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0–1) of ``values`` by linear interpolation (p50, p95 of a small sample)."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def make_app(park: Path):
+    from app import create_app
+
+    return create_app({"TESTING": True, "PARK_PATH": str(park), "SECRET_KEY": "bench", "AUTH_REQUIRED": False,
+                       "BASEMAP": "none"})
+
+
+def timed(action) -> tuple[float, object]:
+    start = time.perf_counter()
+    out = action()
+    return time.perf_counter() - start, out
+
+
+def edit_once(client, parcel_id: str, value: str) -> tuple[float, dict]:
+    """One single-field edit as the page's script makes it: read version and fingerprint, then save."""
+    state = client.get(f"/edit/parcels/{parcel_id}?format=json").get_json()
+    body = {"values": {FIELD: value}, "version": state["version"], "fingerprint": state["fingerprint"],
+            "reason": "bench"}
+    seconds, response = timed(lambda: client.post(f"/edit/parcels/{parcel_id}", json=body,
+                                                  headers={"Accept": "application/json"}))
+    if response.status_code != 200:
+        raise RuntimeError(f"edit of {parcel_id} answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
+    return seconds, response.get_json()
+
+
+def gpkg_update_baseline(park: Path, fids: list[int]) -> list[float]:
+    """The same single-field change as one UPDATE by primary key per transaction, on a copy of the park."""
+    with tempfile.TemporaryDirectory(dir=park.parent) as folder:
+        copy = Path(folder) / park.name
+        shutil.copy(park, copy)
+        # GDAL's R-tree triggers call ST_* functions; layers.gpkg_blob gives plain SQLite the same ones.
+        conn = register_functions(sqlite3.connect(copy, isolation_level=None))
+        times = []
+        for i, fid in enumerate(fids):
+            start = time.perf_counter()
+            conn.execute("BEGIN")
+            conn.execute(f"UPDATE parcels SET {FIELD} = ? WHERE fid = ?", (f"基线 {i}", fid))
+            conn.execute("COMMIT")
+            times.append(time.perf_counter() - start)
+        conn.close()
+    return times
+
+
+def raw_read_s(park: Path) -> float:
+    """Every layer of the park read by pyogrio through Arrow: the floor a cold start is compared with."""
+    start = time.perf_counter()
+    for name, _ in pyogrio.list_layers(park):
+        pyogrio.read_arrow(park, layer=name)
+    return time.perf_counter() - start
+
+
+def centre_tile(client, app, zoom: int = 14) -> str:
+    """The URL of the parcels' tile holding the park's centre at ``zoom``."""
+    import math
+
+    from pyproj import Transformer
+
+    parcels = pyogrio.read_dataframe(app.config["PARK_PATH"], layer="parcels", max_features=1)
+    x, y = shapely.get_coordinates(parcels.geometry.iloc[0].centroid)[0]
+    lon, lat = Transformer.from_crs(parcels.crs, 4326, always_xy=True).transform(x, y)
+    n = 2 ** zoom
+    tx = int((lon + 180) / 360 * n)
+    ty = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return f"/tiles/parcels/{zoom}/{tx}/{ty}.pbf"
+
+
+def measure_gpkg(n: int, edits: int) -> None:
+    source = demo_park(n)
+    case = f"gpkg {n}"
+    with tempfile.TemporaryDirectory(dir=source.parent, prefix=".bench-edit-") as folder:
+        park = Path(folder) / source.name
+        shutil.copy(source, park)
+        parcels = pyogrio.read_dataframe(park, layer="parcels", columns=["parcel_id"], read_geometry=False,
+                                         fid_as_index=True)
+        n_parcels = len(parcels)
+        step = max(1, n_parcels // (edits + 2))
+        chosen = parcels.iloc[::step].head(edits + 2)
+        ids, fids = chosen["parcel_id"].tolist(), [int(f) for f in chosen.index]
+        print(f"\n{case}: {n_parcels} parcels", flush=True)
+
+        raw = raw_read_s(park)
+        app = make_app(park)
+        client = app.test_client()
+        first, response = timed(lambda: client.get("/"))
+        home_mb = len(response.data) / 1e6
+        idle_s, response = timed(lambda: client.get("/idle"))
+        idle_mb = len(response.data) / 1e6
+        print(f"  cold start: first / {first:.2f} s ({first / raw:.1f}× the raw read of {raw:.2f} s, "
+              f"{home_mb:.2f} MB), then /idle {idle_s:.2f} s ({idle_mb:.2f} MB)", flush=True)
+        for metric, value, unit in (("raw_read_s", raw, "s"), ("first_overview_s", first, "s"),
+                                    ("first_overview_x_raw", first / raw, "x"), ("overview_mb", home_mb, "MB"),
+                                    ("first_idle_s", idle_s, "s"), ("idle_mb", idle_mb, "MB")):
+            record(BENCH, case, metric, value, unit)
+
+        times, last = [], None
+        for i, parcel_id in enumerate(ids[:edits]):
+            seconds, last = edit_once(client, parcel_id, f"编辑 {i}")
+            times.append(seconds)
+        baseline = gpkg_update_baseline(park, fids[:edits])
+        edit_p50, edit_p95 = pct(times, 0.5), pct(times, 0.95)
+        base_p50, base_p95 = pct(baseline, 0.5), pct(baseline, 0.95)
+        print(f"  edit p50 {edit_p50 * 1000:.1f} ms, p95 {edit_p95 * 1000:.1f} ms; one-row UPDATE p50 "
+              f"{base_p50 * 1000:.2f} ms, p95 {base_p95 * 1000:.2f} ms; ratio p95 {edit_p95 / base_p95:.0f}× "
+              f"(target ≤ 20×)", flush=True)
+        for metric, value, unit in (("edit_p50_ms", edit_p50 * 1000, "ms"), ("edit_p95_ms", edit_p95 * 1000, "ms"),
+                                    ("update_p50_ms", base_p50 * 1000, "ms"), ("update_p95_ms", base_p95 * 1000, "ms"),
+                                    ("edit_p95_x_update", edit_p95 / base_p95, "x")):
+            record(BENCH, case, metric, value, unit)
+
+        tile = centre_tile(client, app)
+        tile_s, response = timed(lambda: client.get(tile))
+        print(f"  first tile after a save: {tile_s * 1000:.0f} ms ({response.status_code}, {tile}; target ≤ 100 ms)",
+              flush=True)
+        record(BENCH, case, "first_tile_after_save_ms", tile_s * 1000, "ms")
+
+        undo_s, response = timed(lambda: client.post(f"/history/undo/{last['change_id']}", json={"reason": "bench"},
+                                                     headers={"Accept": "application/json"}))
+        print(f"  undo: {undo_s * 1000:.0f} ms ({response.status_code})", flush=True)
+        record(BENCH, case, "undo_ms", undo_s * 1000, "ms")
+
+        split_id = ids[edits]
+        split_s, status = split_once(client, park, split_id)
+        print(f"  split: {split_s * 1000:.0f} ms ({status})", flush=True)
+        record(BENCH, case, "split_ms", split_s * 1000, "ms")
+
+
+def split_once(client, park: Path, parcel_id: str) -> tuple[float, int]:
+    """Split ``parcel_id`` along the vertical line through its centroid (sent in EPSG:4326, as the editor does)."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(park, layer="parcels", where=f"parcel_id = '{parcel_id}'")
+    geometry = frame.geometry.iloc[0]
+    x0, y0, x1, y1 = geometry.bounds
+    cx = shapely.centroid(geometry).x
+    line = gpd.GeoSeries([shapely.LineString([(cx, y0 - 5), (cx, y1 + 5)])], crs=frame.crs).to_crs(4326).iloc[0]
+    state = client.get(f"/edit/parcels/{parcel_id}?format=json").get_json()
+    body = {"geometry": shapely.geometry.mapping(line), "version": state["version"],
+            "fingerprint": state["fingerprint"], "reason": "bench"}
+    seconds, response = timed(lambda: client.post(f"/edit/parcels/{parcel_id}/split", json=body,
+                                                  headers={"Accept": "application/json"}))
+    return seconds, response.status_code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--parcels", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--edits", type=int, default=15)
+    args = parser.parse_args()
+    for n in args.parcels:
+        measure_gpkg(n, args.edits)
+    print("\n(figures appended to bench/out/results.csv)")
+
+
+if __name__ == "__main__":
+    main()
