@@ -1,7 +1,8 @@
 """Language: Chinese (zh-CN) by default, English on request.
 
 Templates write both languages side by side with ``tr('中文', 'English')``, so
-there is no string catalogue to keep in step. The language comes from ``?lang=``
+the two can never drift apart; ``flask --app app i18n-catalogue`` gathers every pair into one
+gettext catalogue for review (:mod:`web.i18n_catalogue`). The language comes from ``?lang=``
 (remembered in a cookie), else the cookie, else ``DEFAULT_LANG``.
 """
 

@@ -31,3 +31,6 @@ def init_app(app: Flask) -> None:
     from web.commands import serve
 
     app.cli.add_command(serve.serve_command)
+    from web.commands import i18n
+
+    app.cli.add_command(i18n.i18n_catalogue_command)
