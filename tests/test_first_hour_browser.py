@@ -205,7 +205,12 @@ def test_an_import_preview_speaks_chinese(tab, server, shots, tmp_path):
     upload.write_text(json.dumps(geojson, ensure_ascii=False), encoding="utf-8")
     open_page(tab, f"{server.url}/import?lang=zh")
     page.select_option("#layer", "parcels")
+    # The file picker is ours, in Chinese (the browser's own reads "Choose File" in its UI language).
+    picker = page.locator(".pa-file", has=page.locator("#file"))
+    assert picker.locator(".pa-file-button").inner_text() == "选择文件"
+    assert picker.locator(".pa-file-name").inner_text() == "未选择文件"
     page.set_input_files("#file", str(upload))
+    assert picker.locator(".pa-file-name").inner_text() == "新增地块.geojson"
     submit(page, "form.io-form")
     # A preview holding a problem answers 400 (nothing may be confirmed yet), which Chromium logs as a console error.
     rejected = "Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
