@@ -43,10 +43,14 @@
 
   function debounce(action, delay) {
     var timer = null;
-    return function () {
+    var later = function () {
       clearTimeout(timer);
       timer = setTimeout(action, delay);
     };
+    later.cancel = function () {
+      clearTimeout(timer);
+    };
+    return later;
   }
 
   /** The registered park layers, in the order they were added (the drawing order: last on top). */
@@ -197,6 +201,7 @@
       input.addEventListener("keydown", function (event) {
         if (event.key === "Enter") {
           event.preventDefault();
+          later.cancel(); // this search answers the typing too
           runSearch(input, list).then(function (answer) {
             var first = list.querySelector(".pa-search-hit");
             if (answer && first) {
