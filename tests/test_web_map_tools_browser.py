@@ -275,3 +275,63 @@ def test_the_attribute_table_follows_the_map(tab):
     page.wait_for_function("() => document.querySelector('.pa-table-panel').dataset.total === '0'")
     assert page.locator(".pa-table-count").inner_text() == "当前视图内没有要素"
     assert table_ids(page) == []
+
+
+# -- a map drawn from vector tiles ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiled_server(tmp_path_factory):
+    """The tiny park with every layer above the tile threshold: the overview draws it from vector tiles."""
+    from app import create_app
+
+    store = GeoPackageStore(tmp_path_factory.mktemp("tiled") / "tiny.gpkg")
+    store.save_park(tiny_frames(), TINY_META)
+    app = create_app({"TESTING": True, "PARK_PATH": str(store.path), "BASEMAP": "none", "SECRET_KEY": "test",
+                      "MAP_TABLE_ROWS": TABLE_ROWS, "TILE_FEATURE_THRESHOLD": 0,
+                      "TILE_CACHE_PATH": "none"})
+    with serve(app) as url:
+        yield SimpleNamespace(url=url)
+
+
+@pytest.fixture
+def tiled_tab(browser, tiled_server):
+    with loopback_page(browser, tiled_server.url, viewport=VIEWPORT) as opened:
+        opened.open = lambda path: open_map(opened.page, tiled_server.url + path)
+        yield opened
+        assert opened.errors == []
+
+
+def test_a_tiled_layers_table_comes_from_the_api_with_code_labels(tiled_tab):
+    from layers.registry import get_layer
+    from layers.schema import code_label
+
+    page = tiled_tab.page
+    tiled_tab.open("/")
+    assert page.evaluate("() => parkatlas.layers.parcels instanceof L.GeoJSON") is False
+    page.get_by_role("button", name="属性表").click()
+    page.wait_for_function("() => document.querySelector('.pa-table-panel').dataset.layer === 'parcels'")
+    assert page.locator(".pa-table-count").inner_text() == f"显示 {TABLE_ROWS} / 3 个要素"
+    assert table_ids(page) == ["P1", "P2"]
+    assert any("/api/collections/parcels/items?bbox=" in url for url in tiled_tab.requests)
+    headers = page.locator(".pa-table th").all_inner_texts()
+    cells = page.locator(".pa-table tbody tr[data-id='P1'] td").all_inner_texts()
+    operating = next(code for code in get_layer("parcels").field("status").codes if code.value == "operating")
+    assert cells[headers.index("状态")] == code_label(operating, "zh")
+
+
+def test_search_zooms_to_a_tiled_feature_and_its_own_popup_still_opens(tiled_tab):
+    page = tiled_tab.page
+    tiled_tab.open("/")
+    page.get_by_placeholder("搜索编号或名称").fill("B1")
+    page.locator(".pa-search-hit").first.click()
+    west, south, east, north = web_box(20, 20, 70, 60)
+    after = view(page)
+    assert after["lat"] == pytest.approx((south + north) / 2, abs=2e-5)
+    assert after["lng"] == pytest.approx((west + east) / 2, abs=2e-5)
+    page.wait_for_load_state("networkidle")  # the tiles of the new view
+    click_at(page, *web_point(45, 40))
+    title = page.locator(".leaflet-popup-content .pa-popup-title")
+    title.wait_for()
+    assert title.inner_text() == "建筑 B1"
+    assert page.locator(".pa-identify").count() == 0  # tiled layers keep VectorGrid's popup of the top feature

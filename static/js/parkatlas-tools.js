@@ -359,6 +359,9 @@
       return; // the same click reported twice
     }
     tools.lastClick = event.originalEvent;
+    if (tools.drawing) {
+      return; // a click of a shape being drawn or edited (Leaflet.draw), not a question
+    }
     var hits = tools.featuresAt(event.latlng);
     if (!hits.length) {
       return;
@@ -617,6 +620,12 @@
     });
     restoreFromHash(map);
     map.on("click", identify);
+    map.on("draw:drawstart draw:editstart draw:deletestart", function () {
+      tools.drawing = true;
+    });
+    map.on("draw:drawstop draw:editstop draw:deletestop", function () {
+      tools.drawing = false;
+    });
     var settled = debounce(function () {
       tools.updateUrl();
       tools.refreshTable();
