@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 import geopandas as gpd
 import pytest
 import shapely
-from playwright import sync_api
-
 from browser_helpers import launch, loopback_page, serve
 from conftest import TINY_META, WORKING_EPSG, X0, Y0, tiny_frames
+from playwright import sync_api
+
 from layers.store import GeoPackageStore
 
 pytestmark = pytest.mark.browser
@@ -221,6 +221,20 @@ def test_a_hidden_layer_is_not_identified(tab):
     popup = page.locator(".leaflet-popup-content .pa-identify")
     popup.wait_for()
     assert popup.locator(".pa-identify-item").all_inner_texts() == ["建筑 B1", "地块 P1"]
+
+
+def test_a_click_on_the_history_sliders_change_keeps_its_own_popup(tab):
+    page = tab.page
+    tab.open("/")
+    page.fill("#history-year", "2019")  # P1's contract: supplied in 2019
+    page.dispatch_event("#history-year", "change")
+    page.wait_for_function("() => document.getElementById('history').dataset.shownYear === '2019'")
+    assert page.eval_on_selector(".leaflet-history-pane", "e => e.querySelectorAll('path').length") >= 1
+    click_at(page, *web_point(90, 90))
+    title = page.locator(".leaflet-popup-content .pa-popup-title")
+    title.wait_for()
+    assert title.inner_text().endswith("P1")
+    assert page.locator(".pa-identify").count() == 0
 
 
 # -- attribute table ------------------------------------------------------------------------------------

@@ -354,6 +354,8 @@
     return box;
   }
 
+  // A page's own shapes with a popup (the history slider's changes) keep it: Leaflet stops such a click
+  // before it reaches the map.
   function identify(event) {
     if (event.originalEvent && event.originalEvent === tools.lastClick) {
       return; // the same click reported twice
@@ -362,6 +364,7 @@
     if (tools.drawing) {
       return; // a click of a shape being drawn or edited (Leaflet.draw), not a question
     }
+
     var hits = tools.featuresAt(event.latlng);
     if (!hits.length) {
       return;
@@ -612,7 +615,9 @@
     tools.map = map;
     tools.options = options || {};
     tools.tableRows = Number(document.body.dataset.mapTableRows) || 500;
-    addSearch(map);
+    if (tools.options.searchUrl) {
+      addSearch(map); // not on the public map: the search reads every layer
+    }
     addLinkButton(map);
     addTable(map);
     layerKeys().forEach(function (key) {
