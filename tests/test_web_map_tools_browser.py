@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1400, "height": 900}
 #: The attribute table lists at most this many rows in this app (the tiny park has 3 parcels).
 TABLE_ROWS = 2
+KEPT = '{"types":{"分區類":"text"},"values":{"分區類":"工業區"}}'
 READY = "() => window.parkatlas && parkatlas.tools && parkatlas.tools.ready === true"
 
 
@@ -46,6 +47,9 @@ def server(tmp_path_factory):
 
     store = GeoPackageStore(tmp_path_factory.mktemp("tools") / "tiny.gpkg")
     store.save_park(tiny_frames(), TINY_META)
+    parcels = store.load("parcels")  # P1 keeps a source attribute of its imported file
+    parcels.loc[parcels["parcel_id"] == "P1", "source_attributes"] = KEPT
+    store.save("parcels", parcels)
     app = create_app({"TESTING": True, "PARK_PATH": str(store.path), "BASEMAP": "none", "SECRET_KEY": "test",
                       "MAP_TABLE_ROWS": TABLE_ROWS})
     with serve(app) as url:
@@ -172,6 +176,16 @@ def test_a_permalink_restores_zoom_centre_and_layers_and_keeps_the_day(tab):
                                             pytest.approx(moved["lng"], abs=1e-6))
 
 
+def test_a_link_pasted_over_the_page_moves_the_map(tab):
+    page = tab.page
+    tab.open("/")
+    lat, lng = web_point(45, 40)
+    page.evaluate(f"() => {{ location.hash = 'map=19/{lat:.7f}/{lng:.7f}&layers=buildings'; }}")
+    page.wait_for_function("() => parkatlas.map.getZoom() === 19")
+    assert view(page)["visible"] == ["buildings"]
+    assert view(page)["lat"] == pytest.approx(lat, abs=1e-6)
+
+
 def test_the_copy_link_button_shows_the_link_of_this_view(tab):
     page = tab.page
     tab.open("/land")
@@ -202,6 +216,10 @@ def test_a_click_on_a_building_inside_a_parcel_lists_both_layers_topmost_first(t
     assert [bodies.nth(i).is_visible() for i in range(3)] == [False, True, False]
     assert "一号地块 <b>" in bodies.nth(1).inner_text()
     assert popup.locator("b").count() == 0  # the name's markup is text
+    # P1's kept source attribute arrives from the API item, as in its own popup.
+    kept = bodies.nth(1).locator("tr", has_text="分區類")
+    kept.wait_for()
+    assert kept.inner_text().split() == ["分區類", "工業區"]
 
 
 def test_a_click_on_the_parcel_beside_the_building_lists_no_building(tab):

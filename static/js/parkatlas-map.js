@@ -125,6 +125,7 @@
   parkatlas.popupContent = popupContent;
   // Shared with parkatlas-tools.js (identify popups, attribute table).
   parkatlas.formatValue = formatValue;
+  parkatlas.fetchKept = fetchKept;
 
   /** Remember the map and the page's language texts (called by the map's script, before any layer). */
   parkatlas.setMap = function (map, options) {

@@ -334,6 +334,9 @@
       head.type = "button";
       head.dataset.layer = hit.key;
       var body = parkatlas.popupContent(hit.feature, hit.spec);
+      if (parkatlas.fetchKept && hit.spec.itemUrl && hit.feature.properties && hit.feature.properties._k) {
+        parkatlas.fetchKept(hit.feature, hit.layer, body, hit.spec); // the kept source attributes, as its popup
+      }
       body.classList.add("pa-identify-body");
       body.hidden = index !== 0;
       head.setAttribute("aria-expanded", String(index === 0));
@@ -624,6 +627,9 @@
       routeClicks(parkatlas.layers[key]);
     });
     restoreFromHash(map);
+    window.addEventListener("hashchange", function () {
+      restoreFromHash(map); // a link pasted over this page's own
+    });
     map.on("click", identify);
     map.on("draw:drawstart draw:editstart draw:deletestart", function () {
       tools.drawing = true;
