@@ -274,6 +274,8 @@ def test_the_attribute_table_lists_the_features_in_view_and_a_row_zooms(tab):
     assert table_ids(page) == ["P1", "P2"]
     headers = panel.locator(".pa-table th").all_inner_texts()
     assert headers[0] == "地块编号" and "面积 (亩)" in headers
+    cells = panel.locator(".pa-table tbody tr[data-id='P1'] td").all_inner_texts()
+    assert cells[headers.index("面积 (亩)")] == "15"  # 100 m × 100 m = 15 亩, the unit in the header only
     # The roads, sorted by clicking a header: ascending, then descending.
     page.locator(".pa-table-select").select_option("roads")
     page.wait_for_function("() => document.querySelector('.pa-table-panel').dataset.layer === 'roads'")

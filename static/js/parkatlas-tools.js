@@ -364,8 +364,9 @@
       return; // the same click reported twice
     }
     tools.lastClick = event.originalEvent;
-    if (tools.drawing) {
-      return; // a click of a shape being drawn or edited (Leaflet.draw), not a question
+    var target = event.originalEvent && event.originalEvent.target;
+    if (tools.drawing || (target && target.closest && target.closest(".leaflet-marker-icon"))) {
+      return; // a click of a shape being drawn or edited (Leaflet.draw, the editor's vertices), not a question
     }
 
     var hits = tools.featuresAt(event.latlng);
@@ -483,7 +484,8 @@
       var line = body.insertRow();
       line.dataset.id = row.id;
       tableFields(spec).forEach(function (field) {
-        line.insertCell().textContent = parkatlas.formatValue(row.properties[field.name], field);
+        // The unit is in the header.
+        line.insertCell().textContent = parkatlas.formatValue(row.properties[field.name], { digits: field.digits });
       });
       line.addEventListener("click", function () {
         if (row.bounds && row.bounds.isValid()) {
