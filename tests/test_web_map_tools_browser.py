@@ -276,6 +276,11 @@ def test_the_attribute_table_lists_the_features_in_view_and_a_row_zooms(tab):
     assert headers[0] == "地块编号" and "面积 (亩)" in headers
     cells = panel.locator(".pa-table tbody tr[data-id='P1'] td").all_inner_texts()
     assert cells[headers.index("面积 (亩)")] == "15"  # 100 m × 100 m = 15 亩, the unit in the header only
+    # A sort orders every feature in view, then lists the first TABLE_ROWS: P3 comes in, P1 goes.
+    panel.locator(".pa-table th").first.click()
+    panel.locator(".pa-table th").first.click()
+    assert table_ids(page) == ["P3", "P2"]
+    assert panel.locator(".pa-table-count").inner_text() == f"显示 {TABLE_ROWS} / 3 个要素"
     # The roads, sorted by clicking a header: ascending, then descending.
     page.locator(".pa-table-select").select_option("roads")
     page.wait_for_function("() => document.querySelector('.pa-table-panel').dataset.layer === 'roads'")
@@ -363,7 +368,7 @@ def test_search_zooms_to_a_tiled_feature_and_its_own_popup_still_opens(tiled_tab
     after = view(page)
     assert after["lat"] == pytest.approx((south + north) / 2, abs=2e-5)
     assert after["lng"] == pytest.approx((west + east) / 2, abs=2e-5)
-    page.wait_for_load_state("networkidle")  # the tiles of the new view
+    page.wait_for_function("() => !parkatlas.layers.buildings.grid.isLoading()")  # the tiles of the new view
     click_at(page, *web_point(45, 40))
     title = page.locator(".leaflet-popup-content .pa-popup-title")
     title.wait_for()

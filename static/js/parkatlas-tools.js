@@ -400,25 +400,22 @@
     return spec.popupFields || [];
   }
 
-  /** Rows of a GeoJSON layer within the view: [{id, properties, bounds, feature}], and how many there are. */
-  function inlineRows(group, view, limit) {
+  /** Every row of a GeoJSON layer within the view, [{id, properties, bounds, feature}] (sorted whole, then cut to
+   *  the table's bound when shown), and how many there are. */
+  function inlineRows(group, view) {
     var rows = [];
-    var total = 0;
     group.eachLayer(function (featureLayer) {
       var bounds = featureLayer.getBounds ? featureLayer.getBounds() : L.latLngBounds([featureLayer.getLatLng()]);
-      if (!bounds.isValid() || !view.intersects(bounds)) {
-        return;
-      }
-      total += 1;
-      if (rows.length < limit) {
+      if (bounds.isValid() && view.intersects(bounds)) {
         rows.push({ id: featureLayer.feature.id, properties: featureLayer.feature.properties || {}, bounds: bounds,
           feature: featureLayer.feature });
       }
     });
-    return Promise.resolve({ rows: rows, total: total });
+    return Promise.resolve({ rows: rows, total: rows.length });
   }
 
-  /** Rows of a tiled layer within the view, from the OGC API items (codes shown as their labels). */
+  /** Rows of a tiled layer within the view, from the OGC API items (codes shown as their labels); the first
+   *  `limit` of the API's order, so a header click sorts those. */
   function tiledRows(spec, view, limit) {
     var base = spec.itemUrl.replace(/\/$/, "");
     var params = new URLSearchParams({ bbox: view.toBBoxString(), limit: String(limit) });
@@ -480,7 +477,8 @@
       head.appendChild(cell);
     });
     var body = table.createTBody();
-    sortRows(result.rows, sort).forEach(function (row) {
+    var shown = sortRows(result.rows, sort).slice(0, tools.tableRows);
+    shown.forEach(function (row) {
       var line = body.insertRow();
       line.dataset.id = row.id;
       tableFields(spec).forEach(function (field) {
@@ -493,9 +491,10 @@
         }
       });
     });
-    panel.count.textContent = result.total ? text("table_count", { n: result.rows.length, m: result.total })
+    panel.count.textContent = result.total ? text("table_count", { n: shown.length, m: result.total })
       : text("table_none");
     panel.body.replaceChildren(table);
+    panel.box.dataset.shown = String(shown.length);
   }
 
   function fillLayerChoice(panel) {
@@ -543,12 +542,11 @@
     }
     var asked = (panel.seq = (panel.seq || 0) + 1);
     panel.count.textContent = text("loading");
-    var rows = isGeoJson(layer) ? inlineRows(layer, map.getBounds(), limit) : tiledRows(spec, map.getBounds(), limit);
+    var rows = isGeoJson(layer) ? inlineRows(layer, map.getBounds()) : tiledRows(spec, map.getBounds(), limit);
     return rows.then(function (result) {
       if (asked === panel.seq) {
         renderTable(panel, spec, result);
         panel.box.dataset.layer = key;
-        panel.box.dataset.shown = String(result.rows.length);
         panel.box.dataset.total = String(result.total);
       }
       return result;
