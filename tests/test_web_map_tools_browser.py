@@ -229,6 +229,12 @@ def test_a_click_on_the_parcel_beside_the_building_lists_no_building(tab):
     popup = page.locator(".leaflet-popup-content .pa-identify")
     popup.wait_for()
     assert popup.locator(".pa-identify-item").all_inner_texts() == ["地块 P1", "范围与管控 Z1"]
+    outlined = "() => parkatlas.tools.highlighted ? parkatlas.tools.highlighted.getBounds().toBBoxString() : null"
+    west, south, east, north = web_box(0, 0, 100, 100)
+    assert [float(v) for v in page.evaluate(outlined).split(",")] == pytest.approx([west, south, east, north],
+                                                                                  abs=1e-6)
+    page.evaluate("() => parkatlas.map.closePopup()")
+    assert page.evaluate(outlined) is None  # the outline goes with its popup
 
 
 def test_a_hidden_layer_is_not_identified(tab):

@@ -82,6 +82,7 @@
   /** Outline `shape` (an L.LatLngBounds or a GeoJSON geometry/feature) on top of the map, replacing the last one. */
   tools.highlight = function (shape) {
     var map = tools.map;
+    tools.highlightedFor = null; // set by identify when the outline belongs to its popup
     if (tools.highlighted) {
       map.removeLayer(tools.highlighted);
     }
@@ -346,6 +347,7 @@
           other.head.setAttribute("aria-expanded", String(other.body === body));
         });
         tools.highlight(hit.feature);
+        tools.highlightedFor = hits;
         if (tools.identifyPopup) {
           tools.identifyPopup.update();
         }
@@ -374,10 +376,17 @@
       return;
     }
     tools.highlight(hits[0].feature);
+    tools.highlightedFor = hits;
     tools.identifyPopup = L.popup({ maxHeight: 320, className: "pa-identify-popup" })
       .setLatLng(event.latlng)
       .setContent(identifyContent(hits))
       .openOn(tools.map);
+    tools.identifyPopup.on("remove", function () {
+      if (tools.highlighted && tools.highlightedFor === hits) {
+        tools.map.removeLayer(tools.highlighted); // the outline goes with its popup
+        tools.highlighted = null;
+      }
+    });
     tools.lastIdentified = hits;
   }
 
@@ -470,9 +479,15 @@
       var cell = element("th", null, field.label + (field.unit ? " (" + field.unit + ")" : ""));
       cell.dataset.field = field.name;
       cell.setAttribute("aria-sort", sort.field === field.name ? (sort.descending ? "descending" : "ascending") : "none");
+      cell.tabIndex = 0;
       cell.addEventListener("click", function () {
         panel.sort = { field: field.name, descending: sort.field === field.name ? !sort.descending : false };
         renderTable(panel, spec, result);
+      });
+      cell.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          cell.click();
+        }
       });
       head.appendChild(cell);
     });
@@ -485,9 +500,15 @@
         // The unit is in the header.
         line.insertCell().textContent = parkatlas.formatValue(row.properties[field.name], { digits: field.digits });
       });
+      line.tabIndex = 0;
       line.addEventListener("click", function () {
         if (row.bounds && row.bounds.isValid()) {
           tools.zoomTo(row.bounds, row.feature); // the table then follows the new view
+        }
+      });
+      line.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          line.click();
         }
       });
     });
