@@ -86,6 +86,14 @@ def default_config() -> dict:
         # second while 10⁴ would not (every row is still in the JSON twin and the workbook).
         "TABLE_DEFAULT_ROWS": _env("PARKATLAS_TABLE_ROWS", 100),
         "TABLE_MAX_ROWS": _env("PARKATLAS_TABLE_MAX_ROWS", 1000),
+        # The map's search box (/api/search): hits listed by default and at most (a list longer than a screen is
+        # not read; a longer query than any id or name is a paste gone wrong).
+        "SEARCH_DEFAULT_LIMIT": _env("PARKATLAS_SEARCH_LIMIT", 10),
+        "SEARCH_MAX_LIMIT": _env("PARKATLAS_SEARCH_MAX_LIMIT", 50),
+        "SEARCH_MAX_QUERY": _env("PARKATLAS_SEARCH_MAX_QUERY", 100),
+        # The map's attribute table: rows listed at most (the rest counted: "showing N of M"); 500 rows of the demo
+        # park's parcels are listed in 30–75 ms in Chromium; a longer list is read through the land pages' tables.
+        "MAP_TABLE_ROWS": _env("PARKATLAS_MAP_TABLE_ROWS", 500),
         "API_MAX_LIMIT": 10_000,
         "API_DEFAULT_LIMIT": 1_000,
         # Far above any park (the largest benchmarked holds 10⁶ parcels), and within every integer type downstream.

@@ -31,6 +31,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo.crs import require_projected, to_web
+from geo.maps_tools import tool_options
 from geo.units import m2_to_mu
 from layers import landuse
 from layers.geojson import feature_texts, script_safe
@@ -46,6 +47,8 @@ LEAFLET_CSS = "vendor/node_modules/leaflet/dist/leaflet.css"
 HELPER_JS = "js/parkatlas-map.js"
 VECTORGRID_JS = "vendor/node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"
 TILES_JS = "js/parkatlas-tiles.js"
+TOOLS_JS = "js/parkatlas-tools.js"
+TOOLS_CSS = "css/parkatlas-tools.css"
 
 #: Coordinates sent to the browser are rounded to 1e-6° (about 0.1 m): the page stays small.
 WEB_PRECISION = 6
@@ -183,14 +186,16 @@ class ParkMap(folium.Map):
         super().__init__(tiles=None, prefer_canvas=True, control_scale=False, **kwargs)
         base = asset_base_url.rstrip("/")
         # Instance lists: folium's class-level lists are shared module state.
-        self.default_js = [("leaflet", f"{base}/{LEAFLET_JS}"), ("parkatlas_map", f"{base}/{HELPER_JS}")]
-        self.default_css = [("leaflet_css", f"{base}/{LEAFLET_CSS}")]
+        self.default_js = [("leaflet", f"{base}/{LEAFLET_JS}"), ("parkatlas_map", f"{base}/{HELPER_JS}"),
+                           ("parkatlas_tools", f"{base}/{TOOLS_JS}")]
+        self.default_css = [("leaflet_css", f"{base}/{LEAFLET_CSS}"), ("parkatlas_tools_css", f"{base}/{TOOLS_CSS}")]
         #: ``[[south, west], [north, east]]`` the map opens fitted to (:func:`fit_to_layers`), else its location.
         self.start_bounds: list[list[float]] | None = None
         self.client_options = {
             "lang": "en" if lang == "en" else "zh-CN",
             "yes": _text("yes", lang),
             "no": _text("no", lang),
+            "toolOptions": tool_options(lang),
         }
 
 

@@ -230,6 +230,7 @@ VARIANTS = {
     "sites.api": ("?kind=land", "?kind=space"),
     "audit.log": ("", "?format=json"),
     "audit.as_of": ("?at=2026-06-30", "?at=2026-06-30&format=json"),
+    "search.search": ("?q=1", "?q=1&as_of=2026-06-30", "?q=1&lang=en"),
 }
 
 
@@ -244,7 +245,7 @@ def is_layer_route(rule) -> bool:
 
 #: The query strings a route needs to answer at all (``variants=False`` asks for these only).
 PRIMARY = {"sites.page": ("?kind=land", "?kind=space"), "sites.api": ("?kind=land", "?kind=space"),
-           "audit.as_of": ("?at=2026-06-30",)}
+           "audit.as_of": ("?at=2026-06-30",), "search.search": ("?q=1",)}
 
 
 def get_urls(app, store: GeoPackageStore, frames: dict[str, pd.DataFrame], *, layer_routes: bool | None = None,

@@ -129,6 +129,7 @@ def test_the_public_page_and_its_popups_show_public_fields_only(secret_park, tmp
     assert [field["name"] for field in specs["parcels"]["popupFields"]] == [
         "parcel_id", "name", "land_use", "status", "_area_mu"]
     assert [field["name"] for field in specs["roads"]["popupFields"]] == ["road_id", "name", "grade", "status"]
+    assert '"searchUrl": null' in page  # no search box: /api/search reads every layer, for signed-in users only
 
 
 def test_anonymous_tiles_hold_public_fields_and_no_retired_record(secret_park, tmp_path):

@@ -41,3 +41,5 @@ def register(app: Flask) -> None:
     init_imports(app)
     from web.qgis import init_app as init_qgis
     init_qgis(app)
+    from web.search import init_app as init_search
+    init_search(app)

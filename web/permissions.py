@@ -55,6 +55,7 @@ RULES: dict[str, str] = {
     # blueprints
     "pages.*": "read",
     "api.*": "read",
+    "search.*": "read",
     "land.*": "read",
     "imports.*": "read",
     "exports.*": "read",

@@ -123,6 +123,9 @@
   // Shared with parkatlas-tiles.js, which styles and fills popups of tiled layers the same way.
   parkatlas.featureStyle = featureStyle;
   parkatlas.popupContent = popupContent;
+  // Shared with parkatlas-tools.js (identify popups, attribute table).
+  parkatlas.formatValue = formatValue;
+  parkatlas.fetchKept = fetchKept;
 
   /** Remember the map and the page's language texts (called by the map's script, before any layer). */
   parkatlas.setMap = function (map, options) {
@@ -150,6 +153,7 @@
         });
       },
     });
+    layer.parkatlasSpec = spec; // the tools read titles and fields from it
     parkatlas.layers[key] = layer;
     return layer;
   };

@@ -62,6 +62,9 @@
     return shown;
   }
 
+  // The attribute table (parkatlas-tools.js) shows API items of tiled layers as their popups do.
+  parkatlas.tilePopupProperties = popupProperties;
+
   function showPopup(map, latlng, id, tileProperties, spec) {
     var popup = L.popup().setLatLng(latlng);
     var render = function (item) {
@@ -172,6 +175,7 @@
     });
     var proxy = new layer();
     proxy.grid = group.grid;
+    proxy.parkatlasSpec = spec;
     parkatlas.layers[key] = proxy;
     return proxy;
   };
