@@ -141,6 +141,29 @@ def test_a_popup_and_a_layer_switched_off_and_on(tab, server, shots):
     assert page.evaluate("() => parkatlas.map.hasLayer(parkatlas.layers.parcels)") is True
 
 
+def test_search_a_parcel_then_share_the_view(tab, server, shots):
+    """Search by name, zoom to the hit, and open the address bar's link again: the same view comes back."""
+    page = tab.page
+    open_page(tab, f"{server.url}/land?lang=zh")
+    page.get_by_placeholder("搜索编号或名称").fill("DK0000001")
+    hit = page.locator(".pa-search-hit").first
+    hit.wait_for()
+    assert "DK0000001" in hit.inner_text() and "地块" in hit.inner_text()
+    before = page.evaluate("() => parkatlas.map.getZoom()")
+    hit.click()
+    # Zoomed in, and the address bar says so (the hash follows the view once it has settled).
+    page.wait_for_function(f"() => parkatlas.map.getZoom() > {before} && "
+                           "location.hash.includes('map=' + parkatlas.map.getZoom() + '/')")
+    view = page.evaluate("() => [parkatlas.map.getZoom(), parkatlas.map.getCenter().lat, parkatlas.map.getCenter().lng]")
+    screenshot(tab, shots, "zh-job-search")
+    link = page.url
+    open_page(tab, server.url + "/")  # elsewhere, then the shared link
+    open_page(tab, link)
+    again = page.evaluate("() => [parkatlas.map.getZoom(), parkatlas.map.getCenter().lat, parkatlas.map.getCenter().lng]")
+    assert again[0] == view[0] and again[1] == pytest.approx(view[1], abs=1e-5)
+    assert again[2] == pytest.approx(view[2], abs=1e-5)
+
+
 def test_an_as_of_day_and_a_filter_on_idle_land(tab, server, shots):
     page = tab.page
     open_page(tab, f"{server.url}/idle?lang=zh")
