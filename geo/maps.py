@@ -31,6 +31,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo.crs import require_projected, to_web
+from geo.measure import tool_options
 from geo.units import m2_to_mu
 from layers import landuse
 from layers.geojson import feature_texts, script_safe
@@ -46,6 +47,7 @@ LEAFLET_CSS = "vendor/node_modules/leaflet/dist/leaflet.css"
 HELPER_JS = "js/parkatlas-map.js"
 VECTORGRID_JS = "vendor/node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"
 TILES_JS = "js/parkatlas-tiles.js"
+MEASURE_JS = "js/parkatlas-measure.js"
 
 #: Coordinates sent to the browser are rounded to 1e-6° (about 0.1 m): the page stays small.
 WEB_PRECISION = 6
@@ -170,7 +172,7 @@ class ParkMap(folium.Map):
                     crs: L.CRS.{{ this.crs }},
                     ...{{ this.options|tojavascript }}
                 }
-            ), {{ this.client_options|tojson }});
+            ), {{ this.rendered_options()|tojson }});
             {%- if this.start_bounds %}
             {{ this.get_name() }}.fitBounds({{ this.start_bounds|tojson }}, { padding: [12, 12] });
             {%- endif %}
@@ -183,7 +185,8 @@ class ParkMap(folium.Map):
         super().__init__(tiles=None, prefer_canvas=True, control_scale=False, **kwargs)
         base = asset_base_url.rstrip("/")
         # Instance lists: folium's class-level lists are shared module state.
-        self.default_js = [("leaflet", f"{base}/{LEAFLET_JS}"), ("parkatlas_map", f"{base}/{HELPER_JS}")]
+        self.default_js = [("leaflet", f"{base}/{LEAFLET_JS}"), ("parkatlas_map", f"{base}/{HELPER_JS}"),
+                           ("parkatlas_measure", f"{base}/{MEASURE_JS}")]
         self.default_css = [("leaflet_css", f"{base}/{LEAFLET_CSS}")]
         #: ``[[south, west], [north, east]]`` the map opens fitted to (:func:`fit_to_layers`), else its location.
         self.start_bounds: list[list[float]] | None = None
@@ -192,6 +195,14 @@ class ParkMap(folium.Map):
             "yes": _text("yes", lang),
             "no": _text("no", lang),
         }
+        self.tools_lang = lang
+
+    def rendered_options(self) -> dict:
+        """The options the page's script gets, with the measure and print tools (static/js/parkatlas-measure.js):
+        a print may draw the park layers this map shows (known once every layer is added, as it renders)."""
+        drawn = [child.key for child in self._children.values()
+                 if getattr(child, "key", None) in REGISTRY and isinstance(child, (StyledGeoJson, TiledLayer))]
+        return {**self.client_options, "tools": tool_options(self.tools_lang, drawn)}
 
 
 class StyledGeoJson(Layer):

@@ -91,7 +91,8 @@ def test_only_local_leaflet_and_our_helper_are_loaded(tiny):
     parts = maps.map_components(maps.overview_map(tiny, asset_base_url="/static/"))
     scripts = re.findall(r'<script src="([^"]+)"', parts.header)
     styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', parts.header)
-    assert scripts == ["/static/vendor/node_modules/leaflet/dist/leaflet.js", "/static/js/parkatlas-map.js"]
+    assert scripts == ["/static/vendor/node_modules/leaflet/dist/leaflet.js", "/static/js/parkatlas-map.js",
+                       "/static/js/parkatlas-measure.js"]
     assert styles == ["/static/vendor/node_modules/leaflet/dist/leaflet.css"]
     for unwanted in ("jquery", "bootstrap", "awesome", "fontawesome", "glyphicons"):
         assert unwanted not in parts.header.lower()

@@ -41,3 +41,5 @@ def register(app: Flask) -> None:
     init_imports(app)
     from web.qgis import init_app as init_qgis
     init_qgis(app)
+    from web.measure import init_app as init_measure
+    init_measure(app)

@@ -52,6 +52,7 @@ RULES: dict[str, str] = {
     "public.map": "open",
     "audit.undo": "edit",
     "expansion.api_post": "analyse",
+    "measure.api_measure": "analyse",
     # blueprints
     "pages.*": "read",
     "api.*": "read",
