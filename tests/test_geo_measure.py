@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pyproj import CRS, Transformer
+from map_tools_helpers import lonlat
+from pyproj import CRS
 
 from geo.measure import MeasureError, area_text, length_text, measure, measurement_text, parse_vertices
 
 GK = CRS.from_epsg(4549)  # CGCS2000 / 3-degree Gauss-Kruger CM 120E, the tiny park's working CRS
-X0, Y0 = 636_000.0, 3_171_000.0
-TO_LONLAT = Transformer.from_crs(GK, 4326, always_xy=True)
-
-
-def lonlat(points) -> list[list[float]]:
-    """GK points (metres from X0, Y0) as [lon, lat] pairs, as the browser would send them."""
-    xy = np.array(points, dtype=float)
-    lon, lat = TO_LONLAT.transform(X0 + xy[:, 0], Y0 + xy[:, 1])
-    return [[float(a), float(b)] for a, b in zip(lon, lat, strict=True)]
 
 
 def measured(points, kind, max_vertices=1000):

@@ -6,19 +6,9 @@ import json
 import urllib.error
 import urllib.request
 
-import numpy as np
 import pytest
 from browser_helpers import serve
-from pyproj import Transformer
-
-X0, Y0 = 636_000.0, 3_171_000.0
-TO_LONLAT = Transformer.from_crs(4549, 4326, always_xy=True)
-
-
-def lonlat(points):
-    xy = np.array(points, dtype=float)
-    lon, lat = TO_LONLAT.transform(X0 + xy[:, 0], Y0 + xy[:, 1])
-    return [[float(a), float(b)] for a, b in zip(lon, lat, strict=True)]
+from map_tools_helpers import lonlat
 
 
 def test_a_drawn_parcel_measures_as_p1(tiny_client):

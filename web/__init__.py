@@ -43,3 +43,5 @@ def register(app: Flask) -> None:
     init_qgis(app)
     from web.measure import init_app as init_measure
     init_measure(app)
+    from web.map_print import init_app as init_map_print
+    init_map_print(app)

@@ -64,6 +64,7 @@ RULES: dict[str, str] = {
     "expansion.*": "read",
     "sites.*": "read",
     "report.*": "read",
+    "mapprint.*": "read",
     "tiles.*": "read",
     "audit.*": "read",
     "edit.*": "edit",

@@ -154,22 +154,38 @@
       map.getContainer().classList.add("pa-measuring");
     }
 
-    map.on("click", function (event) {
-      if (!state.kind) {
+    // Clicks are taken on the map's element before Leaflet sees them (capture phase): a feature's popup
+    // stops a click reaching the map, and while measuring a click is a vertex, not a popup.
+    var container = map.getContainer();
+    var pressed = null;
+    function onMap(event) {
+      return state.kind && !(event.target.closest && event.target.closest(".leaflet-control"));
+    }
+    container.addEventListener("mousedown", function (event) {
+      pressed = [event.clientX, event.clientY];
+    }, true);
+    container.addEventListener("click", function (event) {
+      if (!onMap(event)) {
         return;
       }
-      map.closePopup();
+      event.stopPropagation();
+      var dragged = pressed && Math.abs(pressed[0] - event.clientX) + Math.abs(pressed[1] - event.clientY) > 4;
+      if (dragged) {
+        return; // the end of a pan, not a vertex
+      }
+      var latlng = map.mouseEventToLatLng(event);
       var last = state.points[state.points.length - 1];
-      if (!last || !last.equals(event.latlng)) {
-        state.points.push(event.latlng);
+      if (!last || !last.equals(latlng)) {
+        state.points.push(latlng);
         redraw();
       }
-    });
-    map.on("dblclick", function () {
-      if (state.kind) {
+    }, true);
+    container.addEventListener("dblclick", function (event) {
+      if (onMap(event)) {
+        event.stopPropagation();
         finish();
       }
-    });
+    }, true);
     map.on("mousemove", function (event) {
       if (!state.kind || !state.points.length) {
         return;

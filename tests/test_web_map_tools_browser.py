@@ -1,0 +1,87 @@
+"""The measure and print tools in a real headless Chromium on the tiny park, zh and en.
+
+The tiny park's P1 is 100 m × 100 m (15 亩) and road R1 300 m: the user draws them by clicking
+their corners on the map (double-click finishes); the tool shows the server's figures. The print
+button's URL carries the view, the layers shown and the page's day, and answers a PDF. Nothing
+may leave 127.0.0.1 and no console error may be logged.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+from urllib.request import urlopen
+
+import pytest
+from browser_helpers import launch, loopback_page, serve
+from map_tools_helpers import latlngs
+from playwright import sync_api
+
+from geo.measure import Measurement, length_text, measurement_text
+
+pytestmark = pytest.mark.browser
+
+
+def draw(page, kind: str, points) -> str:
+    """Click the tool, then each vertex at its pixel; double-click the last; the result shown."""
+    page.locator(".parkatlas-map").scroll_into_view_if_needed()
+    page.click(f".pa-tool-{kind}")
+    pixels = page.evaluate("(points) => points.map(p => parkatlas.map.latLngToContainerPoint(p))", latlngs(points))
+    box = page.locator(".parkatlas-map").bounding_box()
+    for pixel in pixels[:-1]:
+        page.mouse.click(box["x"] + pixel["x"], box["y"] + pixel["y"])
+    last = pixels[-1]
+    page.mouse.dblclick(box["x"] + last["x"], box["y"] + last["y"])
+    try:
+        page.wait_for_function("() => parkatlas.lastMeasurement && !document.querySelector('.pa-tool-result')"
+                               ".textContent.endsWith('…')", timeout=5000)
+    except sync_api.TimeoutError:
+        raise AssertionError(page.locator(".pa-tool-result").text_content()) from None
+    return page.locator(".pa-tool-result").text_content()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from conftest import TINY_META, tiny_frames
+
+    from app import create_app
+    from layers.store import GeoPackageStore
+
+    store = GeoPackageStore(tmp_path_factory.mktemp("tools") / "tiny.gpkg")
+    store.save_park(tiny_frames(), TINY_META)
+    app = create_app({"TESTING": True, "PARK_PATH": str(store.path), "BASEMAP": "none", "SECRET_KEY": "test"})
+    with serve(app) as url, sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser, url
+        browser.close()
+
+
+@pytest.mark.parametrize(("lang", "labels"), [
+    ("zh", ["测距", "测面积", "清除", "打印 PDF"]),
+    ("en", ["Measure distance", "Measure area", "Clear", "Print to PDF"]),
+])
+def test_measure_by_drawing_and_print_the_view(site, lang, labels):
+    browser, url = site
+    with loopback_page(browser, url, viewport={"width": 1200, "height": 800}) as tab:
+        page = tab.page
+        page.goto(f"{url}/?lang={lang}&as_of=2026-05-01", wait_until="networkidle")
+        page.wait_for_function("() => window.parkatlas && parkatlas.map && parkatlas.measure")
+        assert page.locator(".pa-tools a.pa-tool").all_text_contents() == labels
+        page.evaluate("(centre) => parkatlas.map.setView(centre, 18)", latlngs([(150, 50)])[0])
+        # Clicked on pixels (0.5 m at zoom 18): the figures are P1's within half a pixel along each edge.
+        shown = draw(page, "polygon", [(0, 0), (100, 0), (100, 100), (0, 100)])
+        got = page.evaluate("() => parkatlas.lastMeasurement")
+        assert got["area_m2"] == pytest.approx(10_000, rel=0.01) and got["length_m"] == pytest.approx(400, rel=0.01)
+        assert shown == measurement_text(Measurement("polygon", 4549, got["length_m"], got["area_m2"]), lang)
+        page.evaluate("() => { parkatlas.lastMeasurement = null; }")
+        shown = draw(page, "line", [(0, -10), (300, -10)])
+        got = page.evaluate("() => parkatlas.lastMeasurement")
+        assert got["length_m"] == pytest.approx(300, abs=1.0) and shown == length_text(got["length_m"], lang)
+        printed = page.evaluate("() => parkatlas.printUrl()")
+        query = parse_qs(urlsplit(printed).query)
+        assert query["as_of"] == ["2026-05-01"] and query["lang"] == [lang] and len(query["bbox"][0].split(",")) == 4
+        assert set(query["layers"][0].split(",")) == {"zones", "parcels", "buildings", "roads", "pipelines",
+                                                      "facilities"}
+        with urlopen(url + printed) as answer:
+            assert answer.headers["Content-Type"] == "application/pdf" and answer.read(5) == b"%PDF-"
+        assert tab.errors == []
+        assert all(urlsplit(seen).hostname == "127.0.0.1" for seen in tab.requests)
