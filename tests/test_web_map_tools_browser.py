@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 from urllib.request import urlopen
 
 import pytest
-from browser_helpers import launch, loopback_page, serve
-from map_tools_helpers import latlngs
+from browser_helpers import loopback_page
+from map_tools_helpers import click_drawing, latlngs, tiny_browser
 from playwright import sync_api
 
 from geo.measure import Measurement, length_text, measurement_text
@@ -22,15 +22,8 @@ pytestmark = pytest.mark.browser
 
 
 def draw(page, kind: str, points) -> str:
-    """Click the tool, then each vertex at its pixel; double-click the last; the result shown."""
-    page.locator(".parkatlas-map").scroll_into_view_if_needed()
-    page.click(f".pa-tool-{kind}")
-    pixels = page.evaluate("(points) => points.map(p => parkatlas.map.latLngToContainerPoint(p))", latlngs(points))
-    box = page.locator(".parkatlas-map").bounding_box()
-    for pixel in pixels[:-1]:
-        page.mouse.click(box["x"] + pixel["x"], box["y"] + pixel["y"])
-    last = pixels[-1]
-    page.mouse.dblclick(box["x"] + last["x"], box["y"] + last["y"])
+    """Draw ``points`` with the measure tool ``kind``; the result shown."""
+    click_drawing(page, kind, points)
     try:
         page.wait_for_function("() => parkatlas.lastMeasurement && !document.querySelector('.pa-tool-result')"
                                ".textContent.endsWith('…')", timeout=5000)
@@ -41,18 +34,8 @@ def draw(page, kind: str, points) -> str:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from conftest import TINY_META, tiny_frames
-
-    from app import create_app
-    from layers.store import GeoPackageStore
-
-    store = GeoPackageStore(tmp_path_factory.mktemp("tools") / "tiny.gpkg")
-    store.save_park(tiny_frames(), TINY_META)
-    app = create_app({"TESTING": True, "PARK_PATH": str(store.path), "BASEMAP": "none", "SECRET_KEY": "test"})
-    with serve(app) as url, sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser, url
-        browser.close()
+    with tiny_browser(tmp_path_factory.mktemp("tools"), BASEMAP="none") as found:
+        yield found
 
 
 @pytest.mark.parametrize(("lang", "labels"), [
