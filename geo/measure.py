@@ -9,6 +9,7 @@ cannot be measured raises :class:`MeasureError` with the message in both languag
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -141,6 +142,12 @@ def outside_area_of_use(lonlat: np.ndarray, crs: CRS) -> tuple[int, tuple[float,
     return int(np.flatnonzero(outside)[0]), (west, south, east, north)
 
 
+@functools.lru_cache(maxsize=8)
+def _web_to(crs: CRS) -> Transformer:
+    """EPSG:4326 → ``crs`` (made once per CRS: making a transformer costs tens of milliseconds)."""
+    return Transformer.from_crs(WEB_EPSG, crs, always_xy=True)
+
+
 def measure(lonlat: np.ndarray, *, kind: str, working_crs: CRS) -> Measurement:
     """Measure the vertices ``lonlat`` (EPSG:4326, from :func:`parse_vertices`) in ``working_crs``.
 
@@ -158,7 +165,7 @@ def measure(lonlat: np.ndarray, *, kind: str, working_crs: CRS) -> Measurement:
                            f"vertex {index + 1} ({lon:g}, {lat:g}) lies outside the area of the park's coordinate "
                            f"system EPSG:{epsg} (longitude {west:g}–{east:g}, latitude {south:g}–{north:g})",
                            field="coordinates", value=[float(lon), float(lat)])
-    to_working = Transformer.from_crs(WEB_EPSG, working_crs, always_xy=True)
+    to_working = _web_to(working_crs)
     x, y = to_working.transform(lonlat[:, 0], lonlat[:, 1])
     xy = np.column_stack([x, y])
     epsg = working_crs.to_epsg()
