@@ -183,12 +183,16 @@ class ParkMap(folium.Map):
             "no": _text("no", lang),
         }
         self.tools_lang = lang
+        #: Whether the map shows the measure and print tools (off for visitors who may not use them).
+        self.tools = True
 
     def rendered_options(self) -> dict:
         """The options the page's script gets, with the measure and print tools (static/js/parkatlas-measure.js):
         a print may draw the park layers this map shows (known once every layer is added, as it renders)."""
         drawn = [child.key for child in self._children.values()
                  if getattr(child, "key", None) in REGISTRY and isinstance(child, (StyledGeoJson, TiledLayer))]
+        if not self.tools:
+            return dict(self.client_options)
         return {**self.client_options, "tools": tool_options(self.tools_lang, drawn)}
 
 

@@ -74,3 +74,26 @@ def test_on_a_live_server_a_viewer_measures_with_the_token_and_not_without(auth_
             urllib.request.urlopen(anonymous, timeout=10)
         caught.value.close()
         assert caught.value.code in (401, 403)
+
+
+MAP_PAGES = ["/", "/land", "/idle", "/vacancy", "/infrastructure", "/expansion", "/sites", "/report",
+             "/edit/parcels/P1"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_map_page_has_the_measure_and_print_tools_in_its_language(tiny_client, lang):
+    labels = ('"measureLine": "\\u6d4b\\u8ddd"' if lang == "zh" else '"measureLine": "Measure distance"')
+    for path in MAP_PAGES:
+        page = tiny_client.get(path, query_string={"lang": lang}).get_data(as_text=True)
+        assert "/static/js/parkatlas-measure.js" in page, path
+        assert '"measureUrl": "/api/measure"' in page and '"printUrl": "/map/print.pdf"' in page, path
+        assert labels in page, path
+
+
+def test_the_public_map_has_no_tools_its_visitors_could_not_use(tiny_park, tmp_path):
+    from app import create_app
+    from auth_helpers import auth_config
+
+    app = create_app(auth_config(tiny_park.path, tmp_path / "a.sqlite", PUBLIC_LAYERS=("parcels",)))
+    page = app.test_client().get("/public?lang=zh").get_data(as_text=True)
+    assert "parkatlas.setMap(" in page and '"measureUrl"' not in page

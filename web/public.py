@@ -81,6 +81,7 @@ def map():  # noqa: A001 (the endpoint is public.map)
     the_map = overview_map(live, lang=lang, basemap=config["BASEMAP"], asset_base_url=url_for("static", filename=""),
                            tianditu_key=config["TIANDITU_KEY"],
                            popup_fields={name: public_popup_fields(name) for name in live})
+    the_map.tools = False  # measure and print need a sign-in (web.permissions): no buttons that would refuse
     parts = map_components(the_map)
     return render_template("public.html", layers=names, legend=legend(live, lang=lang),
                            map_header=Markup(parts.header), map_html=Markup(parts.html),
