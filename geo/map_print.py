@@ -20,9 +20,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from geo.crs import WEB_EPSG
+from geo.crs import WEB_EPSG, outside_area_of_use
 from geo.maps import legend, style_colors
-from geo.measure import MeasureError, outside_area_of_use
+from geo.measure import MeasureError
 from layers.charts import MapLayer, fit_bounds, view_png
 from layers.map_print_pdf import LegendBlock, PrintSheet, map_box_ratio, map_box_size_in
 from layers.registry import REGISTRY

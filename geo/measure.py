@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-from geo.crs import WEB_EPSG
+from geo.crs import WEB_EPSG, outside_area_of_use
 from geo.units import m2_to_ha, m2_to_mu
 
 #: Where the map's tools post a drawing to be measured and fetch the print of a view (``web.measure``,
@@ -131,17 +131,6 @@ def parse_vertices(coordinates, *, kind: str, max_vertices: int) -> np.ndarray:
     return xy
 
 
-def outside_area_of_use(lonlat: np.ndarray, crs: CRS) -> tuple[int, tuple[float, float, float, float]] | None:
-    """The first point of ``lonlat`` outside ``crs``'s area of use and that area (west, south, east, north),
-    or ``None`` when every point lies inside (a Gauss-Krüger zone measures only within its few degrees)."""
-    bounds = crs.area_of_use.bounds if crs.area_of_use else (-180.0, -90.0, 180.0, 90.0)
-    west, south, east, north = bounds
-    outside = (lonlat[:, 0] < west) | (lonlat[:, 0] > east) | (lonlat[:, 1] < south) | (lonlat[:, 1] > north)
-    if not outside.any():
-        return None
-    return int(np.flatnonzero(outside)[0]), (west, south, east, north)
-
-
 @functools.lru_cache(maxsize=8)
 def _web_to(crs: CRS) -> Transformer:
     """EPSG:4326 → ``crs`` (made once per CRS: making a transformer costs tens of milliseconds)."""
@@ -215,5 +204,5 @@ def measure_text_labels(lang: str) -> dict[str, str]:
 
 
 __all__ = ["KINDS", "MEASURE_URL", "PRINT_URL", "tool_options", "MIN_VERTICES", "MeasureError", "Measurement", "area_text", "length_text", "measure",
-           "measure_text_labels", "measurement_text", "outside_area_of_use", "parse_vertices"]
+           "measure_text_labels", "measurement_text", "parse_vertices"]
 

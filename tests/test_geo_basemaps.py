@@ -13,6 +13,7 @@ from geo.maps import map_components
 @pytest.fixture
 def tiny():
     from conftest import tiny_frames
+
     from layers.registry import get_layer
     from layers.validate import validate_layer
 
@@ -64,8 +65,9 @@ def test_other_basemaps_keep_web_mercator(tiny, basemap):
 
 
 def test_the_csp_allows_the_gaode_tile_hosts_as_images(tiny_park, tmp_path):
-    from app import create_app
     from auth_helpers import auth_config
+
+    from app import create_app
 
     app = create_app(auth_config(tiny_park.path, tmp_path / "a.sqlite", BASEMAP="gaode"))
     csp = app.test_client().get("/login").headers["Content-Security-Policy"]

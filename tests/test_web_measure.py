@@ -91,8 +91,9 @@ def test_every_map_page_has_the_measure_and_print_tools_in_its_language(tiny_cli
 
 
 def test_the_public_map_has_no_tools_its_visitors_could_not_use(tiny_park, tmp_path):
-    from app import create_app
     from auth_helpers import auth_config
+
+    from app import create_app
 
     app = create_app(auth_config(tiny_park.path, tmp_path / "a.sqlite", PUBLIC_LAYERS=("parcels",)))
     page = app.test_client().get("/public?lang=zh").get_data(as_text=True)
