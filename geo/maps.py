@@ -30,8 +30,8 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
-from geo.basemaps import BASEMAPS, BasemapTiles, add_basemap, basemap_tiles  # noqa: F401 (pages import them here)
 from geo.crs import require_projected, to_web
+from geo.maps_basemaps import BASEMAPS, BasemapTiles, add_basemap, basemap_tiles  # noqa: F401 (pages import them here)
 from geo.measure import tool_options
 from geo.units import m2_to_mu
 from layers import landuse

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from geo import basemaps, maps
+from geo import maps
+from geo import maps_basemaps as basemaps
 from geo.maps import map_components
 
 

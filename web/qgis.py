@@ -17,8 +17,8 @@ import ipaddress
 from flask import Blueprint, current_app, request, send_file, url_for
 from werkzeug.exceptions import NotFound
 
-from geo.basemaps import default_base
 from geo.maps import basemap_tiles
+from geo.maps_basemaps import default_base
 from layers.qgis.layer_styles import style_documents
 from layers.qgis.project import (
     ProjectLayer,

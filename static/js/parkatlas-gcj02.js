@@ -1,5 +1,5 @@
 /*
- * ParkAtlas GCJ-02 map CRS, for maps over Gaode's tiles (geo/basemaps.py, PARKATLAS_BASEMAP=gaode).
+ * ParkAtlas GCJ-02 map CRS, for maps over Gaode's tiles (geo/maps_basemaps.py, PARKATLAS_BASEMAP=gaode).
  *
  * Gaode draws China in GCJ-02, a published non-linear offset of WGS84 by hundreds of metres.
  * L.CRS.ParkAtlasGCJ02 is Web Mercator whose projection first applies that offset, so every
