@@ -106,3 +106,25 @@ def test_the_view_is_cut_with_the_spatial_index():
     frame = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 10, 10), shapely.box(100, 100, 110, 110)], crs=4549)
     assert list(in_view(frame, (5, 5, 50, 50)).index) == [0]
     assert list(in_view(frame, (10.5, 10.5, 99.5, 99.5)).index) == []  # between them: nothing
+
+
+def test_prints_at_once_on_a_live_server_queue_in_the_gate_and_all_answer(tiny_app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from browser_helpers import serve
+
+    with serve(tiny_app) as base:
+        def one(number):
+            bbox = f"121.39,28.64,121.41,{28.66 + number / 1000:.3f}"
+            return requests.get(f"{base}/map/print.pdf", params={"bbox": bbox, "lang": "zh"}, timeout=60)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(one, range(8)))
+    statuses = [answer.status_code for answer in answers]
+    assert all(status in (200, 429, 503) for status in statuses), statuses
+    served = [answer for answer in answers if answer.status_code == 200]
+    assert len(served) >= 4  # one user's prints wait their turn (ANALYSIS_WAIT_S) rather than fail
+    for answer in served:
+        assert "测试园区" in PdfReader(io.BytesIO(answer.content)).pages[0].extract_text()

@@ -18,6 +18,7 @@ from geo.measure import MeasureError
 from geo.records import in_force
 from layers.map_print_pdf import print_pdf
 from layers.report_pdf import NoCjkFont
+from web.analysis_gate import gated
 from web.errors import BadRequest, error_response
 from web.i18n import current_lang, tr
 from web.park import park, request_day
@@ -45,12 +46,16 @@ def print_view():
     """The view's PDF (inline, so the browser's viewer opens it)."""
     bbox, names = _asked()
     day, lang, meta = request_day(), current_lang(), park().meta()
-    layers = {name: in_force(park().layer(name), as_of=day) for name in names}
-    try:
+
+    def draw() -> bytes:
+        layers = {name: in_force(park().layer(name), as_of=day) for name in names}
         sheet = print_sheet(layers, bbox=bbox, crs=CRS.from_epsg(int(meta["working_epsg"])), names=names,
                             title=request.args.get("title", ""), park_name=str(meta.get("park_name") or ""),
                             day=day, lang=lang, max_features=int(current_app.config["PRINT_MAX_FEATURES"]))
-        content = print_pdf(sheet, units=scale_units(lang))
+        return print_pdf(sheet, units=scale_units(lang))
+
+    try:
+        content = gated(draw)  # a few prints at a time per user and in all, as analyses (web.analysis_gate)
     except MeasureError as exc:
         raise BadRequest(tr(exc.zh, exc.en), field=exc.field, value=exc.value, allowed=exc.allowed) from None
     except NoCjkFont as exc:
