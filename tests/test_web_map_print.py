@@ -112,7 +112,6 @@ def test_prints_at_once_on_a_live_server_queue_in_the_gate_and_all_answer(tiny_a
     from concurrent.futures import ThreadPoolExecutor
 
     import requests
-
     from browser_helpers import serve
 
     with serve(tiny_app) as base:
