@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from geo.crs import WEB_EPSG, outside_area_of_use
+from geo.crs import WEB_EPSG
 from geo.maps import legend, style_colors
 from geo.measure import MeasureError
 from layers.charts import MapLayer, fit_bounds, view_png
@@ -69,20 +69,26 @@ def parse_print_layers(text: str | None) -> list[str]:
     return [name for name in spatial if name in asked] if asked else spatial
 
 
-def view_extent(bbox: tuple[float, float, float, float], crs: CRS) -> tuple[float, float, float, float]:
-    """The bbox (degrees) as an extent in ``crs`` (metres), widened about its centre to the map box's ratio."""
+#: The least width and height of a printed view (m): a view clipped to a sliver of the park's zone still has a scale.
+MIN_VIEW_M = 10.0
+
+
+def view_extent(bbox: tuple[float, float, float, float], crs: CRS) -> tuple[float, float, float, float] | None:
+    """The bbox (degrees) as an extent in ``crs`` (metres), widened about its centre to the map box's ratio;
+    ``None`` when no part of it lies in ``crs``'s area of use (nothing of the park can be there)."""
     west, south, east, north = bbox
-    ring = shapely.segmentize(shapely.box(west, south, east, north), max(east - west, north - south)
-                              / BBOX_DENSIFY_POINTS)
+    bounds = crs.area_of_use.bounds if crs.area_of_use else (-180.0, -90.0, 180.0, 90.0)
+    w, s, e, n = max(west, bounds[0]), max(south, bounds[1]), min(east, bounds[2]), min(north, bounds[3])
+    if w >= e or s >= n:
+        return None
+    # Only the part within the park's zone can be drawn in its CRS; the rest holds nothing of the park.
+    ring = shapely.segmentize(shapely.box(w, s, e, n), max(e - w, n - s) / BBOX_DENSIFY_POINTS)
     lonlat = shapely.get_coordinates(ring)
-    found = outside_area_of_use(lonlat, crs)
-    if found is not None:
-        # Only the part within the park's zone can be drawn in its CRS; the rest holds nothing of the park.
-        (w, s, e, n) = found[1]
-        lonlat = np.column_stack([np.clip(lonlat[:, 0], w, e), np.clip(lonlat[:, 1], s, n)])
     x, y = Transformer.from_crs(WEB_EPSG, crs, always_xy=True).transform(lonlat[:, 0], lonlat[:, 1])
-    return fit_bounds((float(np.min(x)), float(np.min(y)), float(np.max(x)), float(np.max(y))), map_box_ratio(),
-                      margin=0.0)
+    x0, y0, x1, y1 = float(np.min(x)), float(np.min(y)), float(np.max(x)), float(np.max(y))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half_w, half_h = max(x1 - x0, MIN_VIEW_M) / 2, max(y1 - y0, MIN_VIEW_M) / 2
+    return fit_bounds((cx - half_w, cy - half_h, cx + half_w, cy + half_h), map_box_ratio(), margin=0.0)
 
 
 def in_view(frame: pd.DataFrame, extent: tuple[float, float, float, float]) -> pd.DataFrame:
@@ -111,6 +117,9 @@ def print_sheet(layers: Mapping[str, pd.DataFrame], *, bbox: tuple[float, float,
     Raises :class:`MeasureError` when more than ``max_features`` features are in view.
     """
     extent = view_extent(bbox, crs)
+    if extent is None:  # the view lies outside the park's zone: an empty sheet of a nominal 1 km
+        extent = fit_bounds((0.0, 0.0, 1000.0, 1000.0), map_box_ratio(), margin=0.0)
+        layers = {}
     shown = {name: in_view(layers[name], extent) for name in names if layers.get(name) is not None}
     count = sum(len(frame) for frame in shown.values())
     if count > max_features:

@@ -31,7 +31,8 @@ MIN_VERTICES = {"line": 2, "polygon": 3}
 
 
 class MeasureError(ValueError):
-    """Input that cannot be measured: ``zh`` and ``en`` say why; ``field``/``value``/``allowed`` name it."""
+    """Input the map's tools cannot use (a drawing to measure, a view to print): ``zh`` and ``en`` say why;
+    ``field``/``value``/``allowed`` name it."""
 
     def __init__(self, zh: str, en: str, *, field: str, value=None, allowed=None):
         super().__init__(en)

@@ -19,8 +19,9 @@ from geo.records import in_force
 from layers.map_print_pdf import print_pdf
 from layers.report_pdf import NoCjkFont
 from web.analysis_gate import gated
-from web.errors import BadRequest, error_response
+from web.errors import error_response
 from web.i18n import current_lang, tr
+from web.measure import refused
 from web.park import park, request_day
 
 bp = Blueprint("mapprint", __name__)
@@ -30,7 +31,7 @@ def _asked() -> tuple[tuple[float, float, float, float], list[str]]:
     try:
         return parse_bbox(request.args.get("bbox")), parse_print_layers(request.args.get("layers"))
     except MeasureError as exc:
-        raise BadRequest(tr(exc.zh, exc.en), field=exc.field, value=exc.value, allowed=exc.allowed) from None
+        raise refused(exc) from None
 
 
 def no_cjk_font(exc: NoCjkFont):
@@ -57,7 +58,7 @@ def print_view():
     try:
         content = gated(draw)  # a few prints at a time per user and in all, as analyses (web.analysis_gate)
     except MeasureError as exc:
-        raise BadRequest(tr(exc.zh, exc.en), field=exc.field, value=exc.value, allowed=exc.allowed) from None
+        raise refused(exc) from None
     except NoCjkFont as exc:
         return no_cjk_font(exc)
     response = Response(content, mimetype="application/pdf")

@@ -22,6 +22,11 @@ from web.park import park
 bp = Blueprint("measure", __name__)
 
 
+def refused(exc: MeasureError) -> BadRequest:
+    """The 400 of input a map tool cannot use, in the user's language, naming the field (measure and print)."""
+    return BadRequest(tr(exc.zh, exc.en), field=exc.field, value=exc.value, allowed=exc.allowed)
+
+
 def _request_drawing() -> tuple[str, object]:
     data = json_body()
     if not isinstance(data, dict):
@@ -39,7 +44,7 @@ def api_measure():
         lonlat = parse_vertices(coordinates, kind=kind, max_vertices=int(current_app.config["MEASURE_MAX_VERTICES"]))
         result = measure(lonlat, kind=kind, working_crs=CRS.from_epsg(int(park().meta()["working_epsg"])))
     except MeasureError as exc:
-        raise BadRequest(tr(exc.zh, exc.en), field=exc.field, value=exc.value, allowed=exc.allowed) from None
+        raise refused(exc) from None
     return jsonify(result.as_json(current_lang()))
 
 
