@@ -51,6 +51,12 @@ def default_config() -> dict:
         "EXPANSION_MAX_VERTICES": _env("PARKATLAS_EXPANSION_MAX_VERTICES", 5000),
         "EDIT_MAX_VERTICES": _env("PARKATLAS_EDIT_MAX_VERTICES", 20000),
         "MAX_FEATURES": _env("PARKATLAS_MAX_FEATURES", 500),
+        # The map's measure tool: a hand-drawn line or polygon has tens of vertices; the cap bounds the
+        # projection work of one request (web.measure).
+        "MEASURE_MAX_VERTICES": _env("PARKATLAS_MEASURE_MAX_VERTICES", 1000),
+        # The map's print (web.map_print): features drawn into one PDF page; above it the view is too crowded
+        # to read on A4 and the request is refused, saying to zoom in.
+        "PRINT_MAX_FEATURES": _env("PARKATLAS_PRINT_MAX_FEATURES", 20000),
         # Expensive analyses on request (web.analysis_gate): per user and in all at once (2 cores: one
         # analysis per core leaves readers a share), requests allowed to wait and for how long, the time
         # budget of an expansion plan (the largest area at the default 20 m cells takes ~5 s alone), and the

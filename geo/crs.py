@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from pyproj import CRS
 
 #: CGCS2000 geographic.
@@ -71,6 +72,17 @@ def working_epsg_for_lon(lon_deg: float) -> int:
 def working_crs_for_lon(lon_deg: float) -> CRS:
     """The park's working CRS as a :class:`pyproj.CRS`."""
     return CRS.from_epsg(working_epsg_for_lon(lon_deg))
+
+
+def outside_area_of_use(lonlat: np.ndarray, crs: CRS) -> tuple[int, tuple[float, float, float, float]] | None:
+    """The first point of ``lonlat`` outside ``crs``'s area of use and that area (west, south, east, north),
+    or ``None`` when every point lies inside (a Gauss-Krüger zone measures only within its few degrees)."""
+    bounds = crs.area_of_use.bounds if crs.area_of_use else (-180.0, -90.0, 180.0, 90.0)
+    west, south, east, north = bounds
+    outside = (lonlat[:, 0] < west) | (lonlat[:, 0] > east) | (lonlat[:, 1] < south) | (lonlat[:, 1] > north)
+    if not outside.any():
+        return None
+    return int(np.flatnonzero(outside)[0]), (west, south, east, north)
 
 
 def require_projected(frame, *, what: str) -> None:

@@ -31,15 +31,15 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo.crs import require_projected, to_web
+from geo.maps_basemaps import BASEMAPS, BasemapTiles, add_basemap, basemap_tiles  # noqa: F401 (pages import them here)
 from geo.maps_tools import tool_options
+from geo.measure import tool_options as measure_tool_options
 from geo.units import m2_to_mu
 from layers import landuse
 from layers.geojson import feature_texts, script_safe
 from layers.registry import REGISTRY, get_layer
 from layers.schema import SOURCE_ATTRIBUTES, LayerSpec, code_label, field_label
 from layers.styles import OUTLINE_ONLY_ZONES, ROAD_WEIGHT_PX, base_symbol
-
-BASEMAPS = ("none", "osm", "tianditu")
 
 #: Paths under the app's static root (``asset_base_url``).
 LEAFLET_JS = "vendor/node_modules/leaflet/dist/leaflet.js"
@@ -49,28 +49,16 @@ VECTORGRID_JS = "vendor/node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.
 TILES_JS = "js/parkatlas-tiles.js"
 TOOLS_JS = "js/parkatlas-tools.js"
 TOOLS_CSS = "css/parkatlas-tools.css"
+MEASURE_JS = "js/parkatlas-measure.js"
 
 #: Coordinates sent to the browser are rounded to 1e-6° (about 0.1 m): the page stays small.
 WEB_PRECISION = 6
-
-OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
-#: Tianditu WMTS (DOMAIN.md §9.4); {layer} is vec (base) or cva (labels), grid w = Web Mercator.
-TIANDITU_TILES = (
-    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-    "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
-)
-TIANDITU_ATTRIBUTION = "&copy; 天地图 Tianditu"
 
 _TEXT = {
     "area": ("面积", "Area"),
     "mu": ("亩", "mu"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
-    "basemap_osm": ("OpenStreetMap 底图", "OpenStreetMap"),
-    "basemap_tianditu": ("天地图", "Tianditu"),
-    "basemap_tianditu_labels": ("天地图注记", "Tianditu labels"),
 }
 
 
@@ -173,7 +161,7 @@ class ParkMap(folium.Map):
                     crs: L.CRS.{{ this.crs }},
                     ...{{ this.options|tojavascript }}
                 }
-            ), {{ this.client_options|tojson }});
+            ), {{ this.rendered_options()|tojson }});
             {%- if this.start_bounds %}
             {{ this.get_name() }}.fitBounds({{ this.start_bounds|tojson }}, { padding: [12, 12] });
             {%- endif %}
@@ -185,9 +173,10 @@ class ParkMap(folium.Map):
     def __init__(self, *, asset_base_url: str = "/static", lang: str = "zh", **kwargs):
         super().__init__(tiles=None, prefer_canvas=True, control_scale=False, **kwargs)
         base = asset_base_url.rstrip("/")
+        self.asset_base_url = base
         # Instance lists: folium's class-level lists are shared module state.
         self.default_js = [("leaflet", f"{base}/{LEAFLET_JS}"), ("parkatlas_map", f"{base}/{HELPER_JS}"),
-                           ("parkatlas_tools", f"{base}/{TOOLS_JS}")]
+                           ("parkatlas_tools", f"{base}/{TOOLS_JS}"), ("parkatlas_measure", f"{base}/{MEASURE_JS}")]
         self.default_css = [("leaflet_css", f"{base}/{LEAFLET_CSS}"), ("parkatlas_tools_css", f"{base}/{TOOLS_CSS}")]
         #: ``[[south, west], [north, east]]`` the map opens fitted to (:func:`fit_to_layers`), else its location.
         self.start_bounds: list[list[float]] | None = None
@@ -197,6 +186,18 @@ class ParkMap(folium.Map):
             "no": _text("no", lang),
             "toolOptions": tool_options(lang),
         }
+        self.tools_lang = lang
+        #: Whether the map shows the measure and print tools (off for visitors who may not use them).
+        self.tools = True
+
+    def rendered_options(self) -> dict:
+        """The options the page's script gets, with the measure and print tools (static/js/parkatlas-measure.js):
+        a print may draw the park layers this map shows (known once every layer is added, as it renders)."""
+        drawn = [child.key for child in self._children.values()
+                 if getattr(child, "key", None) in REGISTRY and isinstance(child, (StyledGeoJson, TiledLayer))]
+        if not self.tools:
+            return dict(self.client_options)
+        return {**self.client_options, "measureTools": measure_tool_options(self.tools_lang, drawn)}
 
 
 class StyledGeoJson(Layer):
@@ -508,55 +509,6 @@ def add_park_layers(m: folium.Map, layers: Mapping[str, pd.DataFrame], *, lang: 
                          item_url=tiles.item_url_template if tiles else ITEM_URL_TEMPLATE).add_to(m)
         drawn.append(frame)
     return drawn
-
-
-@dataclass(frozen=True)
-class BasemapTiles:
-    """One tile layer of a basemap: its name, XYZ URL template (``{s}`` a subdomain), zoom limit, attribution."""
-
-    name: str
-    url: str
-    attribution: str
-    max_zoom: int
-    subdomains: str = ""
-    overlay: bool = False
-
-    @property
-    def single_url(self) -> str:
-        """The template on its first subdomain, for clients without subdomains (QGIS's XYZ layers)."""
-        return self.url.replace("{s}", self.subdomains[:1]) if self.subdomains else self.url
-
-
-def basemap_tiles(basemap: str, *, lang: str = "zh", tianditu_key: str = "") -> list[BasemapTiles]:
-    """The tile layers of the configured basemap: none for ``none``, one for ``osm``, two for ``tianditu``.
-
-    Tianditu needs a key (DOMAIN.md §9.4: ``tk`` mandatory since 2019); it is
-    read from configuration, never from code.
-    """
-    if basemap not in BASEMAPS:
-        msg = f"basemap must be one of {', '.join(BASEMAPS)}, got {basemap!r}"
-        raise ValueError(msg)
-    if basemap == "osm":
-        return [BasemapTiles(_text("basemap_osm", lang), OSM_TILES, OSM_ATTRIBUTION, 19)]
-    if basemap == "tianditu":
-        if not tianditu_key:
-            msg = "basemap 'tianditu' needs a key: set PARKATLAS_TIANDITU_KEY (apply at lbs.tianditu.gov.cn)"
-            raise ValueError(msg)
-        key = quote(tianditu_key, safe="")
-        return [BasemapTiles(_text(name, lang), TIANDITU_TILES.format(layer=layer, key=key), TIANDITU_ATTRIBUTION,
-                             18, subdomains="01234567", overlay=overlay)
-                for layer, name, overlay in (("vec", "basemap_tianditu", False),
-                                             ("cva", "basemap_tianditu_labels", True))]
-    return []
-
-
-def add_basemap(m: folium.Map, basemap: str, *, lang: str = "zh", tianditu_key: str = "") -> folium.Map:
-    """Add the configured basemap (:func:`basemap_tiles`): ``none`` makes no tile request at all."""
-    for tiles in basemap_tiles(basemap, lang=lang, tianditu_key=tianditu_key):
-        options = {"subdomains": tiles.subdomains, "control": not tiles.overlay} if tiles.subdomains else {}
-        folium.TileLayer(tiles.url, attr=tiles.attribution, name=tiles.name, max_zoom=tiles.max_zoom,
-                         overlay=tiles.overlay, **options).add_to(m)
-    return m
 
 
 def layers_bounds(layers: Sequence[pd.DataFrame]) -> list[list[float]] | None:

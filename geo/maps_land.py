@@ -29,7 +29,9 @@ NO_DATA_COLOR = "#cccccc"
 #: Parcels a page's filter left out, drawn beneath the chosen ones for orientation.
 FILTERED_OUT_COLOR = "#e6e6e6"
 
-#: Idle status → (colour, 中文, English).
+#: Idle status → (colour, 中文, English). One hue family per meaning (``tests/test_chip_contrast.py``): the idle
+#: statuses red, graded by severity; overdue yellow; on track green; started (已动工, building under way)
+#: purple and exempt teal, so neither reads as idle; completed blue; not supplied grey.
 IDLE_PALETTE = {
     "not_supplied": ("#e0e0e0", "未供地", "Not supplied"),
     "on_track": ("#a6d96a", "未到约定动工期", "On track"),
@@ -37,8 +39,8 @@ IDLE_PALETTE = {
     "idle_fee": ("#f46d43", "闲置满一年（征缴闲置费）", "Idle ≥ 1 year (fee)"),
     "idle_reclaim": ("#a50026", "闲置满两年（无偿收回）", "Idle ≥ 2 years (reclaim)"),
     "stalled_idle": ("#d73027", "中止开发满一年", "Stalled ≥ 1 year"),
-    "exempt": ("#74add1", "政府原因或不可抗力（不认定闲置）", "Exempt"),
-    "started": ("#fdae61", "已动工", "Started"),
+    "exempt": ("#35978f", "政府原因或不可抗力（不认定闲置）", "Exempt"),
+    "started": ("#9970ab", "已动工", "Started"),
     "completed": ("#4575b4", "已竣工", "Completed"),
 }
 

@@ -341,5 +341,26 @@ def map_png(description: MapFigure) -> bytes:
     return _png(figure)
 
 
+def view_png(layers: Sequence[MapLayer], extent: tuple[float, float, float, float], size_in: tuple[float, float],
+             *, dpi: int = DPI) -> bytes:
+    """The PNG of ``layers`` over exactly ``extent`` (x0, y0, x1, y1 in metres), filling a figure of ``size_in``.
+
+    For a print of a map view: no title, legend, scale bar or margin — the page around it
+    draws them — so one millimetre of the image is a known length on the ground. ``size_in``
+    must have ``extent``'s width ÷ height ratio (one scale in x and y).
+    """
+    figure = Figure(figsize=size_in, dpi=dpi)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    axes.set_axis_off()
+    for number, layer in enumerate(layers):
+        _draw(axes, layer.geometries, layer.colour, edge=layer.colour, zorder=1 + 3 * number)
+    axes.set_xlim(extent[0], extent[2])
+    axes.set_ylim(extent[1], extent[3])
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=dpi, metadata={"Software": None})
+    return out.getvalue()
+
+
 __all__ = ["BarChart", "CHART_SIZE_IN", "CJK_FONTS", "DPI", "MAP_SIZE_IN", "MapFigure", "MapLayer", "Series",
-           "bar_chart_png", "cjk_font", "cjk_font_file", "fit_bounds", "map_png", "scale_length"]
+           "bar_chart_png", "cjk_font", "cjk_font_file", "fit_bounds", "map_png", "scale_length", "view_png"]

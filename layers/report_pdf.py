@@ -44,11 +44,13 @@ class NoCjkFont(RuntimeError):
         super().__init__(f"no CJK font installed (tried {', '.join(CJK_FONTS)}); install fonts-wqy-microhei")
 
 
-def _new_pdf(title: str) -> FPDF:
+def new_pdf(title: str, *, orientation: str = "portrait") -> FPDF:
+    """An A4 document titled ``title`` with the CJK font as :data:`FONT` and one page; :class:`NoCjkFont` without
+    one (every PDF of the app starts here: the map's print too)."""
     font = cjk_font_file()
     if font is None:
         raise NoCjkFont()
-    pdf = FPDF(format="A4", unit="mm")
+    pdf = FPDF(orientation=orientation, format="A4", unit="mm")
     pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
     pdf.set_auto_page_break(True, margin=MARGIN_MM)
     pdf.add_font(FONT, "", font)
@@ -124,7 +126,7 @@ def _section(pdf: FPDF, section: Section) -> None:
 
 def pdf_bytes(description: Document) -> bytes:
     """The PDF of ``description``; :class:`NoCjkFont` when the machine has no CJK font."""
-    pdf = _new_pdf(description.title)
+    pdf = new_pdf(description.title)
     _text(pdf, description.title, TITLE_PT, align="C", after=2.0)
     if description.subtitle:
         _text(pdf, description.subtitle, BODY_PT, align="C", after=4.0)
@@ -133,4 +135,4 @@ def pdf_bytes(description: Document) -> bytes:
     return bytes(pdf.output())
 
 
-__all__ = ["NoCjkFont", "STAND_INS", "pdf_bytes", "printable"]
+__all__ = ["FONT", "new_pdf", "NoCjkFont", "STAND_INS", "pdf_bytes", "printable"]

@@ -92,7 +92,7 @@ def test_only_local_leaflet_and_our_helper_are_loaded(tiny):
     scripts = re.findall(r'<script src="([^"]+)"', parts.header)
     styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', parts.header)
     assert scripts == ["/static/vendor/node_modules/leaflet/dist/leaflet.js", "/static/js/parkatlas-map.js",
-                       "/static/js/parkatlas-tools.js"]
+                       "/static/js/parkatlas-tools.js", "/static/js/parkatlas-measure.js"]
     assert styles == ["/static/vendor/node_modules/leaflet/dist/leaflet.css", "/static/css/parkatlas-tools.css"]
     for unwanted in ("jquery", "bootstrap", "awesome", "fontawesome", "glyphicons"):
         assert unwanted not in parts.header.lower()
@@ -130,9 +130,11 @@ def test_osm_basemap_adds_one_tile_layer(tiny):
 
 def test_tianditu_basemap_uses_vector_and_label_tiles_with_the_key(tiny):
     page = render(maps.overview_map(tiny, basemap="tianditu", tianditu_key="abc&def"))
-    assert page.count("L.tileLayer(") == 2
+    assert page.count("L.tileLayer(") == 4  # vector map and labels, imagery and labels
     assert "tianditu.gov.cn/vec_w/wmts?" in page and "LAYER=vec" in page
     assert "tianditu.gov.cn/cva_w/wmts?" in page and "LAYER=cva" in page
+    assert "tianditu.gov.cn/img_w/wmts?" in page and "LAYER=img" in page
+    assert "tianditu.gov.cn/cia_w/wmts?" in page and "LAYER=cia" in page
     # The key is URL-encoded, and JSON-escaped inside the script.
     assert "tk=abc%26def" in page.replace("\\u0026", "&")
 
@@ -143,7 +145,7 @@ def test_tianditu_without_a_key_says_which_setting_is_missing(tiny):
 
 
 def test_unknown_basemap_is_refused_with_the_choices(tiny):
-    with pytest.raises(ValueError, match=r"basemap must be one of none, osm, tianditu, got 'google'"):
+    with pytest.raises(ValueError, match=r"basemap must be one of none, osm, tianditu, gaode, got 'google'"):
         maps.overview_map(tiny, basemap="google")
 
 

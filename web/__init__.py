@@ -19,6 +19,8 @@ def register(app: Flask) -> None:
     park.init_app(app)
     hardening.init_editing(app)  # integrity check, audited store, editor, history, accounts
     commands.init_app(app)
+    from layers.contrast import chip_text_color
+    app.add_template_filter(chip_text_color, "chip_text")  # every chip's text colour (templates/partials/chip.html)
     tiles.init_app(app)
 
     from web import api_meta, tokens
@@ -43,3 +45,7 @@ def register(app: Flask) -> None:
     init_qgis(app)
     from web.search import init_app as init_search
     init_search(app)
+    from web.measure import init_app as init_measure
+    init_measure(app)
+    from web.map_print import init_app as init_map_print
+    init_map_print(app)

@@ -31,7 +31,7 @@ from pyproj import CRS
 from werkzeug.exceptions import NotFound
 
 from geo.constraints import constraint_label
-from geo.crs import WEB_EPSG, to_working
+from geo.crs import WEB_EPSG, outside_area_of_use, to_working
 from geo.maps import map_components
 from geo.maps_expansion import expansion_map, layers_json, result_layers
 from geo.records import in_force
@@ -174,11 +174,10 @@ def parse_area(data, *, working_crs: CRS, max_vertices: int) -> gpd.GeoSeries:
     xy = shapely.get_coordinates(np.array(geoms, dtype=object))
     if not len(xy) or not np.isfinite(xy).all():
         raise BadRequest("the area has no usable coordinates")
-    bounds = working_crs.area_of_use.bounds if working_crs.area_of_use else (-180, -90, 180, 90)
-    west, south, east, north = bounds
-    outside = (xy[:, 0] < west) | (xy[:, 0] > east) | (xy[:, 1] < south) | (xy[:, 1] > north)
-    if outside.any():
-        lon, lat = xy[outside][0]
+    found = outside_area_of_use(xy, working_crs)
+    if found is not None:
+        index, (west, south, east, north) = found
+        lon, lat = xy[index]
         raise BadRequest(f"the area lies outside the park's coordinate system (EPSG:{working_crs.to_epsg()}, "
                          f"longitude {west:g}–{east:g}, latitude {south:g}–{north:g}): point {lon:g}, {lat:g}; "
                          "coordinates must be longitude, latitude in WGS84")

@@ -52,6 +52,7 @@ RULES: dict[str, str] = {
     "public.map": "open",
     "audit.undo": "edit",
     "expansion.api_post": "analyse",
+    "measure.api_measure": "analyse",
     # blueprints
     "pages.*": "read",
     "api.*": "read",
@@ -64,6 +65,7 @@ RULES: dict[str, str] = {
     "expansion.*": "read",
     "sites.*": "read",
     "report.*": "read",
+    "mapprint.*": "read",
     "tiles.*": "read",
     "audit.*": "read",
     "edit.*": "edit",

@@ -82,6 +82,7 @@ def map():  # noqa: A001 (the endpoint is public.map)
                            tianditu_key=config["TIANDITU_KEY"],
                            popup_fields={name: public_popup_fields(name) for name in live})
     the_map.client_options["toolOptions"]["searchUrl"] = None  # the search reads every layer: signed-in users only
+    the_map.tools = False  # measure and print need a sign-in (web.permissions): no buttons that would refuse
     parts = map_components(the_map)
     return render_template("public.html", layers=names, legend=legend(live, lang=lang),
                            map_header=Markup(parts.header), map_html=Markup(parts.html),

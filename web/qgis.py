@@ -18,6 +18,7 @@ from flask import Blueprint, current_app, request, send_file, url_for
 from werkzeug.exceptions import NotFound
 
 from geo.maps import basemap_tiles
+from geo.maps_basemaps import default_base
 from layers.qgis.layer_styles import style_documents
 from layers.qgis.project import (
     ProjectLayer,
@@ -126,7 +127,7 @@ def project():
     title = str(meta.get("park_name") or tr("园区", "Park"))
     config = current_app.config
     try:
-        tiles = basemap_tiles(config["BASEMAP"], lang=lang, tianditu_key=config["TIANDITU_KEY"])
+        tiles = default_base(basemap_tiles(config["BASEMAP"], lang=lang, tianditu_key=config["TIANDITU_KEY"]))
     except ValueError:
         tiles = []  # a misconfigured basemap is the server's to fix; the project opens without one
     basemaps = [RasterLayer(t.name, xyz_source(t.single_url, t.max_zoom)) for t in tiles]

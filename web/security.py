@@ -26,6 +26,7 @@ BASEMAP_IMAGE_HOSTS = {
     "none": (),
     "osm": ("https://tile.openstreetmap.org",),
     "tianditu": ("https://*.tianditu.gov.cn",),
+    "gaode": ("https://*.is.autonavi.com",),
 }
 HSTS_SECONDS = 180 * 24 * 3600
 

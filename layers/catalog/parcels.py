@@ -8,7 +8,7 @@ STATUSES = (
     Code("planned", "规划", "Planned", "#d9d9d9"),
     Code("approved_unsupplied", "批而未供", "Approved, not supplied", "#fdd49e"),
     Code("supplied", "已供地", "Supplied", "#fc8d59"),
-    Code("under_construction", "在建", "Under construction", "#fee08b"),
+    Code("under_construction", "在建", "Under construction", "#9970ab"),
     Code("completed", "已竣工", "Completed", "#91bfdb"),
     Code("operating", "已投产", "Operating", "#4575b4"),
     Code("reclaimed", "已收回", "Reclaimed", "#999999"),
