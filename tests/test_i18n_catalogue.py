@@ -6,7 +6,7 @@ import gettext
 import subprocess
 from pathlib import Path
 
-from web.i18n_catalogue import collect, po_text
+from layers.i18n_catalogue import collect, po_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

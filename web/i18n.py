@@ -2,7 +2,7 @@
 
 Templates write both languages side by side with ``tr('中文', 'English')``, so
 the two can never drift apart; ``flask --app app i18n-catalogue`` gathers every pair into one
-gettext catalogue for review (:mod:`web.i18n_catalogue`). The language comes from ``?lang=``
+gettext catalogue for review (:mod:`layers.i18n_catalogue`). The language comes from ``?lang=``
 (remembered in a cookie), else the cookie, else ``DEFAULT_LANG``.
 """
 

@@ -1,4 +1,4 @@
-"""``flask --app app i18n-catalogue``: the UI's bilingual texts as one gettext catalogue (web.i18n_catalogue)."""
+"""``flask --app app i18n-catalogue``: the UI's bilingual texts as one gettext catalogue (layers.i18n_catalogue)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
               help="PO file to write ('-' for standard output).")
 def i18n_catalogue_command(out_path: str) -> None:
     """Write every English → Chinese text pair of the UI, with where it is used, as a PO catalogue."""
-    from web.i18n_catalogue import collect, po_text
+    from layers.i18n_catalogue import collect, po_text, write_po
 
     entries = collect(ROOT)
-    text = po_text(entries)
     if out_path == "-":
-        click.echo(text)
+        click.echo(po_text(entries))
         return
-    Path(out_path).write_text(text, encoding="utf-8")
+    write_po(entries, Path(out_path))
     english = len({entry.english for entry in entries})
     click.echo(f"{out_path}: {len(entries)} translations of {english} English texts", err=True)

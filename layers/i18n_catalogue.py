@@ -124,3 +124,8 @@ def po_text(entries: list[Entry], *, project: str = "ParkAtlas") -> str:
             out.append(f"msgctxt {_po_string(entry.places[0])}")
         out += [f"msgid {_po_string(entry.english)}", f"msgstr {_po_string(entry.chinese)}", ""]
     return "\n".join(out)
+
+
+def write_po(entries: list[Entry], path: Path) -> None:
+    """Write the catalogue of ``entries`` to ``path`` (UTF-8)."""
+    Path(path).write_text(po_text(entries), encoding="utf-8")
