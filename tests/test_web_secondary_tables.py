@@ -183,3 +183,41 @@ def test_candidates_sort_and_page_on_their_own(tiny_client):
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "cand_page"
     text = tiny_client.get("/cases?lang=zh").get_data(as_text=True)
     assert "土地（亩）" in text and "时长（天）" in text and 'data-prefix="cand_"' in text
+
+
+# -- /infrastructure: its five tables -------------------------------------------------------------------
+
+#: The coverage table's rows in the analysis' order (supplied P1 and P2: water and road reach both).
+COVERAGE = ["给水", "雨水", "污水", "电力", "通信", "燃气", "热力", "有线电视", "通路", "七通一平"]
+UNSERVED = [name for name in COVERAGE if name not in ("给水", "通路")]
+
+
+def coverage_rows(client, query: str) -> list[str]:
+    return rows_of(client, f"/infrastructure?lang=zh&cov_per_page=50{query}", "coverage-table",
+                   r"<tr><td>([^<]*)</td>")
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("", COVERAGE),
+    # by 满足地块数 (column 2): 2 for water and road, 0 for the rest; ties keep the analysis' order both ways
+    ("&cov_sort=2&cov_order=desc", ["给水", "通路", *UNSERVED]),
+    ("&cov_sort=2&cov_order=asc", [*UNSERVED, "给水", "通路"]),
+    ("&cov_q=水", ["给水", "雨水", "污水"]),
+])
+def test_infrastructure_coverage_sorts_and_filters(tiny_client, query, expected):
+    assert coverage_rows(tiny_client, query) == expected
+
+
+def test_infrastructure_tables_page_on_their_own(tiny_client):
+    url = "/infrastructure?lang=zh&cov_per_page=3&cov_page=4&lack_sort=0&lack_order=desc"
+    assert rows_of(tiny_client, url, "coverage-table", r"<tr><td>([^<]*)</td>") == ["七通一平"]  # the last page
+    assert rows_of(tiny_client, url, "lacking-table", r"<tr><td>([^<]*)</td>") == ["P2", "P1"]
+    assert rows_of(tiny_client, "/infrastructure?lang=zh&lack_sort=0", "lacking-table",
+                   r"<tr><td>([^<]*)</td>") == ["P1", "P2"]
+    text = tiny_client.get(url).get_data(as_text=True)
+    assert 'data-prefix="cov_"' in text and 'data-prefix="lack_"' in text and 'data-prefix="pipe_"' in text
+    beyond = tiny_client.get("/infrastructure?lang=zh&cov_per_page=3&cov_page=5")
+    assert beyond.status_code == 400
+    assert "cov_page 必须在 1 至 4 之间（共 10 条，每页 3 条），收到 5" in error_detail(beyond)
+    bad = tiny_client.get("/infrastructure?lang=en&road_sort=99", headers={"Accept": "application/json"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "road_sort"

@@ -80,10 +80,18 @@ def shown_names(frame: pd.DataFrame, column: str, names: Mapping[str, Mapping] |
 
 
 def sort_rows(frame: pd.DataFrame, column: str, *, descending: bool, id_column: str) -> pd.DataFrame:
-    """``frame`` sorted by ``column`` either way, missing values last both ways, ties in ``id_column`` order."""
+    """``frame`` sorted by ``column`` either way, missing values last both ways, ties in ``id_column`` order.
+
+    A column mixing numbers and texts (which do not compare) sorts by its values as text.
+    """
     keys = [column] if column == id_column else [column, id_column]
-    return frame.sort_values(keys, ascending=[not descending] + [True] * (len(keys) - 1), kind="stable",
-                             na_position="last")
+    ascending = [not descending] + [True] * (len(keys) - 1)
+    try:
+        return frame.sort_values(keys, ascending=ascending, kind="stable", na_position="last")
+    except TypeError:
+        as_text = frame.assign(**{column: frame[column].astype("string"), "_position": np.arange(len(frame))})
+        positions = as_text.sort_values(keys, ascending=ascending, kind="stable", na_position="last")["_position"]
+        return frame.iloc[positions.to_numpy()]
 
 
 def contains_text(frame: pd.DataFrame, text: str, columns: Sequence[str]) -> pd.DataFrame:
