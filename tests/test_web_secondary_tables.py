@@ -221,3 +221,44 @@ def test_infrastructure_tables_page_on_their_own(tiny_client):
     assert "cov_page 必须在 1 至 4 之间（共 10 条，每页 3 条），收到 5" in error_detail(beyond)
     bad = tiny_client.get("/infrastructure?lang=en&road_sort=99", headers={"Accept": "application/json"})
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "road_sort"
+
+
+# -- /sites: the results ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def all_planned(tiny_park, tiny_client):
+    """The tiny park with every parcel planned: a land search offers P1 (15 亩, rank 1), P2 (30 亩, rank 2),
+    P3 (15 亩, rank 3), each meeting every need (scores tie at 1.0, ranks in id order)."""
+    parcels = tiny_park.load("parcels")
+    parcels["status"] = "planned"
+    tiny_park.save("parcels", parcels)
+    return tiny_client
+
+
+def site_cards(client, query: str) -> list[str]:
+    answer = client.get(f"/sites?kind=land&lang=zh{query}")
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+    return re.findall(r"<strong>\d+\. ([^<]+)</strong>", answer.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("", ["P1", "P2", "P3"]),
+    ("&res_sort=area_mu&res_order=asc", ["P1", "P3", "P2"]),  # 15 = 15 < 30: the tie in rank order
+    ("&res_sort=area_mu&res_order=desc", ["P2", "P1", "P3"]),
+    ("&res_sort=rank&res_order=desc", ["P3", "P2", "P1"]),
+    ("&res_per_page=2&res_page=2", ["P3"]),
+    ("&res_q=二号", ["P2"]),
+])
+def test_site_results_sort_filter_and_page(all_planned, query, expected):
+    assert site_cards(all_planned, query) == expected
+
+
+def test_site_results_refuse_bad_table_parameters(all_planned):
+    bad = all_planned.get("/sites?kind=land&lang=zh&res_sort=nope")
+    assert bad.status_code == 400 and "res_sort 必须是" in error_detail(bad)
+    beyond = all_planned.get("/sites?kind=land&lang=en&res_per_page=2&res_page=3",
+                             headers={"Accept": "application/json"})
+    assert beyond.status_code == 400 and beyond.get_json()["error"]["field"] == "res_page"
+    text = all_planned.get("/sites?kind=land&lang=zh").get_data(as_text=True)
+    assert "共 3 个结果" in text and "面积（亩）" in text and 'data-prefix="res_"' in text

@@ -147,12 +147,22 @@ def table_view(frame: pd.DataFrame, args: Mapping[str, str], *, columns: Sequenc
     {code: shown name}) sorts coded columns as read. Returns the page's rows and the table
     state the template's headers and pager need.
     """
+    _, rows, state = filtered_view(frame, args, columns=columns, id_column=id_column, text_columns=text_columns,
+                                   default_order=default_order, prefix=prefix, names=names)
+    return rows, state
+
+
+def filtered_view(frame: pd.DataFrame, args: Mapping[str, str], *, columns: Sequence[str], id_column: str,
+                  text_columns: Sequence[str], default_order=None, prefix: str = "",
+                  names: Mapping[str, Mapping] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """As :func:`table_view`, with every row the text filter keeps first (in order): what a map beside the
+    table draws."""
     query = table_query(args, columns, prefix)
     chosen = ordered_rows(frame, query, id_column=id_column, text_columns=text_columns, default_order=default_order,
                           names=names)
     rows, pager = page_rows(chosen, query.page, query.per_page, prefix)
-    return rows, {**pager, "sort": query.sort, "order": "desc" if query.descending else "asc", "q": query.text,
-                  "prefix": prefix, "note": clamp_note(query)}
+    return chosen, rows, {**pager, "sort": query.sort, "order": "desc" if query.descending else "asc",
+                          "q": query.text, "prefix": prefix, "note": clamp_note(query)}
 
 
 def ranked(frame: pd.DataFrame, column: str, ranks: Sequence[str], then: Sequence[tuple[str, bool]],
