@@ -246,8 +246,9 @@ def ratio_table(ratios: pd.DataFrame) -> dict:
     areas = ratios.iloc[:-1].reset_index(names=key)
     rows, table = table_view(areas, request.args, columns=list(areas.columns), id_column=key, text_columns=(key,),
                              prefix=RATIO_PREFIX)
-    return {"ratios": records(rows), "park_ratios": records(ratios.iloc[-1:].reset_index(names=key))[0],
-            "ratio_key": key, "ratio_table": table}
+    park_row = records(ratios.iloc[-1:].reset_index(names=key))
+    return {"ratios": records(rows), "park_ratios": park_row[0] if park_row else {}, "ratio_key": key,
+            "ratio_table": table}
 
 
 def land_order(parcels: pd.DataFrame) -> pd.DataFrame:
@@ -628,11 +629,10 @@ CANDIDATE_PREFIX = "cand_"
 
 
 def candidate_table(found: pd.DataFrame) -> dict:
-    """/cases' candidates as a sortable, paged table (``cand_`` parameters): by rank (largest and longest first)
-    unless sorted; kinds sort by their names."""
+    """/cases' candidates as a sortable, paged table (``cand_`` parameters): in the ranking's order (by kind,
+    the largest and longest first; ``rank`` counts within a kind) unless sorted; kinds sort by their names."""
     rows, table = table_view(found, request.args, columns=list(found.columns), id_column="rank",
                              text_columns=(*TEXT_COLUMNS, "enterprise_id", "area_name"),
-                             default_order=lambda frame: frame.sort_values("rank", kind="stable"),
                              prefix=CANDIDATE_PREFIX, names={"kind": code_labels("cases", "problem")})
     return {"candidates": records(rows), "candidate_table": table}
 
