@@ -21,11 +21,11 @@ import pandas as pd
 import shapely
 
 from geo.constraints import EXISTING_PARCELS, OUTSIDE_URBAN, ROAD_RESERVE
-from geo.maps import ParkMap, add_basemap, add_layer_control, fit_to_layers, styled_layer
+from geo.maps import LegendItem, LegendSection, ParkMap, add_basemap, add_layer_control, fit_to_layers, styled_layer
 from geo.scenarios import ExpansionPlan
 from geo.units import M2_PER_MU
 from layers.registry import get_layer
-from layers.schema import Code, Field, LayerSpec, Style
+from layers.schema import Code, Field, LayerSpec, Style, code_label
 
 LEAFLET_DRAW_JS = "vendor/node_modules/leaflet-draw/dist/leaflet.draw.js"
 LEAFLET_DRAW_CSS = "vendor/node_modules/leaflet-draw/dist/leaflet.draw.css"
@@ -81,6 +81,8 @@ LEFTOVER_SPEC = _spec("exp_leftovers", "零星剩余用地", "Leftover land", "P
 NEW_ROADS_SPEC = _spec("exp_new_roads", "新建道路", "New roads", "LineString",
                        (Field("road_id", "str", "道路编号", "Road id"),
                         Field("length_m", "float", "长度", "Length", unit="m")), color="#000000", weight=4.0)
+SCENARIO_AREA_SPEC = _spec("exp_scenario_area", "方案范围", "Scenario area", "Polygon",
+                            (Field("name", "str", "方案", "Scenario"), _AREA), color="#1f78b4", fill=0.05, weight=3.0)
 NEEDS_SPEC = _spec("exp_needs", "需建基础设施", "Infrastructure to build", "LineString",
                    (Field("need_id", "str", "编号", "No."), Field("need", "code", "类型", "Kind", codes=NEED_CODES)),
                    by="need", weight=2.5)
@@ -135,39 +137,71 @@ def result_frames(plan: ExpansionPlan, *, lang: str = "zh") -> list[tuple[LayerS
         M2_PER_MU), "approval": approvals.reindex(soft["kind"]).to_numpy()}, soft.geometry.to_numpy(), crs)))
     out.append((NET_SPEC, _frame({"name": ["可开发净用地" if lang != "en" else "Net developable land"],
                                   "area_mu": [land.net_m2 / M2_PER_MU]}, [land.net], crs)))
-    plots = parcelling.plots
-    out.append((plots_spec(parcelling.rules.targets_mu if not len(plots) else
-                           sorted(set(parcelling.rules.targets_mu) | set(plots["target_mu"]))),
-                _frame({"plot_id": plots["plot_id"].to_numpy(),
-                        "target": plots["target_mu"].map(lambda t: f"{t:g}").to_numpy(dtype=object),
-                        "area_mu": plots["area_mu"].round(2).to_numpy(),
-                        "frontage_m": plots["frontage_m"].round(1).to_numpy(),
-                        "suitability": plots["suitability"].round(2).to_numpy() if "suitability" in plots else
-                        np.full(len(plots), np.nan)}, plots.geometry.to_numpy(), crs)))
+    out.append(plots_layer(parcelling.plots, parcelling.rules.targets_mu, crs))
     left = parcelling.leftovers
     out.append((LEFTOVER_SPEC, _frame({"leftover_id": [f"L{i + 1}" for i in range(len(left))],
                                        "reason": left["reason"].to_numpy(),
                                        "area_mu": left["area_mu"].round(2).to_numpy()}, left.geometry.to_numpy(),
                                       crs)))
-    roads = parcelling.roads
-    out.append((NEW_ROADS_SPEC, _frame({"road_id": roads["road_id"].to_numpy(),
-                                        "length_m": roads["length_m"].round(1).to_numpy()},
-                                       roads.geometry.to_numpy(), crs)))
+    out.append(roads_layer(parcelling.roads, crs))
     lines = needs.lines
     out.append((NEEDS_SPEC, _frame({"need_id": [f"N{i + 1}" for i in range(len(lines))],
                                     "need": lines["need"].to_numpy()}, lines.geometry.to_numpy(), crs)))
     return out
 
 
+def plots_layer(plots: pd.DataFrame, targets_mu, crs) -> tuple[LayerSpec, pd.DataFrame]:
+    """Planned plots as drawn: coloured by target size (the configured targets and any the plots have)."""
+    targets = sorted(set(targets_mu) | set(plots["target_mu"])) if len(plots) else targets_mu
+    return plots_spec(targets), _frame({
+        "plot_id": plots["plot_id"].to_numpy(),
+        "target": plots["target_mu"].map(lambda t: f"{t:g}").to_numpy(dtype=object),
+        "area_mu": plots["area_mu"].round(2).to_numpy(),
+        "frontage_m": plots["frontage_m"].round(1).to_numpy(),
+        "suitability": plots["suitability"].round(2).to_numpy() if "suitability" in plots else
+        np.full(len(plots), np.nan)}, plots.geometry.to_numpy(), crs)
+
+
+def roads_layer(roads: pd.DataFrame, crs) -> tuple[LayerSpec, pd.DataFrame]:
+    """New roads as drawn: id and length."""
+    return NEW_ROADS_SPEC, _frame({"road_id": roads["road_id"].to_numpy(),
+                                   "length_m": roads["length_m"].round(1).to_numpy()}, roads.geometry.to_numpy(), crs)
+
+
+def saved_frames(name: str, area, plots: pd.DataFrame, roads: pd.DataFrame, *, targets_mu=()) -> list[tuple[LayerSpec, pd.DataFrame]]:
+    """A saved scenario's layers as it was saved: its area (the outline drawn), plots and new roads."""
+    crs = area.crs
+    outline = _frame({"name": [name], "area_mu": [float(area.area.sum()) / M2_PER_MU]}, [area.union_all()], crs)
+    layers = [(SCENARIO_AREA_SPEC, outline)]
+    if len(plots):
+        layers.append(plots_layer(plots, targets_mu, crs))
+    if len(roads):
+        layers.append(roads_layer(roads, crs))
+    return layers
+
+
 def result_layers(plan: ExpansionPlan, *, lang: str = "zh") -> list[dict]:
     """The result layers for the page's script: ``key, name, spec`` (client options) and ``data`` (GeoJSON text)."""
+    return styled_layers(result_frames(plan, lang=lang), lang=lang)
+
+
+def styled_layers(frames: list[tuple[LayerSpec, pd.DataFrame]], *, lang: str = "zh") -> list[dict]:
+    """Result layers (declaration, features) styled for the page's script, empty geometries left out."""
     layers = []
-    for spec, frame in result_frames(plan, lang=lang):
+    for spec, frame in frames:
         keep = ~shapely.is_empty(frame.geometry.to_numpy()) if len(frame) else np.array([], dtype=bool)
         styled = styled_layer(frame[keep], spec, lang=lang, show=spec.name != "exp_needs")
         layers.append({"key": spec.name, "name": spec.label(lang), "spec": styled.client_spec,
                        "data": styled.data_json, "count": styled.n_features})
     return layers
+
+
+def suitability_legend(lang: str = "zh") -> LegendSection:
+    """The suitability layer's legend: every score class with its colour, low to high."""
+    spec = SUITABILITY_SPEC
+    codes = spec.field("score_class").codes
+    return LegendSection(spec.name, spec.label(lang), "fill", [LegendItem(code_label(code, lang), code.color)
+                                                               for code in codes])
 
 
 def layers_json(layers: list[dict]) -> str:
@@ -289,4 +323,5 @@ def outline_svg(geometry, context: np.ndarray | None = None, *, size_px: int = 3
 
 __all__ = ["CONSTRAINT_CODES", "EXCLUDED_SPEC", "LEAFLET_DRAW_CSS", "LEAFLET_DRAW_JS", "NEEDS_SPEC", "NET_SPEC",
            "SITE_LAND_SPEC", "SITE_SPACE_SPEC", "SOFT_SPEC", "SUITABILITY_SPEC", "expansion_map", "layers_json",
-           "outline_svg", "plots_spec", "result_frames", "result_layers", "sites_map", "suitability_classes"]
+           "SCENARIO_AREA_SPEC", "outline_svg", "plots_layer", "plots_spec", "result_frames", "result_layers", "roads_layer",
+           "saved_frames", "sites_map", "styled_layers", "suitability_classes", "suitability_legend"]

@@ -3,13 +3,13 @@
 :func:`plan_expansion` runs the four expansion analyses on one area with one set
 of options and keeps their results together; :meth:`ExpansionPlan.figures` are the
 headline numbers a committee compares (net area, plots, road and pipe km, cost,
-mean suitability), and :func:`compare_scenarios` sets two scenarios' figures side
-by side. Saving and loading scenarios is ``layers.scenarios``' job.
+mean suitability), and :func:`compare_scenarios` sets any number of scenarios' figures side
+by side, written by :func:`figure_text`. Saving and loading scenarios is ``layers.scenarios``' job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import geopandas as gpd
@@ -146,15 +146,50 @@ def plan_expansion(area: gpd.GeoSeries, layers: Mapping[str, pd.DataFrame], *, r
                          notes=list(land.warnings))
 
 
-def compare_scenarios(a: Mapping[str, object], b: Mapping[str, object], *, lang: str = "zh") -> pd.DataFrame:
-    """Two scenarios' figures side by side: ``label, unit, a, b, difference`` (b − a), indexed by figure."""
+#: Decimals each unit's figures are shown with: 亩 and 万元 with one as in the annual report, counts whole.
+DECIMALS = {"亩": 1, "km²": 3, "km": 2, "": 0, "万元": 1, "0–10": 2}
+#: Units in English (the figures' units are kept in Chinese in :data:`COMPARED`).
+UNITS_EN = {"亩": "mu", "万元": "10k yuan"}
+
+
+def unit_text(unit: str, lang: str = "zh") -> str:
+    """``unit`` as written in ``lang``."""
+    return UNITS_EN.get(unit, unit) if lang == "en" else unit
+
+
+def figure_text(value: object, unit: str, *, signed: bool = False) -> str:
+    """A figure written with thousands separators and its unit's decimals (87,637.7); '—' when missing.
+
+    ``signed`` writes a difference: '+12.5', '−3.0' (a true minus sign), '0.0'.
+    """
+    if not isinstance(value, int | float) or isinstance(value, bool) or not np.isfinite(value):
+        return "—"
+    digits = DECIMALS.get(unit, 2)
+    text = f"{abs(value) if signed else value:,.{digits}f}"
+    if not signed or float(text.replace(",", "")) == 0:
+        return text
+    return ("+" if value > 0 else "\u2212") + text
+
+
+def compare_scenarios(figures: Sequence[Mapping[str, object]], *, lang: str = "zh") -> list[dict]:
+    """Scenarios' figures side by side, one row per figure of :data:`COMPARED`, scenarios in the given order.
+
+    Each row: ``figure, label, unit`` (in ``lang``), ``values`` (one per scenario) and
+    ``differences`` (each scenario's value minus the first's; None for the first and
+    where either value is missing), with their texts (``value_texts``, ``difference_texts``).
+    """
     rows = []
     for key, zh, en, unit in COMPARED:
-        va, vb = a.get(key), b.get(key)
-        both = isinstance(va, int | float) and isinstance(vb, int | float)
-        rows.append({"figure": key, "label": en if lang == "en" else zh, "unit": unit, "a": va, "b": vb,
-                     "difference": round(vb - va, 4) if both else None})
-    return pd.DataFrame(rows).set_index("figure")
+        values = [one.get(key) for one in figures]
+        first = values[0] if values else None
+        differences = [None] + [round(v - first, 4) if isinstance(v, int | float) and isinstance(first, int | float)
+                                else None for v in values[1:]]
+        rows.append({"figure": key, "label": en if lang == "en" else zh, "unit": unit_text(unit, lang),
+                     "values": values, "differences": differences,
+                     "value_texts": [figure_text(v, unit) for v in values],
+                     "difference_texts": [None] + [figure_text(d, unit, signed=True) for d in differences[1:]]})
+    return rows
 
 
-__all__ = ["COMPARED", "ExpansionPlan", "ScenarioOptions", "compare_scenarios", "plan_expansion"]
+__all__ = ["COMPARED", "DECIMALS", "ExpansionPlan", "ScenarioOptions", "compare_scenarios", "figure_text", "plan_expansion",
+           "unit_text"]

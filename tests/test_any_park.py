@@ -50,7 +50,8 @@ EXPORT_URL = re.compile(r"/export/(\w+)\.(\w+)(?:\?.*)?")
 #: Routes whose answer does not depend on the park's layers (sign-in, accounts, the import form, saved scenarios,
 #: the audit trail): asked for on the parks of ``COVERING`` only.
 PARK_INDEPENDENT = {"auth.login", "auth.account", "admin.users", "imports.upload_form", "expansion.list_scenarios",
-                    "expansion.compare_page", "expansion.compare_api", "expansion.export_scenario", "audit.log",
+                    "expansion.compare_page", "expansion.compare_api", "expansion.export_scenario", "expansion.scenario_api",
+                    "audit.log",
                     "audit.user", "audit.export", "public.map"}
 
 

@@ -155,10 +155,12 @@ def test_scenarios_saved_listed_compared_and_exported(expansion_client):
     assert len(expansion_client.get("/api/expansion/scenarios").get_json()["scenarios"]) == 2
 
     compared = expansion_client.get("/api/expansion/compare", query_string={"a": "方案 & A", "b": "B"}).get_json()
+    assert compared["scenarios"] == ["方案 & A", "B"]
     rows = {row["figure"]: row for row in compared["figures"]}
-    assert rows["net_mu"]["a"] == rows["net_mu"]["b"] == pytest.approx(930.0)
-    assert rows["net_mu"]["difference"] == 0
-    assert rows["plots"]["difference"] == rows["plots"]["b"] - rows["plots"]["a"]
+    assert rows["net_mu"]["values"] == [pytest.approx(930.0), pytest.approx(930.0)]
+    assert rows["net_mu"]["differences"] == [None, 0]
+    a_plots, b_plots = rows["plots"]["values"]
+    assert rows["plots"]["differences"] == [None, b_plots - a_plots]
     page = expansion_client.get("/expansion/compare", query_string={"a": "方案 & A", "b": "B"})
     assert page.status_code == 200
     assert "方案 &amp; A" in page.get_data(as_text=True)

@@ -9,8 +9,10 @@ and no console error may be logged.
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+from urllib.request import urlopen
 
 import pytest
 import shapely
@@ -98,6 +100,62 @@ def test_drawing_a_polygon_returns_its_developable_area(session):
     assert page.evaluate("() => parkatlas.expansion.last.source.kind") == "drawn"
     assert page.evaluate("() => parkatlas.map.hasLayer(parkatlas.layers.exp_net)") is True
     assert page.locator("#expansion-result .approval-level").inner_text().strip() != ""
+
+
+def _shown_area(page) -> shapely.Geometry:
+    """The editable drawing's area (GeoJSON in the page's state) as a shapely geometry."""
+    return shapely.from_geojson(json.dumps(page.evaluate("() => parkatlas.expansion.area")))
+
+
+def _wait_reopened(page, name: str) -> None:
+    page.wait_for_function("(name) => window.parkatlas && window.parkatlas.expansion && "
+                           "parkatlas.expansion.scenario === name && "
+                           "document.getElementById('expansion-result').dataset.state === 'done'", arg=name)
+
+
+def test_a_saved_scenario_stays_on_the_map_after_saving_a_reload_and_reopening(session, server):
+    """Save the drawn area: the page reopens the scenario (area, plots drawn, figures formatted); a reload keeps
+    it; from the plain page its "在地图上打开" link draws it again, the same area as saved."""
+    page = session.page
+    drawn = _shown_area(page)
+    page.fill("#exp-save input[name=name]", "画的方案")
+    page.click("#exp-save button[type=submit]")
+    page.wait_for_url("**/expansion?scenario=*")
+    _wait_reopened(page, "画的方案")
+    saved = json.loads(urlopen(server.url + "/api/expansion/scenarios/" + quote("画的方案")).read())
+    for _ in ("after saving", "after a reload"):
+        assert shapely.equals_exact(shapely.normalize(_shown_area(page)),
+                                    shapely.normalize(shapely.from_geojson(json.dumps(saved["scenario"]["geometry"]))),
+                                    tolerance=1e-9)
+        assert shapely.equals_exact(shapely.normalize(_shown_area(page)), shapely.normalize(drawn), tolerance=1e-8)
+        assert page.evaluate("() => parkatlas.map.hasLayer(parkatlas.layers.exp_scenario_area)") is True
+        assert page.input_value("#exp-save input[name=name]") == "画的方案"
+        assert "画的方案" in page.locator("#exp-reopened").inner_text()
+        cost = page.locator("#expansion-result [data-figure=cost_wan]").inner_text()
+        assert cost == f"{saved['figures']['cost_wan']:,.1f}"  # thousands separators, one decimal
+        page.reload(wait_until="networkidle")
+        _wait_reopened(page, "画的方案")
+    page.goto(server.url + "/expansion", wait_until="networkidle")
+    page.wait_for_function("() => document.getElementById('expansion-result').dataset.state === 'done'")
+    assert page.evaluate("() => parkatlas.expansion.area") is None
+    row = page.locator("#scenario-table tr", has_text="画的方案")
+    row.get_by_role("link", name="在地图上打开").click()
+    _wait_reopened(page, "画的方案")
+    assert shapely.equals_exact(shapely.normalize(_shown_area(page)), shapely.normalize(drawn), tolerance=1e-8)
+
+
+def test_the_heading_stays_on_one_line_on_a_narrow_screen(session):
+    page = session.page
+    page.set_viewport_size({"width": 760, "height": 900})
+    try:
+        lines = page.evaluate("""() => {
+            const h1 = document.querySelector('.expansion .overview-head h1');
+            const line = parseFloat(getComputedStyle(h1).lineHeight) || parseFloat(getComputedStyle(h1).fontSize) * 1.3;
+            return h1.getBoundingClientRect().height / line;
+        }""")
+        assert lines < 1.5
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 900})
 
 
 def test_a_refused_area_shows_the_message(session):

@@ -137,7 +137,7 @@ def test_a_saved_scenario_without_new_roads_exports_and_compares(expansion_clien
     compared = expansion_client.get("/api/expansion/compare", query_string={"a": "沿现有道路", "b": "沿现有道路"})
     assert compared.status_code == 200
     rows = {row["figure"]: row for row in compared.get_json()["figures"]}
-    assert rows["net_mu"]["difference"] == 0
+    assert rows["net_mu"]["differences"] == [None, 0]
     assert expansion_client.get("/expansion/compare", query_string={"a": "沿现有道路", "b": "沿现有道路"}).status_code == 200
 
 

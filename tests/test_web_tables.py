@@ -85,7 +85,7 @@ def test_paging_boundaries(tiny_client):
     assert "第 1 / 1 页，共 0 条" in nothing
 
 
-@pytest.mark.parametrize(("query", "field"), [("per_page=0", "per_page"), ("per_page=1001", "per_page"),
+@pytest.mark.parametrize(("query", "field"), [("per_page=0", "per_page"), ("per_page=x", "per_page"),
                                               ("page=0", "page"), ("page=x", "page")])
 def test_bad_page_sizes_are_400(tiny_client, query, field):
     answer = tiny_client.get(f"/land?{query}&lang=en")

@@ -4,8 +4,9 @@ The page shows the park with a drawing tool (Leaflet.draw, served locally); the
 small bridge ``static/js/expansion.js`` posts a drawn or uploaded shape to
 ``POST /api/expansion`` and draws what comes back. ``GET /api/expansion?zone=``
 runs the same plan on an expansion-area zone (the page's JSON twin). Scenarios
-are saved by name (``POST /api/expansion/scenarios``), listed, compared
-(``/expansion/compare?a=&b=`` and its twin) and exported as GeoPackage or XLSX.
+are saved by name (``POST /api/expansion/scenarios``), listed, reopened on the map as saved
+(``/expansion?scenario=`` and its twin ``/api/expansion/scenarios/<name>``), compared two or more side by side
+(``/expansion/compare?s=&s=`` and its twin) and exported as GeoPackage or XLSX.
 
 Posted geometry is user input: it is parsed and checked here (GeoJSON, polygon
 type, vertex and feature counts while the JSON is parsed, inside the park's CRS
@@ -33,9 +34,16 @@ from werkzeug.exceptions import NotFound
 from geo.constraints import constraint_label
 from geo.crs import WEB_EPSG, outside_area_of_use, to_working
 from geo.maps import map_components
-from geo.maps_expansion import expansion_map, layers_json, result_layers
+from geo.maps_expansion import (
+    expansion_map,
+    layers_json,
+    result_layers,
+    saved_frames,
+    styled_layers,
+    suitability_legend,
+)
 from geo.records import in_force
-from geo.scenarios import COMPARED, ScenarioOptions, compare_scenarios
+from geo.scenarios import COMPARED, DECIMALS, ScenarioOptions, compare_scenarios, figure_text, unit_text
 from layers.expansion_rules import LAYOUTS, ExpansionRules
 from layers.geojson import dumps, script_safe
 from layers.infra_rules import InfraRules
@@ -289,7 +297,8 @@ def _area_from(data: dict) -> tuple[gpd.GeoSeries, dict]:
 
 def _labels() -> dict:
     """Texts the page's script shows (it builds the result panel as DOM text)."""
-    names = [(key, tr(zh, en), unit) for key, zh, en, unit in COMPARED]
+    lang = current_lang()
+    names = [(key, tr(zh, en), unit_text(unit, lang), DECIMALS.get(unit, 2)) for key, zh, en, unit in COMPARED]
     return {
         "figures": names, "gross": tr("总面积", "Gross area"), "net": tr("可开发净面积", "Net developable"),
         "excluded": tr("扣除（硬约束）", "Excluded (hard constraints)"), "own": tr("自身面积", "Own overlap"),
@@ -302,7 +311,7 @@ def _labels() -> dict:
         "plots": tr("规划地块", "Planned plots"), "leftovers": tr("零星剩余", "Leftovers"),
         "roads": tr("道路（按等级）", "Roads by grade"), "pipes": tr("管线（按类别）", "Mains by network"),
         "capacity": tr("容量校核", "Capacity checks"), "ok": tr("满足", "enough"), "short": tr("不足", "short"),
-        "unknown": tr("未校核", "not checked"), "cost": tr("投资估算（万元）", "Cost (万元)"),
+        "unknown": tr("未校核", "not checked"), "cost": tr("投资估算（万元）", "Cost (10k yuan)"),
         "notes": tr("说明", "Notes"), "error": tr("无法分析该范围", "This area cannot be analysed"),
         "working": tr("分析中…", "Analysing…"), "saved": tr("已保存方案", "Scenario saved"),
         "draw_first": tr("请先在地图上绘制或选择范围", "Draw or choose an area first"),
@@ -316,20 +325,35 @@ def _json_cap() -> int:
     return body_limit("expansion.api_post", current_app.config)
 
 
+def _initial_plan(zones: gpd.GeoDataFrame, options: ScenarioOptions, scenario):
+    """What the page shows first: the saved ``scenario`` as saved, else the chosen zone's plan, else nothing.
+
+    Returns (result JSON text or None, zone id or None, the zones to start the map on).
+    """
+    if scenario is not None:
+        return scenario_json(scenario), None, None
+    if not len(zones):
+        return None, None, None
+    area, zone_id = _zone_area(request.args.get("zone") or None)
+    initial = result_json(run_plan(area, options), source={"kind": "zone", "zone": zone_id})
+    return initial, zone_id, zones[(zones["zone_id"] == zone_id).to_numpy()]
+
+
+def _page_options(rules: ExpansionRules, scenario) -> ScenarioOptions:
+    """The options the page's form shows: a reopened scenario's as saved, else the query's."""
+    given = scenario.options if scenario is not None else request.args
+    return parse_options({k: v for k, v in given.items() if k in ScenarioOptions.__dataclass_fields__}, rules)
+
+
 @bp.get("/expansion")
 def page():
-    """The expansion page: the park, the drawing tool, the chosen zone's plan (drawn by the script)."""
+    """The expansion page: the park, the drawing tool, the chosen zone's plan or a reopened scenario (``?scenario=``)."""
     rules, _ = _rules()
-    options = parse_options({k: v for k, v in request.args.items() if k in ScenarioOptions.__dataclass_fields__},
-                            rules)
+    scenario = _load(request.args["scenario"]) if request.args.get("scenario") else None
+    options = _page_options(rules, scenario)
     lang = current_lang()
     zones = _expansion_zones()
-    zone_id = request.args.get("zone") or None
-    initial, focus = None, None
-    if len(zones):
-        area, zone_id = _zone_area(zone_id)
-        initial = result_json(run_plan(area, options), source={"kind": "zone", "zone": zone_id})
-        focus = zones[(zones["zone_id"] == zone_id).to_numpy()]
+    initial, zone_id, focus = _initial_plan(zones, options, scenario)
     config = current_app.config
     # The map shows today's park; the plan judges its own day (``as_of``) from all records.
     current = {name: in_force(frame) for name, frame in _layers().items()}
@@ -337,25 +361,32 @@ def page():
                             asset_base_url=url_for("static", filename=""), tianditu_key=config["TIANDITU_KEY"],
                             focus=focus)
     parts = map_components(the_map)
-    store_list = _scenario_list()
     page_config = {
         "api": url_for("expansion.api_post"), "scenarios": url_for("expansion.save_scenario"),
-        "maxJsonBytes": _json_cap(),
+        "page": url_for("expansion.page"), "maxJsonBytes": _json_cap(),
         "lang": lang, "labels": _labels(), "options": options.as_dict(), "zone": zone_id,
         "constraints": {name: constraint_label(name, lang) for name in
                         ("basic_farmland", "eco_redline", "forest_i", "geohazard_danger", "water",
                          "outside_urban_boundary", "existing_parcels", "road_reserve")},
     }
-    config_text = script_safe(dumps(page_config))
     return render_template(
         "expansion/index.html",
         park=park_info(), rules=rules, options=options, zones=zones[["zone_id", "name"]].to_dict("records"),
-        zone_id=zone_id, industries=rules.demand.per_mu, layouts=LAYOUTS,
+        zone_id=zone_id, industries=rules.demand.per_mu, layouts=LAYOUTS, scenario=scenario,
         map_header=Markup(parts.header), map_html=Markup(parts.html), map_script=Markup(parts.script),
-        page_config=Markup(config_text), initial=Markup(script_safe(initial)) if initial else Markup("null"),
-        scenarios=store_list, not_judged=notices(*TOPICS),
-        json_url=url_for("expansion.api_get", zone=zone_id, **_query(options)) if zone_id else None,
+        page_config=Markup(script_safe(dumps(page_config))),
+        initial=Markup(script_safe(initial)) if initial else Markup("null"),
+        scenarios=_scenario_list(), listed=listed_headers(lang), not_judged=notices(*TOPICS),
+        legend=[suitability_legend(lang)],
+        json_url=_page_json_url(scenario, zone_id, options),
     )
+
+
+def _page_json_url(scenario, zone_id: str | None, options: ScenarioOptions) -> str | None:
+    """The page's JSON twin: the reopened scenario's, else the zone plan's."""
+    if scenario is not None:
+        return url_for("expansion.scenario_api", name=scenario.name)
+    return url_for("expansion.api_get", zone=zone_id, **_query(options)) if zone_id else None
 
 
 def _query(options: ScenarioOptions) -> dict:
@@ -365,18 +396,49 @@ def _query(options: ScenarioOptions) -> dict:
     return query
 
 
+#: The figures the page's scenario list shows, in its column order.
+LISTED = ("net_mu", "plots", "road_km", "pipe_km", "cost_wan", "mean_suitability")
+
+
 def _scenario_list() -> list[dict]:
+    """Saved scenarios for the page's list: name, saved time, the listed figures as text, links."""
     try:
         store = ScenarioStore(park().store)
     except ScenarioError:
         return []
-    table = store.list()
+    units = {key: unit for key, _, _, unit in COMPARED}
     records = []
-    for row in table.to_dict("records"):
+    for row in store.list().to_dict("records"):
         name = str(row["name"])
-        records.append({**row, "gpkg": url_for("expansion.export_scenario", name=name, fmt="gpkg"),
+        records.append({"name": name, "saved_at": row["saved_at"],
+                        "texts": [figure_text(row.get(key), units[key]) for key in LISTED],
+                        "open": url_for("expansion.page", scenario=name),
+                        "gpkg": url_for("expansion.export_scenario", name=name, fmt="gpkg"),
                         "xlsx": url_for("expansion.export_scenario", name=name, fmt="xlsx")})
     return records
+
+
+def listed_headers(lang: str) -> list[str]:
+    """The scenario list's figure headers with their units in ``lang`` (as :data:`LISTED`)."""
+    headers = {}
+    for key, zh, en, unit in COMPARED:
+        label, shown = (en, unit_text(unit, lang)) if lang == "en" else (zh, unit)
+        headers[key] = label if not shown else f"{label} ({shown})" if lang == "en" else f"{label}（{shown}）"
+    return [headers[key] for key in LISTED]
+
+
+def scenario_json(scenario) -> str:
+    """A saved scenario as saved: its summary, area (GeoJSON, EPSG:4326) and layers (area, plots, new roads)."""
+    lang = current_lang()
+    area = scenario.area.to_crs(WEB_EPSG)
+    geometry = json.loads(shapely.to_geojson(area.union_all()))
+    source = {"kind": "scenario", "name": scenario.name, "saved_at": scenario.saved_at,
+              "saved_from": scenario.options.get("source")}
+    targets = scenario.options.get("targets_mu") or rules().expansion.parcelling.targets_mu
+    frames = saved_frames(scenario.name, scenario.area, scenario.plots, scenario.roads, targets_mu=targets)
+    body = {"park": park_info(), "source": source, "not_judged": notices_json(notices(*TOPICS)), **scenario.summary,
+            "scenario": {"name": scenario.name, "saved_at": scenario.saved_at, "geometry": geometry}}
+    return dumps(body)[:-1] + ',"layers":' + layers_json(styled_layers(frames, lang=lang)) + "}"
 
 
 @bp.get("/api/expansion")
@@ -408,6 +470,12 @@ def list_scenarios():
                     mimetype="application/json")
 
 
+@bp.get("/api/expansion/scenarios/<path:name>")
+def scenario_api(name: str):
+    """One saved scenario as saved (summary, area as GeoJSON in EPSG:4326, its layers): what reopening draws."""
+    return Response(scenario_json(_load(name)), mimetype="application/json")
+
+
 @bp.post("/api/expansion/scenarios")
 def save_scenario():
     """Run and save a scenario: ``{"name": …, "geometry" | "zone", "options"}``; 201 with its figures."""
@@ -425,7 +493,8 @@ def save_scenario():
         raise BadRequest(tr(exc.zh, str(exc))) from None
     name = str(data.get("name")).strip()
     return Response(dumps({"name": name, "figures": plan.figures(),
-                           "links": {"gpkg": url_for("expansion.export_scenario", name=name, fmt="gpkg"),
+                           "links": {"open": url_for("expansion.page", scenario=name),
+                                     "gpkg": url_for("expansion.export_scenario", name=name, fmt="gpkg"),
                                      "xlsx": url_for("expansion.export_scenario", name=name, fmt="xlsx")}}),
                     status=201, mimetype="application/json")
 
@@ -437,28 +506,97 @@ def _load(name: str):
         raise NotFound(tr(exc.zh, str(exc))) from None
 
 
-def comparison(a: str, b: str) -> tuple[pd.DataFrame, object, object]:
-    if not a or not b:
-        raise BadRequest(tr("比较需要两个方案名：?a=…&b=…", "compare needs two scenario names: ?a=…&b=…"),
-                         field="a" if not a else "b", value="")
-    first, second = _load(a), _load(b)
-    return compare_scenarios(first.figures, second.figures, lang=current_lang()), first, second
+def compared_names(args) -> list[str]:
+    """The scenarios to compare, in order: ``?s=`` repeated (two or more), or the two of ``?a=&b=``."""
+    if "s" not in args and ("a" in args or "b" in args):
+        for key in ("a", "b"):
+            if not args.get(key, "").strip():
+                raise BadRequest(tr(f"比较需要两个方案名：?a=…&b=…，{key} 为空",
+                                    f"compare needs two scenario names: ?a=…&b=…; {key} is empty"),
+                                 field=key, value=args.get(key, ""))
+        return [args["a"].strip(), args["b"].strip()]
+    names = [name.strip() for name in args.getlist("s") if name.strip()]
+    if len(names) < 2:
+        raise BadRequest(tr(f"比较需要至少两个方案：?s=…&s=…，收到 {len(names)} 个",
+                            f"compare needs at least two scenarios: ?s=…&s=…, got {len(names)}"),
+                         field="s", value=names)
+    return names
+
+
+def comparison(args) -> tuple[list[dict], list]:
+    """The compared scenarios' figures (``geo.scenarios.compare_scenarios``) and the scenarios themselves."""
+    scenarios = [_load(name) for name in compared_names(args)]
+    rows = compare_scenarios([s.figures for s in scenarios], lang=current_lang())
+    return rows, scenarios
+
+
+def settings_rows(scenarios: list, rules: ExpansionRules) -> list[dict]:
+    """What each scenario was planned with (area, road layout, spacing, width, plot sizes, industry) and
+    its approval level, as text; an option left empty shows the park's rule it used."""
+    rows = []
+    for key, zh, en, text in _SETTINGS:
+        rows.append({"setting": key, "label": tr(zh, en), "texts": [text(s, rules) for s in scenarios]})
+    return rows
+
+
+def _source_text(scenario, rules) -> str:
+    source = scenario.options.get("source") or {}
+    return source.get("zone") or tr("绘制或上传的范围", "drawn or uploaded area")
+
+
+def _option(scenario, key, default):
+    value = scenario.options.get(key)
+    return default if value in (None, [], "") else value
+
+
+def _layout_text(scenario, rules) -> str:
+    layout = _option(scenario, "layout", rules.parcelling.layout)
+    return tr("生成方格路网", "generated grid") if layout == "grid" else tr("仅沿规划道路", "planned roads only")
+
+
+def _industry_text(scenario, rules) -> str:
+    key = _option(scenario, "industry", rules.demand.default_industry)
+    found = rules.demand.per_mu.get(key)
+    return tr(found.label_zh, found.label_en) if found else str(key)
+
+
+def _approval_text(scenario, rules) -> str:
+    level = (scenario.summary.get("constraints") or {}).get("approval", {}).get("level")
+    return {"state_council": tr("国务院批准", "State Council"),
+            "provincial": tr("省级人民政府批准", "Province")}.get(level, "—")
+
+
+_SETTINGS = (
+    ("saved_at", "保存时间", "Saved", lambda s, r: s.saved_at.replace("T", " ")),
+    ("area", "范围", "Area", _source_text),
+    ("layout", "路网", "Road layout", _layout_text),
+    ("spacing_m", "路网间距（米）", "Road spacing (m)",
+     lambda s, r: f"{_option(s, 'spacing_m', r.parcelling.road_spacing_m):,.0f}"),
+    ("width_m", "道路红线（米）", "Road width (m)",
+     lambda s, r: f"{_option(s, 'width_m', r.parcelling.road_width_m):,.0f}"),
+    ("targets_mu", "地块规模（亩）", "Plot sizes (mu)",
+     lambda s, r: tr("、", ", ").join(f"{t:,.1f}" for t in _option(s, "targets_mu", r.parcelling.targets_mu))),
+    ("industry", "产业", "Industry", _industry_text),
+    ("approval", "征地审批级别", "Expropriation approval", _approval_text),
+)
 
 
 @bp.get("/expansion/compare")
 def compare_page():
-    """Two saved scenarios side by side."""
-    table, first, second = comparison(request.args.get("a", ""), request.args.get("b", ""))
-    return render_template("expansion/compare.html", park=park_info(), table=table.reset_index().to_dict("records"),
-                           a=first, b=second,
-                           json_url=url_for("expansion.compare_api", a=first.name, b=second.name))
+    """Two or more saved scenarios side by side (``?s=…&s=…``), differences against the first."""
+    rows, scenarios = comparison(request.args)
+    names = [s.name for s in scenarios]
+    return render_template("expansion/compare.html", park=park_info(), rows=rows, scenarios=scenarios,
+                           settings=settings_rows(scenarios, _rules()[0]),
+                           json_url=url_for("expansion.compare_api", s=names))
 
 
 @bp.get("/api/expansion/compare")
 def compare_api():
-    table, first, second = comparison(request.args.get("a", ""), request.args.get("b", ""))
-    rows = json.loads(table.reset_index().to_json(orient="records", force_ascii=False))
-    return Response(dumps({"a": first.name, "b": second.name, "figures": rows}), mimetype="application/json")
+    """The compared scenarios' figures and settings as JSON."""
+    rows, scenarios = comparison(request.args)
+    return Response(dumps({"scenarios": [s.name for s in scenarios], "figures": rows,
+                           "settings": settings_rows(scenarios, _rules()[0])}), mimetype="application/json")
 
 
 @bp.get("/expansion/scenarios/<path:name>.<any(gpkg, xlsx):fmt>")
@@ -472,8 +610,8 @@ def export_scenario(name: str, fmt: str):
     summary = scenario.summary
     lang = current_lang()
     sheets = {
-        tr("指标", "Figures"): compare_scenarios(scenario.figures, scenario.figures, lang=lang)[["label", "unit", "a"]]
-        .rename(columns={"a": scenario.name}),
+        tr("指标", "Figures"): pd.DataFrame([{"label": row["label"], "unit": row["unit"], scenario.name: row["values"][0]}
+                                            for row in compare_scenarios([scenario.figures], lang=lang)]),
         tr("硬约束", "Hard constraints"): pd.DataFrame([{
             "constraint": row["label"], "excluded_mu": row["excluded"]["mu"], "attributed_mu": row["attributed"]["mu"]}
             for row in summary["constraints"]["excluded"]]),

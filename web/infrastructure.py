@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
@@ -40,14 +41,13 @@ from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
 from web.pages import Card, Share
 from web.park import park, request_day, rules
+from web.tables import table_view
 from web.tiles import tile_settings
 from web.workbooks import cover, workbook_response
 
 bp = Blueprint("infrastructure", __name__)
 
 LAYERS = ("parcels", "roads", "pipelines", "buildings", "facilities")
-#: Rows shown in each HTML table; the JSON twin and the XLSX export carry them all.
-TABLE_ROWS = 300
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
@@ -226,17 +226,30 @@ def cards(result: dict, *, lang: str) -> list[Card]:
 
 @dataclass(frozen=True)
 class Table:
-    """A table as the page shows it: header texts and rows of display texts."""
+    """A table as the page shows it: header texts, the sort key of each column, one page of rows as display
+    texts, and its table state (``web.tables``: sort, page, text, prefix)."""
 
     columns: list[str]
+    keys: list[str]
     rows: list[list[str]]
     total: int
+    state: dict
 
 
-def display(frame: pd.DataFrame, *, share_columns: tuple[str, ...] = (), limit: int = TABLE_ROWS) -> Table:
-    """Texts of the first ``limit`` rows: numbers with thousands separators and the decimals they were
-    rounded to (at most 6), shares in %, missing values as —."""
-    shown = frame.head(limit)
+#: Each table's query-parameter prefix (one per table of the page: each sorts and pages on its own).
+TABLE_PREFIXES = {"coverage": "cov_", "conflicts": "conf_", "lacking": "lack_", "roads": "road_", "pipelines": "pipe_"}
+
+
+def display(frame: pd.DataFrame, args, prefix: str, *, share_columns: tuple[str, ...] = ()) -> Table:
+    """One page of ``frame`` as ``args`` ask (``prefix`` + sort/order/q/page/per_page; columns are sorted by
+    position, ``0``, ``1`` …, their values being the texts the page shows), as texts: numbers with thousands
+    separators and the decimals they were rounded to (at most 6), shares in %, missing values as —."""
+    keys = [str(i) for i in range(frame.shape[1])]
+    keyed = frame.set_axis(keys, axis=1).reset_index(drop=True)
+    keyed["_row"] = np.arange(len(keyed))
+    words = [key for key, name in zip(keys, frame.columns) if not pd.api.types.is_numeric_dtype(frame[name])]
+    rows, state = table_view(keyed, args, columns=keys, id_column="_row", text_columns=words, prefix=prefix)
+    shown = frame.iloc[rows["_row"].to_numpy()]
     texts = {}
     for name in shown.columns:
         column = shown[name]
@@ -250,8 +263,8 @@ def display(frame: pd.DataFrame, *, share_columns: tuple[str, ...] = (), limit: 
             values = column
             text = column.map(str)
         texts[name] = text.astype(object).where(values.notna().to_numpy(), "—")
-    rows = pd.DataFrame(texts, index=shown.index).to_numpy(dtype=object).tolist()
-    return Table([str(c) for c in shown.columns], rows, len(frame))
+    texts_frame = pd.DataFrame(texts, index=shown.index)
+    return Table([str(c) for c in frame.columns], keys, texts_frame.to_numpy(dtype=object).tolist(), len(frame), state)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -292,11 +305,11 @@ def page():
         map_header=Markup(parts.header),
         map_html=Markup(parts.html),
         map_script=Markup(parts.script),
-        coverage=display(coverage, share_columns=(coverage.columns[-1],)),
-        roads=display(road_table(result, lang=lang)),
-        pipelines=display(pipeline_table(result, lang=lang)),
-        conflicts=display(conflict_table(result, lang=lang)),
-        lacking=display(lacking),
+        coverage=display(coverage, request.args, TABLE_PREFIXES["coverage"], share_columns=(coverage.columns[-1],)),
+        roads=display(road_table(result, lang=lang), request.args, TABLE_PREFIXES["roads"]),
+        pipelines=display(pipeline_table(result, lang=lang), request.args, TABLE_PREFIXES["pipelines"]),
+        conflicts=display(conflict_table(result, lang=lang), request.args, TABLE_PREFIXES["conflicts"]),
+        lacking=display(lacking, request.args, TABLE_PREFIXES["lacking"]),
         unchecked=len(result["unchecked_pipes"]),
         rules_files=rules.files,
         not_judged=notices(*TOPICS),

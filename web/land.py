@@ -45,15 +45,12 @@ from web.errors import BadRequest, not_a_number, not_one_of, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
 from web.park import park, request_day
-from web.tables import ordered_rows, ranked, table_query, table_view
+from web.tables import ordered_rows, ranked, sort_rows, table_query, table_view
 from web.workbooks import cover, workbook_response
 
 bp = Blueprint("land", __name__)
 
 FORMATS = ("html", "json", "xlsx")
-#: Rows shown in a page's secondary tables (inefficiency, candidates); the main table of each page is paged
-#: (``web.tables``), the JSON twin pages with limit/offset and the XLSX has every row.
-TABLE_ROWS = 500
 #: Default orders, the most relevant rows first: idle land by how far along the clock it is (reclaim before fee
 #: before stalled before overdue), then the rest; parcels below the control indicators before the others;
 #: open cases before closed ones.
@@ -170,26 +167,9 @@ def page_helpers() -> dict:
         args.pop("lang", None)
         return url_for(request.endpoint, **(request.view_args or {}), **args)
 
-    def with_args(**changes) -> str:
-        args = request.args.to_dict(flat=False)
-        args.pop("format", None)
-        for name, value in changes.items():
-            if value is None:
-                args.pop(name, None)
-            else:
-                args[name] = [str(value)]
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
-
-    def sort_url(table: dict, column: str) -> str:
-        """The header's link: sort by ``column`` ascending, or descending when it is already ascending."""
-        ascending_now = table.get("sort") == column and table.get("order") == "asc"
-        return with_args(sort=column, order="desc" if ascending_now else "asc", page=None)
-
     keep = [(name, value) for name, values in request.args.to_dict(flat=False).items()
             if name not in ("as_of", "format", "lang", "offset") for value in values]
-    keep_table = [(name, value) for name, value in keep if name not in ("q", "page")]
-    return {"export_url": export_url, "keep_args": keep, "keep_table_args": keep_table, "sort_url": sort_url,
-            "page_url": lambda n: with_args(page=n)}
+    return {"export_url": export_url, "keep_args": keep}
 
 
 @bp.app_template_filter("num")
@@ -250,10 +230,25 @@ def land_page():
                                       "area_ratios": ratios}, missing, as_of)
     rows, table = land_table(parcels[LAND_COLUMNS].assign(compliance=classes))
     return render_template(
-        "land/land.html", as_of=as_of, park=park_info(), ratios=records(ratios.reset_index()),
-        ratio_key=ratios.index.name, counts=counts, rows=records(rows), table=table, legend=palette_legend(COMPLIANCE_PALETTE, lang=current_lang()),
+        "land/land.html", as_of=as_of, park=park_info(), **ratio_table(ratios), counts=counts, rows=records(rows), table=table, legend=palette_legend(COMPLIANCE_PALETTE, lang=current_lang()),
         compliance_labels={k: (v[2] if current_lang() == "en" else v[1]) for k, v in COMPLIANCE_PALETTE.items()},
         status_labels=code_labels("parcels", "status"), not_judged=missing, rules=land_rules(), **map_parts(land_map(parcels, **map_options())))
+
+
+#: The prefix of the area-ratio table's query parameters on /land.
+RATIO_PREFIX = "ratio_"
+
+
+def ratio_table(ratios: pd.DataFrame) -> dict:
+    """/land's ratios by area as a sortable, paged table (``ratio_`` parameters); the park's row (the last)
+    stays out of the sort, below the areas, and gives the page's KPIs."""
+    key = ratios.index.name or "area_name"
+    areas = ratios.iloc[:-1].reset_index(names=key)
+    rows, table = table_view(areas, request.args, columns=list(areas.columns), id_column=key, text_columns=(key,),
+                             prefix=RATIO_PREFIX)
+    park_row = records(ratios.iloc[-1:].reset_index(names=key))
+    return {"ratios": records(rows), "park_ratios": park_row[0] if park_row else {}, "ratio_key": key,
+            "ratio_table": table}
 
 
 def land_order(parcels: pd.DataFrame) -> pd.DataFrame:
@@ -263,7 +258,14 @@ def land_order(parcels: pd.DataFrame) -> pd.DataFrame:
 
 def land_table(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return table_view(table, request.args, columns=list(table.columns), id_column="parcel_id",
-                      text_columns=TEXT_COLUMNS, default_order=land_order)
+                      text_columns=TEXT_COLUMNS, default_order=land_order, names=land_names())
+
+
+def land_names() -> dict[str, dict]:
+    """The names /land shows for its coded columns (they sort by these): parcel status, compliance class."""
+    lang = current_lang()
+    return {"status": code_labels("parcels", "status"),
+            "compliance": {k: (v[2] if lang == "en" else v[1]) for k, v in COMPLIANCE_PALETTE.items()}}
 
 
 def twin_rows(frame: pd.DataFrame, id_column: str, default_order) -> pd.DataFrame:
@@ -373,21 +375,52 @@ def idle_page():
         return xlsx_response("idle", {"idle": chosen[IDLE_COLUMNS], "inefficient": inefficient[IDLE_COLUMNS]},
                              missing, as_of)
     areas = sorted(result.parcels["area_name"].dropna().unique().tolist())
-    inefficient = chosen[chosen["inefficiency"].notna().to_numpy()]
     rows, table = table_view(chosen[IDLE_COLUMNS], request.args, columns=IDLE_COLUMNS, id_column="parcel_id",
-                             text_columns=TEXT_COLUMNS, default_order=idle_order)
+                             text_columns=TEXT_COLUMNS, default_order=idle_order, names=idle_names())
     return render_template(
         "land/idle.html", as_of=as_of, park=park_info(), filters=filters, areas=areas,
         summary=idle_summary(chosen), park_summary=idle_summary(result.parcels), filtered=is_filtered(filters),
         chosen_parcels=len(chosen), park_parcels=len(result.parcels),
         statuses=[(key, status_label(key), entry[0]) for key, entry in IDLE_PALETTE.items()],
         rows=records(rows), table=table,
-        inefficient_rows=records(inefficient[IDLE_COLUMNS].head(TABLE_ROWS)),
-        inefficient_total=len(inefficient), categories=INEFFICIENCY_PALETTE, status_label=status_label,
+        **inefficient_table(chosen), categories=INEFFICIENCY_PALETTE, status_label=status_label,
         status_labels=code_labels("parcels", "status"), not_judged=missing,
         legend=palette_legend(IDLE_PALETTE, lang=current_lang()),
         ineff_legend=palette_legend(INEFFICIENCY_PALETTE, lang=current_lang()),
         **map_parts(idle_map(chosen, others=left_out(result.parcels, chosen), **map_options())))
+
+
+def idle_names() -> dict[str, dict]:
+    """The names /idle shows for its coded columns (they sort by these): idle status, parcel status."""
+    return {"idle_status": {key: status_label(key) for key in IDLE_PALETTE},
+            "status": code_labels("parcels", "status")}
+
+
+#: /idle's inefficient-land table: its columns and the prefix of its query parameters.
+INEFFICIENT_COLUMNS = ["parcel_id", "name", "area_name", "area_mu", "inefficiency", "inefficiency_reason"]
+INEFFICIENT_PREFIX = "ineff_"
+
+
+def inefficiency_names(values: pd.Series) -> dict[str, str]:
+    """Each comma-joined set of inefficiency kinds (``underused,below_target``) as the page reads it."""
+    lang = current_lang()
+    named = {key: entry[2] if lang == "en" else entry[1] for key, entry in INEFFICIENCY_PALETTE.items()}
+    return {value: tr("、", ", ").join(named.get(kind, kind) for kind in value.split(","))
+            for value in values.dropna().unique()}
+
+
+def largest_first(frame: pd.DataFrame, id_column: str = "parcel_id") -> pd.DataFrame:
+    """The largest parcels first (ties by id): the default order of tables without a status to rank by."""
+    return sort_rows(frame, "area_mu", descending=True, id_column=id_column)
+
+
+def inefficient_table(chosen: pd.DataFrame) -> dict:
+    """/idle's inefficient land (of the filtered parcels) as its own paged table (``ineff_`` parameters)."""
+    inefficient = chosen.loc[chosen["inefficiency"].notna().to_numpy(), INEFFICIENT_COLUMNS]
+    rows, table = table_view(inefficient, request.args, columns=INEFFICIENT_COLUMNS, id_column="parcel_id",
+                             text_columns=TEXT_COLUMNS, default_order=largest_first, prefix=INEFFICIENT_PREFIX,
+                             names={"inefficiency": inefficiency_names(inefficient["inefficiency"])})
+    return {"inefficient_rows": records(rows), "inefficient_table": table}
 
 
 def idle_order(parcels: pd.DataFrame) -> pd.DataFrame:
@@ -469,14 +502,45 @@ def vacancy_page():
                                          "overlapping_leases": result.overlaps}, missing, as_of)
     return render_template(
         "land/vacancy.html", as_of=as_of, park=park_info(), figures=result.park_vacancy,
-        phases=records(result.phases.reset_index()),
-        buildings=records(buildings[BUILDING_COLUMNS].sort_values("vacancy_rate", ascending=False)),
-        **unit_table(units[UNIT_COLUMNS]), overlaps=records(result.overlaps), chart=trend_chart(result.trend),
+        **vacancy_tables(result), **unit_table(units[UNIT_COLUMNS]), chart=trend_chart(result.trend),
         not_judged=missing,
         unit_notes=result.units["vacancy_note"].dropna().str.split("; ").explode().value_counts().to_dict(),
         legend=vacancy_legend(),
         **map_parts(vacancy_map(result.buildings, result.parcels[["parcel_id", "name", "geometry"]],
                                 **map_options())))
+
+
+#: /vacancy's other tables: (frame key, prefix, id column, default order: (column, descending) pairs).
+VACANCY_TABLES = (("phases", "phase_", "group", (("vacancy_rate", True), ("vacant_m2", True))),
+                  ("buildings", "bld_", "building_id", (("vacancy_rate", True), ("vacant_m2", True))),
+                  ("overlaps", "overlap_", "unit_id", (("overlap_days", True),)))
+
+
+def vacancy_frames(result: LandAnalysis) -> dict[str, pd.DataFrame]:
+    """/vacancy's phases, buildings and overlapping leases as flat frames (ids as columns)."""
+    buildings = result.buildings.drop(columns="geometry")
+    if "building_id" not in buildings.columns:
+        buildings = buildings.reset_index(names="building_id")
+    return {"phases": result.phases.reset_index(names="group"),
+            "buildings": buildings[["building_id", *BUILDING_COLUMNS]], "overlaps": result.overlaps}
+
+
+def most_first(then: tuple[tuple[str, bool], ...], id_column: str):
+    """A default order: by ``then`` ((column, descending) pairs, missing last), ties by ``id_column``."""
+    return lambda frame: ranked(frame, id_column, (), then, id_column)
+
+
+def vacancy_tables(result: LandAnalysis) -> dict:
+    """/vacancy's phases, buildings and overlapping leases, each its own sortable, paged table, the most vacant
+    (or the longest overlap) first."""
+    frames, out = vacancy_frames(result), {}
+    for key, prefix, id_column, then in VACANCY_TABLES:
+        frame = frames[key]
+        rows, table = table_view(frame, request.args, columns=list(frame.columns), id_column=id_column,
+                                 text_columns=(*TEXT_COLUMNS, id_column, "lease_a", "lease_b"),
+                                 default_order=most_first(then, id_column), prefix=prefix)
+        out[key], out[f"{key}_table"] = records(rows), table
+    return out
 
 
 def vacancy_order(units: pd.DataFrame) -> pd.DataFrame:
@@ -548,16 +612,29 @@ def cases_page():
                                        "year": pd.DataFrame([{k: v for k, v in context["figures"].items()
                                                               if not isinstance(v, dict)}])}, missing, as_of)
     cases, table = table_view(context["cases"][CASE_COLUMNS], request.args, columns=CASE_COLUMNS,
-                              id_column="case_id", text_columns=TEXT_COLUMNS, default_order=cases_order)
+                              id_column="case_id", text_columns=TEXT_COLUMNS, default_order=cases_order,
+                              names={field: code_labels("cases", field) for field in ("problem", "method", "status")})
     history = {case_id: records(case_history(context["events"], case_id))
                for case_id in cases["case_id"].tolist()}
     return render_template(
         "land/cases.html", as_of=as_of, park=park_info(), cases=records(cases), table=table,
-        history=history, candidates=records(context["candidates"].head(TABLE_ROWS)),
-        candidates_total=len(context["candidates"]), year=context["year"], figures=context["figures"],
+        history=history, **candidate_table(context["candidates"]), year=context["year"], figures=context["figures"],
         problems=code_labels("cases", "problem"), methods=code_labels("cases", "method"),
         statuses=code_labels("cases", "status"), open_statuses=("identified", "planned", "in_progress"),
         mu=M2_PER_MU, not_judged=missing)
+
+
+#: The prefix of the candidates table's query parameters on /cases.
+CANDIDATE_PREFIX = "cand_"
+
+
+def candidate_table(found: pd.DataFrame) -> dict:
+    """/cases' candidates as a sortable, paged table (``cand_`` parameters): in the ranking's order (by kind,
+    the largest and longest first; ``rank`` counts within a kind) unless sorted; kinds sort by their names."""
+    rows, table = table_view(found, request.args, columns=list(found.columns), id_column="rank",
+                             text_columns=(*TEXT_COLUMNS, "enterprise_id", "area_name"),
+                             prefix=CANDIDATE_PREFIX, names={"kind": code_labels("cases", "problem")})
+    return {"candidates": records(rows), "candidate_table": table}
 
 
 def cases_order(cases: pd.DataFrame) -> pd.DataFrame:

@@ -30,6 +30,7 @@ from web.expansion import number_param
 from web.i18n import current_lang
 from web.judged import notices, notices_json
 from web.park import park, request_day, rules
+from web.tables import filtered_view
 
 bp = Blueprint("sites", __name__)
 
@@ -137,6 +138,30 @@ def _needs_query(needs: InvestorNeeds) -> dict:
     return query
 
 
+#: The prefix of the results' query parameters (sort, order, q, page, per_page) beside the needs'.
+RESULTS_PREFIX = "res_"
+#: The result columns the page offers to sort by, with their headers (units in brackets).
+SORT_COLUMNS = {
+    "land": (("rank", "排名", "Rank"), ("parcel_id", "地块编号", "Parcel"), ("area_mu", "面积（亩）", "Area (mu)"),
+             ("offer", "供地方式", "Offer"), ("score", "得分", "Score")),
+    "space": (("rank", "排名", "Rank"), ("unit_id", "单元编号", "Unit"), ("area_m2", "面积（m²）", "Area (m²)"),
+              ("floor", "楼层", "Floor"), ("score", "得分", "Score")),
+}
+
+
+def result_table(frame: pd.DataFrame | None, kind: str, lang: str):
+    """The results the text filter keeps (for the map), one page of them in the asked order (for the cards),
+    and the table state; by rank unless sorted (those meeting every need first)."""
+    if frame is None:
+        return None, None, None
+    columns = [c for c in frame.columns if c != "geometry"]
+    names = {"offer": _offer_labels(lang)} if "offer" in frame else None
+    return filtered_view(frame, request.args, columns=columns, id_column="rank",
+                         text_columns=("parcel_id", "unit_id", "name", "building_id", "building_name"),
+                         default_order=lambda rows: rows.sort_values("rank", kind="stable"), prefix=RESULTS_PREFIX,
+                         names=names)
+
+
 #: What each kind of search rests on (``geo.judged``): land needs parcels (and readiness), space the factory units.
 KIND_TOPICS = {"land": ("site_land", "readiness", "road_access"), "space": ("site_space",)}
 
@@ -151,18 +176,21 @@ def page():
     land = space = None
     if asked:
         land, space = search(needs)
+    chosen, shown, table = result_table(land if land is not None else space, needs.kind, lang)
     config = current_app.config
     data = inputs()
-    the_map = sites_map(data["layers"], land=land, space=space, lang=lang, basemap=config["BASEMAP"],
+    the_map = sites_map(data["layers"], land=chosen if needs.kind == "land" else None,
+                        space=chosen if needs.kind == "space" else None, lang=lang, basemap=config["BASEMAP"],
                         asset_base_url=url_for("static", filename=""), tianditu_key=config["TIANDITU_KEY"])
     parts = map_components(the_map)
     query = _needs_query(needs)
-    results = _records(land if land is not None else space, lang)
+    results = _records(shown, lang)
     for row in results:
         item = row.get("parcel_id") if needs.kind == "land" else row.get("unit_id")
         row["sheet"] = url_for("sites.sheet", kind=needs.kind, item_id=item, **query)
     return render_template(
-        "sites/index.html", park=park_info(), needs=needs, asked=asked, results=results,
+        "sites/index.html", park=park_info(), needs=needs, asked=asked, results=results, table=table,
+        sort_columns=SORT_COLUMNS[needs.kind],
         classes=rules.site_search.land_use_classes, connections=CONNECTION_LABELS,
         map_header=Markup(parts.header), map_html=Markup(parts.html), map_script=Markup(parts.script),
         json_url=url_for("sites.api", kind=needs.kind, **query) if asked else None,

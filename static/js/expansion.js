@@ -6,7 +6,8 @@
  * options; the answer's result layers are added to the map with the shared
  * parkatlas.geoJsonLayer helper and its figures are written into the result
  * panel as DOM text (never innerHTML: names and messages come from data and
- * users). The page's first result (the chosen expansion zone) is drawn the same way.
+ * users). The page's first result (the chosen expansion zone, or a saved scenario reopened with
+ * ?scenario=, whose area becomes the drawing) is drawn the same way; saving reopens the saved scenario.
  *
  * Tests reach the state as window.parkatlas.expansion (last result, last area, post()).
  */
@@ -33,11 +34,13 @@
     return node;
   }
 
+  /** A number with thousands separators: up to two decimals, or exactly ``digits`` when given (87,637.7). */
   function number(value, digits) {
     if (value === null || value === undefined || (typeof value === "number" && !isFinite(value))) {
       return "—";
     }
     return Number(value).toLocaleString(config.lang === "en" ? "en" : "zh-CN", {
+      minimumFractionDigits: digits === undefined ? 0 : digits,
       maximumFractionDigits: digits === undefined ? 2 : digits,
     });
   }
@@ -55,6 +58,8 @@
         var td = r.insertCell();
         if (cell instanceof Node) {
           td.appendChild(cell);
+        } else if (i > 0 && typeof cell === "number") {
+          td.textContent = number(cell);
         } else {
           td.textContent = cell === null || cell === undefined ? "—" : String(cell);
         }
@@ -120,7 +125,9 @@
     panel.appendChild(table(["", ""], labels.figures.filter(function (x) {
       return ["plots", "plots_mu", "leftovers_mu", "road_km", "pipe_km", "cost_wan", "mean_suitability"].indexOf(x[0]) >= 0;
     }).map(function (x) {
-      return [x[1] + (x[2] ? " (" + x[2] + ")" : ""), f[x[0]]];
+      var value = el("span", number(f[x[0]], x[3]));
+      value.dataset.figure = x[0];
+      return [x[1] + (x[2] ? " (" + x[2] + ")" : ""), value];
     })));
     var s = result.suitability;
     panel.appendChild(el("h3", labels.histogram));
@@ -287,8 +294,9 @@
       postJson(config.scenarios, body)
         .then(function (data) {
           message.textContent = labels.saved + ": " + data.name;
+          // Reopen the saved scenario (its area and results stay on the map, and a reload keeps them).
           window.setTimeout(function () {
-            window.location.reload();
+            window.location.assign(withLang(data.links.open));
           }, 600);
         })
         .catch(function (error) {
@@ -297,7 +305,27 @@
     });
   }
 
+  /** A reopened scenario: its saved area becomes the drawing (editable, saved again under its name). */
+  function reopen(scenario) {
+    drawn.clearLayers();
+    L.geoJSON(scenario.geometry).eachLayer(function (layer) {
+      drawn.addLayer(layer);
+    });
+    if (drawn.getLayers().length) {
+      map.fitBounds(drawn.getBounds());
+    }
+    state.area = scenario.geometry;
+    state.zone = null;
+    state.scenario = scenario.name;
+    if (save) {
+      save.elements.name.value = scenario.name;
+    }
+  }
+
   if (initial) {
     show(initial);
+    if (initial.scenario) {
+      reopen(initial.scenario);
+    }
   }
 })();
