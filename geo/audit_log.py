@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from geo.names import code_names, land_use_name
+from geo.names import code_names, named_value
 from layers.registry import REGISTRY
 
 AUDIT_LAYER = "audit_events"
@@ -78,6 +78,11 @@ def layer_name(layer: str, lang: str = "zh") -> str:
     return spec.label(lang) if spec is not None else str(layer)
 
 
+def layer_names(layers, lang: str = "zh") -> str:
+    """Layers named in a sentence: ``地块、建筑`` in Chinese, ``parcels, buildings`` (as addressed) in English."""
+    return "、".join(layer_name(layer, "zh") for layer in layers) if lang != "en" else ", ".join(layers)
+
+
 def action_name(action: str, lang: str = "zh") -> str:
     """A change's action (修改属性 for ``update``); an unknown action as logged."""
     return code_names(AUDIT_LAYER, "action", lang).get(action, action)
@@ -98,22 +103,11 @@ def field_name(layer: str, field: str, lang: str = "zh") -> str:
 
 def value_name(layer: str, field: str, text, lang: str = "zh",
                enterprises: Mapping[str, str] | None = None) -> str | None:
-    """A logged value as a person reads it: a code's name with the code after it (``工业用地 (100103)``),
-    an enterprise's name for its id; other values as logged. None when missing."""
-    if _missing(text):
-        return None
-    text = str(text)
-    named = None
-    if field == "land_use":
-        found = land_use_name(text, lang=lang)
-        named = found if found != text else None
-    elif field == "enterprise_id" and enterprises:
-        named = enterprises.get(text)
-    else:
-        spec = REGISTRY.get(layer)
-        if spec is not None and field in spec.field_names and spec.field(field).codes:
-            named = code_names(layer, field, lang).get(text)
-    return f"{named} ({text})" if named else text
+    """A logged value in one cell (a workbook's): a code's name with the code after it (``工业用地 (100103)``),
+    an enterprise's name with its id; other values as logged. None when missing. Pages keep the code on hover
+    instead (:func:`geo.names.named_value`)."""
+    shown, code = named_value(layer, field, text, lang, enterprises)
+    return f"{shown} ({code})" if code else shown
 
 
 def log_workbook_frame(events: pd.DataFrame, timezone: str, lang: str = "zh",
@@ -147,5 +141,5 @@ def log_workbook_frame(events: pd.DataFrame, timezone: str, lang: str = "zh",
     return pd.DataFrame(out)
 
 
-__all__ = ["WORKBOOK_COLUMNS", "action_name", "field_name", "layer_name", "local_moment", "log_workbook_frame",
+__all__ = ["WORKBOOK_COLUMNS", "action_name", "field_name", "layer_name", "layer_names", "local_moment", "log_workbook_frame",
            "moment_iso", "moment_text", "offset_text", "value_name"]

@@ -222,3 +222,30 @@ def test_log_export_neutralises_formulas(editor_client):
 def test_read_only_layers_cannot_be_edited(editor_client):
     assert editor_client.get("/edit/audit_events/E000000000001").status_code == 404
     assert editor_client.post("/edit/audit_events/new", data={"event_id": "x"}).status_code == 404
+
+
+def test_coded_fields_are_picked_by_name_with_the_code_on_hover(editor_client):
+    """The status select names each stage (在建), its code only on hover; the selected one is P1's (operating)."""
+    page = editor_client.get("/edit/parcels/P1?lang=zh").get_data(as_text=True)
+    status = re.search(r'<select name="status">(.*?)</select>', page, flags=re.S).group(1)
+    assert '<option value="under_construction" title="under_construction" >在建</option>' in status
+    assert '<option value="operating" title="operating" selected>已投产</option>' in status
+    assert "(under_construction)" not in page
+    english = editor_client.get("/edit/parcels/P1?lang=en").get_data(as_text=True)
+    assert '<option value="under_construction" title="under_construction" >Under construction</option>' in english
+
+
+def test_the_layer_list_names_coded_values(editor_client):
+    """/edit/facilities/: F1's kind reads 园区出入口 with park_gate on hover; the id links to the record."""
+    page = editor_client.get("/edit/facilities/?lang=zh").get_data(as_text=True)
+    assert '<a href="/edit/facilities/F1">F1</a>' in page
+    assert '<span title="park_gate">园区出入口</span>' in page and ">park_gate<" not in page
+
+
+def test_a_read_only_layer_is_named_in_the_refusal(editor_client):
+    zh = editor_client.get("/edit/case_events/?lang=zh").get_data(as_text=True)
+    assert "盘活台账变更记录由程序写入，不能编辑；可编辑：范围与管控、地块、" in zh
+    en = editor_client.get("/edit/case_events/?lang=en").get_data(as_text=True)
+    assert "case_events is written by the application only; layers: zones, parcels," in en
+    unknown = editor_client.get("/edit/no_such/?lang=zh").get_data(as_text=True)
+    assert "没有可编辑的图层 &#39;no_such&#39;；可编辑：范围与管控、地块" in unknown

@@ -87,7 +87,8 @@ def test_the_layer_filter_and_the_rows_name_layers_actions_fields_and_codes(edit
     page = editor_client.get("/history/").get_data(as_text=True)
     row = rows(page)[0][2]
     assert "修改属性" in row and "<td>状态</td>" in row
-    assert "在建 (under_construction)" in row and ">under_construction<" not in row
+    assert '<td class="new"><span title="under_construction">在建</span></td>' in row  # the code on hover
+    assert '<td class="old"><span title="operating">已投产</span></td>' in row and "(under_construction)" not in row
 
 
 def test_the_editor_picks_land_use_and_enterprise_by_name(editor_client):
@@ -101,7 +102,7 @@ def test_the_editor_picks_land_use_and_enterprise_by_name(editor_client):
     edit(editor_client, "P1", {"land_use": "100102"})
     assert item(editor_client, "parcels", "P1")["land_use"] == "100102"
     row = rows(editor_client.get("/history/").get_data(as_text=True))[0][2]
-    assert "二类工业用地 (100102)" in row and "<td>用地性质</td>" in row
+    assert '<span title="100102">二类工业用地</span>' in row and "<td>用地性质</td>" in row
 
 
 
@@ -147,6 +148,7 @@ def test_a_current_land_use_sub_code_not_listed_stays_selectable(tiny_park, tmp_
 
 def test_as_known_on_names_its_time_and_its_codes(editor_client):
     page = editor_client.get("/history/as-known-on/parcels?at=2026-06-30T06:10:29Z&lang=zh").get_data(as_text=True)
-    assert "2026年6月30日 14:10:29" in page and "已投产 (operating)" in page and "甲公司 (E1)" in page
+    assert "2026年6月30日 14:10:29" in page and '<span title="operating">已投产</span>' in page
+    assert '<span title="E1">甲公司</span>' in page and "(operating)" not in page
     day = editor_client.get("/history/as-known-on/parcels?at=2026-06-30&lang=zh").get_data(as_text=True)
     assert "2026年6月30日" in day

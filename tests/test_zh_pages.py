@@ -59,22 +59,6 @@ KNOWN_FAILURES: dict[str, str] = {
     **dict.fromkeys([
         '/api/openapi',
     ], "issue 17 item 1: the OpenAPI page's operation and parameter descriptions are English only (web/openapi.py)"),
-    # issue 17 item 2: the editor shows code values (under_construction …) and table names; pickers are item 2
-    **dict.fromkeys([
-        '/edit/zones/', '/edit/pipelines/', '/edit/facilities/', '/edit/cases/', '/edit/case_events/',
-        '/edit/audit_events/', '/edit/zones/Z1', '/edit/parcels/P1', '/edit/buildings/B1', '/edit/roads/R1',
-        '/edit/pipelines/W1', '/edit/facilities/F1', '/edit/units/U1', '/edit/cases/C1',
-        '/edit/case_events/NO-SUCH-ID', '/edit/audit_events/NO-SUCH-ID', '/edit/zones/new', '/edit/parcels/new',
-        '/edit/buildings/new', '/edit/roads/new', '/edit/pipelines/new', '/edit/facilities/new', '/edit/units/new',
-        '/edit/cases/new', '/edit/case_events/new', '/edit/audit_events/new',
-    ], 'issue 17 item 2: the editor shows code values (under_construction …) and table names; pickers are item 2'),
-    # issue 17 items 1, 7: history pages show table names and code values (the history helper's files)
-    **dict.fromkeys([
-        '/history/as-known-on/audit_events', '/history/as-of/zones?at=2026-06-30',
-        '/history/as-of/pipelines?at=2026-06-30', '/history/as-of/facilities?at=2026-06-30',
-        '/history/as-of/cases?at=2026-06-30', '/history/as-of/audit_events?at=2026-06-30',
-        '/history/record/case_events/NO-SUCH-ID', '/history/record/audit_events/NO-SUCH-ID',
-    ], "issue 17 items 1, 7: history pages show table names and code values (the history helper's files)"),
 }
 
 

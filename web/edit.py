@@ -23,6 +23,7 @@ from flask import Blueprint, Flask, current_app, flash, jsonify, redirect, rende
 from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
+from geo.audit_log import layer_names
 from geo.crs import to_web, to_working
 from geo.maps import map_components
 from geo.maps_edit import edit_map
@@ -36,7 +37,7 @@ from layers.schema import SOURCE_ATTRIBUTES, LayerSpec, code_label, field_label
 from layers.source_attributes import display_items
 from layers.valid_time import has_valid_time
 from layers.validate import LayerValidationError
-from web.audit import commit_change, enterprise_names, event_rows, log
+from web.audit import commit_change, enterprise_names, event_rows, log, named_records
 from web.errors import BadRequest, json_error, no_record, nothing_called, wants_json
 from web.i18n import current_lang, tr
 from web.limits import json_body, json_limits, json_value
@@ -57,8 +58,9 @@ def _spec(layer: str) -> LayerSpec:
     spec = REGISTRY.get(layer)
     if spec is None or layer in READ_ONLY:
         editable = [name for name in REGISTRY if name not in READ_ONLY]
-        raise nothing_called(f"没有可编辑的图层 {layer!r}；可编辑：{', '.join(editable)}",
-                             f"no editable layer {layer!r}; layers: {', '.join(editable)}",
+        zh = f"{spec.label_zh}由程序写入，不能编辑" if spec is not None else f"没有可编辑的图层 {layer!r}"
+        en = f"{layer} is written by the application only" if spec is not None else f"no editable layer {layer!r}"
+        raise nothing_called(f"{zh}；可编辑：{layer_names(editable)}", f"{en}; layers: {layer_names(editable, 'en')}",
                              field="layer", value=layer, allowed=editable)
     return spec
 
@@ -152,7 +154,8 @@ def _require_version(sub: Submission, spec: LayerSpec | None = None, record_id: 
 
 def field_rows(spec: LayerSpec, record: dict | None, *, creating: bool = False, errors: dict | None = None,
                submitted: dict | None = None) -> list[dict]:
-    """What the form shows for each editable field: label, input kind, options, current text, error."""
+    """What the form shows for each editable field: label, input kind, options (value, name, code on hover),
+    current text, error."""
     lang = current_lang()
     names = edits.form_fields(spec, creating=creating)
     if spec.name == "cases":
@@ -168,11 +171,12 @@ def field_rows(spec: LayerSpec, record: dict | None, *, creating: bool = False, 
                       "code": "select"}.get(f.kind, "textarea" if f.name in TEXTAREA_FIELDS else "text")
         options = []
         if f.kind == "code":
-            options = [(c.value, f"{code_label(c, lang)} ({c.value})") for c in f.codes]
+            options = [(c.value, code_label(c, lang), c.value) for c in f.codes]  # the code on hover
         elif f.name in PICKED_FIELDS and f.name != spec.id_field:
-            input_kind, options = "select", picker_options(f.name, record, submitted, lang)
+            input_kind = "select"
+            options = [(value, text, "") for value, text in picker_options(f.name, record, submitted, lang)]
         elif f.kind == "bool":
-            options = [("true", tr("是", "yes")), ("false", tr("否", "no"))]
+            options = [("true", tr("是", "yes"), ""), ("false", tr("否", "no"), "")]
         rows.append({
             "name": f.name, "label": field_label(f, lang), "unit": f.unit, "kind": f.kind, "input": input_kind,
             "options": options, "value": "" if value is None else value,
@@ -350,7 +354,9 @@ def layer_page(layer: str):
         shown_fields = [f.name for f in spec.fields[:5]]
     lang = current_lang()
     columns = [(name, field_label(spec.field(name), lang)) for name in shown_fields]
-    rows = audit.record_texts(frame.head(PAGE_ROWS), spec)
+    texts = audit.record_texts(frame.head(PAGE_ROWS), spec)
+    rows = [{"id": text[spec.id_field], "retired_on": text.get("retired_on"), "cells": cells}
+            for text, cells in zip(texts, named_records(texts, layer))]
     return render_template("edit/layer.html", spec=spec, columns=columns, rows=rows, total=len(frame), q=q,
                            layer_label=spec.label(lang))
 
