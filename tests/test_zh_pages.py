@@ -49,16 +49,6 @@ def offences(text: str) -> list[str]:
 
 #: Pages still showing English or codes in zh, each to be fixed under issue 17 (remove a line when its page passes).
 KNOWN_FAILURES: dict[str, str] = {
-    # issue 17 item 1: the API pages show layer descriptions, English only (layers/catalog)
-    **dict.fromkeys([
-        '/api/collections/parcels', '/api/collections/buildings', '/api/collections/roads',
-        '/api/collections/pipelines', '/api/collections/units', '/api/collections/leases',
-        '/api/collections/enterprise_years', '/api/collections/case_events', '/api/collections/audit_events',
-    ], 'issue 17 item 1: the API pages show layer descriptions, English only (layers/catalog)'),
-    # issue 17 item 1: the OpenAPI page's operation and parameter descriptions are English only (web/openapi.py)
-    **dict.fromkeys([
-        '/api/openapi',
-    ], "issue 17 item 1: the OpenAPI page's operation and parameter descriptions are English only (web/openapi.py)"),
 }
 
 
@@ -106,12 +96,10 @@ def test_zh_pages_show_no_english_or_codes(zh_pages):
     assert len(found) > 30  # the walk reached the pages (overview, land, idle, infrastructure, expansion …)
 
 
-@pytest.mark.parametrize("url", [pytest.param(url, marks=pytest.mark.xfail(strict=True, reason=reason))
-                                 for url, reason in KNOWN_FAILURES.items()])
-def test_known_failures_still_fail(zh_pages, url):
-    """A page listed as a known failure: once it reads Chinese this XPASSes, which (strict) fails the run
-    until its line is removed from ``KNOWN_FAILURES``."""
-    assert offences(zh_pages[url]) == []
+def test_known_failures_still_fail(zh_pages):
+    """Each page listed as a known failure still shows English or codes: once one reads Chinese this fails
+    until its line is removed from ``KNOWN_FAILURES`` (an empty list passes)."""
+    assert [url for url in KNOWN_FAILURES if not offences(zh_pages[url])] == []
 
 
 def test_notes_in_each_language():
