@@ -45,14 +45,15 @@ def test_a_two_field_edit_is_two_rows_one_undo(editor_client):
 
 def test_moment_text_in_the_parks_zone():
     from geo import audit_log
+    from geo.formats import format_moment
 
     # 06:10:29.182715 UTC is 14:10:29 in Shanghai (UTC+8, no summer time); 16:30 UTC is already the next day.
-    assert audit_log.moment_text("2026-12-06T06:10:29.182715Z", "Asia/Shanghai", "zh") == "2026年12月6日 14:10:29"
-    assert audit_log.moment_text("2026-12-06T06:10:29.182715Z", "Asia/Shanghai", "en") == \
+    assert format_moment("2026-12-06T06:10:29.182715Z", "Asia/Shanghai", "zh") == "2026年12月6日 14:10:29"
+    assert format_moment("2026-12-06T06:10:29.182715Z", "Asia/Shanghai", "en") == \
         "2026-12-06 14:10:29 (UTC+8)"
-    assert audit_log.moment_text("2026-12-06T16:30:00.000000Z", "Asia/Shanghai", "zh") == "2026年12月7日 00:30:00"
-    assert audit_log.moment_text("2026-12-06T16:30:00.000000Z", "UTC", "en") == "2026-12-06 16:30:00 (UTC+0)"
-    assert audit_log.moment_text("2026-07-01T12:00:00Z", "Asia/Kolkata", "en") == "2026-07-01 17:30:00 (UTC+5:30)"
+    assert format_moment("2026-12-06T16:30:00.000000Z", "Asia/Shanghai", "zh") == "2026年12月7日 00:30:00"
+    assert format_moment("2026-12-06T16:30:00.000000Z", "UTC", "en") == "2026-12-06 16:30:00 (UTC+0)"
+    assert format_moment("2026-07-01T12:00:00Z", "Asia/Kolkata", "en") == "2026-07-01 17:30:00 (UTC+5:30)"
     assert audit_log.moment_iso("2026-12-06T06:10:29.182715Z", "Asia/Shanghai") == "2026-12-06T14:10:29.182715+08:00"
 
 

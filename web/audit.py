@@ -28,8 +28,8 @@ from flask import (
 
 from geo import audit_log
 from geo.crs import to_web
+from geo.formats import format_day, format_moment
 from geo.names import named_value
-from geo.report_workbook import long_date
 from layers import audit
 from layers.geojson import feature_collection_text, feature_texts, json_ready
 from layers.registry import REGISTRY
@@ -98,6 +98,8 @@ def named_cell(layer: str, field: str, value, lang: str, enterprises) -> dict:
         return {"text": tr("（整条记录）", "(whole record)"), "code": None}
     if not isinstance(value, str):
         return {"text": None if _missing(value) else value, "code": None}
+    if _is_date(layer, field):
+        return {"text": format_day(value, lang), "code": None}
     text, code = named_value(layer, field, value, lang, enterprises)
     return {"text": _short(text), "code": code}
 
@@ -110,7 +112,7 @@ def event_rows(events: pd.DataFrame) -> list[dict]:
     first_of_change = ~events["change_id"].duplicated()
     for event, first in zip(events.itertuples(index=False), first_of_change):
         rows.append({
-            "seq": int(event.seq), "at": audit_log.moment_text(event.at, zone, lang), "at_utc": event.at,
+            "seq": int(event.seq), "at": format_moment(event.at, zone, lang), "at_utc": event.at,
             "user": event.user, "change_id": event.change_id,
             "action": audit_log.action_name(event.action, lang), "op": event.op,
             "layer": event.layer, "layer_label": audit_log.layer_name(event.layer, lang),
@@ -122,6 +124,11 @@ def event_rows(events: pd.DataFrame) -> list[dict]:
             "first_of_change": bool(first), "undone": event.change_id in undone,
         })
     return rows
+
+
+def _is_date(layer: str, field: str) -> bool:
+    spec = REGISTRY.get(layer)
+    return spec is not None and field in spec.field_names and spec.field(field).kind == "date"
 
 
 def _logged_cell(layer: str, field: str, value, lang: str, enterprises) -> dict:
@@ -311,8 +318,8 @@ def as_known_on(layer: str):
         return Response(feature_collection_text(features, {"as_of_seq": seq, "numberReturned": len(features)}),
                         mimetype="application/geo+json")
     shown = json_ready(frame.head(PAGE_ROWS), [f.name for f in spec.fields])
-    at_text = (audit_log.moment_text(moment.isoformat(), timezone(), current_lang())
-               if isinstance(moment, dt.datetime) else long_date(moment, current_lang()))
+    at_text = (format_moment(moment.isoformat(), timezone(), current_lang())
+               if isinstance(moment, dt.datetime) else format_day(moment, current_lang()))
     return render_template("audit/as_known_on.html", spec=spec, at=request.args.get("at"), at_text=at_text, seq=seq,
                            total=len(frame),
                            columns=[(f.name, field_label(f, current_lang())) for f in spec.fields],
