@@ -249,3 +249,21 @@ def test_a_read_only_layer_is_named_in_the_refusal(editor_client):
     assert "case_events is written by the application only; layers: zones, parcels," in en
     unknown = editor_client.get("/edit/no_such/?lang=zh").get_data(as_text=True)
     assert "没有可编辑的图层 &#39;no_such&#39;；可编辑：范围与管控、地块" in unknown
+
+
+def test_references_are_picked_among_the_records_they_name(editor_client):
+    """A building's parcel is picked among the parcels in force by name (id after it); a retired parcel is
+    no choice; a posted pick is saved as the id."""
+    page = editor_client.get("/edit/buildings/B1?lang=zh").get_data(as_text=True)
+    parcel = re.search(r'<select name="parcel_id">(.*?)</select>', page, flags=re.S).group(1)
+    assert '<option value="P1" selected>一号地块 &lt;b&gt; (P1)</option>' in parcel
+    assert '<option value="P2" >二号地块 (P2)</option>' in parcel and '<input name="parcel_id"' not in page
+    version, fp = version_of(editor_client, "parcels", "P3")
+    assert editor_client.post("/edit/parcels/P3/retire", data={"version": version, "fingerprint": fp}).status_code == 303
+    parcel = re.search(r'<select name="parcel_id">(.*?)</select>',
+                       editor_client.get("/edit/buildings/B1").get_data(as_text=True), flags=re.S).group(1)
+    assert 'value="P3"' not in parcel
+    version, fp = version_of(editor_client, "buildings", "B1")
+    assert editor_client.post("/edit/buildings/B1", data={"parcel_id": "P2", "version": version,
+                                                          "fingerprint": fp}).status_code == 303
+    assert item(editor_client, "buildings", "B1")["parcel_id"] == "P2"

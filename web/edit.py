@@ -27,7 +27,7 @@ from geo.audit_log import layer_names
 from geo.crs import to_web, to_working
 from geo.maps import map_components
 from geo.maps_edit import edit_map
-from geo.pickers import enterprise_options, land_use_options
+from geo.pickers import enterprise_options, land_use_options, record_options
 from geo.revitalisation import EDITABLE as CASE_EDITABLE
 from geo.revitalisation import CaseError, close_case, create_case, update_case
 from layers import audit, edits
@@ -186,15 +186,24 @@ def field_rows(spec: LayerSpec, record: dict | None, *, creating: bool = False, 
     return rows
 
 
+#: Fields naming a record of another layer (the layer and its id field): picked among its records in force.
+REFERENCES = {"parcel_id": "parcels", "building_id": "buildings", "unit_id": "units"}
 #: Free-text fields whose values are codes of something else: picked by name, never typed.
-PICKED_FIELDS = ("land_use", "enterprise_id")
+PICKED_FIELDS = ("land_use", "enterprise_id", *REFERENCES)
 
 
 def picker_options(name: str, record: dict | None, submitted: dict | None, lang: str) -> list[tuple[str, str]]:
-    """The choices of a picked field: land-use classes of the record's system, or the park's enterprises."""
+    """The choices of a picked field: land-use classes of the record's system, the park's enterprises, or
+    the records in force of the layer a reference names."""
     if name == "land_use":
         values = {**(record or {}), **{k: v for k, v in (submitted or {}).items() if v}}
         return land_use_options(values.get("land_use_std"), lang, values.get("land_use"))
+    if name in REFERENCES:
+        frame = park().layer(REFERENCES[name])
+        live = frame[frame["retired_on"].isna()] if "retired_on" in frame.columns else frame
+        names = live["name"] if "name" in live.columns else pd.Series(None, index=live.index, dtype=object)
+        return record_options((str(key), None if pd.isna(text) else str(text))
+                              for key, text in zip(live[name], names) if not pd.isna(key))
     return enterprise_options(enterprise_names())
 
 
