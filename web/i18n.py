@@ -66,8 +66,12 @@ def percent_filter(value, digits: int = 1) -> str:
 
 
 def day_filter(value) -> str:
-    """A day as a reader reads it: 2026年12月6日 / 2026-12-06, '—' for missing (form values use ``iso_day``)."""
-    return format_day(value, current_lang())
+    """A day as a reader reads it: 2026年12月6日 / 2026-12-06, '—' for missing (form values use ``iso_day``);
+    a text that is no day (a reference date typed freely into the park's metadata) as it is."""
+    try:
+        return format_day(value, current_lang())
+    except (ValueError, TypeError):
+        return str(value)
 
 
 def iso_day(value) -> str:
