@@ -81,7 +81,11 @@ def test_invalid_values_are_shown_on_the_form_and_nothing_is_saved(editor_client
                                                             "version": version, "fingerprint": fp})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "expected a number" in page and "三百" in page and "unknown value; allowed" in page
+    assert "不是允许的代码；允许：planned" in page and "（收到 sold）" in page  # in the page's language
+    assert '<li><span title="land_price_wan">土地价款</span>：应为数值 ≥ 0（收到 三百）</li>' in page
+    english = editor_client.post("/edit/parcels/P1?lang=en", data={"land_price_wan": "三百", "version": version,
+                                                                   "fingerprint": fp}).get_data(as_text=True)
+    assert "expected a number" in english and "(三百)" in english
     assert item(editor_client, "parcels", "P1")["land_price_wan"] == 300.0
     as_json = editor_client.post("/edit/parcels/P1", json={"values": {"land_price_wan": "-1"}, "version": version})
     assert as_json.status_code == 400

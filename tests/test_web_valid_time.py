@@ -97,7 +97,7 @@ def test_the_editor_sets_valid_dates_and_an_end_before_the_start_is_refused(edit
     refused = editor_client.post("/edit/parcels/P2", data={"valid_from": "2024-03-01", "valid_to": "2024-02-01",
                                                            "version": version, "fingerprint": fp})
     assert refused.status_code == 400
-    assert "before valid_from 2024-03-01" in html.unescape(refused.get_data(as_text=True))
+    assert "早于生效日期 2024-03-01；允许：生效日期当天或之后" in html.unescape(refused.get_data(as_text=True))
     saved = editor_client.post("/edit/parcels/P2", data={"valid_from": "2024-03-01", "version": version,
                                                          "fingerprint": fp})
     assert saved.status_code == 303

@@ -31,6 +31,8 @@ from geo.pickers import enterprise_options, land_use_options, record_options
 from geo.revitalisation import EDITABLE as CASE_EDITABLE
 from geo.revitalisation import CaseError, close_case, create_case, update_case
 from layers import audit, edits
+from layers.import_text import field_in
+from layers.io.report import message_for_web
 from layers.polygon_edits import GeometryEditError
 from layers.registry import REGISTRY
 from layers.schema import SOURCE_ATTRIBUTES, LayerSpec, code_label, field_label
@@ -246,9 +248,11 @@ def _refused(exc: Exception, spec: LayerSpec, record_id: str | None, sub: Submis
     if wants_json():
         return json_error(400, "InvalidValue", tr("未保存：", "not saved: ") + "; ".join(
             f"{p['field']}: {p['message']}" for p in problems), problems=problems)
-    errors = {}
-    for p in problems:
-        errors.setdefault(p["field"], p["message"] + (f" ({p['value']})" if p.get("value") else ""))
+    errors, lang = {}, current_lang()
+    for p in problems:  # the page says them in its language, in its terms (JSON keeps the stable English)
+        value = p.get("value")
+        got = "" if not value else f"（收到 {value}）" if lang != "en" else f" ({value})"
+        errors.setdefault(p["field"], message_for_web(p["message"], lang) + got)
     return _render_record(spec, record_id, errors=errors, submitted=sub.values if sub else None,
                           creating=creating, status=400)
 
@@ -279,6 +283,8 @@ def _render_record(spec: LayerSpec, record_id: str | None, *, errors=None, submi
         "spec": spec, "record_id": record_id, "record": record, "creating": creating,
         "fields": field_rows(spec, record, creating=creating, errors=errors, submitted=submitted),
         "errors": errors or {}, "layer_label": spec.label(current_lang()),
+        "field_names": {"geometry": field_in("geometry", current_lang()), "*": tr("记录", "record"),
+                        **{f.name: field_label(f, current_lang()) for f in spec.fields}},
     }
     if not creating:
         context.update(
