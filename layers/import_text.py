@@ -132,6 +132,21 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"parcels overlap by (?P<area>[\d.,]+) m²", "地块重叠 {area} m²"),
         (r"sliver: (?P<area>[\d.,]+) m², mean width (?P<width>[\d.,]+) m", "狭长碎片：{area} m²，平均宽 {width} m"),
         (r"gap of (?P<area>[\d.,]+) m² between parcels", "地块间空隙 {area} m²"),
+        # the CRS (layers/io/crs_detect.py): where the web asks for the upload form's CRS field
+        (r"(?P<source>.+?): no finite coordinates to tell the CRS from; give it with --crs",
+         "{source}：没有可用的坐标，无法判断坐标系：请在上传表单的“坐标系”一栏填写"),
+        (r"(?P<source>.+?): eastings carry several zone prefixes \((?P<zones>[^)]*)\); one file must be in one zone: "
+         r"split it or give --crs",
+         "{source}：东坐标带有多个带号（{zones}），一个文件只能在一个投影带内：请拆分文件，或在上传表单的“坐标系”一栏填写"),
+        (r"(?P<source>.+?): no CRS in the file and the coordinates \((?P<extent>[^)]*)\) look like Gauss-Krüger or UTM "
+         r"without a zone prefix, which does not say the central meridian; give it with --crs, e.g\. EPSG:4549 "
+         r"for CGCS2000 3° GK CM 120°E \(EPSG = 4534 \+ \(CM − 75\) / 3\)",
+         "{source}：文件没有坐标系，坐标（{extent}）像是不带带号的高斯-克吕格或 UTM 坐标，看不出中央经线：请在上传表单的"
+         "“坐标系”一栏填写，如 CGCS2000 3° 带中央经线 120°E 为 EPSG:4549（EPSG = 4534 + (中央经线 − 75) / 3）"),
+        (r"(?P<source>.+?): no CRS in the file and the coordinates \((?P<extent>[^)]*)\) match no CRS that can be "
+         r"inferred safely; give it with --crs \(EPSG code, WKT, or gcj02 / bd09\)",
+         "{source}：文件没有坐标系，由坐标（{extent}）无法可靠推断：请在上传表单的“坐标系”一栏填写（EPSG 代码、WKT，"
+         "或 gcj02 / bd09）"),
         # dates, land use, valid time
         (r"Excel serial day number read as a date", "Excel 日期序号已按日期读取"),
         (r"letters: read as (?P<std>.+)", "字母代码：按 {std} 读取"),

@@ -272,3 +272,22 @@ def test_the_chinese_catalogue_names_form_fields_never_flags():
     assert chinese("expected a whole number ≥ 1900 and ≤ 2100") == "应为整数 ≥ 1900 且 ≤ 2100"
     assert record_in("row 7 (parcel_id=P-001)") == "第 7 行（地块编号 P-001）"
     assert record_in("row 7 (parcel_id=P-001)", "en") == "row 7 (parcel_id=P-001)"
+
+
+@pytest.mark.parametrize(("extent", "zh"), [
+    (None, "a.shp：没有可用的坐标，无法判断坐标系：请在上传表单的“坐标系”一栏填写"),
+    ((500000, 3300000, 501000, 3301000, (), ()),
+     "a.shp：文件没有坐标系，坐标（x 500,000 … 501,000, y 3.3e+06 … 3.301e+06）像是不带带号的高斯-克吕格或 UTM 坐标，"
+     "看不出中央经线：请在上传表单的“坐标系”一栏填写，如 CGCS2000 3° 带中央经线 120°E 为 EPSG:4549"
+     "（EPSG = 4534 + (中央经线 − 75) / 3）"),
+    ((40500000, 3300000, 41500000, 3301000, (40, 41), ()),
+     "a.shp：东坐标带有多个带号（40, 41），一个文件只能在一个投影带内：请拆分文件，或在上传表单的“坐标系”一栏填写"),
+])
+def test_crs_refusals_in_chinese_name_the_form_field(extent, zh):
+    """The CLI's CRS refusals (which advise --crs) read, in Chinese, as the upload form's 坐标系 field."""
+    from layers.import_text import chinese
+    from layers.io import crs_detect
+
+    with pytest.raises(crs_detect.CrsError) as refused:
+        crs_detect.infer_crs(None if extent is None else crs_detect.Extent(*extent), source="a.shp")
+    assert "--crs" in str(refused.value) and chinese(str(refused.value)) == zh
