@@ -4,18 +4,19 @@ The log stores UTC instants (``2026-12-06T06:10:29.182715Z``), field names and c
 values, so that it reads the same in every store. This module says them in a language:
 ``2026年12月6日 14:10:29`` / ``2026-12-06 14:10:29 (UTC+8)``, 用地性质 for ``land_use``,
 工业用地 for ``100103``, an enterprise's name for its id, 修改属性 for ``update``. The history
-pages, their JSON twins (ISO with the zone's offset) and the log workbook all use it.
+pages, their JSON twins (ISO with the zone's offset) and the log workbook all use it; times are said by
+:func:`geo.formats.format_moment`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from geo.names import code_names, land_use_name
+from geo.formats import local_moment, utc_instant
+from geo.names import code_names, named_value
 from layers.registry import REGISTRY
 
 AUDIT_LAYER = "audit_events"
@@ -34,48 +35,21 @@ def _missing(value) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
-def local_moment(at: str, timezone: str) -> dt.datetime | None:
-    """The logged UTC instant ``at`` in the park's ``timezone`` (aware, whole seconds); None when missing."""
-    if _missing(at):
-        return None
-    moment = dt.datetime.fromisoformat(str(at).replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(ZoneInfo(timezone)).replace(microsecond=0)
-
-
-def offset_text(moment: dt.datetime) -> str:
-    """The zone's offset of ``moment`` as ``UTC+8`` / ``UTC-3:30``."""
-    minutes = int(moment.utcoffset().total_seconds() // 60)
-    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
-    hours, rest = divmod(minutes, 60)
-    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
-
-
-def moment_text(at: str, timezone: str, lang: str = "zh") -> str:
-    """``at`` as a person there writes it: zh ``2026年12月6日 14:10:29``, en ``2026-12-06 14:10:29 (UTC+8)``."""
-    moment = local_moment(at, timezone)
-    if moment is None:
-        return ""
-    if lang == "en":
-        return f"{moment:%Y-%m-%d %H:%M:%S} ({offset_text(moment)})"
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M:%S}"
-
-
 def moment_iso(at: str, timezone: str) -> str | None:
     """``at`` as ISO 8601 in the park's zone with its offset (``2026-12-06T14:10:29.182715+08:00``)."""
-    if _missing(at):
-        return None
-    moment = dt.datetime.fromisoformat(str(at).replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(ZoneInfo(timezone)).isoformat()
+    instant = utc_instant(at)
+    return None if instant is None else instant.astimezone(ZoneInfo(timezone)).isoformat()
 
 
 def layer_name(layer: str, lang: str = "zh") -> str:
     """A layer's name (地块 for ``parcels``); an unknown layer as logged."""
     spec = REGISTRY.get(layer)
     return spec.label(lang) if spec is not None else str(layer)
+
+
+def layer_names(layers, lang: str = "zh") -> str:
+    """Layers named in a sentence: ``地块、建筑`` in Chinese, ``parcels, buildings`` (as addressed) in English."""
+    return "、".join(layer_name(layer, "zh") for layer in layers) if lang != "en" else ", ".join(layers)
 
 
 def action_name(action: str, lang: str = "zh") -> str:
@@ -98,22 +72,11 @@ def field_name(layer: str, field: str, lang: str = "zh") -> str:
 
 def value_name(layer: str, field: str, text, lang: str = "zh",
                enterprises: Mapping[str, str] | None = None) -> str | None:
-    """A logged value as a person reads it: a code's name with the code after it (``工业用地 (100103)``),
-    an enterprise's name for its id; other values as logged. None when missing."""
-    if _missing(text):
-        return None
-    text = str(text)
-    named = None
-    if field == "land_use":
-        found = land_use_name(text, lang=lang)
-        named = found if found != text else None
-    elif field == "enterprise_id" and enterprises:
-        named = enterprises.get(text)
-    else:
-        spec = REGISTRY.get(layer)
-        if spec is not None and field in spec.field_names and spec.field(field).codes:
-            named = code_names(layer, field, lang).get(text)
-    return f"{named} ({text})" if named else text
+    """A logged value in one cell (a workbook's): a code's name with the code after it (``工业用地 (100103)``),
+    an enterprise's name with its id; other values as logged. None when missing. Pages keep the code on hover
+    instead (:func:`geo.names.named_value`)."""
+    shown, code = named_value(layer, field, text, lang, enterprises)
+    return f"{shown} ({code})" if code else shown
 
 
 def log_workbook_frame(events: pd.DataFrame, timezone: str, lang: str = "zh",
@@ -147,5 +110,5 @@ def log_workbook_frame(events: pd.DataFrame, timezone: str, lang: str = "zh",
     return pd.DataFrame(out)
 
 
-__all__ = ["WORKBOOK_COLUMNS", "action_name", "field_name", "layer_name", "local_moment", "log_workbook_frame",
-           "moment_iso", "moment_text", "offset_text", "value_name"]
+__all__ = ["WORKBOOK_COLUMNS", "action_name", "field_name", "layer_name", "layer_names", "log_workbook_frame",
+           "moment_iso", "value_name"]

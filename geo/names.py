@@ -8,13 +8,13 @@ columns through :func:`code_name` (or :func:`named`) so that 供地方式 reads 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
 from geo.inefficiency import LABELS_ZH as INEFFICIENCY_ZH
 from layers.landuse import LAND_USE_STANDARDS, STD_2023, land_use_class
-from layers.registry import get_layer
+from layers.registry import REGISTRY, get_layer
 
 #: Kinds of inefficient land (低效用地) in English; Chinese in ``geo.inefficiency.LABELS_ZH``.
 INEFFICIENCY_EN = {
@@ -92,10 +92,30 @@ def clause_name(clause, lang: str = "zh"):
     return str(clause) if names is None else names[1 if lang == "en" else 0]
 
 
+def named_value(layer: str, field: str, text, lang: str = "zh",
+                enterprises: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+    """A stored value as a person reads it, with the code to keep on hover: ``("在建", "under_construction")``
+    for a declared code, a land-use class's name for its number, an enterprise's name for its id; other
+    values (and unknown codes) as stored, with no code beside them. ``(None, None)`` when missing."""
+    if _missing(text):
+        return None, None
+    text = str(text)
+    found = None
+    if field == "land_use":
+        found = land_use_name(text, lang=lang)
+    elif field == "enterprise_id":
+        found = (enterprises or {}).get(text)
+    else:
+        spec = REGISTRY.get(layer)
+        if spec is not None and field in spec.field_names and spec.field(field).codes:
+            found = code_names(layer, field, lang).get(text)
+    return (found, text) if found and found != text else (text, None)
+
+
 def named(values: pd.Series, name: Callable[[object], object]) -> pd.Series:
     """``values`` with each replaced by its name (object dtype; missing stays None)."""
     return values.astype(object).map(name)
 
 
 __all__ = ["CLAUSE_NAMES", "GRADE_NAMES", "clause_name", "INEFFICIENCY_EN", "code_name", "code_names", "grade_name", "inefficiency_name",
-           "land_use_name", "named"]
+           "land_use_name", "named", "named_value"]

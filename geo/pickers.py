@@ -1,12 +1,13 @@
 """Choices for coded fields in the editor: names to pick, codes as the values saved (issue 17 §2).
 
 A land-use code is picked among the classes of the record's classification system
-(工业用地 (1001), 二类工业用地 (100102) …); an enterprise among the park's enterprises by name.
+(工业用地 (1001), 二类工业用地 (100102) …); an enterprise among the park's enterprises by name; the
+parcel, building or unit a record belongs to among that layer's records in force, by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from layers.landuse import CLASSES_BY_STANDARD, STD_2023, land_use_class
 
@@ -31,4 +32,10 @@ def enterprise_options(names: Mapping[str, str]) -> list[tuple[str, str]]:
                   key=lambda pair: (pair[1] == pair[0], pair[1]))
 
 
-__all__ = ["enterprise_options", "land_use_options"]
+def record_options(records: Iterable[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    """(id, ``name (id)``) of the records another field refers to (a building's parcel, a lease's unit),
+    by name, those without a name by id, last."""
+    return enterprise_options(dict(records))
+
+
+__all__ = ["enterprise_options", "land_use_options", "record_options"]

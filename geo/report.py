@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from geo.annual import FIGURES, YearFigures, compare
+from geo.formats import format_day
 from layers.report_docx import Document, Figure, Section, Table
 
 #: Decimal places per unit of the year's figures.
@@ -238,7 +239,7 @@ def report_document(park_name: str, current: YearFigures, previous: YearFigures,
                                 paragraphs=[summary], tables=evaluation_tables(evaluation, lang),
                                 figures=tuple(figures.get(len(PARTS), ()))))
     day = made_on or dt.date.today()
-    subtitle = _t(lang, f"{park_name} · {day.year}年{day.month}月{day.day}日", f"{park_name} · {day.isoformat()}")
+    subtitle = f"{park_name} · {format_day(day, lang)}"
     title = _t(lang, f"{park_name}{year}年度土地利用工作总结", f"{park_name}: land use in {year}, the year's report")
     return Document(title, subtitle, sections)
 

@@ -12,7 +12,6 @@ cannot judge is the words "无法判断" with the reason beside it, never a numb
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ import pandas as pd
 
 from geo.annual import FIGURES, YearFigures, compare
 from geo.evaluation import ZONE_TYPE_LABELS
+from geo.formats import format_day
 from geo.names import code_name, grade_name, inefficiency_name, land_use_name, named
 from geo.report import NOT_JUDGED, PARTS, UNITS_EN, indicator_unit
 from geo.units import M2_PER_HA, M2_PER_MU
@@ -56,11 +56,6 @@ def _not_judged(lang: str) -> str:
 
 def _nan(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def long_date(day: dt.date, lang: str) -> str:
-    """A day as people there write it: 2026年12月6日 / 2026-12-06."""
-    return day.isoformat() if lang == "en" else f"{day.year}年{day.month}月{day.day}日"
 
 
 # -- the year's figures --------------------------------------------------------------------------------
@@ -174,8 +169,8 @@ def status_sheet(evaluation, lang: str = "zh") -> Sheet:
             for s in evaluation.statuses]
     return Sheet(_t(lang, "土地利用状况", "Land-use status"), pd.DataFrame(rows, columns=cols),
                  formats={cols[2]: HA, cols[3]: MU},
-                 title=(_t(lang, f"表1 土地利用状况（{long_date(evaluation.as_of, lang)}）",
-                           f"Table 1 Land-use status ({long_date(evaluation.as_of, lang)})"),
+                 title=(_t(lang, f"表1 土地利用状况（{format_day(evaluation.as_of, lang)}）",
+                           f"Table 1 Land-use status ({format_day(evaluation.as_of, lang)})"),
                         _t(lang, "单位：公顷、亩", "Units: hectares, mu")))
 
 
@@ -235,9 +230,9 @@ def indicator_sheet(evaluation, lang: str = "zh") -> Sheet:
                           cols[8]: POINTS},
                  title=(_t(lang, f"表2 土地集约利用评价指标（{evaluation.year}年）",
                            f"Table 2 Intensive land-use indicators ({evaluation.year})"),
-                        _t(lang, f"{zone_text}；评价时点：{long_date(evaluation.as_of, lang)}；单位见各行；"
+                        _t(lang, f"{zone_text}；评价时点：{format_day(evaluation.as_of, lang)}；单位见各行；"
                                  "分值 = 权重 × 标准化值",
-                           f"{zone_text}; as of {long_date(evaluation.as_of, lang)}; units by row; "
+                           f"{zone_text}; as of {format_day(evaluation.as_of, lang)}; units by row; "
                            "score = weight × standardised value")),
                  merge=(cols[0], cols[1]))
 
@@ -308,7 +303,7 @@ def report_cover_lines(year: int, evaluation, sheets: list[Sheet], lang: str = "
     sep = ", " if lang == "en" else "、"
     return (
         (_t(lang, "年度", "Year"), str(year)),
-        (_t(lang, "评价时点", "Evaluated as of"), long_date(evaluation.as_of, lang)),
+        (_t(lang, "评价时点", "Evaluated as of"), format_day(evaluation.as_of, lang)),
         (_t(lang, "评价规则文件", "Evaluation rules files"), sep.join(Path(f).name for f in evaluation.rules_files)),
         (_t(lang, "理想值的确定性", "Certainty of the ideal values"), unverified_ideals(evaluation, lang)),
         (_t(lang, "确定性标记", "Certainty marks"), _t(lang, "✅ 已核实；◐ 仅一处来源；❓ 未经核实",
@@ -318,5 +313,5 @@ def report_cover_lines(year: int, evaluation, sheets: list[Sheet], lang: str = "
 
 
 __all__ = ["BREAKDOWNS", "INDICATOR_GROUPS", "breakdown_sheet", "breakdown_sheets", "certainty", "evaluation_sheets",
-           "indicator_sheet", "long_date", "potential_sheet", "report_cover_lines", "report_sheets", "status_sheet", "supply_sheet",
+           "indicator_sheet", "potential_sheet", "report_cover_lines", "report_sheets", "status_sheet", "supply_sheet",
            "unverified_ideals", "year_sheet"]

@@ -32,6 +32,8 @@ def layer_markdown(spec: LayerSpec) -> str:
         "",
         f"Geometry: {geometry}. Id: `{spec.id_field}`. {spec.description}".rstrip(),
         "",
+        spec.description_zh,
+        "",
         "| field | 中文 | type | unit | allowed | import aliases |",
         "| --- | --- | --- | --- | --- | --- |",
     ]

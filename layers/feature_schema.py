@@ -121,7 +121,7 @@ def feature_schema(spec: LayerSpec, fields: Iterable[str] | None, *, lang: str, 
         "title": spec.label(lang),
         "title_zh": spec.label_zh,
         "title_en": spec.label_en,
-        "description": spec.description,
+        "description": spec.describe(lang),
         "type": "object",
         "required": ["type", "geometry", "properties"],
         "properties": {

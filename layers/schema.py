@@ -111,6 +111,8 @@ class LayerSpec:
     fields: tuple[Field, ...]
     style: Style = field(default_factory=Style)
     description: str = ""
+    #: The description in Chinese (``description`` is the English one): what the API pages and docs say of it.
+    description_zh: str = ""
     popup_fields: tuple[str, ...] = ()
     #: Multi-part geometries on import: "keep" them as one record, or "explode" them
     #: into one record per part (ids suffixed -1, -2 …).
@@ -135,6 +137,10 @@ class LayerSpec:
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_zh
+
+    def describe(self, lang: str) -> str:
+        """The layer's description in ``lang`` (``zh`` default, ``en``)."""
+        return self.description if lang == "en" else self.description_zh
 
 
 def field_label(spec_field: Field, lang: str) -> str:

@@ -81,7 +81,11 @@ def test_invalid_values_are_shown_on_the_form_and_nothing_is_saved(editor_client
                                                             "version": version, "fingerprint": fp})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "expected a number" in page and "三百" in page and "unknown value; allowed" in page
+    assert "不是允许的代码；允许：planned" in page and "（收到 sold）" in page  # in the page's language
+    assert '<li><span title="land_price_wan">土地价款</span>：应为数值 ≥ 0（收到 三百）</li>' in page
+    english = editor_client.post("/edit/parcels/P1?lang=en", data={"land_price_wan": "三百", "version": version,
+                                                                   "fingerprint": fp}).get_data(as_text=True)
+    assert "expected a number" in english and "(三百)" in english
     assert item(editor_client, "parcels", "P1")["land_price_wan"] == 300.0
     as_json = editor_client.post("/edit/parcels/P1", json={"values": {"land_price_wan": "-1"}, "version": version})
     assert as_json.status_code == 400
@@ -222,3 +226,48 @@ def test_log_export_neutralises_formulas(editor_client):
 def test_read_only_layers_cannot_be_edited(editor_client):
     assert editor_client.get("/edit/audit_events/E000000000001").status_code == 404
     assert editor_client.post("/edit/audit_events/new", data={"event_id": "x"}).status_code == 404
+
+
+def test_coded_fields_are_picked_by_name_with_the_code_on_hover(editor_client):
+    """The status select names each stage (在建), its code only on hover; the selected one is P1's (operating)."""
+    page = editor_client.get("/edit/parcels/P1?lang=zh").get_data(as_text=True)
+    status = re.search(r'<select name="status">(.*?)</select>', page, flags=re.S).group(1)
+    assert '<option value="under_construction" title="under_construction" >在建</option>' in status
+    assert '<option value="operating" title="operating" selected>已投产</option>' in status
+    assert "(under_construction)" not in page
+    english = editor_client.get("/edit/parcels/P1?lang=en").get_data(as_text=True)
+    assert '<option value="under_construction" title="under_construction" >Under construction</option>' in english
+
+
+def test_the_layer_list_names_coded_values(editor_client):
+    """/edit/facilities/: F1's kind reads 园区出入口 with park_gate on hover; the id links to the record."""
+    page = editor_client.get("/edit/facilities/?lang=zh").get_data(as_text=True)
+    assert '<a href="/edit/facilities/F1">F1</a>' in page
+    assert '<span title="park_gate">园区出入口</span>' in page and ">park_gate<" not in page
+
+
+def test_a_read_only_layer_is_named_in_the_refusal(editor_client):
+    zh = editor_client.get("/edit/case_events/?lang=zh").get_data(as_text=True)
+    assert "盘活台账变更记录由程序写入，不能编辑；可编辑：范围与管控、地块、" in zh
+    en = editor_client.get("/edit/case_events/?lang=en").get_data(as_text=True)
+    assert "case_events is written by the application only; layers: zones, parcels," in en
+    unknown = editor_client.get("/edit/no_such/?lang=zh").get_data(as_text=True)
+    assert "没有可编辑的图层 &#39;no_such&#39;；可编辑：范围与管控、地块" in unknown
+
+
+def test_references_are_picked_among_the_records_they_name(editor_client):
+    """A building's parcel is picked among the parcels in force by name (id after it); a retired parcel is
+    no choice; a posted pick is saved as the id."""
+    page = editor_client.get("/edit/buildings/B1?lang=zh").get_data(as_text=True)
+    parcel = re.search(r'<select name="parcel_id">(.*?)</select>', page, flags=re.S).group(1)
+    assert '<option value="P1" selected>一号地块 &lt;b&gt; (P1)</option>' in parcel
+    assert '<option value="P2" >二号地块 (P2)</option>' in parcel and '<input name="parcel_id"' not in page
+    version, fp = version_of(editor_client, "parcels", "P3")
+    assert editor_client.post("/edit/parcels/P3/retire", data={"version": version, "fingerprint": fp}).status_code == 303
+    parcel = re.search(r'<select name="parcel_id">(.*?)</select>',
+                       editor_client.get("/edit/buildings/B1").get_data(as_text=True), flags=re.S).group(1)
+    assert 'value="P3"' not in parcel
+    version, fp = version_of(editor_client, "buildings", "B1")
+    assert editor_client.post("/edit/buildings/B1", data={"parcel_id": "P2", "version": version,
+                                                          "fingerprint": fp}).status_code == 303
+    assert item(editor_client, "buildings", "B1")["parcel_id"] == "P2"

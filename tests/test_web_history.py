@@ -45,14 +45,15 @@ def test_a_two_field_edit_is_two_rows_one_undo(editor_client):
 
 def test_moment_text_in_the_parks_zone():
     from geo import audit_log
+    from geo.formats import format_moment
 
     # 06:10:29.182715 UTC is 14:10:29 in Shanghai (UTC+8, no summer time); 16:30 UTC is already the next day.
-    assert audit_log.moment_text("2026-12-06T06:10:29.182715Z", "Asia/Shanghai", "zh") == "2026年12月6日 14:10:29"
-    assert audit_log.moment_text("2026-12-06T06:10:29.182715Z", "Asia/Shanghai", "en") == \
+    assert format_moment("2026-12-06T06:10:29.182715Z", "Asia/Shanghai", "zh") == "2026年12月6日 14:10:29"
+    assert format_moment("2026-12-06T06:10:29.182715Z", "Asia/Shanghai", "en") == \
         "2026-12-06 14:10:29 (UTC+8)"
-    assert audit_log.moment_text("2026-12-06T16:30:00.000000Z", "Asia/Shanghai", "zh") == "2026年12月7日 00:30:00"
-    assert audit_log.moment_text("2026-12-06T16:30:00.000000Z", "UTC", "en") == "2026-12-06 16:30:00 (UTC+0)"
-    assert audit_log.moment_text("2026-07-01T12:00:00Z", "Asia/Kolkata", "en") == "2026-07-01 17:30:00 (UTC+5:30)"
+    assert format_moment("2026-12-06T16:30:00.000000Z", "Asia/Shanghai", "zh") == "2026年12月7日 00:30:00"
+    assert format_moment("2026-12-06T16:30:00.000000Z", "UTC", "en") == "2026-12-06 16:30:00 (UTC+0)"
+    assert format_moment("2026-07-01T12:00:00Z", "Asia/Kolkata", "en") == "2026-07-01 17:30:00 (UTC+5:30)"
     assert audit_log.moment_iso("2026-12-06T06:10:29.182715Z", "Asia/Shanghai") == "2026-12-06T14:10:29.182715+08:00"
 
 
@@ -87,7 +88,8 @@ def test_the_layer_filter_and_the_rows_name_layers_actions_fields_and_codes(edit
     page = editor_client.get("/history/").get_data(as_text=True)
     row = rows(page)[0][2]
     assert "修改属性" in row and "<td>状态</td>" in row
-    assert "在建 (under_construction)" in row and ">under_construction<" not in row
+    assert '<td class="new"><span title="under_construction">在建</span></td>' in row  # the code on hover
+    assert '<td class="old"><span title="operating">已投产</span></td>' in row and "(under_construction)" not in row
 
 
 def test_the_editor_picks_land_use_and_enterprise_by_name(editor_client):
@@ -101,7 +103,7 @@ def test_the_editor_picks_land_use_and_enterprise_by_name(editor_client):
     edit(editor_client, "P1", {"land_use": "100102"})
     assert item(editor_client, "parcels", "P1")["land_use"] == "100102"
     row = rows(editor_client.get("/history/").get_data(as_text=True))[0][2]
-    assert "二类工业用地 (100102)" in row and "<td>用地性质</td>" in row
+    assert '<span title="100102">二类工业用地</span>' in row and "<td>用地性质</td>" in row
 
 
 
@@ -147,6 +149,7 @@ def test_a_current_land_use_sub_code_not_listed_stays_selectable(tiny_park, tmp_
 
 def test_as_known_on_names_its_time_and_its_codes(editor_client):
     page = editor_client.get("/history/as-known-on/parcels?at=2026-06-30T06:10:29Z&lang=zh").get_data(as_text=True)
-    assert "2026年6月30日 14:10:29" in page and "已投产 (operating)" in page and "甲公司 (E1)" in page
+    assert "2026年6月30日 14:10:29" in page and '<span title="operating">已投产</span>' in page
+    assert '<span title="E1">甲公司</span>' in page and "(operating)" not in page
     day = editor_client.get("/history/as-known-on/parcels?at=2026-06-30&lang=zh").get_data(as_text=True)
     assert "2026年6月30日" in day

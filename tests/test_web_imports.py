@@ -1,5 +1,6 @@
 """The upload page, preview, confirm and cancel; hostile uploads answer 400; export downloads."""
 
+import html
 import io
 import json
 import zipfile
@@ -98,10 +99,11 @@ def test_json_twin_and_cancel(tmp_path, tiny_client, tiny_park, upload_dir):
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda p: zip_slip(p / "slip.zip"), "zip-slip"),
-    (lambda p: zip_bomb(p / "bomb.zip", megabytes=4), "zip bomb"),
-    (lambda p: points_geojson(p / "points.geojson"), "no polygon in the source"),
-    (lambda p: (p / "x.gpkg").write_bytes(b"GIF89a not a package") and p / "x.gpkg", "is not a GeoPackage"),
+    (lambda p: zip_slip(p / "slip.zip"), "会被解压到目标文件夹之外（zip-slip）；已拒绝"),
+    (lambda p: zip_bomb(p / "bomb.zip", megabytes=4), "超过允许的 200 倍（压缩炸弹 zip bomb）；已拒绝"),
+    (lambda p: points_geojson(p / "points.geojson"), "源数据中没有面（只有 2 个点）：地块图层存放面；这些记录适合导入：设施"),
+    (lambda p: (p / "x.gpkg").write_bytes(b"GIF89a not a package") and p / "x.gpkg",
+     "x.gpkg 不是 GeoPackage 文件：其内容是纯文本（开头字节 474946383961206e）"),
 ])
 def test_hostile_uploads_answer_400_with_the_report(tmp_path, tiny_client, tiny_park, upload_dir, make, message):
     before = file_digest(tiny_park.path)
@@ -224,3 +226,68 @@ def test_with_accounts_viewers_download_and_editors_import(tmp_path, auth_app, v
     assert "ZD-001" in set(GeoPackageStore(tiny_park.path).load("parcels")["parcel_id"])
     log = GeoPackageStore(tiny_park.path).load("audit_events")  # saved through the audited store
     assert {"ZD-001", "ZD-002", "ZD-003"} <= set(log.loc[log["layer"] == "parcels", "record_id"])
+
+
+def _bad_status_geojson(path):
+    """One parcel (lon/lat) whose status is no status: the import is refused on that record and field."""
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"parcel_id": "X1", "status": "almost_done"},
+        "geometry": {"type": "Polygon", "coordinates": [[[120.0, 30.0], [120.001, 30.0], [120.001, 30.001],
+                                                         [120.0, 30.001], [120.0, 30.0]]]}}]}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("lang", "line"), [
+    ("zh", "第 1 行（地块编号 X1） · 状态：不是允许的代码；允许：planned, approved_unsupplied, supplied, "
+           "under_construction, completed, operating, reclaimed（收到 'almost_done'）"),
+    ("en", "row 1 (parcel_id=X1) · status: unknown value; allowed: planned, approved_unsupplied, supplied, "
+           "under_construction, completed, operating, reclaimed (got 'almost_done')"),
+])
+def test_a_refused_import_says_file_record_field_and_value_in_the_ui_language(tmp_path, tiny_client, upload_dir,
+                                                                              lang, line):
+    source = _bad_status_geojson(tmp_path / "bad.geojson")
+    data = {"layer": "parcels", "mode": "upsert", "file": (io.BytesIO(source.read_bytes()), source.name)}
+    reply = tiny_client.post(f"/import?lang={lang}", data=data, content_type="multipart/form-data")
+    assert reply.status_code == 400
+    page = html.unescape(reply.get_data(as_text=True))
+    assert f"<li>{line}</li>" in page and "<strong>bad.geojson</strong>" in page
+    assert "--crs" not in page
+
+
+def test_web_messages_never_advise_a_flag():
+    """The web's wording of a CLI message: the form's field in both languages, the flag nowhere."""
+    from layers.io.report import message_for_web
+
+    cli = "the layer has no CRS; give the source CRS (for import: --crs EPSG:…)"
+    assert message_for_web(cli, "zh") == "源数据没有坐标系：请在上传表单的“坐标系”一栏填写（如 EPSG:4528）"
+    assert message_for_web(cli, "en") == "the layer has no CRS; give the source CRS (on the upload form's CRS field: EPSG:…)"
+
+
+def test_the_chinese_catalogue_names_form_fields_never_flags():
+    """Every Chinese text of the catalogue is in the page's terms: no command-line flag; unknown kinds stay None."""
+    from layers.import_text import ZH_PATTERNS, chinese, record_in
+
+    assert [zh for _, zh in ZH_PATTERNS if isinstance(zh, str) and "--" in zh] == []
+    assert chinese("something the catalogue has never seen") is None
+    assert chinese("expected a whole number ≥ 1900 and ≤ 2100") == "应为整数 ≥ 1900 且 ≤ 2100"
+    assert record_in("row 7 (parcel_id=P-001)") == "第 7 行（地块编号 P-001）"
+    assert record_in("row 7 (parcel_id=P-001)", "en") == "row 7 (parcel_id=P-001)"
+
+
+@pytest.mark.parametrize(("extent", "zh"), [
+    (None, "a.shp：没有可用的坐标，无法判断坐标系：请在上传表单的“坐标系”一栏填写"),
+    ((500000, 3300000, 501000, 3301000, (), ()),
+     "a.shp：文件没有坐标系，坐标（x 500,000 … 501,000, y 3.3e+06 … 3.301e+06）像是不带带号的高斯-克吕格或 UTM 坐标，"
+     "看不出中央经线：请在上传表单的“坐标系”一栏填写，如 CGCS2000 3° 带中央经线 120°E 为 EPSG:4549"
+     "（EPSG = 4534 + (中央经线 − 75) / 3）"),
+    ((40500000, 3300000, 41500000, 3301000, (40, 41), ()),
+     "a.shp：东坐标带有多个带号（40, 41），一个文件只能在一个投影带内：请拆分文件，或在上传表单的“坐标系”一栏填写"),
+])
+def test_crs_refusals_in_chinese_name_the_form_field(extent, zh):
+    """The CLI's CRS refusals (which advise --crs) read, in Chinese, as the upload form's 坐标系 field."""
+    from layers.import_text import chinese
+    from layers.io import crs_detect
+
+    with pytest.raises(crs_detect.CrsError) as refused:
+        crs_detect.infer_crs(None if extent is None else crs_detect.Extent(*extent), source="a.shp")
+    assert "--crs" in str(refused.value) and chinese(str(refused.value)) == zh

@@ -113,7 +113,7 @@ def test_constant_id_column_offers_generated_ids_or_another_field(tmp_path, edit
     chosen = editor.post(f"/import/{token}/choose", data={"id_field": "备注"})
 
     assert chosen.status_code == 200, chosen.text[:2000]
-    assert "ids from the source field &#39;备注&#39;, as chosen" in chosen.text
+    assert "全部记录 · 地块编号：按所选取源字段“备注”作编号" in chosen.text
     assert file_digest(tiny_park.path) == before
     assert editor.post(f"/import/{token}/confirm").status_code == 200
     after = _parcels(tiny_park)
@@ -126,7 +126,7 @@ def test_upsert_refused_for_a_constant_id_keeps_the_upload_for_the_choice(tmp_pa
     before = file_digest(tiny_park.path)
     refused = _upload(editor, source, mode="upsert")
     assert refused.status_code == 400
-    assert "or choose the field that holds the ids" in refused.text and 'id="import-confirm"' not in refused.text
+    assert "请改选“替换”或“追加”，或选择存放编号的字段" in refused.text and 'id="import-confirm"' not in refused.text
     token = _token(refused.text)
     chosen = editor.post(f"/import/{token}/choose", data={"id_field": "名称"})
     assert chosen.status_code == 200, chosen.text[:2000]
@@ -167,8 +167,8 @@ def test_data_far_from_the_park_needs_the_checkbox(tmp_path, editor, tiny_park):
 def test_mixed_geometry_imports_the_polygons(tmp_path, editor, tiny_park):
     preview = _upload(editor, mixed_geojson(tmp_path / "osm.geojson"))
     assert preview.status_code == 200, preview.text[:2000]
-    assert "row 2 · geometry: Point, not a polygon: not imported" in preview.text
-    assert "row 3 · geometry: LineString, not a polygon: not imported" in preview.text
+    assert "第 2 行 · 图形：点，不是面：未导入（地块图层存放面）；这些记录请导入：设施" in preview.text
+    assert "第 3 行 · 图形：线，不是面：未导入（地块图层存放面）；这些记录请导入：道路、管线" in preview.text
     assert editor.post(f"/import/{_token(preview.text)}/confirm").status_code == 200
     assert set(_parcels(tiny_park).index) == {"P1", "P2", "P3", "MX-1", "MX-4"}
 

@@ -484,3 +484,28 @@ def test_without_public_layers_the_index_asks_for_a_sign_in(auth_app):
         response = auth_app.test_client().get(path)
         assert response.status_code == 401, path
         assert response.headers["WWW-Authenticate"] == 'Basic realm="ParkAtlas"'
+
+
+def test_every_layer_is_described_in_both_languages():
+    """One declaration per layer carries its English and Chinese description; the Chinese one reads Chinese."""
+    import re as regex
+
+    for spec in REGISTRY.values():
+        assert spec.describe("en") == spec.description and spec.description, spec.name
+        assert regex.search(r"[\u4e00-\u9fff]", spec.describe("zh")), spec.name
+        assert not regex.search(r"\b[a-z]+_[a-z_]+\b", spec.describe("zh")), spec.name
+
+
+def test_a_collection_and_the_api_page_speak_the_ui_language(tiny_client):
+    zh = tiny_client.get("/api/collections/roads?lang=zh").get_json()
+    assert zh["description"] == "道路中心线；宽度为道路红线宽度。"
+    en = tiny_client.get("/api/collections/roads?lang=en").get_json()
+    assert en["description"] == "Road centrelines; width_m is the red-line (红线) width."
+    page = tiny_client.get("/api/collections/roads?f=html&lang=zh").get_data(as_text=True)
+    assert "<p>道路中心线；宽度为道路红线宽度。</p>" in page
+    doc = tiny_client.get("/api/openapi?f=html&lang=zh").get_data(as_text=True)
+    assert "每页要素数；超过上限按上限返回" in doc and "<td>地块：要素</td>" in doc and "(查询参数)" in doc
+    assert "Features per page" not in doc
+    english = tiny_client.get("/api/openapi?f=html&lang=en").get_data(as_text=True)
+    assert "Features per page; more than the maximum gets the maximum." in english
+    assert "<td>Land parcels: features</td>" in english and "(query)" in english

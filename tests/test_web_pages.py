@@ -44,7 +44,7 @@ def test_overview_shows_kpis_map_and_legend_in_chinese(tiny_client):
     assert 'class="folium-map parkatlas-map"' in page
     assert 'parkatlas.geoJsonLayer(' in page
     assert '<aside class="legend"' in page and "100101 一类工业用地" in page
-    assert "测试园区" in page and "2026-06-30" in page
+    assert "测试园区" in page and "统计基准日 2026年6月30日" in page
 
 
 def test_overview_in_english(tiny_client):

@@ -36,8 +36,7 @@ def test_preview_and_confirm_with_a_valid_from_for_the_whole_file(tmp_path, tiny
     preview = _upload(tiny_client, register_geojson(tmp_path / "register.geojson"), valid_from="2025-06-01")
     assert preview.status_code == 200
     text = html.unescape(preview.get_data(as_text=True))
-    assert "valid time: 6 of 6 record(s) have a valid_from (from contract_date, the valid-from given for the " \
-           "file, 2025-06-01)" in text
+    assert "生效时间：6 条中 6 条有生效日期（取自合同签订日期、整个文件的生效日期 2025-06-01）；其余视为每天都成立" in text
     start = text.index("/import/", text.index("import-confirm") - 400) + len("/import/")
     assert tiny_client.post(f"/import/{text[start:start + 32]}/confirm").status_code == 200
     parcels = GeoPackageStore(tiny_park.path).load("parcels").set_index("parcel_id")
@@ -98,7 +97,7 @@ def test_the_editor_sets_valid_dates_and_an_end_before_the_start_is_refused(edit
     refused = editor_client.post("/edit/parcels/P2", data={"valid_from": "2024-03-01", "valid_to": "2024-02-01",
                                                            "version": version, "fingerprint": fp})
     assert refused.status_code == 400
-    assert "before valid_from 2024-03-01" in html.unescape(refused.get_data(as_text=True))
+    assert "早于生效日期 2024-03-01；允许：生效日期当天或之后" in html.unescape(refused.get_data(as_text=True))
     saved = editor_client.post("/edit/parcels/P2", data={"valid_from": "2024-03-01", "version": version,
                                                          "fingerprint": fp})
     assert saved.status_code == 303

@@ -49,32 +49,6 @@ def offences(text: str) -> list[str]:
 
 #: Pages still showing English or codes in zh, each to be fixed under issue 17 (remove a line when its page passes).
 KNOWN_FAILURES: dict[str, str] = {
-    # issue 17 item 1: the API pages show layer descriptions, English only (layers/catalog)
-    **dict.fromkeys([
-        '/api/collections/parcels', '/api/collections/buildings', '/api/collections/roads',
-        '/api/collections/pipelines', '/api/collections/units', '/api/collections/leases',
-        '/api/collections/enterprise_years', '/api/collections/case_events', '/api/collections/audit_events',
-    ], 'issue 17 item 1: the API pages show layer descriptions, English only (layers/catalog)'),
-    # issue 17 item 1: the OpenAPI page's operation and parameter descriptions are English only (web/openapi.py)
-    **dict.fromkeys([
-        '/api/openapi',
-    ], "issue 17 item 1: the OpenAPI page's operation and parameter descriptions are English only (web/openapi.py)"),
-    # issue 17 item 2: the editor shows code values (under_construction …) and table names; pickers are item 2
-    **dict.fromkeys([
-        '/edit/zones/', '/edit/pipelines/', '/edit/facilities/', '/edit/cases/', '/edit/case_events/',
-        '/edit/audit_events/', '/edit/zones/Z1', '/edit/parcels/P1', '/edit/buildings/B1', '/edit/roads/R1',
-        '/edit/pipelines/W1', '/edit/facilities/F1', '/edit/units/U1', '/edit/cases/C1',
-        '/edit/case_events/NO-SUCH-ID', '/edit/audit_events/NO-SUCH-ID', '/edit/zones/new', '/edit/parcels/new',
-        '/edit/buildings/new', '/edit/roads/new', '/edit/pipelines/new', '/edit/facilities/new', '/edit/units/new',
-        '/edit/cases/new', '/edit/case_events/new', '/edit/audit_events/new',
-    ], 'issue 17 item 2: the editor shows code values (under_construction …) and table names; pickers are item 2'),
-    # issue 17 items 1, 7: history pages show table names and code values (the history helper's files)
-    **dict.fromkeys([
-        '/history/as-known-on/audit_events', '/history/as-of/zones?at=2026-06-30',
-        '/history/as-of/pipelines?at=2026-06-30', '/history/as-of/facilities?at=2026-06-30',
-        '/history/as-of/cases?at=2026-06-30', '/history/as-of/audit_events?at=2026-06-30',
-        '/history/record/case_events/NO-SUCH-ID', '/history/record/audit_events/NO-SUCH-ID',
-    ], "issue 17 items 1, 7: history pages show table names and code values (the history helper's files)"),
 }
 
 
@@ -122,12 +96,10 @@ def test_zh_pages_show_no_english_or_codes(zh_pages):
     assert len(found) > 30  # the walk reached the pages (overview, land, idle, infrastructure, expansion …)
 
 
-@pytest.mark.parametrize("url", [pytest.param(url, marks=pytest.mark.xfail(strict=True, reason=reason))
-                                 for url, reason in KNOWN_FAILURES.items()])
-def test_known_failures_still_fail(zh_pages, url):
-    """A page listed as a known failure: once it reads Chinese this XPASSes, which (strict) fails the run
-    until its line is removed from ``KNOWN_FAILURES``."""
-    assert offences(zh_pages[url]) == []
+def test_known_failures_still_fail(zh_pages):
+    """Each page listed as a known failure still shows English or codes: once one reads Chinese this fails
+    until its line is removed from ``KNOWN_FAILURES`` (an empty list passes)."""
+    assert [url for url in KNOWN_FAILURES if not offences(zh_pages[url])] == []
 
 
 def test_notes_in_each_language():

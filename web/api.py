@@ -196,7 +196,7 @@ def collection_doc(spec: LayerSpec, *, in_force_only: bool = False) -> dict:
         "title": spec.label(lang),
         "title_zh": spec.label_zh,
         "title_en": spec.label_en,
-        "description": spec.description,
+        "description": spec.describe(lang),
         "itemType": "record" if spec.is_table else "feature",
     }
     if not spec.is_table:

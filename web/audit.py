@@ -28,7 +28,8 @@ from flask import (
 
 from geo import audit_log
 from geo.crs import to_web
-from geo.report_workbook import long_date
+from geo.formats import format_day, format_moment
+from geo.names import named_value
 from layers import audit
 from layers.geojson import feature_collection_text, feature_texts, json_ready
 from layers.registry import REGISTRY
@@ -62,8 +63,12 @@ def commit_change(action: str, build, *, layers, reason: str | None = None, undo
 # -- presentation ----------------------------------------------------------------------------
 
 
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
 def _short(text) -> str:
-    if text is None or (not isinstance(text, str) and pd.isna(text)):
+    if _missing(text):
         return "—"
     text = str(text)
     return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
@@ -86,11 +91,17 @@ def enterprise_names() -> dict[str, str]:
     return dict(zip(named["enterprise_id"].astype(str), named["name"].astype(str)))
 
 
-def _value_label(layer: str, field: str, text, enterprises) -> str:
-    """A logged value as shown: names with their code, whole records named, long texts cut."""
-    if field == audit.WHOLE_RECORD and isinstance(text, str):
-        return tr("（整条记录）", "(whole record)")
-    return _short(audit_log.value_name(layer, field, text, current_lang(), enterprises))
+def named_cell(layer: str, field: str, value, lang: str, enterprises) -> dict:
+    """A stored value as a page shows it: ``{"text": name, "code": code kept on hover, or None}``;
+    whole records named, long texts cut, missing values None."""
+    if field == audit.WHOLE_RECORD and isinstance(value, str):
+        return {"text": tr("（整条记录）", "(whole record)"), "code": None}
+    if not isinstance(value, str):
+        return {"text": None if _missing(value) else value, "code": None}
+    if _is_date(layer, field):
+        return {"text": format_day(value, lang), "code": None}
+    text, code = named_value(layer, field, value, lang, enterprises)
+    return {"text": _short(text), "code": code}
 
 
 def event_rows(events: pd.DataFrame) -> list[dict]:
@@ -101,13 +112,13 @@ def event_rows(events: pd.DataFrame) -> list[dict]:
     first_of_change = ~events["change_id"].duplicated()
     for event, first in zip(events.itertuples(index=False), first_of_change):
         rows.append({
-            "seq": int(event.seq), "at": audit_log.moment_text(event.at, zone, lang), "at_utc": event.at,
+            "seq": int(event.seq), "at": format_moment(event.at, zone, lang), "at_utc": event.at,
             "user": event.user, "change_id": event.change_id,
             "action": audit_log.action_name(event.action, lang), "op": event.op,
             "layer": event.layer, "layer_label": audit_log.layer_name(event.layer, lang),
             "record_id": event.record_id, "field": audit_log.field_name(event.layer, event.field, lang),
-            "old": _value_label(event.layer, event.field, event.old_value, firms),
-            "new": _value_label(event.layer, event.field, event.new_value, firms),
+            "old": _logged_cell(event.layer, event.field, event.old_value, lang, firms),
+            "new": _logged_cell(event.layer, event.field, event.new_value, lang, firms),
             "reason": None if pd.isna(event.reason) else event.reason,
             "undoes": None if pd.isna(event.undoes) else event.undoes,
             "first_of_change": bool(first), "undone": event.change_id in undone,
@@ -115,11 +126,23 @@ def event_rows(events: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def _is_date(layer: str, field: str) -> bool:
+    spec = REGISTRY.get(layer)
+    return spec is not None and field in spec.field_names and spec.field(field).kind == "date"
+
+
+def _logged_cell(layer: str, field: str, value, lang: str, enterprises) -> dict:
+    """A logged old or new value: "—" when there was none."""
+    cell = named_cell(layer, field, value, lang, enterprises)
+    return cell if cell["text"] is not None else {"text": "—", "code": None}
+
+
 def named_records(records: list[dict], layer: str) -> list[dict]:
-    """Records as shown: coded values with their names (``在建 (under_construction)``), enterprises by name."""
+    """Records as shown: each value a :func:`named_cell` (``在建`` with ``under_construction`` on hover,
+    enterprises by name)."""
     lang, firms = current_lang(), enterprise_names()
-    return [{name: audit_log.value_name(layer, name, value, lang, firms) if isinstance(value, str) else value
-             for name, value in record.items()} for record in records]
+    return [{name: named_cell(layer, name, value, lang, firms) for name, value in record.items()}
+            for record in records]
 
 
 def events_json(events: pd.DataFrame) -> list[dict]:
@@ -171,14 +194,14 @@ def record(layer: str, record_id: str):
     """One record's history: every change, its version, lineage, and its values on a chosen day."""
     spec = REGISTRY.get(layer)
     if spec is None:
-        raise nothing_called(f"没有图层 {layer!r}；可用图层：{', '.join(REGISTRY)}",
+        raise nothing_called(f"没有图层 {layer!r}；可用图层：{audit_log.layer_names(REGISTRY)}",
                              f"unknown layer {layer!r}; layers: {', '.join(REGISTRY)}",
                              field="layer", value=layer, allowed=REGISTRY)
     events = shown(audit.history(log(), layer=layer, record_id=record_id))
     frame = park().layer(layer)
     present = (frame[spec.id_field] == record_id).fillna(False)
     if events.empty and not present.any():
-        raise nothing_called(f"{layer}：没有记录 {record_id!r}，也没有它的历史",
+        raise nothing_called(f"{spec.label_zh}：没有记录 {record_id!r}，也没有它的历史",
                              f"{layer}: no record {record_id!r} and no history of one",
                              field="record_id", value=record_id)
     version = audit.record_version(log(), layer, record_id)
@@ -277,7 +300,12 @@ def as_known_on(layer: str):
     rebuilt from the log. (What was true in the world on a day is valid time: the analysis pages.)"""
     spec = REGISTRY.get(layer)
     if spec is None or layer == audit.AUDIT_LAYER:
-        raise nothing_called(f"没有图层 {layer!r}", f"unknown layer {layer!r}", field="layer", value=layer)
+        layers = [name for name in REGISTRY if name != audit.AUDIT_LAYER]
+        zh = f"{spec.label_zh}本身不按日期重建" if spec is not None else f"没有图层 {layer!r}"
+        en = f"{layer} is not rebuilt as of a moment" if spec is not None else f"unknown layer {layer!r}"
+        raise nothing_called(f"{zh}；可查看：{audit_log.layer_names(layers)}",
+                             f"{en}; layers: {audit_log.layer_names(layers, 'en')}",
+                             field="layer", value=layer, allowed=layers)
     moment = _moment(request.args.get("at"))
     trail = log()
     seq = audit.seq_at(trail, moment)
@@ -290,8 +318,8 @@ def as_known_on(layer: str):
         return Response(feature_collection_text(features, {"as_of_seq": seq, "numberReturned": len(features)}),
                         mimetype="application/geo+json")
     shown = json_ready(frame.head(PAGE_ROWS), [f.name for f in spec.fields])
-    at_text = (audit_log.moment_text(moment.isoformat(), timezone(), current_lang())
-               if isinstance(moment, dt.datetime) else long_date(moment, current_lang()))
+    at_text = (format_moment(moment.isoformat(), timezone(), current_lang())
+               if isinstance(moment, dt.datetime) else format_day(moment, current_lang()))
     return render_template("audit/as_known_on.html", spec=spec, at=request.args.get("at"), at_text=at_text, seq=seq,
                            total=len(frame),
                            columns=[(f.name, field_label(f, current_lang())) for f in spec.fields],

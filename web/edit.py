@@ -23,20 +23,23 @@ from flask import Blueprint, Flask, current_app, flash, jsonify, redirect, rende
 from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
+from geo.audit_log import layer_names
 from geo.crs import to_web, to_working
 from geo.maps import map_components
 from geo.maps_edit import edit_map
-from geo.pickers import enterprise_options, land_use_options
+from geo.pickers import enterprise_options, land_use_options, record_options
 from geo.revitalisation import EDITABLE as CASE_EDITABLE
 from geo.revitalisation import CaseError, close_case, create_case, update_case
 from layers import audit, edits
+from layers.import_text import field_in
+from layers.io.report import message_for_web
 from layers.polygon_edits import GeometryEditError
 from layers.registry import REGISTRY
 from layers.schema import SOURCE_ATTRIBUTES, LayerSpec, code_label, field_label
 from layers.source_attributes import display_items
 from layers.valid_time import has_valid_time
 from layers.validate import LayerValidationError
-from web.audit import commit_change, enterprise_names, event_rows, log
+from web.audit import commit_change, enterprise_names, event_rows, log, named_records
 from web.errors import BadRequest, json_error, no_record, nothing_called, wants_json
 from web.i18n import current_lang, tr
 from web.limits import json_body, json_limits, json_value
@@ -57,8 +60,9 @@ def _spec(layer: str) -> LayerSpec:
     spec = REGISTRY.get(layer)
     if spec is None or layer in READ_ONLY:
         editable = [name for name in REGISTRY if name not in READ_ONLY]
-        raise nothing_called(f"没有可编辑的图层 {layer!r}；可编辑：{', '.join(editable)}",
-                             f"no editable layer {layer!r}; layers: {', '.join(editable)}",
+        zh = f"{spec.label_zh}由程序写入，不能编辑" if spec is not None else f"没有可编辑的图层 {layer!r}"
+        en = f"{layer} is written by the application only" if spec is not None else f"no editable layer {layer!r}"
+        raise nothing_called(f"{zh}；可编辑：{layer_names(editable)}", f"{en}; layers: {layer_names(editable, 'en')}",
                              field="layer", value=layer, allowed=editable)
     return spec
 
@@ -152,7 +156,8 @@ def _require_version(sub: Submission, spec: LayerSpec | None = None, record_id: 
 
 def field_rows(spec: LayerSpec, record: dict | None, *, creating: bool = False, errors: dict | None = None,
                submitted: dict | None = None) -> list[dict]:
-    """What the form shows for each editable field: label, input kind, options, current text, error."""
+    """What the form shows for each editable field: label, input kind, options (value, name, code on hover),
+    current text, error."""
     lang = current_lang()
     names = edits.form_fields(spec, creating=creating)
     if spec.name == "cases":
@@ -168,11 +173,12 @@ def field_rows(spec: LayerSpec, record: dict | None, *, creating: bool = False, 
                       "code": "select"}.get(f.kind, "textarea" if f.name in TEXTAREA_FIELDS else "text")
         options = []
         if f.kind == "code":
-            options = [(c.value, f"{code_label(c, lang)} ({c.value})") for c in f.codes]
+            options = [(c.value, code_label(c, lang), c.value) for c in f.codes]  # the code on hover
         elif f.name in PICKED_FIELDS and f.name != spec.id_field:
-            input_kind, options = "select", picker_options(f.name, record, submitted, lang)
+            input_kind = "select"
+            options = [(value, text, "") for value, text in picker_options(f.name, record, submitted, lang)]
         elif f.kind == "bool":
-            options = [("true", tr("是", "yes")), ("false", tr("否", "no"))]
+            options = [("true", tr("是", "yes"), ""), ("false", tr("否", "no"), "")]
         rows.append({
             "name": f.name, "label": field_label(f, lang), "unit": f.unit, "kind": f.kind, "input": input_kind,
             "options": options, "value": "" if value is None else value,
@@ -182,15 +188,24 @@ def field_rows(spec: LayerSpec, record: dict | None, *, creating: bool = False, 
     return rows
 
 
+#: Fields naming a record of another layer (the layer and its id field): picked among its records in force.
+REFERENCES = {"parcel_id": "parcels", "building_id": "buildings", "unit_id": "units"}
 #: Free-text fields whose values are codes of something else: picked by name, never typed.
-PICKED_FIELDS = ("land_use", "enterprise_id")
+PICKED_FIELDS = ("land_use", "enterprise_id", *REFERENCES)
 
 
 def picker_options(name: str, record: dict | None, submitted: dict | None, lang: str) -> list[tuple[str, str]]:
-    """The choices of a picked field: land-use classes of the record's system, or the park's enterprises."""
+    """The choices of a picked field: land-use classes of the record's system, the park's enterprises, or
+    the records in force of the layer a reference names."""
     if name == "land_use":
         values = {**(record or {}), **{k: v for k, v in (submitted or {}).items() if v}}
         return land_use_options(values.get("land_use_std"), lang, values.get("land_use"))
+    if name in REFERENCES:
+        frame = park().layer(REFERENCES[name])
+        live = frame[frame["retired_on"].isna()] if "retired_on" in frame.columns else frame
+        names = live["name"] if "name" in live.columns else pd.Series(None, index=live.index, dtype=object)
+        return record_options((str(key), None if pd.isna(text) else str(text))
+                              for key, text in zip(live[name], names) if not pd.isna(key))
     return enterprise_options(enterprise_names())
 
 
@@ -233,9 +248,11 @@ def _refused(exc: Exception, spec: LayerSpec, record_id: str | None, sub: Submis
     if wants_json():
         return json_error(400, "InvalidValue", tr("未保存：", "not saved: ") + "; ".join(
             f"{p['field']}: {p['message']}" for p in problems), problems=problems)
-    errors = {}
-    for p in problems:
-        errors.setdefault(p["field"], p["message"] + (f" ({p['value']})" if p.get("value") else ""))
+    errors, lang = {}, current_lang()
+    for p in problems:  # the page says them in its language, in its terms (JSON keeps the stable English)
+        value = p.get("value")
+        got = "" if not value else f"（收到 {value}）" if lang != "en" else f" ({value})"
+        errors.setdefault(p["field"], message_for_web(p["message"], lang) + got)
     return _render_record(spec, record_id, errors=errors, submitted=sub.values if sub else None,
                           creating=creating, status=400)
 
@@ -266,6 +283,8 @@ def _render_record(spec: LayerSpec, record_id: str | None, *, errors=None, submi
         "spec": spec, "record_id": record_id, "record": record, "creating": creating,
         "fields": field_rows(spec, record, creating=creating, errors=errors, submitted=submitted),
         "errors": errors or {}, "layer_label": spec.label(current_lang()),
+        "field_names": {"geometry": field_in("geometry", current_lang()), "*": tr("记录", "record"),
+                        **{f.name: field_label(f, current_lang()) for f in spec.fields}},
     }
     if not creating:
         context.update(
@@ -350,7 +369,9 @@ def layer_page(layer: str):
         shown_fields = [f.name for f in spec.fields[:5]]
     lang = current_lang()
     columns = [(name, field_label(spec.field(name), lang)) for name in shown_fields]
-    rows = audit.record_texts(frame.head(PAGE_ROWS), spec)
+    texts = audit.record_texts(frame.head(PAGE_ROWS), spec)
+    rows = [{"id": text[spec.id_field], "retired_on": text.get("retired_on"), "cells": cells}
+            for text, cells in zip(texts, named_records(texts, layer))]
     return render_template("edit/layer.html", spec=spec, columns=columns, rows=rows, total=len(frame), q=q,
                            layer_label=spec.label(lang))
 

@@ -15,6 +15,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
 
+from geo.audit_log import layer_name
 from layers.store import ParkStoreError, StorageFullError, is_storage_full
 from service.park import ParkUnavailable
 from web.i18n import tr
@@ -65,7 +66,7 @@ def nothing_called(zh: str, en: str, *, field: str, value, allowed=None) -> Noth
 
 def no_record(layer: str, record_id: str) -> NothingThere:
     """The 404 for a record id the layer does not hold."""
-    return nothing_called(f"{layer}：没有记录 {record_id!r}", f"{layer}: no record {record_id!r}",
+    return nothing_called(f"{layer_name(layer)}：没有记录 {record_id!r}", f"{layer}: no record {record_id!r}",
                           field="record_id", value=record_id)
 
 

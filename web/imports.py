@@ -193,7 +193,8 @@ def _unexpected(exc: Exception, source: str, layer: str) -> ImportReport:
 def _report_page(report: ImportReport, status: int, token: str | None = None, plan=None, *,
                  current: FieldMapping | None = None, errors: list[str] | None = None):
     """The report (and, with a token, the preview with its choices and mapping step); worded for the web."""
-    report = report.worded_for_web()
+    # JSON twins keep the stable English texts (in the web's terms); the page speaks the UI language.
+    report = report.worded_for_web("en" if wants_json() else current_lang())
     if wants_json():
         body = report.to_dict()
         if status >= 400:  # a refused import is an error like any other, its report the details

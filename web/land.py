@@ -172,31 +172,6 @@ def page_helpers() -> dict:
     return {"export_url": export_url, "keep_args": keep}
 
 
-@bp.app_template_filter("num")
-def number_filter(value, digits: int = 2) -> str:
-    """A number for tables: thousands separators, '—' for missing."""
-    if value is None or (isinstance(value, float) and not np.isfinite(value)) or value is pd.NA or (
-            not isinstance(value, str) and pd.isna(value)):
-        return "—"
-    if isinstance(value, bool | np.bool_):
-        return tr("是", "yes") if value else tr("否", "no")
-    return f"{float(value):,.{digits}f}"
-
-
-@bp.app_template_filter("pct")
-def percent_filter(value, digits: int = 1) -> str:
-    """A share (0–1) as a percentage for tables: '12.5%', '—' for missing."""
-    text = number_filter(None if value is None else value * 100 if not isinstance(value, bool) else None, digits)
-    return text if text == "—" else text + "%"
-
-
-@bp.app_template_filter("day")
-def day_filter(value) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "—"
-    return pd.Timestamp(value).date().isoformat()
-
-
 @bp.app_template_filter("flag")
 def flag_filter(value) -> str:
     if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):

@@ -43,6 +43,11 @@ class ApiSettings:
     sign_in: bool
 
 
+def _t(lang: str, zh: str, en: str) -> str:
+    """The document's words in its language (``lang=en`` English, otherwise Chinese)."""
+    return en if lang == "en" else zh
+
+
 def field_parameter(spec_field: Field, lang: str) -> dict:
     """A query parameter filtering on ``spec_field`` (equality; repeat it for several accepted values)."""
     label = spec_field.label_en if lang == "en" else spec_field.label_zh
@@ -52,7 +57,7 @@ def field_parameter(spec_field: Field, lang: str) -> dict:
     if spec_field.kind == "code":
         schema["enum"] = list(spec_field.allowed_values)
     return {"name": spec_field.name, "in": "query", "required": False, "style": "form", "explode": True,
-            "description": f"{label} ({spec_field.label_zh} / {spec_field.label_en}) =",
+            "description": _t(lang, f"{label}等于（可重复，取其一）", f"{label} equals (repeat for any of several)"),
             "schema": schema}
 
 
@@ -80,59 +85,76 @@ def collection_paths(spec: LayerSpec, queryables: Sequence[str], *, lang: str) -
     refs = [{"$ref": f"#/components/parameters/{name}"} for name in ITEMS_PARAMETER_REFS]
     filters = [field_parameter(item, lang) for item in spec.fields if item.name in queryables]
     format_refs = [{"$ref": "#/components/parameters/f"}, {"$ref": "#/components/parameters/lang"}]
-    title = f"{spec.label_zh} / {spec.label_en}"
+    title = spec.label(lang)
+
+    def words(zh: str, en: str) -> str:
+        return _t(lang, f"{title}：{zh}", f"{title}: {en}")
+
     return {
-        base: _get(f"describe_{spec.name}", f"{title}: collection", tags,
-                   {"200": _response("The collection", "application/json", "text/html",
+        base: _get(f"describe_{spec.name}", words("图层说明", "collection"), tags,
+                   {"200": _response(_t(lang, "图层说明", "The collection"), "application/json", "text/html",
                                      ref="#/components/schemas/collection")}, format_refs),
-        f"{base}/items": _get(f"items_{spec.name}", f"{title}: features", tags,
-                              {"200": _response("A page of features", "application/geo+json", "text/html",
-                                                ref="#/components/schemas/featureCollection")}, refs + filters),
+        f"{base}/items": _get(f"items_{spec.name}", words("要素", "features"), tags,
+                              {"200": _response(_t(lang, "一页要素", "A page of features"), "application/geo+json",
+                                                "text/html", ref="#/components/schemas/featureCollection")},
+                              refs + filters),
         f"{base}/items/{{featureId}}": _get(
-            f"item_{spec.name}", f"{title}: one feature", tags,
-            {"200": _response("One feature", "application/geo+json", "text/html", ref="#/components/schemas/feature")},
+            f"item_{spec.name}", words("单个要素", "one feature"), tags,
+            {"200": _response(_t(lang, "单个要素", "One feature"), "application/geo+json", "text/html",
+                              ref="#/components/schemas/feature")},
             [{"$ref": "#/components/parameters/featureId"}, {"$ref": "#/components/parameters/crs"}, *format_refs]),
-        f"{base}/queryables": _get(f"queryables_{spec.name}", f"{title}: queryables", tags,
-                                   {"200": _response("JSON Schema of the fields to filter and sort by",
+        f"{base}/queryables": _get(f"queryables_{spec.name}", words("可筛选字段", "queryables"), tags,
+                                   {"200": _response(_t(lang, "可筛选、排序字段的 JSON Schema",
+                                                        "JSON Schema of the fields to filter and sort by"),
                                                      "application/schema+json", "text/html")}, format_refs),
-        f"{base}/schema": _get(f"returnables_{spec.name}", f"{title}: properties and geometry", tags,
-                               {"200": _response("JSON Schema of the properties and geometry (Part 5)",
+        f"{base}/schema": _get(f"returnables_{spec.name}", words("属性与图形", "properties and geometry"), tags,
+                               {"200": _response(_t(lang, "属性与图形的 JSON Schema（第 5 部分）",
+                                                    "JSON Schema of the properties and geometry (Part 5)"),
                                                  "application/schema+json", "text/html")}, format_refs),
-        f"{base}/feature-schema": _get(f"schema_{spec.name}", f"{title}: feature schema", tags,
-                                       {"200": _response("JSON Schema of one feature", "application/schema+json",
-                                                         "text/html")}, format_refs),
+        f"{base}/feature-schema": _get(f"schema_{spec.name}", words("要素结构", "feature schema"), tags,
+                                       {"200": _response(_t(lang, "单个要素的 JSON Schema", "JSON Schema of one feature"),
+                                                         "application/schema+json", "text/html")}, format_refs),
     }
 
 
-def components(settings: ApiSettings) -> dict:
-    """Shared parameters, schemas, responses and sign-in schemes."""
+def components(settings: ApiSettings, lang: str = "zh") -> dict:
+    """Shared parameters, schemas, responses and sign-in schemes (descriptions in ``lang``)."""
     crs_schema = {"type": "string", "format": "uri", "enum": list(settings.crs_uris), "default": settings.crs_uris[0]}
     parameters = {
         "limit": {"name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
-                  "description": "Features per page; more than the maximum gets the maximum.",
+                  "description": _t(lang, "每页要素数；超过上限按上限返回",
+                                    "Features per page; more than the maximum gets the maximum."),
                   "schema": {"type": "integer", "minimum": 1, "maximum": settings.max_limit,
                              "default": settings.default_limit}},
         "offset": {"name": "offset", "in": "query", "required": False,
-                   "description": "Features to skip (the next and prev links carry it).",
+                   "description": _t(lang, "跳过的要素数（上一页、下一页链接自带）",
+                                     "Features to skip (the next and prev links carry it)."),
                    "schema": {"type": "integer", "minimum": 0, "default": 0}},
         "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form", "explode": False,
-                 "description": "min x, min y, max x, max y (or 6 numbers with heights) in bbox-crs's axis order.",
+                 "description": _t(lang, "最小 x、最小 y、最大 x、最大 y（或含高程的 6 个数），按 bbox-crs 的轴序",
+                                   "min x, min y, max x, max y (or 6 numbers with heights) in bbox-crs's axis order."),
                  "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
         "bbox-crs": {"name": "bbox-crs", "in": "query", "required": False, "schema": crs_schema,
-                     "description": "CRS of bbox (default CRS84)."},
+                     "description": _t(lang, "bbox 的坐标系（默认 CRS84）", "CRS of bbox (default CRS84).")},
         "crs": {"name": "crs", "in": "query", "required": False, "schema": crs_schema,
-                "description": "CRS of the coordinates returned (default CRS84), stated in Content-Crs."},
+                "description": _t(lang, "返回坐标的坐标系（默认 CRS84），见响应头 Content-Crs",
+                                  "CRS of the coordinates returned (default CRS84), stated in Content-Crs.")},
         "datetime": {"name": "datetime", "in": "query", "required": False, "schema": {"type": "string"},
-                     "description": "A day or an interval start/end (.. open): records that existed then "
-                                    "(added before its end, not retired before its start)."},
+                     "description": _t(lang, "某日或区间 起/止（.. 表示不限）：当时存在的记录（区间结束前录入、开始前未注销）",
+                                       "A day or an interval start/end (.. open): records that existed then "
+                                       "(added before its end, not retired before its start).")},
         "sortby": {"name": "sortby", "in": "query", "required": False, "style": "form", "explode": False,
-                   "description": "Queryables to order by, comma-separated, each +name (ascending) or -name.",
+                   "description": _t(lang, "排序字段，逗号分隔，+字段名 升序、-字段名 降序",
+                                     "Queryables to order by, comma-separated, each +name (ascending) or -name."),
                    "schema": {"type": "array", "items": {"type": "string"}}},
         "f": {"name": "f", "in": "query", "required": False,
-              "description": "json (default) or html.", "schema": {"type": "string", "enum": ["json", "html"]}},
-        "lang": {"name": "lang", "in": "query", "required": False, "description": "Titles in zh (default) or en.",
+              "description": _t(lang, "返回格式：JSON（默认）或网页", "json (default) or html."),
+              "schema": {"type": "string", "enum": ["json", "html"]}},
+        "lang": {"name": "lang", "in": "query", "required": False,
+                 "description": _t(lang, "标题语言：中文（默认）或英文", "Titles in zh (default) or en."),
                  "schema": {"type": "string", "enum": ["zh", "en"]}},
-        "featureId": {"name": "featureId", "in": "path", "required": True, "description": "The record's id.",
+        "featureId": {"name": "featureId", "in": "path", "required": True,
+                      "description": _t(lang, "记录编号", "The record's id."),
                       "schema": {"type": "string"}},
     }
     schemas = {
@@ -158,15 +180,19 @@ def components(settings: ApiSettings) -> dict:
                                                        "items": {"$ref": "#/components/schemas/link"}}}},
     }
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}}
-    responses = {"InvalidParameter": {"description": "A parameter is not valid (the message names it).",
+    responses = {"InvalidParameter": {"description": _t(lang, "参数无效（消息中指明是哪个）",
+                                                        "A parameter is not valid (the message names it)."),
                                       "content": error},
-                 "Unauthorized": {"description": "Sign in: HTTP Basic, or an API token (Bearer).", "content": error},
-                 "NotFound": {"description": "No such collection or feature.", "content": error}}
+                 "Unauthorized": {"description": _t(lang, "需要登录：HTTP Basic 或 API 令牌（Bearer）",
+                                                    "Sign in: HTTP Basic, or an API token (Bearer)."), "content": error},
+                 "NotFound": {"description": _t(lang, "没有这个图层或要素", "No such collection or feature."),
+                              "content": error}}
     found = {"parameters": parameters, "schemas": schemas, "responses": responses}
     if settings.sign_in:
         found["securitySchemes"] = {"basic": {"type": "http", "scheme": "basic"},
                                     "token": {"type": "http", "scheme": "bearer",
-                                              "description": "A personal API token from the account page."}}
+                                              "description": _t(lang, "账户页上生成的个人 API 令牌",
+                                                                "A personal API token from the account page.")}}
     return found
 
 
@@ -176,13 +202,16 @@ def openapi_document(settings: ApiSettings, collections: Sequence[tuple[LayerSpe
     json_html = ("application/json", "text/html")
     index = [{"$ref": "#/components/parameters/f"}, {"$ref": "#/components/parameters/lang"}]
     paths = {
-        "/": _get("landing", "Landing page", ["index"], {"200": _response("Links to the API", *json_html)}, index),
-        "/conformance": _get("conformance", "Conformance classes", ["index"],
-                             {"200": _response("The conformance classes", *json_html)}, index),
-        "/openapi": _get("openapi", "This document", ["index"],
-                         {"200": _response("The OpenAPI document", OPENAPI_JSON, "text/html")}, index),
-        "/collections": _get("collections", "The collections", ["index"],
-                             {"200": _response("Every collection", *json_html)}, index),
+        "/": _get("landing", _t(lang, "首页", "Landing page"), ["index"],
+                  {"200": _response(_t(lang, "API 各部分的链接", "Links to the API"), *json_html)}, index),
+        "/conformance": _get("conformance", _t(lang, "符合的标准类别", "Conformance classes"), ["index"],
+                             {"200": _response(_t(lang, "符合的标准类别", "The conformance classes"), *json_html)},
+                             index),
+        "/openapi": _get("openapi", _t(lang, "本文档", "This document"), ["index"],
+                         {"200": _response(_t(lang, "OpenAPI 文档", "The OpenAPI document"), OPENAPI_JSON,
+                                           "text/html")}, index),
+        "/collections": _get("collections", _t(lang, "图层列表", "The collections"), ["index"],
+                             {"200": _response(_t(lang, "全部图层", "Every collection"), *json_html)}, index),
     }
     for spec, queryables in collections:
         paths.update(collection_paths(spec, queryables, lang=lang))
@@ -191,10 +220,10 @@ def openapi_document(settings: ApiSettings, collections: Sequence[tuple[LayerSpe
         "info": {"title": settings.title, "version": "1.0.0", "description": settings.description,
                  "contact": {"name": settings.title}},
         "servers": [{"url": settings.server_url}],
-        "tags": [{"name": "index"}] + [{"name": spec.name, "description": f"{spec.label_zh} / {spec.label_en}"}
+        "tags": [{"name": "index"}] + [{"name": spec.name, "description": spec.label(lang)}
                                        for spec, _ in collections],
         "paths": paths,
-        "components": components(settings),
+        "components": components(settings, lang),
     }
     if settings.sign_in:
         document["security"] = [{"basic": []}, {"token": []}]

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, current_app
 
-from geo.report_workbook import long_date
+from geo.formats import format_day
 from layers.workbook_style import Cover, Sheet, styled_workbook
 from web.i18n import current_lang, tr
 from web.park import park
@@ -56,8 +56,8 @@ def cover(what: str, *, as_of: dt.date | None = None, extra: Sequence[tuple[str,
     lang = current_lang()
     lines = [(tr("内容", "Contents"), what), (tr("园区", "Park"), park_name())]
     if as_of is not None:
-        lines.append((tr("数据日期", "As of"), long_date(as_of, lang)))
-    lines += [(tr("生成日期", "Made on"), long_date(park_today(), lang)), (tr("规则版本", "Rules version"), rules_text()),
+        lines.append((tr("数据日期", "As of"), format_day(as_of, lang)))
+    lines += [(tr("生成日期", "Made on"), format_day(park_today(), lang)), (tr("规则版本", "Rules version"), rules_text()),
               *extra]
     return Cover(tr("说明", "About"), f"{park_name()} · {what}", tuple(lines))
 

@@ -42,6 +42,7 @@ LAYER = LayerSpec(
     geometry=None,
     id_field="event_id",
     description="Every change to the park's data: who, when, layer, record, field, old and new value, reason.",
+    description_zh="园区数据的每次修改：谁、何时、哪个图层与记录、哪个字段、原值与新值、原因。",
     fields=(
         Field("event_id", "str", "事件编号", "Event id", required=True),
         Field("seq", "int", "序号", "Sequence", min_value=1,

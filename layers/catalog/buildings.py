@@ -26,6 +26,7 @@ LAYER = LayerSpec(
     geometry="Polygon",
     id_field="building_id",
     description="Building footprints with floors and floor heights (for FAR) and standard-factory data.",
+    description_zh="建筑基底：层数与层高（用于计算容积率）及标准厂房信息。",
     style=Style(by_field="use", fill_opacity=0.8, weight=0.5, color="#333333"),
     multipart="explode",
     popup_fields=("building_id", "name", "use", "floors", "gfa_m2", "phase", "status"),

@@ -13,6 +13,7 @@ LAYER = LayerSpec(
     geometry=None,
     id_field="event_id",
     description="One record per changed field of a revitalisation case.",
+    description_zh="盘活台账的变更：每改动一个字段记一条。",
     fields=(
         Field("event_id", "str", "记录编号", "Event id", required=True),
         Field("case_id", "str", "台账编号", "Case id"),

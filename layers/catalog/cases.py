@@ -35,6 +35,8 @@ LAYER = LayerSpec(
     label_en="Revitalisation cases",
     geometry=None,
     id_field="case_id",
+    description="Revitalisation cases: each inefficient site's problem, method, progress and dates.",
+    description_zh="盘活台账：每宗低效用地的问题类型、盘活方式、进展与日期。",
     fields=(
         Field("case_id", "str", "台账编号", "Case id", required=True),
         Field("parcel_id", "str", "地块编号", "Parcel id"),

@@ -9,6 +9,7 @@ LAYER = LayerSpec(
     geometry=None,
     id_field="record_id",
     description="One record per enterprise and year; record_id is '<enterprise_id>-<year>'.",
+    description_zh="每家企业每年一条记录；记录编号为“企业编号-年份”。",
     fields=(
         Field("record_id", "str", "记录编号", "Record id", required=True),
         Field("enterprise_id", "str", "企业编号", "Enterprise id", aliases=("企业编号",)),

@@ -9,6 +9,8 @@ LAYER = LayerSpec(
     label_en="Enterprises",
     geometry=None,
     id_field="enterprise_id",
+    description="The park's enterprises: name, unified social credit code and industry.",
+    description_zh="园区企业：名称、统一社会信用代码与所属行业。",
     fields=(
         Field("enterprise_id", "str", "企业编号", "Enterprise id", required=True, aliases=("企业编号",)),
         Field("name", "str", "企业名称", "Name", aliases=("企业名称", "名称")),

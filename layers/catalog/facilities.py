@@ -26,6 +26,8 @@ LAYER = LayerSpec(
     label_en="Facilities",
     geometry="Point",
     id_field="facility_id",
+    description="Point facilities: substations, water and sewage plants, gas and heat stations, gates, fire stations and transport links, with capacity and status.",
+    description_zh="点状设施：变电站、水厂、污水处理厂、燃气调压站、热源厂、出入口、消防站等，含规模与建设状态。",
     style=Style(by_field="kind", radius_px=7.0, fill_opacity=0.9),
     multipart="explode",
     popup_fields=("facility_id", "name", "kind", "capacity", "capacity_unit", "status"),

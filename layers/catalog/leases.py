@@ -9,6 +9,7 @@ LAYER = LayerSpec(
     geometry=None,
     id_field="lease_id",
     description="Signed leases; a unit is leased on the days from start to end inclusive.",
+    description_zh="已签租约；自起租日至到期日（含首尾两日）单元计为已出租。",
     fields=(
         Field("lease_id", "str", "租约编号", "Lease id", required=True, aliases=("租约编号", "合同编号")),
         Field("unit_id", "str", "单元编号", "Unit id", aliases=("单元编号", "房号")),

@@ -27,6 +27,7 @@ LAYER = LayerSpec(
     geometry="Polygon",
     id_field="parcel_id",
     description="Land parcels with their use, status, contract dates and planning conditions.",
+    description_zh="宗地：用地性质、建设状态、出让合同日期与规划条件。",
     style=Style(by_field="land_use", fill_opacity=0.65, weight=0.8, color="#444444"),
     popup_fields=("parcel_id", "name", "area_name", "land_use", "status", "enterprise_id"),
     fields=(

@@ -48,6 +48,7 @@ LAYER = LayerSpec(
     geometry="LineString",
     id_field="pipe_id",
     description="Underground utility lines; networks use CJJ 61 codes (JS/PS/RQ/RL/DL/TX accepted).",
+    description_zh="地下管线；管线类别按 CJJ 61 代码（也接受 JS/PS/RQ/RL/DL/TX）。",
     style=Style(by_field="network", weight=2.0),
     popup_fields=("pipe_id", "network", "diameter_mm", "pressure_class", "voltage_kv", "status"),
     fields=(

@@ -26,6 +26,7 @@ LAYER = LayerSpec(
     geometry="LineString",
     id_field="road_id",
     description="Road centrelines; width_m is the red-line (红线) width.",
+    description_zh="道路中心线；宽度为道路红线宽度。",
     style=Style(by_field="status", weight=3.0),
     popup_fields=("road_id", "name", "grade", "width_m", "status", "year"),
     fields=(

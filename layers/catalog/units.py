@@ -16,6 +16,7 @@ LAYER = LayerSpec(
     geometry=None,
     id_field="unit_id",
     description="Units of standard factory buildings; vacancy is derived from leases.",
+    description_zh="标准厂房的单元；空置情况由租约推算。",
     fields=(
         Field("unit_id", "str", "单元编号", "Unit id", required=True, aliases=("单元编号", "房号")),
         Field("building_id", "str", "建筑编号", "Building id", aliases=("建筑编号", "楼栋编号")),

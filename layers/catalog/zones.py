@@ -24,6 +24,8 @@ LAYER = LayerSpec(
     label_en="Zones and constraints",
     geometry="Polygon",
     id_field="zone_id",
+    description="Park boundary, expansion areas, the urban development boundary and constraint zones (farmland, ecological red line, forest, geohazards, minerals, floods, rivers and water).",
+    description_zh="园区范围、拓展区、城镇开发边界与各类管控区（永久基本农田、生态保护红线、林地、地质灾害、压覆矿产、洪泛区、河道与水域）。",
     style=Style(by_field="kind", fill_opacity=0.15, weight=2.0),
     popup_fields=("zone_id", "kind", "name", "source"),
     fields=(

@@ -13,6 +13,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from layers.import_text import chinese, field_in, record_in
 from layers.validate import Problem
 
 #: How many record labels a grouped line lists before "… and N more".
@@ -62,9 +63,16 @@ def web_wording(message: str) -> str:
     return message
 
 
-def for_web(problems: list[Problem]) -> list[Problem]:
-    """``problems`` with web wording (:func:`web_wording`)."""
-    return [dataclasses.replace(p, message=web_wording(p.message)) if "--" in p.message else p for p in problems]
+def message_for_web(message: str, lang: str = "en") -> str:
+    """A message as the upload page says it: in Chinese from the catalogue (:mod:`layers.import_text`)
+    in zh, else in English with the upload form's terms (:func:`web_wording`)."""
+    said = chinese(message) if lang != "en" else None
+    return said if said is not None else web_wording(message)
+
+
+def for_web(problems: list[Problem], lang: str = "en") -> list[Problem]:
+    """``problems`` as the upload page says them in ``lang`` (:func:`message_for_web`)."""
+    return [dataclasses.replace(p, message=message_for_web(p.message, lang)) for p in problems]
 
 
 @dataclass(frozen=True)
@@ -78,19 +86,23 @@ class GroupedLine:
     #: Records concerned in all (an aggregated notice stands for many).
     count: int = 0
 
-    def text(self) -> str:
-        shown = list(self.records[:GROUP_RECORD_LIMIT])
+    def text(self, lang: str = "en") -> str:
+        """The line: records, field, message and the values got; records and field said in ``lang`` (the
+        message is in it already: :func:`for_web`)."""
+        zh = lang != "en"
+        shown = [record_in(record, lang) for record in self.records[:GROUP_RECORD_LIMIT]]
         more = len(self.records) - len(shown)
-        where = ", ".join(shown) + (f" … and {more} more" if more > 0 else "")
+        where = ("、" if zh else ", ").join(shown)
+        if more > 0:
+            where += f" … 等另 {more} 条" if zh else f" … and {more} more"
         if self.count > len(self.records):
-            where = f"{self.count} records: {where}"
+            where = f"{self.count} 条记录：{where}" if zh else f"{self.count} records: {where}"
         value = ""
         distinct = [v for v in dict.fromkeys(map(_value_text, self.values)) if v]
-        if len(distinct) == 1:
-            value = f" (got {distinct[0]})"
-        elif distinct:
-            value = " (got " + ", ".join(distinct[:5]) + (" …" if len(distinct) > 5 else "") + ")"
-        return f"{where} · {self.field}: {self.message}{value}"
+        if distinct:
+            values = ", ".join(distinct[:5]) + (" …" if len(distinct) > 5 else "")
+            value = f"（收到 {values}）" if zh else f" (got {values})"
+        return f"{where} · {field_in(self.field, lang)}{'：' if zh else ': '}{self.message}{value}"
 
 
 def _value_text(value: object, limit: int = 60) -> str:
@@ -268,10 +280,11 @@ class ImportReport:
                     lines.append(f"  … and {len(grouped) - TEXT_LINE_LIMIT} more lines")
         return "\n".join(lines)
 
-    def worded_for_web(self) -> ImportReport:
-        """A copy whose messages, CRS and encoding lines say command-line advice as the web does
-        (:func:`web_wording`): a page never tells anyone to type a flag."""
-        return dataclasses.replace(self, problems=for_web(self.problems), notices=for_web(self.notices),
+    def worded_for_web(self, lang: str = "en") -> ImportReport:
+        """A copy whose messages are said as the upload page says them in ``lang`` (:func:`for_web`), and whose
+        CRS and encoding lines say command-line advice as the web does: a page never tells anyone to type a flag."""
+        return dataclasses.replace(self, problems=for_web(self.problems, lang),
+                                   notices=for_web(self.notices, lang),
                                    crs_how=self.crs_how and web_wording(self.crs_how),
                                    encoding=self.encoding and web_wording(self.encoding))
 

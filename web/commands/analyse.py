@@ -12,6 +12,16 @@ from flask import current_app, has_app_context
 ANALYSIS_TOPICS = ("utilisation", "idle_land", "inefficient_land", "muju", "vacancy", "readiness")
 
 
+
+def counts_text(values) -> str:
+    """Each value with its count, then the records not judged (missing): ``idle 2, active 5, not judged 1``;
+    ``none`` for no records (never an empty label)."""
+    parts = [f"{key} {int(n)}" for key, n in values.value_counts().items()]
+    missing = int(values.isna().sum())
+    if missing:
+        parts.append(f"not judged {missing}")
+    return ", ".join(parts) or "none"
+
 @click.command("analyse")
 @click.option("--park", "park_path", default=None,
               help="Park GeoPackage or postgresql:// URL (default: PARKATLAS_DATABASE_URL, PARKATLAS_PARK).")
@@ -99,9 +109,7 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
     states = layer_states({name: len(in_force(frame)) for name, frame in layers.items()}, present)
     for item in not_judged(states, ANALYSIS_TOPICS):
         click.echo(item.message("en"))
-    counts = parcels["idle_status"].value_counts()
-    click.echo("idle status: " + ", ".join(f"{key} {int(n)}" for key, n in counts.items())
-               + f", not judged {int(parcels['idle_status'].isna().sum())}")
+    click.echo("idle status: " + counts_text(parcels["idle_status"]))
     for reason, n in parcels["idle_not_judged"].dropna().value_counts().items():
         click.echo(f"  not judged ({int(n)}): {reason}")
     fees = parcels["idle_fee_wan"].sum(min_count=1)

@@ -1,0 +1,238 @@
+"""Import problems and notices in the reader's language and in the terms of the place they are read.
+
+layers/io and layers/validate write each problem once, in English, in the command line's terms
+(``give it with --crs``): the CLI prints them as they are. The upload page shows them through
+:func:`layers.io.report.for_web`: in English with the upload form's terms (``web_wording``), in
+Chinese from :data:`ZH_PATTERNS` here (each kind of message once, the form's terms, never a flag).
+A message the catalogue lacks is shown in the web's English: add its pattern here.
+
+Record labels (``row 3 (parcel_id=P1)``, ``all``, ``file``) and field names are said by
+:func:`record_in` and :func:`field_in`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from layers.registry import REGISTRY
+
+#: What a kind of value is (layers.values.KIND_DESCRIPTIONS) in Chinese.
+KINDS_ZH = {
+    "text": "文本",
+    "a number": "数值",
+    "a whole number": "整数",
+    "yes/no (true/false, 是/否, 1/0)": "是/否（true/false、是/否、1/0）",
+    "a date (YYYY-MM-DD, YYYY/M/D or YYYY年M月D日)": "日期（YYYY-MM-DD、YYYY/M/D 或 YYYY年M月D日）",
+}
+#: Geometry kinds as logged (shapely's and the registry's names) in Chinese.
+GEOMETRY_ZH = {"Point": "点", "LineString": "线", "Polygon": "面", "MultiPoint": "多点", "MultiLineString": "多线",
+               "MultiPolygon": "多面", "point": "点", "line": "线", "polygon": "面", "points": "点", "lines": "线",
+               "polygons": "面"}
+#: What a file's content is (layers.io.formats' refusals) in Chinese; others lose only their article.
+CONTENT_ZH = {"plain text": "纯文本", "empty": "空的", "binary data of no format ParkAtlas imports": "无法导入的二进制数据",
+              "a zip archive": "zip 压缩包", "an SQLite database": "SQLite 数据库"}
+#: Record labels that are not rows.
+RECORDS_ZH = {"all": "全部记录", "file": "文件", "park": "园区", "mapping": "字段映射"}
+
+
+def layer_in(name: str, lang: str = "zh") -> str:
+    """A layer as the page names it (地块 for ``parcels``); unknown names as written."""
+    spec = REGISTRY.get(name.strip("'\""))
+    return spec.label(lang) if spec is not None and lang != "en" else name
+
+
+def _layers_zh(names: str) -> str:
+    return "、".join(layer_in(name.strip()) for name in names.split(","))
+
+
+def field_in(name: str, lang: str = "zh") -> str:
+    """A field as the page names it: its label (用地性质 for ``land_use``) in zh, as written in English and
+    for source fields no layer declares."""
+    if lang == "en":
+        return name
+    for spec in REGISTRY.values():
+        if name in spec.field_names:
+            return spec.field(name).label_zh
+    return {"geometry": "图形", "source": "源文件", "record": "记录", "encoding": "字符编码"}.get(name, name)
+
+
+def _kind_zh(expected: str) -> str:
+    for english, chinese in KINDS_ZH.items():
+        if expected.startswith(english):
+            return chinese + expected[len(english):].replace(" and ", " 且 ")
+    return expected
+
+
+def _geometry_zh(kind: str) -> str:
+    return GEOMETRY_ZH.get(kind.strip(), kind)
+
+
+def _geometries_zh(text: str) -> str:
+    """``2 Point, 1 LineString`` → ``2 个点、1 个线``."""
+    return "、".join(re.sub(r"(\d+) (\w+)", lambda m: f"{m[1]} 个{_geometry_zh(m[2])}", part.strip())
+                    for part in text.split(","))
+
+
+def _sources_zh(text: str) -> str:
+    """Where valid_from came from: ``contract_date, the valid-from given for the file, 2025-06-01`` →
+    ``合同签订日期、整个文件的生效日期 2025-06-01``."""
+    text = re.sub(r"the valid-from given for the file, (\S+)", r"整个文件的生效日期 \1", text)
+    return "、".join(field_in(part.strip()) for part in text.split(","))
+
+
+def _content_zh(text: str) -> str:
+    return CONTENT_ZH.get(text, re.sub(r"^an? ", "", text))
+
+
+#: Each kind of message (a full match of the English text) → its Chinese: a template over the named
+#: groups, or a function of the match. Groups named ``layer``/``layers``/``field``/``kind``/``geometry``
+#: are said by name (:func:`layer_in`, :func:`field_in`, :data:`KINDS_ZH`, :data:`GEOMETRY_ZH`).
+ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tuple(
+    (re.compile(pattern, re.S), zh) for pattern, zh in (
+        # layers/validate.py: values and ids
+        (r"unknown value; allowed: (?P<allowed>.+)", "不是允许的代码；允许：{allowed}"),
+        (r"out of range; expected (?P<kind>.+)", "超出范围；应为{kind}"),
+        (r"expected (?P<kind>.+)", "应为{kind}"),
+        (r"required field is missing", "缺少必填字段"),
+        (r"required value is missing", "必填值为空"),
+        (r"duplicate id; ids must be unique within the layer", "编号重复：同一图层内编号必须唯一"),
+        (r"not a field of layer '(?P<layer>\w+)'; ignored", "不是{layer}图层的字段，已忽略"),
+        (r"no id; generated (?P<first>\S+)", "缺编号，已生成 {first}"),
+        (r"no id; generated AUTO-\w+-<row> \((?P<first>\S+) … (?P<last>\S+)\)", "缺编号，已生成 {first} … {last}"),
+        (r"the source has no (?P<field>\w+)(?: column)?; generated(?: ids)? (?P<first>\S+) … (?P<last>\S+)",
+         "源数据没有{field}，已生成编号 {first} … {last}"),
+        (r"generated (?P<first>\S+) … (?P<last>\S+)", "已生成编号 {first} … {last}"),
+        (r"ids generated, as chosen", "按所选自动生成编号"),
+        (r"ids from the source field '(?P<source>[^']*)', as chosen", "按所选取源字段“{source}”作编号"),
+        (r"upsert keys on (?P<field>\w+), and the source has none; use replace or append, or choose the field "
+         r"that holds the ids",
+         "“更新或新增”按{field}对应记录，而源数据没有该字段：请改选“替换”或“追加”，或选择存放编号的字段"),
+        # geometry
+        (r"the layer has no CRS; give the source CRS \(for import: --crs EPSG:…\)",
+         "源数据没有坐标系：请在上传表单的“坐标系”一栏填写（如 EPSG:4528）"),
+        (r"geometry is missing", "缺图形"),
+        (r"geometry is empty", "图形为空"),
+        (r"wrong geometry type; allowed: (?P<allowed>.+)", "图形类型不符；允许：{allowed}"),
+        (r"invalid geometry: (?P<reason>.+)", "图形无效：{reason}"),
+        (r"layer '(?P<layer>\w+)' needs geometries \((?P<geometry>\w+)\)", "{layer}图层需要图形（{geometry}）"),
+        (r"no (?P<geometry>\w+) in the source \((?P<found>[^)]*)\): layer '(?P<layer>\w+)' holds (?P<held>\w+); "
+         r"the records fit layer\(s\) (?P<layers>.+)",
+         lambda m: f"源数据中没有{_geometry_zh(m['geometry'])}（只有 {_geometries_zh(m['found'])}）：{layer_in(m['layer'])}图层存放"
+                   f"{_geometry_zh(m['held'])}；这些记录适合导入：{_layers_zh(m['layers'])}"),
+        (r"(?P<found>\w+), not a (?P<geometry>\w+): not imported \(layer '(?P<layer>\w+)' holds (?P<held>\w+)\); "
+         r"(?P<kind>\w+) fit layer\(s\) (?P<layers>.+): import the file into one of them for these records",
+         lambda m: f"{_geometry_zh(m['found'])}，不是{_geometry_zh(m['geometry'])}：未导入（{layer_in(m['layer'])}"
+                   f"图层存放{_geometry_zh(m['held'])}）；这些记录请导入：{_layers_zh(m['layers'])}"),
+        (r"lies (?P<distance>[\d.,–]+) km from the park boundary \(zones, kind park_boundary\); data more than "
+         r"(?P<limit>[\d.,]+) km from the park is most often in a wrong CRS or another place's file: check the CRS "
+         r"and the file; imported only if the confirmation says these records belong to the park",
+         "距园区边界 {distance} km；距园区超过 {limit} km 的数据多半是坐标系有误或别处的文件：请核对坐标系和文件；"
+         "只有确认这些记录属于本园区才会导入"),
+        (r"parcels overlap by (?P<area>[\d.,]+) m²", "地块重叠 {area} m²"),
+        (r"sliver: (?P<area>[\d.,]+) m², mean width (?P<width>[\d.,]+) m", "狭长碎片：{area} m²，平均宽 {width} m"),
+        (r"gap of (?P<area>[\d.,]+) m² between parcels", "地块间空隙 {area} m²"),
+        # the CRS (layers/io/crs_detect.py): where the web asks for the upload form's CRS field
+        (r"(?P<source>.+?): no finite coordinates to tell the CRS from; give it with --crs",
+         "{source}：没有可用的坐标，无法判断坐标系：请在上传表单的“坐标系”一栏填写"),
+        (r"(?P<source>.+?): eastings carry several zone prefixes \((?P<zones>[^)]*)\); one file must be in one zone: "
+         r"split it or give --crs",
+         "{source}：东坐标带有多个带号（{zones}），一个文件只能在一个投影带内：请拆分文件，或在上传表单的“坐标系”一栏填写"),
+        (r"(?P<source>.+?): no CRS in the file and the coordinates \((?P<extent>[^)]*)\) look like Gauss-Krüger or UTM "
+         r"without a zone prefix, which does not say the central meridian; give it with --crs, e.g\. EPSG:4549 "
+         r"for CGCS2000 3° GK CM 120°E \(EPSG = 4534 \+ \(CM − 75\) / 3\)",
+         "{source}：文件没有坐标系，坐标（{extent}）像是不带带号的高斯-克吕格或 UTM 坐标，看不出中央经线：请在上传表单的"
+         "“坐标系”一栏填写，如 CGCS2000 3° 带中央经线 120°E 为 EPSG:4549（EPSG = 4534 + (中央经线 − 75) / 3）"),
+        (r"(?P<source>.+?): no CRS in the file and the coordinates \((?P<extent>[^)]*)\) match no CRS that can be "
+         r"inferred safely; give it with --crs \(EPSG code, WKT, or gcj02 / bd09\)",
+         "{source}：文件没有坐标系，由坐标（{extent}）无法可靠推断：请在上传表单的“坐标系”一栏填写（EPSG 代码、WKT，"
+         "或 gcj02 / bd09）"),
+        # dates, land use, valid time
+        (r"Excel serial day number read as a date", "Excel 日期序号已按日期读取"),
+        (r"letters: read as (?P<std>.+)", "字母代码：按 {std} 读取"),
+        (r"no classification given; assumed (?P<std>.+)", "未给出用地分类标准，按 {std}"),
+        (r"crosswalked (?P<code>\S+) \((?P<std>[^)]+)\) → (?P<new>\S+) (?P<name>\S+) \((?P<std2>[^)]+)\); "
+         r"original kept, flagged for review",
+         "已将 {code}（{std}）对应为 {new} {name}（{std2}）；原代码保留，标记待复核"),
+        (r"not a land-use code of (?P<std>.+?); allowed: a class of .+? or a sub-code of one, "
+         r"first-level classes (?P<top>.+)",
+         "不是 {std} 的用地代码；允许：{std} 的一类或其细分代码，一级类 {top}"),
+        (r"before valid_from (?P<day>[\d-]+); allowed: valid_from or a later day \(valid_to is the first day the "
+         r"record is no longer true\), or empty",
+         "早于生效日期 {day}；允许：生效日期当天或之后（失效日期是记录不再成立的第一天），或留空"),
+        (r"valid time: (?P<known>\d+) of (?P<total>\d+) record\(s\) have a valid_from(?: \(from (?P<from>[^)]+)\))?; "
+         r"the others are taken as true on every day",
+         lambda m: f"生效时间：{m['total']} 条中 {m['known']} 条有生效日期"
+                   + (f"（取自{_sources_zh(m['from'])}）" if m["from"] else "")
+                   + "；其余视为每天都成立"),
+        # the file
+        (r"unpacked (?P<archive>.+?): (?P<count>\d+) file\(s\) of (?P<name>.+)", "已解压 {archive}：{name} 的 {count} 个文件"),
+        (r"(?P<archive>.+?): member '(?P<member>.*)' would be written outside the folder it is unpacked to "
+         r"\(zip-slip\); refused", "{archive}：成员“{member}”会被解压到目标文件夹之外（zip-slip）；已拒绝"),
+        (r"(?P<archive>.+?): member '(?P<member>.*)' expands (?P<ratio>[\d,]+)× \((?P<packed>[\d,]+) → "
+         r"(?P<size>[\d,]+) bytes\), more than the (?P<limit>[\d,]+)× allowed \(zip bomb\); refused",
+         "{archive}：成员“{member}”解压后膨胀 {ratio} 倍（{packed} → {size} 字节），超过允许的 {limit} 倍"
+         "（压缩炸弹 zip bomb）；已拒绝"),
+        (r"(?P<name>.+?) is not (?P<noun>.+?): its content is (?P<what>.+) \(first bytes (?P<head>\w+)\)",
+         lambda m: f"{m['name']} 不是 {_content_zh(m['noun'])} 文件：其内容是{_content_zh(m['what'])}（开头字节 {m['head']}）"),
+        (r"(?P<name>.+?) is an SQLite database but not a GeoPackage \(no gpkg_contents table or another "
+         r"application id\); ParkAtlas imports GeoPackages only",
+         "{name} 是 SQLite 数据库，但不是 GeoPackage（没有 gpkg_contents 表或应用编号不符）；只能导入 GeoPackage"),
+        (r"damaged, left out: (?P<reason>.+)", "记录损坏，已略去：{reason}"),
+        (r"saved mapping '(?P<name>.*)' applied", "已套用保存的映射“{name}”"),
+        (r"mapping file (?P<name>.+) applied", "已套用映射文件 {name}"),
+        (r"the source has no such field", "源数据没有这个字段"),
+        (r"default (?P<value>.+) from the mapping file where the source has no value", "源数据无值处取映射文件的默认值 {value}"),
+    ))
+
+
+def _said(match: re.Match) -> dict[str, str]:
+    """The match's groups said in Chinese where they name a layer, a field or a kind of value."""
+    said = {}
+    for name, value in match.groupdict().items():
+        if value is None:
+            said[name] = ""
+        elif name == "layer":
+            said[name] = layer_in(value)
+        elif name == "layers":
+            said[name] = _layers_zh(value)
+        elif name == "field":
+            said[name] = field_in(value)
+        elif name == "kind":
+            said[name] = _kind_zh(value)
+        elif name == "geometry":
+            said[name] = _geometry_zh(value)
+        else:
+            said[name] = value
+    return said
+
+
+def chinese(message: str) -> str | None:
+    """``message`` in Chinese from the catalogue, or None when the catalogue lacks its kind."""
+    for pattern, zh in ZH_PATTERNS:
+        match = pattern.fullmatch(message)
+        if match:
+            return zh(match) if callable(zh) else zh.format(**_said(match))
+    return None
+
+
+ROW = re.compile(r"row (\d+)(?: \(([^)]*)\))?")
+
+
+def record_in(record: str, lang: str = "zh") -> str:
+    """A record label in ``lang``: ``第 3 行（parcel_id=P1）``, 全部记录, 文件; as written in English."""
+    if lang == "en":
+        return record
+    if record in RECORDS_ZH:
+        return RECORDS_ZH[record]
+    said = ROW.sub(lambda m: f"第 {m[1]} 行" + (f"（{_id_in(m[2])}）" if m[2] else ""), record)
+    return said.replace(", ", "、")
+
+
+def _id_in(text: str) -> str:
+    """``parcel_id=P1`` → ``地块编号 P1``."""
+    name, equals, value = text.partition("=")
+    return f"{field_in(name)} {value}" if equals else text
+
+
+__all__ = ["ZH_PATTERNS", "chinese", "field_in", "layer_in", "record_in"]
