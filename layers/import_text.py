@@ -216,6 +216,64 @@ def chinese(message: str) -> str | None:
     return None
 
 
+#: How the import chose a file's encoding and CRS (layers.io.encoding, layers.io.crs_detect), phrase by phrase in
+#: Chinese, applied in order to the English; a phrase not listed stays as written.
+HOW_ZH: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(pattern), zh) for pattern, zh in (
+    (r"no \.cpg; the text decodes as ([\w-]+)", r"无 .cpg 文件；文本可按 \1 解码"),
+    (r"(\S+)\.cpg says ('[^']*') but the text is not in it; it decodes as ([\w-]+)",
+     r"\1.cpg 写明 \2，但文本不是该编码；可按 \3 解码"),
+    (r"(\S+)\.cpg says ('[^']*') but the text ", r"\1.cpg 写明 \2，但文本"),
+    (r"no \.cpg; the text ", "无 .cpg 文件；文本"),
+    (r"decodes as ([\w-]+)", r"可按 \1 解码"),
+    (r"from (\S+)\.cpg", r"取自 \1.cpg"),
+    (r"no byte-order mark; the zero bytes of its ASCII characters say so", "无字节顺序标记，由 ASCII 字符间的零字节判断"),
+    (r"byte-order mark", "字节顺序标记（BOM）"),
+    (r"declared ('[^']*') in the file", r"文件中声明为 \1"),
+    (r"text is plain ASCII", "文本为纯 ASCII"),
+    (r"given with --(?:crs|encoding)", "在上传页面填写"),
+    (r" \(overrides the file's ([^)]*)\)", r"（覆盖文件中的 \1）"),
+    (r"named in the table's CRS column \(('[^']*')\)", r"表中坐标系列写明 \1"),
+    (r"X and Y were swapped \(X = northing, as Chinese surveying writes them\)", "X、Y 已互换（按测量习惯 X 为北坐标）"),
+    (r"X and Y were swapped \(X = northing\)", "X、Y 已互换（X 为北坐标）"),
+    (r"declared in the file", "文件中已声明"),
+    (r"no CRS in the file; coordinates are longitude/latitude, read as WGS84 \(if they come from Amap/Tencent or "
+     r"Baidu give --crs gcj02 or bd09\)",
+     "文件未声明坐标系；坐标为经纬度，按 WGS84 读取（若来自高德/腾讯或百度地图，请在坐标系一栏填写 gcj02 或 bd09）"),
+    (r"no CRS in the file; coordinates are latitude/longitude \(swapped\), read as WGS84",
+     "文件未声明坐标系；坐标为纬度/经度（顺序颠倒），按 WGS84 读取"),
+    (r"no CRS in the file; 8-digit eastings with zone prefix (\d+) → CGCS2000 (\S+) Gauss-Krüger zone \d+ "
+     r"\(EPSG:(\d+)\); for Beijing 1954 or Xi'an 1980 data give --crs",
+     r"文件未声明坐标系；8 位东坐标带带号 \1 → CGCS2000 \2 高斯-克吕格第 \1 带（EPSG:\3）；北京 1954 或西安 1980 坐标请在坐标系一栏填写"),
+    (r" \(new park\)", "（新园区）"),
+    (r"; ", "；"),
+))
+#: The reference a far record's distance is measured from (layers.io.messy.park_reference) in Chinese.
+REFERENCE_ZH: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
+    (re.compile(r"the park boundary \(zones, kind park_boundary\)"), lambda m: "园区边界（范围与管控图层中的园区边界）"),
+    (re.compile(r"the extent of the park's layers \((?P<layers>[^)]*)\)"),
+     lambda m: f"园区现有图层的范围（{_layers_zh(m['layers'])}）"),
+)
+
+
+def how_in(text: str, lang: str = "zh") -> str:
+    """How an encoding or CRS was chosen (``UTF-8 (decodes as UTF-8)``) in ``lang``: phrase by phrase in Chinese."""
+    if lang == "en" or not text:
+        return text
+    for pattern, zh in HOW_ZH:
+        text = pattern.sub(zh, text)
+    return re.sub(r" \((.*)\)$", r"（\1）", text)
+
+
+def reference_in(text: str, lang: str = "zh") -> str:
+    """What a far record's distance was measured from, in ``lang``."""
+    if lang != "en":
+        for pattern, zh in REFERENCE_ZH:
+            match = pattern.fullmatch(text)
+            if match:
+                return zh(match)
+    return text
+
+
 ROW = re.compile(r"row (\d+)(?: \(([^)]*)\))?")
 
 
@@ -235,4 +293,4 @@ def _id_in(text: str) -> str:
     return f"{field_in(name)} {value}" if equals else text
 
 
-__all__ = ["ZH_PATTERNS", "chinese", "field_in", "layer_in", "record_in"]
+__all__ = ["HOW_ZH", "ZH_PATTERNS", "chinese", "field_in", "how_in", "layer_in", "record_in", "reference_in"]

@@ -78,7 +78,20 @@ def open_page(tab, url: str) -> str:
     """Open ``url`` and wait until the page and its map data are loaded; the rendered text."""
     tab.page.goto(url, wait_until="networkidle")
     tab.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    return tab.page.inner_text("body")
+    return shown_text(tab.page)
+
+
+#: The rendered text without <code>/<pre> (ids, table names, commands, file names: as tests/test_zh_pages.py reads).
+SHOWN_TEXT = """() => {
+    const hidden = [...document.querySelectorAll('code, pre')].filter(e => e.style.display !== 'none');
+    hidden.forEach(e => { e.dataset.paDisplay = e.style.display; e.style.display = 'none'; });
+    const text = document.body.innerText;
+    hidden.forEach(e => { e.style.display = e.dataset.paDisplay; delete e.dataset.paDisplay; });
+    return text; }"""
+
+
+def shown_text(page) -> str:
+    return page.evaluate(SHOWN_TEXT)
 
 
 def screenshot(tab, shots: Path, name: str) -> None:
@@ -175,7 +188,7 @@ def test_an_as_of_day_and_a_filter_on_idle_land(tab, server, shots):
     page.check('#idle-filters input[name="status"][value="idle_fee"]')
     submit(page, "#idle-filters")
     assert "status=idle_fee" in page.url and "as_of=2020-12-31" in page.url
-    text = page.inner_text("body")
+    text = shown_text(page)
     assert chinese_offences(text) == []
     screenshot(tab, shots, "zh-job-idle-filter")
 
@@ -199,7 +212,7 @@ def test_the_expansion_answer(tab, server, shots):
     open_page(tab, f"{server.url}/expansion?lang=zh")
     page.wait_for_function("() => { const r = document.getElementById('expansion-result');"
                            " return r && r.dataset.state === 'done'; }")
-    text = page.inner_text("body")
+    text = shown_text(page)
     assert "亩" in text and chinese_offences(text) == []
     screenshot(tab, shots, "zh-job-expansion")
 
@@ -210,7 +223,7 @@ def test_a_site_search(tab, server, shots):
     page.fill('#site-form input[name="area_min_mu"]', "10")
     submit(page, "#site-form")
     assert "area_min_mu=10" in page.url
-    text = page.inner_text("body")
+    text = shown_text(page)
     assert chinese_offences(text) == []
     screenshot(tab, shots, "zh-job-sites")
 
@@ -238,7 +251,7 @@ def test_an_import_preview_speaks_chinese(tab, server, shots, tmp_path):
     # A preview holding a problem answers 400 (nothing may be confirmed yet), which Chromium logs as a console error.
     rejected = "Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
     tab.errors[:] = [error for error in tab.errors if error != rejected]
-    text = page.inner_text("body")
+    text = shown_text(page)
     screenshot(tab, shots, "zh-job-import")
     assert "新增地块.geojson" in text
     assert chinese_offences(text) == []
@@ -258,7 +271,7 @@ def test_an_edit_then_its_history(tab, server, shots):
     # One event for the one field changed, and the undo button on that row.
     assert page.locator("table.events tbody tr", has_text="首小时演练").count() == 1
     assert rows.first.locator("button").count() == 1
-    assert chinese_offences(page.inner_text("body")) == []
+    assert chinese_offences(shown_text(page)) == []
     screenshot(tab, shots, "zh-job-history")
 
 

@@ -89,7 +89,7 @@ def test_every_source_field_is_kept_with_its_name_type_and_values(zoning_park):
 def test_the_report_says_per_field_what_became_of_it(zoning_park):
     _, plan = zoning_park
     lines = {f.source: (f.text("zh"), f.text("en")) for f in plan.report.fields}
-    assert lines["宗地号"] == ("映射到 parcel_id", "mapped to parcel_id")
+    assert lines["宗地号"] == ("映射到 地块编号", "mapped to parcel_id")
     assert lines["分區類"] == ("原样保留（文本）", "kept as is (text)")
     assert lines["容积率"] == ("原样保留（数值）", "kept as is (number)")
     assert lines["栋数"] == ("原样保留（整数）", "kept as is (whole number)")

@@ -171,7 +171,7 @@ def _form(html: str) -> dict:
     """The mapping step's current choices as a browser would post them."""
     form = {}
     for name, value in re.findall(r'<select name="((?:field|std)-\d+)"[^>]*>(.*?)</select>', html, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected>', value)
+        chosen = re.search(r'<option value="([^"]*)"[^>]*\bselected\b', value)
         form[name] = chosen.group(1) if chosen else ""
     form.update(dict(re.findall(r'<input type="hidden" name="(vsrc-\d+-\d+)" value="([^"]*)">', html)))
     form.update(dict(re.findall(r'<input name="(vdst-\d+-\d+)" value="([^"]*)"', html)))
@@ -210,8 +210,8 @@ def test_upload_change_mapping_preview_save_confirm_then_the_cli_reuses_it(auth_
         assert "映射已保存为“新竹分区”" in again.text and "确认导入" in again.text
         lines = {row: text for row, text in re.findall(r'<tr data-source="([^"]+)">\s*<td>[^<]*</td>\s*<td>[^<]*</td>'
                                                        r'\s*<td>([^<]*)</td>', again.text)}
-        assert lines["OBJECTID"] == "映射到 parcel_id" and lines["備註"] == "忽略（映射如此指定）"
-        assert lines["容積率"] == "原样保留（文本）" and lines["分區類"] == "映射到 land_use"
+        assert lines["OBJECTID"] == "映射到 地块编号" and lines["備註"] == "忽略（映射如此指定）"
+        assert lines["容積率"] == "原样保留（文本）" and lines["分區類"] == "映射到 用地性质"
         # Hsinchu lies far from the tiny park (in Zhejiang): the preview flags it, the confirmation says yes.
         confirmed = editor.post(f"/import/{token}/confirm", data={"accept_far": "1"})
         assert confirmed.status_code == 200 and "已导入" in confirmed.text
@@ -237,7 +237,7 @@ def test_upload_change_mapping_preview_save_confirm_then_the_cli_reuses_it(auth_
                                                "--mapping", "新竹分区"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "saved mapping: 新竹分区" in result.output
-    assert "  - 分區類: 映射到 land_use / mapped to land_use" in result.output
+    assert "  - 分區類: 映射到 用地性质 / mapped to land_use" in result.output
     cli = GeoPackageStore(other).load("parcels").set_index("parcel_id")
     web = parcels.set_index("parcel_id").loc[cli.index]
     for column in ("name", "land_use", "land_use_std", "land_use_original", "source_attributes"):

@@ -72,7 +72,7 @@ def test_unsure_encoding_shows_both_readings_and_the_choice_previews_again(tmp_p
     assert chosen.status_code == 200, chosen.text[:2000]
     assert _token(chosen.text) == token
     assert "<td>部</td>" in chosen.text and "<td>场</td>" not in chosen.text  # the records table, read as Big5
-    assert "given on the upload form" in unescape(chosen.text)
+    assert "Big5（在上传页面填写）" in unescape(chosen.text)  # the encoding line, in Chinese on the zh page
     _no_flags(chosen.text)
     assert _parcels(tiny_park).equals(before)  # nothing written by previews
 
@@ -145,7 +145,7 @@ def test_data_far_from_the_park_needs_the_checkbox(tmp_path, editor, tiny_park):
     html = preview.text
     section = html[html.index('id="import-far"'):html.index("</section>", html.index('id="import-far"'))]
     assert "2 条记录距" in section and "430.0 km" in section and "10 km" in section
-    assert "<td>row 1</td><td>430.0</td>" in section
+    assert "<td>第 1 行</td><td>430.0</td>" in section
     assert ('<input type="checkbox" name="accept_far" value="1" form="import-confirm-form" required'
             in section)
     _no_flags(html)
@@ -178,8 +178,8 @@ def test_cr_only_and_utf16_csv(tmp_path, editor, tiny_park, make):
     preview = _upload(editor, make(tmp_path / "gates.csv"), layer="facilities")
     assert preview.status_code == 200, preview.text[:2000]
     assert "北门" in preview.text and "西门" in preview.text
-    _no_flags(preview.text)  # the lon/lat CRS notice says "give gcj02 or bd09 in the upload form's CRS field"
-    assert "give gcj02 or bd09 in the upload form's CRS field" in unescape(preview.text)
+    _no_flags(preview.text)  # the lon/lat CRS line says where to give gcj02 or bd09: the form's CRS field
+    assert "请在坐标系一栏填写 gcj02 或 bd09" in unescape(preview.text)
     assert editor.post(f"/import/{_token(preview.text)}/confirm").status_code == 200
     facilities = GeoPackageStore(tiny_park.path).load("facilities").set_index("facility_id")
     assert facilities.loc[["F1", "G-N", "G-W"], "name"].tolist() == ["东门", "北门", "西门"]

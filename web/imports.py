@@ -409,7 +409,7 @@ def _crosswalks():
 def _mapping_step(report: ImportReport, current: FieldMapping) -> dict:
     """What the preview's mapping step shows (:func:`layers.io.mapping_step.mapping_rows`)."""
     if report.layer not in REGISTRY or not report.fields:
-        return {"rows": [], "targets": [], "standards": []}
+        return {"rows": [], "targets": [], "target_labels": {}, "standards": []}
     return mapping_rows(report, get_layer(report.layer), current, _crosswalks(), lang=current_lang(),
                         min_share=float(current_app.config["MAPPING_SUGGEST_SHARE"]))
 

@@ -39,7 +39,8 @@ class MappingFormError(ValueError):
 
 def _targets(spec: LayerSpec, lang: str) -> list[tuple[str, str]]:
     choices = [(KEEP, "原样保留" if lang == "zh" else "keep as is"), (IGNORE, "忽略" if lang == "zh" else "ignore")]
-    return choices + [(f.name, f"{field_label(f, lang)} ({f.name})") for f in spec.fields
+    # The label alone in the list (the code is the option's value and its hover text: the template's title).
+    return choices + [(f.name, field_label(f, lang)) for f in spec.fields
                       if f.name not in (SOURCE_ATTRIBUTES, "first_added", "last_updated", "retired_on")]
 
 
@@ -82,7 +83,9 @@ def mapping_rows(report: ImportReport, spec: LayerSpec, current: FieldMapping, c
                 std = current.defaults.get("land_use_std") or (found.defaults.get("land_use_std") if found else None)
                 row["std"] = std or ""
         rows.append(row)
-    return {"rows": rows, "targets": _targets(spec, lang), "standards": list(landuse.LAND_USE_STANDARDS)}
+    targets = _targets(spec, lang)
+    return {"rows": rows, "targets": targets, "target_labels": dict(targets),
+            "standards": list(landuse.LAND_USE_STANDARDS)}
 
 
 def posted_mapping(form: Mapping[str, str], spec: LayerSpec, source_fields: list[str],

@@ -13,7 +13,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from layers.import_text import chinese, field_in, record_in
+from layers.import_text import chinese, field_in, how_in, record_in, reference_in
 from layers.validate import Problem
 
 #: How many record labels a grouped line lists before "… and N more".
@@ -149,7 +149,7 @@ class FieldOutcome:
         """The one line the report gives this field, in ``lang`` (zh or en)."""
         zh = lang == "zh"
         if self.outcome == "mapped":
-            return f"映射到 {self.target}" if zh else f"mapped to {self.target}"
+            return f"映射到 {field_in(self.target or '')}" if zh else f"mapped to {self.target}"
         if self.outcome == "kept":
             kind = TYPE_LABELS.get(self.kind or "text", (self.kind, self.kind))[0 if zh else 1]
             return f"原样保留（{kind}）" if zh else f"kept as is ({kind})"
@@ -265,6 +265,23 @@ class ImportReport:
             rows.append(("original archived", self.archive))
         return rows
 
+    def facts_in(self, lang: str = "en") -> list[tuple[str, str]]:
+        """:meth:`facts` as a page shows them in ``lang``: in Chinese the mapping names each field by its label
+        and the new park's CRS says so in Chinese (the encoding and CRS lines are said by :meth:`worded_for_web`)."""
+        rows = self.facts()
+        if lang == "en":
+            return rows
+        shown = []
+        for label, value in rows:
+            if label == "field mapping":
+                value = "，".join(f"{source} → {field_in(target)}" for source, target in self.mapping.items())
+            elif label == "source CRS" and self.crs_how:
+                value = f"{self.source_crs}（{self.crs_how}）"
+            elif label == "park working CRS":
+                value = how_in(value, lang)
+            shown.append((label, value))
+        return shown
+
     def text(self) -> str:
         lines = [self.summary()]
         lines += [f"  {label}: {value}" for label, value in self.facts()]
@@ -282,11 +299,20 @@ class ImportReport:
 
     def worded_for_web(self, lang: str = "en") -> ImportReport:
         """A copy whose messages are said as the upload page says them in ``lang`` (:func:`for_web`), and whose
-        CRS and encoding lines say command-line advice as the web does: a page never tells anyone to type a flag."""
-        return dataclasses.replace(self, problems=for_web(self.problems, lang),
-                                   notices=for_web(self.notices, lang),
-                                   crs_how=self.crs_how and web_wording(self.crs_how),
-                                   encoding=self.encoding and web_wording(self.encoding))
+        CRS and encoding lines say command-line advice as the web does: a page never tells anyone to type a flag.
+        In Chinese those lines and the far records' reference are said in Chinese too (:func:`how_in`)."""
+        def said(text: str | None) -> str | None:
+            return text and (web_wording(text) if lang == "en" else how_in(text, lang))
+
+        confirmations = self.confirmations
+        if lang != "en" and "far" in confirmations:
+            far = confirmations["far"]
+            confirmations = {**confirmations, "far": {
+                **far, "reference": reference_in(far["reference"], lang),
+                "examples": [(record_in(record, lang), km) for record, km in far.get("examples", [])]}}
+        return dataclasses.replace(self, problems=for_web(self.problems, lang), notices=for_web(self.notices, lang),
+                                   crs_how=said(self.crs_how), encoding=said(self.encoding),
+                                   confirmations=confirmations)
 
     def to_dict(self) -> dict:
         """The report as JSON."""
