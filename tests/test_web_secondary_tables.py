@@ -145,7 +145,7 @@ def test_the_ratio_table_sorts_and_pages_with_the_park_row_last(tiny_client, que
 
 def test_the_ratio_table_has_units_and_the_kpis_stay_the_parks(tiny_client):
     text = tiny_client.get("/land?lang=zh&ratio_sort=land_mu&ratio_order=asc&ratio_per_page=1").get_data(as_text=True)
-    for header in ("土地面积（亩）", "土地供应率（%）", "工业建筑系数（%）", "投资强度（万元/亩）", "地均税收（万元/公顷）"):
+    for header in ("在册地块面积（亩）", "土地供应率（%）", "工业建筑系数（%）", "投资强度（万元/亩）", "地均税收（万元/公顷）"):
         assert header in text
     kpi = re.search(r"已供地</p>\s*<p class=\"kpi-value\">([^<]+)<", text).group(1)
     assert kpi == "45"  # the park's supplied land (P1 + P2), whichever area row the table shows

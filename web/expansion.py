@@ -300,7 +300,14 @@ def _labels() -> dict:
     lang = current_lang()
     names = [(key, tr(zh, en), unit_text(unit, lang), DECIMALS.get(unit, 2)) for key, zh, en, unit in COMPARED]
     return {
-        "figures": names, "gross": tr("总面积", "Gross area"), "net": tr("可开发净面积", "Net developable"),
+        "figures": names, "gross": tr("范围总面积", "Gross area of the area drawn"),
+        # Why this differs from /land's row of the same area: there, the parcels whose 片区 field names it.
+        "gross_note": tr("总面积是所选范围（多边形）本身的面积，含道路、水域和尚未划分地块的土地；土地利用页“片区土地利用指标”"
+                         "按地块的片区/期次字段统计在册地块面积，两者口径不同。",
+                         "The gross area is that of the area drawn or chosen (its polygon), roads, water and land not "
+                         "yet parcelled included; the land-use page's ratios by area sum the parcels registered to an "
+                         "area by their area field, so the two differ."),
+        "net": tr("可开发净面积", "Net developable"),
         "excluded": tr("扣除（硬约束）", "Excluded (hard constraints)"), "own": tr("自身面积", "Own overlap"),
         "attributed": tr("计入扣除", "Counted once"), "mu": tr("亩", "mu"), "km2": "km²",
         "soft": tr("软约束：需办理的审批或评估", "Soft constraints: approvals or assessments needed"),

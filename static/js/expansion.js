@@ -107,6 +107,7 @@
     });
     rows.push([labels.net, c.net.mu, c.net.km2, ""]);
     panel.appendChild(table(["", labels.attributed + " (" + labels.mu + ")", labels.km2, labels.own + " (" + labels.mu + ")"], rows));
+    panel.appendChild(el("p", labels.gross_note, "muted gross-note"));
     c.warnings.forEach(function (w) {
       panel.appendChild(el("p", w, "warn"));
     });
