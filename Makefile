@@ -72,9 +72,9 @@ serve: install assets
 test: install-dev assets browser clients office
 	$(PY) -m pytest -q
 
-# Refresh docs/overview.png (the README's screenshot) from the browser test.
+# Refresh docs/overview.png (the README's screenshot) and docs/first-hour/ (the first-hour journey) from the browser tests.
 screenshot: install-dev assets browser
-	PARKATLAS_UPDATE_DOCS=1 $(PY) -m pytest -q tests/test_web_browser.py
+	PARKATLAS_UPDATE_DOCS=1 $(PY) -m pytest -q tests/test_web_browser.py tests/test_first_hour_browser.py
 
 # Refresh docs/qgis.png (the demo park drawn by QGIS headless, with its legend) from the client test.
 qgis-screenshot: install-dev clients

@@ -96,7 +96,7 @@ def shown_text(page) -> str:
 
 def screenshot(tab, shots: Path, name: str) -> None:
     """A JPEG of the viewport (small enough to keep in docs/)."""
-    tab.page.screenshot(path=str(shots / f"{name}.jpg"), type="jpeg", quality=70, full_page=False)
+    tab.page.screenshot(path=str(shots / f"{name}.jpg"), type="jpeg", quality=60, full_page=False)
 
 
 def submit(page, form: str) -> None:
@@ -142,6 +142,11 @@ def test_a_popup_and_a_layer_switched_off_and_on(tab, server, shots):
         return [box.left + p.x, box.top + p.y]; }""")
     page.mouse.click(point[0], point[1])
     page.wait_for_selector(".leaflet-popup-content")
+    # Wholly inside the map (it scrolls rather than grow past the map's top), once faded in.
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
+    fits = page.evaluate("""() => { const p = document.querySelector('.leaflet-popup').getBoundingClientRect();
+        const m = parkatlas.map.getContainer().getBoundingClientRect(); return p.top >= m.top && p.bottom <= m.bottom; }""")
+    assert fits
     popup = page.inner_text(".leaflet-popup-content")
     assert "地块" in popup and chinese_offences(popup) == []
     screenshot(tab, shots, "zh-job-popup")

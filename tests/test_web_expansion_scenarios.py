@@ -190,7 +190,7 @@ def test_three_scenarios_compared_side_by_side(expansion_client):
 
 
 @pytest.mark.parametrize(("query", "status", "message"), [
-    ("s=A", 400, "compare needs at least two scenarios: ?s=…&s=…, got 1"),
+    ("s=A", 400, "a comparison needs at least two scenarios, got 1: tick two or more in the scenario list"),
     ("s=A&s=", 400, "got 1"),
     ("", 400, "got 0"),
     ("a=A", 400, "compare needs two scenario names: ?a=…&b=…; b is empty"),

@@ -27,7 +27,9 @@ def test_overview_shows_kpis_map_and_legend_in_chinese(tiny_client):
     cards = kpis(page)
     assert list(cards) == ["park_area", "land_supply", "parcels", "factory_space", "roads", "pipelines",
                            "idle_land", "inefficient_land", "vacancy", "readiness"]
-    assert cards["park_area"] == "园区面积 0.08 平方公里 122 亩（园区边界以内）· 在册地块合计 60 亩，其中边界外 0 亩"
+    assert cards["park_area"] == "园区面积 0.08 平方公里 122 亩（园区边界以内）"
+    # On hover, the registered parcels' total that /land sums: P1 + P2 + P3 = 60 亩, all inside the boundary.
+    assert 'title="在册地块合计 60 亩，其中园区边界以外 0 亩（土地利用页“全园区”一行按地块相加）"' in page
     assert cards["land_supply"] == "已供地 45 亩 其中工业用地 45 亩"
     assert cards["parcels"] == "地块 3 宗 已供 2 宗"
     assert cards["factory_space"] == "标准厂房 0 m² 0 栋 · 0 个单元"
@@ -51,7 +53,7 @@ def test_overview_in_english(tiny_client):
     page = tiny_client.get("/?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in page
     cards = kpis(page)
-    assert cards["park_area"] == "Park area 0.08 km² 122 mu inside the park boundary · parcels registered 60 mu, 0 mu of it outside"
+    assert cards["park_area"] == "Park area 0.08 km² 122 mu inside the park boundary"
     assert cards["land_supply"] == "Land supplied 45 mu of which industrial 45 mu"
     assert cards["roads"] == "Roads 0.4 km 0.3 km completed"
     assert "100101 Class 1 industrial" in page

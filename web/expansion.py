@@ -524,8 +524,9 @@ def compared_names(args) -> list[str]:
         return [args["a"].strip(), args["b"].strip()]
     names = [name.strip() for name in args.getlist("s") if name.strip()]
     if len(names) < 2:
-        raise BadRequest(tr(f"比较需要至少两个方案：?s=…&s=…，收到 {len(names)} 个",
-                            f"compare needs at least two scenarios: ?s=…&s=…, got {len(names)}"),
+        raise BadRequest(tr(f"比较需要至少两个方案，收到 {len(names)} 个：请在拓展区规划页的方案列表中勾选两个或以上方案，再点“对比所选方案”",
+                            f"a comparison needs at least two scenarios, got {len(names)}: tick two or more in the "
+                            "scenario list of the expansion page, then “Compare the chosen scenarios”"),
                          field="s", value=names)
     return names
 

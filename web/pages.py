@@ -43,6 +43,8 @@ class Card:
     unit: str
     detail: str = ""
     shares: list[Share] = field(default_factory=list)
+    #: More about the detail line, shown on hover (the card has room for one short line).
+    hint: str = ""
 
 
 def _number(value: float, digits: int = 0) -> str:
@@ -74,17 +76,19 @@ def _shares(amounts: dict[str, float], layer: str, field_name: str, *, unit: str
     return shares
 
 
-def _park_area_note(area: dict) -> str:
-    """The park area in 亩 and its basis beside the registered parcels' total, which /land sums (issue 17: the
-    two figures differ because parcels lie outside the boundary and the boundary holds unparcelled land)."""
+def _park_area_note(area: dict) -> tuple[str, str]:
+    """The park area in 亩 with its basis, and on hover the registered parcels' total, which /land sums (issue 17:
+    the two differ because parcels lie outside the boundary and the boundary holds unparcelled land)."""
     mu = _number(area["area_mu"])
     if area["source"] == "none":
-        return tr(f"{mu} 亩", f"{mu} mu")
+        return tr(f"{mu} 亩", f"{mu} mu"), ""
     if area["source"] != "park_boundary":
-        return tr(f"{mu} 亩（无园区边界，按地块范围）", f"{mu} mu (no park boundary: the parcels' extent)")
+        return tr(f"{mu} 亩（无园区边界，按地块范围）", f"{mu} mu (no park boundary: the parcels' extent)"), ""
     parcels, outside = _number(area["parcels_mu"]), _number(area["parcels_outside_mu"])
-    return tr(f"{mu} 亩（园区边界以内）· 在册地块合计 {parcels} 亩，其中边界外 {outside} 亩",
-              f"{mu} mu inside the park boundary · parcels registered {parcels} mu, {outside} mu of it outside")
+    return (tr(f"{mu} 亩（园区边界以内）", f"{mu} mu inside the park boundary"),
+            tr(f"在册地块合计 {parcels} 亩，其中园区边界以外 {outside} 亩（土地利用页“全园区”一行按地块相加）",
+               f"Parcels registered: {parcels} mu, {outside} mu of it outside the park boundary (the land-use "
+               "page's park row sums the parcels)"))
 
 
 def kpi_cards(figures: dict) -> list[Card]:
@@ -92,10 +96,11 @@ def kpi_cards(figures: dict) -> list[Card]:
     area, supply, parcels = figures["park_area"], figures["land_supply"], figures["parcels"]
     factory, roads, pipes = figures["factory_space"], figures["roads"], figures["pipelines"]
     gfa_value, gfa_unit = _floor_area(factory["standard_factory_gfa_m2"])
+    area_note, area_hint = _park_area_note(area)
     km = tr("公里", "km")
     return [
         Card("park_area", tr("园区面积", "Park area"), _number(area["area_km2"], 2), tr("平方公里", "km²"),
-             _park_area_note(area)),
+             area_note, hint=area_hint),
         Card("land_supply", tr("已供地", "Land supplied"), _number(supply["supplied_mu"]), tr("亩", "mu"),
              tr(f"其中工业用地 {_number(supply['industrial_mu'])} 亩",
                 f"of which industrial {_number(supply['industrial_mu'])} mu")),

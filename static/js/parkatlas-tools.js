@@ -377,7 +377,9 @@
     }
     tools.highlight(hits[0].feature);
     tools.highlightedFor = hits;
-    tools.identifyPopup = L.popup({ maxHeight: 320, className: "pa-identify-popup" })
+    // Never taller than the map leaves room for (the overview's map is short on a laptop): the list scrolls.
+    var room = Math.max(120, Math.min(320, tools.map.getSize().y - 110));
+    tools.identifyPopup = L.popup({ maxHeight: room, className: "pa-identify-popup" })
       .setLatLng(event.latlng)
       .setContent(identifyContent(hits))
       .openOn(tools.map);
