@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo.maps_land import IDLE_PALETTE
 from geo.names import code_name, grade_name, inefficiency_name, land_use_name
+from geo.reason_text import localised
 from layers.registry import REGISTRY, get_layer
 from layers.workbook_style import INTEGER, Sheet, unit_format
 
@@ -57,7 +58,7 @@ COLUMNS: dict[str, Column] = {
     "far_headroom_m2": _c("可增建筑面积", "Extra floor area allowed", "m²"),
     "inefficiency": _c("低效用地类型", "Inefficient land", None, "inefficiency"),
     "tax_per_mu_wan": _c("亩均税收", "Tax per mu", "万元/亩"), "mu_grade": _c("亩均等级", "Muju grade", None, "grade"),
-    "utilisation_note": _c("说明", "Notes"), "readiness_label": _c("配套情况", "Services"),
+    "utilisation_note": _c("说明", "Notes", names="notes"), "readiness_label": _c("配套情况", "Services"),
     # /land: area ratios (片区)
     "area_name": _c("片区", "Area"), "land_m2": _c("土地面积", "Land", "m²"), "ready_m2": _c("已达到供地条件",
                                                                                    "Ready for supply", "m²"),
@@ -84,8 +85,9 @@ COLUMNS: dict[str, Column] = {
     "idle_fee_wan": _c("闲置费", "Idle fee", "万元"), "exempt_code": _c("免责情形", "Exemption"),
     "developed_share": _c("已开发比例", "Share developed", "%"),
     "developed_source": _c("开发比例来源", "Share developed from", None, "developed_source"),
-    "invested_share": _c("已投资比例", "Share invested", "%"), "idle_not_judged": _c("无法认定原因", "Not judged because"),
-    "idle_note": _c("闲置说明", "Idle notes"), "inefficiency_reason": _c("低效原因", "Why inefficient"),
+    "invested_share": _c("已投资比例", "Share invested", "%"), "idle_not_judged": _c("无法认定原因", "Not judged because", names="notes"),
+    "idle_note": _c("闲置说明", "Idle notes", names="notes"),
+    "inefficiency_reason": _c("低效原因", "Why inefficient", names="notes"),
     # /vacancy
     "group": _c("期次", "Phase"), "units": _c("单元数", "Units", "个"), "leasable_units": _c("可租单元", "Leasable units", "个"),
     "vacant_units": _c("空置单元", "Vacant units", "个"), "leasable_m2": _c("可租面积", "Leasable", "m²"),
@@ -94,7 +96,7 @@ COLUMNS: dict[str, Column] = {
     "leasable": _c("可租", "Leasable", None, "yes"), "leased": _c("已出租", "Let", None, "yes"),
     "lease_end": _c("租约到期", "Lease ends"), "vacant_since": _c("空置起始", "Vacant since"),
     "days_vacant": _c("空置天数", "Days vacant", "天"), "overlapping_now": _c("租约重叠", "Leases overlap now", None, "yes"),
-    "vacancy_note": _c("空置说明", "Vacancy notes"), "month_end": _c("月末", "Month end"),
+    "vacancy_note": _c("空置说明", "Vacancy notes", names="notes"), "month_end": _c("月末", "Month end"),
     "lease_a": _c("租约甲", "Lease A"), "lease_b": _c("租约乙", "Lease B"), "overlap_start": _c("重叠起", "Overlap from"),
     "overlap_end": _c("重叠止", "Overlap to"), "overlap_days": _c("重叠天数", "Days overlapping", "天"),
     # /cases: candidates and the year's figures
@@ -142,6 +144,8 @@ def namer(key: str, lang: str) -> Callable[[object], object]:
     return {
         "idle": lambda: _idle_name(lang), "inefficiency": lambda: _kinds(lang),
         "grade": lambda: (lambda v: grade_name(v, lang)), "problem": lambda: code_name("cases", "problem", lang),
+        # The analyses' notes keep stable English texts; people read them through the catalogue (geo.reason_text).
+        "notes": lambda: (lambda v: localised(v, lang) if isinstance(v, str) else v),
         "pass": lambda: _flag(PASS_FAIL[lang if lang == "en" else "zh"]),
         "yes": lambda: _flag(YES_NO[lang if lang == "en" else "zh"]),
         "case_action": lambda: (lambda v: CASE_ACTIONS.get(v, (v, v))[1 if lang == "en" else 0]

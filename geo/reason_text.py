@@ -126,6 +126,39 @@ def source_in(text, lang: str):
     return text if lang == "en" or not isinstance(text, str) else ZH_SOURCES.get(text, text)
 
 
+#: The evaluation indicators' sources (data/evaluation.yaml ``source``) phrase by phrase in Chinese, applied in
+#: order; reference codes (GD2019, W15, N2022 …, see DOMAIN-REPORTS.md) and marks (✅ ◐ ❓) stay as written.
+EVALUATION_SOURCE_ZH: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(english), chinese) for english, chinese in (
+    (r"\(ParkAtlas holds building footprints only, so 构筑物 and open yards are not counted\)",
+     "（ParkAtlas 只有建筑基底，构筑物和露天堆场未计入）"),
+    (r"\((\d{4}) national average ([\d.]+) ([^,]+), (N\d{4}), is too old to stand in\)",
+     r"（\1 年全国平均 \2 \3（\4）年代过久，不宜代用）"),
+    (r"ideal 0 \(no idle land\) and the negative-indicator standardisation are ParkAtlas's choice",
+     "理想值 0（无闲置土地）及负向指标的标准化方式为 ParkAtlas 的取舍"),
+    (r"ideal = (\d{4}) national average ([\d.]+(?: %)?) \(([^)]*)\), a placeholder, not a 理想值",
+     r"理想值暂取 \1 年全国平均 \2（\3），仅为占位，并非理想值"),
+    (r"ideal = (\d{4}) national average ([\d.]+(?: %)?) \(([^)]*)\), a placeholder",
+     r"理想值暂取 \1 年全国平均 \2（\3），仅为占位"),
+    (r"no ideal value found \(set the zone's own\)", "未找到理想值（请设定本区自己的理想值）"),
+    (r"no ideal value found", "未找到理想值"),
+    (r"only in 发展方向区", "仅用于发展方向区"),
+    (r"unit (✅|◐|❓) notices", r"单位 \1 见通知"),
+    (r"unit (✅|◐|❓)", r"单位 \1"),
+    (r"formula (✅|◐|❓)", r"公式 \1"),
+    (r"; ", "；"),
+    (r", ", "，"),
+))
+
+
+def evaluation_source_in(text, lang: str):
+    """An evaluation indicator's source in ``lang``: phrase by phrase in Chinese (:data:`EVALUATION_SOURCE_ZH`)."""
+    if lang == "en" or not isinstance(text, str):
+        return text
+    for pattern, chinese in EVALUATION_SOURCE_ZH:
+        text = pattern.sub(chinese, text)
+    return text
+
+
 def localised(text, lang: str):
     """``text`` (notes joined by '; ') in ``lang`` ('zh' or 'en'); missing or empty values are returned as given."""
     if lang == "en" or not isinstance(text, str) or not text:

@@ -22,6 +22,7 @@ from geo.annual import FIGURES, YearFigures, compare
 from geo.evaluation import ZONE_TYPE_LABELS
 from geo.formats import format_day
 from geo.names import code_name, grade_name, inefficiency_name, land_use_name, named
+from geo.reason_text import evaluation_source_in
 from geo.report import NOT_JUDGED, PARTS, UNITS_EN, indicator_unit
 from geo.units import M2_PER_HA, M2_PER_MU
 from layers.workbook_style import INTEGER, Sheet, unit_format
@@ -208,7 +209,8 @@ def indicator_sheet(evaluation, lang: str = "zh") -> Sheet:
                      _not_judged(lang) if i.value is None else i.value,
                      _t(lang, "未设定", "not set") if i.ideal is None else i.ideal,
                      "—" if i.score is None else i.score, i.weight, "—" if points is None else points,
-                     i.formula_en if en else i.formula_zh, certainty(i.status, i.ideal_status, lang), i.source,
+                     i.formula_en if en else i.formula_zh, certainty(i.status, i.ideal_status, lang),
+                     evaluation_source_in(i.source, lang),
                      _reason(i, lang)])
         value_formats.append(_indicator_format(i.unit))
     score = evaluation.score

@@ -52,18 +52,60 @@ KNOWN_FAILURES: dict[str, str] = {
 }
 
 
+def walk(tmp_path_factory, name: str, *, variants: bool):
+    """The test client of a park holding every layer, and every GET URL it answers (with the variants' too)."""
+    store, frames = build_park(tmp_path_factory.mktemp(name) / "park.gpkg", SPATIAL, "empty")
+    app = park_app(store)
+    return app.test_client(), [url for _, url in get_urls(app, store, frames, variants=variants)]
+
+
 @pytest.fixture(scope="module")
 def zh_pages(tmp_path_factory):
     """{url: visible text} of every HTML page a park with every layer answers in zh."""
-    store, frames = build_park(tmp_path_factory.mktemp("zhpark") / "park.gpkg", SPATIAL, "empty")
-    app = park_app(store)
-    client = app.test_client()
+    client, urls = walk(tmp_path_factory, "zhpark", variants=False)
     pages = {}
-    for _, url in get_urls(app, store, frames, variants=False):
+    for url in urls:
         response = client.get(url, headers={"Accept": "text/html"})
         if response.mimetype == "text/html":
             pages[url] = visible_text(response.get_data(as_text=True))
     return pages
+
+
+@pytest.fixture(scope="module")
+def zh_workbooks(tmp_path_factory):
+    """{url: [(sheet, cell text)]} of every workbook download a park with every layer answers in zh."""
+    import io
+
+    from openpyxl import load_workbook
+
+    client, urls = walk(tmp_path_factory, "zhbooks", variants=True)
+    books = {}
+    for url in (url for url in urls if "xlsx" in url):
+        response = client.get(url + ("&" if "?" in url else "?") + "lang=zh")
+        if response.status_code == 200:
+            book = load_workbook(io.BytesIO(response.data), read_only=True)
+            books[url] = [(sheet.title, value) for sheet in book.worksheets
+                          for row in sheet.iter_rows(values_only=True) for value in row if isinstance(value, str)]
+    return books
+
+
+def test_zh_workbooks_show_no_english_or_codes(zh_workbooks):
+    """Every workbook in zh (the pages' ?format=xlsx, /export/*.xlsx, the report's, the history's): no English
+    sentence, snake_case code or raw timestamp in any cell (the analyses' notes through geo/reason_text)."""
+    found = {url: [(sheet, text[:80], offences(text)) for sheet, text in cells if offences(text)]
+             for url, cells in zh_workbooks.items()}
+    assert {url: hits for url, hits in found.items() if hits} == {}
+    assert len(zh_workbooks) >= 18 and {"/idle?format=xlsx", "/land?format=xlsx", "/report.xlsx"} <= set(zh_workbooks)
+
+
+def test_evaluation_sources_in_chinese():
+    from geo.reason_text import evaluation_source_in
+
+    source = "formula ◐ W15, unit ✅ notices; no ideal value found"
+    assert evaluation_source_in(source, "zh") == "公式 ◐ W15，单位 ✅ 见通知；未找到理想值"
+    assert evaluation_source_in(source, "en") == source
+    assert evaluation_source_in("formula ✅ KJ, A99, W15; ideal = 2022 national average 47.78 % (N2022), a placeholder",
+                                "zh") == "公式 ✅ KJ，A99，W15；理想值暂取 2022 年全国平均 47.78 %（N2022），仅为占位"
 
 
 #: The pages a planner opens first, asked for on the demo park too (its data reach notes the small park does not).
