@@ -27,3 +27,17 @@ def test_what_a_far_record_is_measured_from():
     assert reference_in("the park boundary (zones, kind park_boundary)", "zh") == "园区边界（范围与管控图层中的园区边界）"
     assert reference_in("the extent of the park's layers (parcels, roads)", "zh") == "园区现有图层的范围（地块、道路）"
     assert reference_in("the park boundary (zones, kind park_boundary)", "en") == "the park boundary (zones, kind park_boundary)"
+
+
+def test_the_preview_never_shows_a_flag_in_either_language():
+    """The page's wording of how the CRS was chosen: Chinese where the catalogue knows the phrase, and a phrase it
+    lacks still said in the upload form's terms, never as a command-line flag."""
+    from layers.io.report import ImportReport
+
+    report = ImportReport("parcels", "a.geojson", source_crs="EPSG:4528", encoding="GBK (given with --encoding)",
+                          crs_how="a new reason; check --crs")
+    zh = report.worded_for_web("zh")
+    assert zh.encoding == "GBK（在上传页面填写）"
+    assert zh.crs_how == "a new reason；check the upload form's CRS field"
+    en = report.worded_for_web("en")
+    assert en.encoding == "GBK (given on the upload form)" and en.crs_how == "a new reason; check the upload form's CRS field"

@@ -302,7 +302,8 @@ class ImportReport:
         CRS and encoding lines say command-line advice as the web does: a page never tells anyone to type a flag.
         In Chinese those lines and the far records' reference are said in Chinese too (:func:`how_in`)."""
         def said(text: str | None) -> str | None:
-            return text and (web_wording(text) if lang == "en" else how_in(text, lang))
+            # Chinese first (its catalogue knows the flags' phrases); what it lacks still gets the form's terms.
+            return text and web_wording(how_in(text, lang))
 
         confirmations = self.confirmations
         if lang != "en" and "far" in confirmations:
