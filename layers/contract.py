@@ -11,7 +11,7 @@ store's :class:`StoreCapabilities`, and a new backend says what it can in one pl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +42,40 @@ class DatabasePark(Protocol):
         """A connection in a transaction (committed when the block ends without an error)."""
 
 
+@runtime_checkable
+class RowStore(Protocol):
+    """A store that reads and writes single records in place: an edit costs what it changes, not the park.
+
+    Every method keeps the guarantees of whole-layer saves: :meth:`save_rows` is one
+    transaction (all or nothing, ``kill -9`` included), under the caller's
+    :meth:`ParkStore.write_lock`, and changes :meth:`ParkStore.version`. Records are
+    found by their layer's id field (indexed by the store).
+    """
+
+    def read_rows(self, name: str, ids: Sequence[str], *, id_prefixes: Sequence[str] = ()) -> pd.DataFrame:
+        """The records of layer ``name`` whose id is in ``ids`` or starts with one of ``id_prefixes``, typed
+        as :meth:`ParkStore.load` types them (validated unless the layer is trusted); an empty typed frame when
+        none is there or the layer is absent. Order: as stored."""
+
+    def ids_present(self, name: str, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` layer ``name`` holds (retired records included: ids stay taken)."""
+
+    def read_events(self, *, records: Sequence[tuple[str, str]] = (), change_ids: Sequence[str] = (),
+                    undoes: Sequence[str] = ()) -> pd.DataFrame:
+        """The audit events (typed as ``load("audit_events")``) of any of the ``(layer, record_id)`` pairs, of
+        any of the changes ``change_ids``, or undoing any of ``undoes``; in log (``seq``) order."""
+
+    def next_seq(self) -> int:
+        """The log position the next event takes (1 for an empty log)."""
+
+    def save_rows(self, updated: Mapping[str, pd.DataFrame], created: Mapping[str, pd.DataFrame],
+                  events: pd.DataFrame) -> None:
+        """In one transaction: replace the stored records of ``updated[name]`` (matched by id; every registry
+        field and the geometry written), insert the records of ``created[name]``, append ``events`` (numbered
+        audit rows, as ``layers.audit.number_events`` makes them). Every frame is validated by the caller. A
+        layer trusted before stays trusted; one that was not stays not."""
+
+
 @dataclass(frozen=True)
 class StoreCapabilities:
     """What a store can do beyond :class:`ParkStore`; each is ``None`` where the store cannot.
@@ -55,11 +89,15 @@ class StoreCapabilities:
         The database store holding the park (its connection, schema and URL).
     tiles
         The store that cuts vector tiles itself.
+    rows
+        The store that reads and writes single records in place (:class:`RowStore`); without it a change
+        rewrites the layers it touches whole.
     """
 
     file: Path | None = None
     database: DatabasePark | None = None
     tiles: TileMaker | None = None
+    rows: RowStore | None = None
 
 
 @runtime_checkable
@@ -124,4 +162,4 @@ class ParkStore(Protocol):
         """Release connections (nothing to do for a file)."""
 
 
-__all__ = ["DatabasePark", "ParkStore", "StoreCapabilities", "TileMaker"]
+__all__ = ["DatabasePark", "ParkStore", "RowStore", "StoreCapabilities", "TileMaker"]
