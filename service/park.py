@@ -16,8 +16,8 @@ import datetime as dt
 import hashlib
 import os
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -91,6 +91,21 @@ def _direct(compute: Callable[[], T]) -> T:
 
 
 @dataclass(frozen=True)
+class RowChange:
+    """One change written row by row (``layers.contract.RowStore``): the store went from version ``before`` to
+    ``after`` by replacing or adding, per layer, the records of ``layers[name] = (old_rows, new_rows)`` (typed
+    frames; ``old_rows`` holds the records as they were, absent for records the change created)."""
+
+    before: str
+    after: str
+    layers: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]]
+
+
+#: Row changes remembered, so caches made at an older version can be brought up to date by patching.
+ROW_CHANGES_KEPT = 256
+
+
+@dataclass(frozen=True)
 class YearReport:
     """A year's report: the figures of the year and of the one before, the evaluation, what is not judged."""
 
@@ -129,6 +144,7 @@ class ParkService:
         self._results: dict[str, OrderedDict] = {}
         self._plans: OrderedDict = OrderedDict()
         self._flights = Flights()
+        self._row_changes: deque[RowChange] = deque(maxlen=ROW_CHANGES_KEPT)
 
     # -- the store ------------------------------------------------------------------------------------
 
@@ -150,6 +166,26 @@ class ParkService:
             self._derived = {}
             self._results = {}  # results of an older version are never asked for again
         return version
+
+    def note_rows(self, change: RowChange) -> None:
+        """Remember a change written row by row (the application calls this under the park's write lock, so
+        changes are noted in the order they were written)."""
+        with self._lock:
+            self._row_changes.append(change)
+
+    def row_changes(self, since: str) -> list[RowChange] | None:
+        """The row changes that lead from store version ``since`` to the current one, oldest first; ``[]`` when
+        nothing changed, ``None`` when the way is not known (a whole-layer save, another process's write, or
+        too long ago): then whatever was made at ``since`` must be made again."""
+        current = self.version()
+        with self._lock:
+            chain: list[RowChange] = []
+            at = since
+            for change in self._row_changes:
+                if change.before == at:
+                    chain.append(change)
+                    at = change.after
+            return chain if at == current else None
 
     def version(self) -> str:
         """The store's current version (for HTTP validators such as tile ETags)."""
