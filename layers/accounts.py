@@ -40,6 +40,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from layers._sql import immediate
+
 log = logging.getLogger(__name__)
 
 ROLES = ("viewer", "editor", "admin")
@@ -193,17 +195,8 @@ class AccountStore:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A connection inside ``BEGIN IMMEDIATE`` (the file's write lock, taken before the first read):
         committed when the block ends, rolled back when it raises."""
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+        with immediate(self._connect()) as conn:
+            yield conn
 
     # -- reading -------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ import io
 import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
@@ -44,12 +44,11 @@ from layers.cells import neutralise_formulas
 from layers.contract import ParkStore, StoreCapabilities
 from layers.registry import get_layer
 from layers.schema import LayerSpec
-from layers.store import checked_frame
+from layers.store import AUDIT_LAYER, checked_frame
 from layers.valid_time import fill_valid_time
-from layers.validate import validate_layer
+from layers.validate import LayerValidationError, Problem, validate_layer
 from layers.workbook_style import Sheet, styled_workbook
 
-AUDIT_LAYER = "audit_events"
 WHOLE_RECORD = "*"
 GEOMETRY = "geometry"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -303,8 +302,35 @@ def next_seq(log: pd.DataFrame) -> int:
 Build = Callable[[dict[str, pd.DataFrame], pd.DataFrame], Mapping[str, pd.DataFrame]]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The records a change reads and may change, so a store that writes records in place
+    (``layers.contract.RowStore``) reads and writes just those.
+
+    ``build`` then gets, per layer, only the records named here (by id, or by id prefix: a split
+    names its pieces' ids ``<parent>-1``…, so it reads those taken already), and as the log only
+    their events and those of ``changes`` (and of changes undoing them). Every check a build makes
+    of a record (its version, its fingerprint) reads the same there as in the whole layer; a
+    record it adds must have an id the layer does not hold (refused otherwise, as a duplicate).
+    """
+
+    records: Mapping[str, tuple[str, ...]]
+    prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    changes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, layer: str, *record_ids: str, prefixes: tuple[str, ...] = ()) -> Scope:
+        return cls({layer: tuple(str(i) for i in record_ids)}, {layer: prefixes} if prefixes else {})
+
+
+#: Called with (store version before, after, {layer: (old records, new records)}) once a change is written
+#: record by record, under the write lock (``service.park.ParkService.note_rows`` patches its caches with it).
+RowsWritten = Callable[[str, str, Mapping[str, tuple[pd.DataFrame, pd.DataFrame]]], None]
+
+
 def commit(store, change: Change, build: Build, *, layers: Iterable[str],
-           load: Callable[[str], pd.DataFrame] | None = None) -> pd.DataFrame:
+           load: Callable[[str], pd.DataFrame] | None = None, scope: Scope | None = None,
+           on_rows: RowsWritten | None = None) -> pd.DataFrame:
     """Make one change: read, build, validate, stamp, diff, and save it with its events atomically.
 
     Parameters
@@ -321,6 +347,12 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
         The layers ``build`` reads.
     load
         How to read a layer (default ``store.load``; the web passes its version-checked cache).
+    scope
+        The records ``build`` reads and changes: where the store writes records in place and holds every
+        layer concerned, only those are read, validated and written (:class:`Scope`); otherwise the
+        layers are read and saved whole, with the same result.
+    on_rows
+        Told of a change written record by record (:data:`RowsWritten`).
 
     Returns
     -------
@@ -331,6 +363,10 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
     LayerValidationError
         When a new layer fails the import validation; nothing is written.
     """
+    layers = list(layers)
+    rows = store.capabilities.rows if scope is not None else None
+    if rows is not None and {*layers, AUDIT_LAYER} <= set(store.layer_names()):
+        return _commit_rows(store, rows, change, build, layers=layers, scope=scope, on_rows=on_rows)
     load = load or store.load
     with write_lock(store):
         crs = store.working_crs()
@@ -359,6 +395,59 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
         numbered = checked_frame(AUDIT_LAYER, numbered, crs, source=f"{change.action}:{AUDIT_LAYER}")
         save_layers(store, {**frames, AUDIT_LAYER: numbered}, append=(AUDIT_LAYER,), checked=True)
         return numbered
+
+
+def _commit_rows(store, rows, change: Change, build: Build, *, layers: list[str], scope: Scope,
+                 on_rows: RowsWritten | None) -> pd.DataFrame:
+    """:func:`commit` record by record: the scope's records read, built, validated, diffed and written in place."""
+    with write_lock(store):
+        before = store.version()
+        crs = store.working_crs()
+        current = {name: rows.read_rows(name, scope.records.get(name, ()), id_prefixes=scope.prefixes.get(name, ()))
+                   for name in layers}
+        keys = [(name, record_id) for name, frame in current.items() for record_id in frame[get_layer(name).id_field]]
+        trail = rows.read_events(records=keys, change_ids=scope.changes, undoes=scope.changes)
+        built = build(current, trail)
+        updated, created, written, events = {}, {}, {}, []
+        for name, frame in built.items():
+            if name not in current:
+                msg = f"a change in place builds only the layers it read ({', '.join(current)}), not {name!r}"
+                raise ValueError(msg)
+            spec = get_layer(name)
+            old = current[name]
+            typed = checked_frame(name, frame, crs, source=f"{change.action}:{name}")
+            ids = spec.id_field
+            gone = set(old[ids]) - set(typed[ids])
+            if gone:
+                msg = f"{name}: records are retired, never deleted ({', '.join(sorted(map(str, gone)))})"
+                raise ValueError(msg)
+            added = set(typed[ids]) - set(old[ids])
+            _refuse_taken(name, ids, rows.ids_present(name, sorted(added)), source=f"{change.action}:{name}")
+            touched = changed_ids(old, typed, spec, ignore=("first_added", "last_updated"))
+            typed = stamp(old, typed, spec, change, touched)
+            before_rows, after_rows = old[old[ids].isin(touched)], typed[typed[ids].isin(touched)]
+            layer_events = diff_events(before_rows, after_rows, spec, change)
+            if len(layer_events):
+                new = after_rows[ids].isin(added).to_numpy()
+                updated[name], created[name] = after_rows[~new], after_rows[new]
+                written[name] = (before_rows, after_rows)
+                events.append(layer_events)
+        if not events:
+            return number_events(_event_rows(change, "", [], [], [], [], []), start_seq=1)
+        numbered = number_events(pd.concat(events, ignore_index=True), start_seq=rows.next_seq())
+        numbered = checked_frame(AUDIT_LAYER, numbered, crs, source=f"{change.action}:{AUDIT_LAYER}")
+        rows.save_rows(updated, created, numbered)
+        if on_rows is not None:
+            on_rows(before, store.version(), {**written, AUDIT_LAYER: (numbered.iloc[:0], numbered)})
+        return numbered
+
+
+def _refuse_taken(layer: str, id_field: str, taken: set[str], *, source: str) -> None:
+    """Refuse new records whose ids the layer holds already, as the whole layer's validation would."""
+    if taken:
+        problems = [Problem(f"id {record_id}", id_field, record_id, "duplicate id; ids must be unique within the layer")
+                    for record_id in sorted(taken)]
+        raise LayerValidationError(source, layer, problems)
 
 
 
@@ -630,10 +719,11 @@ class AuditedStore:
     """
 
     def __init__(self, inner, *, timezone: str = DEFAULT_TIMEZONE,
-                 load: Callable[[str], pd.DataFrame] | None = None):
+                 load: Callable[[str], pd.DataFrame] | None = None, on_rows: RowsWritten | None = None):
         self._inner = inner
         self.timezone = timezone
         self._load = load
+        self._on_rows = on_rows
 
     def __repr__(self) -> str:
         return f"AuditedStore({self._inner!r})"
@@ -702,10 +792,10 @@ class AuditedStore:
     # -- writing: every save is a change in the trail ----------------------------------------------------
 
     def commit_change(self, action: str, build: Build, *, layers: Iterable[str], reason: str | None = None,
-                      undoes: str | None = None) -> pd.DataFrame:
+                      undoes: str | None = None, scope: Scope | None = None) -> pd.DataFrame:
         """Make one change as ``action`` by the current actor (:func:`commit`); the events written."""
         change = new_change(action, reason=reason, undoes=undoes, timezone=self.timezone)
-        return commit(self._inner, change, build, layers=layers, load=self._load)
+        return commit(self._inner, change, build, layers=layers, load=self._load, scope=scope, on_rows=self._on_rows)
 
     def save(self, name: str, frame: pd.DataFrame) -> None:
         self.save_layers({name: frame})

@@ -44,6 +44,7 @@ from layers.audit import (
     number_events,
     write_lock,
 )
+from layers.gpkg_rows import file_access
 from layers.io.archive import sha256_of as sha256_file
 from layers.registry import REGISTRY
 from layers.store import GeoPackageStore, ParkStoreError, checked_frame
@@ -132,7 +133,7 @@ def _file_problems(store: GeoPackageStore) -> list[str]:
     problems: list[str] = []
     for name in (n for n in names if n in REGISTRY):
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), file_access(store.path).reading():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 pyogrio.read_info(store.path, layer=name)
         except Exception as exc:  # GDAL raises several types for damaged tables

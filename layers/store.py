@@ -40,9 +40,11 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from layers import gpkg_rows
 from layers._arrow_columns import arrow_column, geometry_type_name
 from layers._atomic_files import fsync_and_replace
 from layers.contract import StoreCapabilities
+from layers.patch import patch_records
 from layers.qgis.layer_styles import STYLE_TABLE, register_gpkg_table, write_gpkg_styles
 from layers.registry import REGISTRY, get_layer
 from layers.schema import LayerSpec
@@ -69,6 +71,8 @@ GPKG_VERSION = "1.3"
 #: Dataset options of every GeoPackage ParkAtlas creates (ignored when adding to an existing file).
 GPKG_OPTIONS = {"VERSION": GPKG_VERSION}
 _EDIT_EVENTS = ("INSERT", "UPDATE", "DELETE")
+#: The audit trail's layer (``layers.audit``): written with every change, looked up by record and by change.
+AUDIT_LAYER = "audit_events"
 #: A GeoPackage is an SQLite file whose header says so, with application_id 'GPKG' at byte 68.
 SQLITE_MAGIC = b"SQLite format 3\x00"
 GPKG_APPLICATION_ID = b"GPKG"
@@ -173,7 +177,14 @@ def stamp_layers(path: Path, names: Iterable[str], *, trusted: bool = True) -> N
             conn.execute(f"INSERT INTO {TRUST_TABLE} (layer, edits, validated_edits) VALUES (?, 0, ?) "
                          "ON CONFLICT (layer) DO UPDATE SET edits = 0, validated_edits = excluded.validated_edits",
                          (name, 0 if trusted else -1))
+            if name == AUDIT_LAYER:
+                gpkg_rows.ensure_indexes(conn, name, AUDIT_LOOKUPS)
         conn.execute("COMMIT")
+
+
+#: The audit trail's SQL indexes: events are looked up by record, by change, by the change they undo and by
+#: log position. (The store's own table: layers people edit in QGIS get no SQL index, see gpkg_rows.IdIndex.)
+AUDIT_LOOKUPS = (("layer", "record_id"), ("change_id",), ("undoes",), ("seq",))
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
@@ -295,9 +306,11 @@ _ARROW_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(
                        pa.large_string(): STRING_DTYPE}
 
 
-def read_layer(path: Path, name: str, *, bbox=None) -> pd.DataFrame:
-    """One layer as pyogrio reads it through Arrow, with nullable dtypes and dates as datetime64 (no checks)."""
-    meta, table = pyogrio.read_arrow(path, layer=name, bbox=bbox)
+def read_layer(path: Path, name: str, *, bbox=None, where: str | None = None, fids=None) -> pd.DataFrame:
+    """One layer as pyogrio reads it through Arrow, with nullable dtypes and dates as datetime64 (no checks);
+    ``where``: only the records matching this attribute filter (SQL); ``fids``: only those stored there."""
+    with gpkg_rows.file_access(path).reading():
+        meta, table = pyogrio.read_arrow(path, layer=name, bbox=bbox, where=where, fids=fids)
     geometry_name = meta.get("geometry_name") or "wkb_geometry"
     has_geometry = meta.get("geometry_type") is not None and geometry_name in table.column_names
     wkb = table.column(geometry_name) if has_geometry else None
@@ -331,8 +344,9 @@ class _WriteLock:
     _registry: dict[Path, _WriteLock] = {}
     _registry_lock = threading.Lock()
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, park: Path | None = None):
         self.path = path
+        self.park = park
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._fd: int | None = None
@@ -341,7 +355,7 @@ class _WriteLock:
     def for_park(cls, park: Path) -> _WriteLock:
         key = park.resolve()
         with cls._registry_lock:
-            return cls._registry.setdefault(key, cls(key.with_name(key.name + ".lock")))
+            return cls._registry.setdefault(key, cls(key.with_name(key.name + ".lock"), key))
 
     def __enter__(self) -> _WriteLock:
         self._thread_lock.acquire()
@@ -355,16 +369,50 @@ class _WriteLock:
                 self._thread_lock.release()
                 raise
             self._fd = fd
+            if self.park is not None:
+                try:  # a writer killed mid-transaction left a hot journal: roll it back before anyone writes
+                    gpkg_rows.recover(self.park)
+                except BaseException:
+                    self._release()
+                    raise
         self._depth += 1
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self._fd is not None:
+    def recover_if_free(self) -> None:
+        """Roll back a hot journal now if no writer holds the lock (one that does is writing: its journal is
+        not hot, and it must not be waited for here — a reader may hold what that writer waits for)."""
+        if not self._thread_lock.acquire(blocking=False):
+            return
+        try:
+            if self._depth or self.park is None:
+                return
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return
+            try:
+                gpkg_rows.recover(self.park)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+        finally:
+            self._thread_lock.release()
+
+    def _release(self) -> None:
+        if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
         self._thread_lock.release()
+
+    def __exit__(self, *exc_info) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._release()
+        else:
+            self._thread_lock.release()
 
 
 def write_layer_file(path: Path, spec: LayerSpec, frame: pd.DataFrame, table: pa.Table,
@@ -430,14 +478,18 @@ class GeoPackageStore:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._memos: dict[str, tuple[str, object]] = {}
+        #: Per layer: (version, where each record is stored) for reading and writing records in place.
+        self._id_indexes: dict[str, tuple[str, gpkg_rows.IdIndex]] = {}
+        self._index_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"GeoPackageStore({str(self.path)!r})"
 
     @property
     def capabilities(self) -> StoreCapabilities:
-        """A file: files beside it, backups by copy; tiles are cut in Python (:mod:`layers.contract`)."""
-        return StoreCapabilities(file=self.path)
+        """A file: files beside it, backups by copy; tiles are cut in Python; records written in place
+        (:mod:`layers.contract`)."""
+        return StoreCapabilities(file=self.path, rows=self)
 
     @property
     def unaudited(self) -> GeoPackageStore:
@@ -491,7 +543,9 @@ class GeoPackageStore:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files; errors still raise
-                return [str(name) for name, _ in pyogrio.list_layers(self.path) if name not in INTERNAL_TABLES]
+                with gpkg_rows.file_access(self.path).reading():
+                    names = pyogrio.list_layers(self.path)
+                return [str(name) for name, _ in names if name not in INTERNAL_TABLES]
         except Exception as exc:  # GDAL raises several types for damaged files
             msg = f"{self.path}: cannot be read as a GeoPackage ({exc})"
             raise ParkStoreError(msg) from exc
@@ -507,7 +561,8 @@ class GeoPackageStore:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files; errors still raise
-                table = pyogrio.read_dataframe(self.path, layer=META_TABLE, use_arrow=True)
+                with gpkg_rows.file_access(self.path).reading():
+                    table = pyogrio.read_dataframe(self.path, layer=META_TABLE, use_arrow=True)
             return {str(k): json.loads(v) for k, v in zip(table["key"], table["value"])}
         except Exception as exc:
             msg = f"{self.path}: the park metadata cannot be read ({exc})"
@@ -520,12 +575,16 @@ class GeoPackageStore:
     def version(self) -> str:
         """An opaque token that changes whenever the park file changes.
 
-        Saves swap in a new file, whose inode differs from the one it replaces, so
-        two saves within the file system's clock resolution still differ.
+        Saves swap in a new file, whose inode differs from the one it replaces; row writes change
+        the file in place and bump SQLite's change counter, so two saves within the file system's
+        clock resolution still differ. A hot journal (a writer killed mid-transaction) is rolled
+        back first: the version is that of the park as it stands.
         """
         self._require()
+        if gpkg_rows.journal_path(self.path).exists():
+            self.write_lock().recover_if_free()
         stat = self.path.stat()
-        return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+        return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}-{gpkg_rows.change_counter(self.path)}"
 
     def load(self, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
         """Read one layer, validated unless stamped unchanged; an absent layer loads as an empty, typed frame.
@@ -547,17 +606,167 @@ class GeoPackageStore:
             if name in self.missing_layers():
                 raise ParkStoreError(self.missing_layer_message(name))
             return self._empty(spec)
+        return self._read(spec, stamp, bbox=bbox)
+
+    def _read(self, spec: LayerSpec, stamp: int | None, *, bbox=None, where: str | None = None,
+              fids: list[int] | None = None) -> pd.DataFrame:
+        """Layer ``spec`` read (its records matching ``where``, or stored at ``fids``), cast when stamped ``stamp``
+        still, else validated."""
         try:
-            raw = read_layer(self.path, name, bbox=bbox)
+            raw = read_layer(self.path, spec.name, bbox=bbox, where=where, fids=fids)
         except Exception as exc:
-            msg = f"{self.path}: layer {name!r} cannot be read ({exc})"
+            msg = f"{self.path}: layer {spec.name!r} cannot be read ({exc})"
             raise ParkStoreError(msg) from exc
         # Stamped before and after the read: an edit during it (another process) gets it validated. Columns
         # dropped or renamed outside the store fire no trigger: a layer short of a field is validated too.
-        if stamp is not None and set(spec.field_names) <= set(raw.columns) and trusted_stamp(self.path, name) == stamp:
+        if (stamp is not None and set(spec.field_names) <= set(raw.columns)
+                and trusted_stamp(self.path, spec.name) == stamp):
             return cast_layer(raw, spec)
-        frame, _ = validate_layer(raw, spec, source=f"{self.path.name}:{name}")
+        frame, _ = validate_layer(raw, spec, source=f"{self.path.name}:{spec.name}")
         return frame
+
+    # -- records one by one (layers.contract.RowStore) --------------------------------------------
+
+    def _holds(self, name: str) -> bool:
+        return self.exists() and name in self.layer_names()
+
+    def _id_index(self, name: str, conn: sqlite3.Connection | None = None, *, fresh: bool = False
+                  ) -> gpkg_rows.IdIndex:
+        """Where each record of ``name`` is stored, read once per version of the file (``fresh``: read now)."""
+        version = self.version()
+        with self._index_lock:
+            found = self._id_indexes.get(name)
+        if found is not None and found[0] == version and not fresh:
+            return found[1]
+        id_field = get_layer(name).id_field
+        if conn is None:
+            with closing(_read_only(self.path)) as reader:
+                index = gpkg_rows.IdIndex.read(reader, name, id_field)
+        else:
+            index = gpkg_rows.IdIndex.read(conn, name, id_field)
+        with self._index_lock:
+            self._id_indexes[name] = (version, index)
+        return index
+
+    def read_rows(self, name: str, ids, *, id_prefixes=()) -> pd.DataFrame:
+        """The records of ``name`` with these ids or id prefixes, typed as :meth:`load` types them."""
+        spec = get_layer(name)
+        if not self._holds(name):
+            return self._empty(spec)
+        for fresh in (False, True):  # the index is a hint: a record not where it says is looked up again
+            index = self._id_index(name, fresh=fresh)
+            wanted = list(dict.fromkeys([*map(str, ids), *index.with_prefixes(list(id_prefixes))]))
+            keys = [index.position[i] for i in wanted if i in index.position]
+            if not keys:
+                return self._empty(spec)
+            frame = self._read(spec, trusted_stamp(self.path, name), fids=keys)
+            if set(frame[spec.id_field].astype(str)) == {i for i in wanted if i in index.position}:
+                break
+        return frame[frame[spec.id_field].astype(str).isin(wanted).to_numpy(dtype=bool)].reset_index(drop=True)
+
+    def ids_present(self, name: str, ids) -> set[str]:
+        """Which of ``ids`` layer ``name`` holds (retired records too)."""
+        if not ids or not self._holds(name):
+            return set()
+        index = self._id_index(name)
+        return {str(i) for i in ids if str(i) in index.position}
+
+    def read_events(self, *, records=(), change_ids=(), undoes=()) -> pd.DataFrame:
+        """The audit events of these records, changes or undone changes, in log order."""
+        spec = get_layer(AUDIT_LAYER)
+        where = gpkg_rows.events_filter(list(records), list(change_ids), list(undoes))
+        if where is None or not self._holds(AUDIT_LAYER):
+            return self._empty(spec)
+        events = self._read(spec, trusted_stamp(self.path, AUDIT_LAYER), where=where)
+        return events.sort_values("seq", kind="stable").reset_index(drop=True)
+
+    def next_seq(self) -> int:
+        """The log position of the next event."""
+        if not self._holds(AUDIT_LAYER):
+            return 1
+        with closing(_read_only(self.path)) as conn:
+            last = conn.execute(f"SELECT max(seq) FROM {gpkg_rows.quoted(AUDIT_LAYER)}").fetchone()[0]
+        return int(last) + 1 if last is not None else 1
+
+    def save_rows(self, updated: Mapping[str, pd.DataFrame], created: Mapping[str, pd.DataFrame],
+                  events: pd.DataFrame) -> None:
+        """Replace and add records and append ``events``, in place, in one SQLite transaction.
+
+        Every layer written must be in the park (a change to a layer it lacks is saved whole).
+        """
+        self._require()
+        writes = [(name, frame, False) for name, frame in updated.items() if len(frame)]
+        writes += [(name, frame, True) for name, frame in created.items() if len(frame)]
+        if len(events):
+            writes.append((AUDIT_LAYER, events, True))
+        if not writes:
+            return
+        with self.write_lock():
+            misfits = self._misfits(writes)
+            if misfits:  # geometries of another type than the table declares: the layers are saved whole
+                self._save_whole(misfits, updated, created, events)
+                return
+            before_version = self.version()
+            try:
+                with gpkg_rows.transaction(self.path) as conn:
+                    before = gpkg_rows.trust_counts(conn, TRUST_TABLE, sorted({name for name, _, _ in writes}))
+                    for name, frame, insert in writes:
+                        self._write_rows(conn, get_layer(name), frame, insert=insert)
+                    gpkg_rows.keep_trust(conn, TRUST_TABLE, before)
+            except BaseException:
+                with self._index_lock:  # the indexes of the layers written may name rows rolled back
+                    for name, _, _ in writes:
+                        self._id_indexes.pop(name, None)
+                raise
+            after_version = self.version()
+            with self._index_lock:  # every index of the version written from is the new version's (patched)
+                for name, (version, index) in list(self._id_indexes.items()):
+                    if version == before_version:
+                        self._id_indexes[name] = (after_version, index)
+
+    def _misfits(self, writes) -> list[str]:
+        """The layers of ``writes`` whose new geometries do not fit the geometry type their table declares."""
+        with closing(_read_only(self.path)) as conn:
+            declared = {name: gpkg_rows.geometry_column(conn, name) for name, _, _ in writes
+                        if get_layer(name).geometry is not None}
+        return sorted({name for name, frame, _ in writes if declared.get(name) is not None
+                       and not gpkg_rows.fits_declared_type(declared[name][2], frame.geometry.to_numpy())})
+
+    def _save_whole(self, names: list[str], updated, created, events: pd.DataFrame) -> None:
+        """The records of layers ``names`` saved by rewriting those layers (the others' too, in the same swap)."""
+        frames = {}
+        for name in {*updated, *created}:
+            records = [f for f in (updated.get(name), created.get(name)) if f is not None and len(f)]
+            if records:
+                frames[name] = patch_records(self.load(name), pd.concat(records, ignore_index=True),
+                                             get_layer(name).id_field)
+        self.save_layers({**frames, AUDIT_LAYER: events}, append=(AUDIT_LAYER,))
+        log.info("%s: %s saved whole (new geometries of another type than the table declares)", self.path,
+                 ", ".join(names))
+
+    def _write_rows(self, conn: sqlite3.Connection, spec: LayerSpec, frame: pd.DataFrame, *, insert: bool) -> None:
+        geometry = gpkg_rows.geometry_column(conn, spec.name) if spec.geometry is not None else None
+        names, rows = gpkg_rows.row_values(frame, spec, geometry)
+        ids = frame[spec.id_field].astype(str).tolist()
+        if spec.name == AUDIT_LAYER:
+            gpkg_rows.ensure_indexes(conn, spec.name, AUDIT_LOOKUPS)
+            gpkg_rows.append_rows(conn, spec.name, names, rows)
+        elif insert:
+            gpkg_rows.insert_rows(conn, spec.name, names, rows, ids, self._id_index(spec.name, conn))
+        else:
+            written = gpkg_rows.update_rows(conn, spec.name, spec.id_field, names, rows, ids,
+                                            self._id_index(spec.name, conn))
+            if written != len(ids):  # the index was out of date (a write outside the store): look again
+                written = gpkg_rows.update_rows(conn, spec.name, spec.id_field, names, rows, ids,
+                                                self._id_index(spec.name, conn, fresh=True))
+            if written != len(ids):
+                msg = (f"{self.path}: layer {spec.name!r} does not hold every record of the change "
+                       f"({written} of {len(ids)})")
+                raise ParkStoreError(msg)
+        if geometry is None:
+            gpkg_rows.touch_contents(conn, [spec.name])
+            return
+        gpkg_rows.widen_extent(conn, spec.name, frame.geometry.to_numpy())
 
     def is_trusted(self, name: str) -> bool:
         """Whether layer ``name`` loads without value checks (stamped by the store, unchanged since)."""

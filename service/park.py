@@ -39,7 +39,8 @@ from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
 from geo.utilisation import overlay, pairs_among
 from geo.year_changes import HISTORY_LAYERS, first_year, year_changes
 from layers.audit import AUDIT_LAYER
-from layers.registry import REGISTRY
+from layers.patch import patch_records
+from layers.registry import REGISTRY, get_layer
 from layers.store import ParkStoreError
 from layers.stores import ParkStore, migrate_store
 from layers.valid_time import held_now
@@ -145,6 +146,8 @@ class ParkService:
         self._plans: OrderedDict = OrderedDict()
         self._flights = Flights()
         self._row_changes: deque[RowChange] = deque(maxlen=ROW_CHANGES_KEPT)
+        #: Records to patch into a cached layer before it is next handed out (per layer, oldest first).
+        self._pending: dict[str, list[pd.DataFrame]] = {}
 
     # -- the store ------------------------------------------------------------------------------------
 
@@ -160,12 +163,28 @@ class ParkService:
         with _unavailable_when_damaged():
             version = self.store.version()
         if version != self._version:
+            chain = self._chain(self._version, version) if self._version is not None else None
+            if chain is None:
+                self._layers, self._pending, self._meta = {}, {}, None
+            else:  # written record by record: the cached layers are patched when next asked for
+                for change in chain:
+                    for name, (_, records) in change.layers.items():
+                        if name in self._layers:
+                            self._pending.setdefault(name, []).append(records)
             self._version = version
-            self._layers = {}
-            self._meta = None
             self._derived = {}
             self._results = {}  # results of an older version are never asked for again
         return version
+
+    def _chain(self, since: str, current: str) -> list[RowChange] | None:
+        """The row changes from ``since`` to ``current`` (:meth:`row_changes`); call it holding the lock."""
+        chain: list[RowChange] = []
+        at = since
+        for change in self._row_changes:
+            if change.before == at:
+                chain.append(change)
+                at = change.after
+        return chain if at == current else None
 
     def note_rows(self, change: RowChange) -> None:
         """Remember a change written row by row (the application calls this under the park's write lock, so
@@ -173,19 +192,17 @@ class ParkService:
         with self._lock:
             self._row_changes.append(change)
 
+    def rows_written(self, before: str, after: str, layers: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]]) -> None:
+        """:meth:`note_rows` as ``layers.audit.commit`` tells it (its ``on_rows``)."""
+        self.note_rows(RowChange(before, after, layers))
+
     def row_changes(self, since: str) -> list[RowChange] | None:
         """The row changes that lead from store version ``since`` to the current one, oldest first; ``[]`` when
         nothing changed, ``None`` when the way is not known (a whole-layer save, another process's write, or
         too long ago): then whatever was made at ``since`` must be made again."""
         current = self.version()
         with self._lock:
-            chain: list[RowChange] = []
-            at = since
-            for change in self._row_changes:
-                if change.before == at:
-                    chain.append(change)
-                    at = change.after
-            return chain if at == current else None
+            return self._chain(since, current)
 
     def version(self) -> str:
         """The store's current version (for HTTP validators such as tile ETags)."""
@@ -203,7 +220,39 @@ class ParkService:
             if name not in self._layers:
                 with _unavailable_when_damaged(name):
                     self._layers[name] = self.store.load(name)
+            elif name in self._pending:
+                records = pd.concat(self._pending.pop(name), ignore_index=True)
+                self._layers[name] = patch_records(self._layers[name], records, get_layer(name).id_field)
             return self._layers[name]
+
+    def _row_store(self, name: str):
+        """The store's in-place record reader when it has one and the park holds layer ``name``, else None."""
+        rows = self.store.capabilities.rows
+        with _unavailable_when_damaged(name):
+            return rows if rows is not None and name in self.store.layer_names() else None
+
+    def records(self, name: str, ids) -> pd.DataFrame:
+        """The records ``ids`` of layer ``name`` as they are now: read by id where the store can (the cost of
+        the records, not of the layer), else from the cached layer."""
+        rows = self._row_store(name)
+        if rows is None:
+            frame = self.layer(name)
+            return frame[frame[get_layer(name).id_field].isin(list(ids)).fillna(False).to_numpy(dtype=bool)]
+        with _unavailable_when_damaged(name):
+            return rows.read_rows(name, list(ids))
+
+    def events(self, *, records=(), change_ids=()) -> pd.DataFrame:
+        """The audit events of ``records`` ((layer, id) pairs) or of the changes ``change_ids``, in log order:
+        looked up by the store where it can, else filtered from the cached log."""
+        rows = self._row_store(AUDIT_LAYER)
+        if rows is not None:
+            with _unavailable_when_damaged(AUDIT_LAYER):
+                return rows.read_events(records=list(records), change_ids=list(change_ids))
+        log = self.layer(AUDIT_LAYER)
+        keys = log["layer"].astype(str) + "\x1f" + log["record_id"].astype(str)
+        wanted = keys.isin([f"{layer}\x1f{record_id}" for layer, record_id in records]) | log["change_id"].isin(
+            list(change_ids))
+        return log[wanted.fillna(False).to_numpy(dtype=bool)].sort_values("seq", kind="stable")
 
     def layers(self, names) -> dict[str, pd.DataFrame]:
         """The validated layers ``names`` by name."""

@@ -55,9 +55,11 @@ def log() -> pd.DataFrame:
     return park().layer(audit.AUDIT_LAYER)
 
 
-def commit_change(action: str, build, *, layers, reason: str | None = None, undoes: str | None = None) -> pd.DataFrame:
-    """Commit one change by the current user through the audit trail (see :func:`layers.audit.commit`)."""
-    return park().store.commit_change(action, build, layers=layers, reason=reason, undoes=undoes)
+def commit_change(action: str, build, *, layers, reason: str | None = None, undoes: str | None = None,
+                  scope: audit.Scope | None = None) -> pd.DataFrame:
+    """Commit one change by the current user through the audit trail (see :func:`layers.audit.commit`); with
+    ``scope``, record by record where the store can."""
+    return park().store.commit_change(action, build, layers=layers, reason=reason, undoes=undoes, scope=scope)
 
 
 # -- presentation ----------------------------------------------------------------------------
@@ -262,7 +264,7 @@ def undo(change_id: str):
     """Undo one change as a new change (values back; records it created retired; removed ones back)."""
     body = json_body() if request.is_json else None
     reason = request.form.get("reason") or (body.get("reason") if isinstance(body, dict) else None)
-    touched = audit.history(log(), change_id=change_id)
+    touched = park().events(change_ids=[change_id])
     if touched.empty:
         raise nothing_called(f"审计记录中没有变更 {change_id!r}", f"no change {change_id!r} in the audit trail",
                              field="change_id", value=change_id)
@@ -272,7 +274,9 @@ def undo(change_id: str):
         day = audit.new_change("undo", timezone=current_app.config["TIMEZONE"]).date
         return audit.undo_frames(current, trail, change_id, day=day)
 
-    events = commit_change("undo", build, layers=layers, reason=reason or tr("撤销", "undo"), undoes=change_id)
+    records = {layer: tuple(touched.loc[touched["layer"] == layer, "record_id"].astype(str)) for layer in layers}
+    events = commit_change("undo", build, layers=layers, reason=reason or tr("撤销", "undo"), undoes=change_id,
+                           scope=audit.Scope(records, changes=(change_id,)))
     if wants_json():
         return jsonify({"undone": change_id, "events": events_json(events)})
     flash(tr(f"已撤销变更 {change_id}（{len(events)} 条记录）", f"change {change_id} undone ({len(events)} events)"), "ok")
@@ -351,6 +355,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("TIMEZONE", os.environ.get("PARKATLAS_TIMEZONE", audit.DEFAULT_TIMEZONE))
     cache = app_park(app)
     if not isinstance(cache.store, audit.AuditedStore):
-        cache.store = audit.AuditedStore(cache.store, timezone=app.config["TIMEZONE"], load=cache.layer)
+        cache.store = audit.AuditedStore(cache.store, timezone=app.config["TIMEZONE"], load=cache.layer,
+                                         on_rows=cache.rows_written)
     app.register_error_handler(audit.ChangeConflict, conflict_response)
     app.register_blueprint(bp)

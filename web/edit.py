@@ -146,9 +146,10 @@ def _require_version(sub: Submission, spec: LayerSpec | None = None, record_id: 
         raise BadRequest(tr("缺少记录版本号 version（防止覆盖他人的修改）",
                             "version is required (it stops an edit from overwriting someone else's)"))
     if spec is not None and record_id is not None:
-        frame = park().layer(spec.name)
-        if (frame[spec.id_field] == record_id).fillna(False).any():
-            edits.check_version(frame, log(), spec, record_id, version=sub.version, seen_fingerprint=sub.fingerprint)
+        frame = park().records(spec.name, [record_id])
+        if len(frame):
+            edits.check_version(frame, park().events(records=[(spec.name, record_id)]), spec, record_id,
+                                version=sub.version, seen_fingerprint=sub.fingerprint)
 
 
 # -- presentation helpers ----------------------------------------------------------------------
@@ -257,14 +258,18 @@ def _refused(exc: Exception, spec: LayerSpec, record_id: str | None, sub: Submis
                           creating=creating, status=400)
 
 
+def _record_state(spec: LayerSpec, record_id: str) -> tuple[pd.DataFrame, int]:
+    """The record as it is now (a frame of it alone, empty when absent) and its version."""
+    trail = park().events(records=[(spec.name, record_id)])
+    return park().records(spec.name, [record_id]), audit.record_version(trail, spec.name, record_id)
+
+
 def _saved(spec: LayerSpec, record_id: str, events: pd.DataFrame, message: str | None = None):
-    trail = log()
-    frame = park().layer(spec.name)
     if wants_json():
+        frame, version = _record_state(spec, record_id)
         return jsonify({"ok": True, "layer": spec.name, "record_id": record_id, "events": len(events),
                         "change_id": events["change_id"].iloc[0] if len(events) else None,
-                        "version": audit.record_version(trail, spec.name, record_id),
-                        "fingerprint": audit.fingerprint(frame, spec, record_id)})
+                        "version": version, "fingerprint": audit.fingerprint(frame, spec, record_id)})
     if len(events):
         flash(message or tr(f"已保存（{len(events)} 条变更记录）", f"saved ({len(events)} change events)"), "ok")
     else:
@@ -385,14 +390,13 @@ def record(layer: str, record_id: str):
     """
     spec = _spec(layer)
     if request.args.get("format") == "json":
-        frame = park().layer(layer)
+        frame, version = _record_state(spec, record_id)
         values = _record_texts(frame, spec, record_id)
         if values is None:
             raise no_record(layer, record_id)
         values.pop("geometry", None)
         return jsonify({"layer": layer, "record_id": record_id, "values": values,
-                        "fingerprint": audit.fingerprint(frame, spec, record_id),
-                        "version": audit.record_version(log(), layer, record_id)})
+                        "fingerprint": audit.fingerprint(frame, spec, record_id), "version": version})
     return _render_record(spec, record_id)
 
 
@@ -423,7 +427,9 @@ def create(layer: str):
             def build(current, trail):
                 return {layer: edits.create_record(current[layer], spec, sub.values, geometry=geometry)}
             action = "create"
-        events = commit_change(action, build, layers=[layer], reason=sub.reason)
+        new_id = str(sub.values.get(spec.id_field) or "").strip()
+        scope = None if layer == "leases" else audit.Scope.of(layer, new_id)
+        events = commit_change(action, build, layers=[layer], reason=sub.reason, scope=scope)
     except REFUSED as exc:
         return _refused(exc, spec, None, sub, creating=True)
     return _saved(spec, str(sub.values.get(spec.id_field) or "").strip(), events)
@@ -444,7 +450,8 @@ def update(layer: str, record_id: str):
                                 seen_fingerprint=sub.fingerprint)
             return {layer: edits.update_record(current[layer], spec, record_id, sub.values)}
 
-        events = commit_change("update", build, layers=[layer], reason=sub.reason)
+        events = commit_change("update", build, layers=[layer], reason=sub.reason,
+                               scope=audit.Scope.of(layer, record_id))
     except KeyError:
         raise no_record(layer, record_id) from None
     except REFUSED as exc:
@@ -463,7 +470,8 @@ def _simple_change(layer: str, record_id: str, action: str, change, *, geometry_
                                 seen_fingerprint=sub.fingerprint)
             return {layer: change(current[layer], spec, sub)}
 
-        events = commit_change(action, build, layers=[layer], reason=sub.reason)
+        events = commit_change(action, build, layers=[layer], reason=sub.reason,
+                               scope=audit.Scope.of(layer, record_id))
     except KeyError:
         raise no_record(layer, record_id) from None
     except REFUSED as exc:
@@ -543,7 +551,8 @@ def split(record_id: str):
             made[:] = new_ids
             return {"parcels": frame}
 
-        events = commit_change("split", build, layers=["parcels"], reason=sub.reason)
+        events = commit_change("split", build, layers=["parcels"], reason=sub.reason,
+                               scope=audit.Scope.of("parcels", record_id, prefixes=(record_id + "-",)))
     except KeyError:
         raise no_record("parcels", record_id) from None
     except REFUSED as exc:
@@ -575,7 +584,9 @@ def merge():
             made[:] = [new_id]
             return {"parcels": frame}
 
-        events = commit_change("merge", build, layers=["parcels"], reason=sub.reason)
+        named = [str(sub.raw.get("new_id") or "").strip()] if sub.raw.get("new_id") else []
+        scope = audit.Scope.of("parcels", *ids, *named, prefixes=(str(ids[0]) + "-M",) if ids else ())
+        events = commit_change("merge", build, layers=["parcels"], reason=sub.reason, scope=scope)
     except KeyError as exc:
         raise NotFound(tr("未找到：", "not found: ") + str(exc).strip("'\"")) from None
     except REFUSED as exc:

@@ -1,0 +1,402 @@
+"""Records of a GeoPackage park read and written one by one, in place, through SQLite (private to ``layers``).
+
+A whole-layer save copies the park and swaps it in; an edit of one record need not:
+SQLite's rollback journal makes an in-place transaction as atomic as the swap (a
+``kill -9`` leaves a *hot journal*, rolled back by the next writer or reader, see
+:func:`recover`), at the cost of the rows changed. The transaction begins
+``IMMEDIATE`` (a RESERVED lock: readers — GDAL, QGIS — go on reading the previous
+state) and holds SQLite's EXCLUSIVE lock only for the commit; the writer waits for
+a long reader (a whole-layer read) for up to :data:`BUSY_TIMEOUT_S`. Journal mode stays
+``DELETE``, not WAL: the park is copied as one file by backups and exports, and a copy
+of a WAL-mode file without its ``-wal`` loses acknowledged writes.
+
+Values are stored as GDAL stores them (GeoPackage 1.3): text, REAL, INTEGER, booleans
+0/1, dates ``YYYY-MM-DD``, geometries as GeoPackage blobs (header with the envelope,
+then ISO WKB). GDAL's R-tree triggers call ``ST_*`` functions that plain SQLite lacks:
+``layers.gpkg_blob`` registers them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import os
+import sqlite3
+import struct
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers._sql import immediate
+from layers.gpkg_blob import register_functions
+from layers.schema import LayerSpec
+
+#: How long a row write waits for readers to finish before SQLite's commit (a whole-layer read of a
+#: 10⁶-record park takes seconds; a reader is never refused, a writer waits).
+BUSY_TIMEOUT_S = 60.0
+#: Host parameters per statement (SQLite's default limit is 999 on older builds; 32766 since 3.32).
+CHUNK = 500
+#: GeoPackage blob flags: little-endian header numbers (bit 0) with an xy envelope (bits 1–3 = 1).
+_FLAGS_XY_LITTLE = 0b0000_0011
+#: … and of an empty geometry (bit 4), without an envelope.
+_FLAGS_EMPTY_LITTLE = 0b0001_0001
+#: Where SQLite's header keeps the file change counter, bumped by every committed write (rollback journal).
+CHANGE_COUNTER_OFFSET = 24
+
+
+def quoted(name: str) -> str:
+    """An SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """An SQL text literal (for GDAL's attribute filters, which take no parameters)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def id_index_name(table: str, column: str) -> str:
+    return f"parkatlas_idx_{table}_{column}"
+
+
+def change_counter(path: Path) -> int | None:
+    """SQLite's file change counter of ``path`` (four bytes of its header; None for a short or missing file)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        header = os.pread(fd, 4, CHANGE_COUNTER_OFFSET)
+    finally:
+        os.close(fd)
+    return int.from_bytes(header, "big") if len(header) == 4 else None
+
+
+def journal_path(path: Path) -> Path:
+    return path.with_name(path.name + "-journal")
+
+
+def recover(path: Path) -> bool:
+    """Roll back the hot journal a writer killed mid-transaction left beside ``path``; True when one was there.
+
+    A read-only opener (GDAL reading the park) cannot roll it back and fails; a
+    read-write connection rolls it back on its first read. Call it under the park's
+    writer lock, so the journal of a write in progress is not taken for a hot one
+    (SQLite checks that too: a journal whose writer still holds its lock is not hot).
+    """
+    if not journal_path(path).exists() or not path.exists():
+        return False
+    with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)) as conn:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return True
+
+
+class FileAccess:
+    """Readers and the in-place writer of one park file within this process.
+
+    GDAL (through pyogrio) links its own SQLite, apart from Python's ``sqlite3``. SQLite locks
+    with POSIX advisory locks, which a process does not see among its own and which any close of
+    the file by the process drops: a GDAL read in this process during a ``sqlite3`` write would
+    take the writer's journal for a hot one (and fail: "attempt to write a readonly database")
+    and its close would drop the writer's locks. So within a process GDAL reads the park under
+    :meth:`reading` (many at once) and a write in place runs under :meth:`writing` (alone; it
+    waits for the reads, new reads wait for it). Other processes are kept apart by SQLite itself.
+    """
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+        self._local = threading.local()
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        depth = getattr(self._local, "depth", 0)
+        shared = depth == 0 and not getattr(self._local, "writer", False)
+        if shared:
+            with self._cond:
+                while self._writing or self._writers_waiting:
+                    self._cond.wait()
+                self._readers += 1
+        self._local.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._local.depth = depth
+            if shared:
+                with self._cond:
+                    self._readers -= 1
+                    self._cond.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        if getattr(self._local, "depth", 0):
+            msg = "a write in place cannot start inside a read of the same file (it would wait for itself)"
+            raise RuntimeError(msg)
+        with self._cond:
+            self._writers_waiting += 1
+            try:
+                while self._writing or self._readers:
+                    self._cond.wait()
+            finally:
+                self._writers_waiting -= 1
+            self._writing = True
+        self._local.writer = True
+        try:
+            yield
+        finally:
+            self._local.writer = False
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+_ACCESS: dict[Path, FileAccess] = {}
+_ACCESS_GUARD = threading.Lock()
+
+
+def file_access(path: str | os.PathLike) -> FileAccess:
+    """The one :class:`FileAccess` of the file at ``path`` in this process."""
+    key = Path(path).resolve()
+    with _ACCESS_GUARD:
+        return _ACCESS.setdefault(key, FileAccess())
+
+
+@contextmanager
+def transaction(path: Path) -> Iterator[sqlite3.Connection]:
+    """A write transaction on the GeoPackage at ``path``: committed when the block ends, rolled back on error
+    (under :meth:`FileAccess.writing`: no GDAL read of the file in this process meanwhile)."""
+    with file_access(path).writing():
+        conn = register_functions(sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S))
+        with immediate(conn):
+            yield conn
+
+
+def ensure_indexes(conn: sqlite3.Connection, table: str, columns: Iterable[Sequence[str]]) -> None:
+    """Indexes on ``columns`` of ``table`` (each a tuple of column names), made once: lookups by id stay
+    O(log n). A plain SQLite index is allowed in a GeoPackage and ignored by readers that do not use it."""
+    for cols in columns:
+        name = id_index_name(table, "_".join(cols))
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {quoted(name)} ON {quoted(table)} "
+                     f"({', '.join(quoted(c) for c in cols)})")
+
+
+def geometry_blobs(geometries: np.ndarray, srs_id: int) -> list[bytes | None]:
+    """GeoPackage geometry blobs of ``geometries`` (None stays NULL)."""
+    missing = shapely.is_missing(geometries)
+    wkb = shapely.to_wkb(geometries, flavor="iso", byte_order=1)
+    bounds = shapely.bounds(geometries)
+    out: list[bytes | None] = []
+    for geometry_wkb, box, absent in zip(wkb, bounds, missing):
+        if absent:
+            out.append(None)
+        elif any(math.isnan(v) for v in box):
+            out.append(struct.pack("<2sBBi", b"GP", 0, _FLAGS_EMPTY_LITTLE, srs_id) + geometry_wkb)
+        else:
+            min_x, min_y, max_x, max_y = box
+            out.append(struct.pack("<2sBBi4d", b"GP", 0, _FLAGS_XY_LITTLE, srs_id, min_x, max_x, min_y, max_y)
+                       + geometry_wkb)
+    return out
+
+
+def _column_values(series: pd.Series, kind: str) -> list:
+    """A typed column as the Python values SQLite stores the way GDAL does."""
+    missing = series.isna().to_numpy()
+    if kind == "date":
+        days = pd.to_datetime(series).dt.strftime("%Y-%m-%d").tolist()
+        return [None if gone else day for day, gone in zip(days, missing)]
+    values = series.astype(object).tolist()
+    if kind == "float":
+        return [None if gone else float(v) for v, gone in zip(values, missing)]
+    if kind == "int":
+        return [None if gone else int(v) for v, gone in zip(values, missing)]
+    if kind == "bool":
+        return [None if gone else int(bool(v)) for v, gone in zip(values, missing)]
+    return [None if gone else str(v) for v, gone in zip(values, missing)]
+
+
+def row_values(frame: pd.DataFrame, spec: LayerSpec, geometry: tuple[str, int, str] | None
+               ) -> tuple[list[str], list[tuple]]:
+    """The stored columns of layer ``spec`` and, per record of ``frame``, their values in that order
+    (``geometry``: the table's geometry column and SRS, :func:`geometry_column`)."""
+    names = list(spec.field_names)
+    columns = [_column_values(frame[f.name], f.kind) for f in spec.fields]
+    if spec.geometry is not None and geometry is not None:
+        names.append(geometry[0])
+        columns.append(geometry_blobs(frame.geometry.to_numpy(), geometry[1]))
+    return names, list(zip(*columns)) if len(frame) else []
+
+
+def geometry_column(conn: sqlite3.Connection, table: str) -> tuple[str, int, str] | None:
+    """(column, srs_id, declared geometry type) of a GeoPackage feature table; None for an attributes table."""
+    row = conn.execute("SELECT column_name, srs_id, geometry_type_name FROM gpkg_geometry_columns "
+                       "WHERE table_name = ?", (table,)).fetchone()
+    return None if row is None else (row[0], int(row[1]), str(row[2]))
+
+
+def fits_declared_type(declared: str, geometries: np.ndarray) -> bool:
+    """Whether ``geometries`` all are of the ``declared`` geometry type of a table (GEOMETRY takes any). A
+    MultiPolygon does not fit a Polygon table, and SQLite cannot change a column's declared type in place."""
+    if declared.upper() == "GEOMETRY":
+        return True
+    present = geometries[~shapely.is_missing(geometries)]
+    types = {shapely.GeometryType(t).name.replace("_", "").upper() for t in shapely.get_type_id(present).tolist()}
+    return types <= {declared.upper()}
+
+
+def primary_key(conn: sqlite3.Connection, table: str) -> str:
+    """The integer primary key of a GeoPackage table (``fid`` when GDAL made it)."""
+    for row in conn.execute(f"PRAGMA table_info({quoted(table)})"):
+        if row[5]:
+            return str(row[1])
+    return "rowid"
+
+
+class IdIndex:
+    """Where each record of a layer is stored (its primary key), by id, and its ids in order for prefixes.
+
+    Kept in memory, not as an SQLite index: an index on a column stops SQLite (and QGIS through it)
+    from dropping or renaming that column. It is a hint: every write through it also checks the id
+    (``WHERE pk = ? AND id = ?``) and rebuilds it when a record is not where it says.
+    """
+
+    def __init__(self, key: str, pairs: Iterable[tuple[str, int]]):
+        self.key = key
+        self.position = {str(record_id): int(pk) for record_id, pk in pairs if record_id is not None}
+        self.ordered = sorted(self.position)
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection, table: str, id_field: str) -> IdIndex:
+        key = primary_key(conn, table)
+        return cls(key, conn.execute(f"SELECT {quoted(id_field)}, {quoted(key)} FROM {quoted(table)}"))
+
+    def with_prefixes(self, prefixes: Sequence[str]) -> list[str]:
+        """The ids starting with any of ``prefixes``."""
+        found = []
+        for prefix in prefixes:
+            if not prefix:
+                continue
+            low, high = prefix_range(prefix)
+            found += self.ordered[bisect.bisect_left(self.ordered, low):bisect.bisect_left(self.ordered, high)]
+        return found
+
+    def add(self, record_id: str, pk: int) -> None:
+        if record_id not in self.position:
+            bisect.insort(self.ordered, record_id)
+        self.position[record_id] = pk
+
+
+def update_rows(conn: sqlite3.Connection, table: str, id_field: str, names: list[str], rows: list[tuple],
+                ids: list[str], index: IdIndex) -> int:
+    """Replace the stored values of the records ``ids`` (one row of ``rows`` each), found through ``index``;
+    the number replaced (fewer when the index is out of date)."""
+    assignments = ", ".join(f"{quoted(n)} = ?" for n in names)
+    cursor = conn.executemany(
+        f"UPDATE {quoted(table)} SET {assignments} WHERE {quoted(index.key)} = ? AND {quoted(id_field)} = ?",
+        [(*row, index.position.get(record_id, -1), record_id) for row, record_id in zip(rows, ids)])
+    return cursor.rowcount
+
+
+def append_rows(conn: sqlite3.Connection, table: str, names: list[str], rows: list[tuple]) -> None:
+    """Add rows to a table looked up by its SQL indexes (the audit trail)."""
+    columns = ", ".join(quoted(n) for n in names)
+    conn.executemany(f"INSERT INTO {quoted(table)} ({columns}) VALUES ({', '.join('?' for _ in names)})", rows)
+
+
+def insert_rows(conn: sqlite3.Connection, table: str, names: list[str], rows: list[tuple], ids: list[str],
+                index: IdIndex) -> None:
+    """Add the records ``ids`` (one row of ``rows`` each), noting where each is stored in ``index``."""
+    columns = ", ".join(quoted(n) for n in names)
+    marks = ", ".join("?" for _ in names)
+    statement = f"INSERT INTO {quoted(table)} ({columns}) VALUES ({marks})"
+    for row, record_id in zip(rows, ids):
+        index.add(record_id, conn.execute(statement, row).lastrowid)
+
+
+def widen_extent(conn: sqlite3.Connection, table: str, geometries: np.ndarray) -> None:
+    """Grow ``gpkg_contents``' extent of ``table`` to take in ``geometries`` and stamp its ``last_change``."""
+    present = geometries[~(shapely.is_missing(geometries) | shapely.is_empty(geometries))]
+    if len(present):
+        min_x, min_y, max_x, max_y = shapely.total_bounds(present)
+        conn.execute("UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?), "
+                     "max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?) WHERE table_name = ?",
+                     (min_x, min_x, min_y, min_y, max_x, max_x, max_y, max_y, table))
+    touch_contents(conn, [table])
+
+
+def touch_contents(conn: sqlite3.Connection, tables: Sequence[str]) -> None:
+    """Stamp ``last_change`` of ``tables`` in ``gpkg_contents`` (GeoPackage 1.3 §1.1.3.1.1: UTC, ISO 8601)."""
+    conn.executemany("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                     "WHERE table_name = ?", [(t,) for t in tables])
+
+
+def present_ids(conn: sqlite3.Connection, table: str, id_field: str, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` are in ``table``."""
+    found: set[str] = set()
+    unique = list(dict.fromkeys(str(i) for i in ids))
+    for start in range(0, len(unique), CHUNK):
+        chunk = unique[start:start + CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        found |= {row[0] for row in conn.execute(
+            f"SELECT {quoted(id_field)} FROM {quoted(table)} WHERE {quoted(id_field)} IN ({marks})", chunk)}
+    return found
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """The bounds ``[low, high)`` of every text starting with ``prefix`` (an index range, unlike LIKE, which
+    SQLite matches case-insensitively and so cannot answer from a binary index)."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def id_filter(id_field: str, ids: Sequence[str], prefixes: Sequence[str] = ()) -> str | None:
+    """A GDAL attribute filter for records whose id is in ``ids`` or starts with one of ``prefixes`` (None: no
+    record can match)."""
+    column = quoted(id_field)
+    parts = []
+    if ids:
+        parts.append(f"{column} IN ({', '.join(literal(i) for i in dict.fromkeys(ids))})")
+    for prefix in prefixes:
+        if prefix:
+            low, high = prefix_range(prefix)
+            parts.append(f"({column} >= {literal(low)} AND {column} < {literal(high)})")
+    return " OR ".join(parts) or None
+
+
+def events_filter(records: Sequence[tuple[str, str]], change_ids: Sequence[str], undoes: Sequence[str]) -> str | None:
+    """A GDAL attribute filter for audit events of ``records``, of ``change_ids`` or undoing ``undoes``."""
+    parts = []
+    by_layer: dict[str, list[str]] = {}
+    for layer, record_id in records:
+        by_layer.setdefault(layer, []).append(record_id)
+    for layer, ids in by_layer.items():
+        parts.append(f'("layer" = {literal(layer)} AND "record_id" IN '
+                     f'({", ".join(literal(i) for i in dict.fromkeys(ids))}))')
+    if change_ids:
+        parts.append(f'"change_id" IN ({", ".join(literal(i) for i in dict.fromkeys(change_ids))})')
+    if undoes:
+        parts.append(f'"undoes" IN ({", ".join(literal(i) for i in dict.fromkeys(undoes))})')
+    return " OR ".join(parts) or None
+
+
+def trust_counts(conn: sqlite3.Connection, trust_table: str, names: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """(edits, validated edits) of ``names`` in the store's trust table (layers without a stamp left out)."""
+    marks = ", ".join("?" for _ in names)
+    try:
+        rows = conn.execute(f"SELECT layer, edits, validated_edits FROM {quoted(trust_table)} "
+                            f"WHERE layer IN ({marks})", list(names)).fetchall()
+    except sqlite3.OperationalError:  # a park written before stamps
+        return {}
+    return {row[0]: (int(row[1]), int(row[2])) for row in rows}
+
+
+def keep_trust(conn: sqlite3.Connection, trust_table: str, before: Mapping[str, tuple[int, int]]) -> None:
+    """Layers trusted before this transaction (their edit count was the validated one) stay trusted: the rows it
+    wrote were validated, and the triggers counted them as edits."""
+    trusted = [name for name, (edits, validated) in before.items() if edits == validated]
+    conn.executemany(f"UPDATE {quoted(trust_table)} SET validated_edits = edits WHERE layer = ?",
+                     [(name,) for name in trusted])

@@ -1,0 +1,237 @@
+"""Changes written record by record into a GeoPackage park, in place (``layers.audit.Scope``)."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from layers import audit, edits
+from layers.registry import get_layer
+from layers.store import GeoPackageStore
+from layers.validate import LayerValidationError
+from service.park import ParkService
+
+PARCELS = get_layer("parcels")
+WRITER = Path(__file__).with_name("crash_writer.py")
+#: The fields of an event that differ between two runs of the same change (who, when, which change).
+RUN_FIELDS = ["change_id", "at", "event_id", "date", "first_added", "last_updated"]
+
+
+def update(store, record_id: str, values: dict, *, scope: audit.Scope | None, on_rows=None) -> pd.DataFrame:
+    def build(current, log):
+        return {"parcels": edits.update_record(current["parcels"], PARCELS, record_id, values)}
+
+    return audit.commit(store, audit.new_change("update", user="t"), build, layers=["parcels"], scope=scope,
+                        on_rows=on_rows)
+
+
+def with_log(tiny_park) -> GeoPackageStore:
+    """The tiny park after one whole-layer change, so that it has an audit trail to append to."""
+    update(tiny_park, "P3", {"name": "三号"}, scope=None)
+    return tiny_park
+
+
+def rtree_ids(path: Path, table: str = "parcels") -> list[int]:
+    with closing(sqlite3.connect(path)) as conn:
+        column = conn.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
+                              (table,)).fetchone()[0]
+        return [row[0] for row in conn.execute(f"SELECT id FROM rtree_{table}_{column} ORDER BY id")]
+
+
+def test_a_change_in_place_saves_what_the_whole_layer_save_does(tiny_park, tmp_path):
+    park = with_log(tiny_park)
+    twin = GeoPackageStore(tmp_path / "twin.gpkg")
+    shutil.copyfile(park.path, twin.path)
+    inode = park.path.stat().st_ino
+    values = {"land_price_wan": "1234.5", "name": "一号地块", "site_levelled": "false"}
+    in_place = update(park, "P1", values, scope=audit.Scope.of("parcels", "P1"))
+    whole = update(twin, "P1", values, scope=None)
+    assert park.path.stat().st_ino == inode  # written in place, not swapped
+    pd.testing.assert_frame_equal(in_place.drop(columns=RUN_FIELDS), whole.drop(columns=RUN_FIELDS))
+    assert sorted(in_place["field"]) == ["land_price_wan", "last_updated", "name", "site_levelled"]
+    pd.testing.assert_frame_equal(park.load("parcels").drop(columns="last_updated"),
+                                  twin.load("parcels").drop(columns="last_updated"))
+    p1 = park.load("parcels").set_index("parcel_id").loc["P1"]
+    assert (p1["land_price_wan"], p1["name"], bool(p1["site_levelled"])) == (1234.5, "一号地块", False)
+    log = park.load("audit_events")
+    assert list(log["seq"]) == [1, 2, 3, 4, 5, 6][: len(log)] and len(log) == 2 + 4  # 2 of the first change
+    assert park.is_trusted("parcels") and park.is_trusted("audit_events")
+
+
+def test_the_park_stays_a_geopackage_gdal_reads_with_its_spatial_index(tiny_park):
+    park = with_log(tiny_park)
+    moved = shapely.box(*shapely.bounds(park.load("parcels").geometry.iloc[0]) + [5000, 5000, 5000, 5000])
+
+    def build(current, log):
+        return {"parcels": edits.set_geometry(current["parcels"], PARCELS, "P1", moved)}
+
+    audit.commit(park, audit.new_change("geometry", user="t"), build, layers=["parcels"],
+                 scope=audit.Scope.of("parcels", "P1"))
+    x0, y0, x1, y1 = moved.bounds
+    near = pyogrio.read_dataframe(park.path, layer="parcels", bbox=(x0 + 1, y0 + 1, x1 - 1, y1 - 1))
+    assert list(near["parcel_id"]) == ["P1"]  # found through the R-tree, kept up to date by GDAL's triggers
+    assert rtree_ids(park.path) == [1, 2, 3]
+    info = subprocess.run(["ogrinfo", "-so", str(park.path), "parcels"], capture_output=True, text=True, check=True)
+    assert "Feature Count: 3" in info.stdout
+    with closing(sqlite3.connect(park.path)) as conn:
+        max_x = conn.execute("SELECT max_x FROM gpkg_contents WHERE table_name = 'parcels'").fetchone()[0]
+    assert max_x >= x1
+
+
+def test_a_new_record_whose_id_the_layer_holds_is_refused_and_nothing_is_written(tiny_park):
+    park = with_log(tiny_park)
+    version = park.version()
+    piece = shapely.box(0, 0, 10, 10)
+
+    def build(current, log):  # the scope names no record: the build cannot see that P2 is taken
+        return {"parcels": edits.create_record(current["parcels"], PARCELS, {"parcel_id": "P2", "status": "supplied"},
+                                               geometry=piece)}
+
+    with pytest.raises(LayerValidationError, match="duplicate id"):
+        audit.commit(park, audit.new_change("create", user="t"), build, layers=["parcels"],
+                     scope=audit.Scope.of("parcels"))
+    assert park.version() == version
+    assert len(park.load("parcels")) == 3
+
+
+def test_a_split_in_place_takes_piece_ids_no_record_holds(tiny_park):
+    park = with_log(tiny_park)
+    parcels = park.load("parcels")
+    p1 = parcels.set_index("parcel_id").loc["P1"]
+    # A record P1-1 exists already (say, from an earlier split that was undone): the pieces must skip it.
+    taken = parcels[parcels["parcel_id"] == "P2"].copy()
+    taken["parcel_id"] = "P1-1"
+    taken = taken.set_geometry([shapely.box(*p1.geometry.bounds).buffer(-1).buffer(0)], crs=parcels.crs)
+
+    def add(current, log):
+        return {"parcels": pd.concat([current["parcels"], taken], ignore_index=True)}
+
+    audit.commit(park, audit.new_change("create", user="t"), add, layers=["parcels"],
+                 scope=audit.Scope.of("parcels", "P1-1"))
+    x0, y0, x1, y1 = p1.geometry.bounds
+    line = shapely.LineString([((x0 + x1) / 2, y0 - 1), ((x0 + x1) / 2, y1 + 1)])
+    made = []
+
+    def split(current, log):
+        frame, ids = edits.split_parcel(current["parcels"], PARCELS, "P1", line, day=pd.Timestamp("2026-07-01"))
+        made[:] = ids
+        return {"parcels": frame}
+
+    audit.commit(park, audit.new_change("split", user="t"), split, layers=["parcels"],
+                 scope=audit.Scope.of("parcels", "P1", prefixes=("P1-",)))
+    assert made == ["P1-2", "P1-3"]
+    after = park.load("parcels").set_index("parcel_id")
+    assert sorted(after.index) == ["P1", "P1-1", "P1-2", "P1-3", "P2", "P3"]
+    assert pd.notna(after.loc["P1", "retired_on"])
+    assert after.loc["P1-2", "previously_part_of"] == "P1"
+
+
+def test_a_multipolygon_written_into_a_polygon_layer_rewrites_the_layer_as_mixed(tiny_park):
+    park = with_log(tiny_park)
+    assert pyogrio.read_info(park.path, layer="parcels")["geometry_type"] == "Polygon"
+    x0, y0, _, _ = park.load("parcels").total_bounds
+    two = shapely.MultiPolygon([shapely.box(x0, y0, x0 + 10, y0 + 10), shapely.box(x0 + 20, y0, x0 + 30, y0 + 10)])
+
+    def build(current, log):
+        return {"parcels": edits.set_geometry(current["parcels"], PARCELS, "P2", two)}
+
+    audit.commit(park, audit.new_change("geometry", user="t"), build, layers=["parcels"],
+                 scope=audit.Scope.of("parcels", "P2"))
+    # SQLite cannot change the declared type in place: the layer is saved whole and declared mixed (Unknown)
+    assert pyogrio.read_info(park.path, layer="parcels")["geometry_type"] == "Unknown"
+    assert park.is_trusted("parcels") and len(park.load("audit_events")) == 2 + 2
+    stored = park.load("parcels").set_index("parcel_id").loc["P2", "geometry"]
+    assert stored.geom_type == "MultiPolygon" and stored.equals(two)
+
+
+def test_gdal_reads_in_this_process_during_writes_in_place_never_fail(tiny_park):
+    park = with_log(tiny_park)
+    failures, stop = [], threading.Event()
+
+    def read():
+        while not stop.is_set():
+            try:
+                GeoPackageStore(park.path).load("parcels")
+                GeoPackageStore(park.path).load("audit_events")
+            except Exception as exc:  # noqa: BLE001 - any failure of a read is what this test looks for
+                failures.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    try:
+        for n in range(15):
+            update(park, "P1", {"land_price_wan": str(2000 + n)}, scope=audit.Scope.of("parcels", "P1"))
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert failures == []
+    assert park.load("parcels").set_index("parcel_id").loc["P1", "land_price_wan"] == 2014
+
+
+def test_kill_9_during_writes_in_place_leaves_the_old_or_the_new_state(tiny_park):
+    park = with_log(tiny_park)
+    committed = 0
+    for delay in (0.05, 0.2, 0.35, 0.5):
+        child = subprocess.Popen([sys.executable, str(WRITER), str(park.path), str(committed), "rows"],
+                                 stdout=subprocess.PIPE, text=True)
+        first = child.stdout.readline()
+        assert first.startswith("committed"), first
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+        rest, _ = child.communicate(timeout=60)
+        done = int([first, *rest.splitlines()][-1].split()[1])
+        fresh = GeoPackageStore(park.path)
+        fresh.version()  # the first look at the park rolls a hot journal back
+        assert not park.path.with_name(park.path.name + "-journal").exists()
+        log, parcels = fresh.load("audit_events"), fresh.load("parcels")
+        found = int(log["change_id"].nunique()) - 1  # the first change was with_log's
+        assert found in (done, done + 1), (found, done)
+        assert parcels.set_index("parcel_id").loc["P1", "land_price_wan"] == 1000 + found
+        assert pyogrio.read_info(park.path, layer="parcels")["features"] == 3
+        committed = found
+    assert committed >= 4
+
+
+def test_the_park_service_patches_its_cached_layers_instead_of_reading_them_again(tiny_park):
+    park = with_log(tiny_park)
+    service = ParkService(park)
+    before = service.layer("parcels").copy()
+    service.layer("audit_events")
+    version = service.version()
+    loads = []
+    real_load = park.load
+    park.load = lambda name, **kw: loads.append(name) or real_load(name, **kw)
+    update(park, "P2", {"name": "二号"}, scope=audit.Scope.of("parcels", "P2"), on_rows=service.rows_written)
+    after = service.layer("parcels")
+    assert loads == []  # patched from the change, not read again
+    pd.testing.assert_frame_equal(after, real_load("parcels"))
+    assert after.set_index("parcel_id").loc["P2", "name"] == "二号"
+    assert before.set_index("parcel_id").loc["P2", "name"] != "二号"  # the frame handed out before is untouched
+    pd.testing.assert_frame_equal(service.layer("audit_events"), real_load("audit_events"))
+    assert loads == []
+    chain = service.row_changes(version)
+    assert [list(change.layers) for change in chain] == [["parcels", "audit_events"]]
+    assert list(chain[0].layers["parcels"][0]["name"]) != ["二号"] and list(chain[0].layers["parcels"][1]["name"]) == ["二号"]
+    assert service.row_changes("some version long gone") is None
+
+
+def test_a_change_the_service_was_not_told_of_is_read_again(tiny_park):
+    park = with_log(tiny_park)
+    service = ParkService(park)
+    service.layer("parcels")
+    update(park, "P2", {"name": "二号"}, scope=audit.Scope.of("parcels", "P2"))  # no on_rows: another process
+    assert service.layer("parcels").set_index("parcel_id").loc["P2", "name"] == "二号"
