@@ -175,8 +175,24 @@ def texts_to_frame(records: list[dict[str, str | None]], spec: LayerSpec, *, crs
 # -- diffs ------------------------------------------------------------------------------------
 
 
+#: Up to this many records a comparison runs value by value: pandas' per-column overhead would cost more
+#: than the comparisons (a change of one record compares some 45 fields).
+FEW_RECORDS = 32
+
+
+def _same_value(old, new) -> bool:
+    old_missing, new_missing = _missing(old), _missing(new)
+    if old_missing or new_missing:
+        return old_missing and new_missing
+    if isinstance(old, shapely.Geometry) or isinstance(new, shapely.Geometry):
+        return shapely.to_wkb(old) == shapely.to_wkb(new)
+    return bool(old == new)
+
+
 def _differs(old: pd.Series, new: pd.Series) -> np.ndarray:
     """Element-wise 'value changed', treating two missing values as equal."""
+    if len(old) <= FEW_RECORDS:
+        return np.array([not _same_value(a, b) for a, b in zip(old.tolist(), new.tolist())], dtype=bool)
     both_missing = old.isna().to_numpy() & new.isna().to_numpy()
     if isinstance(old.dtype, gpd.array.GeometryDtype) or old.name == GEOMETRY:
         a, b = old.to_numpy(), new.to_numpy()
@@ -439,7 +455,22 @@ def _commit_rows(store, rows, change: Change, build: Build, *, layers: list[str]
         rows.save_rows(updated, created, numbered)
         if on_rows is not None:
             on_rows(before, store.version(), {**written, AUDIT_LAYER: (numbered.iloc[:0], numbered)})
+        numbered.attrs["saved"] = _saved_state(written, pd.concat([trail, numbered], ignore_index=True))
         return numbered
+
+
+def _saved_state(written: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]], trail: pd.DataFrame
+                 ) -> dict[tuple[str, str], tuple[str | None, int]]:
+    """Per (layer, id) of a record a change wrote in place: its fingerprint as saved and its version (the events
+    read for the change hold its whole history), so the caller need not read either again (plain values: pandas
+    compares a frame's ``attrs`` when frames are joined)."""
+    out = {}
+    for name, (_, after) in written.items():
+        spec = get_layer(name)
+        versions = record_versions(trail, name)
+        for record_id in after[spec.id_field].astype(str):
+            out[(name, record_id)] = (fingerprint(after, spec, record_id), int(versions.get(record_id, 0)))
+    return out
 
 
 def _refuse_taken(layer: str, id_field: str, taken: set[str], *, source: str) -> None:
@@ -818,7 +849,8 @@ class AuditedStore:
             self._inner.save_park(frames, meta)
 
 
-def read_modify_write(store, action: str, build: Build, *, layers: Iterable[str]) -> pd.DataFrame | None:
+def read_modify_write(store, action: str, build: Build, *, layers: Iterable[str],
+                      scope: Scope | None = None) -> pd.DataFrame | None:
     """Change ``layers`` of ``store`` from the state they are in now, under the park's write lock.
 
     How every writer outside the editor changes the park (imports, command-line
@@ -827,10 +859,11 @@ def read_modify_write(store, action: str, build: Build, *, layers: Iterable[str]
     them. An :class:`AuditedStore` commits it as ``action`` by the current actor
     and returns the events; any other store (a command-line tool's, which keeps no
     log) is read, built and saved under its write lock, and ``build`` gets
-    ``log=None``.
+    ``log=None``. ``scope``: the records concerned (:class:`Scope`), for an audited store that writes
+    records in place.
     """
     if isinstance(store, AuditedStore):
-        return store.commit_change(action, build, layers=layers)
+        return store.commit_change(action, build, layers=layers, scope=scope)
     with write_lock(store):
         built = build({name: store.load(name) for name in layers}, None)
         if built:

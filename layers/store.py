@@ -569,8 +569,12 @@ class GeoPackageStore:
             raise ParkStoreError(msg) from exc
 
     def working_crs(self) -> CRS:
-        """The park's projected working CRS, as recorded in its metadata."""
-        return CRS.from_epsg(int(self.read_meta()["working_epsg"]))
+        """The park's projected working CRS, as recorded in its metadata (once per version: no copy of the
+        metadata, whose rules can be large, is made to read one number)."""
+        if META_TABLE not in self.layer_names():
+            self.read_meta()  # says why there is none
+        return self._per_version("working_crs", lambda: CRS.from_epsg(
+            int(self._per_version("meta", self._read_meta)["working_epsg"])))
 
     def version(self) -> str:
         """An opaque token that changes whenever the park file changes.
@@ -723,6 +727,10 @@ class GeoPackageStore:
                 for name, (version, index) in list(self._id_indexes.items()):
                     if version == before_version:
                         self._id_indexes[name] = (after_version, index)
+            # Records written in place change no metadata and no list of layers: what was read of those holds.
+            for key, (version, value) in list(self._memos.items()):
+                if version == before_version:
+                    self._memos[key] = (after_version, value)
 
     def _misfits(self, writes) -> list[str]:
         """The layers of ``writes`` whose new geometries do not fit the geometry type their table declares."""

@@ -327,8 +327,11 @@ _CAST_DTYPES = {"str": STRING_DTYPE, "code": STRING_DTYPE, "float": "float64", "
 
 
 def _cast(series: pd.Series, spec_field: Field) -> pd.Series:
+    target = _CAST_DTYPES.get(spec_field.kind, "datetime64[ms]")
+    if series.dtype == target:  # as the stores mostly read it: no copy
+        return series
     if spec_field.kind != "date":
-        return series.astype(_CAST_DTYPES[spec_field.kind])
+        return series.astype(target)
     if not pd.api.types.is_datetime64_any_dtype(series.dtype):
         series = pd.to_datetime(series)
-    return series.astype("datetime64[ms]")
+    return series.astype(target)

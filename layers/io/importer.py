@@ -34,7 +34,7 @@ import shapely
 from pyproj import CRS
 
 from geo import gcj02
-from layers.audit import read_modify_write, write_lock
+from layers.audit import Scope, read_modify_write, write_lock
 from layers.io import crs_detect, geometry, messy, normalise
 from layers.io.archive import ImportArchive, archive_folder_for
 from layers.io.encoding import EncodingChoice, display_name, percent, resolve_codec
@@ -849,7 +849,8 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
                       has_ids=has_ids, provided=provided)
 
 
-def _merged_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions) -> pd.DataFrame:
+def _merged_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions, *, whole: bool = True
+                ) -> pd.DataFrame:
     """The layer with the incoming records merged into it as it is now (under the write lock).
 
     Generated ids are numbered again after the highest one in the layer now, so two
@@ -873,8 +874,20 @@ def _merged_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions)
         report.note("park", spec.name, "the park changed since the preview; nothing was imported")
         raise ImportRejected(report)
     report.counts = counts
-    report.records_imported = int(result["retired_on"].isna().sum())
+    if whole:  # (merged into the records concerned only, the layer's count is the preview's)
+        report.records_imported = int(result["retired_on"].isna().sum())
     return result
+
+
+def _import_scope(plan: ImportPlan, options: ImportOptions) -> Scope | None:
+    """The records an import reads and writes (``layers.audit.Scope``): the file's ids, and the generated ids
+    taken already (new ones are numbered after them); None for ``replace``, which retires every record the
+    file lacks and so concerns the whole layer."""
+    if options.mode == "replace":
+        return None
+    name = plan.spec.name
+    prefixes = (f"AUTO-{name}-",) if plan.generated is not None and len(plan.generated) else ()
+    return Scope.of(name, *plan.incoming[plan.spec.id_field].dropna().astype(str), prefixes=prefixes)
 
 
 def _create_park(plan: ImportPlan, store) -> None:
@@ -900,8 +913,9 @@ def _commit(plan: ImportPlan, staged: StagedSource, store, archive_dir, options:
             _create_park(plan, store)
         else:
             # Merged under the write lock against the layer as it is then: never over another user's change.
-            read_modify_write(store, "import", lambda current, log: {name: _merged_now(plan, current[name], options)},
-                              layers=[name])
+            scope = _import_scope(plan, options)
+            read_modify_write(store, "import", lambda current, log: {
+                name: _merged_now(plan, current[name], options, whole=scope is None)}, layers=[name], scope=scope)
     except ImportRejected:
         staged_archive.discard()
         raise
