@@ -185,9 +185,19 @@ def _text(value) -> str | None:
     return str(value)
 
 
+def _next_event_number(existing: pd.DataFrame, case_id: str) -> int:
+    """The number of the case's next event: one past the highest of its own (ids ``<case>-E<n>``), so a case's
+    events are numbered by the case alone — the ledger need not be read whole to add one."""
+    prefix = f"{case_id}-E"
+    ids = existing.loc[(existing["case_id"] == case_id).fillna(False).to_numpy(dtype=bool), "event_id"]
+    ids = ids.dropna().astype(str)
+    numbers = pd.to_numeric(ids[ids.str.startswith(prefix)].str[len(prefix):], errors="coerce").dropna()
+    return int(numbers.max()) + 1 if len(numbers) else 1
+
+
 def _events(case_id: str, action: str, changes: list[tuple[str, object, object]], *, today: pd.Timestamp,
             existing: pd.DataFrame) -> pd.DataFrame:
-    start = len(existing) + 1
+    start = _next_event_number(existing, case_id)
     return pd.DataFrame({
         "event_id": pd.Series([f"{case_id}-E{start + i:04d}" for i in range(len(changes))], dtype=TEXT_DTYPE),
         "case_id": pd.Series(case_id, index=range(len(changes)), dtype=TEXT_DTYPE),

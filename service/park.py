@@ -241,6 +241,14 @@ class ParkService:
         with _unavailable_when_damaged(name):
             return rows.read_rows(name, list(ids))
 
+    def ids_present(self, name: str, ids) -> set[str]:
+        """Which of ``ids`` layer ``name`` holds (retired records too): looked up by id where the store can."""
+        rows = self._row_store(name)
+        if rows is None:
+            return set(self.layer(name)[get_layer(name).id_field].dropna().astype(str)) & {str(i) for i in ids}
+        with _unavailable_when_damaged(name):
+            return rows.ids_present(name, [str(i) for i in ids])
+
     def events(self, *, records=(), change_ids=()) -> pd.DataFrame:
         """The audit events of ``records`` ((layer, id) pairs) or of the changes ``change_ids``, in log order:
         looked up by the store where it can, else filtered from the cached log."""

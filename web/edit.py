@@ -605,34 +605,50 @@ def merge():
 # -- revitalisation cases: the ledger's own rules --------------------------------------------------
 
 
-def _ids(layer: str, field: str) -> list[str]:
-    return park().layer(layer)[field].dropna().tolist()
+def _referenced(sub: Submission) -> dict[str, list[str]]:
+    """Of the parcel and building a case form names, those the park holds (retired ones too), for
+    ``geo.revitalisation``'s reference check: looked up by id, not by reading the layers."""
+    wanted = {"parcel_ids": ("parcels", sub.values.get("parcel_id")),
+              "building_ids": ("buildings", sub.values.get("building_id"))}
+    return {key: sorted(park().ids_present(layer, [str(value).strip()])) if value else []
+            for key, (layer, value) in wanted.items()}
+
+
+def _case_scope(*case_ids: str, prefixes: tuple[str, ...] = ()) -> audit.Scope:
+    """The records a change of cases concerns: the cases (or those whose ids start with ``prefixes``), and
+    every event of them (the next event is numbered after the case's own)."""
+    return audit.Scope({"cases": case_ids, "case_events": ()},
+                       {"cases": prefixes, "case_events": tuple(f"{case_id}-E" for case_id in case_ids)})
 
 
 def _case_open(spec: LayerSpec, sub: Submission):
     opened: list[str] = []
+    references = _referenced(sub)
 
     def build(current, trail):
         cases, events, case_id = create_case(current["cases"], current["case_events"], sub.values, today=_today(),
-                                             parcel_ids=_ids("parcels", "parcel_id"),
-                                             building_ids=_ids("buildings", "building_id"))
+                                             **references)
         opened.append(case_id)
         return {"cases": cases, "case_events": events}
 
-    events = commit_change("case_open", build, layers=["cases", "case_events"], reason=sub.reason)
+    # The new case's id is the next of the year's: the year's cases are read (its events, none yet).
+    events = commit_change("case_open", build, layers=["cases", "case_events"], reason=sub.reason,
+                           scope=_case_scope(prefixes=(f"C-{_today().year}-",)))
     return _saved(spec, opened[0], events)
 
 
 def _case_update(spec: LayerSpec, record_id: str, sub: Submission):
+    references = _referenced(sub)
+
     def build(current, trail):
         edits.check_version(current["cases"], trail, spec, record_id, version=sub.version,
                             seen_fingerprint=sub.fingerprint)
         cases, events = update_case(current["cases"], current["case_events"], record_id, sub.values,
-                                    today=_today(), parcel_ids=_ids("parcels", "parcel_id"),
-                                    building_ids=_ids("buildings", "building_id"))
+                                    today=_today(), **references)
         return {"cases": cases, "case_events": events}
 
-    events = commit_change("case_update", build, layers=["cases", "case_events"], reason=sub.reason)
+    events = commit_change("case_update", build, layers=["cases", "case_events"], reason=sub.reason,
+                           scope=_case_scope(record_id))
     return _saved(spec, record_id, events)
 
 
@@ -651,7 +667,8 @@ def close(record_id: str):
                                        closed=sub.raw.get("closed") or None, notes=sub.raw.get("notes") or None)
             return {"cases": cases, "case_events": events}
 
-        events = commit_change("case_close", build, layers=["cases", "case_events"], reason=sub.reason)
+        events = commit_change("case_close", build, layers=["cases", "case_events"], reason=sub.reason,
+                               scope=_case_scope(record_id))
     except KeyError:
         raise no_record("cases", record_id) from None
     except REFUSED as exc:
