@@ -173,7 +173,21 @@ def tile_source(frame: gpd.GeoDataFrame, *, layer: str, properties: pd.DataFrame
         raise ValueError(msg)
     geometries = frame.geometry.to_crs(WEB_MERCATOR_EPSG).to_numpy()
     return TileSource(layer, geometries, shapely.STRtree(geometries), _property_records(properties), ids,
-                      None if keys is None else pd.Index(np.asarray(keys, dtype=object)))
+                      None if keys is None else _key_index(keys))
+
+
+def _keys(values) -> pd.Index:
+    """Record ids as an index, built one way everywhere: look-ups between indexes of different dtypes
+    (object and text) convert the larger one each time, which costs the whole layer."""
+    return pd.Index(np.asarray(values, dtype=object))
+
+
+def _key_index(keys: pd.Series) -> pd.Index:
+    """The record ids as an index whose hash table is built now, with the source (not by the first patch)."""
+    index = _keys(keys)
+    if index.is_unique and len(index):
+        index.get_indexer(index[:1])
+    return index
 
 
 def _property_records(properties: pd.DataFrame) -> list[dict]:
@@ -195,7 +209,7 @@ def patch_source(source: TileSource | PatchedSource, removed: pd.Index, added: g
                                  else (source, np.zeros(len(source), dtype=bool), None, np.empty(0)))
     if base.keys is None or base.ids or not base.keys.is_unique:
         return None
-    gone = pd.Index(removed).union(pd.Index(np.asarray(keys, dtype=object)))  # replaced records leave first
+    gone = _keys(removed).union(_keys(keys))  # replaced records leave first
     at = base.keys.get_indexer(gone)
     hidden = hidden.copy()
     hidden[at[at >= 0]] = True
@@ -206,13 +220,13 @@ def patch_source(source: TileSource | PatchedSource, removed: pd.Index, added: g
         carried = dict(zip(extra.keys, rank))
     else:
         kept_geometries, kept_properties = np.empty(0, dtype=object), []
-        kept_keys, kept_rank, carried = pd.Index([], dtype=object), np.empty(0), {}
+        kept_keys, kept_rank, carried = _keys([]), np.empty(0), {}
     if added.crs is None and len(added):
         msg = f"layer {base.layer!r} has no CRS; tiles need to know where the features are"
         raise ValueError(msg)
     geometries = added.geometry.to_crs(WEB_MERCATOR_EPSG).to_numpy() if len(added) else np.empty(0, dtype=object)
     new_keys = np.asarray(keys, dtype=object)
-    in_base = base.keys.get_indexer(pd.Index(new_keys))
+    in_base = base.keys.get_indexer(_keys(new_keys))
     # A replaced record keeps its place; a new one comes after every feature there is (base and extras).
     last = max(float(len(base)), float(rank.max()) + 1 if len(rank) else 0.0)
     new_rank = np.empty(len(new_keys))
@@ -224,7 +238,7 @@ def patch_source(source: TileSource | PatchedSource, removed: pd.Index, added: g
         else:
             new_rank[i], last = last, last + 1
     all_geometries = np.concatenate([kept_geometries, geometries])
-    all_keys = pd.Index(np.concatenate([np.asarray(kept_keys, dtype=object), new_keys]))
+    all_keys = _keys(np.concatenate([np.asarray(kept_keys, dtype=object), new_keys]))
     extra = TileSource(base.layer, all_geometries, shapely.STRtree(all_geometries),
                        kept_properties + _property_records(properties), False, all_keys)
     return PatchedSource(base, hidden, extra, np.concatenate([kept_rank, new_rank]))

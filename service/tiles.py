@@ -127,7 +127,7 @@ def row_delta(spec: LayerSpec, old_rows: pd.DataFrame | None, new_rows: pd.DataF
     digests = (tile_math.feature_digests(before, tile_properties(before, spec)),
                tile_math.feature_digests(after, properties))
     bounds = np.concatenate([tile_math.mercator_bounds(before.geometry), tile_math.mercator_bounds(after.geometry)])
-    removed = pd.Index(old_rows[spec.id_field].astype(object)).union(pd.Index(new_rows[spec.id_field].astype(object)))
+    removed = pd.Index(old_rows[spec.id_field]).union(pd.Index(new_rows[spec.id_field]))
     return RowDelta(removed, after, properties, after[spec.id_field], digests, bounds.reshape(-1, 4),
                     len(after) - len(before))
 
