@@ -84,6 +84,16 @@ class TileCache:
                     self._bytes -= len(dropped)
         return entry
 
+    def drop(self, name: str, key: str, bounds: np.ndarray) -> int:
+        """Forget the tiles of layer ``name`` filed under ``key`` that Web Mercator boxes ``bounds`` reach (the tile
+        buffer included); returns how many."""
+        with self._lock:
+            zooms = {k[2] for k in self._tiles if k[:2] == (name, key)}
+            dirty = [(name, key, *map(int, row)) for row in tile_math.tiles_touched(bounds, sorted(zooms))]
+            gone = [self._tiles.pop(k) for k in dirty if k in self._tiles]
+            self._bytes -= sum(len(data) for data, _ in gone)
+        return len(gone)
+
 
 @dataclass(frozen=True)
 class RowDelta:
@@ -237,6 +247,9 @@ class TileService:
         self._tokens: dict[tuple[str, str], tuple[str, bool]] = {}
         self._views: dict[str, LayerView] = {}
         self._steps: dict[str, deque[LayerStep]] = {}
+        # Layer → (token, key) of the in-memory tiles: the key stays while row changes move the token.
+        self._memory: dict[str, tuple[str, str]] = {}
+        self._memory_lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._seeded: dict[tuple[str, str], set[int]] = {}
         self._guard = threading.Lock()
@@ -321,7 +334,10 @@ class TileService:
         with lock:  # one sync per layer and version, however many requests wait for it
             known = self._tokens.get(key)
             if known is None:
-                view = self._advanced(name, version) or self._worked_out(name, version)
+                previous = self._views.get(name)
+                advanced = self._advanced(name, version)
+                view = advanced[0] if advanced else self._worked_out(name, version)
+                self._carry_memory(name, previous, view, advanced[1] if advanced else None)
                 self._views[name] = view
                 known = (view.token, view.large)
                 self._tokens = {k: v for k, v in self._tokens.items() if k[0] == version}
@@ -366,9 +382,10 @@ class TileService:
             at = change.after
         return changes if at == version else None
 
-    def _advanced(self, name: str, version: str) -> LayerView | None:
+    def _advanced(self, name: str, version: str) -> tuple[LayerView, np.ndarray | None] | None:
         """The layer's view at ``version`` from the last one and the row changes since, at the cost of the
-        change (the tiles they reach are dropped, the tile source will be patched); None when not known."""
+        change (the tiles they reach are dropped, the tile source will be patched), with the boxes the changes
+        reach (None when another process's token holds); None when the way is not known."""
         view = self._views.get(name)
         changes = self._changes(name, view.version, version) if view is not None and view.count >= 0 else None
         if changes is None:
@@ -383,17 +400,34 @@ class TileService:
             if after != token:
                 steps.append(LayerStep(token, after, delta))
             token = after
+        bounds = np.concatenate([np.empty((0, 4)), *(step.delta.bounds for step in steps)])
         file = self.cache_file()
         if file is not None:
-            bounds = np.concatenate([np.empty((0, 4)), *(step.delta.bounds for step in steps)])
             made = file.advance(name, self._version_key(name, version), previous=view.token, token=token,
                                 settings=view.settings, count=count, bounds=bounds)
             if made is None:
                 return None
             if made[0] != token:  # another process worked this version out whole first: its token holds
-                return LayerView(version, made[0], made[1], made[2])
+                return LayerView(version, made[0], made[1], made[2]), None
         self._steps.setdefault(name, deque(maxlen=ROW_CHANGES_KEPT)).extend(steps)
-        return LayerView(version, token, view.settings, count)
+        return LayerView(version, token, view.settings, count), bounds
+
+    def _carry_memory(self, name: str, previous: LayerView | None, view: LayerView,
+                      bounds: np.ndarray | None) -> None:
+        """Keep the in-memory tiles of ``previous`` that the row changes' boxes ``bounds`` do not reach, under the
+        token of ``view`` (none are kept when the layer was worked out whole: ``bounds`` None)."""
+        with self._memory_lock:
+            held = self._memory.get(name)
+            if bounds is not None and previous is not None and held is not None and held[0] == previous.token:
+                self.cache.drop(name, held[1], bounds)
+                self._memory[name] = (view.token, held[1])
+            elif held is None or held[0] != view.token:
+                self._memory[name] = (view.token, view.token)
+
+    def _memory_key(self, name: str, token: str) -> str:
+        """The key the in-memory tiles of ``token`` are filed under (the token itself unless it is current)."""
+        held = self._memory.get(name)
+        return held[1] if held is not None and held[0] == token else token
 
     def _steps_between(self, name: str, have: str, want: str) -> list[LayerStep] | None:
         """The steps that carry layer ``name`` from token ``have`` to ``want``, oldest first (None: not known)."""
@@ -491,7 +525,7 @@ class TileService:
             elif row is None and file is not None and z in self._seeded_zooms(file, name, token):
                 found[name] = (b"", tile_etag(b""))  # every tile of this zoom that holds features has a row
             else:
-                entry = self.cache.get((name, token, z, x, y))
+                entry = self.cache.get((name, self._memory_key(name, token), z, x, y))
                 if entry is not None:
                     found[name] = entry
         return found
@@ -507,7 +541,8 @@ class TileService:
         """Store a tile made on demand in the persistent cache, or in memory when the file cannot take it."""
         if file is not None and file.try_put_tile(name, token, z, x, y, data):
             return data, tile_etag(data)
-        return self.cache.put((name, token, z, x, y), data)
+        with self._memory_lock:  # the key and the put as one: a row change in between drops it, or it files apart
+            return self.cache.put((name, self._memory_key(name, token), z, x, y), data)
 
     # -- seeding ---------------------------------------------------------------------------------------------
 
