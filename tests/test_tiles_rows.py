@@ -11,8 +11,10 @@ moving Q 1 m east changes tiles X0+5 (Q in its buffer) and X0+6 (Q's tile); ever
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -20,7 +22,8 @@ import test_tiles_cache
 from test_tiles_cache import X0, Y0, Z, fetch, ids, ids_at, mercator_box, moved_parcels, served
 
 import web.tiles
-from geo.tiles import decode_tile, encode_tile, patch_source, tile_source
+from geo.tiles import decode_tile, encode_tile, patch_source, tile_bounds, tile_source
+from layers.tile_cache import LayerState, TileCacheFile, tile_etag
 from service.park import RowChange
 from service.tiles import TileService
 
@@ -271,3 +274,43 @@ def test_a_source_without_keys_or_with_feature_ids_is_not_patched():
     for source in (tile_source(frame, layer="t", properties=frame[["id"]], ids=False),
                    tile_source(frame, layer="t", properties=frame[["id"]], ids=True, keys=frame["id"])):
         assert patch_source(source, pd.Index(["c0"]), empty, properties=empty[["id"]], keys=empty["id"]) is None
+
+
+def test_a_cache_file_of_the_layout_before_row_changes_is_emptied_and_used(tmp_path):
+    path = tmp_path / "old.tiles.sqlite"
+    with sqlite3.connect(path) as conn:  # layout 1: tiles filed under the token itself
+        conn.executescript("""
+            CREATE TABLE cache_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            INSERT INTO cache_meta VALUES ('layout', '1');
+            CREATE TABLE tiles (layer TEXT NOT NULL, token TEXT NOT NULL, z INTEGER NOT NULL, x INTEGER NOT NULL,
+                y INTEGER NOT NULL, data BLOB, etag TEXT, PRIMARY KEY (layer, token, z, x, y));
+            INSERT INTO tiles VALUES ('parcels', 't', 16, 1, 2, x'00', 'e');
+            CREATE TABLE versions (park_version TEXT NOT NULL, layer TEXT NOT NULL, token TEXT NOT NULL,
+                settings TEXT NOT NULL, PRIMARY KEY (park_version, layer));
+            INSERT INTO versions VALUES ('v1', 'parcels', 't', 's');""")
+    cache = TileCacheFile(path)
+    assert cache.stats()["tiles"] == 0 and cache.token_for("v1", "parcels") is None
+    state = LayerState.make("s", np.array([1], dtype=np.uint64), np.array([[0.0, 0.0, 1.0, 1.0]]))
+    assert cache.sync("parcels", "v1", lambda old: state) == (state.token, "s")
+    assert cache.put_tiles("parcels", state.token, [(16, 1, 2, b"tile")]) == 1
+    assert cache.tile("parcels", state.token, 16, 1, 2) == (b"tile", tile_etag(b"tile"))
+
+
+def test_advance_moves_the_token_drops_what_the_boxes_reach_and_refuses_another_starting_point(tmp_path):
+    cache = TileCacheFile(tmp_path / "t.sqlite")
+    state = LayerState.make("s", np.array([1], dtype=np.uint64), np.array([[0.0, 0.0, 1.0, 1.0]]))
+    cache.sync("parcels", "v1", lambda old: state)
+    cache.put_tiles("parcels", state.token, [(Z, X0 + i, Y0, f"tile {i}".encode()) for i in range(3)])
+    minx, miny, maxx, maxy = tile_bounds(Z, X0 + 1, Y0)
+    inside = np.array([[minx + 100, miny + 100, minx + 150, miny + 150]])  # in the middle of tile X0+1
+    assert cache.advance("parcels", "v2", previous="other", token="t2", settings="s", count=1, bounds=inside) is None
+    assert cache.advance("parcels", "v2", previous=state.token, token="t2", settings="x", count=1,
+                         bounds=inside) is None  # other settings: worked out whole
+    assert cache.advance("parcels", "v2", previous=state.token, token="t2", settings="s", count=2,
+                         bounds=inside) == ("t2", "s", 2)
+    assert [cache.tile("parcels", "t2", Z, X0 + i, Y0) for i in range(3)] == \
+        [(b"tile 0", tile_etag(b"tile 0")), None, (b"tile 2", tile_etag(b"tile 2"))]
+    assert cache.tile("parcels", state.token, Z, X0, Y0) is None  # the superseded token finds nothing
+    assert cache.put_tiles("parcels", state.token, [(Z, X0 + 1, Y0, b"old data")]) == 0  # and keeps nothing
+    assert cache.version_state("v2", "parcels") == ("t2", "s", 2)
+    assert cache.reach("parcels").tolist() == [[0.0, 0.0, 1.0, 1.0], *inside.tolist()]  # pending for seeding
