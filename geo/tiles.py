@@ -45,6 +45,12 @@ from layers.geojson import json_ready
 
 #: Douglas-Peucker tolerance in tile units (1/4096 of a tile): below what the grid can show.
 SIMPLIFY_UNITS = 1.0
+#: A patched source rebuilds the small tree of its added features at every patch; once they pass
+#: MERGE_EXTRA_MIN features and 1/MERGE_EXTRA_SHARE of the base, base and extras are merged into one source
+#: (a tree over the whole layer, from arrays: ~0.5 s at 10⁶ features, once per that many changed features),
+#: so a patch costs at most a tree over a few thousand features (~2 ms).
+MERGE_EXTRA_MIN = 4096
+MERGE_EXTRA_SHARE = 64
 
 
 @dataclass
@@ -213,35 +219,42 @@ def patch_source(source: TileSource | PatchedSource, removed: pd.Index, added: g
     at = base.keys.get_indexer(gone)
     hidden = hidden.copy()
     hidden[at[at >= 0]] = True
-    if extra is not None and len(extra):
-        kept = ~extra.keys.isin(gone)
-        kept_geometries, kept_properties = extra.geometries[kept], [p for p, k in zip(extra.properties, kept) if k]
-        kept_keys, kept_rank = extra.keys[kept], rank[kept]
-        carried = dict(zip(extra.keys, rank))
-    else:
-        kept_geometries, kept_properties = np.empty(0, dtype=object), []
-        kept_keys, kept_rank, carried = _keys([]), np.empty(0), {}
+    extra = extra if extra is not None else TileSource(base.layer, np.empty(0, dtype=object), shapely.STRtree([]),
+                                                         [], False, _keys([]))
+    kept = ~extra.keys.isin(gone)
     if added.crs is None and len(added):
         msg = f"layer {base.layer!r} has no CRS; tiles need to know where the features are"
         raise ValueError(msg)
     geometries = added.geometry.to_crs(WEB_MERCATOR_EPSG).to_numpy() if len(added) else np.empty(0, dtype=object)
-    new_keys = np.asarray(keys, dtype=object)
-    in_base = base.keys.get_indexer(_keys(new_keys))
-    # A replaced record keeps its place; a new one comes after every feature there is (base and extras).
+    new_keys = _keys(np.asarray(keys, dtype=object))
+    # A replaced record keeps its place (in the base, or among the extras); a new one comes after every
+    # feature there is, in the order given.
+    new_rank = base.keys.get_indexer(new_keys).astype(float)
+    earlier = pd.Series(rank, index=extra.keys).reindex(new_keys).to_numpy(dtype=float) if len(extra) else \
+        np.full(len(new_keys), np.nan)
+    new_rank = np.where((new_rank < 0) & ~np.isnan(earlier), earlier, new_rank)
+    fresh = new_rank < 0
     last = max(float(len(base)), float(rank.max()) + 1 if len(rank) else 0.0)
-    new_rank = np.empty(len(new_keys))
-    for i, (key, position) in enumerate(zip(new_keys, in_base)):
-        if position >= 0:
-            new_rank[i] = float(position)
-        elif key in carried:
-            new_rank[i] = carried[key]
-        else:
-            new_rank[i], last = last, last + 1
-    all_geometries = np.concatenate([kept_geometries, geometries])
-    all_keys = _keys(np.concatenate([np.asarray(kept_keys, dtype=object), new_keys]))
+    new_rank[fresh] = last + np.arange(fresh.sum())
+    all_geometries = np.concatenate([extra.geometries[kept], geometries])
+    all_keys = _keys(np.concatenate([np.asarray(extra.keys[kept], dtype=object), np.asarray(new_keys)]))
+    kept_properties = [p for p, k in zip(extra.properties, kept) if k]
     extra = TileSource(base.layer, all_geometries, shapely.STRtree(all_geometries),
                        kept_properties + _property_records(properties), False, all_keys)
-    return PatchedSource(base, hidden, extra, np.concatenate([kept_rank, new_rank]))
+    patched = PatchedSource(base, hidden, extra, np.concatenate([rank[kept], new_rank]))
+    return merged(patched) if len(extra) > max(MERGE_EXTRA_MIN, len(base) // MERGE_EXTRA_SHARE) else patched
+
+
+def merged(source: PatchedSource) -> TileSource:
+    """One source of the features ``source`` draws, in its order: from its arrays (nothing is projected again)."""
+    visible = np.flatnonzero(~source.hidden)
+    order = np.argsort(np.concatenate([visible.astype(float), source.rank]), kind="stable")
+    geometries = np.concatenate([source.base.geometries[visible], source.extra.geometries])[order]
+    properties = [source.base.properties[i] for i in visible] + source.extra.properties
+    keys = np.concatenate([np.asarray(source.base.keys[visible], dtype=object),
+                           np.asarray(source.extra.keys, dtype=object)])[order]
+    return TileSource(source.layer, geometries, shapely.STRtree(geometries), [properties[i] for i in order],
+                      False, _key_index(keys))
 
 
 def tile_features(
@@ -333,4 +346,4 @@ def _geojson_text(geometry: dict) -> str:
 __all__ = ["DEFAULT_BUFFER", "DEFAULT_EXTENT", "MAX_ZOOM", "MERCATOR_HALF_WORLD_M", "SIMPLIFY_UNITS",
            "WEB_MERCATOR_EPSG",
            "PatchedSource", "TileSource", "check_tile", "decode_tile", "encode_tile", "feature_digests", "mercator_bounds",
-           "patch_source", "tile_bounds", "tile_features", "tile_ranges", "tile_source", "tiles_covering", "tiles_touched"]
+           "merged", "patch_source", "tile_bounds", "tile_features", "tile_ranges", "tile_source", "tiles_covering", "tiles_touched"]

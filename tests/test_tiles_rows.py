@@ -21,8 +21,18 @@ import shapely
 import test_tiles_cache
 from test_tiles_cache import X0, Y0, Z, fetch, ids, ids_at, mercator_box, moved_parcels, served
 
+import geo.tiles
 import web.tiles
-from geo.tiles import decode_tile, encode_tile, patch_source, tile_bounds, tile_source
+from geo.tiles import (
+    PatchedSource,
+    TileSource,
+    decode_tile,
+    encode_tile,
+    merged,
+    patch_source,
+    tile_bounds,
+    tile_source,
+)
 from layers.tile_cache import LayerState, TileCacheFile, tile_etag
 from service.park import RowChange
 from service.tiles import TileService
@@ -266,6 +276,19 @@ def test_a_patched_source_cuts_the_tiles_a_source_built_afresh_cuts():
     order.loc[order["id"] == "c7", "v"] = 7
     rebuilt = tile_source(order, layer="t", properties=order[["id", "v"]], ids=False, keys=order["id"])
     assert all_tiles(twice) == all_tiles(rebuilt)
+    assert all_tiles(merged(twice)) == all_tiles(rebuilt) and list(merged(twice).keys) == list(order["id"])
+
+
+def test_a_source_whose_added_features_pass_the_share_is_merged_into_one(monkeypatch):
+    frame = grid(4)  # 16 features: one added feature is 1/16 of the base
+    source = tile_source(frame, layer="t", properties=frame[["id", "v"]], ids=False, keys=frame["id"])
+    monkeypatch.setattr(geo.tiles, "MERGE_EXTRA_MIN", 0)
+    changed = frame.iloc[[2]].assign(v=50)
+    for share, kind in ((16, PatchedSource), (32, TileSource)):  # 1 added > 16 // 16 = 1 is false; > 16 // 32 true
+        monkeypatch.setattr(geo.tiles, "MERGE_EXTRA_SHARE", share)
+        patched = patch_source(source, pd.Index(["c2"]), changed, properties=changed[["id", "v"]],
+                               keys=changed["id"])
+        assert isinstance(patched, kind), share
 
 
 def test_a_source_without_keys_or_with_feature_ids_is_not_patched():
