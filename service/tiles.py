@@ -338,7 +338,8 @@ class TileService:
                 advanced = self._advanced(name, version)
                 view = advanced[0] if advanced else self._worked_out(name, version)
                 self._carry_memory(name, previous, view, advanced[1] if advanced else None)
-                self._views[name] = view
+                if advanced or self.park.version() == version:  # a request overtaken by a save read newer data
+                    self._views[name] = view
                 known = (view.token, view.large)
                 self._tokens = {k: v for k, v in self._tokens.items() if k[0] == version}
                 self._tokens[key] = known
