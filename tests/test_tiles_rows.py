@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import shapely
 import test_tiles_cache
-from test_tiles_cache import X0, Y0, Z, fetch, ids, ids_at, mercator_box, moved_parcels, served
+from test_tiles_cache import ALL_TILES, X0, Y0, Z, fetch, ids, ids_at, mercator_box, moved_parcels, served
 
 import geo.tiles
 import web.tiles
@@ -337,3 +337,43 @@ def test_advance_moves_the_token_drops_what_the_boxes_reach_and_refuses_another_
     assert cache.put_tiles("parcels", state.token, [(Z, X0 + 1, Y0, b"old data")]) == 0  # and keeps nothing
     assert cache.version_state("v2", "parcels") == ("t2", "s", 2)
     assert cache.reach("parcels").tolist() == [[0.0, 0.0, 1.0, 1.0], *inside.tolist()]  # pending for seeding
+
+
+def test_tiles_asked_from_many_threads_while_rows_change_end_as_a_fresh_service_draws_them(park):
+    import threading
+    import time
+    import urllib.request
+
+    from browser_helpers import serve
+
+    app = park.make_app()
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def ask(base: str) -> None:
+        while not stop.is_set():
+            for x, y in ALL_TILES:
+                try:
+                    with urllib.request.urlopen(f"{base}/tiles/parcels/{Z}/{x}/{y}.pbf", timeout=30) as response:
+                        response.read()
+                except Exception as exc:  # noqa: BLE001 (every failure is reported by the assertion below)
+                    failures.append(repr(exc))
+
+    with serve(app) as base:
+        threads = [threading.Thread(target=ask, args=(base,)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for step in range(6):  # Q east by 1 m each time, R back and forth
+            write_rows(app, park.store, moved_parcels(park.store, Q=1.0, R=1.0 if step % 2 == 0 else -1.0),
+                       ["Q", "R"])
+            time.sleep(0.1)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        final = {}
+        for x, y in ALL_TILES:
+            with urllib.request.urlopen(f"{base}/tiles/parcels/{Z}/{x}/{y}.pbf", timeout=30) as response:
+                final[(x, y)] = response.read()
+    assert failures == []
+    fresh = served(park.make_app("none").test_client())
+    assert final == {tile: data for tile, (data, _) in fresh.items()}
