@@ -45,6 +45,12 @@ from layers.geojson import json_ready
 
 #: Douglas-Peucker tolerance in tile units (1/4096 of a tile): below what the grid can show.
 SIMPLIFY_UNITS = 1.0
+#: A patched source rebuilds the small tree of its added features at every patch; once they pass
+#: MERGE_EXTRA_MIN features and 1/MERGE_EXTRA_SHARE of the base, base and extras are merged into one source
+#: (a tree over the whole layer, from arrays: ~0.5 s at 10⁶ features, once per that many changed features),
+#: so a patch costs at most a tree over a few thousand features (~2 ms).
+MERGE_EXTRA_MIN = 4096
+MERGE_EXTRA_SHARE = 64
 
 
 @dataclass
@@ -63,6 +69,8 @@ class TileSource:
         JSON-native property dicts (missing values left out), one per feature.
     ids
         Whether features carry their 1-based row number as MVT feature id.
+    keys
+        The record id of each feature (what :func:`patch_source` finds features by), or None.
     """
 
     layer: str
@@ -70,12 +78,86 @@ class TileSource:
     tree: shapely.STRtree
     properties: list[dict]
     ids: bool = True
+    keys: pd.Index | None = None
 
     def __len__(self) -> int:
         return len(self.geometries)
 
+    def hits(self, box: shapely.Polygon) -> np.ndarray:
+        """Positions of the features that intersect ``box``, in drawing order."""
+        return np.sort(self.tree.query(box, predicate="intersects"))
 
-def tile_source(frame: gpd.GeoDataFrame, *, layer: str, properties: pd.DataFrame, ids: bool = True) -> TileSource:
+    def geometries_at(self, positions: np.ndarray) -> np.ndarray:
+        return self.geometries[positions]
+
+    def properties_at(self, position: int) -> dict:
+        return self.properties[position]
+
+
+@dataclass(frozen=True)
+class PatchedSource:
+    """A :class:`TileSource` with some features replaced, removed or added, at the cost of the change.
+
+    The base keeps its tree; ``hidden`` masks the base features that were replaced or
+    removed and ``extra`` holds the features that came (a small tree of their own).
+    Positions ``0 … len(base) - 1`` are the base's, ``len(base) + i`` the extras'.
+    Features are drawn in ``rank`` order: a replaced feature takes its old place, a new
+    one comes after every base feature, so a tile holds its features in the order a
+    source built afresh from the store (records updated in place, new ones appended) has.
+
+    Attributes
+    ----------
+    base
+        The source the patches apply to.
+    hidden
+        Boolean mask over ``base``: features no longer in the layer.
+    extra
+        The features added since ``base`` (with their record ids as ``keys``).
+    rank
+        The drawing rank of each extra feature (a base feature's rank is its position).
+    """
+
+    base: TileSource
+    hidden: np.ndarray
+    extra: TileSource
+    rank: np.ndarray
+
+    @property
+    def layer(self) -> str:
+        return self.base.layer
+
+    @property
+    def ids(self) -> bool:
+        return False
+
+    def __len__(self) -> int:
+        return int((~self.hidden).sum()) + len(self.extra)
+
+    def hits(self, box: shapely.Polygon) -> np.ndarray:
+        base = self.base.hits(box)
+        base = base[~self.hidden[base]]
+        extra = self.extra.hits(box)
+        if not len(extra):
+            return base
+        positions = np.concatenate([base, extra + len(self.base)])
+        ranks = np.concatenate([base.astype(float), self.rank[extra]])
+        return positions[np.argsort(ranks, kind="stable")]
+
+    def geometries_at(self, positions: np.ndarray) -> np.ndarray:
+        n = len(self.base)
+        out = np.empty(len(positions), dtype=object)
+        in_base = positions < n
+        out[in_base] = self.base.geometries[positions[in_base]]
+        out[~in_base] = self.extra.geometries[positions[~in_base] - n]
+        return out
+
+    def properties_at(self, position: int) -> dict:
+        n = len(self.base)
+        return self.base.properties[position] if position < n else self.extra.properties[position - n]
+
+
+def tile_source(frame: gpd.GeoDataFrame, *, layer: str, properties: pd.DataFrame, ids: bool = True,
+                keys: pd.Series | None = None) -> TileSource:
     """Index ``frame`` (any projected or geographic CRS) for tiling.
 
     Parameters
@@ -89,18 +171,94 @@ def tile_source(frame: gpd.GeoDataFrame, *, layer: str, properties: pd.DataFrame
     ids
         Give each feature its row number as MVT feature id (then deleting a row
         changes the tiles of every later row).
+    keys
+        The record id of each feature, aligned with ``frame``, for :func:`patch_source`.
     """
     if frame.crs is None:
         msg = f"layer {layer!r} has no CRS; tiles need to know where the features are"
         raise ValueError(msg)
     geometries = frame.geometry.to_crs(WEB_MERCATOR_EPSG).to_numpy()
+    return TileSource(layer, geometries, shapely.STRtree(geometries), _property_records(properties), ids,
+                      None if keys is None else _key_index(keys))
+
+
+def _keys(values) -> pd.Index:
+    """Record ids as an index, built one way everywhere: look-ups between indexes of different dtypes
+    (object and text) convert the larger one each time, which costs the whole layer."""
+    return pd.Index(np.asarray(values, dtype=object))
+
+
+def _key_index(keys: pd.Series) -> pd.Index:
+    """The record ids as an index whose hash table is built now, with the source (not by the first patch)."""
+    index = _keys(keys)
+    if index.is_unique and len(index):
+        index.get_indexer(index[:1])
+    return index
+
+
+def _property_records(properties: pd.DataFrame) -> list[dict]:
     ready = json_ready(properties)
-    records = [{k: v for k, v in row.items() if v is not None} for row in ready.to_dict("records")]
-    return TileSource(layer, geometries, shapely.STRtree(geometries), records, ids)
+    return [{k: v for k, v in row.items() if v is not None} for row in ready.to_dict("records")]
+
+
+def patch_source(source: TileSource | PatchedSource, removed: pd.Index, added: gpd.GeoDataFrame, *,
+                 properties: pd.DataFrame, keys: pd.Series) -> PatchedSource | None:
+    """``source`` without the features of records ``removed`` and with the features of ``added`` (aligned
+    ``properties`` and record ids ``keys``), at the cost of the change, not of the layer.
+
+    A record both removed and added (an edit) is replaced in its place. None when the
+    source cannot be patched (built without keys, with feature ids, or with duplicate
+    keys): then it must be built again.
+    """
+    base, hidden, extra, rank = ((source.base, source.hidden, source.extra, source.rank)
+                                 if isinstance(source, PatchedSource)
+                                 else (source, np.zeros(len(source), dtype=bool), None, np.empty(0)))
+    if base.keys is None or base.ids or not base.keys.is_unique:
+        return None
+    gone = _keys(removed).union(_keys(keys))  # replaced records leave first
+    at = base.keys.get_indexer(gone)
+    hidden = hidden.copy()
+    hidden[at[at >= 0]] = True
+    extra = extra if extra is not None else TileSource(base.layer, np.empty(0, dtype=object), shapely.STRtree([]),
+                                                         [], False, _keys([]))
+    kept = ~extra.keys.isin(gone)
+    if added.crs is None and len(added):
+        msg = f"layer {base.layer!r} has no CRS; tiles need to know where the features are"
+        raise ValueError(msg)
+    geometries = added.geometry.to_crs(WEB_MERCATOR_EPSG).to_numpy() if len(added) else np.empty(0, dtype=object)
+    new_keys = _keys(np.asarray(keys, dtype=object))
+    # A replaced record keeps its place (in the base, or among the extras); a new one comes after every
+    # feature there is, in the order given.
+    new_rank = base.keys.get_indexer(new_keys).astype(float)
+    earlier = pd.Series(rank, index=extra.keys).reindex(new_keys).to_numpy(dtype=float) if len(extra) else \
+        np.full(len(new_keys), np.nan)
+    new_rank = np.where((new_rank < 0) & ~np.isnan(earlier), earlier, new_rank)
+    fresh = new_rank < 0
+    last = max(float(len(base)), float(rank.max()) + 1 if len(rank) else 0.0)
+    new_rank[fresh] = last + np.arange(fresh.sum())
+    all_geometries = np.concatenate([extra.geometries[kept], geometries])
+    all_keys = _keys(np.concatenate([np.asarray(extra.keys[kept], dtype=object), np.asarray(new_keys)]))
+    kept_properties = [p for p, k in zip(extra.properties, kept) if k]
+    extra = TileSource(base.layer, all_geometries, shapely.STRtree(all_geometries),
+                       kept_properties + _property_records(properties), False, all_keys)
+    patched = PatchedSource(base, hidden, extra, np.concatenate([rank[kept], new_rank]))
+    return merged(patched) if len(extra) > max(MERGE_EXTRA_MIN, len(base) // MERGE_EXTRA_SHARE) else patched
+
+
+def merged(source: PatchedSource) -> TileSource:
+    """One source of the features ``source`` draws, in its order: from its arrays (nothing is projected again)."""
+    visible = np.flatnonzero(~source.hidden)
+    order = np.argsort(np.concatenate([visible.astype(float), source.rank]), kind="stable")
+    geometries = np.concatenate([source.base.geometries[visible], source.extra.geometries])[order]
+    properties = [source.base.properties[i] for i in visible] + source.extra.properties
+    keys = np.concatenate([np.asarray(source.base.keys[visible], dtype=object),
+                           np.asarray(source.extra.keys, dtype=object)])[order]
+    return TileSource(source.layer, geometries, shapely.STRtree(geometries), [properties[i] for i in order],
+                      False, _key_index(keys))
 
 
 def tile_features(
-    source: TileSource, z: int, x: int, y: int, *, extent: int = DEFAULT_EXTENT, buffer: int = DEFAULT_BUFFER
+    source: TileSource | PatchedSource, z: int, x: int, y: int, *, extent: int = DEFAULT_EXTENT, buffer: int = DEFAULT_BUFFER
 ) -> tuple[np.ndarray, np.ndarray]:
     """The features of one tile: (positions in the source, geometries in tile coordinates, y down).
 
@@ -112,10 +270,10 @@ def tile_features(
     scale = extent / (maxx - minx)
     pad = buffer / scale
     clip_box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
-    hits = np.sort(source.tree.query(shapely.box(*clip_box), predicate="intersects"))
+    hits = source.hits(shapely.box(*clip_box))
     if not len(hits):
         return hits, np.empty(0, dtype=object)
-    clipped = shapely.clip_by_rect(source.geometries[hits], *clip_box)
+    clipped = shapely.clip_by_rect(source.geometries_at(hits), *clip_box)
     local = shapely.transform(clipped, lambda c: np.column_stack(((c[:, 0] - minx) * scale, (maxy - c[:, 1]) * scale)))
     simplified = shapely.simplify(local, SIMPLIFY_UNITS, preserve_topology=True)
     snapped = shapely.set_precision(simplified, 1.0)
@@ -124,14 +282,14 @@ def tile_features(
 
 
 def encode_tile(
-    source: TileSource, z: int, x: int, y: int, *, extent: int = DEFAULT_EXTENT, buffer: int = DEFAULT_BUFFER
+    source: TileSource | PatchedSource, z: int, x: int, y: int, *, extent: int = DEFAULT_EXTENT, buffer: int = DEFAULT_BUFFER
 ) -> bytes:
     """The Mapbox Vector Tile of ``source`` at (z, x, y); empty bytes when no feature shows there."""
     positions, geometries = tile_features(source, z, x, y, extent=extent, buffer=buffer)
     if not len(positions):
         return b""
     features = [
-        {"geometry": geometry, "properties": source.properties[i], **({"id": int(i) + 1} if source.ids else {})}
+        {"geometry": geometry, "properties": source.properties_at(i), **({"id": int(i) + 1} if source.ids else {})}
         for i, geometry in zip(positions.tolist(), geometries)
     ]
     return mapbox_vector_tile.encode(
@@ -187,5 +345,5 @@ def _geojson_text(geometry: dict) -> str:
 #: The grid's names stay importable from here, where tile users have always found them.
 __all__ = ["DEFAULT_BUFFER", "DEFAULT_EXTENT", "MAX_ZOOM", "MERCATOR_HALF_WORLD_M", "SIMPLIFY_UNITS",
            "WEB_MERCATOR_EPSG",
-           "TileSource", "check_tile", "decode_tile", "encode_tile", "feature_digests", "mercator_bounds",
-           "tile_bounds", "tile_features", "tile_ranges", "tile_source", "tiles_covering", "tiles_touched"]
+           "PatchedSource", "TileSource", "check_tile", "decode_tile", "encode_tile", "feature_digests", "mercator_bounds",
+           "merged", "patch_source", "tile_bounds", "tile_features", "tile_ranges", "tile_source", "tiles_covering", "tiles_touched"]

@@ -16,14 +16,25 @@ attributes, in order, plus the tile settings. Rows are only ever read under the
 current token, so a tile made from other data — an older version, another park,
 another process's half-finished work — can never be served.
 
+Tile rows are filed under the layer's *key*, which stays while its token changes by
+edits: a token is only ever read or written through the layer's state (a row is
+found for the current token only, and a tile made for a superseded token is not
+kept), so tiles no edit reached stay where they are and stay found.
+
 Carrying tiles over an edit (:meth:`TileCacheFile.sync`): when the park's version
 changes, each layer's new fingerprints are compared with those recorded for the
 cached token (vectorised, by fingerprint). The features that left and those that
 came (an edited feature is both, with its old and new box) give, with the tile
-buffer, the dirty tiles; those rows are deleted and every other row of the layer is
-moved to the new token in one transaction. Nothing is carried when the settings
-changed. The park version → token of each layer is remembered, so a restart with
-unchanged data reads no layer at all.
+buffer, the dirty tiles; those rows are deleted in one transaction. Nothing is
+carried when the settings changed. The park version → token of each layer is
+remembered, so a restart with unchanged data reads no layer at all.
+
+After a change written row by row (:meth:`TileCacheFile.advance`) the caller knows
+the changed records: the new token is derived from the previous one and the change,
+and the dirty tiles come from the changed records' boxes alone, at the cost of the
+change. The recorded fingerprints then describe an older state: the boxes of every
+record changed since are kept as *pending* and count as changed at the next full
+sync.
 
 *Seeded* zooms: when every tile of a layer at zoom z that holds features has a row,
 a missing row means an empty tile. Dirty tiles of a seeded zoom become *holes*
@@ -45,7 +56,7 @@ import numpy as np
 from geo.tile_grid import DEFAULT_BUFFER, DEFAULT_EXTENT, tiles_touched
 
 #: Layout of the cache file; a file of another layout is emptied and rebuilt.
-CACHE_LAYOUT = "1"
+CACHE_LAYOUT = "2"
 #: Seconds a writer waits for another one (a seeding process, another web server).
 BUSY_TIMEOUT_S = 30
 #: Idle connections kept open (more concurrent readers open and close their own).
@@ -54,15 +65,16 @@ POOL_SIZE = 16
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cache_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tiles (
-    layer TEXT NOT NULL, token TEXT NOT NULL, z INTEGER NOT NULL, x INTEGER NOT NULL, y INTEGER NOT NULL,
-    data BLOB, etag TEXT, PRIMARY KEY (layer, token, z, x, y));
+    layer TEXT NOT NULL, key TEXT NOT NULL, z INTEGER NOT NULL, x INTEGER NOT NULL, y INTEGER NOT NULL,
+    data BLOB, etag TEXT, PRIMARY KEY (layer, key, z, x, y));
 CREATE TABLE IF NOT EXISTS layer_state (
-    layer TEXT PRIMARY KEY, token TEXT NOT NULL, settings TEXT NOT NULL, digests BLOB NOT NULL,
-    bounds BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS seeded (layer TEXT NOT NULL, token TEXT NOT NULL, z INTEGER NOT NULL,
-    PRIMARY KEY (layer, token, z));
+    layer TEXT PRIMARY KEY, token TEXT NOT NULL, key TEXT NOT NULL, settings TEXT NOT NULL, count INTEGER NOT NULL,
+    digests BLOB NOT NULL, bounds BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS pending (layer TEXT NOT NULL, bounds BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS seeded (layer TEXT NOT NULL, key TEXT NOT NULL, z INTEGER NOT NULL,
+    PRIMARY KEY (layer, key, z));
 CREATE TABLE IF NOT EXISTS versions (park_version TEXT NOT NULL, layer TEXT NOT NULL, token TEXT NOT NULL,
-    settings TEXT NOT NULL, PRIMARY KEY (park_version, layer));
+    settings TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (park_version, layer));
 """
 
 
@@ -177,13 +189,14 @@ class TileCacheFile:
 
     def _create(self, conn: sqlite3.Connection) -> None:
         with _Transaction(conn):
+            conn.execute("CREATE TABLE IF NOT EXISTS cache_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            row = conn.execute("SELECT value FROM cache_meta WHERE key = 'layout'").fetchone()
+            if row is not None and row[0] != CACHE_LAYOUT:  # another layout: its tables go, with their tiles
+                for table in ("tiles", "layer_state", "pending", "seeded", "versions"):
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 (fixed names)
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            row = conn.execute("SELECT value FROM cache_meta WHERE key = 'layout'").fetchone()
-            if row is not None and row[0] != CACHE_LAYOUT:
-                for table in ("tiles", "layer_state", "seeded", "versions"):
-                    conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
             conn.execute("INSERT OR REPLACE INTO cache_meta (key, value) VALUES ('layout', ?)", (CACHE_LAYOUT,))
 
     def usable(self) -> bool:
@@ -211,13 +224,19 @@ class TileCacheFile:
 
     def token_for(self, park_version: str, layer: str) -> tuple[str, str] | None:
         """The layer's (token, settings) recorded for this park version, if any process has worked it out."""
+        known = self.version_state(park_version, layer)
+        return (known[0], known[1]) if known else None
+
+    def version_state(self, park_version: str, layer: str) -> tuple[str, str, int] | None:
+        """The layer's (token, settings, features) recorded for this park version, if any."""
         with self._conn() as conn:
-            row = conn.execute("SELECT token, settings FROM versions WHERE park_version = ? AND layer = ?",
+            row = conn.execute("SELECT token, settings, count FROM versions WHERE park_version = ? AND layer = ?",
                                (park_version, layer)).fetchone()
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1], int(row[2])) if row else None
 
     def state(self, layer: str) -> LayerState | None:
-        """What the layer's cached tiles were made from (None before the first sync)."""
+        """What the layer's cached tiles were made from (None before the first sync); its fingerprints and
+        boxes are those of the last full sync (see :meth:`reach` for every box since)."""
         with self._conn() as conn:
             return self._state(conn, layer)
 
@@ -230,6 +249,43 @@ class TileCacheFile:
         digests = np.frombuffer(row[2], dtype="<u8")
         return LayerState(row[0], row[1], digests, np.frombuffer(row[3], dtype="<f8").reshape(-1, 4))
 
+    def reach(self, layer: str) -> np.ndarray:
+        """(n, 4) boxes of every feature the layer's tiles may hold: those of the last full sync and of every
+        record changed row by row since (what seeding must cover)."""
+        with self._conn() as conn:
+            state = self._state(conn, layer)
+            pending = self._pending(conn, layer)
+        return np.concatenate([state.bounds if state is not None else np.empty((0, 4)), pending])
+
+    @staticmethod
+    def _pending(conn: sqlite3.Connection, layer: str) -> np.ndarray:
+        rows = conn.execute("SELECT bounds FROM pending WHERE layer = ?", (layer,)).fetchall()
+        return np.concatenate([np.empty((0, 4)), *(np.frombuffer(b, dtype="<f8").reshape(-1, 4) for (b,) in rows)])
+
+    @staticmethod
+    def _keys(conn: sqlite3.Connection, tokens: dict[str, str]) -> dict[str, str]:
+        """The key the tiles of each layer's ``token`` are filed under: the layer's key while the token is its
+        current one; the token itself for a layer without a state (nothing for a superseded token)."""
+        marks = ",".join("?" * len(tokens))
+        states = {layer: (token, key) for layer, token, key in conn.execute(
+            f"SELECT layer, token, key FROM layer_state WHERE layer IN ({marks})", list(tokens))}  # noqa: S608
+        keys = {}
+        for layer, token in tokens.items():
+            current, key = states.get(layer, (token, token))
+            if current == token:
+                keys[layer] = key
+        return keys
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: the key and the tiles read in it come from one state of the file."""
+        with self._conn() as conn:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+
     def tile(self, layer: str, token: str, z: int, x: int, y: int) -> tuple[bytes | None, str | None] | None:
         """(bytes, ETag) of a cached tile; (None, None) for a hole; None when there is no row."""
         return self.tiles({layer: token}, z, x, y).get(layer)
@@ -241,24 +297,29 @@ class TileCacheFile:
         """
         if not tokens:
             return {}
-        pairs = " OR ".join(["(layer = ? AND token = ?)"] * len(tokens))
-        params = [value for pair in tokens.items() for value in pair]
-        with self._conn() as conn:
+        with self._snapshot() as conn:
+            keys = self._keys(conn, tokens)
+            if not keys:
+                return {}
+            pairs = " OR ".join(["(layer = ? AND key = ?)"] * len(keys))
+            params = [value for pair in keys.items() for value in pair]
             rows = conn.execute(f"SELECT layer, data, etag FROM tiles WHERE z = ? AND x = ? AND y = ? AND ({pairs})",  # noqa: S608
                                 (z, x, y, *params)).fetchall()
         return {layer: (bytes(data), etag) if data is not None else (None, None) for layer, data, etag in rows}
 
     def seeded_zooms(self, layer: str, token: str) -> set[int]:
         """Zooms at which every tile of the layer holding features has a row (a missing one is empty)."""
-        with self._conn() as conn:
-            rows = conn.execute("SELECT z FROM seeded WHERE layer = ? AND token = ?", (layer, token)).fetchall()
+        with self._snapshot() as conn:
+            key = self._keys(conn, {layer: token}).get(layer)
+            rows = conn.execute("SELECT z FROM seeded WHERE layer = ? AND key = ?", (layer, key)).fetchall()
         return {int(z) for (z,) in rows}
 
     def present(self, layer: str, token: str, z: int) -> set[tuple[int, int]]:
         """(x, y) of the tiles with bytes at zoom ``z`` (holes excluded)."""
-        with self._conn() as conn:
-            rows = conn.execute("SELECT x, y FROM tiles WHERE layer = ? AND token = ? AND z = ? AND data IS NOT NULL",
-                                (layer, token, z)).fetchall()
+        with self._snapshot() as conn:
+            key = self._keys(conn, {layer: token}).get(layer)
+            rows = conn.execute("SELECT x, y FROM tiles WHERE layer = ? AND key = ? AND z = ? AND data IS NOT NULL",
+                                (layer, key, z)).fetchall()
         return {(int(x), int(y)) for x, y in rows}
 
     def stats(self) -> dict[str, int]:
@@ -273,15 +334,21 @@ class TileCacheFile:
     # -- writing -------------------------------------------------------------------
 
     def put_tiles(self, layer: str, token: str, tiles: Iterable[tuple[int, int, int, bytes]]) -> int:
-        """Store encoded tiles (z, x, y, bytes) under ``token``, in one transaction; returns how many."""
-        rows = [(layer, token, int(z), int(x), int(y), data, tile_etag(data)) for z, x, y, data in tiles]
+        """Store encoded tiles (z, x, y, bytes) under ``token``, in one transaction; returns how many.
+
+        Nothing is stored when ``token`` is no longer the layer's (a save came in while they were made).
+        """
         with self._write() as conn:
+            key = self._keys(conn, {layer: token}).get(layer)
+            if key is None:
+                return 0
+            rows = [(layer, key, int(z), int(x), int(y), data, tile_etag(data)) for z, x, y, data in tiles]
             conn.executemany("INSERT OR REPLACE INTO tiles VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         return len(rows)
 
     def try_put_tile(self, layer: str, token: str, z: int, x: int, y: int, data: bytes) -> bool:
-        """Store one tile made on demand; False when the file cannot take it now (busy beyond the timeout,
-        read-only, disk full): the caller serves it anyway."""
+        """Store one tile made on demand (unless its token was superseded meanwhile); False when the file cannot
+        take it now (busy beyond the timeout, read-only, disk full): the caller serves it anyway."""
         try:
             self.put_tiles(layer, token, [(z, x, y, data)])
         except sqlite3.Error:
@@ -291,7 +358,10 @@ class TileCacheFile:
     def mark_seeded(self, layer: str, token: str, zooms: Iterable[int]) -> None:
         """Record that the layer's tiles at ``zooms`` are all stored (missing rows are empty tiles)."""
         with self._write() as conn:
-            conn.executemany("INSERT OR IGNORE INTO seeded VALUES (?, ?, ?)", [(layer, token, int(z)) for z in zooms])
+            key = self._keys(conn, {layer: token}).get(layer)
+            if key is not None:
+                conn.executemany("INSERT OR IGNORE INTO seeded VALUES (?, ?, ?)",
+                                 [(layer, key, int(z)) for z in zooms])
 
     def sync(self, layer: str, park_version: str,
              build: Callable[[LayerState | None], LayerState]) -> tuple[str, str]:
@@ -299,8 +369,8 @@ class TileCacheFile:
 
         ``build(old_state)`` fingerprints the layer as it is now (it is only called
         when no process has recorded this park version yet). Tiles that no changed
-        feature reaches move to the new token; the others are deleted (holes in
-        seeded zooms). Returns the new (token, settings).
+        feature reaches stay; the others are deleted (holes in seeded zooms). Returns
+        the new (token, settings).
         """
         known = self.token_for(park_version, layer)
         if known is not None:
@@ -308,35 +378,78 @@ class TileCacheFile:
         new = build(self.state(layer))
         with self._write() as conn:
             old = self._state(conn, layer)  # again inside the transaction: another process may have moved it
+            row = conn.execute("SELECT key FROM layer_state WHERE layer = ?", (layer,)).fetchone()
+            key = new.token
             if old is None or old.settings != new.settings:
                 conn.execute("DELETE FROM tiles WHERE layer = ?", (layer,))
                 conn.execute("DELETE FROM seeded WHERE layer = ?", (layer,))
-            elif old.token != new.token:
-                self._carry_over(conn, layer, old, new)
-            conn.execute("INSERT OR REPLACE INTO layer_state VALUES (?, ?, ?, ?, ?)",
-                         (layer, new.token, new.settings, new.digests.tobytes(), new.bounds.tobytes()))
-            conn.execute("DELETE FROM versions WHERE layer = ? AND token != ?", (layer, new.token))
-            conn.execute("INSERT OR REPLACE INTO versions VALUES (?, ?, ?, ?)",
-                         (park_version, layer, new.token, new.settings))
+            else:
+                key = row[0]
+                if old.token != new.token:
+                    self._drop_dirty(conn, layer, key, np.concatenate([changed_bounds(old, new),
+                                                                       self._pending(conn, layer)]))
+            conn.execute("DELETE FROM pending WHERE layer = ?", (layer,))
+            conn.execute("INSERT OR REPLACE INTO layer_state VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (layer, new.token, key, new.settings, len(new.digests), new.digests.tobytes(),
+                          new.bounds.tobytes()))
+            self._record_version(conn, layer, park_version, new.token, new.settings, len(new.digests))
         return new.token, new.settings
 
-    def _carry_over(self, conn: sqlite3.Connection, layer: str, old: LayerState, new: LayerState) -> None:
-        # Rows of any other token are left-overs (written by a request that was overtaken by a save,
-        # possibly from newer data): drop them, even under the new token, before anything is carried.
-        conn.execute("DELETE FROM tiles WHERE layer = ? AND token != ?", (layer, old.token))
-        conn.execute("DELETE FROM seeded WHERE layer = ? AND token != ?", (layer, old.token))
-        zooms = [z for (z,) in conn.execute("SELECT DISTINCT z FROM tiles WHERE layer = ? AND token = ?",
-                                            (layer, old.token))]
-        seeded = [z for (z,) in conn.execute("SELECT z FROM seeded WHERE layer = ?", (layer,))]
-        dirty = tiles_touched(changed_bounds(old, new), sorted(set(zooms) | set(seeded)),
-                              extent=self.extent, buffer=self.buffer)
-        keys = [(layer, old.token, *map(int, row)) for row in dirty]
-        conn.executemany("DELETE FROM tiles WHERE layer = ? AND token = ? AND z = ? AND x = ? AND y = ?", keys)
-        holes = [(layer, new.token, *map(int, row)) for row in dirty if int(row[0]) in seeded]
+    def advance(self, layer: str, park_version: str, *, previous: str, token: str, settings: str, count: int,
+                bounds: np.ndarray) -> tuple[str, str, int] | None:
+        """Bring the layer from token ``previous`` to ``token`` (a change written row by row), at the cost of the
+        change: the tiles the changed records' boxes ``bounds`` (old and new) reach are dropped (holes in seeded
+        zooms), every other tile stays found under ``token``.
+
+        Returns the (token, settings, features) in force at ``park_version``: another process's when it has
+        recorded that version already. None when the file's layer is not at ``previous`` with ``settings``
+        (never synced, moved on by another process, other settings): then :meth:`sync` must work it out.
+        """
+        known = self.version_state(park_version, layer)
+        if known is not None:
+            return known
+        bounds = np.ascontiguousarray(bounds, dtype="<f8").reshape(-1, 4)
+        with self._write() as conn:
+            row = conn.execute("SELECT token, key, settings FROM layer_state WHERE layer = ?", (layer,)).fetchone()
+            if row is None or row[0] != previous or row[2] != settings:
+                return None
+            if token != previous:
+                self._drop_dirty(conn, layer, row[1], bounds)
+                if len(bounds):
+                    conn.execute("INSERT INTO pending VALUES (?, ?)", (layer, bounds.tobytes()))
+                conn.execute("UPDATE layer_state SET token = ?, count = ? WHERE layer = ?", (token, count, layer))
+            self._record_version(conn, layer, park_version, token, settings, count)
+        return token, settings, count
+
+    @staticmethod
+    def _record_version(conn: sqlite3.Connection, layer: str, park_version: str, token: str, settings: str,
+                        count: int) -> None:
+        conn.execute("DELETE FROM versions WHERE layer = ? AND token != ?", (layer, token))
+        conn.execute("INSERT OR REPLACE INTO versions VALUES (?, ?, ?, ?, ?)",
+                     (park_version, layer, token, settings, count))
+
+    @staticmethod
+    def _zooms(conn: sqlite3.Connection, layer: str, key: str) -> list[int]:
+        """The zooms the layer's tiles of ``key`` are cached at: one index seek per zoom, not a scan of every
+        tile (a seeded park has hundreds of thousands)."""
+        zooms: list[int] = []
+        while True:
+            row = conn.execute("SELECT min(z) FROM tiles WHERE layer = ? AND key = ? AND z > ?",
+                               (layer, key, zooms[-1] if zooms else -1)).fetchone()
+            if row[0] is None:
+                return zooms
+            zooms.append(int(row[0]))
+
+    def _drop_dirty(self, conn: sqlite3.Connection, layer: str, key: str, bounds: np.ndarray) -> None:
+        """Delete the tiles of ``key`` that ``bounds`` reach (with the buffer) at every zoom cached or seeded;
+        in seeded zooms they become holes, so the zoom stays complete."""
+        zooms = self._zooms(conn, layer, key)
+        seeded = [z for (z,) in conn.execute("SELECT z FROM seeded WHERE layer = ? AND key = ?", (layer, key))]
+        dirty = tiles_touched(bounds, sorted(set(zooms) | set(seeded)), extent=self.extent, buffer=self.buffer)
+        conn.executemany("DELETE FROM tiles WHERE layer = ? AND key = ? AND z = ? AND x = ? AND y = ?",
+                         [(layer, key, *map(int, row)) for row in dirty])
+        holes = [(layer, key, *map(int, row)) for row in dirty if int(row[0]) in seeded]
         conn.executemany("INSERT OR REPLACE INTO tiles VALUES (?, ?, ?, ?, ?, NULL, NULL)", holes)
-        conn.execute("UPDATE OR REPLACE tiles SET token = ? WHERE layer = ? AND token = ?",
-                     (new.token, layer, old.token))
-        conn.execute("UPDATE seeded SET token = ? WHERE layer = ?", (new.token, layer))
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the file (after seeding: the log is as large as what was written)."""

@@ -8,17 +8,28 @@ made on demand), the in-memory cache, encoding on demand. Registry tiles are key
 their layer's *token* (a digest of its content and the settings that shape its tiles);
 tiles of the analysis layer ``parcel_analysis`` by park version, day and rules version,
 kept in memory only.
+
+After a change written row by row (``ParkService.row_changes``) nothing is read or
+fingerprinted whole: each layer's token is derived from its previous token and the
+changed records (:func:`row_delta`, :func:`next_token`), the persistent cache drops
+only the tiles the changed records reach (``TileCacheFile.advance``), and a layer's
+:class:`geo.tiles.TileSource` is patched with them (``geo.tiles.patch_source``).
+When the way from the last version is not known, everything is worked out whole.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo import tiles as tile_math
@@ -26,9 +37,10 @@ from geo.maps import TILE_AREA_PROPERTY, TILE_LAYER_PROPERTY, tile_columns, tile
 from geo.records import in_force
 from geo.units import M2_PER_MU
 from layers.registry import REGISTRY
+from layers.schema import LayerSpec
 from layers.tile_cache import LayerState, TileCacheFile, default_cache_path, known_bounds, tile_etag
 from service.flights import Flights
-from service.park import ParkService, Runner
+from service.park import ROW_CHANGES_KEPT, ParkService, RowChange, Runner
 
 #: Changes when what a tile holds changes for the same data (bump to invalidate every cache).
 #: 3: retired records are left out.
@@ -72,27 +84,138 @@ class TileCache:
                     self._bytes -= len(dropped)
         return entry
 
+    def drop(self, name: str, key: str, bounds: np.ndarray) -> int:
+        """Forget the tiles of layer ``name`` filed under ``key`` that Web Mercator boxes ``bounds`` reach (the tile
+        buffer included); returns how many."""
+        with self._lock:
+            zooms = {k[2] for k in self._tiles if k[:2] == (name, key)}
+            dirty = [(name, key, *map(int, row)) for row in tile_math.tiles_touched(bounds, sorted(zooms))]
+            gone = [self._tiles.pop(k) for k in dirty if k in self._tiles]
+            self._bytes -= sum(len(data) for data, _ in gone)
+        return len(gone)
+
+
+@dataclass(frozen=True)
+class RowDelta:
+    """What one change written row by row does to a registry layer's tiles.
+
+    Attributes
+    ----------
+    removed
+        Ids of the records the change replaced or retired (their features leave the tiles).
+    added
+        The changed records in force after the change (their features come), with their tile attributes
+        ``properties`` and ids ``keys``.
+    digests
+        Fingerprints (``geo.tiles.feature_digests``) of the features before, then after the change.
+    bounds
+        Web Mercator boxes of the features before and after the change (what the change can reach).
+    count
+        Features in force after minus before.
+    """
+
+    removed: pd.Index
+    added: gpd.GeoDataFrame
+    properties: pd.DataFrame
+    keys: pd.Series
+    digests: tuple[np.ndarray, np.ndarray]
+    bounds: np.ndarray
+    count: int
+
+    @property
+    def visible(self) -> bool:
+        """Whether a tile can show the change (a field the tiles do not carry changes nothing)."""
+        before, after = self.digests
+        return len(before) != len(after) or bool((np.sort(before) != np.sort(after)).any())
+
+
+def row_delta(spec: LayerSpec, old_rows: pd.DataFrame | None, new_rows: pd.DataFrame) -> RowDelta:
+    """The :class:`RowDelta` of layer ``spec`` whose records ``old_rows`` became ``new_rows`` (by id)."""
+    old_rows = new_rows.iloc[:0] if old_rows is None else old_rows
+    before, after = in_force(old_rows), in_force(new_rows)
+    properties = tile_properties(after, spec)
+    digests = (tile_math.feature_digests(before, tile_properties(before, spec)),
+               tile_math.feature_digests(after, properties))
+    bounds = np.concatenate([tile_math.mercator_bounds(before.geometry), tile_math.mercator_bounds(after.geometry)])
+    removed = pd.Index(old_rows[spec.id_field]).union(pd.Index(new_rows[spec.id_field]))
+    return RowDelta(removed, after, properties, after[spec.id_field], digests, bounds.reshape(-1, 4),
+                    len(after) - len(before))
+
+
+def next_token(token: str, settings: str, delta: RowDelta) -> str:
+    """The layer's token after ``delta``: derived from the one before and the change (every process that
+    follows the same changes derives the same), unchanged when no tile can show the change."""
+    if not delta.visible:
+        return token
+    before, after = (np.ascontiguousarray(d, dtype="<u8").tobytes() for d in delta.digests)
+    return hashlib.blake2b(b"\0".join([token.encode(), settings.encode(), before, after]), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class LayerStep:
+    """A registry layer carried from token ``before`` to ``after`` by one change written row by row."""
+
+    before: str
+    after: str
+    delta: RowDelta
+
+
+@dataclass(frozen=True)
+class LayerView:
+    """What the service knows of a registry layer at park ``version``: its token, settings and features in force."""
+
+    version: str
+    token: str
+    settings: str
+    count: int
+
+    @property
+    def large(self) -> bool:
+        return self.settings.endswith("|large")
+
 
 class TileSources:
-    """Layers tiled in Python: one :class:`geo.tiles.TileSource` per layer, rebuilt when its version changes."""
+    """Layers tiled in Python: one :class:`geo.tiles.TileSource` per layer, rebuilt when its version changes
+    (patched instead when the steps from the version it has are known)."""
 
     def __init__(self):
-        self._sources: dict[str, tuple[str, tile_math.TileSource]] = {}
+        self._sources: dict[str, tuple[str, tile_math.TileSource | tile_math.PatchedSource]] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(self, name: str, version: str, build) -> tile_math.TileSource:
-        """The source of layer ``name`` at ``version``; ``build()`` gives (frame, properties) when it must be made."""
+    def get(self, name: str, version: str, build, *, key_field: str | None = None,
+            steps: Callable[[str, str], list[LayerStep] | None] | None = None):
+        """The source of layer ``name`` at ``version``; ``build()`` gives (frame, properties) when it must be made.
+
+        ``key_field`` names the record ids (so the source can be patched); ``steps(have, want)`` gives the
+        steps from the version the source has to ``version`` (None when not known: then it is built whole).
+        """
         with self._guard:
             lock = self._locks.setdefault(name, threading.Lock())
         with lock:  # one build per layer and version, however many requests wait for it
             cached = self._sources.get(name)
             if cached is None or cached[0] != version:
-                frame, properties = build()
-                source = tile_math.tile_source(frame, layer=name, properties=properties, ids=False)
+                source = self._patched(cached, version, steps) if cached is not None and steps else None
+                if source is None:
+                    frame, properties = build()
+                    keys = frame[key_field] if key_field else None
+                    source = tile_math.tile_source(frame, layer=name, properties=properties, ids=False, keys=keys)
                 self._sources[name] = (version, source)
                 cached = self._sources[name]
             return cached[1]
+
+    @staticmethod
+    def _patched(cached, version: str, steps: Callable[[str, str], list[LayerStep] | None]):
+        """The cached source patched up to ``version``, or None when the way there is not known."""
+        way = steps(cached[0], version)
+        source = cached[1]
+        for step in way or ():
+            delta = step.delta
+            source = tile_math.patch_source(source, delta.removed, delta.added, properties=delta.properties,
+                                            keys=delta.keys)
+            if source is None:
+                return None
+        return source if way is not None else None
 
 
 def database_tiles(store) -> bool:
@@ -122,6 +245,11 @@ class TileService:
         self.sources = TileSources()
         self.flights = Flights()
         self._tokens: dict[tuple[str, str], tuple[str, bool]] = {}
+        self._views: dict[str, LayerView] = {}
+        self._steps: dict[str, deque[LayerStep]] = {}
+        # Layer → (token, key) of the in-memory tiles: the key stays while row changes move the token.
+        self._memory: dict[str, tuple[str, str]] = {}
+        self._memory_lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._seeded: dict[tuple[str, str], set[int]] = {}
         self._guard = threading.Lock()
@@ -192,7 +320,11 @@ class TileService:
         return LayerState.make(self.layer_settings(name, len(frame)), digests, bounds)
 
     def layer_token(self, name: str, version: str) -> tuple[str, bool]:
-        """The (token, large) of registry layer ``name`` at park ``version``, syncing the tile cache to it."""
+        """The (token, large) of registry layer ``name`` at park ``version``, syncing the tile cache to it.
+
+        From the row changes since the version last worked out when they are known (at the cost of the
+        change), else from the whole layer.
+        """
         key = (version, name)
         known = self._tokens.get(key)
         if known is not None:
@@ -202,19 +334,112 @@ class TileService:
         with lock:  # one sync per layer and version, however many requests wait for it
             known = self._tokens.get(key)
             if known is None:
-                file = self.cache_file()
-                if file is None:
-                    made = self.layer_state(name)
-                    token, settings = made.token, made.settings
-                else:
-                    # The file remembers park version → token; keyed with the settings too, so a new
-                    # format or configuration is worked out again (and drops the tiles) rather than looked up.
-                    token, settings = file.sync(name, f"{version}|{self.configured_settings(name)}",
-                                                lambda old: self.layer_state(name, old))
-                known = (token, settings.endswith("|large"))
+                previous = self._views.get(name)
+                advanced = self._advanced(name, version)
+                view = advanced[0] if advanced else self._worked_out(name, version)
+                self._carry_memory(name, previous, view, advanced[1] if advanced else None)
+                if advanced or self.park.version() == version:  # a request overtaken by a save read newer data
+                    self._views[name] = view
+                known = (view.token, view.large)
                 self._tokens = {k: v for k, v in self._tokens.items() if k[0] == version}
                 self._tokens[key] = known
         return known
+
+    def _version_key(self, name: str, version: str) -> str:
+        # The file remembers park version → token; keyed with the settings too, so a new
+        # format or configuration is worked out again (and drops the tiles) rather than looked up.
+        return f"{version}|{self.configured_settings(name)}"
+
+    def _worked_out(self, name: str, version: str) -> LayerView:
+        """The layer's view at ``version`` from the whole layer (or as another process recorded it)."""
+        file = self.cache_file()
+        if file is None:
+            made = self.layer_state(name)
+            return LayerView(version, made.token, made.settings, len(made.digests))
+        counted: list[int] = []
+
+        def build(old: LayerState | None) -> LayerState:
+            made = self.layer_state(name, old)
+            counted.append(len(made.digests))
+            return made
+
+        token, settings = file.sync(name, self._version_key(name, version), build)
+        if counted:
+            return LayerView(version, token, settings, counted[0])
+        recorded = file.version_state(self._version_key(name, version), name)
+        return LayerView(version, token, settings, recorded[2] if recorded and recorded[0] == token else -1)
+
+    def _changes(self, name: str, since: str, version: str) -> list[tuple[pd.DataFrame | None, pd.DataFrame]] | None:
+        """The (old_rows, new_rows) of layer ``name`` in the row changes from park version ``since`` to
+        ``version``, oldest first; None when the way is not known."""
+        chain: list[RowChange] | None = self.park.row_changes(since)
+        if chain is None:
+            return None
+        at, changes = since, []
+        for change in chain:
+            if at == version:
+                break
+            changes.extend([change.layers[name]] if name in change.layers else [])
+            at = change.after
+        return changes if at == version else None
+
+    def _advanced(self, name: str, version: str) -> tuple[LayerView, np.ndarray | None] | None:
+        """The layer's view at ``version`` from the last one and the row changes since, at the cost of the
+        change (the tiles they reach are dropped, the tile source will be patched), with the boxes the changes
+        reach (None when another process's token holds); None when the way is not known."""
+        view = self._views.get(name)
+        changes = self._changes(name, view.version, version) if view is not None and view.count >= 0 else None
+        if changes is None:
+            return None
+        spec, token, count, steps = REGISTRY[name], view.token, view.count, []
+        for old_rows, new_rows in changes:
+            delta = row_delta(spec, old_rows, new_rows)
+            count += delta.count
+            if self.layer_settings(name, count) != view.settings:  # large ↔ small: every zoom may change
+                return None
+            after = next_token(token, view.settings, delta)
+            if after != token:
+                steps.append(LayerStep(token, after, delta))
+            token = after
+        bounds = np.concatenate([np.empty((0, 4)), *(step.delta.bounds for step in steps)])
+        file = self.cache_file()
+        if file is not None:
+            made = file.advance(name, self._version_key(name, version), previous=view.token, token=token,
+                                settings=view.settings, count=count, bounds=bounds)
+            if made is None:
+                return None
+            if made[0] != token:  # another process worked this version out whole first: its token holds
+                return LayerView(version, made[0], made[1], made[2]), None
+        self._steps.setdefault(name, deque(maxlen=ROW_CHANGES_KEPT)).extend(steps)
+        return LayerView(version, token, view.settings, count), bounds
+
+    def _carry_memory(self, name: str, previous: LayerView | None, view: LayerView,
+                      bounds: np.ndarray | None) -> None:
+        """Keep the in-memory tiles of ``previous`` that the row changes' boxes ``bounds`` do not reach, under the
+        token of ``view`` (none are kept when the layer was worked out whole: ``bounds`` None)."""
+        with self._memory_lock:
+            held = self._memory.get(name)
+            if bounds is not None and previous is not None and held is not None and held[0] == previous.token:
+                self.cache.drop(name, held[1], bounds)
+                self._memory[name] = (view.token, held[1])
+            elif held is None or held[0] != view.token:
+                self._memory[name] = (view.token, view.token)
+
+    def _memory_key(self, name: str, token: str) -> str:
+        """The key the in-memory tiles of ``token`` are filed under (the token itself unless it is current)."""
+        held = self._memory.get(name)
+        return held[1] if held is not None and held[0] == token else token
+
+    def _steps_between(self, name: str, have: str, want: str) -> list[LayerStep] | None:
+        """The steps that carry layer ``name`` from token ``have`` to ``want``, oldest first (None: not known)."""
+        way, at = [], have
+        for step in list(self._steps.get(name, ())):
+            if at == want:
+                break
+            if step.before == at:
+                way.append(step)
+                at = step.after
+        return way if at == want else None
 
     def render(self, names: list[str], z: int, x: int, y: int, *,
                tokens: dict[str, tuple[str, bool]]) -> dict[str, bytes]:
@@ -234,7 +459,9 @@ class TileService:
             out.update(mvt_tiles(store.capabilities.database, requests, z, x, y))
             return out
         for name in wanted:
-            source = self.sources.get(name, tokens[name][0], lambda name=name: self.registry_frame(name))
+            source = self.sources.get(name, tokens[name][0], lambda name=name: self.registry_frame(name),
+                                      key_field=REGISTRY[name].id_field,
+                                      steps=lambda have, want, name=name: self._steps_between(name, have, want))
             out[name] = tile_math.encode_tile(source, z, x, y)
         return out
 
@@ -299,7 +526,7 @@ class TileService:
             elif row is None and file is not None and z in self._seeded_zooms(file, name, token):
                 found[name] = (b"", tile_etag(b""))  # every tile of this zoom that holds features has a row
             else:
-                entry = self.cache.get((name, token, z, x, y))
+                entry = self.cache.get((name, self._memory_key(name, token), z, x, y))
                 if entry is not None:
                     found[name] = entry
         return found
@@ -315,7 +542,8 @@ class TileService:
         """Store a tile made on demand in the persistent cache, or in memory when the file cannot take it."""
         if file is not None and file.try_put_tile(name, token, z, x, y, data):
             return data, tile_etag(data)
-        return self.cache.put((name, token, z, x, y), data)
+        with self._memory_lock:  # the key and the put as one: a row change in between drops it, or it files apart
+            return self.cache.put((name, self._memory_key(name, token), z, x, y), data)
 
     # -- seeding ---------------------------------------------------------------------------------------------
 
@@ -342,7 +570,7 @@ class TileService:
                 msg = f"layer {name!r} changed while seeding; run seed-tiles again"
                 raise RuntimeError(msg)
             drawn = [z for z in zooms if not self.blank(z, large)]
-            touched = tile_math.tiles_touched(state.bounds, drawn)
+            touched = tile_math.tiles_touched(file.reach(name), drawn)
             for z in drawn:
                 done = file.present(name, token, z)
                 for _, tx, ty in touched[touched[:, 0] == z].tolist():
@@ -374,4 +602,5 @@ class TileService:
         return {"tiles": rendered, "bytes": size, "seconds": time.perf_counter() - started}
 
 
-__all__ = ["ANALYSIS_LAYERS", "TILE_FORMAT", "TileCache", "TileService", "TileSources", "database_tiles"]
+__all__ = ["ANALYSIS_LAYERS", "TILE_FORMAT", "LayerStep", "LayerView", "RowDelta", "TileCache", "TileService",
+           "TileSources", "database_tiles", "next_token", "row_delta"]

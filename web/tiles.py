@@ -22,7 +22,8 @@ from, first to last:
 Every cache key carries the layer's *token*, a digest of the layer's content: an edit
 or import changes it, so an old tile is never served, while the tiles of other
 layers — and the tiles of the edited layer that no changed feature reaches — are
-carried over (:meth:`layers.tile_cache.TileCacheFile.sync`). The analysis layer
+carried over (:meth:`layers.tile_cache.TileCacheFile.sync`; after a change written row by
+row, :meth:`~layers.tile_cache.TileCacheFile.advance` from the changed records alone). The analysis layer
 depends on every layer, the day and the rules, so its tiles are keyed by the whole park
 version, ``as_of`` and the rules version and kept in memory only.
 
