@@ -210,7 +210,7 @@ def import_append_s(park: Path, count: int = 100) -> tuple[float, str]:
     sample = pyogrio.read_dataframe(park, layer="parcels", max_features=count)
     x0, y0 = sample.geometry.iloc[0].bounds[:2]
     squares = [shapely.box(x0 + 12 * k, y0 - 40, x0 + 12 * k + 10, y0 - 30) for k in range(count)]
-    new = gpd.GeoDataFrame({"parcel_id": [f"BENCH-{k:04d}" for k in range(count)], "status": "planned",
+    new = gpd.GeoDataFrame({"parcel_id": [f"BENCH-{k:04d}-{int(time.time()*1000)%100000}" for k in range(count)], "status": "planned",
                             "land_use": "100101"}, geometry=squares, crs=sample.crs).to_crs(4326)
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "new_parcels.geojson"

@@ -468,8 +468,9 @@ def _saved_state(written: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]], trail
     for name, (_, after) in written.items():
         spec = get_layer(name)
         versions = record_versions(trail, name)
-        for record_id in after[spec.id_field].astype(str):
-            out[(name, record_id)] = (fingerprint(after, spec, record_id), int(versions.get(record_id, 0)))
+        for texts in record_texts(after, spec):
+            record_id = str(texts[spec.id_field])
+            out[(name, record_id)] = (_digest(texts), int(versions.get(record_id, 0)))
     return out
 
 
@@ -543,12 +544,16 @@ def fingerprint(frame: pd.DataFrame, spec: LayerSpec, record_id: str) -> str | N
     Catches a change the log cannot show: a write by a tool outside the
     application (e.g. a command-line import while the server runs).
     """
-    import hashlib
-
     rows = frame[(frame[spec.id_field] == record_id).fillna(False)]
     if rows.empty:
         return None
-    text = json.dumps(record_texts(rows.iloc[:1], spec)[0], ensure_ascii=False, sort_keys=True)
+    return _digest(record_texts(rows.iloc[:1], spec)[0])
+
+
+def _digest(texts: Mapping[str, str | None]) -> str:
+    import hashlib
+
+    text = json.dumps(texts, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 

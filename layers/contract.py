@@ -68,6 +68,9 @@ class RowStore(Protocol):
     def next_seq(self) -> int:
         """The log position the next event takes (1 for an empty log)."""
 
+    def count_live(self, name: str) -> int:
+        """How many records of layer ``name`` are held now (``retired_on`` empty); 0 when the layer is absent."""
+
     def save_rows(self, updated: Mapping[str, pd.DataFrame], created: Mapping[str, pd.DataFrame],
                   events: pd.DataFrame) -> None:
         """In one transaction: replace the stored records of ``updated[name]`` (matched by id; every registry

@@ -684,6 +684,14 @@ class GeoPackageStore:
         events = self._read(spec, trusted_stamp(self.path, AUDIT_LAYER), where=where)
         return events.sort_values("seq", kind="stable").reset_index(drop=True)
 
+    def count_live(self, name: str) -> int:
+        """How many records of ``name`` the register holds now (not retired); 0 for a layer the park lacks."""
+        if not self._holds(name):
+            return 0
+        with closing(_read_only(self.path)) as conn:
+            return int(conn.execute(f"SELECT count(*) FROM {gpkg_rows.quoted(name)} WHERE retired_on IS NULL"
+                                    ).fetchone()[0])
+
     def next_seq(self) -> int:
         """The log position of the next event."""
         if not self._holds(AUDIT_LAYER):

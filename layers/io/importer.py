@@ -802,7 +802,8 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     for position, message in data.fixes:
         report.note(_row(position), "geometry", message)
     park_crs = _park_crs(store, report)
-    existing = store.load(spec.name) if store is not None and store.exists() else None
+    scoped = _scoped_rows(store, spec, options)
+    existing = store.load(spec.name) if store is not None and store.exists() and scoped is None else None
     if spec.geometry is not None:
         if not data.has_geometry:
             raise report.reject("file", "geometry", f"layer {spec.name!r} needs geometry ({spec.geometry}); "
@@ -818,6 +819,9 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
                                                 "(its working CRS comes from the data)")
     mapped, units = _mapped_frame(data, rows, spec, mapping, report, profile_values=options.profile_values)
     chosen = _chosen_id(data, rows, spec, options, mapping, mapped, report)
+    if scoped is not None:  # the records the file names, and the generated ids taken already: not the layer
+        named = to_text(mapped[spec.id_field])[0].dropna().astype(str) if spec.id_field in mapped else []
+        existing = scoped.read_rows(spec.name, list(named), id_prefixes=(f"AUTO-{spec.name}-",))
     has_ids, generated = _fill_ids(mapped, spec, parts, existing, rows, report, data=data, chosen=chosen)
     labels = np.char.add("row ", (rows + 1).astype(str)).astype(object)
     report.notices += _aggregate_notes(normalise.normalise_frame(mapped, spec, units=units), labels)
@@ -838,8 +842,11 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     report.problems += problems
     report.counts = counts
     report.records_imported = int(result["retired_on"].isna().sum())
+    if scoped is not None:  # the layer's other records are not read: count them in the store
+        report.records_imported += scoped.count_live(spec.name) - int(existing["retired_on"].isna().sum())
     if spec.geometry is not None:
-        _topology(result, spec, options, report, to_source)
+        _topology(_with_neighbours(result, store, spec) if scoped is not None else result, spec, options, report,
+                  to_source)
     meta = None
     if report.new_park:
         meta = {"working_epsg": int(park_crs.to_epsg()),
@@ -847,6 +854,27 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
                 "created_from": report.source}
     return ImportPlan(report, spec, incoming, result, meta, incoming.head(PREVIEW_RECORDS), generated=generated,
                       has_ids=has_ids, provided=provided)
+
+
+def _scoped_rows(store, spec: LayerSpec, options: ImportOptions):
+    """The store's record reader when an import needs only the records it names (``append``/``upsert`` into a
+    layer the park holds, in a store that reads records by id), else None (the layer is read whole)."""
+    if options.mode == "replace" or store is None or not store.exists():
+        return None
+    rows = store.capabilities.rows
+    return rows if rows is not None and spec.name in store.layer_names() else None
+
+
+def _with_neighbours(result: pd.DataFrame, store, spec: LayerSpec) -> pd.DataFrame:
+    """The import's records and the park's records near them (within their extent, a little widened): what an
+    overlap, sliver or gap the import makes involves; the rest of the layer is as it was."""
+    if not len(result):
+        return result
+    x0, y0, x1, y1 = shapely.total_bounds(result.geometry.to_numpy())
+    margin = max(x1 - x0, y1 - y0, 1.0) * 0.05
+    near = store.load(spec.name, bbox=(x0 - margin, y0 - margin, x1 + margin, y1 + margin))
+    near = near[~near[spec.id_field].isin(set(result[spec.id_field])).to_numpy(dtype=bool)]
+    return gpd.GeoDataFrame(pd.concat([result, near], ignore_index=True), geometry="geometry", crs=result.crs)
 
 
 def _merged_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions, *, whole: bool = True
