@@ -75,8 +75,13 @@ LAYOUT_VERSION = 2
 #: Schema names we create and quote; '__staging' is appended during saves (PostgreSQL allows 63 bytes).
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,49}$")
 _STAGING_SUFFIX = "__staging"
+#: A geometry column's declared type as ``format_type`` writes it: ``geometry(MultiPolygon,4547)``, ``geometry``.
+_GEOMETRY_TYPMOD = re.compile(r"^geometry(?:\((\w+)(?:,\d+)?\))?$")
 #: Rows per COPY chunk: bounds the memory of the CSV text for 10⁶-row layers.
 COPY_BATCH_ROWS = 100_000
+#: Most appended records written by INSERT statements: for a few, building COPY's Arrow CSV costs more
+#: (≈10 ms a frame of a wide layer) than the statements; for many, COPY is faster.
+ROW_STATEMENTS_MAX = 1_000
 
 _PG_TYPES = {
     "str": "text",
@@ -324,7 +329,7 @@ class PostGISStore:
             # One snapshot for the stamp and the rows: an edit committed in between cannot slip in trusted.
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             tables = self._require(conn)
-            epsg = int(self._read_meta(conn)["working_epsg"])
+            epsg = self._epsg(conn)
             if name not in tables:
                 if name in self._missing(conn, tables):
                     raise ParkStoreError(self.missing_layer_message(name))
@@ -363,24 +368,37 @@ class PostGISStore:
         """
         if TRUST_TABLE not in tables or name not in tables:
             return None
-        live = conn.execute(
-            "SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = %s AND tgenabled <> 'D'",
-            (f'"{self.schema}"."{name}"', EDIT_TRIGGER)).fetchone()
         lock = " FOR UPDATE" if for_update else ""
-        row = conn.execute(self._sql("SELECT edits, validated_edits FROM {}.{} WHERE layer = %s" + lock,
-                                     self.schema, TRUST_TABLE), (name,)).fetchone()
-        return (int(row[0]), int(row[1])) if live and row else None
+        row = conn.execute(self._sql(
+            "SELECT edits, validated_edits FROM {}.{} WHERE layer = %s AND EXISTS (SELECT 1 FROM pg_trigger "
+            "WHERE tgrelid = %s::regclass AND tgname = %s AND tgenabled <> 'D')" + lock, self.schema, TRUST_TABLE),
+            (name, f'"{self.schema}"."{name}"', EDIT_TRIGGER)).fetchone()
+        return (int(row[0]), int(row[1])) if row else None
 
     def _trusted(self, conn, name: str, tables: set[str]) -> bool:
         edits = self._edits(conn, name, tables)
         return edits is not None and edits[0] == edits[1]
 
-    def _columns(self, conn, table: str) -> list[str]:
+    def _columns(self, conn, table: str) -> dict[str, str]:
+        """Column → declared type (``format_type``: ``text``, ``geometry(Polygon,4547)``…) of ``table``, in order.
+
+        From the catalogue directly: ``information_schema`` views cost milliseconds, and
+        single-record writes ask on every save.
+        """
         rows = conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
-            (self.schema, table),
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = to_regclass(quote_ident(%s) || '.' || quote_ident(%s)) AND attnum > 0 "
+            "AND NOT attisdropped ORDER BY attnum", (self.schema, table),
         ).fetchall()
-        return [row[0] for row in rows]
+        return {row[0]: row[1] for row in rows}
+
+    def _epsg(self, conn) -> int:
+        """The park's working EPSG code, read alone (the whole metadata is larger)."""
+        row = conn.execute(self._sql("SELECT value FROM {}.{} WHERE key = 'working_epsg'", self.schema, META_TABLE)
+                           ).fetchone()
+        if row is None:
+            return int(self._read_meta(conn)["working_epsg"])  # raises the metadata's own error
+        return int(json.loads(row[0]))
 
     def _read_table(self, conn, spec: LayerSpec, epsg: int, bbox, where: tuple | None = None) -> pd.DataFrame:
         """The rows of layer ``spec`` as stored (in ``fid`` order), typed by Arrow, not validated.
@@ -519,10 +537,16 @@ class PostGISStore:
 
     def next_seq(self) -> int:
         """The log position the next event takes (1 for an empty log); the seq index makes it O(log n)."""
+        import psycopg
+
         with self.connection() as conn:
-            if AUDIT_LAYER not in self._require(conn):
+            try:  # one round trip when the log is there; the checks only when it is not
+                with conn.transaction():
+                    last = conn.execute(self._sql("SELECT max(seq) FROM {}.{}", self.schema, AUDIT_LAYER)
+                                        ).fetchone()[0]
+            except psycopg.errors.UndefinedTable:
+                self._require(conn)
                 return 1
-            last = conn.execute(self._sql("SELECT max(seq) FROM {}.{}", self.schema, AUDIT_LAYER)).fetchone()[0]
         return 1 if last is None else int(last) + 1
 
     def save_rows(self, updated: Mapping[str, pd.DataFrame], created: Mapping[str, pd.DataFrame],
@@ -544,16 +568,15 @@ class PostGISStore:
             return
         with self.connection() as conn:
             tables = self._require(conn)
-            epsg = int(self._read_meta(conn)["working_epsg"])
+            epsg = self._epsg(conn)
             self._lock(conn)  # queue behind whole-layer saves, which swap tables
             if TRUST_TABLE not in tables:
                 self._create_trust(conn, self.schema)  # a park of layout 1 (not migrated yet)
                 tables = tables | {TRUST_TABLE}
-            missing = set(self._missing(conn, tables))
             trusted: dict[str, bool] = {}
             for name in dict.fromkeys([*updates, *inserts]):
                 spec = get_layer(name)
-                if name in missing:
+                if name not in tables and name in self._missing(conn, tables):
                     raise ParkStoreError(self.missing_layer_message(name))
                 if name not in tables:
                     if name in updates:
@@ -576,10 +599,9 @@ class PostGISStore:
                     self._write_layer(conn, self.schema, get_layer(name), frame, epsg)
                     self._stamp(conn, self.schema, self.schema, name)
                     created_layers.append(name)
-            for name in [name for name, was in trusted.items() if was]:
-                # Our own writes of validated records were counted by the trigger: the layer is as validated.
-                conn.execute(self._sql("UPDATE {}.{} SET validated_edits = edits WHERE layer = %s",
-                                       self.schema, TRUST_TABLE), (name,))
+            # Our own writes of validated records were counted by the trigger: those layers are as validated.
+            conn.execute(self._sql("UPDATE {}.{} SET validated_edits = edits WHERE layer = ANY(%s)",
+                                   self.schema, TRUST_TABLE), ([name for name, was in trusted.items() if was],))
             if created_layers:
                 self._write_styles(conn, created_layers)
             self._bump(conn)
@@ -588,13 +610,12 @@ class PostGISStore:
         """UPDATE the stored records of ``frame`` by id, every field and the geometry (pipelined statements)."""
         from psycopg import sql
 
-        table = self._rows_table(frame, spec, epsg)
-        columns = [name for name in table.column_names if name != spec.id_field]
+        values = _python_columns(frame, spec, epsg)
+        columns = [name for name in values if name != spec.id_field]
         query = sql.SQL("UPDATE {}.{} SET {} WHERE {} = %s").format(
             _identifier(self.schema), _identifier(spec.name),
             sql.SQL(", ").join(sql.SQL("{} = %s").format(_identifier(column)) for column in columns),
             _identifier(spec.id_field))
-        values = table.to_pydict()
         ids = values[spec.id_field]
         rows = list(zip(*(values[column] for column in columns), ids, strict=True))
         with conn.cursor() as cur:
@@ -613,8 +634,10 @@ class PostGISStore:
         was written, and a generic geometry column when their geometry type is not the declared one."""
         from psycopg import sql
 
-        self._add_missing_columns(conn, spec)
-        if not self._fits(conn, spec, frame):
+        present = self._columns(conn, spec.name)
+        if not set(spec.field_names) <= set(present):
+            self._add_missing_columns(conn, spec)
+        if not _geometry_fits(present, spec, frame):
             # Rewrites the table once (O(layer)); a mixed single/multi layer is declared so anyway.
             conn.execute(sql.SQL("ALTER TABLE {}.{} ALTER COLUMN geometry TYPE geometry(Geometry, {})").format(
                 _identifier(self.schema), _identifier(spec.name), sql.Literal(epsg)))
@@ -748,28 +771,36 @@ class PostGISStore:
             self._bump(conn)
 
     def _append_rows(self, conn, spec: LayerSpec, frame: pd.DataFrame, epsg: int) -> None:
+        """Add ``frame``'s records to the layer's table: by INSERT statements when few, else by COPY."""
         import psycopg
 
-        try:
-            with conn.transaction():
+        try:  # no savepoint: the error ends the caller's transaction, which rolls back whole
+            if len(frame) <= ROW_STATEMENTS_MAX:
+                self._insert_rows(conn, spec, frame, epsg)
+            else:
                 self._copy_rows(conn, self.schema, spec, frame, epsg)
         except psycopg.errors.UniqueViolation as exc:
             detail = (exc.diag.message_detail or str(exc)).strip()
             msg = f"{self.label}:{spec.name}: appended rows refused, ids must be unique within the layer ({detail})"
             raise ParkStoreError(msg) from exc
 
+    def _insert_rows(self, conn, spec: LayerSpec, frame: pd.DataFrame, epsg: int) -> None:
+        """INSERT ``frame``'s records (pipelined statements)."""
+        from psycopg import sql
+
+        values = _python_columns(frame, spec, epsg)
+        query = sql.SQL("INSERT INTO {}.{} ({}) VALUES ({})").format(
+            _identifier(self.schema), _identifier(spec.name), sql.SQL(", ").join(map(_identifier, values)),
+            sql.SQL(", ").join([sql.Placeholder()] * len(values)))
+        with conn.cursor() as cur:
+            cur.executemany(query, list(zip(*values.values(), strict=True)))
+
     def _fits(self, conn, spec: LayerSpec, frame: pd.DataFrame) -> bool:
         """Whether ``frame``'s rows can be copied into the existing table as it is declared."""
-        present = set(self._columns(conn, spec.name))
-        if not set(spec.field_names) <= present:
+        present = self._columns(conn, spec.name)
+        if not set(spec.field_names) <= set(present):
             return False  # a field declared since the table was written: rebuild it (or migrate first)
-        if spec.geometry is None or not len(frame):
-            return True
-        declared = conn.execute(
-            "SELECT type FROM geometry_columns WHERE f_table_schema = %s AND f_table_name = %s",
-            (self.schema, spec.name)).fetchone()
-        wanted = geometry_type_name(frame.geometry.to_numpy(), spec.geometry).upper()
-        return declared is not None and declared[0].upper() in ("GEOMETRY", wanted)
+        return _geometry_fits(present, spec, frame)
 
     def write_lock(self) -> _AdvisoryLock:
         """The park's writer lock: re-entrant in this process, exclusive across processes.
@@ -1101,6 +1132,34 @@ class PostGISStore:
                 _identifier(schema), _identifier(spec.name), _identifier(f.name),
                 sql.Literal(f"{f.label_zh} {f.label_en}{unit}")))
         conn.execute(sql.SQL("; ").join(statements))
+
+
+def _geometry_fits(columns: Mapping[str, str], spec: LayerSpec, frame: pd.DataFrame) -> bool:
+    """Whether ``frame``'s geometries fit the geometry column declared in ``columns`` (:meth:`PostGISStore._columns`)."""
+    if spec.geometry is None or not len(frame):
+        return True
+    declared = _GEOMETRY_TYPMOD.match(columns.get("geometry", ""))
+    wanted = geometry_type_name(frame.geometry.to_numpy(), spec.geometry).upper()
+    return declared is not None and (declared.group(1) or "GEOMETRY").upper() in ("GEOMETRY", wanted)
+
+
+def _python_columns(frame: pd.DataFrame, spec: LayerSpec, epsg: int) -> dict[str, list]:
+    """``frame`` (validated) as column → Python values the driver sends: None for any missing value,
+    dates as ``datetime.date``, geometry as hex EWKB with the park's SRID (as COPY gets it).
+
+    Per column one ``tolist``: for the few records of an edit, much cheaper than Arrow tables.
+    """
+    columns = {}
+    for spec_field in spec.fields:
+        values = frame[spec_field.name].tolist()
+        if spec_field.kind == "date":
+            columns[spec_field.name] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in values]
+        else:
+            columns[spec_field.name] = [None if pd.isna(v) else v for v in values]
+    if spec.geometry is not None:
+        geoms = shapely.set_srid(frame.geometry.to_numpy(), epsg)
+        columns["geometry"] = shapely.to_wkb(geoms, hex=True, flavor="extended", include_srid=True).tolist()
+    return columns
 
 
 def _like_prefix(prefix: str) -> str:

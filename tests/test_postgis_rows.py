@@ -15,7 +15,7 @@ from conftest import TINY_META, X0, Y0, tiny_frames
 
 from layers.audit import number_events
 from layers.contract import RowStore
-from layers.postgis import PostGISStore, row_indexes
+from layers.postgis import ROW_STATEMENTS_MAX, PostGISStore, row_indexes
 from layers.registry import REGISTRY
 from layers.store import ParkStoreError, checked_frame, empty_frame
 
@@ -108,11 +108,29 @@ def test_created_records_are_inserted_after_the_stored_ones(tiny_pg):
     p4["parcel_id"] = "P4"
     p4["name"] = "四号地块"
     p4["geometry"] = [shapely.box(X0 + 100, Y0 + 100, X0 + 200, Y0 + 200)]
+    before = tiny_pg.load("parcels")
     tiny_pg.save_rows({}, {"parcels": typed(tiny_pg, "parcels", p4)}, no_events(tiny_pg))
     parcels = tiny_pg.load("parcels")
     assert list(parcels["parcel_id"]) == ["P1", "P2", "P3", "P4"]
     assert parcels.loc[3, "name"] == "四号地块"
+    pd.testing.assert_frame_equal(parcels, pd.concat([before, typed(tiny_pg, "parcels", p4)], ignore_index=True),
+                                  check_exact=True)
     assert tiny_pg.ids_present("parcels", ["P4", "P5", "P1"]) == {"P4", "P1"}
+    assert tiny_pg.ids_present("parcels", []) == set()
+
+
+@pytest.mark.parametrize("count", [ROW_STATEMENTS_MAX, ROW_STATEMENTS_MAX + 1])  # INSERT statements, then COPY
+def test_many_created_records_land_typed_whichever_way_they_are_written(tiny_pg, count):
+    units = pd.DataFrame({"unit_id": [f"U{i:05d}" for i in range(2, count + 2)], "building_id": "B1",
+                          "floor": pd.array([i % 7 for i in range(count)], dtype="Int64"),
+                          "area_m2": [100.0 + i / 8 for i in range(count)], "status": "leasable"})
+    units = typed(tiny_pg, "units", units)
+    before = tiny_pg.load("units")
+    tiny_pg.save_rows({}, {"units": units}, no_events(tiny_pg))
+    loaded = tiny_pg.load("units")
+    assert len(loaded) == count + 1
+    pd.testing.assert_frame_equal(loaded, pd.concat([before, units], ignore_index=True), check_exact=True)
+    assert tiny_pg.is_trusted("units")
 
 
 def test_events_are_appended_and_read_back_by_record_change_and_undo(tiny_pg):
