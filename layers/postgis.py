@@ -17,6 +17,11 @@ that nothing changed since: a statement-level trigger on every layer table count
 each insert, update, delete or truncate into ``parkatlas_trust``, and a layer
 whose count is the one the store stamped (read in the same snapshot as its rows)
 is only cast to the registry's types.
+
+Single records (:class:`layers.contract.RowStore`) are read and written in place,
+through the unique id index (and a ``text_pattern_ops`` index for id prefixes; the audit
+log is indexed by record, change, undone change and position): :meth:`PostGISStore.save_rows`
+costs what the change is, not the park.
 """
 
 from __future__ import annotations
@@ -653,7 +658,7 @@ class PostGISStore:
         if name in self._indexed:
             return
         if conn is not None:
-            self._create_row_indexes(conn, self.schema, get_layer(name), if_not_exists=True)
+            self._create_row_indexes(conn, self.schema, get_layer(name), missing_only=True)
             self._indexed.add(name)
             return
         try:
@@ -661,7 +666,7 @@ class PostGISStore:
                 if name not in self._tables(own):
                     return
                 self._lock(own)
-                self._create_row_indexes(own, self.schema, get_layer(name), if_not_exists=True)
+                self._create_row_indexes(own, self.schema, get_layer(name), missing_only=True)
         except psycopg.Error as exc:
             log.warning("%s:%s: row indexes not created (%s)", self.label, name, str(exc).strip())
         self._indexed.add(name)
@@ -849,7 +854,7 @@ class PostGISStore:
                 trusted = self._trusted(conn, name, tables)
                 changed = self._add_missing_columns(conn, spec) or changed
                 # Indexes are not data: a park written before them gets them without a new version.
-                self._create_row_indexes(conn, self.schema, spec, if_not_exists=True)
+                self._create_row_indexes(conn, self.schema, spec, missing_only=True)
                 if before_valid_time and has_valid_time(spec):
                     derived[name] = self._derive_valid_time(conn, spec, int(meta["working_epsg"]))
                     if trusted:  # our own update of values derived from validated ones: still validated
@@ -1103,13 +1108,22 @@ class PostGISStore:
                                      pa.array(hex_ewkb, type=pa.string()))
         return table
 
-    def _create_row_indexes(self, conn, schema: str, spec: LayerSpec, *, if_not_exists: bool = False) -> None:
-        """The indexes that make reads and writes of single records O(log n) (:data:`ROW_INDEXES`)."""
+    def _create_row_indexes(self, conn, schema: str, spec: LayerSpec, *, missing_only: bool = False) -> None:
+        """The indexes that make reads and writes of single records O(log n) (:func:`row_indexes`).
+
+        ``missing_only``: those the table lacks (looked up first, so a table that has them all
+        is not locked by ``CREATE INDEX``).
+        """
         from psycopg import sql
 
-        for index, columns in row_indexes(spec).items():
+        indexes = row_indexes(spec)
+        if missing_only:
+            present = {row[0] for row in conn.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = %s", (schema, spec.name))}
+            indexes = {index: columns for index, columns in indexes.items() if index not in present}
+        for index, columns in indexes.items():
             conn.execute(sql.SQL("CREATE INDEX {}{} ON {}.{} ({})").format(
-                sql.SQL("IF NOT EXISTS ") if if_not_exists else sql.SQL(""), _identifier(index),
+                sql.SQL("IF NOT EXISTS ") if missing_only else sql.SQL(""), _identifier(index),
                 _identifier(schema), _identifier(spec.name),
                 sql.SQL(", ").join(sql.SQL("{} {}").format(_identifier(column), sql.SQL(opclass))
                                    for column, opclass in columns)))
