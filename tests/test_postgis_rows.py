@@ -329,3 +329,24 @@ def test_two_writers_under_the_write_lock_both_land(tiny_pg):
     assert list(log["seq"]) == [1, 2]
     assert sorted(log["record_id"]) == ["P1", "P3"]
     assert tiny_pg.is_trusted("parcels")
+
+
+def test_an_outside_edit_committed_during_a_save_is_still_counted(tiny_pg, postgis_url):
+    import psycopg
+
+    outside = psycopg.connect(postgis_url)  # another client, mid-transaction: its trigger has counted the edit
+    try:
+        outside.execute(tiny_pg._sql("UPDATE {}.{} SET name = '  外改  ' WHERE parcel_id = 'P3'",
+                                     tiny_pg.schema, "parcels"))
+        saving = threading.Thread(target=tiny_pg.save_rows, args=({"parcels": edited_p2(tiny_pg)}, {},
+                                                                   no_events(tiny_pg)))
+        saving.start()
+        saving.join(timeout=1.0)
+        assert saving.is_alive()  # waits on the layer's trust row
+        outside.commit()
+        saving.join(timeout=30)
+        assert not saving.is_alive()
+    finally:
+        outside.close()
+    assert not tiny_pg.is_trusted("parcels")  # the outside edit was not absorbed by our re-stamp
+    assert list(tiny_pg.load("parcels")["name"]) == ["一号地块 <b>", "二号地块（改）", "外改"]
