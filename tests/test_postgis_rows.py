@@ -6,7 +6,13 @@ tests/conftest.py; expected frames are the loaded park with the hand-made record
 
 from __future__ import annotations
 
+import random
+import signal
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,6 +24,8 @@ from layers.contract import RowStore
 from layers.postgis import ROW_STATEMENTS_MAX, PostGISStore, row_indexes
 from layers.registry import REGISTRY
 from layers.store import ParkStoreError, checked_frame, empty_frame
+
+WRITER = Path(__file__).with_name("pg_rows_writer.py")
 
 
 @pytest.fixture
@@ -350,3 +358,23 @@ def test_an_outside_edit_committed_during_a_save_is_still_counted(tiny_pg, postg
         outside.close()
     assert not tiny_pg.is_trusted("parcels")  # the outside edit was not absorbed by our re-stamp
     assert list(tiny_pg.load("parcels")["name"]) == ["一号地块 <b>", "二号地块（改）", "外改"]
+
+
+def test_kill_9_during_row_saves_leaves_the_old_or_the_new_state(tiny_pg):
+    rng = random.Random(20261206)
+    for _ in range(4):
+        child = subprocess.Popen([sys.executable, str(WRITER), tiny_pg.url, tiny_pg.schema],
+                                 stdout=subprocess.PIPE, text=True)
+        first = child.stdout.readline()  # at least one save complete in this round
+        assert first.startswith("committed"), first
+        time.sleep(rng.uniform(0.0, 0.5))  # then kill it somewhere in a later save
+        child.send_signal(signal.SIGKILL)
+        rest, _ = child.communicate(timeout=60)
+        done = int([first, *rest.splitlines()][-1].split()[1])
+        log = tiny_pg.load("audit_events")
+        # Every save reported complete is there, plus at most the one being written when it died ...
+        assert log["seq"].max() in (done, done + 1), (log["seq"].max(), done)
+        assert list(log["seq"]) == list(range(1, len(log) + 1))
+        # ... whole: the record and its event together, and the layer still trusted.
+        assert tiny_pg.load("parcels").loc[0, "name"] == log["new_value"].iloc[-1] == f"名称 {len(log)}"
+        assert tiny_pg.is_trusted("parcels") and tiny_pg.is_trusted("audit_events")
