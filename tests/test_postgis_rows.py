@@ -7,17 +7,14 @@ tests/conftest.py; expected frames are the loaded park with the hand-made record
 from __future__ import annotations
 
 import random
-import signal
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import shapely
 from conftest import TINY_META, X0, Y0, tiny_frames
+from crash_helpers import kill_during_saves
 
 from layers.audit import number_events
 from layers.contract import RowStore
@@ -363,14 +360,7 @@ def test_an_outside_edit_committed_during_a_save_is_still_counted(tiny_pg, postg
 def test_kill_9_during_row_saves_leaves_the_old_or_the_new_state(tiny_pg):
     rng = random.Random(20261206)
     for _ in range(4):
-        child = subprocess.Popen([sys.executable, str(WRITER), tiny_pg.url, tiny_pg.schema],
-                                 stdout=subprocess.PIPE, text=True)
-        first = child.stdout.readline()  # at least one save complete in this round
-        assert first.startswith("committed"), first
-        time.sleep(rng.uniform(0.0, 0.5))  # then kill it somewhere in a later save
-        child.send_signal(signal.SIGKILL)
-        rest, _ = child.communicate(timeout=60)
-        done = int([first, *rest.splitlines()][-1].split()[1])
+        done = kill_during_saves([str(WRITER), tiny_pg.url, tiny_pg.schema], rng)
         log = tiny_pg.load("audit_events")
         # Every save reported complete is there, plus at most the one being written when it died ...
         assert log["seq"].max() in (done, done + 1), (log["seq"].max(), done)
