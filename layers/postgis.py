@@ -610,6 +610,7 @@ class PostGISStore:
             if created_layers:
                 self._write_styles(conn, created_layers)
             self._bump(conn)
+        self._indexed.update(trusted)  # committed: the row indexes made above are there
 
     def _update_rows(self, conn, spec: LayerSpec, frame: pd.DataFrame, epsg: int) -> None:
         """UPDATE the stored records of ``frame`` by id, every field and the geometry (pipelined statements)."""
@@ -650,16 +651,16 @@ class PostGISStore:
     def _ensure_row_indexes(self, name: str, conn=None) -> None:
         """Create the row indexes of a table written before they were (once per layer and store object).
 
-        In ``conn``'s transaction when given (a writer's), else in one of its own under the
-        park's lock; a role that may not create them is logged and reads on without.
+        In ``conn``'s transaction when given (a writer's, which records the layer once it
+        commits), else in one of its own under the park's lock; a role that may not create
+        them is logged and reads on without.
         """
         import psycopg
 
         if name in self._indexed:
             return
-        if conn is not None:
+        if conn is not None:  # known to be there once the caller's transaction commits (it records so)
             self._create_row_indexes(conn, self.schema, get_layer(name), missing_only=True)
-            self._indexed.add(name)
             return
         try:
             with self.connection() as own:
