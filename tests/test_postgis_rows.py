@@ -368,3 +368,13 @@ def test_kill_9_during_row_saves_leaves_the_old_or_the_new_state(tiny_pg):
         # ... whole: the record and its event together, and the layer still trusted.
         assert tiny_pg.load("parcels").loc[0, "name"] == log["new_value"].iloc[-1] == f"名称 {len(log)}"
         assert tiny_pg.is_trusted("parcels") and tiny_pg.is_trusted("audit_events")
+
+
+def test_a_field_the_table_lacks_gets_its_column_and_the_written_value(tiny_pg):
+    psql(tiny_pg, "ALTER TABLE {}.{} DROP COLUMN far_max", tiny_pg.schema, "parcels")  # written before the field
+    p2 = tiny_pg.read_rows("parcels", ["P2"])
+    assert p2["far_max"].isna().all()
+    p2["far_max"] = 2.5
+    tiny_pg.save_rows({"parcels": typed(tiny_pg, "parcels", p2)}, {}, no_events(tiny_pg))
+    assert tiny_pg.load("parcels")["far_max"].tolist()[1] == 2.5
+    assert tiny_pg.load("parcels")["far_max"].isna().tolist() == [True, False, True]
