@@ -373,12 +373,17 @@ class PostGISStore:
         """
         if TRUST_TABLE not in tables or name not in tables:
             return None
-        lock = " FOR UPDATE" if for_update else ""
-        row = conn.execute(self._sql(
-            "SELECT edits, validated_edits FROM {}.{} WHERE layer = %s AND EXISTS (SELECT 1 FROM pg_trigger "
-            "WHERE tgrelid = %s::regclass AND tgname = %s AND tgenabled <> 'D')" + lock, self.schema, TRUST_TABLE),
-            (name, f'"{self.schema}"."{name}"', EDIT_TRIGGER)).fetchone()
-        return (int(row[0]), int(row[1])) if row else None
+        return self._trust_rows(conn, [name], for_update=for_update).get(name)
+
+    def _trust_rows(self, conn, names: Sequence[str], *, for_update: bool = False) -> dict[str, tuple[int, int]]:
+        """:meth:`_edits` of several layers in one statement; a layer without a live trigger (or table) is left out."""
+        lock = " FOR UPDATE OF t" if for_update else ""
+        rows = conn.execute(self._sql(
+            "SELECT t.layer, t.edits, t.validated_edits FROM {}.{} AS t WHERE t.layer = ANY(%s) AND EXISTS ("
+            "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(quote_ident(%s) || '.' || quote_ident(t.layer)) "
+            "AND tgname = %s AND tgenabled <> 'D')" + lock, self.schema, TRUST_TABLE),
+            (list(names), self.schema, EDIT_TRIGGER)).fetchall()
+        return {row[0]: (int(row[1]), int(row[2])) for row in rows}
 
     def _trusted(self, conn, name: str, tables: set[str]) -> bool:
         edits = self._edits(conn, name, tables)
@@ -390,12 +395,20 @@ class PostGISStore:
         From the catalogue directly: ``information_schema`` views cost milliseconds, and
         single-record writes ask on every save.
         """
+        return self._columns_of(conn, [table]).get(table, {})
+
+    def _columns_of(self, conn, tables: Sequence[str]) -> dict[str, dict[str, str]]:
+        """:meth:`_columns` of several tables in one statement (absent ones left out)."""
         rows = conn.execute(
-            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-            "WHERE attrelid = to_regclass(quote_ident(%s) || '.' || quote_ident(%s)) AND attnum > 0 "
-            "AND NOT attisdropped ORDER BY attnum", (self.schema, table),
+            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute AS a "
+            "JOIN pg_class AS c ON c.oid = a.attrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = ANY(%s) AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
+            "AND NOT a.attisdropped ORDER BY c.relname, a.attnum", (self.schema, list(tables)),
         ).fetchall()
-        return {row[0]: row[1] for row in rows}
+        columns: dict[str, dict[str, str]] = {}
+        for table, column, declared in rows:
+            columns.setdefault(table, {})[column] = declared
+        return columns
 
     def _epsg(self, conn) -> int:
         """The park's working EPSG code, read alone (the whole metadata is larger)."""
@@ -578,22 +591,23 @@ class PostGISStore:
             if TRUST_TABLE not in tables:
                 self._create_trust(conn, self.schema)  # a park of layout 1 (not migrated yet)
                 tables = tables | {TRUST_TABLE}
-            trusted: dict[str, bool] = {}
-            for name in dict.fromkeys([*updates, *inserts]):
-                spec = get_layer(name)
+            touched = list(dict.fromkeys([*updates, *inserts]))
+            for name in touched:
                 if name not in tables and name in self._missing(conn, tables):
                     raise ParkStoreError(self.missing_layer_message(name))
-                if name not in tables:
-                    if name in updates:
-                        ids = ", ".join(map(str, updates[name][spec.id_field]))
-                        raise ParkStoreError(f"{self.label}:{name}: the layer is absent, records {ids} cannot be "
-                                             "updated")
-                    continue
-                edits = self._edits(conn, name, tables, for_update=True)
-                trusted[name] = edits is not None and edits[0] == edits[1]
+                if name not in tables and name in updates:
+                    ids = ", ".join(map(str, updates[name][get_layer(name).id_field]))
+                    raise ParkStoreError(f"{self.label}:{name}: the layer is absent, records {ids} cannot be updated")
+            present = [name for name in touched if name in tables]
+            # Trust rows locked before our first write, and all layers' columns, in a statement each.
+            edits = self._trust_rows(conn, present, for_update=True)
+            trusted = {name: name in edits and edits[name][0] == edits[name][1] for name in present}
+            columns = self._columns_of(conn, present)
+            for name in present:
                 self._ensure_row_indexes(name, conn)
                 frames = [frame for frame in (updates.get(name), inserts.get(name)) if frame is not None]
-                self._fit_rows(conn, spec, pd.concat(frames) if len(frames) > 1 else frames[0], epsg)
+                self._fit_rows(conn, get_layer(name), pd.concat(frames) if len(frames) > 1 else frames[0],
+                               columns.get(name, {}), epsg)
             for name, frame in updates.items():
                 self._update_rows(conn, get_layer(name), frame, epsg)
             created_layers = []
@@ -604,12 +618,13 @@ class PostGISStore:
                     self._write_layer(conn, self.schema, get_layer(name), frame, epsg)
                     self._stamp(conn, self.schema, self.schema, name)
                     created_layers.append(name)
-            # Our own writes of validated records were counted by the trigger: those layers are as validated.
-            conn.execute(self._sql("UPDATE {}.{} SET validated_edits = edits WHERE layer = ANY(%s)",
-                                   self.schema, TRUST_TABLE), ([name for name, was in trusted.items() if was],))
             if created_layers:
                 self._write_styles(conn, created_layers)
-            self._bump(conn)
+            # Our own writes of validated records were counted by the trigger: those layers are as validated.
+            # With the version in one statement (one round trip less on every edit).
+            conn.execute(self._sql("WITH restamp AS (UPDATE {}.{} SET validated_edits = edits WHERE layer = ANY(%s)) "
+                                   "UPDATE {}.{} SET change_counter = change_counter + 1", self.schema, TRUST_TABLE,
+                                   self.schema, STATE_TABLE), ([name for name, was in trusted.items() if was],))
         self._indexed.update(trusted)  # committed: the row indexes made above are there
 
     def _update_rows(self, conn, spec: LayerSpec, frame: pd.DataFrame, epsg: int) -> None:
@@ -635,12 +650,12 @@ class PostGISStore:
             msg = f"{self.label}:{spec.name}: records not in the layer, nothing saved: {absent}"
             raise ParkStoreError(msg)
 
-    def _fit_rows(self, conn, spec: LayerSpec, frame: pd.DataFrame, epsg: int) -> None:
-        """Make layer ``spec``'s table take ``frame``'s records in place: columns of fields declared since it
-        was written, and a generic geometry column when their geometry type is not the declared one."""
+    def _fit_rows(self, conn, spec: LayerSpec, frame: pd.DataFrame, present: Mapping[str, str], epsg: int) -> None:
+        """Make layer ``spec``'s table (its ``present`` columns, :meth:`_columns`) take ``frame``'s records in
+        place: columns of fields declared since it was written, and a generic geometry column when their geometry
+        type is not the declared one."""
         from psycopg import sql
 
-        present = self._columns(conn, spec.name)
         if not set(spec.field_names) <= set(present):
             self._add_missing_columns(conn, spec)
         if not _geometry_fits(present, spec, frame):
