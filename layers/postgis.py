@@ -17,6 +17,11 @@ that nothing changed since: a statement-level trigger on every layer table count
 each insert, update, delete or truncate into ``parkatlas_trust``, and a layer
 whose count is the one the store stamped (read in the same snapshot as its rows)
 is only cast to the registry's types.
+
+Single records (:class:`layers.contract.RowStore`) are read and written in place,
+through the unique id index (and a ``text_pattern_ops`` index for id prefixes; the audit
+log is indexed by record, change, undone change and position): :meth:`PostGISStore.save_rows`
+costs what the change is, not the park.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import logging
 import re
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -75,8 +80,13 @@ LAYOUT_VERSION = 2
 #: Schema names we create and quote; '__staging' is appended during saves (PostgreSQL allows 63 bytes).
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,49}$")
 _STAGING_SUFFIX = "__staging"
+#: A geometry column's declared type as ``format_type`` writes it: ``geometry(MultiPolygon,4547)``, ``geometry``.
+_GEOMETRY_TYPMOD = re.compile(r"^geometry(?:\((\w+)(?:,\d+)?\))?$")
 #: Rows per COPY chunk: bounds the memory of the CSV text for 10⁶-row layers.
 COPY_BATCH_ROWS = 100_000
+#: Most appended records written by INSERT statements: for a few, building COPY's Arrow CSV costs more
+#: (≈10 ms a frame of a wide layer) than the statements; for many, COPY is faster.
+ROW_STATEMENTS_MAX = 1_000
 
 _PG_TYPES = {
     "str": "text",
@@ -87,6 +97,25 @@ _PG_TYPES = {
     "date": "date",
 }
 _PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): STRING_DTYPE}
+#: The audit log's indexes besides its id's: a record's history, a change's events, the undo of a change, the
+#: log's end (:meth:`PostGISStore.read_events`, :meth:`PostGISStore.next_seq`).
+AUDIT_LAYER = "audit_events"
+_AUDIT_INDEXES = {
+    "audit_events_record": (("layer", ""), ("record_id", "")),
+    "audit_events_change": (("change_id", ""),),
+    "audit_events_undoes": (("undoes", ""),),
+    "audit_events_seq": (("seq", ""),),
+}
+
+
+def row_indexes(spec: LayerSpec) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Index name → ((column, operator class), …) a layer's table has besides its unique id.
+
+    The id's own unique index serves equality; ``text_pattern_ops`` serves id prefixes
+    (``LIKE 'P12-%'``) in any collation.
+    """
+    indexes = {f"{spec.name}_id_prefix": ((spec.id_field, "text_pattern_ops"),)}
+    return {**indexes, **_AUDIT_INDEXES} if spec.name == AUDIT_LAYER else indexes
 
 
 def safe_url(url: str) -> str:
@@ -138,14 +167,16 @@ class PostGISStore:
         self._pool = None
         self._pool_lock = threading.Lock()
         self._writer: _AdvisoryLock | None = None
+        #: Layers whose row indexes are known to be there (:meth:`_ensure_row_indexes`).
+        self._indexed: set[str] = set()
 
     def __repr__(self) -> str:
         return f"PostGISStore({safe_url(self.url)!r}, schema={self.schema!r})"
 
     @property
     def capabilities(self) -> StoreCapabilities:
-        """A database schema that cuts its own vector tiles (:mod:`layers.contract`)."""
-        return StoreCapabilities(database=self, tiles=self)
+        """A database schema that cuts its own vector tiles and writes single records (:mod:`layers.contract`)."""
+        return StoreCapabilities(database=self, tiles=self, rows=self)
 
     @property
     def unaudited(self) -> PostGISStore:
@@ -292,18 +323,24 @@ class PostGISStore:
             Optional (minx, miny, maxx, maxy) in the park's working CRS: features whose
             geometry intersects the box (uses the GiST index).
         """
+        return self._load(name, bbox=bbox)
+
+    def _load(self, name: str, *, bbox: tuple[float, float, float, float] | None = None,
+              where: tuple | None = None) -> pd.DataFrame:
+        """Layer ``name`` (its rows in ``bbox`` and matching ``where``, see :meth:`_read_table`), typed as
+        :meth:`load` types it: cast when trusted, validated otherwise; empty and typed when absent."""
         spec = get_layer(name)
         with self.connection() as conn:
             # One snapshot for the stamp and the rows: an edit committed in between cannot slip in trusted.
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             tables = self._require(conn)
-            epsg = int(self._read_meta(conn)["working_epsg"])
+            epsg = self._epsg(conn)
             if name not in tables:
                 if name in self._missing(conn, tables):
                     raise ParkStoreError(self.missing_layer_message(name))
                 return empty_frame(spec, CRS.from_epsg(epsg))
             trusted = self._trusted(conn, name, tables)
-            raw = self._read_table(conn, spec, epsg, bbox)
+            raw = self._read_table(conn, spec, epsg, bbox, where)
         # A column dropped or renamed outside the store fires no trigger: a layer short of a field is validated.
         if trusted and set(spec.field_names) <= set(raw.columns):
             return cast_layer(raw, spec)
@@ -328,41 +365,81 @@ class PostGISStore:
         with self.connection() as conn:
             return self._trusted(conn, name, self._require(conn))
 
-    def _edits(self, conn, name: str, tables: set[str]) -> tuple[int, int] | None:
-        """(edits counted, edits stamped as validated) of layer ``name``; None when it has no live trigger."""
+    def _edits(self, conn, name: str, tables: set[str], *, for_update: bool = False) -> tuple[int, int] | None:
+        """(edits counted, edits stamped as validated) of layer ``name``; None when it has no live trigger.
+
+        ``for_update`` locks the layer's trust row until the transaction ends: an outside edit
+        committed meanwhile waits to be counted until after a re-stamp (:meth:`save_rows`).
+        """
         if TRUST_TABLE not in tables or name not in tables:
             return None
-        live = conn.execute(
-            "SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = %s AND tgenabled <> 'D'",
-            (f'"{self.schema}"."{name}"', EDIT_TRIGGER)).fetchone()
-        row = conn.execute(self._sql("SELECT edits, validated_edits FROM {}.{} WHERE layer = %s",
-                                     self.schema, TRUST_TABLE), (name,)).fetchone()
-        return (int(row[0]), int(row[1])) if live and row else None
+        return self._trust_rows(conn, [name], for_update=for_update).get(name)
+
+    def _trust_rows(self, conn, names: Sequence[str], *, for_update: bool = False) -> dict[str, tuple[int, int]]:
+        """:meth:`_edits` of several layers in one statement; a layer without a live trigger (or table) is left out."""
+        lock = " FOR UPDATE OF t" if for_update else ""
+        rows = conn.execute(self._sql(
+            "SELECT t.layer, t.edits, t.validated_edits FROM {}.{} AS t WHERE t.layer = ANY(%s) AND EXISTS ("
+            "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(quote_ident(%s) || '.' || quote_ident(t.layer)) "
+            "AND tgname = %s AND tgenabled <> 'D')" + lock, self.schema, TRUST_TABLE),
+            (list(names), self.schema, EDIT_TRIGGER)).fetchall()
+        return {row[0]: (int(row[1]), int(row[2])) for row in rows}
 
     def _trusted(self, conn, name: str, tables: set[str]) -> bool:
         edits = self._edits(conn, name, tables)
         return edits is not None and edits[0] == edits[1]
 
-    def _columns(self, conn, table: str) -> list[str]:
-        rows = conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
-            (self.schema, table),
-        ).fetchall()
-        return [row[0] for row in rows]
+    def _columns(self, conn, table: str) -> dict[str, str]:
+        """Column → declared type (``format_type``: ``text``, ``geometry(Polygon,4547)``…) of ``table``, in order.
 
-    def _read_table(self, conn, spec: LayerSpec, epsg: int, bbox) -> pd.DataFrame:
+        From the catalogue directly: ``information_schema`` views cost milliseconds, and
+        single-record writes ask on every save.
+        """
+        return self._columns_of(conn, [table]).get(table, {})
+
+    def _columns_of(self, conn, tables: Sequence[str]) -> dict[str, dict[str, str]]:
+        """:meth:`_columns` of several tables in one statement (absent ones left out)."""
+        rows = conn.execute(
+            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute AS a "
+            "JOIN pg_class AS c ON c.oid = a.attrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = ANY(%s) AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
+            "AND NOT a.attisdropped ORDER BY c.relname, a.attnum", (self.schema, list(tables)),
+        ).fetchall()
+        columns: dict[str, dict[str, str]] = {}
+        for table, column, declared in rows:
+            columns.setdefault(table, {})[column] = declared
+        return columns
+
+    def _epsg(self, conn) -> int:
+        """The park's working EPSG code, read alone (the whole metadata is larger)."""
+        row = conn.execute(self._sql("SELECT value FROM {}.{} WHERE key = 'working_epsg'", self.schema, META_TABLE)
+                           ).fetchone()
+        if row is None:
+            return int(self._read_meta(conn)["working_epsg"])  # raises the metadata's own error
+        return int(json.loads(row[0]))
+
+    def _read_table(self, conn, spec: LayerSpec, epsg: int, bbox, where: tuple | None = None) -> pd.DataFrame:
+        """The rows of layer ``spec`` as stored (in ``fid`` order), typed by Arrow, not validated.
+
+        ``bbox`` keeps the features intersecting it; ``where`` is ``(condition, params)``, a
+        ``psycopg.sql`` condition the rows must also meet.
+        """
         from psycopg import sql
 
         present = set(self._columns(conn, spec.name))
         # Fields added to the registry after the table was written load as empty (validation fills them).
         fields = [f for f in spec.fields if f.name in present]
         names = [f.name for f in fields] + (["geometry"] if spec.geometry else [])
-        where, params = sql.SQL(""), []
+        conditions, params = [], []
         if bbox is not None and spec.geometry is not None:
-            where = sql.SQL(" WHERE ST_Intersects(geometry, ST_MakeEnvelope(%s, %s, %s, %s, %s))")
-            params = [*map(float, bbox), epsg]
+            conditions.append(sql.SQL("ST_Intersects(geometry, ST_MakeEnvelope(%s, %s, %s, %s, %s))"))
+            params += [*map(float, bbox), epsg]
+        if where is not None:
+            conditions.append(sql.SQL("({})").format(where[0]))
+            params += list(where[1])
+        filtered = sql.SQL(" WHERE {}").format(sql.SQL(" AND ").join(conditions)) if conditions else sql.SQL("")
         query = sql.SQL("COPY (SELECT {} FROM {}.{}{} ORDER BY fid) TO STDOUT WITH (FORMAT csv)").format(
-            sql.SQL(", ").join(map(_identifier, names)), _identifier(self.schema), _identifier(spec.name), where
+            sql.SQL(", ").join(map(_identifier, names)), _identifier(self.schema), _identifier(spec.name), filtered
         )
         buffer = io.BytesIO()
         with conn.cursor() as cur, cur.copy(query, params or None) as copy:
@@ -420,6 +497,195 @@ class PostGISStore:
     def load_all(self) -> dict[str, pd.DataFrame]:
         """Every registered layer, validated (absent ones empty)."""
         return {name: self.load(name) for name in REGISTRY}
+
+    # -- single records (layers.contract.RowStore) ---------------------------------
+
+    def read_rows(self, name: str, ids: Sequence[str], *, id_prefixes: Sequence[str] = ()) -> pd.DataFrame:
+        """The records of layer ``name`` whose id is in ``ids`` or starts with one of ``id_prefixes``.
+
+        Typed as :meth:`load` types them (cast when the layer is trusted, validated
+        otherwise), in stored order; an empty typed frame when none is there or the layer
+        is absent. Uses the id's unique index and its prefix index.
+        """
+        from psycopg import sql
+
+        spec = get_layer(name)
+        ids, id_prefixes = [str(i) for i in ids], [str(p) for p in id_prefixes]
+        column = _identifier(spec.id_field)
+        conditions = [sql.SQL("{} = ANY(%s::text[])").format(column)] if ids else []
+        conditions += [sql.SQL("{} LIKE %s").format(column)] * len(id_prefixes)
+        if not conditions:
+            return self._load(name, where=(sql.SQL("false"), []))
+        self._ensure_row_indexes(name)
+        params = ([ids] if ids else []) + [_like_prefix(prefix) for prefix in id_prefixes]
+        return self._load(name, where=(sql.SQL(" OR ").join(conditions), params))
+
+    def ids_present(self, name: str, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` layer ``name`` holds (retired records included: ids stay taken)."""
+        spec = get_layer(name)
+        ids = [str(i) for i in ids]
+        with self.connection() as conn:
+            if not ids or name not in self._require(conn):
+                return set()
+            rows = conn.execute(self._sql("SELECT {} FROM {}.{} WHERE {} = ANY(%s)", spec.id_field, self.schema,
+                                          name, spec.id_field), (ids,)).fetchall()
+        return {row[0] for row in rows}
+
+    def read_events(self, *, records: Sequence[tuple[str, str]] = (), change_ids: Sequence[str] = (),
+                    undoes: Sequence[str] = ()) -> pd.DataFrame:
+        """The audit events of any of the ``(layer, record_id)`` pairs, of any of ``change_ids``, or undoing any
+        of ``undoes``; typed as ``load("audit_events")``, in log (``seq``) order."""
+        from psycopg import sql
+
+        by_layer: dict[str, list[str]] = {}
+        for layer, record_id in records:
+            by_layer.setdefault(str(layer), []).append(str(record_id))
+        conditions = [sql.SQL("(layer = %s AND record_id = ANY(%s::text[]))")] * len(by_layer)
+        params: list = [value for layer, record_ids in by_layer.items() for value in (layer, record_ids)]
+        for column, values in (("change_id", change_ids), ("undoes", undoes)):
+            if len(values):
+                conditions.append(sql.SQL("{} = ANY(%s::text[])").format(_identifier(column)))
+                params.append([str(value) for value in values])
+        if not conditions:
+            return self._load(AUDIT_LAYER, where=(sql.SQL("false"), []))
+        self._ensure_row_indexes(AUDIT_LAYER)
+        events = self._load(AUDIT_LAYER, where=(sql.SQL(" OR ").join(conditions), params))
+        # Stored order is log order unless the log was rewritten whole in another order: sort to be sure.
+        return events.sort_values("seq", kind="stable").reset_index(drop=True)
+
+    def next_seq(self) -> int:
+        """The log position the next event takes (1 for an empty log); the seq index makes it O(log n)."""
+        import psycopg
+
+        with self.connection() as conn:
+            try:  # one round trip when the log is there; the checks only when it is not
+                with conn.transaction():
+                    last = conn.execute(self._sql("SELECT max(seq) FROM {}.{}", self.schema, AUDIT_LAYER)
+                                        ).fetchone()[0]
+            except psycopg.errors.UndefinedTable:
+                self._require(conn)
+                return 1
+        return 1 if last is None else int(last) + 1
+
+    def save_rows(self, updated: Mapping[str, pd.DataFrame], created: Mapping[str, pd.DataFrame],
+                  events: pd.DataFrame) -> None:
+        """In one transaction: UPDATE the records of ``updated[name]`` (by id; every registry field and the
+        geometry), INSERT those of ``created[name]`` and the audit ``events``, and count a new version.
+
+        Every frame is validated by the caller. A layer trusted before stays trusted (its
+        trust row is locked first and re-stamped after our own writes); one that was not
+        stays not. A layer first given records here is created. Raises
+        :class:`ParkStoreError` naming the layer and ids when an updated record is not
+        there or an inserted id (or event) is taken; nothing is written then.
+        """
+        updates = {name: frame for name, frame in updated.items() if len(frame)}
+        inserts = {name: frame for name, frame in created.items() if len(frame)}
+        if len(events):
+            inserts[AUDIT_LAYER] = pd.concat([inserts[AUDIT_LAYER], events]) if AUDIT_LAYER in inserts else events
+        if not updates and not inserts:
+            return
+        with self.connection() as conn:
+            tables = self._require(conn)
+            epsg = self._epsg(conn)
+            self._lock(conn)  # queue behind whole-layer saves, which swap tables
+            if TRUST_TABLE not in tables:
+                self._create_trust(conn, self.schema)  # a park of layout 1 (not migrated yet)
+                tables = tables | {TRUST_TABLE}
+            touched = list(dict.fromkeys([*updates, *inserts]))
+            for name in touched:
+                if name not in tables and name in self._missing(conn, tables):
+                    raise ParkStoreError(self.missing_layer_message(name))
+                if name not in tables and name in updates:
+                    ids = ", ".join(map(str, updates[name][get_layer(name).id_field]))
+                    raise ParkStoreError(f"{self.label}:{name}: the layer is absent, records {ids} cannot be updated")
+            present = [name for name in touched if name in tables]
+            # Trust rows locked before our first write, and all layers' columns, in a statement each.
+            edits = self._trust_rows(conn, present, for_update=True)
+            trusted = {name: name in edits and edits[name][0] == edits[name][1] for name in present}
+            columns = self._columns_of(conn, present)
+            for name in present:
+                self._ensure_row_indexes(name, conn)
+                frames = [frame for frame in (updates.get(name), inserts.get(name)) if frame is not None]
+                self._fit_rows(conn, get_layer(name), pd.concat(frames) if len(frames) > 1 else frames[0],
+                               columns.get(name, {}), epsg)
+            for name, frame in updates.items():
+                self._update_rows(conn, get_layer(name), frame, epsg)
+            created_layers = []
+            for name, frame in inserts.items():
+                if name in tables:
+                    self._append_rows(conn, get_layer(name), frame, epsg)
+                else:
+                    self._write_layer(conn, self.schema, get_layer(name), frame, epsg)
+                    self._stamp(conn, self.schema, self.schema, name)
+                    created_layers.append(name)
+            if created_layers:
+                self._write_styles(conn, created_layers)
+            # Our own writes of validated records were counted by the trigger: those layers are as validated.
+            # With the version in one statement (one round trip less on every edit).
+            conn.execute(self._sql("WITH restamp AS (UPDATE {}.{} SET validated_edits = edits WHERE layer = ANY(%s)) "
+                                   "UPDATE {}.{} SET change_counter = change_counter + 1", self.schema, TRUST_TABLE,
+                                   self.schema, STATE_TABLE), ([name for name, was in trusted.items() if was],))
+        self._indexed.update(trusted)  # committed: the row indexes made above are there
+
+    def _update_rows(self, conn, spec: LayerSpec, frame: pd.DataFrame, epsg: int) -> None:
+        """UPDATE the stored records of ``frame`` by id, every field and the geometry (pipelined statements)."""
+        from psycopg import sql
+
+        values = _python_columns(frame, spec, epsg)
+        columns = [name for name in values if name != spec.id_field]
+        query = sql.SQL("UPDATE {}.{} SET {} WHERE {} = %s").format(
+            _identifier(self.schema), _identifier(spec.name),
+            sql.SQL(", ").join(sql.SQL("{} = %s").format(_identifier(column)) for column in columns),
+            _identifier(spec.id_field))
+        ids = values[spec.id_field]
+        rows = list(zip(*(values[column] for column in columns), ids, strict=True))
+        with conn.cursor() as cur:
+            cur.executemany(query, rows)
+            matched = cur.rowcount
+        if matched != len(rows):
+            present = {row[0] for row in conn.execute(self._sql(
+                "SELECT {} FROM {}.{} WHERE {} = ANY(%s)", spec.id_field, self.schema, spec.name, spec.id_field),
+                (ids,)).fetchall()}
+            absent = ", ".join(str(i) for i in ids if i not in present)
+            msg = f"{self.label}:{spec.name}: records not in the layer, nothing saved: {absent}"
+            raise ParkStoreError(msg)
+
+    def _fit_rows(self, conn, spec: LayerSpec, frame: pd.DataFrame, present: Mapping[str, str], epsg: int) -> None:
+        """Make layer ``spec``'s table (its ``present`` columns, :meth:`_columns`) take ``frame``'s records in
+        place: columns of fields declared since it was written, and a generic geometry column when their geometry
+        type is not the declared one."""
+        from psycopg import sql
+
+        if not set(spec.field_names) <= set(present):
+            self._add_missing_columns(conn, spec)
+        if not _geometry_fits(present, spec, frame):
+            # Rewrites the table once (O(layer)); a mixed single/multi layer is declared so anyway.
+            conn.execute(sql.SQL("ALTER TABLE {}.{} ALTER COLUMN geometry TYPE geometry(Geometry, {})").format(
+                _identifier(self.schema), _identifier(spec.name), sql.Literal(epsg)))
+
+    def _ensure_row_indexes(self, name: str, conn=None) -> None:
+        """Create the row indexes of a table written before they were (once per layer and store object).
+
+        In ``conn``'s transaction when given (a writer's, which records the layer once it
+        commits), else in one of its own under the park's lock; a role that may not create
+        them is logged and reads on without.
+        """
+        import psycopg
+
+        if name in self._indexed:
+            return
+        if conn is not None:  # known to be there once the caller's transaction commits (it records so)
+            self._create_row_indexes(conn, self.schema, get_layer(name), missing_only=True)
+            return
+        try:
+            with self.connection() as own:
+                if name not in self._tables(own):
+                    return
+                self._lock(own)
+                self._create_row_indexes(own, self.schema, get_layer(name), missing_only=True)
+        except psycopg.Error as exc:
+            log.warning("%s:%s: row indexes not created (%s)", self.label, name, str(exc).strip())
+        self._indexed.add(name)
 
     # -- writing -----------------------------------------------------------------
 
@@ -526,28 +792,36 @@ class PostGISStore:
             self._bump(conn)
 
     def _append_rows(self, conn, spec: LayerSpec, frame: pd.DataFrame, epsg: int) -> None:
+        """Add ``frame``'s records to the layer's table: by INSERT statements when few, else by COPY."""
         import psycopg
 
-        try:
-            with conn.transaction():
+        try:  # no savepoint: the error ends the caller's transaction, which rolls back whole
+            if len(frame) <= ROW_STATEMENTS_MAX:
+                self._insert_rows(conn, spec, frame, epsg)
+            else:
                 self._copy_rows(conn, self.schema, spec, frame, epsg)
         except psycopg.errors.UniqueViolation as exc:
             detail = (exc.diag.message_detail or str(exc)).strip()
             msg = f"{self.label}:{spec.name}: appended rows refused, ids must be unique within the layer ({detail})"
             raise ParkStoreError(msg) from exc
 
+    def _insert_rows(self, conn, spec: LayerSpec, frame: pd.DataFrame, epsg: int) -> None:
+        """INSERT ``frame``'s records (pipelined statements)."""
+        from psycopg import sql
+
+        values = _python_columns(frame, spec, epsg)
+        query = sql.SQL("INSERT INTO {}.{} ({}) VALUES ({})").format(
+            _identifier(self.schema), _identifier(spec.name), sql.SQL(", ").join(map(_identifier, values)),
+            sql.SQL(", ").join([sql.Placeholder()] * len(values)))
+        with conn.cursor() as cur:
+            cur.executemany(query, list(zip(*values.values(), strict=True)))
+
     def _fits(self, conn, spec: LayerSpec, frame: pd.DataFrame) -> bool:
         """Whether ``frame``'s rows can be copied into the existing table as it is declared."""
-        present = set(self._columns(conn, spec.name))
-        if not set(spec.field_names) <= present:
+        present = self._columns(conn, spec.name)
+        if not set(spec.field_names) <= set(present):
             return False  # a field declared since the table was written: rebuild it (or migrate first)
-        if spec.geometry is None or not len(frame):
-            return True
-        declared = conn.execute(
-            "SELECT type FROM geometry_columns WHERE f_table_schema = %s AND f_table_name = %s",
-            (self.schema, spec.name)).fetchone()
-        wanted = geometry_type_name(frame.geometry.to_numpy(), spec.geometry).upper()
-        return declared is not None and declared[0].upper() in ("GEOMETRY", wanted)
+        return _geometry_fits(present, spec, frame)
 
     def write_lock(self) -> _AdvisoryLock:
         """The park's writer lock: re-entrant in this process, exclusive across processes.
@@ -579,8 +853,6 @@ class PostGISStore:
         transaction, with a log line; records the current ``schema_version``. A schema
         without a park is left alone.
         """
-        from psycopg import sql
-
         changed = False
         with self.connection() as conn:
             self._lock(conn)
@@ -595,14 +867,10 @@ class PostGISStore:
             derived = {}
             for name in tables & set(REGISTRY):
                 spec = REGISTRY[name]
-                present = set(self._columns(conn, name))
                 trusted = self._trusted(conn, name, tables)
-                for spec_field in spec.fields:
-                    if spec_field.name not in present:
-                        conn.execute(sql.SQL("ALTER TABLE {}.{} ADD COLUMN {} {}").format(
-                            _identifier(self.schema), _identifier(name), _identifier(spec_field.name),
-                            sql.SQL(_PG_TYPES[spec_field.kind])))
-                        changed = True
+                changed = self._add_missing_columns(conn, spec) or changed
+                # Indexes are not data: a park written before them gets them without a new version.
+                self._create_row_indexes(conn, self.schema, spec, missing_only=True)
                 if before_valid_time and has_valid_time(spec):
                     derived[name] = self._derive_valid_time(conn, spec, int(meta["working_epsg"]))
                     if trusted:  # our own update of values derived from validated ones: still validated
@@ -640,6 +908,18 @@ class PostGISStore:
                 # Styles are not data: a park saved before they were written gets them without a new version.
                 self._write_styles(conn, sorted(tables & set(REGISTRY)))
         return changed
+
+    def _add_missing_columns(self, conn, spec: LayerSpec) -> bool:
+        """Add the columns of fields declared since layer ``spec``'s table was written; whether any was."""
+        from psycopg import sql
+
+        present = set(self._columns(conn, spec.name))
+        missing = [f for f in spec.fields if f.name not in present]
+        for spec_field in missing:
+            conn.execute(sql.SQL("ALTER TABLE {}.{} ADD COLUMN {} {}").format(
+                _identifier(self.schema), _identifier(spec.name), _identifier(spec_field.name),
+                sql.SQL(_PG_TYPES[spec_field.kind])))
+        return bool(missing)
 
     def _write_styles(self, conn, names: list[str], *, replace_all: bool = False) -> None:
         """Put the QGIS styles of layers ``names`` into ``public.layer_styles`` (QGIS opens them styled).
@@ -804,6 +1084,7 @@ class PostGISStore:
         # Keys are built once over the loaded rows: sorting them all is cheaper than a row-by-row index insert.
         conn.execute(self._sql("ALTER TABLE {}.{} ADD PRIMARY KEY (fid), ADD UNIQUE ({})",
                                schema, spec.name, spec.id_field))
+        self._create_row_indexes(conn, schema, spec)
         if spec.geometry is not None:
             conn.execute(self._sql("CREATE INDEX {} ON {}.{} USING gist (geometry)",
                                    f"{spec.name}_geometry_gist", schema, spec.name))
@@ -819,14 +1100,8 @@ class PostGISStore:
         """
         from psycopg import sql
 
-        table = frame_to_arrow(frame, spec)
-        names = list(spec.field_names)
-        if spec.geometry is not None:
-            geoms = shapely.set_srid(frame.geometry.to_numpy(), epsg)
-            hex_ewkb = shapely.to_wkb(geoms, hex=True, flavor="extended", include_srid=True)
-            table = table.set_column(table.schema.get_field_index("geometry"), "geometry",
-                                     pa.array(hex_ewkb, type=pa.string()))
-            names.append("geometry")
+        table = self._rows_table(frame, spec, epsg)
+        names = table.column_names
         copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN WITH (FORMAT csv{})").format(
             _identifier(schema), _identifier(spec.name), sql.SQL(", ").join(map(_identifier, names)),
             sql.SQL(", FREEZE") if freeze else sql.SQL(""))
@@ -837,6 +1112,37 @@ class PostGISStore:
                 buffer = io.BytesIO()
                 pacsv.write_csv(batch, buffer, options)
                 copy.write(buffer.getbuffer())
+
+    @staticmethod
+    def _rows_table(frame: pd.DataFrame, spec: LayerSpec, epsg: int) -> pa.Table:
+        """``frame`` (validated) as Arrow columns the way the server reads them: geometry as hex EWKB text."""
+        table = frame_to_arrow(frame, spec)
+        if spec.geometry is not None:
+            geoms = shapely.set_srid(frame.geometry.to_numpy(), epsg)
+            hex_ewkb = shapely.to_wkb(geoms, hex=True, flavor="extended", include_srid=True)
+            table = table.set_column(table.schema.get_field_index("geometry"), "geometry",
+                                     pa.array(hex_ewkb, type=pa.string()))
+        return table
+
+    def _create_row_indexes(self, conn, schema: str, spec: LayerSpec, *, missing_only: bool = False) -> None:
+        """The indexes that make reads and writes of single records O(log n) (:func:`row_indexes`).
+
+        ``missing_only``: those the table lacks (looked up first, so a table that has them all
+        is not locked by ``CREATE INDEX``).
+        """
+        from psycopg import sql
+
+        indexes = row_indexes(spec)
+        if missing_only:
+            present = {row[0] for row in conn.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = %s", (schema, spec.name))}
+            indexes = {index: columns for index, columns in indexes.items() if index not in present}
+        for index, columns in indexes.items():
+            conn.execute(sql.SQL("CREATE INDEX {}{} ON {}.{} ({})").format(
+                sql.SQL("IF NOT EXISTS ") if missing_only else sql.SQL(""), _identifier(index),
+                _identifier(schema), _identifier(spec.name),
+                sql.SQL(", ").join(sql.SQL("{} {}").format(_identifier(column), sql.SQL(opclass))
+                                   for column, opclass in columns)))
 
     def _create_tile_index(self, conn, schema: str, table: str) -> None:
         # Tiles select by Web Mercator envelope: an index on the transformed geometry avoids
@@ -856,6 +1162,40 @@ class PostGISStore:
                 _identifier(schema), _identifier(spec.name), _identifier(f.name),
                 sql.Literal(f"{f.label_zh} {f.label_en}{unit}")))
         conn.execute(sql.SQL("; ").join(statements))
+
+
+def _geometry_fits(columns: Mapping[str, str], spec: LayerSpec, frame: pd.DataFrame) -> bool:
+    """Whether ``frame``'s geometries fit the geometry column declared in ``columns`` (:meth:`PostGISStore._columns`)."""
+    if spec.geometry is None or not len(frame):
+        return True
+    declared = _GEOMETRY_TYPMOD.match(columns.get("geometry", ""))
+    wanted = geometry_type_name(frame.geometry.to_numpy(), spec.geometry).upper()
+    return declared is not None and (declared.group(1) or "GEOMETRY").upper() in ("GEOMETRY", wanted)
+
+
+def _python_columns(frame: pd.DataFrame, spec: LayerSpec, epsg: int) -> dict[str, list]:
+    """``frame`` (validated) as column → Python values the driver sends: None for any missing value,
+    dates as ``datetime.date``, geometry as hex EWKB with the park's SRID (as COPY gets it).
+
+    Per column one ``tolist``: for the few records of an edit, much cheaper than Arrow tables.
+    """
+    columns = {}
+    for spec_field in spec.fields:
+        values = frame[spec_field.name].tolist()
+        if spec_field.kind == "date":
+            columns[spec_field.name] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in values]
+        else:
+            columns[spec_field.name] = [None if pd.isna(v) else v for v in values]
+    if spec.geometry is not None:
+        geoms = shapely.set_srid(frame.geometry.to_numpy(), epsg)
+        columns["geometry"] = shapely.to_wkb(geoms, hex=True, flavor="extended", include_srid=True).tolist()
+    return columns
+
+
+def _like_prefix(prefix: str) -> str:
+    """A LIKE pattern matching the texts that start with ``prefix`` (its ``%``, ``_`` and ``\\`` taken literally)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
 
 
 class _AdvisoryLock:

@@ -6,14 +6,13 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from crash_helpers import kill_during_saves
 
 from layers import audit
 from layers.backup import BackupError, backup_park, check_park, manifest_path, restore_park, verify_backup
@@ -30,15 +29,7 @@ def test_kill_9_during_saves_leaves_the_old_or_the_new_state(tiny_park):
     rng = random.Random(20261122)
     committed = 0
     for _ in range(6):
-        child = subprocess.Popen([sys.executable, str(WRITER), str(tiny_park.path), str(committed)],
-                                 stdout=subprocess.PIPE, text=True)
-        first = child.stdout.readline()  # at least one change saved in this round
-        assert first.startswith("committed"), first
-        time.sleep(rng.uniform(0.0, 0.6))  # then kill it somewhere in a later save
-        child.send_signal(signal.SIGKILL)
-        rest, _ = child.communicate(timeout=60)
-        lines = [first, *rest.splitlines()]
-        done = int(lines[-1].split()[1])
+        done = kill_during_saves([str(WRITER), str(tiny_park.path), str(committed)], rng)
         # The park opens, every layer validates, and it holds every change reported complete,
         # plus at most the one that was being written when the process died.
         assert check_park(tiny_park, deep=True) == []
