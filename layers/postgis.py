@@ -553,6 +553,14 @@ class PostGISStore:
         # Stored order is log order unless the log was rewritten whole in another order: sort to be sure.
         return events.sort_values("seq", kind="stable").reset_index(drop=True)
 
+    def count_live(self, name: str) -> int:
+        """How many records of ``name`` are held now (not retired); 0 for a layer the park lacks."""
+        with self.connection() as conn:
+            if name not in self._tables(conn):
+                return 0
+            return int(conn.execute(self._sql("SELECT count(*) FROM {}.{} WHERE retired_on IS NULL", self.schema,
+                                              name)).fetchone()[0])
+
     def next_seq(self) -> int:
         """The log position the next event takes (1 for an empty log); the seq index makes it O(log n)."""
         import psycopg

@@ -235,3 +235,35 @@ def test_a_change_the_service_was_not_told_of_is_read_again(tiny_park):
     service.layer("parcels")
     update(park, "P2", {"name": "二号"}, scope=audit.Scope.of("parcels", "P2"))  # no on_rows: another process
     assert service.layer("parcels").set_index("parcel_id").loc["P2", "name"] == "二号"
+
+
+@pytest.fixture
+def tiny_postgis(postgis_store):
+    from conftest import TINY_META, tiny_frames
+
+    postgis_store.save_park(tiny_frames(), TINY_META)
+    return postgis_store
+
+
+def test_on_postgis_a_change_in_place_saves_what_the_whole_layer_save_does(tiny_postgis, tiny_park):
+    """The same commits on both stores: PostGIS in place (UPDATE/INSERT), the GeoPackage twin whole."""
+    for store in (tiny_postgis, tiny_park):
+        update(store, "P3", {"name": "三号"}, scope=None)  # both get an audit trail
+    values = {"land_price_wan": "77.5", "site_levelled": "true"}
+    version = tiny_postgis.version()
+
+    def table_oid() -> int:  # a whole-layer save builds a new table and swaps it in
+        with tiny_postgis.connection() as conn:
+            return conn.execute("SELECT %s::regclass::oid", (f"{tiny_postgis.schema}.parcels",)).fetchone()[0]
+
+    oid = table_oid()
+    in_place = update(tiny_postgis, "P1", values, scope=audit.Scope.of("parcels", "P1"))
+    whole = update(tiny_park, "P1", values, scope=None)
+    assert tiny_postgis.version() != version
+    assert table_oid() == oid
+    pd.testing.assert_frame_equal(in_place.drop(columns=RUN_FIELDS), whole.drop(columns=RUN_FIELDS))
+    ordered = lambda frame: frame.sort_values("parcel_id").reset_index(drop=True).drop(columns="last_updated")  # noqa: E731
+    pd.testing.assert_frame_equal(ordered(tiny_postgis.load("parcels")), ordered(tiny_park.load("parcels")),
+                                  check_like=True)
+    assert tiny_postgis.is_trusted("parcels")
+    assert tiny_postgis.count_live("parcels") == 3 and tiny_park.count_live("parcels") == 3
