@@ -109,7 +109,8 @@ def gpkg_update_baseline(park: Path, fids: list[int]) -> list[float]:
 
 
 def postgis_update_baseline(url: str, ids: list[str]) -> list[float]:
-    """The same single-field change as one UPDATE by the (indexed) parcel id per transaction, through psycopg."""
+    """The same single-field change as one UPDATE by the (indexed) parcel id per transaction, through psycopg,
+    on a copy of the parcels table (the park's own records stay as the web left them, for the undo after)."""
     import psycopg
 
     from layers.postgis import split_schema
@@ -117,12 +118,15 @@ def postgis_update_baseline(url: str, ids: list[str]) -> list[float]:
     plain, schema = split_schema(url)
     times = []
     with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE TABLE "{schema}".parcels_baseline AS SELECT * FROM "{schema}".parcels')
+        conn.execute(f'ALTER TABLE "{schema}".parcels_baseline ADD PRIMARY KEY (parcel_id)')
         for i, parcel_id in enumerate(ids):
             start = time.perf_counter()
             with conn.transaction():
-                conn.execute(f'UPDATE "{schema}".parcels SET {FIELD} = %s WHERE parcel_id = %s',
+                conn.execute(f'UPDATE "{schema}".parcels_baseline SET {FIELD} = %s WHERE parcel_id = %s',
                              (f"基线 {i}", parcel_id))
             times.append(time.perf_counter() - start)
+        conn.execute(f'DROP TABLE "{schema}".parcels_baseline')
     return times
 
 
