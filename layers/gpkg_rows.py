@@ -186,6 +186,21 @@ def ensure_indexes(conn: sqlite3.Connection, table: str, columns: Iterable[Seque
                      f"({', '.join(quoted(c) for c in cols)})")
 
 
+#: The SQLite column type GDAL declares for each registry field kind (GeoPackage 1.3 §1.1.1.1.3).
+SQL_TYPES = {"str": "TEXT", "code": "TEXT", "float": "REAL", "int": "INTEGER", "bool": "BOOLEAN", "date": "DATE"}
+
+
+def create_attributes_table(conn: sqlite3.Connection, spec: LayerSpec) -> None:
+    """Create the GeoPackage attributes table (no geometry) of layer ``spec`` in the caller's transaction, as
+    GDAL would: an integer ``fid`` key, a column per field of its declared type, listed in ``gpkg_contents``."""
+    columns = ", ".join(['"fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL',
+                         *(f"{quoted(f.name)} {SQL_TYPES[f.kind]}" for f in spec.fields)])
+    conn.execute(f"CREATE TABLE {quoted(spec.name)} ({columns})")
+    conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+                 "VALUES (?, 'attributes', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                 (spec.name, spec.name, (spec.description or "")[:250]))
+
+
 def geometry_blobs(geometries: np.ndarray, srs_id: int) -> list[bytes | None]:
     """GeoPackage geometry blobs of ``geometries`` (None stays NULL)."""
     missing = shapely.is_missing(geometries)

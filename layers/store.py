@@ -166,20 +166,25 @@ def stamp_layers(path: Path, names: Iterable[str], *, trusted: bool = True) -> N
     """
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
         conn.execute("BEGIN")
-        _ensure_trust_table(conn)
-        for name in names:
-            for event in _EDIT_EVENTS:
-                conn.execute(f"DROP TRIGGER IF EXISTS {_quoted(_trigger(name, event))}")
-                conn.execute(
-                    f"CREATE TRIGGER {_quoted(_trigger(name, event))} AFTER {event} ON {_quoted(name)} BEGIN "
-                    f"UPDATE {TRUST_TABLE} SET edits = edits + 1 WHERE layer = '{name.replace(chr(39), chr(39) * 2)}'; "
-                    "END")
-            conn.execute(f"INSERT INTO {TRUST_TABLE} (layer, edits, validated_edits) VALUES (?, 0, ?) "
-                         "ON CONFLICT (layer) DO UPDATE SET edits = 0, validated_edits = excluded.validated_edits",
-                         (name, 0 if trusted else -1))
-            if name == AUDIT_LAYER:
-                gpkg_rows.ensure_indexes(conn, name, AUDIT_LOOKUPS)
+        stamp_in(conn, names, trusted=trusted)
         conn.execute("COMMIT")
+
+
+def stamp_in(conn: sqlite3.Connection, names: Iterable[str], *, trusted: bool = True) -> None:
+    """:func:`stamp_layers` inside the caller's transaction on ``conn``."""
+    _ensure_trust_table(conn)
+    for name in names:
+        for event in _EDIT_EVENTS:
+            conn.execute(f"DROP TRIGGER IF EXISTS {_quoted(_trigger(name, event))}")
+            conn.execute(
+                f"CREATE TRIGGER {_quoted(_trigger(name, event))} AFTER {event} ON {_quoted(name)} BEGIN "
+                f"UPDATE {TRUST_TABLE} SET edits = edits + 1 WHERE layer = '{name.replace(chr(39), chr(39) * 2)}'; "
+                "END")
+        conn.execute(f"INSERT INTO {TRUST_TABLE} (layer, edits, validated_edits) VALUES (?, 0, ?) "
+                     "ON CONFLICT (layer) DO UPDATE SET edits = 0, validated_edits = excluded.validated_edits",
+                     (name, 0 if trusted else -1))
+        if name == AUDIT_LAYER:
+            gpkg_rows.ensure_indexes(conn, name, AUDIT_LOOKUPS)
 
 
 #: The audit trail's SQL indexes: events are looked up by record, by change, by the change they undo and by
@@ -719,8 +724,12 @@ class GeoPackageStore:
                 self._save_whole(misfits, updated, created, events)
                 return
             before_version = self.version()
+            created_log = AUDIT_LAYER not in self.layer_names() and len(events) > 0  # the park's first change
             try:
                 with gpkg_rows.transaction(self.path) as conn:
+                    if created_log:
+                        gpkg_rows.create_attributes_table(conn, get_layer(AUDIT_LAYER))
+                        stamp_in(conn, [AUDIT_LAYER])
                     before = gpkg_rows.trust_counts(conn, TRUST_TABLE, sorted({name for name, _, _ in writes}))
                     for name, frame, insert in writes:
                         self._write_rows(conn, get_layer(name), frame, insert=insert)
@@ -735,9 +744,10 @@ class GeoPackageStore:
                 for name, (version, index) in list(self._id_indexes.items()):
                     if version == before_version:
                         self._id_indexes[name] = (after_version, index)
-            # Records written in place change no metadata and no list of layers: what was read of those holds.
+            # Records written in place change no metadata and no list of layers (unless the log was just made):
+            # what was read of those holds.
             for key, (version, value) in list(self._memos.items()):
-                if version == before_version:
+                if version == before_version and not created_log:
                     self._memos[key] = (after_version, value)
 
     def _misfits(self, writes) -> list[str]:

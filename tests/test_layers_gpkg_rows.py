@@ -267,3 +267,18 @@ def test_on_postgis_a_change_in_place_saves_what_the_whole_layer_save_does(tiny_
                                   check_like=True)
     assert tiny_postgis.is_trusted("parcels")
     assert tiny_postgis.count_live("parcels") == 3 and tiny_park.count_live("parcels") == 3
+
+
+def test_the_first_change_of_a_park_makes_its_audit_trail_in_place(tiny_park):
+    assert "audit_events" not in tiny_park.layer_names()
+    inode = tiny_park.path.stat().st_ino
+    events = update(tiny_park, "P1", {"name": "一号"}, scope=audit.Scope.of("parcels", "P1"))
+    assert tiny_park.path.stat().st_ino == inode  # no whole-file save, even for the first change
+    assert "audit_events" in tiny_park.layer_names() and tiny_park.is_trusted("audit_events")
+    log = tiny_park.load("audit_events")
+    assert list(log["event_id"]) == list(events["event_id"]) and list(log["seq"]) == [1, 2]
+    info = subprocess.run(["ogrinfo", "-so", str(tiny_park.path), "audit_events"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Feature Count: 2" in info and "seq: Integer64" in info and "date: Date" in info
+    update(tiny_park, "P1", {"name": "一号地块"}, scope=audit.Scope.of("parcels", "P1"))
+    assert list(tiny_park.load("audit_events")["seq"]) == [1, 2, 3]
