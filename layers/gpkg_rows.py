@@ -219,8 +219,29 @@ def geometry_blobs(geometries: np.ndarray, srs_id: int) -> list[bytes | None]:
     return out
 
 
+#: Up to this many records a column is converted value by value (pandas' per-call overhead costs more).
+FEW_ROWS = 256
+
+
+def _python_value(value, kind: str):
+    """One typed value as SQLite stores it the way GDAL does (None for a missing one)."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if kind == "date":
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    if kind == "float":
+        return float(value)
+    if kind == "int":
+        return int(value)
+    if kind == "bool":
+        return int(bool(value))
+    return str(value)
+
+
 def _column_values(series: pd.Series, kind: str) -> list:
     """A typed column as the Python values SQLite stores the way GDAL does."""
+    if len(series) <= FEW_ROWS:
+        return [_python_value(value, kind) for value in series.tolist()]
     missing = series.isna().to_numpy()
     if kind == "date":
         days = pd.to_datetime(series).dt.strftime("%Y-%m-%d").tolist()
