@@ -441,10 +441,11 @@ def park_meta(meta: Mapping[str, object]) -> dict[str, object]:
     return {"schema_version": SCHEMA_VERSION, **meta}
 
 
-def checked_frame(name: str, frame: pd.DataFrame, crs: CRS, *, source: str) -> pd.DataFrame:
-    """``frame`` validated as layer ``name`` and refused unless it is in the park's ``crs`` (any store)."""
+def checked_frame(name: str, frame: pd.DataFrame, crs: CRS, *, source: str, checked=()) -> pd.DataFrame:
+    """``frame`` validated as layer ``name`` and refused unless it is in the park's ``crs`` (any store);
+    ``checked``: fields already typed and valid (``layers.validate.validate_layer``)."""
     spec = get_layer(name)
-    typed, _ = validate_layer(frame, spec, source=source)
+    typed, _ = validate_layer(frame, spec, source=source, checked=checked)
     if spec.geometry is not None and typed.crs is not None and CRS.from_user_input(typed.crs) != crs:
         msg = (
             f"{source}: layer is in {typed.crs.to_string()} but the park works in "

@@ -10,6 +10,7 @@ aliases, a defaulted classification system) are listed as notices.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -216,7 +217,7 @@ def _check_valid_interval(out: pd.DataFrame, labels: _RecordLabels, problems: li
 
 
 def validate_layer(
-    frame: pd.DataFrame, spec: LayerSpec, *, source: str
+    frame: pd.DataFrame, spec: LayerSpec, *, source: str, checked: Collection[str] = ()
 ) -> tuple[pd.DataFrame, ValidationReport]:
     """Check and type ``frame`` against ``spec``.
 
@@ -228,6 +229,10 @@ def validate_layer(
         The layer declaration.
     source
         What the data came from (file name, ``park.gpkg:parcels``), named in messages.
+    checked
+        Fields whose column is already of its declared dtype and holds values validated before (records
+        read from the store that a change left as they were): taken as they are. The checks across fields
+        (ids, land use, valid interval) still see them.
 
     Returns
     -------
@@ -263,6 +268,9 @@ def validate_layer(
             columns[spec_field.name] = empty_column(spec_field, frame.index)
             continue
         raw = frame[spec_field.name]
+        if spec_field.name in checked:
+            columns[spec_field.name] = raw
+            continue
         typed, bad = convert(raw, spec_field)
         for i in np.flatnonzero(bad.to_numpy()):
             problems.append(Problem(labels[i], spec_field.name, raw.iloc[i], _allowed_text(spec_field)))
