@@ -142,18 +142,22 @@ def clip_to_rectangles(start_uv: np.ndarray, end_uv: np.ndarray, length_m: np.nd
         The parameters ``t0 ≤ t1`` (0 … 1 along each segment) of the part inside;
         ``t0 > t1`` where nothing is.
     """
-    # One edge at a time (p·t ≤ q per edge): no 4 × n arrays, the same quotients and extremes.
+    # One edge at a time (p·t ≤ q per edge): no 4 × n arrays, the same quotients and extremes, updated in place
+    # (t0 ≥ 0 and t1 ≤ 1 throughout, so only the edges a segment enters or leaves by need comparing).
     du, dv = end_uv[:, 0] - start_uv[:, 0], end_uv[:, 1] - start_uv[:, 1]
     t0, t1 = np.zeros(len(du)), np.ones(len(du))
     outside = np.zeros(len(du), dtype=bool)
+    ratio = np.empty(len(du))
     for p, q in ((-du, start_uv[:, 0] + EPS_M), (du, length_m + EPS_M - start_uv[:, 0]),
                  (-dv, start_uv[:, 1] + half_width_m + EPS_M), (dv, half_width_m + EPS_M - start_uv[:, 1])):
-        ratio = np.divide(q, p, out=np.zeros_like(q), where=p != 0)
-        t0 = np.maximum(t0, np.where(p < 0, ratio, 0.0))
-        t1 = np.minimum(t1, np.where(p > 0, ratio, 1.0))
+        entering, leaving = p < 0, p > 0
+        np.divide(q, p, out=ratio, where=entering | leaving)
+        np.maximum(t0, ratio, out=t0, where=entering)
+        np.minimum(t1, ratio, out=t1, where=leaving)
         # A segment parallel to an edge and outside it has no part inside.
-        outside |= (p == 0) & (q < 0)
-    return t0, np.where(outside, -1.0, t1)
+        outside |= ~(entering | leaving) & (q < 0)
+    t1[outside] = -1.0
+    return t0, t1
 
 
 def nearest_distance(a: np.ndarray, b: np.ndarray, *, known: tuple[np.ndarray, np.ndarray] | None = None
