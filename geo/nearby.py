@@ -142,14 +142,21 @@ def clip_to_rectangles(start_uv: np.ndarray, end_uv: np.ndarray, length_m: np.nd
         The parameters ``t0 ≤ t1`` (0 … 1 along each segment) of the part inside;
         ``t0 > t1`` where nothing is.
     """
+    return clip_uv(start_uv[:, 0], start_uv[:, 1], end_uv[:, 0], end_uv[:, 1], length_m, half_width_m)
+
+
+def clip_uv(a_u: np.ndarray, a_v: np.ndarray, b_u: np.ndarray, b_v: np.ndarray, length_m: np.ndarray,
+            half_width_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clip_to_rectangles` of the segments from (``a_u``, ``a_v``) to (``b_u``, ``b_v``), one array per
+    coordinate (no n × 2 copies)."""
     # One edge at a time (p·t ≤ q per edge): no 4 × n arrays, the same quotients and extremes, updated in place
     # (t0 ≥ 0 and t1 ≤ 1 throughout, so only the edges a segment enters or leaves by need comparing).
-    du, dv = end_uv[:, 0] - start_uv[:, 0], end_uv[:, 1] - start_uv[:, 1]
+    du, dv = b_u - a_u, b_v - a_v
     t0, t1 = np.zeros(len(du)), np.ones(len(du))
     outside = np.zeros(len(du), dtype=bool)
     ratio = np.empty(len(du))
-    for p, q in ((-du, start_uv[:, 0] + EPS_M), (du, length_m + EPS_M - start_uv[:, 0]),
-                 (-dv, start_uv[:, 1] + half_width_m + EPS_M), (dv, half_width_m + EPS_M - start_uv[:, 1])):
+    for p, q in ((-du, a_u + EPS_M), (du, length_m + EPS_M - a_u),
+                 (-dv, a_v + half_width_m + EPS_M), (dv, half_width_m + EPS_M - a_v)):
         entering, leaving = p < 0, p > 0
         np.divide(q, p, out=ratio, where=entering | leaving)
         np.maximum(t0, ratio, out=t0, where=entering)
@@ -184,6 +191,6 @@ def nearest_distance(a: np.ndarray, b: np.ndarray, *, known: tuple[np.ndarray, n
     return out
 
 
-__all__ = ["EPS_M", "PIECE_M", "any_within", "box_pairs", "clip_to_rectangles", "envelope_gap", "near_pairs",
+__all__ = ["EPS_M", "PIECE_M", "any_within", "box_pairs", "clip_to_rectangles", "clip_uv", "envelope_gap", "near_pairs",
            "nearest_distance",
            "pieces", "segments"]

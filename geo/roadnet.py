@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, box_pairs, clip_to_rectangles, near_pairs, segments
+from geo.nearby import EPS_M, box_pairs, clip_uv, near_pairs, segments
 from layers.infra_rules import InfraRules
 
 #: Parcel–piece pairs whose boundary segments are clipped at once (a few tens of MB of arrays).
@@ -112,10 +112,10 @@ def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarra
     pieces = shapely.linestrings(np.stack([origin, end], axis=1))
     half = half_width_m[piece_line]
     piece, seg = box_pairs(pieces, shapely.linestrings(np.stack([start_xy, end_xy], axis=1)), half)
-    a_u, a_v = _in_frame(start_xy[seg], origin[piece], direction[piece])
-    b_u, b_v = _in_frame(end_xy[seg], origin[piece], direction[piece])
-    t0, t1 = clip_to_rectangles(np.stack([a_u, a_v], axis=1), np.stack([b_u, b_v], axis=1), length[piece],
-                                half[piece])
+    piece_origin, piece_direction = origin[piece], direction[piece]
+    a_u, a_v = _in_frame(start_xy[seg], piece_origin, piece_direction)
+    b_u, b_v = _in_frame(end_xy[seg], piece_origin, piece_direction)
+    t0, t1 = clip_uv(a_u, a_v, b_u, b_v, length[piece], half[piece])
     inside = t1 >= t0  # a pipe touching the red line at one point lies in the road there
     piece, seg, t0, t1 = piece[inside], seg[inside], t0[inside, None], t1[inside, None]
     a, b = start_xy[seg], end_xy[seg]
@@ -156,8 +156,7 @@ def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: Infra
         block_piece = piece[block:block + _PAIRS_PER_BLOCK]
         count = n_segments[block_parcel]
         pair = np.repeat(np.arange(len(block_parcel)), count)
-        seg = np.repeat(first[block_parcel], count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count,
-                                                                                         count)
+        seg = np.repeat(first[block_parcel] - (np.cumsum(count) - count), count) + np.arange(count.sum())
         blocks.append(_clipped_boundary(seg_start[seg], seg_end[seg], block_parcel[pair], block_piece[pair],
                                         origin=origin, direction=direction, length=length, offset=offset,
                                         piece_line=piece_line, reach=reach))
@@ -187,11 +186,11 @@ def _clipped_boundary(seg_start: np.ndarray, seg_end: np.ndarray, parcel: np.nda
     Returns ``parcel``, ``line``, ``frontage_m`` (length inside) and ``start_m``/``end_m`` (where
     along the line the part lies), one entry per segment with a part inside.
     """
-    a_u, a_v = _in_frame(seg_start, origin[piece], direction[piece])
-    b_u, b_v = _in_frame(seg_end, origin[piece], direction[piece])
+    piece_origin, piece_direction = origin[piece], direction[piece]
+    a_u, a_v = _in_frame(seg_start, piece_origin, piece_direction)
+    b_u, b_v = _in_frame(seg_end, piece_origin, piece_direction)
     piece_length = length[piece]
-    t0, t1 = clip_to_rectangles(np.stack([a_u, a_v], axis=1), np.stack([b_u, b_v], axis=1), piece_length,
-                                reach[piece_line[piece]])
+    t0, t1 = clip_uv(a_u, a_v, b_u, b_v, piece_length, reach[piece_line[piece]])
     inside = t1 > t0
     a_u, a_v, b_u, b_v, t0, t1 = a_u[inside], a_v[inside], b_u[inside], b_v[inside], t0[inside], t1[inside]
     piece, piece_length = piece[inside], piece_length[inside]
