@@ -97,6 +97,22 @@ def any_within(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, masks
     return out
 
 
+def run_blocks(keys: np.ndarray, weights: np.ndarray, size: float) -> list[tuple[int, int]]:
+    """Ranges of positions holding about ``size`` of ``weights`` each, never splitting a run of equal ``keys``
+    (the rows of one key, grouped, are handled together).
+
+    ``keys`` must be grouped (equal keys adjacent), as sorted keys are.
+    """
+    if not len(keys):
+        return []
+    run_end = np.flatnonzero(np.append(keys[1:] != keys[:-1], True)) + 1
+    total = np.cumsum(weights)[run_end - 1]
+    cuts = run_end[np.unique(np.minimum(np.searchsorted(total, np.arange(size, total[-1] + size, size)),
+                                        len(run_end) - 1))]
+    starts = np.concatenate([[0], cuts[:-1]])
+    return list(zip(starts.tolist(), cuts.tolist()))
+
+
 def segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every straight segment of lines, or of polygons' rings: start and end xy (n × 2) and its geometry's position.
 
@@ -192,5 +208,5 @@ def nearest_distance(a: np.ndarray, b: np.ndarray, *, known: tuple[np.ndarray, n
 
 
 __all__ = ["EPS_M", "PIECE_M", "any_within", "box_pairs", "clip_to_rectangles", "clip_uv", "envelope_gap", "near_pairs",
-           "nearest_distance",
+           "nearest_distance", "run_blocks",
            "pieces", "segments"]

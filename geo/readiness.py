@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, any_within, envelope_gap, near_pairs, nearest_distance
+from geo.nearby import EPS_M, any_within, envelope_gap, near_pairs, nearest_distance, run_blocks
 from geo.roadnet import Frontage, frontage, parts_in_roads, road_widths_m
 from layers.infra_rules import InfraRules, ServedSource
 
@@ -105,7 +105,7 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
     part_box = np.concatenate([parts.min(axis=1), parts.max(axis=1)], axis=1)
     part_masks = [mask[part_pipe] for mask in masks]
     vertices = _vertices(geoms)
-    for a, b in _whole_parcel_blocks(pair_parcel, count[pair_line], _CANDIDATES):
+    for a, b in run_blocks(pair_parcel, count[pair_line], _CANDIDATES):
         per_pair = count[pair_line[a:b]]
         i = np.repeat(pair_parcel[a:b], per_pair)
         offset = np.arange(per_pair.sum()) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
@@ -117,19 +117,6 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
         near = gap <= limit + 2 * EPS_M
         _settle(i[near], j[near], limit[near], gap[near], geoms, vertices, parts, part_masks, out)
     return out
-
-
-def _whole_parcel_blocks(pair_parcel: np.ndarray, candidates: np.ndarray, size: int) -> list[tuple[int, int]]:
-    """Ranges of pairs (sorted by parcel) holding about ``size`` candidates each, never splitting a parcel's pairs
-    (its candidates are settled together)."""
-    if not len(pair_parcel):
-        return []
-    run_end = np.flatnonzero(np.append(pair_parcel[1:] != pair_parcel[:-1], True)) + 1
-    total = np.cumsum(candidates)[run_end - 1]
-    cuts = run_end[np.unique(np.minimum(np.searchsorted(total, np.arange(size, total[-1] + size, size)),
-                                        len(run_end) - 1))]
-    starts = np.concatenate([[0], cuts[:-1]])
-    return list(zip(starts.tolist(), cuts.tolist()))
 
 
 def _vertices(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
