@@ -37,7 +37,7 @@ from layers.infra_rules import InfraRules, ServedSource
 MISSING_SEPARATOR = ","
 
 #: Candidate (parcel, pipe part) pairs handled at once (some tens of MB of arrays).
-_CANDIDATES = 2_000_000
+_CANDIDATES = 1_000_000
 
 #: How much closer than the limit a parcel vertex must lie to a part for the pair to be settled without GEOS
 #: (m): NumPy's and GEOS's point–segment distances differ by rounding (~1e-9 m at Gauss-Krüger coordinates),

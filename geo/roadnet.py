@@ -32,6 +32,8 @@ from layers.infra_rules import InfraRules
 
 #: Parcel boundary segments clipped at once, with their pieces (some tens of MB of arrays).
 _SEGMENTS_PER_BLOCK = 400_000
+#: (Centreline piece, pipe segment) pairs clipped at once (likewise).
+_PAIRS_PER_BLOCK = 500_000
 
 
 def road_widths_m(roads: pd.DataFrame, *, rules: InfraRules) -> pd.Series:
@@ -111,15 +113,22 @@ def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarra
     start_xy, end_xy, of_geom = segments(geoms)
     pieces = shapely.linestrings(np.stack([origin, end], axis=1))
     half = half_width_m[piece_line]
-    piece, seg = box_pairs(pieces, shapely.linestrings(np.stack([start_xy, end_xy], axis=1)), half)
-    piece_origin, piece_direction = origin[piece], direction[piece]
-    a_u, a_v = _in_frame(start_xy[seg], piece_origin, piece_direction)
-    b_u, b_v = _in_frame(end_xy[seg], piece_origin, piece_direction)
-    t0, t1 = clip_uv(a_u, a_v, b_u, b_v, length[piece], half[piece])
-    inside = t1 >= t0  # a pipe touching the red line at one point lies in the road there
-    piece, seg, t0, t1 = piece[inside], seg[inside], t0[inside, None], t1[inside, None]
-    a, b = start_xy[seg], end_xy[seg]
-    return np.stack([a + t0 * (b - a), a + t1 * (b - a)], axis=1), piece_line[piece], of_geom[seg]
+    all_pieces, all_segs = box_pairs(pieces, shapely.linestrings(np.stack([start_xy, end_xy], axis=1)), half)
+    found = []
+    # In blocks of candidate pairs, so that the per-pair arrays stay small (at 10⁶ parcels, about a GB at once).
+    for block in range(0, max(len(all_pieces), 1), _PAIRS_PER_BLOCK):
+        piece, seg = all_pieces[block:block + _PAIRS_PER_BLOCK], all_segs[block:block + _PAIRS_PER_BLOCK]
+        piece_origin, piece_direction = origin[piece], direction[piece]
+        a_u, a_v = _in_frame(start_xy[seg], piece_origin, piece_direction)
+        b_u, b_v = _in_frame(end_xy[seg], piece_origin, piece_direction)
+        t0, t1 = clip_uv(a_u, a_v, b_u, b_v, length[piece], half[piece])
+        inside = t1 >= t0  # a pipe touching the red line at one point lies in the road there
+        piece, seg, t0, t1 = piece[inside], seg[inside], t0[inside, None], t1[inside, None]
+        a, b = start_xy[seg], end_xy[seg]
+        found.append((np.stack([a + t0 * (b - a), a + t1 * (b - a)], axis=1), piece_line[piece], of_geom[seg]))
+    if len(found) == 1:
+        return found[0]
+    return tuple(np.concatenate(arrays) for arrays in zip(*found))
 
 
 def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: InfraRules) -> Frontage:
