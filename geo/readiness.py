@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, any_within, envelope_gap, near_pairs, nearest_distance, run_blocks
+from geo.nearby import EPS_M, any_within, envelope_gap_at, near_pairs, nearest_distance, run_blocks
 from geo.roadnet import Frontage, frontage, parts_in_roads, road_widths_m
 from layers.infra_rules import InfraRules, ServedSource
 
@@ -101,8 +101,9 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
     count = np.searchsorted(part_line[by_line], np.arange(len(fronting.lines)), side="right") - first
     order = np.argsort(fronting.parcel, kind="stable")
     pair_parcel, pair_line = fronting.parcel[order], fronting.line[order]
-    parcel_box = shapely.bounds(geoms)
-    part_box = np.concatenate([parts.min(axis=1), parts.max(axis=1)], axis=1)
+    parcel_bounds = tuple(np.ascontiguousarray(column) for column in shapely.bounds(geoms).T)
+    part_bounds = (np.minimum(parts[:, 0, 0], parts[:, 1, 0]), np.minimum(parts[:, 0, 1], parts[:, 1, 1]),
+                   np.maximum(parts[:, 0, 0], parts[:, 1, 0]), np.maximum(parts[:, 0, 1], parts[:, 1, 1]))
     part_masks = [mask[part_pipe] for mask in masks]
     vertices = _vertices(geoms)
     for a, b in run_blocks(pair_parcel, count[pair_line], _CANDIDATES):
@@ -113,7 +114,7 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
         # Against that road's limit; envelopes farther apart than it cannot hold a pair within it (twice the
         # slack: rounding).
         limit = limit_m[part_line[j]]
-        gap = envelope_gap(parcel_box[i], part_box[j])
+        gap = envelope_gap_at(parcel_bounds, i, part_bounds, j)
         near = gap <= limit + 2 * EPS_M
         _settle(i[near], j[near], limit[near], gap[near], geoms, vertices, parts, part_masks, out)
     return out
