@@ -137,12 +137,15 @@ def _vertex_within(i: np.ndarray, segment: np.ndarray, reach_m: np.ndarray,
     per = count[i]
     pair = np.repeat(np.arange(len(i)), per)
     at = np.repeat(first[i] - (np.cumsum(per) - per), per) + np.arange(len(pair))
-    a, b = segment[pair, 0], segment[pair, 1]
-    ab, ap = b - a, xy[at] - a
-    length2 = np.einsum("ij,ij->i", ab, ab)
-    t = np.clip(np.divide(np.einsum("ij,ij->i", ap, ab), length2, out=np.zeros(len(pair)), where=length2 > 0), 0.0,
-                1.0)
-    gap = np.hypot(ap[:, 0] - t * ab[:, 0], ap[:, 1] - t * ab[:, 1])
+    # Per segment once: its start, direction and squared length; per vertex the projection onto it, clamped.
+    ax, ay = segment[:, 0, 0], segment[:, 0, 1]
+    dx, dy = segment[:, 1, 0] - ax, segment[:, 1, 1] - ay
+    length2 = dx * dx + dy * dy
+    px, py = xy[at, 0] - ax[pair], xy[at, 1] - ay[pair]
+    dx, dy, length2 = dx[pair], dy[pair], length2[pair]
+    t = np.divide(px * dx + py * dy, length2, out=np.zeros(len(pair)), where=length2 > 0)
+    np.clip(t, 0.0, 1.0, out=t)
+    gap = np.hypot(px - t * dx, py - t * dy)
     nearest = np.full(len(i), np.inf)
     np.minimum.at(nearest, pair, gap)
     return nearest <= reach_m
