@@ -217,6 +217,5 @@ def nearest_distance(a: np.ndarray, b: np.ndarray, *, known: tuple[np.ndarray, n
     return out
 
 
-__all__ = ["EPS_M", "PIECE_M", "any_within", "box_pairs", "clip_to_rectangles", "clip_uv", "envelope_gap", "envelope_gap_at", "near_pairs",
-           "nearest_distance", "run_blocks",
-           "pieces", "segments"]
+__all__ = ["EPS_M", "PIECE_M", "any_within", "box_pairs", "clip_to_rectangles", "clip_uv", "envelope_gap",
+           "envelope_gap_at", "near_pairs", "nearest_distance", "pieces", "run_blocks", "segments"]
