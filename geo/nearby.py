@@ -59,8 +59,18 @@ def near_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray) -> tu
 def envelope_gap(a_box: np.ndarray, b_box: np.ndarray) -> np.ndarray:
     """Distance between envelopes, row by row (bounds as ``shapely.bounds`` gives them): a lower bound of the
     distance between the geometries."""
-    return np.hypot(np.maximum(0.0, np.maximum(b_box[:, 0] - a_box[:, 2], a_box[:, 0] - b_box[:, 2])),
-                    np.maximum(0.0, np.maximum(b_box[:, 1] - a_box[:, 3], a_box[:, 1] - b_box[:, 3])))
+    return envelope_gap_at(tuple(a_box.T), None, tuple(b_box.T), None)
+
+
+def envelope_gap_at(a_bounds: tuple[np.ndarray, ...], i: np.ndarray | None, b_bounds: tuple[np.ndarray, ...],
+                    j: np.ndarray | None) -> np.ndarray:
+    """:func:`envelope_gap` of the envelopes ``a[i]`` and ``b[j]``, given as four arrays each (xmin, ymin, xmax,
+    ymax; ``None``: all rows in order): one-dimensional takes instead of copying n × 4 bounds per pair."""
+    ax0, ay0, ax1, ay1 = (column if i is None else column[i] for column in a_bounds)
+    bx0, by0, bx1, by1 = (column if j is None else column[j] for column in b_bounds)
+    dx = np.maximum(bx0 - ax1, ax0 - bx1)
+    dy = np.maximum(by0 - ay1, ay0 - by1)
+    return np.hypot(np.maximum(dx, 0.0, out=dx), np.maximum(dy, 0.0, out=dy))
 
 
 def any_within(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, masks: list[np.ndarray]
@@ -95,6 +105,22 @@ def any_within(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, masks
                 hit = shapely.distance(a[i[tested]], b[j[tested]]) <= within[i[tested]] + EPS_M
                 found[i[tested][hit]] = True
     return out
+
+
+def run_blocks(keys: np.ndarray, weights: np.ndarray, size: float) -> list[tuple[int, int]]:
+    """Ranges of positions holding about ``size`` of ``weights`` each, never splitting a run of equal ``keys``
+    (the rows of one key, grouped, are handled together).
+
+    ``keys`` must be grouped (equal keys adjacent), as sorted keys are.
+    """
+    if not len(keys):
+        return []
+    run_end = np.flatnonzero(np.append(keys[1:] != keys[:-1], True)) + 1
+    total = np.cumsum(weights)[run_end - 1]
+    cuts = run_end[np.unique(np.minimum(np.searchsorted(total, np.arange(size, total[-1] + size, size)),
+                                        len(run_end) - 1))]
+    starts = np.concatenate([[0], cuts[:-1]])
+    return list(zip(starts.tolist(), cuts.tolist()))
 
 
 def segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,18 +168,29 @@ def clip_to_rectangles(start_uv: np.ndarray, end_uv: np.ndarray, length_m: np.nd
         The parameters ``t0 ≤ t1`` (0 … 1 along each segment) of the part inside;
         ``t0 > t1`` where nothing is.
     """
-    # One edge at a time (p·t ≤ q per edge): no 4 × n arrays, the same quotients and extremes.
-    du, dv = end_uv[:, 0] - start_uv[:, 0], end_uv[:, 1] - start_uv[:, 1]
+    return clip_uv(start_uv[:, 0], start_uv[:, 1], end_uv[:, 0], end_uv[:, 1], length_m, half_width_m)
+
+
+def clip_uv(a_u: np.ndarray, a_v: np.ndarray, b_u: np.ndarray, b_v: np.ndarray, length_m: np.ndarray,
+            half_width_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clip_to_rectangles` of the segments from (``a_u``, ``a_v``) to (``b_u``, ``b_v``), one array per
+    coordinate (no n × 2 copies)."""
+    # One edge at a time (p·t ≤ q per edge): no 4 × n arrays, the same quotients and extremes, updated in place
+    # (t0 ≥ 0 and t1 ≤ 1 throughout, so only the edges a segment enters or leaves by need comparing).
+    du, dv = b_u - a_u, b_v - a_v
     t0, t1 = np.zeros(len(du)), np.ones(len(du))
     outside = np.zeros(len(du), dtype=bool)
-    for p, q in ((-du, start_uv[:, 0] + EPS_M), (du, length_m + EPS_M - start_uv[:, 0]),
-                 (-dv, start_uv[:, 1] + half_width_m + EPS_M), (dv, half_width_m + EPS_M - start_uv[:, 1])):
-        ratio = np.divide(q, p, out=np.zeros_like(q), where=p != 0)
-        t0 = np.maximum(t0, np.where(p < 0, ratio, 0.0))
-        t1 = np.minimum(t1, np.where(p > 0, ratio, 1.0))
+    ratio = np.empty(len(du))
+    for p, q in ((-du, a_u + EPS_M), (du, length_m + EPS_M - a_u),
+                 (-dv, a_v + half_width_m + EPS_M), (dv, half_width_m + EPS_M - a_v)):
+        entering, leaving = p < 0, p > 0
+        np.divide(q, p, out=ratio, where=entering | leaving)
+        np.maximum(t0, ratio, out=t0, where=entering)
+        np.minimum(t1, ratio, out=t1, where=leaving)
         # A segment parallel to an edge and outside it has no part inside.
-        outside |= (p == 0) & (q < 0)
-    return t0, np.where(outside, -1.0, t1)
+        outside |= ~(entering | leaving) & (q < 0)
+    t1[outside] = -1.0
+    return t0, t1
 
 
 def nearest_distance(a: np.ndarray, b: np.ndarray, *, known: tuple[np.ndarray, np.ndarray] | None = None
@@ -180,6 +217,5 @@ def nearest_distance(a: np.ndarray, b: np.ndarray, *, known: tuple[np.ndarray, n
     return out
 
 
-__all__ = ["EPS_M", "PIECE_M", "any_within", "box_pairs", "clip_to_rectangles", "envelope_gap", "near_pairs",
-           "nearest_distance",
-           "pieces", "segments"]
+__all__ = ["EPS_M", "PIECE_M", "any_within", "box_pairs", "clip_to_rectangles", "clip_uv", "envelope_gap",
+           "envelope_gap_at", "near_pairs", "nearest_distance", "pieces", "run_blocks", "segments"]

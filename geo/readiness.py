@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, any_within, envelope_gap, near_pairs, nearest_distance
+from geo.nearby import EPS_M, any_within, envelope_gap_at, near_pairs, nearest_distance, run_blocks
 from geo.roadnet import Frontage, frontage, parts_in_roads, road_widths_m
 from layers.infra_rules import InfraRules, ServedSource
 
@@ -37,7 +37,12 @@ from layers.infra_rules import InfraRules, ServedSource
 MISSING_SEPARATOR = ","
 
 #: Candidate (parcel, pipe part) pairs handled at once (some tens of MB of arrays).
-_CANDIDATES = 2_000_000
+_CANDIDATES = 1_000_000
+
+#: How much closer than the limit a parcel vertex must lie to a part for the pair to be settled without GEOS
+#: (m): NumPy's and GEOS's point–segment distances differ by rounding (~1e-9 m at Gauss-Krüger coordinates),
+#: far less than this, so a pair accepted here is one GEOS accepts too.
+_SURE_M = 1e-7
 
 
 def eligible_mains(pipelines: pd.DataFrame, source: ServedSource, *, rules: InfraRules) -> np.ndarray:
@@ -96,10 +101,12 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
     count = np.searchsorted(part_line[by_line], np.arange(len(fronting.lines)), side="right") - first
     order = np.argsort(fronting.parcel, kind="stable")
     pair_parcel, pair_line = fronting.parcel[order], fronting.line[order]
-    parcel_box = shapely.bounds(geoms)
-    part_box = np.concatenate([parts.min(axis=1), parts.max(axis=1)], axis=1)
+    parcel_bounds = tuple(np.ascontiguousarray(column) for column in shapely.bounds(geoms).T)
+    part_bounds = (np.minimum(parts[:, 0, 0], parts[:, 1, 0]), np.minimum(parts[:, 0, 1], parts[:, 1, 1]),
+                   np.maximum(parts[:, 0, 0], parts[:, 1, 0]), np.maximum(parts[:, 0, 1], parts[:, 1, 1]))
     part_masks = [mask[part_pipe] for mask in masks]
-    for a, b in _whole_parcel_blocks(pair_parcel, count[pair_line], _CANDIDATES):
+    vertices = _vertices(geoms)
+    for a, b in run_blocks(pair_parcel, count[pair_line], _CANDIDATES):
         per_pair = count[pair_line[a:b]]
         i = np.repeat(pair_parcel[a:b], per_pair)
         offset = np.arange(per_pair.sum()) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
@@ -107,34 +114,55 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
         # Against that road's limit; envelopes farther apart than it cannot hold a pair within it (twice the
         # slack: rounding).
         limit = limit_m[part_line[j]]
-        gap = envelope_gap(parcel_box[i], part_box[j])
+        gap = envelope_gap_at(parcel_bounds, i, part_bounds, j)
         near = gap <= limit + 2 * EPS_M
-        _settle(i[near], j[near], limit[near], gap[near], geoms, parts, part_masks, out)
+        _settle(i[near], j[near], limit[near], gap[near], geoms, vertices, parts, part_masks, out)
     return out
 
 
-def _whole_parcel_blocks(pair_parcel: np.ndarray, candidates: np.ndarray, size: int) -> list[tuple[int, int]]:
-    """Ranges of pairs (sorted by parcel) holding about ``size`` candidates each, never splitting a parcel's pairs
-    (its candidates are settled together)."""
-    if not len(pair_parcel):
-        return []
-    run_end = np.flatnonzero(np.append(pair_parcel[1:] != pair_parcel[:-1], True)) + 1
-    total = np.cumsum(candidates)[run_end - 1]
-    cuts = run_end[np.unique(np.minimum(np.searchsorted(total, np.arange(size, total[-1] + size, size)),
-                                        len(run_end) - 1))]
-    starts = np.concatenate([[0], cuts[:-1]])
-    return list(zip(starts.tolist(), cuts.tolist()))
+def _vertices(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every vertex of ``geoms`` (xy), and the first vertex and vertex count of each geometry."""
+    xy, vertex_of = shapely.get_coordinates(geoms, return_index=True)
+    return xy, np.searchsorted(vertex_of, np.arange(len(geoms))), np.bincount(vertex_of, minlength=len(geoms))
 
 
-def _settle(i: np.ndarray, j: np.ndarray, limit: np.ndarray, gap: np.ndarray, geoms: np.ndarray, parts: np.ndarray,
-            masks: list[np.ndarray], out: list[np.ndarray]) -> None:
+def _vertex_within(i: np.ndarray, segment: np.ndarray, reach_m: np.ndarray,
+                   vertices: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """Whether a vertex of geometry ``i`` lies within ``reach_m`` of ``segment`` (start and end points, n × 2 × 2).
+
+    A vertex is a point of its geometry, so then the geometry lies within ``reach_m`` of the segment too:
+    enough to settle a pair without building a line and measuring it exactly.
+    """
+    xy, first, count = vertices
+    per = count[i]
+    pair = np.repeat(np.arange(len(i)), per)
+    at = np.repeat(first[i] - (np.cumsum(per) - per), per) + np.arange(len(pair))
+    # Per segment once: its start, direction and squared length; per vertex the projection onto it, clamped.
+    ax, ay = segment[:, 0, 0], segment[:, 0, 1]
+    dx, dy = segment[:, 1, 0] - ax, segment[:, 1, 1] - ay
+    length2 = dx * dx + dy * dy
+    px, py = xy[at, 0] - ax[pair], xy[at, 1] - ay[pair]
+    dx, dy, length2 = dx[pair], dy[pair], length2[pair]
+    t = np.divide(px * dx + py * dy, length2, out=np.zeros(len(pair)), where=length2 > 0)
+    np.clip(t, 0.0, 1.0, out=t)
+    gap = np.hypot(px - t * dx, py - t * dy)
+    nearest = np.full(len(i), np.inf)
+    np.minimum.at(nearest, pair, gap)
+    return nearest <= reach_m
+
+
+def _settle(i: np.ndarray, j: np.ndarray, limit: np.ndarray, gap: np.ndarray, geoms: np.ndarray,
+            vertices: tuple[np.ndarray, np.ndarray, np.ndarray], parts: np.ndarray, masks: list[np.ndarray],
+            out: list[np.ndarray]) -> None:
     """Mark ``out[k][i]`` where a candidate part ``j`` of ``masks[k]`` lies within ``limit`` of parcel ``i``.
 
     ``parts`` are start and end points (n × 2 × 2); only the parts measured become lines.
     ``i`` must not decrease (candidates grouped by parcel). Each parcel's candidate with the
-    nearest envelope is measured first, the others only for the parcels it did not settle, and
+    nearest envelope is tested first, the others only for the parcels it did not settle, and
     no pair is measured twice (one pipe may serve several networks): most parcels are settled by
-    their first candidate, so few of the pairs are ever measured.
+    their first candidate, so few of the pairs are ever tested. A pair with a parcel vertex well
+    within the limit of the part (:func:`_vertex_within`) is settled without GEOS; the others are
+    measured exactly.
     """
     measured = np.full(len(i), np.nan)
     for mask, served in zip(masks, out):
@@ -146,10 +174,14 @@ def _settle(i: np.ndarray, j: np.ndarray, limit: np.ndarray, gap: np.ndarray, ge
         run = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(mine))))
         lowest = np.flatnonzero(gap[mine] == np.minimum.reduceat(gap[mine], starts)[run])
         nearest = np.zeros(len(mine), dtype=bool)
-        nearest[lowest[np.unique(run[lowest], return_index=True)[1]]] = True
+        # The first of each parcel's lowest (``run`` does not decrease).
+        nearest[lowest[np.append(True, run[lowest][1:] != run[lowest][:-1])]] = True
         for tested in (mine[nearest], mine[~nearest]):
             tested = tested[~served[i[tested]]]
             todo = tested[np.isnan(measured[tested])]
+            sure = _vertex_within(i[todo], parts[j[todo]], limit[todo] + EPS_M - _SURE_M, vertices)
+            served[i[todo[sure]]] = True
+            todo = todo[~sure]
             measured[todo] = shapely.distance(geoms[i[todo]], shapely.linestrings(parts[j[todo]]))
             served[i[tested[measured[tested] <= limit[tested] + EPS_M]]] = True
 

@@ -27,11 +27,13 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, box_pairs, clip_to_rectangles, near_pairs, segments
+from geo.nearby import EPS_M, box_pairs, clip_uv, near_pairs, run_blocks, segments
 from layers.infra_rules import InfraRules
 
-#: Parcel–piece pairs whose boundary segments are clipped at once (a few tens of MB of arrays).
-_PAIRS_PER_BLOCK = 250_000
+#: Parcel boundary segments clipped at once, with their pieces (some tens of MB of arrays).
+_SEGMENTS_PER_BLOCK = 400_000
+#: (Centreline piece, pipe segment) pairs clipped at once (likewise).
+_PAIRS_PER_BLOCK = 500_000
 
 
 def road_widths_m(roads: pd.DataFrame, *, rules: InfraRules) -> pd.Series:
@@ -111,15 +113,22 @@ def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarra
     start_xy, end_xy, of_geom = segments(geoms)
     pieces = shapely.linestrings(np.stack([origin, end], axis=1))
     half = half_width_m[piece_line]
-    piece, seg = box_pairs(pieces, shapely.linestrings(np.stack([start_xy, end_xy], axis=1)), half)
-    a_u, a_v = _in_frame(start_xy[seg], origin[piece], direction[piece])
-    b_u, b_v = _in_frame(end_xy[seg], origin[piece], direction[piece])
-    t0, t1 = clip_to_rectangles(np.stack([a_u, a_v], axis=1), np.stack([b_u, b_v], axis=1), length[piece],
-                                half[piece])
-    inside = t1 >= t0  # a pipe touching the red line at one point lies in the road there
-    piece, seg, t0, t1 = piece[inside], seg[inside], t0[inside, None], t1[inside, None]
-    a, b = start_xy[seg], end_xy[seg]
-    return np.stack([a + t0 * (b - a), a + t1 * (b - a)], axis=1), piece_line[piece], of_geom[seg]
+    all_pieces, all_segs = box_pairs(pieces, shapely.linestrings(np.stack([start_xy, end_xy], axis=1)), half)
+    found = []
+    # In blocks of candidate pairs, so that the per-pair arrays stay small (at 10⁶ parcels, about a GB at once).
+    for block in range(0, max(len(all_pieces), 1), _PAIRS_PER_BLOCK):
+        piece, seg = all_pieces[block:block + _PAIRS_PER_BLOCK], all_segs[block:block + _PAIRS_PER_BLOCK]
+        piece_origin, piece_direction = origin[piece], direction[piece]
+        a_u, a_v = _in_frame(start_xy[seg], piece_origin, piece_direction)
+        b_u, b_v = _in_frame(end_xy[seg], piece_origin, piece_direction)
+        t0, t1 = clip_uv(a_u, a_v, b_u, b_v, length[piece], half[piece])
+        inside = t1 >= t0  # a pipe touching the red line at one point lies in the road there
+        piece, seg, t0, t1 = piece[inside], seg[inside], t0[inside, None], t1[inside, None]
+        a, b = start_xy[seg], end_xy[seg]
+        found.append((np.stack([a + t0 * (b - a), a + t1 * (b - a)], axis=1), piece_line[piece], of_geom[seg]))
+    if len(found) == 1:
+        return found[0]
+    return tuple(np.concatenate(arrays) for arrays in zip(*found))
 
 
 def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: InfraRules) -> Frontage:
@@ -146,37 +155,52 @@ def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: Infra
     parcel, piece, distance = parcel[near], piece[near], distance[near]
 
     # Every boundary segment of each paired parcel, in the piece's frame; in blocks of pairs, so that the
-    # per-segment arrays stay small (at 10⁶ parcels they would otherwise take several GB at once).
+    # per-segment arrays stay small (at 10⁶ parcels they would otherwise take several GB at once). A block never
+    # splits a parcel's pairs, so each (parcel, line) is summed within one block, over the same segments in the
+    # same order as over all of them at once, and only the grouped pairs are kept.
+    if len(parcel) > 1 and (np.diff(parcel) < 0).any():
+        by_parcel = np.argsort(parcel, kind="stable")  # keeps each parcel's pairs in their order
+        parcel, piece, distance = parcel[by_parcel], piece[by_parcel], distance[by_parcel]
     seg_start, seg_end, seg_parcel = segments(geoms)
     first = np.searchsorted(seg_parcel, np.arange(len(geoms)))
     n_segments = np.bincount(seg_parcel, minlength=len(geoms))
+    n_lines = max(len(lines), 1)
     blocks = []
-    for block in range(0, len(parcel), _PAIRS_PER_BLOCK):
-        block_parcel = parcel[block:block + _PAIRS_PER_BLOCK]
-        block_piece = piece[block:block + _PAIRS_PER_BLOCK]
+    for a, b in run_blocks(parcel, n_segments[parcel], _SEGMENTS_PER_BLOCK) or [(0, 0)]:
+        block_parcel, block_piece = parcel[a:b], piece[a:b]
         count = n_segments[block_parcel]
         pair = np.repeat(np.arange(len(block_parcel)), count)
-        seg = np.repeat(first[block_parcel], count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count,
-                                                                                         count)
-        blocks.append(_clipped_boundary(seg_start[seg], seg_end[seg], block_parcel[pair], block_piece[pair],
-                                        origin=origin, direction=direction, length=length, offset=offset,
-                                        piece_line=piece_line, reach=reach))
-    per_seg = pd.DataFrame({name: np.concatenate([b[name] for b in blocks]) if blocks else np.array([])
-                            for name in ("parcel", "line", "frontage_m", "start_m", "end_m")})
-
-    # Pieces of one line add up: per (parcel, line) the frontage, the nearest distance and the stretch.
-    # One integer key per (parcel, line) groups faster than the two columns, in the same sorted order.
-    n_lines = max(len(lines), 1)
-    grouped = per_seg.groupby(per_seg["parcel"].to_numpy(dtype=np.int64) * n_lines
-                              + per_seg["line"].to_numpy(dtype=np.int64), sort=True).agg(
-        frontage_m=("frontage_m", "sum"), start_m=("start_m", "min"), end_m=("end_m", "max"))
-    closest = pd.Series(distance).groupby(parcel.astype(np.int64) * n_lines + piece_line[piece]).min()
-    grouped["distance_m"] = closest.reindex(grouped.index).to_numpy()
-    grouped = grouped[grouped["frontage_m"] >= rules.roads.min_frontage_m - EPS_M]
+        seg = np.repeat(first[block_parcel] - (np.cumsum(count) - count), count) + np.arange(count.sum())
+        per_seg = _clipped_boundary(seg_start[seg], seg_end[seg], block_parcel[pair], block_piece[pair],
+                                    origin=origin, direction=direction, length=length, offset=offset,
+                                    piece_line=piece_line, reach=reach)
+        del pair, seg
+        blocks.append(_per_line(per_seg, block_parcel, piece_line[block_piece], distance[a:b], n_lines,
+                                rules.roads.min_frontage_m))
+    grouped = pd.concat(blocks) if len(blocks) > 1 else blocks[0]
     key = grouped.index.to_numpy(dtype=np.int64)
     return Frontage(lines, line_road, (key // n_lines).astype(np.intp), (key % n_lines).astype(np.intp),
                     grouped["frontage_m"].to_numpy(), grouped["distance_m"].to_numpy(),
                     grouped["start_m"].to_numpy(), grouped["end_m"].to_numpy())
+
+
+def _per_line(per_seg: dict[str, np.ndarray], parcel: np.ndarray, line: np.ndarray, distance: np.ndarray,
+              n_lines: int, min_frontage_m: float) -> pd.DataFrame:
+    """Per (parcel, line) pair: the frontage, the stretch along the line and the nearest distance, where the
+    frontage reaches ``min_frontage_m``; indexed by ``parcel × n_lines + line``, sorted.
+
+    ``per_seg``: :func:`_clipped_boundary` of every paired piece of these parcels; ``parcel``, ``line``,
+    ``distance``: each (parcel, piece) pair's parcel, the piece's line, and their distance.
+    """
+    per_seg = pd.DataFrame(per_seg)
+    # Pieces of one line add up. One integer key per (parcel, line) groups faster than the two columns, in the
+    # same sorted order.
+    grouped = per_seg.groupby(per_seg["parcel"].to_numpy(dtype=np.int64) * n_lines
+                              + per_seg["line"].to_numpy(dtype=np.int64), sort=True).agg(
+        frontage_m=("frontage_m", "sum"), start_m=("start_m", "min"), end_m=("end_m", "max"))
+    closest = pd.Series(distance).groupby(parcel.astype(np.int64) * n_lines + line).min()
+    grouped["distance_m"] = closest.reindex(grouped.index).to_numpy()
+    return grouped[grouped["frontage_m"] >= min_frontage_m - EPS_M]
 
 
 def _clipped_boundary(seg_start: np.ndarray, seg_end: np.ndarray, parcel: np.ndarray, piece: np.ndarray, *,
@@ -187,11 +211,11 @@ def _clipped_boundary(seg_start: np.ndarray, seg_end: np.ndarray, parcel: np.nda
     Returns ``parcel``, ``line``, ``frontage_m`` (length inside) and ``start_m``/``end_m`` (where
     along the line the part lies), one entry per segment with a part inside.
     """
-    a_u, a_v = _in_frame(seg_start, origin[piece], direction[piece])
-    b_u, b_v = _in_frame(seg_end, origin[piece], direction[piece])
+    piece_origin, piece_direction = origin[piece], direction[piece]
+    a_u, a_v = _in_frame(seg_start, piece_origin, piece_direction)
+    b_u, b_v = _in_frame(seg_end, piece_origin, piece_direction)
     piece_length = length[piece]
-    t0, t1 = clip_to_rectangles(np.stack([a_u, a_v], axis=1), np.stack([b_u, b_v], axis=1), piece_length,
-                                reach[piece_line[piece]])
+    t0, t1 = clip_uv(a_u, a_v, b_u, b_v, piece_length, reach[piece_line[piece]])
     inside = t1 > t0
     a_u, a_v, b_u, b_v, t0, t1 = a_u[inside], a_v[inside], b_u[inside], b_v[inside], t0[inside], t1[inside]
     piece, piece_length = piece[inside], piece_length[inside]

@@ -129,6 +129,21 @@ def overlay_geometries(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -
     return parcels.geometry.to_numpy(), buildings.geometry.to_numpy()
 
 
+def contains_pairs(containers: np.ndarray, at: np.ndarray, geoms: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """``shapely.contains(containers[at], geoms[of])``, with the containers used prepared for the test.
+
+    A prepared polygon answers ``contains`` by point-in-polygon tests instead of a full DE-9IM relate
+    (ten times faster on parcels; the same answers). Only the containers it prepared are released again.
+    """
+    used = np.unique(at)
+    fresh = used[~shapely.is_prepared(containers[used])]
+    shapely.prepare(containers[fresh])
+    try:
+        return shapely.contains(containers[at], geoms[of])
+    finally:
+        shapely.destroy_prepared(containers[fresh])
+
+
 def building_parcel_pairs(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
     """Which part of each building's footprint lies in which parcel.
 
@@ -144,7 +159,7 @@ def building_parcel_pairs(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
     single = np.bincount(b_pos, minlength=len(building_geoms))[b_pos] == 1
     inside = np.zeros(len(b_pos), dtype=bool)
     # Fast path: a building touching only one parcel and lying wholly inside it needs no cutting.
-    inside[single] = shapely.contains(parcel_geoms[p_pos[single]], building_geoms[b_pos[single]])
+    inside[single] = contains_pairs(parcel_geoms, p_pos[single], building_geoms, b_pos[single])
     inside_m2 = np.empty(len(b_pos), dtype=float)
     inside_m2[inside] = footprint[b_pos[inside]]
     cut = ~inside
@@ -184,7 +199,7 @@ def overlay(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> Overlay:
     b_pos, p_pos = shapely.STRtree(parcel_geoms).query(building_geoms, predicate="intersects")
     order = np.lexsort((p_pos, b_pos))
     b_pos, p_pos = b_pos[order], p_pos[order]
-    contained = shapely.contains(parcel_geoms[p_pos], building_geoms[b_pos])
+    contained = contains_pairs(parcel_geoms, p_pos, building_geoms, b_pos)
     # A subset measures a pair's cut unless the building lies wholly inside its only parcel there; a building
     # with one pair among all records has one in every subset.
     measured = ~contained | (np.bincount(b_pos, minlength=len(building_geoms))[b_pos] > 1)

@@ -65,6 +65,15 @@ def test_served_exactly_at_the_limit_and_just_beyond(main_y, served):
     assert bool(result["served_water_supply"]) is served
 
 
+
+@pytest.mark.parametrize(("main_y", "served"), [(-10.0, True), (-10.01, False)])
+def test_a_short_main_nearest_to_the_middle_of_a_side_is_measured_to_that_side(main_y, served):
+    # x = 40 … 60: the parcel's corners lie √(40² + 20²) ≈ 44.7 m from it, its side (y = 10) 20 m at the limit.
+    short = line((40, main_y), (60, main_y))
+    result = judge(mains({"network": "water_supply", "diameter_mm": 200.0, "geometry": short}), distances=False)
+    assert bool(result["served_water_supply"]) is served
+
+
 WIDE = {"road_id": "R2", "grade": "arterial", "width_m": 40.0, "status": "completed",
         "geometry": line((-20, -100), (-20, 200))}
 

@@ -14,6 +14,7 @@ from geo.utilisation import (
     area_ratios,
     building_floor_areas,
     building_parcel_pairs,
+    contains_pairs,
     industry_division,
     storey_counts,
     utilisation,
@@ -287,3 +288,17 @@ def test_a_park_without_any_building_judges_no_compliance(elsewhere):
     else:
         assert pd.isna(result.loc[0, "building_coef_ok"]) and pd.isna(result.loc[0, "far_ok"])
         assert "the park has no buildings: FAR and site coverage not judged" in result.loc[0, "utilisation_note"]
+
+
+def test_contains_pairs_answers_as_contains_and_leaves_the_containers_as_they_were():
+    # Parcel 0 is 0…10 square, parcel 1 the same shifted 20 m east and already prepared by its owner.
+    parcels = np.array([shapely.box(0, 0, 10, 10), shapely.box(20, 0, 30, 10)])
+    shapely.prepare(parcels[1])
+    buildings = np.array([shapely.box(0, 0, 4, 4),      # on parcel 0's corner, inside: contained
+                          shapely.box(8, 2, 10.5, 4),   # 0.5 m across parcel 0's east side: not contained
+                          shapely.box(22, 2, 24, 4),    # inside parcel 1
+                          shapely.box(10, 2, 12, 4)])   # touches parcel 0 from outside: not contained
+    at, of = np.array([0, 0, 1, 0, 1]), np.array([0, 1, 2, 3, 0])
+    assert contains_pairs(parcels, at, buildings, of).tolist() == [True, False, True, False, False]
+    assert shapely.contains(parcels[at], buildings[of]).tolist() == [True, False, True, False, False]
+    assert shapely.is_prepared(parcels).tolist() == [False, True]
