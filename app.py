@@ -74,6 +74,12 @@ def default_config() -> dict:
         # is a wrong CRS or another place's file; below this confidence the GB18030/Big5 choice asks the user.
         "IMPORT_FAR_KM": _env("PARKATLAS_IMPORT_FAR_KM", 10.0, float),
         "IMPORT_ENCODING_MIN_CONFIDENCE": _env("PARKATLAS_IMPORT_ENCODING_CONFIDENCE", 0.99, float),
+        # Parks with more parcels than this get their overview figures (the park summary: land efficiency,
+        # readiness, clearance conflicts) computed in the background: a park of 10⁴ parcels takes 2–3 s to
+        # analyse (about 10× reading it), 10⁵ 13 s; below 5 000 the figures come in about a second, so the page
+        # waits for them as before. A page waiting for them refreshes itself every BACKGROUND_REFRESH_S seconds.
+        "BACKGROUND_PARCELS": _env("PARKATLAS_BACKGROUND_PARCELS", 5000),
+        "BACKGROUND_REFRESH_S": _env("PARKATLAS_BACKGROUND_REFRESH_S", 5),
         "TILE_FEATURE_THRESHOLD": int(os.environ.get("PARKATLAS_TILE_THRESHOLD", "10000")),
         "TILE_MIN_ZOOM": int(os.environ.get("PARKATLAS_TILE_MIN_ZOOM", "12")),
         "TILE_MAX_ZOOM": 22,

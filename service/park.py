@@ -299,6 +299,10 @@ class ParkService:
         with self._lock:
             return self._results.get(key[0], {}).get(full)
 
+    def summary_kept(self, day: dt.date) -> dict[str, dict] | None:
+        """The KPI figures on ``day`` when kept already, else None (nothing runs: ``service.background``)."""
+        return self._kept(("summary", day))
+
     def land(self, day: dt.date, *, run: Runner | None = None, readiness: bool = True) -> LandAnalysis:
         """The land analysis on ``day`` under the rules in force, readiness columns included.
 

@@ -42,6 +42,7 @@ from web.api_params import (  # noqa: F401 (int_param, page_params, parse_as_of:
     parse_as_of,
 )
 from web.auth import public_visitor
+from web.background import large_park, park_figures, refresh_s
 from web.errors import BadRequest, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json
@@ -75,8 +76,15 @@ def park_info() -> dict:
 def summary():
     """The KPI figures of the overview page, as JSON; ``?as_of=YYYY-MM-DD`` counts the records of that day."""
     day = request_day()
-    return jsonify({"park": park_info(), "as_of": day.isoformat(),
-                    "not_judged": notices_json(notices(*SUMMARY_TOPICS)), **cached_summary(day)})
+    head = {"park": park_info(), "as_of": day.isoformat(), "not_judged": notices_json(notices(*SUMMARY_TOPICS))}
+    if not large_park():
+        return jsonify({**head, **cached_summary(day)})
+    figures = park_figures(day)
+    if figures is None:  # a large park's figures, computing in the background: ask again later
+        response = jsonify({**head, "computing": True})
+        response.status_code, response.headers["Retry-After"] = 202, str(refresh_s())
+        return response
+    return jsonify({**head, "computing": False, **figures})
 
 
 # -- what the request may see ------------------------------------------------------------------------
