@@ -31,6 +31,7 @@ from web.i18n import current_lang
 from web.judged import notices, notices_json
 from web.park import park, request_day, rules
 from web.tables import filtered_view
+from web.tiles import tile_settings
 
 bp = Blueprint("sites", __name__)
 
@@ -181,7 +182,8 @@ def page():
     data = inputs()
     the_map = sites_map(data["layers"], land=chosen if needs.kind == "land" else None,
                         space=chosen if needs.kind == "space" else None, lang=lang, basemap=config["BASEMAP"],
-                        asset_base_url=url_for("static", filename=""), tianditu_key=config["TIANDITU_KEY"])
+                        asset_base_url=url_for("static", filename=""), tianditu_key=config["TIANDITU_KEY"],
+                        tiles=tile_settings())
     parts = map_components(the_map)
     query = _needs_query(needs)
     results = _records(shown, lang)
