@@ -1,0 +1,61 @@
+"""Above the tile threshold /idle draws its parcels from the parcel_analysis tiles, in a real browser: coloured by
+idle status, and a click opens the parcel's popup (its name fetched from the API, its status from the tile)."""
+
+from __future__ import annotations
+
+import pytest
+from browser_helpers import launch, serve
+
+from app import create_app
+from geo.maps_land import IDLE_PALETTE
+
+
+@pytest.fixture
+def idle_server(tiny_park):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(tiny_park.path), "DATABASE_URL": None,
+                      "TILE_FEATURE_THRESHOLD": 2, "BASEMAP": "none"})
+    status = {row["parcel_id"]: row["idle_status"]
+              for row in app.test_client().get("/api/idle").get_json()["parcels"]}
+    with serve(app) as url:
+        yield url, status
+
+
+def in_p1_lonlat() -> list[float]:
+    import geopandas as gpd
+    import shapely
+    from conftest import WORKING_EPSG, X0, Y0
+
+    point = gpd.GeoSeries([shapely.Point(X0 + 10, Y0 + 85)], crs=WORKING_EPSG).to_crs(4326).iloc[0]
+    return [point.x, point.y]
+
+
+@pytest.mark.browser
+def test_idle_parcels_come_from_analysis_tiles_and_open_their_popup(idle_server):
+    from playwright import sync_api
+
+    base, status = idle_server
+    errors, tile_answers = [], []
+    with sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 900, "height": 700})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("response", lambda r: tile_answers.append((r.url, r.status)) if "/tiles/" in r.url else None)
+        page.goto(base + "/idle?lang=zh", wait_until="networkidle")
+        page.wait_for_function("() => window.parkatlas && window.parkatlas.layers.parcel_analysis")
+        centre = page.evaluate("""([lon, lat]) => {
+            const map = parkatlas.map, point = L.latLng(lat, lon);
+            map.setView(point, 17, {animate: false});
+            return map.latLngToContainerPoint(point);
+        }""", in_p1_lonlat())
+        page.wait_for_load_state("networkidle")
+        box = page.locator(".parkatlas-map").bounding_box()
+        page.mouse.click(box["x"] + centre["x"], box["y"] + centre["y"])
+        page.wait_for_selector(".pa-popup", timeout=5000)
+        popup = page.inner_text(".pa-popup")
+        browser.close()
+    assert tile_answers and all("/tiles/parcel_analysis/" in url and "as_of=2026-06-30" in url and code == 200
+                                for url, code in tile_answers)
+    assert "一号地块" in popup  # the name, fetched from the API by id
+    assert IDLE_PALETTE[status["P1"]][1] in popup  # the idle status from the tile, as its label
+    assert errors == []
