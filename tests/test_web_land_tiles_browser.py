@@ -4,7 +4,7 @@ idle status, and a click opens the parcel's popup (its name fetched from the API
 from __future__ import annotations
 
 import pytest
-from browser_helpers import launch, serve
+from browser_helpers import click_on_map, in_p1_lonlat, launch, serve
 
 from app import create_app
 from geo.maps_land import IDLE_PALETTE
@@ -18,15 +18,6 @@ def idle_server(tiny_park):
               for row in app.test_client().get("/api/idle").get_json()["parcels"]}
     with serve(app) as url:
         yield url, status
-
-
-def in_p1_lonlat() -> list[float]:
-    import geopandas as gpd
-    import shapely
-    from conftest import WORKING_EPSG, X0, Y0
-
-    point = gpd.GeoSeries([shapely.Point(X0 + 10, Y0 + 85)], crs=WORKING_EPSG).to_crs(4326).iloc[0]
-    return [point.x, point.y]
 
 
 @pytest.mark.browser
@@ -43,14 +34,8 @@ def test_idle_parcels_come_from_analysis_tiles_and_open_their_popup(idle_server)
         page.on("response", lambda r: tile_answers.append((r.url, r.status)) if "/tiles/" in r.url else None)
         page.goto(base + "/idle?lang=zh", wait_until="networkidle")
         page.wait_for_function("() => window.parkatlas && window.parkatlas.layers.parcel_analysis")
-        centre = page.evaluate("""([lon, lat]) => {
-            const map = parkatlas.map, point = L.latLng(lat, lon);
-            map.setView(point, 17, {animate: false});
-            return map.latLngToContainerPoint(point);
-        }""", in_p1_lonlat())
-        page.wait_for_load_state("networkidle")
-        box = page.locator(".parkatlas-map").bounding_box()
-        page.mouse.click(box["x"] + centre["x"], box["y"] + centre["y"])
+        click_on_map(page, in_p1_lonlat(),
+                     ready="() => Object.keys(parkatlas.layers.parcel_analysis.grid._vectorTiles).length > 0")
         page.wait_for_selector(".pa-popup", timeout=5000)
         popup = page.inner_text(".pa-popup")
         browser.close()
