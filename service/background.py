@@ -71,26 +71,34 @@ class Background:
         return not self.running()
 
 
-def summary_key(service: ParkService, day: dt.date) -> tuple:
-    """What the park summary of ``day`` depends on: the store version, the rules version and the day."""
-    return "summary", service.version(), service.rules_version(), day
+def result_key(kind: str, service: ParkService, day: dt.date) -> tuple:
+    """What the park-wide result ``kind`` of ``day`` depends on: the store version, the rules version and the day."""
+    return kind, service.version(), service.rules_version(), day
+
+
+def kept_or_start(kind: str, service: ParkService, day: dt.date, background: Background, *,
+                  run: Runner | None = None):
+    """The park-wide result ``kind`` (``summary``: the KPI figures; ``land``: the land analysis) on ``day`` when
+    the park service keeps it already; else start computing it and answer ``None``.
+
+    After a failure in the background the result is computed here, with ``run``, so the
+    request meets the error itself.
+    """
+    kept, compute = {"summary": (service.summary_kept, service.summary), "land": (service.land_kept, service.land)}[kind]
+    found = kept(day)
+    if found is not None:
+        return found
+    key = result_key(kind, service, day)
+    if background.failed(key):
+        return compute(day, run=run)
+    background.start(key, lambda: compute(day))
+    return None
 
 
 def summary_or_start(service: ParkService, day: dt.date, background: Background, *,
                      run: Runner | None = None) -> dict | None:
-    """The park's KPI figures on ``day`` when kept already; else start computing them and answer ``None``.
-
-    After a failure in the background the figures are computed here, with ``run``, so the
-    request meets the error itself.
-    """
-    kept = service.summary_kept(day)
-    if kept is not None:
-        return kept
-    key = summary_key(service, day)
-    if background.failed(key):
-        return service.summary(day, run=run)
-    background.start(key, lambda: service.summary(day))
-    return None
+    """The park's KPI figures on ``day`` when kept already; else start computing them and answer ``None``."""
+    return kept_or_start("summary", service, day, background, run=run)
 
 
-__all__ = ["Background", "summary_key", "summary_or_start"]
+__all__ = ["Background", "kept_or_start", "result_key", "summary_or_start"]

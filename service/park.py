@@ -303,6 +303,10 @@ class ParkService:
         """The KPI figures on ``day`` when kept already, else None (nothing runs: ``service.background``)."""
         return self._kept(("summary", day))
 
+    def land_kept(self, day: dt.date) -> LandAnalysis | None:
+        """The land analysis on ``day`` (readiness included) when kept already, else None (nothing runs)."""
+        return self._kept(("land", day))
+
     def land(self, day: dt.date, *, run: Runner | None = None, readiness: bool = True) -> LandAnalysis:
         """The land analysis on ``day`` under the rules in force, readiness columns included.
 

@@ -133,3 +133,46 @@ def test_after_a_failure_in_the_background_the_request_meets_the_error(tiny_park
     assert failed.status_code == 500
     assert "idle.fee_after_years" in failed.get_json()["error"]["message"]
     assert "three" in failed.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("page", ["/land", "/idle", "/vacancy", "/cases"])
+def test_above_the_threshold_a_land_page_says_it_is_computing_then_shows_the_analysis(tiny_park, page):
+    app = make_app(tiny_park, TINY_PARCELS - 1, BACKGROUND_REFRESH_S=6)
+    client = app.test_client()
+    first = client.get(f"{page}?lang=zh")
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200
+    assert "正在计算园区指标…" in html and refresh_meta(html) == ["6"]
+    assert "P1" not in html  # no parcel yet
+    assert background(app).join(WAIT_S)
+    second = client.get(f"{page}?lang=zh").get_data(as_text=True)
+    assert "正在计算园区指标" not in second and refresh_meta(second) == []
+
+
+def test_above_the_threshold_the_land_twins_answer_202_until_the_analysis_is_kept(tiny_park):
+    expected = make_app(tiny_park, TINY_PARCELS).test_client().get("/api/idle").get_json()
+    app = make_app(tiny_park, TINY_PARCELS - 1, BACKGROUND_REFRESH_S=4)
+    client = app.test_client()
+    first = client.get("/api/idle")
+    assert first.status_code == 202 and first.headers["Retry-After"] == "4"
+    assert first.get_json() == {"computing": True, "retry_after_s": 4}
+    assert client.get("/idle?format=json").status_code == 202
+    assert background(app).join(WAIT_S)
+    assert client.get("/api/idle").get_json() == expected
+
+
+def test_a_workbook_download_waits_for_the_analysis_in_the_request(tiny_park):
+    app = make_app(tiny_park, TINY_PARCELS - 1)
+    response = app.test_client().get("/idle?format=xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert not background(app).running()
+
+
+def test_the_overview_figures_computed_in_the_background_serve_the_land_pages_too(tiny_park):
+    app = make_app(tiny_park, TINY_PARCELS - 1)
+    client = app.test_client()
+    client.get("/?lang=zh")
+    assert background(app).join(WAIT_S)
+    assert "正在计算园区指标" not in client.get("/idle?lang=zh").get_data(as_text=True)
+    assert not background(app).running()  # nothing started again: the land analysis was kept with the figures

@@ -3,25 +3,35 @@
 Above ``BACKGROUND_PARCELS`` parcels the overview and ``/api/summary`` do not wait for
 the park summary: they answer at once, saying the figures are being computed (the
 page refreshes itself every ``BACKGROUND_REFRESH_S`` seconds) while one thread per park
-version and day computes them into the park service's cache. Below it (the demo park,
-the tests' parks) the figures are computed in the request, as before.
+version and day computes them into the park service's cache. The land pages (/land,
+/idle, /vacancy, /cases and their JSON twins) do the same for the land analysis: until
+it is kept they answer a page saying so that refreshes itself (JSON: 202 with
+``"computing": true`` and ``Retry-After``); a workbook download waits for it. Below the
+threshold (the demo park, the tests' parks) everything is computed in the request, as before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, current_app
+from flask import Flask, current_app, jsonify, render_template, request
 
-from service.background import Background, summary_or_start
+from geo.analysis import LandAnalysis
+from service.background import Background, kept_or_start, summary_or_start
 from web.analysis_gate import gated
+from web.errors import wants_json
 from web.park import park
 
 _EXTENSION = "parkatlas_background"
 
 
+class Computing(Exception):
+    """A large park's land analysis is being computed in the background: the page says so and asks again."""
+
+
 def init_app(app: Flask) -> None:
     app.extensions[_EXTENSION] = Background()
+    app.register_error_handler(Computing, computing_response)
 
 
 def background(app: Flask | None = None) -> Background:
@@ -41,9 +51,33 @@ def park_figures(day: dt.date) -> dict | None:
     return summary_or_start(park(), day, background(), run=gated)
 
 
+def land_analysis(day: dt.date) -> LandAnalysis:
+    """The land analysis on ``day``; for a large park not kept yet, :class:`Computing` after starting it in the
+    background (a workbook download, ``?format=xlsx``, waits for it in the request instead)."""
+    if not large_park() or request.args.get("format") == "xlsx":
+        return park().land(day, run=gated)
+    found = kept_or_start("land", park(), day, background(), run=gated)
+    if found is None:
+        raise Computing
+    return found
+
+
+def computing_response(_: Computing):
+    """A page that says the park's figures are computing and refreshes itself; JSON: 202 ``computing: true``."""
+    wait = refresh_s()
+    if wants_json():
+        response = jsonify({"computing": True, "retry_after_s": wait})
+        response.status_code = 202
+    else:
+        response = current_app.make_response(render_template("computing.html", refresh_s=wait))
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def refresh_s() -> int:
     """Seconds after which a page waiting for its figures asks again."""
     return int(current_app.config["BACKGROUND_REFRESH_S"])
 
 
-__all__ = ["background", "init_app", "large_park", "park_figures", "refresh_s"]
+__all__ = ["Computing", "background", "computing_response", "init_app", "land_analysis", "large_park", "park_figures",
+           "refresh_s"]

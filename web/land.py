@@ -40,9 +40,9 @@ from layers.geojson import json_ready
 from layers.registry import get_layer
 from layers.rules import LandRules
 from layers.workbook_style import plain_sheets
-from web.analysis_gate import gated
 from web.api import int_param, page_params, park_info
 from web.audit import commit_change
+from web.background import land_analysis
 from web.errors import BadRequest, not_a_number, not_one_of, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
@@ -92,9 +92,10 @@ def analysis_for(as_of: dt.date) -> LandAnalysis:
     """The park service's land analysis on ``as_of`` (cached per park version, day and rules version).
 
     One not cached runs in a slot of the analysis gate (untimed: its cost is the
-    park's size); requests for the same one wait for it rather than each running it.
+    park's size); requests for the same one wait for it rather than each running it. A large
+    park's runs in the background while the page says so (``web.background``).
     """
-    return park().land(as_of, run=gated)
+    return land_analysis(as_of)
 
 
 def records(frame: pd.DataFrame, columns=None) -> list[dict]:
