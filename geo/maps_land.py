@@ -327,7 +327,8 @@ def idle_map(analysis: pd.DataFrame, *, lang: str = "zh", basemap: str = "none",
 def vacancy_map(buildings: pd.DataFrame, parcels: pd.DataFrame, *, lang: str = "zh", basemap: str = "none",
                 asset_base_url: str = "/static", tianditu_key: str = "", tiles: TileSettings | None = None) -> ParkMap:
     """Standard-factory buildings coloured by vacancy rate over the parcels (drawn light, for orientation; from
-    the parcels' tiles when there are more than the ``tiles`` threshold)."""
+    the parcels' tiles when there are more than the ``tiles`` threshold). Above the threshold only that many
+    buildings, those with the most vacant space, are drawn (inline: the vacancy analysis has no tiles)."""
     m = base_map([buildings if len(buildings) else parcels], lang=lang, basemap=basemap,
                   asset_base_url=asset_base_url, tianditu_key=tianditu_key)
     if tiled(parcels, tiles):
@@ -349,7 +350,11 @@ def vacancy_map(buildings: pd.DataFrame, parcels: pd.DataFrame, *, lang: str = "
             PopupField("vacancy_pct", _t(lang, "空置率", "Vacancy rate"), "%", 1),
             PopupField("vacant_units", _t(lang, "空置单元", "Vacant units"), None, 0),
         ]
-        colored_layer(frame.set_index(frame.index), key="buildings", name=_t(lang, "标准厂房空置率", "Factory vacancy"),
+        name = _t(lang, "标准厂房空置率", "Factory vacancy")
+        if tiled(frame, tiles):  # no vacancy tiles: the most vacant ones inline, every one in the page's table
+            frame = frame.nlargest(tiles.threshold, "vacant_m2", keep="first").sort_index()
+            name = _t(lang, f"空置面积最大的 {len(frame)} 栋标准厂房", f"The {len(frame)} factories with most vacant space")
+        colored_layer(frame.set_index(frame.index), key="buildings", name=name,
                       colors=vacancy_colors(frame["vacancy_rate"]), popup=popup, id_field="building_id",
                       title=_t(lang, "厂房", "Building"), fill_opacity=0.85).add_to(m)
     add_layer_control(m)
