@@ -17,10 +17,12 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from service.park import ParkService, Runner
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Background:
@@ -71,34 +73,34 @@ class Background:
         return not self.running()
 
 
-def result_key(kind: str, service: ParkService, day: dt.date) -> tuple:
-    """What the park-wide result ``kind`` of ``day`` depends on: the store version, the rules version and the day."""
-    return kind, service.version(), service.rules_version(), day
+def result_key(kind: str, service: ParkService, *args: Hashable) -> tuple:
+    """What the park-wide result ``kind`` with ``args`` (its day, options) depends on besides them: the store
+    version and the rules version."""
+    return kind, service.version(), service.rules_version(), *args
 
 
-def kept_or_start(kind: str, service: ParkService, day: dt.date, background: Background, *,
-                  run: Runner | None = None):
-    """The park-wide result ``kind`` (``summary``: the KPI figures; ``land``: the land analysis) on ``day`` when
-    the park service keeps it already; else start computing it and answer ``None``.
+def kept_or_start(key: Hashable, kept: Callable[[], T | None], compute: Callable[[Runner | None], T],
+                  background: Background, *, run: Runner | None = None) -> T | None:
+    """A park-wide result when the park service keeps it already (``kept()``); else start ``compute(None)`` in the
+    background under ``key`` (:func:`result_key`) and answer ``None``.
 
-    After a failure in the background the result is computed here, with ``run``, so the
+    After a failure in the background the result is computed here, ``compute(run)``, so the
     request meets the error itself.
     """
-    kept, compute = {"summary": (service.summary_kept, service.summary), "land": (service.land_kept, service.land)}[kind]
-    found = kept(day)
+    found = kept()
     if found is not None:
         return found
-    key = result_key(kind, service, day)
     if background.failed(key):
-        return compute(day, run=run)
-    background.start(key, lambda: compute(day))
+        return compute(run)
+    background.start(key, lambda: compute(None))
     return None
 
 
 def summary_or_start(service: ParkService, day: dt.date, background: Background, *,
                      run: Runner | None = None) -> dict | None:
     """The park's KPI figures on ``day`` when kept already; else start computing them and answer ``None``."""
-    return kept_or_start("summary", service, day, background, run=run)
+    return kept_or_start(result_key("summary", service, day), lambda: service.summary_kept(day),
+                         lambda runner: service.summary(day, run=runner), background, run=run)
 
 
 __all__ = ["Background", "kept_or_start", "result_key", "summary_or_start"]

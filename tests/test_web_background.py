@@ -135,8 +135,8 @@ def test_after_a_failure_in_the_background_the_request_meets_the_error(tiny_park
     assert "three" in failed.get_json()["error"]["message"]
 
 
-@pytest.mark.parametrize("page", ["/land", "/idle", "/vacancy", "/cases"])
-def test_above_the_threshold_a_land_page_says_it_is_computing_then_shows_the_analysis(tiny_park, page):
+@pytest.mark.parametrize("page", ["/land", "/idle", "/vacancy", "/cases", "/infrastructure", "/sites"])
+def test_above_the_threshold_a_page_says_it_is_computing_then_shows_the_analysis(tiny_park, page):
     app = make_app(tiny_park, TINY_PARCELS - 1, BACKGROUND_REFRESH_S=6)
     client = app.test_client()
     first = client.get(f"{page}?lang=zh")
@@ -161,9 +161,20 @@ def test_above_the_threshold_the_land_twins_answer_202_until_the_analysis_is_kep
     assert client.get("/api/idle").get_json() == expected
 
 
-def test_a_workbook_download_waits_for_the_analysis_in_the_request(tiny_park):
+@pytest.mark.parametrize("twin", ["/api/infrastructure", "/api/sites?kind=land&area_mu=1"])
+def test_above_the_threshold_the_infrastructure_and_site_twins_answer_202_then_their_results(tiny_park, twin):
+    expected = make_app(tiny_park, TINY_PARCELS).test_client().get(twin).get_json()
     app = make_app(tiny_park, TINY_PARCELS - 1)
-    response = app.test_client().get("/idle?format=xlsx")
+    client = app.test_client()
+    assert client.get(twin).status_code == 202
+    assert background(app).join(WAIT_S)
+    assert client.get(twin).get_json() == expected
+
+
+@pytest.mark.parametrize("download", ["/idle?format=xlsx", "/infrastructure.xlsx"])
+def test_a_workbook_download_waits_for_the_analysis_in_the_request(tiny_park, download):
+    app = make_app(tiny_park, TINY_PARCELS - 1)
+    response = app.test_client().get(download)
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert not background(app).running()

@@ -23,8 +23,8 @@ from layers.geojson import dumps, json_ready
 from layers.infra_rules import READINESS_ITEMS
 from layers.registry import get_layer
 from layers.schema import code_label
-from web.analysis_gate import gated
 from web.api import park_info
+from web.background import computed
 from web.errors import BadRequest, not_one_of, nothing_called
 from web.expansion import number_param
 from web.i18n import current_lang
@@ -84,7 +84,8 @@ def parse_needs(args, rules) -> InvestorNeeds:
 def inputs() -> dict:
     """What the searches of this request's day rest on (the park service's, cached per park version, day and
     rules); one not cached is computed in a slot of the analysis gate, searches arriving meanwhile wait for it."""
-    return park().sites(request_day(), run=gated)
+    service, day = park(), request_day()
+    return computed("sites", (day,), lambda: service.sites_kept(day), lambda run: service.sites(day, run=run))
 
 
 def search(needs: InvestorNeeds, *, parcel_ids=None, unit_ids=None):
