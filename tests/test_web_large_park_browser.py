@@ -1,5 +1,6 @@
-"""Above the tile threshold /idle draws its parcels from the parcel_analysis tiles, in a real browser: coloured by
-idle status, and a click opens the parcel's popup (its name fetched from the API, its status from the tile)."""
+"""A large park in a real browser (issue 18): above the tile threshold /idle draws its parcels from the
+parcel_analysis tiles (coloured by idle status; a click opens the parcel's popup, its name fetched from the API, its
+status from the tile); above the background threshold the overview refreshes itself until its figures are there."""
 
 from __future__ import annotations
 
@@ -43,4 +44,28 @@ def test_idle_parcels_come_from_analysis_tiles_and_open_their_popup(idle_server)
                                 for url, code in tile_answers)
     assert "一号地块" in popup  # the name, fetched from the API by id
     assert IDLE_PALETTE[status["P1"]][1] in popup  # the idle status from the tile, as its label
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_a_large_parks_overview_refreshes_itself_until_its_figures_are_there(tiny_park):
+    """Above the threshold the first overview says it is computing; the page reloads itself (a meta refresh,
+    which the strict CSP allows) and then shows the KPI strip, without a script of its own."""
+    from playwright import sync_api
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(tiny_park.path), "DATABASE_URL": None,
+                      "BASEMAP": "none", "BACKGROUND_PARCELS": 2, "BACKGROUND_REFRESH_S": 1})
+    errors, loads = [], []
+    with serve(app) as base, sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 900, "height": 700})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("load", lambda: loads.append(page.url))
+        page.goto(base + "/?lang=zh")
+        first = page.inner_text("main")
+        page.wait_for_selector('[data-kpi="idle_land"]', timeout=20_000)
+        browser.close()
+    assert "正在计算园区指标…" in first
+    assert len(loads) >= 2  # the page loaded again by itself
     assert errors == []
