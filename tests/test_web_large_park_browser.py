@@ -5,10 +5,12 @@ status from the tile); above the background threshold the overview refreshes its
 from __future__ import annotations
 
 import pytest
-from browser_helpers import click_on_map, in_p1_lonlat, launch, serve
+from browser_helpers import click_on_map, in_p1_lonlat, launch, loopback_page, serve
 
 from app import create_app
 from geo.maps_land import IDLE_PALETTE
+
+VIEWPORT = {"width": 900, "height": 700}
 
 
 @pytest.fixture
@@ -26,19 +28,19 @@ def test_idle_parcels_come_from_analysis_tiles_and_open_their_popup(idle_server)
     from playwright import sync_api
 
     base, status = idle_server
-    errors, tile_answers = [], []
+    tile_answers = []
     with sync_api.sync_playwright() as playwright:
         browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 900, "height": 700})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("response", lambda r: tile_answers.append((r.url, r.status)) if "/tiles/" in r.url else None)
-        page.goto(base + "/idle?lang=zh", wait_until="networkidle")
-        page.wait_for_function("() => window.parkatlas && window.parkatlas.layers.parcel_analysis")
-        click_on_map(page, in_p1_lonlat(),
-                     ready="() => Object.keys(parkatlas.layers.parcel_analysis.grid._vectorTiles).length > 0")
-        page.wait_for_selector(".pa-popup", timeout=5000)
-        popup = page.inner_text(".pa-popup")
+        with loopback_page(browser, base, viewport=VIEWPORT) as opened:
+            page = opened.page
+            page.on("response", lambda r: tile_answers.append((r.url, r.status)) if "/tiles/" in r.url else None)
+            page.goto(base + "/idle?lang=zh", wait_until="networkidle")
+            page.wait_for_function("() => window.parkatlas && window.parkatlas.layers.parcel_analysis")
+            click_on_map(page, in_p1_lonlat(),
+                         ready="() => Object.keys(parkatlas.layers.parcel_analysis.grid._vectorTiles).length > 0")
+            page.wait_for_selector(".pa-popup", timeout=5000)
+            popup = page.inner_text(".pa-popup")
+            errors = opened.errors
         browser.close()
     assert tile_answers and all("/tiles/parcel_analysis/" in url and "as_of=2026-06-30" in url and code == 200
                                 for url, code in tile_answers)
@@ -55,16 +57,16 @@ def test_a_large_parks_overview_refreshes_itself_until_its_figures_are_there(tin
 
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(tiny_park.path), "DATABASE_URL": None,
                       "BASEMAP": "none", "BACKGROUND_PARCELS": 2, "BACKGROUND_REFRESH_S": 1})
-    errors, loads = [], []
+    loads = []
     with serve(app) as base, sync_api.sync_playwright() as playwright:
         browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 900, "height": 700})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("load", lambda: loads.append(page.url))
-        page.goto(base + "/?lang=zh")
-        first = page.inner_text("main")
-        page.wait_for_selector('[data-kpi="idle_land"]', timeout=20_000)
+        with loopback_page(browser, base, viewport=VIEWPORT) as opened:
+            page = opened.page
+            page.on("load", lambda: loads.append(page.url))
+            page.goto(base + "/?lang=zh")
+            first = page.inner_text("main")
+            page.wait_for_selector('[data-kpi="idle_land"]', timeout=20_000)
+            errors = opened.errors
         browser.close()
     assert "正在计算园区指标…" in first
     assert len(loads) >= 2  # the page loaded again by itself
