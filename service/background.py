@@ -26,25 +26,36 @@ T = TypeVar("T")
 
 
 class Background:
-    """Computations running in daemon threads, at most one per key; failures remembered by key."""
+    """Computations running in daemon threads, at most one per key and ``max_running`` in all; failures
+    remembered by key.
 
-    def __init__(self):
+    The cap bounds the memory and CPU of park-wide results (each is hundreds of MB on a large park) that
+    requests could otherwise start at will, one per day asked (``?as_of=``): a computation not started
+    for want of a slot is asked for again by the page, which refreshes itself.
+    """
+
+    def __init__(self, max_running: int = 1):
+        self.max_running = max_running
         self._lock = threading.Lock()
         self._threads: dict[Hashable, threading.Thread] = {}
         self._failed: dict[Hashable, BaseException] = {}
 
-    def start(self, key: Hashable, compute: Callable[[], object]) -> None:
-        """Run ``compute()`` in a thread unless one for ``key`` is running already."""
+    def start(self, key: Hashable, compute: Callable[[], object]) -> bool:
+        """Run ``compute()`` in a thread unless one for ``key`` is running already; whether it runs now (False:
+        every slot is taken, ask again later)."""
         with self._lock:
             running = self._threads.get(key)
             if running is not None and running.is_alive():
-                return
+                return True
             # Threads of older versions or days are done or will be: forget them.
             self._threads = {k: t for k, t in self._threads.items() if t.is_alive()}
+            if len(self._threads) >= self.max_running:
+                return False
             thread = threading.Thread(target=self._run, args=(key, compute), daemon=True,
                                       name=f"parkatlas-background-{len(self._threads)}")
             self._threads[key] = thread
         thread.start()
+        return True
 
     def _run(self, key: Hashable, compute: Callable[[], object]) -> None:
         try:

@@ -92,6 +92,27 @@ def test_the_figures_are_computed_once_per_day_and_kept_by_the_park_service(tiny
     assert client.get("/api/summary?as_of=2026-01-01").get_json()["computing"] is False
 
 
+def test_no_more_than_max_running_computations_run_at_once():
+    jobs = Background(max_running=2)
+    release = threading.Event()
+    assert jobs.start("day 1", lambda: release.wait(WAIT_S))
+    assert jobs.start("day 2", lambda: release.wait(WAIT_S))
+    ran = []
+    assert not jobs.start("day 3", lambda: ran.append("day 3"))  # both slots taken: asked again later
+    assert jobs.start("day 1", lambda: ran.append("again"))  # running already: counts as running
+    release.set()
+    assert jobs.join(WAIT_S)
+    assert ran == []
+    assert jobs.start("day 3", lambda: ran.append("day 3"))
+    assert jobs.join(WAIT_S)
+    assert ran == ["day 3"]
+
+
+def test_above_the_threshold_the_background_runs_at_most_analysis_concurrent_computations(tiny_park):
+    app = make_app(tiny_park, TINY_PARCELS - 1, ANALYSIS_CONCURRENT=3)
+    assert background(app).max_running == 3
+
+
 def test_one_thread_runs_per_key_and_a_failure_is_remembered():
     jobs = Background()
     release = threading.Event()

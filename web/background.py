@@ -37,7 +37,8 @@ class Computing(Exception):
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[_EXTENSION] = Background()
+    # As many at once as analyses in requests (ANALYSIS_CONCURRENT: 2 cores, one analysis per core).
+    app.extensions[_EXTENSION] = Background(max_running=int(app.config["ANALYSIS_CONCURRENT"]))
     app.register_error_handler(Computing, computing_response)
 
 
