@@ -74,7 +74,17 @@ def default_config() -> dict:
         # is a wrong CRS or another place's file; below this confidence the GB18030/Big5 choice asks the user.
         "IMPORT_FAR_KM": _env("PARKATLAS_IMPORT_FAR_KM", 10.0, float),
         "IMPORT_ENCODING_MIN_CONFIDENCE": _env("PARKATLAS_IMPORT_ENCODING_CONFIDENCE", 0.99, float),
-        "TILE_FEATURE_THRESHOLD": int(os.environ.get("PARKATLAS_TILE_THRESHOLD", "10000")),
+        # Parks with more parcels than this get their overview figures (the park summary: land efficiency,
+        # readiness, clearance conflicts) computed in the background: a park of 10⁴ parcels takes 2–3 s to
+        # analyse (about 10× reading it), 10⁵ 13 s; below 5 000 the figures come in about a second, so the page
+        # waits for them as before. A page waiting for them refreshes itself every BACKGROUND_REFRESH_S seconds.
+        "BACKGROUND_PARCELS": _env("PARKATLAS_BACKGROUND_PARCELS", 5000),
+        "BACKGROUND_REFRESH_S": _env("PARKATLAS_BACKGROUND_REFRESH_S", 5),
+        # A feature with its popup fields is 0.5–0.7 KB of inline GeoJSON: 2 000 keep a page's layer near 1.5 MB
+        # (issue 18: no page over 2 MB; 10 000 made /idle of a 10⁴-parcel park 7.5 MB); the demo park's largest
+        # layer holds 1 375 features, so it is drawn inline, as are small parks. The land pages' analysis layers
+        # (/land, /idle) come from the parcel_analysis tiles above it, /vacancy's parcels from the parcels' tiles.
+        "TILE_FEATURE_THRESHOLD": int(os.environ.get("PARKATLAS_TILE_THRESHOLD", "2000")),
         "TILE_MIN_ZOOM": int(os.environ.get("PARKATLAS_TILE_MIN_ZOOM", "12")),
         "TILE_MAX_ZOOM": 22,
         "TILE_CACHE_MB": int(os.environ.get("PARKATLAS_TILE_CACHE_MB", "64")),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 #: CGCS2000 geographic.
 CGCS2000_EPSG = 4490
@@ -117,6 +117,23 @@ def to_web(frame):
         msg = "cannot send data without a CRS to the browser; label it with set_crs() first"
         raise ValueError(msg)
     return frame.to_crs(WEB_EPSG)
+
+
+def web_bounds(frame) -> np.ndarray:
+    """``[west, south, east, north]`` in degrees covering every feature of ``frame`` (NaN when it has none).
+
+    The frame's box in its own CRS, transformed with densified edges (so the curved edges of the
+    projected box are covered), not every vertex: transforming a 10⁵-parcel layer took 0.6 s of a
+    large park's first overview.
+    """
+    if frame.crs is None:
+        msg = "cannot send data without a CRS to the browser; label it with set_crs() first"
+        raise ValueError(msg)
+    box = frame.total_bounds
+    if not np.all(np.isfinite(box)):
+        return np.full(4, np.nan)
+    transformer = Transformer.from_crs(frame.crs, WEB_EPSG, always_xy=True)
+    return np.asarray(transformer.transform_bounds(*box, densify_pts=21))
 
 
 def to_working(frame, working_crs):

@@ -30,7 +30,7 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
-from geo.crs import require_projected, to_web
+from geo.crs import require_projected, to_web, web_bounds
 from geo.maps_basemaps import BASEMAPS, BasemapTiles, add_basemap, basemap_tiles  # noqa: F401 (pages import them here)
 from geo.maps_tools import tool_options
 from geo.measure import tool_options as measure_tool_options
@@ -513,7 +513,7 @@ def add_park_layers(m: folium.Map, layers: Mapping[str, pd.DataFrame], *, lang: 
 
 def layers_bounds(layers: Sequence[pd.DataFrame]) -> list[list[float]] | None:
     """``[[south, west], [north, east]]`` in degrees of the non-empty layers, or ``None``."""
-    boxes = [to_web(frame[["geometry"]]).total_bounds for frame in layers if len(frame)]
+    boxes = [web_bounds(frame) for frame in layers if len(frame)]
     boxes = [box for box in boxes if np.all(np.isfinite(box))]
     if not boxes:
         return None

@@ -21,7 +21,18 @@ import pandas as pd
 import shapely
 
 from geo.constraints import EXISTING_PARCELS, OUTSIDE_URBAN, ROAD_RESERVE
-from geo.maps import LegendItem, LegendSection, ParkMap, add_basemap, add_layer_control, fit_to_layers, styled_layer
+from geo.maps import (
+    LegendItem,
+    LegendSection,
+    ParkMap,
+    TileSettings,
+    add_basemap,
+    add_layer_control,
+    add_park_layers,
+    fit_to_layers,
+    styled_layer,
+    tiles_needed,
+)
 from geo.scenarios import ExpansionPlan
 from geo.units import M2_PER_MU
 from layers.registry import get_layer
@@ -30,6 +41,8 @@ from layers.schema import Code, Field, LayerSpec, Style, code_label
 LEAFLET_DRAW_JS = "vendor/node_modules/leaflet-draw/dist/leaflet.draw.js"
 LEAFLET_DRAW_CSS = "vendor/node_modules/leaflet-draw/dist/leaflet.draw.css"
 BASE_LAYERS = ("zones", "parcels", "roads", "pipelines", "facilities")
+#: The park's layers the site-search map draws beneath its results.
+SITE_CONTEXT_LAYERS = ("zones", "parcels", "roads", "facilities")
 #: Suitability class colours from 0–1 (red) to 9–10 (green), a drawing choice.
 SUITABILITY_RAMP = ("#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b", "#d9ef8b", "#a6d96a", "#66bd63",
                     "#1a9850", "#006837")
@@ -213,21 +226,30 @@ def layers_json(layers: list[dict]) -> str:
     return "[" + ",".join(items) + "]"
 
 
+def context_layers(m: ParkMap, layers: Mapping[str, pd.DataFrame], names: tuple[str, ...], *, lang: str,
+                   hidden: str, tiles: TileSettings | None, asset_base_url: str) -> list[pd.DataFrame]:
+    """The park's layers ``names`` drawn for context (``hidden`` not shown at first); from one tile set when one
+    of them is above the ``tiles`` threshold (then every one is shown: the layer control hides them)."""
+    present = {name: layers[name] for name in names if layers.get(name) is not None and len(layers[name])}
+    if tiles_needed(present, tiles):
+        return add_park_layers(m, present, lang=lang, tiles=tiles, asset_base_url=asset_base_url)
+    for name, frame in present.items():
+        styled_layer(frame, get_layer(name), lang=lang, show=name != hidden).add_to(m)
+    return list(present.values())
+
+
 def expansion_map(layers: Mapping[str, pd.DataFrame], *, lang: str = "zh", basemap: str = "none",
-                  asset_base_url: str = "/static", tianditu_key: str = "", focus: pd.DataFrame | None = None) -> ParkMap:
-    """The expansion page's base map: the park's layers, the drawing tool's assets, started on ``focus``."""
+                  asset_base_url: str = "/static", tianditu_key: str = "", focus: pd.DataFrame | None = None,
+                  tiles: TileSettings | None = None) -> ParkMap:
+    """The expansion page's base map: the park's layers (from ``tiles`` above their threshold), the drawing
+    tool's assets, started on ``focus``."""
     m = ParkMap(asset_base_url=asset_base_url, lang=lang, zoom_start=14)
     base = asset_base_url.rstrip("/")
     m.default_js = [*m.default_js, ("leaflet_draw", f"{base}/{LEAFLET_DRAW_JS}")]
     m.default_css = [*m.default_css, ("leaflet_draw_css", f"{base}/{LEAFLET_DRAW_CSS}")]
     add_basemap(m, basemap, lang=lang, tianditu_key=tianditu_key)
-    drawn = []
-    for name in BASE_LAYERS:
-        frame = layers.get(name)
-        if frame is None or not len(frame):
-            continue
-        styled_layer(frame, get_layer(name), lang=lang, show=name != "pipelines").add_to(m)
-        drawn.append(frame)
+    drawn = context_layers(m, layers, BASE_LAYERS, lang=lang, hidden="pipelines", tiles=tiles,
+                           asset_base_url=asset_base_url)
     fit_to_layers(m, [focus] if focus is not None and len(focus) else drawn)
     add_layer_control(m)
     return m
@@ -249,16 +271,13 @@ SITE_SPACE_SPEC = _spec("site_space", "候选厂房", "Candidate factory space",
 
 def sites_map(layers: Mapping[str, pd.DataFrame], *, land: pd.DataFrame | None, space: pd.DataFrame | None,
               lang: str = "zh", basemap: str = "none", asset_base_url: str = "/static",
-              tianditu_key: str = "") -> ParkMap:
-    """The site-search map: parcels and roads for context, the ranked results on top."""
+              tianditu_key: str = "", tiles: TileSettings | None = None) -> ParkMap:
+    """The site-search map: parcels and roads for context (from ``tiles`` above their threshold), the ranked
+    results on top (the best-ranked ``tiles.threshold`` of them: the rest are in the cards and the JSON twin)."""
     m = ParkMap(asset_base_url=asset_base_url, lang=lang, zoom_start=14)
     add_basemap(m, basemap, lang=lang, tianditu_key=tianditu_key)
-    context = []
-    for name in ("zones", "parcels", "roads", "facilities"):
-        frame = layers.get(name)
-        if frame is not None and len(frame):
-            styled_layer(frame, get_layer(name), lang=lang, show=name != "zones").add_to(m)
-            context.append(frame)
+    context = context_layers(m, layers, SITE_CONTEXT_LAYERS, lang=lang, hidden="zones", tiles=tiles,
+                             asset_base_url=asset_base_url)
     shown = []
     shortfalls = "shortfalls_en" if lang == "en" else "shortfalls_zh"
     for frame, spec, columns in ((land, SITE_LAND_SPEC, ["parcel_id", "rank", "area_mu"]),
@@ -267,6 +286,8 @@ def sites_map(layers: Mapping[str, pd.DataFrame], *, land: pd.DataFrame | None, 
             continue
         has_geometry = ~shapely.is_missing(frame.geometry.to_numpy())
         chosen = frame[has_geometry]
+        if tiles is not None and len(chosen) > tiles.threshold:
+            chosen = chosen.nsmallest(tiles.threshold, "rank")
         data = chosen[columns].assign(fit=np.where(chosen["meets"], "meets", "partial"),
                                       shortfalls=chosen[shortfalls].to_numpy())
         result = _frame({c: data[c].to_numpy() for c in data.columns}, chosen.geometry.to_numpy(), frame.crs)

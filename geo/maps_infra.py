@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.maps import (
     LegendItem,
@@ -168,6 +169,15 @@ def _network_layers(pipelines: pd.DataFrame, *, lang: str) -> list:
     return layers
 
 
+def largest(frame: pd.DataFrame, parcels: pd.DataFrame, most: int) -> pd.DataFrame:
+    """The rows of ``frame`` of the ``most`` largest ``parcels`` (aligned with it): a map above the tile threshold
+    draws those inline and leaves the rest to the page's table."""
+    if len(frame) <= most:
+        return frame
+    order = np.argsort(-shapely.area(parcels.geometry.to_numpy()), kind="stable")[:most]
+    return frame.iloc[np.sort(order)]
+
+
 def infrastructure_map(layers: Mapping[str, pd.DataFrame], parcels: pd.DataFrame, result: Mapping, *,
                        rules: InfraRules, lang: str = "zh", basemap: str = "none", asset_base_url: str = "/static",
                        tianditu_key: str = "", tiles: TileSettings | None = None) -> ParkMap:
@@ -200,7 +210,7 @@ def infrastructure_map(layers: Mapping[str, pd.DataFrame], parcels: pd.DataFrame
         if tiles is not None and len(parcels) > tiles.threshold:
             lacking = parcels["status"].isin(SUPPLIED_STATUSES).to_numpy() & ~result["parcels"]["ready"].to_numpy(
                 dtype=bool)
-            ready = ready[lacking]
+            ready = largest(ready[lacking], parcels[lacking], tiles.threshold)
             spec = dataclasses.replace(spec, label_zh=f"未达{result['template']}的已供地块",
                                        label_en=f"Supplied parcels below {result['template']}")
         styled_layer(ready, spec, lang=lang).add_to(m)
@@ -216,7 +226,10 @@ def infrastructure_map(layers: Mapping[str, pd.DataFrame], parcels: pd.DataFrame
                 layer.add_to(m)
             drawn.append(frame)
     if len(result["conflicts"]):
-        styled_layer(conflict_frame(result["conflicts"], lang=lang), CONFLICT_SPEC, lang=lang).add_to(m)
+        conflicts = conflict_frame(result["conflicts"], lang=lang)
+        if tiles is not None:  # the first ones as numbered (C1, C2, …): the page's table pages through all
+            conflicts = conflicts.iloc[:tiles.threshold]
+        styled_layer(conflicts, CONFLICT_SPEC, lang=lang).add_to(m)
     fit_to_layers(m, drawn)
     add_layer_control(m)
     return m

@@ -19,6 +19,8 @@ from geo.maps import (
     WEB_PRECISION,
     ParkMap,
     StyledGeoJson,
+    TiledLayer,
+    TileSettings,
     add_basemap,
     add_layer_control,
     fit_to_layers,
@@ -26,6 +28,8 @@ from geo.maps import (
 from layers.geojson import feature_texts, script_safe
 
 NO_DATA_COLOR = "#cccccc"
+#: Parcels drawn beneath a page's own layer, for orientation.
+PARCEL_CONTEXT_COLOR = "#f7f7f7"
 #: Parcels a page's filter left out, drawn beneath the chosen ones for orientation.
 FILTERED_OUT_COLOR = "#e6e6e6"
 
@@ -154,6 +158,71 @@ def colored_layer(
     return StyledGeoJson(key, data_json, spec, name=name, n_features=len(texts), show=show)
 
 
+# -- analysis layers from vector tiles (parks above the tile threshold) ---------------------------------------
+
+#: The tiled analysis layer of the land analysis (``service.tiles.ANALYSIS_LAYERS``); its features carry the
+#: parcel's id and the columns the pages colour by.
+ANALYSIS_TILE_LAYER = "parcel_analysis"
+
+
+@dataclass(frozen=True)
+class AnalysisTiles:
+    """Where a land page's parcels come from as vector tiles when there are more than ``threshold`` of them.
+
+    ``url``: the ``parcel_analysis`` tile URL with Leaflet's ``{z}/{x}/{y}`` and the page's day; ``item_url``: the
+    parcels' API item URL (a popup fetches the parcel's name by id).
+    """
+
+    url: str
+    item_url: str
+    threshold: int
+    min_zoom: int
+
+
+def tiled(frame: pd.DataFrame, tiles: AnalysisTiles | TileSettings | None) -> bool:
+    """Whether ``frame`` goes to the page as vector tiles: it holds more features than the threshold."""
+    return tiles is not None and len(frame) > tiles.threshold
+
+
+def tile_spec(*, title: str, popup: Sequence[PopupField], item_url: str, min_zoom: int, color_field: str | None,
+              palette: dict, labels: dict[str, str], fill_opacity: float = 0.7, outline: str = "#444444",
+              default_color: str = NO_DATA_COLOR) -> dict:
+    """The client spec (``static/js/parkatlas-tiles.js``) of a parcel layer drawn from tiles in one page's colours:
+    by tile property ``color_field`` through ``palette`` ({value: (colour, …)}), else all ``default_color``;
+    popups name ``labels`` for its values and fetch the rest by id from ``item_url``."""
+    return {
+        "title": title,
+        "popupFields": [{k: v for k, v in vars(f).items() if v is not None} for f in popup],
+        "style": {"color": outline, "weight": 0.8, "fillOpacity": fill_opacity},
+        "colorTarget": "fill", "radius": 6, "idField": "parcel_id", "geometry": "Polygon",
+        "itemUrl": item_url, "minZoom": min_zoom,
+        "colorField": color_field, "stdField": None, "defaultStd": None,
+        "palette": {key: entry[0] for key, entry in palette.items()}, "defaultColor": default_color,
+        "weightField": None, "weights": {}, "outlineField": None, "outlineOnly": [],
+        "codeLabels": {color_field: labels} if color_field else {}, "landUseLabels": {},
+    }
+
+
+def analysis_tiled_layer(*, name: str, title: str, color_field: str, palette: dict, labels: dict[str, str],
+                         popup: Sequence[PopupField], tiles: AnalysisTiles, n_features: int,
+                         asset_base_url: str) -> TiledLayer:
+    """The parcels of the land analysis drawn from tiles, coloured by their ``color_field``."""
+    spec = tile_spec(title=title, popup=popup, item_url=tiles.item_url, min_zoom=tiles.min_zoom,
+                     color_field=color_field, palette=palette, labels=labels)
+    return TiledLayer(ANALYSIS_TILE_LAYER, tiles.url, spec, name=name, n_features=n_features,
+                      asset_base_url=asset_base_url)
+
+
+def plain_parcels_tiled(parcels: pd.DataFrame, *, name: str, popup: Sequence[PopupField], color: str,
+                        tiles: TileSettings, asset_base_url: str) -> TiledLayer:
+    """The registry's parcel tiles drawn in one light colour, for orientation beneath a page's own layer."""
+    spec = tile_spec(title=name, popup=popup, item_url=tiles.item_url_template.format(layer="parcels"),
+                     min_zoom=tiles.min_zoom, color_field=None, palette={}, labels={}, fill_opacity=0.4,
+                     outline="#bbbbbb", default_color=color)
+    return TiledLayer("parcels", tiles.url_template.replace("{layer}", "parcels"), spec, name=name,
+                      n_features=len(parcels), asset_base_url=asset_base_url)
+
+
 def base_map(frames: Sequence[pd.DataFrame], *, lang: str, basemap: str, asset_base_url: str,
               tianditu_key: str) -> ParkMap:
     m = ParkMap(asset_base_url=asset_base_url, lang=lang, zoom_start=14)
@@ -167,8 +236,9 @@ def _t(lang: str, zh: str, en: str) -> str:
 
 
 def land_map(analysis: pd.DataFrame, *, lang: str = "zh", basemap: str = "none", asset_base_url: str = "/static",
-             tianditu_key: str = "") -> ParkMap:
-    """Parcels coloured by compliance with the control indicators (FAR, building coefficient)."""
+             tianditu_key: str = "", tiles: AnalysisTiles | None = None) -> ParkMap:
+    """Parcels coloured by compliance with the control indicators (FAR, building coefficient); from ``tiles``
+    when there are more than their threshold."""
     m = base_map([analysis], lang=lang, basemap=basemap, asset_base_url=asset_base_url, tianditu_key=tianditu_key)
     popup = [
         PopupField("name", _t(lang, "名称", "Name")),
@@ -180,29 +250,52 @@ def land_map(analysis: pd.DataFrame, *, lang: str = "zh", basemap: str = "none",
         PopupField("inefficiency", _t(lang, "低效类型", "Inefficiency")),
         PopupField("mu_grade", _t(lang, "亩均等级", "亩均 grade")),
     ]
-    colored_layer(analysis, key="parcels", name=_t(lang, "地块达标情况", "Parcel compliance"),
-                  colors=palette_colors(compliance_class(analysis), COMPLIANCE_PALETTE), popup=popup,
-                  id_field="parcel_id", title=_t(lang, "地块", "Parcel")).add_to(m)
+    if tiled(analysis, tiles):
+        analysis_tiled_layer(name=_t(lang, "地块达标情况", "Parcel compliance"), title=_t(lang, "地块", "Parcel"),
+                             color_field="compliance", palette=COMPLIANCE_PALETTE,
+                             labels=palette_labels(COMPLIANCE_PALETTE, lang),
+                             popup=[popup[0], PopupField("compliance", _t(lang, "达标情况", "Compliance"))],
+                             tiles=tiles, n_features=len(analysis), asset_base_url=asset_base_url).add_to(m)
+    else:
+        colored_layer(analysis, key="parcels", name=_t(lang, "地块达标情况", "Parcel compliance"),
+                      colors=palette_colors(compliance_class(analysis), COMPLIANCE_PALETTE), popup=popup,
+                      id_field="parcel_id", title=_t(lang, "地块", "Parcel")).add_to(m)
     add_layer_control(m)
     return m
 
 
+def palette_labels(palette: dict, lang: str) -> dict[str, str]:
+    """Each palette value's label in ``lang``."""
+    return {key: entry[2] if lang == "en" else entry[1] for key, entry in palette.items()}
+
+
 def idle_map(analysis: pd.DataFrame, *, lang: str = "zh", basemap: str = "none", asset_base_url: str = "/static",
-             tianditu_key: str = "", others: pd.DataFrame | None = None) -> ParkMap:
+             tianditu_key: str = "", others: pd.DataFrame | None = None, tiles: AnalysisTiles | None = None,
+             park: pd.DataFrame | None = None) -> ParkMap:
     """Parcels coloured by idle status; a second (hidden) layer of inefficient land by first category.
 
     ``others``: the park's parcels a filter left out, drawn grey beneath (the park kept as context; the view
-    fits the whole park).
+    fits the whole park). With ``tiles`` and more chosen parcels than their threshold, every parcel of the
+    park (``park``) comes from tiles, coloured by idle status (a tile layer has one colouring: the inefficient
+    land is in the page's table); more left out than the threshold are not drawn as context.
     """
     frames = [analysis] if others is None else [analysis, others]
     m = base_map(frames, lang=lang, basemap=basemap, asset_base_url=asset_base_url, tianditu_key=tianditu_key)
-    if others is not None and len(others):
+    if tiled(analysis, tiles):
+        analysis_tiled_layer(name=_t(lang, "闲置土地", "Idle land"), title=_t(lang, "地块", "Parcel"),
+                             color_field="idle_status", palette=IDLE_PALETTE, labels=palette_labels(IDLE_PALETTE, lang),
+                             popup=[PopupField("name", _t(lang, "名称", "Name")),
+                                    PopupField("idle_status", _t(lang, "闲置状态", "Idle status"))],
+                             tiles=tiles, n_features=len(analysis if park is None else park),
+                             asset_base_url=asset_base_url).add_to(m)
+        add_layer_control(m)
+        return m
+    if others is not None and len(others) and not tiled(others, tiles):
         colored_layer(others, key="others", name=_t(lang, "其他地块（未入选）", "Other parcels (filtered out)"),
                       colors=pd.Series(FILTERED_OUT_COLOR, index=others.index), fill_opacity=0.35,
                       outline="#bbbbbb", popup=[PopupField("name", _t(lang, "名称", "Name"))],
                       id_field="parcel_id", title=_t(lang, "地块", "Parcel")).add_to(m)
-    status_label = {k: (v[2] if lang == "en" else v[1]) for k, v in IDLE_PALETTE.items()}
-    shown = analysis.assign(idle_status_label=analysis["idle_status"].map(status_label))
+    shown = analysis.assign(idle_status_label=analysis["idle_status"].map(palette_labels(IDLE_PALETTE, lang)))
     popup = [
         PopupField("name", _t(lang, "名称", "Name")),
         PopupField("area_mu", _t(lang, "面积", "Area"), _t(lang, "亩", "mu")),
@@ -232,14 +325,20 @@ def idle_map(analysis: pd.DataFrame, *, lang: str = "zh", basemap: str = "none",
 
 
 def vacancy_map(buildings: pd.DataFrame, parcels: pd.DataFrame, *, lang: str = "zh", basemap: str = "none",
-                asset_base_url: str = "/static", tianditu_key: str = "") -> ParkMap:
-    """Standard-factory buildings coloured by vacancy rate over the parcels (drawn light, for orientation)."""
+                asset_base_url: str = "/static", tianditu_key: str = "", tiles: TileSettings | None = None) -> ParkMap:
+    """Standard-factory buildings coloured by vacancy rate over the parcels (drawn light, for orientation; from
+    the parcels' tiles when there are more than the ``tiles`` threshold). Above the threshold only that many
+    buildings, those with the most vacant space, are drawn (inline: the vacancy analysis has no tiles)."""
     m = base_map([buildings if len(buildings) else parcels], lang=lang, basemap=basemap,
                   asset_base_url=asset_base_url, tianditu_key=tianditu_key)
-    colored_layer(parcels, key="parcels", name=_t(lang, "地块", "Parcels"),
-                  colors=pd.Series("#f7f7f7", index=parcels.index), fill_opacity=0.4, outline="#bbbbbb",
-                  popup=[PopupField("name", _t(lang, "名称", "Name"))], id_field="parcel_id",
-                  title=_t(lang, "地块", "Parcel")).add_to(m)
+    if tiled(parcels, tiles):
+        plain_parcels_tiled(parcels, name=_t(lang, "地块", "Parcels"), popup=[PopupField("name", _t(lang, "名称", "Name"))],
+                            color=PARCEL_CONTEXT_COLOR, tiles=tiles, asset_base_url=asset_base_url).add_to(m)
+    else:
+        colored_layer(parcels, key="parcels", name=_t(lang, "地块", "Parcels"),
+                      colors=pd.Series(PARCEL_CONTEXT_COLOR, index=parcels.index), fill_opacity=0.4,
+                      outline="#bbbbbb", popup=[PopupField("name", _t(lang, "名称", "Name"))], id_field="parcel_id",
+                      title=_t(lang, "地块", "Parcel")).add_to(m)
     if len(buildings):
         frame = buildings.reset_index()
         frame["vacancy_pct"] = (frame["vacancy_rate"] * 100).round(1)
@@ -251,7 +350,11 @@ def vacancy_map(buildings: pd.DataFrame, parcels: pd.DataFrame, *, lang: str = "
             PopupField("vacancy_pct", _t(lang, "空置率", "Vacancy rate"), "%", 1),
             PopupField("vacant_units", _t(lang, "空置单元", "Vacant units"), None, 0),
         ]
-        colored_layer(frame.set_index(frame.index), key="buildings", name=_t(lang, "标准厂房空置率", "Factory vacancy"),
+        name = _t(lang, "标准厂房空置率", "Factory vacancy")
+        if tiled(frame, tiles):  # no vacancy tiles: the most vacant ones inline, every one in the page's table
+            frame = frame.nlargest(tiles.threshold, "vacant_m2", keep="first").sort_index()
+            name = _t(lang, f"空置面积最大的 {len(frame)} 栋标准厂房", f"The {len(frame)} factories with most vacant space")
+        colored_layer(frame.set_index(frame.index), key="buildings", name=name,
                       colors=vacancy_colors(frame["vacancy_rate"]), popup=popup, id_field="building_id",
                       title=_t(lang, "厂房", "Building"), fill_opacity=0.85).add_to(m)
     add_layer_control(m)

@@ -356,6 +356,23 @@ class ParkService:
         with self._lock:
             return self._results.get(key[0], {}).get(full)
 
+    def summary_kept(self, day: dt.date) -> dict[str, dict] | None:
+        """The KPI figures on ``day`` when kept already, else None (nothing runs: ``service.background``)."""
+        return self._kept(("summary", day))
+
+    def land_kept(self, day: dt.date) -> LandAnalysis | None:
+        """The land analysis on ``day`` (readiness included) when kept already, else None (nothing runs)."""
+        return self._kept(("land", day))
+
+    def infrastructure_kept(self, day: dt.date | None, template: str | None = None,
+                            include_planned: bool = False) -> dict | None:
+        """The infrastructure analysis (:meth:`infrastructure`) when kept already, else None (nothing runs)."""
+        return self._kept(("infrastructure", day, template, include_planned))
+
+    def sites_kept(self, day: dt.date) -> dict | None:
+        """What the investor searches on ``day`` rest on (:meth:`sites`) when kept already, else None."""
+        return self._kept(("sites", day))
+
     def land(self, day: dt.date, *, run: Runner | None = None, readiness: bool = True) -> LandAnalysis:
         """The land analysis on ``day`` under the rules in force, readiness columns included.
 

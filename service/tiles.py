@@ -34,6 +34,7 @@ import pandas as pd
 
 from geo import tiles as tile_math
 from geo.maps import TILE_AREA_PROPERTY, TILE_LAYER_PROPERTY, tile_columns, tile_properties
+from geo.maps_land import compliance_class
 from geo.records import in_force
 from geo.units import M2_PER_MU
 from layers.registry import REGISTRY
@@ -49,7 +50,7 @@ TILE_FORMAT = "3"
 #: name → the ``parcel_analysis`` fields each feature carries (the rest by id from the API).
 ANALYSIS_LAYERS = {
     "parcel_analysis": ("parcel_id", "idle_status", "inefficiency", "mu_grade", "far_ok", "building_coef_ok",
-                        "readiness_label"),
+                        "readiness_label", "compliance"),
 }
 
 log = logging.getLogger(__name__)
@@ -478,6 +479,7 @@ class TileService:
             if not self.blank(z, large):
                 def build():
                     frame = self.park.land(day, run=run).parcels
+                    frame = frame.assign(compliance=compliance_class(frame))  # what /land colours by
                     properties = frame[[c for c in ANALYSIS_LAYERS[name] if c in frame.columns]].copy()
                     properties[TILE_LAYER_PROPERTY] = name
                     return frame, properties

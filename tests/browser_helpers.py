@@ -71,3 +71,28 @@ def loopback_page(browser, base_url: str, *, viewport: dict, locale: str = "zh-C
         yield SimpleNamespace(page=page, requests=requests, errors=errors)
     finally:
         context.close()
+
+
+def in_p1_lonlat() -> list[float]:
+    """[lon, lat] of a point of the tiny park's parcel P1 outside its factory."""
+    import geopandas as gpd
+    import shapely
+    from conftest import WORKING_EPSG, X0, Y0
+
+    point = gpd.GeoSeries([shapely.Point(X0 + 10, Y0 + 85)], crs=WORKING_EPSG).to_crs(4326).iloc[0]
+    return [point.x, point.y]
+
+
+def click_on_map(page, lonlat: list[float], zoom: int = 17, *, ready: str | None = None) -> None:
+    """Centre the page's map on ``lonlat`` at ``zoom``, let its tiles load (and ``ready``, an arrow function,
+    hold), and click there."""
+    centre = page.evaluate("""([lon, lat, zoom]) => {
+        const map = parkatlas.map, point = L.latLng(lat, lon);
+        map.setView(point, zoom, {animate: false});
+        return map.latLngToContainerPoint(point);
+    }""", [*lonlat, zoom])
+    page.wait_for_load_state("networkidle")
+    if ready:
+        page.wait_for_function(ready)
+    box = page.locator(".parkatlas-map").bounding_box()
+    page.mouse.click(box["x"] + centre["x"], box["y"] + centre["y"])

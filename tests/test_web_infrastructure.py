@@ -171,6 +171,7 @@ def test_large_parks_get_context_layers_as_tiles_and_only_lacking_parcels_inline
     assert re.findall(r'parkatlas\.tileLayer\(\s*"(\w+)"', page) == ["buildings", "roads", "pipelines", "facilities"]
     assert "/tiles/buildings,roads,pipelines,facilities/" in page
     # Roads (2) and parcels (3) are above a threshold of one feature: the context layers come as one tile
-    # set, and only the supplied parcels below 七通一平 (P1, P2) are drawn inline.
+    # set, and only the supplied parcels below 七通一平 (P1 of 1 ha, P2 of 2 ha) are drawn inline, at most the
+    # threshold's count of them, largest first (issue 18: the page stays bounded): P2.
     assert "未达七通一平的已供地块" in page
-    assert '"id":"P1"' in page and '"id":"P2"' in page and '"id":"P3"' not in page
+    assert '"id":"P2"' in page and '"id":"P1"' not in page and '"id":"P3"' not in page

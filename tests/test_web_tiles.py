@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from browser_helpers import launch, serve
+from browser_helpers import click_on_map, in_p1_lonlat, launch, serve
 from conftest import TINY_META, tiny_frames
 
 from app import create_app
@@ -155,15 +155,6 @@ def tiled_server(tiny_park):
         yield url
 
 
-def in_p1_lonlat() -> list[float]:
-    import geopandas as gpd
-    import shapely
-    from conftest import WORKING_EPSG, X0, Y0
-
-    point = gpd.GeoSeries([shapely.Point(X0 + 10, Y0 + 85)], crs=WORKING_EPSG).to_crs(4326).iloc[0]
-    return [point.x, point.y]
-
-
 @pytest.mark.browser
 def test_browser_draws_tiled_parcels_and_opens_a_popup_from_the_api(tiled_server, tmp_path):
     from playwright import sync_api
@@ -178,15 +169,8 @@ def test_browser_draws_tiled_parcels_and_opens_a_popup_from_the_api(tiled_server
         page.goto(tiled_server + "/", wait_until="networkidle")
         page.wait_for_function("() => window.parkatlas && window.parkatlas.layers.parcels")
         # A point of P1 outside its factory (drawn above the parcels, in the same tiles), at zoom 17.
-        centre = page.evaluate("""([lon, lat]) => {
-            const map = parkatlas.map, point = L.latLng(lat, lon);
-            map.setView(point, 17, {animate: false});
-            return map.latLngToContainerPoint(point);
-        }""", in_p1_lonlat())
-        page.wait_for_load_state("networkidle")
+        click_on_map(page, in_p1_lonlat())
         tiles_drawn = page.evaluate("() => Object.keys(parkatlas.layers.parcels.grid._vectorTiles).length")
-        box = page.locator(".parkatlas-map").bounding_box()
-        page.mouse.click(box["x"] + centre["x"], box["y"] + centre["y"])
         page.wait_for_selector(".pa-popup", timeout=5000)
         popup = page.inner_text(".pa-popup")
         page.screenshot(path="/tmp/f_tiles_browser.png")

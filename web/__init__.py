@@ -11,13 +11,14 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach every blueprint, command and handler to ``app``."""
-    from web import commands, errors, hardening, i18n, park, tables, tiles
+    from web import background, commands, errors, hardening, i18n, park, tables, tiles
 
     hardening.init_security(app)  # first: permissions, CSRF and headers cover every view
     errors.init_app(app)
     i18n.init_app(app)
     tables.init_app(app)
     park.init_app(app)
+    background.init_app(app)  # park-wide figures of a large park off the request
     hardening.init_editing(app)  # integrity check, audited store, editor, history, accounts
     commands.init_app(app)
     from layers.contrast import chip_text_color

@@ -32,7 +32,6 @@ from layers.geojson import dumps, feature_collection_text, feature_texts, json_r
 from layers.public_fields import in_force_mask
 from layers.registry import REGISTRY
 from layers.schema import Field, LayerSpec
-from web.analysis_gate import gated
 from web.api_params import (  # noqa: F401 (int_param, page_params, parse_as_of: imported from here by other pages)
     ItemsQuery,
     crs_param,
@@ -42,6 +41,7 @@ from web.api_params import (  # noqa: F401 (int_param, page_params, parse_as_of:
     parse_as_of,
 )
 from web.auth import public_visitor
+from web.background import large_park, park_figures, refresh_s
 from web.errors import BadRequest, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json
@@ -60,12 +60,6 @@ HTML = "text/html"
 SCHEMA_JSON = "application/schema+json"
 
 
-def cached_summary(as_of: dt.date | None = None) -> dict:
-    """The park's KPI figures on THE day (``as_of``, else the park's reference date, else today): the park
-    service's, built from the same land analysis as ``/idle``, ``/land``, the tiles and ``analyse``."""
-    return park().summary(park().day(as_of), run=gated)
-
-
 def park_info() -> dict:
     meta = park().meta()
     return {key: meta.get(key) for key in ("park_name", "working_epsg", "reference_date")}
@@ -73,10 +67,17 @@ def park_info() -> dict:
 
 @bp.get("/summary")
 def summary():
-    """The KPI figures of the overview page, as JSON; ``?as_of=YYYY-MM-DD`` counts the records of that day."""
+    """The KPI figures of the overview page, as JSON; ``?as_of=YYYY-MM-DD`` counts the records of that day. A large
+    park's may be computing in the background (``web.background``): then 202 with ``"computing": true``."""
     day = request_day()
-    return jsonify({"park": park_info(), "as_of": day.isoformat(),
-                    "not_judged": notices_json(notices(*SUMMARY_TOPICS)), **cached_summary(day)})
+    head = {"park": park_info(), "as_of": day.isoformat(), "not_judged": notices_json(notices(*SUMMARY_TOPICS))}
+    figures = park_figures(day)
+    if figures is None:  # a large park's figures, computing in the background: ask again later
+        response = jsonify({**head, "computing": True})
+        response.status_code, response.headers["Retry-After"] = 202, str(refresh_s())
+        return response
+    # Only a large park's answer says whether it computes (below the threshold it never does: nothing changed).
+    return jsonify({**head, **({"computing": False} if large_park() else {}), **figures})
 
 
 # -- what the request may see ------------------------------------------------------------------------

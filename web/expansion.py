@@ -56,6 +56,7 @@ from web.i18n import current_lang, tr
 from web.judged import notices, notices_json
 from web.limits import body_limit, json_body, json_limits, limit_message, too_large_message
 from web.park import park, rules
+from web.tiles import tile_settings
 
 bp = Blueprint("expansion", __name__)
 
@@ -366,7 +367,7 @@ def page():
     current = {name: in_force(frame) for name, frame in _layers().items()}
     the_map = expansion_map(current, lang=lang, basemap=config["BASEMAP"],
                             asset_base_url=url_for("static", filename=""), tianditu_key=config["TIANDITU_KEY"],
-                            focus=focus)
+                            focus=focus, tiles=tile_settings())
     parts = map_components(the_map)
     page_config = {
         "api": url_for("expansion.api_post"), "scenarios": url_for("expansion.save_scenario"),

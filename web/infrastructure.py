@@ -36,6 +36,7 @@ from layers.registry import get_layer
 from layers.schema import code_label
 from layers.workbook_style import plain_sheets
 from web.api import park_info
+from web.background import computed
 from web.errors import not_one_of
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
@@ -89,7 +90,11 @@ def _options(rules: InfraRules) -> Options:
 def analysis(rules: InfraRules, options: Options) -> dict:
     """The park service's infrastructure analysis for ``options`` (cached per park version, day, rules and
     options); ``rules`` are the service's rules in force, which it uses itself."""
-    return park().infrastructure(options.as_of, template=options.template, include_planned=options.include_planned)
+    service, args = park(), (options.as_of, options.template, options.include_planned)
+    # Computed in the request as before (no gate) for a small park; a large park's in the background (web.background).
+    return computed("infrastructure", args, lambda: service.infrastructure_kept(*args),
+                    lambda run: service.infrastructure(options.as_of, template=options.template,
+                                                       include_planned=options.include_planned))
 
 
 # -- display tables ------------------------------------------------------------------------------------

@@ -21,9 +21,11 @@ from geo.columns import labelled_sheet
 from geo.inefficiency import CATEGORIES
 from geo.maps import map_components
 from geo.maps_land import (
+    ANALYSIS_TILE_LAYER,
     COMPLIANCE_PALETTE,
     IDLE_PALETTE,
     INEFFICIENCY_PALETTE,
+    AnalysisTiles,
     compliance_class,
     idle_map,
     land_map,
@@ -38,14 +40,15 @@ from layers.geojson import json_ready
 from layers.registry import get_layer
 from layers.rules import LandRules
 from layers.workbook_style import plain_sheets
-from web.analysis_gate import gated
 from web.api import int_param, page_params, park_info
 from web.audit import commit_change
+from web.background import land_analysis
 from web.errors import BadRequest, not_a_number, not_one_of, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
 from web.park import park, request_day
 from web.tables import ordered_rows, ranked, sort_rows, table_query, table_view
+from web.tiles import tile_settings
 from web.workbooks import cover, workbook_response
 
 bp = Blueprint("land", __name__)
@@ -89,9 +92,10 @@ def analysis_for(as_of: dt.date) -> LandAnalysis:
     """The park service's land analysis on ``as_of`` (cached per park version, day and rules version).
 
     One not cached runs in a slot of the analysis gate (untimed: its cost is the
-    park's size); requests for the same one wait for it rather than each running it.
+    park's size); requests for the same one wait for it rather than each running it. A large
+    park's runs in the background while the page says so (``web.background``).
     """
-    return park().land(as_of, run=gated)
+    return land_analysis(as_of)
 
 
 def records(frame: pd.DataFrame, columns=None) -> list[dict]:
@@ -142,6 +146,16 @@ def map_options() -> dict:
     return {"lang": current_lang(), "basemap": current_app.config.get("BASEMAP", "none"),
             "asset_base_url": url_for("static", filename="").rstrip("/"),
             "tianditu_key": current_app.config.get("TIANDITU_KEY", "")}
+
+
+def analysis_tiles(as_of: dt.date) -> AnalysisTiles:
+    """Where a land page's parcels of ``as_of`` come from as vector tiles above the tile threshold (so its HTML
+    does not grow with the park: ``/idle`` of 10⁵ parcels inline was 73 MB)."""
+    settings = tile_settings()
+    url = url_for("tiles.tile", layers=ANALYSIS_TILE_LAYER, z=0, x=0, y=0).removesuffix("/0/0/0.pbf")
+    return AnalysisTiles(url=f"{url}/{{z}}/{{x}}/{{y}}.pbf?as_of={as_of.isoformat()}",
+                         item_url=settings.item_url_template.format(layer="parcels"), threshold=settings.threshold,
+                         min_zoom=settings.min_zoom)
 
 
 def status_label(value) -> str:
@@ -207,7 +221,7 @@ def land_page():
     return render_template(
         "land/land.html", as_of=as_of, park=park_info(), **ratio_table(ratios), counts=counts, rows=records(rows), table=table, legend=palette_legend(COMPLIANCE_PALETTE, lang=current_lang()),
         compliance_labels={k: (v[2] if current_lang() == "en" else v[1]) for k, v in COMPLIANCE_PALETTE.items()},
-        status_labels=code_labels("parcels", "status"), not_judged=missing, rules=land_rules(), **map_parts(land_map(parcels, **map_options())))
+        status_labels=code_labels("parcels", "status"), not_judged=missing, rules=land_rules(), **map_parts(land_map(parcels, tiles=analysis_tiles(as_of), **map_options())))
 
 
 #: The prefix of the area-ratio table's query parameters on /land.
@@ -362,7 +376,8 @@ def idle_page():
         status_labels=code_labels("parcels", "status"), not_judged=missing,
         legend=palette_legend(IDLE_PALETTE, lang=current_lang()),
         ineff_legend=palette_legend(INEFFICIENCY_PALETTE, lang=current_lang()),
-        **map_parts(idle_map(chosen, others=left_out(result.parcels, chosen), **map_options())))
+        **map_parts(idle_map(chosen, others=left_out(result.parcels, chosen), tiles=analysis_tiles(as_of),
+                             park=result.parcels, **map_options())))
 
 
 def idle_names() -> dict[str, dict]:
@@ -482,7 +497,7 @@ def vacancy_page():
         unit_notes=result.units["vacancy_note"].dropna().str.split("; ").explode().value_counts().to_dict(),
         legend=vacancy_legend(),
         **map_parts(vacancy_map(result.buildings, result.parcels[["parcel_id", "name", "geometry"]],
-                                **map_options())))
+                                tiles=tile_settings(), **map_options())))
 
 
 #: /vacancy's other tables: (frame key, prefix, id column, default order: (column, descending) pairs).

@@ -23,14 +23,15 @@ from layers.geojson import dumps, json_ready
 from layers.infra_rules import READINESS_ITEMS
 from layers.registry import get_layer
 from layers.schema import code_label
-from web.analysis_gate import gated
 from web.api import park_info
+from web.background import computed
 from web.errors import BadRequest, not_one_of, nothing_called
 from web.expansion import number_param
 from web.i18n import current_lang
 from web.judged import notices, notices_json
 from web.park import park, request_day, rules
 from web.tables import filtered_view
+from web.tiles import tile_settings
 
 bp = Blueprint("sites", __name__)
 
@@ -83,7 +84,8 @@ def parse_needs(args, rules) -> InvestorNeeds:
 def inputs() -> dict:
     """What the searches of this request's day rest on (the park service's, cached per park version, day and
     rules); one not cached is computed in a slot of the analysis gate, searches arriving meanwhile wait for it."""
-    return park().sites(request_day(), run=gated)
+    service, day = park(), request_day()
+    return computed("sites", (day,), lambda: service.sites_kept(day), lambda run: service.sites(day, run=run))
 
 
 def search(needs: InvestorNeeds, *, parcel_ids=None, unit_ids=None):
@@ -181,7 +183,8 @@ def page():
     data = inputs()
     the_map = sites_map(data["layers"], land=chosen if needs.kind == "land" else None,
                         space=chosen if needs.kind == "space" else None, lang=lang, basemap=config["BASEMAP"],
-                        asset_base_url=url_for("static", filename=""), tianditu_key=config["TIANDITU_KEY"])
+                        asset_base_url=url_for("static", filename=""), tianditu_key=config["TIANDITU_KEY"],
+                        tiles=tile_settings())
     parts = map_components(the_map)
     query = _needs_query(needs)
     results = _records(shown, lang)

@@ -1,0 +1,73 @@
+"""A large park in a real browser (issue 18): above the tile threshold /idle draws its parcels from the
+parcel_analysis tiles (coloured by idle status; a click opens the parcel's popup, its name fetched from the API, its
+status from the tile); above the background threshold the overview refreshes itself until its figures are there."""
+
+from __future__ import annotations
+
+import pytest
+from browser_helpers import click_on_map, in_p1_lonlat, launch, loopback_page, serve
+
+from app import create_app
+from geo.maps_land import IDLE_PALETTE
+
+VIEWPORT = {"width": 900, "height": 700}
+
+
+@pytest.fixture
+def idle_server(tiny_park):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(tiny_park.path), "DATABASE_URL": None,
+                      "TILE_FEATURE_THRESHOLD": 2, "BASEMAP": "none"})
+    status = {row["parcel_id"]: row["idle_status"]
+              for row in app.test_client().get("/api/idle").get_json()["parcels"]}
+    with serve(app) as url:
+        yield url, status
+
+
+@pytest.mark.browser
+def test_idle_parcels_come_from_analysis_tiles_and_open_their_popup(idle_server):
+    from playwright import sync_api
+
+    base, status = idle_server
+    tile_answers = []
+    with sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        with loopback_page(browser, base, viewport=VIEWPORT) as opened:
+            page = opened.page
+            page.on("response", lambda r: tile_answers.append((r.url, r.status)) if "/tiles/" in r.url else None)
+            page.goto(base + "/idle?lang=zh", wait_until="networkidle")
+            page.wait_for_function("() => window.parkatlas && window.parkatlas.layers.parcel_analysis")
+            click_on_map(page, in_p1_lonlat(),
+                         ready="() => Object.keys(parkatlas.layers.parcel_analysis.grid._vectorTiles).length > 0")
+            page.wait_for_selector(".pa-popup", timeout=5000)
+            popup = page.inner_text(".pa-popup")
+            errors = opened.errors
+        browser.close()
+    assert tile_answers and all("/tiles/parcel_analysis/" in url and "as_of=2026-06-30" in url and code == 200
+                                for url, code in tile_answers)
+    assert "一号地块" in popup  # the name, fetched from the API by id
+    assert IDLE_PALETTE[status["P1"]][1] in popup  # the idle status from the tile, as its label
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_a_large_parks_overview_refreshes_itself_until_its_figures_are_there(tiny_park):
+    """Above the threshold the first overview says it is computing; the page reloads itself (a meta refresh,
+    which the strict CSP allows) and then shows the KPI strip, without a script of its own."""
+    from playwright import sync_api
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "PARK_PATH": str(tiny_park.path), "DATABASE_URL": None,
+                      "BASEMAP": "none", "BACKGROUND_PARCELS": 2, "BACKGROUND_REFRESH_S": 1})
+    loads = []
+    with serve(app) as base, sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        with loopback_page(browser, base, viewport=VIEWPORT) as opened:
+            page = opened.page
+            page.on("load", lambda: loads.append(page.url))
+            # The first page as served (read from the response: the page may reload itself while it is read).
+            first = page.goto(base + "/?lang=zh").text()
+            page.wait_for_selector('[data-kpi="idle_land"]', timeout=20_000)
+            errors = opened.errors
+        browser.close()
+    assert "正在计算园区指标…" in first
+    assert len(loads) >= 2  # the page loaded again by itself
+    assert errors == []
