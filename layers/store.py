@@ -272,10 +272,28 @@ def saving_beside(park: Path, lock) -> Iterator[Path]:
             needed = park.stat().st_size if park.exists() else 0
             free = shutil.disk_usage(park.parent).free
             if is_storage_full(exc) or free < needed:
-                msg = (f"{park.parent}: the disk is full ({free} bytes free; a save needs room for a copy of the "
-                       f"park, {needed} bytes, and its changes); nothing was saved and the park is unchanged")
-                raise StorageFullError(msg) from exc
+                raise disk_full(park, free, needed) from exc
             raise
+
+
+def disk_full(park: Path, free: int, needed: int) -> StorageFullError:
+    """The error of a save refused for want of room beside ``park`` (``free`` bytes, ``needed`` for a copy)."""
+    return StorageFullError(f"{park.parent}: the disk is full ({free} bytes free; a save needs room for a copy of "
+                            f"the park, {needed} bytes, and its changes); nothing was saved and the park is unchanged")
+
+
+#: Room a save in place keeps free beyond a copy of the park (bytes). A park must stay copyable — backups,
+#: whole-layer saves, imports that replace a layer all copy it — so every save, in place or not, needs room for
+#: a copy and its changes, and a disk too full for one refuses them all alike (507) rather than some.
+SAVE_HEADROOM_BYTES = 1 << 20
+
+
+def require_room_for_a_copy(park: Path) -> None:
+    """Refuse (:class:`StorageFullError`) a save while the disk cannot take a copy of ``park`` and its changes."""
+    needed = park.stat().st_size + SAVE_HEADROOM_BYTES
+    free = shutil.disk_usage(park.parent).free
+    if free < needed:
+        raise disk_full(park, free, needed)
 
 
 def log_migration(where: str, frames: Mapping[str, pd.DataFrame], skipped: list[str]) -> None:
@@ -720,6 +738,7 @@ class GeoPackageStore:
         if not writes:
             return
         with self.write_lock():
+            require_room_for_a_copy(self.path)
             misfits = self._misfits(writes)
             if misfits:  # geometries of another type than the table declares: the layers are saved whole
                 self._save_whole(misfits, updated, created, events)
@@ -735,10 +754,13 @@ class GeoPackageStore:
                     for name, frame, insert in writes:
                         self._write_rows(conn, get_layer(name), frame, insert=insert)
                     gpkg_rows.keep_trust(conn, TRUST_TABLE, before)
-            except BaseException:
+            except BaseException as exc:
                 with self._index_lock:  # the indexes of the layers written may name rows rolled back
                     for name, _, _ in writes:
                         self._id_indexes.pop(name, None)
+                if isinstance(exc, Exception) and is_storage_full(exc):  # rolled back: the park is as it was
+                    raise disk_full(self.path, shutil.disk_usage(self.path.parent).free,
+                                    self.path.stat().st_size + SAVE_HEADROOM_BYTES) from exc
                 raise
             after_version = self.version()
             with self._index_lock:  # every index of the version written from is the new version's (patched)
