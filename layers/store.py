@@ -463,7 +463,8 @@ def checked_frame(name: str, frame: pd.DataFrame, crs: CRS, *, source: str, chec
     """``frame`` validated as layer ``name`` and refused unless it is in the park's ``crs`` (any store);
     ``checked``: fields already typed and valid (``layers.validate.validate_layer``)."""
     spec = get_layer(name)
-    typed, _ = validate_layer(frame, spec, source=source, checked=checked)
+    # (``checked`` only when there are such fields: the validation of whole layers is called as it always was.)
+    typed, _ = validate_layer(frame, spec, source=source, **({"checked": checked} if checked else {}))
     if spec.geometry is not None and typed.crs is not None and CRS.from_user_input(typed.crs) != crs:
         msg = (
             f"{source}: layer is in {typed.crs.to_string()} but the park works in "
