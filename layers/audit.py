@@ -41,7 +41,7 @@ import pandas as pd
 import shapely
 
 from layers.cells import neutralise_formulas
-from layers.contract import ParkStore, StoreCapabilities
+from layers.contract import ParkStore, StoreCapabilities, row_store
 from layers.registry import get_layer
 from layers.schema import LayerSpec
 from layers.store import AUDIT_LAYER, checked_frame
@@ -190,9 +190,7 @@ def _same_value(old, new) -> bool:
 
 
 def _differs(old: pd.Series, new: pd.Series) -> np.ndarray:
-    """Element-wise 'value changed', treating two missing values as equal."""
-    if len(old) <= FEW_RECORDS:
-        return np.array([not _same_value(a, b) for a, b in zip(old.tolist(), new.tolist())], dtype=bool)
+    """Element-wise 'value changed', treating two missing values as equal (vectorised: for many records)."""
     both_missing = old.isna().to_numpy() & new.isna().to_numpy()
     if isinstance(old.dtype, gpd.array.GeometryDtype) or old.name == GEOMETRY:
         a, b = old.to_numpy(), new.to_numpy()
@@ -391,8 +389,8 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
         When a new layer fails the import validation; nothing is written.
     """
     layers = list(layers)
-    rows = store.capabilities.rows if scope is not None else None
-    if rows is not None and set(layers) <= set(store.layer_names()):  # (the store adds the audit trail if absent)
+    rows = row_store(store, layers) if scope is not None else None  # (the store adds the audit trail if absent)
+    if rows is not None:
         return _commit_rows(store, rows, change, build, layers=layers, scope=scope, on_rows=on_rows)
     load = load or store.load
     with write_lock(store):

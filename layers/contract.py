@@ -165,4 +165,11 @@ class ParkStore(Protocol):
         """Release connections (nothing to do for a file)."""
 
 
-__all__ = ["DatabasePark", "ParkStore", "RowStore", "StoreCapabilities", "TileMaker"]
+def row_store(store: ParkStore, names) -> RowStore | None:
+    """The store's in-place record reader and writer when it has one and holds every layer of ``names``, else
+    None (then a change reads and saves those layers whole)."""
+    rows = store.capabilities.rows
+    return rows if rows is not None and set(names) <= set(store.layer_names()) else None
+
+
+__all__ = ["DatabasePark", "ParkStore", "RowStore", "StoreCapabilities", "TileMaker", "row_store"]

@@ -39,8 +39,6 @@ from layers.schema import LayerSpec
 #: How long a row write waits for readers to finish before SQLite's commit (a whole-layer read of a
 #: 10⁶-record park takes seconds; a reader is never refused, a writer waits).
 BUSY_TIMEOUT_S = 60.0
-#: Host parameters per statement (SQLite's default limit is 999 on older builds; 32766 since 3.32).
-CHUNK = 500
 #: GeoPackage blob flags: little-endian header numbers (bit 0) with an xy envelope (bits 1–3 = 1).
 _FLAGS_XY_LITTLE = 0b0000_0011
 #: … and of an empty geometry (bit 4), without an envelope.
@@ -371,36 +369,10 @@ def touch_contents(conn: sqlite3.Connection, tables: Sequence[str]) -> None:
                      "WHERE table_name = ?", [(t,) for t in tables])
 
 
-def present_ids(conn: sqlite3.Connection, table: str, id_field: str, ids: Sequence[str]) -> set[str]:
-    """Which of ``ids`` are in ``table``."""
-    found: set[str] = set()
-    unique = list(dict.fromkeys(str(i) for i in ids))
-    for start in range(0, len(unique), CHUNK):
-        chunk = unique[start:start + CHUNK]
-        marks = ", ".join("?" for _ in chunk)
-        found |= {row[0] for row in conn.execute(
-            f"SELECT {quoted(id_field)} FROM {quoted(table)} WHERE {quoted(id_field)} IN ({marks})", chunk)}
-    return found
-
-
 def prefix_range(prefix: str) -> tuple[str, str]:
     """The bounds ``[low, high)`` of every text starting with ``prefix`` (an index range, unlike LIKE, which
     SQLite matches case-insensitively and so cannot answer from a binary index)."""
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def id_filter(id_field: str, ids: Sequence[str], prefixes: Sequence[str] = ()) -> str | None:
-    """A GDAL attribute filter for records whose id is in ``ids`` or starts with one of ``prefixes`` (None: no
-    record can match)."""
-    column = quoted(id_field)
-    parts = []
-    if ids:
-        parts.append(f"{column} IN ({', '.join(literal(i) for i in dict.fromkeys(ids))})")
-    for prefix in prefixes:
-        if prefix:
-            low, high = prefix_range(prefix)
-            parts.append(f"({column} >= {literal(low)} AND {column} < {literal(high)})")
-    return " OR ".join(parts) or None
 
 
 def events_filter(records: Sequence[tuple[str, str]], change_ids: Sequence[str], undoes: Sequence[str]) -> str | None:

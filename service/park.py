@@ -39,6 +39,7 @@ from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
 from geo.utilisation import overlay, pairs_among
 from geo.year_changes import HISTORY_LAYERS, first_year, year_changes
 from layers.audit import AUDIT_LAYER
+from layers.contract import row_store
 from layers.patch import patch_records
 from layers.registry import REGISTRY, get_layer
 from layers.store import ParkStoreError
@@ -227,9 +228,8 @@ class ParkService:
 
     def _row_store(self, name: str):
         """The store's in-place record reader when it has one and the park holds layer ``name``, else None."""
-        rows = self.store.capabilities.rows
         with _unavailable_when_damaged(name):
-            return rows if rows is not None and name in self.store.layer_names() else None
+            return row_store(self.store, [name])
 
     def records(self, name: str, ids) -> pd.DataFrame:
         """The records ``ids`` of layer ``name`` as they are now: read by id where the store can (the cost of

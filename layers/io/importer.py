@@ -35,6 +35,7 @@ from pyproj import CRS
 
 from geo import gcj02
 from layers.audit import Scope, read_modify_write, write_lock
+from layers.contract import row_store
 from layers.io import crs_detect, geometry, messy, normalise
 from layers.io.archive import ImportArchive, archive_folder_for
 from layers.io.encoding import EncodingChoice, display_name, percent, resolve_codec
@@ -861,8 +862,7 @@ def _scoped_rows(store, spec: LayerSpec, options: ImportOptions):
     layer the park holds, in a store that reads records by id), else None (the layer is read whole)."""
     if options.mode == "replace" or store is None or not store.exists():
         return None
-    rows = store.capabilities.rows
-    return rows if rows is not None and spec.name in store.layer_names() else None
+    return row_store(store, [spec.name])
 
 
 def _with_neighbours(result: pd.DataFrame, store, spec: LayerSpec) -> pd.DataFrame:
