@@ -29,14 +29,14 @@ class GeometryBlobError(ValueError):
     """A value that is not a GeoPackage geometry blob."""
 
 
-def _flags(blob: bytes) -> int:
+def header_flags(blob: bytes) -> int:
     if len(blob) < HEADER_BYTES or blob[:2] != b"GP":
         msg = f"not a GeoPackage geometry blob (starts {bytes(blob[:4])!r}, expected b'GP')"
         raise GeometryBlobError(msg)
     return blob[3]
 
 
-def _envelope_kind(flags: int) -> int:
+def envelope_kind(flags: int) -> int:
     kind = (flags >> 1) & 0b111
     if kind not in ENVELOPE_DOUBLES:
         msg = f"GeoPackage geometry blob with an unknown envelope kind {kind} (allowed 0–4)"
@@ -48,10 +48,10 @@ def is_empty(blob: bytes | None) -> int | None:
     """``ST_IsEmpty``: 1 for an empty geometry, 0 otherwise, NULL for NULL."""
     if blob is None:
         return None
-    flags = _flags(blob)
+    flags = header_flags(blob)
     if flags & EMPTY_FLAG:
         return 1
-    if _envelope_kind(flags):
+    if envelope_kind(flags):
         return 0
     return int(shapely.from_wkb(bytes(blob[HEADER_BYTES:])).is_empty)
 
@@ -60,10 +60,10 @@ def envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
     """``(min x, max x, min y, max y)`` of a blob: from its header, else from its WKB; None for NULL or empty."""
     if blob is None:
         return None
-    flags = _flags(blob)
+    flags = header_flags(blob)
     if flags & EMPTY_FLAG:
         return None
-    kind = _envelope_kind(flags)
+    kind = envelope_kind(flags)
     if kind:
         order = "<" if flags & 1 else ">"
         return struct.unpack_from(f"{order}4d", blob, HEADER_BYTES)

@@ -40,7 +40,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from layers import gpkg_rows
+from layers import gpkg_read, gpkg_rows
 from layers._arrow_columns import arrow_column, geometry_type_name
 from layers._atomic_files import fsync_and_replace
 from layers.contract import StoreCapabilities
@@ -313,13 +313,17 @@ def trusted_stamp(path: Path, name: str) -> int | None:
     """
     try:
         with closing(_read_only(path)) as conn:
-            row = conn.execute(f"SELECT edits, validated_edits FROM {TRUST_TABLE} WHERE layer = ?",
-                               (name,)).fetchone()
-            triggers = conn.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name IN (?, ?, ?)",
-                (name, *(_trigger(name, event) for event in _EDIT_EVENTS))).fetchone()[0]
+            return trusted_stamp_in(conn, name)
     except sqlite3.Error:
         return None
+
+
+def trusted_stamp_in(conn: sqlite3.Connection, name: str) -> int | None:
+    """:func:`trusted_stamp` on an open connection (raises ``sqlite3.Error`` for a park without stamps)."""
+    row = conn.execute(f"SELECT edits, validated_edits FROM {TRUST_TABLE} WHERE layer = ?", (name,)).fetchone()
+    triggers = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name IN (?, ?, ?)",
+        (name, *(_trigger(name, event) for event in _EDIT_EVENTS))).fetchone()[0]
     if row is None or row[0] != row[1] or triggers != len(_EDIT_EVENTS):
         return None
     return int(row[0])
@@ -334,6 +338,11 @@ def read_layer(path: Path, name: str, *, bbox=None, where: str | None = None, fi
     ``where``: only the records matching this attribute filter (SQL); ``fids``: only those stored there."""
     with gpkg_rows.file_access(path).reading():
         meta, table = pyogrio.read_arrow(path, layer=name, bbox=bbox, where=where, fids=fids)
+    return _arrow_frame(table, meta)
+
+
+def _arrow_frame(table: pa.Table, meta: Mapping) -> pd.DataFrame:
+    """A layer read through Arrow (``meta`` as pyogrio gives it) as a frame: nullable dtypes, dates as datetime64."""
     geometry_name = meta.get("geometry_name") or "wkb_geometry"
     has_geometry = meta.get("geometry_type") is not None and geometry_name in table.column_names
     wkb = table.column(geometry_name) if has_geometry else None
@@ -344,6 +353,27 @@ def read_layer(path: Path, name: str, *, bbox=None, where: str | None = None, fi
         return frame
     return gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)),
                             crs=meta.get("crs"))
+
+
+def read_few_stamped(path: Path, name: str, *, where: str | None = None, fids=None
+                     ) -> tuple[pd.DataFrame, int | None] | None:
+    """A few records read through SQLite as GDAL reads them (:mod:`layers.gpkg_read`), with the layer's
+    :func:`trusted_stamp` read in the same snapshot (no edit can fall between them); None when they are not
+    plain or not few: read them through GDAL."""
+    try:
+        with closing(_read_only(path)) as conn:
+            conn.execute("BEGIN")
+            few = gpkg_read.read_few(conn, name, fids=fids, where=where)
+            if few is None:
+                return None
+            try:
+                stamp = trusted_stamp_in(conn, name)
+            except sqlite3.Error:  # a park from before stamps
+                stamp = None
+            conn.execute("COMMIT")
+    except sqlite3.Error:  # not a table SQLite reads here (a view, a file being replaced): GDAL says why
+        return None
+    return _arrow_frame(*few), stamp
 
 
 def _write_meta(path: Path, meta: Mapping[str, object]) -> None:
@@ -646,10 +676,22 @@ class GeoPackageStore:
         except Exception as exc:
             msg = f"{self.path}: layer {spec.name!r} cannot be read ({exc})"
             raise ParkStoreError(msg) from exc
-        # Stamped before and after the read: an edit during it (another process) gets it validated. Columns
-        # dropped or renamed outside the store fire no trigger: a layer short of a field is validated too.
-        if (stamp is not None and set(spec.field_names) <= set(raw.columns)
-                and trusted_stamp(self.path, spec.name) == stamp):
+        # Stamped before and after the read: an edit during it (another process) gets it validated.
+        return self._typed(spec, raw, stamp is not None and trusted_stamp(self.path, spec.name) == stamp)
+
+    def _read_some(self, spec: LayerSpec, *, where: str | None = None, fids: list[int] | None = None
+                   ) -> pd.DataFrame:
+        """:meth:`_read` of a few records: through SQLite with the stamp in the same snapshot when they are plain."""
+        few = read_few_stamped(self.path, spec.name, where=where, fids=fids)
+        if few is None:
+            return self._read(spec, trusted_stamp(self.path, spec.name), where=where, fids=fids)
+        raw, stamp = few
+        return self._typed(spec, raw, stamp is not None)
+
+    def _typed(self, spec: LayerSpec, raw: pd.DataFrame, trusted: bool) -> pd.DataFrame:
+        """``raw`` cast when its layer was ``trusted`` (validated since its last change), else validated. Columns
+        dropped or renamed outside the store fire no trigger: a layer short of a field is validated too."""
+        if trusted and set(spec.field_names) <= set(raw.columns):
             return cast_layer(raw, spec)
         frame, _ = validate_layer(raw, spec, source=f"{self.path.name}:{spec.name}")
         return frame
@@ -688,7 +730,7 @@ class GeoPackageStore:
             keys = [index.position[i] for i in wanted if i in index.position]
             if not keys:
                 return self._empty(spec)
-            frame = self._read(spec, trusted_stamp(self.path, name), fids=keys)
+            frame = self._read_some(spec, fids=keys)
             if set(frame[spec.id_field].astype(str)) == {i for i in wanted if i in index.position}:
                 break
         return frame[frame[spec.id_field].astype(str).isin(wanted).to_numpy(dtype=bool)].reset_index(drop=True)
@@ -706,7 +748,7 @@ class GeoPackageStore:
         where = gpkg_rows.events_filter(list(records), list(change_ids), list(undoes))
         if where is None or not self._holds(AUDIT_LAYER):
             return self._empty(spec)
-        events = self._read(spec, trusted_stamp(self.path, AUDIT_LAYER), where=where)
+        events = self._read_some(spec, where=where)
         return events.sort_values("seq", kind="stable").reset_index(drop=True)
 
     def count_live(self, name: str) -> int:
