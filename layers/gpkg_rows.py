@@ -312,6 +312,8 @@ class IdIndex:
         #: The ids a bounded index was asked for (None: the whole layer's index).
         self.asked = None if asked is None else {*map(str, asked), *self.position}
         self.prefixes = frozenset(p for p in prefixes if p)
+        #: Records whose ``count_empty`` column was empty when :meth:`lookup` read this index (None: not counted).
+        self.empty_count: int | None = None
 
     @classmethod
     def read(cls, conn: sqlite3.Connection, table: str, id_field: str) -> IdIndex:
@@ -320,18 +322,33 @@ class IdIndex:
 
     @classmethod
     def lookup(cls, conn: sqlite3.Connection, table: str, id_field: str, ids: Sequence[str],
-               prefixes: Sequence[str] = ()) -> IdIndex:
+               prefixes: Sequence[str] = (), *, count_empty: str | None = None) -> IdIndex:
         """The bounded index of the records ``ids`` and those whose id starts with one of ``prefixes``: one
-        scan of the table (the ids are one JSON parameter, however many), whatever the layer's size."""
-        key, column = primary_key(conn, table), quoted(id_field)
+        scan of the table (the ids are one JSON parameter, however many), whatever the layer's size.
+
+        ``count_empty``: a column whose empty (NULL) values the same scan counts, kept as :attr:`empty_count`
+        (a second scan would cost as much again).
+        """
+        pk = primary_key(conn, table)
+        key, column = quoted(pk), quoted(id_field)
         prefixes = [p for p in prefixes if p]
         ranges = [prefix_range(p) for p in prefixes]
         where = " OR ".join([f"{column} IN (SELECT value FROM json_each(?))",
                              *(f"({column} >= ? AND {column} < ?)" for _ in ranges)])
         parameters = [json.dumps([str(i) for i in ids]), *(bound for pair in ranges for bound in pair)]
-        pairs = conn.execute(f"SELECT {column}, {quoted(key)} FROM {quoted(table)} WHERE {where}",
-                             parameters) if ids or prefixes else ()
-        return cls(key, pairs, asked=ids, prefixes=prefixes)
+        empty_count = None
+        if count_empty is not None:
+            empty_count, found = conn.execute(
+                f"SELECT count(*) FILTER (WHERE {quoted(count_empty)} IS NULL), json_group_array(json_array("
+                f"CAST({column} AS TEXT), {key})) FILTER (WHERE {where}) FROM {quoted(table)}", parameters).fetchone()
+            pairs = json.loads(found)
+        elif ids or prefixes:
+            pairs = conn.execute(f"SELECT {column}, {key} FROM {quoted(table)} WHERE {where}", parameters)
+        else:
+            pairs = ()
+        index = cls(pk, pairs, asked=ids, prefixes=prefixes)
+        index.empty_count = empty_count
+        return index
 
     @property
     def whole(self) -> bool:

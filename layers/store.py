@@ -512,6 +512,8 @@ class GeoPackageStore:
         self._id_indexes: dict[str, tuple[str, gpkg_rows.IdIndex]] = {}
         #: Per layer: how many lookups were answered by a bounded scan (:data:`BOUNDED_ID_LOOKUPS`).
         self._bounded_lookups: dict[str, int] = {}
+        #: Per layer: (version, records not retired), counted by a bounded lookup's scan or :meth:`count_live`.
+        self._live_counts: dict[str, tuple[str, int]] = {}
         self._index_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -705,9 +707,15 @@ class GeoPackageStore:
         asking = bool(ids or prefixes)  # (nothing asked: no scan, and no lookup counted)
         if asking and bounded >= BOUNDED_ID_LOOKUPS:
             return self._id_index(name, conn, fresh=True)
+        # The scan also counts the live records (what an import's report asks next), unless it runs in a write
+        # transaction, which may count its own rows.
+        counting = "retired_on" if asking and conn is None and "retired_on" in get_layer(name).field_names else None
         with self._reading(conn) as reader:
-            index = gpkg_rows.IdIndex.lookup(reader, name, get_layer(name).id_field, ids, prefixes)
+            index = gpkg_rows.IdIndex.lookup(reader, name, get_layer(name).id_field, ids, prefixes,
+                                             count_empty=counting)
         with self._index_lock:
+            if index.empty_count is not None:
+                self._live_counts[name] = (version, index.empty_count)
             self._bounded_lookups[name] = self._bounded_lookups.get(name, 0) + asking
             found = self._id_indexes.get(name)
             if found is not None and found[0] == version and not fresh:  # what else is known of this version
@@ -751,9 +759,17 @@ class GeoPackageStore:
         """How many records of ``name`` the register holds now (not retired); 0 for a layer the park lacks."""
         if not self._holds(name):
             return 0
+        version = self.version()
+        with self._index_lock:
+            found = self._live_counts.get(name)
+        if found is not None and found[0] == version:
+            return found[1]
         with closing(_read_only(self.path)) as conn:
-            return int(conn.execute(f"SELECT count(*) FROM {gpkg_rows.quoted(name)} WHERE retired_on IS NULL"
+            live = int(conn.execute(f"SELECT count(*) FROM {gpkg_rows.quoted(name)} WHERE retired_on IS NULL"
                                     ).fetchone()[0])
+        with self._index_lock:
+            self._live_counts[name] = (version, live)
+        return live
 
     def next_seq(self) -> int:
         """The log position of the next event."""

@@ -116,10 +116,10 @@ def whole_index_reads(monkeypatch) -> list[str]:
         calls.append(table)
         return read(cls, conn, table, id_field)
 
-    def counted_lookup(cls, conn, table, id_field, ids, prefixes=()):
+    def counted_lookup(cls, conn, table, id_field, ids, prefixes=(), **options):
         if ids or prefixes:  # (asked for nothing, it scans nothing)
             calls.append(f"lookup {table}")
-        return lookup(cls, conn, table, id_field, ids, prefixes)
+        return lookup(cls, conn, table, id_field, ids, prefixes, **options)
 
     monkeypatch.setattr(gpkg_rows.IdIndex, "read", classmethod(counted_read))
     monkeypatch.setattr(gpkg_rows.IdIndex, "lookup", classmethod(counted_lookup))
@@ -128,14 +128,18 @@ def whole_index_reads(monkeypatch) -> list[str]:
 
 def test_a_bounded_id_index_answers_for_the_ids_and_prefixes_it_was_asked_for_only():
     with closing(sqlite3.connect(":memory:")) as conn:
-        conn.execute("CREATE TABLE t (fid INTEGER PRIMARY KEY, pid TEXT)")
-        conn.executemany("INSERT INTO t (pid) VALUES (?)",
-                         [("A1",), ("A2",), ("B1",), ("AUTO-t-1",), (None,), ("AUTO-t-2",), ("AUTO-u-1",)])
+        conn.execute("CREATE TABLE t (fid INTEGER PRIMARY KEY, pid TEXT, gone DATE)")
+        conn.executemany("INSERT INTO t (pid, gone) VALUES (?, ?)",
+                         [("A1", None), ("A2", "2026-01-01"), ("B1", None), ("AUTO-t-1", None), (None, None),
+                          ("AUTO-t-2", "2026-02-01"), ("AUTO-u-1", None)])
         index = gpkg_rows.IdIndex.lookup(conn, "t", "pid", ["A1", "ZZ"], ["AUTO-t-"])
+        counting = gpkg_rows.IdIndex.lookup(conn, "t", "pid", ["A1", "ZZ"], ["AUTO-t-"], count_empty="gone")
         other = gpkg_rows.IdIndex.lookup(conn, "t", "pid", ["B1"])
         whole = gpkg_rows.IdIndex.read(conn, "t", "pid")
     assert index.key == "fid" and not index.whole and whole.whole
-    assert index.position == {"A1": 1, "AUTO-t-1": 4, "AUTO-t-2": 6}
+    assert index.position == {"A1": 1, "AUTO-t-1": 4, "AUTO-t-2": 6} == counting.position
+    assert (counting.empty_count, index.empty_count) == (5, None)  # 7 records, A2 and AUTO-t-2 gone
+    assert counting.covers(["ZZ"], ["AUTO-t-"]) and not counting.covers(["A2"])
     assert index.with_prefixes(["AUTO-t-"]) == ["AUTO-t-1", "AUTO-t-2"] == whole.with_prefixes(["AUTO-t-"])
     assert index.covers(["A1", "ZZ", "AUTO-t-2"], ["AUTO-t-", "AUTO-t-1"])  # ZZ: known to be absent
     assert not index.covers(["A2"]) and not index.covers([], ["AUTO-"]) and not index.covers([], ["AUTO-u-"])
@@ -189,6 +193,26 @@ def test_a_store_builds_the_whole_id_index_once_bounded_lookups_are_spent_and_pa
     assert calls == ["lookup parcels"] * BOUNDED_ID_LOOKUPS + ["parcels"]
     assert list(store.read_rows("parcels", ["P2", "P9"])["parcel_id"]) == ["P2"]
     assert calls == ["lookup parcels"] * BOUNDED_ID_LOOKUPS + ["parcels"]
+
+
+def test_a_bounded_lookup_counts_the_live_records_in_its_scan_for_this_version_only(tiny_park, monkeypatch):
+    import layers.store
+
+    opened = []
+    real = layers.store._read_only
+    monkeypatch.setattr(layers.store, "_read_only", lambda path: opened.append(path) or real(path))
+    store = GeoPackageStore(tiny_park.path)
+    assert list(store.read_rows("parcels", ["P7"], id_prefixes=["P1"])["parcel_id"]) == ["P1"]
+    opened.clear()
+    assert store.count_live("parcels") == 3 and opened == []  # counted by the lookup's scan
+    def retire(current, log):
+        return {"parcels": edits.set_retired(current["parcels"], PARCELS, "P2", pd.Timestamp("2026-05-01"))}
+
+    audit.commit(store, audit.new_change("retire", user="t"), retire, layers=["parcels"],
+                 scope=audit.Scope.of("parcels", "P2"))
+    opened.clear()
+    assert store.count_live("parcels") == 2 and len(opened) == 1  # another version: counted again
+    assert store.count_live("parcels") == 2 and len(opened) == 1
 
 
 def test_a_split_in_place_takes_piece_ids_no_record_holds(tiny_park):
