@@ -19,6 +19,7 @@ then ISO WKB). GDAL's R-tree triggers call ``ST_*`` functions that plain SQLite 
 from __future__ import annotations
 
 import bisect
+import json
 import math
 import os
 import sqlite3
@@ -297,17 +298,75 @@ class IdIndex:
     Kept in memory, not as an SQLite index: an index on a column stops SQLite (and QGIS through it)
     from dropping or renaming that column. It is a hint: every write through it also checks the id
     (``WHERE pk = ? AND id = ?``) and rebuilds it when a record is not where it says.
+
+    A *bounded* index (:meth:`lookup`) knows only the ids it was asked for (present or not) and every
+    id starting with the prefixes it was asked for: one scan of the table, no dictionary of the whole
+    layer; :meth:`covers` says whether it can answer a question.
     """
 
-    def __init__(self, key: str, pairs: Iterable[tuple[str, int]]):
+    def __init__(self, key: str, pairs: Iterable[tuple[str, int]], *, asked: Iterable[str] | None = None,
+                 prefixes: Iterable[str] = ()):
         self.key = key
         self.position = {str(record_id): int(pk) for record_id, pk in pairs if record_id is not None}
         self.ordered = sorted(self.position)
+        #: The ids a bounded index was asked for (None: the whole layer's index).
+        self.asked = None if asked is None else {*map(str, asked), *self.position}
+        self.prefixes = frozenset(p for p in prefixes if p)
+        #: Records whose ``count_empty`` column was empty when :meth:`lookup` read this index (None: not counted).
+        self.empty_count: int | None = None
 
     @classmethod
     def read(cls, conn: sqlite3.Connection, table: str, id_field: str) -> IdIndex:
         key = primary_key(conn, table)
         return cls(key, conn.execute(f"SELECT {quoted(id_field)}, {quoted(key)} FROM {quoted(table)}"))
+
+    @classmethod
+    def lookup(cls, conn: sqlite3.Connection, table: str, id_field: str, ids: Sequence[str],
+               prefixes: Sequence[str] = (), *, count_empty: str | None = None) -> IdIndex:
+        """The bounded index of the records ``ids`` and those whose id starts with one of ``prefixes``: one
+        scan of the table (the ids are one JSON parameter, however many), whatever the layer's size.
+
+        ``count_empty``: a column whose empty (NULL) values the same scan counts, kept as :attr:`empty_count`
+        (a second scan would cost as much again).
+        """
+        pk = primary_key(conn, table)
+        key, column = quoted(pk), quoted(id_field)
+        prefixes = [p for p in prefixes if p]
+        ranges = [prefix_range(p) for p in prefixes]
+        where = " OR ".join([f"{column} IN (SELECT value FROM json_each(?))",
+                             *(f"({column} >= ? AND {column} < ?)" for _ in ranges)])
+        parameters = [json.dumps([str(i) for i in ids]), *(bound for pair in ranges for bound in pair)]
+        empty_count = None
+        if count_empty is not None:
+            empty_count, found = conn.execute(
+                f"SELECT count(*) FILTER (WHERE {quoted(count_empty)} IS NULL), json_group_array(json_array("
+                f"CAST({column} AS TEXT), {key})) FILTER (WHERE {where}) FROM {quoted(table)}", parameters).fetchone()
+            pairs = json.loads(found)
+        elif ids or prefixes:
+            pairs = conn.execute(f"SELECT {column}, {key} FROM {quoted(table)} WHERE {where}", parameters)
+        else:
+            pairs = ()
+        index = cls(pk, pairs, asked=ids, prefixes=prefixes)
+        index.empty_count = empty_count
+        return index
+
+    @property
+    def whole(self) -> bool:
+        return self.asked is None
+
+    def covers(self, ids: Iterable[str], prefixes: Iterable[str] = ()) -> bool:
+        """Whether this index knows where each of ``ids`` is (or that it is absent) and every id with ``prefixes``."""
+        if self.asked is None:
+            return True
+        return (all(str(i) in self.asked for i in ids)
+                and all(any(p.startswith(known) for known in self.prefixes) for p in prefixes if p))
+
+    def merged(self, other: IdIndex) -> IdIndex:
+        """One bounded index answering what this one and ``other`` (of the same version of the layer) answer."""
+        if self.whole or other.whole:
+            return self if self.whole else other
+        return IdIndex(self.key, {**self.position, **other.position}.items(), asked=self.asked | other.asked,
+                       prefixes=self.prefixes | other.prefixes)
 
     def with_prefixes(self, prefixes: Sequence[str]) -> list[str]:
         """The ids starting with any of ``prefixes``."""
@@ -315,6 +374,9 @@ class IdIndex:
         for prefix in prefixes:
             if not prefix:
                 continue
+            if not self.covers((), [prefix]):
+                msg = f"this bounded id index was not asked for the ids starting with {prefix!r}"
+                raise ValueError(msg)
             low, high = prefix_range(prefix)
             found += self.ordered[bisect.bisect_left(self.ordered, low):bisect.bisect_left(self.ordered, high)]
         return found
@@ -323,6 +385,8 @@ class IdIndex:
         if record_id not in self.position:
             bisect.insort(self.ordered, record_id)
         self.position[record_id] = pk
+        if self.asked is not None:
+            self.asked.add(record_id)
 
 
 def update_rows(conn: sqlite3.Connection, table: str, id_field: str, names: list[str], rows: list[tuple],

@@ -190,6 +190,11 @@ def stamp_in(conn: sqlite3.Connection, names: Iterable[str], *, trusted: bool = 
 #: The audit trail's SQL indexes: events are looked up by record, by change, by the change they undo and by
 #: log position. (The store's own table: layers people edit in QGIS get no SQL index, see gpkg_rows.IdIndex.)
 AUDIT_LOOKUPS = (("layer", "record_id"), ("change_id",), ("undoes",), ("seq",))
+#: Lookups of a layer's records a store answers by one bounded scan of its table (``gpkg_rows.IdIndex.lookup``)
+#: before it builds the whole layer's id index (which costs ~10 such scans: a dictionary of every id) and keeps
+#: it, patched by its own writes. A store made for one change (a command-line import or edit) pays one scan, not
+#: the index; a long-lived one (the web app's) builds the index at its second lookup and answers from it since.
+BOUNDED_ID_LOOKUPS = 1
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
@@ -535,6 +540,10 @@ class GeoPackageStore:
         self._memos: dict[str, tuple[str, object]] = {}
         #: Per layer: (version, where each record is stored) for reading and writing records in place.
         self._id_indexes: dict[str, tuple[str, gpkg_rows.IdIndex]] = {}
+        #: Per layer: how many lookups were answered by a bounded scan (:data:`BOUNDED_ID_LOOKUPS`).
+        self._bounded_lookups: dict[str, int] = {}
+        #: Per layer: (version, records not retired), counted by a bounded lookup's scan or :meth:`count_live`.
+        self._live_counts: dict[str, tuple[str, int]] = {}
         self._index_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -701,6 +710,15 @@ class GeoPackageStore:
     def _holds(self, name: str) -> bool:
         return self.exists() and name in self.layer_names()
 
+    @contextmanager
+    def _reading(self, conn: sqlite3.Connection | None) -> Iterator[sqlite3.Connection]:
+        """``conn`` (a write transaction's), else a read-only connection to the park closed after the block."""
+        if conn is not None:
+            yield conn
+            return
+        with closing(_read_only(self.path)) as reader:
+            yield reader
+
     def _id_index(self, name: str, conn: sqlite3.Connection | None = None, *, fresh: bool = False
                   ) -> gpkg_rows.IdIndex:
         """Where each record of ``name`` is stored, read once per version of the file (``fresh``: read now)."""
@@ -709,13 +727,41 @@ class GeoPackageStore:
             found = self._id_indexes.get(name)
         if found is not None and found[0] == version and not fresh:
             return found[1]
-        id_field = get_layer(name).id_field
-        if conn is None:
-            with closing(_read_only(self.path)) as reader:
-                index = gpkg_rows.IdIndex.read(reader, name, id_field)
-        else:
-            index = gpkg_rows.IdIndex.read(conn, name, id_field)
+        with self._reading(conn) as reader:
+            index = gpkg_rows.IdIndex.read(reader, name, get_layer(name).id_field)
         with self._index_lock:
+            self._id_indexes[name] = (version, index)
+        return index
+
+    def _id_lookup(self, name: str, ids, prefixes=(), conn: sqlite3.Connection | None = None, *,
+                   fresh: bool = False) -> gpkg_rows.IdIndex:
+        """An id index of ``name`` that knows where the records ``ids`` and those with ``prefixes`` are stored:
+        the index held for this version when it covers them, else a bounded scan for just those (the first
+        :data:`BOUNDED_ID_LOOKUPS` times), else the whole layer's index (``fresh``: read now, not held)."""
+        ids, prefixes = [str(i) for i in ids], [p for p in prefixes if p]
+        version = self.version()
+        with self._index_lock:
+            found = self._id_indexes.get(name)
+            held = found[1] if found is not None and found[0] == version and not fresh else None
+            bounded = self._bounded_lookups.get(name, 0)
+        if held is not None and held.covers(ids, prefixes):
+            return held
+        asking = bool(ids or prefixes)  # (nothing asked: no scan, and no lookup counted)
+        if asking and bounded >= BOUNDED_ID_LOOKUPS:
+            return self._id_index(name, conn, fresh=True)
+        # The scan also counts the live records (what an import's report asks next), unless it runs in a write
+        # transaction, which may count its own rows.
+        counting = "retired_on" if asking and conn is None and "retired_on" in get_layer(name).field_names else None
+        with self._reading(conn) as reader:
+            index = gpkg_rows.IdIndex.lookup(reader, name, get_layer(name).id_field, ids, prefixes,
+                                             count_empty=counting)
+        with self._index_lock:
+            if index.empty_count is not None:
+                self._live_counts[name] = (version, index.empty_count)
+            self._bounded_lookups[name] = self._bounded_lookups.get(name, 0) + asking
+            found = self._id_indexes.get(name)
+            if found is not None and found[0] == version and not fresh:  # what else is known of this version
+                index = found[1].merged(index)
             self._id_indexes[name] = (version, index)
         return index
 
@@ -725,7 +771,7 @@ class GeoPackageStore:
         if not self._holds(name):
             return self._empty(spec)
         for fresh in (False, True):  # the index is a hint: a record not where it says is looked up again
-            index = self._id_index(name, fresh=fresh)
+            index = self._id_lookup(name, ids, id_prefixes, fresh=fresh)
             wanted = list(dict.fromkeys([*map(str, ids), *index.with_prefixes(list(id_prefixes))]))
             keys = [index.position[i] for i in wanted if i in index.position]
             if not keys:
@@ -739,7 +785,7 @@ class GeoPackageStore:
         """Which of ``ids`` layer ``name`` holds (retired records too)."""
         if not ids or not self._holds(name):
             return set()
-        index = self._id_index(name)
+        index = self._id_lookup(name, ids)
         return {str(i) for i in ids if str(i) in index.position}
 
     def read_events(self, *, records=(), change_ids=(), undoes=()) -> pd.DataFrame:
@@ -755,9 +801,17 @@ class GeoPackageStore:
         """How many records of ``name`` the register holds now (not retired); 0 for a layer the park lacks."""
         if not self._holds(name):
             return 0
+        version = self.version()
+        with self._index_lock:
+            found = self._live_counts.get(name)
+        if found is not None and found[0] == version:
+            return found[1]
         with closing(_read_only(self.path)) as conn:
-            return int(conn.execute(f"SELECT count(*) FROM {gpkg_rows.quoted(name)} WHERE retired_on IS NULL"
+            live = int(conn.execute(f"SELECT count(*) FROM {gpkg_rows.quoted(name)} WHERE retired_on IS NULL"
                                     ).fetchone()[0])
+        with self._index_lock:
+            self._live_counts[name] = (version, live)
+        return live
 
     def next_seq(self) -> int:
         """The log position of the next event."""
@@ -844,13 +898,13 @@ class GeoPackageStore:
             gpkg_rows.ensure_indexes(conn, spec.name, AUDIT_LOOKUPS)
             gpkg_rows.append_rows(conn, spec.name, names, rows)
         elif insert:
-            gpkg_rows.insert_rows(conn, spec.name, names, rows, ids, self._id_index(spec.name, conn))
+            gpkg_rows.insert_rows(conn, spec.name, names, rows, ids, self._id_lookup(spec.name, ids, (), conn))
         else:
             written = gpkg_rows.update_rows(conn, spec.name, spec.id_field, names, rows, ids,
-                                            self._id_index(spec.name, conn))
+                                            self._id_lookup(spec.name, ids, (), conn))
             if written != len(ids):  # the index was out of date (a write outside the store): look again
                 written = gpkg_rows.update_rows(conn, spec.name, spec.id_field, names, rows, ids,
-                                                self._id_index(spec.name, conn, fresh=True))
+                                                self._id_lookup(spec.name, ids, (), conn, fresh=True))
             if written != len(ids):
                 msg = (f"{self.path}: layer {spec.name!r} does not hold every record of the change "
                        f"({written} of {len(ids)})")

@@ -17,9 +17,9 @@ import pyogrio
 import pytest
 import shapely
 
-from layers import audit, edits
+from layers import audit, edits, gpkg_rows
 from layers.registry import get_layer
-from layers.store import GeoPackageStore
+from layers.store import BOUNDED_ID_LOOKUPS, GeoPackageStore
 from layers.validate import LayerValidationError
 from service.park import ParkService
 
@@ -104,6 +104,115 @@ def test_a_new_record_whose_id_the_layer_holds_is_refused_and_nothing_is_written
                      scope=audit.Scope.of("parcels"))
     assert park.version() == version
     assert len(park.load("parcels")) == 3
+
+
+def whole_index_reads(monkeypatch) -> list[str]:
+    """The tables whose whole id index is read from now on (``gpkg_rows.IdIndex.read``), and those scanned for a
+    few ids (``IdIndex.lookup``) as ``lookup <table>``."""
+    calls: list[str] = []
+    read, lookup = gpkg_rows.IdIndex.read.__func__, gpkg_rows.IdIndex.lookup.__func__
+
+    def counted_read(cls, conn, table, id_field):
+        calls.append(table)
+        return read(cls, conn, table, id_field)
+
+    def counted_lookup(cls, conn, table, id_field, ids, prefixes=(), **options):
+        if ids or prefixes:  # (asked for nothing, it scans nothing)
+            calls.append(f"lookup {table}")
+        return lookup(cls, conn, table, id_field, ids, prefixes, **options)
+
+    monkeypatch.setattr(gpkg_rows.IdIndex, "read", classmethod(counted_read))
+    monkeypatch.setattr(gpkg_rows.IdIndex, "lookup", classmethod(counted_lookup))
+    return calls
+
+
+def test_a_bounded_id_index_answers_for_the_ids_and_prefixes_it_was_asked_for_only():
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute("CREATE TABLE t (fid INTEGER PRIMARY KEY, pid TEXT, gone DATE)")
+        conn.executemany("INSERT INTO t (pid, gone) VALUES (?, ?)",
+                         [("A1", None), ("A2", "2026-01-01"), ("B1", None), ("AUTO-t-1", None), (None, None),
+                          ("AUTO-t-2", "2026-02-01"), ("AUTO-u-1", None)])
+        index = gpkg_rows.IdIndex.lookup(conn, "t", "pid", ["A1", "ZZ"], ["AUTO-t-"])
+        counting = gpkg_rows.IdIndex.lookup(conn, "t", "pid", ["A1", "ZZ"], ["AUTO-t-"], count_empty="gone")
+        other = gpkg_rows.IdIndex.lookup(conn, "t", "pid", ["B1"])
+        whole = gpkg_rows.IdIndex.read(conn, "t", "pid")
+    assert index.key == "fid" and not index.whole and whole.whole
+    assert index.position == {"A1": 1, "AUTO-t-1": 4, "AUTO-t-2": 6} == counting.position
+    assert (counting.empty_count, index.empty_count) == (5, None)  # 7 records, A2 and AUTO-t-2 gone
+    assert counting.covers(["ZZ"], ["AUTO-t-"]) and not counting.covers(["A2"])
+    assert index.with_prefixes(["AUTO-t-"]) == ["AUTO-t-1", "AUTO-t-2"] == whole.with_prefixes(["AUTO-t-"])
+    assert index.covers(["A1", "ZZ", "AUTO-t-2"], ["AUTO-t-", "AUTO-t-1"])  # ZZ: known to be absent
+    assert not index.covers(["A2"]) and not index.covers([], ["AUTO-"]) and not index.covers([], ["AUTO-u-"])
+    with pytest.raises(ValueError, match="'AUTO-u-'"):
+        index.with_prefixes(["AUTO-u-"])
+    both = index.merged(other)
+    assert both.covers(["A1", "B1", "ZZ"], ["AUTO-t-"]) and both.position["B1"] == 3
+    assert not both.covers(["A2"])
+    index.add("ZZ", 9)
+    assert index.position["ZZ"] == 9 and index.with_prefixes(["AUTO-t-"]) == ["AUTO-t-1", "AUTO-t-2"]
+    assert whole.covers(["anything"], ["any prefix"]) and whole.merged(index) is whole
+
+
+def test_a_fresh_store_refuses_a_taken_id_without_reading_the_whole_id_index(tiny_park, monkeypatch):
+    with_log(tiny_park)
+    calls = whole_index_reads(monkeypatch)
+    piece = shapely.box(0, 0, 10, 10)
+
+    def create(record_id):
+        def build(current, log):  # the scope names no record: the build cannot see whether the id is taken
+            return {"parcels": edits.create_record(current["parcels"], PARCELS,
+                                                   {"parcel_id": record_id, "status": "supplied"}, geometry=piece)}
+        return build
+
+    fresh = GeoPackageStore(tiny_park.path)  # a command-line change: a store made for it
+    version = fresh.version()
+    taken = r"record id P2, field parcel_id: duplicate id; ids must be unique within the layer \(got 'P2'\)"
+    with pytest.raises(LayerValidationError, match=taken):
+        audit.commit(fresh, audit.new_change("create", user="t"), create("P2"), layers=["parcels"],
+                     scope=audit.Scope.of("parcels"))
+    assert fresh.version() == version and calls == ["lookup parcels"]
+    audit.commit(GeoPackageStore(tiny_park.path), audit.new_change("create", user="t"), create("P7"),
+                 layers=["parcels"], scope=audit.Scope.of("parcels"))
+    assert calls == ["lookup parcels", "lookup parcels"]  # no whole index, in either store
+    assert sorted(tiny_park.load("parcels")["parcel_id"]) == ["P1", "P2", "P3", "P7"]
+
+
+def test_a_store_builds_the_whole_id_index_once_bounded_lookups_are_spent_and_patches_what_it_holds(
+        tiny_park, monkeypatch):
+    park = with_log(tiny_park)
+    calls = whole_index_reads(monkeypatch)
+    store = GeoPackageStore(park.path)
+    for k in range(BOUNDED_ID_LOOKUPS):  # each asks for ids no earlier lookup was asked for (Q…: none holds them)
+        assert list(store.read_rows("parcels", [f"P{k + 1}", f"Q{k}"])["parcel_id"]) == [f"P{k + 1}"]
+    assert store.ids_present("parcels", ["P1", "Q0"]) == {"P1"} and store.read_rows("parcels", ["P1"]).shape[0] == 1
+    assert calls == ["lookup parcels"] * BOUNDED_ID_LOOKUPS  # P1 and Q0 were asked for: answered as held
+    update(store, "P1", {"name": "一号"}, scope=audit.Scope.of("parcels", "P1"))
+    assert store.ids_present("parcels", ["P1", "Q0"]) == {"P1"}  # still held: the store's own write patched it
+    assert calls == ["lookup parcels"] * BOUNDED_ID_LOOKUPS
+    assert store.ids_present("parcels", ["P3"]) == {"P3"}  # not asked before, bounded lookups spent: the whole index
+    assert calls == ["lookup parcels"] * BOUNDED_ID_LOOKUPS + ["parcels"]
+    assert list(store.read_rows("parcels", ["P2", "P9"])["parcel_id"]) == ["P2"]
+    assert calls == ["lookup parcels"] * BOUNDED_ID_LOOKUPS + ["parcels"]
+
+
+def test_a_bounded_lookup_counts_the_live_records_in_its_scan_for_this_version_only(tiny_park, monkeypatch):
+    import layers.store
+
+    opened = []
+    real = layers.store._read_only
+    monkeypatch.setattr(layers.store, "_read_only", lambda path: opened.append(path) or real(path))
+    store = GeoPackageStore(tiny_park.path)
+    assert list(store.read_rows("parcels", ["P7"], id_prefixes=["P1"])["parcel_id"]) == ["P1"]
+    opened.clear()
+    assert store.count_live("parcels") == 3 and opened == []  # counted by the lookup's scan
+    def retire(current, log):
+        return {"parcels": edits.set_retired(current["parcels"], PARCELS, "P2", pd.Timestamp("2026-05-01"))}
+
+    audit.commit(store, audit.new_change("retire", user="t"), retire, layers=["parcels"],
+                 scope=audit.Scope.of("parcels", "P2"))
+    opened.clear()
+    assert store.count_live("parcels") == 2 and len(opened) == 1  # another version: counted again
+    assert store.count_live("parcels") == 2 and len(opened) == 1
 
 
 def test_a_split_in_place_takes_piece_ids_no_record_holds(tiny_park):

@@ -276,6 +276,30 @@ def test_append_refuses_ids_already_in_the_park(tmp_path, tiny_park):
     assert file_digest(tiny_park.path) == before
 
 
+def test_an_append_through_a_fresh_store_reads_only_the_ids_it_names(tmp_path, tiny_park, monkeypatch):
+    """A command-line import opens a store for it: the ids the file names (and the generated ones taken) are
+    looked up by one scan each time they are needed, the layer's whole id index is never read; taken ids are
+    refused all the same."""
+    from layers import gpkg_rows
+
+    def whole_index(*args, **kwargs):
+        raise AssertionError("the whole layer's id index was read")
+
+    monkeypatch.setattr(gpkg_rows.IdIndex, "read", classmethod(whole_index))
+    before = file_digest(tiny_park.path)
+    taken = _parcels_file(tmp_path, [("P9", "新地块", (400, 0, 500, 100)), ("P2", "重复", (100, 0, 300, 100))])
+    with pytest.raises(ImportRejected) as caught:
+        import_layer(taken, "parcels", park=GeoPackageStore(tiny_park.path), options=_options(mode="append"))
+    assert "row 2 (parcel_id=P2) · parcel_id: already in the park; use --mode upsert to update it" in \
+        caught.value.report.text()
+    assert file_digest(tiny_park.path) == before
+
+    source = _parcels_file(tmp_path, [("P9", "新地块", (400, 0, 500, 100))], name="new.geojson")
+    plan = import_layer(source, "parcels", park=GeoPackageStore(tiny_park.path), options=_options(mode="append"))
+    assert plan.report.counts == {"added": 1} and plan.report.records_imported == 4
+    assert sorted(tiny_park.load("parcels")["parcel_id"]) == ["P1", "P2", "P3", "P9"]
+
+
 def test_append_adds_and_generated_ids_continue_after_the_park_highest(tmp_path, tiny_park):
     frame = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)],
                              crs=EPSG_CM120)
