@@ -8,8 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-
-from geo.units import M2_PER_MU
 from io_samples import (
     EPSG_CM120,
     GBK_SHAPES,
@@ -23,10 +21,12 @@ from io_samples import (
     shifted,
     zip_files,
 )
+
+from geo.units import M2_PER_MU
 from layers.io import ImportOptions, ImportRejected, import_layer
 from layers.io.archive import archive_folder_for, sha256_of
-from layers.store import GeoPackageStore
 from layers.registry import get_layer
+from layers.store import GeoPackageStore
 from layers.valid_time import fill_valid_time
 
 TODAY = dt.date(2026, 6, 30)
@@ -188,7 +188,8 @@ def test_data_far_outside_the_park_zone_is_rejected_and_the_park_unchanged(tmp_p
 
 def _parcels_file(tmp_path, rows: list[tuple[str, str, tuple[float, float, float, float]]], name="in.geojson"):
     """A GeoJSON of parcels in the tiny park's CRS (EPSG:4549, written as such)."""
-    from conftest import X0 as TX0, Y0 as TY0
+    from conftest import X0 as TX0
+    from conftest import Y0 as TY0
 
     frame = gpd.GeoDataFrame(
         {"parcel_id": [r[0] for r in rows], "name": [r[1] for r in rows]},
@@ -236,7 +237,8 @@ def test_replace_updates_adds_and_retires_keeping_first_added(tmp_path, tiny_par
 def test_an_outline_within_a_millimetre_is_unchanged_and_keeps_its_stored_coordinates(tmp_path, tiny_park):
     """The file's copy of P1 is 0.4 mm off (a re-projection's rounding): unchanged, stored coordinates kept;
     P2 moved 2 mm: updated, the file's outline taken."""
-    from conftest import X0 as TX0, Y0 as TY0
+    from conftest import X0 as TX0
+    from conftest import Y0 as TY0
 
     _seed_history(tiny_park)
     before = tiny_park.load("parcels").set_index("parcel_id")

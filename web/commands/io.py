@@ -134,7 +134,7 @@ def _echo_hints(report) -> None:
 @with_appcontext
 def export_command(layer, dest, park_path, lang, encoding, include_retired) -> None:
     """Export LAYER to DEST: .gpkg, .geojson, .zip (Shapefile), .kml, .csv, .xlsx or .txt (国土 TXT)."""
-    from layers.io.write import export_layer, export_format
+    from layers.io.write import export_format, export_layer
     from layers.registry import get_layer
 
     try:
