@@ -76,3 +76,13 @@ def test_what_the_vectorised_conversion_changes_hand_computed():
 def test_more_than_a_few_values_go_the_vectorised_way():
     assert values.text_as_it_is(pd.Series(["P1"] * values.FEW_VALUES, dtype=object)) is not None
     assert values.text_as_it_is(pd.Series(["P1"] * (values.FEW_VALUES + 1), dtype=object)) is None
+
+
+def test_python_and_the_vectorised_strip_agree_on_what_space_is_for_every_code_point():
+    """The few-values path keeps text whose ends are not ``str.isspace``; that is only right if the vectorised
+    ``str.strip`` strips exactly those characters (every code point, at the start of a value)."""
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF]
+    stripped = pd.Series([c + "a" for c in chars], dtype=STRING_DTYPE).str.strip().tolist()
+    disagree = [hex(ord(c)) for c, after in zip(chars, stripped) if (after != c + "a") != c.isspace()]
+    assert disagree == []
+    assert "\u3000".isspace() and to_text(pd.Series(["\u3000一号"], dtype=object))[0].tolist() == ["一号"]
