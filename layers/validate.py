@@ -321,6 +321,8 @@ def cast_layer(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
     dtypes). Fields declared after the layer was written come as empty columns.
     """
     frame = frame.reset_index(drop=True)
+    if in_declared_form(frame, spec):  # as the stores read a layer they wrote: nothing to cast or reorder
+        return frame
     columns = {
         f.name: _cast(frame[f.name], f) if f.name in frame.columns else empty_column(f, frame.index)
         for f in spec.fields
@@ -329,6 +331,17 @@ def cast_layer(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
     if spec.geometry is not None:
         out = gpd.GeoDataFrame(out, geometry=frame.geometry.to_numpy(), crs=frame.crs)
     return out
+
+
+def in_declared_form(frame: pd.DataFrame, spec: LayerSpec) -> bool:
+    """Whether ``frame`` is already what :func:`cast_layer` makes of it: the declared fields in declaration order,
+    each of its dtype, then (a spatial layer) a GeoDataFrame's ``geometry``, and nothing else."""
+    spatial = spec.geometry is not None
+    if list(frame.columns) != [*spec.field_names, *(["geometry"] if spatial else [])]:
+        return False
+    if isinstance(frame, gpd.GeoDataFrame) != spatial or (spatial and frame.geometry.name != "geometry"):
+        return False
+    return all(frame[f.name].dtype == _CAST_DTYPES.get(f.kind, "datetime64[ms]") for f in spec.fields)
 
 
 _CAST_DTYPES = {"str": STRING_DTYPE, "code": STRING_DTYPE, "float": "float64", "int": "Int64", "bool": "boolean"}
