@@ -20,7 +20,7 @@ import shapely
 
 from layers import landuse, source_attributes
 from layers.schema import SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, Field, LayerSpec
-from layers.values import KIND_DESCRIPTIONS, STRING_DTYPE, convert, empty_column
+from layers.values import FEW_VALUES, KIND_DESCRIPTIONS, STRING_DTYPE, convert, empty_column
 
 #: Geometry types a declared geometry kind accepts (multi-parts are kept as they come).
 ACCEPTED_GEOMETRY_TYPES = {
@@ -195,6 +195,9 @@ def _check_land_use(out: pd.DataFrame, labels: _RecordLabels, problems: list[Pro
         notices.append(aggregated(labels, np.flatnonzero(no_std.to_numpy()), "land_use_std",
                                   f"no classification given; assumed {landuse.STD_2023}"))
     pairs = out.loc[has_code, ["land_use", "land_use_std"]]
+    if len(pairs) <= FEW_VALUES and all(landuse.is_known_code(code, std) for code, std in
+                                        set(zip(pairs["land_use"].tolist(), pairs["land_use_std"].tolist()))):
+        return  # a few records with known codes (an edit's): nothing to group
     for (code, std), rows in pairs.groupby(["land_use", "land_use_std"]).groups.items():
         if not landuse.is_known_code(code, std):
             positions = out.index.get_indexer(rows)

@@ -7,6 +7,7 @@ record. Nothing here raises on bad data.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 
 import numpy as np
@@ -38,7 +39,6 @@ def present(series: pd.Series) -> pd.Series:
 #: (a record an edit changed, its audit events): pandas' string and date operations cost ~0.1 ms a call
 #: whatever the length, Python's a microsecond a value.
 FEW_VALUES = 64
-_MS_PER_DAY = 86_400_000
 _EXACT_FLOAT_INT = 2**53
 
 
@@ -84,9 +84,9 @@ def to_float(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def to_int(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    if series.dtype == "Int64" and len(series) <= FEW_VALUES and all(
+    if series.dtype in ("Int64", "int64") and len(series) <= FEW_VALUES and all(
             abs(v) <= _EXACT_FLOAT_INT for v in series.dropna().tolist()):  # what the float round trip returns
-        return series.copy(), pd.Series(False, index=series.index)
+        return series.astype("Int64"), pd.Series(False, index=series.index)
     numbers, bad = to_float(series)
     not_whole = numbers.notna() & (numbers != np.round(numbers))
     out = numbers.where(~not_whole).round().astype("Int64")
@@ -107,15 +107,37 @@ def to_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, bad
 
 
+def dates_as_they_are(series: pd.Series) -> pd.Series | None:
+    """``series`` as datetime64[ms] when :func:`to_date` would change nothing but the unit, judged value by value
+    (at most :data:`FEW_VALUES`): ``datetime.date`` objects and missing values, or tz-naive midnights; else None."""
+    if len(series) > FEW_VALUES:
+        return None
+    if series.dtype == object:
+        values = series.tolist()
+        if not all(type(v) is dt.date or v is None or v is pd.NaT or (isinstance(v, float) and v != v)
+                   for v in values):
+            return None
+        days = np.array([np.datetime64(v, "D") if type(v) is dt.date else np.datetime64("NaT", "D") for v in values],
+                        dtype="datetime64[D]")
+        return pd.Series(days.astype("datetime64[ms]"), index=series.index, name=series.name)
+    if not pd.api.types.is_datetime64_dtype(series.dtype) or isinstance(series.dtype, pd.DatetimeTZDtype):
+        return None
+    moments = series.to_numpy()
+    present = moments[~np.isnat(moments)]
+    if (present != present.astype("datetime64[D]")).any():  # a time of day: normalised by the vectorised way
+        return None
+    return series.astype("datetime64[ms]")
+
+
 def to_date(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Dates as datetime64[ms] at midnight; accepts ISO, 2021/3/1 and 2021年3月1日."""
+    plain = dates_as_they_are(series)
+    if plain is not None:
+        return plain, pd.Series(False, index=series.index)
     if not pd.api.types.is_datetime64_any_dtype(series.dtype) and pd.api.types.infer_dtype(
             series, skipna=True) in ("date", "datetime", "empty"):
         # Date objects only (as a GeoPackage read gives them): one vectorised conversion.
         series = pd.to_datetime(series, errors="coerce")
-    if series.dtype == "datetime64[ms]" and len(series) <= FEW_VALUES and all(
-            v % _MS_PER_DAY == 0 for v in series.dropna().to_numpy().astype("int64").tolist()):  # midnights already
-        return series.copy(), pd.Series(False, index=series.index)
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         out = series.dt.tz_localize(None) if series.dt.tz is not None else series
         return out.dt.normalize().astype("datetime64[ms]"), pd.Series(False, index=series.index)

@@ -12,6 +12,7 @@ import shapely
 
 from layers.registry import get_layer
 from layers.validate import LayerValidationError, validate_layer
+from layers.values import FEW_VALUES
 
 EPSG = 4549
 PARCELS = get_layer("parcels")
@@ -145,6 +146,19 @@ def test_land_use_code_is_checked_in_its_own_system():
     assert problems_of(frame) == [
         "record row 3 (parcel_id=C), field land_use: not a land-use code of GB50137-2011; allowed: a class of "
         "GB50137-2011 or a sub-code of one, first-level classes R, A, B, M, W, S, U, G, E (got 'Q7')"]
+
+
+@pytest.mark.parametrize("count", [FEW_VALUES, FEW_VALUES + 1])  # value by value, then grouped
+def test_land_use_codes_are_checked_alike_for_a_few_records_and_for_many(count):
+    ids = [f"P{i}" for i in range(count)]
+    known = parcels_frame(parcel_id=ids, land_use=["1001"] * (count - 1) + ["0101"],
+                          land_use_std=["用地用海2023"] * (count - 1) + ["GB/T21010-2017"])
+    typed, _ = validate_layer(known, PARCELS, source="x")
+    assert typed["land_use"].tolist()[-2:] == ["1001", "0101"]
+    one_unknown = parcels_frame(parcel_id=ids, land_use=["1001"] * (count - 1) + ["Q7"],
+                                land_use_std=["用地用海2023"] * count)
+    found = [p for p in problems_of(one_unknown) if "land_use" in p]
+    assert len(found) == 1 and f"parcel_id=P{count - 1}" in found[0] and "not a land-use code of 用地用海2023" in found[0]
 
 
 def test_land_use_without_system_defaults_to_2023_with_a_notice():

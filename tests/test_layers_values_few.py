@@ -3,6 +3,8 @@ the vectorised conversion returns, and the vectorised conversion wherever a valu
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,6 +32,8 @@ INTS = {
     "beyond exact floats": pd.Series([2**53 + 1], dtype="Int64"),  # the float round trip changes it
     "text": pd.Series(["3", "x"], dtype=object),
     "floats": pd.Series([3.0, 2.5]),
+    "int64": pd.Series([3, -4], dtype="int64"),
+    "int64 beyond exact floats": pd.Series([2**53 + 1], dtype="int64"),
 }
 DATES = {
     "midnights": pd.Series(pd.to_datetime(["2021-03-01", None, "1960-12-31"])).astype("datetime64[ms]"),
@@ -37,6 +41,15 @@ DATES = {
     "ns": pd.Series(pd.to_datetime(["2021-03-01"])),
     "text": pd.Series(["2021/3/1", "2021年3月1日"], dtype=object),
     "all missing": pd.Series([pd.NaT, pd.NaT], dtype="datetime64[ms]"),
+    "date objects": pd.Series([dt.date(2021, 3, 1), None, dt.date(1960, 12, 31)], dtype=object),
+    "date objects and NaT": pd.Series([dt.date(2021, 3, 1), pd.NaT, np.nan], dtype=object),
+    "None only": pd.Series([None, None], dtype=object),
+    "datetime objects": pd.Series([dt.datetime(2021, 3, 1, 12, 30)], dtype=object),
+    "timestamps": pd.Series([pd.Timestamp("2021-03-01")], dtype=object),
+    "s midnights": pd.Series(pd.to_datetime(["2021-03-01", None])).astype("datetime64[s]"),
+    "ns a time of day": pd.Series(pd.to_datetime(["2021-03-01 00:00:00.000001"])),
+    "tz-aware": pd.Series(pd.to_datetime(["2021-03-01"]).tz_localize("Asia/Shanghai")),
+    "NaT of ns": pd.Series([pd.NaT], dtype="datetime64[ns]"),
 }
 
 
@@ -71,6 +84,9 @@ def test_what_the_vectorised_conversion_changes_hand_computed():
     assert to_text(TEXTS["numbers"])[0].tolist() == ["13.0", "2.5"]
     assert to_int(INTS["beyond exact floats"])[0].tolist() == [2**53]  # float64 cannot hold 2**53 + 1
     assert to_date(DATES["a time of day"])[0].tolist() == [pd.Timestamp("2021-03-01")]
+    assert to_date(DATES["date objects"])[0].tolist()[::2] == [pd.Timestamp("2021-03-01"), pd.Timestamp("1960-12-31")]
+    assert values.dates_as_they_are(DATES["ns a time of day"]) is None
+    assert to_int(INTS["int64"])[0].dtype == "Int64"
 
 
 def test_more_than_a_few_values_go_the_vectorised_way():
