@@ -357,7 +357,13 @@ def _arrow_frame(table: pa.Table, meta: Mapping) -> pd.DataFrame:
     if wkb is None:
         return frame
     return gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)),
-                            crs=meta.get("crs"))
+                            crs=_crs(meta.get("crs")))
+
+
+@functools.lru_cache(maxsize=64)
+def _crs(user_input: str | None) -> CRS | None:
+    """The CRS a reader names (``EPSG:4549`` or WKT), parsed once: parsing costs ~1 ms, a record read ~2 ms."""
+    return None if user_input is None else CRS.from_user_input(user_input)
 
 
 def read_few_stamped(path: Path, name: str, *, where: str | None = None, fids=None

@@ -344,7 +344,8 @@ def in_declared_form(frame: pd.DataFrame, spec: LayerSpec) -> bool:
         return False
     if isinstance(frame, gpd.GeoDataFrame) != spatial or (spatial and frame.geometry.name != "geometry"):
         return False
-    return all(frame[f.name].dtype == _CAST_DTYPES.get(f.kind, "datetime64[ms]") for f in spec.fields)
+    dtypes = frame.dtypes.tolist()  # one look at the dtypes: a column lookup per field costs ~50 µs
+    return all(dtype == _CAST_DTYPES.get(f.kind, "datetime64[ms]") for dtype, f in zip(dtypes, spec.fields))
 
 
 _CAST_DTYPES = {"str": STRING_DTYPE, "code": STRING_DTYPE, "float": "float64", "int": "Int64", "bool": "boolean"}
