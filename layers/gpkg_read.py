@@ -8,9 +8,10 @@ geometry column in a GeoPackage blob with a plain WKB body — :func:`read_few` 
 frame made from it is the one :func:`layers.store.read_layer` makes.
 
 Anything else answers None and the caller reads through GDAL: another declared type (``DATETIME``,
-``FLOAT``, ``TEXT(20)``…), a value SQLite's dynamic typing stored in a column of another type
-(a number in a ``TEXT`` column written outside the store), a date that is not ``YYYY-MM-DD``, an
-empty or extended geometry blob, a CRS not named by an authority, or more records than
+``FLOAT``, ``TEXT(20)``…), a value SQLite's dynamic typing kept in a column of another type
+(bytes in a ``TEXT`` column, text in a ``REAL`` one, written outside the store), a date that is
+not ``YYYY-MM-DD`` (GDAL takes ``2021/3/1``, with a warning), a ``BOOLEAN`` neither 0 nor 1, an
+empty or extended geometry blob, a CRS not named by EPSG, or more records than
 :data:`FEW_RECORDS` (GDAL's Arrow reader is faster in bulk).
 """
 
