@@ -30,7 +30,7 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
-from geo.crs import require_projected, to_web, web_bounds
+from geo.crs import box_web_bounds, require_projected, to_web, web_bounds
 from geo.maps_basemaps import BASEMAPS, BasemapTiles, add_basemap, basemap_tiles  # noqa: F401 (pages import them here)
 from geo.maps_tools import tool_options
 from geo.measure import tool_options as measure_tool_options
@@ -513,7 +513,16 @@ def add_park_layers(m: folium.Map, layers: Mapping[str, pd.DataFrame], *, lang: 
 
 def layers_bounds(layers: Sequence[pd.DataFrame]) -> list[list[float]] | None:
     """``[[south, west], [north, east]]`` in degrees of the non-empty layers, or ``None``."""
-    boxes = [web_bounds(frame) for frame in layers if len(frame)]
+    return _union_bounds([web_bounds(frame) for frame in layers if len(frame)])
+
+
+def boxes_bounds(boxes: Sequence[tuple[float, float, float, float] | None], crs) -> list[list[float]] | None:
+    """:func:`layers_bounds` of boxes ``(minx, miny, maxx, maxy)`` in ``crs`` (a store's extents; ``None``: empty)."""
+    return _union_bounds([box_web_bounds(box, crs) for box in boxes if box is not None])
+
+
+def _union_bounds(boxes: Sequence[np.ndarray]) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` covering the finite ``[west, south, east, north]`` boxes, or ``None``."""
     boxes = [box for box in boxes if np.all(np.isfinite(box))]
     if not boxes:
         return None
@@ -523,9 +532,11 @@ def layers_bounds(layers: Sequence[pd.DataFrame]) -> list[list[float]] | None:
     return [[float(south), float(west)], [float(north), float(east)]]
 
 
-def fit_to_layers(m: folium.Map, layers: Sequence[pd.DataFrame]) -> folium.Map:
-    """Start the map on the extent of ``layers`` (left unchanged when all are empty)."""
-    bounds = layers_bounds(layers)
+def fit_to_layers(m: folium.Map, layers: Sequence[pd.DataFrame], *, bounds: list[list[float]] | None = None
+                  ) -> folium.Map:
+    """Start the map on the extent of ``layers``, or on ``bounds`` (``[[south, west], [north, east]]``) when given
+    (left unchanged when all are empty)."""
+    bounds = bounds or layers_bounds(layers)
     if bounds is not None:
         m.location = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
         # Fitted as the map is made, before any layer is added: a map made with a view (folium's zoom 1 when it
@@ -534,17 +545,33 @@ def fit_to_layers(m: folium.Map, layers: Sequence[pd.DataFrame]) -> folium.Map:
     return m
 
 
+#: What a park map opens on: the parcels and the park boundary (constraint zones far out are left to pan to), as
+#: (layer, the field values its records there have).
+FOCUS: tuple[tuple[str, Mapping[str, str]], ...] = (("parcels", {}), ("zones", {"kind": "park_boundary"}))
+
+
 def focus_layers(layers: Mapping[str, pd.DataFrame]) -> list[pd.DataFrame]:
-    """What a park map opens on: the parcels and the park boundary (constraint zones far out are left to pan to)."""
+    """The records of ``layers`` a park map opens on (:data:`FOCUS`)."""
     focus = []
-    parcels, zones = layers.get("parcels"), layers.get("zones")
-    if parcels is not None and len(parcels):
-        focus.append(parcels)
-    if zones is not None and len(zones):
-        boundary = zones[(zones["kind"] == "park_boundary").to_numpy()]
-        if len(boundary):
-            focus.append(boundary)
+    for name, values in FOCUS:
+        frame = layers.get(name)
+        if frame is None or not len(frame):
+            continue
+        keep = np.ones(len(frame), dtype=bool)
+        for field_name, value in values.items():
+            keep &= (frame[field_name] == value).fillna(False).to_numpy(dtype=bool)
+        if keep.any():
+            focus.append(frame[keep] if not keep.all() else frame)
     return focus
+
+
+def tiled_map_fields(spec: LayerSpec) -> list[str]:
+    """The fields of layer ``spec`` that its tiled map (:func:`tiled_layer`), the legend and the map's opening view
+    read from its frame: a large park's map needs no geometry in the page (its tiles carry it)."""
+    names = [spec.style.by_field, *(["land_use_std"] if spec.style.by_field == "land_use" else []),
+             *(name for layer, values in FOCUS if layer == spec.name for name in values),
+             *(field_name for layer, field_name, _ in LEGEND_FIELDS if layer == spec.name)]
+    return list(dict.fromkeys(name for name in names if name is not None and name in spec.field_names))
 
 
 def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.Map:
@@ -562,6 +589,7 @@ def overview_map(
     tianditu_key: str = "",
     tiles: TileSettings | None = None,
     popup_fields: Mapping[str, Sequence[str]] | None = None,
+    start_bounds: list[list[float]] | None = None,
 ) -> ParkMap:
     """The overview map: every non-empty spatial layer of the registry, in drawing order, opened on the park.
 
@@ -582,12 +610,15 @@ def overview_map(
         tiles instead of inline GeoJSON, so the page does not grow with the park.
     popup_fields
         Popup fields by layer, instead of the registry's (the public view shows only public fields).
+    start_bounds
+        Where the map opens (``[[south, west], [north, east]]``), for ``layers`` given without geometry (the
+        :func:`tiled_map_fields` of a park drawn from tiles); by default the extent of :func:`focus_layers`.
     """
     m = ParkMap(asset_base_url=asset_base_url, lang=lang, zoom_start=14)
     add_basemap(m, basemap, lang=lang, tianditu_key=tianditu_key)
     drawn = add_park_layers(m, layers, lang=lang, tiles=tiles, asset_base_url=asset_base_url,
                             popup_fields=popup_fields)
-    fit_to_layers(m, focus_layers(layers) or drawn)
+    fit_to_layers(m, [] if start_bounds else focus_layers(layers) or drawn, bounds=start_bounds)
     add_layer_control(m)
     return m
 
@@ -634,6 +665,11 @@ def _land_use_items(parcels: pd.DataFrame, lang: str) -> list[LegendItem]:
     return [LegendItem(label, color) for label, color in items.values()]
 
 
+#: The legend's sections: (layer, the field whose classes it lists, how the layer is drawn).
+LEGEND_FIELDS = (("parcels", "land_use", "fill"), ("buildings", "use", "fill"), ("roads", "status", "line"),
+                 ("pipelines", "network", "line"), ("facilities", "kind", "point"), ("zones", "kind", "outline"))
+
+
 def legend(layers: Mapping[str, pd.DataFrame], *, lang: str = "zh") -> list[LegendSection]:
     """Legend of the classes present in the data: land use, building use, road status, networks, facilities.
 
@@ -641,9 +677,7 @@ def legend(layers: Mapping[str, pd.DataFrame], *, lang: str = "zh") -> list[Lege
     same sources the map's features are coloured from.
     """
     sections = []
-    wanted = (("parcels", "land_use", "fill"), ("buildings", "use", "fill"), ("roads", "status", "line"),
-              ("pipelines", "network", "line"), ("facilities", "kind", "point"), ("zones", "kind", "outline"))
-    for name, field_name, shape in wanted:
+    for name, field_name, shape in LEGEND_FIELDS:
         frame = layers.get(name)
         if frame is None or not len(frame):
             continue
@@ -735,6 +769,9 @@ __all__ = [
     "add_layer_control",
     "check_local_assets",
     "fit_to_layers",
+    "FOCUS",
+    "LEGEND_FIELDS",
+    "boxes_bounds",
     "focus_layers",
     "land_use_colors",
     "layers_bounds",
@@ -749,6 +786,7 @@ __all__ = [
     "tile_properties",
     "tiled_layer",
     "tiled_layer_names",
+    "tiled_map_fields",
     "add_park_layers",
     "tiles_needed",
 ]

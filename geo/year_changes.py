@@ -174,6 +174,11 @@ HISTORY_YEARS = {"buildings": ("completion_year",), "roads": ("year",), "pipelin
 HISTORY_LAYERS = (*HISTORY_DATES, *HISTORY_YEARS)
 
 
+def history_fields(name: str) -> tuple[str, ...]:
+    """The fields of layer ``name`` :func:`first_year` reads (none for a layer it does not read)."""
+    return HISTORY_DATES.get(name, ()) + HISTORY_YEARS.get(name, ())
+
+
 def first_year(layers: Mapping[str, pd.DataFrame]) -> int | None:
     """The earliest year any change of :data:`CHANGES` could be dated in (None: the park has no dates)."""
     years = []
@@ -198,5 +203,5 @@ def change_counts(changes: pd.DataFrame) -> dict[str, int]:
     return {change: int(counts.get(change, 0)) for change in CHANGES}
 
 
-__all__ = ["CHANGES", "COLUMNS", "HISTORY_LAYERS", "change_counts", "change_label", "ended_in", "first_year", "network_changes", "parcel_changes",
+__all__ = ["CHANGES", "COLUMNS", "HISTORY_LAYERS", "change_counts", "change_label", "ended_in", "first_year", "history_fields", "network_changes", "parcel_changes",
            "stage_changed_ids", "year_changes"]

@@ -79,6 +79,23 @@ class RowStore(Protocol):
         layer trusted before stays trusted; one that was not stays not."""
 
 
+@runtime_checkable
+class FieldReader(Protocol):
+    """A store that reads some fields of a layer without its geometry, and the box of its records from its spatial
+    index: what a large park's tiled map asks (its geometry goes to the browser as tiles, cut elsewhere)."""
+
+    def load_fields(self, name: str, fields: Sequence[str]) -> pd.DataFrame | None:
+        """Fields ``fields`` of every record of layer ``name`` in store order, typed as :meth:`ParkStore.load` types
+        them, without geometry; None when they cannot be read so: the layer is absent, lacks one of them, or must
+        be validated whole first (not trusted). Then load the layer."""
+
+    def extent(self, name: str, *, where: Mapping[str, str | None] | None = None
+               ) -> tuple[float, float, float, float] | None:
+        """``(minx, miny, maxx, maxy)`` in the working CRS of the records of layer ``name`` whose fields equal
+        ``where``'s values (``None``: empty); None when no record does or the layer is absent. From the spatial
+        index: it may exceed the records' exact box by its rounding (single precision: under a metre)."""
+
+
 @dataclass(frozen=True)
 class StoreCapabilities:
     """What a store can do beyond :class:`ParkStore`; each is ``None`` where the store cannot.
@@ -95,12 +112,15 @@ class StoreCapabilities:
     rows
         The store that reads and writes single records in place (:class:`RowStore`); without it a change
         rewrites the layers it touches whole.
+    fields
+        The store that reads fields without geometry and extents from its index (:class:`FieldReader`).
     """
 
     file: Path | None = None
     database: DatabasePark | None = None
     tiles: TileMaker | None = None
     rows: RowStore | None = None
+    fields: FieldReader | None = None
 
 
 @runtime_checkable
@@ -172,4 +192,4 @@ def row_store(store: ParkStore, names) -> RowStore | None:
     return rows if rows is not None and set(names) <= set(store.layer_names()) else None
 
 
-__all__ = ["DatabasePark", "ParkStore", "RowStore", "StoreCapabilities", "TileMaker", "row_store"]
+__all__ = ["DatabasePark", "FieldReader", "ParkStore", "RowStore", "StoreCapabilities", "TileMaker", "row_store"]

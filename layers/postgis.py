@@ -57,6 +57,7 @@ from layers.store import (
     VALID_TIME_SCHEMA,
     ParkStoreError,
     checked_frame,
+    declared_fields,
     empty_frame,
     frame_to_arrow,
     log_migration,
@@ -64,7 +65,7 @@ from layers.store import (
     park_meta,
 )
 from layers.valid_time import derive_for_older_park, has_valid_time
-from layers.validate import cast_layer
+from layers.validate import cast_fields, cast_layer
 from layers.values import STRING_DTYPE
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ class PostGISStore:
     @property
     def capabilities(self) -> StoreCapabilities:
         """A database schema that cuts its own vector tiles and writes single records (:mod:`layers.contract`)."""
-        return StoreCapabilities(database=self, tiles=self, rows=self)
+        return StoreCapabilities(database=self, tiles=self, rows=self, fields=self)
 
     @property
     def unaudited(self) -> PostGISStore:
@@ -346,6 +347,40 @@ class PostGISStore:
             return cast_layer(raw, spec)
         return checked_frame(name, raw, CRS.from_epsg(epsg), source=f"{self.label}:{name}")
 
+    def load_fields(self, name: str, fields: Sequence[str]) -> pd.DataFrame | None:
+        """Fields ``fields`` of every row of ``name`` (``fid`` order), typed, without geometry, when the layer is
+        trusted and has them all (one snapshot for the stamp and the rows); else None: load the layer."""
+        spec = get_layer(name)
+        fields = declared_fields(spec, fields)
+        with self.connection() as conn:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            tables = self._require(conn)
+            if name not in tables or not self._trusted(conn, name, tables):
+                return None
+            raw = self._read_table(conn, spec, self._epsg(conn), None, only=fields)
+        return cast_fields(raw, spec, fields) if set(fields) <= set(raw.columns) else None
+
+    def extent(self, name: str, *, where: Mapping[str, str | None] | None = None
+               ) -> tuple[float, float, float, float] | None:
+        """The box (``ST_Extent``) of the rows of ``name`` matching ``where``; None when none does."""
+        from psycopg import sql
+
+        spec = get_layer(name)
+        where = where or {}
+        terms = [sql.SQL("{} IS NULL").format(_identifier(n)) if where[n] is None
+                 else sql.SQL("{} = %s").format(_identifier(n)) for n in declared_fields(spec, list(where))]
+        if spec.geometry is None:
+            return None
+        with self.connection() as conn:
+            if name not in self._require(conn):
+                return None
+            query = sql.SQL("SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM "
+                            "(SELECT ST_Extent(geometry) AS b FROM {}.{}{}) AS e").format(
+                _identifier(self.schema), _identifier(name),
+                sql.SQL(" WHERE ") + sql.SQL(" AND ").join(terms) if terms else sql.SQL(""))
+            box = conn.execute(query, [where[n] for n in where if where[n] is not None]).fetchone()
+        return None if box is None or box[0] is None else tuple(float(v) for v in box)
+
     def missing_layers(self) -> list[str]:
         """Registry layers the store stamped (``parkatlas_trust``) whose table was dropped outside it."""
         with self.connection() as conn:
@@ -418,18 +453,20 @@ class PostGISStore:
             return int(self._read_meta(conn)["working_epsg"])  # raises the metadata's own error
         return int(json.loads(row[0]))
 
-    def _read_table(self, conn, spec: LayerSpec, epsg: int, bbox, where: tuple | None = None) -> pd.DataFrame:
+    def _read_table(self, conn, spec: LayerSpec, epsg: int, bbox, where: tuple | None = None, *,
+                    only: Sequence[str] | None = None) -> pd.DataFrame:
         """The rows of layer ``spec`` as stored (in ``fid`` order), typed by Arrow, not validated.
 
         ``bbox`` keeps the features intersecting it; ``where`` is ``(condition, params)``, a
-        ``psycopg.sql`` condition the rows must also meet.
+        ``psycopg.sql`` condition the rows must also meet; ``only``: just these fields, without geometry.
         """
         from psycopg import sql
 
         present = set(self._columns(conn, spec.name))
         # Fields added to the registry after the table was written load as empty (validation fills them).
-        fields = [f for f in spec.fields if f.name in present]
-        names = [f.name for f in fields] + (["geometry"] if spec.geometry else [])
+        fields = [f for f in spec.fields if f.name in present and (only is None or f.name in only)]
+        geometry = spec.geometry is not None and only is None
+        names = [f.name for f in fields] + (["geometry"] if geometry else [])
         conditions, params = [], []
         if bbox is not None and spec.geometry is not None:
             conditions.append(sql.SQL("ST_Intersects(geometry, ST_MakeEnvelope(%s, %s, %s, %s, %s))"))
@@ -447,14 +484,14 @@ class PostGISStore:
                 buffer.write(chunk)
         buffer.seek(0)
         types = {f.name: ARROW_TYPES[f.kind] for f in fields}
-        if spec.geometry:
+        if geometry:
             types["geometry"] = pa.string()
         if not buffer.getbuffer().nbytes:  # Arrow refuses an empty CSV; no rows is a valid answer
             table = pa.table({name: pa.array([], type=types[name]) for name in names})
         else:
             table = self._parse_csv(buffer, names, types)
         frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get, date_as_object=False)
-        if spec.geometry is None:
+        if not geometry:
             return frame
         hex_ewkb = frame.pop("geometry").to_numpy(dtype=object, na_value=None)
         return gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(hex_ewkb), crs=epsg)

@@ -27,7 +27,7 @@ import sqlite3
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -49,7 +49,7 @@ from layers.qgis.layer_styles import STYLE_TABLE, register_gpkg_table, write_gpk
 from layers.registry import REGISTRY, get_layer
 from layers.schema import LayerSpec
 from layers.valid_time import derive_for_older_park, has_valid_time
-from layers.validate import LayerValidationError, cast_layer, validate_layer
+from layers.validate import LayerValidationError, cast_fields, cast_layer, validate_layer
 from layers.values import STRING_DTYPE
 
 log = logging.getLogger(__name__)
@@ -532,6 +532,32 @@ def _typed_empty(name: str, crs_wkt: str) -> pd.DataFrame:
     return typed
 
 
+def declared_fields(spec: LayerSpec, fields: Sequence[str]) -> list[str]:
+    """``fields`` as a list, each a declared field of ``spec`` (else ValueError naming it): no name reaches SQL
+    that the registry did not declare."""
+    unknown = [name for name in fields if name not in spec.field_names]
+    if unknown:
+        msg = f"layer {spec.name!r} declares no field {', '.join(map(repr, unknown))}"
+        raise ValueError(msg)
+    return list(dict.fromkeys(fields))
+
+
+def equal_condition(spec: LayerSpec, where: Mapping[str, str | None]) -> tuple[str, list]:
+    """An SQLite condition (with its parameters) that a record's fields equal ``where``'s values, ``None`` being
+    empty (NULL); ``""`` for no condition."""
+    names = declared_fields(spec, list(where))
+    terms = [f"{gpkg_rows.quoted(n)} IS NULL" if where[n] is None else f"{gpkg_rows.quoted(n)} = ?" for n in names]
+    return " AND ".join(terms), [where[n] for n in names if where[n] is not None]
+
+
+def _fid_column(conn: sqlite3.Connection, table: str) -> str:
+    """The quoted integer primary key of a GeoPackage table (``fid`` as GDAL writes it)."""
+    for _, column, _, _, _, primary in conn.execute(f"PRAGMA table_info({gpkg_rows.quoted(table)})"):
+        if primary:
+            return gpkg_rows.quoted(column)
+    return "rowid"
+
+
 class GeoPackageStore:
     """A park kept in one GeoPackage file.
 
@@ -559,7 +585,7 @@ class GeoPackageStore:
     def capabilities(self) -> StoreCapabilities:
         """A file: files beside it, backups by copy; tiles are cut in Python; records written in place
         (:mod:`layers.contract`)."""
-        return StoreCapabilities(file=self.path, rows=self)
+        return StoreCapabilities(file=self.path, rows=self, fields=self)
 
     @property
     def unaudited(self) -> GeoPackageStore:
@@ -710,6 +736,48 @@ class GeoPackageStore:
             return cast_layer(raw, spec)
         frame, _ = validate_layer(raw, spec, source=f"{self.path.name}:{spec.name}")
         return frame
+
+    # -- fields without geometry (layers.contract.FieldReader) ---------------------------------------
+
+    def load_fields(self, name: str, fields: Sequence[str]) -> pd.DataFrame | None:
+        """Fields ``fields`` of every record of ``name``, typed, without geometry, when the layer is trusted (the
+        stamp the same before and after the read) and has them all; else None: load the layer."""
+        spec = get_layer(name)
+        fields = declared_fields(spec, fields)
+        stamp = trusted_stamp(self.path, name) if self.exists() else None
+        if stamp is None:
+            return None
+        try:
+            with gpkg_rows.file_access(self.path).reading():
+                meta, table = pyogrio.read_arrow(self.path, layer=name, columns=fields, read_geometry=False)
+        except Exception:  # noqa: BLE001 — whatever it was, the whole layer's read says it properly
+            return None
+        if not set(fields) <= set(table.column_names) or trusted_stamp(self.path, name) != stamp:
+            return None
+        return cast_fields(_arrow_frame(table, meta), spec, fields)
+
+    def extent(self, name: str, *, where: Mapping[str, str | None] | None = None
+               ) -> tuple[float, float, float, float] | None:
+        """The box of the records of ``name`` matching ``where`` from the layer's R-tree (its single-precision
+        boxes, rounded outwards); None when none matches or the layer has no R-tree."""
+        spec = get_layer(name)
+        condition, params = equal_condition(spec, where or {})
+        if spec.geometry is None or not self._holds(name):
+            return None
+        with closing(_read_only(self.path)) as conn:
+            geometry = gpkg_rows.geometry_column(conn, name)
+            rtree = f"rtree_{name}_{geometry[0]}" if geometry is not None else None
+            if rtree is None or conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                             (rtree,)).fetchone()[0] == 0:
+                return None
+            # The records left out, not those kept: a park's held-now filter leaves few out, and the R-tree is
+            # aggregated whole (a join on a million kept ids costs several times more).
+            left_out = "" if not condition else (
+                f" WHERE id NOT IN (SELECT {_fid_column(conn, name)} FROM {gpkg_rows.quoted(name)} "
+                f"WHERE ({condition}) IS NOT 1)")
+            box = conn.execute(f"SELECT min(minx), min(miny), max(maxx), max(maxy) FROM {gpkg_rows.quoted(rtree)}"
+                               f"{left_out}", params).fetchone()
+        return None if box[0] is None else tuple(float(v) for v in box)
 
     # -- records one by one (layers.contract.RowStore) --------------------------------------------
 

@@ -275,10 +275,15 @@ def valid_on_each(frame: pd.DataFrame, days: pd.Series) -> np.ndarray:
 
 def held_now(frame: pd.DataFrame) -> np.ndarray:
     """Which records the register holds now: those not retired (system time; "now" views)."""
-    return _dates(frame, "retired_on").isna().to_numpy()
+    return _dates(frame, HELD_NOW_FIELD).isna().to_numpy()
+
+
+#: :func:`held_now` as the field a store filters on: a record is held now while this field is empty.
+HELD_NOW_FIELD = "retired_on"
 
 
 __all__ = [
+    "HELD_NOW_FIELD",
     "DerivationRule",
     "ENV_VAR",
     "VALID_FROM",

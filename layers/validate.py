@@ -10,7 +10,7 @@ aliases, a defaulted classification system) are listed as notices.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -334,6 +334,13 @@ def cast_layer(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
     if spec.geometry is not None:
         out = gpd.GeoDataFrame(out, geometry=frame.geometry.to_numpy(), crs=frame.crs)
     return out
+
+
+def cast_fields(frame: pd.DataFrame, spec: LayerSpec, names: Sequence[str]) -> pd.DataFrame:
+    """Fields ``names`` of ``frame`` (a trusted layer's, read without the others) in their declared dtypes, as
+    :func:`cast_layer` casts them; no geometry."""
+    frame = frame.reset_index(drop=True)
+    return pd.DataFrame({name: _cast(frame[name], spec.field(name)) for name in names}, index=frame.index)
 
 
 def in_declared_form(frame: pd.DataFrame, spec: LayerSpec) -> bool:

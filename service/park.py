@@ -17,7 +17,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -37,7 +37,7 @@ from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
 from geo.site_search import SITE_LAYERS, site_inputs
 from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
 from geo.utilisation import overlay, pairs_among
-from geo.year_changes import HISTORY_LAYERS, first_year, year_changes
+from geo.year_changes import HISTORY_LAYERS, first_year, history_fields, year_changes
 from layers.audit import AUDIT_LAYER
 from layers.contract import row_store
 from layers.patch import patch_records
@@ -262,6 +262,56 @@ class ParkService:
             list(change_ids))
         return log[wanted.fillna(False).to_numpy(dtype=bool)].sort_values("seq", kind="stable")
 
+    def fields(self, name: str, fields: Sequence[str]) -> pd.DataFrame:
+        """Fields ``fields`` of every record of layer ``name`` (retired ones too), without geometry: the loaded
+        layer's when it is loaded, else read alone where the store can and kept per version field by field (a
+        large park's first page need not load its layers whole), else the layer's."""
+        fields = list(dict.fromkeys(fields))
+        reader = self.store.capabilities.fields
+        with self._lock:
+            version = self._sync()
+            loaded = name in self._layers
+            kept = {f: self._derived[("field", name, f)] for f in fields if ("field", name, f) in self._derived}
+        if loaded or reader is None:
+            return self.layer(name)[fields]
+        missing = [f for f in fields if f not in kept]
+        if missing:
+            with _unavailable_when_damaged(name):
+                read = reader.load_fields(name, missing)
+            if read is None:  # not trusted, or short of a field: the layer's own read validates it
+                return self.layer(name)[fields]
+            with self._lock:
+                if self._sync() != version:  # written meanwhile: no mixing of two versions' columns
+                    return self.fields(name, fields)
+                for f in missing:
+                    self._derived[("field", name, f)] = kept[f] = read[f]
+        return pd.DataFrame({f: kept[f] for f in fields})
+
+    def extent(self, name: str, **values: str | None) -> tuple[float, float, float, float] | None:
+        """The box ``(minx, miny, maxx, maxy)`` in the working CRS of the records of layer ``name`` whose fields
+        have ``values`` (``None``: empty), once per version; None when no record does. From the store's spatial
+        index where it can (no geometry loaded; its boxes may be rounded outwards by under a metre), else from
+        the layer."""
+        reader = self.store.capabilities.fields
+
+        def compute() -> tuple[float, float, float, float] | None:
+            with self._lock:
+                loaded = name in self._layers
+            if reader is not None and not loaded:
+                with _unavailable_when_damaged(name):
+                    box = reader.extent(name, where=values)
+                if box is not None:
+                    return box
+            frame = self.layer(name)
+            keep = np.ones(len(frame), dtype=bool)
+            for field_name, value in values.items():
+                column = frame[field_name]
+                keep &= (column.isna() if value is None else (column == value).fillna(False)).to_numpy(dtype=bool)
+            box = frame[keep].total_bounds if isinstance(frame, gpd.GeoDataFrame) and keep.any() else None
+            return None if box is None or not np.all(np.isfinite(box)) else tuple(float(v) for v in box)
+
+        return self.derived(("extent", name, tuple(sorted(values.items()))), compute)
+
     def layers(self, names) -> dict[str, pd.DataFrame]:
         """The validated layers ``names`` by name."""
         return {name: self.layer(name) for name in names}
@@ -430,7 +480,8 @@ class ParkService:
 
     def history_years(self) -> tuple[int, int]:
         """The first year the park's records tell of and THE day's year (the overview's history slider)."""
-        first = self.derived("history_first_year", lambda: first_year(self.layers(HISTORY_LAYERS)))
+        first = self.derived("history_first_year", lambda: first_year(
+            {name: self.fields(name, history_fields(name)) for name in HISTORY_LAYERS}))
         last = self.day().year
         return min(first or last, last), last
 

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
 from flask import Blueprint, current_app, render_template, url_for
 from markupsafe import Markup
 
-from geo.maps import legend, map_components, overview_map
+from geo.maps import (
+    FOCUS,
+    TileSettings,
+    boxes_bounds,
+    legend,
+    map_components,
+    overview_map,
+    tiled_map_fields,
+    tiles_needed,
+)
 from geo.records import in_force
 from layers.registry import get_layer, spatial_layers
 from layers.schema import code_label
+from layers.valid_time import HELD_NOW_FIELD
 from web.api import SUMMARY_TOPICS, park_info
 from web.background import park_figures, refresh_s
 from web.i18n import current_lang, tr
@@ -166,6 +177,27 @@ def map_settings() -> dict:
             "tianditu_key": config["TIANDITU_KEY"], "tiles": tile_settings()}
 
 
+def overview_layers(tiles: TileSettings) -> tuple[dict[str, pd.DataFrame], list[list[float]] | None]:
+    """The layers the overview draws, as the register holds them now (retired records, e.g. the parent of a split
+    parcel, stay in history, not on the map), and where its map opens (None: on them).
+
+    A park drawn from tiles gets only the fields its map and legend read (:func:`tiled_map_fields`) and opens on
+    the store's extents: its first page after a start loads no geometry. A smaller one gets its layers whole, as
+    their features go into the page.
+    """
+    names = [spec.name for spec in spatial_layers()]
+    held = {HELD_NOW_FIELD: None}
+    outlines = {name: in_force(park().fields(name, [*tiled_map_fields(get_layer(name)), HELD_NOW_FIELD]))
+                for name in names}
+    if tiles_needed(outlines, tiles):
+        crs = park().store.working_crs()
+        start = boxes_bounds([park().extent(name, **values, **held) for name, values in FOCUS], crs) or \
+            boxes_bounds([park().extent(name, **held) for name in names], crs)
+        if start is not None:
+            return outlines, start
+    return {name: in_force(park().layer(name)) for name in names}, None
+
+
 @bp.get("/")
 def overview():
     """KPI strip, the map of every layer with its layer control, and the legend.
@@ -176,9 +208,8 @@ def overview():
     settings = map_settings()
 
     def build_page_parts():
-        # Retired records (e.g. the parent of a split parcel) stay in history, not on the map.
-        layers = {spec.name: in_force(park().layer(spec.name)) for spec in spatial_layers()}
-        parts = map_components(overview_map(layers, **settings))
+        layers, start_bounds = overview_layers(settings["tiles"])
+        parts = map_components(overview_map(layers, **settings, start_bounds=start_bounds))
         return parts, legend(layers, lang=settings["lang"])
 
     # The map and legend depend only on the park's version and these settings:
