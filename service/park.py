@@ -218,13 +218,29 @@ class ParkService:
         """
         with self._lock:
             self._sync()
-            if name not in self._layers:
-                with _unavailable_when_damaged(name):
-                    self._layers[name] = self.store.load(name)
-            elif name in self._pending:
-                records = pd.concat(self._pending.pop(name), ignore_index=True)
-                self._layers[name] = patch_records(self._layers[name], records, get_layer(name).id_field)
-            return self._layers[name]
+            if name in self._layers:
+                return self._kept_layer(name)
+        # Read outside the service's lock, one read per layer at a time: a large layer takes seconds, and the
+        # requests asking for something else meanwhile (a version, kept fields, a kept result) need not wait.
+        with self._flights.one(("layer", name)):
+            with self._lock:
+                version = self._sync()
+                if name in self._layers:  # read by the request this one waited for
+                    return self._kept_layer(name)
+            with _unavailable_when_damaged(name):
+                frame = self.store.load(name)
+            with self._lock:
+                if self._sync() != version:  # written meanwhile: this read is handed out, not kept
+                    return frame
+                self._layers[name] = frame
+                return frame
+
+    def _kept_layer(self, name: str) -> pd.DataFrame:
+        """The kept layer ``name`` with the records written since patched in; call it holding the lock."""
+        if name in self._pending:
+            records = pd.concat(self._pending.pop(name), ignore_index=True)
+            self._layers[name] = patch_records(self._layers[name], records, get_layer(name).id_field)
+        return self._layers[name]
 
     def _row_store(self, name: str):
         """The store's in-place record reader when it has one and the park holds layer ``name``, else None."""

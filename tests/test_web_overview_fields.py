@@ -158,3 +158,38 @@ def test_the_tiled_overview_of_a_park_whose_parcels_are_edited_outside_validates
     response = client.get("/?lang=zh")
     assert response.status_code == 503  # as every page of a park that no longer validates says
     assert "园区数据暂不可用" in response.get_data(as_text=True) and "parcels" in response.get_data(as_text=True)
+
+
+# -- a layer read does not hold the park up ---------------------------------------------------------------
+
+
+def test_a_slow_layer_read_does_not_hold_up_other_questions_and_is_made_once(tiny_park, monkeypatch):
+    service = ParkService(tiny_park)
+    started, release = threading.Event(), threading.Event()
+    reads = []
+    real = type(tiny_park).load
+
+    def slow(self, name, **kwargs):
+        reads.append(name)
+        if name == "parcels":
+            started.set()
+            assert release.wait(10)
+        return real(self, name, **kwargs)
+
+    monkeypatch.setattr(type(tiny_park), "load", slow)
+    got = []
+    readers = [threading.Thread(target=lambda: got.append(service.layer("parcels"))) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    assert started.wait(10)
+    # While the parcels are being read: the version, another layer's fields and another layer answer.
+    assert service.version() == tiny_park.version()
+    assert service.fields("roads", ["status"])["status"].notna().all()
+    assert len(service.layer("zones")) == len(tiny_park.load("zones"))
+    assert all(reader.is_alive() for reader in readers)
+    release.set()
+    for reader in readers:
+        reader.join(10)
+    assert [len(frame) for frame in got] == [3, 3]
+    assert reads.count("parcels") == 1  # the second asker waited for the first read and took it
+    assert service.layer("parcels") is got[0]
