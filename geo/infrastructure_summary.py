@@ -115,7 +115,9 @@ def overview_figures(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelin
     ``ready_share``, ``road_share``, ``served_share`` per network and
     ``conflicts`` (counts by kind), under the park's infrastructure ``rules``.
     """
-    cover = coverage(parcels, readiness(parcels, roads, pipelines, rules=rules), rules=rules)
+    # The flags alone: coverage counts served, road and ready parcels, never how far the nearest main is (searching
+    # it was two thirds of the figures' time on a 10⁵-parcel park).
+    cover = coverage(parcels, readiness(parcels, roads, pipelines, rules=rules, distances=False), rules=rules)
     return {
         "template": rules.readiness.default_template,
         **{key: cover[key] for key in ("supplied_parcels", "ready_parcels", "ready_share", "road_share",

@@ -138,3 +138,21 @@ def test_overview_figures_in_the_park_summary():
     assert figures["served_share"]["water_supply"] == 1.0 and figures["served_share"]["gas"] == 0.0
     assert figures["road_share"] == 1.0
     assert figures["conflicts"] == {"total": 0, "pipe_pipe": 0, "pipe_building": 0, "pipe_under_building": 0}
+
+
+def test_the_overview_figures_count_the_flags_the_full_readiness_gives(demo_park):
+    # The overview judges readiness without network distances; on the demo park its figures are those of the full
+    # readiness (distances searched), network by network.
+    from geo.infrastructure_summary import coverage, overview_figures
+    from geo.readiness import readiness
+    from geo.records import in_force
+
+    layers = {name: in_force(demo_park.load(name)) for name in ("parcels", "roads", "pipelines", "buildings")}
+    rules = default_infra_rules()
+    figures = overview_figures(*layers.values(), rules=rules)
+    full = coverage(layers["parcels"], readiness(layers["parcels"], layers["roads"], layers["pipelines"], rules=rules),
+                    rules=rules)
+    assert figures["supplied_parcels"] == full["supplied_parcels"] > 0
+    assert (figures["ready_parcels"], figures["road_share"]) == (full["ready_parcels"], full["road_share"])
+    assert figures["served_share"] == full["served_share"]
+    assert 0 < sum(full["served_parcels"].values())  # the demo park's mains serve some parcels: the test can fail
