@@ -20,7 +20,7 @@ from typing import TypeVar
 from flask import Flask, current_app, jsonify, render_template, request
 
 from geo.analysis import LandAnalysis
-from layers.registry import get_layer
+from layers.valid_time import HELD_NOW_FIELD
 from service.background import Background, kept_or_start, result_key, summary_or_start
 from service.park import Runner
 from web.analysis_gate import gated
@@ -50,8 +50,8 @@ def background(app: Flask | None = None) -> Background:
 
 def large_park() -> bool:
     """Whether the park holds more parcels (every record, retired too) than ``BACKGROUND_PARCELS``."""
-    # Counted on one field: the park's first page after a start need not load the parcels whole to know.
-    return len(park().fields("parcels", [get_layer("parcels").id_field])) > int(current_app.config["BACKGROUND_PARCELS"])
+    # Counted on one field (one the overview's map reads too): the first page need not load the parcels to know.
+    return len(park().fields("parcels", [HELD_NOW_FIELD])) > int(current_app.config["BACKGROUND_PARCELS"])
 
 
 def park_figures(day: dt.date) -> dict | None:

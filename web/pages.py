@@ -19,6 +19,7 @@ from geo.maps import (
     tiles_needed,
 )
 from geo.records import in_force
+from geo.year_changes import history_fields
 from layers.registry import get_layer, spatial_layers
 from layers.schema import code_label
 from layers.valid_time import HELD_NOW_FIELD
@@ -187,8 +188,9 @@ def overview_layers(tiles: TileSettings) -> tuple[dict[str, pd.DataFrame], list[
     """
     names = [spec.name for spec in spatial_layers()]
     held = {HELD_NOW_FIELD: None}
-    outlines = {name: in_force(park().fields(name, [*tiled_map_fields(get_layer(name)), HELD_NOW_FIELD]))
-                for name in names}
+    # With the fields the page's history slider reads: a store reads each layer once (the fields are kept).
+    outlines = {name: in_force(park().fields(name, [*tiled_map_fields(get_layer(name)), HELD_NOW_FIELD,
+                                                    *history_fields(name)])) for name in names}
     if tiles_needed(outlines, tiles):
         crs = park().store.working_crs()
         start = boxes_bounds([park().extent(name, **values, **held) for name, values in FOCUS], crs) or \
