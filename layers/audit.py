@@ -156,6 +156,10 @@ def _kinds(spec: LayerSpec) -> dict[str, str]:
 def record_texts(frame: pd.DataFrame, spec: LayerSpec) -> list[dict[str, str | None]]:
     """Every record of ``frame`` as a dict of canonical texts (fields, then ``geometry``)."""
     kinds = _kinds(spec)
+    if 0 < len(frame) <= FEW_RECORDS and frame.columns.is_unique and set(kinds) <= set(frame.columns):
+        # (a few records: their values converted at once, not a pandas call per field; the same values)
+        values = _object_values(frame, list(kinds), np.arange(len(frame)))
+        return [{name: value_text(value, kind) for (name, kind), value in zip(kinds.items(), row)} for row in values]
     columns = {name: [value_text(v, kind) for v in frame[name].tolist()] if len(frame) else []
                for name, kind in kinds.items()}
     return [dict(zip(kinds, values)) for values in zip(*columns.values())] if len(frame) else []
@@ -517,11 +521,26 @@ def _saved_state(written: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]], trail
     out = {}
     for name, (_, after) in written.items():
         spec = get_layer(name)
-        versions = record_versions(trail, name)
-        for texts in record_texts(after, spec):
-            record_id = str(texts[spec.id_field])
-            out[(name, record_id)] = (_digest(texts), int(versions.get(record_id, 0)))
+        texts = record_texts(after, spec)
+        versions = _versions_of(trail, name, {str(t[spec.id_field]) for t in texts})
+        for record in texts:
+            record_id = str(record[spec.id_field])
+            out[(name, record_id)] = (_digest(record), versions.get(record_id, 0))
     return out
+
+
+def _versions_of(log: pd.DataFrame, layer: str, record_ids: set[str]) -> dict[str, int]:
+    """:func:`record_versions` of these records of ``layer`` (those with events): a few records' versions counted
+    in Python, without grouping the whole log."""
+    if len(record_ids) > FEW_RECORDS:
+        versions = record_versions(log, layer)
+        return {record_id: int(versions[record_id]) for record_id in record_ids if record_id in versions.index}
+    changes: dict[str, set] = {}
+    for event_layer, record_id, change_id in zip(log["layer"].tolist(), log["record_id"].tolist(),
+                                                 log["change_id"].tolist()):
+        if event_layer == layer and record_id in record_ids and not _missing(change_id):
+            changes.setdefault(record_id, set()).add(change_id)
+    return {record_id: len(ids) for record_id, ids in changes.items()}
 
 
 def unchanged(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec) -> list[str]:

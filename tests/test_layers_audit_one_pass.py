@@ -269,3 +269,41 @@ def test_an_edit_in_place_logs_each_changed_field_and_the_stamp(logged_park):
     assert [(r, f, n) for r, f, _, n in changed_fields(events)] == [
         ("P1", "name", "庚"), ("P1", "far_max", "1.75"), ("P1", "last_updated", TODAY)]
     assert events.attrs["saved"][("parcels", "P1")][1] == 1
+
+
+def texts_column_by_column(frame, spec):
+    """``record_texts`` as it was written for every size: each column's values as pandas lists them."""
+    kinds = {f.name: f.kind for f in spec.fields} | {"geometry": "geometry"}
+    columns = {name: [audit.value_text(v, kind) for v in frame[name].tolist()] for name, kind in kinds.items()}
+    return [dict(zip(kinds, values)) for values in zip(*columns.values())]
+
+
+@pytest.mark.parametrize("layer", ["parcels", "buildings"])
+@pytest.mark.parametrize("n", [1, audit.FEW_RECORDS, audit.FEW_RECORDS + 1])
+def test_record_texts_of_a_few_records_are_those_of_each_column(read, layer, n):
+    frame = read(layer, n)
+    spec = get_layer(layer)
+    for name, missing in (("valid_to", pd.NaT), ("source_attributes", np.nan)):  # missing values among them
+        frame.iat[0, frame.columns.get_loc(name)] = missing
+    if layer == "buildings":
+        frame.iat[-1, frame.columns.get_loc("floors")] = 7
+        frame.iat[0, frame.columns.get_loc("floors")] = pd.NA
+    texts = audit.record_texts(frame, spec)
+    assert texts == texts_column_by_column(frame, spec)
+    assert texts[0]["valid_to"] is None and texts[0]["source_attributes"] is None
+    if layer == "buildings":
+        assert texts[0]["floors"] is None and (n == 1 or texts[-1]["floors"] == "7")
+
+
+def test_versions_of_a_few_records_count_their_changes():
+    log = pd.DataFrame({
+        "layer": ["parcels", "parcels", "parcels", "buildings", "parcels", None, "parcels"],
+        "record_id": ["P1", "P1", "P2", "P2", "P3", "P1", "P2"],
+        "change_id": ["C1", "C1", "C1", "C2", np.nan, "C3", "C4"],
+    })
+    expected = {"P1": 1, "P2": 2}  # P1: C1 twice; P2: C1, C4 (C2 is a building's); P3: no change id
+    assert audit._versions_of(log, "parcels", {"P1", "P2", "P3", "P9"}) == expected
+    versions = audit.record_versions(log, "parcels")
+    assert {i: int(versions[i]) for i in ("P1", "P2")} == expected and versions["P3"] == 0
+    many = {f"X{i}" for i in range(audit.FEW_RECORDS)} | {"P1", "P2"}
+    assert audit._versions_of(log, "parcels", many) == expected  # (counted by record_versions)
