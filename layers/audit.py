@@ -571,15 +571,16 @@ def _matched_fields(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec) -> tu
 
 @dataclass(frozen=True)
 class FewRecordDiff:
-    """A change of a few records (:data:`FEW_RECORDS`, every one read before) compared field by field once, for
-    :func:`unchanged`, :func:`changed_ids` and :func:`diff_events` at a time (:func:`_commit_rows`).
+    """The few records a change in place built (up to :data:`FEW_RECORDS`, every one read before) against the
+    same records as read: what :func:`unchanged`, :func:`changed_ids` and :func:`diff_events` give
+    (:func:`_commit_rows`), the old records converted to Python values once and each field compared once a stage.
 
-    The old records are converted to Python values once; :meth:`compare` matches the build's records to them
-    and finds the fields it left as they were; :meth:`judge` compares the validated records (validation may
-    fill a value: they are compared again, against the same old values) and gives the records changed;
-    :meth:`events` gives their events once :func:`stamp` has set ``last_updated`` (those two fields compared
-    then). Whatever it cannot be sure of (more records, new ones, ids the validation changed) it declines
-    (``None``), and the caller runs the three comparisons on the frames.
+    :meth:`compare`: the build's frame against them, the fields it left as they were (not validated again).
+    :meth:`judge`: the validated records against them, every field, the records changed (compared, not assumed
+    from the first stage: the validation may fill a value a build left, e.g. a land-use standard).
+    :meth:`events`: the events of the records once stamped (the :data:`STAMPED` fields compared again).
+    Where it cannot be sure of the same answer (more records, new or left-out records, ids the validation
+    changed) it gives ``None`` and the caller runs the three comparisons on the frames.
     """
 
     record_ids: list

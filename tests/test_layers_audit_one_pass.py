@@ -307,3 +307,14 @@ def test_versions_of_a_few_records_count_their_changes():
     assert {i: int(versions[i]) for i in ("P1", "P2")} == expected and versions["P3"] == 0
     many = {f"X{i}" for i in range(audit.FEW_RECORDS)} | {"P1", "P2"}
     assert audit._versions_of(log, "parcels", many) == expected  # (counted by record_versions)
+
+
+def test_a_few_records_of_a_larger_frame_read_are_compared_as_they_are(read):
+    """The old frame holds more than FEW_RECORDS records (their values are taken before they are converted)."""
+    old = read("parcels", audit.FEW_RECORDS + 1)
+    frame = with_value(old.iloc[[5, 1]].reset_index(drop=True), 0, "far_max", 9.5)
+    expected = [f.name for f in PARCELS.fields if f.name not in ("parcel_id", "far_max")]
+    assert audit.unchanged(old, frame, PARCELS) == expected
+    assert audit.FewRecordDiff.compare(old, frame, PARCELS).unchanged == expected
+    as_read = [f.name for f in PARCELS.fields if f.name != "parcel_id"]
+    assert audit.unchanged(old, old.iloc[[5, 1]].reset_index(drop=True), PARCELS) == as_read
