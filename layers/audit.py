@@ -156,6 +156,10 @@ def _kinds(spec: LayerSpec) -> dict[str, str]:
 def record_texts(frame: pd.DataFrame, spec: LayerSpec) -> list[dict[str, str | None]]:
     """Every record of ``frame`` as a dict of canonical texts (fields, then ``geometry``)."""
     kinds = _kinds(spec)
+    if 0 < len(frame) <= FEW_RECORDS and frame.columns.is_unique and set(kinds) <= set(frame.columns):
+        # (a few records: their values converted at once, not a pandas call per field; the same values)
+        values = _object_values(frame, list(kinds), np.arange(len(frame)))
+        return [{name: value_text(value, kind) for (name, kind), value in zip(kinds.items(), row)} for row in values]
     columns = {name: [value_text(v, kind) for v in frame[name].tolist()] if len(frame) else []
                for name, kind in kinds.items()}
     return [dict(zip(kinds, values)) for values in zip(*columns.values())] if len(frame) else []
@@ -178,6 +182,15 @@ def texts_to_frame(records: list[dict[str, str | None]], spec: LayerSpec, *, crs
 #: Up to this many records a comparison runs value by value: pandas' per-column overhead would cost more
 #: than the comparisons (a change of one record compares some 45 fields).
 FEW_RECORDS = 32
+
+
+#: The fields :func:`stamp` sets: whether a record changed is judged without them (``changed_ids(ignore=)``).
+STAMPED = ("first_added", "last_updated")
+
+
+#: Fields fewer than 1/this of a frame's columns are converted column by column (:func:`_object_values`): a column
+#: costs ~30 µs alone, converting all of a record's 45 columns at once ~0.4 ms.
+FEW_FIELDS_SHARE = 8
 
 
 def _same_value(old, new) -> bool:
@@ -237,10 +250,31 @@ def _differences(old: pd.DataFrame, new: pd.DataFrame, old_pos: np.ndarray, new_
     are compared as Python values in one pass (no pandas call per field)."""
     if len(old_pos) > FEW_RECORDS:
         return {name: _differs(old[name].iloc[old_pos], new[name].iloc[new_pos]) for name in names}
-    before = old[names].to_numpy(dtype=object)[old_pos]
-    after = new[names].to_numpy(dtype=object)[new_pos]
+    return _value_differences(_object_values(old, names, old_pos), _object_values(new, names, new_pos), names)
+
+
+def _value_differences(before: np.ndarray, after: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
+    """Per field of ``names`` (the columns of both object arrays, records × fields): which records differ."""
     return {name: np.array([not _same_value(a, b) for a, b in zip(before[:, j], after[:, j])], dtype=bool)
             for j, name in enumerate(names)}
+
+
+def _object_values(frame: pd.DataFrame, names: list[str], positions: np.ndarray) -> np.ndarray:
+    """Fields ``names`` of the records of ``frame`` at ``positions`` as Python values (records × fields).
+
+    Most fields: the records' every column converted at once and the fields picked after (selecting the
+    columns first builds a frame, which costs ~4× the conversion of a few records' 45 fields); a few fields:
+    column by column (the same conversion of each)."""
+    if not frame.columns.is_unique:  # (picking columns by position needs unique names)
+        return frame[names].to_numpy(dtype=object)[positions]
+    if len(names) * FEW_FIELDS_SHARE < len(frame.columns):
+        out = np.empty((len(positions), len(names)), dtype=object)
+        for j, name in enumerate(names):
+            out[:, j] = frame[name].to_numpy(dtype=object)[positions]
+        return out
+    if len(frame) > FEW_RECORDS:  # (a few records of a large frame: taken before converting)
+        frame, positions = frame.iloc[positions], np.arange(len(positions))
+    return frame.to_numpy(dtype=object)[positions][:, frame.columns.get_indexer(names)]
 
 
 def changed_ids(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, *, ignore: Iterable[str] = ()) -> set[str]:
@@ -256,10 +290,17 @@ def changed_ids(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, *, ignore
 def diff_events(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: Change) -> pd.DataFrame:
     """The events that turn layer ``old`` into ``new`` (both typed), in record then field order."""
     common, old_pos, new_pos, created, deleted = _aligned(old, new, spec.id_field)
+    differences = _differences(old, new, old_pos, new_pos, list(_kinds(spec)))
+    return _events(old, new, spec, change, (common, old_pos, new_pos, created, deleted), differences)
+
+
+def _events(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: Change, aligned,
+            differences: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """:func:`diff_events` from the records matched (:func:`_aligned`) and their ``differences`` per field."""
+    common, old_pos, new_pos, created, deleted = aligned
     kinds = _kinds(spec)
     parts = []
     order_keys = []
-    differences = _differences(old, new, old_pos, new_pos, list(kinds))
     for rank, (name, kind) in enumerate(kinds.items()):
         differs = differences[name]
         if not differs.any():
@@ -295,7 +336,7 @@ def stamp(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: Change,
     (``touched``, found here when not given), ``first_added`` on new records that have none,
     and valid dates from their own dates on new records without them (``layers.valid_time``)."""
     if touched is None:
-        touched = changed_ids(old, new, spec, ignore=("first_added", "last_updated"))
+        touched = changed_ids(old, new, spec, ignore=STAMPED)
     if not touched:
         return new
     out = new.copy()
@@ -406,7 +447,7 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
             spec = get_layer(name)
             old = current[name] if name in current else load(name)
             typed = checked_frame(name, frame, crs, source=f"{change.action}:{name}")
-            touched = changed_ids(old, typed, spec, ignore=("first_added", "last_updated"))
+            touched = changed_ids(old, typed, spec, ignore=STAMPED)
             typed = stamp(old, typed, spec, change, touched)
             # Only the touched records can differ now: diff just those (a large layer is compared once).
             ids = spec.id_field
@@ -440,8 +481,9 @@ def _commit_rows(store, rows, change: Change, build: Build, *, layers: list[str]
                 raise ValueError(msg)
             spec = get_layer(name)
             old = current[name]
+            few = FewRecordDiff.compare(old, frame, spec)
             typed = checked_frame(name, frame, crs, source=f"{change.action}:{name}",
-                                  checked=unchanged(old, frame, spec))
+                                  checked=few.unchanged if few is not None else [])
             ids = spec.id_field
             gone = set(old[ids]) - set(typed[ids])
             if gone:
@@ -449,10 +491,12 @@ def _commit_rows(store, rows, change: Change, build: Build, *, layers: list[str]
                 raise ValueError(msg)
             added = set(typed[ids]) - set(old[ids])
             _refuse_taken(name, ids, rows.ids_present(name, sorted(added)), source=f"{change.action}:{name}")
-            touched = changed_ids(old, typed, spec, ignore=("first_added", "last_updated"))
+            judged = few.judge(old, typed, spec) if few is not None and not added else None
+            touched = judged.changed() if judged is not None else changed_ids(old, typed, spec, ignore=STAMPED)
             typed = stamp(old, typed, spec, change, touched)
             before_rows, after_rows = old[old[ids].isin(touched)], typed[typed[ids].isin(touched)]
-            layer_events = diff_events(before_rows, after_rows, spec, change)
+            layer_events = (judged.events(old, typed, spec, change, touched) if judged is not None
+                            else diff_events(before_rows, after_rows, spec, change))
             if len(layer_events):
                 new = after_rows[ids].isin(added).to_numpy()
                 updated[name], created[name] = after_rows[~new], after_rows[new]
@@ -477,24 +521,130 @@ def _saved_state(written: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]], trail
     out = {}
     for name, (_, after) in written.items():
         spec = get_layer(name)
-        versions = record_versions(trail, name)
-        for texts in record_texts(after, spec):
-            record_id = str(texts[spec.id_field])
-            out[(name, record_id)] = (_digest(texts), int(versions.get(record_id, 0)))
+        texts = record_texts(after, spec)
+        versions = _versions_of(trail, name, {str(t[spec.id_field]) for t in texts})
+        for record in texts:
+            record_id = str(record[spec.id_field])
+            out[(name, record_id)] = (_digest(record), versions.get(record_id, 0))
     return out
+
+
+def _versions_of(log: pd.DataFrame, layer: str, record_ids: set[str]) -> dict[str, int]:
+    """:func:`record_versions` of these records of ``layer`` (those with events): a few records' versions counted
+    in Python, without grouping the whole log."""
+    if len(record_ids) > FEW_RECORDS:
+        versions = record_versions(log, layer)
+        return {record_id: int(versions[record_id]) for record_id in record_ids if record_id in versions.index}
+    changes: dict[str, set] = {}
+    for event_layer, record_id, change_id in zip(log["layer"].tolist(), log["record_id"].tolist(),
+                                                 log["change_id"].tolist()):
+        if event_layer == layer and record_id in record_ids and not _missing(change_id):
+            changes.setdefault(record_id, set()).add(change_id)
+    return {record_id: len(ids) for record_id, ids in changes.items()}
 
 
 def unchanged(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec) -> list[str]:
     """Fields of ``spec`` a build left as they were in every record of ``new`` (all of them read before, as
-    ``old``, typed and validated): same dtype, same values. Their values need no validation again."""
-    ids = spec.id_field
-    if len(new) > FEW_RECORDS or not len(new) or not new[ids].isin(set(old[ids])).all():
+    ``old``, typed and validated): same dtype, same values. Their values need no validation again.
+
+    (A change in place finds them with :class:`FewRecordDiff`, which reuses the comparison; this is the
+    comparison of the frames alone, its reference.)"""
+    matched = _matched_fields(old, new, spec)
+    if matched is None:
         return []
-    names = [f.name for f in spec.fields if f.name != ids and f.name in new.columns
-             and new[f.name].dtype == old[f.name].dtype]
-    position = pd.Index(old[ids]).get_indexer(new[ids])
+    names, position = matched
     differences = _differences(old, new, position, np.arange(len(new)), names)
     return [name for name in names if not differences[name].any()]
+
+
+def _matched_fields(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec) -> tuple[list[str], np.ndarray] | None:
+    """The fields :func:`unchanged` compares (bar the id, of the same dtype in both) and where each record of
+    ``new`` is in ``old``; ``None`` unless ``new`` holds 1 to :data:`FEW_RECORDS` records, all in ``old``."""
+    ids = spec.id_field
+    if len(new) > FEW_RECORDS or not len(new) or not new[ids].isin(set(old[ids])).all():
+        return None
+    old_dtype, new_dtype = _dtypes(old), _dtypes(new)
+    names = [f.name for f in spec.fields if f.name != ids and f.name in new.columns
+             and new_dtype(f.name) == old_dtype(f.name)]
+    return names, pd.Index(old[ids]).get_indexer(new[ids])
+
+
+@dataclass(frozen=True)
+class FewRecordDiff:
+    """The few records a change in place built (up to :data:`FEW_RECORDS`, every one read before) against the
+    same records as read: what :func:`unchanged`, :func:`changed_ids` and :func:`diff_events` give
+    (:func:`_commit_rows`), the old records converted to Python values once and each field compared once a stage.
+
+    :meth:`compare`: the build's frame against them, the fields it left as they were (not validated again).
+    :meth:`judge`: the validated records against them, every field, the records changed (compared, not assumed
+    from the first stage: the validation may fill a value a build left, e.g. a land-use standard).
+    :meth:`events`: the events of the records once stamped (the :data:`STAMPED` fields compared again).
+    Where it cannot be sure of the same answer (more records, new or left-out records, ids the validation
+    changed) it gives ``None`` and the caller runs the three comparisons on the frames.
+    """
+
+    record_ids: list
+    old_pos: np.ndarray
+    old_values: np.ndarray
+    old_columns: pd.Index
+    unchanged: list[str]
+    differences: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def compare(cls, old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec) -> FewRecordDiff | None:
+        """``new`` (a build's frame) against ``old``: ``None`` unless it holds 1 to :data:`FEW_RECORDS` records,
+        every one read before (then no field is known unchanged)."""
+        matched = _matched_fields(old, new, spec)
+        if matched is None:
+            return None
+        names, position = matched
+        old_values = _object_values(old, list(old.columns), position) if old.columns.is_unique else None
+        if old_values is None:
+            differences = _differences(old, new, position, np.arange(len(new)), names)
+        else:
+            differences = _value_differences(old_values[:, old.columns.get_indexer(names)],
+                                             _object_values(new, names, np.arange(len(new))), names)
+        return cls(new[spec.id_field].tolist(), position, old_values, old.columns,
+                   [name for name in names if not differences[name].any()])
+
+    def judge(self, old: pd.DataFrame, typed: pd.DataFrame, spec: LayerSpec) -> FewRecordDiff | None:
+        """The validated records against the old ones, every field: what :func:`changed_ids` compares. ``None``
+        when they are not the build's records in its order, or not all of ``old``, or not comparable at once."""
+        kinds = list(_kinds(spec))
+        if (self.old_values is None or len(typed) != len(old) or not typed.columns.is_unique
+                or not set(kinds) <= set(typed.columns) or typed[spec.id_field].tolist() != self.record_ids):
+            return None
+        before = self.old_values[:, self.old_columns.get_indexer(kinds)]
+        after = _object_values(typed, kinds, np.arange(len(typed)))
+        return FewRecordDiff(self.record_ids, self.old_pos, self.old_values, self.old_columns, self.unchanged,
+                             _value_differences(before, after, kinds))
+
+    def changed(self) -> set[str]:
+        """Ids of the records with a field bar :data:`STAMPED` changed (``changed_ids(..., ignore=STAMPED)``)."""
+        out: set[str] = set()
+        for name, differs in self.differences.items():
+            if name not in STAMPED:
+                out.update(self.record_ids[i] for i in np.flatnonzero(differs))
+        return out
+
+    def events(self, old: pd.DataFrame, stamped: pd.DataFrame, spec: LayerSpec, change: Change,
+               touched: set[str]) -> pd.DataFrame:
+        """``diff_events`` of the ``touched`` records of ``old`` and ``stamped`` (:func:`stamp` of the judged
+        records, which sets only :data:`STAMPED` fields of records read before: those are compared again)."""
+        rows = np.array([i for i, record_id in enumerate(self.record_ids) if record_id in touched], dtype=np.intp)
+        old_pos = self.old_pos[rows]
+        differences = {name: differs[rows] for name, differs in self.differences.items()}
+        differences.update(_differences(old, stamped, old_pos, rows, [n for n in STAMPED if n in differences]))
+        common = pd.Index(stamped[spec.id_field].astype(object).iloc[rows])
+        nothing = np.zeros(0, dtype=np.intp)
+        return _events(old, stamped, spec, change, (common, old_pos, rows, nothing, nothing), differences)
+
+
+def _dtypes(frame: pd.DataFrame) -> Callable[[str], object]:
+    """The dtype of a column of ``frame`` by name, all looked at once (a column lookup per field costs ~30 µs)."""
+    if not frame.columns.is_unique:
+        return lambda name: frame[name].dtype
+    return dict(zip(frame.columns, frame.dtypes.tolist())).__getitem__
 
 
 def _refuse_taken(layer: str, id_field: str, taken: set[str], *, source: str) -> None:
