@@ -157,7 +157,7 @@ def test_the_tiled_overview_of_a_park_whose_parcels_are_edited_outside_validates
     outside_edit(tiny_park, "UPDATE parcels SET status = 'bogus' WHERE parcel_id = 'P2'")  # while it serves
     response = client.get("/?lang=zh")
     assert response.status_code == 503  # as every page of a park that no longer validates says
-    assert "园区数据暂不可用" in response.get_data(as_text=True) and "parcels" in response.get_data(as_text=True)
+    assert "园区数据（地块图层）当前无法使用" in response.get_data(as_text=True)  # the layer by its Chinese name
 
 
 # -- a layer read does not hold the park up ---------------------------------------------------------------

@@ -197,7 +197,7 @@ def init_app(app: Flask) -> None:
         # The details (file paths, records, values) go to the log; check-park prints them for the administrator.
         log.error("park unavailable on %s %s: %s", request.method, request.path, exc)
         layer = exc.layer if isinstance(exc, ParkUnavailable) else None
-        zh_layer, en_layer = (f"（图层 {layer}）", f" (layer {layer!r})") if layer else ("", "")
+        zh_layer, en_layer = (f"（{layer_name(layer)}图层）", f" (layer {layer!r})") if layer else ("", "")
         return error_response(503, "ParkUnavailable", tr(
             f"园区数据{zh_layer}当前无法使用：文件缺失、损坏，或在 ParkAtlas 之外被改成了无效的值。"
             "请管理员运行 'flask --app app check-park' 查看问题并修正，或用 'flask --app app restore 备份.gpkg' 恢复最近的备份。",
