@@ -176,3 +176,25 @@ def test_a_large_tile_is_encoded_from_vectorised_clipping(features):
     source = tile_source(grid, layer="parcels", properties=grid[["n"]])
     tile = decoded(source, X0 + 1, Y0 + 1)
     assert len(tile) == 10_000 and sorted(tile["n"]) == list(range(10_000))
+
+
+def test_feature_records_made_on_demand_equal_those_made_at_once():
+    import datetime as dt
+
+    from geo.tiles import FeatureRecords, _property_records
+
+    properties = pd.DataFrame({
+        "text": pd.array(["一号", None, "c"], dtype="string"),
+        "count": pd.array([1, None, 3], dtype="Int64"),
+        "share": [0.5, float("nan"), float("inf")],
+        "flag": pd.array([True, False, None], dtype="boolean"),
+        "day": pd.to_datetime([dt.date(2024, 3, 1), None, dt.date(2025, 1, 2)]).astype("datetime64[ms]"),
+    })
+    eager, lazy = _property_records(properties), FeatureRecords(properties)
+    assert len(lazy) == 3
+    assert [repr(record) for record in lazy] == [repr(record) for record in eager]
+    assert [[type(v) for v in record.values()] for record in lazy] == [[type(v) for v in r.values()] for r in eager]
+    assert lazy[1] == {"flag": False} and lazy[-1] == eager[2] and lazy[0:2] == eager[0:2]
+    assert list(FeatureRecords(properties[[]])) == [{}, {}, {}]  # no attributes: empty dicts, and iteration ends
+    with pytest.raises(IndexError):
+        lazy[3]
