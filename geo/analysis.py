@@ -62,6 +62,9 @@ class LandAnalysis:
     trend: pd.DataFrame
     ratios: pd.DataFrame
     readiness: bool
+    #: The readiness flags of the parcels in force (``served_<network>``, ``road``, ``ready``, the label), indexed
+    #: like them, when judged: the overview's readiness figures count them instead of judging the park again.
+    readiness_flags: pd.DataFrame | None = None
 
 
 def _layer(layers: Mapping[str, pd.DataFrame], name: str, as_of) -> pd.DataFrame:
@@ -153,9 +156,15 @@ def parcel_steps(
 
 def _readiness_flags(parcels: gpd.GeoDataFrame, roads: pd.DataFrame, pipelines: pd.DataFrame,
                      infra_rules) -> pd.DataFrame:
-    """The readiness columns ``parcel_analysis`` keeps: served flags and the label (no distances, not searched)."""
+    """The readiness flags (no distances, not searched): the served flags and the label ``parcel_analysis`` keeps
+    (:func:`_kept_readiness`), and whether a road fronts the parcel and the target is met, which the overview counts."""
     ready = readiness(parcels, roads, pipelines, rules=infra_rules, distances=False)
-    return ready[[c for c in ready.columns if c.startswith("served_")] + ["readiness_label"]]
+    return ready[[c for c in ready.columns if c.startswith("served_")] + ["readiness_label", "road", "ready"]]
+
+
+def _kept_readiness(ready: pd.DataFrame) -> list[str]:
+    """The readiness columns ``parcel_analysis`` keeps: the served flags and the label."""
+    return [c for c in ready.columns if c.startswith("served_")] + ["readiness_label"]
 
 
 def analyse_land(
@@ -250,8 +259,8 @@ def analyse_land(
     readiness_columns: list[str] = []
     ready = done.ready()
     if ready is not None:
-        readiness_columns = list(ready.columns)
-        frame = pd.concat([frame, ready], axis=1)
+        readiness_columns = _kept_readiness(ready)
+        frame = pd.concat([frame, ready[readiness_columns]], axis=1)
     ordered = list(PARCEL_ANALYSIS_FIELDS) + readiness_columns + [c for c in EXTRA_FIELDS if c in frame]
     analysis = gpd.GeoDataFrame(frame[ordered], geometry=parcels.geometry, crs=parcels.crs)
     return LandAnalysis(
@@ -266,6 +275,7 @@ def analyse_land(
         trend=vacancy_trend(units, leases, as_of=when, rules=rules),
         ratios=area_ratios(parcels, util, tax_wan=mu.parcels["tax_wan"], rules=rules),
         readiness=bool(readiness_columns),
+        readiness_flags=ready,
     )
 
 

@@ -108,16 +108,20 @@ def conflict_counts(conflicts: pd.DataFrame) -> dict[str, int]:
 
 
 def overview_figures(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd.GeoDataFrame,
-                     buildings: gpd.GeoDataFrame, *, rules: InfraRules) -> dict:
+                     buildings: gpd.GeoDataFrame, *, rules: InfraRules, ready: pd.DataFrame | None = None) -> dict:
     """The overview's readiness and conflict figures (records already in force).
 
     Returns the target ``template``, ``supplied_parcels``, ``ready_parcels`` and
     ``ready_share``, ``road_share``, ``served_share`` per network and
     ``conflicts`` (counts by kind), under the park's infrastructure ``rules``.
+    ``ready``: the readiness flags of these parcels under these rules when already judged (the land analysis's,
+    indexed like ``parcels``); judged here otherwise.
     """
-    # The flags alone: coverage counts served, road and ready parcels, never how far the nearest main is (searching
-    # it was two thirds of the figures' time on a 10⁵-parcel park).
-    cover = coverage(parcels, readiness(parcels, roads, pipelines, rules=rules, distances=False), rules=rules)
+    if ready is None or not ready.index.equals(parcels.index):
+        # The flags alone: coverage counts served, road and ready parcels, never how far the nearest main is
+        # (searching it was two thirds of the figures' time on a 10⁵-parcel park).
+        ready = readiness(parcels, roads, pipelines, rules=rules, distances=False)
+    cover = coverage(parcels, ready, rules=rules)
     return {
         "template": rules.readiness.default_template,
         **{key: cover[key] for key in ("supplied_parcels", "ready_parcels", "ready_share", "road_share",

@@ -230,8 +230,9 @@ def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, r
         land = analyse_land(layers, as_of=as_of or dt.date.today(), rules=rules, infra_rules=infra_rules)
     figures = {group: function(*(current[name] for name in names)) for group, names, function in FIGURE_GROUPS}
     figures["land_use_efficiency"] = land_use_efficiency(land)
+    # Readiness as the land analysis judged it (same day, records and rules): the park is not judged twice.
     figures["infrastructure"] = overview_figures(*(current[name] for name in INFRASTRUCTURE_LAYERS),
-                                                 rules=infra_rules)
+                                                 rules=infra_rules, ready=land.readiness_flags)
     return figures
 
 

@@ -273,3 +273,27 @@ def test_park_summary_does_not_modify_its_input(tiny):
     park_figures(tiny)
     for name, frame in tiny.items():
         pd.testing.assert_frame_equal(frame, before[name])
+
+
+def test_the_infrastructure_figures_count_the_land_analysis_readiness_as_judging_again_would(demo_park):
+    # The summary counts the readiness flags the land analysis of the same day judged; judged again by the
+    # infrastructure figures alone they are the same, and the land analysis's parcels keep only the served flags
+    # and the label, as before.
+    from geo.analysis import analyse_land
+    from geo.infrastructure_summary import overview_figures
+    from geo.records import in_force
+    from layers.registry import REGISTRY
+
+    layers = {name: demo_park.load(name) for name in REGISTRY}
+    day = dt.date(2025, 12, 31)
+    land = analyse_land(layers, as_of=day, rules=default_rules(), infra_rules=default_infra_rules())
+    assert {"road", "ready"} <= set(land.readiness_flags.columns)
+    assert not {"road", "ready"} & set(land.parcels.columns) and "readiness_label" in land.parcels.columns
+    figures = summary.park_summary(layers, as_of=day, rules=default_rules(), infra_rules=default_infra_rules(),
+                                   land=land)["infrastructure"]
+    current = [in_force(layers[name], as_of=day) for name in ("parcels", "roads", "pipelines", "buildings")]
+    assert figures == overview_figures(*current, rules=default_infra_rules())
+    assert figures["supplied_parcels"] > 0 and sum(figures["served_share"].values()) > 0
+    # Flags of other parcels (another day's, say) are not counted: they are judged again.
+    other = land.readiness_flags.iloc[1:]
+    assert overview_figures(*current, rules=default_infra_rules(), ready=other) == figures
