@@ -21,6 +21,7 @@ an edit makes dirty. The grid itself (tile bounds, ranges, limits) is :mod:`geo.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ import mapbox_vector_tile
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from geo.tile_grid import (
     DEFAULT_BUFFER,
@@ -327,7 +329,27 @@ def mercator_bounds(geometries: gpd.GeoSeries) -> np.ndarray:
     """(n, 4) Web Mercator boxes (minx, miny, maxx, maxy) of ``geometries`` (any CRS); NaN for missing ones."""
     if not len(geometries):
         return np.empty((0, 4))
-    return shapely.bounds(geometries.to_crs(WEB_MERCATOR_EPSG).to_numpy())
+    data = geometries.to_numpy()
+    if geometries.crs is None or shapely.has_z(data).any():
+        return shapely.bounds(geometries.to_crs(WEB_MERCATOR_EPSG).to_numpy())
+    # A box is the least and greatest of its geometry's coordinates: reprojecting the coordinates gives the boxes of
+    # the reprojected geometries (the same numbers, as geopandas' to_crs transforms the same coordinates with the
+    # same transformer) without making the geometries again, which was half of a first tile's fingerprinting.
+    coords, index = shapely.get_coordinates(data, return_index=True)
+    x, y = _to_mercator(geometries.crs).transform(coords[:, 0], coords[:, 1])
+    out = np.full((len(data), 4), np.nan)
+    if len(index):
+        starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+        rows = index[starts]
+        for column, values, reduce in ((0, x, np.minimum), (1, y, np.minimum), (2, x, np.maximum), (3, y, np.maximum)):
+            out[rows, column] = reduce.reduceat(np.asarray(values, dtype=float), starts)
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _to_mercator(crs) -> Transformer:
+    """The transformer to Web Mercator that geopandas' ``to_crs`` makes (always x, y), made once per CRS."""
+    return Transformer.from_crs(crs, WEB_MERCATOR_EPSG, always_xy=True)
 
 
 def feature_digests(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> np.ndarray:

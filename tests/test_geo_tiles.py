@@ -198,3 +198,24 @@ def test_feature_records_made_on_demand_equal_those_made_at_once():
     assert list(FeatureRecords(properties[[]])) == [{}, {}, {}]  # no attributes: empty dicts, and iteration ends
     with pytest.raises(IndexError):
         lazy[3]
+
+
+def test_mercator_boxes_are_those_of_the_reprojected_geometries():
+    from geo.tiles import WEB_MERCATOR_EPSG, mercator_bounds
+
+    x0, y0 = 636_000.0, 3_171_000.0  # EPSG:4549, the tests' park
+    shapes = [
+        shapely.box(x0, y0, x0 + 100, y0 + 50),
+        shapely.MultiPolygon([shapely.box(x0, y0, x0 + 1, y0 + 1), shapely.box(x0 + 500, y0 - 300, x0 + 501, y0 - 299)]),
+        shapely.LineString([(x0, y0), (x0 + 2000, y0 + 3000), (x0 - 40, y0 + 10)]),
+        shapely.Point(x0 + 7, y0 + 9),
+        shapely.Polygon(),  # empty: no box
+        None,  # missing: no box
+        shapely.box(x0 - 1e4, y0 - 1e4, x0 - 9e3, y0 - 9e3).buffer(30.0),
+    ]
+    series = gpd.GeoSeries(shapes, crs=4549)
+    expected = shapely.bounds(series.to_crs(WEB_MERCATOR_EPSG).to_numpy())
+    assert np.array_equal(mercator_bounds(series), expected, equal_nan=True)
+    assert np.isnan(mercator_bounds(series)[[4, 5]]).all() and not np.isnan(mercator_bounds(series)[[0, 6]]).any()
+    with_z = gpd.GeoSeries([shapely.Point(x0, y0, 12.0), shapes[0]], crs=4549)  # 3-D: reprojected whole, as before
+    assert np.array_equal(mercator_bounds(with_z), shapely.bounds(with_z.to_crs(WEB_MERCATOR_EPSG).to_numpy()))
