@@ -494,9 +494,12 @@ class PostGISStore:
         Read through psycopg's COPY as CSV: the rows as ``conn``'s transaction sees them, its own writes
         included (:meth:`_read_snapshot` reads faster what a read-only transaction sees).
         """
+        return self._read_csv(conn, self._select(conn, spec, epsg, bbox, where, only), epsg)
+
+    def _read_csv(self, conn, select: _Select, epsg: int) -> pd.DataFrame:
+        """The rows of ``select`` through psycopg's ``COPY … TO STDOUT (FORMAT csv)``, parsed by Arrow."""
         from psycopg import sql
 
-        select = self._select(conn, spec, epsg, bbox, where, only)
         buffer = io.BytesIO()
         query = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(select.query)
         with conn.cursor() as cur, cur.copy(query, select.params or None) as copy:
@@ -514,24 +517,24 @@ class PostGISStore:
     def _read_snapshot(self, conn, spec: LayerSpec, epsg: int, bbox, where: tuple | None = None, *,
                        only: Sequence[str] | None = None) -> pd.DataFrame:
         """:meth:`_read_table`'s frame, read into Arrow by the ADBC driver (no Python per row) in the snapshot of
-        ``conn``'s open REPEATABLE READ transaction; through :meth:`_read_table` when the driver is absent,
+        ``conn``'s open REPEATABLE READ transaction; through :meth:`_read_csv` when the driver is absent,
         fails, or a column is not of its registry type (the CSV parse then converts or refuses it as before)."""
         import psycopg
 
         reader = self._arrow_reader(conn)
         select = self._select(conn, spec, epsg, bbox, where, only)
         if reader is None or not select.types:
-            return self._read_table(conn, spec, epsg, bbox, where, only=only)
+            return self._read_csv(conn, select, epsg)
         from adbc_driver_manager import Error as DriverError
 
         try:
             table = reader.read(conn, psycopg.ClientCursor(conn).mogrify(select.query, select.params or None))
         except DriverError as exc:
             log.warning("%s: Arrow read of %s failed, reading through COPY: %s", self.label, spec.name, exc)
-            return self._read_table(conn, spec, epsg, bbox, where, only=only)
+            return self._read_csv(conn, select, epsg)
         columns = [plain_column(column) for column in table.columns]
         if [column.type for column in columns] != list(select.types.values()):
-            return self._read_table(conn, spec, epsg, bbox, where, only=only)
+            return self._read_csv(conn, select, epsg)
         return _rows_frame(pa.table(columns, names=list(select.types)), select.geometry, epsg)
 
     def _arrow_reader(self, conn) -> ArrowReader | None:
