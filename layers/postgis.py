@@ -33,8 +33,10 @@ import logging
 import re
 import threading
 import uuid
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
@@ -47,6 +49,7 @@ from pyproj import CRS
 from layers._arrow_columns import ARROW_TYPES, arrow_column, geometry_type_name
 from layers._sql import identifier as _identifier
 from layers.contract import StoreCapabilities
+from layers.postgis_arrow import ArrowReader, driver_available, plain_column
 from layers.qgis import layer_styles
 from layers.registry import REGISTRY, get_layer
 from layers.saved_mappings import TABLE as SAVED_MAPPINGS
@@ -168,6 +171,8 @@ class PostGISStore:
         self._pool = None
         self._pool_lock = threading.Lock()
         self._writer: _AdvisoryLock | None = None
+        #: Reads into Arrow (:meth:`_arrow_reader`): None until the first read, False when unusable.
+        self._arrow: ArrowReader | bool | None = None
         #: Layers whose row indexes are known to be there (:meth:`_ensure_row_indexes`).
         self._indexed: set[str] = set()
 
@@ -233,6 +238,8 @@ class PostGISStore:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+            if self._arrow:
+                self._arrow.close()
 
     def __enter__(self) -> PostGISStore:
         return self
@@ -341,7 +348,7 @@ class PostGISStore:
                     raise ParkStoreError(self.missing_layer_message(name))
                 return empty_frame(spec, CRS.from_epsg(epsg))
             trusted = self._trusted(conn, name, tables)
-            raw = self._read_table(conn, spec, epsg, bbox, where)
+            raw = self._read_snapshot(conn, spec, epsg, bbox, where)
         # A column dropped or renamed outside the store fires no trigger: a layer short of a field is validated.
         if trusted and set(spec.field_names) <= set(raw.columns):
             return cast_layer(raw, spec)
@@ -357,7 +364,7 @@ class PostGISStore:
             tables = self._require(conn)
             if name not in tables or not self._trusted(conn, name, tables):
                 return None
-            raw = self._read_table(conn, spec, self._epsg(conn), None, only=fields)
+            raw = self._read_snapshot(conn, spec, self._epsg(conn), None, only=fields)
         return cast_fields(raw, spec, fields) if set(fields) <= set(raw.columns) else None
 
     def extent(self, name: str, *, where: Mapping[str, str | None] | None = None
@@ -453,20 +460,18 @@ class PostGISStore:
             return int(self._read_meta(conn)["working_epsg"])  # raises the metadata's own error
         return int(json.loads(row[0]))
 
-    def _read_table(self, conn, spec: LayerSpec, epsg: int, bbox, where: tuple | None = None, *,
-                    only: Sequence[str] | None = None) -> pd.DataFrame:
-        """The rows of layer ``spec`` as stored (in ``fid`` order), typed by Arrow, not validated.
-
-        ``bbox`` keeps the features intersecting it; ``where`` is ``(condition, params)``, a
-        ``psycopg.sql`` condition the rows must also meet; ``only``: just these fields, without geometry.
-        """
+    def _select(self, conn, spec: LayerSpec, epsg: int, bbox, where: tuple | None, only: Sequence[str] | None
+                ) -> _Select:
+        """The ``SELECT`` of :meth:`_read_table`'s rows, and the Arrow type of each of its columns."""
         from psycopg import sql
 
         present = set(self._columns(conn, spec.name))
         # Fields added to the registry after the table was written load as empty (validation fills them).
         fields = [f for f in spec.fields if f.name in present and (only is None or f.name in only)]
         geometry = spec.geometry is not None and only is None
-        names = [f.name for f in fields] + (["geometry"] if geometry else [])
+        types = {f.name: ARROW_TYPES[f.kind] for f in fields}
+        if geometry:
+            types["geometry"] = pa.binary()
         conditions, params = [], []
         if bbox is not None and spec.geometry is not None:
             conditions.append(sql.SQL("ST_Intersects(geometry, ST_MakeEnvelope(%s, %s, %s, %s, %s))"))
@@ -475,26 +480,72 @@ class PostGISStore:
             conditions.append(sql.SQL("({})").format(where[0]))
             params += list(where[1])
         filtered = sql.SQL(" WHERE {}").format(sql.SQL(" AND ").join(conditions)) if conditions else sql.SQL("")
-        query = sql.SQL("COPY (SELECT {} FROM {}.{}{} ORDER BY fid) TO STDOUT WITH (FORMAT csv)").format(
-            sql.SQL(", ").join(map(_identifier, names)), _identifier(self.schema), _identifier(spec.name), filtered
+        query = sql.SQL("SELECT {} FROM {}.{}{} ORDER BY fid").format(
+            sql.SQL(", ").join(map(_identifier, types)), _identifier(self.schema), _identifier(spec.name), filtered
         )
+        return _Select(query, params, types, geometry)
+
+    def _read_table(self, conn, spec: LayerSpec, epsg: int, bbox, where: tuple | None = None, *,
+                    only: Sequence[str] | None = None) -> pd.DataFrame:
+        """The rows of layer ``spec`` as stored (in ``fid`` order), typed by Arrow, not validated.
+
+        ``bbox`` keeps the features intersecting it; ``where`` is ``(condition, params)``, a
+        ``psycopg.sql`` condition the rows must also meet; ``only``: just these fields, without geometry.
+        Read through psycopg's COPY as CSV: the rows as ``conn``'s transaction sees them, its own writes
+        included (:meth:`_read_snapshot` reads faster what a read-only transaction sees).
+        """
+        return self._read_csv(conn, self._select(conn, spec, epsg, bbox, where, only), epsg)
+
+    def _read_csv(self, conn, select: _Select, epsg: int) -> pd.DataFrame:
+        """The rows of ``select`` through psycopg's ``COPY … TO STDOUT (FORMAT csv)``, parsed by Arrow."""
+        from psycopg import sql
+
         buffer = io.BytesIO()
-        with conn.cursor() as cur, cur.copy(query, params or None) as copy:
+        query = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(select.query)
+        with conn.cursor() as cur, cur.copy(query, select.params or None) as copy:
             for chunk in copy:
                 buffer.write(chunk)
         buffer.seek(0)
-        types = {f.name: ARROW_TYPES[f.kind] for f in fields}
-        if geometry:
-            types["geometry"] = pa.string()
+        # Geometry comes as hex EWKB text in CSV.
+        types = {name: pa.string() if name == "geometry" else kind for name, kind in select.types.items()}
         if not buffer.getbuffer().nbytes:  # Arrow refuses an empty CSV; no rows is a valid answer
-            table = pa.table({name: pa.array([], type=types[name]) for name in names})
+            table = pa.table({name: pa.array([], type=kind) for name, kind in types.items()})
         else:
-            table = self._parse_csv(buffer, names, types)
-        frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get, date_as_object=False)
-        if not geometry:
-            return frame
-        hex_ewkb = frame.pop("geometry").to_numpy(dtype=object, na_value=None)
-        return gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(hex_ewkb), crs=epsg)
+            table = self._parse_csv(buffer, list(types), types)
+        return _rows_frame(table, select.geometry, epsg)
+
+    def _read_snapshot(self, conn, spec: LayerSpec, epsg: int, bbox, where: tuple | None = None, *,
+                       only: Sequence[str] | None = None) -> pd.DataFrame:
+        """:meth:`_read_table`'s frame, read into Arrow by the ADBC driver (no Python per row) in the snapshot of
+        ``conn``'s open REPEATABLE READ transaction; through :meth:`_read_csv` when the driver is absent,
+        fails, or a column is not of its registry type (the CSV parse then converts or refuses it as before)."""
+        import psycopg
+
+        reader = self._arrow_reader(conn)
+        select = self._select(conn, spec, epsg, bbox, where, only)
+        if reader is None or not select.types:
+            return self._read_csv(conn, select, epsg)
+        from adbc_driver_manager import Error as DriverError
+
+        try:
+            table = reader.read(conn, psycopg.ClientCursor(conn).mogrify(select.query, select.params or None))
+        except DriverError as exc:
+            log.warning("%s: Arrow read of %s failed, reading through COPY: %s", self.label, spec.name, exc)
+            return self._read_csv(conn, select, epsg)
+        columns = [plain_column(column) for column in table.columns]
+        if [column.type for column in columns] != list(select.types.values()):
+            return self._read_csv(conn, select, epsg)
+        return _rows_frame(pa.table(columns, names=list(select.types)), select.geometry, epsg)
+
+    def _arrow_reader(self, conn) -> ArrowReader | None:
+        """This store's :class:`layers.postgis_arrow.ArrowReader`; None without the driver or on a hot standby."""
+        with self._pool_lock:
+            if self._arrow is None:
+                usable = driver_available() and not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+                self._arrow = ArrowReader(self.url, self.pool_size) if usable else False
+                if usable:  # a store dropped without close() closes its driver connections quietly
+                    weakref.finalize(self, self._arrow.close)
+            return self._arrow or None
 
     @staticmethod
     def _parse_csv(buffer: io.BytesIO, names: list[str], types: dict[str, pa.DataType]) -> pa.Table:
@@ -1235,6 +1286,25 @@ def _python_columns(frame: pd.DataFrame, spec: LayerSpec, epsg: int) -> dict[str
         geoms = shapely.set_srid(frame.geometry.to_numpy(), epsg)
         columns["geometry"] = shapely.to_wkb(geoms, hex=True, flavor="extended", include_srid=True).tolist()
     return columns
+
+
+class _Select(NamedTuple):
+    """A layer read (:meth:`PostGISStore._select`): the query, its parameters, column → Arrow type."""
+
+    query: object
+    params: list
+    types: dict[str, pa.DataType]
+    geometry: bool
+
+
+def _rows_frame(table: pa.Table, geometry: bool, epsg: int) -> pd.DataFrame:
+    """Rows read as Arrow, as pandas (Arrow-backed text, nullable integers and booleans); with ``geometry``, a
+    GeoDataFrame whose geometry is parsed from the last column's EWKB (hex text or bytes)."""
+    if not geometry:
+        return table.to_pandas(types_mapper=_PANDAS_TYPES.get, date_as_object=False)
+    ewkb = table.column("geometry").to_numpy(zero_copy_only=False)
+    frame = table.drop_columns(["geometry"]).to_pandas(types_mapper=_PANDAS_TYPES.get, date_as_object=False)
+    return gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(ewkb), crs=epsg)
 
 
 def _like_prefix(prefix: str) -> str:
