@@ -297,10 +297,14 @@ class ParkService:
             if read is None:  # not trusted, or short of a field: the layer's own read validates it
                 return self.layer(name)[fields]
             with self._lock:
-                if self._sync() != version:  # written meanwhile: no mixing of two versions' columns
-                    return self.fields(name, fields)
-                for f in missing:
-                    self._derived[("field", name, f)] = kept[f] = read[f]
+                current = self._sync() == version
+                if current:
+                    for f in missing:
+                        self._derived[("field", name, f)] = kept[f] = read[f]
+            if not current:  # written meanwhile: all the fields read again, not two versions' columns mixed
+                with _unavailable_when_damaged(name):
+                    read = reader.load_fields(name, fields)
+                return read if read is not None else self.layer(name)[fields]
         return pd.DataFrame({f: kept[f] for f in fields})
 
     def extent(self, name: str, **values: str | None) -> tuple[float, float, float, float] | None:

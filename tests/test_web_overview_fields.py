@@ -193,3 +193,26 @@ def test_a_slow_layer_read_does_not_hold_up_other_questions_and_is_made_once(tin
     assert [len(frame) for frame in got] == [3, 3]
     assert reads.count("parcels") == 1  # the second asker waited for the first read and took it
     assert service.layer("parcels") is got[0]
+
+
+def test_fields_read_while_the_park_is_written_are_all_read_again(tiny_park, monkeypatch):
+    service = ParkService(tiny_park)
+    assert service.fields("parcels", ["land_use"])["land_use"].tolist() == ["100101", "100102", "1101"]  # kept
+    real = GeoPackageStore.load_fields
+    asked = []
+
+    def written_meanwhile(self, name, fields):
+        asked.append(list(fields))
+        if len(asked) == 1:  # a save lands after the service looked at the version, before this read
+            parcels = real_load(self, "parcels")
+            parcels.loc[parcels["parcel_id"] == "P1", ["status", "land_use"]] = ["supplied", "100102"]
+            self.save("parcels", parcels)
+        return real(self, name, fields)
+
+    real_load = GeoPackageStore.load
+    monkeypatch.setattr(GeoPackageStore, "load_fields", written_meanwhile)
+    both = service.fields("parcels", ["land_use", "status"])
+    # Not the kept land use of before the save beside the status of after it: both fields of after the save.
+    assert asked == [["status"], ["land_use", "status"]]
+    assert both["land_use"].tolist() == ["100102", "100102", "1101"]
+    assert both["status"].tolist() == ["supplied", "supplied", "planned"]
