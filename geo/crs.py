@@ -138,13 +138,14 @@ def box_web_bounds(box, crs) -> np.ndarray:
     a box that is not finite), its edges densified as in :func:`web_bounds`."""
     if not np.all(np.isfinite(np.asarray(box, dtype=float))):
         return np.full(4, np.nan)
-    return np.asarray(_to_web(CRS.from_user_input(crs)).transform_bounds(*box, densify_pts=21))
+    return np.asarray(transformer(CRS.from_user_input(crs), WEB_EPSG).transform_bounds(*box, densify_pts=21))
 
 
-@functools.lru_cache(maxsize=16)
-def _to_web(crs: CRS) -> Transformer:
-    """The transformer from ``crs`` to degrees, made once: making it costs 50–160 ms, a page's whole budget."""
-    return Transformer.from_crs(crs, WEB_EPSG, always_xy=True)
+@functools.lru_cache(maxsize=32)
+def transformer(source, target) -> Transformer:
+    """The transformer from CRS ``source`` to ``target`` (x, y order, as geopandas' ``to_crs`` makes it), made once
+    per pair: making one costs 50–160 ms, a page's whole budget. Thread-safe (pyproj ≥ 3.1)."""
+    return Transformer.from_crs(source, target, always_xy=True)
 
 
 def to_working(frame, working_crs):

@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
-from geo.crs import WEB_EPSG
+from geo.crs import WEB_EPSG, transformer
 from geo.maps import legend, style_colors
 from geo.measure import MeasureError
 from layers.charts import MapLayer, fit_bounds, view_png
@@ -84,7 +84,7 @@ def view_extent(bbox: tuple[float, float, float, float], crs: CRS) -> tuple[floa
     # Only the part within the park's zone can be drawn in its CRS; the rest holds nothing of the park.
     ring = shapely.segmentize(shapely.box(w, s, e, n), max(e - w, n - s) / BBOX_DENSIFY_POINTS)
     lonlat = shapely.get_coordinates(ring)
-    x, y = Transformer.from_crs(WEB_EPSG, crs, always_xy=True).transform(lonlat[:, 0], lonlat[:, 1])
+    x, y = transformer(WEB_EPSG, crs).transform(lonlat[:, 0], lonlat[:, 1])
     x0, y0, x1, y1 = float(np.min(x)), float(np.min(y)), float(np.max(x)), float(np.max(y))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     half_w, half_h = max(x1 - x0, MIN_VIEW_M) / 2, max(y1 - y0, MIN_VIEW_M) / 2

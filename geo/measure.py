@@ -9,7 +9,6 @@ cannot be measured raises :class:`MeasureError` with the message in both languag
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-from geo.crs import WEB_EPSG, outside_area_of_use
+from geo.crs import WEB_EPSG, outside_area_of_use, transformer
 from geo.units import m2_to_ha, m2_to_mu
 
 #: Where the map's tools post a drawing to be measured and fetch the print of a view (``web.measure``,
@@ -132,12 +131,6 @@ def parse_vertices(coordinates, *, kind: str, max_vertices: int) -> np.ndarray:
     return xy
 
 
-@functools.lru_cache(maxsize=8)
-def _web_to(crs: CRS) -> Transformer:
-    """EPSG:4326 → ``crs`` (made once per CRS: making a transformer costs tens of milliseconds)."""
-    return Transformer.from_crs(WEB_EPSG, crs, always_xy=True)
-
-
 def measure(lonlat: np.ndarray, *, kind: str, working_crs: CRS) -> Measurement:
     """Measure the vertices ``lonlat`` (EPSG:4326, from :func:`parse_vertices`) in ``working_crs``.
 
@@ -155,7 +148,7 @@ def measure(lonlat: np.ndarray, *, kind: str, working_crs: CRS) -> Measurement:
                            f"vertex {index + 1} ({lon:g}, {lat:g}) lies outside the area of the park's coordinate "
                            f"system EPSG:{epsg} (longitude {west:g}–{east:g}, latitude {south:g}–{north:g})",
                            field="coordinates", value=[float(lon), float(lat)])
-    to_working = _web_to(working_crs)
+    to_working = transformer(WEB_EPSG, working_crs)
     x, y = to_working.transform(lonlat[:, 0], lonlat[:, 1])
     xy = np.column_stack([x, y])
     epsg = working_crs.to_epsg()

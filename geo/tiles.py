@@ -21,7 +21,6 @@ an edit makes dirty. The grid itself (tile bounds, ranges, limits) is :mod:`geo.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,8 +29,8 @@ import mapbox_vector_tile
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
+from geo.crs import transformer
 from geo.tile_grid import (
     DEFAULT_BUFFER,
     DEFAULT_EXTENT,
@@ -336,7 +335,7 @@ def mercator_bounds(geometries: gpd.GeoSeries) -> np.ndarray:
     # the reprojected geometries (the same numbers, as geopandas' to_crs transforms the same coordinates with the
     # same transformer) without making the geometries again, which was half of a first tile's fingerprinting.
     coords, index = shapely.get_coordinates(data, return_index=True)
-    x, y = _to_mercator(geometries.crs).transform(coords[:, 0], coords[:, 1])
+    x, y = transformer(geometries.crs, WEB_MERCATOR_EPSG).transform(coords[:, 0], coords[:, 1])
     out = np.full((len(data), 4), np.nan)
     if len(index):
         starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
@@ -345,11 +344,6 @@ def mercator_bounds(geometries: gpd.GeoSeries) -> np.ndarray:
             out[rows, column] = reduce.reduceat(np.asarray(values, dtype=float), starts)
     return out
 
-
-@functools.lru_cache(maxsize=16)
-def _to_mercator(crs) -> Transformer:
-    """The transformer to Web Mercator that geopandas' ``to_crs`` makes (always x, y), made once per CRS."""
-    return Transformer.from_crs(crs, WEB_MERCATOR_EPSG, always_xy=True)
 
 
 def feature_digests(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> np.ndarray:
