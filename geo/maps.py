@@ -34,6 +34,7 @@ from geo.crs import box_web_bounds, require_projected, to_web, web_bounds
 from geo.maps_basemaps import BASEMAPS, BasemapTiles, add_basemap, basemap_tiles  # noqa: F401 (pages import them here)
 from geo.maps_tools import tool_options
 from geo.measure import tool_options as measure_tool_options
+from geo.records import with_values
 from geo.units import m2_to_mu
 from layers import landuse
 from layers.geojson import feature_texts, script_safe
@@ -557,9 +558,7 @@ def focus_layers(layers: Mapping[str, pd.DataFrame]) -> list[pd.DataFrame]:
         frame = layers.get(name)
         if frame is None or not len(frame):
             continue
-        keep = np.ones(len(frame), dtype=bool)
-        for field_name, value in values.items():
-            keep &= (frame[field_name] == value).fillna(False).to_numpy(dtype=bool)
+        keep = with_values(frame, values)
         if keep.any():
             focus.append(frame[keep] if not keep.all() else frame)
     return focus

@@ -7,6 +7,7 @@ this module imports no other analysis: it is the floor of ``geo``'s import graph
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,16 @@ def in_force(frame: pd.DataFrame, *, as_of: dt.date | None = None) -> pd.DataFra
     return frame if keep.all() else frame[keep]
 
 
+def with_values(frame: pd.DataFrame, values: Mapping[str, object]) -> np.ndarray:
+    """Which records of ``frame`` have every field of ``values`` at its value (``None``: empty), as a store's
+    ``extent(where=)`` selects them; a record with an empty field does not have a value."""
+    keep = np.ones(len(frame), dtype=bool)
+    for name, value in values.items():
+        column = frame[name]
+        keep &= (column.isna() if value is None else (column == value).fillna(False)).to_numpy(dtype=bool)
+    return keep
+
+
 def is_industrial(parcels: pd.DataFrame) -> np.ndarray:
     """Whether each parcel's land use is industrial (工业用地) in its own classification system."""
     codes = parcels["land_use"].fillna("")
@@ -45,4 +56,4 @@ def is_industrial(parcels: pd.DataFrame) -> np.ndarray:
     return out
 
 
-__all__ = ["SUPPLIED_STATUSES", "UNKNOWN", "in_force", "is_industrial"]
+__all__ = ["SUPPLIED_STATUSES", "UNKNOWN", "in_force", "is_industrial", "with_values"]

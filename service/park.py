@@ -33,6 +33,7 @@ from geo.annual import ANNUAL_TOPICS, REPORT_LAYERS, YearFigures, year_end, year
 from geo.evaluation import Evaluation, evaluate_land_use
 from geo.infrastructure_summary import infrastructure_analysis
 from geo.judged import NotJudged, layer_states, not_judged
+from geo.records import with_values
 from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
 from geo.site_search import SITE_LAYERS, site_inputs
 from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
@@ -323,10 +324,7 @@ class ParkService:
                 if box is not None:
                     return box
             frame = self.layer(name)
-            keep = np.ones(len(frame), dtype=bool)
-            for field_name, value in values.items():
-                column = frame[field_name]
-                keep &= (column.isna() if value is None else (column == value).fillna(False)).to_numpy(dtype=bool)
+            keep = with_values(frame, values)
             box = frame[keep].total_bounds if isinstance(frame, gpd.GeoDataFrame) and keep.any() else None
             return None if box is None or not np.all(np.isfinite(box)) else tuple(float(v) for v in box)
 

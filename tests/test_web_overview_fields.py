@@ -216,3 +216,15 @@ def test_fields_read_while_the_park_is_written_are_all_read_again(tiny_park, mon
     assert asked == [["status"], ["land_use", "status"]]
     assert both["land_use"].tolist() == ["100102", "100102", "1101"]
     assert both["status"].tolist() == ["supplied", "supplied", "planned"]
+
+
+def test_records_with_values_are_selected_as_the_stores_extent_selects_them():
+    from geo.records import with_values
+
+    frame = pd.DataFrame({"kind": pd.array(["park_boundary", None, "flood"], dtype="string"),
+                          "retired_on": pd.to_datetime([None, None, "2025-01-01"]).astype("datetime64[ms]")})
+    assert with_values(frame, {}).tolist() == [True, True, True]
+    assert with_values(frame, {"kind": "park_boundary"}).tolist() == [True, False, False]  # an empty kind is not it
+    assert with_values(frame, {"kind": None}).tolist() == [False, True, False]
+    assert with_values(frame, {HELD_NOW_FIELD: None}).tolist() == [True, True, False]
+    assert with_values(frame, {"kind": "flood", HELD_NOW_FIELD: None}).tolist() == [False, False, False]
