@@ -199,8 +199,9 @@ def _key_index(keys: pd.Series) -> pd.Index:
 
 
 class FeatureRecords(Sequence):
-    """:func:`_property_records` of a whole layer, each feature's dict made when a tile asks for it: making all of
-    them at once (``to_dict``) was a third of a 10⁵-parcel park's first tile, and a tile holds a few hundred."""
+    """Each feature's tile attributes as a dict of its JSON-ready values (missing ones left out), made when a tile
+    asks for it: making a whole layer's at once (``to_dict``) was a third of a 10⁵-parcel park's first tile, and a
+    tile holds a few hundred."""
 
     def __init__(self, properties: pd.DataFrame):
         ready = json_ready(properties)
@@ -219,11 +220,6 @@ class FeatureRecords(Sequence):
             return [self[i] for i in range(*position.indices(self._length))]
         return {name: value for name, column in zip(self._names, self._columns)
                 if (value := column[position]) is not None}
-
-
-def _property_records(properties: pd.DataFrame) -> list[dict]:
-    ready = json_ready(properties)
-    return [{k: v for k, v in row.items() if v is not None} for row in ready.to_dict("records")]
 
 
 def patch_source(source: TileSource | PatchedSource, removed: pd.Index, added: gpd.GeoDataFrame, *,
@@ -265,7 +261,7 @@ def patch_source(source: TileSource | PatchedSource, removed: pd.Index, added: g
     all_keys = _keys(np.concatenate([np.asarray(extra.keys[kept], dtype=object), np.asarray(new_keys)]))
     kept_properties = [p for p, k in zip(extra.properties, kept) if k]
     extra = TileSource(base.layer, all_geometries, shapely.STRtree(all_geometries),
-                       kept_properties + _property_records(properties), False, all_keys)
+                       kept_properties + list(FeatureRecords(properties)), False, all_keys)
     patched = PatchedSource(base, hidden, extra, np.concatenate([rank[kept], new_rank]))
     return merged(patched) if len(extra) > max(MERGE_EXTRA_MIN, len(base) // MERGE_EXTRA_SHARE) else patched
 
