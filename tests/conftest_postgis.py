@@ -41,3 +41,10 @@ def postgis_store(postgis_url):
         conn.execute(store._sql("DROP SCHEMA IF EXISTS {} CASCADE", store.schema))
         conn.execute(store._sql("DROP SCHEMA IF EXISTS {} CASCADE", store.schema + "__staging"))
     store.close()
+
+
+def psql(store, statement: str, *names: str, params=()) -> None:
+    """What an outside client does: plain SQL on the park's tables (``{}`` in ``statement`` for the identifiers
+    ``names``), committed."""
+    with store.connection() as conn:
+        conn.execute(store._sql(statement, *names), params)

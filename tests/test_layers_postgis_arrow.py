@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 from conftest import TINY_META, X0, Y0, tiny_frames
+from conftest_postgis import psql
 from psycopg import sql
 
 import layers.postgis as postgis_module
@@ -85,12 +86,6 @@ def both_reads(store, name: str, bbox=None, where=None, only=None) -> tuple[pd.D
         old = store._read_table(conn, REGISTRY[name], epsg, bbox, where, only=only)
         new = store._read_snapshot(conn, REGISTRY[name], epsg, bbox, where, only=only)
     return old, new
-
-
-def psql(store, statement: str, *names: str, params=()) -> None:
-    """What an outside client does: plain SQL on the park's tables, committed."""
-    with store.connection() as conn:
-        conn.execute(store._sql(statement, *names), params)
 
 
 def test_every_layer_reads_the_same_frame_through_arrow_as_through_copy(awkward_pg, arrow_reads, copy_reads):

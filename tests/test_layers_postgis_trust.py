@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from conftest import TINY_META, tiny_frames
+from conftest_postgis import psql
 
 import layers.postgis as postgis_module
 from layers.postgis import EDIT_TRIGGER, STATE_TABLE, TRUST_TABLE
@@ -31,12 +32,6 @@ def validations(monkeypatch):
 
     monkeypatch.setattr(postgis_module, "checked_frame", counting)
     return seen
-
-
-def psql(store, statement: str, *names: str) -> None:
-    """What an outside client does: plain SQL on the park's tables, committed."""
-    with store.connection() as conn:
-        conn.execute(store._sql(statement, *names))
 
 
 def test_an_untouched_layer_loads_trusted_and_equal_to_a_full_validation(tiny_pg, validations):

@@ -14,6 +14,7 @@ from contextlib import closing
 import pandas as pd
 import pytest
 from conftest import TINY_META, X0, Y0, tiny_frames
+from conftest_postgis import psql
 
 from layers.contract import FieldReader
 from layers.gpkg_blob import register_functions
@@ -39,8 +40,7 @@ def outside_edit(store, statement: str) -> None:
         with closing(register_functions(sqlite3.connect(store.path))) as conn, conn:  # R-tree triggers need ST_*
             conn.execute(statement)
     else:
-        with store.connection() as conn:
-            conn.execute(statement.replace("parcels", f'"{store.schema}".parcels'))
+        psql(store, statement.replace("UPDATE parcels", "UPDATE {}.parcels"), store.schema)
 
 
 def assert_box_near(box, expected) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import shapely
 from conftest import TINY_META, X0, Y0, tiny_frames
+from conftest_postgis import psql
 from crash_helpers import kill_during_saves
 
 from layers.audit import number_events
@@ -29,12 +30,6 @@ WRITER = Path(__file__).with_name("pg_rows_writer.py")
 def tiny_pg(postgis_store):
     postgis_store.save_park(tiny_frames(), TINY_META)
     return postgis_store
-
-
-def psql(store, statement: str, *names: str) -> None:
-    """What an outside client does: plain SQL on the park's tables, committed."""
-    with store.connection() as conn:
-        conn.execute(store._sql(statement, *names))
 
 
 def typed(store, name: str, frame) -> pd.DataFrame:
