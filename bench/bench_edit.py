@@ -57,7 +57,7 @@ BENCH = "edit"
 FIELD = "name"
 #: Pages weighed after a cold start (``--pages``).
 PAGES = ("/", "/land", "/idle", "/vacancy", "/cases", "/infrastructure", "/sites", "/report", "/edit/parcels/",
-         "/history/", "/import", "/export", "/api")
+         "/history/", "/import", "/export", "/api", "/public")
 #: How long the cold start waits for the overview's figures computed in the background.
 FIGURES_WAIT_S = 600
 #: The mean wait of a concurrent editor before each edit (reading the form, typing): ``--concurrent`` is measured
@@ -81,8 +81,9 @@ def pct(values: list[float], q: float) -> float:
 def make_app(park: Path, database_url: str | None = None):
     from app import create_app
 
+    # Parcels and roads public: /public is weighed too (drawn from tiles like the overview above the threshold).
     config = {"TESTING": True, "PARK_PATH": str(park), "SECRET_KEY": "bench", "AUTH_REQUIRED": False,
-              "BASEMAP": "none"}
+              "BASEMAP": "none", "PUBLIC_LAYERS": ("parcels", "roads")}
     if database_url:
         config["DATABASE_URL"] = database_url
     return create_app(config)

@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from layers.store import GeoPackageStore  # noqa: E402
 from conftest_postgis import postgis_store, postgis_url  # noqa: E402,F401
+
+from layers.store import GeoPackageStore  # noqa: E402
 
 WORKING_EPSG = 4549
 X0, Y0 = 636_000.0, 3_171_000.0
@@ -138,8 +139,9 @@ def demo_park(tmp_path_factory) -> GeoPackageStore:
 @pytest.fixture
 def auth_app(tiny_park, tmp_path):
     """The tiny park served with accounts, permissions and CSRF enforced (as in production)."""
-    from app import create_app
     from auth_helpers import auth_config
+
+    from app import create_app
 
     return create_app(auth_config(tiny_park.path, tmp_path / "accounts.sqlite"))
 
@@ -164,3 +166,19 @@ def admin_client(auth_app):
     from auth_helpers import signed_in
 
     return signed_in(auth_app, "admin")
+
+
+@pytest.fixture
+def loads(monkeypatch):
+    """The (layer, thread) of every whole-layer load of a GeoPackage park."""
+    import threading
+
+    seen = []
+    real = GeoPackageStore.load
+
+    def counting(self, name, **kwargs):
+        seen.append((name, threading.get_ident()))
+        return real(self, name, **kwargs)
+
+    monkeypatch.setattr(GeoPackageStore, "load", counting)
+    return seen

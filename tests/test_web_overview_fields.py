@@ -23,26 +23,12 @@ from layers.registry import spatial_layers
 from layers.store import GeoPackageStore
 from layers.valid_time import HELD_NOW_FIELD
 from service.park import ParkService
+from web.map_layers import tile_settings
 from web.pages import overview_layers
 from web.park import park
-from web.tiles import tile_settings
 
 #: 0.5 m (the R-tree's float32 rounding at these coordinates, see test_layers_store_fields) in degrees of latitude.
 INDEX_ROUNDING_DEG = 0.5 / 111_000 * 1.01
-
-
-@pytest.fixture
-def loads(monkeypatch):
-    """The (layer, thread) of every whole-layer load of a GeoPackage park."""
-    seen = []
-    real = GeoPackageStore.load
-
-    def counting(self, name, **kwargs):
-        seen.append((name, threading.get_ident()))
-        return real(self, name, **kwargs)
-
-    monkeypatch.setattr(GeoPackageStore, "load", counting)
-    return seen
 
 
 def tiled_app(tiny_park, **config):

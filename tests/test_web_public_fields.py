@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 import requests
@@ -18,8 +19,10 @@ from browser_helpers import serve
 from conftest import TINY_META, tiny_frames
 
 from app import create_app
-from geo.maps import tile_columns
+from geo.maps import layers_bounds, tile_columns
+from geo.records import in_force
 from geo.tiles import decode_tile, tiles_covering
+from layers.landuse import STD_2023
 from layers.public_fields import default_public_fields
 from layers.registry import REGISTRY
 from layers.store import GeoPackageStore
@@ -154,17 +157,22 @@ def test_configured_public_fields_apply_on_every_path(secret_park, tmp_path):
     with serve(app) as base:
         items = requests.get(f"{base}/api/collections/parcels/items", timeout=30).json()
         assert {key for feature in items["features"] for key in feature["properties"]} == {"parcel_id", "name"}
-        # Parcel tiles carry the land use the map colours by, which is not public now: refused, and said why.
-        refused = requests.get(f"{base}/tiles/parcels/{Z}/{tile[0]}/{tile[1]}.pbf", timeout=30)
-        assert refused.status_code == 403
-        assert "parcels: land_use, land_use_std" in refused.json()["error"]["message"]
-        assert requests.get(f"{base}/tiles/roads/{Z}/{tile[0]}/{tile[1]}.pbf", timeout=30).status_code == 200
+        # Parcel tiles carry the land use the map colours by, which is not public now: taken out, key and values.
+        shown = requests.get(f"{base}/tiles/parcels,roads/{Z}/{tile[0]}/{tile[1]}.pbf", timeout=30)
+        assert shown.status_code == 200
+        decoded = decode_tile(shown.content, Z, *tile)
+        assert set(decoded["parcels"].columns) == {"fid", "parcel_id", "_layer", "_area_mu", "geometry"}
+        assert set(decoded["parcels"]["parcel_id"]) == {"P1", "P3"}
+        assert {"road_id", "grade", "status"} <= set(decoded["roads"].columns)  # public on roads: kept
+        assert b"land_use" not in shown.content and b"100101" not in shown.content
         page = requests.get(f"{base}/public", timeout=60).text
     specs = _public_layer_specs(page)
     assert [field["name"] for field in specs["parcels"]["popupFields"]] == ["parcel_id", "name", "_area_mu"]
     assert "100101" not in page  # P1's land-use code is neither in its feature nor in the legend
     viewer = signed_in(app, "viewer")  # signed in: everything, tiles included
-    assert viewer.get(f"/tiles/parcels/{Z}/{tile[0]}/{tile[1]}.pbf").status_code == 200
+    signed = viewer.get(f"/tiles/parcels/{Z}/{tile[0]}/{tile[1]}.pbf")
+    assert signed.status_code == 200 and "land_use" in decode_tile(signed.data, Z, *tile)["parcels"].columns
+    assert signed.headers["ETag"] != shown.headers["ETag"]
     assert "land_price_wan" in viewer.get("/api/collections/parcels/items/P1").get_json()["properties"]
 
 
@@ -185,3 +193,64 @@ def test_a_bad_public_configuration_stops_the_start(tiny_park, tmp_path, monkeyp
     monkeypatch.setenv("PARKATLAS_PUBLIC_FIELDS", fields)
     with pytest.raises(ValueError, match=re.escape(message)):
         create_app(auth_config(tiny_park.path, tmp_path / "a.sqlite", PUBLIC_LAYERS=layers))
+
+
+# -- a large park: /public drawn from tiles ------------------------------------------------------------------
+
+#: 0.5 m (the R-tree's float32 rounding at these coordinates, see test_layers_store_fields) in degrees of latitude.
+INDEX_ROUNDING_DEG = 0.5 / 111_000 * 1.01
+
+
+def _tiled_specs(page: str) -> dict[str, tuple[dict, str]]:
+    """The client options and tile URL of each tiled layer of a page: ``parkatlas.tileLayer("key", {spec}, "url")``."""
+    decoder, found = json.JSONDecoder(), {}
+    for match in re.finditer(r'parkatlas\.tileLayer\(\s*"(\w+)",\s*', page):
+        spec, end = decoder.raw_decode(page, match.end())
+        url, _ = decoder.raw_decode(page, re.compile(r",\s*").match(page, end).end())
+        found[match.group(1)] = (spec, url)
+    return found
+
+
+def test_a_large_public_park_is_drawn_from_tiles_without_loading_a_layer(secret_park, tmp_path, loads):
+    app = _app(secret_park, tmp_path, TILE_FEATURE_THRESHOLD=1)  # the tiny park's 2 parcels in force are "large"
+    page = app.test_client().get("/public").get_data(as_text=True)
+    assert loads == []  # fields and extents only: no layer loaded whole
+    assert "geoJsonLayer" not in page
+    _no_secret_in(page)
+    layers = _tiled_specs(page)
+    assert {key: url for key, (_, url) in layers.items()} == {
+        "parcels": "/tiles/parcels,roads/{z}/{x}/{y}.pbf", "roads": "/tiles/parcels,roads/{z}/{x}/{y}.pbf"}
+    specs = {key: spec for key, (spec, _) in layers.items()}
+    assert [field["name"] for field in specs["parcels"]["popupFields"]] == [
+        "parcel_id", "name", "land_use", "status", "_area_mu"]
+    assert [field["name"] for field in specs["roads"]["popupFields"]] == ["road_id", "name", "grade", "status"]
+    # Styled by land use, which is public by default; the retired P2's 100102 is not on the map.
+    assert set(specs["parcels"]["palette"]) == {f"{STD_2023}|100101", f"{STD_2023}|1101"}
+    # The map opens on the parcels in force (P1 and P3, not the retired P2), from the store's index.
+    (south, west), (north, east) = json.loads(re.search(r"\.fitBounds\((\[\[.*?\]\])", page).group(1))
+    expected = layers_bounds([in_force(secret_park.load("parcels"))])
+    assert np.allclose([south, west, north, east], np.ravel(expected), atol=INDEX_ROUNDING_DEG, rtol=0)
+    whole = layers_bounds([secret_park.load("parcels")])  # with P2, 200 m further east
+    assert not np.allclose(east, whole[1][1], atol=INDEX_ROUNDING_DEG * 10, rtol=0)
+
+
+def test_a_small_public_park_stays_inline(secret_park, tmp_path, loads):
+    app = _app(secret_park, tmp_path, TILE_FEATURE_THRESHOLD=2)  # 2 parcels in force: not above the threshold
+    page = app.test_client().get("/public").get_data(as_text=True)
+    assert "parkatlas.tileLayer(" not in page and set(_public_layer_specs(page)) == {"parcels", "roads"}
+    assert sorted(name for name, _ in loads) == ["parcels", "roads"]
+
+
+def test_a_large_public_park_whose_style_field_is_not_public(secret_park, tmp_path):
+    app = _app(secret_park, tmp_path, TILE_FEATURE_THRESHOLD=1, PUBLIC_FIELDS="parcels:parcel_id,name")
+    client = app.test_client()
+    page = client.get("/public").get_data(as_text=True)
+    spec, _ = _tiled_specs(page)["parcels"]
+    assert list(spec["palette"]) == [f"{STD_2023}|"] and "100101" not in page  # the fallback colour alone
+    assert [field["name"] for field in spec["popupFields"]] == ["parcel_id", "name", "_area_mu"]
+    x, y = tiles_covering(secret_park.load("parcels").to_crs(3857).total_bounds, Z)[0]
+    tile = client.get(f"/tiles/parcels,roads/{Z}/{x}/{y}.pbf")
+    assert tile.status_code == 200
+    parcels = decode_tile(tile.data, Z, x, y)["parcels"]
+    assert "land_use" not in parcels.columns and b"100101" not in tile.data
+    assert client.get("/public?lang=en").status_code == 200

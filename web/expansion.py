@@ -55,8 +55,8 @@ from web.errors import BadRequest, not_a_number, not_one_of
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json
 from web.limits import body_limit, json_body, json_limits, limit_message, too_large_message
+from web.map_layers import tile_settings
 from web.park import park, rules
-from web.tiles import tile_settings
 
 bp = Blueprint("expansion", __name__)
 

@@ -40,10 +40,10 @@ from web.background import computed
 from web.errors import not_one_of
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
+from web.map_layers import tile_settings
 from web.pages import Card, Share
 from web.park import park, request_day, rules
 from web.tables import table_view
-from web.tiles import tile_settings
 from web.workbooks import cover, workbook_response
 
 bp = Blueprint("infrastructure", __name__)

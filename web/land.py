@@ -46,9 +46,9 @@ from web.background import land_analysis
 from web.errors import BadRequest, not_a_number, not_one_of, nothing_called
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
+from web.map_layers import tile_settings
 from web.park import park, request_day
 from web.tables import ordered_rows, ranked, sort_rows, table_query, table_view
-from web.tiles import tile_settings
 from web.workbooks import cover, workbook_response
 
 bp = Blueprint("land", __name__)

@@ -9,26 +9,20 @@ from flask import Blueprint, current_app, render_template, url_for
 from markupsafe import Markup
 
 from geo.maps import (
-    FOCUS,
     TileSettings,
-    boxes_bounds,
     legend,
     map_components,
     overview_map,
-    tiled_map_fields,
-    tiles_needed,
 )
-from geo.records import in_force
 from geo.year_changes import history_fields
 from layers.registry import get_layer, spatial_layers
 from layers.schema import code_label
-from layers.valid_time import HELD_NOW_FIELD
 from web.api import SUMMARY_TOPICS, park_info
 from web.background import park_figures, refresh_s
 from web.i18n import current_lang, tr
 from web.judged import notices
+from web.map_layers import map_layers, tile_settings
 from web.park import park, request_day
-from web.tiles import tile_settings
 
 bp = Blueprint("pages", __name__)
 
@@ -179,25 +173,9 @@ def map_settings() -> dict:
 
 
 def overview_layers(tiles: TileSettings) -> tuple[dict[str, pd.DataFrame], list[list[float]] | None]:
-    """The layers the overview draws, as the register holds them now (retired records, e.g. the parent of a split
-    parcel, stay in history, not on the map), and where its map opens (None: on them).
-
-    A park drawn from tiles gets only the fields its map and legend read (:func:`tiled_map_fields`) and opens on
-    the store's extents: its first page after a start loads no geometry. A smaller one gets its layers whole, as
-    their features go into the page.
-    """
-    names = [spec.name for spec in spatial_layers()]
-    held = {HELD_NOW_FIELD: None}
-    # With the fields the page's history slider reads: a store reads each layer once (the fields are kept).
-    outlines = {name: in_force(park().fields(name, [*tiled_map_fields(get_layer(name)), HELD_NOW_FIELD,
-                                                    *history_fields(name)])) for name in names}
-    if tiles_needed(outlines, tiles):
-        crs = park().store.working_crs()
-        start = boxes_bounds([park().extent(name, **values, **held) for name, values in FOCUS], crs) or \
-            boxes_bounds([park().extent(name, **held) for name in names], crs)
-        if start is not None:
-            return outlines, start
-    return {name: in_force(park().layer(name)) for name in names}, None
+    """The layers the overview draws (:func:`web.map_layers.map_layers` of every spatial layer, with the fields the
+    page's history slider reads: a store reads each layer once) and where its map opens."""
+    return map_layers([spec.name for spec in spatial_layers()], tiles, also=history_fields)
 
 
 @bp.get("/")

@@ -4,6 +4,9 @@ Off unless configured (``PARKATLAS_PUBLIC_LAYERS=parcels,roads,zones``). The
 page shows only those layers; the permission hook lets anonymous visitors read
 only those layers' items and tiles (``web.permissions.PUBLIC_LAYER_ENDPOINTS``).
 
+A park above the tile threshold is drawn from vector tiles (the page reads no
+geometry: ``web.map_layers``), so the page stays small at any size.
+
 On every path an anonymous visitor reaches — this page and its popups, the API's
 items, tiles — they see the layer's public fields only (``PARKATLAS_PUBLIC_FIELDS``,
 :mod:`layers.public_fields`) and its records in force only. Signed-in users see
@@ -17,11 +20,12 @@ from flask import Blueprint, Flask, current_app, render_template, url_for
 from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
-from geo.maps import legend, map_components, overview_map, tile_columns
+from geo.maps import TileSettings, legend, map_components, overview_map, tile_columns
 from layers.public_fields import public_records
 from layers.registry import REGISTRY
 from web.auth import public_visitor
 from web.i18n import current_lang, tr
+from web.map_layers import map_layers, tile_settings
 from web.park import park
 
 bp = Blueprint("public", __name__)
@@ -75,18 +79,28 @@ def map():  # noqa: A001 (the endpoint is public.map)
                           "The public map is off: no layer of this park is public. An administrator can list the "
                           "layers to show (e.g. parcels,roads) in PARKATLAS_PUBLIC_LAYERS; after a restart this page "
                           "is open without sign-in."))
-    lang = current_lang()
-    live = {name: public_map_frame(park().layer(name), name) for name in names if not REGISTRY[name].is_table}
-    config = current_app.config
-    the_map = overview_map(live, lang=lang, basemap=config["BASEMAP"], asset_base_url=url_for("static", filename=""),
-                           tianditu_key=config["TIANDITU_KEY"],
-                           popup_fields={name: public_popup_fields(name) for name in live})
-    the_map.client_options["toolOptions"]["searchUrl"] = None  # the search reads every layer: signed-in users only
-    the_map.tools = False  # measure and print need a sign-in (web.permissions): no buttons that would refuse
-    parts = map_components(the_map)
-    return render_template("public.html", layers=names, legend=legend(live, lang=lang),
+    settings = {"lang": current_lang(), "basemap": current_app.config["BASEMAP"],
+                "tianditu_key": current_app.config["TIANDITU_KEY"], "tiles": tile_settings()}
+    # The map depends only on the park's version, these settings and the public configuration (fixed at start).
+    parts, page_legend = park().derived(("public_page", repr(sorted(settings.items())), url_for("static", filename="")),
+                                        lambda: public_map_parts(names, **settings))
+    return render_template("public.html", layers=names, legend=page_legend,
                            map_header=Markup(parts.header), map_html=Markup(parts.html),
                            map_script=Markup(parts.script), park_name=park().meta().get("park_name"))
+
+
+def public_map_parts(names: list[str], *, lang: str, tiles: TileSettings, **options):
+    """The public map's HTML parts and legend: the public layers' records in force with their public fields, drawn
+    inline or — a large park — from tiles (which carry public fields only to a visitor: ``web.tiles``)."""
+    spatial = [name for name in names if not REGISTRY[name].is_table]
+    layers, start_bounds = map_layers(spatial, tiles)
+    live = {name: public_map_frame(frame, name) for name, frame in layers.items()}
+    the_map = overview_map(live, lang=lang, asset_base_url=url_for("static", filename=""), tiles=tiles,
+                           popup_fields={name: public_popup_fields(name) for name in live},
+                           start_bounds=start_bounds, **options)
+    the_map.client_options["toolOptions"]["searchUrl"] = None  # the search reads every layer: signed-in users only
+    the_map.tools = False  # measure and print need a sign-in (web.permissions): no buttons that would refuse
+    return map_components(the_map), legend(live, lang=lang)
 
 
 def init_app(app: Flask) -> None:

@@ -29,9 +29,9 @@ from web.errors import BadRequest, not_one_of, nothing_called
 from web.expansion import number_param
 from web.i18n import current_lang
 from web.judged import notices, notices_json
+from web.map_layers import tile_settings
 from web.park import park, request_day, rules
 from web.tables import filtered_view
-from web.tiles import tile_settings
 
 bp = Blueprint("sites", __name__)
 

@@ -36,9 +36,11 @@ look-up) and an edit is never hidden behind a stale tile.
 records in force, zooms, each layer's attributes with their types), so clients set
 up the layer from one URL.
 
-An anonymous visitor gets tiles of a public layer only when every attribute its
-tiles carry (the id and what the map styles by) is among the layer's public fields
-(:mod:`web.public`); otherwise 403 naming the fields. Tiles hold no retired record.
+An anonymous visitor gets tiles of a public layer with its public fields only
+(:mod:`web.public`): an attribute its tiles carry that is not public (what the map
+styles by, when the committee did not publish it) is taken out of the bytes on the way
+out, key and values (:mod:`geo.mvt_fields`); the page then draws those features in the
+fallback colour (TileJSON is for signed-in clients). Tiles hold no retired record.
 """
 
 from __future__ import annotations
@@ -46,13 +48,14 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import NotFound
 
 from geo import tiles as tile_math
-from geo.maps import TILE_AREA_PROPERTY, TILE_LAYER_PROPERTY, TileSettings, layers_bounds, tile_columns
+from geo.maps import TILE_AREA_PROPERTY, TILE_LAYER_PROPERTY, layers_bounds, tile_columns
+from geo.mvt_fields import without_fields
 from geo.records import in_force
 from layers.registry import REGISTRY
-from layers.tile_cache import TileCacheFile
+from layers.tile_cache import TileCacheFile, tile_etag
 from service.tiles import ANALYSIS_LAYERS, TILE_FORMAT, TileService
 from web.analysis_gate import gated
 from web.errors import BadRequest, nothing_called
@@ -69,12 +72,6 @@ _EXTENSION = "parkatlas_tiles"
 def tile_service() -> TileService:
     """The current app's tile service."""
     return current_app.extensions[_EXTENSION]
-
-
-def tile_settings(app: Flask | None = None) -> TileSettings:
-    """The app's tile settings, for the map builders."""
-    config = (app or current_app).config
-    return TileSettings(threshold=int(config["TILE_FEATURE_THRESHOLD"]), min_zoom=int(config["TILE_MIN_ZOOM"]))
 
 
 def response_etag(layers: str, etags: list[str]) -> str:
@@ -105,14 +102,22 @@ def seed(names: list[str], zooms: list[int], **options) -> dict[str, float]:
     return tile_service().seed(names, zooms, **options)
 
 
-def check_visible(names: list[str]) -> None:
-    """403 when tiles of ``names`` would carry a field this request may not see (an anonymous visitor)."""
-    hidden = {name: fields for name in names if name not in ANALYSIS_LAYERS and (fields := hidden_tile_fields(name))}
-    if hidden:
-        listed = "; ".join(f"{name}: {', '.join(fields)}" for name, fields in hidden.items())
-        raise Forbidden(tr(f"瓦片包含未公开的字段（{listed}），匿名访问不提供；请登录或将其加入 PARKATLAS_PUBLIC_FIELDS",
-                           f"these tiles carry fields that are not public ({listed}); sign in, or add them to "
-                           "PARKATLAS_PUBLIC_FIELDS"))
+def hidden_fields(names: list[str]) -> dict[str, list[str]]:
+    """The attributes tiles of ``names`` carry that this request may not see (an anonymous visitor), by layer."""
+    return {name: fields for name in names if name not in ANALYSIS_LAYERS and (fields := hidden_tile_fields(name))}
+
+
+def visible_parts(names: list[str], parts: list[tuple[bytes, str]]) -> list[tuple[bytes, str]]:
+    """Each layer's (tile, ETag) as this request may see it: the attributes it may not see taken out of the bytes
+    (:func:`geo.mvt_fields.without_fields`), with the ETag of what is sent."""
+    hidden = hidden_fields(names)
+    if not hidden:
+        return parts
+    out = []
+    for name, (data, etag) in zip(names, parts):
+        shown = without_fields(data, {name: hidden[name]}) if name in hidden else data
+        out.append((shown, etag if shown is data else tile_etag(shown)))
+    return out
 
 
 def _response(data: bytes, etag: str, status: int = 200) -> Response:
@@ -130,13 +135,12 @@ def tile(layers: str, z: int, x: int, y: int):
     tiles one after the other. The body is empty where the layers have nothing.
     """
     names = layer_names(layers)
-    check_visible(names)
     try:
         tile_math.check_tile(z, x, y, max_zoom=int(current_app.config["TILE_MAX_ZOOM"]))
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     day = request_day() if any(name in ANALYSIS_LAYERS for name in names) else None
-    parts = tile_service().layer_tiles(names, z, x, y, park().version(), day=day, run=gated)
+    parts = visible_parts(names, tile_service().layer_tiles(names, z, x, y, park().version(), day=day, run=gated))
     etag = response_etag(",".join(names), [etag for _, etag in parts])
     if request.if_none_match.contains(etag):
         return _response(b"", etag, status=304)
@@ -175,7 +179,6 @@ def tilejson(layers: str):
     if analysis:
         raise NotFound(tr(f"分析图层 {', '.join(analysis)} 没有 TileJSON（其字段随分析日期而定）",
                           f"no TileJSON for the analysis layer {', '.join(analysis)} (its fields depend on the day)"))
-    check_visible(names)
     joined = ",".join(names)
     bounds, counts = park().derived(("tilejson", joined), lambda: _tilejson_extent(tuple(names)))
     config = current_app.config
