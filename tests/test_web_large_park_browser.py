@@ -71,3 +71,33 @@ def test_a_large_parks_overview_refreshes_itself_until_its_figures_are_there(tin
     assert "正在计算园区指标…" in first
     assert len(loads) >= 2  # the page loaded again by itself
     assert errors == []
+
+
+@pytest.mark.browser
+def test_a_large_parks_public_map_comes_from_tiles_and_opens_popups_for_a_visitor(tiny_park, tmp_path):
+    """/public of a park above the tile threshold, seen by an anonymous visitor: its parcels come from tiles (200),
+    a click opens the parcel's popup with its public fields from the API, and nothing on the way is refused."""
+    from auth_helpers import auth_config
+    from playwright import sync_api
+
+    app = create_app(auth_config(tiny_park.path, tmp_path / "accounts.sqlite", PUBLIC_LAYERS=("parcels", "roads"),
+                                 TILE_FEATURE_THRESHOLD=2, BASEMAP="none"))
+    answers = []
+    with serve(app) as base, sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        with loopback_page(browser, base, viewport=VIEWPORT) as opened:
+            page = opened.page
+            page.on("response", lambda r: answers.append((r.url, r.status)))
+            page.goto(base + "/public?lang=zh", wait_until="networkidle")
+            page.wait_for_function("() => window.parkatlas && window.parkatlas.layers.parcels")
+            click_on_map(page, in_p1_lonlat(),
+                         ready="() => Object.keys(parkatlas.layers.parcels.grid._vectorTiles).length > 0")
+            page.wait_for_selector(".pa-popup", timeout=5000)
+            popup = page.inner_text(".pa-popup")
+            errors = opened.errors
+        browser.close()
+    tiles = [(url, code) for url, code in answers if "/tiles/" in url]
+    assert tiles and all("/tiles/parcels,roads/" in url and code == 200 for url, code in tiles)
+    assert all(code < 400 for _, code in answers), answers
+    assert "一号地块" in popup and "P1" in popup  # name and id: public fields, fetched from the API by id
+    assert errors == []
