@@ -88,6 +88,11 @@ def default_config() -> dict:
         "TILE_MIN_ZOOM": int(os.environ.get("PARKATLAS_TILE_MIN_ZOOM", "12")),
         "TILE_MAX_ZOOM": 22,
         "TILE_CACHE_MB": int(os.environ.get("PARKATLAS_TILE_CACHE_MB", "64")),
+        # A layer with more records than this is made ready for tiles (a digest of every feature, the GeoPackage
+        # tile source) in the background, its tiles read tile by tile from the store meanwhile: at 10⁵ parcels
+        # that work takes 4 s (GeoPackage) to 7 s (PostGIS), which the first tile of a large park waited for; at
+        # 2·10⁴ records it is under a second, which a first tile may take.
+        "TILE_BACKGROUND_FEATURES": _env("PARKATLAS_TILE_BACKGROUND_FEATURES", 20000),
         # Persistent tile cache (SQLite); unset: beside the GeoPackage, or in instance/ for PostGIS; "none": off.
         "TILE_CACHE_PATH": os.environ.get("PARKATLAS_TILE_CACHE") or None,
         # The import preview's mapping step: distinct values shown per source field (and offered a value

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
+import geopandas.array as geometry_array
 import mapbox_vector_tile
 import numpy as np
 import pandas as pd
@@ -179,7 +180,7 @@ def tile_source(frame: gpd.GeoDataFrame, *, layer: str, properties: pd.DataFrame
     if frame.crs is None:
         msg = f"layer {layer!r} has no CRS; tiles need to know where the features are"
         raise ValueError(msg)
-    geometries = frame.geometry.to_crs(WEB_MERCATOR_EPSG).to_numpy()
+    geometries = web_mercator(frame.geometry)
     return TileSource(layer, geometries, shapely.STRtree(geometries), FeatureRecords(properties), ids,
                       None if keys is None else _key_index(keys))
 
@@ -246,7 +247,7 @@ def patch_source(source: TileSource | PatchedSource, removed: pd.Index, added: g
     if added.crs is None and len(added):
         msg = f"layer {base.layer!r} has no CRS; tiles need to know where the features are"
         raise ValueError(msg)
-    geometries = added.geometry.to_crs(WEB_MERCATOR_EPSG).to_numpy() if len(added) else np.empty(0, dtype=object)
+    geometries = web_mercator(added.geometry) if len(added) else np.empty(0, dtype=object)
     new_keys = _keys(np.asarray(keys, dtype=object))
     # A replaced record keeps its place (in the base, or among the extras); a new one comes after every
     # feature there is, in the order given.
@@ -287,10 +288,9 @@ def tile_features(
     :data:`SIMPLIFY_UNITS` and snapped to the integer grid; features left empty
     are dropped.
     """
-    minx, miny, maxx, maxy = tile_bounds(z, x, y)
+    minx, _, maxx, maxy = tile_bounds(z, x, y)
     scale = extent / (maxx - minx)
-    pad = buffer / scale
-    clip_box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    clip_box = buffered_tile_box(z, x, y, extent=extent, buffer=buffer)
     hits = source.hits(shapely.box(*clip_box))
     if not len(hits):
         return hits, np.empty(0, dtype=object)
@@ -300,6 +300,31 @@ def tile_features(
     snapped = shapely.set_precision(simplified, 1.0)
     keep = ~(shapely.is_empty(snapped) | shapely.is_missing(snapped))
     return hits[keep], snapped[keep]
+
+
+def buffered_tile_box(z: int, x: int, y: int, *, extent: int = DEFAULT_EXTENT, buffer: int = DEFAULT_BUFFER
+                      ) -> tuple[float, float, float, float]:
+    """Tile (z, x, y) with its ``buffer`` (in tile units) around it, in Web Mercator: what a tile's features are
+    selected and clipped by."""
+    minx, miny, maxx, maxy = tile_bounds(z, x, y)
+    pad = buffer * (maxx - minx) / extent
+    return (minx - pad, miny - pad, maxx + pad, maxy + pad)
+
+
+#: Points per edge when a tile's box is moved into another CRS: its edges curve there, and the box around the
+#: curved edges must hold every point of the tile.
+BOX_DENSIFY_POINTS = 21
+#: Metres added around a tile's box moved into another CRS, for the rounding of the transformation.
+BOX_MARGIN_M = 1.0
+
+
+def tile_box_in(crs, z: int, x: int, y: int, *, extent: int = DEFAULT_EXTENT, buffer: int = DEFAULT_BUFFER
+                ) -> tuple[float, float, float, float]:
+    """A box in ``crs`` (projected, metres) that holds :func:`buffered_tile_box`: the features to read from a store
+    for one tile."""
+    minx, miny, maxx, maxy = transformer(WEB_MERCATOR_EPSG, crs).transform_bounds(
+        *buffered_tile_box(z, x, y, extent=extent, buffer=buffer), densify_pts=BOX_DENSIFY_POINTS)
+    return (minx - BOX_MARGIN_M, miny - BOX_MARGIN_M, maxx + BOX_MARGIN_M, maxy + BOX_MARGIN_M)
 
 
 def encode_tile(
@@ -318,6 +343,14 @@ def encode_tile(
         default_options={"extents": extent, "y_coord_down": True,
                          "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid},
     )
+
+
+def web_mercator(geometries: gpd.GeoSeries) -> np.ndarray:
+    """``geometries.to_crs(3857).to_numpy()``, the same numbers, with the transformer made once per CRS: geopandas
+    makes one on every call (50–360 ms), which is more than a tile read for itself costs."""
+    if geometries.crs is None:
+        return geometries.to_crs(WEB_MERCATOR_EPSG).to_numpy()
+    return geometry_array.transform(geometries.to_numpy(), transformer(geometries.crs, WEB_MERCATOR_EPSG).transform)
 
 
 def mercator_bounds(geometries: gpd.GeoSeries) -> np.ndarray:
@@ -381,5 +414,5 @@ def _geojson_text(geometry: dict) -> str:
 #: The grid's names stay importable from here, where tile users have always found them.
 __all__ = ["DEFAULT_BUFFER", "DEFAULT_EXTENT", "MAX_ZOOM", "MERCATOR_HALF_WORLD_M", "SIMPLIFY_UNITS",
            "WEB_MERCATOR_EPSG",
-           "PatchedSource", "TileSource", "check_tile", "decode_tile", "encode_tile", "feature_digests", "mercator_bounds",
-           "merged", "patch_source", "tile_bounds", "tile_features", "tile_ranges", "tile_source", "tiles_covering", "tiles_touched"]
+           "PatchedSource", "TileSource", "buffered_tile_box", "check_tile", "decode_tile", "encode_tile", "feature_digests", "mercator_bounds",
+           "merged", "patch_source", "tile_bounds", "tile_box_in", "tile_features", "tile_ranges", "tile_source", "tiles_covering", "tiles_touched"]

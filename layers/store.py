@@ -340,9 +340,14 @@ _ARROW_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(
 
 def read_layer(path: Path, name: str, *, bbox=None, where: str | None = None, fids=None) -> pd.DataFrame:
     """One layer as pyogrio reads it through Arrow, with nullable dtypes and dates as datetime64 (no checks);
+    ``bbox``: only the records whose box meets it, in the order they are stored (as the whole layer comes);
     ``where``: only the records matching this attribute filter (SQL); ``fids``: only those stored there."""
     with gpkg_rows.file_access(path).reading():
-        meta, table = pyogrio.read_arrow(path, layer=name, bbox=bbox, where=where, fids=fids)
+        meta, table = pyogrio.read_arrow(path, layer=name, bbox=bbox, where=where, fids=fids,
+                                         return_fids=bbox is not None)
+    if bbox is not None:  # the R-tree hands the records over in its own order: put them in the stored order
+        fid = meta["fid_column"]
+        table = table.sort_by(fid).drop_columns([fid])
     return _arrow_frame(table, meta)
 
 

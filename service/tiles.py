@@ -40,6 +40,7 @@ from geo.units import M2_PER_MU
 from layers.registry import REGISTRY
 from layers.schema import LayerSpec
 from layers.tile_cache import LayerState, TileCacheFile, default_cache_path, known_bounds, tile_etag
+from layers.valid_time import HELD_NOW_FIELD, held_now
 from service.flights import Flights
 from service.park import ROW_CHANGES_KEPT, ParkService, RowChange, Runner
 
@@ -205,6 +206,12 @@ class TileSources:
                 cached = self._sources[name]
             return cached[1]
 
+    def ready(self, name: str, version: str, steps: Callable[[str, str], list[LayerStep] | None] | None = None) -> bool:
+        """Whether the source of ``name`` at ``version`` is there, or a patch away (:meth:`get` builds nothing)."""
+        cached = self._sources.get(name)
+        return cached is not None and (cached[0] == version or (steps is not None and steps(cached[0], version)
+                                                                is not None))
+
     @staticmethod
     def _patched(cached, version: str, steps: Callable[[str, str], list[LayerStep] | None]):
         """The cached source patched up to ``version``, or None when the way there is not known."""
@@ -255,6 +262,7 @@ class TileService:
         self._seeded: dict[tuple[str, str], set[int]] = {}
         self._guard = threading.Lock()
         self._file: TileCacheFile | None | bool = False  # False: not opened yet
+        self._working: set[str] = set()  # layers being worked out in the background
 
     # -- settings -------------------------------------------------------------------------------------
 
@@ -320,11 +328,12 @@ class TileService:
             bounds[missing] = tile_math.mercator_bounds(frame.geometry[missing])
         return LayerState.make(self.layer_settings(name, len(frame)), digests, bounds)
 
-    def layer_token(self, name: str, version: str) -> tuple[str, bool]:
+    def layer_token(self, name: str, version: str, *, whole: bool = True) -> tuple[str, bool] | None:
         """The (token, large) of registry layer ``name`` at park ``version``, syncing the tile cache to it.
 
         From the row changes since the version last worked out when they are known (at the cost of the
-        change), else from the whole layer.
+        change), or as the tile cache file recorded this version, else from the whole layer — or, with
+        ``whole=False``, None instead of working it out whole or waiting for another thread doing so.
         """
         key = (version, name)
         known = self._tokens.get(key)
@@ -332,19 +341,33 @@ class TileService:
             return known
         with self._guard:
             lock = self._locks.setdefault(name, threading.Lock())
-        with lock:  # one sync per layer and version, however many requests wait for it
+        if not lock.acquire(blocking=whole):  # one sync per layer and version, however many requests wait for it
+            return None
+        try:
             known = self._tokens.get(key)
             if known is None:
                 previous = self._views.get(name)
                 advanced = self._advanced(name, version)
-                view = advanced[0] if advanced else self._worked_out(name, version)
+                view = advanced[0] if advanced else self._recorded(name, version)
+                if view is None:
+                    if not whole:
+                        return None
+                    view = self._worked_out(name, version)
                 self._carry_memory(name, previous, view, advanced[1] if advanced else None)
                 if advanced or self.park.version() == version:  # a request overtaken by a save read newer data
                     self._views[name] = view
                 known = (view.token, view.large)
                 self._tokens = {k: v for k, v in self._tokens.items() if k[0] == version}
                 self._tokens[key] = known
+        finally:
+            lock.release()
         return known
+
+    def _recorded(self, name: str, version: str) -> LayerView | None:
+        """The layer's view at ``version`` as the tile cache file recorded it (by this process or another)."""
+        file = self.cache_file()
+        recorded = file.version_state(self._version_key(name, version), name) if file is not None else None
+        return LayerView(version, *recorded) if recorded is not None else None
 
     def _version_key(self, name: str, version: str) -> str:
         # The file remembers park version → token; keyed with the settings too, so a new
@@ -450,21 +473,26 @@ class TileService:
         """
         wanted = [name for name in names if not self.blank(z, tokens[name][1])]
         out = {name: b"" for name in names}
-        store = self.park.store
-        if database_tiles(store):
-            from layers.postgis_tiles import LayerRequest, mvt_tiles
-
-            requests = [LayerRequest(name, tuple(tile_columns(REGISTRY[name])),
-                                     TILE_AREA_PROPERTY if name == "parcels" else None, M2_PER_MU,
-                                     TILE_LAYER_PROPERTY) for name in wanted]
-            out.update(mvt_tiles(store.capabilities.database, requests, z, x, y))
+        if database_tiles(self.park.store):
+            out.update(self._database_tiles(wanted, z, x, y))
             return out
         for name in wanted:
-            source = self.sources.get(name, tokens[name][0], lambda name=name: self.registry_frame(name),
-                                      key_field=REGISTRY[name].id_field,
-                                      steps=lambda have, want, name=name: self._steps_between(name, have, want))
-            out[name] = tile_math.encode_tile(source, z, x, y)
+            out[name] = tile_math.encode_tile(self._source(name, tokens[name][0]), z, x, y)
         return out
+
+    def _database_tiles(self, names: list[str], z: int, x: int, y: int) -> dict[str, bytes]:
+        """Tile (z, x, y) of ``names`` made by the database, in one statement."""
+        from layers.postgis_tiles import LayerRequest, mvt_tiles
+
+        requests = [LayerRequest(name, tuple(tile_columns(REGISTRY[name])),
+                                 TILE_AREA_PROPERTY if name == "parcels" else None, M2_PER_MU,
+                                 TILE_LAYER_PROPERTY) for name in names]
+        return mvt_tiles(self.park.store.capabilities.database, requests, z, x, y) if requests else {}
+
+    def _source(self, name: str, token: str):
+        """The tile source of layer ``name`` at ``token`` (patched up to it, or built from the whole layer)."""
+        return self.sources.get(name, token, lambda: self.registry_frame(name), key_field=REGISTRY[name].id_field,
+                                steps=lambda have, want: self._steps_between(name, have, want))
 
     # -- the analysis layer ------------------------------------------------------------------------------
 
@@ -498,10 +526,17 @@ class TileService:
         for it and then find it cached. ``day`` (and ``run``) serve the analysis layers.
         """
         file = self.cache_file()
-        tokens = {name: self.layer_token(name, version) for name in names if name not in ANALYSIS_LAYERS}
+        tokens = {}
+        for name in names:
+            token = None if name in ANALYSIS_LAYERS else self.token_now(name, version)
+            if token is not None:
+                tokens[name] = token
         found = {name: self.analysis_tile(name, z, x, y, version, day=day, run=run)
                  for name in names if name in ANALYSIS_LAYERS}
         found.update(self._cached(file, list(tokens), tokens, z, x, y))
+        # A large layer not worked out yet, or whose tile source is still being built: this tile alone, not kept.
+        later = [name for name in names if name not in found and not self._ready(name, tokens.get(name), z)]
+        found.update(self.read_tiles(later, z, x, y))
         missing = [name for name in names if name not in found]
         if missing:
             with self.flights.one((z, x, y)):
@@ -514,6 +549,79 @@ class TileService:
                     found[name] = self._keep(file, name, tokens[name][0], z, x, y, data) if current \
                         else (data, tile_etag(data))
         return [found[name] for name in names]
+
+    # -- large layers: worked out in the background, their first tiles read tile by tile -----------------------
+
+    def in_background(self, name: str) -> bool:
+        """Whether registry layer ``name`` has more records than ``TILE_BACKGROUND_FEATURES``: then its token (a
+        digest of every feature) and its tile source are made in the background, and its tiles are read from the
+        store tile by tile meanwhile, so the first map of a large park does not wait for the whole layer."""
+        return len(self.park.fields(name, [HELD_NOW_FIELD])) > int(self.config["TILE_BACKGROUND_FEATURES"])
+
+    def token_now(self, name: str, version: str) -> tuple[str, bool] | None:
+        """:meth:`layer_token` at once: None for a large layer (:meth:`in_background`) whose token would have to
+        be worked out whole (started in the background) or is being worked out."""
+        known = self.layer_token(name, version, whole=False)
+        if known is None and not self.in_background(name):
+            known = self.layer_token(name, version)
+        if known is None:
+            self._later(name, version)
+        return known
+
+    def _ready(self, name: str, token: tuple[str, bool] | None, z: int) -> bool:
+        """Whether a tile of registry layer ``name`` can be rendered now, without working anything out whole."""
+        if name in ANALYSIS_LAYERS:
+            return True
+        if token is None:
+            return False
+        if database_tiles(self.park.store) or self.blank(z, token[1]):
+            return True
+        steps = lambda have, want: self._steps_between(name, have, want)  # noqa: E731
+        if self.sources.ready(name, token[0], steps) or not self.in_background(name):
+            return True
+        self._later(name, self.park.version())
+        return False
+
+    def _later(self, name: str, version: str) -> None:
+        """Work out layer ``name``'s token at ``version`` and, tiled in Python, its tile source, in a daemon thread
+        (one per layer at a time)."""
+        with self._guard:
+            if name in self._working:
+                return
+            self._working.add(name)
+
+        def work() -> None:
+            try:
+                token, _ = self.layer_token(name, version)
+                if not database_tiles(self.park.store):
+                    self._source(name, token)
+            except Exception as exc:  # noqa: BLE001 — the tile requests meet the error themselves
+                log.warning("tiles of %s could not be prepared in the background: %s", name, exc)
+            finally:
+                with self._guard:
+                    self._working.discard(name)
+
+        threading.Thread(target=work, daemon=True, name=f"parkatlas-tiles-{name}").start()
+
+    def read_tiles(self, names: list[str], z: int, x: int, y: int) -> dict[str, tuple[bytes, str]]:
+        """(bytes, ETag) of tile (z, x, y) of registry layers ``names``, read from the store for this tile alone
+        (the records in the tile's box; PostGIS: as :meth:`render`). The same tiles as the layer's source gives."""
+        if not names:
+            return {}
+        store = self.park.store
+        large = {name: self.is_large(int(held_now(self.park.fields(name, [HELD_NOW_FIELD])).sum())) for name in names}
+        wanted = [name for name in names if not self.blank(z, large[name])]
+        out = {name: b"" for name in names}
+        if database_tiles(store):
+            out.update(self._database_tiles(wanted, z, x, y))
+        else:
+            box = tile_math.tile_box_in(store.working_crs(), z, x, y)
+            for name in wanted:
+                frame = in_force(store.load(name, bbox=box))
+                source = tile_math.tile_source(frame, layer=name, properties=tile_properties(frame, REGISTRY[name]),
+                                               ids=False)
+                out[name] = tile_math.encode_tile(source, z, x, y)
+        return {name: (data, tile_etag(data)) for name, data in out.items()}
 
     def _cached(self, file: TileCacheFile | None, names: list[str], tokens: dict[str, tuple[str, bool]],
                 z: int, x: int, y: int) -> dict[str, tuple[bytes, str]]:
