@@ -262,7 +262,9 @@ class TileService:
         self._seeded: dict[tuple[str, str], set[int]] = {}
         self._guard = threading.Lock()
         self._file: TileCacheFile | None | bool = False  # False: not opened yet
-        self._working: set[str] = set()  # layers being worked out in the background
+        self._working: set[str] = set()  # layers being worked out in the background, or waiting to be
+        self._queue: deque[tuple[str, str]] = deque()
+        self._worker: threading.Thread | None = None
 
     # -- settings -------------------------------------------------------------------------------------
 
@@ -583,14 +585,25 @@ class TileService:
         return False
 
     def _later(self, name: str, version: str) -> None:
-        """Work out layer ``name``'s token at ``version`` and, tiled in Python, its tile source, in a daemon thread
-        (one per layer at a time)."""
+        """Work out layer ``name``'s token at ``version`` and, tiled in Python, its tile source, in the background:
+        one layer after another in one daemon thread, so the tile requests meanwhile share the interpreter with one
+        such job rather than with every large layer's at once."""
         with self._guard:
             if name in self._working:
                 return
             self._working.add(name)
+            self._queue.append((name, version))
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, daemon=True, name="parkatlas-tiles")
+                self._worker.start()
 
-        def work() -> None:
+    def _work(self) -> None:
+        while True:
+            with self._guard:
+                if not self._queue:
+                    self._worker = None
+                    return
+                name, version = self._queue.popleft()
             try:
                 token, _ = self.layer_token(name, version)
                 if not database_tiles(self.park.store):
@@ -600,8 +613,6 @@ class TileService:
             finally:
                 with self._guard:
                     self._working.discard(name)
-
-        threading.Thread(target=work, daemon=True, name=f"parkatlas-tiles-{name}").start()
 
     def read_tiles(self, names: list[str], z: int, x: int, y: int) -> dict[str, tuple[bytes, str]]:
         """(bytes, ETag) of tile (z, x, y) of registry layers ``names``, read from the store for this tile alone
