@@ -80,6 +80,9 @@ def default_config() -> dict:
         # waits for them as before. A page waiting for them refreshes itself every BACKGROUND_REFRESH_S seconds.
         "BACKGROUND_PARCELS": _env("PARKATLAS_BACKGROUND_PARCELS", 5000),
         "BACKGROUND_REFRESH_S": _env("PARKATLAS_BACKGROUND_REFRESH_S", 5),
+        # `serve` prepares the overview's figures and the large layers' tiles once its port is open, so the first
+        # visitor does not wait for them (10⁵ parcels: 10–15 s of figures); 0: only when first asked.
+        "WARM_UP": _env("PARKATLAS_WARM_UP", 1),
         # A feature with its popup fields is 0.5–0.7 KB of inline GeoJSON: 2 000 keep a page's layer near 1.5 MB
         # (issue 18: no page over 2 MB; 10 000 made /idle of a 10⁴-parcel park 7.5 MB); the demo park's largest
         # layer holds 1 375 features, so it is drawn inline, as are small parks. The land pages' analysis layers

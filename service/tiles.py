@@ -577,6 +577,15 @@ class TileService:
             self._later(name, version)
         return known
 
+    def prepare(self, names: list[str], version: str) -> list[str]:
+        """Start making the large layers among ``names`` ready for tiles in the background (a server starting);
+        the layers started."""
+        started = [name for name in names if self.layer_token(name, version, whole=False) is None
+                   and self.in_background(name)]
+        for name in started:
+            self._later(name, version)
+        return started
+
     def _ready(self, name: str, token: tuple[str, bool] | None, z: int) -> bool:
         """Whether a tile of registry layer ``name`` can be rendered now, without working anything out whole."""
         if name in ANALYSIS_LAYERS:

@@ -144,3 +144,22 @@ def test_a_tiles_box_in_the_working_crs_holds_the_buffered_tile():
         tile = shapely.box(*buffered_tile_box(z, x, y))
         assert back.contains(tile)
         assert back.area < tile.area * 1.05 + 4 * tile.length  # a box around it, not a much larger one
+
+
+def test_prepare_starts_only_large_layers_not_worked_out(park, held):
+    gate, started = held
+    app = park.make_app()
+    service = app.extensions["parkatlas_tiles"]
+    with app.app_context():
+        version = service.park.version()
+        assert service.prepare(LAYERS, version) == []  # far below TILE_BACKGROUND_FEATURES: left to the requests
+        app.config["TILE_BACKGROUND_FEATURES"] = 3
+        counts = {name: len(service.park.fields(name, ["retired_on"])) for name in LAYERS}
+        large = [name for name in LAYERS if counts[name] > 3]
+        assert large == ["parcels"]  # 7 parcels; 2 roads and 1 zone stay below
+        assert service.prepare(LAYERS, version) == ["parcels"]
+        assert service._working == {"parcels"}  # noqa: SLF001
+        gate.set()
+        wait_for_background(app)
+        assert started == ["parcels"]
+        assert service.prepare(LAYERS, version) == []  # worked out now

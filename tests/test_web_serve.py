@@ -166,3 +166,41 @@ def test_a_damaged_park_is_refused_before_the_port_opens(tiny_park, tmp_path):
     assert done.returncode == 2 and "ParkAtlas serving" not in done.stdout
     assert "will not start" in done.stderr and "field enterprise_id: duplicate id" in done.stderr
     assert "flask --app app restore" in done.stderr
+
+
+def _line_with(server: Server, text: str, timeout_s: float = START_TIMEOUT_S) -> str | None:
+    """The next line of the server's output holding ``text`` (None when none comes within the time)."""
+    found: list[str] = []
+
+    def read() -> None:
+        for line in server.process.stdout:
+            if text in line:
+                found.append(line)
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout_s)
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("warm_up", ["1", "0"])
+def test_the_server_prepares_the_figures_before_the_first_visitor(tiny_park, tmp_path, warm_up):
+    # Every park is "large" here: a page not finding its figures ready says they are computing (202).
+    running = Server(tiny_park.path, tmp_path, PARKATLAS_BACKGROUND_PARCELS="0", PARKATLAS_WARM_UP=warm_up)
+    try:
+        if warm_up == "1":
+            line = _line_with(running, "warm-up:")
+            assert line is not None and re.match(r"warm-up: the figures of \d{4}-\d\d-\d\d are ready \(\d+\.\d s\)",
+                                                 line), line
+            response, body = running.get("/api/summary")
+            assert response.status == 200 and b'"park_name"' in body  # the first visitor finds them ready
+        else:
+            response, body = running.get("/api/summary")
+            assert response.status == 202 and b'"computing":true' in body.replace(b" ", b"")
+        code, out = running.stop()
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.communicate(timeout=30)
+    assert code == 0 and ("warm-up:" in out) is False  # the line was read above, or never printed

@@ -14,20 +14,26 @@ threshold (the demo park, the tests' parks) everything is computed in the reques
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, current_app, jsonify, render_template, request
 
 from geo.analysis import LandAnalysis
+from layers.registry import spatial_layers
 from layers.valid_time import HELD_NOW_FIELD
 from service.background import Background, kept_or_start, result_key, summary_or_start
 from service.park import Runner
 from web.analysis_gate import gated
 from web.errors import wants_json
 from web.park import park
+from web.tiles import tile_service
 
 _EXTENSION = "parkatlas_background"
+log = logging.getLogger(__name__)
 #: Paths of downloads, which wait for their result in the request.
 DOWNLOADS = (".xlsx", ".docx", ".pdf")
 T = TypeVar("T")
@@ -84,6 +90,27 @@ def land_analysis(day: dt.date) -> LandAnalysis:
     return computed("land", (day,), lambda: service.land_kept(day), lambda run: service.land(day, run=run))
 
 
+def warm_up(app: Flask, *, say: Callable[[str], None] = print) -> threading.Thread:
+    """Prepare in a daemon thread what the first visitors would wait for: the overview's figures of the park's day
+    (kept by the park service, as a page would keep them) and the tiles of its large layers. ``say`` reports
+    when the figures are ready (the server's log). The thread, for tests that wait for it."""
+    def work() -> None:
+        with app.app_context():
+            service = park()
+            try:
+                tile_service(app).prepare([spec.name for spec in spatial_layers()], service.version())
+                started = time.perf_counter()
+                day = service.day()
+                service.summary(day)
+                say(f"warm-up: the figures of {day.isoformat()} are ready ({time.perf_counter() - started:.1f} s)")
+            except Exception as exc:  # noqa: BLE001 — the pages meet the error themselves, with its message
+                log.warning("warm-up: %s", exc)
+
+    thread = threading.Thread(target=work, daemon=True, name="parkatlas-warm-up")
+    thread.start()
+    return thread
+
+
 def computing_response(_: Computing):
     """A page that says the park's figures are computing and refreshes itself; JSON: 202 ``computing: true``."""
     wait = refresh_s()
@@ -102,4 +129,4 @@ def refresh_s() -> int:
 
 
 __all__ = ["Computing", "background", "computed", "computing_response", "init_app", "land_analysis", "large_park",
-           "park_figures", "refresh_s"]
+           "park_figures", "refresh_s", "warm_up"]

@@ -69,9 +69,9 @@ MVT_MIMETYPE = "application/vnd.mapbox-vector-tile"
 _EXTENSION = "parkatlas_tiles"
 
 
-def tile_service() -> TileService:
-    """The current app's tile service."""
-    return current_app.extensions[_EXTENSION]
+def tile_service(app: Flask | None = None) -> TileService:
+    """The app's tile service (the current app's by default)."""
+    return (app or current_app).extensions[_EXTENSION]
 
 
 def response_etag(layers: str, etags: list[str]) -> str:

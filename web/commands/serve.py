@@ -9,6 +9,10 @@ shared by them), closes connections idle too long (slow clients cannot hold the
 threads) and refuses a request body larger than ``PARKATLAS_MAX_UPLOAD_MB`` with
 413 as soon as its length is announced.
 
+Once the port is open it warms the park up in the background (``PARKATLAS_WARM_UP``,
+on by default): the overview's figures of the park's day and the tiles of its large
+layers are prepared before the first visitor asks (``web.background.warm_up``).
+
 The app is the one ``flask run`` serves: the same park, settings and start-up check
 (a damaged park is refused before the port opens). Proxy headers
 (``X-Forwarded-For/-Proto``) reach the app only when it trusts a proxy
@@ -74,6 +78,11 @@ def server_settings(app: Flask, environ: Mapping[str, str]) -> dict:
     return settings
 
 
+def _say(line: str) -> None:
+    click.echo(line)
+    click.get_text_stream("stdout").flush()
+
+
 def _stop_on_sigterm(signum, frame) -> None:
     raise KeyboardInterrupt  # waitress closes its socket and joins its threads on this
 
@@ -88,6 +97,7 @@ def serve_command(info: ScriptInfo, host: str, port: int) -> None:
     """Serve the park with waitress, the production WSGI server (see README, Deployment)."""
     from waitress import create_server
 
+    from web.background import warm_up
     from web.integrity import ParkIntegrityError, prepare_to_serve
 
     app = info.load_app()
@@ -107,5 +117,7 @@ def serve_command(info: ScriptInfo, host: str, port: int) -> None:
                f"bodies up to {app.config['MAX_CONTENT_LENGTH']} bytes, "
                f"proxy headers {proxy})", nl=True)
     click.get_text_stream("stdout").flush()
+    if app.config["WARM_UP"]:  # after the banner, whose first line names the port
+        warm_up(app, say=_say)
     server.run()
     click.echo("ParkAtlas stopped")
