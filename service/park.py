@@ -66,6 +66,38 @@ PLANS_KEPT = 6
 PlanRunner = Callable[[Callable[[Callable[[str], None]], ExpansionPlan]], ExpansionPlan]
 
 
+#: The layers each kind of kept result reads — the ones its computation below asks the service for (a summary
+#: also reads the land analysis of its day). A change written row by row to none of them leaves such a result as
+#: it was: it is carried to the new version instead of computed again (a case entry keeps the figures of a large
+#: park). Kinds not named here (the year's report and changes read the audit trail and every layer's state) are
+#: computed again after any change.
+RESULT_LAYERS: dict[str, frozenset[str]] = {
+    "land": frozenset(LAND_LAYERS),
+    "summary": frozenset(SUMMARY_LAYERS) | frozenset(LAND_LAYERS),
+    "infrastructure": frozenset(INFRASTRUCTURE_LAYERS),
+    "sites": frozenset(SITE_LAYERS),
+}
+
+
+def carried_results(results: Mapping[str, OrderedDict], before: str | None, after: str,
+                    changed: set[str] | None) -> dict[str, OrderedDict]:
+    """The kept results still true at version ``after``: those of version ``before`` whose kind reads none of the
+    ``changed`` layers (:data:`RESULT_LAYERS`), filed under ``after``; none when what changed is not known
+    (``None``: the park was written whole or outside the service). Results are keyed ``(version, rules version,
+    kind, …)``."""
+    if changed is None or before is None:
+        return {}
+    carried = {}
+    for kind, kept in results.items():
+        reads = RESULT_LAYERS.get(kind)
+        if reads is None or reads & changed:
+            continue
+        moved = OrderedDict(((after, *key[1:]), value) for key, value in kept.items() if key[0] == before)
+        if moved:
+            carried[kind] = moved
+    return carried
+
+
 class ParkUnavailable(ParkStoreError):
     """The park cannot be served as it is now (missing, unreadable, or changed outside ParkAtlas into values
     that do not validate); pages answer 503 instead of failing half-way.
@@ -173,9 +205,10 @@ class ParkService:
                     for name, (_, records) in change.layers.items():
                         if name in self._layers:
                             self._pending.setdefault(name, []).append(records)
+            changed = None if chain is None else {name for change in chain for name in change.layers}
+            self._results = carried_results(self._results, self._version, version, changed)
             self._version = version
             self._derived = {}
-            self._results = {}  # results of an older version are never asked for again
         return version
 
     def _chain(self, since: str, current: str) -> list[RowChange] | None:
