@@ -14,6 +14,7 @@ triggers. A stamped, unchanged layer is only cast to the registry's types.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import errno
@@ -31,7 +32,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import quote
 
 import geopandas as gpd
 import pandas as pd
@@ -197,8 +197,9 @@ AUDIT_LOOKUPS = (("layer", "record_id"), ("change_id",), ("undoes",), ("seq",))
 BOUNDED_ID_LOOKUPS = 1
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+def _read_only(path: Path) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+    """A read-only connection to the park at ``path`` for a ``with`` block (reused, ``gpkg_rows.reader``)."""
+    return gpkg_rows.reader(path)
 
 
 def missing_layers(path: Path) -> list[str]:
@@ -209,7 +210,7 @@ def missing_layers(path: Path) -> list[str]:
     never had is not missing: parks may lack layers (they load empty).
     """
     recorded: set[str] = set()
-    with closing(_read_only(path)) as conn:
+    with _read_only(path) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
         if "gpkg_contents" in tables:
             recorded |= {row[0] for row in conn.execute("SELECT table_name FROM gpkg_contents")}
@@ -317,7 +318,7 @@ def trusted_stamp(path: Path, name: str) -> int | None:
     triggers counted it) or replaced outside it (its triggers are gone).
     """
     try:
-        with closing(_read_only(path)) as conn:
+        with _read_only(path) as conn:
             return trusted_stamp_in(conn, name)
     except sqlite3.Error:
         return None
@@ -372,7 +373,7 @@ def read_few_stamped(path: Path, name: str, *, where: str | None = None, fids=No
     :func:`trusted_stamp` read in the same snapshot (no edit can fall between them); None when they are not
     plain or not few: read them through GDAL."""
     try:
-        with closing(_read_only(path)) as conn:
+        with _read_only(path) as conn:
             conn.execute("BEGIN")
             few = gpkg_read.read_few(conn, name, fids=fids, where=where)
             if few is None:
@@ -764,7 +765,7 @@ class GeoPackageStore:
         condition, params = equal_condition(spec, where or {})
         if spec.geometry is None or not self._holds(name):
             return None
-        with closing(_read_only(self.path)) as conn:
+        with _read_only(self.path) as conn:
             geometry = gpkg_rows.geometry_column(conn, name)
             rtree = f"rtree_{name}_{geometry[0]}" if geometry is not None else None
             if rtree is None or conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
@@ -790,7 +791,7 @@ class GeoPackageStore:
         if conn is not None:
             yield conn
             return
-        with closing(_read_only(self.path)) as reader:
+        with _read_only(self.path) as reader:
             yield reader
 
     def _id_index(self, name: str, conn: sqlite3.Connection | None = None, *, fresh: bool = False
@@ -880,7 +881,7 @@ class GeoPackageStore:
             found = self._live_counts.get(name)
         if found is not None and found[0] == version:
             return found[1]
-        with closing(_read_only(self.path)) as conn:
+        with _read_only(self.path) as conn:
             live = int(conn.execute(f"SELECT count(*) FROM {gpkg_rows.quoted(name)} WHERE retired_on IS NULL"
                                     ).fetchone()[0])
         with self._index_lock:
@@ -891,7 +892,7 @@ class GeoPackageStore:
         """The log position of the next event."""
         if not self._holds(AUDIT_LAYER):
             return 1
-        with closing(_read_only(self.path)) as conn:
+        with _read_only(self.path) as conn:
             last = conn.execute(f"SELECT max(seq) FROM {gpkg_rows.quoted(AUDIT_LAYER)}").fetchone()[0]
         return int(last) + 1 if last is not None else 1
 
@@ -946,7 +947,7 @@ class GeoPackageStore:
 
     def _misfits(self, writes) -> list[str]:
         """The layers of ``writes`` whose new geometries do not fit the geometry type their table declares."""
-        with closing(_read_only(self.path)) as conn:
+        with _read_only(self.path) as conn:
             declared = {name: gpkg_rows.geometry_column(conn, name) for name, _, _ in writes
                         if get_layer(name).geometry is not None}
         return sorted({name for name, frame, _ in writes if declared.get(name) is not None
