@@ -49,7 +49,7 @@ from layers.qgis.layer_styles import STYLE_TABLE, register_gpkg_table, write_gpk
 from layers.registry import REGISTRY, get_layer
 from layers.schema import LayerSpec
 from layers.valid_time import derive_for_older_park, has_valid_time
-from layers.validate import LayerValidationError, cast_fields, cast_layer, validate_layer
+from layers.validate import LayerValidationError, cast_fields, cast_layer, geo_frame, in_declared_form, validate_layer
 from layers.values import STRING_DTYPE
 
 log = logging.getLogger(__name__)
@@ -195,6 +195,12 @@ AUDIT_LOOKUPS = (("layer", "record_id"), ("change_id",), ("undoes",), ("seq",))
 #: it, patched by its own writes. A store made for one change (a command-line import or edit) pays one scan, not
 #: the index; a long-lived one (the web app's) builds the index at its second lookup and answers from it since.
 BOUNDED_ID_LOOKUPS = 1
+
+
+def _numbered(frame: pd.DataFrame) -> bool:
+    """Whether ``frame``'s index is the one ``reset_index(drop=True)`` gives (0, 1, 2 …): resetting it would only copy."""
+    index = frame.index
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 and index.name is None
 
 
 def _read_only(path: Path) -> contextlib.AbstractContextManager[sqlite3.Connection]:
@@ -357,8 +363,7 @@ def _arrow_frame(table: pa.Table, meta: Mapping) -> pd.DataFrame:
     frame = table.to_pandas(types_mapper=_ARROW_PANDAS_TYPES.get, date_as_object=False)
     if wkb is None:
         return frame
-    return gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)),
-                            crs=_crs(meta.get("crs")))
+    return geo_frame(frame, shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)), _crs(meta.get("crs")))
 
 
 @functools.lru_cache(maxsize=64)
@@ -734,6 +739,8 @@ class GeoPackageStore:
         """``raw`` cast when its layer was ``trusted`` (validated since its last change), else validated. Columns
         dropped or renamed outside the store fire no trigger: a layer short of a field is validated too."""
         if trusted and set(spec.field_names) <= set(raw.columns):
+            if _numbered(raw) and in_declared_form(raw, spec):  # (as read: nothing to cast, no copy to make)
+                return raw
             return cast_layer(raw, spec)
         frame, _ = validate_layer(raw, spec, source=f"{self.path.name}:{spec.name}")
         return frame
@@ -852,9 +859,13 @@ class GeoPackageStore:
             if not keys:
                 return self._empty(spec)
             frame = self._read_some(spec, fids=keys)
-            if set(frame[spec.id_field].astype(str)) == {i for i in wanted if i in index.position}:
+            read = [str(i) for i in frame[spec.id_field].tolist()]
+            if set(read) == {i for i in wanted if i in index.position}:
                 break
-        return frame[frame[spec.id_field].astype(str).isin(wanted).to_numpy(dtype=bool)].reset_index(drop=True)
+        if set(read) <= set(wanted):  # (every record read is wanted, as the index said: no mask, no new frame)
+            return frame if _numbered(frame) else frame.reset_index(drop=True)
+        keep = set(wanted)
+        return frame[[record_id in keep for record_id in read]].reset_index(drop=True)
 
     def ids_present(self, name: str, ids) -> set[str]:
         """Which of ``ids`` layer ``name`` holds (retired records too)."""
@@ -870,6 +881,9 @@ class GeoPackageStore:
         if where is None or not self._holds(AUDIT_LAYER):
             return self._empty(spec)
         events = self._read_some(spec, where=where)
+        seqs = events["seq"].tolist()
+        if all(type(a) is int and type(b) is int and a < b for a, b in zip(seqs, seqs[1:])):  # (appended in order)
+            return events if _numbered(events) else events.reset_index(drop=True)
         return events.sort_values("seq", kind="stable").reset_index(drop=True)
 
     def count_live(self, name: str) -> int:

@@ -102,3 +102,12 @@ def test_few_records_stored_values_are_those_converted_column_by_column(awkward,
         if any(f.kind == kind for f in spec.fields):
             assert first[first_of(spec, kind)] is None
             assert second[first_of(spec, kind)] == value and type(second[first_of(spec, kind)]) is int
+
+
+def test_versions_counted_over_two_logs_are_those_of_the_logs_joined(monkeypatch):
+    read = log_of([("parcels", "P1", "CH-1"), ("parcels", "P1", "CH-2"), ("parcels", "P2", "CH-2")])
+    written = log_of([("parcels", "P1", "CH-3"), ("parcels", "P1", "CH-3"), ("parcels", "P2", "CH-2")])
+    expected = {"P1": 3, "P2": 1}  # CH-3 twice is one change; CH-2 in both logs is one change
+    assert audit._versions_of((read, written), "parcels", {"P1", "P2", "P9"}) == expected
+    monkeypatch.setattr(audit, "FEW_EVENTS", 0)
+    assert audit._versions_of((read, written), "parcels", {"P1", "P2", "P9"}) == expected
