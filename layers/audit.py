@@ -227,21 +227,27 @@ def _aligned(old: pd.DataFrame, new: pd.DataFrame, id_field: str):
 
 
 def _event_rows(change: Change, layer: str, record_ids, fields, olds, news, ops) -> pd.DataFrame:
+    """Events as a frame, each column made in one go in the dtype the audit trail declares (text, days): the
+    validation then takes them as they are. ``olds``/``news`` stay Python objects (None: no value)."""
     n = len(record_ids)
+
+    def text(values) -> pd.api.extensions.ExtensionArray:
+        return pd.array(list(values), dtype=STRING_DTYPE)
+
     return pd.DataFrame({
-        "change_id": [change.change_id] * n,
-        "at": [change.at] * n,
-        "date": [change.date] * n,
-        "user": [change.user] * n,
-        "action": [change.action] * n,
-        "op": list(ops),
-        "layer": [layer] * n,
-        "record_id": list(record_ids),
-        "field": list(fields),
+        "change_id": text([change.change_id] * n),
+        "at": text([change.at] * n),
+        "date": np.full(n, change.date.to_datetime64(), dtype="datetime64[ms]"),
+        "user": text([change.user] * n),
+        "action": text([change.action] * n),
+        "op": text(ops),
+        "layer": text([layer] * n),
+        "record_id": text(record_ids),
+        "field": text(fields),
         "old_value": pd.Series(list(olds), dtype=object),  # (None for no value, as the caller gave it)
         "new_value": pd.Series(list(news), dtype=object),
-        "reason": pd.array([change.reason] * n, dtype=STRING_DTYPE),
-        "undoes": pd.array([change.undoes] * n, dtype=STRING_DTYPE),
+        "reason": text([change.reason] * n),
+        "undoes": text([change.undoes] * n),
     })
 
 
@@ -347,17 +353,20 @@ def stamp(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: Change,
 
 
 def number_events(events: pd.DataFrame, *, start_seq: int) -> pd.DataFrame:
-    """``events`` with their log position (``seq``), ids and record history fields."""
-    out = events.reset_index(drop=True).copy()
-    seqs = range(start_seq, start_seq + len(out))
-    # (the columns made here in their declared dtypes: the validation then checks them without converting)
-    out["seq"] = pd.array(list(seqs), dtype="Int64")
-    out["event_id"] = pd.array([f"E{seq:012d}" for seq in seqs], dtype=STRING_DTYPE)
-    out["date"] = out["date"].astype("datetime64[ms]")
-    out["first_added"] = out["date"]
-    out["last_updated"] = out["date"]
-    out["retired_on"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ms]")
-    return out
+    """``events`` with their log position (``seq``), ids and record history fields (made in their declared dtypes,
+    and the frame once: the validation then checks them without converting)."""
+    seqs = range(start_seq, start_seq + len(events))
+    day = events["date"].to_numpy().astype("datetime64[ms]")
+    columns = {name: events[name].array for name in events.columns}
+    columns.update({
+        "date": day,
+        "seq": pd.array(list(seqs), dtype="Int64"),
+        "event_id": pd.array([f"E{seq:012d}" for seq in seqs], dtype=STRING_DTYPE),
+        "first_added": day,
+        "last_updated": day,
+        "retired_on": np.full(len(events), np.datetime64("NaT"), dtype="datetime64[ms]"),
+    })
+    return pd.DataFrame(columns)
 
 
 def next_seq(log: pd.DataFrame) -> int:
@@ -496,12 +505,12 @@ def _commit_rows(store, rows, change: Change, build: Build, *, layers: list[str]
             judged = few.judge(old, typed, spec) if few is not None and not added else None
             touched = judged.changed() if judged is not None else changed_ids(old, typed, spec, ignore=STAMPED)
             typed = stamp(old, typed, spec, change, touched)
-            before_rows, after_rows = old[old[ids].isin(touched)], typed[typed[ids].isin(touched)]
+            before_rows, after_rows = _records_of(old, ids, touched), _records_of(typed, ids, touched)
             layer_events = (judged.events(old, typed, spec, change, touched) if judged is not None
                             else diff_events(before_rows, after_rows, spec, change))
             if len(layer_events):
-                new = after_rows[ids].isin(added).to_numpy()
-                updated[name], created[name] = after_rows[~new], after_rows[new]
+                updated[name] = after_rows if not added else after_rows[~after_rows[ids].isin(added).to_numpy()]
+                created[name] = after_rows.iloc[:0] if not added else after_rows[after_rows[ids].isin(added).to_numpy()]
                 written[name] = (before_rows, after_rows)
                 events.append(layer_events)
         if not events:
@@ -513,6 +522,15 @@ def _commit_rows(store, rows, change: Change, build: Build, *, layers: list[str]
             on_rows(before, store.version(), {**written, AUDIT_LAYER: (numbered.iloc[:0], numbered)})
         numbered.attrs["saved"] = _saved_state(written, (trail, numbered))
         return numbered
+
+
+def _records_of(frame: pd.DataFrame, id_field: str, record_ids: set) -> pd.DataFrame:
+    """The records of ``frame`` whose id is one of ``record_ids``: ``frame`` itself when they are all of its records
+    (an edit's, mostly: no mask, no new frame)."""
+    ids = frame[id_field].tolist()
+    if all(record_id in record_ids for record_id in ids):
+        return frame
+    return frame[[record_id in record_ids for record_id in ids]]
 
 
 def _saved_state(written: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]], logs: Sequence[pd.DataFrame]
@@ -527,7 +545,7 @@ def _saved_state(written: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]], logs:
         versions = _versions_of(logs, name, {str(t[spec.id_field]) for t in texts})
         for record in texts:
             record_id = str(record[spec.id_field])
-            out[(name, record_id)] = (_digest(record), versions.get(record_id, 0))
+            out[(name, record_id)] = (texts_fingerprint(record), versions.get(record_id, 0))
     return out
 
 
@@ -729,7 +747,7 @@ def fingerprint(frame: pd.DataFrame, spec: LayerSpec, record_id: str) -> str | N
     application (e.g. a command-line import while the server runs).
     """
     texts = record_texts_of(frame, spec, record_id)
-    return None if texts is None else _digest(texts)
+    return None if texts is None else texts_fingerprint(texts)
 
 
 def record_texts_of(frame: pd.DataFrame, spec: LayerSpec, record_id: str) -> dict[str, str | None] | None:
@@ -746,7 +764,8 @@ def record_texts_of(frame: pd.DataFrame, spec: LayerSpec, record_id: str) -> dic
     return record_texts(rows.iloc[:1], spec)[0] if len(rows) else None
 
 
-def _digest(texts: Mapping[str, str | None]) -> str:
+def texts_fingerprint(texts: Mapping[str, str | None]) -> str:
+    """:func:`fingerprint` of a record from its canonical texts (:func:`record_texts`, geometry included)."""
     import hashlib
 
     text = json.dumps(texts, ensure_ascii=False, sort_keys=True)

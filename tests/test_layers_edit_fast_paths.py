@@ -67,6 +67,8 @@ def test_a_fingerprint_found_value_by_value_is_the_general_ones(awkward, monkeyp
     monkeypatch.setattr(audit, "FEW_RECORDS", 0)
     assert [audit.fingerprint(frame, spec, i) for i in frame[spec.id_field]] == fast
     assert len(set(fast)) == 3
+    # (the editor's page and JSON take it from the texts they show: the same digest)
+    assert [audit.texts_fingerprint(audit.record_texts_of(frame, spec, i)) for i in frame[spec.id_field]] == fast
 
 
 def log_of(rows) -> pd.DataFrame:

@@ -283,6 +283,7 @@ def _render_record(spec: LayerSpec, record_id: str | None, *, errors=None, submi
     record = None if creating else audit.record_texts_of(frame, spec, record_id)
     if record is None and not creating:
         raise no_record(spec.name, record_id)
+    fingerprint = audit.texts_fingerprint(record) if record is not None else None  # (before the page uses them)
     trail = log()
     context = {
         "spec": spec, "record_id": record_id, "record": record, "creating": creating,
@@ -295,7 +296,7 @@ def _render_record(spec: LayerSpec, record_id: str | None, *, errors=None, submi
         context.update(
             kept=kept_rows(record.get(SOURCE_ATTRIBUTES)),
             version=audit.record_version(trail, spec.name, record_id),
-            fingerprint=audit.fingerprint(frame, spec, record_id),
+            fingerprint=fingerprint,
             retired=record.get("retired_on"),
             has_valid_time=has_valid_time(spec), today=_today().date().isoformat(),
             history=event_rows(audit.history(trail, layer=spec.name, record_id=record_id).tail(8).iloc[::-1]),
@@ -394,9 +395,10 @@ def record(layer: str, record_id: str):
         values = audit.record_texts_of(frame, spec, record_id)
         if values is None:
             raise no_record(layer, record_id)
+        fingerprint = audit.texts_fingerprint(values)  # (of the same texts: not converted again)
         values.pop("geometry", None)
         return jsonify({"layer": layer, "record_id": record_id, "values": values,
-                        "fingerprint": audit.fingerprint(frame, spec, record_id), "version": version})
+                        "fingerprint": fingerprint, "version": version})
     return _render_record(spec, record_id)
 
 
