@@ -583,12 +583,27 @@ def _matched_fields(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec) -> tu
     """The fields :func:`unchanged` compares (bar the id, of the same dtype in both) and where each record of
     ``new`` is in ``old``; ``None`` unless ``new`` holds 1 to :data:`FEW_RECORDS` records, all in ``old``."""
     ids = spec.id_field
-    if len(new) > FEW_RECORDS or not len(new) or not new[ids].isin(set(old[ids])).all():
+    if len(new) > FEW_RECORDS or not len(new):
+        return None
+    position = _positions_in(old[ids], new[ids])
+    if position is None:
         return None
     old_dtype, new_dtype = _dtypes(old), _dtypes(new)
     names = [f.name for f in spec.fields if f.name != ids and f.name in new.columns
              and new_dtype(f.name) == old_dtype(f.name)]
-    return names, pd.Index(old[ids]).get_indexer(new[ids])
+    return names, position
+
+
+def _positions_in(old_ids: pd.Series, new_ids: pd.Series) -> np.ndarray | None:
+    """Where each of ``new_ids`` is in ``old_ids``; None unless every one is there. Distinct text ids (an edit's)
+    are looked up in a dictionary; others the pandas way (missing ids match each other, duplicates raise)."""
+    olds, news = old_ids.tolist(), new_ids.tolist()
+    if len(set(olds)) == len(olds) and all(type(i) is str for i in (*olds, *news)):
+        where = {record_id: position for position, record_id in enumerate(olds)}
+        return np.array([where[i] for i in news], dtype=np.intp) if all(i in where for i in news) else None
+    if not new_ids.isin(set(old_ids)).all():
+        return None
+    return pd.Index(old_ids).get_indexer(new_ids)
 
 
 @dataclass(frozen=True)

@@ -113,3 +113,17 @@ def test_versions_counted_over_two_logs_are_those_of_the_logs_joined(monkeypatch
     assert audit._versions_of((read, written), "parcels", {"P1", "P2", "P9"}) == expected
     monkeypatch.setattr(audit, "FEW_EVENTS", 0)
     assert audit._versions_of((read, written), "parcels", {"P1", "P2", "P9"}) == expected
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    (["P1", "地块二", "P3"], ["P3", "地块二"], [2, 1]),  # text ids: looked up in a dictionary
+    (["P1", "P2"], ["P2", "P9"], None),  # one not there
+    (["P1", None, "P3"], ["P3"], [2]),  # a missing id among them: the pandas way, same answer
+    ([np.nan, "P2"], [np.nan], [0]),  # missing ids match each other, as pandas matches them
+])
+def test_records_are_found_in_the_records_read_as_pandas_finds_them(old, new, expected):
+    old_ids, new_ids = pd.Series(old, dtype=object), pd.Series(new, dtype=object)
+    found = audit._positions_in(old_ids, new_ids)
+    assert (None if found is None else found.tolist()) == expected
+    if expected is not None:
+        assert pd.Index(old_ids).get_indexer(new_ids).tolist() == expected
