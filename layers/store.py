@@ -14,6 +14,7 @@ triggers. A stamped, unchanged layer is only cast to the registry's types.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import errno
@@ -31,7 +32,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import quote
 
 import geopandas as gpd
 import pandas as pd
@@ -49,7 +49,7 @@ from layers.qgis.layer_styles import STYLE_TABLE, register_gpkg_table, write_gpk
 from layers.registry import REGISTRY, get_layer
 from layers.schema import LayerSpec
 from layers.valid_time import derive_for_older_park, has_valid_time
-from layers.validate import LayerValidationError, cast_fields, cast_layer, validate_layer
+from layers.validate import LayerValidationError, cast_fields, cast_layer, geo_frame, in_declared_form, validate_layer
 from layers.values import STRING_DTYPE
 
 log = logging.getLogger(__name__)
@@ -197,8 +197,15 @@ AUDIT_LOOKUPS = (("layer", "record_id"), ("change_id",), ("undoes",), ("seq",))
 BOUNDED_ID_LOOKUPS = 1
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+def _numbered(frame: pd.DataFrame) -> bool:
+    """Whether ``frame``'s index is the one ``reset_index(drop=True)`` gives (0, 1, 2 …): resetting it would only copy."""
+    index = frame.index
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 and index.name is None
+
+
+def _read_only(path: Path) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+    """A read-only connection to the park at ``path`` for a ``with`` block (reused, ``gpkg_rows.reader``)."""
+    return gpkg_rows.reader(path)
 
 
 def missing_layers(path: Path) -> list[str]:
@@ -209,7 +216,7 @@ def missing_layers(path: Path) -> list[str]:
     never had is not missing: parks may lack layers (they load empty).
     """
     recorded: set[str] = set()
-    with closing(_read_only(path)) as conn:
+    with _read_only(path) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
         if "gpkg_contents" in tables:
             recorded |= {row[0] for row in conn.execute("SELECT table_name FROM gpkg_contents")}
@@ -317,7 +324,7 @@ def trusted_stamp(path: Path, name: str) -> int | None:
     triggers counted it) or replaced outside it (its triggers are gone).
     """
     try:
-        with closing(_read_only(path)) as conn:
+        with _read_only(path) as conn:
             return trusted_stamp_in(conn, name)
     except sqlite3.Error:
         return None
@@ -361,8 +368,7 @@ def _arrow_frame(table: pa.Table, meta: Mapping) -> pd.DataFrame:
     frame = table.to_pandas(types_mapper=_ARROW_PANDAS_TYPES.get, date_as_object=False)
     if wkb is None:
         return frame
-    return gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)),
-                            crs=_crs(meta.get("crs")))
+    return geo_frame(frame, shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)), _crs(meta.get("crs")))
 
 
 @functools.lru_cache(maxsize=64)
@@ -377,7 +383,7 @@ def read_few_stamped(path: Path, name: str, *, where: str | None = None, fids=No
     :func:`trusted_stamp` read in the same snapshot (no edit can fall between them); None when they are not
     plain or not few: read them through GDAL."""
     try:
-        with closing(_read_only(path)) as conn:
+        with _read_only(path) as conn:
             conn.execute("BEGIN")
             few = gpkg_read.read_few(conn, name, fids=fids, where=where)
             if few is None:
@@ -738,6 +744,8 @@ class GeoPackageStore:
         """``raw`` cast when its layer was ``trusted`` (validated since its last change), else validated. Columns
         dropped or renamed outside the store fire no trigger: a layer short of a field is validated too."""
         if trusted and set(spec.field_names) <= set(raw.columns):
+            if _numbered(raw) and in_declared_form(raw, spec):  # (as read: nothing to cast, no copy to make)
+                return raw
             return cast_layer(raw, spec)
         frame, _ = validate_layer(raw, spec, source=f"{self.path.name}:{spec.name}")
         return frame
@@ -769,7 +777,7 @@ class GeoPackageStore:
         condition, params = equal_condition(spec, where or {})
         if spec.geometry is None or not self._holds(name):
             return None
-        with closing(_read_only(self.path)) as conn:
+        with _read_only(self.path) as conn:
             geometry = gpkg_rows.geometry_column(conn, name)
             rtree = f"rtree_{name}_{geometry[0]}" if geometry is not None else None
             if rtree is None or conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
@@ -795,7 +803,7 @@ class GeoPackageStore:
         if conn is not None:
             yield conn
             return
-        with closing(_read_only(self.path)) as reader:
+        with _read_only(self.path) as reader:
             yield reader
 
     def _id_index(self, name: str, conn: sqlite3.Connection | None = None, *, fresh: bool = False
@@ -856,9 +864,13 @@ class GeoPackageStore:
             if not keys:
                 return self._empty(spec)
             frame = self._read_some(spec, fids=keys)
-            if set(frame[spec.id_field].astype(str)) == {i for i in wanted if i in index.position}:
+            read = [str(i) for i in frame[spec.id_field].tolist()]
+            if set(read) == {i for i in wanted if i in index.position}:
                 break
-        return frame[frame[spec.id_field].astype(str).isin(wanted).to_numpy(dtype=bool)].reset_index(drop=True)
+        if set(read) <= set(wanted):  # (every record read is wanted, as the index said: no mask, no new frame)
+            return frame if _numbered(frame) else frame.reset_index(drop=True)
+        keep = set(wanted)
+        return frame[[record_id in keep for record_id in read]].reset_index(drop=True)
 
     def ids_present(self, name: str, ids) -> set[str]:
         """Which of ``ids`` layer ``name`` holds (retired records too)."""
@@ -874,6 +886,9 @@ class GeoPackageStore:
         if where is None or not self._holds(AUDIT_LAYER):
             return self._empty(spec)
         events = self._read_some(spec, where=where)
+        seqs = events["seq"].tolist()
+        if all(type(a) is int and type(b) is int and a < b for a, b in zip(seqs, seqs[1:])):  # (appended in order)
+            return events if _numbered(events) else events.reset_index(drop=True)
         return events.sort_values("seq", kind="stable").reset_index(drop=True)
 
     def count_live(self, name: str) -> int:
@@ -885,7 +900,7 @@ class GeoPackageStore:
             found = self._live_counts.get(name)
         if found is not None and found[0] == version:
             return found[1]
-        with closing(_read_only(self.path)) as conn:
+        with _read_only(self.path) as conn:
             live = int(conn.execute(f"SELECT count(*) FROM {gpkg_rows.quoted(name)} WHERE retired_on IS NULL"
                                     ).fetchone()[0])
         with self._index_lock:
@@ -896,7 +911,7 @@ class GeoPackageStore:
         """The log position of the next event."""
         if not self._holds(AUDIT_LAYER):
             return 1
-        with closing(_read_only(self.path)) as conn:
+        with _read_only(self.path) as conn:
             last = conn.execute(f"SELECT max(seq) FROM {gpkg_rows.quoted(AUDIT_LAYER)}").fetchone()[0]
         return int(last) + 1 if last is not None else 1
 
@@ -951,7 +966,7 @@ class GeoPackageStore:
 
     def _misfits(self, writes) -> list[str]:
         """The layers of ``writes`` whose new geometries do not fit the geometry type their table declares."""
-        with closing(_read_only(self.path)) as conn:
+        with _read_only(self.path) as conn:
             declared = {name: gpkg_rows.geometry_column(conn, name) for name, _, _ in writes
                         if get_layer(name).geometry is not None}
         return sorted({name for name, frame, _ in writes if declared.get(name) is not None

@@ -20,7 +20,7 @@ import shapely
 
 from layers import landuse, source_attributes
 from layers.schema import SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, Field, LayerSpec
-from layers.values import FEW_VALUES, KIND_DESCRIPTIONS, STRING_DTYPE, convert, empty_column
+from layers.values import FEW_VALUES, KIND_DESCRIPTIONS, STRING_DTYPE, as_declared, convert, empty_column, is_missing
 
 #: Geometry types a declared geometry kind accepts (multi-parts are kept as they come).
 ACCEPTED_GEOMETRY_TYPES = {
@@ -187,6 +187,10 @@ def _check_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, labels: _RecordLab
 
 def _check_land_use(out: pd.DataFrame, labels: _RecordLabels, problems: list[Problem], notices: list[Problem]) -> None:
     """Land-use codes are checked against the classification system named beside them."""
+    if len(out) <= FEW_VALUES:  # (a few records, an edit's: looked at value by value first)
+        pairs = set(zip(out["land_use"].tolist(), out["land_use_std"].tolist()))
+        if all(is_missing(code) or (not is_missing(std) and landuse.is_known_code(code, std)) for code, std in pairs):
+            return  # every code has its system and is known in it: nothing to assume, nothing to report
     codes = out["land_use"]
     has_code = codes.notna()
     no_std = has_code & out["land_use_std"].isna()
@@ -274,6 +278,11 @@ def validate_layer(
         if spec_field.name in checked:
             columns[spec_field.name] = raw
             continue
+        values = as_declared(raw, spec_field)
+        if values is not None:  # (in declared form already, a few values: checked one by one, not converted)
+            problems += _value_problems(values, spec_field, labels)
+            columns[spec_field.name] = raw
+            continue
         typed, bad = convert(raw, spec_field)
         for i in np.flatnonzero(bad.to_numpy()):
             problems.append(Problem(labels[i], spec_field.name, raw.iloc[i], _allowed_text(spec_field)))
@@ -311,8 +320,32 @@ def validate_layer(
     if problems:
         raise LayerValidationError(source, spec.name, problems)
     if spec.geometry is not None:
-        out = gpd.GeoDataFrame(out, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+        out = geo_frame(out, frame.geometry.to_numpy(), frame.crs)
     return out, ValidationReport(spec.name, source, len(out), notices)
+
+
+def geo_frame(frame: pd.DataFrame, geometries: np.ndarray, crs) -> gpd.GeoDataFrame:
+    """``frame`` (without a ``geometry`` column) with ``geometries`` (shapely objects) in ``crs`` as its geometry
+    column ``geometry``: ``GeoDataFrame(frame, geometry=geometries, crs=crs)``, built a third faster (the column
+    added first: geopandas then finds it by name, not by looking at every column's dtype again)."""
+    return gpd.GeoDataFrame(frame.assign(geometry=gpd.array.from_shapely(geometries, crs=crs)), geometry="geometry")
+
+
+def _value_problems(values: list, spec_field: Field, labels: _RecordLabels) -> list[Problem]:
+    """The problems :func:`validate_layer` finds in a column in declared form (``values``, ``as_declared``): out
+    of range (below, then above), then required and missing, in the same order and words."""
+    present = [(i, v) for i, v in enumerate(values) if not is_missing(v)]
+    problems = []
+    if spec_field.kind in ("float", "int"):
+        low, high = spec_field.min_value, spec_field.max_value
+        for outside in ([(i, v) for i, v in present if low is not None and v < low],
+                        [(i, v) for i, v in present if high is not None and v > high]):
+            problems += [Problem(labels[i], spec_field.name, v, _out_of_range_text(spec_field)) for i, v in outside]
+    if spec_field.required:
+        taken = {i for i, _ in present}
+        problems += [Problem(labels[i], spec_field.name, None, "required value is missing")
+                     for i in range(len(values)) if i not in taken]
+    return problems
 
 
 def cast_layer(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
@@ -332,7 +365,7 @@ def cast_layer(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
     }
     out = pd.DataFrame(columns, index=frame.index)
     if spec.geometry is not None:
-        out = gpd.GeoDataFrame(out, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+        out = geo_frame(out, frame.geometry.to_numpy(), frame.crs)
     return out
 
 

@@ -8,6 +8,7 @@ record. Nothing here raises on bad data.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 
 import numpy as np
@@ -169,6 +170,47 @@ def to_code(series: pd.Series, spec_field: Field) -> tuple[pd.Series, pd.Series]
     out = pd.Series(canonical[positions], index=series.index).astype(STRING_DTYPE)
     bad = text.notna() & out.isna()
     return out, bad
+
+
+_DECLARED_DTYPES = {"str": STRING_DTYPE, "code": STRING_DTYPE, "float": np.dtype("float64"), "int": pd.Int64Dtype(),
+                    "bool": pd.BooleanDtype(), "date": np.dtype("datetime64[ms]")}
+
+
+def as_declared(series: pd.Series, spec_field: Field) -> list | None:
+    """The values of ``series`` (Python objects) when :func:`convert` would return it as it is with no value bad:
+    of the field's declared dtype, and, judged value by value (at most :data:`FEW_VALUES`), text without blanks
+    around it, canonical codes, whole numbers a float holds exactly, dates at midnight; else None."""
+    if len(series) > FEW_VALUES or series.dtype != _DECLARED_DTYPES[spec_field.kind]:
+        return None
+    values = series.tolist()
+    present = [v for v in values if not is_missing(v)]
+    kind = spec_field.kind
+    if kind == "str" and not all(type(v) is str and v and not v[0].isspace() and not v[-1].isspace()
+                                 for v in present):
+        return None
+    if kind == "code" and not all(type(v) is str and v in _canonical_codes(spec_field) for v in present):
+        return None
+    if kind == "int" and not all(abs(v) <= _EXACT_FLOAT_INT for v in present):
+        return None
+    if kind == "date" and not all(v == v.normalize() for v in present):
+        return None
+    return values
+
+
+def is_missing(value) -> bool:
+    """Whether one value is missing (None, NA, NaT, NaN), judged without pandas."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_codes(spec_field: Field) -> frozenset[str]:
+    """The codes :func:`to_code` maps to themselves: each declared value whose folded text no earlier code (or its
+    names and aliases) claims."""
+    lookup: dict[str, str] = {}
+    for code in spec_field.codes:
+        for name in (code.value, code.label_zh, code.label_en, *code.aliases):
+            lookup.setdefault(normalise_text(name), code.value)
+    return frozenset(code.value for code in spec_field.codes if lookup.get(normalise_text(code.value)) == code.value)
 
 
 def convert(series: pd.Series, spec_field: Field) -> tuple[pd.Series, pd.Series]:

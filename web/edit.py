@@ -223,11 +223,6 @@ def kept_rows(text: object) -> list[tuple[str, str]]:
     return [(name, shown(value)) for name, value in display_items(text)]
 
 
-def _record_texts(frame: pd.DataFrame, spec: LayerSpec, record_id: str) -> dict | None:
-    rows = frame[(frame[spec.id_field] == record_id).fillna(False)]
-    return audit.record_texts(rows.iloc[:1], spec)[0] if len(rows) else None
-
-
 def _problems(exc: Exception) -> list[dict]:
     """Problems of a refused edit as ``{field, message, value}`` dicts."""
     if isinstance(exc, LayerValidationError):
@@ -285,9 +280,10 @@ def _saved(spec: LayerSpec, record_id: str, events: pd.DataFrame, message: str |
 def _render_record(spec: LayerSpec, record_id: str | None, *, errors=None, submitted=None, creating=False,
                    status=200):
     frame = park().layer(spec.name)
-    record = None if creating else _record_texts(frame, spec, record_id)
+    record = None if creating else audit.record_texts_of(frame, spec, record_id)
     if record is None and not creating:
         raise no_record(spec.name, record_id)
+    fingerprint = audit.texts_fingerprint(record) if record is not None else None  # (before the page uses them)
     trail = log()
     context = {
         "spec": spec, "record_id": record_id, "record": record, "creating": creating,
@@ -300,7 +296,7 @@ def _render_record(spec: LayerSpec, record_id: str | None, *, errors=None, submi
         context.update(
             kept=kept_rows(record.get(SOURCE_ATTRIBUTES)),
             version=audit.record_version(trail, spec.name, record_id),
-            fingerprint=audit.fingerprint(frame, spec, record_id),
+            fingerprint=fingerprint,
             retired=record.get("retired_on"),
             has_valid_time=has_valid_time(spec), today=_today().date().isoformat(),
             history=event_rows(audit.history(trail, layer=spec.name, record_id=record_id).tail(8).iloc[::-1]),
@@ -396,12 +392,13 @@ def record(layer: str, record_id: str):
     spec = _spec(layer)
     if request.args.get("format") == "json":
         frame, version = _record_state(spec, record_id)
-        values = _record_texts(frame, spec, record_id)
+        values = audit.record_texts_of(frame, spec, record_id)
         if values is None:
             raise no_record(layer, record_id)
+        fingerprint = audit.texts_fingerprint(values)  # (of the same texts: not converted again)
         values.pop("geometry", None)
         return jsonify({"layer": layer, "record_id": record_id, "values": values,
-                        "fingerprint": audit.fingerprint(frame, spec, record_id), "version": version})
+                        "fingerprint": fingerprint, "version": version})
     return _render_record(spec, record_id)
 
 
