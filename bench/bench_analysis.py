@@ -232,6 +232,8 @@ class StepTimer:
         self.seconds: dict[str, float] = {}
         #: How far each step raised the process's peak resident memory (MB), for the steps that did.
         self.raised_mb: dict[str, float] = {}
+        #: Resident memory (MB) when each step last returned: what it left behind.
+        self.resident_mb: dict[str, float] = {}
         self.depth = 0
 
     def timed(self, function, label: str, *, nested: bool = False):
@@ -246,6 +248,7 @@ class StepTimer:
                 self.depth -= 0 if nested else 1
                 if counted:
                     self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - start
+                    self.resident_mb[label] = rss_mb()
                     if peak_mb() > peak:
                         self.raised_mb[label] = self.raised_mb.get(label, 0.0) + peak_mb() - peak
 
@@ -334,7 +337,7 @@ def measure(path: Path, buildings_path: Path | None, profile: bool, inline: bool
             "idle": int(parcels["idle_status"].isin(["idle_fee", "idle_reclaim", "stalled_idle"]).sum()),
             "ready_labels": int(parcels["readiness_label"].notna().sum()) if result.readiness else 0,
             "peak_loaded_mb": peak_loaded, "rss_loaded_mb": rss_loaded, "peak_mb": peak_mb(),
-            "raised_mb": timer.raised_mb}
+            "raised_mb": timer.raised_mb, "resident_mb": timer.resident_mb}
 
 
 def naive(path: Path, n: int) -> dict:
@@ -487,7 +490,9 @@ def main() -> None:
         print("  analysis steps (s):")
         for step, seconds in r["steps_s"].items():
             raised = r["raised_mb"].get(step)
-            print(f"    {step:<32} {seconds:7.2f}" + (f"   peak +{raised:.0f} MB" if raised else ""))
+            resident = r["resident_mb"].get(step)
+            print(f"    {step:<32} {seconds:7.2f}" + (f"   resident after {resident:5.0f} MB" if resident else "")
+                  + (f"   peak +{raised:.0f} MB" if raised else ""))
         for metric, value, unit in (("load_s", r["load_s"], "s"), ("analysis_s", r["analysis_s"], "s"),
                                     ("analysis_cpu_s", r["analysis_cpu_s"], "s"), ("total_s", total, "s"),
                                     ("peak_rss", r["peak_mb"], "MB")):

@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, any_within, envelope_gap_at, near_pairs, nearest_distance, run_blocks
+from geo.nearby import EPS_M, any_within, envelope_gap_at, near_pairs, nearest_distance, run_blocks, run_positions
 from geo.roadnet import Frontage, frontage, parts_in_roads, road_widths_m
 from layers.infra_rules import InfraRules, ServedSource
 
@@ -136,7 +136,7 @@ def _vertex_within(i: np.ndarray, segment: np.ndarray, reach_m: np.ndarray,
     xy, first, count = vertices
     per = count[i]
     pair = np.repeat(np.arange(len(i)), per)
-    at = np.repeat(first[i] - (np.cumsum(per) - per), per) + np.arange(len(pair))
+    at = run_positions(first[i], per)
     # Per segment once: its start, direction and squared length; per vertex the projection onto it, clamped.
     ax, ay = segment[:, 0, 0], segment[:, 0, 1]
     dx, dy = segment[:, 1, 0] - ax, segment[:, 1, 1] - ay
