@@ -95,7 +95,23 @@ def _in_frame(xy: np.ndarray, origin: np.ndarray, direction: np.ndarray) -> tupl
     return x * dx + y * dy, x * -dy + y * dx
 
 
-def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarray
+@dataclass(frozen=True)
+class LineSegments:
+    """The straight segments of some lines (:func:`geo.nearby.segments`) and an STRtree of them: made once for
+    several calls of :func:`parts_in_roads` on parts of a road network."""
+
+    start: np.ndarray
+    end: np.ndarray
+    of_geom: np.ndarray
+    tree: shapely.STRtree
+
+    @classmethod
+    def of(cls, geoms: np.ndarray) -> LineSegments:
+        start, end, of_geom = segments(geoms)
+        return cls(start, end, of_geom, shapely.STRtree(shapely.linestrings(np.stack([start, end], axis=1))))
+
+
+def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarray | LineSegments
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The parts of the lines ``geoms`` (pipes) that lie in roads: between the red lines of a centreline.
 
@@ -103,6 +119,8 @@ def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarra
     ``lines``) of a straight piece of the road's centreline, across it and not beyond
     its ends: each piece's flat-ended rectangle, as :func:`frontage` clips parcel
     boundaries, widened by :data:`geo.nearby.EPS_M` so that a pipe on the red line is in.
+    ``geoms`` may be given as their :class:`LineSegments` (a caller going through the roads
+    in blocks makes them once).
 
     Returns
     -------
@@ -113,10 +131,11 @@ def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarra
         into ``geoms`` of the pipe it comes from.
     """
     origin, end, piece_line, length, direction = centreline_pieces(lines)
-    start_xy, end_xy, of_geom = segments(geoms)
+    pipe_segments = geoms if isinstance(geoms, LineSegments) else LineSegments.of(geoms)
+    start_xy, end_xy, of_geom = pipe_segments.start, pipe_segments.end, pipe_segments.of_geom
     pieces = shapely.linestrings(np.stack([origin, end], axis=1))
     half = half_width_m[piece_line]
-    all_pieces, all_segs = box_pairs(pieces, shapely.linestrings(np.stack([start_xy, end_xy], axis=1)), half)
+    all_pieces, all_segs = box_pairs(pieces, pipe_segments.tree.geometries, half, tree=pipe_segments.tree)
     found = []
     # In blocks of candidate pairs, so that the per-pair arrays stay small (at 10⁶ parcels, about a GB at once).
     for block in range(0, max(len(all_pieces), 1), _PAIRS_PER_BLOCK):
