@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.heap import release_free_memory
 from geo.idle import idle_land
 from geo.inefficiency import CATEGORIES, inefficient_land
 from geo.muju import MujuResult, building_parcel, muju_evaluation
@@ -145,6 +146,7 @@ def parcel_steps(
             pool.shutdown(wait=False)  # the thread finishes its one task; the future stays valid
         else:
             ready = _readiness_flags(parcels, roads, pipelines, infra_rules)
+            release_free_memory()  # the readiness arrays' memory, before the land steps allocate theirs
     if pairs is None:
         pairs = sorted_pairs(building_parcel_pairs(parcels, buildings))
     floor_areas = building_floor_areas(buildings, rules=rules)
@@ -218,6 +220,7 @@ def analyse_land(
     done = steps(parcels, buildings, enterprises=enterprises, **networks, as_of=when, rules=rules,
                  infra_rules=infra_rules, **known)
     pairs, util, idle = done.pairs, done.utilisation, done.idle
+    release_free_memory()
 
     standing_on = building_parcel(pairs, buildings, parcels)
     unit_parcel = lookup(units["building_id"].astype(TEXT_DTYPE), standing_on)
@@ -226,6 +229,7 @@ def analyse_land(
     mu = muju_evaluation(parcels, area_m2=util["area_m2"].to_numpy(), enterprises=enterprises,
                          enterprise_years=years, units=units, leases=leases, unit_parcel=unit_parcel, as_of=when,
                          parcel_floor_m2=floor, rules=rules)
+    release_free_memory()
     ineff = inefficient_land(parcels, util=util, idle=idle, per_mu=mu.parcels, as_of=when, rules=rules)
 
     base = parcels[["parcel_id"] + [c for c in ("name", "area_name", "status", "tenure", "enterprise_id",
@@ -234,6 +238,7 @@ def analyse_land(
                                                             "value_added_per_mu_wan", "mu_score", "mu_grade"]]],
                       axis=1)
 
+    release_free_memory()
     unit_table = unit_vacancy(units, leases, as_of=when, rules=rules)
     per_building = vacancy_by(unit_table, by="building_id")
     per_building["days_vacant_max"] = unit_table.groupby("building_id")["days_vacant"].max().astype(float).reindex(
@@ -255,6 +260,7 @@ def analyse_land(
         geometry=info.geometry.to_numpy(), crs=buildings.crs)
     building_frame.index.name = "building_id"
 
+    release_free_memory()
     # Readiness last: where it ran in the background, it had the land and vacancy steps' time to finish.
     readiness_columns: list[str] = []
     ready = done.ready()

@@ -1,0 +1,37 @@
+"""Giving the freed memory of a large analysis step back to the system.
+
+glibc's allocator keeps the memory of freed NumPy and GEOS buffers below its mmap
+threshold (which grows up to 32 MB as large arrays are freed) in its heaps, and
+returns it only when the top of a heap is free: after the readiness step of 10⁶
+parcels, about 0.6 GB of freed memory stayed resident and the later steps' memory
+came on top of it. ``malloc_trim`` returns every free page of the heaps. Elsewhere
+(not glibc) this does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None where the C library has none."""
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim") if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+def release_free_memory() -> bool:
+    """Return the allocator's free memory to the system; whether the C library could (glibc: a few ms)."""
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
+
+
+__all__ = ["release_free_memory"]
