@@ -104,7 +104,12 @@ class ParcelSteps:
 
     def ready(self) -> pd.DataFrame | None:
         """The readiness columns, waiting for them if they are computed in the background."""
-        return self.readiness.result() if isinstance(self.readiness, Future) else self.readiness
+        return resolved(self.readiness)
+
+
+def resolved(readiness: pd.DataFrame | Future | None) -> pd.DataFrame | None:
+    """:attr:`ParcelSteps.readiness` as columns, waiting for them if they are computed in the background."""
+    return readiness.result() if isinstance(readiness, Future) else readiness
 
 
 def sorted_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -229,16 +234,17 @@ def analyse_land(
     networks = {name: None if skip_networks else _layer(layers, name, when) for name in ("roads", "pipelines")}
     done = steps(parcels, buildings, enterprises=enterprises, **networks, as_of=when, rules=rules,
                  infra_rules=infra_rules, **known)
-    pairs, util, idle = done.pairs, done.utilisation, done.idle
+    util, idle, ready_later = done.utilisation, done.idle, done.readiness
+    standing_on = building_parcel(done.pairs, buildings, parcels)
+    del done, known  # the overlay's pairs (millions at 10⁶ parcels) are not needed after this
     release_free_memory()
-
-    standing_on = building_parcel(pairs, buildings, parcels)
     unit_parcel = lookup(units["building_id"].astype(TEXT_DTYPE), standing_on)
     unit_parcel.index = units["unit_id"].astype(TEXT_DTYPE).to_numpy()
     floor = pd.Series(util["gfa_m2"].to_numpy(), index=parcels["parcel_id"].astype(TEXT_DTYPE).to_numpy())
     mu = muju_evaluation(parcels, area_m2=util["area_m2"].to_numpy(), enterprises=enterprises,
                          enterprise_years=years, units=units, leases=leases, unit_parcel=unit_parcel, as_of=when,
                          parcel_floor_m2=floor, rules=rules)
+    del unit_parcel, floor
     release_free_memory()
     ineff = inefficient_land(parcels, util=util, idle=idle, per_mu=mu.parcels, as_of=when, rules=rules)
 
@@ -272,7 +278,7 @@ def analyse_land(
     release_free_memory()
     # Readiness last: where it ran in the background, it had the land and vacancy steps' time to finish.
     readiness_columns: list[str] = []
-    ready = done.ready()
+    ready = resolved(ready_later)
     if ready is not None:
         readiness_columns = _kept_readiness(ready)
         frame = pd.concat([frame, ready[readiness_columns]], axis=1)

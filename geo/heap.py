@@ -4,8 +4,9 @@ glibc's allocator keeps the memory of freed NumPy and GEOS buffers below its mma
 threshold (which grows up to 32 MB as large arrays are freed) in its heaps, and
 returns it only when the top of a heap is free: after the readiness step of 10⁶
 parcels, about 0.6 GB of freed memory stayed resident and the later steps' memory
-came on top of it. ``malloc_trim`` returns every free page of the heaps. Elsewhere
-(not glibc) this does nothing.
+came on top of it. ``malloc_trim`` returns every free page of the heaps (elsewhere than
+glibc, nothing is done there); Arrow's own memory pool (the text columns and key
+look-ups) is asked to give back what it keeps for reuse as well.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+
+import pyarrow as pa
 
 
 @functools.cache
@@ -26,7 +29,8 @@ def _malloc_trim():
 
 
 def release_free_memory() -> bool:
-    """Return the allocator's free memory to the system; whether the C library could (glibc: a few ms)."""
+    """Return the allocators' free memory to the system; whether the C library could (glibc: a few ms)."""
+    pa.default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is None:
         return False
