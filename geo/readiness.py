@@ -121,20 +121,24 @@ def _serve_from_parts(pair_parcel: np.ndarray, pair_line: np.ndarray, parts: np.
                       out: list[np.ndarray]) -> None:
     """Mark in ``out`` the parcels of the bordering pairs (``pair_parcel`` grouped, ``pair_line``) that a pipe
     part (``parts``, lying along ``part_line``, of the networks ``part_masks``) within the line's limit serves."""
-    # The parts each bordering (parcel, road line) pair may be served from: those lying in that line's road.
+    # The parts each bordering (parcel, road line) pair may be served from: those lying in that line's road. The
+    # parts are put in line order once, so that each pair's candidates are one run of them (read in sequence, not
+    # looked up all over the arrays).
     by_line = np.argsort(part_line, kind="stable")
+    parts, part_masks = parts[by_line], [mask[by_line] for mask in part_masks]
     n_lines = len(limit_m)
     first = np.searchsorted(part_line[by_line], np.arange(n_lines))
     count = np.searchsorted(part_line[by_line], np.arange(n_lines), side="right") - first
+    del by_line
     part_bounds = (np.minimum(parts[:, 0, 0], parts[:, 1, 0]), np.minimum(parts[:, 0, 1], parts[:, 1, 1]),
                    np.maximum(parts[:, 0, 0], parts[:, 1, 0]), np.maximum(parts[:, 0, 1], parts[:, 1, 1]))
     for a, b in run_blocks(pair_parcel, count[pair_line], _CANDIDATES):
         per_pair = count[pair_line[a:b]]
         i = np.repeat(pair_parcel[a:b], per_pair)
-        j = by_line[run_positions(first[pair_line[a:b]], per_pair)]
+        j = run_positions(first[pair_line[a:b]], per_pair)
         # Against that road's limit; envelopes farther apart than it cannot hold a pair within it (twice the
         # slack: rounding).
-        limit = limit_m[part_line[j]]
+        limit = np.repeat(limit_m[pair_line[a:b]], per_pair)
         gap = envelope_gap_at(parcel_bounds, i, part_bounds, j)
         near = gap <= limit + 2 * EPS_M
         _settle(i[near], j[near], limit[near], gap[near], geoms, vertices, parts, part_masks, out)
