@@ -47,7 +47,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import OUT, demo_park, machine, record  # noqa: E402
+from bench.common import demo_park, machine, record  # noqa: E402
 
 #: Strips at the outer ends and sides reach this fraction beyond the footprint's rectangle, so that
 #: rounding in the rectangle's corners never shaves a sliver off the footprint.
@@ -214,6 +214,11 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def rss_mb() -> float:
+    """Resident memory of this process now (MB; Linux): what the loaded layers hold, apart from the load's peak."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize() / 2**20
+
+
 def cpu_s() -> float:
     """CPU seconds of this process: beside wall time it shows how much other work on the machine slowed a run."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -225,6 +230,10 @@ class StepTimer:
 
     def __init__(self):
         self.seconds: dict[str, float] = {}
+        #: How far each step raised the process's peak resident memory (MB), for the steps that did.
+        self.raised_mb: dict[str, float] = {}
+        #: Resident memory (MB) when each step last returned: what it left behind.
+        self.resident_mb: dict[str, float] = {}
         self.depth = 0
 
     def timed(self, function, label: str, *, nested: bool = False):
@@ -232,13 +241,16 @@ class StepTimer:
         def timed(*args, **kwargs):
             counted = nested or self.depth == 0
             self.depth += 0 if nested else 1
-            start = time.perf_counter()
+            start, peak = time.perf_counter(), peak_mb()
             try:
                 return function(*args, **kwargs)
             finally:
                 self.depth -= 0 if nested else 1
                 if counted:
                     self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - start
+                    self.resident_mb[label] = rss_mb()
+                    if peak_mb() > peak:
+                        self.raised_mb[label] = self.raised_mb.get(label, 0.0) + peak_mb() - peak
 
         return timed
 
@@ -281,7 +293,7 @@ def measure(path: Path, buildings_path: Path | None, profile: bool, inline: bool
     day = dt.date.fromisoformat(str(meta["reference_date"]))
     loaded = time.perf_counter()
     cpu_loaded = cpu_s()
-    peak_loaded = peak_mb()
+    peak_loaded, rss_loaded = peak_mb(), rss_mb()
 
     timer = StepTimer()
     steps = [name for name in STEPS if callable(getattr(analysis, name, None))]
@@ -324,7 +336,8 @@ def measure(path: Path, buildings_path: Path | None, profile: bool, inline: bool
             "readiness": result.readiness,
             "idle": int(parcels["idle_status"].isin(["idle_fee", "idle_reclaim", "stalled_idle"]).sum()),
             "ready_labels": int(parcels["readiness_label"].notna().sum()) if result.readiness else 0,
-            "peak_loaded_mb": peak_loaded, "peak_mb": peak_mb()}
+            "peak_loaded_mb": peak_loaded, "rss_loaded_mb": rss_loaded, "peak_mb": peak_mb(),
+            "raised_mb": timer.raised_mb, "resident_mb": timer.resident_mb}
 
 
 def naive(path: Path, n: int) -> dict:
@@ -468,7 +481,7 @@ def main() -> None:
               f"({r['records']} records); load average {load_before} before, {load_after} after")
         total = r["load_s"] + r["analysis_s"]
         print(f"  load      {r['load_s']:7.1f} s wall {r['load_cpu_s']:7.1f} s CPU"
-              f"   peak {r['peak_loaded_mb']:7.0f} MB")
+              f"   peak {r['peak_loaded_mb']:7.0f} MB   resident after it {r['rss_loaded_mb']:7.0f} MB")
         print(f"  analysis  {r['analysis_s']:7.1f} s wall {r['analysis_cpu_s']:7.1f} s CPU"
               f"   peak {r['peak_mb']:7.0f} MB"
               f"   (readiness {'computed' if r['readiness'] else 'NOT computed'})")
@@ -476,7 +489,10 @@ def main() -> None:
         print("  load by layer: " + ", ".join(f"{k} {v:.1f}" for k, v in r["load_by_layer_s"].items() if v >= 0.05))
         print("  analysis steps (s):")
         for step, seconds in r["steps_s"].items():
-            print(f"    {step:<32} {seconds:7.2f}")
+            raised = r["raised_mb"].get(step)
+            resident = r["resident_mb"].get(step)
+            print(f"    {step:<32} {seconds:7.2f}" + (f"   resident after {resident:5.0f} MB" if resident else "")
+                  + (f"   peak +{raised:.0f} MB" if raised else ""))
         for metric, value, unit in (("load_s", r["load_s"], "s"), ("analysis_s", r["analysis_s"], "s"),
                                     ("analysis_cpu_s", r["analysis_cpu_s"], "s"), ("total_s", total, "s"),
                                     ("peak_rss", r["peak_mb"], "MB")):

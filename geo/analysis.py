@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.heap import release_free_memory
 from geo.idle import idle_land
 from geo.inefficiency import CATEGORIES, inefficient_land
 from geo.muju import MujuResult, building_parcel, muju_evaluation
@@ -27,6 +28,7 @@ from geo.records import in_force
 from geo.utilisation import area_ratios, building_floor_areas, building_parcel_pairs, utilisation
 from geo.vacancy import overlapping_leases, park_vacancy, unit_vacancy, vacancy_by, vacancy_trend
 from layers.rules import LandRules
+from layers.text_keys import positions
 from layers.valid_time import valid_on
 
 #: The stable field names of ``parcel_analysis`` (DESIGN.md), before the readiness columns.
@@ -102,7 +104,12 @@ class ParcelSteps:
 
     def ready(self) -> pd.DataFrame | None:
         """The readiness columns, waiting for them if they are computed in the background."""
-        return self.readiness.result() if isinstance(self.readiness, Future) else self.readiness
+        return resolved(self.readiness)
+
+
+def resolved(readiness: pd.DataFrame | Future | None) -> pd.DataFrame | None:
+    """:attr:`ParcelSteps.readiness` as columns, waiting for them if they are computed in the background."""
+    return readiness.result() if isinstance(readiness, Future) else readiness
 
 
 def sorted_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -145,6 +152,7 @@ def parcel_steps(
             pool.shutdown(wait=False)  # the thread finishes its one task; the future stays valid
         else:
             ready = _readiness_flags(parcels, roads, pipelines, infra_rules)
+            release_free_memory()  # the readiness arrays' memory, before the land steps allocate theirs
     if pairs is None:
         pairs = sorted_pairs(building_parcel_pairs(parcels, buildings))
     floor_areas = building_floor_areas(buildings, rules=rules)
@@ -165,6 +173,15 @@ def _readiness_flags(parcels: gpd.GeoDataFrame, roads: pd.DataFrame, pipelines: 
 def _kept_readiness(ready: pd.DataFrame) -> list[str]:
     """The readiness columns ``parcel_analysis`` keeps: the served flags and the label."""
     return [c for c in ready.columns if c.startswith("served_")] + ["readiness_label"]
+
+
+def first_rows_of(buildings: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """The first row of each building among ``ids``, indexed by its id as text: the rows of
+    ``buildings.drop_duplicates("building_id")`` with those ids, without deduplicating every building
+    (2·10⁶ at 10⁶ parcels, for the few thousand that have units)."""
+    at = positions(ids, buildings["building_id"])  # first occurrences
+    rows = buildings.iloc[np.unique(at[at >= 0])]
+    return rows.set_index(rows["building_id"].astype(TEXT_DTYPE))
 
 
 def analyse_land(
@@ -217,15 +234,18 @@ def analyse_land(
     networks = {name: None if skip_networks else _layer(layers, name, when) for name in ("roads", "pipelines")}
     done = steps(parcels, buildings, enterprises=enterprises, **networks, as_of=when, rules=rules,
                  infra_rules=infra_rules, **known)
-    pairs, util, idle = done.pairs, done.utilisation, done.idle
-
-    standing_on = building_parcel(pairs, buildings, parcels)
+    util, idle, ready_later = done.utilisation, done.idle, done.readiness
+    standing_on = building_parcel(done.pairs, buildings, parcels)
+    del done, known  # the overlay's pairs (millions at 10⁶ parcels) are not needed after this
+    release_free_memory()
     unit_parcel = lookup(units["building_id"].astype(TEXT_DTYPE), standing_on)
     unit_parcel.index = units["unit_id"].astype(TEXT_DTYPE).to_numpy()
     floor = pd.Series(util["gfa_m2"].to_numpy(), index=parcels["parcel_id"].astype(TEXT_DTYPE).to_numpy())
     mu = muju_evaluation(parcels, area_m2=util["area_m2"].to_numpy(), enterprises=enterprises,
                          enterprise_years=years, units=units, leases=leases, unit_parcel=unit_parcel, as_of=when,
                          parcel_floor_m2=floor, rules=rules)
+    del unit_parcel, floor
+    release_free_memory()
     ineff = inefficient_land(parcels, util=util, idle=idle, per_mu=mu.parcels, as_of=when, rules=rules)
 
     base = parcels[["parcel_id"] + [c for c in ("name", "area_name", "status", "tenure", "enterprise_id",
@@ -234,12 +254,12 @@ def analyse_land(
                                                             "value_added_per_mu_wan", "mu_score", "mu_grade"]]],
                       axis=1)
 
+    release_free_memory()
     unit_table = unit_vacancy(units, leases, as_of=when, rules=rules)
     per_building = vacancy_by(unit_table, by="building_id")
     per_building["days_vacant_max"] = unit_table.groupby("building_id")["days_vacant"].max().astype(float).reindex(
         per_building.index)
-    building_info = buildings.drop_duplicates("building_id").set_index(
-        buildings.drop_duplicates("building_id")["building_id"].astype(TEXT_DTYPE))
+    building_info = first_rows_of(buildings, unit_table["building_id"])
     phase = lookup(unit_table["building_id"], building_info["phase"].astype(TEXT_DTYPE)) if "phase" in \
         building_info else pd.Series(np.nan, index=unit_table.index)
     phases = vacancy_by(unit_table, by=phase.fillna("—"))
@@ -255,14 +275,17 @@ def analyse_land(
         geometry=info.geometry.to_numpy(), crs=buildings.crs)
     building_frame.index.name = "building_id"
 
+    release_free_memory()
     # Readiness last: where it ran in the background, it had the land and vacancy steps' time to finish.
     readiness_columns: list[str] = []
-    ready = done.ready()
+    ready = resolved(ready_later)
     if ready is not None:
         readiness_columns = _kept_readiness(ready)
         frame = pd.concat([frame, ready[readiness_columns]], axis=1)
     ordered = list(PARCEL_ANALYSIS_FIELDS) + readiness_columns + [c for c in EXTRA_FIELDS if c in frame]
-    analysis = gpd.GeoDataFrame(frame[ordered], geometry=parcels.geometry, crs=parcels.crs)
+    # Without geopandas' default copy of a DataFrame: copy-on-write keeps the steps' frames apart (at 10⁶ parcels
+    # the copy was 1.4 s and, with the frames it is made from still held, the analysis's peak memory).
+    analysis = gpd.GeoDataFrame(frame[ordered], geometry=parcels.geometry, crs=parcels.crs, copy=False)
     return LandAnalysis(
         as_of=when,
         parcels=analysis,

@@ -32,13 +32,24 @@ def _number_text(values: np.ndarray, digits: int = 2) -> np.ndarray:
     return np.array([f"{v:.{digits}f}" if np.isfinite(v) else "?" for v in values], dtype=object)
 
 
-def _reason_text(mask: np.ndarray, template: str, **columns: np.ndarray) -> np.ndarray:
-    out = np.full(len(mask), "", dtype=object)
-    rows = np.flatnonzero(mask)
-    if len(rows):
-        formatted = {name: _number_text(values[rows]) for name, values in columns.items()}
-        out[rows] = [template.format(**{name: formatted[name][i] for name in formatted}) for i in range(len(rows))]
+def _reason_text(rows: np.ndarray, template: str, **columns: np.ndarray) -> np.ndarray:
+    """``template`` filled with the numbers of ``columns`` at ``rows``, one text per row."""
+    formatted = {name: _number_text(values[rows]) for name, values in columns.items()}
+    out = np.empty(len(rows), dtype=object)
+    out[:] = [template.format(**{name: formatted[name][i] for name in formatted}) for i in range(len(rows))]
     return out
+
+
+def _add_reason(reason: np.ndarray, mask: np.ndarray, text) -> None:
+    """Append ``text`` (one for all, or ``text(rows)``: one per row) to ``reason`` where ``mask``, after "; "
+    where a reason is there already. One text at a time: at 10⁶ parcels the texts of every reason at once were
+    the analysis's peak memory."""
+    rows = np.flatnonzero(mask)
+    if not len(rows):
+        return
+    text = text(rows) if callable(text) else text
+    current = reason[rows]
+    reason[rows] = np.where(current == "", text, current + "; " + text)
 
 
 def inefficient_land(
@@ -113,23 +124,20 @@ def inefficient_land(
     flags = {"approved_unsupplied": approved, "supplied_unused": unused, "underused": underused,
              "built_not_operating": built_idle, "below_target": below}
     names = join_reasons(index, [(flags[c], c) for c in CATEGORIES]).str.replace("; ", ",", regex=False)
-    texts = [
-        (approved, np.full(n, "批而未供: approved, not supplied", dtype=object)),
-        (unused, np.full(n, "供而未用: supplied, development not started", dtype=object)),
-        (far_low, _reason_text(far_low, "用而未尽: FAR {far} < {req}", far=far, req=far_required)),
-        (coef_low, _reason_text(coef_low, "用而未尽: building coefficient {coef} < {req}", coef=coef,
-                                req=coef_required)),
-        (built_idle, np.full(n, "建而未投: completed, not in production", dtype=object)),
-        (inv_low, _reason_text(inv_low, "投而未达标: investment {done} < contracted {planned} 万元", done=done,
-                               planned=planned)),
-        (out_low, _reason_text(out_low, "投而未达标: output {v} < contracted {t} 万元/亩", v=output_per_mu,
-                               t=output_target)),
-        (tax_low, _reason_text(tax_low, "投而未达标: tax {v} < contracted {t} 万元/亩", v=tax_per_mu, t=tax_target)),
-    ]
     reason = np.full(n, "", dtype=object)
-    for mask, text in texts:
-        rows = np.flatnonzero(mask)
-        reason[rows] = np.where(reason[rows] == "", text[rows], reason[rows] + "; " + text[rows])
+    _add_reason(reason, approved, "批而未供: approved, not supplied")
+    _add_reason(reason, unused, "供而未用: supplied, development not started")
+    _add_reason(reason, far_low, lambda rows: _reason_text(rows, "用而未尽: FAR {far} < {req}", far=far,
+                                                           req=far_required))
+    _add_reason(reason, coef_low, lambda rows: _reason_text(rows, "用而未尽: building coefficient {coef} < {req}",
+                                                            coef=coef, req=coef_required))
+    _add_reason(reason, built_idle, "建而未投: completed, not in production")
+    _add_reason(reason, inv_low, lambda rows: _reason_text(
+        rows, "投而未达标: investment {done} < contracted {planned} 万元", done=done, planned=planned))
+    _add_reason(reason, out_low, lambda rows: _reason_text(rows, "投而未达标: output {v} < contracted {t} 万元/亩",
+                                                           v=output_per_mu, t=output_target))
+    _add_reason(reason, tax_low, lambda rows: _reason_text(rows, "投而未达标: tax {v} < contracted {t} 万元/亩",
+                                                           v=tax_per_mu, t=tax_target))
     unjudged = operating & (
         (("tax_per_mu" in checks) & ~np.isnan(tax_target) & np.isnan(tax_per_mu))
         | (("output_per_mu" in checks) & ~np.isnan(output_target) & np.isnan(output_per_mu)))

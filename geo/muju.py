@@ -401,6 +401,7 @@ def _parcel_evaluation(parcels, area_m2, land, firms, firm_of_land, benchmarks, 
     by_parcel = np.full((n_parcels, len(FIGURES)), np.nan)
     by_parcel[sums.index.to_numpy(dtype=np.intp)] = sums.to_numpy(dtype=float)
     figures = pd.DataFrame(by_parcel[np.maximum(parcel_code, 0)], index=index, columns=list(FIGURES))
+    del share, attributed, sums, by_parcel  # per land record and parcel: hundreds of MB at 10⁶ parcels
     figures[parcel_code < 0] = np.nan
     figures["land_mu"] = np.asarray(area_m2, dtype=float) / M2_PER_MU
     values = _indicator_values(figures)
@@ -433,7 +434,7 @@ def _parcel_evaluation(parcels, area_m2, land, firms, firm_of_land, benchmarks, 
                 assigned[score[rows].to_numpy() >= threshold] = letter
         grade[rows] = assigned
     grade[(users > 0) & ~has_graded] = "T"
-    out = figures[list(FIGURES)].copy()
+    out = figures[list(FIGURES)]  # copy-on-write: the columns added below leave ``figures`` as it is
     out["tax_per_mu_wan"] = values["tax_per_mu_wan"]
     out["value_added_per_mu_wan"] = values["value_added_per_mu_wan"]
     out["output_per_mu_wan"] = values["output_per_mu_wan"]

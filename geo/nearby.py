@@ -41,8 +41,11 @@ def box_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, *, tre
     return tree.query(shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach))
 
 
-def near_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def near_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, *, tree: shapely.STRtree | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every pair (i, j) with ``distance(a[i], b[j]) <= within_m`` (a scalar or one value per ``a``).
+
+    ``tree``: an STRtree of ``b`` already built (a caller going through ``a`` in blocks builds it once).
 
     Returns
     -------
@@ -50,7 +53,7 @@ def near_pairs(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray) -> tu
         Positions into ``a`` and into ``b``, and the distance of each pair.
     """
     within = np.broadcast_to(np.asarray(within_m, dtype=float), (len(a),))
-    i, j = box_pairs(a, b, within)
+    i, j = box_pairs(a, b, within, tree=tree)
     distance = shapely.distance(a[i], b[j])
     keep = distance <= within[i] + EPS_M
     return i[keep], j[keep], distance[keep]
@@ -105,6 +108,11 @@ def any_within(a: np.ndarray, b: np.ndarray, within_m: float | np.ndarray, masks
                 hit = shapely.distance(a[i[tested]], b[j[tested]]) <= within[i[tested]] + EPS_M
                 found[i[tested][hit]] = True
     return out
+
+
+def run_positions(first: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Positions ``first[k], first[k] + 1, …, first[k] + count[k] - 1`` for each k in turn, in one array."""
+    return np.repeat(first - (np.cumsum(count) - count), count) + np.arange(count.sum())
 
 
 def run_blocks(keys: np.ndarray, weights: np.ndarray, size: float) -> list[tuple[int, int]]:
@@ -218,4 +226,5 @@ def nearest_distance(a: np.ndarray, b: np.ndarray, *, known: tuple[np.ndarray, n
 
 
 __all__ = ["EPS_M", "PIECE_M", "any_within", "box_pairs", "clip_to_rectangles", "clip_uv", "envelope_gap",
-           "envelope_gap_at", "near_pairs", "nearest_distance", "pieces", "run_blocks", "segments"]
+           "envelope_gap_at", "near_pairs", "nearest_distance", "pieces", "run_blocks", "run_positions",
+           "segments"]

@@ -29,8 +29,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, any_within, envelope_gap_at, near_pairs, nearest_distance, run_blocks
-from geo.roadnet import Frontage, frontage, parts_in_roads, road_widths_m
+from geo.nearby import EPS_M, any_within, envelope_gap_at, near_pairs, nearest_distance, run_blocks, run_positions
+from geo.roadnet import Frontage, LineSegments, frontage, parts_in_roads, road_widths_m
 from layers.infra_rules import InfraRules, ServedSource
 
 #: Separator of the connection codes in the ``missing`` column.
@@ -38,6 +38,10 @@ MISSING_SEPARATOR = ","
 
 #: Candidate (parcel, pipe part) pairs handled at once (some tens of MB of arrays).
 _CANDIDATES = 1_000_000
+
+#: Road lines whose pipe parts are cut at once (about 20 parts each in the demo parks: some tens of MB; the parts
+#: of all roads of 10⁶ parcels at once took about 0.8 GB).
+_LINES_PER_BLOCK = 50_000
 
 #: How much closer than the limit a parcel vertex must lie to a part for the pair to be settled without GEOS
 #: (m): NumPy's and GEOS's point–segment distances differ by rounding (~1e-9 m at Gauss-Krüger coordinates),
@@ -91,33 +95,53 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
         return out
     pipe_at = np.flatnonzero(wanted)
     limit_m = half_width_m + extra_m
-    parts, part_line, part_pipe = parts_in_roads(fronting.lines[used], half_width_m[used], pipes[pipe_at])
-    part_line, part_pipe = used[part_line], pipe_at[part_pipe]
+    pipe_segments = LineSegments.of(pipes[pipe_at])
     geoms = parcels.geometry.to_numpy()
-
-    # The parts each bordering (parcel, road line) pair may be served from: those lying in that line's road.
-    by_line = np.argsort(part_line, kind="stable")
-    first = np.searchsorted(part_line[by_line], np.arange(len(fronting.lines)))
-    count = np.searchsorted(part_line[by_line], np.arange(len(fronting.lines)), side="right") - first
-    order = np.argsort(fronting.parcel, kind="stable")
-    pair_parcel, pair_line = fronting.parcel[order], fronting.line[order]
     parcel_bounds = tuple(np.ascontiguousarray(column) for column in shapely.bounds(geoms).T)
+    vertices = _vertices(geoms)
+    # In blocks of road lines: the pipe parts in those roads, and the pairs bordering them. A parcel is served
+    # when one of its candidate pairs serves it, whichever block the pair is in, so the parts of the whole park
+    # (millions at 10⁶ parcels) are never held at once.
+    by_line = np.argsort(fronting.line, kind="stable")
+    pair_lines = fronting.line[by_line]
+    for block in range(0, len(used), _LINES_PER_BLOCK):
+        lines = used[block:block + _LINES_PER_BLOCK]
+        parts, part_line, part_pipe = parts_in_roads(fronting.lines[lines], half_width_m[lines], pipe_segments)
+        part_line, part_pipe = lines[part_line], pipe_at[part_pipe]
+        pairs = by_line[np.searchsorted(pair_lines, lines[0]):np.searchsorted(pair_lines, lines[-1], side="right")]
+        pairs = pairs[np.argsort(fronting.parcel[pairs], kind="stable")]
+        _serve_from_parts(fronting.parcel[pairs], fronting.line[pairs], parts, part_line,
+                          [mask[part_pipe] for mask in masks], limit_m, geoms, parcel_bounds, vertices, out)
+    return out
+
+
+def _serve_from_parts(pair_parcel: np.ndarray, pair_line: np.ndarray, parts: np.ndarray, part_line: np.ndarray,
+                      part_masks: list[np.ndarray], limit_m: np.ndarray, geoms: np.ndarray,
+                      parcel_bounds: tuple[np.ndarray, ...], vertices: tuple[np.ndarray, np.ndarray, np.ndarray],
+                      out: list[np.ndarray]) -> None:
+    """Mark in ``out`` the parcels of the bordering pairs (``pair_parcel`` grouped, ``pair_line``) that a pipe
+    part (``parts``, lying along ``part_line``, of the networks ``part_masks``) within the line's limit serves."""
+    # The parts each bordering (parcel, road line) pair may be served from: those lying in that line's road. The
+    # parts are put in line order once, so that each pair's candidates are one run of them (read in sequence, not
+    # looked up all over the arrays).
+    by_line = np.argsort(part_line, kind="stable")
+    parts, part_masks = parts[by_line], [mask[by_line] for mask in part_masks]
+    n_lines = len(limit_m)
+    first = np.searchsorted(part_line[by_line], np.arange(n_lines))
+    count = np.searchsorted(part_line[by_line], np.arange(n_lines), side="right") - first
+    del by_line
     part_bounds = (np.minimum(parts[:, 0, 0], parts[:, 1, 0]), np.minimum(parts[:, 0, 1], parts[:, 1, 1]),
                    np.maximum(parts[:, 0, 0], parts[:, 1, 0]), np.maximum(parts[:, 0, 1], parts[:, 1, 1]))
-    part_masks = [mask[part_pipe] for mask in masks]
-    vertices = _vertices(geoms)
     for a, b in run_blocks(pair_parcel, count[pair_line], _CANDIDATES):
         per_pair = count[pair_line[a:b]]
         i = np.repeat(pair_parcel[a:b], per_pair)
-        offset = np.arange(per_pair.sum()) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
-        j = by_line[np.repeat(first[pair_line[a:b]], per_pair) + offset]
+        j = run_positions(first[pair_line[a:b]], per_pair)
         # Against that road's limit; envelopes farther apart than it cannot hold a pair within it (twice the
         # slack: rounding).
-        limit = limit_m[part_line[j]]
+        limit = np.repeat(limit_m[pair_line[a:b]], per_pair)
         gap = envelope_gap_at(parcel_bounds, i, part_bounds, j)
         near = gap <= limit + 2 * EPS_M
         _settle(i[near], j[near], limit[near], gap[near], geoms, vertices, parts, part_masks, out)
-    return out
 
 
 def _vertices(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -136,7 +160,7 @@ def _vertex_within(i: np.ndarray, segment: np.ndarray, reach_m: np.ndarray,
     xy, first, count = vertices
     per = count[i]
     pair = np.repeat(np.arange(len(i)), per)
-    at = np.repeat(first[i] - (np.cumsum(per) - per), per) + np.arange(len(pair))
+    at = run_positions(first[i], per)
     # Per segment once: its start, direction and squared length; per vertex the projection onto it, clamped.
     ax, ay = segment[:, 0, 0], segment[:, 0, 1]
     dx, dy = segment[:, 1, 0] - ax, segment[:, 1, 1] - ay

@@ -27,13 +27,16 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.nearby import EPS_M, box_pairs, clip_uv, near_pairs, run_blocks, segments
+from geo.nearby import EPS_M, box_pairs, clip_uv, near_pairs, run_blocks, run_positions, segments
 from layers.infra_rules import InfraRules
 
 #: Parcel boundary segments clipped at once, with their pieces (some tens of MB of arrays).
 _SEGMENTS_PER_BLOCK = 400_000
 #: (Centreline piece, pipe segment) pairs clipped at once (likewise).
 _PAIRS_PER_BLOCK = 500_000
+#: Parcels paired with the centreline pieces at once: their query boxes, candidate pairs and boundary segments
+#: take some hundred MB (for all of 10⁶ parcels at once, about a GB).
+_PARCELS_PER_BLOCK = 100_000
 
 
 def road_widths_m(roads: pd.DataFrame, *, rules: InfraRules) -> pd.Series:
@@ -92,7 +95,23 @@ def _in_frame(xy: np.ndarray, origin: np.ndarray, direction: np.ndarray) -> tupl
     return x * dx + y * dy, x * -dy + y * dx
 
 
-def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarray
+@dataclass(frozen=True)
+class LineSegments:
+    """The straight segments of some lines (:func:`geo.nearby.segments`) and an STRtree of them: made once for
+    several calls of :func:`parts_in_roads` on parts of a road network."""
+
+    start: np.ndarray
+    end: np.ndarray
+    of_geom: np.ndarray
+    tree: shapely.STRtree
+
+    @classmethod
+    def of(cls, geoms: np.ndarray) -> LineSegments:
+        start, end, of_geom = segments(geoms)
+        return cls(start, end, of_geom, shapely.STRtree(shapely.linestrings(np.stack([start, end], axis=1))))
+
+
+def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarray | LineSegments
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The parts of the lines ``geoms`` (pipes) that lie in roads: between the red lines of a centreline.
 
@@ -100,6 +119,8 @@ def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarra
     ``lines``) of a straight piece of the road's centreline, across it and not beyond
     its ends: each piece's flat-ended rectangle, as :func:`frontage` clips parcel
     boundaries, widened by :data:`geo.nearby.EPS_M` so that a pipe on the red line is in.
+    ``geoms`` may be given as their :class:`LineSegments` (a caller going through the roads
+    in blocks makes them once).
 
     Returns
     -------
@@ -110,10 +131,11 @@ def parts_in_roads(lines: np.ndarray, half_width_m: np.ndarray, geoms: np.ndarra
         into ``geoms`` of the pipe it comes from.
     """
     origin, end, piece_line, length, direction = centreline_pieces(lines)
-    start_xy, end_xy, of_geom = segments(geoms)
+    pipe_segments = geoms if isinstance(geoms, LineSegments) else LineSegments.of(geoms)
+    start_xy, end_xy, of_geom = pipe_segments.start, pipe_segments.end, pipe_segments.of_geom
     pieces = shapely.linestrings(np.stack([origin, end], axis=1))
     half = half_width_m[piece_line]
-    all_pieces, all_segs = box_pairs(pieces, shapely.linestrings(np.stack([start_xy, end_xy], axis=1)), half)
+    all_pieces, all_segs = box_pairs(pieces, pipe_segments.tree.geometries, half, tree=pipe_segments.tree)
     found = []
     # In blocks of candidate pairs, so that the per-pair arrays stay small (at 10⁶ parcels, about a GB at once).
     for block in range(0, max(len(all_pieces), 1), _PAIRS_PER_BLOCK):
@@ -150,38 +172,61 @@ def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: Infra
     offset = pd.Series(length).groupby(piece_line).cumsum().to_numpy() - length
     geoms = parcels.geometry.to_numpy()
     piece_geoms = shapely.linestrings(np.stack([origin, end], axis=1))
-    parcel, piece, distance = near_pairs(geoms, piece_geoms, reach.max(initial=0.0))
+    tree = shapely.STRtree(piece_geoms)
+    pieces = dict(origin=origin, direction=direction, length=length, offset=offset, piece_line=piece_line,
+                  reach=reach)
+    n_lines = max(len(lines), 1)
+    # In blocks of parcels, and within them of boundary segments (at 10⁶ parcels the arrays of all at once would
+    # take several GB): each block's pairs are the same, in the same order, as those of all parcels at once.
+    blocks = []
+    for start in range(0, len(geoms), _PARCELS_PER_BLOCK):
+        blocks.extend(_block_frontage(geoms[start:start + _PARCELS_PER_BLOCK], start, tree, piece_geoms, pieces,
+                                      n_lines, rules.roads.min_frontage_m))
+    if not blocks:
+        blocks = _block_frontage(geoms[:0], 0, tree, piece_geoms, pieces, n_lines, rules.roads.min_frontage_m,
+                                 at_least_one=True)
+    grouped = pd.concat(blocks) if len(blocks) > 1 else blocks[0]
+    key = grouped.index.to_numpy(dtype=np.int64)
+    return Frontage(lines, line_road, (key // n_lines).astype(np.intp), (key % n_lines).astype(np.intp),
+                    grouped["frontage_m"].to_numpy(), grouped["distance_m"].to_numpy(),
+                    grouped["start_m"].to_numpy(), grouped["end_m"].to_numpy())
+
+
+def _block_frontage(geoms: np.ndarray, first_parcel: int, tree: shapely.STRtree, piece_geoms: np.ndarray,
+                    pieces: dict[str, np.ndarray], n_lines: int, min_frontage_m: float, *,
+                    at_least_one: bool = False) -> list[pd.DataFrame]:
+    """:func:`_per_line` of the parcels ``geoms`` (positions from ``first_parcel`` on) and the centreline pieces
+    within their reach, one frame per block of boundary segments (``at_least_one``: an empty one when no pair).
+
+    ``tree``: the STRtree of ``piece_geoms``; ``pieces``: their frames (see :func:`_clipped_boundary`).
+    """
+    reach, piece_line = pieces["reach"], pieces["piece_line"]
+    parcel, piece, distance = near_pairs(geoms, piece_geoms, reach.max(initial=0.0), tree=tree)
     near = distance <= reach[piece_line[piece]] + EPS_M
     parcel, piece, distance = parcel[near], piece[near], distance[near]
 
     # Every boundary segment of each paired parcel, in the piece's frame; in blocks of pairs, so that the
-    # per-segment arrays stay small (at 10⁶ parcels they would otherwise take several GB at once). A block never
-    # splits a parcel's pairs, so each (parcel, line) is summed within one block, over the same segments in the
-    # same order as over all of them at once, and only the grouped pairs are kept.
+    # per-segment arrays stay small. A block never splits a parcel's pairs, so each (parcel, line) is summed
+    # within one block, over the same segments in the same order as over all of them at once, and only the
+    # grouped pairs are kept.
     if len(parcel) > 1 and (np.diff(parcel) < 0).any():
         by_parcel = np.argsort(parcel, kind="stable")  # keeps each parcel's pairs in their order
         parcel, piece, distance = parcel[by_parcel], piece[by_parcel], distance[by_parcel]
     seg_start, seg_end, seg_parcel = segments(geoms)
     first = np.searchsorted(seg_parcel, np.arange(len(geoms)))
     n_segments = np.bincount(seg_parcel, minlength=len(geoms))
-    n_lines = max(len(lines), 1)
     blocks = []
-    for a, b in run_blocks(parcel, n_segments[parcel], _SEGMENTS_PER_BLOCK) or [(0, 0)]:
+    for a, b in run_blocks(parcel, n_segments[parcel], _SEGMENTS_PER_BLOCK) or ([(0, 0)] if at_least_one else []):
         block_parcel, block_piece = parcel[a:b], piece[a:b]
         count = n_segments[block_parcel]
         pair = np.repeat(np.arange(len(block_parcel)), count)
-        seg = np.repeat(first[block_parcel] - (np.cumsum(count) - count), count) + np.arange(count.sum())
-        per_seg = _clipped_boundary(seg_start[seg], seg_end[seg], block_parcel[pair], block_piece[pair],
-                                    origin=origin, direction=direction, length=length, offset=offset,
-                                    piece_line=piece_line, reach=reach)
+        seg = run_positions(first[block_parcel], count)
+        per_seg = _clipped_boundary(seg_start[seg], seg_end[seg], block_parcel[pair] + first_parcel,
+                                    block_piece[pair], **pieces)
         del pair, seg
-        blocks.append(_per_line(per_seg, block_parcel, piece_line[block_piece], distance[a:b], n_lines,
-                                rules.roads.min_frontage_m))
-    grouped = pd.concat(blocks) if len(blocks) > 1 else blocks[0]
-    key = grouped.index.to_numpy(dtype=np.int64)
-    return Frontage(lines, line_road, (key // n_lines).astype(np.intp), (key % n_lines).astype(np.intp),
-                    grouped["frontage_m"].to_numpy(), grouped["distance_m"].to_numpy(),
-                    grouped["start_m"].to_numpy(), grouped["end_m"].to_numpy())
+        blocks.append(_per_line(per_seg, block_parcel + first_parcel, piece_line[block_piece], distance[a:b],
+                                n_lines, min_frontage_m))
+    return blocks
 
 
 def _per_line(per_seg: dict[str, np.ndarray], parcel: np.ndarray, line: np.ndarray, distance: np.ndarray,

@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.nearby import any_within, box_pairs, clip_to_rectangles, near_pairs, nearest_distance, pieces, segments
+from geo.nearby import (
+    any_within,
+    box_pairs,
+    clip_to_rectangles,
+    near_pairs,
+    nearest_distance,
+    pieces,
+    run_positions,
+    segments,
+)
 from geo.roadnet import frontage
 from layers.infra_rules import default_infra_rules
 from tests.infra_helpers import box, layer, line
@@ -94,6 +103,24 @@ def test_any_within_agrees_with_near_pairs_per_mask(monkeypatch, block):
         expected[i[mask[j]]] = True
         assert found.tolist() == expected.tolist()
     assert 0 < any_within(squares, lines, within, masks)[1].sum() < 300  # some found, not all
+
+
+def test_run_positions_one_run_after_another():
+    # Runs 5, 6 (from 5, two), none (from 9, zero), 0, 1, 2 (from 0, three), 7 (from 7, one).
+    assert run_positions(np.array([5, 9, 0, 7]), np.array([2, 0, 3, 1])).tolist() == [5, 6, 0, 1, 2, 7]
+    assert run_positions(np.array([4]), np.array([0])).tolist() == []
+    assert run_positions(np.zeros(0, dtype=int), np.zeros(0, dtype=int)).tolist() == []
+
+
+def test_near_pairs_with_a_tree_built_once_in_blocks_of_the_first():
+    points = np.array([shapely.Point(0, 0), shapely.Point(0, 50), shapely.Point(0, 8)])
+    lines = np.array([shapely.LineString([(0, 3), (100, 3)]), shapely.LineString([(0, 10), (100, 10)])])
+    tree = shapely.STRtree(lines)
+    # Within 5 m: point 0 of line 0 (3 m); point 2 of line 1 (2 m) and line 0 (5 m, at the limit); point 1 of none.
+    i, j, d = near_pairs(points[2:], lines, 5.0, tree=tree)
+    assert sorted(zip(i.tolist(), j.tolist(), d.tolist())) == [(0, 0, 5.0), (0, 1, 2.0)]
+    assert near_pairs(points[:2], lines, 5.0, tree=tree)[1].tolist() == [0]
+    assert near_pairs(points[2:], lines, 4.9, tree=tree)[1].tolist() == [1]
 
 
 def test_box_pairs_hold_every_near_pair_and_nothing_beyond_the_boxes():

@@ -352,3 +352,23 @@ def test_flags_only_equals_the_full_result_on_a_row_of_sites():
     served = full[[f"served_{n}" for n in RULES.served.networks]].to_numpy(dtype=bool)
     assert 0 < served.sum(axis=0)[0] < len(sites) and 0 < served.sum(axis=1)[0] < served.shape[1]  # not all alike
     assert full["serve_limit_m"].isna().any() and full["serve_limit_m"].notna().any()
+
+
+@pytest.mark.parametrize("lines_per_block", [1, 2, 50_000])
+def test_served_flags_in_blocks_of_road_lines(monkeypatch, lines_per_block):
+    # P borders R1 (south, y = 0) and R4 (north, y = 120; both 20 m red lines, limits 20 m). Telecom runs in R4 only
+    # (y = 115), water in R1 only (y = -5), power in R1 but beyond its limit (y = -10.01); R8 far away (x = 5000)
+    # borders nothing. With one line per block each main is judged in a block of its own road, and the parcel is
+    # served by either block: the same flags as with all lines in one block.
+    monkeypatch.setattr("geo.readiness._LINES_PER_BLOCK", lines_per_block)
+    back = {"road_id": "R4", "grade": "branch", "width_m": 20.0, "status": "completed",
+            "geometry": line((-100, 120), (300, 120))}
+    far = {"road_id": "R8", "grade": "branch", "width_m": 20.0, "status": "completed",
+           "geometry": line((5000, 0), (5000, 300))}
+    pipes = mains({"network": "telecom", "geometry": line((-100, 115), (300, 115))},
+                  {"network": "water_supply", "diameter_mm": 300.0, "geometry": line((-100, -5), (300, -5))},
+                  {"network": "power", "voltage_kv": 10.0, "geometry": line((-100, -10.01), (300, -10.01))},
+                  {"network": "power", "voltage_kv": 10.0, "geometry": line((4990, 0), (4990, 300))})
+    result = judge(pipes, road_layer=roads(back, far), distances=False)
+    assert bool(result["served_telecom"]) and bool(result["served_water_supply"])
+    assert not bool(result["served_power"]) and not bool(result["served_gas"])

@@ -155,6 +155,24 @@ def test_minimum_frontage_on_both_sides(bottom_y, borders):
         assert fronts["frontage_m"].iloc[0] == pytest.approx(5.1)
 
 
+def test_frontage_in_blocks_of_parcels_is_that_of_all_at_once(monkeypatch):
+    # Blocks of one and of two parcels (P1 | P2 … : a block with no bordering road, P3, in between) against one
+    # block of all: the same pairs in the same order and the same figures, bit for bit.
+    import geo.roadnet as roadnet
+
+    whole = roadnet.frontage(PARCELS, ROADS, rules=RULES)
+    assert sorted(zip(whole.parcel.tolist(), whole.line_road[whole.line].tolist())) == [(0, 0), (1, 1), (3, 2),
+                                                                                        (4, 0)]
+    for size in (1, 2):
+        monkeypatch.setattr(roadnet, "_PARCELS_PER_BLOCK", size)
+        blocks = roadnet.frontage(PARCELS, ROADS, rules=RULES)
+        for field in ("parcel", "line", "frontage_m", "distance_m", "start_m", "end_m"):
+            assert getattr(blocks, field).tolist() == getattr(whole, field).tolist(), (size, field)
+    nowhere = roadnet.frontage(PARCELS.iloc[[2]], ROADS, rules=RULES)  # P3 alone: no pair, typed empty arrays
+    assert len(nowhere.parcel) == 0 and nowhere.parcel.dtype == whole.parcel.dtype
+    assert nowhere.frontage_m.dtype == np.float64
+
+
 def test_missing_width_falls_back_to_the_grade_default():
     # An arterial without a width is taken as 40 m: reach = 20 m half width + 10 m tolerance.
     roads = layer("roads", [road("A", (0, 0), (100, 0), width=None, grade="arterial")])
