@@ -141,8 +141,9 @@ def parcel_steps(
     With ``background``, readiness runs in a thread of its own and ``readiness`` is a
     future: it shares nothing with the land steps but the (read-only) parcels, and
     GEOS and NumPy release the GIL, so it overlaps them and the park-wide steps on a
-    second core — faster, at the price of both steps' memory at once (at 10⁶ parcels
-    39 s and 9.0 GB instead of 57 s and 7.5 GB; bench/README.md).
+    second core — faster, at the price of both steps' memory at once (at 10⁶ parcels,
+    measured before readiness ran in blocks: 39 s and 9.0 GB instead of 57 s and 7.5 GB;
+    bench/README.md).
     """
     ready = None
     if infra_rules is not None:
