@@ -27,6 +27,7 @@ as its tile source gives, not kept, as no token names them yet).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import threading
@@ -501,7 +502,7 @@ class TileService:
     def _source(self, name: str, token: str):
         """The tile source of layer ``name`` at ``token`` (patched up to it, or built from the whole layer)."""
         return self.sources.get(name, token, lambda: self.registry_frame(name), key_field=REGISTRY[name].id_field,
-                                steps=lambda have, want: self._steps_between(name, have, want))
+                                steps=functools.partial(self._steps_between, name))
 
     # -- the analysis layer ------------------------------------------------------------------------------
 
@@ -594,8 +595,8 @@ class TileService:
             return False
         if database_tiles(self.park.store) or self.blank(z, token[1]):
             return True
-        steps = lambda have, want: self._steps_between(name, have, want)  # noqa: E731
-        if self.sources.ready(name, token[0], steps) or not self.in_background(name):
+        if self.sources.ready(name, token[0], functools.partial(self._steps_between, name)) or \
+                not self.in_background(name):
             return True
         self._later(name, self.park.version())
         return False

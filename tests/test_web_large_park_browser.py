@@ -23,25 +23,33 @@ def idle_server(tiny_park):
         yield url, status
 
 
-@pytest.mark.browser
-def test_idle_parcels_come_from_analysis_tiles_and_open_their_popup(idle_server):
+def p1_popup_on_tiles(base: str, path: str, layer: str) -> tuple[list[tuple[str, int]], str, list]:
+    """Open ``path`` in Chromium, click P1 on the tiled ``layer`` once its tiles are drawn: every (URL, status)
+    answered, the popup's text and the page's errors."""
     from playwright import sync_api
 
-    base, status = idle_server
-    tile_answers = []
+    answers = []
     with sync_api.sync_playwright() as playwright:
         browser = launch(playwright)
         with loopback_page(browser, base, viewport=VIEWPORT) as opened:
             page = opened.page
-            page.on("response", lambda r: tile_answers.append((r.url, r.status)) if "/tiles/" in r.url else None)
-            page.goto(base + "/idle?lang=zh", wait_until="networkidle")
-            page.wait_for_function("() => window.parkatlas && window.parkatlas.layers.parcel_analysis")
+            page.on("response", lambda r: answers.append((r.url, r.status)))
+            page.goto(base + path, wait_until="networkidle")
+            page.wait_for_function(f"() => window.parkatlas && window.parkatlas.layers.{layer}")
             click_on_map(page, in_p1_lonlat(),
-                         ready="() => Object.keys(parkatlas.layers.parcel_analysis.grid._vectorTiles).length > 0")
+                         ready=f"() => Object.keys(parkatlas.layers.{layer}.grid._vectorTiles).length > 0")
             page.wait_for_selector(".pa-popup", timeout=5000)
             popup = page.inner_text(".pa-popup")
             errors = opened.errors
         browser.close()
+    return answers, popup, errors
+
+
+@pytest.mark.browser
+def test_idle_parcels_come_from_analysis_tiles_and_open_their_popup(idle_server):
+    base, status = idle_server
+    answers, popup, errors = p1_popup_on_tiles(base, "/idle?lang=zh", "parcel_analysis")
+    tile_answers = [(url, code) for url, code in answers if "/tiles/" in url]
     assert tile_answers and all("/tiles/parcel_analysis/" in url and "as_of=2026-06-30" in url and code == 200
                                 for url, code in tile_answers)
     assert "一号地块" in popup  # the name, fetched from the API by id
@@ -78,24 +86,11 @@ def test_a_large_parks_public_map_comes_from_tiles_and_opens_popups_for_a_visito
     """/public of a park above the tile threshold, seen by an anonymous visitor: its parcels come from tiles (200),
     a click opens the parcel's popup with its public fields from the API, and nothing on the way is refused."""
     from auth_helpers import auth_config
-    from playwright import sync_api
 
     app = create_app(auth_config(tiny_park.path, tmp_path / "accounts.sqlite", PUBLIC_LAYERS=("parcels", "roads"),
                                  TILE_FEATURE_THRESHOLD=2, BASEMAP="none"))
-    answers = []
-    with serve(app) as base, sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        with loopback_page(browser, base, viewport=VIEWPORT) as opened:
-            page = opened.page
-            page.on("response", lambda r: answers.append((r.url, r.status)))
-            page.goto(base + "/public?lang=zh", wait_until="networkidle")
-            page.wait_for_function("() => window.parkatlas && window.parkatlas.layers.parcels")
-            click_on_map(page, in_p1_lonlat(),
-                         ready="() => Object.keys(parkatlas.layers.parcels.grid._vectorTiles).length > 0")
-            page.wait_for_selector(".pa-popup", timeout=5000)
-            popup = page.inner_text(".pa-popup")
-            errors = opened.errors
-        browser.close()
+    with serve(app) as base:
+        answers, popup, errors = p1_popup_on_tiles(base, "/public?lang=zh", "parcels")
     tiles = [(url, code) for url, code in answers if "/tiles/" in url]
     assert tiles and all("/tiles/parcels,roads/" in url and code == 200 for url, code in tiles)
     assert all(code < 400 for _, code in answers), answers
