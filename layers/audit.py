@@ -441,10 +441,17 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
         When a new layer fails the import validation; nothing is written.
     """
     layers = list(layers)
-    rows = row_store(store, layers) if scope is not None else None  # (the store adds the audit trail if absent)
-    if rows is not None:
-        return _commit_rows(store, rows, change, build, layers=layers, scope=scope, on_rows=on_rows)
-    load = load or store.load
+    # The park's layers looked up under the lock: where the store lends the lock's connection (PostGIS), on it.
+    with write_lock(store):
+        rows = row_store(store, layers) if scope is not None else None  # (the store adds the audit trail if absent)
+        if rows is not None:
+            return _commit_rows(store, rows, change, build, layers=layers, scope=scope, on_rows=on_rows)
+        return _commit_layers(store, change, build, layers=layers, load=load or store.load)
+
+
+def _commit_layers(store, change: Change, build: Build, *, layers: list[str], load: Callable[[str], pd.DataFrame]
+                   ) -> pd.DataFrame:
+    """:func:`commit` layer by layer: the layers read, built, validated, diffed and saved whole."""
     with write_lock(store):
         crs = store.working_crs()
         current = {name: load(name) for name in layers}

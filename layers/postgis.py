@@ -35,7 +35,7 @@ import threading
 import uuid
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -49,6 +49,7 @@ from pyproj import CRS
 from layers._arrow_columns import ARROW_TYPES, arrow_column, geometry_type_name
 from layers._sql import identifier as _identifier
 from layers.contract import StoreCapabilities
+from layers.gpkg_rows import FEW_ROWS
 from layers.postgis_arrow import ArrowReader, driver_available, plain_column
 from layers.qgis import layer_styles
 from layers.registry import REGISTRY, get_layer
@@ -91,6 +92,10 @@ COPY_BATCH_ROWS = 100_000
 #: Most appended records written by INSERT statements: for a few, building COPY's Arrow CSV costs more
 #: (≈10 ms a frame of a wide layer) than the statements; for many, COPY is faster.
 ROW_STATEMENTS_MAX = 1_000
+#: Most rows a few-record read (:meth:`PostGISStore.read_rows`, :meth:`PostGISStore.read_events`) fetches through
+#: psycopg; a larger answer is read again through the ADBC driver, whose fixed cost (≈2 ms: a snapshot exported and
+#: imported on a connection of its own) is less than psycopg's Python per value from a few hundred rows on.
+FEW_ROWS_MAX = 200
 
 _PG_TYPES = {
     "str": "text",
@@ -221,12 +226,16 @@ class PostGISStore:
 
     @contextmanager
     def connection(self) -> Iterator:
-        """A pooled connection in a transaction that commits on success and rolls back on error."""
+        """A connection in a transaction that commits on success and rolls back on error.
+
+        Pooled; in the thread holding :meth:`write_lock`, the lock's own connection (a change's reads, its write
+        and its version checks then take no connection from the pool, nor the pool's check of it, each).
+        """
         import psycopg
 
-        pool = self._get_pool()
+        lent = self._writer.lend() if self._writer is not None else None
         try:
-            with pool.connection() as conn:
+            with lent if lent is not None else self._get_pool().connection() as conn:
                 yield conn
         except psycopg.OperationalError as exc:
             msg = f"{self.label}: database error ({str(exc).strip()})"
@@ -301,8 +310,18 @@ class PostGISStore:
             raise ParkStoreError(msg) from exc
 
     def working_crs(self) -> CRS:
-        """The park's projected working CRS, as recorded in its metadata."""
-        return CRS.from_epsg(int(self.read_meta()["working_epsg"]))
+        """The park's projected working CRS, as recorded in its metadata (its EPSG code read alone: every change
+        asks)."""
+        import psycopg
+
+        with self.connection() as conn:
+            try:  # one round trip when the metadata is there; the checks only when it is not
+                with conn.transaction():
+                    epsg = self._epsg(conn)
+            except psycopg.errors.UndefinedTable:
+                self._require(conn)
+                raise
+        return CRS.from_epsg(epsg)
 
     def version(self) -> str:
         """An opaque token that changes with every save (park identity and change counter)."""
@@ -349,10 +368,76 @@ class PostGISStore:
                 return empty_frame(spec, CRS.from_epsg(epsg))
             trusted = self._trusted(conn, name, tables)
             raw = self._read_snapshot(conn, spec, epsg, bbox, where)
+        return self._typed(spec, raw, trusted, epsg)
+
+    def _typed(self, spec: LayerSpec, raw: pd.DataFrame, trusted: bool, epsg: int) -> pd.DataFrame:
+        """Rows of layer ``spec`` as read (:meth:`_read_table`), typed as :meth:`load` types them."""
         # A column dropped or renamed outside the store fires no trigger: a layer short of a field is validated.
         if trusted and set(spec.field_names) <= set(raw.columns):
             return cast_layer(raw, spec)
-        return checked_frame(name, raw, CRS.from_epsg(epsg), source=f"{self.label}:{name}")
+        return checked_frame(spec.name, raw, CRS.from_epsg(epsg), source=f"{self.label}:{spec.name}")
+
+    def _load_few(self, name: str, where: tuple) -> pd.DataFrame:
+        """:meth:`_load` of the few rows matching ``where`` (a record's, its events'), in two statements of one
+        snapshot: the layer's state (:meth:`_layer_state`), then its rows through psycopg (:meth:`_read_few`).
+
+        The general :meth:`_load` answers (with its checks and messages) when the park lacks its metadata or
+        trust table, or the layer its table.
+        """
+        import psycopg
+
+        spec = get_layer(name)
+        try:
+            with self.connection() as conn:
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                state = self._layer_state(conn, name)
+                if state is not None:
+                    raw = self._read_few(conn, spec, state, where)
+        except psycopg.errors.UndefinedTable:
+            state = None
+        if state is None:
+            return self._load(name, where=where)
+        return self._typed(spec, raw, state.trusted, state.epsg)
+
+    def _layer_state(self, conn, name: str) -> _LayerState | None:
+        """What reading layer ``name`` needs to know, in one statement: the working EPSG code, whether the layer
+        is trusted (as :meth:`_trusted`), its columns (as :meth:`_columns`); None when the metadata has no EPSG
+        code or the layer no table. Raises ``UndefinedTable`` when the park lacks its metadata or trust table."""
+        row = conn.execute(self._sql(
+            "SELECT (SELECT value FROM {}.{} WHERE key = 'working_epsg'), "
+            "(SELECT t.edits = t.validated_edits FROM {}.{} AS t WHERE t.layer = %(layer)s AND EXISTS ("
+            "SELECT 1 FROM pg_trigger WHERE tgrelid = c.oid AND tgname = %(trigger)s AND tgenabled <> 'D')), "
+            "ARRAY(SELECT a.attname FROM pg_attribute AS a WHERE a.attrelid = c.oid AND a.attnum > 0 "
+            "AND NOT a.attisdropped ORDER BY a.attnum), "
+            "ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute AS a WHERE a.attrelid = c.oid "
+            "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) "
+            "FROM pg_class AS c WHERE c.oid = to_regclass(quote_ident(%(schema)s) || '.' || quote_ident(%(layer)s)) "
+            "AND c.relkind IN ('r', 'p')", self.schema, META_TABLE, self.schema, TRUST_TABLE),
+            {"layer": name, "schema": self.schema, "trigger": EDIT_TRIGGER}).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return _LayerState(int(json.loads(row[0])), bool(row[1]), dict(zip(row[2], row[3], strict=True)))
+
+    def _read_few(self, conn, spec: LayerSpec, state: _LayerState, where: tuple) -> pd.DataFrame:
+        """:meth:`_read_snapshot`'s frame of the rows matching ``where``, fetched through psycopg in binary (the
+        values the ADBC driver gets, geometry as the same EWKB) into the same Arrow types: a few rows cost a
+        statement, not the driver's snapshot import. More than :data:`FEW_ROWS_MAX` rows, or a column not of its
+        registry type, are read by :meth:`_read_snapshot` in the same snapshot."""
+        from psycopg import sql
+
+        select = self._select(conn, spec, state.epsg, None, where, None, present=state.columns)
+        if not select.types or not _registry_typed(state.columns, select.types, spec):
+            return self._read_snapshot(conn, spec, state.epsg, None, where)
+        limited = sql.SQL("{} LIMIT {}").format(select.query, sql.Literal(FEW_ROWS_MAX + 1))
+        with conn.cursor(binary=True) as cur:
+            rows = cur.execute(limited, select.params or None).fetchall()
+        if len(rows) > FEW_ROWS_MAX:
+            return self._read_snapshot(conn, spec, state.epsg, None, where)
+        values = list(zip(*rows, strict=True)) if rows else [()] * len(select.types)
+        table = pa.table([pa.array(column, type=kind) for column, kind in zip(values, select.types.values(),
+                                                                               strict=True)],
+                         names=list(select.types))
+        return _rows_frame(table, select.geometry, state.epsg)
 
     def load_fields(self, name: str, fields: Sequence[str]) -> pd.DataFrame | None:
         """Fields ``fields`` of every row of ``name`` (``fid`` order), typed, without geometry, when the layer is
@@ -460,12 +545,13 @@ class PostGISStore:
             return int(self._read_meta(conn)["working_epsg"])  # raises the metadata's own error
         return int(json.loads(row[0]))
 
-    def _select(self, conn, spec: LayerSpec, epsg: int, bbox, where: tuple | None, only: Sequence[str] | None
-                ) -> _Select:
-        """The ``SELECT`` of :meth:`_read_table`'s rows, and the Arrow type of each of its columns."""
+    def _select(self, conn, spec: LayerSpec, epsg: int, bbox, where: tuple | None, only: Sequence[str] | None, *,
+                present: Mapping[str, str] | None = None) -> _Select:
+        """The ``SELECT`` of :meth:`_read_table`'s rows, and the Arrow type of each of its columns (``present``:
+        the table's columns when already read, :meth:`_columns`)."""
         from psycopg import sql
 
-        present = set(self._columns(conn, spec.name))
+        present = set(self._columns(conn, spec.name) if present is None else present)
         # Fields added to the registry after the table was written load as empty (validation fills them).
         fields = [f for f in spec.fields if f.name in present and (only is None or f.name in only)]
         geometry = spec.geometry is not None and only is None
@@ -606,7 +692,7 @@ class PostGISStore:
             return self._load(name, where=(sql.SQL("false"), []))
         self._ensure_row_indexes(name)
         params = ([ids] if ids else []) + [_like_prefix(prefix) for prefix in id_prefixes]
-        return self._load(name, where=(sql.SQL(" OR ").join(conditions), params))
+        return self._load_few(name, (sql.SQL(" OR ").join(conditions), params))
 
     def ids_present(self, name: str, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` layer ``name`` holds (retired records included: ids stay taken)."""
@@ -637,7 +723,7 @@ class PostGISStore:
         if not conditions:
             return self._load(AUDIT_LAYER, where=(sql.SQL("false"), []))
         self._ensure_row_indexes(AUDIT_LAYER)
-        events = self._load(AUDIT_LAYER, where=(sql.SQL(" OR ").join(conditions), params))
+        events = self._load_few(AUDIT_LAYER, (sql.SQL(" OR ").join(conditions), params))
         # Stored order is log order unless the log was rewritten whole in another order: sort to be sure.
         return events.sort_values("seq", kind="stable").reset_index(drop=True)
 
@@ -1273,19 +1359,44 @@ def _python_columns(frame: pd.DataFrame, spec: LayerSpec, epsg: int) -> dict[str
     """``frame`` (validated) as column → Python values the driver sends: None for any missing value,
     dates as ``datetime.date``, geometry as hex EWKB with the park's SRID (as COPY gets it).
 
-    Per column one ``tolist``: for the few records of an edit, much cheaper than Arrow tables.
+    For the few records of an edit much cheaper than Arrow tables: up to :data:`layers.gpkg_rows.FEW_ROWS`
+    records every value converted at once (a column lookup costs ~25 µs, 40 of them a wide layer's record),
+    more records one ``tolist`` per column.
     """
-    columns = {}
-    for spec_field in spec.fields:
-        values = frame[spec_field.name].tolist()
-        if spec_field.kind == "date":
-            columns[spec_field.name] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in values]
-        else:
-            columns[spec_field.name] = [None if pd.isna(v) else v for v in values]
+    names = list(spec.field_names)
+    if len(frame) <= FEW_ROWS and frame.columns.is_unique and set(names) <= set(frame.columns):
+        matrix = frame.to_numpy(dtype=object)[:, frame.columns.get_indexer(names)]
+        columns = {f.name: [_python_value(value, f.kind) for value in matrix[:, j]] for j, f in enumerate(spec.fields)}
+    else:
+        columns = {f.name: [_python_value(value, f.kind) for value in frame[f.name].tolist()] for f in spec.fields}
     if spec.geometry is not None:
         geoms = shapely.set_srid(frame.geometry.to_numpy(), epsg)
         columns["geometry"] = shapely.to_wkb(geoms, hex=True, flavor="extended", include_srid=True).tolist()
     return columns
+
+
+def _registry_typed(columns: Mapping[str, str], types: Mapping[str, pa.DataType], spec: LayerSpec) -> bool:
+    """Whether the columns read (``types``, :class:`_Select`) are declared in ``columns`` (:meth:`PostGISStore._columns`)
+    as the store creates them: each field of its registry type, the geometry a ``geometry`` column."""
+    kinds = {f.name: f.kind for f in spec.fields}
+    return all(_GEOMETRY_TYPMOD.match(columns.get(name, "")) if name == "geometry"
+               else columns.get(name) == _PG_TYPES[kinds[name]] for name in types)
+
+
+def _python_value(value, kind: str):
+    """One value of a validated frame as psycopg sends it: None when missing, a date as ``datetime.date``."""
+    if pd.isna(value):
+        return None
+    return pd.Timestamp(value).date() if kind == "date" else value
+
+
+class _LayerState(NamedTuple):
+    """A layer as :meth:`PostGISStore._layer_state` finds it: the park's EPSG code, whether the layer is trusted,
+    its columns (name → declared type)."""
+
+    epsg: int
+    trusted: bool
+    columns: dict[str, str]
 
 
 class _Select(NamedTuple):
@@ -1322,6 +1433,9 @@ class _AdvisoryLock:
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._conn = None
+        #: The thread holding the lock (its ident), and whether its connection is in a transaction lent out.
+        self._owner: int | None = None
+        self._lent = False
 
     def __enter__(self) -> _AdvisoryLock:
         self._thread_lock.acquire()
@@ -1337,12 +1451,14 @@ class _AdvisoryLock:
                     self._conn = None
                 self._thread_lock.release()
                 raise
+            self._owner = threading.get_ident()
         self._depth += 1
         return self
 
     def __exit__(self, *exc_info) -> None:
         self._depth -= 1
         if self._depth == 0 and self._conn is not None:
+            self._owner = None
             try:
                 self._conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self.key,))
                 self._conn.commit()
@@ -1350,3 +1466,29 @@ class _AdvisoryLock:
                 self.store._get_pool().putconn(self._conn)
                 self._conn = None
         self._thread_lock.release()
+
+    def lend(self) -> AbstractContextManager | None:
+        """The lock's connection in a transaction of its own, for the thread holding the lock (its reads and
+        writes need no connection of the pool); None in any other thread, and while it is lent already (a
+        transaction begun inside another takes a pooled connection, as it always did)."""
+        if self._owner != threading.get_ident() or self._lent:
+            return None
+        return self._lent_transaction()
+
+    @contextmanager
+    def _lent_transaction(self) -> Iterator:
+        """The lock's connection in a transaction that commits on success and rolls back on error (as a pooled
+        connection's does); the session, and so the lock, stays."""
+        self._lent = True
+        try:
+            yield self._conn
+        except BaseException:
+            try:
+                self._conn.rollback()
+            except Exception as exc:  # a broken connection: the error that broke it is the one to raise
+                log.warning("%s: rollback failed (%s)", self.store.label, str(exc).strip())
+            raise
+        else:
+            self._conn.commit()
+        finally:
+            self._lent = False
