@@ -39,7 +39,6 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -69,7 +68,7 @@ from layers.store import (
     park_meta,
 )
 from layers.valid_time import derive_for_older_park, has_valid_time
-from layers.validate import cast_fields, cast_layer
+from layers.validate import cast_fields, cast_layer, geo_frame
 from layers.values import STRING_DTYPE
 
 log = logging.getLogger(__name__)
@@ -92,6 +91,8 @@ COPY_BATCH_ROWS = 100_000
 #: Most appended records written by INSERT statements: for a few, building COPY's Arrow CSV costs more
 #: (≈10 ms a frame of a wide layer) than the statements; for many, COPY is faster.
 ROW_STATEMENTS_MAX = 1_000
+#: Most parameters of one statement: the protocol counts them in 16 bits.
+STATEMENT_PARAMETERS_MAX = 65_535
 #: Most rows a few-record read (:meth:`PostGISStore.read_rows`, :meth:`PostGISStore.read_events`) fetches through
 #: psycopg; a larger answer is read again through the ADBC driver, whose fixed cost (≈2 ms: a snapshot exported and
 #: imported on a connection of its own) is less than psycopg's Python per value from a few hundred rows on.
@@ -180,6 +181,8 @@ class PostGISStore:
         self._arrow: ArrowReader | bool | None = None
         #: Layers whose row indexes are known to be there (:meth:`_ensure_row_indexes`).
         self._indexed: set[str] = set()
+        #: Statements (and parts) made once as SQL text (:meth:`_statement`).
+        self._statements: dict[tuple, str] = {}
 
     def __repr__(self) -> str:
         return f"PostGISStore({safe_url(self.url)!r}, schema={self.schema!r})"
@@ -566,10 +569,19 @@ class PostGISStore:
             conditions.append(sql.SQL("({})").format(where[0]))
             params += list(where[1])
         filtered = sql.SQL(" WHERE {}").format(sql.SQL(" AND ").join(conditions)) if conditions else sql.SQL("")
-        query = sql.SQL("SELECT {} FROM {}.{}{} ORDER BY fid").format(
-            sql.SQL(", ").join(map(_identifier, types)), _identifier(self.schema), _identifier(spec.name), filtered
-        )
-        return _Select(query, params, types, geometry)
+        selected = self._statement(conn, ("select", spec.name, *types), lambda: sql.SQL("SELECT {} FROM {}.{}").format(
+            sql.SQL(", ").join(map(_identifier, types)), _identifier(self.schema), _identifier(spec.name)))
+        return _Select(sql.SQL("{}{} ORDER BY fid").format(selected, filtered), params, types, geometry)
+
+    def _statement(self, conn, key: tuple, compose) -> object:
+        """``compose()`` (a ``psycopg.sql`` statement or part of one) as SQL text, composed once per ``key`` and
+        store: the ~40 quoted columns of a wide layer cost ~0.3 ms to compose, on every read and write of an edit."""
+        from psycopg import sql
+
+        text = self._statements.get(key)
+        if text is None:
+            text = self._statements[key] = compose().as_string(conn)
+        return sql.SQL(text)
 
     def _read_table(self, conn, spec: LayerSpec, epsg: int, bbox, where: tuple | None = None, *,
                     only: Sequence[str] | None = None) -> pd.DataFrame:
@@ -815,10 +827,11 @@ class PostGISStore:
 
         values = _python_columns(frame, spec, epsg)
         columns = [name for name in values if name != spec.id_field]
-        query = sql.SQL("UPDATE {}.{} SET {} WHERE {} = %s").format(
+        query = self._statement(conn, ("update", spec.name, *columns), lambda: sql.SQL(
+            "UPDATE {}.{} SET {} WHERE {} = %s").format(
             _identifier(self.schema), _identifier(spec.name),
             sql.SQL(", ").join(sql.SQL("{} = %s").format(_identifier(column)) for column in columns),
-            _identifier(spec.id_field))
+            _identifier(spec.id_field)))
         ids = values[spec.id_field]
         rows = list(zip(*(values[column] for column in columns), ids, strict=True))
         with conn.cursor() as cur:
@@ -988,15 +1001,20 @@ class PostGISStore:
             raise ParkStoreError(msg) from exc
 
     def _insert_rows(self, conn, spec: LayerSpec, frame: pd.DataFrame, epsg: int) -> None:
-        """INSERT ``frame``'s records (pipelined statements)."""
+        """INSERT ``frame``'s records, as many a statement as its parameters allow (an edit's events in one: the
+        layer's trigger fires once)."""
         from psycopg import sql
 
         values = _python_columns(frame, spec, epsg)
-        query = sql.SQL("INSERT INTO {}.{} ({}) VALUES ({})").format(
-            _identifier(self.schema), _identifier(spec.name), sql.SQL(", ").join(map(_identifier, values)),
-            sql.SQL(", ").join([sql.Placeholder()] * len(values)))
-        with conn.cursor() as cur:
-            cur.executemany(query, list(zip(*values.values(), strict=True)))
+        rows = list(zip(*values.values(), strict=True))
+        per_statement = max(1, STATEMENT_PARAMETERS_MAX // len(values))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            into = self._statement(conn, ("insert", spec.name, *values), lambda: sql.SQL("INSERT INTO {}.{} ({})").format(
+                _identifier(self.schema), _identifier(spec.name), sql.SQL(", ").join(map(_identifier, values))))
+            row = "(" + ", ".join(["%s"] * len(values)) + ")"
+            conn.execute(sql.SQL("{} VALUES {}").format(into, sql.SQL(", ".join([row] * len(chunk)))),
+                         [value for record in chunk for value in record])
 
     def _fits(self, conn, spec: LayerSpec, frame: pd.DataFrame) -> bool:
         """Whether ``frame``'s rows can be copied into the existing table as it is declared."""
@@ -1415,7 +1433,7 @@ def _rows_frame(table: pa.Table, geometry: bool, epsg: int) -> pd.DataFrame:
         return table.to_pandas(types_mapper=_PANDAS_TYPES.get, date_as_object=False)
     ewkb = table.column("geometry").to_numpy(zero_copy_only=False)
     frame = table.drop_columns(["geometry"]).to_pandas(types_mapper=_PANDAS_TYPES.get, date_as_object=False)
-    return gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(ewkb), crs=epsg)
+    return geo_frame(frame, shapely.from_wkb(ewkb), CRS.from_epsg(epsg))
 
 
 def _like_prefix(prefix: str) -> str:
