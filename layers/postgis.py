@@ -68,7 +68,7 @@ from layers.store import (
     park_meta,
 )
 from layers.valid_time import derive_for_older_park, has_valid_time
-from layers.validate import cast_fields, cast_layer, geo_frame
+from layers.validate import cast_fields, cast_layer, geo_frame, in_declared_form
 from layers.values import STRING_DTYPE
 
 log = logging.getLogger(__name__)
@@ -377,7 +377,8 @@ class PostGISStore:
         """Rows of layer ``spec`` as read (:meth:`_read_table`), typed as :meth:`load` types them."""
         # A column dropped or renamed outside the store fires no trigger: a layer short of a field is validated.
         if trusted and set(spec.field_names) <= set(raw.columns):
-            return cast_layer(raw, spec)
+            # Rows as read are numbered 0…n-1 (:func:`_rows_frame`): in declared form, nothing to cast, no copy.
+            return raw if in_declared_form(raw, spec) else cast_layer(raw, spec)
         return checked_frame(spec.name, raw, CRS.from_epsg(epsg), source=f"{self.label}:{spec.name}")
 
     def _load_few(self, name: str, where: tuple) -> pd.DataFrame:

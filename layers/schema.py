@@ -8,6 +8,7 @@ touches files or computes indicators.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 FieldKind = Literal["str", "int", "float", "bool", "date", "code"]
@@ -123,8 +124,9 @@ class LayerSpec:
         """True for attribute tables without geometry (units, leases, …)."""
         return self.geometry is None
 
-    @property
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
+        # Made once: validation asks it per column of a record (~40² names an edit, twice).
         return tuple(f.name for f in self.fields)
 
     def field(self, name: str) -> Field:
