@@ -40,7 +40,6 @@ from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
 from geo.utilisation import overlay, pairs_among
 from geo.year_changes import HISTORY_LAYERS, first_year, history_fields, year_changes
 from layers.audit import AUDIT_LAYER
-from layers.contract import row_store
 from layers.patch import patch_records
 from layers.registry import REGISTRY, get_layer
 from layers.store import ParkStoreError
@@ -276,15 +275,16 @@ class ParkService:
             self._layers[name] = patch_records(self._layers[name], records, get_layer(name).id_field)
         return self._layers[name]
 
-    def _row_store(self, name: str):
-        """The store's in-place record reader when it has one and the park holds layer ``name``, else None."""
-        with _unavailable_when_damaged(name):
-            return row_store(self.store, [name])
+    def _row_store(self):
+        """The store's in-place record reader when it has one, else None. Whether the park holds the layer is not
+        asked first (a round trip to a database on every record page): the reader reads a layer the park lacks as
+        empty and typed, as :meth:`layer` does, and fails on a damaged park as the layer's load does."""
+        return self.store.capabilities.rows
 
     def records(self, name: str, ids) -> pd.DataFrame:
         """The records ``ids`` of layer ``name`` as they are now: read by id where the store can (the cost of
         the records, not of the layer), else from the cached layer."""
-        rows = self._row_store(name)
+        rows = self._row_store()
         if rows is None:
             frame = self.layer(name)
             return frame[frame[get_layer(name).id_field].isin(list(ids)).fillna(False).to_numpy(dtype=bool)]
@@ -293,7 +293,7 @@ class ParkService:
 
     def ids_present(self, name: str, ids) -> set[str]:
         """Which of ``ids`` layer ``name`` holds (retired records too): looked up by id where the store can."""
-        rows = self._row_store(name)
+        rows = self._row_store()
         if rows is None:
             return set(self.layer(name)[get_layer(name).id_field].dropna().astype(str)) & {str(i) for i in ids}
         with _unavailable_when_damaged(name):
@@ -302,7 +302,7 @@ class ParkService:
     def events(self, *, records=(), change_ids=()) -> pd.DataFrame:
         """The audit events of ``records`` ((layer, id) pairs) or of the changes ``change_ids``, in log order:
         looked up by the store where it can, else filtered from the cached log."""
-        rows = self._row_store(AUDIT_LAYER)
+        rows = self._row_store()
         if rows is not None:
             with _unavailable_when_damaged(AUDIT_LAYER):
                 return rows.read_events(records=list(records), change_ids=list(change_ids))
