@@ -245,3 +245,21 @@ def test_a_change_in_place_takes_one_connection_from_the_pool(park_pg, monkeypat
     assert len(taken) == 1  # the lock's: the layers looked up, the records and events read and written on it
     assert events.loc[events["field"] == "name", "new_value"].tolist() == ["新名"]
     assert park_pg.read_rows("parcels", ["P2"])["name"].tolist() == ["新名"]
+
+
+# -- the park service's record reads ---------------------------------------------------------------------------
+
+
+def test_the_service_reads_records_as_its_layers_hold_them_without_asking_which_layers_there_are(park_pg,
+                                                                                                   monkeypatch):
+    from layers.audit import AuditedStore
+    from service.park import ParkService
+
+    service = ParkService(AuditedStore(park_pg))
+    asked = []
+    monkeypatch.setattr(type(park_pg), "layer_names", lambda store: asked.append(1) or [])
+    crs = park_pg.working_crs()
+    assert_same_frames(service.records("leases", ["L1"]), empty_frame(REGISTRY["leases"], crs))  # the park lacks it
+    assert_same_frames(service.events(records=[("parcels", "P1")]), empty_frame(REGISTRY["audit_events"], crs))
+    assert_same_frames(service.records("parcels", ["P2"]), loaded(park_pg, "parcels", "parcel_id", ["P2"]))
+    assert asked == []
