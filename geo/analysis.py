@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -48,6 +48,13 @@ EXTRA_FIELDS = (
     "mu_score",
 )
 
+#: Fields the land analysis shows beside its figures without computing with them, by layer: each is a column of
+#: the analysis's frame of that layer (``LandAnalysis.parcels``, ``.buildings``), by the record's id. A change of
+#: only these is patched into a kept analysis (:func:`with_fields_shown`) instead of computing it again.
+LAND_SHOWN_FIELDS: dict[str, frozenset[str]] = {"parcels": frozenset({"name"}), "buildings": frozenset({"name"})}
+#: Fields of the layers it reads that the land analysis neither computes with nor shows.
+LAND_UNREAD_FIELDS: dict[str, frozenset[str]] = {"enterprises": frozenset({"name"}), "roads": frozenset({"name"})}
+
 
 @dataclass(frozen=True)
 class LandAnalysis:
@@ -67,6 +74,27 @@ class LandAnalysis:
     #: The readiness flags of the parcels in force (``served_<network>``, ``road``, ``ready``, the label), indexed
     #: like them, when judged: the overview's readiness figures count them instead of judging the park again.
     readiness_flags: pd.DataFrame | None = None
+
+
+def with_fields_shown(land: LandAnalysis, layer: str, records: pd.DataFrame, id_field: str) -> LandAnalysis:
+    """``land`` with the :data:`LAND_SHOWN_FIELDS` of ``layer`` as ``records`` (of that layer, ids in ``id_field``)
+    hold them, in the rows of those records it lists (by the id column, or an index of ids: the buildings');
+    ``land`` itself is left as it was (it is shared)."""
+    fields = [name for name in LAND_SHOWN_FIELDS.get(layer, ()) if name in records.columns]
+    frame = getattr(land, layer)
+    if not fields or not len(records):
+        return land
+    ids = frame[id_field] if id_field in frame.columns else frame.index.to_series()
+    where = positions(ids, records[id_field])  # (ids are unique within a layer)
+    rows = np.flatnonzero(where >= 0)
+    if not len(rows):
+        return land
+    patched = frame.copy(deep=False)
+    for name in fields:
+        column = frame[name].copy()
+        column.iloc[rows] = records[name].iloc[where[rows]].to_numpy()
+        patched[name] = column
+    return replace(land, **{layer: patched})
 
 
 def _layer(layers: Mapping[str, pd.DataFrame], name: str, as_of) -> pd.DataFrame:

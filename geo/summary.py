@@ -207,6 +207,17 @@ INFRASTRUCTURE_LAYERS = ("parcels", "roads", "pipelines", "buildings")
 SUMMARY_LAYERS = tuple(sorted({name for _, names, _ in FIGURE_GROUPS for name in names}
                               | set(LAND_LAYERS) | set(INFRASTRUCTURE_LAYERS)))
 
+#: Fields of its layers that no figure of the summary reads — the names and notes shown beside the records: a change
+#: of these alone leaves every figure as it was (``service.park`` keeps the figures over it; the test scrambles them
+#: and computes the figures again).
+SUMMARY_UNREAD_FIELDS: dict[str, frozenset[str]] = {
+    "zones": frozenset({"name", "note"}),
+    "parcels": frozenset({"name"}),
+    "buildings": frozenset({"name"}),
+    "roads": frozenset({"name"}),
+    "enterprises": frozenset({"name"}),
+}
+
 
 def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, rules: LandRules,
                  infra_rules: InfraRules, land: LandAnalysis | None = None) -> dict[str, dict]:
@@ -239,6 +250,7 @@ def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, r
 __all__ = [
     "FIGURE_GROUPS",
     "SUMMARY_LAYERS",
+    "SUMMARY_UNREAD_FIELDS",
     "SUPPLIED_STATUSES",
     "factory_space",
     "in_force",

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.analysis import LandAnalysis, analyse_land
+from geo.analysis import LAND_SHOWN_FIELDS, LAND_UNREAD_FIELDS, LandAnalysis, analyse_land, with_fields_shown
 from geo.annual import ANNUAL_TOPICS, REPORT_LAYERS, YearFigures, year_end, year_figures
 from geo.evaluation import Evaluation, evaluate_land_use
 from geo.infrastructure_summary import infrastructure_analysis
@@ -36,13 +36,15 @@ from geo.judged import NotJudged, layer_states, not_judged
 from geo.records import with_values
 from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
 from geo.site_search import SITE_LAYERS, site_inputs
-from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
+from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, SUMMARY_UNREAD_FIELDS, park_summary
 from geo.utilisation import overlay, pairs_among
 from geo.year_changes import HISTORY_LAYERS, first_year, history_fields, year_changes
 from layers.audit import AUDIT_LAYER
+from layers.audit import changed_fields as audit_changed_fields
 from layers.contract import row_store
 from layers.patch import patch_records
 from layers.registry import REGISTRY, get_layer
+from layers.schema import SOURCE_ATTRIBUTES
 from layers.store import ParkStoreError
 from layers.stores import ParkStore, migrate_store
 from layers.valid_time import held_now
@@ -79,23 +81,88 @@ RESULT_LAYERS: dict[str, frozenset[str]] = {
 }
 
 
+#: Fields of any layer no analysis computes with: what the source file held beside the fields it was mapped to, and
+#: the day the register last changed a record (transaction time: the analyses judge valid time).
+UNREAD_BY_RESULTS = frozenset({SOURCE_ATTRIBUTES, "last_updated"})
+#: The kinds of kept result that hold no record whole, and per layer they read the fields they do not read besides
+#: :data:`UNREAD_BY_RESULTS`: a change of only such fields keeps them too (a parcel renamed keeps the park's
+#: figures). The infrastructure analysis and the site search inputs hold the records in force whole: any field
+#: counts for them.
+RESULT_UNREAD_FIELDS: dict[str, Mapping[str, frozenset[str]]] = {"land": LAND_UNREAD_FIELDS,
+                                                                 "summary": SUMMARY_UNREAD_FIELDS}
+#: Per kind of kept result, the fields it shows beside its figures without computing with them, by layer: a change
+#: of only these (and unread ones) is patched into it (:func:`patched_result`) instead of computing it again.
+RESULT_SHOWN_FIELDS: dict[str, Mapping[str, frozenset[str]]] = {"land": LAND_SHOWN_FIELDS}
+#: How a kept result of a kind takes the new values of the fields it shows: ``patch(result, layer, records, id)``.
+RESULT_PATCHES: dict[str, Callable[[object, str, pd.DataFrame, str], object]] = {"land": with_fields_shown}
+#: :func:`carried_results`'s verdicts on a kind of kept result.
+KEPT, PATCHED = "kept", "patched"
+
+
 def carried_results(results: Mapping[str, OrderedDict], before: str | None, after: str,
-                    changed: set[str] | None) -> dict[str, OrderedDict]:
-    """The kept results still true at version ``after``: those of version ``before`` whose kind reads none of the
-    ``changed`` layers (:data:`RESULT_LAYERS`), filed under ``after``; none when what changed is not known
-    (``None``: the park was written whole or outside the service). Results are keyed ``(version, rules version,
-    kind, …)``."""
+                    changed: Mapping[str, set[str]] | None,
+                    patch: Callable[[str, object], object] | None = None) -> dict[str, OrderedDict]:
+    """The kept results still true at version ``after``, filed under it: those of version ``before`` whose kind
+    reads none of the ``changed`` fields (per layer: :data:`RESULT_LAYERS`, less the fields it does not read,
+    :data:`RESULT_UNREAD_FIELDS` and :data:`UNREAD_BY_RESULTS`), as they were; or that only shows some of them
+    (:data:`RESULT_SHOWN_FIELDS`), as ``patch(kind, result)`` gives them (when given). None when what changed is not
+    known (``None``: the park was written whole or outside the service). Results are keyed ``(version, rules
+    version, kind, …)``."""
     if changed is None or before is None:
         return {}
     carried = {}
     for kind, kept in results.items():
-        reads = RESULT_LAYERS.get(kind)
-        if reads is None or reads & changed:
+        verdict = carried_as(kind, changed)
+        if verdict is None or (verdict == PATCHED and patch is None):
             continue
-        moved = OrderedDict(((after, *key[1:]), value) for key, value in kept.items() if key[0] == before)
+        moved = OrderedDict(((after, *key[1:]), value if verdict == KEPT else patch(kind, value))
+                            for key, value in kept.items() if key[0] == before)
         if moved:
             carried[kind] = moved
     return carried
+
+
+def carried_as(kind: str, changed: Mapping[str, set[str]]) -> str | None:
+    """How a kept result of ``kind`` stays true over a change of the ``changed`` fields (per layer): :data:`KEPT`
+    (it reads none of them), :data:`PATCHED` (it only shows some), or None (it must be computed again)."""
+    reads = RESULT_LAYERS.get(kind)
+    if reads is None:
+        return None
+    unread = RESULT_UNREAD_FIELDS.get(kind)
+    if unread is None:
+        return None if reads & set(changed) else KEPT
+    shown = RESULT_SHOWN_FIELDS.get(kind, {})
+    verdict = KEPT
+    for name, fields in changed.items():
+        if name not in reads:
+            continue
+        left = fields - UNREAD_BY_RESULTS - unread.get(name, frozenset())
+        if left and not left <= shown.get(name, frozenset()):
+            return None
+        if left:
+            verdict = PATCHED
+    return verdict
+
+
+def changed_fields(chain: Sequence[RowChange]) -> dict[str, set[str]]:
+    """Per layer, the fields the row changes of ``chain`` changed (``layers.audit.changed_fields``)."""
+    out: dict[str, set[str]] = {}
+    for change in chain:
+        for name, (old, new) in change.layers.items():
+            if name != AUDIT_LAYER:
+                out.setdefault(name, set()).update(audit_changed_fields(old, new, get_layer(name)))
+    return out
+
+
+def patched_result(chain: Sequence[RowChange], kind: str, result: object) -> object:
+    """A kept ``result`` of ``kind`` with the fields it shows as the records the row changes of ``chain`` wrote
+    (oldest first) hold them (:data:`RESULT_PATCHES`)."""
+    patch = RESULT_PATCHES[kind]
+    for change in chain:
+        for name, (_, records) in change.layers.items():
+            if name in RESULT_SHOWN_FIELDS[kind]:
+                result = patch(result, name, records, get_layer(name).id_field)
+    return result
 
 
 class ParkUnavailable(ParkStoreError):
@@ -205,8 +272,9 @@ class ParkService:
                     for name, (_, records) in change.layers.items():
                         if name in self._layers:
                             self._pending.setdefault(name, []).append(records)
-            changed = None if chain is None else {name for change in chain for name in change.layers}
-            self._results = carried_results(self._results, self._version, version, changed)
+            changed = None if chain is None or not self._results else changed_fields(chain)
+            self._results = carried_results(self._results, self._version, version, changed,
+                                            partial(patched_result, chain))
             self._version = version
             self._derived = {}
         return version
