@@ -24,7 +24,7 @@ from geo.inefficiency import CATEGORIES, inefficient_land
 from geo.muju import MujuResult, building_parcel, muju_evaluation
 from geo.readiness import readiness
 from geo.reasons import TEXT_DTYPE, align, isin, lookup
-from geo.records import in_force
+from geo.records import in_force, with_fields_of
 from geo.utilisation import area_ratios, building_floor_areas, building_parcel_pairs, utilisation
 from geo.vacancy import overlapping_leases, park_vacancy, unit_vacancy, vacancy_by, vacancy_trend
 from layers.rules import LandRules
@@ -76,25 +76,18 @@ class LandAnalysis:
     readiness_flags: pd.DataFrame | None = None
 
 
-def with_fields_shown(land: LandAnalysis, layer: str, records: pd.DataFrame, id_field: str) -> LandAnalysis:
-    """``land`` with the :data:`LAND_SHOWN_FIELDS` of ``layer`` as ``records`` (of that layer, ids in ``id_field``)
-    hold them, in the rows of those records it lists (by the id column, or an index of ids: the buildings');
-    ``land`` itself is left as it was (it is shared)."""
-    fields = [name for name in LAND_SHOWN_FIELDS.get(layer, ()) if name in records.columns]
+def with_fields_shown(land: LandAnalysis, layer: str, records: pd.DataFrame, id_field: str,
+                      fields=None) -> LandAnalysis:
+    """``land`` with the :data:`LAND_SHOWN_FIELDS` of ``layer`` (or those of ``fields``) as ``records`` (of that
+    layer, ids in ``id_field``) hold them, in the rows of those records it lists (its frame of that layer: by the
+    id column, or an index of ids, the buildings'); ``land`` itself is left as it was (it is shared)."""
+    shown = LAND_SHOWN_FIELDS.get(layer, frozenset())
+    fields = shown if fields is None else shown & set(fields)
+    if not fields:
+        return land
     frame = getattr(land, layer)
-    if not fields or not len(records):
-        return land
-    ids = frame[id_field] if id_field in frame.columns else frame.index.to_series()
-    where = positions(ids, records[id_field])  # (ids are unique within a layer)
-    rows = np.flatnonzero(where >= 0)
-    if not len(rows):
-        return land
-    patched = frame.copy(deep=False)
-    for name in fields:
-        column = frame[name].copy()
-        column.iloc[rows] = records[name].iloc[where[rows]].to_numpy()
-        patched[name] = column
-    return replace(land, **{layer: patched})
+    patched = with_fields_of(frame, records, id_field, sorted(fields))
+    return land if patched is frame else replace(land, **{layer: patched})
 
 
 def _layer(layers: Mapping[str, pd.DataFrame], name: str, as_of) -> pd.DataFrame:

@@ -21,12 +21,17 @@ import shapely
 from geo.clearance import KINDS, clearance_conflicts, unchecked_pipes
 from geo.crs import require_projected
 from geo.readiness import readiness
-from geo.records import SUPPLIED_STATUSES, UNKNOWN, in_force
+from geo.records import SUPPLIED_STATUSES, UNKNOWN, described_fields, in_force
 from geo.roadnet import frontage, network_distances
 from layers.infra_rules import InfraRules
 from layers.registry import get_layer
 
 METRES_PER_KM = 1_000.0
+#: The layers the analysis reads.
+INFRASTRUCTURE_ANALYSIS_LAYERS = ("parcels", "roads", "pipelines", "buildings", "facilities")
+#: Fields the analysis holds with the records it judged (``layers``) without computing with them: a change of only
+#: these is patched into a kept analysis (``geo.records.with_layer_fields``) instead of computing it again.
+INFRASTRUCTURE_SHOWN_FIELDS = described_fields(INFRASTRUCTURE_ANALYSIS_LAYERS)
 
 
 def _km(frame: gpd.GeoDataFrame, *, what: str) -> np.ndarray:
@@ -156,8 +161,7 @@ def infrastructure_analysis(layers: Mapping[str, pd.DataFrame], *, rules: InfraR
         ``unchecked_pipes``, ``road_km``, ``pipeline_km``, ``coverage``,
         ``conflict_counts`` and ``template``.
     """
-    current = {name: in_force(layers[name], as_of=as_of)
-               for name in ("parcels", "roads", "pipelines", "buildings", "facilities")}
+    current = {name: in_force(layers[name], as_of=as_of) for name in INFRASTRUCTURE_ANALYSIS_LAYERS}
     parcels = current["parcels"]
     fronting = frontage(parcels, current["roads"], rules=rules)
     ready = readiness(parcels, current["roads"], current["pipelines"], rules=rules, template=template,

@@ -31,11 +31,11 @@ import shapely
 from geo.analysis import LAND_SHOWN_FIELDS, LAND_UNREAD_FIELDS, LandAnalysis, analyse_land, with_fields_shown
 from geo.annual import ANNUAL_TOPICS, REPORT_LAYERS, YearFigures, year_end, year_figures
 from geo.evaluation import Evaluation, evaluate_land_use
-from geo.infrastructure_summary import infrastructure_analysis
+from geo.infrastructure_summary import INFRASTRUCTURE_SHOWN_FIELDS, infrastructure_analysis
 from geo.judged import NotJudged, layer_states, not_judged
-from geo.records import with_values
+from geo.records import with_layer_fields, with_values
 from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
-from geo.site_search import SITE_LAYERS, site_inputs
+from geo.site_search import SITE_LAYERS, SITE_SHOWN_FIELDS, site_inputs
 from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, SUMMARY_UNREAD_FIELDS, park_summary
 from geo.utilisation import overlay, pairs_among
 from geo.year_changes import HISTORY_LAYERS, first_year, history_fields, year_changes
@@ -81,21 +81,24 @@ RESULT_LAYERS: dict[str, frozenset[str]] = {
 }
 
 
-#: Fields of any layer no analysis computes with: what the source file held beside the fields it was mapped to, and
-#: the day the register last changed a record (transaction time: the analyses judge valid time).
+#: Fields of any layer that neither the land analysis nor the figures compute with or show: what the source file held
+#: beside the fields it was mapped to, and the day the register last changed a record (transaction time: the
+#: analyses judge valid time).
 UNREAD_BY_RESULTS = frozenset({SOURCE_ATTRIBUTES, "last_updated"})
-#: The kinds of kept result that hold no record whole, and per layer they read the fields they do not read besides
-#: :data:`UNREAD_BY_RESULTS`: a change of only such fields keeps them too (a parcel renamed keeps the park's
-#: figures). The infrastructure analysis and the site search inputs hold the records in force whole: any field
-#: counts for them.
+#: The kinds of kept result that hold no record whole (:data:`UNREAD_BY_RESULTS` holds for them), and per layer they
+#: read the fields they neither compute with nor show besides: a change of only such fields keeps them as they are
+#: (a zone renamed keeps the park's figures).
 RESULT_UNREAD_FIELDS: dict[str, Mapping[str, frozenset[str]]] = {"land": LAND_UNREAD_FIELDS,
                                                                  "summary": SUMMARY_UNREAD_FIELDS}
-#: Per kind of kept result, the fields it shows beside its figures without computing with them, by layer: a change
-#: of only these (and unread ones) is patched into it (:func:`patched_result`) instead of computing it again.
-RESULT_SHOWN_FIELDS: dict[str, Mapping[str, frozenset[str]]] = {"land": LAND_SHOWN_FIELDS}
-#: How a kept result of a kind takes the new values of the fields it shows: ``patch(result, layer, records, id)``.
-RESULT_PATCHES: dict[str, Callable[[object, str, pd.DataFrame, str], object]] = {"land": with_fields_shown}
-#: :func:`carried_results`'s verdicts on a kind of kept result.
+#: Per kind of kept result, the fields it shows without computing with them, by layer: a change of only these (and
+#: unread ones) is patched into it (:func:`patched_result`) instead of computing it again. The infrastructure
+#: analysis and the site search inputs hold the records in force whole: their every descriptive field is shown.
+RESULT_SHOWN_FIELDS: dict[str, Mapping[str, frozenset[str]]] = {
+    "land": LAND_SHOWN_FIELDS, "infrastructure": INFRASTRUCTURE_SHOWN_FIELDS, "sites": SITE_SHOWN_FIELDS}
+#: How a kept result of a kind takes the new values of fields it shows: ``patch(result, layer, records, id, fields)``.
+RESULT_PATCHES: dict[str, Callable[..., object]] = {
+    "land": with_fields_shown, "infrastructure": with_layer_fields, "sites": with_layer_fields}
+#: :func:`carried_as`'s verdicts on a kind of kept result.
 KEPT, PATCHED = "kept", "patched"
 
 
@@ -103,11 +106,9 @@ def carried_results(results: Mapping[str, OrderedDict], before: str | None, afte
                     changed: Mapping[str, set[str]] | None,
                     patch: Callable[[str, object], object] | None = None) -> dict[str, OrderedDict]:
     """The kept results still true at version ``after``, filed under it: those of version ``before`` whose kind
-    reads none of the ``changed`` fields (per layer: :data:`RESULT_LAYERS`, less the fields it does not read,
-    :data:`RESULT_UNREAD_FIELDS` and :data:`UNREAD_BY_RESULTS`), as they were; or that only shows some of them
-    (:data:`RESULT_SHOWN_FIELDS`), as ``patch(kind, result)`` gives them (when given). None when what changed is not
-    known (``None``: the park was written whole or outside the service). Results are keyed ``(version, rules
-    version, kind, …)``."""
+    reads none of the ``changed`` fields (per layer: :func:`carried_as`), as they were; or that only shows some of
+    them, as ``patch(kind, result)`` gives them (when given). None when what changed is not known (``None``: the
+    park was written whole or outside the service). Results are keyed ``(version, rules version, kind, …)``."""
     if changed is None or before is None:
         return {}
     carried = {}
@@ -124,23 +125,23 @@ def carried_results(results: Mapping[str, OrderedDict], before: str | None, afte
 
 def carried_as(kind: str, changed: Mapping[str, set[str]]) -> str | None:
     """How a kept result of ``kind`` stays true over a change of the ``changed`` fields (per layer): :data:`KEPT`
-    (it reads none of them), :data:`PATCHED` (it only shows some), or None (it must be computed again)."""
+    (it reads none of them: :data:`RESULT_LAYERS`, :data:`RESULT_UNREAD_FIELDS`), :data:`PATCHED` (it shows some
+    and reads none of the others: :data:`RESULT_SHOWN_FIELDS`), or None (it must be computed again)."""
     reads = RESULT_LAYERS.get(kind)
     if reads is None:
         return None
     unread = RESULT_UNREAD_FIELDS.get(kind)
-    if unread is None:
-        return None if reads & set(changed) else KEPT
     shown = RESULT_SHOWN_FIELDS.get(kind, {})
     verdict = KEPT
     for name, fields in changed.items():
         if name not in reads:
             continue
-        left = fields - UNREAD_BY_RESULTS - unread.get(name, frozenset())
-        if left and not left <= shown.get(name, frozenset()):
+        left = fields - UNREAD_BY_RESULTS - unread.get(name, frozenset()) if unread is not None else fields
+        if not left:
+            continue
+        if not left <= shown.get(name, frozenset()):
             return None
-        if left:
-            verdict = PATCHED
+        verdict = PATCHED
     return verdict
 
 
@@ -157,11 +158,11 @@ def changed_fields(chain: Sequence[RowChange]) -> dict[str, set[str]]:
 def patched_result(chain: Sequence[RowChange], kind: str, result: object) -> object:
     """A kept ``result`` of ``kind`` with the fields it shows as the records the row changes of ``chain`` wrote
     (oldest first) hold them (:data:`RESULT_PATCHES`)."""
-    patch = RESULT_PATCHES[kind]
+    patch, shown = RESULT_PATCHES[kind], RESULT_SHOWN_FIELDS[kind]
     for change in chain:
         for name, (_, records) in change.layers.items():
-            if name in RESULT_SHOWN_FIELDS[kind]:
-                result = patch(result, name, records, get_layer(name).id_field)
+            if shown.get(name):
+                result = patch(result, name, records, get_layer(name).id_field, sorted(shown[name]))
     return result
 
 

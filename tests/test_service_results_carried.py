@@ -2,16 +2,19 @@
 affect): a change written row by row to none of the layers a kind of result reads (``service.park.RESULT_LAYERS``)
 leaves its kept results as they were, under the new version; a change to one of them has it computed again.
 
-Within a layer a kind reads, the fields it does not read count too (``RESULT_UNREAD_FIELDS``): the figures read no
-record's name or note, and no result reads the kept source attributes or the day the register last changed a record.
+Within a layer a kind reads, the fields count one by one: a change of fields a kind neither computes with nor shows
+(``RESULT_UNREAD_FIELDS``: the figures read no record's name or note, the land analysis and the figures no kept source
+attributes or day the register last changed a record) keeps it as it is; a change of fields it only shows
+(``RESULT_SHOWN_FIELDS``: the names in the land analysis's tables, every descriptive field of the records the
+infrastructure analysis and the site search inputs hold) has them patched into it instead of computing it again.
 
 On the tiny park, edited as an editor does (the JSON edit of one field, a case opened on the ledger — after a first
-one, which makes the ledger's tables by a whole save): a case entry
-keeps every kind; a facility's name keeps the land analysis and the figures but not the infrastructure analysis or
-the site search inputs (they hold the records in force whole); a zone's name keeps all but the site search inputs;
-a parcel's name keeps the figures only (the land pages list parcels by name); its price keeps nothing. What is
-carried equals what a fresh service computes. On the demo park, the fields declared unread are scrambled and every
-result compared with the one before.
+one, which makes the ledger's tables by a whole save): a case entry keeps every kind as it is; a facility's name
+keeps the land analysis and the figures and is patched into the two others; a zone's name is patched into the site
+search inputs; a parcel's or a building's name into all but the figures; a facility's capacity has the
+infrastructure analysis and the site search inputs computed again, a parcel's price every kind. What is carried
+equals what a fresh service computes, and what was patched was left as it was. On the demo park, the fields declared
+are scrambled in every layer at once and every result compared with the one computed again.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import pandas as pd
 import pytest
 
 from geo.analysis import analyse_land
+from geo.infrastructure_summary import infrastructure_analysis
+from geo.site_search import site_inputs
 from geo.summary import park_summary
 from layers.registry import get_layer
 from layers.schema import SOURCE_ATTRIBUTES
@@ -40,6 +45,8 @@ from service.park import (
 from web.park import park
 
 KINDS = ("land", "summary", "infrastructure", "sites")
+#: The kinds that show the parcels' and buildings' names.
+SHOWING_NAMES = {"land", "infrastructure", "sites"}
 
 
 def kept(service: ParkService, day) -> dict[str, object | None]:
@@ -69,11 +76,12 @@ def open_case(client) -> None:
 
 
 @pytest.mark.parametrize(("change", "carried", "patched"), [
-    (open_case, {"land", "summary", "infrastructure", "sites"}, set()),
-    (lambda client: edit_name(client, "facilities", "F1", "北门"), {"land", "summary"}, set()),
-    (lambda client: edit_name(client, "zones", "Z1", "园区范围（调整）"), {"land", "infrastructure", "summary"}, set()),
-    (lambda client: edit_name(client, "parcels", "P1", "一号地块（改名）"), {"summary", "land"}, {"land"}),
-    (lambda client: edit_name(client, "buildings", "B1", "一号厂房（改名）"), {"summary", "land"}, {"land"}),
+    (open_case, set(KINDS), set()),
+    (lambda client: edit_name(client, "facilities", "F1", "北门"), set(KINDS), {"infrastructure", "sites"}),
+    (lambda client: edit_name(client, "zones", "Z1", "园区范围（调整）"), set(KINDS), {"sites"}),
+    (lambda client: edit_name(client, "parcels", "P1", "一号地块（改名）"), set(KINDS), SHOWING_NAMES),
+    (lambda client: edit_name(client, "buildings", "B1", "一号厂房（改名）"), set(KINDS), SHOWING_NAMES),
+    (lambda client: edit_values(client, "facilities", "F1", {"capacity": "12345"}), {"land", "summary"}, set()),
     (lambda client: edit_values(client, "parcels", "P1", {"land_price_wan": "321"}), set(), set()),
     (lambda client: edit_values(client, "parcels", "P1", {"name": "一号地块（改名）", "land_price_wan": "321"}), set(),
      set()),
@@ -97,9 +105,10 @@ def test_results_a_change_cannot_affect_are_carried_to_the_new_version(auth_app,
         fresh = compute_all(ParkService(service.store), day)
         for kind in carried:  # what is kept is what the park gives now
             same_result(fresh[kind], now[kind], kind)
-        if patched:  # (and the result patched was left as it was: pages may hold it)
+        for kind in patched:  # (and the result patched was left as it was: pages may hold it)
             with pytest.raises(AssertionError):
-                same_result(before["land"], now["land"])
+                same_result(before[kind], now[kind])
+        if "land" in patched:
             assert "改名" not in " ".join(map(str, before["land"].parcels["name"].tolist()
                                               + before["land"].buildings["name"].tolist()))
 
@@ -121,8 +130,10 @@ def test_carried_results_by_kind_and_version():
     results = {"land": OrderedDict({("v1", "r", "land", 1): "L1", ("v0", "r", "land", 1): "old"}),
                "summary": OrderedDict({("v1", "r", "summary", 1): "S1"}),
                "report": OrderedDict({("v1", "r", "report", 2026): "R1"})}
-    both = {"land": OrderedDict({("v2", "r", "land", 1): "L1"}), "summary": OrderedDict({("v2", "r", "summary", 1): "S1"})}
-    assert carried_results(results, "v1", "v2", {"cases": {"status"}, "case_events": {"*"}, "audit_events": {"*"}}) == both
+    both = {"land": OrderedDict({("v2", "r", "land", 1): "L1"}),
+            "summary": OrderedDict({("v2", "r", "summary", 1): "S1"})}
+    ledger = {"cases": {"status"}, "case_events": {"*"}, "audit_events": {"*"}}
+    assert carried_results(results, "v1", "v2", ledger) == both
     assert carried_results(results, "v1", "v2", {"zones": {"geometry"}}) == {"land": both["land"]}
     assert carried_results(results, "v1", "v2", {"zones": {"name", "note", "last_updated"}}) == both
     assert carried_results(results, "v1", "v2", {"parcels": {"status"}}) == {}
@@ -181,7 +192,7 @@ def scrambled(frame: pd.DataFrame, fields) -> pd.DataFrame:
     return out
 
 
-@pytest.mark.parametrize("kind", sorted(RESULT_UNREAD_FIELDS))
+@pytest.mark.parametrize("kind", sorted(set(RESULT_UNREAD_FIELDS) | set(RESULT_SHOWN_FIELDS)))
 def test_fields_declared_unread_or_shown_change_no_figure(demo_park, kind):
     """Every kind's declared unread fields and shown fields, scrambled in every layer it reads at once: the result
     computed again equals the one before, the fields shown patched in, to the last value (and a read field
@@ -191,10 +202,16 @@ def test_fields_declared_unread_or_shown_change_no_figure(demo_park, kind):
     reads = sorted(RESULT_LAYERS[kind])
     layers = {name: service.layer(name) for name in reads}
     shown = RESULT_SHOWN_FIELDS.get(kind, {})
-    changed = {name: UNREAD_BY_RESULTS | RESULT_UNREAD_FIELDS[kind].get(name, frozenset())
+    unread = RESULT_UNREAD_FIELDS.get(kind)
+    changed = {name: (UNREAD_BY_RESULTS | unread.get(name, frozenset()) if unread is not None else frozenset())
                | shown.get(name, frozenset()) for name in reads}
 
     def compute(frames):
+        if kind == "infrastructure":
+            return infrastructure_analysis(frames, rules=rules.infrastructure, as_of=day)
+        if kind == "sites":
+            return site_inputs(frames, as_of=day, rules=rules.land, infra_rules=rules.infrastructure,
+                               expansion_rules=rules.expansion)
         land = analyse_land(frames, as_of=day, rules=rules.land, infra_rules=rules.infrastructure)
         if kind == "land":
             return land
@@ -203,12 +220,12 @@ def test_fields_declared_unread_or_shown_change_no_figure(demo_park, kind):
     before = compute(layers)
     after = {name: scrambled(frame, changed[name]) for name, frame in layers.items()}
     patched = before
-    for name in shown:
-        patched = RESULT_PATCHES[kind](patched, name, after[name], get_layer(name).id_field)
+    for name, fields in shown.items():
+        patched = RESULT_PATCHES[kind](patched, name, after[name], get_layer(name).id_field, sorted(fields))
     same_result(compute(after), patched)
     if shown:  # the patch changed something (a name shown), and not the result it was given
         with pytest.raises(AssertionError):
             same_result(before, patched)
         same_result(before, compute(layers))
-    with pytest.raises(AssertionError):  # the parcels' status is read by both
+    with pytest.raises(AssertionError):  # the parcels' status is read by every kind
         same_result(before, compute({**layers, "parcels": scrambled(layers["parcels"], ["status"])}))
