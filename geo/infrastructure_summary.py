@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.clearance import KINDS, clearance_conflicts, unchecked_pipes
+from geo.clearance import CLEARANCE_LAYERS, KINDS, clearance_conflicts, unchecked_pipes
 from geo.crs import require_projected
 from geo.readiness import readiness
 from geo.records import SUPPLIED_STATUSES, UNKNOWN, described_fields, in_force
@@ -112,15 +112,26 @@ def conflict_counts(conflicts: pd.DataFrame) -> dict[str, int]:
     return {"total": len(conflicts), **{kind: int(counts.get(kind, 0)) for kind in KINDS}}
 
 
+def park_conflict_counts(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None,
+                         rules: InfraRules) -> dict[str, int]:
+    """:func:`conflict_counts` of the clearance conflicts among the pipelines and buildings in force on ``as_of``
+    (``None``: those the register holds now): the overview's, counted on their own so that a caller can keep them
+    while those two layers stay as they were (``geo.clearance.CLEARANCE_BUILDING_FIELDS``)."""
+    pipelines, buildings = (in_force(layers[name], as_of=as_of) for name in CLEARANCE_LAYERS)
+    return conflict_counts(clearance_conflicts(pipelines, buildings, rules=rules))
+
+
 def overview_figures(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd.GeoDataFrame,
-                     buildings: gpd.GeoDataFrame, *, rules: InfraRules, ready: pd.DataFrame | None = None) -> dict:
+                     buildings: gpd.GeoDataFrame, *, rules: InfraRules, ready: pd.DataFrame | None = None,
+                     conflicts: Mapping[str, int] | None = None) -> dict:
     """The overview's readiness and conflict figures (records already in force).
 
     Returns the target ``template``, ``supplied_parcels``, ``ready_parcels`` and
     ``ready_share``, ``road_share``, ``served_share`` per network and
     ``conflicts`` (counts by kind), under the park's infrastructure ``rules``.
     ``ready``: the readiness flags of these parcels under these rules when already judged (the land analysis's,
-    indexed like ``parcels``); judged here otherwise.
+    indexed like ``parcels``); judged here otherwise. ``conflicts``: the conflict counts of these pipelines and
+    buildings under these rules when already counted (:func:`park_conflict_counts`); counted here otherwise.
     """
     if ready is None or not ready.index.equals(parcels.index):
         # The flags alone: coverage counts served, road and ready parcels, never how far the nearest main is
@@ -131,7 +142,8 @@ def overview_figures(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelin
         "template": rules.readiness.default_template,
         **{key: cover[key] for key in ("supplied_parcels", "ready_parcels", "ready_share", "road_share",
                                        "served_share")},
-        "conflicts": conflict_counts(clearance_conflicts(pipelines, buildings, rules=rules)),
+        "conflicts": dict(conflicts) if conflicts is not None
+        else conflict_counts(clearance_conflicts(pipelines, buildings, rules=rules)),
     }
 
 

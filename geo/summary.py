@@ -220,7 +220,8 @@ SUMMARY_UNREAD_FIELDS: dict[str, frozenset[str]] = {
 
 
 def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, rules: LandRules,
-                 infra_rules: InfraRules, land: LandAnalysis | None = None) -> dict[str, dict]:
+                 infra_rules: InfraRules, land: LandAnalysis | None = None,
+                 conflicts: Mapping[str, int] | None = None) -> dict[str, dict]:
     """Every figure group for the park's ``layers`` on ``as_of``, under the park's rules in force.
 
     Parameters
@@ -235,6 +236,9 @@ def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, r
     land
         The land analysis of these layers on ``as_of`` under ``rules`` when already computed
         (the park service passes its cached one, so every page shows the same figures).
+    conflicts
+        The clearance conflict counts of these layers on ``as_of`` under ``infra_rules`` when already counted
+        (``geo.infrastructure_summary.park_conflict_counts``: the park service keeps them apart).
     """
     current = {name: in_force(layers[name], as_of=as_of) for name in SUMMARY_LAYERS}
     if land is None:
@@ -243,7 +247,7 @@ def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, r
     figures["land_use_efficiency"] = land_use_efficiency(land)
     # Readiness as the land analysis judged it (same day, records and rules): the park is not judged twice.
     figures["infrastructure"] = overview_figures(*(current[name] for name in INFRASTRUCTURE_LAYERS),
-                                                 rules=infra_rules, ready=land.readiness_flags)
+                                                 rules=infra_rules, ready=land.readiness_flags, conflicts=conflicts)
     return figures
 
 

@@ -28,10 +28,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.analysis import LAND_SHOWN_FIELDS, LAND_UNREAD_FIELDS, LandAnalysis, analyse_land, with_fields_shown
+from geo.analysis import (
+    LAND_SHOWN_FIELDS,
+    LAND_UNREAD_FIELDS,
+    READINESS_LAYERS,
+    READINESS_PARCEL_FIELDS,
+    LandAnalysis,
+    analyse_land,
+    readiness_flags,
+    with_fields_shown,
+)
 from geo.annual import ANNUAL_TOPICS, REPORT_LAYERS, YearFigures, year_end, year_figures
+from geo.clearance import CLEARANCE_BUILDING_FIELDS, CLEARANCE_LAYERS
 from geo.evaluation import Evaluation, evaluate_land_use
-from geo.infrastructure_summary import INFRASTRUCTURE_SHOWN_FIELDS, infrastructure_analysis
+from geo.infrastructure_summary import INFRASTRUCTURE_SHOWN_FIELDS, infrastructure_analysis, park_conflict_counts
 from geo.judged import NotJudged, layer_states, not_judged
 from geo.records import with_layer_fields, with_values
 from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
@@ -75,6 +85,8 @@ PlanRunner = Callable[[Callable[[Callable[[str], None]], ExpansionPlan]], Expans
 #: computed again after any change.
 RESULT_LAYERS: dict[str, frozenset[str]] = {
     "land": frozenset(LAND_LAYERS),
+    "readiness": frozenset(READINESS_LAYERS),
+    "conflicts": frozenset(CLEARANCE_LAYERS),
     "summary": frozenset(SUMMARY_LAYERS) | frozenset(LAND_LAYERS),
     "infrastructure": frozenset(INFRASTRUCTURE_LAYERS),
     "sites": frozenset(SITE_LAYERS),
@@ -88,8 +100,10 @@ UNREAD_BY_RESULTS = frozenset({SOURCE_ATTRIBUTES, "last_updated"})
 #: The kinds of kept result that hold no record whole (:data:`UNREAD_BY_RESULTS` holds for them), and per layer they
 #: read the fields they neither compute with nor show besides: a change of only such fields keeps them as they are
 #: (a zone renamed keeps the park's figures).
-RESULT_UNREAD_FIELDS: dict[str, Mapping[str, frozenset[str]]] = {"land": LAND_UNREAD_FIELDS,
-                                                                 "summary": SUMMARY_UNREAD_FIELDS}
+RESULT_UNREAD_FIELDS: dict[str, Mapping[str, frozenset[str]]] = {
+    "land": LAND_UNREAD_FIELDS, "summary": SUMMARY_UNREAD_FIELDS,
+    "readiness": {"parcels": frozenset(REGISTRY["parcels"].field_names) - READINESS_PARCEL_FIELDS},
+    "conflicts": {"buildings": frozenset(REGISTRY["buildings"].field_names) - CLEARANCE_BUILDING_FIELDS}}
 #: Per kind of kept result, the fields it shows without computing with them, by layer: a change of only these (and
 #: unread ones) is patched into it (:func:`patched_result`) instead of computing it again. The infrastructure
 #: analysis and the site search inputs hold the records in force whole: their every descriptive field is shown.
@@ -558,17 +572,39 @@ class ParkService:
         def compute() -> LandAnalysis:
             rules = self.rules()
             return analyse_land(self.layers(LAND_LAYERS), as_of=day, rules=rules.land,
-                                infra_rules=rules.infrastructure if readiness else None, pairs=self.pairs_among())
+                                infra_rules=rules.infrastructure if readiness else None, pairs=self.pairs_among(),
+                                ready=self.readiness_flags(day) if readiness else None)
 
         # Both kinds share the land analyses' budget of kept results (each is hundreds of MB on a large park).
         return self._result(("land", day) if readiness else ("land", day, "without readiness"), compute, run)
+
+    def readiness_flags(self, day: dt.date) -> pd.DataFrame:
+        """The readiness flags of the parcels in force on ``day`` under the rules in force, which the land analysis
+        takes (``geo.analysis.readiness_flags``): kept apart from it, so a change they do not read (a parcel's price
+        or dates: :data:`RESULT_UNREAD_FIELDS`) has the land analysis computed again without them (at 10⁵ parcels
+        they are four fifths of it)."""
+        def compute() -> pd.DataFrame:
+            return readiness_flags(self.layers(READINESS_LAYERS), as_of=day, infra_rules=self.rules().infrastructure)
+
+        return self._result(("readiness", day), compute, None)
+
+    def conflict_counts(self, day: dt.date) -> dict[str, int]:
+        """The overview's clearance conflict counts on ``day`` under the rules in force
+        (``geo.infrastructure_summary.park_conflict_counts``): kept apart from the figures, so a change of neither
+        pipelines nor what the conflicts read of buildings does not count them again (at 10⁵ parcels they are
+        two thirds of the figures after the land analysis)."""
+        def compute() -> dict[str, int]:
+            return park_conflict_counts(self.layers(CLEARANCE_LAYERS), as_of=day, rules=self.rules().infrastructure)
+
+        return self._result(("conflicts", day), compute, None)
 
     def summary(self, day: dt.date, *, run: Runner | None = None) -> dict[str, dict]:
         """The KPI figures on ``day``, built from :meth:`land` of the same day (so every page agrees)."""
         def compute() -> dict[str, dict]:
             rules = self.rules()
             return park_summary(self.layers(SUMMARY_LAYERS), as_of=day, rules=rules.land,
-                                infra_rules=rules.infrastructure, land=self.land(day))
+                                infra_rules=rules.infrastructure, land=self.land(day),
+                                conflicts=self.conflict_counts(day))
 
         return self._result(("summary", day), compute, run)
 

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.analysis import analyse_land
-from geo.infrastructure_summary import infrastructure_analysis
+from geo.analysis import analyse_land, readiness_flags
+from geo.infrastructure_summary import infrastructure_analysis, park_conflict_counts
 from geo.site_search import site_inputs
 from geo.summary import park_summary
 from layers.registry import get_layer
@@ -175,21 +175,33 @@ def same_result(a, b, where: str = "") -> None:
 
 
 def scrambled(frame: pd.DataFrame, fields) -> pd.DataFrame:
-    """``frame`` with ``fields`` given other values: texts in other words (every third missing), other days."""
+    """``frame`` with ``fields`` given other values, every third one missing: texts in other words, numbers doubled
+    and one added, days moved (a text field other days), flags turned over."""
     out = frame.copy()
     n = len(out)
+    gone = np.arange(n) % 3 == 0
     for name in fields:
         if name not in out.columns or not n:
             continue
-        if name == "last_updated":
-            days = pd.Series(pd.to_datetime("2001-02-03") + pd.to_timedelta(np.arange(n) % 97, unit="D"))
-            out[name] = days.astype(out[name].dtype).to_numpy()
+        column = out[name]
+        if pd.api.types.is_datetime64_any_dtype(column.dtype):
+            days = column.fillna(pd.Timestamp("2001-02-03")) + pd.to_timedelta(np.arange(n) % 97 + 1, unit="D")
+            out[name] = days.mask(gone).astype(column.dtype).to_numpy()
+        elif pd.api.types.is_bool_dtype(column.dtype):
+            out[name] = pd.array([None if g else not bool(v) if not pd.isna(v) else True
+                                  for g, v in zip(gone, column.tolist())], dtype=column.dtype)
+        elif pd.api.types.is_numeric_dtype(column.dtype):
+            out[name] = (column.fillna(0) * 2 + 1).mask(gone).astype(column.dtype).to_numpy()
         elif name == SOURCE_ATTRIBUTES:
-            out[name] = pd.array([None if i % 3 == 0 else f'{{"备注": "乱码 {i}"}}' for i in range(n)],
-                                 dtype=out[name].dtype)
+            out[name] = pd.array([None if g else f'{{"备注": "乱码 {i}"}}' for i, g in enumerate(gone)],
+                                 dtype=column.dtype)
         else:
-            out[name] = pd.array([None if i % 3 == 0 else f"改 {i}" for i in range(n)], dtype=out[name].dtype)
+            out[name] = pd.array([None if g else f"改 {i}" for i, g in enumerate(gone)], dtype=column.dtype)
     return out
+
+
+#: A field each kind reads (the parcels' status by default): scrambled like the others, it changes the result.
+READ_FIELD = {"readiness": ("parcels", "site_levelled"), "conflicts": ("buildings", "status")}
 
 
 @pytest.mark.parametrize("kind", sorted(set(RESULT_UNREAD_FIELDS) | set(RESULT_SHOWN_FIELDS)))
@@ -207,6 +219,10 @@ def test_fields_declared_unread_or_shown_change_no_figure(demo_park, kind):
                | shown.get(name, frozenset()) for name in reads}
 
     def compute(frames):
+        if kind == "readiness":
+            return readiness_flags(frames, as_of=day, infra_rules=rules.infrastructure)
+        if kind == "conflicts":
+            return park_conflict_counts(frames, as_of=day, rules=rules.infrastructure)
         if kind == "infrastructure":
             return infrastructure_analysis(frames, rules=rules.infrastructure, as_of=day)
         if kind == "sites":
@@ -227,5 +243,53 @@ def test_fields_declared_unread_or_shown_change_no_figure(demo_park, kind):
         with pytest.raises(AssertionError):
             same_result(before, patched)
         same_result(before, compute(layers))
-    with pytest.raises(AssertionError):  # the parcels' status is read by every kind
-        same_result(before, compute({**layers, "parcels": scrambled(layers["parcels"], ["status"])}))
+    layer, read = READ_FIELD.get(kind, ("parcels", "status"))
+    with pytest.raises(AssertionError):
+        same_result(before, compute({**layers, layer: scrambled(layers[layer], [read])}))
+
+
+def test_the_readiness_flags_and_conflicts_are_kept_over_a_change_they_do_not_read(auth_app, editor_client, monkeypatch):
+    """A parcel's price: the land analysis is computed again with the readiness flags kept (not judged again, the
+    same result as a fresh service's); whether its site is levelled: the flags are judged again (that this changes
+    them is the scramble test's)."""
+    import geo.analysis
+
+    open_case(editor_client)
+    with auth_app.app_context():
+        service = park()
+        day = service.day()
+        flags = service.readiness_flags(day)
+        land = service.land(day)
+        assert land.readiness_flags is flags
+        counts = service.conflict_counts(day)
+        judged = []
+        real = geo.analysis._readiness_flags
+        monkeypatch.setattr(geo.analysis, "_readiness_flags", lambda *a, **k: judged.append(1) or real(*a, **k))
+
+        edit_values(editor_client, "parcels", "P1", {"land_price_wan": "321"})
+        again = service.land(day)
+        assert again is not land and not judged
+        assert service.readiness_flags(day) is flags and again.readiness_flags is flags
+        same_result(ParkService(service.store).land(day), again)  # (a fresh service judges them: one call)
+        assert service.conflict_counts(day) is counts  # (the conflicts read no parcel)
+        assert service.summary(day) == ParkService(service.store).summary(day)
+
+        edit_values(editor_client, "parcels", "P1", {"site_levelled": "true"})
+        after = service.land(day)
+        assert len(judged) == 3 and after.readiness_flags is not flags  # (the second fresh service's summary: two)
+        same_result(ParkService(service.store).land(day), after)
+
+
+def test_readiness_flags_given_are_taken_only_for_the_same_parcels(demo_park):
+    """``analyse_land(ready=)``: the flags of these parcels give the very analysis it computes without them; flags
+    of other parcels (another version's: one fewer) are not taken, the analysis judges them itself."""
+    service = ParkService(demo_park)
+    day, rules = service.day(), service.rules()
+    layers = {name: service.layer(name) for name in RESULT_LAYERS["land"]}
+    plain = analyse_land(layers, as_of=day, rules=rules.land, infra_rules=rules.infrastructure)
+    flags = readiness_flags(layers, as_of=day, infra_rules=rules.infrastructure)
+    same_result(plain, analyse_land(layers, as_of=day, rules=rules.land, infra_rules=rules.infrastructure, ready=flags))
+    fewer = flags.iloc[1:]
+    taken = analyse_land(layers, as_of=day, rules=rules.land, infra_rules=rules.infrastructure, ready=fewer)
+    same_result(plain, taken)
+    assert taken.readiness_flags is not fewer
