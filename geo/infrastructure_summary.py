@@ -25,13 +25,21 @@ from geo.records import SUPPLIED_STATUSES, UNKNOWN, described_fields, in_force
 from geo.roadnet import frontage, network_distances
 from layers.infra_rules import InfraRules
 from layers.registry import get_layer
+from layers.schema import VALID_TIME_FIELD_NAMES
 
 METRES_PER_KM = 1_000.0
 #: The layers the analysis reads.
 INFRASTRUCTURE_ANALYSIS_LAYERS = ("parcels", "roads", "pipelines", "buildings", "facilities")
-#: Fields the analysis holds with the records it judged (``layers``) without computing with them: a change of only
-#: these is patched into a kept analysis (``geo.records.with_layer_fields``) instead of computing it again.
-INFRASTRUCTURE_SHOWN_FIELDS = described_fields(INFRASTRUCTURE_ANALYSIS_LAYERS)
+#: The parcels' fields the analysis computes with: their shapes and ids, whether the site is levelled, whether the
+#: land is supplied (the coverage counts supplied parcels), and which parcels are in force on the day.
+INFRASTRUCTURE_PARCEL_FIELDS = frozenset({"parcel_id", "geometry", "site_levelled", "status", *VALID_TIME_FIELD_NAMES,
+                                          "retired_on"})
+#: Fields the analysis holds with the records it judged (``layers``) without computing with them — the descriptive
+#: fields of every layer, and every other field of the parcels: a change of only these is patched into a kept
+#: analysis (``geo.records.with_layer_fields``) instead of computing it again (a parcel's price, its dates).
+INFRASTRUCTURE_SHOWN_FIELDS = {
+    **described_fields(INFRASTRUCTURE_ANALYSIS_LAYERS),
+    "parcels": frozenset(get_layer("parcels").field_names) - INFRASTRUCTURE_PARCEL_FIELDS}
 
 
 def _km(frame: gpd.GeoDataFrame, *, what: str) -> np.ndarray:

@@ -12,7 +12,8 @@ On the tiny park, edited as an editor does (the JSON edit of one field, a case o
 one, which makes the ledger's tables by a whole save): a case entry keeps every kind as it is; a facility's name
 keeps the land analysis and the figures and is patched into the two others; a zone's name is patched into the site
 search inputs; a parcel's or a building's name into all but the figures; a facility's capacity has the
-infrastructure analysis and the site search inputs computed again, a parcel's price every kind. What is carried
+infrastructure analysis and the site search inputs computed again, a parcel's price all but the infrastructure
+analysis (which only shows it), its status every kind. What is carried
 equals what a fresh service computes, and what was patched was left as it was. On the demo park, the fields declared
 are scrambled in every layer at once and every result compared with the one computed again.
 """
@@ -82,9 +83,11 @@ def open_case(client) -> None:
     (lambda client: edit_name(client, "parcels", "P1", "一号地块（改名）"), set(KINDS), SHOWING_NAMES),
     (lambda client: edit_name(client, "buildings", "B1", "一号厂房（改名）"), set(KINDS), SHOWING_NAMES),
     (lambda client: edit_values(client, "facilities", "F1", {"capacity": "12345"}), {"land", "summary"}, set()),
-    (lambda client: edit_values(client, "parcels", "P1", {"land_price_wan": "321"}), set(), set()),
-    (lambda client: edit_values(client, "parcels", "P1", {"name": "一号地块（改名）", "land_price_wan": "321"}), set(),
-     set()),
+    (lambda client: edit_values(client, "parcels", "P1", {"land_price_wan": "321"}), {"infrastructure"},
+     {"infrastructure"}),
+    (lambda client: edit_values(client, "parcels", "P1", {"name": "一号地块（改名）", "land_price_wan": "321"}),
+     {"infrastructure"}, {"infrastructure"}),
+    (lambda client: edit_values(client, "parcels", "P1", {"status": "completed"}), set(), set()),
 ])
 def test_results_a_change_cannot_affect_are_carried_to_the_new_version(auth_app, editor_client, change, carried,
                                                                         patched):
