@@ -16,6 +16,9 @@ Per park size (demo parks from ``bench/out/``, copied so the cached park is neve
 * **first tile after a save** — the parcels' vector tile at the park's centre, asked right after an edit
   (target ≤ 100 ms); and asked after all ``--edits`` edits (a map left open while others save: its cached
   tile is brought up to date through each change);
+* **figures after a price edit** — a parcel's price (a field the figures read) edited once the overview's
+  figures are ready: seconds until the overview has them again (the readiness flags and conflict counts, which
+  read no price, are kept);
 * **cold start** — a fresh app's first ``/`` and first ``/idle``, against a raw read of every layer of the
   park from its store (GeoPackage: pyogrio through Arrow; PostGIS: each table streamed whole by ``COPY``;
   targets: ``/`` ≤ 2× the raw read; no page over 2 MB);
@@ -314,6 +317,11 @@ def measure(n: int, edits: int, concurrent: int = 0, database: str | None = None
               f"{'kept' if kept_over_case else 'computed again'}", flush=True)
         record(BENCH, case, "case_entry_ms", case_s * 1000, "ms")
 
+        price_s, price_kept = figures_after_price_edit_s(app, client, ids[0])
+        print(f"  a parcel's price edited: the overview's figures "
+              f"{'kept' if price_kept else f'back {price_s:.1f} s after the save'}", flush=True)
+        record(BENCH, case, "figures_after_price_edit_s", price_s, "s")
+
         split_id = ids[edits]
         split_s, status = split_once(client, park, split_id)
         print(f"  split: {split_s * 1000:.0f} ms ({status})", flush=True)
@@ -362,6 +370,27 @@ def case_entry(app, client, parcel_id: str) -> tuple[float, int, bool]:
     figures_ready(app, client)
     seconds, response = timed(lambda: client.post("/edit/cases/new", data=data))
     return seconds, response.status_code, figures_kept(app)
+
+
+def figures_after_price_edit_s(app, client, parcel_id: str) -> tuple[float, bool]:
+    """A parcel's price edited once the overview's figures are ready (a field they read): seconds from the save
+    until the overview has its figures again (computed in the background on a large park, in the request on a small
+    one), and whether they were kept over it."""
+    from web.background import background
+
+    figures_ready(app, client)
+    state = client.get(f"/edit/parcels/{parcel_id}?format=json").get_json()
+    body = {"values": {"land_price_wan": "4321"}, "version": state["version"], "fingerprint": state["fingerprint"],
+            "reason": "bench"}
+    start = time.perf_counter()
+    response = client.post(f"/edit/parcels/{parcel_id}", json=body, headers={"Accept": "application/json"})
+    if response.status_code != 200:
+        raise RuntimeError(f"price edit of {parcel_id} answered {response.status_code}")
+    kept = figures_kept(app)
+    client.get("/")
+    background(app).join(FIGURES_WAIT_S)
+    client.get("/")
+    return time.perf_counter() - start, kept
 
 
 def import_append_s(park: Path, url: str | None = None, count: int = 100) -> tuple[float, str]:
