@@ -30,8 +30,9 @@ Per park size (demo parks from ``bench/out/``, copied so the cached park is neve
   (target p95 ≤ 300 ms on the demo park), twice: each editor waiting 0–10 s before an edit (reading and
   typing, :data:`THINK_S`), and all of them saving again at once (the saturation case: 20 saves queued on
   two cores).
-* ``--pages`` weighs every page after the cold start, and times it again once its results are kept (when the overview's figures, computed in the background
-  above ``PARKATLAS_BACKGROUND_PARCELS``, are ready is printed too); ``--park FILE…`` measures given parks
+* ``--pages`` weighs every page after the cold start and times it again once its results are kept (when the
+  overview's figures, computed in the background above ``PARKATLAS_BACKGROUND_PARCELS``, are ready is printed
+  too); ``--park FILE…`` measures given parks
   (``bench/out/report_100000.gpkg``) instead of demo parks, ``--cold-only`` only their cold start.
 
 Each figure is printed and appended to ``bench/out/results.csv``. Everything runs in this process through
