@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -24,10 +24,11 @@ from geo.inefficiency import CATEGORIES, inefficient_land
 from geo.muju import MujuResult, building_parcel, muju_evaluation
 from geo.readiness import readiness
 from geo.reasons import TEXT_DTYPE, align, isin, lookup
-from geo.records import in_force
+from geo.records import in_force, with_fields_of
 from geo.utilisation import area_ratios, building_floor_areas, building_parcel_pairs, utilisation
 from geo.vacancy import overlapping_leases, park_vacancy, unit_vacancy, vacancy_by, vacancy_trend
 from layers.rules import LandRules
+from layers.schema import VALID_TIME_FIELD_NAMES
 from layers.text_keys import positions
 from layers.valid_time import valid_on
 
@@ -48,6 +49,18 @@ EXTRA_FIELDS = (
     "mu_score",
 )
 
+#: Fields the land analysis shows beside its figures without computing with them, by layer: each is a column of
+#: the analysis's frame of that layer (``LandAnalysis.parcels``, ``.buildings``), by the record's id. A change of
+#: only these is patched into a kept analysis (:func:`with_fields_shown`) instead of computing it again.
+LAND_SHOWN_FIELDS: dict[str, frozenset[str]] = {"parcels": frozenset({"name"}), "buildings": frozenset({"name"})}
+#: The layers the readiness flags of the parcels read (:func:`readiness_flags`).
+READINESS_LAYERS = ("parcels", "roads", "pipelines")
+#: The parcels' fields the readiness flags read: the parcels' shapes, their ids, whether the site is levelled, and
+#: which parcels are in force on the day. Any other field of a parcel may change and the flags stay as they are.
+READINESS_PARCEL_FIELDS = frozenset({"parcel_id", "geometry", "site_levelled", *VALID_TIME_FIELD_NAMES, "retired_on"})
+#: Fields of the layers it reads that the land analysis neither computes with nor shows.
+LAND_UNREAD_FIELDS: dict[str, frozenset[str]] = {"enterprises": frozenset({"name"}), "roads": frozenset({"name"})}
+
 
 @dataclass(frozen=True)
 class LandAnalysis:
@@ -67,6 +80,20 @@ class LandAnalysis:
     #: The readiness flags of the parcels in force (``served_<network>``, ``road``, ``ready``, the label), indexed
     #: like them, when judged: the overview's readiness figures count them instead of judging the park again.
     readiness_flags: pd.DataFrame | None = None
+
+
+def with_fields_shown(land: LandAnalysis, layer: str, records: pd.DataFrame, id_field: str,
+                      fields=None) -> LandAnalysis:
+    """``land`` with the :data:`LAND_SHOWN_FIELDS` of ``layer`` (or those of ``fields``) as ``records`` (of that
+    layer, ids in ``id_field``) hold them, in the rows of those records it lists (its frame of that layer: by the
+    id column, or an index of ids, the buildings'); ``land`` itself is left as it was (it is shared)."""
+    shown = LAND_SHOWN_FIELDS.get(layer, frozenset())
+    fields = shown if fields is None else shown & set(fields)
+    if not fields:
+        return land
+    frame = getattr(land, layer)
+    patched = with_fields_of(frame, records, id_field, sorted(fields))
+    return land if patched is frame else replace(land, **{layer: patched})
 
 
 def _layer(layers: Mapping[str, pd.DataFrame], name: str, as_of) -> pd.DataFrame:
@@ -163,6 +190,14 @@ def parcel_steps(
     return ParcelSteps(pairs, util, idle, ready)
 
 
+def readiness_flags(layers: Mapping[str, pd.DataFrame], *, as_of, infra_rules) -> pd.DataFrame:
+    """The readiness flags of the parcels in force on ``as_of`` (:data:`READINESS_LAYERS`) that :func:`analyse_land`
+    keeps (``LandAnalysis.readiness_flags``), computed on their own: a caller that keeps them passes them to it
+    again while what they read stays as it was (:data:`READINESS_PARCEL_FIELDS`)."""
+    when = pd.Timestamp(as_of).normalize()
+    return _readiness_flags(*(_layer(layers, name, when) for name in READINESS_LAYERS), infra_rules)
+
+
 def _readiness_flags(parcels: gpd.GeoDataFrame, roads: pd.DataFrame, pipelines: pd.DataFrame,
                      infra_rules) -> pd.DataFrame:
     """The readiness flags (no distances, not searched): the served flags and the label ``parcel_analysis`` keeps
@@ -193,6 +228,7 @@ def analyse_land(
     infra_rules=None,
     steps=parcel_steps,
     pairs=None,
+    ready: pd.DataFrame | None = None,
 ) -> LandAnalysis:
     """Run every land analysis on a park's validated layers as of ``as_of``.
 
@@ -216,6 +252,9 @@ def analyse_land(
         ``pairs(parcel_rows, building_rows)``: the building–parcel overlay of the records in force
         (boolean masks over the layers given) in canonical order, when it is taken from one kept for
         every day (``geo.utilisation.pairs_among``); by default ``steps`` computes it.
+    ready
+        The readiness flags of these parcels on ``as_of`` under ``infra_rules`` when already computed
+        (:func:`readiness_flags`, indexed like the parcels in force); by default ``steps`` computes them.
     """
     when = pd.Timestamp(as_of).normalize()
     parcels = _layer(layers, "parcels", when)
@@ -229,13 +268,16 @@ def analyse_land(
 
     known = {} if pairs is None else {"pairs": pairs(_in_force_rows(layers, "parcels", when),
                                                       _in_force_rows(layers, "buildings", when))}
+    # Flags given for other parcels than these (another version's) are not used: they are computed.
+    given = infra_rules is not None and ready is not None and ready.index.equals(parcels.index)
+    step_rules = None if given else infra_rules
     # In one process readiness alone reads the networks: without it they are not filtered (the partitioned
     # engines size their halo by the roads).
-    skip_networks = infra_rules is None and steps is parcel_steps
+    skip_networks = step_rules is None and steps is parcel_steps
     networks = {name: None if skip_networks else _layer(layers, name, when) for name in ("roads", "pipelines")}
     done = steps(parcels, buildings, enterprises=enterprises, **networks, as_of=when, rules=rules,
-                 infra_rules=infra_rules, **known)
-    util, idle, ready_later = done.utilisation, done.idle, done.readiness
+                 infra_rules=step_rules, **known)
+    util, idle, ready_later = done.utilisation, done.idle, ready if given else done.readiness
     standing_on = building_parcel(done.pairs, buildings, parcels)
     del done, known  # the overlay's pairs (millions at 10⁶ parcels) are not needed after this
     release_free_memory()

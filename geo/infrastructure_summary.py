@@ -18,15 +18,28 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.clearance import KINDS, clearance_conflicts, unchecked_pipes
+from geo.clearance import CLEARANCE_LAYERS, KINDS, clearance_conflicts, unchecked_pipes
 from geo.crs import require_projected
 from geo.readiness import readiness
-from geo.records import SUPPLIED_STATUSES, UNKNOWN, in_force
+from geo.records import SUPPLIED_STATUSES, UNKNOWN, described_fields, in_force
 from geo.roadnet import frontage, network_distances
 from layers.infra_rules import InfraRules
 from layers.registry import get_layer
+from layers.schema import VALID_TIME_FIELD_NAMES
 
 METRES_PER_KM = 1_000.0
+#: The layers the analysis reads.
+INFRASTRUCTURE_ANALYSIS_LAYERS = ("parcels", "roads", "pipelines", "buildings", "facilities")
+#: The parcels' fields the analysis computes with: their shapes and ids, whether the site is levelled, whether the
+#: land is supplied (the coverage counts supplied parcels), and which parcels are in force on the day.
+INFRASTRUCTURE_PARCEL_FIELDS = frozenset({"parcel_id", "geometry", "site_levelled", "status", *VALID_TIME_FIELD_NAMES,
+                                          "retired_on"})
+#: Fields the analysis holds with the records it judged (``layers``) without computing with them — the descriptive
+#: fields of every layer, and every other field of the parcels: a change of only these is patched into a kept
+#: analysis (``geo.records.with_layer_fields``) instead of computing it again (a parcel's price, its dates).
+INFRASTRUCTURE_SHOWN_FIELDS = {
+    **described_fields(INFRASTRUCTURE_ANALYSIS_LAYERS),
+    "parcels": frozenset(get_layer("parcels").field_names) - INFRASTRUCTURE_PARCEL_FIELDS}
 
 
 def _km(frame: gpd.GeoDataFrame, *, what: str) -> np.ndarray:
@@ -107,15 +120,26 @@ def conflict_counts(conflicts: pd.DataFrame) -> dict[str, int]:
     return {"total": len(conflicts), **{kind: int(counts.get(kind, 0)) for kind in KINDS}}
 
 
+def park_conflict_counts(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None,
+                         rules: InfraRules) -> dict[str, int]:
+    """:func:`conflict_counts` of the clearance conflicts among the pipelines and buildings in force on ``as_of``
+    (``None``: those the register holds now): the overview's, counted on their own so that a caller can keep them
+    while those two layers stay as they were (``geo.clearance.CLEARANCE_BUILDING_FIELDS``)."""
+    pipelines, buildings = (in_force(layers[name], as_of=as_of) for name in CLEARANCE_LAYERS)
+    return conflict_counts(clearance_conflicts(pipelines, buildings, rules=rules))
+
+
 def overview_figures(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd.GeoDataFrame,
-                     buildings: gpd.GeoDataFrame, *, rules: InfraRules, ready: pd.DataFrame | None = None) -> dict:
+                     buildings: gpd.GeoDataFrame, *, rules: InfraRules, ready: pd.DataFrame | None = None,
+                     conflicts: Mapping[str, int] | None = None) -> dict:
     """The overview's readiness and conflict figures (records already in force).
 
     Returns the target ``template``, ``supplied_parcels``, ``ready_parcels`` and
     ``ready_share``, ``road_share``, ``served_share`` per network and
     ``conflicts`` (counts by kind), under the park's infrastructure ``rules``.
     ``ready``: the readiness flags of these parcels under these rules when already judged (the land analysis's,
-    indexed like ``parcels``); judged here otherwise.
+    indexed like ``parcels``); judged here otherwise. ``conflicts``: the conflict counts of these pipelines and
+    buildings under these rules when already counted (:func:`park_conflict_counts`); counted here otherwise.
     """
     if ready is None or not ready.index.equals(parcels.index):
         # The flags alone: coverage counts served, road and ready parcels, never how far the nearest main is
@@ -126,7 +150,8 @@ def overview_figures(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelin
         "template": rules.readiness.default_template,
         **{key: cover[key] for key in ("supplied_parcels", "ready_parcels", "ready_share", "road_share",
                                        "served_share")},
-        "conflicts": conflict_counts(clearance_conflicts(pipelines, buildings, rules=rules)),
+        "conflicts": dict(conflicts) if conflicts is not None
+        else conflict_counts(clearance_conflicts(pipelines, buildings, rules=rules)),
     }
 
 
@@ -156,8 +181,7 @@ def infrastructure_analysis(layers: Mapping[str, pd.DataFrame], *, rules: InfraR
         ``unchecked_pipes``, ``road_km``, ``pipeline_km``, ``coverage``,
         ``conflict_counts`` and ``template``.
     """
-    current = {name: in_force(layers[name], as_of=as_of)
-               for name in ("parcels", "roads", "pipelines", "buildings", "facilities")}
+    current = {name: in_force(layers[name], as_of=as_of) for name in INFRASTRUCTURE_ANALYSIS_LAYERS}
     parcels = current["parcels"]
     fronting = frontage(parcels, current["roads"], rules=rules)
     ready = readiness(parcels, current["roads"], current["pipelines"], rules=rules, template=template,

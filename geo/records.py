@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from layers import landuse
+from layers.registry import get_layer
+from layers.text_keys import positions
 from layers.valid_time import held_now, valid_on
 
 #: Parcel statuses that count as land supplied (供地): the land has been granted,
@@ -35,6 +37,45 @@ def in_force(frame: pd.DataFrame, *, as_of: dt.date | None = None) -> pd.DataFra
     keep = held_now(frame) if as_of is None else valid_on(frame, as_of)
     return frame if keep.all() else frame[keep]
 
+#: Fields that describe a record without any analysis computing with them: its name, a note, what the source file
+#: held beside the fields it was mapped to, and when the register last changed it (transaction time).
+DESCRIPTION_FIELDS = ("name", "note", "source_attributes", "last_updated")
+
+
+def described_fields(layers) -> dict[str, frozenset[str]]:
+    """Per layer of ``layers``, the :data:`DESCRIPTION_FIELDS` it declares."""
+    return {name: frozenset(DESCRIPTION_FIELDS) & set(get_layer(name).field_names) for name in layers}
+
+
+def with_layer_fields(result: Mapping, layer: str, records: pd.DataFrame, id_field: str, fields) -> dict:
+    """A result that holds the records it judged by layer (``result["layers"]``) with ``fields`` of ``layer`` as
+    ``records`` hold them (:func:`with_fields_of`); ``result`` itself is left as it was."""
+    held = result["layers"].get(layer)
+    patched = None if held is None else with_fields_of(held, records, id_field, fields)
+    if patched is None or patched is held:
+        return dict(result)
+    return {**result, "layers": {**result["layers"], layer: patched}}
+
+
+def with_fields_of(frame: pd.DataFrame, records: pd.DataFrame, id_field: str, fields) -> pd.DataFrame:
+    """``frame`` (records of a layer, ids in the column ``id_field`` or an index of them) with ``fields`` as
+    ``records`` of the same layer hold them, in its rows of those records; ``frame`` itself is left as it was (a
+    kept result's frames are shared), and returned as it is when it lists none of them."""
+    fields = [name for name in fields if name in records.columns and name in frame.columns]
+    if not fields or not len(records) or not len(frame):
+        return frame
+    ids = frame[id_field] if id_field in frame.columns else frame.index.to_series()
+    where = positions(ids, records[id_field])  # (ids are unique within a layer)
+    rows = np.flatnonzero(where >= 0)
+    if not len(rows):
+        return frame
+    patched = frame.copy(deep=False)
+    for name in fields:
+        column = frame[name].copy()
+        column.iloc[rows] = records[name].iloc[where[rows]].to_numpy()
+        patched[name] = column
+    return patched
+
 
 def with_values(frame: pd.DataFrame, values: Mapping[str, object]) -> np.ndarray:
     """Which records of ``frame`` have every field of ``values`` at its value (``None``: empty), as a store's
@@ -56,4 +97,5 @@ def is_industrial(parcels: pd.DataFrame) -> np.ndarray:
     return out
 
 
-__all__ = ["SUPPLIED_STATUSES", "UNKNOWN", "in_force", "is_industrial", "with_values"]
+__all__ = ["DESCRIPTION_FIELDS", "SUPPLIED_STATUSES", "UNKNOWN", "described_fields", "in_force", "is_industrial",
+           "with_fields_of", "with_layer_fields", "with_values"]

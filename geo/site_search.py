@@ -22,7 +22,7 @@ import pandas as pd
 
 from geo.idle import idle_land
 from geo.readiness import readiness
-from geo.records import in_force
+from geo.records import described_fields, in_force
 from geo.roadnet import network_distances
 from geo.units import M2_PER_MU
 from geo.vacancy import unit_vacancy
@@ -34,6 +34,9 @@ from layers.rules import LandRules
 REVITALISATION_STATUSES = ("idle_fee", "idle_reclaim", "stalled_idle")
 #: Layers a site search reads.
 SITE_LAYERS = ("parcels", "roads", "pipelines", "facilities", "buildings", "units", "leases", "zones")
+#: Fields the inputs hold with the records in force (``layers``) without computing with them: a change of only these
+#: is patched into kept inputs (``geo.records.with_layer_fields``) instead of computing them again.
+SITE_SHOWN_FIELDS = described_fields(SITE_LAYERS)
 
 
 def site_inputs(layers, *, as_of, rules: LandRules, infra_rules: InfraRules, expansion_rules: ExpansionRules) -> dict:

@@ -207,9 +207,21 @@ INFRASTRUCTURE_LAYERS = ("parcels", "roads", "pipelines", "buildings")
 SUMMARY_LAYERS = tuple(sorted({name for _, names, _ in FIGURE_GROUPS for name in names}
                               | set(LAND_LAYERS) | set(INFRASTRUCTURE_LAYERS)))
 
+#: Fields of its layers that no figure of the summary reads — the names and notes shown beside the records: a change
+#: of these alone leaves every figure as it was (``service.park`` keeps the figures over it; the test scrambles them
+#: and computes the figures again).
+SUMMARY_UNREAD_FIELDS: dict[str, frozenset[str]] = {
+    "zones": frozenset({"name", "note"}),
+    "parcels": frozenset({"name"}),
+    "buildings": frozenset({"name"}),
+    "roads": frozenset({"name"}),
+    "enterprises": frozenset({"name"}),
+}
+
 
 def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, rules: LandRules,
-                 infra_rules: InfraRules, land: LandAnalysis | None = None) -> dict[str, dict]:
+                 infra_rules: InfraRules, land: LandAnalysis | None = None,
+                 conflicts: Mapping[str, int] | None = None) -> dict[str, dict]:
     """Every figure group for the park's ``layers`` on ``as_of``, under the park's rules in force.
 
     Parameters
@@ -224,6 +236,9 @@ def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, r
     land
         The land analysis of these layers on ``as_of`` under ``rules`` when already computed
         (the park service passes its cached one, so every page shows the same figures).
+    conflicts
+        The clearance conflict counts of these layers on ``as_of`` under ``infra_rules`` when already counted
+        (``geo.infrastructure_summary.park_conflict_counts``: the park service keeps them apart).
     """
     current = {name: in_force(layers[name], as_of=as_of) for name in SUMMARY_LAYERS}
     if land is None:
@@ -232,13 +247,14 @@ def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, r
     figures["land_use_efficiency"] = land_use_efficiency(land)
     # Readiness as the land analysis judged it (same day, records and rules): the park is not judged twice.
     figures["infrastructure"] = overview_figures(*(current[name] for name in INFRASTRUCTURE_LAYERS),
-                                                 rules=infra_rules, ready=land.readiness_flags)
+                                                 rules=infra_rules, ready=land.readiness_flags, conflicts=conflicts)
     return figures
 
 
 __all__ = [
     "FIGURE_GROUPS",
     "SUMMARY_LAYERS",
+    "SUMMARY_UNREAD_FIELDS",
     "SUPPLIED_STATUSES",
     "factory_space",
     "in_force",

@@ -294,6 +294,17 @@ def changed_ids(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, *, ignore
     return out
 
 
+def changed_fields(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec) -> set[str]:
+    """The fields of ``spec`` (and ``geometry``) in which the records of ``new`` differ from the same records (by
+    id) in ``old``: every one of them when a record is in only one of the two (created, or left out)."""
+    kinds = _kinds(spec)
+    common, old_pos, new_pos, created, deleted = _aligned(old, new, spec.id_field)
+    compared = [name for name in kinds if name in old.columns and name in new.columns]
+    if len(created) or len(deleted) or len(compared) < len(kinds):
+        return set(kinds)
+    return {name for name, differs in _differences(old, new, old_pos, new_pos, compared).items() if differs.any()}
+
+
 def diff_events(old: pd.DataFrame, new: pd.DataFrame, spec: LayerSpec, change: Change) -> pd.DataFrame:
     """The events that turn layer ``old`` into ``new`` (both typed), in record then field order."""
     common, old_pos, new_pos, created, deleted = _aligned(old, new, spec.id_field)

@@ -28,20 +28,32 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.analysis import LandAnalysis, analyse_land
+from geo.analysis import (
+    LAND_SHOWN_FIELDS,
+    LAND_UNREAD_FIELDS,
+    READINESS_LAYERS,
+    READINESS_PARCEL_FIELDS,
+    LandAnalysis,
+    analyse_land,
+    readiness_flags,
+    with_fields_shown,
+)
 from geo.annual import ANNUAL_TOPICS, REPORT_LAYERS, YearFigures, year_end, year_figures
+from geo.clearance import CLEARANCE_BUILDING_FIELDS, CLEARANCE_LAYERS
 from geo.evaluation import Evaluation, evaluate_land_use
-from geo.infrastructure_summary import infrastructure_analysis
+from geo.infrastructure_summary import INFRASTRUCTURE_SHOWN_FIELDS, infrastructure_analysis, park_conflict_counts
 from geo.judged import NotJudged, layer_states, not_judged
-from geo.records import with_values
+from geo.records import with_layer_fields, with_values
 from geo.scenarios import ExpansionPlan, ScenarioOptions, plan_expansion
-from geo.site_search import SITE_LAYERS, site_inputs
-from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, park_summary
+from geo.site_search import SITE_LAYERS, SITE_SHOWN_FIELDS, site_inputs
+from geo.summary import LAND_LAYERS, SUMMARY_LAYERS, SUMMARY_UNREAD_FIELDS, park_summary
 from geo.utilisation import overlay, pairs_among
 from geo.year_changes import HISTORY_LAYERS, first_year, history_fields, year_changes
 from layers.audit import AUDIT_LAYER
+from layers.audit import changed_fields as audit_changed_fields
 from layers.patch import patch_records
 from layers.registry import REGISTRY, get_layer
+from layers.schema import SOURCE_ATTRIBUTES
 from layers.store import ParkStoreError
 from layers.stores import ParkStore, migrate_store
 from layers.valid_time import held_now
@@ -72,29 +84,99 @@ PlanRunner = Callable[[Callable[[Callable[[str], None]], ExpansionPlan]], Expans
 #: computed again after any change.
 RESULT_LAYERS: dict[str, frozenset[str]] = {
     "land": frozenset(LAND_LAYERS),
+    "readiness": frozenset(READINESS_LAYERS),
+    "conflicts": frozenset(CLEARANCE_LAYERS),
     "summary": frozenset(SUMMARY_LAYERS) | frozenset(LAND_LAYERS),
     "infrastructure": frozenset(INFRASTRUCTURE_LAYERS),
     "sites": frozenset(SITE_LAYERS),
 }
 
 
+#: Fields of any layer that neither the land analysis nor the figures compute with or show: what the source file held
+#: beside the fields it was mapped to, and the day the register last changed a record (transaction time: the
+#: analyses judge valid time).
+UNREAD_BY_RESULTS = frozenset({SOURCE_ATTRIBUTES, "last_updated"})
+#: The kinds of kept result that hold no record whole (:data:`UNREAD_BY_RESULTS` holds for them), and per layer they
+#: read the fields they neither compute with nor show besides: a change of only such fields keeps them as they are
+#: (a zone renamed keeps the park's figures).
+RESULT_UNREAD_FIELDS: dict[str, Mapping[str, frozenset[str]]] = {
+    "land": LAND_UNREAD_FIELDS, "summary": SUMMARY_UNREAD_FIELDS,
+    "readiness": {"parcels": frozenset(REGISTRY["parcels"].field_names) - READINESS_PARCEL_FIELDS},
+    "conflicts": {"buildings": frozenset(REGISTRY["buildings"].field_names) - CLEARANCE_BUILDING_FIELDS}}
+#: Per kind of kept result, the fields it shows without computing with them, by layer: a change of only these (and
+#: unread ones) is patched into it (:func:`patched_result`) instead of computing it again. The infrastructure
+#: analysis and the site search inputs hold the records in force whole: their every descriptive field is shown.
+RESULT_SHOWN_FIELDS: dict[str, Mapping[str, frozenset[str]]] = {
+    "land": LAND_SHOWN_FIELDS, "infrastructure": INFRASTRUCTURE_SHOWN_FIELDS, "sites": SITE_SHOWN_FIELDS}
+#: How a kept result of a kind takes the new values of fields it shows: ``patch(result, layer, records, id, fields)``.
+RESULT_PATCHES: dict[str, Callable[..., object]] = {
+    "land": with_fields_shown, "infrastructure": with_layer_fields, "sites": with_layer_fields}
+#: :func:`carried_as`'s verdicts on a kind of kept result.
+KEPT, PATCHED = "kept", "patched"
+
+
 def carried_results(results: Mapping[str, OrderedDict], before: str | None, after: str,
-                    changed: set[str] | None) -> dict[str, OrderedDict]:
-    """The kept results still true at version ``after``: those of version ``before`` whose kind reads none of the
-    ``changed`` layers (:data:`RESULT_LAYERS`), filed under ``after``; none when what changed is not known
-    (``None``: the park was written whole or outside the service). Results are keyed ``(version, rules version,
-    kind, …)``."""
+                    changed: Mapping[str, set[str]] | None,
+                    patch: Callable[[str, object], object] | None = None) -> dict[str, OrderedDict]:
+    """The kept results still true at version ``after``, filed under it: those of version ``before`` whose kind
+    reads none of the ``changed`` fields (per layer: :func:`carried_as`), as they were; or that only shows some of
+    them, as ``patch(kind, result)`` gives them (when given). None when what changed is not known (``None``: the
+    park was written whole or outside the service). Results are keyed ``(version, rules version, kind, …)``."""
     if changed is None or before is None:
         return {}
     carried = {}
     for kind, kept in results.items():
-        reads = RESULT_LAYERS.get(kind)
-        if reads is None or reads & changed:
+        verdict = carried_as(kind, changed)
+        if verdict is None or (verdict == PATCHED and patch is None):
             continue
-        moved = OrderedDict(((after, *key[1:]), value) for key, value in kept.items() if key[0] == before)
+        moved = OrderedDict(((after, *key[1:]), value if verdict == KEPT else patch(kind, value))
+                            for key, value in kept.items() if key[0] == before)
         if moved:
             carried[kind] = moved
     return carried
+
+
+def carried_as(kind: str, changed: Mapping[str, set[str]]) -> str | None:
+    """How a kept result of ``kind`` stays true over a change of the ``changed`` fields (per layer): :data:`KEPT`
+    (it reads none of them: :data:`RESULT_LAYERS`, :data:`RESULT_UNREAD_FIELDS`), :data:`PATCHED` (it shows some
+    and reads none of the others: :data:`RESULT_SHOWN_FIELDS`), or None (it must be computed again)."""
+    reads = RESULT_LAYERS.get(kind)
+    if reads is None:
+        return None
+    unread = RESULT_UNREAD_FIELDS.get(kind)
+    shown = RESULT_SHOWN_FIELDS.get(kind, {})
+    verdict = KEPT
+    for name, fields in changed.items():
+        if name not in reads:
+            continue
+        left = fields - UNREAD_BY_RESULTS - unread.get(name, frozenset()) if unread is not None else fields
+        if not left:
+            continue
+        if not left <= shown.get(name, frozenset()):
+            return None
+        verdict = PATCHED
+    return verdict
+
+
+def changed_fields(chain: Sequence[RowChange]) -> dict[str, set[str]]:
+    """Per layer, the fields the row changes of ``chain`` changed (``layers.audit.changed_fields``)."""
+    out: dict[str, set[str]] = {}
+    for change in chain:
+        for name, (old, new) in change.layers.items():
+            if name != AUDIT_LAYER:
+                out.setdefault(name, set()).update(audit_changed_fields(old, new, get_layer(name)))
+    return out
+
+
+def patched_result(chain: Sequence[RowChange], kind: str, result: object) -> object:
+    """A kept ``result`` of ``kind`` with the fields it shows as the records the row changes of ``chain`` wrote
+    (oldest first) hold them (:data:`RESULT_PATCHES`)."""
+    patch, shown = RESULT_PATCHES[kind], RESULT_SHOWN_FIELDS[kind]
+    for change in chain:
+        for name, (_, records) in change.layers.items():
+            if shown.get(name):
+                result = patch(result, name, records, get_layer(name).id_field, sorted(shown[name]))
+    return result
 
 
 class ParkUnavailable(ParkStoreError):
@@ -204,8 +286,9 @@ class ParkService:
                     for name, (_, records) in change.layers.items():
                         if name in self._layers:
                             self._pending.setdefault(name, []).append(records)
-            changed = None if chain is None else {name for change in chain for name in change.layers}
-            self._results = carried_results(self._results, self._version, version, changed)
+            changed = None if chain is None or not self._results else changed_fields(chain)
+            self._results = carried_results(self._results, self._version, version, changed,
+                                            partial(patched_result, chain))
             self._version = version
             self._derived = {}
         return version
@@ -489,17 +572,39 @@ class ParkService:
         def compute() -> LandAnalysis:
             rules = self.rules()
             return analyse_land(self.layers(LAND_LAYERS), as_of=day, rules=rules.land,
-                                infra_rules=rules.infrastructure if readiness else None, pairs=self.pairs_among())
+                                infra_rules=rules.infrastructure if readiness else None, pairs=self.pairs_among(),
+                                ready=self.readiness_flags(day) if readiness else None)
 
         # Both kinds share the land analyses' budget of kept results (each is hundreds of MB on a large park).
         return self._result(("land", day) if readiness else ("land", day, "without readiness"), compute, run)
+
+    def readiness_flags(self, day: dt.date) -> pd.DataFrame:
+        """The readiness flags of the parcels in force on ``day`` under the rules in force, which the land analysis
+        takes (``geo.analysis.readiness_flags``): kept apart from it, so a change they do not read (a parcel's price
+        or dates: :data:`RESULT_UNREAD_FIELDS`) has the land analysis computed again without them (at 10⁵ parcels
+        they are four fifths of it)."""
+        def compute() -> pd.DataFrame:
+            return readiness_flags(self.layers(READINESS_LAYERS), as_of=day, infra_rules=self.rules().infrastructure)
+
+        return self._result(("readiness", day), compute, None)
+
+    def conflict_counts(self, day: dt.date) -> dict[str, int]:
+        """The overview's clearance conflict counts on ``day`` under the rules in force
+        (``geo.infrastructure_summary.park_conflict_counts``): kept apart from the figures, so a change of neither
+        pipelines nor what the conflicts read of buildings does not count them again (at 10⁵ parcels they are
+        two thirds of the figures after the land analysis)."""
+        def compute() -> dict[str, int]:
+            return park_conflict_counts(self.layers(CLEARANCE_LAYERS), as_of=day, rules=self.rules().infrastructure)
+
+        return self._result(("conflicts", day), compute, None)
 
     def summary(self, day: dt.date, *, run: Runner | None = None) -> dict[str, dict]:
         """The KPI figures on ``day``, built from :meth:`land` of the same day (so every page agrees)."""
         def compute() -> dict[str, dict]:
             rules = self.rules()
             return park_summary(self.layers(SUMMARY_LAYERS), as_of=day, rules=rules.land,
-                                infra_rules=rules.infrastructure, land=self.land(day))
+                                infra_rules=rules.infrastructure, land=self.land(day),
+                                conflicts=self.conflict_counts(day))
 
         return self._result(("summary", day), compute, run)
 
