@@ -737,7 +737,10 @@ class PostGISStore:
             return self._load(AUDIT_LAYER, where=(sql.SQL("false"), []))
         self._ensure_row_indexes(AUDIT_LAYER)
         events = self._load_few(AUDIT_LAYER, (sql.SQL(" OR ").join(conditions), params))
-        # Stored order is log order unless the log was rewritten whole in another order: sort to be sure.
+        # Stored order is log order unless the log was rewritten whole in another order: sorted when it is not.
+        seqs = events["seq"].tolist()
+        if all(type(a) is int and type(b) is int and a < b for a, b in zip(seqs, seqs[1:])):
+            return events  # (numbered 0…n-1 as read)
         return events.sort_values("seq", kind="stable").reset_index(drop=True)
 
     def count_live(self, name: str) -> int:

@@ -125,6 +125,16 @@ def test_events_read_as_the_loaded_log_holds_them(awkward_pg, arrow_reads):
     assert by_change["seq"].tolist() == [1, 2, 3, 4, 5, 6, 7]
 
 
+def test_events_stored_out_of_log_order_are_read_in_log_order(awkward_pg):
+    log = awkward_pg.load("audit_events")
+    awkward_pg.save_layers({"audit_events": log.iloc[::-1].reset_index(drop=True)})  # the log rewritten backwards
+    got = awkward_pg.read_events(change_ids=["C1"])
+    assert got["seq"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+    assert list(got.index) == [0, 1, 2, 3, 4, 5, 6]
+    assert_same_frames(got, log)
+    assert awkward_pg.read_events(records=[("parcels", "A3"), ("parcels", "A1")])["seq"].tolist() == [2, 4]
+
+
 def test_an_untrusted_layer_is_validated_the_same_way(awkward_pg, arrow_reads):
     psql(awkward_pg, "UPDATE {}.{} SET name = '  改  ' WHERE parcel_id = 'A1'", awkward_pg.schema, "parcels")
     assert not awkward_pg.is_trusted("parcels")
