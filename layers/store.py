@@ -365,10 +365,28 @@ def _arrow_frame(table: pa.Table, meta: Mapping) -> pd.DataFrame:
     wkb = table.column(geometry_name) if has_geometry else None
     if has_geometry:
         table = table.drop_columns([geometry_name])
-    frame = table.to_pandas(types_mapper=_ARROW_PANDAS_TYPES.get, date_as_object=False)
+    frame = _text_copied(table).to_pandas(types_mapper=_ARROW_PANDAS_TYPES.get, date_as_object=False)
     if wkb is None:
         return frame
     return geo_frame(frame, shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)), _crs(meta.get("crs")))
+
+
+def _text_copied(table: pa.Table) -> pa.Table:
+    """``table`` with its text columns copied into Arrow's own memory, each as one chunk.
+
+    GDAL hands each record batch over as one block of memory, freed when the last of
+    its buffers is let go. pandas keeps text columns as they come (zero copy), so the
+    frame's text columns held every batch whole: the WKB of the geometries and every
+    column already converted stayed resident beside the frame (a third of a loaded
+    park; bench/README.md, session 11). Numbers and dates are converted, not kept.
+    """
+    text = [i for i, column in enumerate(table.columns) if pa.types.is_string(column.type)
+            or pa.types.is_large_string(column.type)]
+    for i in text:
+        column = table.column(i)
+        copied = pa.chunked_array([pa.concat_arrays(column.chunks)] if column.num_chunks else [], type=column.type)
+        table = table.set_column(i, table.field(i), copied)
+    return table
 
 
 @functools.lru_cache(maxsize=64)
