@@ -140,10 +140,9 @@ def parcel_steps(
 
     With ``background``, readiness runs in a thread of its own and ``readiness`` is a
     future: it shares nothing with the land steps but the (read-only) parcels, and
-    GEOS and NumPy release the GIL, so it overlaps them and the park-wide steps on a
-    second core — faster, at the price of both steps' memory at once (at 10⁶ parcels,
-    measured before readiness ran in blocks: 39 s and 9.0 GB instead of 57 s and 7.5 GB;
-    bench/README.md).
+    GEOS and NumPy release the GIL, so it overlaps the overlay, utilisation and idle
+    land on a second core (``analyse_land`` waits for it before 亩均, whose working
+    memory would otherwise come on top of readiness's; bench/README.md).
     """
     ready = None
     if infra_rules is not None:
@@ -238,6 +237,11 @@ def analyse_land(
     util, idle, ready_later = done.utilisation, done.idle, done.readiness
     standing_on = building_parcel(done.pairs, buildings, parcels)
     del done, known  # the overlay's pairs (millions at 10⁶ parcels) are not needed after this
+    # Where readiness runs in the background, 亩均 waits for it: their working memory would add up (at 10⁶ parcels
+    # about 1 GB each, beyond the 6 GB aimed at; bench/README.md, session 11), and readiness's own blocks then have
+    # both cores.
+    ready = resolved(ready_later)
+    del ready_later
     release_free_memory()
     unit_parcel = lookup(units["building_id"].astype(TEXT_DTYPE), standing_on)
     unit_parcel.index = units["unit_id"].astype(TEXT_DTYPE).to_numpy()
@@ -277,9 +281,7 @@ def analyse_land(
     building_frame.index.name = "building_id"
 
     release_free_memory()
-    # Readiness last: where it ran in the background, it had the land and vacancy steps' time to finish.
     readiness_columns: list[str] = []
-    ready = resolved(ready_later)
     if ready is not None:
         readiness_columns = _kept_readiness(ready)
         frame = pd.concat([frame, ready[readiness_columns]], axis=1)

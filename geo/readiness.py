@@ -31,6 +31,7 @@ import shapely
 from geo.crs import require_projected
 from geo.nearby import EPS_M, any_within, envelope_gap_at, near_pairs, nearest_distance, run_blocks, run_positions
 from geo.roadnet import Frontage, LineSegments, frontage, parts_in_roads, road_widths_m
+from geo.threads import in_threads
 from layers.infra_rules import InfraRules, ServedSource
 
 #: Separator of the connection codes in the ``missing`` column.
@@ -104,14 +105,22 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
     # (millions at 10⁶ parcels) are never held at once.
     by_line = np.argsort(fronting.line, kind="stable")
     pair_lines = fronting.line[by_line]
-    for block in range(0, len(used), _LINES_PER_BLOCK):
+
+    def served_from_block(block: int) -> list[np.ndarray]:
         lines = used[block:block + _LINES_PER_BLOCK]
         parts, part_line, part_pipe = parts_in_roads(fronting.lines[lines], half_width_m[lines], pipe_segments)
         part_line, part_pipe = lines[part_line], pipe_at[part_pipe]
         pairs = by_line[np.searchsorted(pair_lines, lines[0]):np.searchsorted(pair_lines, lines[-1], side="right")]
         pairs = pairs[np.argsort(fronting.parcel[pairs], kind="stable")]
+        served = [np.zeros(len(parcels), dtype=bool) for _ in masks]
         _serve_from_parts(fronting.parcel[pairs], fronting.line[pairs], parts, part_line,
-                          [mask[part_pipe] for mask in masks], limit_m, geoms, parcel_bounds, vertices, out)
+                          [mask[part_pipe] for mask in masks], limit_m, geoms, parcel_bounds, vertices, served)
+        return served
+
+    # Each block marks its own flags (threads share only read-only arrays); a parcel is served when a block says so.
+    for served in in_threads(served_from_block, range(0, len(used), _LINES_PER_BLOCK)):
+        for flags, block_flags in zip(out, served):
+            flags |= block_flags
     return out
 
 
