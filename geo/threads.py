@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from geo.heap import release_free_memory
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -30,10 +32,19 @@ def block_threads() -> int:
 def in_threads(function: Callable[[T], R], items: Sequence[T], *, threads: int | None = None) -> list[R]:
     """``[function(item) for item in items]``, the items shared among ``threads`` (default :func:`block_threads`)."""
     threads = block_threads() if threads is None else threads
+
+    def block(item: T) -> R:
+        try:
+            return function(item)
+        finally:
+            # The block's arrays are freed by now; glibc would keep them in this thread's heap, beside the
+            # other threads' (and the land steps') memory.
+            release_free_memory()
+
     if threads <= 1 or len(items) <= 1:
-        return [function(item) for item in items]
+        return [block(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(threads, len(items)), thread_name_prefix="blocks") as pool:
-        return list(pool.map(function, items))
+        return list(pool.map(block, items))
 
 
 __all__ = ["MAX_THREADS", "block_threads", "in_threads"]
