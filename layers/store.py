@@ -355,7 +355,7 @@ def read_layer(path: Path, name: str, *, bbox=None, where: str | None = None, fi
     if bbox is not None:  # the R-tree hands the records over in its own order: put them in the stored order
         fid = meta["fid_column"]
         table = table.sort_by(fid).drop_columns([fid])
-    return _arrow_frame(table, meta)
+    return _arrow_frame(_text_copied(table), meta)
 
 
 def _arrow_frame(table: pa.Table, meta: Mapping) -> pd.DataFrame:
@@ -365,7 +365,7 @@ def _arrow_frame(table: pa.Table, meta: Mapping) -> pd.DataFrame:
     wkb = table.column(geometry_name) if has_geometry else None
     if has_geometry:
         table = table.drop_columns([geometry_name])
-    frame = _text_copied(table).to_pandas(types_mapper=_ARROW_PANDAS_TYPES.get, date_as_object=False)
+    frame = table.to_pandas(types_mapper=_ARROW_PANDAS_TYPES.get, date_as_object=False)
     if wkb is None:
         return frame
     return geo_frame(frame, shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)), _crs(meta.get("crs")))
@@ -785,7 +785,7 @@ class GeoPackageStore:
             return None
         if not set(fields) <= set(table.column_names) or trusted_stamp(self.path, name) != stamp:
             return None
-        return cast_fields(_arrow_frame(table, meta), spec, fields)
+        return cast_fields(_arrow_frame(_text_copied(table), meta), spec, fields)
 
     def extent(self, name: str, *, where: Mapping[str, str | None] | None = None
                ) -> tuple[float, float, float, float] | None:

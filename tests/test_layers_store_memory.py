@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pyarrow as pa
 
 from layers.store import _text_copied
@@ -44,3 +45,24 @@ def test_a_table_without_batches_stays_empty_and_typed():
     table = pa.table({"name": pa.chunked_array([], pa.string()), "floors": pa.chunked_array([], pa.int64())})
     copied = _text_copied(table)
     assert copied.num_rows == 0 and copied.schema == table.schema
+
+
+def test_layers_read_through_gdal_have_their_text_copied_a_few_rows_read_through_sqlite_not(tiny_park, monkeypatch):
+    # GDAL's batches are what the copy lets go of; the few records of an edit are read through SQLite into
+    # Arrow's own memory already (and a copy would cost ~0.3 ms a read).
+    import layers.store as store_module
+
+    copied = []
+
+    def spy(table):
+        copied.append(table.num_rows)
+        return _text_copied(table)
+
+    monkeypatch.setattr(store_module, "_text_copied", spy)
+    parcels = tiny_park.load("parcels")
+    assert copied == [len(parcels)] and len(parcels) > 0
+    fields = tiny_park.load_fields("parcels", ["parcel_id", "status"])
+    assert fields is not None and copied == [len(parcels), len(parcels)]
+    pd.testing.assert_series_equal(fields["parcel_id"], parcels["parcel_id"])
+    one = tiny_park.read_rows("parcels", [parcels["parcel_id"].iloc[0]])
+    assert len(one) == 1 and len(copied) == 2
