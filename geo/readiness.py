@@ -106,21 +106,20 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
     by_line = np.argsort(fronting.line, kind="stable")
     pair_lines = fronting.line[by_line]
 
-    def served_from_block(block: int) -> list[np.ndarray]:
+    def served_from_block(block: int) -> None:
         lines = used[block:block + _LINES_PER_BLOCK]
         parts, part_line, part_pipe = parts_in_roads(fronting.lines[lines], half_width_m[lines], pipe_segments)
         part_line, part_pipe = lines[part_line], pipe_at[part_pipe]
         pairs = by_line[np.searchsorted(pair_lines, lines[0]):np.searchsorted(pair_lines, lines[-1], side="right")]
         pairs = pairs[np.argsort(fronting.parcel[pairs], kind="stable")]
-        served = [np.zeros(len(parcels), dtype=bool) for _ in masks]
         _serve_from_parts(fronting.parcel[pairs], fronting.line[pairs], parts, part_line,
-                          [mask[part_pipe] for mask in masks], limit_m, geoms, parcel_bounds, vertices, served)
-        return served
+                          [mask[part_pipe] for mask in masks], limit_m, geoms, parcel_bounds, vertices, out)
 
-    # Each block marks its own flags (threads share only read-only arrays); a parcel is served when a block says so.
-    for served in in_threads(served_from_block, range(0, len(used), _LINES_PER_BLOCK)):
-        for flags, block_flags in zip(out, served):
-            flags |= block_flags
+    # The blocks (in threads) mark the same flags, so that a parcel served in one block is not tested again in the
+    # next (flags of their own per block tested more pairs: ≈ 1.7 s more at 10⁶ parcels). A flag only ever turns true, and
+    # a block that reads it before another block sets it only tests more pairs: the flags cannot depend on the
+    # threads.
+    in_threads(served_from_block, range(0, len(used), _LINES_PER_BLOCK))
     return out
 
 
