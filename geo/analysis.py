@@ -167,10 +167,9 @@ def parcel_steps(
 
     With ``background``, readiness runs in a thread of its own and ``readiness`` is a
     future: it shares nothing with the land steps but the (read-only) parcels, and
-    GEOS and NumPy release the GIL, so it overlaps them and the park-wide steps on a
-    second core — faster, at the price of both steps' memory at once (at 10⁶ parcels,
-    measured before readiness ran in blocks: 39 s and 9.0 GB instead of 57 s and 7.5 GB;
-    bench/README.md).
+    GEOS and NumPy release the GIL, so it overlaps the overlay, utilisation and idle
+    land on a second core (``analyse_land`` waits for it before 亩均, whose working
+    memory would otherwise come on top of readiness's; bench/README.md).
     """
     ready = None
     if infra_rules is not None:
@@ -218,6 +217,34 @@ def first_rows_of(buildings: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     at = positions(ids, buildings["building_id"])  # first occurrences
     rows = buildings.iloc[np.unique(at[at >= 0])]
     return rows.set_index(rows["building_id"].astype(TEXT_DTYPE))
+
+
+def _vacancy_tables(units: pd.DataFrame, leases: pd.DataFrame, buildings: gpd.GeoDataFrame, standing_on: pd.Series,
+                    *, as_of: pd.Timestamp, rules: LandRules) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame]:
+    """The units' vacancy, per building (drawn where the building is on the map) and per phase.
+
+    ``standing_on``: the parcel id each building stands on (:func:`geo.muju.building_parcel`).
+    """
+    unit_table = unit_vacancy(units, leases, as_of=as_of, rules=rules)
+    per_building = vacancy_by(unit_table, by="building_id")
+    per_building["days_vacant_max"] = unit_table.groupby("building_id")["days_vacant"].max().astype(float).reindex(
+        per_building.index)
+    building_info = first_rows_of(buildings, unit_table["building_id"])
+    phase = lookup(unit_table["building_id"], building_info["phase"].astype(TEXT_DTYPE)) if "phase" in \
+        building_info else pd.Series(np.nan, index=unit_table.index)
+    phases = vacancy_by(unit_table, by=phase.fillna("—"))
+    # Units whose building is not on the map stay in the tables but have no footprint to draw.
+    drawn = per_building.index.dropna()
+    drawn = drawn[isin(pd.Series(drawn), building_info.index)]
+    info = align(building_info, pd.Index(drawn, dtype=TEXT_DTYPE))
+    on_parcel = lookup(pd.Series(drawn, dtype=TEXT_DTYPE), standing_on)
+    # Arrays with their dtypes (``.array``): plain numpy text arrays are typed by their values, object when empty.
+    building_frame = gpd.GeoDataFrame(
+        per_building.loc[drawn].assign(name=info["name"].array, phase=info["phase"].array, use=info["use"].array,
+                                       parcel_id=on_parcel.array),
+        geometry=info.geometry.to_numpy(), crs=buildings.crs)
+    building_frame.index.name = "building_id"
+    return unit_table, building_frame, phases
 
 
 def analyse_land(
@@ -280,6 +307,16 @@ def analyse_land(
     util, idle, ready_later = done.utilisation, done.idle, ready if given else done.readiness
     standing_on = building_parcel(done.pairs, buildings, parcels)
     del done, known  # the overlay's pairs (millions at 10⁶ parcels) are not needed after this
+    # The vacancy tables need neither readiness nor 亩均 (and little memory): made while readiness may still run.
+    unit_table, building_frame, phases = _vacancy_tables(units, leases, buildings, standing_on, as_of=when,
+                                                          rules=rules)
+    overlaps = overlapping_leases(leases)
+    trend = vacancy_trend(units, leases, as_of=when, rules=rules)
+    # Where readiness runs in the background, 亩均 waits for it: their working memory would add up (at 10⁶ parcels
+    # about 1 GB each, beyond the 6 GB aimed at; bench/README.md, session 11), and readiness's own blocks then have
+    # both cores.
+    ready = resolved(ready_later)
+    del ready_later
     release_free_memory()
     unit_parcel = lookup(units["building_id"].astype(TEXT_DTYPE), standing_on)
     unit_parcel.index = units["unit_id"].astype(TEXT_DTYPE).to_numpy()
@@ -298,30 +335,7 @@ def analyse_land(
                       axis=1)
 
     release_free_memory()
-    unit_table = unit_vacancy(units, leases, as_of=when, rules=rules)
-    per_building = vacancy_by(unit_table, by="building_id")
-    per_building["days_vacant_max"] = unit_table.groupby("building_id")["days_vacant"].max().astype(float).reindex(
-        per_building.index)
-    building_info = first_rows_of(buildings, unit_table["building_id"])
-    phase = lookup(unit_table["building_id"], building_info["phase"].astype(TEXT_DTYPE)) if "phase" in \
-        building_info else pd.Series(np.nan, index=unit_table.index)
-    phases = vacancy_by(unit_table, by=phase.fillna("—"))
-    # Units whose building is not on the map stay in the tables but have no footprint to draw.
-    drawn = per_building.index.dropna()
-    drawn = drawn[isin(pd.Series(drawn), building_info.index)]
-    info = align(building_info, pd.Index(drawn, dtype=TEXT_DTYPE))
-    on_parcel = lookup(pd.Series(drawn, dtype=TEXT_DTYPE), standing_on)
-    # Arrays with their dtypes (``.array``): plain numpy text arrays are typed by their values, object when empty.
-    building_frame = gpd.GeoDataFrame(
-        per_building.loc[drawn].assign(name=info["name"].array, phase=info["phase"].array, use=info["use"].array,
-                                       parcel_id=on_parcel.array),
-        geometry=info.geometry.to_numpy(), crs=buildings.crs)
-    building_frame.index.name = "building_id"
-
-    release_free_memory()
-    # Readiness last: where it ran in the background, it had the land and vacancy steps' time to finish.
     readiness_columns: list[str] = []
-    ready = resolved(ready_later)
     if ready is not None:
         readiness_columns = _kept_readiness(ready)
         frame = pd.concat([frame, ready[readiness_columns]], axis=1)
@@ -337,8 +351,8 @@ def analyse_land(
         buildings=building_frame,
         phases=phases,
         park_vacancy=park_vacancy(unit_table),
-        overlaps=overlapping_leases(leases),
-        trend=vacancy_trend(units, leases, as_of=when, rules=rules),
+        overlaps=overlaps,
+        trend=trend,
         ratios=area_ratios(parcels, util, tax_wan=mu.parcels["tax_wan"], rules=rules),
         readiness=bool(readiness_columns),
         readiness_flags=ready,

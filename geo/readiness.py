@@ -31,6 +31,7 @@ import shapely
 from geo.crs import require_projected
 from geo.nearby import EPS_M, any_within, envelope_gap_at, near_pairs, nearest_distance, run_blocks, run_positions
 from geo.roadnet import Frontage, LineSegments, frontage, parts_in_roads, road_widths_m
+from geo.threads import in_threads
 from layers.infra_rules import InfraRules, ServedSource
 
 #: Separator of the connection codes in the ``missing`` column.
@@ -104,7 +105,8 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
     # (millions at 10⁶ parcels) are never held at once.
     by_line = np.argsort(fronting.line, kind="stable")
     pair_lines = fronting.line[by_line]
-    for block in range(0, len(used), _LINES_PER_BLOCK):
+
+    def served_from_block(block: int) -> None:
         lines = used[block:block + _LINES_PER_BLOCK]
         parts, part_line, part_pipe = parts_in_roads(fronting.lines[lines], half_width_m[lines], pipe_segments)
         part_line, part_pipe = lines[part_line], pipe_at[part_pipe]
@@ -112,6 +114,12 @@ def served_in_roads(parcels: gpd.GeoDataFrame, fronting: Frontage, half_width_m:
         pairs = pairs[np.argsort(fronting.parcel[pairs], kind="stable")]
         _serve_from_parts(fronting.parcel[pairs], fronting.line[pairs], parts, part_line,
                           [mask[part_pipe] for mask in masks], limit_m, geoms, parcel_bounds, vertices, out)
+
+    # The blocks (in threads) mark the same flags, so that a parcel served in one block is not tested again in the
+    # next (flags of their own per block tested more pairs: ≈ 1.7 s more at 10⁶ parcels). A flag only ever turns true, and
+    # a block that reads it before another block sets it only tests more pairs: the flags cannot depend on the
+    # threads.
+    in_threads(served_from_block, range(0, len(used), _LINES_PER_BLOCK))
     return out
 
 

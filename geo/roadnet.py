@@ -28,6 +28,7 @@ import shapely
 
 from geo.crs import require_projected
 from geo.nearby import EPS_M, box_pairs, clip_uv, near_pairs, run_blocks, run_positions, segments
+from geo.threads import in_threads
 from layers.infra_rules import InfraRules
 
 #: Parcel boundary segments clipped at once, with their pieces (some tens of MB of arrays).
@@ -178,10 +179,11 @@ def frontage(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, rules: Infra
     n_lines = max(len(lines), 1)
     # In blocks of parcels, and within them of boundary segments (at 10⁶ parcels the arrays of all at once would
     # take several GB): each block's pairs are the same, in the same order, as those of all parcels at once.
-    blocks = []
-    for start in range(0, len(geoms), _PARCELS_PER_BLOCK):
-        blocks.extend(_block_frontage(geoms[start:start + _PARCELS_PER_BLOCK], start, tree, piece_geoms, pieces,
-                                      n_lines, rules.roads.min_frontage_m))
+    # The blocks share only read-only arrays (and the STRtree, which GEOS queries from any thread).
+    blocks = [frame for block in in_threads(
+        lambda start: _block_frontage(geoms[start:start + _PARCELS_PER_BLOCK], start, tree, piece_geoms, pieces,
+                                      n_lines, rules.roads.min_frontage_m),
+        range(0, len(geoms), _PARCELS_PER_BLOCK)) for frame in block]
     if not blocks:
         blocks = _block_frontage(geoms[:0], 0, tree, piece_geoms, pieces, n_lines, rules.roads.min_frontage_m,
                                  at_least_one=True)

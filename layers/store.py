@@ -355,7 +355,7 @@ def read_layer(path: Path, name: str, *, bbox=None, where: str | None = None, fi
     if bbox is not None:  # the R-tree hands the records over in its own order: put them in the stored order
         fid = meta["fid_column"]
         table = table.sort_by(fid).drop_columns([fid])
-    return _arrow_frame(table, meta)
+    return _arrow_frame(_text_copied(table), meta)
 
 
 def _arrow_frame(table: pa.Table, meta: Mapping) -> pd.DataFrame:
@@ -369,6 +369,24 @@ def _arrow_frame(table: pa.Table, meta: Mapping) -> pd.DataFrame:
     if wkb is None:
         return frame
     return geo_frame(frame, shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)), _crs(meta.get("crs")))
+
+
+def _text_copied(table: pa.Table) -> pa.Table:
+    """``table`` with its text columns copied into Arrow's own memory, each as one chunk.
+
+    GDAL hands each record batch over as one block of memory, freed when the last of
+    its buffers is let go. pandas keeps text columns as they come (zero copy), so the
+    frame's text columns held every batch whole: the WKB of the geometries and every
+    column already converted stayed resident beside the frame (a third of a loaded
+    park; bench/README.md, session 11). Numbers and dates are converted, not kept.
+    """
+    text = [i for i, column in enumerate(table.columns) if pa.types.is_string(column.type)
+            or pa.types.is_large_string(column.type)]
+    for i in text:
+        column = table.column(i)
+        copied = pa.chunked_array([pa.concat_arrays(column.chunks)] if column.num_chunks else [], type=column.type)
+        table = table.set_column(i, table.field(i), copied)
+    return table
 
 
 @functools.lru_cache(maxsize=64)
@@ -767,7 +785,7 @@ class GeoPackageStore:
             return None
         if not set(fields) <= set(table.column_names) or trusted_stamp(self.path, name) != stamp:
             return None
-        return cast_fields(_arrow_frame(table, meta), spec, fields)
+        return cast_fields(_arrow_frame(_text_copied(table), meta), spec, fields)
 
     def extent(self, name: str, *, where: Mapping[str, str | None] | None = None
                ) -> tuple[float, float, float, float] | None:

@@ -169,6 +169,32 @@ def test_dask_engine_reproduces_the_single_process_analysis_of_10_000_parcels(pa
     assert distributed.park_vacancy == single.park_vacancy
 
 
+def test_readiness_in_the_background_and_in_threaded_blocks_gives_the_whole_analysis_unchanged(park_10k,
+                                                                                              monkeypatch):
+    # Readiness beside the land steps (the vacancy tables made meanwhile, 亩均 after it), its blocks of 3 000
+    # parcels and 1 000 road lines in two threads, against everything in one thread with one block: every output.
+    import functools
+
+    store, layers = park_10k
+    as_of = store.read_meta()["reference_date"]
+    single = analyse_land(layers, as_of=as_of, rules=default_rules(), infra_rules=INFRA)
+    monkeypatch.setattr("geo.roadnet._PARCELS_PER_BLOCK", 3_000)
+    monkeypatch.setattr("geo.readiness._LINES_PER_BLOCK", 1_000)
+    monkeypatch.setattr("geo.threads.block_threads", lambda: 2)
+    steps = functools.partial(parcel_steps, background=True)
+    threaded = analyse_land(layers, as_of=as_of, rules=default_rules(), infra_rules=INFRA, steps=steps)
+    assert single.readiness and threaded.readiness
+    assert single.parcels["served_water_supply"].any() and not single.parcels["served_water_supply"].all()
+    for name in ("parcels", "buildings"):
+        pd.testing.assert_frame_equal(pd.DataFrame(getattr(threaded, name)), pd.DataFrame(getattr(single, name)),
+                                      check_exact=True)
+    for name in ("units", "phases", "overlaps", "trend", "ratios", "readiness_flags"):
+        pd.testing.assert_frame_equal(getattr(threaded, name), getattr(single, name), check_exact=True)
+    for name in ("firms", "parcels", "land", "cutoffs"):
+        pd.testing.assert_frame_equal(getattr(threaded.muju, name), getattr(single.muju, name), check_exact=True)
+    assert threaded.park_vacancy == single.park_vacancy
+
+
 def test_analyse_command_with_the_dask_engine_prints_the_same_figures(tiny_park):
     from app import create_app
 

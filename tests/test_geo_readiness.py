@@ -354,6 +354,14 @@ def test_flags_only_equals_the_full_result_on_a_row_of_sites():
     assert full["serve_limit_m"].isna().any() and full["serve_limit_m"].notna().any()
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_served_flags_of_blocks_in_threads_are_those_of_one_block(monkeypatch, threads):
+    # The same park as above with one road line per block, the blocks judged in one thread or two: each block
+    # marks its own flags and the parcel is served where any block serves it, as with all lines in one block.
+    monkeypatch.setattr("geo.threads.block_threads", lambda: threads)
+    test_served_flags_in_blocks_of_road_lines(monkeypatch, 1)
+
+
 @pytest.mark.parametrize("lines_per_block", [1, 2, 50_000])
 def test_served_flags_in_blocks_of_road_lines(monkeypatch, lines_per_block):
     # P borders R1 (south, y = 0) and R4 (north, y = 120; both 20 m red lines, limits 20 m). Telecom runs in R4 only

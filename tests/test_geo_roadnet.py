@@ -155,6 +155,13 @@ def test_minimum_frontage_on_both_sides(bottom_y, borders):
         assert fronts["frontage_m"].iloc[0] == pytest.approx(5.1)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_frontage_of_blocks_in_threads_is_that_of_all_at_once(monkeypatch, threads):
+    # The test below with its blocks of parcels shared among one thread or two: the blocks come back in order.
+    monkeypatch.setattr("geo.threads.block_threads", lambda: threads)
+    test_frontage_in_blocks_of_parcels_is_that_of_all_at_once(monkeypatch)
+
+
 def test_frontage_in_blocks_of_parcels_is_that_of_all_at_once(monkeypatch):
     # Blocks of one and of two parcels (P1 | P2 … : a block with no bordering road, P3, in between) against one
     # block of all: the same pairs in the same order and the same figures, bit for bit.
