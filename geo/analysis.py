@@ -56,9 +56,11 @@ LAND_SHOWN_FIELDS: dict[str, frozenset[str]] = {"parcels": frozenset({"name"}), 
 #: The layers the readiness flags of the parcels read (:func:`readiness_flags`).
 READINESS_LAYERS = ("parcels", "roads", "pipelines")
 #: The parcels' fields the readiness flags read: the parcels' shapes, their ids, whether the site is levelled, and
-#: which parcels are in force on the day. Any other field of a parcel may change and the flags stay as they are.
+#: which parcels are in force on the day. Any other field of a parcel may change and the flags stay as they are
+#: (the park service keeps them over such a change: a new read of a parcel field by readiness belongs here).
 READINESS_PARCEL_FIELDS = frozenset({"parcel_id", "geometry", "site_levelled", *VALID_TIME_FIELD_NAMES, "retired_on"})
-#: Fields of the layers it reads that the land analysis neither computes with nor shows.
+#: Fields of the layers it reads that the land analysis neither computes with nor shows (kept over a change of them:
+#: a new read of one of these by the analysis must take it out of here and of :data:`LAND_SHOWN_FIELDS`).
 LAND_UNREAD_FIELDS: dict[str, frozenset[str]] = {"enterprises": frozenset({"name"}), "roads": frozenset({"name"})}
 
 

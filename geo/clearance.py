@@ -31,7 +31,8 @@ KINDS = ("pipe_pipe", "pipe_building", "pipe_under_building")
 #: The layers the conflicts are found in.
 CLEARANCE_LAYERS = ("pipelines", "buildings")
 #: The buildings' fields the conflicts read: their footprints, ids and statuses, and which are in force on the day.
-#: Any other field of a building may change and the conflicts stay as they are.
+#: Any other field of a building may change and the conflicts stay as they are (the park service keeps the counts
+#: over such a change: a new read of a building field by the conflicts belongs here).
 CLEARANCE_BUILDING_FIELDS = frozenset({"building_id", "geometry", "status", *VALID_TIME_FIELD_NAMES, "retired_on"})
 COLUMNS = ("kind", "id_a", "id_b", "network_a", "network_b", "class_a", "class_b",
            "required_m", "actual_m", "status", "source")

@@ -31,7 +31,8 @@ METRES_PER_KM = 1_000.0
 #: The layers the analysis reads.
 INFRASTRUCTURE_ANALYSIS_LAYERS = ("parcels", "roads", "pipelines", "buildings", "facilities")
 #: The parcels' fields the analysis computes with: their shapes and ids, whether the site is levelled, whether the
-#: land is supplied (the coverage counts supplied parcels), and which parcels are in force on the day.
+#: land is supplied (the coverage counts supplied parcels), and which parcels are in force on the day (any other
+#: parcel field is patched into a kept analysis: a new read of one belongs here).
 INFRASTRUCTURE_PARCEL_FIELDS = frozenset({"parcel_id", "geometry", "site_levelled", "status", *VALID_TIME_FIELD_NAMES,
                                           "retired_on"})
 #: Fields the analysis holds with the records it judged (``layers``) without computing with them — the descriptive

@@ -209,7 +209,7 @@ SUMMARY_LAYERS = tuple(sorted({name for _, names, _ in FIGURE_GROUPS for name in
 
 #: Fields of its layers that no figure of the summary reads — the names and notes shown beside the records: a change
 #: of these alone leaves every figure as it was (``service.park`` keeps the figures over it; the test scrambles them
-#: and computes the figures again).
+#: and computes the figures again). A figure that comes to read one of them must take it out of here.
 SUMMARY_UNREAD_FIELDS: dict[str, frozenset[str]] = {
     "zones": frozenset({"name", "note"}),
     "parcels": frozenset({"name"}),
