@@ -216,13 +216,16 @@ class StyledGeoJson(Layer):
         Label in the layer control (HTML-escaped here: Leaflet inserts it as HTML).
     """
 
+    # The features are not rendered here: a marker stands in their place and map_components puts them in the page's
+    # script. branca compiles every element's rendered output as a Jinja template, and a layer's features (about a
+    # megabyte at 10³ parcels) cost ~0.1–0.25 s a page to lex as one.
     _template = Template(
         """
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = parkatlas.geoJsonLayer(
                 {{ this.key|tojson }},
                 {{ this.client_spec|tojson }},
-                {{ this.data_json }}
+                {{ this.data_marker }}
             );
         {% endmacro %}
         """
@@ -235,6 +238,33 @@ class StyledGeoJson(Layer):
         self.data_json = data_json
         self.client_spec = spec
         self.n_features = n_features
+
+    @property
+    def data_marker(self) -> str:
+        """What the rendered script holds where the features go (:func:`with_layer_data` puts them there): valid
+        script on its own (no features), unique to the layer (its element name is random)."""
+        return f"null /*{DATA_MARKER}{self.get_name()}*/"
+
+
+#: The comment a layer's data marker opens with (:attr:`StyledGeoJson.data_marker`).
+DATA_MARKER = "parkatlas-layer-data:"
+_DATA_MARKER = re.compile(r"null /\*" + re.escape(DATA_MARKER) + r"([A-Za-z0-9_]+)\*/")
+
+
+def with_layer_data(script: str, m: folium.Map) -> str:
+    """The rendered ``script`` of ``m`` with each inline layer's features where its marker stands (one pass)."""
+    layers = {layer.get_name(): layer.data_json for layer in _styled_layers(m)}
+    return _DATA_MARKER.sub(lambda found: layers.get(found.group(1), found.group(0)), script)
+
+
+def _styled_layers(element) -> list[StyledGeoJson]:
+    """The :class:`StyledGeoJson` layers among ``element``'s descendants."""
+    found = []
+    for child in element._children.values():
+        if isinstance(child, StyledGeoJson):
+            found.append(child)
+        found += _styled_layers(child)
+    return found
 
 
 def _client_style(spec: LayerSpec) -> tuple[dict, str]:
@@ -735,7 +765,7 @@ def map_components(m: folium.Map) -> MapComponents:
     figure = m.get_root()
     figure.render()
     check_local_assets(m)
-    return MapComponents(figure.header.render(), figure.html.render(), figure.script.render())
+    return MapComponents(figure.header.render(), figure.html.render(), with_layer_data(figure.script.render(), m))
 
 
 def rendered_feature_counts(m: folium.Map) -> dict[str, int]:

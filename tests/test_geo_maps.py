@@ -307,3 +307,27 @@ def test_the_inefficient_land_layer_is_coloured_by_its_first_category(tiny, cate
     assert [f["properties"]["inefficiency_reason"] for f in data["features"]] == [
         "underused,below_target", "supplied_unused"]
     assert len({f["properties"]["_c"] for f in data["features"]}) == len(drawn)  # one colour per first category
+
+
+def test_layer_features_reach_the_script_without_being_compiled_as_a_template(monkeypatch):
+    """The features are put in the rendered script in place of each layer's marker (branca compiles every element's
+    output as a Jinja template: they never pass through it), each layer's once, and no marker is left; a name that
+    reads like a marker stays the parcel's name."""
+    import jinja2
+
+    frames = tiny_frames()
+    frames["parcels"].loc[0, "name"] = "null /*parkatlas-layer-data:styled_geo_json_0*/"
+    compiled = []
+    real = jinja2.Environment.from_string
+    monkeypatch.setattr(jinja2.Environment, "from_string",
+                        lambda self, source, *a, **k: compiled.append(source) or real(self, source, *a, **k))
+    m = maps.overview_map(typed(frames))
+    inline = maps._styled_layers(m)
+    page = render(m)
+    assert len(inline) >= 4 and {"parcels", "buildings"} <= {layer.key for layer in inline}
+    assert not any("FeatureCollection" in source for source in compiled)  # (the features never were a template)
+    assert compiled  # (the rest of the map was: the spy saw it)
+    assert page.count('{"type":"FeatureCollection"') == len(inline)
+    assert not re.search(r"null /\*parkatlas-layer-data:styled_geo_json_[0-9a-f]{20,}\*/", page)
+    _, data = layer_payload(page, "parcels")
+    assert data["features"][0]["properties"]["name"] == "null /*parkatlas-layer-data:styled_geo_json_0*/"
