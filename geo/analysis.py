@@ -85,16 +85,12 @@ class LandAnalysis:
 
 
 def with_fields_shown(land: LandAnalysis, layer: str, records: pd.DataFrame, id_field: str,
-                      fields=None) -> LandAnalysis:
-    """``land`` with the :data:`LAND_SHOWN_FIELDS` of ``layer`` (or those of ``fields``) as ``records`` (of that
-    layer, ids in ``id_field``) hold them, in the rows of those records it lists (its frame of that layer: by the
-    id column, or an index of ids, the buildings'); ``land`` itself is left as it was (it is shared)."""
-    shown = LAND_SHOWN_FIELDS.get(layer, frozenset())
-    fields = shown if fields is None else shown & set(fields)
-    if not fields:
-        return land
+                      fields) -> LandAnalysis:
+    """``land`` with ``fields`` (of :data:`LAND_SHOWN_FIELDS`) of ``layer`` as ``records`` (of that layer, ids in
+    ``id_field``) hold them, in the rows of those records its frame of that layer lists (by the id column, or an
+    index of ids, the buildings'); ``land`` itself is left as it was (it is shared)."""
     frame = getattr(land, layer)
-    patched = with_fields_of(frame, records, id_field, sorted(fields))
+    patched = with_fields_of(frame, records, id_field, fields)
     return land if patched is frame else replace(land, **{layer: patched})
 
 

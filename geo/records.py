@@ -47,14 +47,13 @@ def described_fields(layers) -> dict[str, frozenset[str]]:
     return {name: frozenset(DESCRIPTION_FIELDS) & set(get_layer(name).field_names) for name in layers}
 
 
-def with_layer_fields(result: Mapping, layer: str, records: pd.DataFrame, id_field: str, fields) -> dict:
+def with_layer_fields(result: Mapping, layer: str, records: pd.DataFrame, id_field: str, fields) -> Mapping:
     """A result that holds the records it judged by layer (``result["layers"]``) with ``fields`` of ``layer`` as
-    ``records`` hold them (:func:`with_fields_of`); ``result`` itself is left as it was."""
+    ``records`` hold them (:func:`with_fields_of`); ``result`` itself is left as it was (returned when it holds
+    none of them)."""
     held = result["layers"].get(layer)
-    patched = None if held is None else with_fields_of(held, records, id_field, fields)
-    if patched is None or patched is held:
-        return dict(result)
-    return {**result, "layers": {**result["layers"], layer: patched}}
+    patched = held if held is None else with_fields_of(held, records, id_field, fields)
+    return result if patched is held else {**result, "layers": {**result["layers"], layer: patched}}
 
 
 def with_fields_of(frame: pd.DataFrame, records: pd.DataFrame, id_field: str, fields) -> pd.DataFrame:

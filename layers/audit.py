@@ -462,84 +462,84 @@ def commit(store, change: Change, build: Build, *, layers: Iterable[str],
 
 def _commit_layers(store, change: Change, build: Build, *, layers: list[str], load: Callable[[str], pd.DataFrame]
                    ) -> pd.DataFrame:
-    """:func:`commit` layer by layer: the layers read, built, validated, diffed and saved whole."""
-    with write_lock(store):
-        crs = store.working_crs()
-        current = {name: load(name) for name in layers}
-        log = load(AUDIT_LAYER)
-        built = build(current, log)
-        frames, events = {}, []
-        for name, frame in built.items():
-            if name == AUDIT_LAYER:
-                msg = "the audit trail is append-only; it cannot be saved as a layer"
-                raise ValueError(msg)
-            spec = get_layer(name)
-            old = current[name] if name in current else load(name)
-            typed = checked_frame(name, frame, crs, source=f"{change.action}:{name}")
-            touched = changed_ids(old, typed, spec, ignore=STAMPED)
-            typed = stamp(old, typed, spec, change, touched)
-            # Only the touched records can differ now: diff just those (a large layer is compared once).
-            ids = spec.id_field
-            layer_events = diff_events(old[old[ids].isin(touched)], typed[typed[ids].isin(touched)], spec, change)
-            if len(layer_events):
-                frames[name] = typed
-                events.append(layer_events)
-        if not events:
-            return number_events(_event_rows(change, "", [], [], [], [], []), start_seq=1)
-        numbered = number_events(pd.concat(events, ignore_index=True), start_seq=next_seq(log))
-        numbered = checked_frame(AUDIT_LAYER, numbered, crs, source=f"{change.action}:{AUDIT_LAYER}")
-        save_layers(store, {**frames, AUDIT_LAYER: numbered}, append=(AUDIT_LAYER,), checked=True)
-        return numbered
+    """:func:`commit` layer by layer: the layers read, built, validated, diffed and saved whole (under the write
+    lock :func:`commit` holds)."""
+    crs = store.working_crs()
+    current = {name: load(name) for name in layers}
+    log = load(AUDIT_LAYER)
+    built = build(current, log)
+    frames, events = {}, []
+    for name, frame in built.items():
+        if name == AUDIT_LAYER:
+            msg = "the audit trail is append-only; it cannot be saved as a layer"
+            raise ValueError(msg)
+        spec = get_layer(name)
+        old = current[name] if name in current else load(name)
+        typed = checked_frame(name, frame, crs, source=f"{change.action}:{name}")
+        touched = changed_ids(old, typed, spec, ignore=STAMPED)
+        typed = stamp(old, typed, spec, change, touched)
+        # Only the touched records can differ now: diff just those (a large layer is compared once).
+        ids = spec.id_field
+        layer_events = diff_events(old[old[ids].isin(touched)], typed[typed[ids].isin(touched)], spec, change)
+        if len(layer_events):
+            frames[name] = typed
+            events.append(layer_events)
+    if not events:
+        return number_events(_event_rows(change, "", [], [], [], [], []), start_seq=1)
+    numbered = number_events(pd.concat(events, ignore_index=True), start_seq=next_seq(log))
+    numbered = checked_frame(AUDIT_LAYER, numbered, crs, source=f"{change.action}:{AUDIT_LAYER}")
+    save_layers(store, {**frames, AUDIT_LAYER: numbered}, append=(AUDIT_LAYER,), checked=True)
+    return numbered
 
 
 def _commit_rows(store, rows, change: Change, build: Build, *, layers: list[str], scope: Scope,
                  on_rows: RowsWritten | None) -> pd.DataFrame:
-    """:func:`commit` record by record: the scope's records read, built, validated, diffed and written in place."""
-    with write_lock(store):
-        before = store.version()
-        crs = store.working_crs()
-        current = {name: rows.read_rows(name, scope.records.get(name, ()), id_prefixes=scope.prefixes.get(name, ()))
-                   for name in layers}
-        keys = [(name, record_id) for name, frame in current.items() for record_id in frame[get_layer(name).id_field]]
-        trail = rows.read_events(records=keys, change_ids=scope.changes, undoes=scope.changes)
-        built = build(current, trail)
-        updated, created, written, events = {}, {}, {}, []
-        for name, frame in built.items():
-            if name not in current:
-                msg = f"a change in place builds only the layers it read ({', '.join(current)}), not {name!r}"
-                raise ValueError(msg)
-            spec = get_layer(name)
-            old = current[name]
-            few = FewRecordDiff.compare(old, frame, spec)
-            typed = checked_frame(name, frame, crs, source=f"{change.action}:{name}",
-                                  checked=few.unchanged if few is not None else [])
-            ids = spec.id_field
-            gone = set(old[ids]) - set(typed[ids])
-            if gone:
-                msg = f"{name}: records are retired, never deleted ({', '.join(sorted(map(str, gone)))})"
-                raise ValueError(msg)
-            added = set(typed[ids]) - set(old[ids])
-            _refuse_taken(name, ids, rows.ids_present(name, sorted(added)), source=f"{change.action}:{name}")
-            judged = few.judge(old, typed, spec) if few is not None and not added else None
-            touched = judged.changed() if judged is not None else changed_ids(old, typed, spec, ignore=STAMPED)
-            typed = stamp(old, typed, spec, change, touched)
-            before_rows, after_rows = _records_of(old, ids, touched), _records_of(typed, ids, touched)
-            layer_events = (judged.events(old, typed, spec, change, touched) if judged is not None
-                            else diff_events(before_rows, after_rows, spec, change))
-            if len(layer_events):
-                updated[name] = after_rows if not added else after_rows[~after_rows[ids].isin(added).to_numpy()]
-                created[name] = after_rows.iloc[:0] if not added else after_rows[after_rows[ids].isin(added).to_numpy()]
-                written[name] = (before_rows, after_rows)
-                events.append(layer_events)
-        if not events:
-            return number_events(_event_rows(change, "", [], [], [], [], []), start_seq=1)
-        numbered = number_events(pd.concat(events, ignore_index=True), start_seq=rows.next_seq())
-        numbered = checked_frame(AUDIT_LAYER, numbered, crs, source=f"{change.action}:{AUDIT_LAYER}")
-        rows.save_rows(updated, created, numbered)
-        if on_rows is not None:
-            on_rows(before, store.version(), {**written, AUDIT_LAYER: (numbered.iloc[:0], numbered)})
-        numbered.attrs["saved"] = _saved_state(written, (trail, numbered))
-        return numbered
+    """:func:`commit` record by record: the scope's records read, built, validated, diffed and written in place
+    (under the write lock :func:`commit` holds)."""
+    before = store.version()
+    crs = store.working_crs()
+    current = {name: rows.read_rows(name, scope.records.get(name, ()), id_prefixes=scope.prefixes.get(name, ()))
+               for name in layers}
+    keys = [(name, record_id) for name, frame in current.items() for record_id in frame[get_layer(name).id_field]]
+    trail = rows.read_events(records=keys, change_ids=scope.changes, undoes=scope.changes)
+    built = build(current, trail)
+    updated, created, written, events = {}, {}, {}, []
+    for name, frame in built.items():
+        if name not in current:
+            msg = f"a change in place builds only the layers it read ({', '.join(current)}), not {name!r}"
+            raise ValueError(msg)
+        spec = get_layer(name)
+        old = current[name]
+        few = FewRecordDiff.compare(old, frame, spec)
+        typed = checked_frame(name, frame, crs, source=f"{change.action}:{name}",
+                              checked=few.unchanged if few is not None else [])
+        ids = spec.id_field
+        gone = set(old[ids]) - set(typed[ids])
+        if gone:
+            msg = f"{name}: records are retired, never deleted ({', '.join(sorted(map(str, gone)))})"
+            raise ValueError(msg)
+        added = set(typed[ids]) - set(old[ids])
+        _refuse_taken(name, ids, rows.ids_present(name, sorted(added)), source=f"{change.action}:{name}")
+        judged = few.judge(old, typed, spec) if few is not None and not added else None
+        touched = judged.changed() if judged is not None else changed_ids(old, typed, spec, ignore=STAMPED)
+        typed = stamp(old, typed, spec, change, touched)
+        before_rows, after_rows = _records_of(old, ids, touched), _records_of(typed, ids, touched)
+        layer_events = (judged.events(old, typed, spec, change, touched) if judged is not None
+                        else diff_events(before_rows, after_rows, spec, change))
+        if len(layer_events):
+            updated[name] = after_rows if not added else after_rows[~after_rows[ids].isin(added).to_numpy()]
+            created[name] = after_rows.iloc[:0] if not added else after_rows[after_rows[ids].isin(added).to_numpy()]
+            written[name] = (before_rows, after_rows)
+            events.append(layer_events)
+    if not events:
+        return number_events(_event_rows(change, "", [], [], [], [], []), start_seq=1)
+    numbered = number_events(pd.concat(events, ignore_index=True), start_seq=rows.next_seq())
+    numbered = checked_frame(AUDIT_LAYER, numbered, crs, source=f"{change.action}:{AUDIT_LAYER}")
+    rows.save_rows(updated, created, numbered)
+    if on_rows is not None:
+        on_rows(before, store.version(), {**written, AUDIT_LAYER: (numbered.iloc[:0], numbered)})
+    numbered.attrs["saved"] = _saved_state(written, (trail, numbered))
+    return numbered
 
 
 def _records_of(frame: pd.DataFrame, id_field: str, record_ids: set) -> pd.DataFrame:
