@@ -23,7 +23,8 @@ KINDS_ZH = {
     "a number": "数值",
     "a whole number": "整数",
     "yes/no (true/false, 是/否, 1/0)": "是/否（true/false、是/否、1/0）",
-    "a date (YYYY-MM-DD, YYYY/M/D or YYYY年M月D日)": "日期（YYYY-MM-DD、YYYY/M/D 或 YYYY年M月D日）",
+    "a date, year first (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYYMMDD or YYYY年M月D日)":
+        "日期，年份在前（YYYY-MM-DD、YYYY/M/D、YYYY.M.D、YYYYMMDD 或 YYYY年M月D日）",
 }
 #: Geometry kinds as logged (shapely's and the registry's names) in Chinese.
 GEOMETRY_ZH = {"Point": "点", "LineString": "线", "Polygon": "面", "MultiPoint": "多点", "MultiLineString": "多线",

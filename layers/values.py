@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import unicodedata
 
 import numpy as np
@@ -142,19 +143,36 @@ def to_date(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         out = series.dt.tz_localize(None) if series.dt.tz is not None else series
         return out.dt.normalize().astype("datetime64[ms]"), pd.Series(False, index=series.index)
-    text = series.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
-    text = text.astype(STRING_DTYPE).str.strip()
-    text = (
-        text.str.replace("年", "-", regex=False)
-        .str.replace("月", "-", regex=False)
-        .str.replace("日", "", regex=False)
-        .str.replace("/", "-", regex=False)
-        .str.replace(".", "-", regex=False)
-    )
-    parsed = pd.to_datetime(text, errors="coerce", format="mixed", yearfirst=True)
-    out = parsed.dt.normalize().astype("datetime64[ms]")
+    text = series.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v).astype(STRING_DTYPE)
+    # Each distinct text is read once (a column of 10⁶ dates holds a few thousand days).
+    positions, distinct = pd.factorize(text, use_na_sentinel=True)
+    days = np.array([_day_of_text(v) for v in distinct] + [np.datetime64("NaT", "D")], dtype="datetime64[D]")
+    out = pd.Series(days[positions].astype("datetime64[ms]"), index=series.index, name=series.name)
     bad = present(series) & out.isna()
     return out, bad
+
+
+#: A day written year first, as the allowed forms say (:data:`KIND_DESCRIPTIONS`): 2021-03-01, 2021/3/1, 2021.3.1,
+#: 2021年3月1日 or 20210301, optionally with a time of day (ISO 8601, an offset or Z), which is dropped. Anything
+#: else — a year or a month alone (2021年, 2021-3), two-digit years (21-3-1), day or month first (1/3/2021: is it
+#: January or March?), month names — is not a day and is refused, never completed with a guessed day or month.
+#: (An import reads day/month/year columns and Excel serials before this: ``layers.io.normalise.normalise_dates``.)
+_DAY_TEXT = re.compile(
+    r"(?P<year>\d{4})(?:\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
+    r"|(?P<month8>\d{2})(?P<day8>\d{2}))"
+    r"(?:(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
+
+
+def _day_of_text(text: str) -> np.datetime64:
+    """The day ``text`` writes in an allowed form (full-width digits and marks read as ASCII), else NaT."""
+    found = _DAY_TEXT.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    if found is None:
+        return np.datetime64("NaT", "D")
+    month, day = (found["month"], found["day"]) if found["month"] is not None else (found["month8"], found["day8"])
+    try:
+        return np.datetime64(dt.date(int(found["year"]), int(month), int(day)), "D")
+    except ValueError:  # no such day (2019-02-29, month 13)
+        return np.datetime64("NaT", "D")
 
 
 def to_code(series: pd.Series, spec_field: Field) -> tuple[pd.Series, pd.Series]:
@@ -246,5 +264,5 @@ KIND_DESCRIPTIONS = {
     "float": "a number",
     "int": "a whole number",
     "bool": "yes/no (true/false, 是/否, 1/0)",
-    "date": "a date (YYYY-MM-DD, YYYY/M/D or YYYY年M月D日)",
+    "date": "a date, year first (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYYMMDD or YYYY年M月D日)",
 }

@@ -208,3 +208,49 @@ def test_report_groups_records_and_says_what_it_got():
     assert report.to_dict()["problems"][0] == {"record": "row 1", "field": "status",
                                                "message": "unknown value; allowed: planned, supplied",
                                                "value": "'批而未供2'"}
+
+
+# -- days written as text (layers.values.to_date) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("2021-03-01", "2021-03-01"), ("2021/3/1", "2021-03-01"), ("2021.3.1", "2021-03-01"),
+    ("2021年3月1日", "2021-03-01"), ("2021年3月1", "2021-03-01"), ("20210301", "2021-03-01"),
+    (" 2021 / 3 / 1 ", "2021-03-01"), ("２０２１年３月１日", "2021-03-01"),  # full-width digits, as typed in Chinese
+    ("2021-03-01 23:59", "2021-03-01"), ("2021-03-01T23:59:59.5+08:00", "2021-03-01"),  # the time is dropped
+    ("2020-02-29", "2020-02-29"), ("1960-12-31", "1960-12-31"),
+])
+def test_a_day_written_year_first_is_read(text, day):
+    from layers.values import to_date
+
+    out, bad = to_date(pd.Series([text], dtype=object))
+    assert out.iloc[0] == pd.Timestamp(day) and not bad.iloc[0]
+
+
+@pytest.mark.parametrize("text", [
+    "2021年", "2021", "2021-3", "2021年3月", "2021.03",  # a year or a month alone: no day is guessed
+    "1/3/2021", "3/1/2021",  # day or month first: January or March? (an import reads such columns beforehand)
+    "21-3-1", "Mar 2021", "二〇二一年三月一日", "2021-03-01 noon",
+    "2019-02-29", "2021-13-01", "2021-04-31", "202103011",  # no such day; nine digits
+])
+def test_text_that_is_not_a_whole_day_written_year_first_is_refused(text):
+    from layers.values import to_date
+
+    out, bad = to_date(pd.Series([text, "2021-03-01", None], dtype=object))
+    assert out.isna().tolist() == [True, False, True] and bad.tolist() == [True, False, False]
+
+
+def test_an_import_refuses_a_year_alone_naming_the_record_field_value_and_the_allowed_forms(tmp_path, tiny_park):
+    from layers.import_text import chinese
+    from layers.io import ImportOptions, ImportRejected, import_layer
+
+    source = tmp_path / "企业.csv"
+    source.write_text("企业编号,企业名称,成立日期\nE1,甲公司,2019年\nE2,乙公司,2019年3月1日\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as caught:
+        import_layer(source, "enterprises", park=tiny_park, options=ImportOptions(mode="upsert", dry_run=True))
+    text = caught.value.report.text()
+    assert ("row 1 (enterprise_id=E1) · established: expected a date, year first (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, "
+            "YYYYMMDD or YYYY年M月D日) (got '2019年')") in text
+    assert "row 2" not in text
+    assert (chinese("expected a date, year first (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYYMMDD or YYYY年M月D日)")
+            == "应为日期，年份在前（YYYY-MM-DD、YYYY/M/D、YYYY.M.D、YYYYMMDD 或 YYYY年M月D日）")

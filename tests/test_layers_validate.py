@@ -121,7 +121,7 @@ def test_whole_number_field_rejects_fractions():
 def test_bad_date_and_bad_boolean():
     frame = parcels_frame(parcel_id=["A"], contract_date=["next spring"], site_levelled=["maybe"])
     assert problems_of(frame) == [
-        "record row 1 (parcel_id=A), field contract_date: expected a date (YYYY-MM-DD, YYYY/M/D or YYYY年M月D日) "
+        "record row 1 (parcel_id=A), field contract_date: expected a date, year first (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYYMMDD or YYYY年M月D日) "
         "(got 'next spring')",
         "record row 1 (parcel_id=A), field site_levelled: expected yes/no (true/false, 是/否, 1/0) (got 'maybe')",
     ]
