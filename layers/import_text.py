@@ -151,6 +151,7 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         # dates, land use, valid time
         (r"Excel serial day number read as a date", "Excel 日期序号已按日期读取"),
         (r"letters: read as (?P<std>.+)", "字母代码：按 {std} 读取"),
+        (r"class name read as its code (?P<code>\S+) \((?P<std>[^)]+)\)", "地类名称已按其代码 {code}（{std}）读取"),
         (r"no classification given; assumed (?P<std>.+)", "未给出用地分类标准，按 {std}"),
         (r"crosswalked (?P<code>\S+) \((?P<std>[^)]+)\) → (?P<new>\S+) (?P<name>\S+) \((?P<std2>[^)]+)\); "
          r"original kept, flagged for review",

@@ -12,6 +12,7 @@ see DOMAIN.md §6).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 STD_2023 = "用地用海2023"
@@ -170,6 +171,21 @@ def land_use_class(code: str, standard: str = STD_2023) -> LandUseClass | None:
     """The class of ``code`` in ``standard``; falls back to its parent code."""
     table = CLASSES_BY_STANDARD.get(standard, {})
     return next((table[c] for c in (str(code), *_parents(str(code))) if c in table), None)
+
+
+def code_of_name(name: str, fold=lambda text: text) -> tuple[str, str] | None:
+    """(code, system) of the class whose Chinese name is ``name`` (二类工业用地 → 100102, 用地用海2023); a name of
+    several systems is the 2023 class (the same land: 工业用地 is 1001, M and 0601). ``fold`` makes names
+    comparable (width, case, traditional characters: ``layers.io.suggest.fold``)."""
+    return _codes_by_name(fold).get(fold(name))
+
+
+@functools.lru_cache(maxsize=4)
+def _codes_by_name(fold) -> dict[str, tuple[str, str]]:
+    names: dict[str, tuple[str, str]] = {}
+    for std in (STD_GB50137, STD_GBT21010, STD_2023):  # 2023 last: it wins a shared name
+        names.update({fold(c.label_zh): (code, std) for code, c in CLASSES_BY_STANDARD[std].items()})
+    return names
 
 
 def is_known_code(code: str, standard: str) -> bool:

@@ -86,6 +86,31 @@ def test_land_use_crosswalk_keeps_the_original_and_flags_review():
     assert "in GB/T21010-2017 1001 means 铁路用地: review" in messages[6]
 
 
+def test_land_use_class_names_are_read_as_their_codes_and_kept_as_written():
+    # 二类工业用地 and 工业用地 name classes of all three systems (the same land): read as the 2023 class. 城市道路用地
+    # and 商务用地 are GB 50137 names only (S1, B2), 铁路用地 a GB/T 21010 one (1001): crosswalked then as their codes
+    # are. 二類工業用地 is written in traditional characters. 二类工业 names no class (the validator refuses it).
+    frame = pd.DataFrame({"land_use": ["二类工业用地", "工业用地", "城市道路用地", " 商务 用地 ", "二類工業用地",
+                                       "二类工业", "M1", "铁路用地"]})
+    notes = normalise_land_use(frame)
+    assert list(frame["land_use"]) == ["100102", "1001", "1207", "0902", "100102", "二类工业", "100101", "1201"]
+    assert list(frame["land_use_std"].fillna("-")) == ["用地用海2023"] * 5 + ["-"] + ["用地用海2023"] * 2
+    assert list(frame["land_use_original"].fillna("-")) == ["二类工业用地", "工业用地", "城市道路用地", "商务用地",
+                                                            "二類工業用地", "-", "M1", "铁路用地"]
+    assert list(frame["land_use_original_std"].fillna("-")) == ["用地用海2023", "用地用海2023", "GB50137-2011",
+                                                                "GB50137-2011", "用地用海2023", "-", "GB50137-2011",
+                                                                "GB/T21010-2017"]
+    # An exact 2023 name means what it says: no review; a crosswalked one is reviewed as its code would be.
+    assert list(frame["land_use_review"].fillna(False)) == [False, False, True, True, False, False, True, True]
+    named = {row: message for row, _, message, _ in notes if message.startswith("class name")}
+    assert named == {0: "class name read as its code 100102 (用地用海2023)",
+                     1: "class name read as its code 1001 (用地用海2023)",
+                     2: "class name read as its code S1 (GB50137-2011)",
+                     3: "class name read as its code B2 (GB50137-2011)",
+                     4: "class name read as its code 100102 (用地用海2023)",
+                     7: "class name read as its code 1001 (GB/T21010-2017)"}
+
+
 def test_dates_excel_serials_compact_and_day_month_order():
     out, notes = normalise_dates(pd.Series(["44256", "20210301", "20000", "73050", "19999", "2021/3/1"]))
     assert out.iloc[0] == pd.Timestamp("2021-03-01") and out.iloc[1] == pd.Timestamp("2021-03-01")
@@ -254,3 +279,12 @@ def test_an_import_refuses_a_year_alone_naming_the_record_field_value_and_the_al
     assert "row 2" not in text
     assert (chinese("expected a date, year first (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYYMMDD or YYYY年M月D日)")
             == "应为日期，年份在前（YYYY-MM-DD、YYYY/M/D、YYYY.M.D、YYYYMMDD 或 YYYY年M月D日）")
+
+
+def test_a_class_name_read_as_its_code_says_so_in_chinese_and_supply_dates_map_to_the_contract_date():
+    from layers.import_text import chinese
+
+    assert chinese("class name read as its code 100102 (用地用海2023)") == "地类名称已按其代码 100102（用地用海2023）读取"
+    for header in ("出让时间", "出让日期", "供地日期", "供地时间", "签订日期", "合同签订日期"):
+        assert match_columns([header], PARCELS).renames == {header: "contract_date"}
+    assert match_columns(["出让面积"], PARCELS).renames == {"出让面积": "registered_area_m2"}  # (not a date)

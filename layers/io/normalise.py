@@ -19,6 +19,7 @@ import pandas as pd
 
 from layers import landuse
 from layers.io.mapping import UNIT_FACTORS, field_dimension, unit_factor
+from layers.io.suggest import fold
 from layers.schema import Field, LayerSpec
 from layers.values import STRING_DTYPE, normalise_text, present, to_float
 
@@ -128,6 +129,15 @@ def normalise_land_use(frame: pd.DataFrame) -> list[tuple[int, str, str, object]
     for (code, std), rows in pairs.groupby(["code", "std"], dropna=False).groups.items():
         positions = frame.index.get_indexer(rows)
         std = None if (std is None or (isinstance(std, float) and np.isnan(std))) else std
+        written = code
+        named = landuse.code_of_name(code, fold) if std is None else None
+        if named is not None:  # a class's name (二类工业用地) in place of its code: the class it names
+            code, std = named
+            out_code.iloc[positions] = code
+            out_std.iloc[positions] = std
+            original.iloc[positions] = written  # (the name as written is kept, as a crosswalked code is)
+            original_std.iloc[positions] = std
+            notes += [(p, "land_use", f"class name read as its code {code} ({std})", written) for p in positions]
         if std is None:
             if re.fullmatch(r"[A-Z][A-Z0-9]*", code):
                 std, how = landuse.STD_GB50137, "letters: read as GB 50137-2011"
@@ -145,7 +155,7 @@ def normalise_land_use(frame: pd.DataFrame) -> list[tuple[int, str, str, object]
         if std not in CROSSWALKS:
             continue
         target = _crosswalk(code, std)
-        original.iloc[positions] = code
+        original.iloc[positions] = written
         original_std.iloc[positions] = std
         review.iloc[positions] = True
         if target is None:

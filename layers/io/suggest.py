@@ -197,10 +197,7 @@ def _land_use_codes(values: list[str]) -> Suggestion | None:
 
 def _land_use_labels(values: list[str]) -> Suggestion | None:
     """Names of land-use classes (工业用地, 二类工业用地 …) of any system, crosswalked to their 2023 codes."""
-    names: dict[str, tuple[str, str]] = {}
-    for std in (landuse.STD_GB50137, landuse.STD_GBT21010, landuse.STD_2023):  # 2023 last: it wins a shared name
-        names.update({fold(c.label_zh): (code, std) for code, c in landuse.CLASSES_BY_STANDARD[std].items()})
-    found = {v: names[fold(v)] for v in values if fold(v) in names}
+    found = {v: landuse.code_of_name(v, fold) for v in values if landuse.code_of_name(v, fold) is not None}
     if not found:
         return None
     in_2023 = {v: code for v, (code, std) in found.items() if std == landuse.STD_2023}
