@@ -148,6 +148,11 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
          r"inferred safely; give it with --crs \(EPSG code, WKT, or gcj02 / bd09\)",
          "{source}：文件没有坐标系，由坐标（{extent}）无法可靠推断：请在上传表单的“坐标系”一栏填写（EPSG 代码、WKT，"
          "或 gcj02 / bd09）"),
+        # tables (layers.io.tables): a title above the header, a totals row below the records
+        (r"the header is (?:row|line) (?P<n>\d+): the (?:row|line)\(s\) above it skipped as a title \((?P<title>.*)\)",
+         lambda m: f"表头在第 {m['n']} 行：其上各行作为标题跳过（{'空行' if m['title'] == 'blank' else m['title']}）"),
+        (r"(?:row|line) (?P<n>\d+) left out: a totals row \((?P<cells>.*)\), not a record",
+         "第 {n} 行未导入：这是合计行（{cells}），不是一条记录"),
         # dates, land use, valid time
         (r"Excel serial day number read as a date", "Excel 日期序号已按日期读取"),
         (r"letters: read as (?P<std>.+)", "字母代码：按 {std} 读取"),

@@ -306,9 +306,10 @@ def _read_geojson(path: Path, *, encoding: str | None) -> SourceData:
     return result
 
 
-def _read_table(frame: pd.DataFrame, spec: LayerSpec, *, driver: str, choice: EncodingChoice | None,
+def _read_table(table: tables.Table, spec: LayerSpec, *, driver: str, choice: EncodingChoice | None,
                 sheet: str | None) -> SourceData:
-    data = SourceData(frame, driver, source_layer=sheet, encoding=choice)
+    frame = table.frame
+    data = SourceData(frame, driver, source_layer=sheet, encoding=choice, notes=list(table.notes))
     if spec.geometry is None:
         return data
     geometry = tables.table_geometry(frame)
@@ -330,11 +331,11 @@ def _read_csv(path: Path, spec: LayerSpec, *, encoding: str | None, limits: Impo
     text = tables.universal_newlines(text)
     tables.check_table_size(text, name=path.name, max_columns=limits.max_columns, max_cells=limits.max_table_cells)
     try:
-        frame = tables.read_csv_text(text)
+        table = tables.read_csv_text(text)
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         msg = f"{path.name}: not a well-formed CSV table ({exc})"
         raise SourceError(msg) from None
-    return _read_table(frame, spec, driver="CSV", choice=choice, sheet=None)
+    return _read_table(table, spec, driver="CSV", choice=choice, sheet=None)
 
 
 def _read_xlsx(path: Path, spec: LayerSpec, *, source_layer: str | None, limits: ImportLimits) -> SourceData:

@@ -94,8 +94,9 @@ def _size_error(name: str, columns: int, rows: int, *, max_columns: int, max_cel
 
 def check_table_size(text: str, *, name: str, max_columns: int, max_cells: int) -> None:
     """Refuse CSV text with too many columns or cells, from its header line and line count, before parsing."""
-    header = text[: text.find("\n")] if "\n" in text else text
-    columns = len(next(csv.reader([header], delimiter=_delimiter(text)), []))
+    # The widest of the first lines: the header may be below a title line of one cell (:func:`header_row`).
+    first = text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
+    columns = max((len(row) for row in csv.reader(first, delimiter=_delimiter(text))), default=0)
     message = _size_error(name, columns, text.count("\n") + 1, max_columns=max_columns, max_cells=max_cells)
     if message:
         raise ValueError(message)
@@ -117,12 +118,87 @@ def check_sheet_size(path: Path, sheet: str, *, max_columns: int, max_cells: int
         raise ValueError(message)
 
 
-def read_csv_text(text: str) -> pd.DataFrame:
-    """Parse CSV text (delimiter sniffed among , ; tab |) into trimmed string cells."""
+#: Rows looked at for the header: a spreadsheet often has a title (园区企业名录, merged over the columns) and
+#: blank rows above it.
+HEADER_SEARCH_ROWS = 10
+#: What a totals row below the records says in place of a record's values (合计 …; folded: no spaces or colons).
+TOTAL_WORDS = frozenset({"合计", "总计", "小计", "共计", "总合计", "累计", "total", "totals", "grandtotal", "subtotal"})
+
+
+@dataclass
+class Table:
+    """A table read as cells, with what the reader did to find its records (notes in English, for the report)."""
+
+    frame: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def header_row(first_rows: list[list[object]]) -> int:
+    """The position of the header among a table's first rows: the first row naming two columns or more when the
+    rows above it hold one cell or none (a title, blank rows); 0 when the first row does, or nothing else fits (a
+    table of one column)."""
+    filled = [sum(present(pd.Series(row, dtype=object))) for row in first_rows[:HEADER_SEARCH_ROWS]]
+    for position, count in enumerate(filled):
+        if count >= 2:
+            return position
+    return 0
+
+
+def _titles(first_rows: list[list[object]], header: int) -> str:
+    """The text of the title rows above the header (one cell each, or none), joined for the report."""
+    return " / ".join(str(v).strip() for row in first_rows[:header] for v in row if present(pd.Series([v])).all())
+
+
+def _total_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Positions of the rows of ``frame`` with a cell reading a word of :data:`TOTAL_WORDS` (column by column)."""
+    found = np.zeros(len(frame), dtype=bool)
+    for _, column in frame.items():
+        if isinstance(column.dtype, pd.StringDtype):
+            text = column.dropna()
+        elif column.dtype == object:
+            text = column[column.map(lambda v: isinstance(v, str))]
+        else:  # (numbers, dates: no word)
+            continue
+        if len(text):
+            words = text.astype(str).str.replace(r"[\s:：]", "", regex=True).str.casefold()
+            found[frame.index.get_indexer(text.index[words.isin(TOTAL_WORDS).to_numpy()])] = True
+    return np.flatnonzero(found)
+
+
+def without_totals(table: Table, *, first_record_at: int, unit: str) -> Table:
+    """``table`` without its totals rows (a cell reading 合计, 小计, 总计 …: a sum below the records or a group's
+    subtotal among them, not a record), each said in the notes with its row of the file (``unit`` "row" of a
+    sheet, "line" of a CSV) and its cells."""
+    frame = table.frame
+    totals = _total_rows(frame)
+    if not len(totals):
+        return table
+    notes = [f"{unit} {first_record_at + i} left out: a totals row "
+             f"({', '.join(str(v) for v in frame.iloc[i].tolist() if present(pd.Series([v])).all())}), not a record"
+             for i in totals]
+    keep = np.ones(len(frame), dtype=bool)
+    keep[totals] = False
+    return Table(frame[keep], [*table.notes, *notes])
+
+
+def read_csv_text(text: str) -> Table:
+    """Parse CSV text (delimiter sniffed among , ; tab |) into trimmed string cells, its header found below any
+    title lines and any totals line below the records left out (both said in the notes)."""
     delimiter = _delimiter(text)
-    frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+    first = list(csv.reader(io.StringIO("\n".join(text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS])),
+                            delimiter=delimiter))
+    header = header_row(first)
+    frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skiprows=header,
                         skipinitialspace=True, on_bad_lines="error", engine="python")
-    return _clean(frame)
+    table = Table(_clean(frame), _header_notes(first, header, "line"))
+    return without_totals(table, first_record_at=header + 2, unit="line")
+
+
+def _header_notes(first_rows: list[list[object]], header: int, unit: str) -> list[str]:
+    if header == 0:
+        return []
+    return [f"the header is {unit} {header + 1}: the {unit}(s) above it skipped as a title "
+            f"({_titles(first_rows, header) or 'blank'})"]
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -135,12 +211,18 @@ def sheet_names(path: Path) -> list[str]:
         workbook.close()
 
 
-def read_xlsx(path: Path, *, sheet: str | int = 0) -> pd.DataFrame:
-    """One sheet as cells (dates stay dates, numbers numbers), trimmed."""
+def read_xlsx(path: Path, *, sheet: str | int = 0) -> Table:
+    """One sheet as cells (dates stay dates, numbers numbers), trimmed, its header found below any title rows
+    and any totals row below the records left out (both said in the notes)."""
     # Text such as "NA", "NaN" or "null" is a value (a name, a code), not a missing cell: only empty cells are.
-    frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl", keep_default_na=False)
+    first = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl", keep_default_na=False,
+                          header=None, nrows=HEADER_SEARCH_ROWS).to_numpy().tolist()
+    header = header_row(first)
+    frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl", keep_default_na=False,
+                          header=header)
     frame = frame.loc[:, [not str(c).startswith("Unnamed:") or present(frame[c]).any() for c in frame.columns]]
-    return _clean(frame)
+    table = Table(_clean(frame), _header_notes(first, header, "row"))
+    return without_totals(table, first_record_at=header + 2, unit="row")
 
 
 def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
