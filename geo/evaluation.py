@@ -294,7 +294,7 @@ def _layer_label(name: str) -> tuple[str, str]:
 def no_records(layer: str, *, what_zh: str = "", what_en: str = "") -> Reason:
     """The park has no records of ``layer`` in force on the day (optionally: of the kind ``what``)."""
     zh, en = _layer_label(layer)
-    return Reason(f"{zh}图层（{layer}）在评价日没有{what_zh or ''}记录",
+    return Reason(f"{zh}图层在评价日没有{what_zh or ''}记录",
                   f"the {en} layer ({layer}) holds no {what_en + ' ' if what_en else ''}records on the day judged",
                   (layer,))
 
@@ -420,7 +420,7 @@ def evaluation_area(zones: pd.DataFrame, *, rules: EvaluationRules
     kind = text_column(zones, "kind")
     boundary = zones.geometry.to_numpy()[kind.eq("park_boundary").fillna(False).to_numpy(dtype=bool)]
     if not len(boundary):
-        return None, None, Reason("范围与管控图层（zones）没有园区范围（kind = park_boundary），无法确定评价范围",
+        return None, None, Reason("范围与管控图层没有园区范围，无法确定评价范围",
                                   "the zones layer has no park boundary (kind = park_boundary): the evaluation "
                                   "area is unknown", ("zones.kind",)), None
     require_projected(zones, what="evaluation area")
@@ -724,7 +724,7 @@ def _taxes(parcels, years, classes, year, a, a2, parcel_reason, use_reason) -> d
     lacking = sorted(wanted[~isin(wanted, by_firm.dropna().index)])
     if lacking:
         out["industrial_tax_per_ha"] = _Value(None, None, None, Reason(
-            f"{len(wanted)} 家工矿仓储用地企业中有 {len(lacking)} 家没有 {year} 年度税收（enterprise_years.tax_wan）："
+            f"{len(wanted)} 家工矿仓储用地企业中有 {len(lacking)} 家没有 {year} 年的税收（企业年度数据）："
             + "、".join(lacking[:5]),
             f"{len(lacking)} of {len(wanted)} firms on industrial land have no {year} tax "
             f"(enterprise_years.tax_wan): " + ", ".join(lacking[:5]), ("enterprise_years.tax_wan",)))

@@ -91,7 +91,8 @@ def _layer_state(name: str, state: str, lang: str) -> str:
     if lang == "en":
         return (f"the park has no {label.lower()} layer ({name})" if state == ABSENT
                 else f"the {label.lower()} layer ({name}) holds no records")
-    return f"园区没有{label}图层（{name}）" if state == ABSENT else f"{label}图层（{name}）没有记录"
+    # (The Chinese names the layer by its name alone, as the pages do; the JSON answer's missing_layers has its code.)
+    return f"园区没有{label}图层" if state == ABSENT else f"{label}图层没有记录"
 
 
 def layer_states(counts: Mapping[str, int], present: Iterable[str]) -> dict[str, str]:

@@ -153,11 +153,11 @@ def test_a_park_of_parcels_alone_says_what_it_could_not_judge(served):
     client = app.test_client()
     overview = client.get("/").get_data(as_text=True)
     assert shown_messages(overview) == [
-        "无法判断：标准厂房面积——园区没有建筑图层（buildings）",
-        "无法判断：道路里程——园区没有道路图层（roads）",
-        "无法判断：管线里程——园区没有管线图层（pipelines）",
-        "无法判断：厂房空置——园区没有厂房单元图层（units）",
-        "无法判断：七通一平（配套）——园区没有道路图层（roads）；园区没有管线图层（pipelines）",
+        "无法判断：标准厂房面积——园区没有建筑图层",
+        "无法判断：道路里程——园区没有道路图层",
+        "无法判断：管线里程——园区没有管线图层",
+        "无法判断：厂房空置——园区没有厂房单元图层",
+        "无法判断：七通一平（配套）——园区没有道路图层；园区没有管线图层",
     ]
     # The figures that could be judged are there: 3 parcels, 2 supplied, 45 亩 of land supplied.
     assert re.search(r'data-kpi="parcels">.*?3.*?已供 2 宗', overview, re.DOTALL)
@@ -173,7 +173,7 @@ def test_a_park_of_parcels_alone_says_what_it_could_not_judge(served):
 def test_an_empty_layer_is_told_from_an_absent_one(served):
     app, _, _ = served(("parcels",), "empty")
     page = app.test_client().get("/vacancy").get_data(as_text=True)
-    assert shown_messages(page) == ["无法判断：厂房空置——厂房单元图层（units）没有记录"]
+    assert shown_messages(page) == ["无法判断：厂房空置——厂房单元图层没有记录"]
     english = app.test_client().get("/vacancy?lang=en").get_data(as_text=True)
     assert shown_messages(english) == ["could not be judged: factory vacancy — the factory units layer (units) "
                                        "holds no records"]

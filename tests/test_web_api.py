@@ -287,7 +287,7 @@ def test_unknown_collection_is_404_naming_the_known_ones(tiny_client, path):
 
 
 def test_unknown_item_is_404(tiny_client):
-    assert_error(tiny_client.get("/api/collections/parcels/items/P9"), 404, "NotFound", "P9", "parcel_id")
+    assert_error(tiny_client.get("/api/collections/parcels/items/P9"), 404, "NotFound", "P9", "地块")
 
 
 def test_unknown_api_path_is_404_in_the_error_shape(tiny_client):

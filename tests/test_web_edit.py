@@ -36,6 +36,13 @@ def test_the_form_is_generated_from_the_registry_in_chinese(editor_client):
     assert "一号地块 &lt;b&gt;" in page and "一号地块 <b>" not in page
 
 
+def test_the_layer_list_names_layers_by_their_names_in_chinese_and_adds_their_codes_in_english(editor_client):
+    zh = editor_client.get("/edit/?lang=zh").get_data(as_text=True)
+    en = editor_client.get("/edit/?lang=en").get_data(as_text=True)
+    assert "企业年度数据</a>" in zh and "<code>enterprise_years</code>" not in zh
+    assert "<code>enterprise_years</code>" in en
+
+
 def test_an_edit_is_saved_with_its_audit_event(editor_client):
     version, fp = version_of(editor_client, "parcels", "P1")
     response = editor_client.post("/edit/parcels/P1", data={"name": "一号地块（更名）", "land_price_wan": "320",

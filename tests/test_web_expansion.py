@@ -210,7 +210,7 @@ def test_a_park_without_expansion_zone_shows_the_draw_tool_only(tiny_client):
     assert 'id="expansion-initial">null<' in response.get_data(as_text=True)
     bad = tiny_client.get("/api/expansion")
     assert bad.status_code == 400
-    assert "园区没有拓展区（expansion_area）" in bad.get_json()["error"]["message"]
+    assert "园区没有拓展区范围" in bad.get_json()["error"]["message"]
 
 
 def test_the_map_leaves_retired_records_out(tiny_park, tiny_client):

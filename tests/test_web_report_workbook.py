@@ -104,7 +104,7 @@ def test_the_indicator_table_is_laid_out_as_the_evaluations(books):
     # Grouped by 目标 / 子目标: the 土地利用状况 goal spans the first eight indicators.
     assert "A4:A11" in {str(r) for r in sheet.merged_cells.ranges}
     far = row_named(sheet, 2, "综合容积率")
-    assert far[4].value == "无法判断" and "buildings" in far[12].value  # never a number made up
+    assert far[4].value == "无法判断" and "建筑图层" in far[12].value  # never a number made up
     total = row_named(sheet, 2, "集约度分值")
     assert total[8].value == "无法判断" and "有指标未能评分" in total[12].value
 

@@ -46,7 +46,7 @@ def test_preview_and_confirm_with_a_valid_from_for_the_whole_file(tmp_path, tiny
 
 
 @pytest.mark.parametrize(("value", "zh", "en"), [
-    ("2025-13-01", "整个文件的生效日期 valid_from 必须是日期 YYYY-MM-DD，收到 '2025-13-01'",
+    ("2025-13-01", "整个文件的生效日期必须是日期 YYYY-MM-DD，收到 '2025-13-01'",
      "valid from (for the whole file) must be a date written YYYY-MM-DD, got '2025-13-01'"),
     ("1800-01-01", "valid_from 必须在 1900-01-01 至 2199-12-31 之间，收到 1800-01-01",
      "valid_from must be between 1900-01-01 and 2199-12-31, got 1800-01-01"),

@@ -382,7 +382,7 @@ def item(layer: str, item_id: str):
     fields = visitor_fields(spec.name)
     positions = id_positions(spec.name, spec.id_field).get_indexer([item_id])
     if positions[0] < 0 or (fields is not None and not in_force_mask(frame.iloc[positions[:1]])[0]):
-        raise nothing_called(f"{spec.name} 中没有 {spec.id_field} 为 {item_id!r} 的要素",
+        raise nothing_called(f"{spec.label_zh}中没有编号为 {item_id!r} 的要素",
                              f"no {spec.name} item with {spec.id_field} {item_id!r}",
                              field=spec.id_field, value=item_id)
     rows = page_frame(frame, spec, positions[:1], fields, crs)

@@ -203,7 +203,7 @@ def parse_area(data, *, working_crs: CRS, max_vertices: int) -> gpd.GeoSeries:
 def _zone_area(zone_id: str | None) -> tuple[gpd.GeoSeries, str]:
     zones = _expansion_zones()
     if not len(zones):
-        raise BadRequest(tr("园区没有拓展区（expansion_area）范围；请绘制或上传一个范围",
+        raise BadRequest(tr("园区没有拓展区范围；请绘制或上传一个范围",
                             "the park has no expansion_area zone; draw or upload an area instead"))
     if zone_id:
         chosen = zones[(zones["zone_id"] == zone_id).to_numpy()]
@@ -239,7 +239,7 @@ def _check_cells(area: gpd.GeoSeries, options: ScenarioOptions, rules: Expansion
         most = int(budget * 1024 * 1024 // GRID_BYTES_PER_CELL)
         need = _megabytes(predicted_mb(cells))
         raise BadRequest(tr(f"{cell:g} 米网格覆盖该范围需 {cells:,} 个格，预计占用 {need} MB 内存，"
-                            f"超过 {budget:g} MB 的上限（最多约 {most:,} 个格）；请加大网格尺寸 cell_m 或缩小范围",
+                            f"超过 {budget:g} MB 的上限（最多约 {most:,} 个格）；请加大网格尺寸或缩小范围",
                             f"a {cell:g} m grid over this area has {cells:,} cells, predicted to need {need} MB; "
                             f"the budget is {budget:g} MB (about {most:,} cells) — choose a larger cell_m or a "
                             "smaller area"))

@@ -158,7 +158,7 @@ def _valid_from(raw: str | None) -> str | None:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise BadRequest(tr(f"整个文件的生效日期 valid_from 必须是日期 YYYY-MM-DD，收到 {text!r}",
+        raise BadRequest(tr(f"整个文件的生效日期必须是日期 YYYY-MM-DD，收到 {text!r}",
                             f"valid from (for the whole file) must be a date written YYYY-MM-DD, got {text!r}")) from None
     return day_in_range(day, "valid_from").isoformat()
 
