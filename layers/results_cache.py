@@ -26,7 +26,8 @@ exact form), and tags what JSON has no word for (``{"$tuple": […]}``, ``{"$dat
 "2026-06-30"}``, ``{"$float": "nan"}``); a value holding anything else (a numpy number,
 say) raises :class:`NotStorable` and is not filed. :func:`decode` gives back equal
 values of the same types. Whatever cannot be read — a damaged file, a row that does not
-decode, another layout — is a miss: the caller computes, and a damaged file is made anew.
+decode, another layout — is a miss: the caller computes, and the next write makes a
+damaged file anew (a file named ``*.sqlite`` only) and drops another layout's rows.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ BUSY_TIMEOUT_S = 2
 #: Rows kept: the park's day under the current data and rules, a few other days asked (``?as_of=``) and the
 #: versions just before (a restart serves the newest; older ones only tell of data since changed).
 KEYS_KEPT = 8
+#: The ending of a cache file's name: a damaged file is made anew only when it has it (the default names have;
+#: another file a wrong setting points at is never removed).
+CACHE_SUFFIX = ".sqlite"
 #: The tag of each value JSON has no word for.
 _TUPLE, _DATE, _FLOAT = "$tuple", "$date", "$float"
 _SPECIAL_FLOATS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
@@ -70,6 +74,10 @@ class NotStorable(ValueError):
 
 class NotDecodable(ValueError):
     """Text that is not a value :func:`encode` wrote."""
+
+
+class NotOurs(sqlite3.DatabaseError):
+    """A database at the cache's path that is not a results cache: never written to."""
 
 
 def _plain(value: object) -> object:
@@ -209,7 +217,7 @@ class ResultsCacheFile:
                 self._write(key, text)
                 return True
             except sqlite3.DatabaseError as exc:
-                if attempt == "anew" or not self._damaged(exc):
+                if attempt == "anew" or not self._damaged(exc) or self.path.suffix != CACHE_SUFFIX:
                     log.warning("results cache %s cannot be written (%s); results are kept in memory", self.path, exc)
                     return False
                 log.warning("results cache %s is damaged (%s); making it anew", self.path, exc)
@@ -229,8 +237,9 @@ class ResultsCacheFile:
                 self._prepare(conn)
                 conn.execute("INSERT OR REPLACE INTO results (key, value, written) VALUES (?, ?, ?)",
                              (key, text, time.time()))
-                conn.execute("DELETE FROM results WHERE key NOT IN "
-                             "(SELECT key FROM results ORDER BY written DESC LIMIT ?)", (self.kept,))
+                # Newest by row id: a row replaced is inserted anew, with the highest id.
+                conn.execute("DELETE FROM results WHERE rowid NOT IN "
+                             "(SELECT rowid FROM results ORDER BY rowid DESC LIMIT ?)", (self.kept,))
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -240,7 +249,13 @@ class ResultsCacheFile:
 
     @staticmethod
     def _prepare(conn: sqlite3.Connection) -> None:
-        """The tables, of this layout (another layout's rows are dropped: they may mean something else)."""
+        """The tables, of this layout (another layout's rows are dropped: they may mean something else).
+
+        A database holding tables but no ``cache_meta`` is not a cache (a setting pointing at the park, say): it is
+        left alone (:class:`NotOurs`)."""
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "cache_meta" not in tables:
+            raise NotOurs(f"it holds tables of another program ({', '.join(sorted(tables)[:3])}…)")
         conn.execute("CREATE TABLE IF NOT EXISTS cache_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         row = conn.execute("SELECT value FROM cache_meta WHERE key = 'layout'").fetchone()
         if row is None or row[0] != RESULTS_LAYOUT:
