@@ -43,6 +43,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from layers._sql import immediate
 from layers.tile_cache import default_cache_path
 
 log = logging.getLogger(__name__)
@@ -230,22 +231,13 @@ class ResultsCacheFile:
 
     def _write(self, key: str, text: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)  # (the instance folder of a PostGIS park, say)
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._prepare(conn)
-                conn.execute("INSERT OR REPLACE INTO results (key, value, written) VALUES (?, ?, ?)",
-                             (key, text, time.time()))
-                # Newest by row id: a row replaced is inserted anew, with the highest id.
-                conn.execute("DELETE FROM results WHERE rowid NOT IN "
-                             "(SELECT rowid FROM results ORDER BY rowid DESC LIMIT ?)", (self.kept,))
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+        with immediate(self._connect()) as conn:
+            self._prepare(conn)
+            conn.execute("INSERT OR REPLACE INTO results (key, value, written) VALUES (?, ?, ?)",
+                         (key, text, time.time()))
+            # Newest by row id: a row replaced is inserted anew, with the highest id.
+            conn.execute("DELETE FROM results WHERE rowid NOT IN "
+                         "(SELECT rowid FROM results ORDER BY rowid DESC LIMIT ?)", (self.kept,))
 
     @staticmethod
     def _prepare(conn: sqlite3.Connection) -> None:
