@@ -13,9 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
+import os
 import re
 import shutil
 import sqlite3
+import threading
 
 import numpy as np
 import pytest
@@ -26,6 +28,7 @@ from test_park_service import OVERRIDE
 from test_service_results_carried import open_case
 from test_web_background import TINY_PARCELS, WAIT_S, make_app, refresh_meta, without_random_tokens
 
+import layers.results_cache
 import service.park
 from layers.results_cache import (
     KEYS_KEPT,
@@ -198,6 +201,53 @@ def test_a_folder_that_cannot_be_written_is_a_miss(tmp_path):
     (tmp_path / "file").write_text("a file where the folder would be")
     cache = ResultsCacheFile(tmp_path / "file" / "r.sqlite")
     assert not cache.put("k", {"a": 1}) and cache.get("k") is None
+
+
+def test_a_read_only_folder_is_a_miss_and_a_filed_value_is_still_read(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    cache = ResultsCacheFile(folder / "r.sqlite")
+    assert cache.put("k", {"a": 1})
+    folder.chmod(0o555)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("this user writes into read-only folders (root)")
+        assert not ResultsCacheFile(folder / "other.sqlite").put("k", {"a": 1})
+        assert ResultsCacheFile(folder / "other.sqlite").get("k") is None
+    finally:
+        folder.chmod(0o755)
+
+
+def test_writers_of_several_threads_share_the_file(tmp_path):
+    path = tmp_path / "r.sqlite"
+    written = []
+
+    def write(writer: int) -> None:
+        cache = ResultsCacheFile(path, kept=100)  # one each, as several processes have
+        written.extend(cache.put(f"{writer}-{i}", {"i": i}) for i in range(10))
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert written == [True] * 60
+    assert all(ResultsCacheFile(path).get(f"{w}-{i}") == {"i": i} for w in range(6) for i in range(10))
+
+
+def test_a_writer_held_up_by_another_gives_up_and_readers_are_not_held_up(tmp_path, monkeypatch):
+    monkeypatch.setattr(layers.results_cache, "BUSY_TIMEOUT_S", 0.2)
+    cache = ResultsCacheFile(tmp_path / "r.sqlite")
+    assert cache.put("k", {"a": 1})
+    other = sqlite3.connect(cache.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing for longer than a writer waits
+    try:
+        assert not cache.put("j", {"b": 2})
+        assert cache.get("k") == {"a": 1}
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert cache.put("j", {"b": 2})
 
 
 # -- the park service: served under exactly its key -------------------------------------------------------------------
