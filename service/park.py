@@ -6,7 +6,9 @@ GeoPackage, the change counter for PostGIS). Results that depend on the day and 
 rules — ``land(day)``, ``summary(day)`` built from it, ``infrastructure(day, …)`` — are
 kept in one small LRU keyed by store version + day + rules version + options, so an
 edit, another day or an edited override each give a fresh result and pages never
-disagree. A park that cannot be read, or was changed outside ParkAtlas into values that
+disagree. The overview's figures are filed as well in the park's results cache
+(``layers.results_cache``, :data:`STORED_RESULTS`) under the same key plus a digest of
+the code, and read back where they would be computed: a restart serves them at once. A park that cannot be read, or was changed outside ParkAtlas into values that
 do not validate, raises :class:`ParkUnavailable`.
 """
 
@@ -615,8 +617,10 @@ class ParkService:
         """File result ``full`` in the results file, once per process (a failed write is logged and not tried
         again: the result stays kept in memory)."""
         stored_key = self._stored_key(full)
+        if stored_key is None:
+            return
         with self._lock:
-            if stored_key is None or full in self._filed:
+            if full in self._filed:
                 return
             self._filed.append(full)
         self.results_file.put(stored_key, value)
