@@ -98,6 +98,10 @@ def default_config() -> dict:
         "TILE_BACKGROUND_FEATURES": _env("PARKATLAS_TILE_BACKGROUND_FEATURES", 20000),
         # Persistent tile cache (SQLite); unset: beside the GeoPackage, or in instance/ for PostGIS; "none": off.
         "TILE_CACHE_PATH": os.environ.get("PARKATLAS_TILE_CACHE") or None,
+        # Persistent results (the overview's figures, JSON in SQLite) so a restart with unchanged data, rules and code
+        # serves them at once; unset: beside the GeoPackage (park.gpkg.results.sqlite), or in instance/ for PostGIS;
+        # "none": off (kept in memory only, computed again after every start).
+        "RESULTS_CACHE_PATH": os.environ.get("PARKATLAS_RESULTS_CACHE") or None,
         # The import preview's mapping step: distinct values shown per source field (and offered a value
         # crosswalk: a zoning map holds a dozen classes, a register of codes a few dozen; beyond that a field is
         # names or numbers, not codes), the share of them that must fit a registry field before it is suggested

@@ -219,6 +219,25 @@ SUMMARY_UNREAD_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
+#: The figure groups :func:`park_summary` gives, in its order.
+SUMMARY_GROUPS = (*(group for group, _, _ in FIGURE_GROUPS), "land_use_efficiency", "infrastructure")
+#: The types of a single figure (a count, an area, a share not judged: ``None``, a label such as the day or template).
+_FIGURE_TYPES = (int, float, str, type(None))
+
+
+def _figures_shaped(value: object) -> bool:
+    if type(value) is dict:
+        return all(type(key) is str and _figures_shaped(item) for key, item in value.items())
+    return type(value) in _FIGURE_TYPES
+
+
+def summary_shaped(value: object) -> bool:
+    """Whether ``value`` has the shape of a :func:`park_summary`: its groups, in order, each a dict of text keys
+    to figures or to dicts of them (a summary read back from a store is checked before a page shows it)."""
+    return (type(value) is dict and tuple(value) == SUMMARY_GROUPS
+            and all(type(group) is dict and _figures_shaped(group) for group in value.values()))
+
+
 def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, rules: LandRules,
                  infra_rules: InfraRules, land: LandAnalysis | None = None,
                  conflicts: Mapping[str, int] | None = None) -> dict[str, dict]:
@@ -253,6 +272,7 @@ def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, r
 
 __all__ = [
     "FIGURE_GROUPS",
+    "SUMMARY_GROUPS",
     "SUMMARY_LAYERS",
     "SUMMARY_UNREAD_FIELDS",
     "SUPPLIED_STATUSES",
@@ -266,4 +286,5 @@ __all__ = [
     "parcel_counts",
     "pipeline_lengths",
     "road_lengths",
+    "summary_shaped",
 ]

@@ -471,11 +471,12 @@ class _Transaction:
         self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-def default_cache_path(store, instance_path: str | Path) -> Path:
-    """Where a park's tile cache lives: beside its GeoPackage (``park.gpkg.tiles.sqlite``), or for a
-    PostGIS park in ``instance_path`` under the schema's name and a digest of the server's URL."""
+def default_cache_path(store, instance_path: str | Path, kind: str = "tiles") -> Path:
+    """Where a park's cache of ``kind`` (tiles; results: ``layers.results_cache``) lives: beside its GeoPackage
+    (``park.gpkg.tiles.sqlite``), or for a PostGIS park in ``instance_path`` under the schema's name and a digest
+    of the server's URL."""
     path, database = store.capabilities.file, store.capabilities.database
     if path is not None:
-        return Path(path).with_name(Path(path).name + ".tiles.sqlite")
+        return Path(path).with_name(f"{Path(path).name}.{kind}.sqlite")
     server = hashlib.blake2b(str(database.url).encode(), digest_size=4).hexdigest()
-    return Path(instance_path) / f"tiles-{database.schema}-{server}.sqlite"
+    return Path(instance_path) / f"{kind}-{database.schema}-{server}.sqlite"

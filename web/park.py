@@ -13,6 +13,7 @@ import datetime as dt
 
 from flask import Flask, current_app, request
 
+from layers.results_cache import results_cache_for
 from layers.rules import RulesError
 from layers.stores import close_store, open_store
 from service.day import DayError, DayRange, day_allowed
@@ -29,13 +30,16 @@ __all__ = ["ParkCache", "ParkService", "ParkUnavailable", "app_park", "init_app"
            "switch_park"]
 
 
-def open_service(location, config) -> ParkService:
-    """A park service for the park at ``location`` with the app ``config``'s day range."""
-    return ParkService(open_store(location), days=DayRange.of(config["AS_OF_EARLIEST"], config["AS_OF_LATEST"]))
+def open_service(location, config, instance_path: str) -> ParkService:
+    """A park service for the park at ``location`` with the app ``config``'s day range and results cache
+    (``RESULTS_CACHE_PATH``; a PostGIS park's beside the tile cache in ``instance_path``)."""
+    store = open_store(location)
+    return ParkService(store, days=DayRange.of(config["AS_OF_EARLIEST"], config["AS_OF_LATEST"]),
+                       results_file=results_cache_for(store, config.get("RESULTS_CACHE_PATH"), instance_path))
 
 
 def init_app(app: Flask) -> None:
-    service = open_service(app.config.get("DATABASE_URL") or app.config["PARK_PATH"], app.config)
+    service = open_service(app.config.get("DATABASE_URL") or app.config["PARK_PATH"], app.config, app.instance_path)
     atexit.register(close_store, service.store)  # a PostGIS store holds pooled connections
     app.extensions[_EXTENSION] = service
     app.register_error_handler(RulesError, bad_rules)
@@ -44,7 +48,7 @@ def init_app(app: Flask) -> None:
 def switch_park(app: Flask, location) -> ParkService:
     """Serve the park at ``location`` from ``app`` from now on (a command run on another park: ``seed-tiles
     --park``); the caller closes the returned service's store."""
-    service = open_service(location, app.config)
+    service = open_service(location, app.config, app.instance_path)
     app.extensions[_EXTENSION] = service
     return service
 
