@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
-import os
 import re
 import shutil
 import sqlite3
@@ -201,21 +200,6 @@ def test_a_folder_that_cannot_be_written_is_a_miss(tmp_path):
     (tmp_path / "file").write_text("a file where the folder would be")
     cache = ResultsCacheFile(tmp_path / "file" / "r.sqlite")
     assert not cache.put("k", {"a": 1}) and cache.get("k") is None
-
-
-def test_a_read_only_folder_is_a_miss_and_a_filed_value_is_still_read(tmp_path):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    cache = ResultsCacheFile(folder / "r.sqlite")
-    assert cache.put("k", {"a": 1})
-    folder.chmod(0o555)
-    try:
-        if os.access(folder, os.W_OK):
-            pytest.skip("this user writes into read-only folders (root)")
-        assert not ResultsCacheFile(folder / "other.sqlite").put("k", {"a": 1})
-        assert ResultsCacheFile(folder / "other.sqlite").get("k") is None
-    finally:
-        folder.chmod(0o755)
 
 
 def test_writers_of_several_threads_share_the_file(tmp_path):
