@@ -148,6 +148,9 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
          r"inferred safely; give it with --crs \(EPSG code, WKT, or gcj02 / bd09\)",
          "{source}：文件没有坐标系，由坐标（{extent}）无法可靠推断：请在上传表单的“坐标系”一栏填写（EPSG 代码、WKT，"
          "或 gcj02 / bd09）"),
+        # Shapefile field names (layers.io.read.whole_field_names)
+        (r"field name cut inside a character at the Shapefile's 10-byte limit: read as '(?P<name>.*)'",
+         "字段名在 Shapefile 的 10 字节上限处截断了一个字符：按“{name}”读取"),
         # tables (layers.io.tables): a title above the header, a totals row below the records
         (r"the header is (?:row|line) (?P<n>\d+): the (?:row|line)\(s\) above it skipped as a title \((?P<title>.*)\)",
          lambda m: f"表头在第 {m['n']} 行：其上各行作为标题跳过（{'空行' if m['title'] == 'blank' else m['title']}）"),

@@ -394,3 +394,54 @@ def test_exports_leave_retired_records_out_unless_asked(tmp_path, run, tiny_park
     assert result.exit_code == 0, result.output
     back = GeoPackageStore(tmp_path / "all.gpkg").load("parcels").set_index("parcel_id")
     assert len(back) == 3 and back.loc["P3", "retired_on"] == pd.Timestamp("2026-03-01")
+
+
+# -- Shapefile field names cut inside a character --------------------------------------------------------------
+
+
+def _cut_name_shapefile(folder, names: list[bytes]):
+    """A UTF-8 Shapefile of two parcels whose field names are set byte for byte to ``names`` (a writer that cuts
+    names at 10 bytes leaves 用地面积 as 用地面 plus the first byte of 积)."""
+    import geopandas as gpd
+
+    from layers.io.shapefile import read_dbf_layout, with_field_names
+
+    folder.mkdir()
+    frame = gpd.GeoDataFrame({"parcel_id": ["P1", "P2"], **{f"f{i}": [1.5 * (i + 1), 2.0] for i in range(len(names) - 1)}},
+                             geometry=[shapely.box(500000, 3300000, 500100, 3300100),
+                                       shapely.box(500200, 3300000, 500300, 3300100)], crs="EPSG:4549")
+    shp = folder / "cut.shp"
+    frame.to_file(shp, engine="pyogrio", encoding="UTF-8")
+    dbf = folder / "cut.dbf"
+    assert len(read_dbf_layout(dbf).fields) == len(names)
+    with_field_names(dbf, names, folder / "patched.dbf")
+    (folder / "patched.dbf").replace(dbf)
+    return shp
+
+
+def test_field_names_cut_inside_a_character_are_read_without_it_and_said(tmp_path):
+    from layers.import_text import chinese
+    from layers.io import ImportOptions, import_layer
+
+    cut = "用地面积".encode()[:10]  # 用地面 (9 bytes) + the first byte of 积
+    shp = _cut_name_shapefile(tmp_path / "src", [b"parcel_id", cut, cut])  # two names cut the same way
+    before = file_digest(shp.with_suffix(".dbf"))
+    park = tmp_path / "p.gpkg"
+    plan = import_layer(shp, "parcels", park=park, options=ImportOptions())
+    kept = GeoPackageStore(park).load("parcels").set_index("parcel_id")["source_attributes"]
+    assert [json.loads(kept[p])["values"] for p in ("P1", "P2")] == [{"用地面": 1.5, "用地面2": 3.0},
+                                                                    {"用地面": 2.0, "用地面2": 2.0}]
+    notes = [p.message for p in plan.report.notices if "cut inside a character" in p.message]
+    assert notes == ["field name cut inside a character at the Shapefile's 10-byte limit: read as '用地面'",
+                     "field name cut inside a character at the Shapefile's 10-byte limit: read as '用地面2'"]
+    assert chinese(notes[0]) == "字段名在 Shapefile 的 10 字节上限处截断了一个字符：按“用地面”读取"
+    assert file_digest(shp.with_suffix(".dbf")) == before  # the source is never written
+
+
+def test_a_name_of_whole_characters_at_the_limit_and_a_shorter_one_are_read_as_they_are(tmp_path):
+    from layers.io import ImportOptions, import_layer
+
+    shp = _cut_name_shapefile(tmp_path / "src", [b"parcel_id", "用地面".encode() + b"A", "面积".encode()])
+    plan = import_layer(shp, "parcels", park=tmp_path / "p.gpkg", options=ImportOptions(dry_run=True))
+    assert not [p.message for p in plan.report.notices if "cut inside a character" in p.message]
+    assert set(plan.report.kept) >= {"用地面A", "面积"}

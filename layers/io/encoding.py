@@ -165,14 +165,37 @@ def _decodes_without_tail(value: bytes, codec: str) -> bool:
     return False
 
 
+#: A dBASE field name holds at most this many bytes: writers cut longer names there, inside a character if need be
+#: (GDAL and ArcGIS cut 用地面积, 12 bytes in UTF-8, to 10: the last character's first byte is left).
+DBF_NAME_BYTES = 10
+#: The most bytes of a character the cut can leave (UTF-8 and GB18030 characters are up to 4 bytes long).
+_CUT_CHARACTER_BYTES = 3
+
+
+def field_name(name_bytes: bytes, codec: str) -> tuple[str, bool]:
+    """A ``.dbf`` field name in ``codec`` and whether a character was cut from its end at :data:`DBF_NAME_BYTES`
+    (the part of it left is dropped); ``UnicodeDecodeError`` when it does not decode either way."""
+    try:
+        return name_bytes.decode(codec), False
+    except UnicodeDecodeError:
+        if len(name_bytes) != DBF_NAME_BYTES:
+            raise
+        for cut in range(1, _CUT_CHARACTER_BYTES + 1):
+            try:
+                return name_bytes[:-cut].decode(codec), True
+            except UnicodeDecodeError:
+                continue
+        raise
+
+
 def _dbf_failures(layout: DbfLayout, codec: str) -> tuple[list[int], bool]:
-    """(records that do not decode, whether the field names decode)."""
+    """(records that do not decode, whether the field names decode: a name cut inside a character does)."""
     bad: set[int] = set()
     for _, column in layout.text_columns():
         bad.update(_decode_failures(column, codec))
     try:
         for f in layout.fields:
-            f.name_bytes.decode(codec)
+            field_name(f.name_bytes, codec)
         names_ok = True
     except UnicodeDecodeError:
         names_ok = False

@@ -37,12 +37,13 @@ from layers.io.encoding import (
     EncodingChoice,
     choose_dbf_encoding,
     decode_text,
+    field_name,
     read_cpg,
     resolve_codec,
 )
 from layers.io.formats import FORMATS, SourceFormat, gdal_view
 from layers.io.options import ImportLimits
-from layers.io.shapefile import check_shapefile, read_dbf_layout, sidecar
+from layers.io.shapefile import check_shapefile, read_dbf_layout, sidecar, with_field_names
 from layers.io.uploads import FIELD_TABLE_SUFFIX, SourceError, inspect_zip
 from layers.schema import LayerSpec
 from layers.values import normalise_text
@@ -277,7 +278,14 @@ def read_shapefile(path: Path, *, encoding: str | None, min_confidence: float = 
         raise SourceError("; ".join(check.errors))
     cpg = read_cpg(sidecar(path, ".cpg"))
     choice = choose_dbf_encoding(check.dbf, override=encoding, cpg_text=cpg, min_confidence=min_confidence)
-    data = bulk_read(path, FORMATS["shapefile"], encoding=choice.gdal_name)
+    names, notes = whole_field_names(check.dbf, choice.codec)
+    if names is None:
+        data = bulk_read(path, FORMATS["shapefile"], encoding=choice.gdal_name)
+    else:  # GDAL refuses names cut inside a character: it reads a copy whose names lack the cut character
+        with tempfile.TemporaryDirectory(prefix="parkatlas-shp-") as workdir:
+            data = bulk_read(_with_names(path, check.dbf.path, names, Path(workdir)), FORMATS["shapefile"],
+                             encoding=choice.gdal_name)
+        data.notes += notes
     data.driver = "ESRI Shapefile" + (" (record by record)" if data.driver == "fiona" else "")
     data.encoding = choice
     for index in choice.bad_records:  # the precise reason, whatever the reader said
@@ -285,6 +293,40 @@ def read_shapefile(path: Path, *, encoding: str | None, min_confidence: float = 
     data.damaged.update(check.damaged_records)
     data.field_table, data.field_types = _read_field_table(path)
     return data
+
+
+def whole_field_names(layout, codec: str) -> tuple[list[bytes] | None, list[str]]:
+    """The field names of the ``.dbf`` of ``layout`` without a character cut at the 10-byte limit (each made unique
+    again with a digit when that makes two the same) and a note per name so read; (None, []) when no name is cut
+    (or a name does not decode at all: the reader says so)."""
+    try:
+        decoded = [field_name(f.name_bytes, codec) for f in layout.fields]
+    except UnicodeDecodeError:
+        return None, []
+    if not any(cut for _, cut in decoded):
+        return None, []
+    taken: set[str] = set()
+    names, notes = [], []
+    for name, cut in decoded:
+        unique = name
+        for digit in range(2, 10):
+            if unique.casefold() not in taken:
+                break
+            unique = f"{name}{digit}"
+        taken.add(unique.casefold())
+        names.append(unique.encode(codec))
+        if cut:
+            notes.append(f"field name cut inside a character at the Shapefile's 10-byte limit: read as {unique!r}")
+    return names, notes
+
+
+def _with_names(shp: Path, dbf: Path, names: list[bytes], folder: Path) -> Path:
+    """The Shapefile ``shp`` in ``folder``: its files linked there, its ``.dbf`` a copy with field names ``names``."""
+    for part in shp.parent.iterdir():
+        if part.stem == shp.stem and part != dbf:
+            (folder / part.name).symlink_to(part.resolve())
+    with_field_names(dbf, names, folder / dbf.name)
+    return folder / shp.name
 
 
 def _read_geojson(path: Path, *, encoding: str | None) -> SourceData:

@@ -97,6 +97,16 @@ def read_dbf_layout(path: Path) -> DbfLayout:
     return DbfLayout(path, n_records, header_bytes, record_bytes, fields, present)
 
 
+def with_field_names(dbf: Path, names: list[bytes], copy: Path) -> None:
+    """Write ``copy``: the ``.dbf`` ``dbf`` with its field names replaced by ``names`` (one per field, in order, at
+    most 10 bytes each); nothing else changes."""
+    data = bytearray(dbf.read_bytes())
+    for i, name in enumerate(names):
+        start = 32 + 32 * i
+        data[start: start + 11] = name[:10].ljust(11, b"\x00")
+    copy.write_bytes(bytes(data))
+
+
 def check_shapefile(shp: Path) -> ShapefileCheck:
     """Check the ``.shp``/``.shx``/``.dbf`` trio behind ``shp``.
 
