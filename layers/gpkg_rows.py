@@ -38,7 +38,9 @@ from layers.gpkg_blob import register_functions
 from layers.schema import LayerSpec
 
 #: How long a row write waits for readers to finish before SQLite's commit (a whole-layer read of a
-#: 10⁶-record park takes seconds; a reader is never refused, a writer waits).
+#: 10⁶-record park takes seconds; a reader is never refused, a writer waits), and so how long a reader waits for a
+#: commit to end: the commit holds its lock while it waits for those readers and syncs the file (sqlite3's
+#: default, 5 s, refused a record's read behind a commit slowed so: "database is locked", a 500).
 BUSY_TIMEOUT_S = 60.0
 #: GeoPackage blob flags: little-endian header numbers (bit 0) with an xy envelope (bits 1–3 = 1).
 _FLAGS_XY_LITTLE = 0b0000_0011
@@ -225,7 +227,8 @@ def _open(path: Path, *, writer: bool) -> sqlite3.Connection:
     if writer:  # (GDAL's R-tree triggers call the ST_* functions)
         return register_functions(sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S,
                                                   check_same_thread=False))
-    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, check_same_thread=False)
+    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+                           check_same_thread=False)
 
 
 _CONNECTIONS = _Connections()

@@ -9,6 +9,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -101,3 +103,36 @@ def test_at_most_the_configured_number_of_idle_connections_is_kept(tiny_park, mo
     with gpkg_rows.reader(path) as x, gpkg_rows.reader(path) as y, gpkg_rows.reader(path) as z:
         reused = {id(x), id(y), id(z)} & opened
     assert len(reused) == 2  # two were kept idle; the third was closed
+
+
+#: Longer than sqlite3's default busy timeout (5 s), which readers had: a commit held up this long refused them.
+SLOW_COMMIT_S = 5.5
+
+
+def test_a_reader_waits_for_a_slow_commit_as_a_writer_waits_for_readers(tiny_park):
+    # A commit holds SQLite's lock while it waits for the readers already in and syncs the file (seconds on a
+    # stalled disk); a record read behind it failed after 5 s ("database is locked": the edit form answered 500).
+    path = tiny_park.path
+    tiny_park.read_rows("parcels", ["P1"])
+    locked, ends = threading.Event(), threading.Event()
+
+    def slow_commit():  # (under the park's writer lock, as every write in place)
+        with tiny_park.write_lock(), closing(register_functions(sqlite3.connect(path, isolation_level=None))) as conn:
+            conn.execute("BEGIN EXCLUSIVE")
+            conn.execute("UPDATE parcels SET name = '慢提交' WHERE parcel_id = 'P2'")
+            locked.set()
+            ends.wait(timeout=60)
+            conn.execute("COMMIT")
+
+    committer = threading.Thread(target=slow_commit)
+    committer.start()
+    assert locked.wait(timeout=30)
+    threading.Timer(SLOW_COMMIT_S, ends.set).start()
+    started = time.monotonic()
+    try:
+        read = tiny_park.read_rows("parcels", ["P2"])
+    finally:
+        ends.set()
+        committer.join()
+    assert time.monotonic() - started >= SLOW_COMMIT_S - 0.1  # it waited for the commit …
+    assert list(read["name"]) == ["慢提交"]  # … and read what it committed
