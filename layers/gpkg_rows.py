@@ -190,11 +190,17 @@ class _Connections:
     def connection(self, path: str | os.PathLike, *, writer: bool) -> Iterator[sqlite3.Connection]:
         key = (Path(path).resolve(), writer)
         inode = os.stat(key[0]).st_ino
-        conn = self._take(key, inode) or _open(key[0], writer=writer)
+        conn = self._take(key, inode)
+        keep = True
+        if conn is None:
+            conn = _open(key[0], writer=writer)
+            # A file swapped in between the look and the open is the one this connection reads: it is not kept under
+            # the inode of the file before, whose number a later file may get (ext4 gives freed numbers again).
+            keep = os.stat(key[0]).st_ino == inode
         clean = False
         try:
             yield conn
-            clean = not conn.in_transaction
+            clean = keep and not conn.in_transaction
         finally:
             if clean:
                 self._give_back(key, inode, conn)

@@ -59,6 +59,38 @@ def test_a_park_swapped_in_is_read_through_a_new_connection(tiny_park, tmp_path)
         assert name_of(new, "P2") == "换入的"
 
 
+def test_a_connection_opened_while_a_park_is_swapped_in_is_not_taken_for_the_file_before(tiny_park, tmp_path,
+                                                                                          monkeypatch):
+    # A new connection was kept under the inode found at the path before it was opened. When a save swapped its
+    # copy in between, the connection read the new file but was kept as one of the file before, and handed out
+    # when a file with that inode number was at the path again: the file before moved back, or any later file
+    # (ext4 gives a freed number to the next file made) — a read of a file no longer there.
+    path = tiny_park.path
+    before = tmp_path / "before.gpkg"
+    os.link(path, before)  # the file at the path now, kept under another name with its inode
+    replacement = tmp_path / "replacement.gpkg"
+    shutil.copy(path, replacement)
+    with closing(register_functions(sqlite3.connect(replacement))) as conn:
+        conn.execute("UPDATE parcels SET name = '换入的' WHERE parcel_id = 'P2'")
+        conn.commit()
+    opening, swaps = gpkg_rows._open, []
+
+    def swap_then_open(at, *, writer):
+        os.replace(replacement, path)  # a whole-park save swaps its copy in just between the look and the open
+        swaps.append(at)
+        return opening(at, writer=writer)
+
+    monkeypatch.setattr(gpkg_rows, "_open", swap_then_open)
+    with gpkg_rows.reader(path) as across:
+        assert name_of(across, "P2") == "换入的"
+    monkeypatch.undo()
+    assert len(swaps) == 1  # (a new connection was opened, across the swap)
+    os.replace(before, path)  # the file before is back at the path, with its inode number
+    with gpkg_rows.reader(path) as after:
+        assert after is not across
+        assert name_of(after, "P2") != "换入的"
+
+
 def test_a_connection_left_in_a_transaction_or_raising_is_closed_not_reused(tiny_park):
     path = tiny_park.path
     with gpkg_rows.reader(path) as left_open:
