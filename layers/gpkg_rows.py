@@ -38,7 +38,9 @@ from layers.gpkg_blob import register_functions
 from layers.schema import LayerSpec
 
 #: How long a row write waits for readers to finish before SQLite's commit (a whole-layer read of a
-#: 10⁶-record park takes seconds; a reader is never refused, a writer waits).
+#: 10⁶-record park takes seconds; a reader is never refused, a writer waits), and so how long a reader waits for a
+#: commit to end: the commit holds its lock while it waits for those readers and syncs the file (sqlite3's
+#: default, 5 s, refused a record's read behind a commit slowed so: "database is locked", a 500).
 BUSY_TIMEOUT_S = 60.0
 #: GeoPackage blob flags: little-endian header numbers (bit 0) with an xy envelope (bits 1–3 = 1).
 _FLAGS_XY_LITTLE = 0b0000_0011
@@ -188,11 +190,17 @@ class _Connections:
     def connection(self, path: str | os.PathLike, *, writer: bool) -> Iterator[sqlite3.Connection]:
         key = (Path(path).resolve(), writer)
         inode = os.stat(key[0]).st_ino
-        conn = self._take(key, inode) or _open(key[0], writer=writer)
+        conn = self._take(key, inode)
+        keep = True
+        if conn is None:
+            conn = _open(key[0], writer=writer)
+            # A file swapped in between the look and the open is the one this connection reads: it is not kept under
+            # the inode of the file before, whose number a later file may get (ext4 gives freed numbers again).
+            keep = os.stat(key[0]).st_ino == inode
         clean = False
         try:
             yield conn
-            clean = not conn.in_transaction
+            clean = keep and not conn.in_transaction
         finally:
             if clean:
                 self._give_back(key, inode, conn)
@@ -225,7 +233,8 @@ def _open(path: Path, *, writer: bool) -> sqlite3.Connection:
     if writer:  # (GDAL's R-tree triggers call the ST_* functions)
         return register_functions(sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S,
                                                   check_same_thread=False))
-    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, check_same_thread=False)
+    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+                           check_same_thread=False)
 
 
 _CONNECTIONS = _Connections()

@@ -217,11 +217,15 @@ def missing_layers(path: Path) -> list[str]:
     """
     recorded: set[str] = set()
     with _read_only(path) as conn:
+        # One snapshot: read statement by statement, a layer created in place between them (the audit trail, by
+        # a park's first change) was listed as recorded but without its table, and so reported dropped.
+        conn.execute("BEGIN")
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
         if "gpkg_contents" in tables:
             recorded |= {row[0] for row in conn.execute("SELECT table_name FROM gpkg_contents")}
         if TRUST_TABLE in tables:
             recorded |= {row[0] for row in conn.execute(f"SELECT layer FROM {TRUST_TABLE}")}
+        conn.execute("COMMIT")
     return [name for name in REGISTRY if name in recorded and name not in tables]
 
 
