@@ -317,8 +317,10 @@ def analyse_land(
     del ready_later
     release_free_memory()
     unit_parcel = lookup(units["building_id"].astype(TEXT_DTYPE), standing_on)
-    unit_parcel.index = units["unit_id"].astype(TEXT_DTYPE).to_numpy()
-    floor = pd.Series(util["gfa_m2"].to_numpy(), index=parcels["parcel_id"].astype(TEXT_DTYPE).to_numpy())
+    # Indexes of the text arrays themselves: made from NumPy arrays of Python strings (and parsed back into Arrow)
+    # they took 0.9 s at 10⁶ parcels.
+    unit_parcel.index = pd.Index(units["unit_id"].astype(TEXT_DTYPE).array)
+    floor = pd.Series(util["gfa_m2"].to_numpy(), index=pd.Index(parcels["parcel_id"].astype(TEXT_DTYPE).array))
     mu = muju_evaluation(parcels, area_m2=util["area_m2"].to_numpy(), enterprises=enterprises,
                          enterprise_years=years, units=units, leases=leases, unit_parcel=unit_parcel, as_of=when,
                          parcel_floor_m2=floor, rules=rules)

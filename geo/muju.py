@@ -19,7 +19,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.reasons import TEXT_DTYPE, as_bool, first_rows, join_reasons, key_codes, key_labels, take_at, take_text
+from geo.reasons import (
+    TEXT_DTYPE,
+    all_distinct,
+    as_bool,
+    first_rows,
+    join_reasons,
+    key_codes,
+    key_labels,
+    same_keys,
+    take_at,
+    take_text,
+)
 from geo.units import M2_PER_MU
 from geo.utilisation import industry_division
 from layers.rules import GRADES, LandRules
@@ -77,7 +88,7 @@ def building_parcel(pairs: pd.DataFrame, buildings: pd.DataFrame, parcels: pd.Da
         pick[building[last]] = n + pairs["parcel"].to_numpy()[last]
     ids = pd.Index(take_text([buildings["building_id"]], np.arange(n)))
     out = pd.Series(take_text([own, parcels["parcel_id"]], pick), index=ids)
-    return out if ids.is_unique else out[~ids.duplicated()]
+    return out if all_distinct(ids) else out[~ids.duplicated()]
 
 
 def _key_codes(parcels: pd.DataFrame, *, units: pd.DataFrame, leases: pd.DataFrame, unit_parcel: pd.Series,
@@ -89,7 +100,12 @@ def _key_codes(parcels: pd.DataFrame, *, units: pd.DataFrame, leases: pd.DataFra
     ids, so groups come out in the same order as grouped by text.
     """
     floor_ids = parcel_floor_m2.index if parcel_floor_m2 is not None else pd.Index([], dtype=TEXT_DTYPE)
-    (parcel, unit_on, floor), parcel_keys = key_codes(parcels["parcel_id"], unit_parcel, pd.Series(floor_ids))
+    # The floor areas are usually indexed by the parcels' own ids, in their order (``geo.analysis``): their codes
+    # are then the parcels', without hashing 10⁶ ids once more.
+    same_ids = len(floor_ids) == len(parcels) and same_keys(floor_ids, parcels["parcel_id"])
+    (parcel, unit_on, *floor), parcel_keys = key_codes(parcels["parcel_id"], unit_parcel,
+                                                       *([] if same_ids else [pd.Series(floor_ids)]))
+    floor = parcel if same_ids else floor[0]
     (unit, lease_unit, unit_index), unit_keys = key_codes(units["unit_id"], leases["unit_id"],
                                                           pd.Series(unit_parcel.index))
     (owner, lease_firm, *firms), firm_keys = key_codes(parcels["enterprise_id"], leases["enterprise_id"],

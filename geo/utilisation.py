@@ -21,9 +21,10 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.reasons import TEXT_DTYPE, as_bool, float_column, join_reasons, lookup, text_column
+from geo.reasons import TEXT_DTYPE, as_bool, float_column, join_reasons, take_text, text_column
 from geo.units import M2_PER_HA, M2_PER_MU
 from layers.rules import LandRules
+from layers.text_keys import positions
 
 #: Building statuses that do not stand on the ground (not counted in FAR or coverage).
 NOT_STANDING = ("planned", "demolished")
@@ -289,11 +290,15 @@ def parcel_industry(parcels: pd.DataFrame, enterprises: pd.DataFrame | None) -> 
     code = text_column(parcels, "industry_code")
     std = text_column(parcels, "industry_code_std")
     if enterprises is not None and len(enterprises) and "enterprise_id" in parcels:
-        firms = enterprises.drop_duplicates("enterprise_id").set_index("enterprise_id")
-        owner = parcels["enterprise_id"]
+        # Each owner's first enterprise record, found once for both columns (no deduplicated copy of the layer).
+        firm = positions(parcels["enterprise_id"].astype(TEXT_DTYPE), enterprises["enterprise_id"])
+
+        def theirs(name: str) -> pd.Series:
+            return pd.Series(take_text([enterprises[name].astype(TEXT_DTYPE)], firm), index=parcels.index)
+
         missing = code.isna()
-        code = code.where(~missing, lookup(owner.astype(TEXT_DTYPE), firms["industry_code"].astype(TEXT_DTYPE)))
-        std = std.where(~missing, lookup(owner.astype(TEXT_DTYPE), firms["industry_code_std"].astype(TEXT_DTYPE)))
+        code = code.where(~missing, theirs("industry_code"))
+        std = std.where(~missing, theirs("industry_code_std"))
     return code, std
 
 
@@ -465,8 +470,9 @@ def area_ratios(
     industrial_supplied = supplied & util["is_industrial"].to_numpy(dtype=bool)
     investment = util["investment_intensity_wan_per_mu"].to_numpy() * util["area_mu"].to_numpy()
     tax = np.zeros(len(parcels)) if tax_wan is None else tax_wan.reindex(parcels.index).to_numpy(dtype=float)
+    # Grouped by integer codes in the areas' sorted order, not by a column of 10⁶ Python strings.
+    group, names = pd.factorize(text_column(parcels, by).fillna("—"), sort=True)
     frame = pd.DataFrame({
-        "group": text_column(parcels, by).fillna("—").to_numpy(),
         "land_m2": area,
         "ready_m2": np.where(status.isin(ratios.ready_statuses).to_numpy(), area, 0.0),
         "supplied_m2": np.where(supplied, area, 0.0),
@@ -479,8 +485,9 @@ def area_ratios(
         "industrial_investment_m2": np.where(industrial_supplied & ~np.isnan(investment), area, 0.0),
         "supplied_tax_wan": np.where(supplied, np.nan_to_num(tax), 0.0),
     })
-    groups = frame.groupby("group", sort=True).sum()
-    groups.loc[park_label] = frame.drop(columns="group").sum()
+    groups = frame.groupby(group, sort=True).sum()
+    groups.index = pd.Index(np.asarray(names, dtype=object), name="group")
+    groups.loc[park_label] = frame.sum()
 
     def ratio(a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
