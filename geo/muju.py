@@ -27,6 +27,7 @@ from geo.reasons import (
     join_reasons,
     key_codes,
     key_labels,
+    labelled,
     same_keys,
     take_at,
     take_text,
@@ -216,11 +217,12 @@ def _coded_land(area_m2, *, units, leases, parcel_floor_m2, year, rules, codes) 
 
 
 def _year_rows(enterprise_years: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The live enterprise-year records of ``year``."""
+    """The live enterprise-year records of ``year``: their ids and figures (the columns the evaluation reads; the
+    others, text among them, are not copied)."""
     rows = (enterprise_years["year"] == year).fillna(False).to_numpy(dtype=bool, copy=True)  # written below
     if "retired_on" in enterprise_years:
         rows &= enterprise_years["retired_on"].isna().to_numpy(dtype=bool)
-    return enterprise_years[rows]
+    return enterprise_years.loc[rows, [c for c in ("enterprise_id", *FIGURES) if c in enterprise_years]]
 
 
 def _figures_for_year(rows: pd.DataFrame, firm: np.ndarray, n_firms: int) -> np.ndarray:
@@ -348,7 +350,7 @@ def muju_evaluation(
 
     above = take_at(as_bool(enterprises["above_scale"], enterprises.index), row_of, fill=False).astype(bool) if (
         "above_scale" in enterprises) else np.zeros(len(ids), dtype=bool)
-    group = pd.Series(np.where(above, "above_scale", "below_scale"), index=ids)
+    group = pd.Series(labelled(len(ids), [(~above, "below_scale"), (above, "above_scale")]), index=ids)
     group = group.where(group.isin(list(muju.indicators)), next(iter(muju.indicators)))
 
     code = (pd.Series(enterprises["industry_code"].astype(TEXT_DTYPE).array.take(row_of, allow_fill=True), index=ids)
@@ -440,21 +442,23 @@ def _parcel_evaluation(parcels, area_m2, land, firms, firm_of_land, benchmarks, 
     has_graded = graded_users > 0
     score, _ = _scores(values, group, has_graded, rules=rules, benchmarks=benchmarks)
     score = score.where(has_graded)
-    grade = pd.Series(np.nan, index=index, dtype=object)
+    # Grades as positions into the letters and T (taken as text at the end, not from 10⁶ Python strings).
+    letters = pd.Series([*GRADES, "T"], dtype=TEXT_DTYPE)
+    grade = np.full(len(index), -1)
     for name in (cutoffs.index if len(cutoffs) else []):
         rows = (group == name).to_numpy() & has_graded
-        assigned = np.full(rows.sum(), GRADES[-1], dtype=object)
-        for letter in reversed(GRADES[:-1]):
+        assigned = np.full(rows.sum(), len(GRADES) - 1)
+        for at, letter in reversed(list(enumerate(GRADES[:-1]))):
             threshold = cutoffs.loc[name].get(letter, np.nan)
             if np.isfinite(threshold):
-                assigned[score[rows].to_numpy() >= threshold] = letter
+                assigned[score[rows].to_numpy() >= threshold] = at
         grade[rows] = assigned
-    grade[(users > 0) & ~has_graded] = "T"
+    grade[(users > 0) & ~has_graded] = len(GRADES)
     out = figures[list(FIGURES)]  # copy-on-write: the columns added below leave ``figures`` as it is
     out["tax_per_mu_wan"] = values["tax_per_mu_wan"]
     out["value_added_per_mu_wan"] = values["value_added_per_mu_wan"]
     out["output_per_mu_wan"] = values["output_per_mu_wan"]
     out["mu_score"] = score
-    out["mu_grade"] = grade.astype(TEXT_DTYPE)
+    out["mu_grade"] = pd.Series(take_text([letters], grade), index=index)
     out["mu_users"] = users
     return out

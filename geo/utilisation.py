@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.reasons import TEXT_DTYPE, as_bool, float_column, join_reasons, take_text, text_column
+from geo.reasons import TEXT_DTYPE, as_bool, float_column, join_reasons, take_at, take_text, text_column
 from geo.units import M2_PER_HA, M2_PER_MU
 from layers.rules import LandRules
 from layers.text_keys import positions
@@ -257,9 +257,8 @@ def industry_division(codes: pd.Series) -> pd.Series:
     # Parks repeat a few hundred codes: parse the distinct ones only.
     where, distinct = pd.factorize(codes.astype(TEXT_DTYPE), use_na_sentinel=True)
     text = pd.Series(distinct, dtype=TEXT_DTYPE).str.strip().str.upper().str.lstrip("ABCDEFGHIJKLMNOPQRST")
-    parsed = text.str.extract(r"^(\d{2})", expand=False).astype(object).to_numpy()
-    out = np.where(where >= 0, parsed[np.maximum(where, 0)] if len(parsed) else None, None)
-    return pd.Series(out, index=codes.index, dtype=object).astype(TEXT_DTYPE)
+    parsed = text.str.extract(r"^(\d{2})", expand=False).astype(TEXT_DTYPE)
+    return pd.Series(take_text([parsed], where), index=codes.index)  # taken from the distinct ones, in Arrow
 
 
 def industrial_mask(parcels: pd.DataFrame, *, rules: LandRules) -> np.ndarray:
@@ -276,13 +275,15 @@ def industrial_mask(parcels: pd.DataFrame, *, rules: LandRules) -> np.ndarray:
 
 def industry_far_minimum(industry_code: pd.Series, industry_std: pd.Series, *, rules: LandRules) -> pd.Series:
     """The national minimum FAR for each industry code in its GB/T 4754 edition (NaN when unknown)."""
-    division = industry_division(industry_code)
-    out = pd.Series(np.nan, index=industry_code.index, dtype=float)
+    # Looked up for the distinct divisions, then taken per record.
+    where, divisions = pd.factorize(industry_division(industry_code), use_na_sentinel=True)
+    out = np.full(len(industry_code), np.nan)
     for std, table in rules.control.far_min_by_industry.items():
         rows = (industry_std == std).fillna(False).to_numpy(dtype=bool)
         if rows.any():
-            out[rows] = division[rows].map(dict(table)).astype(float).to_numpy()
-    return out
+            far_min = pd.Series(divisions, dtype=TEXT_DTYPE).map(dict(table)).astype(float).to_numpy()
+            out[rows] = take_at(far_min, where[rows])
+    return pd.Series(out, index=industry_code.index)
 
 
 def parcel_industry(parcels: pd.DataFrame, enterprises: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
