@@ -418,9 +418,10 @@ def _parcel_evaluation(parcels, area_m2, land, firms, firm_of_land, benchmarks, 
     sums = pd.DataFrame(attributed, columns=list(FIGURES)).groupby(land_parcel).sum(min_count=1)
     by_parcel = np.full((n_parcels, len(FIGURES)), np.nan)
     by_parcel[sums.index.to_numpy(dtype=np.intp)] = sums.to_numpy(dtype=float)
-    figures = pd.DataFrame(by_parcel[np.maximum(parcel_code, 0)], index=index, columns=list(FIGURES))
-    del share, attributed, sums, by_parcel  # per land record and parcel: hundreds of MB at 10⁶ parcels
-    figures[parcel_code < 0] = np.nan
+    taken = by_parcel[np.maximum(parcel_code, 0)]
+    taken[parcel_code < 0] = np.nan  # in the array: a frame's masked assignment copied every column
+    figures = pd.DataFrame(taken, index=index, columns=list(FIGURES))
+    del share, attributed, sums, by_parcel, taken  # per land record and parcel: hundreds of MB at 10⁶ parcels
     figures["land_mu"] = np.asarray(area_m2, dtype=float) / M2_PER_MU
     values = _indicator_values(figures)
 
