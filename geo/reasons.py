@@ -26,8 +26,8 @@ TEXT_DTYPE = pd.StringDtype(na_value=np.nan)
 _COUNTED_REASONS = 16
 
 
-def join_reasons(index: pd.Index, pairs: Iterable[tuple[object, str]]) -> pd.Series:
-    """One reason text per record: the texts whose masks are true, joined by '; ' (NaN when none).
+def join_reasons(index: pd.Index, pairs: Iterable[tuple[object, str]], *, separator: str = "; ") -> pd.Series:
+    """One reason text per record: the texts whose masks are true, joined by ``separator`` (NaN when none).
 
     Parameters
     ----------
@@ -56,7 +56,7 @@ def join_reasons(index: pd.Index, pairs: Iterable[tuple[object, str]]) -> pd.Ser
         combinations, which = np.flatnonzero(present), (np.cumsum(present) - 1)[bits]
     else:
         combinations, which = np.unique(bits, return_inverse=True)
-    joined = ["; ".join(text for j, text in enumerate(texts) if int(combination) >> j & 1) or np.nan
+    joined = [separator.join(text for j, text in enumerate(texts) if int(combination) >> j & 1) or np.nan
               for combination in combinations]
     return pd.Series(pd.array(np.array(joined, dtype=object), dtype=TEXT_DTYPE).take(which.reshape(-1)),
                      index=index)
