@@ -471,9 +471,8 @@ def area_ratios(
     industrial_supplied = supplied & util["is_industrial"].to_numpy(dtype=bool)
     investment = util["investment_intensity_wan_per_mu"].to_numpy() * util["area_mu"].to_numpy()
     tax = np.zeros(len(parcels)) if tax_wan is None else tax_wan.reindex(parcels.index).to_numpy(dtype=float)
-    # Grouped by integer codes in the areas' sorted order, not by a column of 10⁶ Python strings.
-    group, names = pd.factorize(text_column(parcels, by).fillna("—"), sort=True)
     frame = pd.DataFrame({
+        "group": text_column(parcels, by).fillna("—").to_numpy(),
         "land_m2": area,
         "ready_m2": np.where(status.isin(ratios.ready_statuses).to_numpy(), area, 0.0),
         "supplied_m2": np.where(supplied, area, 0.0),
@@ -486,9 +485,8 @@ def area_ratios(
         "industrial_investment_m2": np.where(industrial_supplied & ~np.isnan(investment), area, 0.0),
         "supplied_tax_wan": np.where(supplied, np.nan_to_num(tax), 0.0),
     })
-    groups = frame.groupby(group, sort=True).sum()
-    groups.index = pd.Index(np.asarray(names, dtype=object), name="group")
-    groups.loc[park_label] = frame.sum()
+    groups = frame.groupby("group", sort=True).sum()
+    groups.loc[park_label] = frame.drop(columns="group").sum()
 
     def ratio(a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
