@@ -471,8 +471,10 @@ def area_ratios(
     industrial_supplied = supplied & util["is_industrial"].to_numpy(dtype=bool)
     investment = util["investment_intensity_wan_per_mu"].to_numpy() * util["area_mu"].to_numpy()
     tax = np.zeros(len(parcels)) if tax_wan is None else tax_wan.reindex(parcels.index).to_numpy(dtype=float)
+    # Grouped by integer codes in the areas' sorted order, not by a column of 10⁶ Python strings: as fast, and
+    # without their ≈ 100 MB (at 10⁶ parcels this step set the analysis's peak: bench/README.md, session 12).
+    group, names = pd.factorize(text_column(parcels, by).fillna("—"), sort=True)
     frame = pd.DataFrame({
-        "group": text_column(parcels, by).fillna("—").to_numpy(),
         "land_m2": area,
         "ready_m2": np.where(status.isin(ratios.ready_statuses).to_numpy(), area, 0.0),
         "supplied_m2": np.where(supplied, area, 0.0),
@@ -485,8 +487,9 @@ def area_ratios(
         "industrial_investment_m2": np.where(industrial_supplied & ~np.isnan(investment), area, 0.0),
         "supplied_tax_wan": np.where(supplied, np.nan_to_num(tax), 0.0),
     })
-    groups = frame.groupby("group", sort=True).sum()
-    groups.loc[park_label] = frame.drop(columns="group").sum()
+    groups = frame.groupby(group, sort=True).sum()
+    groups.index = pd.Index(np.asarray(names, dtype=object), name="group")
+    groups.loc[park_label] = frame.sum()
 
     def ratio(a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
