@@ -23,7 +23,7 @@ from geo.idle import idle_land
 from geo.inefficiency import CATEGORIES, inefficient_land
 from geo.muju import MujuResult, building_parcel, muju_evaluation
 from geo.readiness import readiness
-from geo.reasons import TEXT_DTYPE, align, isin, lookup
+from geo.reasons import TEXT_DTYPE, align, isin, lookup, take_text
 from geo.records import in_force, with_fields_of
 from geo.utilisation import area_ratios, building_floor_areas, building_parcel_pairs, utilisation
 from geo.vacancy import overlapping_leases, park_vacancy, unit_vacancy, vacancy_by, vacancy_trend
@@ -212,22 +212,45 @@ def first_rows_of(buildings: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """The first row of each building among ``ids``, indexed by its id as text: the rows of
     ``buildings.drop_duplicates("building_id")`` with those ids, without deduplicating every building
     (2·10⁶ at 10⁶ parcels, for the few thousand that have units)."""
-    at = positions(ids, buildings["building_id"])  # first occurrences
-    rows = buildings.iloc[np.unique(at[at >= 0])]
-    return rows.set_index(rows["building_id"].astype(TEXT_DTYPE))
+    return _rows_by_id(buildings, np.unique(_first_rows(buildings, ids)))
+
+
+def _first_rows(buildings: pd.DataFrame, ids: pd.Series) -> np.ndarray:
+    """The row of each id's first building, -1 where it has none."""
+    return positions(ids, buildings["building_id"])
+
+
+def _rows_by_id(buildings: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``buildings`` at ``rows`` (sorted, distinct; -1 left out), indexed by their ids as text."""
+    taken = buildings.iloc[rows[rows >= 0]]
+    return taken.set_index(taken["building_id"].astype(TEXT_DTYPE))
+
+
+def parcel_of_buildings(standing_on: pd.Series, n_buildings: int, ids: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``lookup(ids, standing_on)`` (text ``ids``), given each id's first building row (``rows``, -1: none).
+
+    ``standing_on`` (:func:`geo.muju.building_parcel`) holds one entry per building, in their order, unless
+    building ids repeat: then it is looked up; else taken by position, without hashing the 10⁶ building ids again.
+    """
+    if len(standing_on) != n_buildings:
+        return lookup(ids, standing_on)
+    return pd.Series(take_text([standing_on], rows), index=ids.index)
 
 
 def _vacancy_tables(units: pd.DataFrame, leases: pd.DataFrame, buildings: gpd.GeoDataFrame, standing_on: pd.Series,
-                    *, as_of: pd.Timestamp, rules: LandRules) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame]:
+                    unit_building: np.ndarray, *, as_of: pd.Timestamp, rules: LandRules
+                    ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame]:
     """The units' vacancy, per building (drawn where the building is on the map) and per phase.
 
-    ``standing_on``: the parcel id each building stands on (:func:`geo.muju.building_parcel`).
+    ``standing_on``: the parcel id each building stands on (:func:`geo.muju.building_parcel`);
+    ``unit_building``: each unit's first building row (-1: none).
     """
     unit_table = unit_vacancy(units, leases, as_of=as_of, rules=rules)
     per_building = vacancy_by(unit_table, by="building_id")
     per_building["days_vacant_max"] = unit_table.groupby("building_id")["days_vacant"].max().astype(float).reindex(
         per_building.index)
-    building_info = first_rows_of(buildings, unit_table["building_id"])
+    building_rows = np.unique(unit_building)  # the units' building ids are the units' (``unit_vacancy``)
+    building_info = _rows_by_id(buildings, building_rows)
     phase = lookup(unit_table["building_id"], building_info["phase"].astype(TEXT_DTYPE)) if "phase" in \
         building_info else pd.Series(np.nan, index=unit_table.index)
     phases = vacancy_by(unit_table, by=phase.fillna("—"))
@@ -235,7 +258,8 @@ def _vacancy_tables(units: pd.DataFrame, leases: pd.DataFrame, buildings: gpd.Ge
     drawn = per_building.index.dropna()
     drawn = drawn[isin(pd.Series(drawn), building_info.index)]
     info = align(building_info, pd.Index(drawn, dtype=TEXT_DTYPE))
-    on_parcel = lookup(pd.Series(drawn, dtype=TEXT_DTYPE), standing_on)
+    drawn_rows = building_rows[building_rows >= 0][positions(pd.Series(drawn), building_info.index)]
+    on_parcel = parcel_of_buildings(standing_on, len(buildings), pd.Series(drawn, dtype=TEXT_DTYPE), drawn_rows)
     # Arrays with their dtypes (``.array``): plain numpy text arrays are typed by their values, object when empty.
     building_frame = gpd.GeoDataFrame(
         per_building.loc[drawn].assign(name=info["name"].array, phase=info["phase"].array, use=info["use"].array,
@@ -306,8 +330,9 @@ def analyse_land(
     standing_on = building_parcel(done.pairs, buildings, parcels)
     del done, known  # the overlay's pairs (millions at 10⁶ parcels) are not needed after this
     # The vacancy tables need neither readiness nor 亩均 (and little memory): made while readiness may still run.
-    unit_table, building_frame, phases = _vacancy_tables(units, leases, buildings, standing_on, as_of=when,
-                                                          rules=rules)
+    unit_building = _first_rows(buildings, units["building_id"].astype(TEXT_DTYPE))  # for the vacancy tables, 亩均
+    unit_table, building_frame, phases = _vacancy_tables(units, leases, buildings, standing_on, unit_building,
+                                                          as_of=when, rules=rules)
     overlaps = overlapping_leases(leases)
     trend = vacancy_trend(units, leases, as_of=when, rules=rules)
     # Where readiness runs in the background, 亩均 waits for it: their working memory would add up (at 10⁶ parcels
@@ -316,9 +341,12 @@ def analyse_land(
     ready = resolved(ready_later)
     del ready_later
     release_free_memory()
-    unit_parcel = lookup(units["building_id"].astype(TEXT_DTYPE), standing_on)
-    unit_parcel.index = units["unit_id"].astype(TEXT_DTYPE).to_numpy()
-    floor = pd.Series(util["gfa_m2"].to_numpy(), index=parcels["parcel_id"].astype(TEXT_DTYPE).to_numpy())
+    unit_parcel = parcel_of_buildings(standing_on, len(buildings), units["building_id"].astype(TEXT_DTYPE),
+                                      unit_building)
+    # Indexes of the text arrays themselves: made from NumPy arrays of Python strings (and parsed back into Arrow)
+    # they took 0.9 s at 10⁶ parcels.
+    unit_parcel.index = pd.Index(units["unit_id"].astype(TEXT_DTYPE).array)
+    floor = pd.Series(util["gfa_m2"].to_numpy(), index=pd.Index(parcels["parcel_id"].astype(TEXT_DTYPE).array))
     mu = muju_evaluation(parcels, area_m2=util["area_m2"].to_numpy(), enterprises=enterprises,
                          enterprise_years=years, units=units, leases=leases, unit_parcel=unit_parcel, as_of=when,
                          parcel_floor_m2=floor, rules=rules)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.reasons import TEXT_DTYPE, date_column, float_column, join_reasons, text_column
+from geo.reasons import date_column, float_column, join_reasons, labelled, text_column
 from geo.utilisation import building_floor_areas, building_parcel_pairs, per_parcel_sums, standing_buildings
 from layers.rules import LandRules
 
@@ -102,11 +102,11 @@ def developed_area(
     if idle.developed_area_basis == "land_area":
         surveyed = float_column(parcels, "developed_area_m2")
         developed = np.where(np.isnan(surveyed), built[:, 0], surveyed)
-        source = np.where(np.isnan(surveyed), "estimated_footprint", "surveyed")
+        source = [(np.isnan(surveyed), "estimated_footprint"), (~np.isnan(surveyed), "surveyed")]
         to_develop = land
     else:
         developed = built[:, 1]
-        source = np.full(len(parcels), "estimated_floor_area", dtype=object)
+        source = [(slice(None), "estimated_floor_area")]
         to_develop = land * float_column(parcels, "far_min")
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(to_develop > 0, developed / to_develop, np.nan)
@@ -114,7 +114,7 @@ def developed_area(
         "developed_m2": developed,
         "to_develop_m2": to_develop,
         "developed_share": share,
-        "developed_source": pd.Series(source, index=index, dtype=TEXT_DTYPE).where(~np.isnan(developed)),
+        "developed_source": pd.Series(labelled(len(parcels), [*source, (np.isnan(developed), None)]), index=index),
     }, index=index)
 
 
@@ -217,18 +217,12 @@ def idle_land(
     stalled = suspended_year & below & ~exempt_cause
     b_exempt = suspended_year & below & exempt_cause
 
-    labels = np.full(n, None, dtype=object)
-    for mask, label in (
+    idle_status = pd.Series(labelled(n, [
         (unsupplied, "not_supplied"), (on_track, "on_track"), (overdue, "overdue"), (idle_fee, "idle_fee"),
         (idle_reclaim, "idle_reclaim"), (a_exempt, "exempt"), (building, "started"),
         (stalled, "stalled_idle"), (b_exempt, "exempt"), (completed, "completed"), (b_unjudged, None),
-    ):
-        labels[mask] = label
-    idle_status = pd.Series(labels, index=index, dtype=TEXT_DTYPE)
-
-    clause = np.full(n, None, dtype=object)
-    clause[idle_fee | idle_reclaim | a_exempt] = "IDLE-A"
-    clause[stalled | b_exempt] = "IDLE-B"
+    ]), index=index)
+    clause = labelled(n, [(idle_fee | idle_reclaim | a_exempt, "IDLE-A"), (stalled | b_exempt, "IDLE-B")])
 
     since = pd.Series(pd.NaT, index=index, dtype="datetime64[ms]")
     a_running = overdue | idle_fee | idle_reclaim | a_exempt
@@ -242,19 +236,19 @@ def idle_land(
 
     exempt_code = cause.where(a_exempt | b_exempt)
 
-    next_label = np.full(n, None, dtype=object)
     next_date = pd.Series(pd.NaT, index=index, dtype="datetime64[ms]")
     watch_b = building & below & ~exempt_cause & ~suspended_year & is_suspended
     watch_b_reclaim = stalled & idle.stalled_fee
-    for mask, label, dates in (
+    thresholds = (
         ((on_track | overdue) & ~exempt_cause, "idle_fee", fee_date),
         ((on_track | overdue) & exempt_cause, "exempt", fee_date),
         (idle_fee, "idle_reclaim", reclaim_date),
         (watch_b, "stalled_idle", b_date),
         (watch_b_reclaim, "reclaim", b_reclaim),
-    ):
-        next_label[mask] = label
+    )
+    for mask, _, dates in thresholds:
         next_date[mask] = dates[mask]
+    next_label = labelled(n, [(mask, label) for mask, label, _ in thresholds])
     to_next = ((next_date - when).dt.days).astype("Int64")
 
     price_missing = fee_due & np.isnan(price)
@@ -277,19 +271,16 @@ def idle_land(
     # Neither a status nor a contract date: whether the land was ever supplied is unknown (a zoning map or a
     # cadastre imported as parcels), so "supplied, not started" cannot be said of it; its stage stays unknown.
     supply_unknown = status.isna().to_numpy() & contract.isna().to_numpy()
-    stage = np.full(n, None, dtype=object)
-    stage[unsupplied] = "unsupplied"
-    stage[~unsupplied & ~any_started & ~supply_unknown] = "not_started"
-    stage[any_started & ~any_completed] = "started"
-    stage[any_completed] = "completed"
+    stage = labelled(n, [(unsupplied, "unsupplied"), (~unsupplied & ~any_started & ~supply_unknown, "not_started"),
+                         (any_started & ~any_completed, "started"), (any_completed, "completed")])
     return pd.DataFrame({
         "idle_status": idle_status,
-        "idle_clause": pd.Series(clause, index=index, dtype=TEXT_DTYPE),
+        "idle_clause": pd.Series(clause, index=index),
         "idle_since": since,
         "idle_days": days,
         "idle_fee_wan": fee,
         "exempt_code": exempt_code,
-        "next_threshold": pd.Series(next_label, index=index, dtype=TEXT_DTYPE),
+        "next_threshold": pd.Series(next_label, index=index),
         "next_threshold_date": next_date,
         "days_to_next_threshold": to_next,
         "developed_share": dev_share,
@@ -297,5 +288,5 @@ def idle_land(
         "invested_share": inv_share,
         "idle_not_judged": not_judged,
         "idle_note": note,
-        "development_stage": pd.Series(stage, index=index, dtype=TEXT_DTYPE),
+        "development_stage": pd.Series(stage, index=index),
     }, index=index)

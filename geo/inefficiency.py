@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.reasons import TEXT_DTYPE, as_bool, date_column, float_column, join_reasons
+from geo.reasons import TEXT_DTYPE, as_bool, date_column, float_column, join_reasons, take_text
 from layers.rules import LandRules
 
 CATEGORIES = ("approved_unsupplied", "supplied_unused", "underused", "built_not_operating", "below_target")
@@ -123,7 +123,7 @@ def inefficient_land(
 
     flags = {"approved_unsupplied": approved, "supplied_unused": unused, "underused": underused,
              "built_not_operating": built_idle, "below_target": below}
-    names = join_reasons(index, [(flags[c], c) for c in CATEGORIES]).str.replace("; ", ",", regex=False)
+    names = join_reasons(index, [(flags[c], c) for c in CATEGORIES], separator=",")
     reason = np.full(n, "", dtype=object)
     _add_reason(reason, approved, "批而未供: approved, not supplied")
     _add_reason(reason, unused, "供而未用: supplied, development not started")
@@ -143,7 +143,11 @@ def inefficient_land(
         | (("output_per_mu" in checks) & ~np.isnan(output_target) & np.isnan(output_per_mu)))
     out = pd.DataFrame({name: flags[name] for name in CATEGORIES}, index=index)
     out["inefficiency"] = names.astype(TEXT_DTYPE)
-    out["inefficiency_reason"] = pd.Series(reason, index=index).replace("", np.nan).astype(TEXT_DTYPE)
+    # Text of the parcels with a reason only, taken per parcel (missing elsewhere).
+    given = np.flatnonzero(reason != "")
+    at = np.full(n, -1)
+    at[given] = np.arange(len(given))
+    out["inefficiency_reason"] = pd.Series(take_text([pd.Series(reason[given], dtype=TEXT_DTYPE)], at), index=index)
     out["inefficiency_not_judged"] = join_reasons(index, [
         (unjudged, "contracted output/tax per 亩 set but the land user's figures are unknown"),
         (as_bool(stage.isna(), index), "supply unknown: neither a status nor a contract date (供而未用 not judged)"),

@@ -19,7 +19,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.reasons import TEXT_DTYPE, as_bool, first_rows, join_reasons, key_codes, key_labels, take_at, take_text
+from geo.reasons import (
+    TEXT_DTYPE,
+    all_distinct,
+    as_bool,
+    first_rows,
+    join_reasons,
+    key_codes,
+    key_labels,
+    labelled,
+    same_keys,
+    take_at,
+    take_text,
+)
 from geo.units import M2_PER_MU
 from geo.utilisation import industry_division
 from layers.rules import GRADES, LandRules
@@ -71,13 +83,28 @@ def building_parcel(pairs: pd.DataFrame, buildings: pd.DataFrame, parcels: pd.Da
     pick = np.arange(n)
     if len(pairs):
         building, inside = pairs["building"].to_numpy(), pairs["inside_m2"].to_numpy()
-        # By building, then inside area; stable, so the last of each building is its largest share.
-        order = np.lexsort((inside, building))
-        last = order[np.append(building[order][1:] != building[order][:-1], True)]
+        last = _largest_shares(building, inside)
         pick[building[last]] = n + pairs["parcel"].to_numpy()[last]
-    ids = pd.Index(take_text([buildings["building_id"]], np.arange(n)))
+    ids = pd.Index(buildings["building_id"].astype(TEXT_DTYPE).array)
     out = pd.Series(take_text([own, parcels["parcel_id"]], pick), index=ids)
-    return out if ids.is_unique else out[~ids.duplicated()]
+    return out if all_distinct(ids) else out[~ids.duplicated()]
+
+
+def _largest_shares(building: np.ndarray, inside_m2: np.ndarray) -> np.ndarray:
+    """Per building among the pairs, the pair holding most of it (the later pair among equals).
+
+    ``np.lexsort((inside_m2, building))``'s last pair of each building; pairs in canonical order (grouped by
+    building) are read in runs instead of sorted (2·10⁶ pairs at 10⁶ parcels).
+    """
+    if not len(building):
+        return np.zeros(0, dtype=np.intp)
+    if (np.diff(building) < 0).any() or np.isnan(inside_m2).any():
+        order = np.lexsort((inside_m2, building))  # stable: the last of each building is its largest share
+        return order[np.append(building[order][1:] != building[order][:-1], True)]
+    starts = np.flatnonzero(np.append(True, building[1:] != building[:-1]))
+    run = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(building))))
+    largest = np.maximum.reduceat(inside_m2, starts)[run] == inside_m2
+    return np.maximum.reduceat(np.where(largest, np.arange(len(building)), -1), starts)
 
 
 def _key_codes(parcels: pd.DataFrame, *, units: pd.DataFrame, leases: pd.DataFrame, unit_parcel: pd.Series,
@@ -89,7 +116,12 @@ def _key_codes(parcels: pd.DataFrame, *, units: pd.DataFrame, leases: pd.DataFra
     ids, so groups come out in the same order as grouped by text.
     """
     floor_ids = parcel_floor_m2.index if parcel_floor_m2 is not None else pd.Index([], dtype=TEXT_DTYPE)
-    (parcel, unit_on, floor), parcel_keys = key_codes(parcels["parcel_id"], unit_parcel, pd.Series(floor_ids))
+    # The floor areas are usually indexed by the parcels' own ids, in their order (``geo.analysis``): their codes
+    # are then the parcels', without hashing 10⁶ ids once more.
+    same_ids = len(floor_ids) == len(parcels) and same_keys(floor_ids, parcels["parcel_id"])
+    (parcel, unit_on, *floor), parcel_keys = key_codes(parcels["parcel_id"], unit_parcel,
+                                                       *([] if same_ids else [pd.Series(floor_ids)]))
+    floor = parcel if same_ids else floor[0]
     (unit, lease_unit, unit_index), unit_keys = key_codes(units["unit_id"], leases["unit_id"],
                                                           pd.Series(unit_parcel.index))
     (owner, lease_firm, *firms), firm_keys = key_codes(parcels["enterprise_id"], leases["enterprise_id"],
@@ -200,11 +232,12 @@ def _coded_land(area_m2, *, units, leases, parcel_floor_m2, year, rules, codes) 
 
 
 def _year_rows(enterprise_years: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The live enterprise-year records of ``year``."""
+    """The live enterprise-year records of ``year``: their ids and figures (the columns the evaluation reads; the
+    others, text among them, are not copied)."""
     rows = (enterprise_years["year"] == year).fillna(False).to_numpy(dtype=bool, copy=True)  # written below
     if "retired_on" in enterprise_years:
         rows &= enterprise_years["retired_on"].isna().to_numpy(dtype=bool)
-    return enterprise_years[rows]
+    return enterprise_years.loc[rows, [c for c in ("enterprise_id", *FIGURES) if c in enterprise_years]]
 
 
 def _figures_for_year(rows: pd.DataFrame, firm: np.ndarray, n_firms: int) -> np.ndarray:
@@ -332,7 +365,7 @@ def muju_evaluation(
 
     above = take_at(as_bool(enterprises["above_scale"], enterprises.index), row_of, fill=False).astype(bool) if (
         "above_scale" in enterprises) else np.zeros(len(ids), dtype=bool)
-    group = pd.Series(np.where(above, "above_scale", "below_scale"), index=ids)
+    group = pd.Series(labelled(len(ids), [(~above, "below_scale"), (above, "above_scale")]), index=ids)
     group = group.where(group.isin(list(muju.indicators)), next(iter(muju.indicators)))
 
     code = (pd.Series(enterprises["industry_code"].astype(TEXT_DTYPE).array.take(row_of, allow_fill=True), index=ids)
@@ -400,9 +433,10 @@ def _parcel_evaluation(parcels, area_m2, land, firms, firm_of_land, benchmarks, 
     sums = pd.DataFrame(attributed, columns=list(FIGURES)).groupby(land_parcel).sum(min_count=1)
     by_parcel = np.full((n_parcels, len(FIGURES)), np.nan)
     by_parcel[sums.index.to_numpy(dtype=np.intp)] = sums.to_numpy(dtype=float)
-    figures = pd.DataFrame(by_parcel[np.maximum(parcel_code, 0)], index=index, columns=list(FIGURES))
-    del share, attributed, sums, by_parcel  # per land record and parcel: hundreds of MB at 10⁶ parcels
-    figures[parcel_code < 0] = np.nan
+    taken = by_parcel[np.maximum(parcel_code, 0)]
+    taken[parcel_code < 0] = np.nan  # in the array: a frame's masked assignment copied every column
+    figures = pd.DataFrame(taken, index=index, columns=list(FIGURES))
+    del share, attributed, sums, by_parcel, taken  # per land record and parcel: hundreds of MB at 10⁶ parcels
     figures["land_mu"] = np.asarray(area_m2, dtype=float) / M2_PER_MU
     values = _indicator_values(figures)
 
@@ -424,21 +458,23 @@ def _parcel_evaluation(parcels, area_m2, land, firms, firm_of_land, benchmarks, 
     has_graded = graded_users > 0
     score, _ = _scores(values, group, has_graded, rules=rules, benchmarks=benchmarks)
     score = score.where(has_graded)
-    grade = pd.Series(np.nan, index=index, dtype=object)
+    # Grades as positions into the letters and T (taken as text at the end, not from 10⁶ Python strings).
+    letters = pd.Series([*GRADES, "T"], dtype=TEXT_DTYPE)
+    grade = np.full(len(index), -1)
     for name in (cutoffs.index if len(cutoffs) else []):
         rows = (group == name).to_numpy() & has_graded
-        assigned = np.full(rows.sum(), GRADES[-1], dtype=object)
-        for letter in reversed(GRADES[:-1]):
+        assigned = np.full(rows.sum(), len(GRADES) - 1)
+        for at, letter in reversed(list(enumerate(GRADES[:-1]))):
             threshold = cutoffs.loc[name].get(letter, np.nan)
             if np.isfinite(threshold):
-                assigned[score[rows].to_numpy() >= threshold] = letter
+                assigned[score[rows].to_numpy() >= threshold] = at
         grade[rows] = assigned
-    grade[(users > 0) & ~has_graded] = "T"
+    grade[(users > 0) & ~has_graded] = len(GRADES)
     out = figures[list(FIGURES)]  # copy-on-write: the columns added below leave ``figures`` as it is
     out["tax_per_mu_wan"] = values["tax_per_mu_wan"]
     out["value_added_per_mu_wan"] = values["value_added_per_mu_wan"]
     out["output_per_mu_wan"] = values["output_per_mu_wan"]
     out["mu_score"] = score
-    out["mu_grade"] = grade.astype(TEXT_DTYPE)
+    out["mu_grade"] = pd.Series(take_text([letters], grade), index=index)
     out["mu_users"] = users
     return out

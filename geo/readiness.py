@@ -30,6 +30,7 @@ import shapely
 
 from geo.crs import require_projected
 from geo.nearby import EPS_M, any_within, envelope_gap_at, near_pairs, nearest_distance, run_blocks, run_positions
+from geo.reasons import join_reasons, labelled
 from geo.roadnet import Frontage, LineSegments, frontage, parts_in_roads, road_widths_m
 from geo.threads import in_threads
 from layers.infra_rules import InfraRules, ServedSource
@@ -218,24 +219,20 @@ def _settle(i: np.ndarray, j: np.ndarray, limit: np.ndarray, gap: np.ndarray, ge
             served[i[tested[measured[tested] <= limit[tested] + EPS_M]]] = True
 
 
-def _labels(connections: pd.DataFrame, rules: InfraRules, target: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(label, ready, missing) per row from the boolean ``connections`` frame."""
+def _labels(connections: pd.DataFrame, rules: InfraRules, target: str) -> tuple:
+    """(label, ready, missing) per row from the boolean ``connections`` frame (label and missing as text arrays)."""
     def has(item: str) -> np.ndarray:
         column = connections.get(item)
         return np.zeros(len(connections), dtype=bool) if column is None else column.to_numpy(dtype=bool)
 
-    label = np.full(len(connections), None, dtype=object)
-    for template in rules.readiness.templates:
-        met = np.logical_and.reduce([has(item) for item in template.requires])
-        label[met] = template.label
+    # As text taken from the few labels and combinations of connections (not 10⁶ Python strings made and parsed).
+    label = labelled(len(connections), [(np.logical_and.reduce([has(item) for item in template.requires]),
+                                         template.label) for template in rules.readiness.templates])
     goal = rules.readiness.template(target)
-    missing = np.full(len(connections), "", dtype=object)
-    for item in goal.requires:
-        lacking = ~has(item)
-        missing[lacking] = missing[lacking] + (item + MISSING_SEPARATOR)
-    missing = pd.Series(missing, dtype="str").str.removesuffix(MISSING_SEPARATOR).to_numpy()
+    missing = join_reasons(connections.index, [(~has(item), item) for item in goal.requires],
+                           separator=MISSING_SEPARATOR).fillna("")
     ready = np.logical_and.reduce([has(item) for item in goal.requires])
-    return label, ready, missing
+    return label, ready, missing.array
 
 
 def readiness(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd.GeoDataFrame, *,

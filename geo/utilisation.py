@@ -21,9 +21,10 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.reasons import TEXT_DTYPE, as_bool, float_column, join_reasons, lookup, text_column
+from geo.reasons import TEXT_DTYPE, as_bool, float_column, join_reasons, take_at, take_text, text_column
 from geo.units import M2_PER_HA, M2_PER_MU
 from layers.rules import LandRules
+from layers.text_keys import positions
 
 #: Building statuses that do not stand on the ground (not counted in FAR or coverage).
 NOT_STANDING = ("planned", "demolished")
@@ -256,9 +257,8 @@ def industry_division(codes: pd.Series) -> pd.Series:
     # Parks repeat a few hundred codes: parse the distinct ones only.
     where, distinct = pd.factorize(codes.astype(TEXT_DTYPE), use_na_sentinel=True)
     text = pd.Series(distinct, dtype=TEXT_DTYPE).str.strip().str.upper().str.lstrip("ABCDEFGHIJKLMNOPQRST")
-    parsed = text.str.extract(r"^(\d{2})", expand=False).astype(object).to_numpy()
-    out = np.where(where >= 0, parsed[np.maximum(where, 0)] if len(parsed) else None, None)
-    return pd.Series(out, index=codes.index, dtype=object).astype(TEXT_DTYPE)
+    parsed = text.str.extract(r"^(\d{2})", expand=False).astype(TEXT_DTYPE)
+    return pd.Series(take_text([parsed], where), index=codes.index)  # taken from the distinct ones, in Arrow
 
 
 def industrial_mask(parcels: pd.DataFrame, *, rules: LandRules) -> np.ndarray:
@@ -275,13 +275,15 @@ def industrial_mask(parcels: pd.DataFrame, *, rules: LandRules) -> np.ndarray:
 
 def industry_far_minimum(industry_code: pd.Series, industry_std: pd.Series, *, rules: LandRules) -> pd.Series:
     """The national minimum FAR for each industry code in its GB/T 4754 edition (NaN when unknown)."""
-    division = industry_division(industry_code)
-    out = pd.Series(np.nan, index=industry_code.index, dtype=float)
+    # Looked up for the distinct divisions, then taken per record.
+    where, divisions = pd.factorize(industry_division(industry_code), use_na_sentinel=True)
+    out = np.full(len(industry_code), np.nan)
     for std, table in rules.control.far_min_by_industry.items():
         rows = (industry_std == std).fillna(False).to_numpy(dtype=bool)
         if rows.any():
-            out[rows] = division[rows].map(dict(table)).astype(float).to_numpy()
-    return out
+            far_min = pd.Series(divisions, dtype=TEXT_DTYPE).map(dict(table)).astype(float).to_numpy()
+            out[rows] = take_at(far_min, where[rows])
+    return pd.Series(out, index=industry_code.index)
 
 
 def parcel_industry(parcels: pd.DataFrame, enterprises: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
@@ -289,11 +291,15 @@ def parcel_industry(parcels: pd.DataFrame, enterprises: pd.DataFrame | None) -> 
     code = text_column(parcels, "industry_code")
     std = text_column(parcels, "industry_code_std")
     if enterprises is not None and len(enterprises) and "enterprise_id" in parcels:
-        firms = enterprises.drop_duplicates("enterprise_id").set_index("enterprise_id")
-        owner = parcels["enterprise_id"]
+        # Each owner's first enterprise record, found once for both columns (no deduplicated copy of the layer).
+        firm = positions(parcels["enterprise_id"].astype(TEXT_DTYPE), enterprises["enterprise_id"])
+
+        def theirs(name: str) -> pd.Series:
+            return pd.Series(take_text([enterprises[name].astype(TEXT_DTYPE)], firm), index=parcels.index)
+
         missing = code.isna()
-        code = code.where(~missing, lookup(owner.astype(TEXT_DTYPE), firms["industry_code"].astype(TEXT_DTYPE)))
-        std = std.where(~missing, lookup(owner.astype(TEXT_DTYPE), firms["industry_code_std"].astype(TEXT_DTYPE)))
+        code = code.where(~missing, theirs("industry_code"))
+        std = std.where(~missing, theirs("industry_code_std"))
     return code, std
 
 
@@ -465,8 +471,10 @@ def area_ratios(
     industrial_supplied = supplied & util["is_industrial"].to_numpy(dtype=bool)
     investment = util["investment_intensity_wan_per_mu"].to_numpy() * util["area_mu"].to_numpy()
     tax = np.zeros(len(parcels)) if tax_wan is None else tax_wan.reindex(parcels.index).to_numpy(dtype=float)
+    # Grouped by integer codes in the areas' sorted order, not by a column of 10⁶ Python strings: as fast, and
+    # without their ≈ 100 MB (at 10⁶ parcels this step set the analysis's peak: bench/README.md, session 12).
+    group, names = pd.factorize(text_column(parcels, by).fillna("—"), sort=True)
     frame = pd.DataFrame({
-        "group": text_column(parcels, by).fillna("—").to_numpy(),
         "land_m2": area,
         "ready_m2": np.where(status.isin(ratios.ready_statuses).to_numpy(), area, 0.0),
         "supplied_m2": np.where(supplied, area, 0.0),
@@ -479,8 +487,9 @@ def area_ratios(
         "industrial_investment_m2": np.where(industrial_supplied & ~np.isnan(investment), area, 0.0),
         "supplied_tax_wan": np.where(supplied, np.nan_to_num(tax), 0.0),
     })
-    groups = frame.groupby("group", sort=True).sum()
-    groups.loc[park_label] = frame.drop(columns="group").sum()
+    groups = frame.groupby(group, sort=True).sum()
+    groups.index = pd.Index(np.asarray(names, dtype=object), name="group")
+    groups.loc[park_label] = frame.sum()
 
     def ratio(a, b):
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.reasons import TEXT_DTYPE, first_rows, key_codes, key_labels, take_at, take_text
+from geo.muju import _largest_shares
+from geo.reasons import TEXT_DTYPE, all_distinct, first_rows, key_codes, key_labels, same_keys, take_at, take_text
 
 
 def text(values) -> pd.Series:
@@ -63,3 +64,25 @@ def test_take_text_reads_columns_end_to_end():
     assert out.dtype == TEXT_DTYPE
     assert out.iloc[[0, 1, 3]].tolist() == ["c", "a", "b"] and pd.isna(out.iloc[2])
     assert pd.isna(pd.Series(take_text([text([])], np.array([-1])))).all()
+
+
+def test_all_distinct_counts_one_missing_id_as_distinct_and_two_as_a_repeat():
+    assert all_distinct(text(["a", "b", None]))
+    assert not all_distinct(text(["a", "b", "a"]))
+    assert not all_distinct(text([None, "b", None]))
+    assert all_distinct(text([]))
+
+
+def test_same_keys_means_the_same_ids_in_the_same_order():
+    assert same_keys(pd.Index(text(["a", None, "c"]).array), text(["a", None, "c"]))
+    assert same_keys(pd.Series(["a", "c"], dtype=object), text(["a", "c"]))
+    assert not same_keys(text(["c", "a"]), text(["a", "c"]))
+    assert not same_keys(text(["a", None]), text(["a", "b"]))
+
+
+def test_largest_share_of_each_building_is_the_later_pair_among_equals():
+    # Grouped by building (read in runs): building 0's larger share is pair 1; building 1's equal 3s, the later (3).
+    assert _largest_shares(np.array([0, 0, 1, 1, 1]), np.array([2.0, 5.0, 3.0, 3.0, 1.0])).tolist() == [1, 3]
+    # Not grouped (sorted instead): building 0 is pair 1; building 1's equal 3s at pairs 0 and 2, the later (2).
+    assert _largest_shares(np.array([1, 0, 1]), np.array([3.0, 2.0, 3.0])).tolist() == [1, 2]
+    assert _largest_shares(np.array([], dtype=int), np.array([])).tolist() == []
