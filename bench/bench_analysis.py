@@ -429,8 +429,10 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=10_000, help="parcels for the per-row version (0: skip)")
     parser.add_argument("--profile", action="store_true", help="cProfile's top functions of each analysis, on stderr")
     parser.add_argument("--readiness-thread", action="store_true",
-                        help="readiness beside the land steps in a second thread, as `analyse --readiness-thread` "
-                             "(default: in the main thread, as `flask analyse`)")
+                        help="readiness beside the land steps in a second thread, as `flask analyse` does (the "
+                             "default; kept so that earlier commands still run)")
+    parser.add_argument("--readiness-inline", action="store_true",
+                        help="readiness after the land steps, in the main thread, as `analyse --readiness-inline`")
     parser.add_argument("--split", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--measure", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--naive-run", nargs=2, help=argparse.SUPPRESS)
@@ -473,7 +475,7 @@ def main() -> None:
             else:
                 buildings_path = None
         load_before = uptime()
-        mode = ",".join(["profile" if args.profile else "time"] + ([] if args.readiness_thread else ["inline"]))
+        mode = ",".join(["profile" if args.profile else "time"] + (["inline"] if args.readiness_inline else []))
         r = child("--measure", str(path), str(buildings_path or "-"), mode)
         load_after = uptime()
         case = f"{r['parcels']} parcels, {r['buildings']} buildings"

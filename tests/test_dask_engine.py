@@ -205,10 +205,14 @@ def test_analyse_command_with_the_dask_engine_prints_the_same_figures(tiny_park)
         dask = runner.invoke(args=["analyse", "--engine", "dask"])
         bad = runner.invoke(args=["analyse", "--engine", "spark"])
         threaded = runner.invoke(args=["analyse", "--readiness-thread"])
+        inline = runner.invoke(args=["analyse", "--readiness-inline"])
         threaded_dask = runner.invoke(args=["analyse", "--engine", "dask", "--readiness-thread"])
+        inline_dask = runner.invoke(args=["analyse", "--engine", "dask", "--readiness-inline"])
     assert single.exit_code == 0 and dask.exit_code == 0, dask.output
     assert threaded.exit_code == 0 and threaded.output.splitlines()[1:] == single.output.splitlines()[1:]
+    assert inline.exit_code == 0 and inline.output.splitlines()[1:] == single.output.splitlines()[1:]
     assert threaded_dask.exit_code == 2 and "--readiness-thread is for --engine single" in threaded_dask.output
+    assert inline_dask.exit_code == 2 and "--readiness-inline is for --engine single" in inline_dask.output
     figures = [line for line in single.output.splitlines() if not line.startswith("测试园区")]
     assert figures == [line for line in dask.output.splitlines() if not line.startswith("测试园区")]
     assert "idle status:" in dask.output and "readiness: not computed" not in dask.output
