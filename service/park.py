@@ -616,14 +616,15 @@ class ParkService:
     def _file(self, full: tuple, value: object) -> None:
         """File result ``full`` in the results file, once per process (a failed write is logged and not tried
         again: the result stays kept in memory)."""
-        stored_key = self._stored_key(full)
-        if stored_key is None:
+        if self.results_file is None or full[2] not in STORED_RESULTS:
             return
-        with self._lock:
+        with self._lock:  # (asked on every kept read: the key is made only for a result not filed yet)
             if full in self._filed:
                 return
             self._filed.append(full)
-        self.results_file.put(stored_key, value)
+        stored_key = self._stored_key(full)
+        if stored_key is not None:
+            self.results_file.put(stored_key, value)
 
     def summary_kept(self, day: dt.date) -> dict[str, dict] | None:
         """The KPI figures on ``day`` when kept already, else None (nothing runs: ``service.background``)."""

@@ -197,7 +197,7 @@ def _land_use_codes(values: list[str]) -> Suggestion | None:
 
 def _land_use_labels(values: list[str]) -> Suggestion | None:
     """Names of land-use classes (工业用地, 二类工业用地 …) of any system, crosswalked to their 2023 codes."""
-    found = {v: landuse.code_of_name(v, fold) for v in values if landuse.code_of_name(v, fold) is not None}
+    found = {v: named for v in values if (named := landuse.code_of_name(v, fold)) is not None}
     if not found:
         return None
     in_2023 = {v: code for v, (code, std) in found.items() if std == landuse.STD_2023}

@@ -95,8 +95,7 @@ def _size_error(name: str, columns: int, rows: int, *, max_columns: int, max_cel
 def check_table_size(text: str, *, name: str, max_columns: int, max_cells: int) -> None:
     """Refuse CSV text with too many columns or cells, from its header line and line count, before parsing."""
     # The widest of the first lines: the header may be below a title line of one cell (:func:`header_row`).
-    first = text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
-    columns = max((len(row) for row in csv.reader(first, delimiter=_delimiter(text))), default=0)
+    columns = max((len(row) for row in _first_rows(text, _delimiter(text))), default=0)
     message = _size_error(name, columns, text.count("\n") + 1, max_columns=max_columns, max_cells=max_cells)
     if message:
         raise ValueError(message)
@@ -144,9 +143,19 @@ def header_row(first_rows: list[list[object]]) -> int:
     return 0
 
 
+def _first_rows(text: str, delimiter: str) -> list[list[str]]:
+    """The first :data:`HEADER_SEARCH_ROWS` lines of CSV ``text`` as cells."""
+    return list(csv.reader(text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS], delimiter=delimiter))
+
+
+def _filled_cells(row) -> list[str]:
+    """The cells of ``row`` that hold a value, as text (for the report)."""
+    return [str(v).strip() for v in row if present(pd.Series([v], dtype=object)).all()]
+
+
 def _titles(first_rows: list[list[object]], header: int) -> str:
     """The text of the title rows above the header (one cell each, or none), joined for the report."""
-    return " / ".join(str(v).strip() for row in first_rows[:header] for v in row if present(pd.Series([v])).all())
+    return " / ".join(cell for row in first_rows[:header] for cell in _filled_cells(row))
 
 
 def _total_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -173,9 +182,8 @@ def without_totals(table: Table, *, first_record_at: int, unit: str) -> Table:
     totals = _total_rows(frame)
     if not len(totals):
         return table
-    notes = [f"{unit} {first_record_at + i} left out: a totals row "
-             f"({', '.join(str(v) for v in frame.iloc[i].tolist() if present(pd.Series([v])).all())}), not a record"
-             for i in totals]
+    notes = [f"{unit} {first_record_at + i} left out: a totals row ({', '.join(_filled_cells(frame.iloc[i]))}), "
+             "not a record" for i in totals]
     keep = np.ones(len(frame), dtype=bool)
     keep[totals] = False
     return Table(frame[keep], [*table.notes, *notes])
@@ -185,8 +193,7 @@ def read_csv_text(text: str) -> Table:
     """Parse CSV text (delimiter sniffed among , ; tab |) into trimmed string cells, its header found below any
     title lines and any totals line below the records left out (both said in the notes)."""
     delimiter = _delimiter(text)
-    first = list(csv.reader(io.StringIO("\n".join(text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS])),
-                            delimiter=delimiter))
+    first = _first_rows(text, delimiter)
     header = header_row(first)
     frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skiprows=header,
                         skipinitialspace=True, on_bad_lines="error", engine="python")
