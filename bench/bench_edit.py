@@ -3,7 +3,9 @@
     .venv/bin/python bench/bench_edit.py [--parcels 1000 10000 …] [--edits 15] [--stores gpkg,postgis]
 
 Per park size (demo parks from ``bench/out/``, copied so the cached park is never changed) and store
-(GeoPackage; PostGIS in a throw-away cluster, the park copied into a schema of its own):
+(GeoPackage; PostGIS in a cluster of its own on loopback, the park copied into a schema of its own; the cluster
+keeps PostgreSQL's durable defaults, every commit flushed as a deployment's is, like the GeoPackage's fsync;
+``--postgis-throwaway`` measures the tests' non-flushing cluster instead):
 
 * **edit** — a single-field edit of one parcel through the web (the JSON form of ``POST /edit/parcels/<id>``
   with the version and fingerprint read first, as the edit page's script sends them), p50/p95 over
@@ -523,6 +525,9 @@ def main() -> None:
                         help="GeoPackage parks to measure instead of the demo parks (copied, never written)")
     parser.add_argument("--cold-only", action="store_true", help="measure the cold start only")
     parser.add_argument("--pages", action="store_true", help="weigh every page's HTML after the cold start")
+    parser.add_argument("--postgis-throwaway", action="store_true",
+                        help="PostGIS without flushing commits (fsync, synchronous_commit off), as the tests run it; "
+                             "by default the cluster keeps PostgreSQL's durable defaults, as a deployment must")
     args = parser.parse_args()
     options = {"cold_only": args.cold_only, "weigh_pages": args.pages}
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
@@ -531,8 +536,10 @@ def main() -> None:
         if "postgis" in stores:
             from layers.pgcluster import ThrowawayCluster
 
-            cluster = ThrowawayCluster()
+            cluster = ThrowawayCluster(durable=not args.postgis_throwaway)
             database = cluster.start()
+            print(f"PostGIS: a cluster on loopback, commits {'not ' if args.postgis_throwaway else ''}flushed to disk "
+                  f"({'fsync off' if args.postgis_throwaway else 'fsync, synchronous_commit on'})", flush=True)
         for store in stores:
             url = database if store == "postgis" else None
             for path in args.park:

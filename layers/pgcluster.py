@@ -26,13 +26,19 @@ from pathlib import Path
 DEFAULT_PG_MAJOR = "15"
 DEFAULT_USER = "parkatlas"
 DEFAULT_DATABASE = "parkatlas"
-#: Settings for a disposable cluster: durability is pointless, speed is not.
-THROWAWAY_SETTINGS = {
+#: Settings of every cluster started here: loopback only, enough connections for the concurrency tests.
+CLUSTER_SETTINGS = {
     "listen_addresses": "127.0.0.1",
+    "max_connections": "60",
+}
+#: Settings for a disposable cluster: durability is pointless, speed is not. A ``durable`` cluster keeps
+#: PostgreSQL's defaults (every commit flushed to disk), as a deployment must: a benchmark of commit latency
+#: against a server that does not flush would compare with a configuration nobody should run.
+THROWAWAY_SETTINGS = {
+    **CLUSTER_SETTINGS,
     "fsync": "off",
     "synchronous_commit": "off",
     "full_page_writes": "off",
-    "max_connections": "60",
 }
 
 
@@ -118,6 +124,9 @@ class ThrowawayCluster:
         The trusted local user and the database created for it (with PostGIS).
     install
         Install PostgreSQL/PostGIS from Debian when absent.
+    durable
+        Keep PostgreSQL's default durability (``fsync``, ``synchronous_commit``, ``full_page_writes`` on) instead
+        of :data:`THROWAWAY_SETTINGS`: for benchmarks that compare with a commit as a deployment makes it.
 
     Examples
     --------
@@ -125,8 +134,10 @@ class ThrowawayCluster:
     ...     PostGISStore(cluster.url).save_park(frames, meta)
     """
 
-    def __init__(self, *, user: str = DEFAULT_USER, database: str = DEFAULT_DATABASE, install: bool = True):
+    def __init__(self, *, user: str = DEFAULT_USER, database: str = DEFAULT_DATABASE, install: bool = True,
+                 durable: bool = False):
         self.user = user
+        self.durable = durable
         self.database = database
         self.bindir = ensure_postgis() if install else find_bindir()
         if self.bindir is None:
@@ -163,7 +174,8 @@ class ThrowawayCluster:
         last_error: ClusterError | None = None
         for _ in range(3):  # the free port can be taken between probing and binding
             self.port = free_port()
-            options = " ".join(f"-c {k}={v}" for k, v in THROWAWAY_SETTINGS.items())
+            settings = CLUSTER_SETTINGS if self.durable else THROWAWAY_SETTINGS
+            options = " ".join(f"-c {k}={v}" for k, v in settings.items())
             options += f" -p {self.port} -c unix_socket_directories={self.directory}"
             try:
                 _run(

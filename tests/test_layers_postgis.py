@@ -5,6 +5,7 @@ The behaviour shared with the GeoPackage store is in test_layers_store_contract.
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -200,3 +201,25 @@ def test_appending_a_duplicate_id_is_refused_and_changes_nothing(tiny_pg):
         tiny_pg.save_layers({"enterprises": pd.DataFrame({"enterprise_id": ["E1"], "name": ["重复"]})},
                             append=("enterprises",))
     assert tiny_pg.version() == version and list(tiny_pg.load("enterprises")["name"]) == ["甲公司", "乙公司"]
+
+
+def _durability(url: str) -> dict[str, str]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return {name: conn.execute(f"SHOW {name}").fetchone()[0]
+                for name in ("fsync", "synchronous_commit", "full_page_writes")}
+
+
+def test_a_durable_cluster_flushes_its_commits_and_the_throwaway_one_does_not(postgis_url):
+    """The benchmark's PostGIS (``durable=True``) commits as a deployment does; the tests' cluster does not."""
+    from layers.pgcluster import ThrowawayCluster
+
+    if not os.environ.get("PARKATLAS_TEST_DATABASE_URL"):  # (an outside server's settings are its own)
+        assert _durability(postgis_url) == {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+    durable = ThrowawayCluster(durable=True)
+    durable.start()
+    try:
+        assert _durability(durable.url) == {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+    finally:
+        durable.stop()
