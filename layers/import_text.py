@@ -82,6 +82,13 @@ def _sources_zh(text: str) -> str:
     return "、".join(field_in(part.strip()) for part in text.split(","))
 
 
+def _datum_zh(label: str) -> str:
+    """A datum as the English messages name it (Xi'an 1980, layers.io.gk_zones) → as Chinese pages do."""
+    from layers.io.gk_zones import DATUMS  # (here: layers.io's package imports this module)
+
+    return next((datum.header_name for datum in DATUMS.values() if datum.label == label), label)
+
+
 def _content_zh(text: str) -> str:
     return CONTENT_ZH.get(text, re.sub(r"^an? ", "", text))
 
@@ -133,6 +140,16 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"parcels overlap by (?P<area>[\d.,]+) m²", "地块重叠 {area} m²"),
         (r"sliver: (?P<area>[\d.,]+) m², mean width (?P<width>[\d.,]+) m", "狭长碎片：{area} m²，平均宽 {width} m"),
         (r"gap of (?P<area>[\d.,]+) m² between parcels", "地块间空隙 {area} m²"),
+        # the datum (layers/io/datum.py)
+        (r"no published transformation leads from the file's datum \((?P<source>[^)]*)\) to the park's "
+         r"\((?P<target>[^,]*), EPSG:(?P<epsg>\d+)\): the coordinates were converted without a datum shift, so "
+         r"positions may be tens of metres off against the park's other data; if the surveyor gave conversion "
+         r"parameters \(七参数 or 三参数\), import again with the CRS written with them \(a PROJ string with "
+         r"(?P<towgs84>\+towgs84=\S+)\) given with --crs",
+         lambda m: f"文件的坐标基准（{_datum_zh(m['source'])}）到园区的坐标基准（{_datum_zh(m['target'])}，EPSG:{m['epsg']}）"
+                   "没有公开的转换参数：坐标未做基准转换，与园区其他数据相比位置可能相差数十米；如测绘单位提供了转换参数"
+                   f"（七参数或三参数），请在上传表单的“坐标系”一栏填写带参数的坐标系（含 {m['towgs84']} 的 PROJ 字符串）"
+                   "后重新导入"),
         # the CRS (layers/io/crs_detect.py): where the web asks for the upload form's CRS field
         (r"(?P<source>.+?): no finite coordinates to tell the CRS from; give it with --crs",
          "{source}：没有可用的坐标，无法判断坐标系：请在上传表单的“坐标系”一栏填写"),

@@ -36,7 +36,7 @@ from pyproj import CRS
 from geo import gcj02
 from layers.audit import Scope, read_modify_write, write_lock
 from layers.contract import row_store
-from layers.io import crs_detect, geometry, messy, normalise
+from layers.io import crs_detect, datum, geometry, messy, normalise
 from layers.io.archive import ImportArchive, archive_folder_for
 from layers.io.encoding import EncodingChoice, display_name, percent, resolve_codec
 from layers.io.formats import refuse_virtual_path
@@ -335,7 +335,10 @@ def _geometries(data: SourceData, keep: np.ndarray, spec: LayerSpec, options: Im
                 f"working CRS EPSG:{park_crs.to_epsg()} ({area.west:g}–{area.east:g}°E, ±{ZONE_MARGIN_DEG}°); "
                 "areas would be distorted: check --crs, or import it into a park of its own")
     report.working_epsg = park_crs.to_epsg()
-    transformed = series.to_crs(park_crs)
+    datum_route = datum.route(choice.crs, park_crs)
+    transformed = datum_route.transform(series)
+    if datum_route.approximate:
+        report.note("all", "geometry", datum.approximate_message(datum_route.approximate, report.working_epsg))
     values = transformed.to_numpy()
     coords, owner = shapely.get_coordinates(values, return_index=True)
     lost = np.unique(owner[~np.isfinite(coords).all(axis=1)])

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from geo import gcj02
+from layers.io import datum
 from layers.io.crs_detect import CrsChoice
 from layers.io.geometry import kind_of
 from layers.registry import REGISTRY
@@ -60,8 +61,7 @@ class SourceCoordinates:
         return bool(self.choice.crs.is_geographic)
 
     def __call__(self, x: float, y: float) -> tuple[float, float]:
-        to_source = Transformer.from_crs(self.park_crs, self.choice.crs, always_xy=True)
-        sx, sy = to_source.transform(x, y)
+        sx, sy = datum.route(self.choice.crs, self.park_crs).to_source(x, y)
         if self.choice.offset == "gcj02":
             sx, sy = gcj02.wgs84_to_gcj02(sx, sy)
         elif self.choice.offset == "bd09":
