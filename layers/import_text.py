@@ -93,6 +93,60 @@ def _content_zh(text: str) -> str:
     return CONTENT_ZH.get(text, re.sub(r"^an? ", "", text))
 
 
+_AT = r"\((?:line|row) (?P<{0}>\d+)\)"
+#: What is said of one plot of a 国土 TXT or a boundary-point table (layers.io.gtxt, layers.io.vertex_table), sentence
+#: by sentence: a plot's message is "plot <id> (line|row n): " or "plot <id> (rows a–b): " then sentences joined by
+#: "; ".
+PLOT_SENTENCES_ZH: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(pattern), zh) for pattern, zh in (
+    (r"point (?P<p>\S+) " + _AT.format("n") + r" repeats the closing point; dropped", "点 {p}（第 {n} 行）重复闭合点，已舍去"),
+    (r"ring 圈号 (?P<r>\S+) " + _AT.format("n") + r" has (?P<k>\d+) distinct point\(s\); a ring needs at least 3",
+     "圈号 {r} 的环（第 {n} 行）只有 {k} 个不同的点，一个环至少要 3 个点"),
+    (r"ring 圈号 (?P<r>\S+): closing point (?P<p>\S+) " + _AT.format("n") + r" lies (?P<d>[\d,.]+) m from the first "
+     r"point (?P<p0>\S+) " + _AT.format("n0") + r"; they must be the same point \(within (?P<t>[\d.]+) m\)",
+     "圈号 {r} 的环：闭合点 {p}（第 {n} 行）距首点 {p0}（第 {n0} 行）{d} 米，二者应为同一点（相差不超过 {t} 米）"),
+    (r"ring 圈号 (?P<r>\S+) is not closed \(last point (?P<p>\S+), (?:line|row) (?P<n>\d+), is not the first point "
+     r"(?P<p0>\S+)\); closed", "圈号 {r} 的环未闭合（末点 {p}，第 {n} 行，不是首点 {p0}），已闭合"),
+    (r"rings read by containment: outer ring\(s\) 圈号 (?P<a>[^(]+?)(?:, hole\(s\) 圈号 (?P<b>[^(]+?))? "
+     r"\((?P<k>\d+) part\(s\)\)", "按包含关系判断各环：外环 圈号 {a}{holes}（共 {k} 个部分）"),
+    (r"(?:line|row) (?P<n>\d+), (?P<column>.+?): coordinate missing", "第 {n} 行“{column}”：缺坐标"),
+    (r"(?:line|row) (?P<n>\d+), (?P<column>.+?): (?P<raw>.+?) is not a number", "第 {n} 行“{column}”：{raw} 不是数字"),
+    (r"no point lines", "没有界址点行"),
+))
+_PLOT_AT = re.compile(r"plot (?P<id>.+?) \((?:(?:line|row) (?P<n>\d+)|(?:lines|rows) (?P<a>\d+)–(?P<b>\d+))\): ")
+
+
+def plot_zh(text: str) -> str | None:
+    """A plot's message (:data:`PLOT_SENTENCES_ZH`) in Chinese; None when a sentence of it is not in the catalogue."""
+    head = _PLOT_AT.match(text)
+    if head is None:
+        return None
+    rows = f"{head['a']}–{head['b']}" if head["a"] else head["n"]
+    said, position = [], head.end()
+    while position < len(text):
+        for pattern, zh in PLOT_SENTENCES_ZH:
+            sentence = pattern.match(text, position)
+            if sentence is not None:
+                groups = {k: v or "" for k, v in sentence.groupdict().items()}
+                groups["holes"] = f"，内环（洞）圈号 {groups['b']}" if groups.get("b") else ""
+                said.append(zh.format(**groups))
+                position = sentence.end()
+                break
+        else:
+            return None
+        if text.startswith("; ", position):
+            position += 2
+    plot = "（无地块编号）" if head["id"] == "(no 地块编号)" else head["id"]
+    return f"地块 {plot}（第 {rows} 行）：" + "；".join(said)
+
+
+def _reason_zh(reason: str) -> str:
+    return plot_zh(reason) or reason
+
+
+def _prefixed(prefix: str, said: str | None) -> str | None:
+    return None if said is None else prefix + said
+
+
 #: Each kind of message (a full match of the English text) → its Chinese: a template over the named
 #: groups, or a function of the match. Groups named ``layer``/``layers``/``field``/``kind``/``geometry``
 #: are said by name (:func:`layer_in`, :func:`field_in`, :data:`KINDS_ZH`, :data:`GEOMETRY_ZH`).
@@ -205,7 +259,20 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"(?P<name>.+?) is an SQLite database but not a GeoPackage \(no gpkg_contents table or another "
          r"application id\); ParkAtlas imports GeoPackages only",
          "{name} 是 SQLite 数据库，但不是 GeoPackage（没有 gpkg_contents 表或应用编号不符）；只能导入 GeoPackage"),
-        (r"damaged, left out: (?P<reason>.+)", "记录损坏，已略去：{reason}"),
+        (r"damaged, left out: (?P<reason>.+)", lambda m: f"记录损坏，已略去：{_reason_zh(m['reason'])}"),
+        (r"damaged: (?P<reason>plot .+)", lambda m: _prefixed("记录损坏：", plot_zh(m["reason"]))),
+        (r"plot .+", lambda m: plot_zh(m[0])),
+        # boundary-point tables (layers/io/vertex_table.py)
+        (r"boundary-point table: (?P<n>\d+) (?:line|row)s made into (?P<k>\d+) plot\(s\), (?:one per (?P<column>.+?)|"
+         r"the whole table one plot \(no plot-id column\)); points in the order of the (?:line|row)s, coordinates from "
+         r"(?P<xy>.+)",
+         lambda m: f"界址点坐标表：{m['n']} 行组成 {m['k']} 个地块，"
+                   + (f"按“{m['column']}”分组" if m["column"] else "整张表为一个地块（没有地块编号列）")
+                   + f"；点按行的顺序相连，坐标取自 {m['xy']}"),
+        (r"(?P<column>.+?) blank on (?P<k>\d+) (?:line|row)\(s\) \(merged cells\): each taken from the (?:line|row) above",
+         "“{column}”有 {k} 行为空（合并单元格）：各取上一行的值"),
+        (r"column\(s\) (?P<columns>.+) vary along a plot's points: kept on the plot as the points' values in order, "
+         r"joined with '(?P<join>.)'", "{columns} 的值随界址点变化：按点的顺序以“{join}”连接后存在地块上"),
         (r"saved mapping '(?P<name>.*)' applied", "已套用保存的映射“{name}”"),
         (r"mapping file (?P<name>.+) applied", "已套用映射文件 {name}"),
         (r"the source has no such field", "源数据没有这个字段"),

@@ -152,13 +152,15 @@ class Plot:
     points: list[PointLine] = field(default_factory=list)
     damage: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: What ``line`` and the points' numbers count: the file's lines, or a table's rows (layers.io.vertex_table).
+    unit: str = "line"
 
     @property
     def plot_id(self) -> str:
         return self.fields[2] if len(self.fields) > 2 and self.fields[2] else "(no 地块编号)"
 
     def where(self) -> str:
-        return f"plot {self.plot_id} (line {self.line})"
+        return f"plot {self.plot_id} ({self.unit} {self.line})"
 
 
 @dataclass
@@ -363,30 +365,30 @@ def split_rings(plot: Plot, checks: GtxtChecks) -> list[Ring]:
                 continue
             last_of_ring = i + 1 == len(points) or points[i + 1].ring != point.ring
             if last_of_ring and _distance(point, current.points[-1]) <= checks.closure_tolerance_m:
-                plot.notes.append(f"{plot.where()}: point {point.number} (line {point.line}) repeats the closing "
+                plot.notes.append(f"{plot.where()}: point {point.number} ({plot.unit} {point.line}) repeats the closing "
                                   "point; dropped")
                 continue
         rings.append(Ring(point.ring, [point]))
     return rings
 
 
-def _close(ring: Ring, plot: Plot, checks: GtxtChecks) -> np.ndarray | None:
+def close_ring(ring: Ring, plot: Plot, checks: GtxtChecks) -> np.ndarray | None:
     """The ring's (easting, northing) vertices, closed; None (and the plot damaged) when it cannot be."""
     first, last = ring.points[0], ring.points[-1]
     distinct = {(p.x, p.y) for p in ring.points}
     if len(distinct) < 3:
-        plot.damage.append(f"ring 圈号 {ring.number} (line {first.line}) has {len(distinct)} distinct point(s); "
+        plot.damage.append(f"ring 圈号 {ring.number} ({plot.unit} {first.line}) has {len(distinct)} distinct point(s); "
                            "a ring needs at least 3")
         return None
     if not ring.closed:
         if len(ring.points) > 1 and last.number == first.number:
             plot.damage.append(
-                f"ring 圈号 {ring.number}: closing point {last.number} (line {last.line}) lies "
-                f"{_distance(first, last):,.3f} m from the first point {first.number} (line {first.line}); "
+                f"ring 圈号 {ring.number}: closing point {last.number} ({plot.unit} {last.line}) lies "
+                f"{_distance(first, last):,.3f} m from the first point {first.number} ({plot.unit} {first.line}); "
                 f"they must be the same point (within {checks.closure_tolerance_m:g} m)")
             return None
         plot.notes.append(f"{plot.where()}: ring 圈号 {ring.number} is not closed (last point {last.number}, "
-                          f"line {last.line}, is not the first point {first.number}); closed")
+                          f"{plot.unit} {last.line}, is not the first point {first.number}); closed")
     # Surveying axes: X is the northing, Y the easting; geometry is (easting, northing).
     coords = np.array([(p.y, p.x) for p in ring.points], dtype="float64")
     coords[-1] = coords[0] if ring.closed else coords[-1]
@@ -732,7 +734,7 @@ def _plot_geometry(plot: Plot, prefix: int | None, fz: FileZone, unit: str,
         elif not prefixed and keep_prefix:
             point.y += fz.number * ZONE_PREFIX_FACTOR
     rings = split_rings(plot, checks)
-    closed = [_close(ring, plot, checks) for ring in rings]
+    closed = [close_ring(ring, plot, checks) for ring in rings]
     if plot.damage:
         return None
     geometry = assemble(closed, [ring.number for ring in rings], plot)

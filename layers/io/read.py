@@ -31,7 +31,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from layers.io import dxf, formats, gtxt, kml, tables
+from layers.io import dxf, formats, gtxt, kml, tables, vertex_table
 from layers.io.encoding import (
     DEFAULT_MIN_CONFIDENCE,
     EncodingChoice,
@@ -353,6 +353,13 @@ def _read_table(table: tables.Table, spec: LayerSpec, *, driver: str, choice: En
     frame = table.frame
     data = SourceData(frame, driver, source_layer=sheet, encoding=choice, notes=list(table.notes))
     if spec.geometry is None:
+        return data
+    if vertex_table.is_vertex_table(frame, spec):
+        plots = vertex_table.vertex_plots(table, spec, gtxt.GtxtChecks.from_environ())
+        data.frame, data.geometry_columns = plots.frame, plots.coordinate_columns
+        data.damaged, data.fixes = plots.damaged, plots.fixes
+        data.table_crs_name = tables.declared_crs(frame)
+        data.notes += plots.notes
         return data
     geometry = tables.table_geometry(frame)
     if geometry.geometries is None:

@@ -130,6 +130,14 @@ class Table:
 
     frame: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: The file's row (a sheet's) or line (a CSV's) of the frame's first record, and which of the two it counts:
+    #: the frame's index counts records from it (rows left out keep the others' numbers).
+    first_record_at: int = 2
+    unit: str = "row"
+
+    def file_rows(self) -> np.ndarray:
+        """The file's row (or line) of each record of the frame."""
+        return self.first_record_at + np.asarray(self.frame.index, dtype=np.int64)
 
 
 def header_row(first_rows: list[list[object]]) -> int:
@@ -174,19 +182,20 @@ def _total_rows(frame: pd.DataFrame) -> np.ndarray:
     return np.flatnonzero(found)
 
 
-def without_totals(table: Table, *, first_record_at: int, unit: str) -> Table:
+def without_totals(table: Table) -> Table:
     """``table`` without its totals rows (a cell reading 合计, 小计, 总计 …: a sum below the records or a group's
-    subtotal among them, not a record), each said in the notes with its row of the file (``unit`` "row" of a
-    sheet, "line" of a CSV) and its cells."""
+    subtotal among them, not a record), each said in the notes with its row of the file (a sheet's row, a CSV's
+    line) and its cells."""
     frame = table.frame
     totals = _total_rows(frame)
     if not len(totals):
         return table
-    notes = [f"{unit} {first_record_at + i} left out: a totals row ({', '.join(_filled_cells(frame.iloc[i]))}), "
+    rows = table.file_rows()
+    notes = [f"{table.unit} {rows[i]} left out: a totals row ({', '.join(_filled_cells(frame.iloc[i]))}), "
              "not a record" for i in totals]
     keep = np.ones(len(frame), dtype=bool)
     keep[totals] = False
-    return Table(frame[keep], [*table.notes, *notes])
+    return Table(frame[keep], [*table.notes, *notes], table.first_record_at, table.unit)
 
 
 def read_csv_text(text: str) -> Table:
@@ -197,8 +206,8 @@ def read_csv_text(text: str) -> Table:
     header = header_row(first)
     frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skiprows=header,
                         skipinitialspace=True, on_bad_lines="error", engine="python")
-    table = Table(_clean(frame), _header_notes(first, header, "line"))
-    return without_totals(table, first_record_at=header + 2, unit="line")
+    table = Table(_clean(frame), _header_notes(first, header, "line"), header + 2, "line")
+    return without_totals(table)
 
 
 def _header_notes(first_rows: list[list[object]], header: int, unit: str) -> list[str]:
@@ -228,11 +237,12 @@ def read_xlsx(path: Path, *, sheet: str | int = 0) -> Table:
     frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl", keep_default_na=False,
                           header=header)
     frame = frame.loc[:, [not str(c).startswith("Unnamed:") or present(frame[c]).any() for c in frame.columns]]
-    table = Table(_clean(frame), _header_notes(first, header, "row"))
-    return without_totals(table, first_record_at=header + 2, unit="row")
+    table = Table(_clean(frame), _header_notes(first, header, "row"), header + 2, "row")
+    return without_totals(table)
 
 
-def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
+def find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
+    """The first of ``columns`` whose header (its unit stripped) is one of ``names``, in the order of ``names``."""
     by_base = {}
     for column in columns:
         by_base.setdefault(_base(column), column)
@@ -244,7 +254,7 @@ def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
 
 def declared_crs(frame: pd.DataFrame) -> str | None:
     """The single value of a CRS column, if the table has one."""
-    column = _find(list(frame.columns), CRS_COLUMNS)
+    column = find_column(list(frame.columns), CRS_COLUMNS)
     if column is None:
         return None
     values = frame[column].dropna().astype(str).str.strip().unique()
@@ -254,7 +264,7 @@ def declared_crs(frame: pd.DataFrame) -> str | None:
 def table_geometry(frame: pd.DataFrame) -> TableGeometry:
     """Geometries from a WKT column, else a coordinate pair; ``geometries`` is None when there is neither."""
     columns = list(frame.columns)
-    wkt_column = _find(columns, WKT_COLUMNS)
+    wkt_column = find_column(columns, WKT_COLUMNS)
     if wkt_column is None:
         for column in columns:
             values = frame[column].dropna()
@@ -273,10 +283,9 @@ def table_geometry(frame: pd.DataFrame) -> TableGeometry:
                                 for i in np.flatnonzero(~has)})
         result.geometries, result.columns, result.kind = geoms, (wkt_column,), "WKT"
         return result
-    for x_name, y_name in COORDINATE_PAIRS:
-        x_column, y_column = _find(columns, (x_name,)), _find(columns, (y_name,))
-        if x_column is None or y_column is None:
-            continue
+    pair = coordinate_pair(columns)
+    if pair is not None:
+        x_column, y_column = pair
         x, x_bad = to_float(frame[x_column])
         y, y_bad = to_float(frame[y_column])
         missing = (x.isna() | y.isna()).to_numpy()
@@ -289,5 +298,14 @@ def table_geometry(frame: pd.DataFrame) -> TableGeometry:
             message = "not a number" if (x_bad.iloc[i] or y_bad.iloc[i]) else "coordinate missing"
             result.problems[int(i)] = (which, message, None if pd.isna(raw) else raw)
         result.geometries, result.columns, result.kind = geoms, (x_column, y_column), f"{x_column}/{y_column}"
-        return result
     return result
+
+
+def coordinate_pair(columns: list[str]) -> tuple[str, str] | None:
+    """The table's columns of x and y (lon and lat, X坐标 and Y坐标 …): the first pair of
+    :data:`COORDINATE_PAIRS` it has both of, as written in the header; None when it has none."""
+    for x_name, y_name in COORDINATE_PAIRS:
+        x_column, y_column = find_column(columns, (x_name,)), find_column(columns, (y_name,))
+        if x_column is not None and y_column is not None:
+            return x_column, y_column
+    return None
