@@ -259,6 +259,8 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"(?P<name>.+?) is an SQLite database but not a GeoPackage \(no gpkg_contents table or another "
          r"application id\); ParkAtlas imports GeoPackages only",
          "{name} 是 SQLite 数据库，但不是 GeoPackage（没有 gpkg_contents 表或应用编号不符）；只能导入 GeoPackage"),
+        (r"(?P<k>\d+) record\(s\) read whole; to import them without the damaged ones, repeat with --accept-damaged",
+         "{k} 条记录完好；如要只导入这些记录、略去损坏的，请勾选上传表单的“跳过损坏记录”后重新上传"),
         (r"damaged, left out: (?P<reason>.+)", lambda m: f"记录损坏，已略去：{_reason_zh(m['reason'])}"),
         (r"damaged: (?P<reason>plot .+)", lambda m: _prefixed("记录损坏：", plot_zh(m["reason"]))),
         (r"plot .+", lambda m: plot_zh(m[0])),

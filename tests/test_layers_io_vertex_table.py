@@ -123,6 +123,8 @@ def test_the_notes_in_chinese():
         "0.05 米）；圈号 2 的环（第 9 行）只有 2 个不同的点，一个环至少要 3 个点")
     assert chinese("plot B (line 20): rings read by containment: outer ring(s) 圈号 1, 3, hole(s) 圈号 2 (2 part(s))") \
         == "地块 B（第 20 行）：按包含关系判断各环：外环 圈号 1, 3，内环（洞）圈号 2（共 2 个部分）"
+    assert chinese("2 record(s) read whole; to import them without the damaged ones, repeat with --accept-damaged") \
+        == "2 条记录完好；如要只导入这些记录、略去损坏的，请勾选上传表单的“跳过损坏记录”后重新上传"
     # A sentence the catalogue lacks leaves the whole message in English (never half translated).
     assert chinese("damaged: plot C (line 3): zone mismatch: the header's 带号 is 38") is None
 
