@@ -291,3 +291,71 @@ def test_crs_refusals_in_chinese_name_the_form_field(extent, zh):
     with pytest.raises(crs_detect.CrsError) as refused:
         crs_detect.infer_crs(None if extent is None else crs_detect.Extent(*extent), source="a.shp")
     assert "--crs" in str(refused.value) and chinese(str(refused.value)) == zh
+
+
+# -- a Shapefile's files chosen together in the file dialog ------------------------------------------------------
+
+
+def _post_files(client, paths, layer="parcels", *, mode="upsert", **fields):
+    files = [(io.BytesIO(p.read_bytes()), p.name) for p in paths]
+    return client.post("/import", data={"layer": layer, "mode": mode, "file": files, **fields},
+                       content_type="multipart/form-data")
+
+
+def test_a_shapefiles_files_chosen_together_are_previewed_and_imported(tmp_path, tiny_client, tiny_park, upload_dir):
+    parts = shapefile_files(gbk_shapefile(tmp_path / "src"))
+    assert {p.suffix for p in parts} == {".shp", ".shx", ".dbf", ".prj"}
+    preview = _post_files(tiny_client, parts)
+    assert preview.status_code == 200, preview.get_data(as_text=True)[:500]
+    page = preview.get_data(as_text=True)
+    assert "一号地块（东区）" in page and "GB18030" in page and "EPSG:4528" in page
+    token = _token(page[page.index('id="import-confirm"') - 400:])
+    # Kept as one stored zip of the four files, under their own names.
+    with zipfile.ZipFile(upload_dir / token / "地块.zip") as bundle:
+        assert sorted(bundle.namelist()) == sorted(p.name for p in parts)
+        assert {info.compress_type for info in bundle.infolist()} == {zipfile.ZIP_STORED}
+    done = tiny_client.post(f"/import/{token}/confirm", data={"accept_far": "1"})
+    assert done.status_code == 200
+    assert {"ZD-001", "ZD-002", "ZD-003"} <= set(GeoPackageStore(tiny_park.path).load("parcels")["parcel_id"])
+
+
+def test_the_shp_chosen_alone_is_told_to_choose_its_other_files(tmp_path, tiny_client, upload_dir):
+    shp = gbk_shapefile(tmp_path / "src")
+    refused = _post_files(tiny_client, [shp])
+    assert refused.status_code == 400
+    assert "地块.dbf" in html.unescape(refused.get_data(as_text=True))
+    english = tiny_client.post("/import?lang=en", data={"layer": "parcels", "mode": "upsert",
+                                                       "file": [(io.BytesIO(shp.read_bytes()), shp.name)]},
+                               content_type="multipart/form-data")
+    assert "choose all of its files together in the upload form's file field (or a zip of them)" in \
+        html.unescape(english.get_data(as_text=True))
+    assert list(upload_dir.iterdir()) == [] if upload_dir.exists() else True
+
+
+def test_two_shapefiles_chosen_together_read_the_one_named_like_the_layer_and_say_the_other(tmp_path, tiny_client,
+                                                                                             upload_dir):
+    parts = shapefile_files(gbk_shapefile(tmp_path / "a", name="宗地")) + \
+        shapefile_files(gbk_shapefile(tmp_path / "b", name="parcels"))
+    reply = _post_files(tiny_client, parts)
+    text = html.unescape(reply.get_data(as_text=True))
+    assert reply.status_code == 200
+    assert "parcels.shp 的 4 个文件" in text  # (the zip's choice: the dataset named like the layer)
+    assert "宗地.dbf, 宗地.prj, 宗地.shp, 宗地.shx" in text  # left out, and said
+
+
+def test_files_chosen_together_share_the_size_limit_and_their_number_is_bounded(tmp_path, tiny_app, upload_dir):
+    from layers.io.uploads import MAX_UPLOAD_PARTS, SourceError, UploadStore
+
+    store = UploadStore(upload_dir)
+    half = [(io.BytesIO(b"x" * 600), "a.shp"), (io.BytesIO(b"y" * 600), "a.dbf")]
+    with pytest.raises(SourceError, match="a.dbf: more than the 1,000 bytes accepted"):
+        store.save_files(half, {}, limit_bytes=1000, uploader="u")
+    assert not upload_dir.exists() or list(upload_dir.iterdir()) == []  # nothing half-written is left
+    many = [(io.BytesIO(b"x"), f"p{i}.csv") for i in range(MAX_UPLOAD_PARTS + 1)]
+    with pytest.raises(SourceError, match=f"{MAX_UPLOAD_PARTS + 1} files in one upload; at most {MAX_UPLOAD_PARTS}"):
+        store.save_files(many, {}, limit_bytes=10**6, uploader="u")
+    # The same name twice (two folders' 地块.dbf) is kept twice, the second renamed; a path is cut to its name.
+    token = store.save_files([(io.BytesIO(b"1"), "地块.shp"), (io.BytesIO(b"2"), "x/../地块.shp")], {},
+                             limit_bytes=10**6, uploader="u")
+    with zipfile.ZipFile(upload_dir / token / "地块.zip") as bundle:
+        assert bundle.namelist() == ["地块.shp", "地块-2.shp"]

@@ -253,14 +253,15 @@ def upload_form():
 def upload():
     """Park the upload and show what importing it would do (a dry run)."""
     options = _form_options()
-    upload_file = request.files.get("file")
-    if upload_file is None or not upload_file.filename:
+    # One file, or the files of one dataset chosen together (a Shapefile's .shp, .shx, .dbf, .prj …).
+    chosen = [f for f in request.files.getlist("file") if f is not None and f.filename]
+    if not chosen:
         raise BadRequest(tr("请选择要导入的文件", "choose a file to import"))
     uploads = _uploads()
     uploader = _uploader()
     try:
-        token = uploads.save(upload_file.stream, upload_file.filename, options,
-                             limit_bytes=current_app.config["MAX_CONTENT_LENGTH"], uploader=uploader)
+        token = uploads.save_files([(f.stream, f.filename) for f in chosen], options,
+                                   limit_bytes=current_app.config["MAX_CONTENT_LENGTH"], uploader=uploader)
     except SourceError as exc:
         raise BadRequest(str(exc)) from None
     mapping_file = request.files.get("mapping")

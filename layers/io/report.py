@@ -46,6 +46,8 @@ _WEB_WORDING = (
     (re.compile(r"--encoding"), "the upload form's encoding field"),
     (re.compile(r"choose one with --source-layer"), "choose one in the upload form's source layer / sheet field"),
     (re.compile(r"--source-layer"), "the upload form's source layer / sheet field"),
+    (re.compile(r"send all of its files, e\.g\. zipped together"),
+     "choose all of its files together in the upload form's file field (or a zip of them)"),
     (re.compile(r"repeat with --accept-damaged"), "upload it again with 'skip damaged records' ticked"),
     (re.compile(r"--accept-damaged"), "'skip damaged records' on the upload form"),
     (re.compile(r"use --mode upsert"), "choose the mode 'upsert' on the upload form"),

@@ -307,6 +307,38 @@ class UploadSpent(SourceError):
                          "or upload the file again")
 
 
+#: Files one upload may hold (a Shapefile's parts chosen together; more go zipped).
+MAX_UPLOAD_PARTS = 20
+
+
+def _part_names(names: list[str]) -> list[str]:
+    """Safe, distinct names for the files of one upload (the same name twice gets a digit before its suffix)."""
+    out: list[str] = []
+    taken: set[str] = set()
+    for name in names:
+        safe = safe_filename(name)
+        stem, dot, suffix = safe.partition(".")
+        unique, n = safe, 2
+        while unique.casefold() in taken:
+            unique, n = f"{stem}-{n}{dot}{suffix}", n + 1
+        taken.add(unique.casefold())
+        out.append(unique)
+    return out
+
+
+def _copy_within(stream, sink, budget: list[int], limit_bytes: int, name: str) -> None:
+    """Copy ``stream`` to ``sink`` while the upload's byte ``budget`` (shared by its files) lasts."""
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            return
+        budget[0] -= len(chunk)
+        if budget[0] < 0:
+            msg = f"{name}: more than the {limit_bytes:,} bytes accepted"
+            raise SourceError(msg)
+        sink.write(chunk)
+
+
 #: Names in the upload folder: ``<token>/`` waiting, ``<token>.claimed/`` being imported, ``<token>.spent`` done.
 _PARKED = re.compile(r"^([0-9a-f]{32})(\.claimed|\.spent)?(\.partial)?$")
 _OPTIONS = "options.json"
@@ -334,23 +366,38 @@ class UploadStore:
 
     def save(self, stream, filename: str, options: dict, *, limit_bytes: int, uploader: str) -> str:
         """Copy ``stream`` to a new folder (at most ``limit_bytes``) as ``uploader``'s; returns the upload's token."""
+        return self.save_files([(stream, filename)], options, limit_bytes=limit_bytes, uploader=uploader)
+
+    def save_files(self, files: list[tuple[object, str]], options: dict, *, limit_bytes: int, uploader: str) -> str:
+        """Park the ``(stream, filename)`` files of one upload (at most ``limit_bytes`` together, at most
+        :data:`MAX_UPLOAD_PARTS`) as ``uploader``'s; returns the upload's token.
+
+        One file is kept as it is. Several (a Shapefile's .shp, .shx, .dbf, .prj … chosen together in the file
+        dialog) are kept as one zip of them, stored, named after the first: everything downstream reads it as a
+        zip, with the zip's checks, its choice among datasets and its note on the files it leaves out.
+        """
+        if not files:
+            raise SourceError("no file in the upload")
+        if len(files) > MAX_UPLOAD_PARTS:
+            msg = f"{len(files)} files in one upload; at most {MAX_UPLOAD_PARTS} (zip them)"
+            raise SourceError(msg)
         self.cleanup()
         token = secrets.token_hex(16)
         folder = self._folder(token)
         folder.mkdir(parents=True)
-        target = folder / safe_filename(filename)
-        written = 0
+        names = _part_names([name for _, name in files])
+        bundled = len(files) > 1
+        target = folder / (f"{PurePosixPath(names[0]).stem or 'upload'}.zip" if bundled else names[0])
+        budget = [limit_bytes]
         try:
-            with open(target, "wb") as sink:
-                while True:
-                    chunk = stream.read(_CHUNK)
-                    if not chunk:
-                        break
-                    written += len(chunk)
-                    if written > limit_bytes:
-                        msg = f"{target.name}: more than the {limit_bytes:,} bytes accepted"
-                        raise SourceError(msg)
-                    sink.write(chunk)
+            if bundled:
+                with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as bundle:
+                    for (stream, _), name in zip(files, names):
+                        with bundle.open(zipfile.ZipInfo(name), "w") as sink:
+                            _copy_within(stream, sink, budget, limit_bytes, name)
+            else:
+                with open(target, "wb") as sink:
+                    _copy_within(files[0][0], sink, budget, limit_bytes, target.name)
             _write_json(folder / _OPTIONS, {"filename": target.name, **options, "uploader": uploader})
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
