@@ -75,6 +75,8 @@ def to_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def to_float(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers of ``series`` (text read without thousands separators; full-width digits, as a Chinese input method
+    types them, read as digits) and which present values are not numbers."""
     if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
         text = series.astype(STRING_DTYPE).str.strip().str.replace(",", "", regex=False)
         numbers = pd.to_numeric(text, errors="coerce")
@@ -82,6 +84,12 @@ def to_float(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         numbers = pd.to_numeric(series, errors="coerce")
     numbers = numbers.astype("float64")
     bad = present(series) & numbers.isna()
+    if bad.any() and (series.dtype == object or isinstance(series.dtype, pd.StringDtype)):
+        # Only the values that failed: NFKC makes ０-９, ．, －, ＋ and ， the ASCII ones.
+        again = pd.to_numeric(series[bad].map(lambda v: unicodedata.normalize("NFKC", str(v)).strip()
+                                              .replace(",", "")), errors="coerce").astype("float64")
+        numbers[bad.to_numpy()] = again.to_numpy()
+        bad = present(series) & numbers.isna()
     return numbers, bad
 
 

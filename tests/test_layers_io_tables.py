@@ -82,3 +82,52 @@ def test_an_import_of_a_workbook_with_a_title_and_a_totals_row_imports_its_recor
     text = plan.report.text()
     assert "the header is row 2: the row(s) above it skipped as a title (某园区2025年企业名录)" in text
     assert "row 5 left out: a totals row (合计), not a record" in text
+
+
+# -- coordinates written as people write them ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "degrees"), [
+    ("114°18′30.5″", 114 + 18 / 60 + 30.5 / 3600),  # 114.308472…
+    ("114度18分30.5秒", 114 + 18 / 60 + 30.5 / 3600),
+    ("30°31'12\"N", 30 + 31 / 60 + 12 / 3600),  # 30.52
+    ("东经114°18′", 114.3),
+    ("114°18.5′", 114 + 18.5 / 60),
+    ("114°59′59.9″", 114 + 59 / 60 + 59.9 / 3600),  # the last minute and second that are ones
+    ("114°18′30", 114 + 18 / 60 + 30 / 3600),  # the seconds' ″ left out after minutes
+    ("22°S", -22.0), ("114°18′30″W", -(114 + 18 / 60 + 30 / 3600)), ("南纬22°", -22.0),
+    ("１１４°１８′３０.５″", 114 + 18 / 60 + 30.5 / 3600),  # full-width, as a Chinese input method types them
+    ("114.3085", 114.3085), ("１１４．５", 114.5),
+])
+def test_coordinates_in_degrees_minutes_and_seconds(text, degrees):
+    import pandas as pd
+
+    from layers.io.tables import to_coordinate
+
+    numbers, bad = to_coordinate(pd.Series([text], dtype=object))
+    assert not bad.iloc[0] and numbers.iloc[0] == pytest.approx(degrees, abs=1e-12)
+
+
+@pytest.mark.parametrize("text", ["114°60′", "114°18′60″", "114.5°18′", "114°18.5′30″", "N30°E", "114°18", "abc"])
+def test_what_is_not_a_coordinate_stays_refused(text):
+    import pandas as pd
+
+    from layers.io.tables import to_coordinate
+
+    numbers, bad = to_coordinate(pd.Series([text], dtype=object))
+    assert bad.iloc[0] and pd.isna(numbers.iloc[0])
+
+
+def test_a_table_of_facilities_in_degrees_minutes_and_seconds_imports_where_written(tmp_path):
+    from layers.stores import open_store
+
+    source = tmp_path / "设施.csv"
+    source.write_text("设施编号,名称,经度,纬度\nF1,北门,114°18′30.5″,30°31′12″\nF2,污水站,114度18分36秒,30度31分18秒\n",
+                      encoding="utf-8")
+    park = tmp_path / "wuhan.gpkg"
+    import_layer(source, "facilities", park=park, options=ImportOptions(park_name="武汉"))
+    facilities = open_store(str(park)).load("facilities").set_index("facility_id").to_crs(4326)
+    assert facilities.geometry["F1"].x == pytest.approx(114 + 18 / 60 + 30.5 / 3600, abs=1e-9)
+    assert facilities.geometry["F1"].y == pytest.approx(30.52, abs=1e-9)
+    assert facilities.geometry["F2"].x == pytest.approx(114.31, abs=1e-9)
+    assert facilities.geometry["F2"].y == pytest.approx(30 + 31 / 60 + 18 / 3600, abs=1e-9)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +35,42 @@ COORDINATE_PAIRS = (
 CRS_COLUMNS = ("crs", "srs", "epsg", "coordinatereferencesystem", "坐标系", "坐标系统")
 _WKT_START = ("POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON",
               "GEOMETRYCOLLECTION")
+
+
+#: Degrees, minutes and seconds as tables write them (after NFKC): 114°18′30.5″, 114度18分30.5秒, 30°31'12"N,
+#: 东经114°18′; minutes and seconds optional (the seconds' ″ too, after minutes: 114°18′30), a hemisphere letter
+#: or word before or after.
+_DMS = re.compile(r"(?P<before>[NSEWnsew]|东经|西经|北纬|南纬)?\s*(?P<d>\d+(?:\.\d+)?)\s*(?:°|º|度)\s*"
+                  r"(?:(?P<m>\d+(?:\.\d+)?)\s*(?:′|'|’|分)\s*)?(?:(?P<s>\d+(?:\.\d+)?)\s*(?P<seconds>″|\"|”|′′|''|’’|秒)?\s*)?"
+                  r"(?P<after>[NSEWnsew])?")
+_NEGATIVE_HEMISPHERES = ("s", "w", "西经", "南纬")
+
+
+def _dms_degrees(text: str) -> float | None:
+    """``text`` written in degrees, minutes and seconds as decimal degrees; None when it is not (minutes and
+    seconds under 60, a decimal part only on the last one given)."""
+    found = _DMS.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    if found is None or (found["before"] and found["after"]) or (found["s"] and not found["seconds"]
+                                                                  and found["m"] is None):
+        return None  # (a number after the degrees without its ′ is not minutes, nor seconds)
+    d, m, s = found["d"], found["m"], found["s"]
+    if (m is not None and float(m) >= 60) or (s is not None and float(s) >= 60) \
+            or ("." in d and m is not None) or (m is not None and "." in m and s is not None):
+        return None
+    value = float(d) + float(m or 0) / 60 + float(s or 0) / 3600
+    hemisphere = (found["before"] or found["after"] or "").lower()
+    return -value if hemisphere in _NEGATIVE_HEMISPHERES else value
+
+
+def to_coordinate(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A coordinate column as numbers (:func:`layers.values.to_float`), degrees written with minutes and seconds
+    read as decimal degrees; and which present values are neither."""
+    numbers, bad = to_float(series)
+    if bad.any():
+        degrees = series[bad].map(lambda v: _dms_degrees(str(v)))
+        numbers[bad.to_numpy()] = degrees.astype("float64").to_numpy()
+        bad = bad & numbers.isna()
+    return numbers, bad
 
 
 @dataclass
@@ -286,8 +324,8 @@ def table_geometry(frame: pd.DataFrame) -> TableGeometry:
     pair = coordinate_pair(columns)
     if pair is not None:
         x_column, y_column = pair
-        x, x_bad = to_float(frame[x_column])
-        y, y_bad = to_float(frame[y_column])
+        x, x_bad = to_coordinate(frame[x_column])
+        y, y_bad = to_coordinate(frame[y_column])
         missing = (x.isna() | y.isna()).to_numpy()
         geoms = np.full(len(frame), None, dtype=object)
         ok = ~missing

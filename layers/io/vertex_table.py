@@ -33,7 +33,7 @@ from layers.io import tables
 from layers.io.gtxt import GtxtChecks, Plot, PointLine, assemble, close_ring, split_rings
 from layers.io.mapping import match_columns
 from layers.schema import LayerSpec
-from layers.values import present, to_float
+from layers.values import present
 
 #: Header names (normalised, units stripped) of a boundary-point table's point-number column.
 POINT_COLUMNS = ("点号", "界址点号", "界址点", "界址点编号", "点名", "点位号", "point", "pointno", "point_no", "pt",
@@ -114,8 +114,8 @@ def vertex_plots(table: tables.Table, spec: LayerSpec, checks: GtxtChecks = Gtxt
     ring_column = tables.find_column(columns, RING_COLUMNS)
     id_column = _id_column(columns, spec)
     keys, filled = _plot_keys(frame, id_column)
-    x, _ = to_float(frame[x_column])
-    y, _ = to_float(frame[y_column])
+    x, _ = tables.to_coordinate(frame[x_column])
+    y, _ = tables.to_coordinate(frame[y_column])
     x, y = x.to_numpy(dtype=float), y.to_numpy(dtype=float)
     others = [c for c in columns if c not in (x_column, y_column)]
     records: list[dict] = []
