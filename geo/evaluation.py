@@ -27,6 +27,7 @@ import shapely
 from geo.crs import require_projected
 from geo.idle import idle_land
 from geo.reasons import date_column, float_column, text_column
+from geo.records import dated_without_status
 from geo.summary import in_force
 from geo.units import M2_PER_HA, M2_PER_MU
 from geo.utilisation import building_floor_areas, building_parcel_pairs, per_parcel_sums
@@ -344,6 +345,13 @@ class ParcelClasses:
     idle_unknown: np.ndarray
     contract: pd.Series
     inside_share: np.ndarray
+    #: Parcels without a status counted as supplied (built) by their date (``status.*_date_without_status``).
+    supplied_by_date: np.ndarray | None = None
+    built_by_date: np.ndarray | None = None
+    #: Parcels without a status whose supply (whether still to supply; whether built) could not be judged.
+    supply_unknown: np.ndarray | None = None
+    supplyable_unknown: np.ndarray | None = None
+    built_unknown: np.ndarray | None = None
 
 
 def area_inside(geoms: np.ndarray, outline) -> np.ndarray:
@@ -363,6 +371,17 @@ def classify_parcels(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, 
                      idle: pd.DataFrame | None = None) -> ParcelClasses:
     """Which category each parcel is in on ``day``: supplied needs its contract by then, built its completion.
 
+    A parcel's ``status`` decides its category, and wins over its dates: a parcel whose status is not supplied
+    (``approved_unsupplied`` …) is not supplied even with a contract dated before the day, and a supplied status
+    with a contract dated after the day is not yet supplied. A parcel **without a status** (a surveyor's file has
+    no status column) is supplied when its ``status.supplied_date_without_status`` (the contract date: land is
+    supplied when its contract is signed) is on or before ``day`` — on the day itself included, after it not — and
+    then built when its ``status.built_date_without_status`` (the completion date) is on or before ``day``. What
+    such a parcel lacks is not guessed: with neither status nor contract date its supply is unknown
+    (``supply_unknown``); without a status and not supplied by its date, whether it is still to supply is unknown
+    (``supplyable_unknown``); supplied by its date without a completion date, whether it is built is unknown
+    (``built_unknown``). The figures resting on them are not judged (:func:`unknown_status`).
+
     With an ``outline`` (the evaluation area), only the part of a parcel inside it counts.
     ``idle``: ``geo.idle.idle_land`` of these parcels on ``day`` when already computed
     (a land analysis of the day), else it is computed here.
@@ -373,9 +392,16 @@ def classify_parcels(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, 
     completion = date_column(parcels, "actual_completion_date")
     area = area_inside(parcels.geometry.to_numpy(), outline)
     full = shapely.area(parcels.geometry.to_numpy())
-    supplied = status.isin(status_rules.supplied_statuses).to_numpy(dtype=bool) & ~(contract > day).to_numpy(bool)
-    built = supplied & status.isin(status_rules.built_statuses).to_numpy(dtype=bool) \
-        & ~(completion > day).to_numpy(dtype=bool)
+    no_status = status.isna().to_numpy(dtype=bool)
+    supplied_by_date, supply_untold = dated_without_status(
+        status, date_column(parcels, status_rules.supplied_date_without_status), day)
+    built_reached, built_untold = dated_without_status(
+        status, date_column(parcels, status_rules.built_date_without_status), day)
+    built_by_date = supplied_by_date & built_reached
+    supplied = (status.isin(status_rules.supplied_statuses).to_numpy(dtype=bool)
+                & ~(contract > day).to_numpy(bool)) | supplied_by_date
+    built = (supplied & status.isin(status_rules.built_statuses).to_numpy(dtype=bool)
+             & ~(completion > day).to_numpy(dtype=bool)) | built_by_date
     if idle is None:
         idle = idle_land(parcels, buildings, as_of=day, rules=land_rules)
     idle_status = idle["idle_status"]
@@ -396,7 +422,64 @@ def classify_parcels(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, 
         idle_unknown=idle_unknown,
         contract=contract,
         inside_share=np.divide(area, full, out=np.zeros_like(area), where=full > 0),
+        supplied_by_date=supplied_by_date,
+        built_by_date=built_by_date,
+        supply_unknown=supply_untold,
+        supplyable_unknown=no_status & ~supplied_by_date,
+        built_unknown=supplied_by_date & built_untold,
     )
+
+
+#: What a parcel without a status leaves unknown, by mask of :class:`ParcelClasses`: (中文, English) of the question.
+UNKNOWN_STATUS = {
+    "supply_unknown": ("无法判断是否已供应", "whether they are supplied could not be judged"),
+    "supplyable_unknown": ("无法判断是否为尚可供应土地", "whether they are land still to supply could not be judged"),
+    "built_unknown": ("无法判断是否已建成", "whether they are built could not be judged"),
+}
+
+
+def unknown_status(classes: ParcelClasses | None, mask: str, rules: EvaluationRules) -> Reason | None:
+    """Why a category cannot be judged: parcels without a status whose dates do not tell (``mask`` of
+    :data:`UNKNOWN_STATUS`), counted among the parcels in force."""
+    members = None if classes is None else getattr(classes, mask)
+    if members is None or not members.any():
+        return None
+    n, of = int(members.sum()), len(members)
+    question_zh, question_en = UNKNOWN_STATUS[mask]
+    status_rules = rules.status
+    spec = get_layer("parcels")
+    supplied_field = status_rules.supplied_date_without_status
+    if mask == "supply_unknown":
+        fields = ("status", supplied_field)
+        zh = f"{of} 个地块中有 {n} 个既没有状态也没有{spec.field(supplied_field).label_zh}，{question_zh}"
+        en = f"{n} of {of} parcels have neither a status nor a {supplied_field}: {question_en}"
+    elif mask == "supplyable_unknown":
+        fields = ("status", supplied_field)
+        zh = (f"{of} 个地块中有 {n} 个没有状态，且评价日前没有{spec.field(supplied_field).label_zh}，"
+              f"{question_zh}")
+        en = f"{n} of {of} parcels have no status and no {supplied_field} on or before the day: {question_en}"
+    else:
+        built_field = status_rules.built_date_without_status
+        fields = ("status", built_field)
+        zh = (f"{of} 个地块中有 {n} 个没有状态、按{spec.field(supplied_field).label_zh}计为已供应，但没有"
+              f"{spec.field(built_field).label_zh}，{question_zh}")
+        en = (f"{n} of {of} parcels have no status, are supplied by their {supplied_field} but have no "
+              f"{built_field}: {question_en}")
+    return Reason(zh, en, tuple(f"parcels.{f}" for f in fields))
+
+
+def inferred_note(classes: ParcelClasses | None, category: str, rules: EvaluationRules) -> Reason | None:
+    """The note on 已供应 (``supplied``) or 已建成 (``built``) land counting parcels without a status by their date."""
+    members = None if classes is None else getattr(classes, f"{category}_by_date")
+    if members is None or not members.any():
+        return None
+    field_name = getattr(rules.status, f"{category}_date_without_status")
+    label = get_layer("parcels").field(field_name).label_zh
+    mu = float(classes.area_m2[members].sum()) / M2_PER_MU
+    what_zh, what_en = ("已供应", "supplied") if category == "supplied" else ("已建成", "built")
+    return Reason(f"其中 {int(members.sum())} 个地块（{mu:.2f} 亩）没有状态，按{label}（不晚于评价日）计为{what_zh}",
+                  f"{int(members.sum())} parcels ({mu:.2f} mu) of it have no status and are counted as {what_en} by "
+                  f"their {field_name} (on or before the day judged)", (f"parcels.{field_name}",))
 
 
 def idle_lower_bound(classes: ParcelClasses) -> Reason | None:
@@ -499,45 +582,45 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
     classes = classify_parcels(parcels, buildings, day=day, rules=rules, land_rules=land_rules, outline=outline,
                                idle=_same_parcels(idle, parcels)) if has_parcels else None
 
-    def parcel_sum(mask_name: str, extra: np.ndarray | None = None) -> float | None:
-        if classes is None:
-            return None
+    def parcel_sum(mask_name: str, extra: np.ndarray | None = None) -> float:
         mask = getattr(classes, mask_name) if extra is None else getattr(classes, mask_name) & extra
         return float(classes.area_m2[mask].sum())
 
+    # Parcels without a status whose dates do not tell leave their categories, and all resting on them, not judged.
+    supply_unknown = parcel_reason or unknown_status(classes, "supply_unknown", rules)
+    supplyable_unknown = supply_unknown or unknown_status(classes, "supplyable_unknown", rules)
+    built_unknown = supply_unknown or unknown_status(classes, "built_unknown", rules)
     built_land_use_missing = unknown_land_use(classes, "built", what_zh="已建成地块", what_en="built parcels")
-    supplied = parcel_sum("supplied")
-    built = parcel_sum("built")
-    industrial = None if built_land_use_missing else parcel_sum("built", None if classes is None else
-                                                                classes.industrial)
-    residential = None if built_land_use_missing else parcel_sum("built", None if classes is None else
-                                                                 classes.residential)
-    supplyable = parcel_sum("supplyable")
-    supplyable_use_missing = unknown_land_use(classes, "supplyable", what_zh="尚可供应地块",
-                                              what_en="parcels still to supply")
-    supplyable_industrial = None if supplyable_use_missing else parcel_sum(
-        "supplyable", None if classes is None else classes.industrial)
-    idle = parcel_sum("idle")
-    ready = None if supplied is None else supplied + supplyable
+    industrial_unknown = built_unknown or built_land_use_missing
+    supplied = None if supply_unknown else parcel_sum("supplied")
+    built = None if built_unknown else parcel_sum("built")
+    industrial = None if industrial_unknown else parcel_sum("built", classes.industrial)
+    residential = None if industrial_unknown else parcel_sum("built", classes.residential)
+    supplyable = None if supplyable_unknown else parcel_sum("supplyable")
+    supplyable_use_missing = supplyable_unknown or unknown_land_use(
+        classes, "supplyable", what_zh="尚可供应地块", what_en="parcels still to supply")
+    supplyable_industrial = None if supplyable_use_missing else parcel_sum("supplyable", classes.industrial)
+    idle = None if supply_unknown else parcel_sum("idle")
+    ready = None if supplied is None or supplyable is None else supplied + supplyable
     developable = None if total_m2 is None else total_m2 - blocked_m2
     areas = {"evaluation_area": (total_m2, area_reason), "not_buildable": (blocked_m2, area_reason),
-             "developable": (developable, area_reason), "ready": (ready, parcel_reason),
-             "supplied": (supplied, parcel_reason), "built": (built, parcel_reason),
-             "industrial": (industrial, parcel_reason or built_land_use_missing),
-             "supplyable": (supplyable, parcel_reason),
-             "supplyable_industrial": (supplyable_industrial, parcel_reason or supplyable_use_missing),
-             "idle": (idle, parcel_reason)}
+             "developable": (developable, area_reason), "ready": (ready, supplyable_unknown),
+             "supplied": (supplied, supply_unknown), "built": (built, built_unknown),
+             "industrial": (industrial, industrial_unknown), "supplyable": (supplyable, supplyable_unknown),
+             "supplyable_industrial": (supplyable_industrial, supplyable_use_missing),
+             "idle": (idle, supply_unknown)}
     idle_note = None if classes is None else idle_lower_bound(classes)
+    notes = {"supplied": inferred_note(classes, "supplied", rules), "built": inferred_note(classes, "built", rules),
+             "idle": idle_note}
     statuses = tuple(StatusArea(key, *STATUS_LABELS[key], area, None if area is not None else reason,
-                                idle_note if key == "idle" else None)
+                                notes.get(key) if area is not None else None)
                      for key, (area, reason) in areas.items())
 
-    zone_type, basis, type_reason = zone_type_of(built, industrial, residential,
-                                                 parcel_reason or built_land_use_missing, rules=rules)
+    zone_type, basis, type_reason = zone_type_of(built, industrial, residential, industrial_unknown, rules=rules)
     values = indicator_values(
         parcels=parcels, buildings=buildings, years=years, classes=classes, year=int(year), land_rules=land_rules,
         rules=rules, areas={key: area for key, (area, _) in areas.items()},
-        reasons={"developable": area_reason, "parcels": parcel_reason, "land_use": built_land_use_missing},
+        reasons={key: reason for key, (_, reason) in areas.items()},
         pairs=None if pairs is None or not has_parcels or not len(buildings) else
         pairs(valid_on(layers["parcels"], day), valid_on(layers["buildings"], day)))
     indicators = tuple(_indicator(key, values[key], zone_type, rules, idle_note if key == "idle_rate" else None)
@@ -546,7 +629,8 @@ def evaluate_land_use(layers: Mapping[str, pd.DataFrame], *, year: int, rules: E
         year=int(year), as_of=day.date(), zone_type=zone_type, zone_type_basis=basis, zone_type_reason=type_reason,
         statuses=statuses, indicators=indicators, score=_score(indicators, zone_type, type_reason, rules),
         potentials=potentials(statuses, indicators, zone_type, rules),
-        years_of_supply_left=supply_years(classes, supplyable, parcel_reason, year=int(year), rules=rules),
+        years_of_supply_left=supply_years(classes, supplyable, supply_unknown or supplyable_unknown, year=int(year),
+                                          rules=rules),
         industrial_share=_share(industrial, built), residential_share=_share(residential, built),
         rules_files=rules.files)
 
@@ -637,28 +721,30 @@ def _building_sums(parcels, buildings, classes, land_rules, rules, pairs=None
 def indicator_values(*, parcels, buildings, years, classes: ParcelClasses | None, year: int, land_rules, rules,
                      areas: Mapping[str, float | None], reasons: Mapping[str, Reason | None],
                      pairs: pd.DataFrame | None = None) -> dict[str, _Value]:
-    """Every indicator's value with numerator and denominator, or its reason (``pairs``: the building–parcel
-    overlay of ``parcels`` and ``buildings`` when already taken)."""
+    """Every indicator's value with numerator and denominator, or its reason (``reasons``: why each area of
+    ``areas`` is not judged, by the same keys; ``pairs``: the building–parcel overlay of ``parcels`` and
+    ``buildings`` when already taken)."""
     a, a2, d = areas["built"], areas["industrial"], areas["supplied"]
-    parcel_reason, use_reason = reasons["parcels"], reasons["land_use"]
+    ready_reason, supplied_reason = reasons["ready"], reasons["supplied"]
+    built_reason, industrial_reason = reasons["built"], reasons["industrial"]
     out = {
-        "development_rate": _value(areas["ready"], areas["developable"], reasons["developable"] or parcel_reason,
+        "development_rate": _value(areas["ready"], areas["developable"], reasons["developable"] or ready_reason,
                                    "可开发建设土地", "developable land"),
-        "supply_rate": _value(d, areas["ready"], parcel_reason, "已达到供地条件的土地", "land ready for supply"),
-        "built_rate": _value(a, d, parcel_reason, "已供应国有建设用地", "land supplied"),
-        "industrial_rate": _value(a2, a, parcel_reason or use_reason, "已建成城镇建设用地", "built land"),
-        "idle_rate": _value(areas["idle"], d, parcel_reason, "已供应国有建设用地", "land supplied"),
+        "supply_rate": _value(d, areas["ready"], supplied_reason or ready_reason, "已达到供地条件的土地",
+                              "land ready for supply"),
+        "built_rate": _value(a, d, supplied_reason or built_reason, "已供应国有建设用地", "land supplied"),
+        "industrial_rate": _value(a2, a, industrial_reason, "已建成城镇建设用地", "built land"),
+        "idle_rate": _value(areas["idle"], d, supplied_reason or reasons["idle"], "已供应国有建设用地", "land supplied"),
         "population_density": _Value(None, None, None, Reason(
             "没有图层记录常住人口（人口密度需要园区常住人口）",
             "no layer holds the resident population (population density needs it)", ("常住人口",))),
     }
-    built_reason = parcel_reason
     sums, building_reason, unknown_gfa = (None, None, np.zeros(0, dtype=bool)) if classes is None else \
         _building_sums(parcels, buildings, classes, land_rules, rules, pairs)
     for key, land, mask_reason, measure in (
             ("comprehensive_far", a, built_reason, "gfa_m2"), ("building_density", a, built_reason, "footprint_m2"),
-            ("industrial_far", a2, built_reason or use_reason, "gfa_m2"),
-            ("industrial_building_coef", a2, built_reason or use_reason, "footprint_m2")):
+            ("industrial_far", a2, industrial_reason, "gfa_m2"),
+            ("industrial_building_coef", a2, industrial_reason, "footprint_m2")):
         reason = mask_reason or building_reason
         numerator = None
         if reason is None:
@@ -673,8 +759,8 @@ def indicator_values(*, parcels, buildings, years, classes: ParcelClasses | None
         den_zh, den_en = ("工矿仓储用地", "industrial land") if key.startswith("industrial") else \
             ("已建成城镇建设用地", "built land")
         out[key] = _value(numerator, land, reason, den_zh, den_en)
-    out["industrial_investment_intensity"] = _investment(parcels, classes, a2, parcel_reason or use_reason)
-    out.update(_taxes(parcels, years, classes, year, a, a2, parcel_reason, use_reason))
+    out["industrial_investment_intensity"] = _investment(parcels, classes, a2, industrial_reason)
+    out.update(_taxes(parcels, years, classes, year, a, a2, built_reason, industrial_reason))
     return out
 
 
@@ -690,27 +776,27 @@ def _investment(parcels, classes, a2, reason) -> _Value:
     return _value(float(invested.sum()), a2 / M2_PER_HA, None, "工矿仓储用地", "industrial land")
 
 
-def _taxes(parcels, years, classes, year, a, a2, parcel_reason, use_reason) -> dict[str, _Value]:
+def _taxes(parcels, years, classes, year, a, a2, built_reason, industrial_reason) -> dict[str, _Value]:
     """工业用地地均税收 and 综合地均税收 from the enterprises' figures of ``year``."""
     records = None
     if years is not None and "year" in years:
         records = years[pd.to_numeric(years["year"], errors="coerce").eq(year).to_numpy(dtype=bool)]
     if records is None or not len(records):
         reason = no_records("enterprise_years", what_zh=f"{year} 年度的", what_en=f"{year}")
-        return {"industrial_tax_per_ha": _Value(None, None, None, parcel_reason or use_reason or reason),
-                "comprehensive_tax_per_ha": _Value(None, None, None, parcel_reason or reason)}
+        return {"industrial_tax_per_ha": _Value(None, None, None, industrial_reason or reason),
+                "comprehensive_tax_per_ha": _Value(None, None, None, built_reason or reason)}
     tax = float_column(records, "tax_wan")
     firms = text_column(records, "enterprise_id")
     out = {}
     if np.isnan(tax).any():
         reason = missing_values("enterprise_years", ("tax_wan",), int(np.isnan(tax).sum()), len(tax),
                                 what_zh=f"{year} 年度企业记录", what_en=f"enterprise records of {year}")
-        out["comprehensive_tax_per_ha"] = _Value(None, None, None, parcel_reason or reason)
+        out["comprehensive_tax_per_ha"] = _Value(None, None, None, built_reason or reason)
     else:
         out["comprehensive_tax_per_ha"] = _value(float(tax.sum()), None if a is None else a / M2_PER_HA,
-                                                 parcel_reason, "已建成城镇建设用地", "built land")
-    if parcel_reason or use_reason:
-        out["industrial_tax_per_ha"] = _Value(None, None, None, parcel_reason or use_reason)
+                                                 built_reason, "已建成城镇建设用地", "built land")
+    if industrial_reason:
+        out["industrial_tax_per_ha"] = _Value(None, None, None, industrial_reason)
         return out
     on = classes.built & classes.industrial
     holders = text_column(parcels, "enterprise_id")[on]
@@ -824,8 +910,8 @@ def supply_years(classes: ParcelClasses | None, supplyable: float | None, reason
     """尚可供地年数 = 尚可供应 ÷ (land whose contract is dated in the last N years ÷ N)."""
     window = rules.supply.years_of_supply_window
     first = year - window + 1
-    if classes is None:
-        return SupplyYears(None, None, None, window, first, reason)
+    if classes is None or reason is not None:
+        return SupplyYears(None, supplyable, None, window, first, reason)
     undated = classes.supplied & classes.contract.isna().to_numpy(dtype=bool)
     if undated.any():
         return SupplyYears(None, supplyable, None, window, first, missing_values(

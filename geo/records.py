@@ -96,5 +96,18 @@ def is_industrial(parcels: pd.DataFrame) -> np.ndarray:
     return out
 
 
-__all__ = ["DESCRIPTION_FIELDS", "SUPPLIED_STATUSES", "UNKNOWN", "described_fields", "in_force", "is_industrial",
-           "with_fields_of", "with_layer_fields", "with_values"]
+def dated_without_status(status: pd.Series, dates: pd.Series, day) -> tuple[np.ndarray, np.ndarray]:
+    """For parcels **without a status**: (reached, untold) — whose ``dates`` are on or before ``day`` (the day
+    itself included), and which have no date at all. A parcel with a status is in neither: its status decides.
+
+    The one rule behind counting a surveyor's parcels as supplied by their contract date (``geo.evaluation``, the
+    overview's land supplied); which date field is configuration (``data/evaluation.yaml``,
+    ``status.supplied_date_without_status`` and ``built_date_without_status``).
+    """
+    no_status = status.isna().to_numpy(dtype=bool)
+    day = pd.Timestamp(day)
+    return (no_status & (dates <= day).to_numpy(dtype=bool), no_status & dates.isna().to_numpy(dtype=bool))
+
+
+__all__ = ["DESCRIPTION_FIELDS", "SUPPLIED_STATUSES", "UNKNOWN", "dated_without_status", "described_fields",
+           "in_force", "is_industrial", "with_fields_of", "with_layer_fields", "with_values"]

@@ -93,9 +93,14 @@ def _area(value_m2: float | None, lang: str) -> list[str]:
     return [f"{value_m2 / 10_000:,.2f}", f"{value_m2 / (2000 / 3):,.1f}"]
 
 
-def _reason(item, lang: str) -> str:
-    reason = getattr(item, "reason", None)
-    return "" if reason is None else (reason.en if lang == "en" else reason.zh)
+def reason_and_note(item, lang: str) -> str:
+    """Why ``item`` (a status area, indicator, potential …) is not judged, and the caveat on a judged one, in
+    ``lang`` ("；" between them in Chinese)."""
+    parts = [p.text(lang) for p in (getattr(item, "reason", None), getattr(item, "note", None)) if p is not None]
+    return ("; " if lang == "en" else "；").join(parts)
+
+
+_reason = reason_and_note
 
 
 #: The research marks of data/evaluation.yaml (DOMAIN-REPORTS.md's legend) in words.
@@ -249,5 +254,5 @@ def table_frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame([list(row) for row in table.rows], columns=list(table.header))
 
 
-__all__ = ["CERTAINTY", "certainty", "indicator_unit", "indicator_value", "DECIMALS", "NOT_JUDGED", "PARTS", "evaluation_tables", "figure_label", "number", "report_document",
+__all__ = ["CERTAINTY", "certainty", "reason_and_note", "indicator_unit", "indicator_value", "DECIMALS", "NOT_JUDGED", "PARTS", "evaluation_tables", "figure_label", "number", "report_document",
            "table_frame", "year_table"]

@@ -23,7 +23,7 @@ from geo.evaluation import ZONE_TYPE_LABELS
 from geo.formats import format_day
 from geo.names import code_name, grade_name, inefficiency_name, land_use_name, named
 from geo.reason_text import evaluation_source_in
-from geo.report import NOT_JUDGED, PARTS, UNITS_EN, indicator_unit
+from geo.report import NOT_JUDGED, PARTS, UNITS_EN, indicator_unit, reason_and_note
 from geo.units import M2_PER_HA, M2_PER_MU
 from layers.workbook_style import INTEGER, Sheet, unit_format
 
@@ -150,10 +150,7 @@ def breakdown_sheets(current: YearFigures, lang: str = "zh") -> list[Sheet]:
 # -- the evaluation ------------------------------------------------------------------------------------
 
 
-def _reason(item, lang: str) -> str:
-    parts = [getattr(item, "reason", None), getattr(item, "note", None)]
-    return "；".join(p.text(lang) for p in parts if p is not None) if lang != "en" else \
-        "; ".join(p.text(lang) for p in parts if p is not None)
+_reason = reason_and_note
 
 
 def _area_cells(area_m2: float | None, lang: str) -> list:

@@ -27,8 +27,11 @@ from geo.analysis import LandAnalysis, analyse_land
 from geo.crs import require_projected
 from geo.inefficiency import CATEGORIES
 from geo.infrastructure_summary import overview_figures
-from geo.records import SUPPLIED_STATUSES, UNKNOWN, in_force, is_industrial
+from geo.judged import layer_states, not_judged
+from geo.reasons import date_column
+from geo.records import SUPPLIED_STATUSES, UNKNOWN, dated_without_status, in_force, is_industrial
 from geo.units import m2_to_km2, m2_to_mu
+from layers.evaluation_rules import EvaluationRules, default_evaluation_rules
 from layers.infra_rules import InfraRules
 from layers.registry import get_layer
 from layers.rules import LandRules
@@ -90,15 +93,30 @@ def park_area(zones: pd.DataFrame, parcels: pd.DataFrame) -> dict:
             "parcels_mu": m2_to_mu(float(parcel_m2.sum())), "parcels_outside_mu": m2_to_mu(outside_m2)}
 
 
-def land_supply(parcels: pd.DataFrame) -> dict:
+def land_supply(parcels: pd.DataFrame, *, as_of: dt.date | None = None, supplied_date: str | None = None) -> dict:
     """Land supplied (供地) and of it industrial, from parcel geometry areas.
+
+    A parcel is supplied by its status (:data:`SUPPLIED_STATUSES`). A parcel **without a status** is supplied when
+    its ``supplied_date`` field (the evaluation rules' ``status.supplied_date_without_status``: the contract date) is
+    on or before ``as_of`` (today without a day) — the rule of ``geo.evaluation``, from
+    :func:`geo.records.dated_without_status`; without ``supplied_date`` nothing is inferred. A parcel with neither a
+    status nor that date is not guessed: the figures are then ``None``.
 
     Returns ``supplied_m2``/``supplied_mu``, ``industrial_m2``/``industrial_mu``,
     ``supplied_parcels`` and ``land_use_unknown`` (supplied parcels without a
-    land-use code, counted as supplied but not as industrial).
+    land-use code, counted as supplied but not as industrial), ``supplied_by_date`` (parcels without a status
+    counted by their date) and ``supply_unknown`` (parcels with neither, which leave the others ``None``).
     """
     require_projected(parcels, what="supplied land area")
-    supplied = parcels["status"].isin(SUPPLIED_STATUSES).to_numpy()
+    by_date = untold = np.zeros(len(parcels), dtype=bool)
+    if supplied_date is not None:
+        by_date, untold = dated_without_status(parcels["status"], date_column(parcels, supplied_date),
+                                               as_of or dt.date.today())
+    supplied = parcels["status"].isin(SUPPLIED_STATUSES).to_numpy() | by_date
+    counts = {"supplied_by_date": int(by_date.sum()), "supply_unknown": int(untold.sum())}
+    if untold.any():
+        return {key: None for key in ("supplied_m2", "supplied_mu", "industrial_m2", "industrial_mu",
+                                      "supplied_parcels", "land_use_unknown")} | counts
     area_m2 = shapely.area(parcels.geometry.to_numpy())
     industrial = supplied & is_industrial(parcels)
     supplied_m2 = float(area_m2[supplied].sum())
@@ -110,6 +128,7 @@ def land_supply(parcels: pd.DataFrame) -> dict:
         "industrial_mu": m2_to_mu(industrial_m2),
         "supplied_parcels": int(supplied.sum()),
         "land_use_unknown": int((supplied & parcels["land_use"].isna().to_numpy()).sum()),
+        **counts,
     }
 
 
@@ -155,8 +174,10 @@ def road_lengths(roads: pd.DataFrame) -> dict:
 
 
 def pipeline_lengths(pipelines: pd.DataFrame) -> dict:
-    """Pipeline km in total, by network (CJJ 61) and by status."""
-    return _km_by(pipelines, "pipelines", {"by_network_km": "network", "by_status_km": "status"})
+    """Pipeline km in total, by network (CJJ 61) and by status; the number of pipelines by network
+    (``by_network_count``: a pipeline whose type is not a CJJ 61 code has none and is counted as ``unknown``)."""
+    return {**_km_by(pipelines, "pipelines", {"by_network_km": "network", "by_status_km": "status"}),
+            "by_network_count": _counts(pipelines["network"], "pipelines", "network")}
 
 
 def land_use_efficiency(land: LandAnalysis) -> dict:
@@ -164,7 +185,8 @@ def land_use_efficiency(land: LandAnalysis) -> dict:
 
     The figures of the very result ``/idle``, ``/land``, ``/vacancy`` and ``analyse``
     show, so the overview says what they say; records it could not judge are counted
-    in ``idle_not_judged``.
+    in ``idle_not_judged`` and ``inefficient_not_judged`` (a figure is then a lower bound; when no parcel could be
+    judged it is ``None``, never 0).
     """
     analysed = land.parcels
     mu = analysed["area_mu"].to_numpy()
@@ -174,7 +196,7 @@ def land_use_efficiency(land: LandAnalysis) -> dict:
     flags = {c: analysed[c].to_numpy(dtype=bool) for c in CATEGORIES}
     any_kind = np.logical_or.reduce(list(flags.values())) if flags else np.zeros(len(analysed), dtype=bool)
     vacancy = land.park_vacancy
-    return {
+    out = {
         "as_of": land.as_of.date().isoformat(),
         "idle_mu": float(sum(by_status.values())),
         "idle_by_status_mu": by_status,
@@ -182,12 +204,19 @@ def land_use_efficiency(land: LandAnalysis) -> dict:
         "idle_fee_wan": float(np.nansum(analysed["idle_fee_wan"].to_numpy())),
         "idle_not_judged": int(status.isna().sum()),
         "inefficient_mu": float(mu[any_kind].sum()),
+        "inefficient_not_judged": int(analysed["inefficiency_not_judged"].notna().sum()),
         "inefficient_by_category_mu": {c: float(mu[flag].sum()) for c, flag in flags.items()},
         "vacancy_rate": vacancy["vacancy_rate"],
         "leasable_m2": vacancy["leasable_m2"],
         "vacant_m2": vacancy["vacant_m2"],
         "overlapping_leases": int(len(land.overlaps)),
     }
+    # Every parcel not judged (no status, no dates …): no figure of idle land is told, not even 0.
+    if len(analysed) and out["idle_not_judged"] == len(analysed):
+        out.update(dict.fromkeys(("idle_mu", "idle_by_status_mu", "idle_parcels", "idle_fee_wan")))
+    if len(analysed) and out["inefficient_not_judged"] == len(analysed):
+        out.update(dict.fromkeys(("inefficient_mu", "inefficient_by_category_mu")))
+    return out
 
 
 #: Figure groups computed from the data alone, in the order the summary lists them: (name, layers, function).
@@ -200,6 +229,38 @@ FIGURE_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[..., dict]], ...] = (
     ("roads", ("roads",), road_lengths),
     ("pipelines", ("pipelines",), pipeline_lengths),
 )
+#: The figures of each topic (``geo.judged.TOPICS``) in the summary: topic → {group: its keys}. A topic the park
+#: lacks the layers for (no records in force on the day) gives them as ``None`` — never a 0 beside "无法判断".
+TOPIC_FIGURES: dict[str, dict[str, tuple[str, ...]]] = {
+    "park_area": {"park_area": ("area_m2", "area_km2", "area_mu")},
+    "land_supply": {"land_supply": ("supplied_m2", "supplied_mu", "industrial_m2", "industrial_mu",
+                                    "supplied_parcels", "land_use_unknown", "supplied_by_date", "supply_unknown")},
+    "factory_space": {"factory_space": ("standard_factory_gfa_m2", "standard_factory_buildings",
+                                        "standard_factory_gfa_unknown", "standard_factory_units", "buildings",
+                                        "gfa_m2", "gfa_unknown", "gfa_by_use_m2")},
+    "roads": {"roads": ("total_km", "by_status_km", "by_grade_km")},
+    "pipelines": {"pipelines": ("total_km", "by_network_km", "by_status_km", "by_network_count")},
+    "idle_land": {"land_use_efficiency": ("idle_mu", "idle_by_status_mu", "idle_parcels", "idle_fee_wan",
+                                          "idle_not_judged")},
+    "inefficient_land": {"land_use_efficiency": ("inefficient_mu", "inefficient_by_category_mu",
+                                                 "inefficient_not_judged")},
+    "vacancy": {"land_use_efficiency": ("vacancy_rate", "leasable_m2", "vacant_m2", "overlapping_leases")},
+    "readiness": {"infrastructure": ("supplied_parcels", "ready_parcels", "ready_share", "road_share",
+                                     "served_share")},
+    "clearance": {"infrastructure": ("conflicts",)},
+}
+
+
+def without_unjudged(figures: Mapping[str, dict], states: Mapping[str, str]) -> dict[str, dict]:
+    """``figures`` with the figures of every topic of :data:`TOPIC_FIGURES` the park cannot judge (``states``:
+    ``geo.judged.layer_states``) set to ``None``."""
+    out = {group: dict(values) for group, values in figures.items()}
+    for item in not_judged(states, TOPIC_FIGURES):
+        for group, keys in TOPIC_FIGURES[item.topic.key].items():
+            out[group].update(dict.fromkeys(keys))
+    return out
+
+
 #: Layers of the land analysis and of the infrastructure figures.
 LAND_LAYERS = ("parcels", "buildings", "units", "leases", "enterprises", "enterprise_years", "roads", "pipelines")
 INFRASTRUCTURE_LAYERS = ("parcels", "roads", "pipelines", "buildings")
@@ -240,7 +301,8 @@ def summary_shaped(value: object) -> bool:
 
 def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, rules: LandRules,
                  infra_rules: InfraRules, land: LandAnalysis | None = None,
-                 conflicts: Mapping[str, int] | None = None) -> dict[str, dict]:
+                 conflicts: Mapping[str, int] | None = None,
+                 evaluation_rules: EvaluationRules | None = None) -> dict[str, dict]:
     """Every figure group for the park's ``layers`` on ``as_of``, under the park's rules in force.
 
     Parameters
@@ -258,16 +320,27 @@ def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, r
     conflicts
         The clearance conflict counts of these layers on ``as_of`` under ``infra_rules`` when already counted
         (``geo.infrastructure_summary.park_conflict_counts``: the park service keeps them apart).
+    evaluation_rules
+        The park's evaluation rules in force, for the date that supplies a parcel without a status
+        (``status.supplied_date_without_status``); ``None``: the national defaults.
+
+    The figures of a topic the park holds no records for on the day (``geo.judged``) are ``None``
+    (:func:`without_unjudged`), as are those the records cannot tell (parcels with neither status nor contract date).
     """
     current = {name: in_force(layers[name], as_of=as_of) for name in SUMMARY_LAYERS}
     if land is None:
         land = analyse_land(layers, as_of=as_of or dt.date.today(), rules=rules, infra_rules=infra_rules)
-    figures = {group: function(*(current[name] for name in names)) for group, names, function in FIGURE_GROUPS}
+    evaluation_rules = evaluation_rules or default_evaluation_rules()
+    options = {"land_supply": {"as_of": as_of,
+                               "supplied_date": evaluation_rules.status.supplied_date_without_status}}
+    figures = {group: function(*(current[name] for name in names), **options.get(group, {}))
+               for group, names, function in FIGURE_GROUPS}
     figures["land_use_efficiency"] = land_use_efficiency(land)
     # Readiness as the land analysis judged it (same day, records and rules): the park is not judged twice.
     figures["infrastructure"] = overview_figures(*(current[name] for name in INFRASTRUCTURE_LAYERS),
                                                  rules=infra_rules, ready=land.readiness_flags, conflicts=conflicts)
-    return figures
+    states = layer_states({name: len(frame) for name, frame in current.items()}, current)
+    return without_unjudged(figures, states)
 
 
 __all__ = [
@@ -276,6 +349,7 @@ __all__ = [
     "SUMMARY_LAYERS",
     "SUMMARY_UNREAD_FIELDS",
     "SUPPLIED_STATUSES",
+    "TOPIC_FIGURES",
     "factory_space",
     "in_force",
     "is_industrial",
@@ -287,4 +361,5 @@ __all__ = [
     "pipeline_lengths",
     "road_lengths",
     "summary_shaped",
+    "without_unjudged",
 ]

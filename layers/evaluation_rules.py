@@ -88,6 +88,10 @@ class StatusRules:
     industrial_land_use: Mapping[str, tuple[str, ...]]
     residential_land_use: Mapping[str, tuple[str, ...]]
     counted_building_statuses: tuple[str, ...]
+    #: The parcel date that makes a parcel *without a status* 已供应 (D) once it is on or before the day judged.
+    supplied_date_without_status: str
+    #: The parcel date that makes such a supplied parcel 已建成 (A) once it is on or before the day judged.
+    built_date_without_status: str
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,7 @@ def _zone_type_or_null(value):
 _PARCEL_STATUSES = get_layer("parcels").field("status").allowed_values
 _BUILDING_STATUSES = get_layer("buildings").field("status").allowed_values
 _ZONE_KINDS = get_layer("zones").field("kind").allowed_values
+_PARCEL_DATES = tuple(f.name for f in get_layer("parcels").fields if f.kind == "date")
 
 #: Every parameter: key path → check. The defaults file must define all of them.
 PARAMETERS: dict[str, Check] = {
@@ -209,6 +214,8 @@ PARAMETERS: dict[str, Check] = {
     "status.industrial_land_use": check_industrial_land_use,
     "status.residential_land_use": check_industrial_land_use,
     "status.counted_building_statuses": check_subset(_BUILDING_STATUSES, what="building statuses"),
+    "status.supplied_date_without_status": check_choice(*_PARCEL_DATES),
+    "status.built_date_without_status": check_choice(*_PARCEL_DATES),
     "zone_type.industrial_share_above": check_number(0, 1),
     "zone_type.residential_share_below": check_number(0, 1),
     "zone_type.other_as": check_choice(*ZONE_TYPES),

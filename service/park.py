@@ -690,7 +690,7 @@ class ParkService:
             rules = self.rules()
             return park_summary(self.layers(SUMMARY_LAYERS), as_of=day, rules=rules.land,
                                 infra_rules=rules.infrastructure, land=self.land(day),
-                                conflicts=self.conflict_counts(day))
+                                conflicts=self.conflict_counts(day), evaluation_rules=rules.evaluation)
 
         return self._result(("summary", day), compute, run)
 

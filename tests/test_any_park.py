@@ -165,7 +165,7 @@ def test_a_park_of_parcels_alone_says_what_it_could_not_judge(served):
     assert shown_messages(english) == ["could not be judged: factory vacancy — the park has no factory units layer (units)"]
     summary = client.get("/api/summary").get_json()
     assert summary["land_supply"]["supplied_mu"] == pytest.approx(45.0)
-    assert summary["land_use_efficiency"]["vacancy_rate"] != summary["land_use_efficiency"]["vacancy_rate"]  # NaN
+    assert summary["land_use_efficiency"]["vacancy_rate"] is None  # no units: not judged (null, not NaN or 0)
     assert [item["topic"] for item in summary["not_judged"]] == ["factory_space", "roads", "pipelines", "vacancy",
                                                                   "readiness"]
 

@@ -18,7 +18,7 @@ import pytest
 from geo.analysis import analyse_land
 from geo.infrastructure_summary import infrastructure_analysis
 from geo.reasons import take_at
-from geo.summary import park_summary
+from geo.summary import park_summary, summary_shaped
 from layers.infra_rules import default_infra_rules
 from layers.registry import REGISTRY
 from layers.rules import default_rules
@@ -93,15 +93,17 @@ def test_the_land_analysis_of_parcels_alone_judges_them_and_leaves_vacancy_unkno
     assert land.to_dict() == pytest.approx({"E1": 10_000.0, "E2": 20_000.0})
 
 
-def test_the_summary_of_an_empty_park_is_zero_and_unknown_not_an_error():
+def test_the_summary_of_an_empty_park_is_not_judged_not_zero_and_not_an_error():
     figures = park_summary(typed_layers(tuple(REGISTRY)), as_of=AS_OF, rules=default_rules(),
                            infra_rules=default_infra_rules())
-    assert figures["park_area"] == {"area_m2": 0.0, "area_km2": 0.0, "area_mu": 0.0, "source": "none",
+    # What is counted is 0 (no parcel registered); what would be judged from records is None, never 0.
+    assert figures["park_area"] == {"area_m2": None, "area_km2": None, "area_mu": None, "source": "none",
                                     "parcels_mu": 0.0, "parcels_outside_mu": 0.0}
-    assert figures["parcels"]["total"] == 0 and figures["roads"]["total_km"] == 0.0
+    assert figures["parcels"]["total"] == 0 and figures["roads"]["total_km"] is None
     efficiency = figures["land_use_efficiency"]
-    assert efficiency["idle_mu"] == 0.0 and np.isnan(efficiency["vacancy_rate"])
-    assert figures["infrastructure"]["supplied_parcels"] == 0
+    assert efficiency["idle_mu"] is None and efficiency["vacancy_rate"] is None
+    assert figures["infrastructure"]["supplied_parcels"] is None and figures["infrastructure"]["conflicts"] is None
+    assert summary_shaped(figures)
 
 
 @pytest.mark.parametrize(("values", "rows", "fill", "expected"), [

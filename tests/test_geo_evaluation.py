@@ -391,3 +391,114 @@ def test_the_any_park_frames_with_one_layer_empty(emptied):
         assert emptied in missing
     for item in data["indicators"]:  # a value or a reason, never neither
         assert (item["value"] is None) == (item["not_judged"] is not None), item["key"]
+
+
+# -- parcels without a status (a surveyor's file has no status column) ------------------------------------------------
+
+
+def statusless_park(*rows: dict):
+    """The park's boundary and water with the parcels ``rows`` (1 ha each, from x = 0), nothing else."""
+    return {"parcels": parcels(*rows), "zones": zones()}
+
+
+def test_a_parcel_without_a_status_is_supplied_by_its_contract_on_or_before_the_day():
+    result = evaluate_land_use(statusless_park(
+        # P1: no status, contract the day before, completed in June: supplied and built by its dates.
+        {"contract_date": "2025-12-30", "actual_completion_date": "2025-06-30"},
+        # P2: no status, contract on the day itself: supplied; completed the day after: not built.
+        {"contract_date": "2025-12-31", "actual_completion_date": "2026-01-01"},
+        # P3: a status contradicting its date: approved, not supplied, with a contract in June: the status wins (E).
+        {"status": "approved_unsupplied", "contract_date": "2025-06-01"},
+        # P4: operating without dates: supplied and built by its status (as before).
+        {"status": "operating"},
+    ), year=2025, rules=EVALUATION, land_rules=LAND)
+    supplied, built = result.status("supplied"), result.status("built")
+    assert supplied.area_m2 == pytest.approx(30_000)           # P1 + P2 + P4
+    assert built.area_m2 == pytest.approx(20_000)              # P1 + P4
+    assert result.status("supplyable").area_m2 == pytest.approx(10_000)  # P3
+    assert result.indicator("supply_rate").value == pytest.approx(0.75)  # 30 000 ÷ (30 000 + 10 000)
+    assert result.indicator("built_rate").value == pytest.approx(2 / 3)  # 20 000 ÷ 30 000
+    # The report says for how many parcels the status was inferred, and how.
+    assert supplied.note.zh == "其中 2 个地块（30.00 亩）没有状态，按合同签订日期（不晚于评价日）计为已供应"
+    assert supplied.note.en == ("2 parcels (30.00 mu) of it have no status and are counted as supplied by their "
+                                "contract_date (on or before the day judged)")
+    assert built.note.zh == "其中 1 个地块（15.00 亩）没有状态，按实际竣工日期（不晚于评价日）计为已建成"
+    assert supplied.reason is None and built.reason is None
+    assert result.status("supplyable").note is None
+
+
+def test_a_parcel_without_a_status_and_a_contract_after_the_day_is_not_supplied_and_e_is_not_judged():
+    result = evaluate_land_use(statusless_park(
+        {"status": "operating", "contract_date": "2020-01-01"},
+        {"contract_date": "2026-01-01"},  # the day after: not supplied on the day; still to supply or not is unknown
+    ), year=2025, rules=EVALUATION, land_rules=LAND)
+    assert result.status("supplied").area_m2 == pytest.approx(10_000)  # P1 only
+    assert result.status("supplied").note is None                      # nobody counted by a date
+    for key in ("supplyable", "ready", "supplyable_industrial"):
+        status = result.status(key)
+        assert status.area_m2 is None, key
+        assert status.reason.zh == ("2 个地块中有 1 个没有状态，且评价日前没有合同签订日期，无法判断是否为尚可供应土地")
+        assert status.reason.missing == ("parcels.status", "parcels.contract_date")
+    assert result.indicator("supply_rate").value is None and result.indicator("supply_rate").reason is not None
+    assert result.indicator("built_rate").value == pytest.approx(1.0)  # what needs D and A alone is judged
+    assert result.years_of_supply_left.years is None
+    assert "1 of 2 parcels have no status" in result.years_of_supply_left.reason.en
+
+
+def test_parcels_with_neither_status_nor_contract_date_leave_every_figure_resting_on_them_not_judged():
+    result = evaluate_land_use(statusless_park(
+        {"status": "operating", "contract_date": "2020-01-01"},
+        {"contract_date": "2025-03-01"},
+        {}, {},  # neither a status nor a contract date
+    ), year=2025, rules=EVALUATION, land_rules=LAND)
+    expected_zh = "4 个地块中有 2 个既没有状态也没有合同签订日期，无法判断是否已供应"
+    expected_en = "2 of 4 parcels have neither a status nor a contract_date: whether they are supplied could not be judged"
+    for key in ("ready", "supplied", "built", "industrial", "supplyable", "supplyable_industrial", "idle"):
+        status = result.status(key)
+        assert status.area_m2 is None and status.note is None, key
+        assert (status.reason.zh, status.reason.en) == (expected_zh, expected_en), key
+        assert status.reason.missing == ("parcels.status", "parcels.contract_date")
+    # The boundary does not rest on the parcels.
+    assert result.status("developable").area_m2 == pytest.approx(40_000)
+    for indicator in result.indicators:
+        assert indicator.value is None and indicator.reason is not None, indicator.key
+    assert result.indicator("supply_rate").reason.zh == expected_zh
+    assert result.zone_type is None and result.score.value is None and result.score.partial is None
+    assert result.potential("management").area_m2 is None
+
+
+def test_when_every_parcel_lacks_both_no_ratio_pretends_to_be_a_figure():
+    result = evaluate_land_use(statusless_park({}, {}, {}), year=2025, rules=EVALUATION, land_rules=LAND)
+    assert result.status("supplied").reason.en.startswith("3 of 3 parcels have neither a status nor a contract_date")
+    for indicator in result.indicators:
+        assert indicator.value is None and indicator.score is None, indicator.key
+        assert "为零" not in indicator.reason.zh and "is zero" not in indicator.reason.en, indicator.key
+    assert result.years_of_supply_left.years is None
+    assert result.years_of_supply_left.supplyable_m2 is None
+
+
+def test_a_parcel_supplied_by_its_contract_without_a_completion_date_leaves_built_land_not_judged():
+    result = evaluate_land_use(statusless_park(
+        {"status": "operating", "contract_date": "2020-01-01"},
+        {"contract_date": "2025-03-01"},  # supplied by its contract; built or not is not told
+    ), year=2025, rules=EVALUATION, land_rules=LAND)
+    assert result.status("supplied").area_m2 == pytest.approx(20_000)
+    built = result.status("built")
+    assert built.area_m2 is None and built.reason.missing == ("parcels.status", "parcels.actual_completion_date")
+    assert built.reason.zh == ("2 个地块中有 1 个没有状态、按合同签订日期计为已供应，但没有实际竣工日期，无法判断是否已建成")
+    assert result.status("industrial").area_m2 is None
+    assert result.indicator("built_rate").value is None and result.indicator("built_rate").reason == built.reason
+    assert result.indicator("supply_rate").value == pytest.approx(1.0)  # 20 000 ÷ (20 000 + 0)
+
+
+def test_the_date_that_supplies_a_parcel_without_a_status_is_the_rules_not_the_codes(tmp_path):
+    path = tmp_path / "park.evaluation.yaml"
+    path.write_text("status:\n  supplied_date_without_status: {value: agreed_start_date, source: 园区约定}\n",
+                    encoding="utf-8")
+    frames = statusless_park({"contract_date": "2025-03-01", "agreed_start_date": "2026-03-01",
+                              "actual_completion_date": "2025-09-01"})
+    by_start = evaluate_land_use(frames, year=2025, rules=load_evaluation_rules(path), land_rules=LAND)
+    assert by_start.status("supplied").area_m2 == pytest.approx(0)  # its agreed start is after the day
+    by_contract = evaluate_land_use(frames, year=2025, rules=EVALUATION, land_rules=LAND)
+    assert by_contract.status("supplied").area_m2 == pytest.approx(10_000)
+    assert by_contract.status("built").area_m2 == pytest.approx(10_000)

@@ -246,10 +246,10 @@ def test_a_day_is_judged_in_valid_time_not_by_when_the_register_learnt_it(tiny):
         return park_figures(layers, day)["roads"]["total_km"]
 
     assert km() == pytest.approx(0.1)  # now: what the register holds, R1 retired
-    assert km(dt.date(2019, 12, 31)) == pytest.approx(0.0)  # neither was true yet
+    assert km(dt.date(2019, 12, 31)) is None  # neither was true yet: no road in force, road km not judged (not 0)
     assert km(dt.date(2020, 1, 1)) == pytest.approx(0.3)  # R1 from its first day, learnt of years later
     assert km(dt.date(2024, 12, 31)) == pytest.approx(0.3)
-    assert km(dt.date(2025, 1, 1)) == pytest.approx(0.0)  # no longer true from valid_to
+    assert km(dt.date(2025, 1, 1)) is None  # no longer true from valid_to: none in force, not judged
     assert km(dt.date(2026, 1, 1)) == pytest.approx(0.1)  # R2 from valid_from, not from first_added
 
 
@@ -297,3 +297,77 @@ def test_the_infrastructure_figures_count_the_land_analysis_readiness_as_judging
     # Flags of other parcels (another day's, say) are not counted: they are judged again.
     other = land.readiness_flags.iloc[1:]
     assert overview_figures(*current, rules=default_infra_rules(), ready=other) == figures
+
+
+# -- parcels without a status: supplied by their contract date (the evaluation's rule, data/evaluation.yaml) ----------
+
+
+@pytest.mark.parametrize(("contract", "supplied"), [("2026-06-29", True), ("2026-06-30", True), ("2026-07-01", False)])
+def test_a_parcel_without_a_status_is_supplied_by_its_contract_on_or_before_the_day(tiny, contract, supplied):
+    parcels = tiny["parcels"].copy()
+    parcels["status"] = pd.array([None, "supplied", "planned"], dtype="str")  # P1 (15 亩) has no status
+    parcels["contract_date"] = pd.to_datetime([contract, "2024-03-01", None])
+    figures = summary.land_supply(parcels, as_of=dt.date(2026, 6, 30), supplied_date="contract_date")
+    assert figures["supplied_mu"] == pytest.approx(45.0 if supplied else 30.0)  # P2 (30 亩) by its status
+    assert (figures["supplied_parcels"], figures["supplied_by_date"]) == ((2, 1) if supplied else (1, 0))
+    assert figures["supply_unknown"] == 0
+    # Without the rule nothing is inferred (the status alone, as before).
+    assert summary.land_supply(parcels)["supplied_mu"] == pytest.approx(30.0)
+
+
+def test_a_status_wins_over_the_contract_date(tiny):
+    parcels = tiny["parcels"].copy()
+    parcels["contract_date"] = pd.to_datetime(["2019-05-01", "2024-03-01", "2020-01-01"])  # P3 planned, dated
+    figures = summary.land_supply(parcels, as_of=dt.date(2026, 6, 30), supplied_date="contract_date")
+    assert figures["supplied_mu"] == pytest.approx(45.0) and figures["supplied_by_date"] == 0
+
+
+def test_a_parcel_with_neither_status_nor_contract_date_leaves_land_supplied_not_judged(tiny):
+    parcels = tiny["parcels"].copy()
+    parcels["status"] = pd.array([None, None, "planned"], dtype="str")
+    parcels["contract_date"] = pd.to_datetime(["2019-05-01", None, None])  # P2 has neither
+    figures = summary.land_supply(parcels, as_of=dt.date(2026, 6, 30), supplied_date="contract_date")
+    assert figures["supplied_mu"] is None and figures["industrial_mu"] is None and figures["supplied_parcels"] is None
+    assert (figures["supplied_by_date"], figures["supply_unknown"]) == (1, 1)
+
+
+def test_the_summary_supplies_parcels_without_a_status_by_the_evaluation_rules(tiny, tmp_path):
+    from layers.evaluation_rules import load_evaluation_rules
+
+    layers = dict(tiny)
+    parcels = tiny["parcels"].copy()
+    parcels["status"] = pd.array([None, "supplied", "planned"], dtype="str")
+    parcels["agreed_start_date"] = pd.to_datetime(["2027-01-01", None, None])
+    layers["parcels"] = parcels
+    day = dt.date(2026, 6, 30)
+    by_contract = summary.park_summary(layers, as_of=day, rules=default_rules(), infra_rules=default_infra_rules())
+    assert by_contract["land_supply"]["supplied_mu"] == pytest.approx(45.0)  # P1's contract 2019-05-01
+    path = tmp_path / "park.evaluation.yaml"
+    path.write_text("status:\n  supplied_date_without_status: agreed_start_date\n", encoding="utf-8")
+    by_start = summary.park_summary(layers, as_of=day, rules=default_rules(), infra_rules=default_infra_rules(),
+                                    evaluation_rules=load_evaluation_rules(path))
+    assert by_start["land_supply"]["supplied_mu"] == pytest.approx(30.0)  # P1's agreed start is after the day
+
+
+def test_pipelines_are_counted_by_network_with_those_of_no_cjj_61_type_as_unknown(tiny):
+    pipes = tiny["pipelines"].copy()
+    pipes = pd.concat([pipes, pipes.assign(pipe_id="K1", network=pd.array([None], dtype="str"))], ignore_index=True)
+    counts = summary.pipeline_lengths(pipes)["by_network_count"]
+    assert counts["water_supply"] == 1 and counts["unknown"] == 1 and sum(counts.values()) == 2
+
+
+@pytest.mark.parametrize(("holding", "blank"), [
+    ({"roads"}, {("land_supply", "supplied_mu"), ("pipelines", "total_km"), ("infrastructure", "conflicts")}),
+    ({"pipelines"}, {("roads", "total_km"), ("land_supply", "supplied_mu"), ("park_area", "area_km2")}),
+])
+def test_figures_of_topics_the_park_cannot_judge_are_none(holding, blank):
+    figures = {group: {key: 0.0 for key in ("total_km", "supplied_mu", "area_km2", "conflicts")}
+               for group in ("roads", "pipelines", "land_supply", "park_area", "infrastructure",
+                             "land_use_efficiency", "factory_space")}
+    states = {name: "records" if name in holding else "absent" for name in SUMMARY_LAYERS}
+    out = summary.without_unjudged(figures, states)
+    for group, key in blank:
+        assert out[group][key] is None, (group, key)
+    kept = next(iter(holding))
+    assert out[kept]["total_km"] == 0.0  # judged: a 0 stays a 0
+    assert figures["roads"]["total_km"] == 0.0  # the input is not changed

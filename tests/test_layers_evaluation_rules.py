@@ -27,6 +27,10 @@ def test_the_defaults_load_with_every_indicator_and_weights_summing_to_one():
     # Every ideal value is a placeholder: the marks say so.
     assert {r.ideal_status for r in rules.indicators.definitions.values()} == {"❓"}
     assert rules.marks["status.supplyable_statuses"] == "❓"
+    # A parcel without a status is supplied by its contract date, built by its completion date (an inference: ❓).
+    assert (rules.status.supplied_date_without_status, rules.status.built_date_without_status) == (
+        "contract_date", "actual_completion_date")
+    assert rules.marks["status.supplied_date_without_status"] == "❓"
 
 
 def write(tmp_path, text: str):
@@ -63,6 +67,9 @@ def test_a_share_outside_zero_to_one_is_refused_naming_file_key_value_and_range(
     ("status:\n  built_statuses: [completed, approved_unsupplied]\n", "已建成 ⊂ 已供应"),
     ("status:\n  supplyable_statuses: [supplied]\n", "also in status.supplied_statuses"),
     ("supply:\n  horizon: 3\n", "supply.horizon: unknown parameter"),
+    ("status:\n  supplied_date_without_status: status\n",
+     "status.supplied_date_without_status: got 'status'; allowed: one of contract_date, agreed_start_date"),
+    ("status:\n  built_date_without_status: 2025-12-31\n", "status.built_date_without_status: got"),
 ])
 def test_bad_values_are_refused_naming_them(tmp_path, text, named):
     assert named in refused(tmp_path, text)

@@ -29,6 +29,7 @@ from test_web_background import TINY_PARCELS, WAIT_S, make_app, refresh_meta, wi
 
 import layers.results_cache
 import service.park
+from geo.summary import summary_shaped
 from layers.results_cache import (
     KEYS_KEPT,
     NotDecodable,
@@ -245,6 +246,18 @@ def test_a_restart_serves_the_figures_filed_without_computing_them(tiny_park, mo
     assert same(filed_service(tiny_park).summary(DAY), first)  # what a request below the threshold asks
     with pytest.raises(AssertionError, match="computed"):  # the other side: without the file it computes
         ParkService(tiny_park).summary(DAY)
+
+
+def test_a_filed_summary_with_figures_not_judged_is_served_as_filed(tmp_path, monkeypatch, computed):
+    # A park of pipelines alone: its land, building and road figures are None (not judged), which the stored
+    # summary's check (geo.summary.summary_shaped) accepts, so a restart serves them instead of computing again.
+    store, _ = build_park(tmp_path / "pipes.gpkg", ("pipelines",), "absent")
+    first = filed_service(store).summary(DAY)
+    assert first["land_supply"]["supplied_mu"] is None and first["roads"]["total_km"] is None
+    assert first["pipelines"]["total_km"] > 0 and summary_shaped(first)
+    monkeypatch.setattr(service.park, "park_summary", never_computed)
+    assert same(filed_service(store).summary(DAY), first)
+    assert not summary_shaped({**first, "roads": None})  # a group itself is never None
 
 
 def test_another_day_is_computed(tiny_park, computed):

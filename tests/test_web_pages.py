@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 
 from layers.store import GeoPackageStore
 from tests.conftest import TINY_META, tiny_frames
@@ -96,9 +98,9 @@ def test_an_empty_park_still_has_an_overview(tmp_path):
     store.save_park({}, TINY_META)
     client = create_app({"TESTING": True, "PARK_PATH": str(store.path)}).test_client()
     page = client.get("/").get_data(as_text=True)
-    assert kpis(page)["park_area"] == "园区面积 0.00 平方公里 0 亩"
+    assert kpis(page)["park_area"] == "园区面积 – 无法判断"
     assert "园区暂无图层数据" in page
-    assert client.get("/api/summary").get_json()["roads"]["total_km"] == 0.0
+    assert client.get("/api/summary").get_json()["roads"]["total_km"] is None
 
 
 @pytest.mark.parametrize(("basemap", "present"), [("none", None), ("osm", "tile.openstreetmap.org")])
@@ -129,3 +131,80 @@ def test_retired_records_are_not_drawn_on_the_overview(tiny_client, tiny_park):
     page = tiny_client.get("/").get_data(as_text=True)
     assert '"parcel_id": "P1"' in page or '"parcel_id":"P1"' in page
     assert '"P3"' not in page
+
+
+#: The cards of a park holding only some of the tiny park's layers (no park boundary), worked out by hand: what the
+#: layers held cannot tell is "–" with 无法判断, never 0. P1 15 亩 operating, P2 30 亩 supplied, P3 15 亩 planned
+#: (60 亩, 0.04 km²); R1 300 m completed, R2 100 m subgrade; W1 300 m water main; B1 a factory (not standard).
+NOT_JUDGED_CARDS = {
+    "factory_space": "标准厂房 – 无法判断", "roads": "道路 – 无法判断", "pipelines": "管线 – 无法判断",
+    "vacancy": "厂房空置率 – 无法判断", "readiness": "七通一平 – 无法判断",
+}
+NO_PARCEL_CARDS = {
+    "park_area": "园区面积 – 无法判断", "land_supply": "已供地 – 无法判断", "parcels": "地块 0 宗 已供宗数无法判断",
+    "idle_land": "闲置土地 – 无法判断", "inefficient_land": "低效用地 – 无法判断",
+}
+
+
+@pytest.mark.parametrize(("kept", "expected"), [
+    (("parcels",), {
+        **NOT_JUDGED_CARDS,
+        "park_area": "园区面积 0.04 平方公里 60 亩（无园区边界，按地块范围）",
+        "land_supply": "已供地 45 亩 其中工业用地 45 亩", "parcels": "地块 3 宗 已供 2 宗",
+        # P2 has no agreed start date: its idle status is not judged (a lower bound, as on the full park).
+        "idle_land": "闲置土地 0 亩 0 宗 · 闲置费 0 万元 · 1 宗无法判定",
+        # P2 (30 亩) is supplied and not started (供而未用); P1's use (用而未尽) needs its buildings: not flagged.
+        "inefficient_land": "低效用地 30 亩 批而未供 0 亩"}),
+    (("pipelines",), {**NOT_JUDGED_CARDS, **NO_PARCEL_CARDS, "pipelines": "管线 0.3 公里 1 类管网",
+                      "readiness": "七通一平 – 管线冲突 0 处"}),
+    (("roads",), {**NOT_JUDGED_CARDS, **NO_PARCEL_CARDS, "roads": "道路 0.4 公里 建成 0.3 公里"}),
+    (("buildings",), {**NOT_JUDGED_CARDS, **NO_PARCEL_CARDS,
+                      # B1 is a factory, not a standard factory: 0 standard factory space is a judged figure.
+                      "factory_space": "标准厂房 0 m² 0 栋 · 0 个单元"}),
+    ((), {**NOT_JUDGED_CARDS, **NO_PARCEL_CARDS}),
+])
+def test_every_card_of_a_park_with_some_layers_shows_a_dash_where_it_cannot_judge(tmp_path, kept, expected):
+    from app import create_app
+
+    frames = tiny_frames()
+    store = GeoPackageStore(tmp_path / "some.gpkg")
+    store.save_park({name: frames[name] for name in kept}, TINY_META)
+    client = create_app({"TESTING": True, "PARK_PATH": str(store.path)}).test_client()
+    assert kpis(client.get("/").get_data(as_text=True)) == expected
+    english = kpis(client.get("/?lang=en").get_data(as_text=True))
+    assert english["vacancy"] == "Factory vacancy – not judged"
+    summary = client.get("/api/summary").get_json()
+    assert summary["land_use_efficiency"]["vacancy_rate"] is None
+    assert summary["land_use_efficiency"]["leasable_m2"] is None
+    topics = [item["topic"] for item in summary["not_judged"]]
+    assert "vacancy" in topics and ("parcels" in kept) == ("land_supply" not in topics)
+    if "parcels" not in kept:
+        assert summary["land_supply"]["supplied_mu"] is None and summary["park_area"]["area_km2"] is None
+        assert summary["land_use_efficiency"]["idle_mu"] is None
+        assert english["land_supply"] == "Land supplied – not judged"
+
+
+def test_pipelines_of_a_type_outside_cjj_61_are_counted_as_unclassified(tmp_path):
+    from app import create_app
+
+    frames = tiny_frames()
+    x0, y0 = 636_000.0, 3_171_000.0
+    extra = gpd.GeoDataFrame({"pipe_id": ["K1", "K2"], "network": [None, None], "status": ["in_service"] * 2},
+                             geometry=[shapely.LineString([(x0, y0 - 500), (x0 + 1000, y0 - 500)]),
+                                       shapely.LineString([(x0, y0 - 800), (x0 + 500, y0 - 800)])], crs=4549)
+    store = GeoPackageStore(tmp_path / "pipes.gpkg")
+    store.save_park({"pipelines": extra}, TINY_META)
+    client = create_app({"TESTING": True, "PARK_PATH": str(store.path)}).test_client()
+    # Only pipelines of no CJJ 61 type: 1.5 km, never "0 类管网".
+    assert kpis(client.get("/").get_data(as_text=True))["pipelines"] == "管线 1.5 公里 未分类 2 条"
+    assert kpis(client.get("/?lang=en").get_data(as_text=True))["pipelines"] == \
+        "Pipelines 1.5 km unclassified 2 pipelines"
+    counts = client.get("/api/summary").get_json()["pipelines"]["by_network_count"]
+    assert counts["unknown"] == 2 and sum(counts.values()) == 2
+    # The infrastructure page's card says the same in km (its table holds km by network).
+    assert kpis(client.get("/infrastructure?lang=zh").get_data(as_text=True))["pipe_km"] == "管线 1.5 公里 未分类 1.5 公里"
+    mixed = GeoPackageStore(tmp_path / "mixed.gpkg")
+    mixed.save_park({"pipelines": pd.concat([frames["pipelines"], extra], ignore_index=True)}, TINY_META)
+    client = create_app({"TESTING": True, "PARK_PATH": str(mixed.path)}).test_client()
+    # W1 (water, 0.3 km) and the two: 1.8 km, one network and 2 unclassified.
+    assert kpis(client.get("/").get_data(as_text=True))["pipelines"] == "管线 1.8 公里 1 类管网 · 未分类 2 条"

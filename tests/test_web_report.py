@@ -217,3 +217,73 @@ def test_above_the_tile_threshold_the_page_shows_the_static_change_map(tmp_path)
     assert picture.status_code == 200 and picture.mimetype == "image/png" and picture.data[:4] == b"\x89PNG"
     app.config["TILE_FEATURE_THRESHOLD"] = 10_000
     assert "parkatlas-map" in client.get("/report?year=2025&lang=zh").get_data(as_text=True)
+
+
+@pytest.fixture(scope="module")
+def statusless_client(tmp_path_factory):
+    """A surveyor's register without statuses: at the end of 2024, P1 (contract 2024-12-30) and P2 (2024-12-31) are
+    supplied by their contracts, 1 ha (15 亩) each; P3, with neither status nor contract date, is registered from
+    2025-06-01 on, so at the end of 2025 one parcel of three leaves the supply not judged."""
+    from annual_samples import box, typed
+
+    from app import create_app
+
+    rows = [{"parcel_id": "P1", "contract_date": "2024-12-30"}, {"parcel_id": "P2", "contract_date": "2024-12-31"},
+            {"parcel_id": "P3", "valid_from": "2025-06-01"}]
+    parcels = typed("parcels", rows, [box(i * 200, 0, i * 200 + 100, 100) for i in range(3)])
+    store = GeoPackageStore(tmp_path_factory.mktemp("statusless") / "surveyed.gpkg")
+    store.save_park({"parcels": parcels}, {**TINY_META, "park_name": "测绘园区", "reference_date": "2026-01-15"})
+    app = create_app({"TESTING": True, "PARK_PATH": str(store.path), "SECRET_KEY": "test"})
+    return app.test_client()
+
+
+INFERRED_ZH = "其中 2 个地块（30.00 亩）没有状态，按合同签订日期（不晚于评价日）计为已供应"
+INFERRED_EN = ("2 parcels (30.00 mu) of it have no status and are counted as supplied by their contract_date (on or "
+               "before the day judged)")
+LACKING_ZH = "3 个地块中有 1 个既没有状态也没有合同签订日期，无法判断是否已供应"
+LACKING_EN = "1 of 3 parcels have neither a status nor a contract_date: whether they are supplied could not be judged"
+
+
+def _supplied(body: dict) -> dict:
+    return next(s for s in body["evaluation"]["land_status"] if s["key"] == "supplied")
+
+
+def test_a_register_without_statuses_is_supplied_by_its_contracts_on_every_page_and_export(statusless_client):
+    zh = statusless_client.get("/api/report?year=2024&lang=zh").get_json()
+    supplied = _supplied(zh)
+    assert supplied["area_m2"] == pytest.approx(20_000) and supplied["area_mu"] == pytest.approx(30.0)
+    assert supplied["note"]["message"] == INFERRED_ZH and supplied["not_judged"] is None
+    assert _supplied(statusless_client.get("/api/report?year=2024&lang=en").get_json())["note"]["message"] \
+        == INFERRED_EN
+    page = statusless_client.get("/report?year=2024&lang=zh").get_data(as_text=True)
+    assert INFERRED_ZH in page and "比值无意义" not in page
+    assert INFERRED_EN in statusless_client.get("/report?year=2024&lang=en").get_data(as_text=True)
+    book = openpyxl.load_workbook(io.BytesIO(statusless_client.get("/report.xlsx?year=2024&lang=zh").data))
+    rows = [[cell.value for cell in row] for row in book["土地利用状况"].iter_rows()]
+    row = next(r for r in rows if r[1] == "已供应国有建设用地")
+    assert row[2] == pytest.approx(2.0) and INFERRED_ZH in row[-1]  # 2 公顷
+    document = docx.Document(io.BytesIO(statusless_client.get("/report.docx?year=2024&lang=zh").data))
+    cells = [[cell.text for cell in r.cells] for table in document.tables for r in table.rows]
+    assert ["已供应国有建设用地", "2.00", "30.0", INFERRED_ZH] in cells
+
+
+def test_a_parcel_with_neither_status_nor_contract_date_is_not_judged_on_every_page_and_export(statusless_client):
+    body = statusless_client.get("/api/report?year=2025&lang=zh").get_json()
+    supplied = _supplied(body)
+    assert supplied["area_m2"] is None and supplied["not_judged"]["message"] == LACKING_ZH
+    assert supplied["not_judged"]["missing"] == ["parcels.status", "parcels.contract_date"]
+    rates = {i["key"]: i for i in body["evaluation"]["indicators"]}
+    assert all(i["value"] is None for i in rates.values())
+    assert rates["supply_rate"]["not_judged"]["message"] == LACKING_ZH
+    en = statusless_client.get("/api/report?year=2025&lang=en").get_json()
+    assert _supplied(en)["not_judged"]["message"] == LACKING_EN
+    page = statusless_client.get("/report?year=2025&lang=zh").get_data(as_text=True)
+    assert LACKING_ZH in page and "比值无意义" not in page
+    assert LACKING_EN in statusless_client.get("/report?year=2025&lang=en").get_data(as_text=True)
+    book = openpyxl.load_workbook(io.BytesIO(statusless_client.get("/report.xlsx?year=2025&lang=zh").data))
+    rows = [[cell.value for cell in row] for row in book["土地利用状况"].iter_rows()]
+    row = next(r for r in rows if r[1] == "已供应国有建设用地")
+    assert row[2:4] == ["无法判断", "无法判断"] and row[-1] == LACKING_ZH
+    document = docx.Document(io.BytesIO(statusless_client.get("/report.docx?year=2025&lang=en").data))
+    cells = [[cell.text for cell in r.cells] for table in document.tables for r in table.rows]
+    assert ["state land supplied", "not judged", "not judged", LACKING_EN] in cells

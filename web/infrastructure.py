@@ -41,7 +41,7 @@ from web.errors import not_one_of
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
 from web.map_layers import tile_settings
-from web.pages import Card, Share
+from web.pages import Card, Share, network_count
 from web.park import park, request_day, rules
 from web.tables import table_view
 from web.workbooks import cover, workbook_response
@@ -208,6 +208,10 @@ def cards(result: dict, *, lang: str) -> list[Card]:
     conflict_shares = [Share(code_label(kinds[k], lang), str(counts[k]), kinds[k].color, counts[k] / counts["total"])
                        for k in kinds if counts["total"] and counts[k]]
     template = result["template"]
+    # Pipelines of no CJJ 61 type (network unknown) are 未分类, never left out of the count of networks.
+    km_by_network = {str(key): float(km) for key, km in
+                     result["pipeline_km"].groupby("network", observed=True)["km"].sum().items()}
+    unclassified_km = km_by_network.get("unknown", 0.0)
     return [
         Card("ready", tr(f"达到{template}", f"At {template}"), _percent(cover["ready_share"]), "%",
              tr(f"已供地块 {cover['supplied_parcels']} 宗中 {cover['ready_parcels']} 宗",
@@ -224,8 +228,8 @@ def cards(result: dict, *, lang: str) -> list[Card]:
              tr(f"全部 {float(result['road_km'].to_numpy().sum()):,.1f} 公里",
                 f"of {float(result['road_km'].to_numpy().sum()):,.1f} km")),
         Card("pipe_km", tr("管线", "Pipelines"), f"{float(result['pipeline_km']['km'].sum()):,.1f}",
-             tr("公里", "km"), tr(f"{result['pipeline_km']['network'].nunique()} 类管网",
-                                  f"{result['pipeline_km']['network'].nunique()} networks")),
+             tr("公里", "km"), network_count(km_by_network, tr(f"{unclassified_km:,.1f} 公里", f"{unclassified_km:,.1f} km")
+                                             if unclassified_km > 0 else "")),
     ]
 
 
