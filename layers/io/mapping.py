@@ -48,9 +48,12 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
     "length": {"m": 1.0, "米": 1.0, "mm": 1e-3, "毫米": 1e-3, "cm": 1e-2, "厘米": 1e-2,
                "km": 1e3, "公里": 1e3, "千米": 1e3},
     "ratio": {"%": 1e-2, "％": 1e-2},
+    "energy": {"tce": 1.0, "吨标准煤": 1.0, "吨标煤": 1.0, "万吨标准煤": 1e4, "kgce": 1e-3, "千克标准煤": 1e-3},
+    "mass": {"t": 1.0, "吨": 1.0, "万吨": 1e4, "kg": 1e-3, "千克": 1e-3, "公斤": 1e-3},
 }
 #: The dimension and factor of each field unit declared in the registry.
-FIELD_UNITS = {"m²": ("area", 1.0), "万元": ("money", 1.0), "m": ("length", 1.0), "mm": ("length", 1e-3)}
+FIELD_UNITS = {"m²": ("area", 1.0), "万元": ("money", 1.0), "m": ("length", 1.0), "mm": ("length", 1e-3),
+               "tce": ("energy", 1.0), "t": ("mass", 1.0)}
 
 _UNIT_IN_HEADER = re.compile(r"^(?P<base>.*?)[\s_]*[(\[{](?P<unit>[^()\[\]{}]{1,12})[)\]}]\s*$")
 _UNIT_SUFFIX = re.compile(r"^(?P<base>.+?)_(?P<unit>[^_]{1,6})$")
