@@ -640,10 +640,10 @@ def _ids_from_declared(data: SourceData, rows: np.ndarray, spec: LayerSpec, fram
             continue
         frame[id_field] = ids.astype(object).to_numpy()
         report.choices["id_field"] = {"source": column, "chosen": column, "default": True, "fault": None,
-                                      "candidates": messy.id_candidates(data.frame, np.unique(rows))}
+                                      "candidates": _id_candidates(data, rows, report)}
         report.note("all", id_field, f"the source has no {id_field}; taken from the source field {column!r} "
-                                     f"({name}), which holds a value on every record, each once; choose another "
-                                     "field with --id-field")
+                                     f"({name}), which holds a value on every record, each once (to take them from "
+                                     "another field or generate them: --id-field)")
         report.fields = [dataclasses.replace(f, also=id_field) if f.source == column else f for f in report.fields]
         return True
     return False
@@ -657,7 +657,13 @@ def _chosen_id_offered(data: SourceData, rows: np.ndarray, spec: LayerSpec, opti
     if chosen and spec.id_from and "id_field" not in report.choices:
         source = next((s for s, t in report.mapping.items() if t == spec.id_field), chosen)
         report.choices["id_field"] = {"source": source, "chosen": chosen, "default": False, "fault": None,
-                                      "candidates": messy.id_candidates(data.frame, np.unique(rows))}
+                                      "candidates": _id_candidates(data, rows, report)}
+
+
+def _id_candidates(data: SourceData, rows: np.ndarray, report: ImportReport) -> list[str]:
+    """The source fields that could be the id (:func:`layers.io.messy.id_candidates`) but the yearly figures."""
+    figures = {f.source for f in report.fields if f.outcome == "yearly"}
+    return [c for c in messy.id_candidates(data.frame, np.unique(rows)) if c not in figures]
 
 
 def _instead_of_faulty_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, source_rows: np.ndarray,

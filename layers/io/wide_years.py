@@ -33,7 +33,9 @@ from layers.values import normalise_text, present, to_float
 #: The field of a yearly table holding the year.
 YEAR_FIELD = "year"
 _YEAR = r"(?P<year>(?:19|20|21)\d{2})"
-_YEAR_FIRST = re.compile(rf"^{_YEAR}\s*(?:年度|年)?[\s_\-.]*(?P<measure>[^\d年].*)$")
+#: A year first: ``2024年营业收入``, ``2024年度税收``, ``2024营收``, ``2024_revenue`` (a digit straight after the year
+#: without 年 is no name: ``20240101``).
+_YEAR_FIRST = re.compile(rf"^{_YEAR}(?:\s*(?:年度|年)[\s_\-.]*(?P<named>.+)|[\s_\-.]*(?P<measure>[^\d年].*))$")
 _YEAR_LAST = re.compile(rf"^(?P<measure>.*\D)[\s_\-.]*{_YEAR}\s*(?:年度|年)?$")
 _YEAR_ONLY = re.compile(rf"^{_YEAR}\s*(?:年度|年)?$")
 
@@ -75,7 +77,7 @@ def _year_and_measure(header: str) -> tuple[int, str, str | None] | None:
     found = _YEAR_FIRST.match(base) or _YEAR_LAST.match(base)
     if found is None:
         return None
-    measure = found["measure"].strip(" _-.")
+    measure = (found.groupdict().get("named") or found["measure"] or "").strip(" _-.")
     return (int(found["year"]), measure, unit) if measure else None
 
 
@@ -186,7 +188,7 @@ def unit_text(column: YearlyColumn, spec: LayerSpec) -> str:
     if column.unit is None:
         return f"no unit in the header: read in {declared}" if declared else "no unit"
     if column.factor != 1.0:
-        return f"{column.unit} converted to {declared} (× {column.factor:g})"
+        return f"{column.unit} converted to {declared}, × {column.factor:g}"
     return f"in {column.unit}"
 
 
