@@ -79,7 +79,7 @@ class FieldMapping:
     path: str | None = None
 
 
-def _unit_dimension(unit: str) -> tuple[str, float] | None:
+def unit_dimension(unit: str) -> tuple[str, float] | None:
     key = normalise_text(unit)
     for dimension, table in UNIT_FACTORS.items():
         for name, factor in table.items():
@@ -100,7 +100,7 @@ def field_dimension(spec_field: Field) -> tuple[str, float] | None:
 def unit_factor(unit: str, spec_field: Field) -> float:
     """Factor turning values in ``unit`` into ``spec_field``'s unit; ``ValueError`` when impossible."""
     target = field_dimension(spec_field)
-    source = _unit_dimension(unit)
+    source = unit_dimension(unit)
     if target is None or source is None or source[0] != target[0]:
         expected = f"a unit of {target[0]}" if target else "no unit"
         msg = f"unit {unit!r} cannot be converted to {spec_field.name} ({spec_field.unit or 'no unit'}; {expected})"
@@ -115,12 +115,12 @@ def split_unit(header: str) -> tuple[str, str | None]:
     if match and match.group("base"):
         return match.group("base"), match.group("unit").strip()
     match = _UNIT_SUFFIX.match(text)
-    if match and _unit_dimension(match.group("unit")):
+    if match and unit_dimension(match.group("unit")):
         return match.group("base"), match.group("unit")
     return text, None
 
 
-def _lookup(spec: LayerSpec) -> dict[str, str]:
+def name_lookup(spec: LayerSpec) -> dict[str, str]:
     """Normalised name → field, in precedence order: names, aliases, Chinese labels, English labels."""
     table: dict[str, str] = {}
     for f in spec.fields:
@@ -156,7 +156,7 @@ class ColumnMatch:
 def match_columns(columns: list[str], spec: LayerSpec, mapping: FieldMapping | None = None) -> ColumnMatch:
     """Map source ``columns`` to ``spec``'s fields (explicit mapping first, then aliases)."""
     mapping = mapping or FieldMapping()
-    lookup = _lookup(spec)
+    lookup = name_lookup(spec)
     explicit = {normalise_text(k): v for k, v in mapping.fields.items()}
     keep = {normalise_text(k) for k in mapping.keep}
     explicit_units = {normalise_text(k): v for k, v in mapping.units.items()}
@@ -195,7 +195,7 @@ def match_columns(columns: list[str], spec: LayerSpec, mapping: FieldMapping | N
             try:
                 factor = unit_factor(unit, spec_field)
             except ValueError as exc:
-                if field_dimension(spec_field) is None and _unit_dimension(unit) is None:
+                if field_dimension(spec_field) is None and unit_dimension(unit) is None:
                     continue  # a qualifier such as 名称(中文): nothing to convert
                 result.problems.append((target, f"source field {column!r}: {exc}", unit))
                 continue
@@ -251,7 +251,7 @@ def parse_mapping(data: object, spec: LayerSpec, *, path: str = "mapping") -> Fi
     defaults = {_check_field(path, f"defaults.{k}", k, spec): v for k, v in section("defaults").items()}
     units = {}
     for source, unit in section("units").items():
-        if _unit_dimension(str(unit)) is None:
+        if unit_dimension(str(unit)) is None:
             known = ", ".join(sorted({u for table in UNIT_FACTORS.values() for u in table}))
             raise _fail(path, f"units.{source}", f"unknown unit; known: {known}", unit)
         units[str(source)] = str(unit)

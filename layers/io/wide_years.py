@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from layers.io.mapping import _lookup, _unit_dimension, field_dimension, split_unit, unit_factor
+from layers.io.mapping import field_dimension, name_lookup, split_unit, unit_dimension, unit_factor
 from layers.schema import LayerSpec
 from layers.values import normalise_text, present, to_float
 
@@ -66,7 +66,7 @@ def measure_fields(spec: LayerSpec, key: str) -> dict[str, str]:
     """Normalised names (field names, aliases, labels) → the yearly table's numeric fields, but its id, ``key``
     and the year."""
     numeric = {f.name for f in spec.fields if f.kind in ("float", "int")} - {spec.id_field, key, YEAR_FIELD}
-    return {name: target for name, target in _lookup(spec).items() if target in numeric}
+    return {name: target for name, target in name_lookup(spec).items() if target in numeric}
 
 
 def _year_and_measure(header: str) -> tuple[int, str, str | None] | None:
@@ -112,7 +112,7 @@ def yearly_columns(columns: list[str], spec: LayerSpec, *, key: str) -> YearlyCo
             try:
                 factor = unit_factor(unit, spec_field)
             except ValueError as exc:
-                if field_dimension(spec_field) is not None or _unit_dimension(unit) is not None:
+                if field_dimension(spec_field) is not None or unit_dimension(unit) is not None:
                     out.left.append((column, f"{exc}: kept as an attribute"))
                     continue
                 # A word beside a count (从业人员（人）): nothing to convert.
