@@ -231,43 +231,49 @@ def _source_zh(source: str, target: str) -> str:
     return f"“{source}”" if source == label else f"“{source}”（{label}）"
 
 
+def _first_said(text: str, phrases) -> str:
+    """``text`` in Chinese by the first of ``phrases`` (pattern, template with ``\\1``… or a function of the match)
+    that matches it whole; as written when none does."""
+    for pattern, zh in phrases:
+        found = re.fullmatch(pattern, text)
+        if found:
+            return zh(found) if callable(zh) else found.expand(zh)
+    return text
+
+
+#: Why a column is no id (``layers.io.messy.id_column_fault``, or values missing) in Chinese.
+ID_FAULTS_ZH = (
+    (r"has no value on (\d+) record\(s\)", r"有 \1 条记录没有值"),
+    (r"holds one value on every row \((.*)\)", r"每条记录都是同一个值（\1）"),
+    (r"holds duplicates \((.*?)(?: and (\d+) more)?; (\d+) distinct values on (\d+) rows\)",
+     lambda m: f"有重复值（{m[1]}{f' 等另 {m[2]} 个' if m[2] else ''}；{m[4]} 条记录中只有 {m[3]} 个不同值）"),
+)
+#: Why a value is not a unified social credit code (``layers.credit_code.credit_code_fault``) in Chinese.
+CREDIT_FAULTS_ZH = (
+    (r"(\d+) character\(s\), not (\d+)", r"共 \1 个字符，应为 \2 个"),
+    (r"character '(.*)' at position (\d+) is not one of the code's .*",
+     r"第 \2 位的“\1”不是代码用字（数字和除 I、O、Z、S、V 以外的大写字母）"),
+    (r"the check character is '(.)'; the first 17 characters give '(.)'", r"校验码是“\1”，按前 17 位应为“\2”"),
+)
+#: How a yearly column's unit was read (``layers.io.wide_years.unit_text``) in Chinese.
+UNITS_READ_ZH = (
+    (r"in (.+)", r"单位 \1"),
+    (r"no unit in the header: read in (.+)", r"表头未写单位，按 \1 读取"),
+    (r"no unit", "无单位"),
+    (r"(.+) converted to (.+), × (.+)", r"\1 换算为 \2，× \3"),
+)
+
+
 def _id_fault_zh(fault: str) -> str:
-    """Why a column is no id (``layers.io.messy.id_column_fault``, or values missing) in Chinese."""
-    missing = re.fullmatch(r"has no value on (\d+) record\(s\)", fault)
-    if missing:
-        return f"有 {missing[1]} 条记录没有值"
-    one = re.fullmatch(r"holds one value on every row \((.*)\)", fault)
-    if one:
-        return f"每条记录都是同一个值（{one[1]}）"
-    duplicates = re.fullmatch(r"holds duplicates \((.*?)(?: and (\d+) more)?; (\d+) distinct values on (\d+) rows\)",
-                              fault)
-    if duplicates:
-        more = f" 等另 {duplicates[2]} 个" if duplicates[2] else ""
-        return f"有重复值（{duplicates[1]}{more}；{duplicates[4]} 条记录中只有 {duplicates[3]} 个不同值）"
-    return fault
+    return _first_said(fault, ID_FAULTS_ZH)
 
 
 def _credit_fault_zh(reason: str) -> str:
-    """Why a value is not a unified social credit code (``layers.credit_code.credit_code_fault``) in Chinese."""
-    length = re.fullmatch(r"(\d+) character\(s\), not (\d+)", reason)
-    if length:
-        return f"共 {length[1]} 个字符，应为 {length[2]} 个"
-    character = re.fullmatch(r"character '(.*)' at position (\d+) is not one of the code's .*", reason)
-    if character:
-        return f"第 {character[2]} 位的“{character[1]}”不是代码用字（数字和除 I、O、Z、S、V 以外的大写字母）"
-    check = re.fullmatch(r"the check character is '(.)'; the first 17 characters give '(.)'", reason)
-    if check:
-        return f"校验码是“{check[1]}”，按前 17 位应为“{check[2]}”"
-    return reason
+    return _first_said(reason, CREDIT_FAULTS_ZH)
 
 
 def _unit_read_zh(text: str) -> str:
-    """How a yearly column's unit was read (``layers.io.wide_years.unit_text``) in Chinese."""
-    for pattern, zh in ((r"in (.+)", r"单位 \1"), (r"no unit in the header: read in (.+)", r"表头未写单位，按 \1 读取"),
-                        (r"no unit", "无单位"), (r"(.+) converted to (.+), × (.+)", r"\1 换算为 \2，× \3")):
-        if re.fullmatch(pattern, text):
-            return re.sub(pattern, zh, text)
-    return text
+    return _first_said(text, UNITS_READ_ZH)
 
 
 #: Counts of an import (``added 3, updated 1``) in Chinese.

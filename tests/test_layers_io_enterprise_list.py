@@ -312,3 +312,23 @@ def test_the_command_line_says_where_the_ids_come_from(tmp_path, tiny_park, tiny
                                           "--mode", "upsert", "--dry-run", "--id-field", "序号"])
     assert chosen.exit_code == 0, chosen.output
     assert "ids from the source field '序号', as chosen" in chosen.output and "hint:" not in chosen.output
+
+
+@pytest.mark.parametrize(("english", "zh"), [
+    ("not taken from the source field '统一社会信用代码' (credit_code), which holds duplicates ('9133' ×2; 3 distinct "
+     "values on 4 rows)", "未取源字段“统一社会信用代码”作编号：有重复值（'9133' ×2；4 条记录中只有 3 个不同值）"),
+    ("not taken from the source field '信用代码' (credit_code), which has no value on 1 record(s)",
+     "未取源字段“信用代码”（统一社会信用代码）作编号：有 1 条记录没有值"),
+    (f"'{CODE[:17]}4' is not a unified social credit code (GB 32100-2015): the check character is '4'; the first 17 "
+     "characters give '3'; kept as it is",
+     f"“{CODE[:17]}4”不是统一社会信用代码（GB 32100-2015）：校验码是“4”，按前 17 位应为“3”；按原样保留"),
+    ("moved to enterprise_years: revenue_wan of 2024 (元 converted to 万元, × 0.0001)",
+     "移入企业年度数据：2024 年营业收入（元 换算为 万元，× 0.0001）"),
+    ("moved to enterprise_years: tax_wan of 2025 (no unit in the header: read in 万元)",
+     "移入企业年度数据：2025 年税收（表头未写单位，按 万元 读取）"),
+    ("8 yearly record(s) of 2023–2024 from 4 column(s), upserted by record_id: added 6, updated 1, unchanged 1",
+     "由 4 列得到 2023–2024 年的 8 条年度记录，按记录编号更新或新增：新增 6，更新 1，未变 1"),
+    ("2 yearly column(s) and no figure in them: no yearly record", "2 个年度列都没有数值：未生成年度记录"),
+])
+def test_the_new_notices_read_in_chinese(english, zh):
+    assert chinese(english) == zh
