@@ -332,3 +332,25 @@ def test_the_command_line_says_where_the_ids_come_from(tmp_path, tiny_park, tiny
 ])
 def test_the_new_notices_read_in_chinese(english, zh):
     assert chinese(english) == zh
+
+
+def test_a_yearly_column_the_mapping_keeps_stays_an_attribute(tmp_path, tiny_park):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("keep: [2024年税收（万元）]\n", encoding="utf-8")
+    rows = enterprise_rows(2)
+    plan = _import(write_list(tmp_path / "名单.xlsx", rows), tiny_park, mapping_path=str(mapping))
+    outcomes = {f.source: f.outcome for f in plan.report.fields}
+    assert outcomes["2024年税收（万元）"] == "kept" and outcomes["2024年营业收入（万元）"] == "yearly"
+    enterprise = tiny_park.load("enterprises").set_index("enterprise_id").loc[rows[0][2]]
+    assert json.loads(enterprise["source_attributes"])["values"]["2024年税收（万元）"] == rows[0][7]
+    assert _years(tiny_park)["tax_wan"].isna().all()
+
+
+def test_the_mapping_step_posts_a_yearly_column_as_read_from_its_header():
+    from layers.io.mapping import FieldMapping
+    from layers.io.mapping_step import KEEP, YEARLY, posted_mapping
+
+    enterprises = get_layer("enterprises")
+    mapping = posted_mapping({"field-0": YEARLY, "field-1": KEEP, "field-2": "credit_code"}, enterprises,
+                             ["2024年营业收入（万元）", "2024年税收（万元）", "统一社会信用代码"], FieldMapping())
+    assert mapping.keep == ("2024年税收（万元）",) and mapping.fields == {"统一社会信用代码": "credit_code"}

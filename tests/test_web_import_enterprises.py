@@ -51,6 +51,7 @@ def test_the_credit_code_is_the_preselected_id_and_the_years_go_to_their_table(t
     assert "源数据没有企业编号：取自源字段“统一社会信用代码”，每条记录都有值且各不相同" in html
     assert "企业年度数据：新增 8" in html
     assert "--id-field" not in html  # a page never advises a flag
+    assert 'id="import-ids"' not in html  # no warning: the ids are fine, only offered to change
 
     # Preview again as it is, then with the ids from 序号; confirm.
     token = _TOKEN.search(html).group(1)
