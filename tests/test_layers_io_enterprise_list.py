@@ -354,3 +354,32 @@ def test_the_mapping_step_posts_a_yearly_column_as_read_from_its_header():
     mapping = posted_mapping({"field-0": YEARLY, "field-1": KEEP, "field-2": "credit_code"}, enterprises,
                              ["2024年营业收入（万元）", "2024年税收（万元）", "统一社会信用代码"], FieldMapping())
     assert mapping.keep == ("2024年税收（万元）",) and mapping.fields == {"统一社会信用代码": "credit_code"}
+
+
+@pytest.mark.parametrize("where", ["gpkg", "postgis"])
+def test_an_audited_upsert_logs_the_list_and_its_years_as_one_change(tmp_path, tiny_park, where, request):
+    from conftest import TINY_META, tiny_frames
+
+    from layers.audit import AuditedStore
+
+    if where == "gpkg":
+        store = tiny_park
+    else:
+        store = request.getfixturevalue("postgis_store")
+        store.save_park(tiny_frames(), TINY_META)
+    rows = enterprise_rows(2)
+    def upsert(name):
+        return import_layer(write_list(tmp_path / name, rows), "enterprises", park=AuditedStore(store),
+                            options=ImportOptions(mode="upsert"), archive_dir=tmp_path / "archive")
+
+    upsert("名单.xlsx")
+    rows[1][6] = 4321.0  # again with one figure changed
+    plan = upsert("名单2.xlsx")
+    assert plan.report.counts == {"added": 0, "unchanged": 2}
+    assert plan.report.also == {"enterprise_years": {"added": 0, "updated": 1, "unchanged": 3}}
+    years = store.load("enterprise_years").set_index("record_id")
+    assert years.loc[f"{rows[1][2]}-2024", "revenue_wan"] == 4321.0 and len(years) == 4
+    events = store.load("audit_events")
+    imports = events[events["action"] == "import"]
+    assert imports.groupby("change_id")["layer"].apply(set).tolist() == [{"enterprises", "enterprise_years"},
+                                                                          {"enterprise_years"}]
