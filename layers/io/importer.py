@@ -983,12 +983,11 @@ def _merge_yearly(existing: pd.DataFrame, incoming: pd.DataFrame, provided: pd.D
                   options: ImportOptions, *, key: str) -> tuple[pd.DataFrame, dict[str, int], list[Problem]]:
     """The yearly table with ``incoming`` upserted: a record updated keeps its figures the file leaves empty
     (merged by groups of records that give the same figures). Returns (result, counts, problems)."""
-    given = provided.to_numpy(dtype=bool)
-    keys = [tuple(row) for row in given]
+    given = [tuple(row) for row in provided.to_numpy(dtype=bool)]
     result, total, problems = existing, {"added": 0}, []
-    for key in dict.fromkeys(keys):
-        positions = [i for i, k in enumerate(keys) if k == key]
-        fields = {name for name, has in zip(provided.columns, key) if has}
+    for figures in dict.fromkeys(given):
+        positions = [i for i, g in enumerate(given) if g == figures]
+        fields = {name for name, has in zip(provided.columns, figures) if has}
         result, counts, found = merge(result, incoming.iloc[positions].reset_index(drop=True), spec, mode="upsert",
                                       today=options.date, provided={spec.id_field, key, wide_years.YEAR_FIELD, *fields},
                                       valid_from=options.valid_from)
