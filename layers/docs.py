@@ -14,10 +14,14 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+#: How a declared form (``Field.form``) reads in the docs.
+FORMS = {"gb32100": "a unified social credit code, GB 32100-2015 (else reported and kept)"}
+
+
 def _allowed(spec_field: Field) -> str:
     if spec_field.kind == "code":
         return ", ".join(f"`{c.value}` {c.label_zh}" for c in spec_field.codes)
-    bounds = []
+    bounds = [FORMS[spec_field.form]] if spec_field.form in FORMS else []
     if spec_field.min_value is not None:
         bounds.append(f"≥ {spec_field.min_value:g}")
     if spec_field.max_value is not None:
@@ -32,6 +36,12 @@ def layer_markdown(spec: LayerSpec) -> str:
         "",
         f"Geometry: {geometry}. Id: `{spec.id_field}`. {spec.description}".rstrip(),
         "",
+        *([f"An import without `{spec.id_field}` takes the ids from "
+           + ", ".join(f"`{name}`" for name in spec.id_from)
+           + " when every record has a value there, each once (docs/import.md)."] if spec.id_from else []),
+        *([f"Wide yearly columns of an import (`2024年营业收入（万元）`) go to `{spec.yearly_layer}`, one record per "
+           "record and year (docs/import.md)."] if spec.yearly_layer else []),
+        *([""] if spec.id_from or spec.yearly_layer else []),
         spec.description_zh,
         "",
         "| field | 中文 | type | unit | allowed | import aliases |",

@@ -167,6 +167,35 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"generated (?P<first>\S+) … (?P<last>\S+)", "已生成编号 {first} … {last}"),
         (r"ids generated, as chosen", "按所选自动生成编号"),
         (r"ids from the source field '(?P<source>[^']*)', as chosen", "按所选取源字段“{source}”作编号"),
+        # ids a declared field stands for (an enterprise list's 统一社会信用代码), and its form
+        (r"the source has no (?P<field>\w+); taken from the source field '(?P<source>[^']*)' \((?P<target>\w+)\), "
+         r"which holds a value on every record, each once \(to take them from another field or generate them: "
+         r"(?:--id-field|the preview's choice of id field)\)",
+         lambda m: f"源数据没有{field_in(m['field'])}：取自源字段{_source_zh(m['source'], m['target'])}，每条记录都有值且"
+                   "各不相同（如要改取其他字段或自动生成编号：在字段映射中选择编号来源）"),
+        (r"not taken from the source field '(?P<source>[^']*)' \((?P<target>\w+)\), which (?P<fault>.+)",
+         lambda m: f"未取源字段{_source_zh(m['source'], m['target'])}作编号：{_id_fault_zh(m['fault'])}"),
+        (r"'(?P<value>.*)' is not a unified social credit code \(GB 32100-2015\): (?P<reason>.+); kept as it is",
+         lambda m: f"“{m['value']}”不是统一社会信用代码（GB 32100-2015）：{_credit_fault_zh(m['reason'])}；按原样保留"),
+        # wide yearly columns (layers.io.wide_years)
+        (r"moved to (?P<layer>\w+): (?P<field>\w+) of (?P<year>\d{4}) \((?P<unit>.*)\)",
+         lambda m: f"移入{layer_in(m['layer'])}：{m['year']} 年{field_in(m['field'])}（{_unit_read_zh(m['unit'])}）"),
+        (r"a year \((?P<year>\d{4})\) and no figure of (?P<layer>\w+) \('(?P<measure>[^']*)' is none of "
+         r"(?P<fields>[\w, ]+)\): kept as an attribute",
+         lambda m: f"有年份（{m['year']}），但“{m['measure']}”不是{layer_in(m['layer'])}的指标（"
+                   + "、".join(field_in(f.strip()) for f in m["fields"].split(",")) + "）：作为属性原样保留"),
+        (r"year (?P<year>\d+) is outside (?P<low>\d+)–(?P<high>\d+): kept as an attribute",
+         "年份 {year} 不在 {low}–{high} 之内：作为属性原样保留"),
+        (r"(?P<field>\w+) of (?P<year>\d{4}) is taken from '(?P<source>[^']*)' already: kept as an attribute",
+         "{year} 年{field}已取自“{source}”：作为属性原样保留"),
+        (r"unit '(?P<unit>[^']*)' cannot be converted to (?P<field>\w+) \((?P<declared>[^;]*); [^)]*\): kept as an "
+         r"attribute", "单位“{unit}”无法换算为{field}的单位（{declared}）：作为属性原样保留"),
+        (r"(?P<count>\d+) yearly record\(s\) of (?P<years>[\d–]+) from (?P<columns>\d+) column\(s\), upserted by "
+         r"(?P<field>\w+): (?P<counts>.+)",
+         lambda m: f"由 {m['columns']} 列得到 {m['years']} 年的 {m['count']} 条年度记录，按{field_in(m['field'])}更新或新增："
+                   + _counts_zh(m["counts"])),
+        (r"(?P<columns>\d+) yearly column\(s\) and no figure in them: no yearly record",
+         "{columns} 个年度列都没有数值：未生成年度记录"),
         (r"upsert keys on (?P<field>\w+), and the source has none; use replace or append, or choose the field "
          r"that holds the ids",
          "“更新或新增”按{field}对应记录，而源数据没有该字段：请改选“替换”或“追加”，或选择存放编号的字段"),
@@ -280,6 +309,65 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"the source has no such field", "源数据没有这个字段"),
         (r"default (?P<value>.+) from the mapping file where the source has no value", "源数据无值处取映射文件的默认值 {value}"),
     ))
+
+
+def _source_zh(source: str, target: str) -> str:
+    """A source field in quotes, with the layer field it maps to when its name is not that field's label."""
+    label = field_in(target)
+    return f"“{source}”" if source == label else f"“{source}”（{label}）"
+
+
+def _first_said(text: str, phrases) -> str:
+    """``text`` in Chinese by the first of ``phrases`` (pattern, template with ``\\1``… or a function of the match)
+    that matches it whole; as written when none does."""
+    for pattern, zh in phrases:
+        found = re.fullmatch(pattern, text)
+        if found:
+            return zh(found) if callable(zh) else found.expand(zh)
+    return text
+
+
+#: Why a column is no id (``layers.io.messy.id_column_fault``, or values missing) in Chinese.
+ID_FAULTS_ZH = (
+    (r"has no value on (\d+) record\(s\)", r"有 \1 条记录没有值"),
+    (r"holds one value on every row \((.*)\)", r"每条记录都是同一个值（\1）"),
+    (r"holds duplicates \((.*?)(?: and (\d+) more)?; (\d+) distinct values on (\d+) rows\)",
+     lambda m: f"有重复值（{m[1]}{f' 等另 {m[2]} 个' if m[2] else ''}；{m[4]} 条记录中只有 {m[3]} 个不同值）"),
+)
+#: Why a value is not a unified social credit code (``layers.credit_code.credit_code_fault``) in Chinese.
+CREDIT_FAULTS_ZH = (
+    (r"(\d+) character\(s\), not (\d+)", r"共 \1 个字符，应为 \2 个"),
+    (r"character '(.*)' at position (\d+) is not one of the code's .*",
+     r"第 \2 位的“\1”不是代码用字（数字和除 I、O、Z、S、V 以外的大写字母）"),
+    (r"the check character is '(.)'; the first 17 characters give '(.)'", r"校验码是“\1”，按前 17 位应为“\2”"),
+)
+#: How a yearly column's unit was read (``layers.io.wide_years.unit_text``) in Chinese.
+UNITS_READ_ZH = (
+    (r"in (.+)", r"单位 \1"),
+    (r"no unit in the header: read in (.+)", r"表头未写单位，按 \1 读取"),
+    (r"no unit", "无单位"),
+    (r"(.+) converted to (.+), × (.+)", r"\1 换算为 \2，× \3"),
+)
+
+
+def _id_fault_zh(fault: str) -> str:
+    return _first_said(fault, ID_FAULTS_ZH)
+
+
+def _credit_fault_zh(reason: str) -> str:
+    return _first_said(reason, CREDIT_FAULTS_ZH)
+
+
+def _unit_read_zh(text: str) -> str:
+    return _first_said(text, UNITS_READ_ZH)
+
+
+#: Counts of an import (``added 3, updated 1``) in Chinese.
+COUNTS_ZH = {"added": "新增", "updated": "更新", "unchanged": "未变", "retired": "注销"}
+
+
+def _counts_zh(text: str) -> str:
+    return "，".join(re.sub(r"^(\w+)", lambda m: COUNTS_ZH.get(m[1], m[1]), part.strip()) for part in text.split(","))
 
 
 def _said(match: re.Match) -> dict[str, str]:

@@ -58,6 +58,10 @@ class Field:
         English; matched case- and width-insensitively).
     min_value, max_value
         Inclusive numeric bounds, where the quantity has natural ones.
+    form
+        A form the text must have, checked on validation; a value not in it is
+        reported and kept (``gb32100``: a unified social credit code,
+        :mod:`layers.credit_code`).
     """
 
     name: str
@@ -71,6 +75,7 @@ class Field:
     min_value: float | None = None
     max_value: float | None = None
     description: str = ""
+    form: str | None = None
 
     @property
     def allowed_values(self) -> tuple[str, ...]:
@@ -118,6 +123,14 @@ class LayerSpec:
     #: Multi-part geometries on import: "keep" them as one record, or "explode" them
     #: into one record per part (ids suffixed -1, -2 …).
     multipart: Literal["keep", "explode"] = "keep"
+    #: Fields whose values stand for the id when a source has no column for it, if they are on every record and
+    #: each once (an enterprise list without 企业编号: its 统一社会信用代码); the import says so, and may be told
+    #: otherwise (``--id-field``, the preview's choice).
+    id_from: tuple[str, ...] = ()
+    #: The table of one record per record of this layer and year (``enterprise_years`` for ``enterprises``):
+    #: an import's wide yearly columns (``2024年营业收入（万元）``) go there (:mod:`layers.io.wide_years`).
+    #: It declares this layer's id field and ``year``.
+    yearly_layer: str | None = None
 
     @property
     def is_table(self) -> bool:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers import landuse, source_attributes
+from layers import credit_code, landuse, source_attributes
 from layers.schema import SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, Field, LayerSpec
 from layers.values import FEW_VALUES, KIND_DESCRIPTIONS, STRING_DTYPE, as_declared, convert, empty_column, is_missing
 
@@ -281,6 +281,8 @@ def validate_layer(
         values = as_declared(raw, spec_field)
         if values is not None:  # (in declared form already, a few values: checked one by one, not converted)
             problems += _value_problems(values, spec_field, labels)
+            if spec_field.form is not None:
+                notices += _form_notices(raw, spec_field, labels)
             columns[spec_field.name] = raw
             continue
         typed, bad = convert(raw, spec_field)
@@ -294,6 +296,8 @@ def validate_layer(
                     for i in np.flatnonzero(mask.to_numpy(dtype=bool)):
                         problems.append(Problem(labels[i], spec_field.name, raw.iloc[i],
                                                 _out_of_range_text(spec_field)))
+        if spec_field.form is not None:
+            notices += _form_notices(typed, spec_field, labels)
         if spec_field.required:
             for i in np.flatnonzero(typed.isna().to_numpy() & ~bad.to_numpy()):
                 problems.append(Problem(labels[i], spec_field.name, None, "required value is missing"))
@@ -322,6 +326,21 @@ def validate_layer(
     if spec.geometry is not None:
         out = geo_frame(out, frame.geometry.to_numpy(), frame.crs)
     return out, ValidationReport(spec.name, source, len(out), notices)
+
+
+#: The checks of a field's declared form (``Field.form``): (value → why it is not of the form, else None;
+#: (value, why) → the notice).
+FORM_CHECKS = {credit_code.FORM: (credit_code.credit_code_fault, credit_code.fault_message)}
+
+
+def _form_notices(typed: pd.Series, spec_field: Field, labels: _RecordLabels) -> list[Problem]:
+    """A notice per record whose text is not of the field's declared form, naming the value and why (the value is
+    kept: a code to correct at its source is still the record's)."""
+    check, message = FORM_CHECKS[spec_field.form]
+    positions, distinct = pd.factorize(typed, use_na_sentinel=True)  # each distinct value judged once
+    faults = [check(str(value)) for value in distinct]
+    return [Problem(labels[i], spec_field.name, None, message(str(distinct[k]), faults[k]))
+            for i, k in enumerate(positions) if k >= 0 and faults[k] is not None]
 
 
 def geo_frame(frame: pd.DataFrame, geometries: np.ndarray, crs) -> gpd.GeoDataFrame:

@@ -59,19 +59,37 @@ def text_as_it_is(series: pd.Series) -> pd.Series | None:
 
 
 def to_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Text; whole floats (13.0 read from a DBF) become '13', not '13.0'."""
+    """Text; whole floats (13.0 read from a DBF) become '13', not '13.0', value by value: a column of ids read as
+    numbers with one fraction among them (1001.0, 1001.5) reads '1001' and '1001.5'."""
     plain = text_as_it_is(series)
     if plain is not None:
         return plain, pd.Series(False, index=series.index)
-    if pd.api.types.is_float_dtype(series.dtype):
-        whole = series.dropna()
-        if len(whole) and bool((whole == np.round(whole)).all()):
-            series = series.astype("Int64")
     if pd.api.types.is_bool_dtype(series.dtype):
         series = series.astype(object)
     out = series.astype(STRING_DTYPE).str.strip()
+    whole = _whole_floats(series)
+    if whole is not None:
+        out[whole] = series[whole].astype("float64").astype("Int64").astype(STRING_DTYPE)
     out = out.where(out != "", np.nan)
     return out, pd.Series(False, index=series.index)
+
+
+def _whole_floats(series: pd.Series) -> np.ndarray | None:
+    """Mask of the float values of ``series`` that are whole numbers a float holds exactly (|x| ≤ 2⁵³), which
+    read as integers; None when there is none."""
+    if pd.api.types.is_float_dtype(series.dtype):
+        numbers = series.to_numpy(dtype="float64", na_value=np.nan)
+    elif series.dtype == object:
+        floats = np.fromiter((isinstance(v, float | np.floating) for v in series.tolist()), dtype=bool,
+                             count=len(series))
+        if not floats.any():
+            return None
+        numbers = np.where(floats, series.to_numpy(), np.nan).astype("float64")
+    else:
+        return None
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) <= _EXACT_FLOAT_INT)
+    return whole if whole.any() else None
 
 
 def to_float(series: pd.Series) -> tuple[pd.Series, pd.Series]:

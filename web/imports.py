@@ -54,6 +54,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import Conflict, NotFound
 
 from layers.audit import current_actor
+from layers.import_text import layer_in
 from layers.io import ImportChecks, ImportLimits, ImportOptions, ImportRejected, ImportReport, import_layer
 from layers.io.archive import default_archive_dir
 from layers.io.encoding import resolve_codec
@@ -205,8 +206,9 @@ def _report_page(report: ImportReport, status: int, token: str | None = None, pl
             body["token"] = token
             body["mapping_step"] = _mapping_step(report, current or FieldMapping())
         return jsonify(body), status
+    lang = current_lang()
     context = {"report": report, "problems": group(report.problems), "notices": group(report.notices),
-               "token": token, "errors": errors or [],
+               "token": token, "errors": errors or [], "layer_label": lambda name: layer_in(name, lang),
                "spec": get_layer(report.layer) if report.layer in REGISTRY else None}
     if plan is not None and plan.preview is not None and token:
         context.update(_preview(plan))
@@ -339,15 +341,22 @@ def _choice_form() -> dict:
                                     f"unknown text encoding {encoding!r}; use one such as UTF-8, GBK, GB18030, "
                                     "Big5, UTF-16")) from None
         changes["encoding"] = encoding or None
-    if "id_field" in request.form:
-        id_field = request.form["id_field"].strip()
-        if len(id_field) > _ID_FIELD_CHARS:
-            raise BadRequest(tr(f"编号字段名过长（{len(id_field)} 个字符，上限 {_ID_FIELD_CHARS}）",
-                                f"the id field name is {len(id_field)} characters long; at most {_ID_FIELD_CHARS}"))
-        changes["id_field"] = id_field or None
+    changes.update(_id_field_choice())
     if not changes:
         raise BadRequest(tr("请选择字符编码或编号字段", "choose an encoding or an id field"))
     return changes
+
+
+def _id_field_choice() -> dict:
+    """``{"id_field": …}`` when the form chooses the id field (a source field, AUTO, or empty: detected), checked;
+    else nothing."""
+    if "id_field" not in request.form:
+        return {}
+    id_field = request.form["id_field"].strip()
+    if len(id_field) > _ID_FIELD_CHARS:
+        raise BadRequest(tr(f"编号字段名过长（{len(id_field)} 个字符，上限 {_ID_FIELD_CHARS}）",
+                            f"the id field name is {len(id_field)} characters long; at most {_ID_FIELD_CHARS}"))
+    return {"id_field": id_field or None}
 
 
 @bp.post("/import/<token>/choose")
@@ -362,8 +371,8 @@ def choose(token: str):
 
 @bp.post("/import/<token>/mapping")
 def remap(token: str):
-    """The mapping step: apply the posted mapping to the user's parked upload (and save it by name when asked),
-    preview again. The upload stays parked until it is confirmed or cancelled."""
+    """The mapping step: apply the posted mapping (and the id field it chooses, when it offers one) to the user's
+    parked upload (and save it by name when asked), preview again. The upload stays parked until it is confirmed or cancelled."""
     uploads, uploader = _uploads(), _uploader()
     with _owned_upload():
         path, saved = uploads.get(token, uploader=uploader)
@@ -376,7 +385,7 @@ def remap(token: str):
         text = dump_mapping(mapping)
         uploads.update_options(token, uploader=uploader, mapping=uploads.save_extra(token, "mapping.yaml",
                                                                                     text.encode("utf-8")).name,
-                               mapping_name=None)
+                               mapping_name=None, **_id_field_choice())
         errors = []
         if request.form.get("action") == "save":
             try:

@@ -36,7 +36,7 @@ from pyproj import CRS
 from geo import gcj02
 from layers.audit import Scope, read_modify_write, write_lock
 from layers.contract import row_store
-from layers.io import crs_detect, datum, geometry, messy, normalise
+from layers.io import crs_detect, datum, geometry, messy, normalise, wide_years
 from layers.io.archive import ImportArchive, archive_folder_for
 from layers.io.encoding import EncodingChoice, display_name, percent, resolve_codec
 from layers.io.formats import refuse_virtual_path
@@ -90,6 +90,19 @@ class ImportPlan:
     generated: np.ndarray | None = None
     has_ids: bool = True
     provided: set[str] | None = None
+    yearly: YearlyPlan | None = None
+
+
+@dataclass
+class YearlyPlan:
+    """The records of the layer's yearly table an import writes with the layer (:mod:`layers.io.wide_years`):
+    ``incoming`` validated, ``provided`` (per record, the figures the file gives), ``result`` the table as
+    planned."""
+
+    spec: LayerSpec
+    incoming: pd.DataFrame
+    provided: pd.DataFrame
+    result: pd.DataFrame
 
 
 def _row(i: int) -> str:
@@ -456,6 +469,7 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
     if derived:  # restating the record (a 国土 TXT's point count and area): not data to keep
         match.kept = [c for c in match.kept if c not in data.derived_columns]
         match.ignored += derived
+    yearly = _yearly_columns(match, keep, spec, report)
     for target, message, value in match.problems:
         report.problem("all", target, message, value)
     for target, message, value in match.notes:
@@ -477,7 +491,7 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
         kept = Kept(pd.Series(dtype=object), unreadable={c: ("这个图层不保留源字段", "this layer keeps no source "
                                                          "fields") for c in match.kept})
     report.kept = [kept.names[c] for c in match.kept if c in kept.names]
-    report.fields = _field_outcomes(data, types_column, match, kept)
+    report.fields = _field_outcomes(data, types_column, match, kept, yearly, spec)
     for target, table in mapping.values.items():
         if target in out.columns:
             lookup = {normalise_text(k): v for k, v in table.items()}
@@ -489,13 +503,39 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
         else:
             out[target] = out[target].where(present(out[target]), value)
         report.note("all", target, f"default {value!r} from the mapping file where the source has no value")
-    return out, match.units
+    return out, match.units, yearly
 
 
-def _field_outcomes(data: SourceData, types_column: str | None, match, kept: Kept) -> list[FieldOutcome]:
+def _yearly_columns(match, keep: tuple[str, ...], spec: LayerSpec, report: ImportReport
+                    ) -> wide_years.YearlyColumns | None:
+    """The wide yearly columns among the fields no registry field takes (``2024年营业收入（万元）``), for a
+    layer with a yearly table; they leave the kept fields, and the report says where each goes or why it stays.
+    A field the mapping keeps as it is stays."""
+    if spec.yearly_layer is None:
+        return None
+    table = get_layer(spec.yearly_layer)
+    explicit = {normalise_text(c) for c in keep}
+    yearly = wide_years.yearly_columns([c for c in match.kept if normalise_text(c) not in explicit], table,
+                                       key=spec.id_field)
+    moved = {c.column for c in yearly.columns}
+    match.kept = [c for c in match.kept if c not in moved]
+    for column in yearly.columns:
+        report.note("all", column.column, f"moved to {table.name}: {column.field} of {column.year} "
+                                          f"({wide_years.unit_text(column, table)})")
+    for column, why in yearly.left:
+        report.note("all", column, why)
+    return yearly
+
+
+def _field_outcomes(data: SourceData, types_column: str | None, match, kept: Kept,
+                    yearly: wide_years.YearlyColumns | None = None, spec: LayerSpec | None = None
+                    ) -> list[FieldOutcome]:
     """One outcome per source field, in the source's order (geometry columns of a table first)."""
     outcomes = [FieldOutcome(c, "geometry") for c in data.geometry_columns]
     by_column = {column: FieldOutcome(column, "mapped", target=target) for column, target in match.renames.items()}
+    if yearly is not None and spec is not None:
+        by_column.update({c.column: FieldOutcome(c.column, "yearly", target=f"{spec.yearly_layer}.{c.field}",
+                                                 year=c.year) for c in yearly.columns})
     by_column.update({c: FieldOutcome(kept.names[c], "kept", kind=kept.kinds[c]) for c in kept.names})
     by_column.update({c: FieldOutcome(c, "unreadable", reason=why) for c, why in kept.unreadable.items()})
     structure = ("ParkAtlas 导出文件的结构", "the structure of a ParkAtlas export") if types_column else None
@@ -580,6 +620,53 @@ def _chosen_id(data: SourceData, rows: np.ndarray, spec: LayerSpec, options: Imp
                       if not (n.field == id_field and n.message.startswith(f"source field {column!r} also matches"))]
     report.note("all", id_field, f"ids from the source field {column!r}, as chosen")
     return True
+
+
+def _ids_from_declared(data: SourceData, rows: np.ndarray, spec: LayerSpec, frame: pd.DataFrame,
+                       report: ImportReport) -> bool:
+    """Ids from a field that stands for them (``LayerSpec.id_from``: an enterprise list's 统一社会信用代码) when no
+    source field gives the id and none was chosen: taken when the field holds a value on every record, each once;
+    the report says so (and the choice stays open: ``report.choices['id_field']``), or why it is not taken.
+    Returns whether ids were taken."""
+    id_field = spec.id_field
+    if id_field in frame.columns:
+        return False
+    for name in spec.id_from:
+        column = next((s for s, t in report.mapping.items() if t == name), None)
+        if column is None or name not in frame.columns:
+            continue
+        ids = to_text(frame[name])[0]
+        missing = int(ids.isna().sum())
+        fault = f"has no value on {missing} record(s)" if missing else messy.id_column_fault(ids)
+        if fault is not None:
+            report.note("all", id_field, f"not taken from the source field {column!r} ({name}), which {fault}")
+            continue
+        frame[id_field] = ids.astype(object).to_numpy()
+        report.choices["id_field"] = {"source": column, "chosen": column, "default": True, "fault": None,
+                                      "candidates": _id_candidates(data, rows, report)}
+        report.note("all", id_field, f"the source has no {id_field}; taken from the source field {column!r} "
+                                     f"({name}), which holds a value on every record, each once (to take them from "
+                                     "another field or generate them: --id-field)")
+        report.fields = [dataclasses.replace(f, also=id_field) if f.source == column else f for f in report.fields]
+        return True
+    return False
+
+
+def _chosen_id_offered(data: SourceData, rows: np.ndarray, spec: LayerSpec, options: ImportOptions,
+                       report: ImportReport) -> None:
+    """For a layer whose ids a field may stand for (``LayerSpec.id_from``), the id field chosen stays a choice the
+    preview offers: the field chosen and the others that could be the id."""
+    chosen = (options.id_field or "").strip()
+    if chosen and spec.id_from and "id_field" not in report.choices:
+        source = next((s for s, t in report.mapping.items() if t == spec.id_field), chosen)
+        report.choices["id_field"] = {"source": source, "chosen": chosen, "default": False, "fault": None,
+                                      "candidates": _id_candidates(data, rows, report)}
+
+
+def _id_candidates(data: SourceData, rows: np.ndarray, report: ImportReport) -> list[str]:
+    """The source fields that could be the id (:func:`layers.io.messy.id_candidates`) but the yearly figures."""
+    figures = {f.source for f in report.fields if f.outcome == "yearly"}
+    return [c for c in messy.id_candidates(data.frame, np.unique(rows)) if c not in figures]
 
 
 def _instead_of_faulty_ids(frame: pd.DataFrame, spec: LayerSpec, parts: np.ndarray, source_rows: np.ndarray,
@@ -821,8 +908,11 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
         if park_crs is None:
             raise report.reject("park", "park", "a park is created by importing a spatial layer first "
                                                 "(its working CRS comes from the data)")
-    mapped, units = _mapped_frame(data, rows, spec, mapping, report, profile_values=options.profile_values)
+    mapped, units, yearly = _mapped_frame(data, rows, spec, mapping, report, profile_values=options.profile_values)
     chosen = _chosen_id(data, rows, spec, options, mapping, mapped, report)
+    _chosen_id_offered(data, rows, spec, options, report)
+    if not chosen and spec.id_from:
+        chosen = _ids_from_declared(data, rows, spec, mapped, report)
     if scoped is not None:  # the records the file names, and the generated ids taken already: not the layer
         named = to_text(mapped[spec.id_field])[0].dropna().astype(str) if spec.id_field in mapped else []
         existing = scoped.read_rows(spec.name, list(named), id_prefixes=(f"AUTO-{spec.name}-",))
@@ -840,6 +930,9 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     if existing is None:
         existing = _empty_layer(spec, park_crs)
     provided = set(mapped.columns)
+    yearly_plan = None
+    if yearly is not None and yearly.columns:
+        yearly_plan = _plan_yearly(data, rows, yearly, spec, incoming, store, options, report)
     result, counts, problems = merge(existing, incoming, spec, mode=options.mode, today=options.date,
                                      has_ids=has_ids, provided=provided, valid_from=options.valid_from)
     _note_valid_time(result, incoming, spec, options, provided, report)
@@ -857,7 +950,54 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
                 "park_name": options.park_name or Path(report.source).stem,
                 "created_from": report.source}
     return ImportPlan(report, spec, incoming, result, meta, incoming.head(PREVIEW_RECORDS), generated=generated,
-                      has_ids=has_ids, provided=provided)
+                      has_ids=has_ids, provided=provided, yearly=yearly_plan)
+
+
+def _plan_yearly(data: SourceData, rows: np.ndarray, yearly: wide_years.YearlyColumns, spec: LayerSpec,
+                 incoming: pd.DataFrame, store, options: ImportOptions, report: ImportReport) -> YearlyPlan | None:
+    """The yearly records the wide yearly columns give (:func:`layers.io.wide_years.reshape_years`), keyed by the
+    records' ids as imported, validated and upserted into the yearly table as the park holds it."""
+    table = get_layer(spec.yearly_layer)
+    source = data.frame.iloc[rows].reset_index(drop=True)
+    reshaped = wide_years.reshape_years(source, incoming[spec.id_field], yearly.columns, table, key=spec.id_field)
+    columns = len(yearly.columns)
+    if not len(reshaped.frame):
+        report.note("all", table.name, f"{columns} yearly column(s) and no figure in them: no yearly record")
+        return None
+    source_rows = rows[reshaped.source]
+    try:
+        typed, validation = validate_layer(reshaped.frame, table, source=report.source)
+    except LayerValidationError as exc:
+        report.problems += _renumber(exc.problems, source_rows)
+        return None
+    report.notices += _renumber(validation.notices, source_rows)
+    existing = store.load(table.name) if table.name in store.layer_names() else _empty_layer(table, None)
+    result, counts, problems = _merge_yearly(existing, typed, reshaped.provided, table, options, key=spec.id_field)
+    report.problems += problems
+    report.also[table.name] = counts
+    years = sorted(set(typed["year"].dropna().astype(int)))
+    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    report.note("all", table.name, f"{len(typed)} yearly record(s) of {span} from {columns} column(s), "
+                                   f"upserted by {table.id_field}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return YearlyPlan(table, typed, reshaped.provided, result)
+
+
+def _merge_yearly(existing: pd.DataFrame, incoming: pd.DataFrame, provided: pd.DataFrame, spec: LayerSpec,
+                  options: ImportOptions, *, key: str) -> tuple[pd.DataFrame, dict[str, int], list[Problem]]:
+    """The yearly table with ``incoming`` upserted: a record updated keeps its figures the file leaves empty
+    (merged by groups of records that give the same figures). Returns (result, counts, problems)."""
+    given = [tuple(row) for row in provided.to_numpy(dtype=bool)]
+    result, total, problems = existing, {"added": 0}, []
+    for figures in dict.fromkeys(given):
+        positions = [i for i, g in enumerate(given) if g == figures]
+        fields = {name for name, has in zip(provided.columns, figures) if has}
+        result, counts, found = merge(result, incoming.iloc[positions].reset_index(drop=True), spec, mode="upsert",
+                                      today=options.date, provided={spec.id_field, key, wide_years.YEAR_FIELD, *fields},
+                                      valid_from=options.valid_from)
+        problems += found
+        for name, value in counts.items():
+            total[name] = total.get(name, 0) + value
+    return result, total, problems
 
 
 def _scoped_rows(store, spec: LayerSpec, options: ImportOptions):
@@ -910,6 +1050,19 @@ def _merged_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions,
     return result
 
 
+def _yearly_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions) -> pd.DataFrame:
+    """The yearly table with the import's yearly records upserted into it as it is now (under the write lock)."""
+    yearly = plan.yearly
+    result, counts, problems = _merge_yearly(current, yearly.incoming, yearly.provided, yearly.spec, options,
+                                             key=plan.spec.id_field)
+    if problems:
+        plan.report.problems += problems
+        plan.report.note("park", yearly.spec.name, "the park changed since the preview; nothing was imported")
+        raise ImportRejected(plan.report)
+    plan.report.also[yearly.spec.name] = counts
+    return result
+
+
 def _import_scope(plan: ImportPlan, options: ImportOptions) -> Scope | None:
     """The records an import reads and writes (``layers.audit.Scope``): the file's ids, and the generated ids
     taken already (new ones are numbered after them); None for ``replace``, which retires every record the
@@ -942,6 +1095,13 @@ def _commit(plan: ImportPlan, staged: StagedSource, store, archive_dir, options:
     try:
         if plan.meta is not None:
             _create_park(plan, store)
+        elif plan.yearly is not None:
+            # The yearly records in the same write as the layer's (one transaction, one audited change); both
+            # tables are read whole (an enterprise list and its years are small).
+            table = plan.yearly.spec.name
+            read_modify_write(store, "import", lambda current, log: {
+                name: _merged_now(plan, current[name], options),
+                table: _yearly_now(plan, current[table], options)}, layers=[name, table])
         else:
             # Merged under the write lock against the layer as it is then: never over another user's change.
             scope = _import_scope(plan, options)

@@ -48,9 +48,12 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
     "length": {"m": 1.0, "米": 1.0, "mm": 1e-3, "毫米": 1e-3, "cm": 1e-2, "厘米": 1e-2,
                "km": 1e3, "公里": 1e3, "千米": 1e3},
     "ratio": {"%": 1e-2, "％": 1e-2},
+    "energy": {"tce": 1.0, "吨标准煤": 1.0, "吨标煤": 1.0, "万吨标准煤": 1e4, "kgce": 1e-3, "千克标准煤": 1e-3},
+    "mass": {"t": 1.0, "吨": 1.0, "万吨": 1e4, "kg": 1e-3, "千克": 1e-3, "公斤": 1e-3},
 }
 #: The dimension and factor of each field unit declared in the registry.
-FIELD_UNITS = {"m²": ("area", 1.0), "万元": ("money", 1.0), "m": ("length", 1.0), "mm": ("length", 1e-3)}
+FIELD_UNITS = {"m²": ("area", 1.0), "万元": ("money", 1.0), "m": ("length", 1.0), "mm": ("length", 1e-3),
+               "tce": ("energy", 1.0), "t": ("mass", 1.0)}
 
 _UNIT_IN_HEADER = re.compile(r"^(?P<base>.*?)[\s_]*[(\[{](?P<unit>[^()\[\]{}]{1,12})[)\]}]\s*$")
 _UNIT_SUFFIX = re.compile(r"^(?P<base>.+?)_(?P<unit>[^_]{1,6})$")
@@ -76,7 +79,7 @@ class FieldMapping:
     path: str | None = None
 
 
-def _unit_dimension(unit: str) -> tuple[str, float] | None:
+def unit_dimension(unit: str) -> tuple[str, float] | None:
     key = normalise_text(unit)
     for dimension, table in UNIT_FACTORS.items():
         for name, factor in table.items():
@@ -97,7 +100,7 @@ def field_dimension(spec_field: Field) -> tuple[str, float] | None:
 def unit_factor(unit: str, spec_field: Field) -> float:
     """Factor turning values in ``unit`` into ``spec_field``'s unit; ``ValueError`` when impossible."""
     target = field_dimension(spec_field)
-    source = _unit_dimension(unit)
+    source = unit_dimension(unit)
     if target is None or source is None or source[0] != target[0]:
         expected = f"a unit of {target[0]}" if target else "no unit"
         msg = f"unit {unit!r} cannot be converted to {spec_field.name} ({spec_field.unit or 'no unit'}; {expected})"
@@ -112,12 +115,12 @@ def split_unit(header: str) -> tuple[str, str | None]:
     if match and match.group("base"):
         return match.group("base"), match.group("unit").strip()
     match = _UNIT_SUFFIX.match(text)
-    if match and _unit_dimension(match.group("unit")):
+    if match and unit_dimension(match.group("unit")):
         return match.group("base"), match.group("unit")
     return text, None
 
 
-def _lookup(spec: LayerSpec) -> dict[str, str]:
+def name_lookup(spec: LayerSpec) -> dict[str, str]:
     """Normalised name → field, in precedence order: names, aliases, Chinese labels, English labels."""
     table: dict[str, str] = {}
     for f in spec.fields:
@@ -153,7 +156,7 @@ class ColumnMatch:
 def match_columns(columns: list[str], spec: LayerSpec, mapping: FieldMapping | None = None) -> ColumnMatch:
     """Map source ``columns`` to ``spec``'s fields (explicit mapping first, then aliases)."""
     mapping = mapping or FieldMapping()
-    lookup = _lookup(spec)
+    lookup = name_lookup(spec)
     explicit = {normalise_text(k): v for k, v in mapping.fields.items()}
     keep = {normalise_text(k) for k in mapping.keep}
     explicit_units = {normalise_text(k): v for k, v in mapping.units.items()}
@@ -192,7 +195,7 @@ def match_columns(columns: list[str], spec: LayerSpec, mapping: FieldMapping | N
             try:
                 factor = unit_factor(unit, spec_field)
             except ValueError as exc:
-                if field_dimension(spec_field) is None and _unit_dimension(unit) is None:
+                if field_dimension(spec_field) is None and unit_dimension(unit) is None:
                     continue  # a qualifier such as 名称(中文): nothing to convert
                 result.problems.append((target, f"source field {column!r}: {exc}", unit))
                 continue
@@ -248,7 +251,7 @@ def parse_mapping(data: object, spec: LayerSpec, *, path: str = "mapping") -> Fi
     defaults = {_check_field(path, f"defaults.{k}", k, spec): v for k, v in section("defaults").items()}
     units = {}
     for source, unit in section("units").items():
-        if _unit_dimension(str(unit)) is None:
+        if unit_dimension(str(unit)) is None:
             known = ", ".join(sorted({u for table in UNIT_FACTORS.values() for u in table}))
             raise _fail(path, f"units.{source}", f"unknown unit; known: {known}", unit)
         units[str(source)] = str(unit)

@@ -19,10 +19,15 @@ from layers import landuse
 from layers.io.mapping import FieldMapping
 from layers.io.report import ImportReport
 from layers.io.suggest import Crosswalk, suggest, value_suggestions
+from layers.registry import get_layer
 from layers.schema import SOURCE_ATTRIBUTES, LayerSpec, field_label
 
 KEEP = "__keep__"
 IGNORE = "__ignore__"
+#: A wide yearly column (``2024年营业收入（万元）``) goes to the layer's yearly table (:mod:`layers.io.wide_years`).
+YEARLY = "__yearly__"
+#: The id choice that generates ids (``layers.io.messy.GENERATE_IDS``).
+GENERATE = "AUTO"
 #: Outcomes of fields the step cannot change (the geometry columns, an export's types column).
 FIXED = ("geometry", "types")
 #: Sample values shown per source field.
@@ -39,6 +44,10 @@ class MappingFormError(ValueError):
 
 def _targets(spec: LayerSpec, lang: str) -> list[tuple[str, str]]:
     choices = [(KEEP, "原样保留" if lang == "zh" else "keep as is"), (IGNORE, "忽略" if lang == "zh" else "ignore")]
+    if spec.yearly_layer is not None:
+        table = get_layer(spec.yearly_layer)
+        choices.append((YEARLY, f"移入{table.label_zh}（按表头的年份）" if lang == "zh"
+                        else f"to {table.label_en.lower()} (by the header's year)"))
     # The label alone in the list (the code is the option's value and its hover text: the template's title).
     return choices + [(f.name, field_label(f, lang)) for f in spec.fields
                       if f.name not in (SOURCE_ATTRIBUTES, "first_added", "last_updated", "retired_on")]
@@ -61,7 +70,7 @@ def mapping_rows(report: ImportReport, spec: LayerSpec, current: FieldMapping, c
                "fixed": outcome.outcome in FIXED or outcome.outcome == "unreadable",
                "samples": [v for v, _ in profile.top[:SAMPLES]] if profile else [],
                "distinct": profile.distinct if profile else 0, "suggestion": None, "values": None, "std": None}
-        choice = {"mapped": outcome.target, "kept": KEEP, "ignored": IGNORE}.get(outcome.outcome, KEEP)
+        choice = {"mapped": outcome.target, "kept": KEEP, "ignored": IGNORE, "yearly": YEARLY}.get(outcome.outcome, KEEP)
         found = None
         if outcome.outcome == "kept" and outcome.source not in explicit and profile is not None:
             found = suggest(profile, spec, crosswalks, min_share=min_share, taken=taken)
@@ -85,7 +94,31 @@ def mapping_rows(report: ImportReport, spec: LayerSpec, current: FieldMapping, c
         rows.append(row)
     targets = _targets(spec, lang)
     return {"rows": rows, "targets": targets, "target_labels": dict(targets),
-            "standards": list(landuse.LAND_USE_STANDARDS)}
+            "standards": list(landuse.LAND_USE_STANDARDS), "ids": id_choice(report, spec, lang=lang)}
+
+
+def id_choice(report: ImportReport, spec: LayerSpec, *, lang: str = "zh") -> dict | None:
+    """Where the records' ids come from, as the mapping step offers to change it (posted as ``id_field``): for a
+    layer whose ids a field may stand for (``LayerSpec.id_from``), once the preview took or was told one. The
+    options are the source fields that could be the id (a value on every record, each once) and generating
+    them; None when there is nothing to choose."""
+    ids = report.choices.get("id_field")
+    if not ids or "chosen" not in ids:
+        return None
+    zh = lang == "zh"
+    label = field_label(spec.field(spec.id_field), lang)
+    chosen = ids["chosen"].upper() if ids["chosen"].upper() == GENERATE else ids["chosen"]
+    names = list(dict.fromkeys([*ids["candidates"], *([] if chosen == GENERATE else [chosen])]))
+    options = [(name, f"取自字段“{name}”" if zh else f"from the field '{name}'") for name in names]
+    options.append((GENERATE, "自动生成编号" if zh else "generate ids"))
+    if ids.get("default"):
+        why = (f"默认：源数据没有{label}，“{ids['source']}”每条记录都有值且各不相同" if zh
+               else f"by default: the source has no {label.lower()}; '{ids['source']}' holds a value on every record, "
+                    "each once")
+    else:
+        why = "按所选" if zh else "as chosen"
+    return {"field": spec.id_field, "label": f"{label}取自" if zh else f"{label} from", "chosen": chosen,
+            "options": options, "why": why}
 
 
 def posted_mapping(form: Mapping[str, str], spec: LayerSpec, source_fields: list[str],
@@ -110,6 +143,8 @@ def posted_mapping(form: Mapping[str, str], spec: LayerSpec, source_fields: list
             continue
         if choice == IGNORE:
             fields[source] = None
+            continue
+        if choice == YEARLY:  # the header says the year and the figure: matched as the import reads it
             continue
         if choice not in spec.field_names or choice == SOURCE_ATTRIBUTES:
             raise MappingFormError(f"源字段“{source}”：图层 {spec.name} 没有字段 {choice!r}",
@@ -140,4 +175,4 @@ def posted_mapping(form: Mapping[str, str], spec: LayerSpec, source_fields: list
                         base.source_layer, base.crs, base.encoding)
 
 
-__all__ = ["IGNORE", "KEEP", "MappingFormError", "mapping_rows", "posted_mapping"]
+__all__ = ["GENERATE", "IGNORE", "KEEP", "YEARLY", "MappingFormError", "id_choice", "mapping_rows", "posted_mapping"]

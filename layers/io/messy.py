@@ -31,6 +31,7 @@ from layers.io.crs_detect import CrsChoice
 from layers.io.geometry import kind_of
 from layers.registry import REGISTRY
 from layers.validate import Problem, aggregated
+from layers.values import to_text
 
 #: GEOS puts the point a validity reason concerns in brackets: ``Self-intersection[636010.5 3171020.25]``.
 _GEOS_POINT = re.compile(r"\[(-?\d[\d.eE+-]*) (-?\d[\d.eE+-]*)\]")
@@ -152,8 +153,8 @@ def id_candidates(frame: pd.DataFrame, rows: np.ndarray) -> list[str]:
         values = source[column]
         if values.isna().any() or len(values) < 2:
             continue
-        text = values.astype(str).str.strip()
-        if (text != "").all() and not text.duplicated().any():
+        text = to_text(values)[0]  # as the ids would read: 1001.0 is 1001
+        if text.notna().all() and not text.duplicated().any():
             out.append(str(column))
     return out
 

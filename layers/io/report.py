@@ -13,7 +13,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from layers.import_text import chinese, field_in, how_in, record_in, reference_in
+from layers.import_text import chinese, field_in, how_in, layer_in, record_in, reference_in
 from layers.validate import Problem
 
 #: How many record labels a grouped line lists before "… and N more".
@@ -135,10 +135,12 @@ TYPE_LABELS = {"text": ("文本", "text"), "int": ("整数", "whole number"), "f
 class FieldOutcome:
     """What an import did with one source field.
 
-    ``outcome`` is ``mapped`` (onto registry field ``target``), ``kept`` (as it is,
-    of type ``kind``), ``ignored`` (the mapping drops it), ``geometry`` (read as the
-    geometry), ``types`` (an export's types of its kept fields) or ``unreadable``
-    (``reason`` says why, in Chinese and English).
+    ``outcome`` is ``mapped`` (onto registry field ``target``; ``also`` the id field
+    it gives too), ``yearly`` (a figure of year ``year`` of the layer's yearly table:
+    ``target`` is ``<table>.<field>``), ``kept`` (as it is, of type ``kind``),
+    ``ignored`` (the mapping drops it), ``geometry`` (read as the geometry), ``types``
+    (an export's types of its kept fields) or ``unreadable`` (``reason`` says why, in
+    Chinese and English).
     """
 
     source: str
@@ -146,12 +148,21 @@ class FieldOutcome:
     target: str | None = None
     kind: str | None = None
     reason: tuple[str, str] | None = None
+    also: str | None = None
+    year: int | None = None
 
     def text(self, lang: str = "en") -> str:
         """The one line the report gives this field, in ``lang`` (zh or en)."""
         zh = lang == "zh"
+        if self.outcome == "mapped" and self.also:
+            return (f"映射到 {field_in(self.target or '')}，并作为{field_in(self.also)}" if zh
+                    else f"mapped to {self.target}, and taken as {self.also}")
         if self.outcome == "mapped":
             return f"映射到 {field_in(self.target or '')}" if zh else f"mapped to {self.target}"
+        if self.outcome == "yearly":
+            table, _, name = (self.target or "").partition(".")
+            return (f"移入{layer_in(table)}：{self.year} 年{field_in(name)}" if zh
+                    else f"moved to {table}: {name} of {self.year}")
         if self.outcome == "kept":
             kind = TYPE_LABELS.get(self.kind or "text", (self.kind, self.kind))[0 if zh else 1]
             return f"原样保留（{kind}）" if zh else f"kept as is ({kind})"
@@ -167,6 +178,7 @@ class FieldOutcome:
 
     def to_dict(self) -> dict:
         return {"source": self.source, "outcome": self.outcome, "target": self.target, "type": self.kind,
+                **({"also": self.also} if self.also else {}), **({"year": self.year} if self.year else {}),
                 "zh": self.text("zh"), "en": self.text("en")}
 
 
@@ -199,6 +211,9 @@ class ImportReport:
     records_read: int = 0
     records_imported: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    #: Counts of the other layers the import writes with its own (``enterprise_years``: the wide yearly
+    #: columns of an enterprise list, :mod:`layers.io.wide_years`), by layer.
+    also: dict[str, dict[str, int]] = field(default_factory=dict)
     notices: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     archive: str | None = None
@@ -242,6 +257,9 @@ class ImportReport:
             line += f", {self.records_imported} in the layer after import"
         if self.counts and not self.problems:
             line += " (" + ", ".join(f"{k} {v}" for k, v in self.counts.items()) + ")"
+        if self.also and not self.problems:
+            line += "".join(f"; layer {name!r}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                            for name, counts in self.also.items())
         return line
 
     def facts(self) -> list[tuple[str, str]]:
@@ -329,6 +347,7 @@ class ImportReport:
             "ok": self.ok, "committed": self.committed, "summary": self.summary(),
             "facts": dict(self.facts()), "records_read": self.records_read,
             "records_imported": self.records_imported, "counts": self.counts,
+            **({"also": self.also} if self.also else {}),
             "mapping": self.mapping, "kept": self.kept, "fields": [f.to_dict() for f in self.fields],
             **({"field_values": [p.to_dict() for p in self.profiles]} if self.profiles else {}),
             "problems": rows(self.problems), "notices": rows(self.notices),

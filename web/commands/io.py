@@ -111,7 +111,12 @@ def _echo_hints(report) -> None:
         for candidate in encoding["candidates"]:
             click.echo(f"  as {candidate['name']}: " + " | ".join(candidate["samples"]))
     ids = report.choices.get("id_field")
-    if ids:
+    if ids and ids.get("default"):
+        others = ", ".join(c for c in ids["candidates"] if c != ids["source"]) or "no other holds a value on every " \
+                                                                                 "record, each once"
+        click.echo(f"hint: the ids are the values of {ids['source']!r} (the file has no id column); to take them "
+                   f"from another field give --id-field FIELD (could be: {others}), or --id-field AUTO to generate ids")
+    elif ids and ids.get("fault", True) is not None:
         fields = ", ".join(ids["candidates"]) or "none holds a value on every record, each once"
         click.echo(f"hint: choose the id field with --id-field FIELD (could be: {fields}), or --id-field AUTO "
                    "to generate ids")
