@@ -182,3 +182,30 @@ def test_curved_geometries_are_linearised_and_listed(tmp_path):
     assert "row 2 · geometry: curved geometry linearised" in plan.report.text()
     circle = GeoPackageStore(park).load("parcels").set_index("parcel_id").loc["C2", "geometry"]
     assert circle.area == pytest.approx(math.pi * 50**2, rel=0.01)
+
+
+@pytest.mark.parametrize(("name", "advice"), [
+    ("总图.dwg", "a DWG drawing: save it as DXF in the CAD program (Save As → DXF) and import the DXF"),
+    ("企业名录.xls", "an Excel 97–2003 workbook: save it as .xlsx (or .csv) and import that"),
+    ("地块.TAB", "a MapInfo table: export it to a Shapefile or a GeoPackage (MapInfo, QGIS) and import that"),
+])
+def test_a_file_to_convert_first_is_refused_with_how_to_convert_it(tmp_path, name, advice):
+    from layers.io.formats import identify
+    from layers.io.source_error import SourceError
+
+    path = tmp_path / name
+    path.write_bytes(b"AC1032\x00\x00binary")
+    with pytest.raises(SourceError) as refused:
+        identify(path)
+    assert str(refused.value).endswith(f"; {advice}")
+
+
+def test_a_file_of_no_known_kind_is_refused_without_advice(tmp_path):
+    from layers.io.formats import identify
+    from layers.io.source_error import SourceError
+
+    path = tmp_path / "说明.docx"
+    path.write_bytes(b"PK\x03\x04")
+    with pytest.raises(SourceError) as refused:
+        identify(path)
+    assert str(refused.value).endswith("XLSX (.xlsx), zip (.zip)")

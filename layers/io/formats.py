@@ -201,6 +201,22 @@ def sniff(path: Path) -> str:
         return content_kind(handle.read(_HEAD_BYTES))
 
 
+#: Files park offices often have that ParkAtlas does not read, and how to make one it reads (said after the refusal).
+CONVERT_FIRST = {
+    ".dwg": "a DWG drawing: save it as DXF in the CAD program (Save As → DXF) and import the DXF",
+    ".xls": "an Excel 97–2003 workbook: save it as .xlsx (or .csv) and import that",
+    ".et": "a WPS spreadsheet: save it as .xlsx (or .csv) and import that",
+    ".mdb": "a personal geodatabase: export the layer to a Shapefile or a GeoPackage (ArcGIS, QGIS) and import that",
+    ".gdb": "a file geodatabase: export the layer to a Shapefile or a GeoPackage (ArcGIS, QGIS) and import that",
+    ".tab": "a MapInfo table: export it to a Shapefile or a GeoPackage (MapInfo, QGIS) and import that",
+    ".mif": "a MapInfo interchange file: export it to a Shapefile or a GeoPackage (MapInfo, QGIS) and import that",
+    ".ovobj": "an 奥维互动地图 object: export it from 奥维 as KML or KMZ and import that",
+    ".ovjsn": "an 奥维互动地图 object: export it from 奥维 as KML or KMZ and import that",
+    ".rar": "a RAR archive: unpack it, or pack its files as a zip, and import that",
+    ".7z": "a 7-Zip archive: unpack it, or pack its files as a zip, and import that",
+}
+
+
 def identify(path: Path, *, name: str | None = None) -> SourceFormat:
     """The format of the file at ``path`` (named ``name``), checked against its content.
 
@@ -215,7 +231,8 @@ def identify(path: Path, *, name: str | None = None) -> SourceFormat:
     if fmt is None:
         msg = (f"{name}: ParkAtlas does not import this kind of file (its name ends in "
                f"{Path(name).suffix or 'nothing'!r}); accepted: {accepted_formats()}")
-        raise SourceError(msg)
+        hint = CONVERT_FIRST.get(Path(name).suffix.lower())
+        raise SourceError(msg + (f"; {hint}" if hint else ""))
     with open(path, "rb") as handle:
         head = handle.read(_HEAD_BYTES)
     kind = content_kind(head)
