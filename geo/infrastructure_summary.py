@@ -21,8 +21,9 @@ import shapely
 from geo.clearance import CLEARANCE_LAYERS, KINDS, clearance_conflicts, unchecked_pipes
 from geo.crs import require_projected
 from geo.readiness import readiness
-from geo.records import SUPPLIED_STATUSES, UNKNOWN, described_fields, in_force
+from geo.records import UNKNOWN, described_fields, in_force, supplied_parcels
 from geo.roadnet import frontage, network_distances
+from layers.evaluation_rules import PARCEL_WORLD_DATES
 from layers.infra_rules import InfraRules
 from layers.registry import get_layer
 from layers.schema import VALID_TIME_FIELD_NAMES
@@ -34,7 +35,10 @@ INFRASTRUCTURE_ANALYSIS_LAYERS = ("parcels", "roads", "pipelines", "buildings", 
 #: land is supplied (the coverage counts supplied parcels), and which parcels are in force on the day (any other
 #: parcel field is patched into a kept analysis: a new read of one belongs here).
 INFRASTRUCTURE_PARCEL_FIELDS = frozenset({"parcel_id", "geometry", "site_levelled", "status", *VALID_TIME_FIELD_NAMES,
-                                          "retired_on"})
+                                          "retired_on",
+                                          # (the date that supplies a parcel without a status is configuration:
+                                          # any of the parcels' world dates may be it, so a change of one recomputes)
+                                          *PARCEL_WORLD_DATES})
 #: Fields the analysis holds with the records it judged (``layers``) without computing with them — the descriptive
 #: fields of every layer, and every other field of the parcels: a change of only these is patched into a kept
 #: analysis (``geo.records.with_layer_fields``) instead of computing it again (a parcel's price, its dates).
@@ -84,17 +88,21 @@ def pipeline_km(pipelines: gpd.GeoDataFrame, *, rules: InfraRules) -> pd.DataFra
     return table.reset_index()
 
 
-def coverage(parcels: pd.DataFrame, ready: pd.DataFrame, *, rules: InfraRules) -> dict:
+def coverage(parcels: pd.DataFrame, ready: pd.DataFrame, *, rules: InfraRules, as_of: dt.date | None = None,
+             supplied_date: str | None = None) -> dict:
     """Share of supplied parcels served by each network, and share fully at the target template.
 
     Parameters
     ----------
     parcels
-        The parcels ``ready`` was computed for (for their status).
+        The parcels ``ready`` was computed for (for their status, and their ``supplied_date``).
     ready
         The result of :func:`geo.readiness.readiness`, indexed like ``parcels``.
+    as_of, supplied_date
+        Which parcels are supplied: :func:`geo.records.supplied_parcels` (a parcel without a status by its
+        contract date on the day). ``supply_unknown`` counts those with neither (not among the supplied).
     """
-    supplied = parcels["status"].isin(SUPPLIED_STATUSES).to_numpy()
+    supplied, _, untold = supplied_parcels(parcels, as_of=as_of, supplied_date=supplied_date)
     count = int(supplied.sum())
 
     def share(column: str) -> tuple[int, float | None]:
@@ -106,6 +114,7 @@ def coverage(parcels: pd.DataFrame, ready: pd.DataFrame, *, rules: InfraRules) -
     road_count, road_share = share("road")
     return {
         "supplied_parcels": count,
+        "supply_unknown": int(untold.sum()),
         "served_parcels": {n: v[0] for n, v in served.items()},
         "served_share": {n: v[1] for n, v in served.items()},
         "road_parcels": road_count,
@@ -132,7 +141,8 @@ def park_conflict_counts(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date |
 
 def overview_figures(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelines: gpd.GeoDataFrame,
                      buildings: gpd.GeoDataFrame, *, rules: InfraRules, ready: pd.DataFrame | None = None,
-                     conflicts: Mapping[str, int] | None = None) -> dict:
+                     conflicts: Mapping[str, int] | None = None, as_of: dt.date | None = None,
+                     supplied_date: str | None = None) -> dict:
     """The overview's readiness and conflict figures (records already in force).
 
     Returns the target ``template``, ``supplied_parcels``, ``ready_parcels`` and
@@ -146,7 +156,7 @@ def overview_figures(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelin
         # The flags alone: coverage counts served, road and ready parcels, never how far the nearest main is
         # (searching it was two thirds of the figures' time on a 10⁵-parcel park).
         ready = readiness(parcels, roads, pipelines, rules=rules, distances=False)
-    cover = coverage(parcels, ready, rules=rules)
+    cover = coverage(parcels, ready, rules=rules, as_of=as_of, supplied_date=supplied_date)
     return {
         "template": rules.readiness.default_template,
         **{key: cover[key] for key in ("supplied_parcels", "ready_parcels", "ready_share", "road_share",
@@ -157,7 +167,8 @@ def overview_figures(parcels: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pipelin
 
 
 def infrastructure_analysis(layers: Mapping[str, pd.DataFrame], *, rules: InfraRules, as_of: dt.date | None = None,
-                            template: str | None = None, include_planned: bool = False) -> dict:
+                            template: str | None = None, include_planned: bool = False,
+                            supplied_date: str | None = None) -> dict:
     """Readiness, network distances, clearance conflicts and the km tables of a park.
 
     Parameters
@@ -172,6 +183,8 @@ def infrastructure_analysis(layers: Mapping[str, pd.DataFrame], *, rules: InfraR
         Target readiness label (default: the rules' default template).
     include_planned
         Route over planned roads too.
+    supplied_date
+        The evaluation rules' date that supplies a parcel without a status (``coverage``; ``None``: by status only).
 
     Returns
     -------
@@ -179,8 +192,8 @@ def infrastructure_analysis(layers: Mapping[str, pd.DataFrame], *, rules: InfraR
         ``layers`` (the records in force that were analysed, by name), ``parcels``
         (readiness and network distances joined, indexed like the parcels in
         force, with ``parcel_id``), ``conflicts`` (GeoDataFrame),
-        ``unchecked_pipes``, ``road_km``, ``pipeline_km``, ``coverage``,
-        ``conflict_counts`` and ``template``.
+        ``unchecked_pipes``, ``road_km``, ``pipeline_km``, ``coverage``, ``supplied`` (which of the parcels
+        are supplied, as ``coverage`` counts them), ``conflict_counts`` and ``template``.
     """
     current = {name: in_force(layers[name], as_of=as_of) for name in INFRASTRUCTURE_ANALYSIS_LAYERS}
     parcels = current["parcels"]
@@ -197,7 +210,8 @@ def infrastructure_analysis(layers: Mapping[str, pd.DataFrame], *, rules: InfraR
         "unchecked_pipes": unchecked_pipes(current["pipelines"], rules=rules),
         "road_km": road_km(current["roads"]),
         "pipeline_km": pipeline_km(current["pipelines"], rules=rules),
-        "coverage": coverage(parcels, ready, rules=rules),
+        "coverage": coverage(parcels, ready, rules=rules, as_of=as_of, supplied_date=supplied_date),
+        "supplied": supplied_parcels(parcels, as_of=as_of, supplied_date=supplied_date)[0],
         "conflict_counts": conflict_counts(conflicts),
         "template": rules.readiness.template(template).label,
     }

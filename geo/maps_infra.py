@@ -30,7 +30,6 @@ from geo.maps import (
     styled_layer,
     tiles_needed,
 )
-from geo.records import SUPPLIED_STATUSES
 from layers.infra_rules import InfraRules
 from layers.registry import get_layer
 from layers.schema import Code, Field, LayerSpec, Style, code_label
@@ -209,8 +208,7 @@ def infrastructure_map(layers: Mapping[str, pd.DataFrame], parcels: pd.DataFrame
         ready = readiness_frame(parcels, result["parcels"], lang=lang)
         spec = readiness_spec(rules)
         if tiles is not None and len(parcels) > tiles.threshold:
-            lacking = parcels["status"].isin(SUPPLIED_STATUSES).to_numpy() & ~result["parcels"]["ready"].to_numpy(
-                dtype=bool)
+            lacking = np.asarray(result["supplied"], dtype=bool) & ~result["parcels"]["ready"].to_numpy(dtype=bool)
             ready = largest(ready[lacking], parcels[lacking], tiles.threshold)
             spec = dataclasses.replace(spec, label_zh=f"未达{result['template']}的已供地块",
                                        label_en=f"Supplied parcels below {result['template']}")

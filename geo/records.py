@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from geo.reasons import date_column
 from layers import landuse
 from layers.registry import get_layer
 from layers.text_keys import positions
@@ -96,6 +97,21 @@ def is_industrial(parcels: pd.DataFrame) -> np.ndarray:
     return out
 
 
+def supplied_parcels(parcels: pd.DataFrame, *, as_of: dt.date | None = None,
+                     supplied_date: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which ``parcels`` are supplied (供地) on ``as_of`` (today without a day): (supplied, by_date, untold).
+
+    By status (:data:`SUPPLIED_STATUSES`); a parcel **without a status** by its ``supplied_date`` field (the
+    evaluation rules' ``status.supplied_date_without_status``: the contract date) on or before the day
+    (:func:`dated_without_status`: ``by_date``); one with neither is ``untold`` (and not supplied). Without
+    ``supplied_date`` nothing is inferred. The one answer the overview, the evaluation and 七通一平 give."""
+    status = parcels["status"] if "status" in parcels.columns else pd.Series(pd.NA, index=parcels.index, dtype=object)
+    by_date = untold = np.zeros(len(parcels), dtype=bool)
+    if supplied_date is not None and len(parcels):
+        by_date, untold = dated_without_status(status, date_column(parcels, supplied_date), as_of or dt.date.today())
+    return status.isin(SUPPLIED_STATUSES).to_numpy(dtype=bool) | by_date, by_date, untold
+
+
 def dated_without_status(status: pd.Series, dates: pd.Series, day) -> tuple[np.ndarray, np.ndarray]:
     """For parcels **without a status**: (reached, untold) — whose ``dates`` are on or before ``day`` (the day
     itself included), and which have no date at all. A parcel with a status is in neither: its status decides.
@@ -110,4 +126,4 @@ def dated_without_status(status: pd.Series, dates: pd.Series, day) -> tuple[np.n
 
 
 __all__ = ["DESCRIPTION_FIELDS", "SUPPLIED_STATUSES", "UNKNOWN", "dated_without_status", "described_fields",
-           "in_force", "is_industrial", "with_fields_of", "with_layer_fields", "with_values"]
+           "in_force", "is_industrial", "supplied_parcels", "with_fields_of", "with_layer_fields", "with_values"]

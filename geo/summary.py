@@ -28,8 +28,7 @@ from geo.crs import require_projected
 from geo.inefficiency import CATEGORIES
 from geo.infrastructure_summary import overview_figures
 from geo.judged import layer_states, not_judged
-from geo.reasons import date_column
-from geo.records import SUPPLIED_STATUSES, UNKNOWN, dated_without_status, in_force, is_industrial
+from geo.records import SUPPLIED_STATUSES, UNKNOWN, in_force, is_industrial, supplied_parcels
 from geo.units import m2_to_km2, m2_to_mu
 from layers.evaluation_rules import EvaluationRules, default_evaluation_rules
 from layers.infra_rules import InfraRules
@@ -108,11 +107,7 @@ def land_supply(parcels: pd.DataFrame, *, as_of: dt.date | None = None, supplied
     counted by their date) and ``supply_unknown`` (parcels with neither, which leave the others ``None``).
     """
     require_projected(parcels, what="supplied land area")
-    by_date = untold = np.zeros(len(parcels), dtype=bool)
-    if supplied_date is not None:
-        by_date, untold = dated_without_status(parcels["status"], date_column(parcels, supplied_date),
-                                               as_of or dt.date.today())
-    supplied = parcels["status"].isin(SUPPLIED_STATUSES).to_numpy() | by_date
+    supplied, by_date, untold = supplied_parcels(parcels, as_of=as_of, supplied_date=supplied_date)
     counts = {"supplied_by_date": int(by_date.sum()), "supply_unknown": int(untold.sum())}
     if untold.any():
         return {key: None for key in ("supplied_m2", "supplied_mu", "industrial_m2", "industrial_mu",
@@ -338,7 +333,8 @@ def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, r
     figures["land_use_efficiency"] = land_use_efficiency(land)
     # Readiness as the land analysis judged it (same day, records and rules): the park is not judged twice.
     figures["infrastructure"] = overview_figures(*(current[name] for name in INFRASTRUCTURE_LAYERS),
-                                                 rules=infra_rules, ready=land.readiness_flags, conflicts=conflicts)
+                                                 rules=infra_rules, ready=land.readiness_flags, conflicts=conflicts,
+                                                 as_of=as_of, supplied_date=options["land_supply"]["supplied_date"])
     states = layer_states({name: len(frame) for name, frame in current.items()}, current)
     return without_unjudged(figures, states)
 

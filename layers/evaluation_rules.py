@@ -41,6 +41,7 @@ from layers.rules import (
     rule_section,
     rule_sources,
 )
+from layers.schema import HISTORY_FIELD_NAMES
 
 DEFAULT_EVALUATION_RULES_PATH = Path(__file__).resolve().parents[1] / "data" / "evaluation.yaml"
 ENV_VAR = "PARKATLAS_EVALUATION_RULES"
@@ -202,7 +203,10 @@ def _zone_type_or_null(value):
 _PARCEL_STATUSES = get_layer("parcels").field("status").allowed_values
 _BUILDING_STATUSES = get_layer("buildings").field("status").allowed_values
 _ZONE_KINDS = get_layer("zones").field("kind").allowed_values
-_PARCEL_DATES = tuple(f.name for f in get_layer("parcels").fields if f.kind == "date")
+#: The parcel dates a status may be told by: days in the world, never the register's own (first_added, last_updated,
+#: retired_on: when the register learnt or changed a record, not when land was supplied or built).
+PARCEL_WORLD_DATES = tuple(f.name for f in get_layer("parcels").fields
+                           if f.kind == "date" and f.name not in HISTORY_FIELD_NAMES)
 
 #: Every parameter: key path → check. The defaults file must define all of them.
 PARAMETERS: dict[str, Check] = {
@@ -214,8 +218,8 @@ PARAMETERS: dict[str, Check] = {
     "status.industrial_land_use": check_industrial_land_use,
     "status.residential_land_use": check_industrial_land_use,
     "status.counted_building_statuses": check_subset(_BUILDING_STATUSES, what="building statuses"),
-    "status.supplied_date_without_status": check_choice(*_PARCEL_DATES),
-    "status.built_date_without_status": check_choice(*_PARCEL_DATES),
+    "status.supplied_date_without_status": check_choice(*PARCEL_WORLD_DATES),
+    "status.built_date_without_status": check_choice(*PARCEL_WORLD_DATES),
     "zone_type.industrial_share_above": check_number(0, 1),
     "zone_type.residential_share_below": check_number(0, 1),
     "zone_type.other_as": check_choice(*ZONE_TYPES),

@@ -731,8 +731,10 @@ class ParkService:
                        run: Runner | None = None) -> dict:
         """The infrastructure analysis on ``day`` (``None``: the records held now) under the rules in force."""
         def compute() -> dict:
-            return infrastructure_analysis(self.layers(INFRASTRUCTURE_LAYERS), rules=self.rules().infrastructure,
-                                           as_of=day, template=template, include_planned=include_planned)
+            rules = self.rules()
+            return infrastructure_analysis(self.layers(INFRASTRUCTURE_LAYERS), rules=rules.infrastructure,
+                                           as_of=day, template=template, include_planned=include_planned,
+                                           supplied_date=rules.evaluation.status.supplied_date_without_status)
 
         return self._result(("infrastructure", day, template, include_planned), compute, run)
 

@@ -156,3 +156,24 @@ def test_the_overview_figures_count_the_flags_the_full_readiness_gives(demo_park
     assert (figures["ready_parcels"], figures["road_share"]) == (full["ready_parcels"], full["road_share"])
     assert figures["served_share"] == full["served_share"]
     assert 0 < sum(full["served_parcels"].values())  # the demo park's mains serve some parcels: the test can fail
+
+
+def test_parcels_without_a_status_are_supplied_by_their_contract_date_as_the_overview_counts_them():
+    """A surveyor's parcels (no status): 七通一平's supplied parcels by the contract date on the day, both sides of it;
+    one with neither is counted apart, never as supplied (geo.records.supplied_parcels, the overview's rule)."""
+    day = dt.date(2025, 6, 30)
+    layers = tiny_layers()
+    parcels = layers["parcels"].copy()
+    parcels["status"] = pd.Series([None, None, None], index=parcels.index, dtype=parcels["status"].dtype)
+    parcels["contract_date"] = pd.to_datetime(["2025-06-29", "2025-06-30", "2025-07-01"]).astype("datetime64[ms]")
+    layers["parcels"] = parcels
+    by_date = infrastructure_analysis(layers, rules=RULES, as_of=day, supplied_date="contract_date")
+    assert by_date["coverage"]["supplied_parcels"] == 2  # P1 the day before, P2 on the day; P3 the day after: not
+    assert by_date["coverage"]["supply_unknown"] == 0
+    assert by_date["supplied"].tolist() == [True, True, False]
+    assert by_date["coverage"]["served_share"]["water_supply"] == 1.0  # W1 serves P1 and P2
+    parcels.loc[parcels.index[2], "contract_date"] = pd.NaT
+    untold = infrastructure_analysis(layers, rules=RULES, as_of=day, supplied_date="contract_date")
+    assert untold["coverage"]["supplied_parcels"] == 2 and untold["coverage"]["supply_unknown"] == 1
+    by_status_only = infrastructure_analysis(layers, rules=RULES, as_of=day)
+    assert by_status_only["coverage"]["supplied_parcels"] == 0 and by_status_only["supplied"].tolist() == [False] * 3

@@ -227,7 +227,8 @@ def test_fields_declared_unread_or_shown_change_no_figure(demo_park, kind):
         if kind == "conflicts":
             return park_conflict_counts(frames, as_of=day, rules=rules.infrastructure)
         if kind == "infrastructure":
-            return infrastructure_analysis(frames, rules=rules.infrastructure, as_of=day)
+            return infrastructure_analysis(frames, rules=rules.infrastructure, as_of=day,
+                                           supplied_date=rules.evaluation.status.supplied_date_without_status)
         if kind == "sites":
             return site_inputs(frames, as_of=day, rules=rules.land, infra_rules=rules.infrastructure,
                                expansion_rules=rules.expansion)

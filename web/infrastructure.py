@@ -195,6 +195,14 @@ def coverage_table(result: dict, *, lang: str) -> pd.DataFrame:
     })
 
 
+def _supply_unknown_note(count: int) -> str:
+    """What the supplied parcels leave out: those whose supply cannot be told (no status, no contract date)."""
+    if not count:
+        return ""
+    return tr(f"；另有 {count} 宗既无状态也无合同签订日期，无法判断是否已供地，未计入",
+              f"; {count} more with neither a status nor a contract date: whether supplied is not judged, not counted")
+
+
 def _percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f}"
 
@@ -215,7 +223,8 @@ def cards(result: dict, *, lang: str) -> list[Card]:
     return [
         Card("ready", tr(f"达到{template}", f"At {template}"), _percent(cover["ready_share"]), "%",
              tr(f"已供地块 {cover['supplied_parcels']} 宗中 {cover['ready_parcels']} 宗",
-                f"{cover['ready_parcels']} of {cover['supplied_parcels']} supplied parcels")),
+                f"{cover['ready_parcels']} of {cover['supplied_parcels']} supplied parcels")
+             + _supply_unknown_note(cover.get("supply_unknown", 0))),
         Card("road", tr("通路（建成/临时路面）", "Road (finished/temporary)"), _percent(cover["road_share"]), "%",
              tr(f"已供地块 {cover['road_parcels']} 宗", f"{cover['road_parcels']} supplied parcels")),
         Card("no_access", tr("无临路地块", "No road access"), str(no_access), tr("宗", ""),
