@@ -4,7 +4,10 @@ layers/io and layers/validate write each problem once, in English, in the comman
 (``give it with --crs``): the CLI prints them as they are. The upload page shows them through
 :func:`layers.io.report.for_web`: in English with the upload form's terms (``web_wording``), in
 Chinese from :data:`ZH_PATTERNS` here (each kind of message once, the form's terms, never a flag).
-A message the catalogue lacks is shown in the web's English: add its pattern here.
+A message the catalogue lacks is shown in the web's English: add its pattern here (tests/test_import_zh_complete.py
+imports sample files of every kind and fails on a message without Chinese; only command-line kinds may lack it).
+A message that wraps another (``damaged: …``, ``left out: …``, ``报批.txt: …``) is said in Chinese only when what it
+wraps is: nothing is shown half translated.
 
 Record labels (``row 3 (parcel_id=P1)``, ``all``, ``file``) and field names are said by
 :func:`record_in` and :func:`field_in`.
@@ -187,8 +190,21 @@ _LINEAR_RING = re.compile(r"(?:IllegalArgumentException: )?Invalid number of poi
                           r"must be 0 or >= 3")
 
 
+#: Why a KML geometry cannot be read (layers.io.kml), in Chinese.
+KML_ZH: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"geometry without coordinates"), "图形没有坐标"),
+    (re.compile(r"coordinate ('.*') is not lon,lat\[,alt\]"), r"坐标 \1 不是“经度,纬度[,高程]”的形式"),
+    (re.compile(r"Polygon without outerBoundaryIs/LinearRing"), "面没有外环（outerBoundaryIs/LinearRing）"),
+)
+
+
 def _geos_zh(reason: str) -> str:
-    """``Self-intersection at (x, y)`` → ``自相交，位于 (x, y)``; a reason GEOS words otherwise as written."""
+    """``Self-intersection at (x, y)`` (or GEOS's ``Self-intersection[x y]``) → ``自相交，位于 (x, y)``; a KML
+    reader's reason in Chinese too; a reason worded otherwise as written."""
+    for pattern, zh in KML_ZH:
+        if pattern.fullmatch(reason):
+            return pattern.sub(zh, reason)
+    reason = re.sub(r"\[(\S+) (\S+)\]$", r" at (\1, \2)", reason)
     name, at, point = reason.partition(" at ")
     name = name.strip()
     said = GEOS_ZH.get(name) or _LINEAR_RING.sub(r"线性环只有 \1 个点，应为 0 个或至少 3 个", name)
@@ -275,6 +291,11 @@ def _gtxt_crs_form_zh(form: str) -> str:
     if prefixed:
         return f"东坐标带带号前缀 {prefixed[1]}（EPSG:{prefixed[2]}），去掉前缀数字后读取（精确无损）"
     return "东坐标不带带号前缀" if form == "without the zone prefix" else form
+
+
+def _zone_source_zh(prefix: str | None) -> str:
+    """Where a 国土 TXT's zone came from, before what is wrong with it: the header or the eastings' prefix."""
+    return "文件头：" if prefix is None else f"东坐标的带号前缀 {prefix}（文件头没有带号）："
 
 
 def _zone_zh(describe: str) -> str:
@@ -385,7 +406,8 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"geometry is missing", "缺图形"),
         (r"geometry is empty", "图形为空"),
         (r"wrong geometry type; allowed: (?P<allowed>.+)", "图形类型不符；允许：{allowed}"),
-        (r"invalid geometry: (?P<reason>.+)", "图形无效：{reason}"),
+        (r"invalid geometry: (?P<reason>.+?)(?: \(the source's coordinates, (?P<crs>.+)\))?",
+         lambda m: f"图形无效：{_geos_zh(m['reason'])}{_where_zh(m['crs'])}"),
         (r"layer '(?P<layer>\w+)' needs geometries \((?P<geometry>\w+)\)", "{layer}图层需要图形（{geometry}）"),
         (r"no (?P<geometry>\w+) in the source \((?P<found>[^)]*)\): layer '(?P<layer>\w+)' holds (?P<held>\w+); "
          r"the records fit layer\(s\) (?P<layers>.+)",
@@ -592,6 +614,13 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
          lambda m: f"本园区没有名为“{m['name']}”的已保存映射（已保存："
                    + ("尚无" if m["saved"] == "none saved yet" else _list_zh(m["saved"])) + "）"),
         (r"no park to find saved mapping '(?P<name>.*)' in", "还没有园区，无法查找已保存的映射“{name}”"),
+        (r"required field is missing from the source", "源数据缺少这个必填字段"),
+        (r"source field '(?P<column>.*)': unit '(?P<unit>.*)' cannot be converted to (?P<field>\w+) \((?P<target>[^;]+); "
+         r"(?P<expected>no unit|a unit of (?:area|money|length|ratio))\)",
+         lambda m: f"源字段“{m['column']}”：单位“{m['unit']}”无法换算为{field_in(m['field'])}的单位（"
+                   + ("无单位" if m["target"] == "no unit" else m["target"]) + "；"
+                   + {"no unit": "不应带单位", "a unit of area": "应为面积单位", "a unit of money": "应为金额单位",
+                      "a unit of length": "应为长度单位", "a unit of ratio": "应为比例"}[m["expected"]] + "）"),
         (r"source field '(?P<source>.*)': layer '(?P<layer>\w+)' has no field '(?P<choice>.*)'",
          "源字段“{source}”：{layer}图层没有字段“{choice}”"),
         (r"source fields '(?P<a>.*)' and '(?P<b>.*)' both map to (?P<field>\w+); a field takes one source field",
@@ -644,13 +673,12 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
          "其后是“点号,圈号,X,Y”形式的界址点行"),
         (r"header: 面积单位=(?P<unit>'.*') is not an area unit; allowed: 公顷, 亩, 平方米",
          "文件头：面积单位={unit} 不是面积单位；允许：公顷、亩、平方米"),
-        (r"(?:header|the eastings' zone prefix (?P<prefix>\d+) \(the header has no 带号\)): 几度分带 (?P<w>'.*') is not a "
+        (r"(?:header|the eastings' zone prefix (?P<prefix>\d+) \(the header has no 带号\)): 几度分带 (?P<w>\S+) is not a "
          r"zone width; allowed: 3 or 6",
-         "文件头：几度分带 {w} 不是分带宽度；允许：3 或 6"),
+         lambda m: f"{_zone_source_zh(m['prefix'])}几度分带 {m['w']} 不是分带宽度；允许：3 或 6"),
         (r"(?:header|the eastings' zone prefix (?P<prefix>\d+) \(the header has no 带号\)): 带号 (?P<zone>\d+) is not a "
          r"(?P<w>\d)° zone of China \(allowed: (?P<a>\d+)–(?P<b>\d+)\)(?:; (?P=zone) is a (?P<other>\d)° zone)?",
-         lambda m: ("文件头：" if m["prefix"] is None else f"东坐标的带号前缀 {m['prefix']}（文件头没有带号）：")
-                   + f"带号 {m['zone']} 不是我国的 {m['w']}° 分带带号（允许 {m['a']}–{m['b']}）"
+         lambda m: _zone_source_zh(m["prefix"]) + f"带号 {m['zone']} 不是我国的 {m['w']}° 分带带号（允许 {m['a']}–{m['b']}）"
                    + (f"；{m['zone']} 是 {m['other']}° 分带的带号" if m["other"] else "")),
         (r"a 国土 TXT holds land plots \(polygons\); layer '(?P<layer>\w+)' is not a polygon layer",
          "国土 TXT 存放的是地块（面）；{layer}图层不是面图层"),
