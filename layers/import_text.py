@@ -246,6 +246,12 @@ def _id_fault_zh(fault: str) -> str | None:
     return None
 
 
+def id_fault_in(fault: str, lang: str = "zh") -> str:
+    """Why a source column is no id (layers.io.messy.id_column_fault, shown by the preview's id choice) in
+    ``lang``; as written in English or when the catalogue lacks it."""
+    return (_id_fault_zh(fault) if lang != "en" else None) or fault
+
+
 #: Why a record is damaged (the readers' ``damaged`` reasons: layers.io.read, shapefile, kml, dxf), in Chinese.
 DAMAGE_ZH: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tuple(
     (re.compile(pattern), zh) for pattern, zh in (
@@ -722,9 +728,9 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"(?P<name>.+?): the zip holds no dataset ParkAtlas reads \(looked for (?P<looked>.+)\)",
          lambda m: f"{m['name']}：压缩包中没有可导入的数据集（查找过 {_list_zh(m['looked'])}）"),
         (r"(?P<name>.+?): the zip holds several datasets \((?P<names>.+)\); choose one with --source-layer",
-         lambda m: f"{m['name']}：压缩包中有多个数据集（{_list_zh(m['names'])}）：请在上传表单的“源图层 / 工作表”一栏选择一个"),
+         lambda m: f"{m['name']}：压缩包中有多个数据集（{_list_zh(m['names'])}）：请在上传表单的“源图层/工作表”一栏选择一个"),
         (r"(?P<name>.+?): several layers \((?P<names>.+)\); choose one with --source-layer",
-         lambda m: f"{m['name']}：有多个图层（{_list_zh(m['names'])}）：请在上传表单的“源图层 / 工作表”一栏选择一个"),
+         lambda m: f"{m['name']}：有多个图层（{_list_zh(m['names'])}）：请在上传表单的“源图层/工作表”一栏选择一个"),
         (r"(?P<name>.+?): no layer '(?P<wanted>.*)'; layers: (?P<names>.+)",
          lambda m: f"{m['name']}：没有图层“{m['wanted']}”；现有图层：{_list_zh(m['names'])}"),
         (r"(?P<name>.+?): holds no layers", "{name}：没有任何图层"),
@@ -908,4 +914,5 @@ def _id_in(text: str) -> str:
     return f"{field_in(name)} {value}" if equals else text
 
 
-__all__ = ["HOW_ZH", "ZH_PATTERNS", "chinese", "field_in", "how_in", "layer_in", "record_in", "reference_in"]
+__all__ = ["HOW_ZH", "ZH_PATTERNS", "chinese", "field_in", "how_in", "id_fault_in", "layer_in", "record_in",
+           "reference_in"]

@@ -85,9 +85,9 @@ CASES = [
     ("liar.zip: member 'parcels.geojson' is damaged and cannot be unpacked (Bad CRC-32 for file 'parcels.geojson')",
      "liar.zip：成员“parcels.geojson”已损坏，无法解压（Bad CRC-32 for file 'parcels.geojson'）"),
     ("园区.zip: the zip holds several datasets (地块.shp, 道路.shp); choose one with --source-layer",
-     "园区.zip：压缩包中有多个数据集（地块.shp、道路.shp）：请在上传表单的“源图层 / 工作表”一栏选择一个"),
+     "园区.zip：压缩包中有多个数据集（地块.shp、道路.shp）：请在上传表单的“源图层/工作表”一栏选择一个"),
     ("two.gpkg: several layers (甲, 乙); choose one with --source-layer",
-     "two.gpkg：有多个图层（甲、乙）：请在上传表单的“源图层 / 工作表”一栏选择一个"),
+     "two.gpkg：有多个图层（甲、乙）：请在上传表单的“源图层/工作表”一栏选择一个"),
     ("地块.shp has no 地块.dbf beside it: a Shapefile needs .shp, .shx and .dbf (the .dbf holds every attribute); "
      "send all of its files, e.g. zipped together",
      "地块.shp 旁边没有 地块.dbf：Shapefile 需要 .shp、.shx 和 .dbf（.dbf 存放全部属性）；请上传其全部文件，例如打包成 zip"),
