@@ -840,6 +840,15 @@ def chinese(message: str) -> str | None:
 #: How the import chose a file's encoding and CRS (layers.io.encoding, layers.io.crs_detect), phrase by phrase in
 #: Chinese, applied in order to the English; a phrase not listed stays as written.
 HOW_ZH: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(pattern), zh) for pattern, zh in (
+    (r"best guess: some records decode in no encoding tried \((.*)\)(?=\)$)",
+     r"最可能的编码（有些记录按所试的各种编码都无法解码）：\1"),
+    (r"(\d+) record\(s\) do not decode", r"\1 条记录无法解码"),
+    (r"UTF-16 without a byte-order mark \(a zero byte beside every ASCII character\)",
+     "UTF-16，无字节顺序标记（每个 ASCII 字符旁都有一个零字节）"),
+    (r" \(simplified Chinese\)", "（简体中文）"),
+    (r" \(traditional Chinese\)", "（繁体中文）"),
+    (r"reads as ([\w-]+)(（\w+）)? rather than ([\w-]+): confidence", r"按 \1\2读取，而不是 \3：置信度"),
+    (r"not UTF-8; ", "不是 UTF-8；"),
     (r"no \.cpg; the text decodes as ([\w-]+)", r"无 .cpg 文件；文本可按 \1 解码"),
     (r"(\S+)\.cpg says ('[^']*') but the text is not in it; it decodes as ([\w-]+)",
      r"\1.cpg 写明 \2，但文本不是该编码；可按 \3 解码"),

@@ -23,7 +23,7 @@ from conftest import X0, Y0
 from layers.import_text import chinese
 from layers.io import ImportOptions
 from layers.io.importer import import_layer
-from layers.io.report import ImportRejected, message_for_web
+from layers.io.report import ImportRejected, ImportReport, message_for_web
 
 #: Kinds of message only the command line (or the server's own configuration) can produce: the upload form
 #: offers no way to them. Each is a full-match pattern of the English.
@@ -97,6 +97,15 @@ def _records_past_the_dbf(tmp):
     io_samples.gbk_parcels_frame().iloc[:1].to_file(tmp / "one" / "one.shp", encoding="gbk", engine="pyogrio")
     shp.with_suffix(".dbf").write_bytes((tmp / "one" / "one.dbf").read_bytes())
     return shp, "parcels", {}
+
+
+def _ambiguous_big5_shapefile(tmp):
+    """Big5 names GB18030 reads as other words: the encoding is unsure, and the page says why in Chinese."""
+    return messy_samples.ambiguous_big5_shapefile(tmp / "b5"), "parcels", {}
+
+
+def _utf16_csv_without_bom(tmp):
+    return messy_samples.utf16_csv(tmp / "gates.csv", bom=False), "facilities", {}
 
 
 def _nan_shapefile(tmp):
@@ -301,19 +310,22 @@ SAMPLES = {name[1:]: sample for name, sample in sorted(globals().items())
                                                                          "_lonlat_ring", "_gtxt")}
 
 
-def _messages(path, layer, options, park) -> list[str]:
+def _report(path, layer, options, park) -> ImportReport:
     try:
-        plan = import_layer(path, layer, park=park, options=ImportOptions(dry_run=True, **options))
-        report = plan.report
+        return import_layer(path, layer, park=park, options=ImportOptions(dry_run=True, **options)).report
     except ImportRejected as rejected:
-        report = rejected.report
+        return rejected.report
+
+
+def _messages(report: ImportReport) -> list[str]:
     return [problem.message for problem in report.problems + report.notices]
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_every_message_of_the_sample_has_chinese(name, tmp_path, tiny_park):
     path, layer, options = SAMPLES[name](tmp_path)
-    messages = _messages(path, layer, options, tiny_park)
+    report = _report(path, layer, options, tiny_park)
+    messages = _messages(report)
     assert messages, f"{name}: the sample says nothing, so it checks nothing"
     untranslated = [m for m in dict.fromkeys(messages) if chinese(m) is None and not _cli_only(m)]
     assert untranslated == []
@@ -322,6 +334,10 @@ def test_every_message_of_the_sample_has_chinese(name, tmp_path, tiny_park):
         if not _cli_only(message):
             said = message_for_web(message, "zh")
             assert "--" not in said and not _english_left(said), said
+    # How the encoding and the CRS were chosen, as the Chinese page's facts say it.
+    page = report.worded_for_web("zh")
+    for how in (page.encoding, page.crs_how, (page.choices.get("id_field") or {}).get("fault")):
+        assert not _english_left(how or ""), how
 
 
 def test_the_cli_only_kinds_are_ones_the_catalogue_lacks_and_only_those():
