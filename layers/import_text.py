@@ -759,6 +759,8 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
                                         f"{_list_zh(m['accepted']).replace('dBASE table', 'dBASE 表').replace('zip (', '压缩包 zip (')}"),
         (r"(?P<name>.+?): not a readable GeoPackage \((?P<detail>.+)\)", "{name}：不是可读取的 GeoPackage（{detail}）"),
         (r"(?P<name>.+?): cannot be opened as (?P<label>.+?) \((?P<detail>.+)\)", "{name}：无法按 {label} 打开（{detail}）"),
+        (r"(?P<name>.+?): cannot be read \((?P<error>.+); record by record: (?P<detail>.+)\)",
+         "{name}：无法读取（{error}；逐条读取也失败：{detail}）"),
         (r"(?P<name>.+?): cannot be read \((?P<detail>.+)\)", "{name}：无法读取（{detail}）"),
         (r"(?P<name>.+?): not a well-formed CSV table \((?P<detail>.+)\)", "{name}：不是格式正确的 CSV 表格（{detail}）"),
         (r"(?P<name>.+?): not a readable XLSX workbook \((?P<detail>.+)\)", "{name}：不是可读取的 XLSX 工作簿（{detail}）"),
@@ -790,7 +792,7 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"(?P<name>.+?): table '(?P<table>.*)' is a virtual table of module '(?P<module>.*)', whose rows come from "
          r"outside the file; refused \(only R-tree spatial indexes are accepted\)",
          "{name}：表“{table}”是 {module} 模块的虚拟表，其行来自文件之外；已拒绝（只接受 R-tree 空间索引）"),
-        (r"(?P<name>.+?): view '(?P<view>.*)' (?P<reason>.+); a view may read only this file's tables; refused",
+        (r"(?P<name>.+?): view '(?P<view>[^']*)' (?P<reason>.+); a view may read only this file's tables; refused",
          lambda m: f"{m['name']}：视图“{m['view']}”{_view_reason_zh(m['reason'])}；视图只能读取本文件中的表；已拒绝"),
         (r"(?P<name>.+?): (?P<what>view|layer) '(?P<layer>.*)' takes too long to count \(more than (?P<max>[\d,]+) SQLite "
          r"steps\); refused", lambda m: f"{m['name']}：{'视图' if m['what'] == 'view' else '图层'}“{m['layer']}”计数耗时过长"
@@ -828,12 +830,17 @@ def _said(match: re.Match) -> dict[str, str]:
     return said
 
 
+#: A sheet of a workbook as the readers name it after the file (layers.io.tables): ``x.xlsx (sheet '甲')``.
+_SHEET = re.compile(r" \(sheet '([^']*)'\)")
+
+
 def chinese(message: str) -> str | None:
     """``message`` in Chinese from the catalogue, or None when the catalogue lacks its kind."""
     for pattern, zh in ZH_PATTERNS:
         match = pattern.fullmatch(message)
         if match:
-            return zh(match) if callable(zh) else zh.format(**_said(match))
+            said = zh(match) if callable(zh) else zh.format(**_said(match))
+            return None if said is None else _SHEET.sub(r"（工作表“\1”）", said)
     return None
 
 

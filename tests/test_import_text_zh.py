@@ -97,6 +97,8 @@ CASES = [
     ("the bulk read failed (ArrowInvalid: Invalid UTF8 sequence at string index 1); read record by record with fiona",
      "整批读取失败（ArrowInvalid: Invalid UTF8 sequence at string index 1）；已改为逐条记录读取"),
     ("parcels.kml: the file is empty", "parcels.kml：文件是空的"),
+    ("x.gpkg: view 'v' reads 'tbl' of the database 'aux'; a view may read only this file's tables; refused",
+     "x.gpkg：视图“v”读取了数据库 'aux' 中的 'tbl'；视图只能读取本文件中的表；已拒绝"),
     # -- 国土 TXT ---------------------------------------------------------------------------------------------------
     ("国土 TXT: 2 plot(s); X read as northing, Y as easting", "国土 TXT：2 个地块；X 按北坐标、Y 按东坐标读取"),
     ("[属性描述] 格式版本号=1.01; 坐标系=2000国家大地坐标系; 带号=40", "[属性描述] 格式版本号=1.01；坐标系=2000国家大地坐标系；带号=40"),
@@ -134,6 +136,8 @@ CASES = [
      "geometry, geom, the_geom …, lon/lat, 经度/纬度, X/Y, GeoX/GeoY)",
      "地块图层需要图形，但表中既没有 WKT 列，也没有坐标列对（查找过 wkt、geometry、geom、the_geom …、lon/lat、经度/纬度、X/Y、GeoX/GeoY）"),
     ("not valid WKT", "不是有效的 WKT"),
+    ("台账.xlsx (sheet '企业'): about 1,000 rows × 10 columns = 10,000 cells; at most 5,000 are read at once (import it "
+     "in parts)", "台账.xlsx（工作表“企业”）：约 1,000 行 × 10 列 = 10,000 个单元格；一次最多读取 5,000 个（请分批导入）"),
     ("source field '用地面积(公里)': unit '公里' cannot be converted to area_m2 (m²; a unit of area)",
      "源字段“用地面积(公里)”：单位“公里”无法换算为面积的单位（m²；应为面积单位）"),
     ("2 value(s) do not read as date; kept as text", "2 个值无法按日期读取；按文本保留"),
