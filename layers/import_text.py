@@ -549,7 +549,7 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
          r"(?P<looked>.+)\)", lambda m: f"{layer_in(m['layer'])}图层需要图形，但表中既没有 WKT 列，也没有坐标列对（查找过 {_list_zh(m['looked'])}）"),
         (r"layer '(?P<layer>\w+)' needs geometry \((?P<geometry>\w+)\); the source has none",
          "{layer}图层需要图形（{geometry}），而源数据没有图形"),
-        (r"layer '(?P<layer>\w+)' is a table: the source's geometry is not imported", "{layer}是表格：源数据的图形不导入"),
+        (r"layer '(?P<layer>\w+)' is a table: the source's geometry is not imported", "{layer}图层是表格，不存图形：源数据的图形不导入"),
         (r"not valid WKT", "不是有效的 WKT"),
         (r"not a number", "不是数字"),
         (r"coordinate missing", "缺坐标"),
@@ -611,6 +611,11 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"a park is created by importing a spatial layer first \(its working CRS comes from the data\)",
          "新园区须先导入一个带图形的图层（工作坐标系由其数据确定）"),
         (r"the park cannot be read \((?P<detail>.+)\)", "无法读取园区数据（{detail}）"),
+        # the server's configuration (the uploader cannot change it, but the page still says it in Chinese)
+        (r"the park is not a file: say where originals are archived \(archive_dir; the app uses (?P<setting>\w+)\)",
+         "园区数据不是单个文件：须在服务器设置 {setting} 中指定原始文件的存档位置（请联系管理员）"),
+        (r"(?P<variable>PARKATLAS_\w+)=(?P<raw>'.*') is not a number ≥ 0 \(default (?P<default>[^)]+)\)",
+         "服务器设置 {variable}={raw} 不是 ≥ 0 的数（默认 {default}；请联系管理员）"),
         # tables, values, mapping
         (r"(?P<k>[\d,]+) value\(s\) do not read as (?P<kind>\w+); kept as text",
          lambda m: f"{m['k']} 个值无法按{_KEPT_KINDS_ZH.get(m['kind'], m['kind'])}读取；按文本保留"),
@@ -705,7 +710,7 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"(?P<name>.+?): the DXF structure is broken beyond repair \((?P<detail>.+)\)",
          "{name}：DXF 结构损坏，无法修复（{detail}）"),
         (r"(?P<name>.+?): a DXF drawing holds geometry only; layer '(?P<layer>\w+)' is a table",
-         "{name}：DXF 图纸只有图形；{layer}是表格"),
+         "{name}：DXF 图纸只有图形，而{layer}图层是表格"),
         # archives, zips and Shapefiles (layers/io/uploads.py, shapefile.py)
         (r"left packed \(not part of the dataset read\): (?P<names>.+)",
          lambda m: f"未解压（不属于所读取的数据集）：{_list_zh(m['names'])}"),

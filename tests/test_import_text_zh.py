@@ -121,6 +121,8 @@ CASES = [
      "eastings without the zone prefix",
      "坐标系取自文件头（坐标系='2000国家大地坐标系'，3° 分带第 40 带）和东坐标，东坐标带带号前缀 40（EPSG:4528），"
      "去掉前缀数字后读取（精确无损）：EPSG:4549 CGCS2000 3° 高斯-克吕格 中央经线 120°E，东坐标不带带号"),
+    ("PARKATLAS_GTXT_CLOSURE_M='-1' is not a number ≥ 0 (default 0.01)",
+     "服务器设置 PARKATLAS_GTXT_CLOSURE_M='-1' 不是 ≥ 0 的数（默认 0.01；请联系管理员）"),
     ("报批.txt: 18 lines; at most 17 are read from one 国土 TXT (split it into several files)",
      "报批.txt：共 18 行；一个国土 TXT 最多读取 17 行（请拆分为多个文件）"),
     ("报批.txt: a 国土 TXT holds land plots (polygons); layer 'roads' is not a polygon layer",
@@ -152,6 +154,8 @@ CASES = [
     ("ignored 3 HATCH entities (not a linestring)", "已忽略 3 个 HATCH 实体（不是线）"),
     ("dropped 1 closed polyline(s) that only outline a hatch on the same layer",
      "已舍去 1 条闭合多段线：它们只是同一图层上填充（HATCH）的边界"),
+    ("plan.dxf: a DXF drawing holds geometry only; layer 'enterprises' is a table",
+     "plan.dxf：DXF 图纸只有图形，而企业图层是表格"),
     ("plan.dxf holds no polygon entities in the model space; nothing to import (a DXF that is cut short reads as "
      "empty)", "plan.dxf 的模型空间里没有面实体；没有可导入的内容（被截断的 DXF 读出来是空的）"),
     ("damaged: LWPOLYLINE entity 2F on layer '地块-M1' cannot be converted (bad bulge)",
