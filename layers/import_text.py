@@ -917,6 +917,8 @@ def reference_in(text: str, lang: str = "zh") -> str:
 
 
 ROW = re.compile(r"row (\d+)(?: \(([^)]*)\))?")
+#: Where a gap between parcels lies (layers.io.importer._topology), the record label of its notice.
+_GAP = re.compile(r"gap at (?P<point>\([^)]*\))(?: in the source's coordinates \((?P<crs>.+)\))?")
 
 
 def record_in(record: str, lang: str = "zh") -> str:
@@ -925,6 +927,11 @@ def record_in(record: str, lang: str = "zh") -> str:
         return record
     if record in RECORDS_ZH:
         return RECORDS_ZH[record]
+    gap = _GAP.fullmatch(record)
+    if gap:
+        if gap["crs"]:
+            return f"空隙位于源数据坐标 {gap['point']}（{_crs_zh(gap['crs'])}）"
+        return f"空隙位于 {gap['point']}"
     said = ROW.sub(lambda m: f"第 {m[1]} 行" + (f"（{_id_in(m[2])}）" if m[2] else ""), record)
     return said.replace(", ", "、")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from layers.import_text import chinese
+from layers.import_text import chinese, record_in
 from layers.io.report import message_for_web
 
 CASES = [
@@ -181,3 +181,14 @@ def test_an_unknown_reason_leaves_the_whole_message_to_the_english_page():
     assert chinese("damaged: something no reader says") is None
     assert chinese("plan.dxf: something no reader says") is None
     assert message_for_web("damaged: something no reader says", "zh") == "damaged: something no reader says"
+
+
+@pytest.mark.parametrize(("english", "zh"), [
+    ("gap at (636010.500, 3171020.250) in the source's coordinates (EPSG:4549 CGCS2000 / 3-degree Gauss-Kruger CM 120E)",
+     "空隙位于源数据坐标 (636010.500, 3171020.250)（EPSG:4549 CGCS2000 / 3-degree Gauss-Kruger CM 120E）"),
+    ("gap at (636,010.5, 3,171,020.2)", "空隙位于 (636,010.5, 3,171,020.2)"),
+    ("P-1 / P-2", "P-1 / P-2"),
+])
+def test_the_record_a_topology_notice_concerns(english, zh):
+    assert record_in(english) == zh
+    assert record_in(english, "en") == english
