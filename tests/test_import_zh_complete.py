@@ -20,7 +20,7 @@ import messy_samples
 import pytest
 from conftest import X0, Y0
 
-from layers.import_text import chinese
+from layers.import_text import chinese, record_in
 from layers.io import ImportOptions
 from layers.io.importer import import_layer
 from layers.io.report import ImportRejected, ImportReport, message_for_web
@@ -157,6 +157,16 @@ def _far_plots_asked(tmp):
 
 def _far_plots_refused(tmp):
     return messy_samples.far_geojson(tmp / "far.geojson", km=30), "parcels", {"ask_far": False}
+
+
+def _overlapping_plots(tmp):
+    """Two plots that overlap by 20 m × 40 m, and a thin one beside them: topology notices."""
+    frame = gpd.GeoDataFrame({"parcel_id": ["OV-1", "OV-2", "OV-3"]},
+                             geometry=[messy_samples.square(0, 300), messy_samples.square(20, 300),
+                                       messy_samples.square(0, 400, side=0.5)], crs=4326)
+    path = tmp / "overlap.geojson"
+    frame.to_file(path, driver="GeoJSON", engine="pyogrio")
+    return path, "parcels", {}
 
 
 def _repairs(tmp):
@@ -331,6 +341,9 @@ def test_every_message_of_the_sample_has_chinese(name, tmp_path, tiny_park):
         if not _cli_only(message):
             said = message_for_web(message, "zh")
             assert "--" not in said and not _english_left(said), said
+    # The records they concern (row 3, 全部记录, a gap's place), as the Chinese page labels them.
+    for problem in report.problems + report.notices:
+        assert not _english_left(record_in(problem.record)), problem.record
     # How the encoding and the CRS were chosen, as the Chinese page's facts say it.
     page = report.worded_for_web("zh")
     for how in (page.encoding, page.crs_how, (page.choices.get("id_field") or {}).get("fault")):
