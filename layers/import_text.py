@@ -35,7 +35,17 @@ GEOMETRY_ZH = {"Point": "点", "LineString": "线", "Polygon": "面", "MultiPoin
                "polygons": "面"}
 #: What a file's content is (layers.io.formats' refusals) in Chinese; others lose only their article.
 CONTENT_ZH = {"plain text": "纯文本", "empty": "空的", "binary data of no format ParkAtlas imports": "无法导入的二进制数据",
-              "a zip archive": "zip 压缩包", "an SQLite database": "SQLite 数据库"}
+              "a zip archive": "zip 压缩包", "an SQLite database": "SQLite 数据库",
+              "a dBASE table (.dbf)": "dBASE 表（.dbf）",
+              "a Shapefile geometry file (.shp)": "Shapefile 图形文件（.shp）", "an OSM PBF extract": "OSM PBF 数据",
+              "a text DXF drawing": "文本格式 DXF 图纸", "JSON": "JSON 文本", "KML": "KML 文档",
+              "a binary DXF drawing (save it from CAD as ASCII DXF)": "二进制 DXF 图纸（请在 CAD 中另存为文本格式 ASCII DXF）",
+              "an OGR virtual dataset (VRT): a list of other files and URLs for GDAL to open, not data":
+                  "OGR 虚拟数据集（VRT）：只是让 GDAL 去打开其他文件和网址的清单，不是数据",
+              "an XML document that is not KML (GML, GPX, VRT and other XML formats are not imported)":
+                  "一份非 KML 的 XML 文档（GML、GPX、VRT 等其他 XML 格式不能导入）",
+              "a 国土 boundary-coordinate TXT (界址点坐标交换格式; name it .txt)":
+                  "国土 TXT（界址点坐标交换格式；请用 .txt 作扩展名）"}
 #: Record labels that are not rows.
 RECORDS_ZH = {"all": "全部记录", "file": "文件", "park": "园区", "mapping": "字段映射"}
 
@@ -94,6 +104,22 @@ def _datum_zh(label: str) -> str:
 
 def _content_zh(text: str) -> str:
     return CONTENT_ZH.get(text, re.sub(r"^an? ", "", text))
+
+
+#: What a file's name promises it is (layers.io.formats.SourceFormat.noun) in Chinese.
+NOUNS_ZH = {"a Shapefile": "Shapefile 文件", "a dBASE table": "dBASE 表", "a GeoPackage": "GeoPackage 文件",
+            "GeoJSON": "GeoJSON 文件", "an OSM PBF extract": "OSM PBF 文件", "KML": "KML 文件", "a KMZ": "KMZ 文件",
+            "a text DXF": "文本格式 DXF 文件", "CSV text": "CSV 文本", "a 国土 boundary-coordinate TXT": "国土 TXT 文件",
+            "an XLSX workbook": "XLSX 工作簿", "a zip archive": "zip 压缩包"}
+
+
+def _not_what_it_says_zh(match: re.Match) -> str:
+    """A file whose content is not what its name promises (layers.io.formats.check_content), in Chinese."""
+    noun = NOUNS_ZH.get(match["noun"]) or _content_zh(match["noun"]) + " 文件"
+    what = _content_zh(match["what"])
+    what = (" " if what[:1].isascii() else "") + what
+    never = "；这类文件一律不会打开" if match["never"] else ""
+    return f"{match['name']} 不是 {noun}：其内容是{what}（开头字节 {match['head']}）{never}"
 
 
 _AT = r"\((?:line|row) (?P<{0}>\d+)\)"
@@ -486,8 +512,9 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
          r"(?P<size>[\d,]+) bytes\), more than the (?P<limit>[\d,]+)× allowed \(zip bomb\); refused",
          "{archive}：成员“{member}”解压后膨胀 {ratio} 倍（{packed} → {size} 字节），超过允许的 {limit} 倍"
          "（压缩炸弹 zip bomb）；已拒绝"),
-        (r"(?P<name>.+?) is not (?P<noun>.+?): its content is (?P<what>.+) \(first bytes (?P<head>\w+)\)",
-         lambda m: f"{m['name']} 不是 {_content_zh(m['noun'])} 文件：其内容是{_content_zh(m['what'])}（开头字节 {m['head']}）"),
+        (r"(?P<name>.+?) is not (?P<noun>.+?): its content is (?P<what>.+) \(first bytes (?P<head>\w+)\)"
+         r"(?P<never>; such a file is never opened)?",
+         _not_what_it_says_zh),
         (r"(?P<name>.+?) is an SQLite database but not a GeoPackage \(no gpkg_contents table or another "
          r"application id\); ParkAtlas imports GeoPackages only",
          "{name} 是 SQLite 数据库，但不是 GeoPackage（没有 gpkg_contents 表或应用编号不符）；只能导入 GeoPackage"),

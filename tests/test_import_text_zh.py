@@ -97,6 +97,15 @@ CASES = [
     ("the bulk read failed (ArrowInvalid: Invalid UTF8 sequence at string index 1); read record by record with fiona",
      "整批读取失败（ArrowInvalid: Invalid UTF8 sequence at string index 1）；已改为逐条记录读取"),
     ("parcels.kml: the file is empty", "parcels.kml：文件是空的"),
+    ("track.kml is not KML: its content is an XML document that is not KML (GML, GPX, VRT and other XML formats are "
+     "not imported) (first bytes 3c3f786d6c207665)",
+     "track.kml 不是 KML 文件：其内容是一份非 KML 的 XML 文档（GML、GPX、VRT 等其他 XML 格式不能导入）（开头字节 3c3f786d6c207665）"),
+    ("地块.dbf is not a dBASE table: its content is a Shapefile geometry file (.shp) (first bytes 0000270a00000000)",
+     "地块.dbf 不是 dBASE 表：其内容是 Shapefile 图形文件（.shp）（开头字节 0000270a00000000）"),
+    ("evil.csv is not CSV text: its content is an OGR virtual dataset (VRT): a list of other files and URLs for GDAL "
+     "to open, not data (first bytes 3c4f475256525444); such a file is never opened",
+     "evil.csv 不是 CSV 文本：其内容是 OGR 虚拟数据集（VRT）：只是让 GDAL 去打开其他文件和网址的清单，不是数据"
+     "（开头字节 3c4f475256525444）；这类文件一律不会打开"),
     ("x.gpkg: view 'v' reads 'tbl' of the database 'aux'; a view may read only this file's tables; refused",
      "x.gpkg：视图“v”读取了数据库 'aux' 中的 'tbl'；视图只能读取本文件中的表；已拒绝"),
     # -- 国土 TXT ---------------------------------------------------------------------------------------------------

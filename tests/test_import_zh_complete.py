@@ -300,6 +300,19 @@ def _not_what_it_says(tmp):
     return path, "parcels", {}
 
 
+def _virtual_dataset_named_geojson(tmp):
+    path = tmp / "evil.geojson"
+    path.write_text('<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>/vsicurl/http://example.invalid/x.csv'
+                    '</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>', encoding="utf-8")
+    return path, "parcels", {}
+
+
+def _gpx_named_kml(tmp):
+    path = tmp / "track.kml"
+    path.write_text('<?xml version="1.0"?><gpx version="1.1"><wpt lat="28.65" lon="121.4"/></gpx>', encoding="utf-8")
+    return path, "parcels", {}
+
+
 def _empty_file(tmp):
     path = tmp / "parcels.kml"
     path.write_bytes(b"")
