@@ -16,6 +16,15 @@ from layers.import_text import how_in, reference_in
     ("declared in the file; X and Y were swapped (X = northing)", "文件中已声明；X、Y 已互换（X 为北坐标）"),
     ("given with --crs (overrides the file's EPSG:4326 WGS 84)", "在上传页面填写（覆盖文件中的 EPSG:4326 WGS 84）"),
     ("EPSG:4549 (new park)", "EPSG:4549（新园区）"),
+    ("GB18030 (no .cpg; the text reads as GB18030 (simplified Chinese) rather than Big5: confidence 97.0 %)",
+     "GB18030（无 .cpg 文件；文本按 GB18030（简体中文）读取，而不是 Big5：置信度 97.0 %）"),
+    ("GBK (not UTF-8; reads as GBK (simplified Chinese) rather than Big5: confidence > 99.9 %)",
+     "GBK（不是 UTF-8；按 GBK（简体中文）读取，而不是 Big5：置信度 > 99.9 %）"),
+    ("GB18030 (best guess: some records decode in no encoding tried (no .cpg; the text decodes as GB18030; 2 record(s) "
+     "do not decode))", "GB18030（最可能的编码（有些记录按所试的各种编码都无法解码）：无 .cpg 文件；文本可按 GB18030 解码；"
+                        "2 条记录无法解码）"),
+    ("UTF-16 (UTF-16 without a byte-order mark (a zero byte beside every ASCII character))",
+     "UTF-16（UTF-16，无字节顺序标记（每个 ASCII 字符旁都有一个零字节））"),
     ("something new", "something new"),  # a phrase the catalogue lacks stays as written
 ])
 def test_how_an_encoding_or_crs_was_chosen_in_chinese(english, chinese):

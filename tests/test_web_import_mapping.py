@@ -133,7 +133,7 @@ def test_the_web_report_of_a_multi_layer_file_advises_no_flag(tmp_path, tiny_cli
                              content_type="multipart/form-data")
     html = reply.get_data(as_text=True)
     assert reply.status_code == 400
-    assert "choose one in the upload form&#39;s source layer / sheet field" in html
+    assert "请在上传表单的“源图层/工作表”一栏选择一个" in html  # the Chinese page names the form's field
     assert "--source-layer" not in html and "--crs" not in html
     body = tiny_client.post("/import?format=json", data={"layer": "parcels", "mode": "upsert",
                                                           "file": (io.BytesIO(content), "two_layers.gpkg")},

@@ -168,7 +168,7 @@ def test_unexpected_failures_are_400_not_500(tmp_path, tiny_client, upload_dir, 
     monkeypatch.setattr(web.imports, "import_layer", explode)
     reply = _post(tiny_client, mixed_geometry_geojson(tmp_path / "m.geojson"))
     assert reply.status_code == 400
-    assert "the input could not be processed (RuntimeError)" in reply.get_data(as_text=True)
+    assert "无法处理上传的文件（RuntimeError）" in reply.get_data(as_text=True)  # the Chinese page says it in Chinese
 
 
 # -- exports -------------------------------------------------------------------------------------------------

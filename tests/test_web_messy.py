@@ -104,7 +104,7 @@ def test_constant_id_column_offers_generated_ids_or_another_field(tmp_path, edit
 
     assert preview.status_code == 200, preview.text[:2000]
     html = preview.text
-    assert 'id="import-ids"' in html and "holds one value on every row (&#39;100&#39;)" in html
+    assert 'id="import-ids"' in html and "每一行都是同一个值（&#39;100&#39;）" in html  # why ID is no id, in Chinese
     assert '<option value="AUTO">' in html and '<option value="名称">' in html and '<option value="备注">' in html
     assert "AUTO-parcels-1" in html  # generated, shown in the records table
     _no_flags(html)
@@ -160,7 +160,7 @@ def test_data_far_from_the_park_needs_the_checkbox(tmp_path, editor, tiny_park):
     done = editor.post(f"/import/{token}/confirm", data={"accept_far": "1"})
 
     assert done.status_code == 200, done.text[:2000]
-    assert "accepted, as confirmed" in done.text
+    assert "已按确认导入" in done.text  # "accepted, as confirmed", on the Chinese page
     assert {"FAR-1", "FAR-2"} <= set(_parcels(tiny_park).index)
 
 
@@ -190,8 +190,8 @@ def test_collapsed_part_is_shown_in_the_files_coordinates(tmp_path, editor, tiny
     archive = zip_files(shapefile_files(shp), tmp_path / "lines.zip")
     preview = _upload(editor, archive, layer="pipelines")
     assert preview.status_code == 200, preview.text[:2000]
-    assert (f"dropped (the first at ({x:.3f}, {y:.3f}) in the source&#39;s coordinates (EPSG:3826 TWD97 / TM2 "
-            "zone 121))") in preview.text
+    assert (f"已舍去（第一个位于源数据坐标 ({x:.3f}, {y:.3f})，EPSG:3826 TWD97 / TM2 zone 121）"
+            in preview.text)  # "… dropped (the first at (x, y) in the source's coordinates (…))" on the Chinese page
     # Kaohsiung is ~680 km from the tiny park: flagged too, and imported with the checkbox.
     assert 'id="import-far"' in preview.text
     done = editor.post(f"/import/{_token(preview.text)}/confirm", data={"accept_far": "1"})

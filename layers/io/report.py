@@ -13,7 +13,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from layers.import_text import chinese, field_in, how_in, layer_in, record_in, reference_in
+from layers.import_text import chinese, field_in, how_in, id_fault_in, layer_in, record_in, reference_in
 from layers.validate import Problem
 
 #: How many record labels a grouped line lists before "… and N more".
@@ -320,7 +320,8 @@ class ImportReport:
     def worded_for_web(self, lang: str = "en") -> ImportReport:
         """A copy whose messages are said as the upload page says them in ``lang`` (:func:`for_web`), and whose
         CRS and encoding lines say command-line advice as the web does: a page never tells anyone to type a flag.
-        In Chinese those lines and the far records' reference are said in Chinese too (:func:`how_in`)."""
+        In Chinese those lines, the far records' reference and why a column is no id are said in Chinese too
+        (:func:`how_in`, :func:`id_fault_in`)."""
         def said(text: str | None) -> str | None:
             # Chinese first (its catalogue knows the flags' phrases); what it lacks still gets the form's terms.
             return text and web_wording(how_in(text, lang))
@@ -331,9 +332,13 @@ class ImportReport:
             confirmations = {**confirmations, "far": {
                 **far, "reference": reference_in(far["reference"], lang),
                 "examples": [(record_in(record, lang), km) for record, km in far.get("examples", [])]}}
+        choices = self.choices
+        if lang != "en" and (self.choices.get("id_field") or {}).get("fault"):
+            ids = self.choices["id_field"]
+            choices = {**choices, "id_field": {**ids, "fault": id_fault_in(ids["fault"], lang)}}
         return dataclasses.replace(self, problems=for_web(self.problems, lang), notices=for_web(self.notices, lang),
                                    crs_how=said(self.crs_how), encoding=said(self.encoding),
-                                   confirmations=confirmations)
+                                   confirmations=confirmations, choices=choices)
 
     def to_dict(self) -> dict:
         """The report as JSON."""
