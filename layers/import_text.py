@@ -197,6 +197,32 @@ def plot_zh(text: str) -> str | None:
     return f"地块 {plot}（第 {rows} 行）：" + "；".join(said)
 
 
+#: How to make a file ParkAtlas reads (layers.io.formats.CONVERT_FIRST), by the file's suffix, in Chinese.
+CONVERT_FIRST_ZH = {
+    ".dwg": "这是 DWG 图纸：请在 CAD 软件中另存为 DXF 后导入",
+    ".xls": "这是 Excel 97–2003 工作簿：请另存为 .xlsx（或 .csv）后导入",
+    ".et": "这是 WPS 表格：请另存为 .xlsx（或 .csv）后导入",
+    ".mdb": "这是个人地理数据库：请在 ArcGIS 或 QGIS 中把图层导出为 Shapefile 或 GeoPackage 后导入",
+    ".gdb": "这是文件地理数据库：请在 ArcGIS 或 QGIS 中把图层导出为 Shapefile 或 GeoPackage 后导入",
+    ".tab": "这是 MapInfo 表：请在 MapInfo 或 QGIS 中导出为 Shapefile 或 GeoPackage 后导入",
+    ".mif": "这是 MapInfo 交换文件：请在 MapInfo 或 QGIS 中导出为 Shapefile 或 GeoPackage 后导入",
+    ".ovobj": "这是奥维互动地图的对象：请在奥维中导出为 KML 或 KMZ 后导入",
+    ".ovjsn": "这是奥维互动地图的对象：请在奥维中导出为 KML 或 KMZ 后导入",
+    ".rar": "这是 RAR 压缩包：请解压，或把其中的文件打包成 zip 后导入",
+    ".7z": "这是 7-Zip 压缩包：请解压，或把其中的文件打包成 zip 后导入",
+}
+
+
+def _convert_first_zh(hint: str | None) -> str | None:
+    """The Chinese of a refusal's advice, after "；" ("" without advice; None for advice the catalogue lacks)."""
+    if not hint:
+        return ""
+    from layers.io.formats import CONVERT_FIRST  # (here: layers.io's package imports this module)
+
+    suffix = next((suffix for suffix, english in CONVERT_FIRST.items() if english == hint), None)
+    return None if suffix is None else "；" + CONVERT_FIRST_ZH[suffix]
+
+
 def _prefixed(prefix: str, said: str | None) -> str | None:
     return None if said is None else prefix + said
 
@@ -255,21 +281,6 @@ def _list_zh(text: str) -> str:
 def _duplicates_zh(shown: str) -> str:
     """``'200' ×39, '1' ×20 and 3 more`` → ``'200' ×39、'1' ×20 等另 3 个``."""
     return re.sub(r" and (\d+) more$", r" 等另 \1 个", _list_zh(shown))
-
-
-_ID_FAULTS: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
-    (re.compile(r"holds one value on every row \((?P<v>.*)\)"), lambda m: f"每一行都是同一个值（{m['v']}）"),
-    (re.compile(r"holds duplicates \((?P<shown>.+); (?P<k>\d+) distinct values on (?P<n>\d+) rows\)"),
-     lambda m: f"有重复值（{_duplicates_zh(m['shown'])}；{m['n']} 行中只有 {m['k']} 个不同的值）"),
-)
-
-
-def _id_fault_zh(fault: str) -> str | None:
-    for pattern, zh in _ID_FAULTS:
-        match = pattern.fullmatch(fault)
-        if match:
-            return zh(match)
-    return None
 
 
 def id_fault_in(fault: str, lang: str = "zh") -> str:
@@ -436,7 +447,7 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
          lambda m: f"源数据没有{field_in(m['field'])}：取自源字段{_source_zh(m['source'], m['target'])}，每条记录都有值且"
                    "各不相同（如要改取其他字段或自动生成编号：在字段映射中选择编号来源）"),
         (r"not taken from the source field '(?P<source>[^']*)' \((?P<target>\w+)\), which (?P<fault>.+)",
-         lambda m: f"未取源字段{_source_zh(m['source'], m['target'])}作编号：{_id_fault_zh(m['fault'])}"),
+         lambda m: _prefixed(f"未取源字段{_source_zh(m['source'], m['target'])}作编号：", _id_fault_zh(m["fault"]))),
         (r"'(?P<value>.*)' is not a unified social credit code \(GB 32100-2015\): (?P<reason>.+); kept as it is",
          lambda m: f"“{m['value']}”不是统一社会信用代码（GB 32100-2015）：{_credit_fault_zh(m['reason'])}；按原样保留"),
         # wide yearly columns (layers.io.wide_years)
@@ -801,7 +812,8 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"(?P<name>.+?): more than the (?P<limit>[\d,]+) bytes accepted", "{name}：超过允许的 {limit} 字节"),
         (r"(?P<shp>.+?) has no (?P<dbf>.+?\.dbf) beside it: a Shapefile needs \.shp, \.shx and \.dbf \(the \.dbf holds "
          r"every attribute\); send all of its files, e.g\. zipped together",
-         "{shp} 旁边没有 {dbf}：Shapefile 需要 .shp、.shx 和 .dbf（.dbf 存放全部属性）；请上传其全部文件，例如打包成 zip"),
+         "{shp} 旁边没有 {dbf}：Shapefile 需要 .shp、.shx 和 .dbf（.dbf 存放全部属性）；请在上传表单的“文件”一栏一次选中"
+         "它的全部文件（或打包成 zip）上传"),
         (r"(?P<shp>.+?) has no (?P<shx>.+?\.shx) \(the record index\) beside it; send all of the Shapefile's files",
          "{shp} 旁边没有 {shx}（记录索引）；请上传 Shapefile 的全部文件"),
         (r"(?P<shp>.+?) is not a Shapefile: its first bytes are (?P<head>\w+), a \.shp starts with the file code "
@@ -816,8 +828,10 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
          r"the files do not belong together", "记录数不一致：{shx} 索引了 {n} 个图形，而 {dbf} 声明有 {k} 条记录；这些文件不是同一套"),
         # the file as a whole
         (r"(?P<name>.+?): ParkAtlas does not import this kind of file \(its name ends in (?P<suffix>'.*')\); accepted: "
-         r"(?P<accepted>.+)", lambda m: f"{m['name']}：不能导入这类文件（文件名以 {m['suffix']} 结尾）；可导入："
-                                        f"{_list_zh(m['accepted']).replace('dBASE table', 'dBASE 表').replace('zip (', '压缩包 zip (')}"),
+         r"(?P<accepted>[^;]+)(?:; (?P<hint>.+))?",
+         lambda m: _prefixed(f"{m['name']}：不能导入这类文件（文件名以 {m['suffix']} 结尾）；可导入："
+                             f"{_list_zh(m['accepted']).replace('dBASE table', 'dBASE 表').replace('zip (', '压缩包 zip (')}",
+                             _convert_first_zh(m["hint"]))),
         (r"(?P<name>.+?): not a readable GeoPackage \((?P<detail>.+)\)", "{name}：不是可读取的 GeoPackage（{detail}）"),
         (r"(?P<name>.+?): cannot be opened as (?P<label>.+?) \((?P<detail>.+)\)", "{name}：无法按 {label} 打开（{detail}）"),
         (r"(?P<name>.+?): cannot be read \((?P<error>.+); record by record: (?P<detail>.+)\)",
@@ -889,9 +903,9 @@ def _first_said(text: str, phrases) -> str:
 #: Why a column is no id (``layers.io.messy.id_column_fault``, or values missing) in Chinese.
 ID_FAULTS_ZH = (
     (r"has no value on (\d+) record\(s\)", r"有 \1 条记录没有值"),
-    (r"holds one value on every row \((.*)\)", r"每条记录都是同一个值（\1）"),
-    (r"holds duplicates \((.*?)(?: and (\d+) more)?; (\d+) distinct values on (\d+) rows\)",
-     lambda m: f"有重复值（{m[1]}{f' 等另 {m[2]} 个' if m[2] else ''}；{m[4]} 条记录中只有 {m[3]} 个不同值）"),
+    (r"holds one value on every row \((.*)\)", r"每一行都是同一个值（\1）"),
+    (r"holds duplicates \((?P<shown>.+); (?P<k>\d+) distinct values on (?P<n>\d+) rows\)",
+     lambda m: f"有重复值（{_duplicates_zh(m['shown'])}；{m['n']} 行中只有 {m['k']} 个不同的值）"),
 )
 #: Why a value is not a unified social credit code (``layers.credit_code.credit_code_fault``) in Chinese.
 CREDIT_FAULTS_ZH = (
@@ -909,8 +923,10 @@ UNITS_READ_ZH = (
 )
 
 
-def _id_fault_zh(fault: str) -> str:
-    return _first_said(fault, ID_FAULTS_ZH)
+def _id_fault_zh(fault: str) -> str | None:
+    """Why a column is no id in Chinese (:data:`ID_FAULTS_ZH`); None when the catalogue lacks the reason."""
+    said = _first_said(fault, ID_FAULTS_ZH)
+    return None if said is fault else said
 
 
 def _credit_fault_zh(reason: str) -> str:

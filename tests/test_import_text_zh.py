@@ -90,7 +90,7 @@ CASES = [
      "two.gpkg：有多个图层（甲、乙）：请在上传表单的“源图层/工作表”一栏选择一个"),
     ("地块.shp has no 地块.dbf beside it: a Shapefile needs .shp, .shx and .dbf (the .dbf holds every attribute); "
      "send all of its files, e.g. zipped together",
-     "地块.shp 旁边没有 地块.dbf：Shapefile 需要 .shp、.shx 和 .dbf（.dbf 存放全部属性）；请上传其全部文件，例如打包成 zip"),
+     "地块.shp 旁边没有 地块.dbf：Shapefile 需要 .shp、.shx 和 .dbf（.dbf 存放全部属性）；请在上传表单的“文件”一栏一次选中它的全部文件（或打包成 zip）上传"),
     ("地块.shp is truncated: its header declares 624 bytes, the file has 564",
      "地块.shp 不完整：文件头声明 624 字节，实际只有 564 字节"),
     ("damaged: attributes missing: 地块.dbf ends before this record", "记录损坏：属性缺失：地块.dbf 在这条记录之前就已结束"),

@@ -316,7 +316,7 @@ def test_the_command_line_says_where_the_ids_come_from(tmp_path, tiny_park, tiny
 
 @pytest.mark.parametrize(("english", "zh"), [
     ("not taken from the source field '统一社会信用代码' (credit_code), which holds duplicates ('9133' ×2; 3 distinct "
-     "values on 4 rows)", "未取源字段“统一社会信用代码”作编号：有重复值（'9133' ×2；4 条记录中只有 3 个不同值）"),
+     "values on 4 rows)", "未取源字段“统一社会信用代码”作编号：有重复值（'9133' ×2；4 行中只有 3 个不同的值）"),
     ("not taken from the source field '信用代码' (credit_code), which has no value on 1 record(s)",
      "未取源字段“信用代码”（统一社会信用代码）作编号：有 1 条记录没有值"),
     (f"'{CODE[:17]}4' is not a unified social credit code (GB 32100-2015): the check character is '4'; the first 17 "

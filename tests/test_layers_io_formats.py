@@ -209,3 +209,14 @@ def test_a_file_of_no_known_kind_is_refused_without_advice(tmp_path):
     with pytest.raises(SourceError) as refused:
         identify(path)
     assert str(refused.value).endswith("XLSX (.xlsx), zip (.zip)")
+
+
+def test_every_advice_is_said_in_chinese():
+    from layers.import_text import CONVERT_FIRST_ZH, chinese
+    from layers.io.formats import CONVERT_FIRST
+
+    assert set(CONVERT_FIRST_ZH) == set(CONVERT_FIRST)
+    refusal = ("总图.dwg: ParkAtlas does not import this kind of file (its name ends in '.dwg'); accepted: DXF (.dxf), "
+               f"zip (.zip); {CONVERT_FIRST['.dwg']}")
+    assert chinese(refusal) == ("总图.dwg：不能导入这类文件（文件名以 '.dwg' 结尾）；可导入：DXF (.dxf)、压缩包 zip (.zip)；"
+                                "这是 DWG 图纸：请在 CAD 软件中另存为 DXF 后导入")

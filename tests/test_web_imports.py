@@ -340,7 +340,7 @@ def test_two_shapefiles_chosen_together_read_the_one_named_like_the_layer_and_sa
     text = html.unescape(reply.get_data(as_text=True))
     assert reply.status_code == 200
     assert "parcels.shp 的 4 个文件" in text  # (the zip's choice: the dataset named like the layer)
-    assert "宗地.dbf, 宗地.prj, 宗地.shp, 宗地.shx" in text  # left out, and said
+    assert "未解压（不属于所读取的数据集）：宗地.dbf、宗地.prj、宗地.shp、宗地.shx" in text  # left out, and said
 
 
 def test_files_chosen_together_share_the_size_limit_and_their_number_is_bounded(tmp_path, tiny_app, upload_dir):
