@@ -231,3 +231,23 @@ def test_commands_answer_on_any_park(served, tmp_path, kept, mode):
 
     for copy in ("backup.gpkg", "copy.gpkg"):
         assert set(GeoPackageStore(tmp_path / copy).layer_names()) >= set(store.layer_names()) - {"parkatlas_meta"}
+
+
+def _card_values(page: str) -> dict[str, str]:
+    return {key: value.split("<")[0] for key, value in
+            re.findall(r'data-kpi="(\w+)">\s*<h2[^>]*>.*?</h2>\s*<p class="kpi-value">(.*?)</p>', page, re.DOTALL)}
+
+
+def test_the_infrastructure_cards_dash_what_the_park_cannot_judge(served):
+    """Parcels alone: no card of roads or pipelines says 0 (no road access for all 3 parcels, 0 km, 0 conflicts);
+    they say – and 无法判断, as the notices explain. The whole park shows its figures."""
+    alone = served(("parcels",), "absent")[0].test_client().get("/infrastructure").get_data(as_text=True)
+    assert _card_values(alone) == {key: "–" for key in ("ready", "road", "no_access", "conflicts", "road_km",
+                                                        "pipe_km")}
+    assert alone.count('<p class="kpi-detail">无法判断</p>') == 6
+    networks = served(("roads", "pipelines"), "absent")[0].test_client().get("/infrastructure").get_data(as_text=True)
+    values = _card_values(networks)
+    assert values["ready"] == values["road"] == values["no_access"] == "–"  # no parcels to judge
+    assert values["road_km"] != "–" and values["pipe_km"] != "–" and values["conflicts"] == "0"
+    whole = served(EVERYTHING, "absent")[0].test_client().get("/infrastructure").get_data(as_text=True)
+    assert "–" not in _card_values(whole).values()

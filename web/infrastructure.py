@@ -41,7 +41,7 @@ from web.errors import not_one_of
 from web.i18n import current_lang, tr
 from web.judged import notices, notices_json, notices_sheet
 from web.map_layers import tile_settings
-from web.pages import Card, Share, network_count
+from web.pages import NOT_JUDGED, Card, Share, network_count
 from web.park import park, request_day, rules
 from web.tables import table_view
 from web.workbooks import cover, workbook_response
@@ -204,11 +204,29 @@ def _supply_unknown_note(count: int) -> str:
 
 
 def _percent(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.1f}"
+    return NOT_JUDGED if share is None else f"{share * 100:.1f}"
+
+
+def _judged_card(card: Card, judged: bool) -> Card:
+    """``card`` as it is, or with the dash and 无法判断 when the layers it needs hold no record on the day (the
+    page's notices say which and why): never a 0 for what could not be judged."""
+    if judged:
+        return card
+    return Card(card.key, card.label, NOT_JUDGED, "", tr("无法判断", "not judged"))
 
 
 def cards(result: dict, *, lang: str) -> list[Card]:
-    """KPI cards: readiness, road connection, no road access, conflicts, road and pipeline km."""
+    """KPI cards: readiness, road connection, no road access, conflicts, road and pipeline km; each one a dash
+    where the layers it needs hold no record (readiness: parcels, roads and pipelines)."""
+    held = {name: len(frame) > 0 for name, frame in result["layers"].items()}
+    parcels, roads, pipelines = held.get("parcels", False), held.get("roads", False), held.get("pipelines", False)
+    judged = {"ready": parcels and roads and pipelines, "road": parcels and roads, "no_access": parcels and roads,
+              "conflicts": pipelines, "road_km": roads, "pipe_km": pipelines}
+    return [_judged_card(card, judged[card.key]) for card in _cards(result, lang=lang)]
+
+
+def _cards(result: dict, *, lang: str) -> list[Card]:
+    """The KPI cards as computed (:func:`cards` puts the dash where they cannot be judged)."""
     cover, counts, rows = result["coverage"], result["conflict_counts"], result["parcels"]
     no_access = int((~rows["road_access"].to_numpy(dtype=bool)).sum())
     completed_km = float(result["road_km"].loc["completed"].sum())
