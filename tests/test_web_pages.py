@@ -208,3 +208,17 @@ def test_pipelines_of_a_type_outside_cjj_61_are_counted_as_unclassified(tmp_path
     client = create_app({"TESTING": True, "PARK_PATH": str(mixed.path)}).test_client()
     # W1 (water, 0.3 km) and the two: 1.8 km, one network and 2 unclassified.
     assert kpis(client.get("/").get_data(as_text=True))["pipelines"] == "管线 1.8 公里 1 类管网 · 未分类 2 条"
+
+
+@pytest.mark.parametrize(("unknown", "english"), [
+    (1, "1 parcel has neither status nor contract date: not judged"),
+    (2, "2 parcels have neither status nor contract date: not judged"),
+])
+def test_the_land_supplied_card_counts_the_parcels_it_cannot_judge_in_english(tiny_app, unknown, english):
+    from web.pages import _supply_detail
+
+    with tiny_app.test_request_context("/?lang=en"):
+        assert _supply_detail({"supplied_mu": None, "supply_unknown": unknown}) == english
+    with tiny_app.test_request_context("/"):
+        assert _supply_detail({"supplied_mu": None, "supply_unknown": unknown}) == \
+            f"{unknown} 宗地块既无状态也无合同签订日期，无法判断"

@@ -92,8 +92,9 @@ def _supply_detail(supply: dict) -> str:
     or how many parcels leave it not judged."""
     if supply["supplied_mu"] is None:
         unknown = supply.get("supply_unknown") or 0
-        return tr(f"{unknown} 宗地块既无状态也无合同签订日期，无法判断", f"{unknown} parcels have neither status nor "
-                  "contract date: not judged") if unknown else tr("无法判断", "not judged")
+        parcels = "1 parcel has" if unknown == 1 else f"{unknown} parcels have"
+        return tr(f"{unknown} 宗地块既无状态也无合同签订日期，无法判断", f"{parcels} neither status nor contract date: "
+                  "not judged") if unknown else tr("无法判断", "not judged")
     industrial = _number(supply["industrial_mu"])
     detail = tr(f"其中工业用地 {industrial} 亩", f"of which industrial {industrial} mu")
     if supply.get("supplied_by_date"):
