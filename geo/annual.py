@@ -29,6 +29,7 @@ import shapely
 
 from geo.idle import IDLE_STATUSES
 from geo.inefficiency import CATEGORIES
+from geo.reasons import date_column  # (one reader of a date column; year_changes imports it from here)
 from geo.records import is_industrial  # the park's one definition of industrial land
 from geo.units import M2_PER_MU
 from layers.registry import get_layer
@@ -103,6 +104,9 @@ class YearFigures:
 
     year: int
     figures: dict[str, float | int | None]
+    #: Why a figure is None when the records, not the layers, leave it not judged: key → (zh, en). A figure None
+    #: without a reason here lacks its layers (``judgeable``).
+    reasons: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: name → table: ``supplied_by_tenure``, ``supplied_by_land_use`` (parcels, mu), ``disposed_by_method``
     #: (cases, land mu, floor m²), ``inefficient_by_kind`` (parcels, mu), ``roads_completed_by_grade`` (km),
     #: ``roads_by_stage`` (km at year end), ``pipelines_built_by_network`` (km), ``muju_grades`` (firms).
@@ -117,12 +121,6 @@ def year_days(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
 def year_end(year: int) -> dt.date:
     """The day a year's end states are judged on (31 December)."""
     return dt.date(year, 12, 31)
-
-
-def date_column(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name not in frame.columns:
-        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms]")
-    return pd.to_datetime(frame[name]).astype("datetime64[ms]")
 
 
 def happened_in(frame: pd.DataFrame, date_field: str, year: int) -> np.ndarray:
@@ -177,8 +175,24 @@ def _industrial(parcels: pd.DataFrame) -> np.ndarray:
     return is_industrial(parcels) if len(parcels) else np.zeros(0, dtype=bool)
 
 
+#: The land supply figures of a year, all None when a parcel at its end has neither a status nor a contract date
+#: (when it was supplied cannot be told: the overview's rule, ``geo.records.supplied_parcels``).
+SUPPLY_FIGURES = ("land_supplied_parcels", "land_supplied_mu", "land_supplied_industrial_mu")
+
+
+def _supply_told(parcels: pd.DataFrame, at_end: np.ndarray, figures: dict) -> dict:
+    """``figures`` (the year's supply), or None each when a parcel at the year end has neither a status nor a
+    contract date; ``untold_supply`` counts those parcels."""
+    status = parcels["status"] if "status" in parcels.columns else pd.Series(pd.NA, index=parcels.index)
+    untold = at_end & status.isna().to_numpy(dtype=bool) & date_column(parcels, "contract_date").isna().to_numpy()
+    count = int(untold.sum())
+    return {**(dict.fromkeys(figures) if count else figures), "untold_supply": count}
+
+
 def land_figures(parcels: pd.DataFrame, year: int) -> tuple[dict, dict[str, pd.DataFrame]]:
-    """Land supplied (contract in the year), projects started and completed, investment to date."""
+    """Land supplied (contract in the year), projects started and completed, investment to date. The supply
+    figures are None when parcels at the year end have neither a status nor a contract date (``untold_supply``
+    counts them)."""
     supplied = happened_in(parcels, "contract_date", year)
     mu = _area_mu(parcels)
     chosen = parcels[supplied]
@@ -190,9 +204,10 @@ def land_figures(parcels: pd.DataFrame, year: int) -> tuple[dict, dict[str, pd.D
     at_end = valid_on(parcels, year_days(year)[1])
     invested = pd.to_numeric(parcels.get("investment_done_wan"), errors="coerce")
     figures = {
-        "land_supplied_parcels": int(supplied.sum()),
-        "land_supplied_mu": float(mu[supplied].sum()),
-        "land_supplied_industrial_mu": float(mu[supplied & _industrial(parcels)].sum()),
+        **_supply_told(parcels, at_end, {
+            "land_supplied_parcels": int(supplied.sum()),
+            "land_supplied_mu": float(mu[supplied].sum()),
+            "land_supplied_industrial_mu": float(mu[supplied & _industrial(parcels)].sum())}),
         "projects_started": int(happened_in(parcels, "actual_start_date", year).sum()),
         "projects_completed": int(happened_in(parcels, "actual_completion_date", year).sum()),
         "investment_done_wan": float(np.nansum(invested.to_numpy(dtype=float)[at_end])) if invested is not None
@@ -201,8 +216,15 @@ def land_figures(parcels: pd.DataFrame, year: int) -> tuple[dict, dict[str, pd.D
     return figures, tables
 
 
+#: The idle land figures of a year: None when no parcel at its end could be judged (the overview's rule).
+IDLE_FIGURES = ("idle_year_end_parcels", "idle_year_end_mu", "idle_new_parcels", "idle_new_mu")
+
+
 def idle_figures(end: pd.DataFrame, start: pd.DataFrame) -> dict:
-    """Idle land at the year end, and newly idle: idle at the end, not at the start (parcel analyses by id)."""
+    """Idle land at the year end, and newly idle: idle at the end, not at the start (parcel analyses by id). None
+    when no parcel at the end could be judged (no status, no dates: ``idle_status`` missing on every one)."""
+    if len(end) and end["idle_status"].isna().all():
+        return dict.fromkeys(IDLE_FIGURES)
     idle_end = end["idle_status"].isin(IDLE_STATUSES).fillna(False).to_numpy(dtype=bool)
     was_idle = start.loc[start["idle_status"].isin(IDLE_STATUSES).fillna(False).to_numpy(dtype=bool), "parcel_id"]
     new = idle_end & ~isin(end["parcel_id"], was_idle)
@@ -218,6 +240,8 @@ def inefficient_figures(end: pd.DataFrame) -> tuple[dict, dict[str, pd.DataFrame
     table = pd.DataFrame({"kind": list(CATEGORIES), "parcels": [int(flags[k].sum()) for k in CATEGORIES],
                           "mu": [float(mu[flags[k]].sum()) for k in CATEGORIES]})
     anyone = np.logical_or.reduce(list(flags.values())) if len(end) else np.zeros(0, dtype=bool)
+    if len(end) and end["inefficiency_not_judged"].notna().all():  # no parcel could be judged: no figure, not 0
+        return {"inefficient_year_end_mu": None}, {"inefficient_by_kind": table}
     return {"inefficient_year_end_mu": float(mu[anyone].sum())}, {"inefficient_by_kind": table}
 
 
@@ -316,9 +340,29 @@ def year_figures(layers: Mapping[str, pd.DataFrame], year: int, *, end, start,
     figures.update(space_figures(end.park_vacancy, start.park_vacancy, layer("units"), layer("leases"), year))
     figures.update(enterprise_figures(layer("enterprise_years"), year))
     tables["muju_grades"] = muju_grades(end.muju.firms)
+    untold = figures.pop("untold_supply")
+    reasons = _record_reasons(figures, untold, len(end.parcels))
     if judgeable is not None:
         figures = {key: (value if FIGURE_TOPICS[key] in judgeable else None) for key, value in figures.items()}
-    return YearFigures(year, {key: figures[key] for key in FIGURES}, tables)
+        reasons = {key: why for key, why in reasons.items() if FIGURE_TOPICS[key] in judgeable}
+    return YearFigures(year, {key: figures[key] for key in FIGURES}, reasons, tables)
+
+
+def _record_reasons(figures: Mapping[str, object], untold_supply: int, parcels: int) -> dict[str, tuple[str, str]]:
+    """Why the figures the records leave not judged are None (zh, en), by key."""
+    reasons = {}
+    if untold_supply:
+        why = (f"{untold_supply} 宗地块既无状态也无合同签订日期，供地年份不明",
+               f"{untold_supply} parcel{'s have' if untold_supply > 1 else ' has'} neither a status nor a contract "
+               "date: the year of supply cannot be told")
+        reasons.update(dict.fromkeys(SUPPLY_FIGURES, why))
+    if parcels and figures["idle_year_end_parcels"] is None:
+        reasons.update(dict.fromkeys(IDLE_FIGURES, (f"{parcels} 宗地块均无法判定是否闲置",
+                                                    f"none of {parcels} parcels could be judged idle or not")))
+    if parcels and figures["inefficient_year_end_mu"] is None:
+        reasons["inefficient_year_end_mu"] = (f"{parcels} 宗地块均无法判定是否低效",
+                                              f"none of {parcels} parcels could be judged inefficient or not")
+    return reasons
 
 
 def compare(current: YearFigures, previous: YearFigures) -> pd.DataFrame:

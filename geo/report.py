@@ -175,8 +175,8 @@ def _sentence(key: str, current: YearFigures, previous: YearFigures, lang: str, 
     value = current.figures[key]
     unit = FIGURES[key][2]
     if value is None:
-        return _t(lang, f"{FIGURES[key][0]}无法判断（园区缺少所需图层）。",
-                  f"{FIGURES[key][1]}: not judged (the park lacks the layers it needs).")
+        zh, en = current.reasons.get(key, ("园区缺少所需图层", "the park lacks the layers it needs"))
+        return _t(lang, f"{FIGURES[key][0]}无法判断（{zh}）。", f"{FIGURES[key][1]}: not judged ({en}).")
     text = (en if lang == "en" else zh).format(value=number(value, unit, lang), unit=figure_unit(unit, lang))
     return text + _more_or_less(value, previous.figures[key], unit, lang) + _t(lang, "。", ".")
 

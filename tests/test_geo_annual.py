@@ -138,3 +138,58 @@ def test_inefficient_land_at_the_year_end_by_kind(y2025):
     assert kinds["parcels"].to_dict() == {"approved_unsupplied": 1, "supplied_unused": 5, "underused": 0,
                                           "built_not_operating": 1, "below_target": 0}
     assert kinds.loc["supplied_unused", "mu"] == pytest.approx(60.0)
+
+
+def _surveyed(park, *, keep_dates: bool):
+    """The sample park as a surveyor's file holds it: no status; its dates kept, or none (valid time kept)."""
+    from layers.evaluation_rules import PARCEL_WORLD_DATES
+    from layers.schema import VALID_TIME_FIELD_NAMES
+
+    parcels = park["parcels"].copy()
+    parcels["status"] = pd.Series(None, index=parcels.index, dtype=parcels["status"].dtype)
+    if not keep_dates:
+        for name in set(PARCEL_WORLD_DATES) - set(VALID_TIME_FIELD_NAMES):
+            if name in parcels.columns:
+                parcels[name] = pd.Series(pd.NaT, index=parcels.index, dtype="datetime64[ms]")
+    return {**park, "parcels": parcels}
+
+
+def test_the_years_supply_is_not_judged_while_a_parcel_has_neither_status_nor_contract_date(park):
+    with_dates = figures_of(_surveyed(park, keep_dates=True), 2025)
+    # No status, but every parcel's contract date tells its year: the same 4 parcels, 60 亩, as with statuses.
+    assert (with_dates.figures["land_supplied_parcels"], with_dates.figures["land_supplied_mu"]) == \
+        (4, pytest.approx(60.0))
+    assert "land_supplied_parcels" not in with_dates.reasons
+    one_missing = _surveyed(park, keep_dates=True)
+    parcels = one_missing["parcels"]
+    first_at_end = parcels.index[valid_at_end(parcels, 2025)][0]
+    parcels.loc[first_at_end, "contract_date"] = pd.NaT
+    result = figures_of(one_missing, 2025)
+    assert [result.figures[k] for k in ("land_supplied_parcels", "land_supplied_mu", "land_supplied_industrial_mu")] \
+        == [None, None, None]
+    assert result.reasons["land_supplied_mu"] == ("1 宗地块既无状态也无合同签订日期，供地年份不明",
+                                                  "1 parcel has neither a status nor a contract date: the year of "
+                                                  "supply cannot be told")
+    # The same parcel with a status (planned, or supplied long ago): its year is not this one, the figure is told.
+    parcels.loc[first_at_end, "status"] = "operating"
+    assert figures_of(one_missing, 2025).figures["land_supplied_parcels"] is not None
+
+
+def test_a_register_without_statuses_or_dates_gives_no_idle_or_inefficient_figure(park):
+    result = figures_of(_surveyed(park, keep_dates=False), 2025)
+    f = result.figures
+    assert [f[k] for k in ("idle_year_end_parcels", "idle_year_end_mu", "idle_new_parcels", "idle_new_mu",
+                           "inefficient_year_end_mu")] == [None] * 5
+    at_end = int(valid_at_end(park["parcels"], 2025).sum())
+    assert result.reasons["idle_year_end_mu"] == (f"{at_end} 宗地块均无法判定是否闲置",
+                                                  f"none of {at_end} parcels could be judged idle or not")
+    from geo.report import _part_paragraphs
+
+    text = " ".join(_part_paragraphs(1, result, figures_of(_surveyed(park, keep_dates=False), 2024), "zh"))
+    assert f"年末闲置土地无法判断（{at_end} 宗地块均无法判定是否闲置）。" in text
+
+
+def valid_at_end(parcels, year):
+    from layers.valid_time import valid_on
+
+    return valid_on(parcels, year_end(year))
