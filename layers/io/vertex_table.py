@@ -95,6 +95,14 @@ def _plot_keys(frame: pd.DataFrame, id_column: str | None) -> tuple[np.ndarray, 
     return filled.fillna("").astype(str).to_numpy(dtype=object), taken
 
 
+def _texts(frame: pd.DataFrame, column: str | None) -> list[str | None]:
+    """``column``'s cells as text (``str`` of each value), None where blank or without the column."""
+    if column is None:
+        return [None] * len(frame)
+    cells = frame[column]
+    return [str(value) if filled else None for value, filled in zip(cells, present(cells).to_numpy(dtype=bool))]
+
+
 def _attribute(values: pd.Series) -> tuple[object, bool]:
     """A column over one plot's rows: its one value (None when blank throughout), or its values in point order
     joined with :data:`JOIN` (blank cells as empty text) when they vary; and whether they vary."""
@@ -123,22 +131,24 @@ def vertex_plots(table: tables.Table, spec: LayerSpec, checks: GtxtChecks = Gtxt
     damaged: dict[int, str] = {}
     fixes: list[tuple[int, str]] = []
     varying: set[str] = set()
+    # Each row's point number and ring as text (None where blank), and which coordinate cells are blank: read once
+    # for the table, not per point.
+    point_labels, ring_numbers = _texts(frame, point_column), _texts(frame, ring_column)
+    blank = {name: ~present(frame[name]).to_numpy(dtype=bool) for name in (x_column, y_column)}
+    by_plot = pd.Series(np.arange(len(keys))).groupby(keys, sort=False).indices
     for number, key in enumerate(pd.unique(keys)):
-        positions = np.flatnonzero(keys == key)
+        positions = by_plot[key]
         plot = Plot(["", "", key], int(file_rows[positions[0]]), unit=unit)
         for position in positions:
             row = int(file_rows[position])
             if not (np.isfinite(x[position]) and np.isfinite(y[position])):
                 which = x_column if not np.isfinite(x[position]) else y_column
                 raw = frame[which].iloc[position]
-                said = "coordinate missing" if not present(pd.Series([raw])).all() else f"{raw!r} is not a number"
+                said = "coordinate missing" if blank[which][position] else f"{raw!r} is not a number"
                 plot.damage.append(f"{unit} {row}, {which}: {said}")
                 continue
-            label = frame[point_column].iloc[position] if point_column else None
-            ring = frame[ring_column].iloc[position] if ring_column else None
             # PointLine holds surveying axes (x = the northing) and gives (y, x) back: the table's y goes in x.
-            plot.points.append(PointLine(str(label) if present(pd.Series([label])).all() else f"({unit} {row})",
-                                         str(ring) if present(pd.Series([ring])).all() else "1",
+            plot.points.append(PointLine(point_labels[position] or f"({unit} {row})", ring_numbers[position] or "1",
                                          float(y[position]), float(x[position]), row))
         geometry = None
         if not plot.damage:
