@@ -30,7 +30,7 @@ import shapely
 from geo.idle import IDLE_STATUSES
 from geo.inefficiency import CATEGORIES
 from geo.reasons import date_column  # (one reader of a date column; year_changes imports it from here)
-from geo.records import is_industrial  # the park's one definition of industrial land
+from geo.records import is_industrial, supplied_parcels  # the park's one definition of industrial land
 from geo.units import M2_PER_MU
 from layers.registry import get_layer
 from layers.text_keys import isin
@@ -183,8 +183,7 @@ SUPPLY_FIGURES = ("land_supplied_parcels", "land_supplied_mu", "land_supplied_in
 def _supply_told(parcels: pd.DataFrame, at_end: np.ndarray, figures: dict) -> dict:
     """``figures`` (the year's supply), or None each when a parcel at the year end has neither a status nor a
     contract date; ``untold_supply`` counts those parcels."""
-    status = parcels["status"] if "status" in parcels.columns else pd.Series(pd.NA, index=parcels.index)
-    untold = at_end & status.isna().to_numpy(dtype=bool) & date_column(parcels, "contract_date").isna().to_numpy()
+    untold = at_end & supplied_parcels(parcels, supplied_date="contract_date")[2]  # (the overview's "untold")
     count = int(untold.sum())
     return {**(dict.fromkeys(figures) if count else figures), "untold_supply": count}
 
