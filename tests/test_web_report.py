@@ -248,6 +248,19 @@ def _supplied(body: dict) -> dict:
     return next(s for s in body["evaluation"]["land_status"] if s["key"] == "supplied")
 
 
+def _supplied_row(client, year: int) -> list:
+    """The 已供应国有建设用地 row of the year's workbook (Chinese), as cell values."""
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/report.xlsx?year={year}&lang=zh").data))
+    rows = [[cell.value for cell in row] for row in book["土地利用状况"].iter_rows()]
+    return next(r for r in rows if r[1] == "已供应国有建设用地")
+
+
+def _docx_rows(client, year: int, lang: str) -> list[list[str]]:
+    """Every table row of the year's Word report in ``lang``, as cell texts."""
+    document = docx.Document(io.BytesIO(client.get(f"/report.docx?year={year}&lang={lang}").data))
+    return [[cell.text for cell in r.cells] for table in document.tables for r in table.rows]
+
+
 def test_a_register_without_statuses_is_supplied_by_its_contracts_on_every_page_and_export(statusless_client):
     zh = statusless_client.get("/api/report?year=2024&lang=zh").get_json()
     supplied = _supplied(zh)
@@ -258,13 +271,9 @@ def test_a_register_without_statuses_is_supplied_by_its_contracts_on_every_page_
     page = statusless_client.get("/report?year=2024&lang=zh").get_data(as_text=True)
     assert INFERRED_ZH in page and "比值无意义" not in page
     assert INFERRED_EN in statusless_client.get("/report?year=2024&lang=en").get_data(as_text=True)
-    book = openpyxl.load_workbook(io.BytesIO(statusless_client.get("/report.xlsx?year=2024&lang=zh").data))
-    rows = [[cell.value for cell in row] for row in book["土地利用状况"].iter_rows()]
-    row = next(r for r in rows if r[1] == "已供应国有建设用地")
+    row = _supplied_row(statusless_client, 2024)
     assert row[2] == pytest.approx(2.0) and INFERRED_ZH in row[-1]  # 2 公顷
-    document = docx.Document(io.BytesIO(statusless_client.get("/report.docx?year=2024&lang=zh").data))
-    cells = [[cell.text for cell in r.cells] for table in document.tables for r in table.rows]
-    assert ["已供应国有建设用地", "2.00", "30.0", INFERRED_ZH] in cells
+    assert ["已供应国有建设用地", "2.00", "30.0", INFERRED_ZH] in _docx_rows(statusless_client, 2024, "zh")
 
 
 def test_a_parcel_with_neither_status_nor_contract_date_is_not_judged_on_every_page_and_export(statusless_client):
@@ -280,10 +289,6 @@ def test_a_parcel_with_neither_status_nor_contract_date_is_not_judged_on_every_p
     page = statusless_client.get("/report?year=2025&lang=zh").get_data(as_text=True)
     assert LACKING_ZH in page and "比值无意义" not in page
     assert LACKING_EN in statusless_client.get("/report?year=2025&lang=en").get_data(as_text=True)
-    book = openpyxl.load_workbook(io.BytesIO(statusless_client.get("/report.xlsx?year=2025&lang=zh").data))
-    rows = [[cell.value for cell in row] for row in book["土地利用状况"].iter_rows()]
-    row = next(r for r in rows if r[1] == "已供应国有建设用地")
+    row = _supplied_row(statusless_client, 2025)
     assert row[2:4] == ["无法判断", "无法判断"] and row[-1] == LACKING_ZH
-    document = docx.Document(io.BytesIO(statusless_client.get("/report.docx?year=2025&lang=en").data))
-    cells = [[cell.text for cell in r.cells] for table in document.tables for r in table.rows]
-    assert ["state land supplied", "not judged", "not judged", LACKING_EN] in cells
+    assert ["state land supplied", "not judged", "not judged", LACKING_EN] in _docx_rows(statusless_client, 2025, "en")
