@@ -49,11 +49,6 @@ class Route:
     hub: CRS | None
     approximate: tuple[str, str] | None
 
-    def forward(self) -> list[Transformer]:
-        """The transformers from source to target, in order."""
-        stops = [self.source, *([self.hub] if self.hub is not None else []), self.target]
-        return [_transformer(a.to_wkt(), b.to_wkt()) for a, b in zip(stops, stops[1:])]
-
     def backward(self) -> list[Transformer]:
         """The transformers from target back to source, in order."""
         stops = [self.target, *([self.hub] if self.hub is not None else []), self.source]
