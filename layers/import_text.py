@@ -530,6 +530,10 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"letters: read as (?P<std>.+)", "字母代码：按 {std} 读取"),
         (r"class name read as its code (?P<code>\S+) \((?P<std>[^)]+)\)", "地类名称已按其代码 {code}（{std}）读取"),
         (r"no classification given; assumed (?P<std>.+)", "未给出用地分类标准，按 {std}"),
+        (r"(?P<code>\S+) (?P<name>\S+) read as (?P<std>\S+) \(二调\) and re-coded to (?P<std2>\S+) (?P<new>\S+)"
+         r"(?: (?P<newname>\S+))?$",
+         lambda m: f"{m['code']} {m['name']} 按 {m['std']}（二调）读取，并改写为 {m['std2']} 代码 {m['new']}"
+                   + (f" {m['newname']}" if m["newname"] else "")),
         (r"crosswalked (?P<code>\S+) \((?P<std>[^)]+)\) → (?P<new>\S+) (?P<name>\S+) \((?P<std2>[^)]+)\); "
          r"original kept, flagged for review",
          "已将 {code}（{std}）对应为 {new} {name}（{std2}）；原代码保留，标记待复核"),

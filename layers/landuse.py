@@ -131,7 +131,9 @@ CLASSES_GB50137 = _classes(
 CLASSES_GBT21010 = _classes(
     [
         ("01", "耕地", "Cropland", "#f5f8dc"),
+        ("02", "园地", "Orchard land", "#bfe9aa"),
         ("03", "林地", "Forest land", "#68b167"),
+        ("04", "草地", "Grassland", "#c9f5ad"),
         ("05", "商服用地", "Commercial", "#ff0000"),
         ("0508", "物流仓储用地", "Logistics and warehousing", "#8761d3"),
         ("06", "工矿仓储用地", "Industrial, mining and storage", "#bb9674"),
@@ -139,9 +141,12 @@ CLASSES_GBT21010 = _classes(
         ("0602", "采矿用地", "Mining", "#9e6b57"),
         ("0604", "仓储用地", "Storage", "#8761d3"),
         ("07", "住宅用地", "Residential", "#ffff2d"),
+        ("0701", "城镇住宅用地", "Urban housing", "#ffff2d"),
+        ("0702", "农村宅基地", "Rural homesteads", "#ffff9f"),
         ("08", "公共管理与公共服务用地", "Public administration and services", "#ff7fbf"),
         ("0809", "公用设施用地", "Public utilities", "#00637f"),
         ("0810", "公园与绿地", "Parks and green", "#33cc33"),
+        ("09", "特殊用地", "Special use", "#a0a0c8"),
         ("10", "交通运输用地", "Transport", "#a3a3a3"),
         ("1001", "铁路用地", "Railway", "#5f5f5f"),
         ("1004", "城镇村道路用地", "Roads", "#a3a3a3"),
@@ -150,6 +155,63 @@ CLASSES_GBT21010 = _classes(
         ("1201", "空闲地", "Vacant land", "#c8c8c8"),
     ]
 )
+
+#: GB/T 21010-2007 土地利用现状分类 (二调): the codes of cadastral and land-registry files older than 2017
+#: (``TDYT`` 土地用途 061 …). Read by the import and re-coded to GB/T 21010-2017 (never stored as such): the
+#: 2017 revision kept the twelve first-level classes and gave the second level two digits (061 工业用地 → 0601),
+#: splitting some classes (051 批发零售用地 → 0501 零售商业 / 0502 批发市场). ◐: the three-digit codes, the
+#: twelve first-level classes and which classes 2017 split are from the foreword of GB/T 21010-2017 and public
+#: copies of the 2007 table (docs/import.md, "Land-use codes"); where 2017 split a class, the pair is its
+#: first-level class, and every re-coded record is flagged for review.
+STD_GBT21010_2007 = "GB/T21010-2007"
+#: 2007 code → (name, English name, the 2017 code of the same land; a first-level class where 2017 split it).
+GBT21010_2007 = {
+    "01": ("耕地", "Cropland", "01"), "011": ("水田", "Paddy field", "0101"),
+    "012": ("水浇地", "Irrigated land", "0102"), "013": ("旱地", "Dry land", "0103"),
+    "02": ("园地", "Orchard land", "02"), "021": ("果园", "Orchard", "0201"), "022": ("茶园", "Tea garden", "0202"),
+    "023": ("其他园地", "Other orchard land", "02"),
+    "03": ("林地", "Forest land", "03"), "031": ("有林地", "Forest", "03"), "032": ("灌木林地", "Shrubland", "0305"),
+    "033": ("其他林地", "Other forest", "0307"),
+    "04": ("草地", "Grassland", "04"), "041": ("天然牧草地", "Natural pasture", "0401"),
+    "042": ("人工牧草地", "Sown pasture", "0403"), "043": ("其他草地", "Other grassland", "0404"),
+    "05": ("商服用地", "Commercial", "05"), "051": ("批发零售用地", "Wholesale and retail", "05"),
+    "052": ("住宿餐饮用地", "Hotels and catering", "05"), "053": ("商务金融用地", "Business and finance", "0505"),
+    "054": ("其他商服用地", "Other commercial", "0507"),
+    "06": ("工矿仓储用地", "Industrial, mining and storage", "06"), "061": ("工业用地", "Industrial", "0601"),
+    "062": ("采矿用地", "Mining", "0602"), "063": ("仓储用地", "Storage", "0604"),
+    "07": ("住宅用地", "Residential", "07"), "071": ("城镇住宅用地", "Urban housing", "0701"),
+    "072": ("农村宅基地", "Rural homesteads", "0702"),
+    "08": ("公共管理与公共服务用地", "Public administration and services", "08"),
+    "081": ("机关团体用地", "Government and institutions", "0801"), "082": ("新闻出版用地", "Press and publishing", "0802"),
+    "083": ("科教用地", "Science and education", "08"), "084": ("医卫慈善用地", "Health and charity", "08"),
+    "085": ("文体娱乐用地", "Culture, sports and recreation", "08"), "086": ("公共设施用地", "Public utilities", "0809"),
+    "087": ("公园与绿地", "Parks and green", "0810"), "088": ("风景名胜设施用地", "Scenic-site facilities", "09"),
+    "09": ("特殊用地", "Special use", "09"), "091": ("军事设施用地", "Military", "0901"),
+    "092": ("使领馆用地", "Embassies", "0902"), "093": ("监教场所用地", "Prisons", "0903"),
+    "094": ("宗教用地", "Religious", "0904"), "095": ("殡葬用地", "Burial", "0905"),
+    "10": ("交通运输用地", "Transport", "10"), "101": ("铁路用地", "Railway", "1001"), "102": ("公路用地", "Highway", "1003"),
+    "103": ("街巷用地", "Streets", "10"), "104": ("农村道路", "Rural roads", "1006"), "105": ("机场用地", "Airport", "1007"),
+    "106": ("港口码头用地", "Ports", "1008"), "107": ("管道运输用地", "Pipeline transport", "1009"),
+    "11": ("水域及水利设施用地", "Water and water works", "11"), "111": ("河流水面", "Rivers", "1101"),
+    "112": ("湖泊水面", "Lakes", "1102"), "113": ("水库水面", "Reservoirs", "1103"), "114": ("坑塘水面", "Ponds", "1104"),
+    "115": ("沿海滩涂", "Coastal flats", "1105"), "116": ("内陆滩涂", "Inland flats", "1106"),
+    "117": ("沟渠", "Ditches", "1107"), "118": ("水工建筑用地", "Water works", "1109"),
+    "119": ("冰川及永久积雪", "Glaciers and snow", "1110"),
+    "12": ("其他土地", "Other land", "12"), "121": ("空闲地", "Vacant land", "1201"),
+    "122": ("设施农用地", "Farm facilities", "1202"), "123": ("田坎", "Field ridges", "1203"),
+    "124": ("盐碱地", "Saline land", "1204"), "125": ("沼泽地", "Marsh", "11"), "126": ("沙地", "Sand", "1205"),
+    "127": ("裸地", "Bare land", "12"),
+}
+#: The classifications a file's codes are read in: those stored, and GB/T 21010-2007, re-coded on import.
+READ_STANDARDS = (*LAND_USE_STANDARDS, STD_GBT21010_2007)
+
+
+def recode_gbt21010_2007(code: str) -> str | None:
+    """The GB/T 21010-2017 code of the same land as GB/T 21010-2007 ``code`` (061 → 0601; 051 → 05, the
+    first-level class, where 2017 split the class); None when ``code`` is no 2007 class."""
+    found = GBT21010_2007.get(code)
+    return found[2] if found is not None else None
+
 
 CLASSES_BY_STANDARD = {
     STD_2023: CLASSES_2023,
@@ -203,7 +265,8 @@ def _parents(code: str) -> list[str]:
     """``code``'s parent codes, nearest first: 100101 → 1001, 10; B41 → B4, B."""
     parents = []
     while code:
-        code = code[:-2] if code.isdigit() else code[:-1]
+        # Digits: two per level (a three-digit GB/T 21010-2007 code's parent is its first two).
+        code = code[:(len(code) - 1) // 2 * 2] if code.isdigit() else code[:-1]
         if code:
             parents.append(code)
     return parents
@@ -212,3 +275,8 @@ def _parents(code: str) -> list[str]:
 def land_use_color(code: str, standard: str = STD_2023) -> str:
     found = land_use_class(code, standard)
     return found.color if found is not None else UNKNOWN_COLOR
+
+
+# The 2007 classes by name, coloured as the 2017 class they became (a file's codes shown before re-coding).
+CLASSES_BY_STANDARD[STD_GBT21010_2007] = {
+    code: LandUseClass(code, zh, en, land_use_color(new, STD_GBT21010)) for code, (zh, en, new) in GBT21010_2007.items()}

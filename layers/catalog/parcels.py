@@ -1,7 +1,7 @@
 """Land parcels (地块): the unit of supply, contract and compliance."""
 
 from layers.catalog._common import DELAY_CAUSES, INDUSTRY_CODE_STANDARDS
-from layers.landuse import LAND_USE_STANDARDS
+from layers.landuse import LAND_USE_STANDARDS, READ_STANDARDS
 from layers.schema import Code, Field, LayerSpec, Style, history_fields, source_attributes_field
 
 STATUSES = (
@@ -36,18 +36,25 @@ LAYER = LayerSpec(
         Field("name", "str", "名称", "Name", aliases=("地块名称", "项目名称", "名称", "MC")),
         Field("area_name", "str", "片区/期次", "Area / phase", aliases=("片区", "期次", "区块")),
         Field("land_use", "str", "用地性质", "Land use",
-              aliases=("用地性质", "用地代码", "地类编码", "DLBM", "YDXZ"),
+              # TDYT/PZYT: 土地用途/批准用途 of cadastral and land-registry databases (地籍、不动产登记), whose codes are
+              # GB/T 21010 (often the 2007 three-digit ones: layers.landuse.GBT21010_2007).
+              aliases=("用地性质", "用地代码", "地类编码", "DLBM", "YDXZ", "土地用途", "TDYT", "批准用途", "PZYT"),
               description="Code in the classification named by land_use_std."),
         Field("land_use_std", "code", "用地分类标准", "Land-use classification",
               codes=tuple(Code(std, std, std) for std in LAND_USE_STANDARDS)),
         Field("land_use_original", "str", "原用地代码", "Original land-use code",
               description="The code as imported, before the crosswalk to 用地用海2023."),
         Field("land_use_original_std", "code", "原用地分类标准", "Original land-use classification",
-              codes=tuple(Code(std, std, std) for std in LAND_USE_STANDARDS)),
+              codes=tuple(Code(std, std, std) for std in READ_STANDARDS)),
         Field("land_use_review", "bool", "用地代码待复核", "Land-use code to review",
               description="Set on import when the code was crosswalked or is ambiguous (DOMAIN.md §6.4)."),
         Field("status", "code", "状态", "Status", codes=STATUSES, aliases=("状态", "供地状态")),
-        Field("tenure", "code", "供地方式", "Tenure", codes=TENURES, aliases=("供地方式", "供应方式")),
+        Field("tenure", "code", "供地方式", "Tenure", codes=TENURES,
+              aliases=("供地方式", "供应方式", "权利性质", "QLXZ")),
+        Field("land_user", "str", "土地使用权人", "Land user",
+              aliases=("土地使用权人", "使用权人", "权利人", "权利人名称", "QLR", "QLRMC", "土地使用者", "用地单位", "受让人",
+                       "竞得人"),
+              description="Who holds the right to use the land, as the register or the grant contract names them."),
         Field("enterprise_id", "str", "企业编号", "Enterprise id", aliases=("企业编号", "用地单位编号")),
         Field("contract_date", "date", "合同签订日期", "Contract date",
               aliases=("合同签订日期", "签约日期", "签订日期", "供地日期", "供地时间", "出让日期", "出让时间")),
@@ -65,7 +72,7 @@ LAYER = LayerSpec(
         Field("developed_area_m2", "float", "已开发面积", "Developed area", unit="m²", min_value=0,
               aliases=("已开发面积",), description="Surveyed; where unknown, analyses estimate it from footprints."),
         Field("registered_area_m2", "float", "登记面积", "Registered area", unit="m²", min_value=0,
-              aliases=("登记面积", "宗地面积", "出让面积")),
+              aliases=("登记面积", "宗地面积", "出让面积", "使用权面积", "ZDMJ", "SYQMJ")),
         Field("industry_code", "str", "行业代码", "Industry code", aliases=("行业代码", "行业分类")),
         Field("industry_code_std", "code", "行业分类标准", "Industry classification", codes=INDUSTRY_CODE_STANDARDS),
         Field("far_min", "float", "容积率下限", "FAR minimum", min_value=0, aliases=("容积率下限", "容积率≥")),

@@ -94,7 +94,7 @@ def mapping_rows(report: ImportReport, spec: LayerSpec, current: FieldMapping, c
         rows.append(row)
     targets = _targets(spec, lang)
     return {"rows": rows, "targets": targets, "target_labels": dict(targets),
-            "standards": list(landuse.LAND_USE_STANDARDS), "ids": id_choice(report, spec, lang=lang)}
+            "standards": list(landuse.READ_STANDARDS), "ids": id_choice(report, spec, lang=lang)}
 
 
 def id_choice(report: ImportReport, spec: LayerSpec, *, lang: str = "zh") -> dict | None:
@@ -166,10 +166,10 @@ def posted_mapping(form: Mapping[str, str], spec: LayerSpec, source_fields: list
             values[choice] = pairs
         std = (form.get(f"std-{index}") or "").strip()
         if choice == "land_use" and std:
-            if std not in landuse.LAND_USE_STANDARDS:
-                raise MappingFormError(f"未知的用地分类标准 {std!r}；可选：{'、'.join(landuse.LAND_USE_STANDARDS)}",
+            if std not in landuse.READ_STANDARDS:
+                raise MappingFormError(f"未知的用地分类标准 {std!r}；可选：{'、'.join(landuse.READ_STANDARDS)}",
                                        f"unknown land-use classification {std!r}; allowed: "
-                                       f"{', '.join(landuse.LAND_USE_STANDARDS)}")
+                                       f"{', '.join(landuse.READ_STANDARDS)}")
             defaults["land_use_std"] = std
     return FieldMapping(fields, tuple(keep), values, defaults, dict(base.units), dict(base.include),
                         base.source_layer, base.crs, base.encoding)

@@ -51,7 +51,11 @@ STANDARD_NAMES = {
     **{normalise_text(n): landuse.STD_GBT21010 for n in (
         landuse.STD_GBT21010, "GB/T21010", "GB/T 21010", "GB/T 21010-2017", "GBT21010", "21010", "三调",
         "土地利用现状分类")},
+    **{normalise_text(n): landuse.STD_GBT21010_2007 for n in (
+        landuse.STD_GBT21010_2007, "GB/T 21010-2007", "GBT21010-2007", "二调", "土地利用现状分类（2007）")},
 }
+#: A GB/T 21010-2007 second-level code: three digits, its first two a first-level class (01–12).
+_CODE_2007 = re.compile(r"^(0[1-9]|1[0-2])\d$")
 
 #: Excel stores dates as days since 1899-12-30; serials in this range are 1954–2099.
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -129,7 +133,7 @@ def normalise_land_use(frame: pd.DataFrame) -> list[tuple[int, str, str, object]
     for (code, std), rows in pairs.groupby(["code", "std"], dropna=False).groups.items():
         positions = frame.index.get_indexer(rows)
         std = None if (std is None or (isinstance(std, float) and np.isnan(std))) else std
-        written = code
+        written, written_std = code, std
         named = landuse.code_of_name(code, fold) if std is None else None
         if named is not None:  # a class's name (二类工业用地) in place of its code: the class it names
             code, std = named
@@ -138,6 +142,22 @@ def normalise_land_use(frame: pd.DataFrame) -> list[tuple[int, str, str, object]
             original.iloc[positions] = written  # (the name as written is kept, as a crosswalked code is)
             original_std.iloc[positions] = std
             notes += [(p, "land_use", f"class name read as its code {code} ({std})", written) for p in positions]
+        elif std == landuse.STD_GBT21010_2007 or (std is None and _CODE_2007.match(code)):
+            # A cadastral file's GB/T 21010-2007 code (061): re-coded to 2017 (0601), then crosswalked from there;
+            # the code as written stays the original.
+            recoded = landuse.recode_gbt21010_2007(code)
+            if recoded is None:  # (a 2007 classification named, the code none of its classes: the validator says)
+                continue
+            written_std = std = landuse.STD_GBT21010_2007
+            name = landuse.land_use_class(code, std).label_zh
+            found = landuse.land_use_class(recoded, landuse.STD_GBT21010)
+            notes += [(p, "land_use", f"{code} {name} read as {std} (二调) and re-coded to {landuse.STD_GBT21010} "
+                       f"{recoded}{' ' + found.label_zh if found else ''}", code) for p in positions]
+            out_code.iloc[positions] = code = recoded
+            out_std.iloc[positions] = std = landuse.STD_GBT21010
+            original.iloc[positions] = written
+            original_std.iloc[positions] = written_std
+            review.iloc[positions] = True
         if std is None:
             if re.fullmatch(r"[A-Z][A-Z0-9]*", code):
                 std, how = landuse.STD_GB50137, "letters: read as GB 50137-2011"
@@ -156,11 +176,11 @@ def normalise_land_use(frame: pd.DataFrame) -> list[tuple[int, str, str, object]
             continue
         target = _crosswalk(code, std)
         original.iloc[positions] = written
-        original_std.iloc[positions] = std
+        original_std.iloc[positions] = written_std or std
         review.iloc[positions] = True
         if target is None:
             out_std.iloc[positions] = std
-            notes += [(p, "land_use", f"no 用地用海2023 equivalent for {code} ({std}); kept in {std}, review", code)
+            notes += [(p, "land_use", f"no 用地用海2023 equivalent for {code} ({std}); kept in {std}, review", written)
                       for p in positions]
             continue
         out_code.iloc[positions] = target
@@ -168,7 +188,7 @@ def normalise_land_use(frame: pd.DataFrame) -> list[tuple[int, str, str, object]
         found = landuse.land_use_class(target, landuse.STD_2023)
         name = found.label_zh if found else ""
         notes += [(p, "land_use", f"crosswalked {code} ({std}) → {target} {name} ({landuse.STD_2023}); "
-                   "original kept, flagged for review", code) for p in positions]
+                   "original kept, flagged for review", written) for p in positions]
     frame["land_use"] = out_code
     frame["land_use_std"] = out_std
     frame["land_use_original"] = original

@@ -165,6 +165,7 @@ class Suggestion:
 
 _STANDARD_NAMES = {landuse.STD_2023: ("用地用海 2023 代码", "用地用海 2023 codes"),
                    landuse.STD_GBT21010: ("三调（GB/T 21010）代码", "三调 (GB/T 21010) codes"),
+                   landuse.STD_GBT21010_2007: ("二调（GB/T 21010-2007）代码", "二调 (GB/T 21010-2007) codes"),
                    landuse.STD_GB50137: ("GB 50137 代码", "GB 50137 codes")}
 
 
@@ -176,6 +177,7 @@ def _canonical_code(value: str) -> str:
 #: GB 50137 code): two, four or six digits; a capital letter and up to three digits.
 CODE_PATTERNS = {landuse.STD_2023: re.compile(r"^\d{2}(?:\d{2}){0,2}$"),
                  landuse.STD_GBT21010: re.compile(r"^\d{2}(?:\d{2})?$"),
+                 landuse.STD_GBT21010_2007: re.compile(r"^\d{2}\d?$"),
                  landuse.STD_GB50137: re.compile(r"^[A-Z]\d{0,3}$")}
 
 
