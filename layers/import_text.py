@@ -1068,7 +1068,12 @@ def record_in(record: str, lang: str = "zh") -> str:
             return f"空隙位于源数据坐标 {gap['point']}（{_crs_zh(gap['crs'])}）"
         return f"空隙位于 {gap['point']}"
     said = ROW.sub(lambda m: f"第 {m[1]} 行" + (f"（{_id_in(m[2])}）" if m[2] else ""), record)
+    # An aggregated notice's records (layers.validate.aggregated): "row 1, row 2 … and 3 more".
+    said = _MORE.sub(lambda m: f" … 等另 {m[1]} 条", said)
     return said.replace(", ", "、")
+
+
+_MORE = re.compile(r" … and (\d+) more$")
 
 
 def _id_in(text: str) -> str:

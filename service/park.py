@@ -216,6 +216,18 @@ def _unavailable_when_damaged(layer: str | None = None) -> Iterator[None]:
         raise ParkUnavailable(str(exc), layer) from exc
 
 
+def park_is_new(service: ParkService) -> bool:
+    """Whether ``service``'s park holds nothing yet (no GeoPackage file, no park schema) and never did while served:
+    its first import creates it. A park read before and gone since is damaged, not new; and a store that cannot
+    tell (a database that does not answer) is unavailable, not new."""
+    if service.ever_read:
+        return False
+    try:
+        return not service.store.exists()
+    except Exception:  # noqa: BLE001 — whatever keeps us from asking, the park is not known to be new
+        return False
+
+
 #: What the kept results give for a result not kept (a result may be None).
 _NOT_KEPT = object()
 
@@ -345,6 +357,11 @@ class ParkService:
         current = self.version()
         with self._lock:
             return self._chain(since, current)
+
+    @property
+    def ever_read(self) -> bool:
+        """Whether this service has read the park (a park that goes missing after is unavailable, not new)."""
+        return self._version is not None
 
     def version(self) -> str:
         """The store's current version (for HTTP validators such as tile ETags)."""

@@ -197,6 +197,9 @@ def test_an_unknown_reason_leaves_the_whole_message_to_the_english_page():
      "空隙位于源数据坐标 (636010.500, 3171020.250)（EPSG:4549 CGCS2000 / 3-degree Gauss-Kruger CM 120E）"),
     ("gap at (636,010.5, 3,171,020.2)", "空隙位于 (636,010.5, 3,171,020.2)"),
     ("P-1 / P-2", "P-1 / P-2"),
+    # an aggregated notice's records (layers.validate.aggregated): the rest counted, in Chinese too
+    ("row 1, row 2, row 5 … and 3 more", "第 1 行、第 2 行、第 5 行 … 等另 3 条"),
+    ("row 1 (parcel_id=P1) … and 12 more", "第 1 行（地块编号 P1） … 等另 12 条"),
 ])
 def test_the_record_a_topology_notice_concerns(english, zh):
     assert record_in(english) == zh

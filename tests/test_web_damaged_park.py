@@ -136,7 +136,8 @@ def test_a_park_damaged_while_served_answers_503_then_recovers(tiny_park):
     page = client.get("/vacancy")
     assert page.status_code == 503
     text = page.get_data(as_text=True)
-    assert "园区数据（厂房单元图层）当前无法使用" in text and "flask --app app check-park" in text
+    assert "园区数据（厂房单元图层）当前无法使用" in text and "检查命令 check-park" in text
+    assert "--app" not in text  # the page's terms: what to ask the administrator, no command line
     assert str(tiny_park.path) not in text  # paths and values go to the log, not to the visitor
     api = client.get("/api/vacancy?lang=en")
     assert api.status_code == 503 and api.get_json()["error"]["code"] == "ParkUnavailable"

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
 
 from geo.audit_log import layer_name
 from layers.store import ParkStoreError, StorageFullError, is_storage_full
-from service.park import ParkUnavailable
+from service.park import ParkService, ParkUnavailable, park_is_new
 from web.i18n import tr
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,16 @@ def json_error(status: int, code: str, message: str, **details) -> tuple[Respons
     return jsonify(error_body(status, code, message, **details)), status
 
 
+def no_park_response():
+    """A park with no data yet: 404 ``NoPark``; the page says how its first import creates it."""
+    message = tr("园区还没有数据。导入第一个文件（如地块的 Shapefile、国土 TXT 或界址点坐标表）即建立园区。",
+                 "The park holds no data yet. Importing a first file (parcels as a Shapefile, a 国土 TXT, a "
+                 "boundary-point table …) creates it.")
+    if wants_json():
+        return json_error(404, "NoPark", message)
+    return render_template("no_park.html", message=message), 404
+
+
 def error_response(status: int, code: str, message: str, **details):
     """The error as JSON for a JSON request (:func:`wants_json`), else as the error page for a browser."""
     if wants_json():
@@ -194,16 +204,19 @@ def init_app(app: Flask) -> None:
     def handle_park_unavailable(exc: ParkStoreError):
         if isinstance(exc, StorageFullError):
             return storage_full_response(exc)
+        service = next((e for e in current_app.extensions.values() if isinstance(e, ParkService)), None)
+        if service is not None and park_is_new(service):  # nothing imported yet: where to start, not an error
+            return no_park_response()
         # The details (file paths, records, values) go to the log; check-park prints them for the administrator.
         log.error("park unavailable on %s %s: %s", request.method, request.path, exc)
         layer = exc.layer if isinstance(exc, ParkUnavailable) else None
         zh_layer, en_layer = (f"（{layer_name(layer)}图层）", f" (layer {layer!r})") if layer else ("", "")
         return error_response(503, "ParkUnavailable", tr(
             f"园区数据{zh_layer}当前无法使用：文件缺失、损坏，或在 ParkAtlas 之外被改成了无效的值。"
-            "请管理员运行 'flask --app app check-park' 查看问题并修正，或用 'flask --app app restore 备份.gpkg' 恢复最近的备份。",
+            "请告知系统管理员：在服务器上检查园区数据（检查命令 check-park）并修正，或从最近的备份恢复（恢复命令 restore）。",
             f"The park's data{en_layer} cannot be served as it is now: missing, damaged, or changed outside ParkAtlas "
-            "into values that do not validate. An administrator should run 'flask --app app check-park' to see "
-            "the problem and correct it, or restore the last backup with 'flask --app app restore BACKUP.gpkg'."))
+            "into values that do not validate. Tell the administrator: they check the park's data on the server (the "
+            "check-park command) and correct it, or restore the last backup (the restore command)."))
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

@@ -73,7 +73,7 @@ from web.api_params import day_in_range
 from web.auth import current_user
 from web.errors import BadRequest, error_body, wants_json
 from web.i18n import current_lang, tr
-from web.park import park
+from web.park import park, park_absent
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,21 @@ def _form_options() -> dict:
         value = (request.form.get(name) or "").strip()
         options[name] = value or None
     options["valid_from"] = _valid_from(request.form.get("valid_from"))
+    options["park_name"] = _park_name(request.form.get("park_name"))
     return options
+
+
+#: The longest park name the form takes (it titles every page and report).
+PARK_NAME_MAX = 60
+
+
+def _park_name(raw: str | None) -> str | None:
+    """The name a park this import creates takes (blank: None, the file's name then); 400 when too long."""
+    text = " ".join(str(raw or "").split())
+    if len(text) > PARK_NAME_MAX:
+        raise BadRequest(tr(f"园区名称最长 {PARK_NAME_MAX} 个字，收到 {len(text)} 个字",
+                            f"the park name takes at most {PARK_NAME_MAX} characters, got {len(text)}"))
+    return text or None
 
 
 def _valid_from(raw: str | None) -> str | None:
@@ -174,6 +188,7 @@ def _run(path: Path, saved: dict, *, commit: bool, accept_far: bool = False):
         valid_from=dt.date.fromisoformat(saved["valid_from"]) if saved.get("valid_from") else None,
         mapping_path=str(path.parent / mapping) if mapping else None,
         mapping_name=None if mapping else saved.get("mapping_name"), id_field=saved.get("id_field"),
+        park_name=saved.get("park_name"),
         accept_far=accept_far, ask_far=not commit,
         limits=ImportLimits(max_upload_bytes=current_app.config["MAX_CONTENT_LENGTH"]),
         checks=ImportChecks.from_config(current_app.config),
@@ -248,7 +263,8 @@ def upload_form():
     saved = [(m.name, get_layer(m.layer).label(current_lang()) if m.layer in REGISTRY else m.layer)
              for m in list_mappings(park().store)]
     return render_template("import/index.html", layers=layers, modes=MODES, saved_mappings=saved,
-                           max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
+                           max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+                           new_park=park_absent(), park_name_max=PARK_NAME_MAX)
 
 
 @bp.post("/import")

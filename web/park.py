@@ -17,7 +17,7 @@ from layers.results_cache import results_cache_for
 from layers.rules import RulesError
 from layers.stores import close_store, open_store
 from service.day import DayError, DayRange, day_allowed
-from service.park import ParkService, ParkUnavailable
+from service.park import ParkService, ParkUnavailable, park_is_new
 from service.rules import RulesInForce
 from web.errors import BadRequest, error_response
 from web.i18n import tr
@@ -56,6 +56,11 @@ def switch_park(app: Flask, location) -> ParkService:
 def park() -> ParkService:
     """The current app's park service."""
     return current_app.extensions[_EXTENSION]
+
+
+def park_absent() -> bool:
+    """Whether the current app's park holds nothing yet (:func:`service.park.park_is_new`)."""
+    return park_is_new(park())
 
 
 def app_park(app: Flask) -> ParkService:
