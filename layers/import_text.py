@@ -530,6 +530,8 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"letters: read as (?P<std>.+)", "字母代码：按 {std} 读取"),
         (r"class name read as its code (?P<code>\S+) \((?P<std>[^)]+)\)", "地类名称已按其代码 {code}（{std}）读取"),
         (r"no classification given; assumed (?P<std>.+)", "未给出用地分类标准，按 {std}"),
+        (r"land-use classification told by 地块用途: every plot's 地块用途 is the class name its 地类编码 has in "
+         r"(?P<std>.+)", "用地分类标准由地块用途确定：每个地块的地块用途都是其地类编码在 {std} 中的类名"),
         (r"(?P<code>\S+) (?P<name>\S+) read as (?P<std>\S+) \(二调\) and re-coded to (?P<std2>\S+) (?P<new>\S+)"
          r"(?: (?P<newname>\S+))?$",
          lambda m: f"{m['code']} {m['name']} 按 {m['std']}（二调）读取，并改写为 {m['std2']} 代码 {m['new']}"

@@ -134,3 +134,47 @@ def test_a_cadastral_shapefile_imports_its_land_uses_users_and_tenures_and_says_
             == "061 工业用地 按 GB/T21010-2007（二调）读取，并改写为 GB/T21010-2017 代码 0601 工业用地")
     assert (chinese("051 批发零售用地 read as GB/T21010-2007 (二调) and re-coded to GB/T21010-2017 05")
             == "051 批发零售用地 按 GB/T21010-2007（二调）读取，并改写为 GB/T21010-2017 代码 05")
+
+
+def _gtxt_plots(tmp_path, uses_and_codes):
+    import gtxt_samples as g
+
+    plots = [g.plot(["5", "1.0000", f"DK-{i}", f"{i}号地块", "面", "", use, code],
+                    g.ring_lines(g.square(200 * i, 0, 100.0), 1))
+             for i, (use, code) in enumerate(uses_and_codes, start=1)]
+    return g.write(tmp_path, g.gtxt(plots))
+
+
+@pytest.mark.parametrize(("uses_and_codes", "told", "stored", "review"), [
+    # 工业用地 is 1001 only in 用地用海 2023 (1001 is 铁路用地 in GB/T 21010): told, nothing to review.
+    ([("工业用地", "1001"), ("一类工业用地", "100101")], "用地用海2023", [("1001", "用地用海2023"),
+                                                                    ("100101", "用地用海2023")], [False, False]),
+    # 铁路用地 1001 is GB/T 21010-2017: told, then crosswalked to 2023 (1201) and reviewed as a crosswalk is.
+    ([("铁路用地", "1001")], "GB/T21010-2017", [("1201", "用地用海2023")], [True]),
+    # A 2007 code named: told, re-coded.
+    ([("工业用地", "061")], "GB/T21010-2007", [("1001", "用地用海2023")], [True]),
+    # Two plots whose names tell two classifications: none told (read as before: 2023, reviewed).
+    ([("工业用地", "1001"), ("工业用地", "0601")], None, [("1001", "用地用海2023"), ("0601", "用地用海2023")],
+     [True, True]),
+    # A plot with a code and no name: none told.
+    ([("工业用地", "1001"), ("", "1001")], None, [("1001", "用地用海2023"), ("1001", "用地用海2023")], [True, True]),
+])
+def test_a_gtxts_class_names_tell_the_classification_of_its_codes(tmp_path, uses_and_codes, told, stored, review):
+    from layers.import_text import chinese
+    from layers.io import ImportOptions, import_layer
+    from layers.io.gtxt import read_gtxt, told_classification
+    from layers.store import GeoPackageStore
+
+    path = _gtxt_plots(tmp_path, uses_and_codes)
+    assert told_classification(read_gtxt(path.read_bytes().decode("gbk")).frame) == told
+    park = GeoPackageStore(tmp_path / "park.gpkg")
+    plan = import_layer(path, "parcels", park=park, options=ImportOptions(park_name="报批"))
+    parcels = park.load("parcels").sort_values("parcel_id")
+    assert list(zip(parcels["land_use"], parcels["land_use_std"], strict=True)) == stored
+    assert list(parcels["land_use_review"].fillna(False).astype(bool)) == review
+    said = (f"land-use classification told by 地块用途: every plot's 地块用途 is the class name its 地类编码 has in "
+            f"{told}")
+    assert (said in plan.report.text()) == (told is not None)
+    if told == "用地用海2023":
+        assert "no classification given" not in plan.report.text()
+        assert chinese(said) == "用地分类标准由地块用途确定：每个地块的地块用途都是其地类编码在 用地用海2023 中的类名"

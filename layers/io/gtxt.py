@@ -775,6 +775,32 @@ def _has_text(value: object) -> bool:
         value is not None and not isinstance(value, str) and not pd.isna(value))
 
 
+def told_classification(frame: pd.DataFrame) -> str | None:
+    """The land-use classification the plots' 地块用途 tells, or None.
+
+    A 国土 TXT gives a plot's 地类编码 without its classification, and 1001 is 工业用地 in 用地用海 2023 but 铁路用地
+    in GB/T 21010. When every plot with a code also names its class, and one classification (用地用海 2023 first,
+    where the codes mean the same in several) gives every such code that name, the names tell the classification.
+    """
+    if "地块用途" not in frame.columns or "地类编码" not in frame.columns:
+        return None
+    from layers.landuse import STD_2023, STD_GB50137, STD_GBT21010, STD_GBT21010_2007, land_use_class
+
+    systems = [STD_2023, STD_GBT21010, STD_GB50137, STD_GBT21010_2007]
+    seen = False
+    for use, code in zip(frame["地块用途"], frame["地类编码"]):
+        if not _has_text(code):
+            continue
+        if not _has_text(use):
+            return None
+        seen = True
+        systems = [system for system in systems if (found := land_use_class(str(code).strip(), system)) is not None
+                   and found.code == str(code).strip() and found.label_zh == str(use).strip()]
+        if not systems:
+            return None
+    return systems[0] if seen else None
+
+
 def _names_its_code(use: object, code: object) -> bool:
     """Whether ``use`` is empty or the class name of land-use code ``code`` in a system ParkAtlas knows."""
     if not _has_text(use):
@@ -790,6 +816,6 @@ def _names_its_code(use: object, code: object) -> bool:
     return False
 
 
-__all__ = ["EXTRA_FIELD", "PLOT_FIELDS", "derived_columns", "GtxtChecks", "GtxtContent", "GtxtDocument", "GtxtError", "assemble",
+__all__ = ["EXTRA_FIELD", "PLOT_FIELDS", "derived_columns", "told_classification", "GtxtChecks", "GtxtContent", "GtxtDocument", "GtxtError", "assemble",
            "check_area", "check_count", "check_line_count", "looks_like_gtxt", "parse_gtxt", "read_gtxt", "split_rings",
            "swapped_axes", "utf16_without_bom", "without_prefix"]

@@ -503,6 +503,9 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
         else:
             out[target] = out[target].where(present(out[target]), value)
         report.note("all", target, f"default {value!r} from the mapping file where the source has no value")
+    for target, value in data.defaults.items():  # (the reader said how it knows; the user's mapping wins)
+        if target not in mapping.defaults:
+            out[target] = out[target].where(present(out[target]), value) if target in out.columns else value
     return out, match.units, yearly
 
 

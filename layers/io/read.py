@@ -77,6 +77,9 @@ class SourceData:
     #: Columns that restate what the record has anyway (a 国土 TXT's point count and area, checked against the
     #: coordinates): not data to keep. Column → why, in Chinese and English (the report's "ignored" line).
     derived_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Values the file tells for every record without a field of its own (a 国土 TXT's land-use classification, told
+    #: by its class names): set where the record has none, unless the user's mapping gives a default.
+    defaults: dict[str, object] = field(default_factory=dict)
 
     @property
     def has_geometry(self) -> bool:
@@ -424,8 +427,15 @@ def _read_gtxt(path: Path, spec: LayerSpec, *, encoding: str | None, limits: Imp
         content = gtxt.read_gtxt(text, checks=gtxt.GtxtChecks.from_environ(), max_plots=limits.max_features)
     except gtxt.GtxtError as exc:
         raise SourceError(f"{path.name}: {exc}") from None
+    notes, defaults = list(content.notes), {}
+    told = gtxt.told_classification(content.frame)
+    if told is not None:  # each plot's 地块用途 is its 地类编码's class name in one classification: the codes are of it
+        defaults["land_use_std"] = told
+        notes.append(f"land-use classification told by 地块用途: every plot's 地块用途 is the class name its 地类编码 "
+                     f"has in {told}")
     return SourceData(content.frame, "国土 TXT", content.crs, encoding=choice, damaged=content.damaged,
-                      fixes=content.fixes, notes=content.notes, derived_columns=gtxt.derived_columns(content.frame))
+                      fixes=content.fixes, notes=notes, derived_columns=gtxt.derived_columns(content.frame),
+                      defaults=defaults)
 
 
 def _check_layer_rows(path: Path, layer: str, limits: ImportLimits) -> None:
