@@ -27,6 +27,7 @@ from geo.reasons import TEXT_DTYPE, align, isin, lookup, take_text
 from geo.records import in_force, with_fields_of
 from geo.utilisation import area_ratios, building_floor_areas, building_parcel_pairs, utilisation
 from geo.vacancy import overlapping_leases, park_vacancy, unit_vacancy, vacancy_by, vacancy_trend
+from layers.evaluation_rules import StatusRules, default_evaluation_rules
 from layers.rules import LandRules
 from layers.schema import VALID_TIME_FIELD_NAMES
 from layers.text_keys import positions
@@ -278,6 +279,7 @@ def analyse_land(
     steps=parcel_steps,
     pairs=None,
     ready: pd.DataFrame | None = None,
+    status_rules: StatusRules | None = None,
 ) -> LandAnalysis:
     """Run every land analysis on a park's validated layers as of ``as_of``.
 
@@ -304,8 +306,12 @@ def analyse_land(
     ready
         The readiness flags of these parcels on ``as_of`` under ``infra_rules`` when already computed
         (:func:`readiness_flags`, indexed like the parcels in force); by default ``steps`` computes them.
+    status_rules
+        The evaluation's status rules in force: the dates that make a parcel without a status supplied and built
+        in the area ratios (``geo.utilisation.area_ratios``); ``None``: the national defaults.
     """
     when = pd.Timestamp(as_of).normalize()
+    status = status_rules or default_evaluation_rules().status
     parcels = _layer(layers, "parcels", when)
     buildings = _layer(layers, "buildings", when)
     units = _layer(layers, "units", when)
@@ -379,7 +385,9 @@ def analyse_land(
         park_vacancy=park_vacancy(unit_table),
         overlaps=overlaps,
         trend=trend,
-        ratios=area_ratios(parcels, util, tax_wan=mu.parcels["tax_wan"], rules=rules),
+        ratios=area_ratios(parcels, util, tax_wan=mu.parcels["tax_wan"], rules=rules, as_of=when.date(),
+                           supplied_date=status.supplied_date_without_status,
+                           built_date=status.built_date_without_status),
         readiness=bool(readiness_columns),
         readiness_flags=ready,
     )

@@ -70,6 +70,7 @@ COLUMNS: dict[str, Column] = {
     "industrial_investment_wan": _c("工业用地投资额", "Investment on industrial land", "万元"),
     "industrial_investment_m2": _c("有投资数据的工业用地", "Industrial land with investment figures", "m²"),
     "supplied_tax_wan": _c("已供应土地税收", "Tax of supplied land", "万元"),
+    "supply_unknown": _c("供地无法判断的地块", "Parcels whose supply cannot be told", "宗"),
     "land_mu": _c("土地面积", "Land", "亩"), "supplied_mu": _c("已供应面积", "Supplied", "亩"),
     "development_rate": _c("土地开发率", "Development rate", "%"), "supply_rate": _c("土地供应率", "Supply rate", "%"),
     "built_rate": _c("土地建成率", "Built rate", "%"), "comprehensive_far": _c("综合容积率", "Overall FAR", ""),

@@ -323,9 +323,10 @@ def park_summary(layers: Mapping[str, pd.DataFrame], *, as_of: dt.date | None, r
     (:func:`without_unjudged`), as are those the records cannot tell (parcels with neither status nor contract date).
     """
     current = {name: in_force(layers[name], as_of=as_of) for name in SUMMARY_LAYERS}
-    if land is None:
-        land = analyse_land(layers, as_of=as_of or dt.date.today(), rules=rules, infra_rules=infra_rules)
     evaluation_rules = evaluation_rules or default_evaluation_rules()
+    if land is None:
+        land = analyse_land(layers, as_of=as_of or dt.date.today(), rules=rules, infra_rules=infra_rules,
+                            status_rules=evaluation_rules.status)
     options = {"land_supply": {"as_of": as_of,
                                "supplied_date": evaluation_rules.status.supplied_date_without_status}}
     figures = {group: function(*(current[name] for name in names), **options.get(group, {}))

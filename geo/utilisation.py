@@ -13,6 +13,7 @@ inside one parcel skip the polygon intersection (DESIGN.md measured 113 s → 30
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -21,7 +22,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_projected
-from geo.reasons import TEXT_DTYPE, as_bool, float_column, join_reasons, take_at, take_text, text_column
+from geo.reasons import TEXT_DTYPE, as_bool, date_column, float_column, join_reasons, take_at, take_text, text_column
+from geo.records import dated_without_status
 from geo.units import M2_PER_HA, M2_PER_MU
 from layers.rules import LandRules
 from layers.text_keys import positions
@@ -446,6 +448,9 @@ def area_ratios(
     by: str = "area_name",
     rules: LandRules,
     park_label: str = "全园区",
+    as_of: dt.date | None = None,
+    supplied_date: str | None = None,
+    built_date: str | None = None,
 ) -> pd.DataFrame:
     """开发区土地集约利用评价 ratios per area (片区/期次) and for the whole park (DOMAIN.md §2.3).
 
@@ -457,17 +462,29 @@ def area_ratios(
         :func:`utilisation` of the same parcels.
     tax_wan
         Tax attributed to each parcel (万元, e.g. from ``geo.muju``), for tax per hectare.
+    as_of, supplied_date, built_date
+        A parcel **without a status** counts as supplied (and ready) when its ``supplied_date`` field (the contract
+        date) is on or before ``as_of``, and as built when its ``built_date`` field is: the rule of the overview and of
+        the national evaluation (``geo.records.dated_without_status``; the fields are the evaluation rules'
+        ``status.supplied_date_without_status``/``built_date_without_status``). One with neither a status nor that
+        date cannot be counted: the figures of its area and of the park resting on supply are then NaN.
 
     Returns
     -------
     DataFrame indexed by area (the park last, labelled ``park_label``): land totals in m²,
     ``land_mu, supplied_mu, development_rate, supply_rate, built_rate, comprehensive_far, industrial_far,
-    industrial_building_coef, investment_intensity_wan_per_mu, tax_per_ha_wan``.
+    industrial_building_coef, investment_intensity_wan_per_mu, tax_per_ha_wan``, and ``supply_unknown`` (parcels
+    that have neither a status nor a date to tell their supply by).
     """
     ratios = rules.park_ratios
     status = text_column(parcels, "status")
     area = util["area_m2"].to_numpy()
-    supplied = status.isin(ratios.supplied_statuses).to_numpy()
+    day = as_of or dt.date.today()
+    by_supply, untold = (dated_without_status(status, date_column(parcels, supplied_date), day)
+                         if supplied_date is not None else (np.zeros(len(parcels), bool), status.isna().to_numpy()))
+    by_built = (dated_without_status(status, date_column(parcels, built_date), day)[0]
+                if built_date is not None else np.zeros(len(parcels), bool))
+    supplied = status.isin(ratios.supplied_statuses).to_numpy() | by_supply
     industrial_supplied = supplied & util["is_industrial"].to_numpy(dtype=bool)
     investment = util["investment_intensity_wan_per_mu"].to_numpy() * util["area_mu"].to_numpy()
     tax = np.zeros(len(parcels)) if tax_wan is None else tax_wan.reindex(parcels.index).to_numpy(dtype=float)
@@ -476,9 +493,9 @@ def area_ratios(
     group, names = pd.factorize(text_column(parcels, by).fillna("—"), sort=True)
     frame = pd.DataFrame({
         "land_m2": area,
-        "ready_m2": np.where(status.isin(ratios.ready_statuses).to_numpy(), area, 0.0),
+        "ready_m2": np.where(status.isin(ratios.ready_statuses).to_numpy() | by_supply, area, 0.0),
         "supplied_m2": np.where(supplied, area, 0.0),
-        "built_m2": np.where(status.isin(ratios.built_statuses).to_numpy(), area, 0.0),
+        "built_m2": np.where(status.isin(ratios.built_statuses).to_numpy() | by_built, area, 0.0),
         "supplied_far_gfa_m2": np.where(supplied, np.nan_to_num(util["far_gfa_m2"].to_numpy()), 0.0),
         "industrial_m2": np.where(industrial_supplied, area, 0.0),
         "industrial_far_gfa_m2": np.where(industrial_supplied, np.nan_to_num(util["far_gfa_m2"].to_numpy()), 0.0),
@@ -486,6 +503,7 @@ def area_ratios(
         "industrial_investment_wan": np.where(industrial_supplied & ~np.isnan(investment), investment, 0.0),
         "industrial_investment_m2": np.where(industrial_supplied & ~np.isnan(investment), area, 0.0),
         "supplied_tax_wan": np.where(supplied, np.nan_to_num(tax), 0.0),
+        "supply_unknown": untold.astype(np.int64),
     })
     groups = frame.groupby(group, sort=True).sum()
     groups.index = pd.Index(np.asarray(names, dtype=object), name="group")
@@ -506,8 +524,16 @@ def area_ratios(
     groups["investment_intensity_wan_per_mu"] = ratio("industrial_investment_wan", "industrial_investment_m2") \
         * M2_PER_MU
     groups["tax_per_ha_wan"] = ratio("supplied_tax_wan", "supplied_m2") * M2_PER_HA
+    # An area holding a parcel whose supply cannot be told: what rests on supply is not judged (never a 0).
+    untold_rows = groups["supply_unknown"].to_numpy() > 0
+    groups.loc[untold_rows, list(SUPPLY_FIGURES)] = np.nan
     groups.index.name = by
     return groups
+
+
+#: The ratios of :func:`area_ratios` that rest on which parcels are supplied, ready or built.
+SUPPLY_FIGURES = ("supplied_mu", "development_rate", "supply_rate", "built_rate", "comprehensive_far",
+                  "industrial_far", "industrial_building_coef", "investment_intensity_wan_per_mu", "tax_per_ha_wan")
 
 
 def compliance_mask(util: pd.DataFrame) -> np.ndarray:

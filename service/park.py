@@ -676,7 +676,8 @@ class ParkService:
             rules = self.rules()
             return analyse_land(self.layers(LAND_LAYERS), as_of=day, rules=rules.land,
                                 infra_rules=rules.infrastructure if readiness else None, pairs=self.pairs_among(),
-                                ready=self.readiness_flags(day) if readiness else None)
+                                ready=self.readiness_flags(day) if readiness else None,
+                                status_rules=rules.evaluation.status)
 
         # Both kinds share the land analyses' budget of kept results (each is hundreds of MB on a large park).
         return self._result(("land", day) if readiness else ("land", day, "without readiness"), compute, run)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -244,6 +246,40 @@ def test_area_ratios_by_hand():
     assert park["tax_per_ha_wan"] == pytest.approx(75.0)
     assert ratios.loc["二期", "supply_rate"] == 0.0
     assert np.isnan(ratios.loc["二期", "built_rate"])
+
+
+def test_area_ratios_of_parcels_without_a_status_count_them_by_their_dates_or_judge_nothing():
+    # 一期: a 1 ha parcel supplied by status; a 1 ha parcel without a status contracted on the day itself (supplied,
+    # the day included) and completed the year before (built); a 1 ha one contracted the day after (not supplied).
+    # 二期: a 1 ha parcel with neither a status nor a contract date: its area's and the park's figures resting on
+    # supply are not judged (NaN, never 0); its land is still counted.
+    day = dt.date(2025, 12, 31)
+    rows = [
+        {"parcel_id": "a", "area_name": "一期", "status": "supplied"},
+        {"parcel_id": "b", "area_name": "一期", "status": None, "contract_date": "2025-12-31",
+         "actual_completion_date": "2024-06-30"},
+        {"parcel_id": "c", "area_name": "一期", "status": None, "contract_date": "2026-01-01"},
+        {"parcel_id": "d", "area_name": "二期", "status": None},
+    ]
+    parcels = parcels_frame(rows, [box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100),
+                                   box(300, 0, 400, 100)])
+    util = utilisation(parcels, gpd.GeoDataFrame({"building_id": pd.Series([], dtype="str"), "status": [],
+                                                  "floors": []}, geometry=[], crs=EPSG), rules=RULES)
+    ratios = area_ratios(parcels, util, rules=RULES, as_of=day, supplied_date="contract_date",
+                         built_date="actual_completion_date")
+    first = ratios.loc["一期"]
+    assert first["supplied_m2"] == 20_000.0 and first["supplied_mu"] == pytest.approx(30.0)  # 2 ha = 30 亩
+    assert first["development_rate"] == pytest.approx(2 / 3)  # ready: a (status) and b (by its date)
+    assert first["supply_rate"] == 1.0 and first["built_rate"] == 0.5  # b built of a and b supplied
+    assert first["supply_unknown"] == 0
+    second, park = ratios.loc["二期"], ratios.loc["全园区"]
+    assert second["supply_unknown"] == 1 and park["supply_unknown"] == 1
+    for figure in ("supplied_mu", "development_rate", "supply_rate", "built_rate", "comprehensive_far"):
+        assert np.isnan(second[figure]) and np.isnan(park[figure]), figure
+    assert park["land_mu"] == pytest.approx(60.0)  # the land is counted all the same
+    # Without the date rule, a parcel without a status cannot be counted by status at all.
+    plain = area_ratios(parcels, util, rules=RULES, as_of=day)
+    assert plain.loc["一期", "supply_unknown"] == 2 and np.isnan(plain.loc["一期", "supply_rate"])
 
 
 @settings(max_examples=40, deadline=None)

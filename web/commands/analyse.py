@@ -103,7 +103,8 @@ def analyse_command(park_path: str | None, as_of: str | None, out: str | None, e
         except OSError as exc:  # the scheduler cannot be reached (refused, unknown host, timed out)
             click.echo(f"analyse: cannot reach the dask scheduler at {scheduler}: {exc}", err=True)
             sys.exit(2)
-        result = analyse_land(layers, as_of=day, rules=rules.land, infra_rules=rules.infrastructure, steps=steps)
+        result = analyse_land(layers, as_of=day, rules=rules.land, infra_rules=rules.infrastructure, steps=steps,
+                              status_rules=rules.evaluation.status)
     analysed = time.perf_counter()
     parcels = result.parcels
     click.echo(f"{meta.get('park_name') or location}: {len(parcels)} parcels as of {day.isoformat()} "
