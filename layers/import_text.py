@@ -492,10 +492,11 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
          r"\((?P<items>.+)\)",
          lambda m: f"{m['count']} 个{layer_in(m['layer'])}被名单中的多行同时列出：不关联其中任何一个"
                    f"（{_claimed_zh(m['items'])}）"),
-        (r"nothing linked: (?:the park has no (?P<none>\w+) layer|the park's (?P<empty>\w+) layer is empty); the "
+        (r"nothing linked: (?:the park has no (?P<none>\w+) layer|the park's (?P<empty>\w+) layer holds no record in "
+         r"force); the "
          r"column is kept on the (?P<owner>\w+) records, and importing the list again once the (?P<layer>\w+) are in "
          r"the park links them",
-         lambda m: ("园区还没有" + layer_in(m["none"]) + "图层" if m["none"] else layer_in(m["empty"]) + "图层中还没有记录")
+         lambda m: ("园区还没有" + layer_in(m["none"]) + "图层" if m["none"] else layer_in(m["empty"]) + "图层中还没有现行记录")
                    + f"：未能关联；该列按原样保留在{layer_in(m['owner'])}记录上，{layer_in(m['layer'])}导入园区后再次"
                      "导入名单即可关联"),
         (r"also names (?P<layer>\w+); kept as it is \(the link reads '(?P<column>[^']*)'\)",

@@ -236,14 +236,40 @@ def test_an_empty_parcels_layer_says_so_too(tmp_path):
     store = _park(tmp_path / "park.gpkg", rows=[])
     plan = _import(_list(tmp_path / "名单.xlsx", [["甲公司", CODES[0], "L1", 60.0]]), store)
     message = next(n.message for n in plan.report.notices if n.field == "所在地块")
-    assert message.startswith("nothing linked: the park's parcels layer is empty;")
-    assert chinese(message).startswith("地块图层中还没有记录：未能关联；")
+    assert message.startswith("nothing linked: the park's parcels layer holds no record in force;")
+    assert chinese(message).startswith("地块图层中还没有现行记录：未能关联；")
 
 
 def test_a_list_whose_cells_name_no_parcel_says_nothing_of_links(tmp_path):
     store = _park(tmp_path / "park.gpkg")
     plan = _import(_list(tmp_path / "名单.xlsx", [["甲公司", CODES[0], None, 60.0]]), store)
     assert plan.report.links == {} and plan.links is None
+
+
+def test_a_parcel_linked_by_someone_else_since_the_plan_is_not_taken_over(tmp_path, monkeypatch):
+    from layers.io import importer
+
+    store = _park(tmp_path / "park.gpkg")
+    planned = importer._plan_links
+
+    def then_someone_links_l1(*args, **kwargs):
+        plan = planned(*args, **kwargs)
+        parcels = store.load("parcels")
+        parcels.loc[parcels["parcel_id"] == "L1", "enterprise_id"] = "E-NEW"
+        store.save_layers({"parcels": parcels})
+        return plan
+
+    monkeypatch.setattr(importer, "_plan_links", then_someone_links_l1)
+    plan = _import(_list(tmp_path / "名单.xlsx", [["甲公司", CODES[0], "L1", 60.0], ["乙公司", CODES[1], "L2", None]]),
+                   store)
+    assert plan.report.committed
+    assert plan.report.links == {"parcels": {"linked": 1, "conflicts": 1}}
+    assert _links(store)["L1"] == "E-NEW" and _links(store)["L2"] == CODES[1]
+    said = [n.message for n in plan.report.notices if n.field == "所在地块"]
+    assert said == [
+        "1 record(s) of parcels linked to the enterprises record whose row names them (enterprise_id set): L2",
+        f"1 record(s) of parcels linked to another enterprises record already: not changed, the link parcels holds is "
+        f"kept (L1: E-NEW, not {CODES[0]})"]
 
 
 def test_a_mapping_file_names_a_link_column_or_keeps_one_from_linking(tmp_path):
@@ -302,19 +328,30 @@ def test_the_command_line_preview_counts_the_links(tmp_path):
     assert _links(store)["L1"] is None
 
 
-def test_postgis_links_in_the_same_change(tmp_path, postgis_store):
+@pytest.mark.parametrize("listed_before", [False, True])
+def test_postgis_links_in_the_same_change(tmp_path, postgis_store, listed_before):
+    # Listed before: the enterprises and their years are in the park, so the change is written record by record.
     frames = {"parcels": gpd.GeoDataFrame({"parcel_id": ["L1", "L2"], "enterprise_id": [None, "E-OLD"]},
                                           geometry=[_square(0), _square(300)], crs=WORKING_EPSG)}
     postgis_store.save_park(frames, {"working_epsg": WORKING_EPSG, "park_name": "关联测试园区"})
     rows = [["甲公司", CODES[0], "L1", 60.0], ["乙公司", CODES[1], "L2", None]]
-    plan = import_layer(_list(tmp_path / "名单.xlsx", rows), "enterprises", park=AuditedStore(postgis_store),
-                        options=ImportOptions(mode="upsert"), archive_dir=tmp_path / "archive")
+
+    def upsert(source):
+        return import_layer(source, "enterprises", park=AuditedStore(postgis_store),
+                            options=ImportOptions(mode="upsert"), archive_dir=tmp_path / "archive")
+
+    if listed_before:
+        upsert(_list(tmp_path / "无地块.xlsx", [[*row[:2], None, row[3]] for row in rows],
+                     header=["企业名称", "统一社会信用代码", "备注", "2024年税收（万元）"]))
+    plan = upsert(_list(tmp_path / "名单.xlsx", rows))
     assert plan.report.links == {"parcels": {"linked": 1, "conflicts": 1}}
     parcels = postgis_store.load("parcels").set_index("parcel_id")
     assert parcels["enterprise_id"].to_dict() == {"L1": CODES[0], "L2": "E-OLD"}
     events = postgis_store.load("audit_events")
     imports = events[events["action"] == "import"]
-    assert imports.groupby("change_id")["layer"].apply(set).tolist() == [{"enterprises", "enterprise_years",
-                                                                          "parcels"}]
-    linked = imports[(imports["layer"] == "parcels") & (imports["field"] == "enterprise_id")]
+    last = imports[imports["change_id"] == imports["change_id"].iloc[-1]]
+    assert set(last["layer"]) == ({"enterprises", "parcels"} if listed_before  # (the same years: unchanged)
+                                  else {"enterprises", "enterprise_years", "parcels"})
+    assert (imports["layer"] == "parcels").sum() == (last["layer"] == "parcels").sum()
+    linked = last[(last["layer"] == "parcels") & (last["field"] == "enterprise_id")]
     assert linked[["record_id", "new_value"]].values.tolist() == [["L1", CODES[0]]]

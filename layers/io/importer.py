@@ -1056,8 +1056,14 @@ def _plan_links(data: SourceData, rows: np.ndarray, link: tuple[Link, str], spec
     if not named:
         return None
     has_layer = store is not None and store.exists() and declared.layer in store.layer_names()
-    target = store.load(declared.layer) if has_layer else None
-    if target is None or not len(target):
+    rows_of = row_store(store, [declared.layer]) if has_layer else None
+    if rows_of is not None:  # the records the list names, not the layer (which may hold 10⁶)
+        live = rows_of.count_live(declared.layer)
+        target = rows_of.read_rows(declared.layer, linking.named_ids(cells))
+    else:
+        target = store.load(declared.layer) if has_layer else None
+        live = int(target["retired_on"].isna().sum()) if target is not None else 0
+    if not live:
         report.note("all", column, linking.unavailable(declared, spec.name, has_layer=has_layer))
         report.links[declared.layer] = {"unavailable": named}
         return None
@@ -1076,12 +1082,13 @@ def _say_links(result: linking.LinkResult, link: Link, column: str, spec: LayerS
 
 def _links_now(plan: ImportPlan, owners: pd.Series, current: pd.DataFrame, options: ImportOptions
                ) -> pd.DataFrame | None:
-    """The linked layer with the import's links made as it is now (under the write lock), the records' ids as
-    written (generated ids numbered again); None when nothing is to be linked any more. The report says it again
-    if the park changed since the plan."""
+    """The linked layer with the import's links made as it is now (under the write lock; ``current`` may hold only
+    the records the plan links), the records' ids as written (generated ids numbered again); None when nothing is to
+    be linked any more. Only what the plan links is made: the report says it again if the park changed since."""
     links, report = plan.links, plan.report
     target_spec = get_layer(links.link.layer)
-    result = linking.plan_links(owners, links.cells, current, target_spec, links.link)
+    now = linking.plan_links(owners, links.cells, current, target_spec, links.link, only=set(links.result.linked))
+    result = links.result.rechecked(now)
     if result != links.result:
         said = set(map(id, links.said))
         report.notices = [n for n in report.notices if id(n) not in said]
@@ -1166,13 +1173,14 @@ def _others(plan: ImportPlan) -> list[str]:
         [plan.links.link.layer] if plan.links is not None and plan.links.writes else [])
 
 
-def _with_others_now(plan: ImportPlan, current: dict[str, pd.DataFrame], options: ImportOptions
-                     ) -> dict[str, pd.DataFrame]:
+def _with_others_now(plan: ImportPlan, current: dict[str, pd.DataFrame], options: ImportOptions, *,
+                     whole: bool = True) -> dict[str, pd.DataFrame]:
     """The layer, its yearly table and the layer its links name as the import makes them from the park as it is
-    now (under the write lock); the linked layer only when it links something."""
+    now (under the write lock; ``whole``: the layers read whole, else the records of :func:`_others_scope`); the
+    linked layer only when it links something."""
     name = plan.spec.name
     incoming = _incoming_now(plan, current[name])
-    out = {name: _merged_now(plan, current[name], options, incoming=incoming)}
+    out = {name: _merged_now(plan, current[name], options, incoming=incoming, whole=whole)}
     if plan.yearly is not None:
         out[plan.yearly.spec.name] = _yearly_now(plan, current[plan.yearly.spec.name], options)
     if plan.links is not None and plan.links.writes:
@@ -1181,6 +1189,22 @@ def _with_others_now(plan: ImportPlan, current: dict[str, pd.DataFrame], options
         if linked is not None:
             out[target] = linked
     return out
+
+
+def _others_scope(plan: ImportPlan, options: ImportOptions) -> Scope | None:
+    """The records an import that writes other layers with its own reads and writes: the file's ids, their yearly
+    records' ids, the records its links set; None (the layers whole) for ``replace`` and for generated ids (the
+    yearly records are keyed by the ids as planned)."""
+    own = _import_scope(plan, options)
+    if own is None or own.prefixes:
+        return None
+    records = dict(own.records)
+    if plan.yearly is not None:
+        yearly = plan.yearly
+        records[yearly.spec.name] = tuple(yearly.incoming[yearly.spec.id_field].dropna().astype(str))
+    if plan.links is not None and plan.links.writes:
+        records[plan.links.link.layer] = tuple(plan.links.result.linked)
+    return Scope(records)
 
 
 def _import_scope(plan: ImportPlan, options: ImportOptions) -> Scope | None:
@@ -1217,10 +1241,12 @@ def _commit(plan: ImportPlan, staged: StagedSource, store, archive_dir, options:
             _create_park(plan, store)
         elif plan.yearly is not None or (plan.links is not None and plan.links.writes):
             # The yearly records and the links to the records the list names in the same write as the layer's (one
-            # transaction, one audited change); the layers are read whole (an enterprise list and its years are
-            # small; the parcels are read to link them).
-            read_modify_write(store, "import", lambda current, log: _with_others_now(plan, current, options),
-                              layers=[name, *_others(plan)])
+            # transaction, one audited change); in a store that writes records in place only the records concerned
+            # are read and written (the parcels layer may hold 10⁶ records), else the layers whole.
+            scope = _others_scope(plan, options)
+            read_modify_write(store, "import", lambda current, log: _with_others_now(plan, current, options,
+                                                                                     whole=scope is None),
+                              layers=[name, *_others(plan)], scope=scope)
         else:
             # Merged under the write lock against the layer as it is then: never over another user's change.
             scope = _import_scope(plan, options)

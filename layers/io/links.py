@@ -8,8 +8,8 @@ list's kept fields by the headers the registry declares (:class:`layers.schema.L
 
 * a cell may name several ids, split on ``、，,;；/`` and white space (full-width forms
   too); ids are matched as text after trimming (a whole float ``1001.0`` is ``1001``, and
-  so is the text ``1001.0`` when the layer has no id ``1001.0``; full-width characters read
-  as their ASCII forms);
+  so is the text ``1001.0`` when the layer has no id ``1001.0``; full-width characters of
+  the list read as their ASCII forms: ``Ｌ１`` is ``L1``);
 * an id the layer does not hold is not linked (the value stays on the list's record, as
   every kept field does);
 * a retired record is not linked;
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,6 +73,13 @@ def cell_ids(values: pd.Series) -> list[list[str]]:
     return out
 
 
+def named_ids(cells: pd.Series) -> list[str]:
+    """Every id the cells name, each once, and ``1001`` beside ``1001.0``: the records :func:`plan_links` may look up
+    (a store that reads records by id reads just these)."""
+    named = dict.fromkeys(i for ids in cell_ids(cells) for i in ids)
+    return list(dict.fromkeys([*named, *(i.split(".")[0] for i in named if _WHOLE.fullmatch(i))]))
+
+
 @dataclass
 class LinkResult:
     """What a list does to the linked layer: ``linked`` (id → the list record's id to set), and what it leaves:
@@ -91,11 +99,18 @@ class LinkResult:
                   "conflicts": len(self.conflicts), "claimed_twice": len(self.claimed), "retired": len(self.retired)}
         return {k: v for k, v in counts.items() if v or k == "linked"}
 
+    def rechecked(self, now: LinkResult) -> LinkResult:
+        """This result with its links as ``now`` finds them (:func:`plan_links` of the records this one links,
+        ``only``): one linked or retired since, or linked by someone else, is said so; the rest stands."""
+        return LinkResult(dict(now.linked), self.already + now.already, list(self.not_found),
+                          self.retired + now.retired, self.conflicts + now.conflicts, list(self.claimed))
 
-def plan_links(owners: pd.Series, cells: pd.Series, target: pd.DataFrame, target_spec: LayerSpec, link: Link
-               ) -> LinkResult:
+
+def plan_links(owners: pd.Series, cells: pd.Series, target: pd.DataFrame, target_spec: LayerSpec, link: Link, *,
+               only: Collection[str] | None = None) -> LinkResult:
     """What the list's rows (``owners``: their records' ids; ``cells``: the link column, aligned) do to ``target``
-    (the linked layer's records), by the rules of the module."""
+    (the linked layer's records), by the rules of the module; with ``only``, to those records of ``target`` alone
+    (ids it lacks are then not looked at: ``target`` may hold just those records)."""
     claims: dict[str, list[str]] = {}
     for owner, ids in zip(owners.astype(object).tolist(), cell_ids(cells)):
         for named in ids:
@@ -116,9 +131,12 @@ def plan_links(owners: pd.Series, cells: pd.Series, target: pd.DataFrame, target
         if at is None and _WHOLE.fullmatch(named):  # 1001.0 written as text (a CSV made from a number column)
             at = position.get(named.split(".")[0])
         if at is None:
-            out.not_found.append(named)
+            if only is None:
+                out.not_found.append(named)
             continue
         record = held_ids[at]
+        if only is not None and record not in only:
+            continue
         if retired[at]:
             out.retired.append(record)
         elif len(owners_of) > 1:
@@ -180,11 +198,12 @@ def notes(result: LinkResult, link: Link, owner: str) -> list[str]:
 
 
 def unavailable(link: Link, owner: str, *, has_layer: bool) -> str:
-    """Why nothing could be linked: the park has no such layer, or no record in it (English)."""
-    why = f"the park has no {link.layer} layer" if not has_layer else f"the park's {link.layer} layer is empty"
+    """Why nothing could be linked: the park has no such layer, or no record in force in it (English)."""
+    why = (f"the park has no {link.layer} layer" if not has_layer
+           else f"the park's {link.layer} layer holds no record in force")
     return (f"nothing linked: {why}; the column is kept on the {owner} records, and importing the list again once "
             f"the {link.layer} are in the park links them")
 
 
-__all__ = ["SEPARATORS", "SHOWN", "LinkResult", "cell_ids", "link_column", "linked_layer", "notes", "plan_links",
-           "unavailable"]
+__all__ = ["SEPARATORS", "SHOWN", "LinkResult", "cell_ids", "link_column", "linked_layer", "named_ids", "notes",
+           "plan_links", "unavailable"]
