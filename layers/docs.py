@@ -41,7 +41,10 @@ def layer_markdown(spec: LayerSpec) -> str:
            + " when every record has a value there, each once (docs/import.md)."] if spec.id_from else []),
         *([f"Wide yearly columns of an import (`2024年营业收入（万元）`) go to `{spec.yearly_layer}`, one record per "
            "record and year (docs/import.md)."] if spec.yearly_layer else []),
-        *([""] if spec.id_from or spec.yearly_layer else []),
+        *[f"A column of an import headed {', '.join(f'`{a}`' for a in link.aliases)} links the `{link.layer}` it "
+          f"names: their `{link.field}` is set to the record's id where they have none (docs/import.md)."
+          for link in spec.links],
+        *([""] if spec.id_from or spec.yearly_layer or spec.links else []),
         spec.description_zh,
         "",
         "| field | 中文 | type | unit | allowed | import aliases |",

@@ -469,6 +469,38 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
                    + _counts_zh(m["counts"])),
         (r"(?P<columns>\d+) yearly column\(s\) and no figure in them: no yearly record",
          "{columns} 个年度列都没有数值：未生成年度记录"),
+        # links to another layer's records (layers.io.links): an enterprise list's 所在地块
+        (r"(?P<count>\d+) record\(s\) of (?P<layer>\w+) linked to the (?P<owner>\w+) record whose row names them "
+         r"\((?P<field>\w+) set\): (?P<items>.+)",
+         lambda m: f"{m['count']} 个{layer_in(m['layer'])}已关联到名单中列出它的{layer_in(m['owner'])}（设置"
+                   f"{_link_field_zh(m['layer'], m['field'])}）：{_ids_zh(m['items'])}"),
+        (r"(?P<count>\d+) record\(s\) of (?P<layer>\w+) linked to the (?P<owner>\w+) record whose row names them "
+         r"already: nothing to do \((?P<items>.+)\)",
+         lambda m: f"{m['count']} 个{layer_in(m['layer'])}已关联到名单中列出它的{layer_in(m['owner'])}，无需更改"
+                   f"（{_ids_zh(m['items'])}）"),
+        (r"(?P<count>\d+) id\(s\) not in (?P<layer>\w+): not linked, the value is kept on the (?P<owner>\w+) record "
+         r"as written \((?P<items>.+)\)",
+         lambda m: f"{m['count']} 个编号在{layer_in(m['layer'])}图层中没有：未关联，该值按原样保留在"
+                   f"{layer_in(m['owner'])}记录上（{_ids_zh(m['items'])}）"),
+        (r"(?P<count>\d+) record\(s\) of (?P<layer>\w+) retired: not linked \((?P<items>.+)\)",
+         lambda m: f"{m['count']} 个{layer_in(m['layer'])}已注销：未关联（{_ids_zh(m['items'])}）"),
+        (r"(?P<count>\d+) record\(s\) of (?P<layer>\w+) linked to another (?P<owner>\w+) record already: not "
+         r"changed, the link (?P=layer) holds is kept \((?P<items>.+)\)",
+         lambda m: f"{m['count']} 个{layer_in(m['layer'])}已关联其他{layer_in(m['owner'])}：未更改，以"
+                   f"{layer_in(m['layer'])}图层中的关联为准（{_conflicts_zh(m['items'], m['layer'])}）"),
+        (r"(?P<count>\d+) record\(s\) of (?P<layer>\w+) named by several rows of the list: linked to none of them "
+         r"\((?P<items>.+)\)",
+         lambda m: f"{m['count']} 个{layer_in(m['layer'])}被名单中的多行同时列出：不关联其中任何一个"
+                   f"（{_claimed_zh(m['items'])}）"),
+        (r"nothing linked: (?:the park has no (?P<none>\w+) layer|the park's (?P<empty>\w+) layer holds no record in "
+         r"force); the "
+         r"column is kept on the (?P<owner>\w+) records, and importing the list again once the (?P<layer>\w+) are in "
+         r"the park links them",
+         lambda m: ("园区还没有" + layer_in(m["none"]) + "图层" if m["none"] else layer_in(m["empty"]) + "图层中还没有现行记录")
+                   + f"：未能关联；该列按原样保留在{layer_in(m['owner'])}记录上，{layer_in(m['layer'])}导入园区后再次"
+                     "导入名单即可关联"),
+        (r"also names (?P<layer>\w+); kept as it is \(the link reads '(?P<column>[^']*)'\)",
+         lambda m: f"也列出了{layer_in(m['layer'])}：按原样保留（关联按“{m['column']}”读取）"),
         (r"upsert keys on (?P<field>\w+), and the source has none; use replace or append, or choose the field "
          r"that holds the ids",
          "“更新或新增”按{field}对应记录，而源数据没有该字段：请改选“替换”或“追加”，或选择存放编号的字段"),
@@ -941,6 +973,33 @@ def _credit_fault_zh(reason: str) -> str:
 
 def _unit_read_zh(text: str) -> str:
     return _first_said(text, UNITS_READ_ZH)
+
+
+def _ids_zh(items: str) -> str:
+    """Ids a link notice lists (``P3, P5, …``) as a Chinese list."""
+    return items.replace(", ", "、")
+
+
+def _link_field_zh(layer: str, name: str) -> str:
+    spec = REGISTRY.get(layer)
+    return spec.field(name).label_zh if spec is not None and name in spec.field_names else field_in(name)
+
+
+def _conflicts_zh(items: str, layer: str) -> str:
+    """``P1: E1, not E9; P2: …`` (the record, the link the layer holds, the list's) in Chinese."""
+    def one(item: str) -> str:
+        found = re.fullmatch(r"(?P<record>.+?): (?P<held>.+), not (?P<claimed>.+)", item)
+        return (f"{found['record']}：{layer_in(layer)}图层中为 {found['held']}，名单中为 {found['claimed']}" if found
+                else item)
+    return "；".join(one(item) for item in items.split("; "))
+
+
+def _claimed_zh(items: str) -> str:
+    """``P2: E1 and E2; …`` (the record, the list's records naming it) in Chinese."""
+    def one(item: str) -> str:
+        record, colon, owners = item.partition(": ")
+        return f"{record}：{'、'.join(owners.split(' and '))}" if colon else item
+    return "；".join(one(item) for item in items.split("; "))
 
 
 #: Counts of an import (``added 3, updated 1``) in Chinese.

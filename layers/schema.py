@@ -106,6 +106,23 @@ class Style:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A column of this layer's import that names records of another layer, which then point back at the record.
+
+    An enterprise list's 所在地块 names the parcels the enterprise holds: importing the list sets
+    ``parcels.enterprise_id`` of those parcels to the enterprise's id (:mod:`layers.io.links`), never over a
+    link the other layer holds already.
+    """
+
+    #: The layer whose records the column names (by their ids).
+    layer: str
+    #: Its field that is set to the imported record's id.
+    field: str
+    #: Headers of the column (matched as field aliases are: case- and width-insensitively).
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class LayerSpec:
     """The declaration of one layer or attribute table."""
 
@@ -131,6 +148,8 @@ class LayerSpec:
     #: an import's wide yearly columns (``2024年营业收入（万元）``) go there (:mod:`layers.io.wide_years`).
     #: It declares this layer's id field and ``year``.
     yearly_layer: str | None = None
+    #: Columns of an import that link records of another layer to the imported ones (:class:`Link`).
+    links: tuple[Link, ...] = ()
 
     @property
     def is_table(self) -> bool:

@@ -374,3 +374,42 @@ def test_the_cli_only_kinds_are_ones_the_catalogue_lacks_and_only_those():
            "PARKATLAS_GTXT_CLOSURE_M='-1' is not a number ≥ 0 (default 0.01)",
            "two.gpkg: several layers (甲, 乙); choose one with --source-layer"]
     assert [m for m in web if _cli_only(m)] == []
+
+
+@pytest.mark.parametrize("parcels", ["linked", "none", "empty"])
+def test_every_link_message_of_an_enterprise_list_has_chinese(tmp_path, parcels):
+    """An enterprise list's 所在地块 (layers/io/links.py) in each case it can meet: parcels linked, not found, retired,
+    linked to another enterprise, named twice, a second column naming parcels; a park without parcels, or with an
+    empty parcels layer."""
+    import geopandas as gpd
+    import pandas as pd
+    from conftest import TINY_META, tiny_frames
+    from enterprise_samples import HEADER, enterprise_rows, write_list
+
+    from layers.store import GeoPackageStore
+
+    frames = tiny_frames()
+    if parcels == "linked":  # P4 retired beside P1 (E1's), P2 (E2's), P3 (nobody's)
+        extra = frames["parcels"].iloc[[2]].assign(parcel_id="P4", retired_on=pd.Timestamp("2024-01-01"))
+        frames["parcels"] = gpd.GeoDataFrame(pd.concat([frames["parcels"], extra], ignore_index=True),
+                                             crs=frames["parcels"].crs)
+    elif parcels == "none":
+        del frames["parcels"], frames["buildings"]
+    else:
+        frames["parcels"] = frames["parcels"].iloc[:0]
+        del frames["buildings"]
+    park = GeoPackageStore(tmp_path / "park.gpkg")
+    park.save_park(frames, TINY_META)
+    rows = [[*row, "P1"] for row in enterprise_rows(5)]
+    rows[4][3] = "P3、P9，P4"  # P3 named by the third and the fifth enterprise
+    report = _report(write_list(tmp_path / "名单.xlsx", rows, header=[*HEADER, "宗地号"]), "enterprises",
+                     {"mode": "upsert"}, park)
+    said = [m for m in _messages(report) if "parcels" in m]
+    assert said, "the list says nothing of parcels, so it checks nothing"
+    if parcels == "linked":  # every outcome, and the second column
+        assert set(report.links["parcels"]) == {"linked", "not_found", "conflicts", "claimed_twice", "retired"}
+        assert any(m.startswith("also names parcels") for m in said)
+    for message in _messages(report):
+        zh = chinese(message)
+        assert zh is not None, message
+        assert not _english_left(zh), zh

@@ -51,9 +51,10 @@ def test_mapping_file_is_checked(tmp_path):
     path = tmp_path / "m.yaml"
     for text, message in [
         ("fields: {宗地号: plot_id}", r"fields\.宗地号: no field of layer 'parcels'.*\(got 'plot_id'\)"),
-        ("colours: {}", r"colours: unknown key; allowed: fields, keep, values"),
+        ("colours: {}", r"colours: unknown key; allowed: fields, keep, links, values"),
         ("units: {面积: acres}", r"units\.面积: unknown unit; known: .*亩"),
         ("fields: [a, b]", r"fields: must be a mapping"),
+        ("links: [所在地块]", r"links: layer 'parcels' links no other layer's records"),
         ("fields: {a: : b", r"not valid YAML"),
     ]:
         path.write_text(text, encoding="utf-8")

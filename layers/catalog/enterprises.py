@@ -2,7 +2,7 @@
 
 from layers.catalog._common import INDUSTRY_CODE_STANDARDS
 from layers.credit_code import FORM
-from layers.schema import Field, LayerSpec, history_fields, source_attributes_field
+from layers.schema import Field, LayerSpec, Link, history_fields, source_attributes_field
 
 LAYER = LayerSpec(
     name="enterprises",
@@ -12,6 +12,11 @@ LAYER = LayerSpec(
     id_field="enterprise_id",
     id_from=("credit_code",),
     yearly_layer="enterprise_years",
+    # An enterprise list's column of the parcels each enterprise holds: importing the list sets their enterprise_id
+    # (the link the per-mu figures read), never over a link the parcels layer holds already.
+    links=(Link("parcels", "enterprise_id", aliases=(
+        "所在地块", "地块编号", "地块号", "宗地号", "宗地编号", "宗地代码", "用地地块", "项目地块", "所在宗地", "所属地块",
+        "地块", "parcel", "parcels", "parcel id", "parcel_id")),),
     description="The park's enterprises: name, unified social credit code and industry.",
     description_zh="园区企业：名称、统一社会信用代码与所属行业。",
     fields=(

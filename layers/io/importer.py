@@ -37,6 +37,7 @@ from geo import gcj02
 from layers.audit import Scope, read_modify_write, write_lock
 from layers.contract import row_store
 from layers.io import crs_detect, datum, geometry, messy, normalise, wide_years
+from layers.io import links as linking
 from layers.io.archive import ImportArchive, archive_folder_for
 from layers.io.encoding import EncodingChoice, display_name, percent, resolve_codec
 from layers.io.formats import refuse_virtual_path
@@ -49,7 +50,7 @@ from layers.io.suggest import profile_columns
 from layers.io.uploads import SourceError, StagedSource, stage_source
 from layers.registry import REGISTRY, get_layer
 from layers.saved_mappings import get_mapping
-from layers.schema import HISTORY_FIELD_NAMES, SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, LayerSpec
+from layers.schema import HISTORY_FIELD_NAMES, SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, LayerSpec, Link
 from layers.source_attributes import carries, is_types_column, merge_documents
 from layers.stores import open_store
 from layers.text_keys import isin
@@ -91,6 +92,24 @@ class ImportPlan:
     has_ids: bool = True
     provided: set[str] | None = None
     yearly: YearlyPlan | None = None
+    links: LinkPlan | None = None
+
+
+@dataclass
+class LinkPlan:
+    """What the import's link column (:mod:`layers.io.links`: an enterprise list's 所在地块) does to the layer it
+    names: ``cells`` the column's values, aligned with the incoming records; ``result`` as planned against the park
+    (made again against the layer as it is when written); ``said`` the notices saying it."""
+
+    link: Link
+    column: str
+    cells: pd.Series
+    result: linking.LinkResult
+    said: list[Problem]
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.result.linked)
 
 
 @dataclass
@@ -456,7 +475,8 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
     for short, name in data.field_table.items():
         if short in columns and name in spec.field_names and short not in declared:
             explicit.setdefault(short, name)
-    keep = tuple(mapping.keep) + tuple(c for c in columns if (c in exported or c in declared) and c not in explicit)
+    keep = tuple(mapping.keep) + tuple(mapping.links) + tuple(c for c in columns if (c in exported or c in declared)
+                                                              and c not in explicit)
     match = match_columns(columns, spec, dataclasses.replace(mapping, fields=explicit, keep=keep))
     if entries is not None:
         # A ParkAtlas export: what its format's structure gave (a placemark's folder) that no field takes is not data.
@@ -470,6 +490,7 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
         match.kept = [c for c in match.kept if c not in data.derived_columns]
         match.ignored += derived
     yearly = _yearly_columns(match, keep, spec, report)
+    link = _link_column(match, spec, mapping, report)
     for target, message, value in match.problems:
         report.problem("all", target, message, value)
     for target, message, value in match.notes:
@@ -491,7 +512,7 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
         kept = Kept(pd.Series(dtype=object), unreadable={c: ("这个图层不保留源字段", "this layer keeps no source "
                                                          "fields") for c in match.kept})
     report.kept = [kept.names[c] for c in match.kept if c in kept.names]
-    report.fields = _field_outcomes(data, types_column, match, kept, yearly, spec)
+    report.fields = _field_outcomes(data, types_column, match, kept, yearly, spec, link)
     for target, table in mapping.values.items():
         if target in out.columns:
             lookup = {normalise_text(k): v for k, v in table.items()}
@@ -506,7 +527,26 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
     for target, value in data.defaults.items():  # (the reader said how it knows; the user's mapping wins)
         if target not in mapping.defaults:
             out[target] = out[target].where(present(out[target]), value) if target in out.columns else value
-    return out, match.units, yearly
+    return out, match.units, yearly, link
+
+
+def _link_column(match, spec: LayerSpec, mapping: FieldMapping, report: ImportReport) -> tuple[Link, str] | None:
+    """The kept field whose ids link the records of the layer's link, and the link: the one the mapping names
+    (``links``), else the one whose header the link declares (:func:`layers.io.links.link_column`: 所在地块 of an
+    enterprise list) but a field the mapping keeps as it is. It stays a kept field too. Other fields naming the
+    same layer are said to be kept only."""
+    chosen = [c for c in match.kept if normalise_text(c) in {normalise_text(n) for n in mapping.links}]
+    if chosen and spec.links:
+        link, column, others = spec.links[0], chosen[0], chosen[1:]
+    else:
+        explicit = {normalise_text(c) for c in mapping.keep}
+        found = linking.link_column([c for c in match.kept if normalise_text(c) not in explicit], spec)
+        if found is None:
+            return None
+        link, column, others = found
+    for other in others:
+        report.note("all", other, f"also names {link.layer}; kept as it is (the link reads {column!r})")
+    return link, column
 
 
 def _yearly_columns(match, keep: tuple[str, ...], spec: LayerSpec, report: ImportReport
@@ -531,15 +571,17 @@ def _yearly_columns(match, keep: tuple[str, ...], spec: LayerSpec, report: Impor
 
 
 def _field_outcomes(data: SourceData, types_column: str | None, match, kept: Kept,
-                    yearly: wide_years.YearlyColumns | None = None, spec: LayerSpec | None = None
-                    ) -> list[FieldOutcome]:
+                    yearly: wide_years.YearlyColumns | None = None, spec: LayerSpec | None = None,
+                    link: tuple[Link, str] | None = None) -> list[FieldOutcome]:
     """One outcome per source field, in the source's order (geometry columns of a table first)."""
     outcomes = [FieldOutcome(c, "geometry") for c in data.geometry_columns]
     by_column = {column: FieldOutcome(column, "mapped", target=target) for column, target in match.renames.items()}
     if yearly is not None and spec is not None:
         by_column.update({c.column: FieldOutcome(c.column, "yearly", target=f"{spec.yearly_layer}.{c.field}",
                                                  year=c.year) for c in yearly.columns})
-    by_column.update({c: FieldOutcome(kept.names[c], "kept", kind=kept.kinds[c]) for c in kept.names})
+    linked = {link[1]: f"{link[0].layer}.{link[0].field}"} if link is not None else {}
+    by_column.update({c: FieldOutcome(kept.names[c], "kept", kind=kept.kinds[c], target=linked.get(c))
+                      for c in kept.names})
     by_column.update({c: FieldOutcome(c, "unreadable", reason=why) for c, why in kept.unreadable.items()})
     structure = ("ParkAtlas 导出文件的结构", "the structure of a ParkAtlas export") if types_column else None
     by_column.update({c: FieldOutcome(c, "ignored", reason=data.derived_columns.get(c) or (
@@ -911,7 +953,8 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
         if park_crs is None:
             raise report.reject("park", "park", "a park is created by importing a spatial layer first "
                                                 "(its working CRS comes from the data)")
-    mapped, units, yearly = _mapped_frame(data, rows, spec, mapping, report, profile_values=options.profile_values)
+    mapped, units, yearly, link = _mapped_frame(data, rows, spec, mapping, report,
+                                                profile_values=options.profile_values)
     chosen = _chosen_id(data, rows, spec, options, mapping, mapped, report)
     _chosen_id_offered(data, rows, spec, options, report)
     if not chosen and spec.id_from:
@@ -936,6 +979,7 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     yearly_plan = None
     if yearly is not None and yearly.columns:
         yearly_plan = _plan_yearly(data, rows, yearly, spec, incoming, store, options, report)
+    link_plan = _plan_links(data, rows, link, spec, incoming, store, report) if link is not None else None
     result, counts, problems = merge(existing, incoming, spec, mode=options.mode, today=options.date,
                                      has_ids=has_ids, provided=provided, valid_from=options.valid_from)
     _note_valid_time(result, incoming, spec, options, provided, report)
@@ -953,7 +997,7 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
                 "park_name": options.park_name or Path(report.source).stem,
                 "created_from": report.source}
     return ImportPlan(report, spec, incoming, result, meta, incoming.head(PREVIEW_RECORDS), generated=generated,
-                      has_ids=has_ids, provided=provided, yearly=yearly_plan)
+                      has_ids=has_ids, provided=provided, yearly=yearly_plan, links=link_plan)
 
 
 def _plan_yearly(data: SourceData, rows: np.ndarray, yearly: wide_years.YearlyColumns, spec: LayerSpec,
@@ -1003,6 +1047,58 @@ def _merge_yearly(existing: pd.DataFrame, incoming: pd.DataFrame, provided: pd.D
     return result, total, problems
 
 
+def _plan_links(data: SourceData, rows: np.ndarray, link: tuple[Link, str], spec: LayerSpec,
+                incoming: pd.DataFrame, store, report: ImportReport) -> LinkPlan | None:
+    """What the link column does to the layer it names, planned against the park (:mod:`layers.io.links`), said in
+    the report (its counts in ``report.links``, a notice per outcome); None when no record names anything. A park
+    without that layer, or with none of its records, gets a notice saying why nothing is linked: the list is
+    imported all the same."""
+    declared, column = link
+    cells = data.frame.iloc[rows][column].reset_index(drop=True)
+    named = sum(bool(ids) for ids in linking.cell_ids(cells))
+    if not named:
+        return None
+    has_layer = store is not None and store.exists() and declared.layer in store.layer_names()
+    rows_of = row_store(store, [declared.layer]) if has_layer else None
+    if rows_of is not None:  # the records the list names, not the layer (which may hold 10⁶)
+        live = rows_of.count_live(declared.layer)
+        target = rows_of.read_rows(declared.layer, linking.named_ids(cells))
+    else:
+        target = store.load(declared.layer) if has_layer else None
+        live = int(target["retired_on"].isna().sum()) if target is not None else 0
+    if not live:
+        report.note("all", column, linking.unavailable(declared, spec.name, has_layer=has_layer))
+        report.links[declared.layer] = {"unavailable": named}
+        return None
+    result = linking.plan_links(incoming[spec.id_field], cells, target, get_layer(declared.layer), declared)
+    return LinkPlan(declared, column, cells, result, _say_links(result, declared, column, spec, report))
+
+
+def _say_links(result: linking.LinkResult, link: Link, column: str, spec: LayerSpec, report: ImportReport
+               ) -> list[Problem]:
+    """Put what ``result`` does in the report (counts and notices); returns the notices added."""
+    report.links[link.layer] = result.counts()
+    said = [Problem("all", column, None, message) for message in linking.notes(result, link, spec.name)]
+    report.notices += said
+    return said
+
+
+def _links_now(plan: ImportPlan, owners: pd.Series, current: pd.DataFrame, options: ImportOptions
+               ) -> pd.DataFrame | None:
+    """The linked layer with the import's links made as it is now (under the write lock; ``current`` may hold only
+    the records the plan links), the records' ids as written (generated ids numbered again); None when nothing is to
+    be linked any more. Only what the plan links is made: the report says it again if the park changed since."""
+    links, report = plan.links, plan.report
+    target_spec = get_layer(links.link.layer)
+    now = linking.plan_links(owners, links.cells, current, target_spec, links.link, only=set(links.result.linked))
+    result = links.result.rechecked(now)
+    if result != links.result:
+        said = set(map(id, links.said))
+        report.notices = [n for n in report.notices if id(n) not in said]
+        links.result, links.said = result, _say_links(result, links.link, links.column, plan.spec, report)
+    return linking.linked_layer(current, target_spec, links.link, result, today=options.date)
+
+
 def _scoped_rows(store, spec: LayerSpec, options: ImportOptions):
     """The store's record reader when an import needs only the records it names (``append``/``upsert`` into a
     layer the park holds, in a store that reads records by id), else None (the layer is read whole)."""
@@ -1023,24 +1119,17 @@ def _with_neighbours(result: pd.DataFrame, store, spec: LayerSpec) -> pd.DataFra
     return gpd.GeoDataFrame(pd.concat([result, near], ignore_index=True), geometry="geometry", crs=result.crs)
 
 
-def _merged_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions, *, whole: bool = True
-                ) -> pd.DataFrame:
+def _merged_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions, *, whole: bool = True,
+                incoming: pd.DataFrame | None = None) -> pd.DataFrame:
     """The layer with the incoming records merged into it as it is now (under the write lock).
 
-    Generated ids are numbered again after the highest one in the layer now, so two
+    Generated ids are numbered again after the highest one in the layer now
+    (:func:`_incoming_now`, unless ``incoming`` is given as it made them), so two
     imports without ids never hand out the same one; a record that another writer
     added since the preview (an id ``append`` may no longer take) rejects the import.
     """
     report, spec = plan.report, plan.spec
-    incoming = plan.incoming
-    if plan.generated is not None and len(plan.generated):
-        ids = _auto_ids(current, spec, len(plan.generated))
-        planned = incoming[spec.id_field].iloc[plan.generated].tolist()
-        if ids != planned:
-            incoming = incoming.copy()
-            incoming.iloc[plan.generated, incoming.columns.get_loc(spec.id_field)] = ids
-            report.note("all", spec.id_field, f"the park changed since the preview: generated ids are now "
-                                              f"{ids[0]} … {ids[-1]}")
+    incoming = _incoming_now(plan, current) if incoming is None else incoming
     result, counts, problems = merge(current, incoming, spec, mode=options.mode, today=options.date,
                                      has_ids=plan.has_ids, provided=plan.provided, valid_from=options.valid_from)
     if problems:
@@ -1051,6 +1140,21 @@ def _merged_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions,
     if whole:  # (merged into the records concerned only, the layer's count is the preview's)
         report.records_imported = int(result["retired_on"].isna().sum())
     return result
+
+
+def _incoming_now(plan: ImportPlan, current: pd.DataFrame) -> pd.DataFrame:
+    """The incoming records with their generated ids numbered after the highest one in the layer now."""
+    report, spec = plan.report, plan.spec
+    incoming = plan.incoming
+    if plan.generated is not None and len(plan.generated):
+        ids = _auto_ids(current, spec, len(plan.generated))
+        planned = incoming[spec.id_field].iloc[plan.generated].tolist()
+        if ids != planned:
+            incoming = incoming.copy()
+            incoming.iloc[plan.generated, incoming.columns.get_loc(spec.id_field)] = ids
+            report.note("all", spec.id_field, f"the park changed since the preview: generated ids are now "
+                                              f"{ids[0]} … {ids[-1]}")
+    return incoming
 
 
 def _yearly_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions) -> pd.DataFrame:
@@ -1064,6 +1168,46 @@ def _yearly_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions)
         raise ImportRejected(plan.report)
     plan.report.also[yearly.spec.name] = counts
     return result
+
+
+def _others(plan: ImportPlan) -> list[str]:
+    """The layers an import writes with its own: the yearly table, the layer its links name."""
+    return ([plan.yearly.spec.name] if plan.yearly is not None else []) + (
+        [plan.links.link.layer] if plan.links is not None and plan.links.writes else [])
+
+
+def _with_others_now(plan: ImportPlan, current: dict[str, pd.DataFrame], options: ImportOptions, *,
+                     whole: bool = True) -> dict[str, pd.DataFrame]:
+    """The layer, its yearly table and the layer its links name as the import makes them from the park as it is
+    now (under the write lock; ``whole``: the layers read whole, else the records of :func:`_others_scope`); the
+    linked layer only when it links something."""
+    name = plan.spec.name
+    incoming = _incoming_now(plan, current[name])
+    out = {name: _merged_now(plan, current[name], options, incoming=incoming, whole=whole)}
+    if plan.yearly is not None:
+        out[plan.yearly.spec.name] = _yearly_now(plan, current[plan.yearly.spec.name], options)
+    if plan.links is not None and plan.links.writes:
+        target = plan.links.link.layer
+        linked = _links_now(plan, incoming[plan.spec.id_field], current[target], options)
+        if linked is not None:
+            out[target] = linked
+    return out
+
+
+def _others_scope(plan: ImportPlan, options: ImportOptions) -> Scope | None:
+    """The records an import that writes other layers with its own reads and writes: the file's ids, their yearly
+    records' ids, the records its links set; None (the layers whole) for ``replace`` and for generated ids (the
+    yearly records are keyed by the ids as planned)."""
+    own = _import_scope(plan, options)
+    if own is None or own.prefixes:
+        return None
+    records = dict(own.records)
+    if plan.yearly is not None:
+        yearly = plan.yearly
+        records[yearly.spec.name] = tuple(yearly.incoming[yearly.spec.id_field].dropna().astype(str))
+    if plan.links is not None and plan.links.writes:
+        records[plan.links.link.layer] = tuple(plan.links.result.linked)
+    return Scope(records)
 
 
 def _import_scope(plan: ImportPlan, options: ImportOptions) -> Scope | None:
@@ -1098,13 +1242,14 @@ def _commit(plan: ImportPlan, staged: StagedSource, store, archive_dir, options:
     try:
         if plan.meta is not None:
             _create_park(plan, store)
-        elif plan.yearly is not None:
-            # The yearly records in the same write as the layer's (one transaction, one audited change); both
-            # tables are read whole (an enterprise list and its years are small).
-            table = plan.yearly.spec.name
-            read_modify_write(store, "import", lambda current, log: {
-                name: _merged_now(plan, current[name], options),
-                table: _yearly_now(plan, current[table], options)}, layers=[name, table])
+        elif plan.yearly is not None or (plan.links is not None and plan.links.writes):
+            # The yearly records and the links to the records the list names in the same write as the layer's (one
+            # transaction, one audited change); in a store that writes records in place only the records concerned
+            # are read and written (the parcels layer may hold 10⁶ records), else the layers whole.
+            scope = _others_scope(plan, options)
+            read_modify_write(store, "import", lambda current, log: _with_others_now(plan, current, options,
+                                                                                     whole=scope is None),
+                              layers=[name, *_others(plan)], scope=scope)
         else:
             # Merged under the write lock against the layer as it is then: never over another user's change.
             scope = _import_scope(plan, options)

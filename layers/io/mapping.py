@@ -12,6 +12,7 @@ A mapping file (YAML) says what aliases cannot::
       宗地号: parcel_id
       layer: land_use  # DXF: the CAD layer name holds the land-use code
     keep: [区划类别]    # source fields kept as they are even where an alias would map them
+    links: [土地坐落]   # kept too, and their ids link the records of the layer's link (an enterprise list's parcels)
     values:            # per layer field: source value → value
       land_use: {地块-M1: M1}
     defaults:          # constants for layer fields the source lacks
@@ -37,7 +38,8 @@ from geo.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 from layers.schema import Field, LayerSpec
 from layers.values import normalise_text
 
-MAPPING_KEYS = ("fields", "keep", "values", "defaults", "units", "include", "source_layer", "crs", "encoding")
+MAPPING_KEYS = ("fields", "keep", "links", "values", "defaults", "units", "include", "source_layer", "crs",
+                "encoding")
 
 #: Units by dimension: factor to the dimension's base unit (m², 万元, m, ratio).
 UNIT_FACTORS: dict[str, dict[str, float]] = {
@@ -77,6 +79,9 @@ class FieldMapping:
     crs: str | None = None
     encoding: str | None = None
     path: str | None = None
+    #: Source fields kept as they are whose ids link the records of the layer's link (``LayerSpec.links``:
+    #: an enterprise list's parcels), whatever their header; a link column the mapping keeps links nothing.
+    links: tuple[str, ...] = ()
 
 
 def unit_dimension(unit: str) -> tuple[str, float] | None:
@@ -242,6 +247,14 @@ def parse_mapping(data: object, spec: LayerSpec, *, path: str = "mapping") -> Fi
     both = [str(k) for k in keep if str(k) in fields]
     if both:
         raise _fail(path, "keep", f"source field {both[0]!r} is also under fields; say one of the two")
+    links = data.get("links") or []
+    if not isinstance(links, list) or not all(isinstance(k, str | int) for k in links):
+        raise _fail(path, "links", "must be a list of source field names", links)
+    if links and not spec.links:
+        raise _fail(path, "links", f"layer {spec.name!r} links no other layer's records", links)
+    both = [str(k) for k in links if str(k) in fields or k in keep]
+    if both:
+        raise _fail(path, "links", f"source field {both[0]!r} is also under fields or keep; say one of the two")
     values = {}
     for target, table in section("values").items():
         _check_field(path, f"values.{target}", target, spec)
@@ -265,7 +278,8 @@ def parse_mapping(data: object, spec: LayerSpec, *, path: str = "mapping") -> Fi
         if value is not None and not isinstance(value, str | int):
             raise _fail(path, key, "must be text", value)
         scalars[key] = None if value is None else str(value)
-    return FieldMapping(fields, tuple(str(k) for k in keep), values, defaults, units, include, path=path, **scalars)
+    return FieldMapping(fields, tuple(str(k) for k in keep), values, defaults, units, include, path=path,
+                        links=tuple(str(k) for k in links), **scalars)
 
 
 def load_mapping(path: str | Path, spec: LayerSpec) -> FieldMapping:
@@ -289,7 +303,7 @@ def read_mapping_file(path: str | Path, spec: LayerSpec) -> tuple[FieldMapping, 
 
 def mapping_document(mapping: FieldMapping) -> dict:
     """``mapping`` as the YAML document :func:`parse_mapping` reads (empty parts left out)."""
-    document = {"fields": dict(mapping.fields), "keep": list(mapping.keep),
+    document = {"fields": dict(mapping.fields), "keep": list(mapping.keep), "links": list(mapping.links),
                 "values": {k: dict(v) for k, v in mapping.values.items()}, "defaults": dict(mapping.defaults),
                 "units": dict(mapping.units), "include": {k: list(v) for k, v in mapping.include.items()},
                 "source_layer": mapping.source_layer, "crs": mapping.crs, "encoding": mapping.encoding}

@@ -26,6 +26,9 @@ KEEP = "__keep__"
 IGNORE = "__ignore__"
 #: A wide yearly column (``2024年营业收入（万元）``) goes to the layer's yearly table (:mod:`layers.io.wide_years`).
 YEARLY = "__yearly__"
+#: A column naming records of another layer (an enterprise list's 所在地块) is kept and links them
+#: (:mod:`layers.io.links`).
+LINK = "__link__"
 #: The id choice that generates ids (``layers.io.messy.GENERATE_IDS``).
 GENERATE = "AUTO"
 #: Outcomes of fields the step cannot change (the geometry columns, an export's types column).
@@ -48,6 +51,10 @@ def _targets(spec: LayerSpec, lang: str) -> list[tuple[str, str]]:
         table = get_layer(spec.yearly_layer)
         choices.append((YEARLY, f"移入{table.label_zh}（按表头的年份）" if lang == "zh"
                         else f"to {table.label_en.lower()} (by the header's year)"))
+    for link in spec.links[:1]:  # (a posted link column links the layer's first link)
+        linked = get_layer(link.layer)
+        choices.append((LINK, f"原样保留并关联{linked.label_zh}（按其中的编号）" if lang == "zh"
+                        else f"keep, and link the {linked.label_en.lower()} it names (by their ids)"))
     # The label alone in the list (the code is the option's value and its hover text: the template's title).
     return choices + [(f.name, field_label(f, lang)) for f in spec.fields
                       if f.name not in (SOURCE_ATTRIBUTES, "first_added", "last_updated", "retired_on")]
@@ -61,7 +68,7 @@ def mapping_rows(report: ImportReport, spec: LayerSpec, current: FieldMapping, c
                  lang: str = "zh", min_share: float) -> dict:
     """The mapping step of a preview: ``{"rows": […], "targets": [(value, label)], "standards": […]}``."""
     profiles = {p.source: p for p in report.profiles}
-    explicit = set(current.fields) | set(current.keep)
+    explicit = set(current.fields) | set(current.keep) | set(current.links)
     taken = set(report.mapping.values())
     rows = []
     for index, outcome in enumerate(report.fields):
@@ -70,7 +77,8 @@ def mapping_rows(report: ImportReport, spec: LayerSpec, current: FieldMapping, c
                "fixed": outcome.outcome in FIXED or outcome.outcome == "unreadable",
                "samples": [v for v, _ in profile.top[:SAMPLES]] if profile else [],
                "distinct": profile.distinct if profile else 0, "suggestion": None, "values": None, "std": None}
-        choice = {"mapped": outcome.target, "kept": KEEP, "ignored": IGNORE, "yearly": YEARLY}.get(outcome.outcome, KEEP)
+        choice = {"mapped": outcome.target, "kept": LINK if outcome.target else KEEP, "ignored": IGNORE,
+                  "yearly": YEARLY}.get(outcome.outcome, KEEP)
         found = None
         if outcome.outcome == "kept" and outcome.source not in explicit and profile is not None:
             found = suggest(profile, spec, crosswalks, min_share=min_share, taken=taken)
@@ -131,6 +139,7 @@ def posted_mapping(form: Mapping[str, str], spec: LayerSpec, source_fields: list
     """
     fields: dict[str, str | None] = {}
     keep: list[str] = []
+    links: list[str] = []
     values: dict[str, dict[str, object]] = {}
     defaults = dict(base.defaults)
     targets: dict[str, str] = {}
@@ -145,6 +154,9 @@ def posted_mapping(form: Mapping[str, str], spec: LayerSpec, source_fields: list
             fields[source] = None
             continue
         if choice == YEARLY:  # the header says the year and the figure: matched as the import reads it
+            continue
+        if choice == LINK and spec.links:
+            links.append(source)
             continue
         if choice not in spec.field_names or choice == SOURCE_ATTRIBUTES:
             raise MappingFormError(f"源字段“{source}”：图层 {spec.name} 没有字段 {choice!r}",
@@ -172,7 +184,7 @@ def posted_mapping(form: Mapping[str, str], spec: LayerSpec, source_fields: list
                                        f"{', '.join(landuse.READ_STANDARDS)}")
             defaults["land_use_std"] = std
     return FieldMapping(fields, tuple(keep), values, defaults, dict(base.units), dict(base.include),
-                        base.source_layer, base.crs, base.encoding)
+                        base.source_layer, base.crs, base.encoding, links=tuple(links))
 
 
-__all__ = ["GENERATE", "IGNORE", "KEEP", "YEARLY", "MappingFormError", "id_choice", "mapping_rows", "posted_mapping"]
+__all__ = ["GENERATE", "IGNORE", "KEEP", "LINK", "YEARLY", "MappingFormError", "id_choice", "mapping_rows", "posted_mapping"]

@@ -137,7 +137,8 @@ class FieldOutcome:
 
     ``outcome`` is ``mapped`` (onto registry field ``target``; ``also`` the id field
     it gives too), ``yearly`` (a figure of year ``year`` of the layer's yearly table:
-    ``target`` is ``<table>.<field>``), ``kept`` (as it is, of type ``kind``),
+    ``target`` is ``<table>.<field>``), ``kept`` (as it is, of type ``kind``; ``target``
+    ``<layer>.<field>`` when its ids link that layer's records, :mod:`layers.io.links`),
     ``ignored`` (the mapping drops it), ``geometry`` (read as the geometry), ``types``
     (an export's types of its kept fields) or ``unreadable`` (``reason`` says why, in
     Chinese and English).
@@ -165,7 +166,12 @@ class FieldOutcome:
                     else f"moved to {table}: {name} of {self.year}")
         if self.outcome == "kept":
             kind = TYPE_LABELS.get(self.kind or "text", (self.kind, self.kind))[0 if zh else 1]
-            return f"原样保留（{kind}）" if zh else f"kept as is ({kind})"
+            kept = f"原样保留（{kind}）" if zh else f"kept as is ({kind})"
+            if self.target:  # a link column (layers.io.links): its ids link the records of another layer
+                layer, _, name = self.target.partition(".")
+                return (f"{kept}，并按其中的编号关联{layer_in(layer)}（{field_in(name)}）" if zh
+                        else f"{kept}, and links the {layer} it names ({name})")
+            return kept
         if self.outcome == "ignored":
             reason = self.reason or ("映射如此指定", "the mapping says so")
             return f"忽略（{reason[0]}）" if zh else f"ignored ({reason[1]})"
@@ -214,6 +220,10 @@ class ImportReport:
     #: Counts of the other layers the import writes with its own (``enterprise_years``: the wide yearly
     #: columns of an enterprise list, :mod:`layers.io.wide_years`), by layer.
     also: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: What a link column (an enterprise list's 所在地块, :mod:`layers.io.links`) does to the layer it names, by
+    #: layer: counts by outcome (``linked``, ``already``, ``not_found``, ``conflicts``, ``claimed_twice``,
+    #: ``retired``), or ``{"unavailable": n}`` (n rows name records of a layer the park does not hold yet).
+    links: dict[str, dict[str, int]] = field(default_factory=dict)
     notices: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     archive: str | None = None
@@ -260,6 +270,9 @@ class ImportReport:
         if self.also and not self.problems:
             line += "".join(f"; layer {name!r}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
                             for name, counts in self.also.items())
+        if self.links and not self.problems:
+            line += "".join(f"; links to {name!r}: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())
+                            for name, counts in self.links.items())
         return line
 
     def facts(self) -> list[tuple[str, str]]:
@@ -352,7 +365,7 @@ class ImportReport:
             "ok": self.ok, "committed": self.committed, "summary": self.summary(),
             "facts": dict(self.facts()), "records_read": self.records_read,
             "records_imported": self.records_imported, "counts": self.counts,
-            **({"also": self.also} if self.also else {}),
+            **({"also": self.also} if self.also else {}), **({"links": self.links} if self.links else {}),
             "mapping": self.mapping, "kept": self.kept, "fields": [f.to_dict() for f in self.fields],
             **({"field_values": [p.to_dict() for p in self.profiles]} if self.profiles else {}),
             "problems": rows(self.problems), "notices": rows(self.notices),
