@@ -73,6 +73,13 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "investment_done_wan": ("累计完成投资（年末在册地块）", "Investment done to date (parcels at year end)", "万元"),
 }
 
+#: Why an enterprise figure of the year is None though the park keeps yearly figures (zh, en).
+UNREPORTED: dict[str, tuple[str, str]] = {
+    "tax_wan": ("没有企业报送本年度税收", "no enterprise reported its tax for the year"),
+    "output_wan": ("没有企业报送本年度产值", "no enterprise reported its output for the year"),
+    "value_added_wan": ("没有企业报送本年度增加值", "no enterprise reported its value added for the year"),
+}
+
 #: The topics of :mod:`geo.judged` each figure needs (the figure is None when its topic cannot be judged).
 FIGURE_TOPICS: dict[str, str] = {
     **{key: "land_supply" for key in ("land_supplied_parcels", "land_supplied_mu", "land_supplied_industrial_mu",
@@ -294,10 +301,12 @@ def network_figures(roads: pd.DataFrame, pipelines: pd.DataFrame, year: int) -> 
 
 
 def enterprise_figures(enterprise_years: pd.DataFrame, year: int) -> dict:
-    """The enterprises' tax, output and value added reported for the year (万元)."""
+    """The enterprises' tax, output and value added reported for the year (万元); None for a figure no enterprise
+    reported for the year (a list giving the tax alone has no output: not judged, never 0)."""
     rows = enterprise_years[(pd.to_numeric(enterprise_years["year"], errors="coerce") == year).to_numpy()]
-    return {f"{name}_wan": float(pd.to_numeric(rows[f"{name}_wan"], errors="coerce").sum())
+    sums = {f"{name}_wan": pd.to_numeric(rows[f"{name}_wan"], errors="coerce").sum(min_count=1)
             for name in ("tax", "output", "value_added")}
+    return {key: None if pd.isna(total) else float(total) for key, total in sums.items()}
 
 
 def muju_grades(firms: pd.DataFrame) -> pd.DataFrame:
@@ -358,6 +367,7 @@ def _record_reasons(figures: Mapping[str, object], untold_supply: int, parcels: 
     if parcels and figures["idle_year_end_parcels"] is None:
         reasons.update(dict.fromkeys(IDLE_FIGURES, (f"{parcels} 宗地块均无法判定是否闲置",
                                                     f"none of {parcels} parcels could be judged idle or not")))
+    reasons.update({key: why for key, why in UNREPORTED.items() if figures[key] is None})
     if parcels and figures["inefficient_year_end_mu"] is None:
         reasons["inefficient_year_end_mu"] = (f"{parcels} 宗地块均无法判定是否低效",
                                               f"none of {parcels} parcels could be judged inefficient or not")

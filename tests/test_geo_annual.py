@@ -110,6 +110,21 @@ def test_enterprise_figures_of_the_year(y2025):
     assert (f["tax_wan"], f["output_wan"], f["value_added_wan"]) == (150.0, 1500.0, 400.0)
 
 
+def test_an_enterprise_figure_nobody_reported_for_the_year_is_not_judged_never_0():
+    from geo.annual import enterprise_figures
+
+    # An office's list gave 2025's tax (one enterprise's left blank) and no output or value added at all; 2024 holds
+    # only a revenue figure.
+    years = pd.DataFrame({"enterprise_id": ["E1", "E2", "E1"], "year": [2025, 2025, 2024],
+                          "tax_wan": [120.5, None, None], "output_wan": [None, None, None],
+                          "value_added_wan": [None, None, None], "revenue_wan": [3000.0, 800.0, 2500.0]})
+    assert enterprise_figures(years, 2025) == {"tax_wan": 120.5, "output_wan": None, "value_added_wan": None}
+    assert enterprise_figures(years, 2024) == {"tax_wan": None, "output_wan": None, "value_added_wan": None}
+    # A reported 0 is a 0.
+    years.loc[1, "output_wan"] = 0.0
+    assert enterprise_figures(years, 2025)["output_wan"] == 0.0
+
+
 def test_the_year_beside_the_one_before(park, y2025):
     before = figures_of(park, 2024)
     # 2024: C supplied on its last day; started C (2024-02-01); nothing completed; roads R2 0.5 km, pipe S1 0.4 km.
