@@ -77,7 +77,8 @@ def developed_area(
 
     With ``idle.developed_area_basis`` = ``land_area`` the developed area is the
     surveyed ``developed_area_m2``, else the footprints of the parcel's buildings in
-    ``idle.estimate_building_statuses`` (labelled ``estimated_footprint``); the area to
+    ``idle.estimate_building_statuses`` (labelled ``estimated_footprint``; unknown when the park has no building on
+    the day at all, rather than 0); the area to
     develop is ``registered_area_m2``, else the parcel's area. With ``floor_area`` the
     built floor area is compared with the planned floor area (area × ``far_min``).
 
@@ -90,7 +91,9 @@ def developed_area(
     area = shapely.area(parcels.geometry.to_numpy())
     registered = float_column(parcels, "registered_area_m2")
     land = np.where(np.isnan(registered), area, registered)
-    built = np.zeros((len(parcels), 2))
+    # No building on the day anywhere in the park: nothing to estimate from (a park imported without its buildings),
+    # not a park where nothing was built. Estimates are then unknown; a surveyed developed area still counts.
+    built = np.full((len(parcels), 2), np.nan)
     if buildings is not None and len(buildings):
         if pairs is None:
             pairs = building_parcel_pairs(parcels, buildings)

@@ -181,6 +181,23 @@ def test_developed_area_estimated_from_footprints_and_labelled():
     assert "estimated from building footprints" in result["idle_note"]
 
 
+def test_without_any_building_in_the_park_the_developed_share_is_unknown_not_0():
+    # Suspended a full year, invested 50 % (not below 25 %), no surveyed developed area. A park imported without its
+    # buildings tells nothing of what was built: not judged, never idle on a 0 % read from an absent layer.
+    no_buildings = judge(stalled_row(developed_area_m2=None)).iloc[0]
+    assert np.isnan(no_buildings["developed_share"]) and pd.isna(no_buildings["developed_source"])
+    assert pd.isna(no_buildings["idle_status"])
+    # The investment alone still judges it when it is below its share (24.99 %).
+    by_investment = judge(stalled_row(developed_area_m2=None, investment_done_wan=2499.0)).iloc[0]
+    assert by_investment["idle_status"] == "stalled_idle"
+    # The other side: a park with buildings (none on this parcel) — nothing built here, 0 %: idle.
+    elsewhere = gpd.GeoDataFrame({"building_id": ["B1"], "status": ["completed"], "floors": [1]},
+                                 geometry=[box(0, 500, 30, 530)], crs=EPSG)
+    elsewhere = validate_layer(elsewhere, get_layer("buildings"), source="test")[0]
+    built_elsewhere = judge(stalled_row(developed_area_m2=None), buildings=elsewhere).iloc[0]
+    assert built_elsewhere["developed_share"] == 0.0 and built_elsewhere["idle_status"] == "stalled_idle"
+
+
 def test_floor_area_basis():
     rules = dataclasses.replace(RULES, idle=dataclasses.replace(RULES.idle, developed_area_basis="floor_area"))
     buildings = gpd.GeoDataFrame({"building_id": ["B1"], "status": ["completed"], "floors": [2]},
