@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 
 from layers.registry import REGISTRY
+from layers.source_attributes import KEPT_TYPE_NAMES
 
 #: What a kind of value is (layers.values.KIND_DESCRIPTIONS) in Chinese.
 KINDS_ZH = {
@@ -351,7 +352,7 @@ def _zone_zh(describe: str) -> str:
 
 
 #: Kept source types (layers.io.keeping) as the notices name them.
-_KEPT_KINDS_ZH = {"float": "数值", "int": "整数", "bool": "是/否", "date": "日期", "datetime": "日期时间"}
+_KEPT_KINDS_ZH = {kind: zh for kind, (zh, _) in KEPT_TYPE_NAMES.items()}
 
 
 def _holds_zh(what: str) -> str:

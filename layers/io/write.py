@@ -64,6 +64,7 @@ from layers.io.kml import write_kml
 from layers.io.kml_styles import kml_fields, kml_styles
 from layers.io.mapping import split_unit
 from layers.io.uploads import FIELD_TABLE_SUFFIX
+from layers.name_columns import name_columns
 from layers.qgis.layer_styles import style_documents
 from layers.schema import SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, LayerSpec, code_label
 from layers.store import checked_frame, frame_to_arrow, write_layer_file
@@ -319,7 +320,9 @@ def _names_a_crs(header: str) -> bool:
 def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", wkt_decimals: int = LONLAT_DECIMALS,
                     max_wkt_chars: int | None = None, notes: list[str] | None = None,
                     kept_types: bool = False, real_dates: bool = False) -> pd.DataFrame:
-    """The layer as a table for people: labelled headers (with units), code labels, 是/否, ISO dates.
+    """The layer as a table for people: labelled headers (with units), code labels, 是/否, ISO dates, and after
+    each code whose names the registry does not declare (a land-use code) a column of their names
+    (:mod:`layers.name_columns`).
 
     Kept source attributes follow the registry's columns under their own names;
     ``kept_types`` adds the types column that lets an import read them back (exports);
@@ -327,6 +330,7 @@ def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", w
     """
     yes, no = YES_NO["en" if lang == "en" else "zh"]
     headers: dict[str, str] = {}
+    named = name_columns(spec)
     out = {}
     for f in spec.fields:
         if f.name == SOURCE_ATTRIBUTES:
@@ -350,8 +354,10 @@ def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", w
         else:
             values = column.astype(object).where(column.notna(), None)
         out[header] = values.astype(object)
+        if f.name in named:  # the name of each code right after it (the code column is what a re-import reads)
+            out[named[f.name].label(lang)] = named[f.name].names(frame, lang)
     # "geometry" too: readers name the geometry they build so.
-    kept = kept_export(frame, [*headers.values(), WKT_HEADER, "geometry"], reserved=_names_a_crs)
+    kept = kept_export(frame, [*out, WKT_HEADER, "geometry"], reserved=_names_a_crs)
     for column, kind, values in kept.items():
         if kind == "bool":
             values = values.map(lambda v: None if pd.isna(v) else (yes if v else no))
@@ -359,7 +365,8 @@ def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", w
             values = kept_attributes.text_column(values)
         out[column] = values.astype(object).where(values.notna(), None).set_axis(frame.index)
     if kept_types and kept.manifest is not None:
-        out[kept_attributes.TYPES_HEADERS["en" if lang == "en" else "zh"]] = kept.manifest.set_axis(frame.index)
+        readable = kept_attributes.manifest(kept.spread, kept.columns, "en" if lang == "en" else "zh")
+        out[kept_attributes.TYPES_HEADERS["en" if lang == "en" else "zh"]] = readable.set_axis(frame.index)
     table = pd.DataFrame(out, index=frame.index)
     if spec.geometry is not None:
         web = _with_web_geometry(frame)

@@ -1,0 +1,211 @@
+"""Exports a planner reads without a code book: names beside codes, readable source-field types, and a re-import
+of the export that gives the same records back (the added names dropped, nothing lost)."""
+
+import datetime as dt
+import json
+import re
+
+import pandas as pd
+import pytest
+import shapely
+from conftest import TINY_META, X0, Y0, tiny_frames
+from test_layers_io_export import assert_same_layer
+
+from layers.io import ImportOptions, import_layer
+from layers.io.write import attribute_table, export_layer
+from layers.registry import REGISTRY, get_layer
+from layers.schema import HISTORY_FIELD_NAMES
+from layers.source_attributes import KeptColumn, encode, read_manifest
+from layers.store import GeoPackageStore
+from layers.validate import validate_layer
+
+TODAY = dt.date(2030, 1, 1)
+
+
+def _parcels() -> pd.DataFrame:
+    """The tiny park's parcels (P1 100101, P2 100102, P3 1101 in 用地用海2023) and two more: the same digits 1001
+    in GB/T 21010 (铁路用地, not 工业用地), and a sub-code the table does not list (100199, a class of 1001 工业用地);
+    P1 was M1 under GB 50137 before the crosswalk."""
+    frame = tiny_frames()["parcels"]
+    extra = frame.iloc[:2].copy()
+    extra["parcel_id"] = ["P4", "P5"]
+    extra["land_use"] = ["1001", "100199"]
+    extra["land_use_std"] = ["GB/T21010-2017", "用地用海2023"]
+    extra["geometry"] = [shapely.box(X0 + 400, Y0, X0 + 450, Y0 + 50), shapely.box(X0 + 500, Y0, X0 + 550, Y0 + 50)]
+    frame = pd.concat([frame, extra], ignore_index=True)
+    frame["land_use_original"] = ["M1", None, None, None, None]
+    frame["land_use_original_std"] = ["GB50137-2011", None, None, None, None]
+    typed, _ = validate_layer(frame, get_layer("parcels"), source="test")
+    for name in HISTORY_FIELD_NAMES[:2]:  # an import stamps records without them with its day
+        typed[name] = pd.Timestamp("2024-01-01")
+    return typed
+
+
+def _re_import(frame, spec, tmp_path, name):
+    park = GeoPackageStore(tmp_path / f"{name}.back.gpkg")
+    park.save_park({}, TINY_META)
+    plan = import_layer(tmp_path / name, spec.name, park=park, options=ImportOptions(today=TODAY))
+    return park.load(spec.name), plan
+
+
+# -- land-use names ------------------------------------------------------------------------------------------
+
+
+def test_the_land_use_name_follows_its_code_in_chinese():
+    table = attribute_table(_parcels(), get_layer("parcels"))
+    columns = list(table.columns)
+    assert columns[columns.index("用地性质") + 1] == "用地性质名称"
+    assert columns[columns.index("原用地代码") + 1] == "原用地名称"
+    # By hand from layers/landuse.py: 100101 一类, 100102 二类 工业用地 (用地用海2023); 1101 物流仓储用地;
+    # 1001 in GB/T 21010 is 铁路用地; 100199 is named by its class 1001 工业用地.
+    assert table["用地性质"].tolist() == ["100101", "100102", "1101", "1001", "100199"]
+    assert table["用地性质名称"].tolist() == ["一类工业用地", "二类工业用地", "物流仓储用地", "铁路用地", "工业用地"]
+    assert table["原用地名称"].tolist() == ["一类工业用地", None, None, None, None]  # M1 in GB 50137
+
+
+def test_the_land_use_name_is_english_in_english():
+    table = attribute_table(_parcels(), get_layer("parcels"), lang="en")
+    columns = list(table.columns)
+    assert columns[columns.index("Land use") + 1] == "Land-use name"
+    assert table["Land-use name"].tolist() == ["Class 1 industrial", "Class 2 industrial",
+                                               "Logistics and warehousing", "Railway", "Industrial"]
+    assert table["Original land-use name"].tolist() == ["Class 1 industrial", None, None, None, None]
+
+
+def test_the_csv_and_xlsx_carry_the_names_and_the_machine_formats_do_not(tmp_path):
+    spec = get_layer("parcels")
+    export_layer(_parcels(), spec, tmp_path / "p.csv", meta=TINY_META)
+    csv = pd.read_csv(tmp_path / "p.csv", encoding="utf-8-sig", dtype=str)
+    assert csv.loc[1, "用地性质"] == "100102" and csv.loc[1, "用地性质名称"] == "二类工业用地"
+    export_layer(_parcels(), spec, tmp_path / "p.xlsx", meta=TINY_META, lang="en")
+    xlsx = pd.read_excel(tmp_path / "p.xlsx", dtype=str)
+    assert xlsx.loc[0, "Land use"] == "100101" and xlsx.loc[0, "Land-use name"] == "Class 1 industrial"
+    export_layer(_parcels(), spec, tmp_path / "p.geojson", meta=TINY_META)
+    properties = json.loads((tmp_path / "p.geojson").read_text(encoding="utf-8"))["features"][0]["properties"]
+    assert properties["land_use"] == "100101"
+    assert not {"用地性质名称", "Land-use name", "原用地名称"} & set(properties)
+
+
+@pytest.mark.parametrize("name", ["p.csv", "p.xlsx", "en.csv", "en.xlsx"])
+def test_a_re_import_of_the_export_gives_the_same_records_and_drops_the_names(tmp_path, name):
+    spec, frame = get_layer("parcels"), _parcels()
+    # P4's GB/T 21010 code is crosswalked to 用地用海2023 by any import (its own behaviour, whatever the format).
+    frame = frame[frame["parcel_id"] != "P4"].reset_index(drop=True)
+    export_layer(frame, spec, tmp_path / name, meta=TINY_META, lang="en" if name.startswith("en") else "zh")
+    back, plan = _re_import(frame, spec, tmp_path, name)
+    assert_same_layer(frame, back, spec)
+    assert back["source_attributes"].isna().all()  # no junk column kept
+    said = {f.source: (f.outcome, f.text("zh"), f.text("en")) for f in plan.report.fields}
+    header = "Land-use name" if name.startswith("en") else "用地性质名称"
+    assert said[header] == ("ignored", "忽略（由用地性质得出的名称）", "ignored (names derived from Land use)")
+
+
+def test_a_name_column_edited_to_say_something_else_is_kept(tmp_path):
+    spec, frame = get_layer("parcels"), _parcels()
+    export_layer(frame, spec, tmp_path / "p.csv", meta=TINY_META)
+    table = pd.read_csv(tmp_path / "p.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    table.loc[0, "用地性质名称"] = "高新产业用地"  # someone's own note: data, not a restated code
+    table.to_csv(tmp_path / "edited.csv", index=False, encoding="utf-8-sig")
+    back, _ = _re_import(frame, spec, tmp_path, "edited.csv")
+    kept = back.set_index("parcel_id")["source_attributes"].map(json.loads)
+    assert kept["P1"]["values"] == {"用地性质名称": "高新产业用地"}
+    assert kept["P2"]["values"] == {"用地性质名称": "二类工业用地"}  # the column is kept whole
+
+
+# -- readable types of the kept source fields -------------------------------------------------------------------
+
+
+def _kept_parcels() -> pd.DataFrame:
+    """Two parcels with kept source fields: text, number, date, and one named WKT (the tables' geometry column)."""
+    columns = [KeptColumn("分區類", "text", pd.Series(["工業區", None])),
+               KeptColumn("容积率", "float", pd.Series([2.5, 1.0])),
+               KeptColumn("竣工日期", "date", pd.Series(["2020-01-02", None])),
+               KeptColumn("WKT", "text", pd.Series(["甲", "乙"]))]
+    frame = tiny_frames()["parcels"].iloc[:2].copy()
+    frame["source_attributes"] = encode(columns, 2).to_numpy()
+    typed, _ = validate_layer(frame, get_layer("parcels"), source="test")
+    return typed
+
+
+def test_the_types_column_reads_as_words_in_the_language():
+    spec = get_layer("parcels")
+    zh = attribute_table(_kept_parcels(), spec, kept_types=True)
+    assert zh["源字段类型"].tolist() == ["分區類：文本；容积率：数值；竣工日期：日期；WKT_源：文本（原名 WKT）"] * 2
+    en = attribute_table(_kept_parcels(), spec, lang="en", kept_types=True)
+    assert en["Source field types"][0] == \
+        "分區類: text; 容积率: number; 竣工日期: date; WKT_源: text (originally WKT)"
+    # Both read back as the machine formats' JSON says it.
+    expected = {"分區類": ("text", "分區類"), "容积率": ("float", "容积率"), "竣工日期": ("date", "竣工日期"),
+                "WKT_源": ("text", "WKT")}
+    assert read_manifest(pd.concat([zh["源字段类型"], en["Source field types"]])) == [expected] * 4
+
+
+@pytest.mark.parametrize("name", ["p.csv", "p.xlsx", "en.csv", "en.xlsx", "p.geojson", "p.gpkg"])
+def test_kept_fields_round_trip_through_the_readable_and_the_machine_types(tmp_path, name):
+    spec, frame = get_layer("parcels"), _kept_parcels()
+    export_layer(frame, spec, tmp_path / name, meta=TINY_META, lang="en" if name.startswith("en") else "zh")
+    back, _ = _re_import(frame, spec, tmp_path, name)
+    assert back["source_attributes"].tolist() == frame["source_attributes"].tolist()
+
+
+def test_a_name_holding_a_separator_is_written_as_json_and_still_round_trips(tmp_path):
+    spec = get_layer("parcels")
+    frame = tiny_frames()["parcels"].iloc[:1].copy()
+    frame["source_attributes"] = encode([KeptColumn("比例：1;2", "int", pd.Series([3]))], 1).to_numpy()
+    frame, _ = validate_layer(frame, spec, source="test")
+    assert attribute_table(frame, spec, kept_types=True)["源字段类型"][0] == '{"比例：1;2":"int"}'
+    export_layer(frame, spec, tmp_path / "p.csv", meta=TINY_META)
+    back, _ = _re_import(frame, spec, tmp_path, "p.csv")
+    assert back["source_attributes"].tolist() == frame["source_attributes"].tolist()
+
+
+def test_a_types_cell_that_says_no_type_is_refused_naming_row_and_text():
+    with pytest.raises(ValueError, match=r"row 2: source_field_types: '容积率：很多' does not say a column and its type"):
+        read_manifest(pd.Series(["容积率：数值", "容积率：很多"]))
+
+
+# -- the history logs ---------------------------------------------------------------------------------------------
+
+
+def test_the_logs_name_their_layers_fields_and_actions():
+    audit = pd.DataFrame({"event_id": ["A1", "A2"], "seq": [1, 2], "layer": ["parcels", "retired_layer"],
+                          "field": ["land_use", "x"], "action": ["update", "update"], "op": ["update", "update"]})
+    audit, _ = validate_layer(audit, get_layer("audit_events"), source="test")
+    table = attribute_table(audit, get_layer("audit_events"))
+    columns = list(table.columns)
+    assert columns[columns.index("图层") + 1] == "图层名称" and columns[columns.index("字段") + 1] == "字段名称"
+    assert table["图层名称"].tolist() == ["地块", None]  # a layer the registry no longer has: its code only
+    assert table["字段名称"].tolist() == ["用地性质", None]
+    assert attribute_table(audit, get_layer("audit_events"), lang="en")["Field name"][0] == "Land use"
+    cases = pd.DataFrame({"event_id": ["C1-E1", "C1-E2"], "case_id": ["C1", "C1"], "action": ["create", "close"],
+                          "field": ["status", "closed"]})
+    cases, _ = validate_layer(cases, get_layer("case_events"), source="test")
+    table = attribute_table(cases, get_layer("case_events"))
+    assert table["操作"].tolist() == ["立案", "办结"]
+    assert table["字段名称"].tolist() == ["进展", "办结日期"]
+
+
+# -- every layer of the demo park, as a planner reads it ------------------------------------------------------
+
+SNAKE_CASE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
+NOT_A_VALUE = {"True", "False", "NaN", "nan", "None", "NaT", "<NA>", "null"}
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_layer_export_shows_a_code_book_value(demo_park, tmp_path, lang):
+    for name, spec in REGISTRY.items():
+        if name == "audit_events":  # its time is the logged instant (UTC); the history pages name it in the zone
+            continue
+        export_layer(demo_park.load(name), spec, tmp_path / f"{name}.csv", meta=demo_park.read_meta(), lang=lang)
+        table = pd.read_csv(tmp_path / f"{name}.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        for header in table.columns:
+            assert not SNAKE_CASE.match(header), (name, header)
+            if lang == "zh" and header != "WKT":
+                assert re.search(r"[\u4e00-\u9fff]", header), (name, header)
+            values = set(table[header]) - {""}
+            assert not values & NOT_A_VALUE, (name, header)
+            assert not any(SNAKE_CASE.match(v) or ISO_MOMENT.match(v) for v in values), (name, header)
+    parcels = pd.read_csv(tmp_path / "parcels.csv", encoding="utf-8-sig", dtype=str)
+    header = "用地性质名称" if lang == "zh" else "Land-use name"
+    assert parcels[header].notna().all()  # every demo land use is a class of the table
