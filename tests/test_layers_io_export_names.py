@@ -2,9 +2,11 @@
 of the export that gives the same records back (the added names dropped, nothing lost)."""
 
 import datetime as dt
+import io
 import json
 import re
 
+import openpyxl
 import pandas as pd
 import pytest
 import shapely
@@ -209,3 +211,31 @@ def test_no_layer_export_shows_a_code_book_value(demo_park, tmp_path, lang):
     parcels = pd.read_csv(tmp_path / "parcels.csv", encoding="utf-8-sig", dtype=str)
     header = "用地性质名称" if lang == "zh" else "Land-use name"
     assert parcels[header].notna().all()  # every demo land use is a class of the table
+
+
+def test_no_layer_workbook_shows_a_code_book_value(demo_park, tmp_path):
+    for name, spec in REGISTRY.items():
+        dest = tmp_path / f"{name}.xlsx"
+        export_layer(demo_park.load(name), spec, dest, meta=demo_park.read_meta())
+        workbook = openpyxl.load_workbook(dest, read_only=True)
+        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+        workbook.close()
+        header, rows = rows[0], rows[1:]
+        assert all(re.search(r"[\u4e00-\u9fff]", h) for h in header if h != "WKT"), (name, header)
+        for row in rows:
+            for column, value in zip(header, row):
+                if isinstance(value, str) and column != "WKT":
+                    assert value not in NOT_A_VALUE and not SNAKE_CASE.match(value), (name, column, value)
+                    assert not ISO_MOMENT.match(value), (name, column, value)
+                assert not isinstance(value, bool), (name, column)  # yes/no as 是/否
+
+
+@pytest.mark.parametrize(("lang", "header", "name"), [("zh", "用地性质名称", "一类工业用地"),
+                                                      ("en", "Land-use name", "Class 1 industrial")])
+def test_the_download_page_serves_the_names_in_the_ui_language(tiny_client, lang, header, name):
+    reply = tiny_client.get(f"/export/parcels.csv?lang={lang}")
+    table = pd.read_csv(io.BytesIO(reply.get_data()), encoding="utf-8-sig", dtype=str)
+    assert table.set_index(table.columns[0]).loc["P1", header] == name
+    workbook = tiny_client.get(f"/export/parcels.xlsx?lang={lang}")
+    table = pd.read_excel(io.BytesIO(workbook.get_data()), dtype=str)
+    assert table.set_index(table.columns[0]).loc["P1", header] == name

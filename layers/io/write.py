@@ -14,8 +14,10 @@ each format):
 * KML — EPSG:4326, each field as typed ExtendedData named after the field, a style
   per class of the layer's map style (``layers.io.kml_styles``).
 * CSV / XLSX — attribute tables with Chinese headers (label and unit), codes as
-  their Chinese labels, yes/no as 是/否; spatial layers carry their geometry as
-  WKT in EPSG:4326. CSV is UTF-8 with a BOM so Excel shows Chinese.
+  their Chinese labels, yes/no as 是/否, and a column of names after each code
+  the registry does not name (用地性质名称 after 用地性质, :mod:`layers.name_columns`;
+  the importer ignores it as restating the code); spatial layers carry their
+  geometry as WKT in EPSG:4326. CSV is UTF-8 with a BOM so Excel shows Chinese.
 * 国土 TXT — polygon layers as the boundary-coordinate exchange file of land
   approvals (:mod:`layers.io.gtxt_write`), in the park's Gauss-Krüger zone; it
   carries the id, name and land-use code, and re-imports to the millimetre.
@@ -29,7 +31,8 @@ Source attributes kept by an import (``source_attributes``) are spread into
 columns of their own names after the registry's, typed where the format has
 types; a name an export already uses gets ``_源`` appended. Every format but
 the Shapefile also carries the per-record column ``source_field_types`` (源字段类型)
-naming each kept column's type (and original name); the Shapefile's
+naming each kept column's type (and original name), in words in CSV and XLSX
+(``容积率：数值；…``); the Shapefile's
 ``.fields.csv`` says it in its ``source_type`` column. The importer reads them
 back, so kept attributes round-trip with their names and types.
 
