@@ -170,21 +170,32 @@ def test_a_types_cell_that_says_no_type_is_refused_naming_row_and_text():
 
 
 def test_the_logs_name_their_layers_fields_and_actions():
-    audit = pd.DataFrame({"event_id": ["A1", "A2"], "seq": [1, 2], "layer": ["parcels", "retired_layer"],
-                          "field": ["land_use", "x"], "action": ["update", "update"], "op": ["update", "update"]})
+    audit = pd.DataFrame({"event_id": ["A1", "A2", "A3", "A4"], "seq": [1, 2, 3, 4],
+                          "layer": ["parcels", "parcels", "parcels", "retired_layer"],
+                          "field": ["land_use", "status", "site_levelled", "x"],
+                          "old_value": ["100101", "supplied", "false", "y"],
+                          "new_value": ["100102", "under_construction", "true", None],
+                          "action": ["update"] * 4, "op": ["update"] * 4})
     audit, _ = validate_layer(audit, get_layer("audit_events"), source="test")
     table = attribute_table(audit, get_layer("audit_events"))
     columns = list(table.columns)
-    assert columns[columns.index("图层") + 1] == "图层名称" and columns[columns.index("字段") + 1] == "字段名称"
-    assert table["图层名称"].tolist() == ["地块", None]  # a layer the registry no longer has: its code only
-    assert table["字段名称"].tolist() == ["用地性质", None]
-    assert attribute_table(audit, get_layer("audit_events"), lang="en")["Field name"][0] == "Land use"
-    cases = pd.DataFrame({"event_id": ["C1-E1", "C1-E2"], "case_id": ["C1", "C1"], "action": ["create", "close"],
-                          "field": ["status", "closed"]})
+    for code in ("图层", "字段", "原值", "新值"):
+        assert columns[columns.index(code) + 1] == f"{code}名称"
+    assert table["图层名称"].tolist() == ["地块", "地块", "地块", None]  # a layer the registry no longer has
+    assert table["字段名称"].tolist() == ["用地性质", "状态", "场地平整", None]
+    assert table["原值"].tolist() == ["100101", "supplied", "false", "y"]  # as logged
+    assert table["原值名称"].tolist() == ["一类工业用地", "已供地", "否", None]
+    assert table["新值名称"].tolist() == ["二类工业用地", "在建", "是", None]
+    english = attribute_table(audit, get_layer("audit_events"), lang="en")
+    assert english["Field name"][0] == "Land use" and english["New value name"].tolist()[:3] == [
+        "Class 2 industrial", "Under construction", "yes"]
+    cases = pd.DataFrame({"event_id": ["C1-E1", "C1-E2"], "case_id": ["C1", "C1"], "action": ["create", "update"],
+                          "field": ["closed", "method"], "old_value": [None, "reclaim"], "new_value": [None, "lease"]})
     cases, _ = validate_layer(cases, get_layer("case_events"), source="test")
     table = attribute_table(cases, get_layer("case_events"))
-    assert table["操作"].tolist() == ["立案", "办结"]
-    assert table["字段名称"].tolist() == ["进展", "办结日期"]
+    assert table["操作"].tolist() == ["立案", "修改"]
+    assert table["字段名称"].tolist() == ["办结日期", "盘活方式"]
+    assert table["原值名称"].tolist() == [None, "收回"] and table["新值名称"].tolist() == [None, "招商租赁"]
 
 
 # -- every layer of the demo park, as a planner reads it ------------------------------------------------------
@@ -197,7 +208,7 @@ ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_no_layer_export_shows_a_code_book_value(demo_park, tmp_path, lang):
     for name, spec in REGISTRY.items():
-        if name == "audit_events":  # its time is the logged instant (UTC); the history pages name it in the zone
+        if name == "audit_events":  # its values stay as logged (codes, UTC instants), named beside: tested above
             continue
         export_layer(demo_park.load(name), spec, tmp_path / f"{name}.csv", meta=demo_park.read_meta(), lang=lang)
         table = pd.read_csv(tmp_path / f"{name}.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
