@@ -687,6 +687,9 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         # tables, values, mapping
         (r"(?P<k>[\d,]+) value\(s\) do not read as (?P<kind>\w+); kept as text",
          lambda m: f"{m['k']} 个值无法按{_KEPT_KINDS_ZH.get(m['kind'], m['kind'])}读取；按文本保留"),
+        (r"(?P<k>[\d,]+) value\(s\) name a class other than the record's (?P<field>\w+): the \w+ code is imported, "
+         r"the names are not kept",
+         lambda m: f"{m['k']} 个名称与本记录的{field_in(m['field'])}代码不符：导入的是代码，这些名称不保留"),
         (r"(?P<k>\d+) record\(s\) left out: value not in the mapping's include list",
          "{k} 条记录未导入：其值不在映射的“仅导入”列表中"),
         (r"no saved mapping '(?P<name>.*)' in this park \(saved: (?P<saved>.+)\)",

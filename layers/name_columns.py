@@ -20,8 +20,9 @@ their names.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,13 @@ def _land_use_name(code: object, context: tuple, lang: str) -> str | None:
         return None
     found = landuse.land_use_class(str(code).strip(), str(standard))
     return None if found is None else (found.label_en if lang == "en" else found.label_zh)
+
+
+@functools.cache
+def _land_use_names() -> frozenset[str]:
+    """The name of every land-use class of every classification, in Chinese and English."""
+    return frozenset(name for table in landuse.CLASSES_BY_STANDARD.values() for c in table.values()
+                     for name in (c.label_zh, c.label_en))
 
 
 def _layer_name(layer: object, _context: tuple, lang: str) -> str | None:
@@ -107,6 +115,9 @@ class NameColumn:
     label_en: str
     name: Callable[[object, tuple, str], str | None]
     context_fields: tuple[str, ...] = ()
+    #: Every name ``name`` gives, in any language, where a name that is not its record's code's still tells
+    #: that the column was made from codes (a land-use class's); nothing where it would not.
+    vocabulary: Callable[[], frozenset[str]] = frozenset
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_zh
@@ -126,9 +137,10 @@ def _names(codes: pd.Series, context: list[pd.Series], name, lang: str) -> pd.Se
 
 #: Every name column, in the order of the layers' fields.
 NAME_COLUMNS = (
-    NameColumn("parcels", "land_use", "用地性质名称", "Land-use name", _land_use_name, ("land_use_std",)),
+    NameColumn("parcels", "land_use", "用地性质名称", "Land-use name", _land_use_name, ("land_use_std",),
+               vocabulary=_land_use_names),
     NameColumn("parcels", "land_use_original", "原用地名称", "Original land-use name", _land_use_name,
-               ("land_use_original_std",)),
+               ("land_use_original_std",), vocabulary=_land_use_names),
     NameColumn("audit_events", "layer", "图层名称", "Layer name", _layer_name),
     NameColumn("audit_events", "field", "字段名称", "Field name", _field_name, ("layer",)),
     NameColumn("audit_events", "old_value", "原值名称", "Old value name", _value_name, ("layer", "field")),
@@ -144,37 +156,47 @@ def name_columns(spec: LayerSpec) -> dict[str, NameColumn]:
     return {c.field: c for c in NAME_COLUMNS if c.layer == spec.name and c.field in spec.field_names}
 
 
+@dataclass
+class Restating:
+    """What an import makes of the name columns in its source: those not to keep, with why (zh, en), and notes
+    (column, message, value) on names that no longer name their records' codes."""
+
+    columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+    notes: list[tuple[str, str, object]] = field(default_factory=list)
+
+
 def restating_columns(source: pd.DataFrame, renames: dict[str, str], candidates: list[str],
-                      spec: LayerSpec) -> dict[str, tuple[str, str]]:
-    """Columns among ``candidates`` (source fields no registry field takes) that are the name column of a code
-    field the import maps (``renames``: source column → field) and hold nothing but the names of their rows' codes
-    (in Chinese or English), with why they are not kept (zh, en)."""
+                      spec: LayerSpec) -> Restating:
+    """The name columns among ``candidates`` (source fields no registry field takes): those headed as the name
+    column of a code field the import maps (``renames``: source column → field) whose every value names its
+    row's code (in Chinese or English), or, for land use, names some class (a code changed in the spreadsheet
+    after the export leaves the old name beside it: the code is imported, and a note says how many)."""
     declared = name_columns(spec)
     source_of = {target: column for column, target in renames.items()}
-    out: dict[str, tuple[str, str]] = {}
+    out = Restating()
     for candidate in candidates:
         key = normalise_text(candidate)
         column = next((c for c in declared.values() if c.field in source_of
                        and key in {normalise_text(c.label(lang)) for lang in LANGS}), None)
-        if column is None:
+        if column is None or any(c not in source_of for c in column.context_fields):
             continue
-        if any(c not in source_of for c in column.context_fields):
+        given = present(source[candidate]).to_numpy(dtype=bool)
+        text = source[candidate][given].astype(object).map(lambda v: str(v).strip())
+        codes = source[source_of[column.field]][given]
+        context = [source[source_of[c]][given] for c in column.context_fields]
+        named = np.zeros(len(text), dtype=bool)
+        for lang in LANGS:
+            named |= (text == _names(codes, context, column.name, lang)).to_numpy(dtype=bool)
+        stale = ~named & text.isin(column.vocabulary()).to_numpy(dtype=bool)
+        if not (named | stale).all():
             continue
-        codes = source[source_of[column.field]]
-        context = [source[source_of[c]] for c in column.context_fields]
-        values = source[candidate]
-        given = present(values).to_numpy(dtype=bool)
-        if _restates(values[given], codes[given], [c[given] for c in context], column.name):
-            code = spec.field(column.field)
-            out[candidate] = (f"由{code.label_zh}得出的名称", f"names derived from {code.label_en}")
+        code = spec.field(column.field)
+        out.columns[candidate] = (f"由{code.label_zh}得出的名称", f"names derived from {code.label_en}")
+        if stale.any():
+            out.notes.append((candidate, f"{int(stale.sum())} value(s) name a class other than the record's "
+                                         f"{column.field}: the {column.field} code is imported, the names are "
+                                         "not kept", text[stale].iloc[0]))
     return out
 
 
-def _restates(values: pd.Series, codes: pd.Series, context: list[pd.Series], name) -> bool:
-    """Whether every value is the name of its row's code in one of the languages."""
-    text = values.astype(object).map(lambda v: str(v).strip())
-    named = [(text == _names(codes, context, name, lang)).to_numpy(dtype=bool) for lang in LANGS]
-    return bool((named[0] | named[1]).all())
-
-
-__all__ = ["NAME_COLUMNS", "NameColumn", "name_columns", "restating_columns"]
+__all__ = ["NAME_COLUMNS", "NameColumn", "Restating", "name_columns", "restating_columns"]

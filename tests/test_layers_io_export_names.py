@@ -13,6 +13,7 @@ import shapely
 from conftest import TINY_META, X0, Y0, tiny_frames
 from test_layers_io_export import assert_same_layer
 
+from layers.import_text import chinese
 from layers.io import ImportOptions, import_layer
 from layers.io.write import attribute_table, export_layer
 from layers.registry import REGISTRY, get_layer
@@ -112,6 +113,21 @@ def test_a_name_column_edited_to_say_something_else_is_kept(tmp_path):
     kept = back.set_index("parcel_id")["source_attributes"].map(json.loads)
     assert kept["P1"]["values"] == {"用地性质名称": "高新产业用地"}
     assert kept["P2"]["values"] == {"用地性质名称": "二类工业用地"}  # the column is kept whole
+
+
+def test_a_code_changed_in_the_spreadsheet_wins_over_the_old_name_beside_it(tmp_path):
+    spec, frame = get_layer("parcels"), _parcels()
+    export_layer(frame, spec, tmp_path / "p.csv", meta=TINY_META)
+    table = pd.read_csv(tmp_path / "p.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    table.loc[1, "用地性质"] = "100103"  # P2 re-zoned in Excel; its name still says 二类工业用地
+    table.to_csv(tmp_path / "rezoned.csv", index=False, encoding="utf-8-sig")
+    back, plan = _re_import(frame, spec, tmp_path, "rezoned.csv")
+    assert back.set_index("parcel_id").loc["P2", "land_use"] == "100103"
+    assert back["source_attributes"].isna().all()  # the stale name is no data either
+    note = next(n for n in plan.report.notices if n.field == "用地性质名称")
+    assert (note.message, note.value) == ("1 value(s) name a class other than the record's land_use: the land_use "
+                                          "code is imported, the names are not kept", "二类工业用地")
+    assert chinese(note.message) == "1 个名称与本记录的用地性质代码不符：导入的是代码，这些名称不保留"
 
 
 # -- readable types of the kept source fields -------------------------------------------------------------------

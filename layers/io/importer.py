@@ -468,8 +468,10 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
         match.kept = sorted((c for c in match.kept if c not in structure), key=lambda c: order.get(c, len(order)))
     # An export's name columns (用地性质名称) restate the codes beside them: not data to keep.
     names = restating_columns(frame.iloc[rows], match.renames, [c for c in match.kept if c not in mapping.keep], spec)
-    if names:
-        data = dataclasses.replace(data, derived_columns={**data.derived_columns, **names})
+    if names.columns:
+        data = dataclasses.replace(data, derived_columns={**data.derived_columns, **names.columns})
+    for column, message, value in names.notes:
+        report.note("all", column, message, value)
     derived = [c for c in match.kept if c in data.derived_columns]
     if derived:  # restating the record (a 国土 TXT's point count and area): not data to keep
         match.kept = [c for c in match.kept if c not in data.derived_columns]
