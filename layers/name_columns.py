@@ -21,6 +21,7 @@ their names.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,8 +29,9 @@ import numpy as np
 import pandas as pd
 
 from layers import landuse
+from layers.audit import GEOMETRY, WHOLE_RECORD
 from layers.registry import REGISTRY
-from layers.schema import LayerSpec
+from layers.schema import SOURCE_ATTRIBUTES, LayerSpec
 from layers.values import normalise_text, present
 
 LANGS = ("zh", "en")
@@ -81,7 +83,10 @@ _YES_NO = {"true": ("是", "yes"), "false": ("否", "no")}
 
 def _value_name(value: object, context: tuple, lang: str) -> str | None:
     """A logged value's name (``context``: its layer and field): a declared code's label, yes/no, a land-use
-    class (用地用海2023 first, as the history pages name it); None for other values, which read as they are."""
+    class (用地用海2023 first, as the history pages name it), a whole record's fields; None for other values,
+    which read as they are."""
+    if not _missing(value) and context[1] == WHOLE_RECORD:
+        return _record_name(str(value), context[0], lang)
     declared = _declared(*context)
     if declared is None or _missing(value):
         return None
@@ -94,6 +99,25 @@ def _value_name(value: object, context: tuple, lang: str) -> str | None:
     if declared.name in ("land_use", "land_use_original"):
         return next(filter(None, (_land_use_name(text, (std,), lang) for std in landuse.LAND_USE_STANDARDS)), None)
     return None
+
+
+def _record_name(text: str, layer: object, lang: str) -> str | None:
+    """A whole logged record (JSON of field → canonical text) as its fields read: ``地块编号：P1；用地性质：一类工业用地；…``
+    (empty fields, the geometry and the kept source attributes left out); None when it is not such a record."""
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    separator, between = ("; ", ": ") if lang == "en" else ("；", "：")
+    parts = []
+    for name, value in record.items():
+        if _missing(value) or name in (GEOMETRY, SOURCE_ATTRIBUTES):
+            continue
+        label = _field_name(name, (layer,), lang) or name
+        parts.append(f"{label}{between}{_value_name(value, (layer, name), lang) or value}")
+    return separator.join(parts)
 
 
 def _in_layer(name, layer: str):

@@ -205,6 +205,17 @@ def test_the_logs_name_their_layers_fields_and_actions():
     english = attribute_table(audit, get_layer("audit_events"), lang="en")
     assert english["Field name"][0] == "Land use" and english["New value name"].tolist()[:3] == [
         "Class 2 industrial", "Under construction", "yes"]
+    created = json.dumps({"parcel_id": "P9", "name": None, "land_use": "100102", "status": "planned",
+                          "site_levelled": "true", "geometry": "POLYGON ((0 0, 1 0, 1 1, 0 0))",
+                          "source_attributes": '{"types":{},"values":{}}'}, ensure_ascii=False)
+    whole = pd.DataFrame({"event_id": ["A5"], "seq": [5], "layer": ["parcels"], "field": ["*"],
+                          "new_value": [created], "action": ["create"], "op": ["create"]})
+    whole, _ = validate_layer(whole, get_layer("audit_events"), source="test")
+    # The record's fields as they read; empty ones, the outline and the kept source fields left out.
+    assert attribute_table(whole, get_layer("audit_events"))["新值名称"][0] == \
+        "地块编号：P9；用地性质：二类工业用地；状态：规划；场地平整：是"
+    assert attribute_table(whole, get_layer("audit_events"), lang="en")["New value name"][0] == \
+        "Parcel id: P9; Land use: Class 2 industrial; Status: Planned; Site levelled: yes"
     cases = pd.DataFrame({"event_id": ["C1-E1", "C1-E2"], "case_id": ["C1", "C1"], "action": ["create", "update"],
                           "field": ["closed", "method"], "old_value": [None, "reclaim"], "new_value": [None, "lease"]})
     cases, _ = validate_layer(cases, get_layer("case_events"), source="test")
