@@ -12,6 +12,7 @@ import pytest
 import shapely
 from conftest import TINY_META, X0, Y0, tiny_frames
 from test_layers_io_export import assert_same_layer
+from test_zh_pages import offences
 
 from layers.import_text import chinese
 from layers.io import ImportOptions, import_layer
@@ -246,6 +247,8 @@ def test_no_layer_export_shows_a_code_book_value(demo_park, tmp_path, lang):
             values = set(table[header]) - {""}
             assert not values & NOT_A_VALUE, (name, header)
             assert not any(SNAKE_CASE.match(v) or ISO_MOMENT.match(v) for v in values), (name, header)
+            if lang == "zh" and header != "WKT":  # no English sentence either (the pages' own detector)
+                assert [o for v in values for o in offences(v)] == [], (name, header)
     parcels = pd.read_csv(tmp_path / "parcels.csv", encoding="utf-8-sig", dtype=str)
     header = "用地性质名称" if lang == "zh" else "Land-use name"
     assert parcels[header].notna().all()  # every demo land use is a class of the table
