@@ -116,7 +116,7 @@ COLUMNS: dict[str, Column] = {
 #: Number formats of units this module adds to ``layers.workbook_style.UNIT_FORMATS``.
 FORMATS = {"个": INTEGER, "年": "0"}
 #: What a case event did.
-CASE_ACTIONS = {"create": ("立案", "opened"), "update": ("修改", "changed"), "close": ("办结", "closed")}
+CASE_ACTIONS = {c.value: (c.label_zh, c.label_en.lower()) for c in get_layer("case_events").field("action").codes}
 #: Readiness columns (``served_<network>``) carry a network code after this prefix.
 SERVED = "served_"
 #: Sources of the developed share (``geo.idle``).

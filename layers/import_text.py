@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 
 from layers.registry import REGISTRY
+from layers.source_attributes import KEPT_TYPE_NAMES
 
 #: What a kind of value is (layers.values.KIND_DESCRIPTIONS) in Chinese.
 KINDS_ZH = {
@@ -351,7 +352,7 @@ def _zone_zh(describe: str) -> str:
 
 
 #: Kept source types (layers.io.keeping) as the notices name them.
-_KEPT_KINDS_ZH = {"float": "数值", "int": "整数", "bool": "是/否", "date": "日期", "datetime": "日期时间"}
+_KEPT_KINDS_ZH = {kind: zh for kind, (zh, _) in KEPT_TYPE_NAMES.items()}
 
 
 def _holds_zh(what: str) -> str:
@@ -724,6 +725,9 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         # tables, values, mapping
         (r"(?P<k>[\d,]+) value\(s\) do not read as (?P<kind>\w+); kept as text",
          lambda m: f"{m['k']} 个值无法按{_KEPT_KINDS_ZH.get(m['kind'], m['kind'])}读取；按文本保留"),
+        (r"(?P<k>[\d,]+) value\(s\) name a class other than the record's (?P<field>\w+): the \w+ code is imported, "
+         r"the names are not kept",
+         lambda m: f"{m['k']} 个名称与本记录的{field_in(m['field'])}代码不符：导入的是代码，这些名称不保留"),
         (r"(?P<k>\d+) record\(s\) left out: value not in the mapping's include list",
          "{k} 条记录未导入：其值不在映射的“仅导入”列表中"),
         (r"no saved mapping '(?P<name>.*)' in this park \(saved: (?P<saved>.+)\)",

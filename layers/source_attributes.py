@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -462,17 +463,62 @@ def export_names(names: list[str], taken: set[str], reserved=None) -> dict[str, 
     return out
 
 
-def manifest(kept: Spread, columns: dict[str, str]) -> pd.Series:
-    """Per record, JSON naming the type of each of its kept columns in the export: ``{column: type}``, or
-    ``{column: [type, original name]}`` where the column was renamed; None for records without attributes."""
+def manifest(kept: Spread, columns: dict[str, str], lang: str | None = None) -> pd.Series:
+    """Per record, what type each of its kept columns in the export has; None for records without attributes.
+
+    Without ``lang`` (the machine formats) JSON: ``{column: type}``, or ``{column: [type, original name]}`` where
+    the column was renamed. With one (CSV, XLSX) the same as a person reads it: ``容积率：数值；status_源：文本（原名
+    status）`` / ``容积率: number; status_源: text (originally status)``; a record whose names hold the separators
+    is written as JSON. :func:`read_manifest` reads both.
+    """
     out = []
     for types in kept.record_types:
         if types is None:
             out.append(None)
             continue
         entry = {columns[name]: kind if columns[name] == name else [kind, name] for name, kind in types.items()}
-        out.append(_json(entry))
+        readable = lang is not None and not any(_SEPARATORS.search(n) or n != n.strip() or not n
+                                                for name in types for n in (name, columns[name]))
+        out.append(_readable(entry, lang) if readable else _json(entry))
     return pd.Series(out, dtype=object)
+
+
+#: The kept types as a person reads them (zh, en), in readable types columns (and the import's messages).
+KEPT_TYPE_NAMES = {"text": ("文本", "text"), "int": ("整数", "whole number"), "float": ("数值", "number"),
+                   "bool": ("是/否", "yes/no"), "date": ("日期", "date"), "datetime": ("日期时间", "date and time")}
+#: Between a readable manifest's entries, between a column and its type, around an original name (zh, en).
+_ENTRY_SEPARATORS = {"zh": "；", "en": "; "}
+_TYPE_SEPARATORS = {"zh": "：", "en": ": "}
+_ORIGINAL = {"zh": "（原名 {}）", "en": " (originally {})"}
+_SEPARATORS = re.compile(r"[；;：:（）(){}\n]")
+_KIND_OF_NAME = {normalise_text(word): kind for kind, words in KEPT_TYPE_NAMES.items() for word in (*words, kind)}
+_READABLE_TYPE = re.compile(r"^(?P<kind>[^（(]+?)\s*(?:（原名\s*(?P<zh>.+)）|\(originally\s+(?P<en>.+)\))?$")
+
+
+def _readable(entry: dict, lang: str) -> str:
+    lang = "en" if lang == "en" else "zh"
+    parts = []
+    for column, kind in entry.items():
+        kind, original = (kind, None) if isinstance(kind, str) else kind
+        word = KEPT_TYPE_NAMES[kind][1 if lang == "en" else 0]
+        parts.append(column + _TYPE_SEPARATORS[lang] + word + (_ORIGINAL[lang].format(original) if original else ""))
+    return _ENTRY_SEPARATORS[lang].join(parts)
+
+
+def _parse_readable(text: str, position: int) -> dict[str, tuple[str, str]]:
+    """{column: (type, original name)} of a readable manifest (``容积率：数值；status_源：文本（原名 status）``)."""
+    entries = {}
+    for part in filter(None, (p.strip() for p in re.split(r"[；;]", text))):
+        pieces = re.split(r"[：:]", part, maxsplit=1)
+        column = pieces[0].strip()
+        found = _READABLE_TYPE.match(pieces[1].strip()) if len(pieces) == 2 and column else None
+        kind = _KIND_OF_NAME.get(normalise_text(found["kind"])) if found else None
+        if kind is None:
+            msg = (f"row {position + 1}: {TYPES_COLUMN}: {part!r} does not say a column and its type "
+                   f"(column{_TYPE_SEPARATORS['en']}type, types: {', '.join(w for _, w in KEPT_TYPE_NAMES.values())})")
+            raise ValueError(msg)
+        entries[column] = (kind, (found["zh"] or found["en"] or column).strip())
+    return entries
 
 
 def read_manifest(series: pd.Series) -> list[dict[str, tuple[str, str]]]:
@@ -497,6 +543,8 @@ def read_manifest(series: pd.Series) -> list[dict[str, tuple[str, str]]]:
 
 
 def _parse_manifest(text: str | dict, position: int) -> dict[str, tuple[str, str]]:
+    if isinstance(text, str) and not text.lstrip().startswith("{"):
+        return _parse_readable(text, position)
     try:
         document = text if isinstance(text, dict) else json.loads(text)
     except ValueError:
@@ -526,7 +574,7 @@ def json_values(text: object) -> dict | None:
     return None if document is None else document["values"]
 
 
-__all__ = ["CLASH_SUFFIX", "KEPT_TYPES", "TYPES_COLUMN", "TYPES_HEADERS", "KeptColumn", "Spread", "carries",
+__all__ = ["CLASH_SUFFIX", "KEPT_TYPE_NAMES", "KEPT_TYPES", "TYPES_COLUMN", "TYPES_HEADERS", "KeptColumn", "Spread", "carries",
            "column_type", "decode", "display_items", "document_problem", "document_problems", "encode",
            "export_names", "is_types_column", "json_values", "manifest", "merge_documents", "read_manifest",
            "spread", "text_column", "typed_values"]

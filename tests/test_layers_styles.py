@@ -17,7 +17,7 @@ from conftest import tiny_frames
 from geo import maps
 from layers.io.kml import kml_color
 from layers.io.kml_styles import kml_fields, kml_styles
-from layers.landuse import STD_2023, STD_GB50137, UNKNOWN_COLOR
+from layers.landuse import CLASSES_2023, STD_2023, STD_GB50137, UNKNOWN_COLOR
 from layers.qgis.layer_styles import style_rows
 from layers.qgis.project import (
     ProjectLayer,
@@ -159,6 +159,23 @@ def test_a_shapefiles_qml_names_its_short_columns():
     assert [c.get("value") for c in root.iter("category")] == ["GB50137-2011|M", "用地用海2023|1001", ""]
     aliases = {a.get("field"): a.get("name") for a in root.iter("alias")}
     assert aliases["land_use_s"] == "用地分类标准" and aliases["contract_d"] == "合同签订日期"
+
+
+def test_land_use_reads_as_its_class_in_the_attribute_table_of_one_classification():
+    spec = get_layer("parcels")
+    frame = parcels_with(["100102", "100104"], [STD_2023, STD_2023])
+    root = qml_root(qml(spec, layer_style(spec, frame), lang="zh"))
+    value_map = root.find("fieldConfiguration/field[@name='land_use']/editWidget/config/Option/Option[@name='map']")
+    labelled = {o.get("value"): o.get("name") for entry in value_map for o in entry}
+    # Every class of 用地用海2023 (a form can choose any), and 100104, not in the table, by its parent 1001.
+    assert labelled["100102"] == "100102 二类工业用地" and labelled["01"] == "01 耕地"
+    assert labelled["100104"] == "100104 工业用地"
+    assert len(labelled) == len(CLASSES_2023) + 1
+    english = qml_root(qml(spec, layer_style(spec, frame), lang="en"))
+    assert "100102 Class 2 industrial" in {o.get("name") for o in english.iter("Option")}
+    # Two systems: 1001 would name two classes, so no map (the renderer's categories still name them).
+    mixed = qml_root(qml(spec, layer_style(spec, parcels_with(["M2", "1001"], [STD_GB50137, None]))))
+    assert mixed.find("fieldConfiguration/field[@name='land_use']") is None
 
 
 def test_a_table_has_aliases_and_no_renderer():

@@ -132,6 +132,8 @@ def test_qgis_shows_chinese_aliases_and_code_labels(park_layers):
     assert parcels["aliases"]["land_price_wan"] == "土地价款 (万元)"
     assert parcels["aliases"]["parcel_id"] == "地块编号"
     assert parcels["value_maps"]["status"]["operating"] == "已投产"
+    # Land use keeps its code in the file; the attribute table reads the class beside it (layers/landuse.py).
+    assert parcels["value_maps"]["land_use"]["100102"] == "100102 二类工业用地"
     assert park_layers["units"]["aliases"]["area_m2"] == "面积 (m²)"  # tables get their aliases too
     assert park_layers["units"]["value_maps"]["status"]["leasable"] == "可租赁"
 
@@ -209,6 +211,7 @@ def test_the_shapefile_opens_in_qgis_with_full_names_and_its_style(tiny_park, tm
     assert layer["renderer"]["attribute"] == "land_use"
     assert sorted(layer["renderer"]["feature_classes"].values()) == [["100101 一类工业用地"], ["100102 二类工业用地"],
                                                                      ["1101 物流仓储用地"]]
+    assert layer["value_maps"]["land_use"]["1101"] == "1101 物流仓储用地"
 
 
 def test_the_kml_export_is_typed_for_gdal_and_styled_for_qgis(tiny_park, tmp_path):

@@ -3,7 +3,7 @@
 from layers.schema import Code
 
 DELAY_CAUSES = (
-    Code("none", "无", "None"),
+    Code("none", "无", "No delay cause"),  # not "None": a table would read it as an empty value
     Code("GOV-1", "政府未按约定交地", "Land not handed over as agreed (GOV-1)"),
     Code("GOV-2", "规划依法修改", "Plan legally revised (GOV-2)"),
     Code("GOV-3", "国家政策调整", "New national policy (GOV-3)"),

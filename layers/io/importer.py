@@ -48,6 +48,7 @@ from layers.io.read import SourceData, read_source
 from layers.io.report import FieldOutcome, ImportRejected, ImportReport
 from layers.io.suggest import profile_columns
 from layers.io.uploads import SourceError, StagedSource, stage_source
+from layers.name_columns import restating_columns
 from layers.registry import REGISTRY, get_layer
 from layers.saved_mappings import get_mapping
 from layers.schema import HISTORY_FIELD_NAMES, SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, LayerSpec, Link
@@ -485,6 +486,12 @@ def _mapped_frame(data: SourceData, rows: np.ndarray, spec: LayerSpec, mapping: 
         # Kept in the order the export's types column lists them (a column a KML could not show comes last).
         order = {c: i for i, c in enumerate(dict.fromkeys(c for entry in entries for c in entry))}
         match.kept = sorted((c for c in match.kept if c not in structure), key=lambda c: order.get(c, len(order)))
+    # An export's name columns (用地性质名称) restate the codes beside them: not data to keep.
+    names = restating_columns(frame.iloc[rows], match.renames, [c for c in match.kept if c not in mapping.keep], spec)
+    if names.columns:
+        data = dataclasses.replace(data, derived_columns={**data.derived_columns, **names.columns})
+    for column, message, value in names.notes:
+        report.note("all", column, message, value)
     derived = [c for c in match.kept if c in data.derived_columns]
     if derived:  # restating the record (a 国土 TXT's point count and area): not data to keep
         match.kept = [c for c in match.kept if c not in data.derived_columns]

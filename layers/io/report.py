@@ -14,6 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from layers.import_text import chinese, field_in, how_in, id_fault_in, layer_in, record_in, reference_in
+from layers.source_attributes import KEPT_TYPE_NAMES
 from layers.validate import Problem
 
 #: How many record labels a grouped line lists before "… and N more".
@@ -126,9 +127,7 @@ def group(problems: list[Problem]) -> list[GroupedLine]:
 
 
 #: Kept types as people read them (zh, en).
-TYPE_LABELS = {"text": ("文本", "text"), "int": ("整数", "whole number"), "float": ("数值", "number"),
-               "bool": ("是/否", "yes/no"), "date": ("日期", "date"), "datetime": ("日期时间", "date and time"),
-               "mixed": ("多种类型", "mixed types")}
+TYPE_LABELS = {**KEPT_TYPE_NAMES, "mixed": ("多种类型", "mixed types")}
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ each format):
 * KML — EPSG:4326, each field as typed ExtendedData named after the field, a style
   per class of the layer's map style (``layers.io.kml_styles``).
 * CSV / XLSX — attribute tables with Chinese headers (label and unit), codes as
-  their Chinese labels, yes/no as 是/否; spatial layers carry their geometry as
-  WKT in EPSG:4326. CSV is UTF-8 with a BOM so Excel shows Chinese.
+  their Chinese labels, yes/no as 是/否, and a column of names after each code
+  the registry does not name (用地性质名称 after 用地性质, :mod:`layers.name_columns`;
+  the importer ignores it as restating the code); spatial layers carry their
+  geometry as WKT in EPSG:4326. CSV is UTF-8 with a BOM so Excel shows Chinese.
 * 国土 TXT — polygon layers as the boundary-coordinate exchange file of land
   approvals (:mod:`layers.io.gtxt_write`), in the park's Gauss-Krüger zone; it
   carries the id, name and land-use code, and re-imports to the millimetre.
@@ -29,7 +31,8 @@ Source attributes kept by an import (``source_attributes``) are spread into
 columns of their own names after the registry's, typed where the format has
 types; a name an export already uses gets ``_源`` appended. Every format but
 the Shapefile also carries the per-record column ``source_field_types`` (源字段类型)
-naming each kept column's type (and original name); the Shapefile's
+naming each kept column's type (and original name), in words in CSV and XLSX
+(``容积率：数值；…``); the Shapefile's
 ``.fields.csv`` says it in its ``source_type`` column. The importer reads them
 back, so kept attributes round-trip with their names and types.
 
@@ -64,6 +67,7 @@ from layers.io.kml import write_kml
 from layers.io.kml_styles import kml_fields, kml_styles
 from layers.io.mapping import split_unit
 from layers.io.uploads import FIELD_TABLE_SUFFIX
+from layers.name_columns import name_columns
 from layers.qgis.layer_styles import style_documents
 from layers.schema import SOURCE_ATTRIBUTES, VALID_TIME_FIELD_NAMES, LayerSpec, code_label
 from layers.store import checked_frame, frame_to_arrow, write_layer_file
@@ -319,7 +323,9 @@ def _names_a_crs(header: str) -> bool:
 def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", wkt_decimals: int = LONLAT_DECIMALS,
                     max_wkt_chars: int | None = None, notes: list[str] | None = None,
                     kept_types: bool = False, real_dates: bool = False) -> pd.DataFrame:
-    """The layer as a table for people: labelled headers (with units), code labels, 是/否, ISO dates.
+    """The layer as a table for people: labelled headers (with units), code labels, 是/否, ISO dates, and after
+    each code whose names the registry does not declare (a land-use code) a column of their names
+    (:mod:`layers.name_columns`).
 
     Kept source attributes follow the registry's columns under their own names;
     ``kept_types`` adds the types column that lets an import read them back (exports);
@@ -327,6 +333,7 @@ def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", w
     """
     yes, no = YES_NO["en" if lang == "en" else "zh"]
     headers: dict[str, str] = {}
+    named = name_columns(spec)
     out = {}
     for f in spec.fields:
         if f.name == SOURCE_ATTRIBUTES:
@@ -350,8 +357,10 @@ def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", w
         else:
             values = column.astype(object).where(column.notna(), None)
         out[header] = values.astype(object)
+        if f.name in named:  # the name of each code right after it (the code column is what a re-import reads)
+            out[named[f.name].label(lang)] = named[f.name].names(frame, lang)
     # "geometry" too: readers name the geometry they build so.
-    kept = kept_export(frame, [*headers.values(), WKT_HEADER, "geometry"], reserved=_names_a_crs)
+    kept = kept_export(frame, [*out, WKT_HEADER, "geometry"], reserved=_names_a_crs)
     for column, kind, values in kept.items():
         if kind == "bool":
             values = values.map(lambda v: None if pd.isna(v) else (yes if v else no))
@@ -359,7 +368,8 @@ def attribute_table(frame: pd.DataFrame, spec: LayerSpec, *, lang: str = "zh", w
             values = kept_attributes.text_column(values)
         out[column] = values.astype(object).where(values.notna(), None).set_axis(frame.index)
     if kept_types and kept.manifest is not None:
-        out[kept_attributes.TYPES_HEADERS["en" if lang == "en" else "zh"]] = kept.manifest.set_axis(frame.index)
+        readable = kept_attributes.manifest(kept.spread, kept.columns, "en" if lang == "en" else "zh")
+        out[kept_attributes.TYPES_HEADERS["en" if lang == "en" else "zh"]] = readable.set_axis(frame.index)
     table = pd.DataFrame(out, index=frame.index)
     if spec.geometry is not None:
         web = _with_web_geometry(frame)

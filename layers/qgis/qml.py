@@ -5,7 +5,8 @@ table and reads from a ``<layer>.qml`` beside a Shapefile. Each spatial layer ge
 categorised renderer over its style field with one category per class (labels in
 the chosen language) and an "all other values" category; every layer gets field
 aliases (label and unit) and, for coded fields, value maps that show the code
-labels in forms and the attribute table. Symbol sizes are millimetres (QGIS's
+labels in forms and the attribute table; land use gets one too (``100102 二类工业用地``)
+where the layer's codes are all of one classification. Symbol sizes are millimetres (QGIS's
 default unit), converted from the web map's pixels at 96 dpi.
 """
 
@@ -160,18 +161,39 @@ def alias(spec_field, lang: str) -> str:
     return f"{label} ({spec_field.unit})" if spec_field.unit else label
 
 
-def _fields(root: ET.Element, spec: LayerSpec, lang: str, names: Mapping[str, str]) -> None:
+def land_use_value_map(style: LayerStyle | None, lang: str) -> dict[str, str] | None:
+    """Label → code of every land-use class of the one classification a layer's land uses are in (``100102
+    二类工业用地``), and of the codes present that its table names by a parent class; None when the layer is
+    not classified by land use or mixes classifications (the same code would then name several classes)."""
+    if style is None or style.field != "land_use" or style.mixed_standards:
+        return None
+    standard = next((c.standard for c in style.classes if c.standard), landuse.STD_2023)
+    found = {f"{code} {c.label_en if lang == 'en' else c.label_zh}": code
+             for code, c in landuse.CLASSES_BY_STANDARD.get(standard, {}).items()}
+    found.update({c.label(lang): c.value for c in style.classes if c.value not in found.values()})
+    return found
+
+
+def _value_map(configuration: ET.Element, column: str, labelled: Mapping[str, str]) -> None:
+    """A ValueMap editor widget on ``column``: QGIS shows the label of each stored value (label → value)."""
+    field_element = ET.SubElement(configuration, "field", name=column, configurationFlags="None")
+    widget = ET.SubElement(field_element, "editWidget", type="ValueMap")
+    config = ET.SubElement(ET.SubElement(widget, "config"), "Option", type="Map")
+    entries = ET.SubElement(config, "Option", type="List", name="map")
+    for label, value in labelled.items():
+        _options(entries, {label: value})
+
+
+def _fields(root: ET.Element, spec: LayerSpec, lang: str, names: Mapping[str, str],
+            style: LayerStyle | None = None) -> None:
     configuration = ET.SubElement(root, "fieldConfiguration")
     for spec_field in spec.fields:
-        if not spec_field.codes:
-            continue
-        field_element = ET.SubElement(configuration, "field", name=names.get(spec_field.name, spec_field.name),
-                                      configurationFlags="None")
-        widget = ET.SubElement(field_element, "editWidget", type="ValueMap")
-        config = ET.SubElement(ET.SubElement(widget, "config"), "Option", type="Map")
-        entries = ET.SubElement(config, "Option", type="List", name="map")
-        for code in spec_field.codes:  # label → stored value, in the registry's order
-            _options(entries, {code_label(code, lang): code.value})
+        if spec_field.codes:  # label → stored value, in the registry's order
+            _value_map(configuration, names.get(spec_field.name, spec_field.name),
+                       {code_label(code, lang): code.value for code in spec_field.codes})
+    land_use = land_use_value_map(style, lang)
+    if land_use is not None:  # the attribute table reads 100102 二类工业用地; the file keeps the code
+        _value_map(configuration, names.get("land_use", "land_use"), land_use)
     aliases = ET.SubElement(root, "aliases")
     for index, spec_field in enumerate(spec.fields):
         ET.SubElement(aliases, "alias", field=names.get(spec_field.name, spec_field.name), index=str(index),
@@ -189,7 +211,7 @@ def qml(spec: LayerSpec, style: LayerStyle | None, *, lang: str = "zh",
     root = ET.Element("qgis", version=QGIS_VERSION, styleCategories=STYLE_CATEGORIES)
     if style is not None:
         _renderer(root, style, lang, names)
-    _fields(root, spec, lang, names)
+    _fields(root, spec, lang, names, style)
     name_column = names.get("name", "name") if "name" in spec.field_names else None
     id_column = quoted_field(names.get(spec.id_field, spec.id_field))
     preview = f"coalesce({quoted_field(name_column)}, {id_column})" if name_column else id_column
