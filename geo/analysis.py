@@ -155,6 +155,7 @@ def parcel_steps(
     infra_rules=None,
     pairs: pd.DataFrame | None = None,
     background: bool = False,
+    park_has_buildings: bool | None = None,
 ) -> ParcelSteps:
     """Overlay, utilisation, idle land and readiness of ``parcels`` in one process.
 
@@ -163,6 +164,8 @@ def parcel_steps(
     enterprise: that is what lets ``geo.partition`` run this same function on spatial
     partitions with a halo and get identical rows. ``pairs``: the overlay of these
     parcels and buildings when already computed (in canonical order).
+    ``park_has_buildings``: whether the whole park holds a building on the day (a partition's
+    ``buildings`` may be none of them); ``None``: told by ``buildings``.
 
     With ``background``, readiness runs in a thread of its own and ``readiness`` is a
     future: it shares nothing with the land steps but the (read-only) parcels, and
@@ -184,7 +187,8 @@ def parcel_steps(
     floor_areas = building_floor_areas(buildings, rules=rules)
     util = utilisation(parcels, buildings, enterprises=enterprises, as_of=as_of, rules=rules, pairs=pairs,
                        floor_areas=floor_areas)
-    idle = idle_land(parcels, buildings, as_of=as_of, rules=rules, pairs=pairs, floor_areas=floor_areas)
+    idle = idle_land(parcels, buildings, as_of=as_of, rules=rules, pairs=pairs, floor_areas=floor_areas,
+                     park_has_buildings=park_has_buildings)
     return ParcelSteps(pairs, util, idle, ready)
 
 
@@ -331,8 +335,10 @@ def analyse_land(
     skip_networks = step_rules is None and steps is parcel_steps
     networks = {name: None if skip_networks else _layer(layers, name, when) for name in ("roads", "pipelines")}
     done = steps(parcels, buildings, enterprises=enterprises, **networks, as_of=when, rules=rules,
-                 infra_rules=step_rules, **known)
+                 infra_rules=step_rules, park_has_buildings=len(buildings) > 0, **known)
     util, idle, ready_later = done.utilisation, done.idle, ready if given else done.readiness
+    if not len(buildings):  # no building in the park on the day: floor area unknown ("—"), not a FAR of 0
+        util = util.assign(far=np.nan, building_coef=np.nan)
     standing_on = building_parcel(done.pairs, buildings, parcels)
     del done, known  # the overlay's pairs (millions at 10⁶ parcels) are not needed after this
     # The vacancy tables need neither readiness nor 亩均 (and little memory): made while readiness may still run.
@@ -387,7 +393,7 @@ def analyse_land(
         trend=trend,
         ratios=area_ratios(parcels, util, tax_wan=mu.parcels["tax_wan"], rules=rules, as_of=when.date(),
                            supplied_date=status.supplied_date_without_status,
-                           built_date=status.built_date_without_status),
+                           built_date=status.built_date_without_status, buildings_known=len(buildings) > 0),
         readiness=bool(readiness_columns),
         readiness_flags=ready,
     )

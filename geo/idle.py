@@ -72,6 +72,7 @@ def developed_area(
     rules: LandRules,
     pairs: pd.DataFrame | None = None,
     floor_areas: pd.DataFrame | None = None,
+    park_has_buildings: bool | None = None,
 ) -> pd.DataFrame:
     """Developed and to-be-developed area per parcel for the IDLE-B test.
 
@@ -93,7 +94,10 @@ def developed_area(
     land = np.where(np.isnan(registered), area, registered)
     # No building on the day anywhere in the park: nothing to estimate from (a park imported without its buildings),
     # not a park where nothing was built. Estimates are then unknown; a surveyed developed area still counts.
-    built = np.full((len(parcels), 2), np.nan)
+    # (``park_has_buildings``: the park's answer where ``buildings`` are a partition's share of them.)
+    if park_has_buildings is None:
+        park_has_buildings = buildings is not None and len(buildings) > 0
+    built = np.zeros((len(parcels), 2)) if park_has_buildings else np.full((len(parcels), 2), np.nan)
     if buildings is not None and len(buildings):
         if pairs is None:
             pairs = building_parcel_pairs(parcels, buildings)
@@ -129,6 +133,7 @@ def idle_land(
     rules: LandRules,
     pairs: pd.DataFrame | None = None,
     floor_areas: pd.DataFrame | None = None,
+    park_has_buildings: bool | None = None,
 ) -> pd.DataFrame:
     """Idle-land status of every parcel as of ``as_of`` (53号令 Art. 2, 8, 14; DOMAIN.md §1).
 
@@ -201,7 +206,8 @@ def idle_land(
     idle_reclaim = reached_reclaim & ~exempt_cause
 
     # IDLE-B: started, below the development or investment share, suspended one full year.
-    developed = developed_area(parcels, buildings, as_of=when, rules=rules, pairs=pairs, floor_areas=floor_areas)
+    developed = developed_area(parcels, buildings, as_of=when, rules=rules, pairs=pairs, floor_areas=floor_areas,
+                               park_has_buildings=park_has_buildings)
     dev_share = developed["developed_share"].to_numpy()
     planned_inv = float_column(parcels, "investment_planned_wan")
     done_inv = float_column(parcels, "investment_done_wan")

@@ -163,7 +163,7 @@ def partition_steps(parcels: gpd.GeoDataFrame, owned: np.ndarray, buildings: gpd
 
 def partitioned_steps(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, enterprises: pd.DataFrame,
                       roads: pd.DataFrame, pipelines: pd.DataFrame, as_of: pd.Timestamp, rules, infra_rules=None,
-                      client, npartitions: int | None = None) -> ParcelSteps:
+                      client, npartitions: int | None = None, park_has_buildings: bool | None = None) -> ParcelSteps:
     """:func:`geo.analysis.parcel_steps` computed partition-wise on a dask cluster; the same result.
 
     Each task receives only its partition with the halo (scattered to one worker, not
@@ -179,7 +179,9 @@ def partitioned_steps(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *,
         Number of spatial partitions (default: one per :data:`PARCELS_PER_PARTITION`
         parcels, at least one per worker thread).
     """
-    options = {"as_of": as_of, "rules": rules, "infra_rules": infra_rules}
+    options = {"as_of": as_of, "rules": rules, "infra_rules": infra_rules,
+               # (each partition holds only the buildings near its parcels: the park's answer goes with it)
+               "park_has_buildings": len(buildings) > 0 if park_has_buildings is None else park_has_buildings}
     if not len(parcels):
         return parcel_steps(parcels, buildings, enterprises=enterprises, roads=roads, pipelines=pipelines, **options)
     if npartitions is None:

@@ -451,6 +451,7 @@ def area_ratios(
     as_of: dt.date | None = None,
     supplied_date: str | None = None,
     built_date: str | None = None,
+    buildings_known: bool = True,
 ) -> pd.DataFrame:
     """开发区土地集约利用评价 ratios per area (片区/期次) and for the whole park (DOMAIN.md §2.3).
 
@@ -468,6 +469,8 @@ def area_ratios(
         the national evaluation (``geo.records.dated_without_status``; the fields are the evaluation rules'
         ``status.supplied_date_without_status``/``built_date_without_status``). One with neither a status nor that
         date cannot be counted: the figures of its area and of the park resting on supply are then NaN.
+    buildings_known
+        False for a park without a single building on the day: the FARs and the building coefficient are NaN.
 
     Returns
     -------
@@ -524,6 +527,8 @@ def area_ratios(
     groups["investment_intensity_wan_per_mu"] = ratio("industrial_investment_wan", "industrial_investment_m2") \
         * M2_PER_MU
     groups["tax_per_ha_wan"] = ratio("supplied_tax_wan", "supplied_m2") * M2_PER_HA
+    if not buildings_known:  # no building record in the park: its floor area is unknown, not 0
+        groups[["comprehensive_far", "industrial_far", "industrial_building_coef"]] = np.nan
     # An area holding a parcel whose supply cannot be told: what rests on supply is not judged (never a 0).
     untold_rows = groups["supply_unknown"].to_numpy() > 0
     groups.loc[untold_rows, list(SUPPLY_FIGURES)] = np.nan

@@ -86,6 +86,9 @@ def test_the_land_analysis_of_parcels_alone_judges_them_and_leaves_vacancy_unkno
     assert result.parcels["parcel_id"].tolist() == ["P1", "P2", "P3"]
     # No buildings recorded: nothing stands on any parcel.
     assert result.parcels["footprint_m2"].fillna(0).tolist() == [0.0, 0.0, 0.0]
+    # ... and their FAR and site coverage are unknown, not 0, in the parcels and in the area ratios.
+    assert result.parcels["far"].isna().all() and result.parcels["building_coef"].isna().all()
+    assert np.isnan(result.ratios.loc["全园区", "comprehensive_far"])
     assert len(result.units) == 0 and len(result.overlaps) == 0
     assert np.isnan(result.park_vacancy["vacancy_rate"]) and result.park_vacancy["leasable_m2"] == 0
     # The land each enterprise holds is its own parcels' (no tenants): E1 10 000 m², E2 20 000 m².

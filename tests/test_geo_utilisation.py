@@ -324,6 +324,11 @@ def test_a_park_without_any_building_judges_no_compliance(elsewhere):
     else:
         assert pd.isna(result.loc[0, "building_coef_ok"]) and pd.isna(result.loc[0, "far_ok"])
         assert "the park has no buildings: FAR and site coverage not judged" in result.loc[0, "utilisation_note"]
+        # The area ratios resting on floor area are unknown (shown "—"), not 0 (geo.analysis gives the parcels'
+        # own FAR and coverage as unknown too: tests/test_geo_empty_inputs.py).
+        ratios = area_ratios(parcels, result, rules=RULES, buildings_known=False).loc["全园区"]
+        assert np.isnan(ratios["comprehensive_far"]) and np.isnan(ratios["industrial_building_coef"])
+        assert ratios["supply_rate"] == 1.0  # (what rests on the parcels alone stays)
 
 
 def test_contains_pairs_answers_as_contains_and_leaves_the_containers_as_they_were():
