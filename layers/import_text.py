@@ -471,6 +471,10 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"(?P<columns>\d+) yearly column\(s\) and no figure in them: no yearly record",
          "{columns} 个年度列都没有数值：未生成年度记录"),
         # links to another layer's records (layers.io.links): an enterprise list's 所在地块
+        (r"(?P<count>\d+) record\(s\) of (?P<layer>\w+) linked by name: their (?P<held>\w+) is the name of the "
+         r"(?P<owner>\w+) record \((?P<field>\w+) set\): (?P<items>.+)",
+         lambda m: f"{m['count']} 个{layer_in(m['layer'])}按名称关联：其{field_in(m['held'])}即{layer_in(m['owner'])}"
+                   f"名称（设置{_link_field_zh(m['layer'], m['field'])}）：{_ids_zh(m['items'])}"),
         (r"(?P<count>\d+) record\(s\) of (?P<layer>\w+) linked to the (?P<owner>\w+) record whose row names them "
          r"\((?P<field>\w+) set\): (?P<items>.+)",
          lambda m: f"{m['count']} 个{layer_in(m['layer'])}已关联到名单中列出它的{layer_in(m['owner'])}（设置"

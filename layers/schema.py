@@ -120,6 +120,10 @@ class Link:
     field: str
     #: Headers of the column (matched as field aliases are: case- and width-insensitively).
     aliases: tuple[str, ...]
+    #: ``(this layer's name field, the other layer's field naming its holder)``: where the list has no such column,
+    #: records of the other layer whose holder is written as a list record's name are linked to it by the same rules
+    #: (an enterprise list and a cadastral register's 土地使用权人: ``("name", "land_user")``).
+    by_name: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ LAYER = LayerSpec(
     # (the link the per-mu figures read), never over a link the parcels layer holds already.
     links=(Link("parcels", "enterprise_id", aliases=(
         "所在地块", "地块编号", "地块号", "宗地号", "宗地编号", "宗地代码", "用地地块", "项目地块", "所在宗地", "所属地块",
-        "地块", "parcel", "parcels", "parcel id", "parcel_id")),),
+        "地块", "parcel", "parcels", "parcel id", "parcel_id"), by_name=("name", "land_user")),),
     description="The park's enterprises: name, unified social credit code and industry.",
     description_zh="园区企业：名称、统一社会信用代码与所属行业。",
     fields=(

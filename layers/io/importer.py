@@ -107,6 +107,8 @@ class LinkPlan:
     cells: pd.Series
     result: linking.LinkResult
     said: list[Problem]
+    #: Linked by the records' names (``Link.by_name``), not by a column of ids.
+    by_name: bool = False
 
     @property
     def writes(self) -> bool:
@@ -986,7 +988,8 @@ def _plan(staged: StagedSource, spec: LayerSpec, store, options: ImportOptions, 
     yearly_plan = None
     if yearly is not None and yearly.columns:
         yearly_plan = _plan_yearly(data, rows, yearly, spec, incoming, store, options, report)
-    link_plan = _plan_links(data, rows, link, spec, incoming, store, report) if link is not None else None
+    link_plan = (_plan_links(data, rows, link, spec, incoming, store, report) if link is not None
+                 else _plan_name_links(spec, incoming, store, report))
     result, counts, problems = merge(existing, incoming, spec, mode=options.mode, today=options.date,
                                      has_ids=has_ids, provided=provided, valid_from=options.valid_from)
     _note_valid_time(result, incoming, spec, options, provided, report)
@@ -1081,11 +1084,37 @@ def _plan_links(data: SourceData, rows: np.ndarray, link: tuple[Link, str], spec
     return LinkPlan(declared, column, cells, result, _say_links(result, declared, column, spec, report))
 
 
-def _say_links(result: linking.LinkResult, link: Link, column: str, spec: LayerSpec, report: ImportReport
-               ) -> list[Problem]:
+def _plan_name_links(spec: LayerSpec, incoming: pd.DataFrame, store, report: ImportReport) -> LinkPlan | None:
+    """Where the list has no column of ids to link by: its records' names against the holders the linked layer
+    writes (``Link.by_name``: an enterprise's name and a parcel's 土地使用权人), by the same rules as ids; None when
+    the layer has no link by name, the park lacks the linked layer, or no name matches a holder."""
+    declared = next((link for link in spec.links if link.by_name is not None), None)
+    if declared is None or store is None or not store.exists() or declared.layer not in store.layer_names():
+        return None
+    own_name, held_name = declared.by_name
+    if own_name not in incoming.columns or not incoming[own_name].notna().any():
+        return None
+    target_spec = get_layer(declared.layer)
+    loader = getattr(store, "load_fields", None)  # (the holders' names of every record: no geometry read)
+    fields = [target_spec.id_field, declared.field, held_name, "retired_on"]
+    target = loader(declared.layer, fields) if loader is not None else None
+    if target is None:
+        target = store.load(declared.layer)
+    names = incoming[own_name].reset_index(drop=True)
+    cells = pd.Series(linking.ids_by_name(names, target, target_spec, held_name), dtype=object)
+    if not any(cells.tolist()):
+        return None
+    result = linking.plan_links(incoming[spec.id_field], cells, target, target_spec, declared)
+    return LinkPlan(declared, own_name, cells, result,
+                    _say_links(result, declared, own_name, spec, report, by_name=True), by_name=True)
+
+
+def _say_links(result: linking.LinkResult, link: Link, column: str, spec: LayerSpec, report: ImportReport, *,
+               by_name: bool = False) -> list[Problem]:
     """Put what ``result`` does in the report (counts and notices); returns the notices added."""
     report.links[link.layer] = result.counts()
-    said = [Problem("all", column, None, message) for message in linking.notes(result, link, spec.name)]
+    said = [Problem("all", column, None, message)
+            for message in linking.notes(result, link, spec.name, by_name=by_name)]
     report.notices += said
     return said
 
@@ -1102,7 +1131,8 @@ def _links_now(plan: ImportPlan, owners: pd.Series, current: pd.DataFrame, optio
     if result != links.result:
         said = set(map(id, links.said))
         report.notices = [n for n in report.notices if id(n) not in said]
-        links.result, links.said = result, _say_links(result, links.link, links.column, plan.spec, report)
+        links.result, links.said = result, _say_links(result, links.link, links.column, plan.spec, report,
+                                                      by_name=links.by_name)
     return linking.linked_layer(current, target_spec, links.link, result, today=options.date)
 
 

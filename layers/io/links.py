@@ -61,8 +61,11 @@ def link_column(columns: list[str], spec: LayerSpec) -> tuple[Link, str, list[st
 
 def cell_ids(values: pd.Series) -> list[list[str]]:
     """The ids each cell names, in order, each once: text trimmed, whole floats as integers, split on the
-    separators (:data:`SEPARATORS`)."""
-    text, _ = to_text(values.reset_index(drop=True))
+    separators (:data:`SEPARATORS`); a cell holding a list already (:func:`ids_by_name`) names those ids."""
+    values = values.reset_index(drop=True)
+    if len(values) and all(isinstance(value, list) for value in values.tolist()):
+        return [list(dict.fromkeys(value)) for value in values.tolist()]
+    text, _ = to_text(values)
     out = []
     for value in text.tolist():
         if not isinstance(value, str):
@@ -71,6 +74,31 @@ def cell_ids(values: pd.Series) -> list[list[str]]:
         parts = SEPARATORS.split(unicodedata.normalize("NFKC", value))
         out.append(list(dict.fromkeys(p for p in parts if p)))
     return out
+
+
+def name_key(value: object) -> str | None:
+    """A holder's name as names are compared: NFKC (full-width brackets and letters as ASCII), no white space;
+    None for no name."""
+    if not isinstance(value, str):
+        return None
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+    return key or None
+
+
+def ids_by_name(names: pd.Series, target: pd.DataFrame, target_spec: LayerSpec, name_field: str) -> list[list[str]]:
+    """Per list record (its ``names``), the ids of ``target``'s records whose ``name_field`` is that name
+    (:func:`name_key`): the cells :func:`plan_links` takes where a list links by its records' names (``Link.by_name``).
+    A name that several list records share names each of their records' parcels: :func:`plan_links` then links them
+    to none, as a parcel two rows name."""
+    if name_field not in target.columns or not len(target):
+        return [[] for _ in range(len(names))]
+    held: dict[str, list[str]] = {}
+    ids = to_text(target[target_spec.id_field])[0].astype(object).tolist()
+    for record, holder in zip(ids, target[name_field].astype(object).tolist(), strict=True):
+        key = name_key(holder)
+        if key is not None and isinstance(record, str):
+            held.setdefault(key, []).append(record)
+    return [list(held.get(name_key(name) or "", [])) for name in names.astype(object).tolist()]
 
 
 def named_ids(cells: pd.Series) -> list[str]:
@@ -171,11 +199,15 @@ def _shown(items: list[str], separator: str = ", ") -> str:
     return separator.join(items[:SHOWN]) + more
 
 
-def notes(result: LinkResult, link: Link, owner: str) -> list[str]:
+def notes(result: LinkResult, link: Link, owner: str, *, by_name: bool = False) -> list[str]:
     """What the report says of ``result`` (English; :mod:`layers.import_text` says it in Chinese), one sentence per
-    outcome there is, with the first ids (:data:`SHOWN`) after the count. ``owner`` is the list's layer."""
+    outcome there is, with the first ids (:data:`SHOWN`) after the count. ``owner`` is the list's layer; ``by_name``:
+    the list linked by its records' names (``Link.by_name``), not by a column of ids."""
     layer, said = link.layer, []
-    if result.linked:
+    if result.linked and by_name:
+        said.append(f"{len(result.linked)} record(s) of {layer} linked by name: their {link.by_name[1]} is the name of "
+                    f"the {owner} record ({link.field} set): {_shown(list(result.linked))}")
+    elif result.linked:
         said.append(f"{len(result.linked)} record(s) of {layer} linked to the {owner} record whose row names them "
                     f"({link.field} set): {_shown(list(result.linked))}")
     if result.already:
@@ -205,5 +237,5 @@ def unavailable(link: Link, owner: str, *, has_layer: bool) -> str:
             f"the {link.layer} are in the park links them")
 
 
-__all__ = ["SEPARATORS", "SHOWN", "LinkResult", "cell_ids", "link_column", "linked_layer", "named_ids", "notes",
-           "plan_links", "unavailable"]
+__all__ = ["SEPARATORS", "SHOWN", "LinkResult", "cell_ids", "ids_by_name", "link_column", "linked_layer", "name_key",
+           "named_ids", "notes", "plan_links", "unavailable"]
