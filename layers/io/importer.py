@@ -1095,9 +1095,9 @@ def _plan_name_links(spec: LayerSpec, incoming: pd.DataFrame, store, report: Imp
     if own_name not in incoming.columns or not incoming[own_name].notna().any():
         return None
     target_spec = get_layer(declared.layer)
-    loader = getattr(store, "load_fields", None)  # (the holders' names of every record: no geometry read)
+    reader = store.capabilities.fields  # (the holders' names of every record, without geometry, where it can)
     fields = [target_spec.id_field, declared.field, held_name, "retired_on"]
-    target = loader(declared.layer, fields) if loader is not None else None
+    target = reader.load_fields(declared.layer, fields) if reader is not None else None
     if target is None:
         target = store.load(declared.layer)
     names = incoming[own_name].reset_index(drop=True)
