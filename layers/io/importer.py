@@ -1099,7 +1099,9 @@ def _plan_name_links(spec: LayerSpec, incoming: pd.DataFrame, store, report: Imp
     fields = [target_spec.id_field, declared.field, held_name, "retired_on"]
     target = reader.load_fields(declared.layer, fields) if reader is not None else None
     if target is None:
-        target = store.load(declared.layer)
+        if reader is not None and reader.load_fields(declared.layer, [target_spec.id_field]) is not None:
+            return None  # read field by field, but no holder's name stored (a park older than the field): none match
+        target = store.load(declared.layer)  # (not trusted: the layer's own read validates it)
     names = incoming[own_name].reset_index(drop=True)
     cells = pd.Series(linking.ids_by_name(names, target, target_spec, held_name), dtype=object)
     if not any(cells.tolist()):
