@@ -334,10 +334,11 @@ def analyse_land(
     # engines size their halo by the roads).
     skip_networks = step_rules is None and steps is parcel_steps
     networks = {name: None if skip_networks else _layer(layers, name, when) for name in ("roads", "pipelines")}
+    has_buildings = len(buildings) > 0  # (the park's answer: the steps may run on partitions of it)
     done = steps(parcels, buildings, enterprises=enterprises, **networks, as_of=when, rules=rules,
-                 infra_rules=step_rules, park_has_buildings=len(buildings) > 0, **known)
+                 infra_rules=step_rules, park_has_buildings=has_buildings, **known)
     util, idle, ready_later = done.utilisation, done.idle, ready if given else done.readiness
-    if not len(buildings):  # no building in the park on the day: floor area unknown ("—"), not a FAR of 0
+    if not has_buildings:  # no building in the park on the day: floor area unknown ("—"), not a FAR of 0
         util = util.assign(far=np.nan, building_coef=np.nan)
     standing_on = building_parcel(done.pairs, buildings, parcels)
     del done, known  # the overlay's pairs (millions at 10⁶ parcels) are not needed after this
@@ -393,7 +394,7 @@ def analyse_land(
         trend=trend,
         ratios=area_ratios(parcels, util, tax_wan=mu.parcels["tax_wan"], rules=rules, as_of=when.date(),
                            supplied_date=status.supplied_date_without_status,
-                           built_date=status.built_date_without_status, buildings_known=len(buildings) > 0),
+                           built_date=status.built_date_without_status, buildings_known=has_buildings),
         readiness=bool(readiness_columns),
         readiness_flags=ready,
     )
