@@ -204,3 +204,20 @@ def test_the_server_prepares_the_figures_before_the_first_visitor(tiny_park, tmp
             running.process.kill()
             running.process.communicate(timeout=30)
     assert code == 0 and ("warm-up:" in out) is False  # the line was read above, or never printed
+
+
+def test_a_stopped_server_leaves_without_waiting_for_background_work(tiny_park, tmp_path):
+    # A thread still computing (here one that would sleep ten minutes, not a daemon) keeps a process's ordinary
+    # exit waiting; the server's exit after its requests (web.commands.serve.leave) does not wait for it.
+    script = ("import threading, time\n"
+              "from app import create_app\n"
+              "from web.commands.serve import leave\n"
+              f"app = create_app({{'PARK_PATH': {str(tiny_park.path)!r}, 'SECRET_KEY': 's' * 40}})\n"
+              "threading.Thread(target=time.sleep, args=(600,)).start()\n"
+              "print('leaving', flush=True)\n"
+              "leave(app)\n")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=_env(tiny_park.path, tmp_path),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == "leaving\n", done.stderr[-2000:]
+    assert time.monotonic() - started < 60

@@ -18,21 +18,25 @@ The app is the one ``flask run`` serves: the same park, settings and start-up ch
 (``X-Forwarded-For/-Proto``) reach the app only when it trusts a proxy
 (``PARKATLAS_PROXY=1``, see ``web.auth``); otherwise waitress removes them, so no
 client can claim another address or scheme. SIGTERM and Ctrl-C stop it cleanly:
-the listening socket closes and the threads finish their requests.
+the listening socket closes and the threads finish their requests; then the process
+leaves at once (:func:`leave`), without waiting for background computations.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import sys
 from collections.abc import Mapping
+from typing import NoReturn
 
 import click
 from flask import Flask
 from flask.cli import ScriptInfo, pass_script_info
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from layers.stores import describe
+from layers.stores import close_store, describe
 
 #: Server settings from the environment: variable → (waitress setting, default, why).
 SERVER_SETTINGS = {
@@ -83,6 +87,26 @@ def _say(line: str) -> None:
     click.get_text_stream("stdout").flush()
 
 
+def leave(app: Flask) -> NoReturn:
+    """End the process once waitress has finished its requests: the park's store closed, the output flushed.
+
+    What may still run are background computations (the warm-up, a large park's analyses), whose results
+    are caches only: a write is made in a request, atomically, so an unfinished one is not there at all.
+    The interpreter's own exit would wait for their worker threads, or for a native library's teardown
+    blocked by a thread stopped inside it (a CI run once saw a server live over 30 s after "ParkAtlas
+    stopped"); a stop must be bounded, so the process does not wait for them.
+    """
+    from web.park import app_park
+
+    try:
+        close_store(app_park(app).store)
+    finally:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
 def _stop_on_sigterm(signum, frame) -> None:
     raise KeyboardInterrupt  # waitress closes its socket and joins its threads on this
 
@@ -120,4 +144,5 @@ def serve_command(info: ScriptInfo, host: str, port: int) -> None:
     if app.config["WARM_UP"]:  # after the banner, whose first line names the port
         warm_up(app, say=_say)
     server.run()
-    click.echo("ParkAtlas stopped")
+    _say("ParkAtlas stopped")
+    leave(app)
