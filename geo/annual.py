@@ -30,7 +30,7 @@ import shapely
 from geo.idle import IDLE_STATUSES
 from geo.inefficiency import CATEGORIES
 from geo.reasons import date_column  # (one reader of a date column; year_changes imports it from here)
-from geo.records import is_industrial, supplied_parcels  # the park's one definition of industrial land
+from geo.records import dated_without_status, is_industrial  # the park's one definition of industrial land
 from geo.units import M2_PER_MU
 from layers.registry import get_layer
 from layers.text_keys import isin
@@ -186,19 +186,32 @@ def _industrial(parcels: pd.DataFrame) -> np.ndarray:
 #: (when it was supplied cannot be told: the overview's rule, ``geo.records.supplied_parcels``).
 SUPPLY_FIGURES = ("land_supplied_parcels", "land_supplied_mu", "land_supplied_industrial_mu")
 
+#: The land figures told by one date of each parcel: what → (its date field, its figures, (zh, en) name of the date,
+#: (zh, en) what it tells). A parcel at the year end with neither a status nor that date leaves them None: it may
+#: have been supplied, started or completed in the year or not (``geo.records.dated_without_status``). A parcel
+#: with a status but no date is counted in no year, as in the overview.
+DATED_FIGURES: dict[str, tuple[str, tuple[str, ...], tuple[str, str], tuple[str, str]]] = {
+    "supply": ("contract_date", SUPPLY_FIGURES, ("合同签订日期", "contract date"), ("供地年份", "year of supply")),
+    "started": ("actual_start_date", ("projects_started",), ("实际开工日期", "start date"),
+                ("开工年份", "year of the start")),
+    "completed": ("actual_completion_date", ("projects_completed",), ("实际竣工日期", "completion date"),
+                  ("竣工年份", "year of completion")),
+}
 
-def _supply_told(parcels: pd.DataFrame, at_end: np.ndarray, figures: dict) -> dict:
-    """``figures`` (the year's supply), or None each when a parcel at the year end has neither a status nor a
-    contract date; ``untold_supply`` counts those parcels."""
-    untold = at_end & supplied_parcels(parcels, supplied_date="contract_date")[2]  # (the overview's "untold")
-    count = int(untold.sum())
-    return {**(dict.fromkeys(figures) if count else figures), "untold_supply": count}
+
+def untold_dates(parcels: pd.DataFrame, at_end: np.ndarray, end_day: pd.Timestamp) -> dict[str, int]:
+    """For each of :data:`DATED_FIGURES`, how many parcels in force at the year end (``at_end``, ``end_day``) have
+    neither a status nor its date."""
+    status = parcels["status"] if "status" in parcels.columns else pd.Series(pd.NA, index=parcels.index, dtype=object)
+    return {what: int((at_end & dated_without_status(status, date_column(parcels, date_field), end_day)[1])
+                      .sum())
+            for what, (date_field, _, _, _) in DATED_FIGURES.items()}
 
 
 def land_figures(parcels: pd.DataFrame, year: int) -> tuple[dict, dict[str, pd.DataFrame]]:
-    """Land supplied (contract in the year), projects started and completed, investment to date. The supply
-    figures are None when parcels at the year end have neither a status nor a contract date (``untold_supply``
-    counts them)."""
+    """Land supplied (contract in the year), projects started and completed, investment to date. The figures told
+    by a date (:data:`DATED_FIGURES`) are None when parcels at the year end have neither a status nor that date
+    (``untold`` counts them, by what they leave untold)."""
     supplied = happened_in(parcels, "contract_date", year)
     mu = _area_mu(parcels)
     chosen = parcels[supplied]
@@ -207,19 +220,23 @@ def land_figures(parcels: pd.DataFrame, year: int) -> tuple[dict, dict[str, pd.D
         "supplied_by_tenure": _table(chosen["tenure"], {"parcels": ones, "mu": mu[supplied]}, "tenure"),
         "supplied_by_land_use": _table(chosen["land_use"], {"parcels": ones, "mu": mu[supplied]}, "land_use"),
     }
-    at_end = valid_on(parcels, year_days(year)[1])
+    end_day = year_days(year)[1]
+    at_end = valid_on(parcels, end_day)
     invested = pd.to_numeric(parcels.get("investment_done_wan"), errors="coerce")
     figures = {
-        **_supply_told(parcels, at_end, {
-            "land_supplied_parcels": int(supplied.sum()),
-            "land_supplied_mu": float(mu[supplied].sum()),
-            "land_supplied_industrial_mu": float(mu[supplied & _industrial(parcels)].sum())}),
+        "land_supplied_parcels": int(supplied.sum()),
+        "land_supplied_mu": float(mu[supplied].sum()),
+        "land_supplied_industrial_mu": float(mu[supplied & _industrial(parcels)].sum()),
         "projects_started": int(happened_in(parcels, "actual_start_date", year).sum()),
         "projects_completed": int(happened_in(parcels, "actual_completion_date", year).sum()),
         "investment_done_wan": float(np.nansum(invested.to_numpy(dtype=float)[at_end])) if invested is not None
         else 0.0,
     }
-    return figures, tables
+    untold = untold_dates(parcels, at_end, end_day)
+    for what, count in untold.items():
+        if count:
+            figures.update(dict.fromkeys(DATED_FIGURES[what][1]))
+    return {**figures, "untold": untold}, tables
 
 
 #: The idle land figures of a year: None when no parcel at its end could be judged (the overview's rule).
@@ -348,7 +365,7 @@ def year_figures(layers: Mapping[str, pd.DataFrame], year: int, *, end, start,
     figures.update(space_figures(end.park_vacancy, start.park_vacancy, layer("units"), layer("leases"), year))
     figures.update(enterprise_figures(layer("enterprise_years"), year))
     tables["muju_grades"] = muju_grades(end.muju.firms)
-    untold = figures.pop("untold_supply")
+    untold = figures.pop("untold")
     reasons = _record_reasons(figures, untold, len(end.parcels))
     if judgeable is not None:
         figures = {key: (value if FIGURE_TOPICS[key] in judgeable else None) for key, value in figures.items()}
@@ -356,14 +373,17 @@ def year_figures(layers: Mapping[str, pd.DataFrame], year: int, *, end, start,
     return YearFigures(year, {key: figures[key] for key in FIGURES}, reasons, tables)
 
 
-def _record_reasons(figures: Mapping[str, object], untold_supply: int, parcels: int) -> dict[str, tuple[str, str]]:
-    """Why the figures the records leave not judged are None (zh, en), by key."""
+def _record_reasons(figures: Mapping[str, object], untold: Mapping[str, int],
+                    parcels: int) -> dict[str, tuple[str, str]]:
+    """Why the figures the records leave not judged are None (zh, en), by key; ``untold``: :func:`untold_dates`."""
     reasons = {}
-    if untold_supply:
-        why = (f"{untold_supply} 宗地块既无状态也无合同签订日期，供地年份不明",
-               f"{untold_supply} parcel{'s have' if untold_supply > 1 else ' has'} neither a status nor a contract "
-               "date: the year of supply cannot be told")
-        reasons.update(dict.fromkeys(SUPPLY_FIGURES, why))
+    for what, count in untold.items():
+        if count:
+            _, keys, (date_zh, date_en), (told_zh, told_en) = DATED_FIGURES[what]
+            why = (f"{count} 宗地块既无状态也无{date_zh}，{told_zh}不明",
+                   f"{count} parcel{'s have' if count > 1 else ' has'} neither a status nor a {date_en}: the "
+                   f"{told_en} cannot be told")
+            reasons.update(dict.fromkeys(keys, why))
     if parcels and figures["idle_year_end_parcels"] is None:
         reasons.update(dict.fromkeys(IDLE_FIGURES, (f"{parcels} 宗地块均无法判定是否闲置",
                                                     f"none of {parcels} parcels could be judged idle or not")))
@@ -386,6 +406,6 @@ def compare(current: YearFigures, previous: YearFigures) -> pd.DataFrame:
                          "change": change.to_numpy(), "change_pct": pct.to_numpy()})
 
 
-__all__ = ["ANNUAL_TOPICS", "FIGURES", "FIGURE_TOPICS", "REPORT_LAYERS", "LAND_PROBLEMS", "YearFigures", "built_in", "case_figures", "compare", "date_column",
+__all__ = ["ANNUAL_TOPICS", "DATED_FIGURES", "FIGURES", "FIGURE_TOPICS", "REPORT_LAYERS", "LAND_PROBLEMS", "YearFigures", "built_in", "case_figures", "compare", "date_column",
            "enterprise_figures", "happened_in", "idle_figures", "inefficient_figures", "land_figures", "muju_grades",
-           "network_figures", "space_figures", "year_days", "year_end", "year_figures"]
+           "network_figures", "space_figures", "untold_dates", "year_days", "year_end", "year_figures"]

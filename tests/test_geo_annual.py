@@ -190,6 +190,39 @@ def test_the_years_supply_is_not_judged_while_a_parcel_has_neither_status_nor_co
     assert figures_of(one_missing, 2025).figures["land_supplied_parcels"] is not None
 
 
+def test_projects_started_and_completed_are_not_judged_while_a_parcel_has_neither_status_nor_date(park):
+    # With statuses (the sample park): A and E started in 2025, C and E were completed in it.
+    assert [figures_of(park, 2025).figures[k] for k in ("projects_started", "projects_completed")] == [2, 2]
+    surveyed = _surveyed(park, keep_dates=True)
+    result = figures_of(surveyed, 2025)
+    # No status: of the 9 parcels in force at the end of 2025, B D G-1 G-2 H I have no start date (6), and those
+    # and A no completion date (7); each may have started or been completed in 2025 or not.
+    assert [result.figures[k] for k in ("projects_started", "projects_completed")] == [None, None]
+    assert result.reasons["projects_started"] == ("6 宗地块既无状态也无实际开工日期，开工年份不明",
+                                                  "6 parcels have neither a status nor a start date: the year of "
+                                                  "the start cannot be told")
+    assert result.reasons["projects_completed"][0] == "7 宗地块既无状态也无实际竣工日期，竣工年份不明"
+    # Their statuses told (planned: nothing started): the start is told, 2 again; A (started, no completion date,
+    # no status) still leaves the completions untold, with its count.
+    parcels = surveyed["parcels"]
+    undated = valid_at_end(parcels, 2025) & parcels["actual_start_date"].isna().to_numpy()
+    parcels.loc[undated, "status"] = "planned"
+    result = figures_of(surveyed, 2025)
+    assert result.figures["projects_started"] == 2 and "projects_started" not in result.reasons
+    assert result.figures["projects_completed"] is None
+    assert result.reasons["projects_completed"][1] == ("1 parcel has neither a status nor a completion date: the "
+                                                       "year of completion cannot be told")
+    parcels.loc[parcels["parcel_id"] == "A", "status"] = "under_construction"
+    result = figures_of(surveyed, 2025)
+    assert [result.figures[k] for k in ("projects_started", "projects_completed")] == [2, 2]
+    assert result.reasons == {}
+    from geo.report import _part_paragraphs
+
+    untold = figures_of(_surveyed(park, keep_dates=False), 2025)
+    text = " ".join(_part_paragraphs(0, untold, untold, "zh"))
+    assert "开工项目（宗地）无法判断（9 宗地块既无状态也无实际开工日期，开工年份不明）" in text
+
+
 def test_a_register_without_statuses_or_dates_gives_no_idle_or_inefficient_figure(park):
     result = figures_of(_surveyed(park, keep_dates=False), 2025)
     f = result.figures
