@@ -383,3 +383,31 @@ def test_an_audited_upsert_logs_the_list_and_its_years_as_one_change(tmp_path, t
     imports = events[events["action"] == "import"]
     assert imports.groupby("change_id")["layer"].apply(set).tolist() == [{"enterprises", "enterprise_years"},
                                                                           {"enterprise_years"}]
+
+
+def test_yearly_records_follow_generated_ids_numbered_again_at_the_write(tmp_path, tiny_park):
+    # Two offices' lists without ids, appended with generated ids; the other one is written between this import's
+    # preview (planned AUTO-enterprises-1…3) and its write, so this one's ids become 4…6, and its years with them.
+    from test_layers_io_import import WrittenFirst
+
+    mine, theirs = enterprise_rows(3, seed=7), enterprise_rows(3, seed=8)
+    for rows in (mine, theirs):
+        for row in rows:
+            row[3] = None  # no 所在地块: this is about the years
+    other_list = write_list(tmp_path / "别的名单.xlsx", theirs)
+    other = lambda: _import(other_list, tiny_park, mode="append", id_field="AUTO")  # noqa: E731
+    plan = import_layer(write_list(tmp_path / "名单.xlsx", mine), "enterprises",
+                        park=WrittenFirst(tiny_park.path, other),
+                        options=ImportOptions(mode="append", id_field="AUTO"),
+                        archive_dir=tiny_park.path.parent / "archive")
+    assert "generated ids are now AUTO-enterprises-4 … AUTO-enterprises-6" in plan.report.text()
+    enterprises = tiny_park.load("enterprises").set_index("enterprise_id")["name"]
+    years = _years(tiny_park)
+    for first, rows in ((1, theirs), (4, mine)):
+        for i, row in enumerate(rows):
+            owner = f"AUTO-enterprises-{first + i}"
+            assert enterprises[owner] == row[1]
+            # 2023年营业收入 of this list's row, on its own enterprise's record (not the other list's).
+            record = years.loc[f"{owner}-2023"]
+            assert (record["enterprise_id"], record["revenue_wan"]) == (owner, pytest.approx(row[5]))
+    assert years.index.str.startswith("AUTO-enterprises-").sum() == 12  # 2 years × 3 enterprises × 2 lists

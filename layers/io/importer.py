@@ -1196,10 +1196,14 @@ def _incoming_now(plan: ImportPlan, current: pd.DataFrame) -> pd.DataFrame:
     return incoming
 
 
-def _yearly_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions) -> pd.DataFrame:
-    """The yearly table with the import's yearly records upserted into it as it is now (under the write lock)."""
+def _yearly_now(plan: ImportPlan, current: pd.DataFrame, options: ImportOptions, owners: pd.Series) -> pd.DataFrame:
+    """The yearly table with the import's yearly records upserted into it as it is now (under the write lock), keyed
+    by their owners' ids as written (``owners``, aligned with ``plan.incoming``: generated ids numbered again)."""
     yearly = plan.yearly
-    result, counts, problems = _merge_yearly(current, yearly.incoming, yearly.provided, yearly.spec, options,
+    planned = plan.incoming[plan.spec.id_field]
+    ids_now = {str(a): str(b) for a, b in zip(planned, owners, strict=True) if pd.notna(a) and a != b}
+    incoming = wide_years.rekeyed(yearly.incoming, ids_now, yearly.spec, key=plan.spec.id_field)
+    result, counts, problems = _merge_yearly(current, incoming, yearly.provided, yearly.spec, options,
                                              key=plan.spec.id_field)
     if problems:
         plan.report.problems += problems
@@ -1224,7 +1228,8 @@ def _with_others_now(plan: ImportPlan, current: dict[str, pd.DataFrame], options
     incoming = _incoming_now(plan, current[name])
     out = {name: _merged_now(plan, current[name], options, incoming=incoming, whole=whole)}
     if plan.yearly is not None:
-        out[plan.yearly.spec.name] = _yearly_now(plan, current[plan.yearly.spec.name], options)
+        out[plan.yearly.spec.name] = _yearly_now(plan, current[plan.yearly.spec.name], options,
+                                                 incoming[plan.spec.id_field])
     if plan.links is not None and plan.links.writes:
         target = plan.links.link.layer
         linked = _links_now(plan, incoming[plan.spec.id_field], current[target], options)
@@ -1235,8 +1240,8 @@ def _with_others_now(plan: ImportPlan, current: dict[str, pd.DataFrame], options
 
 def _others_scope(plan: ImportPlan, options: ImportOptions) -> Scope | None:
     """The records an import that writes other layers with its own reads and writes: the file's ids, their yearly
-    records' ids, the records its links set; None (the layers whole) for ``replace`` and for generated ids (the
-    yearly records are keyed by the ids as planned)."""
+    records' ids, the records its links set; None (the layers whole) for ``replace`` and for generated ids (known
+    only at the write, and their yearly records' ids with them)."""
     own = _import_scope(plan, options)
     if own is None or own.prefixes:
         return None

@@ -136,6 +136,22 @@ class YearlyRows:
     source: np.ndarray
 
 
+def record_ids(owners, years) -> list[str]:
+    """The yearly records' ids, ``<owner id>-<year>`` (``enterprise_years.record_id``)."""
+    return [f"{owner}-{int(year)}" for owner, year in zip(owners, years, strict=True)]
+
+
+def rekeyed(records: pd.DataFrame, ids_now: dict[str, str], spec: LayerSpec, *, key: str) -> pd.DataFrame:
+    """``records`` (:func:`reshape_years`'s, in their order) of the owners ``ids_now`` names under their ids now
+    (the generated ids an import numbered again at its write), their own ids following."""
+    if not ids_now:
+        return records
+    out = records.copy()
+    out[key] = [ids_now.get(owner, owner) for owner in records[key]]
+    out[spec.id_field] = record_ids(out[key], out[YEAR_FIELD])
+    return out
+
+
 def reshape_years(rows: pd.DataFrame, ids: pd.Series, columns: list[YearlyColumn], spec: LayerSpec, *,
                   key: str) -> YearlyRows:
     """One record per row of ``rows`` and year of ``columns`` with a figure, keyed ``<id>-<year>``.
@@ -157,7 +173,7 @@ def reshape_years(rows: pd.DataFrame, ids: pd.Series, columns: list[YearlyColumn
         if not any_figure.any():
             continue
         chosen = rows.index[any_figure]
-        frame = pd.DataFrame({spec.id_field: [f"{i}-{year}" for i in ids[chosen]], key: ids[chosen].to_numpy(),
+        frame = pd.DataFrame({spec.id_field: record_ids(ids[chosen], [year] * len(chosen)), key: ids[chosen].to_numpy(),
                               YEAR_FIELD: year})
         for name in figures:
             frame[name] = values[name][chosen].to_numpy() if name in values else None
