@@ -29,9 +29,10 @@ def mean_us(count: int, function) -> float:
 
 
 def main() -> None:
+    from werkzeug.security import check_password_hash, generate_password_hash
+
     from layers.accounts import AccountStore
     from layers.login_limit import LoginLimiter, LoginLimits
-    from werkzeug.security import check_password_hash, generate_password_hash
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lookups", type=int, default=2000)

@@ -35,8 +35,8 @@ def main() -> None:
     from geo.analysis import analyse_land
     from geo.partition import dask_engine
     from layers.infra_rules import default_infra_rules
-    from layers.rules import default_rules
     from layers.registry import REGISTRY
+    from layers.rules import default_rules
     from layers.store import GeoPackageStore
 
     store = GeoPackageStore(demo_park(args.parcels))

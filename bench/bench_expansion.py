@@ -34,8 +34,8 @@ def main() -> int:
 
     import geopandas as gpd
     import shapely
-
     from bench_infrastructure import best_of, park
+
     from geo.constraints import developable_land
     from geo.infra_needs import infrastructure_needs
     from geo.parcelling import parcel_land

@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from bench.common import OUT, demo_park, record  # noqa: E402
-
 import hostile_samples as hostile  # noqa: E402
+
+from bench.common import OUT, demo_park, record  # noqa: E402
 
 BUDGET_S = 2.0
 BUDGET_MB = 300.0

@@ -57,10 +57,10 @@ def main() -> None:
 
     import pyogrio
 
+    from layers._arrow_columns import geometry_type_name
     from layers.pgcluster import ThrowawayCluster
     from layers.postgis import TRUST_TABLE, PostGISStore
     from layers.registry import REGISTRY, get_layer
-    from layers._arrow_columns import geometry_type_name
     from layers.store import GeoPackageStore, frame_to_arrow, stamp_layers
 
     source = GeoPackageStore(demo_park(args.parcels))

@@ -12,8 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.reasons import (TEXT_DTYPE, date_column, first_rows, join_reasons, key_codes, key_labels, take_at,
-                          take_text)
+from geo.reasons import TEXT_DTYPE, date_column, first_rows, join_reasons, key_codes, key_labels, take_at, take_text
 from layers.rules import LandRules
 
 #: An open-ended lease (no end date) runs until this day.

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-
 from conftest import TINY_META, X0, Y0, tiny_frames
+
 from geo.units import M2_PER_MU
 from layers.store import GeoPackageStore
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import requests
-
 from auth_helpers import PASSWORD, make_account
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -19,12 +19,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from tests.infra_helpers import box, layer, line
 
 from geo.analysis import analyse_land, parcel_steps
 from geo.partition import dask_engine, halo_reach_m, partitioned_steps, spatial_partitions
 from layers.infra_rules import default_infra_rules
 from layers.rules import default_rules
+from tests.infra_helpers import box, layer, line
 
 AS_OF = pd.Timestamp("2026-06-30")
 INFRA = default_infra_rules()

@@ -11,8 +11,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-
 from expansion_helpers import check_plot_invariants
+
 from geo.scenarios import plan_expansion
 from geo.units import M2_PER_MU
 from layers.expansion_rules import default_expansion_rules

@@ -13,18 +13,14 @@ Net = 1 000 000 − 200 000 − 50 000 − 75 000 − 10 000 − 15 000 = 650 00
 
 from __future__ import annotations
 
-import geopandas as gpd
-import pandas as pd
 import pytest
 import shapely
+from expansion_helpers import layer
 
 from geo.constraints import approval_level, developable_land
 from geo.units import M2_PER_HA, M2_PER_MU
-from expansion_helpers import layer
 from layers.expansion_rules import default_expansion_rules, load_expansion_rules
 from layers.infra_rules import default_infra_rules
-from layers.validate import validate_layer
-from layers.registry import get_layer
 
 CRS = 4549
 X0, Y0 = 600_000.0, 3_170_000.0

@@ -15,16 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from expansion_helpers import layer
 
 from geo.constraints import DevelopableLand
 from geo.infra_needs import capacity_checks, infrastructure_needs
 from geo.parcelling import parcel_land
 from geo.units import M2_PER_MU
-from expansion_helpers import layer
 from layers.expansion_rules import default_expansion_rules
 from layers.infra_rules import default_infra_rules
-from layers.registry import get_layer
-from layers.validate import validate_layer
 
 CRS = 4549
 X0, Y0 = 600_000.0, 3_170_000.0

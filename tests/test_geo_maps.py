@@ -292,7 +292,6 @@ def test_the_inefficient_land_layer_is_coloured_by_its_first_category(tiny, cate
     from geo.analysis import analyse_land
     from geo.maps_land import idle_map
     from geo.reasons import TEXT_DTYPE
-
     from layers.rules import load_rules
 
     analysis = analyse_land(tiny, as_of="2026-06-30", rules=load_rules()).parcels

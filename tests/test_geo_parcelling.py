@@ -9,13 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from expansion_helpers import check_plot_invariants
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from expansion_helpers import check_plot_invariants
 from geo.constraints import DevelopableLand
 from geo.parcelling import parcel_land
-from geo.units import M2_PER_MU
 from layers.expansion_rules import default_expansion_rules
 from layers.infra_rules import default_infra_rules
 from layers.registry import get_layer

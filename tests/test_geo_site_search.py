@@ -16,14 +16,13 @@ F       planned               45    (unset)    no        2           (3 + 3·½ 
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from expansion_helpers import layer
 
 from geo.site_search import InvestorNeeds, search_land, search_space
-from expansion_helpers import layer
 from layers.expansion_rules import default_expansion_rules
 from layers.registry import get_layer
 from layers.validate import validate_layer

@@ -15,14 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from expansion_helpers import layer
 
 from geo.constraints import DevelopableLand
 from geo.suitability import reclassify, suitability_grid, zonal_mean
-from expansion_helpers import layer
 from layers.expansion_rules import Criterion, default_expansion_rules
 from layers.infra_rules import default_infra_rules
 from layers.registry import get_layer
-from layers.validate import validate_layer
 
 CRS = 4549
 X0, Y0 = 600_000.0, 3_170_000.0

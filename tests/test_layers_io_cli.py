@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from io_samples import file_digest, gbk_shapefile, mixed_geometry_geojson
+
 from layers.store import GeoPackageStore
 
 

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import TINY_META, WORKING_EPSG, X0, Y0, tiny_frames
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import TINY_META, WORKING_EPSG, X0, Y0, tiny_frames
 from layers import landuse
 from layers.io import ImportOptions, import_layer
 from layers.io.write import DOWNLOADS, attribute_table, export_format, export_layer, shapefile_names

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from io_samples import EPSG_CM120, FACILITY_WGS84, X0, Y0, cad_plan, gcj02_csv, phone_kml
 from pyproj import Transformer
 
-from io_samples import EPSG_CM120, FACILITY_WGS84, X0, Y0, cad_plan, gcj02_csv, phone_kml
 from layers.io import ImportOptions, ImportRejected, import_layer
 from layers.store import GeoPackageStore
 

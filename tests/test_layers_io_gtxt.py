@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 import geopandas as gpd
+import gtxt_samples as gs
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 from pyproj import CRS
 
-import gtxt_samples as gs
 from layers.io import formats, gk_zones
 from layers.io.gtxt import GtxtChecks, GtxtError, looks_like_gtxt, read_gtxt
 from layers.io.gtxt_write import GtxtExportError, encoding_of, export_zone, gtxt_text, write_gtxt

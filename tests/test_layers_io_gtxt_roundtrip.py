@@ -12,28 +12,27 @@ vertex finer than a millimetre moves by at most half of one.
 from __future__ import annotations
 
 import datetime as dt
-
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import geopandas as gpd
+import gtxt_samples as gs
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-
-import gtxt_samples as gs
 from auth_helpers import auth_config
 from browser_helpers import serve
 from conftest import TINY_META, X0, Y0, tiny_frames
 from io_samples import file_digest
+from live_helpers import live_session
+
 from layers.io import ImportLimits, ImportOptions, ImportRejected, import_layer
 from layers.registry import get_layer
 from layers.store import GeoPackageStore
 from layers.valid_time import fill_valid_time
-from live_helpers import live_session
 
 ROOT = Path(__file__).resolve().parents[1]
 

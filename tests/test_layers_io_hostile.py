@@ -7,7 +7,6 @@ import struct
 import geopandas as gpd
 import pytest
 import shapely
-
 from io_samples import (
     PHONE_KML,
     cad_plan,
@@ -23,6 +22,7 @@ from io_samples import (
     zip_files,
     zip_slip,
 )
+
 from layers.io import ImportLimits, ImportOptions, ImportRejected, import_layer
 from layers.io.archive import archive_folder_for
 from layers.store import GeoPackageStore

@@ -13,14 +13,14 @@ import pyarrow as pa
 import pyogrio
 import pytest
 import shapely
+from conftest import TINY_META, WORKING_EPSG, X0, Y0
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import TINY_META, WORKING_EPSG, X0, Y0
 from layers.io import ImportOptions, ImportRejected, import_layer
 from layers.io.write import export_layer
 from layers.registry import get_layer
-from layers.source_attributes import document_problem, encode, KeptColumn
+from layers.source_attributes import KeptColumn, document_problem, encode
 from layers.store import GeoPackageStore
 from layers.validate import LayerValidationError, validate_layer
 

@@ -9,16 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from pyproj import CRS, Transformer
-
 from io_samples import file_digest
-from layers.io import ImportChecks
-from layers.io.crs_detect import CrsChoice
-from layers.io.encoding import choose_dbf_encoding, decode_text
-from layers.io.hanzi import CLASS_WEIGHTS, guess_script
-from layers.io.messy import SourceCoordinates, id_column_fault
-from layers.io.shapefile import read_dbf_layout
-from layers.store import GeoPackageStore
 from messy_samples import (
     AMBIGUOUS_BIG5,
     HSINCHU,
@@ -33,6 +24,15 @@ from messy_samples import (
     mixed_geojson,
     utf16_csv,
 )
+from pyproj import CRS, Transformer
+
+from layers.io import ImportChecks
+from layers.io.crs_detect import CrsChoice
+from layers.io.encoding import choose_dbf_encoding, decode_text
+from layers.io.hanzi import CLASS_WEIGHTS, guess_script
+from layers.io.messy import SourceCoordinates, id_column_fault
+from layers.io.shapefile import read_dbf_layout
+from layers.store import GeoPackageStore
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from layers.registry import REGISTRY
 from layers.store import GeoPackageStore, read_layer
 from layers.validate import LayerValidationError, validate_layer
 
-
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
 

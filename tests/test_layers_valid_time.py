@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from valid_time_samples import IMPORT_DAY, make_older_park, register_geojson
 
 from layers import audit, edits
 from layers.io import ImportOptions, ImportRejected, import_layer
@@ -28,7 +29,6 @@ from layers.valid_time import (
     valid_on,
 )
 from tests.conftest import TINY_META, WORKING_EPSG, X0, Y0, tiny_frames
-from valid_time_samples import IMPORT_DAY, make_older_park, register_geojson
 
 PARCELS, BUILDINGS, LEASES = get_layer("parcels"), get_layer("buildings"), get_layer("leases")
 

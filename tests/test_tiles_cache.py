@@ -27,11 +27,11 @@ import shapely
 from conftest import TINY_META, WORKING_EPSG, tiny_frames
 
 import web.tiles
-from service.tiles import TileService
 from app import create_app
 from geo.records import in_force
 from geo.tiles import decode_tile, tile_bounds
 from layers.store import GeoPackageStore
+from service.tiles import TileService
 
 Z = 16
 X0, Y0 = 54866, 27320  # the tiny park's first zoom-16 tile (it spans X0 and X0+1)

@@ -22,12 +22,12 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-
 from auth_helpers import auth_config
 from browser_helpers import serve
 from conftest import WORKING_EPSG, X0, Y0
-from layers.io import ImportOptions, ImportRejected, import_layer
 from live_helpers import live_session
+
+from layers.io import ImportOptions, ImportRejected, import_layer
 
 CANARY_KEY = "CANARY-SIGNING-KEY-7f3a9c"
 CANARY_ROW = "CANARY-CSV-ROW-51b2e0"

@@ -9,14 +9,14 @@ unchanged. Each limit is also shown from its other side: just under it imports.
 
 from __future__ import annotations
 
-import pytest
-
 import hostile_samples as hostile
+import pytest
 from auth_helpers import auth_config
 from browser_helpers import serve
 from io_samples import file_digest
-from layers.io import ImportLimits, ImportOptions, import_layer
 from live_helpers import live_session
+
+from layers.io import ImportLimits, ImportOptions, import_layer
 
 LIMITS = ImportLimits()
 

@@ -6,8 +6,8 @@ import re
 import time
 
 import pytest
+from auth_helpers import PASSWORD, auth_config, login, make_account, signed_in
 
-from auth_helpers import PASSWORD, CsrfClient, auth_config, login, make_account, signed_in
 from layers.accounts import AccountError, AccountStore
 from layers.login_limit import LoginLimiter, LoginLimits
 

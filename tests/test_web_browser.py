@@ -17,9 +17,8 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from playwright import sync_api
-
 from browser_helpers import launch, loopback_page, serve
+from playwright import sync_api
 
 pytestmark = pytest.mark.browser
 

@@ -12,9 +12,8 @@ from urllib.parse import urlsplit
 from urllib.request import urlopen
 
 import pytest
-from playwright import sync_api
-
 from browser_helpers import launch, loopback_page, serve
+from playwright import sync_api
 
 pytestmark = pytest.mark.browser
 

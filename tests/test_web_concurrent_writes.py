@@ -29,12 +29,12 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import pytest
-from pyproj import Transformer
-
 from auth_helpers import auth_config, make_account
-from bench.bench_edit_load import PASSWORD, Session
 from browser_helpers import serve
 from conftest import WORKING_EPSG, X0, Y0
+from pyproj import Transformer
+
+from bench.bench_edit_load import PASSWORD, Session
 from layers.audit import AUDIT_LAYER, value_text
 from layers.backup import backup_park, restore_park
 from layers.store import GeoPackageStore

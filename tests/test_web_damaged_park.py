@@ -21,8 +21,8 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-
 from conftest import TINY_META, tiny_frames
+
 from layers.backup import check_park, clean_leftovers
 from layers.store import GeoPackageStore
 

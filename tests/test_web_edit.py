@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import shapely
-
 from auth_helpers import signed_in
+
 from tests.conftest import X0, Y0
 
 

@@ -11,10 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import shapely
-from playwright import sync_api
-
 from auth_helpers import PASSWORD, auth_config, make_account
 from browser_helpers import launch, serve
+from playwright import sync_api
 
 pytestmark = pytest.mark.browser
 

@@ -8,10 +8,10 @@ import json
 import openpyxl
 import pandas as pd
 import pytest
-from pyproj import Transformer
-
 from conftest import X0, Y0
 from expansion_helpers import FARMLAND_M2, GROSS_M2, NET_M2, expansion_app, expansion_client  # noqa: F401
+from pyproj import Transformer
+
 from geo.units import M2_PER_MU
 
 TO_LONLAT = Transformer.from_crs(4549, 4326, always_xy=True)

@@ -16,12 +16,12 @@ from urllib.request import urlopen
 
 import pytest
 import shapely
-from playwright import sync_api
-from pyproj import Transformer
-
 from browser_helpers import launch, loopback_page, serve
 from conftest import X0, Y0
 from expansion_helpers import write_park
+from playwright import sync_api
+from pyproj import Transformer
+
 from geo.units import M2_PER_MU
 
 pytestmark = pytest.mark.browser

@@ -11,10 +11,10 @@ import re
 
 import pytest
 import shapely
-from pyproj import Transformer
-
 from conftest import X0, Y0
 from expansion_helpers import GROSS_M2, NET_M2, expansion_app, expansion_client  # noqa: F401
+from pyproj import Transformer
+
 from geo.scenarios import compare_scenarios, figure_text, unit_text
 from geo.units import M2_PER_MU
 

@@ -6,7 +6,6 @@ import json
 import zipfile
 
 import pytest
-
 from io_samples import (
     PHONE_KML,
     file_digest,
@@ -18,6 +17,7 @@ from io_samples import (
     zip_files,
     zip_slip,
 )
+
 from layers.io.archive import archive_folder_for
 from layers.store import GeoPackageStore
 

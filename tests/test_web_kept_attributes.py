@@ -4,8 +4,8 @@ them; anonymous visitors of the public view never see them."""
 import json
 
 import pytest
-
 from auth_helpers import auth_config, signed_in
+
 from geo.maps import styled_layer
 from layers.registry import get_layer
 

@@ -24,12 +24,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from pyproj import Transformer
-
 from auth_helpers import PASSWORD, auth_config, make_account
 from browser_helpers import serve
 from conftest import X0, Y0
 from expansion_helpers import write_park
+from pyproj import Transformer
 
 TO_LONLAT = Transformer.from_crs(4549, 4326, always_xy=True)
 DEEP = 100_000

@@ -6,10 +6,8 @@ from html import unescape
 
 import pandas as pd
 import pytest
-
 from browser_helpers import serve
 from io_samples import file_digest, shapefile_files, zip_files
-from layers.store import GeoPackageStore
 from live_helpers import live_session
 from messy_samples import (
     ambiguous_big5_shapefile,
@@ -20,7 +18,9 @@ from messy_samples import (
     mixed_geojson,
     utf16_csv,
 )
+
 from layers.io.report import web_wording
+from layers.store import GeoPackageStore
 
 _TOKEN = re.compile(r"/import/([0-9a-f]{32})/(?:confirm|choose)")
 #: Flags of the command line, which a web page never advises.

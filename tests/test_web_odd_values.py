@@ -16,9 +16,9 @@ import io
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import TINY_META, tiny_frames
 from expansion_helpers import expansion_app, expansion_client  # noqa: F401 (fixtures)
+
 from geo.tiles import tiles_covering
 from layers.store import GeoPackageStore
 

@@ -10,9 +10,9 @@ tested here is the role, not the token (``test_web_security.py`` does that).
 from __future__ import annotations
 
 import pytest
+from auth_helpers import CsrfClient, auth_config, signed_in
 from flask import Blueprint
 
-from auth_helpers import CsrfClient, auth_config, signed_in
 from layers.accounts import ROLE_RANK
 from web.permissions import RULES, policy_for, required_role
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from auth_helpers import auth_config, signed_in
 
 

@@ -8,7 +8,6 @@ is vacant (never leased).
 from __future__ import annotations
 
 import pytest
-
 from expansion_helpers import expansion_app, expansion_client  # noqa: F401
 
 

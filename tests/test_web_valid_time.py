@@ -9,10 +9,10 @@ import io
 
 import pandas as pd
 import pytest
-
-from layers.store import GeoPackageStore
 from test_web_edit import item, version_of
 from valid_time_samples import register_geojson
+
+from layers.store import GeoPackageStore
 
 
 @pytest.fixture

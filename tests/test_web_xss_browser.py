@@ -17,10 +17,10 @@ from urllib.parse import quote
 
 import pandas as pd
 import pytest
-from playwright import sync_api
-
 from auth_helpers import PASSWORD, CsrfClient, auth_config, make_account, signed_in
 from browser_helpers import launch, serve
+from playwright import sync_api
+
 from layers.registry import REGISTRY
 from layers.store import GeoPackageStore
 from tests.conftest import TINY_META, tiny_frames
