@@ -589,6 +589,7 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
                    + "；其余视为每天都成立"),
         # the file
         (r"unpacked (?P<archive>.+?): (?P<count>\d+) file\(s\) of (?P<name>.+)", "已解压 {archive}：{name} 的 {count} 个文件"),
+        (r"files chosen together: (?P<count>\d+) file\(s\) of (?P<name>.+) read", "所选文件中读取了 {name} 的 {count} 个文件"),
         (r"(?P<archive>.+?): member '(?P<member>.*)' would be written outside the folder it is unpacked to "
          r"\(zip-slip\); refused", "{archive}：成员“{member}”会被解压到目标文件夹之外（zip-slip）；已拒绝"),
         (r"(?P<archive>.+?): member '(?P<member>.*)' expands (?P<ratio>[\d,]+)× \((?P<packed>[\d,]+) → "
@@ -827,6 +828,8 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         # archives, zips and Shapefiles (layers/io/uploads.py, shapefile.py)
         (r"left packed \(not part of the dataset read\): (?P<names>.+)",
          lambda m: f"未解压（不属于所读取的数据集）：{_list_zh(m['names'])}"),
+        (r"not read \(not part of the dataset read\): (?P<names>.+)",
+         lambda m: f"未读取（不属于所读取的数据集）：{_list_zh(m['names'])}"),
         (r"(?P<name>.+?): unpacks to (?P<size>[\d,]+) bytes, more than the (?P<limit>[\d,]+) allowed \(a zip bomb, or a "
          r"dataset to import in parts\)", "{name}：解压后 {size} 字节，超过允许的 {limit} 字节（可能是压缩炸弹，或是应分批导入的数据）"),
         (r"(?P<name>.+?): its members expand (?P<ratio>[\d,]+)× together \((?P<packed>[\d,]+) → (?P<size>[\d,]+) bytes\), "

@@ -80,6 +80,8 @@ CASES = [
     # -- archives, zips and Shapefiles -----------------------------------------------------------------------------
     ("left packed (not part of the dataset read): parcels.qml, files/photo.jpg",
      "未解压（不属于所读取的数据集）：parcels.qml、files/photo.jpg"),
+    ("files chosen together: 4 file(s) of 宗地.shp read", "所选文件中读取了 宗地.shp 的 4 个文件"),
+    ("not read (not part of the dataset read): 道路.shp, 道路.dbf", "未读取（不属于所读取的数据集）：道路.shp、道路.dbf"),
     ("bomb.zip: unpacks to 8,388,608 bytes, more than the 4,194,304 allowed (a zip bomb, or a dataset to import in "
      "parts)", "bomb.zip：解压后 8,388,608 字节，超过允许的 4,194,304 字节（可能是压缩炸弹，或是应分批导入的数据）"),
     ("liar.zip: member 'parcels.geojson' is damaged and cannot be unpacked (Bad CRC-32 for file 'parcels.geojson')",

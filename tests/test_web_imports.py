@@ -309,6 +309,9 @@ def test_a_shapefiles_files_chosen_together_are_previewed_and_imported(tmp_path,
     assert preview.status_code == 200, preview.get_data(as_text=True)[:500]
     page = preview.get_data(as_text=True)
     assert "一号地块（东区）" in page and "GB18030" in page and "EPSG:4528" in page
+    # Named by the file read and said of the files chosen: the zip below is the server's, not the user's.
+    assert "<strong>地块.shp</strong>" in page and "所选文件中读取了 地块.shp 的 4 个文件" in page
+    assert "地块.zip" not in page and "已解压" not in page
     token = _token(page[page.index('id="import-confirm"') - 400:])
     # Kept as one stored zip of the four files, under their own names.
     with zipfile.ZipFile(upload_dir / token / "地块.zip") as bundle:
@@ -339,8 +342,9 @@ def test_two_shapefiles_chosen_together_read_the_one_named_like_the_layer_and_sa
     reply = _post_files(tiny_client, parts)
     text = html.unescape(reply.get_data(as_text=True))
     assert reply.status_code == 200
-    assert "parcels.shp 的 4 个文件" in text  # (the zip's choice: the dataset named like the layer)
-    assert "未解压（不属于所读取的数据集）：宗地.dbf、宗地.prj、宗地.shp、宗地.shx" in text  # left out, and said
+    # (the zip's choice: the dataset named like the layer), said of the files chosen, not of a zip the user never made
+    assert "所选文件中读取了 parcels.shp 的 4 个文件" in text and "已解压" not in text and "宗地.zip" not in text
+    assert "未读取（不属于所读取的数据集）：宗地.dbf、宗地.prj、宗地.shp、宗地.shx" in text  # left out, and said
 
 
 def test_files_chosen_together_share_the_size_limit_and_their_number_is_bounded(tmp_path, tiny_app, upload_dir):

@@ -1345,6 +1345,8 @@ def import_layer(source: str | Path, layer: str, *, park, options: ImportOptions
     wanted = tuple(n for n in (options.source_layer, spec.name, spec.label_zh, spec.label_en) if n)
     try:
         with stage_source(source, limits=options.limits, wanted=wanted) as staged:
+            if staged.chosen_together:  # named by the file read, not by the bundle the upload form made of them
+                report.source = staged.dataset.name
             plan = _plan(staged, spec, store, options, report)
             if report.problems:
                 raise ImportRejected(report)

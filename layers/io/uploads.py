@@ -40,6 +40,8 @@ SIDECAR_SUFFIXES = (".shx", ".dbf", ".prj", ".cpg", ".qpj")
 FIELD_TABLE_SUFFIX = ".fields.csv"
 EXPECTED_SUFFIXES = DATASET_SUFFIXES + SIDECAR_SUFFIXES
 _CHUNK = 1024 * 1024
+#: The comment of the zip that keeps files a user chose together in the upload form (:meth:`UploadStore.save_files`).
+CHOSEN_TOGETHER = b"ParkAtlas: files chosen together in the upload form"
 _UTF8_NAME_FLAG = 0x800
 
 
@@ -167,6 +169,9 @@ class StagedSource:
     original: Path
     notes: list[str] = field(default_factory=list)
     candidates: list[Path] = field(default_factory=list)
+    #: The files a user chose together in the upload form (bundled by :meth:`UploadStore.save_files`), not a zip
+    #: of theirs: the source is named by the dataset read.
+    chosen_together: bool = False
 
 
 def _candidates(files: list) -> list:
@@ -242,15 +247,30 @@ def stage_source(path: str | Path, *, limits: ImportLimits = ImportLimits(),
             files, ignored = extract_members(path, entries, unpacked, limits=limits,
                                              expected=lambda relative: relative in members)
             dataset = unpacked.joinpath(*chosen.parts)
-            notes = [f"unpacked {path.name}: {len(files)} file(s) of {chosen}"]
             ignored = [name for name in ignored if not name.endswith("/")]
-            if ignored:
-                notes.append(f"left packed (not part of the dataset read): {', '.join(ignored[:20])}"
-                             + (" …" if len(ignored) > 20 else ""))
+            notes = _unpacked_notes(path, chosen, len(files), ignored)
             yield StagedSource(dataset, _dataset_members(dataset), path, notes,
-                               [unpacked.joinpath(*c.parts) for c in candidates])
+                               [unpacked.joinpath(*c.parts) for c in candidates], chosen_together=_chosen_together(path))
         else:
             yield StagedSource(path, _dataset_members(path), path)
+
+
+def _unpacked_notes(path: Path, chosen: PurePosixPath, files: int, ignored: list[str]) -> list[str]:
+    """What unpacking ``path`` read and left: said of a zip, or of the files a user chose together in the upload
+    form (:meth:`UploadStore.save_files` bundles them; the user never made that zip)."""
+    left = ", ".join(ignored[:20]) + (" …" if len(ignored) > 20 else "")
+    if _chosen_together(path):  # (read again: the zip's comment is a few bytes at its end)
+        return [f"files chosen together: {files} file(s) of {chosen} read"] + (
+            [f"not read (not part of the dataset read): {left}"] if ignored else [])
+    return [f"unpacked {path.name}: {files} file(s) of {chosen}"] + (
+        [f"left packed (not part of the dataset read): {left}"] if ignored else [])
+
+
+def _chosen_together(path: Path) -> bool:
+    """Whether the zip at ``path`` is a bundle of files chosen together (its comment says so; only the wording of
+    the notes depends on it)."""
+    with zipfile.ZipFile(path) as archive:
+        return archive.comment == CHOSEN_TOGETHER
 
 
 def _choose_member(entries: list[tuple[zipfile.ZipInfo, PurePosixPath]], *, source: Path,
@@ -392,6 +412,7 @@ class UploadStore:
         try:
             if bundled:
                 with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as bundle:
+                    bundle.comment = CHOSEN_TOGETHER
                     for (stream, _), name in zip(files, names):
                         with bundle.open(zipfile.ZipInfo(name), "w") as sink:
                             _copy_within(stream, sink, budget, limit_bytes, name)
