@@ -654,6 +654,8 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
         (r"the bulk read failed \((?P<detail>.+)\); geometries decoded one by one",
          lambda m: f"整批读取失败（{_geos_zh(m['detail'])}）；已逐个解码图形"),
         (r"GDAL: (?P<detail>.+)", lambda m: "GDAL 提示：" + LIBRARY_WARNINGS_ZH.get(m["detail"], f"（原文）{m['detail']}")),
+        (r"geometry decoding: (?P<detail>.+)",
+         lambda m: "图形解码提示：" + LIBRARY_WARNINGS_ZH.get(m["detail"], f"（原文）{m['detail']}")),
         (r"geometry from column\(s\) (?P<columns>.+) \((?P<kind>[^()]+)\)",
          lambda m: f"图形取自列 {m['columns']}（{m['kind']}）"),
         (r"layer '(?P<layer>\w+)' needs geometry, and the table has no WKT column and no coordinate pair \(looked for "

@@ -80,6 +80,8 @@ CASES = [
     # -- archives, zips and Shapefiles -----------------------------------------------------------------------------
     ("left packed (not part of the dataset read): parcels.qml, files/photo.jpg",
      "未解压（不属于所读取的数据集）：parcels.qml、files/photo.jpg"),
+    ("geometry decoding: invalid value encountered in from_wkb", "图形解码提示：解码图形时遇到无效数值（NaN 或无穷大）"),
+    ("GDAL: Value 'abc' of field X parsed incompletely", "GDAL 提示：（原文）Value 'abc' of field X parsed incompletely"),
     ("files chosen together: 4 file(s) of 宗地.shp read", "所选文件中读取了 宗地.shp 的 4 个文件"),
     ("not read (not part of the dataset read): 道路.shp, 道路.dbf", "未读取（不属于所读取的数据集）：道路.shp、道路.dbf"),
     ("bomb.zip: unpacks to 8,388,608 bytes, more than the 4,194,304 allowed (a zip bomb, or a dataset to import in "
@@ -206,3 +208,16 @@ def test_an_unknown_reason_leaves_the_whole_message_to_the_english_page():
 def test_the_record_a_topology_notice_concerns(english, zh):
     assert record_in(english) == zh
     assert record_in(english, "en") == english
+
+
+def test_a_reading_warning_is_said_with_where_it_comes_from():
+    import warnings
+
+    from layers.io.read import _warning_notes
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.warn("invalid value encountered in from_wkb", RuntimeWarning, stacklevel=1)  # NumPy's, in Shapely
+        warnings.warn("Value 'abc' of field X parsed incompletely", RuntimeWarning, stacklevel=1)  # GDAL's
+    assert _warning_notes(caught) == ["geometry decoding: invalid value encountered in from_wkb",
+                                      "GDAL: Value 'abc' of field X parsed incompletely"]

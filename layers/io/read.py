@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import struct
 import tempfile
 import warnings
@@ -86,8 +87,15 @@ class SourceData:
         return isinstance(self.frame, gpd.GeoDataFrame)
 
 
+#: A floating-point warning of NumPy (``invalid value encountered in from_wkb``): raised while the geometries are
+#: decoded (Shapely), not by GDAL.
+_DECODING_WARNING = re.compile(r"^(invalid value|overflow|divide by zero) encountered in ")
+
+
 def _warning_notes(caught) -> list[str]:
-    return [f"GDAL: {w.message}" for w in caught]
+    """The warnings raised while reading, each said with where it comes from: GDAL, or the geometries' decoding."""
+    return [f"{'geometry decoding' if _DECODING_WARNING.match(str(w.message)) else 'GDAL'}: {w.message}"
+            for w in caught]
 
 
 def _wkb_type(value: bytes | None) -> int:
