@@ -438,6 +438,12 @@ UNKNOWN_STATUS = {
 }
 
 
+def _field_en(spec, name: str) -> str:
+    """A field's English label within a sentence (``contract_date`` → "contract date")."""
+    label = spec.field(name).label_en
+    return label[:1].lower() + label[1:]
+
+
 def unknown_status(classes: ParcelClasses | None, mask: str, rules: EvaluationRules) -> Reason | None:
     """Why a category cannot be judged: parcels without a status whose dates do not tell (``mask`` of
     :data:`UNKNOWN_STATUS`), counted among the parcels in force."""
@@ -449,22 +455,23 @@ def unknown_status(classes: ParcelClasses | None, mask: str, rules: EvaluationRu
     status_rules = rules.status
     spec = get_layer("parcels")
     supplied_field = status_rules.supplied_date_without_status
+    supplied_en = _field_en(spec, supplied_field)
     if mask == "supply_unknown":
         fields = ("status", supplied_field)
         zh = f"{of} 个地块中有 {n} 个既没有状态也没有{spec.field(supplied_field).label_zh}，{question_zh}"
-        en = f"{n} of {of} parcels have neither a status nor a {supplied_field}: {question_en}"
+        en = f"{n} of {of} parcels have neither a status nor a {supplied_en}: {question_en}"
     elif mask == "supplyable_unknown":
         fields = ("status", supplied_field)
         zh = (f"{of} 个地块中有 {n} 个没有状态，且评价日前没有{spec.field(supplied_field).label_zh}，"
               f"{question_zh}")
-        en = f"{n} of {of} parcels have no status and no {supplied_field} on or before the day: {question_en}"
+        en = f"{n} of {of} parcels have no status and no {supplied_en} on or before the day: {question_en}"
     else:
         built_field = status_rules.built_date_without_status
         fields = ("status", built_field)
         zh = (f"{of} 个地块中有 {n} 个没有状态、按{spec.field(supplied_field).label_zh}计为已供应，但没有"
               f"{spec.field(built_field).label_zh}，{question_zh}")
-        en = (f"{n} of {of} parcels have no status, are supplied by their {supplied_field} but have no "
-              f"{built_field}: {question_en}")
+        en = (f"{n} of {of} parcels have no status, are supplied by their {supplied_en} but have no "
+              f"{_field_en(spec, built_field)}: {question_en}")
     return Reason(zh, en, tuple(f"parcels.{f}" for f in fields))
 
 
@@ -474,12 +481,13 @@ def inferred_note(classes: ParcelClasses | None, category: str, rules: Evaluatio
     if members is None or not members.any():
         return None
     field_name = getattr(rules.status, f"{category}_date_without_status")
-    label = get_layer("parcels").field(field_name).label_zh
+    spec = get_layer("parcels")
+    label = spec.field(field_name).label_zh
     mu = float(classes.area_m2[members].sum()) / M2_PER_MU
     what_zh, what_en = ("已供应", "supplied") if category == "supplied" else ("已建成", "built")
     return Reason(f"其中 {int(members.sum())} 个地块（{mu:.2f} 亩）没有状态，按{label}（不晚于评价日）计为{what_zh}",
                   f"{int(members.sum())} parcels ({mu:.2f} mu) of it have no status and are counted as {what_en} by "
-                  f"their {field_name} (on or before the day judged)", (f"parcels.{field_name}",))
+                  f"their {_field_en(spec, field_name)} (on or before the day judged)", (f"parcels.{field_name}",))
 
 
 def idle_lower_bound(classes: ParcelClasses) -> Reason | None:

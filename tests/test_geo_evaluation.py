@@ -421,7 +421,7 @@ def test_a_parcel_without_a_status_is_supplied_by_its_contract_on_or_before_the_
     # The report says for how many parcels the status was inferred, and how.
     assert supplied.note.zh == "其中 2 个地块（30.00 亩）没有状态，按合同签订日期（不晚于评价日）计为已供应"
     assert supplied.note.en == ("2 parcels (30.00 mu) of it have no status and are counted as supplied by their "
-                                "contract_date (on or before the day judged)")
+                                "contract date (on or before the day judged)")
     assert built.note.zh == "其中 1 个地块（15.00 亩）没有状态，按实际竣工日期（不晚于评价日）计为已建成"
     assert supplied.reason is None and built.reason is None
     assert result.status("supplyable").note is None
@@ -452,7 +452,7 @@ def test_parcels_with_neither_status_nor_contract_date_leave_every_figure_restin
         {}, {},  # neither a status nor a contract date
     ), year=2025, rules=EVALUATION, land_rules=LAND)
     expected_zh = "4 个地块中有 2 个既没有状态也没有合同签订日期，无法判断是否已供应"
-    expected_en = "2 of 4 parcels have neither a status nor a contract_date: whether they are supplied could not be judged"
+    expected_en = "2 of 4 parcels have neither a status nor a contract date: whether they are supplied could not be judged"
     for key in ("ready", "supplied", "built", "industrial", "supplyable", "supplyable_industrial", "idle"):
         status = result.status(key)
         assert status.area_m2 is None and status.note is None, key
@@ -469,7 +469,7 @@ def test_parcels_with_neither_status_nor_contract_date_leave_every_figure_restin
 
 def test_when_every_parcel_lacks_both_no_ratio_pretends_to_be_a_figure():
     result = evaluate_land_use(statusless_park({}, {}, {}), year=2025, rules=EVALUATION, land_rules=LAND)
-    assert result.status("supplied").reason.en.startswith("3 of 3 parcels have neither a status nor a contract_date")
+    assert result.status("supplied").reason.en.startswith("3 of 3 parcels have neither a status nor a contract date")
     for indicator in result.indicators:
         assert indicator.value is None and indicator.score is None, indicator.key
         assert "为零" not in indicator.reason.zh and "is zero" not in indicator.reason.en, indicator.key

@@ -238,10 +238,10 @@ def statusless_client(tmp_path_factory):
 
 
 INFERRED_ZH = "其中 2 个地块（30.00 亩）没有状态，按合同签订日期（不晚于评价日）计为已供应"
-INFERRED_EN = ("2 parcels (30.00 mu) of it have no status and are counted as supplied by their contract_date (on or "
+INFERRED_EN = ("2 parcels (30.00 mu) of it have no status and are counted as supplied by their contract date (on or "
                "before the day judged)")
 LACKING_ZH = "3 个地块中有 1 个既没有状态也没有合同签订日期，无法判断是否已供应"
-LACKING_EN = "1 of 3 parcels have neither a status nor a contract_date: whether they are supplied could not be judged"
+LACKING_EN = "1 of 3 parcels have neither a status nor a contract date: whether they are supplied could not be judged"
 
 
 def _supplied(body: dict) -> dict:

@@ -204,7 +204,7 @@ def _zone_area(zone_id: str | None) -> tuple[gpd.GeoSeries, str]:
     zones = _expansion_zones()
     if not len(zones):
         raise BadRequest(tr("园区没有拓展区范围；请绘制或上传一个范围",
-                            "the park has no expansion_area zone; draw or upload an area instead"))
+                            "the park has no expansion area among its zones; draw or upload an area instead"))
     if zone_id:
         chosen = zones[(zones["zone_id"] == zone_id).to_numpy()]
         if not len(chosen):
