@@ -41,6 +41,13 @@ CHANGES: dict[str, tuple[str, str, str]] = {
     "road_stage": ("登记变更建设阶段的道路", "Roads whose construction stage was changed", "#a6761d"),
     "pipeline_built": ("新建管线", "Pipelines built", "#1b9e77"),
 }
+#: The year's figure (``geo.annual.FIGURES``) that counts the same change: where the figure is not judged (no
+#: dates to tell the year, no layer), the change's count is not judged either, whatever the map holds.
+CHANGE_FIGURES: dict[str, str] = {
+    "supplied": "land_supplied_parcels", "started": "projects_started", "completed": "projects_completed",
+    "became_idle": "idle_new_parcels", "revitalised": "cases_closed", "road_completed": "roads_completed_km",
+    "pipeline_built": "pipelines_built_km",
+}
 #: The columns of :func:`year_changes`.
 COLUMNS = ("layer", "record_id", "name", "change", "geometry")
 ID_FIELDS = {"parcels": "parcel_id", "buildings": "building_id", "roads": "road_id", "pipelines": "pipe_id"}
@@ -203,5 +210,5 @@ def change_counts(changes: pd.DataFrame) -> dict[str, int]:
     return {change: int(counts.get(change, 0)) for change in CHANGES}
 
 
-__all__ = ["CHANGES", "COLUMNS", "HISTORY_LAYERS", "change_counts", "change_label", "ended_in", "first_year", "history_fields", "network_changes", "parcel_changes",
+__all__ = ["CHANGES", "CHANGE_FIGURES", "COLUMNS", "HISTORY_LAYERS", "change_counts", "change_label", "ended_in", "first_year", "history_fields", "network_changes", "parcel_changes",
            "stage_changed_ids", "year_changes"]

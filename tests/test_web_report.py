@@ -7,6 +7,7 @@ The park is the one of tests/test_geo_annual.py (figures worked out by hand ther
 from __future__ import annotations
 
 import io
+import re
 
 import docx
 import openpyxl
@@ -291,4 +292,15 @@ def test_a_parcel_with_neither_status_nor_contract_date_is_not_judged_on_every_p
     assert LACKING_EN in statusless_client.get("/report?year=2025&lang=en").get_data(as_text=True)
     row = _supplied_row(statusless_client, 2025)
     assert row[2:4] == ["无法判断", "无法判断"] and row[-1] == LACKING_ZH
+    # The change table agrees with the figures: the map holds no parcel supplied or started in 2025, but that is
+    # not told (the figures are not judged), so neither are the counts; a change the figures do not count stays.
+    table = re.sub(r'<span class="swatch[^>]*></span>', "", page)
+    assert ('新供地块</td><td class="num">无法判断<span class="why">（1 宗地块既无状态也无合同签订日期，供地年份不明）'
+            '</span></td>') in table
+    assert '新开工地块</td><td class="num">无法判断<span class="why">（3 宗地块既无状态也无实际开工日期' in table
+    assert '新建成建筑</td><td class="num">0</td>' in table
+    en = re.sub(r'<span class="swatch[^>]*></span>', "",
+                statusless_client.get("/report?year=2025&lang=en").get_data(as_text=True))
+    assert ('Parcels supplied</td><td class="num">not judged<span class="why"> (1 parcel has neither a status nor '
+            'a contract date: the year of supply cannot be told)</span>') in en
     assert ["state land supplied", "not judged", "not judged", LACKING_EN] in _docx_rows(statusless_client, 2025, "en")

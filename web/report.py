@@ -26,7 +26,7 @@ from geo.report_charts import (
     report_figures,
 )
 from geo.report_workbook import report_cover_lines, report_sheets
-from geo.year_changes import CHANGES, change_counts, change_label
+from geo.year_changes import CHANGE_FIGURES, CHANGES, change_counts, change_label
 from layers.geojson import feature_texts
 from layers.report_docx import docx_bytes
 from layers.report_pdf import NoCjkFont, pdf_bytes
@@ -105,12 +105,27 @@ def report_page():
     year = asked_year()
     report, lang = year_report(year), current_lang()
     document = composed(report, lang, with_figures=False)
-    counts = change_counts(report.changes)
     return render_template("report/report.html", year=year, document=document, not_judged=report.not_judged,
                            frame=table_frame, charts=charts_by_section(lang),
                            legend=changes_legend(report.changes, lang=lang),
-                           change_rows=[(change_label(key, lang), CHANGES[key][2], counts[key]) for key in CHANGES],
+                           change_rows=change_rows(report, lang),
                            change_map_title=change_map_title(year, lang), **change_map_parts(report, lang))
+
+
+def change_rows(report, lang: str) -> list[tuple[str, str, int | str, str]]:
+    """The change table's rows: (change, colour, features, why not judged). A change whose year figure is not
+    judged (``CHANGE_FIGURES``) is not counted either: the map cannot show what the register does not tell."""
+    counts, figures = change_counts(report.changes), report.current.figures
+    rows = []
+    for key in CHANGES:
+        figure = CHANGE_FIGURES.get(key)
+        if figure is not None and figures.get(figure) is None:
+            why = report.current.reasons.get(figure)
+            rows.append((change_label(key, lang), CHANGES[key][2], tr("无法判断", "not judged"),
+                         "" if why is None else (f" ({why[1]})" if lang == "en" else f"（{why[0]}）")))
+        else:
+            rows.append((change_label(key, lang), CHANGES[key][2], counts[key], ""))
+    return rows
 
 
 @bp.get("/report/changes.png")
