@@ -493,6 +493,11 @@ ZH_PATTERNS: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = tu
          r"changed, the link (?P=layer) holds is kept \((?P<items>.+)\)",
          lambda m: f"{m['count']} 个{layer_in(m['layer'])}已关联其他{layer_in(m['owner'])}：未更改，以"
                    f"{layer_in(m['layer'])}图层中的关联为准（{_conflicts_zh(m['items'], m['layer'])}）"),
+        (r"(?P<count>\d+) name\(s\) of the (?P<owner>\w+) list match no (?P<held>\w+) of (?P<layer>\w+) exactly, but one "
+         r"nearly: not linked \(if it is the same, give the \w+ id in a (?P<column>.+?) column\) \((?P<items>.+)\)",
+         lambda m: f"{m['count']} 个{layer_in(m['owner'])}名称与{layer_in(m['layer'])}的{field_in(m['held'])}不完全相同，"
+                   f"但与其中一个相近：未关联（如为同一企业，请在名单的“{m['column']}”一栏填写{layer_in(m['layer'])}编号）"
+                   f"（{m['items'].replace('; ', '；')}）"),
         (r"(?P<count>\d+) record\(s\) of (?P<layer>\w+) named by several rows of the list: linked to none of them "
          r"\((?P<items>.+)\)",
          lambda m: f"{m['count']} 个{layer_in(m['layer'])}被名单中的多行同时列出：不关联其中任何一个"

@@ -99,3 +99,38 @@ def test_a_park_whose_parcels_name_no_holder_links_nothing_and_says_nothing_of_n
     plan = import_layer(source, "enterprises", park=tiny_park, options=ImportOptions(mode="upsert"))
     assert "parcels" not in plan.report.links
     assert set(tiny_park.load("enterprises")["enterprise_id"]) >= {"E8"}
+
+
+def test_near_names_are_said_never_linked():
+    from layers.io.links import NEAR_MIN_CHARS, near_names
+
+    target = pd.DataFrame({"parcel_id": [*HOLDERS, "P4", "P5"],
+                           "land_user": [*HOLDERS.values(), "温州华顺食品有限公司", "温州华顺食品销售有限公司"]})
+    names = pd.Series(["浙江恒丰精密机械有限责任公司",  # the other legal form of GB00001's holder
+                       "恒丰精密",  # a 简称 of 4 characters inside it
+                       "海天新",  # 3 characters: too short to count
+                       "宁波海天新材料科技有限公司",  # exact: linked, so not near
+                       "温州华顺食品",  # inside two holders' names: near neither
+                       "某某不在册公司"])
+    cells = pd.Series(ids_by_name(names, target, PARCELS, "land_user"), dtype=object)
+    assert NEAR_MIN_CHARS == 4
+    assert near_names(names, cells, target, PARCELS, "land_user") == [
+        ("浙江恒丰精密机械有限责任公司", "330521101001GB00001", "浙江恒丰精密机械有限公司"),
+        ("恒丰精密", "330521101001GB00001", "浙江恒丰精密机械有限公司")]
+
+
+def test_a_list_whose_names_only_come_near_the_holders_links_nothing_and_says_which(cadastral_park, tmp_path):
+    from layers.import_text import chinese
+
+    source = _list(tmp_path, [{"企业编号": "E1", "企业名称": "恒丰精密"},
+                              {"企业编号": "E2", "企业名称": "宁波海天新材料科技有限责任公司"}])
+    plan = import_layer(source, "enterprises", park=cadastral_park, options=ImportOptions(mode="upsert"))
+    assert cadastral_park.load("parcels")["enterprise_id"].isna().all()
+    said = [n.message for n in plan.report.notices if "nearly" in n.message]
+    assert said == ["2 name(s) of the enterprises list match no land_user of parcels exactly, but one nearly: not "
+                    "linked (if it is the same, give the parcels id in a 所在地块 column) (恒丰精密 ≈ "
+                    "330521101001GB00001 浙江恒丰精密机械有限公司; 宁波海天新材料科技有限责任公司 ≈ 330521101001GB00002 "
+                    "宁波海天新材料科技有限公司)"]
+    assert chinese(said[0]) == ("2 个企业名称与地块的土地使用权人不完全相同，但与其中一个相近：未关联（如为同一企业，请在名单的"
+                                "“所在地块”一栏填写地块编号）（恒丰精密 ≈ 330521101001GB00001 浙江恒丰精密机械有限公司；"
+                                "宁波海天新材料科技有限责任公司 ≈ 330521101001GB00002 宁波海天新材料科技有限公司）")

@@ -1104,6 +1104,10 @@ def _plan_name_links(spec: LayerSpec, incoming: pd.DataFrame, store, report: Imp
         target = store.load(declared.layer)  # (not trusted: the layer's own read validates it)
     names = incoming[own_name].reset_index(drop=True)
     cells = pd.Series(linking.ids_by_name(names, target, target_spec, held_name), dtype=object)
+    near = linking.near_note(linking.near_names(names, cells, target, target_spec, held_name), declared, spec.name,
+                             declared.aliases[0])
+    if near is not None:
+        report.notices.append(Problem("all", own_name, None, near))
     if not any(cells.tolist()):
         return None
     result = linking.plan_links(incoming[spec.id_field], cells, target, target_spec, declared)

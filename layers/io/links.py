@@ -101,6 +101,72 @@ def ids_by_name(names: pd.Series, target: pd.DataFrame, target_spec: LayerSpec, 
     return [list(held.get(name_key(name) or "", [])) for name in names.astype(object).tolist()]
 
 
+#: Legal forms written either way for one company (GB/T 4754 aside, the Company Law names both the same form):
+#: compared as the first when a near name is looked for (never to link).
+_SAME_FORM = (("有限责任公司", "有限公司"),)
+#: The fewest characters a name must have for one name holding the other to count as near (a 简称 such as
+#: "恒丰精密" inside "浙江恒丰精密机械有限公司"): shorter ones (公司, 集团) are held by too many names.
+NEAR_MIN_CHARS = 4
+
+
+def _form_key(key: str) -> str:
+    for longer, shorter in _SAME_FORM:
+        key = key.replace(longer, shorter)
+    return key
+
+
+def near_names(names: pd.Series, cells: pd.Series, target: pd.DataFrame, target_spec: LayerSpec,
+               name_field: str) -> list[tuple[str, str, str]]:
+    """The list's names that name no holder exactly (their ``cells`` empty, :func:`ids_by_name`) but come near one
+    holder's name, and only one: the same but for the company's legal form (有限责任公司 for 有限公司), or one name
+    inside the other (a 简称, at least :data:`NEAR_MIN_CHARS` characters). (list name, record id, holder's name) each;
+    never linked, only said: a near name may be another enterprise.
+
+    Looked up, not compared pair by pair: a name's substrings among the holders' names, and the name in all of them
+    joined (one search in C), so a list against a register of 10⁵ parcels stays quick.
+    """
+    if name_field not in target.columns or not len(target):
+        return []
+    records: dict[str, list[tuple[str, str]]] = {}  # holder's key → (record id, holder's name as written)
+    ids = to_text(target[target_spec.id_field])[0].astype(object).tolist()
+    for record, holder in zip(ids, target[name_field].astype(object).tolist(), strict=True):
+        key = name_key(holder)
+        if key is not None and isinstance(record, str):
+            records.setdefault(key, []).append((record, holder))
+    by_form: dict[str, set[str]] = {}
+    for key in records:
+        by_form.setdefault(_form_key(key), set()).add(key)
+    keys = list(records)
+    joined = "\x00".join(keys)
+    starts = np.cumsum([0] + [len(k) + 1 for k in keys[:-1]])
+    found = []
+    for name, cell in zip(names.astype(object).tolist(), cells.tolist(), strict=True):
+        key = name_key(name)
+        if cell or key is None:
+            continue
+        near = set(by_form.get(_form_key(key), ()))
+        if len(key) >= NEAR_MIN_CHARS:
+            near |= {key[i:j] for i in range(len(key)) for j in range(i + NEAR_MIN_CHARS, len(key) + 1)
+                     if key[i:j] in records}
+            at = joined.find(key)
+            while at >= 0 and len(near) <= 1:
+                near.add(keys[int(np.searchsorted(starts, at, side="right")) - 1])
+                at = joined.find(key, at + 1)
+        if len(near) == 1:
+            found += [(str(name), record, holder) for record, holder in sorted(records[near.pop()])]
+    return found
+
+
+def near_note(near: list[tuple[str, str, str]], link: Link, owner: str, column: str) -> str | None:
+    """What the report says of :func:`near_names` (English; :mod:`layers.import_text` says it in Chinese)."""
+    if not near:
+        return None
+    items = [f"{name} ≈ {record} {holder}" for name, record, holder in near]
+    return (f"{len({name for name, _, _ in near})} name(s) of the {owner} list match no {link.by_name[1]} of "
+            f"{link.layer} exactly, but one nearly: not linked (if it is the same, give the {link.layer} id in a "
+            f"{column} column) ({_shown(items, '; ')})")
+
+
 def named_ids(cells: pd.Series) -> list[str]:
     """Every id the cells name, each once, and ``1001`` beside ``1001.0``: the records :func:`plan_links` may look up
     (a store that reads records by id reads just these)."""
@@ -237,5 +303,5 @@ def unavailable(link: Link, owner: str, *, has_layer: bool) -> str:
             f"the {link.layer} are in the park links them")
 
 
-__all__ = ["SEPARATORS", "SHOWN", "LinkResult", "cell_ids", "ids_by_name", "link_column", "linked_layer", "name_key",
-           "named_ids", "notes", "plan_links", "unavailable"]
+__all__ = ["NEAR_MIN_CHARS", "SEPARATORS", "SHOWN", "LinkResult", "cell_ids", "ids_by_name", "link_column",
+           "linked_layer", "name_key", "named_ids", "near_names", "near_note", "notes", "plan_links", "unavailable"]
