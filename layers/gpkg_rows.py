@@ -273,6 +273,17 @@ def ensure_indexes(conn: sqlite3.Connection, table: str, columns: Iterable[Seque
 SQL_TYPES = {"str": "TEXT", "code": "TEXT", "float": "REAL", "int": "INTEGER", "bool": "BOOLEAN", "date": "DATE"}
 
 
+def add_missing_columns(conn: sqlite3.Connection, spec: LayerSpec) -> list[str]:
+    """Add to layer ``spec``'s table, in the caller's transaction, the columns of fields declared since it was written
+    (a park older than a field: ``parcels.land_user``), as GDAL would declare them; their names. A record written in
+    place carries every declared field, and the records already there read the new ones as empty, as before."""
+    present = {row[1] for row in conn.execute(f"PRAGMA table_info({quoted(spec.name)})")}
+    missing = [f for f in spec.fields if f.name not in present]
+    for spec_field in missing:
+        conn.execute(f"ALTER TABLE {quoted(spec.name)} ADD COLUMN {quoted(spec_field.name)} {SQL_TYPES[spec_field.kind]}")
+    return [f.name for f in missing]
+
+
 def create_attributes_table(conn: sqlite3.Connection, spec: LayerSpec) -> None:
     """Create the GeoPackage attributes table (no geometry) of layer ``spec`` in the caller's transaction, as
     GDAL would: an integer ``fid`` key, a column per field of its declared type, listed in ``gpkg_contents``."""

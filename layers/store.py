@@ -1007,6 +1007,10 @@ class GeoPackageStore:
                  ", ".join(names))
 
     def _write_rows(self, conn: sqlite3.Connection, spec: LayerSpec, frame: pd.DataFrame, *, insert: bool) -> None:
+        added = gpkg_rows.add_missing_columns(conn, spec)
+        if added:
+            log.info("%s: layer %s gained the column(s) of fields declared since it was written: %s", self.path,
+                     spec.name, ", ".join(added))
         geometry = gpkg_rows.geometry_column(conn, spec.name) if spec.geometry is not None else None
         names, rows = gpkg_rows.row_values(frame, spec, geometry)
         ids = frame[spec.id_field].astype(str).tolist()

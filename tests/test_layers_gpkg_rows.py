@@ -447,3 +447,35 @@ def test_the_first_change_landing_while_dropped_layers_are_looked_for_is_not_tak
     assert missing == []
     assert list(tiny_park.load("audit_events")["record_id"]) == ["P1", "P1"]  # the change landed, after the look
 
+
+
+def _drop_column(store, table: str, column: str) -> None:
+    """The park as written before ``column``'s field was declared (a park older than ``parcels.land_user``)."""
+    if isinstance(store, GeoPackageStore):
+        with closing(sqlite3.connect(store.path)) as conn, conn:
+            conn.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    else:
+        with store.connection() as conn:
+            conn.execute(f'ALTER TABLE "{store.schema}"."{table}" DROP COLUMN "{column}"')
+
+
+@pytest.mark.parametrize("kind", ["gpkg", "postgis"])
+def test_a_park_older_than_a_field_takes_a_change_in_place_with_the_field(kind, tiny_park, request):
+    # A park written before land_user was declared: a one-record edit added nothing and answered 500 on GeoPackage
+    # ("no such column: land_user"). The column is added in the change's transaction, the records already there
+    # read it as empty, and the change is written in place.
+    store = with_log(tiny_park) if kind == "gpkg" else request.getfixturevalue("tiny_postgis")
+    if kind == "postgis":
+        update(store, "P3", {"name": "三号"}, scope=None)
+    _drop_column(store, "parcels", "land_user")
+    events = update(store, "P1", {"land_user": "浙江恒丰精密机械有限公司", "name": "一号"},
+                    scope=audit.Scope.of("parcels", "P1"))
+    assert sorted(events["field"]) == ["land_user", "last_updated", "name"]
+    holders = store.load("parcels").set_index("parcel_id")["land_user"]
+    assert holders["P1"] == "浙江恒丰精密机械有限公司" and holders[["P2", "P3"]].isna().all()
+    assert store.is_trusted("parcels")
+    if kind == "gpkg":
+        # GDAL reads the column as the one it would have declared (a string), and the spatial index still holds.
+        info = pyogrio.read_info(store.path, layer="parcels")
+        assert dict(zip(info["fields"], info["dtypes"]))["land_user"] == "object"
+        assert rtree_ids(store.path) == sorted(rtree_ids(store.path)) and len(rtree_ids(store.path)) == 3
