@@ -101,8 +101,8 @@ def ids_by_name(names: pd.Series, target: pd.DataFrame, target_spec: LayerSpec, 
     return [list(held.get(name_key(name) or "", [])) for name in names.astype(object).tolist()]
 
 
-#: Legal forms written either way for one company (GB/T 4754 aside, the Company Law names both the same form):
-#: compared as the first when a near name is looked for (never to link).
+#: Legal forms written either way for one company (a 有限责任公司 is often written 有限公司, and the other way):
+#: compared as one when a near name is looked for (never to link).
 _SAME_FORM = (("有限责任公司", "有限公司"),)
 #: The fewest characters a name must have for one name holding the other to count as near (a 简称 such as
 #: "恒丰精密" inside "浙江恒丰精密机械有限公司"): shorter ones (公司, 集团) are held by too many names.
