@@ -278,3 +278,24 @@ def test_references_are_picked_among_the_records_they_name(editor_client):
     assert editor_client.post("/edit/buildings/B1", data={"parcel_id": "P2", "version": version,
                                                           "fingerprint": fp}).status_code == 303
     assert item(editor_client, "buildings", "B1")["parcel_id"] == "P2"
+
+
+def test_a_park_written_before_a_field_was_declared_is_edited_through_the_web(tiny_park, tmp_path):
+    # Parks saved before parcels.land_user lack its column: their edits answered 500 (no such column).
+    import sqlite3
+    from contextlib import closing
+
+    from auth_helpers import auth_config
+
+    from app import create_app
+
+    with closing(sqlite3.connect(tiny_park.path)) as conn, conn:
+        conn.execute('ALTER TABLE "parcels" DROP COLUMN "land_user"')
+    client = signed_in(create_app(auth_config(tiny_park.path, tmp_path / "accounts.sqlite")), "editor")
+    version, fp = version_of(client, "parcels", "P1")
+    response = client.post("/edit/parcels/P1", data={"name": "一号地块（更名）", "land_user": "浙江恒丰精密机械有限公司",
+                                                     "version": version, "fingerprint": fp, "reason": "登记"})
+    assert response.status_code == 303
+    p1 = item(client, "parcels", "P1")
+    assert (p1["name"], p1["land_user"]) == ("一号地块（更名）", "浙江恒丰精密机械有限公司")
+    assert item(client, "parcels", "P2")["land_user"] is None
