@@ -479,3 +479,11 @@ def test_a_park_older_than_a_field_takes_a_change_in_place_with_the_field(kind, 
         info = pyogrio.read_info(store.path, layer="parcels")
         assert dict(zip(info["fields"], info["dtypes"]))["land_user"] == "object"
         assert rtree_ids(store.path) == sorted(rtree_ids(store.path)) and len(rtree_ids(store.path)) == 3
+
+
+@pytest.mark.parametrize("kind", ["gpkg", "postgis"])
+def test_a_park_older_than_a_field_reads_the_field_as_empty(kind, tiny_park, request):
+    store = tiny_park if kind == "gpkg" else request.getfixturevalue("tiny_postgis")
+    _drop_column(store, "parcels", "land_user")
+    parcels = store.load("parcels")
+    assert "land_user" in parcels.columns and parcels["land_user"].isna().all() and len(parcels) == 3
