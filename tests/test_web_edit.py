@@ -299,3 +299,37 @@ def test_a_park_written_before_a_field_was_declared_is_edited_through_the_web(ti
     p1 = item(client, "parcels", "P1")
     assert (p1["name"], p1["land_user"]) == ("一号地块（更名）", "浙江恒丰精密机械有限公司")
     assert item(client, "parcels", "P2")["land_user"] is None
+
+
+def test_a_park_written_before_most_of_its_fields_reads_and_takes_edits(tiny_park, tmp_path):
+    # Every optional parcel field dropped from the table (a park written by a much older ParkAtlas): the pages read
+    # the fields as empty, and an edit adds their columns (text, real, boolean, date) with its own values in place.
+    import sqlite3
+    from contextlib import closing
+
+    from auth_helpers import auth_config
+
+    from app import create_app
+    from layers.registry import get_layer
+
+    kept = {"parcel_id", "name", "valid_from", "valid_to", "first_added", "last_updated", "retired_on"}
+    dropped = [f.name for f in get_layer("parcels").fields if f.name not in kept]
+    with closing(sqlite3.connect(tiny_park.path)) as conn, conn:
+        for name in dropped:
+            conn.execute(f'ALTER TABLE "parcels" DROP COLUMN "{name}"')
+    assert len(dropped) > 30
+    client = signed_in(create_app(auth_config(tiny_park.path, tmp_path / "accounts.sqlite")), "editor")
+    for page in ("/", "/land", "/idle", "/report?year=2025", "/edit/parcels/P1", "/api/collections/parcels/items"):
+        assert client.get(page).status_code == 200, page
+    version, fp = version_of(client, "parcels", "P1")
+    response = client.post("/edit/parcels/P1", data={
+        "land_price_wan": "320.5", "site_levelled": "true", "contract_date": "2019-05-20", "status": "supplied",
+        "version": version, "fingerprint": fp, "reason": "补录"})
+    assert response.status_code == 303
+    p1 = item(client, "parcels", "P1")
+    assert (p1["land_price_wan"], p1["site_levelled"], p1["contract_date"], p1["status"]) == (
+        320.5, True, "2019-05-20", "supplied")
+    assert item(client, "parcels", "P2")["land_price_wan"] is None
+    with closing(sqlite3.connect(tiny_park.path)) as conn:
+        types = {row[1]: row[2] for row in conn.execute('PRAGMA table_info("parcels")')}
+    assert (types["land_price_wan"], types["site_levelled"], types["contract_date"]) == ("REAL", "BOOLEAN", "DATE")
