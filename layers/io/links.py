@@ -90,15 +90,22 @@ def ids_by_name(names: pd.Series, target: pd.DataFrame, target_spec: LayerSpec, 
     (:func:`name_key`): the cells :func:`plan_links` takes where a list links by its records' names (``Link.by_name``).
     A name that several list records share names each of their records' parcels: :func:`plan_links` then links them
     to none, as a parcel two rows name."""
-    if name_field not in target.columns or not len(target):
-        return [[] for _ in range(len(names))]
-    held: dict[str, list[str]] = {}
+    held = _holders(target, target_spec, name_field)
+    return [[record for record, _ in held.get(name_key(name) or "", [])] for name in names.astype(object).tolist()]
+
+
+def _holders(target: pd.DataFrame, target_spec: LayerSpec, name_field: str) -> dict[str, list[tuple[str, str]]]:
+    """``target``'s records by their holder's name as compared (:func:`name_key`): key → (record id, the name as
+    written); none when the layer has no such field."""
+    held: dict[str, list[tuple[str, str]]] = {}
+    if name_field not in target.columns:
+        return held
     ids = to_text(target[target_spec.id_field])[0].astype(object).tolist()
     for record, holder in zip(ids, target[name_field].astype(object).tolist(), strict=True):
         key = name_key(holder)
         if key is not None and isinstance(record, str):
-            held.setdefault(key, []).append(record)
-    return [list(held.get(name_key(name) or "", [])) for name in names.astype(object).tolist()]
+            held.setdefault(key, []).append((record, holder))
+    return held
 
 
 #: Legal forms written either way for one company (a 有限责任公司 is often written 有限公司, and the other way):
@@ -125,14 +132,9 @@ def near_names(names: pd.Series, cells: pd.Series, target: pd.DataFrame, target_
     Looked up, not compared pair by pair: a name's substrings among the holders' names, and the name in all of them
     joined (one search in C), so a list against a register of 10⁵ parcels stays quick.
     """
-    if name_field not in target.columns or not len(target):
+    records = _holders(target, target_spec, name_field)
+    if not records:
         return []
-    records: dict[str, list[tuple[str, str]]] = {}  # holder's key → (record id, holder's name as written)
-    ids = to_text(target[target_spec.id_field])[0].astype(object).tolist()
-    for record, holder in zip(ids, target[name_field].astype(object).tolist(), strict=True):
-        key = name_key(holder)
-        if key is not None and isinstance(record, str):
-            records.setdefault(key, []).append((record, holder))
     by_form: dict[str, set[str]] = {}
     for key in records:
         by_form.setdefault(_form_key(key), set()).add(key)

@@ -248,18 +248,20 @@ def stage_source(path: str | Path, *, limits: ImportLimits = ImportLimits(),
                                              expected=lambda relative: relative in members)
             dataset = unpacked.joinpath(*chosen.parts)
             ignored = [name for name in ignored if not name.endswith("/")]
-            notes = _unpacked_notes(path, chosen, len(files), ignored)
-            yield StagedSource(dataset, _dataset_members(dataset), path, notes,
-                               [unpacked.joinpath(*c.parts) for c in candidates], chosen_together=_chosen_together(path))
+            together = _chosen_together(path)
+            yield StagedSource(dataset, _dataset_members(dataset), path,
+                               _unpacked_notes(path, chosen, len(files), ignored, chosen_together=together),
+                               [unpacked.joinpath(*c.parts) for c in candidates], chosen_together=together)
         else:
             yield StagedSource(path, _dataset_members(path), path)
 
 
-def _unpacked_notes(path: Path, chosen: PurePosixPath, files: int, ignored: list[str]) -> list[str]:
+def _unpacked_notes(path: Path, chosen: PurePosixPath, files: int, ignored: list[str], *,
+                    chosen_together: bool) -> list[str]:
     """What unpacking ``path`` read and left: said of a zip, or of the files a user chose together in the upload
     form (:meth:`UploadStore.save_files` bundles them; the user never made that zip)."""
     left = ", ".join(ignored[:20]) + (" …" if len(ignored) > 20 else "")
-    if _chosen_together(path):  # (read again: the zip's comment is a few bytes at its end)
+    if chosen_together:
         return [f"files chosen together: {files} file(s) of {chosen} read"] + (
             [f"not read (not part of the dataset read): {left}"] if ignored else [])
     return [f"unpacked {path.name}: {files} file(s) of {chosen}"] + (
